@@ -394,7 +394,7 @@ def render_struct(mod: TypeModule, rust: str, fields: list[dict], description: s
     derive = "Debug, Clone, PartialEq" + ("" if has_required else ", Default")
     out.append(f"{indent}#[derive({derive})]\n{indent}pub struct {rust} {{\n")
     for f in fields:
-        out.append(doc(f["doc"], indent + "    "))
+        out.append(doc(f["doc"], indent + "    ") or f"{indent}    /// `{f['name']}` (the schema does not describe it).\n")
         ty = f"Val<{qualified(f['ty'], qualify)}>"
         if f["required"]:
             out.append(f"{indent}    pub {f['field']}: {ty},\n")
@@ -542,7 +542,7 @@ def render_type(type_name: str, schema: dict) -> tuple[str, str]:
         const = snake(f["name"]).upper()
         if const == "CFN_TYPE":
             const += "_PROP"
-        out.append(f"    /// Key of `{f['name']}`, for [`Handle::set`].\n")
+        out.append(f"    /// Key of `{f['name']}`, for [`Self::set`].\n")
         out.append(f"    pub const {const}: Prop<{cfn}, {qualified(f['ty'], q)}> = Prop::new({rust_str(f['name'])});\n")
     out.append(
         f"\n    /// Adds the resource `id` under `scope`; literal values are checked against the schema.\n"

@@ -214,8 +214,8 @@ impl fmt::Debug for Handle {
 impl Handle {
     /// Checks the literals of `properties` against the type's schema, then adds the
     /// resource `id` under `scope`.
-    #[doc(hidden)]
-    pub fn create(
+    #[allow(dead_code)] // used by the service modules, each behind its feature
+    pub(crate) fn create(
         scope: &Scope,
         id: &str,
         resource_type: &str,

@@ -37,6 +37,7 @@ pub mod analyzer {
     /// An Access Analyzer archive rule. Archive rules automatically archive new findings that meet the criteria you define when you create the rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ArchiveRule {
+        /// `Filter` (the schema does not describe it).
         pub filter: Val<Vec<Filter>>,
         /// The archive rule name
         pub rule_name: Val<String>,
@@ -125,10 +126,15 @@ pub mod analyzer {
     /// `Filter` of `AWS::AccessAnalyzer::Analyzer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Filter {
+        /// `Contains` (the schema does not describe it).
         pub contains: Option<Val<Vec<String>>>,
+        /// `Eq` (the schema does not describe it).
         pub eq: Option<Val<Vec<String>>>,
+        /// `Exists` (the schema does not describe it).
         pub exists: Option<Val<bool>>,
+        /// `Neq` (the schema does not describe it).
         pub neq: Option<Val<Vec<String>>>,
+        /// `Property` (the schema does not describe it).
         pub property: Val<String>,
     }
 
@@ -342,6 +348,7 @@ pub struct CfnAnalyzerProps {
     pub analyzer_configuration: Option<Val<analyzer::AnalyzerConfiguration>>,
     /// Analyzer name
     pub analyzer_name: Option<Val<String>>,
+    /// `ArchiveRules` (the schema does not describe it).
     pub archive_rules: Option<Val<Vec<analyzer::ArchiveRule>>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<analyzer::Tag>>>,
@@ -384,15 +391,15 @@ impl CfnAnalyzer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AccessAnalyzer::Analyzer";
 
-    /// Key of `AnalyzerConfiguration`, for [`Handle::set`].
+    /// Key of `AnalyzerConfiguration`, for [`Self::set`].
     pub const ANALYZER_CONFIGURATION: Prop<CfnAnalyzer, analyzer::AnalyzerConfiguration> = Prop::new("AnalyzerConfiguration");
-    /// Key of `AnalyzerName`, for [`Handle::set`].
+    /// Key of `AnalyzerName`, for [`Self::set`].
     pub const ANALYZER_NAME: Prop<CfnAnalyzer, String> = Prop::new("AnalyzerName");
-    /// Key of `ArchiveRules`, for [`Handle::set`].
+    /// Key of `ArchiveRules`, for [`Self::set`].
     pub const ARCHIVE_RULES: Prop<CfnAnalyzer, Vec<analyzer::ArchiveRule>> = Prop::new("ArchiveRules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAnalyzer, Vec<analyzer::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAnalyzer, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -438,9 +445,13 @@ pub mod archive_rule {
     /// `FilterValue` of `AWS::AccessAnalyzer::ArchiveRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FilterValue {
+        /// `Contains` (the schema does not describe it).
         pub contains: Option<Val<Vec<String>>>,
+        /// `Eq` (the schema does not describe it).
         pub eq: Option<Val<Vec<String>>>,
+        /// `Exists` (the schema does not describe it).
         pub exists: Option<Val<bool>>,
+        /// `Neq` (the schema does not describe it).
         pub neq: Option<Val<Vec<String>>>,
     }
 
@@ -520,11 +531,11 @@ impl CfnArchiveRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AccessAnalyzer::ArchiveRule";
 
-    /// Key of `AnalyzerName`, for [`Handle::set`].
+    /// Key of `AnalyzerName`, for [`Self::set`].
     pub const ANALYZER_NAME: Prop<CfnArchiveRule, String> = Prop::new("AnalyzerName");
-    /// Key of `Filter`, for [`Handle::set`].
+    /// Key of `Filter`, for [`Self::set`].
     pub const FILTER: Prop<CfnArchiveRule, Map<archive_rule::FilterValue>> = Prop::new("Filter");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnArchiveRule, String> = Prop::new("RuleName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod application {
     /// The identity source for the application
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdentitySource {
+        /// `IdentityCenter` (the schema does not describe it).
         pub identity_center: Val<IdentityCenter>,
     }
 
@@ -170,9 +171,9 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AccountAccess::Application";
 
-    /// Key of `IdentitySource`, for [`Handle::set`].
+    /// Key of `IdentitySource`, for [`Self::set`].
     pub const IDENTITY_SOURCE: Prop<CfnApplication, application::IdentitySource> = Prop::new("IdentitySource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -248,6 +249,7 @@ pub mod entitlement {
     /// The entitlement details
     #[derive(Debug, Clone, PartialEq)]
     pub struct Entitlement {
+        /// `PrincipalRole` (the schema does not describe it).
         pub principal_role: Val<PrincipalRoleEntitlement>,
     }
 
@@ -273,6 +275,7 @@ pub mod entitlement {
     pub struct PrincipalRoleEntitlement {
         /// The AWS account ID
         pub account: Option<Val<String>>,
+        /// `Principal` (the schema does not describe it).
         pub principal: Val<Principal>,
         /// The ARN of the IAM role
         pub role_arn: Val<String>,
@@ -302,6 +305,7 @@ pub mod entitlement {
     /// `Principal` of `AWS::AccountAccess::Entitlement`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Principal {
+        /// `IdentityCenter` (the schema does not describe it).
         pub identity_center: Val<IdentityCenterPrincipal>,
     }
 
@@ -424,9 +428,9 @@ impl CfnEntitlement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AccountAccess::Entitlement";
 
-    /// Key of `ApplicationArn`, for [`Handle::set`].
+    /// Key of `ApplicationArn`, for [`Self::set`].
     pub const APPLICATION_ARN: Prop<CfnEntitlement, String> = Prop::new("ApplicationArn");
-    /// Key of `Entitlement`, for [`Handle::set`].
+    /// Key of `Entitlement`, for [`Self::set`].
     pub const ENTITLEMENT: Prop<CfnEntitlement, entitlement::Entitlement> = Prop::new("Entitlement");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -664,19 +664,19 @@ impl CfnCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::Certificate";
 
-    /// Key of `ApiPassthrough`, for [`Handle::set`].
+    /// Key of `ApiPassthrough`, for [`Self::set`].
     pub const API_PASSTHROUGH: Prop<CfnCertificate, certificate::ApiPassthrough> = Prop::new("ApiPassthrough");
-    /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
+    /// Key of `CertificateAuthorityArn`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnCertificate, String> = Prop::new("CertificateAuthorityArn");
-    /// Key of `CertificateSigningRequest`, for [`Handle::set`].
+    /// Key of `CertificateSigningRequest`, for [`Self::set`].
     pub const CERTIFICATE_SIGNING_REQUEST: Prop<CfnCertificate, String> = Prop::new("CertificateSigningRequest");
-    /// Key of `SigningAlgorithm`, for [`Handle::set`].
+    /// Key of `SigningAlgorithm`, for [`Self::set`].
     pub const SIGNING_ALGORITHM: Prop<CfnCertificate, String> = Prop::new("SigningAlgorithm");
-    /// Key of `TemplateArn`, for [`Handle::set`].
+    /// Key of `TemplateArn`, for [`Self::set`].
     pub const TEMPLATE_ARN: Prop<CfnCertificate, String> = Prop::new("TemplateArn");
-    /// Key of `Validity`, for [`Handle::set`].
+    /// Key of `Validity`, for [`Self::set`].
     pub const VALIDITY: Prop<CfnCertificate, certificate::Validity> = Prop::new("Validity");
-    /// Key of `ValidityNotBefore`, for [`Handle::set`].
+    /// Key of `ValidityNotBefore`, for [`Self::set`].
     pub const VALIDITY_NOT_BEFORE: Prop<CfnCertificate, certificate::Validity> = Prop::new("ValidityNotBefore");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -762,21 +762,35 @@ pub mod certificate_authority {
     /// Structure that contains X.500 distinguished name information for your CA.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Subject {
+        /// `CommonName` (the schema does not describe it).
         pub common_name: Option<Val<String>>,
+        /// `Country` (the schema does not describe it).
         pub country: Option<Val<String>>,
         /// Array of X.500 attribute type and value. CustomAttributes cannot be used along with pre-defined attributes.
         pub custom_attributes: Option<Val<Vec<CustomAttribute>>>,
+        /// `DistinguishedNameQualifier` (the schema does not describe it).
         pub distinguished_name_qualifier: Option<Val<String>>,
+        /// `GenerationQualifier` (the schema does not describe it).
         pub generation_qualifier: Option<Val<String>>,
+        /// `GivenName` (the schema does not describe it).
         pub given_name: Option<Val<String>>,
+        /// `Initials` (the schema does not describe it).
         pub initials: Option<Val<String>>,
+        /// `Locality` (the schema does not describe it).
         pub locality: Option<Val<String>>,
+        /// `Organization` (the schema does not describe it).
         pub organization: Option<Val<String>>,
+        /// `OrganizationalUnit` (the schema does not describe it).
         pub organizational_unit: Option<Val<String>>,
+        /// `Pseudonym` (the schema does not describe it).
         pub pseudonym: Option<Val<String>>,
+        /// `SerialNumber` (the schema does not describe it).
         pub serial_number: Option<Val<String>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<String>>,
+        /// `Surname` (the schema does not describe it).
         pub surname: Option<Val<String>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<String>>,
     }
 
@@ -805,7 +819,9 @@ pub mod certificate_authority {
     /// `Tag` of `AWS::ACMPCA::CertificateAuthority`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -831,14 +847,23 @@ pub mod certificate_authority {
     /// Structure that contains X.509 KeyUsage information.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyUsage {
+        /// `CRLSign` (the schema does not describe it).
         pub crl_sign: Option<Val<bool>>,
+        /// `DataEncipherment` (the schema does not describe it).
         pub data_encipherment: Option<Val<bool>>,
+        /// `DecipherOnly` (the schema does not describe it).
         pub decipher_only: Option<Val<bool>>,
+        /// `DigitalSignature` (the schema does not describe it).
         pub digital_signature: Option<Val<bool>>,
+        /// `EncipherOnly` (the schema does not describe it).
         pub encipher_only: Option<Val<bool>>,
+        /// `KeyAgreement` (the schema does not describe it).
         pub key_agreement: Option<Val<bool>>,
+        /// `KeyCertSign` (the schema does not describe it).
         pub key_cert_sign: Option<Val<bool>>,
+        /// `KeyEncipherment` (the schema does not describe it).
         pub key_encipherment: Option<Val<bool>>,
+        /// `NonRepudiation` (the schema does not describe it).
         pub non_repudiation: Option<Val<bool>>,
     }
 
@@ -891,12 +916,19 @@ pub mod certificate_authority {
     pub struct CrlConfiguration {
         /// Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority
         pub crl_distribution_point_extension_configuration: Option<Val<CrlDistributionPointExtensionConfiguration>>,
+        /// `CrlType` (the schema does not describe it).
         pub crl_type: Option<Val<CrlType>>,
+        /// `CustomCname` (the schema does not describe it).
         pub custom_cname: Option<Val<String>>,
+        /// `CustomPath` (the schema does not describe it).
         pub custom_path: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `ExpirationInDays` (the schema does not describe it).
         pub expiration_in_days: Option<Val<i64>>,
+        /// `S3BucketName` (the schema does not describe it).
         pub s3_bucket_name: Option<Val<String>>,
+        /// `S3ObjectAcl` (the schema does not describe it).
         pub s3_object_acl: Option<Val<S3ObjectAcl>>,
     }
 
@@ -934,7 +966,9 @@ pub mod certificate_authority {
     /// Helps to configure online certificate status protocol (OCSP) responder for your certificate authority
     #[derive(Debug, Clone, PartialEq)]
     pub struct OcspConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `OcspCustomCname` (the schema does not describe it).
         pub ocsp_custom_cname: Option<Val<String>>,
     }
 
@@ -962,6 +996,7 @@ pub mod certificate_authority {
     pub struct CustomAttribute {
         /// String that contains X.509 ObjectIdentifier information.
         pub object_identifier: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1041,6 +1076,7 @@ pub mod certificate_authority {
     /// Configures the default behavior of the CRL Distribution Point extension for certificates issued by your certificate authority
     #[derive(Debug, Clone, PartialEq)]
     pub struct CrlDistributionPointExtensionConfiguration {
+        /// `OmitExtension` (the schema does not describe it).
         pub omit_extension: Val<bool>,
     }
 
@@ -1064,7 +1100,9 @@ pub mod certificate_authority {
     /// Structure that contains X.509 EdiPartyName information.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EdiPartyName {
+        /// `NameAssigner` (the schema does not describe it).
         pub name_assigner: Option<Val<String>>,
+        /// `PartyName` (the schema does not describe it).
         pub party_name: Val<String>,
     }
 
@@ -1092,6 +1130,7 @@ pub mod certificate_authority {
     pub struct OtherName {
         /// String that contains X.509 ObjectIdentifier information.
         pub type_id: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1407,6 +1446,7 @@ pub struct CfnCertificateAuthorityProps {
     pub signing_algorithm: Val<String>,
     /// Structure that contains X.500 distinguished name information for your CA.
     pub subject: Val<certificate_authority::Subject>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<certificate_authority::Tag>>>,
     /// The type of the certificate authority.
     pub r#type: Val<String>,
@@ -1457,23 +1497,23 @@ impl CfnCertificateAuthority {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::CertificateAuthority";
 
-    /// Key of `CsrExtensions`, for [`Handle::set`].
+    /// Key of `CsrExtensions`, for [`Self::set`].
     pub const CSR_EXTENSIONS: Prop<CfnCertificateAuthority, certificate_authority::CsrExtensions> = Prop::new("CsrExtensions");
-    /// Key of `KeyAlgorithm`, for [`Handle::set`].
+    /// Key of `KeyAlgorithm`, for [`Self::set`].
     pub const KEY_ALGORITHM: Prop<CfnCertificateAuthority, String> = Prop::new("KeyAlgorithm");
-    /// Key of `KeyStorageSecurityStandard`, for [`Handle::set`].
+    /// Key of `KeyStorageSecurityStandard`, for [`Self::set`].
     pub const KEY_STORAGE_SECURITY_STANDARD: Prop<CfnCertificateAuthority, certificate_authority::KeyStorageSecurityStandard> = Prop::new("KeyStorageSecurityStandard");
-    /// Key of `RevocationConfiguration`, for [`Handle::set`].
+    /// Key of `RevocationConfiguration`, for [`Self::set`].
     pub const REVOCATION_CONFIGURATION: Prop<CfnCertificateAuthority, certificate_authority::RevocationConfiguration> = Prop::new("RevocationConfiguration");
-    /// Key of `SigningAlgorithm`, for [`Handle::set`].
+    /// Key of `SigningAlgorithm`, for [`Self::set`].
     pub const SIGNING_ALGORITHM: Prop<CfnCertificateAuthority, String> = Prop::new("SigningAlgorithm");
-    /// Key of `Subject`, for [`Handle::set`].
+    /// Key of `Subject`, for [`Self::set`].
     pub const SUBJECT: Prop<CfnCertificateAuthority, certificate_authority::Subject> = Prop::new("Subject");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCertificateAuthority, Vec<certificate_authority::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCertificateAuthority, String> = Prop::new("Type");
-    /// Key of `UsageMode`, for [`Handle::set`].
+    /// Key of `UsageMode`, for [`Self::set`].
     pub const USAGE_MODE: Prop<CfnCertificateAuthority, certificate_authority::UsageMode> = Prop::new("UsageMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1581,13 +1621,13 @@ impl CfnCertificateAuthorityActivation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::CertificateAuthorityActivation";
 
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("Certificate");
-    /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
+    /// Key of `CertificateAuthorityArn`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("CertificateAuthorityArn");
-    /// Key of `CertificateChain`, for [`Handle::set`].
+    /// Key of `CertificateChain`, for [`Self::set`].
     pub const CERTIFICATE_CHAIN: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("CertificateChain");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnCertificateAuthorityActivation, String> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1717,13 +1757,13 @@ impl CfnPermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ACMPCA::Permission";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnPermission, Vec<permission::Action>> = Prop::new("Actions");
-    /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
+    /// Key of `CertificateAuthorityArn`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnPermission, String> = Prop::new("CertificateAuthorityArn");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPermission, String> = Prop::new("Principal");
-    /// Key of `SourceAccount`, for [`Handle::set`].
+    /// Key of `SourceAccount`, for [`Self::set`].
     pub const SOURCE_ACCOUNT: Prop<CfnPermission, String> = Prop::new("SourceAccount");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -213,7 +213,9 @@ pub mod registry {
     pub struct CustomClaimValidationType {
         /// The value and match operator used to authorize a claim during JWT validation.
         pub authorizing_claim_match_value: Val<AuthorizingClaimMatchValueType>,
+        /// `InboundTokenClaimName` (the schema does not describe it).
         pub inbound_token_claim_name: Val<String>,
+        /// `InboundTokenClaimValueType` (the schema does not describe it).
         pub inbound_token_claim_value_type: Val<InboundTokenClaimValueType>,
     }
 
@@ -241,6 +243,7 @@ pub mod registry {
     /// The value and match operator used to authorize a claim during JWT validation.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthorizingClaimMatchValueType {
+        /// `ClaimMatchOperator` (the schema does not describe it).
         pub claim_match_operator: Val<ClaimMatchOperator>,
         /// The expected value used to match a claim. Exactly one member is set.
         pub claim_match_value: Val<ClaimMatchValueType>,
@@ -268,7 +271,9 @@ pub mod registry {
     /// The expected value used to match a claim. Exactly one member is set.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClaimMatchValueType {
+        /// `MatchValueString` (the schema does not describe it).
         pub match_value_string: Option<Val<String>>,
+        /// `MatchValueStringList` (the schema does not describe it).
         pub match_value_string_list: Option<Val<Vec<String>>>,
     }
 
@@ -625,25 +630,25 @@ impl CfnRegistry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AgentRegistry::Registry";
 
-    /// Key of `ApprovalConfiguration`, for [`Handle::set`].
+    /// Key of `ApprovalConfiguration`, for [`Self::set`].
     pub const APPROVAL_CONFIGURATION: Prop<CfnRegistry, registry::ApprovalConfiguration> = Prop::new("ApprovalConfiguration");
-    /// Key of `AuthorizerType`, for [`Handle::set`].
+    /// Key of `AuthorizerType`, for [`Self::set`].
     pub const AUTHORIZER_TYPE: Prop<CfnRegistry, registry::RegistryAuthorizerType> = Prop::new("AuthorizerType");
-    /// Key of `AutoDetectionEnabled`, for [`Handle::set`].
+    /// Key of `AutoDetectionEnabled`, for [`Self::set`].
     pub const AUTO_DETECTION_ENABLED: Prop<CfnRegistry, bool> = Prop::new("AutoDetectionEnabled");
-    /// Key of `AutoDetectionScope`, for [`Handle::set`].
+    /// Key of `AutoDetectionScope`, for [`Self::set`].
     pub const AUTO_DETECTION_SCOPE: Prop<CfnRegistry, registry::AutoDetectionScope> = Prop::new("AutoDetectionScope");
-    /// Key of `CustomMetadataSchemaConfiguration`, for [`Handle::set`].
+    /// Key of `CustomMetadataSchemaConfiguration`, for [`Self::set`].
     pub const CUSTOM_METADATA_SCHEMA_CONFIGURATION: Prop<CfnRegistry, registry::CustomMetadataSchemaConfiguration> = Prop::new("CustomMetadataSchemaConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRegistry, String> = Prop::new("Description");
-    /// Key of `DiscoveryConfiguration`, for [`Handle::set`].
+    /// Key of `DiscoveryConfiguration`, for [`Self::set`].
     pub const DISCOVERY_CONFIGURATION: Prop<CfnRegistry, registry::DiscoveryConfiguration> = Prop::new("DiscoveryConfiguration");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnRegistry, registry::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRegistry, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegistry, Vec<registry::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1039,6 +1044,7 @@ pub mod registry_record {
     pub struct RegistryRecordCredentialProviderConfiguration {
         /// The credential provider details. Specify exactly one member.
         pub credential_provider: Val<RegistryRecordCredentialProviderUnion>,
+        /// `CredentialProviderType` (the schema does not describe it).
         pub credential_provider_type: Val<CredentialProviderType>,
     }
 
@@ -1144,6 +1150,7 @@ pub mod registry_record {
     pub struct RegistryRecordOAuthCredentialProvider {
         /// Additional custom parameters for the OAuth flow.
         pub custom_parameters: Option<Val<Map<String>>>,
+        /// `GrantType` (the schema does not describe it).
         pub grant_type: Option<Val<GrantType>>,
         /// The ARN of the OAuth credential provider.
         pub provider_arn: Val<String>,
@@ -1539,23 +1546,23 @@ impl CfnRegistryRecord {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AgentRegistry::RegistryRecord";
 
-    /// Key of `CustomMetadata`, for [`Handle::set`].
+    /// Key of `CustomMetadata`, for [`Self::set`].
     pub const CUSTOM_METADATA: Prop<CfnRegistryRecord, Json> = Prop::new("CustomMetadata");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRegistryRecord, String> = Prop::new("Description");
-    /// Key of `Descriptors`, for [`Handle::set`].
+    /// Key of `Descriptors`, for [`Self::set`].
     pub const DESCRIPTORS: Prop<CfnRegistryRecord, registry_record::Descriptors> = Prop::new("Descriptors");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnRegistryRecord, String> = Prop::new("DisplayName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRegistryRecord, String> = Prop::new("Name");
-    /// Key of `RecordType`, for [`Handle::set`].
+    /// Key of `RecordType`, for [`Self::set`].
     pub const RECORD_TYPE: Prop<CfnRegistryRecord, registry_record::RecordType> = Prop::new("RecordType");
-    /// Key of `RecordVersion`, for [`Handle::set`].
+    /// Key of `RecordVersion`, for [`Self::set`].
     pub const RECORD_VERSION: Prop<CfnRegistryRecord, String> = Prop::new("RecordVersion");
-    /// Key of `RegistryId`, for [`Handle::set`].
+    /// Key of `RegistryId`, for [`Self::set`].
     pub const REGISTRY_ID: Prop<CfnRegistryRecord, String> = Prop::new("RegistryId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegistryRecord, Vec<registry_record::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod investigation_group {
     /// `ChatbotNotificationChannel` of `AWS::AIOps::InvestigationGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ChatbotNotificationChannel {
+        /// `ChatConfigurationArns` (the schema does not describe it).
         pub chat_configuration_arns: Option<Val<Vec<String>>>,
+        /// `SNSTopicArn` (the schema does not describe it).
         pub sns_topic_arn: Option<Val<String>>,
     }
 
@@ -50,7 +52,9 @@ pub mod investigation_group {
     /// `EncryptionConfigMap` of `AWS::AIOps::InvestigationGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionConfigMap {
+        /// `EncryptionConfigurationType` (the schema does not describe it).
         pub encryption_configuration_type: Option<Val<String>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -66,7 +70,9 @@ pub mod investigation_group {
     /// `Tag` of `AWS::AIOps::InvestigationGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -150,6 +156,7 @@ pub struct CfnInvestigationGroupProps {
     pub chatbot_notification_channels: Option<Val<Vec<investigation_group::ChatbotNotificationChannel>>>,
     /// An array of cross account configurations.
     pub cross_account_configurations: Option<Val<Vec<investigation_group::CrossAccountConfiguration>>>,
+    /// `EncryptionConfig` (the schema does not describe it).
     pub encryption_config: Option<Val<investigation_group::EncryptionConfigMap>>,
     /// Investigation Group policy
     pub investigation_group_policy: Option<Val<String>>,
@@ -161,6 +168,7 @@ pub struct CfnInvestigationGroupProps {
     pub retention_in_days: Option<Val<i64>>,
     /// The Investigation Role's ARN.
     pub role_arn: Option<Val<String>>,
+    /// `TagKeyBoundaries` (the schema does not describe it).
     pub tag_key_boundaries: Option<Val<Vec<String>>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<investigation_group::Tag>>>,
@@ -211,25 +219,25 @@ impl CfnInvestigationGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AIOps::InvestigationGroup";
 
-    /// Key of `ChatbotNotificationChannels`, for [`Handle::set`].
+    /// Key of `ChatbotNotificationChannels`, for [`Self::set`].
     pub const CHATBOT_NOTIFICATION_CHANNELS: Prop<CfnInvestigationGroup, Vec<investigation_group::ChatbotNotificationChannel>> = Prop::new("ChatbotNotificationChannels");
-    /// Key of `CrossAccountConfigurations`, for [`Handle::set`].
+    /// Key of `CrossAccountConfigurations`, for [`Self::set`].
     pub const CROSS_ACCOUNT_CONFIGURATIONS: Prop<CfnInvestigationGroup, Vec<investigation_group::CrossAccountConfiguration>> = Prop::new("CrossAccountConfigurations");
-    /// Key of `EncryptionConfig`, for [`Handle::set`].
+    /// Key of `EncryptionConfig`, for [`Self::set`].
     pub const ENCRYPTION_CONFIG: Prop<CfnInvestigationGroup, investigation_group::EncryptionConfigMap> = Prop::new("EncryptionConfig");
-    /// Key of `InvestigationGroupPolicy`, for [`Handle::set`].
+    /// Key of `InvestigationGroupPolicy`, for [`Self::set`].
     pub const INVESTIGATION_GROUP_POLICY: Prop<CfnInvestigationGroup, String> = Prop::new("InvestigationGroupPolicy");
-    /// Key of `IsCloudTrailEventHistoryEnabled`, for [`Handle::set`].
+    /// Key of `IsCloudTrailEventHistoryEnabled`, for [`Self::set`].
     pub const IS_CLOUD_TRAIL_EVENT_HISTORY_ENABLED: Prop<CfnInvestigationGroup, bool> = Prop::new("IsCloudTrailEventHistoryEnabled");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInvestigationGroup, String> = Prop::new("Name");
-    /// Key of `RetentionInDays`, for [`Handle::set`].
+    /// Key of `RetentionInDays`, for [`Self::set`].
     pub const RETENTION_IN_DAYS: Prop<CfnInvestigationGroup, i64> = Prop::new("RetentionInDays");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnInvestigationGroup, String> = Prop::new("RoleArn");
-    /// Key of `TagKeyBoundaries`, for [`Handle::set`].
+    /// Key of `TagKeyBoundaries`, for [`Self::set`].
     pub const TAG_KEY_BOUNDARIES: Prop<CfnInvestigationGroup, Vec<String>> = Prop::new("TagKeyBoundaries");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInvestigationGroup, Vec<investigation_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod skill {
     /// `AuthenticationConfiguration` of `Alexa::ASK::Skill`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthenticationConfiguration {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Val<String>,
+        /// `RefreshToken` (the schema does not describe it).
         pub refresh_token: Val<String>,
     }
 
@@ -48,10 +51,15 @@ pub mod skill {
     /// `SkillPackage` of `Alexa::ASK::Skill`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SkillPackage {
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<Overrides>>,
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3BucketRole` (the schema does not describe it).
         pub s3_bucket_role: Option<Val<String>>,
+        /// `S3Key` (the schema does not describe it).
         pub s3_key: Val<String>,
+        /// `S3ObjectVersion` (the schema does not describe it).
         pub s3_object_version: Option<Val<String>>,
     }
 
@@ -83,6 +91,7 @@ pub mod skill {
     /// `Overrides` of `Alexa::ASK::Skill`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Overrides {
+        /// `Manifest` (the schema does not describe it).
         pub manifest: Option<Val<Json>>,
     }
 
@@ -139,8 +148,11 @@ pub mod skill {
 /// Resource Type definition for Alexa::ASK::Skill
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSkillProps {
+    /// `AuthenticationConfiguration` (the schema does not describe it).
     pub authentication_configuration: Val<skill::AuthenticationConfiguration>,
+    /// `SkillPackage` (the schema does not describe it).
     pub skill_package: Val<skill::SkillPackage>,
+    /// `VendorId` (the schema does not describe it).
     pub vendor_id: Val<String>,
 }
 
@@ -175,11 +187,11 @@ impl CfnSkill {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "Alexa::ASK::Skill";
 
-    /// Key of `AuthenticationConfiguration`, for [`Handle::set`].
+    /// Key of `AuthenticationConfiguration`, for [`Self::set`].
     pub const AUTHENTICATION_CONFIGURATION: Prop<CfnSkill, skill::AuthenticationConfiguration> = Prop::new("AuthenticationConfiguration");
-    /// Key of `SkillPackage`, for [`Handle::set`].
+    /// Key of `SkillPackage`, for [`Self::set`].
     pub const SKILL_PACKAGE: Prop<CfnSkill, skill::SkillPackage> = Prop::new("SkillPackage");
-    /// Key of `VendorId`, for [`Handle::set`].
+    /// Key of `VendorId`, for [`Self::set`].
     pub const VENDOR_ID: Prop<CfnSkill, String> = Prop::new("VendorId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

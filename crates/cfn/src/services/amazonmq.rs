@@ -19,7 +19,9 @@ pub mod broker {
     /// The intended configuration (ID and revision) to be set when creating or updating. This property is write-only so that applications of a ConfigurationAssociation do not cause drift.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfigurationId {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Revision` (the schema does not describe it).
         pub revision: Val<i64>,
     }
 
@@ -47,6 +49,7 @@ pub mod broker {
     pub struct EncryptionOptions {
         /// The customer master key (CMK) to use for the A KMS (KMS). This key is used to encrypt your data at rest. If not provided, Amazon MQ will use a default CMK to encrypt your data. The Key ARN is recommended so that drift can be detected, but a key ID or key alias will also be accepted for API compatibility reasons.
         pub kms_key_id: Option<Val<String>>,
+        /// `UseAwsOwnedKey` (the schema does not describe it).
         pub use_aws_owned_key: Val<bool>,
     }
 
@@ -72,16 +75,27 @@ pub mod broker {
     /// `LdapServerMetadata` of `AWS::AmazonMQ::Broker`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LdapServerMetadata {
+        /// `Hosts` (the schema does not describe it).
         pub hosts: Val<Vec<String>>,
+        /// `RoleBase` (the schema does not describe it).
         pub role_base: Val<String>,
+        /// `RoleName` (the schema does not describe it).
         pub role_name: Option<Val<String>>,
+        /// `RoleSearchMatching` (the schema does not describe it).
         pub role_search_matching: Val<String>,
+        /// `RoleSearchSubtree` (the schema does not describe it).
         pub role_search_subtree: Option<Val<bool>>,
+        /// `ServiceAccountPassword` (the schema does not describe it).
         pub service_account_password: Option<Val<String>>,
+        /// `ServiceAccountUsername` (the schema does not describe it).
         pub service_account_username: Val<String>,
+        /// `UserBase` (the schema does not describe it).
         pub user_base: Val<String>,
+        /// `UserRoleName` (the schema does not describe it).
         pub user_role_name: Option<Val<String>>,
+        /// `UserSearchMatching` (the schema does not describe it).
         pub user_search_matching: Val<String>,
+        /// `UserSearchSubtree` (the schema does not describe it).
         pub user_search_subtree: Option<Val<bool>>,
     }
 
@@ -125,7 +139,9 @@ pub mod broker {
     /// `LogList` of `AWS::AmazonMQ::Broker`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogList {
+        /// `Audit` (the schema does not describe it).
         pub audit: Option<Val<bool>>,
+        /// `General` (the schema does not describe it).
         pub general: Option<Val<bool>>,
     }
 
@@ -173,7 +189,9 @@ pub mod broker {
     /// `TagsEntry` of `AWS::AmazonMQ::Broker`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -199,10 +217,15 @@ pub mod broker {
     /// `User` of `AWS::AmazonMQ::Broker`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct User {
+        /// `ConsoleAccess` (the schema does not describe it).
         pub console_access: Option<Val<bool>>,
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<String>>>,
+        /// `Password` (the schema does not describe it).
         pub password: Val<String>,
+        /// `ReplicationUser` (the schema does not describe it).
         pub replication_user: Option<Val<bool>>,
+        /// `Username` (the schema does not describe it).
         pub username: Val<String>,
     }
 
@@ -341,31 +364,47 @@ pub mod broker {
 /// Resource type definition for AWS::AmazonMQ::Broker
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBrokerProps {
+    /// `AuthenticationStrategy` (the schema does not describe it).
     pub authentication_strategy: Option<Val<String>>,
+    /// `AutoMinorVersionUpgrade` (the schema does not describe it).
     pub auto_minor_version_upgrade: Option<Val<bool>>,
+    /// `BrokerName` (the schema does not describe it).
     pub broker_name: Val<String>,
     /// The intended configuration (ID and revision) to be set when creating or updating. This property is write-only so that applications of a ConfigurationAssociation do not cause drift.
     pub configuration: Option<Val<broker::ConfigurationId>>,
+    /// `DataReplicationMode` (the schema does not describe it).
     pub data_replication_mode: Option<Val<String>>,
     /// The ARN of the primary broker that is used to replicate data from in a data replication pair when creating a replica. This field is only used at creation-time. Changes to it subsequently are ignored by CloudFormation. Information on the current primary is available on the DataReplicationMetadata object returned by the API.
     pub data_replication_primary_broker_arn: Option<Val<String>>,
+    /// `DeploymentMode` (the schema does not describe it).
     pub deployment_mode: Val<String>,
+    /// `EncryptionOptions` (the schema does not describe it).
     pub encryption_options: Option<Val<broker::EncryptionOptions>>,
+    /// `EngineType` (the schema does not describe it).
     pub engine_type: Val<String>,
     /// The version specified to use. See also EngineVersionCurrent.
     pub engine_version: Option<Val<String>>,
+    /// `HostInstanceType` (the schema does not describe it).
     pub host_instance_type: Val<String>,
+    /// `LdapServerMetadata` (the schema does not describe it).
     pub ldap_server_metadata: Option<Val<broker::LdapServerMetadata>>,
+    /// `Logs` (the schema does not describe it).
     pub logs: Option<Val<broker::LogList>>,
+    /// `MaintenanceWindowStartTime` (the schema does not describe it).
     pub maintenance_window_start_time: Option<Val<broker::MaintenanceWindow>>,
+    /// `PubliclyAccessible` (the schema does not describe it).
     pub publicly_accessible: Val<bool>,
     /// The ARNs of the resource shares to be associated with the broker.
     pub resource_share_arns: Option<Val<Vec<String>>>,
+    /// `SecurityGroups` (the schema does not describe it).
     pub security_groups: Option<Val<Vec<String>>>,
     /// The broker's storage size in GB.
     pub storage_size: Option<Val<i64>>,
+    /// `StorageType` (the schema does not describe it).
     pub storage_type: Option<Val<String>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<broker::TagsEntry>>>,
     /// Users to configure on the broker. For RabbitMQ, this should be one user, created when the broker is created, and changes thereafter are ignored. For ActiveMQ, changes to anything but Password are detected and will trigger an update, but changes to Password cannot be detected so updates to Password may not take effect unless there is some other change.
     pub users: Option<Val<Vec<broker::User>>>,
@@ -440,49 +479,49 @@ impl CfnBroker {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AmazonMQ::Broker";
 
-    /// Key of `AuthenticationStrategy`, for [`Handle::set`].
+    /// Key of `AuthenticationStrategy`, for [`Self::set`].
     pub const AUTHENTICATION_STRATEGY: Prop<CfnBroker, String> = Prop::new("AuthenticationStrategy");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnBroker, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `BrokerName`, for [`Handle::set`].
+    /// Key of `BrokerName`, for [`Self::set`].
     pub const BROKER_NAME: Prop<CfnBroker, String> = Prop::new("BrokerName");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnBroker, broker::ConfigurationId> = Prop::new("Configuration");
-    /// Key of `DataReplicationMode`, for [`Handle::set`].
+    /// Key of `DataReplicationMode`, for [`Self::set`].
     pub const DATA_REPLICATION_MODE: Prop<CfnBroker, String> = Prop::new("DataReplicationMode");
-    /// Key of `DataReplicationPrimaryBrokerArn`, for [`Handle::set`].
+    /// Key of `DataReplicationPrimaryBrokerArn`, for [`Self::set`].
     pub const DATA_REPLICATION_PRIMARY_BROKER_ARN: Prop<CfnBroker, String> = Prop::new("DataReplicationPrimaryBrokerArn");
-    /// Key of `DeploymentMode`, for [`Handle::set`].
+    /// Key of `DeploymentMode`, for [`Self::set`].
     pub const DEPLOYMENT_MODE: Prop<CfnBroker, String> = Prop::new("DeploymentMode");
-    /// Key of `EncryptionOptions`, for [`Handle::set`].
+    /// Key of `EncryptionOptions`, for [`Self::set`].
     pub const ENCRYPTION_OPTIONS: Prop<CfnBroker, broker::EncryptionOptions> = Prop::new("EncryptionOptions");
-    /// Key of `EngineType`, for [`Handle::set`].
+    /// Key of `EngineType`, for [`Self::set`].
     pub const ENGINE_TYPE: Prop<CfnBroker, String> = Prop::new("EngineType");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnBroker, String> = Prop::new("EngineVersion");
-    /// Key of `HostInstanceType`, for [`Handle::set`].
+    /// Key of `HostInstanceType`, for [`Self::set`].
     pub const HOST_INSTANCE_TYPE: Prop<CfnBroker, String> = Prop::new("HostInstanceType");
-    /// Key of `LdapServerMetadata`, for [`Handle::set`].
+    /// Key of `LdapServerMetadata`, for [`Self::set`].
     pub const LDAP_SERVER_METADATA: Prop<CfnBroker, broker::LdapServerMetadata> = Prop::new("LdapServerMetadata");
-    /// Key of `Logs`, for [`Handle::set`].
+    /// Key of `Logs`, for [`Self::set`].
     pub const LOGS: Prop<CfnBroker, broker::LogList> = Prop::new("Logs");
-    /// Key of `MaintenanceWindowStartTime`, for [`Handle::set`].
+    /// Key of `MaintenanceWindowStartTime`, for [`Self::set`].
     pub const MAINTENANCE_WINDOW_START_TIME: Prop<CfnBroker, broker::MaintenanceWindow> = Prop::new("MaintenanceWindowStartTime");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnBroker, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `ResourceShareArns`, for [`Handle::set`].
+    /// Key of `ResourceShareArns`, for [`Self::set`].
     pub const RESOURCE_SHARE_ARNS: Prop<CfnBroker, Vec<String>> = Prop::new("ResourceShareArns");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnBroker, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `StorageSize`, for [`Handle::set`].
+    /// Key of `StorageSize`, for [`Self::set`].
     pub const STORAGE_SIZE: Prop<CfnBroker, i64> = Prop::new("StorageSize");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnBroker, String> = Prop::new("StorageType");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnBroker, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBroker, Vec<broker::TagsEntry>> = Prop::new("Tags");
-    /// Key of `Users`, for [`Handle::set`].
+    /// Key of `Users`, for [`Self::set`].
     pub const USERS: Prop<CfnBroker, Vec<broker::User>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -585,7 +624,9 @@ pub mod configuration {
     /// `TagsEntry` of `AWS::AmazonMQ::Configuration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -691,19 +732,19 @@ impl CfnConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AmazonMQ::Configuration";
 
-    /// Key of `AuthenticationStrategy`, for [`Handle::set`].
+    /// Key of `AuthenticationStrategy`, for [`Self::set`].
     pub const AUTHENTICATION_STRATEGY: Prop<CfnConfiguration, String> = Prop::new("AuthenticationStrategy");
-    /// Key of `Data`, for [`Handle::set`].
+    /// Key of `Data`, for [`Self::set`].
     pub const DATA: Prop<CfnConfiguration, String> = Prop::new("Data");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguration, String> = Prop::new("Description");
-    /// Key of `EngineType`, for [`Handle::set`].
+    /// Key of `EngineType`, for [`Self::set`].
     pub const ENGINE_TYPE: Prop<CfnConfiguration, String> = Prop::new("EngineType");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnConfiguration, String> = Prop::new("EngineVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfiguration, Vec<configuration::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -811,6 +852,7 @@ pub mod configuration_association {
 pub struct CfnConfigurationAssociationProps {
     /// ID of the Broker that the configuration should be applied to
     pub broker: Val<String>,
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<configuration_association::ConfigurationId>,
 }
 
@@ -843,9 +885,9 @@ impl CfnConfigurationAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AmazonMQ::ConfigurationAssociation";
 
-    /// Key of `Broker`, for [`Handle::set`].
+    /// Key of `Broker`, for [`Self::set`].
     pub const BROKER: Prop<CfnConfigurationAssociation, String> = Prop::new("Broker");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnConfigurationAssociation, configuration_association::ConfigurationId> = Prop::new("Configuration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,16 +19,27 @@ pub mod app {
     /// `AutoBranchCreationConfig` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AutoBranchCreationConfig {
+        /// `AutoBranchCreationPatterns` (the schema does not describe it).
         pub auto_branch_creation_patterns: Option<Val<Vec<String>>>,
+        /// `BasicAuthConfig` (the schema does not describe it).
         pub basic_auth_config: Option<Val<BasicAuthConfig>>,
+        /// `BuildSpec` (the schema does not describe it).
         pub build_spec: Option<Val<String>>,
+        /// `EnableAutoBranchCreation` (the schema does not describe it).
         pub enable_auto_branch_creation: Option<Val<bool>>,
+        /// `EnableAutoBuild` (the schema does not describe it).
         pub enable_auto_build: Option<Val<bool>>,
+        /// `EnablePerformanceMode` (the schema does not describe it).
         pub enable_performance_mode: Option<Val<bool>>,
+        /// `EnablePullRequestPreview` (the schema does not describe it).
         pub enable_pull_request_preview: Option<Val<bool>>,
+        /// `EnvironmentVariables` (the schema does not describe it).
         pub environment_variables: Option<Val<Vec<EnvironmentVariable>>>,
+        /// `Framework` (the schema does not describe it).
         pub framework: Option<Val<String>>,
+        /// `PullRequestEnvironmentName` (the schema does not describe it).
         pub pull_request_environment_name: Option<Val<String>>,
+        /// `Stage` (the schema does not describe it).
         pub stage: Option<Val<Stage>>,
     }
 
@@ -53,8 +64,11 @@ pub mod app {
     /// `BasicAuthConfig` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BasicAuthConfig {
+        /// `EnableBasicAuth` (the schema does not describe it).
         pub enable_basic_auth: Option<Val<bool>>,
+        /// `Password` (the schema does not describe it).
         pub password: Option<Val<String>>,
+        /// `Username` (the schema does not describe it).
         pub username: Option<Val<String>>,
     }
 
@@ -71,6 +85,7 @@ pub mod app {
     /// `CacheConfig` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CacheConfig {
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -85,9 +100,13 @@ pub mod app {
     /// `CustomRule` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomRule {
+        /// `Condition` (the schema does not describe it).
         pub condition: Option<Val<String>>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<String>>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
     }
 
@@ -117,7 +136,9 @@ pub mod app {
     /// `EnvironmentVariable` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EnvironmentVariable {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -143,6 +164,7 @@ pub mod app {
     /// `JobConfig` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JobConfig {
+        /// `BuildComputeType` (the schema does not describe it).
         pub build_compute_type: Val<BuildComputeType>,
     }
 
@@ -166,7 +188,9 @@ pub mod app {
     /// `Tag` of `AWS::Amplify::App`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -407,23 +431,41 @@ pub mod app {
 /// The AWS::Amplify::App resource creates Apps in the Amplify Console. An App is a collection of branches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAppProps {
+    /// `AccessToken` (the schema does not describe it).
     pub access_token: Option<Val<String>>,
+    /// `AutoBranchCreationConfig` (the schema does not describe it).
     pub auto_branch_creation_config: Option<Val<app::AutoBranchCreationConfig>>,
+    /// `BasicAuthConfig` (the schema does not describe it).
     pub basic_auth_config: Option<Val<app::BasicAuthConfig>>,
+    /// `BuildSpec` (the schema does not describe it).
     pub build_spec: Option<Val<String>>,
+    /// `CacheConfig` (the schema does not describe it).
     pub cache_config: Option<Val<app::CacheConfig>>,
+    /// `ComputeRoleArn` (the schema does not describe it).
     pub compute_role_arn: Option<Val<String>>,
+    /// `CustomHeaders` (the schema does not describe it).
     pub custom_headers: Option<Val<String>>,
+    /// `CustomRules` (the schema does not describe it).
     pub custom_rules: Option<Val<Vec<app::CustomRule>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EnableBranchAutoDeletion` (the schema does not describe it).
     pub enable_branch_auto_deletion: Option<Val<bool>>,
+    /// `EnvironmentVariables` (the schema does not describe it).
     pub environment_variables: Option<Val<Vec<app::EnvironmentVariable>>>,
+    /// `IAMServiceRole` (the schema does not describe it).
     pub iam_service_role: Option<Val<String>>,
+    /// `JobConfig` (the schema does not describe it).
     pub job_config: Option<Val<app::JobConfig>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `OauthToken` (the schema does not describe it).
     pub oauth_token: Option<Val<String>>,
+    /// `Platform` (the schema does not describe it).
     pub platform: Option<Val<app::Platform>>,
+    /// `Repository` (the schema does not describe it).
     pub repository: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<app::Tag>>>,
 }
 
@@ -488,41 +530,41 @@ impl CfnApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Amplify::App";
 
-    /// Key of `AccessToken`, for [`Handle::set`].
+    /// Key of `AccessToken`, for [`Self::set`].
     pub const ACCESS_TOKEN: Prop<CfnApp, String> = Prop::new("AccessToken");
-    /// Key of `AutoBranchCreationConfig`, for [`Handle::set`].
+    /// Key of `AutoBranchCreationConfig`, for [`Self::set`].
     pub const AUTO_BRANCH_CREATION_CONFIG: Prop<CfnApp, app::AutoBranchCreationConfig> = Prop::new("AutoBranchCreationConfig");
-    /// Key of `BasicAuthConfig`, for [`Handle::set`].
+    /// Key of `BasicAuthConfig`, for [`Self::set`].
     pub const BASIC_AUTH_CONFIG: Prop<CfnApp, app::BasicAuthConfig> = Prop::new("BasicAuthConfig");
-    /// Key of `BuildSpec`, for [`Handle::set`].
+    /// Key of `BuildSpec`, for [`Self::set`].
     pub const BUILD_SPEC: Prop<CfnApp, String> = Prop::new("BuildSpec");
-    /// Key of `CacheConfig`, for [`Handle::set`].
+    /// Key of `CacheConfig`, for [`Self::set`].
     pub const CACHE_CONFIG: Prop<CfnApp, app::CacheConfig> = Prop::new("CacheConfig");
-    /// Key of `ComputeRoleArn`, for [`Handle::set`].
+    /// Key of `ComputeRoleArn`, for [`Self::set`].
     pub const COMPUTE_ROLE_ARN: Prop<CfnApp, String> = Prop::new("ComputeRoleArn");
-    /// Key of `CustomHeaders`, for [`Handle::set`].
+    /// Key of `CustomHeaders`, for [`Self::set`].
     pub const CUSTOM_HEADERS: Prop<CfnApp, String> = Prop::new("CustomHeaders");
-    /// Key of `CustomRules`, for [`Handle::set`].
+    /// Key of `CustomRules`, for [`Self::set`].
     pub const CUSTOM_RULES: Prop<CfnApp, Vec<app::CustomRule>> = Prop::new("CustomRules");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApp, String> = Prop::new("Description");
-    /// Key of `EnableBranchAutoDeletion`, for [`Handle::set`].
+    /// Key of `EnableBranchAutoDeletion`, for [`Self::set`].
     pub const ENABLE_BRANCH_AUTO_DELETION: Prop<CfnApp, bool> = Prop::new("EnableBranchAutoDeletion");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnApp, Vec<app::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
-    /// Key of `IAMServiceRole`, for [`Handle::set`].
+    /// Key of `IAMServiceRole`, for [`Self::set`].
     pub const IAM_SERVICE_ROLE: Prop<CfnApp, String> = Prop::new("IAMServiceRole");
-    /// Key of `JobConfig`, for [`Handle::set`].
+    /// Key of `JobConfig`, for [`Self::set`].
     pub const JOB_CONFIG: Prop<CfnApp, app::JobConfig> = Prop::new("JobConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApp, String> = Prop::new("Name");
-    /// Key of `OauthToken`, for [`Handle::set`].
+    /// Key of `OauthToken`, for [`Self::set`].
     pub const OAUTH_TOKEN: Prop<CfnApp, String> = Prop::new("OauthToken");
-    /// Key of `Platform`, for [`Handle::set`].
+    /// Key of `Platform`, for [`Self::set`].
     pub const PLATFORM: Prop<CfnApp, app::Platform> = Prop::new("Platform");
-    /// Key of `Repository`, for [`Handle::set`].
+    /// Key of `Repository`, for [`Self::set`].
     pub const REPOSITORY: Prop<CfnApp, String> = Prop::new("Repository");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApp, Vec<app::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -582,6 +624,7 @@ pub mod branch {
     /// `Backend` of `AWS::Amplify::Branch`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Backend {
+        /// `StackArn` (the schema does not describe it).
         pub stack_arn: Option<Val<String>>,
     }
 
@@ -596,8 +639,11 @@ pub mod branch {
     /// `BasicAuthConfig` of `AWS::Amplify::Branch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BasicAuthConfig {
+        /// `EnableBasicAuth` (the schema does not describe it).
         pub enable_basic_auth: Option<Val<bool>>,
+        /// `Password` (the schema does not describe it).
         pub password: Val<String>,
+        /// `Username` (the schema does not describe it).
         pub username: Val<String>,
     }
 
@@ -625,7 +671,9 @@ pub mod branch {
     /// `EnvironmentVariable` of `AWS::Amplify::Branch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EnvironmentVariable {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -651,7 +699,9 @@ pub mod branch {
     /// `Tag` of `AWS::Amplify::Branch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -772,21 +822,37 @@ pub mod branch {
 /// The AWS::Amplify::Branch resource creates a new branch within an app.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBranchProps {
+    /// `AppId` (the schema does not describe it).
     pub app_id: Val<String>,
+    /// `Backend` (the schema does not describe it).
     pub backend: Option<Val<branch::Backend>>,
+    /// `BasicAuthConfig` (the schema does not describe it).
     pub basic_auth_config: Option<Val<branch::BasicAuthConfig>>,
+    /// `BranchName` (the schema does not describe it).
     pub branch_name: Val<String>,
+    /// `BuildSpec` (the schema does not describe it).
     pub build_spec: Option<Val<String>>,
+    /// `ComputeRoleArn` (the schema does not describe it).
     pub compute_role_arn: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EnableAutoBuild` (the schema does not describe it).
     pub enable_auto_build: Option<Val<bool>>,
+    /// `EnablePerformanceMode` (the schema does not describe it).
     pub enable_performance_mode: Option<Val<bool>>,
+    /// `EnablePullRequestPreview` (the schema does not describe it).
     pub enable_pull_request_preview: Option<Val<bool>>,
+    /// `EnableSkewProtection` (the schema does not describe it).
     pub enable_skew_protection: Option<Val<bool>>,
+    /// `EnvironmentVariables` (the schema does not describe it).
     pub environment_variables: Option<Val<Vec<branch::EnvironmentVariable>>>,
+    /// `Framework` (the schema does not describe it).
     pub framework: Option<Val<String>>,
+    /// `PullRequestEnvironmentName` (the schema does not describe it).
     pub pull_request_environment_name: Option<Val<String>>,
+    /// `Stage` (the schema does not describe it).
     pub stage: Option<Val<branch::Stage>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<branch::Tag>>>,
 }
 
@@ -847,37 +913,37 @@ impl CfnBranch {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Amplify::Branch";
 
-    /// Key of `AppId`, for [`Handle::set`].
+    /// Key of `AppId`, for [`Self::set`].
     pub const APP_ID: Prop<CfnBranch, String> = Prop::new("AppId");
-    /// Key of `Backend`, for [`Handle::set`].
+    /// Key of `Backend`, for [`Self::set`].
     pub const BACKEND: Prop<CfnBranch, branch::Backend> = Prop::new("Backend");
-    /// Key of `BasicAuthConfig`, for [`Handle::set`].
+    /// Key of `BasicAuthConfig`, for [`Self::set`].
     pub const BASIC_AUTH_CONFIG: Prop<CfnBranch, branch::BasicAuthConfig> = Prop::new("BasicAuthConfig");
-    /// Key of `BranchName`, for [`Handle::set`].
+    /// Key of `BranchName`, for [`Self::set`].
     pub const BRANCH_NAME: Prop<CfnBranch, String> = Prop::new("BranchName");
-    /// Key of `BuildSpec`, for [`Handle::set`].
+    /// Key of `BuildSpec`, for [`Self::set`].
     pub const BUILD_SPEC: Prop<CfnBranch, String> = Prop::new("BuildSpec");
-    /// Key of `ComputeRoleArn`, for [`Handle::set`].
+    /// Key of `ComputeRoleArn`, for [`Self::set`].
     pub const COMPUTE_ROLE_ARN: Prop<CfnBranch, String> = Prop::new("ComputeRoleArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBranch, String> = Prop::new("Description");
-    /// Key of `EnableAutoBuild`, for [`Handle::set`].
+    /// Key of `EnableAutoBuild`, for [`Self::set`].
     pub const ENABLE_AUTO_BUILD: Prop<CfnBranch, bool> = Prop::new("EnableAutoBuild");
-    /// Key of `EnablePerformanceMode`, for [`Handle::set`].
+    /// Key of `EnablePerformanceMode`, for [`Self::set`].
     pub const ENABLE_PERFORMANCE_MODE: Prop<CfnBranch, bool> = Prop::new("EnablePerformanceMode");
-    /// Key of `EnablePullRequestPreview`, for [`Handle::set`].
+    /// Key of `EnablePullRequestPreview`, for [`Self::set`].
     pub const ENABLE_PULL_REQUEST_PREVIEW: Prop<CfnBranch, bool> = Prop::new("EnablePullRequestPreview");
-    /// Key of `EnableSkewProtection`, for [`Handle::set`].
+    /// Key of `EnableSkewProtection`, for [`Self::set`].
     pub const ENABLE_SKEW_PROTECTION: Prop<CfnBranch, bool> = Prop::new("EnableSkewProtection");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnBranch, Vec<branch::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
-    /// Key of `Framework`, for [`Handle::set`].
+    /// Key of `Framework`, for [`Self::set`].
     pub const FRAMEWORK: Prop<CfnBranch, String> = Prop::new("Framework");
-    /// Key of `PullRequestEnvironmentName`, for [`Handle::set`].
+    /// Key of `PullRequestEnvironmentName`, for [`Self::set`].
     pub const PULL_REQUEST_ENVIRONMENT_NAME: Prop<CfnBranch, String> = Prop::new("PullRequestEnvironmentName");
-    /// Key of `Stage`, for [`Handle::set`].
+    /// Key of `Stage`, for [`Self::set`].
     pub const STAGE: Prop<CfnBranch, branch::Stage> = Prop::new("Stage");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBranch, Vec<branch::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1012,7 +1078,9 @@ pub mod domain {
     /// `CertificateSettings` of `AWS::Amplify::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CertificateSettings {
+        /// `CertificateType` (the schema does not describe it).
         pub certificate_type: Option<Val<CertificateType>>,
+        /// `CustomCertificateArn` (the schema does not describe it).
         pub custom_certificate_arn: Option<Val<String>>,
     }
 
@@ -1028,7 +1096,9 @@ pub mod domain {
     /// `SubDomainSetting` of `AWS::Amplify::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubDomainSetting {
+        /// `BranchName` (the schema does not describe it).
         pub branch_name: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Val<String>,
     }
 
@@ -1113,12 +1183,19 @@ pub mod domain {
 /// The AWS::Amplify::Domain resource allows you to connect a custom domain to your app.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDomainProps {
+    /// `AppId` (the schema does not describe it).
     pub app_id: Val<String>,
+    /// `AutoSubDomainCreationPatterns` (the schema does not describe it).
     pub auto_sub_domain_creation_patterns: Option<Val<Vec<String>>>,
+    /// `AutoSubDomainIAMRole` (the schema does not describe it).
     pub auto_sub_domain_iam_role: Option<Val<String>>,
+    /// `CertificateSettings` (the schema does not describe it).
     pub certificate_settings: Option<Val<domain::CertificateSettings>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Val<String>,
+    /// `EnableAutoSubDomain` (the schema does not describe it).
     pub enable_auto_sub_domain: Option<Val<bool>>,
+    /// `SubDomainSettings` (the schema does not describe it).
     pub sub_domain_settings: Val<Vec<domain::SubDomainSetting>>,
 }
 
@@ -1161,19 +1238,19 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Amplify::Domain";
 
-    /// Key of `AppId`, for [`Handle::set`].
+    /// Key of `AppId`, for [`Self::set`].
     pub const APP_ID: Prop<CfnDomain, String> = Prop::new("AppId");
-    /// Key of `AutoSubDomainCreationPatterns`, for [`Handle::set`].
+    /// Key of `AutoSubDomainCreationPatterns`, for [`Self::set`].
     pub const AUTO_SUB_DOMAIN_CREATION_PATTERNS: Prop<CfnDomain, Vec<String>> = Prop::new("AutoSubDomainCreationPatterns");
-    /// Key of `AutoSubDomainIAMRole`, for [`Handle::set`].
+    /// Key of `AutoSubDomainIAMRole`, for [`Self::set`].
     pub const AUTO_SUB_DOMAIN_IAM_ROLE: Prop<CfnDomain, String> = Prop::new("AutoSubDomainIAMRole");
-    /// Key of `CertificateSettings`, for [`Handle::set`].
+    /// Key of `CertificateSettings`, for [`Self::set`].
     pub const CERTIFICATE_SETTINGS: Prop<CfnDomain, domain::CertificateSettings> = Prop::new("CertificateSettings");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `EnableAutoSubDomain`, for [`Handle::set`].
+    /// Key of `EnableAutoSubDomain`, for [`Self::set`].
     pub const ENABLE_AUTO_SUB_DOMAIN: Prop<CfnDomain, bool> = Prop::new("EnableAutoSubDomain");
-    /// Key of `SubDomainSettings`, for [`Handle::set`].
+    /// Key of `SubDomainSettings`, for [`Self::set`].
     pub const SUB_DOMAIN_SETTINGS: Prop<CfnDomain, Vec<domain::SubDomainSetting>> = Prop::new("SubDomainSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1293,7 +1370,9 @@ pub mod webhook {
     /// `Tag` of `AWS::Amplify::Webhook`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1384,13 +1463,13 @@ impl CfnWebhook {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Amplify::Webhook";
 
-    /// Key of `AppId`, for [`Handle::set`].
+    /// Key of `AppId`, for [`Self::set`].
     pub const APP_ID: Prop<CfnWebhook, String> = Prop::new("AppId");
-    /// Key of `BranchName`, for [`Handle::set`].
+    /// Key of `BranchName`, for [`Self::set`].
     pub const BRANCH_NAME: Prop<CfnWebhook, String> = Prop::new("BranchName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWebhook, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWebhook, Vec<webhook::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod component {
     /// `ComponentBindingPropertiesValue` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentBindingPropertiesValue {
+        /// `BindingProperties` (the schema does not describe it).
         pub binding_properties: Option<Val<ComponentBindingPropertiesValueProperties>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -37,11 +40,17 @@ pub mod component {
     /// `ComponentChild` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComponentChild {
+        /// `Children` (the schema does not describe it).
         pub children: Option<Val<Vec<ComponentChild>>>,
+        /// `ComponentType` (the schema does not describe it).
         pub component_type: Val<String>,
+        /// `Events` (the schema does not describe it).
         pub events: Option<Val<Map<ComponentEvent>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Properties` (the schema does not describe it).
         pub properties: Val<Map<ComponentProperty>>,
+        /// `SourceId` (the schema does not describe it).
         pub source_id: Option<Val<String>>,
     }
 
@@ -75,9 +84,13 @@ pub mod component {
     /// `ComponentDataConfiguration` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComponentDataConfiguration {
+        /// `Identifiers` (the schema does not describe it).
         pub identifiers: Option<Val<Vec<String>>>,
+        /// `Model` (the schema does not describe it).
         pub model: Val<String>,
+        /// `Predicate` (the schema does not describe it).
         pub predicate: Option<Val<Predicate>>,
+        /// `Sort` (the schema does not describe it).
         pub sort: Option<Val<Vec<SortProperty>>>,
     }
 
@@ -107,8 +120,11 @@ pub mod component {
     /// `ComponentEvent` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentEvent {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<String>>,
+        /// `BindingEvent` (the schema does not describe it).
         pub binding_event: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<ActionParameters>>,
     }
 
@@ -125,20 +141,35 @@ pub mod component {
     /// `ComponentProperty` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentProperty {
+        /// `BindingProperties` (the schema does not describe it).
         pub binding_properties: Option<Val<ComponentPropertyBindingProperties>>,
+        /// `Bindings` (the schema does not describe it).
         pub bindings: Option<Val<Map<FormBindingElement>>>,
+        /// `CollectionBindingProperties` (the schema does not describe it).
         pub collection_binding_properties: Option<Val<ComponentPropertyBindingProperties>>,
+        /// `ComponentName` (the schema does not describe it).
         pub component_name: Option<Val<String>>,
+        /// `Concat` (the schema does not describe it).
         pub concat: Option<Val<Vec<ComponentProperty>>>,
+        /// `Condition` (the schema does not describe it).
         pub condition: Option<Val<ComponentConditionProperty>>,
+        /// `Configured` (the schema does not describe it).
         pub configured: Option<Val<bool>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `Event` (the schema does not describe it).
         pub event: Option<Val<String>>,
+        /// `ImportedValue` (the schema does not describe it).
         pub imported_value: Option<Val<String>>,
+        /// `Model` (the schema does not describe it).
         pub model: Option<Val<String>>,
+        /// `Property` (the schema does not describe it).
         pub property: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
+        /// `UserAttribute` (the schema does not describe it).
         pub user_attribute: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -167,7 +198,9 @@ pub mod component {
     /// `ComponentVariant` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentVariant {
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<Map<Map<String>>>>,
+        /// `VariantValues` (the schema does not describe it).
         pub variant_values: Option<Val<Map<String>>>,
     }
 
@@ -183,13 +216,21 @@ pub mod component {
     /// `ComponentBindingPropertiesValueProperties` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentBindingPropertiesValueProperties {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Option<Val<String>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Model` (the schema does not describe it).
         pub model: Option<Val<String>>,
+        /// `Predicates` (the schema does not describe it).
         pub predicates: Option<Val<Vec<Predicate>>>,
+        /// `SlotName` (the schema does not describe it).
         pub slot_name: Option<Val<String>>,
+        /// `UserAttribute` (the schema does not describe it).
         pub user_attribute: Option<Val<String>>,
     }
 
@@ -211,11 +252,17 @@ pub mod component {
     /// `Predicate` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Predicate {
+        /// `And` (the schema does not describe it).
         pub and: Option<Val<Vec<Predicate>>>,
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Operand` (the schema does not describe it).
         pub operand: Option<Val<String>>,
+        /// `OperandType` (the schema does not describe it).
         pub operand_type: Option<Val<String>>,
+        /// `Operator` (the schema does not describe it).
         pub operator: Option<Val<String>>,
+        /// `Or` (the schema does not describe it).
         pub or: Option<Val<Vec<Predicate>>>,
     }
 
@@ -235,7 +282,9 @@ pub mod component {
     /// `SortProperty` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SortProperty {
+        /// `Direction` (the schema does not describe it).
         pub direction: Val<SortDirection>,
+        /// `Field` (the schema does not describe it).
         pub field: Val<String>,
     }
 
@@ -261,14 +310,23 @@ pub mod component {
     /// `ActionParameters` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ActionParameters {
+        /// `Anchor` (the schema does not describe it).
         pub anchor: Option<Val<ComponentProperty>>,
+        /// `Fields` (the schema does not describe it).
         pub fields: Option<Val<Map<ComponentProperty>>>,
+        /// `Global` (the schema does not describe it).
         pub global: Option<Val<ComponentProperty>>,
+        /// `Id` (the schema does not describe it).
         pub id: Option<Val<ComponentProperty>>,
+        /// `Model` (the schema does not describe it).
         pub model: Option<Val<String>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<MutationActionSetStateParameter>>,
+        /// `Target` (the schema does not describe it).
         pub target: Option<Val<ComponentProperty>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<ComponentProperty>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<ComponentProperty>>,
     }
 
@@ -291,7 +349,9 @@ pub mod component {
     /// `ComponentPropertyBindingProperties` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComponentPropertyBindingProperties {
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Property` (the schema does not describe it).
         pub property: Val<String>,
     }
 
@@ -317,7 +377,9 @@ pub mod component {
     /// `FormBindingElement` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FormBindingElement {
+        /// `Element` (the schema does not describe it).
         pub element: Val<String>,
+        /// `Property` (the schema does not describe it).
         pub property: Val<String>,
     }
 
@@ -343,12 +405,19 @@ pub mod component {
     /// `ComponentConditionProperty` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentConditionProperty {
+        /// `Else` (the schema does not describe it).
         pub r#else: Option<Val<ComponentProperty>>,
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Operand` (the schema does not describe it).
         pub operand: Option<Val<String>>,
+        /// `OperandType` (the schema does not describe it).
         pub operand_type: Option<Val<String>>,
+        /// `Operator` (the schema does not describe it).
         pub operator: Option<Val<String>>,
+        /// `Property` (the schema does not describe it).
         pub property: Option<Val<String>>,
+        /// `Then` (the schema does not describe it).
         pub then: Option<Val<ComponentProperty>>,
     }
 
@@ -369,8 +438,11 @@ pub mod component {
     /// `MutationActionSetStateParameter` of `AWS::AmplifyUIBuilder::Component`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MutationActionSetStateParameter {
+        /// `ComponentName` (the schema does not describe it).
         pub component_name: Val<String>,
+        /// `Property` (the schema does not describe it).
         pub property: Val<String>,
+        /// `Set` (the schema does not describe it).
         pub set: Val<ComponentProperty>,
     }
 
@@ -616,19 +688,33 @@ pub mod component {
 /// Definition of AWS::AmplifyUIBuilder::Component Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnComponentProps {
+    /// `AppId` (the schema does not describe it).
     pub app_id: Option<Val<String>>,
+    /// `BindingProperties` (the schema does not describe it).
     pub binding_properties: Option<Val<Map<component::ComponentBindingPropertiesValue>>>,
+    /// `Children` (the schema does not describe it).
     pub children: Option<Val<Vec<component::ComponentChild>>>,
+    /// `CollectionProperties` (the schema does not describe it).
     pub collection_properties: Option<Val<Map<component::ComponentDataConfiguration>>>,
+    /// `ComponentType` (the schema does not describe it).
     pub component_type: Option<Val<String>>,
+    /// `EnvironmentName` (the schema does not describe it).
     pub environment_name: Option<Val<String>>,
+    /// `Events` (the schema does not describe it).
     pub events: Option<Val<Map<component::ComponentEvent>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Overrides` (the schema does not describe it).
     pub overrides: Option<Val<Map<Map<String>>>>,
+    /// `Properties` (the schema does not describe it).
     pub properties: Option<Val<Map<component::ComponentProperty>>>,
+    /// `SchemaVersion` (the schema does not describe it).
     pub schema_version: Option<Val<String>>,
+    /// `SourceId` (the schema does not describe it).
     pub source_id: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Variants` (the schema does not describe it).
     pub variants: Option<Val<Vec<component::ComponentVariant>>>,
 }
 
@@ -663,33 +749,33 @@ impl CfnComponent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AmplifyUIBuilder::Component";
 
-    /// Key of `AppId`, for [`Handle::set`].
+    /// Key of `AppId`, for [`Self::set`].
     pub const APP_ID: Prop<CfnComponent, String> = Prop::new("AppId");
-    /// Key of `BindingProperties`, for [`Handle::set`].
+    /// Key of `BindingProperties`, for [`Self::set`].
     pub const BINDING_PROPERTIES: Prop<CfnComponent, Map<component::ComponentBindingPropertiesValue>> = Prop::new("BindingProperties");
-    /// Key of `Children`, for [`Handle::set`].
+    /// Key of `Children`, for [`Self::set`].
     pub const CHILDREN: Prop<CfnComponent, Vec<component::ComponentChild>> = Prop::new("Children");
-    /// Key of `CollectionProperties`, for [`Handle::set`].
+    /// Key of `CollectionProperties`, for [`Self::set`].
     pub const COLLECTION_PROPERTIES: Prop<CfnComponent, Map<component::ComponentDataConfiguration>> = Prop::new("CollectionProperties");
-    /// Key of `ComponentType`, for [`Handle::set`].
+    /// Key of `ComponentType`, for [`Self::set`].
     pub const COMPONENT_TYPE: Prop<CfnComponent, String> = Prop::new("ComponentType");
-    /// Key of `EnvironmentName`, for [`Handle::set`].
+    /// Key of `EnvironmentName`, for [`Self::set`].
     pub const ENVIRONMENT_NAME: Prop<CfnComponent, String> = Prop::new("EnvironmentName");
-    /// Key of `Events`, for [`Handle::set`].
+    /// Key of `Events`, for [`Self::set`].
     pub const EVENTS: Prop<CfnComponent, Map<component::ComponentEvent>> = Prop::new("Events");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnComponent, String> = Prop::new("Name");
-    /// Key of `Overrides`, for [`Handle::set`].
+    /// Key of `Overrides`, for [`Self::set`].
     pub const OVERRIDES: Prop<CfnComponent, Map<Map<String>>> = Prop::new("Overrides");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnComponent, Map<component::ComponentProperty>> = Prop::new("Properties");
-    /// Key of `SchemaVersion`, for [`Handle::set`].
+    /// Key of `SchemaVersion`, for [`Self::set`].
     pub const SCHEMA_VERSION: Prop<CfnComponent, String> = Prop::new("SchemaVersion");
-    /// Key of `SourceId`, for [`Handle::set`].
+    /// Key of `SourceId`, for [`Self::set`].
     pub const SOURCE_ID: Prop<CfnComponent, String> = Prop::new("SourceId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComponent, Map<String>> = Prop::new("Tags");
-    /// Key of `Variants`, for [`Handle::set`].
+    /// Key of `Variants`, for [`Self::set`].
     pub const VARIANTS: Prop<CfnComponent, Vec<component::ComponentVariant>> = Prop::new("Variants");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -744,9 +830,13 @@ pub mod form {
     /// `FormCTA` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FormCTA {
+        /// `Cancel` (the schema does not describe it).
         pub cancel: Option<Val<FormButton>>,
+        /// `Clear` (the schema does not describe it).
         pub clear: Option<Val<FormButton>>,
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<FormButtonsPosition>>,
+        /// `Submit` (the schema does not describe it).
         pub submit: Option<Val<FormButton>>,
     }
 
@@ -764,7 +854,9 @@ pub mod form {
     /// `FormDataTypeConfig` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FormDataTypeConfig {
+        /// `DataSourceType` (the schema does not describe it).
         pub data_source_type: Val<FormDataSourceType>,
+        /// `DataTypeName` (the schema does not describe it).
         pub data_type_name: Val<String>,
     }
 
@@ -790,10 +882,15 @@ pub mod form {
     /// `FieldConfig` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FieldConfig {
+        /// `Excluded` (the schema does not describe it).
         pub excluded: Option<Val<bool>>,
+        /// `InputType` (the schema does not describe it).
         pub input_type: Option<Val<FieldInputConfig>>,
+        /// `Label` (the schema does not describe it).
         pub label: Option<Val<String>>,
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<Json>>,
+        /// `Validations` (the schema does not describe it).
         pub validations: Option<Val<Vec<FieldValidationConfiguration>>>,
     }
 
@@ -812,11 +909,17 @@ pub mod form {
     /// `SectionalElement` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SectionalElement {
+        /// `Excluded` (the schema does not describe it).
         pub excluded: Option<Val<bool>>,
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<f64>>,
+        /// `Orientation` (the schema does not describe it).
         pub orientation: Option<Val<String>>,
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<Json>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -850,8 +953,11 @@ pub mod form {
     /// `FormStyle` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FormStyle {
+        /// `HorizontalGap` (the schema does not describe it).
         pub horizontal_gap: Option<Val<Json>>,
+        /// `OuterPadding` (the schema does not describe it).
         pub outer_padding: Option<Val<Json>>,
+        /// `VerticalGap` (the schema does not describe it).
         pub vertical_gap: Option<Val<Json>>,
     }
 
@@ -868,8 +974,11 @@ pub mod form {
     /// `FormButton` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FormButton {
+        /// `Children` (the schema does not describe it).
         pub children: Option<Val<String>>,
+        /// `Excluded` (the schema does not describe it).
         pub excluded: Option<Val<bool>>,
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<Json>>,
     }
 
@@ -886,21 +995,37 @@ pub mod form {
     /// `FieldInputConfig` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldInputConfig {
+        /// `DefaultChecked` (the schema does not describe it).
         pub default_checked: Option<Val<bool>>,
+        /// `DefaultCountryCode` (the schema does not describe it).
         pub default_country_code: Option<Val<String>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `DescriptiveText` (the schema does not describe it).
         pub descriptive_text: Option<Val<String>>,
+        /// `FileUploaderConfig` (the schema does not describe it).
         pub file_uploader_config: Option<Val<FileUploaderFieldConfig>>,
+        /// `IsArray` (the schema does not describe it).
         pub is_array: Option<Val<bool>>,
+        /// `MaxValue` (the schema does not describe it).
         pub max_value: Option<Val<f64>>,
+        /// `MinValue` (the schema does not describe it).
         pub min_value: Option<Val<f64>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Placeholder` (the schema does not describe it).
         pub placeholder: Option<Val<String>>,
+        /// `ReadOnly` (the schema does not describe it).
         pub read_only: Option<Val<bool>>,
+        /// `Required` (the schema does not describe it).
         pub required: Option<Val<bool>>,
+        /// `Step` (the schema does not describe it).
         pub step: Option<Val<f64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
+        /// `ValueMappings` (the schema does not describe it).
         pub value_mappings: Option<Val<ValueMappings>>,
     }
 
@@ -954,9 +1079,13 @@ pub mod form {
     /// `FieldValidationConfiguration` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldValidationConfiguration {
+        /// `NumValues` (the schema does not describe it).
         pub num_values: Option<Val<Vec<f64>>>,
+        /// `StrValues` (the schema does not describe it).
         pub str_values: Option<Val<Vec<String>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `ValidationMessage` (the schema does not describe it).
         pub validation_message: Option<Val<String>>,
     }
 
@@ -986,11 +1115,17 @@ pub mod form {
     /// `FileUploaderFieldConfig` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FileUploaderFieldConfig {
+        /// `AcceptedFileTypes` (the schema does not describe it).
         pub accepted_file_types: Val<Vec<String>>,
+        /// `AccessLevel` (the schema does not describe it).
         pub access_level: Val<StorageAccessLevel>,
+        /// `IsResumable` (the schema does not describe it).
         pub is_resumable: Option<Val<bool>>,
+        /// `MaxFileCount` (the schema does not describe it).
         pub max_file_count: Option<Val<f64>>,
+        /// `MaxSize` (the schema does not describe it).
         pub max_size: Option<Val<f64>>,
+        /// `ShowThumbnails` (the schema does not describe it).
         pub show_thumbnails: Option<Val<bool>>,
     }
 
@@ -1024,7 +1159,9 @@ pub mod form {
     /// `ValueMappings` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ValueMappings {
+        /// `BindingProperties` (the schema does not describe it).
         pub binding_properties: Option<Val<Map<FormInputBindingPropertiesValue>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<ValueMapping>>,
     }
 
@@ -1050,7 +1187,9 @@ pub mod form {
     /// `FormInputBindingPropertiesValue` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FormInputBindingPropertiesValue {
+        /// `BindingProperties` (the schema does not describe it).
         pub binding_properties: Option<Val<FormInputBindingPropertiesValueProperties>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -1066,7 +1205,9 @@ pub mod form {
     /// `ValueMapping` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ValueMapping {
+        /// `DisplayValue` (the schema does not describe it).
         pub display_value: Option<Val<FormInputValueProperty>>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<FormInputValueProperty>,
     }
 
@@ -1092,6 +1233,7 @@ pub mod form {
     /// `FormInputBindingPropertiesValueProperties` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FormInputBindingPropertiesValueProperties {
+        /// `Model` (the schema does not describe it).
         pub model: Option<Val<String>>,
     }
 
@@ -1106,8 +1248,11 @@ pub mod form {
     /// `FormInputValueProperty` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FormInputValueProperty {
+        /// `BindingProperties` (the schema does not describe it).
         pub binding_properties: Option<Val<FormInputValuePropertyBindingProperties>>,
+        /// `Concat` (the schema does not describe it).
         pub concat: Option<Val<Vec<FormInputValueProperty>>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1124,7 +1269,9 @@ pub mod form {
     /// `FormInputValuePropertyBindingProperties` of `AWS::AmplifyUIBuilder::Form`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FormInputValuePropertyBindingProperties {
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Property` (the schema does not describe it).
         pub property: Val<String>,
     }
 
@@ -1471,17 +1618,29 @@ pub mod form {
 /// Definition of AWS::AmplifyUIBuilder::Form Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnFormProps {
+    /// `AppId` (the schema does not describe it).
     pub app_id: Option<Val<String>>,
+    /// `Cta` (the schema does not describe it).
     pub cta: Option<Val<form::FormCTA>>,
+    /// `DataType` (the schema does not describe it).
     pub data_type: Option<Val<form::FormDataTypeConfig>>,
+    /// `EnvironmentName` (the schema does not describe it).
     pub environment_name: Option<Val<String>>,
+    /// `Fields` (the schema does not describe it).
     pub fields: Option<Val<Map<form::FieldConfig>>>,
+    /// `FormActionType` (the schema does not describe it).
     pub form_action_type: Option<Val<form::FormActionType>>,
+    /// `LabelDecorator` (the schema does not describe it).
     pub label_decorator: Option<Val<form::LabelDecorator>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `SchemaVersion` (the schema does not describe it).
     pub schema_version: Option<Val<String>>,
+    /// `SectionalElements` (the schema does not describe it).
     pub sectional_elements: Option<Val<Map<form::SectionalElement>>>,
+    /// `Style` (the schema does not describe it).
     pub style: Option<Val<form::FormStyle>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -1514,29 +1673,29 @@ impl CfnForm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AmplifyUIBuilder::Form";
 
-    /// Key of `AppId`, for [`Handle::set`].
+    /// Key of `AppId`, for [`Self::set`].
     pub const APP_ID: Prop<CfnForm, String> = Prop::new("AppId");
-    /// Key of `Cta`, for [`Handle::set`].
+    /// Key of `Cta`, for [`Self::set`].
     pub const CTA: Prop<CfnForm, form::FormCTA> = Prop::new("Cta");
-    /// Key of `DataType`, for [`Handle::set`].
+    /// Key of `DataType`, for [`Self::set`].
     pub const DATA_TYPE: Prop<CfnForm, form::FormDataTypeConfig> = Prop::new("DataType");
-    /// Key of `EnvironmentName`, for [`Handle::set`].
+    /// Key of `EnvironmentName`, for [`Self::set`].
     pub const ENVIRONMENT_NAME: Prop<CfnForm, String> = Prop::new("EnvironmentName");
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnForm, Map<form::FieldConfig>> = Prop::new("Fields");
-    /// Key of `FormActionType`, for [`Handle::set`].
+    /// Key of `FormActionType`, for [`Self::set`].
     pub const FORM_ACTION_TYPE: Prop<CfnForm, form::FormActionType> = Prop::new("FormActionType");
-    /// Key of `LabelDecorator`, for [`Handle::set`].
+    /// Key of `LabelDecorator`, for [`Self::set`].
     pub const LABEL_DECORATOR: Prop<CfnForm, form::LabelDecorator> = Prop::new("LabelDecorator");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnForm, String> = Prop::new("Name");
-    /// Key of `SchemaVersion`, for [`Handle::set`].
+    /// Key of `SchemaVersion`, for [`Self::set`].
     pub const SCHEMA_VERSION: Prop<CfnForm, String> = Prop::new("SchemaVersion");
-    /// Key of `SectionalElements`, for [`Handle::set`].
+    /// Key of `SectionalElements`, for [`Self::set`].
     pub const SECTIONAL_ELEMENTS: Prop<CfnForm, Map<form::SectionalElement>> = Prop::new("SectionalElements");
-    /// Key of `Style`, for [`Handle::set`].
+    /// Key of `Style`, for [`Self::set`].
     pub const STYLE: Prop<CfnForm, form::FormStyle> = Prop::new("Style");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnForm, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1581,7 +1740,9 @@ pub mod theme {
     /// `ThemeValues` of `AWS::AmplifyUIBuilder::Theme`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThemeValues {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<ThemeValue>>,
     }
 
@@ -1597,7 +1758,9 @@ pub mod theme {
     /// `ThemeValue` of `AWS::AmplifyUIBuilder::Theme`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThemeValue {
+        /// `Children` (the schema does not describe it).
         pub children: Option<Val<Vec<ThemeValues>>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1646,11 +1809,17 @@ pub mod theme {
 /// Definition of AWS::AmplifyUIBuilder::Theme Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnThemeProps {
+    /// `AppId` (the schema does not describe it).
     pub app_id: Option<Val<String>>,
+    /// `EnvironmentName` (the schema does not describe it).
     pub environment_name: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Overrides` (the schema does not describe it).
     pub overrides: Option<Val<Vec<theme::ThemeValues>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Values` (the schema does not describe it).
     pub values: Option<Val<Vec<theme::ThemeValues>>>,
 }
 
@@ -1677,17 +1846,17 @@ impl CfnTheme {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AmplifyUIBuilder::Theme";
 
-    /// Key of `AppId`, for [`Handle::set`].
+    /// Key of `AppId`, for [`Self::set`].
     pub const APP_ID: Prop<CfnTheme, String> = Prop::new("AppId");
-    /// Key of `EnvironmentName`, for [`Handle::set`].
+    /// Key of `EnvironmentName`, for [`Self::set`].
     pub const ENVIRONMENT_NAME: Prop<CfnTheme, String> = Prop::new("EnvironmentName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTheme, String> = Prop::new("Name");
-    /// Key of `Overrides`, for [`Handle::set`].
+    /// Key of `Overrides`, for [`Self::set`].
     pub const OVERRIDES: Prop<CfnTheme, Vec<theme::ThemeValues>> = Prop::new("Overrides");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTheme, Map<String>> = Prop::new("Tags");
-    /// Key of `Values`, for [`Handle::set`].
+    /// Key of `Values`, for [`Self::set`].
     pub const VALUES: Prop<CfnTheme, Vec<theme::ThemeValues>> = Prop::new("Values");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

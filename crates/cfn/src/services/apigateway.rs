@@ -29,6 +29,7 @@ pub mod account {
 /// The ``AWS::ApiGateway::Account`` resource specifies the IAM role that Amazon API Gateway uses to write API logs to Amazon CloudWatch Logs. To avoid overwriting other roles, you should only have one ``AWS::ApiGateway::Account`` resource per region per account. When you delete a stack containing this resource, API Gateway can still assume the provided IAM role to write API logs to CloudWatch Logs. To deny API Gateway access to write API logs to CloudWatch logs, update the permissions policies or change the IAM role to deny access.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnAccountProps {
+    /// `CloudWatchRoleArn` (the schema does not describe it).
     pub cloud_watch_role_arn: Option<Val<String>>,
 }
 
@@ -50,7 +51,7 @@ impl CfnAccount {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Account";
 
-    /// Key of `CloudWatchRoleArn`, for [`Handle::set`].
+    /// Key of `CloudWatchRoleArn`, for [`Self::set`].
     pub const CLOUD_WATCH_ROLE_ARN: Prop<CfnAccount, String> = Prop::new("CloudWatchRoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -95,7 +96,9 @@ pub mod api_key {
     /// ``StageKey`` is a property of the \[AWS::ApiGateway::ApiKey\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-apikey.html>) resource that specifies the stage to associate with the API key. This association allows only clients with the key to make requests to methods in that stage.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StageKey {
+        /// `RestApiId` (the schema does not describe it).
         pub rest_api_id: Option<Val<String>>,
+        /// `StageName` (the schema does not describe it).
         pub stage_name: Option<Val<String>>,
     }
 
@@ -174,14 +177,21 @@ pub mod api_key {
 /// The ``AWS::ApiGateway::ApiKey`` resource creates a unique key that you can distribute to clients who are executing API Gateway ``Method`` resources that require an API key. To specify which API key clients must use, map the API key with the ``RestApi`` and ``Stage`` resources that include the methods that require a key.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnApiKeyProps {
+    /// `CustomerId` (the schema does not describe it).
     pub customer_id: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `GenerateDistinctId` (the schema does not describe it).
     pub generate_distinct_id: Option<Val<bool>>,
     /// A name for the API key. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the API key name. For more information, see \[Name Type\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html>). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
     pub name: Option<Val<String>>,
+    /// `StageKeys` (the schema does not describe it).
     pub stage_keys: Option<Val<Vec<api_key::StageKey>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<api_key::Tag>>>,
+    /// `Value` (the schema does not describe it).
     pub value: Option<Val<String>>,
 }
 
@@ -210,21 +220,21 @@ impl CfnApiKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::ApiKey";
 
-    /// Key of `CustomerId`, for [`Handle::set`].
+    /// Key of `CustomerId`, for [`Self::set`].
     pub const CUSTOMER_ID: Prop<CfnApiKey, String> = Prop::new("CustomerId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApiKey, String> = Prop::new("Description");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnApiKey, bool> = Prop::new("Enabled");
-    /// Key of `GenerateDistinctId`, for [`Handle::set`].
+    /// Key of `GenerateDistinctId`, for [`Self::set`].
     pub const GENERATE_DISTINCT_ID: Prop<CfnApiKey, bool> = Prop::new("GenerateDistinctId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApiKey, String> = Prop::new("Name");
-    /// Key of `StageKeys`, for [`Handle::set`].
+    /// Key of `StageKeys`, for [`Self::set`].
     pub const STAGE_KEYS: Prop<CfnApiKey, Vec<api_key::StageKey>> = Prop::new("StageKeys");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApiKey, Vec<api_key::Tag>> = Prop::new("Tags");
-    /// Key of `Value`, for [`Handle::set`].
+    /// Key of `Value`, for [`Self::set`].
     pub const VALUE: Prop<CfnApiKey, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -288,15 +298,25 @@ pub mod authorizer {
 /// The ``AWS::ApiGateway::Authorizer`` resource creates an authorization layer that API Gateway activates for methods that have authorization enabled. API Gateway activates the authorizer when a client calls those methods.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAuthorizerProps {
+    /// `AuthType` (the schema does not describe it).
     pub auth_type: Option<Val<String>>,
+    /// `AuthorizerCredentials` (the schema does not describe it).
     pub authorizer_credentials: Option<Val<String>>,
+    /// `AuthorizerResultTtlInSeconds` (the schema does not describe it).
     pub authorizer_result_ttl_in_seconds: Option<Val<i64>>,
+    /// `AuthorizerUri` (the schema does not describe it).
     pub authorizer_uri: Option<Val<String>>,
+    /// `IdentitySource` (the schema does not describe it).
     pub identity_source: Option<Val<String>>,
+    /// `IdentityValidationExpression` (the schema does not describe it).
     pub identity_validation_expression: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ProviderARNs` (the schema does not describe it).
     pub provider_ar_ns: Option<Val<Vec<String>>>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<String>,
 }
 
@@ -345,25 +365,25 @@ impl CfnAuthorizer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Authorizer";
 
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnAuthorizer, String> = Prop::new("AuthType");
-    /// Key of `AuthorizerCredentials`, for [`Handle::set`].
+    /// Key of `AuthorizerCredentials`, for [`Self::set`].
     pub const AUTHORIZER_CREDENTIALS: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerCredentials");
-    /// Key of `AuthorizerResultTtlInSeconds`, for [`Handle::set`].
+    /// Key of `AuthorizerResultTtlInSeconds`, for [`Self::set`].
     pub const AUTHORIZER_RESULT_TTL_IN_SECONDS: Prop<CfnAuthorizer, i64> = Prop::new("AuthorizerResultTtlInSeconds");
-    /// Key of `AuthorizerUri`, for [`Handle::set`].
+    /// Key of `AuthorizerUri`, for [`Self::set`].
     pub const AUTHORIZER_URI: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerUri");
-    /// Key of `IdentitySource`, for [`Handle::set`].
+    /// Key of `IdentitySource`, for [`Self::set`].
     pub const IDENTITY_SOURCE: Prop<CfnAuthorizer, String> = Prop::new("IdentitySource");
-    /// Key of `IdentityValidationExpression`, for [`Handle::set`].
+    /// Key of `IdentityValidationExpression`, for [`Self::set`].
     pub const IDENTITY_VALIDATION_EXPRESSION: Prop<CfnAuthorizer, String> = Prop::new("IdentityValidationExpression");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAuthorizer, String> = Prop::new("Name");
-    /// Key of `ProviderARNs`, for [`Handle::set`].
+    /// Key of `ProviderARNs`, for [`Self::set`].
     pub const PROVIDER_AR_NS: Prop<CfnAuthorizer, Vec<String>> = Prop::new("ProviderARNs");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnAuthorizer, String> = Prop::new("RestApiId");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAuthorizer, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -421,9 +441,13 @@ pub mod base_path_mapping {
 /// The ``AWS::ApiGateway::BasePathMapping`` resource creates a base path that clients who call your API must use in the invocation URL. Supported only for public custom domain names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBasePathMappingProps {
+    /// `BasePath` (the schema does not describe it).
     pub base_path: Option<Val<String>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Val<String>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Option<Val<String>>,
+    /// `Stage` (the schema does not describe it).
     pub stage: Option<Val<String>>,
 }
 
@@ -460,13 +484,13 @@ impl CfnBasePathMapping {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::BasePathMapping";
 
-    /// Key of `BasePath`, for [`Handle::set`].
+    /// Key of `BasePath`, for [`Self::set`].
     pub const BASE_PATH: Prop<CfnBasePathMapping, String> = Prop::new("BasePath");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnBasePathMapping, String> = Prop::new("DomainName");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnBasePathMapping, String> = Prop::new("RestApiId");
-    /// Key of `Stage`, for [`Handle::set`].
+    /// Key of `Stage`, for [`Self::set`].
     pub const STAGE: Prop<CfnBasePathMapping, String> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -562,13 +586,13 @@ impl CfnBasePathMappingV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::BasePathMappingV2";
 
-    /// Key of `BasePath`, for [`Handle::set`].
+    /// Key of `BasePath`, for [`Self::set`].
     pub const BASE_PATH: Prop<CfnBasePathMappingV2, String> = Prop::new("BasePath");
-    /// Key of `DomainNameArn`, for [`Handle::set`].
+    /// Key of `DomainNameArn`, for [`Self::set`].
     pub const DOMAIN_NAME_ARN: Prop<CfnBasePathMappingV2, String> = Prop::new("DomainNameArn");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnBasePathMappingV2, String> = Prop::new("RestApiId");
-    /// Key of `Stage`, for [`Handle::set`].
+    /// Key of `Stage`, for [`Self::set`].
     pub const STAGE: Prop<CfnBasePathMappingV2, String> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -662,7 +686,9 @@ pub mod client_certificate {
 /// The ``AWS::ApiGateway::ClientCertificate`` resource creates a client certificate that API Gateway uses to configure client-side SSL authentication for sending requests to the integration endpoint.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnClientCertificateProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<client_certificate::Tag>>>,
 }
 
@@ -685,9 +711,9 @@ impl CfnClientCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::ClientCertificate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClientCertificate, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClientCertificate, Vec<client_certificate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -732,8 +758,11 @@ pub mod deployment {
     /// The ``DeploymentCanarySettings`` property type specifies settings for the canary deployment.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeploymentCanarySettings {
+        /// `PercentTraffic` (the schema does not describe it).
         pub percent_traffic: Option<Val<f64>>,
+        /// `StageVariableOverrides` (the schema does not describe it).
         pub stage_variable_overrides: Option<Val<Map<String>>>,
+        /// `UseStageCache` (the schema does not describe it).
         pub use_stage_cache: Option<Val<bool>>,
     }
 
@@ -752,6 +781,7 @@ pub mod deployment {
     pub struct StageDescription {
         /// Specifies settings for logging access in this stage.
         pub access_log_setting: Option<Val<AccessLogSetting>>,
+        /// `CacheClusterEnabled` (the schema does not describe it).
         pub cache_cluster_enabled: Option<Val<bool>>,
         /// The size of the stage's cache cluster. For more information, see \[cacheClusterSize\](<https://docs.aws.amazon.com/apigateway/latest/api/API_CreateStage.html#apigw-CreateStage-request-cacheClusterSize>) in the *API Gateway API Reference*.
         pub cache_cluster_size: Option<Val<String>>,
@@ -818,7 +848,9 @@ pub mod deployment {
     /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage. ``AccessLogSetting`` is a property of the \[StageDescription\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html>) property type.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessLogSetting {
+        /// `DestinationArn` (the schema does not describe it).
         pub destination_arn: Option<Val<String>>,
+        /// `Format` (the schema does not describe it).
         pub format: Option<Val<String>>,
     }
 
@@ -834,8 +866,11 @@ pub mod deployment {
     /// The ``CanarySetting`` property type specifies settings for the canary deployment in this stage. ``CanarySetting`` is a property of the \[StageDescription\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html>) property type.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CanarySetting {
+        /// `PercentTraffic` (the schema does not describe it).
         pub percent_traffic: Option<Val<f64>>,
+        /// `StageVariableOverrides` (the schema does not describe it).
         pub stage_variable_overrides: Option<Val<Map<String>>>,
+        /// `UseStageCache` (the schema does not describe it).
         pub use_stage_cache: Option<Val<bool>>,
     }
 
@@ -852,17 +887,25 @@ pub mod deployment {
     /// The ``MethodSetting`` property type configures settings for all methods in a stage. The ``MethodSettings`` property of the \[Amazon API Gateway Deployment StageDescription\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apigateway-deployment-stagedescription.html>) property type contains a list of ``MethodSetting`` property types.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MethodSetting {
+        /// `CacheDataEncrypted` (the schema does not describe it).
         pub cache_data_encrypted: Option<Val<bool>>,
+        /// `CacheTtlInSeconds` (the schema does not describe it).
         pub cache_ttl_in_seconds: Option<Val<i64>>,
+        /// `CachingEnabled` (the schema does not describe it).
         pub caching_enabled: Option<Val<bool>>,
+        /// `DataTraceEnabled` (the schema does not describe it).
         pub data_trace_enabled: Option<Val<bool>>,
         /// The HTTP method.
         pub http_method: Option<Val<String>>,
+        /// `LoggingLevel` (the schema does not describe it).
         pub logging_level: Option<Val<String>>,
+        /// `MetricsEnabled` (the schema does not describe it).
         pub metrics_enabled: Option<Val<bool>>,
         /// The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``).
         pub resource_path: Option<Val<String>>,
+        /// `ThrottlingBurstLimit` (the schema does not describe it).
         pub throttling_burst_limit: Option<Val<i64>>,
+        /// `ThrottlingRateLimit` (the schema does not describe it).
         pub throttling_rate_limit: Option<Val<f64>>,
     }
 
@@ -1011,10 +1054,13 @@ pub mod deployment {
 pub struct CfnDeploymentProps {
     /// The ``DeploymentCanarySettings`` property type specifies settings for the canary deployment.
     pub deployment_canary_settings: Option<Val<deployment::DeploymentCanarySettings>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
     /// The description of the Stage resource for the Deployment resource to create. To specify a stage description, you must also provide a stage name.
     pub stage_description: Option<Val<deployment::StageDescription>>,
+    /// `StageName` (the schema does not describe it).
     pub stage_name: Option<Val<String>>,
 }
 
@@ -1053,15 +1099,15 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Deployment";
 
-    /// Key of `DeploymentCanarySettings`, for [`Handle::set`].
+    /// Key of `DeploymentCanarySettings`, for [`Self::set`].
     pub const DEPLOYMENT_CANARY_SETTINGS: Prop<CfnDeployment, deployment::DeploymentCanarySettings> = Prop::new("DeploymentCanarySettings");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("Description");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnDeployment, String> = Prop::new("RestApiId");
-    /// Key of `StageDescription`, for [`Handle::set`].
+    /// Key of `StageDescription`, for [`Self::set`].
     pub const STAGE_DESCRIPTION: Prop<CfnDeployment, deployment::StageDescription> = Prop::new("StageDescription");
-    /// Key of `StageName`, for [`Handle::set`].
+    /// Key of `StageName`, for [`Self::set`].
     pub const STAGE_NAME: Prop<CfnDeployment, String> = Prop::new("StageName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1106,10 +1152,15 @@ pub mod documentation_part {
     /// The ``Location`` property specifies the location of the Amazon API Gateway API entity that the documentation applies to. ``Location`` is a property of the \[AWS::ApiGateway::DocumentationPart\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html>) resource. For more information about each property, including constraints and valid values, see \[DocumentationPart\](<https://docs.aws.amazon.com/apigateway/latest/api/API_DocumentationPartLocation.html>) in the *Amazon API Gateway REST API Reference*.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Location {
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
+        /// `StatusCode` (the schema does not describe it).
         pub status_code: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -1209,7 +1260,9 @@ pub mod documentation_part {
 pub struct CfnDocumentationPartProps {
     /// The ``Location`` property specifies the location of the Amazon API Gateway API entity that the documentation applies to. ``Location`` is a property of the \[AWS::ApiGateway::DocumentationPart\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-documentationpart.html>) resource. For more information about each property, including constraints and valid values, see \[DocumentationPart\](<https://docs.aws.amazon.com/apigateway/latest/api/API_DocumentationPartLocation.html>) in the *Amazon API Gateway REST API Reference*.
     pub location: Val<documentation_part::Location>,
+    /// `Properties` (the schema does not describe it).
     pub properties: Val<String>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
 }
 
@@ -1244,11 +1297,11 @@ impl CfnDocumentationPart {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DocumentationPart";
 
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnDocumentationPart, documentation_part::Location> = Prop::new("Location");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnDocumentationPart, String> = Prop::new("Properties");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnDocumentationPart, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1305,8 +1358,11 @@ pub mod documentation_version {
 /// The ``AWS::ApiGateway::DocumentationVersion`` resource creates a snapshot of the documentation for an API. For more information, see \[Representation of API Documentation in API Gateway\](<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-documenting-api-content-representation.html>) in the *API Gateway Developer Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDocumentationVersionProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DocumentationVersion` (the schema does not describe it).
     pub documentation_version: Val<String>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
 }
 
@@ -1341,11 +1397,11 @@ impl CfnDocumentationVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DocumentationVersion";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDocumentationVersion, String> = Prop::new("Description");
-    /// Key of `DocumentationVersion`, for [`Handle::set`].
+    /// Key of `DocumentationVersion`, for [`Self::set`].
     pub const DOCUMENTATION_VERSION: Prop<CfnDocumentationVersion, String> = Prop::new("DocumentationVersion");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnDocumentationVersion, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1385,7 +1441,9 @@ pub mod domain_name {
     /// The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of an Amazon API Gateway domain name. ``EndpointConfiguration`` is a property of the \[AWS::ApiGateway::DomainName\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainname.html>) resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EndpointConfiguration {
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<String>>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<String>>>,
     }
 
@@ -1401,7 +1459,9 @@ pub mod domain_name {
     /// `MutualTlsAuthentication` of `AWS::ApiGateway::DomainName`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MutualTlsAuthentication {
+        /// `TruststoreUri` (the schema does not describe it).
         pub truststore_uri: Option<Val<String>>,
+        /// `TruststoreVersion` (the schema does not describe it).
         pub truststore_version: Option<Val<String>>,
     }
 
@@ -1509,17 +1569,25 @@ pub mod domain_name {
 /// The ``AWS::ApiGateway::DomainName`` resource specifies a public custom domain name for your API in API Gateway. To create a custom domain name for private APIs, use \[AWS::ApiGateway::DomainNameV2\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-domainnamev2.html>). You can use a custom domain name to provide a URL that's more intuitive and easier to recall.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDomainNameProps {
+    /// `CertificateArn` (the schema does not describe it).
     pub certificate_arn: Option<Val<String>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Option<Val<String>>,
+    /// `EndpointAccessMode` (the schema does not describe it).
     pub endpoint_access_mode: Option<Val<String>>,
     /// The endpoint configuration of this DomainName showing the endpoint types and IP address types of the domain name.
     pub endpoint_configuration: Option<Val<domain_name::EndpointConfiguration>>,
+    /// `MutualTlsAuthentication` (the schema does not describe it).
     pub mutual_tls_authentication: Option<Val<domain_name::MutualTlsAuthentication>>,
     /// The ARN of the public certificate issued by ACM to validate ownership of your custom domain. Only required when configuring mutual TLS and using an ACM imported or private CA certificate ARN as the RegionalCertificateArn.
     pub ownership_verification_certificate_arn: Option<Val<String>>,
+    /// `RegionalCertificateArn` (the schema does not describe it).
     pub regional_certificate_arn: Option<Val<String>>,
+    /// `RoutingMode` (the schema does not describe it).
     pub routing_mode: Option<Val<domain_name::RoutingMode>>,
+    /// `SecurityPolicy` (the schema does not describe it).
     pub security_policy: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<domain_name::Tag>>>,
 }
 
@@ -1550,25 +1618,25 @@ impl CfnDomainName {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DomainName";
 
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("CertificateArn");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainName, String> = Prop::new("DomainName");
-    /// Key of `EndpointAccessMode`, for [`Handle::set`].
+    /// Key of `EndpointAccessMode`, for [`Self::set`].
     pub const ENDPOINT_ACCESS_MODE: Prop<CfnDomainName, String> = Prop::new("EndpointAccessMode");
-    /// Key of `EndpointConfiguration`, for [`Handle::set`].
+    /// Key of `EndpointConfiguration`, for [`Self::set`].
     pub const ENDPOINT_CONFIGURATION: Prop<CfnDomainName, domain_name::EndpointConfiguration> = Prop::new("EndpointConfiguration");
-    /// Key of `MutualTlsAuthentication`, for [`Handle::set`].
+    /// Key of `MutualTlsAuthentication`, for [`Self::set`].
     pub const MUTUAL_TLS_AUTHENTICATION: Prop<CfnDomainName, domain_name::MutualTlsAuthentication> = Prop::new("MutualTlsAuthentication");
-    /// Key of `OwnershipVerificationCertificateArn`, for [`Handle::set`].
+    /// Key of `OwnershipVerificationCertificateArn`, for [`Self::set`].
     pub const OWNERSHIP_VERIFICATION_CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("OwnershipVerificationCertificateArn");
-    /// Key of `RegionalCertificateArn`, for [`Handle::set`].
+    /// Key of `RegionalCertificateArn`, for [`Self::set`].
     pub const REGIONAL_CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("RegionalCertificateArn");
-    /// Key of `RoutingMode`, for [`Handle::set`].
+    /// Key of `RoutingMode`, for [`Self::set`].
     pub const ROUTING_MODE: Prop<CfnDomainName, domain_name::RoutingMode> = Prop::new("RoutingMode");
-    /// Key of `SecurityPolicy`, for [`Handle::set`].
+    /// Key of `SecurityPolicy`, for [`Self::set`].
     pub const SECURITY_POLICY: Prop<CfnDomainName, String> = Prop::new("SecurityPolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainName, Vec<domain_name::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1633,7 +1701,9 @@ pub mod domain_name_access_association {
     /// `Tag` of `AWS::ApiGateway::DomainNameAccessAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1746,13 +1816,13 @@ impl CfnDomainNameAccessAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DomainNameAccessAssociation";
 
-    /// Key of `AccessAssociationSource`, for [`Handle::set`].
+    /// Key of `AccessAssociationSource`, for [`Self::set`].
     pub const ACCESS_ASSOCIATION_SOURCE: Prop<CfnDomainNameAccessAssociation, String> = Prop::new("AccessAssociationSource");
-    /// Key of `AccessAssociationSourceType`, for [`Handle::set`].
+    /// Key of `AccessAssociationSourceType`, for [`Self::set`].
     pub const ACCESS_ASSOCIATION_SOURCE_TYPE: Prop<CfnDomainNameAccessAssociation, domain_name_access_association::AccessAssociationSourceType> = Prop::new("AccessAssociationSourceType");
-    /// Key of `DomainNameArn`, for [`Handle::set`].
+    /// Key of `DomainNameArn`, for [`Self::set`].
     pub const DOMAIN_NAME_ARN: Prop<CfnDomainNameAccessAssociation, String> = Prop::new("DomainNameArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainNameAccessAssociation, Vec<domain_name_access_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1798,7 +1868,9 @@ pub mod domain_name_v2 {
     /// `EndpointConfiguration` of `AWS::ApiGateway::DomainNameV2`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EndpointConfiguration {
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<String>>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<String>>>,
     }
 
@@ -1814,7 +1886,9 @@ pub mod domain_name_v2 {
     /// `Tag` of `AWS::ApiGateway::DomainNameV2`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1893,14 +1967,21 @@ pub mod domain_name_v2 {
 /// Resource Type definition for AWS::ApiGateway::DomainNameV2.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDomainNameV2Props {
+    /// `CertificateArn` (the schema does not describe it).
     pub certificate_arn: Option<Val<String>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Option<Val<String>>,
+    /// `EndpointAccessMode` (the schema does not describe it).
     pub endpoint_access_mode: Option<Val<String>>,
+    /// `EndpointConfiguration` (the schema does not describe it).
     pub endpoint_configuration: Option<Val<domain_name_v2::EndpointConfiguration>>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Option<Val<Json>>,
     /// The valid routing modes are \[BASE_PATH_MAPPING_ONLY\], \[ROUTING_RULE_THEN_BASE_PATH_MAPPING\] and \[ROUTING_RULE_ONLY\]. All other inputs are invalid.
     pub routing_mode: Option<Val<domain_name_v2::RoutingMode>>,
+    /// `SecurityPolicy` (the schema does not describe it).
     pub security_policy: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<domain_name_v2::Tag>>>,
 }
 
@@ -1929,21 +2010,21 @@ impl CfnDomainNameV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::DomainNameV2";
 
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnDomainNameV2, String> = Prop::new("CertificateArn");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainNameV2, String> = Prop::new("DomainName");
-    /// Key of `EndpointAccessMode`, for [`Handle::set`].
+    /// Key of `EndpointAccessMode`, for [`Self::set`].
     pub const ENDPOINT_ACCESS_MODE: Prop<CfnDomainNameV2, String> = Prop::new("EndpointAccessMode");
-    /// Key of `EndpointConfiguration`, for [`Handle::set`].
+    /// Key of `EndpointConfiguration`, for [`Self::set`].
     pub const ENDPOINT_CONFIGURATION: Prop<CfnDomainNameV2, domain_name_v2::EndpointConfiguration> = Prop::new("EndpointConfiguration");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnDomainNameV2, Json> = Prop::new("Policy");
-    /// Key of `RoutingMode`, for [`Handle::set`].
+    /// Key of `RoutingMode`, for [`Self::set`].
     pub const ROUTING_MODE: Prop<CfnDomainNameV2, domain_name_v2::RoutingMode> = Prop::new("RoutingMode");
-    /// Key of `SecurityPolicy`, for [`Handle::set`].
+    /// Key of `SecurityPolicy`, for [`Self::set`].
     pub const SECURITY_POLICY: Prop<CfnDomainNameV2, String> = Prop::new("SecurityPolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainNameV2, Vec<domain_name_v2::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2008,10 +2089,15 @@ pub mod gateway_response {
 /// The ``AWS::ApiGateway::GatewayResponse`` resource creates a gateway response for your API. When you delete a stack containing this resource, your custom gateway responses are reset. For more information, see \[API Gateway Responses\](<https://docs.aws.amazon.com/apigateway/latest/developerguide/customize-gateway-responses.html#api-gateway-gatewayResponse-definition>) in the *API Gateway Developer Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGatewayResponseProps {
+    /// `ResponseParameters` (the schema does not describe it).
     pub response_parameters: Option<Val<Map<String>>>,
+    /// `ResponseTemplates` (the schema does not describe it).
     pub response_templates: Option<Val<Map<String>>>,
+    /// `ResponseType` (the schema does not describe it).
     pub response_type: Val<String>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
+    /// `StatusCode` (the schema does not describe it).
     pub status_code: Option<Val<String>>,
 }
 
@@ -2050,15 +2136,15 @@ impl CfnGatewayResponse {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::GatewayResponse";
 
-    /// Key of `ResponseParameters`, for [`Handle::set`].
+    /// Key of `ResponseParameters`, for [`Self::set`].
     pub const RESPONSE_PARAMETERS: Prop<CfnGatewayResponse, Map<String>> = Prop::new("ResponseParameters");
-    /// Key of `ResponseTemplates`, for [`Handle::set`].
+    /// Key of `ResponseTemplates`, for [`Self::set`].
     pub const RESPONSE_TEMPLATES: Prop<CfnGatewayResponse, Map<String>> = Prop::new("ResponseTemplates");
-    /// Key of `ResponseType`, for [`Handle::set`].
+    /// Key of `ResponseType`, for [`Self::set`].
     pub const RESPONSE_TYPE: Prop<CfnGatewayResponse, String> = Prop::new("ResponseType");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnGatewayResponse, String> = Prop::new("RestApiId");
-    /// Key of `StatusCode`, for [`Handle::set`].
+    /// Key of `StatusCode`, for [`Self::set`].
     pub const STATUS_CODE: Prop<CfnGatewayResponse, String> = Prop::new("StatusCode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2103,21 +2189,37 @@ pub mod method {
     /// ``Integration`` is a property of the \[AWS::ApiGateway::Method\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html>) resource that specifies information about the target backend that a method calls.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Integration {
+        /// `CacheKeyParameters` (the schema does not describe it).
         pub cache_key_parameters: Option<Val<Vec<String>>>,
+        /// `CacheNamespace` (the schema does not describe it).
         pub cache_namespace: Option<Val<String>>,
+        /// `ConnectionId` (the schema does not describe it).
         pub connection_id: Option<Val<String>>,
+        /// `ConnectionType` (the schema does not describe it).
         pub connection_type: Option<Val<ConnectionType>>,
+        /// `ContentHandling` (the schema does not describe it).
         pub content_handling: Option<Val<ContentHandling>>,
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Option<Val<String>>,
+        /// `IntegrationHttpMethod` (the schema does not describe it).
         pub integration_http_method: Option<Val<String>>,
+        /// `IntegrationResponses` (the schema does not describe it).
         pub integration_responses: Option<Val<Vec<IntegrationResponse>>>,
+        /// `IntegrationTarget` (the schema does not describe it).
         pub integration_target: Option<Val<String>>,
+        /// `PassthroughBehavior` (the schema does not describe it).
         pub passthrough_behavior: Option<Val<PassthroughBehavior>>,
+        /// `RequestParameters` (the schema does not describe it).
         pub request_parameters: Option<Val<Map<String>>>,
+        /// `RequestTemplates` (the schema does not describe it).
         pub request_templates: Option<Val<Map<String>>>,
+        /// `ResponseTransferMode` (the schema does not describe it).
         pub response_transfer_mode: Option<Val<ResponseTransferMode>>,
+        /// `TimeoutInMillis` (the schema does not describe it).
         pub timeout_in_millis: Option<Val<i64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
+        /// `Uri` (the schema does not describe it).
         pub uri: Option<Val<String>>,
     }
 
@@ -2171,8 +2273,11 @@ pub mod method {
     /// `MethodResponse` of `AWS::ApiGateway::Method`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MethodResponse {
+        /// `ResponseModels` (the schema does not describe it).
         pub response_models: Option<Val<Map<String>>>,
+        /// `ResponseParameters` (the schema does not describe it).
         pub response_parameters: Option<Val<Map<Json>>>,
+        /// `StatusCode` (the schema does not describe it).
         pub status_code: Val<String>,
     }
 
@@ -2200,10 +2305,15 @@ pub mod method {
     /// ``IntegrationResponse`` is a property of the \[Amazon API Gateway Method Integration\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-apitgateway-method-integration.html>) property type that specifies the response that API Gateway sends after a method's backend finishes processing a request.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IntegrationResponse {
+        /// `ContentHandling` (the schema does not describe it).
         pub content_handling: Option<Val<ContentHandling>>,
+        /// `ResponseParameters` (the schema does not describe it).
         pub response_parameters: Option<Val<Map<String>>>,
+        /// `ResponseTemplates` (the schema does not describe it).
         pub response_templates: Option<Val<Map<String>>>,
+        /// `SelectionPattern` (the schema does not describe it).
         pub selection_pattern: Option<Val<String>>,
+        /// `StatusCode` (the schema does not describe it).
         pub status_code: Val<String>,
     }
 
@@ -2439,20 +2549,31 @@ pub mod method {
 /// The ``AWS::ApiGateway::Method`` resource creates API Gateway methods that define the parameters and body that clients must send in their requests.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMethodProps {
+    /// `ApiKeyRequired` (the schema does not describe it).
     pub api_key_required: Option<Val<bool>>,
+    /// `AuthorizationScopes` (the schema does not describe it).
     pub authorization_scopes: Option<Val<Vec<String>>>,
     /// The method's authorization type. This parameter is required. For valid values, see \[Method\](<https://docs.aws.amazon.com/apigateway/latest/api/API_Method.html>) in the *API Gateway API Reference*. If you specify the ``AuthorizerId`` property, specify ``CUSTOM`` or ``COGNITO_USER_POOLS`` for this property.
     pub authorization_type: Option<Val<String>>,
+    /// `AuthorizerId` (the schema does not describe it).
     pub authorizer_id: Option<Val<String>>,
+    /// `HttpMethod` (the schema does not describe it).
     pub http_method: Val<String>,
     /// ``Integration`` is a property of the \[AWS::ApiGateway::Method\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-method.html>) resource that specifies information about the target backend that a method calls.
     pub integration: Option<Val<method::Integration>>,
+    /// `MethodResponses` (the schema does not describe it).
     pub method_responses: Option<Val<Vec<method::MethodResponse>>>,
+    /// `OperationName` (the schema does not describe it).
     pub operation_name: Option<Val<String>>,
+    /// `RequestModels` (the schema does not describe it).
     pub request_models: Option<Val<Map<String>>>,
+    /// `RequestParameters` (the schema does not describe it).
     pub request_parameters: Option<Val<Map<Json>>>,
+    /// `RequestValidatorId` (the schema does not describe it).
     pub request_validator_id: Option<Val<String>>,
+    /// `ResourceId` (the schema does not describe it).
     pub resource_id: Val<String>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
 }
 
@@ -2507,31 +2628,31 @@ impl CfnMethod {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Method";
 
-    /// Key of `ApiKeyRequired`, for [`Handle::set`].
+    /// Key of `ApiKeyRequired`, for [`Self::set`].
     pub const API_KEY_REQUIRED: Prop<CfnMethod, bool> = Prop::new("ApiKeyRequired");
-    /// Key of `AuthorizationScopes`, for [`Handle::set`].
+    /// Key of `AuthorizationScopes`, for [`Self::set`].
     pub const AUTHORIZATION_SCOPES: Prop<CfnMethod, Vec<String>> = Prop::new("AuthorizationScopes");
-    /// Key of `AuthorizationType`, for [`Handle::set`].
+    /// Key of `AuthorizationType`, for [`Self::set`].
     pub const AUTHORIZATION_TYPE: Prop<CfnMethod, String> = Prop::new("AuthorizationType");
-    /// Key of `AuthorizerId`, for [`Handle::set`].
+    /// Key of `AuthorizerId`, for [`Self::set`].
     pub const AUTHORIZER_ID: Prop<CfnMethod, String> = Prop::new("AuthorizerId");
-    /// Key of `HttpMethod`, for [`Handle::set`].
+    /// Key of `HttpMethod`, for [`Self::set`].
     pub const HTTP_METHOD: Prop<CfnMethod, String> = Prop::new("HttpMethod");
-    /// Key of `Integration`, for [`Handle::set`].
+    /// Key of `Integration`, for [`Self::set`].
     pub const INTEGRATION: Prop<CfnMethod, method::Integration> = Prop::new("Integration");
-    /// Key of `MethodResponses`, for [`Handle::set`].
+    /// Key of `MethodResponses`, for [`Self::set`].
     pub const METHOD_RESPONSES: Prop<CfnMethod, Vec<method::MethodResponse>> = Prop::new("MethodResponses");
-    /// Key of `OperationName`, for [`Handle::set`].
+    /// Key of `OperationName`, for [`Self::set`].
     pub const OPERATION_NAME: Prop<CfnMethod, String> = Prop::new("OperationName");
-    /// Key of `RequestModels`, for [`Handle::set`].
+    /// Key of `RequestModels`, for [`Self::set`].
     pub const REQUEST_MODELS: Prop<CfnMethod, Map<String>> = Prop::new("RequestModels");
-    /// Key of `RequestParameters`, for [`Handle::set`].
+    /// Key of `RequestParameters`, for [`Self::set`].
     pub const REQUEST_PARAMETERS: Prop<CfnMethod, Map<Json>> = Prop::new("RequestParameters");
-    /// Key of `RequestValidatorId`, for [`Handle::set`].
+    /// Key of `RequestValidatorId`, for [`Self::set`].
     pub const REQUEST_VALIDATOR_ID: Prop<CfnMethod, String> = Prop::new("RequestValidatorId");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnMethod, String> = Prop::new("ResourceId");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnMethod, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2585,11 +2706,15 @@ pub mod model {
 /// The ``AWS::ApiGateway::Model`` resource defines the structure of a request or response payload for an API method.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnModelProps {
+    /// `ContentType` (the schema does not describe it).
     pub content_type: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// A name for the model. If you don't specify a name, CFN generates a unique physical ID and uses that ID for the model name. For more information, see \[Name Type\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html>). If you specify a name, you cannot perform updates that require replacement of this resource. You can perform updates that require no or some interruption. If you must replace the resource, specify a new name.
     pub name: Option<Val<String>>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
+    /// `Schema` (the schema does not describe it).
     pub schema: Option<Val<Json>>,
 }
 
@@ -2628,15 +2753,15 @@ impl CfnModel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Model";
 
-    /// Key of `ContentType`, for [`Handle::set`].
+    /// Key of `ContentType`, for [`Self::set`].
     pub const CONTENT_TYPE: Prop<CfnModel, String> = Prop::new("ContentType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnModel, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnModel, String> = Prop::new("Name");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnModel, String> = Prop::new("RestApiId");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnModel, Json> = Prop::new("Schema");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2689,9 +2814,13 @@ pub mod request_validator {
 /// The ``AWS::ApiGateway::RequestValidator`` resource sets up basic validation rules for incoming requests to your API. For more information, see \[Enable Basic Request Validation for an API in API Gateway\](<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html>) in the *API Gateway Developer Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRequestValidatorProps {
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
+    /// `ValidateRequestBody` (the schema does not describe it).
     pub validate_request_body: Option<Val<bool>>,
+    /// `ValidateRequestParameters` (the schema does not describe it).
     pub validate_request_parameters: Option<Val<bool>>,
 }
 
@@ -2728,13 +2857,13 @@ impl CfnRequestValidator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::RequestValidator";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRequestValidator, String> = Prop::new("Name");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnRequestValidator, String> = Prop::new("RestApiId");
-    /// Key of `ValidateRequestBody`, for [`Handle::set`].
+    /// Key of `ValidateRequestBody`, for [`Self::set`].
     pub const VALIDATE_REQUEST_BODY: Prop<CfnRequestValidator, bool> = Prop::new("ValidateRequestBody");
-    /// Key of `ValidateRequestParameters`, for [`Handle::set`].
+    /// Key of `ValidateRequestParameters`, for [`Self::set`].
     pub const VALIDATE_REQUEST_PARAMETERS: Prop<CfnRequestValidator, bool> = Prop::new("ValidateRequestParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2791,8 +2920,11 @@ pub mod resource {
 /// The ``AWS::ApiGateway::Resource`` resource creates a resource in an API.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceProps {
+    /// `ParentId` (the schema does not describe it).
     pub parent_id: Val<String>,
+    /// `PathPart` (the schema does not describe it).
     pub path_part: Val<String>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
 }
 
@@ -2827,11 +2959,11 @@ impl CfnResource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Resource";
 
-    /// Key of `ParentId`, for [`Handle::set`].
+    /// Key of `ParentId`, for [`Self::set`].
     pub const PARENT_ID: Prop<CfnResource, String> = Prop::new("ParentId");
-    /// Key of `PathPart`, for [`Handle::set`].
+    /// Key of `PathPart`, for [`Self::set`].
     pub const PATH_PART: Prop<CfnResource, String> = Prop::new("PathPart");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnResource, String> = Prop::new("RestApiId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2900,8 +3032,11 @@ pub mod rest_api {
     /// The ``EndpointConfiguration`` property type specifies the endpoint types and IP address types of a REST API. ``EndpointConfiguration`` is a property of the \[AWS::ApiGateway::RestApi\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-restapi.html>) resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EndpointConfiguration {
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<String>>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<String>>>,
+        /// `VpcEndpointIds` (the schema does not describe it).
         pub vpc_endpoint_ids: Option<Val<Vec<String>>>,
     }
 
@@ -3003,29 +3138,41 @@ pub mod rest_api {
 /// The ``AWS::ApiGateway::RestApi`` resource creates a REST API. For more information, see \[restapi:create\](<https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html>) in the *Amazon API Gateway REST API Reference*. On January 1, 2016, the Swagger Specification was donated to the \[OpenAPI initiative\](<https://docs.aws.amazon.com/https://www.openapis.org/>), becoming the foundation of the OpenAPI Specification.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnRestApiProps {
+    /// `ApiKeySourceType` (the schema does not describe it).
     pub api_key_source_type: Option<Val<String>>,
+    /// `BinaryMediaTypes` (the schema does not describe it).
     pub binary_media_types: Option<Val<Vec<String>>>,
     /// An OpenAPI specification that defines a set of RESTful APIs in JSON format. For YAML templates, you can also provide the specification in YAML format.
     pub body: Option<Val<Json>>,
     /// The Amazon Simple Storage Service (Amazon S3) location that points to an OpenAPI file, which defines a set of RESTful APIs in JSON or YAML format.
     pub body_s3_location: Option<Val<rest_api::S3Location>>,
+    /// `CloneFrom` (the schema does not describe it).
     pub clone_from: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisableExecuteApiEndpoint` (the schema does not describe it).
     pub disable_execute_api_endpoint: Option<Val<bool>>,
+    /// `EndpointAccessMode` (the schema does not describe it).
     pub endpoint_access_mode: Option<Val<String>>,
     /// A list of the endpoint types and IP address types of the API. Use this property when creating an API. When importing an existing API, specify the endpoint configuration types using the ``Parameters`` property.
     pub endpoint_configuration: Option<Val<rest_api::EndpointConfiguration>>,
+    /// `FailOnWarnings` (the schema does not describe it).
     pub fail_on_warnings: Option<Val<bool>>,
+    /// `MinimumCompressionSize` (the schema does not describe it).
     pub minimum_compression_size: Option<Val<i64>>,
     /// This property applies only when you use OpenAPI to define your REST API. The ``Mode`` determines how API Gateway handles resource updates. Valid values are ``overwrite`` or ``merge``. For ``overwrite``, the new API definition replaces the existing one. The existing API identifier remains unchanged. For ``merge``, the new API definition is merged with the existing API. If you don't specify this property, a default value is chosen. For REST APIs created before March 29, 2021, the default is ``overwrite``.
     pub mode: Option<Val<String>>,
     /// The name of the RestApi. A name is required if the REST API is not based on an OpenAPI specification.
     pub name: Option<Val<String>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Json>>,
     /// A policy document that contains the permissions for the ``RestApi`` resource. To set the ARN for the policy, use the ``!Join`` intrinsic function with ``""`` as delimiter and values of ``"execute-api:/"`` and ``"*"``.
     pub policy: Option<Val<Json>>,
+    /// `SecurityPolicy` (the schema does not describe it).
     pub security_policy: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<rest_api::Tag>>>,
+    /// `Version` (the schema does not describe it).
     pub version: Option<Val<String>>,
 }
 
@@ -3064,41 +3211,41 @@ impl CfnRestApi {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::RestApi";
 
-    /// Key of `ApiKeySourceType`, for [`Handle::set`].
+    /// Key of `ApiKeySourceType`, for [`Self::set`].
     pub const API_KEY_SOURCE_TYPE: Prop<CfnRestApi, String> = Prop::new("ApiKeySourceType");
-    /// Key of `BinaryMediaTypes`, for [`Handle::set`].
+    /// Key of `BinaryMediaTypes`, for [`Self::set`].
     pub const BINARY_MEDIA_TYPES: Prop<CfnRestApi, Vec<String>> = Prop::new("BinaryMediaTypes");
-    /// Key of `Body`, for [`Handle::set`].
+    /// Key of `Body`, for [`Self::set`].
     pub const BODY: Prop<CfnRestApi, Json> = Prop::new("Body");
-    /// Key of `BodyS3Location`, for [`Handle::set`].
+    /// Key of `BodyS3Location`, for [`Self::set`].
     pub const BODY_S3_LOCATION: Prop<CfnRestApi, rest_api::S3Location> = Prop::new("BodyS3Location");
-    /// Key of `CloneFrom`, for [`Handle::set`].
+    /// Key of `CloneFrom`, for [`Self::set`].
     pub const CLONE_FROM: Prop<CfnRestApi, String> = Prop::new("CloneFrom");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRestApi, String> = Prop::new("Description");
-    /// Key of `DisableExecuteApiEndpoint`, for [`Handle::set`].
+    /// Key of `DisableExecuteApiEndpoint`, for [`Self::set`].
     pub const DISABLE_EXECUTE_API_ENDPOINT: Prop<CfnRestApi, bool> = Prop::new("DisableExecuteApiEndpoint");
-    /// Key of `EndpointAccessMode`, for [`Handle::set`].
+    /// Key of `EndpointAccessMode`, for [`Self::set`].
     pub const ENDPOINT_ACCESS_MODE: Prop<CfnRestApi, String> = Prop::new("EndpointAccessMode");
-    /// Key of `EndpointConfiguration`, for [`Handle::set`].
+    /// Key of `EndpointConfiguration`, for [`Self::set`].
     pub const ENDPOINT_CONFIGURATION: Prop<CfnRestApi, rest_api::EndpointConfiguration> = Prop::new("EndpointConfiguration");
-    /// Key of `FailOnWarnings`, for [`Handle::set`].
+    /// Key of `FailOnWarnings`, for [`Self::set`].
     pub const FAIL_ON_WARNINGS: Prop<CfnRestApi, bool> = Prop::new("FailOnWarnings");
-    /// Key of `MinimumCompressionSize`, for [`Handle::set`].
+    /// Key of `MinimumCompressionSize`, for [`Self::set`].
     pub const MINIMUM_COMPRESSION_SIZE: Prop<CfnRestApi, i64> = Prop::new("MinimumCompressionSize");
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnRestApi, String> = Prop::new("Mode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRestApi, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnRestApi, Json> = Prop::new("Parameters");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnRestApi, Json> = Prop::new("Policy");
-    /// Key of `SecurityPolicy`, for [`Handle::set`].
+    /// Key of `SecurityPolicy`, for [`Self::set`].
     pub const SECURITY_POLICY: Prop<CfnRestApi, String> = Prop::new("SecurityPolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRestApi, Vec<rest_api::Tag>> = Prop::new("Tags");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnRestApi, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3166,9 +3313,13 @@ pub mod stage {
     /// `CanarySetting` of `AWS::ApiGateway::Stage`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CanarySetting {
+        /// `DeploymentId` (the schema does not describe it).
         pub deployment_id: Option<Val<String>>,
+        /// `PercentTraffic` (the schema does not describe it).
         pub percent_traffic: Option<Val<f64>>,
+        /// `StageVariableOverrides` (the schema does not describe it).
         pub stage_variable_overrides: Option<Val<Map<String>>>,
+        /// `UseStageCache` (the schema does not describe it).
         pub use_stage_cache: Option<Val<bool>>,
     }
 
@@ -3186,17 +3337,25 @@ pub mod stage {
     /// The ``MethodSetting`` property type configures settings for all methods in a stage. The ``MethodSettings`` property of the ``AWS::ApiGateway::Stage`` resource contains a list of ``MethodSetting`` property types.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MethodSetting {
+        /// `CacheDataEncrypted` (the schema does not describe it).
         pub cache_data_encrypted: Option<Val<bool>>,
+        /// `CacheTtlInSeconds` (the schema does not describe it).
         pub cache_ttl_in_seconds: Option<Val<i64>>,
+        /// `CachingEnabled` (the schema does not describe it).
         pub caching_enabled: Option<Val<bool>>,
+        /// `DataTraceEnabled` (the schema does not describe it).
         pub data_trace_enabled: Option<Val<bool>>,
         /// The HTTP method. To apply settings to multiple resources and methods, specify an asterisk (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is required when you specify a ``MethodSetting``.
         pub http_method: Option<Val<String>>,
+        /// `LoggingLevel` (the schema does not describe it).
         pub logging_level: Option<Val<String>>,
+        /// `MetricsEnabled` (the schema does not describe it).
         pub metrics_enabled: Option<Val<bool>>,
         /// The resource path for this method. Forward slashes (``/``) are encoded as ``~1`` and the initial slash must include a forward slash. For example, the path value ``/resource/subresource`` must be encoded as ``/~1resource~1subresource``. To specify the root path, use only a slash (``/``). To apply settings to multiple resources and methods, specify an asterisk (``*``) for the ``HttpMethod`` and ``/*`` for the ``ResourcePath``. This parameter is required when you specify a ``MethodSetting``.
         pub resource_path: Option<Val<String>>,
+        /// `ThrottlingBurstLimit` (the schema does not describe it).
         pub throttling_burst_limit: Option<Val<i64>>,
+        /// `ThrottlingRateLimit` (the schema does not describe it).
         pub throttling_rate_limit: Option<Val<f64>>,
     }
 
@@ -3319,17 +3478,29 @@ pub mod stage {
 pub struct CfnStageProps {
     /// The ``AccessLogSetting`` property type specifies settings for logging access in this stage. ``AccessLogSetting`` is a property of the \[AWS::ApiGateway::Stage\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-stage.html>) resource.
     pub access_log_setting: Option<Val<stage::AccessLogSetting>>,
+    /// `CacheClusterEnabled` (the schema does not describe it).
     pub cache_cluster_enabled: Option<Val<bool>>,
+    /// `CacheClusterSize` (the schema does not describe it).
     pub cache_cluster_size: Option<Val<String>>,
+    /// `CanarySetting` (the schema does not describe it).
     pub canary_setting: Option<Val<stage::CanarySetting>>,
+    /// `ClientCertificateId` (the schema does not describe it).
     pub client_certificate_id: Option<Val<String>>,
+    /// `DeploymentId` (the schema does not describe it).
     pub deployment_id: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DocumentationVersion` (the schema does not describe it).
     pub documentation_version: Option<Val<String>>,
+    /// `MethodSettings` (the schema does not describe it).
     pub method_settings: Option<Val<Vec<stage::MethodSetting>>>,
+    /// `RestApiId` (the schema does not describe it).
     pub rest_api_id: Val<String>,
+    /// `StageName` (the schema does not describe it).
     pub stage_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<stage::Tag>>>,
+    /// `TracingEnabled` (the schema does not describe it).
     pub tracing_enabled: Option<Val<bool>>,
     /// A map (string-to-string map) that defines the stage variables, where the variable name is the key and the variable value is the value. Variable names are limited to alphanumeric characters. Values must match the following regular expression: ``\[A-Za-z0-9-._~:/?#&=,\]+``.
     pub variables: Option<Val<Map<String>>>,
@@ -3388,33 +3559,33 @@ impl CfnStage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::Stage";
 
-    /// Key of `AccessLogSetting`, for [`Handle::set`].
+    /// Key of `AccessLogSetting`, for [`Self::set`].
     pub const ACCESS_LOG_SETTING: Prop<CfnStage, stage::AccessLogSetting> = Prop::new("AccessLogSetting");
-    /// Key of `CacheClusterEnabled`, for [`Handle::set`].
+    /// Key of `CacheClusterEnabled`, for [`Self::set`].
     pub const CACHE_CLUSTER_ENABLED: Prop<CfnStage, bool> = Prop::new("CacheClusterEnabled");
-    /// Key of `CacheClusterSize`, for [`Handle::set`].
+    /// Key of `CacheClusterSize`, for [`Self::set`].
     pub const CACHE_CLUSTER_SIZE: Prop<CfnStage, String> = Prop::new("CacheClusterSize");
-    /// Key of `CanarySetting`, for [`Handle::set`].
+    /// Key of `CanarySetting`, for [`Self::set`].
     pub const CANARY_SETTING: Prop<CfnStage, stage::CanarySetting> = Prop::new("CanarySetting");
-    /// Key of `ClientCertificateId`, for [`Handle::set`].
+    /// Key of `ClientCertificateId`, for [`Self::set`].
     pub const CLIENT_CERTIFICATE_ID: Prop<CfnStage, String> = Prop::new("ClientCertificateId");
-    /// Key of `DeploymentId`, for [`Handle::set`].
+    /// Key of `DeploymentId`, for [`Self::set`].
     pub const DEPLOYMENT_ID: Prop<CfnStage, String> = Prop::new("DeploymentId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStage, String> = Prop::new("Description");
-    /// Key of `DocumentationVersion`, for [`Handle::set`].
+    /// Key of `DocumentationVersion`, for [`Self::set`].
     pub const DOCUMENTATION_VERSION: Prop<CfnStage, String> = Prop::new("DocumentationVersion");
-    /// Key of `MethodSettings`, for [`Handle::set`].
+    /// Key of `MethodSettings`, for [`Self::set`].
     pub const METHOD_SETTINGS: Prop<CfnStage, Vec<stage::MethodSetting>> = Prop::new("MethodSettings");
-    /// Key of `RestApiId`, for [`Handle::set`].
+    /// Key of `RestApiId`, for [`Self::set`].
     pub const REST_API_ID: Prop<CfnStage, String> = Prop::new("RestApiId");
-    /// Key of `StageName`, for [`Handle::set`].
+    /// Key of `StageName`, for [`Self::set`].
     pub const STAGE_NAME: Prop<CfnStage, String> = Prop::new("StageName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStage, Vec<stage::Tag>> = Prop::new("Tags");
-    /// Key of `TracingEnabled`, for [`Handle::set`].
+    /// Key of `TracingEnabled`, for [`Self::set`].
     pub const TRACING_ENABLED: Prop<CfnStage, bool> = Prop::new("TracingEnabled");
-    /// Key of `Variables`, for [`Handle::set`].
+    /// Key of `Variables`, for [`Self::set`].
     pub const VARIABLES: Prop<CfnStage, Map<String>> = Prop::new("Variables");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3454,8 +3625,11 @@ pub mod usage_plan {
     /// `ApiStage` of `AWS::ApiGateway::UsagePlan`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ApiStage {
+        /// `ApiId` (the schema does not describe it).
         pub api_id: Option<Val<String>>,
+        /// `Stage` (the schema does not describe it).
         pub stage: Option<Val<String>>,
+        /// `Throttle` (the schema does not describe it).
         pub throttle: Option<Val<Map<ThrottleSettings>>>,
     }
 
@@ -3472,8 +3646,11 @@ pub mod usage_plan {
     /// ``QuotaSettings`` is a property of the \[AWS::ApiGateway::UsagePlan\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html>) resource that specifies a target for the maximum number of requests users can make to your REST APIs. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct QuotaSettings {
+        /// `Limit` (the schema does not describe it).
         pub limit: Option<Val<i64>>,
+        /// `Offset` (the schema does not describe it).
         pub offset: Option<Val<i64>>,
+        /// `Period` (the schema does not describe it).
         pub period: Option<Val<String>>,
     }
 
@@ -3518,7 +3695,9 @@ pub mod usage_plan {
     /// ``ThrottleSettings`` is a property of the \[AWS::ApiGateway::UsagePlan\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html>) resource that specifies the overall request rate (average requests per second) and burst capacity when users call your REST APIs.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThrottleSettings {
+        /// `BurstLimit` (the schema does not describe it).
         pub burst_limit: Option<Val<i64>>,
+        /// `RateLimit` (the schema does not describe it).
         pub rate_limit: Option<Val<f64>>,
     }
 
@@ -3587,13 +3766,17 @@ pub mod usage_plan {
 /// The ``AWS::ApiGateway::UsagePlan`` resource creates a usage plan for deployed APIs. A usage plan sets a target for the throttling and quota limits on individual client API keys. For more information, see \[Creating and Using API Usage Plans in Amazon API Gateway\](<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html>) in the *API Gateway Developer Guide*. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnUsagePlanProps {
+    /// `ApiStages` (the schema does not describe it).
     pub api_stages: Option<Val<Vec<usage_plan::ApiStage>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// ``QuotaSettings`` is a property of the \[AWS::ApiGateway::UsagePlan\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html>) resource that specifies a target for the maximum number of requests users can make to your REST APIs. In some cases clients can exceed the targets that you set. Don’t rely on usage plans to control costs.
     pub quota: Option<Val<usage_plan::QuotaSettings>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<usage_plan::Tag>>>,
     /// ``ThrottleSettings`` is a property of the \[AWS::ApiGateway::UsagePlan\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-usageplan.html>) resource that specifies the overall request rate (average requests per second) and burst capacity when users call your REST APIs.
     pub throttle: Option<Val<usage_plan::ThrottleSettings>>,
+    /// `UsagePlanName` (the schema does not describe it).
     pub usage_plan_name: Option<Val<String>>,
 }
 
@@ -3620,17 +3803,17 @@ impl CfnUsagePlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::UsagePlan";
 
-    /// Key of `ApiStages`, for [`Handle::set`].
+    /// Key of `ApiStages`, for [`Self::set`].
     pub const API_STAGES: Prop<CfnUsagePlan, Vec<usage_plan::ApiStage>> = Prop::new("ApiStages");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnUsagePlan, String> = Prop::new("Description");
-    /// Key of `Quota`, for [`Handle::set`].
+    /// Key of `Quota`, for [`Self::set`].
     pub const QUOTA: Prop<CfnUsagePlan, usage_plan::QuotaSettings> = Prop::new("Quota");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUsagePlan, Vec<usage_plan::Tag>> = Prop::new("Tags");
-    /// Key of `Throttle`, for [`Handle::set`].
+    /// Key of `Throttle`, for [`Self::set`].
     pub const THROTTLE: Prop<CfnUsagePlan, usage_plan::ThrottleSettings> = Prop::new("Throttle");
-    /// Key of `UsagePlanName`, for [`Handle::set`].
+    /// Key of `UsagePlanName`, for [`Self::set`].
     pub const USAGE_PLAN_NAME: Prop<CfnUsagePlan, String> = Prop::new("UsagePlanName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3711,6 +3894,7 @@ pub mod usage_plan_key {
 pub struct CfnUsagePlanKeyProps {
     /// The Id of the UsagePlanKey resource.
     pub key_id: Val<String>,
+    /// `KeyType` (the schema does not describe it).
     pub key_type: Val<usage_plan_key::KeyType>,
     /// The Id of the UsagePlan resource representing the usage plan containing the UsagePlanKey resource representing a plan customer.
     pub usage_plan_id: Val<String>,
@@ -3747,11 +3931,11 @@ impl CfnUsagePlanKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::UsagePlanKey";
 
-    /// Key of `KeyId`, for [`Handle::set`].
+    /// Key of `KeyId`, for [`Self::set`].
     pub const KEY_ID: Prop<CfnUsagePlanKey, String> = Prop::new("KeyId");
-    /// Key of `KeyType`, for [`Handle::set`].
+    /// Key of `KeyType`, for [`Self::set`].
     pub const KEY_TYPE: Prop<CfnUsagePlanKey, usage_plan_key::KeyType> = Prop::new("KeyType");
-    /// Key of `UsagePlanId`, for [`Handle::set`].
+    /// Key of `UsagePlanId`, for [`Self::set`].
     pub const USAGE_PLAN_ID: Prop<CfnUsagePlanKey, String> = Prop::new("UsagePlanId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3846,10 +4030,13 @@ pub mod vpc_link {
 /// The ``AWS::ApiGateway::VpcLink`` resource creates an API Gateway VPC link for a REST API to access resources in an Amazon Virtual Private Cloud (VPC). For more information, see \[vpclink:create\](<https://docs.aws.amazon.com/apigateway/latest/api/API_CreateVpcLink.html>) in the ``Amazon API Gateway REST API Reference``.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVpcLinkProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// An array of arbitrary tags (key-value pairs) to associate with the VPC link.
     pub tags: Option<Val<Vec<vpc_link::Tag>>>,
+    /// `TargetArns` (the schema does not describe it).
     pub target_arns: Val<Vec<String>>,
 }
 
@@ -3886,13 +4073,13 @@ impl CfnVpcLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGateway::VpcLink";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVpcLink, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVpcLink, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcLink, Vec<vpc_link::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArns`, for [`Handle::set`].
+    /// Key of `TargetArns`, for [`Self::set`].
     pub const TARGET_ARNS: Prop<CfnVpcLink, Vec<String>> = Prop::new("TargetArns");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

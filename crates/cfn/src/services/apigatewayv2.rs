@@ -128,6 +128,7 @@ pub struct CfnApiProps {
     pub api_key_selection_expression: Option<Val<String>>,
     /// Specifies how to interpret the base path of the API during import. Valid values are ``ignore``, ``prepend``, and ``split``. The default value is ``ignore``. To learn more, see \[Set the OpenAPI basePath Property\](<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html>). Supported only for HTTP APIs.
     pub base_path: Option<Val<String>>,
+    /// `Body` (the schema does not describe it).
     pub body: Option<Val<Json>>,
     /// The S3 location of an OpenAPI definition. Supported only for HTTP APIs. To import an HTTP API, you must specify a ``Body`` or ``BodyS3Location``. If you specify a ``Body`` or ``BodyS3Location``, don't specify CloudFormation resources such as ``AWS::ApiGatewayV2::Authorizer`` or ``AWS::ApiGatewayV2::Route``. API Gateway doesn't support the combination of OpenAPI and CloudFormation resources.
     pub body_s3_location: Option<Val<api::BodyS3Location>>,
@@ -153,6 +154,7 @@ pub struct CfnApiProps {
     pub route_key: Option<Val<String>>,
     /// The route selection expression for the API. For HTTP APIs, the ``routeSelectionExpression`` must be ``${request.method} ${request.path}``. If not provided, this will be the default for HTTP APIs. This property is required for WebSocket APIs.
     pub route_selection_expression: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
     /// This property is part of quick create. Quick create produces an API with an integration, a default catch-all route, and a default stage which is configured to automatically deploy changes. For HTTP integrations, specify a fully qualified URL. For Lambda integrations, specify a function ARN. The type of the integration will be HTTP_PROXY or AWS_PROXY, respectively. Supported only for HTTP APIs.
     pub target: Option<Val<String>>,
@@ -195,41 +197,41 @@ impl CfnApi {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Api";
 
-    /// Key of `ApiKeySelectionExpression`, for [`Handle::set`].
+    /// Key of `ApiKeySelectionExpression`, for [`Self::set`].
     pub const API_KEY_SELECTION_EXPRESSION: Prop<CfnApi, String> = Prop::new("ApiKeySelectionExpression");
-    /// Key of `BasePath`, for [`Handle::set`].
+    /// Key of `BasePath`, for [`Self::set`].
     pub const BASE_PATH: Prop<CfnApi, String> = Prop::new("BasePath");
-    /// Key of `Body`, for [`Handle::set`].
+    /// Key of `Body`, for [`Self::set`].
     pub const BODY: Prop<CfnApi, Json> = Prop::new("Body");
-    /// Key of `BodyS3Location`, for [`Handle::set`].
+    /// Key of `BodyS3Location`, for [`Self::set`].
     pub const BODY_S3_LOCATION: Prop<CfnApi, api::BodyS3Location> = Prop::new("BodyS3Location");
-    /// Key of `CorsConfiguration`, for [`Handle::set`].
+    /// Key of `CorsConfiguration`, for [`Self::set`].
     pub const CORS_CONFIGURATION: Prop<CfnApi, api::Cors> = Prop::new("CorsConfiguration");
-    /// Key of `CredentialsArn`, for [`Handle::set`].
+    /// Key of `CredentialsArn`, for [`Self::set`].
     pub const CREDENTIALS_ARN: Prop<CfnApi, String> = Prop::new("CredentialsArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApi, String> = Prop::new("Description");
-    /// Key of `DisableExecuteApiEndpoint`, for [`Handle::set`].
+    /// Key of `DisableExecuteApiEndpoint`, for [`Self::set`].
     pub const DISABLE_EXECUTE_API_ENDPOINT: Prop<CfnApi, bool> = Prop::new("DisableExecuteApiEndpoint");
-    /// Key of `DisableSchemaValidation`, for [`Handle::set`].
+    /// Key of `DisableSchemaValidation`, for [`Self::set`].
     pub const DISABLE_SCHEMA_VALIDATION: Prop<CfnApi, bool> = Prop::new("DisableSchemaValidation");
-    /// Key of `FailOnWarnings`, for [`Handle::set`].
+    /// Key of `FailOnWarnings`, for [`Self::set`].
     pub const FAIL_ON_WARNINGS: Prop<CfnApi, bool> = Prop::new("FailOnWarnings");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnApi, String> = Prop::new("IpAddressType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApi, String> = Prop::new("Name");
-    /// Key of `ProtocolType`, for [`Handle::set`].
+    /// Key of `ProtocolType`, for [`Self::set`].
     pub const PROTOCOL_TYPE: Prop<CfnApi, String> = Prop::new("ProtocolType");
-    /// Key of `RouteKey`, for [`Handle::set`].
+    /// Key of `RouteKey`, for [`Self::set`].
     pub const ROUTE_KEY: Prop<CfnApi, String> = Prop::new("RouteKey");
-    /// Key of `RouteSelectionExpression`, for [`Handle::set`].
+    /// Key of `RouteSelectionExpression`, for [`Self::set`].
     pub const ROUTE_SELECTION_EXPRESSION: Prop<CfnApi, String> = Prop::new("RouteSelectionExpression");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApi, Map<String>> = Prop::new("Tags");
-    /// Key of `Target`, for [`Handle::set`].
+    /// Key of `Target`, for [`Self::set`].
     pub const TARGET: Prop<CfnApi, String> = Prop::new("Target");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnApi, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -343,7 +345,9 @@ pub mod api_gateway_managed_overrides {
         pub default_route_settings: Option<Val<RouteSettings>>,
         /// The description for the API stage.
         pub description: Option<Val<String>>,
+        /// `RouteSettings` (the schema does not describe it).
         pub route_settings: Option<Val<Json>>,
+        /// `StageVariables` (the schema does not describe it).
         pub stage_variables: Option<Val<Json>>,
     }
 
@@ -513,13 +517,13 @@ impl CfnApiGatewayManagedOverrides {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::ApiGatewayManagedOverrides";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnApiGatewayManagedOverrides, String> = Prop::new("ApiId");
-    /// Key of `Integration`, for [`Handle::set`].
+    /// Key of `Integration`, for [`Self::set`].
     pub const INTEGRATION: Prop<CfnApiGatewayManagedOverrides, api_gateway_managed_overrides::IntegrationOverrides> = Prop::new("Integration");
-    /// Key of `Route`, for [`Handle::set`].
+    /// Key of `Route`, for [`Self::set`].
     pub const ROUTE: Prop<CfnApiGatewayManagedOverrides, api_gateway_managed_overrides::RouteOverrides> = Prop::new("Route");
-    /// Key of `Stage`, for [`Handle::set`].
+    /// Key of `Stage`, for [`Self::set`].
     pub const STAGE: Prop<CfnApiGatewayManagedOverrides, api_gateway_managed_overrides::StageOverrides> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -621,13 +625,13 @@ impl CfnApiMapping {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::ApiMapping";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnApiMapping, String> = Prop::new("ApiId");
-    /// Key of `ApiMappingKey`, for [`Handle::set`].
+    /// Key of `ApiMappingKey`, for [`Self::set`].
     pub const API_MAPPING_KEY: Prop<CfnApiMapping, String> = Prop::new("ApiMappingKey");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnApiMapping, String> = Prop::new("DomainName");
-    /// Key of `Stage`, for [`Handle::set`].
+    /// Key of `Stage`, for [`Self::set`].
     pub const STAGE: Prop<CfnApiMapping, String> = Prop::new("Stage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -790,27 +794,27 @@ impl CfnAuthorizer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Authorizer";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnAuthorizer, String> = Prop::new("ApiId");
-    /// Key of `AuthorizerCredentialsArn`, for [`Handle::set`].
+    /// Key of `AuthorizerCredentialsArn`, for [`Self::set`].
     pub const AUTHORIZER_CREDENTIALS_ARN: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerCredentialsArn");
-    /// Key of `AuthorizerPayloadFormatVersion`, for [`Handle::set`].
+    /// Key of `AuthorizerPayloadFormatVersion`, for [`Self::set`].
     pub const AUTHORIZER_PAYLOAD_FORMAT_VERSION: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerPayloadFormatVersion");
-    /// Key of `AuthorizerResultTtlInSeconds`, for [`Handle::set`].
+    /// Key of `AuthorizerResultTtlInSeconds`, for [`Self::set`].
     pub const AUTHORIZER_RESULT_TTL_IN_SECONDS: Prop<CfnAuthorizer, i64> = Prop::new("AuthorizerResultTtlInSeconds");
-    /// Key of `AuthorizerType`, for [`Handle::set`].
+    /// Key of `AuthorizerType`, for [`Self::set`].
     pub const AUTHORIZER_TYPE: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerType");
-    /// Key of `AuthorizerUri`, for [`Handle::set`].
+    /// Key of `AuthorizerUri`, for [`Self::set`].
     pub const AUTHORIZER_URI: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerUri");
-    /// Key of `EnableSimpleResponses`, for [`Handle::set`].
+    /// Key of `EnableSimpleResponses`, for [`Self::set`].
     pub const ENABLE_SIMPLE_RESPONSES: Prop<CfnAuthorizer, bool> = Prop::new("EnableSimpleResponses");
-    /// Key of `IdentitySource`, for [`Handle::set`].
+    /// Key of `IdentitySource`, for [`Self::set`].
     pub const IDENTITY_SOURCE: Prop<CfnAuthorizer, Vec<String>> = Prop::new("IdentitySource");
-    /// Key of `IdentityValidationExpression`, for [`Handle::set`].
+    /// Key of `IdentityValidationExpression`, for [`Self::set`].
     pub const IDENTITY_VALIDATION_EXPRESSION: Prop<CfnAuthorizer, String> = Prop::new("IdentityValidationExpression");
-    /// Key of `JwtConfiguration`, for [`Handle::set`].
+    /// Key of `JwtConfiguration`, for [`Self::set`].
     pub const JWT_CONFIGURATION: Prop<CfnAuthorizer, authorizer::JWTConfiguration> = Prop::new("JwtConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAuthorizer, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -906,11 +910,11 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Deployment";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnDeployment, String> = Prop::new("ApiId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("Description");
-    /// Key of `StageName`, for [`Handle::set`].
+    /// Key of `StageName`, for [`Self::set`].
     pub const STAGE_NAME: Prop<CfnDeployment, String> = Prop::new("StageName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1075,6 +1079,7 @@ pub struct CfnDomainNameProps {
     pub mutual_tls_authentication: Option<Val<domain_name::MutualTlsAuthentication>>,
     /// The routing mode API Gateway uses to route traffic to your APIs.
     pub routing_mode: Option<Val<domain_name::RoutingMode>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -1113,15 +1118,15 @@ impl CfnDomainName {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::DomainName";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainName, String> = Prop::new("DomainName");
-    /// Key of `DomainNameConfigurations`, for [`Handle::set`].
+    /// Key of `DomainNameConfigurations`, for [`Self::set`].
     pub const DOMAIN_NAME_CONFIGURATIONS: Prop<CfnDomainName, Vec<domain_name::DomainNameConfiguration>> = Prop::new("DomainNameConfigurations");
-    /// Key of `MutualTlsAuthentication`, for [`Handle::set`].
+    /// Key of `MutualTlsAuthentication`, for [`Self::set`].
     pub const MUTUAL_TLS_AUTHENTICATION: Prop<CfnDomainName, domain_name::MutualTlsAuthentication> = Prop::new("MutualTlsAuthentication");
-    /// Key of `RoutingMode`, for [`Handle::set`].
+    /// Key of `RoutingMode`, for [`Self::set`].
     pub const ROUTING_MODE: Prop<CfnDomainName, domain_name::RoutingMode> = Prop::new("RoutingMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainName, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1191,6 +1196,7 @@ pub mod integration {
     /// The TlsConfig property specifies the TLS configuration for a private integration. Supported only for HTTP APIs.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TlsConfig {
+        /// `ServerNameToVerify` (the schema does not describe it).
         pub server_name_to_verify: Option<Val<String>>,
     }
 
@@ -1205,7 +1211,9 @@ pub mod integration {
     /// response parameter
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResponseParameter {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<String>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -1372,41 +1380,41 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Integration";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnIntegration, String> = Prop::new("ApiId");
-    /// Key of `ConnectionId`, for [`Handle::set`].
+    /// Key of `ConnectionId`, for [`Self::set`].
     pub const CONNECTION_ID: Prop<CfnIntegration, String> = Prop::new("ConnectionId");
-    /// Key of `ConnectionType`, for [`Handle::set`].
+    /// Key of `ConnectionType`, for [`Self::set`].
     pub const CONNECTION_TYPE: Prop<CfnIntegration, String> = Prop::new("ConnectionType");
-    /// Key of `ContentHandlingStrategy`, for [`Handle::set`].
+    /// Key of `ContentHandlingStrategy`, for [`Self::set`].
     pub const CONTENT_HANDLING_STRATEGY: Prop<CfnIntegration, String> = Prop::new("ContentHandlingStrategy");
-    /// Key of `CredentialsArn`, for [`Handle::set`].
+    /// Key of `CredentialsArn`, for [`Self::set`].
     pub const CREDENTIALS_ARN: Prop<CfnIntegration, String> = Prop::new("CredentialsArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIntegration, String> = Prop::new("Description");
-    /// Key of `IntegrationMethod`, for [`Handle::set`].
+    /// Key of `IntegrationMethod`, for [`Self::set`].
     pub const INTEGRATION_METHOD: Prop<CfnIntegration, String> = Prop::new("IntegrationMethod");
-    /// Key of `IntegrationSubtype`, for [`Handle::set`].
+    /// Key of `IntegrationSubtype`, for [`Self::set`].
     pub const INTEGRATION_SUBTYPE: Prop<CfnIntegration, String> = Prop::new("IntegrationSubtype");
-    /// Key of `IntegrationType`, for [`Handle::set`].
+    /// Key of `IntegrationType`, for [`Self::set`].
     pub const INTEGRATION_TYPE: Prop<CfnIntegration, String> = Prop::new("IntegrationType");
-    /// Key of `IntegrationUri`, for [`Handle::set`].
+    /// Key of `IntegrationUri`, for [`Self::set`].
     pub const INTEGRATION_URI: Prop<CfnIntegration, String> = Prop::new("IntegrationUri");
-    /// Key of `PassthroughBehavior`, for [`Handle::set`].
+    /// Key of `PassthroughBehavior`, for [`Self::set`].
     pub const PASSTHROUGH_BEHAVIOR: Prop<CfnIntegration, String> = Prop::new("PassthroughBehavior");
-    /// Key of `PayloadFormatVersion`, for [`Handle::set`].
+    /// Key of `PayloadFormatVersion`, for [`Self::set`].
     pub const PAYLOAD_FORMAT_VERSION: Prop<CfnIntegration, String> = Prop::new("PayloadFormatVersion");
-    /// Key of `RequestParameters`, for [`Handle::set`].
+    /// Key of `RequestParameters`, for [`Self::set`].
     pub const REQUEST_PARAMETERS: Prop<CfnIntegration, Map<String>> = Prop::new("RequestParameters");
-    /// Key of `RequestTemplates`, for [`Handle::set`].
+    /// Key of `RequestTemplates`, for [`Self::set`].
     pub const REQUEST_TEMPLATES: Prop<CfnIntegration, Map<String>> = Prop::new("RequestTemplates");
-    /// Key of `ResponseParameters`, for [`Handle::set`].
+    /// Key of `ResponseParameters`, for [`Self::set`].
     pub const RESPONSE_PARAMETERS: Prop<CfnIntegration, Map<integration::ResponseParameterMap>> = Prop::new("ResponseParameters");
-    /// Key of `TemplateSelectionExpression`, for [`Handle::set`].
+    /// Key of `TemplateSelectionExpression`, for [`Self::set`].
     pub const TEMPLATE_SELECTION_EXPRESSION: Prop<CfnIntegration, String> = Prop::new("TemplateSelectionExpression");
-    /// Key of `TimeoutInMillis`, for [`Handle::set`].
+    /// Key of `TimeoutInMillis`, for [`Self::set`].
     pub const TIMEOUT_IN_MILLIS: Prop<CfnIntegration, i64> = Prop::new("TimeoutInMillis");
-    /// Key of `TlsConfig`, for [`Handle::set`].
+    /// Key of `TlsConfig`, for [`Self::set`].
     pub const TLS_CONFIG: Prop<CfnIntegration, integration::TlsConfig> = Prop::new("TlsConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1476,7 +1484,9 @@ pub struct CfnIntegrationResponseProps {
     pub integration_id: Val<String>,
     /// The integration response key.
     pub integration_response_key: Val<String>,
+    /// `ResponseParameters` (the schema does not describe it).
     pub response_parameters: Option<Val<Json>>,
+    /// `ResponseTemplates` (the schema does not describe it).
     pub response_templates: Option<Val<Json>>,
     /// The template selection expression for the integration response. Supported only for WebSocket APIs.
     pub template_selection_expression: Option<Val<String>>,
@@ -1521,19 +1531,19 @@ impl CfnIntegrationResponse {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::IntegrationResponse";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnIntegrationResponse, String> = Prop::new("ApiId");
-    /// Key of `ContentHandlingStrategy`, for [`Handle::set`].
+    /// Key of `ContentHandlingStrategy`, for [`Self::set`].
     pub const CONTENT_HANDLING_STRATEGY: Prop<CfnIntegrationResponse, String> = Prop::new("ContentHandlingStrategy");
-    /// Key of `IntegrationId`, for [`Handle::set`].
+    /// Key of `IntegrationId`, for [`Self::set`].
     pub const INTEGRATION_ID: Prop<CfnIntegrationResponse, String> = Prop::new("IntegrationId");
-    /// Key of `IntegrationResponseKey`, for [`Handle::set`].
+    /// Key of `IntegrationResponseKey`, for [`Self::set`].
     pub const INTEGRATION_RESPONSE_KEY: Prop<CfnIntegrationResponse, String> = Prop::new("IntegrationResponseKey");
-    /// Key of `ResponseParameters`, for [`Handle::set`].
+    /// Key of `ResponseParameters`, for [`Self::set`].
     pub const RESPONSE_PARAMETERS: Prop<CfnIntegrationResponse, Json> = Prop::new("ResponseParameters");
-    /// Key of `ResponseTemplates`, for [`Handle::set`].
+    /// Key of `ResponseTemplates`, for [`Self::set`].
     pub const RESPONSE_TEMPLATES: Prop<CfnIntegrationResponse, Json> = Prop::new("ResponseTemplates");
-    /// Key of `TemplateSelectionExpression`, for [`Handle::set`].
+    /// Key of `TemplateSelectionExpression`, for [`Self::set`].
     pub const TEMPLATE_SELECTION_EXPRESSION: Prop<CfnIntegrationResponse, String> = Prop::new("TemplateSelectionExpression");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1600,6 +1610,7 @@ pub struct CfnModelProps {
     pub description: Option<Val<String>>,
     /// The name of the model.
     pub name: Val<String>,
+    /// `Schema` (the schema does not describe it).
     pub schema: Val<Json>,
 }
 
@@ -1638,15 +1649,15 @@ impl CfnModel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Model";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnModel, String> = Prop::new("ApiId");
-    /// Key of `ContentType`, for [`Handle::set`].
+    /// Key of `ContentType`, for [`Self::set`].
     pub const CONTENT_TYPE: Prop<CfnModel, String> = Prop::new("ContentType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnModel, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnModel, String> = Prop::new("Name");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnModel, Json> = Prop::new("Schema");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1779,11 +1790,11 @@ impl CfnPortalProduct {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::PortalProduct";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPortalProduct, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnPortalProduct, String> = Prop::new("DisplayName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPortalProduct, Vec<portal_product::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1876,6 +1887,7 @@ pub struct CfnRouteProps {
     pub model_selection_expression: Option<Val<String>>,
     /// The operation name for the route.
     pub operation_name: Option<Val<String>>,
+    /// `RequestModels` (the schema does not describe it).
     pub request_models: Option<Val<Json>>,
     /// The request parameters for the route. Supported only for WebSocket APIs.
     pub request_parameters: Option<Val<Json>>,
@@ -1936,29 +1948,29 @@ impl CfnRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Route";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnRoute, String> = Prop::new("ApiId");
-    /// Key of `ApiKeyRequired`, for [`Handle::set`].
+    /// Key of `ApiKeyRequired`, for [`Self::set`].
     pub const API_KEY_REQUIRED: Prop<CfnRoute, bool> = Prop::new("ApiKeyRequired");
-    /// Key of `AuthorizationScopes`, for [`Handle::set`].
+    /// Key of `AuthorizationScopes`, for [`Self::set`].
     pub const AUTHORIZATION_SCOPES: Prop<CfnRoute, Vec<String>> = Prop::new("AuthorizationScopes");
-    /// Key of `AuthorizationType`, for [`Handle::set`].
+    /// Key of `AuthorizationType`, for [`Self::set`].
     pub const AUTHORIZATION_TYPE: Prop<CfnRoute, String> = Prop::new("AuthorizationType");
-    /// Key of `AuthorizerId`, for [`Handle::set`].
+    /// Key of `AuthorizerId`, for [`Self::set`].
     pub const AUTHORIZER_ID: Prop<CfnRoute, String> = Prop::new("AuthorizerId");
-    /// Key of `ModelSelectionExpression`, for [`Handle::set`].
+    /// Key of `ModelSelectionExpression`, for [`Self::set`].
     pub const MODEL_SELECTION_EXPRESSION: Prop<CfnRoute, String> = Prop::new("ModelSelectionExpression");
-    /// Key of `OperationName`, for [`Handle::set`].
+    /// Key of `OperationName`, for [`Self::set`].
     pub const OPERATION_NAME: Prop<CfnRoute, String> = Prop::new("OperationName");
-    /// Key of `RequestModels`, for [`Handle::set`].
+    /// Key of `RequestModels`, for [`Self::set`].
     pub const REQUEST_MODELS: Prop<CfnRoute, Json> = Prop::new("RequestModels");
-    /// Key of `RequestParameters`, for [`Handle::set`].
+    /// Key of `RequestParameters`, for [`Self::set`].
     pub const REQUEST_PARAMETERS: Prop<CfnRoute, Json> = Prop::new("RequestParameters");
-    /// Key of `RouteKey`, for [`Handle::set`].
+    /// Key of `RouteKey`, for [`Self::set`].
     pub const ROUTE_KEY: Prop<CfnRoute, String> = Prop::new("RouteKey");
-    /// Key of `RouteResponseSelectionExpression`, for [`Handle::set`].
+    /// Key of `RouteResponseSelectionExpression`, for [`Self::set`].
     pub const ROUTE_RESPONSE_SELECTION_EXPRESSION: Prop<CfnRoute, String> = Prop::new("RouteResponseSelectionExpression");
-    /// Key of `Target`, for [`Handle::set`].
+    /// Key of `Target`, for [`Self::set`].
     pub const TARGET: Prop<CfnRoute, String> = Prop::new("Target");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2022,6 +2034,7 @@ pub struct CfnRouteResponseProps {
     pub api_id: Val<String>,
     /// The model selection expression for the route response. Supported only for WebSocket APIs.
     pub model_selection_expression: Option<Val<String>>,
+    /// `ResponseModels` (the schema does not describe it).
     pub response_models: Option<Val<Json>>,
     /// The route response parameters.
     pub response_parameters: Option<Val<Json>>,
@@ -2068,17 +2081,17 @@ impl CfnRouteResponse {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::RouteResponse";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnRouteResponse, String> = Prop::new("ApiId");
-    /// Key of `ModelSelectionExpression`, for [`Handle::set`].
+    /// Key of `ModelSelectionExpression`, for [`Self::set`].
     pub const MODEL_SELECTION_EXPRESSION: Prop<CfnRouteResponse, String> = Prop::new("ModelSelectionExpression");
-    /// Key of `ResponseModels`, for [`Handle::set`].
+    /// Key of `ResponseModels`, for [`Self::set`].
     pub const RESPONSE_MODELS: Prop<CfnRouteResponse, Json> = Prop::new("ResponseModels");
-    /// Key of `ResponseParameters`, for [`Handle::set`].
+    /// Key of `ResponseParameters`, for [`Self::set`].
     pub const RESPONSE_PARAMETERS: Prop<CfnRouteResponse, Json> = Prop::new("ResponseParameters");
-    /// Key of `RouteId`, for [`Handle::set`].
+    /// Key of `RouteId`, for [`Self::set`].
     pub const ROUTE_ID: Prop<CfnRouteResponse, String> = Prop::new("RouteId");
-    /// Key of `RouteResponseKey`, for [`Handle::set`].
+    /// Key of `RouteResponseKey`, for [`Self::set`].
     pub const ROUTE_RESPONSE_KEY: Prop<CfnRouteResponse, String> = Prop::new("RouteResponseKey");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2381,13 +2394,13 @@ impl CfnRoutingRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::RoutingRule";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnRoutingRule, Vec<routing_rule::Action>> = Prop::new("Actions");
-    /// Key of `Conditions`, for [`Handle::set`].
+    /// Key of `Conditions`, for [`Self::set`].
     pub const CONDITIONS: Prop<CfnRoutingRule, Vec<routing_rule::Condition>> = Prop::new("Conditions");
-    /// Key of `DomainNameArn`, for [`Handle::set`].
+    /// Key of `DomainNameArn`, for [`Self::set`].
     pub const DOMAIN_NAME_ARN: Prop<CfnRoutingRule, String> = Prop::new("DomainNameArn");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnRoutingRule, i64> = Prop::new("Priority");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2437,7 +2450,9 @@ pub mod stage {
     /// Settings for logging access in this stage.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessLogSettings {
+        /// `DestinationArn` (the schema does not describe it).
         pub destination_arn: Option<Val<String>>,
+        /// `Format` (the schema does not describe it).
         pub format: Option<Val<String>>,
     }
 
@@ -2453,10 +2468,15 @@ pub mod stage {
     /// The default route settings for the stage.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RouteSettings {
+        /// `DataTraceEnabled` (the schema does not describe it).
         pub data_trace_enabled: Option<Val<bool>>,
+        /// `DetailedMetricsEnabled` (the schema does not describe it).
         pub detailed_metrics_enabled: Option<Val<bool>>,
+        /// `LoggingLevel` (the schema does not describe it).
         pub logging_level: Option<Val<String>>,
+        /// `ThrottlingBurstLimit` (the schema does not describe it).
         pub throttling_burst_limit: Option<Val<i64>>,
+        /// `ThrottlingRateLimit` (the schema does not describe it).
         pub throttling_rate_limit: Option<Val<f64>>,
     }
 
@@ -2530,10 +2550,13 @@ pub struct CfnStageProps {
     pub deployment_id: Option<Val<String>>,
     /// The description for the API stage.
     pub description: Option<Val<String>>,
+    /// `RouteSettings` (the schema does not describe it).
     pub route_settings: Option<Val<Json>>,
     /// The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters.
     pub stage_name: Val<String>,
+    /// `StageVariables` (the schema does not describe it).
     pub stage_variables: Option<Val<Json>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -2584,27 +2607,27 @@ impl CfnStage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::Stage";
 
-    /// Key of `AccessLogSettings`, for [`Handle::set`].
+    /// Key of `AccessLogSettings`, for [`Self::set`].
     pub const ACCESS_LOG_SETTINGS: Prop<CfnStage, stage::AccessLogSettings> = Prop::new("AccessLogSettings");
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnStage, String> = Prop::new("ApiId");
-    /// Key of `AutoDeploy`, for [`Handle::set`].
+    /// Key of `AutoDeploy`, for [`Self::set`].
     pub const AUTO_DEPLOY: Prop<CfnStage, bool> = Prop::new("AutoDeploy");
-    /// Key of `ClientCertificateId`, for [`Handle::set`].
+    /// Key of `ClientCertificateId`, for [`Self::set`].
     pub const CLIENT_CERTIFICATE_ID: Prop<CfnStage, String> = Prop::new("ClientCertificateId");
-    /// Key of `DefaultRouteSettings`, for [`Handle::set`].
+    /// Key of `DefaultRouteSettings`, for [`Self::set`].
     pub const DEFAULT_ROUTE_SETTINGS: Prop<CfnStage, stage::RouteSettings> = Prop::new("DefaultRouteSettings");
-    /// Key of `DeploymentId`, for [`Handle::set`].
+    /// Key of `DeploymentId`, for [`Self::set`].
     pub const DEPLOYMENT_ID: Prop<CfnStage, String> = Prop::new("DeploymentId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStage, String> = Prop::new("Description");
-    /// Key of `RouteSettings`, for [`Handle::set`].
+    /// Key of `RouteSettings`, for [`Self::set`].
     pub const ROUTE_SETTINGS: Prop<CfnStage, Json> = Prop::new("RouteSettings");
-    /// Key of `StageName`, for [`Handle::set`].
+    /// Key of `StageName`, for [`Self::set`].
     pub const STAGE_NAME: Prop<CfnStage, String> = Prop::new("StageName");
-    /// Key of `StageVariables`, for [`Handle::set`].
+    /// Key of `StageVariables`, for [`Self::set`].
     pub const STAGE_VARIABLES: Prop<CfnStage, Json> = Prop::new("StageVariables");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStage, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2663,6 +2686,7 @@ pub struct CfnVpcLinkProps {
     pub security_group_ids: Option<Val<Vec<String>>>,
     /// A list of subnet IDs to include in the VPC link.
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -2699,13 +2723,13 @@ impl CfnVpcLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApiGatewayV2::VpcLink";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVpcLink, String> = Prop::new("Name");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnVpcLink, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnVpcLink, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcLink, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -107,11 +107,11 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Application";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -350,25 +350,25 @@ impl CfnConfigurationProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ConfigurationProfile";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnConfigurationProfile, String> = Prop::new("ApplicationId");
-    /// Key of `DeletionProtectionCheck`, for [`Handle::set`].
+    /// Key of `DeletionProtectionCheck`, for [`Self::set`].
     pub const DELETION_PROTECTION_CHECK: Prop<CfnConfigurationProfile, configuration_profile::DeletionProtectionCheck> = Prop::new("DeletionProtectionCheck");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfigurationProfile, String> = Prop::new("Description");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnConfigurationProfile, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `LocationUri`, for [`Handle::set`].
+    /// Key of `LocationUri`, for [`Self::set`].
     pub const LOCATION_URI: Prop<CfnConfigurationProfile, String> = Prop::new("LocationUri");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfigurationProfile, String> = Prop::new("Name");
-    /// Key of `RetrievalRoleArn`, for [`Handle::set`].
+    /// Key of `RetrievalRoleArn`, for [`Self::set`].
     pub const RETRIEVAL_ROLE_ARN: Prop<CfnConfigurationProfile, String> = Prop::new("RetrievalRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationProfile, Vec<configuration_profile::Tags>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnConfigurationProfile, String> = Prop::new("Type");
-    /// Key of `Validators`, for [`Handle::set`].
+    /// Key of `Validators`, for [`Self::set`].
     pub const VALIDATORS: Prop<CfnConfigurationProfile, Vec<configuration_profile::Validators>> = Prop::new("Validators");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -420,8 +420,11 @@ pub mod deployment {
     /// `DynamicExtensionParameters` of `AWS::AppConfig::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DynamicExtensionParameters {
+        /// `ExtensionReference` (the schema does not describe it).
         pub extension_reference: Option<Val<String>>,
+        /// `ParameterName` (the schema does not describe it).
         pub parameter_name: Option<Val<String>>,
+        /// `ParameterValue` (the schema does not describe it).
         pub parameter_value: Option<Val<String>>,
     }
 
@@ -503,6 +506,7 @@ pub struct CfnDeploymentProps {
     pub deployment_strategy_id: Val<String>,
     /// A description of the deployment.
     pub description: Option<Val<String>>,
+    /// `DynamicExtensionParameters` (the schema does not describe it).
     pub dynamic_extension_parameters: Option<Val<Vec<deployment::DynamicExtensionParameters>>>,
     /// The environment ID.
     pub environment_id: Val<String>,
@@ -555,23 +559,23 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Deployment";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnDeployment, String> = Prop::new("ApplicationId");
-    /// Key of `ConfigurationProfileId`, for [`Handle::set`].
+    /// Key of `ConfigurationProfileId`, for [`Self::set`].
     pub const CONFIGURATION_PROFILE_ID: Prop<CfnDeployment, String> = Prop::new("ConfigurationProfileId");
-    /// Key of `ConfigurationVersion`, for [`Handle::set`].
+    /// Key of `ConfigurationVersion`, for [`Self::set`].
     pub const CONFIGURATION_VERSION: Prop<CfnDeployment, String> = Prop::new("ConfigurationVersion");
-    /// Key of `DeploymentStrategyId`, for [`Handle::set`].
+    /// Key of `DeploymentStrategyId`, for [`Self::set`].
     pub const DEPLOYMENT_STRATEGY_ID: Prop<CfnDeployment, String> = Prop::new("DeploymentStrategyId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("Description");
-    /// Key of `DynamicExtensionParameters`, for [`Handle::set`].
+    /// Key of `DynamicExtensionParameters`, for [`Self::set`].
     pub const DYNAMIC_EXTENSION_PARAMETERS: Prop<CfnDeployment, Vec<deployment::DynamicExtensionParameters>> = Prop::new("DynamicExtensionParameters");
-    /// Key of `EnvironmentId`, for [`Handle::set`].
+    /// Key of `EnvironmentId`, for [`Self::set`].
     pub const ENVIRONMENT_ID: Prop<CfnDeployment, String> = Prop::new("EnvironmentId");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnDeployment, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -780,21 +784,21 @@ impl CfnDeploymentStrategy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::DeploymentStrategy";
 
-    /// Key of `DeploymentDurationInMinutes`, for [`Handle::set`].
+    /// Key of `DeploymentDurationInMinutes`, for [`Self::set`].
     pub const DEPLOYMENT_DURATION_IN_MINUTES: Prop<CfnDeploymentStrategy, f64> = Prop::new("DeploymentDurationInMinutes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDeploymentStrategy, String> = Prop::new("Description");
-    /// Key of `FinalBakeTimeInMinutes`, for [`Handle::set`].
+    /// Key of `FinalBakeTimeInMinutes`, for [`Self::set`].
     pub const FINAL_BAKE_TIME_IN_MINUTES: Prop<CfnDeploymentStrategy, f64> = Prop::new("FinalBakeTimeInMinutes");
-    /// Key of `GrowthFactor`, for [`Handle::set`].
+    /// Key of `GrowthFactor`, for [`Self::set`].
     pub const GROWTH_FACTOR: Prop<CfnDeploymentStrategy, f64> = Prop::new("GrowthFactor");
-    /// Key of `GrowthType`, for [`Handle::set`].
+    /// Key of `GrowthType`, for [`Self::set`].
     pub const GROWTH_TYPE: Prop<CfnDeploymentStrategy, deployment_strategy::GrowthType> = Prop::new("GrowthType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeploymentStrategy, String> = Prop::new("Name");
-    /// Key of `ReplicateTo`, for [`Handle::set`].
+    /// Key of `ReplicateTo`, for [`Self::set`].
     pub const REPLICATE_TO: Prop<CfnDeploymentStrategy, deployment_strategy::ReplicateTo> = Prop::new("ReplicateTo");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeploymentStrategy, Vec<deployment_strategy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1008,17 +1012,17 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Environment";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnEnvironment, String> = Prop::new("ApplicationId");
-    /// Key of `DeletionProtectionCheck`, for [`Handle::set`].
+    /// Key of `DeletionProtectionCheck`, for [`Self::set`].
     pub const DELETION_PROTECTION_CHECK: Prop<CfnEnvironment, environment::DeletionProtectionCheck> = Prop::new("DeletionProtectionCheck");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
-    /// Key of `Monitors`, for [`Handle::set`].
+    /// Key of `Monitors`, for [`Self::set`].
     pub const MONITORS: Prop<CfnEnvironment, Vec<environment::Monitor>> = Prop::new("Monitors");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1066,6 +1070,7 @@ pub mod experiment_definition {
     pub struct Treatment {
         /// Map of attribute name to attribute value.
         pub attribute_values: Option<Val<Map<AttributeValue>>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
         /// Whether the flag is enabled for this variant.
         pub enabled: Val<bool>,
@@ -1287,29 +1292,29 @@ impl CfnExperimentDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ExperimentDefinition";
 
-    /// Key of `ApplicationIdentifier`, for [`Handle::set`].
+    /// Key of `ApplicationIdentifier`, for [`Self::set`].
     pub const APPLICATION_IDENTIFIER: Prop<CfnExperimentDefinition, String> = Prop::new("ApplicationIdentifier");
-    /// Key of `AudienceDescription`, for [`Handle::set`].
+    /// Key of `AudienceDescription`, for [`Self::set`].
     pub const AUDIENCE_DESCRIPTION: Prop<CfnExperimentDefinition, String> = Prop::new("AudienceDescription");
-    /// Key of `AudienceRule`, for [`Handle::set`].
+    /// Key of `AudienceRule`, for [`Self::set`].
     pub const AUDIENCE_RULE: Prop<CfnExperimentDefinition, String> = Prop::new("AudienceRule");
-    /// Key of `ConfigurationProfileIdentifier`, for [`Handle::set`].
+    /// Key of `ConfigurationProfileIdentifier`, for [`Self::set`].
     pub const CONFIGURATION_PROFILE_IDENTIFIER: Prop<CfnExperimentDefinition, String> = Prop::new("ConfigurationProfileIdentifier");
-    /// Key of `Control`, for [`Handle::set`].
+    /// Key of `Control`, for [`Self::set`].
     pub const CONTROL: Prop<CfnExperimentDefinition, experiment_definition::Treatment> = Prop::new("Control");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnExperimentDefinition, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `FlagKey`, for [`Handle::set`].
+    /// Key of `FlagKey`, for [`Self::set`].
     pub const FLAG_KEY: Prop<CfnExperimentDefinition, String> = Prop::new("FlagKey");
-    /// Key of `Hypothesis`, for [`Handle::set`].
+    /// Key of `Hypothesis`, for [`Self::set`].
     pub const HYPOTHESIS: Prop<CfnExperimentDefinition, String> = Prop::new("Hypothesis");
-    /// Key of `LaunchCriteria`, for [`Handle::set`].
+    /// Key of `LaunchCriteria`, for [`Self::set`].
     pub const LAUNCH_CRITERIA: Prop<CfnExperimentDefinition, String> = Prop::new("LaunchCriteria");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnExperimentDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExperimentDefinition, Vec<experiment_definition::Tag>> = Prop::new("Tags");
-    /// Key of `Treatments`, for [`Handle::set`].
+    /// Key of `Treatments`, for [`Self::set`].
     pub const TREATMENTS: Prop<CfnExperimentDefinition, Vec<experiment_definition::Treatment>> = Prop::new("Treatments");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1511,17 +1516,17 @@ impl CfnExperimentRun {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ExperimentRun";
 
-    /// Key of `ApplicationIdentifier`, for [`Handle::set`].
+    /// Key of `ApplicationIdentifier`, for [`Self::set`].
     pub const APPLICATION_IDENTIFIER: Prop<CfnExperimentRun, String> = Prop::new("ApplicationIdentifier");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnExperimentRun, String> = Prop::new("Description");
-    /// Key of `ExperimentDefinitionIdentifier`, for [`Handle::set`].
+    /// Key of `ExperimentDefinitionIdentifier`, for [`Self::set`].
     pub const EXPERIMENT_DEFINITION_IDENTIFIER: Prop<CfnExperimentRun, String> = Prop::new("ExperimentDefinitionIdentifier");
-    /// Key of `ExposurePercentage`, for [`Handle::set`].
+    /// Key of `ExposurePercentage`, for [`Self::set`].
     pub const EXPOSURE_PERCENTAGE: Prop<CfnExperimentRun, f64> = Prop::new("ExposurePercentage");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExperimentRun, Vec<experiment_run::Tag>> = Prop::new("Tags");
-    /// Key of `TreatmentOverrides`, for [`Handle::set`].
+    /// Key of `TreatmentOverrides`, for [`Self::set`].
     pub const TREATMENT_OVERRIDES: Prop<CfnExperimentRun, experiment_run::TreatmentOverrides> = Prop::new("TreatmentOverrides");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1635,7 +1640,9 @@ pub mod extension {
     pub struct Parameter {
         /// The description of the extension Parameter.
         pub description: Option<Val<String>>,
+        /// `Dynamic` (the schema does not describe it).
         pub dynamic: Option<Val<bool>>,
+        /// `Required` (the schema does not describe it).
         pub required: Val<bool>,
     }
 
@@ -1736,12 +1743,15 @@ pub mod extension {
 /// Resource Type definition for AWS::AppConfig::Extension
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnExtensionProps {
+    /// `Actions` (the schema does not describe it).
     pub actions: Val<Map<Vec<extension::Action>>>,
     /// Description of the extension.
     pub description: Option<Val<String>>,
+    /// `LatestVersionNumber` (the schema does not describe it).
     pub latest_version_number: Option<Val<i64>>,
     /// Name of the extension.
     pub name: Val<String>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Map<extension::Parameter>>>,
     /// An array of key-value tags to apply to this resource.
     pub tags: Option<Val<Vec<extension::Tag>>>,
@@ -1784,17 +1794,17 @@ impl CfnExtension {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::Extension";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnExtension, Map<Vec<extension::Action>>> = Prop::new("Actions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnExtension, String> = Prop::new("Description");
-    /// Key of `LatestVersionNumber`, for [`Handle::set`].
+    /// Key of `LatestVersionNumber`, for [`Self::set`].
     pub const LATEST_VERSION_NUMBER: Prop<CfnExtension, i64> = Prop::new("LatestVersionNumber");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnExtension, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnExtension, Map<extension::Parameter>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExtension, Vec<extension::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1900,9 +1910,13 @@ pub mod extension_association {
 /// An example resource schema demonstrating some basic constructs and validation rules.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnExtensionAssociationProps {
+    /// `ExtensionIdentifier` (the schema does not describe it).
     pub extension_identifier: Option<Val<String>>,
+    /// `ExtensionVersionNumber` (the schema does not describe it).
     pub extension_version_number: Option<Val<i64>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Map<String>>>,
+    /// `ResourceIdentifier` (the schema does not describe it).
     pub resource_identifier: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<extension_association::Tag>>>,
@@ -1930,15 +1944,15 @@ impl CfnExtensionAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::ExtensionAssociation";
 
-    /// Key of `ExtensionIdentifier`, for [`Handle::set`].
+    /// Key of `ExtensionIdentifier`, for [`Self::set`].
     pub const EXTENSION_IDENTIFIER: Prop<CfnExtensionAssociation, String> = Prop::new("ExtensionIdentifier");
-    /// Key of `ExtensionVersionNumber`, for [`Handle::set`].
+    /// Key of `ExtensionVersionNumber`, for [`Self::set`].
     pub const EXTENSION_VERSION_NUMBER: Prop<CfnExtensionAssociation, i64> = Prop::new("ExtensionVersionNumber");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnExtensionAssociation, Map<String>> = Prop::new("Parameters");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnExtensionAssociation, String> = Prop::new("ResourceIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExtensionAssociation, Vec<extension_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2069,19 +2083,19 @@ impl CfnHostedConfigurationVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppConfig::HostedConfigurationVersion";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnHostedConfigurationVersion, String> = Prop::new("ApplicationId");
-    /// Key of `ConfigurationProfileId`, for [`Handle::set`].
+    /// Key of `ConfigurationProfileId`, for [`Self::set`].
     pub const CONFIGURATION_PROFILE_ID: Prop<CfnHostedConfigurationVersion, String> = Prop::new("ConfigurationProfileId");
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnHostedConfigurationVersion, String> = Prop::new("Content");
-    /// Key of `ContentType`, for [`Handle::set`].
+    /// Key of `ContentType`, for [`Self::set`].
     pub const CONTENT_TYPE: Prop<CfnHostedConfigurationVersion, String> = Prop::new("ContentType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnHostedConfigurationVersion, String> = Prop::new("Description");
-    /// Key of `LatestVersionNumber`, for [`Handle::set`].
+    /// Key of `LatestVersionNumber`, for [`Self::set`].
     pub const LATEST_VERSION_NUMBER: Prop<CfnHostedConfigurationVersion, i64> = Prop::new("LatestVersionNumber");
-    /// Key of `VersionLabel`, for [`Handle::set`].
+    /// Key of `VersionLabel`, for [`Self::set`].
     pub const VERSION_LABEL: Prop<CfnHostedConfigurationVersion, String> = Prop::new("VersionLabel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

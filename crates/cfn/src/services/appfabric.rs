@@ -280,17 +280,17 @@ impl CfnAppAuthorization {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppFabric::AppAuthorization";
 
-    /// Key of `App`, for [`Handle::set`].
+    /// Key of `App`, for [`Self::set`].
     pub const APP: Prop<CfnAppAuthorization, String> = Prop::new("App");
-    /// Key of `AppBundleIdentifier`, for [`Handle::set`].
+    /// Key of `AppBundleIdentifier`, for [`Self::set`].
     pub const APP_BUNDLE_IDENTIFIER: Prop<CfnAppAuthorization, String> = Prop::new("AppBundleIdentifier");
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnAppAuthorization, app_authorization::AuthType> = Prop::new("AuthType");
-    /// Key of `Credential`, for [`Handle::set`].
+    /// Key of `Credential`, for [`Self::set`].
     pub const CREDENTIAL: Prop<CfnAppAuthorization, app_authorization::Credential> = Prop::new("Credential");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppAuthorization, Vec<app_authorization::Tag>> = Prop::new("Tags");
-    /// Key of `Tenant`, for [`Handle::set`].
+    /// Key of `Tenant`, for [`Self::set`].
     pub const TENANT: Prop<CfnAppAuthorization, app_authorization::Tenant> = Prop::new("Tenant");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -749,15 +749,15 @@ impl CfnIngestionDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppFabric::IngestionDestination";
 
-    /// Key of `AppBundleArn`, for [`Handle::set`].
+    /// Key of `AppBundleArn`, for [`Self::set`].
     pub const APP_BUNDLE_ARN: Prop<CfnIngestionDestination, String> = Prop::new("AppBundleArn");
-    /// Key of `DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `DestinationConfiguration`, for [`Self::set`].
     pub const DESTINATION_CONFIGURATION: Prop<CfnIngestionDestination, ingestion_destination::DestinationConfiguration> = Prop::new("DestinationConfiguration");
-    /// Key of `IngestionArn`, for [`Handle::set`].
+    /// Key of `IngestionArn`, for [`Self::set`].
     pub const INGESTION_ARN: Prop<CfnIngestionDestination, String> = Prop::new("IngestionArn");
-    /// Key of `ProcessingConfiguration`, for [`Handle::set`].
+    /// Key of `ProcessingConfiguration`, for [`Self::set`].
     pub const PROCESSING_CONFIGURATION: Prop<CfnIngestionDestination, ingestion_destination::ProcessingConfiguration> = Prop::new("ProcessingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIngestionDestination, Vec<ingestion_destination::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -130,13 +130,13 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppFlow::Connector";
 
-    /// Key of `ConnectorLabel`, for [`Handle::set`].
+    /// Key of `ConnectorLabel`, for [`Self::set`].
     pub const CONNECTOR_LABEL: Prop<CfnConnector, String> = Prop::new("ConnectorLabel");
-    /// Key of `ConnectorProvisioningConfig`, for [`Handle::set`].
+    /// Key of `ConnectorProvisioningConfig`, for [`Self::set`].
     pub const CONNECTOR_PROVISIONING_CONFIG: Prop<CfnConnector, connector::ConnectorProvisioningConfig> = Prop::new("ConnectorProvisioningConfig");
-    /// Key of `ConnectorProvisioningType`, for [`Handle::set`].
+    /// Key of `ConnectorProvisioningType`, for [`Self::set`].
     pub const CONNECTOR_PROVISIONING_TYPE: Prop<CfnConnector, String> = Prop::new("ConnectorProvisioningType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnector, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -200,23 +200,41 @@ pub mod connector_profile {
     /// Connector specific configuration needed to create connector profile based on Authentication mechanism
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectorProfileCredentials {
+        /// `Amplitude` (the schema does not describe it).
         pub amplitude: Option<Val<AmplitudeConnectorProfileCredentials>>,
+        /// `CustomConnector` (the schema does not describe it).
         pub custom_connector: Option<Val<CustomConnectorProfileCredentials>>,
+        /// `Datadog` (the schema does not describe it).
         pub datadog: Option<Val<DatadogConnectorProfileCredentials>>,
+        /// `Dynatrace` (the schema does not describe it).
         pub dynatrace: Option<Val<DynatraceConnectorProfileCredentials>>,
+        /// `GoogleAnalytics` (the schema does not describe it).
         pub google_analytics: Option<Val<GoogleAnalyticsConnectorProfileCredentials>>,
+        /// `InforNexus` (the schema does not describe it).
         pub infor_nexus: Option<Val<InforNexusConnectorProfileCredentials>>,
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoConnectorProfileCredentials>>,
+        /// `Pardot` (the schema does not describe it).
         pub pardot: Option<Val<PardotConnectorProfileCredentials>>,
+        /// `Redshift` (the schema does not describe it).
         pub redshift: Option<Val<RedshiftConnectorProfileCredentials>>,
+        /// `SAPOData` (the schema does not describe it).
         pub sapo_data: Option<Val<SAPODataConnectorProfileCredentials>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceConnectorProfileCredentials>>,
+        /// `ServiceNow` (the schema does not describe it).
         pub service_now: Option<Val<ServiceNowConnectorProfileCredentials>>,
+        /// `Singular` (the schema does not describe it).
         pub singular: Option<Val<SingularConnectorProfileCredentials>>,
+        /// `Slack` (the schema does not describe it).
         pub slack: Option<Val<SlackConnectorProfileCredentials>>,
+        /// `Snowflake` (the schema does not describe it).
         pub snowflake: Option<Val<SnowflakeConnectorProfileCredentials>>,
+        /// `Trendmicro` (the schema does not describe it).
         pub trendmicro: Option<Val<TrendmicroConnectorProfileCredentials>>,
+        /// `Veeva` (the schema does not describe it).
         pub veeva: Option<Val<VeevaConnectorProfileCredentials>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskConnectorProfileCredentials>>,
     }
 
@@ -248,19 +266,33 @@ pub mod connector_profile {
     /// Connector specific properties needed to create connector profile - currently not needed for Amplitude, Trendmicro, Googleanalytics and Singular
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectorProfileProperties {
+        /// `CustomConnector` (the schema does not describe it).
         pub custom_connector: Option<Val<CustomConnectorProfileProperties>>,
+        /// `Datadog` (the schema does not describe it).
         pub datadog: Option<Val<DatadogConnectorProfileProperties>>,
+        /// `Dynatrace` (the schema does not describe it).
         pub dynatrace: Option<Val<DynatraceConnectorProfileProperties>>,
+        /// `InforNexus` (the schema does not describe it).
         pub infor_nexus: Option<Val<InforNexusConnectorProfileProperties>>,
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoConnectorProfileProperties>>,
+        /// `Pardot` (the schema does not describe it).
         pub pardot: Option<Val<PardotConnectorProfileProperties>>,
+        /// `Redshift` (the schema does not describe it).
         pub redshift: Option<Val<RedshiftConnectorProfileProperties>>,
+        /// `SAPOData` (the schema does not describe it).
         pub sapo_data: Option<Val<SAPODataConnectorProfileProperties>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceConnectorProfileProperties>>,
+        /// `ServiceNow` (the schema does not describe it).
         pub service_now: Option<Val<ServiceNowConnectorProfileProperties>>,
+        /// `Slack` (the schema does not describe it).
         pub slack: Option<Val<SlackConnectorProfileProperties>>,
+        /// `Snowflake` (the schema does not describe it).
         pub snowflake: Option<Val<SnowflakeConnectorProfileProperties>>,
+        /// `Veeva` (the schema does not describe it).
         pub veeva: Option<Val<VeevaConnectorProfileProperties>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskConnectorProfileProperties>>,
     }
 
@@ -290,6 +322,7 @@ pub mod connector_profile {
     pub struct AmplitudeConnectorProfileCredentials {
         /// A unique alphanumeric identiﬁer used to authenticate a user, developer, or calling program to your API.
         pub api_key: Val<String>,
+        /// `SecretKey` (the schema does not describe it).
         pub secret_key: Val<String>,
     }
 
@@ -315,10 +348,15 @@ pub mod connector_profile {
     /// `CustomConnectorProfileCredentials` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomConnectorProfileCredentials {
+        /// `ApiKey` (the schema does not describe it).
         pub api_key: Option<Val<ApiKeyCredentials>>,
+        /// `AuthenticationType` (the schema does not describe it).
         pub authentication_type: Val<AuthenticationType>,
+        /// `Basic` (the schema does not describe it).
         pub basic: Option<Val<BasicAuthCredentials>>,
+        /// `Custom` (the schema does not describe it).
         pub custom: Option<Val<CustomAuthCredentials>>,
+        /// `Oauth2` (the schema does not describe it).
         pub oauth2: Option<Val<OAuth2Credentials>>,
     }
 
@@ -556,7 +594,9 @@ pub mod connector_profile {
     /// `SAPODataConnectorProfileCredentials` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SAPODataConnectorProfileCredentials {
+        /// `BasicAuthCredentials` (the schema does not describe it).
         pub basic_auth_credentials: Option<Val<BasicAuthCredentials>>,
+        /// `OAuthCredentials` (the schema does not describe it).
         pub o_auth_credentials: Option<Val<OAuthCredentials>>,
     }
 
@@ -799,6 +839,7 @@ pub mod connector_profile {
     /// `CustomConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomConnectorProfileProperties {
+        /// `OAuth2Properties` (the schema does not describe it).
         pub o_auth2_properties: Option<Val<OAuth2Properties>>,
         /// A map for properties for custom connector.
         pub profile_properties: Option<Val<Map<String>>>,
@@ -1000,14 +1041,21 @@ pub mod connector_profile {
     /// `SAPODataConnectorProfileProperties` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SAPODataConnectorProfileProperties {
+        /// `ApplicationHostUrl` (the schema does not describe it).
         pub application_host_url: Option<Val<String>>,
+        /// `ApplicationServicePath` (the schema does not describe it).
         pub application_service_path: Option<Val<String>>,
+        /// `ClientNumber` (the schema does not describe it).
         pub client_number: Option<Val<String>>,
         /// If you set this parameter to true, Amazon AppFlow bypasses the single sign-on (SSO) settings in your SAP account when it accesses your SAP OData instance.
         pub disable_sso: Option<Val<bool>>,
+        /// `LogonLanguage` (the schema does not describe it).
         pub logon_language: Option<Val<String>>,
+        /// `OAuthProperties` (the schema does not describe it).
         pub o_auth_properties: Option<Val<OAuthProperties>>,
+        /// `PortNumber` (the schema does not describe it).
         pub port_number: Option<Val<i64>>,
+        /// `PrivateLinkServiceName` (the schema does not describe it).
         pub private_link_service_name: Option<Val<String>>,
     }
 
@@ -1194,7 +1242,9 @@ pub mod connector_profile {
     /// `ApiKeyCredentials` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApiKeyCredentials {
+        /// `ApiKey` (the schema does not describe it).
         pub api_key: Val<String>,
+        /// `ApiSecretKey` (the schema does not describe it).
         pub api_secret_key: Option<Val<String>>,
     }
 
@@ -1220,7 +1270,9 @@ pub mod connector_profile {
     /// `BasicAuthCredentials` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BasicAuthCredentials {
+        /// `Password` (the schema does not describe it).
         pub password: Val<String>,
+        /// `Username` (the schema does not describe it).
         pub username: Val<String>,
     }
 
@@ -1248,6 +1300,7 @@ pub mod connector_profile {
     pub struct CustomAuthCredentials {
         /// A map for properties for custom authentication.
         pub credentials_map: Option<Val<Map<String>>>,
+        /// `CustomAuthenticationType` (the schema does not describe it).
         pub custom_authentication_type: Val<String>,
     }
 
@@ -1273,10 +1326,15 @@ pub mod connector_profile {
     /// `OAuth2Credentials` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OAuth2Credentials {
+        /// `AccessToken` (the schema does not describe it).
         pub access_token: Option<Val<String>>,
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Option<Val<String>>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
+        /// `OAuthRequest` (the schema does not describe it).
         pub o_auth_request: Option<Val<ConnectorOAuthRequest>>,
+        /// `RefreshToken` (the schema does not describe it).
         pub refresh_token: Option<Val<String>>,
     }
 
@@ -1313,10 +1371,15 @@ pub mod connector_profile {
     /// `OAuthCredentials` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OAuthCredentials {
+        /// `AccessToken` (the schema does not describe it).
         pub access_token: Option<Val<String>>,
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Option<Val<String>>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
+        /// `ConnectorOAuthRequest` (the schema does not describe it).
         pub connector_o_auth_request: Option<Val<ConnectorOAuthRequest>>,
+        /// `RefreshToken` (the schema does not describe it).
         pub refresh_token: Option<Val<String>>,
     }
 
@@ -1335,7 +1398,9 @@ pub mod connector_profile {
     /// `OAuth2Properties` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OAuth2Properties {
+        /// `OAuth2GrantType` (the schema does not describe it).
         pub o_auth2_grant_type: Option<Val<OAuth2GrantType>>,
+        /// `TokenUrl` (the schema does not describe it).
         pub token_url: Option<Val<String>>,
         /// A map for properties for custom connector Token Url.
         pub token_url_custom_properties: Option<Val<Map<String>>>,
@@ -1354,8 +1419,11 @@ pub mod connector_profile {
     /// `OAuthProperties` of `AWS::AppFlow::ConnectorProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OAuthProperties {
+        /// `AuthCodeUrl` (the schema does not describe it).
         pub auth_code_url: Option<Val<String>>,
+        /// `OAuthScopes` (the schema does not describe it).
         pub o_auth_scopes: Option<Val<Vec<String>>>,
+        /// `TokenUrl` (the schema does not describe it).
         pub token_url: Option<Val<String>>,
     }
 
@@ -2048,17 +2116,17 @@ impl CfnConnectorProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppFlow::ConnectorProfile";
 
-    /// Key of `ConnectionMode`, for [`Handle::set`].
+    /// Key of `ConnectionMode`, for [`Self::set`].
     pub const CONNECTION_MODE: Prop<CfnConnectorProfile, connector_profile::ConnectionMode> = Prop::new("ConnectionMode");
-    /// Key of `ConnectorLabel`, for [`Handle::set`].
+    /// Key of `ConnectorLabel`, for [`Self::set`].
     pub const CONNECTOR_LABEL: Prop<CfnConnectorProfile, String> = Prop::new("ConnectorLabel");
-    /// Key of `ConnectorProfileConfig`, for [`Handle::set`].
+    /// Key of `ConnectorProfileConfig`, for [`Self::set`].
     pub const CONNECTOR_PROFILE_CONFIG: Prop<CfnConnectorProfile, connector_profile::ConnectorProfileConfig> = Prop::new("ConnectorProfileConfig");
-    /// Key of `ConnectorProfileName`, for [`Handle::set`].
+    /// Key of `ConnectorProfileName`, for [`Self::set`].
     pub const CONNECTOR_PROFILE_NAME: Prop<CfnConnectorProfile, String> = Prop::new("ConnectorProfileName");
-    /// Key of `ConnectorType`, for [`Handle::set`].
+    /// Key of `ConnectorType`, for [`Self::set`].
     pub const CONNECTOR_TYPE: Prop<CfnConnectorProfile, connector_profile::ConnectorType> = Prop::new("ConnectorType");
-    /// Key of `KMSArn`, for [`Handle::set`].
+    /// Key of `KMSArn`, for [`Self::set`].
     pub const KMS_ARN: Prop<CfnConnectorProfile, String> = Prop::new("KMSArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2297,16 +2365,27 @@ pub mod flow {
     /// Destination connector details
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DestinationConnectorProperties {
+        /// `CustomConnector` (the schema does not describe it).
         pub custom_connector: Option<Val<CustomConnectorDestinationProperties>>,
+        /// `EventBridge` (the schema does not describe it).
         pub event_bridge: Option<Val<EventBridgeDestinationProperties>>,
+        /// `LookoutMetrics` (the schema does not describe it).
         pub lookout_metrics: Option<Val<LookoutMetricsDestinationProperties>>,
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoDestinationProperties>>,
+        /// `Redshift` (the schema does not describe it).
         pub redshift: Option<Val<RedshiftDestinationProperties>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3DestinationProperties>>,
+        /// `SAPOData` (the schema does not describe it).
         pub sapo_data: Option<Val<SAPODataDestinationProperties>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceDestinationProperties>>,
+        /// `Snowflake` (the schema does not describe it).
         pub snowflake: Option<Val<SnowflakeDestinationProperties>>,
+        /// `Upsolver` (the schema does not describe it).
         pub upsolver: Option<Val<UpsolverDestinationProperties>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskDestinationProperties>>,
     }
 
@@ -2378,22 +2457,39 @@ pub mod flow {
     /// Source connector details required to query a connector
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceConnectorProperties {
+        /// `Amplitude` (the schema does not describe it).
         pub amplitude: Option<Val<AmplitudeSourceProperties>>,
+        /// `CustomConnector` (the schema does not describe it).
         pub custom_connector: Option<Val<CustomConnectorSourceProperties>>,
+        /// `Datadog` (the schema does not describe it).
         pub datadog: Option<Val<DatadogSourceProperties>>,
+        /// `Dynatrace` (the schema does not describe it).
         pub dynatrace: Option<Val<DynatraceSourceProperties>>,
+        /// `GoogleAnalytics` (the schema does not describe it).
         pub google_analytics: Option<Val<GoogleAnalyticsSourceProperties>>,
+        /// `InforNexus` (the schema does not describe it).
         pub infor_nexus: Option<Val<InforNexusSourceProperties>>,
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoSourceProperties>>,
+        /// `Pardot` (the schema does not describe it).
         pub pardot: Option<Val<PardotSourceProperties>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3SourceProperties>>,
+        /// `SAPOData` (the schema does not describe it).
         pub sapo_data: Option<Val<SAPODataSourceProperties>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceSourceProperties>>,
+        /// `ServiceNow` (the schema does not describe it).
         pub service_now: Option<Val<ServiceNowSourceProperties>>,
+        /// `Singular` (the schema does not describe it).
         pub singular: Option<Val<SingularSourceProperties>>,
+        /// `Slack` (the schema does not describe it).
         pub slack: Option<Val<SlackSourceProperties>>,
+        /// `Trendmicro` (the schema does not describe it).
         pub trendmicro: Option<Val<TrendmicroSourceProperties>>,
+        /// `Veeva` (the schema does not describe it).
         pub veeva: Option<Val<VeevaSourceProperties>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskSourceProperties>>,
     }
 
@@ -2424,22 +2520,39 @@ pub mod flow {
     /// Operation to be performed on provided source fields
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectorOperator {
+        /// `Amplitude` (the schema does not describe it).
         pub amplitude: Option<Val<AmplitudeConnectorOperator>>,
+        /// `CustomConnector` (the schema does not describe it).
         pub custom_connector: Option<Val<Operator>>,
+        /// `Datadog` (the schema does not describe it).
         pub datadog: Option<Val<DatadogConnectorOperator>>,
+        /// `Dynatrace` (the schema does not describe it).
         pub dynatrace: Option<Val<DynatraceConnectorOperator>>,
+        /// `GoogleAnalytics` (the schema does not describe it).
         pub google_analytics: Option<Val<GoogleAnalyticsConnectorOperator>>,
+        /// `InforNexus` (the schema does not describe it).
         pub infor_nexus: Option<Val<InforNexusConnectorOperator>>,
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoConnectorOperator>>,
+        /// `Pardot` (the schema does not describe it).
         pub pardot: Option<Val<PardotConnectorOperator>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3ConnectorOperator>>,
+        /// `SAPOData` (the schema does not describe it).
         pub sapo_data: Option<Val<SAPODataConnectorOperator>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceConnectorOperator>>,
+        /// `ServiceNow` (the schema does not describe it).
         pub service_now: Option<Val<ServiceNowConnectorOperator>>,
+        /// `Singular` (the schema does not describe it).
         pub singular: Option<Val<SingularConnectorOperator>>,
+        /// `Slack` (the schema does not describe it).
         pub slack: Option<Val<SlackConnectorOperator>>,
+        /// `Trendmicro` (the schema does not describe it).
         pub trendmicro: Option<Val<TrendmicroConnectorOperator>>,
+        /// `Veeva` (the schema does not describe it).
         pub veeva: Option<Val<VeevaConnectorOperator>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskConnectorOperator>>,
     }
 
@@ -2470,7 +2583,9 @@ pub mod flow {
     /// An object used to store task related info
     #[derive(Debug, Clone, PartialEq)]
     pub struct TaskPropertiesObject {
+        /// `Key` (the schema does not describe it).
         pub key: Val<OperatorPropertiesKeys>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2496,13 +2611,21 @@ pub mod flow {
     /// Details required for scheduled trigger type
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScheduledTriggerProperties {
+        /// `DataPullMode` (the schema does not describe it).
         pub data_pull_mode: Option<Val<DataPullMode>>,
+        /// `FirstExecutionFrom` (the schema does not describe it).
         pub first_execution_from: Option<Val<f64>>,
+        /// `FlowErrorDeactivationThreshold` (the schema does not describe it).
         pub flow_error_deactivation_threshold: Option<Val<i64>>,
+        /// `ScheduleEndTime` (the schema does not describe it).
         pub schedule_end_time: Option<Val<f64>>,
+        /// `ScheduleExpression` (the schema does not describe it).
         pub schedule_expression: Val<String>,
+        /// `ScheduleOffset` (the schema does not describe it).
         pub schedule_offset: Option<Val<f64>>,
+        /// `ScheduleStartTime` (the schema does not describe it).
         pub schedule_start_time: Option<Val<f64>>,
+        /// `TimeZone` (the schema does not describe it).
         pub time_zone: Option<Val<String>>,
     }
 
@@ -2542,10 +2665,13 @@ pub mod flow {
     pub struct CustomConnectorDestinationProperties {
         /// A map for properties for custom connector.
         pub custom_properties: Option<Val<Map<String>>>,
+        /// `EntityName` (the schema does not describe it).
         pub entity_name: Val<String>,
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
         /// List of fields used as ID when performing a write operation.
         pub id_field_names: Option<Val<Vec<String>>>,
+        /// `WriteOperationType` (the schema does not describe it).
         pub write_operation_type: Option<Val<WriteOperationType>>,
     }
 
@@ -2577,7 +2703,9 @@ pub mod flow {
     /// `EventBridgeDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EventBridgeDestinationProperties {
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2603,6 +2731,7 @@ pub mod flow {
     /// `LookoutMetricsDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LookoutMetricsDestinationProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Option<Val<String>>,
     }
 
@@ -2617,7 +2746,9 @@ pub mod flow {
     /// `MarketoDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MarketoDestinationProperties {
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2643,9 +2774,13 @@ pub mod flow {
     /// `RedshiftDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RedshiftDestinationProperties {
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
+        /// `IntermediateBucketName` (the schema does not describe it).
         pub intermediate_bucket_name: Val<String>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2675,8 +2810,11 @@ pub mod flow {
     /// `S3DestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3DestinationProperties {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `S3OutputFormatConfig` (the schema does not describe it).
         pub s3_output_format_config: Option<Val<S3OutputFormatConfig>>,
     }
 
@@ -2704,11 +2842,15 @@ pub mod flow {
     /// `SAPODataDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SAPODataDestinationProperties {
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
         /// List of fields used as ID when performing a write operation.
         pub id_field_names: Option<Val<Vec<String>>>,
+        /// `ObjectPath` (the schema does not describe it).
         pub object_path: Val<String>,
+        /// `SuccessResponseHandlingConfig` (the schema does not describe it).
         pub success_response_handling_config: Option<Val<SuccessResponseHandlingConfig>>,
+        /// `WriteOperationType` (the schema does not describe it).
         pub write_operation_type: Option<Val<WriteOperationType>>,
     }
 
@@ -2740,11 +2882,15 @@ pub mod flow {
     /// `SalesforceDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceDestinationProperties {
+        /// `DataTransferApi` (the schema does not describe it).
         pub data_transfer_api: Option<Val<DataTransferApi>>,
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
         /// List of fields used as ID when performing a write operation.
         pub id_field_names: Option<Val<Vec<String>>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
+        /// `WriteOperationType` (the schema does not describe it).
         pub write_operation_type: Option<Val<WriteOperationType>>,
     }
 
@@ -2776,9 +2922,13 @@ pub mod flow {
     /// `SnowflakeDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnowflakeDestinationProperties {
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
+        /// `IntermediateBucketName` (the schema does not describe it).
         pub intermediate_bucket_name: Val<String>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2808,8 +2958,11 @@ pub mod flow {
     /// `UpsolverDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpsolverDestinationProperties {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `S3OutputFormatConfig` (the schema does not describe it).
         pub s3_output_format_config: Val<UpsolverS3OutputFormatConfig>,
     }
 
@@ -2837,10 +2990,13 @@ pub mod flow {
     /// `ZendeskDestinationProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ZendeskDestinationProperties {
+        /// `ErrorHandlingConfig` (the schema does not describe it).
         pub error_handling_config: Option<Val<ErrorHandlingConfig>>,
         /// List of fields used as ID when performing a write operation.
         pub id_field_names: Option<Val<Vec<String>>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
+        /// `WriteOperationType` (the schema does not describe it).
         pub write_operation_type: Option<Val<WriteOperationType>>,
     }
 
@@ -2870,6 +3026,7 @@ pub mod flow {
     /// `AmplitudeSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AmplitudeSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2895,7 +3052,9 @@ pub mod flow {
     pub struct CustomConnectorSourceProperties {
         /// A map for properties for custom connector.
         pub custom_properties: Option<Val<Map<String>>>,
+        /// `DataTransferApi` (the schema does not describe it).
         pub data_transfer_api: Option<Val<DataTransferApi2>>,
+        /// `EntityName` (the schema does not describe it).
         pub entity_name: Val<String>,
     }
 
@@ -2923,6 +3082,7 @@ pub mod flow {
     /// `DatadogSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatadogSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2946,6 +3106,7 @@ pub mod flow {
     /// `DynatraceSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DynatraceSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2969,6 +3130,7 @@ pub mod flow {
     /// `GoogleAnalyticsSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GoogleAnalyticsSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2992,6 +3154,7 @@ pub mod flow {
     /// `InforNexusSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InforNexusSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3015,6 +3178,7 @@ pub mod flow {
     /// `MarketoSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MarketoSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3038,6 +3202,7 @@ pub mod flow {
     /// `PardotSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PardotSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3061,8 +3226,11 @@ pub mod flow {
     /// `S3SourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3SourceProperties {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Val<String>,
+        /// `S3InputFormatConfig` (the schema does not describe it).
         pub s3_input_format_config: Option<Val<S3InputFormatConfig>>,
     }
 
@@ -3090,6 +3258,7 @@ pub mod flow {
     /// `SAPODataSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SAPODataSourceProperties {
+        /// `ObjectPath` (the schema does not describe it).
         pub object_path: Val<String>,
         /// SAP Source connector page size
         pub pagination_config: Option<Val<SAPODataPaginationConfig>>,
@@ -3121,9 +3290,13 @@ pub mod flow {
     /// `SalesforceSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceSourceProperties {
+        /// `DataTransferApi` (the schema does not describe it).
         pub data_transfer_api: Option<Val<DataTransferApi>>,
+        /// `EnableDynamicFieldUpdate` (the schema does not describe it).
         pub enable_dynamic_field_update: Option<Val<bool>>,
+        /// `IncludeDeletedRecords` (the schema does not describe it).
         pub include_deleted_records: Option<Val<bool>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3153,6 +3326,7 @@ pub mod flow {
     /// `ServiceNowSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceNowSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3176,6 +3350,7 @@ pub mod flow {
     /// `SingularSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingularSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3199,6 +3374,7 @@ pub mod flow {
     /// `SlackSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlackSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3222,6 +3398,7 @@ pub mod flow {
     /// `TrendmicroSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrendmicroSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3245,10 +3422,15 @@ pub mod flow {
     /// `VeevaSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VeevaSourceProperties {
+        /// `DocumentType` (the schema does not describe it).
         pub document_type: Option<Val<String>>,
+        /// `IncludeAllVersions` (the schema does not describe it).
         pub include_all_versions: Option<Val<bool>>,
+        /// `IncludeRenditions` (the schema does not describe it).
         pub include_renditions: Option<Val<bool>>,
+        /// `IncludeSourceFiles` (the schema does not describe it).
         pub include_source_files: Option<Val<bool>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3280,6 +3462,7 @@ pub mod flow {
     /// `ZendeskSourceProperties` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ZendeskSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -3303,8 +3486,11 @@ pub mod flow {
     /// `ErrorHandlingConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ErrorHandlingConfig {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Option<Val<String>>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `FailOnFirstError` (the schema does not describe it).
         pub fail_on_first_error: Option<Val<bool>>,
     }
 
@@ -3321,9 +3507,13 @@ pub mod flow {
     /// `S3OutputFormatConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3OutputFormatConfig {
+        /// `AggregationConfig` (the schema does not describe it).
         pub aggregation_config: Option<Val<AggregationConfig>>,
+        /// `FileType` (the schema does not describe it).
         pub file_type: Option<Val<FileType>>,
+        /// `PrefixConfig` (the schema does not describe it).
         pub prefix_config: Option<Val<PrefixConfig>>,
+        /// `PreserveSourceDataTyping` (the schema does not describe it).
         pub preserve_source_data_typing: Option<Val<bool>>,
     }
 
@@ -3341,7 +3531,9 @@ pub mod flow {
     /// `SuccessResponseHandlingConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SuccessResponseHandlingConfig {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Option<Val<String>>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
     }
 
@@ -3357,8 +3549,11 @@ pub mod flow {
     /// `UpsolverS3OutputFormatConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpsolverS3OutputFormatConfig {
+        /// `AggregationConfig` (the schema does not describe it).
         pub aggregation_config: Option<Val<AggregationConfig>>,
+        /// `FileType` (the schema does not describe it).
         pub file_type: Option<Val<FileType>>,
+        /// `PrefixConfig` (the schema does not describe it).
         pub prefix_config: Val<PrefixConfig>,
     }
 
@@ -3386,7 +3581,9 @@ pub mod flow {
     /// `DataTransferApi2` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataTransferApi2 {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -3412,6 +3609,7 @@ pub mod flow {
     /// `S3InputFormatConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3InputFormatConfig {
+        /// `S3InputFileType` (the schema does not describe it).
         pub s3_input_file_type: Option<Val<S3InputFileType>>,
     }
 
@@ -3426,6 +3624,7 @@ pub mod flow {
     /// SAP Source connector page size
     #[derive(Debug, Clone, PartialEq)]
     pub struct SAPODataPaginationConfig {
+        /// `maxPageSize` (the schema does not describe it).
         pub max_page_size: Val<i64>,
     }
 
@@ -3449,6 +3648,7 @@ pub mod flow {
     /// SAP Source connector parallelism factor
     #[derive(Debug, Clone, PartialEq)]
     pub struct SAPODataParallelismConfig {
+        /// `maxParallelism` (the schema does not describe it).
         pub max_parallelism: Val<i64>,
     }
 
@@ -3472,7 +3672,9 @@ pub mod flow {
     /// `AggregationConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AggregationConfig {
+        /// `AggregationType` (the schema does not describe it).
         pub aggregation_type: Option<Val<AggregationType>>,
+        /// `TargetFileSize` (the schema does not describe it).
         pub target_file_size: Option<Val<i64>>,
     }
 
@@ -3488,8 +3690,11 @@ pub mod flow {
     /// `PrefixConfig` of `AWS::AppFlow::Flow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrefixConfig {
+        /// `PathPrefixHierarchy` (the schema does not describe it).
         pub path_prefix_hierarchy: Option<Val<Vec<PathPrefix>>>,
+        /// `PrefixFormat` (the schema does not describe it).
         pub prefix_format: Option<Val<PrefixFormat>>,
+        /// `PrefixType` (the schema does not describe it).
         pub prefix_type: Option<Val<PrefixType>>,
     }
 
@@ -5754,25 +5959,25 @@ impl CfnFlow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppFlow::Flow";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlow, String> = Prop::new("Description");
-    /// Key of `DestinationFlowConfigList`, for [`Handle::set`].
+    /// Key of `DestinationFlowConfigList`, for [`Self::set`].
     pub const DESTINATION_FLOW_CONFIG_LIST: Prop<CfnFlow, Vec<flow::DestinationFlowConfig>> = Prop::new("DestinationFlowConfigList");
-    /// Key of `FlowName`, for [`Handle::set`].
+    /// Key of `FlowName`, for [`Self::set`].
     pub const FLOW_NAME: Prop<CfnFlow, String> = Prop::new("FlowName");
-    /// Key of `FlowStatus`, for [`Handle::set`].
+    /// Key of `FlowStatus`, for [`Self::set`].
     pub const FLOW_STATUS: Prop<CfnFlow, flow::FlowStatus> = Prop::new("FlowStatus");
-    /// Key of `KMSArn`, for [`Handle::set`].
+    /// Key of `KMSArn`, for [`Self::set`].
     pub const KMS_ARN: Prop<CfnFlow, String> = Prop::new("KMSArn");
-    /// Key of `MetadataCatalogConfig`, for [`Handle::set`].
+    /// Key of `MetadataCatalogConfig`, for [`Self::set`].
     pub const METADATA_CATALOG_CONFIG: Prop<CfnFlow, flow::MetadataCatalogConfig> = Prop::new("MetadataCatalogConfig");
-    /// Key of `SourceFlowConfig`, for [`Handle::set`].
+    /// Key of `SourceFlowConfig`, for [`Self::set`].
     pub const SOURCE_FLOW_CONFIG: Prop<CfnFlow, flow::SourceFlowConfig> = Prop::new("SourceFlowConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlow, Vec<flow::Tag>> = Prop::new("Tags");
-    /// Key of `Tasks`, for [`Handle::set`].
+    /// Key of `Tasks`, for [`Self::set`].
     pub const TASKS: Prop<CfnFlow, Vec<flow::Task>> = Prop::new("Tasks");
-    /// Key of `TriggerConfig`, for [`Handle::set`].
+    /// Key of `TriggerConfig`, for [`Self::set`].
     pub const TRIGGER_CONFIG: Prop<CfnFlow, flow::TriggerConfig> = Prop::new("TriggerConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

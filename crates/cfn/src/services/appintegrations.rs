@@ -19,6 +19,7 @@ pub mod application {
     /// The application configuration. Cannot be used when IsService is true.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ApplicationConfig {
+        /// `ContactHandling` (the schema does not describe it).
         pub contact_handling: Option<Val<ContactHandling>>,
     }
 
@@ -33,6 +34,7 @@ pub mod application {
     /// Application source config
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApplicationSourceConfig {
+        /// `ExternalUrlConfig` (the schema does not describe it).
         pub external_url_config: Val<ExternalUrlConfig>,
     }
 
@@ -56,7 +58,9 @@ pub mod application {
     /// The iframe configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IframeConfig {
+        /// `Allow` (the schema does not describe it).
         pub allow: Option<Val<Vec<String>>>,
+        /// `Sandbox` (the schema does not describe it).
         pub sandbox: Option<Val<Vec<String>>>,
     }
 
@@ -100,6 +104,7 @@ pub mod application {
     /// `ContactHandling` of `AWS::AppIntegrations::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContactHandling {
+        /// `Scope` (the schema does not describe it).
         pub scope: Val<ScopeType>,
     }
 
@@ -123,7 +128,9 @@ pub mod application {
     /// `ExternalUrlConfig` of `AWS::AppIntegrations::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExternalUrlConfig {
+        /// `AccessUrl` (the schema does not describe it).
         pub access_url: Val<String>,
+        /// `ApprovedOrigins` (the schema does not describe it).
         pub approved_origins: Option<Val<Vec<String>>>,
     }
 
@@ -344,27 +351,27 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppIntegrations::Application";
 
-    /// Key of `ApplicationConfig`, for [`Handle::set`].
+    /// Key of `ApplicationConfig`, for [`Self::set`].
     pub const APPLICATION_CONFIG: Prop<CfnApplication, application::ApplicationConfig> = Prop::new("ApplicationConfig");
-    /// Key of `ApplicationSourceConfig`, for [`Handle::set`].
+    /// Key of `ApplicationSourceConfig`, for [`Self::set`].
     pub const APPLICATION_SOURCE_CONFIG: Prop<CfnApplication, application::ApplicationSourceConfig> = Prop::new("ApplicationSourceConfig");
-    /// Key of `ApplicationType`, for [`Handle::set`].
+    /// Key of `ApplicationType`, for [`Self::set`].
     pub const APPLICATION_TYPE: Prop<CfnApplication, application::ApplicationType> = Prop::new("ApplicationType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `IframeConfig`, for [`Handle::set`].
+    /// Key of `IframeConfig`, for [`Self::set`].
     pub const IFRAME_CONFIG: Prop<CfnApplication, application::IframeConfig> = Prop::new("IframeConfig");
-    /// Key of `InitializationTimeout`, for [`Handle::set`].
+    /// Key of `InitializationTimeout`, for [`Self::set`].
     pub const INITIALIZATION_TIMEOUT: Prop<CfnApplication, i64> = Prop::new("InitializationTimeout");
-    /// Key of `IsService`, for [`Handle::set`].
+    /// Key of `IsService`, for [`Self::set`].
     pub const IS_SERVICE: Prop<CfnApplication, bool> = Prop::new("IsService");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnApplication, String> = Prop::new("Namespace");
-    /// Key of `Permissions`, for [`Handle::set`].
+    /// Key of `Permissions`, for [`Self::set`].
     pub const PERMISSIONS: Prop<CfnApplication, Vec<String>> = Prop::new("Permissions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -608,21 +615,21 @@ impl CfnDataIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppIntegrations::DataIntegration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataIntegration, String> = Prop::new("Description");
-    /// Key of `FileConfiguration`, for [`Handle::set`].
+    /// Key of `FileConfiguration`, for [`Self::set`].
     pub const FILE_CONFIGURATION: Prop<CfnDataIntegration, data_integration::FileConfiguration> = Prop::new("FileConfiguration");
-    /// Key of `KmsKey`, for [`Handle::set`].
+    /// Key of `KmsKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnDataIntegration, String> = Prop::new("KmsKey");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataIntegration, String> = Prop::new("Name");
-    /// Key of `ObjectConfiguration`, for [`Handle::set`].
+    /// Key of `ObjectConfiguration`, for [`Self::set`].
     pub const OBJECT_CONFIGURATION: Prop<CfnDataIntegration, Map<Map<Vec<String>>>> = Prop::new("ObjectConfiguration");
-    /// Key of `ScheduleConfig`, for [`Handle::set`].
+    /// Key of `ScheduleConfig`, for [`Self::set`].
     pub const SCHEDULE_CONFIG: Prop<CfnDataIntegration, data_integration::ScheduleConfig> = Prop::new("ScheduleConfig");
-    /// Key of `SourceURI`, for [`Handle::set`].
+    /// Key of `SourceURI`, for [`Self::set`].
     pub const SOURCE_URI: Prop<CfnDataIntegration, String> = Prop::new("SourceURI");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataIntegration, Vec<data_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -804,15 +811,15 @@ impl CfnEventIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppIntegrations::EventIntegration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventIntegration, String> = Prop::new("Description");
-    /// Key of `EventBridgeBus`, for [`Handle::set`].
+    /// Key of `EventBridgeBus`, for [`Self::set`].
     pub const EVENT_BRIDGE_BUS: Prop<CfnEventIntegration, String> = Prop::new("EventBridgeBus");
-    /// Key of `EventFilter`, for [`Handle::set`].
+    /// Key of `EventFilter`, for [`Self::set`].
     pub const EVENT_FILTER: Prop<CfnEventIntegration, event_integration::EventFilter> = Prop::new("EventFilter");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventIntegration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventIntegration, Vec<event_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -84,7 +84,9 @@ pub mod scalable_target {
     /// `Tag` of `AWS::ApplicationAutoScaling::ScalableTarget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -361,6 +363,7 @@ pub struct CfnScalableTargetProps {
     pub service_namespace: Val<scalable_target::ServiceNamespace>,
     /// An embedded object that contains attributes and attribute values that are used to suspend and resume automatic scaling. Setting the value of an attribute to ``true`` suspends the specified scaling activities. Setting it to ``false`` (default) resumes the specified scaling activities. *Suspension Outcomes* +  For ``DynamicScalingInSuspended``, while a suspension is in effect, all scale-in activities that are triggered by a scaling policy are suspended.
     pub suspended_state: Option<Val<scalable_target::SuspendedState>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<scalable_target::Tag>>>,
 }
 
@@ -407,23 +410,23 @@ impl CfnScalableTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalableTarget";
 
-    /// Key of `MaxCapacity`, for [`Handle::set`].
+    /// Key of `MaxCapacity`, for [`Self::set`].
     pub const MAX_CAPACITY: Prop<CfnScalableTarget, i64> = Prop::new("MaxCapacity");
-    /// Key of `MinCapacity`, for [`Handle::set`].
+    /// Key of `MinCapacity`, for [`Self::set`].
     pub const MIN_CAPACITY: Prop<CfnScalableTarget, i64> = Prop::new("MinCapacity");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnScalableTarget, String> = Prop::new("ResourceId");
-    /// Key of `RoleARN`, for [`Handle::set`].
+    /// Key of `RoleARN`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnScalableTarget, String> = Prop::new("RoleARN");
-    /// Key of `ScalableDimension`, for [`Handle::set`].
+    /// Key of `ScalableDimension`, for [`Self::set`].
     pub const SCALABLE_DIMENSION: Prop<CfnScalableTarget, scalable_target::ScalableDimension> = Prop::new("ScalableDimension");
-    /// Key of `ScheduledActions`, for [`Handle::set`].
+    /// Key of `ScheduledActions`, for [`Self::set`].
     pub const SCHEDULED_ACTIONS: Prop<CfnScalableTarget, Vec<scalable_target::ScheduledAction>> = Prop::new("ScheduledActions");
-    /// Key of `ServiceNamespace`, for [`Handle::set`].
+    /// Key of `ServiceNamespace`, for [`Self::set`].
     pub const SERVICE_NAMESPACE: Prop<CfnScalableTarget, scalable_target::ServiceNamespace> = Prop::new("ServiceNamespace");
-    /// Key of `SuspendedState`, for [`Handle::set`].
+    /// Key of `SuspendedState`, for [`Self::set`].
     pub const SUSPENDED_STATE: Prop<CfnScalableTarget, scalable_target::SuspendedState> = Prop::new("SuspendedState");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScalableTarget, Vec<scalable_target::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -741,6 +744,7 @@ pub mod scaling_policy {
     /// The customized load metric specification.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingCustomizedLoadMetric {
+        /// `MetricDataQueries` (the schema does not describe it).
         pub metric_data_queries: Val<Vec<PredictiveScalingMetricDataQuery>>,
     }
 
@@ -1861,23 +1865,23 @@ impl CfnScalingPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApplicationAutoScaling::ScalingPolicy";
 
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnScalingPolicy, String> = Prop::new("PolicyName");
-    /// Key of `PolicyType`, for [`Handle::set`].
+    /// Key of `PolicyType`, for [`Self::set`].
     pub const POLICY_TYPE: Prop<CfnScalingPolicy, scaling_policy::PolicyType> = Prop::new("PolicyType");
-    /// Key of `PredictiveScalingPolicyConfiguration`, for [`Handle::set`].
+    /// Key of `PredictiveScalingPolicyConfiguration`, for [`Self::set`].
     pub const PREDICTIVE_SCALING_POLICY_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::PredictiveScalingPolicyConfiguration> = Prop::new("PredictiveScalingPolicyConfiguration");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnScalingPolicy, String> = Prop::new("ResourceId");
-    /// Key of `ScalableDimension`, for [`Handle::set`].
+    /// Key of `ScalableDimension`, for [`Self::set`].
     pub const SCALABLE_DIMENSION: Prop<CfnScalingPolicy, scaling_policy::ScalableDimension> = Prop::new("ScalableDimension");
-    /// Key of `ScalingTargetId`, for [`Handle::set`].
+    /// Key of `ScalingTargetId`, for [`Self::set`].
     pub const SCALING_TARGET_ID: Prop<CfnScalingPolicy, String> = Prop::new("ScalingTargetId");
-    /// Key of `ServiceNamespace`, for [`Handle::set`].
+    /// Key of `ServiceNamespace`, for [`Self::set`].
     pub const SERVICE_NAMESPACE: Prop<CfnScalingPolicy, scaling_policy::ServiceNamespace> = Prop::new("ServiceNamespace");
-    /// Key of `StepScalingPolicyConfiguration`, for [`Handle::set`].
+    /// Key of `StepScalingPolicyConfiguration`, for [`Self::set`].
     pub const STEP_SCALING_POLICY_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::StepScalingPolicyConfiguration> = Prop::new("StepScalingPolicyConfiguration");
-    /// Key of `TargetTrackingScalingPolicyConfiguration`, for [`Handle::set`].
+    /// Key of `TargetTrackingScalingPolicyConfiguration`, for [`Self::set`].
     pub const TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::TargetTrackingScalingPolicyConfiguration> = Prop::new("TargetTrackingScalingPolicyConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

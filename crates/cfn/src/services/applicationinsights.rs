@@ -1038,29 +1038,29 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApplicationInsights::Application";
 
-    /// Key of `AttachMissingPermission`, for [`Handle::set`].
+    /// Key of `AttachMissingPermission`, for [`Self::set`].
     pub const ATTACH_MISSING_PERMISSION: Prop<CfnApplication, bool> = Prop::new("AttachMissingPermission");
-    /// Key of `AutoConfigurationEnabled`, for [`Handle::set`].
+    /// Key of `AutoConfigurationEnabled`, for [`Self::set`].
     pub const AUTO_CONFIGURATION_ENABLED: Prop<CfnApplication, bool> = Prop::new("AutoConfigurationEnabled");
-    /// Key of `CWEMonitorEnabled`, for [`Handle::set`].
+    /// Key of `CWEMonitorEnabled`, for [`Self::set`].
     pub const CWE_MONITOR_ENABLED: Prop<CfnApplication, bool> = Prop::new("CWEMonitorEnabled");
-    /// Key of `ComponentMonitoringSettings`, for [`Handle::set`].
+    /// Key of `ComponentMonitoringSettings`, for [`Self::set`].
     pub const COMPONENT_MONITORING_SETTINGS: Prop<CfnApplication, Vec<application::ComponentMonitoringSetting>> = Prop::new("ComponentMonitoringSettings");
-    /// Key of `CustomComponents`, for [`Handle::set`].
+    /// Key of `CustomComponents`, for [`Self::set`].
     pub const CUSTOM_COMPONENTS: Prop<CfnApplication, Vec<application::CustomComponent>> = Prop::new("CustomComponents");
-    /// Key of `GroupingType`, for [`Handle::set`].
+    /// Key of `GroupingType`, for [`Self::set`].
     pub const GROUPING_TYPE: Prop<CfnApplication, application::GroupingType> = Prop::new("GroupingType");
-    /// Key of `LogPatternSets`, for [`Handle::set`].
+    /// Key of `LogPatternSets`, for [`Self::set`].
     pub const LOG_PATTERN_SETS: Prop<CfnApplication, Vec<application::LogPatternSet>> = Prop::new("LogPatternSets");
-    /// Key of `OpsCenterEnabled`, for [`Handle::set`].
+    /// Key of `OpsCenterEnabled`, for [`Self::set`].
     pub const OPS_CENTER_ENABLED: Prop<CfnApplication, bool> = Prop::new("OpsCenterEnabled");
-    /// Key of `OpsItemSNSTopicArn`, for [`Handle::set`].
+    /// Key of `OpsItemSNSTopicArn`, for [`Self::set`].
     pub const OPS_ITEM_SNS_TOPIC_ARN: Prop<CfnApplication, String> = Prop::new("OpsItemSNSTopicArn");
-    /// Key of `ResourceGroupName`, for [`Handle::set`].
+    /// Key of `ResourceGroupName`, for [`Self::set`].
     pub const RESOURCE_GROUP_NAME: Prop<CfnApplication, String> = Prop::new("ResourceGroupName");
-    /// Key of `SNSNotificationArn`, for [`Handle::set`].
+    /// Key of `SNSNotificationArn`, for [`Self::set`].
     pub const SNS_NOTIFICATION_ARN: Prop<CfnApplication, String> = Prop::new("SNSNotificationArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -90,8 +90,11 @@ pub mod grouping_configuration {
     /// `GroupingAttributeDefinition` of `AWS::ApplicationSignals::GroupingConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GroupingAttributeDefinition {
+        /// `DefaultGroupingValue` (the schema does not describe it).
         pub default_grouping_value: Option<Val<String>>,
+        /// `GroupingName` (the schema does not describe it).
         pub grouping_name: Val<String>,
+        /// `GroupingSourceKeys` (the schema does not describe it).
         pub grouping_source_keys: Val<Vec<String>>,
     }
 
@@ -139,6 +142,7 @@ pub mod grouping_configuration {
 /// Resource Type definition for AWS::ApplicationSignals::GroupingConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGroupingConfigurationProps {
+    /// `GroupingAttributeDefinitions` (the schema does not describe it).
     pub grouping_attribute_definitions: Val<Vec<grouping_configuration::GroupingAttributeDefinition>>,
 }
 
@@ -169,7 +173,7 @@ impl CfnGroupingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApplicationSignals::GroupingConfiguration";
 
-    /// Key of `GroupingAttributeDefinitions`, for [`Handle::set`].
+    /// Key of `GroupingAttributeDefinitions`, for [`Self::set`].
     pub const GROUPING_ATTRIBUTE_DEFINITIONS: Prop<CfnGroupingConfiguration, Vec<grouping_configuration::GroupingAttributeDefinition>> = Prop::new("GroupingAttributeDefinitions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -641,25 +645,25 @@ impl CfnInstrumentationConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApplicationSignals::InstrumentationConfig";
 
-    /// Key of `AttributeFilters`, for [`Handle::set`].
+    /// Key of `AttributeFilters`, for [`Self::set`].
     pub const ATTRIBUTE_FILTERS: Prop<CfnInstrumentationConfig, Vec<Map<String>>> = Prop::new("AttributeFilters");
-    /// Key of `CaptureConfiguration`, for [`Handle::set`].
+    /// Key of `CaptureConfiguration`, for [`Self::set`].
     pub const CAPTURE_CONFIGURATION: Prop<CfnInstrumentationConfig, instrumentation_config::CaptureConfiguration> = Prop::new("CaptureConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnInstrumentationConfig, String> = Prop::new("Description");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnInstrumentationConfig, String> = Prop::new("Environment");
-    /// Key of `ExpiresAt`, for [`Handle::set`].
+    /// Key of `ExpiresAt`, for [`Self::set`].
     pub const EXPIRES_AT: Prop<CfnInstrumentationConfig, String> = Prop::new("ExpiresAt");
-    /// Key of `InstrumentationType`, for [`Handle::set`].
+    /// Key of `InstrumentationType`, for [`Self::set`].
     pub const INSTRUMENTATION_TYPE: Prop<CfnInstrumentationConfig, instrumentation_config::InstrumentationType> = Prop::new("InstrumentationType");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnInstrumentationConfig, instrumentation_config::Location> = Prop::new("Location");
-    /// Key of `Service`, for [`Handle::set`].
+    /// Key of `Service`, for [`Self::set`].
     pub const SERVICE: Prop<CfnInstrumentationConfig, String> = Prop::new("Service");
-    /// Key of `SignalType`, for [`Handle::set`].
+    /// Key of `SignalType`, for [`Self::set`].
     pub const SIGNAL_TYPE: Prop<CfnInstrumentationConfig, instrumentation_config::SignalType> = Prop::new("SignalType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstrumentationConfig, Vec<instrumentation_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -960,6 +964,7 @@ pub mod service_level_objective {
     /// This structure contains the information about the metric that is used for a request-based SLO.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RequestBasedSliMetric {
+        /// `CompositeSliConfig` (the schema does not describe it).
         pub composite_sli_config: Option<Val<CompositeSliConfig>>,
         /// Configuration for identifying a dependency and its operation
         pub dependency_config: Option<Val<DependencyConfig>>,
@@ -998,6 +1003,7 @@ pub mod service_level_objective {
     /// A structure that contains information about the metric that the SLO monitors.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SliMetric {
+        /// `CompositeSliConfig` (the schema does not describe it).
         pub composite_sli_config: Option<Val<CompositeSliConfig>>,
         /// Configuration for identifying a dependency and its operation
         pub dependency_config: Option<Val<DependencyConfig>>,
@@ -1099,7 +1105,9 @@ pub mod service_level_objective {
     /// `CompositeSliConfig` of `AWS::ApplicationSignals::ServiceLevelObjective`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CompositeSliConfig {
+        /// `CompositeSliComponents` (the schema does not describe it).
         pub composite_sli_components: Option<Val<Vec<CompositeSliComponent>>>,
+        /// `SelectionConfig` (the schema does not describe it).
         pub selection_config: Val<SelectionConfig>,
     }
 
@@ -1239,6 +1247,7 @@ pub mod service_level_objective {
     /// `CompositeSliComponent` of `AWS::ApplicationSignals::ServiceLevelObjective`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CompositeSliComponent {
+        /// `OperationName` (the schema does not describe it).
         pub operation_name: Val<String>,
     }
 
@@ -1262,7 +1271,9 @@ pub mod service_level_objective {
     /// `SelectionConfig` of `AWS::ApplicationSignals::ServiceLevelObjective`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SelectionConfig {
+        /// `Pattern` (the schema does not describe it).
         pub pattern: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<SelectionType>,
     }
 
@@ -1795,21 +1806,21 @@ impl CfnServiceLevelObjective {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ApplicationSignals::ServiceLevelObjective";
 
-    /// Key of `BurnRateConfigurations`, for [`Handle::set`].
+    /// Key of `BurnRateConfigurations`, for [`Self::set`].
     pub const BURN_RATE_CONFIGURATIONS: Prop<CfnServiceLevelObjective, Vec<service_level_objective::BurnRateConfiguration>> = Prop::new("BurnRateConfigurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnServiceLevelObjective, String> = Prop::new("Description");
-    /// Key of `ExclusionWindows`, for [`Handle::set`].
+    /// Key of `ExclusionWindows`, for [`Self::set`].
     pub const EXCLUSION_WINDOWS: Prop<CfnServiceLevelObjective, Vec<service_level_objective::ExclusionWindow>> = Prop::new("ExclusionWindows");
-    /// Key of `Goal`, for [`Handle::set`].
+    /// Key of `Goal`, for [`Self::set`].
     pub const GOAL: Prop<CfnServiceLevelObjective, service_level_objective::Goal> = Prop::new("Goal");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnServiceLevelObjective, String> = Prop::new("Name");
-    /// Key of `RequestBasedSli`, for [`Handle::set`].
+    /// Key of `RequestBasedSli`, for [`Self::set`].
     pub const REQUEST_BASED_SLI: Prop<CfnServiceLevelObjective, service_level_objective::RequestBasedSli> = Prop::new("RequestBasedSli");
-    /// Key of `Sli`, for [`Handle::set`].
+    /// Key of `Sli`, for [`Self::set`].
     pub const SLI: Prop<CfnServiceLevelObjective, service_level_objective::Sli> = Prop::new("Sli");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceLevelObjective, Vec<service_level_objective::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

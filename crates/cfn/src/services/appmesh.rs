@@ -19,9 +19,13 @@ pub mod gateway_route {
     /// `GatewayRouteSpec` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayRouteSpec {
+        /// `GrpcRoute` (the schema does not describe it).
         pub grpc_route: Option<Val<GrpcGatewayRoute>>,
+        /// `Http2Route` (the schema does not describe it).
         pub http2_route: Option<Val<HttpGatewayRoute>>,
+        /// `HttpRoute` (the schema does not describe it).
         pub http_route: Option<Val<HttpGatewayRoute>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<i64>>,
     }
 
@@ -39,7 +43,9 @@ pub mod gateway_route {
     /// `Tag` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -65,7 +71,9 @@ pub mod gateway_route {
     /// `GrpcGatewayRoute` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcGatewayRoute {
+        /// `Action` (the schema does not describe it).
         pub action: Val<GrpcGatewayRouteAction>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<GrpcGatewayRouteMatch>,
     }
 
@@ -91,7 +99,9 @@ pub mod gateway_route {
     /// `HttpGatewayRoute` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpGatewayRoute {
+        /// `Action` (the schema does not describe it).
         pub action: Val<HttpGatewayRouteAction>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<HttpGatewayRouteMatch>,
     }
 
@@ -117,7 +127,9 @@ pub mod gateway_route {
     /// `GrpcGatewayRouteAction` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcGatewayRouteAction {
+        /// `Rewrite` (the schema does not describe it).
         pub rewrite: Option<Val<GrpcGatewayRouteRewrite>>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<GatewayRouteTarget>,
     }
 
@@ -143,9 +155,13 @@ pub mod gateway_route {
     /// `GrpcGatewayRouteMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrpcGatewayRouteMatch {
+        /// `Hostname` (the schema does not describe it).
         pub hostname: Option<Val<GatewayRouteHostnameMatch>>,
+        /// `Metadata` (the schema does not describe it).
         pub metadata: Option<Val<Vec<GrpcGatewayRouteMetadata>>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `ServiceName` (the schema does not describe it).
         pub service_name: Option<Val<String>>,
     }
 
@@ -163,7 +179,9 @@ pub mod gateway_route {
     /// `HttpGatewayRouteAction` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpGatewayRouteAction {
+        /// `Rewrite` (the schema does not describe it).
         pub rewrite: Option<Val<HttpGatewayRouteRewrite>>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<GatewayRouteTarget>,
     }
 
@@ -189,12 +207,19 @@ pub mod gateway_route {
     /// `HttpGatewayRouteMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpGatewayRouteMatch {
+        /// `Headers` (the schema does not describe it).
         pub headers: Option<Val<Vec<HttpGatewayRouteHeader>>>,
+        /// `Hostname` (the schema does not describe it).
         pub hostname: Option<Val<GatewayRouteHostnameMatch>>,
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<String>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<HttpPathMatch>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `QueryParameters` (the schema does not describe it).
         pub query_parameters: Option<Val<Vec<QueryParameter>>>,
     }
 
@@ -215,6 +240,7 @@ pub mod gateway_route {
     /// `GrpcGatewayRouteRewrite` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrpcGatewayRouteRewrite {
+        /// `Hostname` (the schema does not describe it).
         pub hostname: Option<Val<GatewayRouteHostnameRewrite>>,
     }
 
@@ -229,7 +255,9 @@ pub mod gateway_route {
     /// `GatewayRouteTarget` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GatewayRouteTarget {
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `VirtualService` (the schema does not describe it).
         pub virtual_service: Val<GatewayRouteVirtualService>,
     }
 
@@ -255,7 +283,9 @@ pub mod gateway_route {
     /// `GatewayRouteHostnameMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayRouteHostnameMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Suffix` (the schema does not describe it).
         pub suffix: Option<Val<String>>,
     }
 
@@ -271,8 +301,11 @@ pub mod gateway_route {
     /// `GrpcGatewayRouteMetadata` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcGatewayRouteMetadata {
+        /// `Invert` (the schema does not describe it).
         pub invert: Option<Val<bool>>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<GatewayRouteMetadataMatch>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -300,8 +333,11 @@ pub mod gateway_route {
     /// `HttpGatewayRouteRewrite` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpGatewayRouteRewrite {
+        /// `Hostname` (the schema does not describe it).
         pub hostname: Option<Val<GatewayRouteHostnameRewrite>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<HttpGatewayRoutePathRewrite>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<HttpGatewayRoutePrefixRewrite>>,
     }
 
@@ -318,8 +354,11 @@ pub mod gateway_route {
     /// `HttpGatewayRouteHeader` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpGatewayRouteHeader {
+        /// `Invert` (the schema does not describe it).
         pub invert: Option<Val<bool>>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<HttpGatewayRouteHeaderMatch>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -347,7 +386,9 @@ pub mod gateway_route {
     /// `HttpPathMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpPathMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
     }
 
@@ -363,7 +404,9 @@ pub mod gateway_route {
     /// `QueryParameter` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QueryParameter {
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<HttpQueryParameterMatch>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -389,6 +432,7 @@ pub mod gateway_route {
     /// `GatewayRouteHostnameRewrite` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayRouteHostnameRewrite {
+        /// `DefaultTargetHostname` (the schema does not describe it).
         pub default_target_hostname: Option<Val<String>>,
     }
 
@@ -403,6 +447,7 @@ pub mod gateway_route {
     /// `GatewayRouteVirtualService` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GatewayRouteVirtualService {
+        /// `VirtualServiceName` (the schema does not describe it).
         pub virtual_service_name: Val<String>,
     }
 
@@ -426,10 +471,15 @@ pub mod gateway_route {
     /// `GatewayRouteMetadataMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayRouteMetadataMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `Range` (the schema does not describe it).
         pub range: Option<Val<GatewayRouteRangeMatch>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
+        /// `Suffix` (the schema does not describe it).
         pub suffix: Option<Val<String>>,
     }
 
@@ -448,6 +498,7 @@ pub mod gateway_route {
     /// `HttpGatewayRoutePathRewrite` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpGatewayRoutePathRewrite {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
     }
 
@@ -462,7 +513,9 @@ pub mod gateway_route {
     /// `HttpGatewayRoutePrefixRewrite` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpGatewayRoutePrefixRewrite {
+        /// `DefaultPrefix` (the schema does not describe it).
         pub default_prefix: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -478,10 +531,15 @@ pub mod gateway_route {
     /// `HttpGatewayRouteHeaderMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpGatewayRouteHeaderMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `Range` (the schema does not describe it).
         pub range: Option<Val<GatewayRouteRangeMatch>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
+        /// `Suffix` (the schema does not describe it).
         pub suffix: Option<Val<String>>,
     }
 
@@ -500,6 +558,7 @@ pub mod gateway_route {
     /// `HttpQueryParameterMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpQueryParameterMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
     }
 
@@ -514,7 +573,9 @@ pub mod gateway_route {
     /// `GatewayRouteRangeMatch` of `AWS::AppMesh::GatewayRoute`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GatewayRouteRangeMatch {
+        /// `End` (the schema does not describe it).
         pub end: Val<i64>,
+        /// `Start` (the schema does not describe it).
         pub start: Val<i64>,
     }
 
@@ -784,11 +845,17 @@ pub mod gateway_route {
 /// Resource Type definition for AWS::AppMesh::GatewayRoute
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGatewayRouteProps {
+    /// `GatewayRouteName` (the schema does not describe it).
     pub gateway_route_name: Option<Val<String>>,
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Val<String>,
+    /// `MeshOwner` (the schema does not describe it).
     pub mesh_owner: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Val<gateway_route::GatewayRouteSpec>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<gateway_route::Tag>>>,
+    /// `VirtualGatewayName` (the schema does not describe it).
     pub virtual_gateway_name: Val<String>,
 }
 
@@ -829,17 +896,17 @@ impl CfnGatewayRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::GatewayRoute";
 
-    /// Key of `GatewayRouteName`, for [`Handle::set`].
+    /// Key of `GatewayRouteName`, for [`Self::set`].
     pub const GATEWAY_ROUTE_NAME: Prop<CfnGatewayRoute, String> = Prop::new("GatewayRouteName");
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnGatewayRoute, String> = Prop::new("MeshName");
-    /// Key of `MeshOwner`, for [`Handle::set`].
+    /// Key of `MeshOwner`, for [`Self::set`].
     pub const MESH_OWNER: Prop<CfnGatewayRoute, String> = Prop::new("MeshOwner");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnGatewayRoute, gateway_route::GatewayRouteSpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGatewayRoute, Vec<gateway_route::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualGatewayName`, for [`Handle::set`].
+    /// Key of `VirtualGatewayName`, for [`Self::set`].
     pub const VIRTUAL_GATEWAY_NAME: Prop<CfnGatewayRoute, String> = Prop::new("VirtualGatewayName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -919,7 +986,9 @@ pub mod mesh {
     /// `MeshSpec` of `AWS::AppMesh::Mesh`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MeshSpec {
+        /// `EgressFilter` (the schema does not describe it).
         pub egress_filter: Option<Val<EgressFilter>>,
+        /// `ServiceDiscovery` (the schema does not describe it).
         pub service_discovery: Option<Val<MeshServiceDiscovery>>,
     }
 
@@ -935,7 +1004,9 @@ pub mod mesh {
     /// `Tag` of `AWS::AppMesh::Mesh`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -961,6 +1032,7 @@ pub mod mesh {
     /// `EgressFilter` of `AWS::AppMesh::Mesh`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EgressFilter {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -984,6 +1056,7 @@ pub mod mesh {
     /// `MeshServiceDiscovery` of `AWS::AppMesh::Mesh`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MeshServiceDiscovery {
+        /// `IpPreference` (the schema does not describe it).
         pub ip_preference: Option<Val<String>>,
     }
 
@@ -1044,8 +1117,11 @@ pub mod mesh {
 /// Resource Type definition for AWS::AppMesh::Mesh
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnMeshProps {
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Option<Val<mesh::MeshSpec>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mesh::Tag>>>,
 }
 
@@ -1069,11 +1145,11 @@ impl CfnMesh {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::Mesh";
 
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnMesh, String> = Prop::new("MeshName");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnMesh, mesh::MeshSpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMesh, Vec<mesh::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1143,10 +1219,15 @@ pub mod route {
     /// `RouteSpec` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RouteSpec {
+        /// `GrpcRoute` (the schema does not describe it).
         pub grpc_route: Option<Val<GrpcRoute>>,
+        /// `Http2Route` (the schema does not describe it).
         pub http2_route: Option<Val<HttpRoute>>,
+        /// `HttpRoute` (the schema does not describe it).
         pub http_route: Option<Val<HttpRoute>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<i64>>,
+        /// `TcpRoute` (the schema does not describe it).
         pub tcp_route: Option<Val<TcpRoute>>,
     }
 
@@ -1165,7 +1246,9 @@ pub mod route {
     /// `Tag` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1191,9 +1274,13 @@ pub mod route {
     /// `GrpcRoute` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcRoute {
+        /// `Action` (the schema does not describe it).
         pub action: Val<GrpcRouteAction>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<GrpcRouteMatch>,
+        /// `RetryPolicy` (the schema does not describe it).
         pub retry_policy: Option<Val<GrpcRetryPolicy>>,
+        /// `Timeout` (the schema does not describe it).
         pub timeout: Option<Val<GrpcTimeout>>,
     }
 
@@ -1223,9 +1310,13 @@ pub mod route {
     /// `HttpRoute` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpRoute {
+        /// `Action` (the schema does not describe it).
         pub action: Val<HttpRouteAction>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<HttpRouteMatch>,
+        /// `RetryPolicy` (the schema does not describe it).
         pub retry_policy: Option<Val<HttpRetryPolicy>>,
+        /// `Timeout` (the schema does not describe it).
         pub timeout: Option<Val<HttpTimeout>>,
     }
 
@@ -1255,8 +1346,11 @@ pub mod route {
     /// `TcpRoute` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TcpRoute {
+        /// `Action` (the schema does not describe it).
         pub action: Val<TcpRouteAction>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<TcpRouteMatch>>,
+        /// `Timeout` (the schema does not describe it).
         pub timeout: Option<Val<TcpTimeout>>,
     }
 
@@ -1284,6 +1378,7 @@ pub mod route {
     /// `GrpcRouteAction` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcRouteAction {
+        /// `WeightedTargets` (the schema does not describe it).
         pub weighted_targets: Val<Vec<WeightedTarget>>,
     }
 
@@ -1307,9 +1402,13 @@ pub mod route {
     /// `GrpcRouteMatch` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrpcRouteMatch {
+        /// `Metadata` (the schema does not describe it).
         pub metadata: Option<Val<Vec<GrpcRouteMetadata>>>,
+        /// `MethodName` (the schema does not describe it).
         pub method_name: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `ServiceName` (the schema does not describe it).
         pub service_name: Option<Val<String>>,
     }
 
@@ -1327,10 +1426,15 @@ pub mod route {
     /// `GrpcRetryPolicy` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcRetryPolicy {
+        /// `GrpcRetryEvents` (the schema does not describe it).
         pub grpc_retry_events: Option<Val<Vec<String>>>,
+        /// `HttpRetryEvents` (the schema does not describe it).
         pub http_retry_events: Option<Val<Vec<String>>>,
+        /// `MaxRetries` (the schema does not describe it).
         pub max_retries: Val<i64>,
+        /// `PerRetryTimeout` (the schema does not describe it).
         pub per_retry_timeout: Val<Duration>,
+        /// `TcpRetryEvents` (the schema does not describe it).
         pub tcp_retry_events: Option<Val<Vec<String>>>,
     }
 
@@ -1362,7 +1466,9 @@ pub mod route {
     /// `GrpcTimeout` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrpcTimeout {
+        /// `Idle` (the schema does not describe it).
         pub idle: Option<Val<Duration>>,
+        /// `PerRequest` (the schema does not describe it).
         pub per_request: Option<Val<Duration>>,
     }
 
@@ -1378,6 +1484,7 @@ pub mod route {
     /// `HttpRouteAction` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpRouteAction {
+        /// `WeightedTargets` (the schema does not describe it).
         pub weighted_targets: Val<Vec<WeightedTarget>>,
     }
 
@@ -1401,12 +1508,19 @@ pub mod route {
     /// `HttpRouteMatch` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpRouteMatch {
+        /// `Headers` (the schema does not describe it).
         pub headers: Option<Val<Vec<HttpRouteHeader>>>,
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<String>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<HttpPathMatch>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `QueryParameters` (the schema does not describe it).
         pub query_parameters: Option<Val<Vec<QueryParameter>>>,
+        /// `Scheme` (the schema does not describe it).
         pub scheme: Option<Val<String>>,
     }
 
@@ -1427,9 +1541,13 @@ pub mod route {
     /// `HttpRetryPolicy` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpRetryPolicy {
+        /// `HttpRetryEvents` (the schema does not describe it).
         pub http_retry_events: Option<Val<Vec<String>>>,
+        /// `MaxRetries` (the schema does not describe it).
         pub max_retries: Val<i64>,
+        /// `PerRetryTimeout` (the schema does not describe it).
         pub per_retry_timeout: Val<Duration>,
+        /// `TcpRetryEvents` (the schema does not describe it).
         pub tcp_retry_events: Option<Val<Vec<String>>>,
     }
 
@@ -1459,7 +1577,9 @@ pub mod route {
     /// `HttpTimeout` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpTimeout {
+        /// `Idle` (the schema does not describe it).
         pub idle: Option<Val<Duration>>,
+        /// `PerRequest` (the schema does not describe it).
         pub per_request: Option<Val<Duration>>,
     }
 
@@ -1475,6 +1595,7 @@ pub mod route {
     /// `TcpRouteAction` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TcpRouteAction {
+        /// `WeightedTargets` (the schema does not describe it).
         pub weighted_targets: Val<Vec<WeightedTarget>>,
     }
 
@@ -1498,6 +1619,7 @@ pub mod route {
     /// `TcpRouteMatch` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TcpRouteMatch {
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
     }
 
@@ -1512,6 +1634,7 @@ pub mod route {
     /// `TcpTimeout` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TcpTimeout {
+        /// `Idle` (the schema does not describe it).
         pub idle: Option<Val<Duration>>,
     }
 
@@ -1526,8 +1649,11 @@ pub mod route {
     /// `WeightedTarget` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WeightedTarget {
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `VirtualNode` (the schema does not describe it).
         pub virtual_node: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Val<i64>,
     }
 
@@ -1555,8 +1681,11 @@ pub mod route {
     /// `GrpcRouteMetadata` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrpcRouteMetadata {
+        /// `Invert` (the schema does not describe it).
         pub invert: Option<Val<bool>>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<GrpcRouteMetadataMatchMethod>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1584,7 +1713,9 @@ pub mod route {
     /// `Duration` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Duration {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<i64>,
     }
 
@@ -1610,8 +1741,11 @@ pub mod route {
     /// `HttpRouteHeader` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpRouteHeader {
+        /// `Invert` (the schema does not describe it).
         pub invert: Option<Val<bool>>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<HeaderMatchMethod>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1639,7 +1773,9 @@ pub mod route {
     /// `HttpPathMatch` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpPathMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
     }
 
@@ -1655,7 +1791,9 @@ pub mod route {
     /// `QueryParameter` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QueryParameter {
+        /// `Match` (the schema does not describe it).
         pub r#match: Option<Val<HttpQueryParameterMatch>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1681,10 +1819,15 @@ pub mod route {
     /// `GrpcRouteMetadataMatchMethod` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrpcRouteMetadataMatchMethod {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `Range` (the schema does not describe it).
         pub range: Option<Val<MatchRange>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
+        /// `Suffix` (the schema does not describe it).
         pub suffix: Option<Val<String>>,
     }
 
@@ -1703,10 +1846,15 @@ pub mod route {
     /// `HeaderMatchMethod` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HeaderMatchMethod {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `Range` (the schema does not describe it).
         pub range: Option<Val<MatchRange>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
+        /// `Suffix` (the schema does not describe it).
         pub suffix: Option<Val<String>>,
     }
 
@@ -1725,6 +1873,7 @@ pub mod route {
     /// `HttpQueryParameterMatch` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpQueryParameterMatch {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
     }
 
@@ -1739,7 +1888,9 @@ pub mod route {
     /// `MatchRange` of `AWS::AppMesh::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MatchRange {
+        /// `End` (the schema does not describe it).
         pub end: Val<i64>,
+        /// `Start` (the schema does not describe it).
         pub start: Val<i64>,
     }
 
@@ -2037,11 +2188,17 @@ pub mod route {
 /// Resource Type definition for AWS::AppMesh::Route
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRouteProps {
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Val<String>,
+    /// `MeshOwner` (the schema does not describe it).
     pub mesh_owner: Option<Val<String>>,
+    /// `RouteName` (the schema does not describe it).
     pub route_name: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Val<route::RouteSpec>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<route::Tag>>>,
+    /// `VirtualRouterName` (the schema does not describe it).
     pub virtual_router_name: Val<String>,
 }
 
@@ -2082,17 +2239,17 @@ impl CfnRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::Route";
 
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnRoute, String> = Prop::new("MeshName");
-    /// Key of `MeshOwner`, for [`Handle::set`].
+    /// Key of `MeshOwner`, for [`Self::set`].
     pub const MESH_OWNER: Prop<CfnRoute, String> = Prop::new("MeshOwner");
-    /// Key of `RouteName`, for [`Handle::set`].
+    /// Key of `RouteName`, for [`Self::set`].
     pub const ROUTE_NAME: Prop<CfnRoute, String> = Prop::new("RouteName");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnRoute, route::RouteSpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRoute, Vec<route::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualRouterName`, for [`Handle::set`].
+    /// Key of `VirtualRouterName`, for [`Self::set`].
     pub const VIRTUAL_ROUTER_NAME: Prop<CfnRoute, String> = Prop::new("VirtualRouterName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2172,8 +2329,11 @@ pub mod virtual_gateway {
     /// `VirtualGatewaySpec` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewaySpec {
+        /// `BackendDefaults` (the schema does not describe it).
         pub backend_defaults: Option<Val<VirtualGatewayBackendDefaults>>,
+        /// `Listeners` (the schema does not describe it).
         pub listeners: Val<Vec<VirtualGatewayListener>>,
+        /// `Logging` (the schema does not describe it).
         pub logging: Option<Val<VirtualGatewayLogging>>,
     }
 
@@ -2201,7 +2361,9 @@ pub mod virtual_gateway {
     /// `Tag` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2227,6 +2389,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayBackendDefaults` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayBackendDefaults {
+        /// `ClientPolicy` (the schema does not describe it).
         pub client_policy: Option<Val<VirtualGatewayClientPolicy>>,
     }
 
@@ -2241,9 +2404,13 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListener` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayListener {
+        /// `ConnectionPool` (the schema does not describe it).
         pub connection_pool: Option<Val<VirtualGatewayConnectionPool>>,
+        /// `HealthCheck` (the schema does not describe it).
         pub health_check: Option<Val<VirtualGatewayHealthCheckPolicy>>,
+        /// `PortMapping` (the schema does not describe it).
         pub port_mapping: Val<VirtualGatewayPortMapping>,
+        /// `TLS` (the schema does not describe it).
         pub tls: Option<Val<VirtualGatewayListenerTls>>,
     }
 
@@ -2273,6 +2440,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayLogging` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayLogging {
+        /// `AccessLog` (the schema does not describe it).
         pub access_log: Option<Val<VirtualGatewayAccessLog>>,
     }
 
@@ -2287,6 +2455,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayClientPolicy` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayClientPolicy {
+        /// `TLS` (the schema does not describe it).
         pub tls: Option<Val<VirtualGatewayClientPolicyTls>>,
     }
 
@@ -2301,8 +2470,11 @@ pub mod virtual_gateway {
     /// `VirtualGatewayConnectionPool` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayConnectionPool {
+        /// `GRPC` (the schema does not describe it).
         pub grpc: Option<Val<VirtualGatewayGrpcConnectionPool>>,
+        /// `HTTP` (the schema does not describe it).
         pub http: Option<Val<VirtualGatewayHttpConnectionPool>>,
+        /// `HTTP2` (the schema does not describe it).
         pub http2: Option<Val<VirtualGatewayHttp2ConnectionPool>>,
     }
 
@@ -2319,12 +2491,19 @@ pub mod virtual_gateway {
     /// `VirtualGatewayHealthCheckPolicy` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayHealthCheckPolicy {
+        /// `HealthyThreshold` (the schema does not describe it).
         pub healthy_threshold: Val<i64>,
+        /// `IntervalMillis` (the schema does not describe it).
         pub interval_millis: Val<i64>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Val<String>,
+        /// `TimeoutMillis` (the schema does not describe it).
         pub timeout_millis: Val<i64>,
+        /// `UnhealthyThreshold` (the schema does not describe it).
         pub unhealthy_threshold: Val<i64>,
     }
 
@@ -2360,7 +2539,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayPortMapping` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayPortMapping {
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Val<String>,
     }
 
@@ -2386,8 +2567,11 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTls` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayListenerTls {
+        /// `Certificate` (the schema does not describe it).
         pub certificate: Val<VirtualGatewayListenerTlsCertificate>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Val<String>,
+        /// `Validation` (the schema does not describe it).
         pub validation: Option<Val<VirtualGatewayListenerTlsValidationContext>>,
     }
 
@@ -2415,6 +2599,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayAccessLog` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayAccessLog {
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<VirtualGatewayFileAccessLog>>,
     }
 
@@ -2429,9 +2614,13 @@ pub mod virtual_gateway {
     /// `VirtualGatewayClientPolicyTls` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayClientPolicyTls {
+        /// `Certificate` (the schema does not describe it).
         pub certificate: Option<Val<VirtualGatewayClientTlsCertificate>>,
+        /// `Enforce` (the schema does not describe it).
         pub enforce: Option<Val<bool>>,
+        /// `Ports` (the schema does not describe it).
         pub ports: Option<Val<Vec<i64>>>,
+        /// `Validation` (the schema does not describe it).
         pub validation: Val<VirtualGatewayTlsValidationContext>,
     }
 
@@ -2461,6 +2650,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayGrpcConnectionPool` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayGrpcConnectionPool {
+        /// `MaxRequests` (the schema does not describe it).
         pub max_requests: Val<i64>,
     }
 
@@ -2484,7 +2674,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayHttpConnectionPool` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayHttpConnectionPool {
+        /// `MaxConnections` (the schema does not describe it).
         pub max_connections: Val<i64>,
+        /// `MaxPendingRequests` (the schema does not describe it).
         pub max_pending_requests: Option<Val<i64>>,
     }
 
@@ -2510,6 +2702,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayHttp2ConnectionPool` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayHttp2ConnectionPool {
+        /// `MaxRequests` (the schema does not describe it).
         pub max_requests: Val<i64>,
     }
 
@@ -2533,8 +2726,11 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTlsCertificate` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayListenerTlsCertificate {
+        /// `ACM` (the schema does not describe it).
         pub acm: Option<Val<VirtualGatewayListenerTlsAcmCertificate>>,
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<VirtualGatewayListenerTlsFileCertificate>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<VirtualGatewayListenerTlsSdsCertificate>>,
     }
 
@@ -2551,7 +2747,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTlsValidationContext` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayListenerTlsValidationContext {
+        /// `SubjectAlternativeNames` (the schema does not describe it).
         pub subject_alternative_names: Option<Val<SubjectAlternativeNames>>,
+        /// `Trust` (the schema does not describe it).
         pub trust: Val<VirtualGatewayListenerTlsValidationContextTrust>,
     }
 
@@ -2577,7 +2775,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayFileAccessLog` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayFileAccessLog {
+        /// `Format` (the schema does not describe it).
         pub format: Option<Val<LoggingFormat>>,
+        /// `Path` (the schema does not describe it).
         pub path: Val<String>,
     }
 
@@ -2603,7 +2803,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayClientTlsCertificate` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayClientTlsCertificate {
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<VirtualGatewayListenerTlsFileCertificate>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<VirtualGatewayListenerTlsSdsCertificate>>,
     }
 
@@ -2619,7 +2821,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayTlsValidationContext` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayTlsValidationContext {
+        /// `SubjectAlternativeNames` (the schema does not describe it).
         pub subject_alternative_names: Option<Val<SubjectAlternativeNames>>,
+        /// `Trust` (the schema does not describe it).
         pub trust: Val<VirtualGatewayTlsValidationContextTrust>,
     }
 
@@ -2645,6 +2849,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTlsAcmCertificate` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayListenerTlsAcmCertificate {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Val<String>,
     }
 
@@ -2668,7 +2873,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTlsFileCertificate` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayListenerTlsFileCertificate {
+        /// `CertificateChain` (the schema does not describe it).
         pub certificate_chain: Val<String>,
+        /// `PrivateKey` (the schema does not describe it).
         pub private_key: Val<String>,
     }
 
@@ -2694,6 +2901,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTlsSdsCertificate` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayListenerTlsSdsCertificate {
+        /// `SecretName` (the schema does not describe it).
         pub secret_name: Val<String>,
     }
 
@@ -2717,6 +2925,7 @@ pub mod virtual_gateway {
     /// `SubjectAlternativeNames` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubjectAlternativeNames {
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<SubjectAlternativeNameMatchers>,
     }
 
@@ -2740,7 +2949,9 @@ pub mod virtual_gateway {
     /// `VirtualGatewayListenerTlsValidationContextTrust` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayListenerTlsValidationContextTrust {
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<VirtualGatewayTlsValidationContextFileTrust>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<VirtualGatewayTlsValidationContextSdsTrust>>,
     }
 
@@ -2756,7 +2967,9 @@ pub mod virtual_gateway {
     /// `LoggingFormat` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoggingFormat {
+        /// `Json` (the schema does not describe it).
         pub json: Option<Val<Vec<JsonFormatRef>>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
     }
 
@@ -2772,8 +2985,11 @@ pub mod virtual_gateway {
     /// `VirtualGatewayTlsValidationContextTrust` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualGatewayTlsValidationContextTrust {
+        /// `ACM` (the schema does not describe it).
         pub acm: Option<Val<VirtualGatewayTlsValidationContextAcmTrust>>,
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<VirtualGatewayTlsValidationContextFileTrust>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<VirtualGatewayTlsValidationContextSdsTrust>>,
     }
 
@@ -2790,6 +3006,7 @@ pub mod virtual_gateway {
     /// `SubjectAlternativeNameMatchers` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SubjectAlternativeNameMatchers {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<Vec<String>>>,
     }
 
@@ -2804,6 +3021,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayTlsValidationContextFileTrust` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayTlsValidationContextFileTrust {
+        /// `CertificateChain` (the schema does not describe it).
         pub certificate_chain: Val<String>,
     }
 
@@ -2827,6 +3045,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayTlsValidationContextSdsTrust` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayTlsValidationContextSdsTrust {
+        /// `SecretName` (the schema does not describe it).
         pub secret_name: Val<String>,
     }
 
@@ -2850,7 +3069,9 @@ pub mod virtual_gateway {
     /// `JsonFormatRef` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JsonFormatRef {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2876,6 +3097,7 @@ pub mod virtual_gateway {
     /// `VirtualGatewayTlsValidationContextAcmTrust` of `AWS::AppMesh::VirtualGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualGatewayTlsValidationContextAcmTrust {
+        /// `CertificateAuthorityArns` (the schema does not describe it).
         pub certificate_authority_arns: Val<Vec<String>>,
     }
 
@@ -3202,10 +3424,15 @@ pub mod virtual_gateway {
 /// Resource Type definition for AWS::AppMesh::VirtualGateway
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVirtualGatewayProps {
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Val<String>,
+    /// `MeshOwner` (the schema does not describe it).
     pub mesh_owner: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Val<virtual_gateway::VirtualGatewaySpec>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<virtual_gateway::Tag>>>,
+    /// `VirtualGatewayName` (the schema does not describe it).
     pub virtual_gateway_name: Option<Val<String>>,
 }
 
@@ -3244,15 +3471,15 @@ impl CfnVirtualGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualGateway";
 
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnVirtualGateway, String> = Prop::new("MeshName");
-    /// Key of `MeshOwner`, for [`Handle::set`].
+    /// Key of `MeshOwner`, for [`Self::set`].
     pub const MESH_OWNER: Prop<CfnVirtualGateway, String> = Prop::new("MeshOwner");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnVirtualGateway, virtual_gateway::VirtualGatewaySpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVirtualGateway, Vec<virtual_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualGatewayName`, for [`Handle::set`].
+    /// Key of `VirtualGatewayName`, for [`Self::set`].
     pub const VIRTUAL_GATEWAY_NAME: Prop<CfnVirtualGateway, String> = Prop::new("VirtualGatewayName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3327,10 +3554,15 @@ pub mod virtual_node {
     /// `VirtualNodeSpec` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualNodeSpec {
+        /// `BackendDefaults` (the schema does not describe it).
         pub backend_defaults: Option<Val<BackendDefaults>>,
+        /// `Backends` (the schema does not describe it).
         pub backends: Option<Val<Vec<Backend>>>,
+        /// `Listeners` (the schema does not describe it).
         pub listeners: Option<Val<Vec<Listener>>>,
+        /// `Logging` (the schema does not describe it).
         pub logging: Option<Val<Logging>>,
+        /// `ServiceDiscovery` (the schema does not describe it).
         pub service_discovery: Option<Val<ServiceDiscovery>>,
     }
 
@@ -3349,7 +3581,9 @@ pub mod virtual_node {
     /// `Tag` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3375,6 +3609,7 @@ pub mod virtual_node {
     /// `BackendDefaults` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BackendDefaults {
+        /// `ClientPolicy` (the schema does not describe it).
         pub client_policy: Option<Val<ClientPolicy>>,
     }
 
@@ -3389,6 +3624,7 @@ pub mod virtual_node {
     /// `Backend` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Backend {
+        /// `VirtualService` (the schema does not describe it).
         pub virtual_service: Option<Val<VirtualServiceBackend>>,
     }
 
@@ -3403,11 +3639,17 @@ pub mod virtual_node {
     /// `Listener` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Listener {
+        /// `ConnectionPool` (the schema does not describe it).
         pub connection_pool: Option<Val<VirtualNodeConnectionPool>>,
+        /// `HealthCheck` (the schema does not describe it).
         pub health_check: Option<Val<HealthCheck>>,
+        /// `OutlierDetection` (the schema does not describe it).
         pub outlier_detection: Option<Val<OutlierDetection>>,
+        /// `PortMapping` (the schema does not describe it).
         pub port_mapping: Val<PortMapping>,
+        /// `TLS` (the schema does not describe it).
         pub tls: Option<Val<ListenerTls>>,
+        /// `Timeout` (the schema does not describe it).
         pub timeout: Option<Val<ListenerTimeout>>,
     }
 
@@ -3441,6 +3683,7 @@ pub mod virtual_node {
     /// `Logging` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Logging {
+        /// `AccessLog` (the schema does not describe it).
         pub access_log: Option<Val<AccessLog>>,
     }
 
@@ -3455,7 +3698,9 @@ pub mod virtual_node {
     /// `ServiceDiscovery` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServiceDiscovery {
+        /// `AWSCloudMap` (the schema does not describe it).
         pub aws_cloud_map: Option<Val<AwsCloudMapServiceDiscovery>>,
+        /// `DNS` (the schema does not describe it).
         pub dns: Option<Val<DnsServiceDiscovery>>,
     }
 
@@ -3471,6 +3716,7 @@ pub mod virtual_node {
     /// `ClientPolicy` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClientPolicy {
+        /// `TLS` (the schema does not describe it).
         pub tls: Option<Val<ClientPolicyTls>>,
     }
 
@@ -3485,7 +3731,9 @@ pub mod virtual_node {
     /// `VirtualServiceBackend` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualServiceBackend {
+        /// `ClientPolicy` (the schema does not describe it).
         pub client_policy: Option<Val<ClientPolicy>>,
+        /// `VirtualServiceName` (the schema does not describe it).
         pub virtual_service_name: Val<String>,
     }
 
@@ -3511,9 +3759,13 @@ pub mod virtual_node {
     /// `VirtualNodeConnectionPool` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualNodeConnectionPool {
+        /// `GRPC` (the schema does not describe it).
         pub grpc: Option<Val<VirtualNodeGrpcConnectionPool>>,
+        /// `HTTP` (the schema does not describe it).
         pub http: Option<Val<VirtualNodeHttpConnectionPool>>,
+        /// `HTTP2` (the schema does not describe it).
         pub http2: Option<Val<VirtualNodeHttp2ConnectionPool>>,
+        /// `TCP` (the schema does not describe it).
         pub tcp: Option<Val<VirtualNodeTcpConnectionPool>>,
     }
 
@@ -3531,12 +3783,19 @@ pub mod virtual_node {
     /// `HealthCheck` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HealthCheck {
+        /// `HealthyThreshold` (the schema does not describe it).
         pub healthy_threshold: Val<i64>,
+        /// `IntervalMillis` (the schema does not describe it).
         pub interval_millis: Val<i64>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Val<String>,
+        /// `TimeoutMillis` (the schema does not describe it).
         pub timeout_millis: Val<i64>,
+        /// `UnhealthyThreshold` (the schema does not describe it).
         pub unhealthy_threshold: Val<i64>,
     }
 
@@ -3572,9 +3831,13 @@ pub mod virtual_node {
     /// `OutlierDetection` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutlierDetection {
+        /// `BaseEjectionDuration` (the schema does not describe it).
         pub base_ejection_duration: Val<Duration>,
+        /// `Interval` (the schema does not describe it).
         pub interval: Val<Duration>,
+        /// `MaxEjectionPercent` (the schema does not describe it).
         pub max_ejection_percent: Val<i64>,
+        /// `MaxServerErrors` (the schema does not describe it).
         pub max_server_errors: Val<i64>,
     }
 
@@ -3604,7 +3867,9 @@ pub mod virtual_node {
     /// `PortMapping` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PortMapping {
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Val<String>,
     }
 
@@ -3630,8 +3895,11 @@ pub mod virtual_node {
     /// `ListenerTls` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListenerTls {
+        /// `Certificate` (the schema does not describe it).
         pub certificate: Val<ListenerTlsCertificate>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Val<String>,
+        /// `Validation` (the schema does not describe it).
         pub validation: Option<Val<ListenerTlsValidationContext>>,
     }
 
@@ -3659,9 +3927,13 @@ pub mod virtual_node {
     /// `ListenerTimeout` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ListenerTimeout {
+        /// `GRPC` (the schema does not describe it).
         pub grpc: Option<Val<GrpcTimeout>>,
+        /// `HTTP` (the schema does not describe it).
         pub http: Option<Val<HttpTimeout>>,
+        /// `HTTP2` (the schema does not describe it).
         pub http2: Option<Val<HttpTimeout>>,
+        /// `TCP` (the schema does not describe it).
         pub tcp: Option<Val<TcpTimeout>>,
     }
 
@@ -3679,6 +3951,7 @@ pub mod virtual_node {
     /// `AccessLog` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessLog {
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<FileAccessLog>>,
     }
 
@@ -3693,9 +3966,13 @@ pub mod virtual_node {
     /// `AwsCloudMapServiceDiscovery` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsCloudMapServiceDiscovery {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Vec<AwsCloudMapInstanceAttribute>>>,
+        /// `IpPreference` (the schema does not describe it).
         pub ip_preference: Option<Val<String>>,
+        /// `NamespaceName` (the schema does not describe it).
         pub namespace_name: Val<String>,
+        /// `ServiceName` (the schema does not describe it).
         pub service_name: Val<String>,
     }
 
@@ -3725,8 +4002,11 @@ pub mod virtual_node {
     /// `DnsServiceDiscovery` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DnsServiceDiscovery {
+        /// `Hostname` (the schema does not describe it).
         pub hostname: Val<String>,
+        /// `IpPreference` (the schema does not describe it).
         pub ip_preference: Option<Val<String>>,
+        /// `ResponseType` (the schema does not describe it).
         pub response_type: Option<Val<String>>,
     }
 
@@ -3754,9 +4034,13 @@ pub mod virtual_node {
     /// `ClientPolicyTls` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientPolicyTls {
+        /// `Certificate` (the schema does not describe it).
         pub certificate: Option<Val<ClientTlsCertificate>>,
+        /// `Enforce` (the schema does not describe it).
         pub enforce: Option<Val<bool>>,
+        /// `Ports` (the schema does not describe it).
         pub ports: Option<Val<Vec<i64>>>,
+        /// `Validation` (the schema does not describe it).
         pub validation: Val<TlsValidationContext>,
     }
 
@@ -3786,6 +4070,7 @@ pub mod virtual_node {
     /// `VirtualNodeGrpcConnectionPool` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualNodeGrpcConnectionPool {
+        /// `MaxRequests` (the schema does not describe it).
         pub max_requests: Val<i64>,
     }
 
@@ -3809,7 +4094,9 @@ pub mod virtual_node {
     /// `VirtualNodeHttpConnectionPool` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualNodeHttpConnectionPool {
+        /// `MaxConnections` (the schema does not describe it).
         pub max_connections: Val<i64>,
+        /// `MaxPendingRequests` (the schema does not describe it).
         pub max_pending_requests: Option<Val<i64>>,
     }
 
@@ -3835,6 +4122,7 @@ pub mod virtual_node {
     /// `VirtualNodeHttp2ConnectionPool` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualNodeHttp2ConnectionPool {
+        /// `MaxRequests` (the schema does not describe it).
         pub max_requests: Val<i64>,
     }
 
@@ -3858,6 +4146,7 @@ pub mod virtual_node {
     /// `VirtualNodeTcpConnectionPool` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualNodeTcpConnectionPool {
+        /// `MaxConnections` (the schema does not describe it).
         pub max_connections: Val<i64>,
     }
 
@@ -3881,7 +4170,9 @@ pub mod virtual_node {
     /// `Duration` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Duration {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<i64>,
     }
 
@@ -3907,8 +4198,11 @@ pub mod virtual_node {
     /// `ListenerTlsCertificate` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ListenerTlsCertificate {
+        /// `ACM` (the schema does not describe it).
         pub acm: Option<Val<ListenerTlsAcmCertificate>>,
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<ListenerTlsFileCertificate>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<ListenerTlsSdsCertificate>>,
     }
 
@@ -3925,7 +4219,9 @@ pub mod virtual_node {
     /// `ListenerTlsValidationContext` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListenerTlsValidationContext {
+        /// `SubjectAlternativeNames` (the schema does not describe it).
         pub subject_alternative_names: Option<Val<SubjectAlternativeNames>>,
+        /// `Trust` (the schema does not describe it).
         pub trust: Val<ListenerTlsValidationContextTrust>,
     }
 
@@ -3951,7 +4247,9 @@ pub mod virtual_node {
     /// `GrpcTimeout` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrpcTimeout {
+        /// `Idle` (the schema does not describe it).
         pub idle: Option<Val<Duration>>,
+        /// `PerRequest` (the schema does not describe it).
         pub per_request: Option<Val<Duration>>,
     }
 
@@ -3967,7 +4265,9 @@ pub mod virtual_node {
     /// `HttpTimeout` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpTimeout {
+        /// `Idle` (the schema does not describe it).
         pub idle: Option<Val<Duration>>,
+        /// `PerRequest` (the schema does not describe it).
         pub per_request: Option<Val<Duration>>,
     }
 
@@ -3983,6 +4283,7 @@ pub mod virtual_node {
     /// `TcpTimeout` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TcpTimeout {
+        /// `Idle` (the schema does not describe it).
         pub idle: Option<Val<Duration>>,
     }
 
@@ -3997,7 +4298,9 @@ pub mod virtual_node {
     /// `FileAccessLog` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FileAccessLog {
+        /// `Format` (the schema does not describe it).
         pub format: Option<Val<LoggingFormat>>,
+        /// `Path` (the schema does not describe it).
         pub path: Val<String>,
     }
 
@@ -4023,7 +4326,9 @@ pub mod virtual_node {
     /// `AwsCloudMapInstanceAttribute` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsCloudMapInstanceAttribute {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4049,7 +4354,9 @@ pub mod virtual_node {
     /// `ClientTlsCertificate` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClientTlsCertificate {
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<ListenerTlsFileCertificate>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<ListenerTlsSdsCertificate>>,
     }
 
@@ -4065,7 +4372,9 @@ pub mod virtual_node {
     /// `TlsValidationContext` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TlsValidationContext {
+        /// `SubjectAlternativeNames` (the schema does not describe it).
         pub subject_alternative_names: Option<Val<SubjectAlternativeNames>>,
+        /// `Trust` (the schema does not describe it).
         pub trust: Val<TlsValidationContextTrust>,
     }
 
@@ -4091,6 +4400,7 @@ pub mod virtual_node {
     /// `ListenerTlsAcmCertificate` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListenerTlsAcmCertificate {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Val<String>,
     }
 
@@ -4114,7 +4424,9 @@ pub mod virtual_node {
     /// `ListenerTlsFileCertificate` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListenerTlsFileCertificate {
+        /// `CertificateChain` (the schema does not describe it).
         pub certificate_chain: Val<String>,
+        /// `PrivateKey` (the schema does not describe it).
         pub private_key: Val<String>,
     }
 
@@ -4140,6 +4452,7 @@ pub mod virtual_node {
     /// `ListenerTlsSdsCertificate` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListenerTlsSdsCertificate {
+        /// `SecretName` (the schema does not describe it).
         pub secret_name: Val<String>,
     }
 
@@ -4163,6 +4476,7 @@ pub mod virtual_node {
     /// `SubjectAlternativeNames` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubjectAlternativeNames {
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<SubjectAlternativeNameMatchers>,
     }
 
@@ -4186,7 +4500,9 @@ pub mod virtual_node {
     /// `ListenerTlsValidationContextTrust` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ListenerTlsValidationContextTrust {
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<TlsValidationContextFileTrust>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<TlsValidationContextSdsTrust>>,
     }
 
@@ -4202,7 +4518,9 @@ pub mod virtual_node {
     /// `LoggingFormat` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoggingFormat {
+        /// `Json` (the schema does not describe it).
         pub json: Option<Val<Vec<JsonFormatRef>>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
     }
 
@@ -4218,8 +4536,11 @@ pub mod virtual_node {
     /// `TlsValidationContextTrust` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TlsValidationContextTrust {
+        /// `ACM` (the schema does not describe it).
         pub acm: Option<Val<TlsValidationContextAcmTrust>>,
+        /// `File` (the schema does not describe it).
         pub file: Option<Val<TlsValidationContextFileTrust>>,
+        /// `SDS` (the schema does not describe it).
         pub sds: Option<Val<TlsValidationContextSdsTrust>>,
     }
 
@@ -4236,6 +4557,7 @@ pub mod virtual_node {
     /// `SubjectAlternativeNameMatchers` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SubjectAlternativeNameMatchers {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<Vec<String>>>,
     }
 
@@ -4250,6 +4572,7 @@ pub mod virtual_node {
     /// `TlsValidationContextFileTrust` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TlsValidationContextFileTrust {
+        /// `CertificateChain` (the schema does not describe it).
         pub certificate_chain: Val<String>,
     }
 
@@ -4273,6 +4596,7 @@ pub mod virtual_node {
     /// `TlsValidationContextSdsTrust` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TlsValidationContextSdsTrust {
+        /// `SecretName` (the schema does not describe it).
         pub secret_name: Val<String>,
     }
 
@@ -4296,7 +4620,9 @@ pub mod virtual_node {
     /// `JsonFormatRef` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JsonFormatRef {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4322,6 +4648,7 @@ pub mod virtual_node {
     /// `TlsValidationContextAcmTrust` of `AWS::AppMesh::VirtualNode`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TlsValidationContextAcmTrust {
+        /// `CertificateAuthorityArns` (the schema does not describe it).
         pub certificate_authority_arns: Val<Vec<String>>,
     }
 
@@ -4774,10 +5101,15 @@ pub mod virtual_node {
 /// Resource Type definition for AWS::AppMesh::VirtualNode
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVirtualNodeProps {
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Val<String>,
+    /// `MeshOwner` (the schema does not describe it).
     pub mesh_owner: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Val<virtual_node::VirtualNodeSpec>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<virtual_node::Tag>>>,
+    /// `VirtualNodeName` (the schema does not describe it).
     pub virtual_node_name: Option<Val<String>>,
 }
 
@@ -4816,15 +5148,15 @@ impl CfnVirtualNode {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualNode";
 
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnVirtualNode, String> = Prop::new("MeshName");
-    /// Key of `MeshOwner`, for [`Handle::set`].
+    /// Key of `MeshOwner`, for [`Self::set`].
     pub const MESH_OWNER: Prop<CfnVirtualNode, String> = Prop::new("MeshOwner");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnVirtualNode, virtual_node::VirtualNodeSpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVirtualNode, Vec<virtual_node::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualNodeName`, for [`Handle::set`].
+    /// Key of `VirtualNodeName`, for [`Self::set`].
     pub const VIRTUAL_NODE_NAME: Prop<CfnVirtualNode, String> = Prop::new("VirtualNodeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4899,6 +5231,7 @@ pub mod virtual_router {
     /// `VirtualRouterSpec` of `AWS::AppMesh::VirtualRouter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualRouterSpec {
+        /// `Listeners` (the schema does not describe it).
         pub listeners: Val<Vec<VirtualRouterListener>>,
     }
 
@@ -4922,7 +5255,9 @@ pub mod virtual_router {
     /// `Tag` of `AWS::AppMesh::VirtualRouter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4948,6 +5283,7 @@ pub mod virtual_router {
     /// `VirtualRouterListener` of `AWS::AppMesh::VirtualRouter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualRouterListener {
+        /// `PortMapping` (the schema does not describe it).
         pub port_mapping: Val<PortMapping>,
     }
 
@@ -4971,7 +5307,9 @@ pub mod virtual_router {
     /// `PortMapping` of `AWS::AppMesh::VirtualRouter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PortMapping {
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Val<String>,
     }
 
@@ -5045,10 +5383,15 @@ pub mod virtual_router {
 /// Resource Type definition for AWS::AppMesh::VirtualRouter
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVirtualRouterProps {
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Val<String>,
+    /// `MeshOwner` (the schema does not describe it).
     pub mesh_owner: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Val<virtual_router::VirtualRouterSpec>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<virtual_router::Tag>>>,
+    /// `VirtualRouterName` (the schema does not describe it).
     pub virtual_router_name: Option<Val<String>>,
 }
 
@@ -5087,15 +5430,15 @@ impl CfnVirtualRouter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualRouter";
 
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnVirtualRouter, String> = Prop::new("MeshName");
-    /// Key of `MeshOwner`, for [`Handle::set`].
+    /// Key of `MeshOwner`, for [`Self::set`].
     pub const MESH_OWNER: Prop<CfnVirtualRouter, String> = Prop::new("MeshOwner");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnVirtualRouter, virtual_router::VirtualRouterSpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVirtualRouter, Vec<virtual_router::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualRouterName`, for [`Handle::set`].
+    /// Key of `VirtualRouterName`, for [`Self::set`].
     pub const VIRTUAL_ROUTER_NAME: Prop<CfnVirtualRouter, String> = Prop::new("VirtualRouterName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5170,6 +5513,7 @@ pub mod virtual_service {
     /// `VirtualServiceSpec` of `AWS::AppMesh::VirtualService`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualServiceSpec {
+        /// `Provider` (the schema does not describe it).
         pub provider: Option<Val<VirtualServiceProvider>>,
     }
 
@@ -5184,7 +5528,9 @@ pub mod virtual_service {
     /// `Tag` of `AWS::AppMesh::VirtualService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5210,7 +5556,9 @@ pub mod virtual_service {
     /// `VirtualServiceProvider` of `AWS::AppMesh::VirtualService`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VirtualServiceProvider {
+        /// `VirtualNode` (the schema does not describe it).
         pub virtual_node: Option<Val<VirtualNodeServiceProvider>>,
+        /// `VirtualRouter` (the schema does not describe it).
         pub virtual_router: Option<Val<VirtualRouterServiceProvider>>,
     }
 
@@ -5226,6 +5574,7 @@ pub mod virtual_service {
     /// `VirtualNodeServiceProvider` of `AWS::AppMesh::VirtualService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualNodeServiceProvider {
+        /// `VirtualNodeName` (the schema does not describe it).
         pub virtual_node_name: Val<String>,
     }
 
@@ -5249,6 +5598,7 @@ pub mod virtual_service {
     /// `VirtualRouterServiceProvider` of `AWS::AppMesh::VirtualService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VirtualRouterServiceProvider {
+        /// `VirtualRouterName` (the schema does not describe it).
         pub virtual_router_name: Val<String>,
     }
 
@@ -5328,10 +5678,15 @@ pub mod virtual_service {
 /// Resource Type definition for AWS::AppMesh::VirtualService
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVirtualServiceProps {
+    /// `MeshName` (the schema does not describe it).
     pub mesh_name: Val<String>,
+    /// `MeshOwner` (the schema does not describe it).
     pub mesh_owner: Option<Val<String>>,
+    /// `Spec` (the schema does not describe it).
     pub spec: Val<virtual_service::VirtualServiceSpec>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<virtual_service::Tag>>>,
+    /// `VirtualServiceName` (the schema does not describe it).
     pub virtual_service_name: Val<String>,
 }
 
@@ -5370,15 +5725,15 @@ impl CfnVirtualService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppMesh::VirtualService";
 
-    /// Key of `MeshName`, for [`Handle::set`].
+    /// Key of `MeshName`, for [`Self::set`].
     pub const MESH_NAME: Prop<CfnVirtualService, String> = Prop::new("MeshName");
-    /// Key of `MeshOwner`, for [`Handle::set`].
+    /// Key of `MeshOwner`, for [`Self::set`].
     pub const MESH_OWNER: Prop<CfnVirtualService, String> = Prop::new("MeshOwner");
-    /// Key of `Spec`, for [`Handle::set`].
+    /// Key of `Spec`, for [`Self::set`].
     pub const SPEC: Prop<CfnVirtualService, virtual_service::VirtualServiceSpec> = Prop::new("Spec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVirtualService, Vec<virtual_service::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualServiceName`, for [`Handle::set`].
+    /// Key of `VirtualServiceName`, for [`Self::set`].
     pub const VIRTUAL_SERVICE_NAME: Prop<CfnVirtualService, String> = Prop::new("VirtualServiceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod auto_scaling_configuration {
     /// `Tag` of `AWS::AppRunner::AutoScalingConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -92,15 +94,15 @@ impl CfnAutoScalingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::AutoScalingConfiguration";
 
-    /// Key of `AutoScalingConfigurationName`, for [`Handle::set`].
+    /// Key of `AutoScalingConfigurationName`, for [`Self::set`].
     pub const AUTO_SCALING_CONFIGURATION_NAME: Prop<CfnAutoScalingConfiguration, String> = Prop::new("AutoScalingConfigurationName");
-    /// Key of `MaxConcurrency`, for [`Handle::set`].
+    /// Key of `MaxConcurrency`, for [`Self::set`].
     pub const MAX_CONCURRENCY: Prop<CfnAutoScalingConfiguration, i64> = Prop::new("MaxConcurrency");
-    /// Key of `MaxSize`, for [`Handle::set`].
+    /// Key of `MaxSize`, for [`Self::set`].
     pub const MAX_SIZE: Prop<CfnAutoScalingConfiguration, i64> = Prop::new("MaxSize");
-    /// Key of `MinSize`, for [`Handle::set`].
+    /// Key of `MinSize`, for [`Self::set`].
     pub const MIN_SIZE: Prop<CfnAutoScalingConfiguration, i64> = Prop::new("MinSize");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutoScalingConfiguration, Vec<auto_scaling_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -158,7 +160,9 @@ pub mod observability_configuration {
     /// `Tag` of `AWS::AppRunner::ObservabilityConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -277,11 +281,11 @@ impl CfnObservabilityConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::ObservabilityConfiguration";
 
-    /// Key of `ObservabilityConfigurationName`, for [`Handle::set`].
+    /// Key of `ObservabilityConfigurationName`, for [`Self::set`].
     pub const OBSERVABILITY_CONFIGURATION_NAME: Prop<CfnObservabilityConfiguration, String> = Prop::new("ObservabilityConfigurationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnObservabilityConfiguration, Vec<observability_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `TraceConfiguration`, for [`Handle::set`].
+    /// Key of `TraceConfiguration`, for [`Self::set`].
     pub const TRACE_CONFIGURATION: Prop<CfnObservabilityConfiguration, observability_configuration::TraceConfiguration> = Prop::new("TraceConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -487,7 +491,9 @@ pub mod service {
     /// `Tag` of `AWS::AppRunner::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -701,6 +707,7 @@ pub mod service {
         pub port: Option<Val<String>>,
         /// The secrets and parameters that get referenced by your service as environment variables
         pub runtime_environment_secrets: Option<Val<Vec<KeyValuePair>>>,
+        /// `RuntimeEnvironmentVariables` (the schema does not describe it).
         pub runtime_environment_variables: Option<Val<Vec<KeyValuePair>>>,
         /// Start Command
         pub start_command: Option<Val<String>>,
@@ -728,6 +735,7 @@ pub mod service {
         pub runtime: Val<Runtime>,
         /// The secrets and parameters that get referenced by your service as environment variables
         pub runtime_environment_secrets: Option<Val<Vec<KeyValuePair>>>,
+        /// `RuntimeEnvironmentVariables` (the schema does not describe it).
         pub runtime_environment_variables: Option<Val<Vec<KeyValuePair>>>,
         /// Start Command
         pub start_command: Option<Val<String>>,
@@ -763,7 +771,9 @@ pub mod service {
     /// `KeyValuePair` of `AWS::AppRunner::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyValuePair {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1186,6 +1196,7 @@ pub struct CfnServiceProps {
     pub service_name: Option<Val<String>>,
     /// Source Code configuration
     pub source_configuration: Val<service::SourceConfiguration>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<service::Tag>>>,
 }
 
@@ -1232,23 +1243,23 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::Service";
 
-    /// Key of `AutoScalingConfigurationArn`, for [`Handle::set`].
+    /// Key of `AutoScalingConfigurationArn`, for [`Self::set`].
     pub const AUTO_SCALING_CONFIGURATION_ARN: Prop<CfnService, String> = Prop::new("AutoScalingConfigurationArn");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnService, service::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `HealthCheckConfiguration`, for [`Handle::set`].
+    /// Key of `HealthCheckConfiguration`, for [`Self::set`].
     pub const HEALTH_CHECK_CONFIGURATION: Prop<CfnService, service::HealthCheckConfiguration> = Prop::new("HealthCheckConfiguration");
-    /// Key of `InstanceConfiguration`, for [`Handle::set`].
+    /// Key of `InstanceConfiguration`, for [`Self::set`].
     pub const INSTANCE_CONFIGURATION: Prop<CfnService, service::InstanceConfiguration> = Prop::new("InstanceConfiguration");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnService, service::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `ObservabilityConfiguration`, for [`Handle::set`].
+    /// Key of `ObservabilityConfiguration`, for [`Self::set`].
     pub const OBSERVABILITY_CONFIGURATION: Prop<CfnService, service::ServiceObservabilityConfiguration> = Prop::new("ObservabilityConfiguration");
-    /// Key of `ServiceName`, for [`Handle::set`].
+    /// Key of `ServiceName`, for [`Self::set`].
     pub const SERVICE_NAME: Prop<CfnService, String> = Prop::new("ServiceName");
-    /// Key of `SourceConfiguration`, for [`Handle::set`].
+    /// Key of `SourceConfiguration`, for [`Self::set`].
     pub const SOURCE_CONFIGURATION: Prop<CfnService, service::SourceConfiguration> = Prop::new("SourceConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1312,7 +1323,9 @@ pub mod vpc_connector {
     /// `Tag` of `AWS::AppRunner::VpcConnector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1393,13 +1406,13 @@ impl CfnVpcConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::VpcConnector";
 
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnVpcConnector, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `Subnets`, for [`Handle::set`].
+    /// Key of `Subnets`, for [`Self::set`].
     pub const SUBNETS: Prop<CfnVpcConnector, Vec<String>> = Prop::new("Subnets");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcConnector, Vec<vpc_connector::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConnectorName`, for [`Handle::set`].
+    /// Key of `VpcConnectorName`, for [`Self::set`].
     pub const VPC_CONNECTOR_NAME: Prop<CfnVpcConnector, String> = Prop::new("VpcConnectorName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1479,7 +1492,9 @@ pub mod vpc_ingress_connection {
     /// `Tag` of `AWS::AppRunner::VpcIngressConnection`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1530,6 +1545,7 @@ pub struct CfnVpcIngressConnectionProps {
     pub ingress_vpc_configuration: Val<vpc_ingress_connection::IngressVpcConfiguration>,
     /// The Amazon Resource Name (ARN) of the service.
     pub service_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<vpc_ingress_connection::Tag>>>,
     /// The customer-provided Vpc Ingress Connection name.
     pub vpc_ingress_connection_name: Option<Val<String>>,
@@ -1568,13 +1584,13 @@ impl CfnVpcIngressConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppRunner::VpcIngressConnection";
 
-    /// Key of `IngressVpcConfiguration`, for [`Handle::set`].
+    /// Key of `IngressVpcConfiguration`, for [`Self::set`].
     pub const INGRESS_VPC_CONFIGURATION: Prop<CfnVpcIngressConnection, vpc_ingress_connection::IngressVpcConfiguration> = Prop::new("IngressVpcConfiguration");
-    /// Key of `ServiceArn`, for [`Handle::set`].
+    /// Key of `ServiceArn`, for [`Self::set`].
     pub const SERVICE_ARN: Prop<CfnVpcIngressConnection, String> = Prop::new("ServiceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcIngressConnection, Vec<vpc_ingress_connection::Tag>> = Prop::new("Tags");
-    /// Key of `VpcIngressConnectionName`, for [`Handle::set`].
+    /// Key of `VpcIngressConnectionName`, for [`Self::set`].
     pub const VPC_INGRESS_CONNECTION_NAME: Prop<CfnVpcIngressConnection, String> = Prop::new("VpcIngressConnectionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod app_block {
     /// `ScriptDetails` of `AWS::AppStream::AppBlock`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScriptDetails {
+        /// `ExecutableParameters` (the schema does not describe it).
         pub executable_parameters: Option<Val<String>>,
+        /// `ExecutablePath` (the schema does not describe it).
         pub executable_path: Val<String>,
+        /// `ScriptS3Location` (the schema does not describe it).
         pub script_s3_location: Val<S3Location>,
+        /// `TimeoutInSeconds` (the schema does not describe it).
         pub timeout_in_seconds: Val<i64>,
     }
 
@@ -51,7 +55,9 @@ pub mod app_block {
     /// `S3Location` of `AWS::AppStream::AppBlock`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3Key` (the schema does not describe it).
         pub s3_key: Option<Val<String>>,
     }
 
@@ -139,13 +145,21 @@ pub mod app_block {
 /// Resource Type definition for AWS::AppStream::AppBlock
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAppBlockProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PackagingType` (the schema does not describe it).
     pub packaging_type: Option<Val<app_block::PackagingType>>,
+    /// `PostSetupScriptDetails` (the schema does not describe it).
     pub post_setup_script_details: Option<Val<app_block::ScriptDetails>>,
+    /// `SetupScriptDetails` (the schema does not describe it).
     pub setup_script_details: Option<Val<app_block::ScriptDetails>>,
+    /// `SourceS3Location` (the schema does not describe it).
     pub source_s3_location: Val<app_block::S3Location>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<Json>>>,
 }
 
@@ -190,21 +204,21 @@ impl CfnAppBlock {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::AppBlock";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAppBlock, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnAppBlock, String> = Prop::new("DisplayName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAppBlock, String> = Prop::new("Name");
-    /// Key of `PackagingType`, for [`Handle::set`].
+    /// Key of `PackagingType`, for [`Self::set`].
     pub const PACKAGING_TYPE: Prop<CfnAppBlock, app_block::PackagingType> = Prop::new("PackagingType");
-    /// Key of `PostSetupScriptDetails`, for [`Handle::set`].
+    /// Key of `PostSetupScriptDetails`, for [`Self::set`].
     pub const POST_SETUP_SCRIPT_DETAILS: Prop<CfnAppBlock, app_block::ScriptDetails> = Prop::new("PostSetupScriptDetails");
-    /// Key of `SetupScriptDetails`, for [`Handle::set`].
+    /// Key of `SetupScriptDetails`, for [`Self::set`].
     pub const SETUP_SCRIPT_DETAILS: Prop<CfnAppBlock, app_block::ScriptDetails> = Prop::new("SetupScriptDetails");
-    /// Key of `SourceS3Location`, for [`Handle::set`].
+    /// Key of `SourceS3Location`, for [`Self::set`].
     pub const SOURCE_S3_LOCATION: Prop<CfnAppBlock, app_block::S3Location> = Prop::new("SourceS3Location");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppBlock, Vec<Json>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -254,7 +268,9 @@ pub mod app_block_builder {
     /// `AccessEndpoint` of `AWS::AppStream::AppBlockBuilder`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccessEndpoint {
+        /// `EndpointType` (the schema does not describe it).
         pub endpoint_type: Val<EndpointType>,
+        /// `VpceId` (the schema does not describe it).
         pub vpce_id: Val<String>,
     }
 
@@ -280,7 +296,9 @@ pub mod app_block_builder {
     /// `Tag` of `AWS::AppStream::AppBlockBuilder`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -306,7 +324,9 @@ pub mod app_block_builder {
     /// `VpcConfig` of `AWS::AppStream::AppBlockBuilder`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -414,17 +434,29 @@ pub mod app_block_builder {
 /// Resource Type definition for AWS::AppStream::AppBlockBuilder.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAppBlockBuilderProps {
+    /// `AccessEndpoints` (the schema does not describe it).
     pub access_endpoints: Option<Val<Vec<app_block_builder::AccessEndpoint>>>,
+    /// `AppBlockArns` (the schema does not describe it).
     pub app_block_arns: Option<Val<Vec<String>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisableIMDSV1` (the schema does not describe it).
     pub disable_imdsv1: Option<Val<bool>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `EnableDefaultInternetAccess` (the schema does not describe it).
     pub enable_default_internet_access: Option<Val<bool>>,
+    /// `IamRoleArn` (the schema does not describe it).
     pub iam_role_arn: Option<Val<String>>,
+    /// `InstanceType` (the schema does not describe it).
     pub instance_type: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Platform` (the schema does not describe it).
     pub platform: Val<app_block_builder::PlatformType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<app_block_builder::Tag>>>,
+    /// `VpcConfig` (the schema does not describe it).
     pub vpc_config: Val<app_block_builder::VpcConfig>,
 }
 
@@ -477,29 +509,29 @@ impl CfnAppBlockBuilder {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::AppBlockBuilder";
 
-    /// Key of `AccessEndpoints`, for [`Handle::set`].
+    /// Key of `AccessEndpoints`, for [`Self::set`].
     pub const ACCESS_ENDPOINTS: Prop<CfnAppBlockBuilder, Vec<app_block_builder::AccessEndpoint>> = Prop::new("AccessEndpoints");
-    /// Key of `AppBlockArns`, for [`Handle::set`].
+    /// Key of `AppBlockArns`, for [`Self::set`].
     pub const APP_BLOCK_ARNS: Prop<CfnAppBlockBuilder, Vec<String>> = Prop::new("AppBlockArns");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAppBlockBuilder, String> = Prop::new("Description");
-    /// Key of `DisableIMDSV1`, for [`Handle::set`].
+    /// Key of `DisableIMDSV1`, for [`Self::set`].
     pub const DISABLE_IMDSV1: Prop<CfnAppBlockBuilder, bool> = Prop::new("DisableIMDSV1");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnAppBlockBuilder, String> = Prop::new("DisplayName");
-    /// Key of `EnableDefaultInternetAccess`, for [`Handle::set`].
+    /// Key of `EnableDefaultInternetAccess`, for [`Self::set`].
     pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<CfnAppBlockBuilder, bool> = Prop::new("EnableDefaultInternetAccess");
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnAppBlockBuilder, String> = Prop::new("IamRoleArn");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnAppBlockBuilder, String> = Prop::new("InstanceType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAppBlockBuilder, String> = Prop::new("Name");
-    /// Key of `Platform`, for [`Handle::set`].
+    /// Key of `Platform`, for [`Self::set`].
     pub const PLATFORM: Prop<CfnAppBlockBuilder, app_block_builder::PlatformType> = Prop::new("Platform");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppBlockBuilder, Vec<app_block_builder::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnAppBlockBuilder, app_block_builder::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -549,7 +581,9 @@ pub mod application {
     /// `S3Location` of `AWS::AppStream::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3Key` (the schema does not describe it).
         pub s3_key: Val<String>,
     }
 
@@ -651,17 +685,29 @@ pub mod application {
 /// Resource Type definition for AWS::AppStream::Application
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationProps {
+    /// `AppBlockArn` (the schema does not describe it).
     pub app_block_arn: Val<String>,
+    /// `AttributesToDelete` (the schema does not describe it).
     pub attributes_to_delete: Option<Val<Vec<String>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `IconS3Location` (the schema does not describe it).
     pub icon_s3_location: Val<application::S3Location>,
+    /// `InstanceFamilies` (the schema does not describe it).
     pub instance_families: Val<Vec<String>>,
+    /// `LaunchParameters` (the schema does not describe it).
     pub launch_parameters: Option<Val<String>>,
+    /// `LaunchPath` (the schema does not describe it).
     pub launch_path: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Platforms` (the schema does not describe it).
     pub platforms: Val<Vec<application::PlatformType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<Json>>>,
+    /// `WorkingDirectory` (the schema does not describe it).
     pub working_directory: Option<Val<String>>,
 }
 
@@ -714,29 +760,29 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Application";
 
-    /// Key of `AppBlockArn`, for [`Handle::set`].
+    /// Key of `AppBlockArn`, for [`Self::set`].
     pub const APP_BLOCK_ARN: Prop<CfnApplication, String> = Prop::new("AppBlockArn");
-    /// Key of `AttributesToDelete`, for [`Handle::set`].
+    /// Key of `AttributesToDelete`, for [`Self::set`].
     pub const ATTRIBUTES_TO_DELETE: Prop<CfnApplication, Vec<String>> = Prop::new("AttributesToDelete");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnApplication, String> = Prop::new("DisplayName");
-    /// Key of `IconS3Location`, for [`Handle::set`].
+    /// Key of `IconS3Location`, for [`Self::set`].
     pub const ICON_S3_LOCATION: Prop<CfnApplication, application::S3Location> = Prop::new("IconS3Location");
-    /// Key of `InstanceFamilies`, for [`Handle::set`].
+    /// Key of `InstanceFamilies`, for [`Self::set`].
     pub const INSTANCE_FAMILIES: Prop<CfnApplication, Vec<String>> = Prop::new("InstanceFamilies");
-    /// Key of `LaunchParameters`, for [`Handle::set`].
+    /// Key of `LaunchParameters`, for [`Self::set`].
     pub const LAUNCH_PARAMETERS: Prop<CfnApplication, String> = Prop::new("LaunchParameters");
-    /// Key of `LaunchPath`, for [`Handle::set`].
+    /// Key of `LaunchPath`, for [`Self::set`].
     pub const LAUNCH_PATH: Prop<CfnApplication, String> = Prop::new("LaunchPath");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `Platforms`, for [`Handle::set`].
+    /// Key of `Platforms`, for [`Self::set`].
     pub const PLATFORMS: Prop<CfnApplication, Vec<application::PlatformType>> = Prop::new("Platforms");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<Json>> = Prop::new("Tags");
-    /// Key of `WorkingDirectory`, for [`Handle::set`].
+    /// Key of `WorkingDirectory`, for [`Self::set`].
     pub const WORKING_DIRECTORY: Prop<CfnApplication, String> = Prop::new("WorkingDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -798,8 +844,11 @@ pub mod application_entitlement_association {
 /// Resource Type definition for AWS::AppStream::ApplicationEntitlementAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationEntitlementAssociationProps {
+    /// `ApplicationIdentifier` (the schema does not describe it).
     pub application_identifier: Val<String>,
+    /// `EntitlementName` (the schema does not describe it).
     pub entitlement_name: Val<String>,
+    /// `StackName` (the schema does not describe it).
     pub stack_name: Val<String>,
 }
 
@@ -834,11 +883,11 @@ impl CfnApplicationEntitlementAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::ApplicationEntitlementAssociation";
 
-    /// Key of `ApplicationIdentifier`, for [`Handle::set`].
+    /// Key of `ApplicationIdentifier`, for [`Self::set`].
     pub const APPLICATION_IDENTIFIER: Prop<CfnApplicationEntitlementAssociation, String> = Prop::new("ApplicationIdentifier");
-    /// Key of `EntitlementName`, for [`Handle::set`].
+    /// Key of `EntitlementName`, for [`Self::set`].
     pub const ENTITLEMENT_NAME: Prop<CfnApplicationEntitlementAssociation, String> = Prop::new("EntitlementName");
-    /// Key of `StackName`, for [`Handle::set`].
+    /// Key of `StackName`, for [`Self::set`].
     pub const STACK_NAME: Prop<CfnApplicationEntitlementAssociation, String> = Prop::new("StackName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -889,7 +938,9 @@ pub mod application_fleet_association {
 /// Resource Type definition for AWS::AppStream::ApplicationFleetAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationFleetAssociationProps {
+    /// `ApplicationArn` (the schema does not describe it).
     pub application_arn: Val<String>,
+    /// `FleetName` (the schema does not describe it).
     pub fleet_name: Val<String>,
 }
 
@@ -922,9 +973,9 @@ impl CfnApplicationFleetAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::ApplicationFleetAssociation";
 
-    /// Key of `ApplicationArn`, for [`Handle::set`].
+    /// Key of `ApplicationArn`, for [`Self::set`].
     pub const APPLICATION_ARN: Prop<CfnApplicationFleetAssociation, String> = Prop::new("ApplicationArn");
-    /// Key of `FleetName`, for [`Handle::set`].
+    /// Key of `FleetName`, for [`Self::set`].
     pub const FLEET_NAME: Prop<CfnApplicationFleetAssociation, String> = Prop::new("FleetName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -964,7 +1015,9 @@ pub mod directory_config {
     /// `CertificateBasedAuthProperties` of `AWS::AppStream::DirectoryConfig`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CertificateBasedAuthProperties {
+        /// `CertificateAuthorityArn` (the schema does not describe it).
         pub certificate_authority_arn: Option<Val<String>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status>>,
     }
 
@@ -980,7 +1033,9 @@ pub mod directory_config {
     /// `ServiceAccountCredentials` of `AWS::AppStream::DirectoryConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceAccountCredentials {
+        /// `AccountName` (the schema does not describe it).
         pub account_name: Val<String>,
+        /// `AccountPassword` (the schema does not describe it).
         pub account_password: Val<String>,
     }
 
@@ -1065,9 +1120,13 @@ pub mod directory_config {
 /// Resource Type definition for AWS::AppStream::DirectoryConfig
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDirectoryConfigProps {
+    /// `CertificateBasedAuthProperties` (the schema does not describe it).
     pub certificate_based_auth_properties: Option<Val<directory_config::CertificateBasedAuthProperties>>,
+    /// `DirectoryName` (the schema does not describe it).
     pub directory_name: Val<String>,
+    /// `OrganizationalUnitDistinguishedNames` (the schema does not describe it).
     pub organizational_unit_distinguished_names: Val<Vec<String>>,
+    /// `ServiceAccountCredentials` (the schema does not describe it).
     pub service_account_credentials: Val<directory_config::ServiceAccountCredentials>,
 }
 
@@ -1104,13 +1163,13 @@ impl CfnDirectoryConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::DirectoryConfig";
 
-    /// Key of `CertificateBasedAuthProperties`, for [`Handle::set`].
+    /// Key of `CertificateBasedAuthProperties`, for [`Self::set`].
     pub const CERTIFICATE_BASED_AUTH_PROPERTIES: Prop<CfnDirectoryConfig, directory_config::CertificateBasedAuthProperties> = Prop::new("CertificateBasedAuthProperties");
-    /// Key of `DirectoryName`, for [`Handle::set`].
+    /// Key of `DirectoryName`, for [`Self::set`].
     pub const DIRECTORY_NAME: Prop<CfnDirectoryConfig, String> = Prop::new("DirectoryName");
-    /// Key of `OrganizationalUnitDistinguishedNames`, for [`Handle::set`].
+    /// Key of `OrganizationalUnitDistinguishedNames`, for [`Self::set`].
     pub const ORGANIZATIONAL_UNIT_DISTINGUISHED_NAMES: Prop<CfnDirectoryConfig, Vec<String>> = Prop::new("OrganizationalUnitDistinguishedNames");
-    /// Key of `ServiceAccountCredentials`, for [`Handle::set`].
+    /// Key of `ServiceAccountCredentials`, for [`Self::set`].
     pub const SERVICE_ACCOUNT_CREDENTIALS: Prop<CfnDirectoryConfig, directory_config::ServiceAccountCredentials> = Prop::new("ServiceAccountCredentials");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1150,7 +1209,9 @@ pub mod entitlement {
     /// `Attribute` of `AWS::AppStream::Entitlement`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Attribute {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1224,10 +1285,15 @@ pub mod entitlement {
 /// Resource Type definition for AWS::AppStream::Entitlement
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEntitlementProps {
+    /// `AppVisibility` (the schema does not describe it).
     pub app_visibility: Val<entitlement::AppVisibility>,
+    /// `Attributes` (the schema does not describe it).
     pub attributes: Val<Vec<entitlement::Attribute>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `StackName` (the schema does not describe it).
     pub stack_name: Val<String>,
 }
 
@@ -1266,15 +1332,15 @@ impl CfnEntitlement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Entitlement";
 
-    /// Key of `AppVisibility`, for [`Handle::set`].
+    /// Key of `AppVisibility`, for [`Self::set`].
     pub const APP_VISIBILITY: Prop<CfnEntitlement, entitlement::AppVisibility> = Prop::new("AppVisibility");
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnEntitlement, Vec<entitlement::Attribute>> = Prop::new("Attributes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEntitlement, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEntitlement, String> = Prop::new("Name");
-    /// Key of `StackName`, for [`Handle::set`].
+    /// Key of `StackName`, for [`Self::set`].
     pub const STACK_NAME: Prop<CfnEntitlement, String> = Prop::new("StackName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1324,7 +1390,9 @@ pub mod fleet {
     /// `ComputeCapacity` of `AWS::AppStream::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComputeCapacity {
+        /// `DesiredInstances` (the schema does not describe it).
         pub desired_instances: Option<Val<i64>>,
+        /// `DesiredSessions` (the schema does not describe it).
         pub desired_sessions: Option<Val<i64>>,
     }
 
@@ -1340,7 +1408,9 @@ pub mod fleet {
     /// `DomainJoinInfo` of `AWS::AppStream::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DomainJoinInfo {
+        /// `DirectoryName` (the schema does not describe it).
         pub directory_name: Option<Val<String>>,
+        /// `OrganizationalUnitDistinguishedName` (the schema does not describe it).
         pub organizational_unit_distinguished_name: Option<Val<String>>,
     }
 
@@ -1356,6 +1426,7 @@ pub mod fleet {
     /// `VolumeConfig` of `AWS::AppStream::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VolumeConfig {
+        /// `VolumeSizeInGb` (the schema does not describe it).
         pub volume_size_in_gb: Option<Val<i64>>,
     }
 
@@ -1370,7 +1441,9 @@ pub mod fleet {
     /// `S3Location` of `AWS::AppStream::Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3Key` (the schema does not describe it).
         pub s3_key: Val<String>,
     }
 
@@ -1396,7 +1469,9 @@ pub mod fleet {
     /// `Tag` of `AWS::AppStream::Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1422,7 +1497,9 @@ pub mod fleet {
     /// `VpcConfig` of `AWS::AppStream::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -1636,30 +1713,55 @@ pub mod fleet {
 /// Resource Type definition for AWS::AppStream::Fleet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFleetProps {
+    /// `AttributesToDelete` (the schema does not describe it).
     pub attributes_to_delete: Option<Val<Vec<fleet::AttributesToDeleteItem>>>,
+    /// `ComputeCapacity` (the schema does not describe it).
     pub compute_capacity: Option<Val<fleet::ComputeCapacity>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisableIMDSV1` (the schema does not describe it).
     pub disable_imdsv1: Option<Val<bool>>,
+    /// `DisconnectTimeoutInSeconds` (the schema does not describe it).
     pub disconnect_timeout_in_seconds: Option<Val<i64>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `DomainJoinInfo` (the schema does not describe it).
     pub domain_join_info: Option<Val<fleet::DomainJoinInfo>>,
+    /// `EnableDefaultInternetAccess` (the schema does not describe it).
     pub enable_default_internet_access: Option<Val<bool>>,
+    /// `FleetType` (the schema does not describe it).
     pub fleet_type: Option<Val<String>>,
+    /// `IamRoleArn` (the schema does not describe it).
     pub iam_role_arn: Option<Val<String>>,
+    /// `IdleDisconnectTimeoutInSeconds` (the schema does not describe it).
     pub idle_disconnect_timeout_in_seconds: Option<Val<i64>>,
+    /// `ImageArn` (the schema does not describe it).
     pub image_arn: Option<Val<String>>,
+    /// `ImageName` (the schema does not describe it).
     pub image_name: Option<Val<String>>,
+    /// `InstanceType` (the schema does not describe it).
     pub instance_type: Val<String>,
+    /// `MaxConcurrentSessions` (the schema does not describe it).
     pub max_concurrent_sessions: Option<Val<i64>>,
+    /// `MaxSessionsPerInstance` (the schema does not describe it).
     pub max_sessions_per_instance: Option<Val<i64>>,
+    /// `MaxUserDurationInSeconds` (the schema does not describe it).
     pub max_user_duration_in_seconds: Option<Val<i64>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Platform` (the schema does not describe it).
     pub platform: Option<Val<fleet::Platform>>,
+    /// `RootVolumeConfig` (the schema does not describe it).
     pub root_volume_config: Option<Val<fleet::VolumeConfig>>,
+    /// `SessionScriptS3Location` (the schema does not describe it).
     pub session_script_s3_location: Option<Val<fleet::S3Location>>,
+    /// `StreamView` (the schema does not describe it).
     pub stream_view: Option<Val<fleet::StreamView>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<fleet::Tag>>>,
+    /// `UsbDeviceFilterStrings` (the schema does not describe it).
     pub usb_device_filter_strings: Option<Val<Vec<String>>>,
+    /// `VpcConfig` (the schema does not describe it).
     pub vpc_config: Option<Val<fleet::VpcConfig>>,
 }
 
@@ -1738,55 +1840,55 @@ impl CfnFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Fleet";
 
-    /// Key of `AttributesToDelete`, for [`Handle::set`].
+    /// Key of `AttributesToDelete`, for [`Self::set`].
     pub const ATTRIBUTES_TO_DELETE: Prop<CfnFleet, Vec<fleet::AttributesToDeleteItem>> = Prop::new("AttributesToDelete");
-    /// Key of `ComputeCapacity`, for [`Handle::set`].
+    /// Key of `ComputeCapacity`, for [`Self::set`].
     pub const COMPUTE_CAPACITY: Prop<CfnFleet, fleet::ComputeCapacity> = Prop::new("ComputeCapacity");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
-    /// Key of `DisableIMDSV1`, for [`Handle::set`].
+    /// Key of `DisableIMDSV1`, for [`Self::set`].
     pub const DISABLE_IMDSV1: Prop<CfnFleet, bool> = Prop::new("DisableIMDSV1");
-    /// Key of `DisconnectTimeoutInSeconds`, for [`Handle::set`].
+    /// Key of `DisconnectTimeoutInSeconds`, for [`Self::set`].
     pub const DISCONNECT_TIMEOUT_IN_SECONDS: Prop<CfnFleet, i64> = Prop::new("DisconnectTimeoutInSeconds");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnFleet, String> = Prop::new("DisplayName");
-    /// Key of `DomainJoinInfo`, for [`Handle::set`].
+    /// Key of `DomainJoinInfo`, for [`Self::set`].
     pub const DOMAIN_JOIN_INFO: Prop<CfnFleet, fleet::DomainJoinInfo> = Prop::new("DomainJoinInfo");
-    /// Key of `EnableDefaultInternetAccess`, for [`Handle::set`].
+    /// Key of `EnableDefaultInternetAccess`, for [`Self::set`].
     pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<CfnFleet, bool> = Prop::new("EnableDefaultInternetAccess");
-    /// Key of `FleetType`, for [`Handle::set`].
+    /// Key of `FleetType`, for [`Self::set`].
     pub const FLEET_TYPE: Prop<CfnFleet, String> = Prop::new("FleetType");
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnFleet, String> = Prop::new("IamRoleArn");
-    /// Key of `IdleDisconnectTimeoutInSeconds`, for [`Handle::set`].
+    /// Key of `IdleDisconnectTimeoutInSeconds`, for [`Self::set`].
     pub const IDLE_DISCONNECT_TIMEOUT_IN_SECONDS: Prop<CfnFleet, i64> = Prop::new("IdleDisconnectTimeoutInSeconds");
-    /// Key of `ImageArn`, for [`Handle::set`].
+    /// Key of `ImageArn`, for [`Self::set`].
     pub const IMAGE_ARN: Prop<CfnFleet, String> = Prop::new("ImageArn");
-    /// Key of `ImageName`, for [`Handle::set`].
+    /// Key of `ImageName`, for [`Self::set`].
     pub const IMAGE_NAME: Prop<CfnFleet, String> = Prop::new("ImageName");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnFleet, String> = Prop::new("InstanceType");
-    /// Key of `MaxConcurrentSessions`, for [`Handle::set`].
+    /// Key of `MaxConcurrentSessions`, for [`Self::set`].
     pub const MAX_CONCURRENT_SESSIONS: Prop<CfnFleet, i64> = Prop::new("MaxConcurrentSessions");
-    /// Key of `MaxSessionsPerInstance`, for [`Handle::set`].
+    /// Key of `MaxSessionsPerInstance`, for [`Self::set`].
     pub const MAX_SESSIONS_PER_INSTANCE: Prop<CfnFleet, i64> = Prop::new("MaxSessionsPerInstance");
-    /// Key of `MaxUserDurationInSeconds`, for [`Handle::set`].
+    /// Key of `MaxUserDurationInSeconds`, for [`Self::set`].
     pub const MAX_USER_DURATION_IN_SECONDS: Prop<CfnFleet, i64> = Prop::new("MaxUserDurationInSeconds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
-    /// Key of `Platform`, for [`Handle::set`].
+    /// Key of `Platform`, for [`Self::set`].
     pub const PLATFORM: Prop<CfnFleet, fleet::Platform> = Prop::new("Platform");
-    /// Key of `RootVolumeConfig`, for [`Handle::set`].
+    /// Key of `RootVolumeConfig`, for [`Self::set`].
     pub const ROOT_VOLUME_CONFIG: Prop<CfnFleet, fleet::VolumeConfig> = Prop::new("RootVolumeConfig");
-    /// Key of `SessionScriptS3Location`, for [`Handle::set`].
+    /// Key of `SessionScriptS3Location`, for [`Self::set`].
     pub const SESSION_SCRIPT_S3_LOCATION: Prop<CfnFleet, fleet::S3Location> = Prop::new("SessionScriptS3Location");
-    /// Key of `StreamView`, for [`Handle::set`].
+    /// Key of `StreamView`, for [`Self::set`].
     pub const STREAM_VIEW: Prop<CfnFleet, fleet::StreamView> = Prop::new("StreamView");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
-    /// Key of `UsbDeviceFilterStrings`, for [`Handle::set`].
+    /// Key of `UsbDeviceFilterStrings`, for [`Self::set`].
     pub const USB_DEVICE_FILTER_STRINGS: Prop<CfnFleet, Vec<String>> = Prop::new("UsbDeviceFilterStrings");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnFleet, fleet::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1831,7 +1933,9 @@ pub mod image_builder {
     /// `AccessEndpoint` of `AWS::AppStream::ImageBuilder`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccessEndpoint {
+        /// `EndpointType` (the schema does not describe it).
         pub endpoint_type: Val<EndpointType>,
+        /// `VpceId` (the schema does not describe it).
         pub vpce_id: Val<String>,
     }
 
@@ -1857,7 +1961,9 @@ pub mod image_builder {
     /// `DomainJoinInfo` of `AWS::AppStream::ImageBuilder`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DomainJoinInfo {
+        /// `DirectoryName` (the schema does not describe it).
         pub directory_name: Option<Val<String>>,
+        /// `OrganizationalUnitDistinguishedName` (the schema does not describe it).
         pub organizational_unit_distinguished_name: Option<Val<String>>,
     }
 
@@ -1873,6 +1979,7 @@ pub mod image_builder {
     /// `VolumeConfig` of `AWS::AppStream::ImageBuilder`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VolumeConfig {
+        /// `VolumeSizeInGb` (the schema does not describe it).
         pub volume_size_in_gb: Option<Val<i64>>,
     }
 
@@ -1887,7 +1994,9 @@ pub mod image_builder {
     /// `Tag` of `AWS::AppStream::ImageBuilder`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1913,7 +2022,9 @@ pub mod image_builder {
     /// `VpcConfig` of `AWS::AppStream::ImageBuilder`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -2021,22 +2132,39 @@ pub mod image_builder {
 /// Resource Type definition for AWS::AppStream::ImageBuilder
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnImageBuilderProps {
+    /// `AccessEndpoints` (the schema does not describe it).
     pub access_endpoints: Option<Val<Vec<image_builder::AccessEndpoint>>>,
+    /// `AppstreamAgentVersion` (the schema does not describe it).
     pub appstream_agent_version: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisableIMDSV1` (the schema does not describe it).
     pub disable_imdsv1: Option<Val<bool>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `DomainJoinInfo` (the schema does not describe it).
     pub domain_join_info: Option<Val<image_builder::DomainJoinInfo>>,
+    /// `EnableDefaultInternetAccess` (the schema does not describe it).
     pub enable_default_internet_access: Option<Val<bool>>,
+    /// `IamRoleArn` (the schema does not describe it).
     pub iam_role_arn: Option<Val<String>>,
+    /// `ImageArn` (the schema does not describe it).
     pub image_arn: Option<Val<String>>,
+    /// `ImageName` (the schema does not describe it).
     pub image_name: Option<Val<String>>,
+    /// `InstanceType` (the schema does not describe it).
     pub instance_type: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RootVolumeConfig` (the schema does not describe it).
     pub root_volume_config: Option<Val<image_builder::VolumeConfig>>,
+    /// `SoftwaresToInstall` (the schema does not describe it).
     pub softwares_to_install: Option<Val<Vec<String>>>,
+    /// `SoftwaresToUninstall` (the schema does not describe it).
     pub softwares_to_uninstall: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<image_builder::Tag>>>,
+    /// `VpcConfig` (the schema does not describe it).
     pub vpc_config: Option<Val<image_builder::VpcConfig>>,
 }
 
@@ -2099,39 +2227,39 @@ impl CfnImageBuilder {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::ImageBuilder";
 
-    /// Key of `AccessEndpoints`, for [`Handle::set`].
+    /// Key of `AccessEndpoints`, for [`Self::set`].
     pub const ACCESS_ENDPOINTS: Prop<CfnImageBuilder, Vec<image_builder::AccessEndpoint>> = Prop::new("AccessEndpoints");
-    /// Key of `AppstreamAgentVersion`, for [`Handle::set`].
+    /// Key of `AppstreamAgentVersion`, for [`Self::set`].
     pub const APPSTREAM_AGENT_VERSION: Prop<CfnImageBuilder, String> = Prop::new("AppstreamAgentVersion");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnImageBuilder, String> = Prop::new("Description");
-    /// Key of `DisableIMDSV1`, for [`Handle::set`].
+    /// Key of `DisableIMDSV1`, for [`Self::set`].
     pub const DISABLE_IMDSV1: Prop<CfnImageBuilder, bool> = Prop::new("DisableIMDSV1");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnImageBuilder, String> = Prop::new("DisplayName");
-    /// Key of `DomainJoinInfo`, for [`Handle::set`].
+    /// Key of `DomainJoinInfo`, for [`Self::set`].
     pub const DOMAIN_JOIN_INFO: Prop<CfnImageBuilder, image_builder::DomainJoinInfo> = Prop::new("DomainJoinInfo");
-    /// Key of `EnableDefaultInternetAccess`, for [`Handle::set`].
+    /// Key of `EnableDefaultInternetAccess`, for [`Self::set`].
     pub const ENABLE_DEFAULT_INTERNET_ACCESS: Prop<CfnImageBuilder, bool> = Prop::new("EnableDefaultInternetAccess");
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnImageBuilder, String> = Prop::new("IamRoleArn");
-    /// Key of `ImageArn`, for [`Handle::set`].
+    /// Key of `ImageArn`, for [`Self::set`].
     pub const IMAGE_ARN: Prop<CfnImageBuilder, String> = Prop::new("ImageArn");
-    /// Key of `ImageName`, for [`Handle::set`].
+    /// Key of `ImageName`, for [`Self::set`].
     pub const IMAGE_NAME: Prop<CfnImageBuilder, String> = Prop::new("ImageName");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnImageBuilder, String> = Prop::new("InstanceType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnImageBuilder, String> = Prop::new("Name");
-    /// Key of `RootVolumeConfig`, for [`Handle::set`].
+    /// Key of `RootVolumeConfig`, for [`Self::set`].
     pub const ROOT_VOLUME_CONFIG: Prop<CfnImageBuilder, image_builder::VolumeConfig> = Prop::new("RootVolumeConfig");
-    /// Key of `SoftwaresToInstall`, for [`Handle::set`].
+    /// Key of `SoftwaresToInstall`, for [`Self::set`].
     pub const SOFTWARES_TO_INSTALL: Prop<CfnImageBuilder, Vec<String>> = Prop::new("SoftwaresToInstall");
-    /// Key of `SoftwaresToUninstall`, for [`Handle::set`].
+    /// Key of `SoftwaresToUninstall`, for [`Self::set`].
     pub const SOFTWARES_TO_UNINSTALL: Prop<CfnImageBuilder, Vec<String>> = Prop::new("SoftwaresToUninstall");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnImageBuilder, Vec<image_builder::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnImageBuilder, image_builder::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2891,37 +3019,37 @@ impl CfnStack {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::Stack";
 
-    /// Key of `AccessEndpoints`, for [`Handle::set`].
+    /// Key of `AccessEndpoints`, for [`Self::set`].
     pub const ACCESS_ENDPOINTS: Prop<CfnStack, Vec<stack::AccessEndpoint>> = Prop::new("AccessEndpoints");
-    /// Key of `AgentAccessConfig`, for [`Handle::set`].
+    /// Key of `AgentAccessConfig`, for [`Self::set`].
     pub const AGENT_ACCESS_CONFIG: Prop<CfnStack, stack::AgentAccessConfig> = Prop::new("AgentAccessConfig");
-    /// Key of `ApplicationSettings`, for [`Handle::set`].
+    /// Key of `ApplicationSettings`, for [`Self::set`].
     pub const APPLICATION_SETTINGS: Prop<CfnStack, stack::ApplicationSettings> = Prop::new("ApplicationSettings");
-    /// Key of `AttributesToDelete`, for [`Handle::set`].
+    /// Key of `AttributesToDelete`, for [`Self::set`].
     pub const ATTRIBUTES_TO_DELETE: Prop<CfnStack, Vec<String>> = Prop::new("AttributesToDelete");
-    /// Key of `ContentRedirection`, for [`Handle::set`].
+    /// Key of `ContentRedirection`, for [`Self::set`].
     pub const CONTENT_REDIRECTION: Prop<CfnStack, stack::ContentRedirection> = Prop::new("ContentRedirection");
-    /// Key of `DeleteStorageConnectors`, for [`Handle::set`].
+    /// Key of `DeleteStorageConnectors`, for [`Self::set`].
     pub const DELETE_STORAGE_CONNECTORS: Prop<CfnStack, bool> = Prop::new("DeleteStorageConnectors");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStack, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnStack, String> = Prop::new("DisplayName");
-    /// Key of `EmbedHostDomains`, for [`Handle::set`].
+    /// Key of `EmbedHostDomains`, for [`Self::set`].
     pub const EMBED_HOST_DOMAINS: Prop<CfnStack, Vec<String>> = Prop::new("EmbedHostDomains");
-    /// Key of `FeedbackURL`, for [`Handle::set`].
+    /// Key of `FeedbackURL`, for [`Self::set`].
     pub const FEEDBACK_URL: Prop<CfnStack, String> = Prop::new("FeedbackURL");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStack, String> = Prop::new("Name");
-    /// Key of `RedirectURL`, for [`Handle::set`].
+    /// Key of `RedirectURL`, for [`Self::set`].
     pub const REDIRECT_URL: Prop<CfnStack, String> = Prop::new("RedirectURL");
-    /// Key of `StorageConnectors`, for [`Handle::set`].
+    /// Key of `StorageConnectors`, for [`Self::set`].
     pub const STORAGE_CONNECTORS: Prop<CfnStack, Vec<stack::StorageConnector>> = Prop::new("StorageConnectors");
-    /// Key of `StreamingExperienceSettings`, for [`Handle::set`].
+    /// Key of `StreamingExperienceSettings`, for [`Self::set`].
     pub const STREAMING_EXPERIENCE_SETTINGS: Prop<CfnStack, stack::StreamingExperienceSettings> = Prop::new("StreamingExperienceSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStack, Vec<stack::Tag>> = Prop::new("Tags");
-    /// Key of `UserSettings`, for [`Handle::set`].
+    /// Key of `UserSettings`, for [`Self::set`].
     pub const USER_SETTINGS: Prop<CfnStack, Vec<stack::UserSetting>> = Prop::new("UserSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3007,9 +3135,9 @@ impl CfnStackFleetAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::StackFleetAssociation";
 
-    /// Key of `FleetName`, for [`Handle::set`].
+    /// Key of `FleetName`, for [`Self::set`].
     pub const FLEET_NAME: Prop<CfnStackFleetAssociation, String> = Prop::new("FleetName");
-    /// Key of `StackName`, for [`Handle::set`].
+    /// Key of `StackName`, for [`Self::set`].
     pub const STACK_NAME: Prop<CfnStackFleetAssociation, String> = Prop::new("StackName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3105,13 +3233,13 @@ impl CfnStackUserAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::StackUserAssociation";
 
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnStackUserAssociation, String> = Prop::new("AuthenticationType");
-    /// Key of `SendEmailNotification`, for [`Handle::set`].
+    /// Key of `SendEmailNotification`, for [`Self::set`].
     pub const SEND_EMAIL_NOTIFICATION: Prop<CfnStackUserAssociation, bool> = Prop::new("SendEmailNotification");
-    /// Key of `StackName`, for [`Handle::set`].
+    /// Key of `StackName`, for [`Self::set`].
     pub const STACK_NAME: Prop<CfnStackUserAssociation, String> = Prop::new("StackName");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnStackUserAssociation, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3268,15 +3396,15 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppStream::User";
 
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnUser, user::AuthenticationType> = Prop::new("AuthenticationType");
-    /// Key of `FirstName`, for [`Handle::set`].
+    /// Key of `FirstName`, for [`Self::set`].
     pub const FIRST_NAME: Prop<CfnUser, String> = Prop::new("FirstName");
-    /// Key of `LastName`, for [`Handle::set`].
+    /// Key of `LastName`, for [`Self::set`].
     pub const LAST_NAME: Prop<CfnUser, String> = Prop::new("LastName");
-    /// Key of `MessageAction`, for [`Handle::set`].
+    /// Key of `MessageAction`, for [`Self::set`].
     pub const MESSAGE_ACTION: Prop<CfnUser, user::MessageAction> = Prop::new("MessageAction");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -138,6 +138,7 @@ pub mod api {
     /// The log config for the AppSync API.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EventLogConfig {
+        /// `CloudWatchLogsRoleArn` (the schema does not describe it).
         pub cloud_watch_logs_role_arn: Val<String>,
         /// Logging level for the AppSync API.
         pub log_level: Val<EventLogLevel>,
@@ -165,8 +166,11 @@ pub mod api {
     /// Optional authorization configuration for using Amazon Cognito user pools with your API endpoint.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CognitoConfig {
+        /// `AppIdClientRegex` (the schema does not describe it).
         pub app_id_client_regex: Option<Val<String>>,
+        /// `AwsRegion` (the schema does not describe it).
         pub aws_region: Val<String>,
+        /// `UserPoolId` (the schema does not describe it).
         pub user_pool_id: Val<String>,
     }
 
@@ -194,8 +198,11 @@ pub mod api {
     /// A LambdaAuthorizerConfig holds configuration on how to authorize AWS AppSync API access when using the AWS_LAMBDA authorizer mode. Be aware that an AWS AppSync API may have only one Lambda authorizer configured at a time.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LambdaAuthorizerConfig {
+        /// `AuthorizerResultTtlInSeconds` (the schema does not describe it).
         pub authorizer_result_ttl_in_seconds: Option<Val<i64>>,
+        /// `AuthorizerUri` (the schema does not describe it).
         pub authorizer_uri: Val<String>,
+        /// `IdentityValidationExpression` (the schema does not describe it).
         pub identity_validation_expression: Option<Val<String>>,
     }
 
@@ -223,9 +230,13 @@ pub mod api {
     /// The OpenID Connect configuration.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OpenIDConnectConfig {
+        /// `AuthTTL` (the schema does not describe it).
         pub auth_ttl: Option<Val<f64>>,
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Option<Val<String>>,
+        /// `IatTTL` (the schema does not describe it).
         pub iat_ttl: Option<Val<f64>>,
+        /// `Issuer` (the schema does not describe it).
         pub issuer: Val<String>,
     }
 
@@ -459,13 +470,13 @@ impl CfnApi {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::Api";
 
-    /// Key of `EventConfig`, for [`Handle::set`].
+    /// Key of `EventConfig`, for [`Self::set`].
     pub const EVENT_CONFIG: Prop<CfnApi, api::EventConfig> = Prop::new("EventConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApi, String> = Prop::new("Name");
-    /// Key of `OwnerContact`, for [`Handle::set`].
+    /// Key of `OwnerContact`, for [`Self::set`].
     pub const OWNER_CONTACT: Prop<CfnApi, String> = Prop::new("OwnerContact");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApi, Vec<api::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -720,19 +731,19 @@ impl CfnApiCache {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::ApiCache";
 
-    /// Key of `ApiCachingBehavior`, for [`Handle::set`].
+    /// Key of `ApiCachingBehavior`, for [`Self::set`].
     pub const API_CACHING_BEHAVIOR: Prop<CfnApiCache, api_cache::ApiCachingBehavior> = Prop::new("ApiCachingBehavior");
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnApiCache, String> = Prop::new("ApiId");
-    /// Key of `AtRestEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `AtRestEncryptionEnabled`, for [`Self::set`].
     pub const AT_REST_ENCRYPTION_ENABLED: Prop<CfnApiCache, bool> = Prop::new("AtRestEncryptionEnabled");
-    /// Key of `HealthMetricsConfig`, for [`Handle::set`].
+    /// Key of `HealthMetricsConfig`, for [`Self::set`].
     pub const HEALTH_METRICS_CONFIG: Prop<CfnApiCache, api_cache::HealthMetricsConfig> = Prop::new("HealthMetricsConfig");
-    /// Key of `TransitEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `TransitEncryptionEnabled`, for [`Self::set`].
     pub const TRANSIT_ENCRYPTION_ENABLED: Prop<CfnApiCache, bool> = Prop::new("TransitEncryptionEnabled");
-    /// Key of `Ttl`, for [`Handle::set`].
+    /// Key of `Ttl`, for [`Self::set`].
     pub const TTL: Prop<CfnApiCache, i64> = Prop::new("Ttl");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnApiCache, api_cache::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -829,11 +840,11 @@ impl CfnApiKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::ApiKey";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnApiKey, String> = Prop::new("ApiId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApiKey, String> = Prop::new("Description");
-    /// Key of `Expires`, for [`Handle::set`].
+    /// Key of `Expires`, for [`Self::set`].
     pub const EXPIRES: Prop<CfnApiKey, f64> = Prop::new("Expires");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -891,7 +902,9 @@ pub mod channel_namespace {
     /// `HandlerConfigs` of `AWS::AppSync::ChannelNamespace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HandlerConfigs {
+        /// `OnPublish` (the schema does not describe it).
         pub on_publish: Option<Val<HandlerConfig>>,
+        /// `OnSubscribe` (the schema does not describe it).
         pub on_subscribe: Option<Val<HandlerConfig>>,
     }
 
@@ -952,6 +965,7 @@ pub mod channel_namespace {
     pub struct HandlerConfig {
         /// Integration behavior for a handler configuration.
         pub behavior: Val<HandlerBehavior>,
+        /// `Integration` (the schema does not describe it).
         pub integration: Val<Integration>,
     }
 
@@ -979,6 +993,7 @@ pub mod channel_namespace {
     pub struct Integration {
         /// Data source to invoke for this integration.
         pub data_source_name: Val<String>,
+        /// `LambdaConfig` (the schema does not describe it).
         pub lambda_config: Option<Val<LambdaConfig>>,
     }
 
@@ -1187,6 +1202,7 @@ pub struct CfnChannelNamespaceProps {
     pub code_handlers: Option<Val<String>>,
     /// The Amazon S3 endpoint where the code is located.
     pub code_s3_location: Option<Val<String>>,
+    /// `HandlerConfigs` (the schema does not describe it).
     pub handler_configs: Option<Val<channel_namespace::HandlerConfigs>>,
     /// Namespace indentifier.
     pub name: Val<String>,
@@ -1239,21 +1255,21 @@ impl CfnChannelNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::ChannelNamespace";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnChannelNamespace, String> = Prop::new("ApiId");
-    /// Key of `CodeHandlers`, for [`Handle::set`].
+    /// Key of `CodeHandlers`, for [`Self::set`].
     pub const CODE_HANDLERS: Prop<CfnChannelNamespace, String> = Prop::new("CodeHandlers");
-    /// Key of `CodeS3Location`, for [`Handle::set`].
+    /// Key of `CodeS3Location`, for [`Self::set`].
     pub const CODE_S3_LOCATION: Prop<CfnChannelNamespace, String> = Prop::new("CodeS3Location");
-    /// Key of `HandlerConfigs`, for [`Handle::set`].
+    /// Key of `HandlerConfigs`, for [`Self::set`].
     pub const HANDLER_CONFIGS: Prop<CfnChannelNamespace, channel_namespace::HandlerConfigs> = Prop::new("HandlerConfigs");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannelNamespace, String> = Prop::new("Name");
-    /// Key of `PublishAuthModes`, for [`Handle::set`].
+    /// Key of `PublishAuthModes`, for [`Self::set`].
     pub const PUBLISH_AUTH_MODES: Prop<CfnChannelNamespace, Vec<channel_namespace::AuthMode>> = Prop::new("PublishAuthModes");
-    /// Key of `SubscribeAuthModes`, for [`Handle::set`].
+    /// Key of `SubscribeAuthModes`, for [`Self::set`].
     pub const SUBSCRIBE_AUTH_MODES: Prop<CfnChannelNamespace, Vec<channel_namespace::AuthMode>> = Prop::new("SubscribeAuthModes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannelNamespace, Vec<channel_namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1871,6 +1887,7 @@ pub struct CfnDataSourceProps {
     pub http_config: Option<Val<data_source::HttpConfig>>,
     /// An ARN of a Lambda function in valid ARN format. This can be the ARN of a Lambda function that exists in the current account or in another account.
     pub lambda_config: Option<Val<data_source::LambdaConfig>>,
+    /// `MetricsConfig` (the schema does not describe it).
     pub metrics_config: Option<Val<data_source::MetricsConfig>>,
     /// Friendly name for you to identify your AppSync data source after creation.
     pub name: Val<String>,
@@ -1935,31 +1952,31 @@ impl CfnDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::DataSource";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnDataSource, String> = Prop::new("ApiId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
-    /// Key of `DynamoDBConfig`, for [`Handle::set`].
+    /// Key of `DynamoDBConfig`, for [`Self::set`].
     pub const DYNAMO_DB_CONFIG: Prop<CfnDataSource, data_source::DynamoDBConfig> = Prop::new("DynamoDBConfig");
-    /// Key of `ElasticsearchConfig`, for [`Handle::set`].
+    /// Key of `ElasticsearchConfig`, for [`Self::set`].
     pub const ELASTICSEARCH_CONFIG: Prop<CfnDataSource, data_source::ElasticsearchConfig> = Prop::new("ElasticsearchConfig");
-    /// Key of `EventBridgeConfig`, for [`Handle::set`].
+    /// Key of `EventBridgeConfig`, for [`Self::set`].
     pub const EVENT_BRIDGE_CONFIG: Prop<CfnDataSource, data_source::EventBridgeConfig> = Prop::new("EventBridgeConfig");
-    /// Key of `HttpConfig`, for [`Handle::set`].
+    /// Key of `HttpConfig`, for [`Self::set`].
     pub const HTTP_CONFIG: Prop<CfnDataSource, data_source::HttpConfig> = Prop::new("HttpConfig");
-    /// Key of `LambdaConfig`, for [`Handle::set`].
+    /// Key of `LambdaConfig`, for [`Self::set`].
     pub const LAMBDA_CONFIG: Prop<CfnDataSource, data_source::LambdaConfig> = Prop::new("LambdaConfig");
-    /// Key of `MetricsConfig`, for [`Handle::set`].
+    /// Key of `MetricsConfig`, for [`Self::set`].
     pub const METRICS_CONFIG: Prop<CfnDataSource, data_source::MetricsConfig> = Prop::new("MetricsConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
-    /// Key of `OpenSearchServiceConfig`, for [`Handle::set`].
+    /// Key of `OpenSearchServiceConfig`, for [`Self::set`].
     pub const OPEN_SEARCH_SERVICE_CONFIG: Prop<CfnDataSource, data_source::OpenSearchServiceConfig> = Prop::new("OpenSearchServiceConfig");
-    /// Key of `RelationalDatabaseConfig`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseConfig`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_CONFIG: Prop<CfnDataSource, data_source::RelationalDatabaseConfig> = Prop::new("RelationalDatabaseConfig");
-    /// Key of `ServiceRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceRoleArn`, for [`Self::set`].
     pub const SERVICE_ROLE_ARN: Prop<CfnDataSource, String> = Prop::new("ServiceRoleArn");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnDataSource, data_source::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2061,8 +2078,11 @@ pub mod domain_name {
 /// Resource Type definition for AWS::AppSync::DomainName
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDomainNameProps {
+    /// `CertificateArn` (the schema does not describe it).
     pub certificate_arn: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Val<String>,
     /// An arbitrary set of tags (key-value pairs) for this Domain Name.
     pub tags: Option<Val<Vec<domain_name::Tag>>>,
@@ -2101,13 +2121,13 @@ impl CfnDomainName {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::DomainName";
 
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnDomainName, String> = Prop::new("CertificateArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDomainName, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainName, String> = Prop::new("DomainName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainName, Vec<domain_name::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2194,7 +2214,9 @@ pub mod domain_name_api_association {
 /// Resource Type definition for AWS::AppSync::DomainNameApiAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDomainNameApiAssociationProps {
+    /// `ApiId` (the schema does not describe it).
     pub api_id: Val<String>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Val<String>,
 }
 
@@ -2227,9 +2249,9 @@ impl CfnDomainNameApiAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::DomainNameApiAssociation";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnDomainNameApiAssociation, String> = Prop::new("ApiId");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainNameApiAssociation, String> = Prop::new("DomainName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2560,33 +2582,33 @@ impl CfnFunctionConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::FunctionConfiguration";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnFunctionConfiguration, String> = Prop::new("ApiId");
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnFunctionConfiguration, String> = Prop::new("Code");
-    /// Key of `CodeS3Location`, for [`Handle::set`].
+    /// Key of `CodeS3Location`, for [`Self::set`].
     pub const CODE_S3_LOCATION: Prop<CfnFunctionConfiguration, String> = Prop::new("CodeS3Location");
-    /// Key of `DataSourceName`, for [`Handle::set`].
+    /// Key of `DataSourceName`, for [`Self::set`].
     pub const DATA_SOURCE_NAME: Prop<CfnFunctionConfiguration, String> = Prop::new("DataSourceName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFunctionConfiguration, String> = Prop::new("Description");
-    /// Key of `FunctionVersion`, for [`Handle::set`].
+    /// Key of `FunctionVersion`, for [`Self::set`].
     pub const FUNCTION_VERSION: Prop<CfnFunctionConfiguration, String> = Prop::new("FunctionVersion");
-    /// Key of `MaxBatchSize`, for [`Handle::set`].
+    /// Key of `MaxBatchSize`, for [`Self::set`].
     pub const MAX_BATCH_SIZE: Prop<CfnFunctionConfiguration, i64> = Prop::new("MaxBatchSize");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFunctionConfiguration, String> = Prop::new("Name");
-    /// Key of `RequestMappingTemplate`, for [`Handle::set`].
+    /// Key of `RequestMappingTemplate`, for [`Self::set`].
     pub const REQUEST_MAPPING_TEMPLATE: Prop<CfnFunctionConfiguration, String> = Prop::new("RequestMappingTemplate");
-    /// Key of `RequestMappingTemplateS3Location`, for [`Handle::set`].
+    /// Key of `RequestMappingTemplateS3Location`, for [`Self::set`].
     pub const REQUEST_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnFunctionConfiguration, String> = Prop::new("RequestMappingTemplateS3Location");
-    /// Key of `ResponseMappingTemplate`, for [`Handle::set`].
+    /// Key of `ResponseMappingTemplate`, for [`Self::set`].
     pub const RESPONSE_MAPPING_TEMPLATE: Prop<CfnFunctionConfiguration, String> = Prop::new("ResponseMappingTemplate");
-    /// Key of `ResponseMappingTemplateS3Location`, for [`Handle::set`].
+    /// Key of `ResponseMappingTemplateS3Location`, for [`Self::set`].
     pub const RESPONSE_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnFunctionConfiguration, String> = Prop::new("ResponseMappingTemplateS3Location");
-    /// Key of `Runtime`, for [`Handle::set`].
+    /// Key of `Runtime`, for [`Self::set`].
     pub const RUNTIME: Prop<CfnFunctionConfiguration, function_configuration::AppSyncRuntime> = Prop::new("Runtime");
-    /// Key of `SyncConfig`, for [`Handle::set`].
+    /// Key of `SyncConfig`, for [`Self::set`].
     pub const SYNC_CONFIG: Prop<CfnFunctionConfiguration, function_configuration::SyncConfig> = Prop::new("SyncConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2742,8 +2764,11 @@ pub mod graph_ql_api {
     pub struct AdditionalAuthenticationProvider {
         /// The authentication type for API key, AWS Identity and Access Management, OIDC, Amazon Cognito user pools, or AWS Lambda.
         pub authentication_type: Val<AuthenticationType>,
+        /// `LambdaAuthorizerConfig` (the schema does not describe it).
         pub lambda_authorizer_config: Option<Val<LambdaAuthorizerConfig>>,
+        /// `OpenIDConnectConfig` (the schema does not describe it).
         pub open_id_connect_config: Option<Val<OpenIDConnectConfig>>,
+        /// `UserPoolConfig` (the schema does not describe it).
         pub user_pool_config: Option<Val<CognitoUserPoolConfig>>,
     }
 
@@ -2882,7 +2907,9 @@ pub mod graph_ql_api {
     /// `Tag` of `AWS::AppSync::GraphQLApi`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3404,41 +3431,41 @@ impl CfnGraphQLApi {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::GraphQLApi";
 
-    /// Key of `AdditionalAuthenticationProviders`, for [`Handle::set`].
+    /// Key of `AdditionalAuthenticationProviders`, for [`Self::set`].
     pub const ADDITIONAL_AUTHENTICATION_PROVIDERS: Prop<CfnGraphQLApi, Vec<graph_ql_api::AdditionalAuthenticationProvider>> = Prop::new("AdditionalAuthenticationProviders");
-    /// Key of `ApiType`, for [`Handle::set`].
+    /// Key of `ApiType`, for [`Self::set`].
     pub const API_TYPE: Prop<CfnGraphQLApi, graph_ql_api::ApiType> = Prop::new("ApiType");
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnGraphQLApi, graph_ql_api::AuthenticationType> = Prop::new("AuthenticationType");
-    /// Key of `EnhancedMetricsConfig`, for [`Handle::set`].
+    /// Key of `EnhancedMetricsConfig`, for [`Self::set`].
     pub const ENHANCED_METRICS_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::EnhancedMetricsConfig> = Prop::new("EnhancedMetricsConfig");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnGraphQLApi, Map<String>> = Prop::new("EnvironmentVariables");
-    /// Key of `IntrospectionConfig`, for [`Handle::set`].
+    /// Key of `IntrospectionConfig`, for [`Self::set`].
     pub const INTROSPECTION_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::IntrospectionConfig> = Prop::new("IntrospectionConfig");
-    /// Key of `LambdaAuthorizerConfig`, for [`Handle::set`].
+    /// Key of `LambdaAuthorizerConfig`, for [`Self::set`].
     pub const LAMBDA_AUTHORIZER_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::LambdaAuthorizerConfig> = Prop::new("LambdaAuthorizerConfig");
-    /// Key of `LogConfig`, for [`Handle::set`].
+    /// Key of `LogConfig`, for [`Self::set`].
     pub const LOG_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::LogConfig> = Prop::new("LogConfig");
-    /// Key of `MergedApiExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `MergedApiExecutionRoleArn`, for [`Self::set`].
     pub const MERGED_API_EXECUTION_ROLE_ARN: Prop<CfnGraphQLApi, String> = Prop::new("MergedApiExecutionRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGraphQLApi, String> = Prop::new("Name");
-    /// Key of `OpenIDConnectConfig`, for [`Handle::set`].
+    /// Key of `OpenIDConnectConfig`, for [`Self::set`].
     pub const OPEN_ID_CONNECT_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::OpenIDConnectConfig> = Prop::new("OpenIDConnectConfig");
-    /// Key of `OwnerContact`, for [`Handle::set`].
+    /// Key of `OwnerContact`, for [`Self::set`].
     pub const OWNER_CONTACT: Prop<CfnGraphQLApi, String> = Prop::new("OwnerContact");
-    /// Key of `QueryDepthLimit`, for [`Handle::set`].
+    /// Key of `QueryDepthLimit`, for [`Self::set`].
     pub const QUERY_DEPTH_LIMIT: Prop<CfnGraphQLApi, i64> = Prop::new("QueryDepthLimit");
-    /// Key of `ResolverCountLimit`, for [`Handle::set`].
+    /// Key of `ResolverCountLimit`, for [`Self::set`].
     pub const RESOLVER_COUNT_LIMIT: Prop<CfnGraphQLApi, i64> = Prop::new("ResolverCountLimit");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGraphQLApi, Vec<graph_ql_api::Tag>> = Prop::new("Tags");
-    /// Key of `UserPoolConfig`, for [`Handle::set`].
+    /// Key of `UserPoolConfig`, for [`Self::set`].
     pub const USER_POOL_CONFIG: Prop<CfnGraphQLApi, graph_ql_api::UserPoolConfig> = Prop::new("UserPoolConfig");
-    /// Key of `Visibility`, for [`Handle::set`].
+    /// Key of `Visibility`, for [`Self::set`].
     pub const VISIBILITY: Prop<CfnGraphQLApi, graph_ql_api::Visibility> = Prop::new("Visibility");
-    /// Key of `XrayEnabled`, for [`Handle::set`].
+    /// Key of `XrayEnabled`, for [`Self::set`].
     pub const XRAY_ENABLED: Prop<CfnGraphQLApi, bool> = Prop::new("XrayEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3532,8 +3559,11 @@ pub mod graph_ql_schema {
 /// Resource Type definition for AWS::AppSync::GraphQLSchema
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGraphQLSchemaProps {
+    /// `ApiId` (the schema does not describe it).
     pub api_id: Val<String>,
+    /// `Definition` (the schema does not describe it).
     pub definition: Option<Val<String>>,
+    /// `DefinitionS3Location` (the schema does not describe it).
     pub definition_s3_location: Option<Val<String>>,
 }
 
@@ -3568,11 +3598,11 @@ impl CfnGraphQLSchema {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::GraphQLSchema";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnGraphQLSchema, String> = Prop::new("ApiId");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnGraphQLSchema, String> = Prop::new("Definition");
-    /// Key of `DefinitionS3Location`, for [`Handle::set`].
+    /// Key of `DefinitionS3Location`, for [`Self::set`].
     pub const DEFINITION_S3_LOCATION: Prop<CfnGraphQLSchema, String> = Prop::new("DefinitionS3Location");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4028,39 +4058,39 @@ impl CfnResolver {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::Resolver";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnResolver, String> = Prop::new("ApiId");
-    /// Key of `CachingConfig`, for [`Handle::set`].
+    /// Key of `CachingConfig`, for [`Self::set`].
     pub const CACHING_CONFIG: Prop<CfnResolver, resolver::CachingConfig> = Prop::new("CachingConfig");
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnResolver, String> = Prop::new("Code");
-    /// Key of `CodeS3Location`, for [`Handle::set`].
+    /// Key of `CodeS3Location`, for [`Self::set`].
     pub const CODE_S3_LOCATION: Prop<CfnResolver, String> = Prop::new("CodeS3Location");
-    /// Key of `DataSourceName`, for [`Handle::set`].
+    /// Key of `DataSourceName`, for [`Self::set`].
     pub const DATA_SOURCE_NAME: Prop<CfnResolver, String> = Prop::new("DataSourceName");
-    /// Key of `FieldName`, for [`Handle::set`].
+    /// Key of `FieldName`, for [`Self::set`].
     pub const FIELD_NAME: Prop<CfnResolver, String> = Prop::new("FieldName");
-    /// Key of `Kind`, for [`Handle::set`].
+    /// Key of `Kind`, for [`Self::set`].
     pub const KIND: Prop<CfnResolver, resolver::Kind> = Prop::new("Kind");
-    /// Key of `MaxBatchSize`, for [`Handle::set`].
+    /// Key of `MaxBatchSize`, for [`Self::set`].
     pub const MAX_BATCH_SIZE: Prop<CfnResolver, i64> = Prop::new("MaxBatchSize");
-    /// Key of `MetricsConfig`, for [`Handle::set`].
+    /// Key of `MetricsConfig`, for [`Self::set`].
     pub const METRICS_CONFIG: Prop<CfnResolver, resolver::MetricsConfig> = Prop::new("MetricsConfig");
-    /// Key of `PipelineConfig`, for [`Handle::set`].
+    /// Key of `PipelineConfig`, for [`Self::set`].
     pub const PIPELINE_CONFIG: Prop<CfnResolver, resolver::PipelineConfig> = Prop::new("PipelineConfig");
-    /// Key of `RequestMappingTemplate`, for [`Handle::set`].
+    /// Key of `RequestMappingTemplate`, for [`Self::set`].
     pub const REQUEST_MAPPING_TEMPLATE: Prop<CfnResolver, String> = Prop::new("RequestMappingTemplate");
-    /// Key of `RequestMappingTemplateS3Location`, for [`Handle::set`].
+    /// Key of `RequestMappingTemplateS3Location`, for [`Self::set`].
     pub const REQUEST_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnResolver, String> = Prop::new("RequestMappingTemplateS3Location");
-    /// Key of `ResponseMappingTemplate`, for [`Handle::set`].
+    /// Key of `ResponseMappingTemplate`, for [`Self::set`].
     pub const RESPONSE_MAPPING_TEMPLATE: Prop<CfnResolver, String> = Prop::new("ResponseMappingTemplate");
-    /// Key of `ResponseMappingTemplateS3Location`, for [`Handle::set`].
+    /// Key of `ResponseMappingTemplateS3Location`, for [`Self::set`].
     pub const RESPONSE_MAPPING_TEMPLATE_S3_LOCATION: Prop<CfnResolver, String> = Prop::new("ResponseMappingTemplateS3Location");
-    /// Key of `Runtime`, for [`Handle::set`].
+    /// Key of `Runtime`, for [`Self::set`].
     pub const RUNTIME: Prop<CfnResolver, resolver::AppSyncRuntime> = Prop::new("Runtime");
-    /// Key of `SyncConfig`, for [`Handle::set`].
+    /// Key of `SyncConfig`, for [`Self::set`].
     pub const SYNC_CONFIG: Prop<CfnResolver, resolver::SyncConfig> = Prop::new("SyncConfig");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnResolver, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4323,13 +4353,13 @@ impl CfnSourceApiAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::SourceApiAssociation";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSourceApiAssociation, String> = Prop::new("Description");
-    /// Key of `MergedApiIdentifier`, for [`Handle::set`].
+    /// Key of `MergedApiIdentifier`, for [`Self::set`].
     pub const MERGED_API_IDENTIFIER: Prop<CfnSourceApiAssociation, String> = Prop::new("MergedApiIdentifier");
-    /// Key of `SourceApiAssociationConfig`, for [`Handle::set`].
+    /// Key of `SourceApiAssociationConfig`, for [`Self::set`].
     pub const SOURCE_API_ASSOCIATION_CONFIG: Prop<CfnSourceApiAssociation, source_api_association::SourceApiAssociationConfig> = Prop::new("SourceApiAssociationConfig");
-    /// Key of `SourceApiIdentifier`, for [`Handle::set`].
+    /// Key of `SourceApiIdentifier`, for [`Self::set`].
     pub const SOURCE_API_IDENTIFIER: Prop<CfnSourceApiAssociation, String> = Prop::new("SourceApiIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4499,11 +4529,11 @@ impl CfnType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppSync::Type";
 
-    /// Key of `ApiId`, for [`Handle::set`].
+    /// Key of `ApiId`, for [`Self::set`].
     pub const API_ID: Prop<CfnType, String> = Prop::new("ApiId");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnType, String> = Prop::new("Definition");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnType, r#type::Format> = Prop::new("Format");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod test_case {
     /// `Step` of `AWS::AppTest::TestCase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Step {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Json>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -71,9 +74,13 @@ pub mod test_case {
 /// Represents a Test Case that can be captured and executed
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTestCaseProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Steps` (the schema does not describe it).
     pub steps: Val<Vec<test_case::Step>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -110,13 +117,13 @@ impl CfnTestCase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AppTest::TestCase";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTestCase, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTestCase, String> = Prop::new("Name");
-    /// Key of `Steps`, for [`Handle::set`].
+    /// Key of `Steps`, for [`Self::set`].
     pub const STEPS: Prop<CfnTestCase, Vec<test_case::Step>> = Prop::new("Steps");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTestCase, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod anomaly_detector {
     /// Determines the anomaly detector's algorithm and its configuration.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnomalyDetectorConfiguration {
+        /// `RandomCutForest` (the schema does not describe it).
         pub random_cut_forest: Val<RandomCutForestConfiguration>,
     }
 
@@ -70,7 +71,9 @@ pub mod anomaly_detector {
     /// The action to perform when running the expression returns no data.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MissingDataAction {
+        /// `MarkAsAnomaly` (the schema does not describe it).
         pub mark_as_anomaly: Option<Val<bool>>,
+        /// `Skip` (the schema does not describe it).
         pub skip: Option<Val<bool>>,
     }
 
@@ -114,10 +117,15 @@ pub mod anomaly_detector {
     /// `RandomCutForestConfiguration` of `AWS::APS::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RandomCutForestConfiguration {
+        /// `IgnoreNearExpectedFromAbove` (the schema does not describe it).
         pub ignore_near_expected_from_above: Option<Val<IgnoreNearExpected>>,
+        /// `IgnoreNearExpectedFromBelow` (the schema does not describe it).
         pub ignore_near_expected_from_below: Option<Val<IgnoreNearExpected>>,
+        /// `Query` (the schema does not describe it).
         pub query: Val<String>,
+        /// `SampleSize` (the schema does not describe it).
         pub sample_size: Option<Val<i64>>,
+        /// `ShingleSize` (the schema does not describe it).
         pub shingle_size: Option<Val<i64>>,
     }
 
@@ -149,7 +157,9 @@ pub mod anomaly_detector {
     /// `IgnoreNearExpected` of `AWS::APS::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IgnoreNearExpected {
+        /// `Amount` (the schema does not describe it).
         pub amount: Option<Val<f64>>,
+        /// `Ratio` (the schema does not describe it).
         pub ratio: Option<Val<f64>>,
     }
 
@@ -292,19 +302,19 @@ impl CfnAnomalyDetector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::APS::AnomalyDetector";
 
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnAnomalyDetector, String> = Prop::new("Alias");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnAnomalyDetector, anomaly_detector::AnomalyDetectorConfiguration> = Prop::new("Configuration");
-    /// Key of `EvaluationIntervalInSeconds`, for [`Handle::set`].
+    /// Key of `EvaluationIntervalInSeconds`, for [`Self::set`].
     pub const EVALUATION_INTERVAL_IN_SECONDS: Prop<CfnAnomalyDetector, i64> = Prop::new("EvaluationIntervalInSeconds");
-    /// Key of `Labels`, for [`Handle::set`].
+    /// Key of `Labels`, for [`Self::set`].
     pub const LABELS: Prop<CfnAnomalyDetector, Vec<anomaly_detector::Label>> = Prop::new("Labels");
-    /// Key of `MissingDataAction`, for [`Handle::set`].
+    /// Key of `MissingDataAction`, for [`Self::set`].
     pub const MISSING_DATA_ACTION: Prop<CfnAnomalyDetector, anomaly_detector::MissingDataAction> = Prop::new("MissingDataAction");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAnomalyDetector, Vec<anomaly_detector::Tag>> = Prop::new("Tags");
-    /// Key of `Workspace`, for [`Handle::set`].
+    /// Key of `Workspace`, for [`Self::set`].
     pub const WORKSPACE: Prop<CfnAnomalyDetector, String> = Prop::new("Workspace");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -396,9 +406,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::APS::ResourcePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, String> = Prop::new("PolicyDocument");
-    /// Key of `WorkspaceArn`, for [`Handle::set`].
+    /// Key of `WorkspaceArn`, for [`Self::set`].
     pub const WORKSPACE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("WorkspaceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -531,13 +541,13 @@ impl CfnRuleGroupsNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::APS::RuleGroupsNamespace";
 
-    /// Key of `Data`, for [`Handle::set`].
+    /// Key of `Data`, for [`Self::set`].
     pub const DATA: Prop<CfnRuleGroupsNamespace, String> = Prop::new("Data");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRuleGroupsNamespace, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRuleGroupsNamespace, Vec<rule_groups_namespace::Tag>> = Prop::new("Tags");
-    /// Key of `Workspace`, for [`Handle::set`].
+    /// Key of `Workspace`, for [`Self::set`].
     pub const WORKSPACE: Prop<CfnRuleGroupsNamespace, String> = Prop::new("Workspace");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -636,6 +646,7 @@ pub mod scraper {
     pub struct ScraperLoggingConfiguration {
         /// Destination for scraper logging
         pub logging_destination: Val<ScraperLoggingDestination>,
+        /// `ScraperComponents` (the schema does not describe it).
         pub scraper_components: Val<Vec<ScraperComponent>>,
     }
 
@@ -770,6 +781,7 @@ pub mod scraper {
     /// `ScraperComponent` of `AWS::APS::Scraper`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScraperComponent {
+        /// `Config` (the schema does not describe it).
         pub config: Option<Val<ComponentConfig>>,
         /// Type of scraper component
         pub r#type: Val<ScraperComponentType>,
@@ -872,6 +884,7 @@ pub mod scraper {
     /// `ComponentConfig` of `AWS::APS::Scraper`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentConfig {
+        /// `Options` (the schema does not describe it).
         pub options: Option<Val<Map<String>>>,
     }
 
@@ -1106,19 +1119,19 @@ impl CfnScraper {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::APS::Scraper";
 
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnScraper, String> = Prop::new("Alias");
-    /// Key of `Destination`, for [`Handle::set`].
+    /// Key of `Destination`, for [`Self::set`].
     pub const DESTINATION: Prop<CfnScraper, scraper::Destination> = Prop::new("Destination");
-    /// Key of `RoleConfiguration`, for [`Handle::set`].
+    /// Key of `RoleConfiguration`, for [`Self::set`].
     pub const ROLE_CONFIGURATION: Prop<CfnScraper, scraper::RoleConfiguration> = Prop::new("RoleConfiguration");
-    /// Key of `ScrapeConfiguration`, for [`Handle::set`].
+    /// Key of `ScrapeConfiguration`, for [`Self::set`].
     pub const SCRAPE_CONFIGURATION: Prop<CfnScraper, scraper::ScrapeConfiguration> = Prop::new("ScrapeConfiguration");
-    /// Key of `ScraperLoggingConfiguration`, for [`Handle::set`].
+    /// Key of `ScraperLoggingConfiguration`, for [`Self::set`].
     pub const SCRAPER_LOGGING_CONFIGURATION: Prop<CfnScraper, scraper::ScraperLoggingConfiguration> = Prop::new("ScraperLoggingConfiguration");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnScraper, scraper::Source> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScraper, Vec<scraper::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1557,19 +1570,19 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::APS::Workspace";
 
-    /// Key of `AlertManagerDefinition`, for [`Handle::set`].
+    /// Key of `AlertManagerDefinition`, for [`Self::set`].
     pub const ALERT_MANAGER_DEFINITION: Prop<CfnWorkspace, String> = Prop::new("AlertManagerDefinition");
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnWorkspace, String> = Prop::new("Alias");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnWorkspace, String> = Prop::new("KmsKeyArn");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnWorkspace, workspace::LoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `QueryLoggingConfiguration`, for [`Handle::set`].
+    /// Key of `QueryLoggingConfiguration`, for [`Self::set`].
     pub const QUERY_LOGGING_CONFIGURATION: Prop<CfnWorkspace, workspace::QueryLoggingConfiguration> = Prop::new("QueryLoggingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
-    /// Key of `WorkspaceConfiguration`, for [`Handle::set`].
+    /// Key of `WorkspaceConfiguration`, for [`Self::set`].
     pub const WORKSPACE_CONFIGURATION: Prop<CfnWorkspace, workspace::WorkspaceConfiguration> = Prop::new("WorkspaceConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod plan {
     /// `AssociatedAlarm` of `AWS::ARCRegionSwitch::Plan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AssociatedAlarm {
+        /// `AlarmType` (the schema does not describe it).
         pub alarm_type: Val<AlarmType>,
+        /// `CrossAccountRole` (the schema does not describe it).
         pub cross_account_role: Option<Val<String>>,
+        /// `ExternalId` (the schema does not describe it).
         pub external_id: Option<Val<String>>,
+        /// `ResourceIdentifier` (the schema does not describe it).
         pub resource_identifier: Val<String>,
     }
 
@@ -51,6 +55,7 @@ pub mod plan {
     /// `ReportConfiguration` of `AWS::ARCRegionSwitch::Plan`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReportConfiguration {
+        /// `ReportOutput` (the schema does not describe it).
         pub report_output: Option<Val<Vec<Json>>>,
     }
 
@@ -65,10 +70,15 @@ pub mod plan {
     /// `Trigger` of `AWS::ARCRegionSwitch::Plan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Trigger {
+        /// `Action` (the schema does not describe it).
         pub action: Val<WorkflowTargetAction>,
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Val<Vec<TriggerCondition>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `MinDelayMinutesBetweenExecutions` (the schema does not describe it).
         pub min_delay_minutes_between_executions: Val<f64>,
+        /// `TargetRegion` (the schema does not describe it).
         pub target_region: Val<String>,
     }
 
@@ -100,9 +110,13 @@ pub mod plan {
     /// `Workflow` of `AWS::ARCRegionSwitch::Plan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Workflow {
+        /// `Steps` (the schema does not describe it).
         pub steps: Option<Val<Vec<Step>>>,
+        /// `WorkflowDescription` (the schema does not describe it).
         pub workflow_description: Option<Val<String>>,
+        /// `WorkflowTargetAction` (the schema does not describe it).
         pub workflow_target_action: Val<WorkflowTargetAction>,
+        /// `WorkflowTargetRegion` (the schema does not describe it).
         pub workflow_target_region: Option<Val<String>>,
     }
 
@@ -132,7 +146,9 @@ pub mod plan {
     /// `TriggerCondition` of `AWS::ARCRegionSwitch::Plan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TriggerCondition {
+        /// `AssociatedAlarmName` (the schema does not describe it).
         pub associated_alarm_name: Val<String>,
+        /// `Condition` (the schema does not describe it).
         pub condition: Val<AlarmCondition>,
     }
 
@@ -158,9 +174,13 @@ pub mod plan {
     /// `Step` of `AWS::ARCRegionSwitch::Plan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Step {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `ExecutionBlockConfiguration` (the schema does not describe it).
         pub execution_block_configuration: Val<Json>,
+        /// `ExecutionBlockType` (the schema does not describe it).
         pub execution_block_type: Val<ExecutionBlockType>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -453,18 +473,31 @@ pub mod plan {
 /// Represents a plan that specifies Regions, IAM roles, and workflows of logic required to perform the desired change to your multi-Region application
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPlanProps {
+    /// `AssociatedAlarms` (the schema does not describe it).
     pub associated_alarms: Option<Val<Map<plan::AssociatedAlarm>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `ExecutionRole` (the schema does not describe it).
     pub execution_role: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PrimaryRegion` (the schema does not describe it).
     pub primary_region: Option<Val<String>>,
+    /// `RecoveryApproach` (the schema does not describe it).
     pub recovery_approach: Val<plan::RecoveryApproach>,
+    /// `RecoveryTimeObjectiveMinutes` (the schema does not describe it).
     pub recovery_time_objective_minutes: Option<Val<f64>>,
+    /// `Regions` (the schema does not describe it).
     pub regions: Val<Vec<String>>,
+    /// `ReportConfiguration` (the schema does not describe it).
     pub report_configuration: Option<Val<plan::ReportConfiguration>>,
+    /// `ServiceQuotaChecksEnabled` (the schema does not describe it).
     pub service_quota_checks_enabled: Option<Val<bool>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Triggers` (the schema does not describe it).
     pub triggers: Option<Val<Vec<plan::Trigger>>>,
+    /// `Workflows` (the schema does not describe it).
     pub workflows: Val<Vec<plan::Workflow>>,
 }
 
@@ -519,31 +552,31 @@ impl CfnPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ARCRegionSwitch::Plan";
 
-    /// Key of `AssociatedAlarms`, for [`Handle::set`].
+    /// Key of `AssociatedAlarms`, for [`Self::set`].
     pub const ASSOCIATED_ALARMS: Prop<CfnPlan, Map<plan::AssociatedAlarm>> = Prop::new("AssociatedAlarms");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPlan, String> = Prop::new("Description");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnPlan, String> = Prop::new("ExecutionRole");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPlan, String> = Prop::new("Name");
-    /// Key of `PrimaryRegion`, for [`Handle::set`].
+    /// Key of `PrimaryRegion`, for [`Self::set`].
     pub const PRIMARY_REGION: Prop<CfnPlan, String> = Prop::new("PrimaryRegion");
-    /// Key of `RecoveryApproach`, for [`Handle::set`].
+    /// Key of `RecoveryApproach`, for [`Self::set`].
     pub const RECOVERY_APPROACH: Prop<CfnPlan, plan::RecoveryApproach> = Prop::new("RecoveryApproach");
-    /// Key of `RecoveryTimeObjectiveMinutes`, for [`Handle::set`].
+    /// Key of `RecoveryTimeObjectiveMinutes`, for [`Self::set`].
     pub const RECOVERY_TIME_OBJECTIVE_MINUTES: Prop<CfnPlan, f64> = Prop::new("RecoveryTimeObjectiveMinutes");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnPlan, Vec<String>> = Prop::new("Regions");
-    /// Key of `ReportConfiguration`, for [`Handle::set`].
+    /// Key of `ReportConfiguration`, for [`Self::set`].
     pub const REPORT_CONFIGURATION: Prop<CfnPlan, plan::ReportConfiguration> = Prop::new("ReportConfiguration");
-    /// Key of `ServiceQuotaChecksEnabled`, for [`Handle::set`].
+    /// Key of `ServiceQuotaChecksEnabled`, for [`Self::set`].
     pub const SERVICE_QUOTA_CHECKS_ENABLED: Prop<CfnPlan, bool> = Prop::new("ServiceQuotaChecksEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlan, Map<String>> = Prop::new("Tags");
-    /// Key of `Triggers`, for [`Handle::set`].
+    /// Key of `Triggers`, for [`Self::set`].
     pub const TRIGGERS: Prop<CfnPlan, Vec<plan::Trigger>> = Prop::new("Triggers");
-    /// Key of `Workflows`, for [`Handle::set`].
+    /// Key of `Workflows`, for [`Self::set`].
     pub const WORKFLOWS: Prop<CfnPlan, Vec<plan::Workflow>> = Prop::new("Workflows");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -51,6 +51,7 @@ pub mod autoshift_observer_notification_status {
 /// Definition of AWS::ARCZonalShift::AutoshiftObserverNotificationStatus Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAutoshiftObserverNotificationStatusProps {
+    /// `Status` (the schema does not describe it).
     pub status: Val<autoshift_observer_notification_status::AutoshiftObserverNotificationStatus>,
 }
 
@@ -81,7 +82,7 @@ impl CfnAutoshiftObserverNotificationStatus {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ARCZonalShift::AutoshiftObserverNotificationStatus";
 
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAutoshiftObserverNotificationStatus, autoshift_observer_notification_status::AutoshiftObserverNotificationStatus> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -131,9 +132,13 @@ pub mod zonal_autoshift_configuration {
     /// `PracticeRunConfiguration` of `AWS::ARCZonalShift::ZonalAutoshiftConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PracticeRunConfiguration {
+        /// `BlockedDates` (the schema does not describe it).
         pub blocked_dates: Option<Val<Vec<String>>>,
+        /// `BlockedWindows` (the schema does not describe it).
         pub blocked_windows: Option<Val<Vec<String>>>,
+        /// `BlockingAlarms` (the schema does not describe it).
         pub blocking_alarms: Option<Val<Vec<ControlCondition>>>,
+        /// `OutcomeAlarms` (the schema does not describe it).
         pub outcome_alarms: Val<Vec<ControlCondition>>,
     }
 
@@ -163,7 +168,9 @@ pub mod zonal_autoshift_configuration {
     /// `ControlCondition` of `AWS::ARCZonalShift::ZonalAutoshiftConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ControlCondition {
+        /// `AlarmIdentifier` (the schema does not describe it).
         pub alarm_identifier: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -243,8 +250,11 @@ pub mod zonal_autoshift_configuration {
 /// Definition of AWS::ARCZonalShift::ZonalAutoshiftConfiguration Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnZonalAutoshiftConfigurationProps {
+    /// `PracticeRunConfiguration` (the schema does not describe it).
     pub practice_run_configuration: Option<Val<zonal_autoshift_configuration::PracticeRunConfiguration>>,
+    /// `ResourceIdentifier` (the schema does not describe it).
     pub resource_identifier: Option<Val<String>>,
+    /// `ZonalAutoshiftStatus` (the schema does not describe it).
     pub zonal_autoshift_status: Option<Val<zonal_autoshift_configuration::ZonalAutoshiftStatus>>,
 }
 
@@ -268,11 +278,11 @@ impl CfnZonalAutoshiftConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ARCZonalShift::ZonalAutoshiftConfiguration";
 
-    /// Key of `PracticeRunConfiguration`, for [`Handle::set`].
+    /// Key of `PracticeRunConfiguration`, for [`Self::set`].
     pub const PRACTICE_RUN_CONFIGURATION: Prop<CfnZonalAutoshiftConfiguration, zonal_autoshift_configuration::PracticeRunConfiguration> = Prop::new("PracticeRunConfiguration");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnZonalAutoshiftConfiguration, String> = Prop::new("ResourceIdentifier");
-    /// Key of `ZonalAutoshiftStatus`, for [`Handle::set`].
+    /// Key of `ZonalAutoshiftStatus`, for [`Self::set`].
     pub const ZONAL_AUTOSHIFT_STATUS: Prop<CfnZonalAutoshiftConfiguration, zonal_autoshift_configuration::ZonalAutoshiftStatus> = Prop::new("ZonalAutoshiftStatus");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

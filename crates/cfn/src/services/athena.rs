@@ -43,7 +43,9 @@ pub mod capacity_reservation {
     /// `Tag` of `AWS::Athena::CapacityReservation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -69,6 +71,7 @@ pub mod capacity_reservation {
     /// `CapacityAssignment` of `AWS::Athena::CapacityReservation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityAssignment {
+        /// `WorkgroupNames` (the schema does not describe it).
         pub workgroup_names: Val<Vec<String>>,
     }
 
@@ -173,13 +176,13 @@ impl CfnCapacityReservation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Athena::CapacityReservation";
 
-    /// Key of `CapacityAssignmentConfiguration`, for [`Handle::set`].
+    /// Key of `CapacityAssignmentConfiguration`, for [`Self::set`].
     pub const CAPACITY_ASSIGNMENT_CONFIGURATION: Prop<CfnCapacityReservation, capacity_reservation::CapacityAssignmentConfiguration> = Prop::new("CapacityAssignmentConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCapacityReservation, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapacityReservation, Vec<capacity_reservation::Tag>> = Prop::new("Tags");
-    /// Key of `TargetDpus`, for [`Handle::set`].
+    /// Key of `TargetDpus`, for [`Self::set`].
     pub const TARGET_DPUS: Prop<CfnCapacityReservation, i64> = Prop::new("TargetDpus");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -248,7 +251,9 @@ pub mod data_catalog {
     /// `Tag` of `AWS::Athena::DataCatalog`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -436,21 +441,21 @@ impl CfnDataCatalog {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Athena::DataCatalog";
 
-    /// Key of `ConnectionType`, for [`Handle::set`].
+    /// Key of `ConnectionType`, for [`Self::set`].
     pub const CONNECTION_TYPE: Prop<CfnDataCatalog, String> = Prop::new("ConnectionType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataCatalog, String> = Prop::new("Description");
-    /// Key of `Error`, for [`Handle::set`].
+    /// Key of `Error`, for [`Self::set`].
     pub const ERROR: Prop<CfnDataCatalog, String> = Prop::new("Error");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataCatalog, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDataCatalog, Map<String>> = Prop::new("Parameters");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnDataCatalog, data_catalog::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataCatalog, Vec<data_catalog::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnDataCatalog, data_catalog::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -551,15 +556,15 @@ impl CfnNamedQuery {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Athena::NamedQuery";
 
-    /// Key of `Database`, for [`Handle::set`].
+    /// Key of `Database`, for [`Self::set`].
     pub const DATABASE: Prop<CfnNamedQuery, String> = Prop::new("Database");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnNamedQuery, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNamedQuery, String> = Prop::new("Name");
-    /// Key of `QueryString`, for [`Handle::set`].
+    /// Key of `QueryString`, for [`Self::set`].
     pub const QUERY_STRING: Prop<CfnNamedQuery, String> = Prop::new("QueryString");
-    /// Key of `WorkGroup`, for [`Handle::set`].
+    /// Key of `WorkGroup`, for [`Self::set`].
     pub const WORK_GROUP: Prop<CfnNamedQuery, String> = Prop::new("WorkGroup");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -661,13 +666,13 @@ impl CfnPreparedStatement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Athena::PreparedStatement";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPreparedStatement, String> = Prop::new("Description");
-    /// Key of `QueryStatement`, for [`Handle::set`].
+    /// Key of `QueryStatement`, for [`Self::set`].
     pub const QUERY_STATEMENT: Prop<CfnPreparedStatement, String> = Prop::new("QueryStatement");
-    /// Key of `StatementName`, for [`Handle::set`].
+    /// Key of `StatementName`, for [`Self::set`].
     pub const STATEMENT_NAME: Prop<CfnPreparedStatement, String> = Prop::new("StatementName");
-    /// Key of `WorkGroup`, for [`Handle::set`].
+    /// Key of `WorkGroup`, for [`Self::set`].
     pub const WORK_GROUP: Prop<CfnPreparedStatement, String> = Prop::new("WorkGroup");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -707,7 +712,9 @@ pub mod work_group {
     /// `Tag` of `AWS::Athena::WorkGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -803,6 +810,7 @@ pub mod work_group {
         pub publish_cloud_watch_metrics_enabled: Option<Val<bool>>,
         /// Indicates that the data usage control limit per query is removed.
         pub remove_bytes_scanned_cutoff_per_query: Option<Val<bool>>,
+        /// `RemoveCustomerContentEncryptionConfiguration` (the schema does not describe it).
         pub remove_customer_content_encryption_configuration: Option<Val<bool>>,
         /// If set to true, allows members assigned to a workgroup to reference Amazon S3 Requester Pays buckets in queries. If set to false, workgroup members cannot query data from Requester Pays buckets, and queries that retrieve data from Requester Pays buckets cause an error.
         pub requester_pays_enabled: Option<Val<bool>>,
@@ -906,6 +914,7 @@ pub mod work_group {
     /// The configuration for the managed query results and encryption option. ResultConfiguration and ManagedQueryResultsConfiguration cannot be set at the same time
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ManagedQueryResultsConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
         /// Indicates the encryption configuration for Athena Managed Storage. If not setting this field, Managed Storage will encrypt the query results with Athena's encryption key
         pub encryption_configuration: Option<Val<ManagedStorageEncryptionConfiguration>>,
@@ -976,9 +985,13 @@ pub mod work_group {
         pub expected_bucket_owner: Option<Val<String>>,
         /// The location in Amazon S3 where your query results are stored, such as s3://path/to/query/bucket/. To run the query, you must specify the query results location using one of the ways: either for individual queries using either this setting (client-side), or in the workgroup, using WorkGroupConfiguration
         pub output_location: Option<Val<String>>,
+        /// `RemoveAclConfiguration` (the schema does not describe it).
         pub remove_acl_configuration: Option<Val<bool>>,
+        /// `RemoveEncryptionConfiguration` (the schema does not describe it).
         pub remove_encryption_configuration: Option<Val<bool>>,
+        /// `RemoveExpectedBucketOwner` (the schema does not describe it).
         pub remove_expected_bucket_owner: Option<Val<bool>>,
+        /// `RemoveOutputLocation` (the schema does not describe it).
         pub remove_output_location: Option<Val<bool>>,
     }
 
@@ -1482,19 +1495,19 @@ impl CfnWorkGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Athena::WorkGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkGroup, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkGroup, String> = Prop::new("Name");
-    /// Key of `RecursiveDeleteOption`, for [`Handle::set`].
+    /// Key of `RecursiveDeleteOption`, for [`Self::set`].
     pub const RECURSIVE_DELETE_OPTION: Prop<CfnWorkGroup, bool> = Prop::new("RecursiveDeleteOption");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnWorkGroup, work_group::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkGroup, Vec<work_group::Tag>> = Prop::new("Tags");
-    /// Key of `WorkGroupConfiguration`, for [`Handle::set`].
+    /// Key of `WorkGroupConfiguration`, for [`Self::set`].
     pub const WORK_GROUP_CONFIGURATION: Prop<CfnWorkGroup, work_group::WorkGroupConfiguration> = Prop::new("WorkGroupConfiguration");
-    /// Key of `WorkGroupConfigurationUpdates`, for [`Handle::set`].
+    /// Key of `WorkGroupConfigurationUpdates`, for [`Self::set`].
     pub const WORK_GROUP_CONFIGURATION_UPDATES: Prop<CfnWorkGroup, work_group::WorkGroupConfigurationUpdates> = Prop::new("WorkGroupConfigurationUpdates");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -58,6 +58,7 @@ pub mod assessment {
     /// The assignment of a control set to a delegate for review.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Delegation {
+        /// `AssessmentId` (the schema does not describe it).
         pub assessment_id: Option<Val<String>>,
         /// The name of the related assessment.
         pub assessment_name: Option<Val<String>>,
@@ -69,6 +70,7 @@ pub mod assessment {
         pub created_by: Option<Val<String>>,
         /// The sequence of characters that identifies when the event occurred.
         pub creation_time: Option<Val<f64>>,
+        /// `Id` (the schema does not describe it).
         pub id: Option<Val<String>>,
         /// The sequence of characters that identifies when the event occurred.
         pub last_updated: Option<Val<f64>>,
@@ -420,25 +422,25 @@ impl CfnAssessment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AuditManager::Assessment";
 
-    /// Key of `AssessmentReportsDestination`, for [`Handle::set`].
+    /// Key of `AssessmentReportsDestination`, for [`Self::set`].
     pub const ASSESSMENT_REPORTS_DESTINATION: Prop<CfnAssessment, assessment::AssessmentReportsDestination> = Prop::new("AssessmentReportsDestination");
-    /// Key of `AwsAccount`, for [`Handle::set`].
+    /// Key of `AwsAccount`, for [`Self::set`].
     pub const AWS_ACCOUNT: Prop<CfnAssessment, assessment::AWSAccount> = Prop::new("AwsAccount");
-    /// Key of `Delegations`, for [`Handle::set`].
+    /// Key of `Delegations`, for [`Self::set`].
     pub const DELEGATIONS: Prop<CfnAssessment, Vec<assessment::Delegation>> = Prop::new("Delegations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAssessment, String> = Prop::new("Description");
-    /// Key of `FrameworkId`, for [`Handle::set`].
+    /// Key of `FrameworkId`, for [`Self::set`].
     pub const FRAMEWORK_ID: Prop<CfnAssessment, String> = Prop::new("FrameworkId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAssessment, String> = Prop::new("Name");
-    /// Key of `Roles`, for [`Handle::set`].
+    /// Key of `Roles`, for [`Self::set`].
     pub const ROLES: Prop<CfnAssessment, Vec<assessment::Role>> = Prop::new("Roles");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnAssessment, assessment::ScopeType> = Prop::new("Scope");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAssessment, assessment::AssessmentStatus> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAssessment, Vec<assessment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -660,15 +662,15 @@ impl CfnAssessmentFramework {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AuditManager::AssessmentFramework";
 
-    /// Key of `ComplianceType`, for [`Handle::set`].
+    /// Key of `ComplianceType`, for [`Self::set`].
     pub const COMPLIANCE_TYPE: Prop<CfnAssessmentFramework, String> = Prop::new("ComplianceType");
-    /// Key of `ControlSets`, for [`Handle::set`].
+    /// Key of `ControlSets`, for [`Self::set`].
     pub const CONTROL_SETS: Prop<CfnAssessmentFramework, Vec<assessment_framework::ControlSet>> = Prop::new("ControlSets");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAssessmentFramework, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAssessmentFramework, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAssessmentFramework, Vec<assessment_framework::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

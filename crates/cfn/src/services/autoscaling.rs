@@ -1686,6 +1686,7 @@ pub struct CfnAutoScalingGroupProps {
     pub placement_group: Option<Val<String>>,
     /// The Amazon Resource Name (ARN) of the service-linked role that the Auto Scaling group uses to call other AWS service on your behalf. By default, Amazon EC2 Auto Scaling uses a service-linked role named ``AWSServiceRoleForAutoScaling``, which it creates if it does not exist. For more information, see \[Service-linked roles\](<https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html>) in the *Amazon EC2 Auto Scaling User Guide*.
     pub service_linked_role_arn: Option<Val<String>>,
+    /// `SkipZonalShiftValidation` (the schema does not describe it).
     pub skip_zonal_shift_validation: Option<Val<bool>>,
     /// One or more tags. You can tag your Auto Scaling group and propagate the tags to the Amazon EC2 instances it launches. Tags are not propagated to Amazon EBS volumes. To add tags to Amazon EBS volumes, specify the tags in a launch template but use caution. If the launch template specifies an instance tag with a key that is also specified for the Auto Scaling group, Amazon EC2 Auto Scaling overrides the value of that instance tag with the value specified by the Auto Scaling group.
     pub tags: Option<Val<Vec<auto_scaling_group::TagProperty>>>,
@@ -1800,81 +1801,81 @@ impl CfnAutoScalingGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::AutoScalingGroup";
 
-    /// Key of `AutoScalingGroupName`, for [`Handle::set`].
+    /// Key of `AutoScalingGroupName`, for [`Self::set`].
     pub const AUTO_SCALING_GROUP_NAME: Prop<CfnAutoScalingGroup, String> = Prop::new("AutoScalingGroupName");
-    /// Key of `AvailabilityZoneDistribution`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneDistribution`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_DISTRIBUTION: Prop<CfnAutoScalingGroup, auto_scaling_group::AvailabilityZoneDistribution> = Prop::new("AvailabilityZoneDistribution");
-    /// Key of `AvailabilityZoneIds`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneIds`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_IDS: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("AvailabilityZoneIds");
-    /// Key of `AvailabilityZoneImpairmentPolicy`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneImpairmentPolicy`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_IMPAIRMENT_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::AvailabilityZoneImpairmentPolicy> = Prop::new("AvailabilityZoneImpairmentPolicy");
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `CapacityRebalance`, for [`Handle::set`].
+    /// Key of `CapacityRebalance`, for [`Self::set`].
     pub const CAPACITY_REBALANCE: Prop<CfnAutoScalingGroup, bool> = Prop::new("CapacityRebalance");
-    /// Key of `CapacityReservationSpecification`, for [`Handle::set`].
+    /// Key of `CapacityReservationSpecification`, for [`Self::set`].
     pub const CAPACITY_RESERVATION_SPECIFICATION: Prop<CfnAutoScalingGroup, auto_scaling_group::CapacityReservationSpecification> = Prop::new("CapacityReservationSpecification");
-    /// Key of `Context`, for [`Handle::set`].
+    /// Key of `Context`, for [`Self::set`].
     pub const CONTEXT: Prop<CfnAutoScalingGroup, String> = Prop::new("Context");
-    /// Key of `Cooldown`, for [`Handle::set`].
+    /// Key of `Cooldown`, for [`Self::set`].
     pub const COOLDOWN: Prop<CfnAutoScalingGroup, String> = Prop::new("Cooldown");
-    /// Key of `DefaultInstanceWarmup`, for [`Handle::set`].
+    /// Key of `DefaultInstanceWarmup`, for [`Self::set`].
     pub const DEFAULT_INSTANCE_WARMUP: Prop<CfnAutoScalingGroup, i64> = Prop::new("DefaultInstanceWarmup");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnAutoScalingGroup, auto_scaling_group::DeletionProtection> = Prop::new("DeletionProtection");
-    /// Key of `DesiredCapacity`, for [`Handle::set`].
+    /// Key of `DesiredCapacity`, for [`Self::set`].
     pub const DESIRED_CAPACITY: Prop<CfnAutoScalingGroup, String> = Prop::new("DesiredCapacity");
-    /// Key of `DesiredCapacityType`, for [`Handle::set`].
+    /// Key of `DesiredCapacityType`, for [`Self::set`].
     pub const DESIRED_CAPACITY_TYPE: Prop<CfnAutoScalingGroup, String> = Prop::new("DesiredCapacityType");
-    /// Key of `HealthCheckGracePeriod`, for [`Handle::set`].
+    /// Key of `HealthCheckGracePeriod`, for [`Self::set`].
     pub const HEALTH_CHECK_GRACE_PERIOD: Prop<CfnAutoScalingGroup, i64> = Prop::new("HealthCheckGracePeriod");
-    /// Key of `HealthCheckType`, for [`Handle::set`].
+    /// Key of `HealthCheckType`, for [`Self::set`].
     pub const HEALTH_CHECK_TYPE: Prop<CfnAutoScalingGroup, String> = Prop::new("HealthCheckType");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnAutoScalingGroup, String> = Prop::new("InstanceId");
-    /// Key of `InstanceLifecyclePolicy`, for [`Handle::set`].
+    /// Key of `InstanceLifecyclePolicy`, for [`Self::set`].
     pub const INSTANCE_LIFECYCLE_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::InstanceLifecyclePolicy> = Prop::new("InstanceLifecyclePolicy");
-    /// Key of `InstanceMaintenancePolicy`, for [`Handle::set`].
+    /// Key of `InstanceMaintenancePolicy`, for [`Self::set`].
     pub const INSTANCE_MAINTENANCE_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::InstanceMaintenancePolicy> = Prop::new("InstanceMaintenancePolicy");
-    /// Key of `LaunchConfigurationName`, for [`Handle::set`].
+    /// Key of `LaunchConfigurationName`, for [`Self::set`].
     pub const LAUNCH_CONFIGURATION_NAME: Prop<CfnAutoScalingGroup, String> = Prop::new("LaunchConfigurationName");
-    /// Key of `LaunchTemplate`, for [`Handle::set`].
+    /// Key of `LaunchTemplate`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE: Prop<CfnAutoScalingGroup, auto_scaling_group::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
-    /// Key of `LifecycleHookSpecificationList`, for [`Handle::set`].
+    /// Key of `LifecycleHookSpecificationList`, for [`Self::set`].
     pub const LIFECYCLE_HOOK_SPECIFICATION_LIST: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::LifecycleHookSpecification>> = Prop::new("LifecycleHookSpecificationList");
-    /// Key of `LoadBalancerNames`, for [`Handle::set`].
+    /// Key of `LoadBalancerNames`, for [`Self::set`].
     pub const LOAD_BALANCER_NAMES: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("LoadBalancerNames");
-    /// Key of `MaxInstanceLifetime`, for [`Handle::set`].
+    /// Key of `MaxInstanceLifetime`, for [`Self::set`].
     pub const MAX_INSTANCE_LIFETIME: Prop<CfnAutoScalingGroup, i64> = Prop::new("MaxInstanceLifetime");
-    /// Key of `MaxSize`, for [`Handle::set`].
+    /// Key of `MaxSize`, for [`Self::set`].
     pub const MAX_SIZE: Prop<CfnAutoScalingGroup, String> = Prop::new("MaxSize");
-    /// Key of `MetricsCollection`, for [`Handle::set`].
+    /// Key of `MetricsCollection`, for [`Self::set`].
     pub const METRICS_COLLECTION: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::MetricsCollection>> = Prop::new("MetricsCollection");
-    /// Key of `MinSize`, for [`Handle::set`].
+    /// Key of `MinSize`, for [`Self::set`].
     pub const MIN_SIZE: Prop<CfnAutoScalingGroup, String> = Prop::new("MinSize");
-    /// Key of `MixedInstancesPolicy`, for [`Handle::set`].
+    /// Key of `MixedInstancesPolicy`, for [`Self::set`].
     pub const MIXED_INSTANCES_POLICY: Prop<CfnAutoScalingGroup, auto_scaling_group::MixedInstancesPolicy> = Prop::new("MixedInstancesPolicy");
-    /// Key of `NewInstancesProtectedFromScaleIn`, for [`Handle::set`].
+    /// Key of `NewInstancesProtectedFromScaleIn`, for [`Self::set`].
     pub const NEW_INSTANCES_PROTECTED_FROM_SCALE_IN: Prop<CfnAutoScalingGroup, bool> = Prop::new("NewInstancesProtectedFromScaleIn");
-    /// Key of `NotificationConfiguration`, for [`Handle::set`].
+    /// Key of `NotificationConfiguration`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION: Prop<CfnAutoScalingGroup, auto_scaling_group::NotificationConfiguration> = Prop::new("NotificationConfiguration");
-    /// Key of `NotificationConfigurations`, for [`Handle::set`].
+    /// Key of `NotificationConfigurations`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATIONS: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::NotificationConfiguration>> = Prop::new("NotificationConfigurations");
-    /// Key of `PlacementGroup`, for [`Handle::set`].
+    /// Key of `PlacementGroup`, for [`Self::set`].
     pub const PLACEMENT_GROUP: Prop<CfnAutoScalingGroup, String> = Prop::new("PlacementGroup");
-    /// Key of `ServiceLinkedRoleARN`, for [`Handle::set`].
+    /// Key of `ServiceLinkedRoleARN`, for [`Self::set`].
     pub const SERVICE_LINKED_ROLE_ARN: Prop<CfnAutoScalingGroup, String> = Prop::new("ServiceLinkedRoleARN");
-    /// Key of `SkipZonalShiftValidation`, for [`Handle::set`].
+    /// Key of `SkipZonalShiftValidation`, for [`Self::set`].
     pub const SKIP_ZONAL_SHIFT_VALIDATION: Prop<CfnAutoScalingGroup, bool> = Prop::new("SkipZonalShiftValidation");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::TagProperty>> = Prop::new("Tags");
-    /// Key of `TargetGroupARNs`, for [`Handle::set`].
+    /// Key of `TargetGroupARNs`, for [`Self::set`].
     pub const TARGET_GROUP_AR_NS: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("TargetGroupARNs");
-    /// Key of `TerminationPolicies`, for [`Handle::set`].
+    /// Key of `TerminationPolicies`, for [`Self::set`].
     pub const TERMINATION_POLICIES: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("TerminationPolicies");
-    /// Key of `TrafficSources`, for [`Handle::set`].
+    /// Key of `TrafficSources`, for [`Self::set`].
     pub const TRAFFIC_SOURCES: Prop<CfnAutoScalingGroup, Vec<auto_scaling_group::TrafficSourceIdentifier>> = Prop::new("TrafficSources");
-    /// Key of `VPCZoneIdentifier`, for [`Handle::set`].
+    /// Key of `VPCZoneIdentifier`, for [`Self::set`].
     pub const VPC_ZONE_IDENTIFIER: Prop<CfnAutoScalingGroup, Vec<String>> = Prop::new("VPCZoneIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2554,43 +2555,43 @@ impl CfnLaunchConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::LaunchConfiguration";
 
-    /// Key of `AssociatePublicIpAddress`, for [`Handle::set`].
+    /// Key of `AssociatePublicIpAddress`, for [`Self::set`].
     pub const ASSOCIATE_PUBLIC_IP_ADDRESS: Prop<CfnLaunchConfiguration, bool> = Prop::new("AssociatePublicIpAddress");
-    /// Key of `BlockDeviceMappings`, for [`Handle::set`].
+    /// Key of `BlockDeviceMappings`, for [`Self::set`].
     pub const BLOCK_DEVICE_MAPPINGS: Prop<CfnLaunchConfiguration, Vec<launch_configuration::BlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
-    /// Key of `ClassicLinkVPCId`, for [`Handle::set`].
+    /// Key of `ClassicLinkVPCId`, for [`Self::set`].
     pub const CLASSIC_LINK_VPC_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("ClassicLinkVPCId");
-    /// Key of `ClassicLinkVPCSecurityGroups`, for [`Handle::set`].
+    /// Key of `ClassicLinkVPCSecurityGroups`, for [`Self::set`].
     pub const CLASSIC_LINK_VPC_SECURITY_GROUPS: Prop<CfnLaunchConfiguration, Vec<String>> = Prop::new("ClassicLinkVPCSecurityGroups");
-    /// Key of `EbsOptimized`, for [`Handle::set`].
+    /// Key of `EbsOptimized`, for [`Self::set`].
     pub const EBS_OPTIMIZED: Prop<CfnLaunchConfiguration, bool> = Prop::new("EbsOptimized");
-    /// Key of `IamInstanceProfile`, for [`Handle::set`].
+    /// Key of `IamInstanceProfile`, for [`Self::set`].
     pub const IAM_INSTANCE_PROFILE: Prop<CfnLaunchConfiguration, String> = Prop::new("IamInstanceProfile");
-    /// Key of `ImageId`, for [`Handle::set`].
+    /// Key of `ImageId`, for [`Self::set`].
     pub const IMAGE_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("ImageId");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("InstanceId");
-    /// Key of `InstanceMonitoring`, for [`Handle::set`].
+    /// Key of `InstanceMonitoring`, for [`Self::set`].
     pub const INSTANCE_MONITORING: Prop<CfnLaunchConfiguration, bool> = Prop::new("InstanceMonitoring");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnLaunchConfiguration, String> = Prop::new("InstanceType");
-    /// Key of `KernelId`, for [`Handle::set`].
+    /// Key of `KernelId`, for [`Self::set`].
     pub const KERNEL_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("KernelId");
-    /// Key of `KeyName`, for [`Handle::set`].
+    /// Key of `KeyName`, for [`Self::set`].
     pub const KEY_NAME: Prop<CfnLaunchConfiguration, String> = Prop::new("KeyName");
-    /// Key of `LaunchConfigurationName`, for [`Handle::set`].
+    /// Key of `LaunchConfigurationName`, for [`Self::set`].
     pub const LAUNCH_CONFIGURATION_NAME: Prop<CfnLaunchConfiguration, String> = Prop::new("LaunchConfigurationName");
-    /// Key of `MetadataOptions`, for [`Handle::set`].
+    /// Key of `MetadataOptions`, for [`Self::set`].
     pub const METADATA_OPTIONS: Prop<CfnLaunchConfiguration, launch_configuration::MetadataOptions> = Prop::new("MetadataOptions");
-    /// Key of `PlacementTenancy`, for [`Handle::set`].
+    /// Key of `PlacementTenancy`, for [`Self::set`].
     pub const PLACEMENT_TENANCY: Prop<CfnLaunchConfiguration, String> = Prop::new("PlacementTenancy");
-    /// Key of `RamDiskId`, for [`Handle::set`].
+    /// Key of `RamDiskId`, for [`Self::set`].
     pub const RAM_DISK_ID: Prop<CfnLaunchConfiguration, String> = Prop::new("RamDiskId");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnLaunchConfiguration, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `SpotPrice`, for [`Handle::set`].
+    /// Key of `SpotPrice`, for [`Self::set`].
     pub const SPOT_PRICE: Prop<CfnLaunchConfiguration, String> = Prop::new("SpotPrice");
-    /// Key of `UserData`, for [`Handle::set`].
+    /// Key of `UserData`, for [`Self::set`].
     pub const USER_DATA: Prop<CfnLaunchConfiguration, String> = Prop::new("UserData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2756,21 +2757,21 @@ impl CfnLifecycleHook {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::LifecycleHook";
 
-    /// Key of `AutoScalingGroupName`, for [`Handle::set`].
+    /// Key of `AutoScalingGroupName`, for [`Self::set`].
     pub const AUTO_SCALING_GROUP_NAME: Prop<CfnLifecycleHook, String> = Prop::new("AutoScalingGroupName");
-    /// Key of `DefaultResult`, for [`Handle::set`].
+    /// Key of `DefaultResult`, for [`Self::set`].
     pub const DEFAULT_RESULT: Prop<CfnLifecycleHook, lifecycle_hook::DefaultResult> = Prop::new("DefaultResult");
-    /// Key of `HeartbeatTimeout`, for [`Handle::set`].
+    /// Key of `HeartbeatTimeout`, for [`Self::set`].
     pub const HEARTBEAT_TIMEOUT: Prop<CfnLifecycleHook, i64> = Prop::new("HeartbeatTimeout");
-    /// Key of `LifecycleHookName`, for [`Handle::set`].
+    /// Key of `LifecycleHookName`, for [`Self::set`].
     pub const LIFECYCLE_HOOK_NAME: Prop<CfnLifecycleHook, String> = Prop::new("LifecycleHookName");
-    /// Key of `LifecycleTransition`, for [`Handle::set`].
+    /// Key of `LifecycleTransition`, for [`Self::set`].
     pub const LIFECYCLE_TRANSITION: Prop<CfnLifecycleHook, lifecycle_hook::LifecycleTransition> = Prop::new("LifecycleTransition");
-    /// Key of `NotificationMetadata`, for [`Handle::set`].
+    /// Key of `NotificationMetadata`, for [`Self::set`].
     pub const NOTIFICATION_METADATA: Prop<CfnLifecycleHook, String> = Prop::new("NotificationMetadata");
-    /// Key of `NotificationTargetARN`, for [`Handle::set`].
+    /// Key of `NotificationTargetARN`, for [`Self::set`].
     pub const NOTIFICATION_TARGET_ARN: Prop<CfnLifecycleHook, String> = Prop::new("NotificationTargetARN");
-    /// Key of `RoleARN`, for [`Handle::set`].
+    /// Key of `RoleARN`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnLifecycleHook, String> = Prop::new("RoleARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2810,10 +2811,15 @@ pub mod scaling_policy {
     /// A predictive scaling policy. Includes support for predefined metrics only.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingConfiguration {
+        /// `MaxCapacityBreachBehavior` (the schema does not describe it).
         pub max_capacity_breach_behavior: Option<Val<MaxCapacityBreachBehavior>>,
+        /// `MaxCapacityBuffer` (the schema does not describe it).
         pub max_capacity_buffer: Option<Val<i64>>,
+        /// `MetricSpecifications` (the schema does not describe it).
         pub metric_specifications: Val<Vec<PredictiveScalingMetricSpecification>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<Mode>>,
+        /// `SchedulingBufferTime` (the schema does not describe it).
         pub scheduling_buffer_time: Option<Val<i64>>,
     }
 
@@ -2845,8 +2851,11 @@ pub mod scaling_policy {
     /// `StepAdjustment` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StepAdjustment {
+        /// `MetricIntervalLowerBound` (the schema does not describe it).
         pub metric_interval_lower_bound: Option<Val<f64>>,
+        /// `MetricIntervalUpperBound` (the schema does not describe it).
         pub metric_interval_upper_bound: Option<Val<f64>>,
+        /// `ScalingAdjustment` (the schema does not describe it).
         pub scaling_adjustment: Val<i64>,
     }
 
@@ -2874,9 +2883,13 @@ pub mod scaling_policy {
     /// A target tracking scaling policy. Includes support for predefined or customized metrics.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetTrackingConfiguration {
+        /// `CustomizedMetricSpecification` (the schema does not describe it).
         pub customized_metric_specification: Option<Val<CustomizedMetricSpecification>>,
+        /// `DisableScaleIn` (the schema does not describe it).
         pub disable_scale_in: Option<Val<bool>>,
+        /// `PredefinedMetricSpecification` (the schema does not describe it).
         pub predefined_metric_specification: Option<Val<PredefinedMetricSpecification>>,
+        /// `TargetValue` (the schema does not describe it).
         pub target_value: Val<f64>,
     }
 
@@ -2906,12 +2919,19 @@ pub mod scaling_policy {
     /// `PredictiveScalingMetricSpecification` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingMetricSpecification {
+        /// `CustomizedCapacityMetricSpecification` (the schema does not describe it).
         pub customized_capacity_metric_specification: Option<Val<PredictiveScalingCustomizedCapacityMetric>>,
+        /// `CustomizedLoadMetricSpecification` (the schema does not describe it).
         pub customized_load_metric_specification: Option<Val<PredictiveScalingCustomizedLoadMetric>>,
+        /// `CustomizedScalingMetricSpecification` (the schema does not describe it).
         pub customized_scaling_metric_specification: Option<Val<PredictiveScalingCustomizedScalingMetric>>,
+        /// `PredefinedLoadMetricSpecification` (the schema does not describe it).
         pub predefined_load_metric_specification: Option<Val<PredictiveScalingPredefinedLoadMetric>>,
+        /// `PredefinedMetricPairSpecification` (the schema does not describe it).
         pub predefined_metric_pair_specification: Option<Val<PredictiveScalingPredefinedMetricPair>>,
+        /// `PredefinedScalingMetricSpecification` (the schema does not describe it).
         pub predefined_scaling_metric_specification: Option<Val<PredictiveScalingPredefinedScalingMetric>>,
+        /// `TargetValue` (the schema does not describe it).
         pub target_value: Val<f64>,
     }
 
@@ -2947,12 +2967,19 @@ pub mod scaling_policy {
     /// `CustomizedMetricSpecification` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomizedMetricSpecification {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<MetricDimension>>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Option<Val<String>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Option<Val<Vec<TargetTrackingMetricDataQuery>>>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Option<Val<String>>,
+        /// `Period` (the schema does not describe it).
         pub period: Option<Val<i64>>,
+        /// `Statistic` (the schema does not describe it).
         pub statistic: Option<Val<Statistic>>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
     }
 
@@ -2973,7 +3000,9 @@ pub mod scaling_policy {
     /// `PredefinedMetricSpecification` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredefinedMetricSpecification {
+        /// `PredefinedMetricType` (the schema does not describe it).
         pub predefined_metric_type: Val<PredefinedMetricType>,
+        /// `ResourceLabel` (the schema does not describe it).
         pub resource_label: Option<Val<String>>,
     }
 
@@ -2999,6 +3028,7 @@ pub mod scaling_policy {
     /// `PredictiveScalingCustomizedCapacityMetric` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingCustomizedCapacityMetric {
+        /// `MetricDataQueries` (the schema does not describe it).
         pub metric_data_queries: Val<Vec<MetricDataQuery>>,
     }
 
@@ -3022,6 +3052,7 @@ pub mod scaling_policy {
     /// `PredictiveScalingCustomizedLoadMetric` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingCustomizedLoadMetric {
+        /// `MetricDataQueries` (the schema does not describe it).
         pub metric_data_queries: Val<Vec<MetricDataQuery>>,
     }
 
@@ -3045,6 +3076,7 @@ pub mod scaling_policy {
     /// `PredictiveScalingCustomizedScalingMetric` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingCustomizedScalingMetric {
+        /// `MetricDataQueries` (the schema does not describe it).
         pub metric_data_queries: Val<Vec<MetricDataQuery>>,
     }
 
@@ -3068,7 +3100,9 @@ pub mod scaling_policy {
     /// `PredictiveScalingPredefinedLoadMetric` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingPredefinedLoadMetric {
+        /// `PredefinedMetricType` (the schema does not describe it).
         pub predefined_metric_type: Val<PredefinedMetricType2>,
+        /// `ResourceLabel` (the schema does not describe it).
         pub resource_label: Option<Val<String>>,
     }
 
@@ -3094,7 +3128,9 @@ pub mod scaling_policy {
     /// `PredictiveScalingPredefinedMetricPair` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingPredefinedMetricPair {
+        /// `PredefinedMetricType` (the schema does not describe it).
         pub predefined_metric_type: Val<PredefinedMetricType3>,
+        /// `ResourceLabel` (the schema does not describe it).
         pub resource_label: Option<Val<String>>,
     }
 
@@ -3120,7 +3156,9 @@ pub mod scaling_policy {
     /// `PredictiveScalingPredefinedScalingMetric` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PredictiveScalingPredefinedScalingMetric {
+        /// `PredefinedMetricType` (the schema does not describe it).
         pub predefined_metric_type: Val<PredefinedMetricType>,
+        /// `ResourceLabel` (the schema does not describe it).
         pub resource_label: Option<Val<String>>,
     }
 
@@ -3146,7 +3184,9 @@ pub mod scaling_policy {
     /// `MetricDimension` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDimension {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3172,11 +3212,17 @@ pub mod scaling_policy {
     /// `TargetTrackingMetricDataQuery` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetTrackingMetricDataQuery {
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Label` (the schema does not describe it).
         pub label: Option<Val<String>>,
+        /// `MetricStat` (the schema does not describe it).
         pub metric_stat: Option<Val<TargetTrackingMetricStat>>,
+        /// `Period` (the schema does not describe it).
         pub period: Option<Val<i64>>,
+        /// `ReturnData` (the schema does not describe it).
         pub return_data: Option<Val<bool>>,
     }
 
@@ -3210,10 +3256,15 @@ pub mod scaling_policy {
     /// `MetricDataQuery` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDataQuery {
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Label` (the schema does not describe it).
         pub label: Option<Val<String>>,
+        /// `MetricStat` (the schema does not describe it).
         pub metric_stat: Option<Val<MetricStat>>,
+        /// `ReturnData` (the schema does not describe it).
         pub return_data: Option<Val<bool>>,
     }
 
@@ -3245,9 +3296,13 @@ pub mod scaling_policy {
     /// `TargetTrackingMetricStat` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetTrackingMetricStat {
+        /// `Metric` (the schema does not describe it).
         pub metric: Val<Metric>,
+        /// `Period` (the schema does not describe it).
         pub period: Option<Val<i64>>,
+        /// `Stat` (the schema does not describe it).
         pub stat: Val<String>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
     }
 
@@ -3277,8 +3332,11 @@ pub mod scaling_policy {
     /// `MetricStat` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricStat {
+        /// `Metric` (the schema does not describe it).
         pub metric: Val<Metric>,
+        /// `Stat` (the schema does not describe it).
         pub stat: Val<String>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
     }
 
@@ -3306,8 +3364,11 @@ pub mod scaling_policy {
     /// `Metric` of `AWS::AutoScaling::ScalingPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Metric {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<MetricDimension>>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Val<String>,
     }
 
@@ -3876,27 +3937,27 @@ impl CfnScalingPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::ScalingPolicy";
 
-    /// Key of `AdjustmentType`, for [`Handle::set`].
+    /// Key of `AdjustmentType`, for [`Self::set`].
     pub const ADJUSTMENT_TYPE: Prop<CfnScalingPolicy, scaling_policy::AdjustmentType> = Prop::new("AdjustmentType");
-    /// Key of `AutoScalingGroupName`, for [`Handle::set`].
+    /// Key of `AutoScalingGroupName`, for [`Self::set`].
     pub const AUTO_SCALING_GROUP_NAME: Prop<CfnScalingPolicy, String> = Prop::new("AutoScalingGroupName");
-    /// Key of `Cooldown`, for [`Handle::set`].
+    /// Key of `Cooldown`, for [`Self::set`].
     pub const COOLDOWN: Prop<CfnScalingPolicy, String> = Prop::new("Cooldown");
-    /// Key of `EstimatedInstanceWarmup`, for [`Handle::set`].
+    /// Key of `EstimatedInstanceWarmup`, for [`Self::set`].
     pub const ESTIMATED_INSTANCE_WARMUP: Prop<CfnScalingPolicy, i64> = Prop::new("EstimatedInstanceWarmup");
-    /// Key of `MetricAggregationType`, for [`Handle::set`].
+    /// Key of `MetricAggregationType`, for [`Self::set`].
     pub const METRIC_AGGREGATION_TYPE: Prop<CfnScalingPolicy, scaling_policy::MetricAggregationType> = Prop::new("MetricAggregationType");
-    /// Key of `MinAdjustmentMagnitude`, for [`Handle::set`].
+    /// Key of `MinAdjustmentMagnitude`, for [`Self::set`].
     pub const MIN_ADJUSTMENT_MAGNITUDE: Prop<CfnScalingPolicy, i64> = Prop::new("MinAdjustmentMagnitude");
-    /// Key of `PolicyType`, for [`Handle::set`].
+    /// Key of `PolicyType`, for [`Self::set`].
     pub const POLICY_TYPE: Prop<CfnScalingPolicy, scaling_policy::PolicyType> = Prop::new("PolicyType");
-    /// Key of `PredictiveScalingConfiguration`, for [`Handle::set`].
+    /// Key of `PredictiveScalingConfiguration`, for [`Self::set`].
     pub const PREDICTIVE_SCALING_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::PredictiveScalingConfiguration> = Prop::new("PredictiveScalingConfiguration");
-    /// Key of `ScalingAdjustment`, for [`Handle::set`].
+    /// Key of `ScalingAdjustment`, for [`Self::set`].
     pub const SCALING_ADJUSTMENT: Prop<CfnScalingPolicy, i64> = Prop::new("ScalingAdjustment");
-    /// Key of `StepAdjustments`, for [`Handle::set`].
+    /// Key of `StepAdjustments`, for [`Self::set`].
     pub const STEP_ADJUSTMENTS: Prop<CfnScalingPolicy, Vec<scaling_policy::StepAdjustment>> = Prop::new("StepAdjustments");
-    /// Key of `TargetTrackingConfiguration`, for [`Handle::set`].
+    /// Key of `TargetTrackingConfiguration`, for [`Self::set`].
     pub const TARGET_TRACKING_CONFIGURATION: Prop<CfnScalingPolicy, scaling_policy::TargetTrackingConfiguration> = Prop::new("TargetTrackingConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4023,21 +4084,21 @@ impl CfnScheduledAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::ScheduledAction";
 
-    /// Key of `AutoScalingGroupName`, for [`Handle::set`].
+    /// Key of `AutoScalingGroupName`, for [`Self::set`].
     pub const AUTO_SCALING_GROUP_NAME: Prop<CfnScheduledAction, String> = Prop::new("AutoScalingGroupName");
-    /// Key of `DesiredCapacity`, for [`Handle::set`].
+    /// Key of `DesiredCapacity`, for [`Self::set`].
     pub const DESIRED_CAPACITY: Prop<CfnScheduledAction, i64> = Prop::new("DesiredCapacity");
-    /// Key of `EndTime`, for [`Handle::set`].
+    /// Key of `EndTime`, for [`Self::set`].
     pub const END_TIME: Prop<CfnScheduledAction, String> = Prop::new("EndTime");
-    /// Key of `MaxSize`, for [`Handle::set`].
+    /// Key of `MaxSize`, for [`Self::set`].
     pub const MAX_SIZE: Prop<CfnScheduledAction, i64> = Prop::new("MaxSize");
-    /// Key of `MinSize`, for [`Handle::set`].
+    /// Key of `MinSize`, for [`Self::set`].
     pub const MIN_SIZE: Prop<CfnScheduledAction, i64> = Prop::new("MinSize");
-    /// Key of `Recurrence`, for [`Handle::set`].
+    /// Key of `Recurrence`, for [`Self::set`].
     pub const RECURRENCE: Prop<CfnScheduledAction, String> = Prop::new("Recurrence");
-    /// Key of `StartTime`, for [`Handle::set`].
+    /// Key of `StartTime`, for [`Self::set`].
     pub const START_TIME: Prop<CfnScheduledAction, String> = Prop::new("StartTime");
-    /// Key of `TimeZone`, for [`Handle::set`].
+    /// Key of `TimeZone`, for [`Self::set`].
     pub const TIME_ZONE: Prop<CfnScheduledAction, String> = Prop::new("TimeZone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4083,6 +4144,7 @@ pub mod warm_pool {
     /// `InstanceReusePolicy` of `AWS::AutoScaling::WarmPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceReusePolicy {
+        /// `ReuseOnScaleIn` (the schema does not describe it).
         pub reuse_on_scale_in: Option<Val<bool>>,
     }
 
@@ -4147,10 +4209,15 @@ pub mod warm_pool {
 /// Resource schema for AWS::AutoScaling::WarmPool.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWarmPoolProps {
+    /// `AutoScalingGroupName` (the schema does not describe it).
     pub auto_scaling_group_name: Val<String>,
+    /// `InstanceReusePolicy` (the schema does not describe it).
     pub instance_reuse_policy: Option<Val<warm_pool::InstanceReusePolicy>>,
+    /// `MaxGroupPreparedCapacity` (the schema does not describe it).
     pub max_group_prepared_capacity: Option<Val<i64>>,
+    /// `MinSize` (the schema does not describe it).
     pub min_size: Option<Val<i64>>,
+    /// `PoolState` (the schema does not describe it).
     pub pool_state: Option<Val<warm_pool::PoolState>>,
 }
 
@@ -4189,15 +4256,15 @@ impl CfnWarmPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScaling::WarmPool";
 
-    /// Key of `AutoScalingGroupName`, for [`Handle::set`].
+    /// Key of `AutoScalingGroupName`, for [`Self::set`].
     pub const AUTO_SCALING_GROUP_NAME: Prop<CfnWarmPool, String> = Prop::new("AutoScalingGroupName");
-    /// Key of `InstanceReusePolicy`, for [`Handle::set`].
+    /// Key of `InstanceReusePolicy`, for [`Self::set`].
     pub const INSTANCE_REUSE_POLICY: Prop<CfnWarmPool, warm_pool::InstanceReusePolicy> = Prop::new("InstanceReusePolicy");
-    /// Key of `MaxGroupPreparedCapacity`, for [`Handle::set`].
+    /// Key of `MaxGroupPreparedCapacity`, for [`Self::set`].
     pub const MAX_GROUP_PREPARED_CAPACITY: Prop<CfnWarmPool, i64> = Prop::new("MaxGroupPreparedCapacity");
-    /// Key of `MinSize`, for [`Handle::set`].
+    /// Key of `MinSize`, for [`Self::set`].
     pub const MIN_SIZE: Prop<CfnWarmPool, i64> = Prop::new("MinSize");
-    /// Key of `PoolState`, for [`Handle::set`].
+    /// Key of `PoolState`, for [`Self::set`].
     pub const POOL_STATE: Prop<CfnWarmPool, warm_pool::PoolState> = Prop::new("PoolState");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -781,9 +781,9 @@ impl CfnScalingPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AutoScalingPlans::ScalingPlan";
 
-    /// Key of `ApplicationSource`, for [`Handle::set`].
+    /// Key of `ApplicationSource`, for [`Self::set`].
     pub const APPLICATION_SOURCE: Prop<CfnScalingPlan, scaling_plan::ApplicationSource> = Prop::new("ApplicationSource");
-    /// Key of `ScalingInstructions`, for [`Handle::set`].
+    /// Key of `ScalingInstructions`, for [`Self::set`].
     pub const SCALING_INSTRUCTIONS: Prop<CfnScalingPlan, Vec<scaling_plan::ScalingInstruction>> = Prop::new("ScalingInstructions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -138,11 +138,11 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::AWSExternalAnthropic::Workspace";
 
-    /// Key of `DataResidency`, for [`Handle::set`].
+    /// Key of `DataResidency`, for [`Self::set`].
     pub const DATA_RESIDENCY: Prop<CfnWorkspace, workspace::DataResidency> = Prop::new("DataResidency");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkspace, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod capability {
     /// `S3Location` of `AWS::B2BI::Capability`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3Location {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Option<Val<String>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
     }
 
@@ -35,7 +37,9 @@ pub mod capability {
     /// `Tag` of `AWS::B2BI::Capability`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -115,10 +119,15 @@ pub mod capability {
 /// Definition of AWS::B2BI::Capability Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCapabilityProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<Json>,
+    /// `InstructionsDocuments` (the schema does not describe it).
     pub instructions_documents: Option<Val<Vec<capability::S3Location>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<capability::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<capability::CapabilityType>,
 }
 
@@ -157,15 +166,15 @@ impl CfnCapability {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Capability";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnCapability, Json> = Prop::new("Configuration");
-    /// Key of `InstructionsDocuments`, for [`Handle::set`].
+    /// Key of `InstructionsDocuments`, for [`Self::set`].
     pub const INSTRUCTIONS_DOCUMENTS: Prop<CfnCapability, Vec<capability::S3Location>> = Prop::new("InstructionsDocuments");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCapability, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapability, Vec<capability::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCapability, capability::CapabilityType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -225,7 +234,9 @@ pub mod partnership {
     /// `CapabilityOptions` of `AWS::B2BI::Partnership`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapabilityOptions {
+        /// `InboundEdi` (the schema does not describe it).
         pub inbound_edi: Option<Val<InboundEdiOptions>>,
+        /// `OutboundEdi` (the schema does not describe it).
         pub outbound_edi: Option<Val<Json>>,
     }
 
@@ -241,7 +252,9 @@ pub mod partnership {
     /// `Tag` of `AWS::B2BI::Partnership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -267,6 +280,7 @@ pub mod partnership {
     /// `InboundEdiOptions` of `AWS::B2BI::Partnership`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InboundEdiOptions {
+        /// `X12` (the schema does not describe it).
         pub x12: Option<Val<X12InboundEdiOptions>>,
     }
 
@@ -281,6 +295,7 @@ pub mod partnership {
     /// `X12InboundEdiOptions` of `AWS::B2BI::Partnership`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct X12InboundEdiOptions {
+        /// `AcknowledgmentOptions` (the schema does not describe it).
         pub acknowledgment_options: Option<Val<X12AcknowledgmentOptions>>,
     }
 
@@ -295,7 +310,9 @@ pub mod partnership {
     /// `X12AcknowledgmentOptions` of `AWS::B2BI::Partnership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct X12AcknowledgmentOptions {
+        /// `FunctionalAcknowledgment` (the schema does not describe it).
         pub functional_acknowledgment: Val<X12FunctionalAcknowledgment>,
+        /// `TechnicalAcknowledgment` (the schema does not describe it).
         pub technical_acknowledgment: Val<X12TechnicalAcknowledgment>,
     }
 
@@ -433,12 +450,19 @@ pub mod partnership {
 /// Definition of AWS::B2BI::Partnership Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPartnershipProps {
+    /// `Capabilities` (the schema does not describe it).
     pub capabilities: Val<Vec<String>>,
+    /// `CapabilityOptions` (the schema does not describe it).
     pub capability_options: Option<Val<partnership::CapabilityOptions>>,
+    /// `Email` (the schema does not describe it).
     pub email: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Phone` (the schema does not describe it).
     pub phone: Option<Val<String>>,
+    /// `ProfileId` (the schema does not describe it).
     pub profile_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<partnership::Tag>>>,
 }
 
@@ -481,19 +505,19 @@ impl CfnPartnership {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Partnership";
 
-    /// Key of `Capabilities`, for [`Handle::set`].
+    /// Key of `Capabilities`, for [`Self::set`].
     pub const CAPABILITIES: Prop<CfnPartnership, Vec<String>> = Prop::new("Capabilities");
-    /// Key of `CapabilityOptions`, for [`Handle::set`].
+    /// Key of `CapabilityOptions`, for [`Self::set`].
     pub const CAPABILITY_OPTIONS: Prop<CfnPartnership, partnership::CapabilityOptions> = Prop::new("CapabilityOptions");
-    /// Key of `Email`, for [`Handle::set`].
+    /// Key of `Email`, for [`Self::set`].
     pub const EMAIL: Prop<CfnPartnership, String> = Prop::new("Email");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPartnership, String> = Prop::new("Name");
-    /// Key of `Phone`, for [`Handle::set`].
+    /// Key of `Phone`, for [`Self::set`].
     pub const PHONE: Prop<CfnPartnership, String> = Prop::new("Phone");
-    /// Key of `ProfileId`, for [`Handle::set`].
+    /// Key of `ProfileId`, for [`Self::set`].
     pub const PROFILE_ID: Prop<CfnPartnership, String> = Prop::new("ProfileId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPartnership, Vec<partnership::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -558,7 +582,9 @@ pub mod profile {
     /// `Tag` of `AWS::B2BI::Profile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -633,11 +659,17 @@ pub mod profile {
 /// Definition of AWS::B2BI::Profile Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProfileProps {
+    /// `BusinessName` (the schema does not describe it).
     pub business_name: Val<String>,
+    /// `Email` (the schema does not describe it).
     pub email: Option<Val<String>>,
+    /// `Logging` (the schema does not describe it).
     pub logging: Val<profile::Logging>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Phone` (the schema does not describe it).
     pub phone: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<profile::Tag>>>,
 }
 
@@ -678,17 +710,17 @@ impl CfnProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Profile";
 
-    /// Key of `BusinessName`, for [`Handle::set`].
+    /// Key of `BusinessName`, for [`Self::set`].
     pub const BUSINESS_NAME: Prop<CfnProfile, String> = Prop::new("BusinessName");
-    /// Key of `Email`, for [`Handle::set`].
+    /// Key of `Email`, for [`Self::set`].
     pub const EMAIL: Prop<CfnProfile, String> = Prop::new("Email");
-    /// Key of `Logging`, for [`Handle::set`].
+    /// Key of `Logging`, for [`Self::set`].
     pub const LOGGING: Prop<CfnProfile, profile::Logging> = Prop::new("Logging");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProfile, String> = Prop::new("Name");
-    /// Key of `Phone`, for [`Handle::set`].
+    /// Key of `Phone`, for [`Self::set`].
     pub const PHONE: Prop<CfnProfile, String> = Prop::new("Phone");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -753,8 +785,11 @@ pub mod transformer {
     /// `InputConversion` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InputConversion {
+        /// `AdvancedOptions` (the schema does not describe it).
         pub advanced_options: Option<Val<AdvancedOptions>>,
+        /// `FormatOptions` (the schema does not describe it).
         pub format_options: Option<Val<Json>>,
+        /// `FromFormat` (the schema does not describe it).
         pub from_format: Val<FromFormat>,
     }
 
@@ -782,7 +817,9 @@ pub mod transformer {
     /// `Mapping` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Mapping {
+        /// `Template` (the schema does not describe it).
         pub template: Option<Val<String>>,
+        /// `TemplateLanguage` (the schema does not describe it).
         pub template_language: Val<MappingTemplateLanguage>,
     }
 
@@ -808,8 +845,11 @@ pub mod transformer {
     /// `OutputConversion` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputConversion {
+        /// `AdvancedOptions` (the schema does not describe it).
         pub advanced_options: Option<Val<AdvancedOptions>>,
+        /// `FormatOptions` (the schema does not describe it).
         pub format_options: Option<Val<Json>>,
+        /// `ToFormat` (the schema does not describe it).
         pub to_format: Val<ToFormat>,
     }
 
@@ -837,7 +877,9 @@ pub mod transformer {
     /// `SampleDocuments` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SampleDocuments {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `Keys` (the schema does not describe it).
         pub keys: Val<Vec<SampleDocumentKeys>>,
     }
 
@@ -863,7 +905,9 @@ pub mod transformer {
     /// `Tag` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -889,6 +933,7 @@ pub mod transformer {
     /// `AdvancedOptions` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdvancedOptions {
+        /// `X12` (the schema does not describe it).
         pub x12: Option<Val<X12AdvancedOptions>>,
     }
 
@@ -903,7 +948,9 @@ pub mod transformer {
     /// `SampleDocumentKeys` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SampleDocumentKeys {
+        /// `Input` (the schema does not describe it).
         pub input: Option<Val<String>>,
+        /// `Output` (the schema does not describe it).
         pub output: Option<Val<String>>,
     }
 
@@ -919,7 +966,9 @@ pub mod transformer {
     /// `X12AdvancedOptions` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct X12AdvancedOptions {
+        /// `SplitOptions` (the schema does not describe it).
         pub split_options: Option<Val<X12SplitOptions>>,
+        /// `ValidationOptions` (the schema does not describe it).
         pub validation_options: Option<Val<X12ValidationOptions>>,
     }
 
@@ -935,6 +984,7 @@ pub mod transformer {
     /// `X12SplitOptions` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct X12SplitOptions {
+        /// `SplitBy` (the schema does not describe it).
         pub split_by: Option<Val<X12SplitBy>>,
     }
 
@@ -949,6 +999,7 @@ pub mod transformer {
     /// `X12ValidationOptions` of `AWS::B2BI::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct X12ValidationOptions {
+        /// `ValidationRules` (the schema does not describe it).
         pub validation_rules: Option<Val<Vec<Json>>>,
     }
 
@@ -1219,18 +1270,27 @@ pub mod transformer {
 /// Definition of AWS::B2BI::Transformer Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTransformerProps {
+    /// `EdiType` (the schema does not describe it).
     pub edi_type: Option<Val<Json>>,
+    /// `FileFormat` (the schema does not describe it).
     pub file_format: Option<Val<transformer::FileFormat>>,
+    /// `InputConversion` (the schema does not describe it).
     pub input_conversion: Option<Val<transformer::InputConversion>>,
+    /// `Mapping` (the schema does not describe it).
     pub mapping: Option<Val<transformer::Mapping>>,
     /// This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion.
     pub mapping_template: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `OutputConversion` (the schema does not describe it).
     pub output_conversion: Option<Val<transformer::OutputConversion>>,
     /// This shape is deprecated: This is a legacy trait. Please use input-conversion or output-conversion.
     pub sample_document: Option<Val<String>>,
+    /// `SampleDocuments` (the schema does not describe it).
     pub sample_documents: Option<Val<transformer::SampleDocuments>>,
+    /// `Status` (the schema does not describe it).
     pub status: Val<transformer::TransformerStatus>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<transformer::Tag>>>,
 }
 
@@ -1281,27 +1341,27 @@ impl CfnTransformer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::B2BI::Transformer";
 
-    /// Key of `EdiType`, for [`Handle::set`].
+    /// Key of `EdiType`, for [`Self::set`].
     pub const EDI_TYPE: Prop<CfnTransformer, Json> = Prop::new("EdiType");
-    /// Key of `FileFormat`, for [`Handle::set`].
+    /// Key of `FileFormat`, for [`Self::set`].
     pub const FILE_FORMAT: Prop<CfnTransformer, transformer::FileFormat> = Prop::new("FileFormat");
-    /// Key of `InputConversion`, for [`Handle::set`].
+    /// Key of `InputConversion`, for [`Self::set`].
     pub const INPUT_CONVERSION: Prop<CfnTransformer, transformer::InputConversion> = Prop::new("InputConversion");
-    /// Key of `Mapping`, for [`Handle::set`].
+    /// Key of `Mapping`, for [`Self::set`].
     pub const MAPPING: Prop<CfnTransformer, transformer::Mapping> = Prop::new("Mapping");
-    /// Key of `MappingTemplate`, for [`Handle::set`].
+    /// Key of `MappingTemplate`, for [`Self::set`].
     pub const MAPPING_TEMPLATE: Prop<CfnTransformer, String> = Prop::new("MappingTemplate");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTransformer, String> = Prop::new("Name");
-    /// Key of `OutputConversion`, for [`Handle::set`].
+    /// Key of `OutputConversion`, for [`Self::set`].
     pub const OUTPUT_CONVERSION: Prop<CfnTransformer, transformer::OutputConversion> = Prop::new("OutputConversion");
-    /// Key of `SampleDocument`, for [`Handle::set`].
+    /// Key of `SampleDocument`, for [`Self::set`].
     pub const SAMPLE_DOCUMENT: Prop<CfnTransformer, String> = Prop::new("SampleDocument");
-    /// Key of `SampleDocuments`, for [`Handle::set`].
+    /// Key of `SampleDocuments`, for [`Self::set`].
     pub const SAMPLE_DOCUMENTS: Prop<CfnTransformer, transformer::SampleDocuments> = Prop::new("SampleDocuments");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTransformer, transformer::TransformerStatus> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransformer, Vec<transformer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

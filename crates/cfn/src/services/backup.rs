@@ -19,9 +19,13 @@ pub mod backup_plan {
     /// `BackupPlanResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BackupPlanResourceType {
+        /// `AdvancedBackupSettings` (the schema does not describe it).
         pub advanced_backup_settings: Option<Val<Vec<AdvancedBackupSettingResourceType>>>,
+        /// `BackupPlanName` (the schema does not describe it).
         pub backup_plan_name: Val<String>,
+        /// `BackupPlanRule` (the schema does not describe it).
         pub backup_plan_rule: Val<Vec<BackupRuleResourceType>>,
+        /// `ScanSettings` (the schema does not describe it).
         pub scan_settings: Option<Val<Vec<ScanSettingResourceType>>>,
     }
 
@@ -51,7 +55,9 @@ pub mod backup_plan {
     /// `AdvancedBackupSettingResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AdvancedBackupSettingResourceType {
+        /// `BackupOptions` (the schema does not describe it).
         pub backup_options: Val<Json>,
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Val<String>,
     }
 
@@ -77,18 +83,31 @@ pub mod backup_plan {
     /// `BackupRuleResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BackupRuleResourceType {
+        /// `CompletionWindowMinutes` (the schema does not describe it).
         pub completion_window_minutes: Option<Val<f64>>,
+        /// `CopyActions` (the schema does not describe it).
         pub copy_actions: Option<Val<Vec<CopyActionResourceType>>>,
+        /// `EnableContinuousBackup` (the schema does not describe it).
         pub enable_continuous_backup: Option<Val<bool>>,
+        /// `IndexActions` (the schema does not describe it).
         pub index_actions: Option<Val<Vec<IndexActionsResourceType>>>,
+        /// `Lifecycle` (the schema does not describe it).
         pub lifecycle: Option<Val<LifecycleResourceType>>,
+        /// `RecoveryPointTags` (the schema does not describe it).
         pub recovery_point_tags: Option<Val<Map<String>>>,
+        /// `RuleName` (the schema does not describe it).
         pub rule_name: Val<String>,
+        /// `ScanActions` (the schema does not describe it).
         pub scan_actions: Option<Val<Vec<ScanActionResourceType>>>,
+        /// `ScheduleExpression` (the schema does not describe it).
         pub schedule_expression: Option<Val<String>>,
+        /// `ScheduleExpressionTimezone` (the schema does not describe it).
         pub schedule_expression_timezone: Option<Val<String>>,
+        /// `StartWindowMinutes` (the schema does not describe it).
         pub start_window_minutes: Option<Val<f64>>,
+        /// `TargetBackupVault` (the schema does not describe it).
         pub target_backup_vault: Val<String>,
+        /// `TargetLogicallyAirGappedBackupVaultArn` (the schema does not describe it).
         pub target_logically_air_gapped_backup_vault_arn: Option<Val<String>>,
     }
 
@@ -136,8 +155,11 @@ pub mod backup_plan {
     /// `ScanSettingResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScanSettingResourceType {
+        /// `MalwareScanner` (the schema does not describe it).
         pub malware_scanner: Option<Val<MalwareScanner>>,
+        /// `ResourceTypes` (the schema does not describe it).
         pub resource_types: Option<Val<Vec<String>>>,
+        /// `ScannerRoleArn` (the schema does not describe it).
         pub scanner_role_arn: Option<Val<String>>,
     }
 
@@ -154,7 +176,9 @@ pub mod backup_plan {
     /// `CopyActionResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CopyActionResourceType {
+        /// `DestinationBackupVaultArn` (the schema does not describe it).
         pub destination_backup_vault_arn: Val<String>,
+        /// `Lifecycle` (the schema does not describe it).
         pub lifecycle: Option<Val<LifecycleResourceType>>,
     }
 
@@ -180,6 +204,7 @@ pub mod backup_plan {
     /// `IndexActionsResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IndexActionsResourceType {
+        /// `ResourceTypes` (the schema does not describe it).
         pub resource_types: Option<Val<Vec<String>>>,
     }
 
@@ -194,8 +219,11 @@ pub mod backup_plan {
     /// `LifecycleResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LifecycleResourceType {
+        /// `DeleteAfterDays` (the schema does not describe it).
         pub delete_after_days: Option<Val<f64>>,
+        /// `MoveToColdStorageAfterDays` (the schema does not describe it).
         pub move_to_cold_storage_after_days: Option<Val<f64>>,
+        /// `OptInToArchiveForSupportedResources` (the schema does not describe it).
         pub opt_in_to_archive_for_supported_resources: Option<Val<bool>>,
     }
 
@@ -212,7 +240,9 @@ pub mod backup_plan {
     /// `ScanActionResourceType` of `AWS::Backup::BackupPlan`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScanActionResourceType {
+        /// `MalwareScanner` (the schema does not describe it).
         pub malware_scanner: Option<Val<MalwareScanner>>,
+        /// `ScanMode` (the schema does not describe it).
         pub scan_mode: Option<Val<ScanMode>>,
     }
 
@@ -372,7 +402,9 @@ pub mod backup_plan {
 /// Resource Type definition for AWS::Backup::BackupPlan
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBackupPlanProps {
+    /// `BackupPlan` (the schema does not describe it).
     pub backup_plan: Val<backup_plan::BackupPlanResourceType>,
+    /// `BackupPlanTags` (the schema does not describe it).
     pub backup_plan_tags: Option<Val<Map<String>>>,
 }
 
@@ -405,9 +437,9 @@ impl CfnBackupPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::BackupPlan";
 
-    /// Key of `BackupPlan`, for [`Handle::set`].
+    /// Key of `BackupPlan`, for [`Self::set`].
     pub const BACKUP_PLAN: Prop<CfnBackupPlan, backup_plan::BackupPlanResourceType> = Prop::new("BackupPlan");
-    /// Key of `BackupPlanTags`, for [`Handle::set`].
+    /// Key of `BackupPlanTags`, for [`Self::set`].
     pub const BACKUP_PLAN_TAGS: Prop<CfnBackupPlan, Map<String>> = Prop::new("BackupPlanTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -462,11 +494,17 @@ pub mod backup_selection {
     /// `BackupSelectionResourceType` of `AWS::Backup::BackupSelection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BackupSelectionResourceType {
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Option<Val<Conditions>>,
+        /// `IamRoleArn` (the schema does not describe it).
         pub iam_role_arn: Val<String>,
+        /// `ListOfTags` (the schema does not describe it).
         pub list_of_tags: Option<Val<Vec<ConditionResourceType>>>,
+        /// `NotResources` (the schema does not describe it).
         pub not_resources: Option<Val<Vec<String>>>,
+        /// `Resources` (the schema does not describe it).
         pub resources: Option<Val<Vec<String>>>,
+        /// `SelectionName` (the schema does not describe it).
         pub selection_name: Val<String>,
     }
 
@@ -500,9 +538,13 @@ pub mod backup_selection {
     /// `Conditions` of `AWS::Backup::BackupSelection`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Conditions {
+        /// `StringEquals` (the schema does not describe it).
         pub string_equals: Option<Val<Vec<ConditionParameter>>>,
+        /// `StringLike` (the schema does not describe it).
         pub string_like: Option<Val<Vec<ConditionParameter>>>,
+        /// `StringNotEquals` (the schema does not describe it).
         pub string_not_equals: Option<Val<Vec<ConditionParameter>>>,
+        /// `StringNotLike` (the schema does not describe it).
         pub string_not_like: Option<Val<Vec<ConditionParameter>>>,
     }
 
@@ -520,8 +562,11 @@ pub mod backup_selection {
     /// `ConditionResourceType` of `AWS::Backup::BackupSelection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConditionResourceType {
+        /// `ConditionKey` (the schema does not describe it).
         pub condition_key: Val<String>,
+        /// `ConditionType` (the schema does not describe it).
         pub condition_type: Val<String>,
+        /// `ConditionValue` (the schema does not describe it).
         pub condition_value: Val<String>,
     }
 
@@ -549,7 +594,9 @@ pub mod backup_selection {
     /// `ConditionParameter` of `AWS::Backup::BackupSelection`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConditionParameter {
+        /// `ConditionKey` (the schema does not describe it).
         pub condition_key: Option<Val<String>>,
+        /// `ConditionValue` (the schema does not describe it).
         pub condition_value: Option<Val<String>>,
     }
 
@@ -619,7 +666,9 @@ pub mod backup_selection {
 /// Resource Type definition for AWS::Backup::BackupSelection
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBackupSelectionProps {
+    /// `BackupPlanId` (the schema does not describe it).
     pub backup_plan_id: Val<String>,
+    /// `BackupSelection` (the schema does not describe it).
     pub backup_selection: Val<backup_selection::BackupSelectionResourceType>,
 }
 
@@ -652,9 +701,9 @@ impl CfnBackupSelection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::BackupSelection";
 
-    /// Key of `BackupPlanId`, for [`Handle::set`].
+    /// Key of `BackupPlanId`, for [`Self::set`].
     pub const BACKUP_PLAN_ID: Prop<CfnBackupSelection, String> = Prop::new("BackupPlanId");
-    /// Key of `BackupSelection`, for [`Handle::set`].
+    /// Key of `BackupSelection`, for [`Self::set`].
     pub const BACKUP_SELECTION: Prop<CfnBackupSelection, backup_selection::BackupSelectionResourceType> = Prop::new("BackupSelection");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -754,8 +803,11 @@ pub mod backup_vault {
     /// `LockConfigurationType` of `AWS::Backup::BackupVault`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LockConfigurationType {
+        /// `ChangeableForDays` (the schema does not describe it).
         pub changeable_for_days: Option<Val<i64>>,
+        /// `MaxRetentionDays` (the schema does not describe it).
         pub max_retention_days: Option<Val<i64>>,
+        /// `MinRetentionDays` (the schema does not describe it).
         pub min_retention_days: Val<i64>,
     }
 
@@ -783,7 +835,9 @@ pub mod backup_vault {
     /// `NotificationObjectType` of `AWS::Backup::BackupVault`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotificationObjectType {
+        /// `BackupVaultEvents` (the schema does not describe it).
         pub backup_vault_events: Val<Vec<String>>,
+        /// `SNSTopicArn` (the schema does not describe it).
         pub sns_topic_arn: Val<String>,
     }
 
@@ -843,11 +897,17 @@ pub mod backup_vault {
 /// Resource Type definition for AWS::Backup::BackupVault
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBackupVaultProps {
+    /// `AccessPolicy` (the schema does not describe it).
     pub access_policy: Option<Val<Json>>,
+    /// `BackupVaultName` (the schema does not describe it).
     pub backup_vault_name: Val<String>,
+    /// `BackupVaultTags` (the schema does not describe it).
     pub backup_vault_tags: Option<Val<Map<String>>>,
+    /// `EncryptionKeyArn` (the schema does not describe it).
     pub encryption_key_arn: Option<Val<String>>,
+    /// `LockConfiguration` (the schema does not describe it).
     pub lock_configuration: Option<Val<backup_vault::LockConfigurationType>>,
+    /// `Notifications` (the schema does not describe it).
     pub notifications: Option<Val<backup_vault::NotificationObjectType>>,
 }
 
@@ -888,17 +948,17 @@ impl CfnBackupVault {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::BackupVault";
 
-    /// Key of `AccessPolicy`, for [`Handle::set`].
+    /// Key of `AccessPolicy`, for [`Self::set`].
     pub const ACCESS_POLICY: Prop<CfnBackupVault, Json> = Prop::new("AccessPolicy");
-    /// Key of `BackupVaultName`, for [`Handle::set`].
+    /// Key of `BackupVaultName`, for [`Self::set`].
     pub const BACKUP_VAULT_NAME: Prop<CfnBackupVault, String> = Prop::new("BackupVaultName");
-    /// Key of `BackupVaultTags`, for [`Handle::set`].
+    /// Key of `BackupVaultTags`, for [`Self::set`].
     pub const BACKUP_VAULT_TAGS: Prop<CfnBackupVault, Map<String>> = Prop::new("BackupVaultTags");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnBackupVault, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `LockConfiguration`, for [`Handle::set`].
+    /// Key of `LockConfiguration`, for [`Self::set`].
     pub const LOCK_CONFIGURATION: Prop<CfnBackupVault, backup_vault::LockConfigurationType> = Prop::new("LockConfiguration");
-    /// Key of `Notifications`, for [`Handle::set`].
+    /// Key of `Notifications`, for [`Self::set`].
     pub const NOTIFICATIONS: Prop<CfnBackupVault, backup_vault::NotificationObjectType> = Prop::new("Notifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1028,7 +1088,9 @@ pub mod framework {
     /// `ControlInputParameter` of `AWS::Backup::Framework`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ControlInputParameter {
+        /// `ParameterName` (the schema does not describe it).
         pub parameter_name: Val<String>,
+        /// `ParameterValue` (the schema does not describe it).
         pub parameter_value: Val<String>,
     }
 
@@ -1169,13 +1231,13 @@ impl CfnFramework {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::Framework";
 
-    /// Key of `FrameworkControls`, for [`Handle::set`].
+    /// Key of `FrameworkControls`, for [`Self::set`].
     pub const FRAMEWORK_CONTROLS: Prop<CfnFramework, Vec<framework::FrameworkControl>> = Prop::new("FrameworkControls");
-    /// Key of `FrameworkDescription`, for [`Handle::set`].
+    /// Key of `FrameworkDescription`, for [`Self::set`].
     pub const FRAMEWORK_DESCRIPTION: Prop<CfnFramework, String> = Prop::new("FrameworkDescription");
-    /// Key of `FrameworkName`, for [`Handle::set`].
+    /// Key of `FrameworkName`, for [`Self::set`].
     pub const FRAMEWORK_NAME: Prop<CfnFramework, String> = Prop::new("FrameworkName");
-    /// Key of `FrameworkTags`, for [`Handle::set`].
+    /// Key of `FrameworkTags`, for [`Self::set`].
     pub const FRAMEWORK_TAGS: Prop<CfnFramework, Vec<framework::Tag>> = Prop::new("FrameworkTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1408,13 +1470,13 @@ impl CfnLegalHold {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::LegalHold";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLegalHold, String> = Prop::new("Description");
-    /// Key of `RecoveryPointSelection`, for [`Handle::set`].
+    /// Key of `RecoveryPointSelection`, for [`Self::set`].
     pub const RECOVERY_POINT_SELECTION: Prop<CfnLegalHold, legal_hold::RecoveryPointSelection> = Prop::new("RecoveryPointSelection");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLegalHold, Vec<legal_hold::Tag>> = Prop::new("Tags");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnLegalHold, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1478,7 +1540,9 @@ pub mod logically_air_gapped_backup_vault {
     /// `NotificationObjectType` of `AWS::Backup::LogicallyAirGappedBackupVault`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotificationObjectType {
+        /// `BackupVaultEvents` (the schema does not describe it).
         pub backup_vault_events: Val<Vec<String>>,
+        /// `SNSTopicArn` (the schema does not describe it).
         pub sns_topic_arn: Val<String>,
     }
 
@@ -1530,13 +1594,21 @@ pub mod logically_air_gapped_backup_vault {
 /// Resource Type definition for AWS::Backup::LogicallyAirGappedBackupVault
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLogicallyAirGappedBackupVaultProps {
+    /// `AccessPolicy` (the schema does not describe it).
     pub access_policy: Option<Val<Json>>,
+    /// `BackupVaultName` (the schema does not describe it).
     pub backup_vault_name: Val<String>,
+    /// `BackupVaultTags` (the schema does not describe it).
     pub backup_vault_tags: Option<Val<Map<String>>>,
+    /// `EncryptionKeyArn` (the schema does not describe it).
     pub encryption_key_arn: Option<Val<String>>,
+    /// `MaxRetentionDays` (the schema does not describe it).
     pub max_retention_days: Val<i64>,
+    /// `MinRetentionDays` (the schema does not describe it).
     pub min_retention_days: Val<i64>,
+    /// `MpaApprovalTeamArn` (the schema does not describe it).
     pub mpa_approval_team_arn: Option<Val<String>>,
+    /// `Notifications` (the schema does not describe it).
     pub notifications: Option<Val<logically_air_gapped_backup_vault::NotificationObjectType>>,
 }
 
@@ -1581,21 +1653,21 @@ impl CfnLogicallyAirGappedBackupVault {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::LogicallyAirGappedBackupVault";
 
-    /// Key of `AccessPolicy`, for [`Handle::set`].
+    /// Key of `AccessPolicy`, for [`Self::set`].
     pub const ACCESS_POLICY: Prop<CfnLogicallyAirGappedBackupVault, Json> = Prop::new("AccessPolicy");
-    /// Key of `BackupVaultName`, for [`Handle::set`].
+    /// Key of `BackupVaultName`, for [`Self::set`].
     pub const BACKUP_VAULT_NAME: Prop<CfnLogicallyAirGappedBackupVault, String> = Prop::new("BackupVaultName");
-    /// Key of `BackupVaultTags`, for [`Handle::set`].
+    /// Key of `BackupVaultTags`, for [`Self::set`].
     pub const BACKUP_VAULT_TAGS: Prop<CfnLogicallyAirGappedBackupVault, Map<String>> = Prop::new("BackupVaultTags");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnLogicallyAirGappedBackupVault, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `MaxRetentionDays`, for [`Handle::set`].
+    /// Key of `MaxRetentionDays`, for [`Self::set`].
     pub const MAX_RETENTION_DAYS: Prop<CfnLogicallyAirGappedBackupVault, i64> = Prop::new("MaxRetentionDays");
-    /// Key of `MinRetentionDays`, for [`Handle::set`].
+    /// Key of `MinRetentionDays`, for [`Self::set`].
     pub const MIN_RETENTION_DAYS: Prop<CfnLogicallyAirGappedBackupVault, i64> = Prop::new("MinRetentionDays");
-    /// Key of `MpaApprovalTeamArn`, for [`Handle::set`].
+    /// Key of `MpaApprovalTeamArn`, for [`Self::set`].
     pub const MPA_APPROVAL_TEAM_ARN: Prop<CfnLogicallyAirGappedBackupVault, String> = Prop::new("MpaApprovalTeamArn");
-    /// Key of `Notifications`, for [`Handle::set`].
+    /// Key of `Notifications`, for [`Self::set`].
     pub const NOTIFICATIONS: Prop<CfnLogicallyAirGappedBackupVault, logically_air_gapped_backup_vault::NotificationObjectType> = Prop::new("Notifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1867,15 +1939,15 @@ impl CfnReportPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::ReportPlan";
 
-    /// Key of `ReportDeliveryChannel`, for [`Handle::set`].
+    /// Key of `ReportDeliveryChannel`, for [`Self::set`].
     pub const REPORT_DELIVERY_CHANNEL: Prop<CfnReportPlan, report_plan::ReportDeliveryChannel> = Prop::new("ReportDeliveryChannel");
-    /// Key of `ReportPlanDescription`, for [`Handle::set`].
+    /// Key of `ReportPlanDescription`, for [`Self::set`].
     pub const REPORT_PLAN_DESCRIPTION: Prop<CfnReportPlan, String> = Prop::new("ReportPlanDescription");
-    /// Key of `ReportPlanName`, for [`Handle::set`].
+    /// Key of `ReportPlanName`, for [`Self::set`].
     pub const REPORT_PLAN_NAME: Prop<CfnReportPlan, String> = Prop::new("ReportPlanName");
-    /// Key of `ReportPlanTags`, for [`Handle::set`].
+    /// Key of `ReportPlanTags`, for [`Self::set`].
     pub const REPORT_PLAN_TAGS: Prop<CfnReportPlan, Vec<report_plan::Tag>> = Prop::new("ReportPlanTags");
-    /// Key of `ReportSetting`, for [`Handle::set`].
+    /// Key of `ReportSetting`, for [`Self::set`].
     pub const REPORT_SETTING: Prop<CfnReportPlan, report_plan::ReportSetting> = Prop::new("ReportSetting");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1921,10 +1993,15 @@ pub mod restore_testing_plan {
     /// `RestoreTestingRecoveryPointSelection` of `AWS::Backup::RestoreTestingPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RestoreTestingRecoveryPointSelection {
+        /// `Algorithm` (the schema does not describe it).
         pub algorithm: Val<RestoreTestingRecoveryPointSelectionAlgorithm>,
+        /// `ExcludeVaults` (the schema does not describe it).
         pub exclude_vaults: Option<Val<Vec<String>>>,
+        /// `IncludeVaults` (the schema does not describe it).
         pub include_vaults: Val<Vec<String>>,
+        /// `RecoveryPointTypes` (the schema does not describe it).
         pub recovery_point_types: Val<Vec<RestoreTestingRecoveryPointType>>,
+        /// `SelectionWindowDays` (the schema does not describe it).
         pub selection_window_days: Option<Val<i64>>,
     }
 
@@ -2070,11 +2147,17 @@ pub mod restore_testing_plan {
 /// Definition of AWS::Backup::RestoreTestingPlan Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRestoreTestingPlanProps {
+    /// `RecoveryPointSelection` (the schema does not describe it).
     pub recovery_point_selection: Val<restore_testing_plan::RestoreTestingRecoveryPointSelection>,
+    /// `RestoreTestingPlanName` (the schema does not describe it).
     pub restore_testing_plan_name: Val<String>,
+    /// `ScheduleExpression` (the schema does not describe it).
     pub schedule_expression: Val<String>,
+    /// `ScheduleExpressionTimezone` (the schema does not describe it).
     pub schedule_expression_timezone: Option<Val<String>>,
+    /// `StartWindowHours` (the schema does not describe it).
     pub start_window_hours: Option<Val<i64>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<restore_testing_plan::Tag>>>,
 }
 
@@ -2115,17 +2198,17 @@ impl CfnRestoreTestingPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::RestoreTestingPlan";
 
-    /// Key of `RecoveryPointSelection`, for [`Handle::set`].
+    /// Key of `RecoveryPointSelection`, for [`Self::set`].
     pub const RECOVERY_POINT_SELECTION: Prop<CfnRestoreTestingPlan, restore_testing_plan::RestoreTestingRecoveryPointSelection> = Prop::new("RecoveryPointSelection");
-    /// Key of `RestoreTestingPlanName`, for [`Handle::set`].
+    /// Key of `RestoreTestingPlanName`, for [`Self::set`].
     pub const RESTORE_TESTING_PLAN_NAME: Prop<CfnRestoreTestingPlan, String> = Prop::new("RestoreTestingPlanName");
-    /// Key of `ScheduleExpression`, for [`Handle::set`].
+    /// Key of `ScheduleExpression`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION: Prop<CfnRestoreTestingPlan, String> = Prop::new("ScheduleExpression");
-    /// Key of `ScheduleExpressionTimezone`, for [`Handle::set`].
+    /// Key of `ScheduleExpressionTimezone`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION_TIMEZONE: Prop<CfnRestoreTestingPlan, String> = Prop::new("ScheduleExpressionTimezone");
-    /// Key of `StartWindowHours`, for [`Handle::set`].
+    /// Key of `StartWindowHours`, for [`Self::set`].
     pub const START_WINDOW_HOURS: Prop<CfnRestoreTestingPlan, i64> = Prop::new("StartWindowHours");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRestoreTestingPlan, Vec<restore_testing_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2170,7 +2253,9 @@ pub mod restore_testing_selection {
     /// `ProtectedResourceConditions` of `AWS::Backup::RestoreTestingSelection`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProtectedResourceConditions {
+        /// `StringEquals` (the schema does not describe it).
         pub string_equals: Option<Val<Vec<KeyValue>>>,
+        /// `StringNotEquals` (the schema does not describe it).
         pub string_not_equals: Option<Val<Vec<KeyValue>>>,
     }
 
@@ -2186,7 +2271,9 @@ pub mod restore_testing_selection {
     /// `KeyValue` of `AWS::Backup::RestoreTestingSelection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeyValue {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2247,13 +2334,21 @@ pub mod restore_testing_selection {
 /// Resource Type definition for AWS::Backup::RestoreTestingSelection
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRestoreTestingSelectionProps {
+    /// `IamRoleArn` (the schema does not describe it).
     pub iam_role_arn: Val<String>,
+    /// `ProtectedResourceArns` (the schema does not describe it).
     pub protected_resource_arns: Option<Val<Vec<String>>>,
+    /// `ProtectedResourceConditions` (the schema does not describe it).
     pub protected_resource_conditions: Option<Val<restore_testing_selection::ProtectedResourceConditions>>,
+    /// `ProtectedResourceType` (the schema does not describe it).
     pub protected_resource_type: Val<String>,
+    /// `RestoreMetadataOverrides` (the schema does not describe it).
     pub restore_metadata_overrides: Option<Val<Map<String>>>,
+    /// `RestoreTestingPlanName` (the schema does not describe it).
     pub restore_testing_plan_name: Val<String>,
+    /// `RestoreTestingSelectionName` (the schema does not describe it).
     pub restore_testing_selection_name: Val<String>,
+    /// `ValidationWindowHours` (the schema does not describe it).
     pub validation_window_hours: Option<Val<i64>>,
 }
 
@@ -2298,21 +2393,21 @@ impl CfnRestoreTestingSelection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::RestoreTestingSelection";
 
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnRestoreTestingSelection, String> = Prop::new("IamRoleArn");
-    /// Key of `ProtectedResourceArns`, for [`Handle::set`].
+    /// Key of `ProtectedResourceArns`, for [`Self::set`].
     pub const PROTECTED_RESOURCE_ARNS: Prop<CfnRestoreTestingSelection, Vec<String>> = Prop::new("ProtectedResourceArns");
-    /// Key of `ProtectedResourceConditions`, for [`Handle::set`].
+    /// Key of `ProtectedResourceConditions`, for [`Self::set`].
     pub const PROTECTED_RESOURCE_CONDITIONS: Prop<CfnRestoreTestingSelection, restore_testing_selection::ProtectedResourceConditions> = Prop::new("ProtectedResourceConditions");
-    /// Key of `ProtectedResourceType`, for [`Handle::set`].
+    /// Key of `ProtectedResourceType`, for [`Self::set`].
     pub const PROTECTED_RESOURCE_TYPE: Prop<CfnRestoreTestingSelection, String> = Prop::new("ProtectedResourceType");
-    /// Key of `RestoreMetadataOverrides`, for [`Handle::set`].
+    /// Key of `RestoreMetadataOverrides`, for [`Self::set`].
     pub const RESTORE_METADATA_OVERRIDES: Prop<CfnRestoreTestingSelection, Map<String>> = Prop::new("RestoreMetadataOverrides");
-    /// Key of `RestoreTestingPlanName`, for [`Handle::set`].
+    /// Key of `RestoreTestingPlanName`, for [`Self::set`].
     pub const RESTORE_TESTING_PLAN_NAME: Prop<CfnRestoreTestingSelection, String> = Prop::new("RestoreTestingPlanName");
-    /// Key of `RestoreTestingSelectionName`, for [`Handle::set`].
+    /// Key of `RestoreTestingSelectionName`, for [`Self::set`].
     pub const RESTORE_TESTING_SELECTION_NAME: Prop<CfnRestoreTestingSelection, String> = Prop::new("RestoreTestingSelectionName");
-    /// Key of `ValidationWindowHours`, for [`Handle::set`].
+    /// Key of `ValidationWindowHours`, for [`Self::set`].
     pub const VALIDATION_WINDOW_HOURS: Prop<CfnRestoreTestingSelection, i64> = Prop::new("ValidationWindowHours");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2352,8 +2447,11 @@ pub mod tiering_configuration {
     /// `ResourceSelection` of `AWS::Backup::TieringConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceSelection {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Val<String>,
+        /// `Resources` (the schema does not describe it).
         pub resources: Val<Vec<String>>,
+        /// `TieringDownSettingsInDays` (the schema does not describe it).
         pub tiering_down_settings_in_days: Val<i64>,
     }
 
@@ -2404,9 +2502,13 @@ pub mod tiering_configuration {
 /// Resource Type definition for AWS::Backup::TieringConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTieringConfigurationProps {
+    /// `BackupVaultName` (the schema does not describe it).
     pub backup_vault_name: Val<String>,
+    /// `ResourceSelection` (the schema does not describe it).
     pub resource_selection: Val<Vec<tiering_configuration::ResourceSelection>>,
+    /// `TieringConfigurationName` (the schema does not describe it).
     pub tiering_configuration_name: Val<String>,
+    /// `TieringConfigurationTags` (the schema does not describe it).
     pub tiering_configuration_tags: Option<Val<Map<String>>>,
 }
 
@@ -2443,13 +2545,13 @@ impl CfnTieringConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Backup::TieringConfiguration";
 
-    /// Key of `BackupVaultName`, for [`Handle::set`].
+    /// Key of `BackupVaultName`, for [`Self::set`].
     pub const BACKUP_VAULT_NAME: Prop<CfnTieringConfiguration, String> = Prop::new("BackupVaultName");
-    /// Key of `ResourceSelection`, for [`Handle::set`].
+    /// Key of `ResourceSelection`, for [`Self::set`].
     pub const RESOURCE_SELECTION: Prop<CfnTieringConfiguration, Vec<tiering_configuration::ResourceSelection>> = Prop::new("ResourceSelection");
-    /// Key of `TieringConfigurationName`, for [`Handle::set`].
+    /// Key of `TieringConfigurationName`, for [`Self::set`].
     pub const TIERING_CONFIGURATION_NAME: Prop<CfnTieringConfiguration, String> = Prop::new("TieringConfigurationName");
-    /// Key of `TieringConfigurationTags`, for [`Handle::set`].
+    /// Key of `TieringConfigurationTags`, for [`Self::set`].
     pub const TIERING_CONFIGURATION_TAGS: Prop<CfnTieringConfiguration, Map<String>> = Prop::new("TieringConfigurationTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod hypervisor {
     /// `Tag` of `AWS::BackupGateway::Hypervisor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -70,12 +72,19 @@ pub mod hypervisor {
 /// Definition of AWS::BackupGateway::Hypervisor Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnHypervisorProps {
+    /// `Host` (the schema does not describe it).
     pub host: Option<Val<String>>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `LogGroupArn` (the schema does not describe it).
     pub log_group_arn: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Password` (the schema does not describe it).
     pub password: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<hypervisor::Tag>>>,
+    /// `Username` (the schema does not describe it).
     pub username: Option<Val<String>>,
 }
 
@@ -103,19 +112,19 @@ impl CfnHypervisor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BackupGateway::Hypervisor";
 
-    /// Key of `Host`, for [`Handle::set`].
+    /// Key of `Host`, for [`Self::set`].
     pub const HOST: Prop<CfnHypervisor, String> = Prop::new("Host");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnHypervisor, String> = Prop::new("KmsKeyArn");
-    /// Key of `LogGroupArn`, for [`Handle::set`].
+    /// Key of `LogGroupArn`, for [`Self::set`].
     pub const LOG_GROUP_ARN: Prop<CfnHypervisor, String> = Prop::new("LogGroupArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnHypervisor, String> = Prop::new("Name");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnHypervisor, String> = Prop::new("Password");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHypervisor, Vec<hypervisor::Tag>> = Prop::new("Tags");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnHypervisor, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

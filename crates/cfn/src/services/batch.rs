@@ -19,28 +19,47 @@ pub mod compute_environment {
     /// `ComputeResources` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComputeResources {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<String>>,
+        /// `BidPercentage` (the schema does not describe it).
         pub bid_percentage: Option<Val<i64>>,
         /// Capacity-level tags for compute environments.
         pub capacity_tags: Option<Val<Map<String>>>,
+        /// `DesiredvCpus` (the schema does not describe it).
         pub desiredv_cpus: Option<Val<i64>>,
+        /// `Ec2Configuration` (the schema does not describe it).
         pub ec2_configuration: Option<Val<Vec<Ec2ConfigurationObject>>>,
+        /// `Ec2KeyPair` (the schema does not describe it).
         pub ec2_key_pair: Option<Val<String>>,
+        /// `ImageId` (the schema does not describe it).
         pub image_id: Option<Val<String>>,
+        /// `InstanceRole` (the schema does not describe it).
         pub instance_role: Option<Val<String>>,
+        /// `InstanceTypes` (the schema does not describe it).
         pub instance_types: Option<Val<Vec<String>>>,
+        /// `LaunchTemplate` (the schema does not describe it).
         pub launch_template: Option<Val<LaunchTemplateSpecification>>,
+        /// `ManagedInstancesProvider` (the schema does not describe it).
         pub managed_instances_provider: Option<Val<ManagedInstancesProvider>>,
+        /// `MaxvCpus` (the schema does not describe it).
         pub maxv_cpus: Val<i64>,
+        /// `MinvCpus` (the schema does not describe it).
         pub minv_cpus: Option<Val<i64>>,
+        /// `PlacementGroup` (the schema does not describe it).
         pub placement_group: Option<Val<String>>,
+        /// `ScalingPolicy` (the schema does not describe it).
         pub scaling_policy: Option<Val<ComputeScalingPolicy>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SpotIamFleetRole` (the schema does not describe it).
         pub spot_iam_fleet_role: Option<Val<String>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Option<Val<Vec<String>>>,
         /// A key-value pair to associate with a resource.
         pub tags: Option<Val<Map<String>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `UpdateToLatestImageVersion` (the schema does not describe it).
         pub update_to_latest_image_version: Option<Val<bool>>,
     }
 
@@ -121,7 +140,9 @@ pub mod compute_environment {
     pub struct EksConfiguration {
         /// The EKS access entry configuration for the compute environment. Controls whether AWS Batch manages the EKS access entry for the compute environment's service role, or inherits it from the cluster.
         pub access_entry: Option<Val<EksAccessEntry>>,
+        /// `EksClusterArn` (the schema does not describe it).
         pub eks_cluster_arn: Val<String>,
+        /// `KubernetesNamespace` (the schema does not describe it).
         pub kubernetes_namespace: Val<String>,
     }
 
@@ -149,7 +170,9 @@ pub mod compute_environment {
     /// `UpdatePolicy` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UpdatePolicy {
+        /// `JobExecutionTimeoutMinutes` (the schema does not describe it).
         pub job_execution_timeout_minutes: Option<Val<i64>>,
+        /// `TerminateJobsOnUpdate` (the schema does not describe it).
         pub terminate_jobs_on_update: Option<Val<bool>>,
     }
 
@@ -165,9 +188,13 @@ pub mod compute_environment {
     /// `Ec2ConfigurationObject` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Ec2ConfigurationObject {
+        /// `BatchImageStatus` (the schema does not describe it).
         pub batch_image_status: Option<Val<String>>,
+        /// `ImageIdOverride` (the schema does not describe it).
         pub image_id_override: Option<Val<String>>,
+        /// `ImageKubernetesVersion` (the schema does not describe it).
         pub image_kubernetes_version: Option<Val<String>>,
+        /// `ImageType` (the schema does not describe it).
         pub image_type: Val<String>,
     }
 
@@ -197,10 +224,15 @@ pub mod compute_environment {
     /// `LaunchTemplateSpecification` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LaunchTemplateSpecification {
+        /// `LaunchTemplateId` (the schema does not describe it).
         pub launch_template_id: Option<Val<String>>,
+        /// `LaunchTemplateName` (the schema does not describe it).
         pub launch_template_name: Option<Val<String>>,
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<Vec<LaunchTemplateSpecificationOverride>>>,
+        /// `UserdataType` (the schema does not describe it).
         pub userdata_type: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -219,9 +251,13 @@ pub mod compute_environment {
     /// `ManagedInstancesProvider` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedInstancesProvider {
+        /// `InfrastructureOptimization` (the schema does not describe it).
         pub infrastructure_optimization: Option<Val<InfrastructureOptimization>>,
+        /// `InfrastructureRoleArn` (the schema does not describe it).
         pub infrastructure_role_arn: Val<String>,
+        /// `InstanceLaunchTemplate` (the schema does not describe it).
         pub instance_launch_template: Val<InstanceLaunchTemplate>,
+        /// `PropagateTags` (the schema does not describe it).
         pub propagate_tags: Option<Val<PropagateTags>>,
     }
 
@@ -251,6 +287,7 @@ pub mod compute_environment {
     /// `ComputeScalingPolicy` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComputeScalingPolicy {
+        /// `MinScaleDownDelayMinutes` (the schema does not describe it).
         pub min_scale_down_delay_minutes: Option<Val<i64>>,
     }
 
@@ -283,10 +320,15 @@ pub mod compute_environment {
     /// `LaunchTemplateSpecificationOverride` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LaunchTemplateSpecificationOverride {
+        /// `LaunchTemplateId` (the schema does not describe it).
         pub launch_template_id: Option<Val<String>>,
+        /// `LaunchTemplateName` (the schema does not describe it).
         pub launch_template_name: Option<Val<String>>,
+        /// `TargetInstanceTypes` (the schema does not describe it).
         pub target_instance_types: Option<Val<Vec<String>>>,
+        /// `UserdataType` (the schema does not describe it).
         pub userdata_type: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -305,6 +347,7 @@ pub mod compute_environment {
     /// `InfrastructureOptimization` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InfrastructureOptimization {
+        /// `ScaleInAfter` (the schema does not describe it).
         pub scale_in_after: Option<Val<i64>>,
     }
 
@@ -319,15 +362,25 @@ pub mod compute_environment {
     /// `InstanceLaunchTemplate` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceLaunchTemplate {
+        /// `CapacityOptionType` (the schema does not describe it).
         pub capacity_option_type: Option<Val<CapacityOptionType>>,
+        /// `CapacityReservations` (the schema does not describe it).
         pub capacity_reservations: Option<Val<CapacityReservations>>,
+        /// `Ec2InstanceProfileArn` (the schema does not describe it).
         pub ec2_instance_profile_arn: Val<String>,
+        /// `FipsEnabled` (the schema does not describe it).
         pub fips_enabled: Option<Val<bool>>,
+        /// `InstanceMetadataTagsPropagation` (the schema does not describe it).
         pub instance_metadata_tags_propagation: Option<Val<bool>>,
+        /// `InstanceRequirements` (the schema does not describe it).
         pub instance_requirements: Option<Val<InstanceRequirements>>,
+        /// `LocalStorageConfiguration` (the schema does not describe it).
         pub local_storage_configuration: Option<Val<ManagedInstancesLocalStorageConfiguration>>,
+        /// `Monitoring` (the schema does not describe it).
         pub monitoring: Option<Val<String>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Val<ManagedInstancesNetworkConfiguration>,
+        /// `StorageConfiguration` (the schema does not describe it).
         pub storage_configuration: Option<Val<ManagedInstancesStorageConfiguration>>,
     }
 
@@ -369,7 +422,9 @@ pub mod compute_environment {
     /// `CapacityReservations` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityReservations {
+        /// `ReservationGroupArn` (the schema does not describe it).
         pub reservation_group_arn: Option<Val<String>>,
+        /// `ReservationPreference` (the schema does not describe it).
         pub reservation_preference: Option<Val<String>>,
     }
 
@@ -385,6 +440,7 @@ pub mod compute_environment {
     /// `InstanceRequirements` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceRequirements {
+        /// `AllowedInstanceTypes` (the schema does not describe it).
         pub allowed_instance_types: Option<Val<Vec<String>>>,
     }
 
@@ -399,6 +455,7 @@ pub mod compute_environment {
     /// `ManagedInstancesLocalStorageConfiguration` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ManagedInstancesLocalStorageConfiguration {
+        /// `UseLocalStorage` (the schema does not describe it).
         pub use_local_storage: Option<Val<bool>>,
     }
 
@@ -413,7 +470,9 @@ pub mod compute_environment {
     /// `ManagedInstancesNetworkConfiguration` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedInstancesNetworkConfiguration {
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Val<Vec<String>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -439,6 +498,7 @@ pub mod compute_environment {
     /// `ManagedInstancesStorageConfiguration` of `AWS::Batch::ComputeEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ManagedInstancesStorageConfiguration {
+        /// `StorageSizeGiB` (the schema does not describe it).
         pub storage_size_gi_b: Option<Val<i64>>,
     }
 
@@ -712,18 +772,29 @@ pub mod compute_environment {
 /// Resource Type definition for AWS::Batch::ComputeEnvironment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnComputeEnvironmentProps {
+    /// `ComputeEnvironmentName` (the schema does not describe it).
     pub compute_environment_name: Option<Val<String>>,
+    /// `ComputeResources` (the schema does not describe it).
     pub compute_resources: Option<Val<compute_environment::ComputeResources>>,
+    /// `Context` (the schema does not describe it).
     pub context: Option<Val<String>>,
+    /// `EcsSettings` (the schema does not describe it).
     pub ecs_settings: Option<Val<compute_environment::EcsSettings>>,
+    /// `EksConfiguration` (the schema does not describe it).
     pub eks_configuration: Option<Val<compute_environment::EksConfiguration>>,
+    /// `ReplaceComputeEnvironment` (the schema does not describe it).
     pub replace_compute_environment: Option<Val<bool>>,
+    /// `ServiceRole` (the schema does not describe it).
     pub service_role: Option<Val<String>>,
+    /// `State` (the schema does not describe it).
     pub state: Option<Val<String>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<String>,
+    /// `UnmanagedvCpus` (the schema does not describe it).
     pub unmanagedv_cpus: Option<Val<i64>>,
+    /// `UpdatePolicy` (the schema does not describe it).
     pub update_policy: Option<Val<compute_environment::UpdatePolicy>>,
 }
 
@@ -776,29 +847,29 @@ impl CfnComputeEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::ComputeEnvironment";
 
-    /// Key of `ComputeEnvironmentName`, for [`Handle::set`].
+    /// Key of `ComputeEnvironmentName`, for [`Self::set`].
     pub const COMPUTE_ENVIRONMENT_NAME: Prop<CfnComputeEnvironment, String> = Prop::new("ComputeEnvironmentName");
-    /// Key of `ComputeResources`, for [`Handle::set`].
+    /// Key of `ComputeResources`, for [`Self::set`].
     pub const COMPUTE_RESOURCES: Prop<CfnComputeEnvironment, compute_environment::ComputeResources> = Prop::new("ComputeResources");
-    /// Key of `Context`, for [`Handle::set`].
+    /// Key of `Context`, for [`Self::set`].
     pub const CONTEXT: Prop<CfnComputeEnvironment, String> = Prop::new("Context");
-    /// Key of `EcsSettings`, for [`Handle::set`].
+    /// Key of `EcsSettings`, for [`Self::set`].
     pub const ECS_SETTINGS: Prop<CfnComputeEnvironment, compute_environment::EcsSettings> = Prop::new("EcsSettings");
-    /// Key of `EksConfiguration`, for [`Handle::set`].
+    /// Key of `EksConfiguration`, for [`Self::set`].
     pub const EKS_CONFIGURATION: Prop<CfnComputeEnvironment, compute_environment::EksConfiguration> = Prop::new("EksConfiguration");
-    /// Key of `ReplaceComputeEnvironment`, for [`Handle::set`].
+    /// Key of `ReplaceComputeEnvironment`, for [`Self::set`].
     pub const REPLACE_COMPUTE_ENVIRONMENT: Prop<CfnComputeEnvironment, bool> = Prop::new("ReplaceComputeEnvironment");
-    /// Key of `ServiceRole`, for [`Handle::set`].
+    /// Key of `ServiceRole`, for [`Self::set`].
     pub const SERVICE_ROLE: Prop<CfnComputeEnvironment, String> = Prop::new("ServiceRole");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnComputeEnvironment, String> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComputeEnvironment, Map<String>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnComputeEnvironment, String> = Prop::new("Type");
-    /// Key of `UnmanagedvCpus`, for [`Handle::set`].
+    /// Key of `UnmanagedvCpus`, for [`Self::set`].
     pub const UNMANAGEDV_CPUS: Prop<CfnComputeEnvironment, i64> = Prop::new("UnmanagedvCpus");
-    /// Key of `UpdatePolicy`, for [`Handle::set`].
+    /// Key of `UpdatePolicy`, for [`Self::set`].
     pub const UPDATE_POLICY: Prop<CfnComputeEnvironment, compute_environment::UpdatePolicy> = Prop::new("UpdatePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -930,13 +1001,13 @@ impl CfnConsumableResource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::ConsumableResource";
 
-    /// Key of `ConsumableResourceName`, for [`Handle::set`].
+    /// Key of `ConsumableResourceName`, for [`Self::set`].
     pub const CONSUMABLE_RESOURCE_NAME: Prop<CfnConsumableResource, String> = Prop::new("ConsumableResourceName");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnConsumableResource, consumable_resource::ResourceType> = Prop::new("ResourceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConsumableResource, Map<String>> = Prop::new("Tags");
-    /// Key of `TotalQuantity`, for [`Handle::set`].
+    /// Key of `TotalQuantity`, for [`Self::set`].
     pub const TOTAL_QUANTITY: Prop<CfnConsumableResource, i64> = Prop::new("TotalQuantity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -998,6 +1069,7 @@ pub mod job_definition {
     /// `ConsumableResourceProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConsumableResourceProperties {
+        /// `ConsumableResourceList` (the schema does not describe it).
         pub consumable_resource_list: Val<Vec<ConsumableResourceRequirement>>,
     }
 
@@ -1021,28 +1093,51 @@ pub mod job_definition {
     /// `ContainerProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContainerProperties {
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `EnableExecuteCommand` (the schema does not describe it).
         pub enable_execute_command: Option<Val<bool>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Vec<Environment>>>,
+        /// `EphemeralStorage` (the schema does not describe it).
         pub ephemeral_storage: Option<Val<EphemeralStorage>>,
+        /// `ExecutionRoleArn` (the schema does not describe it).
         pub execution_role_arn: Option<Val<String>>,
+        /// `FargatePlatformConfiguration` (the schema does not describe it).
         pub fargate_platform_configuration: Option<Val<FargatePlatformConfiguration>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `JobRoleArn` (the schema does not describe it).
         pub job_role_arn: Option<Val<String>>,
+        /// `LinuxParameters` (the schema does not describe it).
         pub linux_parameters: Option<Val<LinuxParameters>>,
+        /// `LogConfiguration` (the schema does not describe it).
         pub log_configuration: Option<Val<LogConfiguration>>,
+        /// `Memory` (the schema does not describe it).
         pub memory: Option<Val<i64>>,
+        /// `MountPoints` (the schema does not describe it).
         pub mount_points: Option<Val<Vec<MountPoint>>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Option<Val<NetworkConfiguration>>,
+        /// `Privileged` (the schema does not describe it).
         pub privileged: Option<Val<bool>>,
+        /// `ReadonlyRootFilesystem` (the schema does not describe it).
         pub readonly_root_filesystem: Option<Val<bool>>,
+        /// `RepositoryCredentials` (the schema does not describe it).
         pub repository_credentials: Option<Val<RepositoryCredentials>>,
+        /// `ResourceRequirements` (the schema does not describe it).
         pub resource_requirements: Option<Val<Vec<ResourceRequirement>>>,
+        /// `RuntimePlatform` (the schema does not describe it).
         pub runtime_platform: Option<Val<RuntimePlatform>>,
+        /// `Secrets` (the schema does not describe it).
         pub secrets: Option<Val<Vec<Secret>>>,
+        /// `Ulimits` (the schema does not describe it).
         pub ulimits: Option<Val<Vec<Ulimit>>>,
+        /// `User` (the schema does not describe it).
         pub user: Option<Val<String>>,
+        /// `Vcpus` (the schema does not describe it).
         pub vcpus: Option<Val<i64>>,
+        /// `Volumes` (the schema does not describe it).
         pub volumes: Option<Val<Vec<Volume>>>,
     }
 
@@ -1110,6 +1205,7 @@ pub mod job_definition {
     /// `EcsProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EcsProperties {
+        /// `TaskProperties` (the schema does not describe it).
         pub task_properties: Val<Vec<EcsTaskProperties>>,
     }
 
@@ -1133,6 +1229,7 @@ pub mod job_definition {
     /// `EksProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksProperties {
+        /// `PodProperties` (the schema does not describe it).
         pub pod_properties: Option<Val<EksPodProperties>>,
     }
 
@@ -1147,8 +1244,11 @@ pub mod job_definition {
     /// `NodeProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NodeProperties {
+        /// `MainNode` (the schema does not describe it).
         pub main_node: Val<i64>,
+        /// `NodeRangeProperties` (the schema does not describe it).
         pub node_range_properties: Val<Vec<NodeRangeProperty>>,
+        /// `NumNodes` (the schema does not describe it).
         pub num_nodes: Val<i64>,
     }
 
@@ -1176,6 +1276,7 @@ pub mod job_definition {
     /// `ResourceRetentionPolicy` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceRetentionPolicy {
+        /// `SkipDeregisterOnUpdate` (the schema does not describe it).
         pub skip_deregister_on_update: Option<Val<bool>>,
     }
 
@@ -1190,7 +1291,9 @@ pub mod job_definition {
     /// `RetryStrategy` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetryStrategy {
+        /// `Attempts` (the schema does not describe it).
         pub attempts: Option<Val<i64>>,
+        /// `EvaluateOnExit` (the schema does not describe it).
         pub evaluate_on_exit: Option<Val<Vec<EvaluateOnExit>>>,
     }
 
@@ -1206,6 +1309,7 @@ pub mod job_definition {
     /// `JobTimeout` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JobTimeout {
+        /// `AttemptDurationSeconds` (the schema does not describe it).
         pub attempt_duration_seconds: Option<Val<i64>>,
     }
 
@@ -1222,6 +1326,7 @@ pub mod job_definition {
     pub struct ConsumableResourceRequirement {
         /// The ARN of the consumable resource the job definition should consume.
         pub consumable_resource: Val<String>,
+        /// `Quantity` (the schema does not describe it).
         pub quantity: Val<i64>,
     }
 
@@ -1247,7 +1352,9 @@ pub mod job_definition {
     /// `Environment` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Environment {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1263,6 +1370,7 @@ pub mod job_definition {
     /// `EphemeralStorage` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EphemeralStorage {
+        /// `SizeInGiB` (the schema does not describe it).
         pub size_in_gi_b: Val<i64>,
     }
 
@@ -1286,6 +1394,7 @@ pub mod job_definition {
     /// `FargatePlatformConfiguration` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FargatePlatformConfiguration {
+        /// `PlatformVersion` (the schema does not describe it).
         pub platform_version: Option<Val<String>>,
     }
 
@@ -1300,11 +1409,17 @@ pub mod job_definition {
     /// `LinuxParameters` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LinuxParameters {
+        /// `Devices` (the schema does not describe it).
         pub devices: Option<Val<Vec<Device>>>,
+        /// `InitProcessEnabled` (the schema does not describe it).
         pub init_process_enabled: Option<Val<bool>>,
+        /// `MaxSwap` (the schema does not describe it).
         pub max_swap: Option<Val<i64>>,
+        /// `SharedMemorySize` (the schema does not describe it).
         pub shared_memory_size: Option<Val<i64>>,
+        /// `Swappiness` (the schema does not describe it).
         pub swappiness: Option<Val<i64>>,
+        /// `Tmpfs` (the schema does not describe it).
         pub tmpfs: Option<Val<Vec<Tmpfs>>>,
     }
 
@@ -1324,8 +1439,11 @@ pub mod job_definition {
     /// `LogConfiguration` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogConfiguration {
+        /// `LogDriver` (the schema does not describe it).
         pub log_driver: Val<String>,
+        /// `Options` (the schema does not describe it).
         pub options: Option<Val<Map<String>>>,
+        /// `SecretOptions` (the schema does not describe it).
         pub secret_options: Option<Val<Vec<Secret>>>,
     }
 
@@ -1353,8 +1471,11 @@ pub mod job_definition {
     /// `MountPoint` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MountPoint {
+        /// `ContainerPath` (the schema does not describe it).
         pub container_path: Option<Val<String>>,
+        /// `ReadOnly` (the schema does not describe it).
         pub read_only: Option<Val<bool>>,
+        /// `SourceVolume` (the schema does not describe it).
         pub source_volume: Option<Val<String>>,
     }
 
@@ -1371,6 +1492,7 @@ pub mod job_definition {
     /// `NetworkConfiguration` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkConfiguration {
+        /// `AssignPublicIp` (the schema does not describe it).
         pub assign_public_ip: Option<Val<String>>,
     }
 
@@ -1385,6 +1507,7 @@ pub mod job_definition {
     /// `RepositoryCredentials` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RepositoryCredentials {
+        /// `CredentialsParameter` (the schema does not describe it).
         pub credentials_parameter: Val<String>,
     }
 
@@ -1408,7 +1531,9 @@ pub mod job_definition {
     /// `ResourceRequirement` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceRequirement {
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1424,7 +1549,9 @@ pub mod job_definition {
     /// `RuntimePlatform` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RuntimePlatform {
+        /// `CpuArchitecture` (the schema does not describe it).
         pub cpu_architecture: Option<Val<String>>,
+        /// `OperatingSystemFamily` (the schema does not describe it).
         pub operating_system_family: Option<Val<String>>,
     }
 
@@ -1440,7 +1567,9 @@ pub mod job_definition {
     /// `Secret` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Secret {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ValueFrom` (the schema does not describe it).
         pub value_from: Val<String>,
     }
 
@@ -1466,8 +1595,11 @@ pub mod job_definition {
     /// `Ulimit` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Ulimit {
+        /// `HardLimit` (the schema does not describe it).
         pub hard_limit: Val<i64>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SoftLimit` (the schema does not describe it).
         pub soft_limit: Val<i64>,
     }
 
@@ -1495,9 +1627,13 @@ pub mod job_definition {
     /// `Volume` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Volume {
+        /// `EfsVolumeConfiguration` (the schema does not describe it).
         pub efs_volume_configuration: Option<Val<EFSVolumeConfiguration>>,
+        /// `Host` (the schema does not describe it).
         pub host: Option<Val<Host>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `S3FilesVolumeConfiguration` (the schema does not describe it).
         pub s3_files_volume_configuration: Option<Val<S3FilesVolumeConfiguration>>,
     }
 
@@ -1515,17 +1651,29 @@ pub mod job_definition {
     /// `EcsTaskProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EcsTaskProperties {
+        /// `Containers` (the schema does not describe it).
         pub containers: Option<Val<Vec<TaskContainerProperties>>>,
+        /// `EnableExecuteCommand` (the schema does not describe it).
         pub enable_execute_command: Option<Val<bool>>,
+        /// `EphemeralStorage` (the schema does not describe it).
         pub ephemeral_storage: Option<Val<EphemeralStorage>>,
+        /// `ExecutionRoleArn` (the schema does not describe it).
         pub execution_role_arn: Option<Val<String>>,
+        /// `IpcMode` (the schema does not describe it).
         pub ipc_mode: Option<Val<String>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Option<Val<NetworkConfiguration>>,
+        /// `NetworkMode` (the schema does not describe it).
         pub network_mode: Option<Val<String>>,
+        /// `PidMode` (the schema does not describe it).
         pub pid_mode: Option<Val<String>>,
+        /// `PlatformVersion` (the schema does not describe it).
         pub platform_version: Option<Val<String>>,
+        /// `RuntimePlatform` (the schema does not describe it).
         pub runtime_platform: Option<Val<RuntimePlatform>>,
+        /// `TaskRoleArn` (the schema does not describe it).
         pub task_role_arn: Option<Val<String>>,
+        /// `Volumes` (the schema does not describe it).
         pub volumes: Option<Val<Vec<Volume>>>,
     }
 
@@ -1551,14 +1699,23 @@ pub mod job_definition {
     /// `EksPodProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksPodProperties {
+        /// `Containers` (the schema does not describe it).
         pub containers: Option<Val<Vec<EksContainer>>>,
+        /// `DnsPolicy` (the schema does not describe it).
         pub dns_policy: Option<Val<String>>,
+        /// `HostNetwork` (the schema does not describe it).
         pub host_network: Option<Val<bool>>,
+        /// `ImagePullSecrets` (the schema does not describe it).
         pub image_pull_secrets: Option<Val<Vec<ImagePullSecret>>>,
+        /// `InitContainers` (the schema does not describe it).
         pub init_containers: Option<Val<Vec<EksContainer>>>,
+        /// `Metadata` (the schema does not describe it).
         pub metadata: Option<Val<EksMetadata>>,
+        /// `ServiceAccountName` (the schema does not describe it).
         pub service_account_name: Option<Val<String>>,
+        /// `ShareProcessNamespace` (the schema does not describe it).
         pub share_process_namespace: Option<Val<bool>>,
+        /// `Volumes` (the schema does not describe it).
         pub volumes: Option<Val<Vec<EksVolume>>>,
     }
 
@@ -1581,11 +1738,17 @@ pub mod job_definition {
     /// `NodeRangeProperty` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NodeRangeProperty {
+        /// `ConsumableResourceProperties` (the schema does not describe it).
         pub consumable_resource_properties: Option<Val<ConsumableResourceProperties>>,
+        /// `Container` (the schema does not describe it).
         pub container: Option<Val<MultiNodeContainerProperties>>,
+        /// `EcsProperties` (the schema does not describe it).
         pub ecs_properties: Option<Val<MultiNodeEcsProperties>>,
+        /// `EksProperties` (the schema does not describe it).
         pub eks_properties: Option<Val<EksProperties>>,
+        /// `InstanceTypes` (the schema does not describe it).
         pub instance_types: Option<Val<Vec<String>>>,
+        /// `TargetNodes` (the schema does not describe it).
         pub target_nodes: Val<String>,
     }
 
@@ -1619,9 +1782,13 @@ pub mod job_definition {
     /// `EvaluateOnExit` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EvaluateOnExit {
+        /// `Action` (the schema does not describe it).
         pub action: Val<String>,
+        /// `OnExitCode` (the schema does not describe it).
         pub on_exit_code: Option<Val<String>>,
+        /// `OnReason` (the schema does not describe it).
         pub on_reason: Option<Val<String>>,
+        /// `OnStatusReason` (the schema does not describe it).
         pub on_status_reason: Option<Val<String>>,
     }
 
@@ -1651,8 +1818,11 @@ pub mod job_definition {
     /// `Device` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Device {
+        /// `ContainerPath` (the schema does not describe it).
         pub container_path: Option<Val<String>>,
+        /// `HostPath` (the schema does not describe it).
         pub host_path: Option<Val<String>>,
+        /// `Permissions` (the schema does not describe it).
         pub permissions: Option<Val<Vec<String>>>,
     }
 
@@ -1669,8 +1839,11 @@ pub mod job_definition {
     /// `Tmpfs` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tmpfs {
+        /// `ContainerPath` (the schema does not describe it).
         pub container_path: Val<String>,
+        /// `MountOptions` (the schema does not describe it).
         pub mount_options: Option<Val<Vec<String>>>,
+        /// `Size` (the schema does not describe it).
         pub size: Val<i64>,
     }
 
@@ -1698,10 +1871,15 @@ pub mod job_definition {
     /// `EFSVolumeConfiguration` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EFSVolumeConfiguration {
+        /// `AuthorizationConfig` (the schema does not describe it).
         pub authorization_config: Option<Val<EFSAuthorizationConfig>>,
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
+        /// `RootDirectory` (the schema does not describe it).
         pub root_directory: Option<Val<String>>,
+        /// `TransitEncryption` (the schema does not describe it).
         pub transit_encryption: Option<Val<String>>,
+        /// `TransitEncryptionPort` (the schema does not describe it).
         pub transit_encryption_port: Option<Val<i64>>,
     }
 
@@ -1733,6 +1911,7 @@ pub mod job_definition {
     /// `Host` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Host {
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Option<Val<String>>,
     }
 
@@ -1747,9 +1926,13 @@ pub mod job_definition {
     /// `S3FilesVolumeConfiguration` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3FilesVolumeConfiguration {
+        /// `AccessPointArn` (the schema does not describe it).
         pub access_point_arn: Option<Val<String>>,
+        /// `FileSystemArn` (the schema does not describe it).
         pub file_system_arn: Val<String>,
+        /// `RootDirectory` (the schema does not describe it).
         pub root_directory: Option<Val<String>>,
+        /// `TransitEncryptionPort` (the schema does not describe it).
         pub transit_encryption_port: Option<Val<i64>>,
     }
 
@@ -1779,24 +1962,43 @@ pub mod job_definition {
     /// `TaskContainerProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TaskContainerProperties {
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `DependsOn` (the schema does not describe it).
         pub depends_on: Option<Val<Vec<TaskContainerDependency>>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Vec<Environment>>>,
+        /// `Essential` (the schema does not describe it).
         pub essential: Option<Val<bool>>,
+        /// `FirelensConfiguration` (the schema does not describe it).
         pub firelens_configuration: Option<Val<FirelensConfiguration>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `LinuxParameters` (the schema does not describe it).
         pub linux_parameters: Option<Val<LinuxParameters>>,
+        /// `LogConfiguration` (the schema does not describe it).
         pub log_configuration: Option<Val<LogConfiguration>>,
+        /// `MountPoints` (the schema does not describe it).
         pub mount_points: Option<Val<Vec<MountPoint>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Privileged` (the schema does not describe it).
         pub privileged: Option<Val<bool>>,
+        /// `ReadonlyRootFilesystem` (the schema does not describe it).
         pub readonly_root_filesystem: Option<Val<bool>>,
+        /// `RepositoryCredentials` (the schema does not describe it).
         pub repository_credentials: Option<Val<RepositoryCredentials>>,
+        /// `ResourceRequirements` (the schema does not describe it).
         pub resource_requirements: Option<Val<Vec<ResourceRequirement>>>,
+        /// `Secrets` (the schema does not describe it).
         pub secrets: Option<Val<Vec<Secret>>>,
+        /// `StartTimeout` (the schema does not describe it).
         pub start_timeout: Option<Val<i64>>,
+        /// `StopTimeout` (the schema does not describe it).
         pub stop_timeout: Option<Val<i64>>,
+        /// `Ulimits` (the schema does not describe it).
         pub ulimits: Option<Val<Vec<Ulimit>>>,
+        /// `User` (the schema does not describe it).
         pub user: Option<Val<String>>,
     }
 
@@ -1856,14 +2058,23 @@ pub mod job_definition {
     /// `EksContainer` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EksContainer {
+        /// `Args` (the schema does not describe it).
         pub args: Option<Val<Vec<String>>>,
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `Env` (the schema does not describe it).
         pub env: Option<Val<Vec<EksContainerEnvironmentVariable>>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `ImagePullPolicy` (the schema does not describe it).
         pub image_pull_policy: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Resources` (the schema does not describe it).
         pub resources: Option<Val<EksContainerResourceRequirements>>,
+        /// `SecurityContext` (the schema does not describe it).
         pub security_context: Option<Val<EksContainerSecurityContext>>,
+        /// `VolumeMounts` (the schema does not describe it).
         pub volume_mounts: Option<Val<Vec<EksContainerVolumeMount>>>,
     }
 
@@ -1903,6 +2114,7 @@ pub mod job_definition {
     /// `ImagePullSecret` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ImagePullSecret {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -1917,8 +2129,11 @@ pub mod job_definition {
     /// `EksMetadata` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksMetadata {
+        /// `Annotations` (the schema does not describe it).
         pub annotations: Option<Val<Map<String>>>,
+        /// `Labels` (the schema does not describe it).
         pub labels: Option<Val<Map<String>>>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Option<Val<String>>,
     }
 
@@ -1935,10 +2150,15 @@ pub mod job_definition {
     /// `EksVolume` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EksVolume {
+        /// `EmptyDir` (the schema does not describe it).
         pub empty_dir: Option<Val<EksEmptyDir>>,
+        /// `HostPath` (the schema does not describe it).
         pub host_path: Option<Val<EksHostPath>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `PersistentVolumeClaim` (the schema does not describe it).
         pub persistent_volume_claim: Option<Val<EksPersistentVolumeClaim>>,
+        /// `Secret` (the schema does not describe it).
         pub secret: Option<Val<EksSecret>>,
     }
 
@@ -1970,27 +2190,49 @@ pub mod job_definition {
     /// `MultiNodeContainerProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MultiNodeContainerProperties {
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `EnableExecuteCommand` (the schema does not describe it).
         pub enable_execute_command: Option<Val<bool>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Vec<Environment>>>,
+        /// `EphemeralStorage` (the schema does not describe it).
         pub ephemeral_storage: Option<Val<EphemeralStorage>>,
+        /// `ExecutionRoleArn` (the schema does not describe it).
         pub execution_role_arn: Option<Val<String>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `JobRoleArn` (the schema does not describe it).
         pub job_role_arn: Option<Val<String>>,
+        /// `LinuxParameters` (the schema does not describe it).
         pub linux_parameters: Option<Val<LinuxParameters>>,
+        /// `LogConfiguration` (the schema does not describe it).
         pub log_configuration: Option<Val<LogConfiguration>>,
+        /// `Memory` (the schema does not describe it).
         pub memory: Option<Val<i64>>,
+        /// `MountPoints` (the schema does not describe it).
         pub mount_points: Option<Val<Vec<MountPoint>>>,
+        /// `Privileged` (the schema does not describe it).
         pub privileged: Option<Val<bool>>,
+        /// `ReadonlyRootFilesystem` (the schema does not describe it).
         pub readonly_root_filesystem: Option<Val<bool>>,
+        /// `RepositoryCredentials` (the schema does not describe it).
         pub repository_credentials: Option<Val<RepositoryCredentials>>,
+        /// `ResourceRequirements` (the schema does not describe it).
         pub resource_requirements: Option<Val<Vec<ResourceRequirement>>>,
+        /// `RuntimePlatform` (the schema does not describe it).
         pub runtime_platform: Option<Val<RuntimePlatform>>,
+        /// `Secrets` (the schema does not describe it).
         pub secrets: Option<Val<Vec<Secret>>>,
+        /// `Ulimits` (the schema does not describe it).
         pub ulimits: Option<Val<Vec<Ulimit>>>,
+        /// `User` (the schema does not describe it).
         pub user: Option<Val<String>>,
+        /// `Vcpus` (the schema does not describe it).
         pub vcpus: Option<Val<i64>>,
+        /// `Volumes` (the schema does not describe it).
         pub volumes: Option<Val<Vec<Volume>>>,
     }
 
@@ -2056,6 +2298,7 @@ pub mod job_definition {
     /// `MultiNodeEcsProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MultiNodeEcsProperties {
+        /// `TaskProperties` (the schema does not describe it).
         pub task_properties: Val<Vec<MultiNodeEcsTaskProperties>>,
     }
 
@@ -2079,7 +2322,9 @@ pub mod job_definition {
     /// `EFSAuthorizationConfig` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EFSAuthorizationConfig {
+        /// `AccessPointId` (the schema does not describe it).
         pub access_point_id: Option<Val<String>>,
+        /// `Iam` (the schema does not describe it).
         pub iam: Option<Val<String>>,
     }
 
@@ -2095,7 +2340,9 @@ pub mod job_definition {
     /// `TaskContainerDependency` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TaskContainerDependency {
+        /// `Condition` (the schema does not describe it).
         pub condition: Val<String>,
+        /// `ContainerName` (the schema does not describe it).
         pub container_name: Val<String>,
     }
 
@@ -2121,7 +2368,9 @@ pub mod job_definition {
     /// `FirelensConfiguration` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FirelensConfiguration {
+        /// `Options` (the schema does not describe it).
         pub options: Option<Val<Map<String>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -2147,7 +2396,9 @@ pub mod job_definition {
     /// `EksContainerEnvironmentVariable` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EksContainerEnvironmentVariable {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2173,7 +2424,9 @@ pub mod job_definition {
     /// `EksContainerResourceRequirements` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksContainerResourceRequirements {
+        /// `Limits` (the schema does not describe it).
         pub limits: Option<Val<Map<String>>>,
+        /// `Requests` (the schema does not describe it).
         pub requests: Option<Val<Map<String>>>,
     }
 
@@ -2189,11 +2442,17 @@ pub mod job_definition {
     /// `EksContainerSecurityContext` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksContainerSecurityContext {
+        /// `AllowPrivilegeEscalation` (the schema does not describe it).
         pub allow_privilege_escalation: Option<Val<bool>>,
+        /// `Privileged` (the schema does not describe it).
         pub privileged: Option<Val<bool>>,
+        /// `ReadOnlyRootFilesystem` (the schema does not describe it).
         pub read_only_root_filesystem: Option<Val<bool>>,
+        /// `RunAsGroup` (the schema does not describe it).
         pub run_as_group: Option<Val<i64>>,
+        /// `RunAsNonRoot` (the schema does not describe it).
         pub run_as_non_root: Option<Val<bool>>,
+        /// `RunAsUser` (the schema does not describe it).
         pub run_as_user: Option<Val<i64>>,
     }
 
@@ -2213,9 +2472,13 @@ pub mod job_definition {
     /// `EksContainerVolumeMount` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksContainerVolumeMount {
+        /// `MountPath` (the schema does not describe it).
         pub mount_path: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `ReadOnly` (the schema does not describe it).
         pub read_only: Option<Val<bool>>,
+        /// `SubPath` (the schema does not describe it).
         pub sub_path: Option<Val<String>>,
     }
 
@@ -2233,7 +2496,9 @@ pub mod job_definition {
     /// `EksEmptyDir` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksEmptyDir {
+        /// `Medium` (the schema does not describe it).
         pub medium: Option<Val<String>>,
+        /// `SizeLimit` (the schema does not describe it).
         pub size_limit: Option<Val<String>>,
     }
 
@@ -2249,6 +2514,7 @@ pub mod job_definition {
     /// `EksHostPath` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EksHostPath {
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
     }
 
@@ -2263,7 +2529,9 @@ pub mod job_definition {
     /// `EksPersistentVolumeClaim` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EksPersistentVolumeClaim {
+        /// `ClaimName` (the schema does not describe it).
         pub claim_name: Val<String>,
+        /// `ReadOnly` (the schema does not describe it).
         pub read_only: Option<Val<bool>>,
     }
 
@@ -2289,7 +2557,9 @@ pub mod job_definition {
     /// `EksSecret` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EksSecret {
+        /// `Optional` (the schema does not describe it).
         pub optional: Option<Val<bool>>,
+        /// `SecretName` (the schema does not describe it).
         pub secret_name: Val<String>,
     }
 
@@ -2315,12 +2585,19 @@ pub mod job_definition {
     /// `MultiNodeEcsTaskProperties` of `AWS::Batch::JobDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiNodeEcsTaskProperties {
+        /// `Containers` (the schema does not describe it).
         pub containers: Option<Val<Vec<TaskContainerProperties>>>,
+        /// `EnableExecuteCommand` (the schema does not describe it).
         pub enable_execute_command: Option<Val<bool>>,
+        /// `ExecutionRoleArn` (the schema does not describe it).
         pub execution_role_arn: Option<Val<String>>,
+        /// `IpcMode` (the schema does not describe it).
         pub ipc_mode: Option<Val<String>>,
+        /// `PidMode` (the schema does not describe it).
         pub pid_mode: Option<Val<String>>,
+        /// `TaskRoleArn` (the schema does not describe it).
         pub task_role_arn: Option<Val<String>>,
+        /// `Volumes` (the schema does not describe it).
         pub volumes: Option<Val<Vec<Volume>>>,
     }
 
@@ -2922,21 +3199,35 @@ pub mod job_definition {
 /// Resource Type definition for AWS::Batch::JobDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnJobDefinitionProps {
+    /// `ConsumableResourceProperties` (the schema does not describe it).
     pub consumable_resource_properties: Option<Val<job_definition::ConsumableResourceProperties>>,
+    /// `ContainerProperties` (the schema does not describe it).
     pub container_properties: Option<Val<job_definition::ContainerProperties>>,
+    /// `EcsProperties` (the schema does not describe it).
     pub ecs_properties: Option<Val<job_definition::EcsProperties>>,
+    /// `EksProperties` (the schema does not describe it).
     pub eks_properties: Option<Val<job_definition::EksProperties>>,
+    /// `JobDefinitionName` (the schema does not describe it).
     pub job_definition_name: Option<Val<String>>,
+    /// `NodeProperties` (the schema does not describe it).
     pub node_properties: Option<Val<job_definition::NodeProperties>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Map<String>>>,
+    /// `PlatformCapabilities` (the schema does not describe it).
     pub platform_capabilities: Option<Val<Vec<String>>>,
+    /// `PropagateTags` (the schema does not describe it).
     pub propagate_tags: Option<Val<bool>>,
+    /// `ResourceRetentionPolicy` (the schema does not describe it).
     pub resource_retention_policy: Option<Val<job_definition::ResourceRetentionPolicy>>,
+    /// `RetryStrategy` (the schema does not describe it).
     pub retry_strategy: Option<Val<job_definition::RetryStrategy>>,
+    /// `SchedulingPriority` (the schema does not describe it).
     pub scheduling_priority: Option<Val<i64>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
+    /// `Timeout` (the schema does not describe it).
     pub timeout: Option<Val<job_definition::JobTimeout>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<String>,
 }
 
@@ -2995,35 +3286,35 @@ impl CfnJobDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::JobDefinition";
 
-    /// Key of `ConsumableResourceProperties`, for [`Handle::set`].
+    /// Key of `ConsumableResourceProperties`, for [`Self::set`].
     pub const CONSUMABLE_RESOURCE_PROPERTIES: Prop<CfnJobDefinition, job_definition::ConsumableResourceProperties> = Prop::new("ConsumableResourceProperties");
-    /// Key of `ContainerProperties`, for [`Handle::set`].
+    /// Key of `ContainerProperties`, for [`Self::set`].
     pub const CONTAINER_PROPERTIES: Prop<CfnJobDefinition, job_definition::ContainerProperties> = Prop::new("ContainerProperties");
-    /// Key of `EcsProperties`, for [`Handle::set`].
+    /// Key of `EcsProperties`, for [`Self::set`].
     pub const ECS_PROPERTIES: Prop<CfnJobDefinition, job_definition::EcsProperties> = Prop::new("EcsProperties");
-    /// Key of `EksProperties`, for [`Handle::set`].
+    /// Key of `EksProperties`, for [`Self::set`].
     pub const EKS_PROPERTIES: Prop<CfnJobDefinition, job_definition::EksProperties> = Prop::new("EksProperties");
-    /// Key of `JobDefinitionName`, for [`Handle::set`].
+    /// Key of `JobDefinitionName`, for [`Self::set`].
     pub const JOB_DEFINITION_NAME: Prop<CfnJobDefinition, String> = Prop::new("JobDefinitionName");
-    /// Key of `NodeProperties`, for [`Handle::set`].
+    /// Key of `NodeProperties`, for [`Self::set`].
     pub const NODE_PROPERTIES: Prop<CfnJobDefinition, job_definition::NodeProperties> = Prop::new("NodeProperties");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnJobDefinition, Map<String>> = Prop::new("Parameters");
-    /// Key of `PlatformCapabilities`, for [`Handle::set`].
+    /// Key of `PlatformCapabilities`, for [`Self::set`].
     pub const PLATFORM_CAPABILITIES: Prop<CfnJobDefinition, Vec<String>> = Prop::new("PlatformCapabilities");
-    /// Key of `PropagateTags`, for [`Handle::set`].
+    /// Key of `PropagateTags`, for [`Self::set`].
     pub const PROPAGATE_TAGS: Prop<CfnJobDefinition, bool> = Prop::new("PropagateTags");
-    /// Key of `ResourceRetentionPolicy`, for [`Handle::set`].
+    /// Key of `ResourceRetentionPolicy`, for [`Self::set`].
     pub const RESOURCE_RETENTION_POLICY: Prop<CfnJobDefinition, job_definition::ResourceRetentionPolicy> = Prop::new("ResourceRetentionPolicy");
-    /// Key of `RetryStrategy`, for [`Handle::set`].
+    /// Key of `RetryStrategy`, for [`Self::set`].
     pub const RETRY_STRATEGY: Prop<CfnJobDefinition, job_definition::RetryStrategy> = Prop::new("RetryStrategy");
-    /// Key of `SchedulingPriority`, for [`Handle::set`].
+    /// Key of `SchedulingPriority`, for [`Self::set`].
     pub const SCHEDULING_PRIORITY: Prop<CfnJobDefinition, i64> = Prop::new("SchedulingPriority");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJobDefinition, Map<String>> = Prop::new("Tags");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnJobDefinition, job_definition::JobTimeout> = Prop::new("Timeout");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnJobDefinition, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3068,7 +3359,9 @@ pub mod job_queue {
     /// `ComputeEnvironmentOrder` of `AWS::Batch::JobQueue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComputeEnvironmentOrder {
+        /// `ComputeEnvironment` (the schema does not describe it).
         pub compute_environment: Val<String>,
+        /// `Order` (the schema does not describe it).
         pub order: Val<i64>,
     }
 
@@ -3094,9 +3387,13 @@ pub mod job_queue {
     /// `JobStateTimeLimitAction` of `AWS::Batch::JobQueue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JobStateTimeLimitAction {
+        /// `Action` (the schema does not describe it).
         pub action: Val<String>,
+        /// `MaxTimeSeconds` (the schema does not describe it).
         pub max_time_seconds: Val<i64>,
+        /// `Reason` (the schema does not describe it).
         pub reason: Val<String>,
+        /// `State` (the schema does not describe it).
         pub state: Val<State2>,
     }
 
@@ -3126,7 +3423,9 @@ pub mod job_queue {
     /// `ServiceEnvironmentOrder` of `AWS::Batch::JobQueue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceEnvironmentOrder {
+        /// `Order` (the schema does not describe it).
         pub order: Val<i64>,
+        /// `ServiceEnvironment` (the schema does not describe it).
         pub service_environment: Val<String>,
     }
 
@@ -3246,13 +3545,21 @@ pub mod job_queue {
 /// Resource Type definition for AWS::Batch::JobQueue
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnJobQueueProps {
+    /// `ComputeEnvironmentOrder` (the schema does not describe it).
     pub compute_environment_order: Option<Val<Vec<job_queue::ComputeEnvironmentOrder>>>,
+    /// `JobQueueName` (the schema does not describe it).
     pub job_queue_name: Option<Val<String>>,
+    /// `JobQueueType` (the schema does not describe it).
     pub job_queue_type: Option<Val<String>>,
+    /// `JobStateTimeLimitActions` (the schema does not describe it).
     pub job_state_time_limit_actions: Option<Val<Vec<job_queue::JobStateTimeLimitAction>>>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Val<i64>,
+    /// `SchedulingPolicyArn` (the schema does not describe it).
     pub scheduling_policy_arn: Option<Val<String>>,
+    /// `ServiceEnvironmentOrder` (the schema does not describe it).
     pub service_environment_order: Option<Val<Vec<job_queue::ServiceEnvironmentOrder>>>,
+    /// `State` (the schema does not describe it).
     pub state: Option<Val<job_queue::State>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
@@ -3301,23 +3608,23 @@ impl CfnJobQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::JobQueue";
 
-    /// Key of `ComputeEnvironmentOrder`, for [`Handle::set`].
+    /// Key of `ComputeEnvironmentOrder`, for [`Self::set`].
     pub const COMPUTE_ENVIRONMENT_ORDER: Prop<CfnJobQueue, Vec<job_queue::ComputeEnvironmentOrder>> = Prop::new("ComputeEnvironmentOrder");
-    /// Key of `JobQueueName`, for [`Handle::set`].
+    /// Key of `JobQueueName`, for [`Self::set`].
     pub const JOB_QUEUE_NAME: Prop<CfnJobQueue, String> = Prop::new("JobQueueName");
-    /// Key of `JobQueueType`, for [`Handle::set`].
+    /// Key of `JobQueueType`, for [`Self::set`].
     pub const JOB_QUEUE_TYPE: Prop<CfnJobQueue, String> = Prop::new("JobQueueType");
-    /// Key of `JobStateTimeLimitActions`, for [`Handle::set`].
+    /// Key of `JobStateTimeLimitActions`, for [`Self::set`].
     pub const JOB_STATE_TIME_LIMIT_ACTIONS: Prop<CfnJobQueue, Vec<job_queue::JobStateTimeLimitAction>> = Prop::new("JobStateTimeLimitActions");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnJobQueue, i64> = Prop::new("Priority");
-    /// Key of `SchedulingPolicyArn`, for [`Handle::set`].
+    /// Key of `SchedulingPolicyArn`, for [`Self::set`].
     pub const SCHEDULING_POLICY_ARN: Prop<CfnJobQueue, String> = Prop::new("SchedulingPolicyArn");
-    /// Key of `ServiceEnvironmentOrder`, for [`Handle::set`].
+    /// Key of `ServiceEnvironmentOrder`, for [`Self::set`].
     pub const SERVICE_ENVIRONMENT_ORDER: Prop<CfnJobQueue, Vec<job_queue::ServiceEnvironmentOrder>> = Prop::new("ServiceEnvironmentOrder");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnJobQueue, job_queue::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJobQueue, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3564,19 +3871,19 @@ impl CfnQuotaShare {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::QuotaShare";
 
-    /// Key of `CapacityLimits`, for [`Handle::set`].
+    /// Key of `CapacityLimits`, for [`Self::set`].
     pub const CAPACITY_LIMITS: Prop<CfnQuotaShare, Vec<quota_share::QuotaShareCapacityLimit>> = Prop::new("CapacityLimits");
-    /// Key of `JobQueue`, for [`Handle::set`].
+    /// Key of `JobQueue`, for [`Self::set`].
     pub const JOB_QUEUE: Prop<CfnQuotaShare, String> = Prop::new("JobQueue");
-    /// Key of `PreemptionConfiguration`, for [`Handle::set`].
+    /// Key of `PreemptionConfiguration`, for [`Self::set`].
     pub const PREEMPTION_CONFIGURATION: Prop<CfnQuotaShare, quota_share::QuotaSharePreemptionConfiguration> = Prop::new("PreemptionConfiguration");
-    /// Key of `QuotaShareName`, for [`Handle::set`].
+    /// Key of `QuotaShareName`, for [`Self::set`].
     pub const QUOTA_SHARE_NAME: Prop<CfnQuotaShare, String> = Prop::new("QuotaShareName");
-    /// Key of `ResourceSharingConfiguration`, for [`Handle::set`].
+    /// Key of `ResourceSharingConfiguration`, for [`Self::set`].
     pub const RESOURCE_SHARING_CONFIGURATION: Prop<CfnQuotaShare, quota_share::QuotaShareResourceSharingConfiguration> = Prop::new("ResourceSharingConfiguration");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnQuotaShare, quota_share::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQuotaShare, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3622,7 +3929,9 @@ pub mod scheduling_policy {
     /// Fair Share Policy for the Job Queue.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FairsharePolicy {
+        /// `ComputeReservation` (the schema does not describe it).
         pub compute_reservation: Option<Val<f64>>,
+        /// `ShareDecaySeconds` (the schema does not describe it).
         pub share_decay_seconds: Option<Val<f64>>,
         /// List of Share Attributes
         pub share_distribution: Option<Val<Vec<ShareAttributes>>>,
@@ -3641,6 +3950,7 @@ pub mod scheduling_policy {
     /// Quota Share Policy for the Job Queue.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct QuotaSharePolicy {
+        /// `IdleResourceAssignmentStrategy` (the schema does not describe it).
         pub idle_resource_assignment_strategy: Option<Val<String>>,
     }
 
@@ -3655,7 +3965,9 @@ pub mod scheduling_policy {
     /// `ShareAttributes` of `AWS::Batch::SchedulingPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ShareAttributes {
+        /// `ShareIdentifier` (the schema does not describe it).
         pub share_identifier: Option<Val<String>>,
+        /// `WeightFactor` (the schema does not describe it).
         pub weight_factor: Option<Val<f64>>,
     }
 
@@ -3742,13 +4054,13 @@ impl CfnSchedulingPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::SchedulingPolicy";
 
-    /// Key of `FairsharePolicy`, for [`Handle::set`].
+    /// Key of `FairsharePolicy`, for [`Self::set`].
     pub const FAIRSHARE_POLICY: Prop<CfnSchedulingPolicy, scheduling_policy::FairsharePolicy> = Prop::new("FairsharePolicy");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSchedulingPolicy, String> = Prop::new("Name");
-    /// Key of `QuotaSharePolicy`, for [`Handle::set`].
+    /// Key of `QuotaSharePolicy`, for [`Self::set`].
     pub const QUOTA_SHARE_POLICY: Prop<CfnSchedulingPolicy, scheduling_policy::QuotaSharePolicy> = Prop::new("QuotaSharePolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSchedulingPolicy, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3793,7 +4105,9 @@ pub mod service_environment {
     /// `CapacityLimit` of `AWS::Batch::ServiceEnvironment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityLimit {
+        /// `CapacityUnit` (the schema does not describe it).
         pub capacity_unit: Option<Val<String>>,
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Option<Val<i64>>,
     }
 
@@ -3832,9 +4146,13 @@ pub mod service_environment {
 /// Resource Type definition for AWS::Batch::ServiceEnvironment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnServiceEnvironmentProps {
+    /// `CapacityLimits` (the schema does not describe it).
     pub capacity_limits: Val<Vec<service_environment::CapacityLimit>>,
+    /// `ServiceEnvironmentName` (the schema does not describe it).
     pub service_environment_name: Option<Val<String>>,
+    /// `ServiceEnvironmentType` (the schema does not describe it).
     pub service_environment_type: Val<String>,
+    /// `State` (the schema does not describe it).
     pub state: Option<Val<String>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
@@ -3875,15 +4193,15 @@ impl CfnServiceEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Batch::ServiceEnvironment";
 
-    /// Key of `CapacityLimits`, for [`Handle::set`].
+    /// Key of `CapacityLimits`, for [`Self::set`].
     pub const CAPACITY_LIMITS: Prop<CfnServiceEnvironment, Vec<service_environment::CapacityLimit>> = Prop::new("CapacityLimits");
-    /// Key of `ServiceEnvironmentName`, for [`Handle::set`].
+    /// Key of `ServiceEnvironmentName`, for [`Self::set`].
     pub const SERVICE_ENVIRONMENT_NAME: Prop<CfnServiceEnvironment, String> = Prop::new("ServiceEnvironmentName");
-    /// Key of `ServiceEnvironmentType`, for [`Handle::set`].
+    /// Key of `ServiceEnvironmentType`, for [`Self::set`].
     pub const SERVICE_ENVIRONMENT_TYPE: Prop<CfnServiceEnvironment, String> = Prop::new("ServiceEnvironmentType");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnServiceEnvironment, String> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceEnvironment, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

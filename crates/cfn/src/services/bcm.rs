@@ -19,7 +19,9 @@ pub mod dashboard {
     /// `Tag` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -45,11 +47,17 @@ pub mod dashboard {
     /// `Widget` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Widget {
+        /// `Configs` (the schema does not describe it).
         pub configs: Val<Vec<WidgetConfig>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Height` (the schema does not describe it).
         pub height: Option<Val<i64>>,
+        /// `HorizontalOffset` (the schema does not describe it).
         pub horizontal_offset: Option<Val<i64>>,
+        /// `Title` (the schema does not describe it).
         pub title: Val<String>,
+        /// `Width` (the schema does not describe it).
         pub width: Option<Val<i64>>,
     }
 
@@ -83,7 +91,9 @@ pub mod dashboard {
     /// `WidgetConfig` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WidgetConfig {
+        /// `DisplayConfig` (the schema does not describe it).
         pub display_config: Val<DisplayConfig>,
+        /// `QueryParameters` (the schema does not describe it).
         pub query_parameters: Val<QueryParameters>,
     }
 
@@ -109,7 +119,9 @@ pub mod dashboard {
     /// `DisplayConfig` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DisplayConfig {
+        /// `Graph` (the schema does not describe it).
         pub graph: Option<Val<Map<GraphDisplayConfig>>>,
+        /// `Table` (the schema does not describe it).
         pub table: Option<Val<Json>>,
     }
 
@@ -125,10 +137,15 @@ pub mod dashboard {
     /// `QueryParameters` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct QueryParameters {
+        /// `CostAndUsage` (the schema does not describe it).
         pub cost_and_usage: Option<Val<CostAndUsageQuery>>,
+        /// `ReservationCoverage` (the schema does not describe it).
         pub reservation_coverage: Option<Val<ReservationCoverageQuery>>,
+        /// `ReservationUtilization` (the schema does not describe it).
         pub reservation_utilization: Option<Val<ReservationUtilizationQuery>>,
+        /// `SavingsPlansCoverage` (the schema does not describe it).
         pub savings_plans_coverage: Option<Val<SavingsPlansCoverageQuery>>,
+        /// `SavingsPlansUtilization` (the schema does not describe it).
         pub savings_plans_utilization: Option<Val<SavingsPlansUtilizationQuery>>,
     }
 
@@ -147,6 +164,7 @@ pub mod dashboard {
     /// `GraphDisplayConfig` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GraphDisplayConfig {
+        /// `VisualType` (the schema does not describe it).
         pub visual_type: Val<VisualType>,
     }
 
@@ -170,10 +188,15 @@ pub mod dashboard {
     /// `CostAndUsageQuery` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CostAndUsageQuery {
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<CostAndUsageExpression>>,
+        /// `Granularity` (the schema does not describe it).
         pub granularity: Val<Granularity>,
+        /// `GroupBy` (the schema does not describe it).
         pub group_by: Option<Val<Vec<GroupDefinition>>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Val<Vec<MetricName>>,
+        /// `TimeRange` (the schema does not describe it).
         pub time_range: Val<DateTimeRange>,
     }
 
@@ -205,10 +228,15 @@ pub mod dashboard {
     /// `ReservationCoverageQuery` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReservationCoverageQuery {
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<Expression>>,
+        /// `Granularity` (the schema does not describe it).
         pub granularity: Option<Val<Granularity>>,
+        /// `GroupBy` (the schema does not describe it).
         pub group_by: Option<Val<Vec<GroupDefinition>>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Option<Val<Vec<MetricName>>>,
+        /// `TimeRange` (the schema does not describe it).
         pub time_range: Val<DateTimeRange>,
     }
 
@@ -240,9 +268,13 @@ pub mod dashboard {
     /// `ReservationUtilizationQuery` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReservationUtilizationQuery {
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<Expression>>,
+        /// `Granularity` (the schema does not describe it).
         pub granularity: Option<Val<Granularity>>,
+        /// `GroupBy` (the schema does not describe it).
         pub group_by: Option<Val<Vec<GroupDefinition>>>,
+        /// `TimeRange` (the schema does not describe it).
         pub time_range: Val<DateTimeRange>,
     }
 
@@ -272,10 +304,15 @@ pub mod dashboard {
     /// `SavingsPlansCoverageQuery` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SavingsPlansCoverageQuery {
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<Expression>>,
+        /// `Granularity` (the schema does not describe it).
         pub granularity: Option<Val<Granularity>>,
+        /// `GroupBy` (the schema does not describe it).
         pub group_by: Option<Val<Vec<GroupDefinition>>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Option<Val<Vec<MetricName>>>,
+        /// `TimeRange` (the schema does not describe it).
         pub time_range: Val<DateTimeRange>,
     }
 
@@ -307,8 +344,11 @@ pub mod dashboard {
     /// `SavingsPlansUtilizationQuery` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SavingsPlansUtilizationQuery {
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<Expression>>,
+        /// `Granularity` (the schema does not describe it).
         pub granularity: Option<Val<Granularity>>,
+        /// `TimeRange` (the schema does not describe it).
         pub time_range: Val<DateTimeRange>,
     }
 
@@ -336,11 +376,17 @@ pub mod dashboard {
     /// `CostAndUsageExpression` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CostAndUsageExpression {
+        /// `And` (the schema does not describe it).
         pub and: Option<Val<Vec<CostAndUsageExpression>>>,
+        /// `CostCategories` (the schema does not describe it).
         pub cost_categories: Option<Val<CostCategoryValues>>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<DimensionValues>>,
+        /// `Not` (the schema does not describe it).
         pub not: Option<Val<CostAndUsageExpression>>,
+        /// `Or` (the schema does not describe it).
         pub or: Option<Val<Vec<CostAndUsageExpression>>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<TagValues>>,
     }
 
@@ -360,7 +406,9 @@ pub mod dashboard {
     /// `GroupDefinition` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GroupDefinition {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<GroupDefinitionType>>,
     }
 
@@ -386,7 +434,9 @@ pub mod dashboard {
     /// `DateTimeRange` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DateTimeRange {
+        /// `EndTime` (the schema does not describe it).
         pub end_time: Val<DateTimeValue>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Val<DateTimeValue>,
     }
 
@@ -412,10 +462,15 @@ pub mod dashboard {
     /// `Expression` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Expression {
+        /// `And` (the schema does not describe it).
         pub and: Option<Val<Vec<Expression>>>,
+        /// `CostCategories` (the schema does not describe it).
         pub cost_categories: Option<Val<CostCategoryValues>>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<DimensionValues>>,
+        /// `Not` (the schema does not describe it).
         pub not: Option<Val<Expression>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<TagValues>>,
     }
 
@@ -434,8 +489,11 @@ pub mod dashboard {
     /// `CostCategoryValues` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CostCategoryValues {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `MatchOptions` (the schema does not describe it).
         pub match_options: Option<Val<Vec<MatchOption>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -463,8 +521,11 @@ pub mod dashboard {
     /// `DimensionValues` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DimensionValues {
+        /// `Key` (the schema does not describe it).
         pub key: Val<Dimension>,
+        /// `MatchOptions` (the schema does not describe it).
         pub match_options: Option<Val<Vec<MatchOption>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -492,8 +553,11 @@ pub mod dashboard {
     /// `TagValues` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagValues {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `MatchOptions` (the schema does not describe it).
         pub match_options: Option<Val<Vec<MatchOption>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -521,7 +585,9 @@ pub mod dashboard {
     /// `DateTimeValue` of `AWS::BCM::Dashboard`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DateTimeValue {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<DateTimeType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1060,9 +1126,13 @@ pub mod dashboard {
 /// Definition of AWS::BCM::Dashboard Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDashboardProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dashboard::Tag>>>,
+    /// `Widgets` (the schema does not describe it).
     pub widgets: Val<Vec<dashboard::Widget>>,
 }
 
@@ -1099,13 +1169,13 @@ impl CfnDashboard {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BCM::Dashboard";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDashboard, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDashboard, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
-    /// Key of `Widgets`, for [`Handle::set`].
+    /// Key of `Widgets`, for [`Self::set`].
     pub const WIDGETS: Prop<CfnDashboard, Vec<dashboard::Widget>> = Prop::new("Widgets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1464,21 +1534,21 @@ impl CfnScheduledReport {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BCM::ScheduledReport";
 
-    /// Key of `DashboardArn`, for [`Handle::set`].
+    /// Key of `DashboardArn`, for [`Self::set`].
     pub const DASHBOARD_ARN: Prop<CfnScheduledReport, String> = Prop::new("DashboardArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnScheduledReport, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnScheduledReport, String> = Prop::new("Name");
-    /// Key of `ScheduleConfig`, for [`Handle::set`].
+    /// Key of `ScheduleConfig`, for [`Self::set`].
     pub const SCHEDULE_CONFIG: Prop<CfnScheduledReport, scheduled_report::ScheduleConfig> = Prop::new("ScheduleConfig");
-    /// Key of `ScheduledReportExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ScheduledReportExecutionRoleArn`, for [`Self::set`].
     pub const SCHEDULED_REPORT_EXECUTION_ROLE_ARN: Prop<CfnScheduledReport, String> = Prop::new("ScheduledReportExecutionRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScheduledReport, Vec<scheduled_report::Tag>> = Prop::new("Tags");
-    /// Key of `WidgetDateRangeOverride`, for [`Handle::set`].
+    /// Key of `WidgetDateRangeOverride`, for [`Self::set`].
     pub const WIDGET_DATE_RANGE_OVERRIDE: Prop<CfnScheduledReport, scheduled_report::DateTimeRange> = Prop::new("WidgetDateRangeOverride");
-    /// Key of `WidgetIds`, for [`Handle::set`].
+    /// Key of `WidgetIds`, for [`Self::set`].
     pub const WIDGET_IDS: Prop<CfnScheduledReport, Vec<String>> = Prop::new("WidgetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,11 +19,17 @@ pub mod export {
     /// `Export` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Export {
+        /// `DataQuery` (the schema does not describe it).
         pub data_query: Val<DataQuery>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `DestinationConfigurations` (the schema does not describe it).
         pub destination_configurations: Val<DestinationConfigurations>,
+        /// `ExportArn` (the schema does not describe it).
         pub export_arn: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `RefreshCadence` (the schema does not describe it).
         pub refresh_cadence: Val<RefreshCadence>,
     }
 
@@ -57,7 +63,9 @@ pub mod export {
     /// `ResourceTag` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -83,7 +91,9 @@ pub mod export {
     /// `DataQuery` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataQuery {
+        /// `QueryStatement` (the schema does not describe it).
         pub query_statement: Val<String>,
+        /// `TableConfigurations` (the schema does not describe it).
         pub table_configurations: Option<Val<Map<Map<String>>>>,
     }
 
@@ -109,6 +119,7 @@ pub mod export {
     /// `DestinationConfigurations` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DestinationConfigurations {
+        /// `S3Destination` (the schema does not describe it).
         pub s3_destination: Val<S3Destination>,
     }
 
@@ -132,6 +143,7 @@ pub mod export {
     /// `RefreshCadence` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RefreshCadence {
+        /// `Frequency` (the schema does not describe it).
         pub frequency: Val<FrequencyOption>,
     }
 
@@ -155,10 +167,15 @@ pub mod export {
     /// `S3Destination` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Destination {
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3BucketOwner` (the schema does not describe it).
         pub s3_bucket_owner: Option<Val<String>>,
+        /// `S3OutputConfigurations` (the schema does not describe it).
         pub s3_output_configurations: Val<S3OutputConfigurations>,
+        /// `S3Prefix` (the schema does not describe it).
         pub s3_prefix: Val<String>,
+        /// `S3Region` (the schema does not describe it).
         pub s3_region: Val<String>,
     }
 
@@ -190,9 +207,13 @@ pub mod export {
     /// `S3OutputConfigurations` of `AWS::BCMDataExports::Export`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3OutputConfigurations {
+        /// `Compression` (the schema does not describe it).
         pub compression: Val<CompressionOption>,
+        /// `Format` (the schema does not describe it).
         pub format: Val<FormatOption>,
+        /// `OutputType` (the schema does not describe it).
         pub output_type: Val<S3OutputType>,
+        /// `Overwrite` (the schema does not describe it).
         pub overwrite: Val<OverwriteOption>,
     }
 
@@ -431,7 +452,9 @@ pub mod export {
 /// Definition of AWS::BCMDataExports::Export Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnExportProps {
+    /// `Export` (the schema does not describe it).
     pub export: Val<export::Export>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<export::ResourceTag>>>,
 }
 
@@ -464,9 +487,9 @@ impl CfnExport {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BCMDataExports::Export";
 
-    /// Key of `Export`, for [`Handle::set`].
+    /// Key of `Export`, for [`Self::set`].
     pub const EXPORT: Prop<CfnExport, export::Export> = Prop::new("Export");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExport, Vec<export::ResourceTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod bill_estimate {
     /// `Tag` of `AWS::BcmPricingCalculator::BillEstimate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -110,13 +112,13 @@ impl CfnBillEstimate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BcmPricingCalculator::BillEstimate";
 
-    /// Key of `BillScenarioId`, for [`Handle::set`].
+    /// Key of `BillScenarioId`, for [`Self::set`].
     pub const BILL_SCENARIO_ID: Prop<CfnBillEstimate, String> = Prop::new("BillScenarioId");
-    /// Key of `ExpiresAt`, for [`Handle::set`].
+    /// Key of `ExpiresAt`, for [`Self::set`].
     pub const EXPIRES_AT: Prop<CfnBillEstimate, String> = Prop::new("ExpiresAt");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBillEstimate, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBillEstimate, Vec<bill_estimate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -204,7 +206,9 @@ pub mod bill_scenario {
     /// `Tag` of `AWS::BcmPricingCalculator::BillScenario`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -315,15 +319,15 @@ impl CfnBillScenario {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BcmPricingCalculator::BillScenario";
 
-    /// Key of `CostCategoryGroupSharingPreferenceArn`, for [`Handle::set`].
+    /// Key of `CostCategoryGroupSharingPreferenceArn`, for [`Self::set`].
     pub const COST_CATEGORY_GROUP_SHARING_PREFERENCE_ARN: Prop<CfnBillScenario, String> = Prop::new("CostCategoryGroupSharingPreferenceArn");
-    /// Key of `ExpiresAt`, for [`Handle::set`].
+    /// Key of `ExpiresAt`, for [`Self::set`].
     pub const EXPIRES_AT: Prop<CfnBillScenario, String> = Prop::new("ExpiresAt");
-    /// Key of `GroupSharingPreference`, for [`Handle::set`].
+    /// Key of `GroupSharingPreference`, for [`Self::set`].
     pub const GROUP_SHARING_PREFERENCE: Prop<CfnBillScenario, bill_scenario::GroupSharingPreference> = Prop::new("GroupSharingPreference");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBillScenario, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBillScenario, Vec<bill_scenario::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -399,7 +403,9 @@ pub mod workload_estimate {
     /// `Tag` of `AWS::BcmPricingCalculator::WorkloadEstimate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -518,13 +524,13 @@ impl CfnWorkloadEstimate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BcmPricingCalculator::WorkloadEstimate";
 
-    /// Key of `ExpiresAt`, for [`Handle::set`].
+    /// Key of `ExpiresAt`, for [`Self::set`].
     pub const EXPIRES_AT: Prop<CfnWorkloadEstimate, String> = Prop::new("ExpiresAt");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkloadEstimate, String> = Prop::new("Name");
-    /// Key of `RateType`, for [`Handle::set`].
+    /// Key of `RateType`, for [`Self::set`].
     pub const RATE_TYPE: Prop<CfnWorkloadEstimate, workload_estimate::WorkloadEstimateRateType> = Prop::new("RateType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkloadEstimate, Vec<workload_estimate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

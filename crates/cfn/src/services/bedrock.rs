@@ -1039,45 +1039,45 @@ impl CfnAgent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Agent";
 
-    /// Key of `ActionGroups`, for [`Handle::set`].
+    /// Key of `ActionGroups`, for [`Self::set`].
     pub const ACTION_GROUPS: Prop<CfnAgent, Vec<agent::AgentActionGroup>> = Prop::new("ActionGroups");
-    /// Key of `AgentCollaboration`, for [`Handle::set`].
+    /// Key of `AgentCollaboration`, for [`Self::set`].
     pub const AGENT_COLLABORATION: Prop<CfnAgent, agent::AgentCollaboration> = Prop::new("AgentCollaboration");
-    /// Key of `AgentCollaborators`, for [`Handle::set`].
+    /// Key of `AgentCollaborators`, for [`Self::set`].
     pub const AGENT_COLLABORATORS: Prop<CfnAgent, Vec<agent::AgentCollaborator>> = Prop::new("AgentCollaborators");
-    /// Key of `AgentName`, for [`Handle::set`].
+    /// Key of `AgentName`, for [`Self::set`].
     pub const AGENT_NAME: Prop<CfnAgent, String> = Prop::new("AgentName");
-    /// Key of `AgentResourceRoleArn`, for [`Handle::set`].
+    /// Key of `AgentResourceRoleArn`, for [`Self::set`].
     pub const AGENT_RESOURCE_ROLE_ARN: Prop<CfnAgent, String> = Prop::new("AgentResourceRoleArn");
-    /// Key of `AutoPrepare`, for [`Handle::set`].
+    /// Key of `AutoPrepare`, for [`Self::set`].
     pub const AUTO_PREPARE: Prop<CfnAgent, bool> = Prop::new("AutoPrepare");
-    /// Key of `CustomOrchestration`, for [`Handle::set`].
+    /// Key of `CustomOrchestration`, for [`Self::set`].
     pub const CUSTOM_ORCHESTRATION: Prop<CfnAgent, agent::CustomOrchestration> = Prop::new("CustomOrchestration");
-    /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `CustomerEncryptionKeyArn`, for [`Self::set`].
     pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnAgent, String> = Prop::new("CustomerEncryptionKeyArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgent, String> = Prop::new("Description");
-    /// Key of `FoundationModel`, for [`Handle::set`].
+    /// Key of `FoundationModel`, for [`Self::set`].
     pub const FOUNDATION_MODEL: Prop<CfnAgent, String> = Prop::new("FoundationModel");
-    /// Key of `GuardrailConfiguration`, for [`Handle::set`].
+    /// Key of `GuardrailConfiguration`, for [`Self::set`].
     pub const GUARDRAIL_CONFIGURATION: Prop<CfnAgent, agent::GuardrailConfiguration> = Prop::new("GuardrailConfiguration");
-    /// Key of `IdleSessionTTLInSeconds`, for [`Handle::set`].
+    /// Key of `IdleSessionTTLInSeconds`, for [`Self::set`].
     pub const IDLE_SESSION_TTL_IN_SECONDS: Prop<CfnAgent, f64> = Prop::new("IdleSessionTTLInSeconds");
-    /// Key of `Instruction`, for [`Handle::set`].
+    /// Key of `Instruction`, for [`Self::set`].
     pub const INSTRUCTION: Prop<CfnAgent, String> = Prop::new("Instruction");
-    /// Key of `KnowledgeBases`, for [`Handle::set`].
+    /// Key of `KnowledgeBases`, for [`Self::set`].
     pub const KNOWLEDGE_BASES: Prop<CfnAgent, Vec<agent::AgentKnowledgeBase>> = Prop::new("KnowledgeBases");
-    /// Key of `MemoryConfiguration`, for [`Handle::set`].
+    /// Key of `MemoryConfiguration`, for [`Self::set`].
     pub const MEMORY_CONFIGURATION: Prop<CfnAgent, agent::MemoryConfiguration> = Prop::new("MemoryConfiguration");
-    /// Key of `OrchestrationType`, for [`Handle::set`].
+    /// Key of `OrchestrationType`, for [`Self::set`].
     pub const ORCHESTRATION_TYPE: Prop<CfnAgent, agent::OrchestrationType> = Prop::new("OrchestrationType");
-    /// Key of `PromptOverrideConfiguration`, for [`Handle::set`].
+    /// Key of `PromptOverrideConfiguration`, for [`Self::set`].
     pub const PROMPT_OVERRIDE_CONFIGURATION: Prop<CfnAgent, agent::PromptOverrideConfiguration> = Prop::new("PromptOverrideConfiguration");
-    /// Key of `SkipResourceInUseCheckOnDelete`, for [`Handle::set`].
+    /// Key of `SkipResourceInUseCheckOnDelete`, for [`Self::set`].
     pub const SKIP_RESOURCE_IN_USE_CHECK_ON_DELETE: Prop<CfnAgent, bool> = Prop::new("SkipResourceInUseCheckOnDelete");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgent, Map<String>> = Prop::new("Tags");
-    /// Key of `TestAliasTags`, for [`Handle::set`].
+    /// Key of `TestAliasTags`, for [`Self::set`].
     pub const TEST_ALIAS_TAGS: Prop<CfnAgent, Map<String>> = Prop::new("TestAliasTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1263,15 +1263,15 @@ impl CfnAgentAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::AgentAlias";
 
-    /// Key of `AgentAliasName`, for [`Handle::set`].
+    /// Key of `AgentAliasName`, for [`Self::set`].
     pub const AGENT_ALIAS_NAME: Prop<CfnAgentAlias, String> = Prop::new("AgentAliasName");
-    /// Key of `AgentId`, for [`Handle::set`].
+    /// Key of `AgentId`, for [`Self::set`].
     pub const AGENT_ID: Prop<CfnAgentAlias, String> = Prop::new("AgentId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgentAlias, String> = Prop::new("Description");
-    /// Key of `RoutingConfiguration`, for [`Handle::set`].
+    /// Key of `RoutingConfiguration`, for [`Self::set`].
     pub const ROUTING_CONFIGURATION: Prop<CfnAgentAlias, Vec<agent_alias::AgentAliasRoutingConfigurationListItem>> = Prop::new("RoutingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgentAlias, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1398,6 +1398,7 @@ pub mod application_inference_profile {
 pub struct CfnApplicationInferenceProfileProps {
     /// Description of the inference profile
     pub description: Option<Val<String>>,
+    /// `InferenceProfileName` (the schema does not describe it).
     pub inference_profile_name: Val<String>,
     /// Various ways to encode a list of models in a CreateInferenceProfile request
     pub model_source: Option<Val<Json>>,
@@ -1438,13 +1439,13 @@ impl CfnApplicationInferenceProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::ApplicationInferenceProfile";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplicationInferenceProfile, String> = Prop::new("Description");
-    /// Key of `InferenceProfileName`, for [`Handle::set`].
+    /// Key of `InferenceProfileName`, for [`Self::set`].
     pub const INFERENCE_PROFILE_NAME: Prop<CfnApplicationInferenceProfile, String> = Prop::new("InferenceProfileName");
-    /// Key of `ModelSource`, for [`Handle::set`].
+    /// Key of `ModelSource`, for [`Self::set`].
     pub const MODEL_SOURCE: Prop<CfnApplicationInferenceProfile, Json> = Prop::new("ModelSource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplicationInferenceProfile, Vec<application_inference_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1778,13 +1779,17 @@ pub mod automated_reasoning_policy {
 /// Definition of AWS::Bedrock::AutomatedReasoningPolicy Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAutomatedReasoningPolicyProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// Specifies whether to force delete the automated reasoning policy even if it has active resources. When false , Amazon Bedrock validates if all artifacts have been deleted (e.g. policy version, test case, test result) for a policy before deletion. When true , Amazon Bedrock will delete the policy and all its artifacts without validation. Default is false
     pub force_delete: Option<Val<bool>>,
     /// The KMS key with which the Policy's assets will be encrypted at rest.
     pub kms_key_id: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PolicyDefinition` (the schema does not describe it).
     pub policy_definition: Option<Val<automated_reasoning_policy::PolicyDefinition>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<automated_reasoning_policy::Tag>>>,
 }
 
@@ -1825,17 +1830,17 @@ impl CfnAutomatedReasoningPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAutomatedReasoningPolicy, String> = Prop::new("Description");
-    /// Key of `ForceDelete`, for [`Handle::set`].
+    /// Key of `ForceDelete`, for [`Self::set`].
     pub const FORCE_DELETE: Prop<CfnAutomatedReasoningPolicy, bool> = Prop::new("ForceDelete");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnAutomatedReasoningPolicy, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAutomatedReasoningPolicy, String> = Prop::new("Name");
-    /// Key of `PolicyDefinition`, for [`Handle::set`].
+    /// Key of `PolicyDefinition`, for [`Self::set`].
     pub const POLICY_DEFINITION: Prop<CfnAutomatedReasoningPolicy, automated_reasoning_policy::PolicyDefinition> = Prop::new("PolicyDefinition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutomatedReasoningPolicy, Vec<automated_reasoning_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1963,6 +1968,7 @@ pub struct CfnAutomatedReasoningPolicyVersionProps {
     pub last_updated_definition_hash: Option<Val<String>>,
     /// Arn of the policy
     pub policy_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<automated_reasoning_policy_version::Tag>>>,
 }
 
@@ -1997,11 +2003,11 @@ impl CfnAutomatedReasoningPolicyVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::AutomatedReasoningPolicyVersion";
 
-    /// Key of `LastUpdatedDefinitionHash`, for [`Handle::set`].
+    /// Key of `LastUpdatedDefinitionHash`, for [`Self::set`].
     pub const LAST_UPDATED_DEFINITION_HASH: Prop<CfnAutomatedReasoningPolicyVersion, String> = Prop::new("LastUpdatedDefinitionHash");
-    /// Key of `PolicyArn`, for [`Handle::set`].
+    /// Key of `PolicyArn`, for [`Self::set`].
     pub const POLICY_ARN: Prop<CfnAutomatedReasoningPolicyVersion, String> = Prop::new("PolicyArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutomatedReasoningPolicyVersion, Vec<automated_reasoning_policy_version::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2210,17 +2216,17 @@ impl CfnBlueprint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Blueprint";
 
-    /// Key of `BlueprintName`, for [`Handle::set`].
+    /// Key of `BlueprintName`, for [`Self::set`].
     pub const BLUEPRINT_NAME: Prop<CfnBlueprint, String> = Prop::new("BlueprintName");
-    /// Key of `KmsEncryptionContext`, for [`Handle::set`].
+    /// Key of `KmsEncryptionContext`, for [`Self::set`].
     pub const KMS_ENCRYPTION_CONTEXT: Prop<CfnBlueprint, Map<String>> = Prop::new("KmsEncryptionContext");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnBlueprint, String> = Prop::new("KmsKeyId");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnBlueprint, Json> = Prop::new("Schema");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBlueprint, Vec<blueprint::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnBlueprint, blueprint::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2414,13 +2420,13 @@ impl CfnDataAutomationLibrary {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::DataAutomationLibrary";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnDataAutomationLibrary, data_automation_library::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `LibraryDescription`, for [`Handle::set`].
+    /// Key of `LibraryDescription`, for [`Self::set`].
     pub const LIBRARY_DESCRIPTION: Prop<CfnDataAutomationLibrary, String> = Prop::new("LibraryDescription");
-    /// Key of `LibraryName`, for [`Handle::set`].
+    /// Key of `LibraryName`, for [`Self::set`].
     pub const LIBRARY_NAME: Prop<CfnDataAutomationLibrary, String> = Prop::new("LibraryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataAutomationLibrary, Vec<data_automation_library::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2483,6 +2489,7 @@ pub mod data_automation_project {
     /// Custom output configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomOutputConfiguration {
+        /// `Blueprints` (the schema does not describe it).
         pub blueprints: Option<Val<Vec<BlueprintItem>>>,
     }
 
@@ -2497,11 +2504,15 @@ pub mod data_automation_project {
     /// Override configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OverrideConfiguration {
+        /// `Audio` (the schema does not describe it).
         pub audio: Option<Val<AudioOverrideConfiguration>>,
+        /// `Document` (the schema does not describe it).
         pub document: Option<Val<DocumentOverrideConfiguration>>,
+        /// `Image` (the schema does not describe it).
         pub image: Option<Val<ImageOverrideConfiguration>>,
         /// Modality routing configuration
         pub modality_routing: Option<Val<ModalityRoutingConfiguration>>,
+        /// `Video` (the schema does not describe it).
         pub video: Option<Val<VideoOverrideConfiguration>>,
     }
 
@@ -2520,9 +2531,13 @@ pub mod data_automation_project {
     /// Standard output configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StandardOutputConfiguration {
+        /// `Audio` (the schema does not describe it).
         pub audio: Option<Val<AudioStandardOutputConfiguration>>,
+        /// `Document` (the schema does not describe it).
         pub document: Option<Val<DocumentStandardOutputConfiguration>>,
+        /// `Image` (the schema does not describe it).
         pub image: Option<Val<ImageStandardOutputConfiguration>>,
+        /// `Video` (the schema does not describe it).
         pub video: Option<Val<VideoStandardOutputConfiguration>>,
     }
 
@@ -2600,8 +2615,11 @@ pub mod data_automation_project {
     /// `AudioOverrideConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioOverrideConfiguration {
+        /// `LanguageConfiguration` (the schema does not describe it).
         pub language_configuration: Option<Val<AudioLanguageConfiguration>>,
+        /// `ModalityProcessing` (the schema does not describe it).
         pub modality_processing: Option<Val<ModalityProcessingConfiguration>>,
+        /// `SensitiveDataConfiguration` (the schema does not describe it).
         pub sensitive_data_configuration: Option<Val<SensitiveDataConfiguration>>,
     }
 
@@ -2618,8 +2636,11 @@ pub mod data_automation_project {
     /// `DocumentOverrideConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentOverrideConfiguration {
+        /// `ModalityProcessing` (the schema does not describe it).
         pub modality_processing: Option<Val<ModalityProcessingConfiguration>>,
+        /// `SensitiveDataConfiguration` (the schema does not describe it).
         pub sensitive_data_configuration: Option<Val<SensitiveDataConfiguration>>,
+        /// `Splitter` (the schema does not describe it).
         pub splitter: Option<Val<SplitterConfiguration>>,
     }
 
@@ -2636,7 +2657,9 @@ pub mod data_automation_project {
     /// `ImageOverrideConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ImageOverrideConfiguration {
+        /// `ModalityProcessing` (the schema does not describe it).
         pub modality_processing: Option<Val<ModalityProcessingConfiguration>>,
+        /// `SensitiveDataConfiguration` (the schema does not describe it).
         pub sensitive_data_configuration: Option<Val<SensitiveDataConfiguration>>,
     }
 
@@ -2652,9 +2675,13 @@ pub mod data_automation_project {
     /// Modality routing configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ModalityRoutingConfiguration {
+        /// `jpeg` (the schema does not describe it).
         pub jpeg: Option<Val<DesiredModality>>,
+        /// `mov` (the schema does not describe it).
         pub mov: Option<Val<DesiredModality>>,
+        /// `mp4` (the schema does not describe it).
         pub mp4: Option<Val<DesiredModality>>,
+        /// `png` (the schema does not describe it).
         pub png: Option<Val<DesiredModality>>,
     }
 
@@ -2672,7 +2699,9 @@ pub mod data_automation_project {
     /// `VideoOverrideConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoOverrideConfiguration {
+        /// `ModalityProcessing` (the schema does not describe it).
         pub modality_processing: Option<Val<ModalityProcessingConfiguration>>,
+        /// `SensitiveDataConfiguration` (the schema does not describe it).
         pub sensitive_data_configuration: Option<Val<SensitiveDataConfiguration>>,
     }
 
@@ -2688,7 +2717,9 @@ pub mod data_automation_project {
     /// `AudioStandardOutputConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioStandardOutputConfiguration {
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<AudioStandardExtraction>>,
+        /// `GenerativeField` (the schema does not describe it).
         pub generative_field: Option<Val<AudioStandardGenerativeField>>,
     }
 
@@ -2704,8 +2735,11 @@ pub mod data_automation_project {
     /// `DocumentStandardOutputConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentStandardOutputConfiguration {
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<DocumentStandardExtraction>>,
+        /// `GenerativeField` (the schema does not describe it).
         pub generative_field: Option<Val<DocumentStandardGenerativeField>>,
+        /// `OutputFormat` (the schema does not describe it).
         pub output_format: Option<Val<DocumentOutputFormat>>,
     }
 
@@ -2722,7 +2756,9 @@ pub mod data_automation_project {
     /// `ImageStandardOutputConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ImageStandardOutputConfiguration {
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<ImageStandardExtraction>>,
+        /// `GenerativeField` (the schema does not describe it).
         pub generative_field: Option<Val<ImageStandardGenerativeField>>,
     }
 
@@ -2738,7 +2774,9 @@ pub mod data_automation_project {
     /// `VideoStandardOutputConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoStandardOutputConfiguration {
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<VideoStandardExtraction>>,
+        /// `GenerativeField` (the schema does not describe it).
         pub generative_field: Option<Val<VideoStandardGenerativeField>>,
     }
 
@@ -2754,8 +2792,11 @@ pub mod data_automation_project {
     /// `AudioLanguageConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioLanguageConfiguration {
+        /// `GenerativeOutputLanguage` (the schema does not describe it).
         pub generative_output_language: Option<Val<AudioGenerativeOutputLanguage>>,
+        /// `IdentifyMultipleLanguages` (the schema does not describe it).
         pub identify_multiple_languages: Option<Val<bool>>,
+        /// `InputLanguages` (the schema does not describe it).
         pub input_languages: Option<Val<Vec<Language>>>,
     }
 
@@ -2772,6 +2813,7 @@ pub mod data_automation_project {
     /// `ModalityProcessingConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ModalityProcessingConfiguration {
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<State>>,
     }
 
@@ -2786,8 +2828,11 @@ pub mod data_automation_project {
     /// `SensitiveDataConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SensitiveDataConfiguration {
+        /// `DetectionMode` (the schema does not describe it).
         pub detection_mode: Option<Val<SensitiveDataDetectionMode>>,
+        /// `DetectionScope` (the schema does not describe it).
         pub detection_scope: Option<Val<Vec<SensitiveDataDetectionScope>>>,
+        /// `PiiEntitiesConfiguration` (the schema does not describe it).
         pub pii_entities_configuration: Option<Val<PIIEntitiesConfiguration>>,
     }
 
@@ -2804,6 +2849,7 @@ pub mod data_automation_project {
     /// `SplitterConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SplitterConfiguration {
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<State>>,
     }
 
@@ -2818,6 +2864,7 @@ pub mod data_automation_project {
     /// `AudioStandardExtraction` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioStandardExtraction {
+        /// `Category` (the schema does not describe it).
         pub category: Val<AudioExtractionCategory>,
     }
 
@@ -2841,7 +2888,9 @@ pub mod data_automation_project {
     /// `AudioStandardGenerativeField` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioStandardGenerativeField {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<AudioStandardGenerativeFieldType>>>,
     }
 
@@ -2867,7 +2916,9 @@ pub mod data_automation_project {
     /// `DocumentStandardExtraction` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentStandardExtraction {
+        /// `BoundingBox` (the schema does not describe it).
         pub bounding_box: Val<DocumentBoundingBox>,
+        /// `Granularity` (the schema does not describe it).
         pub granularity: Val<DocumentExtractionGranularity>,
     }
 
@@ -2893,6 +2944,7 @@ pub mod data_automation_project {
     /// `DocumentStandardGenerativeField` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentStandardGenerativeField {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -2916,7 +2968,9 @@ pub mod data_automation_project {
     /// `DocumentOutputFormat` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentOutputFormat {
+        /// `AdditionalFileFormat` (the schema does not describe it).
         pub additional_file_format: Val<DocumentOutputAdditionalFileFormat>,
+        /// `TextFormat` (the schema does not describe it).
         pub text_format: Val<DocumentOutputTextFormat>,
     }
 
@@ -2942,7 +2996,9 @@ pub mod data_automation_project {
     /// `ImageStandardExtraction` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageStandardExtraction {
+        /// `BoundingBox` (the schema does not describe it).
         pub bounding_box: Val<ImageBoundingBox>,
+        /// `Category` (the schema does not describe it).
         pub category: Val<ImageExtractionCategory>,
     }
 
@@ -2968,7 +3024,9 @@ pub mod data_automation_project {
     /// `ImageStandardGenerativeField` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageStandardGenerativeField {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<ImageStandardGenerativeFieldType>>>,
     }
 
@@ -2994,7 +3052,9 @@ pub mod data_automation_project {
     /// `VideoStandardExtraction` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VideoStandardExtraction {
+        /// `BoundingBox` (the schema does not describe it).
         pub bounding_box: Val<VideoBoundingBox>,
+        /// `Category` (the schema does not describe it).
         pub category: Val<VideoExtractionCategory>,
     }
 
@@ -3020,7 +3080,9 @@ pub mod data_automation_project {
     /// `VideoStandardGenerativeField` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VideoStandardGenerativeField {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<VideoStandardGenerativeFieldType>>>,
     }
 
@@ -3046,7 +3108,9 @@ pub mod data_automation_project {
     /// `PIIEntitiesConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PIIEntitiesConfiguration {
+        /// `PiiEntityTypes` (the schema does not describe it).
         pub pii_entity_types: Option<Val<Vec<PIIEntityTypes>>>,
+        /// `RedactionMaskMode` (the schema does not describe it).
         pub redaction_mask_mode: Option<Val<PIIRedactionMaskMode>>,
     }
 
@@ -3062,8 +3126,11 @@ pub mod data_automation_project {
     /// `AudioExtractionCategory` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioExtractionCategory {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
+        /// `TypeConfiguration` (the schema does not describe it).
         pub type_configuration: Option<Val<AudioExtractionCategoryTypeConfiguration>>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<AudioExtractionCategoryType>>>,
     }
 
@@ -3091,6 +3158,7 @@ pub mod data_automation_project {
     /// `DocumentBoundingBox` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentBoundingBox {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -3114,6 +3182,7 @@ pub mod data_automation_project {
     /// `DocumentExtractionGranularity` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentExtractionGranularity {
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<DocumentExtractionGranularityType>>>,
     }
 
@@ -3128,6 +3197,7 @@ pub mod data_automation_project {
     /// `DocumentOutputAdditionalFileFormat` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentOutputAdditionalFileFormat {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -3151,6 +3221,7 @@ pub mod data_automation_project {
     /// `DocumentOutputTextFormat` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentOutputTextFormat {
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<DocumentOutputTextFormatType>>>,
     }
 
@@ -3165,6 +3236,7 @@ pub mod data_automation_project {
     /// `ImageBoundingBox` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageBoundingBox {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -3188,7 +3260,9 @@ pub mod data_automation_project {
     /// `ImageExtractionCategory` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageExtractionCategory {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<ImageExtractionCategoryType>>>,
     }
 
@@ -3214,6 +3288,7 @@ pub mod data_automation_project {
     /// `VideoBoundingBox` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VideoBoundingBox {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -3237,7 +3312,9 @@ pub mod data_automation_project {
     /// `VideoExtractionCategory` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VideoExtractionCategory {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
+        /// `Types` (the schema does not describe it).
         pub types: Option<Val<Vec<VideoExtractionCategoryType>>>,
     }
 
@@ -3263,6 +3340,7 @@ pub mod data_automation_project {
     /// `AudioExtractionCategoryTypeConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioExtractionCategoryTypeConfiguration {
+        /// `Transcript` (the schema does not describe it).
         pub transcript: Option<Val<TranscriptConfiguration>>,
     }
 
@@ -3277,7 +3355,9 @@ pub mod data_automation_project {
     /// `TranscriptConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TranscriptConfiguration {
+        /// `ChannelLabeling` (the schema does not describe it).
         pub channel_labeling: Option<Val<ChannelLabelingConfiguration>>,
+        /// `SpeakerLabeling` (the schema does not describe it).
         pub speaker_labeling: Option<Val<SpeakerLabelingConfiguration>>,
     }
 
@@ -3293,6 +3373,7 @@ pub mod data_automation_project {
     /// `ChannelLabelingConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ChannelLabelingConfiguration {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -3316,6 +3397,7 @@ pub mod data_automation_project {
     /// `SpeakerLabelingConfiguration` of `AWS::Bedrock::DataAutomationProject`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SpeakerLabelingConfiguration {
+        /// `State` (the schema does not describe it).
         pub state: Val<State>,
     }
 
@@ -4395,23 +4477,23 @@ impl CfnDataAutomationProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::DataAutomationProject";
 
-    /// Key of `CustomOutputConfiguration`, for [`Handle::set`].
+    /// Key of `CustomOutputConfiguration`, for [`Self::set`].
     pub const CUSTOM_OUTPUT_CONFIGURATION: Prop<CfnDataAutomationProject, data_automation_project::CustomOutputConfiguration> = Prop::new("CustomOutputConfiguration");
-    /// Key of `KmsEncryptionContext`, for [`Handle::set`].
+    /// Key of `KmsEncryptionContext`, for [`Self::set`].
     pub const KMS_ENCRYPTION_CONTEXT: Prop<CfnDataAutomationProject, Map<String>> = Prop::new("KmsEncryptionContext");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDataAutomationProject, String> = Prop::new("KmsKeyId");
-    /// Key of `OverrideConfiguration`, for [`Handle::set`].
+    /// Key of `OverrideConfiguration`, for [`Self::set`].
     pub const OVERRIDE_CONFIGURATION: Prop<CfnDataAutomationProject, data_automation_project::OverrideConfiguration> = Prop::new("OverrideConfiguration");
-    /// Key of `ProjectDescription`, for [`Handle::set`].
+    /// Key of `ProjectDescription`, for [`Self::set`].
     pub const PROJECT_DESCRIPTION: Prop<CfnDataAutomationProject, String> = Prop::new("ProjectDescription");
-    /// Key of `ProjectName`, for [`Handle::set`].
+    /// Key of `ProjectName`, for [`Self::set`].
     pub const PROJECT_NAME: Prop<CfnDataAutomationProject, String> = Prop::new("ProjectName");
-    /// Key of `ProjectType`, for [`Handle::set`].
+    /// Key of `ProjectType`, for [`Self::set`].
     pub const PROJECT_TYPE: Prop<CfnDataAutomationProject, data_automation_project::ProjectType> = Prop::new("ProjectType");
-    /// Key of `StandardOutputConfiguration`, for [`Handle::set`].
+    /// Key of `StandardOutputConfiguration`, for [`Self::set`].
     pub const STANDARD_OUTPUT_CONFIGURATION: Prop<CfnDataAutomationProject, data_automation_project::StandardOutputConfiguration> = Prop::new("StandardOutputConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataAutomationProject, Vec<data_automation_project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6761,19 +6843,19 @@ impl CfnDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::DataSource";
 
-    /// Key of `DataDeletionPolicy`, for [`Handle::set`].
+    /// Key of `DataDeletionPolicy`, for [`Self::set`].
     pub const DATA_DELETION_POLICY: Prop<CfnDataSource, data_source::DataDeletionPolicy> = Prop::new("DataDeletionPolicy");
-    /// Key of `DataSourceConfiguration`, for [`Handle::set`].
+    /// Key of `DataSourceConfiguration`, for [`Self::set`].
     pub const DATA_SOURCE_CONFIGURATION: Prop<CfnDataSource, data_source::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
-    /// Key of `KnowledgeBaseId`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseId`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_ID: Prop<CfnDataSource, String> = Prop::new("KnowledgeBaseId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
-    /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `ServerSideEncryptionConfiguration`, for [`Self::set`].
     pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnDataSource, data_source::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
-    /// Key of `VectorIngestionConfiguration`, for [`Handle::set`].
+    /// Key of `VectorIngestionConfiguration`, for [`Self::set`].
     pub const VECTOR_INGESTION_CONFIGURATION: Prop<CfnDataSource, data_source::VectorIngestionConfiguration> = Prop::new("VectorIngestionConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7018,13 +7100,13 @@ impl CfnEnforcedGuardrailConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::EnforcedGuardrailConfiguration";
 
-    /// Key of `GuardrailIdentifier`, for [`Handle::set`].
+    /// Key of `GuardrailIdentifier`, for [`Self::set`].
     pub const GUARDRAIL_IDENTIFIER: Prop<CfnEnforcedGuardrailConfiguration, String> = Prop::new("GuardrailIdentifier");
-    /// Key of `GuardrailVersion`, for [`Handle::set`].
+    /// Key of `GuardrailVersion`, for [`Self::set`].
     pub const GUARDRAIL_VERSION: Prop<CfnEnforcedGuardrailConfiguration, String> = Prop::new("GuardrailVersion");
-    /// Key of `ModelEnforcement`, for [`Handle::set`].
+    /// Key of `ModelEnforcement`, for [`Self::set`].
     pub const MODEL_ENFORCEMENT: Prop<CfnEnforcedGuardrailConfiguration, enforced_guardrail_configuration::ModelEnforcement> = Prop::new("ModelEnforcement");
-    /// Key of `SelectiveContentGuarding`, for [`Handle::set`].
+    /// Key of `SelectiveContentGuarding`, for [`Self::set`].
     pub const SELECTIVE_CONTENT_GUARDING: Prop<CfnEnforcedGuardrailConfiguration, enforced_guardrail_configuration::SelectiveContentGuarding> = Prop::new("SelectiveContentGuarding");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7608,25 +7690,25 @@ impl CfnFlow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Flow";
 
-    /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `CustomerEncryptionKeyArn`, for [`Self::set`].
     pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnFlow, String> = Prop::new("CustomerEncryptionKeyArn");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnFlow, flow::FlowDefinition> = Prop::new("Definition");
-    /// Key of `DefinitionS3Location`, for [`Handle::set`].
+    /// Key of `DefinitionS3Location`, for [`Self::set`].
     pub const DEFINITION_S3_LOCATION: Prop<CfnFlow, flow::S3Location> = Prop::new("DefinitionS3Location");
-    /// Key of `DefinitionString`, for [`Handle::set`].
+    /// Key of `DefinitionString`, for [`Self::set`].
     pub const DEFINITION_STRING: Prop<CfnFlow, String> = Prop::new("DefinitionString");
-    /// Key of `DefinitionSubstitutions`, for [`Handle::set`].
+    /// Key of `DefinitionSubstitutions`, for [`Self::set`].
     pub const DEFINITION_SUBSTITUTIONS: Prop<CfnFlow, Map<Json>> = Prop::new("DefinitionSubstitutions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlow, String> = Prop::new("Description");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnFlow, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlow, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlow, Map<String>> = Prop::new("Tags");
-    /// Key of `TestAliasTags`, for [`Handle::set`].
+    /// Key of `TestAliasTags`, for [`Self::set`].
     pub const TEST_ALIAS_TAGS: Prop<CfnFlow, Map<String>> = Prop::new("TestAliasTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7708,6 +7790,7 @@ pub mod flow_alias {
     pub struct FlowAliasConcurrencyConfiguration {
         /// Number of nodes executed concurrently at a time
         pub max_concurrency: Option<Val<f64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<ConcurrencyType>,
     }
 
@@ -7805,6 +7888,7 @@ pub mod flow_alias {
 /// Definition of AWS::Bedrock::FlowAlias Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFlowAliasProps {
+    /// `ConcurrencyConfiguration` (the schema does not describe it).
     pub concurrency_configuration: Option<Val<flow_alias::FlowAliasConcurrencyConfiguration>>,
     /// Description of the Resource.
     pub description: Option<Val<String>>,
@@ -7855,17 +7939,17 @@ impl CfnFlowAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::FlowAlias";
 
-    /// Key of `ConcurrencyConfiguration`, for [`Handle::set`].
+    /// Key of `ConcurrencyConfiguration`, for [`Self::set`].
     pub const CONCURRENCY_CONFIGURATION: Prop<CfnFlowAlias, flow_alias::FlowAliasConcurrencyConfiguration> = Prop::new("ConcurrencyConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlowAlias, String> = Prop::new("Description");
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowAlias, String> = Prop::new("FlowArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlowAlias, String> = Prop::new("Name");
-    /// Key of `RoutingConfiguration`, for [`Handle::set`].
+    /// Key of `RoutingConfiguration`, for [`Self::set`].
     pub const ROUTING_CONFIGURATION: Prop<CfnFlowAlias, Vec<flow_alias::FlowAliasRoutingConfigurationListItem>> = Prop::new("RoutingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowAlias, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7981,9 +8065,9 @@ impl CfnFlowVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::FlowVersion";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlowVersion, String> = Prop::new("Description");
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowVersion, String> = Prop::new("FlowArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8289,13 +8373,17 @@ pub mod guardrail {
     /// Content filter config in content policy.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContentFilterConfig {
+        /// `InputAction` (the schema does not describe it).
         pub input_action: Option<Val<ContentFilterAction>>,
+        /// `InputEnabled` (the schema does not describe it).
         pub input_enabled: Option<Val<bool>>,
         /// List of modalities
         pub input_modalities: Option<Val<Vec<Modality>>>,
         /// Strength for filters
         pub input_strength: Val<FilterStrength>,
+        /// `OutputAction` (the schema does not describe it).
         pub output_action: Option<Val<ContentFilterAction>>,
+        /// `OutputEnabled` (the schema does not describe it).
         pub output_enabled: Option<Val<bool>>,
         /// List of modalities
         pub output_modalities: Option<Val<Vec<Modality>>>,
@@ -8341,7 +8429,9 @@ pub mod guardrail {
     /// A config for grounding filter.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContextualGroundingFilterConfig {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<ContextualGroundingAction>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
         /// The threshold for this filter.
         pub threshold: Val<f64>,
@@ -8379,9 +8469,11 @@ pub mod guardrail {
         pub action: Val<SensitiveInformationAction>,
         /// Options for sensitive information action.
         pub input_action: Option<Val<SensitiveInformationAction>>,
+        /// `InputEnabled` (the schema does not describe it).
         pub input_enabled: Option<Val<bool>>,
         /// Options for sensitive information action.
         pub output_action: Option<Val<SensitiveInformationAction>>,
+        /// `OutputEnabled` (the schema does not describe it).
         pub output_enabled: Option<Val<bool>>,
         /// The currently supported PII entities
         pub r#type: Val<PiiEntityType>,
@@ -8423,11 +8515,13 @@ pub mod guardrail {
         pub description: Option<Val<String>>,
         /// Options for sensitive information action.
         pub input_action: Option<Val<SensitiveInformationAction>>,
+        /// `InputEnabled` (the schema does not describe it).
         pub input_enabled: Option<Val<bool>>,
         /// The regex name.
         pub name: Val<String>,
         /// Options for sensitive information action.
         pub output_action: Option<Val<SensitiveInformationAction>>,
+        /// `OutputEnabled` (the schema does not describe it).
         pub output_enabled: Option<Val<bool>>,
         /// The regex pattern.
         pub pattern: Val<String>,
@@ -8471,11 +8565,15 @@ pub mod guardrail {
         pub definition: Val<String>,
         /// List of text examples
         pub examples: Option<Val<Vec<String>>>,
+        /// `InputAction` (the schema does not describe it).
         pub input_action: Option<Val<TopicAction>>,
+        /// `InputEnabled` (the schema does not describe it).
         pub input_enabled: Option<Val<bool>>,
         /// Name of topic in topic policy
         pub name: Val<String>,
+        /// `OutputAction` (the schema does not describe it).
         pub output_action: Option<Val<TopicAction>>,
+        /// `OutputEnabled` (the schema does not describe it).
         pub output_enabled: Option<Val<bool>>,
         /// Type of topic in a policy
         pub r#type: Val<TopicType>,
@@ -8539,9 +8637,13 @@ pub mod guardrail {
     /// A managed words config.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedWordsConfig {
+        /// `InputAction` (the schema does not describe it).
         pub input_action: Option<Val<WordAction>>,
+        /// `InputEnabled` (the schema does not describe it).
         pub input_enabled: Option<Val<bool>>,
+        /// `OutputAction` (the schema does not describe it).
         pub output_action: Option<Val<WordAction>>,
+        /// `OutputEnabled` (the schema does not describe it).
         pub output_enabled: Option<Val<bool>>,
         /// Options for managed words.
         pub r#type: Val<ManagedWordsType>,
@@ -8575,9 +8677,13 @@ pub mod guardrail {
     /// A custom word config.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WordConfig {
+        /// `InputAction` (the schema does not describe it).
         pub input_action: Option<Val<WordAction>>,
+        /// `InputEnabled` (the schema does not describe it).
         pub input_enabled: Option<Val<bool>>,
+        /// `OutputAction` (the schema does not describe it).
         pub output_action: Option<Val<WordAction>>,
+        /// `OutputEnabled` (the schema does not describe it).
         pub output_enabled: Option<Val<bool>>,
         /// The custom word text.
         pub text: Val<String>,
@@ -9344,31 +9450,31 @@ impl CfnGuardrail {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Guardrail";
 
-    /// Key of `AutomatedReasoningPolicyConfig`, for [`Handle::set`].
+    /// Key of `AutomatedReasoningPolicyConfig`, for [`Self::set`].
     pub const AUTOMATED_REASONING_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::AutomatedReasoningPolicyConfig> = Prop::new("AutomatedReasoningPolicyConfig");
-    /// Key of `BlockedInputMessaging`, for [`Handle::set`].
+    /// Key of `BlockedInputMessaging`, for [`Self::set`].
     pub const BLOCKED_INPUT_MESSAGING: Prop<CfnGuardrail, String> = Prop::new("BlockedInputMessaging");
-    /// Key of `BlockedOutputsMessaging`, for [`Handle::set`].
+    /// Key of `BlockedOutputsMessaging`, for [`Self::set`].
     pub const BLOCKED_OUTPUTS_MESSAGING: Prop<CfnGuardrail, String> = Prop::new("BlockedOutputsMessaging");
-    /// Key of `ContentPolicyConfig`, for [`Handle::set`].
+    /// Key of `ContentPolicyConfig`, for [`Self::set`].
     pub const CONTENT_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::ContentPolicyConfig> = Prop::new("ContentPolicyConfig");
-    /// Key of `ContextualGroundingPolicyConfig`, for [`Handle::set`].
+    /// Key of `ContextualGroundingPolicyConfig`, for [`Self::set`].
     pub const CONTEXTUAL_GROUNDING_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::ContextualGroundingPolicyConfig> = Prop::new("ContextualGroundingPolicyConfig");
-    /// Key of `CrossRegionConfig`, for [`Handle::set`].
+    /// Key of `CrossRegionConfig`, for [`Self::set`].
     pub const CROSS_REGION_CONFIG: Prop<CfnGuardrail, guardrail::GuardrailCrossRegionConfig> = Prop::new("CrossRegionConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGuardrail, String> = Prop::new("Description");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnGuardrail, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGuardrail, String> = Prop::new("Name");
-    /// Key of `SensitiveInformationPolicyConfig`, for [`Handle::set`].
+    /// Key of `SensitiveInformationPolicyConfig`, for [`Self::set`].
     pub const SENSITIVE_INFORMATION_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::SensitiveInformationPolicyConfig> = Prop::new("SensitiveInformationPolicyConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGuardrail, Vec<guardrail::Tag>> = Prop::new("Tags");
-    /// Key of `TopicPolicyConfig`, for [`Handle::set`].
+    /// Key of `TopicPolicyConfig`, for [`Self::set`].
     pub const TOPIC_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::TopicPolicyConfig> = Prop::new("TopicPolicyConfig");
-    /// Key of `WordPolicyConfig`, for [`Handle::set`].
+    /// Key of `WordPolicyConfig`, for [`Self::set`].
     pub const WORD_POLICY_CONFIG: Prop<CfnGuardrail, guardrail::WordPolicyConfig> = Prop::new("WordPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9501,9 +9607,9 @@ impl CfnGuardrailVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::GuardrailVersion";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGuardrailVersion, String> = Prop::new("Description");
-    /// Key of `GuardrailIdentifier`, for [`Handle::set`].
+    /// Key of `GuardrailIdentifier`, for [`Self::set`].
     pub const GUARDRAIL_IDENTIFIER: Prop<CfnGuardrailVersion, String> = Prop::new("GuardrailIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9585,6 +9691,7 @@ pub mod intelligent_prompt_router {
     /// Represents the criteria used for routing requests.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RoutingCriteria {
+        /// `ResponseQualityDifference` (the schema does not describe it).
         pub response_quality_difference: Val<f64>,
     }
 
@@ -9727,17 +9834,17 @@ impl CfnIntelligentPromptRouter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::IntelligentPromptRouter";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIntelligentPromptRouter, String> = Prop::new("Description");
-    /// Key of `FallbackModel`, for [`Handle::set`].
+    /// Key of `FallbackModel`, for [`Self::set`].
     pub const FALLBACK_MODEL: Prop<CfnIntelligentPromptRouter, intelligent_prompt_router::PromptRouterTargetModel> = Prop::new("FallbackModel");
-    /// Key of `Models`, for [`Handle::set`].
+    /// Key of `Models`, for [`Self::set`].
     pub const MODELS: Prop<CfnIntelligentPromptRouter, Vec<intelligent_prompt_router::PromptRouterTargetModel>> = Prop::new("Models");
-    /// Key of `PromptRouterName`, for [`Handle::set`].
+    /// Key of `PromptRouterName`, for [`Self::set`].
     pub const PROMPT_ROUTER_NAME: Prop<CfnIntelligentPromptRouter, String> = Prop::new("PromptRouterName");
-    /// Key of `RoutingCriteria`, for [`Handle::set`].
+    /// Key of `RoutingCriteria`, for [`Self::set`].
     pub const ROUTING_CRITERIA: Prop<CfnIntelligentPromptRouter, intelligent_prompt_router::RoutingCriteria> = Prop::new("RoutingCriteria");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntelligentPromptRouter, Vec<intelligent_prompt_router::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11834,17 +11941,17 @@ impl CfnKnowledgeBase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::KnowledgeBase";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnKnowledgeBase, String> = Prop::new("Description");
-    /// Key of `KnowledgeBaseConfiguration`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseConfiguration`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::KnowledgeBaseConfiguration> = Prop::new("KnowledgeBaseConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnKnowledgeBase, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnKnowledgeBase, String> = Prop::new("RoleArn");
-    /// Key of `StorageConfiguration`, for [`Handle::set`].
+    /// Key of `StorageConfiguration`, for [`Self::set`].
     pub const STORAGE_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::StorageConfiguration> = Prop::new("StorageConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKnowledgeBase, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11965,9 +12072,9 @@ impl CfnKnowledgeBasePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::KnowledgeBasePolicy";
 
-    /// Key of `KnowledgeBaseId`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseId`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_ID: Prop<CfnKnowledgeBasePolicy, String> = Prop::new("KnowledgeBaseId");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnKnowledgeBasePolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12208,17 +12315,17 @@ impl CfnPrompt {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Prompt";
 
-    /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `CustomerEncryptionKeyArn`, for [`Self::set`].
     pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnPrompt, String> = Prop::new("CustomerEncryptionKeyArn");
-    /// Key of `DefaultVariant`, for [`Handle::set`].
+    /// Key of `DefaultVariant`, for [`Self::set`].
     pub const DEFAULT_VARIANT: Prop<CfnPrompt, String> = Prop::new("DefaultVariant");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPrompt, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPrompt, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrompt, Map<String>> = Prop::new("Tags");
-    /// Key of `Variants`, for [`Handle::set`].
+    /// Key of `Variants`, for [`Self::set`].
     pub const VARIANTS: Prop<CfnPrompt, Vec<prompt::PromptVariant>> = Prop::new("Variants");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12339,11 +12446,11 @@ impl CfnPromptVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::PromptVersion";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPromptVersion, String> = Prop::new("Description");
-    /// Key of `PromptArn`, for [`Handle::set`].
+    /// Key of `PromptArn`, for [`Self::set`].
     pub const PROMPT_ARN: Prop<CfnPromptVersion, String> = Prop::new("PromptArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPromptVersion, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12483,9 +12590,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::ResourcePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12658,15 +12765,15 @@ impl CfnRetrievalInstruction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::RetrievalInstruction";
 
-    /// Key of `CustomerEncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `CustomerEncryptionKeyArn`, for [`Self::set`].
     pub const CUSTOMER_ENCRYPTION_KEY_ARN: Prop<CfnRetrievalInstruction, String> = Prop::new("CustomerEncryptionKeyArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRetrievalInstruction, String> = Prop::new("Description");
-    /// Key of `Instruction`, for [`Handle::set`].
+    /// Key of `Instruction`, for [`Self::set`].
     pub const INSTRUCTION: Prop<CfnRetrievalInstruction, retrieval_instruction::Instruction> = Prop::new("Instruction");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRetrievalInstruction, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRetrievalInstruction, Vec<retrieval_instruction::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12819,11 +12926,11 @@ impl CfnSession {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Bedrock::Session";
 
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnSession, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `SessionMetadata`, for [`Handle::set`].
+    /// Key of `SessionMetadata`, for [`Self::set`].
     pub const SESSION_METADATA: Prop<CfnSession, Map<String>> = Prop::new("SessionMetadata");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSession, Vec<session::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

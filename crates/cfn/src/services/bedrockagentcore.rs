@@ -47,7 +47,9 @@ pub mod api_key_credential_provider {
     /// `Tag` of `AWS::BedrockAgentCore::ApiKeyCredentialProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -177,15 +179,15 @@ impl CfnApiKeyCredentialProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ApiKeyCredentialProvider";
 
-    /// Key of `ApiKey`, for [`Handle::set`].
+    /// Key of `ApiKey`, for [`Self::set`].
     pub const API_KEY: Prop<CfnApiKeyCredentialProvider, String> = Prop::new("ApiKey");
-    /// Key of `ApiKeySecretConfig`, for [`Handle::set`].
+    /// Key of `ApiKeySecretConfig`, for [`Self::set`].
     pub const API_KEY_SECRET_CONFIG: Prop<CfnApiKeyCredentialProvider, api_key_credential_provider::SecretReference> = Prop::new("ApiKeySecretConfig");
-    /// Key of `ApiKeySecretSource`, for [`Handle::set`].
+    /// Key of `ApiKeySecretSource`, for [`Self::set`].
     pub const API_KEY_SECRET_SOURCE: Prop<CfnApiKeyCredentialProvider, api_key_credential_provider::ApiKeySecretSource> = Prop::new("ApiKeySecretSource");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApiKeyCredentialProvider, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApiKeyCredentialProvider, Vec<api_key_credential_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -255,6 +257,7 @@ pub mod browser_custom {
     /// Browser signing configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BrowserSigning {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -349,6 +352,7 @@ pub mod browser_custom {
     /// Recording configuration for browser
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RecordingConfig {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
         /// S3 Location Configuration
         pub s3_location: Option<Val<S3Location>>,
@@ -390,7 +394,9 @@ pub mod browser_custom {
     /// S3 Location Configuration
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Val<String>,
     }
 
@@ -644,23 +650,23 @@ impl CfnBrowserCustom {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::BrowserCustom";
 
-    /// Key of `BrowserSigning`, for [`Handle::set`].
+    /// Key of `BrowserSigning`, for [`Self::set`].
     pub const BROWSER_SIGNING: Prop<CfnBrowserCustom, browser_custom::BrowserSigning> = Prop::new("BrowserSigning");
-    /// Key of `Certificates`, for [`Handle::set`].
+    /// Key of `Certificates`, for [`Self::set`].
     pub const CERTIFICATES: Prop<CfnBrowserCustom, Vec<browser_custom::Certificate>> = Prop::new("Certificates");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBrowserCustom, String> = Prop::new("Description");
-    /// Key of `EnterprisePolicies`, for [`Handle::set`].
+    /// Key of `EnterprisePolicies`, for [`Self::set`].
     pub const ENTERPRISE_POLICIES: Prop<CfnBrowserCustom, Vec<browser_custom::BrowserEnterprisePolicy>> = Prop::new("EnterprisePolicies");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnBrowserCustom, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBrowserCustom, String> = Prop::new("Name");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnBrowserCustom, browser_custom::BrowserNetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `RecordingConfig`, for [`Handle::set`].
+    /// Key of `RecordingConfig`, for [`Self::set`].
     pub const RECORDING_CONFIG: Prop<CfnBrowserCustom, browser_custom::RecordingConfig> = Prop::new("RecordingConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBrowserCustom, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -787,11 +793,11 @@ impl CfnBrowserProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::BrowserProfile";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBrowserProfile, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBrowserProfile, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBrowserProfile, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1717,15 +1723,15 @@ impl CfnCapacityProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::CapacityProvider";
 
-    /// Key of `ComputeConfiguration`, for [`Handle::set`].
+    /// Key of `ComputeConfiguration`, for [`Self::set`].
     pub const COMPUTE_CONFIGURATION: Prop<CfnCapacityProvider, capacity_provider::ComputeConfiguration> = Prop::new("ComputeConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCapacityProvider, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCapacityProvider, String> = Prop::new("Name");
-    /// Key of `PermissionsConfiguration`, for [`Handle::set`].
+    /// Key of `PermissionsConfiguration`, for [`Self::set`].
     pub const PERMISSIONS_CONFIGURATION: Prop<CfnCapacityProvider, capacity_provider::PermissionsConfiguration> = Prop::new("PermissionsConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapacityProvider, Vec<capacity_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2027,17 +2033,17 @@ impl CfnCodeInterpreterCustom {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::CodeInterpreterCustom";
 
-    /// Key of `Certificates`, for [`Handle::set`].
+    /// Key of `Certificates`, for [`Self::set`].
     pub const CERTIFICATES: Prop<CfnCodeInterpreterCustom, Vec<code_interpreter_custom::Certificate>> = Prop::new("Certificates");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCodeInterpreterCustom, String> = Prop::new("Description");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnCodeInterpreterCustom, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCodeInterpreterCustom, String> = Prop::new("Name");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnCodeInterpreterCustom, code_interpreter_custom::CodeInterpreterNetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCodeInterpreterCustom, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2165,7 +2171,9 @@ pub mod configuration_bundle {
     /// A tag consisting of a key-value pair.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2293,21 +2301,21 @@ impl CfnConfigurationBundle {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ConfigurationBundle";
 
-    /// Key of `BranchName`, for [`Handle::set`].
+    /// Key of `BranchName`, for [`Self::set`].
     pub const BRANCH_NAME: Prop<CfnConfigurationBundle, String> = Prop::new("BranchName");
-    /// Key of `BundleName`, for [`Handle::set`].
+    /// Key of `BundleName`, for [`Self::set`].
     pub const BUNDLE_NAME: Prop<CfnConfigurationBundle, String> = Prop::new("BundleName");
-    /// Key of `CommitMessage`, for [`Handle::set`].
+    /// Key of `CommitMessage`, for [`Self::set`].
     pub const COMMIT_MESSAGE: Prop<CfnConfigurationBundle, String> = Prop::new("CommitMessage");
-    /// Key of `Components`, for [`Handle::set`].
+    /// Key of `Components`, for [`Self::set`].
     pub const COMPONENTS: Prop<CfnConfigurationBundle, Map<configuration_bundle::ComponentConfiguration>> = Prop::new("Components");
-    /// Key of `CreatedBy`, for [`Handle::set`].
+    /// Key of `CreatedBy`, for [`Self::set`].
     pub const CREATED_BY: Prop<CfnConfigurationBundle, configuration_bundle::VersionCreatedBySource> = Prop::new("CreatedBy");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfigurationBundle, String> = Prop::new("Description");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnConfigurationBundle, String> = Prop::new("KmsKeyArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationBundle, Vec<configuration_bundle::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2382,9 +2390,11 @@ pub mod consent_portal {
     /// `IdpConfig` of `AWS::BedrockAgentCore::ConsentPortal`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdpConfig {
+        /// `Audience` (the schema does not describe it).
         pub audience: Option<Val<String>>,
         /// The ARN of an AWS::BedrockAgentCore::OAuth2CredentialProvider resource.
         pub credential_provider_arn: Val<String>,
+        /// `Scopes` (the schema does not describe it).
         pub scopes: Val<Vec<String>>,
     }
 
@@ -2412,7 +2422,9 @@ pub mod consent_portal {
     /// `ConsentPortalSource` of `AWS::BedrockAgentCore::ConsentPortal`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConsentPortalSource {
+        /// `Identifier` (the schema does not describe it).
         pub identifier: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -2438,7 +2450,9 @@ pub mod consent_portal {
     /// `Tag` of `AWS::BedrockAgentCore::ConsentPortal`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2529,10 +2543,15 @@ pub mod consent_portal {
 /// Resource Type definition for AWS::BedrockAgentCore::ConsentPortal
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConsentPortalProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `ExecutionRoleArn` (the schema does not describe it).
     pub execution_role_arn: Val<String>,
+    /// `IdpConfig` (the schema does not describe it).
     pub idp_config: Val<consent_portal::IdpConfig>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Sources` (the schema does not describe it).
     pub sources: Val<Vec<consent_portal::ConsentPortalSource>>,
     /// Tags to assign to the consent portal
     pub tags: Option<Val<Vec<consent_portal::Tag>>>,
@@ -2575,17 +2594,17 @@ impl CfnConsentPortal {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ConsentPortal";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConsentPortal, String> = Prop::new("Description");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnConsentPortal, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `IdpConfig`, for [`Handle::set`].
+    /// Key of `IdpConfig`, for [`Self::set`].
     pub const IDP_CONFIG: Prop<CfnConsentPortal, consent_portal::IdpConfig> = Prop::new("IdpConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConsentPortal, String> = Prop::new("Name");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnConsentPortal, Vec<consent_portal::ConsentPortalSource>> = Prop::new("Sources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConsentPortal, Vec<consent_portal::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2674,7 +2693,9 @@ pub mod dataset {
     /// `Tag` of `AWS::BedrockAgentCore::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2879,17 +2900,17 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Dataset";
 
-    /// Key of `DatasetName`, for [`Handle::set`].
+    /// Key of `DatasetName`, for [`Self::set`].
     pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataset, String> = Prop::new("Description");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnDataset, String> = Prop::new("KmsKeyArn");
-    /// Key of `SchemaType`, for [`Handle::set`].
+    /// Key of `SchemaType`, for [`Self::set`].
     pub const SCHEMA_TYPE: Prop<CfnDataset, dataset::SchemaType> = Prop::new("SchemaType");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnDataset, dataset::DataSourceType> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2986,7 +3007,9 @@ pub mod evaluator {
     /// `Tag` of `AWS::BedrockAgentCore::Evaluator`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3142,9 +3165,11 @@ pub mod evaluator {
     /// The rating scale that defines how evaluators should score agent performance.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RatingScale {
+        /// `Categorical` (the schema does not describe it).
         pub categorical: Option<Val<Vec<CategoricalScaleDefinition>>>,
         /// The dimensions an LLM-as-a-Judge evaluator scores in a single judge call. Each dimension has its own instruction and rating scale.
         pub multi_dimensional: Option<Val<Vec<EvaluationDimension>>>,
+        /// `Numerical` (the schema does not describe it).
         pub numerical: Option<Val<Vec<NumericalScaleDefinition>>>,
     }
 
@@ -3629,17 +3654,17 @@ impl CfnEvaluator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Evaluator";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEvaluator, String> = Prop::new("Description");
-    /// Key of `EvaluatorConfig`, for [`Handle::set`].
+    /// Key of `EvaluatorConfig`, for [`Self::set`].
     pub const EVALUATOR_CONFIG: Prop<CfnEvaluator, evaluator::EvaluatorConfig> = Prop::new("EvaluatorConfig");
-    /// Key of `EvaluatorName`, for [`Handle::set`].
+    /// Key of `EvaluatorName`, for [`Self::set`].
     pub const EVALUATOR_NAME: Prop<CfnEvaluator, String> = Prop::new("EvaluatorName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnEvaluator, String> = Prop::new("KmsKeyArn");
-    /// Key of `Level`, for [`Handle::set`].
+    /// Key of `Level`, for [`Self::set`].
     pub const LEVEL: Prop<CfnEvaluator, evaluator::EvaluatorLevel> = Prop::new("Level");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEvaluator, Vec<evaluator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3721,8 +3746,11 @@ pub mod gateway {
     /// `GatewayInterceptorConfiguration` of `AWS::BedrockAgentCore::Gateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GatewayInterceptorConfiguration {
+        /// `InputConfiguration` (the schema does not describe it).
         pub input_configuration: Option<Val<InterceptorInputConfiguration>>,
+        /// `InterceptionPoints` (the schema does not describe it).
         pub interception_points: Val<Vec<GatewayInterceptionPoint>>,
+        /// `Interceptor` (the schema does not describe it).
         pub interceptor: Val<Json>,
     }
 
@@ -3750,7 +3778,9 @@ pub mod gateway {
     /// `GatewayPolicyEngineConfiguration` of `AWS::BedrockAgentCore::Gateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GatewayPolicyEngineConfiguration {
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Val<GatewayPolicyEngineMode>,
     }
 
@@ -3776,6 +3806,7 @@ pub mod gateway {
     /// `WafConfiguration` of `AWS::BedrockAgentCore::Gateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WafConfiguration {
+        /// `FailureMode` (the schema does not describe it).
         pub failure_mode: Option<Val<WafFailureMode>>,
     }
 
@@ -3790,7 +3821,9 @@ pub mod gateway {
     /// `InterceptorInputConfiguration` of `AWS::BedrockAgentCore::Gateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InterceptorInputConfiguration {
+        /// `PassRequestHeaders` (the schema does not describe it).
         pub pass_request_headers: Val<bool>,
+        /// `PayloadFilter` (the schema does not describe it).
         pub payload_filter: Option<Val<InterceptorPayloadFilter>>,
     }
 
@@ -3816,6 +3849,7 @@ pub mod gateway {
     /// `InterceptorPayloadFilter` of `AWS::BedrockAgentCore::Gateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InterceptorPayloadFilter {
+        /// `Exclude` (the schema does not describe it).
         pub exclude: Val<Vec<Json>>,
     }
 
@@ -4033,18 +4067,31 @@ pub mod gateway {
 /// Definition of AWS::BedrockAgentCore::Gateway Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGatewayProps {
+    /// `AuthorizerConfiguration` (the schema does not describe it).
     pub authorizer_configuration: Option<Val<Json>>,
+    /// `AuthorizerType` (the schema does not describe it).
     pub authorizer_type: Val<gateway::AuthorizerType>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `ExceptionLevel` (the schema does not describe it).
     pub exception_level: Option<Val<gateway::ExceptionLevel>>,
+    /// `InterceptorConfigurations` (the schema does not describe it).
     pub interceptor_configurations: Option<Val<Vec<gateway::GatewayInterceptorConfiguration>>>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PolicyEngineConfiguration` (the schema does not describe it).
     pub policy_engine_configuration: Option<Val<gateway::GatewayPolicyEngineConfiguration>>,
+    /// `ProtocolConfiguration` (the schema does not describe it).
     pub protocol_configuration: Option<Val<Json>>,
+    /// `ProtocolType` (the schema does not describe it).
     pub protocol_type: Option<Val<Json>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `WafConfiguration` (the schema does not describe it).
     pub waf_configuration: Option<Val<gateway::WafConfiguration>>,
 }
 
@@ -4099,31 +4146,31 @@ impl CfnGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Gateway";
 
-    /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
+    /// Key of `AuthorizerConfiguration`, for [`Self::set`].
     pub const AUTHORIZER_CONFIGURATION: Prop<CfnGateway, Json> = Prop::new("AuthorizerConfiguration");
-    /// Key of `AuthorizerType`, for [`Handle::set`].
+    /// Key of `AuthorizerType`, for [`Self::set`].
     pub const AUTHORIZER_TYPE: Prop<CfnGateway, gateway::AuthorizerType> = Prop::new("AuthorizerType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGateway, String> = Prop::new("Description");
-    /// Key of `ExceptionLevel`, for [`Handle::set`].
+    /// Key of `ExceptionLevel`, for [`Self::set`].
     pub const EXCEPTION_LEVEL: Prop<CfnGateway, gateway::ExceptionLevel> = Prop::new("ExceptionLevel");
-    /// Key of `InterceptorConfigurations`, for [`Handle::set`].
+    /// Key of `InterceptorConfigurations`, for [`Self::set`].
     pub const INTERCEPTOR_CONFIGURATIONS: Prop<CfnGateway, Vec<gateway::GatewayInterceptorConfiguration>> = Prop::new("InterceptorConfigurations");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnGateway, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGateway, String> = Prop::new("Name");
-    /// Key of `PolicyEngineConfiguration`, for [`Handle::set`].
+    /// Key of `PolicyEngineConfiguration`, for [`Self::set`].
     pub const POLICY_ENGINE_CONFIGURATION: Prop<CfnGateway, gateway::GatewayPolicyEngineConfiguration> = Prop::new("PolicyEngineConfiguration");
-    /// Key of `ProtocolConfiguration`, for [`Handle::set`].
+    /// Key of `ProtocolConfiguration`, for [`Self::set`].
     pub const PROTOCOL_CONFIGURATION: Prop<CfnGateway, Json> = Prop::new("ProtocolConfiguration");
-    /// Key of `ProtocolType`, for [`Handle::set`].
+    /// Key of `ProtocolType`, for [`Self::set`].
     pub const PROTOCOL_TYPE: Prop<CfnGateway, Json> = Prop::new("ProtocolType");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnGateway, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGateway, Map<String>> = Prop::new("Tags");
-    /// Key of `WafConfiguration`, for [`Handle::set`].
+    /// Key of `WafConfiguration`, for [`Self::set`].
     pub const WAF_CONFIGURATION: Prop<CfnGateway, gateway::WafConfiguration> = Prop::new("WafConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4246,6 +4293,7 @@ pub mod gateway_rate_limit {
     pub struct RateConfig {
         /// Time period for rate limiting
         pub period: Val<Period>,
+        /// `Rate` (the schema does not describe it).
         pub rate: Val<f64>,
     }
 
@@ -4336,6 +4384,7 @@ pub struct CfnGatewayRateLimitProps {
     pub dimension_keys: Val<Vec<String>>,
     /// Rule entries mapping dimension values to rate configurations.
     pub entries: Val<Vec<gateway_rate_limit::LimitEntry>>,
+    /// `GatewayIdentifier` (the schema does not describe it).
     pub gateway_identifier: Option<Val<String>>,
     /// Limit identifier. Optional on Create (system-generates if not provided by customer). Always present in responses.
     pub rate_limit_id: Option<Val<String>>,
@@ -4376,15 +4425,15 @@ impl CfnGatewayRateLimit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRateLimit";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGatewayRateLimit, String> = Prop::new("Description");
-    /// Key of `DimensionKeys`, for [`Handle::set`].
+    /// Key of `DimensionKeys`, for [`Self::set`].
     pub const DIMENSION_KEYS: Prop<CfnGatewayRateLimit, Vec<String>> = Prop::new("DimensionKeys");
-    /// Key of `Entries`, for [`Handle::set`].
+    /// Key of `Entries`, for [`Self::set`].
     pub const ENTRIES: Prop<CfnGatewayRateLimit, Vec<gateway_rate_limit::LimitEntry>> = Prop::new("Entries");
-    /// Key of `GatewayIdentifier`, for [`Handle::set`].
+    /// Key of `GatewayIdentifier`, for [`Self::set`].
     pub const GATEWAY_IDENTIFIER: Prop<CfnGatewayRateLimit, String> = Prop::new("GatewayIdentifier");
-    /// Key of `RateLimitId`, for [`Handle::set`].
+    /// Key of `RateLimitId`, for [`Self::set`].
     pub const RATE_LIMIT_ID: Prop<CfnGatewayRateLimit, String> = Prop::new("RateLimitId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4453,10 +4502,15 @@ pub mod gateway_rule {
 /// Resource Type definition for AWS::BedrockAgentCore::GatewayRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGatewayRuleProps {
+    /// `Actions` (the schema does not describe it).
     pub actions: Val<Vec<Json>>,
+    /// `Conditions` (the schema does not describe it).
     pub conditions: Option<Val<Vec<Json>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `GatewayIdentifier` (the schema does not describe it).
     pub gateway_identifier: Option<Val<String>>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Val<f64>,
 }
 
@@ -4495,15 +4549,15 @@ impl CfnGatewayRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::GatewayRule";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnGatewayRule, Vec<Json>> = Prop::new("Actions");
-    /// Key of `Conditions`, for [`Handle::set`].
+    /// Key of `Conditions`, for [`Self::set`].
     pub const CONDITIONS: Prop<CfnGatewayRule, Vec<Json>> = Prop::new("Conditions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGatewayRule, String> = Prop::new("Description");
-    /// Key of `GatewayIdentifier`, for [`Handle::set`].
+    /// Key of `GatewayIdentifier`, for [`Self::set`].
     pub const GATEWAY_IDENTIFIER: Prop<CfnGatewayRule, String> = Prop::new("GatewayIdentifier");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnGatewayRule, f64> = Prop::new("Priority");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4573,7 +4627,9 @@ pub mod gateway_target {
     /// `CredentialProviderConfiguration` of `AWS::BedrockAgentCore::GatewayTarget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CredentialProviderConfiguration {
+        /// `CredentialProvider` (the schema does not describe it).
         pub credential_provider: Option<Val<Json>>,
+        /// `CredentialProviderType` (the schema does not describe it).
         pub credential_provider_type: Val<CredentialProviderType>,
     }
 
@@ -4599,8 +4655,11 @@ pub mod gateway_target {
     /// `MetadataConfiguration` of `AWS::BedrockAgentCore::GatewayTarget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MetadataConfiguration {
+        /// `AllowedQueryParameters` (the schema does not describe it).
         pub allowed_query_parameters: Option<Val<Vec<String>>>,
+        /// `AllowedRequestHeaders` (the schema does not describe it).
         pub allowed_request_headers: Option<Val<Vec<String>>>,
+        /// `AllowedResponseHeaders` (the schema does not describe it).
         pub allowed_response_headers: Option<Val<Vec<String>>>,
     }
 
@@ -4686,12 +4745,19 @@ pub mod gateway_target {
 /// Definition of AWS::BedrockAgentCore::GatewayTarget Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGatewayTargetProps {
+    /// `CredentialProviderConfigurations` (the schema does not describe it).
     pub credential_provider_configurations: Option<Val<Vec<gateway_target::CredentialProviderConfiguration>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `GatewayIdentifier` (the schema does not describe it).
     pub gateway_identifier: Option<Val<String>>,
+    /// `MetadataConfiguration` (the schema does not describe it).
     pub metadata_configuration: Option<Val<gateway_target::MetadataConfiguration>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `PrivateEndpoint` (the schema does not describe it).
     pub private_endpoint: Option<Val<Json>>,
+    /// `TargetConfiguration` (the schema does not describe it).
     pub target_configuration: Val<Json>,
 }
 
@@ -4734,19 +4800,19 @@ impl CfnGatewayTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::GatewayTarget";
 
-    /// Key of `CredentialProviderConfigurations`, for [`Handle::set`].
+    /// Key of `CredentialProviderConfigurations`, for [`Self::set`].
     pub const CREDENTIAL_PROVIDER_CONFIGURATIONS: Prop<CfnGatewayTarget, Vec<gateway_target::CredentialProviderConfiguration>> = Prop::new("CredentialProviderConfigurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGatewayTarget, String> = Prop::new("Description");
-    /// Key of `GatewayIdentifier`, for [`Handle::set`].
+    /// Key of `GatewayIdentifier`, for [`Self::set`].
     pub const GATEWAY_IDENTIFIER: Prop<CfnGatewayTarget, String> = Prop::new("GatewayIdentifier");
-    /// Key of `MetadataConfiguration`, for [`Handle::set`].
+    /// Key of `MetadataConfiguration`, for [`Self::set`].
     pub const METADATA_CONFIGURATION: Prop<CfnGatewayTarget, gateway_target::MetadataConfiguration> = Prop::new("MetadataConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGatewayTarget, String> = Prop::new("Name");
-    /// Key of `PrivateEndpoint`, for [`Handle::set`].
+    /// Key of `PrivateEndpoint`, for [`Self::set`].
     pub const PRIVATE_ENDPOINT: Prop<CfnGatewayTarget, Json> = Prop::new("PrivateEndpoint");
-    /// Key of `TargetConfiguration`, for [`Handle::set`].
+    /// Key of `TargetConfiguration`, for [`Self::set`].
     pub const TARGET_CONFIGURATION: Prop<CfnGatewayTarget, Json> = Prop::new("TargetConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4836,6 +4902,7 @@ pub mod harness {
     /// The inbound authorization configuration for authenticating incoming requests.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AuthorizerConfiguration {
+        /// `CustomJWTAuthorizer` (the schema does not describe it).
         pub custom_jwt_authorizer: Option<Val<CustomJWTAuthorizerConfiguration>>,
     }
 
@@ -4850,6 +4917,7 @@ pub mod harness {
     /// The compute environment configuration for the harness, including underlying runtime information.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessEnvironmentProvider {
+        /// `AgentCoreRuntimeEnvironment` (the schema does not describe it).
         pub agent_core_runtime_environment: Option<Val<HarnessAgentCoreRuntimeEnvironment>>,
     }
 
@@ -4864,6 +4932,7 @@ pub mod harness {
     /// The environment artifact for the harness, such as a custom container image.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessEnvironmentArtifact {
+        /// `ContainerConfiguration` (the schema does not describe it).
         pub container_configuration: Option<Val<ContainerConfiguration>>,
     }
 
@@ -4902,6 +4971,7 @@ pub mod harness {
     /// The AgentCore Memory configuration for persisting conversation context.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessMemoryConfiguration {
+        /// `AgentCoreMemoryConfiguration` (the schema does not describe it).
         pub agent_core_memory_configuration: Option<Val<HarnessAgentCoreMemoryConfiguration>>,
         /// Explicitly opt out of memory.
         pub disabled: Option<Val<Json>>,
@@ -4922,9 +4992,13 @@ pub mod harness {
     /// The model configuration for the harness.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessModelConfiguration {
+        /// `BedrockModelConfig` (the schema does not describe it).
         pub bedrock_model_config: Option<Val<HarnessBedrockModelConfig>>,
+        /// `GeminiModelConfig` (the schema does not describe it).
         pub gemini_model_config: Option<Val<HarnessGeminiModelConfig>>,
+        /// `LiteLlmModelConfig` (the schema does not describe it).
         pub lite_llm_model_config: Option<Val<HarnessLiteLlmModelConfig>>,
+        /// `OpenAiModelConfig` (the schema does not describe it).
         pub open_ai_model_config: Option<Val<HarnessOpenAiModelConfig>>,
     }
 
@@ -4990,7 +5064,9 @@ pub mod harness {
     /// `Tag` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5016,8 +5092,11 @@ pub mod harness {
     /// `HarnessTool` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HarnessTool {
+        /// `Config` (the schema does not describe it).
         pub config: Option<Val<HarnessToolConfiguration>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -5045,7 +5124,9 @@ pub mod harness {
     /// The truncation configuration for managing conversation context.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HarnessTruncationConfiguration {
+        /// `Config` (the schema does not describe it).
         pub config: Option<Val<HarnessTruncationStrategyConfiguration>>,
+        /// `Strategy` (the schema does not describe it).
         pub strategy: Val<Strategy>,
     }
 
@@ -5073,13 +5154,19 @@ pub mod harness {
     pub struct CustomJWTAuthorizerConfiguration {
         /// A map that associates each scope in AllowedScopes with a corresponding advertised scope value. The advertised scope appears in OAuth protected resource metadata and WWW-Authenticate response headers.
         pub advertised_scope_mapping: Option<Val<Map<String>>>,
+        /// `AllowedAudience` (the schema does not describe it).
         pub allowed_audience: Option<Val<Vec<String>>>,
+        /// `AllowedClients` (the schema does not describe it).
         pub allowed_clients: Option<Val<Vec<String>>>,
+        /// `AllowedScopes` (the schema does not describe it).
         pub allowed_scopes: Option<Val<Vec<String>>>,
+        /// `CustomClaims` (the schema does not describe it).
         pub custom_claims: Option<Val<Vec<CustomClaimValidationType>>>,
+        /// `DiscoveryUrl` (the schema does not describe it).
         pub discovery_url: Val<String>,
         /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
         pub private_endpoint: Option<Val<PrivateEndpoint>>,
+        /// `PrivateEndpointOverrides` (the schema does not describe it).
         pub private_endpoint_overrides: Option<Val<Vec<PrivateEndpointOverride>>>,
     }
 
@@ -5123,8 +5210,11 @@ pub mod harness {
         pub agent_runtime_id: Option<Val<String>>,
         /// The name of the underlying AgentCore Runtime.
         pub agent_runtime_name: Option<Val<String>>,
+        /// `FilesystemConfigurations` (the schema does not describe it).
         pub filesystem_configurations: Option<Val<Vec<FilesystemConfiguration>>>,
+        /// `LifecycleConfiguration` (the schema does not describe it).
         pub lifecycle_configuration: Option<Val<LifecycleConfiguration>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Option<Val<NetworkConfiguration>>,
     }
 
@@ -5280,9 +5370,13 @@ pub mod harness {
     /// `HarnessAgentCoreMemoryConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HarnessAgentCoreMemoryConfiguration {
+        /// `ActorId` (the schema does not describe it).
         pub actor_id: Option<Val<String>>,
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
+        /// `MessagesCount` (the schema does not describe it).
         pub messages_count: Option<Val<i64>>,
+        /// `RetrievalConfig` (the schema does not describe it).
         pub retrieval_config: Option<Val<Map<HarnessAgentCoreMemoryRetrievalConfig>>>,
     }
 
@@ -5338,10 +5432,15 @@ pub mod harness {
     pub struct HarnessBedrockModelConfig {
         /// Provider-specific parameters passed through to the model provider unchanged.
         pub additional_params: Option<Val<Json>>,
+        /// `ApiFormat` (the schema does not describe it).
         pub api_format: Option<Val<ApiFormat>>,
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Option<Val<i64>>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
+        /// `Temperature` (the schema does not describe it).
         pub temperature: Option<Val<f64>>,
+        /// `TopP` (the schema does not describe it).
         pub top_p: Option<Val<f64>>,
     }
 
@@ -5377,11 +5476,17 @@ pub mod harness {
     pub struct HarnessGeminiModelConfig {
         /// Provider-specific parameters passed through to the Gemini model provider unchanged.
         pub additional_params: Option<Val<Json>>,
+        /// `ApiKeyArn` (the schema does not describe it).
         pub api_key_arn: Val<String>,
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Option<Val<i64>>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
+        /// `Temperature` (the schema does not describe it).
         pub temperature: Option<Val<f64>>,
+        /// `TopK` (the schema does not describe it).
         pub top_k: Option<Val<i64>>,
+        /// `TopP` (the schema does not describe it).
         pub top_p: Option<Val<f64>>,
     }
 
@@ -5419,11 +5524,17 @@ pub mod harness {
     pub struct HarnessLiteLlmModelConfig {
         /// Provider-specific parameters passed through to LiteLLM unchanged.
         pub additional_params: Option<Val<Json>>,
+        /// `ApiBase` (the schema does not describe it).
         pub api_base: Option<Val<String>>,
+        /// `ApiKeyArn` (the schema does not describe it).
         pub api_key_arn: Option<Val<String>>,
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Option<Val<i64>>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
+        /// `Temperature` (the schema does not describe it).
         pub temperature: Option<Val<f64>>,
+        /// `TopP` (the schema does not describe it).
         pub top_p: Option<Val<f64>>,
     }
 
@@ -5463,11 +5574,17 @@ pub mod harness {
         pub additional_params: Option<Val<Json>>,
         /// Optional custom endpoint URL for an OpenAI-compatible endpoint.
         pub api_base: Option<Val<String>>,
+        /// `ApiFormat` (the schema does not describe it).
         pub api_format: Option<Val<ApiFormat2>>,
+        /// `ApiKeyArn` (the schema does not describe it).
         pub api_key_arn: Val<String>,
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Option<Val<i64>>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
+        /// `Temperature` (the schema does not describe it).
         pub temperature: Option<Val<f64>>,
+        /// `TopP` (the schema does not describe it).
         pub top_p: Option<Val<f64>>,
     }
 
@@ -5576,10 +5693,15 @@ pub mod harness {
     /// `HarnessToolConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessToolConfiguration {
+        /// `AgentCoreBrowser` (the schema does not describe it).
         pub agent_core_browser: Option<Val<HarnessAgentCoreBrowserConfig>>,
+        /// `AgentCoreCodeInterpreter` (the schema does not describe it).
         pub agent_core_code_interpreter: Option<Val<HarnessAgentCoreCodeInterpreterConfig>>,
+        /// `AgentCoreGateway` (the schema does not describe it).
         pub agent_core_gateway: Option<Val<HarnessAgentCoreGatewayConfig>>,
+        /// `InlineFunction` (the schema does not describe it).
         pub inline_function: Option<Val<HarnessInlineFunctionConfig>>,
+        /// `RemoteMcp` (the schema does not describe it).
         pub remote_mcp: Option<Val<HarnessRemoteMcpConfig>>,
     }
 
@@ -5598,7 +5720,9 @@ pub mod harness {
     /// `HarnessTruncationStrategyConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessTruncationStrategyConfiguration {
+        /// `SlidingWindow` (the schema does not describe it).
         pub sliding_window: Option<Val<HarnessSlidingWindowConfiguration>>,
+        /// `Summarization` (the schema does not describe it).
         pub summarization: Option<Val<HarnessSummarizationConfiguration>>,
     }
 
@@ -5614,8 +5738,11 @@ pub mod harness {
     /// `CustomClaimValidationType` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomClaimValidationType {
+        /// `AuthorizingClaimMatchValue` (the schema does not describe it).
         pub authorizing_claim_match_value: Val<AuthorizingClaimMatchValueType>,
+        /// `InboundTokenClaimName` (the schema does not describe it).
         pub inbound_token_claim_name: Val<String>,
+        /// `InboundTokenClaimValueType` (the schema does not describe it).
         pub inbound_token_claim_value_type: Val<InboundTokenClaimValueType>,
     }
 
@@ -5661,6 +5788,7 @@ pub mod harness {
     /// Maps a domain to a private endpoint for resolving that domain over a private network.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PrivateEndpointOverride {
+        /// `Domain` (the schema does not describe it).
         pub domain: Val<String>,
         /// Private endpoint configuration for connecting to the OpenID Connect discovery endpoint over a private network.
         pub private_endpoint: Val<PrivateEndpoint>,
@@ -5692,6 +5820,7 @@ pub mod harness {
         pub efs_access_point: Option<Val<EfsAccessPointConfiguration>>,
         /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
         pub s3_files_access_point: Option<Val<S3FilesAccessPointConfiguration>>,
+        /// `SessionStorage` (the schema does not describe it).
         pub session_storage: Option<Val<SessionStorageConfiguration>>,
     }
 
@@ -5708,7 +5837,9 @@ pub mod harness {
     /// `LifecycleConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LifecycleConfiguration {
+        /// `IdleRuntimeSessionTimeout` (the schema does not describe it).
         pub idle_runtime_session_timeout: Option<Val<i64>>,
+        /// `MaxLifetime` (the schema does not describe it).
         pub max_lifetime: Option<Val<i64>>,
     }
 
@@ -5724,7 +5855,9 @@ pub mod harness {
     /// `NetworkConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NetworkConfiguration {
+        /// `NetworkMode` (the schema does not describe it).
         pub network_mode: Val<NetworkMode>,
+        /// `NetworkModeConfig` (the schema does not describe it).
         pub network_mode_config: Option<Val<VpcConfig>>,
     }
 
@@ -5773,6 +5906,7 @@ pub mod harness {
     pub struct HarnessAgentCoreMemoryRetrievalConfig {
         /// Minimum relevance score for retrieved memories.
         pub relevance_score: Option<Val<f64>>,
+        /// `StrategyId` (the schema does not describe it).
         pub strategy_id: Option<Val<String>>,
         /// Maximum number of memory records to retrieve.
         pub top_k: Option<Val<i64>>,
@@ -5819,6 +5953,7 @@ pub mod harness {
     /// `HarnessAgentCoreBrowserConfig` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessAgentCoreBrowserConfig {
+        /// `BrowserArn` (the schema does not describe it).
         pub browser_arn: Option<Val<String>>,
     }
 
@@ -5833,6 +5968,7 @@ pub mod harness {
     /// `HarnessAgentCoreCodeInterpreterConfig` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessAgentCoreCodeInterpreterConfig {
+        /// `CodeInterpreterArn` (the schema does not describe it).
         pub code_interpreter_arn: Option<Val<String>>,
     }
 
@@ -5847,7 +5983,9 @@ pub mod harness {
     /// `HarnessAgentCoreGatewayConfig` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HarnessAgentCoreGatewayConfig {
+        /// `GatewayArn` (the schema does not describe it).
         pub gateway_arn: Val<String>,
+        /// `OutboundAuth` (the schema does not describe it).
         pub outbound_auth: Option<Val<HarnessGatewayOutboundAuth>>,
     }
 
@@ -5873,6 +6011,7 @@ pub mod harness {
     /// `HarnessInlineFunctionConfig` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HarnessInlineFunctionConfig {
+        /// `Description` (the schema does not describe it).
         pub description: Val<String>,
         /// JSON Schema describing the tool's input parameters.
         pub input_schema: Val<Json>,
@@ -5900,7 +6039,9 @@ pub mod harness {
     /// `HarnessRemoteMcpConfig` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HarnessRemoteMcpConfig {
+        /// `Headers` (the schema does not describe it).
         pub headers: Option<Val<Map<String>>>,
+        /// `Url` (the schema does not describe it).
         pub url: Val<String>,
     }
 
@@ -5926,6 +6067,7 @@ pub mod harness {
     /// `HarnessSlidingWindowConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessSlidingWindowConfiguration {
+        /// `MessagesCount` (the schema does not describe it).
         pub messages_count: Option<Val<i64>>,
     }
 
@@ -5940,8 +6082,11 @@ pub mod harness {
     /// `HarnessSummarizationConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessSummarizationConfiguration {
+        /// `PreserveRecentMessages` (the schema does not describe it).
         pub preserve_recent_messages: Option<Val<i64>>,
+        /// `SummarizationSystemPrompt` (the schema does not describe it).
         pub summarization_system_prompt: Option<Val<String>>,
+        /// `SummaryRatio` (the schema does not describe it).
         pub summary_ratio: Option<Val<f64>>,
     }
 
@@ -5958,7 +6103,9 @@ pub mod harness {
     /// `AuthorizingClaimMatchValueType` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthorizingClaimMatchValueType {
+        /// `ClaimMatchOperator` (the schema does not describe it).
         pub claim_match_operator: Val<ClaimMatchOperator>,
+        /// `ClaimMatchValue` (the schema does not describe it).
         pub claim_match_value: Val<ClaimMatchValueType>,
     }
 
@@ -5984,11 +6131,17 @@ pub mod harness {
     /// Configuration for a service-managed VPC endpoint.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedVpcResource {
+        /// `EndpointIpAddressType` (the schema does not describe it).
         pub endpoint_ip_address_type: Val<EndpointIpAddressType>,
+        /// `RoutingDomain` (the schema does not describe it).
         pub routing_domain: Option<Val<String>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Val<Vec<String>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Map<String>>>,
+        /// `VpcIdentifier` (the schema does not describe it).
         pub vpc_identifier: Val<String>,
     }
 
@@ -6022,6 +6175,7 @@ pub mod harness {
     /// Configuration for connecting to a private resource using a self-managed VPC Lattice resource configuration.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SelfManagedLatticeResource {
+        /// `ResourceConfigurationIdentifier` (the schema does not describe it).
         pub resource_configuration_identifier: Val<String>,
     }
 
@@ -6045,7 +6199,9 @@ pub mod harness {
     /// Configuration for an Amazon EFS access point to mount into the AgentCore Runtime.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EfsAccessPointConfiguration {
+        /// `AccessPointArn` (the schema does not describe it).
         pub access_point_arn: Val<String>,
+        /// `MountPath` (the schema does not describe it).
         pub mount_path: Val<String>,
     }
 
@@ -6071,7 +6227,9 @@ pub mod harness {
     /// Configuration for an Amazon S3 Files access point to mount into the AgentCore Runtime.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3FilesAccessPointConfiguration {
+        /// `AccessPointArn` (the schema does not describe it).
         pub access_point_arn: Val<String>,
+        /// `MountPath` (the schema does not describe it).
         pub mount_path: Val<String>,
     }
 
@@ -6097,6 +6255,7 @@ pub mod harness {
     /// `SessionStorageConfiguration` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SessionStorageConfiguration {
+        /// `MountPath` (the schema does not describe it).
         pub mount_path: Val<String>,
     }
 
@@ -6120,7 +6279,9 @@ pub mod harness {
     /// `VpcConfig` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConfig {
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Val<Vec<String>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -6226,8 +6387,11 @@ pub mod harness {
     /// `HarnessGatewayOutboundAuth` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HarnessGatewayOutboundAuth {
+        /// `AwsIam` (the schema does not describe it).
         pub aws_iam: Option<Val<Json>>,
+        /// `None` (the schema does not describe it).
         pub none: Option<Val<Json>>,
+        /// `Oauth` (the schema does not describe it).
         pub oauth: Option<Val<OAuthCredentialProvider>>,
     }
 
@@ -6244,7 +6408,9 @@ pub mod harness {
     /// `ClaimMatchValueType` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClaimMatchValueType {
+        /// `MatchValueString` (the schema does not describe it).
         pub match_value_string: Option<Val<String>>,
+        /// `MatchValueStringList` (the schema does not describe it).
         pub match_value_string_list: Option<Val<Vec<String>>>,
     }
 
@@ -6260,10 +6426,15 @@ pub mod harness {
     /// `OAuthCredentialProvider` of `AWS::BedrockAgentCore::Harness`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OAuthCredentialProvider {
+        /// `CustomParameters` (the schema does not describe it).
         pub custom_parameters: Option<Val<Map<String>>>,
+        /// `DefaultReturnUrl` (the schema does not describe it).
         pub default_return_url: Option<Val<String>>,
+        /// `GrantType` (the schema does not describe it).
         pub grant_type: Option<Val<GrantType>>,
+        /// `ProviderArn` (the schema does not describe it).
         pub provider_arn: Val<String>,
+        /// `Scopes` (the schema does not describe it).
         pub scopes: Val<Vec<String>>,
     }
 
@@ -7288,41 +7459,41 @@ impl CfnHarness {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Harness";
 
-    /// Key of `AllowedTools`, for [`Handle::set`].
+    /// Key of `AllowedTools`, for [`Self::set`].
     pub const ALLOWED_TOOLS: Prop<CfnHarness, Vec<String>> = Prop::new("AllowedTools");
-    /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
+    /// Key of `AuthorizerConfiguration`, for [`Self::set`].
     pub const AUTHORIZER_CONFIGURATION: Prop<CfnHarness, harness::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnHarness, harness::HarnessEnvironmentProvider> = Prop::new("Environment");
-    /// Key of `EnvironmentArtifact`, for [`Handle::set`].
+    /// Key of `EnvironmentArtifact`, for [`Self::set`].
     pub const ENVIRONMENT_ARTIFACT: Prop<CfnHarness, harness::HarnessEnvironmentArtifact> = Prop::new("EnvironmentArtifact");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnHarness, Map<String>> = Prop::new("EnvironmentVariables");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnHarness, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `HarnessName`, for [`Handle::set`].
+    /// Key of `HarnessName`, for [`Self::set`].
     pub const HARNESS_NAME: Prop<CfnHarness, String> = Prop::new("HarnessName");
-    /// Key of `Hooks`, for [`Handle::set`].
+    /// Key of `Hooks`, for [`Self::set`].
     pub const HOOKS: Prop<CfnHarness, Vec<harness::HarnessHook>> = Prop::new("Hooks");
-    /// Key of `MaxIterations`, for [`Handle::set`].
+    /// Key of `MaxIterations`, for [`Self::set`].
     pub const MAX_ITERATIONS: Prop<CfnHarness, i64> = Prop::new("MaxIterations");
-    /// Key of `MaxTokens`, for [`Handle::set`].
+    /// Key of `MaxTokens`, for [`Self::set`].
     pub const MAX_TOKENS: Prop<CfnHarness, i64> = Prop::new("MaxTokens");
-    /// Key of `Memory`, for [`Handle::set`].
+    /// Key of `Memory`, for [`Self::set`].
     pub const MEMORY: Prop<CfnHarness, harness::HarnessMemoryConfiguration> = Prop::new("Memory");
-    /// Key of `Model`, for [`Handle::set`].
+    /// Key of `Model`, for [`Self::set`].
     pub const MODEL: Prop<CfnHarness, harness::HarnessModelConfiguration> = Prop::new("Model");
-    /// Key of `Skills`, for [`Handle::set`].
+    /// Key of `Skills`, for [`Self::set`].
     pub const SKILLS: Prop<CfnHarness, Vec<harness::HarnessSkill>> = Prop::new("Skills");
-    /// Key of `SystemPrompt`, for [`Handle::set`].
+    /// Key of `SystemPrompt`, for [`Self::set`].
     pub const SYSTEM_PROMPT: Prop<CfnHarness, Vec<harness::HarnessSystemContentBlock>> = Prop::new("SystemPrompt");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHarness, Vec<harness::Tag>> = Prop::new("Tags");
-    /// Key of `TimeoutSeconds`, for [`Handle::set`].
+    /// Key of `TimeoutSeconds`, for [`Self::set`].
     pub const TIMEOUT_SECONDS: Prop<CfnHarness, i64> = Prop::new("TimeoutSeconds");
-    /// Key of `Tools`, for [`Handle::set`].
+    /// Key of `Tools`, for [`Self::set`].
     pub const TOOLS: Prop<CfnHarness, Vec<harness::HarnessTool>> = Prop::new("Tools");
-    /// Key of `Truncation`, for [`Handle::set`].
+    /// Key of `Truncation`, for [`Self::set`].
     pub const TRUNCATION: Prop<CfnHarness, harness::HarnessTruncationConfiguration> = Prop::new("Truncation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7422,7 +7593,9 @@ pub mod harness_endpoint {
     /// `Tag` of `AWS::BedrockAgentCore::HarnessEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -7518,15 +7691,15 @@ impl CfnHarnessEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::HarnessEndpoint";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnHarnessEndpoint, String> = Prop::new("Description");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnHarnessEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `HarnessId`, for [`Handle::set`].
+    /// Key of `HarnessId`, for [`Self::set`].
     pub const HARNESS_ID: Prop<CfnHarnessEndpoint, String> = Prop::new("HarnessId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHarnessEndpoint, Vec<harness_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `TargetVersion`, for [`Handle::set`].
+    /// Key of `TargetVersion`, for [`Self::set`].
     pub const TARGET_VERSION: Prop<CfnHarnessEndpoint, String> = Prop::new("TargetVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7629,10 +7802,15 @@ pub mod memory {
     /// `MemoryStrategy` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemoryStrategy {
+        /// `CustomMemoryStrategy` (the schema does not describe it).
         pub custom_memory_strategy: Option<Val<CustomMemoryStrategy>>,
+        /// `EpisodicMemoryStrategy` (the schema does not describe it).
         pub episodic_memory_strategy: Option<Val<EpisodicMemoryStrategy>>,
+        /// `SemanticMemoryStrategy` (the schema does not describe it).
         pub semantic_memory_strategy: Option<Val<SemanticMemoryStrategy>>,
+        /// `SummaryMemoryStrategy` (the schema does not describe it).
         pub summary_memory_strategy: Option<Val<SummaryMemoryStrategy>>,
+        /// `UserPreferenceMemoryStrategy` (the schema does not describe it).
         pub user_preference_memory_strategy: Option<Val<UserPreferenceMemoryStrategy>>,
     }
 
@@ -7679,6 +7857,7 @@ pub mod memory {
     /// `StreamDeliveryResources` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StreamDeliveryResources {
+        /// `Resources` (the schema does not describe it).
         pub resources: Val<Vec<StreamDeliveryResource>>,
     }
 
@@ -7702,11 +7881,13 @@ pub mod memory {
     /// `CustomMemoryStrategy` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomMemoryStrategy {
+        /// `Configuration` (the schema does not describe it).
         pub configuration: Option<Val<CustomConfigurationInput>>,
         /// Creation timestamp of the memory strategy
         pub created_at: Option<Val<String>>,
         /// Description of the Memory resource
         pub description: Option<Val<String>>,
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
         /// Name of the Memory resource
         pub name: Val<String>,
@@ -7776,6 +7957,7 @@ pub mod memory {
         pub created_at: Option<Val<String>>,
         /// Description of the Memory resource
         pub description: Option<Val<String>>,
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
         /// Name of the Memory resource
         pub name: Val<String>,
@@ -7787,6 +7969,7 @@ pub mod memory {
         pub record_expiry_duration_days: Option<Val<i64>>,
         /// Specifies the record expiry (LTM TTL) for a strategy. Provide RecordExpiryDurationDays to configure the duration after which records expire. Omit the specification entirely to leave records without an expiry on create, or to clear a previously configured expiry on update (the handler derives the removal from the previous and desired state).
         pub record_expiry_specification: Option<Val<Json>>,
+        /// `ReflectionConfiguration` (the schema does not describe it).
         pub reflection_configuration: Option<Val<EpisodicReflectionConfigurationInput>>,
         /// Status of the memory strategy
         pub status: Option<Val<Status>>,
@@ -7846,6 +8029,7 @@ pub mod memory {
         pub created_at: Option<Val<String>>,
         /// Description of the Memory resource
         pub description: Option<Val<String>>,
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
         /// Name of the Memory resource
         pub name: Val<String>,
@@ -7913,6 +8097,7 @@ pub mod memory {
         pub created_at: Option<Val<String>>,
         /// Description of the Memory resource
         pub description: Option<Val<String>>,
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
         /// Name of the Memory resource
         pub name: Val<String>,
@@ -7980,6 +8165,7 @@ pub mod memory {
         pub created_at: Option<Val<String>>,
         /// Description of the Memory resource
         pub description: Option<Val<String>>,
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
         /// Name of the Memory resource
         pub name: Val<String>,
@@ -8061,6 +8247,7 @@ pub mod memory {
     /// `StreamDeliveryResource` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StreamDeliveryResource {
+        /// `Kinesis` (the schema does not describe it).
         pub kinesis: Option<Val<KinesisResource>>,
     }
 
@@ -8075,10 +8262,15 @@ pub mod memory {
     /// `CustomConfigurationInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomConfigurationInput {
+        /// `EpisodicOverride` (the schema does not describe it).
         pub episodic_override: Option<Val<EpisodicOverride>>,
+        /// `SelfManagedConfiguration` (the schema does not describe it).
         pub self_managed_configuration: Option<Val<SelfManagedConfiguration>>,
+        /// `SemanticOverride` (the schema does not describe it).
         pub semantic_override: Option<Val<SemanticOverride>>,
+        /// `SummaryOverride` (the schema does not describe it).
         pub summary_override: Option<Val<SummaryOverride>>,
+        /// `UserPreferenceOverride` (the schema does not describe it).
         pub user_preference_override: Option<Val<UserPreferenceOverride>>,
     }
 
@@ -8112,6 +8304,7 @@ pub mod memory {
     /// `EpisodicReflectionConfigurationInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EpisodicReflectionConfigurationInput {
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
         /// List of namespaces for memory strategy
         pub namespace_templates: Option<Val<Vec<String>>>,
@@ -8132,6 +8325,7 @@ pub mod memory {
     /// `KinesisResource` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisResource {
+        /// `ContentConfigurations` (the schema does not describe it).
         pub content_configurations: Val<Vec<ContentConfiguration>>,
         /// ARN format
         pub data_stream_arn: Val<String>,
@@ -8159,8 +8353,11 @@ pub mod memory {
     /// `EpisodicOverride` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EpisodicOverride {
+        /// `Consolidation` (the schema does not describe it).
         pub consolidation: Option<Val<EpisodicOverrideConsolidationConfigurationInput>>,
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<EpisodicOverrideExtractionConfigurationInput>>,
+        /// `Reflection` (the schema does not describe it).
         pub reflection: Option<Val<EpisodicOverrideReflectionConfigurationInput>>,
     }
 
@@ -8177,8 +8374,11 @@ pub mod memory {
     /// `SelfManagedConfiguration` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SelfManagedConfiguration {
+        /// `HistoricalContextWindowSize` (the schema does not describe it).
         pub historical_context_window_size: Option<Val<i64>>,
+        /// `InvocationConfiguration` (the schema does not describe it).
         pub invocation_configuration: Option<Val<InvocationConfigurationInput>>,
+        /// `TriggerConditions` (the schema does not describe it).
         pub trigger_conditions: Option<Val<Vec<TriggerConditionInput>>>,
     }
 
@@ -8195,7 +8395,9 @@ pub mod memory {
     /// `SemanticOverride` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SemanticOverride {
+        /// `Consolidation` (the schema does not describe it).
         pub consolidation: Option<Val<SemanticOverrideConsolidationConfigurationInput>>,
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<SemanticOverrideExtractionConfigurationInput>>,
     }
 
@@ -8211,6 +8413,7 @@ pub mod memory {
     /// `SummaryOverride` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SummaryOverride {
+        /// `Consolidation` (the schema does not describe it).
         pub consolidation: Option<Val<SummaryOverrideConsolidationConfigurationInput>>,
     }
 
@@ -8225,7 +8428,9 @@ pub mod memory {
     /// `UserPreferenceOverride` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UserPreferenceOverride {
+        /// `Consolidation` (the schema does not describe it).
         pub consolidation: Option<Val<UserPreferenceOverrideConsolidationConfigurationInput>>,
+        /// `Extraction` (the schema does not describe it).
         pub extraction: Option<Val<UserPreferenceOverrideExtractionConfigurationInput>>,
     }
 
@@ -8241,6 +8446,7 @@ pub mod memory {
     /// `MetadataSchemaEntry` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetadataSchemaEntry {
+        /// `ExtractionConfig` (the schema does not describe it).
         pub extraction_config: Option<Val<ExtractionConfig>>,
         /// Specifies whether the metadata value is extracted by the LLM or passed through deterministically from the event
         pub extraction_type: Option<Val<ExtractionType>>,
@@ -8306,6 +8512,7 @@ pub mod memory {
     pub struct EpisodicOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8333,6 +8540,7 @@ pub mod memory {
     pub struct EpisodicOverrideExtractionConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8360,7 +8568,9 @@ pub mod memory {
     pub struct EpisodicOverrideReflectionConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `MemoryRecordSchema` (the schema does not describe it).
         pub memory_record_schema: Option<Val<MemoryRecordSchema>>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
         /// List of namespaces for memory strategy
         pub namespace_templates: Option<Val<Vec<String>>>,
@@ -8396,6 +8606,7 @@ pub mod memory {
     /// `InvocationConfigurationInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InvocationConfigurationInput {
+        /// `PayloadDeliveryBucketName` (the schema does not describe it).
         pub payload_delivery_bucket_name: Option<Val<String>>,
         /// ARN format
         pub topic_arn: Option<Val<String>>,
@@ -8413,8 +8624,11 @@ pub mod memory {
     /// `TriggerConditionInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TriggerConditionInput {
+        /// `MessageBasedTrigger` (the schema does not describe it).
         pub message_based_trigger: Option<Val<MessageBasedTriggerInput>>,
+        /// `TimeBasedTrigger` (the schema does not describe it).
         pub time_based_trigger: Option<Val<TimeBasedTriggerInput>>,
+        /// `TokenBasedTrigger` (the schema does not describe it).
         pub token_based_trigger: Option<Val<TokenBasedTriggerInput>>,
     }
 
@@ -8433,6 +8647,7 @@ pub mod memory {
     pub struct SemanticOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8460,6 +8675,7 @@ pub mod memory {
     pub struct SemanticOverrideExtractionConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8487,6 +8703,7 @@ pub mod memory {
     pub struct SummaryOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8514,6 +8731,7 @@ pub mod memory {
     pub struct UserPreferenceOverrideConsolidationConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8541,6 +8759,7 @@ pub mod memory {
     pub struct UserPreferenceOverrideExtractionConfigurationInput {
         /// Text prompt for model instructions
         pub append_to_prompt: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Val<String>,
     }
 
@@ -8566,6 +8785,7 @@ pub mod memory {
     /// `ExtractionConfig` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExtractionConfig {
+        /// `LlmExtractionConfig` (the schema does not describe it).
         pub llm_extraction_config: Option<Val<LlmExtractionConfig>>,
     }
 
@@ -8580,6 +8800,7 @@ pub mod memory {
     /// `MessageBasedTriggerInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MessageBasedTriggerInput {
+        /// `MessageCount` (the schema does not describe it).
         pub message_count: Option<Val<i64>>,
     }
 
@@ -8594,6 +8815,7 @@ pub mod memory {
     /// `TimeBasedTriggerInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TimeBasedTriggerInput {
+        /// `IdleSessionTimeout` (the schema does not describe it).
         pub idle_session_timeout: Option<Val<i64>>,
     }
 
@@ -8608,6 +8830,7 @@ pub mod memory {
     /// `TokenBasedTriggerInput` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TokenBasedTriggerInput {
+        /// `TokenCount` (the schema does not describe it).
         pub token_count: Option<Val<i64>>,
     }
 
@@ -8626,6 +8849,7 @@ pub mod memory {
         pub definition: Val<String>,
         /// LLM extraction instruction
         pub llm_extraction_instruction: Option<Val<String>>,
+        /// `Validation` (the schema does not describe it).
         pub validation: Option<Val<Validation>>,
     }
 
@@ -8653,8 +8877,11 @@ pub mod memory {
     /// `Validation` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Validation {
+        /// `NumberValidation` (the schema does not describe it).
         pub number_validation: Option<Val<NumberValidation>>,
+        /// `StringListValidation` (the schema does not describe it).
         pub string_list_validation: Option<Val<StringListValidation>>,
+        /// `StringValidation` (the schema does not describe it).
         pub string_validation: Option<Val<StringValidation>>,
     }
 
@@ -8671,7 +8898,9 @@ pub mod memory {
     /// `NumberValidation` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NumberValidation {
+        /// `MaxValue` (the schema does not describe it).
         pub max_value: Option<Val<f64>>,
+        /// `MinValue` (the schema does not describe it).
         pub min_value: Option<Val<f64>>,
     }
 
@@ -8687,7 +8916,9 @@ pub mod memory {
     /// `StringListValidation` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StringListValidation {
+        /// `AllowedValues` (the schema does not describe it).
         pub allowed_values: Option<Val<Vec<String>>>,
+        /// `MaxItems` (the schema does not describe it).
         pub max_items: Option<Val<i64>>,
     }
 
@@ -8703,6 +8934,7 @@ pub mod memory {
     /// `StringValidation` of `AWS::BedrockAgentCore::Memory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StringValidation {
+        /// `AllowedValues` (the schema does not describe it).
         pub allowed_values: Val<Vec<String>>,
     }
 
@@ -9355,6 +9587,7 @@ pub struct CfnMemoryProps {
     pub name: Val<String>,
     /// List of namespace variable key definitions for a memory resource
     pub namespace_keys: Option<Val<Vec<memory::NamespaceKeyEntry>>>,
+    /// `StreamDeliveryResources` (the schema does not describe it).
     pub stream_delivery_resources: Option<Val<memory::StreamDeliveryResources>>,
     /// A map of tag keys and values
     pub tags: Option<Val<Map<String>>>,
@@ -9405,25 +9638,25 @@ impl CfnMemory {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Memory";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMemory, String> = Prop::new("Description");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnMemory, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `EventExpiryDuration`, for [`Handle::set`].
+    /// Key of `EventExpiryDuration`, for [`Self::set`].
     pub const EVENT_EXPIRY_DURATION: Prop<CfnMemory, i64> = Prop::new("EventExpiryDuration");
-    /// Key of `IndexedKeys`, for [`Handle::set`].
+    /// Key of `IndexedKeys`, for [`Self::set`].
     pub const INDEXED_KEYS: Prop<CfnMemory, Vec<memory::IndexedKey>> = Prop::new("IndexedKeys");
-    /// Key of `MemoryExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `MemoryExecutionRoleArn`, for [`Self::set`].
     pub const MEMORY_EXECUTION_ROLE_ARN: Prop<CfnMemory, String> = Prop::new("MemoryExecutionRoleArn");
-    /// Key of `MemoryStrategies`, for [`Handle::set`].
+    /// Key of `MemoryStrategies`, for [`Self::set`].
     pub const MEMORY_STRATEGIES: Prop<CfnMemory, Vec<memory::MemoryStrategy>> = Prop::new("MemoryStrategies");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMemory, String> = Prop::new("Name");
-    /// Key of `NamespaceKeys`, for [`Handle::set`].
+    /// Key of `NamespaceKeys`, for [`Self::set`].
     pub const NAMESPACE_KEYS: Prop<CfnMemory, Vec<memory::NamespaceKeyEntry>> = Prop::new("NamespaceKeys");
-    /// Key of `StreamDeliveryResources`, for [`Handle::set`].
+    /// Key of `StreamDeliveryResources`, for [`Self::set`].
     pub const STREAM_DELIVERY_RESOURCES: Prop<CfnMemory, memory::StreamDeliveryResources> = Prop::new("StreamDeliveryResources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMemory, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9532,7 +9765,9 @@ pub mod o_auth2_credential_provider {
     /// `Tag` of `AWS::BedrockAgentCore::OAuth2CredentialProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9558,10 +9793,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for an Atlassian OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct AtlassianOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
     }
 
@@ -9651,10 +9889,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for a GitHub OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct GithubOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
     }
 
@@ -9684,10 +9925,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for a Google OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct GoogleOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
     }
 
@@ -9719,10 +9963,13 @@ pub mod o_auth2_credential_provider {
     pub struct IncludedOauth2ProviderConfigInput {
         /// OAuth2 authorization endpoint for your isolated OAuth2 application tenant
         pub authorization_endpoint: Option<Val<String>>,
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
         /// Token issuer of your isolated OAuth2 application tenant
         pub issuer: Option<Val<String>>,
@@ -9762,10 +10009,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for a LinkedIn OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkedinOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
     }
 
@@ -9795,10 +10045,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for a Microsoft OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct MicrosoftOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
         /// The Microsoft Entra ID tenant ID
         pub tenant_id: Option<Val<String>>,
@@ -9832,10 +10085,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for a Salesforce OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
     }
 
@@ -9865,10 +10121,13 @@ pub mod o_auth2_credential_provider {
     /// Input configuration for a Slack OAuth2 provider
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlackOauth2ProviderConfigInput {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Option<Val<String>>,
         /// A reference to a customer-provided secret stored in AWS Secrets Manager
         pub client_secret_config: Option<Val<SecretReference>>,
+        /// `ClientSecretSource` (the schema does not describe it).
         pub client_secret_source: Option<Val<ClientSecretSource>>,
     }
 
@@ -10772,13 +11031,13 @@ impl CfnOAuth2CredentialProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::OAuth2CredentialProvider";
 
-    /// Key of `CredentialProviderVendor`, for [`Handle::set`].
+    /// Key of `CredentialProviderVendor`, for [`Self::set`].
     pub const CREDENTIAL_PROVIDER_VENDOR: Prop<CfnOAuth2CredentialProvider, o_auth2_credential_provider::CredentialProviderVendor> = Prop::new("CredentialProviderVendor");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnOAuth2CredentialProvider, String> = Prop::new("Name");
-    /// Key of `Oauth2ProviderConfigInput`, for [`Handle::set`].
+    /// Key of `Oauth2ProviderConfigInput`, for [`Self::set`].
     pub const OAUTH2_PROVIDER_CONFIG_INPUT: Prop<CfnOAuth2CredentialProvider, o_auth2_credential_provider::Oauth2ProviderConfigInput> = Prop::new("Oauth2ProviderConfigInput");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOAuth2CredentialProvider, Vec<o_auth2_credential_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11015,7 +11274,9 @@ pub mod online_evaluation_config {
     /// `Tag` of `AWS::BedrockAgentCore::OnlineEvaluationConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -11522,27 +11783,27 @@ impl CfnOnlineEvaluationConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::OnlineEvaluationConfig";
 
-    /// Key of `ClusteringConfig`, for [`Handle::set`].
+    /// Key of `ClusteringConfig`, for [`Self::set`].
     pub const CLUSTERING_CONFIG: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::ClusteringConfig> = Prop::new("ClusteringConfig");
-    /// Key of `DataSourceConfig`, for [`Handle::set`].
+    /// Key of `DataSourceConfig`, for [`Self::set`].
     pub const DATA_SOURCE_CONFIG: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::DataSourceConfig> = Prop::new("DataSourceConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnOnlineEvaluationConfig, String> = Prop::new("Description");
-    /// Key of `EvaluationExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `EvaluationExecutionRoleArn`, for [`Self::set`].
     pub const EVALUATION_EXECUTION_ROLE_ARN: Prop<CfnOnlineEvaluationConfig, String> = Prop::new("EvaluationExecutionRoleArn");
-    /// Key of `Evaluators`, for [`Handle::set`].
+    /// Key of `Evaluators`, for [`Self::set`].
     pub const EVALUATORS: Prop<CfnOnlineEvaluationConfig, Vec<online_evaluation_config::EvaluatorReference>> = Prop::new("Evaluators");
-    /// Key of `ExecutionStatus`, for [`Handle::set`].
+    /// Key of `ExecutionStatus`, for [`Self::set`].
     pub const EXECUTION_STATUS: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::ExecutionStatus> = Prop::new("ExecutionStatus");
-    /// Key of `Insights`, for [`Handle::set`].
+    /// Key of `Insights`, for [`Self::set`].
     pub const INSIGHTS: Prop<CfnOnlineEvaluationConfig, Vec<online_evaluation_config::Insight>> = Prop::new("Insights");
-    /// Key of `OnlineEvaluationConfigName`, for [`Handle::set`].
+    /// Key of `OnlineEvaluationConfigName`, for [`Self::set`].
     pub const ONLINE_EVALUATION_CONFIG_NAME: Prop<CfnOnlineEvaluationConfig, String> = Prop::new("OnlineEvaluationConfigName");
-    /// Key of `OutputConfig`, for [`Handle::set`].
+    /// Key of `OutputConfig`, for [`Self::set`].
     pub const OUTPUT_CONFIG: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::OutputConfig> = Prop::new("OutputConfig");
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnOnlineEvaluationConfig, online_evaluation_config::Rule> = Prop::new("Rule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOnlineEvaluationConfig, Vec<online_evaluation_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11612,7 +11873,9 @@ pub mod payment_connector {
     /// `CredentialsProviderConfiguration` of `AWS::BedrockAgentCore::PaymentConnector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CredentialsProviderConfiguration {
+        /// `CoinbaseCDP` (the schema does not describe it).
         pub coinbase_cdp: Option<Val<PaymentCredentialProviderConfiguration>>,
+        /// `StripePrivy` (the schema does not describe it).
         pub stripe_privy: Option<Val<PaymentCredentialProviderConfiguration>>,
     }
 
@@ -11736,6 +11999,7 @@ pub mod payment_connector {
 pub struct CfnPaymentConnectorProps {
     /// The name of the payment connector
     pub connector_name: Val<String>,
+    /// `ConnectorType` (the schema does not describe it).
     pub connector_type: Val<payment_connector::PaymentConnectorType>,
     /// The credential provider configurations for the connector. Required when ProvisionMode is MANUAL or not specified. Empty for QUICK_CREATE until provisioning completes.
     pub credential_provider_configurations: Option<Val<Vec<payment_connector::CredentialsProviderConfiguration>>>,
@@ -11784,17 +12048,17 @@ impl CfnPaymentConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PaymentConnector";
 
-    /// Key of `ConnectorName`, for [`Handle::set`].
+    /// Key of `ConnectorName`, for [`Self::set`].
     pub const CONNECTOR_NAME: Prop<CfnPaymentConnector, String> = Prop::new("ConnectorName");
-    /// Key of `ConnectorType`, for [`Handle::set`].
+    /// Key of `ConnectorType`, for [`Self::set`].
     pub const CONNECTOR_TYPE: Prop<CfnPaymentConnector, payment_connector::PaymentConnectorType> = Prop::new("ConnectorType");
-    /// Key of `CredentialProviderConfigurations`, for [`Handle::set`].
+    /// Key of `CredentialProviderConfigurations`, for [`Self::set`].
     pub const CREDENTIAL_PROVIDER_CONFIGURATIONS: Prop<CfnPaymentConnector, Vec<payment_connector::CredentialsProviderConfiguration>> = Prop::new("CredentialProviderConfigurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPaymentConnector, String> = Prop::new("Description");
-    /// Key of `PaymentManagerId`, for [`Handle::set`].
+    /// Key of `PaymentManagerId`, for [`Self::set`].
     pub const PAYMENT_MANAGER_ID: Prop<CfnPaymentConnector, String> = Prop::new("PaymentManagerId");
-    /// Key of `ProvisionMode`, for [`Handle::set`].
+    /// Key of `ProvisionMode`, for [`Self::set`].
     pub const PROVISION_MODE: Prop<CfnPaymentConnector, payment_connector::PaymentConnectorProvisionMode> = Prop::new("ProvisionMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11887,7 +12151,9 @@ pub mod payment_credential_provider {
     /// `Tag` of `AWS::BedrockAgentCore::PaymentCredentialProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -12203,13 +12469,13 @@ impl CfnPaymentCredentialProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PaymentCredentialProvider";
 
-    /// Key of `CredentialProviderVendor`, for [`Handle::set`].
+    /// Key of `CredentialProviderVendor`, for [`Self::set`].
     pub const CREDENTIAL_PROVIDER_VENDOR: Prop<CfnPaymentCredentialProvider, payment_credential_provider::PaymentCredentialProviderVendorType> = Prop::new("CredentialProviderVendor");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPaymentCredentialProvider, String> = Prop::new("Name");
-    /// Key of `ProviderConfigurationInput`, for [`Handle::set`].
+    /// Key of `ProviderConfigurationInput`, for [`Self::set`].
     pub const PROVIDER_CONFIGURATION_INPUT: Prop<CfnPaymentCredentialProvider, payment_credential_provider::PaymentProviderConfigurationInput> = Prop::new("ProviderConfigurationInput");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPaymentCredentialProvider, Vec<payment_credential_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12272,6 +12538,7 @@ pub mod payment_manager {
     /// `AuthorizerConfiguration` of `AWS::BedrockAgentCore::PaymentManager`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthorizerConfiguration {
+        /// `CustomJWTAuthorizer` (the schema does not describe it).
         pub custom_jwt_authorizer: Val<CustomJWTAuthorizerConfiguration>,
     }
 
@@ -12295,7 +12562,9 @@ pub mod payment_manager {
     /// `Tag` of `AWS::BedrockAgentCore::PaymentManager`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -12321,10 +12590,15 @@ pub mod payment_manager {
     /// `CustomJWTAuthorizerConfiguration` of `AWS::BedrockAgentCore::PaymentManager`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomJWTAuthorizerConfiguration {
+        /// `AllowedAudience` (the schema does not describe it).
         pub allowed_audience: Option<Val<Vec<String>>>,
+        /// `AllowedClients` (the schema does not describe it).
         pub allowed_clients: Option<Val<Vec<String>>>,
+        /// `AllowedScopes` (the schema does not describe it).
         pub allowed_scopes: Option<Val<Vec<String>>>,
+        /// `CustomClaims` (the schema does not describe it).
         pub custom_claims: Option<Val<Vec<CustomClaimValidationType>>>,
+        /// `DiscoveryUrl` (the schema does not describe it).
         pub discovery_url: Val<String>,
     }
 
@@ -12356,8 +12630,11 @@ pub mod payment_manager {
     /// `CustomClaimValidationType` of `AWS::BedrockAgentCore::PaymentManager`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomClaimValidationType {
+        /// `AuthorizingClaimMatchValue` (the schema does not describe it).
         pub authorizing_claim_match_value: Val<AuthorizingClaimMatchValueType>,
+        /// `InboundTokenClaimName` (the schema does not describe it).
         pub inbound_token_claim_name: Val<String>,
+        /// `InboundTokenClaimValueType` (the schema does not describe it).
         pub inbound_token_claim_value_type: Val<InboundTokenClaimValueType>,
     }
 
@@ -12385,7 +12662,9 @@ pub mod payment_manager {
     /// `AuthorizingClaimMatchValueType` of `AWS::BedrockAgentCore::PaymentManager`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthorizingClaimMatchValueType {
+        /// `ClaimMatchOperator` (the schema does not describe it).
         pub claim_match_operator: Val<ClaimMatchOperator>,
+        /// `ClaimMatchValue` (the schema does not describe it).
         pub claim_match_value: Val<ClaimMatchValueType>,
     }
 
@@ -12411,7 +12690,9 @@ pub mod payment_manager {
     /// `ClaimMatchValueType` of `AWS::BedrockAgentCore::PaymentManager`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClaimMatchValueType {
+        /// `MatchValueString` (the schema does not describe it).
         pub match_value_string: Option<Val<String>>,
+        /// `MatchValueStringList` (the schema does not describe it).
         pub match_value_string_list: Option<Val<Vec<String>>>,
     }
 
@@ -12577,7 +12858,9 @@ pub mod payment_manager {
 /// Resource Type definition for AWS::BedrockAgentCore::PaymentManager
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPaymentManagerProps {
+    /// `AuthorizerConfiguration` (the schema does not describe it).
     pub authorizer_configuration: Option<Val<payment_manager::AuthorizerConfiguration>>,
+    /// `AuthorizerType` (the schema does not describe it).
     pub authorizer_type: Val<payment_manager::PaymentsAuthorizerType>,
     /// A description of the payment manager
     pub description: Option<Val<String>>,
@@ -12626,17 +12909,17 @@ impl CfnPaymentManager {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PaymentManager";
 
-    /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
+    /// Key of `AuthorizerConfiguration`, for [`Self::set`].
     pub const AUTHORIZER_CONFIGURATION: Prop<CfnPaymentManager, payment_manager::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
-    /// Key of `AuthorizerType`, for [`Handle::set`].
+    /// Key of `AuthorizerType`, for [`Self::set`].
     pub const AUTHORIZER_TYPE: Prop<CfnPaymentManager, payment_manager::PaymentsAuthorizerType> = Prop::new("AuthorizerType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPaymentManager, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPaymentManager, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnPaymentManager, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPaymentManager, Vec<payment_manager::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12917,17 +13200,17 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Policy";
 
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnPolicy, policy::PolicyDefinition> = Prop::new("Definition");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("Description");
-    /// Key of `EnforcementMode`, for [`Handle::set`].
+    /// Key of `EnforcementMode`, for [`Self::set`].
     pub const ENFORCEMENT_MODE: Prop<CfnPolicy, policy::EnforcementMode> = Prop::new("EnforcementMode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
-    /// Key of `PolicyEngineId`, for [`Handle::set`].
+    /// Key of `PolicyEngineId`, for [`Self::set`].
     pub const POLICY_ENGINE_ID: Prop<CfnPolicy, String> = Prop::new("PolicyEngineId");
-    /// Key of `ValidationMode`, for [`Handle::set`].
+    /// Key of `ValidationMode`, for [`Self::set`].
     pub const VALIDATION_MODE: Prop<CfnPolicy, policy::PolicyValidationMode> = Prop::new("ValidationMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -13003,7 +13286,9 @@ pub mod policy_engine {
     /// `Tag` of `AWS::BedrockAgentCore::PolicyEngine`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -13094,13 +13379,13 @@ impl CfnPolicyEngine {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::PolicyEngine";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPolicyEngine, String> = Prop::new("Description");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnPolicyEngine, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPolicyEngine, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicyEngine, Vec<policy_engine::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -13222,9 +13507,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::ResourcePolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnResourcePolicy, String> = Prop::new("Policy");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -13266,6 +13551,7 @@ pub mod runtime {
     pub struct AgentRuntimeArtifact {
         /// Representation of a code configuration
         pub code_configuration: Option<Val<CodeConfiguration>>,
+        /// `ContainerConfiguration` (the schema does not describe it).
         pub container_configuration: Option<Val<ContainerConfiguration>>,
     }
 
@@ -14307,33 +14593,33 @@ impl CfnRuntime {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::Runtime";
 
-    /// Key of `AgentRuntimeArtifact`, for [`Handle::set`].
+    /// Key of `AgentRuntimeArtifact`, for [`Self::set`].
     pub const AGENT_RUNTIME_ARTIFACT: Prop<CfnRuntime, runtime::AgentRuntimeArtifact> = Prop::new("AgentRuntimeArtifact");
-    /// Key of `AgentRuntimeName`, for [`Handle::set`].
+    /// Key of `AgentRuntimeName`, for [`Self::set`].
     pub const AGENT_RUNTIME_NAME: Prop<CfnRuntime, String> = Prop::new("AgentRuntimeName");
-    /// Key of `AuthorizerConfiguration`, for [`Handle::set`].
+    /// Key of `AuthorizerConfiguration`, for [`Self::set`].
     pub const AUTHORIZER_CONFIGURATION: Prop<CfnRuntime, runtime::AuthorizerConfiguration> = Prop::new("AuthorizerConfiguration");
-    /// Key of `CapacityProviderConfiguration`, for [`Handle::set`].
+    /// Key of `CapacityProviderConfiguration`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_CONFIGURATION: Prop<CfnRuntime, runtime::CapacityProviderConfiguration> = Prop::new("CapacityProviderConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRuntime, String> = Prop::new("Description");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnRuntime, Map<String>> = Prop::new("EnvironmentVariables");
-    /// Key of `FilesystemConfigurations`, for [`Handle::set`].
+    /// Key of `FilesystemConfigurations`, for [`Self::set`].
     pub const FILESYSTEM_CONFIGURATIONS: Prop<CfnRuntime, Vec<runtime::FilesystemConfiguration>> = Prop::new("FilesystemConfigurations");
-    /// Key of `LifecycleConfiguration`, for [`Handle::set`].
+    /// Key of `LifecycleConfiguration`, for [`Self::set`].
     pub const LIFECYCLE_CONFIGURATION: Prop<CfnRuntime, runtime::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnRuntime, runtime::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `PlatformVersion`, for [`Handle::set`].
+    /// Key of `PlatformVersion`, for [`Self::set`].
     pub const PLATFORM_VERSION: Prop<CfnRuntime, String> = Prop::new("PlatformVersion");
-    /// Key of `ProtocolConfiguration`, for [`Handle::set`].
+    /// Key of `ProtocolConfiguration`, for [`Self::set`].
     pub const PROTOCOL_CONFIGURATION: Prop<CfnRuntime, runtime::ProtocolConfiguration> = Prop::new("ProtocolConfiguration");
-    /// Key of `RequestHeaderConfiguration`, for [`Handle::set`].
+    /// Key of `RequestHeaderConfiguration`, for [`Self::set`].
     pub const REQUEST_HEADER_CONFIGURATION: Prop<CfnRuntime, runtime::RequestHeaderConfiguration> = Prop::new("RequestHeaderConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnRuntime, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRuntime, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -14482,15 +14768,15 @@ impl CfnRuntimeEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::RuntimeEndpoint";
 
-    /// Key of `AgentRuntimeId`, for [`Handle::set`].
+    /// Key of `AgentRuntimeId`, for [`Self::set`].
     pub const AGENT_RUNTIME_ID: Prop<CfnRuntimeEndpoint, String> = Prop::new("AgentRuntimeId");
-    /// Key of `AgentRuntimeVersion`, for [`Handle::set`].
+    /// Key of `AgentRuntimeVersion`, for [`Self::set`].
     pub const AGENT_RUNTIME_VERSION: Prop<CfnRuntimeEndpoint, String> = Prop::new("AgentRuntimeVersion");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRuntimeEndpoint, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRuntimeEndpoint, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRuntimeEndpoint, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -14584,7 +14870,9 @@ pub mod workload_identity {
     /// `Tag` of `AWS::BedrockAgentCore::WorkloadIdentity`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -14670,11 +14958,11 @@ impl CfnWorkloadIdentity {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BedrockAgentCore::WorkloadIdentity";
 
-    /// Key of `AllowedResourceOauth2ReturnUrls`, for [`Handle::set`].
+    /// Key of `AllowedResourceOauth2ReturnUrls`, for [`Self::set`].
     pub const ALLOWED_RESOURCE_OAUTH2_RETURN_URLS: Prop<CfnWorkloadIdentity, Vec<String>> = Prop::new("AllowedResourceOauth2ReturnUrls");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkloadIdentity, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkloadIdentity, Vec<workload_identity::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

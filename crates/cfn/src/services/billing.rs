@@ -19,8 +19,11 @@ pub mod billing_view {
     /// `DataFilterExpression` of `AWS::Billing::BillingView`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataFilterExpression {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Dimensions>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Tags>>,
+        /// `TimeRange` (the schema does not describe it).
         pub time_range: Option<Val<TimeRange>>,
     }
 
@@ -65,7 +68,9 @@ pub mod billing_view {
     /// `Dimensions` of `AWS::Billing::BillingView`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Dimensions {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<DimensionKey>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -81,7 +86,9 @@ pub mod billing_view {
     /// `Tags` of `AWS::Billing::BillingView`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -197,8 +204,11 @@ pub mod billing_view {
 /// A billing view is a container of cost & usage metadata.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBillingViewProps {
+    /// `DataFilterExpression` (the schema does not describe it).
     pub data_filter_expression: Option<Val<billing_view::DataFilterExpression>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// An array of strings that define the billing view's source.
     pub source_views: Val<Vec<String>>,
@@ -241,15 +251,15 @@ impl CfnBillingView {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Billing::BillingView";
 
-    /// Key of `DataFilterExpression`, for [`Handle::set`].
+    /// Key of `DataFilterExpression`, for [`Self::set`].
     pub const DATA_FILTER_EXPRESSION: Prop<CfnBillingView, billing_view::DataFilterExpression> = Prop::new("DataFilterExpression");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBillingView, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBillingView, String> = Prop::new("Name");
-    /// Key of `SourceViews`, for [`Handle::set`].
+    /// Key of `SourceViews`, for [`Self::set`].
     pub const SOURCE_VIEWS: Prop<CfnBillingView, Vec<String>> = Prop::new("SourceViews");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBillingView, Vec<billing_view::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod billing_group {
     /// `AccountGrouping` of `AWS::BillingConductor::BillingGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccountGrouping {
+        /// `AutoAssociate` (the schema does not describe it).
         pub auto_associate: Option<Val<bool>>,
+        /// `LinkedAccountIds` (the schema does not describe it).
         pub linked_account_ids: Option<Val<Vec<String>>>,
+        /// `ResponsibilityTransferArn` (the schema does not describe it).
         pub responsibility_transfer_arn: Option<Val<String>>,
     }
 
@@ -61,7 +64,9 @@ pub mod billing_group {
     /// `Tag` of `AWS::BillingConductor::BillingGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -129,12 +134,17 @@ pub mod billing_group {
 /// A billing group is a set of linked account which belong to the same end customer. It can be seen as a virtual consolidated billing family.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBillingGroupProps {
+    /// `AccountGrouping` (the schema does not describe it).
     pub account_grouping: Val<billing_group::AccountGrouping>,
+    /// `ComputationPreference` (the schema does not describe it).
     pub computation_preference: Val<billing_group::ComputationPreference>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// This account will act as a virtual payer account of the billing group
     pub primary_account_id: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<billing_group::Tag>>>,
 }
 
@@ -175,17 +185,17 @@ impl CfnBillingGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::BillingGroup";
 
-    /// Key of `AccountGrouping`, for [`Handle::set`].
+    /// Key of `AccountGrouping`, for [`Self::set`].
     pub const ACCOUNT_GROUPING: Prop<CfnBillingGroup, billing_group::AccountGrouping> = Prop::new("AccountGrouping");
-    /// Key of `ComputationPreference`, for [`Handle::set`].
+    /// Key of `ComputationPreference`, for [`Self::set`].
     pub const COMPUTATION_PREFERENCE: Prop<CfnBillingGroup, billing_group::ComputationPreference> = Prop::new("ComputationPreference");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBillingGroup, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBillingGroup, String> = Prop::new("Name");
-    /// Key of `PrimaryAccountId`, for [`Handle::set`].
+    /// Key of `PrimaryAccountId`, for [`Self::set`].
     pub const PRIMARY_ACCOUNT_ID: Prop<CfnBillingGroup, String> = Prop::new("PrimaryAccountId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBillingGroup, Vec<billing_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -259,7 +269,9 @@ pub mod custom_line_item {
     /// `BillingPeriodRange` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BillingPeriodRange {
+        /// `ExclusiveEndBillingPeriod` (the schema does not describe it).
         pub exclusive_end_billing_period: Option<Val<String>>,
+        /// `InclusiveStartBillingPeriod` (the schema does not describe it).
         pub inclusive_start_billing_period: Option<Val<String>>,
     }
 
@@ -275,9 +287,13 @@ pub mod custom_line_item {
     /// `CustomLineItemChargeDetails` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomLineItemChargeDetails {
+        /// `Flat` (the schema does not describe it).
         pub flat: Option<Val<CustomLineItemFlatChargeDetails>>,
+        /// `LineItemFilters` (the schema does not describe it).
         pub line_item_filters: Option<Val<Vec<LineItemFilter>>>,
+        /// `Percentage` (the schema does not describe it).
         pub percentage: Option<Val<CustomLineItemPercentageChargeDetails>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -307,6 +323,7 @@ pub mod custom_line_item {
     /// `PresentationDetails` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PresentationDetails {
+        /// `Service` (the schema does not describe it).
         pub service: Val<String>,
     }
 
@@ -330,7 +347,9 @@ pub mod custom_line_item {
     /// `Tag` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -356,6 +375,7 @@ pub mod custom_line_item {
     /// `CustomLineItemFlatChargeDetails` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomLineItemFlatChargeDetails {
+        /// `ChargeValue` (the schema does not describe it).
         pub charge_value: Val<f64>,
     }
 
@@ -379,9 +399,13 @@ pub mod custom_line_item {
     /// `LineItemFilter` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LineItemFilter {
+        /// `Attribute` (the schema does not describe it).
         pub attribute: Val<Attribute>,
+        /// `AttributeValues` (the schema does not describe it).
         pub attribute_values: Option<Val<Vec<String>>>,
+        /// `MatchOption` (the schema does not describe it).
         pub match_option: Val<MatchOption>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<LineItemFilterValue>>>,
     }
 
@@ -411,7 +435,9 @@ pub mod custom_line_item {
     /// `CustomLineItemPercentageChargeDetails` of `AWS::BillingConductor::CustomLineItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomLineItemPercentageChargeDetails {
+        /// `ChildAssociatedResources` (the schema does not describe it).
         pub child_associated_resources: Option<Val<Vec<String>>>,
+        /// `PercentageValue` (the schema does not describe it).
         pub percentage_value: Val<f64>,
     }
 
@@ -646,13 +672,19 @@ pub struct CfnCustomLineItemProps {
     pub account_id: Option<Val<String>>,
     /// Billing Group ARN
     pub billing_group_arn: Val<String>,
+    /// `BillingPeriodRange` (the schema does not describe it).
     pub billing_period_range: Option<Val<custom_line_item::BillingPeriodRange>>,
     /// The display settings of the Custom Line Item.
     pub computation_rule: Option<Val<custom_line_item::ComputationRule>>,
+    /// `CustomLineItemChargeDetails` (the schema does not describe it).
     pub custom_line_item_charge_details: Option<Val<custom_line_item::CustomLineItemChargeDetails>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PresentationDetails` (the schema does not describe it).
     pub presentation_details: Option<Val<custom_line_item::PresentationDetails>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<custom_line_item::Tag>>>,
 }
 
@@ -699,23 +731,23 @@ impl CfnCustomLineItem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::CustomLineItem";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnCustomLineItem, String> = Prop::new("AccountId");
-    /// Key of `BillingGroupArn`, for [`Handle::set`].
+    /// Key of `BillingGroupArn`, for [`Self::set`].
     pub const BILLING_GROUP_ARN: Prop<CfnCustomLineItem, String> = Prop::new("BillingGroupArn");
-    /// Key of `BillingPeriodRange`, for [`Handle::set`].
+    /// Key of `BillingPeriodRange`, for [`Self::set`].
     pub const BILLING_PERIOD_RANGE: Prop<CfnCustomLineItem, custom_line_item::BillingPeriodRange> = Prop::new("BillingPeriodRange");
-    /// Key of `ComputationRule`, for [`Handle::set`].
+    /// Key of `ComputationRule`, for [`Self::set`].
     pub const COMPUTATION_RULE: Prop<CfnCustomLineItem, custom_line_item::ComputationRule> = Prop::new("ComputationRule");
-    /// Key of `CustomLineItemChargeDetails`, for [`Handle::set`].
+    /// Key of `CustomLineItemChargeDetails`, for [`Self::set`].
     pub const CUSTOM_LINE_ITEM_CHARGE_DETAILS: Prop<CfnCustomLineItem, custom_line_item::CustomLineItemChargeDetails> = Prop::new("CustomLineItemChargeDetails");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCustomLineItem, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCustomLineItem, String> = Prop::new("Name");
-    /// Key of `PresentationDetails`, for [`Handle::set`].
+    /// Key of `PresentationDetails`, for [`Self::set`].
     pub const PRESENTATION_DETAILS: Prop<CfnCustomLineItem, custom_line_item::PresentationDetails> = Prop::new("PresentationDetails");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomLineItem, Vec<custom_line_item::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -789,7 +821,9 @@ pub mod pricing_plan {
     /// `Tag` of `AWS::BillingConductor::PricingPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -837,9 +871,13 @@ pub mod pricing_plan {
 /// Pricing Plan enables you to customize your billing details consistent with the usage that accrues in each of your billing groups.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPricingPlanProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PricingRuleArns` (the schema does not describe it).
     pub pricing_rule_arns: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<pricing_plan::Tag>>>,
 }
 
@@ -876,13 +914,13 @@ impl CfnPricingPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::PricingPlan";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPricingPlan, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPricingPlan, String> = Prop::new("Name");
-    /// Key of `PricingRuleArns`, for [`Handle::set`].
+    /// Key of `PricingRuleArns`, for [`Self::set`].
     pub const PRICING_RULE_ARNS: Prop<CfnPricingPlan, Vec<String>> = Prop::new("PricingRuleArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPricingPlan, Vec<pricing_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -946,7 +984,9 @@ pub mod pricing_rule {
     /// `Tag` of `AWS::BillingConductor::PricingRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1022,6 +1062,7 @@ pub mod pricing_rule {
     /// The possible customizable free tier configurations.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FreeTier {
+        /// `Activated` (the schema does not describe it).
         pub activated: Val<bool>,
     }
 
@@ -1202,6 +1243,7 @@ pub struct CfnPricingRuleProps {
     pub scope: Val<pricing_rule::ScopeType>,
     /// The service which a pricing rule is applied on
     pub service: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<pricing_rule::Tag>>>,
     /// The set of tiering configurations for the pricing rule.
     pub tiering: Option<Val<pricing_rule::Tiering>>,
@@ -1258,27 +1300,27 @@ impl CfnPricingRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::BillingConductor::PricingRule";
 
-    /// Key of `BillingEntity`, for [`Handle::set`].
+    /// Key of `BillingEntity`, for [`Self::set`].
     pub const BILLING_ENTITY: Prop<CfnPricingRule, pricing_rule::BillingEntity> = Prop::new("BillingEntity");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPricingRule, String> = Prop::new("Description");
-    /// Key of `ModifierPercentage`, for [`Handle::set`].
+    /// Key of `ModifierPercentage`, for [`Self::set`].
     pub const MODIFIER_PERCENTAGE: Prop<CfnPricingRule, f64> = Prop::new("ModifierPercentage");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPricingRule, String> = Prop::new("Name");
-    /// Key of `Operation`, for [`Handle::set`].
+    /// Key of `Operation`, for [`Self::set`].
     pub const OPERATION: Prop<CfnPricingRule, String> = Prop::new("Operation");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnPricingRule, pricing_rule::ScopeType> = Prop::new("Scope");
-    /// Key of `Service`, for [`Handle::set`].
+    /// Key of `Service`, for [`Self::set`].
     pub const SERVICE: Prop<CfnPricingRule, String> = Prop::new("Service");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPricingRule, Vec<pricing_rule::Tag>> = Prop::new("Tags");
-    /// Key of `Tiering`, for [`Handle::set`].
+    /// Key of `Tiering`, for [`Self::set`].
     pub const TIERING: Prop<CfnPricingRule, pricing_rule::Tiering> = Prop::new("Tiering");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnPricingRule, pricing_rule::Type> = Prop::new("Type");
-    /// Key of `UsageType`, for [`Handle::set`].
+    /// Key of `UsageType`, for [`Self::set`].
     pub const USAGE_TYPE: Prop<CfnPricingRule, String> = Prop::new("UsageType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

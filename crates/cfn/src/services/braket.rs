@@ -149,13 +149,13 @@ impl CfnSpendingLimit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Braket::SpendingLimit";
 
-    /// Key of `DeviceArn`, for [`Handle::set`].
+    /// Key of `DeviceArn`, for [`Self::set`].
     pub const DEVICE_ARN: Prop<CfnSpendingLimit, String> = Prop::new("DeviceArn");
-    /// Key of `SpendingLimit`, for [`Handle::set`].
+    /// Key of `SpendingLimit`, for [`Self::set`].
     pub const SPENDING_LIMIT: Prop<CfnSpendingLimit, String> = Prop::new("SpendingLimit");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSpendingLimit, Vec<spending_limit::Tag>> = Prop::new("Tags");
-    /// Key of `TimePeriod`, for [`Handle::set`].
+    /// Key of `TimePeriod`, for [`Self::set`].
     pub const TIME_PERIOD: Prop<CfnSpendingLimit, spending_limit::TimePeriod> = Prop::new("TimePeriod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,17 +19,29 @@ pub mod budget {
     /// `BudgetData` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BudgetData {
+        /// `AutoAdjustData` (the schema does not describe it).
         pub auto_adjust_data: Option<Val<AutoAdjustData>>,
+        /// `BillingViewArn` (the schema does not describe it).
         pub billing_view_arn: Option<Val<String>>,
+        /// `BudgetLimit` (the schema does not describe it).
         pub budget_limit: Option<Val<Spend>>,
+        /// `BudgetName` (the schema does not describe it).
         pub budget_name: Option<Val<String>>,
+        /// `BudgetType` (the schema does not describe it).
         pub budget_type: Val<String>,
+        /// `CostFilters` (the schema does not describe it).
         pub cost_filters: Option<Val<Json>>,
+        /// `CostTypes` (the schema does not describe it).
         pub cost_types: Option<Val<CostTypes>>,
+        /// `FilterExpression` (the schema does not describe it).
         pub filter_expression: Option<Val<Expression>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Option<Val<Vec<String>>>,
+        /// `PlannedBudgetLimits` (the schema does not describe it).
         pub planned_budget_limits: Option<Val<Json>>,
+        /// `TimePeriod` (the schema does not describe it).
         pub time_period: Option<Val<TimePeriod>>,
+        /// `TimeUnit` (the schema does not describe it).
         pub time_unit: Val<String>,
     }
 
@@ -75,7 +87,9 @@ pub mod budget {
     /// `NotificationWithSubscribers` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotificationWithSubscribers {
+        /// `Notification` (the schema does not describe it).
         pub notification: Val<Notification>,
+        /// `Subscribers` (the schema does not describe it).
         pub subscribers: Val<Vec<Subscriber>>,
     }
 
@@ -101,7 +115,9 @@ pub mod budget {
     /// `ResourceTag` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -127,7 +143,9 @@ pub mod budget {
     /// `AutoAdjustData` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoAdjustData {
+        /// `AutoAdjustType` (the schema does not describe it).
         pub auto_adjust_type: Val<String>,
+        /// `HistoricalOptions` (the schema does not describe it).
         pub historical_options: Option<Val<HistoricalOptions>>,
     }
 
@@ -153,7 +171,9 @@ pub mod budget {
     /// `Spend` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Spend {
+        /// `Amount` (the schema does not describe it).
         pub amount: Val<f64>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<String>,
     }
 
@@ -179,16 +199,27 @@ pub mod budget {
     /// `CostTypes` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CostTypes {
+        /// `IncludeCredit` (the schema does not describe it).
         pub include_credit: Option<Val<bool>>,
+        /// `IncludeDiscount` (the schema does not describe it).
         pub include_discount: Option<Val<bool>>,
+        /// `IncludeOtherSubscription` (the schema does not describe it).
         pub include_other_subscription: Option<Val<bool>>,
+        /// `IncludeRecurring` (the schema does not describe it).
         pub include_recurring: Option<Val<bool>>,
+        /// `IncludeRefund` (the schema does not describe it).
         pub include_refund: Option<Val<bool>>,
+        /// `IncludeSubscription` (the schema does not describe it).
         pub include_subscription: Option<Val<bool>>,
+        /// `IncludeSupport` (the schema does not describe it).
         pub include_support: Option<Val<bool>>,
+        /// `IncludeTax` (the schema does not describe it).
         pub include_tax: Option<Val<bool>>,
+        /// `IncludeUpfront` (the schema does not describe it).
         pub include_upfront: Option<Val<bool>>,
+        /// `UseAmortized` (the schema does not describe it).
         pub use_amortized: Option<Val<bool>>,
+        /// `UseBlended` (the schema does not describe it).
         pub use_blended: Option<Val<bool>>,
     }
 
@@ -213,11 +244,17 @@ pub mod budget {
     /// `Expression` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Expression {
+        /// `And` (the schema does not describe it).
         pub and: Option<Val<Vec<Expression>>>,
+        /// `CostCategories` (the schema does not describe it).
         pub cost_categories: Option<Val<CostCategoryValues>>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<ExpressionDimensionValues>>,
+        /// `Not` (the schema does not describe it).
         pub not: Option<Val<Expression>>,
+        /// `Or` (the schema does not describe it).
         pub or: Option<Val<Vec<Expression>>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<TagValues>>,
     }
 
@@ -237,7 +274,9 @@ pub mod budget {
     /// `TimePeriod` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TimePeriod {
+        /// `End` (the schema does not describe it).
         pub end: Option<Val<String>>,
+        /// `Start` (the schema does not describe it).
         pub start: Option<Val<String>>,
     }
 
@@ -253,9 +292,13 @@ pub mod budget {
     /// `Notification` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Notification {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<String>,
+        /// `NotificationType` (the schema does not describe it).
         pub notification_type: Val<String>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Val<f64>,
+        /// `ThresholdType` (the schema does not describe it).
         pub threshold_type: Option<Val<String>>,
     }
 
@@ -285,7 +328,9 @@ pub mod budget {
     /// `Subscriber` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Subscriber {
+        /// `Address` (the schema does not describe it).
         pub address: Val<String>,
+        /// `SubscriptionType` (the schema does not describe it).
         pub subscription_type: Val<String>,
     }
 
@@ -311,6 +356,7 @@ pub mod budget {
     /// `HistoricalOptions` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HistoricalOptions {
+        /// `BudgetAdjustmentPeriod` (the schema does not describe it).
         pub budget_adjustment_period: Val<i64>,
     }
 
@@ -334,8 +380,11 @@ pub mod budget {
     /// `CostCategoryValues` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CostCategoryValues {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `MatchOptions` (the schema does not describe it).
         pub match_options: Option<Val<Vec<String>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -352,8 +401,11 @@ pub mod budget {
     /// `ExpressionDimensionValues` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExpressionDimensionValues {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `MatchOptions` (the schema does not describe it).
         pub match_options: Option<Val<Vec<String>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -370,8 +422,11 @@ pub mod budget {
     /// `TagValues` of `AWS::Budgets::Budget`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagValues {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `MatchOptions` (the schema does not describe it).
         pub match_options: Option<Val<Vec<String>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -553,8 +608,11 @@ pub mod budget {
 /// Resource Type definition for AWS::Budgets::Budget
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBudgetProps {
+    /// `Budget` (the schema does not describe it).
     pub budget: Val<budget::BudgetData>,
+    /// `NotificationsWithSubscribers` (the schema does not describe it).
     pub notifications_with_subscribers: Option<Val<Vec<budget::NotificationWithSubscribers>>>,
+    /// `ResourceTags` (the schema does not describe it).
     pub resource_tags: Option<Val<Vec<budget::ResourceTag>>>,
 }
 
@@ -589,11 +647,11 @@ impl CfnBudget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Budgets::Budget";
 
-    /// Key of `Budget`, for [`Handle::set`].
+    /// Key of `Budget`, for [`Self::set`].
     pub const BUDGET: Prop<CfnBudget, budget::BudgetData> = Prop::new("Budget");
-    /// Key of `NotificationsWithSubscribers`, for [`Handle::set`].
+    /// Key of `NotificationsWithSubscribers`, for [`Self::set`].
     pub const NOTIFICATIONS_WITH_SUBSCRIBERS: Prop<CfnBudget, Vec<budget::NotificationWithSubscribers>> = Prop::new("NotificationsWithSubscribers");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnBudget, Vec<budget::ResourceTag>> = Prop::new("ResourceTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -638,7 +696,9 @@ pub mod budgets_action {
     /// `ActionThreshold` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ActionThreshold {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<f64>,
     }
 
@@ -664,8 +724,11 @@ pub mod budgets_action {
     /// `Definition` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Definition {
+        /// `IamActionDefinition` (the schema does not describe it).
         pub iam_action_definition: Option<Val<IamActionDefinition>>,
+        /// `ScpActionDefinition` (the schema does not describe it).
         pub scp_action_definition: Option<Val<ScpActionDefinition>>,
+        /// `SsmActionDefinition` (the schema does not describe it).
         pub ssm_action_definition: Option<Val<SsmActionDefinition>>,
     }
 
@@ -682,7 +745,9 @@ pub mod budgets_action {
     /// `ResourceTag` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -708,7 +773,9 @@ pub mod budgets_action {
     /// `Subscriber` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Subscriber {
+        /// `Address` (the schema does not describe it).
         pub address: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type2>,
     }
 
@@ -734,9 +801,13 @@ pub mod budgets_action {
     /// `IamActionDefinition` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IamActionDefinition {
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<String>>>,
+        /// `PolicyArn` (the schema does not describe it).
         pub policy_arn: Val<String>,
+        /// `Roles` (the schema does not describe it).
         pub roles: Option<Val<Vec<String>>>,
+        /// `Users` (the schema does not describe it).
         pub users: Option<Val<Vec<String>>>,
     }
 
@@ -766,7 +837,9 @@ pub mod budgets_action {
     /// `ScpActionDefinition` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScpActionDefinition {
+        /// `PolicyId` (the schema does not describe it).
         pub policy_id: Val<String>,
+        /// `TargetIds` (the schema does not describe it).
         pub target_ids: Val<Vec<String>>,
     }
 
@@ -792,8 +865,11 @@ pub mod budgets_action {
     /// `SsmActionDefinition` of `AWS::Budgets::BudgetsAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SsmActionDefinition {
+        /// `InstanceIds` (the schema does not describe it).
         pub instance_ids: Val<Vec<String>>,
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
+        /// `Subtype` (the schema does not describe it).
         pub subtype: Val<Subtype>,
     }
 
@@ -1059,14 +1135,23 @@ pub mod budgets_action {
 /// An example resource schema demonstrating some basic constructs and validation rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBudgetsActionProps {
+    /// `ActionThreshold` (the schema does not describe it).
     pub action_threshold: Val<budgets_action::ActionThreshold>,
+    /// `ActionType` (the schema does not describe it).
     pub action_type: Val<budgets_action::ActionType>,
+    /// `ApprovalModel` (the schema does not describe it).
     pub approval_model: Option<Val<budgets_action::ApprovalModel>>,
+    /// `BudgetName` (the schema does not describe it).
     pub budget_name: Val<String>,
+    /// `Definition` (the schema does not describe it).
     pub definition: Val<budgets_action::Definition>,
+    /// `ExecutionRoleArn` (the schema does not describe it).
     pub execution_role_arn: Val<String>,
+    /// `NotificationType` (the schema does not describe it).
     pub notification_type: Val<budgets_action::NotificationType>,
+    /// `ResourceTags` (the schema does not describe it).
     pub resource_tags: Option<Val<Vec<budgets_action::ResourceTag>>>,
+    /// `Subscribers` (the schema does not describe it).
     pub subscribers: Val<Vec<budgets_action::Subscriber>>,
 }
 
@@ -1113,23 +1198,23 @@ impl CfnBudgetsAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Budgets::BudgetsAction";
 
-    /// Key of `ActionThreshold`, for [`Handle::set`].
+    /// Key of `ActionThreshold`, for [`Self::set`].
     pub const ACTION_THRESHOLD: Prop<CfnBudgetsAction, budgets_action::ActionThreshold> = Prop::new("ActionThreshold");
-    /// Key of `ActionType`, for [`Handle::set`].
+    /// Key of `ActionType`, for [`Self::set`].
     pub const ACTION_TYPE: Prop<CfnBudgetsAction, budgets_action::ActionType> = Prop::new("ActionType");
-    /// Key of `ApprovalModel`, for [`Handle::set`].
+    /// Key of `ApprovalModel`, for [`Self::set`].
     pub const APPROVAL_MODEL: Prop<CfnBudgetsAction, budgets_action::ApprovalModel> = Prop::new("ApprovalModel");
-    /// Key of `BudgetName`, for [`Handle::set`].
+    /// Key of `BudgetName`, for [`Self::set`].
     pub const BUDGET_NAME: Prop<CfnBudgetsAction, String> = Prop::new("BudgetName");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnBudgetsAction, budgets_action::Definition> = Prop::new("Definition");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnBudgetsAction, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `NotificationType`, for [`Handle::set`].
+    /// Key of `NotificationType`, for [`Self::set`].
     pub const NOTIFICATION_TYPE: Prop<CfnBudgetsAction, budgets_action::NotificationType> = Prop::new("NotificationType");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnBudgetsAction, Vec<budgets_action::ResourceTag>> = Prop::new("ResourceTags");
-    /// Key of `Subscribers`, for [`Handle::set`].
+    /// Key of `Subscribers`, for [`Self::set`].
     pub const SUBSCRIBERS: Prop<CfnBudgetsAction, Vec<budgets_action::Subscriber>> = Prop::new("Subscribers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -117,15 +117,15 @@ impl CfnCase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::Case";
 
-    /// Key of `CustomerId`, for [`Handle::set`].
+    /// Key of `CustomerId`, for [`Self::set`].
     pub const CUSTOMER_ID: Prop<CfnCase, String> = Prop::new("CustomerId");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnCase, String> = Prop::new("DomainId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCase, Vec<case::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateId`, for [`Handle::set`].
+    /// Key of `TemplateId`, for [`Self::set`].
     pub const TEMPLATE_ID: Prop<CfnCase, String> = Prop::new("TemplateId");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnCase, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -275,15 +275,15 @@ impl CfnCaseRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::CaseRule";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCaseRule, String> = Prop::new("Description");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnCaseRule, String> = Prop::new("DomainId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCaseRule, String> = Prop::new("Name");
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnCaseRule, Json> = Prop::new("Rule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCaseRule, Vec<case_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -430,9 +430,9 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::Domain";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDomain, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -693,17 +693,17 @@ impl CfnField {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::Field";
 
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnField, field::FieldAttributes> = Prop::new("Attributes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnField, String> = Prop::new("Description");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnField, String> = Prop::new("DomainId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnField, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnField, Vec<field::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnField, field::FieldType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -866,13 +866,13 @@ impl CfnLayout {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::Layout";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnLayout, Json> = Prop::new("Content");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnLayout, String> = Prop::new("DomainId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLayout, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLayout, Vec<layout::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1153,15 +1153,15 @@ impl CfnRelatedItem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::RelatedItem";
 
-    /// Key of `CaseId`, for [`Handle::set`].
+    /// Key of `CaseId`, for [`Self::set`].
     pub const CASE_ID: Prop<CfnRelatedItem, String> = Prop::new("CaseId");
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnRelatedItem, related_item::RelatedItemContent> = Prop::new("Content");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnRelatedItem, String> = Prop::new("DomainId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRelatedItem, Vec<related_item::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnRelatedItem, related_item::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1443,21 +1443,21 @@ impl CfnTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cases::Template";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTemplate, String> = Prop::new("Description");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnTemplate, String> = Prop::new("DomainId");
-    /// Key of `LayoutConfiguration`, for [`Handle::set`].
+    /// Key of `LayoutConfiguration`, for [`Self::set`].
     pub const LAYOUT_CONFIGURATION: Prop<CfnTemplate, template::LayoutConfiguration> = Prop::new("LayoutConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTemplate, String> = Prop::new("Name");
-    /// Key of `RequiredFields`, for [`Handle::set`].
+    /// Key of `RequiredFields`, for [`Self::set`].
     pub const REQUIRED_FIELDS: Prop<CfnTemplate, Vec<template::RequiredField>> = Prop::new("RequiredFields");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnTemplate, Vec<template::TemplateRule>> = Prop::new("Rules");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTemplate, template::TemplateStatus> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

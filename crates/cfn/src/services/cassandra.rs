@@ -19,7 +19,9 @@ pub mod keyspace {
     /// `ReplicationSpecification` of `AWS::Cassandra::Keyspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReplicationSpecification {
+        /// `RegionList` (the schema does not describe it).
         pub region_list: Option<Val<Vec<String>>>,
+        /// `ReplicationStrategy` (the schema does not describe it).
         pub replication_strategy: Option<Val<ReplicationStrategy>>,
     }
 
@@ -35,7 +37,9 @@ pub mod keyspace {
     /// `Tag` of `AWS::Cassandra::Keyspace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -121,7 +125,9 @@ pub struct CfnKeyspaceProps {
     pub client_side_timestamps_enabled: Option<Val<bool>>,
     /// Name for Cassandra keyspace
     pub keyspace_name: Option<Val<String>>,
+    /// `ReplicationSpecification` (the schema does not describe it).
     pub replication_specification: Option<Val<keyspace::ReplicationSpecification>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<keyspace::Tag>>>,
 }
 
@@ -146,13 +152,13 @@ impl CfnKeyspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cassandra::Keyspace";
 
-    /// Key of `ClientSideTimestampsEnabled`, for [`Handle::set`].
+    /// Key of `ClientSideTimestampsEnabled`, for [`Self::set`].
     pub const CLIENT_SIDE_TIMESTAMPS_ENABLED: Prop<CfnKeyspace, bool> = Prop::new("ClientSideTimestampsEnabled");
-    /// Key of `KeyspaceName`, for [`Handle::set`].
+    /// Key of `KeyspaceName`, for [`Self::set`].
     pub const KEYSPACE_NAME: Prop<CfnKeyspace, String> = Prop::new("KeyspaceName");
-    /// Key of `ReplicationSpecification`, for [`Handle::set`].
+    /// Key of `ReplicationSpecification`, for [`Self::set`].
     pub const REPLICATION_SPECIFICATION: Prop<CfnKeyspace, keyspace::ReplicationSpecification> = Prop::new("ReplicationSpecification");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKeyspace, Vec<keyspace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -270,7 +276,9 @@ pub mod table {
     /// `ClusteringKeyColumn` of `AWS::Cassandra::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClusteringKeyColumn {
+        /// `Column` (the schema does not describe it).
         pub column: Val<Column>,
+        /// `OrderBy` (the schema does not describe it).
         pub order_by: Option<Val<OrderBy>>,
     }
 
@@ -324,7 +332,9 @@ pub mod table {
     /// `Column` of `AWS::Cassandra::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Column {
+        /// `ColumnName` (the schema does not describe it).
         pub column_name: Val<String>,
+        /// `ColumnType` (the schema does not describe it).
         pub column_type: Val<String>,
     }
 
@@ -352,7 +362,9 @@ pub mod table {
     pub struct ReplicaSpecification {
         /// Represents configuration for auto scaling.
         pub read_capacity_auto_scaling: Option<Val<AutoScalingSetting>>,
+        /// `ReadCapacityUnits` (the schema does not describe it).
         pub read_capacity_units: Option<Val<i64>>,
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
     }
 
@@ -380,7 +392,9 @@ pub mod table {
     /// A key-value pair to apply to the resource
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -406,7 +420,9 @@ pub mod table {
     /// Warm throughput configuration for the table
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WarmThroughput {
+        /// `ReadUnitsPerSecond` (the schema does not describe it).
         pub read_units_per_second: Option<Val<i64>>,
+        /// `WriteUnitsPerSecond` (the schema does not describe it).
         pub write_units_per_second: Option<Val<i64>>,
     }
 
@@ -422,8 +438,11 @@ pub mod table {
     /// Represents configuration for auto scaling.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AutoScalingSetting {
+        /// `AutoScalingDisabled` (the schema does not describe it).
         pub auto_scaling_disabled: Option<Val<bool>>,
+        /// `MaximumUnits` (the schema does not describe it).
         pub maximum_units: Option<Val<i64>>,
+        /// `MinimumUnits` (the schema does not describe it).
         pub minimum_units: Option<Val<i64>>,
         /// Represents scaling policy.
         pub scaling_policy: Option<Val<ScalingPolicy>>,
@@ -443,7 +462,9 @@ pub mod table {
     /// Throughput for the specified table, which consists of values for ReadCapacityUnits and WriteCapacityUnits
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProvisionedThroughput {
+        /// `ReadCapacityUnits` (the schema does not describe it).
         pub read_capacity_units: Val<i64>,
+        /// `WriteCapacityUnits` (the schema does not describe it).
         pub write_capacity_units: Val<i64>,
     }
 
@@ -484,9 +505,13 @@ pub mod table {
     /// Represents configuration for target tracking scaling policy.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetTrackingScalingPolicyConfiguration {
+        /// `DisableScaleIn` (the schema does not describe it).
         pub disable_scale_in: Option<Val<bool>>,
+        /// `ScaleInCooldown` (the schema does not describe it).
         pub scale_in_cooldown: Option<Val<i64>>,
+        /// `ScaleOutCooldown` (the schema does not describe it).
         pub scale_out_cooldown: Option<Val<i64>>,
+        /// `TargetValue` (the schema does not describe it).
         pub target_value: Val<i64>,
     }
 
@@ -795,6 +820,7 @@ pub mod table {
 pub struct CfnTableProps {
     /// Represents the read and write settings used for AutoScaling.
     pub auto_scaling_specifications: Option<Val<table::AutoScalingSpecification>>,
+    /// `BillingMode` (the schema does not describe it).
     pub billing_mode: Option<Val<table::BillingMode>>,
     /// Represents the CDC configuration for the table
     pub cdc_specification: Option<Val<table::CdcSpecification>>,
@@ -814,6 +840,7 @@ pub struct CfnTableProps {
     pub point_in_time_recovery_enabled: Option<Val<bool>>,
     /// Non-key columns of the table
     pub regular_columns: Option<Val<Vec<table::Column>>>,
+    /// `ReplicaSpecifications` (the schema does not describe it).
     pub replica_specifications: Option<Val<Vec<table::ReplicaSpecification>>>,
     /// Name for Cassandra table
     pub table_name: Option<Val<String>>,
@@ -878,35 +905,35 @@ impl CfnTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cassandra::Table";
 
-    /// Key of `AutoScalingSpecifications`, for [`Handle::set`].
+    /// Key of `AutoScalingSpecifications`, for [`Self::set`].
     pub const AUTO_SCALING_SPECIFICATIONS: Prop<CfnTable, table::AutoScalingSpecification> = Prop::new("AutoScalingSpecifications");
-    /// Key of `BillingMode`, for [`Handle::set`].
+    /// Key of `BillingMode`, for [`Self::set`].
     pub const BILLING_MODE: Prop<CfnTable, table::BillingMode> = Prop::new("BillingMode");
-    /// Key of `CdcSpecification`, for [`Handle::set`].
+    /// Key of `CdcSpecification`, for [`Self::set`].
     pub const CDC_SPECIFICATION: Prop<CfnTable, table::CdcSpecification> = Prop::new("CdcSpecification");
-    /// Key of `ClientSideTimestampsEnabled`, for [`Handle::set`].
+    /// Key of `ClientSideTimestampsEnabled`, for [`Self::set`].
     pub const CLIENT_SIDE_TIMESTAMPS_ENABLED: Prop<CfnTable, bool> = Prop::new("ClientSideTimestampsEnabled");
-    /// Key of `ClusteringKeyColumns`, for [`Handle::set`].
+    /// Key of `ClusteringKeyColumns`, for [`Self::set`].
     pub const CLUSTERING_KEY_COLUMNS: Prop<CfnTable, Vec<table::ClusteringKeyColumn>> = Prop::new("ClusteringKeyColumns");
-    /// Key of `DefaultTimeToLive`, for [`Handle::set`].
+    /// Key of `DefaultTimeToLive`, for [`Self::set`].
     pub const DEFAULT_TIME_TO_LIVE: Prop<CfnTable, i64> = Prop::new("DefaultTimeToLive");
-    /// Key of `EncryptionSpecification`, for [`Handle::set`].
+    /// Key of `EncryptionSpecification`, for [`Self::set`].
     pub const ENCRYPTION_SPECIFICATION: Prop<CfnTable, table::EncryptionSpecification> = Prop::new("EncryptionSpecification");
-    /// Key of `KeyspaceName`, for [`Handle::set`].
+    /// Key of `KeyspaceName`, for [`Self::set`].
     pub const KEYSPACE_NAME: Prop<CfnTable, String> = Prop::new("KeyspaceName");
-    /// Key of `PartitionKeyColumns`, for [`Handle::set`].
+    /// Key of `PartitionKeyColumns`, for [`Self::set`].
     pub const PARTITION_KEY_COLUMNS: Prop<CfnTable, Vec<table::Column>> = Prop::new("PartitionKeyColumns");
-    /// Key of `PointInTimeRecoveryEnabled`, for [`Handle::set`].
+    /// Key of `PointInTimeRecoveryEnabled`, for [`Self::set`].
     pub const POINT_IN_TIME_RECOVERY_ENABLED: Prop<CfnTable, bool> = Prop::new("PointInTimeRecoveryEnabled");
-    /// Key of `RegularColumns`, for [`Handle::set`].
+    /// Key of `RegularColumns`, for [`Self::set`].
     pub const REGULAR_COLUMNS: Prop<CfnTable, Vec<table::Column>> = Prop::new("RegularColumns");
-    /// Key of `ReplicaSpecifications`, for [`Handle::set`].
+    /// Key of `ReplicaSpecifications`, for [`Self::set`].
     pub const REPLICA_SPECIFICATIONS: Prop<CfnTable, Vec<table::ReplicaSpecification>> = Prop::new("ReplicaSpecifications");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
-    /// Key of `WarmThroughput`, for [`Handle::set`].
+    /// Key of `WarmThroughput`, for [`Self::set`].
     pub const WARM_THROUGHPUT: Prop<CfnTable, table::WarmThroughput> = Prop::new("WarmThroughput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -946,7 +973,9 @@ pub mod r#type {
     /// `FieldType` of `AWS::Cassandra::Type`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldType {
+        /// `FieldName` (the schema does not describe it).
         pub field_name: Val<String>,
+        /// `FieldType` (the schema does not describe it).
         pub field_type: Val<String>,
     }
 
@@ -1032,11 +1061,11 @@ impl CfnType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cassandra::Type";
 
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnType, Vec<r#type::FieldType>> = Prop::new("Fields");
-    /// Key of `KeyspaceName`, for [`Handle::set`].
+    /// Key of `KeyspaceName`, for [`Self::set`].
     pub const KEYSPACE_NAME: Prop<CfnType, String> = Prop::new("KeyspaceName");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnType, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

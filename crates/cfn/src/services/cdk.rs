@@ -30,7 +30,9 @@ pub mod metadata {
 /// Metadata resource automatically added by the AWS CDK to track construct library versions used in the application.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnMetadataProps {
+    /// `Analytics` (the schema does not describe it).
     pub analytics: Option<Val<String>>,
+    /// `Modules` (the schema does not describe it).
     pub modules: Option<Val<String>>,
 }
 
@@ -53,9 +55,9 @@ impl CfnMetadata {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CDK::Metadata";
 
-    /// Key of `Analytics`, for [`Handle::set`].
+    /// Key of `Analytics`, for [`Self::set`].
     pub const ANALYTICS: Prop<CfnMetadata, String> = Prop::new("Analytics");
-    /// Key of `Modules`, for [`Handle::set`].
+    /// Key of `Modules`, for [`Self::set`].
     pub const MODULES: Prop<CfnMetadata, String> = Prop::new("Modules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

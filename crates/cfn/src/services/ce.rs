@@ -130,7 +130,9 @@ pub struct CfnAnomalyMonitorProps {
     pub monitor_dimension: Option<Val<anomaly_monitor::MonitorDimension>>,
     /// The name of the monitor.
     pub monitor_name: Val<String>,
+    /// `MonitorSpecification` (the schema does not describe it).
     pub monitor_specification: Option<Val<String>>,
+    /// `MonitorType` (the schema does not describe it).
     pub monitor_type: Val<anomaly_monitor::MonitorType>,
     /// Tags to assign to monitor.
     pub resource_tags: Option<Val<Vec<anomaly_monitor::ResourceTag>>>,
@@ -171,15 +173,15 @@ impl CfnAnomalyMonitor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CE::AnomalyMonitor";
 
-    /// Key of `MonitorDimension`, for [`Handle::set`].
+    /// Key of `MonitorDimension`, for [`Self::set`].
     pub const MONITOR_DIMENSION: Prop<CfnAnomalyMonitor, anomaly_monitor::MonitorDimension> = Prop::new("MonitorDimension");
-    /// Key of `MonitorName`, for [`Handle::set`].
+    /// Key of `MonitorName`, for [`Self::set`].
     pub const MONITOR_NAME: Prop<CfnAnomalyMonitor, String> = Prop::new("MonitorName");
-    /// Key of `MonitorSpecification`, for [`Handle::set`].
+    /// Key of `MonitorSpecification`, for [`Self::set`].
     pub const MONITOR_SPECIFICATION: Prop<CfnAnomalyMonitor, String> = Prop::new("MonitorSpecification");
-    /// Key of `MonitorType`, for [`Handle::set`].
+    /// Key of `MonitorType`, for [`Self::set`].
     pub const MONITOR_TYPE: Prop<CfnAnomalyMonitor, anomaly_monitor::MonitorType> = Prop::new("MonitorType");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnAnomalyMonitor, Vec<anomaly_monitor::ResourceTag>> = Prop::new("ResourceTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -276,8 +278,11 @@ pub mod anomaly_subscription {
     /// `Subscriber` of `AWS::CE::AnomalySubscription`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Subscriber {
+        /// `Address` (the schema does not describe it).
         pub address: Val<String>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -473,19 +478,19 @@ impl CfnAnomalySubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CE::AnomalySubscription";
 
-    /// Key of `Frequency`, for [`Handle::set`].
+    /// Key of `Frequency`, for [`Self::set`].
     pub const FREQUENCY: Prop<CfnAnomalySubscription, anomaly_subscription::Frequency> = Prop::new("Frequency");
-    /// Key of `MonitorArnList`, for [`Handle::set`].
+    /// Key of `MonitorArnList`, for [`Self::set`].
     pub const MONITOR_ARN_LIST: Prop<CfnAnomalySubscription, Vec<String>> = Prop::new("MonitorArnList");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnAnomalySubscription, Vec<anomaly_subscription::ResourceTag>> = Prop::new("ResourceTags");
-    /// Key of `Subscribers`, for [`Handle::set`].
+    /// Key of `Subscribers`, for [`Self::set`].
     pub const SUBSCRIBERS: Prop<CfnAnomalySubscription, Vec<anomaly_subscription::Subscriber>> = Prop::new("Subscribers");
-    /// Key of `SubscriptionName`, for [`Handle::set`].
+    /// Key of `SubscriptionName`, for [`Self::set`].
     pub const SUBSCRIPTION_NAME: Prop<CfnAnomalySubscription, String> = Prop::new("SubscriptionName");
-    /// Key of `Threshold`, for [`Handle::set`].
+    /// Key of `Threshold`, for [`Self::set`].
     pub const THRESHOLD: Prop<CfnAnomalySubscription, f64> = Prop::new("Threshold");
-    /// Key of `ThresholdExpression`, for [`Handle::set`].
+    /// Key of `ThresholdExpression`, for [`Self::set`].
     pub const THRESHOLD_EXPRESSION: Prop<CfnAnomalySubscription, String> = Prop::new("ThresholdExpression");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -612,7 +617,9 @@ pub mod cost_category {
 pub struct CfnCostCategoryProps {
     /// The default value for the cost category
     pub default_value: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RuleVersion` (the schema does not describe it).
     pub rule_version: Val<cost_category::RuleVersion>,
     /// JSON array format of Expression in Billing and Cost Management API
     pub rules: Val<String>,
@@ -659,17 +666,17 @@ impl CfnCostCategory {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CE::CostCategory";
 
-    /// Key of `DefaultValue`, for [`Handle::set`].
+    /// Key of `DefaultValue`, for [`Self::set`].
     pub const DEFAULT_VALUE: Prop<CfnCostCategory, String> = Prop::new("DefaultValue");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCostCategory, String> = Prop::new("Name");
-    /// Key of `RuleVersion`, for [`Handle::set`].
+    /// Key of `RuleVersion`, for [`Self::set`].
     pub const RULE_VERSION: Prop<CfnCostCategory, cost_category::RuleVersion> = Prop::new("RuleVersion");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnCostCategory, String> = Prop::new("Rules");
-    /// Key of `SplitChargeRules`, for [`Handle::set`].
+    /// Key of `SplitChargeRules`, for [`Self::set`].
     pub const SPLIT_CHARGE_RULES: Prop<CfnCostCategory, String> = Prop::new("SplitChargeRules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCostCategory, Vec<cost_category::ResourceTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

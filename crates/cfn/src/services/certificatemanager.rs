@@ -19,6 +19,7 @@ pub mod account {
     /// `ExpiryEventsConfiguration` of `AWS::CertificateManager::Account`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExpiryEventsConfiguration {
+        /// `DaysBeforeExpiry` (the schema does not describe it).
         pub days_before_expiry: Option<Val<i64>>,
     }
 
@@ -51,6 +52,7 @@ pub mod account {
 /// Resource schema for AWS::CertificateManager::Account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAccountProps {
+    /// `ExpiryEventsConfiguration` (the schema does not describe it).
     pub expiry_events_configuration: Val<account::ExpiryEventsConfiguration>,
 }
 
@@ -81,7 +83,7 @@ impl CfnAccount {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::Account";
 
-    /// Key of `ExpiryEventsConfiguration`, for [`Handle::set`].
+    /// Key of `ExpiryEventsConfiguration`, for [`Self::set`].
     pub const EXPIRY_EVENTS_CONFIGURATION: Prop<CfnAccount, account::ExpiryEventsConfiguration> = Prop::new("ExpiryEventsConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -309,13 +311,13 @@ impl CfnAcmeDomainValidation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::AcmeDomainValidation";
 
-    /// Key of `AcmeEndpointArn`, for [`Handle::set`].
+    /// Key of `AcmeEndpointArn`, for [`Self::set`].
     pub const ACME_ENDPOINT_ARN: Prop<CfnAcmeDomainValidation, String> = Prop::new("AcmeEndpointArn");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnAcmeDomainValidation, String> = Prop::new("DomainName");
-    /// Key of `PrevalidationOptions`, for [`Handle::set`].
+    /// Key of `PrevalidationOptions`, for [`Self::set`].
     pub const PREVALIDATION_OPTIONS: Prop<CfnAcmeDomainValidation, acme_domain_validation::PrevalidationOptions> = Prop::new("PrevalidationOptions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAcmeDomainValidation, Vec<acme_domain_validation::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -598,15 +600,15 @@ impl CfnAcmeEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::AcmeEndpoint";
 
-    /// Key of `AuthorizationBehavior`, for [`Handle::set`].
+    /// Key of `AuthorizationBehavior`, for [`Self::set`].
     pub const AUTHORIZATION_BEHAVIOR: Prop<CfnAcmeEndpoint, acme_endpoint::AuthorizationBehavior> = Prop::new("AuthorizationBehavior");
-    /// Key of `CertificateAuthority`, for [`Handle::set`].
+    /// Key of `CertificateAuthority`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY: Prop<CfnAcmeEndpoint, acme_endpoint::CertificateAuthority> = Prop::new("CertificateAuthority");
-    /// Key of `CertificateTags`, for [`Handle::set`].
+    /// Key of `CertificateTags`, for [`Self::set`].
     pub const CERTIFICATE_TAGS: Prop<CfnAcmeEndpoint, Vec<acme_endpoint::Tag>> = Prop::new("CertificateTags");
-    /// Key of `Contact`, for [`Handle::set`].
+    /// Key of `Contact`, for [`Self::set`].
     pub const CONTACT: Prop<CfnAcmeEndpoint, acme_endpoint::Contact> = Prop::new("Contact");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAcmeEndpoint, Vec<acme_endpoint::Tag2>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -816,13 +818,13 @@ impl CfnAcmeExternalAccountBinding {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::AcmeExternalAccountBinding";
 
-    /// Key of `AcmeEndpointArn`, for [`Handle::set`].
+    /// Key of `AcmeEndpointArn`, for [`Self::set`].
     pub const ACME_ENDPOINT_ARN: Prop<CfnAcmeExternalAccountBinding, String> = Prop::new("AcmeEndpointArn");
-    /// Key of `Expiration`, for [`Handle::set`].
+    /// Key of `Expiration`, for [`Self::set`].
     pub const EXPIRATION: Prop<CfnAcmeExternalAccountBinding, acme_external_account_binding::Expiration> = Prop::new("Expiration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnAcmeExternalAccountBinding, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAcmeExternalAccountBinding, Vec<acme_external_account_binding::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -868,8 +870,11 @@ pub mod certificate {
     /// `DomainValidationOption` of `AWS::CertificateManager::Certificate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DomainValidationOption {
+        /// `DomainName` (the schema does not describe it).
         pub domain_name: Option<Val<String>>,
+        /// `HostedZoneId` (the schema does not describe it).
         pub hosted_zone_id: Option<Val<String>>,
+        /// `ValidationDomain` (the schema does not describe it).
         pub validation_domain: Option<Val<String>>,
     }
 
@@ -1012,6 +1017,7 @@ pub struct CfnCertificateProps {
     pub domain_name: Val<String>,
     /// Domain information that domain name registrars use to verify your identity.
     pub domain_validation_options: Option<Val<Vec<certificate::DomainValidationOption>>>,
+    /// `Id` (the schema does not describe it).
     pub id: Option<Val<Json>>,
     /// Specifies the algorithm of the public and private key pair that your certificate uses to encrypt data.
     pub key_algorithm: Option<Val<String>>,
@@ -1068,25 +1074,25 @@ impl CfnCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CertificateManager::Certificate";
 
-    /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
+    /// Key of `CertificateAuthorityArn`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnCertificate, String> = Prop::new("CertificateAuthorityArn");
-    /// Key of `CertificateExport`, for [`Handle::set`].
+    /// Key of `CertificateExport`, for [`Self::set`].
     pub const CERTIFICATE_EXPORT: Prop<CfnCertificate, certificate::CertificateExport> = Prop::new("CertificateExport");
-    /// Key of `CertificateTransparencyLoggingPreference`, for [`Handle::set`].
+    /// Key of `CertificateTransparencyLoggingPreference`, for [`Self::set`].
     pub const CERTIFICATE_TRANSPARENCY_LOGGING_PREFERENCE: Prop<CfnCertificate, certificate::CertificateTransparencyLoggingPreference> = Prop::new("CertificateTransparencyLoggingPreference");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnCertificate, String> = Prop::new("DomainName");
-    /// Key of `DomainValidationOptions`, for [`Handle::set`].
+    /// Key of `DomainValidationOptions`, for [`Self::set`].
     pub const DOMAIN_VALIDATION_OPTIONS: Prop<CfnCertificate, Vec<certificate::DomainValidationOption>> = Prop::new("DomainValidationOptions");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnCertificate, Json> = Prop::new("Id");
-    /// Key of `KeyAlgorithm`, for [`Handle::set`].
+    /// Key of `KeyAlgorithm`, for [`Self::set`].
     pub const KEY_ALGORITHM: Prop<CfnCertificate, String> = Prop::new("KeyAlgorithm");
-    /// Key of `SubjectAlternativeNames`, for [`Handle::set`].
+    /// Key of `SubjectAlternativeNames`, for [`Self::set`].
     pub const SUBJECT_ALTERNATIVE_NAMES: Prop<CfnCertificate, Vec<String>> = Prop::new("SubjectAlternativeNames");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCertificate, Vec<certificate::Tag>> = Prop::new("Tags");
-    /// Key of `ValidationMethod`, for [`Handle::set`].
+    /// Key of `ValidationMethod`, for [`Self::set`].
     pub const VALIDATION_METHOD: Prop<CfnCertificate, String> = Prop::new("ValidationMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod custom_action {
     /// `CustomActionAttachment` of `AWS::Chatbot::CustomAction`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomActionAttachment {
+        /// `ButtonText` (the schema does not describe it).
         pub button_text: Option<Val<String>>,
+        /// `Criteria` (the schema does not describe it).
         pub criteria: Option<Val<Vec<CustomActionAttachmentCriteria>>>,
+        /// `NotificationType` (the schema does not describe it).
         pub notification_type: Option<Val<String>>,
+        /// `Variables` (the schema does not describe it).
         pub variables: Option<Val<Map<String>>>,
     }
 
@@ -39,6 +43,7 @@ pub mod custom_action {
     /// `CustomActionDefinition` of `AWS::Chatbot::CustomAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomActionDefinition {
+        /// `CommandText` (the schema does not describe it).
         pub command_text: Val<String>,
     }
 
@@ -62,7 +67,9 @@ pub mod custom_action {
     /// `Tag` of `AWS::Chatbot::CustomAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -88,8 +95,11 @@ pub mod custom_action {
     /// `CustomActionAttachmentCriteria` of `AWS::Chatbot::CustomAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomActionAttachmentCriteria {
+        /// `Operator` (the schema does not describe it).
         pub operator: Val<CustomActionAttachmentCriteriaOperator>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
+        /// `VariableName` (the schema does not describe it).
         pub variable_name: Val<String>,
     }
 
@@ -194,10 +204,15 @@ pub mod custom_action {
 /// Definition of AWS::Chatbot::CustomAction Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCustomActionProps {
+    /// `ActionName` (the schema does not describe it).
     pub action_name: Val<String>,
+    /// `AliasName` (the schema does not describe it).
     pub alias_name: Option<Val<String>>,
+    /// `Attachments` (the schema does not describe it).
     pub attachments: Option<Val<Vec<custom_action::CustomActionAttachment>>>,
+    /// `Definition` (the schema does not describe it).
     pub definition: Val<custom_action::CustomActionDefinition>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<custom_action::Tag>>>,
 }
 
@@ -236,15 +251,15 @@ impl CfnCustomAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chatbot::CustomAction";
 
-    /// Key of `ActionName`, for [`Handle::set`].
+    /// Key of `ActionName`, for [`Self::set`].
     pub const ACTION_NAME: Prop<CfnCustomAction, String> = Prop::new("ActionName");
-    /// Key of `AliasName`, for [`Handle::set`].
+    /// Key of `AliasName`, for [`Self::set`].
     pub const ALIAS_NAME: Prop<CfnCustomAction, String> = Prop::new("AliasName");
-    /// Key of `Attachments`, for [`Handle::set`].
+    /// Key of `Attachments`, for [`Self::set`].
     pub const ATTACHMENTS: Prop<CfnCustomAction, Vec<custom_action::CustomActionAttachment>> = Prop::new("Attachments");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnCustomAction, custom_action::CustomActionDefinition> = Prop::new("Definition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomAction, Vec<custom_action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -289,7 +304,9 @@ pub mod microsoft_teams_channel_configuration {
     /// `Tag` of `AWS::Chatbot::MicrosoftTeamsChannelConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -420,29 +437,29 @@ impl CfnMicrosoftTeamsChannelConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chatbot::MicrosoftTeamsChannelConfiguration";
 
-    /// Key of `ConfigurationName`, for [`Handle::set`].
+    /// Key of `ConfigurationName`, for [`Self::set`].
     pub const CONFIGURATION_NAME: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("ConfigurationName");
-    /// Key of `CustomizationResourceArns`, for [`Handle::set`].
+    /// Key of `CustomizationResourceArns`, for [`Self::set`].
     pub const CUSTOMIZATION_RESOURCE_ARNS: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<String>> = Prop::new("CustomizationResourceArns");
-    /// Key of `GuardrailPolicies`, for [`Handle::set`].
+    /// Key of `GuardrailPolicies`, for [`Self::set`].
     pub const GUARDRAIL_POLICIES: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<String>> = Prop::new("GuardrailPolicies");
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("IamRoleArn");
-    /// Key of `LoggingLevel`, for [`Handle::set`].
+    /// Key of `LoggingLevel`, for [`Self::set`].
     pub const LOGGING_LEVEL: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("LoggingLevel");
-    /// Key of `SnsTopicArns`, for [`Handle::set`].
+    /// Key of `SnsTopicArns`, for [`Self::set`].
     pub const SNS_TOPIC_ARNS: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<String>> = Prop::new("SnsTopicArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMicrosoftTeamsChannelConfiguration, Vec<microsoft_teams_channel_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamId");
-    /// Key of `TeamsChannelId`, for [`Handle::set`].
+    /// Key of `TeamsChannelId`, for [`Self::set`].
     pub const TEAMS_CHANNEL_ID: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamsChannelId");
-    /// Key of `TeamsChannelName`, for [`Handle::set`].
+    /// Key of `TeamsChannelName`, for [`Self::set`].
     pub const TEAMS_CHANNEL_NAME: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamsChannelName");
-    /// Key of `TeamsTenantId`, for [`Handle::set`].
+    /// Key of `TeamsTenantId`, for [`Self::set`].
     pub const TEAMS_TENANT_ID: Prop<CfnMicrosoftTeamsChannelConfiguration, String> = Prop::new("TeamsTenantId");
-    /// Key of `UserRoleRequired`, for [`Handle::set`].
+    /// Key of `UserRoleRequired`, for [`Self::set`].
     pub const USER_ROLE_REQUIRED: Prop<CfnMicrosoftTeamsChannelConfiguration, bool> = Prop::new("UserRoleRequired");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -488,7 +505,9 @@ pub mod slack_channel_configuration {
     /// `Tag` of `AWS::Chatbot::SlackChannelConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -609,25 +628,25 @@ impl CfnSlackChannelConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chatbot::SlackChannelConfiguration";
 
-    /// Key of `ConfigurationName`, for [`Handle::set`].
+    /// Key of `ConfigurationName`, for [`Self::set`].
     pub const CONFIGURATION_NAME: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ConfigurationName");
-    /// Key of `CustomizationResourceArns`, for [`Handle::set`].
+    /// Key of `CustomizationResourceArns`, for [`Self::set`].
     pub const CUSTOMIZATION_RESOURCE_ARNS: Prop<CfnSlackChannelConfiguration, Vec<String>> = Prop::new("CustomizationResourceArns");
-    /// Key of `GuardrailPolicies`, for [`Handle::set`].
+    /// Key of `GuardrailPolicies`, for [`Self::set`].
     pub const GUARDRAIL_POLICIES: Prop<CfnSlackChannelConfiguration, Vec<String>> = Prop::new("GuardrailPolicies");
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnSlackChannelConfiguration, String> = Prop::new("IamRoleArn");
-    /// Key of `LoggingLevel`, for [`Handle::set`].
+    /// Key of `LoggingLevel`, for [`Self::set`].
     pub const LOGGING_LEVEL: Prop<CfnSlackChannelConfiguration, String> = Prop::new("LoggingLevel");
-    /// Key of `SlackChannelId`, for [`Handle::set`].
+    /// Key of `SlackChannelId`, for [`Self::set`].
     pub const SLACK_CHANNEL_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("SlackChannelId");
-    /// Key of `SlackWorkspaceId`, for [`Handle::set`].
+    /// Key of `SlackWorkspaceId`, for [`Self::set`].
     pub const SLACK_WORKSPACE_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("SlackWorkspaceId");
-    /// Key of `SnsTopicArns`, for [`Handle::set`].
+    /// Key of `SnsTopicArns`, for [`Self::set`].
     pub const SNS_TOPIC_ARNS: Prop<CfnSlackChannelConfiguration, Vec<String>> = Prop::new("SnsTopicArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSlackChannelConfiguration, Vec<slack_channel_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `UserRoleRequired`, for [`Handle::set`].
+    /// Key of `UserRoleRequired`, for [`Self::set`].
     pub const USER_ROLE_REQUIRED: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("UserRoleRequired");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

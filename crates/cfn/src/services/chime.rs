@@ -107,11 +107,11 @@ impl CfnAppInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::AppInstance";
 
-    /// Key of `Metadata`, for [`Handle::set`].
+    /// Key of `Metadata`, for [`Self::set`].
     pub const METADATA: Prop<CfnAppInstance, String> = Prop::new("Metadata");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAppInstance, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppInstance, Vec<app_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -466,15 +466,15 @@ impl CfnAppInstanceBot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::AppInstanceBot";
 
-    /// Key of `AppInstanceArn`, for [`Handle::set`].
+    /// Key of `AppInstanceArn`, for [`Self::set`].
     pub const APP_INSTANCE_ARN: Prop<CfnAppInstanceBot, String> = Prop::new("AppInstanceArn");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnAppInstanceBot, app_instance_bot::Configuration> = Prop::new("Configuration");
-    /// Key of `Metadata`, for [`Handle::set`].
+    /// Key of `Metadata`, for [`Self::set`].
     pub const METADATA: Prop<CfnAppInstanceBot, String> = Prop::new("Metadata");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAppInstanceBot, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppInstanceBot, Vec<app_instance_bot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -532,7 +532,9 @@ pub mod app_instance_user {
     /// `ExpirationSettings` of `AWS::Chime::AppInstanceUser`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExpirationSettings {
+        /// `ExpirationCriterion` (the schema does not describe it).
         pub expiration_criterion: Val<ExpirationCriterion>,
+        /// `ExpirationDays` (the schema does not describe it).
         pub expiration_days: Val<i64>,
     }
 
@@ -558,7 +560,9 @@ pub mod app_instance_user {
     /// `Tag` of `AWS::Chime::AppInstanceUser`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -639,11 +643,17 @@ pub mod app_instance_user {
 /// Resource Type definition for AWS::Chime::AppInstanceUser
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAppInstanceUserProps {
+    /// `AppInstanceArn` (the schema does not describe it).
     pub app_instance_arn: Val<String>,
+    /// `AppInstanceUserId` (the schema does not describe it).
     pub app_instance_user_id: Val<String>,
+    /// `ExpirationSettings` (the schema does not describe it).
     pub expiration_settings: Option<Val<app_instance_user::ExpirationSettings>>,
+    /// `Metadata` (the schema does not describe it).
     pub metadata: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<app_instance_user::Tag>>>,
 }
 
@@ -684,17 +694,17 @@ impl CfnAppInstanceUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::AppInstanceUser";
 
-    /// Key of `AppInstanceArn`, for [`Handle::set`].
+    /// Key of `AppInstanceArn`, for [`Self::set`].
     pub const APP_INSTANCE_ARN: Prop<CfnAppInstanceUser, String> = Prop::new("AppInstanceArn");
-    /// Key of `AppInstanceUserId`, for [`Handle::set`].
+    /// Key of `AppInstanceUserId`, for [`Self::set`].
     pub const APP_INSTANCE_USER_ID: Prop<CfnAppInstanceUser, String> = Prop::new("AppInstanceUserId");
-    /// Key of `ExpirationSettings`, for [`Handle::set`].
+    /// Key of `ExpirationSettings`, for [`Self::set`].
     pub const EXPIRATION_SETTINGS: Prop<CfnAppInstanceUser, app_instance_user::ExpirationSettings> = Prop::new("ExpirationSettings");
-    /// Key of `Metadata`, for [`Handle::set`].
+    /// Key of `Metadata`, for [`Self::set`].
     pub const METADATA: Prop<CfnAppInstanceUser, String> = Prop::new("Metadata");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAppInstanceUser, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppInstanceUser, Vec<app_instance_user::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1026,29 +1036,29 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::Channel";
 
-    /// Key of `AppInstanceArn`, for [`Handle::set`].
+    /// Key of `AppInstanceArn`, for [`Self::set`].
     pub const APP_INSTANCE_ARN: Prop<CfnChannel, String> = Prop::new("AppInstanceArn");
-    /// Key of `ChannelId`, for [`Handle::set`].
+    /// Key of `ChannelId`, for [`Self::set`].
     pub const CHANNEL_ID: Prop<CfnChannel, String> = Prop::new("ChannelId");
-    /// Key of `ChimeBearer`, for [`Handle::set`].
+    /// Key of `ChimeBearer`, for [`Self::set`].
     pub const CHIME_BEARER: Prop<CfnChannel, String> = Prop::new("ChimeBearer");
-    /// Key of `ElasticChannelConfiguration`, for [`Handle::set`].
+    /// Key of `ElasticChannelConfiguration`, for [`Self::set`].
     pub const ELASTIC_CHANNEL_CONFIGURATION: Prop<CfnChannel, channel::ElasticChannelConfiguration> = Prop::new("ElasticChannelConfiguration");
-    /// Key of `ExpirationSettings`, for [`Handle::set`].
+    /// Key of `ExpirationSettings`, for [`Self::set`].
     pub const EXPIRATION_SETTINGS: Prop<CfnChannel, channel::ExpirationSettings> = Prop::new("ExpirationSettings");
-    /// Key of `MemberArns`, for [`Handle::set`].
+    /// Key of `MemberArns`, for [`Self::set`].
     pub const MEMBER_ARNS: Prop<CfnChannel, Vec<String>> = Prop::new("MemberArns");
-    /// Key of `Metadata`, for [`Handle::set`].
+    /// Key of `Metadata`, for [`Self::set`].
     pub const METADATA: Prop<CfnChannel, String> = Prop::new("Metadata");
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnChannel, channel::Mode> = Prop::new("Mode");
-    /// Key of `ModeratorArns`, for [`Handle::set`].
+    /// Key of `ModeratorArns`, for [`Self::set`].
     pub const MODERATOR_ARNS: Prop<CfnChannel, Vec<String>> = Prop::new("ModeratorArns");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
-    /// Key of `Privacy`, for [`Handle::set`].
+    /// Key of `Privacy`, for [`Self::set`].
     pub const PRIVACY: Prop<CfnChannel, channel::Privacy> = Prop::new("Privacy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1379,13 +1389,13 @@ impl CfnChannelFlow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::ChannelFlow";
 
-    /// Key of `AppInstanceArn`, for [`Handle::set`].
+    /// Key of `AppInstanceArn`, for [`Self::set`].
     pub const APP_INSTANCE_ARN: Prop<CfnChannelFlow, String> = Prop::new("AppInstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannelFlow, String> = Prop::new("Name");
-    /// Key of `Processors`, for [`Handle::set`].
+    /// Key of `Processors`, for [`Self::set`].
     pub const PROCESSORS: Prop<CfnChannelFlow, Vec<channel_flow::Processor>> = Prop::new("Processors");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannelFlow, Vec<channel_flow::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1455,9 +1465,13 @@ pub mod media_insights_pipeline_configuration {
     /// `MediaInsightsPipelineConfigurationElement` of `AWS::Chime::MediaInsightsPipelineConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MediaInsightsPipelineConfigurationElement {
+        /// `AmazonTranscribeCallAnalyticsProcessorConfiguration` (the schema does not describe it).
         pub amazon_transcribe_call_analytics_processor_configuration: Option<Val<AmazonTranscribeCallAnalyticsProcessorConfiguration>>,
+        /// `AmazonTranscribeProcessorConfiguration` (the schema does not describe it).
         pub amazon_transcribe_processor_configuration: Option<Val<AmazonTranscribeProcessorConfiguration>>,
+        /// `KinesisDataStreamSinkConfiguration` (the schema does not describe it).
         pub kinesis_data_stream_sink_configuration: Option<Val<KinesisDataStreamSinkConfiguration>>,
+        /// `S3RecordingSinkConfiguration` (the schema does not describe it).
         pub s3_recording_sink_configuration: Option<Val<S3RecordingSinkConfiguration>>,
         /// The element type.
         pub r#type: Val<Type>,
@@ -1509,7 +1523,9 @@ pub mod media_insights_pipeline_configuration {
     /// `Tag` of `AWS::Chime::MediaInsightsPipelineConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1553,6 +1569,7 @@ pub mod media_insights_pipeline_configuration {
         pub partial_results_stability: Option<Val<PartialResultsStability>>,
         /// The types of PII to redact.
         pub pii_entity_types: Option<Val<String>>,
+        /// `PostCallAnalyticsSettings` (the schema does not describe it).
         pub post_call_analytics_settings: Option<Val<PostCallAnalyticsSettings>>,
         /// The vocabulary filtering method.
         pub vocabulary_filter_method: Option<Val<VocabularyFilterMethod>>,
@@ -1705,8 +1722,11 @@ pub mod media_insights_pipeline_configuration {
     /// `RealTimeAlertRule` of `AWS::Chime::MediaInsightsPipelineConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RealTimeAlertRule {
+        /// `IssueDetectionConfiguration` (the schema does not describe it).
         pub issue_detection_configuration: Option<Val<IssueDetectionConfiguration>>,
+        /// `KeywordMatchConfiguration` (the schema does not describe it).
         pub keyword_match_configuration: Option<Val<KeywordMatchConfiguration>>,
+        /// `SentimentConfiguration` (the schema does not describe it).
         pub sentiment_configuration: Option<Val<SentimentConfiguration>>,
         /// The type of alert rule.
         pub r#type: Val<Type2>,
@@ -2345,6 +2365,7 @@ pub struct CfnMediaInsightsPipelineConfigurationProps {
     pub elements: Val<Vec<media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>>,
     /// The name of the media insights pipeline configuration.
     pub media_insights_pipeline_configuration_name: Val<String>,
+    /// `RealTimeAlertConfiguration` (the schema does not describe it).
     pub real_time_alert_configuration: Option<Val<media_insights_pipeline_configuration::RealTimeAlertConfiguration>>,
     /// The ARN of the role used by the service to access Amazon Web Services resources.
     pub resource_access_role_arn: Val<String>,
@@ -2387,15 +2408,15 @@ impl CfnMediaInsightsPipelineConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::MediaInsightsPipelineConfiguration";
 
-    /// Key of `Elements`, for [`Handle::set`].
+    /// Key of `Elements`, for [`Self::set`].
     pub const ELEMENTS: Prop<CfnMediaInsightsPipelineConfiguration, Vec<media_insights_pipeline_configuration::MediaInsightsPipelineConfigurationElement>> = Prop::new("Elements");
-    /// Key of `MediaInsightsPipelineConfigurationName`, for [`Handle::set`].
+    /// Key of `MediaInsightsPipelineConfigurationName`, for [`Self::set`].
     pub const MEDIA_INSIGHTS_PIPELINE_CONFIGURATION_NAME: Prop<CfnMediaInsightsPipelineConfiguration, String> = Prop::new("MediaInsightsPipelineConfigurationName");
-    /// Key of `RealTimeAlertConfiguration`, for [`Handle::set`].
+    /// Key of `RealTimeAlertConfiguration`, for [`Self::set`].
     pub const REAL_TIME_ALERT_CONFIGURATION: Prop<CfnMediaInsightsPipelineConfiguration, media_insights_pipeline_configuration::RealTimeAlertConfiguration> = Prop::new("RealTimeAlertConfiguration");
-    /// Key of `ResourceAccessRoleArn`, for [`Handle::set`].
+    /// Key of `ResourceAccessRoleArn`, for [`Self::set`].
     pub const RESOURCE_ACCESS_ROLE_ARN: Prop<CfnMediaInsightsPipelineConfiguration, String> = Prop::new("ResourceAccessRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMediaInsightsPipelineConfiguration, Vec<media_insights_pipeline_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2487,7 +2508,9 @@ pub mod media_pipeline_kinesis_video_stream_pool {
     /// `Tag` of `AWS::Chime::MediaPipelineKinesisVideoStreamPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2582,11 +2605,11 @@ impl CfnMediaPipelineKinesisVideoStreamPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::MediaPipelineKinesisVideoStreamPool";
 
-    /// Key of `PoolName`, for [`Handle::set`].
+    /// Key of `PoolName`, for [`Self::set`].
     pub const POOL_NAME: Prop<CfnMediaPipelineKinesisVideoStreamPool, String> = Prop::new("PoolName");
-    /// Key of `StreamConfiguration`, for [`Handle::set`].
+    /// Key of `StreamConfiguration`, for [`Self::set`].
     pub const STREAM_CONFIGURATION: Prop<CfnMediaPipelineKinesisVideoStreamPool, media_pipeline_kinesis_video_stream_pool::StreamConfiguration> = Prop::new("StreamConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMediaPipelineKinesisVideoStreamPool, Vec<media_pipeline_kinesis_video_stream_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2781,13 +2804,13 @@ impl CfnSipMediaApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::SipMediaApplication";
 
-    /// Key of `AwsRegion`, for [`Handle::set`].
+    /// Key of `AwsRegion`, for [`Self::set`].
     pub const AWS_REGION: Prop<CfnSipMediaApplication, String> = Prop::new("AwsRegion");
-    /// Key of `Endpoints`, for [`Handle::set`].
+    /// Key of `Endpoints`, for [`Self::set`].
     pub const ENDPOINTS: Prop<CfnSipMediaApplication, Vec<sip_media_application::SipMediaApplicationEndpoint>> = Prop::new("Endpoints");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSipMediaApplication, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSipMediaApplication, Vec<sip_media_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3023,15 +3046,15 @@ impl CfnVoiceConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Chime::VoiceConnector";
 
-    /// Key of `AwsRegion`, for [`Handle::set`].
+    /// Key of `AwsRegion`, for [`Self::set`].
     pub const AWS_REGION: Prop<CfnVoiceConnector, voice_connector::AwsRegion> = Prop::new("AwsRegion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVoiceConnector, String> = Prop::new("Name");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnVoiceConnector, voice_connector::NetworkType> = Prop::new("NetworkType");
-    /// Key of `RequireEncryption`, for [`Handle::set`].
+    /// Key of `RequireEncryption`, for [`Self::set`].
     pub const REQUIRE_ENCRYPTION: Prop<CfnVoiceConnector, bool> = Prop::new("RequireEncryption");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVoiceConnector, Vec<voice_connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod analysis_template {
     /// `AnalysisParameter` of `AWS::CleanRooms::AnalysisTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnalysisParameter {
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -48,6 +51,7 @@ pub mod analysis_template {
     /// `ErrorMessageConfiguration` of `AWS::CleanRooms::AnalysisTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ErrorMessageConfiguration {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type2>,
     }
 
@@ -71,6 +75,7 @@ pub mod analysis_template {
     /// `AnalysisSchema` of `AWS::CleanRooms::AnalysisTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnalysisSchema {
+        /// `ReferencedTables` (the schema does not describe it).
         pub referenced_tables: Val<Vec<String>>,
     }
 
@@ -94,7 +99,9 @@ pub mod analysis_template {
     /// `Tag` of `AWS::CleanRooms::AnalysisTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -327,14 +334,23 @@ pub mod analysis_template {
 pub struct CfnAnalysisTemplateProps {
     /// The member who can query can provide this placeholder for a literal data value in an analysis template
     pub analysis_parameters: Option<Val<Vec<analysis_template::AnalysisParameter>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `ErrorMessageConfiguration` (the schema does not describe it).
     pub error_message_configuration: Option<Val<analysis_template::ErrorMessageConfiguration>>,
+    /// `Format` (the schema does not describe it).
     pub format: Val<analysis_template::Format>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Schema` (the schema does not describe it).
     pub schema: Option<Val<analysis_template::AnalysisSchema>>,
+    /// `Source` (the schema does not describe it).
     pub source: Val<Json>,
+    /// `SourceMetadata` (the schema does not describe it).
     pub source_metadata: Option<Val<Json>>,
+    /// `SyntheticDataParameters` (the schema does not describe it).
     pub synthetic_data_parameters: Option<Val<Json>>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms analysis template.
     pub tags: Option<Val<Vec<analysis_template::Tag>>>,
@@ -387,27 +403,27 @@ impl CfnAnalysisTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::AnalysisTemplate";
 
-    /// Key of `AnalysisParameters`, for [`Handle::set`].
+    /// Key of `AnalysisParameters`, for [`Self::set`].
     pub const ANALYSIS_PARAMETERS: Prop<CfnAnalysisTemplate, Vec<analysis_template::AnalysisParameter>> = Prop::new("AnalysisParameters");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAnalysisTemplate, String> = Prop::new("Description");
-    /// Key of `ErrorMessageConfiguration`, for [`Handle::set`].
+    /// Key of `ErrorMessageConfiguration`, for [`Self::set`].
     pub const ERROR_MESSAGE_CONFIGURATION: Prop<CfnAnalysisTemplate, analysis_template::ErrorMessageConfiguration> = Prop::new("ErrorMessageConfiguration");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnAnalysisTemplate, analysis_template::Format> = Prop::new("Format");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnAnalysisTemplate, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAnalysisTemplate, String> = Prop::new("Name");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnAnalysisTemplate, analysis_template::AnalysisSchema> = Prop::new("Schema");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnAnalysisTemplate, Json> = Prop::new("Source");
-    /// Key of `SourceMetadata`, for [`Handle::set`].
+    /// Key of `SourceMetadata`, for [`Self::set`].
     pub const SOURCE_METADATA: Prop<CfnAnalysisTemplate, Json> = Prop::new("SourceMetadata");
-    /// Key of `SyntheticDataParameters`, for [`Handle::set`].
+    /// Key of `SyntheticDataParameters`, for [`Self::set`].
     pub const SYNTHETIC_DATA_PARAMETERS: Prop<CfnAnalysisTemplate, Json> = Prop::new("SyntheticDataParameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAnalysisTemplate, Vec<analysis_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -472,6 +488,7 @@ pub mod collaboration {
     /// `MLMemberAbilities` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MLMemberAbilities {
+        /// `CustomMLMemberAbilities` (the schema does not describe it).
         pub custom_ml_member_abilities: Val<Vec<CustomMLMemberAbility>>,
     }
 
@@ -495,8 +512,11 @@ pub mod collaboration {
     /// `PaymentConfiguration` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PaymentConfiguration {
+        /// `JobCompute` (the schema does not describe it).
         pub job_compute: Option<Val<JobComputePaymentConfig>>,
+        /// `MachineLearning` (the schema does not describe it).
         pub machine_learning: Option<Val<MLPaymentConfig>>,
+        /// `QueryCompute` (the schema does not describe it).
         pub query_compute: Val<QueryComputePaymentConfig>,
     }
 
@@ -524,9 +544,13 @@ pub mod collaboration {
     /// `DataEncryptionMetadata` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataEncryptionMetadata {
+        /// `AllowCleartext` (the schema does not describe it).
         pub allow_cleartext: Val<bool>,
+        /// `AllowDuplicates` (the schema does not describe it).
         pub allow_duplicates: Val<bool>,
+        /// `AllowJoinsOnColumnsWithDifferentNames` (the schema does not describe it).
         pub allow_joins_on_columns_with_different_names: Val<bool>,
+        /// `PreserveNulls` (the schema does not describe it).
         pub preserve_nulls: Val<bool>,
     }
 
@@ -556,10 +580,15 @@ pub mod collaboration {
     /// `MemberSpecification` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MemberSpecification {
+        /// `AccountId` (the schema does not describe it).
         pub account_id: Val<String>,
+        /// `DisplayName` (the schema does not describe it).
         pub display_name: Val<String>,
+        /// `MLMemberAbilities` (the schema does not describe it).
         pub ml_member_abilities: Option<Val<MLMemberAbilities>>,
+        /// `MemberAbilities` (the schema does not describe it).
         pub member_abilities: Option<Val<Vec<MemberAbility>>>,
+        /// `PaymentConfiguration` (the schema does not describe it).
         pub payment_configuration: Option<Val<PaymentConfiguration>>,
     }
 
@@ -591,7 +620,9 @@ pub mod collaboration {
     /// `Tag` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -617,6 +648,7 @@ pub mod collaboration {
     /// `JobComputePaymentConfig` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JobComputePaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -640,8 +672,11 @@ pub mod collaboration {
     /// `MLPaymentConfig` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MLPaymentConfig {
+        /// `ModelInference` (the schema does not describe it).
         pub model_inference: Option<Val<ModelInferencePaymentConfig>>,
+        /// `ModelTraining` (the schema does not describe it).
         pub model_training: Option<Val<ModelTrainingPaymentConfig>>,
+        /// `SyntheticDataGeneration` (the schema does not describe it).
         pub synthetic_data_generation: Option<Val<SyntheticDataGenerationPaymentConfig>>,
     }
 
@@ -658,6 +693,7 @@ pub mod collaboration {
     /// `QueryComputePaymentConfig` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QueryComputePaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -681,6 +717,7 @@ pub mod collaboration {
     /// `ModelInferencePaymentConfig` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ModelInferencePaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -704,6 +741,7 @@ pub mod collaboration {
     /// `ModelTrainingPaymentConfig` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ModelTrainingPaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -727,6 +765,7 @@ pub mod collaboration {
     /// `SyntheticDataGenerationPaymentConfig` of `AWS::CleanRooms::Collaboration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SyntheticDataGenerationPaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -1148,19 +1187,33 @@ pub mod collaboration {
 /// Represents a collaboration between AWS accounts that allows for secure data collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCollaborationProps {
+    /// `AllowedResultRegions` (the schema does not describe it).
     pub allowed_result_regions: Option<Val<Vec<collaboration::SupportedS3Region>>>,
+    /// `AnalyticsEngine` (the schema does not describe it).
     pub analytics_engine: Option<Val<collaboration::AnalyticsEngine>>,
+    /// `AutoApprovedChangeTypes` (the schema does not describe it).
     pub auto_approved_change_types: Option<Val<Vec<collaboration::AutoApprovedChangeType>>>,
+    /// `CreatorDisplayName` (the schema does not describe it).
     pub creator_display_name: Val<String>,
+    /// `CreatorMLMemberAbilities` (the schema does not describe it).
     pub creator_ml_member_abilities: Option<Val<collaboration::MLMemberAbilities>>,
+    /// `CreatorMemberAbilities` (the schema does not describe it).
     pub creator_member_abilities: Option<Val<Vec<collaboration::MemberAbility>>>,
+    /// `CreatorPaymentConfiguration` (the schema does not describe it).
     pub creator_payment_configuration: Option<Val<collaboration::PaymentConfiguration>>,
+    /// `DataEncryptionMetadata` (the schema does not describe it).
     pub data_encryption_metadata: Option<Val<collaboration::DataEncryptionMetadata>>,
+    /// `Description` (the schema does not describe it).
     pub description: Val<String>,
+    /// `IsMetricsEnabled` (the schema does not describe it).
     pub is_metrics_enabled: Option<Val<bool>>,
+    /// `JobLogStatus` (the schema does not describe it).
     pub job_log_status: Option<Val<collaboration::CollaborationJobLogStatus>>,
+    /// `Members` (the schema does not describe it).
     pub members: Option<Val<Vec<collaboration::MemberSpecification>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `QueryLogStatus` (the schema does not describe it).
     pub query_log_status: Val<collaboration::CollaborationQueryLogStatus>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
     pub tags: Option<Val<Vec<collaboration::Tag>>>,
@@ -1221,35 +1274,35 @@ impl CfnCollaboration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::Collaboration";
 
-    /// Key of `AllowedResultRegions`, for [`Handle::set`].
+    /// Key of `AllowedResultRegions`, for [`Self::set`].
     pub const ALLOWED_RESULT_REGIONS: Prop<CfnCollaboration, Vec<collaboration::SupportedS3Region>> = Prop::new("AllowedResultRegions");
-    /// Key of `AnalyticsEngine`, for [`Handle::set`].
+    /// Key of `AnalyticsEngine`, for [`Self::set`].
     pub const ANALYTICS_ENGINE: Prop<CfnCollaboration, collaboration::AnalyticsEngine> = Prop::new("AnalyticsEngine");
-    /// Key of `AutoApprovedChangeTypes`, for [`Handle::set`].
+    /// Key of `AutoApprovedChangeTypes`, for [`Self::set`].
     pub const AUTO_APPROVED_CHANGE_TYPES: Prop<CfnCollaboration, Vec<collaboration::AutoApprovedChangeType>> = Prop::new("AutoApprovedChangeTypes");
-    /// Key of `CreatorDisplayName`, for [`Handle::set`].
+    /// Key of `CreatorDisplayName`, for [`Self::set`].
     pub const CREATOR_DISPLAY_NAME: Prop<CfnCollaboration, String> = Prop::new("CreatorDisplayName");
-    /// Key of `CreatorMLMemberAbilities`, for [`Handle::set`].
+    /// Key of `CreatorMLMemberAbilities`, for [`Self::set`].
     pub const CREATOR_ML_MEMBER_ABILITIES: Prop<CfnCollaboration, collaboration::MLMemberAbilities> = Prop::new("CreatorMLMemberAbilities");
-    /// Key of `CreatorMemberAbilities`, for [`Handle::set`].
+    /// Key of `CreatorMemberAbilities`, for [`Self::set`].
     pub const CREATOR_MEMBER_ABILITIES: Prop<CfnCollaboration, Vec<collaboration::MemberAbility>> = Prop::new("CreatorMemberAbilities");
-    /// Key of `CreatorPaymentConfiguration`, for [`Handle::set`].
+    /// Key of `CreatorPaymentConfiguration`, for [`Self::set`].
     pub const CREATOR_PAYMENT_CONFIGURATION: Prop<CfnCollaboration, collaboration::PaymentConfiguration> = Prop::new("CreatorPaymentConfiguration");
-    /// Key of `DataEncryptionMetadata`, for [`Handle::set`].
+    /// Key of `DataEncryptionMetadata`, for [`Self::set`].
     pub const DATA_ENCRYPTION_METADATA: Prop<CfnCollaboration, collaboration::DataEncryptionMetadata> = Prop::new("DataEncryptionMetadata");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCollaboration, String> = Prop::new("Description");
-    /// Key of `IsMetricsEnabled`, for [`Handle::set`].
+    /// Key of `IsMetricsEnabled`, for [`Self::set`].
     pub const IS_METRICS_ENABLED: Prop<CfnCollaboration, bool> = Prop::new("IsMetricsEnabled");
-    /// Key of `JobLogStatus`, for [`Handle::set`].
+    /// Key of `JobLogStatus`, for [`Self::set`].
     pub const JOB_LOG_STATUS: Prop<CfnCollaboration, collaboration::CollaborationJobLogStatus> = Prop::new("JobLogStatus");
-    /// Key of `Members`, for [`Handle::set`].
+    /// Key of `Members`, for [`Self::set`].
     pub const MEMBERS: Prop<CfnCollaboration, Vec<collaboration::MemberSpecification>> = Prop::new("Members");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCollaboration, String> = Prop::new("Name");
-    /// Key of `QueryLogStatus`, for [`Handle::set`].
+    /// Key of `QueryLogStatus`, for [`Self::set`].
     pub const QUERY_LOG_STATUS: Prop<CfnCollaboration, collaboration::CollaborationQueryLogStatus> = Prop::new("QueryLogStatus");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCollaboration, Vec<collaboration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1299,7 +1352,9 @@ pub mod configured_table {
     /// `AnalysisRule` of `AWS::CleanRooms::ConfiguredTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AnalysisRule {
+        /// `Policy` (the schema does not describe it).
         pub policy: Val<ConfiguredTableAnalysisRulePolicy>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<ConfiguredTableAnalysisRuleType>,
     }
 
@@ -1325,7 +1380,9 @@ pub mod configured_table {
     /// `Tag` of `AWS::CleanRooms::ConfiguredTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1351,6 +1408,7 @@ pub mod configured_table {
     /// `ConfiguredTableAnalysisRulePolicy` of `AWS::CleanRooms::ConfiguredTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfiguredTableAnalysisRulePolicy {
+        /// `V1` (the schema does not describe it).
         pub v1: Val<Json>,
     }
 
@@ -1498,12 +1556,19 @@ pub mod configured_table {
 /// Represents a table that can be associated with collaborations
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfiguredTableProps {
+    /// `AllowedColumns` (the schema does not describe it).
     pub allowed_columns: Val<Vec<String>>,
+    /// `AnalysisMethod` (the schema does not describe it).
     pub analysis_method: Val<configured_table::AnalysisMethod>,
+    /// `AnalysisRules` (the schema does not describe it).
     pub analysis_rules: Option<Val<Vec<configured_table::AnalysisRule>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SelectedAnalysisMethods` (the schema does not describe it).
     pub selected_analysis_methods: Option<Val<Vec<configured_table::SelectedAnalysisMethod>>>,
+    /// `TableReference` (the schema does not describe it).
     pub table_reference: Val<Json>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
     pub tags: Option<Val<Vec<configured_table::Tag>>>,
@@ -1550,21 +1615,21 @@ impl CfnConfiguredTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::ConfiguredTable";
 
-    /// Key of `AllowedColumns`, for [`Handle::set`].
+    /// Key of `AllowedColumns`, for [`Self::set`].
     pub const ALLOWED_COLUMNS: Prop<CfnConfiguredTable, Vec<String>> = Prop::new("AllowedColumns");
-    /// Key of `AnalysisMethod`, for [`Handle::set`].
+    /// Key of `AnalysisMethod`, for [`Self::set`].
     pub const ANALYSIS_METHOD: Prop<CfnConfiguredTable, configured_table::AnalysisMethod> = Prop::new("AnalysisMethod");
-    /// Key of `AnalysisRules`, for [`Handle::set`].
+    /// Key of `AnalysisRules`, for [`Self::set`].
     pub const ANALYSIS_RULES: Prop<CfnConfiguredTable, Vec<configured_table::AnalysisRule>> = Prop::new("AnalysisRules");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguredTable, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguredTable, String> = Prop::new("Name");
-    /// Key of `SelectedAnalysisMethods`, for [`Handle::set`].
+    /// Key of `SelectedAnalysisMethods`, for [`Self::set`].
     pub const SELECTED_ANALYSIS_METHODS: Prop<CfnConfiguredTable, Vec<configured_table::SelectedAnalysisMethod>> = Prop::new("SelectedAnalysisMethods");
-    /// Key of `TableReference`, for [`Handle::set`].
+    /// Key of `TableReference`, for [`Self::set`].
     pub const TABLE_REFERENCE: Prop<CfnConfiguredTable, Json> = Prop::new("TableReference");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfiguredTable, Vec<configured_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1614,7 +1679,9 @@ pub mod configured_table_association {
     /// `ConfiguredTableAssociationAnalysisRule` of `AWS::CleanRooms::ConfiguredTableAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfiguredTableAssociationAnalysisRule {
+        /// `Policy` (the schema does not describe it).
         pub policy: Val<ConfiguredTableAssociationAnalysisRulePolicy>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<ConfiguredTableAssociationAnalysisRuleType>,
     }
 
@@ -1640,7 +1707,9 @@ pub mod configured_table_association {
     /// `Tag` of `AWS::CleanRooms::ConfiguredTableAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1666,6 +1735,7 @@ pub mod configured_table_association {
     /// `ConfiguredTableAssociationAnalysisRulePolicy` of `AWS::CleanRooms::ConfiguredTableAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfiguredTableAssociationAnalysisRulePolicy {
+        /// `V1` (the schema does not describe it).
         pub v1: Val<Json>,
     }
 
@@ -1759,11 +1829,17 @@ pub mod configured_table_association {
 /// Represents a table that can be queried within a collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfiguredTableAssociationProps {
+    /// `ConfiguredTableAssociationAnalysisRules` (the schema does not describe it).
     pub configured_table_association_analysis_rules: Option<Val<Vec<configured_table_association::ConfiguredTableAssociationAnalysisRule>>>,
+    /// `ConfiguredTableIdentifier` (the schema does not describe it).
     pub configured_table_identifier: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms collaboration.
     pub tags: Option<Val<Vec<configured_table_association::Tag>>>,
@@ -1808,19 +1884,19 @@ impl CfnConfiguredTableAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::ConfiguredTableAssociation";
 
-    /// Key of `ConfiguredTableAssociationAnalysisRules`, for [`Handle::set`].
+    /// Key of `ConfiguredTableAssociationAnalysisRules`, for [`Self::set`].
     pub const CONFIGURED_TABLE_ASSOCIATION_ANALYSIS_RULES: Prop<CfnConfiguredTableAssociation, Vec<configured_table_association::ConfiguredTableAssociationAnalysisRule>> = Prop::new("ConfiguredTableAssociationAnalysisRules");
-    /// Key of `ConfiguredTableIdentifier`, for [`Handle::set`].
+    /// Key of `ConfiguredTableIdentifier`, for [`Self::set`].
     pub const CONFIGURED_TABLE_IDENTIFIER: Prop<CfnConfiguredTableAssociation, String> = Prop::new("ConfiguredTableIdentifier");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguredTableAssociation, String> = Prop::new("Description");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnConfiguredTableAssociation, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguredTableAssociation, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnConfiguredTableAssociation, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfiguredTableAssociation, Vec<configured_table_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1870,7 +1946,9 @@ pub mod id_mapping_table {
     /// `IdMappingTableInputReferenceConfig` of `AWS::CleanRooms::IdMappingTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdMappingTableInputReferenceConfig {
+        /// `InputReferenceArn` (the schema does not describe it).
         pub input_reference_arn: Val<String>,
+        /// `ManageResourcePolicies` (the schema does not describe it).
         pub manage_resource_policies: Val<bool>,
     }
 
@@ -1896,7 +1974,9 @@ pub mod id_mapping_table {
     /// `Tag` of `AWS::CleanRooms::IdMappingTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1955,11 +2035,17 @@ pub mod id_mapping_table {
 /// Represents an association between an ID mapping workflow and a collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdMappingTableProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `InputReferenceConfig` (the schema does not describe it).
     pub input_reference_config: Val<id_mapping_table::IdMappingTableInputReferenceConfig>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<id_mapping_table::Tag>>>,
 }
 
@@ -2000,17 +2086,17 @@ impl CfnIdMappingTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::IdMappingTable";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIdMappingTable, String> = Prop::new("Description");
-    /// Key of `InputReferenceConfig`, for [`Handle::set`].
+    /// Key of `InputReferenceConfig`, for [`Self::set`].
     pub const INPUT_REFERENCE_CONFIG: Prop<CfnIdMappingTable, id_mapping_table::IdMappingTableInputReferenceConfig> = Prop::new("InputReferenceConfig");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnIdMappingTable, String> = Prop::new("KmsKeyArn");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnIdMappingTable, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIdMappingTable, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdMappingTable, Vec<id_mapping_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2080,6 +2166,7 @@ pub mod id_namespace_association {
     /// `IdMappingConfig` of `AWS::CleanRooms::IdNamespaceAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdMappingConfig {
+        /// `AllowUseAsDimensionColumn` (the schema does not describe it).
         pub allow_use_as_dimension_column: Val<bool>,
     }
 
@@ -2103,7 +2190,9 @@ pub mod id_namespace_association {
     /// `IdNamespaceAssociationInputReferenceConfig` of `AWS::CleanRooms::IdNamespaceAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdNamespaceAssociationInputReferenceConfig {
+        /// `InputReferenceArn` (the schema does not describe it).
         pub input_reference_arn: Val<String>,
+        /// `ManageResourcePolicies` (the schema does not describe it).
         pub manage_resource_policies: Val<bool>,
     }
 
@@ -2129,7 +2218,9 @@ pub mod id_namespace_association {
     /// `Tag` of `AWS::CleanRooms::IdNamespaceAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2196,11 +2287,17 @@ pub mod id_namespace_association {
 /// Represents an association between an ID namespace and a collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdNamespaceAssociationProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `IdMappingConfig` (the schema does not describe it).
     pub id_mapping_config: Option<Val<id_namespace_association::IdMappingConfig>>,
+    /// `InputReferenceConfig` (the schema does not describe it).
     pub input_reference_config: Val<id_namespace_association::IdNamespaceAssociationInputReferenceConfig>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<id_namespace_association::Tag>>>,
 }
 
@@ -2241,17 +2338,17 @@ impl CfnIdNamespaceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::IdNamespaceAssociation";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIdNamespaceAssociation, String> = Prop::new("Description");
-    /// Key of `IdMappingConfig`, for [`Handle::set`].
+    /// Key of `IdMappingConfig`, for [`Self::set`].
     pub const ID_MAPPING_CONFIG: Prop<CfnIdNamespaceAssociation, id_namespace_association::IdMappingConfig> = Prop::new("IdMappingConfig");
-    /// Key of `InputReferenceConfig`, for [`Handle::set`].
+    /// Key of `InputReferenceConfig`, for [`Self::set`].
     pub const INPUT_REFERENCE_CONFIG: Prop<CfnIdNamespaceAssociation, id_namespace_association::IdNamespaceAssociationInputReferenceConfig> = Prop::new("InputReferenceConfig");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnIdNamespaceAssociation, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIdNamespaceAssociation, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdNamespaceAssociation, Vec<id_namespace_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2321,7 +2418,9 @@ pub mod intermediate_table {
     /// `IntermediateTableAnalysisRule` of `AWS::CleanRooms::IntermediateTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IntermediateTableAnalysisRule {
+        /// `Policy` (the schema does not describe it).
         pub policy: Val<IntermediateTableAnalysisRulePolicy>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<IntermediateTableAnalysisRuleType>,
     }
 
@@ -2347,6 +2446,7 @@ pub mod intermediate_table {
     /// `PopulationAnalysisConfiguration` of `AWS::CleanRooms::IntermediateTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PopulationAnalysisConfiguration {
+        /// `SqlParameters` (the schema does not describe it).
         pub sql_parameters: Option<Val<PopulationAnalysisSqlParameters>>,
     }
 
@@ -2361,7 +2461,9 @@ pub mod intermediate_table {
     /// `Tag` of `AWS::CleanRooms::IntermediateTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2387,6 +2489,7 @@ pub mod intermediate_table {
     /// `IntermediateTableAnalysisRulePolicy` of `AWS::CleanRooms::IntermediateTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IntermediateTableAnalysisRulePolicy {
+        /// `V1` (the schema does not describe it).
         pub v1: Val<Json>,
     }
 
@@ -2410,7 +2513,9 @@ pub mod intermediate_table {
     /// `PopulationAnalysisSqlParameters` of `AWS::CleanRooms::IntermediateTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PopulationAnalysisSqlParameters {
+        /// `AnalysisTemplateArn` (the schema does not describe it).
         pub analysis_template_arn: Option<Val<String>>,
+        /// `QueryString` (the schema does not describe it).
         pub query_string: Option<Val<String>>,
     }
 
@@ -2507,12 +2612,19 @@ pub mod intermediate_table {
 /// Represents an intermediate table that stores cached query results within a collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIntermediateTableProps {
+    /// `AnalysisRules` (the schema does not describe it).
     pub analysis_rules: Option<Val<Vec<intermediate_table::IntermediateTableAnalysisRule>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PopulationAnalysisConfiguration` (the schema does not describe it).
     pub population_analysis_configuration: Val<intermediate_table::PopulationAnalysisConfiguration>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<intermediate_table::Tag>>>,
 }
 
@@ -2555,19 +2667,19 @@ impl CfnIntermediateTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::IntermediateTable";
 
-    /// Key of `AnalysisRules`, for [`Handle::set`].
+    /// Key of `AnalysisRules`, for [`Self::set`].
     pub const ANALYSIS_RULES: Prop<CfnIntermediateTable, Vec<intermediate_table::IntermediateTableAnalysisRule>> = Prop::new("AnalysisRules");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIntermediateTable, String> = Prop::new("Description");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnIntermediateTable, String> = Prop::new("KmsKeyArn");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnIntermediateTable, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIntermediateTable, String> = Prop::new("Name");
-    /// Key of `PopulationAnalysisConfiguration`, for [`Handle::set`].
+    /// Key of `PopulationAnalysisConfiguration`, for [`Self::set`].
     pub const POPULATION_ANALYSIS_CONFIGURATION: Prop<CfnIntermediateTable, intermediate_table::PopulationAnalysisConfiguration> = Prop::new("PopulationAnalysisConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntermediateTable, Vec<intermediate_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2637,7 +2749,9 @@ pub mod membership {
     /// `MembershipProtectedJobResultConfiguration` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipProtectedJobResultConfiguration {
+        /// `OutputConfiguration` (the schema does not describe it).
         pub output_configuration: Val<MembershipProtectedJobOutputConfiguration>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -2663,7 +2777,9 @@ pub mod membership {
     /// `MembershipProtectedQueryResultConfiguration` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipProtectedQueryResultConfiguration {
+        /// `OutputConfiguration` (the schema does not describe it).
         pub output_configuration: Val<MembershipProtectedQueryOutputConfiguration>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
     }
 
@@ -2689,8 +2805,11 @@ pub mod membership {
     /// `MembershipPaymentConfiguration` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipPaymentConfiguration {
+        /// `JobCompute` (the schema does not describe it).
         pub job_compute: Option<Val<MembershipJobComputePaymentConfig>>,
+        /// `MachineLearning` (the schema does not describe it).
         pub machine_learning: Option<Val<MembershipMLPaymentConfig>>,
+        /// `QueryCompute` (the schema does not describe it).
         pub query_compute: Val<MembershipQueryComputePaymentConfig>,
     }
 
@@ -2718,7 +2837,9 @@ pub mod membership {
     /// `Tag` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2744,6 +2865,7 @@ pub mod membership {
     /// `MembershipProtectedJobOutputConfiguration` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipProtectedJobOutputConfiguration {
+        /// `S3` (the schema does not describe it).
         pub s3: Val<ProtectedJobS3OutputConfigurationInput>,
     }
 
@@ -2767,6 +2889,7 @@ pub mod membership {
     /// `MembershipProtectedQueryOutputConfiguration` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipProtectedQueryOutputConfiguration {
+        /// `S3` (the schema does not describe it).
         pub s3: Val<ProtectedQueryS3OutputConfiguration>,
     }
 
@@ -2790,6 +2913,7 @@ pub mod membership {
     /// `MembershipJobComputePaymentConfig` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipJobComputePaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -2813,8 +2937,11 @@ pub mod membership {
     /// `MembershipMLPaymentConfig` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MembershipMLPaymentConfig {
+        /// `ModelInference` (the schema does not describe it).
         pub model_inference: Option<Val<MembershipModelInferencePaymentConfig>>,
+        /// `ModelTraining` (the schema does not describe it).
         pub model_training: Option<Val<MembershipModelTrainingPaymentConfig>>,
+        /// `SyntheticDataGeneration` (the schema does not describe it).
         pub synthetic_data_generation: Option<Val<MembershipSyntheticDataGenerationPaymentConfig>>,
     }
 
@@ -2831,6 +2958,7 @@ pub mod membership {
     /// `MembershipQueryComputePaymentConfig` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipQueryComputePaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -2854,7 +2982,9 @@ pub mod membership {
     /// `ProtectedJobS3OutputConfigurationInput` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProtectedJobS3OutputConfigurationInput {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
     }
 
@@ -2880,9 +3010,13 @@ pub mod membership {
     /// `ProtectedQueryS3OutputConfiguration` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProtectedQueryS3OutputConfiguration {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
+        /// `ResultFormat` (the schema does not describe it).
         pub result_format: Val<ResultFormat>,
+        /// `SingleFileOutput` (the schema does not describe it).
         pub single_file_output: Option<Val<bool>>,
     }
 
@@ -2912,6 +3046,7 @@ pub mod membership {
     /// `MembershipModelInferencePaymentConfig` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipModelInferencePaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -2935,6 +3070,7 @@ pub mod membership {
     /// `MembershipModelTrainingPaymentConfig` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipModelTrainingPaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -2958,6 +3094,7 @@ pub mod membership {
     /// `MembershipSyntheticDataGenerationPaymentConfig` of `AWS::CleanRooms::Membership`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MembershipSyntheticDataGenerationPaymentConfig {
+        /// `IsResponsible` (the schema does not describe it).
         pub is_responsible: Val<bool>,
     }
 
@@ -3196,12 +3333,19 @@ pub mod membership {
 /// Represents an AWS account that is a part of a collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMembershipProps {
+    /// `CollaborationIdentifier` (the schema does not describe it).
     pub collaboration_identifier: Val<String>,
+    /// `DefaultJobResultConfiguration` (the schema does not describe it).
     pub default_job_result_configuration: Option<Val<membership::MembershipProtectedJobResultConfiguration>>,
+    /// `DefaultResultConfiguration` (the schema does not describe it).
     pub default_result_configuration: Option<Val<membership::MembershipProtectedQueryResultConfiguration>>,
+    /// `IsMetricsEnabled` (the schema does not describe it).
     pub is_metrics_enabled: Option<Val<bool>>,
+    /// `JobLogStatus` (the schema does not describe it).
     pub job_log_status: Option<Val<membership::MembershipJobLogStatus>>,
+    /// `PaymentConfiguration` (the schema does not describe it).
     pub payment_configuration: Option<Val<membership::MembershipPaymentConfiguration>>,
+    /// `QueryLogStatus` (the schema does not describe it).
     pub query_log_status: Val<membership::MembershipQueryLogStatus>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms membership.
     pub tags: Option<Val<Vec<membership::Tag>>>,
@@ -3248,21 +3392,21 @@ impl CfnMembership {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::Membership";
 
-    /// Key of `CollaborationIdentifier`, for [`Handle::set`].
+    /// Key of `CollaborationIdentifier`, for [`Self::set`].
     pub const COLLABORATION_IDENTIFIER: Prop<CfnMembership, String> = Prop::new("CollaborationIdentifier");
-    /// Key of `DefaultJobResultConfiguration`, for [`Handle::set`].
+    /// Key of `DefaultJobResultConfiguration`, for [`Self::set`].
     pub const DEFAULT_JOB_RESULT_CONFIGURATION: Prop<CfnMembership, membership::MembershipProtectedJobResultConfiguration> = Prop::new("DefaultJobResultConfiguration");
-    /// Key of `DefaultResultConfiguration`, for [`Handle::set`].
+    /// Key of `DefaultResultConfiguration`, for [`Self::set`].
     pub const DEFAULT_RESULT_CONFIGURATION: Prop<CfnMembership, membership::MembershipProtectedQueryResultConfiguration> = Prop::new("DefaultResultConfiguration");
-    /// Key of `IsMetricsEnabled`, for [`Handle::set`].
+    /// Key of `IsMetricsEnabled`, for [`Self::set`].
     pub const IS_METRICS_ENABLED: Prop<CfnMembership, bool> = Prop::new("IsMetricsEnabled");
-    /// Key of `JobLogStatus`, for [`Handle::set`].
+    /// Key of `JobLogStatus`, for [`Self::set`].
     pub const JOB_LOG_STATUS: Prop<CfnMembership, membership::MembershipJobLogStatus> = Prop::new("JobLogStatus");
-    /// Key of `PaymentConfiguration`, for [`Handle::set`].
+    /// Key of `PaymentConfiguration`, for [`Self::set`].
     pub const PAYMENT_CONFIGURATION: Prop<CfnMembership, membership::MembershipPaymentConfiguration> = Prop::new("PaymentConfiguration");
-    /// Key of `QueryLogStatus`, for [`Handle::set`].
+    /// Key of `QueryLogStatus`, for [`Self::set`].
     pub const QUERY_LOG_STATUS: Prop<CfnMembership, membership::MembershipQueryLogStatus> = Prop::new("QueryLogStatus");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMembership, Vec<membership::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3322,9 +3466,13 @@ pub mod privacy_budget_template {
     /// `Parameters` of `AWS::CleanRooms::PrivacyBudgetTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Parameters {
+        /// `BudgetParameters` (the schema does not describe it).
         pub budget_parameters: Option<Val<Vec<BudgetParameter>>>,
+        /// `Epsilon` (the schema does not describe it).
         pub epsilon: Option<Val<i64>>,
+        /// `ResourceArn` (the schema does not describe it).
         pub resource_arn: Option<Val<String>>,
+        /// `UsersNoisePerQuery` (the schema does not describe it).
         pub users_noise_per_query: Option<Val<i64>>,
     }
 
@@ -3342,7 +3490,9 @@ pub mod privacy_budget_template {
     /// `Tag` of `AWS::CleanRooms::PrivacyBudgetTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3368,8 +3518,11 @@ pub mod privacy_budget_template {
     /// `BudgetParameter` of `AWS::CleanRooms::PrivacyBudgetTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BudgetParameter {
+        /// `AutoRefresh` (the schema does not describe it).
         pub auto_refresh: Option<Val<AutoRefresh2>>,
+        /// `Budget` (the schema does not describe it).
         pub budget: Val<i64>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -3547,9 +3700,13 @@ pub mod privacy_budget_template {
 /// Represents a privacy budget within a collaboration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPrivacyBudgetTemplateProps {
+    /// `AutoRefresh` (the schema does not describe it).
     pub auto_refresh: Val<privacy_budget_template::AutoRefresh>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Val<privacy_budget_template::Parameters>,
+    /// `PrivacyBudgetType` (the schema does not describe it).
     pub privacy_budget_type: Val<privacy_budget_template::PrivacyBudgetType>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms privacy budget template.
     pub tags: Option<Val<Vec<privacy_budget_template::Tag>>>,
@@ -3590,15 +3747,15 @@ impl CfnPrivacyBudgetTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRooms::PrivacyBudgetTemplate";
 
-    /// Key of `AutoRefresh`, for [`Handle::set`].
+    /// Key of `AutoRefresh`, for [`Self::set`].
     pub const AUTO_REFRESH: Prop<CfnPrivacyBudgetTemplate, privacy_budget_template::AutoRefresh> = Prop::new("AutoRefresh");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnPrivacyBudgetTemplate, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnPrivacyBudgetTemplate, privacy_budget_template::Parameters> = Prop::new("Parameters");
-    /// Key of `PrivacyBudgetType`, for [`Handle::set`].
+    /// Key of `PrivacyBudgetType`, for [`Self::set`].
     pub const PRIVACY_BUDGET_TYPE: Prop<CfnPrivacyBudgetTemplate, privacy_budget_template::PrivacyBudgetType> = Prop::new("PrivacyBudgetType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrivacyBudgetTemplate, Vec<privacy_budget_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod configured_model_algorithm {
     /// `InferenceContainerConfig` of `AWS::CleanRoomsML::ConfiguredModelAlgorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InferenceContainerConfig {
+        /// `ImageUri` (the schema does not describe it).
         pub image_uri: Val<String>,
     }
 
@@ -42,7 +43,9 @@ pub mod configured_model_algorithm {
     /// `Tag` of `AWS::CleanRoomsML::ConfiguredModelAlgorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -68,9 +71,13 @@ pub mod configured_model_algorithm {
     /// `ContainerConfig` of `AWS::CleanRoomsML::ConfiguredModelAlgorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContainerConfig {
+        /// `Arguments` (the schema does not describe it).
         pub arguments: Option<Val<Vec<String>>>,
+        /// `Entrypoint` (the schema does not describe it).
         pub entrypoint: Option<Val<Vec<String>>>,
+        /// `ImageUri` (the schema does not describe it).
         pub image_uri: Val<String>,
+        /// `MetricDefinitions` (the schema does not describe it).
         pub metric_definitions: Option<Val<Vec<MetricDefinition>>>,
     }
 
@@ -100,7 +107,9 @@ pub mod configured_model_algorithm {
     /// `MetricDefinition` of `AWS::CleanRoomsML::ConfiguredModelAlgorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDefinition {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Val<String>,
     }
 
@@ -179,13 +188,19 @@ pub mod configured_model_algorithm {
 /// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithm Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfiguredModelAlgorithmProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `InferenceContainerConfig` (the schema does not describe it).
     pub inference_container_config: Option<Val<configured_model_algorithm::InferenceContainerConfig>>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm.
     pub tags: Option<Val<Vec<configured_model_algorithm::Tag>>>,
+    /// `TrainingContainerConfig` (the schema does not describe it).
     pub training_container_config: Option<Val<configured_model_algorithm::ContainerConfig>>,
 }
 
@@ -228,19 +243,19 @@ impl CfnConfiguredModelAlgorithm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithm";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("Description");
-    /// Key of `InferenceContainerConfig`, for [`Handle::set`].
+    /// Key of `InferenceContainerConfig`, for [`Self::set`].
     pub const INFERENCE_CONTAINER_CONFIG: Prop<CfnConfiguredModelAlgorithm, configured_model_algorithm::InferenceContainerConfig> = Prop::new("InferenceContainerConfig");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnConfiguredModelAlgorithm, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfiguredModelAlgorithm, Vec<configured_model_algorithm::Tag>> = Prop::new("Tags");
-    /// Key of `TrainingContainerConfig`, for [`Handle::set`].
+    /// Key of `TrainingContainerConfig`, for [`Self::set`].
     pub const TRAINING_CONTAINER_CONFIG: Prop<CfnConfiguredModelAlgorithm, configured_model_algorithm::ContainerConfig> = Prop::new("TrainingContainerConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -285,6 +300,7 @@ pub mod configured_model_algorithm_association {
     /// `PrivacyConfiguration` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PrivacyConfiguration {
+        /// `Policies` (the schema does not describe it).
         pub policies: Val<PrivacyConfigurationPolicies>,
     }
 
@@ -308,7 +324,9 @@ pub mod configured_model_algorithm_association {
     /// `Tag` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -334,8 +352,11 @@ pub mod configured_model_algorithm_association {
     /// `PrivacyConfigurationPolicies` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrivacyConfigurationPolicies {
+        /// `TrainedModelExports` (the schema does not describe it).
         pub trained_model_exports: Option<Val<TrainedModelExportsConfigurationPolicy>>,
+        /// `TrainedModelInferenceJobs` (the schema does not describe it).
         pub trained_model_inference_jobs: Option<Val<TrainedModelInferenceJobsConfigurationPolicy>>,
+        /// `TrainedModels` (the schema does not describe it).
         pub trained_models: Option<Val<TrainedModelsConfigurationPolicy>>,
     }
 
@@ -352,7 +373,9 @@ pub mod configured_model_algorithm_association {
     /// `TrainedModelExportsConfigurationPolicy` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainedModelExportsConfigurationPolicy {
+        /// `FilesToExport` (the schema does not describe it).
         pub files_to_export: Val<Vec<TrainedModelExportFileType>>,
+        /// `MaxSize` (the schema does not describe it).
         pub max_size: Val<TrainedModelExportsMaxSize>,
     }
 
@@ -378,7 +401,9 @@ pub mod configured_model_algorithm_association {
     /// `TrainedModelInferenceJobsConfigurationPolicy` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TrainedModelInferenceJobsConfigurationPolicy {
+        /// `ContainerLogs` (the schema does not describe it).
         pub container_logs: Option<Val<Vec<LogsConfigurationPolicy>>>,
+        /// `MaxOutputSize` (the schema does not describe it).
         pub max_output_size: Option<Val<TrainedModelInferenceMaxOutputSize>>,
     }
 
@@ -394,8 +419,11 @@ pub mod configured_model_algorithm_association {
     /// `TrainedModelsConfigurationPolicy` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TrainedModelsConfigurationPolicy {
+        /// `ContainerLogs` (the schema does not describe it).
         pub container_logs: Option<Val<Vec<LogsConfigurationPolicy>>>,
+        /// `ContainerMetrics` (the schema does not describe it).
         pub container_metrics: Option<Val<MetricsConfigurationPolicy>>,
+        /// `MaxArtifactSize` (the schema does not describe it).
         pub max_artifact_size: Option<Val<TrainedModelArtifactMaxSize>>,
     }
 
@@ -412,7 +440,9 @@ pub mod configured_model_algorithm_association {
     /// `TrainedModelExportsMaxSize` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainedModelExportsMaxSize {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<TrainedModelExportsMaxSizeUnitType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<f64>,
     }
 
@@ -438,9 +468,13 @@ pub mod configured_model_algorithm_association {
     /// `LogsConfigurationPolicy` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogsConfigurationPolicy {
+        /// `AllowedAccountIds` (the schema does not describe it).
         pub allowed_account_ids: Val<Vec<String>>,
+        /// `FilterPattern` (the schema does not describe it).
         pub filter_pattern: Option<Val<String>>,
+        /// `LogRedactionConfiguration` (the schema does not describe it).
         pub log_redaction_configuration: Option<Val<LogRedactionConfiguration>>,
+        /// `LogType` (the schema does not describe it).
         pub log_type: Option<Val<LogType>>,
     }
 
@@ -470,7 +504,9 @@ pub mod configured_model_algorithm_association {
     /// `TrainedModelInferenceMaxOutputSize` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainedModelInferenceMaxOutputSize {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<TrainedModelInferenceMaxOutputSizeUnitType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<f64>,
     }
 
@@ -496,6 +532,7 @@ pub mod configured_model_algorithm_association {
     /// `MetricsConfigurationPolicy` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricsConfigurationPolicy {
+        /// `NoiseLevel` (the schema does not describe it).
         pub noise_level: Val<NoiseLevelType>,
     }
 
@@ -519,7 +556,9 @@ pub mod configured_model_algorithm_association {
     /// `TrainedModelArtifactMaxSize` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainedModelArtifactMaxSize {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<TrainedModelArtifactMaxSizeUnitType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<f64>,
     }
 
@@ -545,7 +584,9 @@ pub mod configured_model_algorithm_association {
     /// `LogRedactionConfiguration` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogRedactionConfiguration {
+        /// `CustomEntityConfig` (the schema does not describe it).
         pub custom_entity_config: Option<Val<CustomEntityConfig>>,
+        /// `EntitiesToRedact` (the schema does not describe it).
         pub entities_to_redact: Val<Vec<EntityType>>,
     }
 
@@ -571,6 +612,7 @@ pub mod configured_model_algorithm_association {
     /// `CustomEntityConfig` of `AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomEntityConfig {
+        /// `CustomDataIdentifiers` (the schema does not describe it).
         pub custom_data_identifiers: Val<Vec<String>>,
     }
 
@@ -902,10 +944,15 @@ pub mod configured_model_algorithm_association {
 /// Definition of AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfiguredModelAlgorithmAssociationProps {
+    /// `ConfiguredModelAlgorithmArn` (the schema does not describe it).
     pub configured_model_algorithm_arn: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `MembershipIdentifier` (the schema does not describe it).
     pub membership_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PrivacyConfiguration` (the schema does not describe it).
     pub privacy_configuration: Option<Val<configured_model_algorithm_association::PrivacyConfiguration>>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms-ml configured model algorithm association.
     pub tags: Option<Val<Vec<configured_model_algorithm_association::Tag>>>,
@@ -948,17 +995,17 @@ impl CfnConfiguredModelAlgorithmAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRoomsML::ConfiguredModelAlgorithmAssociation";
 
-    /// Key of `ConfiguredModelAlgorithmArn`, for [`Handle::set`].
+    /// Key of `ConfiguredModelAlgorithmArn`, for [`Self::set`].
     pub const CONFIGURED_MODEL_ALGORITHM_ARN: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("ConfiguredModelAlgorithmArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("Description");
-    /// Key of `MembershipIdentifier`, for [`Handle::set`].
+    /// Key of `MembershipIdentifier`, for [`Self::set`].
     pub const MEMBERSHIP_IDENTIFIER: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("MembershipIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguredModelAlgorithmAssociation, String> = Prop::new("Name");
-    /// Key of `PrivacyConfiguration`, for [`Handle::set`].
+    /// Key of `PrivacyConfiguration`, for [`Self::set`].
     pub const PRIVACY_CONFIGURATION: Prop<CfnConfiguredModelAlgorithmAssociation, configured_model_algorithm_association::PrivacyConfiguration> = Prop::new("PrivacyConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfiguredModelAlgorithmAssociation, Vec<configured_model_algorithm_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1008,7 +1055,9 @@ pub mod training_dataset {
     /// `Tag` of `AWS::CleanRoomsML::TrainingDataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1034,7 +1083,9 @@ pub mod training_dataset {
     /// `Dataset` of `AWS::CleanRoomsML::TrainingDataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Dataset {
+        /// `InputConfig` (the schema does not describe it).
         pub input_config: Val<DatasetInputConfig>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<DatasetType>,
     }
 
@@ -1060,7 +1111,9 @@ pub mod training_dataset {
     /// `DatasetInputConfig` of `AWS::CleanRoomsML::TrainingDataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatasetInputConfig {
+        /// `DataSource` (the schema does not describe it).
         pub data_source: Val<DataSource>,
+        /// `Schema` (the schema does not describe it).
         pub schema: Val<Vec<ColumnSchema>>,
     }
 
@@ -1086,6 +1139,7 @@ pub mod training_dataset {
     /// `DataSource` of `AWS::CleanRoomsML::TrainingDataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataSource {
+        /// `GlueDataSource` (the schema does not describe it).
         pub glue_data_source: Val<GlueDataSource>,
     }
 
@@ -1109,7 +1163,9 @@ pub mod training_dataset {
     /// `ColumnSchema` of `AWS::CleanRoomsML::TrainingDataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ColumnSchema {
+        /// `ColumnName` (the schema does not describe it).
         pub column_name: Val<String>,
+        /// `ColumnTypes` (the schema does not describe it).
         pub column_types: Val<Vec<ColumnType>>,
     }
 
@@ -1135,8 +1191,11 @@ pub mod training_dataset {
     /// `GlueDataSource` of `AWS::CleanRoomsML::TrainingDataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GlueDataSource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -1288,11 +1347,15 @@ pub mod training_dataset {
 /// Definition of AWS::CleanRoomsML::TrainingDataset Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTrainingDatasetProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
     /// An arbitrary set of tags (key-value pairs) for this cleanrooms-ml training dataset.
     pub tags: Option<Val<Vec<training_dataset::Tag>>>,
+    /// `TrainingData` (the schema does not describe it).
     pub training_data: Val<Vec<training_dataset::Dataset>>,
 }
 
@@ -1331,15 +1394,15 @@ impl CfnTrainingDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CleanRoomsML::TrainingDataset";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrainingDataset, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrainingDataset, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnTrainingDataset, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrainingDataset, Vec<training_dataset::Tag>> = Prop::new("Tags");
-    /// Key of `TrainingData`, for [`Handle::set`].
+    /// Key of `TrainingData`, for [`Self::set`].
     pub const TRAINING_DATA: Prop<CfnTrainingDataset, Vec<training_dataset::Dataset>> = Prop::new("TrainingData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -47,7 +47,9 @@ pub mod environment_ec2 {
     /// `Tag` of `AWS::Cloud9::EnvironmentEC2`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -184,25 +186,25 @@ impl CfnEnvironmentEC2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cloud9::EnvironmentEC2";
 
-    /// Key of `AutomaticStopTimeMinutes`, for [`Handle::set`].
+    /// Key of `AutomaticStopTimeMinutes`, for [`Self::set`].
     pub const AUTOMATIC_STOP_TIME_MINUTES: Prop<CfnEnvironmentEC2, i64> = Prop::new("AutomaticStopTimeMinutes");
-    /// Key of `ConnectionType`, for [`Handle::set`].
+    /// Key of `ConnectionType`, for [`Self::set`].
     pub const CONNECTION_TYPE: Prop<CfnEnvironmentEC2, environment_ec2::ConnectionType> = Prop::new("ConnectionType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironmentEC2, String> = Prop::new("Description");
-    /// Key of `ImageId`, for [`Handle::set`].
+    /// Key of `ImageId`, for [`Self::set`].
     pub const IMAGE_ID: Prop<CfnEnvironmentEC2, String> = Prop::new("ImageId");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnEnvironmentEC2, String> = Prop::new("InstanceType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironmentEC2, String> = Prop::new("Name");
-    /// Key of `OwnerArn`, for [`Handle::set`].
+    /// Key of `OwnerArn`, for [`Self::set`].
     pub const OWNER_ARN: Prop<CfnEnvironmentEC2, String> = Prop::new("OwnerArn");
-    /// Key of `Repositories`, for [`Handle::set`].
+    /// Key of `Repositories`, for [`Self::set`].
     pub const REPOSITORIES: Prop<CfnEnvironmentEC2, Vec<environment_ec2::Repository>> = Prop::new("Repositories");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnEnvironmentEC2, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironmentEC2, Vec<environment_ec2::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod change_set {
     /// `Tag` of `AWS::CloudFormation::ChangeSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -271,35 +273,35 @@ impl CfnChangeSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ChangeSet";
 
-    /// Key of `Capabilities`, for [`Handle::set`].
+    /// Key of `Capabilities`, for [`Self::set`].
     pub const CAPABILITIES: Prop<CfnChangeSet, Vec<change_set::Capability>> = Prop::new("Capabilities");
-    /// Key of `ChangeSetName`, for [`Handle::set`].
+    /// Key of `ChangeSetName`, for [`Self::set`].
     pub const CHANGE_SET_NAME: Prop<CfnChangeSet, String> = Prop::new("ChangeSetName");
-    /// Key of `ChangeSetType`, for [`Handle::set`].
+    /// Key of `ChangeSetType`, for [`Self::set`].
     pub const CHANGE_SET_TYPE: Prop<CfnChangeSet, change_set::ChangeSetType> = Prop::new("ChangeSetType");
-    /// Key of `DeploymentMode`, for [`Handle::set`].
+    /// Key of `DeploymentMode`, for [`Self::set`].
     pub const DEPLOYMENT_MODE: Prop<CfnChangeSet, change_set::DeploymentMode> = Prop::new("DeploymentMode");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnChangeSet, String> = Prop::new("Description");
-    /// Key of `ImportExistingResources`, for [`Handle::set`].
+    /// Key of `ImportExistingResources`, for [`Self::set`].
     pub const IMPORT_EXISTING_RESOURCES: Prop<CfnChangeSet, bool> = Prop::new("ImportExistingResources");
-    /// Key of `IncludeNestedStacks`, for [`Handle::set`].
+    /// Key of `IncludeNestedStacks`, for [`Self::set`].
     pub const INCLUDE_NESTED_STACKS: Prop<CfnChangeSet, bool> = Prop::new("IncludeNestedStacks");
-    /// Key of `NotificationARNs`, for [`Handle::set`].
+    /// Key of `NotificationARNs`, for [`Self::set`].
     pub const NOTIFICATION_AR_NS: Prop<CfnChangeSet, Vec<String>> = Prop::new("NotificationARNs");
-    /// Key of `OnStackFailure`, for [`Handle::set`].
+    /// Key of `OnStackFailure`, for [`Self::set`].
     pub const ON_STACK_FAILURE: Prop<CfnChangeSet, change_set::OnStackFailure> = Prop::new("OnStackFailure");
-    /// Key of `RoleARN`, for [`Handle::set`].
+    /// Key of `RoleARN`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnChangeSet, String> = Prop::new("RoleARN");
-    /// Key of `StackName`, for [`Handle::set`].
+    /// Key of `StackName`, for [`Self::set`].
     pub const STACK_NAME: Prop<CfnChangeSet, String> = Prop::new("StackName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChangeSet, Vec<change_set::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateBody`, for [`Handle::set`].
+    /// Key of `TemplateBody`, for [`Self::set`].
     pub const TEMPLATE_BODY: Prop<CfnChangeSet, String> = Prop::new("TemplateBody");
-    /// Key of `TemplateURL`, for [`Handle::set`].
+    /// Key of `TemplateURL`, for [`Self::set`].
     pub const TEMPLATE_URL: Prop<CfnChangeSet, String> = Prop::new("TemplateURL");
-    /// Key of `UsePreviousTemplate`, for [`Handle::set`].
+    /// Key of `UsePreviousTemplate`, for [`Self::set`].
     pub const USE_PREVIOUS_TEMPLATE: Prop<CfnChangeSet, bool> = Prop::new("UsePreviousTemplate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -368,7 +370,9 @@ pub mod custom_resource {
 /// Resource Type definition for AWS::CloudFormation::CustomResource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCustomResourceProps {
+    /// `ServiceTimeout` (the schema does not describe it).
     pub service_timeout: Option<Val<i64>>,
+    /// `ServiceToken` (the schema does not describe it).
     pub service_token: Val<String>,
 }
 
@@ -401,9 +405,9 @@ impl CfnCustomResource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::CustomResource";
 
-    /// Key of `ServiceTimeout`, for [`Handle::set`].
+    /// Key of `ServiceTimeout`, for [`Self::set`].
     pub const SERVICE_TIMEOUT: Prop<CfnCustomResource, i64> = Prop::new("ServiceTimeout");
-    /// Key of `ServiceToken`, for [`Handle::set`].
+    /// Key of `ServiceToken`, for [`Self::set`].
     pub const SERVICE_TOKEN: Prop<CfnCustomResource, String> = Prop::new("ServiceToken");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -571,9 +575,9 @@ impl CfnGeneratedTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::GeneratedTemplate";
 
-    /// Key of `GeneratedTemplateName`, for [`Handle::set`].
+    /// Key of `GeneratedTemplateName`, for [`Self::set`].
     pub const GENERATED_TEMPLATE_NAME: Prop<CfnGeneratedTemplate, String> = Prop::new("GeneratedTemplateName");
-    /// Key of `TemplateConfiguration`, for [`Handle::set`].
+    /// Key of `TemplateConfiguration`, for [`Self::set`].
     pub const TEMPLATE_CONFIGURATION: Prop<CfnGeneratedTemplate, generated_template::TemplateConfiguration> = Prop::new("TemplateConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -939,6 +943,7 @@ pub struct CfnGuardHookProps {
     pub hook_status: Val<guard_hook::HookStatus>,
     /// S3 Bucket where the guard validate report will be uploaded to
     pub log_bucket: Option<Val<String>>,
+    /// `Options` (the schema does not describe it).
     pub options: Option<Val<guard_hook::Options>>,
     /// S3 Source Location for the Guard files.
     pub rule_location: Val<guard_hook::S3Location>,
@@ -995,25 +1000,25 @@ impl CfnGuardHook {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::GuardHook";
 
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnGuardHook, String> = Prop::new("Alias");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnGuardHook, String> = Prop::new("ExecutionRole");
-    /// Key of `FailureMode`, for [`Handle::set`].
+    /// Key of `FailureMode`, for [`Self::set`].
     pub const FAILURE_MODE: Prop<CfnGuardHook, guard_hook::FailureMode> = Prop::new("FailureMode");
-    /// Key of `HookStatus`, for [`Handle::set`].
+    /// Key of `HookStatus`, for [`Self::set`].
     pub const HOOK_STATUS: Prop<CfnGuardHook, guard_hook::HookStatus> = Prop::new("HookStatus");
-    /// Key of `LogBucket`, for [`Handle::set`].
+    /// Key of `LogBucket`, for [`Self::set`].
     pub const LOG_BUCKET: Prop<CfnGuardHook, String> = Prop::new("LogBucket");
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnGuardHook, guard_hook::Options> = Prop::new("Options");
-    /// Key of `RuleLocation`, for [`Handle::set`].
+    /// Key of `RuleLocation`, for [`Self::set`].
     pub const RULE_LOCATION: Prop<CfnGuardHook, guard_hook::S3Location> = Prop::new("RuleLocation");
-    /// Key of `StackFilters`, for [`Handle::set`].
+    /// Key of `StackFilters`, for [`Self::set`].
     pub const STACK_FILTERS: Prop<CfnGuardHook, guard_hook::StackFilters> = Prop::new("StackFilters");
-    /// Key of `TargetFilters`, for [`Handle::set`].
+    /// Key of `TargetFilters`, for [`Self::set`].
     pub const TARGET_FILTERS: Prop<CfnGuardHook, Json> = Prop::new("TargetFilters");
-    /// Key of `TargetOperations`, for [`Handle::set`].
+    /// Key of `TargetOperations`, for [`Self::set`].
     pub const TARGET_OPERATIONS: Prop<CfnGuardHook, Vec<guard_hook::TargetOperation>> = Prop::new("TargetOperations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1101,11 +1106,11 @@ impl CfnHookDefaultVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::HookDefaultVersion";
 
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnHookDefaultVersion, String> = Prop::new("TypeName");
-    /// Key of `TypeVersionArn`, for [`Handle::set`].
+    /// Key of `TypeVersionArn`, for [`Self::set`].
     pub const TYPE_VERSION_ARN: Prop<CfnHookDefaultVersion, String> = Prop::new("TypeVersionArn");
-    /// Key of `VersionId`, for [`Handle::set`].
+    /// Key of `VersionId`, for [`Self::set`].
     pub const VERSION_ID: Prop<CfnHookDefaultVersion, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1219,13 +1224,13 @@ impl CfnHookTypeConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::HookTypeConfig";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnHookTypeConfig, String> = Prop::new("Configuration");
-    /// Key of `ConfigurationAlias`, for [`Handle::set`].
+    /// Key of `ConfigurationAlias`, for [`Self::set`].
     pub const CONFIGURATION_ALIAS: Prop<CfnHookTypeConfig, hook_type_config::ConfigurationAlias> = Prop::new("ConfigurationAlias");
-    /// Key of `TypeArn`, for [`Handle::set`].
+    /// Key of `TypeArn`, for [`Self::set`].
     pub const TYPE_ARN: Prop<CfnHookTypeConfig, String> = Prop::new("TypeArn");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnHookTypeConfig, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1358,13 +1363,13 @@ impl CfnHookVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::HookVersion";
 
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnHookVersion, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `LoggingConfig`, for [`Handle::set`].
+    /// Key of `LoggingConfig`, for [`Self::set`].
     pub const LOGGING_CONFIG: Prop<CfnHookVersion, hook_version::LoggingConfig> = Prop::new("LoggingConfig");
-    /// Key of `SchemaHandlerPackage`, for [`Handle::set`].
+    /// Key of `SchemaHandlerPackage`, for [`Self::set`].
     pub const SCHEMA_HANDLER_PACKAGE: Prop<CfnHookVersion, String> = Prop::new("SchemaHandlerPackage");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnHookVersion, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1765,25 +1770,25 @@ impl CfnLambdaHook {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::LambdaHook";
 
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnLambdaHook, String> = Prop::new("Alias");
-    /// Key of `AutoUpdate`, for [`Handle::set`].
+    /// Key of `AutoUpdate`, for [`Self::set`].
     pub const AUTO_UPDATE: Prop<CfnLambdaHook, bool> = Prop::new("AutoUpdate");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnLambdaHook, String> = Prop::new("ExecutionRole");
-    /// Key of `FailureMode`, for [`Handle::set`].
+    /// Key of `FailureMode`, for [`Self::set`].
     pub const FAILURE_MODE: Prop<CfnLambdaHook, lambda_hook::FailureMode> = Prop::new("FailureMode");
-    /// Key of `HookStatus`, for [`Handle::set`].
+    /// Key of `HookStatus`, for [`Self::set`].
     pub const HOOK_STATUS: Prop<CfnLambdaHook, lambda_hook::HookStatus> = Prop::new("HookStatus");
-    /// Key of `LambdaFunction`, for [`Handle::set`].
+    /// Key of `LambdaFunction`, for [`Self::set`].
     pub const LAMBDA_FUNCTION: Prop<CfnLambdaHook, String> = Prop::new("LambdaFunction");
-    /// Key of `LoggingConfig`, for [`Handle::set`].
+    /// Key of `LoggingConfig`, for [`Self::set`].
     pub const LOGGING_CONFIG: Prop<CfnLambdaHook, lambda_hook::LoggingConfig> = Prop::new("LoggingConfig");
-    /// Key of `StackFilters`, for [`Handle::set`].
+    /// Key of `StackFilters`, for [`Self::set`].
     pub const STACK_FILTERS: Prop<CfnLambdaHook, lambda_hook::StackFilters> = Prop::new("StackFilters");
-    /// Key of `TargetFilters`, for [`Handle::set`].
+    /// Key of `TargetFilters`, for [`Self::set`].
     pub const TARGET_FILTERS: Prop<CfnLambdaHook, Json> = Prop::new("TargetFilters");
-    /// Key of `TargetOperations`, for [`Handle::set`].
+    /// Key of `TargetOperations`, for [`Self::set`].
     pub const TARGET_OPERATIONS: Prop<CfnLambdaHook, Vec<lambda_hook::TargetOperation>> = Prop::new("TargetOperations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1843,10 +1848,15 @@ pub mod r#macro {
 /// Resource Type definition for AWS::CloudFormation::Macro
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMacroProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `FunctionName` (the schema does not describe it).
     pub function_name: Val<String>,
+    /// `LogGroupName` (the schema does not describe it).
     pub log_group_name: Option<Val<String>>,
+    /// `LogRoleARN` (the schema does not describe it).
     pub log_role_arn: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -1885,15 +1895,15 @@ impl CfnMacro {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::Macro";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMacro, String> = Prop::new("Description");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnMacro, String> = Prop::new("FunctionName");
-    /// Key of `LogGroupName`, for [`Handle::set`].
+    /// Key of `LogGroupName`, for [`Self::set`].
     pub const LOG_GROUP_NAME: Prop<CfnMacro, String> = Prop::new("LogGroupName");
-    /// Key of `LogRoleARN`, for [`Handle::set`].
+    /// Key of `LogRoleARN`, for [`Self::set`].
     pub const LOG_ROLE_ARN: Prop<CfnMacro, String> = Prop::new("LogRoleARN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMacro, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1978,11 +1988,11 @@ impl CfnModuleDefaultVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ModuleDefaultVersion";
 
-    /// Key of `Arn`, for [`Handle::set`].
+    /// Key of `Arn`, for [`Self::set`].
     pub const ARN: Prop<CfnModuleDefaultVersion, String> = Prop::new("Arn");
-    /// Key of `ModuleName`, for [`Handle::set`].
+    /// Key of `ModuleName`, for [`Self::set`].
     pub const MODULE_NAME: Prop<CfnModuleDefaultVersion, String> = Prop::new("ModuleName");
-    /// Key of `VersionId`, for [`Handle::set`].
+    /// Key of `VersionId`, for [`Self::set`].
     pub const VERSION_ID: Prop<CfnModuleDefaultVersion, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2070,9 +2080,9 @@ impl CfnModuleVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ModuleVersion";
 
-    /// Key of `ModuleName`, for [`Handle::set`].
+    /// Key of `ModuleName`, for [`Self::set`].
     pub const MODULE_NAME: Prop<CfnModuleVersion, String> = Prop::new("ModuleName");
-    /// Key of `ModulePackage`, for [`Handle::set`].
+    /// Key of `ModulePackage`, for [`Self::set`].
     pub const MODULE_PACKAGE: Prop<CfnModuleVersion, String> = Prop::new("ModulePackage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2242,15 +2252,15 @@ impl CfnPublicTypeVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::PublicTypeVersion";
 
-    /// Key of `Arn`, for [`Handle::set`].
+    /// Key of `Arn`, for [`Self::set`].
     pub const ARN: Prop<CfnPublicTypeVersion, String> = Prop::new("Arn");
-    /// Key of `LogDeliveryBucket`, for [`Handle::set`].
+    /// Key of `LogDeliveryBucket`, for [`Self::set`].
     pub const LOG_DELIVERY_BUCKET: Prop<CfnPublicTypeVersion, String> = Prop::new("LogDeliveryBucket");
-    /// Key of `PublicVersionNumber`, for [`Handle::set`].
+    /// Key of `PublicVersionNumber`, for [`Self::set`].
     pub const PUBLIC_VERSION_NUMBER: Prop<CfnPublicTypeVersion, String> = Prop::new("PublicVersionNumber");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnPublicTypeVersion, public_type_version::Type> = Prop::new("Type");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnPublicTypeVersion, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2354,9 +2364,9 @@ impl CfnPublisher {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::Publisher";
 
-    /// Key of `AcceptTermsAndConditions`, for [`Handle::set`].
+    /// Key of `AcceptTermsAndConditions`, for [`Self::set`].
     pub const ACCEPT_TERMS_AND_CONDITIONS: Prop<CfnPublisher, bool> = Prop::new("AcceptTermsAndConditions");
-    /// Key of `ConnectionArn`, for [`Handle::set`].
+    /// Key of `ConnectionArn`, for [`Self::set`].
     pub const CONNECTION_ARN: Prop<CfnPublisher, String> = Prop::new("ConnectionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2462,11 +2472,11 @@ impl CfnResourceDefaultVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ResourceDefaultVersion";
 
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnResourceDefaultVersion, String> = Prop::new("TypeName");
-    /// Key of `TypeVersionArn`, for [`Handle::set`].
+    /// Key of `TypeVersionArn`, for [`Self::set`].
     pub const TYPE_VERSION_ARN: Prop<CfnResourceDefaultVersion, String> = Prop::new("TypeVersionArn");
-    /// Key of `VersionId`, for [`Handle::set`].
+    /// Key of `VersionId`, for [`Self::set`].
     pub const VERSION_ID: Prop<CfnResourceDefaultVersion, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2599,13 +2609,13 @@ impl CfnResourceVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::ResourceVersion";
 
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnResourceVersion, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `LoggingConfig`, for [`Handle::set`].
+    /// Key of `LoggingConfig`, for [`Self::set`].
     pub const LOGGING_CONFIG: Prop<CfnResourceVersion, resource_version::LoggingConfig> = Prop::new("LoggingConfig");
-    /// Key of `SchemaHandlerPackage`, for [`Handle::set`].
+    /// Key of `SchemaHandlerPackage`, for [`Self::set`].
     pub const SCHEMA_HANDLER_PACKAGE: Prop<CfnResourceVersion, String> = Prop::new("SchemaHandlerPackage");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnResourceVersion, String> = Prop::new("TypeName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2687,7 +2697,9 @@ pub mod stack {
     /// `Tag` of `AWS::CloudFormation::Stack`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2736,10 +2748,15 @@ pub mod stack {
 /// The AWS::CloudFormation::Stack resource nests a stack as a resource in a top-level template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStackProps {
+    /// `NotificationARNs` (the schema does not describe it).
     pub notification_ar_ns: Option<Val<Vec<String>>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Map<Json>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<stack::Tag>>>,
+    /// `TemplateURL` (the schema does not describe it).
     pub template_url: Val<String>,
+    /// `TimeoutInMinutes` (the schema does not describe it).
     pub timeout_in_minutes: Option<Val<i64>>,
 }
 
@@ -2778,15 +2795,15 @@ impl CfnStack {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::Stack";
 
-    /// Key of `NotificationARNs`, for [`Handle::set`].
+    /// Key of `NotificationARNs`, for [`Self::set`].
     pub const NOTIFICATION_AR_NS: Prop<CfnStack, Vec<String>> = Prop::new("NotificationARNs");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnStack, Map<Json>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStack, Vec<stack::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateURL`, for [`Handle::set`].
+    /// Key of `TemplateURL`, for [`Self::set`].
     pub const TEMPLATE_URL: Prop<CfnStack, String> = Prop::new("TemplateURL");
-    /// Key of `TimeoutInMinutes`, for [`Handle::set`].
+    /// Key of `TimeoutInMinutes`, for [`Self::set`].
     pub const TIMEOUT_IN_MINUTES: Prop<CfnStack, i64> = Prop::new("TimeoutInMinutes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2864,12 +2881,17 @@ pub mod stack_set {
     pub struct OperationPreferences {
         /// Specifies how the concurrency level behaves during the operation execution.
         pub concurrency_mode: Option<Val<ConcurrencyMode>>,
+        /// `FailureToleranceCount` (the schema does not describe it).
         pub failure_tolerance_count: Option<Val<i64>>,
+        /// `FailureTolerancePercentage` (the schema does not describe it).
         pub failure_tolerance_percentage: Option<Val<i64>>,
+        /// `MaxConcurrentCount` (the schema does not describe it).
         pub max_concurrent_count: Option<Val<i64>>,
+        /// `MaxConcurrentPercentage` (the schema does not describe it).
         pub max_concurrent_percentage: Option<Val<i64>>,
         /// The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time
         pub region_concurrency_type: Option<Val<RegionConcurrencyType>>,
+        /// `RegionOrder` (the schema does not describe it).
         pub region_order: Option<Val<Vec<String>>>,
     }
 
@@ -3343,35 +3365,35 @@ impl CfnStackSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::StackSet";
 
-    /// Key of `AdministrationRoleARN`, for [`Handle::set`].
+    /// Key of `AdministrationRoleARN`, for [`Self::set`].
     pub const ADMINISTRATION_ROLE_ARN: Prop<CfnStackSet, String> = Prop::new("AdministrationRoleARN");
-    /// Key of `AutoDeployment`, for [`Handle::set`].
+    /// Key of `AutoDeployment`, for [`Self::set`].
     pub const AUTO_DEPLOYMENT: Prop<CfnStackSet, stack_set::AutoDeployment> = Prop::new("AutoDeployment");
-    /// Key of `CallAs`, for [`Handle::set`].
+    /// Key of `CallAs`, for [`Self::set`].
     pub const CALL_AS: Prop<CfnStackSet, stack_set::CallAs> = Prop::new("CallAs");
-    /// Key of `Capabilities`, for [`Handle::set`].
+    /// Key of `Capabilities`, for [`Self::set`].
     pub const CAPABILITIES: Prop<CfnStackSet, Vec<stack_set::Capability>> = Prop::new("Capabilities");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStackSet, String> = Prop::new("Description");
-    /// Key of `ExecutionRoleName`, for [`Handle::set`].
+    /// Key of `ExecutionRoleName`, for [`Self::set`].
     pub const EXECUTION_ROLE_NAME: Prop<CfnStackSet, String> = Prop::new("ExecutionRoleName");
-    /// Key of `ManagedExecution`, for [`Handle::set`].
+    /// Key of `ManagedExecution`, for [`Self::set`].
     pub const MANAGED_EXECUTION: Prop<CfnStackSet, stack_set::ManagedExecution> = Prop::new("ManagedExecution");
-    /// Key of `OperationPreferences`, for [`Handle::set`].
+    /// Key of `OperationPreferences`, for [`Self::set`].
     pub const OPERATION_PREFERENCES: Prop<CfnStackSet, stack_set::OperationPreferences> = Prop::new("OperationPreferences");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnStackSet, Vec<stack_set::Parameter>> = Prop::new("Parameters");
-    /// Key of `PermissionModel`, for [`Handle::set`].
+    /// Key of `PermissionModel`, for [`Self::set`].
     pub const PERMISSION_MODEL: Prop<CfnStackSet, stack_set::PermissionModel> = Prop::new("PermissionModel");
-    /// Key of `StackInstancesGroup`, for [`Handle::set`].
+    /// Key of `StackInstancesGroup`, for [`Self::set`].
     pub const STACK_INSTANCES_GROUP: Prop<CfnStackSet, Vec<stack_set::StackInstances>> = Prop::new("StackInstancesGroup");
-    /// Key of `StackSetName`, for [`Handle::set`].
+    /// Key of `StackSetName`, for [`Self::set`].
     pub const STACK_SET_NAME: Prop<CfnStackSet, String> = Prop::new("StackSetName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStackSet, Vec<stack_set::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateBody`, for [`Handle::set`].
+    /// Key of `TemplateBody`, for [`Self::set`].
     pub const TEMPLATE_BODY: Prop<CfnStackSet, String> = Prop::new("TemplateBody");
-    /// Key of `TemplateURL`, for [`Handle::set`].
+    /// Key of `TemplateURL`, for [`Self::set`].
     pub const TEMPLATE_URL: Prop<CfnStackSet, String> = Prop::new("TemplateURL");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3567,25 +3589,25 @@ impl CfnTypeActivation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::TypeActivation";
 
-    /// Key of `AutoUpdate`, for [`Handle::set`].
+    /// Key of `AutoUpdate`, for [`Self::set`].
     pub const AUTO_UPDATE: Prop<CfnTypeActivation, bool> = Prop::new("AutoUpdate");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnTypeActivation, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `LoggingConfig`, for [`Handle::set`].
+    /// Key of `LoggingConfig`, for [`Self::set`].
     pub const LOGGING_CONFIG: Prop<CfnTypeActivation, type_activation::LoggingConfig> = Prop::new("LoggingConfig");
-    /// Key of `MajorVersion`, for [`Handle::set`].
+    /// Key of `MajorVersion`, for [`Self::set`].
     pub const MAJOR_VERSION: Prop<CfnTypeActivation, String> = Prop::new("MajorVersion");
-    /// Key of `PublicTypeArn`, for [`Handle::set`].
+    /// Key of `PublicTypeArn`, for [`Self::set`].
     pub const PUBLIC_TYPE_ARN: Prop<CfnTypeActivation, String> = Prop::new("PublicTypeArn");
-    /// Key of `PublisherId`, for [`Handle::set`].
+    /// Key of `PublisherId`, for [`Self::set`].
     pub const PUBLISHER_ID: Prop<CfnTypeActivation, String> = Prop::new("PublisherId");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnTypeActivation, type_activation::Type> = Prop::new("Type");
-    /// Key of `TypeName`, for [`Handle::set`].
+    /// Key of `TypeName`, for [`Self::set`].
     pub const TYPE_NAME: Prop<CfnTypeActivation, String> = Prop::new("TypeName");
-    /// Key of `TypeNameAlias`, for [`Handle::set`].
+    /// Key of `TypeNameAlias`, for [`Self::set`].
     pub const TYPE_NAME_ALIAS: Prop<CfnTypeActivation, String> = Prop::new("TypeNameAlias");
-    /// Key of `VersionBump`, for [`Handle::set`].
+    /// Key of `VersionBump`, for [`Self::set`].
     pub const VERSION_BUMP: Prop<CfnTypeActivation, type_activation::VersionBump> = Prop::new("VersionBump");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3643,8 +3665,11 @@ pub mod wait_condition {
 /// Resource Type definition for AWS::CloudFormation::WaitCondition
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnWaitConditionProps {
+    /// `Count` (the schema does not describe it).
     pub count: Option<Val<i64>>,
+    /// `Handle` (the schema does not describe it).
     pub handle: Option<Val<String>>,
+    /// `Timeout` (the schema does not describe it).
     pub timeout: Option<Val<String>>,
 }
 
@@ -3668,11 +3693,11 @@ impl CfnWaitCondition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFormation::WaitCondition";
 
-    /// Key of `Count`, for [`Handle::set`].
+    /// Key of `Count`, for [`Self::set`].
     pub const COUNT: Prop<CfnWaitCondition, i64> = Prop::new("Count");
-    /// Key of `Handle`, for [`Handle::set`].
+    /// Key of `Handle`, for [`Self::set`].
     pub const HANDLE: Prop<CfnWaitCondition, String> = Prop::new("Handle");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnWaitCondition, String> = Prop::new("Timeout");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

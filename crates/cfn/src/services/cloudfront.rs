@@ -202,15 +202,15 @@ impl CfnAnycastIpList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::AnycastIpList";
 
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnAnycastIpList, anycast_ip_list::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `IpCount`, for [`Handle::set`].
+    /// Key of `IpCount`, for [`Self::set`].
     pub const IP_COUNT: Prop<CfnAnycastIpList, i64> = Prop::new("IpCount");
-    /// Key of `IpamCidrConfigs`, for [`Handle::set`].
+    /// Key of `IpamCidrConfigs`, for [`Self::set`].
     pub const IPAM_CIDR_CONFIGS: Prop<CfnAnycastIpList, Vec<anycast_ip_list::IpamCidrConfig>> = Prop::new("IpamCidrConfigs");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAnycastIpList, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAnycastIpList, anycast_ip_list::Tags> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -531,7 +531,7 @@ impl CfnCachePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::CachePolicy";
 
-    /// Key of `CachePolicyConfig`, for [`Handle::set`].
+    /// Key of `CachePolicyConfig`, for [`Self::set`].
     pub const CACHE_POLICY_CONFIG: Prop<CfnCachePolicy, cache_policy::CachePolicyConfig> = Prop::new("CachePolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -654,7 +654,7 @@ impl CfnCloudFrontOriginAccessIdentity {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::CloudFrontOriginAccessIdentity";
 
-    /// Key of `CloudFrontOriginAccessIdentityConfig`, for [`Handle::set`].
+    /// Key of `CloudFrontOriginAccessIdentityConfig`, for [`Self::set`].
     pub const CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG: Prop<CfnCloudFrontOriginAccessIdentity, cloud_front_origin_access_identity::CloudFrontOriginAccessIdentityConfig> = Prop::new("CloudFrontOriginAccessIdentityConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -898,15 +898,15 @@ impl CfnConnectionFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ConnectionFunction";
 
-    /// Key of `AutoPublish`, for [`Handle::set`].
+    /// Key of `AutoPublish`, for [`Self::set`].
     pub const AUTO_PUBLISH: Prop<CfnConnectionFunction, bool> = Prop::new("AutoPublish");
-    /// Key of `ConnectionFunctionCode`, for [`Handle::set`].
+    /// Key of `ConnectionFunctionCode`, for [`Self::set`].
     pub const CONNECTION_FUNCTION_CODE: Prop<CfnConnectionFunction, String> = Prop::new("ConnectionFunctionCode");
-    /// Key of `ConnectionFunctionConfig`, for [`Handle::set`].
+    /// Key of `ConnectionFunctionConfig`, for [`Self::set`].
     pub const CONNECTION_FUNCTION_CONFIG: Prop<CfnConnectionFunction, connection_function::ConnectionFunctionConfig> = Prop::new("ConnectionFunctionConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnectionFunction, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectionFunction, Vec<connection_function::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1079,15 +1079,15 @@ impl CfnConnectionGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ConnectionGroup";
 
-    /// Key of `AnycastIpListId`, for [`Handle::set`].
+    /// Key of `AnycastIpListId`, for [`Self::set`].
     pub const ANYCAST_IP_LIST_ID: Prop<CfnConnectionGroup, String> = Prop::new("AnycastIpListId");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnConnectionGroup, bool> = Prop::new("Enabled");
-    /// Key of `Ipv6Enabled`, for [`Handle::set`].
+    /// Key of `Ipv6Enabled`, for [`Self::set`].
     pub const IPV6_ENABLED: Prop<CfnConnectionGroup, bool> = Prop::new("Ipv6Enabled");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnectionGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectionGroup, Vec<connection_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1211,7 +1211,9 @@ pub mod continuous_deployment_policy {
     /// This configuration determines which HTTP requests are sent to the staging distribution. If the HTTP request contains a header and value that matches what you specify here, the request is sent to the staging distribution. Otherwise the request is sent to the primary distribution.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingleHeaderPolicyConfig {
+        /// `Header` (the schema does not describe it).
         pub header: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1239,6 +1241,7 @@ pub mod continuous_deployment_policy {
     pub struct SingleWeightPolicyConfig {
         /// Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values.
         pub session_stickiness_config: Option<Val<SessionStickinessConfig>>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Val<f64>,
     }
 
@@ -1514,7 +1517,7 @@ impl CfnContinuousDeploymentPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ContinuousDeploymentPolicy";
 
-    /// Key of `ContinuousDeploymentPolicyConfig`, for [`Handle::set`].
+    /// Key of `ContinuousDeploymentPolicyConfig`, for [`Self::set`].
     pub const CONTINUOUS_DEPLOYMENT_POLICY_CONFIG: Prop<CfnContinuousDeploymentPolicy, continuous_deployment_policy::ContinuousDeploymentPolicyConfig> = Prop::new("ContinuousDeploymentPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2225,6 +2228,7 @@ pub mod distribution {
     /// This field only supports multi-tenant distributions. You can't specify this field for standard distributions. For more information, see \[Unsupported features for SaaS Manager for Amazon CloudFront\](<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/distribution-config-options.html#unsupported-saas>) in the *Amazon CloudFront Developer Guide*. A distribution tenant configuration.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TenantConfig {
+        /// `ParameterDefinitions` (the schema does not describe it).
         pub parameter_definitions: Option<Val<Vec<ParameterDefinition>>>,
     }
 
@@ -2763,6 +2767,7 @@ pub mod distribution {
     /// The value that you assigned to the parameter.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Definition {
+        /// `StringSchema` (the schema does not describe it).
         pub string_schema: Option<Val<StringSchema>>,
     }
 
@@ -2829,8 +2834,11 @@ pub mod distribution {
     /// `StringSchema` of `AWS::CloudFront::Distribution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StringSchema {
+        /// `Comment` (the schema does not describe it).
         pub comment: Option<Val<String>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `Required` (the schema does not describe it).
         pub required: Val<bool>,
     }
 
@@ -4388,9 +4396,9 @@ impl CfnDistribution {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::Distribution";
 
-    /// Key of `DistributionConfig`, for [`Handle::set`].
+    /// Key of `DistributionConfig`, for [`Self::set`].
     pub const DISTRIBUTION_CONFIG: Prop<CfnDistribution, distribution::DistributionConfig> = Prop::new("DistributionConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDistribution, Vec<distribution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4827,23 +4835,23 @@ impl CfnDistributionTenant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::DistributionTenant";
 
-    /// Key of `ConnectionGroupId`, for [`Handle::set`].
+    /// Key of `ConnectionGroupId`, for [`Self::set`].
     pub const CONNECTION_GROUP_ID: Prop<CfnDistributionTenant, String> = Prop::new("ConnectionGroupId");
-    /// Key of `Customizations`, for [`Handle::set`].
+    /// Key of `Customizations`, for [`Self::set`].
     pub const CUSTOMIZATIONS: Prop<CfnDistributionTenant, distribution_tenant::Customizations> = Prop::new("Customizations");
-    /// Key of `DistributionId`, for [`Handle::set`].
+    /// Key of `DistributionId`, for [`Self::set`].
     pub const DISTRIBUTION_ID: Prop<CfnDistributionTenant, String> = Prop::new("DistributionId");
-    /// Key of `Domains`, for [`Handle::set`].
+    /// Key of `Domains`, for [`Self::set`].
     pub const DOMAINS: Prop<CfnDistributionTenant, Vec<String>> = Prop::new("Domains");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnDistributionTenant, bool> = Prop::new("Enabled");
-    /// Key of `ManagedCertificateRequest`, for [`Handle::set`].
+    /// Key of `ManagedCertificateRequest`, for [`Self::set`].
     pub const MANAGED_CERTIFICATE_REQUEST: Prop<CfnDistributionTenant, distribution_tenant::ManagedCertificateRequest> = Prop::new("ManagedCertificateRequest");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDistributionTenant, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDistributionTenant, Vec<distribution_tenant::Parameter>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDistributionTenant, Vec<distribution_tenant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5149,13 +5157,13 @@ impl CfnFieldLevelEncryptionConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionConfig";
 
-    /// Key of `CallerReference`, for [`Handle::set`].
+    /// Key of `CallerReference`, for [`Self::set`].
     pub const CALLER_REFERENCE: Prop<CfnFieldLevelEncryptionConfig, String> = Prop::new("CallerReference");
-    /// Key of `Comment`, for [`Handle::set`].
+    /// Key of `Comment`, for [`Self::set`].
     pub const COMMENT: Prop<CfnFieldLevelEncryptionConfig, String> = Prop::new("Comment");
-    /// Key of `ContentTypeProfileConfig`, for [`Handle::set`].
+    /// Key of `ContentTypeProfileConfig`, for [`Self::set`].
     pub const CONTENT_TYPE_PROFILE_CONFIG: Prop<CfnFieldLevelEncryptionConfig, field_level_encryption_config::ContentTypeProfileConfig> = Prop::new("ContentTypeProfileConfig");
-    /// Key of `QueryArgProfileConfig`, for [`Handle::set`].
+    /// Key of `QueryArgProfileConfig`, for [`Self::set`].
     pub const QUERY_ARG_PROFILE_CONFIG: Prop<CfnFieldLevelEncryptionConfig, field_level_encryption_config::QueryArgProfileConfig> = Prop::new("QueryArgProfileConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5343,7 +5351,7 @@ impl CfnFieldLevelEncryptionProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::FieldLevelEncryptionProfile";
 
-    /// Key of `FieldLevelEncryptionProfileConfig`, for [`Handle::set`].
+    /// Key of `FieldLevelEncryptionProfileConfig`, for [`Self::set`].
     pub const FIELD_LEVEL_ENCRYPTION_PROFILE_CONFIG: Prop<CfnFieldLevelEncryptionProfile, field_level_encryption_profile::FieldLevelEncryptionProfileConfig> = Prop::new("FieldLevelEncryptionProfileConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5626,17 +5634,17 @@ impl CfnFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::Function";
 
-    /// Key of `AutoPublish`, for [`Handle::set`].
+    /// Key of `AutoPublish`, for [`Self::set`].
     pub const AUTO_PUBLISH: Prop<CfnFunction, bool> = Prop::new("AutoPublish");
-    /// Key of `FunctionCode`, for [`Handle::set`].
+    /// Key of `FunctionCode`, for [`Self::set`].
     pub const FUNCTION_CODE: Prop<CfnFunction, String> = Prop::new("FunctionCode");
-    /// Key of `FunctionConfig`, for [`Handle::set`].
+    /// Key of `FunctionConfig`, for [`Self::set`].
     pub const FUNCTION_CONFIG: Prop<CfnFunction, function::FunctionConfig> = Prop::new("FunctionConfig");
-    /// Key of `FunctionMetadata`, for [`Handle::set`].
+    /// Key of `FunctionMetadata`, for [`Self::set`].
     pub const FUNCTION_METADATA: Prop<CfnFunction, function::FunctionMetadata> = Prop::new("FunctionMetadata");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFunction, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFunction, Vec<function::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5775,7 +5783,7 @@ impl CfnKeyGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::KeyGroup";
 
-    /// Key of `KeyGroupConfig`, for [`Handle::set`].
+    /// Key of `KeyGroupConfig`, for [`Self::set`].
     pub const KEY_GROUP_CONFIG: Prop<CfnKeyGroup, key_group::KeyGroupConfig> = Prop::new("KeyGroupConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5977,13 +5985,13 @@ impl CfnKeyValueStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::KeyValueStore";
 
-    /// Key of `Comment`, for [`Handle::set`].
+    /// Key of `Comment`, for [`Self::set`].
     pub const COMMENT: Prop<CfnKeyValueStore, String> = Prop::new("Comment");
-    /// Key of `ImportSource`, for [`Handle::set`].
+    /// Key of `ImportSource`, for [`Self::set`].
     pub const IMPORT_SOURCE: Prop<CfnKeyValueStore, key_value_store::ImportSource> = Prop::new("ImportSource");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnKeyValueStore, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKeyValueStore, Vec<key_value_store::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6164,9 +6172,9 @@ impl CfnMonitoringSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::MonitoringSubscription";
 
-    /// Key of `DistributionId`, for [`Handle::set`].
+    /// Key of `DistributionId`, for [`Self::set`].
     pub const DISTRIBUTION_ID: Prop<CfnMonitoringSubscription, String> = Prop::new("DistributionId");
-    /// Key of `MonitoringSubscription`, for [`Handle::set`].
+    /// Key of `MonitoringSubscription`, for [`Self::set`].
     pub const MONITORING_SUBSCRIPTION: Prop<CfnMonitoringSubscription, monitoring_subscription::MonitoringSubscription> = Prop::new("MonitoringSubscription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6299,7 +6307,7 @@ impl CfnOriginAccessControl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::OriginAccessControl";
 
-    /// Key of `OriginAccessControlConfig`, for [`Handle::set`].
+    /// Key of `OriginAccessControlConfig`, for [`Self::set`].
     pub const ORIGIN_ACCESS_CONTROL_CONFIG: Prop<CfnOriginAccessControl, origin_access_control::OriginAccessControlConfig> = Prop::new("OriginAccessControlConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6548,7 +6556,7 @@ impl CfnOriginRequestPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::OriginRequestPolicy";
 
-    /// Key of `OriginRequestPolicyConfig`, for [`Handle::set`].
+    /// Key of `OriginRequestPolicyConfig`, for [`Self::set`].
     pub const ORIGIN_REQUEST_POLICY_CONFIG: Prop<CfnOriginRequestPolicy, origin_request_policy::OriginRequestPolicyConfig> = Prop::new("OriginRequestPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6686,7 +6694,7 @@ impl CfnPublicKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::PublicKey";
 
-    /// Key of `PublicKeyConfig`, for [`Handle::set`].
+    /// Key of `PublicKeyConfig`, for [`Self::set`].
     pub const PUBLIC_KEY_CONFIG: Prop<CfnPublicKey, public_key::PublicKeyConfig> = Prop::new("PublicKeyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6866,13 +6874,13 @@ impl CfnRealtimeLogConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::RealtimeLogConfig";
 
-    /// Key of `EndPoints`, for [`Handle::set`].
+    /// Key of `EndPoints`, for [`Self::set`].
     pub const END_POINTS: Prop<CfnRealtimeLogConfig, Vec<realtime_log_config::EndPoint>> = Prop::new("EndPoints");
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnRealtimeLogConfig, Vec<String>> = Prop::new("Fields");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRealtimeLogConfig, String> = Prop::new("Name");
-    /// Key of `SamplingRate`, for [`Handle::set`].
+    /// Key of `SamplingRate`, for [`Self::set`].
     pub const SAMPLING_RATE: Prop<CfnRealtimeLogConfig, f64> = Prop::new("SamplingRate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7710,7 +7718,7 @@ impl CfnResponseHeadersPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::ResponseHeadersPolicy";
 
-    /// Key of `ResponseHeadersPolicyConfig`, for [`Handle::set`].
+    /// Key of `ResponseHeadersPolicyConfig`, for [`Self::set`].
     pub const RESPONSE_HEADERS_POLICY_CONFIG: Prop<CfnResponseHeadersPolicy, response_headers_policy::ResponseHeadersPolicyConfig> = Prop::new("ResponseHeadersPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7760,12 +7768,19 @@ pub mod streaming_distribution {
     /// `StreamingDistributionConfig` of `AWS::CloudFront::StreamingDistribution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StreamingDistributionConfig {
+        /// `Aliases` (the schema does not describe it).
         pub aliases: Option<Val<Vec<String>>>,
+        /// `Comment` (the schema does not describe it).
         pub comment: Val<String>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `Logging` (the schema does not describe it).
         pub logging: Option<Val<Logging>>,
+        /// `PriceClass` (the schema does not describe it).
         pub price_class: Option<Val<String>>,
+        /// `S3Origin` (the schema does not describe it).
         pub s3_origin: Val<S3Origin>,
+        /// `TrustedSigners` (the schema does not describe it).
         pub trusted_signers: Val<TrustedSigners>,
     }
 
@@ -7801,7 +7816,9 @@ pub mod streaming_distribution {
     /// `Tag` of `AWS::CloudFront::StreamingDistribution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -7827,8 +7844,11 @@ pub mod streaming_distribution {
     /// `Logging` of `AWS::CloudFront::StreamingDistribution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Logging {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Val<String>,
     }
 
@@ -7856,7 +7876,9 @@ pub mod streaming_distribution {
     /// `S3Origin` of `AWS::CloudFront::StreamingDistribution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Origin {
+        /// `DomainName` (the schema does not describe it).
         pub domain_name: Val<String>,
+        /// `OriginAccessIdentity` (the schema does not describe it).
         pub origin_access_identity: Val<String>,
     }
 
@@ -7882,7 +7904,9 @@ pub mod streaming_distribution {
     /// `TrustedSigners` of `AWS::CloudFront::StreamingDistribution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrustedSigners {
+        /// `AwsAccountNumbers` (the schema does not describe it).
         pub aws_account_numbers: Option<Val<Vec<String>>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -7970,7 +7994,9 @@ pub mod streaming_distribution {
 /// Resource Type definition for AWS::CloudFront::StreamingDistribution
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStreamingDistributionProps {
+    /// `StreamingDistributionConfig` (the schema does not describe it).
     pub streaming_distribution_config: Val<streaming_distribution::StreamingDistributionConfig>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Val<Vec<streaming_distribution::Tag>>,
 }
 
@@ -8003,9 +8029,9 @@ impl CfnStreamingDistribution {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::StreamingDistribution";
 
-    /// Key of `StreamingDistributionConfig`, for [`Handle::set`].
+    /// Key of `StreamingDistributionConfig`, for [`Self::set`].
     pub const STREAMING_DISTRIBUTION_CONFIG: Prop<CfnStreamingDistribution, streaming_distribution::StreamingDistributionConfig> = Prop::new("StreamingDistributionConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStreamingDistribution, Vec<streaming_distribution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8227,13 +8253,13 @@ impl CfnTrustStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::TrustStore";
 
-    /// Key of `CaCertificatesBundleSource`, for [`Handle::set`].
+    /// Key of `CaCertificatesBundleSource`, for [`Self::set`].
     pub const CA_CERTIFICATES_BUNDLE_SOURCE: Prop<CfnTrustStore, trust_store::CaCertificatesBundleSource> = Prop::new("CaCertificatesBundleSource");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrustStore, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrustStore, Vec<trust_store::Tag>> = Prop::new("Tags");
-    /// Key of `UseClientCertificateOCSPEndpoint`, for [`Handle::set`].
+    /// Key of `UseClientCertificateOCSPEndpoint`, for [`Self::set`].
     pub const USE_CLIENT_CERTIFICATE_OCSP_ENDPOINT: Prop<CfnTrustStore, bool> = Prop::new("UseClientCertificateOCSPEndpoint");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8337,6 +8363,7 @@ pub mod vpc_origin {
         pub http_port: Option<Val<i64>>,
         /// The HTTPS port of the CloudFront VPC origin endpoint configuration. The default value is ``443``.
         pub https_port: Option<Val<i64>>,
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<IpAddressType>>,
         /// The name of the CloudFront VPC origin endpoint configuration.
         pub name: Val<String>,
@@ -8500,9 +8527,9 @@ impl CfnVpcOrigin {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudFront::VpcOrigin";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcOrigin, Vec<vpc_origin::Tag>> = Prop::new("Tags");
-    /// Key of `VpcOriginEndpointConfig`, for [`Handle::set`].
+    /// Key of `VpcOriginEndpointConfig`, for [`Self::set`].
     pub const VPC_ORIGIN_ENDPOINT_CONFIG: Prop<CfnVpcOrigin, vpc_origin::VpcOriginEndpointConfig> = Prop::new("VpcOriginEndpointConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

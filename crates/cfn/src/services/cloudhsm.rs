@@ -221,17 +221,17 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudHSM::Cluster";
 
-    /// Key of `BackupRetentionPolicy`, for [`Handle::set`].
+    /// Key of `BackupRetentionPolicy`, for [`Self::set`].
     pub const BACKUP_RETENTION_POLICY: Prop<CfnCluster, cluster::BackupRetentionPolicy> = Prop::new("BackupRetentionPolicy");
-    /// Key of `HsmType`, for [`Handle::set`].
+    /// Key of `HsmType`, for [`Self::set`].
     pub const HSM_TYPE: Prop<CfnCluster, String> = Prop::new("HsmType");
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnCluster, cluster::Mode> = Prop::new("Mode");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnCluster, cluster::NetworkType> = Prop::new("NetworkType");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -159,13 +159,13 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::Channel";
 
-    /// Key of `Destinations`, for [`Handle::set`].
+    /// Key of `Destinations`, for [`Self::set`].
     pub const DESTINATIONS: Prop<CfnChannel, Vec<channel::Destination>> = Prop::new("Destinations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnChannel, String> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -210,6 +210,7 @@ pub mod dashboard {
     /// Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RefreshSchedule {
+        /// `Frequency` (the schema does not describe it).
         pub frequency: Option<Val<Frequency>>,
         /// The status of the schedule. Supported values are ENABLED and DISABLED.
         pub status: Option<Val<Status>>,
@@ -424,6 +425,7 @@ pub struct CfnDashboardProps {
     pub name: Option<Val<String>>,
     /// Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule.
     pub refresh_schedule: Option<Val<dashboard::RefreshSchedule>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dashboard::Tag>>>,
     /// Indicates whether the dashboard is protected from termination.
     pub termination_protection_enabled: Option<Val<bool>>,
@@ -453,15 +455,15 @@ impl CfnDashboard {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::Dashboard";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDashboard, String> = Prop::new("Name");
-    /// Key of `RefreshSchedule`, for [`Handle::set`].
+    /// Key of `RefreshSchedule`, for [`Self::set`].
     pub const REFRESH_SCHEDULE: Prop<CfnDashboard, dashboard::RefreshSchedule> = Prop::new("RefreshSchedule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
-    /// Key of `TerminationProtectionEnabled`, for [`Handle::set`].
+    /// Key of `TerminationProtectionEnabled`, for [`Self::set`].
     pub const TERMINATION_PROTECTION_ENABLED: Prop<CfnDashboard, bool> = Prop::new("TerminationProtectionEnabled");
-    /// Key of `Widgets`, for [`Handle::set`].
+    /// Key of `Widgets`, for [`Self::set`].
     pub const WIDGETS: Prop<CfnDashboard, Vec<dashboard::Widget>> = Prop::new("Widgets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -880,6 +882,7 @@ pub struct CfnEventDataStoreProps {
     pub organization_enabled: Option<Val<bool>>,
     /// The retention period, in days.
     pub retention_period: Option<Val<i64>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<event_data_store::Tag>>>,
     /// Indicates whether the event data store is protected from termination.
     pub termination_protection_enabled: Option<Val<bool>>,
@@ -918,37 +921,37 @@ impl CfnEventDataStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::EventDataStore";
 
-    /// Key of `AdvancedEventSelectors`, for [`Handle::set`].
+    /// Key of `AdvancedEventSelectors`, for [`Self::set`].
     pub const ADVANCED_EVENT_SELECTORS: Prop<CfnEventDataStore, Vec<event_data_store::AdvancedEventSelector>> = Prop::new("AdvancedEventSelectors");
-    /// Key of `BillingMode`, for [`Handle::set`].
+    /// Key of `BillingMode`, for [`Self::set`].
     pub const BILLING_MODE: Prop<CfnEventDataStore, event_data_store::BillingMode> = Prop::new("BillingMode");
-    /// Key of `ContextKeySelectors`, for [`Handle::set`].
+    /// Key of `ContextKeySelectors`, for [`Self::set`].
     pub const CONTEXT_KEY_SELECTORS: Prop<CfnEventDataStore, Vec<event_data_store::ContextKeySelector>> = Prop::new("ContextKeySelectors");
-    /// Key of `FederationEnabled`, for [`Handle::set`].
+    /// Key of `FederationEnabled`, for [`Self::set`].
     pub const FEDERATION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("FederationEnabled");
-    /// Key of `FederationRoleArn`, for [`Handle::set`].
+    /// Key of `FederationRoleArn`, for [`Self::set`].
     pub const FEDERATION_ROLE_ARN: Prop<CfnEventDataStore, String> = Prop::new("FederationRoleArn");
-    /// Key of `IngestionEnabled`, for [`Handle::set`].
+    /// Key of `IngestionEnabled`, for [`Self::set`].
     pub const INGESTION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("IngestionEnabled");
-    /// Key of `InsightSelectors`, for [`Handle::set`].
+    /// Key of `InsightSelectors`, for [`Self::set`].
     pub const INSIGHT_SELECTORS: Prop<CfnEventDataStore, Vec<event_data_store::InsightSelector>> = Prop::new("InsightSelectors");
-    /// Key of `InsightsDestination`, for [`Handle::set`].
+    /// Key of `InsightsDestination`, for [`Self::set`].
     pub const INSIGHTS_DESTINATION: Prop<CfnEventDataStore, String> = Prop::new("InsightsDestination");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnEventDataStore, String> = Prop::new("KmsKeyId");
-    /// Key of `MaxEventSize`, for [`Handle::set`].
+    /// Key of `MaxEventSize`, for [`Self::set`].
     pub const MAX_EVENT_SIZE: Prop<CfnEventDataStore, event_data_store::MaxEventSize> = Prop::new("MaxEventSize");
-    /// Key of `MultiRegionEnabled`, for [`Handle::set`].
+    /// Key of `MultiRegionEnabled`, for [`Self::set`].
     pub const MULTI_REGION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("MultiRegionEnabled");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventDataStore, String> = Prop::new("Name");
-    /// Key of `OrganizationEnabled`, for [`Handle::set`].
+    /// Key of `OrganizationEnabled`, for [`Self::set`].
     pub const ORGANIZATION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("OrganizationEnabled");
-    /// Key of `RetentionPeriod`, for [`Handle::set`].
+    /// Key of `RetentionPeriod`, for [`Self::set`].
     pub const RETENTION_PERIOD: Prop<CfnEventDataStore, i64> = Prop::new("RetentionPeriod");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventDataStore, Vec<event_data_store::Tag>> = Prop::new("Tags");
-    /// Key of `TerminationProtectionEnabled`, for [`Handle::set`].
+    /// Key of `TerminationProtectionEnabled`, for [`Self::set`].
     pub const TERMINATION_PROTECTION_ENABLED: Prop<CfnEventDataStore, bool> = Prop::new("TerminationProtectionEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1058,9 +1061,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::ResourcePolicy";
 
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("ResourcePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1156,6 +1159,7 @@ pub mod trail {
     /// The type of email sending events to publish to the event destination.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EventSelector {
+        /// `DataResources` (the schema does not describe it).
         pub data_resources: Option<Val<Vec<DataResource>>>,
         /// An optional list of service event sources from which you do not want management events to be logged on your trail. In this release, the list can be empty (disables the filter), or it can filter out AWS Key Management Service events by containing "kms.amazonaws.com". By default, ExcludeManagementEventSources is empty, and AWS KMS events are included in events that are logged to your trail.
         pub exclude_management_event_sources: Option<Val<Vec<String>>>,
@@ -1601,7 +1605,9 @@ pub struct CfnTrailProps {
     pub s3_key_prefix: Option<Val<String>>,
     /// Specifies the name of the Amazon SNS topic defined for notification of log file delivery. The maximum length is 256 characters.
     pub sns_topic_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<trail::Tag>>>,
+    /// `TrailName` (the schema does not describe it).
     pub trail_name: Option<Val<String>>,
 }
 
@@ -1664,39 +1670,39 @@ impl CfnTrail {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudTrail::Trail";
 
-    /// Key of `AdvancedEventSelectors`, for [`Handle::set`].
+    /// Key of `AdvancedEventSelectors`, for [`Self::set`].
     pub const ADVANCED_EVENT_SELECTORS: Prop<CfnTrail, Vec<trail::AdvancedEventSelector>> = Prop::new("AdvancedEventSelectors");
-    /// Key of `AggregationConfigurations`, for [`Handle::set`].
+    /// Key of `AggregationConfigurations`, for [`Self::set`].
     pub const AGGREGATION_CONFIGURATIONS: Prop<CfnTrail, Vec<trail::AggregationConfiguration>> = Prop::new("AggregationConfigurations");
-    /// Key of `CloudWatchLogsLogGroupArn`, for [`Handle::set`].
+    /// Key of `CloudWatchLogsLogGroupArn`, for [`Self::set`].
     pub const CLOUD_WATCH_LOGS_LOG_GROUP_ARN: Prop<CfnTrail, String> = Prop::new("CloudWatchLogsLogGroupArn");
-    /// Key of `CloudWatchLogsRoleArn`, for [`Handle::set`].
+    /// Key of `CloudWatchLogsRoleArn`, for [`Self::set`].
     pub const CLOUD_WATCH_LOGS_ROLE_ARN: Prop<CfnTrail, String> = Prop::new("CloudWatchLogsRoleArn");
-    /// Key of `EnableLogFileValidation`, for [`Handle::set`].
+    /// Key of `EnableLogFileValidation`, for [`Self::set`].
     pub const ENABLE_LOG_FILE_VALIDATION: Prop<CfnTrail, bool> = Prop::new("EnableLogFileValidation");
-    /// Key of `EventSelectors`, for [`Handle::set`].
+    /// Key of `EventSelectors`, for [`Self::set`].
     pub const EVENT_SELECTORS: Prop<CfnTrail, Vec<trail::EventSelector>> = Prop::new("EventSelectors");
-    /// Key of `IncludeGlobalServiceEvents`, for [`Handle::set`].
+    /// Key of `IncludeGlobalServiceEvents`, for [`Self::set`].
     pub const INCLUDE_GLOBAL_SERVICE_EVENTS: Prop<CfnTrail, bool> = Prop::new("IncludeGlobalServiceEvents");
-    /// Key of `InsightSelectors`, for [`Handle::set`].
+    /// Key of `InsightSelectors`, for [`Self::set`].
     pub const INSIGHT_SELECTORS: Prop<CfnTrail, Vec<trail::InsightSelector>> = Prop::new("InsightSelectors");
-    /// Key of `IsLogging`, for [`Handle::set`].
+    /// Key of `IsLogging`, for [`Self::set`].
     pub const IS_LOGGING: Prop<CfnTrail, bool> = Prop::new("IsLogging");
-    /// Key of `IsMultiRegionTrail`, for [`Handle::set`].
+    /// Key of `IsMultiRegionTrail`, for [`Self::set`].
     pub const IS_MULTI_REGION_TRAIL: Prop<CfnTrail, bool> = Prop::new("IsMultiRegionTrail");
-    /// Key of `IsOrganizationTrail`, for [`Handle::set`].
+    /// Key of `IsOrganizationTrail`, for [`Self::set`].
     pub const IS_ORGANIZATION_TRAIL: Prop<CfnTrail, bool> = Prop::new("IsOrganizationTrail");
-    /// Key of `KMSKeyId`, for [`Handle::set`].
+    /// Key of `KMSKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnTrail, String> = Prop::new("KMSKeyId");
-    /// Key of `S3BucketName`, for [`Handle::set`].
+    /// Key of `S3BucketName`, for [`Self::set`].
     pub const S3_BUCKET_NAME: Prop<CfnTrail, String> = Prop::new("S3BucketName");
-    /// Key of `S3KeyPrefix`, for [`Handle::set`].
+    /// Key of `S3KeyPrefix`, for [`Self::set`].
     pub const S3_KEY_PREFIX: Prop<CfnTrail, String> = Prop::new("S3KeyPrefix");
-    /// Key of `SnsTopicName`, for [`Handle::set`].
+    /// Key of `SnsTopicName`, for [`Self::set`].
     pub const SNS_TOPIC_NAME: Prop<CfnTrail, String> = Prop::new("SnsTopicName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrail, Vec<trail::Tag>> = Prop::new("Tags");
-    /// Key of `TrailName`, for [`Handle::set`].
+    /// Key of `TrailName`, for [`Self::set`].
     pub const TRAIL_NAME: Prop<CfnTrail, String> = Prop::new("TrailName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -670,6 +670,7 @@ pub mod alarm {
 /// The ``AWS::CloudWatch::Alarm`` type specifies an alarm and associates it with the specified metric or metric math expression. When this operation creates an alarm, the alarm state is immediately set to ``INSUFFICIENT_DATA``. The alarm is then evaluated and its state is set appropriately. Any actions associated with the new state are then executed. When you update an existing alarm, its state is left unchanged, but the update completely overwrites the previous configuration of the alarm.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnAlarmProps {
+    /// `ActionConfiguration` (the schema does not describe it).
     pub action_configuration: Option<Val<alarm::ActionConfiguration>>,
     /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
     pub actions_enabled: Option<Val<bool>>,
@@ -769,59 +770,59 @@ impl CfnAlarm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::Alarm";
 
-    /// Key of `ActionConfiguration`, for [`Handle::set`].
+    /// Key of `ActionConfiguration`, for [`Self::set`].
     pub const ACTION_CONFIGURATION: Prop<CfnAlarm, alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
-    /// Key of `ActionsEnabled`, for [`Handle::set`].
+    /// Key of `ActionsEnabled`, for [`Self::set`].
     pub const ACTIONS_ENABLED: Prop<CfnAlarm, bool> = Prop::new("ActionsEnabled");
-    /// Key of `AlarmActions`, for [`Handle::set`].
+    /// Key of `AlarmActions`, for [`Self::set`].
     pub const ALARM_ACTIONS: Prop<CfnAlarm, Vec<String>> = Prop::new("AlarmActions");
-    /// Key of `AlarmDescription`, for [`Handle::set`].
+    /// Key of `AlarmDescription`, for [`Self::set`].
     pub const ALARM_DESCRIPTION: Prop<CfnAlarm, String> = Prop::new("AlarmDescription");
-    /// Key of `AlarmName`, for [`Handle::set`].
+    /// Key of `AlarmName`, for [`Self::set`].
     pub const ALARM_NAME: Prop<CfnAlarm, String> = Prop::new("AlarmName");
-    /// Key of `ComparisonOperator`, for [`Handle::set`].
+    /// Key of `ComparisonOperator`, for [`Self::set`].
     pub const COMPARISON_OPERATOR: Prop<CfnAlarm, alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
-    /// Key of `DatapointsToAlarm`, for [`Handle::set`].
+    /// Key of `DatapointsToAlarm`, for [`Self::set`].
     pub const DATAPOINTS_TO_ALARM: Prop<CfnAlarm, i64> = Prop::new("DatapointsToAlarm");
-    /// Key of `Dimensions`, for [`Handle::set`].
+    /// Key of `Dimensions`, for [`Self::set`].
     pub const DIMENSIONS: Prop<CfnAlarm, Vec<alarm::Dimension>> = Prop::new("Dimensions");
-    /// Key of `EvaluateLowSampleCountPercentile`, for [`Handle::set`].
+    /// Key of `EvaluateLowSampleCountPercentile`, for [`Self::set`].
     pub const EVALUATE_LOW_SAMPLE_COUNT_PERCENTILE: Prop<CfnAlarm, String> = Prop::new("EvaluateLowSampleCountPercentile");
-    /// Key of `EvaluationCriteria`, for [`Handle::set`].
+    /// Key of `EvaluationCriteria`, for [`Self::set`].
     pub const EVALUATION_CRITERIA: Prop<CfnAlarm, alarm::EvaluationCriteria> = Prop::new("EvaluationCriteria");
-    /// Key of `EvaluationInterval`, for [`Handle::set`].
+    /// Key of `EvaluationInterval`, for [`Self::set`].
     pub const EVALUATION_INTERVAL: Prop<CfnAlarm, i64> = Prop::new("EvaluationInterval");
-    /// Key of `EvaluationPeriods`, for [`Handle::set`].
+    /// Key of `EvaluationPeriods`, for [`Self::set`].
     pub const EVALUATION_PERIODS: Prop<CfnAlarm, i64> = Prop::new("EvaluationPeriods");
-    /// Key of `EvaluationWindow`, for [`Handle::set`].
+    /// Key of `EvaluationWindow`, for [`Self::set`].
     pub const EVALUATION_WINDOW: Prop<CfnAlarm, alarm::EvaluationWindow> = Prop::new("EvaluationWindow");
-    /// Key of `ExtendedStatistic`, for [`Handle::set`].
+    /// Key of `ExtendedStatistic`, for [`Self::set`].
     pub const EXTENDED_STATISTIC: Prop<CfnAlarm, String> = Prop::new("ExtendedStatistic");
-    /// Key of `InsufficientDataActions`, for [`Handle::set`].
+    /// Key of `InsufficientDataActions`, for [`Self::set`].
     pub const INSUFFICIENT_DATA_ACTIONS: Prop<CfnAlarm, Vec<String>> = Prop::new("InsufficientDataActions");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnAlarm, String> = Prop::new("MetricName");
-    /// Key of `Metrics`, for [`Handle::set`].
+    /// Key of `Metrics`, for [`Self::set`].
     pub const METRICS: Prop<CfnAlarm, Vec<alarm::MetricDataQuery>> = Prop::new("Metrics");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnAlarm, String> = Prop::new("Namespace");
-    /// Key of `OKActions`, for [`Handle::set`].
+    /// Key of `OKActions`, for [`Self::set`].
     pub const OK_ACTIONS: Prop<CfnAlarm, Vec<String>> = Prop::new("OKActions");
-    /// Key of `Period`, for [`Handle::set`].
+    /// Key of `Period`, for [`Self::set`].
     pub const PERIOD: Prop<CfnAlarm, i64> = Prop::new("Period");
-    /// Key of `Statistic`, for [`Handle::set`].
+    /// Key of `Statistic`, for [`Self::set`].
     pub const STATISTIC: Prop<CfnAlarm, alarm::Statistic> = Prop::new("Statistic");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAlarm, Vec<alarm::Tag>> = Prop::new("Tags");
-    /// Key of `Threshold`, for [`Handle::set`].
+    /// Key of `Threshold`, for [`Self::set`].
     pub const THRESHOLD: Prop<CfnAlarm, f64> = Prop::new("Threshold");
-    /// Key of `ThresholdMetricId`, for [`Handle::set`].
+    /// Key of `ThresholdMetricId`, for [`Self::set`].
     pub const THRESHOLD_METRIC_ID: Prop<CfnAlarm, String> = Prop::new("ThresholdMetricId");
-    /// Key of `TreatMissingData`, for [`Handle::set`].
+    /// Key of `TreatMissingData`, for [`Self::set`].
     pub const TREAT_MISSING_DATA: Prop<CfnAlarm, alarm::TreatMissingData> = Prop::new("TreatMissingData");
-    /// Key of `Unit`, for [`Handle::set`].
+    /// Key of `Unit`, for [`Self::set`].
     pub const UNIT: Prop<CfnAlarm, alarm::Unit> = Prop::new("Unit");
-    /// Key of `WarmUpConfiguration`, for [`Handle::set`].
+    /// Key of `WarmUpConfiguration`, for [`Self::set`].
     pub const WARM_UP_CONFIGURATION: Prop<CfnAlarm, alarm::WarmUpConfiguration> = Prop::new("WarmUpConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1080,19 +1081,19 @@ impl CfnAlarmMuteRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::AlarmMuteRule";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAlarmMuteRule, String> = Prop::new("Description");
-    /// Key of `ExpireDate`, for [`Handle::set`].
+    /// Key of `ExpireDate`, for [`Self::set`].
     pub const EXPIRE_DATE: Prop<CfnAlarmMuteRule, String> = Prop::new("ExpireDate");
-    /// Key of `MuteTargets`, for [`Handle::set`].
+    /// Key of `MuteTargets`, for [`Self::set`].
     pub const MUTE_TARGETS: Prop<CfnAlarmMuteRule, alarm_mute_rule::MuteTargets> = Prop::new("MuteTargets");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAlarmMuteRule, String> = Prop::new("Name");
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnAlarmMuteRule, alarm_mute_rule::Rule> = Prop::new("Rule");
-    /// Key of `StartDate`, for [`Handle::set`].
+    /// Key of `StartDate`, for [`Self::set`].
     pub const START_DATE: Prop<CfnAlarmMuteRule, String> = Prop::new("StartDate");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAlarmMuteRule, Vec<alarm_mute_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1156,7 +1157,9 @@ pub mod anomaly_detector {
     /// `Configuration` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Configuration {
+        /// `ExcludedTimeRanges` (the schema does not describe it).
         pub excluded_time_ranges: Option<Val<Vec<Range>>>,
+        /// `MetricTimeZone` (the schema does not describe it).
         pub metric_time_zone: Option<Val<String>>,
     }
 
@@ -1172,7 +1175,9 @@ pub mod anomaly_detector {
     /// `Dimension` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Dimension {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1198,6 +1203,7 @@ pub mod anomaly_detector {
     /// `MetricCharacteristics` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MetricCharacteristics {
+        /// `PeriodicSpikes` (the schema does not describe it).
         pub periodic_spikes: Option<Val<bool>>,
     }
 
@@ -1212,6 +1218,7 @@ pub mod anomaly_detector {
     /// `MetricMathAnomalyDetector` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MetricMathAnomalyDetector {
+        /// `MetricDataQueries` (the schema does not describe it).
         pub metric_data_queries: Option<Val<Vec<MetricDataQuery>>>,
     }
 
@@ -1226,10 +1233,15 @@ pub mod anomaly_detector {
     /// `SingleMetricAnomalyDetector` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SingleMetricAnomalyDetector {
+        /// `AccountId` (the schema does not describe it).
         pub account_id: Option<Val<String>>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<Dimension>>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Option<Val<String>>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Option<Val<String>>,
+        /// `Stat` (the schema does not describe it).
         pub stat: Option<Val<String>>,
     }
 
@@ -1248,7 +1260,9 @@ pub mod anomaly_detector {
     /// `Range` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Range {
+        /// `EndTime` (the schema does not describe it).
         pub end_time: Val<String>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Val<String>,
     }
 
@@ -1274,12 +1288,19 @@ pub mod anomaly_detector {
     /// `MetricDataQuery` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDataQuery {
+        /// `AccountId` (the schema does not describe it).
         pub account_id: Option<Val<String>>,
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Label` (the schema does not describe it).
         pub label: Option<Val<String>>,
+        /// `MetricStat` (the schema does not describe it).
         pub metric_stat: Option<Val<MetricStat>>,
+        /// `Period` (the schema does not describe it).
         pub period: Option<Val<i64>>,
+        /// `ReturnData` (the schema does not describe it).
         pub return_data: Option<Val<bool>>,
     }
 
@@ -1315,9 +1336,13 @@ pub mod anomaly_detector {
     /// `MetricStat` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricStat {
+        /// `Metric` (the schema does not describe it).
         pub metric: Val<Metric>,
+        /// `Period` (the schema does not describe it).
         pub period: Val<i64>,
+        /// `Stat` (the schema does not describe it).
         pub stat: Val<String>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
     }
 
@@ -1347,8 +1372,11 @@ pub mod anomaly_detector {
     /// `Metric` of `AWS::CloudWatch::AnomalyDetector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Metric {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<Dimension>>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Val<String>,
     }
 
@@ -1483,13 +1511,21 @@ pub mod anomaly_detector {
 /// Resource Type definition for AWS::CloudWatch::AnomalyDetector
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnAnomalyDetectorProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Option<Val<anomaly_detector::Configuration>>,
+    /// `Dimensions` (the schema does not describe it).
     pub dimensions: Option<Val<Vec<anomaly_detector::Dimension>>>,
+    /// `MetricCharacteristics` (the schema does not describe it).
     pub metric_characteristics: Option<Val<anomaly_detector::MetricCharacteristics>>,
+    /// `MetricMathAnomalyDetector` (the schema does not describe it).
     pub metric_math_anomaly_detector: Option<Val<anomaly_detector::MetricMathAnomalyDetector>>,
+    /// `MetricName` (the schema does not describe it).
     pub metric_name: Option<Val<String>>,
+    /// `Namespace` (the schema does not describe it).
     pub namespace: Option<Val<String>>,
+    /// `SingleMetricAnomalyDetector` (the schema does not describe it).
     pub single_metric_anomaly_detector: Option<Val<anomaly_detector::SingleMetricAnomalyDetector>>,
+    /// `Stat` (the schema does not describe it).
     pub stat: Option<Val<String>>,
 }
 
@@ -1518,21 +1554,21 @@ impl CfnAnomalyDetector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::AnomalyDetector";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnAnomalyDetector, anomaly_detector::Configuration> = Prop::new("Configuration");
-    /// Key of `Dimensions`, for [`Handle::set`].
+    /// Key of `Dimensions`, for [`Self::set`].
     pub const DIMENSIONS: Prop<CfnAnomalyDetector, Vec<anomaly_detector::Dimension>> = Prop::new("Dimensions");
-    /// Key of `MetricCharacteristics`, for [`Handle::set`].
+    /// Key of `MetricCharacteristics`, for [`Self::set`].
     pub const METRIC_CHARACTERISTICS: Prop<CfnAnomalyDetector, anomaly_detector::MetricCharacteristics> = Prop::new("MetricCharacteristics");
-    /// Key of `MetricMathAnomalyDetector`, for [`Handle::set`].
+    /// Key of `MetricMathAnomalyDetector`, for [`Self::set`].
     pub const METRIC_MATH_ANOMALY_DETECTOR: Prop<CfnAnomalyDetector, anomaly_detector::MetricMathAnomalyDetector> = Prop::new("MetricMathAnomalyDetector");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnAnomalyDetector, String> = Prop::new("MetricName");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnAnomalyDetector, String> = Prop::new("Namespace");
-    /// Key of `SingleMetricAnomalyDetector`, for [`Handle::set`].
+    /// Key of `SingleMetricAnomalyDetector`, for [`Self::set`].
     pub const SINGLE_METRIC_ANOMALY_DETECTOR: Prop<CfnAnomalyDetector, anomaly_detector::SingleMetricAnomalyDetector> = Prop::new("SingleMetricAnomalyDetector");
-    /// Key of `Stat`, for [`Handle::set`].
+    /// Key of `Stat`, for [`Self::set`].
     pub const STAT: Prop<CfnAnomalyDetector, String> = Prop::new("Stat");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1775,29 +1811,29 @@ impl CfnCompositeAlarm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::CompositeAlarm";
 
-    /// Key of `ActionConfiguration`, for [`Handle::set`].
+    /// Key of `ActionConfiguration`, for [`Self::set`].
     pub const ACTION_CONFIGURATION: Prop<CfnCompositeAlarm, composite_alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
-    /// Key of `ActionsEnabled`, for [`Handle::set`].
+    /// Key of `ActionsEnabled`, for [`Self::set`].
     pub const ACTIONS_ENABLED: Prop<CfnCompositeAlarm, bool> = Prop::new("ActionsEnabled");
-    /// Key of `ActionsSuppressor`, for [`Handle::set`].
+    /// Key of `ActionsSuppressor`, for [`Self::set`].
     pub const ACTIONS_SUPPRESSOR: Prop<CfnCompositeAlarm, String> = Prop::new("ActionsSuppressor");
-    /// Key of `ActionsSuppressorExtensionPeriod`, for [`Handle::set`].
+    /// Key of `ActionsSuppressorExtensionPeriod`, for [`Self::set`].
     pub const ACTIONS_SUPPRESSOR_EXTENSION_PERIOD: Prop<CfnCompositeAlarm, i64> = Prop::new("ActionsSuppressorExtensionPeriod");
-    /// Key of `ActionsSuppressorWaitPeriod`, for [`Handle::set`].
+    /// Key of `ActionsSuppressorWaitPeriod`, for [`Self::set`].
     pub const ACTIONS_SUPPRESSOR_WAIT_PERIOD: Prop<CfnCompositeAlarm, i64> = Prop::new("ActionsSuppressorWaitPeriod");
-    /// Key of `AlarmActions`, for [`Handle::set`].
+    /// Key of `AlarmActions`, for [`Self::set`].
     pub const ALARM_ACTIONS: Prop<CfnCompositeAlarm, Vec<String>> = Prop::new("AlarmActions");
-    /// Key of `AlarmDescription`, for [`Handle::set`].
+    /// Key of `AlarmDescription`, for [`Self::set`].
     pub const ALARM_DESCRIPTION: Prop<CfnCompositeAlarm, String> = Prop::new("AlarmDescription");
-    /// Key of `AlarmName`, for [`Handle::set`].
+    /// Key of `AlarmName`, for [`Self::set`].
     pub const ALARM_NAME: Prop<CfnCompositeAlarm, String> = Prop::new("AlarmName");
-    /// Key of `AlarmRule`, for [`Handle::set`].
+    /// Key of `AlarmRule`, for [`Self::set`].
     pub const ALARM_RULE: Prop<CfnCompositeAlarm, String> = Prop::new("AlarmRule");
-    /// Key of `InsufficientDataActions`, for [`Handle::set`].
+    /// Key of `InsufficientDataActions`, for [`Self::set`].
     pub const INSUFFICIENT_DATA_ACTIONS: Prop<CfnCompositeAlarm, Vec<String>> = Prop::new("InsufficientDataActions");
-    /// Key of `OKActions`, for [`Handle::set`].
+    /// Key of `OKActions`, for [`Self::set`].
     pub const OK_ACTIONS: Prop<CfnCompositeAlarm, Vec<String>> = Prop::new("OKActions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCompositeAlarm, Vec<composite_alarm::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1931,11 +1967,11 @@ impl CfnDashboard {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::Dashboard";
 
-    /// Key of `DashboardBody`, for [`Handle::set`].
+    /// Key of `DashboardBody`, for [`Self::set`].
     pub const DASHBOARD_BODY: Prop<CfnDashboard, String> = Prop::new("DashboardBody");
-    /// Key of `DashboardName`, for [`Handle::set`].
+    /// Key of `DashboardName`, for [`Self::set`].
     pub const DASHBOARD_NAME: Prop<CfnDashboard, String> = Prop::new("DashboardName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1975,7 +2011,9 @@ pub mod insight_rule {
     /// `Tag` of `AWS::CloudWatch::InsightRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2049,10 +2087,15 @@ pub mod insight_rule {
 /// Resource Type definition for AWS::CloudWatch::InsightRule. Creates a Contributor Insights rule that analyzes log data to identify top contributors and usage patterns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInsightRuleProps {
+    /// `ApplyOnTransformedLogs` (the schema does not describe it).
     pub apply_on_transformed_logs: Option<Val<bool>>,
+    /// `RuleBody` (the schema does not describe it).
     pub rule_body: Val<String>,
+    /// `RuleName` (the schema does not describe it).
     pub rule_name: Val<String>,
+    /// `RuleState` (the schema does not describe it).
     pub rule_state: Val<insight_rule::RuleState>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<insight_rule::Tag>>>,
 }
 
@@ -2091,15 +2134,15 @@ impl CfnInsightRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::InsightRule";
 
-    /// Key of `ApplyOnTransformedLogs`, for [`Handle::set`].
+    /// Key of `ApplyOnTransformedLogs`, for [`Self::set`].
     pub const APPLY_ON_TRANSFORMED_LOGS: Prop<CfnInsightRule, bool> = Prop::new("ApplyOnTransformedLogs");
-    /// Key of `RuleBody`, for [`Handle::set`].
+    /// Key of `RuleBody`, for [`Self::set`].
     pub const RULE_BODY: Prop<CfnInsightRule, String> = Prop::new("RuleBody");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnInsightRule, String> = Prop::new("RuleName");
-    /// Key of `RuleState`, for [`Handle::set`].
+    /// Key of `RuleState`, for [`Self::set`].
     pub const RULE_STATE: Prop<CfnInsightRule, insight_rule::RuleState> = Prop::new("RuleState");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInsightRule, Vec<insight_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2173,7 +2216,9 @@ pub mod integration {
     /// `Tag` of `AWS::CloudWatch::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2199,6 +2244,7 @@ pub mod integration {
     /// API-key credential material that can be rotated in place on update.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApiKeyCredential {
+        /// `ApiKeyValue` (the schema does not describe it).
         pub api_key_value: Val<String>,
     }
 
@@ -2341,17 +2387,17 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::Integration";
 
-    /// Key of `Credential`, for [`Handle::set`].
+    /// Key of `Credential`, for [`Self::set`].
     pub const CREDENTIAL: Prop<CfnIntegration, integration::IntegrationCredential> = Prop::new("Credential");
-    /// Key of `IntegrationAttributes`, for [`Handle::set`].
+    /// Key of `IntegrationAttributes`, for [`Self::set`].
     pub const INTEGRATION_ATTRIBUTES: Prop<CfnIntegration, Map<String>> = Prop::new("IntegrationAttributes");
-    /// Key of `IntegrationType`, for [`Handle::set`].
+    /// Key of `IntegrationType`, for [`Self::set`].
     pub const INTEGRATION_TYPE: Prop<CfnIntegration, integration::IntegrationType> = Prop::new("IntegrationType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIntegration, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnIntegration, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2810,39 +2856,39 @@ impl CfnLogAlarm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::LogAlarm";
 
-    /// Key of `ActionConfiguration`, for [`Handle::set`].
+    /// Key of `ActionConfiguration`, for [`Self::set`].
     pub const ACTION_CONFIGURATION: Prop<CfnLogAlarm, log_alarm::ActionConfiguration> = Prop::new("ActionConfiguration");
-    /// Key of `ActionLogLineCount`, for [`Handle::set`].
+    /// Key of `ActionLogLineCount`, for [`Self::set`].
     pub const ACTION_LOG_LINE_COUNT: Prop<CfnLogAlarm, i64> = Prop::new("ActionLogLineCount");
-    /// Key of `ActionLogLineRoleArn`, for [`Handle::set`].
+    /// Key of `ActionLogLineRoleArn`, for [`Self::set`].
     pub const ACTION_LOG_LINE_ROLE_ARN: Prop<CfnLogAlarm, String> = Prop::new("ActionLogLineRoleArn");
-    /// Key of `ActionsEnabled`, for [`Handle::set`].
+    /// Key of `ActionsEnabled`, for [`Self::set`].
     pub const ACTIONS_ENABLED: Prop<CfnLogAlarm, bool> = Prop::new("ActionsEnabled");
-    /// Key of `AlarmActions`, for [`Handle::set`].
+    /// Key of `AlarmActions`, for [`Self::set`].
     pub const ALARM_ACTIONS: Prop<CfnLogAlarm, Vec<String>> = Prop::new("AlarmActions");
-    /// Key of `AlarmDescription`, for [`Handle::set`].
+    /// Key of `AlarmDescription`, for [`Self::set`].
     pub const ALARM_DESCRIPTION: Prop<CfnLogAlarm, String> = Prop::new("AlarmDescription");
-    /// Key of `AlarmName`, for [`Handle::set`].
+    /// Key of `AlarmName`, for [`Self::set`].
     pub const ALARM_NAME: Prop<CfnLogAlarm, String> = Prop::new("AlarmName");
-    /// Key of `ComparisonOperator`, for [`Handle::set`].
+    /// Key of `ComparisonOperator`, for [`Self::set`].
     pub const COMPARISON_OPERATOR: Prop<CfnLogAlarm, log_alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
-    /// Key of `InsufficientDataActions`, for [`Handle::set`].
+    /// Key of `InsufficientDataActions`, for [`Self::set`].
     pub const INSUFFICIENT_DATA_ACTIONS: Prop<CfnLogAlarm, Vec<String>> = Prop::new("InsufficientDataActions");
-    /// Key of `OKActions`, for [`Handle::set`].
+    /// Key of `OKActions`, for [`Self::set`].
     pub const OK_ACTIONS: Prop<CfnLogAlarm, Vec<String>> = Prop::new("OKActions");
-    /// Key of `QueryResultsToAlarm`, for [`Handle::set`].
+    /// Key of `QueryResultsToAlarm`, for [`Self::set`].
     pub const QUERY_RESULTS_TO_ALARM: Prop<CfnLogAlarm, i64> = Prop::new("QueryResultsToAlarm");
-    /// Key of `QueryResultsToEvaluate`, for [`Handle::set`].
+    /// Key of `QueryResultsToEvaluate`, for [`Self::set`].
     pub const QUERY_RESULTS_TO_EVALUATE: Prop<CfnLogAlarm, i64> = Prop::new("QueryResultsToEvaluate");
-    /// Key of `ScheduledQueryConfiguration`, for [`Handle::set`].
+    /// Key of `ScheduledQueryConfiguration`, for [`Self::set`].
     pub const SCHEDULED_QUERY_CONFIGURATION: Prop<CfnLogAlarm, log_alarm::ScheduledQueryConfiguration> = Prop::new("ScheduledQueryConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLogAlarm, Vec<log_alarm::Tag>> = Prop::new("Tags");
-    /// Key of `Threshold`, for [`Handle::set`].
+    /// Key of `Threshold`, for [`Self::set`].
     pub const THRESHOLD: Prop<CfnLogAlarm, f64> = Prop::new("Threshold");
-    /// Key of `TreatMissingData`, for [`Handle::set`].
+    /// Key of `TreatMissingData`, for [`Self::set`].
     pub const TREAT_MISSING_DATA: Prop<CfnLogAlarm, String> = Prop::new("TreatMissingData");
-    /// Key of `WarmUpConfiguration`, for [`Handle::set`].
+    /// Key of `WarmUpConfiguration`, for [`Self::set`].
     pub const WARM_UP_CONFIGURATION: Prop<CfnLogAlarm, log_alarm::WarmUpConfiguration> = Prop::new("WarmUpConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3128,23 +3174,23 @@ impl CfnMetricStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::MetricStream";
 
-    /// Key of `ExcludeFilters`, for [`Handle::set`].
+    /// Key of `ExcludeFilters`, for [`Self::set`].
     pub const EXCLUDE_FILTERS: Prop<CfnMetricStream, Vec<metric_stream::MetricStreamFilter>> = Prop::new("ExcludeFilters");
-    /// Key of `FirehoseArn`, for [`Handle::set`].
+    /// Key of `FirehoseArn`, for [`Self::set`].
     pub const FIREHOSE_ARN: Prop<CfnMetricStream, String> = Prop::new("FirehoseArn");
-    /// Key of `IncludeFilters`, for [`Handle::set`].
+    /// Key of `IncludeFilters`, for [`Self::set`].
     pub const INCLUDE_FILTERS: Prop<CfnMetricStream, Vec<metric_stream::MetricStreamFilter>> = Prop::new("IncludeFilters");
-    /// Key of `IncludeLinkedAccountsMetrics`, for [`Handle::set`].
+    /// Key of `IncludeLinkedAccountsMetrics`, for [`Self::set`].
     pub const INCLUDE_LINKED_ACCOUNTS_METRICS: Prop<CfnMetricStream, bool> = Prop::new("IncludeLinkedAccountsMetrics");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMetricStream, String> = Prop::new("Name");
-    /// Key of `OutputFormat`, for [`Handle::set`].
+    /// Key of `OutputFormat`, for [`Self::set`].
     pub const OUTPUT_FORMAT: Prop<CfnMetricStream, metric_stream::OutputFormat> = Prop::new("OutputFormat");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnMetricStream, String> = Prop::new("RoleArn");
-    /// Key of `StatisticsConfigurations`, for [`Handle::set`].
+    /// Key of `StatisticsConfigurations`, for [`Self::set`].
     pub const STATISTICS_CONFIGURATIONS: Prop<CfnMetricStream, Vec<metric_stream::MetricStreamStatisticsConfiguration>> = Prop::new("StatisticsConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMetricStream, Vec<metric_stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3281,9 +3327,9 @@ impl CfnOTelEnrichment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::OTelEnrichment";
 
-    /// Key of `ExcludeFilters`, for [`Handle::set`].
+    /// Key of `ExcludeFilters`, for [`Self::set`].
     pub const EXCLUDE_FILTERS: Prop<CfnOTelEnrichment, Vec<o_tel_enrichment::OTelEnrichmentMetricSelector>> = Prop::new("ExcludeFilters");
-    /// Key of `IncludeFilters`, for [`Handle::set`].
+    /// Key of `IncludeFilters`, for [`Self::set`].
     pub const INCLUDE_FILTERS: Prop<CfnOTelEnrichment, Vec<o_tel_enrichment::OTelEnrichmentMetricSelector>> = Prop::new("IncludeFilters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3412,9 +3458,9 @@ impl CfnResourceMetricsConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::ResourceMetricsConfiguration";
 
-    /// Key of `MetricSelections`, for [`Handle::set`].
+    /// Key of `MetricSelections`, for [`Self::set`].
     pub const METRIC_SELECTIONS: Prop<CfnResourceMetricsConfiguration, Vec<resource_metrics_configuration::ResourceMetricSelection>> = Prop::new("MetricSelections");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourceMetricsConfiguration, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3559,13 +3605,13 @@ impl CfnView {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CloudWatch::View";
 
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnView, String> = Prop::new("Definition");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnView, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnView, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnView, Vec<view::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

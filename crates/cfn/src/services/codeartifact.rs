@@ -107,11 +107,11 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeArtifact::Domain";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `PermissionsPolicyDocument`, for [`Handle::set`].
+    /// Key of `PermissionsPolicyDocument`, for [`Self::set`].
     pub const PERMISSIONS_POLICY_DOCUMENT: Prop<CfnDomain, Json> = Prop::new("PermissionsPolicyDocument");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -260,7 +260,9 @@ pub mod package_group {
     /// The external upstream restriction determines if new package versions can be ingested or retained from external connections.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RestrictionType {
+        /// `Repositories` (the schema does not describe it).
         pub repositories: Option<Val<Vec<String>>>,
+        /// `RestrictionMode` (the schema does not describe it).
         pub restriction_mode: Val<RestrictionMode>,
     }
 
@@ -424,19 +426,19 @@ impl CfnPackageGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeArtifact::PackageGroup";
 
-    /// Key of `ContactInfo`, for [`Handle::set`].
+    /// Key of `ContactInfo`, for [`Self::set`].
     pub const CONTACT_INFO: Prop<CfnPackageGroup, String> = Prop::new("ContactInfo");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPackageGroup, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnPackageGroup, String> = Prop::new("DomainName");
-    /// Key of `DomainOwner`, for [`Handle::set`].
+    /// Key of `DomainOwner`, for [`Self::set`].
     pub const DOMAIN_OWNER: Prop<CfnPackageGroup, String> = Prop::new("DomainOwner");
-    /// Key of `OriginConfiguration`, for [`Handle::set`].
+    /// Key of `OriginConfiguration`, for [`Self::set`].
     pub const ORIGIN_CONFIGURATION: Prop<CfnPackageGroup, package_group::OriginConfiguration> = Prop::new("OriginConfiguration");
-    /// Key of `Pattern`, for [`Handle::set`].
+    /// Key of `Pattern`, for [`Self::set`].
     pub const PATTERN: Prop<CfnPackageGroup, String> = Prop::new("Pattern");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPackageGroup, Vec<package_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -590,19 +592,19 @@ impl CfnRepository {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeArtifact::Repository";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRepository, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnRepository, String> = Prop::new("DomainName");
-    /// Key of `ExternalConnections`, for [`Handle::set`].
+    /// Key of `ExternalConnections`, for [`Self::set`].
     pub const EXTERNAL_CONNECTIONS: Prop<CfnRepository, Vec<String>> = Prop::new("ExternalConnections");
-    /// Key of `PermissionsPolicyDocument`, for [`Handle::set`].
+    /// Key of `PermissionsPolicyDocument`, for [`Self::set`].
     pub const PERMISSIONS_POLICY_DOCUMENT: Prop<CfnRepository, Json> = Prop::new("PermissionsPolicyDocument");
-    /// Key of `RepositoryName`, for [`Handle::set`].
+    /// Key of `RepositoryName`, for [`Self::set`].
     pub const REPOSITORY_NAME: Prop<CfnRepository, String> = Prop::new("RepositoryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRepository, Vec<repository::Tag>> = Prop::new("Tags");
-    /// Key of `Upstreams`, for [`Handle::set`].
+    /// Key of `Upstreams`, for [`Self::set`].
     pub const UPSTREAMS: Prop<CfnRepository, Vec<String>> = Prop::new("Upstreams");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

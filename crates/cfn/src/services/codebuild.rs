@@ -19,10 +19,15 @@ pub mod fleet {
     /// `ComputeConfiguration` of `AWS::CodeBuild::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComputeConfiguration {
+        /// `disk` (the schema does not describe it).
         pub disk: Option<Val<i64>>,
+        /// `instanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `machineType` (the schema does not describe it).
         pub machine_type: Option<Val<MachineType>>,
+        /// `memory` (the schema does not describe it).
         pub memory: Option<Val<i64>>,
+        /// `vCpu` (the schema does not describe it).
         pub v_cpu: Option<Val<i64>>,
     }
 
@@ -41,7 +46,9 @@ pub mod fleet {
     /// `ProxyConfiguration` of `AWS::CodeBuild::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProxyConfiguration {
+        /// `DefaultBehavior` (the schema does not describe it).
         pub default_behavior: Option<Val<DefaultBehavior>>,
+        /// `OrderedProxyRules` (the schema does not describe it).
         pub ordered_proxy_rules: Option<Val<Vec<FleetProxyRule>>>,
     }
 
@@ -57,8 +64,11 @@ pub mod fleet {
     /// `VpcConfig` of `AWS::CodeBuild::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Option<Val<Vec<String>>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -75,8 +85,11 @@ pub mod fleet {
     /// `ScalingConfigurationInput` of `AWS::CodeBuild::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScalingConfigurationInput {
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Option<Val<i64>>,
+        /// `ScalingType` (the schema does not describe it).
         pub scaling_type: Option<Val<ScalingType>>,
+        /// `TargetTrackingScalingConfigs` (the schema does not describe it).
         pub target_tracking_scaling_configs: Option<Val<Vec<TargetTrackingScalingConfiguration>>>,
     }
 
@@ -121,8 +134,11 @@ pub mod fleet {
     /// `FleetProxyRule` of `AWS::CodeBuild::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FleetProxyRule {
+        /// `Effect` (the schema does not describe it).
         pub effect: Option<Val<Effect>>,
+        /// `Entities` (the schema does not describe it).
         pub entities: Option<Val<Vec<String>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -139,7 +155,9 @@ pub mod fleet {
     /// `TargetTrackingScalingConfiguration` of `AWS::CodeBuild::Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TargetTrackingScalingConfiguration {
+        /// `MetricType` (the schema does not describe it).
         pub metric_type: Option<Val<MetricType>>,
+        /// `TargetValue` (the schema does not describe it).
         pub target_value: Option<Val<f64>>,
     }
 
@@ -500,17 +518,29 @@ pub mod fleet {
 /// Resource Type definition for AWS::CodeBuild::Fleet
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnFleetProps {
+    /// `BaseCapacity` (the schema does not describe it).
     pub base_capacity: Option<Val<i64>>,
+    /// `ComputeConfiguration` (the schema does not describe it).
     pub compute_configuration: Option<Val<fleet::ComputeConfiguration>>,
+    /// `ComputeType` (the schema does not describe it).
     pub compute_type: Option<Val<fleet::ComputeType>>,
+    /// `EnvironmentType` (the schema does not describe it).
     pub environment_type: Option<Val<fleet::EnvironmentType>>,
+    /// `FleetProxyConfiguration` (the schema does not describe it).
     pub fleet_proxy_configuration: Option<Val<fleet::ProxyConfiguration>>,
+    /// `FleetServiceRole` (the schema does not describe it).
     pub fleet_service_role: Option<Val<String>>,
+    /// `FleetVpcConfig` (the schema does not describe it).
     pub fleet_vpc_config: Option<Val<fleet::VpcConfig>>,
+    /// `ImageId` (the schema does not describe it).
     pub image_id: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `OverflowBehavior` (the schema does not describe it).
     pub overflow_behavior: Option<Val<fleet::OverflowBehavior>>,
+    /// `ScalingConfiguration` (the schema does not describe it).
     pub scaling_configuration: Option<Val<fleet::ScalingConfigurationInput>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<fleet::Tag>>>,
 }
 
@@ -543,29 +573,29 @@ impl CfnFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::Fleet";
 
-    /// Key of `BaseCapacity`, for [`Handle::set`].
+    /// Key of `BaseCapacity`, for [`Self::set`].
     pub const BASE_CAPACITY: Prop<CfnFleet, i64> = Prop::new("BaseCapacity");
-    /// Key of `ComputeConfiguration`, for [`Handle::set`].
+    /// Key of `ComputeConfiguration`, for [`Self::set`].
     pub const COMPUTE_CONFIGURATION: Prop<CfnFleet, fleet::ComputeConfiguration> = Prop::new("ComputeConfiguration");
-    /// Key of `ComputeType`, for [`Handle::set`].
+    /// Key of `ComputeType`, for [`Self::set`].
     pub const COMPUTE_TYPE: Prop<CfnFleet, fleet::ComputeType> = Prop::new("ComputeType");
-    /// Key of `EnvironmentType`, for [`Handle::set`].
+    /// Key of `EnvironmentType`, for [`Self::set`].
     pub const ENVIRONMENT_TYPE: Prop<CfnFleet, fleet::EnvironmentType> = Prop::new("EnvironmentType");
-    /// Key of `FleetProxyConfiguration`, for [`Handle::set`].
+    /// Key of `FleetProxyConfiguration`, for [`Self::set`].
     pub const FLEET_PROXY_CONFIGURATION: Prop<CfnFleet, fleet::ProxyConfiguration> = Prop::new("FleetProxyConfiguration");
-    /// Key of `FleetServiceRole`, for [`Handle::set`].
+    /// Key of `FleetServiceRole`, for [`Self::set`].
     pub const FLEET_SERVICE_ROLE: Prop<CfnFleet, String> = Prop::new("FleetServiceRole");
-    /// Key of `FleetVpcConfig`, for [`Handle::set`].
+    /// Key of `FleetVpcConfig`, for [`Self::set`].
     pub const FLEET_VPC_CONFIG: Prop<CfnFleet, fleet::VpcConfig> = Prop::new("FleetVpcConfig");
-    /// Key of `ImageId`, for [`Handle::set`].
+    /// Key of `ImageId`, for [`Self::set`].
     pub const IMAGE_ID: Prop<CfnFleet, String> = Prop::new("ImageId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
-    /// Key of `OverflowBehavior`, for [`Handle::set`].
+    /// Key of `OverflowBehavior`, for [`Self::set`].
     pub const OVERFLOW_BEHAVIOR: Prop<CfnFleet, fleet::OverflowBehavior> = Prop::new("OverflowBehavior");
-    /// Key of `ScalingConfiguration`, for [`Handle::set`].
+    /// Key of `ScalingConfiguration`, for [`Self::set`].
     pub const SCALING_CONFIGURATION: Prop<CfnFleet, fleet::ScalingConfigurationInput> = Prop::new("ScalingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -610,14 +640,23 @@ pub mod project {
     /// `Artifacts` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Artifacts {
+        /// `ArtifactIdentifier` (the schema does not describe it).
         pub artifact_identifier: Option<Val<String>>,
+        /// `EncryptionDisabled` (the schema does not describe it).
         pub encryption_disabled: Option<Val<bool>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `NamespaceType` (the schema does not describe it).
         pub namespace_type: Option<Val<String>>,
+        /// `OverrideArtifactName` (the schema does not describe it).
         pub override_artifact_name: Option<Val<bool>>,
+        /// `Packaging` (the schema does not describe it).
         pub packaging: Option<Val<String>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -657,10 +696,15 @@ pub mod project {
     /// `ProjectBuildBatchConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProjectBuildBatchConfig {
+        /// `BatchReportMode` (the schema does not describe it).
         pub batch_report_mode: Option<Val<String>>,
+        /// `CombineArtifacts` (the schema does not describe it).
         pub combine_artifacts: Option<Val<bool>>,
+        /// `Restrictions` (the schema does not describe it).
         pub restrictions: Option<Val<BatchRestrictions>>,
+        /// `ServiceRole` (the schema does not describe it).
         pub service_role: Option<Val<String>>,
+        /// `TimeoutInMins` (the schema does not describe it).
         pub timeout_in_mins: Option<Val<i64>>,
     }
 
@@ -679,9 +723,13 @@ pub mod project {
     /// `ProjectCache` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProjectCache {
+        /// `CacheNamespace` (the schema does not describe it).
         pub cache_namespace: Option<Val<String>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<String>>,
+        /// `Modes` (the schema does not describe it).
         pub modes: Option<Val<Vec<String>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -711,16 +759,27 @@ pub mod project {
     /// `Environment` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Environment {
+        /// `Certificate` (the schema does not describe it).
         pub certificate: Option<Val<String>>,
+        /// `ComputeType` (the schema does not describe it).
         pub compute_type: Val<String>,
+        /// `DockerServer` (the schema does not describe it).
         pub docker_server: Option<Val<DockerServer>>,
+        /// `EnvironmentVariables` (the schema does not describe it).
         pub environment_variables: Option<Val<Vec<EnvironmentVariable>>>,
+        /// `Fleet` (the schema does not describe it).
         pub fleet: Option<Val<ProjectFleet>>,
+        /// `HostKernel` (the schema does not describe it).
         pub host_kernel: Option<Val<String>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `ImagePullCredentialsType` (the schema does not describe it).
         pub image_pull_credentials_type: Option<Val<String>>,
+        /// `PrivilegedMode` (the schema does not describe it).
         pub privileged_mode: Option<Val<bool>>,
+        /// `RegistryCredential` (the schema does not describe it).
         pub registry_credential: Option<Val<RegistryCredential>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -764,10 +823,15 @@ pub mod project {
     /// `ProjectFileSystemLocation` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProjectFileSystemLocation {
+        /// `Identifier` (the schema does not describe it).
         pub identifier: Val<String>,
+        /// `Location` (the schema does not describe it).
         pub location: Val<String>,
+        /// `MountOptions` (the schema does not describe it).
         pub mount_options: Option<Val<String>>,
+        /// `MountPoint` (the schema does not describe it).
         pub mount_point: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -799,7 +863,9 @@ pub mod project {
     /// `LogsConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogsConfig {
+        /// `CloudWatchLogs` (the schema does not describe it).
         pub cloud_watch_logs: Option<Val<CloudWatchLogsConfig>>,
+        /// `S3Logs` (the schema does not describe it).
         pub s3_logs: Option<Val<S3LogsConfig>>,
     }
 
@@ -815,7 +881,9 @@ pub mod project {
     /// `ProjectSourceVersion` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProjectSourceVersion {
+        /// `SourceIdentifier` (the schema does not describe it).
         pub source_identifier: Val<String>,
+        /// `SourceVersion` (the schema does not describe it).
         pub source_version: Option<Val<String>>,
     }
 
@@ -841,15 +909,25 @@ pub mod project {
     /// `Source` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Source {
+        /// `Auth` (the schema does not describe it).
         pub auth: Option<Val<SourceAuth>>,
+        /// `BuildSpec` (the schema does not describe it).
         pub build_spec: Option<Val<String>>,
+        /// `BuildStatusConfig` (the schema does not describe it).
         pub build_status_config: Option<Val<BuildStatusConfig>>,
+        /// `GitCloneDepth` (the schema does not describe it).
         pub git_clone_depth: Option<Val<i64>>,
+        /// `GitSubmodulesConfig` (the schema does not describe it).
         pub git_submodules_config: Option<Val<GitSubmodulesConfig>>,
+        /// `InsecureSsl` (the schema does not describe it).
         pub insecure_ssl: Option<Val<bool>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<String>>,
+        /// `ReportBuildStatus` (the schema does not describe it).
         pub report_build_status: Option<Val<bool>>,
+        /// `SourceIdentifier` (the schema does not describe it).
         pub source_identifier: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -891,7 +969,9 @@ pub mod project {
     /// `Tag` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -917,10 +997,15 @@ pub mod project {
     /// `ProjectTriggers` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProjectTriggers {
+        /// `BuildType` (the schema does not describe it).
         pub build_type: Option<Val<String>>,
+        /// `FilterGroups` (the schema does not describe it).
         pub filter_groups: Option<Val<Vec<Vec<Json>>>>,
+        /// `PullRequestBuildPolicy` (the schema does not describe it).
         pub pull_request_build_policy: Option<Val<PullRequestBuildPolicy>>,
+        /// `ScopeConfiguration` (the schema does not describe it).
         pub scope_configuration: Option<Val<ScopeConfiguration>>,
+        /// `Webhook` (the schema does not describe it).
         pub webhook: Option<Val<bool>>,
     }
 
@@ -939,8 +1024,11 @@ pub mod project {
     /// `VpcConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Option<Val<Vec<String>>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -957,7 +1045,9 @@ pub mod project {
     /// `BatchRestrictions` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchRestrictions {
+        /// `ComputeTypesAllowed` (the schema does not describe it).
         pub compute_types_allowed: Option<Val<Vec<String>>>,
+        /// `MaximumBuildsAllowed` (the schema does not describe it).
         pub maximum_builds_allowed: Option<Val<i64>>,
     }
 
@@ -973,7 +1063,9 @@ pub mod project {
     /// `DockerServer` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DockerServer {
+        /// `ComputeType` (the schema does not describe it).
         pub compute_type: Val<String>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
     }
 
@@ -999,8 +1091,11 @@ pub mod project {
     /// `EnvironmentVariable` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EnvironmentVariable {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1028,6 +1123,7 @@ pub mod project {
     /// `ProjectFleet` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProjectFleet {
+        /// `FleetArn` (the schema does not describe it).
         pub fleet_arn: Option<Val<String>>,
     }
 
@@ -1042,7 +1138,9 @@ pub mod project {
     /// `RegistryCredential` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RegistryCredential {
+        /// `Credential` (the schema does not describe it).
         pub credential: Val<String>,
+        /// `CredentialProvider` (the schema does not describe it).
         pub credential_provider: Val<String>,
     }
 
@@ -1068,8 +1166,11 @@ pub mod project {
     /// `CloudWatchLogsConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchLogsConfig {
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Option<Val<String>>,
+        /// `Status` (the schema does not describe it).
         pub status: Val<String>,
+        /// `StreamName` (the schema does not describe it).
         pub stream_name: Option<Val<String>>,
     }
 
@@ -1097,8 +1198,11 @@ pub mod project {
     /// `S3LogsConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3LogsConfig {
+        /// `EncryptionDisabled` (the schema does not describe it).
         pub encryption_disabled: Option<Val<bool>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<String>>,
+        /// `Status` (the schema does not describe it).
         pub status: Val<String>,
     }
 
@@ -1126,7 +1230,9 @@ pub mod project {
     /// `SourceAuth` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SourceAuth {
+        /// `Resource` (the schema does not describe it).
         pub resource: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1152,7 +1258,9 @@ pub mod project {
     /// `BuildStatusConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BuildStatusConfig {
+        /// `Context` (the schema does not describe it).
         pub context: Option<Val<String>>,
+        /// `TargetUrl` (the schema does not describe it).
         pub target_url: Option<Val<String>>,
     }
 
@@ -1168,6 +1276,7 @@ pub mod project {
     /// `GitSubmodulesConfig` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GitSubmodulesConfig {
+        /// `FetchSubmodules` (the schema does not describe it).
         pub fetch_submodules: Val<bool>,
     }
 
@@ -1191,7 +1300,9 @@ pub mod project {
     /// `PullRequestBuildPolicy` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PullRequestBuildPolicy {
+        /// `ApproverRoles` (the schema does not describe it).
         pub approver_roles: Option<Val<Vec<String>>>,
+        /// `RequiresCommentApproval` (the schema does not describe it).
         pub requires_comment_approval: Val<String>,
     }
 
@@ -1217,8 +1328,11 @@ pub mod project {
     /// `ScopeConfiguration` of `AWS::CodeBuild::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScopeConfiguration {
+        /// `Domain` (the schema does not describe it).
         pub domain: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Scope` (the schema does not describe it).
         pub scope: Option<Val<String>>,
     }
 
@@ -1525,30 +1639,55 @@ pub mod project {
 /// Resource Type definition for AWS::CodeBuild::Project
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProjectProps {
+    /// `Artifacts` (the schema does not describe it).
     pub artifacts: Val<project::Artifacts>,
+    /// `AutoRetryLimit` (the schema does not describe it).
     pub auto_retry_limit: Option<Val<f64>>,
+    /// `BadgeEnabled` (the schema does not describe it).
     pub badge_enabled: Option<Val<bool>>,
+    /// `BuildBatchConfig` (the schema does not describe it).
     pub build_batch_config: Option<Val<project::ProjectBuildBatchConfig>>,
+    /// `Cache` (the schema does not describe it).
     pub cache: Option<Val<project::ProjectCache>>,
+    /// `ConcurrentBuildLimit` (the schema does not describe it).
     pub concurrent_build_limit: Option<Val<i64>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EncryptionKey` (the schema does not describe it).
     pub encryption_key: Option<Val<String>>,
+    /// `Environment` (the schema does not describe it).
     pub environment: Val<project::Environment>,
+    /// `FileSystemLocations` (the schema does not describe it).
     pub file_system_locations: Option<Val<Vec<project::ProjectFileSystemLocation>>>,
+    /// `LogsConfig` (the schema does not describe it).
     pub logs_config: Option<Val<project::LogsConfig>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `QueuedTimeoutInMinutes` (the schema does not describe it).
     pub queued_timeout_in_minutes: Option<Val<i64>>,
+    /// `ResourceAccessRole` (the schema does not describe it).
     pub resource_access_role: Option<Val<String>>,
+    /// `SecondaryArtifacts` (the schema does not describe it).
     pub secondary_artifacts: Option<Val<Vec<project::Artifacts>>>,
+    /// `SecondarySourceVersions` (the schema does not describe it).
     pub secondary_source_versions: Option<Val<Vec<project::ProjectSourceVersion>>>,
+    /// `SecondarySources` (the schema does not describe it).
     pub secondary_sources: Option<Val<Vec<project::Source>>>,
+    /// `ServiceRole` (the schema does not describe it).
     pub service_role: Val<String>,
+    /// `Source` (the schema does not describe it).
     pub source: Val<project::Source>,
+    /// `SourceVersion` (the schema does not describe it).
     pub source_version: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<project::Tag>>>,
+    /// `TimeoutInMinutes` (the schema does not describe it).
     pub timeout_in_minutes: Option<Val<i64>>,
+    /// `Triggers` (the schema does not describe it).
     pub triggers: Option<Val<project::ProjectTriggers>>,
+    /// `Visibility` (the schema does not describe it).
     pub visibility: Option<Val<String>>,
+    /// `VpcConfig` (the schema does not describe it).
     pub vpc_config: Option<Val<project::VpcConfig>>,
 }
 
@@ -1627,55 +1766,55 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::Project";
 
-    /// Key of `Artifacts`, for [`Handle::set`].
+    /// Key of `Artifacts`, for [`Self::set`].
     pub const ARTIFACTS: Prop<CfnProject, project::Artifacts> = Prop::new("Artifacts");
-    /// Key of `AutoRetryLimit`, for [`Handle::set`].
+    /// Key of `AutoRetryLimit`, for [`Self::set`].
     pub const AUTO_RETRY_LIMIT: Prop<CfnProject, f64> = Prop::new("AutoRetryLimit");
-    /// Key of `BadgeEnabled`, for [`Handle::set`].
+    /// Key of `BadgeEnabled`, for [`Self::set`].
     pub const BADGE_ENABLED: Prop<CfnProject, bool> = Prop::new("BadgeEnabled");
-    /// Key of `BuildBatchConfig`, for [`Handle::set`].
+    /// Key of `BuildBatchConfig`, for [`Self::set`].
     pub const BUILD_BATCH_CONFIG: Prop<CfnProject, project::ProjectBuildBatchConfig> = Prop::new("BuildBatchConfig");
-    /// Key of `Cache`, for [`Handle::set`].
+    /// Key of `Cache`, for [`Self::set`].
     pub const CACHE: Prop<CfnProject, project::ProjectCache> = Prop::new("Cache");
-    /// Key of `ConcurrentBuildLimit`, for [`Handle::set`].
+    /// Key of `ConcurrentBuildLimit`, for [`Self::set`].
     pub const CONCURRENT_BUILD_LIMIT: Prop<CfnProject, i64> = Prop::new("ConcurrentBuildLimit");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnProject, String> = Prop::new("Description");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnProject, String> = Prop::new("EncryptionKey");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnProject, project::Environment> = Prop::new("Environment");
-    /// Key of `FileSystemLocations`, for [`Handle::set`].
+    /// Key of `FileSystemLocations`, for [`Self::set`].
     pub const FILE_SYSTEM_LOCATIONS: Prop<CfnProject, Vec<project::ProjectFileSystemLocation>> = Prop::new("FileSystemLocations");
-    /// Key of `LogsConfig`, for [`Handle::set`].
+    /// Key of `LogsConfig`, for [`Self::set`].
     pub const LOGS_CONFIG: Prop<CfnProject, project::LogsConfig> = Prop::new("LogsConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
-    /// Key of `QueuedTimeoutInMinutes`, for [`Handle::set`].
+    /// Key of `QueuedTimeoutInMinutes`, for [`Self::set`].
     pub const QUEUED_TIMEOUT_IN_MINUTES: Prop<CfnProject, i64> = Prop::new("QueuedTimeoutInMinutes");
-    /// Key of `ResourceAccessRole`, for [`Handle::set`].
+    /// Key of `ResourceAccessRole`, for [`Self::set`].
     pub const RESOURCE_ACCESS_ROLE: Prop<CfnProject, String> = Prop::new("ResourceAccessRole");
-    /// Key of `SecondaryArtifacts`, for [`Handle::set`].
+    /// Key of `SecondaryArtifacts`, for [`Self::set`].
     pub const SECONDARY_ARTIFACTS: Prop<CfnProject, Vec<project::Artifacts>> = Prop::new("SecondaryArtifacts");
-    /// Key of `SecondarySourceVersions`, for [`Handle::set`].
+    /// Key of `SecondarySourceVersions`, for [`Self::set`].
     pub const SECONDARY_SOURCE_VERSIONS: Prop<CfnProject, Vec<project::ProjectSourceVersion>> = Prop::new("SecondarySourceVersions");
-    /// Key of `SecondarySources`, for [`Handle::set`].
+    /// Key of `SecondarySources`, for [`Self::set`].
     pub const SECONDARY_SOURCES: Prop<CfnProject, Vec<project::Source>> = Prop::new("SecondarySources");
-    /// Key of `ServiceRole`, for [`Handle::set`].
+    /// Key of `ServiceRole`, for [`Self::set`].
     pub const SERVICE_ROLE: Prop<CfnProject, String> = Prop::new("ServiceRole");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnProject, project::Source> = Prop::new("Source");
-    /// Key of `SourceVersion`, for [`Handle::set`].
+    /// Key of `SourceVersion`, for [`Self::set`].
     pub const SOURCE_VERSION: Prop<CfnProject, String> = Prop::new("SourceVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
-    /// Key of `TimeoutInMinutes`, for [`Handle::set`].
+    /// Key of `TimeoutInMinutes`, for [`Self::set`].
     pub const TIMEOUT_IN_MINUTES: Prop<CfnProject, i64> = Prop::new("TimeoutInMinutes");
-    /// Key of `Triggers`, for [`Handle::set`].
+    /// Key of `Triggers`, for [`Self::set`].
     pub const TRIGGERS: Prop<CfnProject, project::ProjectTriggers> = Prop::new("Triggers");
-    /// Key of `Visibility`, for [`Handle::set`].
+    /// Key of `Visibility`, for [`Self::set`].
     pub const VISIBILITY: Prop<CfnProject, String> = Prop::new("Visibility");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnProject, project::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1725,7 +1864,9 @@ pub mod report_group {
     /// `ReportExportConfig` of `AWS::CodeBuild::ReportGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReportExportConfig {
+        /// `ExportConfigType` (the schema does not describe it).
         pub export_config_type: Val<ExportConfigType>,
+        /// `S3Destination` (the schema does not describe it).
         pub s3_destination: Option<Val<S3ReportExportConfig>>,
     }
 
@@ -1751,7 +1892,9 @@ pub mod report_group {
     /// `Tag` of `AWS::CodeBuild::ReportGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1777,11 +1920,17 @@ pub mod report_group {
     /// `S3ReportExportConfig` of `AWS::CodeBuild::ReportGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3ReportExportConfig {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `BucketOwner` (the schema does not describe it).
         pub bucket_owner: Option<Val<String>>,
+        /// `EncryptionDisabled` (the schema does not describe it).
         pub encryption_disabled: Option<Val<bool>>,
+        /// `EncryptionKey` (the schema does not describe it).
         pub encryption_key: Option<Val<String>>,
+        /// `Packaging` (the schema does not describe it).
         pub packaging: Option<Val<Packaging>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
     }
 
@@ -1935,10 +2084,15 @@ pub mod report_group {
 /// Resource Type definition for AWS::CodeBuild::ReportGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnReportGroupProps {
+    /// `DeleteReports` (the schema does not describe it).
     pub delete_reports: Option<Val<bool>>,
+    /// `ExportConfig` (the schema does not describe it).
     pub export_config: Val<report_group::ReportExportConfig>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<report_group::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<report_group::Type>,
 }
 
@@ -1977,15 +2131,15 @@ impl CfnReportGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::ReportGroup";
 
-    /// Key of `DeleteReports`, for [`Handle::set`].
+    /// Key of `DeleteReports`, for [`Self::set`].
     pub const DELETE_REPORTS: Prop<CfnReportGroup, bool> = Prop::new("DeleteReports");
-    /// Key of `ExportConfig`, for [`Handle::set`].
+    /// Key of `ExportConfig`, for [`Self::set`].
     pub const EXPORT_CONFIG: Prop<CfnReportGroup, report_group::ReportExportConfig> = Prop::new("ExportConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnReportGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReportGroup, Vec<report_group::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnReportGroup, report_group::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2086,13 +2240,13 @@ impl CfnSourceCredential {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeBuild::SourceCredential";
 
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnSourceCredential, String> = Prop::new("AuthType");
-    /// Key of `ServerType`, for [`Handle::set`].
+    /// Key of `ServerType`, for [`Self::set`].
     pub const SERVER_TYPE: Prop<CfnSourceCredential, String> = Prop::new("ServerType");
-    /// Key of `Token`, for [`Handle::set`].
+    /// Key of `Token`, for [`Self::set`].
     pub const TOKEN: Prop<CfnSourceCredential, String> = Prop::new("Token");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnSourceCredential, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -284,17 +284,17 @@ impl CfnRepository {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeCommit::Repository";
 
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnRepository, repository::Code> = Prop::new("Code");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnRepository, String> = Prop::new("KmsKeyId");
-    /// Key of `RepositoryDescription`, for [`Handle::set`].
+    /// Key of `RepositoryDescription`, for [`Self::set`].
     pub const REPOSITORY_DESCRIPTION: Prop<CfnRepository, String> = Prop::new("RepositoryDescription");
-    /// Key of `RepositoryName`, for [`Handle::set`].
+    /// Key of `RepositoryName`, for [`Self::set`].
     pub const REPOSITORY_NAME: Prop<CfnRepository, String> = Prop::new("RepositoryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRepository, Vec<repository::Tag>> = Prop::new("Tags");
-    /// Key of `Triggers`, for [`Handle::set`].
+    /// Key of `Triggers`, for [`Self::set`].
     pub const TRIGGERS: Prop<CfnRepository, Vec<repository::RepositoryTrigger>> = Prop::new("Triggers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

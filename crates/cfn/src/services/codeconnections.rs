@@ -149,13 +149,13 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeConnections::Connection";
 
-    /// Key of `ConnectionName`, for [`Handle::set`].
+    /// Key of `ConnectionName`, for [`Self::set`].
     pub const CONNECTION_NAME: Prop<CfnConnection, String> = Prop::new("ConnectionName");
-    /// Key of `HostArn`, for [`Handle::set`].
+    /// Key of `HostArn`, for [`Self::set`].
     pub const HOST_ARN: Prop<CfnConnection, String> = Prop::new("HostArn");
-    /// Key of `ProviderType`, for [`Handle::set`].
+    /// Key of `ProviderType`, for [`Self::set`].
     pub const PROVIDER_TYPE: Prop<CfnConnection, connection::ProviderType> = Prop::new("ProviderType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -395,15 +395,15 @@ impl CfnHost {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeConnections::Host";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnHost, String> = Prop::new("Name");
-    /// Key of `ProviderEndpoint`, for [`Handle::set`].
+    /// Key of `ProviderEndpoint`, for [`Self::set`].
     pub const PROVIDER_ENDPOINT: Prop<CfnHost, String> = Prop::new("ProviderEndpoint");
-    /// Key of `ProviderType`, for [`Handle::set`].
+    /// Key of `ProviderType`, for [`Self::set`].
     pub const PROVIDER_TYPE: Prop<CfnHost, host::ProviderType> = Prop::new("ProviderType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHost, Vec<host::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfiguration`, for [`Handle::set`].
+    /// Key of `VpcConfiguration`, for [`Self::set`].
     pub const VPC_CONFIGURATION: Prop<CfnHost, host::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod application {
     /// `Tag` of `AWS::CodeDeploy::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -122,11 +124,11 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeDeploy::Application";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
-    /// Key of `ComputePlatform`, for [`Handle::set`].
+    /// Key of `ComputePlatform`, for [`Self::set`].
     pub const COMPUTE_PLATFORM: Prop<CfnApplication, application::ComputePlatform> = Prop::new("ComputePlatform");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -166,7 +168,9 @@ pub mod deployment_config {
     /// The minimum number of healthy instances that should be available at any time during the deployment. There are two parameters expected in the input: type and value.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MinimumHealthyHosts {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<i64>,
     }
 
@@ -192,8 +196,11 @@ pub mod deployment_config {
     /// The configuration that specifies how the deployment traffic is routed.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrafficRoutingConfig {
+        /// `TimeBasedCanary` (the schema does not describe it).
         pub time_based_canary: Option<Val<TimeBasedCanary>>,
+        /// `TimeBasedLinear` (the schema does not describe it).
         pub time_based_linear: Option<Val<TimeBasedLinear>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type2>,
     }
 
@@ -221,8 +228,11 @@ pub mod deployment_config {
     /// The zonal deployment config that specifies how the zonal deployment behaves
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ZonalConfig {
+        /// `FirstZoneMonitorDurationInSeconds` (the schema does not describe it).
         pub first_zone_monitor_duration_in_seconds: Option<Val<i64>>,
+        /// `MinimumHealthyHostsPerZone` (the schema does not describe it).
         pub minimum_healthy_hosts_per_zone: Option<Val<MinimumHealthyHostsPerZone>>,
+        /// `MonitorDurationInSeconds` (the schema does not describe it).
         pub monitor_duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -239,7 +249,9 @@ pub mod deployment_config {
     /// `TimeBasedCanary` of `AWS::CodeDeploy::DeploymentConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimeBasedCanary {
+        /// `CanaryInterval` (the schema does not describe it).
         pub canary_interval: Val<i64>,
+        /// `CanaryPercentage` (the schema does not describe it).
         pub canary_percentage: Val<i64>,
     }
 
@@ -265,7 +277,9 @@ pub mod deployment_config {
     /// `TimeBasedLinear` of `AWS::CodeDeploy::DeploymentConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimeBasedLinear {
+        /// `LinearInterval` (the schema does not describe it).
         pub linear_interval: Val<i64>,
+        /// `LinearPercentage` (the schema does not describe it).
         pub linear_percentage: Val<i64>,
     }
 
@@ -291,7 +305,9 @@ pub mod deployment_config {
     /// `MinimumHealthyHostsPerZone` of `AWS::CodeDeploy::DeploymentConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MinimumHealthyHostsPerZone {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<i64>,
     }
 
@@ -502,15 +518,15 @@ impl CfnDeploymentConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeDeploy::DeploymentConfig";
 
-    /// Key of `ComputePlatform`, for [`Handle::set`].
+    /// Key of `ComputePlatform`, for [`Self::set`].
     pub const COMPUTE_PLATFORM: Prop<CfnDeploymentConfig, deployment_config::ComputePlatform> = Prop::new("ComputePlatform");
-    /// Key of `DeploymentConfigName`, for [`Handle::set`].
+    /// Key of `DeploymentConfigName`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIG_NAME: Prop<CfnDeploymentConfig, String> = Prop::new("DeploymentConfigName");
-    /// Key of `MinimumHealthyHosts`, for [`Handle::set`].
+    /// Key of `MinimumHealthyHosts`, for [`Self::set`].
     pub const MINIMUM_HEALTHY_HOSTS: Prop<CfnDeploymentConfig, deployment_config::MinimumHealthyHosts> = Prop::new("MinimumHealthyHosts");
-    /// Key of `TrafficRoutingConfig`, for [`Handle::set`].
+    /// Key of `TrafficRoutingConfig`, for [`Self::set`].
     pub const TRAFFIC_ROUTING_CONFIG: Prop<CfnDeploymentConfig, deployment_config::TrafficRoutingConfig> = Prop::new("TrafficRoutingConfig");
-    /// Key of `ZonalConfig`, for [`Handle::set`].
+    /// Key of `ZonalConfig`, for [`Self::set`].
     pub const ZONAL_CONFIG: Prop<CfnDeploymentConfig, deployment_config::ZonalConfig> = Prop::new("ZonalConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1709,45 +1725,45 @@ impl CfnDeploymentGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeDeploy::DeploymentGroup";
 
-    /// Key of `AlarmConfiguration`, for [`Handle::set`].
+    /// Key of `AlarmConfiguration`, for [`Self::set`].
     pub const ALARM_CONFIGURATION: Prop<CfnDeploymentGroup, deployment_group::AlarmConfiguration> = Prop::new("AlarmConfiguration");
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnDeploymentGroup, String> = Prop::new("ApplicationName");
-    /// Key of `AutoRollbackConfiguration`, for [`Handle::set`].
+    /// Key of `AutoRollbackConfiguration`, for [`Self::set`].
     pub const AUTO_ROLLBACK_CONFIGURATION: Prop<CfnDeploymentGroup, deployment_group::AutoRollbackConfiguration> = Prop::new("AutoRollbackConfiguration");
-    /// Key of `AutoScalingGroups`, for [`Handle::set`].
+    /// Key of `AutoScalingGroups`, for [`Self::set`].
     pub const AUTO_SCALING_GROUPS: Prop<CfnDeploymentGroup, Vec<String>> = Prop::new("AutoScalingGroups");
-    /// Key of `BlueGreenDeploymentConfiguration`, for [`Handle::set`].
+    /// Key of `BlueGreenDeploymentConfiguration`, for [`Self::set`].
     pub const BLUE_GREEN_DEPLOYMENT_CONFIGURATION: Prop<CfnDeploymentGroup, deployment_group::BlueGreenDeploymentConfiguration> = Prop::new("BlueGreenDeploymentConfiguration");
-    /// Key of `Deployment`, for [`Handle::set`].
+    /// Key of `Deployment`, for [`Self::set`].
     pub const DEPLOYMENT: Prop<CfnDeploymentGroup, deployment_group::Deployment> = Prop::new("Deployment");
-    /// Key of `DeploymentConfigName`, for [`Handle::set`].
+    /// Key of `DeploymentConfigName`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIG_NAME: Prop<CfnDeploymentGroup, String> = Prop::new("DeploymentConfigName");
-    /// Key of `DeploymentGroupName`, for [`Handle::set`].
+    /// Key of `DeploymentGroupName`, for [`Self::set`].
     pub const DEPLOYMENT_GROUP_NAME: Prop<CfnDeploymentGroup, String> = Prop::new("DeploymentGroupName");
-    /// Key of `DeploymentStyle`, for [`Handle::set`].
+    /// Key of `DeploymentStyle`, for [`Self::set`].
     pub const DEPLOYMENT_STYLE: Prop<CfnDeploymentGroup, deployment_group::DeploymentStyle> = Prop::new("DeploymentStyle");
-    /// Key of `ECSServices`, for [`Handle::set`].
+    /// Key of `ECSServices`, for [`Self::set`].
     pub const ECS_SERVICES: Prop<CfnDeploymentGroup, Vec<deployment_group::ECSService>> = Prop::new("ECSServices");
-    /// Key of `Ec2TagFilters`, for [`Handle::set`].
+    /// Key of `Ec2TagFilters`, for [`Self::set`].
     pub const EC2_TAG_FILTERS: Prop<CfnDeploymentGroup, Vec<deployment_group::EC2TagFilter>> = Prop::new("Ec2TagFilters");
-    /// Key of `Ec2TagSet`, for [`Handle::set`].
+    /// Key of `Ec2TagSet`, for [`Self::set`].
     pub const EC2_TAG_SET: Prop<CfnDeploymentGroup, deployment_group::EC2TagSet> = Prop::new("Ec2TagSet");
-    /// Key of `LoadBalancerInfo`, for [`Handle::set`].
+    /// Key of `LoadBalancerInfo`, for [`Self::set`].
     pub const LOAD_BALANCER_INFO: Prop<CfnDeploymentGroup, deployment_group::LoadBalancerInfo> = Prop::new("LoadBalancerInfo");
-    /// Key of `OnPremisesInstanceTagFilters`, for [`Handle::set`].
+    /// Key of `OnPremisesInstanceTagFilters`, for [`Self::set`].
     pub const ON_PREMISES_INSTANCE_TAG_FILTERS: Prop<CfnDeploymentGroup, Vec<deployment_group::TagFilter>> = Prop::new("OnPremisesInstanceTagFilters");
-    /// Key of `OnPremisesTagSet`, for [`Handle::set`].
+    /// Key of `OnPremisesTagSet`, for [`Self::set`].
     pub const ON_PREMISES_TAG_SET: Prop<CfnDeploymentGroup, deployment_group::OnPremisesTagSet> = Prop::new("OnPremisesTagSet");
-    /// Key of `OutdatedInstancesStrategy`, for [`Handle::set`].
+    /// Key of `OutdatedInstancesStrategy`, for [`Self::set`].
     pub const OUTDATED_INSTANCES_STRATEGY: Prop<CfnDeploymentGroup, deployment_group::OutdatedInstancesStrategy> = Prop::new("OutdatedInstancesStrategy");
-    /// Key of `ServiceRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceRoleArn`, for [`Self::set`].
     pub const SERVICE_ROLE_ARN: Prop<CfnDeploymentGroup, String> = Prop::new("ServiceRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeploymentGroup, Vec<deployment_group::Tag>> = Prop::new("Tags");
-    /// Key of `TerminationHookEnabled`, for [`Handle::set`].
+    /// Key of `TerminationHookEnabled`, for [`Self::set`].
     pub const TERMINATION_HOOK_ENABLED: Prop<CfnDeploymentGroup, bool> = Prop::new("TerminationHookEnabled");
-    /// Key of `TriggerConfigurations`, for [`Handle::set`].
+    /// Key of `TriggerConfigurations`, for [`Self::set`].
     pub const TRIGGER_CONFIGURATIONS: Prop<CfnDeploymentGroup, Vec<deployment_group::TriggerConfig>> = Prop::new("TriggerConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

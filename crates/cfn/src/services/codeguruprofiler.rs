@@ -211,15 +211,15 @@ impl CfnProfilingGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeGuruProfiler::ProfilingGroup";
 
-    /// Key of `AgentPermissions`, for [`Handle::set`].
+    /// Key of `AgentPermissions`, for [`Self::set`].
     pub const AGENT_PERMISSIONS: Prop<CfnProfilingGroup, profiling_group::AgentPermissions> = Prop::new("AgentPermissions");
-    /// Key of `AnomalyDetectionNotificationConfiguration`, for [`Handle::set`].
+    /// Key of `AnomalyDetectionNotificationConfiguration`, for [`Self::set`].
     pub const ANOMALY_DETECTION_NOTIFICATION_CONFIGURATION: Prop<CfnProfilingGroup, Vec<profiling_group::Channel>> = Prop::new("AnomalyDetectionNotificationConfiguration");
-    /// Key of `ComputePlatform`, for [`Handle::set`].
+    /// Key of `ComputePlatform`, for [`Self::set`].
     pub const COMPUTE_PLATFORM: Prop<CfnProfilingGroup, profiling_group::ComputePlatform> = Prop::new("ComputePlatform");
-    /// Key of `ProfilingGroupName`, for [`Handle::set`].
+    /// Key of `ProfilingGroupName`, for [`Self::set`].
     pub const PROFILING_GROUP_NAME: Prop<CfnProfilingGroup, String> = Prop::new("ProfilingGroupName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfilingGroup, Vec<profiling_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -153,17 +153,17 @@ impl CfnRepositoryAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeGuruReviewer::RepositoryAssociation";
 
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnRepositoryAssociation, String> = Prop::new("BucketName");
-    /// Key of `ConnectionArn`, for [`Handle::set`].
+    /// Key of `ConnectionArn`, for [`Self::set`].
     pub const CONNECTION_ARN: Prop<CfnRepositoryAssociation, String> = Prop::new("ConnectionArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRepositoryAssociation, String> = Prop::new("Name");
-    /// Key of `Owner`, for [`Handle::set`].
+    /// Key of `Owner`, for [`Self::set`].
     pub const OWNER: Prop<CfnRepositoryAssociation, String> = Prop::new("Owner");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRepositoryAssociation, Vec<repository_association::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnRepositoryAssociation, repository_association::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

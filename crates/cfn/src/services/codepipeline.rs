@@ -119,7 +119,9 @@ pub mod custom_action_type {
     /// `Tag` of `AWS::CodePipeline::CustomActionType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -332,21 +334,21 @@ impl CfnCustomActionType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodePipeline::CustomActionType";
 
-    /// Key of `Category`, for [`Handle::set`].
+    /// Key of `Category`, for [`Self::set`].
     pub const CATEGORY: Prop<CfnCustomActionType, custom_action_type::Category> = Prop::new("Category");
-    /// Key of `ConfigurationProperties`, for [`Handle::set`].
+    /// Key of `ConfigurationProperties`, for [`Self::set`].
     pub const CONFIGURATION_PROPERTIES: Prop<CfnCustomActionType, Vec<custom_action_type::ConfigurationProperties>> = Prop::new("ConfigurationProperties");
-    /// Key of `InputArtifactDetails`, for [`Handle::set`].
+    /// Key of `InputArtifactDetails`, for [`Self::set`].
     pub const INPUT_ARTIFACT_DETAILS: Prop<CfnCustomActionType, custom_action_type::ArtifactDetails> = Prop::new("InputArtifactDetails");
-    /// Key of `OutputArtifactDetails`, for [`Handle::set`].
+    /// Key of `OutputArtifactDetails`, for [`Self::set`].
     pub const OUTPUT_ARTIFACT_DETAILS: Prop<CfnCustomActionType, custom_action_type::ArtifactDetails> = Prop::new("OutputArtifactDetails");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnCustomActionType, String> = Prop::new("Provider");
-    /// Key of `Settings`, for [`Handle::set`].
+    /// Key of `Settings`, for [`Self::set`].
     pub const SETTINGS: Prop<CfnCustomActionType, custom_action_type::Settings> = Prop::new("Settings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomActionType, Vec<custom_action_type::Tag>> = Prop::new("Tags");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnCustomActionType, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -479,9 +481,11 @@ pub mod pipeline {
     /// Represents information about a stage and its definition.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StageDeclaration {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<Vec<ActionDeclaration>>,
         /// The method to use before stage runs.
         pub before_entry: Option<Val<BeforeEntryConditions>>,
+        /// `Blockers` (the schema does not describe it).
         pub blockers: Option<Val<Vec<BlockerDeclaration>>>,
         /// The name of the stage.
         pub name: Val<String>,
@@ -641,14 +645,17 @@ pub mod pipeline {
         pub action_type_id: Val<ActionTypeId>,
         /// The shell commands to run with your compute action in CodePipeline.
         pub commands: Option<Val<Vec<String>>>,
+        /// `Configuration` (the schema does not describe it).
         pub configuration: Option<Val<Json>>,
         /// The list of environment variables that are input to a compute based action.
         pub environment_variables: Option<Val<Vec<EnvironmentVariable>>>,
+        /// `InputArtifacts` (the schema does not describe it).
         pub input_artifacts: Option<Val<Vec<InputArtifact>>>,
         /// The action declaration's name.
         pub name: Val<String>,
         /// The variable namespace associated with the action. All variables produced as output by this action fall under this namespace.
         pub namespace: Option<Val<String>>,
+        /// `OutputArtifacts` (the schema does not describe it).
         pub output_artifacts: Option<Val<Vec<OutputArtifact>>>,
         /// The list of variables that are to be exported from the compute action.
         pub output_variables: Option<Val<Vec<String>>>,
@@ -706,6 +713,7 @@ pub mod pipeline {
     /// The configuration that specifies the rules to run before stage starts.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BeforeEntryConditions {
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Option<Val<Vec<Condition>>>,
     }
 
@@ -748,6 +756,7 @@ pub mod pipeline {
     /// The configuration that specifies the result, such as rollback, to occur upon stage failure
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FailureConditions {
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Option<Val<Vec<Condition>>>,
         /// The specified result for when the failure conditions are met, such as rolling back the stage
         pub result: Option<Val<ResultType>>,
@@ -768,6 +777,7 @@ pub mod pipeline {
     /// The configuration that specifies the result, such as rollback, to occur upon stage failure
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SuccessConditions {
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Option<Val<Vec<Condition>>>,
     }
 
@@ -936,6 +946,7 @@ pub mod pipeline {
     pub struct Condition {
         /// The specified result for when the failure conditions are met, such as rolling back the stage
         pub result: Option<Val<String>>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Option<Val<Vec<RuleDeclaration>>>,
     }
 
@@ -1012,6 +1023,7 @@ pub mod pipeline {
         pub commands: Option<Val<Vec<String>>>,
         /// The rule's configuration. These are key-value pairs that specify input values for a rule.
         pub configuration: Option<Val<Json>>,
+        /// `InputArtifacts` (the schema does not describe it).
         pub input_artifacts: Option<Val<Vec<InputArtifact>>>,
         /// The rule declaration's name.
         pub name: Option<Val<String>>,
@@ -1718,29 +1730,29 @@ impl CfnPipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodePipeline::Pipeline";
 
-    /// Key of `ArtifactStore`, for [`Handle::set`].
+    /// Key of `ArtifactStore`, for [`Self::set`].
     pub const ARTIFACT_STORE: Prop<CfnPipeline, pipeline::ArtifactStore> = Prop::new("ArtifactStore");
-    /// Key of `ArtifactStores`, for [`Handle::set`].
+    /// Key of `ArtifactStores`, for [`Self::set`].
     pub const ARTIFACT_STORES: Prop<CfnPipeline, Vec<pipeline::ArtifactStoreMap>> = Prop::new("ArtifactStores");
-    /// Key of `DisableInboundStageTransitions`, for [`Handle::set`].
+    /// Key of `DisableInboundStageTransitions`, for [`Self::set`].
     pub const DISABLE_INBOUND_STAGE_TRANSITIONS: Prop<CfnPipeline, Vec<pipeline::StageTransition>> = Prop::new("DisableInboundStageTransitions");
-    /// Key of `ExecutionMode`, for [`Handle::set`].
+    /// Key of `ExecutionMode`, for [`Self::set`].
     pub const EXECUTION_MODE: Prop<CfnPipeline, pipeline::ExecutionMode> = Prop::new("ExecutionMode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPipeline, String> = Prop::new("Name");
-    /// Key of `PipelineType`, for [`Handle::set`].
+    /// Key of `PipelineType`, for [`Self::set`].
     pub const PIPELINE_TYPE: Prop<CfnPipeline, pipeline::PipelineType> = Prop::new("PipelineType");
-    /// Key of `RestartExecutionOnUpdate`, for [`Handle::set`].
+    /// Key of `RestartExecutionOnUpdate`, for [`Self::set`].
     pub const RESTART_EXECUTION_ON_UPDATE: Prop<CfnPipeline, bool> = Prop::new("RestartExecutionOnUpdate");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnPipeline, String> = Prop::new("RoleArn");
-    /// Key of `Stages`, for [`Handle::set`].
+    /// Key of `Stages`, for [`Self::set`].
     pub const STAGES: Prop<CfnPipeline, Vec<pipeline::StageDeclaration>> = Prop::new("Stages");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
-    /// Key of `Triggers`, for [`Handle::set`].
+    /// Key of `Triggers`, for [`Self::set`].
     pub const TRIGGERS: Prop<CfnPipeline, Vec<pipeline::PipelineTriggerDeclaration>> = Prop::new("Triggers");
-    /// Key of `Variables`, for [`Handle::set`].
+    /// Key of `Variables`, for [`Self::set`].
     pub const VARIABLES: Prop<CfnPipeline, Vec<pipeline::VariableDeclaration>> = Prop::new("Variables");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2002,23 +2014,23 @@ impl CfnWebhook {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodePipeline::Webhook";
 
-    /// Key of `Authentication`, for [`Handle::set`].
+    /// Key of `Authentication`, for [`Self::set`].
     pub const AUTHENTICATION: Prop<CfnWebhook, webhook::Authentication> = Prop::new("Authentication");
-    /// Key of `AuthenticationConfiguration`, for [`Handle::set`].
+    /// Key of `AuthenticationConfiguration`, for [`Self::set`].
     pub const AUTHENTICATION_CONFIGURATION: Prop<CfnWebhook, webhook::WebhookAuthConfiguration> = Prop::new("AuthenticationConfiguration");
-    /// Key of `Filters`, for [`Handle::set`].
+    /// Key of `Filters`, for [`Self::set`].
     pub const FILTERS: Prop<CfnWebhook, Vec<webhook::WebhookFilterRule>> = Prop::new("Filters");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWebhook, String> = Prop::new("Name");
-    /// Key of `RegisterWithThirdParty`, for [`Handle::set`].
+    /// Key of `RegisterWithThirdParty`, for [`Self::set`].
     pub const REGISTER_WITH_THIRD_PARTY: Prop<CfnWebhook, bool> = Prop::new("RegisterWithThirdParty");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWebhook, Vec<webhook::Tag>> = Prop::new("Tags");
-    /// Key of `TargetAction`, for [`Handle::set`].
+    /// Key of `TargetAction`, for [`Self::set`].
     pub const TARGET_ACTION: Prop<CfnWebhook, String> = Prop::new("TargetAction");
-    /// Key of `TargetPipeline`, for [`Handle::set`].
+    /// Key of `TargetPipeline`, for [`Self::set`].
     pub const TARGET_PIPELINE: Prop<CfnWebhook, String> = Prop::new("TargetPipeline");
-    /// Key of `TargetPipelineVersion`, for [`Handle::set`].
+    /// Key of `TargetPipelineVersion`, for [`Self::set`].
     pub const TARGET_PIPELINE_VERSION: Prop<CfnWebhook, i64> = Prop::new("TargetPipelineVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod git_hub_repository {
     /// `Code` of `AWS::CodeStar::GitHubRepository`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Code {
+        /// `S3` (the schema does not describe it).
         pub s3: Val<S3>,
     }
 
@@ -42,8 +43,11 @@ pub mod git_hub_repository {
     /// `S3` of `AWS::CodeStar::GitHubRepository`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3 {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `ObjectVersion` (the schema does not describe it).
         pub object_version: Option<Val<String>>,
     }
 
@@ -106,13 +110,21 @@ pub mod git_hub_repository {
 /// Resource Type definition for AWS::CodeStar::GitHubRepository
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGitHubRepositoryProps {
+    /// `Code` (the schema does not describe it).
     pub code: Option<Val<git_hub_repository::Code>>,
+    /// `ConnectionArn` (the schema does not describe it).
     pub connection_arn: Option<Val<String>>,
+    /// `EnableIssues` (the schema does not describe it).
     pub enable_issues: Option<Val<bool>>,
+    /// `IsPrivate` (the schema does not describe it).
     pub is_private: Option<Val<bool>>,
+    /// `RepositoryAccessToken` (the schema does not describe it).
     pub repository_access_token: Option<Val<String>>,
+    /// `RepositoryDescription` (the schema does not describe it).
     pub repository_description: Option<Val<String>>,
+    /// `RepositoryName` (the schema does not describe it).
     pub repository_name: Val<String>,
+    /// `RepositoryOwner` (the schema does not describe it).
     pub repository_owner: Val<String>,
 }
 
@@ -157,21 +169,21 @@ impl CfnGitHubRepository {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeStar::GitHubRepository";
 
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnGitHubRepository, git_hub_repository::Code> = Prop::new("Code");
-    /// Key of `ConnectionArn`, for [`Handle::set`].
+    /// Key of `ConnectionArn`, for [`Self::set`].
     pub const CONNECTION_ARN: Prop<CfnGitHubRepository, String> = Prop::new("ConnectionArn");
-    /// Key of `EnableIssues`, for [`Handle::set`].
+    /// Key of `EnableIssues`, for [`Self::set`].
     pub const ENABLE_ISSUES: Prop<CfnGitHubRepository, bool> = Prop::new("EnableIssues");
-    /// Key of `IsPrivate`, for [`Handle::set`].
+    /// Key of `IsPrivate`, for [`Self::set`].
     pub const IS_PRIVATE: Prop<CfnGitHubRepository, bool> = Prop::new("IsPrivate");
-    /// Key of `RepositoryAccessToken`, for [`Handle::set`].
+    /// Key of `RepositoryAccessToken`, for [`Self::set`].
     pub const REPOSITORY_ACCESS_TOKEN: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryAccessToken");
-    /// Key of `RepositoryDescription`, for [`Handle::set`].
+    /// Key of `RepositoryDescription`, for [`Self::set`].
     pub const REPOSITORY_DESCRIPTION: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryDescription");
-    /// Key of `RepositoryName`, for [`Handle::set`].
+    /// Key of `RepositoryName`, for [`Self::set`].
     pub const REPOSITORY_NAME: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryName");
-    /// Key of `RepositoryOwner`, for [`Handle::set`].
+    /// Key of `RepositoryOwner`, for [`Self::set`].
     pub const REPOSITORY_OWNER: Prop<CfnGitHubRepository, String> = Prop::new("RepositoryOwner");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -146,13 +146,13 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeStarConnections::Connection";
 
-    /// Key of `ConnectionName`, for [`Handle::set`].
+    /// Key of `ConnectionName`, for [`Self::set`].
     pub const CONNECTION_NAME: Prop<CfnConnection, String> = Prop::new("ConnectionName");
-    /// Key of `HostArn`, for [`Handle::set`].
+    /// Key of `HostArn`, for [`Self::set`].
     pub const HOST_ARN: Prop<CfnConnection, String> = Prop::new("HostArn");
-    /// Key of `ProviderType`, for [`Handle::set`].
+    /// Key of `ProviderType`, for [`Self::set`].
     pub const PROVIDER_TYPE: Prop<CfnConnection, connection::ProviderType> = Prop::new("ProviderType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -308,15 +308,15 @@ impl CfnRepositoryLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeStarConnections::RepositoryLink";
 
-    /// Key of `ConnectionArn`, for [`Handle::set`].
+    /// Key of `ConnectionArn`, for [`Self::set`].
     pub const CONNECTION_ARN: Prop<CfnRepositoryLink, String> = Prop::new("ConnectionArn");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnRepositoryLink, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `OwnerId`, for [`Handle::set`].
+    /// Key of `OwnerId`, for [`Self::set`].
     pub const OWNER_ID: Prop<CfnRepositoryLink, String> = Prop::new("OwnerId");
-    /// Key of `RepositoryName`, for [`Handle::set`].
+    /// Key of `RepositoryName`, for [`Self::set`].
     pub const REPOSITORY_NAME: Prop<CfnRepositoryLink, String> = Prop::new("RepositoryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRepositoryLink, Vec<repository_link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -522,21 +522,21 @@ impl CfnSyncConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeStarConnections::SyncConfiguration";
 
-    /// Key of `Branch`, for [`Handle::set`].
+    /// Key of `Branch`, for [`Self::set`].
     pub const BRANCH: Prop<CfnSyncConfiguration, String> = Prop::new("Branch");
-    /// Key of `ConfigFile`, for [`Handle::set`].
+    /// Key of `ConfigFile`, for [`Self::set`].
     pub const CONFIG_FILE: Prop<CfnSyncConfiguration, String> = Prop::new("ConfigFile");
-    /// Key of `PublishDeploymentStatus`, for [`Handle::set`].
+    /// Key of `PublishDeploymentStatus`, for [`Self::set`].
     pub const PUBLISH_DEPLOYMENT_STATUS: Prop<CfnSyncConfiguration, sync_configuration::PublishDeploymentStatus> = Prop::new("PublishDeploymentStatus");
-    /// Key of `RepositoryLinkId`, for [`Handle::set`].
+    /// Key of `RepositoryLinkId`, for [`Self::set`].
     pub const REPOSITORY_LINK_ID: Prop<CfnSyncConfiguration, String> = Prop::new("RepositoryLinkId");
-    /// Key of `ResourceName`, for [`Handle::set`].
+    /// Key of `ResourceName`, for [`Self::set`].
     pub const RESOURCE_NAME: Prop<CfnSyncConfiguration, String> = Prop::new("ResourceName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnSyncConfiguration, String> = Prop::new("RoleArn");
-    /// Key of `SyncType`, for [`Handle::set`].
+    /// Key of `SyncType`, for [`Self::set`].
     pub const SYNC_TYPE: Prop<CfnSyncConfiguration, sync_configuration::SyncType> = Prop::new("SyncType");
-    /// Key of `TriggerResourceUpdateOn`, for [`Handle::set`].
+    /// Key of `TriggerResourceUpdateOn`, for [`Self::set`].
     pub const TRIGGER_RESOURCE_UPDATE_ON: Prop<CfnSyncConfiguration, sync_configuration::TriggerResourceUpdateOn> = Prop::new("TriggerResourceUpdateOn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

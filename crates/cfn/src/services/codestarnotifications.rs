@@ -19,7 +19,9 @@ pub mod notification_rule {
     /// `Target` of `AWS::CodeStarNotifications::NotificationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Target {
+        /// `TargetAddress` (the schema does not describe it).
         pub target_address: Val<String>,
+        /// `TargetType` (the schema does not describe it).
         pub target_type: Val<String>,
     }
 
@@ -123,15 +125,25 @@ pub mod notification_rule {
 /// Resource Type definition for AWS::CodeStarNotifications::NotificationRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNotificationRuleProps {
+    /// `CreatedBy` (the schema does not describe it).
     pub created_by: Option<Val<String>>,
+    /// `DetailType` (the schema does not describe it).
     pub detail_type: Val<notification_rule::DetailType>,
+    /// `EventTypeId` (the schema does not describe it).
     pub event_type_id: Option<Val<String>>,
+    /// `EventTypeIds` (the schema does not describe it).
     pub event_type_ids: Val<Vec<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Resource` (the schema does not describe it).
     pub resource: Val<String>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<notification_rule::Status>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `TargetAddress` (the schema does not describe it).
     pub target_address: Option<Val<String>>,
+    /// `Targets` (the schema does not describe it).
     pub targets: Val<Vec<notification_rule::Target>>,
 }
 
@@ -180,25 +192,25 @@ impl CfnNotificationRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CodeStarNotifications::NotificationRule";
 
-    /// Key of `CreatedBy`, for [`Handle::set`].
+    /// Key of `CreatedBy`, for [`Self::set`].
     pub const CREATED_BY: Prop<CfnNotificationRule, String> = Prop::new("CreatedBy");
-    /// Key of `DetailType`, for [`Handle::set`].
+    /// Key of `DetailType`, for [`Self::set`].
     pub const DETAIL_TYPE: Prop<CfnNotificationRule, notification_rule::DetailType> = Prop::new("DetailType");
-    /// Key of `EventTypeId`, for [`Handle::set`].
+    /// Key of `EventTypeId`, for [`Self::set`].
     pub const EVENT_TYPE_ID: Prop<CfnNotificationRule, String> = Prop::new("EventTypeId");
-    /// Key of `EventTypeIds`, for [`Handle::set`].
+    /// Key of `EventTypeIds`, for [`Self::set`].
     pub const EVENT_TYPE_IDS: Prop<CfnNotificationRule, Vec<String>> = Prop::new("EventTypeIds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNotificationRule, String> = Prop::new("Name");
-    /// Key of `Resource`, for [`Handle::set`].
+    /// Key of `Resource`, for [`Self::set`].
     pub const RESOURCE: Prop<CfnNotificationRule, String> = Prop::new("Resource");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnNotificationRule, notification_rule::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNotificationRule, Map<String>> = Prop::new("Tags");
-    /// Key of `TargetAddress`, for [`Handle::set`].
+    /// Key of `TargetAddress`, for [`Self::set`].
     pub const TARGET_ADDRESS: Prop<CfnNotificationRule, String> = Prop::new("TargetAddress");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnNotificationRule, Vec<notification_rule::Target>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

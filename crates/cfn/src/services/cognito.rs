@@ -19,8 +19,11 @@ pub mod identity_pool {
     /// `CognitoIdentityProvider` of `AWS::Cognito::IdentityPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CognitoIdentityProvider {
+        /// `ClientId` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ProviderName` (the schema does not describe it).
         pub provider_name: Val<String>,
+        /// `ServerSideTokenCheck` (the schema does not describe it).
         pub server_side_token_check: Option<Val<bool>>,
     }
 
@@ -48,8 +51,11 @@ pub mod identity_pool {
     /// `CognitoStreams` of `AWS::Cognito::IdentityPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CognitoStreams {
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `StreamName` (the schema does not describe it).
         pub stream_name: Option<Val<String>>,
+        /// `StreamingStatus` (the schema does not describe it).
         pub streaming_status: Option<Val<String>>,
     }
 
@@ -94,7 +100,9 @@ pub mod identity_pool {
     /// `PushSync` of `AWS::Cognito::IdentityPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PushSync {
+        /// `ApplicationArns` (the schema does not describe it).
         pub application_arns: Option<Val<Vec<String>>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
     }
 
@@ -169,18 +177,29 @@ pub mod identity_pool {
 /// Resource Type definition for AWS::Cognito::IdentityPool
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentityPoolProps {
+    /// `AllowClassicFlow` (the schema does not describe it).
     pub allow_classic_flow: Option<Val<bool>>,
+    /// `AllowUnauthenticatedIdentities` (the schema does not describe it).
     pub allow_unauthenticated_identities: Val<bool>,
+    /// `CognitoEvents` (the schema does not describe it).
     pub cognito_events: Option<Val<Json>>,
+    /// `CognitoIdentityProviders` (the schema does not describe it).
     pub cognito_identity_providers: Option<Val<Vec<identity_pool::CognitoIdentityProvider>>>,
+    /// `CognitoStreams` (the schema does not describe it).
     pub cognito_streams: Option<Val<identity_pool::CognitoStreams>>,
+    /// `DeveloperProviderName` (the schema does not describe it).
     pub developer_provider_name: Option<Val<String>>,
+    /// `IdentityPoolName` (the schema does not describe it).
     pub identity_pool_name: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub identity_pool_tags: Option<Val<Vec<identity_pool::Tag>>>,
+    /// `OpenIdConnectProviderARNs` (the schema does not describe it).
     pub open_id_connect_provider_ar_ns: Option<Val<Vec<String>>>,
+    /// `PushSync` (the schema does not describe it).
     pub push_sync: Option<Val<identity_pool::PushSync>>,
+    /// `SamlProviderARNs` (the schema does not describe it).
     pub saml_provider_ar_ns: Option<Val<Vec<String>>>,
+    /// `SupportedLoginProviders` (the schema does not describe it).
     pub supported_login_providers: Option<Val<Json>>,
 }
 
@@ -233,29 +252,29 @@ impl CfnIdentityPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::IdentityPool";
 
-    /// Key of `AllowClassicFlow`, for [`Handle::set`].
+    /// Key of `AllowClassicFlow`, for [`Self::set`].
     pub const ALLOW_CLASSIC_FLOW: Prop<CfnIdentityPool, bool> = Prop::new("AllowClassicFlow");
-    /// Key of `AllowUnauthenticatedIdentities`, for [`Handle::set`].
+    /// Key of `AllowUnauthenticatedIdentities`, for [`Self::set`].
     pub const ALLOW_UNAUTHENTICATED_IDENTITIES: Prop<CfnIdentityPool, bool> = Prop::new("AllowUnauthenticatedIdentities");
-    /// Key of `CognitoEvents`, for [`Handle::set`].
+    /// Key of `CognitoEvents`, for [`Self::set`].
     pub const COGNITO_EVENTS: Prop<CfnIdentityPool, Json> = Prop::new("CognitoEvents");
-    /// Key of `CognitoIdentityProviders`, for [`Handle::set`].
+    /// Key of `CognitoIdentityProviders`, for [`Self::set`].
     pub const COGNITO_IDENTITY_PROVIDERS: Prop<CfnIdentityPool, Vec<identity_pool::CognitoIdentityProvider>> = Prop::new("CognitoIdentityProviders");
-    /// Key of `CognitoStreams`, for [`Handle::set`].
+    /// Key of `CognitoStreams`, for [`Self::set`].
     pub const COGNITO_STREAMS: Prop<CfnIdentityPool, identity_pool::CognitoStreams> = Prop::new("CognitoStreams");
-    /// Key of `DeveloperProviderName`, for [`Handle::set`].
+    /// Key of `DeveloperProviderName`, for [`Self::set`].
     pub const DEVELOPER_PROVIDER_NAME: Prop<CfnIdentityPool, String> = Prop::new("DeveloperProviderName");
-    /// Key of `IdentityPoolName`, for [`Handle::set`].
+    /// Key of `IdentityPoolName`, for [`Self::set`].
     pub const IDENTITY_POOL_NAME: Prop<CfnIdentityPool, String> = Prop::new("IdentityPoolName");
-    /// Key of `IdentityPoolTags`, for [`Handle::set`].
+    /// Key of `IdentityPoolTags`, for [`Self::set`].
     pub const IDENTITY_POOL_TAGS: Prop<CfnIdentityPool, Vec<identity_pool::Tag>> = Prop::new("IdentityPoolTags");
-    /// Key of `OpenIdConnectProviderARNs`, for [`Handle::set`].
+    /// Key of `OpenIdConnectProviderARNs`, for [`Self::set`].
     pub const OPEN_ID_CONNECT_PROVIDER_AR_NS: Prop<CfnIdentityPool, Vec<String>> = Prop::new("OpenIdConnectProviderARNs");
-    /// Key of `PushSync`, for [`Handle::set`].
+    /// Key of `PushSync`, for [`Self::set`].
     pub const PUSH_SYNC: Prop<CfnIdentityPool, identity_pool::PushSync> = Prop::new("PushSync");
-    /// Key of `SamlProviderARNs`, for [`Handle::set`].
+    /// Key of `SamlProviderARNs`, for [`Self::set`].
     pub const SAML_PROVIDER_AR_NS: Prop<CfnIdentityPool, Vec<String>> = Prop::new("SamlProviderARNs");
-    /// Key of `SupportedLoginProviders`, for [`Handle::set`].
+    /// Key of `SupportedLoginProviders`, for [`Self::set`].
     pub const SUPPORTED_LOGIN_PROVIDERS: Prop<CfnIdentityPool, Json> = Prop::new("SupportedLoginProviders");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -318,9 +337,13 @@ pub mod identity_pool_principal_tag {
 /// Resource Type definition for AWS::Cognito::IdentityPoolPrincipalTag
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentityPoolPrincipalTagProps {
+    /// `IdentityPoolId` (the schema does not describe it).
     pub identity_pool_id: Val<String>,
+    /// `IdentityProviderName` (the schema does not describe it).
     pub identity_provider_name: Val<String>,
+    /// `PrincipalTags` (the schema does not describe it).
     pub principal_tags: Option<Val<Json>>,
+    /// `UseDefaults` (the schema does not describe it).
     pub use_defaults: Option<Val<bool>>,
 }
 
@@ -357,13 +380,13 @@ impl CfnIdentityPoolPrincipalTag {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::IdentityPoolPrincipalTag";
 
-    /// Key of `IdentityPoolId`, for [`Handle::set`].
+    /// Key of `IdentityPoolId`, for [`Self::set`].
     pub const IDENTITY_POOL_ID: Prop<CfnIdentityPoolPrincipalTag, String> = Prop::new("IdentityPoolId");
-    /// Key of `IdentityProviderName`, for [`Handle::set`].
+    /// Key of `IdentityProviderName`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_NAME: Prop<CfnIdentityPoolPrincipalTag, String> = Prop::new("IdentityProviderName");
-    /// Key of `PrincipalTags`, for [`Handle::set`].
+    /// Key of `PrincipalTags`, for [`Self::set`].
     pub const PRINCIPAL_TAGS: Prop<CfnIdentityPoolPrincipalTag, Json> = Prop::new("PrincipalTags");
-    /// Key of `UseDefaults`, for [`Handle::set`].
+    /// Key of `UseDefaults`, for [`Self::set`].
     pub const USE_DEFAULTS: Prop<CfnIdentityPoolPrincipalTag, bool> = Prop::new("UseDefaults");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -415,8 +438,11 @@ pub mod identity_pool_role_attachment {
 /// Resource Type definition for AWS::Cognito::IdentityPoolRoleAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentityPoolRoleAttachmentProps {
+    /// `IdentityPoolId` (the schema does not describe it).
     pub identity_pool_id: Val<String>,
+    /// `RoleMappings` (the schema does not describe it).
     pub role_mappings: Option<Val<Json>>,
+    /// `Roles` (the schema does not describe it).
     pub roles: Option<Val<Json>>,
 }
 
@@ -451,11 +477,11 @@ impl CfnIdentityPoolRoleAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::IdentityPoolRoleAttachment";
 
-    /// Key of `IdentityPoolId`, for [`Handle::set`].
+    /// Key of `IdentityPoolId`, for [`Self::set`].
     pub const IDENTITY_POOL_ID: Prop<CfnIdentityPoolRoleAttachment, String> = Prop::new("IdentityPoolId");
-    /// Key of `RoleMappings`, for [`Handle::set`].
+    /// Key of `RoleMappings`, for [`Self::set`].
     pub const ROLE_MAPPINGS: Prop<CfnIdentityPoolRoleAttachment, Json> = Prop::new("RoleMappings");
-    /// Key of `Roles`, for [`Handle::set`].
+    /// Key of `Roles`, for [`Self::set`].
     pub const ROLES: Prop<CfnIdentityPoolRoleAttachment, Json> = Prop::new("Roles");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -500,10 +526,15 @@ pub mod log_delivery_configuration {
     /// `LogConfiguration` of `AWS::Cognito::LogDeliveryConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogConfiguration {
+        /// `CloudWatchLogsConfiguration` (the schema does not describe it).
         pub cloud_watch_logs_configuration: Option<Val<CloudWatchLogsConfiguration>>,
+        /// `EventSource` (the schema does not describe it).
         pub event_source: Option<Val<String>>,
+        /// `FirehoseConfiguration` (the schema does not describe it).
         pub firehose_configuration: Option<Val<FirehoseConfiguration>>,
+        /// `LogLevel` (the schema does not describe it).
         pub log_level: Option<Val<String>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Option<Val<S3Configuration>>,
     }
 
@@ -522,6 +553,7 @@ pub mod log_delivery_configuration {
     /// `CloudWatchLogsConfiguration` of `AWS::Cognito::LogDeliveryConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudWatchLogsConfiguration {
+        /// `LogGroupArn` (the schema does not describe it).
         pub log_group_arn: Option<Val<String>>,
     }
 
@@ -536,6 +568,7 @@ pub mod log_delivery_configuration {
     /// `FirehoseConfiguration` of `AWS::Cognito::LogDeliveryConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FirehoseConfiguration {
+        /// `StreamArn` (the schema does not describe it).
         pub stream_arn: Option<Val<String>>,
     }
 
@@ -550,6 +583,7 @@ pub mod log_delivery_configuration {
     /// `S3Configuration` of `AWS::Cognito::LogDeliveryConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3Configuration {
+        /// `BucketArn` (the schema does not describe it).
         pub bucket_arn: Option<Val<String>>,
     }
 
@@ -611,7 +645,9 @@ pub mod log_delivery_configuration {
 /// Resource Type definition for AWS::Cognito::LogDeliveryConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLogDeliveryConfigurationProps {
+    /// `LogConfigurations` (the schema does not describe it).
     pub log_configurations: Option<Val<Vec<log_delivery_configuration::LogConfiguration>>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -644,9 +680,9 @@ impl CfnLogDeliveryConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::LogDeliveryConfiguration";
 
-    /// Key of `LogConfigurations`, for [`Handle::set`].
+    /// Key of `LogConfigurations`, for [`Self::set`].
     pub const LOG_CONFIGURATIONS: Prop<CfnLogDeliveryConfiguration, Vec<log_delivery_configuration::LogConfiguration>> = Prop::new("LogConfigurations");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnLogDeliveryConfiguration, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -691,10 +727,15 @@ pub mod managed_login_branding {
     /// `AssetType` of `AWS::Cognito::ManagedLoginBranding`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AssetType {
+        /// `Bytes` (the schema does not describe it).
         pub bytes: Option<Val<String>>,
+        /// `Category` (the schema does not describe it).
         pub category: Val<CategoryType>,
+        /// `ColorMode` (the schema does not describe it).
         pub color_mode: Val<ColorModeType>,
+        /// `Extension` (the schema does not describe it).
         pub extension: Val<ExtensionType>,
+        /// `ResourceId` (the schema does not describe it).
         pub resource_id: Option<Val<String>>,
     }
 
@@ -879,11 +920,17 @@ pub mod managed_login_branding {
 /// Resource Type definition for AWS::Cognito::ManagedLoginBranding
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnManagedLoginBrandingProps {
+    /// `Assets` (the schema does not describe it).
     pub assets: Option<Val<Vec<managed_login_branding::AssetType>>>,
+    /// `ClientId` (the schema does not describe it).
     pub client_id: Option<Val<String>>,
+    /// `ReturnMergedResources` (the schema does not describe it).
     pub return_merged_resources: Option<Val<bool>>,
+    /// `Settings` (the schema does not describe it).
     pub settings: Option<Val<Json>>,
+    /// `UseCognitoProvidedValues` (the schema does not describe it).
     pub use_cognito_provided_values: Option<Val<bool>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -924,17 +971,17 @@ impl CfnManagedLoginBranding {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::ManagedLoginBranding";
 
-    /// Key of `Assets`, for [`Handle::set`].
+    /// Key of `Assets`, for [`Self::set`].
     pub const ASSETS: Prop<CfnManagedLoginBranding, Vec<managed_login_branding::AssetType>> = Prop::new("Assets");
-    /// Key of `ClientId`, for [`Handle::set`].
+    /// Key of `ClientId`, for [`Self::set`].
     pub const CLIENT_ID: Prop<CfnManagedLoginBranding, String> = Prop::new("ClientId");
-    /// Key of `ReturnMergedResources`, for [`Handle::set`].
+    /// Key of `ReturnMergedResources`, for [`Self::set`].
     pub const RETURN_MERGED_RESOURCES: Prop<CfnManagedLoginBranding, bool> = Prop::new("ReturnMergedResources");
-    /// Key of `Settings`, for [`Handle::set`].
+    /// Key of `Settings`, for [`Self::set`].
     pub const SETTINGS: Prop<CfnManagedLoginBranding, Json> = Prop::new("Settings");
-    /// Key of `UseCognitoProvidedValues`, for [`Handle::set`].
+    /// Key of `UseCognitoProvidedValues`, for [`Self::set`].
     pub const USE_COGNITO_PROVIDED_VALUES: Prop<CfnManagedLoginBranding, bool> = Prop::new("UseCognitoProvidedValues");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnManagedLoginBranding, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1038,11 +1085,17 @@ pub mod terms {
 /// Resource Type definition for AWS::Cognito::Terms
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTermsProps {
+    /// `ClientId` (the schema does not describe it).
     pub client_id: Option<Val<String>>,
+    /// `Enforcement` (the schema does not describe it).
     pub enforcement: Val<terms::TermsEnforcementType>,
+    /// `Links` (the schema does not describe it).
     pub links: Val<Map<String>>,
+    /// `TermsName` (the schema does not describe it).
     pub terms_name: Val<String>,
+    /// `TermsSource` (the schema does not describe it).
     pub terms_source: Val<terms::TermsSourceType>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -1083,17 +1136,17 @@ impl CfnTerms {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::Terms";
 
-    /// Key of `ClientId`, for [`Handle::set`].
+    /// Key of `ClientId`, for [`Self::set`].
     pub const CLIENT_ID: Prop<CfnTerms, String> = Prop::new("ClientId");
-    /// Key of `Enforcement`, for [`Handle::set`].
+    /// Key of `Enforcement`, for [`Self::set`].
     pub const ENFORCEMENT: Prop<CfnTerms, terms::TermsEnforcementType> = Prop::new("Enforcement");
-    /// Key of `Links`, for [`Handle::set`].
+    /// Key of `Links`, for [`Self::set`].
     pub const LINKS: Prop<CfnTerms, Map<String>> = Prop::new("Links");
-    /// Key of `TermsName`, for [`Handle::set`].
+    /// Key of `TermsName`, for [`Self::set`].
     pub const TERMS_NAME: Prop<CfnTerms, String> = Prop::new("TermsName");
-    /// Key of `TermsSource`, for [`Handle::set`].
+    /// Key of `TermsSource`, for [`Self::set`].
     pub const TERMS_SOURCE: Prop<CfnTerms, terms::TermsSourceType> = Prop::new("TermsSource");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnTerms, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1138,6 +1191,7 @@ pub mod user_pool {
     /// `AccountRecoverySetting` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccountRecoverySetting {
+        /// `RecoveryMechanisms` (the schema does not describe it).
         pub recovery_mechanisms: Option<Val<Vec<RecoveryOption>>>,
     }
 
@@ -1152,8 +1206,11 @@ pub mod user_pool {
     /// `AdminCreateUserConfig` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdminCreateUserConfig {
+        /// `AllowAdminCreateUserOnly` (the schema does not describe it).
         pub allow_admin_create_user_only: Option<Val<bool>>,
+        /// `InviteMessageTemplate` (the schema does not describe it).
         pub invite_message_template: Option<Val<InviteMessageTemplate>>,
+        /// `UnusedAccountValidityDays` (the schema does not describe it).
         pub unused_account_validity_days: Option<Val<i64>>,
     }
 
@@ -1170,7 +1227,9 @@ pub mod user_pool {
     /// `DeviceConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeviceConfiguration {
+        /// `ChallengeRequiredOnNewDevice` (the schema does not describe it).
         pub challenge_required_on_new_device: Option<Val<bool>>,
+        /// `DeviceOnlyRememberedOnUserPrompt` (the schema does not describe it).
         pub device_only_remembered_on_user_prompt: Option<Val<bool>>,
     }
 
@@ -1186,10 +1245,15 @@ pub mod user_pool {
     /// `EmailConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EmailConfiguration {
+        /// `ConfigurationSet` (the schema does not describe it).
         pub configuration_set: Option<Val<String>>,
+        /// `EmailSendingAccount` (the schema does not describe it).
         pub email_sending_account: Option<Val<EmailSendingAccount>>,
+        /// `From` (the schema does not describe it).
         pub from: Option<Val<String>>,
+        /// `ReplyToEmailAddress` (the schema does not describe it).
         pub reply_to_email_address: Option<Val<String>>,
+        /// `SourceArn` (the schema does not describe it).
         pub source_arn: Option<Val<String>>,
     }
 
@@ -1208,6 +1272,7 @@ pub mod user_pool {
     /// `IssuerConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IssuerConfiguration {
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -1222,7 +1287,9 @@ pub mod user_pool {
     /// `KeyConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyConfiguration {
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Option<Val<EncryptionKeyType>>,
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
     }
 
@@ -1238,20 +1305,35 @@ pub mod user_pool {
     /// `LambdaConfig` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaConfig {
+        /// `CreateAuthChallenge` (the schema does not describe it).
         pub create_auth_challenge: Option<Val<String>>,
+        /// `CustomEmailSender` (the schema does not describe it).
         pub custom_email_sender: Option<Val<CustomEmailSender>>,
+        /// `CustomMessage` (the schema does not describe it).
         pub custom_message: Option<Val<String>>,
+        /// `CustomSMSSender` (the schema does not describe it).
         pub custom_sms_sender: Option<Val<CustomSMSSender>>,
+        /// `DefineAuthChallenge` (the schema does not describe it).
         pub define_auth_challenge: Option<Val<String>>,
+        /// `InboundFederation` (the schema does not describe it).
         pub inbound_federation: Option<Val<InboundFederation>>,
+        /// `KMSKeyID` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `PostAuthentication` (the schema does not describe it).
         pub post_authentication: Option<Val<String>>,
+        /// `PostConfirmation` (the schema does not describe it).
         pub post_confirmation: Option<Val<String>>,
+        /// `PreAuthentication` (the schema does not describe it).
         pub pre_authentication: Option<Val<String>>,
+        /// `PreSignUp` (the schema does not describe it).
         pub pre_sign_up: Option<Val<String>>,
+        /// `PreTokenGeneration` (the schema does not describe it).
         pub pre_token_generation: Option<Val<String>>,
+        /// `PreTokenGenerationConfig` (the schema does not describe it).
         pub pre_token_generation_config: Option<Val<PreTokenGenerationConfig>>,
+        /// `UserMigration` (the schema does not describe it).
         pub user_migration: Option<Val<String>>,
+        /// `VerifyAuthChallengeResponse` (the schema does not describe it).
         pub verify_auth_challenge_response: Option<Val<String>>,
     }
 
@@ -1280,7 +1362,9 @@ pub mod user_pool {
     /// `Policies` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Policies {
+        /// `PasswordPolicy` (the schema does not describe it).
         pub password_policy: Option<Val<PasswordPolicy>>,
+        /// `SignInPolicy` (the schema does not describe it).
         pub sign_in_policy: Option<Val<SignInPolicy>>,
     }
 
@@ -1296,12 +1380,19 @@ pub mod user_pool {
     /// `SchemaAttribute` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SchemaAttribute {
+        /// `AttributeDataType` (the schema does not describe it).
         pub attribute_data_type: Option<Val<AttributeDataType>>,
+        /// `DeveloperOnlyAttribute` (the schema does not describe it).
         pub developer_only_attribute: Option<Val<bool>>,
+        /// `Mutable` (the schema does not describe it).
         pub mutable: Option<Val<bool>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `NumberAttributeConstraints` (the schema does not describe it).
         pub number_attribute_constraints: Option<Val<NumberAttributeConstraints>>,
+        /// `Required` (the schema does not describe it).
         pub required: Option<Val<bool>>,
+        /// `StringAttributeConstraints` (the schema does not describe it).
         pub string_attribute_constraints: Option<Val<StringAttributeConstraints>>,
     }
 
@@ -1322,9 +1413,13 @@ pub mod user_pool {
     /// `SmsConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SmsConfiguration {
+        /// `EumsSms` (the schema does not describe it).
         pub eums_sms: Option<Val<EumsSmsConfiguration>>,
+        /// `ExternalId` (the schema does not describe it).
         pub external_id: Option<Val<String>>,
+        /// `SnsCallerArn` (the schema does not describe it).
         pub sns_caller_arn: Option<Val<String>>,
+        /// `SnsRegion` (the schema does not describe it).
         pub sns_region: Option<Val<String>>,
     }
 
@@ -1342,6 +1437,7 @@ pub mod user_pool {
     /// `UserAttributeUpdateSettings` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UserAttributeUpdateSettings {
+        /// `AttributesRequireVerificationBeforeUpdate` (the schema does not describe it).
         pub attributes_require_verification_before_update: Val<Vec<AttributesRequireVerificationBeforeUpdateItem>>,
     }
 
@@ -1365,7 +1461,9 @@ pub mod user_pool {
     /// `UserPoolAddOns` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UserPoolAddOns {
+        /// `AdvancedSecurityAdditionalFlows` (the schema does not describe it).
         pub advanced_security_additional_flows: Option<Val<AdvancedSecurityAdditionalFlows>>,
+        /// `AdvancedSecurityMode` (the schema does not describe it).
         pub advanced_security_mode: Option<Val<AdvancedSecurityMode>>,
     }
 
@@ -1381,6 +1479,7 @@ pub mod user_pool {
     /// `UsernameConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UsernameConfiguration {
+        /// `CaseSensitive` (the schema does not describe it).
         pub case_sensitive: Option<Val<bool>>,
     }
 
@@ -1395,11 +1494,17 @@ pub mod user_pool {
     /// `VerificationMessageTemplate` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VerificationMessageTemplate {
+        /// `DefaultEmailOption` (the schema does not describe it).
         pub default_email_option: Option<Val<DefaultEmailOption>>,
+        /// `EmailMessage` (the schema does not describe it).
         pub email_message: Option<Val<String>>,
+        /// `EmailMessageByLink` (the schema does not describe it).
         pub email_message_by_link: Option<Val<String>>,
+        /// `EmailSubject` (the schema does not describe it).
         pub email_subject: Option<Val<String>>,
+        /// `EmailSubjectByLink` (the schema does not describe it).
         pub email_subject_by_link: Option<Val<String>>,
+        /// `SmsMessage` (the schema does not describe it).
         pub sms_message: Option<Val<String>>,
     }
 
@@ -1419,7 +1524,9 @@ pub mod user_pool {
     /// `RecoveryOption` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RecoveryOption {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<Name>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<i64>>,
     }
 
@@ -1435,8 +1542,11 @@ pub mod user_pool {
     /// `InviteMessageTemplate` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InviteMessageTemplate {
+        /// `EmailMessage` (the schema does not describe it).
         pub email_message: Option<Val<String>>,
+        /// `EmailSubject` (the schema does not describe it).
         pub email_subject: Option<Val<String>>,
+        /// `SMSMessage` (the schema does not describe it).
         pub sms_message: Option<Val<String>>,
     }
 
@@ -1453,7 +1563,9 @@ pub mod user_pool {
     /// `CustomEmailSender` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomEmailSender {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<LambdaVersion>>,
     }
 
@@ -1469,7 +1581,9 @@ pub mod user_pool {
     /// `CustomSMSSender` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomSMSSender {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<LambdaVersion>>,
     }
 
@@ -1485,7 +1599,9 @@ pub mod user_pool {
     /// `InboundFederation` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InboundFederation {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<LambdaVersion>>,
     }
 
@@ -1501,7 +1617,9 @@ pub mod user_pool {
     /// `PreTokenGenerationConfig` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PreTokenGenerationConfig {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<LambdaVersion2>>,
     }
 
@@ -1517,12 +1635,19 @@ pub mod user_pool {
     /// `PasswordPolicy` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PasswordPolicy {
+        /// `MinimumLength` (the schema does not describe it).
         pub minimum_length: Option<Val<i64>>,
+        /// `PasswordHistorySize` (the schema does not describe it).
         pub password_history_size: Option<Val<i64>>,
+        /// `RequireLowercase` (the schema does not describe it).
         pub require_lowercase: Option<Val<bool>>,
+        /// `RequireNumbers` (the schema does not describe it).
         pub require_numbers: Option<Val<bool>>,
+        /// `RequireSymbols` (the schema does not describe it).
         pub require_symbols: Option<Val<bool>>,
+        /// `RequireUppercase` (the schema does not describe it).
         pub require_uppercase: Option<Val<bool>>,
+        /// `TemporaryPasswordValidityDays` (the schema does not describe it).
         pub temporary_password_validity_days: Option<Val<i64>>,
     }
 
@@ -1543,6 +1668,7 @@ pub mod user_pool {
     /// `SignInPolicy` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SignInPolicy {
+        /// `AllowedFirstAuthFactors` (the schema does not describe it).
         pub allowed_first_auth_factors: Option<Val<Vec<AllowedFirstAuthFactor>>>,
     }
 
@@ -1557,7 +1683,9 @@ pub mod user_pool {
     /// `NumberAttributeConstraints` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NumberAttributeConstraints {
+        /// `MaxValue` (the schema does not describe it).
         pub max_value: Option<Val<String>>,
+        /// `MinValue` (the schema does not describe it).
         pub min_value: Option<Val<String>>,
     }
 
@@ -1573,7 +1701,9 @@ pub mod user_pool {
     /// `StringAttributeConstraints` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StringAttributeConstraints {
+        /// `MaxLength` (the schema does not describe it).
         pub max_length: Option<Val<String>>,
+        /// `MinLength` (the schema does not describe it).
         pub min_length: Option<Val<String>>,
     }
 
@@ -1589,12 +1719,19 @@ pub mod user_pool {
     /// `EumsSmsConfiguration` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EumsSmsConfiguration {
+        /// `CallerArn` (the schema does not describe it).
         pub caller_arn: Val<String>,
+        /// `ConfigurationSetName` (the schema does not describe it).
         pub configuration_set_name: Option<Val<String>>,
+        /// `ExternalId` (the schema does not describe it).
         pub external_id: Option<Val<String>>,
+        /// `InEntityId` (the schema does not describe it).
         pub in_entity_id: Option<Val<String>>,
+        /// `InTemplateId` (the schema does not describe it).
         pub in_template_id: Option<Val<String>>,
+        /// `OriginationIdentity` (the schema does not describe it).
         pub origination_identity: Option<Val<String>>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
     }
 
@@ -1630,6 +1767,7 @@ pub mod user_pool {
     /// `AdvancedSecurityAdditionalFlows` of `AWS::Cognito::UserPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdvancedSecurityAdditionalFlows {
+        /// `CustomAuthMode` (the schema does not describe it).
         pub custom_auth_mode: Option<Val<CustomAuthMode>>,
     }
 
@@ -2457,37 +2595,69 @@ pub mod user_pool {
 /// Definition of AWS::Cognito::UserPool Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnUserPoolProps {
+    /// `AccountRecoverySetting` (the schema does not describe it).
     pub account_recovery_setting: Option<Val<user_pool::AccountRecoverySetting>>,
+    /// `AdminCreateUserConfig` (the schema does not describe it).
     pub admin_create_user_config: Option<Val<user_pool::AdminCreateUserConfig>>,
+    /// `AliasAttributes` (the schema does not describe it).
     pub alias_attributes: Option<Val<Vec<user_pool::AliasAttribute>>>,
+    /// `AutoVerifiedAttributes` (the schema does not describe it).
     pub auto_verified_attributes: Option<Val<Vec<user_pool::AutoVerifiedAttribute>>>,
+    /// `DeletionProtection` (the schema does not describe it).
     pub deletion_protection: Option<Val<user_pool::DeletionProtection>>,
+    /// `DeviceConfiguration` (the schema does not describe it).
     pub device_configuration: Option<Val<user_pool::DeviceConfiguration>>,
+    /// `EmailAuthenticationMessage` (the schema does not describe it).
     pub email_authentication_message: Option<Val<String>>,
+    /// `EmailAuthenticationSubject` (the schema does not describe it).
     pub email_authentication_subject: Option<Val<String>>,
+    /// `EmailConfiguration` (the schema does not describe it).
     pub email_configuration: Option<Val<user_pool::EmailConfiguration>>,
+    /// `EmailVerificationMessage` (the schema does not describe it).
     pub email_verification_message: Option<Val<String>>,
+    /// `EmailVerificationSubject` (the schema does not describe it).
     pub email_verification_subject: Option<Val<String>>,
+    /// `EnabledMfas` (the schema does not describe it).
     pub enabled_mfas: Option<Val<Vec<String>>>,
+    /// `IssuerConfiguration` (the schema does not describe it).
     pub issuer_configuration: Option<Val<user_pool::IssuerConfiguration>>,
+    /// `KeyConfiguration` (the schema does not describe it).
     pub key_configuration: Option<Val<user_pool::KeyConfiguration>>,
+    /// `LambdaConfig` (the schema does not describe it).
     pub lambda_config: Option<Val<user_pool::LambdaConfig>>,
+    /// `MfaConfiguration` (the schema does not describe it).
     pub mfa_configuration: Option<Val<user_pool::MfaConfiguration>>,
+    /// `Policies` (the schema does not describe it).
     pub policies: Option<Val<user_pool::Policies>>,
+    /// `Schema` (the schema does not describe it).
     pub schema: Option<Val<Vec<user_pool::SchemaAttribute>>>,
+    /// `SmsAuthenticationMessage` (the schema does not describe it).
     pub sms_authentication_message: Option<Val<String>>,
+    /// `SmsConfiguration` (the schema does not describe it).
     pub sms_configuration: Option<Val<user_pool::SmsConfiguration>>,
+    /// `SmsVerificationMessage` (the schema does not describe it).
     pub sms_verification_message: Option<Val<String>>,
+    /// `UserAttributeUpdateSettings` (the schema does not describe it).
     pub user_attribute_update_settings: Option<Val<user_pool::UserAttributeUpdateSettings>>,
+    /// `UserPoolAddOns` (the schema does not describe it).
     pub user_pool_add_ons: Option<Val<user_pool::UserPoolAddOns>>,
+    /// `UserPoolName` (the schema does not describe it).
     pub user_pool_name: Option<Val<String>>,
+    /// `UserPoolTags` (the schema does not describe it).
     pub user_pool_tags: Option<Val<Map<String>>>,
+    /// `UserPoolTier` (the schema does not describe it).
     pub user_pool_tier: Option<Val<user_pool::UserPoolTier>>,
+    /// `UsernameAttributes` (the schema does not describe it).
     pub username_attributes: Option<Val<Vec<user_pool::UsernameAttribute>>>,
+    /// `UsernameConfiguration` (the schema does not describe it).
     pub username_configuration: Option<Val<user_pool::UsernameConfiguration>>,
+    /// `VerificationMessageTemplate` (the schema does not describe it).
     pub verification_message_template: Option<Val<user_pool::VerificationMessageTemplate>>,
+    /// `WebAuthnFactorConfiguration` (the schema does not describe it).
     pub web_authn_factor_configuration: Option<Val<user_pool::WebAuthnFactorConfiguration>>,
+    /// `WebAuthnRelyingPartyID` (the schema does not describe it).
     pub web_authn_relying_party_id: Option<Val<String>>,
+    /// `WebAuthnUserVerification` (the schema does not describe it).
     pub web_authn_user_verification: Option<Val<String>>,
 }
 
@@ -2540,69 +2710,69 @@ impl CfnUserPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPool";
 
-    /// Key of `AccountRecoverySetting`, for [`Handle::set`].
+    /// Key of `AccountRecoverySetting`, for [`Self::set`].
     pub const ACCOUNT_RECOVERY_SETTING: Prop<CfnUserPool, user_pool::AccountRecoverySetting> = Prop::new("AccountRecoverySetting");
-    /// Key of `AdminCreateUserConfig`, for [`Handle::set`].
+    /// Key of `AdminCreateUserConfig`, for [`Self::set`].
     pub const ADMIN_CREATE_USER_CONFIG: Prop<CfnUserPool, user_pool::AdminCreateUserConfig> = Prop::new("AdminCreateUserConfig");
-    /// Key of `AliasAttributes`, for [`Handle::set`].
+    /// Key of `AliasAttributes`, for [`Self::set`].
     pub const ALIAS_ATTRIBUTES: Prop<CfnUserPool, Vec<user_pool::AliasAttribute>> = Prop::new("AliasAttributes");
-    /// Key of `AutoVerifiedAttributes`, for [`Handle::set`].
+    /// Key of `AutoVerifiedAttributes`, for [`Self::set`].
     pub const AUTO_VERIFIED_ATTRIBUTES: Prop<CfnUserPool, Vec<user_pool::AutoVerifiedAttribute>> = Prop::new("AutoVerifiedAttributes");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnUserPool, user_pool::DeletionProtection> = Prop::new("DeletionProtection");
-    /// Key of `DeviceConfiguration`, for [`Handle::set`].
+    /// Key of `DeviceConfiguration`, for [`Self::set`].
     pub const DEVICE_CONFIGURATION: Prop<CfnUserPool, user_pool::DeviceConfiguration> = Prop::new("DeviceConfiguration");
-    /// Key of `EmailAuthenticationMessage`, for [`Handle::set`].
+    /// Key of `EmailAuthenticationMessage`, for [`Self::set`].
     pub const EMAIL_AUTHENTICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("EmailAuthenticationMessage");
-    /// Key of `EmailAuthenticationSubject`, for [`Handle::set`].
+    /// Key of `EmailAuthenticationSubject`, for [`Self::set`].
     pub const EMAIL_AUTHENTICATION_SUBJECT: Prop<CfnUserPool, String> = Prop::new("EmailAuthenticationSubject");
-    /// Key of `EmailConfiguration`, for [`Handle::set`].
+    /// Key of `EmailConfiguration`, for [`Self::set`].
     pub const EMAIL_CONFIGURATION: Prop<CfnUserPool, user_pool::EmailConfiguration> = Prop::new("EmailConfiguration");
-    /// Key of `EmailVerificationMessage`, for [`Handle::set`].
+    /// Key of `EmailVerificationMessage`, for [`Self::set`].
     pub const EMAIL_VERIFICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("EmailVerificationMessage");
-    /// Key of `EmailVerificationSubject`, for [`Handle::set`].
+    /// Key of `EmailVerificationSubject`, for [`Self::set`].
     pub const EMAIL_VERIFICATION_SUBJECT: Prop<CfnUserPool, String> = Prop::new("EmailVerificationSubject");
-    /// Key of `EnabledMfas`, for [`Handle::set`].
+    /// Key of `EnabledMfas`, for [`Self::set`].
     pub const ENABLED_MFAS: Prop<CfnUserPool, Vec<String>> = Prop::new("EnabledMfas");
-    /// Key of `IssuerConfiguration`, for [`Handle::set`].
+    /// Key of `IssuerConfiguration`, for [`Self::set`].
     pub const ISSUER_CONFIGURATION: Prop<CfnUserPool, user_pool::IssuerConfiguration> = Prop::new("IssuerConfiguration");
-    /// Key of `KeyConfiguration`, for [`Handle::set`].
+    /// Key of `KeyConfiguration`, for [`Self::set`].
     pub const KEY_CONFIGURATION: Prop<CfnUserPool, user_pool::KeyConfiguration> = Prop::new("KeyConfiguration");
-    /// Key of `LambdaConfig`, for [`Handle::set`].
+    /// Key of `LambdaConfig`, for [`Self::set`].
     pub const LAMBDA_CONFIG: Prop<CfnUserPool, user_pool::LambdaConfig> = Prop::new("LambdaConfig");
-    /// Key of `MfaConfiguration`, for [`Handle::set`].
+    /// Key of `MfaConfiguration`, for [`Self::set`].
     pub const MFA_CONFIGURATION: Prop<CfnUserPool, user_pool::MfaConfiguration> = Prop::new("MfaConfiguration");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnUserPool, user_pool::Policies> = Prop::new("Policies");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnUserPool, Vec<user_pool::SchemaAttribute>> = Prop::new("Schema");
-    /// Key of `SmsAuthenticationMessage`, for [`Handle::set`].
+    /// Key of `SmsAuthenticationMessage`, for [`Self::set`].
     pub const SMS_AUTHENTICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("SmsAuthenticationMessage");
-    /// Key of `SmsConfiguration`, for [`Handle::set`].
+    /// Key of `SmsConfiguration`, for [`Self::set`].
     pub const SMS_CONFIGURATION: Prop<CfnUserPool, user_pool::SmsConfiguration> = Prop::new("SmsConfiguration");
-    /// Key of `SmsVerificationMessage`, for [`Handle::set`].
+    /// Key of `SmsVerificationMessage`, for [`Self::set`].
     pub const SMS_VERIFICATION_MESSAGE: Prop<CfnUserPool, String> = Prop::new("SmsVerificationMessage");
-    /// Key of `UserAttributeUpdateSettings`, for [`Handle::set`].
+    /// Key of `UserAttributeUpdateSettings`, for [`Self::set`].
     pub const USER_ATTRIBUTE_UPDATE_SETTINGS: Prop<CfnUserPool, user_pool::UserAttributeUpdateSettings> = Prop::new("UserAttributeUpdateSettings");
-    /// Key of `UserPoolAddOns`, for [`Handle::set`].
+    /// Key of `UserPoolAddOns`, for [`Self::set`].
     pub const USER_POOL_ADD_ONS: Prop<CfnUserPool, user_pool::UserPoolAddOns> = Prop::new("UserPoolAddOns");
-    /// Key of `UserPoolName`, for [`Handle::set`].
+    /// Key of `UserPoolName`, for [`Self::set`].
     pub const USER_POOL_NAME: Prop<CfnUserPool, String> = Prop::new("UserPoolName");
-    /// Key of `UserPoolTags`, for [`Handle::set`].
+    /// Key of `UserPoolTags`, for [`Self::set`].
     pub const USER_POOL_TAGS: Prop<CfnUserPool, Map<String>> = Prop::new("UserPoolTags");
-    /// Key of `UserPoolTier`, for [`Handle::set`].
+    /// Key of `UserPoolTier`, for [`Self::set`].
     pub const USER_POOL_TIER: Prop<CfnUserPool, user_pool::UserPoolTier> = Prop::new("UserPoolTier");
-    /// Key of `UsernameAttributes`, for [`Handle::set`].
+    /// Key of `UsernameAttributes`, for [`Self::set`].
     pub const USERNAME_ATTRIBUTES: Prop<CfnUserPool, Vec<user_pool::UsernameAttribute>> = Prop::new("UsernameAttributes");
-    /// Key of `UsernameConfiguration`, for [`Handle::set`].
+    /// Key of `UsernameConfiguration`, for [`Self::set`].
     pub const USERNAME_CONFIGURATION: Prop<CfnUserPool, user_pool::UsernameConfiguration> = Prop::new("UsernameConfiguration");
-    /// Key of `VerificationMessageTemplate`, for [`Handle::set`].
+    /// Key of `VerificationMessageTemplate`, for [`Self::set`].
     pub const VERIFICATION_MESSAGE_TEMPLATE: Prop<CfnUserPool, user_pool::VerificationMessageTemplate> = Prop::new("VerificationMessageTemplate");
-    /// Key of `WebAuthnFactorConfiguration`, for [`Handle::set`].
+    /// Key of `WebAuthnFactorConfiguration`, for [`Self::set`].
     pub const WEB_AUTHN_FACTOR_CONFIGURATION: Prop<CfnUserPool, user_pool::WebAuthnFactorConfiguration> = Prop::new("WebAuthnFactorConfiguration");
-    /// Key of `WebAuthnRelyingPartyID`, for [`Handle::set`].
+    /// Key of `WebAuthnRelyingPartyID`, for [`Self::set`].
     pub const WEB_AUTHN_RELYING_PARTY_ID: Prop<CfnUserPool, String> = Prop::new("WebAuthnRelyingPartyID");
-    /// Key of `WebAuthnUserVerification`, for [`Handle::set`].
+    /// Key of `WebAuthnUserVerification`, for [`Self::set`].
     pub const WEB_AUTHN_USER_VERIFICATION: Prop<CfnUserPool, String> = Prop::new("WebAuthnUserVerification");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2662,10 +2832,15 @@ pub mod user_pool_client {
     /// `AnalyticsConfiguration` of `AWS::Cognito::UserPoolClient`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AnalyticsConfiguration {
+        /// `ApplicationArn` (the schema does not describe it).
         pub application_arn: Option<Val<String>>,
+        /// `ApplicationId` (the schema does not describe it).
         pub application_id: Option<Val<String>>,
+        /// `ExternalId` (the schema does not describe it).
         pub external_id: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `UserDataShared` (the schema does not describe it).
         pub user_data_shared: Option<Val<bool>>,
     }
 
@@ -2684,7 +2859,9 @@ pub mod user_pool_client {
     /// `RefreshTokenRotation` of `AWS::Cognito::UserPoolClient`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RefreshTokenRotation {
+        /// `Feature` (the schema does not describe it).
         pub feature: Option<Val<Feature>>,
+        /// `RetryGracePeriodSeconds` (the schema does not describe it).
         pub retry_grace_period_seconds: Option<Val<i64>>,
     }
 
@@ -2700,8 +2877,11 @@ pub mod user_pool_client {
     /// `TokenValidityUnits` of `AWS::Cognito::UserPoolClient`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TokenValidityUnits {
+        /// `AccessToken` (the schema does not describe it).
         pub access_token: Option<Val<AccessToken>>,
+        /// `IdToken` (the schema does not describe it).
         pub id_token: Option<Val<IdToken>>,
+        /// `RefreshToken` (the schema does not describe it).
         pub refresh_token: Option<Val<RefreshToken>>,
     }
 
@@ -2998,28 +3178,51 @@ pub mod user_pool_client {
 /// Resource Type definition for AWS::Cognito::UserPoolClient
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolClientProps {
+    /// `AccessTokenValidity` (the schema does not describe it).
     pub access_token_validity: Option<Val<i64>>,
+    /// `AllowedOAuthFlows` (the schema does not describe it).
     pub allowed_o_auth_flows: Option<Val<Vec<user_pool_client::AllowedOAuthFlow>>>,
+    /// `AllowedOAuthFlowsUserPoolClient` (the schema does not describe it).
     pub allowed_o_auth_flows_user_pool_client: Option<Val<bool>>,
+    /// `AllowedOAuthScopes` (the schema does not describe it).
     pub allowed_o_auth_scopes: Option<Val<Vec<String>>>,
+    /// `AnalyticsConfiguration` (the schema does not describe it).
     pub analytics_configuration: Option<Val<user_pool_client::AnalyticsConfiguration>>,
+    /// `AuthSessionValidity` (the schema does not describe it).
     pub auth_session_validity: Option<Val<i64>>,
+    /// `CallbackURLs` (the schema does not describe it).
     pub callback_ur_ls: Option<Val<Vec<String>>>,
+    /// `ClientName` (the schema does not describe it).
     pub client_name: Option<Val<String>>,
+    /// `DefaultRedirectURI` (the schema does not describe it).
     pub default_redirect_uri: Option<Val<String>>,
+    /// `EnablePropagateAdditionalUserContextData` (the schema does not describe it).
     pub enable_propagate_additional_user_context_data: Option<Val<bool>>,
+    /// `EnableTokenRevocation` (the schema does not describe it).
     pub enable_token_revocation: Option<Val<bool>>,
+    /// `ExplicitAuthFlows` (the schema does not describe it).
     pub explicit_auth_flows: Option<Val<Vec<user_pool_client::ExplicitAuthFlow>>>,
+    /// `GenerateSecret` (the schema does not describe it).
     pub generate_secret: Option<Val<bool>>,
+    /// `IdTokenValidity` (the schema does not describe it).
     pub id_token_validity: Option<Val<i64>>,
+    /// `LogoutURLs` (the schema does not describe it).
     pub logout_ur_ls: Option<Val<Vec<String>>>,
+    /// `PreventUserExistenceErrors` (the schema does not describe it).
     pub prevent_user_existence_errors: Option<Val<user_pool_client::PreventUserExistenceErrors>>,
+    /// `ReadAttributes` (the schema does not describe it).
     pub read_attributes: Option<Val<Vec<String>>>,
+    /// `RefreshTokenRotation` (the schema does not describe it).
     pub refresh_token_rotation: Option<Val<user_pool_client::RefreshTokenRotation>>,
+    /// `RefreshTokenValidity` (the schema does not describe it).
     pub refresh_token_validity: Option<Val<i64>>,
+    /// `SupportedIdentityProviders` (the schema does not describe it).
     pub supported_identity_providers: Option<Val<Vec<String>>>,
+    /// `TokenValidityUnits` (the schema does not describe it).
     pub token_validity_units: Option<Val<user_pool_client::TokenValidityUnits>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
+    /// `WriteAttributes` (the schema does not describe it).
     pub write_attributes: Option<Val<Vec<String>>>,
 }
 
@@ -3094,51 +3297,51 @@ impl CfnUserPoolClient {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolClient";
 
-    /// Key of `AccessTokenValidity`, for [`Handle::set`].
+    /// Key of `AccessTokenValidity`, for [`Self::set`].
     pub const ACCESS_TOKEN_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("AccessTokenValidity");
-    /// Key of `AllowedOAuthFlows`, for [`Handle::set`].
+    /// Key of `AllowedOAuthFlows`, for [`Self::set`].
     pub const ALLOWED_O_AUTH_FLOWS: Prop<CfnUserPoolClient, Vec<user_pool_client::AllowedOAuthFlow>> = Prop::new("AllowedOAuthFlows");
-    /// Key of `AllowedOAuthFlowsUserPoolClient`, for [`Handle::set`].
+    /// Key of `AllowedOAuthFlowsUserPoolClient`, for [`Self::set`].
     pub const ALLOWED_O_AUTH_FLOWS_USER_POOL_CLIENT: Prop<CfnUserPoolClient, bool> = Prop::new("AllowedOAuthFlowsUserPoolClient");
-    /// Key of `AllowedOAuthScopes`, for [`Handle::set`].
+    /// Key of `AllowedOAuthScopes`, for [`Self::set`].
     pub const ALLOWED_O_AUTH_SCOPES: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("AllowedOAuthScopes");
-    /// Key of `AnalyticsConfiguration`, for [`Handle::set`].
+    /// Key of `AnalyticsConfiguration`, for [`Self::set`].
     pub const ANALYTICS_CONFIGURATION: Prop<CfnUserPoolClient, user_pool_client::AnalyticsConfiguration> = Prop::new("AnalyticsConfiguration");
-    /// Key of `AuthSessionValidity`, for [`Handle::set`].
+    /// Key of `AuthSessionValidity`, for [`Self::set`].
     pub const AUTH_SESSION_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("AuthSessionValidity");
-    /// Key of `CallbackURLs`, for [`Handle::set`].
+    /// Key of `CallbackURLs`, for [`Self::set`].
     pub const CALLBACK_UR_LS: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("CallbackURLs");
-    /// Key of `ClientName`, for [`Handle::set`].
+    /// Key of `ClientName`, for [`Self::set`].
     pub const CLIENT_NAME: Prop<CfnUserPoolClient, String> = Prop::new("ClientName");
-    /// Key of `DefaultRedirectURI`, for [`Handle::set`].
+    /// Key of `DefaultRedirectURI`, for [`Self::set`].
     pub const DEFAULT_REDIRECT_URI: Prop<CfnUserPoolClient, String> = Prop::new("DefaultRedirectURI");
-    /// Key of `EnablePropagateAdditionalUserContextData`, for [`Handle::set`].
+    /// Key of `EnablePropagateAdditionalUserContextData`, for [`Self::set`].
     pub const ENABLE_PROPAGATE_ADDITIONAL_USER_CONTEXT_DATA: Prop<CfnUserPoolClient, bool> = Prop::new("EnablePropagateAdditionalUserContextData");
-    /// Key of `EnableTokenRevocation`, for [`Handle::set`].
+    /// Key of `EnableTokenRevocation`, for [`Self::set`].
     pub const ENABLE_TOKEN_REVOCATION: Prop<CfnUserPoolClient, bool> = Prop::new("EnableTokenRevocation");
-    /// Key of `ExplicitAuthFlows`, for [`Handle::set`].
+    /// Key of `ExplicitAuthFlows`, for [`Self::set`].
     pub const EXPLICIT_AUTH_FLOWS: Prop<CfnUserPoolClient, Vec<user_pool_client::ExplicitAuthFlow>> = Prop::new("ExplicitAuthFlows");
-    /// Key of `GenerateSecret`, for [`Handle::set`].
+    /// Key of `GenerateSecret`, for [`Self::set`].
     pub const GENERATE_SECRET: Prop<CfnUserPoolClient, bool> = Prop::new("GenerateSecret");
-    /// Key of `IdTokenValidity`, for [`Handle::set`].
+    /// Key of `IdTokenValidity`, for [`Self::set`].
     pub const ID_TOKEN_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("IdTokenValidity");
-    /// Key of `LogoutURLs`, for [`Handle::set`].
+    /// Key of `LogoutURLs`, for [`Self::set`].
     pub const LOGOUT_UR_LS: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("LogoutURLs");
-    /// Key of `PreventUserExistenceErrors`, for [`Handle::set`].
+    /// Key of `PreventUserExistenceErrors`, for [`Self::set`].
     pub const PREVENT_USER_EXISTENCE_ERRORS: Prop<CfnUserPoolClient, user_pool_client::PreventUserExistenceErrors> = Prop::new("PreventUserExistenceErrors");
-    /// Key of `ReadAttributes`, for [`Handle::set`].
+    /// Key of `ReadAttributes`, for [`Self::set`].
     pub const READ_ATTRIBUTES: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("ReadAttributes");
-    /// Key of `RefreshTokenRotation`, for [`Handle::set`].
+    /// Key of `RefreshTokenRotation`, for [`Self::set`].
     pub const REFRESH_TOKEN_ROTATION: Prop<CfnUserPoolClient, user_pool_client::RefreshTokenRotation> = Prop::new("RefreshTokenRotation");
-    /// Key of `RefreshTokenValidity`, for [`Handle::set`].
+    /// Key of `RefreshTokenValidity`, for [`Self::set`].
     pub const REFRESH_TOKEN_VALIDITY: Prop<CfnUserPoolClient, i64> = Prop::new("RefreshTokenValidity");
-    /// Key of `SupportedIdentityProviders`, for [`Handle::set`].
+    /// Key of `SupportedIdentityProviders`, for [`Self::set`].
     pub const SUPPORTED_IDENTITY_PROVIDERS: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("SupportedIdentityProviders");
-    /// Key of `TokenValidityUnits`, for [`Handle::set`].
+    /// Key of `TokenValidityUnits`, for [`Self::set`].
     pub const TOKEN_VALIDITY_UNITS: Prop<CfnUserPoolClient, user_pool_client::TokenValidityUnits> = Prop::new("TokenValidityUnits");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolClient, String> = Prop::new("UserPoolId");
-    /// Key of `WriteAttributes`, for [`Handle::set`].
+    /// Key of `WriteAttributes`, for [`Self::set`].
     pub const WRITE_ATTRIBUTES: Prop<CfnUserPoolClient, Vec<String>> = Prop::new("WriteAttributes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3193,7 +3396,9 @@ pub mod user_pool_domain {
     /// `CustomDomainConfigType` of `AWS::Cognito::UserPoolDomain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomDomainConfigType {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `SecurityPolicy` (the schema does not describe it).
         pub security_policy: Option<Val<SecurityPolicy>>,
     }
 
@@ -3209,6 +3414,7 @@ pub mod user_pool_domain {
     /// `RoutingType` of `AWS::Cognito::UserPoolDomain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RoutingType {
+        /// `Failover` (the schema does not describe it).
         pub failover: Option<Val<FailoverType>>,
     }
 
@@ -3223,7 +3429,9 @@ pub mod user_pool_domain {
     /// `FailoverType` of `AWS::Cognito::UserPoolDomain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FailoverType {
+        /// `PrimaryRoute53HealthCheckId` (the schema does not describe it).
         pub primary_route53_health_check_id: Val<String>,
+        /// `SecondaryRegion` (the schema does not describe it).
         pub secondary_region: Val<String>,
     }
 
@@ -3317,10 +3525,15 @@ pub mod user_pool_domain {
 /// Resource Type definition for AWS::Cognito::UserPoolDomain
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolDomainProps {
+    /// `CustomDomainConfig` (the schema does not describe it).
     pub custom_domain_config: Option<Val<user_pool_domain::CustomDomainConfigType>>,
+    /// `Domain` (the schema does not describe it).
     pub domain: Val<String>,
+    /// `ManagedLoginVersion` (the schema does not describe it).
     pub managed_login_version: Option<Val<i64>>,
+    /// `Routing` (the schema does not describe it).
     pub routing: Option<Val<user_pool_domain::RoutingType>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -3359,15 +3572,15 @@ impl CfnUserPoolDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolDomain";
 
-    /// Key of `CustomDomainConfig`, for [`Handle::set`].
+    /// Key of `CustomDomainConfig`, for [`Self::set`].
     pub const CUSTOM_DOMAIN_CONFIG: Prop<CfnUserPoolDomain, user_pool_domain::CustomDomainConfigType> = Prop::new("CustomDomainConfig");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnUserPoolDomain, String> = Prop::new("Domain");
-    /// Key of `ManagedLoginVersion`, for [`Handle::set`].
+    /// Key of `ManagedLoginVersion`, for [`Self::set`].
     pub const MANAGED_LOGIN_VERSION: Prop<CfnUserPoolDomain, i64> = Prop::new("ManagedLoginVersion");
-    /// Key of `Routing`, for [`Handle::set`].
+    /// Key of `Routing`, for [`Self::set`].
     pub const ROUTING: Prop<CfnUserPoolDomain, user_pool_domain::RoutingType> = Prop::new("Routing");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolDomain, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3426,10 +3639,15 @@ pub mod user_pool_group {
 /// Resource Type definition for AWS::Cognito::UserPoolGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolGroupProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `GroupName` (the schema does not describe it).
     pub group_name: Option<Val<String>>,
+    /// `Precedence` (the schema does not describe it).
     pub precedence: Option<Val<i64>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -3468,15 +3686,15 @@ impl CfnUserPoolGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnUserPoolGroup, String> = Prop::new("Description");
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnUserPoolGroup, String> = Prop::new("GroupName");
-    /// Key of `Precedence`, for [`Handle::set`].
+    /// Key of `Precedence`, for [`Self::set`].
     pub const PRECEDENCE: Prop<CfnUserPoolGroup, i64> = Prop::new("Precedence");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnUserPoolGroup, String> = Prop::new("RoleArn");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolGroup, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3568,11 +3786,17 @@ pub mod user_pool_identity_provider {
 /// Resource Type definition for AWS::Cognito::UserPoolIdentityProvider
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolIdentityProviderProps {
+    /// `AttributeMapping` (the schema does not describe it).
     pub attribute_mapping: Option<Val<Map<String>>>,
+    /// `IdpIdentifiers` (the schema does not describe it).
     pub idp_identifiers: Option<Val<Vec<String>>>,
+    /// `ProviderDetails` (the schema does not describe it).
     pub provider_details: Val<Map<String>>,
+    /// `ProviderName` (the schema does not describe it).
     pub provider_name: Val<String>,
+    /// `ProviderType` (the schema does not describe it).
     pub provider_type: Val<user_pool_identity_provider::ProviderType>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -3613,17 +3837,17 @@ impl CfnUserPoolIdentityProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolIdentityProvider";
 
-    /// Key of `AttributeMapping`, for [`Handle::set`].
+    /// Key of `AttributeMapping`, for [`Self::set`].
     pub const ATTRIBUTE_MAPPING: Prop<CfnUserPoolIdentityProvider, Map<String>> = Prop::new("AttributeMapping");
-    /// Key of `IdpIdentifiers`, for [`Handle::set`].
+    /// Key of `IdpIdentifiers`, for [`Self::set`].
     pub const IDP_IDENTIFIERS: Prop<CfnUserPoolIdentityProvider, Vec<String>> = Prop::new("IdpIdentifiers");
-    /// Key of `ProviderDetails`, for [`Handle::set`].
+    /// Key of `ProviderDetails`, for [`Self::set`].
     pub const PROVIDER_DETAILS: Prop<CfnUserPoolIdentityProvider, Map<String>> = Prop::new("ProviderDetails");
-    /// Key of `ProviderName`, for [`Handle::set`].
+    /// Key of `ProviderName`, for [`Self::set`].
     pub const PROVIDER_NAME: Prop<CfnUserPoolIdentityProvider, String> = Prop::new("ProviderName");
-    /// Key of `ProviderType`, for [`Handle::set`].
+    /// Key of `ProviderType`, for [`Self::set`].
     pub const PROVIDER_TYPE: Prop<CfnUserPoolIdentityProvider, user_pool_identity_provider::ProviderType> = Prop::new("ProviderType");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolIdentityProvider, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3663,10 +3887,15 @@ pub mod user_pool_regional_configuration_attachment {
     /// `EmailConfiguration` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EmailConfiguration {
+        /// `ConfigurationSet` (the schema does not describe it).
         pub configuration_set: Option<Val<String>>,
+        /// `EmailSendingAccount` (the schema does not describe it).
         pub email_sending_account: Option<Val<String>>,
+        /// `From` (the schema does not describe it).
         pub from: Option<Val<String>>,
+        /// `ReplyToEmailAddress` (the schema does not describe it).
         pub reply_to_email_address: Option<Val<String>>,
+        /// `SourceArn` (the schema does not describe it).
         pub source_arn: Option<Val<String>>,
     }
 
@@ -3685,20 +3914,35 @@ pub mod user_pool_regional_configuration_attachment {
     /// `LambdaConfig` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaConfig {
+        /// `CreateAuthChallenge` (the schema does not describe it).
         pub create_auth_challenge: Option<Val<String>>,
+        /// `CustomEmailSender` (the schema does not describe it).
         pub custom_email_sender: Option<Val<CustomEmailSender>>,
+        /// `CustomMessage` (the schema does not describe it).
         pub custom_message: Option<Val<String>>,
+        /// `CustomSMSSender` (the schema does not describe it).
         pub custom_sms_sender: Option<Val<CustomSMSSender>>,
+        /// `DefineAuthChallenge` (the schema does not describe it).
         pub define_auth_challenge: Option<Val<String>>,
+        /// `InboundFederation` (the schema does not describe it).
         pub inbound_federation: Option<Val<InboundFederation>>,
+        /// `KMSKeyID` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `PostAuthentication` (the schema does not describe it).
         pub post_authentication: Option<Val<String>>,
+        /// `PostConfirmation` (the schema does not describe it).
         pub post_confirmation: Option<Val<String>>,
+        /// `PreAuthentication` (the schema does not describe it).
         pub pre_authentication: Option<Val<String>>,
+        /// `PreSignUp` (the schema does not describe it).
         pub pre_sign_up: Option<Val<String>>,
+        /// `PreTokenGeneration` (the schema does not describe it).
         pub pre_token_generation: Option<Val<String>>,
+        /// `PreTokenGenerationConfig` (the schema does not describe it).
         pub pre_token_generation_config: Option<Val<PreTokenGenerationConfig>>,
+        /// `UserMigration` (the schema does not describe it).
         pub user_migration: Option<Val<String>>,
+        /// `VerifyAuthChallengeResponse` (the schema does not describe it).
         pub verify_auth_challenge_response: Option<Val<String>>,
     }
 
@@ -3727,9 +3971,13 @@ pub mod user_pool_regional_configuration_attachment {
     /// `SmsConfiguration` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SmsConfiguration {
+        /// `EumsSms` (the schema does not describe it).
         pub eums_sms: Option<Val<EumsSmsConfiguration>>,
+        /// `ExternalId` (the schema does not describe it).
         pub external_id: Option<Val<String>>,
+        /// `SnsCallerArn` (the schema does not describe it).
         pub sns_caller_arn: Option<Val<String>>,
+        /// `SnsRegion` (the schema does not describe it).
         pub sns_region: Option<Val<String>>,
     }
 
@@ -3747,7 +3995,9 @@ pub mod user_pool_regional_configuration_attachment {
     /// `CustomEmailSender` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomEmailSender {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<String>>,
     }
 
@@ -3763,7 +4013,9 @@ pub mod user_pool_regional_configuration_attachment {
     /// `CustomSMSSender` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomSMSSender {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<String>>,
     }
 
@@ -3779,7 +4031,9 @@ pub mod user_pool_regional_configuration_attachment {
     /// `InboundFederation` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InboundFederation {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<String>>,
     }
 
@@ -3795,7 +4049,9 @@ pub mod user_pool_regional_configuration_attachment {
     /// `PreTokenGenerationConfig` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PreTokenGenerationConfig {
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `LambdaVersion` (the schema does not describe it).
         pub lambda_version: Option<Val<String>>,
     }
 
@@ -3811,12 +4067,19 @@ pub mod user_pool_regional_configuration_attachment {
     /// `EumsSmsConfiguration` of `AWS::Cognito::UserPoolRegionalConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EumsSmsConfiguration {
+        /// `CallerArn` (the schema does not describe it).
         pub caller_arn: Val<String>,
+        /// `ConfigurationSetName` (the schema does not describe it).
         pub configuration_set_name: Option<Val<String>>,
+        /// `ExternalId` (the schema does not describe it).
         pub external_id: Option<Val<String>>,
+        /// `InEntityId` (the schema does not describe it).
         pub in_entity_id: Option<Val<String>>,
+        /// `InTemplateId` (the schema does not describe it).
         pub in_template_id: Option<Val<String>>,
+        /// `OriginationIdentity` (the schema does not describe it).
         pub origination_identity: Option<Val<String>>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
     }
 
@@ -3962,12 +4225,17 @@ pub mod user_pool_regional_configuration_attachment {
 /// Resource Type definition for AWS::Cognito::UserPoolRegionalConfigurationAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolRegionalConfigurationAttachmentProps {
+    /// `EmailConfiguration` (the schema does not describe it).
     pub email_configuration: Option<Val<user_pool_regional_configuration_attachment::EmailConfiguration>>,
+    /// `LambdaConfig` (the schema does not describe it).
     pub lambda_config: Option<Val<user_pool_regional_configuration_attachment::LambdaConfig>>,
+    /// `SmsConfiguration` (the schema does not describe it).
     pub sms_configuration: Option<Val<user_pool_regional_configuration_attachment::SmsConfiguration>>,
     /// The status of the replica. Set to ACTIVE or INACTIVE.
     pub status: Option<Val<String>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
+    /// `UserPoolTags` (the schema does not describe it).
     pub user_pool_tags: Option<Val<Map<String>>>,
 }
 
@@ -4008,17 +4276,17 @@ impl CfnUserPoolRegionalConfigurationAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolRegionalConfigurationAttachment";
 
-    /// Key of `EmailConfiguration`, for [`Handle::set`].
+    /// Key of `EmailConfiguration`, for [`Self::set`].
     pub const EMAIL_CONFIGURATION: Prop<CfnUserPoolRegionalConfigurationAttachment, user_pool_regional_configuration_attachment::EmailConfiguration> = Prop::new("EmailConfiguration");
-    /// Key of `LambdaConfig`, for [`Handle::set`].
+    /// Key of `LambdaConfig`, for [`Self::set`].
     pub const LAMBDA_CONFIG: Prop<CfnUserPoolRegionalConfigurationAttachment, user_pool_regional_configuration_attachment::LambdaConfig> = Prop::new("LambdaConfig");
-    /// Key of `SmsConfiguration`, for [`Handle::set`].
+    /// Key of `SmsConfiguration`, for [`Self::set`].
     pub const SMS_CONFIGURATION: Prop<CfnUserPoolRegionalConfigurationAttachment, user_pool_regional_configuration_attachment::SmsConfiguration> = Prop::new("SmsConfiguration");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnUserPoolRegionalConfigurationAttachment, String> = Prop::new("Status");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolRegionalConfigurationAttachment, String> = Prop::new("UserPoolId");
-    /// Key of `UserPoolTags`, for [`Handle::set`].
+    /// Key of `UserPoolTags`, for [`Self::set`].
     pub const USER_POOL_TAGS: Prop<CfnUserPoolRegionalConfigurationAttachment, Map<String>> = Prop::new("UserPoolTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4070,8 +4338,11 @@ pub mod user_pool_replica {
 /// Resource Type definition for AWS::Cognito::UserPoolReplica
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolReplicaProps {
+    /// `RegionName` (the schema does not describe it).
     pub region_name: Val<String>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
+    /// `UserPoolTagsAtCreate` (the schema does not describe it).
     pub user_pool_tags_at_create: Option<Val<Map<String>>>,
 }
 
@@ -4106,11 +4377,11 @@ impl CfnUserPoolReplica {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolReplica";
 
-    /// Key of `RegionName`, for [`Handle::set`].
+    /// Key of `RegionName`, for [`Self::set`].
     pub const REGION_NAME: Prop<CfnUserPoolReplica, String> = Prop::new("RegionName");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolReplica, String> = Prop::new("UserPoolId");
-    /// Key of `UserPoolTagsAtCreate`, for [`Handle::set`].
+    /// Key of `UserPoolTagsAtCreate`, for [`Self::set`].
     pub const USER_POOL_TAGS_AT_CREATE: Prop<CfnUserPoolReplica, Map<String>> = Prop::new("UserPoolTagsAtCreate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4150,7 +4421,9 @@ pub mod user_pool_resource_server {
     /// `ResourceServerScopeType` of `AWS::Cognito::UserPoolResourceServer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceServerScopeType {
+        /// `ScopeDescription` (the schema does not describe it).
         pub scope_description: Val<String>,
+        /// `ScopeName` (the schema does not describe it).
         pub scope_name: Val<String>,
     }
 
@@ -4198,9 +4471,13 @@ pub mod user_pool_resource_server {
 /// Resource Type definition for AWS::Cognito::UserPoolResourceServer
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolResourceServerProps {
+    /// `Identifier` (the schema does not describe it).
     pub identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Scopes` (the schema does not describe it).
     pub scopes: Option<Val<Vec<user_pool_resource_server::ResourceServerScopeType>>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -4237,13 +4514,13 @@ impl CfnUserPoolResourceServer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolResourceServer";
 
-    /// Key of `Identifier`, for [`Handle::set`].
+    /// Key of `Identifier`, for [`Self::set`].
     pub const IDENTIFIER: Prop<CfnUserPoolResourceServer, String> = Prop::new("Identifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnUserPoolResourceServer, String> = Prop::new("Name");
-    /// Key of `Scopes`, for [`Handle::set`].
+    /// Key of `Scopes`, for [`Self::set`].
     pub const SCOPES: Prop<CfnUserPoolResourceServer, Vec<user_pool_resource_server::ResourceServerScopeType>> = Prop::new("Scopes");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolResourceServer, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4283,7 +4560,9 @@ pub mod user_pool_risk_configuration_attachment {
     /// `AccountTakeoverRiskConfigurationType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccountTakeoverRiskConfigurationType {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<AccountTakeoverActionsType>,
+        /// `NotifyConfiguration` (the schema does not describe it).
         pub notify_configuration: Option<Val<NotifyConfigurationType>>,
     }
 
@@ -4309,7 +4588,9 @@ pub mod user_pool_risk_configuration_attachment {
     /// `CompromisedCredentialsRiskConfigurationType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CompromisedCredentialsRiskConfigurationType {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<CompromisedCredentialsActionsType>,
+        /// `EventFilter` (the schema does not describe it).
         pub event_filter: Option<Val<Vec<String>>>,
     }
 
@@ -4335,7 +4616,9 @@ pub mod user_pool_risk_configuration_attachment {
     /// `RiskExceptionConfigurationType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RiskExceptionConfigurationType {
+        /// `BlockedIPRangeList` (the schema does not describe it).
         pub blocked_ip_range_list: Option<Val<Vec<String>>>,
+        /// `SkippedIPRangeList` (the schema does not describe it).
         pub skipped_ip_range_list: Option<Val<Vec<String>>>,
     }
 
@@ -4351,8 +4634,11 @@ pub mod user_pool_risk_configuration_attachment {
     /// `AccountTakeoverActionsType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccountTakeoverActionsType {
+        /// `HighAction` (the schema does not describe it).
         pub high_action: Option<Val<AccountTakeoverActionType>>,
+        /// `LowAction` (the schema does not describe it).
         pub low_action: Option<Val<AccountTakeoverActionType>>,
+        /// `MediumAction` (the schema does not describe it).
         pub medium_action: Option<Val<AccountTakeoverActionType>>,
     }
 
@@ -4369,11 +4655,17 @@ pub mod user_pool_risk_configuration_attachment {
     /// `NotifyConfigurationType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotifyConfigurationType {
+        /// `BlockEmail` (the schema does not describe it).
         pub block_email: Option<Val<NotifyEmailType>>,
+        /// `From` (the schema does not describe it).
         pub from: Option<Val<String>>,
+        /// `MfaEmail` (the schema does not describe it).
         pub mfa_email: Option<Val<NotifyEmailType>>,
+        /// `NoActionEmail` (the schema does not describe it).
         pub no_action_email: Option<Val<NotifyEmailType>>,
+        /// `ReplyTo` (the schema does not describe it).
         pub reply_to: Option<Val<String>>,
+        /// `SourceArn` (the schema does not describe it).
         pub source_arn: Val<String>,
     }
 
@@ -4407,6 +4699,7 @@ pub mod user_pool_risk_configuration_attachment {
     /// `CompromisedCredentialsActionsType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CompromisedCredentialsActionsType {
+        /// `EventAction` (the schema does not describe it).
         pub event_action: Val<String>,
     }
 
@@ -4430,7 +4723,9 @@ pub mod user_pool_risk_configuration_attachment {
     /// `AccountTakeoverActionType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccountTakeoverActionType {
+        /// `EventAction` (the schema does not describe it).
         pub event_action: Val<String>,
+        /// `Notify` (the schema does not describe it).
         pub notify: Val<bool>,
     }
 
@@ -4456,8 +4751,11 @@ pub mod user_pool_risk_configuration_attachment {
     /// `NotifyEmailType` of `AWS::Cognito::UserPoolRiskConfigurationAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotifyEmailType {
+        /// `HtmlBody` (the schema does not describe it).
         pub html_body: Option<Val<String>>,
+        /// `Subject` (the schema does not describe it).
         pub subject: Val<String>,
+        /// `TextBody` (the schema does not describe it).
         pub text_body: Option<Val<String>>,
     }
 
@@ -4576,10 +4874,15 @@ pub mod user_pool_risk_configuration_attachment {
 /// Resource Type definition for AWS::Cognito::UserPoolRiskConfigurationAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolRiskConfigurationAttachmentProps {
+    /// `AccountTakeoverRiskConfiguration` (the schema does not describe it).
     pub account_takeover_risk_configuration: Option<Val<user_pool_risk_configuration_attachment::AccountTakeoverRiskConfigurationType>>,
+    /// `ClientId` (the schema does not describe it).
     pub client_id: Val<String>,
+    /// `CompromisedCredentialsRiskConfiguration` (the schema does not describe it).
     pub compromised_credentials_risk_configuration: Option<Val<user_pool_risk_configuration_attachment::CompromisedCredentialsRiskConfigurationType>>,
+    /// `RiskExceptionConfiguration` (the schema does not describe it).
     pub risk_exception_configuration: Option<Val<user_pool_risk_configuration_attachment::RiskExceptionConfigurationType>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -4618,15 +4921,15 @@ impl CfnUserPoolRiskConfigurationAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolRiskConfigurationAttachment";
 
-    /// Key of `AccountTakeoverRiskConfiguration`, for [`Handle::set`].
+    /// Key of `AccountTakeoverRiskConfiguration`, for [`Self::set`].
     pub const ACCOUNT_TAKEOVER_RISK_CONFIGURATION: Prop<CfnUserPoolRiskConfigurationAttachment, user_pool_risk_configuration_attachment::AccountTakeoverRiskConfigurationType> = Prop::new("AccountTakeoverRiskConfiguration");
-    /// Key of `ClientId`, for [`Handle::set`].
+    /// Key of `ClientId`, for [`Self::set`].
     pub const CLIENT_ID: Prop<CfnUserPoolRiskConfigurationAttachment, String> = Prop::new("ClientId");
-    /// Key of `CompromisedCredentialsRiskConfiguration`, for [`Handle::set`].
+    /// Key of `CompromisedCredentialsRiskConfiguration`, for [`Self::set`].
     pub const COMPROMISED_CREDENTIALS_RISK_CONFIGURATION: Prop<CfnUserPoolRiskConfigurationAttachment, user_pool_risk_configuration_attachment::CompromisedCredentialsRiskConfigurationType> = Prop::new("CompromisedCredentialsRiskConfiguration");
-    /// Key of `RiskExceptionConfiguration`, for [`Handle::set`].
+    /// Key of `RiskExceptionConfiguration`, for [`Self::set`].
     pub const RISK_EXCEPTION_CONFIGURATION: Prop<CfnUserPoolRiskConfigurationAttachment, user_pool_risk_configuration_attachment::RiskExceptionConfigurationType> = Prop::new("RiskExceptionConfiguration");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolRiskConfigurationAttachment, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4678,8 +4981,11 @@ pub mod user_pool_ui_customization_attachment {
 /// Resource Type definition for AWS::Cognito::UserPoolUICustomizationAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolUICustomizationAttachmentProps {
+    /// `CSS` (the schema does not describe it).
     pub css: Option<Val<String>>,
+    /// `ClientId` (the schema does not describe it).
     pub client_id: Val<String>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
 }
 
@@ -4714,11 +5020,11 @@ impl CfnUserPoolUICustomizationAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolUICustomizationAttachment";
 
-    /// Key of `CSS`, for [`Handle::set`].
+    /// Key of `CSS`, for [`Self::set`].
     pub const CSS: Prop<CfnUserPoolUICustomizationAttachment, String> = Prop::new("CSS");
-    /// Key of `ClientId`, for [`Handle::set`].
+    /// Key of `ClientId`, for [`Self::set`].
     pub const CLIENT_ID: Prop<CfnUserPoolUICustomizationAttachment, String> = Prop::new("ClientId");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolUICustomizationAttachment, String> = Prop::new("UserPoolId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4758,7 +5064,9 @@ pub mod user_pool_user {
     /// `AttributeType` of `AWS::Cognito::UserPoolUser`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AttributeType {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -4800,13 +5108,21 @@ pub mod user_pool_user {
 /// Resource Type definition for AWS::Cognito::UserPoolUser
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolUserProps {
+    /// `ClientMetadata` (the schema does not describe it).
     pub client_metadata: Option<Val<Map<String>>>,
+    /// `DesiredDeliveryMediums` (the schema does not describe it).
     pub desired_delivery_mediums: Option<Val<Vec<String>>>,
+    /// `ForceAliasCreation` (the schema does not describe it).
     pub force_alias_creation: Option<Val<bool>>,
+    /// `MessageAction` (the schema does not describe it).
     pub message_action: Option<Val<String>>,
+    /// `UserAttributes` (the schema does not describe it).
     pub user_attributes: Option<Val<Vec<user_pool_user::AttributeType>>>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
+    /// `Username` (the schema does not describe it).
     pub username: Option<Val<String>>,
+    /// `ValidationData` (the schema does not describe it).
     pub validation_data: Option<Val<Vec<user_pool_user::AttributeType>>>,
 }
 
@@ -4851,21 +5167,21 @@ impl CfnUserPoolUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolUser";
 
-    /// Key of `ClientMetadata`, for [`Handle::set`].
+    /// Key of `ClientMetadata`, for [`Self::set`].
     pub const CLIENT_METADATA: Prop<CfnUserPoolUser, Map<String>> = Prop::new("ClientMetadata");
-    /// Key of `DesiredDeliveryMediums`, for [`Handle::set`].
+    /// Key of `DesiredDeliveryMediums`, for [`Self::set`].
     pub const DESIRED_DELIVERY_MEDIUMS: Prop<CfnUserPoolUser, Vec<String>> = Prop::new("DesiredDeliveryMediums");
-    /// Key of `ForceAliasCreation`, for [`Handle::set`].
+    /// Key of `ForceAliasCreation`, for [`Self::set`].
     pub const FORCE_ALIAS_CREATION: Prop<CfnUserPoolUser, bool> = Prop::new("ForceAliasCreation");
-    /// Key of `MessageAction`, for [`Handle::set`].
+    /// Key of `MessageAction`, for [`Self::set`].
     pub const MESSAGE_ACTION: Prop<CfnUserPoolUser, String> = Prop::new("MessageAction");
-    /// Key of `UserAttributes`, for [`Handle::set`].
+    /// Key of `UserAttributes`, for [`Self::set`].
     pub const USER_ATTRIBUTES: Prop<CfnUserPoolUser, Vec<user_pool_user::AttributeType>> = Prop::new("UserAttributes");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolUser, String> = Prop::new("UserPoolId");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnUserPoolUser, String> = Prop::new("Username");
-    /// Key of `ValidationData`, for [`Handle::set`].
+    /// Key of `ValidationData`, for [`Self::set`].
     pub const VALIDATION_DATA: Prop<CfnUserPoolUser, Vec<user_pool_user::AttributeType>> = Prop::new("ValidationData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4917,8 +5233,11 @@ pub mod user_pool_user_to_group_attachment {
 /// Resource Type definition for AWS::Cognito::UserPoolUserToGroupAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPoolUserToGroupAttachmentProps {
+    /// `GroupName` (the schema does not describe it).
     pub group_name: Val<String>,
+    /// `UserPoolId` (the schema does not describe it).
     pub user_pool_id: Val<String>,
+    /// `Username` (the schema does not describe it).
     pub username: Val<String>,
 }
 
@@ -4953,11 +5272,11 @@ impl CfnUserPoolUserToGroupAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Cognito::UserPoolUserToGroupAttachment";
 
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnUserPoolUserToGroupAttachment, String> = Prop::new("GroupName");
-    /// Key of `UserPoolId`, for [`Handle::set`].
+    /// Key of `UserPoolId`, for [`Self::set`].
     pub const USER_POOL_ID: Prop<CfnUserPoolUserToGroupAttachment, String> = Prop::new("UserPoolId");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnUserPoolUserToGroupAttachment, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

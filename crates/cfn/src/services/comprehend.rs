@@ -19,13 +19,21 @@ pub mod document_classifier {
     /// `DocumentClassifierInputDataConfig` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentClassifierInputDataConfig {
+        /// `AugmentedManifests` (the schema does not describe it).
         pub augmented_manifests: Option<Val<Vec<AugmentedManifestsListItem>>>,
+        /// `DataFormat` (the schema does not describe it).
         pub data_format: Option<Val<DataFormat>>,
+        /// `DocumentReaderConfig` (the schema does not describe it).
         pub document_reader_config: Option<Val<DocumentReaderConfig>>,
+        /// `DocumentType` (the schema does not describe it).
         pub document_type: Option<Val<DocumentType>>,
+        /// `Documents` (the schema does not describe it).
         pub documents: Option<Val<DocumentClassifierDocuments>>,
+        /// `LabelDelimiter` (the schema does not describe it).
         pub label_delimiter: Option<Val<String>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Option<Val<String>>,
+        /// `TestS3Uri` (the schema does not describe it).
         pub test_s3_uri: Option<Val<String>>,
     }
 
@@ -47,7 +55,9 @@ pub mod document_classifier {
     /// `DocumentClassifierOutputDataConfig` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentClassifierOutputDataConfig {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Option<Val<String>>,
     }
 
@@ -63,7 +73,9 @@ pub mod document_classifier {
     /// `Tag` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -89,7 +101,9 @@ pub mod document_classifier {
     /// `VpcConfig` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -115,8 +129,11 @@ pub mod document_classifier {
     /// `AugmentedManifestsListItem` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AugmentedManifestsListItem {
+        /// `AttributeNames` (the schema does not describe it).
         pub attribute_names: Val<Vec<String>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Val<String>,
+        /// `Split` (the schema does not describe it).
         pub split: Option<Val<Split>>,
     }
 
@@ -144,8 +161,11 @@ pub mod document_classifier {
     /// `DocumentReaderConfig` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentReaderConfig {
+        /// `DocumentReadAction` (the schema does not describe it).
         pub document_read_action: Val<DocumentReadAction>,
+        /// `DocumentReadMode` (the schema does not describe it).
         pub document_read_mode: Option<Val<DocumentReadMode>>,
+        /// `FeatureTypes` (the schema does not describe it).
         pub feature_types: Option<Val<Vec<FeatureType>>>,
     }
 
@@ -173,7 +193,9 @@ pub mod document_classifier {
     /// `DocumentClassifierDocuments` of `AWS::Comprehend::DocumentClassifier`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentClassifierDocuments {
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Val<String>,
+        /// `TestS3Uri` (the schema does not describe it).
         pub test_s3_uri: Option<Val<String>>,
     }
 
@@ -503,17 +525,29 @@ pub mod document_classifier {
 /// Document Classifier enables training document classifier models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDocumentClassifierProps {
+    /// `DataAccessRoleArn` (the schema does not describe it).
     pub data_access_role_arn: Val<String>,
+    /// `DocumentClassifierName` (the schema does not describe it).
     pub document_classifier_name: Val<String>,
+    /// `InputDataConfig` (the schema does not describe it).
     pub input_data_config: Val<document_classifier::DocumentClassifierInputDataConfig>,
+    /// `LanguageCode` (the schema does not describe it).
     pub language_code: Val<document_classifier::LanguageCode>,
+    /// `Mode` (the schema does not describe it).
     pub mode: Option<Val<document_classifier::Mode>>,
+    /// `ModelKmsKeyId` (the schema does not describe it).
     pub model_kms_key_id: Option<Val<String>>,
+    /// `ModelPolicy` (the schema does not describe it).
     pub model_policy: Option<Val<String>>,
+    /// `OutputDataConfig` (the schema does not describe it).
     pub output_data_config: Option<Val<document_classifier::DocumentClassifierOutputDataConfig>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<document_classifier::Tag>>>,
+    /// `VersionName` (the schema does not describe it).
     pub version_name: Option<Val<String>>,
+    /// `VolumeKmsKeyId` (the schema does not describe it).
     pub volume_kms_key_id: Option<Val<String>>,
+    /// `VpcConfig` (the schema does not describe it).
     pub vpc_config: Option<Val<document_classifier::VpcConfig>>,
 }
 
@@ -566,29 +600,29 @@ impl CfnDocumentClassifier {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::DocumentClassifier";
 
-    /// Key of `DataAccessRoleArn`, for [`Handle::set`].
+    /// Key of `DataAccessRoleArn`, for [`Self::set`].
     pub const DATA_ACCESS_ROLE_ARN: Prop<CfnDocumentClassifier, String> = Prop::new("DataAccessRoleArn");
-    /// Key of `DocumentClassifierName`, for [`Handle::set`].
+    /// Key of `DocumentClassifierName`, for [`Self::set`].
     pub const DOCUMENT_CLASSIFIER_NAME: Prop<CfnDocumentClassifier, String> = Prop::new("DocumentClassifierName");
-    /// Key of `InputDataConfig`, for [`Handle::set`].
+    /// Key of `InputDataConfig`, for [`Self::set`].
     pub const INPUT_DATA_CONFIG: Prop<CfnDocumentClassifier, document_classifier::DocumentClassifierInputDataConfig> = Prop::new("InputDataConfig");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnDocumentClassifier, document_classifier::LanguageCode> = Prop::new("LanguageCode");
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnDocumentClassifier, document_classifier::Mode> = Prop::new("Mode");
-    /// Key of `ModelKmsKeyId`, for [`Handle::set`].
+    /// Key of `ModelKmsKeyId`, for [`Self::set`].
     pub const MODEL_KMS_KEY_ID: Prop<CfnDocumentClassifier, String> = Prop::new("ModelKmsKeyId");
-    /// Key of `ModelPolicy`, for [`Handle::set`].
+    /// Key of `ModelPolicy`, for [`Self::set`].
     pub const MODEL_POLICY: Prop<CfnDocumentClassifier, String> = Prop::new("ModelPolicy");
-    /// Key of `OutputDataConfig`, for [`Handle::set`].
+    /// Key of `OutputDataConfig`, for [`Self::set`].
     pub const OUTPUT_DATA_CONFIG: Prop<CfnDocumentClassifier, document_classifier::DocumentClassifierOutputDataConfig> = Prop::new("OutputDataConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDocumentClassifier, Vec<document_classifier::Tag>> = Prop::new("Tags");
-    /// Key of `VersionName`, for [`Handle::set`].
+    /// Key of `VersionName`, for [`Self::set`].
     pub const VERSION_NAME: Prop<CfnDocumentClassifier, String> = Prop::new("VersionName");
-    /// Key of `VolumeKmsKeyId`, for [`Handle::set`].
+    /// Key of `VolumeKmsKeyId`, for [`Self::set`].
     pub const VOLUME_KMS_KEY_ID: Prop<CfnDocumentClassifier, String> = Prop::new("VolumeKmsKeyId");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnDocumentClassifier, document_classifier::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -726,13 +760,13 @@ impl CfnDocumentClassifierEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::DocumentClassifierEndpoint";
 
-    /// Key of `DesiredInferenceUnits`, for [`Handle::set`].
+    /// Key of `DesiredInferenceUnits`, for [`Self::set`].
     pub const DESIRED_INFERENCE_UNITS: Prop<CfnDocumentClassifierEndpoint, i64> = Prop::new("DesiredInferenceUnits");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnDocumentClassifierEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `ModelArn`, for [`Handle::set`].
+    /// Key of `ModelArn`, for [`Self::set`].
     pub const MODEL_ARN: Prop<CfnDocumentClassifierEndpoint, String> = Prop::new("ModelArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDocumentClassifierEndpoint, Vec<document_classifier_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1368,25 +1402,25 @@ impl CfnEntityRecognizer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::EntityRecognizer";
 
-    /// Key of `DataAccessRoleArn`, for [`Handle::set`].
+    /// Key of `DataAccessRoleArn`, for [`Self::set`].
     pub const DATA_ACCESS_ROLE_ARN: Prop<CfnEntityRecognizer, String> = Prop::new("DataAccessRoleArn");
-    /// Key of `InputDataConfig`, for [`Handle::set`].
+    /// Key of `InputDataConfig`, for [`Self::set`].
     pub const INPUT_DATA_CONFIG: Prop<CfnEntityRecognizer, entity_recognizer::EntityRecognizerInputDataConfig> = Prop::new("InputDataConfig");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnEntityRecognizer, entity_recognizer::LanguageCode> = Prop::new("LanguageCode");
-    /// Key of `ModelKmsKeyId`, for [`Handle::set`].
+    /// Key of `ModelKmsKeyId`, for [`Self::set`].
     pub const MODEL_KMS_KEY_ID: Prop<CfnEntityRecognizer, String> = Prop::new("ModelKmsKeyId");
-    /// Key of `ModelPolicy`, for [`Handle::set`].
+    /// Key of `ModelPolicy`, for [`Self::set`].
     pub const MODEL_POLICY: Prop<CfnEntityRecognizer, String> = Prop::new("ModelPolicy");
-    /// Key of `RecognizerName`, for [`Handle::set`].
+    /// Key of `RecognizerName`, for [`Self::set`].
     pub const RECOGNIZER_NAME: Prop<CfnEntityRecognizer, String> = Prop::new("RecognizerName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEntityRecognizer, Vec<entity_recognizer::Tag>> = Prop::new("Tags");
-    /// Key of `VersionName`, for [`Handle::set`].
+    /// Key of `VersionName`, for [`Self::set`].
     pub const VERSION_NAME: Prop<CfnEntityRecognizer, String> = Prop::new("VersionName");
-    /// Key of `VolumeKmsKeyId`, for [`Handle::set`].
+    /// Key of `VolumeKmsKeyId`, for [`Self::set`].
     pub const VOLUME_KMS_KEY_ID: Prop<CfnEntityRecognizer, String> = Prop::new("VolumeKmsKeyId");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnEntityRecognizer, entity_recognizer::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1535,17 +1569,17 @@ impl CfnEntityRecognizerEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::EntityRecognizerEndpoint";
 
-    /// Key of `DataAccessRoleArn`, for [`Handle::set`].
+    /// Key of `DataAccessRoleArn`, for [`Self::set`].
     pub const DATA_ACCESS_ROLE_ARN: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("DataAccessRoleArn");
-    /// Key of `DesiredInferenceUnits`, for [`Handle::set`].
+    /// Key of `DesiredInferenceUnits`, for [`Self::set`].
     pub const DESIRED_INFERENCE_UNITS: Prop<CfnEntityRecognizerEndpoint, i64> = Prop::new("DesiredInferenceUnits");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `FlywheelArn`, for [`Handle::set`].
+    /// Key of `FlywheelArn`, for [`Self::set`].
     pub const FLYWHEEL_ARN: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("FlywheelArn");
-    /// Key of `ModelArn`, for [`Handle::set`].
+    /// Key of `ModelArn`, for [`Self::set`].
     pub const MODEL_ARN: Prop<CfnEntityRecognizerEndpoint, String> = Prop::new("ModelArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEntityRecognizerEndpoint, Vec<entity_recognizer_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1615,9 +1649,13 @@ pub mod flywheel {
     /// `DataSecurityConfig` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataSecurityConfig {
+        /// `DataLakeKmsKeyId` (the schema does not describe it).
         pub data_lake_kms_key_id: Option<Val<String>>,
+        /// `ModelKmsKeyId` (the schema does not describe it).
         pub model_kms_key_id: Option<Val<String>>,
+        /// `VolumeKmsKeyId` (the schema does not describe it).
         pub volume_kms_key_id: Option<Val<String>>,
+        /// `VpcConfig` (the schema does not describe it).
         pub vpc_config: Option<Val<VpcConfig>>,
     }
 
@@ -1635,7 +1673,9 @@ pub mod flywheel {
     /// `Tag` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1661,8 +1701,11 @@ pub mod flywheel {
     /// `TaskConfig` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TaskConfig {
+        /// `DocumentClassificationConfig` (the schema does not describe it).
         pub document_classification_config: Option<Val<DocumentClassificationConfig>>,
+        /// `EntityRecognitionConfig` (the schema does not describe it).
         pub entity_recognition_config: Option<Val<EntityRecognitionConfig>>,
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Val<LanguageCode>,
     }
 
@@ -1690,7 +1733,9 @@ pub mod flywheel {
     /// `VpcConfig` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -1716,7 +1761,9 @@ pub mod flywheel {
     /// `DocumentClassificationConfig` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentClassificationConfig {
+        /// `Labels` (the schema does not describe it).
         pub labels: Option<Val<Vec<String>>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Val<Mode>,
     }
 
@@ -1742,6 +1789,7 @@ pub mod flywheel {
     /// `EntityRecognitionConfig` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EntityRecognitionConfig {
+        /// `EntityTypes` (the schema does not describe it).
         pub entity_types: Option<Val<Vec<EntityTypesListItem>>>,
     }
 
@@ -1756,6 +1804,7 @@ pub mod flywheel {
     /// `EntityTypesListItem` of `AWS::Comprehend::Flywheel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EntityTypesListItem {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1947,13 +1996,21 @@ pub mod flywheel {
 /// The AWS::Comprehend::Flywheel resource creates an Amazon Comprehend Flywheel that enables customer to train their model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFlywheelProps {
+    /// `ActiveModelArn` (the schema does not describe it).
     pub active_model_arn: Option<Val<String>>,
+    /// `DataAccessRoleArn` (the schema does not describe it).
     pub data_access_role_arn: Val<String>,
+    /// `DataLakeS3Uri` (the schema does not describe it).
     pub data_lake_s3_uri: Val<String>,
+    /// `DataSecurityConfig` (the schema does not describe it).
     pub data_security_config: Option<Val<flywheel::DataSecurityConfig>>,
+    /// `FlywheelName` (the schema does not describe it).
     pub flywheel_name: Val<String>,
+    /// `ModelType` (the schema does not describe it).
     pub model_type: Option<Val<flywheel::ModelType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<flywheel::Tag>>>,
+    /// `TaskConfig` (the schema does not describe it).
     pub task_config: Option<Val<flywheel::TaskConfig>>,
 }
 
@@ -1998,21 +2055,21 @@ impl CfnFlywheel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Comprehend::Flywheel";
 
-    /// Key of `ActiveModelArn`, for [`Handle::set`].
+    /// Key of `ActiveModelArn`, for [`Self::set`].
     pub const ACTIVE_MODEL_ARN: Prop<CfnFlywheel, String> = Prop::new("ActiveModelArn");
-    /// Key of `DataAccessRoleArn`, for [`Handle::set`].
+    /// Key of `DataAccessRoleArn`, for [`Self::set`].
     pub const DATA_ACCESS_ROLE_ARN: Prop<CfnFlywheel, String> = Prop::new("DataAccessRoleArn");
-    /// Key of `DataLakeS3Uri`, for [`Handle::set`].
+    /// Key of `DataLakeS3Uri`, for [`Self::set`].
     pub const DATA_LAKE_S3_URI: Prop<CfnFlywheel, String> = Prop::new("DataLakeS3Uri");
-    /// Key of `DataSecurityConfig`, for [`Handle::set`].
+    /// Key of `DataSecurityConfig`, for [`Self::set`].
     pub const DATA_SECURITY_CONFIG: Prop<CfnFlywheel, flywheel::DataSecurityConfig> = Prop::new("DataSecurityConfig");
-    /// Key of `FlywheelName`, for [`Handle::set`].
+    /// Key of `FlywheelName`, for [`Self::set`].
     pub const FLYWHEEL_NAME: Prop<CfnFlywheel, String> = Prop::new("FlywheelName");
-    /// Key of `ModelType`, for [`Handle::set`].
+    /// Key of `ModelType`, for [`Self::set`].
     pub const MODEL_TYPE: Prop<CfnFlywheel, flywheel::ModelType> = Prop::new("ModelType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlywheel, Vec<flywheel::Tag>> = Prop::new("Tags");
-    /// Key of `TaskConfig`, for [`Handle::set`].
+    /// Key of `TaskConfig`, for [`Self::set`].
     pub const TASK_CONFIG: Prop<CfnFlywheel, flywheel::TaskConfig> = Prop::new("TaskConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

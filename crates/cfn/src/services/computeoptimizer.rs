@@ -19,13 +19,21 @@ pub mod automation_rule {
     /// Filter criteria that specify which recommended actions qualify for implementation.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Criteria {
+        /// `EbsVolumeSizeInGib` (the schema does not describe it).
         pub ebs_volume_size_in_gib: Option<Val<Vec<IntegerCriteriaCondition>>>,
+        /// `EbsVolumeType` (the schema does not describe it).
         pub ebs_volume_type: Option<Val<Vec<StringCriteriaCondition>>>,
+        /// `EstimatedMonthlySavings` (the schema does not describe it).
         pub estimated_monthly_savings: Option<Val<Vec<DoubleCriteriaCondition>>>,
+        /// `LookBackPeriodInDays` (the schema does not describe it).
         pub look_back_period_in_days: Option<Val<Vec<IntegerCriteriaCondition>>>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<Vec<StringCriteriaCondition>>>,
+        /// `ResourceArn` (the schema does not describe it).
         pub resource_arn: Option<Val<Vec<StringCriteriaCondition>>>,
+        /// `ResourceTag` (the schema does not describe it).
         pub resource_tag: Option<Val<Vec<ResourceTagsCriteriaCondition>>>,
+        /// `RestartNeeded` (the schema does not describe it).
         pub restart_needed: Option<Val<Vec<StringCriteriaCondition>>>,
     }
 
@@ -86,7 +94,9 @@ pub mod automation_rule {
     /// `Tag` of `AWS::ComputeOptimizer::AutomationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -112,7 +122,9 @@ pub mod automation_rule {
     /// `IntegerCriteriaCondition` of `AWS::ComputeOptimizer::AutomationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IntegerCriteriaCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Option<Val<Comparison>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<i64>>>,
     }
 
@@ -128,7 +140,9 @@ pub mod automation_rule {
     /// `StringCriteriaCondition` of `AWS::ComputeOptimizer::AutomationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StringCriteriaCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Option<Val<Comparison>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -144,7 +158,9 @@ pub mod automation_rule {
     /// `DoubleCriteriaCondition` of `AWS::ComputeOptimizer::AutomationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DoubleCriteriaCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Option<Val<Comparison>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<f64>>>,
     }
 
@@ -160,8 +176,11 @@ pub mod automation_rule {
     /// `ResourceTagsCriteriaCondition` of `AWS::ComputeOptimizer::AutomationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceTagsCriteriaCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Option<Val<Comparison>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -499,25 +518,25 @@ impl CfnAutomationRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ComputeOptimizer::AutomationRule";
 
-    /// Key of `Criteria`, for [`Handle::set`].
+    /// Key of `Criteria`, for [`Self::set`].
     pub const CRITERIA: Prop<CfnAutomationRule, automation_rule::Criteria> = Prop::new("Criteria");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAutomationRule, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAutomationRule, String> = Prop::new("Name");
-    /// Key of `OrganizationConfiguration`, for [`Handle::set`].
+    /// Key of `OrganizationConfiguration`, for [`Self::set`].
     pub const ORGANIZATION_CONFIGURATION: Prop<CfnAutomationRule, automation_rule::OrganizationConfiguration> = Prop::new("OrganizationConfiguration");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnAutomationRule, String> = Prop::new("Priority");
-    /// Key of `RecommendedActionTypes`, for [`Handle::set`].
+    /// Key of `RecommendedActionTypes`, for [`Self::set`].
     pub const RECOMMENDED_ACTION_TYPES: Prop<CfnAutomationRule, Vec<automation_rule::RecommendedActionType>> = Prop::new("RecommendedActionTypes");
-    /// Key of `RuleType`, for [`Handle::set`].
+    /// Key of `RuleType`, for [`Self::set`].
     pub const RULE_TYPE: Prop<CfnAutomationRule, automation_rule::RuleType> = Prop::new("RuleType");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnAutomationRule, automation_rule::Schedule> = Prop::new("Schedule");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAutomationRule, automation_rule::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutomationRule, Vec<automation_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -107,11 +107,11 @@ impl CfnAggregationAuthorization {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::AggregationAuthorization";
 
-    /// Key of `AuthorizedAccountId`, for [`Handle::set`].
+    /// Key of `AuthorizedAccountId`, for [`Self::set`].
     pub const AUTHORIZED_ACCOUNT_ID: Prop<CfnAggregationAuthorization, String> = Prop::new("AuthorizedAccountId");
-    /// Key of `AuthorizedAwsRegion`, for [`Handle::set`].
+    /// Key of `AuthorizedAwsRegion`, for [`Self::set`].
     pub const AUTHORIZED_AWS_REGION: Prop<CfnAggregationAuthorization, String> = Prop::new("AuthorizedAwsRegion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAggregationAuthorization, Vec<aggregation_authorization::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -434,21 +434,21 @@ impl CfnConfigRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::ConfigRule";
 
-    /// Key of `Compliance`, for [`Handle::set`].
+    /// Key of `Compliance`, for [`Self::set`].
     pub const COMPLIANCE: Prop<CfnConfigRule, config_rule::Compliance> = Prop::new("Compliance");
-    /// Key of `ConfigRuleName`, for [`Handle::set`].
+    /// Key of `ConfigRuleName`, for [`Self::set`].
     pub const CONFIG_RULE_NAME: Prop<CfnConfigRule, String> = Prop::new("ConfigRuleName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfigRule, String> = Prop::new("Description");
-    /// Key of `EvaluationModes`, for [`Handle::set`].
+    /// Key of `EvaluationModes`, for [`Self::set`].
     pub const EVALUATION_MODES: Prop<CfnConfigRule, Vec<config_rule::EvaluationModeConfiguration>> = Prop::new("EvaluationModes");
-    /// Key of `InputParameters`, for [`Handle::set`].
+    /// Key of `InputParameters`, for [`Self::set`].
     pub const INPUT_PARAMETERS: Prop<CfnConfigRule, Json> = Prop::new("InputParameters");
-    /// Key of `MaximumExecutionFrequency`, for [`Handle::set`].
+    /// Key of `MaximumExecutionFrequency`, for [`Self::set`].
     pub const MAXIMUM_EXECUTION_FREQUENCY: Prop<CfnConfigRule, String> = Prop::new("MaximumExecutionFrequency");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnConfigRule, config_rule::ScopeType> = Prop::new("Scope");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnConfigRule, config_rule::Source> = Prop::new("Source");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -504,8 +504,11 @@ pub mod configuration_aggregator {
     /// `AccountAggregationSource` of `AWS::Config::ConfigurationAggregator`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccountAggregationSource {
+        /// `AccountIds` (the schema does not describe it).
         pub account_ids: Val<Vec<String>>,
+        /// `AllAwsRegions` (the schema does not describe it).
         pub all_aws_regions: Option<Val<bool>>,
+        /// `AwsRegions` (the schema does not describe it).
         pub aws_regions: Option<Val<Vec<String>>>,
     }
 
@@ -533,8 +536,11 @@ pub mod configuration_aggregator {
     /// `OrganizationAggregationSource` of `AWS::Config::ConfigurationAggregator`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OrganizationAggregationSource {
+        /// `AllAwsRegions` (the schema does not describe it).
         pub all_aws_regions: Option<Val<bool>>,
+        /// `AwsRegions` (the schema does not describe it).
         pub aws_regions: Option<Val<Vec<String>>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -632,9 +638,11 @@ pub mod configuration_aggregator {
 /// Resource Type definition for AWS::Config::ConfigurationAggregator
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnConfigurationAggregatorProps {
+    /// `AccountAggregationSources` (the schema does not describe it).
     pub account_aggregation_sources: Option<Val<Vec<configuration_aggregator::AccountAggregationSource>>>,
     /// The name of the aggregator.
     pub configuration_aggregator_name: Option<Val<String>>,
+    /// `OrganizationAggregationSource` (the schema does not describe it).
     pub organization_aggregation_source: Option<Val<configuration_aggregator::OrganizationAggregationSource>>,
     /// The tags for the configuration aggregator.
     pub tags: Option<Val<Vec<configuration_aggregator::Tag>>>,
@@ -661,13 +669,13 @@ impl CfnConfigurationAggregator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::ConfigurationAggregator";
 
-    /// Key of `AccountAggregationSources`, for [`Handle::set`].
+    /// Key of `AccountAggregationSources`, for [`Self::set`].
     pub const ACCOUNT_AGGREGATION_SOURCES: Prop<CfnConfigurationAggregator, Vec<configuration_aggregator::AccountAggregationSource>> = Prop::new("AccountAggregationSources");
-    /// Key of `ConfigurationAggregatorName`, for [`Handle::set`].
+    /// Key of `ConfigurationAggregatorName`, for [`Self::set`].
     pub const CONFIGURATION_AGGREGATOR_NAME: Prop<CfnConfigurationAggregator, String> = Prop::new("ConfigurationAggregatorName");
-    /// Key of `OrganizationAggregationSource`, for [`Handle::set`].
+    /// Key of `OrganizationAggregationSource`, for [`Self::set`].
     pub const ORGANIZATION_AGGREGATION_SOURCE: Prop<CfnConfigurationAggregator, configuration_aggregator::OrganizationAggregationSource> = Prop::new("OrganizationAggregationSource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationAggregator, Vec<configuration_aggregator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -792,6 +800,7 @@ pub mod configuration_recorder {
     /// Specifies the recording strategy of the configuration recorder.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordingStrategy {
+        /// `UseOnly` (the schema does not describe it).
         pub use_only: Val<String>,
     }
 
@@ -955,15 +964,15 @@ impl CfnConfigurationRecorder {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::ConfigurationRecorder";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfigurationRecorder, String> = Prop::new("Name");
-    /// Key of `RecordingGroup`, for [`Handle::set`].
+    /// Key of `RecordingGroup`, for [`Self::set`].
     pub const RECORDING_GROUP: Prop<CfnConfigurationRecorder, configuration_recorder::RecordingGroup> = Prop::new("RecordingGroup");
-    /// Key of `RecordingMode`, for [`Handle::set`].
+    /// Key of `RecordingMode`, for [`Self::set`].
     pub const RECORDING_MODE: Prop<CfnConfigurationRecorder, configuration_recorder::RecordingMode> = Prop::new("RecordingMode");
-    /// Key of `RoleARN`, for [`Handle::set`].
+    /// Key of `RoleARN`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnConfigurationRecorder, String> = Prop::new("RoleARN");
-    /// Key of `StartedOnCreate`, for [`Handle::set`].
+    /// Key of `StartedOnCreate`, for [`Self::set`].
     pub const STARTED_ON_CREATE: Prop<CfnConfigurationRecorder, bool> = Prop::new("StartedOnCreate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1065,7 +1074,9 @@ pub mod conformance_pack {
     /// The TemplateSSMDocumentDetails object contains the name of the SSM document and the version of the SSM document.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TemplateSSMDocumentDetails {
+        /// `DocumentName` (the schema does not describe it).
         pub document_name: Option<Val<String>>,
+        /// `DocumentVersion` (the schema does not describe it).
         pub document_version: Option<Val<String>>,
     }
 
@@ -1184,21 +1195,21 @@ impl CfnConformancePack {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::ConformancePack";
 
-    /// Key of `ConformancePackInputParameters`, for [`Handle::set`].
+    /// Key of `ConformancePackInputParameters`, for [`Self::set`].
     pub const CONFORMANCE_PACK_INPUT_PARAMETERS: Prop<CfnConformancePack, Vec<conformance_pack::ConformancePackInputParameter>> = Prop::new("ConformancePackInputParameters");
-    /// Key of `ConformancePackName`, for [`Handle::set`].
+    /// Key of `ConformancePackName`, for [`Self::set`].
     pub const CONFORMANCE_PACK_NAME: Prop<CfnConformancePack, String> = Prop::new("ConformancePackName");
-    /// Key of `DeliveryS3Bucket`, for [`Handle::set`].
+    /// Key of `DeliveryS3Bucket`, for [`Self::set`].
     pub const DELIVERY_S3_BUCKET: Prop<CfnConformancePack, String> = Prop::new("DeliveryS3Bucket");
-    /// Key of `DeliveryS3KeyPrefix`, for [`Handle::set`].
+    /// Key of `DeliveryS3KeyPrefix`, for [`Self::set`].
     pub const DELIVERY_S3_KEY_PREFIX: Prop<CfnConformancePack, String> = Prop::new("DeliveryS3KeyPrefix");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConformancePack, Vec<conformance_pack::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateBody`, for [`Handle::set`].
+    /// Key of `TemplateBody`, for [`Self::set`].
     pub const TEMPLATE_BODY: Prop<CfnConformancePack, String> = Prop::new("TemplateBody");
-    /// Key of `TemplateS3Uri`, for [`Handle::set`].
+    /// Key of `TemplateS3Uri`, for [`Self::set`].
     pub const TEMPLATE_S3_URI: Prop<CfnConformancePack, String> = Prop::new("TemplateS3Uri");
-    /// Key of `TemplateSSMDocumentDetails`, for [`Handle::set`].
+    /// Key of `TemplateSSMDocumentDetails`, for [`Self::set`].
     pub const TEMPLATE_SSM_DOCUMENT_DETAILS: Prop<CfnConformancePack, conformance_pack::TemplateSSMDocumentDetails> = Prop::new("TemplateSSMDocumentDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1387,9 +1398,9 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::Connector";
 
-    /// Key of `ConnectorConfiguration`, for [`Handle::set`].
+    /// Key of `ConnectorConfiguration`, for [`Self::set`].
     pub const CONNECTOR_CONFIGURATION: Prop<CfnConnector, connector::ConnectorConfiguration> = Prop::new("ConnectorConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1570,17 +1581,17 @@ impl CfnDeliveryChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::DeliveryChannel";
 
-    /// Key of `ConfigSnapshotDeliveryProperties`, for [`Handle::set`].
+    /// Key of `ConfigSnapshotDeliveryProperties`, for [`Self::set`].
     pub const CONFIG_SNAPSHOT_DELIVERY_PROPERTIES: Prop<CfnDeliveryChannel, delivery_channel::ConfigSnapshotDeliveryProperties> = Prop::new("ConfigSnapshotDeliveryProperties");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeliveryChannel, String> = Prop::new("Name");
-    /// Key of `S3BucketName`, for [`Handle::set`].
+    /// Key of `S3BucketName`, for [`Self::set`].
     pub const S3_BUCKET_NAME: Prop<CfnDeliveryChannel, String> = Prop::new("S3BucketName");
-    /// Key of `S3KeyPrefix`, for [`Handle::set`].
+    /// Key of `S3KeyPrefix`, for [`Self::set`].
     pub const S3_KEY_PREFIX: Prop<CfnDeliveryChannel, String> = Prop::new("S3KeyPrefix");
-    /// Key of `S3KmsKeyArn`, for [`Handle::set`].
+    /// Key of `S3KmsKeyArn`, for [`Self::set`].
     pub const S3_KMS_KEY_ARN: Prop<CfnDeliveryChannel, String> = Prop::new("S3KmsKeyArn");
-    /// Key of `SnsTopicARN`, for [`Handle::set`].
+    /// Key of `SnsTopicARN`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnDeliveryChannel, String> = Prop::new("SnsTopicARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1984,15 +1995,15 @@ impl CfnOrganizationConfigRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::OrganizationConfigRule";
 
-    /// Key of `ExcludedAccounts`, for [`Handle::set`].
+    /// Key of `ExcludedAccounts`, for [`Self::set`].
     pub const EXCLUDED_ACCOUNTS: Prop<CfnOrganizationConfigRule, Vec<String>> = Prop::new("ExcludedAccounts");
-    /// Key of `OrganizationConfigRuleName`, for [`Handle::set`].
+    /// Key of `OrganizationConfigRuleName`, for [`Self::set`].
     pub const ORGANIZATION_CONFIG_RULE_NAME: Prop<CfnOrganizationConfigRule, String> = Prop::new("OrganizationConfigRuleName");
-    /// Key of `OrganizationCustomPolicyRuleMetadata`, for [`Handle::set`].
+    /// Key of `OrganizationCustomPolicyRuleMetadata`, for [`Self::set`].
     pub const ORGANIZATION_CUSTOM_POLICY_RULE_METADATA: Prop<CfnOrganizationConfigRule, organization_config_rule::OrganizationCustomPolicyRuleMetadata> = Prop::new("OrganizationCustomPolicyRuleMetadata");
-    /// Key of `OrganizationCustomRuleMetadata`, for [`Handle::set`].
+    /// Key of `OrganizationCustomRuleMetadata`, for [`Self::set`].
     pub const ORGANIZATION_CUSTOM_RULE_METADATA: Prop<CfnOrganizationConfigRule, organization_config_rule::OrganizationCustomRuleMetadata> = Prop::new("OrganizationCustomRuleMetadata");
-    /// Key of `OrganizationManagedRuleMetadata`, for [`Handle::set`].
+    /// Key of `OrganizationManagedRuleMetadata`, for [`Self::set`].
     pub const ORGANIZATION_MANAGED_RULE_METADATA: Prop<CfnOrganizationConfigRule, organization_config_rule::OrganizationManagedRuleMetadata> = Prop::new("OrganizationManagedRuleMetadata");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2038,7 +2049,9 @@ pub mod organization_conformance_pack {
     /// Input parameters in the form of key-value pairs for the conformance pack.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConformancePackInputParameter {
+        /// `ParameterName` (the schema does not describe it).
         pub parameter_name: Val<String>,
+        /// `ParameterValue` (the schema does not describe it).
         pub parameter_value: Val<String>,
     }
 
@@ -2186,21 +2199,21 @@ impl CfnOrganizationConformancePack {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::OrganizationConformancePack";
 
-    /// Key of `ConformancePackInputParameters`, for [`Handle::set`].
+    /// Key of `ConformancePackInputParameters`, for [`Self::set`].
     pub const CONFORMANCE_PACK_INPUT_PARAMETERS: Prop<CfnOrganizationConformancePack, Vec<organization_conformance_pack::ConformancePackInputParameter>> = Prop::new("ConformancePackInputParameters");
-    /// Key of `DeliveryS3Bucket`, for [`Handle::set`].
+    /// Key of `DeliveryS3Bucket`, for [`Self::set`].
     pub const DELIVERY_S3_BUCKET: Prop<CfnOrganizationConformancePack, String> = Prop::new("DeliveryS3Bucket");
-    /// Key of `DeliveryS3KeyPrefix`, for [`Handle::set`].
+    /// Key of `DeliveryS3KeyPrefix`, for [`Self::set`].
     pub const DELIVERY_S3_KEY_PREFIX: Prop<CfnOrganizationConformancePack, String> = Prop::new("DeliveryS3KeyPrefix");
-    /// Key of `ExcludedAccounts`, for [`Handle::set`].
+    /// Key of `ExcludedAccounts`, for [`Self::set`].
     pub const EXCLUDED_ACCOUNTS: Prop<CfnOrganizationConformancePack, Vec<String>> = Prop::new("ExcludedAccounts");
-    /// Key of `OrganizationConformancePackName`, for [`Handle::set`].
+    /// Key of `OrganizationConformancePackName`, for [`Self::set`].
     pub const ORGANIZATION_CONFORMANCE_PACK_NAME: Prop<CfnOrganizationConformancePack, String> = Prop::new("OrganizationConformancePackName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOrganizationConformancePack, Vec<organization_conformance_pack::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateBody`, for [`Handle::set`].
+    /// Key of `TemplateBody`, for [`Self::set`].
     pub const TEMPLATE_BODY: Prop<CfnOrganizationConformancePack, String> = Prop::new("TemplateBody");
-    /// Key of `TemplateS3Uri`, for [`Handle::set`].
+    /// Key of `TemplateS3Uri`, for [`Self::set`].
     pub const TEMPLATE_S3_URI: Prop<CfnOrganizationConformancePack, String> = Prop::new("TemplateS3Uri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2246,6 +2259,7 @@ pub mod remediation_configuration {
     /// `ExecutionControls` of `AWS::Config::RemediationConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExecutionControls {
+        /// `SsmControls` (the schema does not describe it).
         pub ssm_controls: Option<Val<SsmControls>>,
     }
 
@@ -2260,7 +2274,9 @@ pub mod remediation_configuration {
     /// `SsmControls` of `AWS::Config::RemediationConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SsmControls {
+        /// `ConcurrentExecutionRatePercentage` (the schema does not describe it).
         pub concurrent_execution_rate_percentage: Option<Val<i64>>,
+        /// `ErrorPercentage` (the schema does not describe it).
         pub error_percentage: Option<Val<i64>>,
     }
 
@@ -2312,15 +2328,25 @@ pub mod remediation_configuration {
 /// Resource Type definition for AWS::Config::RemediationConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRemediationConfigurationProps {
+    /// `Automatic` (the schema does not describe it).
     pub automatic: Option<Val<bool>>,
+    /// `ConfigRuleName` (the schema does not describe it).
     pub config_rule_name: Val<String>,
+    /// `ExecutionControls` (the schema does not describe it).
     pub execution_controls: Option<Val<remediation_configuration::ExecutionControls>>,
+    /// `MaximumAutomaticAttempts` (the schema does not describe it).
     pub maximum_automatic_attempts: Option<Val<i64>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Json>>,
+    /// `ResourceType` (the schema does not describe it).
     pub resource_type: Option<Val<String>>,
+    /// `RetryAttemptSeconds` (the schema does not describe it).
     pub retry_attempt_seconds: Option<Val<i64>>,
+    /// `TargetId` (the schema does not describe it).
     pub target_id: Val<String>,
+    /// `TargetType` (the schema does not describe it).
     pub target_type: Val<String>,
+    /// `TargetVersion` (the schema does not describe it).
     pub target_version: Option<Val<String>>,
 }
 
@@ -2369,25 +2395,25 @@ impl CfnRemediationConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::RemediationConfiguration";
 
-    /// Key of `Automatic`, for [`Handle::set`].
+    /// Key of `Automatic`, for [`Self::set`].
     pub const AUTOMATIC: Prop<CfnRemediationConfiguration, bool> = Prop::new("Automatic");
-    /// Key of `ConfigRuleName`, for [`Handle::set`].
+    /// Key of `ConfigRuleName`, for [`Self::set`].
     pub const CONFIG_RULE_NAME: Prop<CfnRemediationConfiguration, String> = Prop::new("ConfigRuleName");
-    /// Key of `ExecutionControls`, for [`Handle::set`].
+    /// Key of `ExecutionControls`, for [`Self::set`].
     pub const EXECUTION_CONTROLS: Prop<CfnRemediationConfiguration, remediation_configuration::ExecutionControls> = Prop::new("ExecutionControls");
-    /// Key of `MaximumAutomaticAttempts`, for [`Handle::set`].
+    /// Key of `MaximumAutomaticAttempts`, for [`Self::set`].
     pub const MAXIMUM_AUTOMATIC_ATTEMPTS: Prop<CfnRemediationConfiguration, i64> = Prop::new("MaximumAutomaticAttempts");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnRemediationConfiguration, Json> = Prop::new("Parameters");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnRemediationConfiguration, String> = Prop::new("ResourceType");
-    /// Key of `RetryAttemptSeconds`, for [`Handle::set`].
+    /// Key of `RetryAttemptSeconds`, for [`Self::set`].
     pub const RETRY_ATTEMPT_SECONDS: Prop<CfnRemediationConfiguration, i64> = Prop::new("RetryAttemptSeconds");
-    /// Key of `TargetId`, for [`Handle::set`].
+    /// Key of `TargetId`, for [`Self::set`].
     pub const TARGET_ID: Prop<CfnRemediationConfiguration, String> = Prop::new("TargetId");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnRemediationConfiguration, String> = Prop::new("TargetType");
-    /// Key of `TargetVersion`, for [`Handle::set`].
+    /// Key of `TargetVersion`, for [`Self::set`].
     pub const TARGET_VERSION: Prop<CfnRemediationConfiguration, String> = Prop::new("TargetVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2477,8 +2503,11 @@ pub mod stored_query {
 /// Resource Type definition for AWS::Config::StoredQuery
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStoredQueryProps {
+    /// `QueryDescription` (the schema does not describe it).
     pub query_description: Option<Val<String>>,
+    /// `QueryExpression` (the schema does not describe it).
     pub query_expression: Val<String>,
+    /// `QueryName` (the schema does not describe it).
     pub query_name: Val<String>,
     /// The tags for the stored query.
     pub tags: Option<Val<Vec<stored_query::Tag>>>,
@@ -2517,13 +2546,13 @@ impl CfnStoredQuery {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Config::StoredQuery";
 
-    /// Key of `QueryDescription`, for [`Handle::set`].
+    /// Key of `QueryDescription`, for [`Self::set`].
     pub const QUERY_DESCRIPTION: Prop<CfnStoredQuery, String> = Prop::new("QueryDescription");
-    /// Key of `QueryExpression`, for [`Handle::set`].
+    /// Key of `QueryExpression`, for [`Self::set`].
     pub const QUERY_EXPRESSION: Prop<CfnStoredQuery, String> = Prop::new("QueryExpression");
-    /// Key of `QueryName`, for [`Handle::set`].
+    /// Key of `QueryName`, for [`Self::set`].
     pub const QUERY_NAME: Prop<CfnStoredQuery, String> = Prop::new("QueryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStoredQuery, Vec<stored_query::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

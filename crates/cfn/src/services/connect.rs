@@ -185,21 +185,21 @@ impl CfnAgentStatus {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::AgentStatus";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgentStatus, String> = Prop::new("Description");
-    /// Key of `DisplayOrder`, for [`Handle::set`].
+    /// Key of `DisplayOrder`, for [`Self::set`].
     pub const DISPLAY_ORDER: Prop<CfnAgentStatus, i64> = Prop::new("DisplayOrder");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnAgentStatus, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAgentStatus, String> = Prop::new("Name");
-    /// Key of `ResetOrderNumber`, for [`Handle::set`].
+    /// Key of `ResetOrderNumber`, for [`Self::set`].
     pub const RESET_ORDER_NUMBER: Prop<CfnAgentStatus, bool> = Prop::new("ResetOrderNumber");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnAgentStatus, agent_status::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgentStatus, Vec<agent_status::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAgentStatus, agent_status::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -303,9 +303,9 @@ impl CfnApprovedOrigin {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ApprovedOrigin";
 
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnApprovedOrigin, String> = Prop::new("InstanceId");
-    /// Key of `Origin`, for [`Handle::set`].
+    /// Key of `Origin`, for [`Self::set`].
     pub const ORIGIN: Prop<CfnApprovedOrigin, String> = Prop::new("Origin");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -527,19 +527,19 @@ impl CfnContactFlow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlow";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnContactFlow, String> = Prop::new("Content");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContactFlow, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnContactFlow, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnContactFlow, String> = Prop::new("Name");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnContactFlow, contact_flow::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContactFlow, Vec<contact_flow::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnContactFlow, contact_flow::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -721,21 +721,21 @@ impl CfnContactFlowModule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowModule";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnContactFlowModule, String> = Prop::new("Content");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContactFlowModule, String> = Prop::new("Description");
-    /// Key of `ExternalInvocationConfiguration`, for [`Handle::set`].
+    /// Key of `ExternalInvocationConfiguration`, for [`Self::set`].
     pub const EXTERNAL_INVOCATION_CONFIGURATION: Prop<CfnContactFlowModule, contact_flow_module::ExternalInvocationConfiguration> = Prop::new("ExternalInvocationConfiguration");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnContactFlowModule, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnContactFlowModule, String> = Prop::new("Name");
-    /// Key of `Settings`, for [`Handle::set`].
+    /// Key of `Settings`, for [`Self::set`].
     pub const SETTINGS: Prop<CfnContactFlowModule, String> = Prop::new("Settings");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnContactFlowModule, String> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContactFlowModule, Vec<contact_flow_module::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -843,13 +843,13 @@ impl CfnContactFlowModuleAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowModuleAlias";
 
-    /// Key of `ContactFlowModuleId`, for [`Handle::set`].
+    /// Key of `ContactFlowModuleId`, for [`Self::set`].
     pub const CONTACT_FLOW_MODULE_ID: Prop<CfnContactFlowModuleAlias, String> = Prop::new("ContactFlowModuleId");
-    /// Key of `ContactFlowModuleVersion`, for [`Handle::set`].
+    /// Key of `ContactFlowModuleVersion`, for [`Self::set`].
     pub const CONTACT_FLOW_MODULE_VERSION: Prop<CfnContactFlowModuleAlias, i64> = Prop::new("ContactFlowModuleVersion");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContactFlowModuleAlias, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnContactFlowModuleAlias, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -947,9 +947,9 @@ impl CfnContactFlowModuleVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowModuleVersion";
 
-    /// Key of `ContactFlowModuleId`, for [`Handle::set`].
+    /// Key of `ContactFlowModuleId`, for [`Self::set`].
     pub const CONTACT_FLOW_MODULE_ID: Prop<CfnContactFlowModuleVersion, String> = Prop::new("ContactFlowModuleId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContactFlowModuleVersion, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1053,9 +1053,9 @@ impl CfnContactFlowVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ContactFlowVersion";
 
-    /// Key of `ContactFlowId`, for [`Handle::set`].
+    /// Key of `ContactFlowId`, for [`Self::set`].
     pub const CONTACT_FLOW_ID: Prop<CfnContactFlowVersion, String> = Prop::new("ContactFlowId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContactFlowVersion, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1164,11 +1164,11 @@ impl CfnDataLakeAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataLakeAssociation";
 
-    /// Key of `DataSetId`, for [`Handle::set`].
+    /// Key of `DataSetId`, for [`Self::set`].
     pub const DATA_SET_ID: Prop<CfnDataLakeAssociation, String> = Prop::new("DataSetId");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnDataLakeAssociation, String> = Prop::new("InstanceId");
-    /// Key of `TargetAccountId`, for [`Handle::set`].
+    /// Key of `TargetAccountId`, for [`Self::set`].
     pub const TARGET_ACCOUNT_ID: Prop<CfnDataLakeAssociation, String> = Prop::new("TargetAccountId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1384,19 +1384,19 @@ impl CfnDataTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataTable";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataTable, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnDataTable, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataTable, String> = Prop::new("Name");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnDataTable, data_table::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataTable, Vec<data_table::Tag>> = Prop::new("Tags");
-    /// Key of `TimeZone`, for [`Handle::set`].
+    /// Key of `TimeZone`, for [`Self::set`].
     pub const TIME_ZONE: Prop<CfnDataTable, String> = Prop::new("TimeZone");
-    /// Key of `ValueLockLevel`, for [`Handle::set`].
+    /// Key of `ValueLockLevel`, for [`Self::set`].
     pub const VALUE_LOCK_LEVEL: Prop<CfnDataTable, data_table::ValueLockLevel> = Prop::new("ValueLockLevel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1466,15 +1466,25 @@ pub mod data_table_attribute {
     /// `Validation` of `AWS::Connect::DataTableAttribute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Validation {
+        /// `Enum` (the schema does not describe it).
         pub r#enum: Option<Val<Enum>>,
+        /// `ExclusiveMaximum` (the schema does not describe it).
         pub exclusive_maximum: Option<Val<f64>>,
+        /// `ExclusiveMinimum` (the schema does not describe it).
         pub exclusive_minimum: Option<Val<f64>>,
+        /// `MaxLength` (the schema does not describe it).
         pub max_length: Option<Val<i64>>,
+        /// `MaxValues` (the schema does not describe it).
         pub max_values: Option<Val<i64>>,
+        /// `Maximum` (the schema does not describe it).
         pub maximum: Option<Val<f64>>,
+        /// `MinLength` (the schema does not describe it).
         pub min_length: Option<Val<i64>>,
+        /// `MinValues` (the schema does not describe it).
         pub min_values: Option<Val<i64>>,
+        /// `Minimum` (the schema does not describe it).
         pub minimum: Option<Val<f64>>,
+        /// `MultipleOf` (the schema does not describe it).
         pub multiple_of: Option<Val<f64>>,
     }
 
@@ -1498,7 +1508,9 @@ pub mod data_table_attribute {
     /// `Enum` of `AWS::Connect::DataTableAttribute`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Enum {
+        /// `Strict` (the schema does not describe it).
         pub strict: Option<Val<bool>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -1590,12 +1602,19 @@ pub mod data_table_attribute {
 /// Resource Type definition for AWS::Connect::DataTableAttribute
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDataTableAttributeProps {
+    /// `DataTableArn` (the schema does not describe it).
     pub data_table_arn: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `InstanceArn` (the schema does not describe it).
     pub instance_arn: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Primary` (the schema does not describe it).
     pub primary: Option<Val<bool>>,
+    /// `Validation` (the schema does not describe it).
     pub validation: Option<Val<data_table_attribute::Validation>>,
+    /// `ValueType` (the schema does not describe it).
     pub value_type: Val<data_table_attribute::ValueType>,
 }
 
@@ -1638,19 +1657,19 @@ impl CfnDataTableAttribute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataTableAttribute";
 
-    /// Key of `DataTableArn`, for [`Handle::set`].
+    /// Key of `DataTableArn`, for [`Self::set`].
     pub const DATA_TABLE_ARN: Prop<CfnDataTableAttribute, String> = Prop::new("DataTableArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataTableAttribute, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnDataTableAttribute, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataTableAttribute, String> = Prop::new("Name");
-    /// Key of `Primary`, for [`Handle::set`].
+    /// Key of `Primary`, for [`Self::set`].
     pub const PRIMARY: Prop<CfnDataTableAttribute, bool> = Prop::new("Primary");
-    /// Key of `Validation`, for [`Handle::set`].
+    /// Key of `Validation`, for [`Self::set`].
     pub const VALIDATION: Prop<CfnDataTableAttribute, data_table_attribute::Validation> = Prop::new("Validation");
-    /// Key of `ValueType`, for [`Handle::set`].
+    /// Key of `ValueType`, for [`Self::set`].
     pub const VALUE_TYPE: Prop<CfnDataTableAttribute, data_table_attribute::ValueType> = Prop::new("ValueType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1710,7 +1729,9 @@ pub mod data_table_record {
     /// `DataTableRecord` of `AWS::Connect::DataTableRecord`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataTableRecord {
+        /// `PrimaryValues` (the schema does not describe it).
         pub primary_values: Option<Val<Vec<ValueType>>>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<ValueType>>,
     }
 
@@ -1736,7 +1757,9 @@ pub mod data_table_record {
     /// `ValueType` of `AWS::Connect::DataTableRecord`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ValueType {
+        /// `AttributeId` (the schema does not describe it).
         pub attribute_id: Option<Val<String>>,
+        /// `AttributeValue` (the schema does not describe it).
         pub attribute_value: Option<Val<String>>,
     }
 
@@ -1782,8 +1805,11 @@ pub mod data_table_record {
 /// Resource Type definition for AWS::Connect::DataTableRecord
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDataTableRecordProps {
+    /// `DataTableArn` (the schema does not describe it).
     pub data_table_arn: Val<String>,
+    /// `DataTableRecord` (the schema does not describe it).
     pub data_table_record: Val<data_table_record::DataTableRecord>,
+    /// `InstanceArn` (the schema does not describe it).
     pub instance_arn: Val<String>,
 }
 
@@ -1818,11 +1844,11 @@ impl CfnDataTableRecord {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::DataTableRecord";
 
-    /// Key of `DataTableArn`, for [`Handle::set`].
+    /// Key of `DataTableArn`, for [`Self::set`].
     pub const DATA_TABLE_ARN: Prop<CfnDataTableRecord, String> = Prop::new("DataTableArn");
-    /// Key of `DataTableRecord`, for [`Handle::set`].
+    /// Key of `DataTableRecord`, for [`Self::set`].
     pub const DATA_TABLE_RECORD: Prop<CfnDataTableRecord, data_table_record::DataTableRecord> = Prop::new("DataTableRecord");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnDataTableRecord, String> = Prop::new("InstanceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2002,17 +2028,17 @@ impl CfnEmailAddress {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::EmailAddress";
 
-    /// Key of `AliasConfigurations`, for [`Handle::set`].
+    /// Key of `AliasConfigurations`, for [`Self::set`].
     pub const ALIAS_CONFIGURATIONS: Prop<CfnEmailAddress, Vec<email_address::AliasConfiguration>> = Prop::new("AliasConfigurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEmailAddress, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnEmailAddress, String> = Prop::new("DisplayName");
-    /// Key of `EmailAddress`, for [`Handle::set`].
+    /// Key of `EmailAddress`, for [`Self::set`].
     pub const EMAIL_ADDRESS: Prop<CfnEmailAddress, String> = Prop::new("EmailAddress");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnEmailAddress, String> = Prop::new("InstanceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEmailAddress, Vec<email_address::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2058,6 +2084,7 @@ pub mod evaluation_form {
     /// Configuration information about automated evaluations.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AutoEvaluationConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -2141,6 +2168,7 @@ pub mod evaluation_form {
     pub struct ScoringStrategy {
         /// The scoring mode of the evaluation form. *Allowed values*: ``QUESTION_ONLY`` | ``SECTION_ONLY``
         pub mode: Val<Mode>,
+        /// `ScoreThresholds` (the schema does not describe it).
         pub score_thresholds: Option<Val<Vec<EvaluationFormScoreThreshold>>>,
         /// The scoring status of the evaluation form. *Allowed values*: ``ENABLED`` | ``DISABLED``
         pub status: Val<Status2>,
@@ -4263,29 +4291,29 @@ impl CfnEvaluationForm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::EvaluationForm";
 
-    /// Key of `AIVersion`, for [`Handle::set`].
+    /// Key of `AIVersion`, for [`Self::set`].
     pub const AI_VERSION: Prop<CfnEvaluationForm, String> = Prop::new("AIVersion");
-    /// Key of `AutoEvaluationConfiguration`, for [`Handle::set`].
+    /// Key of `AutoEvaluationConfiguration`, for [`Self::set`].
     pub const AUTO_EVALUATION_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::AutoEvaluationConfiguration> = Prop::new("AutoEvaluationConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEvaluationForm, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnEvaluationForm, String> = Prop::new("InstanceArn");
-    /// Key of `Items`, for [`Handle::set`].
+    /// Key of `Items`, for [`Self::set`].
     pub const ITEMS: Prop<CfnEvaluationForm, Vec<evaluation_form::EvaluationFormBaseItem>> = Prop::new("Items");
-    /// Key of `LanguageConfiguration`, for [`Handle::set`].
+    /// Key of `LanguageConfiguration`, for [`Self::set`].
     pub const LANGUAGE_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::EvaluationFormLanguageConfiguration> = Prop::new("LanguageConfiguration");
-    /// Key of `ReviewConfiguration`, for [`Handle::set`].
+    /// Key of `ReviewConfiguration`, for [`Self::set`].
     pub const REVIEW_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::EvaluationReviewConfiguration> = Prop::new("ReviewConfiguration");
-    /// Key of `ScoringStrategy`, for [`Handle::set`].
+    /// Key of `ScoringStrategy`, for [`Self::set`].
     pub const SCORING_STRATEGY: Prop<CfnEvaluationForm, evaluation_form::ScoringStrategy> = Prop::new("ScoringStrategy");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnEvaluationForm, evaluation_form::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEvaluationForm, Vec<evaluation_form::Tag>> = Prop::new("Tags");
-    /// Key of `TargetConfiguration`, for [`Handle::set`].
+    /// Key of `TargetConfiguration`, for [`Self::set`].
     pub const TARGET_CONFIGURATION: Prop<CfnEvaluationForm, evaluation_form::EvaluationFormTargetConfiguration> = Prop::new("TargetConfiguration");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnEvaluationForm, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4586,9 +4614,11 @@ pub mod hours_of_operation {
         pub by_month: Option<Val<Vec<i64>>>,
         /// List of month days (-1 to 31) for recurrence pattern.
         pub by_month_day: Option<Val<Vec<i64>>>,
+        /// `ByWeekdayOccurrence` (the schema does not describe it).
         pub by_weekday_occurrence: Option<Val<Vec<i64>>>,
         /// The frequency of recurrence for hours of operation overrides.
         pub frequency: Option<Val<RecurrenceFrequency>>,
+        /// `Interval` (the schema does not describe it).
         pub interval: Option<Val<i64>>,
     }
 
@@ -4875,23 +4905,23 @@ impl CfnHoursOfOperation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::HoursOfOperation";
 
-    /// Key of `ChildHoursOfOperations`, for [`Handle::set`].
+    /// Key of `ChildHoursOfOperations`, for [`Self::set`].
     pub const CHILD_HOURS_OF_OPERATIONS: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationsIdentifier>> = Prop::new("ChildHoursOfOperations");
-    /// Key of `Config`, for [`Handle::set`].
+    /// Key of `Config`, for [`Self::set`].
     pub const CONFIG: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationConfig>> = Prop::new("Config");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnHoursOfOperation, String> = Prop::new("Description");
-    /// Key of `HoursOfOperationOverrides`, for [`Handle::set`].
+    /// Key of `HoursOfOperationOverrides`, for [`Self::set`].
     pub const HOURS_OF_OPERATION_OVERRIDES: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationOverride>> = Prop::new("HoursOfOperationOverrides");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnHoursOfOperation, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnHoursOfOperation, String> = Prop::new("Name");
-    /// Key of `ParentHoursOfOperations`, for [`Handle::set`].
+    /// Key of `ParentHoursOfOperations`, for [`Self::set`].
     pub const PARENT_HOURS_OF_OPERATIONS: Prop<CfnHoursOfOperation, Vec<hours_of_operation::HoursOfOperationsIdentifier>> = Prop::new("ParentHoursOfOperations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHoursOfOperation, Vec<hours_of_operation::Tag>> = Prop::new("Tags");
-    /// Key of `TimeZone`, for [`Handle::set`].
+    /// Key of `TimeZone`, for [`Self::set`].
     pub const TIME_ZONE: Prop<CfnHoursOfOperation, String> = Prop::new("TimeZone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5160,15 +5190,15 @@ impl CfnInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Instance";
 
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnInstance, instance::Attributes> = Prop::new("Attributes");
-    /// Key of `DirectoryId`, for [`Handle::set`].
+    /// Key of `DirectoryId`, for [`Self::set`].
     pub const DIRECTORY_ID: Prop<CfnInstance, String> = Prop::new("DirectoryId");
-    /// Key of `IdentityManagementType`, for [`Handle::set`].
+    /// Key of `IdentityManagementType`, for [`Self::set`].
     pub const IDENTITY_MANAGEMENT_TYPE: Prop<CfnInstance, instance::IdentityManagementType> = Prop::new("IdentityManagementType");
-    /// Key of `InstanceAlias`, for [`Handle::set`].
+    /// Key of `InstanceAlias`, for [`Self::set`].
     pub const INSTANCE_ALIAS: Prop<CfnInstance, String> = Prop::new("InstanceAlias");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5286,6 +5316,7 @@ pub mod instance_storage_config {
     /// `KinesisVideoStreamConfig` of `AWS::Connect::InstanceStorageConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisVideoStreamConfig {
+        /// `EncryptionConfig` (the schema does not describe it).
         pub encryption_config: Val<EncryptionConfig>,
         /// Prefixes are used to infer logical hierarchy
         pub prefix: Val<String>,
@@ -5321,6 +5352,7 @@ pub mod instance_storage_config {
         pub bucket_name: Val<String>,
         /// Prefixes are used to infer logical hierarchy
         pub bucket_prefix: Val<String>,
+        /// `EncryptionConfig` (the schema does not describe it).
         pub encryption_config: Option<Val<EncryptionConfig>>,
     }
 
@@ -5550,11 +5582,15 @@ pub mod instance_storage_config {
 pub struct CfnInstanceStorageConfigProps {
     /// Connect Instance ID with which the storage config will be associated
     pub instance_arn: Val<String>,
+    /// `KinesisFirehoseConfig` (the schema does not describe it).
     pub kinesis_firehose_config: Option<Val<instance_storage_config::KinesisFirehoseConfig>>,
+    /// `KinesisStreamConfig` (the schema does not describe it).
     pub kinesis_stream_config: Option<Val<instance_storage_config::KinesisStreamConfig>>,
+    /// `KinesisVideoStreamConfig` (the schema does not describe it).
     pub kinesis_video_stream_config: Option<Val<instance_storage_config::KinesisVideoStreamConfig>>,
     /// Specifies the type of storage resource available for the instance
     pub resource_type: Val<instance_storage_config::InstanceStorageResourceType>,
+    /// `S3Config` (the schema does not describe it).
     pub s3_config: Option<Val<instance_storage_config::S3Config>>,
     /// Specifies the storage type to be associated with the instance
     pub storage_type: Val<instance_storage_config::StorageType>,
@@ -5599,19 +5635,19 @@ impl CfnInstanceStorageConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::InstanceStorageConfig";
 
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnInstanceStorageConfig, String> = Prop::new("InstanceArn");
-    /// Key of `KinesisFirehoseConfig`, for [`Handle::set`].
+    /// Key of `KinesisFirehoseConfig`, for [`Self::set`].
     pub const KINESIS_FIREHOSE_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::KinesisFirehoseConfig> = Prop::new("KinesisFirehoseConfig");
-    /// Key of `KinesisStreamConfig`, for [`Handle::set`].
+    /// Key of `KinesisStreamConfig`, for [`Self::set`].
     pub const KINESIS_STREAM_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::KinesisStreamConfig> = Prop::new("KinesisStreamConfig");
-    /// Key of `KinesisVideoStreamConfig`, for [`Handle::set`].
+    /// Key of `KinesisVideoStreamConfig`, for [`Self::set`].
     pub const KINESIS_VIDEO_STREAM_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::KinesisVideoStreamConfig> = Prop::new("KinesisVideoStreamConfig");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnInstanceStorageConfig, instance_storage_config::InstanceStorageResourceType> = Prop::new("ResourceType");
-    /// Key of `S3Config`, for [`Handle::set`].
+    /// Key of `S3Config`, for [`Self::set`].
     pub const S3_CONFIG: Prop<CfnInstanceStorageConfig, instance_storage_config::S3Config> = Prop::new("S3Config");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnInstanceStorageConfig, instance_storage_config::StorageType> = Prop::new("StorageType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5847,19 +5883,19 @@ impl CfnIntegrationAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::IntegrationAssociation";
 
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnIntegrationAssociation, String> = Prop::new("InstanceId");
-    /// Key of `IntegrationArn`, for [`Handle::set`].
+    /// Key of `IntegrationArn`, for [`Self::set`].
     pub const INTEGRATION_ARN: Prop<CfnIntegrationAssociation, String> = Prop::new("IntegrationArn");
-    /// Key of `IntegrationType`, for [`Handle::set`].
+    /// Key of `IntegrationType`, for [`Self::set`].
     pub const INTEGRATION_TYPE: Prop<CfnIntegrationAssociation, integration_association::IntegrationType> = Prop::new("IntegrationType");
-    /// Key of `SourceApplicationName`, for [`Handle::set`].
+    /// Key of `SourceApplicationName`, for [`Self::set`].
     pub const SOURCE_APPLICATION_NAME: Prop<CfnIntegrationAssociation, String> = Prop::new("SourceApplicationName");
-    /// Key of `SourceApplicationUrl`, for [`Handle::set`].
+    /// Key of `SourceApplicationUrl`, for [`Self::set`].
     pub const SOURCE_APPLICATION_URL: Prop<CfnIntegrationAssociation, String> = Prop::new("SourceApplicationUrl");
-    /// Key of `SourceType`, for [`Handle::set`].
+    /// Key of `SourceType`, for [`Self::set`].
     pub const SOURCE_TYPE: Prop<CfnIntegrationAssociation, integration_association::SourceType> = Prop::new("SourceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegrationAssociation, Vec<integration_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5962,8 +5998,11 @@ pub mod metric {
     pub struct CalculationComponent {
         /// Metric calculation component alias for use within a calculation
         pub alias: Val<String>,
+        /// `MetricFilters` (the schema does not describe it).
         pub metric_filters: Option<Val<Vec<MetricFilter>>>,
+        /// `MetricId` (the schema does not describe it).
         pub metric_id: Option<Val<String>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Option<Val<String>>,
     }
 
@@ -5993,10 +6032,15 @@ pub mod metric {
     /// `MetricFilter` of `AWS::Connect::Metric`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricFilter {
+        /// `BooleanCondition` (the schema does not describe it).
         pub boolean_condition: Option<Val<MetricFilterBooleanCondition>>,
+        /// `MetricFilterKey` (the schema does not describe it).
         pub metric_filter_key: Val<String>,
+        /// `Negate` (the schema does not describe it).
         pub negate: Option<Val<bool>>,
+        /// `NumberCondition` (the schema does not describe it).
         pub number_condition: Option<Val<MetricFilterNumberCondition>>,
+        /// `StringCondition` (the schema does not describe it).
         pub string_condition: Option<Val<MetricFilterStringCondition>>,
     }
 
@@ -6028,6 +6072,7 @@ pub mod metric {
     /// `MetricFilterBooleanCondition` of `AWS::Connect::Metric`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricFilterBooleanCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Val<Comparison>,
     }
 
@@ -6051,7 +6096,9 @@ pub mod metric {
     /// `MetricFilterNumberCondition` of `AWS::Connect::Metric`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricFilterNumberCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Val<Comparison2>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<f64>>,
     }
 
@@ -6077,7 +6124,9 @@ pub mod metric {
     /// `MetricFilterStringCondition` of `AWS::Connect::Metric`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricFilterStringCondition {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Val<Comparison3>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -6411,21 +6460,21 @@ impl CfnMetric {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Metric";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMetric, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnMetric, String> = Prop::new("InstanceArn");
-    /// Key of `MetricCalculation`, for [`Handle::set`].
+    /// Key of `MetricCalculation`, for [`Self::set`].
     pub const METRIC_CALCULATION: Prop<CfnMetric, metric::MetricCalculation> = Prop::new("MetricCalculation");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMetric, String> = Prop::new("Name");
-    /// Key of `PositiveTrendIndicator`, for [`Handle::set`].
+    /// Key of `PositiveTrendIndicator`, for [`Self::set`].
     pub const POSITIVE_TREND_INDICATOR: Prop<CfnMetric, metric::PositiveTrendIndicator> = Prop::new("PositiveTrendIndicator");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnMetric, metric::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMetric, Vec<metric::Tag>> = Prop::new("Tags");
-    /// Key of `Unit`, for [`Handle::set`].
+    /// Key of `Unit`, for [`Self::set`].
     pub const UNIT: Prop<CfnMetric, metric::Unit> = Prop::new("Unit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6762,17 +6811,17 @@ impl CfnNotification {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Notification";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnNotification, notification::NotificationContent> = Prop::new("Content");
-    /// Key of `ExpiresAt`, for [`Handle::set`].
+    /// Key of `ExpiresAt`, for [`Self::set`].
     pub const EXPIRES_AT: Prop<CfnNotification, String> = Prop::new("ExpiresAt");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnNotification, String> = Prop::new("InstanceArn");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnNotification, notification::Priority> = Prop::new("Priority");
-    /// Key of `Recipients`, for [`Handle::set`].
+    /// Key of `Recipients`, for [`Self::set`].
     pub const RECIPIENTS: Prop<CfnNotification, Vec<String>> = Prop::new("Recipients");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNotification, Vec<notification::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6938,19 +6987,19 @@ impl CfnPhoneNumber {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::PhoneNumber";
 
-    /// Key of `CountryCode`, for [`Handle::set`].
+    /// Key of `CountryCode`, for [`Self::set`].
     pub const COUNTRY_CODE: Prop<CfnPhoneNumber, String> = Prop::new("CountryCode");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPhoneNumber, String> = Prop::new("Description");
-    /// Key of `Prefix`, for [`Handle::set`].
+    /// Key of `Prefix`, for [`Self::set`].
     pub const PREFIX: Prop<CfnPhoneNumber, String> = Prop::new("Prefix");
-    /// Key of `SourcePhoneNumberArn`, for [`Handle::set`].
+    /// Key of `SourcePhoneNumberArn`, for [`Self::set`].
     pub const SOURCE_PHONE_NUMBER_ARN: Prop<CfnPhoneNumber, String> = Prop::new("SourcePhoneNumberArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPhoneNumber, Vec<phone_number::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnPhoneNumber, String> = Prop::new("TargetArn");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnPhoneNumber, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7113,15 +7162,15 @@ impl CfnPredefinedAttribute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::PredefinedAttribute";
 
-    /// Key of `AttributeConfiguration`, for [`Handle::set`].
+    /// Key of `AttributeConfiguration`, for [`Self::set`].
     pub const ATTRIBUTE_CONFIGURATION: Prop<CfnPredefinedAttribute, predefined_attribute::AttributeConfiguration> = Prop::new("AttributeConfiguration");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnPredefinedAttribute, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPredefinedAttribute, String> = Prop::new("Name");
-    /// Key of `Purposes`, for [`Handle::set`].
+    /// Key of `Purposes`, for [`Self::set`].
     pub const PURPOSES: Prop<CfnPredefinedAttribute, Vec<String>> = Prop::new("Purposes");
-    /// Key of `Values`, for [`Handle::set`].
+    /// Key of `Values`, for [`Self::set`].
     pub const VALUES: Prop<CfnPredefinedAttribute, predefined_attribute::Values> = Prop::new("Values");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7271,15 +7320,15 @@ impl CfnPrompt {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Prompt";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPrompt, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnPrompt, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPrompt, String> = Prop::new("Name");
-    /// Key of `S3Uri`, for [`Handle::set`].
+    /// Key of `S3Uri`, for [`Self::set`].
     pub const S3_URI: Prop<CfnPrompt, String> = Prop::new("S3Uri");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrompt, Vec<prompt::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7564,27 +7613,27 @@ impl CfnQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Queue";
 
-    /// Key of `AdditionalEmailAddresses`, for [`Handle::set`].
+    /// Key of `AdditionalEmailAddresses`, for [`Self::set`].
     pub const ADDITIONAL_EMAIL_ADDRESSES: Prop<CfnQueue, Vec<queue::EmailAddress>> = Prop::new("AdditionalEmailAddresses");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnQueue, String> = Prop::new("Description");
-    /// Key of `HoursOfOperationArn`, for [`Handle::set`].
+    /// Key of `HoursOfOperationArn`, for [`Self::set`].
     pub const HOURS_OF_OPERATION_ARN: Prop<CfnQueue, String> = Prop::new("HoursOfOperationArn");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnQueue, String> = Prop::new("InstanceArn");
-    /// Key of `MaxContacts`, for [`Handle::set`].
+    /// Key of `MaxContacts`, for [`Self::set`].
     pub const MAX_CONTACTS: Prop<CfnQueue, i64> = Prop::new("MaxContacts");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQueue, String> = Prop::new("Name");
-    /// Key of `OutboundCallerConfig`, for [`Handle::set`].
+    /// Key of `OutboundCallerConfig`, for [`Self::set`].
     pub const OUTBOUND_CALLER_CONFIG: Prop<CfnQueue, queue::OutboundCallerConfig> = Prop::new("OutboundCallerConfig");
-    /// Key of `OutboundEmailConfig`, for [`Handle::set`].
+    /// Key of `OutboundEmailConfig`, for [`Self::set`].
     pub const OUTBOUND_EMAIL_CONFIG: Prop<CfnQueue, queue::OutboundEmailConfig> = Prop::new("OutboundEmailConfig");
-    /// Key of `QuickConnectArns`, for [`Handle::set`].
+    /// Key of `QuickConnectArns`, for [`Self::set`].
     pub const QUICK_CONNECT_ARNS: Prop<CfnQueue, Vec<String>> = Prop::new("QuickConnectArns");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnQueue, queue::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQueue, Vec<queue::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7967,15 +8016,15 @@ impl CfnQuickConnect {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::QuickConnect";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnQuickConnect, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnQuickConnect, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQuickConnect, String> = Prop::new("Name");
-    /// Key of `QuickConnectConfig`, for [`Handle::set`].
+    /// Key of `QuickConnectConfig`, for [`Self::set`].
     pub const QUICK_CONNECT_CONFIG: Prop<CfnQuickConnect, quick_connect::QuickConnectConfig> = Prop::new("QuickConnectConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQuickConnect, Vec<quick_connect::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8411,23 +8460,23 @@ impl CfnRoutingProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::RoutingProfile";
 
-    /// Key of `AgentAvailabilityTimer`, for [`Handle::set`].
+    /// Key of `AgentAvailabilityTimer`, for [`Self::set`].
     pub const AGENT_AVAILABILITY_TIMER: Prop<CfnRoutingProfile, routing_profile::AgentAvailabilityTimer> = Prop::new("AgentAvailabilityTimer");
-    /// Key of `DefaultOutboundQueueArn`, for [`Handle::set`].
+    /// Key of `DefaultOutboundQueueArn`, for [`Self::set`].
     pub const DEFAULT_OUTBOUND_QUEUE_ARN: Prop<CfnRoutingProfile, String> = Prop::new("DefaultOutboundQueueArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRoutingProfile, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnRoutingProfile, String> = Prop::new("InstanceArn");
-    /// Key of `ManualAssignmentQueueConfigs`, for [`Handle::set`].
+    /// Key of `ManualAssignmentQueueConfigs`, for [`Self::set`].
     pub const MANUAL_ASSIGNMENT_QUEUE_CONFIGS: Prop<CfnRoutingProfile, Vec<routing_profile::RoutingProfileManualAssignmentQueueConfig>> = Prop::new("ManualAssignmentQueueConfigs");
-    /// Key of `MediaConcurrencies`, for [`Handle::set`].
+    /// Key of `MediaConcurrencies`, for [`Self::set`].
     pub const MEDIA_CONCURRENCIES: Prop<CfnRoutingProfile, Vec<routing_profile::MediaConcurrency>> = Prop::new("MediaConcurrencies");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRoutingProfile, String> = Prop::new("Name");
-    /// Key of `QueueConfigs`, for [`Handle::set`].
+    /// Key of `QueueConfigs`, for [`Self::set`].
     pub const QUEUE_CONFIGS: Prop<CfnRoutingProfile, Vec<routing_profile::RoutingProfileQueueConfig>> = Prop::new("QueueConfigs");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRoutingProfile, Vec<routing_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8571,7 +8620,9 @@ pub mod rule {
     /// `AssignSlaAction` of `AWS::Connect::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AssignSlaAction {
+        /// `CaseSlaConfiguration` (the schema does not describe it).
         pub case_sla_configuration: Val<CaseSlaConfiguration>,
+        /// `SlaAssignmentType` (the schema does not describe it).
         pub sla_assignment_type: Val<SlaAssignmentType>,
     }
 
@@ -8599,6 +8650,7 @@ pub mod rule {
     pub struct CreateCaseAction {
         /// An array of case fields
         pub fields: Val<Vec<FieldType>>,
+        /// `TemplateId` (the schema does not describe it).
         pub template_id: Val<String>,
     }
 
@@ -8648,10 +8700,13 @@ pub mod rule {
     /// `SendInAppNotificationAction` of `AWS::Connect::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SendInAppNotificationAction {
+        /// `Content` (the schema does not describe it).
         pub content: Val<NotificationContent>,
+        /// `Exclusion` (the schema does not describe it).
         pub exclusion: Option<Val<InAppNotificationRecipientType>>,
         /// The priority of the notification.
         pub priority: Option<Val<Priority>>,
+        /// `Recipient` (the schema does not describe it).
         pub recipient: Val<InAppNotificationRecipientType>,
     }
 
@@ -8725,6 +8780,7 @@ pub mod rule {
     /// `SubmitAutoEvaluationAction` of `AWS::Connect::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubmitAutoEvaluationAction {
+        /// `EvaluationFormArn` (the schema does not describe it).
         pub evaluation_form_arn: Val<String>,
     }
 
@@ -8848,6 +8904,7 @@ pub mod rule {
     /// `FieldType` of `AWS::Connect::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldType {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
         /// Object for case field values.
         pub value: Val<FieldValue>,
@@ -8956,6 +9013,7 @@ pub mod rule {
     /// `SlaTargetFieldValue` of `AWS::Connect::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SlaTargetFieldValue {
+        /// `StringValue` (the schema does not describe it).
         pub string_value: Option<Val<String>>,
     }
 
@@ -8970,9 +9028,13 @@ pub mod rule {
     /// Object for case field values.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FieldValue {
+        /// `BooleanValue` (the schema does not describe it).
         pub boolean_value: Option<Val<bool>>,
+        /// `DoubleValue` (the schema does not describe it).
         pub double_value: Option<Val<f64>>,
+        /// `EmptyValue` (the schema does not describe it).
         pub empty_value: Option<Val<Json>>,
+        /// `StringValue` (the schema does not describe it).
         pub string_value: Option<Val<String>>,
     }
 
@@ -9454,19 +9516,19 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Rule";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnRule, rule::Actions> = Prop::new("Actions");
-    /// Key of `Function`, for [`Handle::set`].
+    /// Key of `Function`, for [`Self::set`].
     pub const FUNCTION: Prop<CfnRule, String> = Prop::new("Function");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnRule, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
-    /// Key of `PublishStatus`, for [`Handle::set`].
+    /// Key of `PublishStatus`, for [`Self::set`].
     pub const PUBLISH_STATUS: Prop<CfnRule, rule::PublishStatus> = Prop::new("PublishStatus");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
-    /// Key of `TriggerEventSource`, for [`Handle::set`].
+    /// Key of `TriggerEventSource`, for [`Self::set`].
     pub const TRIGGER_EVENT_SOURCE: Prop<CfnRule, rule::RuleTriggerEventSource> = Prop::new("TriggerEventSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9557,9 +9619,9 @@ impl CfnSecurityKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::SecurityKey";
 
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnSecurityKey, String> = Prop::new("InstanceId");
-    /// Key of `Key`, for [`Handle::set`].
+    /// Key of `Key`, for [`Self::set`].
     pub const KEY: Prop<CfnSecurityKey, String> = Prop::new("Key");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9899,6 +9961,7 @@ pub struct CfnSecurityProfileProps {
     pub applications: Option<Val<Vec<security_profile::Application>>>,
     /// The description of the security profile.
     pub description: Option<Val<String>>,
+    /// `GranularAccessControlConfiguration` (the schema does not describe it).
     pub granular_access_control_configuration: Option<Val<security_profile::GranularAccessControlConfiguration>>,
     /// The list of resources that a security profile applies hierarchy restrictions to in Amazon Connect.
     pub hierarchy_restricted_resources: Option<Val<Vec<String>>>,
@@ -9963,29 +10026,29 @@ impl CfnSecurityProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::SecurityProfile";
 
-    /// Key of `AllowedAccessControlHierarchyGroupId`, for [`Handle::set`].
+    /// Key of `AllowedAccessControlHierarchyGroupId`, for [`Self::set`].
     pub const ALLOWED_ACCESS_CONTROL_HIERARCHY_GROUP_ID: Prop<CfnSecurityProfile, String> = Prop::new("AllowedAccessControlHierarchyGroupId");
-    /// Key of `AllowedAccessControlTags`, for [`Handle::set`].
+    /// Key of `AllowedAccessControlTags`, for [`Self::set`].
     pub const ALLOWED_ACCESS_CONTROL_TAGS: Prop<CfnSecurityProfile, Vec<security_profile::Tag>> = Prop::new("AllowedAccessControlTags");
-    /// Key of `AllowedFlowModules`, for [`Handle::set`].
+    /// Key of `AllowedFlowModules`, for [`Self::set`].
     pub const ALLOWED_FLOW_MODULES: Prop<CfnSecurityProfile, Vec<security_profile::FlowModule>> = Prop::new("AllowedFlowModules");
-    /// Key of `Applications`, for [`Handle::set`].
+    /// Key of `Applications`, for [`Self::set`].
     pub const APPLICATIONS: Prop<CfnSecurityProfile, Vec<security_profile::Application>> = Prop::new("Applications");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityProfile, String> = Prop::new("Description");
-    /// Key of `GranularAccessControlConfiguration`, for [`Handle::set`].
+    /// Key of `GranularAccessControlConfiguration`, for [`Self::set`].
     pub const GRANULAR_ACCESS_CONTROL_CONFIGURATION: Prop<CfnSecurityProfile, security_profile::GranularAccessControlConfiguration> = Prop::new("GranularAccessControlConfiguration");
-    /// Key of `HierarchyRestrictedResources`, for [`Handle::set`].
+    /// Key of `HierarchyRestrictedResources`, for [`Self::set`].
     pub const HIERARCHY_RESTRICTED_RESOURCES: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("HierarchyRestrictedResources");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnSecurityProfile, String> = Prop::new("InstanceArn");
-    /// Key of `Permissions`, for [`Handle::set`].
+    /// Key of `Permissions`, for [`Self::set`].
     pub const PERMISSIONS: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("Permissions");
-    /// Key of `SecurityProfileName`, for [`Handle::set`].
+    /// Key of `SecurityProfileName`, for [`Self::set`].
     pub const SECURITY_PROFILE_NAME: Prop<CfnSecurityProfile, String> = Prop::new("SecurityProfileName");
-    /// Key of `TagRestrictedResources`, for [`Handle::set`].
+    /// Key of `TagRestrictedResources`, for [`Self::set`].
     pub const TAG_RESTRICTED_RESOURCES: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("TagRestrictedResources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecurityProfile, Vec<security_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -10435,6 +10498,7 @@ pub struct CfnTaskTemplateProps {
     pub constraints: Option<Val<task_template::Constraints>>,
     /// The identifier of the contact flow.
     pub contact_flow_arn: Option<Val<String>>,
+    /// `Defaults` (the schema does not describe it).
     pub defaults: Option<Val<Vec<task_template::DefaultFieldValue>>>,
     /// The description of the task template.
     pub description: Option<Val<String>>,
@@ -10499,27 +10563,27 @@ impl CfnTaskTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::TaskTemplate";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnTaskTemplate, String> = Prop::new("ClientToken");
-    /// Key of `Constraints`, for [`Handle::set`].
+    /// Key of `Constraints`, for [`Self::set`].
     pub const CONSTRAINTS: Prop<CfnTaskTemplate, task_template::Constraints> = Prop::new("Constraints");
-    /// Key of `ContactFlowArn`, for [`Handle::set`].
+    /// Key of `ContactFlowArn`, for [`Self::set`].
     pub const CONTACT_FLOW_ARN: Prop<CfnTaskTemplate, String> = Prop::new("ContactFlowArn");
-    /// Key of `Defaults`, for [`Handle::set`].
+    /// Key of `Defaults`, for [`Self::set`].
     pub const DEFAULTS: Prop<CfnTaskTemplate, Vec<task_template::DefaultFieldValue>> = Prop::new("Defaults");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTaskTemplate, String> = Prop::new("Description");
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnTaskTemplate, Vec<task_template::FieldType>> = Prop::new("Fields");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnTaskTemplate, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTaskTemplate, String> = Prop::new("Name");
-    /// Key of `SelfAssignContactFlowArn`, for [`Handle::set`].
+    /// Key of `SelfAssignContactFlowArn`, for [`Self::set`].
     pub const SELF_ASSIGN_CONTACT_FLOW_ARN: Prop<CfnTaskTemplate, String> = Prop::new("SelfAssignContactFlowArn");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTaskTemplate, task_template::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTaskTemplate, Vec<task_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -10813,21 +10877,21 @@ impl CfnTestCase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::TestCase";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnTestCase, String> = Prop::new("Content");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTestCase, String> = Prop::new("Description");
-    /// Key of `EntryPoint`, for [`Handle::set`].
+    /// Key of `EntryPoint`, for [`Self::set`].
     pub const ENTRY_POINT: Prop<CfnTestCase, test_case::EntryPoint> = Prop::new("EntryPoint");
-    /// Key of `InitializationData`, for [`Handle::set`].
+    /// Key of `InitializationData`, for [`Self::set`].
     pub const INITIALIZATION_DATA: Prop<CfnTestCase, String> = Prop::new("InitializationData");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnTestCase, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTestCase, String> = Prop::new("Name");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTestCase, test_case::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTestCase, Vec<test_case::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -10978,13 +11042,13 @@ impl CfnTrafficDistributionGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::TrafficDistributionGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrafficDistributionGroup, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnTrafficDistributionGroup, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrafficDistributionGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrafficDistributionGroup, Vec<traffic_distribution_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11160,13 +11224,13 @@ impl CfnUseCase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::UseCase";
 
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnUseCase, String> = Prop::new("InstanceId");
-    /// Key of `IntegrationAssociationId`, for [`Handle::set`].
+    /// Key of `IntegrationAssociationId`, for [`Self::set`].
     pub const INTEGRATION_ASSOCIATION_ID: Prop<CfnUseCase, String> = Prop::new("IntegrationAssociationId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUseCase, Vec<use_case::Tag>> = Prop::new("Tags");
-    /// Key of `UseCaseType`, for [`Handle::set`].
+    /// Key of `UseCaseType`, for [`Self::set`].
     pub const USE_CASE_TYPE: Prop<CfnUseCase, use_case::UseCaseType> = Prop::new("UseCaseType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11830,37 +11894,37 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::User";
 
-    /// Key of `AfterContactWorkConfigs`, for [`Handle::set`].
+    /// Key of `AfterContactWorkConfigs`, for [`Self::set`].
     pub const AFTER_CONTACT_WORK_CONFIGS: Prop<CfnUser, Vec<user::AfterContactWorkConfigPerChannel>> = Prop::new("AfterContactWorkConfigs");
-    /// Key of `AutoAcceptConfigs`, for [`Handle::set`].
+    /// Key of `AutoAcceptConfigs`, for [`Self::set`].
     pub const AUTO_ACCEPT_CONFIGS: Prop<CfnUser, Vec<user::AutoAcceptConfig>> = Prop::new("AutoAcceptConfigs");
-    /// Key of `DirectoryUserId`, for [`Handle::set`].
+    /// Key of `DirectoryUserId`, for [`Self::set`].
     pub const DIRECTORY_USER_ID: Prop<CfnUser, String> = Prop::new("DirectoryUserId");
-    /// Key of `HierarchyGroupArn`, for [`Handle::set`].
+    /// Key of `HierarchyGroupArn`, for [`Self::set`].
     pub const HIERARCHY_GROUP_ARN: Prop<CfnUser, String> = Prop::new("HierarchyGroupArn");
-    /// Key of `IdentityInfo`, for [`Handle::set`].
+    /// Key of `IdentityInfo`, for [`Self::set`].
     pub const IDENTITY_INFO: Prop<CfnUser, user::UserIdentityInfo> = Prop::new("IdentityInfo");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnUser, String> = Prop::new("InstanceArn");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnUser, String> = Prop::new("Password");
-    /// Key of `PersistentConnectionConfigs`, for [`Handle::set`].
+    /// Key of `PersistentConnectionConfigs`, for [`Self::set`].
     pub const PERSISTENT_CONNECTION_CONFIGS: Prop<CfnUser, Vec<user::PersistentConnectionConfig>> = Prop::new("PersistentConnectionConfigs");
-    /// Key of `PhoneConfig`, for [`Handle::set`].
+    /// Key of `PhoneConfig`, for [`Self::set`].
     pub const PHONE_CONFIG: Prop<CfnUser, user::UserPhoneConfig> = Prop::new("PhoneConfig");
-    /// Key of `PhoneNumberConfigs`, for [`Handle::set`].
+    /// Key of `PhoneNumberConfigs`, for [`Self::set`].
     pub const PHONE_NUMBER_CONFIGS: Prop<CfnUser, Vec<user::PhoneNumberConfig>> = Prop::new("PhoneNumberConfigs");
-    /// Key of `RoutingProfileArn`, for [`Handle::set`].
+    /// Key of `RoutingProfileArn`, for [`Self::set`].
     pub const ROUTING_PROFILE_ARN: Prop<CfnUser, String> = Prop::new("RoutingProfileArn");
-    /// Key of `SecurityProfileArns`, for [`Handle::set`].
+    /// Key of `SecurityProfileArns`, for [`Self::set`].
     pub const SECURITY_PROFILE_ARNS: Prop<CfnUser, Vec<String>> = Prop::new("SecurityProfileArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
-    /// Key of `UserProficiencies`, for [`Handle::set`].
+    /// Key of `UserProficiencies`, for [`Self::set`].
     pub const USER_PROFICIENCIES: Prop<CfnUser, Vec<user::UserProficiency>> = Prop::new("UserProficiencies");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnUser, String> = Prop::new("Username");
-    /// Key of `VoiceEnhancementConfigs`, for [`Handle::set`].
+    /// Key of `VoiceEnhancementConfigs`, for [`Self::set`].
     pub const VOICE_ENHANCEMENT_CONFIGS: Prop<CfnUser, Vec<user::VoiceEnhancementConfig>> = Prop::new("VoiceEnhancementConfigs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11999,13 +12063,13 @@ impl CfnUserHierarchyGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::UserHierarchyGroup";
 
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnUserHierarchyGroup, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnUserHierarchyGroup, String> = Prop::new("Name");
-    /// Key of `ParentGroupArn`, for [`Handle::set`].
+    /// Key of `ParentGroupArn`, for [`Self::set`].
     pub const PARENT_GROUP_ARN: Prop<CfnUserHierarchyGroup, String> = Prop::new("ParentGroupArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUserHierarchyGroup, Vec<user_hierarchy_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12346,9 +12410,9 @@ impl CfnUserHierarchyStructure {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::UserHierarchyStructure";
 
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnUserHierarchyStructure, String> = Prop::new("InstanceArn");
-    /// Key of `UserHierarchyStructure`, for [`Handle::set`].
+    /// Key of `UserHierarchyStructure`, for [`Self::set`].
     pub const USER_HIERARCHY_STRUCTURE: Prop<CfnUserHierarchyStructure, user_hierarchy_structure::UserHierarchyStructure> = Prop::new("UserHierarchyStructure");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12456,6 +12520,7 @@ pub struct CfnViewProps {
     pub name: Val<String>,
     /// One or more tags.
     pub tags: Option<Val<Vec<view::Tag>>>,
+    /// `Template` (the schema does not describe it).
     pub template: Val<Json>,
 }
 
@@ -12496,17 +12561,17 @@ impl CfnView {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::View";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnView, Vec<String>> = Prop::new("Actions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnView, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnView, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnView, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnView, Vec<view::Tag>> = Prop::new("Tags");
-    /// Key of `Template`, for [`Handle::set`].
+    /// Key of `Template`, for [`Self::set`].
     pub const TEMPLATE: Prop<CfnView, Json> = Prop::new("Template");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12615,11 +12680,11 @@ impl CfnViewVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::ViewVersion";
 
-    /// Key of `VersionDescription`, for [`Handle::set`].
+    /// Key of `VersionDescription`, for [`Self::set`].
     pub const VERSION_DESCRIPTION: Prop<CfnViewVersion, String> = Prop::new("VersionDescription");
-    /// Key of `ViewArn`, for [`Handle::set`].
+    /// Key of `ViewArn`, for [`Self::set`].
     pub const VIEW_ARN: Prop<CfnViewVersion, String> = Prop::new("ViewArn");
-    /// Key of `ViewContentSha256`, for [`Handle::set`].
+    /// Key of `ViewContentSha256`, for [`Self::set`].
     pub const VIEW_CONTENT_SHA256: Prop<CfnViewVersion, String> = Prop::new("ViewContentSha256");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12887,15 +12952,15 @@ impl CfnVocabulary {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Vocabulary";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnVocabulary, String> = Prop::new("Content");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnVocabulary, String> = Prop::new("InstanceId");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnVocabulary, vocabulary::LanguageCode> = Prop::new("LanguageCode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVocabulary, Vec<vocabulary::Tag>> = Prop::new("Tags");
-    /// Key of `VocabularyName`, for [`Handle::set`].
+    /// Key of `VocabularyName`, for [`Self::set`].
     pub const VOCABULARY_NAME: Prop<CfnVocabulary, String> = Prop::new("VocabularyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12959,6 +13024,7 @@ pub mod workspace {
     /// `MediaItem` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MediaItem {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
         /// The type of media
         pub r#type: Val<MediaType>,
@@ -13050,7 +13116,9 @@ pub mod workspace {
     /// The theme configuration for the Connect workspace
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkspaceTheme {
+        /// `Dark` (the schema does not describe it).
         pub dark: Option<Val<WorkspaceThemeConfig>>,
+        /// `Light` (the schema does not describe it).
         pub light: Option<Val<WorkspaceThemeConfig>>,
     }
 
@@ -13066,7 +13134,9 @@ pub mod workspace {
     /// `WorkspaceThemeConfig` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkspaceThemeConfig {
+        /// `Palette` (the schema does not describe it).
         pub palette: Option<Val<WorkspaceThemePalette>>,
+        /// `Typography` (the schema does not describe it).
         pub typography: Option<Val<WorkspaceThemeTypography>>,
     }
 
@@ -13082,9 +13152,13 @@ pub mod workspace {
     /// `WorkspaceThemePalette` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkspaceThemePalette {
+        /// `Canvas` (the schema does not describe it).
         pub canvas: Option<Val<PaletteCanvas>>,
+        /// `Header` (the schema does not describe it).
         pub header: Option<Val<PaletteHeader>>,
+        /// `Navigation` (the schema does not describe it).
         pub navigation: Option<Val<PaletteNavigation>>,
+        /// `Primary` (the schema does not describe it).
         pub primary: Option<Val<PalettePrimary>>,
     }
 
@@ -13102,6 +13176,7 @@ pub mod workspace {
     /// `WorkspaceThemeTypography` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkspaceThemeTypography {
+        /// `FontFamily` (the schema does not describe it).
         pub font_family: Option<Val<FontFamily>>,
     }
 
@@ -13116,8 +13191,11 @@ pub mod workspace {
     /// `PaletteCanvas` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PaletteCanvas {
+        /// `ActiveBackground` (the schema does not describe it).
         pub active_background: Option<Val<String>>,
+        /// `ContainerBackground` (the schema does not describe it).
         pub container_background: Option<Val<String>>,
+        /// `PageBackground` (the schema does not describe it).
         pub page_background: Option<Val<String>>,
     }
 
@@ -13134,9 +13212,13 @@ pub mod workspace {
     /// `PaletteHeader` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PaletteHeader {
+        /// `Background` (the schema does not describe it).
         pub background: Option<Val<String>>,
+        /// `InvertActionsColors` (the schema does not describe it).
         pub invert_actions_colors: Option<Val<bool>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
+        /// `TextHover` (the schema does not describe it).
         pub text_hover: Option<Val<String>>,
     }
 
@@ -13154,12 +13236,19 @@ pub mod workspace {
     /// `PaletteNavigation` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PaletteNavigation {
+        /// `Background` (the schema does not describe it).
         pub background: Option<Val<String>>,
+        /// `InvertActionsColors` (the schema does not describe it).
         pub invert_actions_colors: Option<Val<bool>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
+        /// `TextActive` (the schema does not describe it).
         pub text_active: Option<Val<String>>,
+        /// `TextBackgroundActive` (the schema does not describe it).
         pub text_background_active: Option<Val<String>>,
+        /// `TextBackgroundHover` (the schema does not describe it).
         pub text_background_hover: Option<Val<String>>,
+        /// `TextHover` (the schema does not describe it).
         pub text_hover: Option<Val<String>>,
     }
 
@@ -13180,8 +13269,11 @@ pub mod workspace {
     /// `PalettePrimary` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PalettePrimary {
+        /// `Active` (the schema does not describe it).
         pub active: Option<Val<String>>,
+        /// `ContrastText` (the schema does not describe it).
         pub contrast_text: Option<Val<String>>,
+        /// `Default` (the schema does not describe it).
         pub default: Option<Val<String>>,
     }
 
@@ -13198,6 +13290,7 @@ pub mod workspace {
     /// `FontFamily` of `AWS::Connect::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FontFamily {
+        /// `Default` (the schema does not describe it).
         pub default: Option<Val<WorkspaceFontFamily>>,
     }
 
@@ -13513,25 +13606,25 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Connect::Workspace";
 
-    /// Key of `Associations`, for [`Handle::set`].
+    /// Key of `Associations`, for [`Self::set`].
     pub const ASSOCIATIONS: Prop<CfnWorkspace, Vec<String>> = Prop::new("Associations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnWorkspace, String> = Prop::new("InstanceArn");
-    /// Key of `Media`, for [`Handle::set`].
+    /// Key of `Media`, for [`Self::set`].
     pub const MEDIA: Prop<CfnWorkspace, Vec<workspace::MediaItem>> = Prop::new("Media");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkspace, String> = Prop::new("Name");
-    /// Key of `Pages`, for [`Handle::set`].
+    /// Key of `Pages`, for [`Self::set`].
     pub const PAGES: Prop<CfnWorkspace, Vec<workspace::WorkspacePage>> = Prop::new("Pages");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
-    /// Key of `Theme`, for [`Handle::set`].
+    /// Key of `Theme`, for [`Self::set`].
     pub const THEME: Prop<CfnWorkspace, workspace::WorkspaceTheme> = Prop::new("Theme");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnWorkspace, String> = Prop::new("Title");
-    /// Key of `Visibility`, for [`Handle::set`].
+    /// Key of `Visibility`, for [`Self::set`].
     pub const VISIBILITY: Prop<CfnWorkspace, workspace::Visibility> = Prop::new("Visibility");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

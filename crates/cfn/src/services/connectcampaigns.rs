@@ -329,15 +329,15 @@ impl CfnCampaign {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ConnectCampaigns::Campaign";
 
-    /// Key of `ConnectInstanceArn`, for [`Handle::set`].
+    /// Key of `ConnectInstanceArn`, for [`Self::set`].
     pub const CONNECT_INSTANCE_ARN: Prop<CfnCampaign, String> = Prop::new("ConnectInstanceArn");
-    /// Key of `DialerConfig`, for [`Handle::set`].
+    /// Key of `DialerConfig`, for [`Self::set`].
     pub const DIALER_CONFIG: Prop<CfnCampaign, campaign::DialerConfig> = Prop::new("DialerConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
-    /// Key of `OutboundCallConfig`, for [`Handle::set`].
+    /// Key of `OutboundCallConfig`, for [`Self::set`].
     pub const OUTBOUND_CALL_CONFIG: Prop<CfnCampaign, campaign::OutboundCallConfig> = Prop::new("OutboundCallConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

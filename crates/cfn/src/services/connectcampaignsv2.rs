@@ -611,7 +611,9 @@ pub mod campaign {
     /// Communication Limit
     #[derive(Debug, Clone, PartialEq)]
     pub struct CommunicationLimit {
+        /// `Frequency` (the schema does not describe it).
         pub frequency: Val<i64>,
+        /// `MaxCountPerRecipient` (the schema does not describe it).
         pub max_count_per_recipient: Val<i64>,
         /// The communication limit time unit
         pub unit: Val<CommunicationLimitTimeUnit>,
@@ -1472,27 +1474,27 @@ impl CfnCampaign {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ConnectCampaignsV2::Campaign";
 
-    /// Key of `ChannelSubtypeConfig`, for [`Handle::set`].
+    /// Key of `ChannelSubtypeConfig`, for [`Self::set`].
     pub const CHANNEL_SUBTYPE_CONFIG: Prop<CfnCampaign, campaign::ChannelSubtypeConfig> = Prop::new("ChannelSubtypeConfig");
-    /// Key of `CommunicationLimitsOverride`, for [`Handle::set`].
+    /// Key of `CommunicationLimitsOverride`, for [`Self::set`].
     pub const COMMUNICATION_LIMITS_OVERRIDE: Prop<CfnCampaign, campaign::CommunicationLimitsConfig> = Prop::new("CommunicationLimitsOverride");
-    /// Key of `CommunicationTimeConfig`, for [`Handle::set`].
+    /// Key of `CommunicationTimeConfig`, for [`Self::set`].
     pub const COMMUNICATION_TIME_CONFIG: Prop<CfnCampaign, campaign::CommunicationTimeConfig> = Prop::new("CommunicationTimeConfig");
-    /// Key of `ConnectCampaignFlowArn`, for [`Handle::set`].
+    /// Key of `ConnectCampaignFlowArn`, for [`Self::set`].
     pub const CONNECT_CAMPAIGN_FLOW_ARN: Prop<CfnCampaign, String> = Prop::new("ConnectCampaignFlowArn");
-    /// Key of `ConnectInstanceId`, for [`Handle::set`].
+    /// Key of `ConnectInstanceId`, for [`Self::set`].
     pub const CONNECT_INSTANCE_ID: Prop<CfnCampaign, String> = Prop::new("ConnectInstanceId");
-    /// Key of `EntryLimitsConfig`, for [`Handle::set`].
+    /// Key of `EntryLimitsConfig`, for [`Self::set`].
     pub const ENTRY_LIMITS_CONFIG: Prop<CfnCampaign, campaign::EntryLimitsConfig> = Prop::new("EntryLimitsConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnCampaign, campaign::Schedule> = Prop::new("Schedule");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnCampaign, campaign::Source> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCampaign, campaign::CampaignType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod enabled_baseline {
     /// `Parameter` of `AWS::ControlTower::EnabledBaseline`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Parameter {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<Json>>,
     }
 
@@ -35,7 +37,9 @@ pub mod enabled_baseline {
     /// `Tag` of `AWS::ControlTower::EnabledBaseline`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -83,10 +87,15 @@ pub mod enabled_baseline {
 /// Definition of AWS::ControlTower::EnabledBaseline Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEnabledBaselineProps {
+    /// `BaselineIdentifier` (the schema does not describe it).
     pub baseline_identifier: Val<String>,
+    /// `BaselineVersion` (the schema does not describe it).
     pub baseline_version: Val<String>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Vec<enabled_baseline::Parameter>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<enabled_baseline::Tag>>>,
+    /// `TargetIdentifier` (the schema does not describe it).
     pub target_identifier: Val<String>,
 }
 
@@ -125,15 +134,15 @@ impl CfnEnabledBaseline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ControlTower::EnabledBaseline";
 
-    /// Key of `BaselineIdentifier`, for [`Handle::set`].
+    /// Key of `BaselineIdentifier`, for [`Self::set`].
     pub const BASELINE_IDENTIFIER: Prop<CfnEnabledBaseline, String> = Prop::new("BaselineIdentifier");
-    /// Key of `BaselineVersion`, for [`Handle::set`].
+    /// Key of `BaselineVersion`, for [`Self::set`].
     pub const BASELINE_VERSION: Prop<CfnEnabledBaseline, String> = Prop::new("BaselineVersion");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnEnabledBaseline, Vec<enabled_baseline::Parameter>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnabledBaseline, Vec<enabled_baseline::Tag>> = Prop::new("Tags");
-    /// Key of `TargetIdentifier`, for [`Handle::set`].
+    /// Key of `TargetIdentifier`, for [`Self::set`].
     pub const TARGET_IDENTIFIER: Prop<CfnEnabledBaseline, String> = Prop::new("TargetIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -178,7 +187,9 @@ pub mod enabled_control {
     /// `EnabledControlParameter` of `AWS::ControlTower::EnabledControl`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EnabledControlParameter {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<Json>,
     }
 
@@ -306,13 +317,13 @@ impl CfnEnabledControl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ControlTower::EnabledControl";
 
-    /// Key of `ControlIdentifier`, for [`Handle::set`].
+    /// Key of `ControlIdentifier`, for [`Self::set`].
     pub const CONTROL_IDENTIFIER: Prop<CfnEnabledControl, String> = Prop::new("ControlIdentifier");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnEnabledControl, Vec<enabled_control::EnabledControlParameter>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnabledControl, Vec<enabled_control::Tag>> = Prop::new("Tags");
-    /// Key of `TargetIdentifier`, for [`Handle::set`].
+    /// Key of `TargetIdentifier`, for [`Self::set`].
     pub const TARGET_IDENTIFIER: Prop<CfnEnabledControl, String> = Prop::new("TargetIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -352,7 +363,9 @@ pub mod landing_zone {
     /// `Tag` of `AWS::ControlTower::LandingZone`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -412,9 +425,13 @@ pub mod landing_zone {
 /// Definition of AWS::ControlTower::LandingZone Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLandingZoneProps {
+    /// `Manifest` (the schema does not describe it).
     pub manifest: Val<Json>,
+    /// `RemediationTypes` (the schema does not describe it).
     pub remediation_types: Option<Val<Vec<landing_zone::RemediationType>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<landing_zone::Tag>>>,
+    /// `Version` (the schema does not describe it).
     pub version: Val<String>,
 }
 
@@ -451,13 +468,13 @@ impl CfnLandingZone {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ControlTower::LandingZone";
 
-    /// Key of `Manifest`, for [`Handle::set`].
+    /// Key of `Manifest`, for [`Self::set`].
     pub const MANIFEST: Prop<CfnLandingZone, Json> = Prop::new("Manifest");
-    /// Key of `RemediationTypes`, for [`Handle::set`].
+    /// Key of `RemediationTypes`, for [`Self::set`].
     pub const REMEDIATION_TYPES: Prop<CfnLandingZone, Vec<landing_zone::RemediationType>> = Prop::new("RemediationTypes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLandingZone, Vec<landing_zone::Tag>> = Prop::new("Tags");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnLandingZone, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

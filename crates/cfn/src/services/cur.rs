@@ -19,7 +19,9 @@ pub mod report_definition {
     /// `Tag` of `AWS::CUR::ReportDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -260,6 +262,7 @@ pub struct CfnReportDefinitionProps {
     pub s3_prefix: Val<String>,
     /// The region of the S3 bucket that AWS delivers the report into.
     pub s3_region: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<report_definition::Tag>>>,
     /// The granularity of the line items in the report.
     pub time_unit: Val<report_definition::TimeUnit>,
@@ -316,31 +319,31 @@ impl CfnReportDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CUR::ReportDefinition";
 
-    /// Key of `AdditionalArtifacts`, for [`Handle::set`].
+    /// Key of `AdditionalArtifacts`, for [`Self::set`].
     pub const ADDITIONAL_ARTIFACTS: Prop<CfnReportDefinition, Vec<report_definition::AdditionalArtifact>> = Prop::new("AdditionalArtifacts");
-    /// Key of `AdditionalSchemaElements`, for [`Handle::set`].
+    /// Key of `AdditionalSchemaElements`, for [`Self::set`].
     pub const ADDITIONAL_SCHEMA_ELEMENTS: Prop<CfnReportDefinition, Vec<report_definition::AdditionalSchemaElement>> = Prop::new("AdditionalSchemaElements");
-    /// Key of `BillingViewArn`, for [`Handle::set`].
+    /// Key of `BillingViewArn`, for [`Self::set`].
     pub const BILLING_VIEW_ARN: Prop<CfnReportDefinition, String> = Prop::new("BillingViewArn");
-    /// Key of `Compression`, for [`Handle::set`].
+    /// Key of `Compression`, for [`Self::set`].
     pub const COMPRESSION: Prop<CfnReportDefinition, report_definition::Compression> = Prop::new("Compression");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnReportDefinition, report_definition::Format> = Prop::new("Format");
-    /// Key of `RefreshClosedReports`, for [`Handle::set`].
+    /// Key of `RefreshClosedReports`, for [`Self::set`].
     pub const REFRESH_CLOSED_REPORTS: Prop<CfnReportDefinition, bool> = Prop::new("RefreshClosedReports");
-    /// Key of `ReportName`, for [`Handle::set`].
+    /// Key of `ReportName`, for [`Self::set`].
     pub const REPORT_NAME: Prop<CfnReportDefinition, String> = Prop::new("ReportName");
-    /// Key of `ReportVersioning`, for [`Handle::set`].
+    /// Key of `ReportVersioning`, for [`Self::set`].
     pub const REPORT_VERSIONING: Prop<CfnReportDefinition, report_definition::ReportVersioning> = Prop::new("ReportVersioning");
-    /// Key of `S3Bucket`, for [`Handle::set`].
+    /// Key of `S3Bucket`, for [`Self::set`].
     pub const S3_BUCKET: Prop<CfnReportDefinition, String> = Prop::new("S3Bucket");
-    /// Key of `S3Prefix`, for [`Handle::set`].
+    /// Key of `S3Prefix`, for [`Self::set`].
     pub const S3_PREFIX: Prop<CfnReportDefinition, String> = Prop::new("S3Prefix");
-    /// Key of `S3Region`, for [`Handle::set`].
+    /// Key of `S3Region`, for [`Self::set`].
     pub const S3_REGION: Prop<CfnReportDefinition, String> = Prop::new("S3Region");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReportDefinition, Vec<report_definition::Tag>> = Prop::new("Tags");
-    /// Key of `TimeUnit`, for [`Handle::set`].
+    /// Key of `TimeUnit`, for [`Self::set`].
     pub const TIME_UNIT: Prop<CfnReportDefinition, report_definition::TimeUnit> = Prop::new("TimeUnit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -459,23 +459,23 @@ impl CfnCalculatedAttributeDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::CalculatedAttributeDefinition";
 
-    /// Key of `AttributeDetails`, for [`Handle::set`].
+    /// Key of `AttributeDetails`, for [`Self::set`].
     pub const ATTRIBUTE_DETAILS: Prop<CfnCalculatedAttributeDefinition, calculated_attribute_definition::AttributeDetails> = Prop::new("AttributeDetails");
-    /// Key of `CalculatedAttributeName`, for [`Handle::set`].
+    /// Key of `CalculatedAttributeName`, for [`Self::set`].
     pub const CALCULATED_ATTRIBUTE_NAME: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("CalculatedAttributeName");
-    /// Key of `Conditions`, for [`Handle::set`].
+    /// Key of `Conditions`, for [`Self::set`].
     pub const CONDITIONS: Prop<CfnCalculatedAttributeDefinition, calculated_attribute_definition::Conditions> = Prop::new("Conditions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("DisplayName");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnCalculatedAttributeDefinition, String> = Prop::new("DomainName");
-    /// Key of `Statistic`, for [`Handle::set`].
+    /// Key of `Statistic`, for [`Self::set`].
     pub const STATISTIC: Prop<CfnCalculatedAttributeDefinition, calculated_attribute_definition::Statistic> = Prop::new("Statistic");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCalculatedAttributeDefinition, Vec<calculated_attribute_definition::Tag>> = Prop::new("Tags");
-    /// Key of `UseHistoricalData`, for [`Handle::set`].
+    /// Key of `UseHistoricalData`, for [`Self::set`].
     pub const USE_HISTORICAL_DATA: Prop<CfnCalculatedAttributeDefinition, bool> = Prop::new("UseHistoricalData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -606,6 +606,7 @@ pub mod domain {
         pub max_allowed_rule_level_for_matching: Option<Val<i64>>,
         /// Indicates the maximum allowed rule level for merging.
         pub max_allowed_rule_level_for_merging: Option<Val<i64>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status>>,
     }
 
@@ -643,7 +644,9 @@ pub mod domain {
     /// `Tag` of `AWS::CustomerProfiles::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1226,21 +1229,21 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::Domain";
 
-    /// Key of `DataStore`, for [`Handle::set`].
+    /// Key of `DataStore`, for [`Self::set`].
     pub const DATA_STORE: Prop<CfnDomain, domain::DataStore> = Prop::new("DataStore");
-    /// Key of `DeadLetterQueueUrl`, for [`Handle::set`].
+    /// Key of `DeadLetterQueueUrl`, for [`Self::set`].
     pub const DEAD_LETTER_QUEUE_URL: Prop<CfnDomain, String> = Prop::new("DeadLetterQueueUrl");
-    /// Key of `DefaultEncryptionKey`, for [`Handle::set`].
+    /// Key of `DefaultEncryptionKey`, for [`Self::set`].
     pub const DEFAULT_ENCRYPTION_KEY: Prop<CfnDomain, String> = Prop::new("DefaultEncryptionKey");
-    /// Key of `DefaultExpirationDays`, for [`Handle::set`].
+    /// Key of `DefaultExpirationDays`, for [`Self::set`].
     pub const DEFAULT_EXPIRATION_DAYS: Prop<CfnDomain, i64> = Prop::new("DefaultExpirationDays");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `Matching`, for [`Handle::set`].
+    /// Key of `Matching`, for [`Self::set`].
     pub const MATCHING: Prop<CfnDomain, domain::Matching> = Prop::new("Matching");
-    /// Key of `RuleBasedMatching`, for [`Handle::set`].
+    /// Key of `RuleBasedMatching`, for [`Self::set`].
     pub const RULE_BASED_MATCHING: Prop<CfnDomain, domain::RuleBasedMatching> = Prop::new("RuleBasedMatching");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1507,17 +1510,17 @@ impl CfnDomainObjectType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::DomainObjectType";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDomainObjectType, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainObjectType, String> = Prop::new("DomainName");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnDomainObjectType, String> = Prop::new("EncryptionKey");
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnDomainObjectType, Map<domain_object_type::DomainObjectTypeField>> = Prop::new("Fields");
-    /// Key of `ObjectTypeName`, for [`Handle::set`].
+    /// Key of `ObjectTypeName`, for [`Self::set`].
     pub const OBJECT_TYPE_NAME: Prop<CfnDomainObjectType, String> = Prop::new("ObjectTypeName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainObjectType, Vec<domain_object_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1662,13 +1665,13 @@ impl CfnEventStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::EventStream";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnEventStream, String> = Prop::new("DomainName");
-    /// Key of `EventStreamName`, for [`Handle::set`].
+    /// Key of `EventStreamName`, for [`Self::set`].
     pub const EVENT_STREAM_NAME: Prop<CfnEventStream, String> = Prop::new("EventStreamName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventStream, Vec<event_stream::Tag>> = Prop::new("Tags");
-    /// Key of `Uri`, for [`Handle::set`].
+    /// Key of `Uri`, for [`Self::set`].
     pub const URI: Prop<CfnEventStream, String> = Prop::new("Uri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2161,21 +2164,21 @@ impl CfnEventTrigger {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::EventTrigger";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventTrigger, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnEventTrigger, String> = Prop::new("DomainName");
-    /// Key of `EventTriggerConditions`, for [`Handle::set`].
+    /// Key of `EventTriggerConditions`, for [`Self::set`].
     pub const EVENT_TRIGGER_CONDITIONS: Prop<CfnEventTrigger, Vec<event_trigger::EventTriggerCondition>> = Prop::new("EventTriggerConditions");
-    /// Key of `EventTriggerLimits`, for [`Handle::set`].
+    /// Key of `EventTriggerLimits`, for [`Self::set`].
     pub const EVENT_TRIGGER_LIMITS: Prop<CfnEventTrigger, event_trigger::EventTriggerLimits> = Prop::new("EventTriggerLimits");
-    /// Key of `EventTriggerName`, for [`Handle::set`].
+    /// Key of `EventTriggerName`, for [`Self::set`].
     pub const EVENT_TRIGGER_NAME: Prop<CfnEventTrigger, String> = Prop::new("EventTriggerName");
-    /// Key of `ObjectTypeName`, for [`Handle::set`].
+    /// Key of `ObjectTypeName`, for [`Self::set`].
     pub const OBJECT_TYPE_NAME: Prop<CfnEventTrigger, String> = Prop::new("ObjectTypeName");
-    /// Key of `SegmentFilter`, for [`Handle::set`].
+    /// Key of `SegmentFilter`, for [`Self::set`].
     pub const SEGMENT_FILTER: Prop<CfnEventTrigger, String> = Prop::new("SegmentFilter");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventTrigger, Vec<event_trigger::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2227,11 +2230,17 @@ pub mod integration {
     /// `FlowDefinition` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FlowDefinition {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `FlowName` (the schema does not describe it).
         pub flow_name: Val<String>,
+        /// `KmsArn` (the schema does not describe it).
         pub kms_arn: Val<String>,
+        /// `SourceFlowConfig` (the schema does not describe it).
         pub source_flow_config: Val<SourceFlowConfig>,
+        /// `Tasks` (the schema does not describe it).
         pub tasks: Val<Vec<Task>>,
+        /// `TriggerConfig` (the schema does not describe it).
         pub trigger_config: Val<TriggerConfig>,
     }
 
@@ -2265,7 +2274,9 @@ pub mod integration {
     /// `ObjectTypeMapping` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ObjectTypeMapping {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2291,7 +2302,9 @@ pub mod integration {
     /// `Tag` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2317,9 +2330,13 @@ pub mod integration {
     /// `SourceFlowConfig` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SourceFlowConfig {
+        /// `ConnectorProfileName` (the schema does not describe it).
         pub connector_profile_name: Option<Val<String>>,
+        /// `ConnectorType` (the schema does not describe it).
         pub connector_type: Val<ConnectorType>,
+        /// `IncrementalPullConfig` (the schema does not describe it).
         pub incremental_pull_config: Option<Val<IncrementalPullConfig>>,
+        /// `SourceConnectorProperties` (the schema does not describe it).
         pub source_connector_properties: Val<SourceConnectorProperties>,
     }
 
@@ -2349,10 +2366,15 @@ pub mod integration {
     /// `Task` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Task {
+        /// `ConnectorOperator` (the schema does not describe it).
         pub connector_operator: Option<Val<ConnectorOperator>>,
+        /// `DestinationField` (the schema does not describe it).
         pub destination_field: Option<Val<String>>,
+        /// `SourceFields` (the schema does not describe it).
         pub source_fields: Val<Vec<String>>,
+        /// `TaskProperties` (the schema does not describe it).
         pub task_properties: Option<Val<Vec<TaskPropertiesMap>>>,
+        /// `TaskType` (the schema does not describe it).
         pub task_type: Val<TaskType>,
     }
 
@@ -2384,7 +2406,9 @@ pub mod integration {
     /// `TriggerConfig` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TriggerConfig {
+        /// `TriggerProperties` (the schema does not describe it).
         pub trigger_properties: Option<Val<TriggerProperties>>,
+        /// `TriggerType` (the schema does not describe it).
         pub trigger_type: Val<TriggerType>,
     }
 
@@ -2410,6 +2434,7 @@ pub mod integration {
     /// `IncrementalPullConfig` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IncrementalPullConfig {
+        /// `DatetimeTypeFieldName` (the schema does not describe it).
         pub datetime_type_field_name: Option<Val<String>>,
     }
 
@@ -2424,10 +2449,15 @@ pub mod integration {
     /// `SourceConnectorProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceConnectorProperties {
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoSourceProperties>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3SourceProperties>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceSourceProperties>>,
+        /// `ServiceNow` (the schema does not describe it).
         pub service_now: Option<Val<ServiceNowSourceProperties>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskSourceProperties>>,
     }
 
@@ -2446,10 +2476,15 @@ pub mod integration {
     /// `ConnectorOperator` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectorOperator {
+        /// `Marketo` (the schema does not describe it).
         pub marketo: Option<Val<MarketoConnectorOperator>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3ConnectorOperator>>,
+        /// `Salesforce` (the schema does not describe it).
         pub salesforce: Option<Val<SalesforceConnectorOperator>>,
+        /// `ServiceNow` (the schema does not describe it).
         pub service_now: Option<Val<ServiceNowConnectorOperator>>,
+        /// `Zendesk` (the schema does not describe it).
         pub zendesk: Option<Val<ZendeskConnectorOperator>>,
     }
 
@@ -2468,7 +2503,9 @@ pub mod integration {
     /// `TaskPropertiesMap` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TaskPropertiesMap {
+        /// `OperatorPropertyKey` (the schema does not describe it).
         pub operator_property_key: Val<OperatorPropertiesKeys>,
+        /// `Property` (the schema does not describe it).
         pub property: Val<String>,
     }
 
@@ -2494,6 +2531,7 @@ pub mod integration {
     /// `TriggerProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TriggerProperties {
+        /// `Scheduled` (the schema does not describe it).
         pub scheduled: Option<Val<ScheduledTriggerProperties>>,
     }
 
@@ -2508,6 +2546,7 @@ pub mod integration {
     /// `MarketoSourceProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MarketoSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2531,7 +2570,9 @@ pub mod integration {
     /// `S3SourceProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3SourceProperties {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
     }
 
@@ -2557,8 +2598,11 @@ pub mod integration {
     /// `SalesforceSourceProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceSourceProperties {
+        /// `EnableDynamicFieldUpdate` (the schema does not describe it).
         pub enable_dynamic_field_update: Option<Val<bool>>,
+        /// `IncludeDeletedRecords` (the schema does not describe it).
         pub include_deleted_records: Option<Val<bool>>,
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2586,6 +2630,7 @@ pub mod integration {
     /// `ServiceNowSourceProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceNowSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2609,6 +2654,7 @@ pub mod integration {
     /// `ZendeskSourceProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ZendeskSourceProperties {
+        /// `Object` (the schema does not describe it).
         pub object: Val<String>,
     }
 
@@ -2632,12 +2678,19 @@ pub mod integration {
     /// `ScheduledTriggerProperties` of `AWS::CustomerProfiles::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScheduledTriggerProperties {
+        /// `DataPullMode` (the schema does not describe it).
         pub data_pull_mode: Option<Val<DataPullMode>>,
+        /// `FirstExecutionFrom` (the schema does not describe it).
         pub first_execution_from: Option<Val<f64>>,
+        /// `ScheduleEndTime` (the schema does not describe it).
         pub schedule_end_time: Option<Val<f64>>,
+        /// `ScheduleExpression` (the schema does not describe it).
         pub schedule_expression: Val<String>,
+        /// `ScheduleOffset` (the schema does not describe it).
         pub schedule_offset: Option<Val<i64>>,
+        /// `ScheduleStartTime` (the schema does not describe it).
         pub schedule_start_time: Option<Val<f64>>,
+        /// `Timezone` (the schema does not describe it).
         pub timezone: Option<Val<String>>,
     }
 
@@ -3447,6 +3500,7 @@ pub struct CfnIntegrationProps {
     pub domain_name: Val<String>,
     /// A list of unique names for active event triggers associated with the integration.
     pub event_trigger_names: Option<Val<Vec<String>>>,
+    /// `FlowDefinition` (the schema does not describe it).
     pub flow_definition: Option<Val<integration::FlowDefinition>>,
     /// The name of the ObjectType defined for the 3rd party data in Profile Service
     pub object_type_name: Option<Val<String>>,
@@ -3501,21 +3555,21 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::Integration";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnIntegration, String> = Prop::new("DomainName");
-    /// Key of `EventTriggerNames`, for [`Handle::set`].
+    /// Key of `EventTriggerNames`, for [`Self::set`].
     pub const EVENT_TRIGGER_NAMES: Prop<CfnIntegration, Vec<String>> = Prop::new("EventTriggerNames");
-    /// Key of `FlowDefinition`, for [`Handle::set`].
+    /// Key of `FlowDefinition`, for [`Self::set`].
     pub const FLOW_DEFINITION: Prop<CfnIntegration, integration::FlowDefinition> = Prop::new("FlowDefinition");
-    /// Key of `ObjectTypeName`, for [`Handle::set`].
+    /// Key of `ObjectTypeName`, for [`Self::set`].
     pub const OBJECT_TYPE_NAME: Prop<CfnIntegration, String> = Prop::new("ObjectTypeName");
-    /// Key of `ObjectTypeNames`, for [`Handle::set`].
+    /// Key of `ObjectTypeNames`, for [`Self::set`].
     pub const OBJECT_TYPE_NAMES: Prop<CfnIntegration, Vec<integration::ObjectTypeMapping>> = Prop::new("ObjectTypeNames");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnIntegration, integration::ScopeType> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
-    /// Key of `Uri`, for [`Handle::set`].
+    /// Key of `Uri`, for [`Self::set`].
     pub const URI: Prop<CfnIntegration, String> = Prop::new("Uri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3567,6 +3621,7 @@ pub mod object_type {
     /// `FieldMap` of `AWS::CustomerProfiles::ObjectType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FieldMap {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Represents a field in a ProfileObjectType.
         pub object_type_field: Option<Val<ObjectTypeField>>,
@@ -3584,7 +3639,9 @@ pub mod object_type {
     /// `KeyMap` of `AWS::CustomerProfiles::ObjectType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyMap {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `ObjectTypeKeyList` (the schema does not describe it).
         pub object_type_key_list: Option<Val<Vec<ObjectTypeKey>>>,
     }
 
@@ -3600,7 +3657,9 @@ pub mod object_type {
     /// `Tag` of `AWS::CustomerProfiles::ObjectType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3925,31 +3984,31 @@ impl CfnObjectType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::ObjectType";
 
-    /// Key of `AllowProfileCreation`, for [`Handle::set`].
+    /// Key of `AllowProfileCreation`, for [`Self::set`].
     pub const ALLOW_PROFILE_CREATION: Prop<CfnObjectType, bool> = Prop::new("AllowProfileCreation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnObjectType, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnObjectType, String> = Prop::new("DomainName");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnObjectType, String> = Prop::new("EncryptionKey");
-    /// Key of `ExpirationDays`, for [`Handle::set`].
+    /// Key of `ExpirationDays`, for [`Self::set`].
     pub const EXPIRATION_DAYS: Prop<CfnObjectType, i64> = Prop::new("ExpirationDays");
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnObjectType, Vec<object_type::FieldMap>> = Prop::new("Fields");
-    /// Key of `Keys`, for [`Handle::set`].
+    /// Key of `Keys`, for [`Self::set`].
     pub const KEYS: Prop<CfnObjectType, Vec<object_type::KeyMap>> = Prop::new("Keys");
-    /// Key of `MaxProfileObjectCount`, for [`Handle::set`].
+    /// Key of `MaxProfileObjectCount`, for [`Self::set`].
     pub const MAX_PROFILE_OBJECT_COUNT: Prop<CfnObjectType, i64> = Prop::new("MaxProfileObjectCount");
-    /// Key of `ObjectTypeName`, for [`Handle::set`].
+    /// Key of `ObjectTypeName`, for [`Self::set`].
     pub const OBJECT_TYPE_NAME: Prop<CfnObjectType, String> = Prop::new("ObjectTypeName");
-    /// Key of `SourceLastUpdatedTimestampFormat`, for [`Handle::set`].
+    /// Key of `SourceLastUpdatedTimestampFormat`, for [`Self::set`].
     pub const SOURCE_LAST_UPDATED_TIMESTAMP_FORMAT: Prop<CfnObjectType, String> = Prop::new("SourceLastUpdatedTimestampFormat");
-    /// Key of `SourcePriority`, for [`Handle::set`].
+    /// Key of `SourcePriority`, for [`Self::set`].
     pub const SOURCE_PRIORITY: Prop<CfnObjectType, i64> = Prop::new("SourcePriority");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnObjectType, Vec<object_type::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateId`, for [`Handle::set`].
+    /// Key of `TemplateId`, for [`Self::set`].
     pub const TEMPLATE_ID: Prop<CfnObjectType, String> = Prop::new("TemplateId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4022,7 +4081,9 @@ pub mod recommender {
     /// `Tag` of `AWS::CustomerProfiles::Recommender`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4237,17 +4298,17 @@ impl CfnRecommender {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::Recommender";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRecommender, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnRecommender, String> = Prop::new("DomainName");
-    /// Key of `RecommenderConfig`, for [`Handle::set`].
+    /// Key of `RecommenderConfig`, for [`Self::set`].
     pub const RECOMMENDER_CONFIG: Prop<CfnRecommender, recommender::RecommenderConfig> = Prop::new("RecommenderConfig");
-    /// Key of `RecommenderName`, for [`Handle::set`].
+    /// Key of `RecommenderName`, for [`Self::set`].
     pub const RECOMMENDER_NAME: Prop<CfnRecommender, String> = Prop::new("RecommenderName");
-    /// Key of `RecommenderRecipeName`, for [`Handle::set`].
+    /// Key of `RecommenderRecipeName`, for [`Self::set`].
     pub const RECOMMENDER_RECIPE_NAME: Prop<CfnRecommender, recommender::RecommenderRecipeName> = Prop::new("RecommenderRecipeName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecommender, Vec<recommender::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4326,7 +4387,9 @@ pub mod recommender_filter {
     /// `Tag` of `AWS::CustomerProfiles::RecommenderFilter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4427,17 +4490,17 @@ impl CfnRecommenderFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::RecommenderFilter";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRecommenderFilter, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnRecommenderFilter, String> = Prop::new("DomainName");
-    /// Key of `RecommenderFilterExpression`, for [`Handle::set`].
+    /// Key of `RecommenderFilterExpression`, for [`Self::set`].
     pub const RECOMMENDER_FILTER_EXPRESSION: Prop<CfnRecommenderFilter, String> = Prop::new("RecommenderFilterExpression");
-    /// Key of `RecommenderFilterName`, for [`Handle::set`].
+    /// Key of `RecommenderFilterName`, for [`Self::set`].
     pub const RECOMMENDER_FILTER_NAME: Prop<CfnRecommenderFilter, String> = Prop::new("RecommenderFilterName");
-    /// Key of `RecommenderSchemaName`, for [`Handle::set`].
+    /// Key of `RecommenderSchemaName`, for [`Self::set`].
     pub const RECOMMENDER_SCHEMA_NAME: Prop<CfnRecommenderFilter, String> = Prop::new("RecommenderSchemaName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecommenderFilter, Vec<recommender_filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4495,8 +4558,11 @@ pub mod recommender_schema {
     /// `RecommenderSchemaField` of `AWS::CustomerProfiles::RecommenderSchema`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecommenderSchemaField {
+        /// `ContentType` (the schema does not describe it).
         pub content_type: Option<Val<ContentType>>,
+        /// `FeatureType` (the schema does not describe it).
         pub feature_type: Option<Val<FeatureType>>,
+        /// `TargetFieldName` (the schema does not describe it).
         pub target_field_name: Val<String>,
     }
 
@@ -4524,7 +4590,9 @@ pub mod recommender_schema {
     /// `Tag` of `AWS::CustomerProfiles::RecommenderSchema`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4632,9 +4700,13 @@ pub mod recommender_schema {
 /// A recommender schema defining the set of data columns available for training recommenders and filters under an Amazon Connect Customer Profiles domain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRecommenderSchemaProps {
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Val<String>,
+    /// `Fields` (the schema does not describe it).
     pub fields: Val<Map<Vec<recommender_schema::RecommenderSchemaField>>>,
+    /// `RecommenderSchemaName` (the schema does not describe it).
     pub recommender_schema_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<recommender_schema::Tag>>>,
 }
 
@@ -4671,13 +4743,13 @@ impl CfnRecommenderSchema {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::RecommenderSchema";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnRecommenderSchema, String> = Prop::new("DomainName");
-    /// Key of `Fields`, for [`Handle::set`].
+    /// Key of `Fields`, for [`Self::set`].
     pub const FIELDS: Prop<CfnRecommenderSchema, Map<Vec<recommender_schema::RecommenderSchemaField>>> = Prop::new("Fields");
-    /// Key of `RecommenderSchemaName`, for [`Handle::set`].
+    /// Key of `RecommenderSchemaName`, for [`Self::set`].
     pub const RECOMMENDER_SCHEMA_NAME: Prop<CfnRecommenderSchema, String> = Prop::new("RecommenderSchemaName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecommenderSchema, Vec<recommender_schema::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4732,6 +4804,7 @@ pub mod segment_definition {
     /// An array that defines the set of segment criteria to evaluate when handling segment groups for the segment.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SegmentGroup {
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<Group>>>,
         /// Specifies the operator on how to handle multiple groups within the same segment.
         pub include: Option<Val<IncludeOptions>>,
@@ -4801,7 +4874,9 @@ pub mod segment_definition {
     /// An array that defines the set of segment criteria to evaluate when handling segment groups for the segment.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Group {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<Json>>>,
+        /// `SourceSegments` (the schema does not describe it).
         pub source_segments: Option<Val<Vec<SourceSegment>>>,
         /// Specifies the operator on how to handle multiple groups within the same segment.
         pub source_type: Option<Val<IncludeOptions>>,
@@ -4859,6 +4934,7 @@ pub mod segment_definition {
     /// The base segment to build the segment on.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceSegment {
+        /// `SegmentDefinitionName` (the schema does not describe it).
         pub segment_definition_name: Option<Val<String>>,
     }
 
@@ -5111,21 +5187,21 @@ impl CfnSegmentDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::CustomerProfiles::SegmentDefinition";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSegmentDefinition, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnSegmentDefinition, String> = Prop::new("DisplayName");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnSegmentDefinition, String> = Prop::new("DomainName");
-    /// Key of `SegmentDefinitionName`, for [`Handle::set`].
+    /// Key of `SegmentDefinitionName`, for [`Self::set`].
     pub const SEGMENT_DEFINITION_NAME: Prop<CfnSegmentDefinition, String> = Prop::new("SegmentDefinitionName");
-    /// Key of `SegmentGroups`, for [`Handle::set`].
+    /// Key of `SegmentGroups`, for [`Self::set`].
     pub const SEGMENT_GROUPS: Prop<CfnSegmentDefinition, segment_definition::SegmentGroup> = Prop::new("SegmentGroups");
-    /// Key of `SegmentSort`, for [`Handle::set`].
+    /// Key of `SegmentSort`, for [`Self::set`].
     pub const SEGMENT_SORT: Prop<CfnSegmentDefinition, segment_definition::SegmentSort> = Prop::new("SegmentSort");
-    /// Key of `SegmentSqlQuery`, for [`Handle::set`].
+    /// Key of `SegmentSqlQuery`, for [`Self::set`].
     pub const SEGMENT_SQL_QUERY: Prop<CfnSegmentDefinition, String> = Prop::new("SegmentSqlQuery");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSegmentDefinition, Vec<segment_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -21,6 +21,7 @@ pub mod dataset {
     pub struct FormatOptions {
         /// Csv options
         pub csv: Option<Val<CsvOptions>>,
+        /// `Excel` (the schema does not describe it).
         pub excel: Option<Val<ExcelOptions>>,
         /// Json options
         pub json: Option<Val<JsonOptions>>,
@@ -39,8 +40,11 @@ pub mod dataset {
     /// Input
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Input {
+        /// `DataCatalogInputDefinition` (the schema does not describe it).
         pub data_catalog_input_definition: Option<Val<DataCatalogInputDefinition>>,
+        /// `DatabaseInputDefinition` (the schema does not describe it).
         pub database_input_definition: Option<Val<DatabaseInputDefinition>>,
+        /// `Metadata` (the schema does not describe it).
         pub metadata: Option<Val<Metadata>>,
         /// Input location
         pub s3_input_definition: Option<Val<S3Location>>,
@@ -60,8 +64,11 @@ pub mod dataset {
     /// Path options for dataset
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PathOptions {
+        /// `FilesLimit` (the schema does not describe it).
         pub files_limit: Option<Val<FilesLimit>>,
+        /// `LastModifiedDateCondition` (the schema does not describe it).
         pub last_modified_date_condition: Option<Val<FilterExpression>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Vec<PathParameter>>>,
     }
 
@@ -78,7 +85,9 @@ pub mod dataset {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -104,7 +113,9 @@ pub mod dataset {
     /// Csv options
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CsvOptions {
+        /// `Delimiter` (the schema does not describe it).
         pub delimiter: Option<Val<String>>,
+        /// `HeaderRow` (the schema does not describe it).
         pub header_row: Option<Val<bool>>,
     }
 
@@ -120,8 +131,11 @@ pub mod dataset {
     /// `ExcelOptions` of `AWS::DataBrew::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExcelOptions {
+        /// `HeaderRow` (the schema does not describe it).
         pub header_row: Option<Val<bool>>,
+        /// `SheetIndexes` (the schema does not describe it).
         pub sheet_indexes: Option<Val<Vec<i64>>>,
+        /// `SheetNames` (the schema does not describe it).
         pub sheet_names: Option<Val<Vec<String>>>,
     }
 
@@ -138,6 +152,7 @@ pub mod dataset {
     /// Json options
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JsonOptions {
+        /// `MultiLine` (the schema does not describe it).
         pub multi_line: Option<Val<bool>>,
     }
 
@@ -227,9 +242,11 @@ pub mod dataset {
     /// Input location
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
         /// Bucket owner
         pub bucket_owner: Option<Val<String>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
     }
 
@@ -291,6 +308,7 @@ pub mod dataset {
     pub struct FilterExpression {
         /// Filtering expression for a parameter
         pub expression: Val<String>,
+        /// `ValuesMap` (the schema does not describe it).
         pub values_map: Val<Vec<FilterValue>>,
     }
 
@@ -316,6 +334,7 @@ pub mod dataset {
     /// A key-value pair to associate dataset parameter name with its definition.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PathParameter {
+        /// `DatasetParameter` (the schema does not describe it).
         pub dataset_parameter: Val<DatasetParameter>,
         /// Parameter name
         pub path_parameter_name: Val<String>,
@@ -343,6 +362,7 @@ pub mod dataset {
     /// A key-value pair to associate expression variable names with their values
     #[derive(Debug, Clone, PartialEq)]
     pub struct FilterValue {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
         /// Variable name
         pub value_reference: Val<String>,
@@ -372,7 +392,9 @@ pub mod dataset {
     pub struct DatasetParameter {
         /// Add the value of this parameter as a column in a dataset.
         pub create_column: Option<Val<bool>>,
+        /// `DatetimeOptions` (the schema does not describe it).
         pub datetime_options: Option<Val<DatetimeOptions>>,
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<FilterExpression>>,
         /// Parameter name
         pub name: Val<String>,
@@ -771,6 +793,7 @@ pub struct CfnDatasetProps {
     pub path_options: Option<Val<dataset::PathOptions>>,
     /// Source type of the dataset
     pub source: Option<Val<dataset::Source>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dataset::Tag>>>,
 }
 
@@ -813,19 +836,19 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Dataset";
 
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnDataset, dataset::Format> = Prop::new("Format");
-    /// Key of `FormatOptions`, for [`Handle::set`].
+    /// Key of `FormatOptions`, for [`Self::set`].
     pub const FORMAT_OPTIONS: Prop<CfnDataset, dataset::FormatOptions> = Prop::new("FormatOptions");
-    /// Key of `Input`, for [`Handle::set`].
+    /// Key of `Input`, for [`Self::set`].
     pub const INPUT: Prop<CfnDataset, dataset::Input> = Prop::new("Input");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataset, String> = Prop::new("Name");
-    /// Key of `PathOptions`, for [`Handle::set`].
+    /// Key of `PathOptions`, for [`Self::set`].
     pub const PATH_OPTIONS: Prop<CfnDataset, dataset::PathOptions> = Prop::new("PathOptions");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnDataset, dataset::Source> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -865,11 +888,17 @@ pub mod job {
     /// `DataCatalogOutput` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataCatalogOutput {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `DatabaseOptions` (the schema does not describe it).
         pub database_options: Option<Val<DatabaseTableOutputOptions>>,
+        /// `Overwrite` (the schema does not describe it).
         pub overwrite: Option<Val<bool>>,
+        /// `S3Options` (the schema does not describe it).
         pub s3_options: Option<Val<S3TableOutputOptions>>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -903,6 +932,7 @@ pub mod job {
     /// `DatabaseOutput` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseOutput {
+        /// `DatabaseOptions` (the schema does not describe it).
         pub database_options: Val<DatabaseTableOutputOptions>,
         /// Database table name
         pub database_output_mode: Option<Val<DatabaseOutputMode>>,
@@ -952,8 +982,11 @@ pub mod job {
     /// Output location
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputLocation {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `BucketOwner` (the schema does not describe it).
         pub bucket_owner: Option<Val<String>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
     }
 
@@ -981,14 +1014,19 @@ pub mod job {
     /// `Output` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Output {
+        /// `CompressionFormat` (the schema does not describe it).
         pub compression_format: Option<Val<CompressionFormat>>,
+        /// `Format` (the schema does not describe it).
         pub format: Option<Val<Format>>,
         /// Format options for job Output
         pub format_options: Option<Val<OutputFormatOptions>>,
         /// S3 Output location
         pub location: Val<S3Location>,
+        /// `MaxOutputFiles` (the schema does not describe it).
         pub max_output_files: Option<Val<i64>>,
+        /// `Overwrite` (the schema does not describe it).
         pub overwrite: Option<Val<bool>>,
+        /// `PartitionColumns` (the schema does not describe it).
         pub partition_columns: Option<Val<Vec<String>>>,
     }
 
@@ -1024,9 +1062,13 @@ pub mod job {
     /// Profile Job configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProfileConfiguration {
+        /// `ColumnStatisticsConfigurations` (the schema does not describe it).
         pub column_statistics_configurations: Option<Val<Vec<ColumnStatisticsConfiguration>>>,
+        /// `DatasetStatisticsConfiguration` (the schema does not describe it).
         pub dataset_statistics_configuration: Option<Val<StatisticsConfiguration>>,
+        /// `EntityDetectorConfiguration` (the schema does not describe it).
         pub entity_detector_configuration: Option<Val<EntityDetectorConfiguration>>,
+        /// `ProfileColumns` (the schema does not describe it).
         pub profile_columns: Option<Val<Vec<ColumnSelector>>>,
     }
 
@@ -1072,7 +1114,9 @@ pub mod job {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1100,6 +1144,7 @@ pub mod job {
     pub struct ValidationConfiguration {
         /// Arn of the Ruleset
         pub ruleset_arn: Val<String>,
+        /// `ValidationMode` (the schema does not describe it).
         pub validation_mode: Option<Val<ValidationMode>>,
     }
 
@@ -1125,6 +1170,7 @@ pub mod job {
     /// `DatabaseTableOutputOptions` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseTableOutputOptions {
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
         /// S3 Output location
         pub temp_directory: Option<Val<S3Location>>,
@@ -1191,8 +1237,11 @@ pub mod job {
     /// S3 Output location
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `BucketOwner` (the schema does not describe it).
         pub bucket_owner: Option<Val<String>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
     }
 
@@ -1220,7 +1269,9 @@ pub mod job {
     /// `ColumnStatisticsConfiguration` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ColumnStatisticsConfiguration {
+        /// `Selectors` (the schema does not describe it).
         pub selectors: Option<Val<Vec<ColumnSelector>>>,
+        /// `Statistics` (the schema does not describe it).
         pub statistics: Val<StatisticsConfiguration>,
     }
 
@@ -1246,7 +1297,9 @@ pub mod job {
     /// `StatisticsConfiguration` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StatisticsConfiguration {
+        /// `IncludedStatistics` (the schema does not describe it).
         pub included_statistics: Option<Val<Vec<String>>>,
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<Vec<StatisticOverride>>>,
     }
 
@@ -1262,7 +1315,9 @@ pub mod job {
     /// `EntityDetectorConfiguration` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EntityDetectorConfiguration {
+        /// `AllowedStatistics` (the schema does not describe it).
         pub allowed_statistics: Option<Val<AllowedStatistics>>,
+        /// `EntityTypes` (the schema does not describe it).
         pub entity_types: Val<Vec<String>>,
     }
 
@@ -1288,7 +1343,9 @@ pub mod job {
     /// `ColumnSelector` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ColumnSelector {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Option<Val<String>>,
     }
 
@@ -1304,6 +1361,7 @@ pub mod job {
     /// Output Csv options
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CsvOutputOptions {
+        /// `Delimiter` (the schema does not describe it).
         pub delimiter: Option<Val<String>>,
     }
 
@@ -1318,7 +1376,9 @@ pub mod job {
     /// `StatisticOverride` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StatisticOverride {
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Val<Map<String>>,
+        /// `Statistic` (the schema does not describe it).
         pub statistic: Val<String>,
     }
 
@@ -1344,6 +1404,7 @@ pub mod job {
     /// `AllowedStatistics` of `AWS::DataBrew::Job`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AllowedStatistics {
+        /// `Statistics` (the schema does not describe it).
         pub statistics: Val<Vec<String>>,
     }
 
@@ -1819,7 +1880,9 @@ pub mod job {
 /// Resource schema for AWS::DataBrew::Job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnJobProps {
+    /// `DataCatalogOutputs` (the schema does not describe it).
     pub data_catalog_outputs: Option<Val<Vec<job::DataCatalogOutput>>>,
+    /// `DatabaseOutputs` (the schema does not describe it).
     pub database_outputs: Option<Val<Vec<job::DatabaseOutput>>>,
     /// Dataset name
     pub dataset_name: Option<Val<String>>,
@@ -1839,14 +1902,17 @@ pub struct CfnJobProps {
     pub name: Val<String>,
     /// Output location
     pub output_location: Option<Val<job::OutputLocation>>,
+    /// `Outputs` (the schema does not describe it).
     pub outputs: Option<Val<Vec<job::Output>>>,
     /// Profile Job configuration
     pub profile_configuration: Option<Val<job::ProfileConfiguration>>,
     /// Project name
     pub project_name: Option<Val<String>>,
+    /// `Recipe` (the schema does not describe it).
     pub recipe: Option<Val<job::Recipe>>,
     /// Role arn
     pub role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<job::Tag>>>,
     /// Timeout
     pub timeout: Option<Val<i64>>,
@@ -1921,45 +1987,45 @@ impl CfnJob {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Job";
 
-    /// Key of `DataCatalogOutputs`, for [`Handle::set`].
+    /// Key of `DataCatalogOutputs`, for [`Self::set`].
     pub const DATA_CATALOG_OUTPUTS: Prop<CfnJob, Vec<job::DataCatalogOutput>> = Prop::new("DataCatalogOutputs");
-    /// Key of `DatabaseOutputs`, for [`Handle::set`].
+    /// Key of `DatabaseOutputs`, for [`Self::set`].
     pub const DATABASE_OUTPUTS: Prop<CfnJob, Vec<job::DatabaseOutput>> = Prop::new("DatabaseOutputs");
-    /// Key of `DatasetName`, for [`Handle::set`].
+    /// Key of `DatasetName`, for [`Self::set`].
     pub const DATASET_NAME: Prop<CfnJob, String> = Prop::new("DatasetName");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnJob, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `EncryptionMode`, for [`Handle::set`].
+    /// Key of `EncryptionMode`, for [`Self::set`].
     pub const ENCRYPTION_MODE: Prop<CfnJob, job::EncryptionMode> = Prop::new("EncryptionMode");
-    /// Key of `JobSample`, for [`Handle::set`].
+    /// Key of `JobSample`, for [`Self::set`].
     pub const JOB_SAMPLE: Prop<CfnJob, job::JobSample> = Prop::new("JobSample");
-    /// Key of `LogSubscription`, for [`Handle::set`].
+    /// Key of `LogSubscription`, for [`Self::set`].
     pub const LOG_SUBSCRIPTION: Prop<CfnJob, job::LogSubscription> = Prop::new("LogSubscription");
-    /// Key of `MaxCapacity`, for [`Handle::set`].
+    /// Key of `MaxCapacity`, for [`Self::set`].
     pub const MAX_CAPACITY: Prop<CfnJob, i64> = Prop::new("MaxCapacity");
-    /// Key of `MaxRetries`, for [`Handle::set`].
+    /// Key of `MaxRetries`, for [`Self::set`].
     pub const MAX_RETRIES: Prop<CfnJob, i64> = Prop::new("MaxRetries");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnJob, String> = Prop::new("Name");
-    /// Key of `OutputLocation`, for [`Handle::set`].
+    /// Key of `OutputLocation`, for [`Self::set`].
     pub const OUTPUT_LOCATION: Prop<CfnJob, job::OutputLocation> = Prop::new("OutputLocation");
-    /// Key of `Outputs`, for [`Handle::set`].
+    /// Key of `Outputs`, for [`Self::set`].
     pub const OUTPUTS: Prop<CfnJob, Vec<job::Output>> = Prop::new("Outputs");
-    /// Key of `ProfileConfiguration`, for [`Handle::set`].
+    /// Key of `ProfileConfiguration`, for [`Self::set`].
     pub const PROFILE_CONFIGURATION: Prop<CfnJob, job::ProfileConfiguration> = Prop::new("ProfileConfiguration");
-    /// Key of `ProjectName`, for [`Handle::set`].
+    /// Key of `ProjectName`, for [`Self::set`].
     pub const PROJECT_NAME: Prop<CfnJob, String> = Prop::new("ProjectName");
-    /// Key of `Recipe`, for [`Handle::set`].
+    /// Key of `Recipe`, for [`Self::set`].
     pub const RECIPE: Prop<CfnJob, job::Recipe> = Prop::new("Recipe");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnJob, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJob, Vec<job::Tag>> = Prop::new("Tags");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnJob, i64> = Prop::new("Timeout");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnJob, job::Type> = Prop::new("Type");
-    /// Key of `ValidationConfigurations`, for [`Handle::set`].
+    /// Key of `ValidationConfigurations`, for [`Self::set`].
     pub const VALIDATION_CONFIGURATIONS: Prop<CfnJob, Vec<job::ValidationConfiguration>> = Prop::new("ValidationConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2027,7 +2093,9 @@ pub mod project {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2124,6 +2192,7 @@ pub struct CfnProjectProps {
     pub role_arn: Val<String>,
     /// Sample
     pub sample: Option<Val<project::Sample>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<project::Tag>>>,
 }
 
@@ -2164,17 +2233,17 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Project";
 
-    /// Key of `DatasetName`, for [`Handle::set`].
+    /// Key of `DatasetName`, for [`Self::set`].
     pub const DATASET_NAME: Prop<CfnProject, String> = Prop::new("DatasetName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
-    /// Key of `RecipeName`, for [`Handle::set`].
+    /// Key of `RecipeName`, for [`Self::set`].
     pub const RECIPE_NAME: Prop<CfnProject, String> = Prop::new("RecipeName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnProject, String> = Prop::new("RoleArn");
-    /// Key of `Sample`, for [`Handle::set`].
+    /// Key of `Sample`, for [`Self::set`].
     pub const SAMPLE: Prop<CfnProject, project::Sample> = Prop::new("Sample");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2214,6 +2283,7 @@ pub mod recipe {
     /// `RecipeStep` of `AWS::DataBrew::Recipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecipeStep {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
         /// Condition expressions applied to the step action
         pub condition_expressions: Option<Val<Vec<ConditionExpression>>>,
@@ -2241,7 +2311,9 @@ pub mod recipe {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2269,6 +2341,7 @@ pub mod recipe {
     pub struct Action {
         /// Step action operation
         pub operation: Val<String>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
     }
 
@@ -2380,7 +2453,9 @@ pub struct CfnRecipeProps {
     pub description: Option<Val<String>>,
     /// Recipe name
     pub name: Val<String>,
+    /// `Steps` (the schema does not describe it).
     pub steps: Val<Vec<recipe::RecipeStep>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<recipe::Tag>>>,
 }
 
@@ -2417,13 +2492,13 @@ impl CfnRecipe {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Recipe";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRecipe, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRecipe, String> = Prop::new("Name");
-    /// Key of `Steps`, for [`Handle::set`].
+    /// Key of `Steps`, for [`Self::set`].
     pub const STEPS: Prop<CfnRecipe, Vec<recipe::RecipeStep>> = Prop::new("Steps");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecipe, Vec<recipe::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2465,12 +2540,15 @@ pub mod ruleset {
     pub struct Rule {
         /// Expression with rule conditions
         pub check_expression: Val<String>,
+        /// `ColumnSelectors` (the schema does not describe it).
         pub column_selectors: Option<Val<Vec<ColumnSelector>>>,
         /// Boolean value to disable/enable a rule
         pub disabled: Option<Val<bool>>,
         /// Name of the rule
         pub name: Val<String>,
+        /// `SubstitutionMap` (the schema does not describe it).
         pub substitution_map: Option<Val<Vec<SubstitutionValue>>>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Option<Val<Threshold>>,
     }
 
@@ -2504,7 +2582,9 @@ pub mod ruleset {
     /// A key-value pair to associate with a resource
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2734,6 +2814,7 @@ pub struct CfnRulesetProps {
     pub name: Val<String>,
     /// List of the data quality rules in the ruleset
     pub rules: Val<Vec<ruleset::Rule>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<ruleset::Tag>>>,
     /// Arn of the target resource (dataset) to apply the ruleset to
     pub target_arn: Val<String>,
@@ -2774,15 +2855,15 @@ impl CfnRuleset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Ruleset";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRuleset, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRuleset, String> = Prop::new("Name");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnRuleset, Vec<ruleset::Rule>> = Prop::new("Rules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRuleset, Vec<ruleset::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnRuleset, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2822,7 +2903,9 @@ pub mod schedule {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2872,9 +2955,11 @@ pub mod schedule {
 pub struct CfnScheduleProps {
     /// Schedule cron
     pub cron_expression: Val<String>,
+    /// `JobNames` (the schema does not describe it).
     pub job_names: Option<Val<Vec<String>>>,
     /// Schedule Name
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<schedule::Tag>>>,
 }
 
@@ -2911,13 +2996,13 @@ impl CfnSchedule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataBrew::Schedule";
 
-    /// Key of `CronExpression`, for [`Handle::set`].
+    /// Key of `CronExpression`, for [`Self::set`].
     pub const CRON_EXPRESSION: Prop<CfnSchedule, String> = Prop::new("CronExpression");
-    /// Key of `JobNames`, for [`Handle::set`].
+    /// Key of `JobNames`, for [`Self::set`].
     pub const JOB_NAMES: Prop<CfnSchedule, Vec<String>> = Prop::new("JobNames");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSchedule, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSchedule, Vec<schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

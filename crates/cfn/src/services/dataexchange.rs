@@ -19,7 +19,9 @@ pub mod data_set {
     /// `Tag` of `AWS::DataExchange::DataSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -144,13 +146,13 @@ impl CfnDataSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataExchange::DataSet";
 
-    /// Key of `AssetType`, for [`Handle::set`].
+    /// Key of `AssetType`, for [`Self::set`].
     pub const ASSET_TYPE: Prop<CfnDataSet, data_set::AssetType> = Prop::new("AssetType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSet, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataSet, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataSet, Vec<data_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -522,11 +524,11 @@ impl CfnEventAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataExchange::EventAction";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnEventAction, event_action::Action> = Prop::new("Action");
-    /// Key of `Event`, for [`Handle::set`].
+    /// Key of `Event`, for [`Self::set`].
     pub const EVENT: Prop<CfnEventAction, event_action::Event> = Prop::new("Event");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventAction, Vec<event_action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

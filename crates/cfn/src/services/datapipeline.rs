@@ -322,19 +322,19 @@ impl CfnPipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataPipeline::Pipeline";
 
-    /// Key of `Activate`, for [`Handle::set`].
+    /// Key of `Activate`, for [`Self::set`].
     pub const ACTIVATE: Prop<CfnPipeline, bool> = Prop::new("Activate");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPipeline, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPipeline, String> = Prop::new("Name");
-    /// Key of `ParameterObjects`, for [`Handle::set`].
+    /// Key of `ParameterObjects`, for [`Self::set`].
     pub const PARAMETER_OBJECTS: Prop<CfnPipeline, Vec<pipeline::ParameterObject>> = Prop::new("ParameterObjects");
-    /// Key of `ParameterValues`, for [`Handle::set`].
+    /// Key of `ParameterValues`, for [`Self::set`].
     pub const PARAMETER_VALUES: Prop<CfnPipeline, Vec<pipeline::ParameterValue>> = Prop::new("ParameterValues");
-    /// Key of `PipelineObjects`, for [`Handle::set`].
+    /// Key of `PipelineObjects`, for [`Self::set`].
     pub const PIPELINE_OBJECTS: Prop<CfnPipeline, Vec<pipeline::PipelineObject>> = Prop::new("PipelineObjects");
-    /// Key of `PipelineTags`, for [`Handle::set`].
+    /// Key of `PipelineTags`, for [`Self::set`].
     pub const PIPELINE_TAGS: Prop<CfnPipeline, Vec<pipeline::PipelineTag>> = Prop::new("PipelineTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

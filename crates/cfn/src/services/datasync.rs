@@ -108,17 +108,17 @@ impl CfnAgent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::Agent";
 
-    /// Key of `ActivationKey`, for [`Handle::set`].
+    /// Key of `ActivationKey`, for [`Self::set`].
     pub const ACTIVATION_KEY: Prop<CfnAgent, String> = Prop::new("ActivationKey");
-    /// Key of `AgentName`, for [`Handle::set`].
+    /// Key of `AgentName`, for [`Self::set`].
     pub const AGENT_NAME: Prop<CfnAgent, String> = Prop::new("AgentName");
-    /// Key of `SecurityGroupArns`, for [`Handle::set`].
+    /// Key of `SecurityGroupArns`, for [`Self::set`].
     pub const SECURITY_GROUP_ARNS: Prop<CfnAgent, Vec<String>> = Prop::new("SecurityGroupArns");
-    /// Key of `SubnetArns`, for [`Handle::set`].
+    /// Key of `SubnetArns`, for [`Self::set`].
     pub const SUBNET_ARNS: Prop<CfnAgent, Vec<String>> = Prop::new("SubnetArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgent, Vec<agent::Tag>> = Prop::new("Tags");
-    /// Key of `VpcEndpointId`, for [`Handle::set`].
+    /// Key of `VpcEndpointId`, for [`Self::set`].
     pub const VPC_ENDPOINT_ID: Prop<CfnAgent, String> = Prop::new("VpcEndpointId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -536,27 +536,27 @@ impl CfnLocationAzureBlob {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationAzureBlob";
 
-    /// Key of `AgentArns`, for [`Handle::set`].
+    /// Key of `AgentArns`, for [`Self::set`].
     pub const AGENT_ARNS: Prop<CfnLocationAzureBlob, Vec<String>> = Prop::new("AgentArns");
-    /// Key of `AzureAccessTier`, for [`Handle::set`].
+    /// Key of `AzureAccessTier`, for [`Self::set`].
     pub const AZURE_ACCESS_TIER: Prop<CfnLocationAzureBlob, location_azure_blob::AzureAccessTier> = Prop::new("AzureAccessTier");
-    /// Key of `AzureBlobAuthenticationType`, for [`Handle::set`].
+    /// Key of `AzureBlobAuthenticationType`, for [`Self::set`].
     pub const AZURE_BLOB_AUTHENTICATION_TYPE: Prop<CfnLocationAzureBlob, location_azure_blob::AzureBlobAuthenticationType> = Prop::new("AzureBlobAuthenticationType");
-    /// Key of `AzureBlobContainerUrl`, for [`Handle::set`].
+    /// Key of `AzureBlobContainerUrl`, for [`Self::set`].
     pub const AZURE_BLOB_CONTAINER_URL: Prop<CfnLocationAzureBlob, String> = Prop::new("AzureBlobContainerUrl");
-    /// Key of `AzureBlobSasConfiguration`, for [`Handle::set`].
+    /// Key of `AzureBlobSasConfiguration`, for [`Self::set`].
     pub const AZURE_BLOB_SAS_CONFIGURATION: Prop<CfnLocationAzureBlob, location_azure_blob::AzureBlobSasConfiguration> = Prop::new("AzureBlobSasConfiguration");
-    /// Key of `AzureBlobType`, for [`Handle::set`].
+    /// Key of `AzureBlobType`, for [`Self::set`].
     pub const AZURE_BLOB_TYPE: Prop<CfnLocationAzureBlob, location_azure_blob::AzureBlobType> = Prop::new("AzureBlobType");
-    /// Key of `CmkSecretConfig`, for [`Handle::set`].
+    /// Key of `CmkSecretConfig`, for [`Self::set`].
     pub const CMK_SECRET_CONFIG: Prop<CfnLocationAzureBlob, location_azure_blob::CmkSecretConfig> = Prop::new("CmkSecretConfig");
-    /// Key of `CustomSecretConfig`, for [`Handle::set`].
+    /// Key of `CustomSecretConfig`, for [`Self::set`].
     pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationAzureBlob, location_azure_blob::CustomSecretConfig> = Prop::new("CustomSecretConfig");
-    /// Key of `FederatedIdentity`, for [`Handle::set`].
+    /// Key of `FederatedIdentity`, for [`Self::set`].
     pub const FEDERATED_IDENTITY: Prop<CfnLocationAzureBlob, location_azure_blob::AzureFederatedIdentityConfig> = Prop::new("FederatedIdentity");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationAzureBlob, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationAzureBlob, Vec<location_azure_blob::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -789,19 +789,19 @@ impl CfnLocationEFS {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationEFS";
 
-    /// Key of `AccessPointArn`, for [`Handle::set`].
+    /// Key of `AccessPointArn`, for [`Self::set`].
     pub const ACCESS_POINT_ARN: Prop<CfnLocationEFS, String> = Prop::new("AccessPointArn");
-    /// Key of `Ec2Config`, for [`Handle::set`].
+    /// Key of `Ec2Config`, for [`Self::set`].
     pub const EC2_CONFIG: Prop<CfnLocationEFS, location_efs::Ec2Config> = Prop::new("Ec2Config");
-    /// Key of `EfsFilesystemArn`, for [`Handle::set`].
+    /// Key of `EfsFilesystemArn`, for [`Self::set`].
     pub const EFS_FILESYSTEM_ARN: Prop<CfnLocationEFS, String> = Prop::new("EfsFilesystemArn");
-    /// Key of `FileSystemAccessRoleArn`, for [`Handle::set`].
+    /// Key of `FileSystemAccessRoleArn`, for [`Self::set`].
     pub const FILE_SYSTEM_ACCESS_ROLE_ARN: Prop<CfnLocationEFS, String> = Prop::new("FileSystemAccessRoleArn");
-    /// Key of `InTransitEncryption`, for [`Handle::set`].
+    /// Key of `InTransitEncryption`, for [`Self::set`].
     pub const IN_TRANSIT_ENCRYPTION: Prop<CfnLocationEFS, location_efs::InTransitEncryption> = Prop::new("InTransitEncryption");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationEFS, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationEFS, Vec<location_efs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -946,13 +946,13 @@ impl CfnLocationFSxLustre {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxLustre";
 
-    /// Key of `FsxFilesystemArn`, for [`Handle::set`].
+    /// Key of `FsxFilesystemArn`, for [`Self::set`].
     pub const FSX_FILESYSTEM_ARN: Prop<CfnLocationFSxLustre, String> = Prop::new("FsxFilesystemArn");
-    /// Key of `SecurityGroupArns`, for [`Handle::set`].
+    /// Key of `SecurityGroupArns`, for [`Self::set`].
     pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxLustre, Vec<String>> = Prop::new("SecurityGroupArns");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationFSxLustre, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationFSxLustre, Vec<location_f_sx_lustre::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1424,15 +1424,15 @@ impl CfnLocationFSxONTAP {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxONTAP";
 
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnLocationFSxONTAP, location_f_sx_ontap::Protocol> = Prop::new("Protocol");
-    /// Key of `SecurityGroupArns`, for [`Handle::set`].
+    /// Key of `SecurityGroupArns`, for [`Self::set`].
     pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxONTAP, Vec<String>> = Prop::new("SecurityGroupArns");
-    /// Key of `StorageVirtualMachineArn`, for [`Handle::set`].
+    /// Key of `StorageVirtualMachineArn`, for [`Self::set`].
     pub const STORAGE_VIRTUAL_MACHINE_ARN: Prop<CfnLocationFSxONTAP, String> = Prop::new("StorageVirtualMachineArn");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationFSxONTAP, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationFSxONTAP, Vec<location_f_sx_ontap::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1711,15 +1711,15 @@ impl CfnLocationFSxOpenZFS {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxOpenZFS";
 
-    /// Key of `FsxFilesystemArn`, for [`Handle::set`].
+    /// Key of `FsxFilesystemArn`, for [`Self::set`].
     pub const FSX_FILESYSTEM_ARN: Prop<CfnLocationFSxOpenZFS, String> = Prop::new("FsxFilesystemArn");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnLocationFSxOpenZFS, location_f_sx_open_zfs::Protocol> = Prop::new("Protocol");
-    /// Key of `SecurityGroupArns`, for [`Handle::set`].
+    /// Key of `SecurityGroupArns`, for [`Self::set`].
     pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxOpenZFS, Vec<String>> = Prop::new("SecurityGroupArns");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationFSxOpenZFS, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationFSxOpenZFS, Vec<location_f_sx_open_zfs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1953,23 +1953,23 @@ impl CfnLocationFSxWindows {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationFSxWindows";
 
-    /// Key of `CmkSecretConfig`, for [`Handle::set`].
+    /// Key of `CmkSecretConfig`, for [`Self::set`].
     pub const CMK_SECRET_CONFIG: Prop<CfnLocationFSxWindows, location_f_sx_windows::CmkSecretConfig> = Prop::new("CmkSecretConfig");
-    /// Key of `CustomSecretConfig`, for [`Handle::set`].
+    /// Key of `CustomSecretConfig`, for [`Self::set`].
     pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationFSxWindows, location_f_sx_windows::CustomSecretConfig> = Prop::new("CustomSecretConfig");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnLocationFSxWindows, String> = Prop::new("Domain");
-    /// Key of `FsxFilesystemArn`, for [`Handle::set`].
+    /// Key of `FsxFilesystemArn`, for [`Self::set`].
     pub const FSX_FILESYSTEM_ARN: Prop<CfnLocationFSxWindows, String> = Prop::new("FsxFilesystemArn");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnLocationFSxWindows, String> = Prop::new("Password");
-    /// Key of `SecurityGroupArns`, for [`Handle::set`].
+    /// Key of `SecurityGroupArns`, for [`Self::set`].
     pub const SECURITY_GROUP_ARNS: Prop<CfnLocationFSxWindows, Vec<String>> = Prop::new("SecurityGroupArns");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationFSxWindows, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationFSxWindows, Vec<location_f_sx_windows::Tag>> = Prop::new("Tags");
-    /// Key of `User`, for [`Handle::set`].
+    /// Key of `User`, for [`Self::set`].
     pub const USER: Prop<CfnLocationFSxWindows, String> = Prop::new("User");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2395,35 +2395,35 @@ impl CfnLocationHDFS {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationHDFS";
 
-    /// Key of `AgentArns`, for [`Handle::set`].
+    /// Key of `AgentArns`, for [`Self::set`].
     pub const AGENT_ARNS: Prop<CfnLocationHDFS, Vec<String>> = Prop::new("AgentArns");
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnLocationHDFS, location_hdfs::AuthenticationType> = Prop::new("AuthenticationType");
-    /// Key of `BlockSize`, for [`Handle::set`].
+    /// Key of `BlockSize`, for [`Self::set`].
     pub const BLOCK_SIZE: Prop<CfnLocationHDFS, i64> = Prop::new("BlockSize");
-    /// Key of `CmkSecretConfig`, for [`Handle::set`].
+    /// Key of `CmkSecretConfig`, for [`Self::set`].
     pub const CMK_SECRET_CONFIG: Prop<CfnLocationHDFS, location_hdfs::CmkSecretConfig> = Prop::new("CmkSecretConfig");
-    /// Key of `CustomSecretConfig`, for [`Handle::set`].
+    /// Key of `CustomSecretConfig`, for [`Self::set`].
     pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationHDFS, location_hdfs::CustomSecretConfig> = Prop::new("CustomSecretConfig");
-    /// Key of `KerberosKeytab`, for [`Handle::set`].
+    /// Key of `KerberosKeytab`, for [`Self::set`].
     pub const KERBEROS_KEYTAB: Prop<CfnLocationHDFS, String> = Prop::new("KerberosKeytab");
-    /// Key of `KerberosKrb5Conf`, for [`Handle::set`].
+    /// Key of `KerberosKrb5Conf`, for [`Self::set`].
     pub const KERBEROS_KRB5_CONF: Prop<CfnLocationHDFS, String> = Prop::new("KerberosKrb5Conf");
-    /// Key of `KerberosPrincipal`, for [`Handle::set`].
+    /// Key of `KerberosPrincipal`, for [`Self::set`].
     pub const KERBEROS_PRINCIPAL: Prop<CfnLocationHDFS, String> = Prop::new("KerberosPrincipal");
-    /// Key of `KmsKeyProviderUri`, for [`Handle::set`].
+    /// Key of `KmsKeyProviderUri`, for [`Self::set`].
     pub const KMS_KEY_PROVIDER_URI: Prop<CfnLocationHDFS, String> = Prop::new("KmsKeyProviderUri");
-    /// Key of `NameNodes`, for [`Handle::set`].
+    /// Key of `NameNodes`, for [`Self::set`].
     pub const NAME_NODES: Prop<CfnLocationHDFS, Vec<location_hdfs::NameNode>> = Prop::new("NameNodes");
-    /// Key of `QopConfiguration`, for [`Handle::set`].
+    /// Key of `QopConfiguration`, for [`Self::set`].
     pub const QOP_CONFIGURATION: Prop<CfnLocationHDFS, location_hdfs::QopConfiguration> = Prop::new("QopConfiguration");
-    /// Key of `ReplicationFactor`, for [`Handle::set`].
+    /// Key of `ReplicationFactor`, for [`Self::set`].
     pub const REPLICATION_FACTOR: Prop<CfnLocationHDFS, i64> = Prop::new("ReplicationFactor");
-    /// Key of `SimpleUser`, for [`Handle::set`].
+    /// Key of `SimpleUser`, for [`Self::set`].
     pub const SIMPLE_USER: Prop<CfnLocationHDFS, String> = Prop::new("SimpleUser");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationHDFS, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationHDFS, Vec<location_hdfs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2673,15 +2673,15 @@ impl CfnLocationNFS {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationNFS";
 
-    /// Key of `MountOptions`, for [`Handle::set`].
+    /// Key of `MountOptions`, for [`Self::set`].
     pub const MOUNT_OPTIONS: Prop<CfnLocationNFS, location_nfs::MountOptions> = Prop::new("MountOptions");
-    /// Key of `OnPremConfig`, for [`Handle::set`].
+    /// Key of `OnPremConfig`, for [`Self::set`].
     pub const ON_PREM_CONFIG: Prop<CfnLocationNFS, location_nfs::OnPremConfig> = Prop::new("OnPremConfig");
-    /// Key of `ServerHostname`, for [`Handle::set`].
+    /// Key of `ServerHostname`, for [`Self::set`].
     pub const SERVER_HOSTNAME: Prop<CfnLocationNFS, String> = Prop::new("ServerHostname");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationNFS, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationNFS, Vec<location_nfs::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3036,31 +3036,31 @@ impl CfnLocationObjectStorage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationObjectStorage";
 
-    /// Key of `AccessKey`, for [`Handle::set`].
+    /// Key of `AccessKey`, for [`Self::set`].
     pub const ACCESS_KEY: Prop<CfnLocationObjectStorage, String> = Prop::new("AccessKey");
-    /// Key of `AgentArns`, for [`Handle::set`].
+    /// Key of `AgentArns`, for [`Self::set`].
     pub const AGENT_ARNS: Prop<CfnLocationObjectStorage, Vec<String>> = Prop::new("AgentArns");
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnLocationObjectStorage, String> = Prop::new("BucketName");
-    /// Key of `CmkSecretConfig`, for [`Handle::set`].
+    /// Key of `CmkSecretConfig`, for [`Self::set`].
     pub const CMK_SECRET_CONFIG: Prop<CfnLocationObjectStorage, location_object_storage::CmkSecretConfig> = Prop::new("CmkSecretConfig");
-    /// Key of `CustomSecretConfig`, for [`Handle::set`].
+    /// Key of `CustomSecretConfig`, for [`Self::set`].
     pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationObjectStorage, location_object_storage::CustomSecretConfig> = Prop::new("CustomSecretConfig");
-    /// Key of `FederatedIdentity`, for [`Handle::set`].
+    /// Key of `FederatedIdentity`, for [`Self::set`].
     pub const FEDERATED_IDENTITY: Prop<CfnLocationObjectStorage, location_object_storage::ObjectStorageFederatedIdentityConfig> = Prop::new("FederatedIdentity");
-    /// Key of `SecretKey`, for [`Handle::set`].
+    /// Key of `SecretKey`, for [`Self::set`].
     pub const SECRET_KEY: Prop<CfnLocationObjectStorage, String> = Prop::new("SecretKey");
-    /// Key of `ServerCertificate`, for [`Handle::set`].
+    /// Key of `ServerCertificate`, for [`Self::set`].
     pub const SERVER_CERTIFICATE: Prop<CfnLocationObjectStorage, String> = Prop::new("ServerCertificate");
-    /// Key of `ServerHostname`, for [`Handle::set`].
+    /// Key of `ServerHostname`, for [`Self::set`].
     pub const SERVER_HOSTNAME: Prop<CfnLocationObjectStorage, String> = Prop::new("ServerHostname");
-    /// Key of `ServerPort`, for [`Handle::set`].
+    /// Key of `ServerPort`, for [`Self::set`].
     pub const SERVER_PORT: Prop<CfnLocationObjectStorage, i64> = Prop::new("ServerPort");
-    /// Key of `ServerProtocol`, for [`Handle::set`].
+    /// Key of `ServerProtocol`, for [`Self::set`].
     pub const SERVER_PROTOCOL: Prop<CfnLocationObjectStorage, location_object_storage::ServerProtocol> = Prop::new("ServerProtocol");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationObjectStorage, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationObjectStorage, Vec<location_object_storage::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3293,15 +3293,15 @@ impl CfnLocationS3 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationS3";
 
-    /// Key of `S3BucketArn`, for [`Handle::set`].
+    /// Key of `S3BucketArn`, for [`Self::set`].
     pub const S3_BUCKET_ARN: Prop<CfnLocationS3, String> = Prop::new("S3BucketArn");
-    /// Key of `S3Config`, for [`Handle::set`].
+    /// Key of `S3Config`, for [`Self::set`].
     pub const S3_CONFIG: Prop<CfnLocationS3, location_s3::S3Config> = Prop::new("S3Config");
-    /// Key of `S3StorageClass`, for [`Handle::set`].
+    /// Key of `S3StorageClass`, for [`Self::set`].
     pub const S3_STORAGE_CLASS: Prop<CfnLocationS3, location_s3::S3StorageClass> = Prop::new("S3StorageClass");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationS3, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationS3, Vec<location_s3::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3647,35 +3647,35 @@ impl CfnLocationSMB {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::LocationSMB";
 
-    /// Key of `AgentArns`, for [`Handle::set`].
+    /// Key of `AgentArns`, for [`Self::set`].
     pub const AGENT_ARNS: Prop<CfnLocationSMB, Vec<String>> = Prop::new("AgentArns");
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnLocationSMB, location_smb::AuthenticationType> = Prop::new("AuthenticationType");
-    /// Key of `CmkSecretConfig`, for [`Handle::set`].
+    /// Key of `CmkSecretConfig`, for [`Self::set`].
     pub const CMK_SECRET_CONFIG: Prop<CfnLocationSMB, location_smb::CmkSecretConfig> = Prop::new("CmkSecretConfig");
-    /// Key of `CustomSecretConfig`, for [`Handle::set`].
+    /// Key of `CustomSecretConfig`, for [`Self::set`].
     pub const CUSTOM_SECRET_CONFIG: Prop<CfnLocationSMB, location_smb::CustomSecretConfig> = Prop::new("CustomSecretConfig");
-    /// Key of `DnsIpAddresses`, for [`Handle::set`].
+    /// Key of `DnsIpAddresses`, for [`Self::set`].
     pub const DNS_IP_ADDRESSES: Prop<CfnLocationSMB, Vec<String>> = Prop::new("DnsIpAddresses");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnLocationSMB, String> = Prop::new("Domain");
-    /// Key of `KerberosKeytab`, for [`Handle::set`].
+    /// Key of `KerberosKeytab`, for [`Self::set`].
     pub const KERBEROS_KEYTAB: Prop<CfnLocationSMB, String> = Prop::new("KerberosKeytab");
-    /// Key of `KerberosKrb5Conf`, for [`Handle::set`].
+    /// Key of `KerberosKrb5Conf`, for [`Self::set`].
     pub const KERBEROS_KRB5_CONF: Prop<CfnLocationSMB, String> = Prop::new("KerberosKrb5Conf");
-    /// Key of `KerberosPrincipal`, for [`Handle::set`].
+    /// Key of `KerberosPrincipal`, for [`Self::set`].
     pub const KERBEROS_PRINCIPAL: Prop<CfnLocationSMB, String> = Prop::new("KerberosPrincipal");
-    /// Key of `MountOptions`, for [`Handle::set`].
+    /// Key of `MountOptions`, for [`Self::set`].
     pub const MOUNT_OPTIONS: Prop<CfnLocationSMB, location_smb::MountOptions> = Prop::new("MountOptions");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnLocationSMB, String> = Prop::new("Password");
-    /// Key of `ServerHostname`, for [`Handle::set`].
+    /// Key of `ServerHostname`, for [`Self::set`].
     pub const SERVER_HOSTNAME: Prop<CfnLocationSMB, String> = Prop::new("ServerHostname");
-    /// Key of `Subdirectory`, for [`Handle::set`].
+    /// Key of `Subdirectory`, for [`Self::set`].
     pub const SUBDIRECTORY: Prop<CfnLocationSMB, String> = Prop::new("Subdirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocationSMB, Vec<location_smb::Tag>> = Prop::new("Tags");
-    /// Key of `User`, for [`Handle::set`].
+    /// Key of `User`, for [`Self::set`].
     pub const USER: Prop<CfnLocationSMB, String> = Prop::new("User");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4857,7 +4857,9 @@ pub struct CfnTaskProps {
     pub cloud_watch_log_group_arn: Option<Val<String>>,
     /// The ARN of an AWS storage resource's location.
     pub destination_location_arn: Val<String>,
+    /// `Excludes` (the schema does not describe it).
     pub excludes: Option<Val<Vec<task::FilterRule>>>,
+    /// `Includes` (the schema does not describe it).
     pub includes: Option<Val<Vec<task::FilterRule>>>,
     /// Configures a manifest, which is a list of files or objects that you want DataSync to transfer.
     pub manifest_config: Option<Val<task::ManifestConfig>>,
@@ -4926,29 +4928,29 @@ impl CfnTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataSync::Task";
 
-    /// Key of `CloudWatchLogGroupArn`, for [`Handle::set`].
+    /// Key of `CloudWatchLogGroupArn`, for [`Self::set`].
     pub const CLOUD_WATCH_LOG_GROUP_ARN: Prop<CfnTask, String> = Prop::new("CloudWatchLogGroupArn");
-    /// Key of `DestinationLocationArn`, for [`Handle::set`].
+    /// Key of `DestinationLocationArn`, for [`Self::set`].
     pub const DESTINATION_LOCATION_ARN: Prop<CfnTask, String> = Prop::new("DestinationLocationArn");
-    /// Key of `Excludes`, for [`Handle::set`].
+    /// Key of `Excludes`, for [`Self::set`].
     pub const EXCLUDES: Prop<CfnTask, Vec<task::FilterRule>> = Prop::new("Excludes");
-    /// Key of `Includes`, for [`Handle::set`].
+    /// Key of `Includes`, for [`Self::set`].
     pub const INCLUDES: Prop<CfnTask, Vec<task::FilterRule>> = Prop::new("Includes");
-    /// Key of `ManifestConfig`, for [`Handle::set`].
+    /// Key of `ManifestConfig`, for [`Self::set`].
     pub const MANIFEST_CONFIG: Prop<CfnTask, task::ManifestConfig> = Prop::new("ManifestConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTask, String> = Prop::new("Name");
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnTask, task::Options> = Prop::new("Options");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnTask, task::TaskSchedule> = Prop::new("Schedule");
-    /// Key of `SourceLocationArn`, for [`Handle::set`].
+    /// Key of `SourceLocationArn`, for [`Self::set`].
     pub const SOURCE_LOCATION_ARN: Prop<CfnTask, String> = Prop::new("SourceLocationArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTask, Vec<task::Tag>> = Prop::new("Tags");
-    /// Key of `TaskMode`, for [`Handle::set`].
+    /// Key of `TaskMode`, for [`Self::set`].
     pub const TASK_MODE: Prop<CfnTask, task::TaskMode> = Prop::new("TaskMode");
-    /// Key of `TaskReportConfig`, for [`Handle::set`].
+    /// Key of `TaskReportConfig`, for [`Self::set`].
     pub const TASK_REPORT_CONFIG: Prop<CfnTask, task::TaskReportConfig> = Prop::new("TaskReportConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod connection {
     /// AWS Location of project
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AwsLocation {
+        /// `AccessRole` (the schema does not describe it).
         pub access_role: Option<Val<String>>,
+        /// `AwsAccountId` (the schema does not describe it).
         pub aws_account_id: Option<Val<String>>,
+        /// `AwsRegion` (the schema does not describe it).
         pub aws_region: Option<Val<String>>,
+        /// `IamConnectionId` (the schema does not describe it).
         pub iam_connection_id: Option<Val<String>>,
     }
 
@@ -137,6 +141,7 @@ pub struct CfnConnectionProps {
     pub name: Val<String>,
     /// The identifier of the project in which the connection should be created. If
     pub project_identifier: Option<Val<String>>,
+    /// `Props` (the schema does not describe it).
     pub props: Option<Val<Json>>,
     /// The scope of the connection.
     pub scope: Option<Val<connection::ScopeType>>,
@@ -187,25 +192,25 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Connection";
 
-    /// Key of `AwsLocation`, for [`Handle::set`].
+    /// Key of `AwsLocation`, for [`Self::set`].
     pub const AWS_LOCATION: Prop<CfnConnection, connection::AwsLocation> = Prop::new("AwsLocation");
-    /// Key of `Configurations`, for [`Handle::set`].
+    /// Key of `Configurations`, for [`Self::set`].
     pub const CONFIGURATIONS: Prop<CfnConnection, Vec<connection::ConnectionConfiguration>> = Prop::new("Configurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnection, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnableTrustedIdentityPropagation`, for [`Handle::set`].
+    /// Key of `EnableTrustedIdentityPropagation`, for [`Self::set`].
     pub const ENABLE_TRUSTED_IDENTITY_PROPAGATION: Prop<CfnConnection, bool> = Prop::new("EnableTrustedIdentityPropagation");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnection, String> = Prop::new("Name");
-    /// Key of `ProjectIdentifier`, for [`Handle::set`].
+    /// Key of `ProjectIdentifier`, for [`Self::set`].
     pub const PROJECT_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("ProjectIdentifier");
-    /// Key of `Props`, for [`Handle::set`].
+    /// Key of `Props`, for [`Self::set`].
     pub const PROPS: Prop<CfnConnection, Json> = Prop::new("Props");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnConnection, connection::ScopeType> = Prop::new("Scope");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -720,31 +725,31 @@ impl CfnDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::DataSource";
 
-    /// Key of `AssetFormsInput`, for [`Handle::set`].
+    /// Key of `AssetFormsInput`, for [`Self::set`].
     pub const ASSET_FORMS_INPUT: Prop<CfnDataSource, Vec<data_source::FormInput>> = Prop::new("AssetFormsInput");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnDataSource, Json> = Prop::new("Configuration");
-    /// Key of `ConnectionIdentifier`, for [`Handle::set`].
+    /// Key of `ConnectionIdentifier`, for [`Self::set`].
     pub const CONNECTION_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("ConnectionIdentifier");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnableSetting`, for [`Handle::set`].
+    /// Key of `EnableSetting`, for [`Self::set`].
     pub const ENABLE_SETTING: Prop<CfnDataSource, data_source::EnableSetting> = Prop::new("EnableSetting");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
-    /// Key of `ProjectIdentifier`, for [`Handle::set`].
+    /// Key of `ProjectIdentifier`, for [`Self::set`].
     pub const PROJECT_IDENTIFIER: Prop<CfnDataSource, String> = Prop::new("ProjectIdentifier");
-    /// Key of `PublishOnImport`, for [`Handle::set`].
+    /// Key of `PublishOnImport`, for [`Self::set`].
     pub const PUBLISH_ON_IMPORT: Prop<CfnDataSource, bool> = Prop::new("PublishOnImport");
-    /// Key of `Recommendation`, for [`Handle::set`].
+    /// Key of `Recommendation`, for [`Self::set`].
     pub const RECOMMENDATION: Prop<CfnDataSource, data_source::RecommendationConfiguration> = Prop::new("Recommendation");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnDataSource, data_source::ScheduleConfiguration> = Prop::new("Schedule");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnDataSource, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1069,21 +1074,21 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Domain";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDomain, String> = Prop::new("Description");
-    /// Key of `DomainExecutionRole`, for [`Handle::set`].
+    /// Key of `DomainExecutionRole`, for [`Self::set`].
     pub const DOMAIN_EXECUTION_ROLE: Prop<CfnDomain, String> = Prop::new("DomainExecutionRole");
-    /// Key of `DomainVersion`, for [`Handle::set`].
+    /// Key of `DomainVersion`, for [`Self::set`].
     pub const DOMAIN_VERSION: Prop<CfnDomain, domain::DomainVersion> = Prop::new("DomainVersion");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnDomain, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDomain, String> = Prop::new("Name");
-    /// Key of `ServiceRole`, for [`Handle::set`].
+    /// Key of `ServiceRole`, for [`Self::set`].
     pub const SERVICE_ROLE: Prop<CfnDomain, String> = Prop::new("ServiceRole");
-    /// Key of `SingleSignOn`, for [`Handle::set`].
+    /// Key of `SingleSignOn`, for [`Self::set`].
     pub const SINGLE_SIGN_ON: Prop<CfnDomain, domain::SingleSignOn> = Prop::new("SingleSignOn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1227,13 +1232,13 @@ impl CfnDomainUnit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::DomainUnit";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDomainUnit, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnDomainUnit, String> = Prop::new("DomainIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDomainUnit, String> = Prop::new("Name");
-    /// Key of `ParentDomainUnitIdentifier`, for [`Handle::set`].
+    /// Key of `ParentDomainUnitIdentifier`, for [`Self::set`].
     pub const PARENT_DOMAIN_UNIT_IDENTIFIER: Prop<CfnDomainUnit, String> = Prop::new("ParentDomainUnitIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1437,31 +1442,31 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Environment";
 
-    /// Key of `DeploymentOrder`, for [`Handle::set`].
+    /// Key of `DeploymentOrder`, for [`Self::set`].
     pub const DEPLOYMENT_ORDER: Prop<CfnEnvironment, i64> = Prop::new("DeploymentOrder");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnvironmentAccountIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentAccountIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_ACCOUNT_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("EnvironmentAccountIdentifier");
-    /// Key of `EnvironmentAccountRegion`, for [`Handle::set`].
+    /// Key of `EnvironmentAccountRegion`, for [`Self::set`].
     pub const ENVIRONMENT_ACCOUNT_REGION: Prop<CfnEnvironment, String> = Prop::new("EnvironmentAccountRegion");
-    /// Key of `EnvironmentBlueprintIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentBlueprintIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("EnvironmentBlueprintIdentifier");
-    /// Key of `EnvironmentConfigurationId`, for [`Handle::set`].
+    /// Key of `EnvironmentConfigurationId`, for [`Self::set`].
     pub const ENVIRONMENT_CONFIGURATION_ID: Prop<CfnEnvironment, String> = Prop::new("EnvironmentConfigurationId");
-    /// Key of `EnvironmentProfileIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentProfileIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_PROFILE_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("EnvironmentProfileIdentifier");
-    /// Key of `EnvironmentRoleArn`, for [`Handle::set`].
+    /// Key of `EnvironmentRoleArn`, for [`Self::set`].
     pub const ENVIRONMENT_ROLE_ARN: Prop<CfnEnvironment, String> = Prop::new("EnvironmentRoleArn");
-    /// Key of `GlossaryTerms`, for [`Handle::set`].
+    /// Key of `GlossaryTerms`, for [`Self::set`].
     pub const GLOSSARY_TERMS: Prop<CfnEnvironment, Vec<String>> = Prop::new("GlossaryTerms");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `ProjectIdentifier`, for [`Handle::set`].
+    /// Key of `ProjectIdentifier`, for [`Self::set`].
     pub const PROJECT_IDENTIFIER: Prop<CfnEnvironment, String> = Prop::new("ProjectIdentifier");
-    /// Key of `UserParameters`, for [`Handle::set`].
+    /// Key of `UserParameters`, for [`Self::set`].
     pub const USER_PARAMETERS: Prop<CfnEnvironment, Vec<environment::EnvironmentParameter>> = Prop::new("UserParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1662,17 +1667,17 @@ impl CfnEnvironmentActions {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::EnvironmentActions";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironmentActions, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironmentActions, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnEnvironmentActions, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `Identifier`, for [`Handle::set`].
+    /// Key of `Identifier`, for [`Self::set`].
     pub const IDENTIFIER: Prop<CfnEnvironmentActions, String> = Prop::new("Identifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironmentActions, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnEnvironmentActions, environment_actions::AwsConsoleLinkParameters> = Prop::new("Parameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1730,7 +1735,9 @@ pub mod environment_blueprint_configuration {
     /// `RegionalParameter` of `AWS::DataZone::EnvironmentBlueprintConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RegionalParameter {
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Map<String>>>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
     }
 
@@ -1773,15 +1780,23 @@ pub mod environment_blueprint_configuration {
 /// Definition of AWS::DataZone::EnvironmentBlueprintConfiguration Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEnvironmentBlueprintConfigurationProps {
+    /// `DomainIdentifier` (the schema does not describe it).
     pub domain_identifier: Val<String>,
+    /// `EnabledRegions` (the schema does not describe it).
     pub enabled_regions: Val<Vec<String>>,
+    /// `EnvironmentBlueprintIdentifier` (the schema does not describe it).
     pub environment_blueprint_identifier: Val<String>,
+    /// `EnvironmentRolePermissionBoundary` (the schema does not describe it).
     pub environment_role_permission_boundary: Option<Val<String>>,
     /// Region-agnostic environment blueprint parameters.
     pub global_parameters: Option<Val<Map<String>>>,
+    /// `ManageAccessRoleArn` (the schema does not describe it).
     pub manage_access_role_arn: Option<Val<String>>,
+    /// `ProvisioningConfigurations` (the schema does not describe it).
     pub provisioning_configurations: Option<Val<Vec<Json>>>,
+    /// `ProvisioningRoleArn` (the schema does not describe it).
     pub provisioning_role_arn: Option<Val<String>>,
+    /// `RegionalParameters` (the schema does not describe it).
     pub regional_parameters: Option<Val<Vec<environment_blueprint_configuration::RegionalParameter>>>,
 }
 
@@ -1828,23 +1843,23 @@ impl CfnEnvironmentBlueprintConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::EnvironmentBlueprintConfiguration";
 
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnabledRegions`, for [`Handle::set`].
+    /// Key of `EnabledRegions`, for [`Self::set`].
     pub const ENABLED_REGIONS: Prop<CfnEnvironmentBlueprintConfiguration, Vec<String>> = Prop::new("EnabledRegions");
-    /// Key of `EnvironmentBlueprintIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentBlueprintIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("EnvironmentBlueprintIdentifier");
-    /// Key of `EnvironmentRolePermissionBoundary`, for [`Handle::set`].
+    /// Key of `EnvironmentRolePermissionBoundary`, for [`Self::set`].
     pub const ENVIRONMENT_ROLE_PERMISSION_BOUNDARY: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("EnvironmentRolePermissionBoundary");
-    /// Key of `GlobalParameters`, for [`Handle::set`].
+    /// Key of `GlobalParameters`, for [`Self::set`].
     pub const GLOBAL_PARAMETERS: Prop<CfnEnvironmentBlueprintConfiguration, Map<String>> = Prop::new("GlobalParameters");
-    /// Key of `ManageAccessRoleArn`, for [`Handle::set`].
+    /// Key of `ManageAccessRoleArn`, for [`Self::set`].
     pub const MANAGE_ACCESS_ROLE_ARN: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("ManageAccessRoleArn");
-    /// Key of `ProvisioningConfigurations`, for [`Handle::set`].
+    /// Key of `ProvisioningConfigurations`, for [`Self::set`].
     pub const PROVISIONING_CONFIGURATIONS: Prop<CfnEnvironmentBlueprintConfiguration, Vec<Json>> = Prop::new("ProvisioningConfigurations");
-    /// Key of `ProvisioningRoleArn`, for [`Handle::set`].
+    /// Key of `ProvisioningRoleArn`, for [`Self::set`].
     pub const PROVISIONING_ROLE_ARN: Prop<CfnEnvironmentBlueprintConfiguration, String> = Prop::new("ProvisioningRoleArn");
-    /// Key of `RegionalParameters`, for [`Handle::set`].
+    /// Key of `RegionalParameters`, for [`Self::set`].
     pub const REGIONAL_PARAMETERS: Prop<CfnEnvironmentBlueprintConfiguration, Vec<environment_blueprint_configuration::RegionalParameter>> = Prop::new("RegionalParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2007,21 +2022,21 @@ impl CfnEnvironmentProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::EnvironmentProfile";
 
-    /// Key of `AwsAccountId`, for [`Handle::set`].
+    /// Key of `AwsAccountId`, for [`Self::set`].
     pub const AWS_ACCOUNT_ID: Prop<CfnEnvironmentProfile, String> = Prop::new("AwsAccountId");
-    /// Key of `AwsAccountRegion`, for [`Handle::set`].
+    /// Key of `AwsAccountRegion`, for [`Self::set`].
     pub const AWS_ACCOUNT_REGION: Prop<CfnEnvironmentProfile, String> = Prop::new("AwsAccountRegion");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironmentProfile, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnEnvironmentProfile, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnvironmentBlueprintIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentBlueprintIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_BLUEPRINT_IDENTIFIER: Prop<CfnEnvironmentProfile, String> = Prop::new("EnvironmentBlueprintIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironmentProfile, String> = Prop::new("Name");
-    /// Key of `ProjectIdentifier`, for [`Handle::set`].
+    /// Key of `ProjectIdentifier`, for [`Self::set`].
     pub const PROJECT_IDENTIFIER: Prop<CfnEnvironmentProfile, String> = Prop::new("ProjectIdentifier");
-    /// Key of `UserParameters`, for [`Handle::set`].
+    /// Key of `UserParameters`, for [`Self::set`].
     pub const USER_PARAMETERS: Prop<CfnEnvironmentProfile, Vec<environment_profile::EnvironmentParameter>> = Prop::new("UserParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2103,6 +2118,7 @@ pub mod form_type {
     /// Indicates the smithy model of the API.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Model {
+        /// `Smithy` (the schema does not describe it).
         pub smithy: Option<Val<String>>,
     }
 
@@ -2216,17 +2232,17 @@ impl CfnFormType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::FormType";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFormType, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnFormType, String> = Prop::new("DomainIdentifier");
-    /// Key of `Model`, for [`Handle::set`].
+    /// Key of `Model`, for [`Self::set`].
     pub const MODEL: Prop<CfnFormType, form_type::Model> = Prop::new("Model");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFormType, String> = Prop::new("Name");
-    /// Key of `OwningProjectIdentifier`, for [`Handle::set`].
+    /// Key of `OwningProjectIdentifier`, for [`Self::set`].
     pub const OWNING_PROJECT_IDENTIFIER: Prop<CfnFormType, String> = Prop::new("OwningProjectIdentifier");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnFormType, form_type::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2413,15 +2429,15 @@ impl CfnGroupProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::GroupProfile";
 
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnGroupProfile, String> = Prop::new("DomainIdentifier");
-    /// Key of `GroupIdentifier`, for [`Handle::set`].
+    /// Key of `GroupIdentifier`, for [`Self::set`].
     pub const GROUP_IDENTIFIER: Prop<CfnGroupProfile, String> = Prop::new("GroupIdentifier");
-    /// Key of `GroupType`, for [`Handle::set`].
+    /// Key of `GroupType`, for [`Self::set`].
     pub const GROUP_TYPE: Prop<CfnGroupProfile, group_profile::GroupType> = Prop::new("GroupType");
-    /// Key of `RolePrincipalArn`, for [`Handle::set`].
+    /// Key of `RolePrincipalArn`, for [`Self::set`].
     pub const ROLE_PRINCIPAL_ARN: Prop<CfnGroupProfile, String> = Prop::new("RolePrincipalArn");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnGroupProfile, group_profile::GroupProfileStatus> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2563,13 +2579,13 @@ impl CfnOwner {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Owner";
 
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnOwner, String> = Prop::new("DomainIdentifier");
-    /// Key of `EntityIdentifier`, for [`Handle::set`].
+    /// Key of `EntityIdentifier`, for [`Self::set`].
     pub const ENTITY_IDENTIFIER: Prop<CfnOwner, String> = Prop::new("EntityIdentifier");
-    /// Key of `EntityType`, for [`Handle::set`].
+    /// Key of `EntityType`, for [`Self::set`].
     pub const ENTITY_TYPE: Prop<CfnOwner, owner::EntityType> = Prop::new("EntityType");
-    /// Key of `Owner`, for [`Handle::set`].
+    /// Key of `Owner`, for [`Self::set`].
     pub const OWNER: Prop<CfnOwner, Json> = Prop::new("Owner");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2723,11 +2739,17 @@ pub mod policy_grant {
 /// Policy Grant in AWS DataZone is an explicit authorization assignment that allows a specific principal (user, group, or project) to perform particular actions (such as creating glossary terms, managing projects, or accessing resources) on governed resources within a certain scope (like a Domain Unit or Project). Policy Grants are essentially the mechanism by which DataZone enforces fine-grained, role-based access control beyond what is possible through AWS IAM alone.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyGrantProps {
+    /// `Detail` (the schema does not describe it).
     pub detail: Val<Json>,
+    /// `DomainIdentifier` (the schema does not describe it).
     pub domain_identifier: Val<String>,
+    /// `EntityIdentifier` (the schema does not describe it).
     pub entity_identifier: Val<String>,
+    /// `EntityType` (the schema does not describe it).
     pub entity_type: Val<policy_grant::TargetEntityType>,
+    /// `PolicyType` (the schema does not describe it).
     pub policy_type: Val<policy_grant::ManagedPolicyType>,
+    /// `Principal` (the schema does not describe it).
     pub principal: Val<Json>,
 }
 
@@ -2768,17 +2790,17 @@ impl CfnPolicyGrant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::PolicyGrant";
 
-    /// Key of `Detail`, for [`Handle::set`].
+    /// Key of `Detail`, for [`Self::set`].
     pub const DETAIL: Prop<CfnPolicyGrant, Json> = Prop::new("Detail");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnPolicyGrant, String> = Prop::new("DomainIdentifier");
-    /// Key of `EntityIdentifier`, for [`Handle::set`].
+    /// Key of `EntityIdentifier`, for [`Self::set`].
     pub const ENTITY_IDENTIFIER: Prop<CfnPolicyGrant, String> = Prop::new("EntityIdentifier");
-    /// Key of `EntityType`, for [`Handle::set`].
+    /// Key of `EntityType`, for [`Self::set`].
     pub const ENTITY_TYPE: Prop<CfnPolicyGrant, policy_grant::TargetEntityType> = Prop::new("EntityType");
-    /// Key of `PolicyType`, for [`Handle::set`].
+    /// Key of `PolicyType`, for [`Self::set`].
     pub const POLICY_TYPE: Prop<CfnPolicyGrant, policy_grant::ManagedPolicyType> = Prop::new("PolicyType");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPolicyGrant, Json> = Prop::new("Principal");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2836,6 +2858,7 @@ pub mod project {
     /// The project membership assignment.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProjectMembershipAssignment {
+        /// `Designation` (the schema does not describe it).
         pub designation: Val<String>,
         /// The member of the project.
         pub member: Val<Member>,
@@ -2863,7 +2886,9 @@ pub mod project {
     /// `ResourceTag` of `AWS::DataZone::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2889,8 +2914,11 @@ pub mod project {
     /// `EnvironmentConfigurationUserParameter` of `AWS::DataZone::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnvironmentConfigurationUserParameter {
+        /// `EnvironmentConfigurationName` (the schema does not describe it).
         pub environment_configuration_name: Option<Val<String>>,
+        /// `EnvironmentId` (the schema does not describe it).
         pub environment_id: Option<Val<String>>,
+        /// `EnvironmentParameters` (the schema does not describe it).
         pub environment_parameters: Option<Val<Vec<EnvironmentParameter>>>,
     }
 
@@ -2907,7 +2935,9 @@ pub mod project {
     /// The member of the project.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Member {
+        /// `GroupIdentifier` (the schema does not describe it).
         pub group_identifier: Option<Val<String>>,
+        /// `UserIdentifier` (the schema does not describe it).
         pub user_identifier: Option<Val<String>>,
     }
 
@@ -2923,7 +2953,9 @@ pub mod project {
     /// `EnvironmentParameter` of `AWS::DataZone::Project`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnvironmentParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -3081,29 +3113,29 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::Project";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnProject, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnProject, String> = Prop::new("DomainIdentifier");
-    /// Key of `DomainUnitId`, for [`Handle::set`].
+    /// Key of `DomainUnitId`, for [`Self::set`].
     pub const DOMAIN_UNIT_ID: Prop<CfnProject, String> = Prop::new("DomainUnitId");
-    /// Key of `GlossaryTerms`, for [`Handle::set`].
+    /// Key of `GlossaryTerms`, for [`Self::set`].
     pub const GLOSSARY_TERMS: Prop<CfnProject, Vec<String>> = Prop::new("GlossaryTerms");
-    /// Key of `MembershipAssignments`, for [`Handle::set`].
+    /// Key of `MembershipAssignments`, for [`Self::set`].
     pub const MEMBERSHIP_ASSIGNMENTS: Prop<CfnProject, Vec<project::ProjectMembershipAssignment>> = Prop::new("MembershipAssignments");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
-    /// Key of `ProjectCategory`, for [`Handle::set`].
+    /// Key of `ProjectCategory`, for [`Self::set`].
     pub const PROJECT_CATEGORY: Prop<CfnProject, String> = Prop::new("ProjectCategory");
-    /// Key of `ProjectExecutionRole`, for [`Handle::set`].
+    /// Key of `ProjectExecutionRole`, for [`Self::set`].
     pub const PROJECT_EXECUTION_ROLE: Prop<CfnProject, String> = Prop::new("ProjectExecutionRole");
-    /// Key of `ProjectProfileId`, for [`Handle::set`].
+    /// Key of `ProjectProfileId`, for [`Self::set`].
     pub const PROJECT_PROFILE_ID: Prop<CfnProject, String> = Prop::new("ProjectProfileId");
-    /// Key of `ProjectProfileVersion`, for [`Handle::set`].
+    /// Key of `ProjectProfileVersion`, for [`Self::set`].
     pub const PROJECT_PROFILE_VERSION: Prop<CfnProject, String> = Prop::new("ProjectProfileVersion");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnProject, Vec<project::ResourceTag>> = Prop::new("ResourceTags");
-    /// Key of `UserParameters`, for [`Handle::set`].
+    /// Key of `UserParameters`, for [`Self::set`].
     pub const USER_PARAMETERS: Prop<CfnProject, Vec<project::EnvironmentConfigurationUserParameter>> = Prop::new("UserParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3192,9 +3224,13 @@ pub mod project_membership {
 /// Definition of AWS::DataZone::ProjectMembership Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProjectMembershipProps {
+    /// `Designation` (the schema does not describe it).
     pub designation: Val<String>,
+    /// `DomainIdentifier` (the schema does not describe it).
     pub domain_identifier: Val<String>,
+    /// `Member` (the schema does not describe it).
     pub member: Val<Json>,
+    /// `ProjectIdentifier` (the schema does not describe it).
     pub project_identifier: Val<String>,
 }
 
@@ -3231,13 +3267,13 @@ impl CfnProjectMembership {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::ProjectMembership";
 
-    /// Key of `Designation`, for [`Handle::set`].
+    /// Key of `Designation`, for [`Self::set`].
     pub const DESIGNATION: Prop<CfnProjectMembership, String> = Prop::new("Designation");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnProjectMembership, String> = Prop::new("DomainIdentifier");
-    /// Key of `Member`, for [`Handle::set`].
+    /// Key of `Member`, for [`Self::set`].
     pub const MEMBER: Prop<CfnProjectMembership, Json> = Prop::new("Member");
-    /// Key of `ProjectIdentifier`, for [`Handle::set`].
+    /// Key of `ProjectIdentifier`, for [`Self::set`].
     pub const PROJECT_IDENTIFIER: Prop<CfnProjectMembership, String> = Prop::new("ProjectIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3287,14 +3323,23 @@ pub mod project_profile {
     /// `EnvironmentConfiguration` of `AWS::DataZone::ProjectProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EnvironmentConfiguration {
+        /// `AwsAccount` (the schema does not describe it).
         pub aws_account: Option<Val<AwsAccount>>,
+        /// `AwsRegion` (the schema does not describe it).
         pub aws_region: Val<Region>,
+        /// `ConfigurationParameters` (the schema does not describe it).
         pub configuration_parameters: Option<Val<EnvironmentConfigurationParametersDetails>>,
+        /// `DeploymentMode` (the schema does not describe it).
         pub deployment_mode: Option<Val<DeploymentMode>>,
+        /// `DeploymentOrder` (the schema does not describe it).
         pub deployment_order: Option<Val<f64>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `EnvironmentBlueprintId` (the schema does not describe it).
         pub environment_blueprint_id: Val<String>,
+        /// `EnvironmentConfigurationId` (the schema does not describe it).
         pub environment_configuration_id: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -3334,8 +3379,11 @@ pub mod project_profile {
     /// `ResourceTagParameter` of `AWS::DataZone::ProjectProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTagParameter {
+        /// `IsValueEditable` (the schema does not describe it).
         pub is_value_editable: Val<bool>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3363,6 +3411,7 @@ pub mod project_profile {
     /// `AwsAccount` of `AWS::DataZone::ProjectProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsAccount {
+        /// `AwsAccountId` (the schema does not describe it).
         pub aws_account_id: Val<String>,
     }
 
@@ -3386,6 +3435,7 @@ pub mod project_profile {
     /// `Region` of `AWS::DataZone::ProjectProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Region {
+        /// `RegionName` (the schema does not describe it).
         pub region_name: Val<String>,
     }
 
@@ -3409,8 +3459,11 @@ pub mod project_profile {
     /// `EnvironmentConfigurationParametersDetails` of `AWS::DataZone::ProjectProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnvironmentConfigurationParametersDetails {
+        /// `ParameterOverrides` (the schema does not describe it).
         pub parameter_overrides: Option<Val<Vec<EnvironmentConfigurationParameter>>>,
+        /// `ResolvedParameters` (the schema does not describe it).
         pub resolved_parameters: Option<Val<Vec<EnvironmentConfigurationParameter>>>,
+        /// `SsmPath` (the schema does not describe it).
         pub ssm_path: Option<Val<String>>,
     }
 
@@ -3427,8 +3480,11 @@ pub mod project_profile {
     /// `EnvironmentConfigurationParameter` of `AWS::DataZone::ProjectProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnvironmentConfigurationParameter {
+        /// `IsEditable` (the schema does not describe it).
         pub is_editable: Option<Val<bool>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -3576,15 +3632,25 @@ pub mod project_profile {
 /// Definition of AWS::DataZone::ProjectProfile Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProjectProfileProps {
+    /// `AllowCustomProjectResourceTags` (the schema does not describe it).
     pub allow_custom_project_resource_tags: Option<Val<bool>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DomainIdentifier` (the schema does not describe it).
     pub domain_identifier: Option<Val<String>>,
+    /// `DomainUnitIdentifier` (the schema does not describe it).
     pub domain_unit_identifier: Option<Val<String>>,
+    /// `EnvironmentConfigurations` (the schema does not describe it).
     pub environment_configurations: Option<Val<Vec<project_profile::EnvironmentConfiguration>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ProjectResourceTags` (the schema does not describe it).
     pub project_resource_tags: Option<Val<Vec<project_profile::ResourceTagParameter>>>,
+    /// `ProjectResourceTagsDescription` (the schema does not describe it).
     pub project_resource_tags_description: Option<Val<String>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<project_profile::Status>>,
+    /// `UseDefaultConfigurations` (the schema does not describe it).
     pub use_default_configurations: Option<Val<bool>>,
 }
 
@@ -3633,25 +3699,25 @@ impl CfnProjectProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::ProjectProfile";
 
-    /// Key of `AllowCustomProjectResourceTags`, for [`Handle::set`].
+    /// Key of `AllowCustomProjectResourceTags`, for [`Self::set`].
     pub const ALLOW_CUSTOM_PROJECT_RESOURCE_TAGS: Prop<CfnProjectProfile, bool> = Prop::new("AllowCustomProjectResourceTags");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnProjectProfile, String> = Prop::new("Description");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnProjectProfile, String> = Prop::new("DomainIdentifier");
-    /// Key of `DomainUnitIdentifier`, for [`Handle::set`].
+    /// Key of `DomainUnitIdentifier`, for [`Self::set`].
     pub const DOMAIN_UNIT_IDENTIFIER: Prop<CfnProjectProfile, String> = Prop::new("DomainUnitIdentifier");
-    /// Key of `EnvironmentConfigurations`, for [`Handle::set`].
+    /// Key of `EnvironmentConfigurations`, for [`Self::set`].
     pub const ENVIRONMENT_CONFIGURATIONS: Prop<CfnProjectProfile, Vec<project_profile::EnvironmentConfiguration>> = Prop::new("EnvironmentConfigurations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProjectProfile, String> = Prop::new("Name");
-    /// Key of `ProjectResourceTags`, for [`Handle::set`].
+    /// Key of `ProjectResourceTags`, for [`Self::set`].
     pub const PROJECT_RESOURCE_TAGS: Prop<CfnProjectProfile, Vec<project_profile::ResourceTagParameter>> = Prop::new("ProjectResourceTags");
-    /// Key of `ProjectResourceTagsDescription`, for [`Handle::set`].
+    /// Key of `ProjectResourceTagsDescription`, for [`Self::set`].
     pub const PROJECT_RESOURCE_TAGS_DESCRIPTION: Prop<CfnProjectProfile, String> = Prop::new("ProjectResourceTagsDescription");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnProjectProfile, project_profile::Status> = Prop::new("Status");
-    /// Key of `UseDefaultConfigurations`, for [`Handle::set`].
+    /// Key of `UseDefaultConfigurations`, for [`Self::set`].
     pub const USE_DEFAULT_CONFIGURATIONS: Prop<CfnProjectProfile, bool> = Prop::new("UseDefaultConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3844,23 +3910,23 @@ impl CfnSubscriptionTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::SubscriptionTarget";
 
-    /// Key of `ApplicableAssetTypes`, for [`Handle::set`].
+    /// Key of `ApplicableAssetTypes`, for [`Self::set`].
     pub const APPLICABLE_ASSET_TYPES: Prop<CfnSubscriptionTarget, Vec<String>> = Prop::new("ApplicableAssetTypes");
-    /// Key of `AuthorizedPrincipals`, for [`Handle::set`].
+    /// Key of `AuthorizedPrincipals`, for [`Self::set`].
     pub const AUTHORIZED_PRINCIPALS: Prop<CfnSubscriptionTarget, Vec<String>> = Prop::new("AuthorizedPrincipals");
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnSubscriptionTarget, String> = Prop::new("DomainIdentifier");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnSubscriptionTarget, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `ManageAccessRole`, for [`Handle::set`].
+    /// Key of `ManageAccessRole`, for [`Self::set`].
     pub const MANAGE_ACCESS_ROLE: Prop<CfnSubscriptionTarget, String> = Prop::new("ManageAccessRole");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSubscriptionTarget, String> = Prop::new("Name");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnSubscriptionTarget, String> = Prop::new("Provider");
-    /// Key of `SubscriptionTargetConfig`, for [`Handle::set`].
+    /// Key of `SubscriptionTargetConfig`, for [`Self::set`].
     pub const SUBSCRIPTION_TARGET_CONFIG: Prop<CfnSubscriptionTarget, Vec<subscription_target::SubscriptionTargetForm>> = Prop::new("SubscriptionTargetConfig");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSubscriptionTarget, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4071,15 +4137,15 @@ impl CfnUserProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DataZone::UserProfile";
 
-    /// Key of `DomainIdentifier`, for [`Handle::set`].
+    /// Key of `DomainIdentifier`, for [`Self::set`].
     pub const DOMAIN_IDENTIFIER: Prop<CfnUserProfile, String> = Prop::new("DomainIdentifier");
-    /// Key of `SessionName`, for [`Handle::set`].
+    /// Key of `SessionName`, for [`Self::set`].
     pub const SESSION_NAME: Prop<CfnUserProfile, String> = Prop::new("SessionName");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnUserProfile, user_profile::UserProfileStatus> = Prop::new("Status");
-    /// Key of `UserIdentifier`, for [`Handle::set`].
+    /// Key of `UserIdentifier`, for [`Self::set`].
     pub const USER_IDENTIFIER: Prop<CfnUserProfile, String> = Prop::new("UserIdentifier");
-    /// Key of `UserType`, for [`Handle::set`].
+    /// Key of `UserType`, for [`Self::set`].
     pub const USER_TYPE: Prop<CfnUserProfile, user_profile::UserType> = Prop::new("UserType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod cluster {
     /// `SSESpecification` of `AWS::DAX::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SSESpecification {
+        /// `SSEEnabled` (the schema does not describe it).
         pub sse_enabled: Option<Val<bool>>,
     }
 
@@ -65,20 +66,35 @@ pub mod cluster {
 /// Resource Type definition for AWS::DAX::Cluster
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClusterProps {
+    /// `AvailabilityZones` (the schema does not describe it).
     pub availability_zones: Option<Val<Vec<String>>>,
+    /// `ClusterEndpointEncryptionType` (the schema does not describe it).
     pub cluster_endpoint_encryption_type: Option<Val<String>>,
+    /// `ClusterName` (the schema does not describe it).
     pub cluster_name: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `IAMRoleARN` (the schema does not describe it).
     pub iam_role_arn: Val<String>,
+    /// `NetworkType` (the schema does not describe it).
     pub network_type: Option<Val<String>>,
+    /// `NodeType` (the schema does not describe it).
     pub node_type: Val<String>,
+    /// `NotificationTopicARN` (the schema does not describe it).
     pub notification_topic_arn: Option<Val<String>>,
+    /// `ParameterGroupName` (the schema does not describe it).
     pub parameter_group_name: Option<Val<String>>,
+    /// `PreferredMaintenanceWindow` (the schema does not describe it).
     pub preferred_maintenance_window: Option<Val<String>>,
+    /// `ReplicationFactor` (the schema does not describe it).
     pub replication_factor: Val<i64>,
+    /// `SSESpecification` (the schema does not describe it).
     pub sse_specification: Option<Val<cluster::SSESpecification>>,
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Option<Val<Vec<String>>>,
+    /// `SubnetGroupName` (the schema does not describe it).
     pub subnet_group_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -137,35 +153,35 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DAX::Cluster";
 
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnCluster, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `ClusterEndpointEncryptionType`, for [`Handle::set`].
+    /// Key of `ClusterEndpointEncryptionType`, for [`Self::set`].
     pub const CLUSTER_ENDPOINT_ENCRYPTION_TYPE: Prop<CfnCluster, String> = Prop::new("ClusterEndpointEncryptionType");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCluster, String> = Prop::new("Description");
-    /// Key of `IAMRoleARN`, for [`Handle::set`].
+    /// Key of `IAMRoleARN`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnCluster, String> = Prop::new("IAMRoleARN");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnCluster, String> = Prop::new("NetworkType");
-    /// Key of `NodeType`, for [`Handle::set`].
+    /// Key of `NodeType`, for [`Self::set`].
     pub const NODE_TYPE: Prop<CfnCluster, String> = Prop::new("NodeType");
-    /// Key of `NotificationTopicARN`, for [`Handle::set`].
+    /// Key of `NotificationTopicARN`, for [`Self::set`].
     pub const NOTIFICATION_TOPIC_ARN: Prop<CfnCluster, String> = Prop::new("NotificationTopicARN");
-    /// Key of `ParameterGroupName`, for [`Handle::set`].
+    /// Key of `ParameterGroupName`, for [`Self::set`].
     pub const PARAMETER_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ParameterGroupName");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `ReplicationFactor`, for [`Handle::set`].
+    /// Key of `ReplicationFactor`, for [`Self::set`].
     pub const REPLICATION_FACTOR: Prop<CfnCluster, i64> = Prop::new("ReplicationFactor");
-    /// Key of `SSESpecification`, for [`Handle::set`].
+    /// Key of `SSESpecification`, for [`Self::set`].
     pub const SSE_SPECIFICATION: Prop<CfnCluster, cluster::SSESpecification> = Prop::new("SSESpecification");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetGroupName`, for [`Handle::set`].
+    /// Key of `SubnetGroupName`, for [`Self::set`].
     pub const SUBNET_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("SubnetGroupName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -241,6 +257,7 @@ pub struct CfnParameterGroupProps {
     pub description: Option<Val<String>>,
     /// The name of the parameter group.
     pub parameter_group_name: Option<Val<String>>,
+    /// `ParameterNameValues` (the schema does not describe it).
     pub parameter_name_values: Option<Val<Json>>,
 }
 
@@ -264,11 +281,11 @@ impl CfnParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DAX::ParameterGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnParameterGroup, String> = Prop::new("Description");
-    /// Key of `ParameterGroupName`, for [`Handle::set`].
+    /// Key of `ParameterGroupName`, for [`Self::set`].
     pub const PARAMETER_GROUP_NAME: Prop<CfnParameterGroup, String> = Prop::new("ParameterGroupName");
-    /// Key of `ParameterNameValues`, for [`Handle::set`].
+    /// Key of `ParameterNameValues`, for [`Self::set`].
     pub const PARAMETER_NAME_VALUES: Prop<CfnParameterGroup, Json> = Prop::new("ParameterNameValues");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -320,8 +337,11 @@ pub mod subnet_group {
 /// Resource type definition for AWS::DAX::SubnetGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSubnetGroupProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `SubnetGroupName` (the schema does not describe it).
     pub subnet_group_name: Option<Val<String>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Val<Vec<String>>,
 }
 
@@ -356,11 +376,11 @@ impl CfnSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DAX::SubnetGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSubnetGroup, String> = Prop::new("Description");
-    /// Key of `SubnetGroupName`, for [`Handle::set`].
+    /// Key of `SubnetGroupName`, for [`Self::set`].
     pub const SUBNET_GROUP_NAME: Prop<CfnSubnetGroup, String> = Prop::new("SubnetGroupName");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

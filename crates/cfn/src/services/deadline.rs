@@ -300,21 +300,21 @@ impl CfnBudget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Budget";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnBudget, Vec<budget::BudgetActionToAdd>> = Prop::new("Actions");
-    /// Key of `ApproximateDollarLimit`, for [`Handle::set`].
+    /// Key of `ApproximateDollarLimit`, for [`Self::set`].
     pub const APPROXIMATE_DOLLAR_LIMIT: Prop<CfnBudget, f64> = Prop::new("ApproximateDollarLimit");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBudget, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnBudget, String> = Prop::new("DisplayName");
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnBudget, String> = Prop::new("FarmId");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnBudget, budget::BudgetSchedule> = Prop::new("Schedule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBudget, Vec<budget::Tag>> = Prop::new("Tags");
-    /// Key of `UsageTrackingResource`, for [`Handle::set`].
+    /// Key of `UsageTrackingResource`, for [`Self::set`].
     pub const USAGE_TRACKING_RESOURCE: Prop<CfnBudget, budget::UsageTrackingResource> = Prop::new("UsageTrackingResource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -423,9 +423,13 @@ pub mod farm {
 /// Resource Type definition for AWS::Deadline::Farm
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFarmProps {
+    /// `CostScaleFactor` (the schema does not describe it).
     pub cost_scale_factor: Option<Val<f64>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<farm::Tag>>>,
@@ -466,15 +470,15 @@ impl CfnFarm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Farm";
 
-    /// Key of `CostScaleFactor`, for [`Handle::set`].
+    /// Key of `CostScaleFactor`, for [`Self::set`].
     pub const COST_SCALE_FACTOR: Prop<CfnFarm, f64> = Prop::new("CostScaleFactor");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFarm, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnFarm, String> = Prop::new("DisplayName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnFarm, String> = Prop::new("KmsKeyArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFarm, Vec<farm::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -524,7 +528,9 @@ pub mod fleet {
     /// `HostConfiguration` of `AWS::Deadline::Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HostConfiguration {
+        /// `ScriptBody` (the schema does not describe it).
         pub script_body: Val<String>,
+        /// `ScriptTimeoutSeconds` (the schema does not describe it).
         pub script_timeout_seconds: Option<Val<i64>>,
     }
 
@@ -614,13 +620,21 @@ pub mod fleet {
 /// Resource Type definition for AWS::Deadline::Fleet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFleetProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<Json>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `HostConfiguration` (the schema does not describe it).
     pub host_configuration: Option<Val<fleet::HostConfiguration>>,
+    /// `MaxWorkerCount` (the schema does not describe it).
     pub max_worker_count: Val<i64>,
+    /// `MinWorkerCount` (the schema does not describe it).
     pub min_worker_count: Option<Val<i64>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<fleet::Tag>>>,
@@ -669,23 +683,23 @@ impl CfnFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Fleet";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnFleet, Json> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnFleet, String> = Prop::new("DisplayName");
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnFleet, String> = Prop::new("FarmId");
-    /// Key of `HostConfiguration`, for [`Handle::set`].
+    /// Key of `HostConfiguration`, for [`Self::set`].
     pub const HOST_CONFIGURATION: Prop<CfnFleet, fleet::HostConfiguration> = Prop::new("HostConfiguration");
-    /// Key of `MaxWorkerCount`, for [`Handle::set`].
+    /// Key of `MaxWorkerCount`, for [`Self::set`].
     pub const MAX_WORKER_COUNT: Prop<CfnFleet, i64> = Prop::new("MaxWorkerCount");
-    /// Key of `MinWorkerCount`, for [`Handle::set`].
+    /// Key of `MinWorkerCount`, for [`Self::set`].
     pub const MIN_WORKER_COUNT: Prop<CfnFleet, i64> = Prop::new("MinWorkerCount");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnFleet, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -805,10 +819,13 @@ pub mod license_endpoint {
 /// Resource Type definition for AWS::Deadline::LicenseEndpoint
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLicenseEndpointProps {
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Val<Vec<String>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Val<Vec<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<license_endpoint::Tag>>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -845,13 +862,13 @@ impl CfnLicenseEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::LicenseEndpoint";
 
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnLicenseEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnLicenseEndpoint, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLicenseEndpoint, Vec<license_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnLicenseEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -930,10 +947,15 @@ pub mod limit {
 /// Resource Type definition for AWS::Deadline::Limit
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLimitProps {
+    /// `AmountRequirementName` (the schema does not describe it).
     pub amount_requirement_name: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `MaxCount` (the schema does not describe it).
     pub max_count: Val<i64>,
 }
 
@@ -972,15 +994,15 @@ impl CfnLimit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Limit";
 
-    /// Key of `AmountRequirementName`, for [`Handle::set`].
+    /// Key of `AmountRequirementName`, for [`Self::set`].
     pub const AMOUNT_REQUIREMENT_NAME: Prop<CfnLimit, String> = Prop::new("AmountRequirementName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLimit, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnLimit, String> = Prop::new("DisplayName");
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnLimit, String> = Prop::new("FarmId");
-    /// Key of `MaxCount`, for [`Handle::set`].
+    /// Key of `MaxCount`, for [`Self::set`].
     pub const MAX_COUNT: Prop<CfnLimit, i64> = Prop::new("MaxCount");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1041,7 +1063,9 @@ pub mod metered_product {
 /// Resource Type definition for AWS::Deadline::MeteredProduct
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnMeteredProductProps {
+    /// `LicenseEndpointId` (the schema does not describe it).
     pub license_endpoint_id: Option<Val<String>>,
+    /// `ProductId` (the schema does not describe it).
     pub product_id: Option<Val<String>>,
 }
 
@@ -1064,9 +1088,9 @@ impl CfnMeteredProduct {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::MeteredProduct";
 
-    /// Key of `LicenseEndpointId`, for [`Handle::set`].
+    /// Key of `LicenseEndpointId`, for [`Self::set`].
     pub const LICENSE_ENDPOINT_ID: Prop<CfnMeteredProduct, String> = Prop::new("LicenseEndpointId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnMeteredProduct, String> = Prop::new("ProductId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1178,11 +1202,15 @@ pub mod monitor {
 /// Resource Type definition for AWS::Deadline::Monitor
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMonitorProps {
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `IdentityCenterInstanceArn` (the schema does not describe it).
     pub identity_center_instance_arn: Val<String>,
     /// The AWS region where IAM Identity Center is enabled. Required when Identity Center is in a different region than the monitor.
     pub identity_center_region: Option<Val<String>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `Subdomain` (the schema does not describe it).
     pub subdomain: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<monitor::Tag>>>,
@@ -1225,17 +1253,17 @@ impl CfnMonitor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Monitor";
 
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnMonitor, String> = Prop::new("DisplayName");
-    /// Key of `IdentityCenterInstanceArn`, for [`Handle::set`].
+    /// Key of `IdentityCenterInstanceArn`, for [`Self::set`].
     pub const IDENTITY_CENTER_INSTANCE_ARN: Prop<CfnMonitor, String> = Prop::new("IdentityCenterInstanceArn");
-    /// Key of `IdentityCenterRegion`, for [`Handle::set`].
+    /// Key of `IdentityCenterRegion`, for [`Self::set`].
     pub const IDENTITY_CENTER_REGION: Prop<CfnMonitor, String> = Prop::new("IdentityCenterRegion");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnMonitor, String> = Prop::new("RoleArn");
-    /// Key of `Subdomain`, for [`Handle::set`].
+    /// Key of `Subdomain`, for [`Self::set`].
     pub const SUBDOMAIN: Prop<CfnMonitor, String> = Prop::new("Subdomain");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1295,7 +1323,9 @@ pub mod queue {
     /// `JobAttachmentSettings` of `AWS::Deadline::Queue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JobAttachmentSettings {
+        /// `RootPrefix` (the schema does not describe it).
         pub root_prefix: Val<String>,
+        /// `S3BucketName` (the schema does not describe it).
         pub s3_bucket_name: Val<String>,
     }
 
@@ -1321,8 +1351,11 @@ pub mod queue {
     /// `JobRunAsUser` of `AWS::Deadline::Queue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JobRunAsUser {
+        /// `Posix` (the schema does not describe it).
         pub posix: Option<Val<PosixUser>>,
+        /// `RunAs` (the schema does not describe it).
         pub run_as: Val<RunAs>,
+        /// `Windows` (the schema does not describe it).
         pub windows: Option<Val<WindowsUser>>,
     }
 
@@ -1378,7 +1411,9 @@ pub mod queue {
     /// `PosixUser` of `AWS::Deadline::Queue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PosixUser {
+        /// `Group` (the schema does not describe it).
         pub group: Val<String>,
+        /// `User` (the schema does not describe it).
         pub user: Val<String>,
     }
 
@@ -1404,7 +1439,9 @@ pub mod queue {
     /// `WindowsUser` of `AWS::Deadline::Queue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WindowsUser {
+        /// `PasswordArn` (the schema does not describe it).
         pub password_arn: Val<String>,
+        /// `User` (the schema does not describe it).
         pub user: Val<String>,
     }
 
@@ -1549,15 +1586,25 @@ pub mod queue {
 /// Resource Type definition for AWS::Deadline::Queue
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnQueueProps {
+    /// `AllowedStorageProfileIds` (the schema does not describe it).
     pub allowed_storage_profile_ids: Option<Val<Vec<String>>>,
+    /// `DefaultBudgetAction` (the schema does not describe it).
     pub default_budget_action: Option<Val<queue::DefaultQueueBudgetAction>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `JobAttachmentSettings` (the schema does not describe it).
     pub job_attachment_settings: Option<Val<queue::JobAttachmentSettings>>,
+    /// `JobRunAsUser` (the schema does not describe it).
     pub job_run_as_user: Option<Val<queue::JobRunAsUser>>,
+    /// `RequiredFileSystemLocationNames` (the schema does not describe it).
     pub required_file_system_location_names: Option<Val<Vec<String>>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `SchedulingConfiguration` (the schema does not describe it).
     pub scheduling_configuration: Option<Val<Json>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<queue::Tag>>>,
@@ -1610,27 +1657,27 @@ impl CfnQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Queue";
 
-    /// Key of `AllowedStorageProfileIds`, for [`Handle::set`].
+    /// Key of `AllowedStorageProfileIds`, for [`Self::set`].
     pub const ALLOWED_STORAGE_PROFILE_IDS: Prop<CfnQueue, Vec<String>> = Prop::new("AllowedStorageProfileIds");
-    /// Key of `DefaultBudgetAction`, for [`Handle::set`].
+    /// Key of `DefaultBudgetAction`, for [`Self::set`].
     pub const DEFAULT_BUDGET_ACTION: Prop<CfnQueue, queue::DefaultQueueBudgetAction> = Prop::new("DefaultBudgetAction");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnQueue, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnQueue, String> = Prop::new("DisplayName");
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnQueue, String> = Prop::new("FarmId");
-    /// Key of `JobAttachmentSettings`, for [`Handle::set`].
+    /// Key of `JobAttachmentSettings`, for [`Self::set`].
     pub const JOB_ATTACHMENT_SETTINGS: Prop<CfnQueue, queue::JobAttachmentSettings> = Prop::new("JobAttachmentSettings");
-    /// Key of `JobRunAsUser`, for [`Handle::set`].
+    /// Key of `JobRunAsUser`, for [`Self::set`].
     pub const JOB_RUN_AS_USER: Prop<CfnQueue, queue::JobRunAsUser> = Prop::new("JobRunAsUser");
-    /// Key of `RequiredFileSystemLocationNames`, for [`Handle::set`].
+    /// Key of `RequiredFileSystemLocationNames`, for [`Self::set`].
     pub const REQUIRED_FILE_SYSTEM_LOCATION_NAMES: Prop<CfnQueue, Vec<String>> = Prop::new("RequiredFileSystemLocationNames");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnQueue, String> = Prop::new("RoleArn");
-    /// Key of `SchedulingConfiguration`, for [`Handle::set`].
+    /// Key of `SchedulingConfiguration`, for [`Self::set`].
     pub const SCHEDULING_CONFIGURATION: Prop<CfnQueue, Json> = Prop::new("SchedulingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQueue, Vec<queue::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1719,10 +1766,15 @@ pub mod queue_environment {
 /// Resource Type definition for AWS::Deadline::QueueEnvironment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnQueueEnvironmentProps {
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Val<i64>,
+    /// `QueueId` (the schema does not describe it).
     pub queue_id: Val<String>,
+    /// `Template` (the schema does not describe it).
     pub template: Val<String>,
+    /// `TemplateType` (the schema does not describe it).
     pub template_type: Val<queue_environment::EnvironmentTemplateType>,
 }
 
@@ -1761,15 +1813,15 @@ impl CfnQueueEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::QueueEnvironment";
 
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnQueueEnvironment, String> = Prop::new("FarmId");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnQueueEnvironment, i64> = Prop::new("Priority");
-    /// Key of `QueueId`, for [`Handle::set`].
+    /// Key of `QueueId`, for [`Self::set`].
     pub const QUEUE_ID: Prop<CfnQueueEnvironment, String> = Prop::new("QueueId");
-    /// Key of `Template`, for [`Handle::set`].
+    /// Key of `Template`, for [`Self::set`].
     pub const TEMPLATE: Prop<CfnQueueEnvironment, String> = Prop::new("Template");
-    /// Key of `TemplateType`, for [`Handle::set`].
+    /// Key of `TemplateType`, for [`Self::set`].
     pub const TEMPLATE_TYPE: Prop<CfnQueueEnvironment, queue_environment::EnvironmentTemplateType> = Prop::new("TemplateType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1831,8 +1883,11 @@ pub mod queue_fleet_association {
 /// Resource Type definition for AWS::Deadline::QueueFleetAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnQueueFleetAssociationProps {
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `FleetId` (the schema does not describe it).
     pub fleet_id: Val<String>,
+    /// `QueueId` (the schema does not describe it).
     pub queue_id: Val<String>,
 }
 
@@ -1867,11 +1922,11 @@ impl CfnQueueFleetAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::QueueFleetAssociation";
 
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnQueueFleetAssociation, String> = Prop::new("FarmId");
-    /// Key of `FleetId`, for [`Handle::set`].
+    /// Key of `FleetId`, for [`Self::set`].
     pub const FLEET_ID: Prop<CfnQueueFleetAssociation, String> = Prop::new("FleetId");
-    /// Key of `QueueId`, for [`Handle::set`].
+    /// Key of `QueueId`, for [`Self::set`].
     pub const QUEUE_ID: Prop<CfnQueueFleetAssociation, String> = Prop::new("QueueId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1923,8 +1978,11 @@ pub mod queue_limit_association {
 /// Resource Type definition for AWS::Deadline::QueueLimitAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnQueueLimitAssociationProps {
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `LimitId` (the schema does not describe it).
     pub limit_id: Val<String>,
+    /// `QueueId` (the schema does not describe it).
     pub queue_id: Val<String>,
 }
 
@@ -1959,11 +2017,11 @@ impl CfnQueueLimitAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::QueueLimitAssociation";
 
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnQueueLimitAssociation, String> = Prop::new("FarmId");
-    /// Key of `LimitId`, for [`Handle::set`].
+    /// Key of `LimitId`, for [`Self::set`].
     pub const LIMIT_ID: Prop<CfnQueueLimitAssociation, String> = Prop::new("LimitId");
-    /// Key of `QueueId`, for [`Handle::set`].
+    /// Key of `QueueId`, for [`Self::set`].
     pub const QUEUE_ID: Prop<CfnQueueLimitAssociation, String> = Prop::new("QueueId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2003,8 +2061,11 @@ pub mod storage_profile {
     /// `FileSystemLocation` of `AWS::Deadline::StorageProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FileSystemLocation {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Path` (the schema does not describe it).
         pub path: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<FileSystemLocationType>,
     }
 
@@ -2108,9 +2169,13 @@ pub mod storage_profile {
 /// Resource Type definition for AWS::Deadline::StorageProfile
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStorageProfileProps {
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `FarmId` (the schema does not describe it).
     pub farm_id: Val<String>,
+    /// `FileSystemLocations` (the schema does not describe it).
     pub file_system_locations: Option<Val<Vec<storage_profile::FileSystemLocation>>>,
+    /// `OsFamily` (the schema does not describe it).
     pub os_family: Val<storage_profile::StorageProfileOperatingSystemFamily>,
 }
 
@@ -2147,13 +2212,13 @@ impl CfnStorageProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::StorageProfile";
 
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnStorageProfile, String> = Prop::new("DisplayName");
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnStorageProfile, String> = Prop::new("FarmId");
-    /// Key of `FileSystemLocations`, for [`Handle::set`].
+    /// Key of `FileSystemLocations`, for [`Self::set`].
     pub const FILE_SYSTEM_LOCATIONS: Prop<CfnStorageProfile, Vec<storage_profile::FileSystemLocation>> = Prop::new("FileSystemLocations");
-    /// Key of `OsFamily`, for [`Handle::set`].
+    /// Key of `OsFamily`, for [`Self::set`].
     pub const OS_FAMILY: Prop<CfnStorageProfile, storage_profile::StorageProfileOperatingSystemFamily> = Prop::new("OsFamily");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2216,7 +2281,9 @@ pub mod worker {
     /// `Tag` of `AWS::Deadline::Worker`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2343,13 +2410,13 @@ impl CfnWorker {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Deadline::Worker";
 
-    /// Key of `FarmId`, for [`Handle::set`].
+    /// Key of `FarmId`, for [`Self::set`].
     pub const FARM_ID: Prop<CfnWorker, String> = Prop::new("FarmId");
-    /// Key of `FleetId`, for [`Handle::set`].
+    /// Key of `FleetId`, for [`Self::set`].
     pub const FLEET_ID: Prop<CfnWorker, String> = Prop::new("FleetId");
-    /// Key of `HostProperties`, for [`Handle::set`].
+    /// Key of `HostProperties`, for [`Self::set`].
     pub const HOST_PROPERTIES: Prop<CfnWorker, worker::HostPropertiesRequest> = Prop::new("HostProperties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorker, Vec<worker::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -59,6 +59,7 @@ pub mod graph {
 pub struct CfnGraphProps {
     /// Indicates whether to automatically enable new organization accounts as member accounts in the organization behavior graph.
     pub auto_enable_members: Option<Val<bool>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<graph::Tag>>>,
 }
 
@@ -81,9 +82,9 @@ impl CfnGraph {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Detective::Graph";
 
-    /// Key of `AutoEnableMembers`, for [`Handle::set`].
+    /// Key of `AutoEnableMembers`, for [`Self::set`].
     pub const AUTO_ENABLE_MEMBERS: Prop<CfnGraph, bool> = Prop::new("AutoEnableMembers");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGraph, Vec<graph::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -190,15 +191,15 @@ impl CfnMemberInvitation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Detective::MemberInvitation";
 
-    /// Key of `DisableEmailNotification`, for [`Handle::set`].
+    /// Key of `DisableEmailNotification`, for [`Self::set`].
     pub const DISABLE_EMAIL_NOTIFICATION: Prop<CfnMemberInvitation, bool> = Prop::new("DisableEmailNotification");
-    /// Key of `GraphArn`, for [`Handle::set`].
+    /// Key of `GraphArn`, for [`Self::set`].
     pub const GRAPH_ARN: Prop<CfnMemberInvitation, String> = Prop::new("GraphArn");
-    /// Key of `MemberEmailAddress`, for [`Handle::set`].
+    /// Key of `MemberEmailAddress`, for [`Self::set`].
     pub const MEMBER_EMAIL_ADDRESS: Prop<CfnMemberInvitation, String> = Prop::new("MemberEmailAddress");
-    /// Key of `MemberId`, for [`Handle::set`].
+    /// Key of `MemberId`, for [`Self::set`].
     pub const MEMBER_ID: Prop<CfnMemberInvitation, String> = Prop::new("MemberId");
-    /// Key of `Message`, for [`Handle::set`].
+    /// Key of `Message`, for [`Self::set`].
     pub const MESSAGE: Prop<CfnMemberInvitation, String> = Prop::new("Message");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -279,7 +280,7 @@ impl CfnOrganizationAdmin {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Detective::OrganizationAdmin";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnOrganizationAdmin, String> = Prop::new("AccountId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod agent_space {
     /// `OperatorApp` of `AWS::DevOpsAgent::AgentSpace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OperatorApp {
+        /// `Iam` (the schema does not describe it).
         pub iam: Option<Val<IamAuthConfiguration>>,
+        /// `Idc` (the schema does not describe it).
         pub idc: Option<Val<IdcAuthConfiguration>>,
         /// External identity provider configuration for the Operator App.
         pub idp: Option<Val<IdpAuthConfiguration>>,
@@ -81,8 +83,11 @@ pub mod agent_space {
     /// `IamAuthConfiguration` of `AWS::DevOpsAgent::AgentSpace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IamAuthConfiguration {
+        /// `CreatedAt` (the schema does not describe it).
         pub created_at: Option<Val<String>>,
+        /// `OperatorAppRoleArn` (the schema does not describe it).
         pub operator_app_role_arn: Val<String>,
+        /// `UpdatedAt` (the schema does not describe it).
         pub updated_at: Option<Val<String>>,
     }
 
@@ -110,10 +115,15 @@ pub mod agent_space {
     /// `IdcAuthConfiguration` of `AWS::DevOpsAgent::AgentSpace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdcAuthConfiguration {
+        /// `CreatedAt` (the schema does not describe it).
         pub created_at: Option<Val<String>>,
+        /// `IdcApplicationArn` (the schema does not describe it).
         pub idc_application_arn: Option<Val<String>>,
+        /// `IdcInstanceArn` (the schema does not describe it).
         pub idc_instance_arn: Val<String>,
+        /// `OperatorAppRoleArn` (the schema does not describe it).
         pub operator_app_role_arn: Val<String>,
+        /// `UpdatedAt` (the schema does not describe it).
         pub updated_at: Option<Val<String>>,
     }
 
@@ -149,6 +159,7 @@ pub mod agent_space {
         pub client_id: Val<String>,
         /// The OIDC client secret for the external identity provider application. Use a Secrets Manager dynamic reference to avoid storing the secret in the template.
         pub client_secret: Val<String>,
+        /// `CreatedAt` (the schema does not describe it).
         pub created_at: Option<Val<String>>,
         /// The OIDC issuer URL for the external identity provider.
         pub issuer_url: Val<String>,
@@ -156,6 +167,7 @@ pub mod agent_space {
         pub operator_app_role_arn: Val<String>,
         /// The external identity provider type.
         pub provider: Val<Provider>,
+        /// `UpdatedAt` (the schema does not describe it).
         pub updated_at: Option<Val<String>>,
         /// The identity claim used to identify users. This value is selected by the service for the configured provider.
         pub user_id_claim: Option<Val<String>>,
@@ -308,6 +320,7 @@ pub struct CfnAgentSpaceProps {
     pub locale: Option<Val<String>>,
     /// The name of the AgentSpace.
     pub name: Val<String>,
+    /// `OperatorApp` (the schema does not describe it).
     pub operator_app: Option<Val<agent_space::OperatorApp>>,
     /// Preferences that configure behavior of this AgentSpace. This container fully owns the AgentSpace preferences: the properties supplied here replace the stored preferences in their entirety, and omitting the Preferences container reverts all preferences to their service defaults.
     pub preferences: Option<Val<agent_space::Preferences>>,
@@ -354,19 +367,19 @@ impl CfnAgentSpace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::AgentSpace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgentSpace, String> = Prop::new("Description");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnAgentSpace, String> = Prop::new("KmsKeyArn");
-    /// Key of `Locale`, for [`Handle::set`].
+    /// Key of `Locale`, for [`Self::set`].
     pub const LOCALE: Prop<CfnAgentSpace, String> = Prop::new("Locale");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAgentSpace, String> = Prop::new("Name");
-    /// Key of `OperatorApp`, for [`Handle::set`].
+    /// Key of `OperatorApp`, for [`Self::set`].
     pub const OPERATOR_APP: Prop<CfnAgentSpace, agent_space::OperatorApp> = Prop::new("OperatorApp");
-    /// Key of `Preferences`, for [`Handle::set`].
+    /// Key of `Preferences`, for [`Self::set`].
     pub const PREFERENCES: Prop<CfnAgentSpace, agent_space::Preferences> = Prop::new("Preferences");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgentSpace, Vec<agent_space::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -579,15 +592,15 @@ impl CfnAsset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Asset";
 
-    /// Key of `AgentSpaceId`, for [`Handle::set`].
+    /// Key of `AgentSpaceId`, for [`Self::set`].
     pub const AGENT_SPACE_ID: Prop<CfnAsset, String> = Prop::new("AgentSpaceId");
-    /// Key of `AssetType`, for [`Handle::set`].
+    /// Key of `AssetType`, for [`Self::set`].
     pub const ASSET_TYPE: Prop<CfnAsset, String> = Prop::new("AssetType");
-    /// Key of `Files`, for [`Handle::set`].
+    /// Key of `Files`, for [`Self::set`].
     pub const FILES: Prop<CfnAsset, Vec<asset::AssetFile>> = Prop::new("Files");
-    /// Key of `Metadata`, for [`Handle::set`].
+    /// Key of `Metadata`, for [`Self::set`].
     pub const METADATA: Prop<CfnAsset, Json> = Prop::new("Metadata");
-    /// Key of `Zip`, for [`Handle::set`].
+    /// Key of `Zip`, for [`Self::set`].
     pub const ZIP: Prop<CfnAsset, String> = Prop::new("Zip");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -713,13 +726,13 @@ impl CfnAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Association";
 
-    /// Key of `AgentSpaceId`, for [`Handle::set`].
+    /// Key of `AgentSpaceId`, for [`Self::set`].
     pub const AGENT_SPACE_ID: Prop<CfnAssociation, String> = Prop::new("AgentSpaceId");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnAssociation, Json> = Prop::new("Configuration");
-    /// Key of `LinkedAssociationIds`, for [`Handle::set`].
+    /// Key of `LinkedAssociationIds`, for [`Self::set`].
     pub const LINKED_ASSOCIATION_IDS: Prop<CfnAssociation, Vec<String>> = Prop::new("LinkedAssociationIds");
-    /// Key of `ServiceId`, for [`Handle::set`].
+    /// Key of `ServiceId`, for [`Self::set`].
     pub const SERVICE_ID: Prop<CfnAssociation, String> = Prop::new("ServiceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -870,13 +883,13 @@ impl CfnPrivateConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::PrivateConnection";
 
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnPrivateConnection, String> = Prop::new("Certificate");
-    /// Key of `ConnectionConfiguration`, for [`Handle::set`].
+    /// Key of `ConnectionConfiguration`, for [`Self::set`].
     pub const CONNECTION_CONFIGURATION: Prop<CfnPrivateConnection, Json> = Prop::new("ConnectionConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPrivateConnection, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrivateConnection, Vec<private_connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1099,21 +1112,21 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Service";
 
-    /// Key of `ExchangeUrlPrivateConnectionName`, for [`Handle::set`].
+    /// Key of `ExchangeUrlPrivateConnectionName`, for [`Self::set`].
     pub const EXCHANGE_URL_PRIVATE_CONNECTION_NAME: Prop<CfnService, String> = Prop::new("ExchangeUrlPrivateConnectionName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnService, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnService, String> = Prop::new("Name");
-    /// Key of `PrivateConnectionName`, for [`Handle::set`].
+    /// Key of `PrivateConnectionName`, for [`Self::set`].
     pub const PRIVATE_CONNECTION_NAME: Prop<CfnService, String> = Prop::new("PrivateConnectionName");
-    /// Key of `ServiceDetails`, for [`Handle::set`].
+    /// Key of `ServiceDetails`, for [`Self::set`].
     pub const SERVICE_DETAILS: Prop<CfnService, Json> = Prop::new("ServiceDetails");
-    /// Key of `ServiceType`, for [`Handle::set`].
+    /// Key of `ServiceType`, for [`Self::set`].
     pub const SERVICE_TYPE: Prop<CfnService, service::ServiceType> = Prop::new("ServiceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
-    /// Key of `TargetUrlPrivateConnectionName`, for [`Handle::set`].
+    /// Key of `TargetUrlPrivateConnectionName`, for [`Self::set`].
     pub const TARGET_URL_PRIVATE_CONNECTION_NAME: Prop<CfnService, String> = Prop::new("TargetUrlPrivateConnectionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1349,15 +1362,15 @@ impl CfnTrigger {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsAgent::Trigger";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnTrigger, Json> = Prop::new("Action");
-    /// Key of `AgentSpaceId`, for [`Handle::set`].
+    /// Key of `AgentSpaceId`, for [`Self::set`].
     pub const AGENT_SPACE_ID: Prop<CfnTrigger, String> = Prop::new("AgentSpaceId");
-    /// Key of `Condition`, for [`Handle::set`].
+    /// Key of `Condition`, for [`Self::set`].
     pub const CONDITION: Prop<CfnTrigger, trigger::Condition> = Prop::new("Condition");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTrigger, trigger::Status> = Prop::new("Status");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnTrigger, trigger::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -126,6 +126,7 @@ pub mod notification_channel {
     /// Information about a notification channel configured in DevOps Guru to send notifications when insights are created.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SnsChannelConfig {
+        /// `TopicArn` (the schema does not describe it).
         pub topic_arn: Option<Val<String>>,
     }
 
@@ -269,7 +270,7 @@ impl CfnNotificationChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsGuru::NotificationChannel";
 
-    /// Key of `Config`, for [`Handle::set`].
+    /// Key of `Config`, for [`Self::set`].
     pub const CONFIG: Prop<CfnNotificationChannel, notification_channel::NotificationChannelConfig> = Prop::new("Config");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -433,7 +434,7 @@ impl CfnResourceCollection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DevOpsGuru::ResourceCollection";
 
-    /// Key of `ResourceCollectionFilter`, for [`Handle::set`].
+    /// Key of `ResourceCollectionFilter`, for [`Self::set`].
     pub const RESOURCE_COLLECTION_FILTER: Prop<CfnResourceCollection, resource_collection::ResourceCollectionFilter> = Prop::new("ResourceCollectionFilter");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

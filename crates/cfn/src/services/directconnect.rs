@@ -127,19 +127,19 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::Connection";
 
-    /// Key of `Bandwidth`, for [`Handle::set`].
+    /// Key of `Bandwidth`, for [`Self::set`].
     pub const BANDWIDTH: Prop<CfnConnection, String> = Prop::new("Bandwidth");
-    /// Key of `ConnectionName`, for [`Handle::set`].
+    /// Key of `ConnectionName`, for [`Self::set`].
     pub const CONNECTION_NAME: Prop<CfnConnection, String> = Prop::new("ConnectionName");
-    /// Key of `LagId`, for [`Handle::set`].
+    /// Key of `LagId`, for [`Self::set`].
     pub const LAG_ID: Prop<CfnConnection, String> = Prop::new("LagId");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnConnection, String> = Prop::new("Location");
-    /// Key of `ProviderName`, for [`Handle::set`].
+    /// Key of `ProviderName`, for [`Self::set`].
     pub const PROVIDER_NAME: Prop<CfnConnection, String> = Prop::new("ProviderName");
-    /// Key of `RequestMACSec`, for [`Handle::set`].
+    /// Key of `RequestMACSec`, for [`Self::set`].
     pub const REQUEST_MAC_SEC: Prop<CfnConnection, bool> = Prop::new("RequestMACSec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -285,11 +285,11 @@ impl CfnDirectConnectGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::DirectConnectGateway";
 
-    /// Key of `AmazonSideAsn`, for [`Handle::set`].
+    /// Key of `AmazonSideAsn`, for [`Self::set`].
     pub const AMAZON_SIDE_ASN: Prop<CfnDirectConnectGateway, String> = Prop::new("AmazonSideAsn");
-    /// Key of `DirectConnectGatewayName`, for [`Handle::set`].
+    /// Key of `DirectConnectGatewayName`, for [`Self::set`].
     pub const DIRECT_CONNECT_GATEWAY_NAME: Prop<CfnDirectConnectGateway, String> = Prop::new("DirectConnectGatewayName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDirectConnectGateway, Vec<direct_connect_gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -397,13 +397,13 @@ impl CfnDirectConnectGatewayAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::DirectConnectGatewayAssociation";
 
-    /// Key of `AcceptDirectConnectGatewayAssociationProposalRoleArn`, for [`Handle::set`].
+    /// Key of `AcceptDirectConnectGatewayAssociationProposalRoleArn`, for [`Self::set`].
     pub const ACCEPT_DIRECT_CONNECT_GATEWAY_ASSOCIATION_PROPOSAL_ROLE_ARN: Prop<CfnDirectConnectGatewayAssociation, String> = Prop::new("AcceptDirectConnectGatewayAssociationProposalRoleArn");
-    /// Key of `AllowedPrefixesToDirectConnectGateway`, for [`Handle::set`].
+    /// Key of `AllowedPrefixesToDirectConnectGateway`, for [`Self::set`].
     pub const ALLOWED_PREFIXES_TO_DIRECT_CONNECT_GATEWAY: Prop<CfnDirectConnectGatewayAssociation, Vec<String>> = Prop::new("AllowedPrefixesToDirectConnectGateway");
-    /// Key of `AssociatedGatewayId`, for [`Handle::set`].
+    /// Key of `AssociatedGatewayId`, for [`Self::set`].
     pub const ASSOCIATED_GATEWAY_ID: Prop<CfnDirectConnectGatewayAssociation, String> = Prop::new("AssociatedGatewayId");
-    /// Key of `DirectConnectGatewayId`, for [`Handle::set`].
+    /// Key of `DirectConnectGatewayId`, for [`Self::set`].
     pub const DIRECT_CONNECT_GATEWAY_ID: Prop<CfnDirectConnectGatewayAssociation, String> = Prop::new("DirectConnectGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -557,19 +557,19 @@ impl CfnLag {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::Lag";
 
-    /// Key of `ConnectionsBandwidth`, for [`Handle::set`].
+    /// Key of `ConnectionsBandwidth`, for [`Self::set`].
     pub const CONNECTIONS_BANDWIDTH: Prop<CfnLag, String> = Prop::new("ConnectionsBandwidth");
-    /// Key of `LagName`, for [`Handle::set`].
+    /// Key of `LagName`, for [`Self::set`].
     pub const LAG_NAME: Prop<CfnLag, String> = Prop::new("LagName");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnLag, String> = Prop::new("Location");
-    /// Key of `MinimumLinks`, for [`Handle::set`].
+    /// Key of `MinimumLinks`, for [`Self::set`].
     pub const MINIMUM_LINKS: Prop<CfnLag, i64> = Prop::new("MinimumLinks");
-    /// Key of `ProviderName`, for [`Handle::set`].
+    /// Key of `ProviderName`, for [`Self::set`].
     pub const PROVIDER_NAME: Prop<CfnLag, String> = Prop::new("ProviderName");
-    /// Key of `RequestMACSec`, for [`Handle::set`].
+    /// Key of `RequestMACSec`, for [`Self::set`].
     pub const REQUEST_MAC_SEC: Prop<CfnLag, bool> = Prop::new("RequestMACSec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLag, Vec<lag::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -635,6 +635,7 @@ pub mod private_virtual_interface {
         pub asn: Val<String>,
         /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
         pub auth_key: Option<Val<String>>,
+        /// `BgpPeerId` (the schema does not describe it).
         pub bgp_peer_id: Option<Val<String>>,
         /// The IP address assigned to the customer interface.
         pub customer_address: Option<Val<String>>,
@@ -811,27 +812,27 @@ impl CfnPrivateVirtualInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::PrivateVirtualInterface";
 
-    /// Key of `AllocatePrivateVirtualInterfaceRoleArn`, for [`Handle::set`].
+    /// Key of `AllocatePrivateVirtualInterfaceRoleArn`, for [`Self::set`].
     pub const ALLOCATE_PRIVATE_VIRTUAL_INTERFACE_ROLE_ARN: Prop<CfnPrivateVirtualInterface, String> = Prop::new("AllocatePrivateVirtualInterfaceRoleArn");
-    /// Key of `BgpPeers`, for [`Handle::set`].
+    /// Key of `BgpPeers`, for [`Self::set`].
     pub const BGP_PEERS: Prop<CfnPrivateVirtualInterface, Vec<private_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
-    /// Key of `ConnectionId`, for [`Handle::set`].
+    /// Key of `ConnectionId`, for [`Self::set`].
     pub const CONNECTION_ID: Prop<CfnPrivateVirtualInterface, String> = Prop::new("ConnectionId");
-    /// Key of `DirectConnectGatewayId`, for [`Handle::set`].
+    /// Key of `DirectConnectGatewayId`, for [`Self::set`].
     pub const DIRECT_CONNECT_GATEWAY_ID: Prop<CfnPrivateVirtualInterface, String> = Prop::new("DirectConnectGatewayId");
-    /// Key of `EnableSiteLink`, for [`Handle::set`].
+    /// Key of `EnableSiteLink`, for [`Self::set`].
     pub const ENABLE_SITE_LINK: Prop<CfnPrivateVirtualInterface, bool> = Prop::new("EnableSiteLink");
-    /// Key of `Mtu`, for [`Handle::set`].
+    /// Key of `Mtu`, for [`Self::set`].
     pub const MTU: Prop<CfnPrivateVirtualInterface, i64> = Prop::new("Mtu");
-    /// Key of `RateLimit`, for [`Handle::set`].
+    /// Key of `RateLimit`, for [`Self::set`].
     pub const RATE_LIMIT: Prop<CfnPrivateVirtualInterface, String> = Prop::new("RateLimit");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrivateVirtualInterface, Vec<private_virtual_interface::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualGatewayId`, for [`Handle::set`].
+    /// Key of `VirtualGatewayId`, for [`Self::set`].
     pub const VIRTUAL_GATEWAY_ID: Prop<CfnPrivateVirtualInterface, String> = Prop::new("VirtualGatewayId");
-    /// Key of `VirtualInterfaceName`, for [`Handle::set`].
+    /// Key of `VirtualInterfaceName`, for [`Self::set`].
     pub const VIRTUAL_INTERFACE_NAME: Prop<CfnPrivateVirtualInterface, String> = Prop::new("VirtualInterfaceName");
-    /// Key of `Vlan`, for [`Handle::set`].
+    /// Key of `Vlan`, for [`Self::set`].
     pub const VLAN: Prop<CfnPrivateVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -891,6 +892,7 @@ pub mod public_virtual_interface {
         pub asn: Val<String>,
         /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
         pub auth_key: Option<Val<String>>,
+        /// `BgpPeerId` (the schema does not describe it).
         pub bgp_peer_id: Option<Val<String>>,
         /// The IP address assigned to the customer interface.
         pub customer_address: Option<Val<String>>,
@@ -1052,21 +1054,21 @@ impl CfnPublicVirtualInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::PublicVirtualInterface";
 
-    /// Key of `AllocatePublicVirtualInterfaceRoleArn`, for [`Handle::set`].
+    /// Key of `AllocatePublicVirtualInterfaceRoleArn`, for [`Self::set`].
     pub const ALLOCATE_PUBLIC_VIRTUAL_INTERFACE_ROLE_ARN: Prop<CfnPublicVirtualInterface, String> = Prop::new("AllocatePublicVirtualInterfaceRoleArn");
-    /// Key of `BgpPeers`, for [`Handle::set`].
+    /// Key of `BgpPeers`, for [`Self::set`].
     pub const BGP_PEERS: Prop<CfnPublicVirtualInterface, Vec<public_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
-    /// Key of `ConnectionId`, for [`Handle::set`].
+    /// Key of `ConnectionId`, for [`Self::set`].
     pub const CONNECTION_ID: Prop<CfnPublicVirtualInterface, String> = Prop::new("ConnectionId");
-    /// Key of `RateLimit`, for [`Handle::set`].
+    /// Key of `RateLimit`, for [`Self::set`].
     pub const RATE_LIMIT: Prop<CfnPublicVirtualInterface, String> = Prop::new("RateLimit");
-    /// Key of `RouteFilterPrefixes`, for [`Handle::set`].
+    /// Key of `RouteFilterPrefixes`, for [`Self::set`].
     pub const ROUTE_FILTER_PREFIXES: Prop<CfnPublicVirtualInterface, Vec<String>> = Prop::new("RouteFilterPrefixes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPublicVirtualInterface, Vec<public_virtual_interface::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualInterfaceName`, for [`Handle::set`].
+    /// Key of `VirtualInterfaceName`, for [`Self::set`].
     pub const VIRTUAL_INTERFACE_NAME: Prop<CfnPublicVirtualInterface, String> = Prop::new("VirtualInterfaceName");
-    /// Key of `Vlan`, for [`Handle::set`].
+    /// Key of `Vlan`, for [`Self::set`].
     pub const VLAN: Prop<CfnPublicVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1126,6 +1128,7 @@ pub mod transit_virtual_interface {
         pub asn: Val<String>,
         /// The authentication key for BGP configuration. This string has a minimum length of 6 characters and and a maximum length of 80 characters.
         pub auth_key: Option<Val<String>>,
+        /// `BgpPeerId` (the schema does not describe it).
         pub bgp_peer_id: Option<Val<String>>,
         /// The IP address assigned to the customer interface.
         pub customer_address: Option<Val<String>>,
@@ -1297,25 +1300,25 @@ impl CfnTransitVirtualInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectConnect::TransitVirtualInterface";
 
-    /// Key of `AllocateTransitVirtualInterfaceRoleArn`, for [`Handle::set`].
+    /// Key of `AllocateTransitVirtualInterfaceRoleArn`, for [`Self::set`].
     pub const ALLOCATE_TRANSIT_VIRTUAL_INTERFACE_ROLE_ARN: Prop<CfnTransitVirtualInterface, String> = Prop::new("AllocateTransitVirtualInterfaceRoleArn");
-    /// Key of `BgpPeers`, for [`Handle::set`].
+    /// Key of `BgpPeers`, for [`Self::set`].
     pub const BGP_PEERS: Prop<CfnTransitVirtualInterface, Vec<transit_virtual_interface::BgpPeer>> = Prop::new("BgpPeers");
-    /// Key of `ConnectionId`, for [`Handle::set`].
+    /// Key of `ConnectionId`, for [`Self::set`].
     pub const CONNECTION_ID: Prop<CfnTransitVirtualInterface, String> = Prop::new("ConnectionId");
-    /// Key of `DirectConnectGatewayId`, for [`Handle::set`].
+    /// Key of `DirectConnectGatewayId`, for [`Self::set`].
     pub const DIRECT_CONNECT_GATEWAY_ID: Prop<CfnTransitVirtualInterface, String> = Prop::new("DirectConnectGatewayId");
-    /// Key of `EnableSiteLink`, for [`Handle::set`].
+    /// Key of `EnableSiteLink`, for [`Self::set`].
     pub const ENABLE_SITE_LINK: Prop<CfnTransitVirtualInterface, bool> = Prop::new("EnableSiteLink");
-    /// Key of `Mtu`, for [`Handle::set`].
+    /// Key of `Mtu`, for [`Self::set`].
     pub const MTU: Prop<CfnTransitVirtualInterface, i64> = Prop::new("Mtu");
-    /// Key of `RateLimit`, for [`Handle::set`].
+    /// Key of `RateLimit`, for [`Self::set`].
     pub const RATE_LIMIT: Prop<CfnTransitVirtualInterface, String> = Prop::new("RateLimit");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitVirtualInterface, Vec<transit_virtual_interface::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualInterfaceName`, for [`Handle::set`].
+    /// Key of `VirtualInterfaceName`, for [`Self::set`].
     pub const VIRTUAL_INTERFACE_NAME: Prop<CfnTransitVirtualInterface, String> = Prop::new("VirtualInterfaceName");
-    /// Key of `Vlan`, for [`Handle::set`].
+    /// Key of `Vlan`, for [`Self::set`].
     pub const VLAN: Prop<CfnTransitVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -152,19 +152,19 @@ impl CfnMicrosoftAD {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectoryService::MicrosoftAD";
 
-    /// Key of `CreateAlias`, for [`Handle::set`].
+    /// Key of `CreateAlias`, for [`Self::set`].
     pub const CREATE_ALIAS: Prop<CfnMicrosoftAD, bool> = Prop::new("CreateAlias");
-    /// Key of `Edition`, for [`Handle::set`].
+    /// Key of `Edition`, for [`Self::set`].
     pub const EDITION: Prop<CfnMicrosoftAD, microsoft_ad::Edition> = Prop::new("Edition");
-    /// Key of `EnableSso`, for [`Handle::set`].
+    /// Key of `EnableSso`, for [`Self::set`].
     pub const ENABLE_SSO: Prop<CfnMicrosoftAD, bool> = Prop::new("EnableSso");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMicrosoftAD, String> = Prop::new("Name");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnMicrosoftAD, String> = Prop::new("Password");
-    /// Key of `ShortName`, for [`Handle::set`].
+    /// Key of `ShortName`, for [`Self::set`].
     pub const SHORT_NAME: Prop<CfnMicrosoftAD, String> = Prop::new("ShortName");
-    /// Key of `VpcSettings`, for [`Handle::set`].
+    /// Key of `VpcSettings`, for [`Self::set`].
     pub const VPC_SETTINGS: Prop<CfnMicrosoftAD, microsoft_ad::VpcSettings> = Prop::new("VpcSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -353,6 +353,7 @@ pub struct CfnSimpleADProps {
     pub short_name: Option<Val<String>>,
     /// The size of the directory.
     pub size: Val<simple_ad::Size>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<simple_ad::Tag>>>,
     /// VPC settings of the Simple AD directory server in AWS.
     pub vpc_settings: Val<simple_ad::VpcSettings>,
@@ -401,23 +402,23 @@ impl CfnSimpleAD {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DirectoryService::SimpleAD";
 
-    /// Key of `CreateAlias`, for [`Handle::set`].
+    /// Key of `CreateAlias`, for [`Self::set`].
     pub const CREATE_ALIAS: Prop<CfnSimpleAD, bool> = Prop::new("CreateAlias");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSimpleAD, String> = Prop::new("Description");
-    /// Key of `EnableSso`, for [`Handle::set`].
+    /// Key of `EnableSso`, for [`Self::set`].
     pub const ENABLE_SSO: Prop<CfnSimpleAD, bool> = Prop::new("EnableSso");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSimpleAD, String> = Prop::new("Name");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnSimpleAD, String> = Prop::new("Password");
-    /// Key of `ShortName`, for [`Handle::set`].
+    /// Key of `ShortName`, for [`Self::set`].
     pub const SHORT_NAME: Prop<CfnSimpleAD, String> = Prop::new("ShortName");
-    /// Key of `Size`, for [`Handle::set`].
+    /// Key of `Size`, for [`Self::set`].
     pub const SIZE: Prop<CfnSimpleAD, simple_ad::Size> = Prop::new("Size");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSimpleAD, Vec<simple_ad::Tag>> = Prop::new("Tags");
-    /// Key of `VpcSettings`, for [`Handle::set`].
+    /// Key of `VpcSettings`, for [`Self::set`].
     pub const VPC_SETTINGS: Prop<CfnSimpleAD, simple_ad::VpcSettings> = Prop::new("VpcSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

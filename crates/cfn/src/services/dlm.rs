@@ -1401,29 +1401,29 @@ impl CfnLifecyclePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DLM::LifecyclePolicy";
 
-    /// Key of `CopyTags`, for [`Handle::set`].
+    /// Key of `CopyTags`, for [`Self::set`].
     pub const COPY_TAGS: Prop<CfnLifecyclePolicy, bool> = Prop::new("CopyTags");
-    /// Key of `CreateInterval`, for [`Handle::set`].
+    /// Key of `CreateInterval`, for [`Self::set`].
     pub const CREATE_INTERVAL: Prop<CfnLifecyclePolicy, i64> = Prop::new("CreateInterval");
-    /// Key of `CrossRegionCopyTargets`, for [`Handle::set`].
+    /// Key of `CrossRegionCopyTargets`, for [`Self::set`].
     pub const CROSS_REGION_COPY_TARGETS: Prop<CfnLifecyclePolicy, Vec<lifecycle_policy::CrossRegionCopyTarget>> = Prop::new("CrossRegionCopyTargets");
-    /// Key of `DefaultPolicy`, for [`Handle::set`].
+    /// Key of `DefaultPolicy`, for [`Self::set`].
     pub const DEFAULT_POLICY: Prop<CfnLifecyclePolicy, lifecycle_policy::DefaultPolicy> = Prop::new("DefaultPolicy");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLifecyclePolicy, String> = Prop::new("Description");
-    /// Key of `Exclusions`, for [`Handle::set`].
+    /// Key of `Exclusions`, for [`Self::set`].
     pub const EXCLUSIONS: Prop<CfnLifecyclePolicy, lifecycle_policy::Exclusions> = Prop::new("Exclusions");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnLifecyclePolicy, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `ExtendDeletion`, for [`Handle::set`].
+    /// Key of `ExtendDeletion`, for [`Self::set`].
     pub const EXTEND_DELETION: Prop<CfnLifecyclePolicy, bool> = Prop::new("ExtendDeletion");
-    /// Key of `PolicyDetails`, for [`Handle::set`].
+    /// Key of `PolicyDetails`, for [`Self::set`].
     pub const POLICY_DETAILS: Prop<CfnLifecyclePolicy, lifecycle_policy::PolicyDetails> = Prop::new("PolicyDetails");
-    /// Key of `RetainInterval`, for [`Handle::set`].
+    /// Key of `RetainInterval`, for [`Self::set`].
     pub const RETAIN_INTERVAL: Prop<CfnLifecyclePolicy, i64> = Prop::new("RetainInterval");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnLifecyclePolicy, String> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLifecyclePolicy, Vec<lifecycle_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

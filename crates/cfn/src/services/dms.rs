@@ -59,11 +59,11 @@ impl CfnCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::Certificate";
 
-    /// Key of `CertificateIdentifier`, for [`Handle::set`].
+    /// Key of `CertificateIdentifier`, for [`Self::set`].
     pub const CERTIFICATE_IDENTIFIER: Prop<CfnCertificate, String> = Prop::new("CertificateIdentifier");
-    /// Key of `CertificatePem`, for [`Handle::set`].
+    /// Key of `CertificatePem`, for [`Self::set`].
     pub const CERTIFICATE_PEM: Prop<CfnCertificate, String> = Prop::new("CertificatePem");
-    /// Key of `CertificateWallet`, for [`Handle::set`].
+    /// Key of `CertificateWallet`, for [`Self::set`].
     pub const CERTIFICATE_WALLET: Prop<CfnCertificate, String> = Prop::new("CertificateWallet");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -316,21 +316,21 @@ impl CfnDataMigration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::DataMigration";
 
-    /// Key of `DataMigrationIdentifier`, for [`Handle::set`].
+    /// Key of `DataMigrationIdentifier`, for [`Self::set`].
     pub const DATA_MIGRATION_IDENTIFIER: Prop<CfnDataMigration, String> = Prop::new("DataMigrationIdentifier");
-    /// Key of `DataMigrationName`, for [`Handle::set`].
+    /// Key of `DataMigrationName`, for [`Self::set`].
     pub const DATA_MIGRATION_NAME: Prop<CfnDataMigration, String> = Prop::new("DataMigrationName");
-    /// Key of `DataMigrationSettings`, for [`Handle::set`].
+    /// Key of `DataMigrationSettings`, for [`Self::set`].
     pub const DATA_MIGRATION_SETTINGS: Prop<CfnDataMigration, data_migration::DataMigrationSettings> = Prop::new("DataMigrationSettings");
-    /// Key of `DataMigrationType`, for [`Handle::set`].
+    /// Key of `DataMigrationType`, for [`Self::set`].
     pub const DATA_MIGRATION_TYPE: Prop<CfnDataMigration, data_migration::DataMigrationType> = Prop::new("DataMigrationType");
-    /// Key of `MigrationProjectIdentifier`, for [`Handle::set`].
+    /// Key of `MigrationProjectIdentifier`, for [`Self::set`].
     pub const MIGRATION_PROJECT_IDENTIFIER: Prop<CfnDataMigration, String> = Prop::new("MigrationProjectIdentifier");
-    /// Key of `ServiceAccessRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceAccessRoleArn`, for [`Self::set`].
     pub const SERVICE_ACCESS_ROLE_ARN: Prop<CfnDataMigration, String> = Prop::new("ServiceAccessRoleArn");
-    /// Key of `SourceDataSettings`, for [`Handle::set`].
+    /// Key of `SourceDataSettings`, for [`Self::set`].
     pub const SOURCE_DATA_SETTINGS: Prop<CfnDataMigration, Vec<data_migration::SourceDataSettings>> = Prop::new("SourceDataSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataMigration, Vec<data_migration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -455,10 +455,15 @@ pub mod data_provider {
     /// DocDbSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocDbSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Option<Val<MongoDbSslModeValue>>,
     }
 
@@ -490,12 +495,19 @@ pub mod data_provider {
     /// IbmDb2LuwSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IbmDb2LuwSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `EncryptionAlgorithm` (the schema does not describe it).
         pub encryption_algorithm: Option<Val<i64>>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `SecurityMechanism` (the schema does not describe it).
         pub security_mechanism: Option<Val<i64>>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<Db2SslModeValue>,
     }
 
@@ -531,10 +543,15 @@ pub mod data_provider {
     /// IbmDb2zOsSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IbmDb2zOsSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<Db2SslModeValue>,
     }
 
@@ -566,9 +583,13 @@ pub mod data_provider {
     /// MariaDbSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MariaDbSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<DmsSslModeValue>,
     }
 
@@ -598,14 +619,19 @@ pub mod data_provider {
     /// MicrosoftSqlServerSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MicrosoftSqlServerSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
         /// The ARN for the role the application uses to access its Amazon S3 bucket.
         pub s3_access_role_arn: Option<Val<String>>,
         /// The path for the Amazon S3 bucket that the application uses for accessing the user-defined schema.
         pub s3_path: Option<Val<String>>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<DmsSslModeValue>,
     }
 
@@ -641,13 +667,21 @@ pub mod data_provider {
     /// MongoDbSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MongoDbSettings {
+        /// `AuthMechanism` (the schema does not describe it).
         pub auth_mechanism: Option<Val<MongoDbAuthMechanism>>,
+        /// `AuthSource` (the schema does not describe it).
         pub auth_source: Option<Val<String>>,
+        /// `AuthType` (the schema does not describe it).
         pub auth_type: Option<Val<MongoDbAuthType>>,
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Option<Val<MongoDbSslModeValue>>,
     }
 
@@ -685,9 +719,13 @@ pub mod data_provider {
     /// MySqlSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MySqlSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<DmsSslModeValue>,
     }
 
@@ -717,15 +755,25 @@ pub mod data_provider {
     /// OracleSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OracleSettings {
+        /// `AsmServer` (the schema does not describe it).
         pub asm_server: Option<Val<String>>,
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `SecretsManagerOracleAsmAccessRoleArn` (the schema does not describe it).
         pub secrets_manager_oracle_asm_access_role_arn: Option<Val<String>>,
+        /// `SecretsManagerOracleAsmSecretId` (the schema does not describe it).
         pub secrets_manager_oracle_asm_secret_id: Option<Val<String>>,
+        /// `SecretsManagerSecurityDbEncryptionAccessRoleArn` (the schema does not describe it).
         pub secrets_manager_security_db_encryption_access_role_arn: Option<Val<String>>,
+        /// `SecretsManagerSecurityDbEncryptionSecretId` (the schema does not describe it).
         pub secrets_manager_security_db_encryption_secret_id: Option<Val<String>>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<DmsSslModeValue>,
     }
 
@@ -767,10 +815,15 @@ pub mod data_provider {
     /// PostgreSqlSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PostgreSqlSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<DmsSslModeValue>,
     }
 
@@ -802,8 +855,11 @@ pub mod data_provider {
     /// RedshiftSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RedshiftSettings {
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
     }
 
@@ -831,11 +887,17 @@ pub mod data_provider {
     /// SybaseAseSettings property identifier.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SybaseAseSettings {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Option<Val<String>>,
+        /// `EncryptPassword` (the schema does not describe it).
         pub encrypt_password: Option<Val<bool>>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `ServerName` (the schema does not describe it).
         pub server_name: Val<String>,
+        /// `SslMode` (the schema does not describe it).
         pub ssl_mode: Val<SybaseSslModeValue>,
     }
 
@@ -1336,21 +1398,21 @@ impl CfnDataProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::DataProvider";
 
-    /// Key of `DataProviderIdentifier`, for [`Handle::set`].
+    /// Key of `DataProviderIdentifier`, for [`Self::set`].
     pub const DATA_PROVIDER_IDENTIFIER: Prop<CfnDataProvider, String> = Prop::new("DataProviderIdentifier");
-    /// Key of `DataProviderName`, for [`Handle::set`].
+    /// Key of `DataProviderName`, for [`Self::set`].
     pub const DATA_PROVIDER_NAME: Prop<CfnDataProvider, String> = Prop::new("DataProviderName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataProvider, String> = Prop::new("Description");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnDataProvider, data_provider::Engine> = Prop::new("Engine");
-    /// Key of `ExactSettings`, for [`Handle::set`].
+    /// Key of `ExactSettings`, for [`Self::set`].
     pub const EXACT_SETTINGS: Prop<CfnDataProvider, bool> = Prop::new("ExactSettings");
-    /// Key of `Settings`, for [`Handle::set`].
+    /// Key of `Settings`, for [`Self::set`].
     pub const SETTINGS: Prop<CfnDataProvider, data_provider::Settings> = Prop::new("Settings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataProvider, Vec<data_provider::Tag>> = Prop::new("Tags");
-    /// Key of `Virtual`, for [`Handle::set`].
+    /// Key of `Virtual`, for [`Self::set`].
     pub const VIRTUAL: Prop<CfnDataProvider, bool> = Prop::new("Virtual");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2885,67 +2947,67 @@ impl CfnEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::Endpoint";
 
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnEndpoint, String> = Prop::new("CertificateArn");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnEndpoint, String> = Prop::new("DatabaseName");
-    /// Key of `DocDbSettings`, for [`Handle::set`].
+    /// Key of `DocDbSettings`, for [`Self::set`].
     pub const DOC_DB_SETTINGS: Prop<CfnEndpoint, endpoint::DocDbSettings> = Prop::new("DocDbSettings");
-    /// Key of `DynamoDbSettings`, for [`Handle::set`].
+    /// Key of `DynamoDbSettings`, for [`Self::set`].
     pub const DYNAMO_DB_SETTINGS: Prop<CfnEndpoint, endpoint::DynamoDbSettings> = Prop::new("DynamoDbSettings");
-    /// Key of `ElasticsearchSettings`, for [`Handle::set`].
+    /// Key of `ElasticsearchSettings`, for [`Self::set`].
     pub const ELASTICSEARCH_SETTINGS: Prop<CfnEndpoint, endpoint::ElasticsearchSettings> = Prop::new("ElasticsearchSettings");
-    /// Key of `EndpointIdentifier`, for [`Handle::set`].
+    /// Key of `EndpointIdentifier`, for [`Self::set`].
     pub const ENDPOINT_IDENTIFIER: Prop<CfnEndpoint, String> = Prop::new("EndpointIdentifier");
-    /// Key of `EndpointType`, for [`Handle::set`].
+    /// Key of `EndpointType`, for [`Self::set`].
     pub const ENDPOINT_TYPE: Prop<CfnEndpoint, String> = Prop::new("EndpointType");
-    /// Key of `EngineName`, for [`Handle::set`].
+    /// Key of `EngineName`, for [`Self::set`].
     pub const ENGINE_NAME: Prop<CfnEndpoint, String> = Prop::new("EngineName");
-    /// Key of `ExtraConnectionAttributes`, for [`Handle::set`].
+    /// Key of `ExtraConnectionAttributes`, for [`Self::set`].
     pub const EXTRA_CONNECTION_ATTRIBUTES: Prop<CfnEndpoint, String> = Prop::new("ExtraConnectionAttributes");
-    /// Key of `GcpMySQLSettings`, for [`Handle::set`].
+    /// Key of `GcpMySQLSettings`, for [`Self::set`].
     pub const GCP_MY_SQL_SETTINGS: Prop<CfnEndpoint, endpoint::GcpMySQLSettings> = Prop::new("GcpMySQLSettings");
-    /// Key of `IbmDb2Settings`, for [`Handle::set`].
+    /// Key of `IbmDb2Settings`, for [`Self::set`].
     pub const IBM_DB2_SETTINGS: Prop<CfnEndpoint, endpoint::IbmDb2Settings> = Prop::new("IbmDb2Settings");
-    /// Key of `KafkaSettings`, for [`Handle::set`].
+    /// Key of `KafkaSettings`, for [`Self::set`].
     pub const KAFKA_SETTINGS: Prop<CfnEndpoint, endpoint::KafkaSettings> = Prop::new("KafkaSettings");
-    /// Key of `KinesisSettings`, for [`Handle::set`].
+    /// Key of `KinesisSettings`, for [`Self::set`].
     pub const KINESIS_SETTINGS: Prop<CfnEndpoint, endpoint::KinesisSettings> = Prop::new("KinesisSettings");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnEndpoint, String> = Prop::new("KmsKeyId");
-    /// Key of `MicrosoftSqlServerSettings`, for [`Handle::set`].
+    /// Key of `MicrosoftSqlServerSettings`, for [`Self::set`].
     pub const MICROSOFT_SQL_SERVER_SETTINGS: Prop<CfnEndpoint, endpoint::MicrosoftSqlServerSettings> = Prop::new("MicrosoftSqlServerSettings");
-    /// Key of `MongoDbSettings`, for [`Handle::set`].
+    /// Key of `MongoDbSettings`, for [`Self::set`].
     pub const MONGO_DB_SETTINGS: Prop<CfnEndpoint, endpoint::MongoDbSettings> = Prop::new("MongoDbSettings");
-    /// Key of `MySqlSettings`, for [`Handle::set`].
+    /// Key of `MySqlSettings`, for [`Self::set`].
     pub const MY_SQL_SETTINGS: Prop<CfnEndpoint, endpoint::MySqlSettings> = Prop::new("MySqlSettings");
-    /// Key of `NeptuneSettings`, for [`Handle::set`].
+    /// Key of `NeptuneSettings`, for [`Self::set`].
     pub const NEPTUNE_SETTINGS: Prop<CfnEndpoint, endpoint::NeptuneSettings> = Prop::new("NeptuneSettings");
-    /// Key of `OracleSettings`, for [`Handle::set`].
+    /// Key of `OracleSettings`, for [`Self::set`].
     pub const ORACLE_SETTINGS: Prop<CfnEndpoint, endpoint::OracleSettings> = Prop::new("OracleSettings");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnEndpoint, String> = Prop::new("Password");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnEndpoint, i64> = Prop::new("Port");
-    /// Key of `PostgreSqlSettings`, for [`Handle::set`].
+    /// Key of `PostgreSqlSettings`, for [`Self::set`].
     pub const POSTGRE_SQL_SETTINGS: Prop<CfnEndpoint, endpoint::PostgreSqlSettings> = Prop::new("PostgreSqlSettings");
-    /// Key of `RedisSettings`, for [`Handle::set`].
+    /// Key of `RedisSettings`, for [`Self::set`].
     pub const REDIS_SETTINGS: Prop<CfnEndpoint, endpoint::RedisSettings> = Prop::new("RedisSettings");
-    /// Key of `RedshiftSettings`, for [`Handle::set`].
+    /// Key of `RedshiftSettings`, for [`Self::set`].
     pub const REDSHIFT_SETTINGS: Prop<CfnEndpoint, endpoint::RedshiftSettings> = Prop::new("RedshiftSettings");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnEndpoint, String> = Prop::new("ResourceIdentifier");
-    /// Key of `S3Settings`, for [`Handle::set`].
+    /// Key of `S3Settings`, for [`Self::set`].
     pub const S3_SETTINGS: Prop<CfnEndpoint, endpoint::S3Settings> = Prop::new("S3Settings");
-    /// Key of `ServerName`, for [`Handle::set`].
+    /// Key of `ServerName`, for [`Self::set`].
     pub const SERVER_NAME: Prop<CfnEndpoint, String> = Prop::new("ServerName");
-    /// Key of `SslMode`, for [`Handle::set`].
+    /// Key of `SslMode`, for [`Self::set`].
     pub const SSL_MODE: Prop<CfnEndpoint, String> = Prop::new("SslMode");
-    /// Key of `SybaseSettings`, for [`Handle::set`].
+    /// Key of `SybaseSettings`, for [`Self::set`].
     pub const SYBASE_SETTINGS: Prop<CfnEndpoint, endpoint::SybaseSettings> = Prop::new("SybaseSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEndpoint, Vec<endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnEndpoint, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2997,7 +3059,9 @@ pub mod event_subscription {
     /// `Tag` of `AWS::DMS::EventSubscription`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3107,19 +3171,19 @@ impl CfnEventSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::EventSubscription";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
-    /// Key of `EventCategories`, for [`Handle::set`].
+    /// Key of `EventCategories`, for [`Self::set`].
     pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
-    /// Key of `SourceIds`, for [`Handle::set`].
+    /// Key of `SourceIds`, for [`Self::set`].
     pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
-    /// Key of `SourceType`, for [`Handle::set`].
+    /// Key of `SourceType`, for [`Self::set`].
     pub const SOURCE_TYPE: Prop<CfnEventSubscription, String> = Prop::new("SourceType");
-    /// Key of `SubscriptionName`, for [`Handle::set`].
+    /// Key of `SubscriptionName`, for [`Self::set`].
     pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3289,25 +3353,25 @@ impl CfnInstanceProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::InstanceProfile";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnInstanceProfile, String> = Prop::new("AvailabilityZone");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnInstanceProfile, String> = Prop::new("Description");
-    /// Key of `InstanceProfileIdentifier`, for [`Handle::set`].
+    /// Key of `InstanceProfileIdentifier`, for [`Self::set`].
     pub const INSTANCE_PROFILE_IDENTIFIER: Prop<CfnInstanceProfile, String> = Prop::new("InstanceProfileIdentifier");
-    /// Key of `InstanceProfileName`, for [`Handle::set`].
+    /// Key of `InstanceProfileName`, for [`Self::set`].
     pub const INSTANCE_PROFILE_NAME: Prop<CfnInstanceProfile, String> = Prop::new("InstanceProfileName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnInstanceProfile, String> = Prop::new("KmsKeyArn");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnInstanceProfile, instance_profile::NetworkType> = Prop::new("NetworkType");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnInstanceProfile, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `SubnetGroupIdentifier`, for [`Handle::set`].
+    /// Key of `SubnetGroupIdentifier`, for [`Self::set`].
     pub const SUBNET_GROUP_IDENTIFIER: Prop<CfnInstanceProfile, String> = Prop::new("SubnetGroupIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstanceProfile, Vec<instance_profile::Tag>> = Prop::new("Tags");
-    /// Key of `VpcSecurityGroups`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroups`, for [`Self::set`].
     pub const VPC_SECURITY_GROUPS: Prop<CfnInstanceProfile, Vec<String>> = Prop::new("VpcSecurityGroups");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3359,7 +3423,9 @@ pub mod migration_project {
     /// The property describes schema conversion application attributes for the migration project.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SchemaConversionApplicationAttributes {
+        /// `S3BucketPath` (the schema does not describe it).
         pub s3_bucket_path: Option<Val<String>>,
+        /// `S3BucketRoleArn` (the schema does not describe it).
         pub s3_bucket_role_arn: Option<Val<String>>,
     }
 
@@ -3375,10 +3441,15 @@ pub mod migration_project {
     /// It is an object that describes Source and Target DataProviders and credentials for connecting to databases that are used in MigrationProject
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataProviderDescriptor {
+        /// `DataProviderArn` (the schema does not describe it).
         pub data_provider_arn: Option<Val<String>>,
+        /// `DataProviderIdentifier` (the schema does not describe it).
         pub data_provider_identifier: Option<Val<String>>,
+        /// `DataProviderName` (the schema does not describe it).
         pub data_provider_name: Option<Val<String>>,
+        /// `SecretsManagerAccessRoleArn` (the schema does not describe it).
         pub secrets_manager_access_role_arn: Option<Val<String>>,
+        /// `SecretsManagerSecretId` (the schema does not describe it).
         pub secrets_manager_secret_id: Option<Val<String>>,
     }
 
@@ -3519,23 +3590,23 @@ impl CfnMigrationProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::MigrationProject";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMigrationProject, String> = Prop::new("Description");
-    /// Key of `InstanceProfileIdentifier`, for [`Handle::set`].
+    /// Key of `InstanceProfileIdentifier`, for [`Self::set`].
     pub const INSTANCE_PROFILE_IDENTIFIER: Prop<CfnMigrationProject, String> = Prop::new("InstanceProfileIdentifier");
-    /// Key of `MigrationProjectIdentifier`, for [`Handle::set`].
+    /// Key of `MigrationProjectIdentifier`, for [`Self::set`].
     pub const MIGRATION_PROJECT_IDENTIFIER: Prop<CfnMigrationProject, String> = Prop::new("MigrationProjectIdentifier");
-    /// Key of `MigrationProjectName`, for [`Handle::set`].
+    /// Key of `MigrationProjectName`, for [`Self::set`].
     pub const MIGRATION_PROJECT_NAME: Prop<CfnMigrationProject, String> = Prop::new("MigrationProjectName");
-    /// Key of `SchemaConversionApplicationAttributes`, for [`Handle::set`].
+    /// Key of `SchemaConversionApplicationAttributes`, for [`Self::set`].
     pub const SCHEMA_CONVERSION_APPLICATION_ATTRIBUTES: Prop<CfnMigrationProject, migration_project::SchemaConversionApplicationAttributes> = Prop::new("SchemaConversionApplicationAttributes");
-    /// Key of `SourceDataProviderDescriptors`, for [`Handle::set`].
+    /// Key of `SourceDataProviderDescriptors`, for [`Self::set`].
     pub const SOURCE_DATA_PROVIDER_DESCRIPTORS: Prop<CfnMigrationProject, Vec<migration_project::DataProviderDescriptor>> = Prop::new("SourceDataProviderDescriptors");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMigrationProject, Vec<migration_project::Tag>> = Prop::new("Tags");
-    /// Key of `TargetDataProviderDescriptors`, for [`Handle::set`].
+    /// Key of `TargetDataProviderDescriptors`, for [`Self::set`].
     pub const TARGET_DATA_PROVIDER_DESCRIPTORS: Prop<CfnMigrationProject, Vec<migration_project::DataProviderDescriptor>> = Prop::new("TargetDataProviderDescriptors");
-    /// Key of `TransformationRules`, for [`Handle::set`].
+    /// Key of `TransformationRules`, for [`Self::set`].
     pub const TRANSFORMATION_RULES: Prop<CfnMigrationProject, String> = Prop::new("TransformationRules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3599,14 +3670,23 @@ pub mod replication_config {
     /// Configuration parameters for provisioning a AWS DMS Serverless replication
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComputeConfig {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `DnsNameServers` (the schema does not describe it).
         pub dns_name_servers: Option<Val<String>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `MaxCapacityUnits` (the schema does not describe it).
         pub max_capacity_units: Val<i64>,
+        /// `MinCapacityUnits` (the schema does not describe it).
         pub min_capacity_units: Option<Val<i64>>,
+        /// `MultiAZ` (the schema does not describe it).
         pub multi_az: Option<Val<bool>>,
+        /// `PreferredMaintenanceWindow` (the schema does not describe it).
         pub preferred_maintenance_window: Option<Val<String>>,
+        /// `ReplicationSubnetGroupId` (the schema does not describe it).
         pub replication_subnet_group_id: Option<Val<String>>,
+        /// `VpcSecurityGroupIds` (the schema does not describe it).
         pub vpc_security_group_ids: Option<Val<Vec<String>>>,
     }
 
@@ -3750,6 +3830,7 @@ pub struct CfnReplicationConfigProps {
     pub compute_config: Val<replication_config::ComputeConfig>,
     /// A unique identifier of replication configuration
     pub replication_config_identifier: Val<String>,
+    /// `ReplicationSettings` (the schema does not describe it).
     pub replication_settings: Option<Val<Json>>,
     /// The type of AWS DMS Serverless replication to provision using this replication configuration
     pub replication_type: Val<replication_config::ReplicationType>,
@@ -3757,7 +3838,9 @@ pub struct CfnReplicationConfigProps {
     pub resource_identifier: Option<Val<String>>,
     /// The Amazon Resource Name (ARN) of the source endpoint for this AWS DMS Serverless replication configuration
     pub source_endpoint_arn: Val<String>,
+    /// `SupplementalSettings` (the schema does not describe it).
     pub supplemental_settings: Option<Val<Json>>,
+    /// `TableMappings` (the schema does not describe it).
     pub table_mappings: Val<Json>,
     /// &lt;p&gt;Contains a map of the key-value pairs for the resource tag or tags assigned to the dataset.&lt;/p&gt;
     pub tags: Option<Val<Vec<replication_config::Tag>>>,
@@ -3810,25 +3893,25 @@ impl CfnReplicationConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationConfig";
 
-    /// Key of `ComputeConfig`, for [`Handle::set`].
+    /// Key of `ComputeConfig`, for [`Self::set`].
     pub const COMPUTE_CONFIG: Prop<CfnReplicationConfig, replication_config::ComputeConfig> = Prop::new("ComputeConfig");
-    /// Key of `ReplicationConfigIdentifier`, for [`Handle::set`].
+    /// Key of `ReplicationConfigIdentifier`, for [`Self::set`].
     pub const REPLICATION_CONFIG_IDENTIFIER: Prop<CfnReplicationConfig, String> = Prop::new("ReplicationConfigIdentifier");
-    /// Key of `ReplicationSettings`, for [`Handle::set`].
+    /// Key of `ReplicationSettings`, for [`Self::set`].
     pub const REPLICATION_SETTINGS: Prop<CfnReplicationConfig, Json> = Prop::new("ReplicationSettings");
-    /// Key of `ReplicationType`, for [`Handle::set`].
+    /// Key of `ReplicationType`, for [`Self::set`].
     pub const REPLICATION_TYPE: Prop<CfnReplicationConfig, replication_config::ReplicationType> = Prop::new("ReplicationType");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnReplicationConfig, String> = Prop::new("ResourceIdentifier");
-    /// Key of `SourceEndpointArn`, for [`Handle::set`].
+    /// Key of `SourceEndpointArn`, for [`Self::set`].
     pub const SOURCE_ENDPOINT_ARN: Prop<CfnReplicationConfig, String> = Prop::new("SourceEndpointArn");
-    /// Key of `SupplementalSettings`, for [`Handle::set`].
+    /// Key of `SupplementalSettings`, for [`Self::set`].
     pub const SUPPLEMENTAL_SETTINGS: Prop<CfnReplicationConfig, Json> = Prop::new("SupplementalSettings");
-    /// Key of `TableMappings`, for [`Handle::set`].
+    /// Key of `TableMappings`, for [`Self::set`].
     pub const TABLE_MAPPINGS: Prop<CfnReplicationConfig, Json> = Prop::new("TableMappings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationConfig, Vec<replication_config::Tag>> = Prop::new("Tags");
-    /// Key of `TargetEndpointArn`, for [`Handle::set`].
+    /// Key of `TargetEndpointArn`, for [`Self::set`].
     pub const TARGET_ENDPOINT_ARN: Prop<CfnReplicationConfig, String> = Prop::new("TargetEndpointArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3874,7 +3957,9 @@ pub mod replication_instance {
     /// `Tag` of `AWS::DMS::ReplicationInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3935,22 +4020,39 @@ pub mod replication_instance {
 /// Resource Type definition for AWS::DMS::ReplicationInstance
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnReplicationInstanceProps {
+    /// `AllocatedStorage` (the schema does not describe it).
     pub allocated_storage: Option<Val<i64>>,
+    /// `AllowMajorVersionUpgrade` (the schema does not describe it).
     pub allow_major_version_upgrade: Option<Val<bool>>,
+    /// `AutoMinorVersionUpgrade` (the schema does not describe it).
     pub auto_minor_version_upgrade: Option<Val<bool>>,
+    /// `AvailabilityZone` (the schema does not describe it).
     pub availability_zone: Option<Val<String>>,
+    /// `DnsNameServers` (the schema does not describe it).
     pub dns_name_servers: Option<Val<String>>,
+    /// `EngineVersion` (the schema does not describe it).
     pub engine_version: Option<Val<String>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `MultiAZ` (the schema does not describe it).
     pub multi_az: Option<Val<bool>>,
+    /// `NetworkType` (the schema does not describe it).
     pub network_type: Option<Val<String>>,
+    /// `PreferredMaintenanceWindow` (the schema does not describe it).
     pub preferred_maintenance_window: Option<Val<String>>,
+    /// `PubliclyAccessible` (the schema does not describe it).
     pub publicly_accessible: Option<Val<bool>>,
+    /// `ReplicationInstanceClass` (the schema does not describe it).
     pub replication_instance_class: Val<String>,
+    /// `ReplicationInstanceIdentifier` (the schema does not describe it).
     pub replication_instance_identifier: Option<Val<String>>,
+    /// `ReplicationSubnetGroupIdentifier` (the schema does not describe it).
     pub replication_subnet_group_identifier: Option<Val<String>>,
+    /// `ResourceIdentifier` (the schema does not describe it).
     pub resource_identifier: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<replication_instance::Tag>>>,
+    /// `VpcSecurityGroupIds` (the schema does not describe it).
     pub vpc_security_group_ids: Option<Val<Vec<String>>>,
 }
 
@@ -4013,39 +4115,39 @@ impl CfnReplicationInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationInstance";
 
-    /// Key of `AllocatedStorage`, for [`Handle::set`].
+    /// Key of `AllocatedStorage`, for [`Self::set`].
     pub const ALLOCATED_STORAGE: Prop<CfnReplicationInstance, i64> = Prop::new("AllocatedStorage");
-    /// Key of `AllowMajorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AllowMajorVersionUpgrade`, for [`Self::set`].
     pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<CfnReplicationInstance, bool> = Prop::new("AllowMajorVersionUpgrade");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnReplicationInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnReplicationInstance, String> = Prop::new("AvailabilityZone");
-    /// Key of `DnsNameServers`, for [`Handle::set`].
+    /// Key of `DnsNameServers`, for [`Self::set`].
     pub const DNS_NAME_SERVERS: Prop<CfnReplicationInstance, String> = Prop::new("DnsNameServers");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnReplicationInstance, String> = Prop::new("EngineVersion");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnReplicationInstance, String> = Prop::new("KmsKeyId");
-    /// Key of `MultiAZ`, for [`Handle::set`].
+    /// Key of `MultiAZ`, for [`Self::set`].
     pub const MULTI_AZ: Prop<CfnReplicationInstance, bool> = Prop::new("MultiAZ");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnReplicationInstance, String> = Prop::new("NetworkType");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnReplicationInstance, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnReplicationInstance, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `ReplicationInstanceClass`, for [`Handle::set`].
+    /// Key of `ReplicationInstanceClass`, for [`Self::set`].
     pub const REPLICATION_INSTANCE_CLASS: Prop<CfnReplicationInstance, String> = Prop::new("ReplicationInstanceClass");
-    /// Key of `ReplicationInstanceIdentifier`, for [`Handle::set`].
+    /// Key of `ReplicationInstanceIdentifier`, for [`Self::set`].
     pub const REPLICATION_INSTANCE_IDENTIFIER: Prop<CfnReplicationInstance, String> = Prop::new("ReplicationInstanceIdentifier");
-    /// Key of `ReplicationSubnetGroupIdentifier`, for [`Handle::set`].
+    /// Key of `ReplicationSubnetGroupIdentifier`, for [`Self::set`].
     pub const REPLICATION_SUBNET_GROUP_IDENTIFIER: Prop<CfnReplicationInstance, String> = Prop::new("ReplicationSubnetGroupIdentifier");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnReplicationInstance, String> = Prop::new("ResourceIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationInstance, Vec<replication_instance::Tag>> = Prop::new("Tags");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnReplicationInstance, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4100,7 +4202,9 @@ pub mod replication_subnet_group {
     /// `Tag` of `AWS::DMS::ReplicationSubnetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4191,13 +4295,13 @@ impl CfnReplicationSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationSubnetGroup";
 
-    /// Key of `ReplicationSubnetGroupDescription`, for [`Handle::set`].
+    /// Key of `ReplicationSubnetGroupDescription`, for [`Self::set`].
     pub const REPLICATION_SUBNET_GROUP_DESCRIPTION: Prop<CfnReplicationSubnetGroup, String> = Prop::new("ReplicationSubnetGroupDescription");
-    /// Key of `ReplicationSubnetGroupIdentifier`, for [`Handle::set`].
+    /// Key of `ReplicationSubnetGroupIdentifier`, for [`Self::set`].
     pub const REPLICATION_SUBNET_GROUP_IDENTIFIER: Prop<CfnReplicationSubnetGroup, String> = Prop::new("ReplicationSubnetGroupIdentifier");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnReplicationSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationSubnetGroup, Vec<replication_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4344,6 +4448,7 @@ pub struct CfnReplicationTaskProps {
     pub source_endpoint_arn: Val<String>,
     /// The table mappings for the task, in JSON format.
     pub table_mappings: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<replication_task::Tag>>>,
     /// An Amazon Resource Name (ARN) that uniquely identifies the target endpoint.
     pub target_endpoint_arn: Val<String>,
@@ -4402,31 +4507,31 @@ impl CfnReplicationTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DMS::ReplicationTask";
 
-    /// Key of `CdcStartPosition`, for [`Handle::set`].
+    /// Key of `CdcStartPosition`, for [`Self::set`].
     pub const CDC_START_POSITION: Prop<CfnReplicationTask, String> = Prop::new("CdcStartPosition");
-    /// Key of `CdcStartTime`, for [`Handle::set`].
+    /// Key of `CdcStartTime`, for [`Self::set`].
     pub const CDC_START_TIME: Prop<CfnReplicationTask, f64> = Prop::new("CdcStartTime");
-    /// Key of `CdcStopPosition`, for [`Handle::set`].
+    /// Key of `CdcStopPosition`, for [`Self::set`].
     pub const CDC_STOP_POSITION: Prop<CfnReplicationTask, String> = Prop::new("CdcStopPosition");
-    /// Key of `MigrationType`, for [`Handle::set`].
+    /// Key of `MigrationType`, for [`Self::set`].
     pub const MIGRATION_TYPE: Prop<CfnReplicationTask, replication_task::MigrationType> = Prop::new("MigrationType");
-    /// Key of `ReplicationInstanceArn`, for [`Handle::set`].
+    /// Key of `ReplicationInstanceArn`, for [`Self::set`].
     pub const REPLICATION_INSTANCE_ARN: Prop<CfnReplicationTask, String> = Prop::new("ReplicationInstanceArn");
-    /// Key of `ReplicationTaskIdentifier`, for [`Handle::set`].
+    /// Key of `ReplicationTaskIdentifier`, for [`Self::set`].
     pub const REPLICATION_TASK_IDENTIFIER: Prop<CfnReplicationTask, String> = Prop::new("ReplicationTaskIdentifier");
-    /// Key of `ReplicationTaskSettings`, for [`Handle::set`].
+    /// Key of `ReplicationTaskSettings`, for [`Self::set`].
     pub const REPLICATION_TASK_SETTINGS: Prop<CfnReplicationTask, String> = Prop::new("ReplicationTaskSettings");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnReplicationTask, String> = Prop::new("ResourceIdentifier");
-    /// Key of `SourceEndpointArn`, for [`Handle::set`].
+    /// Key of `SourceEndpointArn`, for [`Self::set`].
     pub const SOURCE_ENDPOINT_ARN: Prop<CfnReplicationTask, String> = Prop::new("SourceEndpointArn");
-    /// Key of `TableMappings`, for [`Handle::set`].
+    /// Key of `TableMappings`, for [`Self::set`].
     pub const TABLE_MAPPINGS: Prop<CfnReplicationTask, String> = Prop::new("TableMappings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationTask, Vec<replication_task::Tag>> = Prop::new("Tags");
-    /// Key of `TargetEndpointArn`, for [`Handle::set`].
+    /// Key of `TargetEndpointArn`, for [`Self::set`].
     pub const TARGET_ENDPOINT_ARN: Prop<CfnReplicationTask, String> = Prop::new("TargetEndpointArn");
-    /// Key of `TaskData`, for [`Handle::set`].
+    /// Key of `TaskData`, for [`Self::set`].
     pub const TASK_DATA: Prop<CfnReplicationTask, String> = Prop::new("TaskData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

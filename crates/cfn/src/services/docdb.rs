@@ -19,7 +19,9 @@ pub mod db_cluster {
     /// `ServerlessV2ScalingConfiguration` of `AWS::DocDB::DBCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServerlessV2ScalingConfiguration {
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Val<f64>,
+        /// `MinCapacity` (the schema does not describe it).
         pub min_capacity: Val<f64>,
     }
 
@@ -45,7 +47,9 @@ pub mod db_cluster {
     /// `Tag` of `AWS::DocDB::DBCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -168,35 +172,65 @@ pub mod db_cluster {
 /// Resource Type definition for AWS::DocDB::DBCluster
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDBClusterProps {
+    /// `AvailabilityZones` (the schema does not describe it).
     pub availability_zones: Option<Val<Vec<String>>>,
+    /// `BackupRetentionPeriod` (the schema does not describe it).
     pub backup_retention_period: Option<Val<i64>>,
+    /// `CopyTagsToSnapshot` (the schema does not describe it).
     pub copy_tags_to_snapshot: Option<Val<bool>>,
+    /// `DBClusterIdentifier` (the schema does not describe it).
     pub db_cluster_identifier: Option<Val<String>>,
+    /// `DBClusterParameterGroupName` (the schema does not describe it).
     pub db_cluster_parameter_group_name: Option<Val<String>>,
+    /// `DBSubnetGroupName` (the schema does not describe it).
     pub db_subnet_group_name: Option<Val<String>>,
+    /// `DeletionProtection` (the schema does not describe it).
     pub deletion_protection: Option<Val<bool>>,
+    /// `EnableCloudwatchLogsExports` (the schema does not describe it).
     pub enable_cloudwatch_logs_exports: Option<Val<Vec<String>>>,
+    /// `EngineVersion` (the schema does not describe it).
     pub engine_version: Option<Val<db_cluster::EngineVersion>>,
+    /// `GlobalClusterIdentifier` (the schema does not describe it).
     pub global_cluster_identifier: Option<Val<String>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `ManageMasterUserPassword` (the schema does not describe it).
     pub manage_master_user_password: Option<Val<bool>>,
+    /// `MasterUserPassword` (the schema does not describe it).
     pub master_user_password: Option<Val<String>>,
+    /// `MasterUserSecretKmsKeyId` (the schema does not describe it).
     pub master_user_secret_kms_key_id: Option<Val<String>>,
+    /// `MasterUsername` (the schema does not describe it).
     pub master_username: Option<Val<String>>,
+    /// `NetworkType` (the schema does not describe it).
     pub network_type: Option<Val<String>>,
+    /// `Port` (the schema does not describe it).
     pub port: Option<Val<i64>>,
+    /// `PreferredBackupWindow` (the schema does not describe it).
     pub preferred_backup_window: Option<Val<String>>,
+    /// `PreferredMaintenanceWindow` (the schema does not describe it).
     pub preferred_maintenance_window: Option<Val<String>>,
+    /// `RestoreToTime` (the schema does not describe it).
     pub restore_to_time: Option<Val<String>>,
+    /// `RestoreType` (the schema does not describe it).
     pub restore_type: Option<Val<String>>,
+    /// `RotateMasterUserPassword` (the schema does not describe it).
     pub rotate_master_user_password: Option<Val<bool>>,
+    /// `ServerlessV2ScalingConfiguration` (the schema does not describe it).
     pub serverless_v2_scaling_configuration: Option<Val<db_cluster::ServerlessV2ScalingConfiguration>>,
+    /// `SnapshotIdentifier` (the schema does not describe it).
     pub snapshot_identifier: Option<Val<String>>,
+    /// `SourceDBClusterIdentifier` (the schema does not describe it).
     pub source_db_cluster_identifier: Option<Val<String>>,
+    /// `StorageEncrypted` (the schema does not describe it).
     pub storage_encrypted: Option<Val<bool>>,
+    /// `StorageType` (the schema does not describe it).
     pub storage_type: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<db_cluster::Tag>>>,
+    /// `UseLatestRestorableTime` (the schema does not describe it).
     pub use_latest_restorable_time: Option<Val<bool>>,
+    /// `VpcSecurityGroupIds` (the schema does not describe it).
     pub vpc_security_group_ids: Option<Val<Vec<String>>>,
 }
 
@@ -247,65 +281,65 @@ impl CfnDBCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBCluster";
 
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnDBCluster, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
+    /// Key of `BackupRetentionPeriod`, for [`Self::set`].
     pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("BackupRetentionPeriod");
-    /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
+    /// Key of `CopyTagsToSnapshot`, for [`Self::set`].
     pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBCluster, bool> = Prop::new("CopyTagsToSnapshot");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBClusterParameterGroupName`, for [`Self::set`].
     pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBClusterParameterGroupName");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnDBCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
+    /// Key of `EnableCloudwatchLogsExports`, for [`Self::set`].
     pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBCluster, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnDBCluster, db_cluster::EngineVersion> = Prop::new("EngineVersion");
-    /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
+    /// Key of `GlobalClusterIdentifier`, for [`Self::set`].
     pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("GlobalClusterIdentifier");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("KmsKeyId");
-    /// Key of `ManageMasterUserPassword`, for [`Handle::set`].
+    /// Key of `ManageMasterUserPassword`, for [`Self::set`].
     pub const MANAGE_MASTER_USER_PASSWORD: Prop<CfnDBCluster, bool> = Prop::new("ManageMasterUserPassword");
-    /// Key of `MasterUserPassword`, for [`Handle::set`].
+    /// Key of `MasterUserPassword`, for [`Self::set`].
     pub const MASTER_USER_PASSWORD: Prop<CfnDBCluster, String> = Prop::new("MasterUserPassword");
-    /// Key of `MasterUserSecretKmsKeyId`, for [`Handle::set`].
+    /// Key of `MasterUserSecretKmsKeyId`, for [`Self::set`].
     pub const MASTER_USER_SECRET_KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("MasterUserSecretKmsKeyId");
-    /// Key of `MasterUsername`, for [`Handle::set`].
+    /// Key of `MasterUsername`, for [`Self::set`].
     pub const MASTER_USERNAME: Prop<CfnDBCluster, String> = Prop::new("MasterUsername");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnDBCluster, String> = Prop::new("NetworkType");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnDBCluster, i64> = Prop::new("Port");
-    /// Key of `PreferredBackupWindow`, for [`Handle::set`].
+    /// Key of `PreferredBackupWindow`, for [`Self::set`].
     pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredBackupWindow");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `RestoreToTime`, for [`Handle::set`].
+    /// Key of `RestoreToTime`, for [`Self::set`].
     pub const RESTORE_TO_TIME: Prop<CfnDBCluster, String> = Prop::new("RestoreToTime");
-    /// Key of `RestoreType`, for [`Handle::set`].
+    /// Key of `RestoreType`, for [`Self::set`].
     pub const RESTORE_TYPE: Prop<CfnDBCluster, String> = Prop::new("RestoreType");
-    /// Key of `RotateMasterUserPassword`, for [`Handle::set`].
+    /// Key of `RotateMasterUserPassword`, for [`Self::set`].
     pub const ROTATE_MASTER_USER_PASSWORD: Prop<CfnDBCluster, bool> = Prop::new("RotateMasterUserPassword");
-    /// Key of `ServerlessV2ScalingConfiguration`, for [`Handle::set`].
+    /// Key of `ServerlessV2ScalingConfiguration`, for [`Self::set`].
     pub const SERVERLESS_V2_SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ServerlessV2ScalingConfiguration> = Prop::new("ServerlessV2ScalingConfiguration");
-    /// Key of `SnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `SnapshotIdentifier`, for [`Self::set`].
     pub const SNAPSHOT_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SnapshotIdentifier");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnDBCluster, bool> = Prop::new("StorageEncrypted");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnDBCluster, String> = Prop::new("StorageType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBCluster, Vec<db_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
+    /// Key of `UseLatestRestorableTime`, for [`Self::set`].
     pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBCluster, bool> = Prop::new("UseLatestRestorableTime");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -427,6 +461,7 @@ pub struct CfnDBClusterParameterGroupProps {
     pub family: Val<String>,
     /// The name of the DB cluster parameter group. If omitted, CloudFormation generates a unique name. The name is stored as lowercase.
     pub name: Option<Val<String>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Val<Json>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<db_cluster_parameter_group::Tag>>>,
@@ -467,15 +502,15 @@ impl CfnDBClusterParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBClusterParameterGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Description");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Family");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDBClusterParameterGroup, Json> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBClusterParameterGroup, Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -515,7 +550,9 @@ pub mod db_instance {
     /// `Tag` of `AWS::DocDB::DBInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -569,15 +606,25 @@ pub mod db_instance {
 /// Resource Type definition for AWS::DocDB::DBInstance
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDBInstanceProps {
+    /// `AutoMinorVersionUpgrade` (the schema does not describe it).
     pub auto_minor_version_upgrade: Option<Val<bool>>,
+    /// `AvailabilityZone` (the schema does not describe it).
     pub availability_zone: Option<Val<String>>,
+    /// `CACertificateIdentifier` (the schema does not describe it).
     pub ca_certificate_identifier: Option<Val<String>>,
+    /// `CertificateRotationRestart` (the schema does not describe it).
     pub certificate_rotation_restart: Option<Val<bool>>,
+    /// `DBClusterIdentifier` (the schema does not describe it).
     pub db_cluster_identifier: Val<String>,
+    /// `DBInstanceClass` (the schema does not describe it).
     pub db_instance_class: Val<String>,
+    /// `DBInstanceIdentifier` (the schema does not describe it).
     pub db_instance_identifier: Option<Val<String>>,
+    /// `EnablePerformanceInsights` (the schema does not describe it).
     pub enable_performance_insights: Option<Val<bool>>,
+    /// `PreferredMaintenanceWindow` (the schema does not describe it).
     pub preferred_maintenance_window: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<db_instance::Tag>>>,
 }
 
@@ -626,25 +673,25 @@ impl CfnDBInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBInstance";
 
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnDBInstance, String> = Prop::new("AvailabilityZone");
-    /// Key of `CACertificateIdentifier`, for [`Handle::set`].
+    /// Key of `CACertificateIdentifier`, for [`Self::set`].
     pub const CA_CERTIFICATE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("CACertificateIdentifier");
-    /// Key of `CertificateRotationRestart`, for [`Handle::set`].
+    /// Key of `CertificateRotationRestart`, for [`Self::set`].
     pub const CERTIFICATE_ROTATION_RESTART: Prop<CfnDBInstance, bool> = Prop::new("CertificateRotationRestart");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBInstanceClass`, for [`Handle::set`].
+    /// Key of `DBInstanceClass`, for [`Self::set`].
     pub const DB_INSTANCE_CLASS: Prop<CfnDBInstance, String> = Prop::new("DBInstanceClass");
-    /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
+    /// Key of `DBInstanceIdentifier`, for [`Self::set`].
     pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBInstanceIdentifier");
-    /// Key of `EnablePerformanceInsights`, for [`Handle::set`].
+    /// Key of `EnablePerformanceInsights`, for [`Self::set`].
     pub const ENABLE_PERFORMANCE_INSIGHTS: Prop<CfnDBInstance, bool> = Prop::new("EnablePerformanceInsights");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBInstance, Vec<db_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -699,7 +746,9 @@ pub mod db_subnet_group {
     /// `Tag` of `AWS::DocDB::DBSubnetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -790,13 +839,13 @@ impl CfnDBSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDB::DBSubnetGroup";
 
-    /// Key of `DBSubnetGroupDescription`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupDescription`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupDescription");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnDBSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBSubnetGroup, Vec<db_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -936,17 +985,17 @@ impl CfnEventSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDB::EventSubscription";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
-    /// Key of `EventCategories`, for [`Handle::set`].
+    /// Key of `EventCategories`, for [`Self::set`].
     pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
-    /// Key of `SourceIds`, for [`Handle::set`].
+    /// Key of `SourceIds`, for [`Self::set`].
     pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
-    /// Key of `SourceType`, for [`Handle::set`].
+    /// Key of `SourceType`, for [`Self::set`].
     pub const SOURCE_TYPE: Prop<CfnEventSubscription, event_subscription::SourceType> = Prop::new("SourceType");
-    /// Key of `SubscriptionName`, for [`Handle::set`].
+    /// Key of `SubscriptionName`, for [`Self::set`].
     pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1116,19 +1165,19 @@ impl CfnGlobalCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDB::GlobalCluster";
 
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnGlobalCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnGlobalCluster, global_cluster::Engine> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnGlobalCluster, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
+    /// Key of `GlobalClusterIdentifier`, for [`Self::set`].
     pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("GlobalClusterIdentifier");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnGlobalCluster, bool> = Prop::new("StorageEncrypted");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGlobalCluster, Vec<global_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod cluster {
     /// `Tag` of `AWS::DocDBElastic::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -77,19 +79,33 @@ pub mod cluster {
 /// The AWS::DocDBElastic::Cluster Amazon DocumentDB (with MongoDB compatibility) Elastic Scale resource describes a Cluster
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClusterProps {
+    /// `AdminUserName` (the schema does not describe it).
     pub admin_user_name: Val<String>,
+    /// `AdminUserPassword` (the schema does not describe it).
     pub admin_user_password: Option<Val<String>>,
+    /// `AuthType` (the schema does not describe it).
     pub auth_type: Val<String>,
+    /// `BackupRetentionPeriod` (the schema does not describe it).
     pub backup_retention_period: Option<Val<i64>>,
+    /// `ClusterName` (the schema does not describe it).
     pub cluster_name: Val<String>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `PreferredBackupWindow` (the schema does not describe it).
     pub preferred_backup_window: Option<Val<String>>,
+    /// `PreferredMaintenanceWindow` (the schema does not describe it).
     pub preferred_maintenance_window: Option<Val<String>>,
+    /// `ShardCapacity` (the schema does not describe it).
     pub shard_capacity: Val<i64>,
+    /// `ShardCount` (the schema does not describe it).
     pub shard_count: Val<i64>,
+    /// `ShardInstanceCount` (the schema does not describe it).
     pub shard_instance_count: Option<Val<i64>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<cluster::Tag>>>,
+    /// `VpcSecurityGroupIds` (the schema does not describe it).
     pub vpc_security_group_ids: Option<Val<Vec<String>>>,
 }
 
@@ -146,33 +162,33 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDBElastic::Cluster";
 
-    /// Key of `AdminUserName`, for [`Handle::set`].
+    /// Key of `AdminUserName`, for [`Self::set`].
     pub const ADMIN_USER_NAME: Prop<CfnCluster, String> = Prop::new("AdminUserName");
-    /// Key of `AdminUserPassword`, for [`Handle::set`].
+    /// Key of `AdminUserPassword`, for [`Self::set`].
     pub const ADMIN_USER_PASSWORD: Prop<CfnCluster, String> = Prop::new("AdminUserPassword");
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnCluster, String> = Prop::new("AuthType");
-    /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
+    /// Key of `BackupRetentionPeriod`, for [`Self::set`].
     pub const BACKUP_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("BackupRetentionPeriod");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("KmsKeyId");
-    /// Key of `PreferredBackupWindow`, for [`Handle::set`].
+    /// Key of `PreferredBackupWindow`, for [`Self::set`].
     pub const PREFERRED_BACKUP_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredBackupWindow");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `ShardCapacity`, for [`Handle::set`].
+    /// Key of `ShardCapacity`, for [`Self::set`].
     pub const SHARD_CAPACITY: Prop<CfnCluster, i64> = Prop::new("ShardCapacity");
-    /// Key of `ShardCount`, for [`Handle::set`].
+    /// Key of `ShardCount`, for [`Self::set`].
     pub const SHARD_COUNT: Prop<CfnCluster, i64> = Prop::new("ShardCount");
-    /// Key of `ShardInstanceCount`, for [`Handle::set`].
+    /// Key of `ShardInstanceCount`, for [`Self::set`].
     pub const SHARD_INSTANCE_COUNT: Prop<CfnCluster, i64> = Prop::new("ShardInstanceCount");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -310,11 +326,11 @@ impl CfnClusterSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DocDBElastic::ClusterSnapshot";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnClusterSnapshot, String> = Prop::new("ClusterArn");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnClusterSnapshot, String> = Prop::new("SnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClusterSnapshot, Vec<cluster_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -196,23 +196,23 @@ impl CfnLaunchConfigurationTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DRS::LaunchConfigurationTemplate";
 
-    /// Key of `CopyPrivateIp`, for [`Handle::set`].
+    /// Key of `CopyPrivateIp`, for [`Self::set`].
     pub const COPY_PRIVATE_IP: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyPrivateIp");
-    /// Key of `CopyTags`, for [`Handle::set`].
+    /// Key of `CopyTags`, for [`Self::set`].
     pub const COPY_TAGS: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyTags");
-    /// Key of `ExportBucketArn`, for [`Handle::set`].
+    /// Key of `ExportBucketArn`, for [`Self::set`].
     pub const EXPORT_BUCKET_ARN: Prop<CfnLaunchConfigurationTemplate, String> = Prop::new("ExportBucketArn");
-    /// Key of `LaunchDisposition`, for [`Handle::set`].
+    /// Key of `LaunchDisposition`, for [`Self::set`].
     pub const LAUNCH_DISPOSITION: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchDisposition> = Prop::new("LaunchDisposition");
-    /// Key of `LaunchIntoSourceInstance`, for [`Handle::set`].
+    /// Key of `LaunchIntoSourceInstance`, for [`Self::set`].
     pub const LAUNCH_INTO_SOURCE_INSTANCE: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("LaunchIntoSourceInstance");
-    /// Key of `Licensing`, for [`Handle::set`].
+    /// Key of `Licensing`, for [`Self::set`].
     pub const LICENSING: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::Licensing> = Prop::new("Licensing");
-    /// Key of `PostLaunchEnabled`, for [`Handle::set`].
+    /// Key of `PostLaunchEnabled`, for [`Self::set`].
     pub const POST_LAUNCH_ENABLED: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("PostLaunchEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLaunchConfigurationTemplate, Vec<launch_configuration_template::Tag>> = Prop::new("Tags");
-    /// Key of `TargetInstanceTypeRightSizingMethod`, for [`Handle::set`].
+    /// Key of `TargetInstanceTypeRightSizingMethod`, for [`Self::set`].
     pub const TARGET_INSTANCE_TYPE_RIGHT_SIZING_METHOD: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::TargetInstanceTypeRightSizingMethod> = Prop::new("TargetInstanceTypeRightSizingMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -264,7 +264,9 @@ pub mod recovery_plan {
     /// `Tag` of `AWS::DRS::RecoveryPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -350,11 +352,11 @@ impl CfnRecoveryPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DRS::RecoveryPlan";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRecoveryPlan, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRecoveryPlan, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecoveryPlan, Vec<recovery_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -766,37 +768,37 @@ impl CfnReplicationConfigurationTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DRS::ReplicationConfigurationTemplate";
 
-    /// Key of `AssociateDefaultSecurityGroup`, for [`Handle::set`].
+    /// Key of `AssociateDefaultSecurityGroup`, for [`Self::set`].
     pub const ASSOCIATE_DEFAULT_SECURITY_GROUP: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("AssociateDefaultSecurityGroup");
-    /// Key of `AutoReplicateNewDisks`, for [`Handle::set`].
+    /// Key of `AutoReplicateNewDisks`, for [`Self::set`].
     pub const AUTO_REPLICATE_NEW_DISKS: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("AutoReplicateNewDisks");
-    /// Key of `BandwidthThrottling`, for [`Handle::set`].
+    /// Key of `BandwidthThrottling`, for [`Self::set`].
     pub const BANDWIDTH_THROTTLING: Prop<CfnReplicationConfigurationTemplate, i64> = Prop::new("BandwidthThrottling");
-    /// Key of `CreatePublicIP`, for [`Handle::set`].
+    /// Key of `CreatePublicIP`, for [`Self::set`].
     pub const CREATE_PUBLIC_IP: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("CreatePublicIP");
-    /// Key of `DataPlaneRouting`, for [`Handle::set`].
+    /// Key of `DataPlaneRouting`, for [`Self::set`].
     pub const DATA_PLANE_ROUTING: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::DataPlaneRouting> = Prop::new("DataPlaneRouting");
-    /// Key of `DefaultLargeStagingDiskType`, for [`Handle::set`].
+    /// Key of `DefaultLargeStagingDiskType`, for [`Self::set`].
     pub const DEFAULT_LARGE_STAGING_DISK_TYPE: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::DefaultLargeStagingDiskType> = Prop::new("DefaultLargeStagingDiskType");
-    /// Key of `EbsEncryption`, for [`Handle::set`].
+    /// Key of `EbsEncryption`, for [`Self::set`].
     pub const EBS_ENCRYPTION: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::EbsEncryption> = Prop::new("EbsEncryption");
-    /// Key of `EbsEncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EbsEncryptionKeyArn`, for [`Self::set`].
     pub const EBS_ENCRYPTION_KEY_ARN: Prop<CfnReplicationConfigurationTemplate, String> = Prop::new("EbsEncryptionKeyArn");
-    /// Key of `InternetProtocol`, for [`Handle::set`].
+    /// Key of `InternetProtocol`, for [`Self::set`].
     pub const INTERNET_PROTOCOL: Prop<CfnReplicationConfigurationTemplate, replication_configuration_template::InternetProtocol> = Prop::new("InternetProtocol");
-    /// Key of `PitPolicy`, for [`Handle::set`].
+    /// Key of `PitPolicy`, for [`Self::set`].
     pub const PIT_POLICY: Prop<CfnReplicationConfigurationTemplate, Vec<replication_configuration_template::PITPolicyRule>> = Prop::new("PitPolicy");
-    /// Key of `ReplicationServerInstanceType`, for [`Handle::set`].
+    /// Key of `ReplicationServerInstanceType`, for [`Self::set`].
     pub const REPLICATION_SERVER_INSTANCE_TYPE: Prop<CfnReplicationConfigurationTemplate, String> = Prop::new("ReplicationServerInstanceType");
-    /// Key of `ReplicationServersSecurityGroupsIDs`, for [`Handle::set`].
+    /// Key of `ReplicationServersSecurityGroupsIDs`, for [`Self::set`].
     pub const REPLICATION_SERVERS_SECURITY_GROUPS_I_DS: Prop<CfnReplicationConfigurationTemplate, Vec<String>> = Prop::new("ReplicationServersSecurityGroupsIDs");
-    /// Key of `StagingAreaSubnetId`, for [`Handle::set`].
+    /// Key of `StagingAreaSubnetId`, for [`Self::set`].
     pub const STAGING_AREA_SUBNET_ID: Prop<CfnReplicationConfigurationTemplate, String> = Prop::new("StagingAreaSubnetId");
-    /// Key of `StagingAreaTags`, for [`Handle::set`].
+    /// Key of `StagingAreaTags`, for [`Self::set`].
     pub const STAGING_AREA_TAGS: Prop<CfnReplicationConfigurationTemplate, Map<String>> = Prop::new("StagingAreaTags");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationConfigurationTemplate, Vec<replication_configuration_template::Tag>> = Prop::new("Tags");
-    /// Key of `UseDedicatedReplicationServer`, for [`Handle::set`].
+    /// Key of `UseDedicatedReplicationServer`, for [`Self::set`].
     pub const USE_DEDICATED_REPLICATION_SERVER: Prop<CfnReplicationConfigurationTemplate, bool> = Prop::new("UseDedicatedReplicationServer");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -848,7 +850,9 @@ pub mod source_network {
     /// `Tag` of `AWS::DRS::SourceNetwork`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -939,13 +943,13 @@ impl CfnSourceNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DRS::SourceNetwork";
 
-    /// Key of `OriginAccountID`, for [`Handle::set`].
+    /// Key of `OriginAccountID`, for [`Self::set`].
     pub const ORIGIN_ACCOUNT_ID: Prop<CfnSourceNetwork, String> = Prop::new("OriginAccountID");
-    /// Key of `OriginRegion`, for [`Handle::set`].
+    /// Key of `OriginRegion`, for [`Self::set`].
     pub const ORIGIN_REGION: Prop<CfnSourceNetwork, String> = Prop::new("OriginRegion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSourceNetwork, Vec<source_network::Tag>> = Prop::new("Tags");
-    /// Key of `VpcID`, for [`Handle::set`].
+    /// Key of `VpcID`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnSourceNetwork, String> = Prop::new("VpcID");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod cluster {
     /// The Multi-region properties associated to this cluster.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiRegionProperties {
+        /// `Clusters` (the schema does not describe it).
         pub clusters: Option<Val<Vec<String>>>,
         /// The witness region in a multi-region cluster.
         pub witness_region: Option<Val<String>>,
@@ -104,6 +105,7 @@ pub struct CfnClusterProps {
     pub multi_region_properties: Option<Val<cluster::MultiRegionProperties>>,
     /// The IAM policy applied to the cluster resource.
     pub policy_document: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<cluster::Tag>>>,
 }
 
@@ -129,15 +131,15 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DSQL::Cluster";
 
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnCluster, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `KmsEncryptionKey`, for [`Handle::set`].
+    /// Key of `KmsEncryptionKey`, for [`Self::set`].
     pub const KMS_ENCRYPTION_KEY: Prop<CfnCluster, String> = Prop::new("KmsEncryptionKey");
-    /// Key of `MultiRegionProperties`, for [`Handle::set`].
+    /// Key of `MultiRegionProperties`, for [`Self::set`].
     pub const MULTI_REGION_PROPERTIES: Prop<CfnCluster, cluster::MultiRegionProperties> = Prop::new("MultiRegionProperties");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnCluster, String> = Prop::new("PolicyDocument");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

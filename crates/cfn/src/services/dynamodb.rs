@@ -19,7 +19,9 @@ pub mod global_table {
     /// `AttributeDefinition` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AttributeDefinition {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `AttributeType` (the schema does not describe it).
         pub attribute_type: Val<AttributeType>,
     }
 
@@ -45,13 +47,21 @@ pub mod global_table {
     /// `GlobalSecondaryIndex` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GlobalSecondaryIndex {
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `KeySchema` (the schema does not describe it).
         pub key_schema: Val<Vec<KeySchemaItem2>>,
+        /// `Projection` (the schema does not describe it).
         pub projection: Val<Projection>,
+        /// `ReadOnDemandThroughputSettings` (the schema does not describe it).
         pub read_on_demand_throughput_settings: Option<Val<ReadOnDemandThroughputSettings>>,
+        /// `ReadProvisionedThroughputSettings` (the schema does not describe it).
         pub read_provisioned_throughput_settings: Option<Val<GlobalReadProvisionedThroughputSettings>>,
+        /// `WarmThroughput` (the schema does not describe it).
         pub warm_throughput: Option<Val<WarmThroughput>>,
+        /// `WriteOnDemandThroughputSettings` (the schema does not describe it).
         pub write_on_demand_throughput_settings: Option<Val<WriteOnDemandThroughputSettings>>,
+        /// `WriteProvisionedThroughputSettings` (the schema does not describe it).
         pub write_provisioned_throughput_settings: Option<Val<WriteProvisionedThroughputSettings>>,
     }
 
@@ -89,6 +99,7 @@ pub mod global_table {
     /// `GlobalTableWitness` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GlobalTableWitness {
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
     }
 
@@ -103,7 +114,9 @@ pub mod global_table {
     /// `KeySchemaItem` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeySchemaItem {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Val<KeyType>,
     }
 
@@ -129,8 +142,11 @@ pub mod global_table {
     /// `LocalSecondaryIndex` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocalSecondaryIndex {
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `KeySchema` (the schema does not describe it).
         pub key_schema: Val<Vec<KeySchemaItem3>>,
+        /// `Projection` (the schema does not describe it).
         pub projection: Val<Projection>,
     }
 
@@ -158,6 +174,7 @@ pub mod global_table {
     /// `ReadOnDemandThroughputSettings` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReadOnDemandThroughputSettings {
+        /// `MaxReadRequestUnits` (the schema does not describe it).
         pub max_read_request_units: Option<Val<i64>>,
     }
 
@@ -172,6 +189,7 @@ pub mod global_table {
     /// `GlobalReadProvisionedThroughputSettings` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GlobalReadProvisionedThroughputSettings {
+        /// `ReadCapacityUnits` (the schema does not describe it).
         pub read_capacity_units: Option<Val<i64>>,
     }
 
@@ -186,20 +204,35 @@ pub mod global_table {
     /// `ReplicaSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReplicaSpecification {
+        /// `ContributorInsightsSpecification` (the schema does not describe it).
         pub contributor_insights_specification: Option<Val<ContributorInsightsSpecification>>,
+        /// `DeletionProtectionEnabled` (the schema does not describe it).
         pub deletion_protection_enabled: Option<Val<bool>>,
+        /// `DisassociationProtectionEnabled` (the schema does not describe it).
         pub disassociation_protection_enabled: Option<Val<bool>>,
+        /// `GlobalSecondaryIndexes` (the schema does not describe it).
         pub global_secondary_indexes: Option<Val<Vec<ReplicaGlobalSecondaryIndexSpecification>>>,
+        /// `GlobalTableSettingsReplicationMode` (the schema does not describe it).
         pub global_table_settings_replication_mode: Option<Val<GlobalTableSettingsReplicationMode>>,
+        /// `KinesisStreamSpecification` (the schema does not describe it).
         pub kinesis_stream_specification: Option<Val<KinesisStreamSpecification>>,
+        /// `PointInTimeRecoverySpecification` (the schema does not describe it).
         pub point_in_time_recovery_specification: Option<Val<PointInTimeRecoverySpecification>>,
+        /// `ReadOnDemandThroughputSettings` (the schema does not describe it).
         pub read_on_demand_throughput_settings: Option<Val<ReadOnDemandThroughputSettings>>,
+        /// `ReadProvisionedThroughputSettings` (the schema does not describe it).
         pub read_provisioned_throughput_settings: Option<Val<ReadProvisionedThroughputSettings>>,
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
+        /// `ReplicaStreamSpecification` (the schema does not describe it).
         pub replica_stream_specification: Option<Val<ReplicaStreamSpecification>>,
+        /// `ResourcePolicy` (the schema does not describe it).
         pub resource_policy: Option<Val<ResourcePolicy>>,
+        /// `SSESpecification` (the schema does not describe it).
         pub sse_specification: Option<Val<ReplicaSSESpecification>>,
+        /// `TableClass` (the schema does not describe it).
         pub table_class: Option<Val<String>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -251,7 +284,9 @@ pub mod global_table {
     /// `SSESpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SSESpecification {
+        /// `SSEEnabled` (the schema does not describe it).
         pub sse_enabled: Val<bool>,
+        /// `SSEType` (the schema does not describe it).
         pub sse_type: Option<Val<SSEType>>,
     }
 
@@ -277,6 +312,7 @@ pub mod global_table {
     /// `StreamSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StreamSpecification {
+        /// `StreamViewType` (the schema does not describe it).
         pub stream_view_type: Val<StreamViewType>,
     }
 
@@ -300,7 +336,9 @@ pub mod global_table {
     /// `TimeToLiveSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimeToLiveSpecification {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -326,11 +364,17 @@ pub mod global_table {
     /// `VectorIndex` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VectorIndex {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Val<i64>,
+        /// `DistanceFunction` (the schema does not describe it).
         pub distance_function: Val<DistanceFunction>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `Projection` (the schema does not describe it).
         pub projection: Val<Projection>,
+        /// `SearchSchema` (the schema does not describe it).
         pub search_schema: Option<Val<Vec<SearchSchemaElement>>>,
+        /// `VectorAttribute` (the schema does not describe it).
         pub vector_attribute: Val<VectorAttribute>,
     }
 
@@ -364,7 +408,9 @@ pub mod global_table {
     /// `WarmThroughput` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WarmThroughput {
+        /// `ReadUnitsPerSecond` (the schema does not describe it).
         pub read_units_per_second: Option<Val<i64>>,
+        /// `WriteUnitsPerSecond` (the schema does not describe it).
         pub write_units_per_second: Option<Val<i64>>,
     }
 
@@ -380,6 +426,7 @@ pub mod global_table {
     /// `WriteOnDemandThroughputSettings` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WriteOnDemandThroughputSettings {
+        /// `MaxWriteRequestUnits` (the schema does not describe it).
         pub max_write_request_units: Option<Val<i64>>,
     }
 
@@ -394,6 +441,7 @@ pub mod global_table {
     /// `WriteProvisionedThroughputSettings` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WriteProvisionedThroughputSettings {
+        /// `WriteCapacityAutoScalingSettings` (the schema does not describe it).
         pub write_capacity_auto_scaling_settings: Option<Val<CapacityAutoScalingSettings>>,
     }
 
@@ -408,7 +456,9 @@ pub mod global_table {
     /// `KeySchemaItem2` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeySchemaItem2 {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Val<KeyType>,
     }
 
@@ -434,7 +484,9 @@ pub mod global_table {
     /// `Projection` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Projection {
+        /// `NonKeyAttributes` (the schema does not describe it).
         pub non_key_attributes: Option<Val<Vec<String>>>,
+        /// `ProjectionType` (the schema does not describe it).
         pub projection_type: Option<Val<ProjectionType>>,
     }
 
@@ -450,7 +502,9 @@ pub mod global_table {
     /// `KeySchemaItem3` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeySchemaItem3 {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Val<KeyType>,
     }
 
@@ -476,7 +530,9 @@ pub mod global_table {
     /// `ContributorInsightsSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContributorInsightsSpecification {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<Mode>>,
     }
 
@@ -502,9 +558,13 @@ pub mod global_table {
     /// `ReplicaGlobalSecondaryIndexSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReplicaGlobalSecondaryIndexSpecification {
+        /// `ContributorInsightsSpecification` (the schema does not describe it).
         pub contributor_insights_specification: Option<Val<ContributorInsightsSpecification>>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `ReadOnDemandThroughputSettings` (the schema does not describe it).
         pub read_on_demand_throughput_settings: Option<Val<ReadOnDemandThroughputSettings>>,
+        /// `ReadProvisionedThroughputSettings` (the schema does not describe it).
         pub read_provisioned_throughput_settings: Option<Val<ReadProvisionedThroughputSettings>>,
     }
 
@@ -534,7 +594,9 @@ pub mod global_table {
     /// `KinesisStreamSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisStreamSpecification {
+        /// `ApproximateCreationDateTimePrecision` (the schema does not describe it).
         pub approximate_creation_date_time_precision: Option<Val<ApproximateCreationDateTimePrecision>>,
+        /// `StreamArn` (the schema does not describe it).
         pub stream_arn: Val<String>,
     }
 
@@ -560,7 +622,9 @@ pub mod global_table {
     /// `PointInTimeRecoverySpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PointInTimeRecoverySpecification {
+        /// `PointInTimeRecoveryEnabled` (the schema does not describe it).
         pub point_in_time_recovery_enabled: Option<Val<bool>>,
+        /// `RecoveryPeriodInDays` (the schema does not describe it).
         pub recovery_period_in_days: Option<Val<i64>>,
     }
 
@@ -576,7 +640,9 @@ pub mod global_table {
     /// `ReadProvisionedThroughputSettings` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReadProvisionedThroughputSettings {
+        /// `ReadCapacityAutoScalingSettings` (the schema does not describe it).
         pub read_capacity_auto_scaling_settings: Option<Val<CapacityAutoScalingSettings>>,
+        /// `ReadCapacityUnits` (the schema does not describe it).
         pub read_capacity_units: Option<Val<i64>>,
     }
 
@@ -592,7 +658,9 @@ pub mod global_table {
     /// `ReplicaStreamSpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReplicaStreamSpecification {
+        /// `ResourcePolicy` (the schema does not describe it).
         pub resource_policy: Option<Val<ResourcePolicy>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -608,6 +676,7 @@ pub mod global_table {
     /// `ResourcePolicy` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourcePolicy {
+        /// `PolicyDocument` (the schema does not describe it).
         pub policy_document: Val<Json>,
     }
 
@@ -631,6 +700,7 @@ pub mod global_table {
     /// `ReplicaSSESpecification` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReplicaSSESpecification {
+        /// `KMSMasterKeyId` (the schema does not describe it).
         pub kms_master_key_id: Val<String>,
     }
 
@@ -654,7 +724,9 @@ pub mod global_table {
     /// `Tag` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -680,7 +752,9 @@ pub mod global_table {
     /// `SearchSchemaElement` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SearchSchemaElement {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `SearchSchemaElementType` (the schema does not describe it).
         pub search_schema_element_type: Val<SearchSchemaElementType>,
     }
 
@@ -706,6 +780,7 @@ pub mod global_table {
     /// `VectorAttribute` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VectorAttribute {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
     }
 
@@ -729,9 +804,13 @@ pub mod global_table {
     /// `CapacityAutoScalingSettings` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityAutoScalingSettings {
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Val<i64>,
+        /// `MinCapacity` (the schema does not describe it).
         pub min_capacity: Val<i64>,
+        /// `SeedCapacity` (the schema does not describe it).
         pub seed_capacity: Option<Val<i64>>,
+        /// `TargetTrackingScalingPolicyConfiguration` (the schema does not describe it).
         pub target_tracking_scaling_policy_configuration: Val<TargetTrackingScalingPolicyConfiguration>,
     }
 
@@ -761,9 +840,13 @@ pub mod global_table {
     /// `TargetTrackingScalingPolicyConfiguration` of `AWS::DynamoDB::GlobalTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetTrackingScalingPolicyConfiguration {
+        /// `DisableScaleIn` (the schema does not describe it).
         pub disable_scale_in: Option<Val<bool>>,
+        /// `ScaleInCooldown` (the schema does not describe it).
         pub scale_in_cooldown: Option<Val<i64>>,
+        /// `ScaleOutCooldown` (the schema does not describe it).
         pub scale_out_cooldown: Option<Val<i64>>,
+        /// `TargetValue` (the schema does not describe it).
         pub target_value: Val<f64>,
     }
 
@@ -1459,25 +1542,45 @@ pub mod global_table {
 /// Version: None. Resource Type definition for AWS::DynamoDB::GlobalTable
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGlobalTableProps {
+    /// `AttributeDefinitions` (the schema does not describe it).
     pub attribute_definitions: Option<Val<Vec<global_table::AttributeDefinition>>>,
+    /// `BillingMode` (the schema does not describe it).
     pub billing_mode: Option<Val<global_table::BillingMode>>,
+    /// `GlobalSecondaryIndexes` (the schema does not describe it).
     pub global_secondary_indexes: Option<Val<Vec<global_table::GlobalSecondaryIndex>>>,
+    /// `GlobalTableSourceArn` (the schema does not describe it).
     pub global_table_source_arn: Option<Val<String>>,
+    /// `GlobalTableWitnesses` (the schema does not describe it).
     pub global_table_witnesses: Option<Val<Vec<global_table::GlobalTableWitness>>>,
+    /// `KeySchema` (the schema does not describe it).
     pub key_schema: Option<Val<Vec<global_table::KeySchemaItem>>>,
+    /// `LocalSecondaryIndexes` (the schema does not describe it).
     pub local_secondary_indexes: Option<Val<Vec<global_table::LocalSecondaryIndex>>>,
+    /// `MultiRegionConsistency` (the schema does not describe it).
     pub multi_region_consistency: Option<Val<global_table::MultiRegionConsistency>>,
+    /// `ReadOnDemandThroughputSettings` (the schema does not describe it).
     pub read_on_demand_throughput_settings: Option<Val<global_table::ReadOnDemandThroughputSettings>>,
+    /// `ReadProvisionedThroughputSettings` (the schema does not describe it).
     pub read_provisioned_throughput_settings: Option<Val<global_table::GlobalReadProvisionedThroughputSettings>>,
+    /// `Replicas` (the schema does not describe it).
     pub replicas: Val<Vec<global_table::ReplicaSpecification>>,
+    /// `SSESpecification` (the schema does not describe it).
     pub sse_specification: Option<Val<global_table::SSESpecification>>,
+    /// `StreamSpecification` (the schema does not describe it).
     pub stream_specification: Option<Val<global_table::StreamSpecification>>,
+    /// `TableName` (the schema does not describe it).
     pub table_name: Option<Val<String>>,
+    /// `TableType` (the schema does not describe it).
     pub table_type: Option<Val<global_table::TableType>>,
+    /// `TimeToLiveSpecification` (the schema does not describe it).
     pub time_to_live_specification: Option<Val<global_table::TimeToLiveSpecification>>,
+    /// `VectorIndexes` (the schema does not describe it).
     pub vector_indexes: Option<Val<Vec<global_table::VectorIndex>>>,
+    /// `WarmThroughput` (the schema does not describe it).
     pub warm_throughput: Option<Val<global_table::WarmThroughput>>,
+    /// `WriteOnDemandThroughputSettings` (the schema does not describe it).
     pub write_on_demand_throughput_settings: Option<Val<global_table::WriteOnDemandThroughputSettings>>,
+    /// `WriteProvisionedThroughputSettings` (the schema does not describe it).
     pub write_provisioned_throughput_settings: Option<Val<global_table::WriteProvisionedThroughputSettings>>,
 }
 
@@ -1546,45 +1649,45 @@ impl CfnGlobalTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DynamoDB::GlobalTable";
 
-    /// Key of `AttributeDefinitions`, for [`Handle::set`].
+    /// Key of `AttributeDefinitions`, for [`Self::set`].
     pub const ATTRIBUTE_DEFINITIONS: Prop<CfnGlobalTable, Vec<global_table::AttributeDefinition>> = Prop::new("AttributeDefinitions");
-    /// Key of `BillingMode`, for [`Handle::set`].
+    /// Key of `BillingMode`, for [`Self::set`].
     pub const BILLING_MODE: Prop<CfnGlobalTable, global_table::BillingMode> = Prop::new("BillingMode");
-    /// Key of `GlobalSecondaryIndexes`, for [`Handle::set`].
+    /// Key of `GlobalSecondaryIndexes`, for [`Self::set`].
     pub const GLOBAL_SECONDARY_INDEXES: Prop<CfnGlobalTable, Vec<global_table::GlobalSecondaryIndex>> = Prop::new("GlobalSecondaryIndexes");
-    /// Key of `GlobalTableSourceArn`, for [`Handle::set`].
+    /// Key of `GlobalTableSourceArn`, for [`Self::set`].
     pub const GLOBAL_TABLE_SOURCE_ARN: Prop<CfnGlobalTable, String> = Prop::new("GlobalTableSourceArn");
-    /// Key of `GlobalTableWitnesses`, for [`Handle::set`].
+    /// Key of `GlobalTableWitnesses`, for [`Self::set`].
     pub const GLOBAL_TABLE_WITNESSES: Prop<CfnGlobalTable, Vec<global_table::GlobalTableWitness>> = Prop::new("GlobalTableWitnesses");
-    /// Key of `KeySchema`, for [`Handle::set`].
+    /// Key of `KeySchema`, for [`Self::set`].
     pub const KEY_SCHEMA: Prop<CfnGlobalTable, Vec<global_table::KeySchemaItem>> = Prop::new("KeySchema");
-    /// Key of `LocalSecondaryIndexes`, for [`Handle::set`].
+    /// Key of `LocalSecondaryIndexes`, for [`Self::set`].
     pub const LOCAL_SECONDARY_INDEXES: Prop<CfnGlobalTable, Vec<global_table::LocalSecondaryIndex>> = Prop::new("LocalSecondaryIndexes");
-    /// Key of `MultiRegionConsistency`, for [`Handle::set`].
+    /// Key of `MultiRegionConsistency`, for [`Self::set`].
     pub const MULTI_REGION_CONSISTENCY: Prop<CfnGlobalTable, global_table::MultiRegionConsistency> = Prop::new("MultiRegionConsistency");
-    /// Key of `ReadOnDemandThroughputSettings`, for [`Handle::set`].
+    /// Key of `ReadOnDemandThroughputSettings`, for [`Self::set`].
     pub const READ_ON_DEMAND_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::ReadOnDemandThroughputSettings> = Prop::new("ReadOnDemandThroughputSettings");
-    /// Key of `ReadProvisionedThroughputSettings`, for [`Handle::set`].
+    /// Key of `ReadProvisionedThroughputSettings`, for [`Self::set`].
     pub const READ_PROVISIONED_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::GlobalReadProvisionedThroughputSettings> = Prop::new("ReadProvisionedThroughputSettings");
-    /// Key of `Replicas`, for [`Handle::set`].
+    /// Key of `Replicas`, for [`Self::set`].
     pub const REPLICAS: Prop<CfnGlobalTable, Vec<global_table::ReplicaSpecification>> = Prop::new("Replicas");
-    /// Key of `SSESpecification`, for [`Handle::set`].
+    /// Key of `SSESpecification`, for [`Self::set`].
     pub const SSE_SPECIFICATION: Prop<CfnGlobalTable, global_table::SSESpecification> = Prop::new("SSESpecification");
-    /// Key of `StreamSpecification`, for [`Handle::set`].
+    /// Key of `StreamSpecification`, for [`Self::set`].
     pub const STREAM_SPECIFICATION: Prop<CfnGlobalTable, global_table::StreamSpecification> = Prop::new("StreamSpecification");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnGlobalTable, String> = Prop::new("TableName");
-    /// Key of `TableType`, for [`Handle::set`].
+    /// Key of `TableType`, for [`Self::set`].
     pub const TABLE_TYPE: Prop<CfnGlobalTable, global_table::TableType> = Prop::new("TableType");
-    /// Key of `TimeToLiveSpecification`, for [`Handle::set`].
+    /// Key of `TimeToLiveSpecification`, for [`Self::set`].
     pub const TIME_TO_LIVE_SPECIFICATION: Prop<CfnGlobalTable, global_table::TimeToLiveSpecification> = Prop::new("TimeToLiveSpecification");
-    /// Key of `VectorIndexes`, for [`Handle::set`].
+    /// Key of `VectorIndexes`, for [`Self::set`].
     pub const VECTOR_INDEXES: Prop<CfnGlobalTable, Vec<global_table::VectorIndex>> = Prop::new("VectorIndexes");
-    /// Key of `WarmThroughput`, for [`Handle::set`].
+    /// Key of `WarmThroughput`, for [`Self::set`].
     pub const WARM_THROUGHPUT: Prop<CfnGlobalTable, global_table::WarmThroughput> = Prop::new("WarmThroughput");
-    /// Key of `WriteOnDemandThroughputSettings`, for [`Handle::set`].
+    /// Key of `WriteOnDemandThroughputSettings`, for [`Self::set`].
     pub const WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::WriteOnDemandThroughputSettings> = Prop::new("WriteOnDemandThroughputSettings");
-    /// Key of `WriteProvisionedThroughputSettings`, for [`Handle::set`].
+    /// Key of `WriteProvisionedThroughputSettings`, for [`Self::set`].
     pub const WRITE_PROVISIONED_THROUGHPUT_SETTINGS: Prop<CfnGlobalTable, global_table::WriteProvisionedThroughputSettings> = Prop::new("WriteProvisionedThroughputSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1699,6 +1802,7 @@ pub mod table {
         pub contributor_insights_specification: Option<Val<ContributorInsightsSpecification>>,
         /// The name of the global secondary index. The name must be unique among all other indexes on this table.
         pub index_name: Val<String>,
+        /// `KeySchema` (the schema does not describe it).
         pub key_schema: Val<Vec<KeySchemaItem>>,
         /// The maximum number of read and write units for the specified global secondary index. If you use this parameter, you must specify ``MaxReadRequestUnits``, ``MaxWriteRequestUnits``, or both. You must use either ``OnDemandThroughput`` or ``ProvisionedThroughput`` based on your table's capacity mode.
         pub on_demand_throughput: Option<Val<OnDemandThroughput>>,
@@ -1808,6 +1912,7 @@ pub mod table {
     pub struct LocalSecondaryIndex {
         /// The name of the local secondary index. The name must be unique among all other indexes on this table.
         pub index_name: Val<String>,
+        /// `KeySchema` (the schema does not describe it).
         pub key_schema: Val<Vec<KeySchemaItem2>>,
         /// Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
         pub projection: Val<Projection>,
@@ -1901,6 +2006,7 @@ pub mod table {
     /// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource. In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourcePolicy {
+        /// `PolicyDocument` (the schema does not describe it).
         pub policy_document: Val<Json>,
     }
 
@@ -2044,12 +2150,17 @@ pub mod table {
     /// `VectorIndex` of `AWS::DynamoDB::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VectorIndex {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Val<i64>,
+        /// `DistanceFunction` (the schema does not describe it).
         pub distance_function: Val<DistanceFunction>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
         /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
         pub projection: Val<Projection>,
+        /// `SearchSchema` (the schema does not describe it).
         pub search_schema: Option<Val<Vec<SearchSchemaElement>>>,
+        /// `VectorAttribute` (the schema does not describe it).
         pub vector_attribute: Val<VectorAttribute>,
     }
 
@@ -2101,7 +2212,9 @@ pub mod table {
     /// `KeySchemaItem` of `AWS::DynamoDB::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeySchemaItem {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Val<String>,
     }
 
@@ -2194,7 +2307,9 @@ pub mod table {
     /// `KeySchemaItem2` of `AWS::DynamoDB::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeySchemaItem2 {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Val<String>,
     }
 
@@ -2220,7 +2335,9 @@ pub mod table {
     /// `SearchSchemaElement` of `AWS::DynamoDB::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SearchSchemaElement {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `SearchSchemaElementType` (the schema does not describe it).
         pub search_schema_element_type: Val<SearchSchemaElementType>,
     }
 
@@ -2246,6 +2363,7 @@ pub mod table {
     /// `VectorAttribute` of `AWS::DynamoDB::Table`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VectorAttribute {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
     }
 
@@ -2851,6 +2969,7 @@ pub struct CfnTableProps {
     pub tags: Option<Val<Vec<table::Tag>>>,
     /// Specifies the Time to Live (TTL) settings for the table. For detailed information about the limits in DynamoDB, see \[Limits in Amazon DynamoDB\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html>) in the Amazon DynamoDB Developer Guide.
     pub time_to_live_specification: Option<Val<table::TimeToLiveSpecification>>,
+    /// `VectorIndexes` (the schema does not describe it).
     pub vector_indexes: Option<Val<Vec<table::VectorIndex>>>,
     /// Represents the warm throughput (in read units per second and write units per second) for creating a table.
     pub warm_throughput: Option<Val<table::WarmThroughput>>,
@@ -2923,47 +3042,47 @@ impl CfnTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::DynamoDB::Table";
 
-    /// Key of `AttributeDefinitions`, for [`Handle::set`].
+    /// Key of `AttributeDefinitions`, for [`Self::set`].
     pub const ATTRIBUTE_DEFINITIONS: Prop<CfnTable, Vec<table::AttributeDefinition>> = Prop::new("AttributeDefinitions");
-    /// Key of `BillingMode`, for [`Handle::set`].
+    /// Key of `BillingMode`, for [`Self::set`].
     pub const BILLING_MODE: Prop<CfnTable, table::BillingMode> = Prop::new("BillingMode");
-    /// Key of `ContributorInsightsSpecification`, for [`Handle::set`].
+    /// Key of `ContributorInsightsSpecification`, for [`Self::set`].
     pub const CONTRIBUTOR_INSIGHTS_SPECIFICATION: Prop<CfnTable, table::ContributorInsightsSpecification> = Prop::new("ContributorInsightsSpecification");
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnTable, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `GlobalSecondaryIndexes`, for [`Handle::set`].
+    /// Key of `GlobalSecondaryIndexes`, for [`Self::set`].
     pub const GLOBAL_SECONDARY_INDEXES: Prop<CfnTable, Vec<table::GlobalSecondaryIndex>> = Prop::new("GlobalSecondaryIndexes");
-    /// Key of `ImportSourceSpecification`, for [`Handle::set`].
+    /// Key of `ImportSourceSpecification`, for [`Self::set`].
     pub const IMPORT_SOURCE_SPECIFICATION: Prop<CfnTable, table::ImportSourceSpecification> = Prop::new("ImportSourceSpecification");
-    /// Key of `KeySchema`, for [`Handle::set`].
+    /// Key of `KeySchema`, for [`Self::set`].
     pub const KEY_SCHEMA: Prop<CfnTable, Json> = Prop::new("KeySchema");
-    /// Key of `KinesisStreamSpecification`, for [`Handle::set`].
+    /// Key of `KinesisStreamSpecification`, for [`Self::set`].
     pub const KINESIS_STREAM_SPECIFICATION: Prop<CfnTable, table::KinesisStreamSpecification> = Prop::new("KinesisStreamSpecification");
-    /// Key of `LocalSecondaryIndexes`, for [`Handle::set`].
+    /// Key of `LocalSecondaryIndexes`, for [`Self::set`].
     pub const LOCAL_SECONDARY_INDEXES: Prop<CfnTable, Vec<table::LocalSecondaryIndex>> = Prop::new("LocalSecondaryIndexes");
-    /// Key of `OnDemandThroughput`, for [`Handle::set`].
+    /// Key of `OnDemandThroughput`, for [`Self::set`].
     pub const ON_DEMAND_THROUGHPUT: Prop<CfnTable, table::OnDemandThroughput> = Prop::new("OnDemandThroughput");
-    /// Key of `PointInTimeRecoverySpecification`, for [`Handle::set`].
+    /// Key of `PointInTimeRecoverySpecification`, for [`Self::set`].
     pub const POINT_IN_TIME_RECOVERY_SPECIFICATION: Prop<CfnTable, table::PointInTimeRecoverySpecification> = Prop::new("PointInTimeRecoverySpecification");
-    /// Key of `ProvisionedThroughput`, for [`Handle::set`].
+    /// Key of `ProvisionedThroughput`, for [`Self::set`].
     pub const PROVISIONED_THROUGHPUT: Prop<CfnTable, table::ProvisionedThroughput> = Prop::new("ProvisionedThroughput");
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnTable, table::ResourcePolicy> = Prop::new("ResourcePolicy");
-    /// Key of `SSESpecification`, for [`Handle::set`].
+    /// Key of `SSESpecification`, for [`Self::set`].
     pub const SSE_SPECIFICATION: Prop<CfnTable, table::SSESpecification> = Prop::new("SSESpecification");
-    /// Key of `StreamSpecification`, for [`Handle::set`].
+    /// Key of `StreamSpecification`, for [`Self::set`].
     pub const STREAM_SPECIFICATION: Prop<CfnTable, table::StreamSpecification> = Prop::new("StreamSpecification");
-    /// Key of `TableClass`, for [`Handle::set`].
+    /// Key of `TableClass`, for [`Self::set`].
     pub const TABLE_CLASS: Prop<CfnTable, table::TableClass> = Prop::new("TableClass");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
-    /// Key of `TimeToLiveSpecification`, for [`Handle::set`].
+    /// Key of `TimeToLiveSpecification`, for [`Self::set`].
     pub const TIME_TO_LIVE_SPECIFICATION: Prop<CfnTable, table::TimeToLiveSpecification> = Prop::new("TimeToLiveSpecification");
-    /// Key of `VectorIndexes`, for [`Handle::set`].
+    /// Key of `VectorIndexes`, for [`Self::set`].
     pub const VECTOR_INDEXES: Prop<CfnTable, Vec<table::VectorIndex>> = Prop::new("VectorIndexes");
-    /// Key of `WarmThroughput`, for [`Handle::set`].
+    /// Key of `WarmThroughput`, for [`Self::set`].
     pub const WARM_THROUGHPUT: Prop<CfnTable, table::WarmThroughput> = Prop::new("WarmThroughput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

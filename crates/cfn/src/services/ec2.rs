@@ -19,7 +19,9 @@ pub mod application_status_check {
     /// `HealthCheckPath` of `AWS::EC2::ApplicationStatusCheck`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HealthCheckPath {
+        /// `Destinations` (the schema does not describe it).
         pub destinations: Option<Val<Vec<HealthCheckPathDestination>>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<HealthCheckPathSource>>,
     }
 
@@ -35,7 +37,9 @@ pub mod application_status_check {
     /// `Tag` of `AWS::EC2::ApplicationStatusCheck`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -61,7 +65,9 @@ pub mod application_status_check {
     /// `HealthCheckPathDestination` of `AWS::EC2::ApplicationStatusCheck`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HealthCheckPathDestination {
+        /// `SecurityGroupId` (the schema does not describe it).
         pub security_group_id: Option<Val<String>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
     }
 
@@ -77,7 +83,9 @@ pub mod application_status_check {
     /// `HealthCheckPathSource` of `AWS::EC2::ApplicationStatusCheck`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HealthCheckPathSource {
+        /// `SecurityGroupId` (the schema does not describe it).
         pub security_group_id: Option<Val<String>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
     }
 
@@ -337,35 +345,35 @@ impl CfnApplicationStatusCheck {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::ApplicationStatusCheck";
 
-    /// Key of `Aggregation`, for [`Handle::set`].
+    /// Key of `Aggregation`, for [`Self::set`].
     pub const AGGREGATION: Prop<CfnApplicationStatusCheck, application_status_check::Aggregation> = Prop::new("Aggregation");
-    /// Key of `DeviceIndex`, for [`Handle::set`].
+    /// Key of `DeviceIndex`, for [`Self::set`].
     pub const DEVICE_INDEX: Prop<CfnApplicationStatusCheck, i64> = Prop::new("DeviceIndex");
-    /// Key of `FailureThreshold`, for [`Handle::set`].
+    /// Key of `FailureThreshold`, for [`Self::set`].
     pub const FAILURE_THRESHOLD: Prop<CfnApplicationStatusCheck, i64> = Prop::new("FailureThreshold");
-    /// Key of `HealthCheckPaths`, for [`Handle::set`].
+    /// Key of `HealthCheckPaths`, for [`Self::set`].
     pub const HEALTH_CHECK_PATHS: Prop<CfnApplicationStatusCheck, Vec<application_status_check::HealthCheckPath>> = Prop::new("HealthCheckPaths");
-    /// Key of `InitializationGracePeriodSeconds`, for [`Handle::set`].
+    /// Key of `InitializationGracePeriodSeconds`, for [`Self::set`].
     pub const INITIALIZATION_GRACE_PERIOD_SECONDS: Prop<CfnApplicationStatusCheck, i64> = Prop::new("InitializationGracePeriodSeconds");
-    /// Key of `Interval`, for [`Handle::set`].
+    /// Key of `Interval`, for [`Self::set`].
     pub const INTERVAL: Prop<CfnApplicationStatusCheck, i64> = Prop::new("Interval");
-    /// Key of `IpScope`, for [`Handle::set`].
+    /// Key of `IpScope`, for [`Self::set`].
     pub const IP_SCOPE: Prop<CfnApplicationStatusCheck, application_status_check::IpScope> = Prop::new("IpScope");
-    /// Key of `IpVersion`, for [`Handle::set`].
+    /// Key of `IpVersion`, for [`Self::set`].
     pub const IP_VERSION: Prop<CfnApplicationStatusCheck, application_status_check::IpVersion> = Prop::new("IpVersion");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnApplicationStatusCheck, String> = Prop::new("Path");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnApplicationStatusCheck, i64> = Prop::new("Port");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnApplicationStatusCheck, application_status_check::Protocol> = Prop::new("Protocol");
-    /// Key of `StatusCodeMatcher`, for [`Handle::set`].
+    /// Key of `StatusCodeMatcher`, for [`Self::set`].
     pub const STATUS_CODE_MATCHER: Prop<CfnApplicationStatusCheck, String> = Prop::new("StatusCodeMatcher");
-    /// Key of `SuccessThreshold`, for [`Handle::set`].
+    /// Key of `SuccessThreshold`, for [`Self::set`].
     pub const SUCCESS_THRESHOLD: Prop<CfnApplicationStatusCheck, i64> = Prop::new("SuccessThreshold");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplicationStatusCheck, Vec<application_status_check::Tag>> = Prop::new("Tags");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnApplicationStatusCheck, i64> = Prop::new("Timeout");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -568,15 +576,15 @@ impl CfnCapacityManagerDataExport {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::CapacityManagerDataExport";
 
-    /// Key of `OutputFormat`, for [`Handle::set`].
+    /// Key of `OutputFormat`, for [`Self::set`].
     pub const OUTPUT_FORMAT: Prop<CfnCapacityManagerDataExport, capacity_manager_data_export::OutputFormat> = Prop::new("OutputFormat");
-    /// Key of `S3BucketName`, for [`Handle::set`].
+    /// Key of `S3BucketName`, for [`Self::set`].
     pub const S3_BUCKET_NAME: Prop<CfnCapacityManagerDataExport, String> = Prop::new("S3BucketName");
-    /// Key of `S3BucketPrefix`, for [`Handle::set`].
+    /// Key of `S3BucketPrefix`, for [`Self::set`].
     pub const S3_BUCKET_PREFIX: Prop<CfnCapacityManagerDataExport, String> = Prop::new("S3BucketPrefix");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnCapacityManagerDataExport, capacity_manager_data_export::Schedule> = Prop::new("Schedule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapacityManagerDataExport, Vec<capacity_manager_data_export::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -622,7 +630,9 @@ pub mod capacity_reservation {
     /// `TagSpecification` of `AWS::EC2::CapacityReservation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<ResourceType>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -638,7 +648,9 @@ pub mod capacity_reservation {
     /// `Tag` of `AWS::EC2::CapacityReservation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1209,20 +1221,35 @@ pub mod capacity_reservation {
 /// Resource Type definition for AWS::EC2::CapacityReservation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCapacityReservationProps {
+    /// `AvailabilityZone` (the schema does not describe it).
     pub availability_zone: Option<Val<String>>,
+    /// `AvailabilityZoneId` (the schema does not describe it).
     pub availability_zone_id: Option<Val<String>>,
+    /// `EbsOptimized` (the schema does not describe it).
     pub ebs_optimized: Option<Val<bool>>,
+    /// `EndDate` (the schema does not describe it).
     pub end_date: Option<Val<String>>,
+    /// `EndDateType` (the schema does not describe it).
     pub end_date_type: Option<Val<capacity_reservation::EndDateType>>,
+    /// `EphemeralStorage` (the schema does not describe it).
     pub ephemeral_storage: Option<Val<bool>>,
+    /// `InstanceCount` (the schema does not describe it).
     pub instance_count: Val<i64>,
+    /// `InstanceMatchCriteria` (the schema does not describe it).
     pub instance_match_criteria: Option<Val<capacity_reservation::InstanceMatchCriteria>>,
+    /// `InstancePlatform` (the schema does not describe it).
     pub instance_platform: Val<capacity_reservation::InstancePlatform>,
+    /// `InstanceType` (the schema does not describe it).
     pub instance_type: Val<String>,
+    /// `OutPostArn` (the schema does not describe it).
     pub out_post_arn: Option<Val<String>>,
+    /// `PlacementGroupArn` (the schema does not describe it).
     pub placement_group_arn: Option<Val<String>>,
+    /// `TagSpecifications` (the schema does not describe it).
     pub tag_specifications: Option<Val<Vec<capacity_reservation::TagSpecification>>>,
+    /// `Tenancy` (the schema does not describe it).
     pub tenancy: Option<Val<capacity_reservation::Tenancy>>,
+    /// `UnusedReservationBillingOwnerId` (the schema does not describe it).
     pub unused_reservation_billing_owner_id: Option<Val<String>>,
 }
 
@@ -1281,35 +1308,35 @@ impl CfnCapacityReservation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::CapacityReservation";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnCapacityReservation, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnCapacityReservation, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `EbsOptimized`, for [`Handle::set`].
+    /// Key of `EbsOptimized`, for [`Self::set`].
     pub const EBS_OPTIMIZED: Prop<CfnCapacityReservation, bool> = Prop::new("EbsOptimized");
-    /// Key of `EndDate`, for [`Handle::set`].
+    /// Key of `EndDate`, for [`Self::set`].
     pub const END_DATE: Prop<CfnCapacityReservation, String> = Prop::new("EndDate");
-    /// Key of `EndDateType`, for [`Handle::set`].
+    /// Key of `EndDateType`, for [`Self::set`].
     pub const END_DATE_TYPE: Prop<CfnCapacityReservation, capacity_reservation::EndDateType> = Prop::new("EndDateType");
-    /// Key of `EphemeralStorage`, for [`Handle::set`].
+    /// Key of `EphemeralStorage`, for [`Self::set`].
     pub const EPHEMERAL_STORAGE: Prop<CfnCapacityReservation, bool> = Prop::new("EphemeralStorage");
-    /// Key of `InstanceCount`, for [`Handle::set`].
+    /// Key of `InstanceCount`, for [`Self::set`].
     pub const INSTANCE_COUNT: Prop<CfnCapacityReservation, i64> = Prop::new("InstanceCount");
-    /// Key of `InstanceMatchCriteria`, for [`Handle::set`].
+    /// Key of `InstanceMatchCriteria`, for [`Self::set`].
     pub const INSTANCE_MATCH_CRITERIA: Prop<CfnCapacityReservation, capacity_reservation::InstanceMatchCriteria> = Prop::new("InstanceMatchCriteria");
-    /// Key of `InstancePlatform`, for [`Handle::set`].
+    /// Key of `InstancePlatform`, for [`Self::set`].
     pub const INSTANCE_PLATFORM: Prop<CfnCapacityReservation, capacity_reservation::InstancePlatform> = Prop::new("InstancePlatform");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnCapacityReservation, String> = Prop::new("InstanceType");
-    /// Key of `OutPostArn`, for [`Handle::set`].
+    /// Key of `OutPostArn`, for [`Self::set`].
     pub const OUT_POST_ARN: Prop<CfnCapacityReservation, String> = Prop::new("OutPostArn");
-    /// Key of `PlacementGroupArn`, for [`Handle::set`].
+    /// Key of `PlacementGroupArn`, for [`Self::set`].
     pub const PLACEMENT_GROUP_ARN: Prop<CfnCapacityReservation, String> = Prop::new("PlacementGroupArn");
-    /// Key of `TagSpecifications`, for [`Handle::set`].
+    /// Key of `TagSpecifications`, for [`Self::set`].
     pub const TAG_SPECIFICATIONS: Prop<CfnCapacityReservation, Vec<capacity_reservation::TagSpecification>> = Prop::new("TagSpecifications");
-    /// Key of `Tenancy`, for [`Handle::set`].
+    /// Key of `Tenancy`, for [`Self::set`].
     pub const TENANCY: Prop<CfnCapacityReservation, capacity_reservation::Tenancy> = Prop::new("Tenancy");
-    /// Key of `UnusedReservationBillingOwnerId`, for [`Handle::set`].
+    /// Key of `UnusedReservationBillingOwnerId`, for [`Self::set`].
     pub const UNUSED_RESERVATION_BILLING_OWNER_ID: Prop<CfnCapacityReservation, String> = Prop::new("UnusedReservationBillingOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1494,12 +1521,19 @@ pub mod capacity_reservation_fleet {
     /// `InstanceTypeSpecification` of `AWS::EC2::CapacityReservationFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceTypeSpecification {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `AvailabilityZoneId` (the schema does not describe it).
         pub availability_zone_id: Option<Val<String>>,
+        /// `EbsOptimized` (the schema does not describe it).
         pub ebs_optimized: Option<Val<bool>>,
+        /// `InstancePlatform` (the schema does not describe it).
         pub instance_platform: Option<Val<InstancePlatform>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<i64>>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<f64>>,
     }
 
@@ -1520,7 +1554,9 @@ pub mod capacity_reservation_fleet {
     /// `TagSpecification` of `AWS::EC2::CapacityReservationFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<ResourceType>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -1536,7 +1572,9 @@ pub mod capacity_reservation_fleet {
     /// `Tag` of `AWS::EC2::CapacityReservationFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2084,14 +2122,23 @@ pub mod capacity_reservation_fleet {
 /// Resource Type definition for AWS::EC2::CapacityReservationFleet
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnCapacityReservationFleetProps {
+    /// `AllocationStrategy` (the schema does not describe it).
     pub allocation_strategy: Option<Val<String>>,
+    /// `EndDate` (the schema does not describe it).
     pub end_date: Option<Val<String>>,
+    /// `InstanceMatchCriteria` (the schema does not describe it).
     pub instance_match_criteria: Option<Val<capacity_reservation_fleet::InstanceMatchCriteria>>,
+    /// `InstanceTypeSpecifications` (the schema does not describe it).
     pub instance_type_specifications: Option<Val<Vec<capacity_reservation_fleet::InstanceTypeSpecification>>>,
+    /// `NoRemoveEndDate` (the schema does not describe it).
     pub no_remove_end_date: Option<Val<bool>>,
+    /// `RemoveEndDate` (the schema does not describe it).
     pub remove_end_date: Option<Val<bool>>,
+    /// `TagSpecifications` (the schema does not describe it).
     pub tag_specifications: Option<Val<Vec<capacity_reservation_fleet::TagSpecification>>>,
+    /// `Tenancy` (the schema does not describe it).
     pub tenancy: Option<Val<capacity_reservation_fleet::Tenancy>>,
+    /// `TotalTargetCapacity` (the schema does not describe it).
     pub total_target_capacity: Option<Val<i64>>,
 }
 
@@ -2121,23 +2168,23 @@ impl CfnCapacityReservationFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::CapacityReservationFleet";
 
-    /// Key of `AllocationStrategy`, for [`Handle::set`].
+    /// Key of `AllocationStrategy`, for [`Self::set`].
     pub const ALLOCATION_STRATEGY: Prop<CfnCapacityReservationFleet, String> = Prop::new("AllocationStrategy");
-    /// Key of `EndDate`, for [`Handle::set`].
+    /// Key of `EndDate`, for [`Self::set`].
     pub const END_DATE: Prop<CfnCapacityReservationFleet, String> = Prop::new("EndDate");
-    /// Key of `InstanceMatchCriteria`, for [`Handle::set`].
+    /// Key of `InstanceMatchCriteria`, for [`Self::set`].
     pub const INSTANCE_MATCH_CRITERIA: Prop<CfnCapacityReservationFleet, capacity_reservation_fleet::InstanceMatchCriteria> = Prop::new("InstanceMatchCriteria");
-    /// Key of `InstanceTypeSpecifications`, for [`Handle::set`].
+    /// Key of `InstanceTypeSpecifications`, for [`Self::set`].
     pub const INSTANCE_TYPE_SPECIFICATIONS: Prop<CfnCapacityReservationFleet, Vec<capacity_reservation_fleet::InstanceTypeSpecification>> = Prop::new("InstanceTypeSpecifications");
-    /// Key of `NoRemoveEndDate`, for [`Handle::set`].
+    /// Key of `NoRemoveEndDate`, for [`Self::set`].
     pub const NO_REMOVE_END_DATE: Prop<CfnCapacityReservationFleet, bool> = Prop::new("NoRemoveEndDate");
-    /// Key of `RemoveEndDate`, for [`Handle::set`].
+    /// Key of `RemoveEndDate`, for [`Self::set`].
     pub const REMOVE_END_DATE: Prop<CfnCapacityReservationFleet, bool> = Prop::new("RemoveEndDate");
-    /// Key of `TagSpecifications`, for [`Handle::set`].
+    /// Key of `TagSpecifications`, for [`Self::set`].
     pub const TAG_SPECIFICATIONS: Prop<CfnCapacityReservationFleet, Vec<capacity_reservation_fleet::TagSpecification>> = Prop::new("TagSpecifications");
-    /// Key of `Tenancy`, for [`Handle::set`].
+    /// Key of `Tenancy`, for [`Self::set`].
     pub const TENANCY: Prop<CfnCapacityReservationFleet, capacity_reservation_fleet::Tenancy> = Prop::new("Tenancy");
-    /// Key of `TotalTargetCapacity`, for [`Handle::set`].
+    /// Key of `TotalTargetCapacity`, for [`Self::set`].
     pub const TOTAL_TARGET_CAPACITY: Prop<CfnCapacityReservationFleet, i64> = Prop::new("TotalTargetCapacity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2182,7 +2229,9 @@ pub mod carrier_gateway {
     /// `Tag` of `AWS::EC2::CarrierGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2253,9 +2302,9 @@ impl CfnCarrierGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::CarrierGateway";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCarrierGateway, Vec<carrier_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnCarrierGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2374,15 +2423,15 @@ impl CfnClientVpnAuthorizationRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnAuthorizationRule";
 
-    /// Key of `AccessGroupId`, for [`Handle::set`].
+    /// Key of `AccessGroupId`, for [`Self::set`].
     pub const ACCESS_GROUP_ID: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("AccessGroupId");
-    /// Key of `AuthorizeAllGroups`, for [`Handle::set`].
+    /// Key of `AuthorizeAllGroups`, for [`Self::set`].
     pub const AUTHORIZE_ALL_GROUPS: Prop<CfnClientVpnAuthorizationRule, bool> = Prop::new("AuthorizeAllGroups");
-    /// Key of `ClientVpnEndpointId`, for [`Handle::set`].
+    /// Key of `ClientVpnEndpointId`, for [`Self::set`].
     pub const CLIENT_VPN_ENDPOINT_ID: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("ClientVpnEndpointId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("Description");
-    /// Key of `TargetNetworkCidr`, for [`Handle::set`].
+    /// Key of `TargetNetworkCidr`, for [`Self::set`].
     pub const TARGET_NETWORK_CIDR: Prop<CfnClientVpnAuthorizationRule, String> = Prop::new("TargetNetworkCidr");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2428,9 +2477,13 @@ pub mod client_vpn_endpoint {
     /// `ClientAuthenticationRequest` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientAuthenticationRequest {
+        /// `ActiveDirectory` (the schema does not describe it).
         pub active_directory: Option<Val<DirectoryServiceAuthenticationRequest>>,
+        /// `FederatedAuthentication` (the schema does not describe it).
         pub federated_authentication: Option<Val<FederatedAuthenticationRequest>>,
+        /// `MutualAuthentication` (the schema does not describe it).
         pub mutual_authentication: Option<Val<CertificateAuthenticationRequest>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -2460,8 +2513,11 @@ pub mod client_vpn_endpoint {
     /// `AuthorizationPolicy` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthorizationPolicy {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `PolicyDocument` (the schema does not describe it).
         pub policy_document: Val<String>,
+        /// `ShadowMode` (the schema does not describe it).
         pub shadow_mode: Option<Val<String>>,
     }
 
@@ -2489,7 +2545,9 @@ pub mod client_vpn_endpoint {
     /// `ClientConnectOptions` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientConnectOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `LambdaFunctionArn` (the schema does not describe it).
         pub lambda_function_arn: Option<Val<String>>,
     }
 
@@ -2515,7 +2573,9 @@ pub mod client_vpn_endpoint {
     /// `ClientLoginBannerOptions` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientLoginBannerOptions {
+        /// `BannerText` (the schema does not describe it).
         pub banner_text: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -2541,6 +2601,7 @@ pub mod client_vpn_endpoint {
     /// `ClientRouteEnforcementOptions` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClientRouteEnforcementOptions {
+        /// `Enforced` (the schema does not describe it).
         pub enforced: Option<Val<bool>>,
     }
 
@@ -2555,9 +2616,13 @@ pub mod client_vpn_endpoint {
     /// `ConnectionLogOptions` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectionLogOptions {
+        /// `CloudwatchLogGroup` (the schema does not describe it).
         pub cloudwatch_log_group: Option<Val<String>>,
+        /// `CloudwatchLogStream` (the schema does not describe it).
         pub cloudwatch_log_stream: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `IncludeAuthorizationPolicyContext` (the schema does not describe it).
         pub include_authorization_policy_context: Option<Val<bool>>,
     }
 
@@ -2587,7 +2652,9 @@ pub mod client_vpn_endpoint {
     /// `DevicePostureOptions` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DevicePostureOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `TrustProviders` (the schema does not describe it).
         pub trust_providers: Val<Vec<DevicePostureTrustProvider>>,
     }
 
@@ -2613,7 +2680,9 @@ pub mod client_vpn_endpoint {
     /// `TagSpecification` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Val<String>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Val<Vec<Tag>>,
     }
 
@@ -2639,8 +2708,11 @@ pub mod client_vpn_endpoint {
     /// `TransitGatewayConfiguration` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TransitGatewayConfiguration {
+        /// `AvailabilityZoneIds` (the schema does not describe it).
         pub availability_zone_ids: Option<Val<Vec<String>>>,
+        /// `AvailabilityZones` (the schema does not describe it).
         pub availability_zones: Option<Val<Vec<String>>>,
+        /// `TransitGatewayId` (the schema does not describe it).
         pub transit_gateway_id: Val<String>,
     }
 
@@ -2668,6 +2740,7 @@ pub mod client_vpn_endpoint {
     /// `DirectoryServiceAuthenticationRequest` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DirectoryServiceAuthenticationRequest {
+        /// `DirectoryId` (the schema does not describe it).
         pub directory_id: Val<String>,
     }
 
@@ -2691,7 +2764,9 @@ pub mod client_vpn_endpoint {
     /// `FederatedAuthenticationRequest` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FederatedAuthenticationRequest {
+        /// `SAMLProviderArn` (the schema does not describe it).
         pub saml_provider_arn: Val<String>,
+        /// `SelfServiceSAMLProviderArn` (the schema does not describe it).
         pub self_service_saml_provider_arn: Option<Val<String>>,
     }
 
@@ -2717,6 +2792,7 @@ pub mod client_vpn_endpoint {
     /// `CertificateAuthenticationRequest` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CertificateAuthenticationRequest {
+        /// `ClientRootCertificateChainArn` (the schema does not describe it).
         pub client_root_certificate_chain_arn: Val<String>,
     }
 
@@ -2740,8 +2816,11 @@ pub mod client_vpn_endpoint {
     /// `DevicePostureTrustProvider` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DevicePostureTrustProvider {
+        /// `PublicSigningKeyUrl` (the schema does not describe it).
         pub public_signing_key_url: Option<Val<String>>,
+        /// `TenantId` (the schema does not describe it).
         pub tenant_id: Val<String>,
+        /// `TrustProviderType` (the schema does not describe it).
         pub trust_provider_type: Val<String>,
     }
 
@@ -2769,7 +2848,9 @@ pub mod client_vpn_endpoint {
     /// `Tag` of `AWS::EC2::ClientVpnEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2957,28 +3038,51 @@ pub mod client_vpn_endpoint {
 /// Resource Type definition for AWS::EC2::ClientVpnEndpoint
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClientVpnEndpointProps {
+    /// `AuthenticationOptions` (the schema does not describe it).
     pub authentication_options: Val<Vec<client_vpn_endpoint::ClientAuthenticationRequest>>,
+    /// `AuthorizationPolicy` (the schema does not describe it).
     pub authorization_policy: Option<Val<client_vpn_endpoint::AuthorizationPolicy>>,
+    /// `ClientCidrBlock` (the schema does not describe it).
     pub client_cidr_block: Option<Val<String>>,
+    /// `ClientConnectOptions` (the schema does not describe it).
     pub client_connect_options: Option<Val<client_vpn_endpoint::ClientConnectOptions>>,
+    /// `ClientLoginBannerOptions` (the schema does not describe it).
     pub client_login_banner_options: Option<Val<client_vpn_endpoint::ClientLoginBannerOptions>>,
+    /// `ClientRouteEnforcementOptions` (the schema does not describe it).
     pub client_route_enforcement_options: Option<Val<client_vpn_endpoint::ClientRouteEnforcementOptions>>,
+    /// `ConnectionLogOptions` (the schema does not describe it).
     pub connection_log_options: Val<client_vpn_endpoint::ConnectionLogOptions>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DevicePostureOptions` (the schema does not describe it).
     pub device_posture_options: Option<Val<client_vpn_endpoint::DevicePostureOptions>>,
+    /// `DisconnectOnSessionTimeout` (the schema does not describe it).
     pub disconnect_on_session_timeout: Option<Val<bool>>,
+    /// `DnsServers` (the schema does not describe it).
     pub dns_servers: Option<Val<Vec<String>>>,
+    /// `EndpointIpAddressType` (the schema does not describe it).
     pub endpoint_ip_address_type: Option<Val<String>>,
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Option<Val<Vec<String>>>,
+    /// `SelfServicePortal` (the schema does not describe it).
     pub self_service_portal: Option<Val<String>>,
+    /// `ServerCertificateArn` (the schema does not describe it).
     pub server_certificate_arn: Val<String>,
+    /// `SessionTimeoutHours` (the schema does not describe it).
     pub session_timeout_hours: Option<Val<i64>>,
+    /// `SplitTunnel` (the schema does not describe it).
     pub split_tunnel: Option<Val<bool>>,
+    /// `TagSpecifications` (the schema does not describe it).
     pub tag_specifications: Option<Val<Vec<client_vpn_endpoint::TagSpecification>>>,
+    /// `TrafficIpAddressType` (the schema does not describe it).
     pub traffic_ip_address_type: Option<Val<String>>,
+    /// `TransitGatewayConfiguration` (the schema does not describe it).
     pub transit_gateway_configuration: Option<Val<client_vpn_endpoint::TransitGatewayConfiguration>>,
+    /// `TransportProtocol` (the schema does not describe it).
     pub transport_protocol: Option<Val<String>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Option<Val<String>>,
+    /// `VpnPort` (the schema does not describe it).
     pub vpn_port: Option<Val<i64>>,
 }
 
@@ -3053,51 +3157,51 @@ impl CfnClientVpnEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnEndpoint";
 
-    /// Key of `AuthenticationOptions`, for [`Handle::set`].
+    /// Key of `AuthenticationOptions`, for [`Self::set`].
     pub const AUTHENTICATION_OPTIONS: Prop<CfnClientVpnEndpoint, Vec<client_vpn_endpoint::ClientAuthenticationRequest>> = Prop::new("AuthenticationOptions");
-    /// Key of `AuthorizationPolicy`, for [`Handle::set`].
+    /// Key of `AuthorizationPolicy`, for [`Self::set`].
     pub const AUTHORIZATION_POLICY: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::AuthorizationPolicy> = Prop::new("AuthorizationPolicy");
-    /// Key of `ClientCidrBlock`, for [`Handle::set`].
+    /// Key of `ClientCidrBlock`, for [`Self::set`].
     pub const CLIENT_CIDR_BLOCK: Prop<CfnClientVpnEndpoint, String> = Prop::new("ClientCidrBlock");
-    /// Key of `ClientConnectOptions`, for [`Handle::set`].
+    /// Key of `ClientConnectOptions`, for [`Self::set`].
     pub const CLIENT_CONNECT_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ClientConnectOptions> = Prop::new("ClientConnectOptions");
-    /// Key of `ClientLoginBannerOptions`, for [`Handle::set`].
+    /// Key of `ClientLoginBannerOptions`, for [`Self::set`].
     pub const CLIENT_LOGIN_BANNER_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ClientLoginBannerOptions> = Prop::new("ClientLoginBannerOptions");
-    /// Key of `ClientRouteEnforcementOptions`, for [`Handle::set`].
+    /// Key of `ClientRouteEnforcementOptions`, for [`Self::set`].
     pub const CLIENT_ROUTE_ENFORCEMENT_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ClientRouteEnforcementOptions> = Prop::new("ClientRouteEnforcementOptions");
-    /// Key of `ConnectionLogOptions`, for [`Handle::set`].
+    /// Key of `ConnectionLogOptions`, for [`Self::set`].
     pub const CONNECTION_LOG_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::ConnectionLogOptions> = Prop::new("ConnectionLogOptions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClientVpnEndpoint, String> = Prop::new("Description");
-    /// Key of `DevicePostureOptions`, for [`Handle::set`].
+    /// Key of `DevicePostureOptions`, for [`Self::set`].
     pub const DEVICE_POSTURE_OPTIONS: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::DevicePostureOptions> = Prop::new("DevicePostureOptions");
-    /// Key of `DisconnectOnSessionTimeout`, for [`Handle::set`].
+    /// Key of `DisconnectOnSessionTimeout`, for [`Self::set`].
     pub const DISCONNECT_ON_SESSION_TIMEOUT: Prop<CfnClientVpnEndpoint, bool> = Prop::new("DisconnectOnSessionTimeout");
-    /// Key of `DnsServers`, for [`Handle::set`].
+    /// Key of `DnsServers`, for [`Self::set`].
     pub const DNS_SERVERS: Prop<CfnClientVpnEndpoint, Vec<String>> = Prop::new("DnsServers");
-    /// Key of `EndpointIpAddressType`, for [`Handle::set`].
+    /// Key of `EndpointIpAddressType`, for [`Self::set`].
     pub const ENDPOINT_IP_ADDRESS_TYPE: Prop<CfnClientVpnEndpoint, String> = Prop::new("EndpointIpAddressType");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnClientVpnEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SelfServicePortal`, for [`Handle::set`].
+    /// Key of `SelfServicePortal`, for [`Self::set`].
     pub const SELF_SERVICE_PORTAL: Prop<CfnClientVpnEndpoint, String> = Prop::new("SelfServicePortal");
-    /// Key of `ServerCertificateArn`, for [`Handle::set`].
+    /// Key of `ServerCertificateArn`, for [`Self::set`].
     pub const SERVER_CERTIFICATE_ARN: Prop<CfnClientVpnEndpoint, String> = Prop::new("ServerCertificateArn");
-    /// Key of `SessionTimeoutHours`, for [`Handle::set`].
+    /// Key of `SessionTimeoutHours`, for [`Self::set`].
     pub const SESSION_TIMEOUT_HOURS: Prop<CfnClientVpnEndpoint, i64> = Prop::new("SessionTimeoutHours");
-    /// Key of `SplitTunnel`, for [`Handle::set`].
+    /// Key of `SplitTunnel`, for [`Self::set`].
     pub const SPLIT_TUNNEL: Prop<CfnClientVpnEndpoint, bool> = Prop::new("SplitTunnel");
-    /// Key of `TagSpecifications`, for [`Handle::set`].
+    /// Key of `TagSpecifications`, for [`Self::set`].
     pub const TAG_SPECIFICATIONS: Prop<CfnClientVpnEndpoint, Vec<client_vpn_endpoint::TagSpecification>> = Prop::new("TagSpecifications");
-    /// Key of `TrafficIpAddressType`, for [`Handle::set`].
+    /// Key of `TrafficIpAddressType`, for [`Self::set`].
     pub const TRAFFIC_IP_ADDRESS_TYPE: Prop<CfnClientVpnEndpoint, String> = Prop::new("TrafficIpAddressType");
-    /// Key of `TransitGatewayConfiguration`, for [`Handle::set`].
+    /// Key of `TransitGatewayConfiguration`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_CONFIGURATION: Prop<CfnClientVpnEndpoint, client_vpn_endpoint::TransitGatewayConfiguration> = Prop::new("TransitGatewayConfiguration");
-    /// Key of `TransportProtocol`, for [`Handle::set`].
+    /// Key of `TransportProtocol`, for [`Self::set`].
     pub const TRANSPORT_PROTOCOL: Prop<CfnClientVpnEndpoint, String> = Prop::new("TransportProtocol");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnClientVpnEndpoint, String> = Prop::new("VpcId");
-    /// Key of `VpnPort`, for [`Handle::set`].
+    /// Key of `VpnPort`, for [`Self::set`].
     pub const VPN_PORT: Prop<CfnClientVpnEndpoint, i64> = Prop::new("VpnPort");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3198,13 +3302,13 @@ impl CfnClientVpnRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnRoute";
 
-    /// Key of `ClientVpnEndpointId`, for [`Handle::set`].
+    /// Key of `ClientVpnEndpointId`, for [`Self::set`].
     pub const CLIENT_VPN_ENDPOINT_ID: Prop<CfnClientVpnRoute, String> = Prop::new("ClientVpnEndpointId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClientVpnRoute, String> = Prop::new("Description");
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnClientVpnRoute, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `TargetVpcSubnetId`, for [`Handle::set`].
+    /// Key of `TargetVpcSubnetId`, for [`Self::set`].
     pub const TARGET_VPC_SUBNET_ID: Prop<CfnClientVpnRoute, String> = Prop::new("TargetVpcSubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3263,9 +3367,13 @@ pub mod client_vpn_target_network_association {
 /// Resource Type definition for AWS::EC2::ClientVpnTargetNetworkAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClientVpnTargetNetworkAssociationProps {
+    /// `AvailabilityZone` (the schema does not describe it).
     pub availability_zone: Option<Val<String>>,
+    /// `AvailabilityZoneId` (the schema does not describe it).
     pub availability_zone_id: Option<Val<String>>,
+    /// `ClientVpnEndpointId` (the schema does not describe it).
     pub client_vpn_endpoint_id: Val<String>,
+    /// `SubnetId` (the schema does not describe it).
     pub subnet_id: Option<Val<String>>,
 }
 
@@ -3302,13 +3410,13 @@ impl CfnClientVpnTargetNetworkAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::ClientVpnTargetNetworkAssociation";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `ClientVpnEndpointId`, for [`Handle::set`].
+    /// Key of `ClientVpnEndpointId`, for [`Self::set`].
     pub const CLIENT_VPN_ENDPOINT_ID: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("ClientVpnEndpointId");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnClientVpnTargetNetworkAssociation, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3461,19 +3569,19 @@ impl CfnCustomerGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::CustomerGateway";
 
-    /// Key of `BgpAsn`, for [`Handle::set`].
+    /// Key of `BgpAsn`, for [`Self::set`].
     pub const BGP_ASN: Prop<CfnCustomerGateway, i64> = Prop::new("BgpAsn");
-    /// Key of `BgpAsnExtended`, for [`Handle::set`].
+    /// Key of `BgpAsnExtended`, for [`Self::set`].
     pub const BGP_ASN_EXTENDED: Prop<CfnCustomerGateway, f64> = Prop::new("BgpAsnExtended");
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnCustomerGateway, String> = Prop::new("CertificateArn");
-    /// Key of `DeviceName`, for [`Handle::set`].
+    /// Key of `DeviceName`, for [`Self::set`].
     pub const DEVICE_NAME: Prop<CfnCustomerGateway, String> = Prop::new("DeviceName");
-    /// Key of `IpAddress`, for [`Handle::set`].
+    /// Key of `IpAddress`, for [`Self::set`].
     pub const IP_ADDRESS: Prop<CfnCustomerGateway, String> = Prop::new("IpAddress");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomerGateway, Vec<customer_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCustomerGateway, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3518,7 +3626,9 @@ pub mod dhcp_options {
     /// `Tag` of `AWS::EC2::DHCPOptions`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3609,19 +3719,19 @@ impl CfnDHCPOptions {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::DHCPOptions";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDHCPOptions, String> = Prop::new("DomainName");
-    /// Key of `DomainNameServers`, for [`Handle::set`].
+    /// Key of `DomainNameServers`, for [`Self::set`].
     pub const DOMAIN_NAME_SERVERS: Prop<CfnDHCPOptions, Vec<String>> = Prop::new("DomainNameServers");
-    /// Key of `Ipv6AddressPreferredLeaseTime`, for [`Handle::set`].
+    /// Key of `Ipv6AddressPreferredLeaseTime`, for [`Self::set`].
     pub const IPV6_ADDRESS_PREFERRED_LEASE_TIME: Prop<CfnDHCPOptions, i64> = Prop::new("Ipv6AddressPreferredLeaseTime");
-    /// Key of `NetbiosNameServers`, for [`Handle::set`].
+    /// Key of `NetbiosNameServers`, for [`Self::set`].
     pub const NETBIOS_NAME_SERVERS: Prop<CfnDHCPOptions, Vec<String>> = Prop::new("NetbiosNameServers");
-    /// Key of `NetbiosNodeType`, for [`Handle::set`].
+    /// Key of `NetbiosNodeType`, for [`Self::set`].
     pub const NETBIOS_NODE_TYPE: Prop<CfnDHCPOptions, i64> = Prop::new("NetbiosNodeType");
-    /// Key of `NtpServers`, for [`Handle::set`].
+    /// Key of `NtpServers`, for [`Self::set`].
     pub const NTP_SERVERS: Prop<CfnDHCPOptions, Vec<String>> = Prop::new("NtpServers");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDHCPOptions, Vec<dhcp_options::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3666,7 +3776,9 @@ pub mod ec2_fleet {
     /// `FleetLaunchTemplateConfigRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FleetLaunchTemplateConfigRequest {
+        /// `LaunchTemplateSpecification` (the schema does not describe it).
         pub launch_template_specification: Option<Val<FleetLaunchTemplateSpecificationRequest>>,
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<Vec<FleetLaunchTemplateOverridesRequest>>>,
     }
 
@@ -3682,11 +3794,17 @@ pub mod ec2_fleet {
     /// `OnDemandOptionsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OnDemandOptionsRequest {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<AllocationStrategy>>,
+        /// `CapacityReservationOptions` (the schema does not describe it).
         pub capacity_reservation_options: Option<Val<CapacityReservationOptionsRequest>>,
+        /// `MaxTotalPrice` (the schema does not describe it).
         pub max_total_price: Option<Val<String>>,
+        /// `MinTargetCapacity` (the schema does not describe it).
         pub min_target_capacity: Option<Val<i64>>,
+        /// `SingleAvailabilityZone` (the schema does not describe it).
         pub single_availability_zone: Option<Val<bool>>,
+        /// `SingleInstanceType` (the schema does not describe it).
         pub single_instance_type: Option<Val<bool>>,
     }
 
@@ -3706,9 +3824,13 @@ pub mod ec2_fleet {
     /// `ReservedCapacityOptionsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReservedCapacityOptionsRequest {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<AllocationStrategy2>>,
+        /// `CapacityReservationTarget` (the schema does not describe it).
         pub capacity_reservation_target: Option<Val<CapacityReservationTargetRequest>>,
+        /// `ReservationTypes` (the schema does not describe it).
         pub reservation_types: Option<Val<Vec<ReservationType>>>,
+        /// `ReservedCapacityFallbackOptions` (the schema does not describe it).
         pub reserved_capacity_fallback_options: Option<Val<ReservedCapacityFallbackOptionsRequest>>,
     }
 
@@ -3726,13 +3848,21 @@ pub mod ec2_fleet {
     /// `SpotOptionsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotOptionsRequest {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<AllocationStrategy3>>,
+        /// `InstanceInterruptionBehavior` (the schema does not describe it).
         pub instance_interruption_behavior: Option<Val<InstanceInterruptionBehavior>>,
+        /// `InstancePoolsToUseCount` (the schema does not describe it).
         pub instance_pools_to_use_count: Option<Val<i64>>,
+        /// `MaintenanceStrategies` (the schema does not describe it).
         pub maintenance_strategies: Option<Val<MaintenanceStrategies>>,
+        /// `MaxTotalPrice` (the schema does not describe it).
         pub max_total_price: Option<Val<String>>,
+        /// `MinTargetCapacity` (the schema does not describe it).
         pub min_target_capacity: Option<Val<i64>>,
+        /// `SingleAvailabilityZone` (the schema does not describe it).
         pub single_availability_zone: Option<Val<bool>>,
+        /// `SingleInstanceType` (the schema does not describe it).
         pub single_instance_type: Option<Val<bool>>,
     }
 
@@ -3754,7 +3884,9 @@ pub mod ec2_fleet {
     /// `TagSpecification` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<ResourceType>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -3770,10 +3902,15 @@ pub mod ec2_fleet {
     /// `TargetCapacitySpecificationRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetCapacitySpecificationRequest {
+        /// `DefaultTargetCapacityType` (the schema does not describe it).
         pub default_target_capacity_type: Option<Val<DefaultTargetCapacityType>>,
+        /// `OnDemandTargetCapacity` (the schema does not describe it).
         pub on_demand_target_capacity: Option<Val<i64>>,
+        /// `SpotTargetCapacity` (the schema does not describe it).
         pub spot_target_capacity: Option<Val<i64>>,
+        /// `TargetCapacityUnitType` (the schema does not describe it).
         pub target_capacity_unit_type: Option<Val<TargetCapacityUnitType>>,
+        /// `TotalTargetCapacity` (the schema does not describe it).
         pub total_target_capacity: Val<i64>,
     }
 
@@ -3805,9 +3942,13 @@ pub mod ec2_fleet {
     /// `FleetLaunchTemplateSpecificationRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FleetLaunchTemplateSpecificationRequest {
+        /// `LaunchTemplateId` (the schema does not describe it).
         pub launch_template_id: Option<Val<String>>,
+        /// `LaunchTemplateName` (the schema does not describe it).
         pub launch_template_name: Option<Val<String>>,
+        /// `LaunchTemplateSpecificationUserData` (the schema does not describe it).
         pub launch_template_specification_user_data: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Val<String>,
     }
 
@@ -3837,19 +3978,33 @@ pub mod ec2_fleet {
     /// `FleetLaunchTemplateOverridesRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FleetLaunchTemplateOverridesRequest {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `AvailabilityZoneId` (the schema does not describe it).
         pub availability_zone_id: Option<Val<String>>,
+        /// `BlockDeviceMappings` (the schema does not describe it).
         pub block_device_mappings: Option<Val<Vec<BlockDeviceMapping>>>,
+        /// `IamInstanceProfile` (the schema does not describe it).
         pub iam_instance_profile: Option<Val<IamInstanceProfileSpecification>>,
+        /// `InstanceRequirements` (the schema does not describe it).
         pub instance_requirements: Option<Val<InstanceRequirementsRequest>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `KeyName` (the schema does not describe it).
         pub key_name: Option<Val<String>>,
+        /// `MaxPrice` (the schema does not describe it).
         pub max_price: Option<Val<String>>,
+        /// `MetadataOptions` (the schema does not describe it).
         pub metadata_options: Option<Val<InstanceMetadataOptionsRequest>>,
+        /// `NetworkInterfaces` (the schema does not describe it).
         pub network_interfaces: Option<Val<Vec<NetworkInterfaceSpecificationRequest>>>,
+        /// `Placement` (the schema does not describe it).
         pub placement: Option<Val<Placement>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<f64>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
+        /// `WeightedCapacity` (the schema does not describe it).
         pub weighted_capacity: Option<Val<f64>>,
     }
 
@@ -3877,6 +4032,7 @@ pub mod ec2_fleet {
     /// `CapacityReservationOptionsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityReservationOptionsRequest {
+        /// `UsageStrategy` (the schema does not describe it).
         pub usage_strategy: Option<Val<UsageStrategy>>,
     }
 
@@ -3891,7 +4047,9 @@ pub mod ec2_fleet {
     /// `CapacityReservationTargetRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityReservationTargetRequest {
+        /// `CapacityReservationIds` (the schema does not describe it).
         pub capacity_reservation_ids: Option<Val<Vec<String>>>,
+        /// `CapacityReservationResourceGroupArns` (the schema does not describe it).
         pub capacity_reservation_resource_group_arns: Option<Val<Vec<String>>>,
     }
 
@@ -3907,6 +4065,7 @@ pub mod ec2_fleet {
     /// `ReservedCapacityFallbackOptionsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReservedCapacityFallbackOptionsRequest {
+        /// `MarketTypes` (the schema does not describe it).
         pub market_types: Option<Val<Vec<MarketType>>>,
     }
 
@@ -3921,6 +4080,7 @@ pub mod ec2_fleet {
     /// `MaintenanceStrategies` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceStrategies {
+        /// `CapacityRebalance` (the schema does not describe it).
         pub capacity_rebalance: Option<Val<CapacityRebalance>>,
     }
 
@@ -3935,7 +4095,9 @@ pub mod ec2_fleet {
     /// `Tag` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3961,9 +4123,13 @@ pub mod ec2_fleet {
     /// `BlockDeviceMapping` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BlockDeviceMapping {
+        /// `DeviceName` (the schema does not describe it).
         pub device_name: Option<Val<String>>,
+        /// `Ebs` (the schema does not describe it).
         pub ebs: Option<Val<EbsBlockDevice>>,
+        /// `NoDevice` (the schema does not describe it).
         pub no_device: Option<Val<String>>,
+        /// `VirtualName` (the schema does not describe it).
         pub virtual_name: Option<Val<String>>,
     }
 
@@ -3981,7 +4147,9 @@ pub mod ec2_fleet {
     /// `IamInstanceProfileSpecification` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IamInstanceProfileSpecification {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -3997,31 +4165,57 @@ pub mod ec2_fleet {
     /// `InstanceRequirementsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceRequirementsRequest {
+        /// `AcceleratorCount` (the schema does not describe it).
         pub accelerator_count: Option<Val<AcceleratorCountRequest>>,
+        /// `AcceleratorManufacturers` (the schema does not describe it).
         pub accelerator_manufacturers: Option<Val<Vec<AcceleratorManufacturer>>>,
+        /// `AcceleratorNames` (the schema does not describe it).
         pub accelerator_names: Option<Val<Vec<AcceleratorName>>>,
+        /// `AcceleratorTotalMemoryMiB` (the schema does not describe it).
         pub accelerator_total_memory_mi_b: Option<Val<AcceleratorTotalMemoryMiBRequest>>,
+        /// `AcceleratorTypes` (the schema does not describe it).
         pub accelerator_types: Option<Val<Vec<AcceleratorType>>>,
+        /// `AllowedInstanceTypes` (the schema does not describe it).
         pub allowed_instance_types: Option<Val<Vec<String>>>,
+        /// `BareMetal` (the schema does not describe it).
         pub bare_metal: Option<Val<BareMetal>>,
+        /// `BaselineEbsBandwidthMbps` (the schema does not describe it).
         pub baseline_ebs_bandwidth_mbps: Option<Val<BaselineEbsBandwidthMbpsRequest>>,
+        /// `BaselinePerformanceFactors` (the schema does not describe it).
         pub baseline_performance_factors: Option<Val<BaselinePerformanceFactorsRequest>>,
+        /// `BurstablePerformance` (the schema does not describe it).
         pub burstable_performance: Option<Val<BurstablePerformance>>,
+        /// `CpuManufacturers` (the schema does not describe it).
         pub cpu_manufacturers: Option<Val<Vec<CpuManufacturer>>>,
+        /// `ExcludedInstanceTypes` (the schema does not describe it).
         pub excluded_instance_types: Option<Val<Vec<String>>>,
+        /// `InstanceGenerations` (the schema does not describe it).
         pub instance_generations: Option<Val<Vec<InstanceGeneration>>>,
+        /// `LocalStorage` (the schema does not describe it).
         pub local_storage: Option<Val<LocalStorage>>,
+        /// `LocalStorageTypes` (the schema does not describe it).
         pub local_storage_types: Option<Val<Vec<LocalStorageType>>>,
+        /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` (the schema does not describe it).
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Val<i64>>,
+        /// `MemoryGiBPerVCpu` (the schema does not describe it).
         pub memory_gi_b_per_v_cpu: Option<Val<MemoryGiBPerVCpuRequest>>,
+        /// `MemoryMiB` (the schema does not describe it).
         pub memory_mi_b: Option<Val<MemoryMiBRequest>>,
+        /// `NetworkBandwidthGbps` (the schema does not describe it).
         pub network_bandwidth_gbps: Option<Val<NetworkBandwidthGbpsRequest>>,
+        /// `NetworkInterfaceCount` (the schema does not describe it).
         pub network_interface_count: Option<Val<NetworkInterfaceCountRequest>>,
+        /// `OnDemandMaxPricePercentageOverLowestPrice` (the schema does not describe it).
         pub on_demand_max_price_percentage_over_lowest_price: Option<Val<i64>>,
+        /// `RequireEncryptionInTransit` (the schema does not describe it).
         pub require_encryption_in_transit: Option<Val<bool>>,
+        /// `RequireHibernateSupport` (the schema does not describe it).
         pub require_hibernate_support: Option<Val<bool>>,
+        /// `SpotMaxPricePercentageOverLowestPrice` (the schema does not describe it).
         pub spot_max_price_percentage_over_lowest_price: Option<Val<i64>>,
+        /// `TotalLocalStorageGB` (the schema does not describe it).
         pub total_local_storage_gb: Option<Val<TotalLocalStorageGBRequest>>,
+        /// `VCpuCount` (the schema does not describe it).
         pub v_cpu_count: Option<Val<VCpuCountRangeRequest>>,
     }
 
@@ -4061,8 +4255,11 @@ pub mod ec2_fleet {
     /// `InstanceMetadataOptionsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceMetadataOptionsRequest {
+        /// `HttpEndpoint` (the schema does not describe it).
         pub http_endpoint: Option<Val<HttpEndpoint>>,
+        /// `HttpPutResponseHopLimit` (the schema does not describe it).
         pub http_put_response_hop_limit: Option<Val<i64>>,
+        /// `HttpTokens` (the schema does not describe it).
         pub http_tokens: Option<Val<HttpTokens>>,
     }
 
@@ -4079,19 +4276,33 @@ pub mod ec2_fleet {
     /// `NetworkInterfaceSpecificationRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkInterfaceSpecificationRequest {
+        /// `AssociatePublicIpAddress` (the schema does not describe it).
         pub associate_public_ip_address: Option<Val<bool>>,
+        /// `DeleteOnTermination` (the schema does not describe it).
         pub delete_on_termination: Option<Val<bool>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `DeviceIndex` (the schema does not describe it).
         pub device_index: Option<Val<i64>>,
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<String>>>,
+        /// `InterfaceType` (the schema does not describe it).
         pub interface_type: Option<Val<String>>,
+        /// `Ipv6AddressCount` (the schema does not describe it).
         pub ipv6_address_count: Option<Val<i64>>,
+        /// `Ipv6Addresses` (the schema does not describe it).
         pub ipv6_addresses: Option<Val<Vec<Ipv6AddressRequest>>>,
+        /// `NetworkCardIndex` (the schema does not describe it).
         pub network_card_index: Option<Val<i64>>,
+        /// `NetworkInterfaceId` (the schema does not describe it).
         pub network_interface_id: Option<Val<String>>,
+        /// `PrivateIpAddress` (the schema does not describe it).
         pub private_ip_address: Option<Val<String>>,
+        /// `PrivateIpAddresses` (the schema does not describe it).
         pub private_ip_addresses: Option<Val<Vec<PrivateIpAddressSpecificationRequest>>>,
+        /// `SecondaryPrivateIpAddressCount` (the schema does not describe it).
         pub secondary_private_ip_address_count: Option<Val<i64>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
     }
 
@@ -4119,13 +4330,21 @@ pub mod ec2_fleet {
     /// `Placement` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Placement {
+        /// `Affinity` (the schema does not describe it).
         pub affinity: Option<Val<String>>,
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Option<Val<String>>,
+        /// `HostId` (the schema does not describe it).
         pub host_id: Option<Val<String>>,
+        /// `HostResourceGroupArn` (the schema does not describe it).
         pub host_resource_group_arn: Option<Val<String>>,
+        /// `PartitionNumber` (the schema does not describe it).
         pub partition_number: Option<Val<i64>>,
+        /// `SpreadDomain` (the schema does not describe it).
         pub spread_domain: Option<Val<String>>,
+        /// `Tenancy` (the schema does not describe it).
         pub tenancy: Option<Val<Tenancy>>,
     }
 
@@ -4147,7 +4366,9 @@ pub mod ec2_fleet {
     /// `CapacityRebalance` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityRebalance {
+        /// `ReplacementStrategy` (the schema does not describe it).
         pub replacement_strategy: Option<Val<ReplacementStrategy>>,
+        /// `TerminationDelay` (the schema does not describe it).
         pub termination_delay: Option<Val<i64>>,
     }
 
@@ -4163,13 +4384,21 @@ pub mod ec2_fleet {
     /// `EbsBlockDevice` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EbsBlockDevice {
+        /// `DeleteOnTermination` (the schema does not describe it).
         pub delete_on_termination: Option<Val<bool>>,
+        /// `Encrypted` (the schema does not describe it).
         pub encrypted: Option<Val<bool>>,
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `MultiAvailabilityZoneConfiguration` (the schema does not describe it).
         pub multi_availability_zone_configuration: Option<Val<MultiAvailabilityZoneConfiguration>>,
+        /// `SnapshotId` (the schema does not describe it).
         pub snapshot_id: Option<Val<String>>,
+        /// `VolumeSize` (the schema does not describe it).
         pub volume_size: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Option<Val<VolumeType>>,
     }
 
@@ -4191,7 +4420,9 @@ pub mod ec2_fleet {
     /// `AcceleratorCountRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AcceleratorCountRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -4207,7 +4438,9 @@ pub mod ec2_fleet {
     /// `AcceleratorTotalMemoryMiBRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AcceleratorTotalMemoryMiBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -4223,7 +4456,9 @@ pub mod ec2_fleet {
     /// `BaselineEbsBandwidthMbpsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BaselineEbsBandwidthMbpsRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -4239,6 +4474,7 @@ pub mod ec2_fleet {
     /// `BaselinePerformanceFactorsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BaselinePerformanceFactorsRequest {
+        /// `Cpu` (the schema does not describe it).
         pub cpu: Option<Val<CpuPerformanceFactorRequest>>,
     }
 
@@ -4253,7 +4489,9 @@ pub mod ec2_fleet {
     /// `MemoryGiBPerVCpuRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemoryGiBPerVCpuRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -4269,7 +4507,9 @@ pub mod ec2_fleet {
     /// `MemoryMiBRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemoryMiBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -4285,7 +4525,9 @@ pub mod ec2_fleet {
     /// `NetworkBandwidthGbpsRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkBandwidthGbpsRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -4301,7 +4543,9 @@ pub mod ec2_fleet {
     /// `NetworkInterfaceCountRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkInterfaceCountRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -4317,7 +4561,9 @@ pub mod ec2_fleet {
     /// `TotalLocalStorageGBRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TotalLocalStorageGBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -4333,7 +4579,9 @@ pub mod ec2_fleet {
     /// `VCpuCountRangeRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VCpuCountRangeRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -4349,6 +4597,7 @@ pub mod ec2_fleet {
     /// `Ipv6AddressRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Ipv6AddressRequest {
+        /// `Ipv6Address` (the schema does not describe it).
         pub ipv6_address: Option<Val<String>>,
     }
 
@@ -4363,7 +4612,9 @@ pub mod ec2_fleet {
     /// `PrivateIpAddressSpecificationRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrivateIpAddressSpecificationRequest {
+        /// `Primary` (the schema does not describe it).
         pub primary: Option<Val<bool>>,
+        /// `PrivateIpAddress` (the schema does not describe it).
         pub private_ip_address: Option<Val<String>>,
     }
 
@@ -4379,7 +4630,9 @@ pub mod ec2_fleet {
     /// `MultiAvailabilityZoneConfiguration` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiAvailabilityZoneConfiguration {
+        /// `ConfigurationType` (the schema does not describe it).
         pub configuration_type: Option<Val<String>>,
+        /// `StandbyAvailabilityZones` (the schema does not describe it).
         pub standby_availability_zones: Option<Val<Vec<StandbyAvailabilityZone>>>,
     }
 
@@ -4395,6 +4648,7 @@ pub mod ec2_fleet {
     /// `CpuPerformanceFactorRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CpuPerformanceFactorRequest {
+        /// `References` (the schema does not describe it).
         pub references: Option<Val<Vec<PerformanceFactorReferenceRequest>>>,
     }
 
@@ -4409,7 +4663,9 @@ pub mod ec2_fleet {
     /// `StandbyAvailabilityZone` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StandbyAvailabilityZone {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `AvailabilityZoneId` (the schema does not describe it).
         pub availability_zone_id: Option<Val<String>>,
     }
 
@@ -4425,6 +4681,7 @@ pub mod ec2_fleet {
     /// `PerformanceFactorReferenceRequest` of `AWS::EC2::EC2Fleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PerformanceFactorReferenceRequest {
+        /// `InstanceFamily` (the schema does not describe it).
         pub instance_family: Option<Val<String>>,
     }
 
@@ -5781,18 +6038,31 @@ pub mod ec2_fleet {
 /// Resource Type definition for AWS::EC2::EC2Fleet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEC2FleetProps {
+    /// `Context` (the schema does not describe it).
     pub context: Option<Val<String>>,
+    /// `ExcessCapacityTerminationPolicy` (the schema does not describe it).
     pub excess_capacity_termination_policy: Option<Val<ec2_fleet::ExcessCapacityTerminationPolicy>>,
+    /// `LaunchTemplateConfigs` (the schema does not describe it).
     pub launch_template_configs: Val<Vec<ec2_fleet::FleetLaunchTemplateConfigRequest>>,
+    /// `OnDemandOptions` (the schema does not describe it).
     pub on_demand_options: Option<Val<ec2_fleet::OnDemandOptionsRequest>>,
+    /// `ReplaceUnhealthyInstances` (the schema does not describe it).
     pub replace_unhealthy_instances: Option<Val<bool>>,
+    /// `ReservedCapacityOptions` (the schema does not describe it).
     pub reserved_capacity_options: Option<Val<ec2_fleet::ReservedCapacityOptionsRequest>>,
+    /// `SpotOptions` (the schema does not describe it).
     pub spot_options: Option<Val<ec2_fleet::SpotOptionsRequest>>,
+    /// `TagSpecifications` (the schema does not describe it).
     pub tag_specifications: Option<Val<Vec<ec2_fleet::TagSpecification>>>,
+    /// `TargetCapacitySpecification` (the schema does not describe it).
     pub target_capacity_specification: Val<ec2_fleet::TargetCapacitySpecificationRequest>,
+    /// `TerminateInstancesWithExpiration` (the schema does not describe it).
     pub terminate_instances_with_expiration: Option<Val<bool>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Option<Val<ec2_fleet::Type>>,
+    /// `ValidFrom` (the schema does not describe it).
     pub valid_from: Option<Val<String>>,
+    /// `ValidUntil` (the schema does not describe it).
     pub valid_until: Option<Val<String>>,
 }
 
@@ -5847,31 +6117,31 @@ impl CfnEC2Fleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::EC2Fleet";
 
-    /// Key of `Context`, for [`Handle::set`].
+    /// Key of `Context`, for [`Self::set`].
     pub const CONTEXT: Prop<CfnEC2Fleet, String> = Prop::new("Context");
-    /// Key of `ExcessCapacityTerminationPolicy`, for [`Handle::set`].
+    /// Key of `ExcessCapacityTerminationPolicy`, for [`Self::set`].
     pub const EXCESS_CAPACITY_TERMINATION_POLICY: Prop<CfnEC2Fleet, ec2_fleet::ExcessCapacityTerminationPolicy> = Prop::new("ExcessCapacityTerminationPolicy");
-    /// Key of `LaunchTemplateConfigs`, for [`Handle::set`].
+    /// Key of `LaunchTemplateConfigs`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE_CONFIGS: Prop<CfnEC2Fleet, Vec<ec2_fleet::FleetLaunchTemplateConfigRequest>> = Prop::new("LaunchTemplateConfigs");
-    /// Key of `OnDemandOptions`, for [`Handle::set`].
+    /// Key of `OnDemandOptions`, for [`Self::set`].
     pub const ON_DEMAND_OPTIONS: Prop<CfnEC2Fleet, ec2_fleet::OnDemandOptionsRequest> = Prop::new("OnDemandOptions");
-    /// Key of `ReplaceUnhealthyInstances`, for [`Handle::set`].
+    /// Key of `ReplaceUnhealthyInstances`, for [`Self::set`].
     pub const REPLACE_UNHEALTHY_INSTANCES: Prop<CfnEC2Fleet, bool> = Prop::new("ReplaceUnhealthyInstances");
-    /// Key of `ReservedCapacityOptions`, for [`Handle::set`].
+    /// Key of `ReservedCapacityOptions`, for [`Self::set`].
     pub const RESERVED_CAPACITY_OPTIONS: Prop<CfnEC2Fleet, ec2_fleet::ReservedCapacityOptionsRequest> = Prop::new("ReservedCapacityOptions");
-    /// Key of `SpotOptions`, for [`Handle::set`].
+    /// Key of `SpotOptions`, for [`Self::set`].
     pub const SPOT_OPTIONS: Prop<CfnEC2Fleet, ec2_fleet::SpotOptionsRequest> = Prop::new("SpotOptions");
-    /// Key of `TagSpecifications`, for [`Handle::set`].
+    /// Key of `TagSpecifications`, for [`Self::set`].
     pub const TAG_SPECIFICATIONS: Prop<CfnEC2Fleet, Vec<ec2_fleet::TagSpecification>> = Prop::new("TagSpecifications");
-    /// Key of `TargetCapacitySpecification`, for [`Handle::set`].
+    /// Key of `TargetCapacitySpecification`, for [`Self::set`].
     pub const TARGET_CAPACITY_SPECIFICATION: Prop<CfnEC2Fleet, ec2_fleet::TargetCapacitySpecificationRequest> = Prop::new("TargetCapacitySpecification");
-    /// Key of `TerminateInstancesWithExpiration`, for [`Handle::set`].
+    /// Key of `TerminateInstancesWithExpiration`, for [`Self::set`].
     pub const TERMINATE_INSTANCES_WITH_EXPIRATION: Prop<CfnEC2Fleet, bool> = Prop::new("TerminateInstancesWithExpiration");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnEC2Fleet, ec2_fleet::Type> = Prop::new("Type");
-    /// Key of `ValidFrom`, for [`Handle::set`].
+    /// Key of `ValidFrom`, for [`Self::set`].
     pub const VALID_FROM: Prop<CfnEC2Fleet, String> = Prop::new("ValidFrom");
-    /// Key of `ValidUntil`, for [`Handle::set`].
+    /// Key of `ValidUntil`, for [`Self::set`].
     pub const VALID_UNTIL: Prop<CfnEC2Fleet, String> = Prop::new("ValidUntil");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6013,21 +6283,21 @@ impl CfnEIP {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::EIP";
 
-    /// Key of `Address`, for [`Handle::set`].
+    /// Key of `Address`, for [`Self::set`].
     pub const ADDRESS: Prop<CfnEIP, String> = Prop::new("Address");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnEIP, String> = Prop::new("Domain");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnEIP, String> = Prop::new("InstanceId");
-    /// Key of `IpamPoolId`, for [`Handle::set`].
+    /// Key of `IpamPoolId`, for [`Self::set`].
     pub const IPAM_POOL_ID: Prop<CfnEIP, String> = Prop::new("IpamPoolId");
-    /// Key of `NetworkBorderGroup`, for [`Handle::set`].
+    /// Key of `NetworkBorderGroup`, for [`Self::set`].
     pub const NETWORK_BORDER_GROUP: Prop<CfnEIP, String> = Prop::new("NetworkBorderGroup");
-    /// Key of `PublicIpv4Pool`, for [`Handle::set`].
+    /// Key of `PublicIpv4Pool`, for [`Self::set`].
     pub const PUBLIC_IPV4_POOL: Prop<CfnEIP, String> = Prop::new("PublicIpv4Pool");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEIP, Vec<eip::Tag>> = Prop::new("Tags");
-    /// Key of `TransferAddress`, for [`Handle::set`].
+    /// Key of `TransferAddress`, for [`Self::set`].
     pub const TRANSFER_ADDRESS: Prop<CfnEIP, String> = Prop::new("TransferAddress");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6093,6 +6363,7 @@ pub mod eip_association {
 pub struct CfnEIPAssociationProps {
     /// The allocation ID. This is required.
     pub allocation_id: Option<Val<String>>,
+    /// `EIP` (the schema does not describe it).
     pub eip: Option<Val<String>>,
     /// The ID of the instance. The instance must have exactly one attached network interface. You can specify either the instance ID or the network interface ID, but not both.
     pub instance_id: Option<Val<String>>,
@@ -6124,15 +6395,15 @@ impl CfnEIPAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::EIPAssociation";
 
-    /// Key of `AllocationId`, for [`Handle::set`].
+    /// Key of `AllocationId`, for [`Self::set`].
     pub const ALLOCATION_ID: Prop<CfnEIPAssociation, String> = Prop::new("AllocationId");
-    /// Key of `EIP`, for [`Handle::set`].
+    /// Key of `EIP`, for [`Self::set`].
     pub const EIP: Prop<CfnEIPAssociation, String> = Prop::new("EIP");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnEIPAssociation, String> = Prop::new("InstanceId");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnEIPAssociation, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `PrivateIpAddress`, for [`Handle::set`].
+    /// Key of `PrivateIpAddress`, for [`Self::set`].
     pub const PRIVATE_IP_ADDRESS: Prop<CfnEIPAssociation, String> = Prop::new("PrivateIpAddress");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6177,7 +6448,9 @@ pub mod egress_only_internet_gateway {
     /// `Tag` of `AWS::EC2::EgressOnlyInternetGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -6258,9 +6531,9 @@ impl CfnEgressOnlyInternetGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::EgressOnlyInternetGateway";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEgressOnlyInternetGateway, Vec<egress_only_internet_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnEgressOnlyInternetGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6352,9 +6625,9 @@ impl CfnEnclaveCertificateIamRoleAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::EnclaveCertificateIamRoleAssociation";
 
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnEnclaveCertificateIamRoleAssociation, String> = Prop::new("CertificateArn");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnEnclaveCertificateIamRoleAssociation, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6412,8 +6685,11 @@ pub mod flow_log {
     /// `DestinationOptions` of `AWS::EC2::FlowLog`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DestinationOptions {
+        /// `FileFormat` (the schema does not describe it).
         pub file_format: Val<FileFormat>,
+        /// `HiveCompatiblePartitions` (the schema does not describe it).
         pub hive_compatible_partitions: Val<bool>,
+        /// `PerHourPartition` (the schema does not describe it).
         pub per_hour_partition: Val<bool>,
     }
 
@@ -6441,7 +6717,9 @@ pub mod flow_log {
     /// `TagFieldSpecification` of `AWS::EC2::FlowLog`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagFieldSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Val<ResourceType2>,
+        /// `TagKeys` (the schema does not describe it).
         pub tag_keys: Val<Vec<String>>,
     }
 
@@ -6467,7 +6745,9 @@ pub mod flow_log {
     /// `Tag` of `AWS::EC2::FlowLog`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -6693,6 +6973,7 @@ pub struct CfnFlowLogProps {
     pub deliver_cross_account_role: Option<Val<String>>,
     /// The ARN for the IAM role that permits Amazon EC2 to publish flow logs to a CloudWatch Logs log group in your account. If you specify LogDestinationType as s3 or kinesis-data-firehose, do not specify DeliverLogsPermissionArn or LogGroupName.
     pub deliver_logs_permission_arn: Option<Val<String>>,
+    /// `DestinationOptions` (the schema does not describe it).
     pub destination_options: Option<Val<flow_log::DestinationOptions>>,
     /// Specifies the destination to which the flow log data is to be published. Flow log data can be published to a CloudWatch Logs log group, an Amazon S3 bucket, or a Kinesis Firehose stream. The value specified for this parameter depends on the value specified for LogDestinationType.
     pub log_destination: Option<Val<String>>,
@@ -6767,31 +7048,31 @@ impl CfnFlowLog {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::FlowLog";
 
-    /// Key of `DeliverCrossAccountRole`, for [`Handle::set`].
+    /// Key of `DeliverCrossAccountRole`, for [`Self::set`].
     pub const DELIVER_CROSS_ACCOUNT_ROLE: Prop<CfnFlowLog, String> = Prop::new("DeliverCrossAccountRole");
-    /// Key of `DeliverLogsPermissionArn`, for [`Handle::set`].
+    /// Key of `DeliverLogsPermissionArn`, for [`Self::set`].
     pub const DELIVER_LOGS_PERMISSION_ARN: Prop<CfnFlowLog, String> = Prop::new("DeliverLogsPermissionArn");
-    /// Key of `DestinationOptions`, for [`Handle::set`].
+    /// Key of `DestinationOptions`, for [`Self::set`].
     pub const DESTINATION_OPTIONS: Prop<CfnFlowLog, flow_log::DestinationOptions> = Prop::new("DestinationOptions");
-    /// Key of `LogDestination`, for [`Handle::set`].
+    /// Key of `LogDestination`, for [`Self::set`].
     pub const LOG_DESTINATION: Prop<CfnFlowLog, String> = Prop::new("LogDestination");
-    /// Key of `LogDestinationType`, for [`Handle::set`].
+    /// Key of `LogDestinationType`, for [`Self::set`].
     pub const LOG_DESTINATION_TYPE: Prop<CfnFlowLog, flow_log::LogDestinationType> = Prop::new("LogDestinationType");
-    /// Key of `LogFormat`, for [`Handle::set`].
+    /// Key of `LogFormat`, for [`Self::set`].
     pub const LOG_FORMAT: Prop<CfnFlowLog, String> = Prop::new("LogFormat");
-    /// Key of `LogGroupName`, for [`Handle::set`].
+    /// Key of `LogGroupName`, for [`Self::set`].
     pub const LOG_GROUP_NAME: Prop<CfnFlowLog, String> = Prop::new("LogGroupName");
-    /// Key of `MaxAggregationInterval`, for [`Handle::set`].
+    /// Key of `MaxAggregationInterval`, for [`Self::set`].
     pub const MAX_AGGREGATION_INTERVAL: Prop<CfnFlowLog, i64> = Prop::new("MaxAggregationInterval");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnFlowLog, String> = Prop::new("ResourceId");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnFlowLog, flow_log::ResourceType> = Prop::new("ResourceType");
-    /// Key of `TagFieldSpecifications`, for [`Handle::set`].
+    /// Key of `TagFieldSpecifications`, for [`Self::set`].
     pub const TAG_FIELD_SPECIFICATIONS: Prop<CfnFlowLog, Vec<flow_log::TagFieldSpecification>> = Prop::new("TagFieldSpecifications");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowLog, Vec<flow_log::Tag>> = Prop::new("Tags");
-    /// Key of `TrafficType`, for [`Handle::set`].
+    /// Key of `TrafficType`, for [`Self::set`].
     pub const TRAFFIC_TYPE: Prop<CfnFlowLog, flow_log::TrafficType> = Prop::new("TrafficType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6949,15 +7230,15 @@ impl CfnFpgaImage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::FpgaImage";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFpgaImage, String> = Prop::new("Description");
-    /// Key of `InputStorageLocation`, for [`Handle::set`].
+    /// Key of `InputStorageLocation`, for [`Self::set`].
     pub const INPUT_STORAGE_LOCATION: Prop<CfnFpgaImage, fpga_image::StorageLocation> = Prop::new("InputStorageLocation");
-    /// Key of `LogsStorageLocation`, for [`Handle::set`].
+    /// Key of `LogsStorageLocation`, for [`Self::set`].
     pub const LOGS_STORAGE_LOCATION: Prop<CfnFpgaImage, fpga_image::StorageLocation> = Prop::new("LogsStorageLocation");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFpgaImage, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFpgaImage, Vec<fpga_image::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7097,9 +7378,9 @@ impl CfnGatewayRouteTableAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::GatewayRouteTableAssociation";
 
-    /// Key of `GatewayId`, for [`Handle::set`].
+    /// Key of `GatewayId`, for [`Self::set`].
     pub const GATEWAY_ID: Prop<CfnGatewayRouteTableAssociation, String> = Prop::new("GatewayId");
-    /// Key of `RouteTableId`, for [`Handle::set`].
+    /// Key of `RouteTableId`, for [`Self::set`].
     pub const ROUTE_TABLE_ID: Prop<CfnGatewayRouteTableAssociation, String> = Prop::new("RouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7145,7 +7426,9 @@ pub mod host {
     /// `Tag` of `AWS::EC2::Host`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -7336,23 +7619,23 @@ impl CfnHost {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::Host";
 
-    /// Key of `AssetId`, for [`Handle::set`].
+    /// Key of `AssetId`, for [`Self::set`].
     pub const ASSET_ID: Prop<CfnHost, String> = Prop::new("AssetId");
-    /// Key of `AutoPlacement`, for [`Handle::set`].
+    /// Key of `AutoPlacement`, for [`Self::set`].
     pub const AUTO_PLACEMENT: Prop<CfnHost, host::AutoPlacement> = Prop::new("AutoPlacement");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnHost, String> = Prop::new("AvailabilityZone");
-    /// Key of `HostMaintenance`, for [`Handle::set`].
+    /// Key of `HostMaintenance`, for [`Self::set`].
     pub const HOST_MAINTENANCE: Prop<CfnHost, host::HostMaintenance> = Prop::new("HostMaintenance");
-    /// Key of `HostRecovery`, for [`Handle::set`].
+    /// Key of `HostRecovery`, for [`Self::set`].
     pub const HOST_RECOVERY: Prop<CfnHost, host::HostRecovery> = Prop::new("HostRecovery");
-    /// Key of `InstanceFamily`, for [`Handle::set`].
+    /// Key of `InstanceFamily`, for [`Self::set`].
     pub const INSTANCE_FAMILY: Prop<CfnHost, String> = Prop::new("InstanceFamily");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnHost, String> = Prop::new("InstanceType");
-    /// Key of `OutpostArn`, for [`Handle::set`].
+    /// Key of `OutpostArn`, for [`Self::set`].
     pub const OUTPOST_ARN: Prop<CfnHost, String> = Prop::new("OutpostArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHost, Vec<host::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7567,6 +7850,7 @@ pub mod ipam {
 pub struct CfnIPAMProps {
     /// A set of organizational unit (OU) exclusions for the default resource discovery, created with this IPAM.
     pub default_resource_discovery_organizational_unit_exclusions: Option<Val<Vec<ipam::IpamOrganizationalUnitExclusion>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// Enable provisioning of GUA space in private pools.
     pub enable_private_gua: Option<Val<bool>>,
@@ -7604,19 +7888,19 @@ impl CfnIPAM {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAM";
 
-    /// Key of `DefaultResourceDiscoveryOrganizationalUnitExclusions`, for [`Handle::set`].
+    /// Key of `DefaultResourceDiscoveryOrganizationalUnitExclusions`, for [`Self::set`].
     pub const DEFAULT_RESOURCE_DISCOVERY_ORGANIZATIONAL_UNIT_EXCLUSIONS: Prop<CfnIPAM, Vec<ipam::IpamOrganizationalUnitExclusion>> = Prop::new("DefaultResourceDiscoveryOrganizationalUnitExclusions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPAM, String> = Prop::new("Description");
-    /// Key of `EnablePrivateGua`, for [`Handle::set`].
+    /// Key of `EnablePrivateGua`, for [`Self::set`].
     pub const ENABLE_PRIVATE_GUA: Prop<CfnIPAM, bool> = Prop::new("EnablePrivateGua");
-    /// Key of `MeteredAccount`, for [`Handle::set`].
+    /// Key of `MeteredAccount`, for [`Self::set`].
     pub const METERED_ACCOUNT: Prop<CfnIPAM, ipam::MeteredAccount> = Prop::new("MeteredAccount");
-    /// Key of `OperatingRegions`, for [`Handle::set`].
+    /// Key of `OperatingRegions`, for [`Self::set`].
     pub const OPERATING_REGIONS: Prop<CfnIPAM, Vec<ipam::IpamOperatingRegion>> = Prop::new("OperatingRegions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAM, Vec<ipam::Tag>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnIPAM, ipam::Tier> = Prop::new("Tier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7719,6 +8003,7 @@ pub mod ipam_allocation {
 pub struct CfnIPAMAllocationProps {
     /// Represents an IPAM custom allocation of a single IPv4 or IPv6 CIDR
     pub cidr: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// Id of the IPAM Pool.
     pub ipam_pool_id: Val<String>,
@@ -7759,13 +8044,13 @@ impl CfnIPAMAllocation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMAllocation";
 
-    /// Key of `Cidr`, for [`Handle::set`].
+    /// Key of `Cidr`, for [`Self::set`].
     pub const CIDR: Prop<CfnIPAMAllocation, String> = Prop::new("Cidr");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPAMAllocation, String> = Prop::new("Description");
-    /// Key of `IpamPoolId`, for [`Handle::set`].
+    /// Key of `IpamPoolId`, for [`Self::set`].
     pub const IPAM_POOL_ID: Prop<CfnIPAMAllocation, String> = Prop::new("IpamPoolId");
-    /// Key of `NetmaskLength`, for [`Handle::set`].
+    /// Key of `NetmaskLength`, for [`Self::set`].
     pub const NETMASK_LENGTH: Prop<CfnIPAMAllocation, i64> = Prop::new("NetmaskLength");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7863,9 +8148,13 @@ pub mod ipam_pool {
     /// The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations
     #[derive(Debug, Clone, PartialEq)]
     pub struct SourceResource {
+        /// `ResourceId` (the schema does not describe it).
         pub resource_id: Val<String>,
+        /// `ResourceOwner` (the schema does not describe it).
         pub resource_owner: Val<String>,
+        /// `ResourceRegion` (the schema does not describe it).
         pub resource_region: Val<String>,
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Val<String>,
     }
 
@@ -7962,6 +8251,7 @@ pub struct CfnIPAMPoolProps {
     pub auto_import: Option<Val<bool>>,
     /// Limits which service in Amazon Web Services that the pool can be used in.
     pub aws_service: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The Id of the scope this pool is a part of.
     pub ipam_scope_id: Val<String>,
@@ -8038,37 +8328,37 @@ impl CfnIPAMPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPool";
 
-    /// Key of `AddressFamily`, for [`Handle::set`].
+    /// Key of `AddressFamily`, for [`Self::set`].
     pub const ADDRESS_FAMILY: Prop<CfnIPAMPool, String> = Prop::new("AddressFamily");
-    /// Key of `AllocationDefaultNetmaskLength`, for [`Handle::set`].
+    /// Key of `AllocationDefaultNetmaskLength`, for [`Self::set`].
     pub const ALLOCATION_DEFAULT_NETMASK_LENGTH: Prop<CfnIPAMPool, i64> = Prop::new("AllocationDefaultNetmaskLength");
-    /// Key of `AllocationMaxNetmaskLength`, for [`Handle::set`].
+    /// Key of `AllocationMaxNetmaskLength`, for [`Self::set`].
     pub const ALLOCATION_MAX_NETMASK_LENGTH: Prop<CfnIPAMPool, i64> = Prop::new("AllocationMaxNetmaskLength");
-    /// Key of `AllocationMinNetmaskLength`, for [`Handle::set`].
+    /// Key of `AllocationMinNetmaskLength`, for [`Self::set`].
     pub const ALLOCATION_MIN_NETMASK_LENGTH: Prop<CfnIPAMPool, i64> = Prop::new("AllocationMinNetmaskLength");
-    /// Key of `AllocationResourceTags`, for [`Handle::set`].
+    /// Key of `AllocationResourceTags`, for [`Self::set`].
     pub const ALLOCATION_RESOURCE_TAGS: Prop<CfnIPAMPool, Vec<ipam_pool::Tag>> = Prop::new("AllocationResourceTags");
-    /// Key of `AutoImport`, for [`Handle::set`].
+    /// Key of `AutoImport`, for [`Self::set`].
     pub const AUTO_IMPORT: Prop<CfnIPAMPool, bool> = Prop::new("AutoImport");
-    /// Key of `AwsService`, for [`Handle::set`].
+    /// Key of `AwsService`, for [`Self::set`].
     pub const AWS_SERVICE: Prop<CfnIPAMPool, String> = Prop::new("AwsService");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPAMPool, String> = Prop::new("Description");
-    /// Key of `IpamScopeId`, for [`Handle::set`].
+    /// Key of `IpamScopeId`, for [`Self::set`].
     pub const IPAM_SCOPE_ID: Prop<CfnIPAMPool, String> = Prop::new("IpamScopeId");
-    /// Key of `Locale`, for [`Handle::set`].
+    /// Key of `Locale`, for [`Self::set`].
     pub const LOCALE: Prop<CfnIPAMPool, String> = Prop::new("Locale");
-    /// Key of `ProvisionedCidrs`, for [`Handle::set`].
+    /// Key of `ProvisionedCidrs`, for [`Self::set`].
     pub const PROVISIONED_CIDRS: Prop<CfnIPAMPool, Vec<ipam_pool::ProvisionedCidr>> = Prop::new("ProvisionedCidrs");
-    /// Key of `PublicIpSource`, for [`Handle::set`].
+    /// Key of `PublicIpSource`, for [`Self::set`].
     pub const PUBLIC_IP_SOURCE: Prop<CfnIPAMPool, String> = Prop::new("PublicIpSource");
-    /// Key of `PubliclyAdvertisable`, for [`Handle::set`].
+    /// Key of `PubliclyAdvertisable`, for [`Self::set`].
     pub const PUBLICLY_ADVERTISABLE: Prop<CfnIPAMPool, bool> = Prop::new("PubliclyAdvertisable");
-    /// Key of `SourceIpamPoolId`, for [`Handle::set`].
+    /// Key of `SourceIpamPoolId`, for [`Self::set`].
     pub const SOURCE_IPAM_POOL_ID: Prop<CfnIPAMPool, String> = Prop::new("SourceIpamPoolId");
-    /// Key of `SourceResource`, for [`Handle::set`].
+    /// Key of `SourceResource`, for [`Self::set`].
     pub const SOURCE_RESOURCE: Prop<CfnIPAMPool, ipam_pool::SourceResource> = Prop::new("SourceResource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAMPool, Vec<ipam_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8207,11 +8497,11 @@ impl CfnIPAMPoolCidr {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPoolCidr";
 
-    /// Key of `Cidr`, for [`Handle::set`].
+    /// Key of `Cidr`, for [`Self::set`].
     pub const CIDR: Prop<CfnIPAMPoolCidr, String> = Prop::new("Cidr");
-    /// Key of `IpamPoolId`, for [`Handle::set`].
+    /// Key of `IpamPoolId`, for [`Self::set`].
     pub const IPAM_POOL_ID: Prop<CfnIPAMPoolCidr, String> = Prop::new("IpamPoolId");
-    /// Key of `NetmaskLength`, for [`Handle::set`].
+    /// Key of `NetmaskLength`, for [`Self::set`].
     pub const NETMASK_LENGTH: Prop<CfnIPAMPoolCidr, i64> = Prop::new("NetmaskLength");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8527,6 +8817,7 @@ pub mod ipam_prefix_list_resolver {
 pub struct CfnIPAMPrefixListResolverProps {
     /// The address family of the address space in this Prefix List Resolver. Either IPv4 or IPv6.
     pub address_family: Val<ipam_prefix_list_resolver::AddressFamily>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The Id of the IPAM this Prefix List Resolver is a part of.
     pub ipam_id: Option<Val<String>>,
@@ -8571,15 +8862,15 @@ impl CfnIPAMPrefixListResolver {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolver";
 
-    /// Key of `AddressFamily`, for [`Handle::set`].
+    /// Key of `AddressFamily`, for [`Self::set`].
     pub const ADDRESS_FAMILY: Prop<CfnIPAMPrefixListResolver, ipam_prefix_list_resolver::AddressFamily> = Prop::new("AddressFamily");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPAMPrefixListResolver, String> = Prop::new("Description");
-    /// Key of `IpamId`, for [`Handle::set`].
+    /// Key of `IpamId`, for [`Self::set`].
     pub const IPAM_ID: Prop<CfnIPAMPrefixListResolver, String> = Prop::new("IpamId");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnIPAMPrefixListResolver, Vec<ipam_prefix_list_resolver::IpamPrefixListResolverRule>> = Prop::new("Rules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAMPrefixListResolver, Vec<ipam_prefix_list_resolver::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8740,17 +9031,17 @@ impl CfnIPAMPrefixListResolverTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMPrefixListResolverTarget";
 
-    /// Key of `DesiredVersion`, for [`Handle::set`].
+    /// Key of `DesiredVersion`, for [`Self::set`].
     pub const DESIRED_VERSION: Prop<CfnIPAMPrefixListResolverTarget, i64> = Prop::new("DesiredVersion");
-    /// Key of `IpamPrefixListResolverId`, for [`Handle::set`].
+    /// Key of `IpamPrefixListResolverId`, for [`Self::set`].
     pub const IPAM_PREFIX_LIST_RESOLVER_ID: Prop<CfnIPAMPrefixListResolverTarget, String> = Prop::new("IpamPrefixListResolverId");
-    /// Key of `PrefixListId`, for [`Handle::set`].
+    /// Key of `PrefixListId`, for [`Self::set`].
     pub const PREFIX_LIST_ID: Prop<CfnIPAMPrefixListResolverTarget, String> = Prop::new("PrefixListId");
-    /// Key of `PrefixListRegion`, for [`Handle::set`].
+    /// Key of `PrefixListRegion`, for [`Self::set`].
     pub const PREFIX_LIST_REGION: Prop<CfnIPAMPrefixListResolverTarget, String> = Prop::new("PrefixListRegion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAMPrefixListResolverTarget, Vec<ipam_prefix_list_resolver_target::Tag>> = Prop::new("Tags");
-    /// Key of `TrackLatestVersion`, for [`Handle::set`].
+    /// Key of `TrackLatestVersion`, for [`Self::set`].
     pub const TRACK_LATEST_VERSION: Prop<CfnIPAMPrefixListResolverTarget, bool> = Prop::new("TrackLatestVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8916,6 +9207,7 @@ pub mod ipam_resource_discovery {
 /// Resource Schema of AWS::EC2::IPAMResourceDiscovery Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnIPAMResourceDiscoveryProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring
     pub operating_regions: Option<Val<Vec<ipam_resource_discovery::IpamOperatingRegion>>>,
@@ -8946,13 +9238,13 @@ impl CfnIPAMResourceDiscovery {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMResourceDiscovery";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPAMResourceDiscovery, String> = Prop::new("Description");
-    /// Key of `OperatingRegions`, for [`Handle::set`].
+    /// Key of `OperatingRegions`, for [`Self::set`].
     pub const OPERATING_REGIONS: Prop<CfnIPAMResourceDiscovery, Vec<ipam_resource_discovery::IpamOperatingRegion>> = Prop::new("OperatingRegions");
-    /// Key of `OrganizationalUnitExclusions`, for [`Handle::set`].
+    /// Key of `OrganizationalUnitExclusions`, for [`Self::set`].
     pub const ORGANIZATIONAL_UNIT_EXCLUSIONS: Prop<CfnIPAMResourceDiscovery, Vec<ipam_resource_discovery::IpamResourceDiscoveryOrganizationalUnitExclusion>> = Prop::new("OrganizationalUnitExclusions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAMResourceDiscovery, Vec<ipam_resource_discovery::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9116,11 +9408,11 @@ impl CfnIPAMResourceDiscoveryAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMResourceDiscoveryAssociation";
 
-    /// Key of `IpamId`, for [`Handle::set`].
+    /// Key of `IpamId`, for [`Self::set`].
     pub const IPAM_ID: Prop<CfnIPAMResourceDiscoveryAssociation, String> = Prop::new("IpamId");
-    /// Key of `IpamResourceDiscoveryId`, for [`Handle::set`].
+    /// Key of `IpamResourceDiscoveryId`, for [`Self::set`].
     pub const IPAM_RESOURCE_DISCOVERY_ID: Prop<CfnIPAMResourceDiscoveryAssociation, String> = Prop::new("IpamResourceDiscoveryId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAMResourceDiscoveryAssociation, Vec<ipam_resource_discovery_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9317,6 +9609,7 @@ pub mod ipam_scope {
 /// Resource Schema of AWS::EC2::IPAMScope Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIPAMScopeProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// External service configuration to connect your AWS IPAM scope.
     pub external_authority_configuration: Option<Val<ipam_scope::IpamScopeExternalAuthorityConfiguration>>,
@@ -9359,13 +9652,13 @@ impl CfnIPAMScope {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPAMScope";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPAMScope, String> = Prop::new("Description");
-    /// Key of `ExternalAuthorityConfiguration`, for [`Handle::set`].
+    /// Key of `ExternalAuthorityConfiguration`, for [`Self::set`].
     pub const EXTERNAL_AUTHORITY_CONFIGURATION: Prop<CfnIPAMScope, ipam_scope::IpamScopeExternalAuthorityConfiguration> = Prop::new("ExternalAuthorityConfiguration");
-    /// Key of `IpamId`, for [`Handle::set`].
+    /// Key of `IpamId`, for [`Self::set`].
     pub const IPAM_ID: Prop<CfnIPAMScope, String> = Prop::new("IpamId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPAMScope, Vec<ipam_scope::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9510,7 +9803,7 @@ impl CfnIPv4Pool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IPv4Pool";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPv4Pool, Vec<i_pv4_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9590,7 +9883,9 @@ pub mod instance {
         pub device_name: Val<String>,
         /// Parameters used to automatically set up EBS volumes when the instance is launched.
         pub ebs: Option<Val<Ebs>>,
+        /// `NoDevice` (the schema does not describe it).
         pub no_device: Option<Val<Json>>,
+        /// `VirtualName` (the schema does not describe it).
         pub virtual_name: Option<Val<String>>,
     }
 
@@ -9620,7 +9915,9 @@ pub mod instance {
     /// The CPU options for the instance.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CpuOptions {
+        /// `CoreCount` (the schema does not describe it).
         pub core_count: Option<Val<i64>>,
+        /// `ThreadsPerCore` (the schema does not describe it).
         pub threads_per_core: Option<Val<i64>>,
     }
 
@@ -9636,6 +9933,7 @@ pub mod instance {
     /// The credit option for CPU usage of the burstable performance instance. Valid values are standard and unlimited.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CreditSpecification {
+        /// `CPUCredits` (the schema does not describe it).
         pub cpu_credits: Option<Val<String>>,
     }
 
@@ -9953,7 +10251,9 @@ pub mod instance {
     /// `Tag` of `AWS::EC2::Instance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -10742,87 +11042,87 @@ impl CfnInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::Instance";
 
-    /// Key of `AdditionalInfo`, for [`Handle::set`].
+    /// Key of `AdditionalInfo`, for [`Self::set`].
     pub const ADDITIONAL_INFO: Prop<CfnInstance, String> = Prop::new("AdditionalInfo");
-    /// Key of `Affinity`, for [`Handle::set`].
+    /// Key of `Affinity`, for [`Self::set`].
     pub const AFFINITY: Prop<CfnInstance, instance::Affinity> = Prop::new("Affinity");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnInstance, String> = Prop::new("AvailabilityZone");
-    /// Key of `BlockDeviceMappings`, for [`Handle::set`].
+    /// Key of `BlockDeviceMappings`, for [`Self::set`].
     pub const BLOCK_DEVICE_MAPPINGS: Prop<CfnInstance, Vec<instance::BlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
-    /// Key of `CpuOptions`, for [`Handle::set`].
+    /// Key of `CpuOptions`, for [`Self::set`].
     pub const CPU_OPTIONS: Prop<CfnInstance, instance::CpuOptions> = Prop::new("CpuOptions");
-    /// Key of `CreditSpecification`, for [`Handle::set`].
+    /// Key of `CreditSpecification`, for [`Self::set`].
     pub const CREDIT_SPECIFICATION: Prop<CfnInstance, instance::CreditSpecification> = Prop::new("CreditSpecification");
-    /// Key of `DisableApiTermination`, for [`Handle::set`].
+    /// Key of `DisableApiTermination`, for [`Self::set`].
     pub const DISABLE_API_TERMINATION: Prop<CfnInstance, bool> = Prop::new("DisableApiTermination");
-    /// Key of `EbsOptimized`, for [`Handle::set`].
+    /// Key of `EbsOptimized`, for [`Self::set`].
     pub const EBS_OPTIMIZED: Prop<CfnInstance, bool> = Prop::new("EbsOptimized");
-    /// Key of `ElasticGpuSpecifications`, for [`Handle::set`].
+    /// Key of `ElasticGpuSpecifications`, for [`Self::set`].
     pub const ELASTIC_GPU_SPECIFICATIONS: Prop<CfnInstance, Vec<instance::ElasticGpuSpecification>> = Prop::new("ElasticGpuSpecifications");
-    /// Key of `ElasticInferenceAccelerators`, for [`Handle::set`].
+    /// Key of `ElasticInferenceAccelerators`, for [`Self::set`].
     pub const ELASTIC_INFERENCE_ACCELERATORS: Prop<CfnInstance, Vec<instance::ElasticInferenceAccelerator>> = Prop::new("ElasticInferenceAccelerators");
-    /// Key of `EnclaveOptions`, for [`Handle::set`].
+    /// Key of `EnclaveOptions`, for [`Self::set`].
     pub const ENCLAVE_OPTIONS: Prop<CfnInstance, instance::EnclaveOptions> = Prop::new("EnclaveOptions");
-    /// Key of `HibernationOptions`, for [`Handle::set`].
+    /// Key of `HibernationOptions`, for [`Self::set`].
     pub const HIBERNATION_OPTIONS: Prop<CfnInstance, instance::HibernationOptions> = Prop::new("HibernationOptions");
-    /// Key of `HostId`, for [`Handle::set`].
+    /// Key of `HostId`, for [`Self::set`].
     pub const HOST_ID: Prop<CfnInstance, String> = Prop::new("HostId");
-    /// Key of `HostResourceGroupArn`, for [`Handle::set`].
+    /// Key of `HostResourceGroupArn`, for [`Self::set`].
     pub const HOST_RESOURCE_GROUP_ARN: Prop<CfnInstance, String> = Prop::new("HostResourceGroupArn");
-    /// Key of `IamInstanceProfile`, for [`Handle::set`].
+    /// Key of `IamInstanceProfile`, for [`Self::set`].
     pub const IAM_INSTANCE_PROFILE: Prop<CfnInstance, String> = Prop::new("IamInstanceProfile");
-    /// Key of `ImageId`, for [`Handle::set`].
+    /// Key of `ImageId`, for [`Self::set`].
     pub const IMAGE_ID: Prop<CfnInstance, String> = Prop::new("ImageId");
-    /// Key of `InstanceInitiatedShutdownBehavior`, for [`Handle::set`].
+    /// Key of `InstanceInitiatedShutdownBehavior`, for [`Self::set`].
     pub const INSTANCE_INITIATED_SHUTDOWN_BEHAVIOR: Prop<CfnInstance, instance::InstanceInitiatedShutdownBehavior> = Prop::new("InstanceInitiatedShutdownBehavior");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnInstance, String> = Prop::new("InstanceType");
-    /// Key of `Ipv6AddressCount`, for [`Handle::set`].
+    /// Key of `Ipv6AddressCount`, for [`Self::set`].
     pub const IPV6_ADDRESS_COUNT: Prop<CfnInstance, i64> = Prop::new("Ipv6AddressCount");
-    /// Key of `Ipv6Addresses`, for [`Handle::set`].
+    /// Key of `Ipv6Addresses`, for [`Self::set`].
     pub const IPV6_ADDRESSES: Prop<CfnInstance, Vec<instance::InstanceIpv6Address>> = Prop::new("Ipv6Addresses");
-    /// Key of `KernelId`, for [`Handle::set`].
+    /// Key of `KernelId`, for [`Self::set`].
     pub const KERNEL_ID: Prop<CfnInstance, String> = Prop::new("KernelId");
-    /// Key of `KeyName`, for [`Handle::set`].
+    /// Key of `KeyName`, for [`Self::set`].
     pub const KEY_NAME: Prop<CfnInstance, String> = Prop::new("KeyName");
-    /// Key of `LaunchTemplate`, for [`Handle::set`].
+    /// Key of `LaunchTemplate`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE: Prop<CfnInstance, instance::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
-    /// Key of `LicenseSpecifications`, for [`Handle::set`].
+    /// Key of `LicenseSpecifications`, for [`Self::set`].
     pub const LICENSE_SPECIFICATIONS: Prop<CfnInstance, Vec<instance::LicenseSpecification>> = Prop::new("LicenseSpecifications");
-    /// Key of `MetadataOptions`, for [`Handle::set`].
+    /// Key of `MetadataOptions`, for [`Self::set`].
     pub const METADATA_OPTIONS: Prop<CfnInstance, instance::MetadataOptions> = Prop::new("MetadataOptions");
-    /// Key of `Monitoring`, for [`Handle::set`].
+    /// Key of `Monitoring`, for [`Self::set`].
     pub const MONITORING: Prop<CfnInstance, bool> = Prop::new("Monitoring");
-    /// Key of `NetworkInterfaces`, for [`Handle::set`].
+    /// Key of `NetworkInterfaces`, for [`Self::set`].
     pub const NETWORK_INTERFACES: Prop<CfnInstance, Vec<instance::NetworkInterface>> = Prop::new("NetworkInterfaces");
-    /// Key of `PlacementGroupName`, for [`Handle::set`].
+    /// Key of `PlacementGroupName`, for [`Self::set`].
     pub const PLACEMENT_GROUP_NAME: Prop<CfnInstance, String> = Prop::new("PlacementGroupName");
-    /// Key of `PrivateDnsNameOptions`, for [`Handle::set`].
+    /// Key of `PrivateDnsNameOptions`, for [`Self::set`].
     pub const PRIVATE_DNS_NAME_OPTIONS: Prop<CfnInstance, instance::PrivateDnsNameOptions> = Prop::new("PrivateDnsNameOptions");
-    /// Key of `PrivateIpAddress`, for [`Handle::set`].
+    /// Key of `PrivateIpAddress`, for [`Self::set`].
     pub const PRIVATE_IP_ADDRESS: Prop<CfnInstance, String> = Prop::new("PrivateIpAddress");
-    /// Key of `PropagateTagsToVolumeOnCreation`, for [`Handle::set`].
+    /// Key of `PropagateTagsToVolumeOnCreation`, for [`Self::set`].
     pub const PROPAGATE_TAGS_TO_VOLUME_ON_CREATION: Prop<CfnInstance, bool> = Prop::new("PropagateTagsToVolumeOnCreation");
-    /// Key of `RamdiskId`, for [`Handle::set`].
+    /// Key of `RamdiskId`, for [`Self::set`].
     pub const RAMDISK_ID: Prop<CfnInstance, String> = Prop::new("RamdiskId");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnInstance, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnInstance, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `SourceDestCheck`, for [`Handle::set`].
+    /// Key of `SourceDestCheck`, for [`Self::set`].
     pub const SOURCE_DEST_CHECK: Prop<CfnInstance, bool> = Prop::new("SourceDestCheck");
-    /// Key of `SsmAssociations`, for [`Handle::set`].
+    /// Key of `SsmAssociations`, for [`Self::set`].
     pub const SSM_ASSOCIATIONS: Prop<CfnInstance, Vec<instance::SsmAssociation>> = Prop::new("SsmAssociations");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnInstance, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
-    /// Key of `Tenancy`, for [`Handle::set`].
+    /// Key of `Tenancy`, for [`Self::set`].
     pub const TENANCY: Prop<CfnInstance, String> = Prop::new("Tenancy");
-    /// Key of `UserData`, for [`Handle::set`].
+    /// Key of `UserData`, for [`Self::set`].
     pub const USER_DATA: Prop<CfnInstance, String> = Prop::new("UserData");
-    /// Key of `Volumes`, for [`Handle::set`].
+    /// Key of `Volumes`, for [`Self::set`].
     pub const VOLUMES: Prop<CfnInstance, Vec<instance::Volume>> = Prop::new("Volumes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11129,7 +11429,9 @@ pub mod instance_connect_endpoint {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -11225,15 +11527,15 @@ impl CfnInstanceConnectEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::InstanceConnectEndpoint";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnInstanceConnectEndpoint, String> = Prop::new("ClientToken");
-    /// Key of `PreserveClientIp`, for [`Handle::set`].
+    /// Key of `PreserveClientIp`, for [`Self::set`].
     pub const PRESERVE_CLIENT_IP: Prop<CfnInstanceConnectEndpoint, bool> = Prop::new("PreserveClientIp");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnInstanceConnectEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnInstanceConnectEndpoint, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstanceConnectEndpoint, Vec<instance_connect_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11535,13 +11837,13 @@ impl CfnInstanceEventWindow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::InstanceEventWindow";
 
-    /// Key of `CronExpression`, for [`Handle::set`].
+    /// Key of `CronExpression`, for [`Self::set`].
     pub const CRON_EXPRESSION: Prop<CfnInstanceEventWindow, String> = Prop::new("CronExpression");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInstanceEventWindow, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstanceEventWindow, Vec<instance_event_window::Tag>> = Prop::new("Tags");
-    /// Key of `TimeRanges`, for [`Handle::set`].
+    /// Key of `TimeRanges`, for [`Self::set`].
     pub const TIME_RANGES: Prop<CfnInstanceEventWindow, Vec<instance_event_window::TimeRange>> = Prop::new("TimeRanges");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11668,7 +11970,7 @@ impl CfnInternetGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::InternetGateway";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInternetGateway, Vec<internet_gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11759,9 +12061,9 @@ impl CfnIpPoolRouteTableAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IpPoolRouteTableAssociation";
 
-    /// Key of `PublicIpv4Pool`, for [`Handle::set`].
+    /// Key of `PublicIpv4Pool`, for [`Self::set`].
     pub const PUBLIC_IPV4_POOL: Prop<CfnIpPoolRouteTableAssociation, String> = Prop::new("PublicIpv4Pool");
-    /// Key of `RouteTableId`, for [`Handle::set`].
+    /// Key of `RouteTableId`, for [`Self::set`].
     pub const ROUTE_TABLE_ID: Prop<CfnIpPoolRouteTableAssociation, String> = Prop::new("RouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -11890,9 +12192,9 @@ impl CfnIpamExternalResourceVerificationToken {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IpamExternalResourceVerificationToken";
 
-    /// Key of `IpamId`, for [`Handle::set`].
+    /// Key of `IpamId`, for [`Self::set`].
     pub const IPAM_ID: Prop<CfnIpamExternalResourceVerificationToken, String> = Prop::new("IpamId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIpamExternalResourceVerificationToken, Vec<ipam_external_resource_verification_token::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12115,15 +12417,15 @@ impl CfnIpamInternetRegistryAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::IpamInternetRegistryAssociation";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIpamInternetRegistryAssociation, String> = Prop::new("Description");
-    /// Key of `IpamId`, for [`Handle::set`].
+    /// Key of `IpamId`, for [`Self::set`].
     pub const IPAM_ID: Prop<CfnIpamInternetRegistryAssociation, String> = Prop::new("IpamId");
-    /// Key of `OrganizationHandle`, for [`Handle::set`].
+    /// Key of `OrganizationHandle`, for [`Self::set`].
     pub const ORGANIZATION_HANDLE: Prop<CfnIpamInternetRegistryAssociation, String> = Prop::new("OrganizationHandle");
-    /// Key of `Rir`, for [`Handle::set`].
+    /// Key of `Rir`, for [`Self::set`].
     pub const RIR: Prop<CfnIpamInternetRegistryAssociation, ipam_internet_registry_association::Rir> = Prop::new("Rir");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIpamInternetRegistryAssociation, Vec<ipam_internet_registry_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12347,15 +12649,15 @@ impl CfnKeyPair {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::KeyPair";
 
-    /// Key of `KeyFormat`, for [`Handle::set`].
+    /// Key of `KeyFormat`, for [`Self::set`].
     pub const KEY_FORMAT: Prop<CfnKeyPair, key_pair::KeyFormat> = Prop::new("KeyFormat");
-    /// Key of `KeyName`, for [`Handle::set`].
+    /// Key of `KeyName`, for [`Self::set`].
     pub const KEY_NAME: Prop<CfnKeyPair, String> = Prop::new("KeyName");
-    /// Key of `KeyType`, for [`Handle::set`].
+    /// Key of `KeyType`, for [`Self::set`].
     pub const KEY_TYPE: Prop<CfnKeyPair, key_pair::KeyType> = Prop::new("KeyType");
-    /// Key of `PublicKeyMaterial`, for [`Handle::set`].
+    /// Key of `PublicKeyMaterial`, for [`Self::set`].
     pub const PUBLIC_KEY_MATERIAL: Prop<CfnKeyPair, String> = Prop::new("PublicKeyMaterial");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKeyPair, Vec<key_pair::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -13051,6 +13353,7 @@ pub mod launch_template {
     pub struct Ebs {
         /// Indicates whether the EBS volume is deleted on instance termination.
         pub delete_on_termination: Option<Val<bool>>,
+        /// `EbsCardIndex` (the schema does not describe it).
         pub ebs_card_index: Option<Val<i64>>,
         /// Indicates whether the EBS volume is encrypted. Encrypted volumes can only be attached to instances that support Amazon EBS encryption. If you are creating a volume from a snapshot, you can't specify an encryption value.
         pub encrypted: Option<Val<bool>>,
@@ -15089,13 +15392,13 @@ impl CfnLaunchTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LaunchTemplate";
 
-    /// Key of `LaunchTemplateData`, for [`Handle::set`].
+    /// Key of `LaunchTemplateData`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE_DATA: Prop<CfnLaunchTemplate, launch_template::LaunchTemplateData> = Prop::new("LaunchTemplateData");
-    /// Key of `LaunchTemplateName`, for [`Handle::set`].
+    /// Key of `LaunchTemplateName`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE_NAME: Prop<CfnLaunchTemplate, String> = Prop::new("LaunchTemplateName");
-    /// Key of `TagSpecifications`, for [`Handle::set`].
+    /// Key of `TagSpecifications`, for [`Self::set`].
     pub const TAG_SPECIFICATIONS: Prop<CfnLaunchTemplate, Vec<launch_template::LaunchTemplateTagSpecification>> = Prop::new("TagSpecifications");
-    /// Key of `VersionDescription`, for [`Handle::set`].
+    /// Key of `VersionDescription`, for [`Self::set`].
     pub const VERSION_DESCRIPTION: Prop<CfnLaunchTemplate, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15194,13 +15497,13 @@ impl CfnLocalGatewayRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRoute";
 
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnLocalGatewayRoute, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `LocalGatewayRouteTableId`, for [`Handle::set`].
+    /// Key of `LocalGatewayRouteTableId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<CfnLocalGatewayRoute, String> = Prop::new("LocalGatewayRouteTableId");
-    /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Handle::set`].
+    /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<CfnLocalGatewayRoute, String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnLocalGatewayRoute, String> = Prop::new("NetworkInterfaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15252,7 +15555,9 @@ pub mod local_gateway_route_table {
     /// `Tag` of `AWS::EC2::LocalGatewayRouteTable`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -15353,11 +15658,11 @@ impl CfnLocalGatewayRouteTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTable";
 
-    /// Key of `LocalGatewayId`, for [`Handle::set`].
+    /// Key of `LocalGatewayId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_ID: Prop<CfnLocalGatewayRouteTable, String> = Prop::new("LocalGatewayId");
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnLocalGatewayRouteTable, local_gateway_route_table::Mode> = Prop::new("Mode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocalGatewayRouteTable, Vec<local_gateway_route_table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15427,7 +15732,9 @@ pub mod local_gateway_route_table_vpc_association {
     /// `Tag` of `AWS::EC2::LocalGatewayRouteTableVPCAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -15503,11 +15810,11 @@ impl CfnLocalGatewayRouteTableVPCAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVPCAssociation";
 
-    /// Key of `LocalGatewayRouteTableId`, for [`Handle::set`].
+    /// Key of `LocalGatewayRouteTableId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<CfnLocalGatewayRouteTableVPCAssociation, String> = Prop::new("LocalGatewayRouteTableId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocalGatewayRouteTableVPCAssociation, Vec<local_gateway_route_table_vpc_association::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnLocalGatewayRouteTableVPCAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15565,7 +15872,9 @@ pub mod local_gateway_route_table_virtual_interface_group_association {
     /// `Tag` of `AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -15641,11 +15950,11 @@ impl CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayRouteTableVirtualInterfaceGroupAssociation";
 
-    /// Key of `LocalGatewayRouteTableId`, for [`Handle::set`].
+    /// Key of `LocalGatewayRouteTableId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_ROUTE_TABLE_ID: Prop<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation, String> = Prop::new("LocalGatewayRouteTableId");
-    /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Handle::set`].
+    /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation, String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocalGatewayRouteTableVirtualInterfaceGroupAssociation, Vec<local_gateway_route_table_virtual_interface_group_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15818,21 +16127,21 @@ impl CfnLocalGatewayVirtualInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterface";
 
-    /// Key of `LocalAddress`, for [`Handle::set`].
+    /// Key of `LocalAddress`, for [`Self::set`].
     pub const LOCAL_ADDRESS: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("LocalAddress");
-    /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Handle::set`].
+    /// Key of `LocalGatewayVirtualInterfaceGroupId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_VIRTUAL_INTERFACE_GROUP_ID: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("LocalGatewayVirtualInterfaceGroupId");
-    /// Key of `OutpostLagId`, for [`Handle::set`].
+    /// Key of `OutpostLagId`, for [`Self::set`].
     pub const OUTPOST_LAG_ID: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("OutpostLagId");
-    /// Key of `PeerAddress`, for [`Handle::set`].
+    /// Key of `PeerAddress`, for [`Self::set`].
     pub const PEER_ADDRESS: Prop<CfnLocalGatewayVirtualInterface, String> = Prop::new("PeerAddress");
-    /// Key of `PeerBgpAsn`, for [`Handle::set`].
+    /// Key of `PeerBgpAsn`, for [`Self::set`].
     pub const PEER_BGP_ASN: Prop<CfnLocalGatewayVirtualInterface, i64> = Prop::new("PeerBgpAsn");
-    /// Key of `PeerBgpAsnExtended`, for [`Handle::set`].
+    /// Key of `PeerBgpAsnExtended`, for [`Self::set`].
     pub const PEER_BGP_ASN_EXTENDED: Prop<CfnLocalGatewayVirtualInterface, i64> = Prop::new("PeerBgpAsnExtended");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocalGatewayVirtualInterface, Vec<local_gateway_virtual_interface::Tag>> = Prop::new("Tags");
-    /// Key of `Vlan`, for [`Handle::set`].
+    /// Key of `Vlan`, for [`Self::set`].
     pub const VLAN: Prop<CfnLocalGatewayVirtualInterface, i64> = Prop::new("Vlan");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15985,13 +16294,13 @@ impl CfnLocalGatewayVirtualInterfaceGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::LocalGatewayVirtualInterfaceGroup";
 
-    /// Key of `LocalBgpAsn`, for [`Handle::set`].
+    /// Key of `LocalBgpAsn`, for [`Self::set`].
     pub const LOCAL_BGP_ASN: Prop<CfnLocalGatewayVirtualInterfaceGroup, i64> = Prop::new("LocalBgpAsn");
-    /// Key of `LocalBgpAsnExtended`, for [`Handle::set`].
+    /// Key of `LocalBgpAsnExtended`, for [`Self::set`].
     pub const LOCAL_BGP_ASN_EXTENDED: Prop<CfnLocalGatewayVirtualInterfaceGroup, i64> = Prop::new("LocalBgpAsnExtended");
-    /// Key of `LocalGatewayId`, for [`Handle::set`].
+    /// Key of `LocalGatewayId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_ID: Prop<CfnLocalGatewayVirtualInterfaceGroup, String> = Prop::new("LocalGatewayId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocalGatewayVirtualInterfaceGroup, Vec<local_gateway_virtual_interface_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16266,29 +16575,29 @@ impl CfnNatGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NatGateway";
 
-    /// Key of `AllocationId`, for [`Handle::set`].
+    /// Key of `AllocationId`, for [`Self::set`].
     pub const ALLOCATION_ID: Prop<CfnNatGateway, String> = Prop::new("AllocationId");
-    /// Key of `AvailabilityMode`, for [`Handle::set`].
+    /// Key of `AvailabilityMode`, for [`Self::set`].
     pub const AVAILABILITY_MODE: Prop<CfnNatGateway, nat_gateway::AvailabilityMode> = Prop::new("AvailabilityMode");
-    /// Key of `AvailabilityZoneAddresses`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneAddresses`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ADDRESSES: Prop<CfnNatGateway, Vec<nat_gateway::AvailabilityZoneAddress>> = Prop::new("AvailabilityZoneAddresses");
-    /// Key of `ConnectivityType`, for [`Handle::set`].
+    /// Key of `ConnectivityType`, for [`Self::set`].
     pub const CONNECTIVITY_TYPE: Prop<CfnNatGateway, nat_gateway::ConnectivityType> = Prop::new("ConnectivityType");
-    /// Key of `MaxDrainDurationSeconds`, for [`Handle::set`].
+    /// Key of `MaxDrainDurationSeconds`, for [`Self::set`].
     pub const MAX_DRAIN_DURATION_SECONDS: Prop<CfnNatGateway, i64> = Prop::new("MaxDrainDurationSeconds");
-    /// Key of `PrivateIpAddress`, for [`Handle::set`].
+    /// Key of `PrivateIpAddress`, for [`Self::set`].
     pub const PRIVATE_IP_ADDRESS: Prop<CfnNatGateway, String> = Prop::new("PrivateIpAddress");
-    /// Key of `SecondaryAllocationIds`, for [`Handle::set`].
+    /// Key of `SecondaryAllocationIds`, for [`Self::set`].
     pub const SECONDARY_ALLOCATION_IDS: Prop<CfnNatGateway, Vec<String>> = Prop::new("SecondaryAllocationIds");
-    /// Key of `SecondaryPrivateIpAddressCount`, for [`Handle::set`].
+    /// Key of `SecondaryPrivateIpAddressCount`, for [`Self::set`].
     pub const SECONDARY_PRIVATE_IP_ADDRESS_COUNT: Prop<CfnNatGateway, i64> = Prop::new("SecondaryPrivateIpAddressCount");
-    /// Key of `SecondaryPrivateIpAddresses`, for [`Handle::set`].
+    /// Key of `SecondaryPrivateIpAddresses`, for [`Self::set`].
     pub const SECONDARY_PRIVATE_IP_ADDRESSES: Prop<CfnNatGateway, Vec<String>> = Prop::new("SecondaryPrivateIpAddresses");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnNatGateway, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNatGateway, Vec<nat_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnNatGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16436,9 +16745,9 @@ impl CfnNetworkAcl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkAcl";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkAcl, Vec<network_acl::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnNetworkAcl, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16483,7 +16792,9 @@ pub mod network_acl_entry {
     /// The Internet Control Message Protocol (ICMP) code and type. Requirement is conditional: Required if specifying 1 (ICMP) for the protocol parameter
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Icmp {
+        /// `Code` (the schema does not describe it).
         pub code: Option<Val<i64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<i64>>,
     }
 
@@ -16499,7 +16810,9 @@ pub mod network_acl_entry {
     /// The IPv4 network range to allow or deny, in CIDR notation (for example 172.16.0.0/24). We modify the specified CIDR block to its canonical form; for example, if you specify 100.68.0.18/18, we modify it to 100.68.0.0/18
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PortRange {
+        /// `From` (the schema does not describe it).
         pub from: Option<Val<i64>>,
+        /// `To` (the schema does not describe it).
         pub to: Option<Val<i64>>,
     }
 
@@ -16614,23 +16927,23 @@ impl CfnNetworkAclEntry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkAclEntry";
 
-    /// Key of `CidrBlock`, for [`Handle::set`].
+    /// Key of `CidrBlock`, for [`Self::set`].
     pub const CIDR_BLOCK: Prop<CfnNetworkAclEntry, String> = Prop::new("CidrBlock");
-    /// Key of `Egress`, for [`Handle::set`].
+    /// Key of `Egress`, for [`Self::set`].
     pub const EGRESS: Prop<CfnNetworkAclEntry, bool> = Prop::new("Egress");
-    /// Key of `Icmp`, for [`Handle::set`].
+    /// Key of `Icmp`, for [`Self::set`].
     pub const ICMP: Prop<CfnNetworkAclEntry, network_acl_entry::Icmp> = Prop::new("Icmp");
-    /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
+    /// Key of `Ipv6CidrBlock`, for [`Self::set`].
     pub const IPV6_CIDR_BLOCK: Prop<CfnNetworkAclEntry, String> = Prop::new("Ipv6CidrBlock");
-    /// Key of `NetworkAclId`, for [`Handle::set`].
+    /// Key of `NetworkAclId`, for [`Self::set`].
     pub const NETWORK_ACL_ID: Prop<CfnNetworkAclEntry, String> = Prop::new("NetworkAclId");
-    /// Key of `PortRange`, for [`Handle::set`].
+    /// Key of `PortRange`, for [`Self::set`].
     pub const PORT_RANGE: Prop<CfnNetworkAclEntry, network_acl_entry::PortRange> = Prop::new("PortRange");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnNetworkAclEntry, i64> = Prop::new("Protocol");
-    /// Key of `RuleAction`, for [`Handle::set`].
+    /// Key of `RuleAction`, for [`Self::set`].
     pub const RULE_ACTION: Prop<CfnNetworkAclEntry, String> = Prop::new("RuleAction");
-    /// Key of `RuleNumber`, for [`Handle::set`].
+    /// Key of `RuleNumber`, for [`Self::set`].
     pub const RULE_NUMBER: Prop<CfnNetworkAclEntry, i64> = Prop::new("RuleNumber");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16675,8 +16988,11 @@ pub mod network_insights_access_scope {
     /// `AccessScopePathRequest` of `AWS::EC2::NetworkInsightsAccessScope`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessScopePathRequest {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<PathStatementRequest>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<PathStatementRequest>>,
+        /// `ThroughResources` (the schema does not describe it).
         pub through_resources: Option<Val<Vec<ThroughResourcesStatementRequest>>>,
     }
 
@@ -16693,7 +17009,9 @@ pub mod network_insights_access_scope {
     /// `Tag` of `AWS::EC2::NetworkInsightsAccessScope`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -16719,7 +17037,9 @@ pub mod network_insights_access_scope {
     /// `PathStatementRequest` of `AWS::EC2::NetworkInsightsAccessScope`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PathStatementRequest {
+        /// `PacketHeaderStatement` (the schema does not describe it).
         pub packet_header_statement: Option<Val<PacketHeaderStatementRequest>>,
+        /// `ResourceStatement` (the schema does not describe it).
         pub resource_statement: Option<Val<ResourceStatementRequest>>,
     }
 
@@ -16735,6 +17055,7 @@ pub mod network_insights_access_scope {
     /// `ThroughResourcesStatementRequest` of `AWS::EC2::NetworkInsightsAccessScope`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThroughResourcesStatementRequest {
+        /// `ResourceStatement` (the schema does not describe it).
         pub resource_statement: Option<Val<ResourceStatementRequest>>,
     }
 
@@ -16749,12 +17070,19 @@ pub mod network_insights_access_scope {
     /// `PacketHeaderStatementRequest` of `AWS::EC2::NetworkInsightsAccessScope`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PacketHeaderStatementRequest {
+        /// `DestinationAddresses` (the schema does not describe it).
         pub destination_addresses: Option<Val<Vec<String>>>,
+        /// `DestinationPorts` (the schema does not describe it).
         pub destination_ports: Option<Val<Vec<String>>>,
+        /// `DestinationPrefixLists` (the schema does not describe it).
         pub destination_prefix_lists: Option<Val<Vec<String>>>,
+        /// `Protocols` (the schema does not describe it).
         pub protocols: Option<Val<Vec<Protocol>>>,
+        /// `SourceAddresses` (the schema does not describe it).
         pub source_addresses: Option<Val<Vec<String>>>,
+        /// `SourcePorts` (the schema does not describe it).
         pub source_ports: Option<Val<Vec<String>>>,
+        /// `SourcePrefixLists` (the schema does not describe it).
         pub source_prefix_lists: Option<Val<Vec<String>>>,
     }
 
@@ -16775,7 +17103,9 @@ pub mod network_insights_access_scope {
     /// `ResourceStatementRequest` of `AWS::EC2::NetworkInsightsAccessScope`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceStatementRequest {
+        /// `ResourceTypes` (the schema does not describe it).
         pub resource_types: Option<Val<Vec<String>>>,
+        /// `Resources` (the schema does not describe it).
         pub resources: Option<Val<Vec<String>>>,
     }
 
@@ -16887,8 +17217,11 @@ pub mod network_insights_access_scope {
 /// Resource schema for AWS::EC2::NetworkInsightsAccessScope
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnNetworkInsightsAccessScopeProps {
+    /// `ExcludePaths` (the schema does not describe it).
     pub exclude_paths: Option<Val<Vec<network_insights_access_scope::AccessScopePathRequest>>>,
+    /// `MatchPaths` (the schema does not describe it).
     pub match_paths: Option<Val<Vec<network_insights_access_scope::AccessScopePathRequest>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<network_insights_access_scope::Tag>>>,
 }
 
@@ -16912,11 +17245,11 @@ impl CfnNetworkInsightsAccessScope {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScope";
 
-    /// Key of `ExcludePaths`, for [`Handle::set`].
+    /// Key of `ExcludePaths`, for [`Self::set`].
     pub const EXCLUDE_PATHS: Prop<CfnNetworkInsightsAccessScope, Vec<network_insights_access_scope::AccessScopePathRequest>> = Prop::new("ExcludePaths");
-    /// Key of `MatchPaths`, for [`Handle::set`].
+    /// Key of `MatchPaths`, for [`Self::set`].
     pub const MATCH_PATHS: Prop<CfnNetworkInsightsAccessScope, Vec<network_insights_access_scope::AccessScopePathRequest>> = Prop::new("MatchPaths");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkInsightsAccessScope, Vec<network_insights_access_scope::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16976,7 +17309,9 @@ pub mod network_insights_access_scope_analysis {
     /// `Tag` of `AWS::EC2::NetworkInsightsAccessScopeAnalysis`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -17022,7 +17357,9 @@ pub mod network_insights_access_scope_analysis {
 /// Resource schema for AWS::EC2::NetworkInsightsAccessScopeAnalysis
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNetworkInsightsAccessScopeAnalysisProps {
+    /// `NetworkInsightsAccessScopeId` (the schema does not describe it).
     pub network_insights_access_scope_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<network_insights_access_scope_analysis::Tag>>>,
 }
 
@@ -17055,9 +17392,9 @@ impl CfnNetworkInsightsAccessScopeAnalysis {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsAccessScopeAnalysis";
 
-    /// Key of `NetworkInsightsAccessScopeId`, for [`Handle::set`].
+    /// Key of `NetworkInsightsAccessScopeId`, for [`Self::set`].
     pub const NETWORK_INSIGHTS_ACCESS_SCOPE_ID: Prop<CfnNetworkInsightsAccessScopeAnalysis, String> = Prop::new("NetworkInsightsAccessScopeId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkInsightsAccessScopeAnalysis, Vec<network_insights_access_scope_analysis::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -17137,7 +17474,9 @@ pub mod network_insights_analysis {
     /// `Tag` of `AWS::EC2::NetworkInsightsAnalysis`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -17186,10 +17525,15 @@ pub mod network_insights_analysis {
 /// Resource schema for AWS::EC2::NetworkInsightsAnalysis
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNetworkInsightsAnalysisProps {
+    /// `AdditionalAccounts` (the schema does not describe it).
     pub additional_accounts: Option<Val<Vec<String>>>,
+    /// `FilterInArns` (the schema does not describe it).
     pub filter_in_arns: Option<Val<Vec<String>>>,
+    /// `FilterOutArns` (the schema does not describe it).
     pub filter_out_arns: Option<Val<Vec<String>>>,
+    /// `NetworkInsightsPathId` (the schema does not describe it).
     pub network_insights_path_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<network_insights_analysis::Tag>>>,
 }
 
@@ -17228,15 +17572,15 @@ impl CfnNetworkInsightsAnalysis {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsAnalysis";
 
-    /// Key of `AdditionalAccounts`, for [`Handle::set`].
+    /// Key of `AdditionalAccounts`, for [`Self::set`].
     pub const ADDITIONAL_ACCOUNTS: Prop<CfnNetworkInsightsAnalysis, Vec<String>> = Prop::new("AdditionalAccounts");
-    /// Key of `FilterInArns`, for [`Handle::set`].
+    /// Key of `FilterInArns`, for [`Self::set`].
     pub const FILTER_IN_ARNS: Prop<CfnNetworkInsightsAnalysis, Vec<String>> = Prop::new("FilterInArns");
-    /// Key of `FilterOutArns`, for [`Handle::set`].
+    /// Key of `FilterOutArns`, for [`Self::set`].
     pub const FILTER_OUT_ARNS: Prop<CfnNetworkInsightsAnalysis, Vec<String>> = Prop::new("FilterOutArns");
-    /// Key of `NetworkInsightsPathId`, for [`Handle::set`].
+    /// Key of `NetworkInsightsPathId`, for [`Self::set`].
     pub const NETWORK_INSIGHTS_PATH_ID: Prop<CfnNetworkInsightsAnalysis, String> = Prop::new("NetworkInsightsPathId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkInsightsAnalysis, Vec<network_insights_analysis::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -17331,9 +17675,13 @@ pub mod network_insights_path {
     /// `PathFilter` of `AWS::EC2::NetworkInsightsPath`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PathFilter {
+        /// `DestinationAddress` (the schema does not describe it).
         pub destination_address: Option<Val<String>>,
+        /// `DestinationPortRange` (the schema does not describe it).
         pub destination_port_range: Option<Val<FilterPortRange>>,
+        /// `SourceAddress` (the schema does not describe it).
         pub source_address: Option<Val<String>>,
+        /// `SourcePortRange` (the schema does not describe it).
         pub source_port_range: Option<Val<FilterPortRange>>,
     }
 
@@ -17351,7 +17699,9 @@ pub mod network_insights_path {
     /// `Tag` of `AWS::EC2::NetworkInsightsPath`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -17377,7 +17727,9 @@ pub mod network_insights_path {
     /// `FilterPortRange` of `AWS::EC2::NetworkInsightsPath`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FilterPortRange {
+        /// `FromPort` (the schema does not describe it).
         pub from_port: Option<Val<i64>>,
+        /// `ToPort` (the schema does not describe it).
         pub to_port: Option<Val<i64>>,
     }
 
@@ -17465,14 +17817,23 @@ pub mod network_insights_path {
 /// Resource schema for AWS::EC2::NetworkInsightsPath
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNetworkInsightsPathProps {
+    /// `Destination` (the schema does not describe it).
     pub destination: Option<Val<String>>,
+    /// `DestinationIp` (the schema does not describe it).
     pub destination_ip: Option<Val<String>>,
+    /// `DestinationPort` (the schema does not describe it).
     pub destination_port: Option<Val<i64>>,
+    /// `FilterAtDestination` (the schema does not describe it).
     pub filter_at_destination: Option<Val<network_insights_path::PathFilter>>,
+    /// `FilterAtSource` (the schema does not describe it).
     pub filter_at_source: Option<Val<network_insights_path::PathFilter>>,
+    /// `Protocol` (the schema does not describe it).
     pub protocol: Val<network_insights_path::Protocol>,
+    /// `Source` (the schema does not describe it).
     pub source: Val<String>,
+    /// `SourceIp` (the schema does not describe it).
     pub source_ip: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<network_insights_path::Tag>>>,
 }
 
@@ -17519,23 +17880,23 @@ impl CfnNetworkInsightsPath {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInsightsPath";
 
-    /// Key of `Destination`, for [`Handle::set`].
+    /// Key of `Destination`, for [`Self::set`].
     pub const DESTINATION: Prop<CfnNetworkInsightsPath, String> = Prop::new("Destination");
-    /// Key of `DestinationIp`, for [`Handle::set`].
+    /// Key of `DestinationIp`, for [`Self::set`].
     pub const DESTINATION_IP: Prop<CfnNetworkInsightsPath, String> = Prop::new("DestinationIp");
-    /// Key of `DestinationPort`, for [`Handle::set`].
+    /// Key of `DestinationPort`, for [`Self::set`].
     pub const DESTINATION_PORT: Prop<CfnNetworkInsightsPath, i64> = Prop::new("DestinationPort");
-    /// Key of `FilterAtDestination`, for [`Handle::set`].
+    /// Key of `FilterAtDestination`, for [`Self::set`].
     pub const FILTER_AT_DESTINATION: Prop<CfnNetworkInsightsPath, network_insights_path::PathFilter> = Prop::new("FilterAtDestination");
-    /// Key of `FilterAtSource`, for [`Handle::set`].
+    /// Key of `FilterAtSource`, for [`Self::set`].
     pub const FILTER_AT_SOURCE: Prop<CfnNetworkInsightsPath, network_insights_path::PathFilter> = Prop::new("FilterAtSource");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnNetworkInsightsPath, network_insights_path::Protocol> = Prop::new("Protocol");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnNetworkInsightsPath, String> = Prop::new("Source");
-    /// Key of `SourceIp`, for [`Handle::set`].
+    /// Key of `SourceIp`, for [`Self::set`].
     pub const SOURCE_IP: Prop<CfnNetworkInsightsPath, String> = Prop::new("SourceIp");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkInsightsPath, Vec<network_insights_path::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -17600,8 +17961,11 @@ pub mod network_interface {
     /// `ConnectionTrackingSpecification` of `AWS::EC2::NetworkInterface`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectionTrackingSpecification {
+        /// `TcpEstablishedTimeout` (the schema does not describe it).
         pub tcp_established_timeout: Option<Val<i64>>,
+        /// `UdpStreamTimeout` (the schema does not describe it).
         pub udp_stream_timeout: Option<Val<i64>>,
+        /// `UdpTimeout` (the schema does not describe it).
         pub udp_timeout: Option<Val<i64>>,
     }
 
@@ -17618,6 +17982,7 @@ pub mod network_interface {
     /// `Ipv4PrefixSpecification` of `AWS::EC2::NetworkInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Ipv4PrefixSpecification {
+        /// `Ipv4Prefix` (the schema does not describe it).
         pub ipv4_prefix: Val<String>,
     }
 
@@ -17641,6 +18006,7 @@ pub mod network_interface {
     /// `InstanceIpv6Address` of `AWS::EC2::NetworkInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceIpv6Address {
+        /// `Ipv6Address` (the schema does not describe it).
         pub ipv6_address: Val<String>,
     }
 
@@ -17664,6 +18030,7 @@ pub mod network_interface {
     /// `Ipv6PrefixSpecification` of `AWS::EC2::NetworkInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Ipv6PrefixSpecification {
+        /// `Ipv6Prefix` (the schema does not describe it).
         pub ipv6_prefix: Val<String>,
     }
 
@@ -17687,7 +18054,9 @@ pub mod network_interface {
     /// `PrivateIpAddressSpecification` of `AWS::EC2::NetworkInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PrivateIpAddressSpecification {
+        /// `Primary` (the schema does not describe it).
         pub primary: Val<bool>,
+        /// `PrivateIpAddress` (the schema does not describe it).
         pub private_ip_address: Val<String>,
     }
 
@@ -17713,7 +18082,9 @@ pub mod network_interface {
     /// `Tag` of `AWS::EC2::NetworkInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -17846,6 +18217,7 @@ pub mod network_interface {
 /// The AWS::EC2::NetworkInterface resource creates network interface
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNetworkInterfaceProps {
+    /// `ConnectionTrackingSpecification` (the schema does not describe it).
     pub connection_tracking_specification: Option<Val<network_interface::ConnectionTrackingSpecification>>,
     /// A description for the network interface.
     pub description: Option<Val<String>>,
@@ -17944,41 +18316,41 @@ impl CfnNetworkInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInterface";
 
-    /// Key of `ConnectionTrackingSpecification`, for [`Handle::set`].
+    /// Key of `ConnectionTrackingSpecification`, for [`Self::set`].
     pub const CONNECTION_TRACKING_SPECIFICATION: Prop<CfnNetworkInterface, network_interface::ConnectionTrackingSpecification> = Prop::new("ConnectionTrackingSpecification");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnNetworkInterface, String> = Prop::new("Description");
-    /// Key of `EnablePrimaryIpv6`, for [`Handle::set`].
+    /// Key of `EnablePrimaryIpv6`, for [`Self::set`].
     pub const ENABLE_PRIMARY_IPV6: Prop<CfnNetworkInterface, bool> = Prop::new("EnablePrimaryIpv6");
-    /// Key of `GroupSet`, for [`Handle::set`].
+    /// Key of `GroupSet`, for [`Self::set`].
     pub const GROUP_SET: Prop<CfnNetworkInterface, Vec<String>> = Prop::new("GroupSet");
-    /// Key of `InterfaceType`, for [`Handle::set`].
+    /// Key of `InterfaceType`, for [`Self::set`].
     pub const INTERFACE_TYPE: Prop<CfnNetworkInterface, String> = Prop::new("InterfaceType");
-    /// Key of `Ipv4PrefixCount`, for [`Handle::set`].
+    /// Key of `Ipv4PrefixCount`, for [`Self::set`].
     pub const IPV4_PREFIX_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("Ipv4PrefixCount");
-    /// Key of `Ipv4Prefixes`, for [`Handle::set`].
+    /// Key of `Ipv4Prefixes`, for [`Self::set`].
     pub const IPV4_PREFIXES: Prop<CfnNetworkInterface, Vec<network_interface::Ipv4PrefixSpecification>> = Prop::new("Ipv4Prefixes");
-    /// Key of `Ipv6AddressCount`, for [`Handle::set`].
+    /// Key of `Ipv6AddressCount`, for [`Self::set`].
     pub const IPV6_ADDRESS_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("Ipv6AddressCount");
-    /// Key of `Ipv6Addresses`, for [`Handle::set`].
+    /// Key of `Ipv6Addresses`, for [`Self::set`].
     pub const IPV6_ADDRESSES: Prop<CfnNetworkInterface, Vec<network_interface::InstanceIpv6Address>> = Prop::new("Ipv6Addresses");
-    /// Key of `Ipv6PrefixCount`, for [`Handle::set`].
+    /// Key of `Ipv6PrefixCount`, for [`Self::set`].
     pub const IPV6_PREFIX_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("Ipv6PrefixCount");
-    /// Key of `Ipv6Prefixes`, for [`Handle::set`].
+    /// Key of `Ipv6Prefixes`, for [`Self::set`].
     pub const IPV6_PREFIXES: Prop<CfnNetworkInterface, Vec<network_interface::Ipv6PrefixSpecification>> = Prop::new("Ipv6Prefixes");
-    /// Key of `PrivateIpAddress`, for [`Handle::set`].
+    /// Key of `PrivateIpAddress`, for [`Self::set`].
     pub const PRIVATE_IP_ADDRESS: Prop<CfnNetworkInterface, String> = Prop::new("PrivateIpAddress");
-    /// Key of `PrivateIpAddresses`, for [`Handle::set`].
+    /// Key of `PrivateIpAddresses`, for [`Self::set`].
     pub const PRIVATE_IP_ADDRESSES: Prop<CfnNetworkInterface, Vec<network_interface::PrivateIpAddressSpecification>> = Prop::new("PrivateIpAddresses");
-    /// Key of `PublicIpDnsHostnameTypeSpecification`, for [`Handle::set`].
+    /// Key of `PublicIpDnsHostnameTypeSpecification`, for [`Self::set`].
     pub const PUBLIC_IP_DNS_HOSTNAME_TYPE_SPECIFICATION: Prop<CfnNetworkInterface, network_interface::PublicIpDnsHostnameTypeSpecification> = Prop::new("PublicIpDnsHostnameTypeSpecification");
-    /// Key of `SecondaryPrivateIpAddressCount`, for [`Handle::set`].
+    /// Key of `SecondaryPrivateIpAddressCount`, for [`Self::set`].
     pub const SECONDARY_PRIVATE_IP_ADDRESS_COUNT: Prop<CfnNetworkInterface, i64> = Prop::new("SecondaryPrivateIpAddressCount");
-    /// Key of `SourceDestCheck`, for [`Handle::set`].
+    /// Key of `SourceDestCheck`, for [`Self::set`].
     pub const SOURCE_DEST_CHECK: Prop<CfnNetworkInterface, bool> = Prop::new("SourceDestCheck");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnNetworkInterface, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkInterface, Vec<network_interface::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18071,6 +18443,7 @@ pub mod network_interface_attachment {
     /// Configures ENA Express for UDP network traffic.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnaSrdUdpSpecification {
+        /// `EnaSrdUdpEnabled` (the schema does not describe it).
         pub ena_srd_udp_enabled: Option<Val<bool>>,
     }
 
@@ -18168,17 +18541,17 @@ impl CfnNetworkInterfaceAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInterfaceAttachment";
 
-    /// Key of `DeleteOnTermination`, for [`Handle::set`].
+    /// Key of `DeleteOnTermination`, for [`Self::set`].
     pub const DELETE_ON_TERMINATION: Prop<CfnNetworkInterfaceAttachment, bool> = Prop::new("DeleteOnTermination");
-    /// Key of `DeviceIndex`, for [`Handle::set`].
+    /// Key of `DeviceIndex`, for [`Self::set`].
     pub const DEVICE_INDEX: Prop<CfnNetworkInterfaceAttachment, String> = Prop::new("DeviceIndex");
-    /// Key of `EnaQueueCount`, for [`Handle::set`].
+    /// Key of `EnaQueueCount`, for [`Self::set`].
     pub const ENA_QUEUE_COUNT: Prop<CfnNetworkInterfaceAttachment, i64> = Prop::new("EnaQueueCount");
-    /// Key of `EnaSrdSpecification`, for [`Handle::set`].
+    /// Key of `EnaSrdSpecification`, for [`Self::set`].
     pub const ENA_SRD_SPECIFICATION: Prop<CfnNetworkInterfaceAttachment, network_interface_attachment::EnaSrdSpecification> = Prop::new("EnaSrdSpecification");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnNetworkInterfaceAttachment, String> = Prop::new("InstanceId");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnNetworkInterfaceAttachment, String> = Prop::new("NetworkInterfaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18235,8 +18608,11 @@ pub mod network_interface_permission {
 /// Resource Type definition for AWS::EC2::NetworkInterfacePermission
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNetworkInterfacePermissionProps {
+    /// `AwsAccountId` (the schema does not describe it).
     pub aws_account_id: Val<String>,
+    /// `NetworkInterfaceId` (the schema does not describe it).
     pub network_interface_id: Val<String>,
+    /// `Permission` (the schema does not describe it).
     pub permission: Val<String>,
 }
 
@@ -18271,11 +18647,11 @@ impl CfnNetworkInterfacePermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkInterfacePermission";
 
-    /// Key of `AwsAccountId`, for [`Handle::set`].
+    /// Key of `AwsAccountId`, for [`Self::set`].
     pub const AWS_ACCOUNT_ID: Prop<CfnNetworkInterfacePermission, String> = Prop::new("AwsAccountId");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnNetworkInterfacePermission, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `Permission`, for [`Handle::set`].
+    /// Key of `Permission`, for [`Self::set`].
     pub const PERMISSION: Prop<CfnNetworkInterfacePermission, String> = Prop::new("Permission");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18376,13 +18752,13 @@ impl CfnNetworkPerformanceMetricSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::NetworkPerformanceMetricSubscription";
 
-    /// Key of `Destination`, for [`Handle::set`].
+    /// Key of `Destination`, for [`Self::set`].
     pub const DESTINATION: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Destination");
-    /// Key of `Metric`, for [`Handle::set`].
+    /// Key of `Metric`, for [`Self::set`].
     pub const METRIC: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Metric");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Source");
-    /// Key of `Statistic`, for [`Handle::set`].
+    /// Key of `Statistic`, for [`Self::set`].
     pub const STATISTIC: Prop<CfnNetworkPerformanceMetricSubscription, String> = Prop::new("Statistic");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18563,15 +18939,15 @@ impl CfnPlacementGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::PlacementGroup";
 
-    /// Key of `ParentGroupId`, for [`Handle::set`].
+    /// Key of `ParentGroupId`, for [`Self::set`].
     pub const PARENT_GROUP_ID: Prop<CfnPlacementGroup, String> = Prop::new("ParentGroupId");
-    /// Key of `PartitionCount`, for [`Handle::set`].
+    /// Key of `PartitionCount`, for [`Self::set`].
     pub const PARTITION_COUNT: Prop<CfnPlacementGroup, i64> = Prop::new("PartitionCount");
-    /// Key of `SpreadLevel`, for [`Handle::set`].
+    /// Key of `SpreadLevel`, for [`Self::set`].
     pub const SPREAD_LEVEL: Prop<CfnPlacementGroup, placement_group::SpreadLevel> = Prop::new("SpreadLevel");
-    /// Key of `Strategy`, for [`Handle::set`].
+    /// Key of `Strategy`, for [`Self::set`].
     pub const STRATEGY: Prop<CfnPlacementGroup, placement_group::Strategy> = Prop::new("Strategy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlacementGroup, Vec<placement_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18623,7 +18999,9 @@ pub mod prefix_list {
     /// `Entry` of `AWS::EC2::PrefixList`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Entry {
+        /// `Cidr` (the schema does not describe it).
         pub cidr: Val<String>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
     }
 
@@ -18649,7 +19027,9 @@ pub mod prefix_list {
     /// `Tag` of `AWS::EC2::PrefixList`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -18779,15 +19159,15 @@ impl CfnPrefixList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::PrefixList";
 
-    /// Key of `AddressFamily`, for [`Handle::set`].
+    /// Key of `AddressFamily`, for [`Self::set`].
     pub const ADDRESS_FAMILY: Prop<CfnPrefixList, prefix_list::AddressFamily> = Prop::new("AddressFamily");
-    /// Key of `Entries`, for [`Handle::set`].
+    /// Key of `Entries`, for [`Self::set`].
     pub const ENTRIES: Prop<CfnPrefixList, Vec<prefix_list::Entry>> = Prop::new("Entries");
-    /// Key of `MaxEntries`, for [`Handle::set`].
+    /// Key of `MaxEntries`, for [`Self::set`].
     pub const MAX_ENTRIES: Prop<CfnPrefixList, i64> = Prop::new("MaxEntries");
-    /// Key of `PrefixListName`, for [`Handle::set`].
+    /// Key of `PrefixListName`, for [`Self::set`].
     pub const PREFIX_LIST_NAME: Prop<CfnPrefixList, String> = Prop::new("PrefixListName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrefixList, Vec<prefix_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18967,37 +19347,37 @@ impl CfnRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::Route";
 
-    /// Key of `CarrierGatewayId`, for [`Handle::set`].
+    /// Key of `CarrierGatewayId`, for [`Self::set`].
     pub const CARRIER_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("CarrierGatewayId");
-    /// Key of `CoreNetworkArn`, for [`Handle::set`].
+    /// Key of `CoreNetworkArn`, for [`Self::set`].
     pub const CORE_NETWORK_ARN: Prop<CfnRoute, String> = Prop::new("CoreNetworkArn");
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnRoute, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `DestinationIpv6CidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationIpv6CidrBlock`, for [`Self::set`].
     pub const DESTINATION_IPV6_CIDR_BLOCK: Prop<CfnRoute, String> = Prop::new("DestinationIpv6CidrBlock");
-    /// Key of `DestinationPrefixListId`, for [`Handle::set`].
+    /// Key of `DestinationPrefixListId`, for [`Self::set`].
     pub const DESTINATION_PREFIX_LIST_ID: Prop<CfnRoute, String> = Prop::new("DestinationPrefixListId");
-    /// Key of `EgressOnlyInternetGatewayId`, for [`Handle::set`].
+    /// Key of `EgressOnlyInternetGatewayId`, for [`Self::set`].
     pub const EGRESS_ONLY_INTERNET_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("EgressOnlyInternetGatewayId");
-    /// Key of `GatewayId`, for [`Handle::set`].
+    /// Key of `GatewayId`, for [`Self::set`].
     pub const GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("GatewayId");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnRoute, String> = Prop::new("InstanceId");
-    /// Key of `LocalGatewayId`, for [`Handle::set`].
+    /// Key of `LocalGatewayId`, for [`Self::set`].
     pub const LOCAL_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("LocalGatewayId");
-    /// Key of `NatGatewayId`, for [`Handle::set`].
+    /// Key of `NatGatewayId`, for [`Self::set`].
     pub const NAT_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("NatGatewayId");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnRoute, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `OdbNetworkArn`, for [`Handle::set`].
+    /// Key of `OdbNetworkArn`, for [`Self::set`].
     pub const ODB_NETWORK_ARN: Prop<CfnRoute, String> = Prop::new("OdbNetworkArn");
-    /// Key of `RouteTableId`, for [`Handle::set`].
+    /// Key of `RouteTableId`, for [`Self::set`].
     pub const ROUTE_TABLE_ID: Prop<CfnRoute, String> = Prop::new("RouteTableId");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnRoute, String> = Prop::new("TransitGatewayId");
-    /// Key of `VpcEndpointId`, for [`Handle::set`].
+    /// Key of `VpcEndpointId`, for [`Self::set`].
     pub const VPC_ENDPOINT_ID: Prop<CfnRoute, String> = Prop::new("VpcEndpointId");
-    /// Key of `VpcPeeringConnectionId`, for [`Handle::set`].
+    /// Key of `VpcPeeringConnectionId`, for [`Self::set`].
     pub const VPC_PEERING_CONNECTION_ID: Prop<CfnRoute, String> = Prop::new("VpcPeeringConnectionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19165,15 +19545,15 @@ impl CfnRouteServer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServer";
 
-    /// Key of `AmazonSideAsn`, for [`Handle::set`].
+    /// Key of `AmazonSideAsn`, for [`Self::set`].
     pub const AMAZON_SIDE_ASN: Prop<CfnRouteServer, i64> = Prop::new("AmazonSideAsn");
-    /// Key of `PersistRoutes`, for [`Handle::set`].
+    /// Key of `PersistRoutes`, for [`Self::set`].
     pub const PERSIST_ROUTES: Prop<CfnRouteServer, route_server::PersistRoutes> = Prop::new("PersistRoutes");
-    /// Key of `PersistRoutesDuration`, for [`Handle::set`].
+    /// Key of `PersistRoutesDuration`, for [`Self::set`].
     pub const PERSIST_ROUTES_DURATION: Prop<CfnRouteServer, i64> = Prop::new("PersistRoutesDuration");
-    /// Key of `SnsNotificationsEnabled`, for [`Handle::set`].
+    /// Key of `SnsNotificationsEnabled`, for [`Self::set`].
     pub const SNS_NOTIFICATIONS_ENABLED: Prop<CfnRouteServer, bool> = Prop::new("SnsNotificationsEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouteServer, Vec<route_server::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19271,9 +19651,9 @@ impl CfnRouteServerAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerAssociation";
 
-    /// Key of `RouteServerId`, for [`Handle::set`].
+    /// Key of `RouteServerId`, for [`Self::set`].
     pub const ROUTE_SERVER_ID: Prop<CfnRouteServerAssociation, String> = Prop::new("RouteServerId");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnRouteServerAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19401,11 +19781,11 @@ impl CfnRouteServerEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerEndpoint";
 
-    /// Key of `RouteServerId`, for [`Handle::set`].
+    /// Key of `RouteServerId`, for [`Self::set`].
     pub const ROUTE_SERVER_ID: Prop<CfnRouteServerEndpoint, String> = Prop::new("RouteServerId");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnRouteServerEndpoint, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouteServerEndpoint, Vec<route_server_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19620,13 +20000,13 @@ impl CfnRouteServerPeer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerPeer";
 
-    /// Key of `BgpOptions`, for [`Handle::set`].
+    /// Key of `BgpOptions`, for [`Self::set`].
     pub const BGP_OPTIONS: Prop<CfnRouteServerPeer, route_server_peer::BgpOptions> = Prop::new("BgpOptions");
-    /// Key of `PeerAddress`, for [`Handle::set`].
+    /// Key of `PeerAddress`, for [`Self::set`].
     pub const PEER_ADDRESS: Prop<CfnRouteServerPeer, String> = Prop::new("PeerAddress");
-    /// Key of `RouteServerEndpointId`, for [`Handle::set`].
+    /// Key of `RouteServerEndpointId`, for [`Self::set`].
     pub const ROUTE_SERVER_ENDPOINT_ID: Prop<CfnRouteServerPeer, String> = Prop::new("RouteServerEndpointId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouteServerPeer, Vec<route_server_peer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19754,9 +20134,9 @@ impl CfnRouteServerPropagation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteServerPropagation";
 
-    /// Key of `RouteServerId`, for [`Handle::set`].
+    /// Key of `RouteServerId`, for [`Self::set`].
     pub const ROUTE_SERVER_ID: Prop<CfnRouteServerPropagation, String> = Prop::new("RouteServerId");
-    /// Key of `RouteTableId`, for [`Handle::set`].
+    /// Key of `RouteTableId`, for [`Self::set`].
     pub const ROUTE_TABLE_ID: Prop<CfnRouteServerPropagation, String> = Prop::new("RouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19879,9 +20259,9 @@ impl CfnRouteTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::RouteTable";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouteTable, Vec<route_table::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnRouteTable, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20036,11 +20416,11 @@ impl CfnSecondaryNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecondaryNetwork";
 
-    /// Key of `Ipv4CidrBlock`, for [`Handle::set`].
+    /// Key of `Ipv4CidrBlock`, for [`Self::set`].
     pub const IPV4_CIDR_BLOCK: Prop<CfnSecondaryNetwork, String> = Prop::new("Ipv4CidrBlock");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnSecondaryNetwork, secondary_network::NetworkType> = Prop::new("NetworkType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecondaryNetwork, Vec<secondary_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20104,13 +20484,21 @@ pub mod security_group {
     /// `Egress` of `AWS::EC2::SecurityGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Egress {
+        /// `CidrIp` (the schema does not describe it).
         pub cidr_ip: Option<Val<String>>,
+        /// `CidrIpv6` (the schema does not describe it).
         pub cidr_ipv6: Option<Val<String>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `DestinationPrefixListId` (the schema does not describe it).
         pub destination_prefix_list_id: Option<Val<String>>,
+        /// `DestinationSecurityGroupId` (the schema does not describe it).
         pub destination_security_group_id: Option<Val<String>>,
+        /// `FromPort` (the schema does not describe it).
         pub from_port: Option<Val<i64>>,
+        /// `IpProtocol` (the schema does not describe it).
         pub ip_protocol: Val<String>,
+        /// `ToPort` (the schema does not describe it).
         pub to_port: Option<Val<i64>>,
     }
 
@@ -20148,15 +20536,25 @@ pub mod security_group {
     /// `Ingress` of `AWS::EC2::SecurityGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Ingress {
+        /// `CidrIp` (the schema does not describe it).
         pub cidr_ip: Option<Val<String>>,
+        /// `CidrIpv6` (the schema does not describe it).
         pub cidr_ipv6: Option<Val<String>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `FromPort` (the schema does not describe it).
         pub from_port: Option<Val<i64>>,
+        /// `IpProtocol` (the schema does not describe it).
         pub ip_protocol: Val<String>,
+        /// `SourcePrefixListId` (the schema does not describe it).
         pub source_prefix_list_id: Option<Val<String>>,
+        /// `SourceSecurityGroupId` (the schema does not describe it).
         pub source_security_group_id: Option<Val<String>>,
+        /// `SourceSecurityGroupName` (the schema does not describe it).
         pub source_security_group_name: Option<Val<String>>,
+        /// `SourceSecurityGroupOwnerId` (the schema does not describe it).
         pub source_security_group_owner_id: Option<Val<String>>,
+        /// `ToPort` (the schema does not describe it).
         pub to_port: Option<Val<i64>>,
     }
 
@@ -20198,7 +20596,9 @@ pub mod security_group {
     /// `Tag` of `AWS::EC2::SecurityGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -20331,17 +20731,17 @@ impl CfnSecurityGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroup";
 
-    /// Key of `GroupDescription`, for [`Handle::set`].
+    /// Key of `GroupDescription`, for [`Self::set`].
     pub const GROUP_DESCRIPTION: Prop<CfnSecurityGroup, String> = Prop::new("GroupDescription");
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnSecurityGroup, String> = Prop::new("GroupName");
-    /// Key of `SecurityGroupEgress`, for [`Handle::set`].
+    /// Key of `SecurityGroupEgress`, for [`Self::set`].
     pub const SECURITY_GROUP_EGRESS: Prop<CfnSecurityGroup, Vec<security_group::Egress>> = Prop::new("SecurityGroupEgress");
-    /// Key of `SecurityGroupIngress`, for [`Handle::set`].
+    /// Key of `SecurityGroupIngress`, for [`Self::set`].
     pub const SECURITY_GROUP_INGRESS: Prop<CfnSecurityGroup, Vec<security_group::Ingress>> = Prop::new("SecurityGroupIngress");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecurityGroup, Vec<security_group::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnSecurityGroup, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20510,23 +20910,23 @@ impl CfnSecurityGroupEgress {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroupEgress";
 
-    /// Key of `CidrIp`, for [`Handle::set`].
+    /// Key of `CidrIp`, for [`Self::set`].
     pub const CIDR_IP: Prop<CfnSecurityGroupEgress, String> = Prop::new("CidrIp");
-    /// Key of `CidrIpv6`, for [`Handle::set`].
+    /// Key of `CidrIpv6`, for [`Self::set`].
     pub const CIDR_IPV6: Prop<CfnSecurityGroupEgress, String> = Prop::new("CidrIpv6");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityGroupEgress, String> = Prop::new("Description");
-    /// Key of `DestinationPrefixListId`, for [`Handle::set`].
+    /// Key of `DestinationPrefixListId`, for [`Self::set`].
     pub const DESTINATION_PREFIX_LIST_ID: Prop<CfnSecurityGroupEgress, String> = Prop::new("DestinationPrefixListId");
-    /// Key of `DestinationSecurityGroupId`, for [`Handle::set`].
+    /// Key of `DestinationSecurityGroupId`, for [`Self::set`].
     pub const DESTINATION_SECURITY_GROUP_ID: Prop<CfnSecurityGroupEgress, String> = Prop::new("DestinationSecurityGroupId");
-    /// Key of `FromPort`, for [`Handle::set`].
+    /// Key of `FromPort`, for [`Self::set`].
     pub const FROM_PORT: Prop<CfnSecurityGroupEgress, i64> = Prop::new("FromPort");
-    /// Key of `GroupId`, for [`Handle::set`].
+    /// Key of `GroupId`, for [`Self::set`].
     pub const GROUP_ID: Prop<CfnSecurityGroupEgress, String> = Prop::new("GroupId");
-    /// Key of `IpProtocol`, for [`Handle::set`].
+    /// Key of `IpProtocol`, for [`Self::set`].
     pub const IP_PROTOCOL: Prop<CfnSecurityGroupEgress, String> = Prop::new("IpProtocol");
-    /// Key of `ToPort`, for [`Handle::set`].
+    /// Key of `ToPort`, for [`Self::set`].
     pub const TO_PORT: Prop<CfnSecurityGroupEgress, i64> = Prop::new("ToPort");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20679,29 +21079,29 @@ impl CfnSecurityGroupIngress {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroupIngress";
 
-    /// Key of `CidrIp`, for [`Handle::set`].
+    /// Key of `CidrIp`, for [`Self::set`].
     pub const CIDR_IP: Prop<CfnSecurityGroupIngress, String> = Prop::new("CidrIp");
-    /// Key of `CidrIpv6`, for [`Handle::set`].
+    /// Key of `CidrIpv6`, for [`Self::set`].
     pub const CIDR_IPV6: Prop<CfnSecurityGroupIngress, String> = Prop::new("CidrIpv6");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityGroupIngress, String> = Prop::new("Description");
-    /// Key of `FromPort`, for [`Handle::set`].
+    /// Key of `FromPort`, for [`Self::set`].
     pub const FROM_PORT: Prop<CfnSecurityGroupIngress, i64> = Prop::new("FromPort");
-    /// Key of `GroupId`, for [`Handle::set`].
+    /// Key of `GroupId`, for [`Self::set`].
     pub const GROUP_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("GroupId");
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("GroupName");
-    /// Key of `IpProtocol`, for [`Handle::set`].
+    /// Key of `IpProtocol`, for [`Self::set`].
     pub const IP_PROTOCOL: Prop<CfnSecurityGroupIngress, String> = Prop::new("IpProtocol");
-    /// Key of `SourcePrefixListId`, for [`Handle::set`].
+    /// Key of `SourcePrefixListId`, for [`Self::set`].
     pub const SOURCE_PREFIX_LIST_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourcePrefixListId");
-    /// Key of `SourceSecurityGroupId`, for [`Handle::set`].
+    /// Key of `SourceSecurityGroupId`, for [`Self::set`].
     pub const SOURCE_SECURITY_GROUP_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourceSecurityGroupId");
-    /// Key of `SourceSecurityGroupName`, for [`Handle::set`].
+    /// Key of `SourceSecurityGroupName`, for [`Self::set`].
     pub const SOURCE_SECURITY_GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourceSecurityGroupName");
-    /// Key of `SourceSecurityGroupOwnerId`, for [`Handle::set`].
+    /// Key of `SourceSecurityGroupOwnerId`, for [`Self::set`].
     pub const SOURCE_SECURITY_GROUP_OWNER_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("SourceSecurityGroupOwnerId");
-    /// Key of `ToPort`, for [`Handle::set`].
+    /// Key of `ToPort`, for [`Self::set`].
     pub const TO_PORT: Prop<CfnSecurityGroupIngress, i64> = Prop::new("ToPort");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20793,9 +21193,9 @@ impl CfnSecurityGroupVpcAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SecurityGroupVpcAssociation";
 
-    /// Key of `GroupId`, for [`Handle::set`].
+    /// Key of `GroupId`, for [`Self::set`].
     pub const GROUP_ID: Prop<CfnSecurityGroupVpcAssociation, String> = Prop::new("GroupId");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnSecurityGroupVpcAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20919,7 +21319,7 @@ impl CfnSnapshotBlockPublicAccess {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SnapshotBlockPublicAccess";
 
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnSnapshotBlockPublicAccess, snapshot_block_public_access::State> = Prop::new("State");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20965,28 +21365,51 @@ pub mod spot_fleet {
     /// `SpotFleetRequestConfigData` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SpotFleetRequestConfigData {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<AllocationStrategy>>,
+        /// `Context` (the schema does not describe it).
         pub context: Option<Val<String>>,
+        /// `ExcessCapacityTerminationPolicy` (the schema does not describe it).
         pub excess_capacity_termination_policy: Option<Val<ExcessCapacityTerminationPolicy>>,
+        /// `IamFleetRole` (the schema does not describe it).
         pub iam_fleet_role: Val<String>,
+        /// `InstanceInterruptionBehavior` (the schema does not describe it).
         pub instance_interruption_behavior: Option<Val<InstanceInterruptionBehavior>>,
+        /// `InstancePoolsToUseCount` (the schema does not describe it).
         pub instance_pools_to_use_count: Option<Val<i64>>,
+        /// `LaunchSpecifications` (the schema does not describe it).
         pub launch_specifications: Option<Val<Vec<SpotFleetLaunchSpecification>>>,
+        /// `LaunchTemplateConfigs` (the schema does not describe it).
         pub launch_template_configs: Option<Val<Vec<LaunchTemplateConfig>>>,
+        /// `LoadBalancersConfig` (the schema does not describe it).
         pub load_balancers_config: Option<Val<LoadBalancersConfig>>,
+        /// `OnDemandAllocationStrategy` (the schema does not describe it).
         pub on_demand_allocation_strategy: Option<Val<String>>,
+        /// `OnDemandMaxTotalPrice` (the schema does not describe it).
         pub on_demand_max_total_price: Option<Val<String>>,
+        /// `OnDemandTargetCapacity` (the schema does not describe it).
         pub on_demand_target_capacity: Option<Val<i64>>,
+        /// `ReplaceUnhealthyInstances` (the schema does not describe it).
         pub replace_unhealthy_instances: Option<Val<bool>>,
+        /// `SpotMaintenanceStrategies` (the schema does not describe it).
         pub spot_maintenance_strategies: Option<Val<SpotMaintenanceStrategies>>,
+        /// `SpotMaxTotalPrice` (the schema does not describe it).
         pub spot_max_total_price: Option<Val<String>>,
+        /// `SpotPrice` (the schema does not describe it).
         pub spot_price: Option<Val<String>>,
+        /// `TagSpecifications` (the schema does not describe it).
         pub tag_specifications: Option<Val<Vec<SpotFleetTagSpecification>>>,
+        /// `TargetCapacity` (the schema does not describe it).
         pub target_capacity: Val<i64>,
+        /// `TargetCapacityUnitType` (the schema does not describe it).
         pub target_capacity_unit_type: Option<Val<TargetCapacityUnitType>>,
+        /// `TerminateInstancesWithExpiration` (the schema does not describe it).
         pub terminate_instances_with_expiration: Option<Val<bool>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
+        /// `ValidFrom` (the schema does not describe it).
         pub valid_from: Option<Val<String>>,
+        /// `ValidUntil` (the schema does not describe it).
         pub valid_until: Option<Val<String>>,
     }
 
@@ -21054,7 +21477,9 @@ pub mod spot_fleet {
     /// `Tag` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -21080,23 +21505,41 @@ pub mod spot_fleet {
     /// `SpotFleetLaunchSpecification` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SpotFleetLaunchSpecification {
+        /// `BlockDeviceMappings` (the schema does not describe it).
         pub block_device_mappings: Option<Val<Vec<BlockDeviceMapping>>>,
+        /// `EbsOptimized` (the schema does not describe it).
         pub ebs_optimized: Option<Val<bool>>,
+        /// `IamInstanceProfile` (the schema does not describe it).
         pub iam_instance_profile: Option<Val<IamInstanceProfileSpecification>>,
+        /// `ImageId` (the schema does not describe it).
         pub image_id: Val<String>,
+        /// `InstanceRequirements` (the schema does not describe it).
         pub instance_requirements: Option<Val<InstanceRequirementsRequest>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `KernelId` (the schema does not describe it).
         pub kernel_id: Option<Val<String>>,
+        /// `KeyName` (the schema does not describe it).
         pub key_name: Option<Val<String>>,
+        /// `Monitoring` (the schema does not describe it).
         pub monitoring: Option<Val<SpotFleetMonitoring>>,
+        /// `NetworkInterfaces` (the schema does not describe it).
         pub network_interfaces: Option<Val<Vec<InstanceNetworkInterfaceSpecification>>>,
+        /// `Placement` (the schema does not describe it).
         pub placement: Option<Val<SpotPlacement>>,
+        /// `RamdiskId` (the schema does not describe it).
         pub ramdisk_id: Option<Val<String>>,
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<GroupIdentifier>>>,
+        /// `SpotPrice` (the schema does not describe it).
         pub spot_price: Option<Val<String>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
+        /// `TagSpecifications` (the schema does not describe it).
         pub tag_specifications: Option<Val<Vec<SpotFleetTagSpecification>>>,
+        /// `UserData` (the schema does not describe it).
         pub user_data: Option<Val<String>>,
+        /// `WeightedCapacity` (the schema does not describe it).
         pub weighted_capacity: Option<Val<f64>>,
     }
 
@@ -21154,7 +21597,9 @@ pub mod spot_fleet {
     /// `LaunchTemplateConfig` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LaunchTemplateConfig {
+        /// `LaunchTemplateSpecification` (the schema does not describe it).
         pub launch_template_specification: Option<Val<FleetLaunchTemplateSpecification>>,
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<Vec<LaunchTemplateOverrides>>>,
     }
 
@@ -21170,7 +21615,9 @@ pub mod spot_fleet {
     /// `LoadBalancersConfig` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoadBalancersConfig {
+        /// `ClassicLoadBalancersConfig` (the schema does not describe it).
         pub classic_load_balancers_config: Option<Val<ClassicLoadBalancersConfig>>,
+        /// `TargetGroupsConfig` (the schema does not describe it).
         pub target_groups_config: Option<Val<TargetGroupsConfig>>,
     }
 
@@ -21186,6 +21633,7 @@ pub mod spot_fleet {
     /// `SpotMaintenanceStrategies` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotMaintenanceStrategies {
+        /// `CapacityRebalance` (the schema does not describe it).
         pub capacity_rebalance: Option<Val<SpotCapacityRebalance>>,
     }
 
@@ -21200,7 +21648,9 @@ pub mod spot_fleet {
     /// `SpotFleetTagSpecification` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotFleetTagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<ResourceType>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -21216,9 +21666,13 @@ pub mod spot_fleet {
     /// `BlockDeviceMapping` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BlockDeviceMapping {
+        /// `DeviceName` (the schema does not describe it).
         pub device_name: Val<String>,
+        /// `Ebs` (the schema does not describe it).
         pub ebs: Option<Val<EbsBlockDevice>>,
+        /// `NoDevice` (the schema does not describe it).
         pub no_device: Option<Val<String>>,
+        /// `VirtualName` (the schema does not describe it).
         pub virtual_name: Option<Val<String>>,
     }
 
@@ -21248,6 +21702,7 @@ pub mod spot_fleet {
     /// `IamInstanceProfileSpecification` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IamInstanceProfileSpecification {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
     }
 
@@ -21262,31 +21717,57 @@ pub mod spot_fleet {
     /// `InstanceRequirementsRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceRequirementsRequest {
+        /// `AcceleratorCount` (the schema does not describe it).
         pub accelerator_count: Option<Val<AcceleratorCountRequest>>,
+        /// `AcceleratorManufacturers` (the schema does not describe it).
         pub accelerator_manufacturers: Option<Val<Vec<AcceleratorManufacturer>>>,
+        /// `AcceleratorNames` (the schema does not describe it).
         pub accelerator_names: Option<Val<Vec<AcceleratorName>>>,
+        /// `AcceleratorTotalMemoryMiB` (the schema does not describe it).
         pub accelerator_total_memory_mi_b: Option<Val<AcceleratorTotalMemoryMiBRequest>>,
+        /// `AcceleratorTypes` (the schema does not describe it).
         pub accelerator_types: Option<Val<Vec<AcceleratorType>>>,
+        /// `AllowedInstanceTypes` (the schema does not describe it).
         pub allowed_instance_types: Option<Val<Vec<String>>>,
+        /// `BareMetal` (the schema does not describe it).
         pub bare_metal: Option<Val<BareMetal>>,
+        /// `BaselineEbsBandwidthMbps` (the schema does not describe it).
         pub baseline_ebs_bandwidth_mbps: Option<Val<BaselineEbsBandwidthMbpsRequest>>,
+        /// `BaselinePerformanceFactors` (the schema does not describe it).
         pub baseline_performance_factors: Option<Val<BaselinePerformanceFactorsRequest>>,
+        /// `BurstablePerformance` (the schema does not describe it).
         pub burstable_performance: Option<Val<BurstablePerformance>>,
+        /// `CpuManufacturers` (the schema does not describe it).
         pub cpu_manufacturers: Option<Val<Vec<CpuManufacturer>>>,
+        /// `ExcludedInstanceTypes` (the schema does not describe it).
         pub excluded_instance_types: Option<Val<Vec<String>>>,
+        /// `InstanceGenerations` (the schema does not describe it).
         pub instance_generations: Option<Val<Vec<InstanceGeneration>>>,
+        /// `LocalStorage` (the schema does not describe it).
         pub local_storage: Option<Val<LocalStorage>>,
+        /// `LocalStorageTypes` (the schema does not describe it).
         pub local_storage_types: Option<Val<Vec<LocalStorageType>>>,
+        /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` (the schema does not describe it).
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Val<i64>>,
+        /// `MemoryGiBPerVCpu` (the schema does not describe it).
         pub memory_gi_b_per_v_cpu: Option<Val<MemoryGiBPerVCpuRequest>>,
+        /// `MemoryMiB` (the schema does not describe it).
         pub memory_mi_b: Option<Val<MemoryMiBRequest>>,
+        /// `NetworkBandwidthGbps` (the schema does not describe it).
         pub network_bandwidth_gbps: Option<Val<NetworkBandwidthGbpsRequest>>,
+        /// `NetworkInterfaceCount` (the schema does not describe it).
         pub network_interface_count: Option<Val<NetworkInterfaceCountRequest>>,
+        /// `OnDemandMaxPricePercentageOverLowestPrice` (the schema does not describe it).
         pub on_demand_max_price_percentage_over_lowest_price: Option<Val<i64>>,
+        /// `RequireEncryptionInTransit` (the schema does not describe it).
         pub require_encryption_in_transit: Option<Val<bool>>,
+        /// `RequireHibernateSupport` (the schema does not describe it).
         pub require_hibernate_support: Option<Val<bool>>,
+        /// `SpotMaxPricePercentageOverLowestPrice` (the schema does not describe it).
         pub spot_max_price_percentage_over_lowest_price: Option<Val<i64>>,
+        /// `TotalLocalStorageGB` (the schema does not describe it).
         pub total_local_storage_gb: Option<Val<TotalLocalStorageGBRequest>>,
+        /// `VCpuCount` (the schema does not describe it).
         pub v_cpu_count: Option<Val<VCpuCountRangeRequest>>,
     }
 
@@ -21326,6 +21807,7 @@ pub mod spot_fleet {
     /// `SpotFleetMonitoring` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotFleetMonitoring {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -21340,16 +21822,27 @@ pub mod spot_fleet {
     /// `InstanceNetworkInterfaceSpecification` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceNetworkInterfaceSpecification {
+        /// `AssociatePublicIpAddress` (the schema does not describe it).
         pub associate_public_ip_address: Option<Val<bool>>,
+        /// `DeleteOnTermination` (the schema does not describe it).
         pub delete_on_termination: Option<Val<bool>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `DeviceIndex` (the schema does not describe it).
         pub device_index: Option<Val<i64>>,
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<String>>>,
+        /// `Ipv6AddressCount` (the schema does not describe it).
         pub ipv6_address_count: Option<Val<i64>>,
+        /// `Ipv6Addresses` (the schema does not describe it).
         pub ipv6_addresses: Option<Val<Vec<InstanceIpv6Address>>>,
+        /// `NetworkInterfaceId` (the schema does not describe it).
         pub network_interface_id: Option<Val<String>>,
+        /// `PrivateIpAddresses` (the schema does not describe it).
         pub private_ip_addresses: Option<Val<Vec<PrivateIpAddressSpecification>>>,
+        /// `SecondaryPrivateIpAddressCount` (the schema does not describe it).
         pub secondary_private_ip_address_count: Option<Val<i64>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
     }
 
@@ -21374,9 +21867,13 @@ pub mod spot_fleet {
     /// `SpotPlacement` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotPlacement {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `AvailabilityZoneId` (the schema does not describe it).
         pub availability_zone_id: Option<Val<String>>,
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Option<Val<String>>,
+        /// `Tenancy` (the schema does not describe it).
         pub tenancy: Option<Val<Tenancy>>,
     }
 
@@ -21394,6 +21891,7 @@ pub mod spot_fleet {
     /// `GroupIdentifier` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GroupIdentifier {
+        /// `GroupId` (the schema does not describe it).
         pub group_id: Val<String>,
     }
 
@@ -21417,8 +21915,11 @@ pub mod spot_fleet {
     /// `FleetLaunchTemplateSpecification` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FleetLaunchTemplateSpecification {
+        /// `LaunchTemplateId` (the schema does not describe it).
         pub launch_template_id: Option<Val<String>>,
+        /// `LaunchTemplateName` (the schema does not describe it).
         pub launch_template_name: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Val<String>,
     }
 
@@ -21446,13 +21947,21 @@ pub mod spot_fleet {
     /// `LaunchTemplateOverrides` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LaunchTemplateOverrides {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `AvailabilityZoneId` (the schema does not describe it).
         pub availability_zone_id: Option<Val<String>>,
+        /// `InstanceRequirements` (the schema does not describe it).
         pub instance_requirements: Option<Val<InstanceRequirementsRequest>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<f64>>,
+        /// `SpotPrice` (the schema does not describe it).
         pub spot_price: Option<Val<String>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
+        /// `WeightedCapacity` (the schema does not describe it).
         pub weighted_capacity: Option<Val<f64>>,
     }
 
@@ -21474,6 +21983,7 @@ pub mod spot_fleet {
     /// `ClassicLoadBalancersConfig` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClassicLoadBalancersConfig {
+        /// `ClassicLoadBalancers` (the schema does not describe it).
         pub classic_load_balancers: Val<Vec<ClassicLoadBalancer>>,
     }
 
@@ -21497,6 +22007,7 @@ pub mod spot_fleet {
     /// `TargetGroupsConfig` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetGroupsConfig {
+        /// `TargetGroups` (the schema does not describe it).
         pub target_groups: Val<Vec<TargetGroup>>,
     }
 
@@ -21520,7 +22031,9 @@ pub mod spot_fleet {
     /// `SpotCapacityRebalance` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotCapacityRebalance {
+        /// `ReplacementStrategy` (the schema does not describe it).
         pub replacement_strategy: Option<Val<ReplacementStrategy>>,
+        /// `TerminationDelay` (the schema does not describe it).
         pub termination_delay: Option<Val<i64>>,
     }
 
@@ -21536,11 +22049,17 @@ pub mod spot_fleet {
     /// `EbsBlockDevice` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EbsBlockDevice {
+        /// `DeleteOnTermination` (the schema does not describe it).
         pub delete_on_termination: Option<Val<bool>>,
+        /// `Encrypted` (the schema does not describe it).
         pub encrypted: Option<Val<bool>>,
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `SnapshotId` (the schema does not describe it).
         pub snapshot_id: Option<Val<String>>,
+        /// `VolumeSize` (the schema does not describe it).
         pub volume_size: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Option<Val<String>>,
     }
 
@@ -21560,7 +22079,9 @@ pub mod spot_fleet {
     /// `AcceleratorCountRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AcceleratorCountRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -21576,7 +22097,9 @@ pub mod spot_fleet {
     /// `AcceleratorTotalMemoryMiBRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AcceleratorTotalMemoryMiBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -21592,7 +22115,9 @@ pub mod spot_fleet {
     /// `BaselineEbsBandwidthMbpsRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BaselineEbsBandwidthMbpsRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -21608,6 +22133,7 @@ pub mod spot_fleet {
     /// `BaselinePerformanceFactorsRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BaselinePerformanceFactorsRequest {
+        /// `Cpu` (the schema does not describe it).
         pub cpu: Option<Val<CpuPerformanceFactorRequest>>,
     }
 
@@ -21622,7 +22148,9 @@ pub mod spot_fleet {
     /// `MemoryGiBPerVCpuRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemoryGiBPerVCpuRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -21638,7 +22166,9 @@ pub mod spot_fleet {
     /// `MemoryMiBRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemoryMiBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -21654,7 +22184,9 @@ pub mod spot_fleet {
     /// `NetworkBandwidthGbpsRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkBandwidthGbpsRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -21670,7 +22202,9 @@ pub mod spot_fleet {
     /// `NetworkInterfaceCountRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkInterfaceCountRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -21686,7 +22220,9 @@ pub mod spot_fleet {
     /// `TotalLocalStorageGBRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TotalLocalStorageGBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -21702,7 +22238,9 @@ pub mod spot_fleet {
     /// `VCpuCountRangeRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VCpuCountRangeRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -21718,6 +22256,7 @@ pub mod spot_fleet {
     /// `InstanceIpv6Address` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceIpv6Address {
+        /// `Ipv6Address` (the schema does not describe it).
         pub ipv6_address: Val<String>,
     }
 
@@ -21741,7 +22280,9 @@ pub mod spot_fleet {
     /// `PrivateIpAddressSpecification` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PrivateIpAddressSpecification {
+        /// `Primary` (the schema does not describe it).
         pub primary: Option<Val<bool>>,
+        /// `PrivateIpAddress` (the schema does not describe it).
         pub private_ip_address: Val<String>,
     }
 
@@ -21767,6 +22308,7 @@ pub mod spot_fleet {
     /// `ClassicLoadBalancer` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClassicLoadBalancer {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -21790,6 +22332,7 @@ pub mod spot_fleet {
     /// `TargetGroup` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TargetGroup {
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
     }
 
@@ -21813,6 +22356,7 @@ pub mod spot_fleet {
     /// `CpuPerformanceFactorRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CpuPerformanceFactorRequest {
+        /// `References` (the schema does not describe it).
         pub references: Option<Val<Vec<PerformanceFactorReferenceRequest>>>,
     }
 
@@ -21827,6 +22371,7 @@ pub mod spot_fleet {
     /// `PerformanceFactorReferenceRequest` of `AWS::EC2::SpotFleet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PerformanceFactorReferenceRequest {
+        /// `InstanceFamily` (the schema does not describe it).
         pub instance_family: Option<Val<String>>,
     }
 
@@ -22914,6 +23459,7 @@ pub mod spot_fleet {
 /// Resource Type definition for AWS::EC2::SpotFleet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSpotFleetProps {
+    /// `SpotFleetRequestConfigData` (the schema does not describe it).
     pub spot_fleet_request_config_data: Val<spot_fleet::SpotFleetRequestConfigData>,
     /// The tags to specify in SpotFleetRequestConfigData
     pub tags: Option<Val<Vec<spot_fleet::Tag>>>,
@@ -22948,9 +23494,9 @@ impl CfnSpotFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SpotFleet";
 
-    /// Key of `SpotFleetRequestConfigData`, for [`Handle::set`].
+    /// Key of `SpotFleetRequestConfigData`, for [`Self::set`].
     pub const SPOT_FLEET_REQUEST_CONFIG_DATA: Prop<CfnSpotFleet, spot_fleet::SpotFleetRequestConfigData> = Prop::new("SpotFleetRequestConfigData");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSpotFleet, Vec<spot_fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23041,9 +23587,9 @@ impl CfnSqlHaStandbyDetectedInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SqlHaStandbyDetectedInstance";
 
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnSqlHaStandbyDetectedInstance, String> = Prop::new("InstanceId");
-    /// Key of `SqlServerCredentials`, for [`Handle::set`].
+    /// Key of `SqlServerCredentials`, for [`Self::set`].
     pub const SQL_SERVER_CREDENTIALS: Prop<CfnSqlHaStandbyDetectedInstance, String> = Prop::new("SqlServerCredentials");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23098,8 +23644,11 @@ pub mod subnet {
     /// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries to the instances should be handled. For more information, see \[Amazon EC2 instance hostname types\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html>) in the *User Guide*. Available options: +  EnableResourceNameDnsAAAARecord (true | false) +  EnableResourceNameDnsARecord (true | false) +  HostnameType (ip-name | resource-name)
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrivateDnsNameOptionsOnLaunch {
+        /// `EnableResourceNameDnsAAAARecord` (the schema does not describe it).
         pub enable_resource_name_dns_aaaa_record: Option<Val<bool>>,
+        /// `EnableResourceNameDnsARecord` (the schema does not describe it).
         pub enable_resource_name_dns_a_record: Option<Val<bool>>,
+        /// `HostnameType` (the schema does not describe it).
         pub hostname_type: Option<Val<String>>,
     }
 
@@ -23284,39 +23833,39 @@ impl CfnSubnet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::Subnet";
 
-    /// Key of `AssignIpv6AddressOnCreation`, for [`Handle::set`].
+    /// Key of `AssignIpv6AddressOnCreation`, for [`Self::set`].
     pub const ASSIGN_IPV6_ADDRESS_ON_CREATION: Prop<CfnSubnet, bool> = Prop::new("AssignIpv6AddressOnCreation");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnSubnet, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnSubnet, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `CidrBlock`, for [`Handle::set`].
+    /// Key of `CidrBlock`, for [`Self::set`].
     pub const CIDR_BLOCK: Prop<CfnSubnet, String> = Prop::new("CidrBlock");
-    /// Key of `EnableDns64`, for [`Handle::set`].
+    /// Key of `EnableDns64`, for [`Self::set`].
     pub const ENABLE_DNS64: Prop<CfnSubnet, bool> = Prop::new("EnableDns64");
-    /// Key of `EnableLniAtDeviceIndex`, for [`Handle::set`].
+    /// Key of `EnableLniAtDeviceIndex`, for [`Self::set`].
     pub const ENABLE_LNI_AT_DEVICE_INDEX: Prop<CfnSubnet, i64> = Prop::new("EnableLniAtDeviceIndex");
-    /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv4IpamPoolId`, for [`Self::set`].
     pub const IPV4_IPAM_POOL_ID: Prop<CfnSubnet, String> = Prop::new("Ipv4IpamPoolId");
-    /// Key of `Ipv4NetmaskLength`, for [`Handle::set`].
+    /// Key of `Ipv4NetmaskLength`, for [`Self::set`].
     pub const IPV4_NETMASK_LENGTH: Prop<CfnSubnet, i64> = Prop::new("Ipv4NetmaskLength");
-    /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
+    /// Key of `Ipv6CidrBlock`, for [`Self::set`].
     pub const IPV6_CIDR_BLOCK: Prop<CfnSubnet, String> = Prop::new("Ipv6CidrBlock");
-    /// Key of `Ipv6IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv6IpamPoolId`, for [`Self::set`].
     pub const IPV6_IPAM_POOL_ID: Prop<CfnSubnet, String> = Prop::new("Ipv6IpamPoolId");
-    /// Key of `Ipv6Native`, for [`Handle::set`].
+    /// Key of `Ipv6Native`, for [`Self::set`].
     pub const IPV6_NATIVE: Prop<CfnSubnet, bool> = Prop::new("Ipv6Native");
-    /// Key of `Ipv6NetmaskLength`, for [`Handle::set`].
+    /// Key of `Ipv6NetmaskLength`, for [`Self::set`].
     pub const IPV6_NETMASK_LENGTH: Prop<CfnSubnet, i64> = Prop::new("Ipv6NetmaskLength");
-    /// Key of `MapPublicIpOnLaunch`, for [`Handle::set`].
+    /// Key of `MapPublicIpOnLaunch`, for [`Self::set`].
     pub const MAP_PUBLIC_IP_ON_LAUNCH: Prop<CfnSubnet, bool> = Prop::new("MapPublicIpOnLaunch");
-    /// Key of `OutpostArn`, for [`Handle::set`].
+    /// Key of `OutpostArn`, for [`Self::set`].
     pub const OUTPOST_ARN: Prop<CfnSubnet, String> = Prop::new("OutpostArn");
-    /// Key of `PrivateDnsNameOptionsOnLaunch`, for [`Handle::set`].
+    /// Key of `PrivateDnsNameOptionsOnLaunch`, for [`Self::set`].
     pub const PRIVATE_DNS_NAME_OPTIONS_ON_LAUNCH: Prop<CfnSubnet, subnet::PrivateDnsNameOptionsOnLaunch> = Prop::new("PrivateDnsNameOptionsOnLaunch");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubnet, Vec<subnet::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnSubnet, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23544,13 +24093,13 @@ impl CfnSubnetCidrBlock {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetCidrBlock";
 
-    /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
+    /// Key of `Ipv6CidrBlock`, for [`Self::set`].
     pub const IPV6_CIDR_BLOCK: Prop<CfnSubnetCidrBlock, String> = Prop::new("Ipv6CidrBlock");
-    /// Key of `Ipv6IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv6IpamPoolId`, for [`Self::set`].
     pub const IPV6_IPAM_POOL_ID: Prop<CfnSubnetCidrBlock, String> = Prop::new("Ipv6IpamPoolId");
-    /// Key of `Ipv6NetmaskLength`, for [`Handle::set`].
+    /// Key of `Ipv6NetmaskLength`, for [`Self::set`].
     pub const IPV6_NETMASK_LENGTH: Prop<CfnSubnetCidrBlock, i64> = Prop::new("Ipv6NetmaskLength");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnSubnetCidrBlock, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23731,15 +24280,15 @@ impl CfnSubnetCidrReservation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetCidrReservation";
 
-    /// Key of `Cidr`, for [`Handle::set`].
+    /// Key of `Cidr`, for [`Self::set`].
     pub const CIDR: Prop<CfnSubnetCidrReservation, String> = Prop::new("Cidr");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSubnetCidrReservation, String> = Prop::new("Description");
-    /// Key of `ReservationType`, for [`Handle::set`].
+    /// Key of `ReservationType`, for [`Self::set`].
     pub const RESERVATION_TYPE: Prop<CfnSubnetCidrReservation, subnet_cidr_reservation::ReservationType> = Prop::new("ReservationType");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnSubnetCidrReservation, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubnetCidrReservation, Vec<subnet_cidr_reservation::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23843,9 +24392,9 @@ impl CfnSubnetNetworkAclAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetNetworkAclAssociation";
 
-    /// Key of `NetworkAclId`, for [`Handle::set`].
+    /// Key of `NetworkAclId`, for [`Self::set`].
     pub const NETWORK_ACL_ID: Prop<CfnSubnetNetworkAclAssociation, String> = Prop::new("NetworkAclId");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnSubnetNetworkAclAssociation, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23936,9 +24485,9 @@ impl CfnSubnetRouteTableAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::SubnetRouteTableAssociation";
 
-    /// Key of `RouteTableId`, for [`Handle::set`].
+    /// Key of `RouteTableId`, for [`Self::set`].
     pub const ROUTE_TABLE_ID: Prop<CfnSubnetRouteTableAssociation, String> = Prop::new("RouteTableId");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnSubnetRouteTableAssociation, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -23983,7 +24532,9 @@ pub mod traffic_mirror_filter {
     /// `Tag` of `AWS::EC2::TrafficMirrorFilter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -24080,11 +24631,11 @@ impl CfnTrafficMirrorFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorFilter";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrafficMirrorFilter, String> = Prop::new("Description");
-    /// Key of `NetworkServices`, for [`Handle::set`].
+    /// Key of `NetworkServices`, for [`Self::set`].
     pub const NETWORK_SERVICES: Prop<CfnTrafficMirrorFilter, Vec<traffic_mirror_filter::TrafficMirrorNetworkService>> = Prop::new("NetworkServices");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrafficMirrorFilter, Vec<traffic_mirror_filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24158,7 +24709,9 @@ pub mod traffic_mirror_filter_rule {
     /// `Tag` of `AWS::EC2::TrafficMirrorFilterRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -24293,27 +24846,27 @@ impl CfnTrafficMirrorFilterRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorFilterRule";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("Description");
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `DestinationPortRange`, for [`Handle::set`].
+    /// Key of `DestinationPortRange`, for [`Self::set`].
     pub const DESTINATION_PORT_RANGE: Prop<CfnTrafficMirrorFilterRule, traffic_mirror_filter_rule::TrafficMirrorPortRange> = Prop::new("DestinationPortRange");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnTrafficMirrorFilterRule, i64> = Prop::new("Protocol");
-    /// Key of `RuleAction`, for [`Handle::set`].
+    /// Key of `RuleAction`, for [`Self::set`].
     pub const RULE_ACTION: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("RuleAction");
-    /// Key of `RuleNumber`, for [`Handle::set`].
+    /// Key of `RuleNumber`, for [`Self::set`].
     pub const RULE_NUMBER: Prop<CfnTrafficMirrorFilterRule, i64> = Prop::new("RuleNumber");
-    /// Key of `SourceCidrBlock`, for [`Handle::set`].
+    /// Key of `SourceCidrBlock`, for [`Self::set`].
     pub const SOURCE_CIDR_BLOCK: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("SourceCidrBlock");
-    /// Key of `SourcePortRange`, for [`Handle::set`].
+    /// Key of `SourcePortRange`, for [`Self::set`].
     pub const SOURCE_PORT_RANGE: Prop<CfnTrafficMirrorFilterRule, traffic_mirror_filter_rule::TrafficMirrorPortRange> = Prop::new("SourcePortRange");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrafficMirrorFilterRule, Vec<traffic_mirror_filter_rule::Tag>> = Prop::new("Tags");
-    /// Key of `TrafficDirection`, for [`Handle::set`].
+    /// Key of `TrafficDirection`, for [`Self::set`].
     pub const TRAFFIC_DIRECTION: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("TrafficDirection");
-    /// Key of `TrafficMirrorFilterId`, for [`Handle::set`].
+    /// Key of `TrafficMirrorFilterId`, for [`Self::set`].
     pub const TRAFFIC_MIRROR_FILTER_ID: Prop<CfnTrafficMirrorFilterRule, String> = Prop::new("TrafficMirrorFilterId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24359,7 +24912,9 @@ pub mod traffic_mirror_session {
     /// A key-value pair to associate with a traffic mirror session resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -24475,23 +25030,23 @@ impl CfnTrafficMirrorSession {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorSession";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrafficMirrorSession, String> = Prop::new("Description");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `OwnerId`, for [`Handle::set`].
+    /// Key of `OwnerId`, for [`Self::set`].
     pub const OWNER_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("OwnerId");
-    /// Key of `PacketLength`, for [`Handle::set`].
+    /// Key of `PacketLength`, for [`Self::set`].
     pub const PACKET_LENGTH: Prop<CfnTrafficMirrorSession, i64> = Prop::new("PacketLength");
-    /// Key of `SessionNumber`, for [`Handle::set`].
+    /// Key of `SessionNumber`, for [`Self::set`].
     pub const SESSION_NUMBER: Prop<CfnTrafficMirrorSession, i64> = Prop::new("SessionNumber");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrafficMirrorSession, Vec<traffic_mirror_session::Tag>> = Prop::new("Tags");
-    /// Key of `TrafficMirrorFilterId`, for [`Handle::set`].
+    /// Key of `TrafficMirrorFilterId`, for [`Self::set`].
     pub const TRAFFIC_MIRROR_FILTER_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("TrafficMirrorFilterId");
-    /// Key of `TrafficMirrorTargetId`, for [`Handle::set`].
+    /// Key of `TrafficMirrorTargetId`, for [`Self::set`].
     pub const TRAFFIC_MIRROR_TARGET_ID: Prop<CfnTrafficMirrorSession, String> = Prop::new("TrafficMirrorTargetId");
-    /// Key of `VirtualNetworkId`, for [`Handle::set`].
+    /// Key of `VirtualNetworkId`, for [`Self::set`].
     pub const VIRTUAL_NETWORK_ID: Prop<CfnTrafficMirrorSession, i64> = Prop::new("VirtualNetworkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24537,7 +25092,9 @@ pub mod traffic_mirror_target {
     /// `Tag` of `AWS::EC2::TrafficMirrorTarget`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -24620,15 +25177,15 @@ impl CfnTrafficMirrorTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TrafficMirrorTarget";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrafficMirrorTarget, String> = Prop::new("Description");
-    /// Key of `GatewayLoadBalancerEndpointId`, for [`Handle::set`].
+    /// Key of `GatewayLoadBalancerEndpointId`, for [`Self::set`].
     pub const GATEWAY_LOAD_BALANCER_ENDPOINT_ID: Prop<CfnTrafficMirrorTarget, String> = Prop::new("GatewayLoadBalancerEndpointId");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnTrafficMirrorTarget, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `NetworkLoadBalancerArn`, for [`Handle::set`].
+    /// Key of `NetworkLoadBalancerArn`, for [`Self::set`].
     pub const NETWORK_LOAD_BALANCER_ARN: Prop<CfnTrafficMirrorTarget, String> = Prop::new("NetworkLoadBalancerArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrafficMirrorTarget, Vec<traffic_mirror_target::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24673,7 +25230,9 @@ pub mod transit_gateway {
     /// `Tag` of `AWS::EC2::TransitGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -24756,19 +25315,33 @@ pub mod transit_gateway {
 /// Resource Type definition for AWS::EC2::TransitGateway
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnTransitGatewayProps {
+    /// `AmazonSideAsn` (the schema does not describe it).
     pub amazon_side_asn: Option<Val<i64>>,
+    /// `AssociationDefaultRouteTableId` (the schema does not describe it).
     pub association_default_route_table_id: Option<Val<String>>,
+    /// `AutoAcceptSharedAttachments` (the schema does not describe it).
     pub auto_accept_shared_attachments: Option<Val<String>>,
+    /// `DefaultRouteTableAssociation` (the schema does not describe it).
     pub default_route_table_association: Option<Val<String>>,
+    /// `DefaultRouteTablePropagation` (the schema does not describe it).
     pub default_route_table_propagation: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DnsSupport` (the schema does not describe it).
     pub dns_support: Option<Val<String>>,
+    /// `EncryptionSupport` (the schema does not describe it).
     pub encryption_support: Option<Val<transit_gateway::EncryptionSupport>>,
+    /// `MulticastSupport` (the schema does not describe it).
     pub multicast_support: Option<Val<String>>,
+    /// `PropagationDefaultRouteTableId` (the schema does not describe it).
     pub propagation_default_route_table_id: Option<Val<String>>,
+    /// `SecurityGroupReferencingSupport` (the schema does not describe it).
     pub security_group_referencing_support: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<transit_gateway::Tag>>>,
+    /// `TransitGatewayCidrBlocks` (the schema does not describe it).
     pub transit_gateway_cidr_blocks: Option<Val<Vec<String>>>,
+    /// `VpnEcmpSupport` (the schema does not describe it).
     pub vpn_ecmp_support: Option<Val<String>>,
 }
 
@@ -24803,33 +25376,33 @@ impl CfnTransitGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGateway";
 
-    /// Key of `AmazonSideAsn`, for [`Handle::set`].
+    /// Key of `AmazonSideAsn`, for [`Self::set`].
     pub const AMAZON_SIDE_ASN: Prop<CfnTransitGateway, i64> = Prop::new("AmazonSideAsn");
-    /// Key of `AssociationDefaultRouteTableId`, for [`Handle::set`].
+    /// Key of `AssociationDefaultRouteTableId`, for [`Self::set`].
     pub const ASSOCIATION_DEFAULT_ROUTE_TABLE_ID: Prop<CfnTransitGateway, String> = Prop::new("AssociationDefaultRouteTableId");
-    /// Key of `AutoAcceptSharedAttachments`, for [`Handle::set`].
+    /// Key of `AutoAcceptSharedAttachments`, for [`Self::set`].
     pub const AUTO_ACCEPT_SHARED_ATTACHMENTS: Prop<CfnTransitGateway, String> = Prop::new("AutoAcceptSharedAttachments");
-    /// Key of `DefaultRouteTableAssociation`, for [`Handle::set`].
+    /// Key of `DefaultRouteTableAssociation`, for [`Self::set`].
     pub const DEFAULT_ROUTE_TABLE_ASSOCIATION: Prop<CfnTransitGateway, String> = Prop::new("DefaultRouteTableAssociation");
-    /// Key of `DefaultRouteTablePropagation`, for [`Handle::set`].
+    /// Key of `DefaultRouteTablePropagation`, for [`Self::set`].
     pub const DEFAULT_ROUTE_TABLE_PROPAGATION: Prop<CfnTransitGateway, String> = Prop::new("DefaultRouteTablePropagation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTransitGateway, String> = Prop::new("Description");
-    /// Key of `DnsSupport`, for [`Handle::set`].
+    /// Key of `DnsSupport`, for [`Self::set`].
     pub const DNS_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("DnsSupport");
-    /// Key of `EncryptionSupport`, for [`Handle::set`].
+    /// Key of `EncryptionSupport`, for [`Self::set`].
     pub const ENCRYPTION_SUPPORT: Prop<CfnTransitGateway, transit_gateway::EncryptionSupport> = Prop::new("EncryptionSupport");
-    /// Key of `MulticastSupport`, for [`Handle::set`].
+    /// Key of `MulticastSupport`, for [`Self::set`].
     pub const MULTICAST_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("MulticastSupport");
-    /// Key of `PropagationDefaultRouteTableId`, for [`Handle::set`].
+    /// Key of `PropagationDefaultRouteTableId`, for [`Self::set`].
     pub const PROPAGATION_DEFAULT_ROUTE_TABLE_ID: Prop<CfnTransitGateway, String> = Prop::new("PropagationDefaultRouteTableId");
-    /// Key of `SecurityGroupReferencingSupport`, for [`Handle::set`].
+    /// Key of `SecurityGroupReferencingSupport`, for [`Self::set`].
     pub const SECURITY_GROUP_REFERENCING_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("SecurityGroupReferencingSupport");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGateway, Vec<transit_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayCidrBlocks`, for [`Handle::set`].
+    /// Key of `TransitGatewayCidrBlocks`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_CIDR_BLOCKS: Prop<CfnTransitGateway, Vec<String>> = Prop::new("TransitGatewayCidrBlocks");
-    /// Key of `VpnEcmpSupport`, for [`Handle::set`].
+    /// Key of `VpnEcmpSupport`, for [`Self::set`].
     pub const VPN_ECMP_SUPPORT: Prop<CfnTransitGateway, String> = Prop::new("VpnEcmpSupport");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24908,7 +25481,9 @@ pub mod transit_gateway_attachment {
     /// `Tag` of `AWS::EC2::TransitGatewayAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -25070,9 +25645,13 @@ pub mod transit_gateway_attachment {
 pub struct CfnTransitGatewayAttachmentProps {
     /// The options for the transit gateway vpc attachment.
     pub options: Option<Val<transit_gateway_attachment::Options>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<transit_gateway_attachment::Tag>>>,
+    /// `TransitGatewayId` (the schema does not describe it).
     pub transit_gateway_id: Val<String>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -25111,15 +25690,15 @@ impl CfnTransitGatewayAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayAttachment";
 
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnTransitGatewayAttachment, transit_gateway_attachment::Options> = Prop::new("Options");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnTransitGatewayAttachment, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayAttachment, Vec<transit_gateway_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayAttachment, String> = Prop::new("TransitGatewayId");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnTransitGatewayAttachment, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -25287,11 +25866,11 @@ impl CfnTransitGatewayConnect {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayConnect";
 
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnTransitGatewayConnect, transit_gateway_connect::TransitGatewayConnectOptions> = Prop::new("Options");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayConnect, Vec<transit_gateway_connect::Tag>> = Prop::new("Tags");
-    /// Key of `TransportTransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransportTransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSPORT_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayConnect, String> = Prop::new("TransportTransitGatewayAttachmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -25524,11 +26103,11 @@ impl CfnTransitGatewayConnectPeer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayConnectPeer";
 
-    /// Key of `ConnectPeerConfiguration`, for [`Handle::set`].
+    /// Key of `ConnectPeerConfiguration`, for [`Self::set`].
     pub const CONNECT_PEER_CONFIGURATION: Prop<CfnTransitGatewayConnectPeer, transit_gateway_connect_peer::TransitGatewayConnectPeerConfiguration> = Prop::new("ConnectPeerConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayConnectPeer, Vec<transit_gateway_connect_peer::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayConnectPeer, String> = Prop::new("TransitGatewayAttachmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -25598,7 +26177,9 @@ pub mod transit_gateway_metering_policy {
     /// `Tag` of `AWS::EC2::TransitGatewayMeteringPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -25647,6 +26228,7 @@ pub mod transit_gateway_metering_policy {
 pub struct CfnTransitGatewayMeteringPolicyProps {
     /// Middle box attachment Ids
     pub middlebox_attachment_ids: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<transit_gateway_metering_policy::Tag>>>,
     /// The Id of transit gateway
     pub transit_gateway_id: Val<String>,
@@ -25683,11 +26265,11 @@ impl CfnTransitGatewayMeteringPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicy";
 
-    /// Key of `MiddleboxAttachmentIds`, for [`Handle::set`].
+    /// Key of `MiddleboxAttachmentIds`, for [`Self::set`].
     pub const MIDDLEBOX_ATTACHMENT_IDS: Prop<CfnTransitGatewayMeteringPolicy, Vec<String>> = Prop::new("MiddleboxAttachmentIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayMeteringPolicy, Vec<transit_gateway_metering_policy::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayMeteringPolicy, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -25909,29 +26491,29 @@ impl CfnTransitGatewayMeteringPolicyEntry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMeteringPolicyEntry";
 
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `DestinationPortRange`, for [`Handle::set`].
+    /// Key of `DestinationPortRange`, for [`Self::set`].
     pub const DESTINATION_PORT_RANGE: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("DestinationPortRange");
-    /// Key of `DestinationTransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `DestinationTransitGatewayAttachmentId`, for [`Self::set`].
     pub const DESTINATION_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("DestinationTransitGatewayAttachmentId");
-    /// Key of `DestinationTransitGatewayAttachmentType`, for [`Handle::set`].
+    /// Key of `DestinationTransitGatewayAttachmentType`, for [`Self::set`].
     pub const DESTINATION_TRANSIT_GATEWAY_ATTACHMENT_TYPE: Prop<CfnTransitGatewayMeteringPolicyEntry, transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType> = Prop::new("DestinationTransitGatewayAttachmentType");
-    /// Key of `MeteredAccount`, for [`Handle::set`].
+    /// Key of `MeteredAccount`, for [`Self::set`].
     pub const METERED_ACCOUNT: Prop<CfnTransitGatewayMeteringPolicyEntry, transit_gateway_metering_policy_entry::TransitGatewayMeteringPayerType> = Prop::new("MeteredAccount");
-    /// Key of `PolicyRuleNumber`, for [`Handle::set`].
+    /// Key of `PolicyRuleNumber`, for [`Self::set`].
     pub const POLICY_RULE_NUMBER: Prop<CfnTransitGatewayMeteringPolicyEntry, i64> = Prop::new("PolicyRuleNumber");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("Protocol");
-    /// Key of `SourceCidrBlock`, for [`Handle::set`].
+    /// Key of `SourceCidrBlock`, for [`Self::set`].
     pub const SOURCE_CIDR_BLOCK: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("SourceCidrBlock");
-    /// Key of `SourcePortRange`, for [`Handle::set`].
+    /// Key of `SourcePortRange`, for [`Self::set`].
     pub const SOURCE_PORT_RANGE: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("SourcePortRange");
-    /// Key of `SourceTransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `SourceTransitGatewayAttachmentId`, for [`Self::set`].
     pub const SOURCE_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("SourceTransitGatewayAttachmentId");
-    /// Key of `SourceTransitGatewayAttachmentType`, for [`Handle::set`].
+    /// Key of `SourceTransitGatewayAttachmentType`, for [`Self::set`].
     pub const SOURCE_TRANSIT_GATEWAY_ATTACHMENT_TYPE: Prop<CfnTransitGatewayMeteringPolicyEntry, transit_gateway_metering_policy_entry::TransitGatewayAttachmentResourceType> = Prop::new("SourceTransitGatewayAttachmentType");
-    /// Key of `TransitGatewayMeteringPolicyId`, for [`Handle::set`].
+    /// Key of `TransitGatewayMeteringPolicyId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_METERING_POLICY_ID: Prop<CfnTransitGatewayMeteringPolicyEntry, String> = Prop::new("TransitGatewayMeteringPolicyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26167,11 +26749,11 @@ impl CfnTransitGatewayMulticastDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomain";
 
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnTransitGatewayMulticastDomain, transit_gateway_multicast_domain::Options> = Prop::new("Options");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayMulticastDomain, Vec<transit_gateway_multicast_domain::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayMulticastDomain, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26286,11 +26868,11 @@ impl CfnTransitGatewayMulticastDomainAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastDomainAssociation";
 
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnTransitGatewayMulticastDomainAssociation, String> = Prop::new("SubnetId");
-    /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayMulticastDomainAssociation, String> = Prop::new("TransitGatewayAttachmentId");
-    /// Key of `TransitGatewayMulticastDomainId`, for [`Handle::set`].
+    /// Key of `TransitGatewayMulticastDomainId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<CfnTransitGatewayMulticastDomainAssociation, String> = Prop::new("TransitGatewayMulticastDomainId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26399,11 +26981,11 @@ impl CfnTransitGatewayMulticastGroupMember {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupMember";
 
-    /// Key of `GroupIpAddress`, for [`Handle::set`].
+    /// Key of `GroupIpAddress`, for [`Self::set`].
     pub const GROUP_IP_ADDRESS: Prop<CfnTransitGatewayMulticastGroupMember, String> = Prop::new("GroupIpAddress");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnTransitGatewayMulticastGroupMember, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `TransitGatewayMulticastDomainId`, for [`Handle::set`].
+    /// Key of `TransitGatewayMulticastDomainId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<CfnTransitGatewayMulticastGroupMember, String> = Prop::new("TransitGatewayMulticastDomainId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26536,11 +27118,11 @@ impl CfnTransitGatewayMulticastGroupSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayMulticastGroupSource";
 
-    /// Key of `GroupIpAddress`, for [`Handle::set`].
+    /// Key of `GroupIpAddress`, for [`Self::set`].
     pub const GROUP_IP_ADDRESS: Prop<CfnTransitGatewayMulticastGroupSource, String> = Prop::new("GroupIpAddress");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnTransitGatewayMulticastGroupSource, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `TransitGatewayMulticastDomainId`, for [`Handle::set`].
+    /// Key of `TransitGatewayMulticastDomainId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_MULTICAST_DOMAIN_ID: Prop<CfnTransitGatewayMulticastGroupSource, String> = Prop::new("TransitGatewayMulticastDomainId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26710,15 +27292,15 @@ impl CfnTransitGatewayPeeringAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPeeringAttachment";
 
-    /// Key of `PeerAccountId`, for [`Handle::set`].
+    /// Key of `PeerAccountId`, for [`Self::set`].
     pub const PEER_ACCOUNT_ID: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("PeerAccountId");
-    /// Key of `PeerRegion`, for [`Handle::set`].
+    /// Key of `PeerRegion`, for [`Self::set`].
     pub const PEER_REGION: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("PeerRegion");
-    /// Key of `PeerTransitGatewayId`, for [`Handle::set`].
+    /// Key of `PeerTransitGatewayId`, for [`Self::set`].
     pub const PEER_TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("PeerTransitGatewayId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayPeeringAttachment, Vec<transit_gateway_peering_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayPeeringAttachment, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26782,7 +27364,9 @@ pub mod transit_gateway_policy_table {
     /// `Tag` of `AWS::EC2::TransitGatewayPolicyTable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -26828,6 +27412,7 @@ pub mod transit_gateway_policy_table {
 /// AWS::EC2::TransitGatewayPolicyTable Resource Definition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTransitGatewayPolicyTableProps {
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<transit_gateway_policy_table::Tag>>>,
     /// The Id of transit gateway
     pub transit_gateway_id: Val<String>,
@@ -26862,9 +27447,9 @@ impl CfnTransitGatewayPolicyTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTable";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayPolicyTable, Vec<transit_gateway_policy_table::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayPolicyTable, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26968,9 +27553,9 @@ impl CfnTransitGatewayPolicyTableAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableAssociation";
 
-    /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayPolicyTableAssociation, String> = Prop::new("TransitGatewayAttachmentId");
-    /// Key of `TransitGatewayPolicyTableId`, for [`Handle::set`].
+    /// Key of `TransitGatewayPolicyTableId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_POLICY_TABLE_ID: Prop<CfnTransitGatewayPolicyTableAssociation, String> = Prop::new("TransitGatewayPolicyTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27111,13 +27696,13 @@ impl CfnTransitGatewayPolicyTableEntry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayPolicyTableEntry";
 
-    /// Key of `PolicyRule`, for [`Handle::set`].
+    /// Key of `PolicyRule`, for [`Self::set`].
     pub const POLICY_RULE: Prop<CfnTransitGatewayPolicyTableEntry, transit_gateway_policy_table_entry::TransitGatewayPolicyRule> = Prop::new("PolicyRule");
-    /// Key of `PolicyRuleNumber`, for [`Handle::set`].
+    /// Key of `PolicyRuleNumber`, for [`Self::set`].
     pub const POLICY_RULE_NUMBER: Prop<CfnTransitGatewayPolicyTableEntry, String> = Prop::new("PolicyRuleNumber");
-    /// Key of `TargetRouteTableId`, for [`Handle::set`].
+    /// Key of `TargetRouteTableId`, for [`Self::set`].
     pub const TARGET_ROUTE_TABLE_ID: Prop<CfnTransitGatewayPolicyTableEntry, String> = Prop::new("TargetRouteTableId");
-    /// Key of `TransitGatewayPolicyTableId`, for [`Handle::set`].
+    /// Key of `TransitGatewayPolicyTableId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_POLICY_TABLE_ID: Prop<CfnTransitGatewayPolicyTableEntry, String> = Prop::new("TransitGatewayPolicyTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27219,13 +27804,13 @@ impl CfnTransitGatewayRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRoute";
 
-    /// Key of `Blackhole`, for [`Handle::set`].
+    /// Key of `Blackhole`, for [`Self::set`].
     pub const BLACKHOLE: Prop<CfnTransitGatewayRoute, bool> = Prop::new("Blackhole");
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnTransitGatewayRoute, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayRoute, String> = Prop::new("TransitGatewayAttachmentId");
-    /// Key of `TransitGatewayRouteTableId`, for [`Handle::set`].
+    /// Key of `TransitGatewayRouteTableId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<CfnTransitGatewayRoute, String> = Prop::new("TransitGatewayRouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27348,9 +27933,9 @@ impl CfnTransitGatewayRouteTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTable";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayRouteTable, Vec<transit_gateway_route_table::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayRouteTable, String> = Prop::new("TransitGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27442,9 +28027,9 @@ impl CfnTransitGatewayRouteTableAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTableAssociation";
 
-    /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayRouteTableAssociation, String> = Prop::new("TransitGatewayAttachmentId");
-    /// Key of `TransitGatewayRouteTableId`, for [`Handle::set`].
+    /// Key of `TransitGatewayRouteTableId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<CfnTransitGatewayRouteTableAssociation, String> = Prop::new("TransitGatewayRouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27530,9 +28115,9 @@ impl CfnTransitGatewayRouteTablePropagation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayRouteTablePropagation";
 
-    /// Key of `TransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnTransitGatewayRouteTablePropagation, String> = Prop::new("TransitGatewayAttachmentId");
-    /// Key of `TransitGatewayRouteTableId`, for [`Handle::set`].
+    /// Key of `TransitGatewayRouteTableId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ROUTE_TABLE_ID: Prop<CfnTransitGatewayRouteTablePropagation, String> = Prop::new("TransitGatewayRouteTableId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27596,7 +28181,9 @@ pub mod transit_gateway_vpc_attachment {
     /// `Tag` of `AWS::EC2::TransitGatewayVpcAttachment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -27758,13 +28345,19 @@ pub mod transit_gateway_vpc_attachment {
 /// Resource Type definition for AWS::EC2::TransitGatewayVpcAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTransitGatewayVpcAttachmentProps {
+    /// `AddSubnetIds` (the schema does not describe it).
     pub add_subnet_ids: Option<Val<Vec<String>>>,
     /// The options for the transit gateway vpc attachment.
     pub options: Option<Val<transit_gateway_vpc_attachment::Options>>,
+    /// `RemoveSubnetIds` (the schema does not describe it).
     pub remove_subnet_ids: Option<Val<Vec<String>>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<transit_gateway_vpc_attachment::Tag>>>,
+    /// `TransitGatewayId` (the schema does not describe it).
     pub transit_gateway_id: Val<String>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -27807,19 +28400,19 @@ impl CfnTransitGatewayVpcAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::TransitGatewayVpcAttachment";
 
-    /// Key of `AddSubnetIds`, for [`Handle::set`].
+    /// Key of `AddSubnetIds`, for [`Self::set`].
     pub const ADD_SUBNET_IDS: Prop<CfnTransitGatewayVpcAttachment, Vec<String>> = Prop::new("AddSubnetIds");
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnTransitGatewayVpcAttachment, transit_gateway_vpc_attachment::Options> = Prop::new("Options");
-    /// Key of `RemoveSubnetIds`, for [`Handle::set`].
+    /// Key of `RemoveSubnetIds`, for [`Self::set`].
     pub const REMOVE_SUBNET_IDS: Prop<CfnTransitGatewayVpcAttachment, Vec<String>> = Prop::new("RemoveSubnetIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnTransitGatewayVpcAttachment, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayVpcAttachment, Vec<transit_gateway_vpc_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnTransitGatewayVpcAttachment, String> = Prop::new("TransitGatewayId");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnTransitGatewayVpcAttachment, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27892,12 +28485,17 @@ pub mod vpc {
     /// Describes the configuration and state of VPC encryption controls. For more information, see \[Enforce VPC encryption in transit\](<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html>) in the *Amazon VPC User Guide*.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcEncryptionControl {
+        /// `EgressOnlyInternetGatewayExclusion` (the schema does not describe it).
         pub egress_only_internet_gateway_exclusion: Option<Val<EgressOnlyInternetGatewayExclusion>>,
+        /// `ElasticFileSystemExclusion` (the schema does not describe it).
         pub elastic_file_system_exclusion: Option<Val<ElasticFileSystemExclusion>>,
+        /// `InternetGatewayExclusion` (the schema does not describe it).
         pub internet_gateway_exclusion: Option<Val<InternetGatewayExclusion>>,
+        /// `LambdaExclusion` (the schema does not describe it).
         pub lambda_exclusion: Option<Val<LambdaExclusion>>,
         /// The encryption mode for the VPC Encryption Control configuration.
         pub mode: Option<Val<Mode>>,
+        /// `NatGatewayExclusion` (the schema does not describe it).
         pub nat_gateway_exclusion: Option<Val<NatGatewayExclusion>>,
         /// Information about resource exclusions for the VPC Encryption Control configuration.
         pub resource_exclusions: Option<Val<VpcEncryptionControlExclusions>>,
@@ -27905,12 +28503,15 @@ pub mod vpc {
         pub state: Option<Val<String>>,
         /// A message providing additional information about the encryption control state.
         pub state_message: Option<Val<String>>,
+        /// `VirtualPrivateGatewayExclusion` (the schema does not describe it).
         pub virtual_private_gateway_exclusion: Option<Val<VirtualPrivateGatewayExclusion>>,
         /// The ID of the VPC Encryption Control configuration.
         pub vpc_encryption_control_id: Option<Val<String>>,
         /// The ID of the VPC associated with the encryption control configuration.
         pub vpc_id: Option<Val<String>>,
+        /// `VpcLatticeExclusion` (the schema does not describe it).
         pub vpc_lattice_exclusion: Option<Val<VpcLatticeExclusion>>,
+        /// `VpcPeeringExclusion` (the schema does not describe it).
         pub vpc_peering_exclusion: Option<Val<VpcPeeringExclusion>>,
     }
 
@@ -28359,21 +28960,21 @@ impl CfnVPC {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPC";
 
-    /// Key of `CidrBlock`, for [`Handle::set`].
+    /// Key of `CidrBlock`, for [`Self::set`].
     pub const CIDR_BLOCK: Prop<CfnVPC, String> = Prop::new("CidrBlock");
-    /// Key of `EnableDnsHostnames`, for [`Handle::set`].
+    /// Key of `EnableDnsHostnames`, for [`Self::set`].
     pub const ENABLE_DNS_HOSTNAMES: Prop<CfnVPC, bool> = Prop::new("EnableDnsHostnames");
-    /// Key of `EnableDnsSupport`, for [`Handle::set`].
+    /// Key of `EnableDnsSupport`, for [`Self::set`].
     pub const ENABLE_DNS_SUPPORT: Prop<CfnVPC, bool> = Prop::new("EnableDnsSupport");
-    /// Key of `InstanceTenancy`, for [`Handle::set`].
+    /// Key of `InstanceTenancy`, for [`Self::set`].
     pub const INSTANCE_TENANCY: Prop<CfnVPC, vpc::InstanceTenancy> = Prop::new("InstanceTenancy");
-    /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv4IpamPoolId`, for [`Self::set`].
     pub const IPV4_IPAM_POOL_ID: Prop<CfnVPC, String> = Prop::new("Ipv4IpamPoolId");
-    /// Key of `Ipv4NetmaskLength`, for [`Handle::set`].
+    /// Key of `Ipv4NetmaskLength`, for [`Self::set`].
     pub const IPV4_NETMASK_LENGTH: Prop<CfnVPC, i64> = Prop::new("Ipv4NetmaskLength");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPC, Vec<vpc::Tag>> = Prop::new("Tags");
-    /// Key of `VpcEncryptionControl`, for [`Handle::set`].
+    /// Key of `VpcEncryptionControl`, for [`Self::set`].
     pub const VPC_ENCRYPTION_CONTROL: Prop<CfnVPC, vpc::VpcEncryptionControl> = Prop::new("VpcEncryptionControl");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -28764,13 +29365,13 @@ impl CfnVPCBlockPublicAccessExclusion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessExclusion";
 
-    /// Key of `InternetGatewayExclusionMode`, for [`Handle::set`].
+    /// Key of `InternetGatewayExclusionMode`, for [`Self::set`].
     pub const INTERNET_GATEWAY_EXCLUSION_MODE: Prop<CfnVPCBlockPublicAccessExclusion, vpc_block_public_access_exclusion::InternetGatewayExclusionMode> = Prop::new("InternetGatewayExclusionMode");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnVPCBlockPublicAccessExclusion, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPCBlockPublicAccessExclusion, Vec<vpc_block_public_access_exclusion::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCBlockPublicAccessExclusion, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -28882,7 +29483,7 @@ impl CfnVPCBlockPublicAccessOptions {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCBlockPublicAccessOptions";
 
-    /// Key of `InternetGatewayBlockMode`, for [`Handle::set`].
+    /// Key of `InternetGatewayBlockMode`, for [`Self::set`].
     pub const INTERNET_GATEWAY_BLOCK_MODE: Prop<CfnVPCBlockPublicAccessOptions, vpc_block_public_access_options::InternetGatewayBlockMode> = Prop::new("InternetGatewayBlockMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -29020,25 +29621,25 @@ impl CfnVPCCidrBlock {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCCidrBlock";
 
-    /// Key of `AmazonProvidedIpv6CidrBlock`, for [`Handle::set`].
+    /// Key of `AmazonProvidedIpv6CidrBlock`, for [`Self::set`].
     pub const AMAZON_PROVIDED_IPV6_CIDR_BLOCK: Prop<CfnVPCCidrBlock, bool> = Prop::new("AmazonProvidedIpv6CidrBlock");
-    /// Key of `CidrBlock`, for [`Handle::set`].
+    /// Key of `CidrBlock`, for [`Self::set`].
     pub const CIDR_BLOCK: Prop<CfnVPCCidrBlock, String> = Prop::new("CidrBlock");
-    /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv4IpamPoolId`, for [`Self::set`].
     pub const IPV4_IPAM_POOL_ID: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv4IpamPoolId");
-    /// Key of `Ipv4NetmaskLength`, for [`Handle::set`].
+    /// Key of `Ipv4NetmaskLength`, for [`Self::set`].
     pub const IPV4_NETMASK_LENGTH: Prop<CfnVPCCidrBlock, i64> = Prop::new("Ipv4NetmaskLength");
-    /// Key of `Ipv6CidrBlock`, for [`Handle::set`].
+    /// Key of `Ipv6CidrBlock`, for [`Self::set`].
     pub const IPV6_CIDR_BLOCK: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6CidrBlock");
-    /// Key of `Ipv6CidrBlockNetworkBorderGroup`, for [`Handle::set`].
+    /// Key of `Ipv6CidrBlockNetworkBorderGroup`, for [`Self::set`].
     pub const IPV6_CIDR_BLOCK_NETWORK_BORDER_GROUP: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6CidrBlockNetworkBorderGroup");
-    /// Key of `Ipv6IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv6IpamPoolId`, for [`Self::set`].
     pub const IPV6_IPAM_POOL_ID: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6IpamPoolId");
-    /// Key of `Ipv6NetmaskLength`, for [`Handle::set`].
+    /// Key of `Ipv6NetmaskLength`, for [`Self::set`].
     pub const IPV6_NETMASK_LENGTH: Prop<CfnVPCCidrBlock, i64> = Prop::new("Ipv6NetmaskLength");
-    /// Key of `Ipv6Pool`, for [`Handle::set`].
+    /// Key of `Ipv6Pool`, for [`Self::set`].
     pub const IPV6_POOL: Prop<CfnVPCCidrBlock, String> = Prop::new("Ipv6Pool");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCCidrBlock, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -29142,9 +29743,9 @@ impl CfnVPCDHCPOptionsAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCDHCPOptionsAssociation";
 
-    /// Key of `DhcpOptionsId`, for [`Handle::set`].
+    /// Key of `DhcpOptionsId`, for [`Self::set`].
     pub const DHCP_OPTIONS_ID: Prop<CfnVPCDHCPOptionsAssociation, String> = Prop::new("DhcpOptionsId");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCDHCPOptionsAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -29518,27 +30119,27 @@ impl CfnVPCEncryptionControl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEncryptionControl";
 
-    /// Key of `EgressOnlyInternetGatewayExclusionInput`, for [`Handle::set`].
+    /// Key of `EgressOnlyInternetGatewayExclusionInput`, for [`Self::set`].
     pub const EGRESS_ONLY_INTERNET_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::EgressOnlyInternetGatewayExclusionInput> = Prop::new("EgressOnlyInternetGatewayExclusionInput");
-    /// Key of `ElasticFileSystemExclusionInput`, for [`Handle::set`].
+    /// Key of `ElasticFileSystemExclusionInput`, for [`Self::set`].
     pub const ELASTIC_FILE_SYSTEM_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::ElasticFileSystemExclusionInput> = Prop::new("ElasticFileSystemExclusionInput");
-    /// Key of `InternetGatewayExclusionInput`, for [`Handle::set`].
+    /// Key of `InternetGatewayExclusionInput`, for [`Self::set`].
     pub const INTERNET_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::InternetGatewayExclusionInput> = Prop::new("InternetGatewayExclusionInput");
-    /// Key of `LambdaExclusionInput`, for [`Handle::set`].
+    /// Key of `LambdaExclusionInput`, for [`Self::set`].
     pub const LAMBDA_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::LambdaExclusionInput> = Prop::new("LambdaExclusionInput");
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnVPCEncryptionControl, vpc_encryption_control::Mode> = Prop::new("Mode");
-    /// Key of `NatGatewayExclusionInput`, for [`Handle::set`].
+    /// Key of `NatGatewayExclusionInput`, for [`Self::set`].
     pub const NAT_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::NatGatewayExclusionInput> = Prop::new("NatGatewayExclusionInput");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPCEncryptionControl, Vec<vpc_encryption_control::Tag>> = Prop::new("Tags");
-    /// Key of `VirtualPrivateGatewayExclusionInput`, for [`Handle::set`].
+    /// Key of `VirtualPrivateGatewayExclusionInput`, for [`Self::set`].
     pub const VIRTUAL_PRIVATE_GATEWAY_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::VirtualPrivateGatewayExclusionInput> = Prop::new("VirtualPrivateGatewayExclusionInput");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCEncryptionControl, String> = Prop::new("VpcId");
-    /// Key of `VpcLatticeExclusionInput`, for [`Handle::set`].
+    /// Key of `VpcLatticeExclusionInput`, for [`Self::set`].
     pub const VPC_LATTICE_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::VpcLatticeExclusionInput> = Prop::new("VpcLatticeExclusionInput");
-    /// Key of `VpcPeeringExclusionInput`, for [`Handle::set`].
+    /// Key of `VpcPeeringExclusionInput`, for [`Self::set`].
     pub const VPC_PEERING_EXCLUSION_INPUT: Prop<CfnVPCEncryptionControl, vpc_encryption_control::VpcPeeringExclusionInput> = Prop::new("VpcPeeringExclusionInput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30061,33 +30662,33 @@ impl CfnVPCEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpoint";
 
-    /// Key of `DnsOptions`, for [`Handle::set`].
+    /// Key of `DnsOptions`, for [`Self::set`].
     pub const DNS_OPTIONS: Prop<CfnVPCEndpoint, vpc_endpoint::DnsOptionsSpecification> = Prop::new("DnsOptions");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnVPCEndpoint, vpc_endpoint::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnVPCEndpoint, Json> = Prop::new("PolicyDocument");
-    /// Key of `PrivateDnsEnabled`, for [`Handle::set`].
+    /// Key of `PrivateDnsEnabled`, for [`Self::set`].
     pub const PRIVATE_DNS_ENABLED: Prop<CfnVPCEndpoint, bool> = Prop::new("PrivateDnsEnabled");
-    /// Key of `ResourceConfigurationArn`, for [`Handle::set`].
+    /// Key of `ResourceConfigurationArn`, for [`Self::set`].
     pub const RESOURCE_CONFIGURATION_ARN: Prop<CfnVPCEndpoint, String> = Prop::new("ResourceConfigurationArn");
-    /// Key of `RouteTableIds`, for [`Handle::set`].
+    /// Key of `RouteTableIds`, for [`Self::set`].
     pub const ROUTE_TABLE_IDS: Prop<CfnVPCEndpoint, Vec<String>> = Prop::new("RouteTableIds");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnVPCEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `ServiceName`, for [`Handle::set`].
+    /// Key of `ServiceName`, for [`Self::set`].
     pub const SERVICE_NAME: Prop<CfnVPCEndpoint, String> = Prop::new("ServiceName");
-    /// Key of `ServiceNetworkArn`, for [`Handle::set`].
+    /// Key of `ServiceNetworkArn`, for [`Self::set`].
     pub const SERVICE_NETWORK_ARN: Prop<CfnVPCEndpoint, String> = Prop::new("ServiceNetworkArn");
-    /// Key of `ServiceRegion`, for [`Handle::set`].
+    /// Key of `ServiceRegion`, for [`Self::set`].
     pub const SERVICE_REGION: Prop<CfnVPCEndpoint, String> = Prop::new("ServiceRegion");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnVPCEndpoint, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPCEndpoint, Vec<vpc_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `VpcEndpointType`, for [`Handle::set`].
+    /// Key of `VpcEndpointType`, for [`Self::set`].
     pub const VPC_ENDPOINT_TYPE: Prop<CfnVPCEndpoint, vpc_endpoint::VpcEndpointType> = Prop::new("VpcEndpointType");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30203,13 +30804,13 @@ impl CfnVPCEndpointConnectionNotification {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpointConnectionNotification";
 
-    /// Key of `ConnectionEvents`, for [`Handle::set`].
+    /// Key of `ConnectionEvents`, for [`Self::set`].
     pub const CONNECTION_EVENTS: Prop<CfnVPCEndpointConnectionNotification, Vec<String>> = Prop::new("ConnectionEvents");
-    /// Key of `ConnectionNotificationArn`, for [`Handle::set`].
+    /// Key of `ConnectionNotificationArn`, for [`Self::set`].
     pub const CONNECTION_NOTIFICATION_ARN: Prop<CfnVPCEndpointConnectionNotification, String> = Prop::new("ConnectionNotificationArn");
-    /// Key of `ServiceId`, for [`Handle::set`].
+    /// Key of `ServiceId`, for [`Self::set`].
     pub const SERVICE_ID: Prop<CfnVPCEndpointConnectionNotification, String> = Prop::new("ServiceId");
-    /// Key of `VPCEndpointId`, for [`Handle::set`].
+    /// Key of `VPCEndpointId`, for [`Self::set`].
     pub const VPC_ENDPOINT_ID: Prop<CfnVPCEndpointConnectionNotification, String> = Prop::new("VPCEndpointId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30255,9 +30856,13 @@ pub mod vpc_endpoint_service {
     /// `PrivateDnsNameConfiguration` of `AWS::EC2::VPCEndpointService`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrivateDnsNameConfiguration {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -30275,7 +30880,9 @@ pub mod vpc_endpoint_service {
     /// `Tag` of `AWS::EC2::VPCEndpointService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -30365,12 +30972,19 @@ pub mod vpc_endpoint_service {
 /// Resource Type definition for AWS::EC2::VPCEndpointService
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnVPCEndpointServiceProps {
+    /// `AcceptanceRequired` (the schema does not describe it).
     pub acceptance_required: Option<Val<bool>>,
+    /// `ContributorInsightsEnabled` (the schema does not describe it).
     pub contributor_insights_enabled: Option<Val<bool>>,
+    /// `GatewayLoadBalancerArns` (the schema does not describe it).
     pub gateway_load_balancer_arns: Option<Val<Vec<String>>>,
+    /// `NetworkLoadBalancerArns` (the schema does not describe it).
     pub network_load_balancer_arns: Option<Val<Vec<String>>>,
+    /// `PayerResponsibility` (the schema does not describe it).
     pub payer_responsibility: Option<Val<String>>,
+    /// `PrivateDnsName` (the schema does not describe it).
     pub private_dns_name: Option<Val<String>>,
+    /// `PrivateDnsNameConfiguration` (the schema does not describe it).
     pub private_dns_name_configuration: Option<Val<vpc_endpoint_service::PrivateDnsNameConfiguration>>,
     /// Specify which Ip Address types are supported for VPC endpoint service.
     pub supported_ip_address_types: Option<Val<Vec<vpc_endpoint_service::IpAddressType>>>,
@@ -30407,25 +31021,25 @@ impl CfnVPCEndpointService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpointService";
 
-    /// Key of `AcceptanceRequired`, for [`Handle::set`].
+    /// Key of `AcceptanceRequired`, for [`Self::set`].
     pub const ACCEPTANCE_REQUIRED: Prop<CfnVPCEndpointService, bool> = Prop::new("AcceptanceRequired");
-    /// Key of `ContributorInsightsEnabled`, for [`Handle::set`].
+    /// Key of `ContributorInsightsEnabled`, for [`Self::set`].
     pub const CONTRIBUTOR_INSIGHTS_ENABLED: Prop<CfnVPCEndpointService, bool> = Prop::new("ContributorInsightsEnabled");
-    /// Key of `GatewayLoadBalancerArns`, for [`Handle::set`].
+    /// Key of `GatewayLoadBalancerArns`, for [`Self::set`].
     pub const GATEWAY_LOAD_BALANCER_ARNS: Prop<CfnVPCEndpointService, Vec<String>> = Prop::new("GatewayLoadBalancerArns");
-    /// Key of `NetworkLoadBalancerArns`, for [`Handle::set`].
+    /// Key of `NetworkLoadBalancerArns`, for [`Self::set`].
     pub const NETWORK_LOAD_BALANCER_ARNS: Prop<CfnVPCEndpointService, Vec<String>> = Prop::new("NetworkLoadBalancerArns");
-    /// Key of `PayerResponsibility`, for [`Handle::set`].
+    /// Key of `PayerResponsibility`, for [`Self::set`].
     pub const PAYER_RESPONSIBILITY: Prop<CfnVPCEndpointService, String> = Prop::new("PayerResponsibility");
-    /// Key of `PrivateDnsName`, for [`Handle::set`].
+    /// Key of `PrivateDnsName`, for [`Self::set`].
     pub const PRIVATE_DNS_NAME: Prop<CfnVPCEndpointService, String> = Prop::new("PrivateDnsName");
-    /// Key of `PrivateDnsNameConfiguration`, for [`Handle::set`].
+    /// Key of `PrivateDnsNameConfiguration`, for [`Self::set`].
     pub const PRIVATE_DNS_NAME_CONFIGURATION: Prop<CfnVPCEndpointService, vpc_endpoint_service::PrivateDnsNameConfiguration> = Prop::new("PrivateDnsNameConfiguration");
-    /// Key of `SupportedIpAddressTypes`, for [`Handle::set`].
+    /// Key of `SupportedIpAddressTypes`, for [`Self::set`].
     pub const SUPPORTED_IP_ADDRESS_TYPES: Prop<CfnVPCEndpointService, Vec<vpc_endpoint_service::IpAddressType>> = Prop::new("SupportedIpAddressTypes");
-    /// Key of `SupportedRegions`, for [`Handle::set`].
+    /// Key of `SupportedRegions`, for [`Self::set`].
     pub const SUPPORTED_REGIONS: Prop<CfnVPCEndpointService, Vec<String>> = Prop::new("SupportedRegions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPCEndpointService, Vec<vpc_endpoint_service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30501,7 +31115,9 @@ pub mod vpc_endpoint_service_permissions {
 /// Resource Type definition for AWS::EC2::VPCEndpointServicePermissions
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVPCEndpointServicePermissionsProps {
+    /// `AllowedPrincipals` (the schema does not describe it).
     pub allowed_principals: Option<Val<Vec<String>>>,
+    /// `ServiceId` (the schema does not describe it).
     pub service_id: Val<String>,
 }
 
@@ -30534,9 +31150,9 @@ impl CfnVPCEndpointServicePermissions {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCEndpointServicePermissions";
 
-    /// Key of `AllowedPrincipals`, for [`Handle::set`].
+    /// Key of `AllowedPrincipals`, for [`Self::set`].
     pub const ALLOWED_PRINCIPALS: Prop<CfnVPCEndpointServicePermissions, Vec<String>> = Prop::new("AllowedPrincipals");
-    /// Key of `ServiceId`, for [`Handle::set`].
+    /// Key of `ServiceId`, for [`Self::set`].
     pub const SERVICE_ID: Prop<CfnVPCEndpointServicePermissions, String> = Prop::new("ServiceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30627,11 +31243,11 @@ impl CfnVPCGatewayAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCGatewayAttachment";
 
-    /// Key of `InternetGatewayId`, for [`Handle::set`].
+    /// Key of `InternetGatewayId`, for [`Self::set`].
     pub const INTERNET_GATEWAY_ID: Prop<CfnVPCGatewayAttachment, String> = Prop::new("InternetGatewayId");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCGatewayAttachment, String> = Prop::new("VpcId");
-    /// Key of `VpnGatewayId`, for [`Handle::set`].
+    /// Key of `VpnGatewayId`, for [`Self::set`].
     pub const VPN_GATEWAY_ID: Prop<CfnVPCGatewayAttachment, String> = Prop::new("VpnGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30740,6 +31356,7 @@ pub struct CfnVPCPeeringConnectionProps {
     pub peer_role_arn: Option<Val<String>>,
     /// The ID of the VPC with which you are creating the VPC peering connection. You must specify this parameter in the request.
     pub peer_vpc_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<vpc_peering_connection::Tag>>>,
     /// The ID of the VPC.
     pub vpc_id: Val<String>,
@@ -30784,19 +31401,19 @@ impl CfnVPCPeeringConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPCPeeringConnection";
 
-    /// Key of `AssumeRoleRegion`, for [`Handle::set`].
+    /// Key of `AssumeRoleRegion`, for [`Self::set`].
     pub const ASSUME_ROLE_REGION: Prop<CfnVPCPeeringConnection, String> = Prop::new("AssumeRoleRegion");
-    /// Key of `PeerOwnerId`, for [`Handle::set`].
+    /// Key of `PeerOwnerId`, for [`Self::set`].
     pub const PEER_OWNER_ID: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerOwnerId");
-    /// Key of `PeerRegion`, for [`Handle::set`].
+    /// Key of `PeerRegion`, for [`Self::set`].
     pub const PEER_REGION: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerRegion");
-    /// Key of `PeerRoleArn`, for [`Handle::set`].
+    /// Key of `PeerRoleArn`, for [`Self::set`].
     pub const PEER_ROLE_ARN: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerRoleArn");
-    /// Key of `PeerVpcId`, for [`Handle::set`].
+    /// Key of `PeerVpcId`, for [`Self::set`].
     pub const PEER_VPC_ID: Prop<CfnVPCPeeringConnection, String> = Prop::new("PeerVpcId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPCPeeringConnection, Vec<vpc_peering_connection::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVPCPeeringConnection, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30929,11 +31546,11 @@ impl CfnVPNConcentrator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNConcentrator";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPNConcentrator, Vec<vpn_concentrator::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnVPNConcentrator, String> = Prop::new("TransitGatewayId");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnVPNConcentrator, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -31712,41 +32329,41 @@ impl CfnVPNConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNConnection";
 
-    /// Key of `CustomerGatewayId`, for [`Handle::set`].
+    /// Key of `CustomerGatewayId`, for [`Self::set`].
     pub const CUSTOMER_GATEWAY_ID: Prop<CfnVPNConnection, String> = Prop::new("CustomerGatewayId");
-    /// Key of `EnableAcceleration`, for [`Handle::set`].
+    /// Key of `EnableAcceleration`, for [`Self::set`].
     pub const ENABLE_ACCELERATION: Prop<CfnVPNConnection, bool> = Prop::new("EnableAcceleration");
-    /// Key of `LocalIpv4NetworkCidr`, for [`Handle::set`].
+    /// Key of `LocalIpv4NetworkCidr`, for [`Self::set`].
     pub const LOCAL_IPV4_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("LocalIpv4NetworkCidr");
-    /// Key of `LocalIpv6NetworkCidr`, for [`Handle::set`].
+    /// Key of `LocalIpv6NetworkCidr`, for [`Self::set`].
     pub const LOCAL_IPV6_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("LocalIpv6NetworkCidr");
-    /// Key of `OutsideIpAddressType`, for [`Handle::set`].
+    /// Key of `OutsideIpAddressType`, for [`Self::set`].
     pub const OUTSIDE_IP_ADDRESS_TYPE: Prop<CfnVPNConnection, String> = Prop::new("OutsideIpAddressType");
-    /// Key of `PreSharedKeyStorage`, for [`Handle::set`].
+    /// Key of `PreSharedKeyStorage`, for [`Self::set`].
     pub const PRE_SHARED_KEY_STORAGE: Prop<CfnVPNConnection, vpn_connection::PreSharedKeyStorage> = Prop::new("PreSharedKeyStorage");
-    /// Key of `RemoteIpv4NetworkCidr`, for [`Handle::set`].
+    /// Key of `RemoteIpv4NetworkCidr`, for [`Self::set`].
     pub const REMOTE_IPV4_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("RemoteIpv4NetworkCidr");
-    /// Key of `RemoteIpv6NetworkCidr`, for [`Handle::set`].
+    /// Key of `RemoteIpv6NetworkCidr`, for [`Self::set`].
     pub const REMOTE_IPV6_NETWORK_CIDR: Prop<CfnVPNConnection, String> = Prop::new("RemoteIpv6NetworkCidr");
-    /// Key of `StaticRoutesOnly`, for [`Handle::set`].
+    /// Key of `StaticRoutesOnly`, for [`Self::set`].
     pub const STATIC_ROUTES_ONLY: Prop<CfnVPNConnection, bool> = Prop::new("StaticRoutesOnly");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPNConnection, Vec<vpn_connection::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnVPNConnection, String> = Prop::new("TransitGatewayId");
-    /// Key of `TransportTransitGatewayAttachmentId`, for [`Handle::set`].
+    /// Key of `TransportTransitGatewayAttachmentId`, for [`Self::set`].
     pub const TRANSPORT_TRANSIT_GATEWAY_ATTACHMENT_ID: Prop<CfnVPNConnection, String> = Prop::new("TransportTransitGatewayAttachmentId");
-    /// Key of `TunnelBandwidth`, for [`Handle::set`].
+    /// Key of `TunnelBandwidth`, for [`Self::set`].
     pub const TUNNEL_BANDWIDTH: Prop<CfnVPNConnection, vpn_connection::TunnelBandwidth> = Prop::new("TunnelBandwidth");
-    /// Key of `TunnelInsideIpVersion`, for [`Handle::set`].
+    /// Key of `TunnelInsideIpVersion`, for [`Self::set`].
     pub const TUNNEL_INSIDE_IP_VERSION: Prop<CfnVPNConnection, String> = Prop::new("TunnelInsideIpVersion");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnVPNConnection, String> = Prop::new("Type");
-    /// Key of `VpnConcentratorId`, for [`Handle::set`].
+    /// Key of `VpnConcentratorId`, for [`Self::set`].
     pub const VPN_CONCENTRATOR_ID: Prop<CfnVPNConnection, String> = Prop::new("VpnConcentratorId");
-    /// Key of `VpnGatewayId`, for [`Handle::set`].
+    /// Key of `VpnGatewayId`, for [`Self::set`].
     pub const VPN_GATEWAY_ID: Prop<CfnVPNConnection, String> = Prop::new("VpnGatewayId");
-    /// Key of `VpnTunnelOptionsSpecifications`, for [`Handle::set`].
+    /// Key of `VpnTunnelOptionsSpecifications`, for [`Self::set`].
     pub const VPN_TUNNEL_OPTIONS_SPECIFICATIONS: Prop<CfnVPNConnection, Vec<vpn_connection::VpnTunnelOptionsSpecification>> = Prop::new("VpnTunnelOptionsSpecifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -31837,9 +32454,9 @@ impl CfnVPNConnectionRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNConnectionRoute";
 
-    /// Key of `DestinationCidrBlock`, for [`Handle::set`].
+    /// Key of `DestinationCidrBlock`, for [`Self::set`].
     pub const DESTINATION_CIDR_BLOCK: Prop<CfnVPNConnectionRoute, String> = Prop::new("DestinationCidrBlock");
-    /// Key of `VpnConnectionId`, for [`Handle::set`].
+    /// Key of `VpnConnectionId`, for [`Self::set`].
     pub const VPN_CONNECTION_ID: Prop<CfnVPNConnectionRoute, String> = Prop::new("VpnConnectionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -31967,11 +32584,11 @@ impl CfnVPNGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNGateway";
 
-    /// Key of `AmazonSideAsn`, for [`Handle::set`].
+    /// Key of `AmazonSideAsn`, for [`Self::set`].
     pub const AMAZON_SIDE_ASN: Prop<CfnVPNGateway, i64> = Prop::new("AmazonSideAsn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVPNGateway, Vec<vpn_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnVPNGateway, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -32062,9 +32679,9 @@ impl CfnVPNGatewayRoutePropagation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VPNGatewayRoutePropagation";
 
-    /// Key of `RouteTableIds`, for [`Handle::set`].
+    /// Key of `RouteTableIds`, for [`Self::set`].
     pub const ROUTE_TABLE_IDS: Prop<CfnVPNGatewayRoutePropagation, Vec<String>> = Prop::new("RouteTableIds");
-    /// Key of `VpnGatewayId`, for [`Handle::set`].
+    /// Key of `VpnGatewayId`, for [`Self::set`].
     pub const VPN_GATEWAY_ID: Prop<CfnVPNGatewayRoutePropagation, String> = Prop::new("VpnGatewayId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -32553,37 +33170,37 @@ impl CfnVerifiedAccessEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessEndpoint";
 
-    /// Key of `ApplicationDomain`, for [`Handle::set`].
+    /// Key of `ApplicationDomain`, for [`Self::set`].
     pub const APPLICATION_DOMAIN: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("ApplicationDomain");
-    /// Key of `AttachmentType`, for [`Handle::set`].
+    /// Key of `AttachmentType`, for [`Self::set`].
     pub const ATTACHMENT_TYPE: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::AttachmentType> = Prop::new("AttachmentType");
-    /// Key of `CidrOptions`, for [`Handle::set`].
+    /// Key of `CidrOptions`, for [`Self::set`].
     pub const CIDR_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::CidrOptions> = Prop::new("CidrOptions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("Description");
-    /// Key of `DomainCertificateArn`, for [`Handle::set`].
+    /// Key of `DomainCertificateArn`, for [`Self::set`].
     pub const DOMAIN_CERTIFICATE_ARN: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("DomainCertificateArn");
-    /// Key of `EndpointDomainPrefix`, for [`Handle::set`].
+    /// Key of `EndpointDomainPrefix`, for [`Self::set`].
     pub const ENDPOINT_DOMAIN_PREFIX: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("EndpointDomainPrefix");
-    /// Key of `EndpointType`, for [`Handle::set`].
+    /// Key of `EndpointType`, for [`Self::set`].
     pub const ENDPOINT_TYPE: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::EndpointType> = Prop::new("EndpointType");
-    /// Key of `LoadBalancerOptions`, for [`Handle::set`].
+    /// Key of `LoadBalancerOptions`, for [`Self::set`].
     pub const LOAD_BALANCER_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::LoadBalancerOptions> = Prop::new("LoadBalancerOptions");
-    /// Key of `NetworkInterfaceOptions`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceOptions`, for [`Self::set`].
     pub const NETWORK_INTERFACE_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::NetworkInterfaceOptions> = Prop::new("NetworkInterfaceOptions");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("PolicyDocument");
-    /// Key of `PolicyEnabled`, for [`Handle::set`].
+    /// Key of `PolicyEnabled`, for [`Self::set`].
     pub const POLICY_ENABLED: Prop<CfnVerifiedAccessEndpoint, bool> = Prop::new("PolicyEnabled");
-    /// Key of `RdsOptions`, for [`Handle::set`].
+    /// Key of `RdsOptions`, for [`Self::set`].
     pub const RDS_OPTIONS: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::RdsOptions> = Prop::new("RdsOptions");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnVerifiedAccessEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SseSpecification`, for [`Handle::set`].
+    /// Key of `SseSpecification`, for [`Self::set`].
     pub const SSE_SPECIFICATION: Prop<CfnVerifiedAccessEndpoint, verified_access_endpoint::SseSpecification> = Prop::new("SseSpecification");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVerifiedAccessEndpoint, Vec<verified_access_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `VerifiedAccessGroupId`, for [`Handle::set`].
+    /// Key of `VerifiedAccessGroupId`, for [`Self::set`].
     pub const VERIFIED_ACCESS_GROUP_ID: Prop<CfnVerifiedAccessEndpoint, String> = Prop::new("VerifiedAccessGroupId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -32795,17 +33412,17 @@ impl CfnVerifiedAccessGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVerifiedAccessGroup, String> = Prop::new("Description");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnVerifiedAccessGroup, String> = Prop::new("PolicyDocument");
-    /// Key of `PolicyEnabled`, for [`Handle::set`].
+    /// Key of `PolicyEnabled`, for [`Self::set`].
     pub const POLICY_ENABLED: Prop<CfnVerifiedAccessGroup, bool> = Prop::new("PolicyEnabled");
-    /// Key of `SseSpecification`, for [`Handle::set`].
+    /// Key of `SseSpecification`, for [`Self::set`].
     pub const SSE_SPECIFICATION: Prop<CfnVerifiedAccessGroup, verified_access_group::SseSpecification> = Prop::new("SseSpecification");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVerifiedAccessGroup, Vec<verified_access_group::Tag>> = Prop::new("Tags");
-    /// Key of `VerifiedAccessInstanceId`, for [`Handle::set`].
+    /// Key of `VerifiedAccessInstanceId`, for [`Self::set`].
     pub const VERIFIED_ACCESS_INSTANCE_ID: Prop<CfnVerifiedAccessGroup, String> = Prop::new("VerifiedAccessInstanceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -33135,19 +33752,19 @@ impl CfnVerifiedAccessInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessInstance";
 
-    /// Key of `CidrEndpointsCustomSubDomain`, for [`Handle::set`].
+    /// Key of `CidrEndpointsCustomSubDomain`, for [`Self::set`].
     pub const CIDR_ENDPOINTS_CUSTOM_SUB_DOMAIN: Prop<CfnVerifiedAccessInstance, String> = Prop::new("CidrEndpointsCustomSubDomain");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVerifiedAccessInstance, String> = Prop::new("Description");
-    /// Key of `FipsEnabled`, for [`Handle::set`].
+    /// Key of `FipsEnabled`, for [`Self::set`].
     pub const FIPS_ENABLED: Prop<CfnVerifiedAccessInstance, bool> = Prop::new("FipsEnabled");
-    /// Key of `LoggingConfigurations`, for [`Handle::set`].
+    /// Key of `LoggingConfigurations`, for [`Self::set`].
     pub const LOGGING_CONFIGURATIONS: Prop<CfnVerifiedAccessInstance, verified_access_instance::VerifiedAccessLogs> = Prop::new("LoggingConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVerifiedAccessInstance, Vec<verified_access_instance::Tag>> = Prop::new("Tags");
-    /// Key of `VerifiedAccessTrustProviderIds`, for [`Handle::set`].
+    /// Key of `VerifiedAccessTrustProviderIds`, for [`Self::set`].
     pub const VERIFIED_ACCESS_TRUST_PROVIDER_IDS: Prop<CfnVerifiedAccessInstance, Vec<String>> = Prop::new("VerifiedAccessTrustProviderIds");
-    /// Key of `VerifiedAccessTrustProviders`, for [`Handle::set`].
+    /// Key of `VerifiedAccessTrustProviders`, for [`Self::set`].
     pub const VERIFIED_ACCESS_TRUST_PROVIDERS: Prop<CfnVerifiedAccessInstance, Vec<verified_access_instance::VerifiedAccessTrustProvider>> = Prop::new("VerifiedAccessTrustProviders");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -33564,25 +34181,25 @@ impl CfnVerifiedAccessTrustProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VerifiedAccessTrustProvider";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVerifiedAccessTrustProvider, String> = Prop::new("Description");
-    /// Key of `DeviceOptions`, for [`Handle::set`].
+    /// Key of `DeviceOptions`, for [`Self::set`].
     pub const DEVICE_OPTIONS: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::DeviceOptions> = Prop::new("DeviceOptions");
-    /// Key of `DeviceTrustProviderType`, for [`Handle::set`].
+    /// Key of `DeviceTrustProviderType`, for [`Self::set`].
     pub const DEVICE_TRUST_PROVIDER_TYPE: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::DeviceTrustProviderType> = Prop::new("DeviceTrustProviderType");
-    /// Key of `NativeApplicationOidcOptions`, for [`Handle::set`].
+    /// Key of `NativeApplicationOidcOptions`, for [`Self::set`].
     pub const NATIVE_APPLICATION_OIDC_OPTIONS: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::NativeApplicationOidcOptions> = Prop::new("NativeApplicationOidcOptions");
-    /// Key of `OidcOptions`, for [`Handle::set`].
+    /// Key of `OidcOptions`, for [`Self::set`].
     pub const OIDC_OPTIONS: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::OidcOptions> = Prop::new("OidcOptions");
-    /// Key of `PolicyReferenceName`, for [`Handle::set`].
+    /// Key of `PolicyReferenceName`, for [`Self::set`].
     pub const POLICY_REFERENCE_NAME: Prop<CfnVerifiedAccessTrustProvider, String> = Prop::new("PolicyReferenceName");
-    /// Key of `SseSpecification`, for [`Handle::set`].
+    /// Key of `SseSpecification`, for [`Self::set`].
     pub const SSE_SPECIFICATION: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::SseSpecification> = Prop::new("SseSpecification");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVerifiedAccessTrustProvider, Vec<verified_access_trust_provider::Tag>> = Prop::new("Tags");
-    /// Key of `TrustProviderType`, for [`Handle::set`].
+    /// Key of `TrustProviderType`, for [`Self::set`].
     pub const TRUST_PROVIDER_TYPE: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::TrustProviderType> = Prop::new("TrustProviderType");
-    /// Key of `UserTrustProviderType`, for [`Handle::set`].
+    /// Key of `UserTrustProviderType`, for [`Self::set`].
     pub const USER_TRUST_PROVIDER_TYPE: Prop<CfnVerifiedAccessTrustProvider, verified_access_trust_provider::UserTrustProviderType> = Prop::new("UserTrustProviderType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -33771,35 +34388,35 @@ impl CfnVolume {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::Volume";
 
-    /// Key of `AutoEnableIO`, for [`Handle::set`].
+    /// Key of `AutoEnableIO`, for [`Self::set`].
     pub const AUTO_ENABLE_IO: Prop<CfnVolume, bool> = Prop::new("AutoEnableIO");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnVolume, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnVolume, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `Encrypted`, for [`Handle::set`].
+    /// Key of `Encrypted`, for [`Self::set`].
     pub const ENCRYPTED: Prop<CfnVolume, bool> = Prop::new("Encrypted");
-    /// Key of `Iops`, for [`Handle::set`].
+    /// Key of `Iops`, for [`Self::set`].
     pub const IOPS: Prop<CfnVolume, i64> = Prop::new("Iops");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnVolume, String> = Prop::new("KmsKeyId");
-    /// Key of `MultiAttachEnabled`, for [`Handle::set`].
+    /// Key of `MultiAttachEnabled`, for [`Self::set`].
     pub const MULTI_ATTACH_ENABLED: Prop<CfnVolume, bool> = Prop::new("MultiAttachEnabled");
-    /// Key of `OutpostArn`, for [`Handle::set`].
+    /// Key of `OutpostArn`, for [`Self::set`].
     pub const OUTPOST_ARN: Prop<CfnVolume, String> = Prop::new("OutpostArn");
-    /// Key of `Size`, for [`Handle::set`].
+    /// Key of `Size`, for [`Self::set`].
     pub const SIZE: Prop<CfnVolume, i64> = Prop::new("Size");
-    /// Key of `SnapshotId`, for [`Handle::set`].
+    /// Key of `SnapshotId`, for [`Self::set`].
     pub const SNAPSHOT_ID: Prop<CfnVolume, String> = Prop::new("SnapshotId");
-    /// Key of `SourceVolumeId`, for [`Handle::set`].
+    /// Key of `SourceVolumeId`, for [`Self::set`].
     pub const SOURCE_VOLUME_ID: Prop<CfnVolume, String> = Prop::new("SourceVolumeId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVolume, Vec<volume::Tag>> = Prop::new("Tags");
-    /// Key of `Throughput`, for [`Handle::set`].
+    /// Key of `Throughput`, for [`Self::set`].
     pub const THROUGHPUT: Prop<CfnVolume, i64> = Prop::new("Throughput");
-    /// Key of `VolumeInitializationRate`, for [`Handle::set`].
+    /// Key of `VolumeInitializationRate`, for [`Self::set`].
     pub const VOLUME_INITIALIZATION_RATE: Prop<CfnVolume, i64> = Prop::new("VolumeInitializationRate");
-    /// Key of `VolumeType`, for [`Handle::set`].
+    /// Key of `VolumeType`, for [`Self::set`].
     pub const VOLUME_TYPE: Prop<CfnVolume, String> = Prop::new("VolumeType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -33900,13 +34517,13 @@ impl CfnVolumeAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EC2::VolumeAttachment";
 
-    /// Key of `Device`, for [`Handle::set`].
+    /// Key of `Device`, for [`Self::set`].
     pub const DEVICE: Prop<CfnVolumeAttachment, String> = Prop::new("Device");
-    /// Key of `EbsCardIndex`, for [`Handle::set`].
+    /// Key of `EbsCardIndex`, for [`Self::set`].
     pub const EBS_CARD_INDEX: Prop<CfnVolumeAttachment, i64> = Prop::new("EbsCardIndex");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnVolumeAttachment, String> = Prop::new("InstanceId");
-    /// Key of `VolumeId`, for [`Handle::set`].
+    /// Key of `VolumeId`, for [`Self::set`].
     pub const VOLUME_ID: Prop<CfnVolumeAttachment, String> = Prop::new("VolumeId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -139,13 +139,13 @@ impl CfnPublicRepository {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::PublicRepository";
 
-    /// Key of `RepositoryCatalogData`, for [`Handle::set`].
+    /// Key of `RepositoryCatalogData`, for [`Self::set`].
     pub const REPOSITORY_CATALOG_DATA: Prop<CfnPublicRepository, public_repository::RepositoryCatalogData> = Prop::new("RepositoryCatalogData");
-    /// Key of `RepositoryName`, for [`Handle::set`].
+    /// Key of `RepositoryName`, for [`Self::set`].
     pub const REPOSITORY_NAME: Prop<CfnPublicRepository, String> = Prop::new("RepositoryName");
-    /// Key of `RepositoryPolicyText`, for [`Handle::set`].
+    /// Key of `RepositoryPolicyText`, for [`Self::set`].
     pub const REPOSITORY_POLICY_TEXT: Prop<CfnPublicRepository, Json> = Prop::new("RepositoryPolicyText");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPublicRepository, Vec<public_repository::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -288,17 +288,17 @@ impl CfnPullThroughCacheRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::PullThroughCacheRule";
 
-    /// Key of `CredentialArn`, for [`Handle::set`].
+    /// Key of `CredentialArn`, for [`Self::set`].
     pub const CREDENTIAL_ARN: Prop<CfnPullThroughCacheRule, String> = Prop::new("CredentialArn");
-    /// Key of `CustomRoleArn`, for [`Handle::set`].
+    /// Key of `CustomRoleArn`, for [`Self::set`].
     pub const CUSTOM_ROLE_ARN: Prop<CfnPullThroughCacheRule, String> = Prop::new("CustomRoleArn");
-    /// Key of `EcrRepositoryPrefix`, for [`Handle::set`].
+    /// Key of `EcrRepositoryPrefix`, for [`Self::set`].
     pub const ECR_REPOSITORY_PREFIX: Prop<CfnPullThroughCacheRule, String> = Prop::new("EcrRepositoryPrefix");
-    /// Key of `UpstreamRegistry`, for [`Handle::set`].
+    /// Key of `UpstreamRegistry`, for [`Self::set`].
     pub const UPSTREAM_REGISTRY: Prop<CfnPullThroughCacheRule, pull_through_cache_rule::UpstreamRegistry> = Prop::new("UpstreamRegistry");
-    /// Key of `UpstreamRegistryUrl`, for [`Handle::set`].
+    /// Key of `UpstreamRegistryUrl`, for [`Self::set`].
     pub const UPSTREAM_REGISTRY_URL: Prop<CfnPullThroughCacheRule, String> = Prop::new("UpstreamRegistryUrl");
-    /// Key of `UpstreamRepositoryPrefix`, for [`Handle::set`].
+    /// Key of `UpstreamRepositoryPrefix`, for [`Self::set`].
     pub const UPSTREAM_REPOSITORY_PREFIX: Prop<CfnPullThroughCacheRule, String> = Prop::new("UpstreamRepositoryPrefix");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -379,7 +379,7 @@ impl CfnPullTimeUpdateExclusion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::PullTimeUpdateExclusion";
 
-    /// Key of `PrincipalArn`, for [`Handle::set`].
+    /// Key of `PrincipalArn`, for [`Self::set`].
     pub const PRINCIPAL_ARN: Prop<CfnPullTimeUpdateExclusion, String> = Prop::new("PrincipalArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -429,6 +429,7 @@ pub mod registry_policy {
 /// The ``AWS::ECR::RegistryPolicy`` resource creates or updates the permissions policy for a private registry. A private registry policy is used to specify permissions for another AWS-account and is used when configuring cross-account replication. For more information, see \[Registry permissions\](<https://docs.aws.amazon.com/AmazonECR/latest/userguide/registry-permissions.html>) in the *Amazon Elastic Container Registry User Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRegistryPolicyProps {
+    /// `PolicyText` (the schema does not describe it).
     pub policy_text: Val<Json>,
 }
 
@@ -459,7 +460,7 @@ impl CfnRegistryPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::RegistryPolicy";
 
-    /// Key of `PolicyText`, for [`Handle::set`].
+    /// Key of `PolicyText`, for [`Self::set`].
     pub const POLICY_TEXT: Prop<CfnRegistryPolicy, Json> = Prop::new("PolicyText");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -696,9 +697,9 @@ impl CfnRegistryScanningConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::RegistryScanningConfiguration";
 
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnRegistryScanningConfiguration, Vec<registry_scanning_configuration::ScanningRule>> = Prop::new("Rules");
-    /// Key of `ScanType`, for [`Handle::set`].
+    /// Key of `ScanType`, for [`Self::set`].
     pub const SCAN_TYPE: Prop<CfnRegistryScanningConfiguration, registry_scanning_configuration::ScanType> = Prop::new("ScanType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -949,7 +950,7 @@ impl CfnReplicationConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::ReplicationConfiguration";
 
-    /// Key of `ReplicationConfiguration`, for [`Handle::set`].
+    /// Key of `ReplicationConfiguration`, for [`Self::set`].
     pub const REPLICATION_CONFIGURATION: Prop<CfnReplicationConfiguration, replication_configuration::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1300,23 +1301,23 @@ impl CfnRepository {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::Repository";
 
-    /// Key of `EmptyOnDelete`, for [`Handle::set`].
+    /// Key of `EmptyOnDelete`, for [`Self::set`].
     pub const EMPTY_ON_DELETE: Prop<CfnRepository, bool> = Prop::new("EmptyOnDelete");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnRepository, repository::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `ImageScanningConfiguration`, for [`Handle::set`].
+    /// Key of `ImageScanningConfiguration`, for [`Self::set`].
     pub const IMAGE_SCANNING_CONFIGURATION: Prop<CfnRepository, repository::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
-    /// Key of `ImageTagMutability`, for [`Handle::set`].
+    /// Key of `ImageTagMutability`, for [`Self::set`].
     pub const IMAGE_TAG_MUTABILITY: Prop<CfnRepository, repository::ImageTagMutability> = Prop::new("ImageTagMutability");
-    /// Key of `ImageTagMutabilityExclusionFilters`, for [`Handle::set`].
+    /// Key of `ImageTagMutabilityExclusionFilters`, for [`Self::set`].
     pub const IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS: Prop<CfnRepository, Vec<repository::ImageTagMutabilityExclusionFilter>> = Prop::new("ImageTagMutabilityExclusionFilters");
-    /// Key of `LifecyclePolicy`, for [`Handle::set`].
+    /// Key of `LifecyclePolicy`, for [`Self::set`].
     pub const LIFECYCLE_POLICY: Prop<CfnRepository, repository::LifecyclePolicy> = Prop::new("LifecyclePolicy");
-    /// Key of `RepositoryName`, for [`Handle::set`].
+    /// Key of `RepositoryName`, for [`Self::set`].
     pub const REPOSITORY_NAME: Prop<CfnRepository, String> = Prop::new("RepositoryName");
-    /// Key of `RepositoryPolicyText`, for [`Handle::set`].
+    /// Key of `RepositoryPolicyText`, for [`Self::set`].
     pub const REPOSITORY_POLICY_TEXT: Prop<CfnRepository, Json> = Prop::new("RepositoryPolicyText");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRepository, Vec<repository::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1394,7 +1395,9 @@ pub mod repository_creation_template {
     /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageTagMutabilityExclusionFilter {
+        /// `ImageTagMutabilityExclusionFilterType` (the schema does not describe it).
         pub image_tag_mutability_exclusion_filter_type: Val<ImageTagMutabilityExclusionFilterType>,
+        /// `ImageTagMutabilityExclusionFilterValue` (the schema does not describe it).
         pub image_tag_mutability_exclusion_filter_value: Val<String>,
     }
 
@@ -1670,25 +1673,25 @@ impl CfnRepositoryCreationTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::RepositoryCreationTemplate";
 
-    /// Key of `AppliedFor`, for [`Handle::set`].
+    /// Key of `AppliedFor`, for [`Self::set`].
     pub const APPLIED_FOR: Prop<CfnRepositoryCreationTemplate, Vec<repository_creation_template::AppliedForItem>> = Prop::new("AppliedFor");
-    /// Key of `CustomRoleArn`, for [`Handle::set`].
+    /// Key of `CustomRoleArn`, for [`Self::set`].
     pub const CUSTOM_ROLE_ARN: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("CustomRoleArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("Description");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnRepositoryCreationTemplate, repository_creation_template::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `ImageTagMutability`, for [`Handle::set`].
+    /// Key of `ImageTagMutability`, for [`Self::set`].
     pub const IMAGE_TAG_MUTABILITY: Prop<CfnRepositoryCreationTemplate, repository_creation_template::ImageTagMutability> = Prop::new("ImageTagMutability");
-    /// Key of `ImageTagMutabilityExclusionFilters`, for [`Handle::set`].
+    /// Key of `ImageTagMutabilityExclusionFilters`, for [`Self::set`].
     pub const IMAGE_TAG_MUTABILITY_EXCLUSION_FILTERS: Prop<CfnRepositoryCreationTemplate, Vec<repository_creation_template::ImageTagMutabilityExclusionFilter>> = Prop::new("ImageTagMutabilityExclusionFilters");
-    /// Key of `LifecyclePolicy`, for [`Handle::set`].
+    /// Key of `LifecyclePolicy`, for [`Self::set`].
     pub const LIFECYCLE_POLICY: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("LifecyclePolicy");
-    /// Key of `Prefix`, for [`Handle::set`].
+    /// Key of `Prefix`, for [`Self::set`].
     pub const PREFIX: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("Prefix");
-    /// Key of `RepositoryPolicy`, for [`Handle::set`].
+    /// Key of `RepositoryPolicy`, for [`Self::set`].
     pub const REPOSITORY_POLICY: Prop<CfnRepositoryCreationTemplate, String> = Prop::new("RepositoryPolicy");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnRepositoryCreationTemplate, Vec<repository_creation_template::Tag>> = Prop::new("ResourceTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1875,7 +1878,7 @@ impl CfnSigningConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECR::SigningConfiguration";
 
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnSigningConfiguration, Vec<signing_configuration::Rule>> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

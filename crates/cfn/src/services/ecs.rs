@@ -19,10 +19,13 @@ pub mod capacity_provider {
     /// `AutoScalingGroupProvider` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoScalingGroupProvider {
+        /// `AutoScalingGroupArn` (the schema does not describe it).
         pub auto_scaling_group_arn: Val<String>,
+        /// `ManagedDraining` (the schema does not describe it).
         pub managed_draining: Option<Val<ManagedDraining>>,
         /// The managed scaling settings for the Auto Scaling group capacity provider.
         pub managed_scaling: Option<Val<ManagedScaling>>,
+        /// `ManagedTerminationProtection` (the schema does not describe it).
         pub managed_termination_protection: Option<Val<ManagedTerminationProtection>>,
     }
 
@@ -52,11 +55,15 @@ pub mod capacity_provider {
     /// `ManagedInstancesProvider` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedInstancesProvider {
+        /// `AutoRepairConfiguration` (the schema does not describe it).
         pub auto_repair_configuration: Option<Val<AutoRepairConfiguration>>,
         /// Defines how Amazon ECS Managed Instances optimizes the infrastructure in your capacity provider. Configure it to turn on or off the infrastructure optimization in your capacity provider, and to control the idle EC2 instances optimization delay.
         pub infrastructure_optimization: Option<Val<InfrastructureOptimization>>,
+        /// `InfrastructureRoleArn` (the schema does not describe it).
         pub infrastructure_role_arn: Val<String>,
+        /// `InstanceLaunchTemplate` (the schema does not describe it).
         pub instance_launch_template: Val<InstanceLaunchTemplate>,
+        /// `PropagateTags` (the schema does not describe it).
         pub propagate_tags: Option<Val<PropagateTags>>,
     }
 
@@ -88,7 +95,9 @@ pub mod capacity_provider {
     /// `Tag` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -104,10 +113,15 @@ pub mod capacity_provider {
     /// The managed scaling settings for the Auto Scaling group capacity provider.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ManagedScaling {
+        /// `InstanceWarmupPeriod` (the schema does not describe it).
         pub instance_warmup_period: Option<Val<i64>>,
+        /// `MaximumScalingStepSize` (the schema does not describe it).
         pub maximum_scaling_step_size: Option<Val<i64>>,
+        /// `MinimumScalingStepSize` (the schema does not describe it).
         pub minimum_scaling_step_size: Option<Val<i64>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status>>,
+        /// `TargetCapacity` (the schema does not describe it).
         pub target_capacity: Option<Val<i64>>,
     }
 
@@ -126,6 +140,7 @@ pub mod capacity_provider {
     /// `AutoRepairConfiguration` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AutoRepairConfiguration {
+        /// `ActionsStatus` (the schema does not describe it).
         pub actions_status: Option<Val<ActionsStatus>>,
     }
 
@@ -155,15 +170,25 @@ pub mod capacity_provider {
     /// `InstanceLaunchTemplate` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceLaunchTemplate {
+        /// `CapacityOptionType` (the schema does not describe it).
         pub capacity_option_type: Option<Val<CapacityOptionType>>,
+        /// `CapacityReservations` (the schema does not describe it).
         pub capacity_reservations: Option<Val<CapacityReservationRequest>>,
+        /// `Ec2InstanceProfileArn` (the schema does not describe it).
         pub ec2_instance_profile_arn: Val<String>,
+        /// `FipsEnabled` (the schema does not describe it).
         pub fips_enabled: Option<Val<bool>>,
+        /// `InstanceMetadataTagsPropagation` (the schema does not describe it).
         pub instance_metadata_tags_propagation: Option<Val<bool>>,
+        /// `InstanceRequirements` (the schema does not describe it).
         pub instance_requirements: Option<Val<InstanceRequirementsRequest>>,
+        /// `LocalStorageConfiguration` (the schema does not describe it).
         pub local_storage_configuration: Option<Val<ManagedInstancesLocalStorageConfiguration>>,
+        /// `Monitoring` (the schema does not describe it).
         pub monitoring: Option<Val<ManagedInstancesMonitoringOptions>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Val<ManagedInstancesNetworkConfiguration>,
+        /// `StorageConfiguration` (the schema does not describe it).
         pub storage_configuration: Option<Val<ManagedInstancesStorageConfiguration>>,
     }
 
@@ -205,7 +230,9 @@ pub mod capacity_provider {
     /// `CapacityReservationRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityReservationRequest {
+        /// `ReservationGroupArn` (the schema does not describe it).
         pub reservation_group_arn: Option<Val<String>>,
+        /// `ReservationPreference` (the schema does not describe it).
         pub reservation_preference: Option<Val<ReservationPreference>>,
     }
 
@@ -221,29 +248,53 @@ pub mod capacity_provider {
     /// `InstanceRequirementsRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceRequirementsRequest {
+        /// `AcceleratorCount` (the schema does not describe it).
         pub accelerator_count: Option<Val<AcceleratorCountRequest>>,
+        /// `AcceleratorManufacturers` (the schema does not describe it).
         pub accelerator_manufacturers: Option<Val<Vec<AcceleratorManufacturer>>>,
+        /// `AcceleratorNames` (the schema does not describe it).
         pub accelerator_names: Option<Val<Vec<AcceleratorName>>>,
+        /// `AcceleratorTotalMemoryMiB` (the schema does not describe it).
         pub accelerator_total_memory_mi_b: Option<Val<AcceleratorTotalMemoryMiBRequest>>,
+        /// `AcceleratorTypes` (the schema does not describe it).
         pub accelerator_types: Option<Val<Vec<AcceleratorType>>>,
+        /// `AllowedInstanceTypes` (the schema does not describe it).
         pub allowed_instance_types: Option<Val<Vec<String>>>,
+        /// `BareMetal` (the schema does not describe it).
         pub bare_metal: Option<Val<BareMetal>>,
+        /// `BaselineEbsBandwidthMbps` (the schema does not describe it).
         pub baseline_ebs_bandwidth_mbps: Option<Val<BaselineEbsBandwidthMbpsRequest>>,
+        /// `BurstablePerformance` (the schema does not describe it).
         pub burstable_performance: Option<Val<BurstablePerformance>>,
+        /// `CpuManufacturers` (the schema does not describe it).
         pub cpu_manufacturers: Option<Val<Vec<CpuManufacturer>>>,
+        /// `ExcludedInstanceTypes` (the schema does not describe it).
         pub excluded_instance_types: Option<Val<Vec<String>>>,
+        /// `InstanceGenerations` (the schema does not describe it).
         pub instance_generations: Option<Val<Vec<InstanceGeneration>>>,
+        /// `LocalStorage` (the schema does not describe it).
         pub local_storage: Option<Val<LocalStorage>>,
+        /// `LocalStorageTypes` (the schema does not describe it).
         pub local_storage_types: Option<Val<Vec<LocalStorageType>>>,
+        /// `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice` (the schema does not describe it).
         pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Val<i64>>,
+        /// `MemoryGiBPerVCpu` (the schema does not describe it).
         pub memory_gi_b_per_v_cpu: Option<Val<MemoryGiBPerVCpuRequest>>,
+        /// `MemoryMiB` (the schema does not describe it).
         pub memory_mi_b: Val<MemoryMiBRequest>,
+        /// `NetworkBandwidthGbps` (the schema does not describe it).
         pub network_bandwidth_gbps: Option<Val<NetworkBandwidthGbpsRequest>>,
+        /// `NetworkInterfaceCount` (the schema does not describe it).
         pub network_interface_count: Option<Val<NetworkInterfaceCountRequest>>,
+        /// `OnDemandMaxPricePercentageOverLowestPrice` (the schema does not describe it).
         pub on_demand_max_price_percentage_over_lowest_price: Option<Val<i64>>,
+        /// `RequireHibernateSupport` (the schema does not describe it).
         pub require_hibernate_support: Option<Val<bool>>,
+        /// `SpotMaxPricePercentageOverLowestPrice` (the schema does not describe it).
         pub spot_max_price_percentage_over_lowest_price: Option<Val<i64>>,
+        /// `TotalLocalStorageGB` (the schema does not describe it).
         pub total_local_storage_gb: Option<Val<TotalLocalStorageGBRequest>>,
+        /// `VCpuCount` (the schema does not describe it).
         pub v_cpu_count: Val<VCpuCountRangeRequest>,
     }
 
@@ -313,6 +364,7 @@ pub mod capacity_provider {
     /// `ManagedInstancesLocalStorageConfiguration` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ManagedInstancesLocalStorageConfiguration {
+        /// `UseLocalStorage` (the schema does not describe it).
         pub use_local_storage: Option<Val<bool>>,
     }
 
@@ -327,7 +379,9 @@ pub mod capacity_provider {
     /// `ManagedInstancesNetworkConfiguration` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedInstancesNetworkConfiguration {
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Val<Vec<String>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -353,6 +407,7 @@ pub mod capacity_provider {
     /// `ManagedInstancesStorageConfiguration` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedInstancesStorageConfiguration {
+        /// `StorageSizeGiB` (the schema does not describe it).
         pub storage_size_gi_b: Val<i64>,
     }
 
@@ -376,7 +431,9 @@ pub mod capacity_provider {
     /// `AcceleratorCountRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AcceleratorCountRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -392,7 +449,9 @@ pub mod capacity_provider {
     /// `AcceleratorTotalMemoryMiBRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AcceleratorTotalMemoryMiBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -408,7 +467,9 @@ pub mod capacity_provider {
     /// `BaselineEbsBandwidthMbpsRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BaselineEbsBandwidthMbpsRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -424,7 +485,9 @@ pub mod capacity_provider {
     /// `MemoryGiBPerVCpuRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemoryGiBPerVCpuRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -440,7 +503,9 @@ pub mod capacity_provider {
     /// `MemoryMiBRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MemoryMiBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Val<i64>,
     }
 
@@ -466,7 +531,9 @@ pub mod capacity_provider {
     /// `NetworkBandwidthGbpsRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkBandwidthGbpsRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -482,7 +549,9 @@ pub mod capacity_provider {
     /// `NetworkInterfaceCountRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkInterfaceCountRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<i64>>,
     }
 
@@ -498,7 +567,9 @@ pub mod capacity_provider {
     /// `TotalLocalStorageGBRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TotalLocalStorageGBRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<f64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Option<Val<f64>>,
     }
 
@@ -514,7 +585,9 @@ pub mod capacity_provider {
     /// `VCpuCountRangeRequest` of `AWS::ECS::CapacityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VCpuCountRangeRequest {
+        /// `Max` (the schema does not describe it).
         pub max: Option<Val<i64>>,
+        /// `Min` (the schema does not describe it).
         pub min: Val<i64>,
     }
 
@@ -1283,10 +1356,15 @@ pub mod capacity_provider {
 /// Resource Type definition for AWS::ECS::CapacityProvider.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnCapacityProviderProps {
+    /// `AutoScalingGroupProvider` (the schema does not describe it).
     pub auto_scaling_group_provider: Option<Val<capacity_provider::AutoScalingGroupProvider>>,
+    /// `ClusterName` (the schema does not describe it).
     pub cluster_name: Option<Val<String>>,
+    /// `ManagedInstancesProvider` (the schema does not describe it).
     pub managed_instances_provider: Option<Val<capacity_provider::ManagedInstancesProvider>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<capacity_provider::Tag>>>,
 }
 
@@ -1312,15 +1390,15 @@ impl CfnCapacityProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::CapacityProvider";
 
-    /// Key of `AutoScalingGroupProvider`, for [`Handle::set`].
+    /// Key of `AutoScalingGroupProvider`, for [`Self::set`].
     pub const AUTO_SCALING_GROUP_PROVIDER: Prop<CfnCapacityProvider, capacity_provider::AutoScalingGroupProvider> = Prop::new("AutoScalingGroupProvider");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCapacityProvider, String> = Prop::new("ClusterName");
-    /// Key of `ManagedInstancesProvider`, for [`Handle::set`].
+    /// Key of `ManagedInstancesProvider`, for [`Self::set`].
     pub const MANAGED_INSTANCES_PROVIDER: Prop<CfnCapacityProvider, capacity_provider::ManagedInstancesProvider> = Prop::new("ManagedInstancesProvider");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCapacityProvider, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapacityProvider, Vec<capacity_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1676,19 +1754,19 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::Cluster";
 
-    /// Key of `CapacityProviders`, for [`Handle::set`].
+    /// Key of `CapacityProviders`, for [`Self::set`].
     pub const CAPACITY_PROVIDERS: Prop<CfnCluster, Vec<String>> = Prop::new("CapacityProviders");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
-    /// Key of `ClusterSettings`, for [`Handle::set`].
+    /// Key of `ClusterSettings`, for [`Self::set`].
     pub const CLUSTER_SETTINGS: Prop<CfnCluster, Vec<cluster::ClusterSettings>> = Prop::new("ClusterSettings");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnCluster, cluster::ClusterConfiguration> = Prop::new("Configuration");
-    /// Key of `DefaultCapacityProviderStrategy`, for [`Handle::set`].
+    /// Key of `DefaultCapacityProviderStrategy`, for [`Self::set`].
     pub const DEFAULT_CAPACITY_PROVIDER_STRATEGY: Prop<CfnCluster, Vec<cluster::CapacityProviderStrategyItem>> = Prop::new("DefaultCapacityProviderStrategy");
-    /// Key of `ServiceConnectDefaults`, for [`Handle::set`].
+    /// Key of `ServiceConnectDefaults`, for [`Self::set`].
     pub const SERVICE_CONNECT_DEFAULTS: Prop<CfnCluster, cluster::ServiceConnectDefaults> = Prop::new("ServiceConnectDefaults");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1733,9 +1811,11 @@ pub mod cluster_capacity_provider_associations {
     /// `CapacityProviderStrategy` of `AWS::ECS::ClusterCapacityProviderAssociations`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityProviderStrategy {
+        /// `Base` (the schema does not describe it).
         pub base: Option<Val<i64>>,
         /// If using ec2 auto-scaling, the name of the associated capacity provider. Otherwise FARGATE, FARGATE_SPOT.
         pub capacity_provider: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -1824,11 +1904,11 @@ impl CfnClusterCapacityProviderAssociations {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::ClusterCapacityProviderAssociations";
 
-    /// Key of `CapacityProviders`, for [`Handle::set`].
+    /// Key of `CapacityProviders`, for [`Self::set`].
     pub const CAPACITY_PROVIDERS: Prop<CfnClusterCapacityProviderAssociations, Vec<String>> = Prop::new("CapacityProviders");
-    /// Key of `Cluster`, for [`Handle::set`].
+    /// Key of `Cluster`, for [`Self::set`].
     pub const CLUSTER: Prop<CfnClusterCapacityProviderAssociations, String> = Prop::new("Cluster");
-    /// Key of `DefaultCapacityProviderStrategy`, for [`Handle::set`].
+    /// Key of `DefaultCapacityProviderStrategy`, for [`Self::set`].
     pub const DEFAULT_CAPACITY_PROVIDER_STRATEGY: Prop<CfnClusterCapacityProviderAssociations, Vec<cluster_capacity_provider_associations::CapacityProviderStrategy>> = Prop::new("DefaultCapacityProviderStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2011,7 +2091,9 @@ pub struct CfnDaemonProps {
     pub capacity_provider_arns: Option<Val<Vec<String>>>,
     /// The Amazon Resource Name (ARN) of the cluster that the daemon is running in.
     pub cluster_arn: Option<Val<String>>,
+    /// `Critical` (the schema does not describe it).
     pub critical: Option<Val<bool>>,
+    /// `DaemonName` (the schema does not describe it).
     pub daemon_name: Option<Val<String>>,
     /// The Amazon Resource Name (ARN) of the daemon task definition used by this revision.
     pub daemon_task_definition_arn: Option<Val<String>>,
@@ -2023,6 +2105,7 @@ pub struct CfnDaemonProps {
     pub enable_execute_command: Option<Val<bool>>,
     /// Specifies whether tags are propagated from the daemon to the daemon tasks.
     pub propagate_tags: Option<Val<daemon::PropagateTags>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<daemon::Tag>>>,
 }
 
@@ -2053,25 +2136,25 @@ impl CfnDaemon {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::Daemon";
 
-    /// Key of `CapacityProviderArns`, for [`Handle::set`].
+    /// Key of `CapacityProviderArns`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_ARNS: Prop<CfnDaemon, Vec<String>> = Prop::new("CapacityProviderArns");
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnDaemon, String> = Prop::new("ClusterArn");
-    /// Key of `Critical`, for [`Handle::set`].
+    /// Key of `Critical`, for [`Self::set`].
     pub const CRITICAL: Prop<CfnDaemon, bool> = Prop::new("Critical");
-    /// Key of `DaemonName`, for [`Handle::set`].
+    /// Key of `DaemonName`, for [`Self::set`].
     pub const DAEMON_NAME: Prop<CfnDaemon, String> = Prop::new("DaemonName");
-    /// Key of `DaemonTaskDefinitionArn`, for [`Handle::set`].
+    /// Key of `DaemonTaskDefinitionArn`, for [`Self::set`].
     pub const DAEMON_TASK_DEFINITION_ARN: Prop<CfnDaemon, String> = Prop::new("DaemonTaskDefinitionArn");
-    /// Key of `DeploymentConfiguration`, for [`Handle::set`].
+    /// Key of `DeploymentConfiguration`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIGURATION: Prop<CfnDaemon, daemon::DaemonDeploymentConfiguration> = Prop::new("DeploymentConfiguration");
-    /// Key of `EnableECSManagedTags`, for [`Handle::set`].
+    /// Key of `EnableECSManagedTags`, for [`Self::set`].
     pub const ENABLE_ECS_MANAGED_TAGS: Prop<CfnDaemon, bool> = Prop::new("EnableECSManagedTags");
-    /// Key of `EnableExecuteCommand`, for [`Handle::set`].
+    /// Key of `EnableExecuteCommand`, for [`Self::set`].
     pub const ENABLE_EXECUTE_COMMAND: Prop<CfnDaemon, bool> = Prop::new("EnableExecuteCommand");
-    /// Key of `PropagateTags`, for [`Handle::set`].
+    /// Key of `PropagateTags`, for [`Self::set`].
     pub const PROPAGATE_TAGS: Prop<CfnDaemon, daemon::PropagateTags> = Prop::new("PropagateTags");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDaemon, Vec<daemon::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2499,8 +2582,11 @@ pub mod daemon_task_definition {
     /// `RestartPolicy` of `AWS::ECS::DaemonTaskDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RestartPolicy {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `IgnoredExitCodes` (the schema does not describe it).
         pub ignored_exit_codes: Option<Val<Vec<i64>>>,
+        /// `RestartAttemptPeriod` (the schema does not describe it).
         pub restart_attempt_period: Option<Val<i64>>,
     }
 
@@ -3152,6 +3238,7 @@ pub struct CfnDaemonTaskDefinitionProps {
     pub memory: Option<Val<String>>,
     /// The PID namespace mode for the daemon. The valid values are ``none`` and ``shared``. The default is ``none``. If ``none`` is specified or no value is provided, the daemon runs with its own PID namespace, isolated from other tasks. If ``shared`` is specified, the daemon joins the host PID namespace, making it accessible to non-daemon tasks that use ``pidMode: "host"`` or other daemons that use ``pidMode: "shared"``.
     pub pid_mode: Option<Val<daemon_task_definition::PidMode>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<daemon_task_definition::Tag>>>,
     /// The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf.
     pub task_role_arn: Option<Val<String>>,
@@ -3186,25 +3273,25 @@ impl CfnDaemonTaskDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::DaemonTaskDefinition";
 
-    /// Key of `ContainerDefinitions`, for [`Handle::set`].
+    /// Key of `ContainerDefinitions`, for [`Self::set`].
     pub const CONTAINER_DEFINITIONS: Prop<CfnDaemonTaskDefinition, Vec<daemon_task_definition::DaemonContainerDefinition>> = Prop::new("ContainerDefinitions");
-    /// Key of `Cpu`, for [`Handle::set`].
+    /// Key of `Cpu`, for [`Self::set`].
     pub const CPU: Prop<CfnDaemonTaskDefinition, String> = Prop::new("Cpu");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnDaemonTaskDefinition, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnDaemonTaskDefinition, String> = Prop::new("Family");
-    /// Key of `IpcMode`, for [`Handle::set`].
+    /// Key of `IpcMode`, for [`Self::set`].
     pub const IPC_MODE: Prop<CfnDaemonTaskDefinition, daemon_task_definition::IpcMode> = Prop::new("IpcMode");
-    /// Key of `Memory`, for [`Handle::set`].
+    /// Key of `Memory`, for [`Self::set`].
     pub const MEMORY: Prop<CfnDaemonTaskDefinition, String> = Prop::new("Memory");
-    /// Key of `PidMode`, for [`Handle::set`].
+    /// Key of `PidMode`, for [`Self::set`].
     pub const PID_MODE: Prop<CfnDaemonTaskDefinition, daemon_task_definition::PidMode> = Prop::new("PidMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDaemonTaskDefinition, Vec<daemon_task_definition::Tag>> = Prop::new("Tags");
-    /// Key of `TaskRoleArn`, for [`Handle::set`].
+    /// Key of `TaskRoleArn`, for [`Self::set`].
     pub const TASK_ROLE_ARN: Prop<CfnDaemonTaskDefinition, String> = Prop::new("TaskRoleArn");
-    /// Key of `Volumes`, for [`Handle::set`].
+    /// Key of `Volumes`, for [`Self::set`].
     pub const VOLUMES: Prop<CfnDaemonTaskDefinition, Vec<daemon_task_definition::Volume>> = Prop::new("Volumes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3249,7 +3336,9 @@ pub mod express_gateway_service {
     /// `ExpressGatewayServiceNetworkConfiguration` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExpressGatewayServiceNetworkConfiguration {
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Option<Val<Vec<String>>>,
     }
 
@@ -3265,12 +3354,19 @@ pub mod express_gateway_service {
     /// `ExpressGatewayContainer` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExpressGatewayContainer {
+        /// `AwsLogsConfiguration` (the schema does not describe it).
         pub aws_logs_configuration: Option<Val<ExpressGatewayServiceAwsLogsConfiguration>>,
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `ContainerPort` (the schema does not describe it).
         pub container_port: Option<Val<i64>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Vec<KeyValuePair>>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `RepositoryCredentials` (the schema does not describe it).
         pub repository_credentials: Option<Val<ExpressGatewayRepositoryCredentials>>,
+        /// `Secrets` (the schema does not describe it).
         pub secrets: Option<Val<Vec<Secret>>>,
     }
 
@@ -3306,9 +3402,13 @@ pub mod express_gateway_service {
     /// `ExpressGatewayScalingTarget` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExpressGatewayScalingTarget {
+        /// `AutoScalingMetric` (the schema does not describe it).
         pub auto_scaling_metric: Option<Val<ExpressGatewayServiceScalingMetric>>,
+        /// `AutoScalingTargetValue` (the schema does not describe it).
         pub auto_scaling_target_value: Option<Val<i64>>,
+        /// `MaxTaskCount` (the schema does not describe it).
         pub max_task_count: Option<Val<i64>>,
+        /// `MinTaskCount` (the schema does not describe it).
         pub min_task_count: Option<Val<i64>>,
     }
 
@@ -3326,7 +3426,9 @@ pub mod express_gateway_service {
     /// `Tag` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3352,7 +3454,9 @@ pub mod express_gateway_service {
     /// `ExpressGatewayServiceAwsLogsConfiguration` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExpressGatewayServiceAwsLogsConfiguration {
+        /// `LogGroup` (the schema does not describe it).
         pub log_group: Val<String>,
+        /// `LogStreamPrefix` (the schema does not describe it).
         pub log_stream_prefix: Val<String>,
     }
 
@@ -3378,7 +3482,9 @@ pub mod express_gateway_service {
     /// `KeyValuePair` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeyValuePair {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3404,6 +3510,7 @@ pub mod express_gateway_service {
     /// `ExpressGatewayRepositoryCredentials` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExpressGatewayRepositoryCredentials {
+        /// `CredentialsParameter` (the schema does not describe it).
         pub credentials_parameter: Val<String>,
     }
 
@@ -3427,7 +3534,9 @@ pub mod express_gateway_service {
     /// `Secret` of `AWS::ECS::ExpressGatewayService`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Secret {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ValueFrom` (the schema does not describe it).
         pub value_from: Val<String>,
     }
 
@@ -3581,18 +3690,31 @@ pub mod express_gateway_service {
 /// Resource Type definition for AWS::ECS::ExpressGatewayService
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnExpressGatewayServiceProps {
+    /// `Cluster` (the schema does not describe it).
     pub cluster: Option<Val<String>>,
+    /// `Cpu` (the schema does not describe it).
     pub cpu: Option<Val<String>>,
+    /// `ExecutionRoleArn` (the schema does not describe it).
     pub execution_role_arn: Option<Val<String>>,
+    /// `HealthCheckPath` (the schema does not describe it).
     pub health_check_path: Option<Val<String>>,
+    /// `InfrastructureRoleArn` (the schema does not describe it).
     pub infrastructure_role_arn: Val<String>,
+    /// `Memory` (the schema does not describe it).
     pub memory: Option<Val<String>>,
+    /// `NetworkConfiguration` (the schema does not describe it).
     pub network_configuration: Option<Val<express_gateway_service::ExpressGatewayServiceNetworkConfiguration>>,
+    /// `PrimaryContainer` (the schema does not describe it).
     pub primary_container: Option<Val<express_gateway_service::ExpressGatewayContainer>>,
+    /// `ScalingTarget` (the schema does not describe it).
     pub scaling_target: Option<Val<express_gateway_service::ExpressGatewayScalingTarget>>,
+    /// `ServiceName` (the schema does not describe it).
     pub service_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<express_gateway_service::Tag>>>,
+    /// `TaskDefinitionArn` (the schema does not describe it).
     pub task_definition_arn: Option<Val<String>>,
+    /// `TaskRoleArn` (the schema does not describe it).
     pub task_role_arn: Option<Val<String>>,
 }
 
@@ -3647,31 +3769,31 @@ impl CfnExpressGatewayService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::ExpressGatewayService";
 
-    /// Key of `Cluster`, for [`Handle::set`].
+    /// Key of `Cluster`, for [`Self::set`].
     pub const CLUSTER: Prop<CfnExpressGatewayService, String> = Prop::new("Cluster");
-    /// Key of `Cpu`, for [`Handle::set`].
+    /// Key of `Cpu`, for [`Self::set`].
     pub const CPU: Prop<CfnExpressGatewayService, String> = Prop::new("Cpu");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `HealthCheckPath`, for [`Handle::set`].
+    /// Key of `HealthCheckPath`, for [`Self::set`].
     pub const HEALTH_CHECK_PATH: Prop<CfnExpressGatewayService, String> = Prop::new("HealthCheckPath");
-    /// Key of `InfrastructureRoleArn`, for [`Handle::set`].
+    /// Key of `InfrastructureRoleArn`, for [`Self::set`].
     pub const INFRASTRUCTURE_ROLE_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("InfrastructureRoleArn");
-    /// Key of `Memory`, for [`Handle::set`].
+    /// Key of `Memory`, for [`Self::set`].
     pub const MEMORY: Prop<CfnExpressGatewayService, String> = Prop::new("Memory");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnExpressGatewayService, express_gateway_service::ExpressGatewayServiceNetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `PrimaryContainer`, for [`Handle::set`].
+    /// Key of `PrimaryContainer`, for [`Self::set`].
     pub const PRIMARY_CONTAINER: Prop<CfnExpressGatewayService, express_gateway_service::ExpressGatewayContainer> = Prop::new("PrimaryContainer");
-    /// Key of `ScalingTarget`, for [`Handle::set`].
+    /// Key of `ScalingTarget`, for [`Self::set`].
     pub const SCALING_TARGET: Prop<CfnExpressGatewayService, express_gateway_service::ExpressGatewayScalingTarget> = Prop::new("ScalingTarget");
-    /// Key of `ServiceName`, for [`Handle::set`].
+    /// Key of `ServiceName`, for [`Self::set`].
     pub const SERVICE_NAME: Prop<CfnExpressGatewayService, String> = Prop::new("ServiceName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExpressGatewayService, Vec<express_gateway_service::Tag>> = Prop::new("Tags");
-    /// Key of `TaskDefinitionArn`, for [`Handle::set`].
+    /// Key of `TaskDefinitionArn`, for [`Self::set`].
     pub const TASK_DEFINITION_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("TaskDefinitionArn");
-    /// Key of `TaskRoleArn`, for [`Handle::set`].
+    /// Key of `TaskRoleArn`, for [`Self::set`].
     pub const TASK_ROLE_ARN: Prop<CfnExpressGatewayService, String> = Prop::new("TaskRoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3835,7 +3957,9 @@ pub mod gateway {
     /// `Tag` of `AWS::ECS::Gateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -4308,17 +4432,17 @@ impl CfnGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::Gateway";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnGateway, gateway::GatewayConfiguration> = Prop::new("Configuration");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnGateway, bool> = Prop::new("DeletionProtection");
-    /// Key of `GatewayName`, for [`Handle::set`].
+    /// Key of `GatewayName`, for [`Self::set`].
     pub const GATEWAY_NAME: Prop<CfnGateway, String> = Prop::new("GatewayName");
-    /// Key of `InfrastructureRoleArn`, for [`Handle::set`].
+    /// Key of `InfrastructureRoleArn`, for [`Self::set`].
     pub const INFRASTRUCTURE_ROLE_ARN: Prop<CfnGateway, String> = Prop::new("InfrastructureRoleArn");
-    /// Key of `PropagateTags`, for [`Handle::set`].
+    /// Key of `PropagateTags`, for [`Self::set`].
     pub const PROPAGATE_TAGS: Prop<CfnGateway, gateway::PropagateGatewayTags> = Prop::new("PropagateTags");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGateway, Vec<gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4440,9 +4564,9 @@ impl CfnGatewayClusterAssociations {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::GatewayClusterAssociations";
 
-    /// Key of `Cluster`, for [`Handle::set`].
+    /// Key of `Cluster`, for [`Self::set`].
     pub const CLUSTER: Prop<CfnGatewayClusterAssociations, String> = Prop::new("Cluster");
-    /// Key of `Gateway`, for [`Handle::set`].
+    /// Key of `Gateway`, for [`Self::set`].
     pub const GATEWAY: Prop<CfnGatewayClusterAssociations, String> = Prop::new("Gateway");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4551,11 +4675,11 @@ impl CfnPrimaryTaskSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::PrimaryTaskSet";
 
-    /// Key of `Cluster`, for [`Handle::set`].
+    /// Key of `Cluster`, for [`Self::set`].
     pub const CLUSTER: Prop<CfnPrimaryTaskSet, String> = Prop::new("Cluster");
-    /// Key of `Service`, for [`Handle::set`].
+    /// Key of `Service`, for [`Self::set`].
     pub const SERVICE: Prop<CfnPrimaryTaskSet, String> = Prop::new("Service");
-    /// Key of `TaskSetId`, for [`Handle::set`].
+    /// Key of `TaskSetId`, for [`Self::set`].
     pub const TASK_SET_ID: Prop<CfnPrimaryTaskSet, String> = Prop::new("TaskSetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4701,8 +4825,11 @@ pub mod service {
     /// `GatewayConnector` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GatewayConnector {
+        /// `Filters` (the schema does not describe it).
         pub filters: Option<Val<GatewayConnectorFilters>>,
+        /// `HealthCheck` (the schema does not describe it).
         pub health_check: Option<Val<GatewayConnectorHealthCheck>>,
+        /// `PortName` (the schema does not describe it).
         pub port_name: Val<String>,
     }
 
@@ -4854,6 +4981,7 @@ pub mod service {
     pub struct ServiceConnectConfiguration {
         /// The configuration for Service Connect access logging. Access logs capture detailed information about requests made to your service, including request patterns, response codes, and timing data. They can be useful for debugging connectivity issues, monitoring service performance, and auditing service-to-service communication for security and compliance purposes. To enable access logs, you must also specify a ``logConfiguration`` in the ``serviceConnectConfiguration``.
         pub access_log_configuration: Option<Val<ServiceConnectAccessLogConfiguration>>,
+        /// `ContainerConfigurations` (the schema does not describe it).
         pub container_configurations: Option<Val<Vec<ServiceConnectContainerConfiguration>>>,
         /// Specifies whether to use Service Connect with this service.
         pub enabled: Val<bool>,
@@ -5172,6 +5300,7 @@ pub mod service {
     /// `GatewayConnectorFilters` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayConnectorFilters {
+        /// `AccessTypes` (the schema does not describe it).
         pub access_types: Option<Val<Vec<AccessType>>>,
     }
 
@@ -5186,13 +5315,21 @@ pub mod service {
     /// `GatewayConnectorHealthCheck` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayConnectorHealthCheck {
+        /// `HealthCheckIntervalSeconds` (the schema does not describe it).
         pub health_check_interval_seconds: Option<Val<i64>>,
+        /// `HealthCheckPath` (the schema does not describe it).
         pub health_check_path: Option<Val<String>>,
+        /// `HealthCheckPort` (the schema does not describe it).
         pub health_check_port: Option<Val<i64>>,
+        /// `HealthCheckProtocol` (the schema does not describe it).
         pub health_check_protocol: Option<Val<HealthCheckProtocol>>,
+        /// `HealthCheckTimeoutSeconds` (the schema does not describe it).
         pub health_check_timeout_seconds: Option<Val<i64>>,
+        /// `HealthyThresholdCount` (the schema does not describe it).
         pub healthy_threshold_count: Option<Val<i64>>,
+        /// `Matcher` (the schema does not describe it).
         pub matcher: Option<Val<GatewayConnectorHealthCheckMatcher>>,
+        /// `UnhealthyThresholdCount` (the schema does not describe it).
         pub unhealthy_threshold_count: Option<Val<i64>>,
     }
 
@@ -5327,6 +5464,7 @@ pub mod service {
     /// `ServiceConnectContainerConfiguration` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServiceConnectContainerConfiguration {
+        /// `LogLevel` (the schema does not describe it).
         pub log_level: Option<Val<LogLevel>>,
     }
 
@@ -5519,7 +5657,9 @@ pub mod service {
     /// `HookTimeoutConfig` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HookTimeoutConfig {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<Action>>,
+        /// `TimeoutInMinutes` (the schema does not describe it).
         pub timeout_in_minutes: Option<Val<i64>>,
     }
 
@@ -5535,7 +5675,9 @@ pub mod service {
     /// `GatewayConnectorHealthCheckMatcher` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GatewayConnectorHealthCheckMatcher {
+        /// `GrpcCode` (the schema does not describe it).
         pub grpc_code: Option<Val<String>>,
+        /// `HttpCode` (the schema does not describe it).
         pub http_code: Option<Val<String>>,
     }
 
@@ -5734,7 +5876,9 @@ pub mod service {
     /// `ServiceConnectTestTrafficRulesHeader` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceConnectTestTrafficRulesHeader {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<ServiceConnectTestTrafficRulesHeaderValue>>,
     }
 
@@ -5760,6 +5904,7 @@ pub mod service {
     /// `ServiceConnectTestTrafficRulesHeaderValue` of `AWS::ECS::Service`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceConnectTestTrafficRulesHeaderValue {
+        /// `Exact` (the schema does not describe it).
         pub exact: Val<String>,
     }
 
@@ -6873,6 +7018,7 @@ pub struct CfnServiceProps {
     pub enable_execute_command: Option<Val<bool>>,
     /// Determines whether to force a new deployment of the service. By default, deployments aren't forced. You can use this option to start a new deployment with no service definition changes. For example, you can update a service's tasks to use a newer Docker image with the same image/tag combination (``my_image:latest``) or to roll Fargate tasks onto a newer platform version.
     pub force_new_deployment: Option<Val<service::ForceNewDeployment>>,
+    /// `GatewayConnectors` (the schema does not describe it).
     pub gateway_connectors: Option<Val<Vec<service::GatewayConnector>>>,
     /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started. If you do not specify a health check grace period value, the default value of 0 is used. If you do not use any of the health checks, then ``healthCheckGracePeriodSeconds`` is unused. If your service has more running tasks than desired, unhealthy tasks in the grace period might be stopped to reach the desired count.
     pub health_check_grace_period_seconds: Option<Val<i64>>,
@@ -6957,61 +7103,61 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::Service";
 
-    /// Key of `AvailabilityZoneRebalancing`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneRebalancing`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_REBALANCING: Prop<CfnService, service::AvailabilityZoneRebalancing> = Prop::new("AvailabilityZoneRebalancing");
-    /// Key of `CapacityProviderStrategy`, for [`Handle::set`].
+    /// Key of `CapacityProviderStrategy`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_STRATEGY: Prop<CfnService, Vec<service::CapacityProviderStrategyItem>> = Prop::new("CapacityProviderStrategy");
-    /// Key of `Cluster`, for [`Handle::set`].
+    /// Key of `Cluster`, for [`Self::set`].
     pub const CLUSTER: Prop<CfnService, String> = Prop::new("Cluster");
-    /// Key of `DeploymentConfiguration`, for [`Handle::set`].
+    /// Key of `DeploymentConfiguration`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIGURATION: Prop<CfnService, service::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
-    /// Key of `DeploymentController`, for [`Handle::set`].
+    /// Key of `DeploymentController`, for [`Self::set`].
     pub const DEPLOYMENT_CONTROLLER: Prop<CfnService, service::DeploymentController> = Prop::new("DeploymentController");
-    /// Key of `DesiredCount`, for [`Handle::set`].
+    /// Key of `DesiredCount`, for [`Self::set`].
     pub const DESIRED_COUNT: Prop<CfnService, i64> = Prop::new("DesiredCount");
-    /// Key of `EnableECSManagedTags`, for [`Handle::set`].
+    /// Key of `EnableECSManagedTags`, for [`Self::set`].
     pub const ENABLE_ECS_MANAGED_TAGS: Prop<CfnService, bool> = Prop::new("EnableECSManagedTags");
-    /// Key of `EnableExecuteCommand`, for [`Handle::set`].
+    /// Key of `EnableExecuteCommand`, for [`Self::set`].
     pub const ENABLE_EXECUTE_COMMAND: Prop<CfnService, bool> = Prop::new("EnableExecuteCommand");
-    /// Key of `ForceNewDeployment`, for [`Handle::set`].
+    /// Key of `ForceNewDeployment`, for [`Self::set`].
     pub const FORCE_NEW_DEPLOYMENT: Prop<CfnService, service::ForceNewDeployment> = Prop::new("ForceNewDeployment");
-    /// Key of `GatewayConnectors`, for [`Handle::set`].
+    /// Key of `GatewayConnectors`, for [`Self::set`].
     pub const GATEWAY_CONNECTORS: Prop<CfnService, Vec<service::GatewayConnector>> = Prop::new("GatewayConnectors");
-    /// Key of `HealthCheckGracePeriodSeconds`, for [`Handle::set`].
+    /// Key of `HealthCheckGracePeriodSeconds`, for [`Self::set`].
     pub const HEALTH_CHECK_GRACE_PERIOD_SECONDS: Prop<CfnService, i64> = Prop::new("HealthCheckGracePeriodSeconds");
-    /// Key of `LaunchType`, for [`Handle::set`].
+    /// Key of `LaunchType`, for [`Self::set`].
     pub const LAUNCH_TYPE: Prop<CfnService, service::LaunchType> = Prop::new("LaunchType");
-    /// Key of `LoadBalancers`, for [`Handle::set`].
+    /// Key of `LoadBalancers`, for [`Self::set`].
     pub const LOAD_BALANCERS: Prop<CfnService, Vec<service::LoadBalancer>> = Prop::new("LoadBalancers");
-    /// Key of `Monitoring`, for [`Handle::set`].
+    /// Key of `Monitoring`, for [`Self::set`].
     pub const MONITORING: Prop<CfnService, service::MonitoringConfiguration> = Prop::new("Monitoring");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnService, service::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `PlacementConstraints`, for [`Handle::set`].
+    /// Key of `PlacementConstraints`, for [`Self::set`].
     pub const PLACEMENT_CONSTRAINTS: Prop<CfnService, Vec<service::PlacementConstraint>> = Prop::new("PlacementConstraints");
-    /// Key of `PlacementStrategies`, for [`Handle::set`].
+    /// Key of `PlacementStrategies`, for [`Self::set`].
     pub const PLACEMENT_STRATEGIES: Prop<CfnService, Vec<service::PlacementStrategy>> = Prop::new("PlacementStrategies");
-    /// Key of `PlatformVersion`, for [`Handle::set`].
+    /// Key of `PlatformVersion`, for [`Self::set`].
     pub const PLATFORM_VERSION: Prop<CfnService, String> = Prop::new("PlatformVersion");
-    /// Key of `PropagateTags`, for [`Handle::set`].
+    /// Key of `PropagateTags`, for [`Self::set`].
     pub const PROPAGATE_TAGS: Prop<CfnService, service::PropagateTags> = Prop::new("PropagateTags");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnService, String> = Prop::new("Role");
-    /// Key of `SchedulingStrategy`, for [`Handle::set`].
+    /// Key of `SchedulingStrategy`, for [`Self::set`].
     pub const SCHEDULING_STRATEGY: Prop<CfnService, service::SchedulingStrategy> = Prop::new("SchedulingStrategy");
-    /// Key of `ServiceConnectConfiguration`, for [`Handle::set`].
+    /// Key of `ServiceConnectConfiguration`, for [`Self::set`].
     pub const SERVICE_CONNECT_CONFIGURATION: Prop<CfnService, service::ServiceConnectConfiguration> = Prop::new("ServiceConnectConfiguration");
-    /// Key of `ServiceName`, for [`Handle::set`].
+    /// Key of `ServiceName`, for [`Self::set`].
     pub const SERVICE_NAME: Prop<CfnService, String> = Prop::new("ServiceName");
-    /// Key of `ServiceRegistries`, for [`Handle::set`].
+    /// Key of `ServiceRegistries`, for [`Self::set`].
     pub const SERVICE_REGISTRIES: Prop<CfnService, Vec<service::ServiceRegistry>> = Prop::new("ServiceRegistries");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
-    /// Key of `TaskDefinition`, for [`Handle::set`].
+    /// Key of `TaskDefinition`, for [`Self::set`].
     pub const TASK_DEFINITION: Prop<CfnService, String> = Prop::new("TaskDefinition");
-    /// Key of `VolumeConfigurations`, for [`Handle::set`].
+    /// Key of `VolumeConfigurations`, for [`Self::set`].
     pub const VOLUME_CONFIGURATIONS: Prop<CfnService, Vec<service::ServiceVolumeConfiguration>> = Prop::new("VolumeConfigurations");
-    /// Key of `VpcLatticeConfigurations`, for [`Handle::set`].
+    /// Key of `VpcLatticeConfigurations`, for [`Self::set`].
     pub const VPC_LATTICE_CONFIGURATIONS: Prop<CfnService, Vec<service::VpcLatticeConfiguration>> = Prop::new("VpcLatticeConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7266,7 +7412,9 @@ pub mod task_definition {
     /// `InferenceAccelerator` of `AWS::ECS::TaskDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceAccelerator {
+        /// `DeviceName` (the schema does not describe it).
         pub device_name: Option<Val<String>>,
+        /// `DeviceType` (the schema does not describe it).
         pub device_type: Option<Val<String>>,
     }
 
@@ -7659,6 +7807,7 @@ pub mod task_definition {
     /// The type and amount of a resource to assign to a container. The supported resource types are GPUs, Neuron devices, and Elastic Inference accelerators. For more information, see \[Working with GPUs on Amazon ECS\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu.html>) or \[Working with Amazon Elastic Inference on Amazon ECS\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-inference.html>) in the *Amazon Elastic Container Service Developer Guide*
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceRequirement {
+        /// `SharingStrategy` (the schema does not describe it).
         pub sharing_strategy: Option<Val<SharingStrategy>>,
         /// The type of resource to assign to a container.
         pub r#type: Val<Type5>,
@@ -8030,6 +8179,7 @@ pub mod task_definition {
     /// `SharingStrategy` of `AWS::ECS::TaskDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SharingStrategy {
+        /// `NvidiaMps` (the schema does not describe it).
         pub nvidia_mps: Val<NvidiaMpsAllocation>,
     }
 
@@ -9153,6 +9303,7 @@ pub struct CfnTaskDefinitionProps {
     pub execution_role_arn: Option<Val<String>>,
     /// The name of a family that this task definition is registered to. Up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed. A family groups multiple versions of a task definition. Amazon ECS gives the first task definition that you registered to a family a revision number of 1. Amazon ECS gives sequential revision numbers to each task definition that you add. To use revision numbers when you update a task definition, specify this property. If you don't specify a value, CFNlong generates a new task definition each time that you update it.
     pub family: Option<Val<String>>,
+    /// `InferenceAccelerators` (the schema does not describe it).
     pub inference_accelerators: Option<Val<Vec<task_definition::InferenceAccelerator>>>,
     /// The IPC resource namespace to use for the containers in the task. The valid values are ``host``, ``task``, or ``none``. If ``host`` is specified, then all containers within the tasks that specified the ``host`` IPC mode on the same container instance share the same IPC resources with the host Amazon EC2 instance. If ``task`` is specified, all containers within the specified task share the same IPC resources. If ``none`` is specified, then IPC resources within the containers of a task are private and not shared with other containers in a task or on the container instance.
     pub ipc_mode: Option<Val<task_definition::IpcMode>>,
@@ -9213,41 +9364,41 @@ impl CfnTaskDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::TaskDefinition";
 
-    /// Key of `ContainerDefinitions`, for [`Handle::set`].
+    /// Key of `ContainerDefinitions`, for [`Self::set`].
     pub const CONTAINER_DEFINITIONS: Prop<CfnTaskDefinition, Vec<task_definition::ContainerDefinition>> = Prop::new("ContainerDefinitions");
-    /// Key of `Cpu`, for [`Handle::set`].
+    /// Key of `Cpu`, for [`Self::set`].
     pub const CPU: Prop<CfnTaskDefinition, String> = Prop::new("Cpu");
-    /// Key of `EnableFaultInjection`, for [`Handle::set`].
+    /// Key of `EnableFaultInjection`, for [`Self::set`].
     pub const ENABLE_FAULT_INJECTION: Prop<CfnTaskDefinition, bool> = Prop::new("EnableFaultInjection");
-    /// Key of `EphemeralStorage`, for [`Handle::set`].
+    /// Key of `EphemeralStorage`, for [`Self::set`].
     pub const EPHEMERAL_STORAGE: Prop<CfnTaskDefinition, task_definition::EphemeralStorage> = Prop::new("EphemeralStorage");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnTaskDefinition, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnTaskDefinition, String> = Prop::new("Family");
-    /// Key of `InferenceAccelerators`, for [`Handle::set`].
+    /// Key of `InferenceAccelerators`, for [`Self::set`].
     pub const INFERENCE_ACCELERATORS: Prop<CfnTaskDefinition, Vec<task_definition::InferenceAccelerator>> = Prop::new("InferenceAccelerators");
-    /// Key of `IpcMode`, for [`Handle::set`].
+    /// Key of `IpcMode`, for [`Self::set`].
     pub const IPC_MODE: Prop<CfnTaskDefinition, task_definition::IpcMode> = Prop::new("IpcMode");
-    /// Key of `Memory`, for [`Handle::set`].
+    /// Key of `Memory`, for [`Self::set`].
     pub const MEMORY: Prop<CfnTaskDefinition, String> = Prop::new("Memory");
-    /// Key of `NetworkMode`, for [`Handle::set`].
+    /// Key of `NetworkMode`, for [`Self::set`].
     pub const NETWORK_MODE: Prop<CfnTaskDefinition, task_definition::NetworkMode> = Prop::new("NetworkMode");
-    /// Key of `PidMode`, for [`Handle::set`].
+    /// Key of `PidMode`, for [`Self::set`].
     pub const PID_MODE: Prop<CfnTaskDefinition, task_definition::PidMode> = Prop::new("PidMode");
-    /// Key of `PlacementConstraints`, for [`Handle::set`].
+    /// Key of `PlacementConstraints`, for [`Self::set`].
     pub const PLACEMENT_CONSTRAINTS: Prop<CfnTaskDefinition, Vec<task_definition::TaskDefinitionPlacementConstraint>> = Prop::new("PlacementConstraints");
-    /// Key of `ProxyConfiguration`, for [`Handle::set`].
+    /// Key of `ProxyConfiguration`, for [`Self::set`].
     pub const PROXY_CONFIGURATION: Prop<CfnTaskDefinition, task_definition::ProxyConfiguration> = Prop::new("ProxyConfiguration");
-    /// Key of `RequiresCompatibilities`, for [`Handle::set`].
+    /// Key of `RequiresCompatibilities`, for [`Self::set`].
     pub const REQUIRES_COMPATIBILITIES: Prop<CfnTaskDefinition, Vec<task_definition::RequiresCompatibility>> = Prop::new("RequiresCompatibilities");
-    /// Key of `RuntimePlatform`, for [`Handle::set`].
+    /// Key of `RuntimePlatform`, for [`Self::set`].
     pub const RUNTIME_PLATFORM: Prop<CfnTaskDefinition, task_definition::RuntimePlatform> = Prop::new("RuntimePlatform");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTaskDefinition, Vec<task_definition::Tag>> = Prop::new("Tags");
-    /// Key of `TaskRoleArn`, for [`Handle::set`].
+    /// Key of `TaskRoleArn`, for [`Self::set`].
     pub const TASK_ROLE_ARN: Prop<CfnTaskDefinition, String> = Prop::new("TaskRoleArn");
-    /// Key of `Volumes`, for [`Handle::set`].
+    /// Key of `Volumes`, for [`Self::set`].
     pub const VOLUMES: Prop<CfnTaskDefinition, Vec<task_definition::Volume>> = Prop::new("Volumes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9292,8 +9443,11 @@ pub mod task_set {
     /// `CapacityProviderStrategyItem` of `AWS::ECS::TaskSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityProviderStrategyItem {
+        /// `Base` (the schema does not describe it).
         pub base: Option<Val<i64>>,
+        /// `CapacityProvider` (the schema does not describe it).
         pub capacity_provider: Option<Val<String>>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -9388,7 +9542,9 @@ pub mod task_set {
     /// `Tag` of `AWS::ECS::TaskSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -9596,6 +9752,7 @@ pub mod task_set {
 /// Create a task set in the specified cluster and service. This is used when a service uses the EXTERNAL deployment controller type. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.htmlin> the Amazon Elastic Container Service Developer Guide.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTaskSetProps {
+    /// `CapacityProviderStrategy` (the schema does not describe it).
     pub capacity_provider_strategy: Option<Val<Vec<task_set::CapacityProviderStrategyItem>>>,
     /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
     pub cluster: Val<String>,
@@ -9603,6 +9760,7 @@ pub struct CfnTaskSetProps {
     pub external_id: Option<Val<String>>,
     /// The launch type that new tasks in the task set will use. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html> in the Amazon Elastic Container Service Developer Guide.
     pub launch_type: Option<Val<task_set::LaunchType>>,
+    /// `LoadBalancers` (the schema does not describe it).
     pub load_balancers: Option<Val<Vec<task_set::LoadBalancer>>>,
     /// An object representing the network configuration for a task or service.
     pub network_configuration: Option<Val<task_set::NetworkConfiguration>>,
@@ -9614,6 +9772,7 @@ pub struct CfnTaskSetProps {
     pub service: Val<String>,
     /// The details of the service discovery registries to assign to this task set. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-discovery.html.>
     pub service_registries: Option<Val<Vec<task_set::ServiceRegistry>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<task_set::Tag>>>,
     /// The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use.
     pub task_definition: Val<String>,
@@ -9668,29 +9827,29 @@ impl CfnTaskSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ECS::TaskSet";
 
-    /// Key of `CapacityProviderStrategy`, for [`Handle::set`].
+    /// Key of `CapacityProviderStrategy`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_STRATEGY: Prop<CfnTaskSet, Vec<task_set::CapacityProviderStrategyItem>> = Prop::new("CapacityProviderStrategy");
-    /// Key of `Cluster`, for [`Handle::set`].
+    /// Key of `Cluster`, for [`Self::set`].
     pub const CLUSTER: Prop<CfnTaskSet, String> = Prop::new("Cluster");
-    /// Key of `ExternalId`, for [`Handle::set`].
+    /// Key of `ExternalId`, for [`Self::set`].
     pub const EXTERNAL_ID: Prop<CfnTaskSet, String> = Prop::new("ExternalId");
-    /// Key of `LaunchType`, for [`Handle::set`].
+    /// Key of `LaunchType`, for [`Self::set`].
     pub const LAUNCH_TYPE: Prop<CfnTaskSet, task_set::LaunchType> = Prop::new("LaunchType");
-    /// Key of `LoadBalancers`, for [`Handle::set`].
+    /// Key of `LoadBalancers`, for [`Self::set`].
     pub const LOAD_BALANCERS: Prop<CfnTaskSet, Vec<task_set::LoadBalancer>> = Prop::new("LoadBalancers");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnTaskSet, task_set::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `PlatformVersion`, for [`Handle::set`].
+    /// Key of `PlatformVersion`, for [`Self::set`].
     pub const PLATFORM_VERSION: Prop<CfnTaskSet, String> = Prop::new("PlatformVersion");
-    /// Key of `Scale`, for [`Handle::set`].
+    /// Key of `Scale`, for [`Self::set`].
     pub const SCALE: Prop<CfnTaskSet, task_set::Scale> = Prop::new("Scale");
-    /// Key of `Service`, for [`Handle::set`].
+    /// Key of `Service`, for [`Self::set`].
     pub const SERVICE: Prop<CfnTaskSet, String> = Prop::new("Service");
-    /// Key of `ServiceRegistries`, for [`Handle::set`].
+    /// Key of `ServiceRegistries`, for [`Self::set`].
     pub const SERVICE_REGISTRIES: Prop<CfnTaskSet, Vec<task_set::ServiceRegistry>> = Prop::new("ServiceRegistries");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTaskSet, Vec<task_set::Tag>> = Prop::new("Tags");
-    /// Key of `TaskDefinition`, for [`Handle::set`].
+    /// Key of `TaskDefinition`, for [`Self::set`].
     pub const TASK_DEFINITION: Prop<CfnTaskSet, String> = Prop::new("TaskDefinition");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -218,15 +218,15 @@ impl CfnAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EFS::AccessPoint";
 
-    /// Key of `AccessPointTags`, for [`Handle::set`].
+    /// Key of `AccessPointTags`, for [`Self::set`].
     pub const ACCESS_POINT_TAGS: Prop<CfnAccessPoint, Vec<access_point::AccessPointTag>> = Prop::new("AccessPointTags");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnAccessPoint, String> = Prop::new("ClientToken");
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnAccessPoint, String> = Prop::new("FileSystemId");
-    /// Key of `PosixUser`, for [`Handle::set`].
+    /// Key of `PosixUser`, for [`Self::set`].
     pub const POSIX_USER: Prop<CfnAccessPoint, access_point::PosixUser> = Prop::new("PosixUser");
-    /// Key of `RootDirectory`, for [`Handle::set`].
+    /// Key of `RootDirectory`, for [`Self::set`].
     pub const ROOT_DIRECTORY: Prop<CfnAccessPoint, access_point::RootDirectory> = Prop::new("RootDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -716,6 +716,7 @@ pub struct CfnFileSystemProps {
     pub bypass_policy_lockout_safety_check: Option<Val<bool>>,
     /// A Boolean value that, if true, creates an encrypted file system. When creating an encrypted file system, you have the option of specifying a KmsKeyId for an existing kms-key-long. If you don't specify a kms-key, then the default kms-key for EFS, ``/aws/elasticfilesystem``, is used to protect the encrypted file system.
     pub encrypted: Option<Val<bool>>,
+    /// `FileSystemPolicy` (the schema does not describe it).
     pub file_system_policy: Option<Val<Json>>,
     /// Describes the protection on the file system.
     pub file_system_protection: Option<Val<file_system::FileSystemProtection>>,
@@ -767,31 +768,31 @@ impl CfnFileSystem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EFS::FileSystem";
 
-    /// Key of `AvailabilityZoneName`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneName`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_NAME: Prop<CfnFileSystem, String> = Prop::new("AvailabilityZoneName");
-    /// Key of `BackupPolicy`, for [`Handle::set`].
+    /// Key of `BackupPolicy`, for [`Self::set`].
     pub const BACKUP_POLICY: Prop<CfnFileSystem, file_system::BackupPolicy> = Prop::new("BackupPolicy");
-    /// Key of `BypassPolicyLockoutSafetyCheck`, for [`Handle::set`].
+    /// Key of `BypassPolicyLockoutSafetyCheck`, for [`Self::set`].
     pub const BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: Prop<CfnFileSystem, bool> = Prop::new("BypassPolicyLockoutSafetyCheck");
-    /// Key of `Encrypted`, for [`Handle::set`].
+    /// Key of `Encrypted`, for [`Self::set`].
     pub const ENCRYPTED: Prop<CfnFileSystem, bool> = Prop::new("Encrypted");
-    /// Key of `FileSystemPolicy`, for [`Handle::set`].
+    /// Key of `FileSystemPolicy`, for [`Self::set`].
     pub const FILE_SYSTEM_POLICY: Prop<CfnFileSystem, Json> = Prop::new("FileSystemPolicy");
-    /// Key of `FileSystemProtection`, for [`Handle::set`].
+    /// Key of `FileSystemProtection`, for [`Self::set`].
     pub const FILE_SYSTEM_PROTECTION: Prop<CfnFileSystem, file_system::FileSystemProtection> = Prop::new("FileSystemProtection");
-    /// Key of `FileSystemTags`, for [`Handle::set`].
+    /// Key of `FileSystemTags`, for [`Self::set`].
     pub const FILE_SYSTEM_TAGS: Prop<CfnFileSystem, Vec<file_system::ElasticFileSystemTag>> = Prop::new("FileSystemTags");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnFileSystem, String> = Prop::new("KmsKeyId");
-    /// Key of `LifecyclePolicies`, for [`Handle::set`].
+    /// Key of `LifecyclePolicies`, for [`Self::set`].
     pub const LIFECYCLE_POLICIES: Prop<CfnFileSystem, Vec<file_system::LifecyclePolicy>> = Prop::new("LifecyclePolicies");
-    /// Key of `PerformanceMode`, for [`Handle::set`].
+    /// Key of `PerformanceMode`, for [`Self::set`].
     pub const PERFORMANCE_MODE: Prop<CfnFileSystem, file_system::PerformanceMode> = Prop::new("PerformanceMode");
-    /// Key of `ProvisionedThroughputInMibps`, for [`Handle::set`].
+    /// Key of `ProvisionedThroughputInMibps`, for [`Self::set`].
     pub const PROVISIONED_THROUGHPUT_IN_MIBPS: Prop<CfnFileSystem, f64> = Prop::new("ProvisionedThroughputInMibps");
-    /// Key of `ReplicationConfiguration`, for [`Handle::set`].
+    /// Key of `ReplicationConfiguration`, for [`Self::set`].
     pub const REPLICATION_CONFIGURATION: Prop<CfnFileSystem, file_system::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
-    /// Key of `ThroughputMode`, for [`Handle::set`].
+    /// Key of `ThroughputMode`, for [`Self::set`].
     pub const THROUGHPUT_MODE: Prop<CfnFileSystem, file_system::ThroughputMode> = Prop::new("ThroughputMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -935,17 +936,17 @@ impl CfnMountTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EFS::MountTarget";
 
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnMountTarget, String> = Prop::new("FileSystemId");
-    /// Key of `IpAddress`, for [`Handle::set`].
+    /// Key of `IpAddress`, for [`Self::set`].
     pub const IP_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("IpAddress");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnMountTarget, mount_target::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Ipv6Address`, for [`Handle::set`].
+    /// Key of `Ipv6Address`, for [`Self::set`].
     pub const IPV6_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("Ipv6Address");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnMountTarget, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnMountTarget, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -226,19 +226,19 @@ impl CfnAccessEntry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::AccessEntry";
 
-    /// Key of `AccessPolicies`, for [`Handle::set`].
+    /// Key of `AccessPolicies`, for [`Self::set`].
     pub const ACCESS_POLICIES: Prop<CfnAccessEntry, Vec<access_entry::AccessPolicy>> = Prop::new("AccessPolicies");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnAccessEntry, String> = Prop::new("ClusterName");
-    /// Key of `KubernetesGroups`, for [`Handle::set`].
+    /// Key of `KubernetesGroups`, for [`Self::set`].
     pub const KUBERNETES_GROUPS: Prop<CfnAccessEntry, Vec<String>> = Prop::new("KubernetesGroups");
-    /// Key of `PrincipalArn`, for [`Handle::set`].
+    /// Key of `PrincipalArn`, for [`Self::set`].
     pub const PRINCIPAL_ARN: Prop<CfnAccessEntry, String> = Prop::new("PrincipalArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessEntry, Vec<access_entry::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAccessEntry, String> = Prop::new("Type");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnAccessEntry, String> = Prop::new("Username");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -504,25 +504,25 @@ impl CfnAddon {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::Addon";
 
-    /// Key of `AddonName`, for [`Handle::set`].
+    /// Key of `AddonName`, for [`Self::set`].
     pub const ADDON_NAME: Prop<CfnAddon, String> = Prop::new("AddonName");
-    /// Key of `AddonVersion`, for [`Handle::set`].
+    /// Key of `AddonVersion`, for [`Self::set`].
     pub const ADDON_VERSION: Prop<CfnAddon, String> = Prop::new("AddonVersion");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnAddon, String> = Prop::new("ClusterName");
-    /// Key of `ConfigurationValues`, for [`Handle::set`].
+    /// Key of `ConfigurationValues`, for [`Self::set`].
     pub const CONFIGURATION_VALUES: Prop<CfnAddon, String> = Prop::new("ConfigurationValues");
-    /// Key of `NamespaceConfig`, for [`Handle::set`].
+    /// Key of `NamespaceConfig`, for [`Self::set`].
     pub const NAMESPACE_CONFIG: Prop<CfnAddon, addon::NamespaceConfig> = Prop::new("NamespaceConfig");
-    /// Key of `PodIdentityAssociations`, for [`Handle::set`].
+    /// Key of `PodIdentityAssociations`, for [`Self::set`].
     pub const POD_IDENTITY_ASSOCIATIONS: Prop<CfnAddon, Vec<addon::PodIdentityAssociation>> = Prop::new("PodIdentityAssociations");
-    /// Key of `PreserveOnDelete`, for [`Handle::set`].
+    /// Key of `PreserveOnDelete`, for [`Self::set`].
     pub const PRESERVE_ON_DELETE: Prop<CfnAddon, bool> = Prop::new("PreserveOnDelete");
-    /// Key of `ResolveConflicts`, for [`Handle::set`].
+    /// Key of `ResolveConflicts`, for [`Self::set`].
     pub const RESOLVE_CONFLICTS: Prop<CfnAddon, addon::ResolveConflicts> = Prop::new("ResolveConflicts");
-    /// Key of `ServiceAccountRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceAccountRoleArn`, for [`Self::set`].
     pub const SERVICE_ACCOUNT_ROLE_ARN: Prop<CfnAddon, String> = Prop::new("ServiceAccountRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAddon, Vec<addon::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1029,19 +1029,19 @@ impl CfnCapability {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::Capability";
 
-    /// Key of `CapabilityName`, for [`Handle::set`].
+    /// Key of `CapabilityName`, for [`Self::set`].
     pub const CAPABILITY_NAME: Prop<CfnCapability, String> = Prop::new("CapabilityName");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCapability, String> = Prop::new("ClusterName");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnCapability, capability::CapabilityConfiguration> = Prop::new("Configuration");
-    /// Key of `DeletePropagationPolicy`, for [`Handle::set`].
+    /// Key of `DeletePropagationPolicy`, for [`Self::set`].
     pub const DELETE_PROPAGATION_POLICY: Prop<CfnCapability, capability::DeletePropagationPolicy> = Prop::new("DeletePropagationPolicy");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnCapability, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapability, Vec<capability::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCapability, capability::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1164,7 +1164,7 @@ impl CfnCertificateAuthority {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::CertificateAuthority";
 
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCertificateAuthority, String> = Prop::new("ClusterName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2510,6 +2510,7 @@ pub struct CfnClusterProps {
     pub control_plane_scaling_config: Option<Val<cluster::ControlPlaneScalingConfig>>,
     /// Set this value to true to enable deletion protection for the cluster.
     pub deletion_protection: Option<Val<bool>>,
+    /// `EncryptionConfig` (the schema does not describe it).
     pub encryption_config: Option<Val<Vec<cluster::EncryptionConfig>>>,
     /// Force cluster version update
     pub force: Option<Val<bool>>,
@@ -2622,55 +2623,55 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::Cluster";
 
-    /// Key of `AccessConfig`, for [`Handle::set`].
+    /// Key of `AccessConfig`, for [`Self::set`].
     pub const ACCESS_CONFIG: Prop<CfnCluster, cluster::AccessConfig> = Prop::new("AccessConfig");
-    /// Key of `ActiveCertificateAuthorityId`, for [`Handle::set`].
+    /// Key of `ActiveCertificateAuthorityId`, for [`Self::set`].
     pub const ACTIVE_CERTIFICATE_AUTHORITY_ID: Prop<CfnCluster, String> = Prop::new("ActiveCertificateAuthorityId");
-    /// Key of `BootstrapSelfManagedAddons`, for [`Handle::set`].
+    /// Key of `BootstrapSelfManagedAddons`, for [`Self::set`].
     pub const BOOTSTRAP_SELF_MANAGED_ADDONS: Prop<CfnCluster, bool> = Prop::new("BootstrapSelfManagedAddons");
-    /// Key of `CertificateAuthority`, for [`Handle::set`].
+    /// Key of `CertificateAuthority`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY: Prop<CfnCluster, cluster::CertificateAuthority> = Prop::new("CertificateAuthority");
-    /// Key of `ComputeConfig`, for [`Handle::set`].
+    /// Key of `ComputeConfig`, for [`Self::set`].
     pub const COMPUTE_CONFIG: Prop<CfnCluster, cluster::ComputeConfig> = Prop::new("ComputeConfig");
-    /// Key of `ControlPlaneScalingConfig`, for [`Handle::set`].
+    /// Key of `ControlPlaneScalingConfig`, for [`Self::set`].
     pub const CONTROL_PLANE_SCALING_CONFIG: Prop<CfnCluster, cluster::ControlPlaneScalingConfig> = Prop::new("ControlPlaneScalingConfig");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `EncryptionConfig`, for [`Handle::set`].
+    /// Key of `EncryptionConfig`, for [`Self::set`].
     pub const ENCRYPTION_CONFIG: Prop<CfnCluster, Vec<cluster::EncryptionConfig>> = Prop::new("EncryptionConfig");
-    /// Key of `Force`, for [`Handle::set`].
+    /// Key of `Force`, for [`Self::set`].
     pub const FORCE: Prop<CfnCluster, bool> = Prop::new("Force");
-    /// Key of `KubeApiServerConfig`, for [`Handle::set`].
+    /// Key of `KubeApiServerConfig`, for [`Self::set`].
     pub const KUBE_API_SERVER_CONFIG: Prop<CfnCluster, cluster::KubeApiServerConfig> = Prop::new("KubeApiServerConfig");
-    /// Key of `KubeControllerManagerConfig`, for [`Handle::set`].
+    /// Key of `KubeControllerManagerConfig`, for [`Self::set`].
     pub const KUBE_CONTROLLER_MANAGER_CONFIG: Prop<CfnCluster, cluster::KubeControllerManagerConfig> = Prop::new("KubeControllerManagerConfig");
-    /// Key of `KubeSchedulerConfig`, for [`Handle::set`].
+    /// Key of `KubeSchedulerConfig`, for [`Self::set`].
     pub const KUBE_SCHEDULER_CONFIG: Prop<CfnCluster, cluster::KubeSchedulerConfig> = Prop::new("KubeSchedulerConfig");
-    /// Key of `KubernetesNetworkConfig`, for [`Handle::set`].
+    /// Key of `KubernetesNetworkConfig`, for [`Self::set`].
     pub const KUBERNETES_NETWORK_CONFIG: Prop<CfnCluster, cluster::KubernetesNetworkConfig> = Prop::new("KubernetesNetworkConfig");
-    /// Key of `Logging`, for [`Handle::set`].
+    /// Key of `Logging`, for [`Self::set`].
     pub const LOGGING: Prop<CfnCluster, cluster::Logging> = Prop::new("Logging");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
-    /// Key of `OutpostConfig`, for [`Handle::set`].
+    /// Key of `OutpostConfig`, for [`Self::set`].
     pub const OUTPOST_CONFIG: Prop<CfnCluster, cluster::OutpostConfig> = Prop::new("OutpostConfig");
-    /// Key of `RemoteNetworkConfig`, for [`Handle::set`].
+    /// Key of `RemoteNetworkConfig`, for [`Self::set`].
     pub const REMOTE_NETWORK_CONFIG: Prop<CfnCluster, cluster::RemoteNetworkConfig> = Prop::new("RemoteNetworkConfig");
-    /// Key of `ResourcesVpcConfig`, for [`Handle::set`].
+    /// Key of `ResourcesVpcConfig`, for [`Self::set`].
     pub const RESOURCES_VPC_CONFIG: Prop<CfnCluster, cluster::ResourcesVpcConfig> = Prop::new("ResourcesVpcConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnCluster, String> = Prop::new("RoleArn");
-    /// Key of `RollbackConfig`, for [`Handle::set`].
+    /// Key of `RollbackConfig`, for [`Self::set`].
     pub const ROLLBACK_CONFIG: Prop<CfnCluster, cluster::RollbackConfig> = Prop::new("RollbackConfig");
-    /// Key of `StorageConfig`, for [`Handle::set`].
+    /// Key of `StorageConfig`, for [`Self::set`].
     pub const STORAGE_CONFIG: Prop<CfnCluster, cluster::StorageConfig> = Prop::new("StorageConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
-    /// Key of `UpgradePolicy`, for [`Handle::set`].
+    /// Key of `UpgradePolicy`, for [`Self::set`].
     pub const UPGRADE_POLICY: Prop<CfnCluster, cluster::UpgradePolicy> = Prop::new("UpgradePolicy");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnCluster, String> = Prop::new("Version");
-    /// Key of `ZonalShiftConfig`, for [`Handle::set`].
+    /// Key of `ZonalShiftConfig`, for [`Self::set`].
     pub const ZONAL_SHIFT_CONFIG: Prop<CfnCluster, cluster::ZonalShiftConfig> = Prop::new("ZonalShiftConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2776,7 +2777,9 @@ pub mod fargate_profile {
     /// `Selector` of `AWS::EKS::FargateProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Selector {
+        /// `Labels` (the schema does not describe it).
         pub labels: Option<Val<Vec<Label>>>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Val<String>,
     }
 
@@ -2906,7 +2909,9 @@ pub struct CfnFargateProfileProps {
     pub fargate_profile_name: Option<Val<String>>,
     /// The IAM policy arn for pods
     pub pod_execution_role_arn: Val<String>,
+    /// `Selectors` (the schema does not describe it).
     pub selectors: Val<Vec<fargate_profile::Selector>>,
+    /// `Subnets` (the schema does not describe it).
     pub subnets: Option<Val<Vec<String>>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<fargate_profile::Tag>>>,
@@ -2949,17 +2954,17 @@ impl CfnFargateProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::FargateProfile";
 
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnFargateProfile, String> = Prop::new("ClusterName");
-    /// Key of `FargateProfileName`, for [`Handle::set`].
+    /// Key of `FargateProfileName`, for [`Self::set`].
     pub const FARGATE_PROFILE_NAME: Prop<CfnFargateProfile, String> = Prop::new("FargateProfileName");
-    /// Key of `PodExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `PodExecutionRoleArn`, for [`Self::set`].
     pub const POD_EXECUTION_ROLE_ARN: Prop<CfnFargateProfile, String> = Prop::new("PodExecutionRoleArn");
-    /// Key of `Selectors`, for [`Handle::set`].
+    /// Key of `Selectors`, for [`Self::set`].
     pub const SELECTORS: Prop<CfnFargateProfile, Vec<fargate_profile::Selector>> = Prop::new("Selectors");
-    /// Key of `Subnets`, for [`Handle::set`].
+    /// Key of `Subnets`, for [`Self::set`].
     pub const SUBNETS: Prop<CfnFargateProfile, Vec<String>> = Prop::new("Subnets");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFargateProfile, Vec<fargate_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3012,6 +3017,7 @@ pub mod identity_provider_config {
         pub groups_prefix: Option<Val<String>>,
         /// The URL of the OpenID identity provider that allows the API server to discover public signing keys for verifying tokens.
         pub issuer_url: Val<String>,
+        /// `RequiredClaims` (the schema does not describe it).
         pub required_claims: Option<Val<Vec<RequiredClaim>>>,
         /// The JSON Web Token (JWT) claim to use as the username. The default is sub, which is expected to be a unique identifier of the end user. You can choose other claims, such as email or name, depending on the OpenID identity provider. Claims other than email are prefixed with the issuer URL to prevent naming clashes with other plug-ins.
         pub username_claim: Option<Val<String>>,
@@ -3222,15 +3228,15 @@ impl CfnIdentityProviderConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::IdentityProviderConfig";
 
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnIdentityProviderConfig, String> = Prop::new("ClusterName");
-    /// Key of `IdentityProviderConfigName`, for [`Handle::set`].
+    /// Key of `IdentityProviderConfigName`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_CONFIG_NAME: Prop<CfnIdentityProviderConfig, String> = Prop::new("IdentityProviderConfigName");
-    /// Key of `Oidc`, for [`Handle::set`].
+    /// Key of `Oidc`, for [`Self::set`].
     pub const OIDC: Prop<CfnIdentityProviderConfig, identity_provider_config::OidcIdentityProviderConfig> = Prop::new("Oidc");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdentityProviderConfig, Vec<identity_provider_config::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnIdentityProviderConfig, identity_provider_config::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3276,8 +3282,11 @@ pub mod nodegroup {
     /// An object representing a launch template specification for AWS EKS Nodegroup.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LaunchTemplateSpecification {
+        /// `Id` (the schema does not describe it).
         pub id: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -3324,7 +3333,9 @@ pub mod nodegroup {
     /// An object representing a remote access configuration specification for AWS EKS Nodegroup.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RemoteAccess {
+        /// `Ec2SshKey` (the schema does not describe it).
         pub ec2_ssh_key: Val<String>,
+        /// `SourceSecurityGroups` (the schema does not describe it).
         pub source_security_groups: Option<Val<Vec<String>>>,
     }
 
@@ -3350,8 +3361,11 @@ pub mod nodegroup {
     /// An object representing a auto scaling group specification for AWS EKS Nodegroup.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScalingConfig {
+        /// `DesiredSize` (the schema does not describe it).
         pub desired_size: Option<Val<i64>>,
+        /// `MaxSize` (the schema does not describe it).
         pub max_size: Option<Val<i64>>,
+        /// `MinSize` (the schema does not describe it).
         pub min_size: Option<Val<i64>>,
     }
 
@@ -3368,8 +3382,11 @@ pub mod nodegroup {
     /// An object representing a Taint specification for AWS EKS Nodegroup.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Taint {
+        /// `Effect` (the schema does not describe it).
         pub effect: Option<Val<Effect>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -3907,45 +3924,45 @@ impl CfnNodegroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::Nodegroup";
 
-    /// Key of `AmiType`, for [`Handle::set`].
+    /// Key of `AmiType`, for [`Self::set`].
     pub const AMI_TYPE: Prop<CfnNodegroup, nodegroup::AmiType> = Prop::new("AmiType");
-    /// Key of `CapacityType`, for [`Handle::set`].
+    /// Key of `CapacityType`, for [`Self::set`].
     pub const CAPACITY_TYPE: Prop<CfnNodegroup, nodegroup::CapacityType> = Prop::new("CapacityType");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnNodegroup, String> = Prop::new("ClusterName");
-    /// Key of `DiskSize`, for [`Handle::set`].
+    /// Key of `DiskSize`, for [`Self::set`].
     pub const DISK_SIZE: Prop<CfnNodegroup, i64> = Prop::new("DiskSize");
-    /// Key of `ForceUpdateEnabled`, for [`Handle::set`].
+    /// Key of `ForceUpdateEnabled`, for [`Self::set`].
     pub const FORCE_UPDATE_ENABLED: Prop<CfnNodegroup, bool> = Prop::new("ForceUpdateEnabled");
-    /// Key of `InstanceTypes`, for [`Handle::set`].
+    /// Key of `InstanceTypes`, for [`Self::set`].
     pub const INSTANCE_TYPES: Prop<CfnNodegroup, Vec<String>> = Prop::new("InstanceTypes");
-    /// Key of `Labels`, for [`Handle::set`].
+    /// Key of `Labels`, for [`Self::set`].
     pub const LABELS: Prop<CfnNodegroup, Map<String>> = Prop::new("Labels");
-    /// Key of `LaunchTemplate`, for [`Handle::set`].
+    /// Key of `LaunchTemplate`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE: Prop<CfnNodegroup, nodegroup::LaunchTemplateSpecification> = Prop::new("LaunchTemplate");
-    /// Key of `NodeRepairConfig`, for [`Handle::set`].
+    /// Key of `NodeRepairConfig`, for [`Self::set`].
     pub const NODE_REPAIR_CONFIG: Prop<CfnNodegroup, nodegroup::NodeRepairConfig> = Prop::new("NodeRepairConfig");
-    /// Key of `NodeRole`, for [`Handle::set`].
+    /// Key of `NodeRole`, for [`Self::set`].
     pub const NODE_ROLE: Prop<CfnNodegroup, String> = Prop::new("NodeRole");
-    /// Key of `NodegroupName`, for [`Handle::set`].
+    /// Key of `NodegroupName`, for [`Self::set`].
     pub const NODEGROUP_NAME: Prop<CfnNodegroup, String> = Prop::new("NodegroupName");
-    /// Key of `ReleaseVersion`, for [`Handle::set`].
+    /// Key of `ReleaseVersion`, for [`Self::set`].
     pub const RELEASE_VERSION: Prop<CfnNodegroup, String> = Prop::new("ReleaseVersion");
-    /// Key of `RemoteAccess`, for [`Handle::set`].
+    /// Key of `RemoteAccess`, for [`Self::set`].
     pub const REMOTE_ACCESS: Prop<CfnNodegroup, nodegroup::RemoteAccess> = Prop::new("RemoteAccess");
-    /// Key of `ScalingConfig`, for [`Handle::set`].
+    /// Key of `ScalingConfig`, for [`Self::set`].
     pub const SCALING_CONFIG: Prop<CfnNodegroup, nodegroup::ScalingConfig> = Prop::new("ScalingConfig");
-    /// Key of `Subnets`, for [`Handle::set`].
+    /// Key of `Subnets`, for [`Self::set`].
     pub const SUBNETS: Prop<CfnNodegroup, Vec<String>> = Prop::new("Subnets");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNodegroup, Map<String>> = Prop::new("Tags");
-    /// Key of `Taints`, for [`Handle::set`].
+    /// Key of `Taints`, for [`Self::set`].
     pub const TAINTS: Prop<CfnNodegroup, Vec<nodegroup::Taint>> = Prop::new("Taints");
-    /// Key of `UpdateConfig`, for [`Handle::set`].
+    /// Key of `UpdateConfig`, for [`Self::set`].
     pub const UPDATE_CONFIG: Prop<CfnNodegroup, nodegroup::UpdateConfig> = Prop::new("UpdateConfig");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnNodegroup, String> = Prop::new("Version");
-    /// Key of `WarmPoolConfig`, for [`Handle::set`].
+    /// Key of `WarmPoolConfig`, for [`Self::set`].
     pub const WARM_POOL_CONFIG: Prop<CfnNodegroup, nodegroup::WarmPoolConfig> = Prop::new("WarmPoolConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4304,21 +4321,21 @@ impl CfnPodIdentityAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EKS::PodIdentityAssociation";
 
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnPodIdentityAssociation, String> = Prop::new("ClusterName");
-    /// Key of `DisableSessionTags`, for [`Handle::set`].
+    /// Key of `DisableSessionTags`, for [`Self::set`].
     pub const DISABLE_SESSION_TAGS: Prop<CfnPodIdentityAssociation, bool> = Prop::new("DisableSessionTags");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnPodIdentityAssociation, String> = Prop::new("Namespace");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnPodIdentityAssociation, String> = Prop::new("Policy");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnPodIdentityAssociation, String> = Prop::new("RoleArn");
-    /// Key of `ServiceAccount`, for [`Handle::set`].
+    /// Key of `ServiceAccount`, for [`Self::set`].
     pub const SERVICE_ACCOUNT: Prop<CfnPodIdentityAssociation, String> = Prop::new("ServiceAccount");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPodIdentityAssociation, Vec<pod_identity_association::Tag>> = Prop::new("Tags");
-    /// Key of `TargetRoleArn`, for [`Handle::set`].
+    /// Key of `TargetRoleArn`, for [`Self::set`].
     pub const TARGET_ROLE_ARN: Prop<CfnPodIdentityAssociation, String> = Prop::new("TargetRoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

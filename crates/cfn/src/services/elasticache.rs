@@ -55,7 +55,9 @@ pub mod cache_cluster {
     /// `Tag` of `AWS::ElastiCache::CacheCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -353,55 +355,55 @@ impl CfnCacheCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::CacheCluster";
 
-    /// Key of `AZMode`, for [`Handle::set`].
+    /// Key of `AZMode`, for [`Self::set`].
     pub const AZ_MODE: Prop<CfnCacheCluster, String> = Prop::new("AZMode");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnCacheCluster, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `CacheNodeType`, for [`Handle::set`].
+    /// Key of `CacheNodeType`, for [`Self::set`].
     pub const CACHE_NODE_TYPE: Prop<CfnCacheCluster, String> = Prop::new("CacheNodeType");
-    /// Key of `CacheParameterGroupName`, for [`Handle::set`].
+    /// Key of `CacheParameterGroupName`, for [`Self::set`].
     pub const CACHE_PARAMETER_GROUP_NAME: Prop<CfnCacheCluster, String> = Prop::new("CacheParameterGroupName");
-    /// Key of `CacheSecurityGroupNames`, for [`Handle::set`].
+    /// Key of `CacheSecurityGroupNames`, for [`Self::set`].
     pub const CACHE_SECURITY_GROUP_NAMES: Prop<CfnCacheCluster, Vec<String>> = Prop::new("CacheSecurityGroupNames");
-    /// Key of `CacheSubnetGroupName`, for [`Handle::set`].
+    /// Key of `CacheSubnetGroupName`, for [`Self::set`].
     pub const CACHE_SUBNET_GROUP_NAME: Prop<CfnCacheCluster, String> = Prop::new("CacheSubnetGroupName");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCacheCluster, String> = Prop::new("ClusterName");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnCacheCluster, String> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnCacheCluster, String> = Prop::new("EngineVersion");
-    /// Key of `IpDiscovery`, for [`Handle::set`].
+    /// Key of `IpDiscovery`, for [`Self::set`].
     pub const IP_DISCOVERY: Prop<CfnCacheCluster, String> = Prop::new("IpDiscovery");
-    /// Key of `LogDeliveryConfigurations`, for [`Handle::set`].
+    /// Key of `LogDeliveryConfigurations`, for [`Self::set`].
     pub const LOG_DELIVERY_CONFIGURATIONS: Prop<CfnCacheCluster, Vec<cache_cluster::LogDeliveryConfigurationRequest>> = Prop::new("LogDeliveryConfigurations");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnCacheCluster, String> = Prop::new("NetworkType");
-    /// Key of `NotificationTopicArn`, for [`Handle::set`].
+    /// Key of `NotificationTopicArn`, for [`Self::set`].
     pub const NOTIFICATION_TOPIC_ARN: Prop<CfnCacheCluster, String> = Prop::new("NotificationTopicArn");
-    /// Key of `NumCacheNodes`, for [`Handle::set`].
+    /// Key of `NumCacheNodes`, for [`Self::set`].
     pub const NUM_CACHE_NODES: Prop<CfnCacheCluster, i64> = Prop::new("NumCacheNodes");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnCacheCluster, i64> = Prop::new("Port");
-    /// Key of `PreferredAvailabilityZone`, for [`Handle::set`].
+    /// Key of `PreferredAvailabilityZone`, for [`Self::set`].
     pub const PREFERRED_AVAILABILITY_ZONE: Prop<CfnCacheCluster, String> = Prop::new("PreferredAvailabilityZone");
-    /// Key of `PreferredAvailabilityZones`, for [`Handle::set`].
+    /// Key of `PreferredAvailabilityZones`, for [`Self::set`].
     pub const PREFERRED_AVAILABILITY_ZONES: Prop<CfnCacheCluster, Vec<String>> = Prop::new("PreferredAvailabilityZones");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCacheCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `SnapshotArns`, for [`Handle::set`].
+    /// Key of `SnapshotArns`, for [`Self::set`].
     pub const SNAPSHOT_ARNS: Prop<CfnCacheCluster, Vec<String>> = Prop::new("SnapshotArns");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnCacheCluster, String> = Prop::new("SnapshotName");
-    /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
+    /// Key of `SnapshotRetentionLimit`, for [`Self::set`].
     pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnCacheCluster, i64> = Prop::new("SnapshotRetentionLimit");
-    /// Key of `SnapshotWindow`, for [`Handle::set`].
+    /// Key of `SnapshotWindow`, for [`Self::set`].
     pub const SNAPSHOT_WINDOW: Prop<CfnCacheCluster, String> = Prop::new("SnapshotWindow");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCacheCluster, Vec<cache_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `TransitEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `TransitEncryptionEnabled`, for [`Self::set`].
     pub const TRANSIT_ENCRYPTION_ENABLED: Prop<CfnCacheCluster, bool> = Prop::new("TransitEncryptionEnabled");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnCacheCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -715,27 +717,27 @@ impl CfnGlobalReplicationGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::GlobalReplicationGroup";
 
-    /// Key of `AutomaticFailoverEnabled`, for [`Handle::set`].
+    /// Key of `AutomaticFailoverEnabled`, for [`Self::set`].
     pub const AUTOMATIC_FAILOVER_ENABLED: Prop<CfnGlobalReplicationGroup, bool> = Prop::new("AutomaticFailoverEnabled");
-    /// Key of `CacheNodeType`, for [`Handle::set`].
+    /// Key of `CacheNodeType`, for [`Self::set`].
     pub const CACHE_NODE_TYPE: Prop<CfnGlobalReplicationGroup, String> = Prop::new("CacheNodeType");
-    /// Key of `CacheParameterGroupName`, for [`Handle::set`].
+    /// Key of `CacheParameterGroupName`, for [`Self::set`].
     pub const CACHE_PARAMETER_GROUP_NAME: Prop<CfnGlobalReplicationGroup, String> = Prop::new("CacheParameterGroupName");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnGlobalReplicationGroup, String> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnGlobalReplicationGroup, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalNodeGroupCount`, for [`Handle::set`].
+    /// Key of `GlobalNodeGroupCount`, for [`Self::set`].
     pub const GLOBAL_NODE_GROUP_COUNT: Prop<CfnGlobalReplicationGroup, i64> = Prop::new("GlobalNodeGroupCount");
-    /// Key of `GlobalReplicationGroupDescription`, for [`Handle::set`].
+    /// Key of `GlobalReplicationGroupDescription`, for [`Self::set`].
     pub const GLOBAL_REPLICATION_GROUP_DESCRIPTION: Prop<CfnGlobalReplicationGroup, String> = Prop::new("GlobalReplicationGroupDescription");
-    /// Key of `GlobalReplicationGroupIdSuffix`, for [`Handle::set`].
+    /// Key of `GlobalReplicationGroupIdSuffix`, for [`Self::set`].
     pub const GLOBAL_REPLICATION_GROUP_ID_SUFFIX: Prop<CfnGlobalReplicationGroup, String> = Prop::new("GlobalReplicationGroupIdSuffix");
-    /// Key of `Members`, for [`Handle::set`].
+    /// Key of `Members`, for [`Self::set`].
     pub const MEMBERS: Prop<CfnGlobalReplicationGroup, Vec<global_replication_group::GlobalReplicationGroupMember>> = Prop::new("Members");
-    /// Key of `RegionalConfigurations`, for [`Handle::set`].
+    /// Key of `RegionalConfigurations`, for [`Self::set`].
     pub const REGIONAL_CONFIGURATIONS: Prop<CfnGlobalReplicationGroup, Vec<global_replication_group::RegionalConfiguration>> = Prop::new("RegionalConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGlobalReplicationGroup, Vec<global_replication_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -793,7 +795,9 @@ pub mod parameter_group {
     /// `Tag` of `AWS::ElastiCache::ParameterGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -884,13 +888,13 @@ impl CfnParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ParameterGroup";
 
-    /// Key of `CacheParameterGroupFamily`, for [`Handle::set`].
+    /// Key of `CacheParameterGroupFamily`, for [`Self::set`].
     pub const CACHE_PARAMETER_GROUP_FAMILY: Prop<CfnParameterGroup, String> = Prop::new("CacheParameterGroupFamily");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnParameterGroup, String> = Prop::new("Description");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnParameterGroup, Map<String>> = Prop::new("Properties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnParameterGroup, Vec<parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1388,85 +1392,85 @@ impl CfnReplicationGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ReplicationGroup";
 
-    /// Key of `AtRestEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `AtRestEncryptionEnabled`, for [`Self::set`].
     pub const AT_REST_ENCRYPTION_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("AtRestEncryptionEnabled");
-    /// Key of `AuthToken`, for [`Handle::set`].
+    /// Key of `AuthToken`, for [`Self::set`].
     pub const AUTH_TOKEN: Prop<CfnReplicationGroup, String> = Prop::new("AuthToken");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnReplicationGroup, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `AutomaticFailoverEnabled`, for [`Handle::set`].
+    /// Key of `AutomaticFailoverEnabled`, for [`Self::set`].
     pub const AUTOMATIC_FAILOVER_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("AutomaticFailoverEnabled");
-    /// Key of `CacheNodeType`, for [`Handle::set`].
+    /// Key of `CacheNodeType`, for [`Self::set`].
     pub const CACHE_NODE_TYPE: Prop<CfnReplicationGroup, String> = Prop::new("CacheNodeType");
-    /// Key of `CacheParameterGroupName`, for [`Handle::set`].
+    /// Key of `CacheParameterGroupName`, for [`Self::set`].
     pub const CACHE_PARAMETER_GROUP_NAME: Prop<CfnReplicationGroup, String> = Prop::new("CacheParameterGroupName");
-    /// Key of `CacheSecurityGroupNames`, for [`Handle::set`].
+    /// Key of `CacheSecurityGroupNames`, for [`Self::set`].
     pub const CACHE_SECURITY_GROUP_NAMES: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("CacheSecurityGroupNames");
-    /// Key of `CacheSubnetGroupName`, for [`Handle::set`].
+    /// Key of `CacheSubnetGroupName`, for [`Self::set`].
     pub const CACHE_SUBNET_GROUP_NAME: Prop<CfnReplicationGroup, String> = Prop::new("CacheSubnetGroupName");
-    /// Key of `ClusterMode`, for [`Handle::set`].
+    /// Key of `ClusterMode`, for [`Self::set`].
     pub const CLUSTER_MODE: Prop<CfnReplicationGroup, String> = Prop::new("ClusterMode");
-    /// Key of `DataTieringEnabled`, for [`Handle::set`].
+    /// Key of `DataTieringEnabled`, for [`Self::set`].
     pub const DATA_TIERING_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("DataTieringEnabled");
-    /// Key of `Durability`, for [`Handle::set`].
+    /// Key of `Durability`, for [`Self::set`].
     pub const DURABILITY: Prop<CfnReplicationGroup, String> = Prop::new("Durability");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnReplicationGroup, String> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnReplicationGroup, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalReplicationGroupId`, for [`Handle::set`].
+    /// Key of `GlobalReplicationGroupId`, for [`Self::set`].
     pub const GLOBAL_REPLICATION_GROUP_ID: Prop<CfnReplicationGroup, String> = Prop::new("GlobalReplicationGroupId");
-    /// Key of `IpDiscovery`, for [`Handle::set`].
+    /// Key of `IpDiscovery`, for [`Self::set`].
     pub const IP_DISCOVERY: Prop<CfnReplicationGroup, String> = Prop::new("IpDiscovery");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnReplicationGroup, String> = Prop::new("KmsKeyId");
-    /// Key of `LogDeliveryConfigurations`, for [`Handle::set`].
+    /// Key of `LogDeliveryConfigurations`, for [`Self::set`].
     pub const LOG_DELIVERY_CONFIGURATIONS: Prop<CfnReplicationGroup, Vec<replication_group::LogDeliveryConfigurationRequest>> = Prop::new("LogDeliveryConfigurations");
-    /// Key of `MultiAZEnabled`, for [`Handle::set`].
+    /// Key of `MultiAZEnabled`, for [`Self::set`].
     pub const MULTI_AZ_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("MultiAZEnabled");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnReplicationGroup, String> = Prop::new("NetworkType");
-    /// Key of `NodeGroupConfiguration`, for [`Handle::set`].
+    /// Key of `NodeGroupConfiguration`, for [`Self::set`].
     pub const NODE_GROUP_CONFIGURATION: Prop<CfnReplicationGroup, Vec<replication_group::NodeGroupConfiguration>> = Prop::new("NodeGroupConfiguration");
-    /// Key of `NotificationTopicArn`, for [`Handle::set`].
+    /// Key of `NotificationTopicArn`, for [`Self::set`].
     pub const NOTIFICATION_TOPIC_ARN: Prop<CfnReplicationGroup, String> = Prop::new("NotificationTopicArn");
-    /// Key of `NumCacheClusters`, for [`Handle::set`].
+    /// Key of `NumCacheClusters`, for [`Self::set`].
     pub const NUM_CACHE_CLUSTERS: Prop<CfnReplicationGroup, i64> = Prop::new("NumCacheClusters");
-    /// Key of `NumNodeGroups`, for [`Handle::set`].
+    /// Key of `NumNodeGroups`, for [`Self::set`].
     pub const NUM_NODE_GROUPS: Prop<CfnReplicationGroup, i64> = Prop::new("NumNodeGroups");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnReplicationGroup, i64> = Prop::new("Port");
-    /// Key of `PreferredCacheClusterAZs`, for [`Handle::set`].
+    /// Key of `PreferredCacheClusterAZs`, for [`Self::set`].
     pub const PREFERRED_CACHE_CLUSTER_A_ZS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("PreferredCacheClusterAZs");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnReplicationGroup, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PrimaryClusterId`, for [`Handle::set`].
+    /// Key of `PrimaryClusterId`, for [`Self::set`].
     pub const PRIMARY_CLUSTER_ID: Prop<CfnReplicationGroup, String> = Prop::new("PrimaryClusterId");
-    /// Key of `ReplicasPerNodeGroup`, for [`Handle::set`].
+    /// Key of `ReplicasPerNodeGroup`, for [`Self::set`].
     pub const REPLICAS_PER_NODE_GROUP: Prop<CfnReplicationGroup, i64> = Prop::new("ReplicasPerNodeGroup");
-    /// Key of `ReplicationGroupDescription`, for [`Handle::set`].
+    /// Key of `ReplicationGroupDescription`, for [`Self::set`].
     pub const REPLICATION_GROUP_DESCRIPTION: Prop<CfnReplicationGroup, String> = Prop::new("ReplicationGroupDescription");
-    /// Key of `ReplicationGroupId`, for [`Handle::set`].
+    /// Key of `ReplicationGroupId`, for [`Self::set`].
     pub const REPLICATION_GROUP_ID: Prop<CfnReplicationGroup, String> = Prop::new("ReplicationGroupId");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SnapshotArns`, for [`Handle::set`].
+    /// Key of `SnapshotArns`, for [`Self::set`].
     pub const SNAPSHOT_ARNS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("SnapshotArns");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnReplicationGroup, String> = Prop::new("SnapshotName");
-    /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
+    /// Key of `SnapshotRetentionLimit`, for [`Self::set`].
     pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnReplicationGroup, i64> = Prop::new("SnapshotRetentionLimit");
-    /// Key of `SnapshotWindow`, for [`Handle::set`].
+    /// Key of `SnapshotWindow`, for [`Self::set`].
     pub const SNAPSHOT_WINDOW: Prop<CfnReplicationGroup, String> = Prop::new("SnapshotWindow");
-    /// Key of `SnapshottingClusterId`, for [`Handle::set`].
+    /// Key of `SnapshottingClusterId`, for [`Self::set`].
     pub const SNAPSHOTTING_CLUSTER_ID: Prop<CfnReplicationGroup, String> = Prop::new("SnapshottingClusterId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationGroup, Vec<replication_group::Tag>> = Prop::new("Tags");
-    /// Key of `TransitEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `TransitEncryptionEnabled`, for [`Self::set`].
     pub const TRANSIT_ENCRYPTION_ENABLED: Prop<CfnReplicationGroup, bool> = Prop::new("TransitEncryptionEnabled");
-    /// Key of `TransitEncryptionMode`, for [`Handle::set`].
+    /// Key of `TransitEncryptionMode`, for [`Self::set`].
     pub const TRANSIT_ENCRYPTION_MODE: Prop<CfnReplicationGroup, String> = Prop::new("TransitEncryptionMode");
-    /// Key of `UserGroupIds`, for [`Handle::set`].
+    /// Key of `UserGroupIds`, for [`Self::set`].
     pub const USER_GROUP_IDS: Prop<CfnReplicationGroup, Vec<String>> = Prop::new("UserGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1814,7 +1818,9 @@ pub mod security_group {
     /// `Tag` of `AWS::ElastiCache::SecurityGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1860,7 +1866,9 @@ pub mod security_group {
 /// Resource Type definition for AWS::ElastiCache::SecurityGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSecurityGroupProps {
+    /// `Description` (the schema does not describe it).
     pub description: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<security_group::Tag>>>,
 }
 
@@ -1893,9 +1901,9 @@ impl CfnSecurityGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::SecurityGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityGroup, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecurityGroup, Vec<security_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1952,8 +1960,11 @@ pub mod security_group_ingress {
 /// Resource Type definition for AWS::ElastiCache::SecurityGroupIngress
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSecurityGroupIngressProps {
+    /// `CacheSecurityGroupName` (the schema does not describe it).
     pub cache_security_group_name: Val<String>,
+    /// `EC2SecurityGroupName` (the schema does not describe it).
     pub ec2_security_group_name: Val<String>,
+    /// `EC2SecurityGroupOwnerId` (the schema does not describe it).
     pub ec2_security_group_owner_id: Option<Val<String>>,
 }
 
@@ -1988,11 +1999,11 @@ impl CfnSecurityGroupIngress {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::SecurityGroupIngress";
 
-    /// Key of `CacheSecurityGroupName`, for [`Handle::set`].
+    /// Key of `CacheSecurityGroupName`, for [`Self::set`].
     pub const CACHE_SECURITY_GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("CacheSecurityGroupName");
-    /// Key of `EC2SecurityGroupName`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupName`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_NAME: Prop<CfnSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupName");
-    /// Key of `EC2SecurityGroupOwnerId`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupOwnerId`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<CfnSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2323,41 +2334,41 @@ impl CfnServerlessCache {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ServerlessCache";
 
-    /// Key of `CacheUsageLimits`, for [`Handle::set`].
+    /// Key of `CacheUsageLimits`, for [`Self::set`].
     pub const CACHE_USAGE_LIMITS: Prop<CfnServerlessCache, serverless_cache::CacheUsageLimits> = Prop::new("CacheUsageLimits");
-    /// Key of `ConnectionType`, for [`Handle::set`].
+    /// Key of `ConnectionType`, for [`Self::set`].
     pub const CONNECTION_TYPE: Prop<CfnServerlessCache, String> = Prop::new("ConnectionType");
-    /// Key of `DailySnapshotTime`, for [`Handle::set`].
+    /// Key of `DailySnapshotTime`, for [`Self::set`].
     pub const DAILY_SNAPSHOT_TIME: Prop<CfnServerlessCache, String> = Prop::new("DailySnapshotTime");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnServerlessCache, String> = Prop::new("Description");
-    /// Key of `Endpoint`, for [`Handle::set`].
+    /// Key of `Endpoint`, for [`Self::set`].
     pub const ENDPOINT: Prop<CfnServerlessCache, serverless_cache::Endpoint> = Prop::new("Endpoint");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnServerlessCache, String> = Prop::new("Engine");
-    /// Key of `FinalSnapshotName`, for [`Handle::set`].
+    /// Key of `FinalSnapshotName`, for [`Self::set`].
     pub const FINAL_SNAPSHOT_NAME: Prop<CfnServerlessCache, String> = Prop::new("FinalSnapshotName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnServerlessCache, String> = Prop::new("KmsKeyId");
-    /// Key of `MajorEngineVersion`, for [`Handle::set`].
+    /// Key of `MajorEngineVersion`, for [`Self::set`].
     pub const MAJOR_ENGINE_VERSION: Prop<CfnServerlessCache, String> = Prop::new("MajorEngineVersion");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnServerlessCache, String> = Prop::new("NetworkType");
-    /// Key of `ReaderEndpoint`, for [`Handle::set`].
+    /// Key of `ReaderEndpoint`, for [`Self::set`].
     pub const READER_ENDPOINT: Prop<CfnServerlessCache, serverless_cache::Endpoint> = Prop::new("ReaderEndpoint");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnServerlessCache, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `ServerlessCacheName`, for [`Handle::set`].
+    /// Key of `ServerlessCacheName`, for [`Self::set`].
     pub const SERVERLESS_CACHE_NAME: Prop<CfnServerlessCache, String> = Prop::new("ServerlessCacheName");
-    /// Key of `SnapshotArnsToRestore`, for [`Handle::set`].
+    /// Key of `SnapshotArnsToRestore`, for [`Self::set`].
     pub const SNAPSHOT_ARNS_TO_RESTORE: Prop<CfnServerlessCache, Vec<String>> = Prop::new("SnapshotArnsToRestore");
-    /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
+    /// Key of `SnapshotRetentionLimit`, for [`Self::set`].
     pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnServerlessCache, i64> = Prop::new("SnapshotRetentionLimit");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnServerlessCache, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServerlessCache, Vec<serverless_cache::Tag>> = Prop::new("Tags");
-    /// Key of `UserGroupId`, for [`Handle::set`].
+    /// Key of `UserGroupId`, for [`Self::set`].
     pub const USER_GROUP_ID: Prop<CfnServerlessCache, String> = Prop::new("UserGroupId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2538,13 +2549,13 @@ impl CfnServerlessCacheSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::ServerlessCacheSnapshot";
 
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnServerlessCacheSnapshot, String> = Prop::new("KmsKeyId");
-    /// Key of `ServerlessCacheName`, for [`Handle::set`].
+    /// Key of `ServerlessCacheName`, for [`Self::set`].
     pub const SERVERLESS_CACHE_NAME: Prop<CfnServerlessCacheSnapshot, String> = Prop::new("ServerlessCacheName");
-    /// Key of `ServerlessCacheSnapshotName`, for [`Handle::set`].
+    /// Key of `ServerlessCacheSnapshotName`, for [`Self::set`].
     pub const SERVERLESS_CACHE_SNAPSHOT_NAME: Prop<CfnServerlessCacheSnapshot, String> = Prop::new("ServerlessCacheSnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServerlessCacheSnapshot, Vec<serverless_cache_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2718,15 +2729,15 @@ impl CfnSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::Snapshot";
 
-    /// Key of `CacheClusterId`, for [`Handle::set`].
+    /// Key of `CacheClusterId`, for [`Self::set`].
     pub const CACHE_CLUSTER_ID: Prop<CfnSnapshot, String> = Prop::new("CacheClusterId");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnSnapshot, String> = Prop::new("KmsKeyId");
-    /// Key of `ReplicationGroupId`, for [`Handle::set`].
+    /// Key of `ReplicationGroupId`, for [`Self::set`].
     pub const REPLICATION_GROUP_ID: Prop<CfnSnapshot, String> = Prop::new("ReplicationGroupId");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnSnapshot, String> = Prop::new("SnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2904,7 +2915,9 @@ pub mod subnet_group {
     /// A tag that can be added to an ElastiCache subnet group. Tags are composed of a Key/Value pair. You can use tags to categorize and track all your subnet groups. A tag with a null Value is permitted.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2958,6 +2971,7 @@ pub struct CfnSubnetGroupProps {
     pub description: Val<String>,
     /// The EC2 subnet IDs for the cache subnet group.
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<subnet_group::Tag>>>,
 }
 
@@ -2994,13 +3008,13 @@ impl CfnSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::SubnetGroup";
 
-    /// Key of `CacheSubnetGroupName`, for [`Handle::set`].
+    /// Key of `CacheSubnetGroupName`, for [`Self::set`].
     pub const CACHE_SUBNET_GROUP_NAME: Prop<CfnSubnetGroup, String> = Prop::new("CacheSubnetGroupName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSubnetGroup, String> = Prop::new("Description");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubnetGroup, Vec<subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3158,6 +3172,7 @@ pub mod user {
 pub struct CfnUserProps {
     /// Access permissions string used for this user account.
     pub access_string: Option<Val<String>>,
+    /// `AuthenticationMode` (the schema does not describe it).
     pub authentication_mode: Option<Val<user::AuthenticationMode>>,
     /// The target cache engine for the user.
     pub engine: Val<user::Engine>,
@@ -3214,21 +3229,21 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::User";
 
-    /// Key of `AccessString`, for [`Handle::set`].
+    /// Key of `AccessString`, for [`Self::set`].
     pub const ACCESS_STRING: Prop<CfnUser, String> = Prop::new("AccessString");
-    /// Key of `AuthenticationMode`, for [`Handle::set`].
+    /// Key of `AuthenticationMode`, for [`Self::set`].
     pub const AUTHENTICATION_MODE: Prop<CfnUser, user::AuthenticationMode> = Prop::new("AuthenticationMode");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnUser, user::Engine> = Prop::new("Engine");
-    /// Key of `NoPasswordRequired`, for [`Handle::set`].
+    /// Key of `NoPasswordRequired`, for [`Self::set`].
     pub const NO_PASSWORD_REQUIRED: Prop<CfnUser, bool> = Prop::new("NoPasswordRequired");
-    /// Key of `Passwords`, for [`Handle::set`].
+    /// Key of `Passwords`, for [`Self::set`].
     pub const PASSWORDS: Prop<CfnUser, Vec<String>> = Prop::new("Passwords");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
-    /// Key of `UserId`, for [`Handle::set`].
+    /// Key of `UserId`, for [`Self::set`].
     pub const USER_ID: Prop<CfnUser, String> = Prop::new("UserId");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3398,13 +3413,13 @@ impl CfnUserGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElastiCache::UserGroup";
 
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnUserGroup, user_group::Engine> = Prop::new("Engine");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUserGroup, Vec<user_group::Tag>> = Prop::new("Tags");
-    /// Key of `UserGroupId`, for [`Handle::set`].
+    /// Key of `UserGroupId`, for [`Self::set`].
     pub const USER_GROUP_ID: Prop<CfnUserGroup, String> = Prop::new("UserGroupId");
-    /// Key of `UserIds`, for [`Handle::set`].
+    /// Key of `UserIds`, for [`Self::set`].
     pub const USER_IDS: Prop<CfnUserGroup, Vec<String>> = Prop::new("UserIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -175,11 +175,11 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::Application";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `ResourceLifecycleConfig`, for [`Handle::set`].
+    /// Key of `ResourceLifecycleConfig`, for [`Self::set`].
     pub const RESOURCE_LIFECYCLE_CONFIG: Prop<CfnApplication, application::ApplicationResourceLifecycleConfig> = Prop::new("ResourceLifecycleConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -564,17 +564,17 @@ impl CfnApplicationVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::ApplicationVersion";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplicationVersion, String> = Prop::new("ApplicationName");
-    /// Key of `BuildConfiguration`, for [`Handle::set`].
+    /// Key of `BuildConfiguration`, for [`Self::set`].
     pub const BUILD_CONFIGURATION: Prop<CfnApplicationVersion, application_version::BuildConfiguration> = Prop::new("BuildConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplicationVersion, String> = Prop::new("Description");
-    /// Key of `ImageConfiguration`, for [`Handle::set`].
+    /// Key of `ImageConfiguration`, for [`Self::set`].
     pub const IMAGE_CONFIGURATION: Prop<CfnApplicationVersion, application_version::ImageConfiguration> = Prop::new("ImageConfiguration");
-    /// Key of `Process`, for [`Handle::set`].
+    /// Key of `Process`, for [`Self::set`].
     pub const PROCESS: Prop<CfnApplicationVersion, bool> = Prop::new("Process");
-    /// Key of `SourceBundle`, for [`Handle::set`].
+    /// Key of `SourceBundle`, for [`Self::set`].
     pub const SOURCE_BUNDLE: Prop<CfnApplicationVersion, application_version::SourceBundle> = Prop::new("SourceBundle");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -786,19 +786,19 @@ impl CfnConfigurationTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::ConfigurationTemplate";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnConfigurationTemplate, String> = Prop::new("ApplicationName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfigurationTemplate, String> = Prop::new("Description");
-    /// Key of `EnvironmentId`, for [`Handle::set`].
+    /// Key of `EnvironmentId`, for [`Self::set`].
     pub const ENVIRONMENT_ID: Prop<CfnConfigurationTemplate, String> = Prop::new("EnvironmentId");
-    /// Key of `OptionSettings`, for [`Handle::set`].
+    /// Key of `OptionSettings`, for [`Self::set`].
     pub const OPTION_SETTINGS: Prop<CfnConfigurationTemplate, Vec<configuration_template::ConfigurationOptionSetting>> = Prop::new("OptionSettings");
-    /// Key of `PlatformArn`, for [`Handle::set`].
+    /// Key of `PlatformArn`, for [`Self::set`].
     pub const PLATFORM_ARN: Prop<CfnConfigurationTemplate, String> = Prop::new("PlatformArn");
-    /// Key of `SolutionStackName`, for [`Handle::set`].
+    /// Key of `SolutionStackName`, for [`Self::set`].
     pub const SOLUTION_STACK_NAME: Prop<CfnConfigurationTemplate, String> = Prop::new("SolutionStackName");
-    /// Key of `SourceConfiguration`, for [`Handle::set`].
+    /// Key of `SourceConfiguration`, for [`Self::set`].
     pub const SOURCE_CONFIGURATION: Prop<CfnConfigurationTemplate, configuration_template::SourceConfiguration> = Prop::new("SourceConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1055,29 +1055,29 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticBeanstalk::Environment";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnEnvironment, String> = Prop::new("ApplicationName");
-    /// Key of `CNAMEPrefix`, for [`Handle::set`].
+    /// Key of `CNAMEPrefix`, for [`Self::set`].
     pub const CNAME_PREFIX: Prop<CfnEnvironment, String> = Prop::new("CNAMEPrefix");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
-    /// Key of `EnvironmentName`, for [`Handle::set`].
+    /// Key of `EnvironmentName`, for [`Self::set`].
     pub const ENVIRONMENT_NAME: Prop<CfnEnvironment, String> = Prop::new("EnvironmentName");
-    /// Key of `OperationsRole`, for [`Handle::set`].
+    /// Key of `OperationsRole`, for [`Self::set`].
     pub const OPERATIONS_ROLE: Prop<CfnEnvironment, String> = Prop::new("OperationsRole");
-    /// Key of `OptionSettings`, for [`Handle::set`].
+    /// Key of `OptionSettings`, for [`Self::set`].
     pub const OPTION_SETTINGS: Prop<CfnEnvironment, Vec<environment::OptionSetting>> = Prop::new("OptionSettings");
-    /// Key of `PlatformArn`, for [`Handle::set`].
+    /// Key of `PlatformArn`, for [`Self::set`].
     pub const PLATFORM_ARN: Prop<CfnEnvironment, String> = Prop::new("PlatformArn");
-    /// Key of `SolutionStackName`, for [`Handle::set`].
+    /// Key of `SolutionStackName`, for [`Self::set`].
     pub const SOLUTION_STACK_NAME: Prop<CfnEnvironment, String> = Prop::new("SolutionStackName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnEnvironment, String> = Prop::new("TemplateName");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnEnvironment, environment::Tier> = Prop::new("Tier");
-    /// Key of `VersionLabel`, for [`Handle::set`].
+    /// Key of `VersionLabel`, for [`Self::set`].
     pub const VERSION_LABEL: Prop<CfnEnvironment, String> = Prop::new("VersionLabel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

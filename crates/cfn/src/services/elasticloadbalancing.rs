@@ -317,7 +317,9 @@ pub mod load_balancer {
     /// `PolicyItem` of `AWS::ElasticLoadBalancing::LoadBalancer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PolicyItem {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -550,37 +552,37 @@ impl CfnLoadBalancer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancing::LoadBalancer";
 
-    /// Key of `AccessLoggingPolicy`, for [`Handle::set`].
+    /// Key of `AccessLoggingPolicy`, for [`Self::set`].
     pub const ACCESS_LOGGING_POLICY: Prop<CfnLoadBalancer, load_balancer::AccessLoggingPolicy> = Prop::new("AccessLoggingPolicy");
-    /// Key of `AppCookieStickinessPolicy`, for [`Handle::set`].
+    /// Key of `AppCookieStickinessPolicy`, for [`Self::set`].
     pub const APP_COOKIE_STICKINESS_POLICY: Prop<CfnLoadBalancer, Vec<load_balancer::AppCookieStickinessPolicy>> = Prop::new("AppCookieStickinessPolicy");
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `ConnectionDrainingPolicy`, for [`Handle::set`].
+    /// Key of `ConnectionDrainingPolicy`, for [`Self::set`].
     pub const CONNECTION_DRAINING_POLICY: Prop<CfnLoadBalancer, load_balancer::ConnectionDrainingPolicy> = Prop::new("ConnectionDrainingPolicy");
-    /// Key of `ConnectionSettings`, for [`Handle::set`].
+    /// Key of `ConnectionSettings`, for [`Self::set`].
     pub const CONNECTION_SETTINGS: Prop<CfnLoadBalancer, load_balancer::ConnectionSettings> = Prop::new("ConnectionSettings");
-    /// Key of `CrossZone`, for [`Handle::set`].
+    /// Key of `CrossZone`, for [`Self::set`].
     pub const CROSS_ZONE: Prop<CfnLoadBalancer, bool> = Prop::new("CrossZone");
-    /// Key of `HealthCheck`, for [`Handle::set`].
+    /// Key of `HealthCheck`, for [`Self::set`].
     pub const HEALTH_CHECK: Prop<CfnLoadBalancer, load_balancer::HealthCheck> = Prop::new("HealthCheck");
-    /// Key of `Instances`, for [`Handle::set`].
+    /// Key of `Instances`, for [`Self::set`].
     pub const INSTANCES: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("Instances");
-    /// Key of `LBCookieStickinessPolicy`, for [`Handle::set`].
+    /// Key of `LBCookieStickinessPolicy`, for [`Self::set`].
     pub const LB_COOKIE_STICKINESS_POLICY: Prop<CfnLoadBalancer, Vec<load_balancer::LBCookieStickinessPolicy>> = Prop::new("LBCookieStickinessPolicy");
-    /// Key of `Listeners`, for [`Handle::set`].
+    /// Key of `Listeners`, for [`Self::set`].
     pub const LISTENERS: Prop<CfnLoadBalancer, Vec<load_balancer::Listeners>> = Prop::new("Listeners");
-    /// Key of `LoadBalancerName`, for [`Handle::set`].
+    /// Key of `LoadBalancerName`, for [`Self::set`].
     pub const LOAD_BALANCER_NAME: Prop<CfnLoadBalancer, String> = Prop::new("LoadBalancerName");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnLoadBalancer, Vec<load_balancer::Policies>> = Prop::new("Policies");
-    /// Key of `Scheme`, for [`Handle::set`].
+    /// Key of `Scheme`, for [`Self::set`].
     pub const SCHEME: Prop<CfnLoadBalancer, String> = Prop::new("Scheme");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `Subnets`, for [`Handle::set`].
+    /// Key of `Subnets`, for [`Self::set`].
     pub const SUBNETS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("Subnets");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLoadBalancer, Vec<load_balancer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -330,8 +330,11 @@ pub mod listener {
     /// `JwtValidationConfig` of `AWS::ElasticLoadBalancingV2::Listener`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JwtValidationConfig {
+        /// `AdditionalClaims` (the schema does not describe it).
         pub additional_claims: Option<Val<Vec<JwtValidationActionAdditionalClaim>>>,
+        /// `Issuer` (the schema does not describe it).
         pub issuer: Val<String>,
+        /// `JwksEndpoint` (the schema does not describe it).
         pub jwks_endpoint: Val<String>,
     }
 
@@ -856,6 +859,7 @@ pub struct CfnListenerProps {
     pub protocol: Option<Val<listener::Protocol>>,
     /// \[HTTPS and TLS listeners\] The security policy that defines which protocols and ciphers are supported. For more information, see \[Security policies\](<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html>) in the *Application Load Balancers Guide* and \[Security policies\](<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html>) in the *Network Load Balancers Guide*. \[HTTPS listeners\] Updating the security policy can result in interruptions if the load balancer is handling a high volume of traffic.
     pub ssl_policy: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<listener::Tag>>>,
 }
 
@@ -904,25 +908,25 @@ impl CfnListener {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::Listener";
 
-    /// Key of `AlpnPolicy`, for [`Handle::set`].
+    /// Key of `AlpnPolicy`, for [`Self::set`].
     pub const ALPN_POLICY: Prop<CfnListener, Vec<String>> = Prop::new("AlpnPolicy");
-    /// Key of `Certificates`, for [`Handle::set`].
+    /// Key of `Certificates`, for [`Self::set`].
     pub const CERTIFICATES: Prop<CfnListener, Vec<listener::Certificate>> = Prop::new("Certificates");
-    /// Key of `DefaultActions`, for [`Handle::set`].
+    /// Key of `DefaultActions`, for [`Self::set`].
     pub const DEFAULT_ACTIONS: Prop<CfnListener, Vec<listener::Action>> = Prop::new("DefaultActions");
-    /// Key of `ListenerAttributes`, for [`Handle::set`].
+    /// Key of `ListenerAttributes`, for [`Self::set`].
     pub const LISTENER_ATTRIBUTES: Prop<CfnListener, Vec<listener::ListenerAttribute>> = Prop::new("ListenerAttributes");
-    /// Key of `LoadBalancerArn`, for [`Handle::set`].
+    /// Key of `LoadBalancerArn`, for [`Self::set`].
     pub const LOAD_BALANCER_ARN: Prop<CfnListener, String> = Prop::new("LoadBalancerArn");
-    /// Key of `MutualAuthentication`, for [`Handle::set`].
+    /// Key of `MutualAuthentication`, for [`Self::set`].
     pub const MUTUAL_AUTHENTICATION: Prop<CfnListener, listener::MutualAuthentication> = Prop::new("MutualAuthentication");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnListener, i64> = Prop::new("Port");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnListener, listener::Protocol> = Prop::new("Protocol");
-    /// Key of `SslPolicy`, for [`Handle::set`].
+    /// Key of `SslPolicy`, for [`Self::set`].
     pub const SSL_POLICY: Prop<CfnListener, String> = Prop::new("SslPolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnListener, Vec<listener::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -967,6 +971,7 @@ pub mod listener_certificate {
     /// `Certificate` of `AWS::ElasticLoadBalancingV2::ListenerCertificate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Certificate {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
     }
 
@@ -1000,7 +1005,9 @@ pub mod listener_certificate {
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::ListenerCertificate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnListenerCertificateProps {
+    /// `Certificates` (the schema does not describe it).
     pub certificates: Val<Vec<listener_certificate::Certificate>>,
+    /// `ListenerArn` (the schema does not describe it).
     pub listener_arn: Val<String>,
 }
 
@@ -1033,9 +1040,9 @@ impl CfnListenerCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerCertificate";
 
-    /// Key of `Certificates`, for [`Handle::set`].
+    /// Key of `Certificates`, for [`Self::set`].
     pub const CERTIFICATES: Prop<CfnListenerCertificate, Vec<listener_certificate::Certificate>> = Prop::new("Certificates");
-    /// Key of `ListenerArn`, for [`Handle::set`].
+    /// Key of `ListenerArn`, for [`Self::set`].
     pub const LISTENER_ARN: Prop<CfnListenerCertificate, String> = Prop::new("ListenerArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1203,8 +1210,11 @@ pub mod listener_rule {
     /// `Transform` of `AWS::ElasticLoadBalancingV2::ListenerRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Transform {
+        /// `HostHeaderRewriteConfig` (the schema does not describe it).
         pub host_header_rewrite_config: Option<Val<RewriteConfigObject>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type2>,
+        /// `UrlRewriteConfig` (the schema does not describe it).
         pub url_rewrite_config: Option<Val<RewriteConfigObject>>,
     }
 
@@ -1402,8 +1412,11 @@ pub mod listener_rule {
     /// `JwtValidationConfig` of `AWS::ElasticLoadBalancingV2::ListenerRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JwtValidationConfig {
+        /// `AdditionalClaims` (the schema does not describe it).
         pub additional_claims: Option<Val<Vec<JwtValidationActionAdditionalClaim>>>,
+        /// `Issuer` (the schema does not describe it).
         pub issuer: Val<String>,
+        /// `JwksEndpoint` (the schema does not describe it).
         pub jwks_endpoint: Val<String>,
     }
 
@@ -1477,6 +1490,7 @@ pub mod listener_rule {
     /// Information about a host header condition.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HostHeaderConfig {
+        /// `RegexValues` (the schema does not describe it).
         pub regex_values: Option<Val<Vec<String>>>,
         /// The host names. The maximum length of each string is 128 characters. The comparison is case insensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). You must include at least one "." character. You can include only alphabetical characters after the final "." character. If you specify multiple strings, the condition is satisfied if one of the strings matches the host name.
         pub values: Option<Val<Vec<String>>>,
@@ -1496,6 +1510,7 @@ pub mod listener_rule {
     pub struct HttpHeaderConfig {
         /// The name of the HTTP header field. The maximum size is 40 characters. The header name is case insensitive. The allowed characters are specified by RFC 7230. Wildcards are not supported.
         pub http_header_name: Option<Val<String>>,
+        /// `RegexValues` (the schema does not describe it).
         pub regex_values: Option<Val<Vec<String>>>,
         /// The strings to compare against the value of the HTTP header. The maximum length of each string is 128 characters. The comparison strings are case insensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). If the same header appears multiple times in the request, we search them in order until a match is found. If you specify multiple strings, the condition is satisfied if one of the strings matches the value of the HTTP header. To require that all of the strings are a match, create one condition per string.
         pub values: Option<Val<Vec<String>>>,
@@ -1529,6 +1544,7 @@ pub mod listener_rule {
     /// Information about a path pattern condition.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PathPatternConfig {
+        /// `RegexValues` (the schema does not describe it).
         pub regex_values: Option<Val<Vec<String>>>,
         /// The path patterns to compare against the request URL. The maximum size of each string is 128 characters. The comparison is case sensitive. The following wildcard characters are supported: * (matches 0 or more characters) and ? (matches exactly 1 character). If you specify multiple strings, the condition is satisfied if one of them matches the request URL. The path pattern is compared only to the path of the URL, not to its query string.
         pub values: Option<Val<Vec<String>>>,
@@ -1561,6 +1577,7 @@ pub mod listener_rule {
     /// Information about a source IP condition. You can use this condition to route based on the IP address of the source that connects to the load balancer. If a client is behind a proxy, this is the IP address of the proxy not the IP address of the client. For Application Load Balancers, use ``Values`` to specify CIDR ranges. For Network Load Balancers, use ``IpAddressType`` to match on the IP address type of the source traffic.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceIpConfig {
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<IpAddressType>>,
         /// The source IP addresses, in CIDR format. You can use both IPv4 and IPv6 addresses. Wildcards are not supported. If you specify multiple addresses, the condition is satisfied if the source IP address of the request matches one of the CIDR blocks. This condition is not satisfied by the addresses in the X-Forwarded-For header.
         pub values: Option<Val<Vec<String>>>,
@@ -1578,6 +1595,7 @@ pub mod listener_rule {
     /// `RewriteConfigObject` of `AWS::ElasticLoadBalancingV2::ListenerRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RewriteConfigObject {
+        /// `Rewrites` (the schema does not describe it).
         pub rewrites: Val<Vec<RewriteConfig>>,
     }
 
@@ -2140,7 +2158,9 @@ pub struct CfnListenerRuleProps {
     pub listener_arn: Option<Val<String>>,
     /// The rule priority. A listener can't have multiple rules with the same priority. If you try to reorder rules by updating their priorities, do not specify a new priority if an existing rule already uses this priority, as this can cause an error. If you need to reuse a priority with a different rule, you must remove it as a priority first, and then specify it in a subsequent update.
     pub priority: Val<i64>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<listener_rule::Tag>>>,
+    /// `Transforms` (the schema does not describe it).
     pub transforms: Option<Val<Vec<listener_rule::Transform>>>,
 }
 
@@ -2181,17 +2201,17 @@ impl CfnListenerRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::ListenerRule";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnListenerRule, Vec<listener_rule::Action>> = Prop::new("Actions");
-    /// Key of `Conditions`, for [`Handle::set`].
+    /// Key of `Conditions`, for [`Self::set`].
     pub const CONDITIONS: Prop<CfnListenerRule, Vec<listener_rule::RuleCondition>> = Prop::new("Conditions");
-    /// Key of `ListenerArn`, for [`Handle::set`].
+    /// Key of `ListenerArn`, for [`Self::set`].
     pub const LISTENER_ARN: Prop<CfnListenerRule, String> = Prop::new("ListenerArn");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnListenerRule, i64> = Prop::new("Priority");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnListenerRule, Vec<listener_rule::Tag>> = Prop::new("Tags");
-    /// Key of `Transforms`, for [`Handle::set`].
+    /// Key of `Transforms`, for [`Self::set`].
     pub const TRANSFORMS: Prop<CfnListenerRule, Vec<listener_rule::Transform>> = Prop::new("Transforms");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2579,33 +2599,33 @@ impl CfnLoadBalancer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::LoadBalancer";
 
-    /// Key of `EnableCapacityReservationProvisionStabilize`, for [`Handle::set`].
+    /// Key of `EnableCapacityReservationProvisionStabilize`, for [`Self::set`].
     pub const ENABLE_CAPACITY_RESERVATION_PROVISION_STABILIZE: Prop<CfnLoadBalancer, bool> = Prop::new("EnableCapacityReservationProvisionStabilize");
-    /// Key of `EnablePrefixForIpv6SourceNat`, for [`Handle::set`].
+    /// Key of `EnablePrefixForIpv6SourceNat`, for [`Self::set`].
     pub const ENABLE_PREFIX_FOR_IPV6_SOURCE_NAT: Prop<CfnLoadBalancer, load_balancer::EnablePrefixForIpv6SourceNat> = Prop::new("EnablePrefixForIpv6SourceNat");
-    /// Key of `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`, for [`Handle::set`].
+    /// Key of `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`, for [`Self::set`].
     pub const ENFORCE_SECURITY_GROUP_INBOUND_RULES_ON_PRIVATE_LINK_TRAFFIC: Prop<CfnLoadBalancer, String> = Prop::new("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnLoadBalancer, load_balancer::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Ipv4IpamPoolId`, for [`Handle::set`].
+    /// Key of `Ipv4IpamPoolId`, for [`Self::set`].
     pub const IPV4_IPAM_POOL_ID: Prop<CfnLoadBalancer, String> = Prop::new("Ipv4IpamPoolId");
-    /// Key of `LoadBalancerAttributes`, for [`Handle::set`].
+    /// Key of `LoadBalancerAttributes`, for [`Self::set`].
     pub const LOAD_BALANCER_ATTRIBUTES: Prop<CfnLoadBalancer, Vec<load_balancer::LoadBalancerAttribute>> = Prop::new("LoadBalancerAttributes");
-    /// Key of `MinimumLoadBalancerCapacity`, for [`Handle::set`].
+    /// Key of `MinimumLoadBalancerCapacity`, for [`Self::set`].
     pub const MINIMUM_LOAD_BALANCER_CAPACITY: Prop<CfnLoadBalancer, load_balancer::MinimumLoadBalancerCapacity> = Prop::new("MinimumLoadBalancerCapacity");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLoadBalancer, String> = Prop::new("Name");
-    /// Key of `Scheme`, for [`Handle::set`].
+    /// Key of `Scheme`, for [`Self::set`].
     pub const SCHEME: Prop<CfnLoadBalancer, load_balancer::Scheme> = Prop::new("Scheme");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `SubnetMappings`, for [`Handle::set`].
+    /// Key of `SubnetMappings`, for [`Self::set`].
     pub const SUBNET_MAPPINGS: Prop<CfnLoadBalancer, Vec<load_balancer::SubnetMapping>> = Prop::new("SubnetMappings");
-    /// Key of `Subnets`, for [`Handle::set`].
+    /// Key of `Subnets`, for [`Self::set`].
     pub const SUBNETS: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("Subnets");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLoadBalancer, Vec<load_balancer::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnLoadBalancer, load_balancer::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3142,45 +3162,45 @@ impl CfnTargetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TargetGroup";
 
-    /// Key of `HealthCheckEnabled`, for [`Handle::set`].
+    /// Key of `HealthCheckEnabled`, for [`Self::set`].
     pub const HEALTH_CHECK_ENABLED: Prop<CfnTargetGroup, bool> = Prop::new("HealthCheckEnabled");
-    /// Key of `HealthCheckIntervalSeconds`, for [`Handle::set`].
+    /// Key of `HealthCheckIntervalSeconds`, for [`Self::set`].
     pub const HEALTH_CHECK_INTERVAL_SECONDS: Prop<CfnTargetGroup, i64> = Prop::new("HealthCheckIntervalSeconds");
-    /// Key of `HealthCheckPath`, for [`Handle::set`].
+    /// Key of `HealthCheckPath`, for [`Self::set`].
     pub const HEALTH_CHECK_PATH: Prop<CfnTargetGroup, String> = Prop::new("HealthCheckPath");
-    /// Key of `HealthCheckPort`, for [`Handle::set`].
+    /// Key of `HealthCheckPort`, for [`Self::set`].
     pub const HEALTH_CHECK_PORT: Prop<CfnTargetGroup, String> = Prop::new("HealthCheckPort");
-    /// Key of `HealthCheckProtocol`, for [`Handle::set`].
+    /// Key of `HealthCheckProtocol`, for [`Self::set`].
     pub const HEALTH_CHECK_PROTOCOL: Prop<CfnTargetGroup, target_group::HealthCheckProtocol> = Prop::new("HealthCheckProtocol");
-    /// Key of `HealthCheckTimeoutSeconds`, for [`Handle::set`].
+    /// Key of `HealthCheckTimeoutSeconds`, for [`Self::set`].
     pub const HEALTH_CHECK_TIMEOUT_SECONDS: Prop<CfnTargetGroup, i64> = Prop::new("HealthCheckTimeoutSeconds");
-    /// Key of `HealthyThresholdCount`, for [`Handle::set`].
+    /// Key of `HealthyThresholdCount`, for [`Self::set`].
     pub const HEALTHY_THRESHOLD_COUNT: Prop<CfnTargetGroup, i64> = Prop::new("HealthyThresholdCount");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnTargetGroup, target_group::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Matcher`, for [`Handle::set`].
+    /// Key of `Matcher`, for [`Self::set`].
     pub const MATCHER: Prop<CfnTargetGroup, target_group::Matcher> = Prop::new("Matcher");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTargetGroup, String> = Prop::new("Name");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnTargetGroup, i64> = Prop::new("Port");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnTargetGroup, target_group::Protocol> = Prop::new("Protocol");
-    /// Key of `ProtocolVersion`, for [`Handle::set`].
+    /// Key of `ProtocolVersion`, for [`Self::set`].
     pub const PROTOCOL_VERSION: Prop<CfnTargetGroup, String> = Prop::new("ProtocolVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTargetGroup, Vec<target_group::Tag>> = Prop::new("Tags");
-    /// Key of `TargetControlPort`, for [`Handle::set`].
+    /// Key of `TargetControlPort`, for [`Self::set`].
     pub const TARGET_CONTROL_PORT: Prop<CfnTargetGroup, i64> = Prop::new("TargetControlPort");
-    /// Key of `TargetGroupAttributes`, for [`Handle::set`].
+    /// Key of `TargetGroupAttributes`, for [`Self::set`].
     pub const TARGET_GROUP_ATTRIBUTES: Prop<CfnTargetGroup, Vec<target_group::TargetGroupAttribute>> = Prop::new("TargetGroupAttributes");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnTargetGroup, target_group::TargetType> = Prop::new("TargetType");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnTargetGroup, Vec<target_group::TargetDescription>> = Prop::new("Targets");
-    /// Key of `UnhealthyThresholdCount`, for [`Handle::set`].
+    /// Key of `UnhealthyThresholdCount`, for [`Self::set`].
     pub const UNHEALTHY_THRESHOLD_COUNT: Prop<CfnTargetGroup, i64> = Prop::new("UnhealthyThresholdCount");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnTargetGroup, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3244,7 +3264,9 @@ pub mod trust_store {
     /// `Tag` of `AWS::ElasticLoadBalancingV2::TrustStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3327,15 +3349,15 @@ impl CfnTrustStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStore";
 
-    /// Key of `CaCertificatesBundleS3Bucket`, for [`Handle::set`].
+    /// Key of `CaCertificatesBundleS3Bucket`, for [`Self::set`].
     pub const CA_CERTIFICATES_BUNDLE_S3_BUCKET: Prop<CfnTrustStore, String> = Prop::new("CaCertificatesBundleS3Bucket");
-    /// Key of `CaCertificatesBundleS3Key`, for [`Handle::set`].
+    /// Key of `CaCertificatesBundleS3Key`, for [`Self::set`].
     pub const CA_CERTIFICATES_BUNDLE_S3_KEY: Prop<CfnTrustStore, String> = Prop::new("CaCertificatesBundleS3Key");
-    /// Key of `CaCertificatesBundleS3ObjectVersion`, for [`Handle::set`].
+    /// Key of `CaCertificatesBundleS3ObjectVersion`, for [`Self::set`].
     pub const CA_CERTIFICATES_BUNDLE_S3_OBJECT_VERSION: Prop<CfnTrustStore, String> = Prop::new("CaCertificatesBundleS3ObjectVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrustStore, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrustStore, Vec<trust_store::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3393,9 +3415,13 @@ pub mod trust_store_revocation {
     /// `RevocationContent` of `AWS::ElasticLoadBalancingV2::TrustStoreRevocation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RevocationContent {
+        /// `RevocationType` (the schema does not describe it).
         pub revocation_type: Option<Val<RevocationType>>,
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Option<Val<String>>,
+        /// `S3Key` (the schema does not describe it).
         pub s3_key: Option<Val<String>>,
+        /// `S3ObjectVersion` (the schema does not describe it).
         pub s3_object_version: Option<Val<String>>,
     }
 
@@ -3482,9 +3508,9 @@ impl CfnTrustStoreRevocation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElasticLoadBalancingV2::TrustStoreRevocation";
 
-    /// Key of `RevocationContents`, for [`Handle::set`].
+    /// Key of `RevocationContents`, for [`Self::set`].
     pub const REVOCATION_CONTENTS: Prop<CfnTrustStoreRevocation, Vec<trust_store_revocation::RevocationContent>> = Prop::new("RevocationContents");
-    /// Key of `TrustStoreArn`, for [`Handle::set`].
+    /// Key of `TrustStoreArn`, for [`Self::set`].
     pub const TRUST_STORE_ARN: Prop<CfnTrustStoreRevocation, String> = Prop::new("TrustStoreArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod domain {
     /// `AdvancedSecurityOptionsInput` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdvancedSecurityOptionsInput {
+        /// `AnonymousAuthEnabled` (the schema does not describe it).
         pub anonymous_auth_enabled: Option<Val<bool>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `InternalUserDatabaseEnabled` (the schema does not describe it).
         pub internal_user_database_enabled: Option<Val<bool>>,
+        /// `MasterUserOptions` (the schema does not describe it).
         pub master_user_options: Option<Val<MasterUserOptions>>,
     }
 
@@ -39,9 +43,13 @@ pub mod domain {
     /// `CognitoOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CognitoOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `IdentityPoolId` (the schema does not describe it).
         pub identity_pool_id: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `UserPoolId` (the schema does not describe it).
         pub user_pool_id: Option<Val<String>>,
     }
 
@@ -59,10 +67,15 @@ pub mod domain {
     /// `DomainEndpointOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DomainEndpointOptions {
+        /// `CustomEndpoint` (the schema does not describe it).
         pub custom_endpoint: Option<Val<String>>,
+        /// `CustomEndpointCertificateArn` (the schema does not describe it).
         pub custom_endpoint_certificate_arn: Option<Val<String>>,
+        /// `CustomEndpointEnabled` (the schema does not describe it).
         pub custom_endpoint_enabled: Option<Val<bool>>,
+        /// `EnforceHTTPS` (the schema does not describe it).
         pub enforce_https: Option<Val<bool>>,
+        /// `TLSSecurityPolicy` (the schema does not describe it).
         pub tls_security_policy: Option<Val<String>>,
     }
 
@@ -81,9 +94,13 @@ pub mod domain {
     /// `EBSOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EBSOptions {
+        /// `EBSEnabled` (the schema does not describe it).
         pub ebs_enabled: Option<Val<bool>>,
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `VolumeSize` (the schema does not describe it).
         pub volume_size: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Option<Val<String>>,
     }
 
@@ -101,16 +118,27 @@ pub mod domain {
     /// `ElasticsearchClusterConfig` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ElasticsearchClusterConfig {
+        /// `ColdStorageOptions` (the schema does not describe it).
         pub cold_storage_options: Option<Val<ColdStorageOptions>>,
+        /// `DedicatedMasterCount` (the schema does not describe it).
         pub dedicated_master_count: Option<Val<i64>>,
+        /// `DedicatedMasterEnabled` (the schema does not describe it).
         pub dedicated_master_enabled: Option<Val<bool>>,
+        /// `DedicatedMasterType` (the schema does not describe it).
         pub dedicated_master_type: Option<Val<String>>,
+        /// `InstanceCount` (the schema does not describe it).
         pub instance_count: Option<Val<i64>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `WarmCount` (the schema does not describe it).
         pub warm_count: Option<Val<i64>>,
+        /// `WarmEnabled` (the schema does not describe it).
         pub warm_enabled: Option<Val<bool>>,
+        /// `WarmType` (the schema does not describe it).
         pub warm_type: Option<Val<String>>,
+        /// `ZoneAwarenessConfig` (the schema does not describe it).
         pub zone_awareness_config: Option<Val<ZoneAwarenessConfig>>,
+        /// `ZoneAwarenessEnabled` (the schema does not describe it).
         pub zone_awareness_enabled: Option<Val<bool>>,
     }
 
@@ -135,7 +163,9 @@ pub mod domain {
     /// `EncryptionAtRestOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionAtRestOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -151,7 +181,9 @@ pub mod domain {
     /// `LogPublishingOption` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogPublishingOption {
+        /// `CloudWatchLogsLogGroupArn` (the schema does not describe it).
         pub cloud_watch_logs_log_group_arn: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -167,6 +199,7 @@ pub mod domain {
     /// `NodeToNodeEncryptionOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NodeToNodeEncryptionOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -181,6 +214,7 @@ pub mod domain {
     /// `SnapshotOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SnapshotOptions {
+        /// `AutomatedSnapshotStartHour` (the schema does not describe it).
         pub automated_snapshot_start_hour: Option<Val<i64>>,
     }
 
@@ -195,7 +229,9 @@ pub mod domain {
     /// `Tag` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -221,7 +257,9 @@ pub mod domain {
     /// `VPCOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VPCOptions {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -237,8 +275,11 @@ pub mod domain {
     /// `MasterUserOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MasterUserOptions {
+        /// `MasterUserARN` (the schema does not describe it).
         pub master_user_arn: Option<Val<String>>,
+        /// `MasterUserName` (the schema does not describe it).
         pub master_user_name: Option<Val<String>>,
+        /// `MasterUserPassword` (the schema does not describe it).
         pub master_user_password: Option<Val<String>>,
     }
 
@@ -255,6 +296,7 @@ pub mod domain {
     /// `ColdStorageOptions` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ColdStorageOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -269,6 +311,7 @@ pub mod domain {
     /// `ZoneAwarenessConfig` of `AWS::Elasticsearch::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ZoneAwarenessConfig {
+        /// `AvailabilityZoneCount` (the schema does not describe it).
         pub availability_zone_count: Option<Val<i64>>,
     }
 
@@ -448,20 +491,35 @@ pub mod domain {
 /// Resource Type definition for AWS::Elasticsearch::Domain
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDomainProps {
+    /// `AccessPolicies` (the schema does not describe it).
     pub access_policies: Option<Val<Json>>,
+    /// `AdvancedOptions` (the schema does not describe it).
     pub advanced_options: Option<Val<Map<String>>>,
+    /// `AdvancedSecurityOptions` (the schema does not describe it).
     pub advanced_security_options: Option<Val<domain::AdvancedSecurityOptionsInput>>,
+    /// `CognitoOptions` (the schema does not describe it).
     pub cognito_options: Option<Val<domain::CognitoOptions>>,
+    /// `DomainEndpointOptions` (the schema does not describe it).
     pub domain_endpoint_options: Option<Val<domain::DomainEndpointOptions>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Option<Val<String>>,
+    /// `EBSOptions` (the schema does not describe it).
     pub ebs_options: Option<Val<domain::EBSOptions>>,
+    /// `ElasticsearchClusterConfig` (the schema does not describe it).
     pub elasticsearch_cluster_config: Option<Val<domain::ElasticsearchClusterConfig>>,
+    /// `ElasticsearchVersion` (the schema does not describe it).
     pub elasticsearch_version: Option<Val<String>>,
+    /// `EncryptionAtRestOptions` (the schema does not describe it).
     pub encryption_at_rest_options: Option<Val<domain::EncryptionAtRestOptions>>,
+    /// `LogPublishingOptions` (the schema does not describe it).
     pub log_publishing_options: Option<Val<Map<domain::LogPublishingOption>>>,
+    /// `NodeToNodeEncryptionOptions` (the schema does not describe it).
     pub node_to_node_encryption_options: Option<Val<domain::NodeToNodeEncryptionOptions>>,
+    /// `SnapshotOptions` (the schema does not describe it).
     pub snapshot_options: Option<Val<domain::SnapshotOptions>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<domain::Tag>>>,
+    /// `VPCOptions` (the schema does not describe it).
     pub vpc_options: Option<Val<domain::VPCOptions>>,
 }
 
@@ -497,35 +555,35 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Elasticsearch::Domain";
 
-    /// Key of `AccessPolicies`, for [`Handle::set`].
+    /// Key of `AccessPolicies`, for [`Self::set`].
     pub const ACCESS_POLICIES: Prop<CfnDomain, Json> = Prop::new("AccessPolicies");
-    /// Key of `AdvancedOptions`, for [`Handle::set`].
+    /// Key of `AdvancedOptions`, for [`Self::set`].
     pub const ADVANCED_OPTIONS: Prop<CfnDomain, Map<String>> = Prop::new("AdvancedOptions");
-    /// Key of `AdvancedSecurityOptions`, for [`Handle::set`].
+    /// Key of `AdvancedSecurityOptions`, for [`Self::set`].
     pub const ADVANCED_SECURITY_OPTIONS: Prop<CfnDomain, domain::AdvancedSecurityOptionsInput> = Prop::new("AdvancedSecurityOptions");
-    /// Key of `CognitoOptions`, for [`Handle::set`].
+    /// Key of `CognitoOptions`, for [`Self::set`].
     pub const COGNITO_OPTIONS: Prop<CfnDomain, domain::CognitoOptions> = Prop::new("CognitoOptions");
-    /// Key of `DomainEndpointOptions`, for [`Handle::set`].
+    /// Key of `DomainEndpointOptions`, for [`Self::set`].
     pub const DOMAIN_ENDPOINT_OPTIONS: Prop<CfnDomain, domain::DomainEndpointOptions> = Prop::new("DomainEndpointOptions");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `EBSOptions`, for [`Handle::set`].
+    /// Key of `EBSOptions`, for [`Self::set`].
     pub const EBS_OPTIONS: Prop<CfnDomain, domain::EBSOptions> = Prop::new("EBSOptions");
-    /// Key of `ElasticsearchClusterConfig`, for [`Handle::set`].
+    /// Key of `ElasticsearchClusterConfig`, for [`Self::set`].
     pub const ELASTICSEARCH_CLUSTER_CONFIG: Prop<CfnDomain, domain::ElasticsearchClusterConfig> = Prop::new("ElasticsearchClusterConfig");
-    /// Key of `ElasticsearchVersion`, for [`Handle::set`].
+    /// Key of `ElasticsearchVersion`, for [`Self::set`].
     pub const ELASTICSEARCH_VERSION: Prop<CfnDomain, String> = Prop::new("ElasticsearchVersion");
-    /// Key of `EncryptionAtRestOptions`, for [`Handle::set`].
+    /// Key of `EncryptionAtRestOptions`, for [`Self::set`].
     pub const ENCRYPTION_AT_REST_OPTIONS: Prop<CfnDomain, domain::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
-    /// Key of `LogPublishingOptions`, for [`Handle::set`].
+    /// Key of `LogPublishingOptions`, for [`Self::set`].
     pub const LOG_PUBLISHING_OPTIONS: Prop<CfnDomain, Map<domain::LogPublishingOption>> = Prop::new("LogPublishingOptions");
-    /// Key of `NodeToNodeEncryptionOptions`, for [`Handle::set`].
+    /// Key of `NodeToNodeEncryptionOptions`, for [`Self::set`].
     pub const NODE_TO_NODE_ENCRYPTION_OPTIONS: Prop<CfnDomain, domain::NodeToNodeEncryptionOptions> = Prop::new("NodeToNodeEncryptionOptions");
-    /// Key of `SnapshotOptions`, for [`Handle::set`].
+    /// Key of `SnapshotOptions`, for [`Self::set`].
     pub const SNAPSHOT_OPTIONS: Prop<CfnDomain, domain::SnapshotOptions> = Prop::new("SnapshotOptions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
-    /// Key of `VPCOptions`, for [`Handle::set`].
+    /// Key of `VPCOptions`, for [`Self::set`].
     pub const VPC_OPTIONS: Prop<CfnDomain, domain::VPCOptions> = Prop::new("VPCOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -69,9 +69,13 @@ pub mod dictionary {
 /// Represents a custom dictionary for improving transcription accuracy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDictionaryProps {
+    /// `Entries` (the schema does not describe it).
     pub entries: Option<Val<String>>,
+    /// `Language` (the schema does not describe it).
     pub language: Val<dictionary::DictionaryLanguage>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -108,13 +112,13 @@ impl CfnDictionary {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElementalInference::Dictionary";
 
-    /// Key of `Entries`, for [`Handle::set`].
+    /// Key of `Entries`, for [`Self::set`].
     pub const ENTRIES: Prop<CfnDictionary, String> = Prop::new("Entries");
-    /// Key of `Language`, for [`Handle::set`].
+    /// Key of `Language`, for [`Self::set`].
     pub const LANGUAGE: Prop<CfnDictionary, dictionary::DictionaryLanguage> = Prop::new("Language");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDictionary, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDictionary, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -164,9 +168,13 @@ pub mod feed {
     /// `GetOutput` of `AWS::ElementalInference::Feed`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GetOutput {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `OutputConfig` (the schema does not describe it).
         pub output_config: Val<Json>,
+        /// `Status` (the schema does not describe it).
         pub status: Val<OutputStatus>,
     }
 
@@ -245,9 +253,13 @@ pub mod feed {
 /// Represents a feed that receives media for inference processing
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFeedProps {
+    /// `AccessRoleArn` (the schema does not describe it).
     pub access_role_arn: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Outputs` (the schema does not describe it).
     pub outputs: Val<Vec<feed::GetOutput>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -284,13 +296,13 @@ impl CfnFeed {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ElementalInference::Feed";
 
-    /// Key of `AccessRoleArn`, for [`Handle::set`].
+    /// Key of `AccessRoleArn`, for [`Self::set`].
     pub const ACCESS_ROLE_ARN: Prop<CfnFeed, String> = Prop::new("AccessRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFeed, String> = Prop::new("Name");
-    /// Key of `Outputs`, for [`Handle::set`].
+    /// Key of `Outputs`, for [`Self::set`].
     pub const OUTPUTS: Prop<CfnFeed, Vec<feed::GetOutput>> = Prop::new("Outputs");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFeed, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

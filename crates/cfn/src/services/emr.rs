@@ -19,9 +19,13 @@ pub mod cluster {
     /// `Application` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Application {
+        /// `AdditionalInfo` (the schema does not describe it).
         pub additional_info: Option<Val<Map<String>>>,
+        /// `Args` (the schema does not describe it).
         pub args: Option<Val<Vec<String>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -39,6 +43,7 @@ pub mod cluster {
     /// `AutoTerminationPolicy` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AutoTerminationPolicy {
+        /// `IdleTimeout` (the schema does not describe it).
         pub idle_timeout: Option<Val<i64>>,
     }
 
@@ -53,7 +58,9 @@ pub mod cluster {
     /// `BootstrapActionConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BootstrapActionConfig {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ScriptBootstrapAction` (the schema does not describe it).
         pub script_bootstrap_action: Val<ScriptBootstrapActionConfig>,
     }
 
@@ -79,8 +86,11 @@ pub mod cluster {
     /// `Configuration` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Configuration {
+        /// `Classification` (the schema does not describe it).
         pub classification: Option<Val<String>>,
+        /// `ConfigurationProperties` (the schema does not describe it).
         pub configuration_properties: Option<Val<Map<String>>>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<Configuration>>>,
     }
 
@@ -97,24 +107,43 @@ pub mod cluster {
     /// `JobFlowInstancesConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JobFlowInstancesConfig {
+        /// `AdditionalMasterSecurityGroups` (the schema does not describe it).
         pub additional_master_security_groups: Option<Val<Vec<String>>>,
+        /// `AdditionalSlaveSecurityGroups` (the schema does not describe it).
         pub additional_slave_security_groups: Option<Val<Vec<String>>>,
+        /// `CoreInstanceFleet` (the schema does not describe it).
         pub core_instance_fleet: Option<Val<InstanceFleetConfig>>,
+        /// `CoreInstanceGroup` (the schema does not describe it).
         pub core_instance_group: Option<Val<InstanceGroupConfig>>,
+        /// `Ec2KeyName` (the schema does not describe it).
         pub ec2_key_name: Option<Val<String>>,
+        /// `Ec2SubnetId` (the schema does not describe it).
         pub ec2_subnet_id: Option<Val<String>>,
+        /// `Ec2SubnetIds` (the schema does not describe it).
         pub ec2_subnet_ids: Option<Val<Vec<String>>>,
+        /// `EmrManagedMasterSecurityGroup` (the schema does not describe it).
         pub emr_managed_master_security_group: Option<Val<String>>,
+        /// `EmrManagedSlaveSecurityGroup` (the schema does not describe it).
         pub emr_managed_slave_security_group: Option<Val<String>>,
+        /// `HadoopVersion` (the schema does not describe it).
         pub hadoop_version: Option<Val<String>>,
+        /// `KeepJobFlowAliveWhenNoSteps` (the schema does not describe it).
         pub keep_job_flow_alive_when_no_steps: Option<Val<bool>>,
+        /// `MasterInstanceFleet` (the schema does not describe it).
         pub master_instance_fleet: Option<Val<InstanceFleetConfig>>,
+        /// `MasterInstanceGroup` (the schema does not describe it).
         pub master_instance_group: Option<Val<InstanceGroupConfig>>,
+        /// `Placement` (the schema does not describe it).
         pub placement: Option<Val<PlacementType>>,
+        /// `ServiceAccessSecurityGroup` (the schema does not describe it).
         pub service_access_security_group: Option<Val<String>>,
+        /// `TaskInstanceFleets` (the schema does not describe it).
         pub task_instance_fleets: Option<Val<Vec<InstanceFleetConfig>>>,
+        /// `TaskInstanceGroups` (the schema does not describe it).
         pub task_instance_groups: Option<Val<Vec<InstanceGroupConfig>>>,
+        /// `TerminationProtected` (the schema does not describe it).
         pub termination_protected: Option<Val<bool>>,
+        /// `UnhealthyNodeReplacement` (the schema does not describe it).
         pub unhealthy_node_replacement: Option<Val<bool>>,
     }
 
@@ -147,10 +176,15 @@ pub mod cluster {
     /// `KerberosAttributes` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KerberosAttributes {
+        /// `ADDomainJoinPassword` (the schema does not describe it).
         pub ad_domain_join_password: Option<Val<String>>,
+        /// `ADDomainJoinUser` (the schema does not describe it).
         pub ad_domain_join_user: Option<Val<String>>,
+        /// `CrossRealmTrustPrincipalPassword` (the schema does not describe it).
         pub cross_realm_trust_principal_password: Option<Val<String>>,
+        /// `KdcAdminPassword` (the schema does not describe it).
         pub kdc_admin_password: Val<String>,
+        /// `Realm` (the schema does not describe it).
         pub realm: Val<String>,
     }
 
@@ -182,8 +216,11 @@ pub mod cluster {
     /// `ManagedScalingPolicy` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ManagedScalingPolicy {
+        /// `ComputeLimits` (the schema does not describe it).
         pub compute_limits: Option<Val<ComputeLimits>>,
+        /// `ScalingStrategy` (the schema does not describe it).
         pub scaling_strategy: Option<Val<String>>,
+        /// `UtilizationPerformanceIndex` (the schema does not describe it).
         pub utilization_performance_index: Option<Val<i64>>,
     }
 
@@ -200,7 +237,9 @@ pub mod cluster {
     /// `PlacementGroupConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PlacementGroupConfig {
+        /// `InstanceRole` (the schema does not describe it).
         pub instance_role: Val<String>,
+        /// `PlacementStrategy` (the schema does not describe it).
         pub placement_strategy: Option<Val<String>>,
     }
 
@@ -226,8 +265,11 @@ pub mod cluster {
     /// `StepConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StepConfig {
+        /// `ActionOnFailure` (the schema does not describe it).
         pub action_on_failure: Option<Val<String>>,
+        /// `HadoopJarStep` (the schema does not describe it).
         pub hadoop_jar_step: Val<HadoopJarStepConfig>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -255,7 +297,9 @@ pub mod cluster {
     /// `Tag` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -281,7 +325,9 @@ pub mod cluster {
     /// `ScriptBootstrapActionConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScriptBootstrapActionConfig {
+        /// `Args` (the schema does not describe it).
         pub args: Option<Val<Vec<String>>>,
+        /// `Path` (the schema does not describe it).
         pub path: Val<String>,
     }
 
@@ -307,11 +353,17 @@ pub mod cluster {
     /// `InstanceFleetConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceFleetConfig {
+        /// `InstanceTypeConfigs` (the schema does not describe it).
         pub instance_type_configs: Option<Val<Vec<InstanceTypeConfig>>>,
+        /// `LaunchSpecifications` (the schema does not describe it).
         pub launch_specifications: Option<Val<InstanceFleetProvisioningSpecifications>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `ResizeSpecifications` (the schema does not describe it).
         pub resize_specifications: Option<Val<InstanceFleetResizingSpecifications>>,
+        /// `TargetOnDemandCapacity` (the schema does not describe it).
         pub target_on_demand_capacity: Option<Val<i64>>,
+        /// `TargetSpotCapacity` (the schema does not describe it).
         pub target_spot_capacity: Option<Val<i64>>,
     }
 
@@ -331,14 +383,23 @@ pub mod cluster {
     /// `InstanceGroupConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceGroupConfig {
+        /// `AutoScalingPolicy` (the schema does not describe it).
         pub auto_scaling_policy: Option<Val<AutoScalingPolicy>>,
+        /// `BidPrice` (the schema does not describe it).
         pub bid_price: Option<Val<String>>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<Configuration>>>,
+        /// `CustomAmiId` (the schema does not describe it).
         pub custom_ami_id: Option<Val<String>>,
+        /// `EbsConfiguration` (the schema does not describe it).
         pub ebs_configuration: Option<Val<EbsConfiguration>>,
+        /// `InstanceCount` (the schema does not describe it).
         pub instance_count: Val<i64>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Val<String>,
+        /// `Market` (the schema does not describe it).
         pub market: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -378,6 +439,7 @@ pub mod cluster {
     /// `PlacementType` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PlacementType {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Val<String>,
     }
 
@@ -401,10 +463,15 @@ pub mod cluster {
     /// `ComputeLimits` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ComputeLimits {
+        /// `MaximumCapacityUnits` (the schema does not describe it).
         pub maximum_capacity_units: Val<i64>,
+        /// `MaximumCoreCapacityUnits` (the schema does not describe it).
         pub maximum_core_capacity_units: Option<Val<i64>>,
+        /// `MaximumOnDemandCapacityUnits` (the schema does not describe it).
         pub maximum_on_demand_capacity_units: Option<Val<i64>>,
+        /// `MinimumCapacityUnits` (the schema does not describe it).
         pub minimum_capacity_units: Val<i64>,
+        /// `UnitType` (the schema does not describe it).
         pub unit_type: Val<String>,
     }
 
@@ -436,9 +503,13 @@ pub mod cluster {
     /// `HadoopJarStepConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HadoopJarStepConfig {
+        /// `Args` (the schema does not describe it).
         pub args: Option<Val<Vec<String>>>,
+        /// `Jar` (the schema does not describe it).
         pub jar: Val<String>,
+        /// `MainClass` (the schema does not describe it).
         pub main_class: Option<Val<String>>,
+        /// `StepProperties` (the schema does not describe it).
         pub step_properties: Option<Val<Vec<KeyValue>>>,
     }
 
@@ -468,13 +539,21 @@ pub mod cluster {
     /// `InstanceTypeConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceTypeConfig {
+        /// `BidPrice` (the schema does not describe it).
         pub bid_price: Option<Val<String>>,
+        /// `BidPriceAsPercentageOfOnDemandPrice` (the schema does not describe it).
         pub bid_price_as_percentage_of_on_demand_price: Option<Val<f64>>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<Configuration>>>,
+        /// `CustomAmiId` (the schema does not describe it).
         pub custom_ami_id: Option<Val<String>>,
+        /// `EbsConfiguration` (the schema does not describe it).
         pub ebs_configuration: Option<Val<EbsConfiguration>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Val<String>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<f64>>,
+        /// `WeightedCapacity` (the schema does not describe it).
         pub weighted_capacity: Option<Val<i64>>,
     }
 
@@ -512,7 +591,9 @@ pub mod cluster {
     /// `InstanceFleetProvisioningSpecifications` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceFleetProvisioningSpecifications {
+        /// `OnDemandSpecification` (the schema does not describe it).
         pub on_demand_specification: Option<Val<OnDemandProvisioningSpecification>>,
+        /// `SpotSpecification` (the schema does not describe it).
         pub spot_specification: Option<Val<SpotProvisioningSpecification>>,
     }
 
@@ -528,7 +609,9 @@ pub mod cluster {
     /// `InstanceFleetResizingSpecifications` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceFleetResizingSpecifications {
+        /// `OnDemandResizeSpecification` (the schema does not describe it).
         pub on_demand_resize_specification: Option<Val<OnDemandResizingSpecification>>,
+        /// `SpotResizeSpecification` (the schema does not describe it).
         pub spot_resize_specification: Option<Val<SpotResizingSpecification>>,
     }
 
@@ -544,7 +627,9 @@ pub mod cluster {
     /// `AutoScalingPolicy` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoScalingPolicy {
+        /// `Constraints` (the schema does not describe it).
         pub constraints: Val<ScalingConstraints>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Val<Vec<ScalingRule>>,
     }
 
@@ -570,7 +655,9 @@ pub mod cluster {
     /// `EbsConfiguration` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EbsConfiguration {
+        /// `EbsBlockDeviceConfigs` (the schema does not describe it).
         pub ebs_block_device_configs: Option<Val<Vec<EbsBlockDeviceConfig>>>,
+        /// `EbsOptimized` (the schema does not describe it).
         pub ebs_optimized: Option<Val<bool>>,
     }
 
@@ -586,7 +673,9 @@ pub mod cluster {
     /// `KeyValue` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyValue {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -602,7 +691,9 @@ pub mod cluster {
     /// `OnDemandProvisioningSpecification` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OnDemandProvisioningSpecification {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Val<String>,
+        /// `CapacityReservationOptions` (the schema does not describe it).
         pub capacity_reservation_options: Option<Val<OnDemandCapacityReservationOptions>>,
     }
 
@@ -628,9 +719,13 @@ pub mod cluster {
     /// `SpotProvisioningSpecification` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SpotProvisioningSpecification {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<String>>,
+        /// `BlockDurationMinutes` (the schema does not describe it).
         pub block_duration_minutes: Option<Val<i64>>,
+        /// `TimeoutAction` (the schema does not describe it).
         pub timeout_action: Val<String>,
+        /// `TimeoutDurationMinutes` (the schema does not describe it).
         pub timeout_duration_minutes: Val<i64>,
     }
 
@@ -660,8 +755,11 @@ pub mod cluster {
     /// `OnDemandResizingSpecification` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OnDemandResizingSpecification {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<String>>,
+        /// `CapacityReservationOptions` (the schema does not describe it).
         pub capacity_reservation_options: Option<Val<OnDemandCapacityReservationOptions>>,
+        /// `TimeoutDurationMinutes` (the schema does not describe it).
         pub timeout_duration_minutes: Option<Val<i64>>,
     }
 
@@ -678,7 +776,9 @@ pub mod cluster {
     /// `SpotResizingSpecification` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpotResizingSpecification {
+        /// `AllocationStrategy` (the schema does not describe it).
         pub allocation_strategy: Option<Val<String>>,
+        /// `TimeoutDurationMinutes` (the schema does not describe it).
         pub timeout_duration_minutes: Option<Val<i64>>,
     }
 
@@ -694,7 +794,9 @@ pub mod cluster {
     /// `ScalingConstraints` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingConstraints {
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Val<i64>,
+        /// `MinCapacity` (the schema does not describe it).
         pub min_capacity: Val<i64>,
     }
 
@@ -720,9 +822,13 @@ pub mod cluster {
     /// `ScalingRule` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingRule {
+        /// `Action` (the schema does not describe it).
         pub action: Val<ScalingAction>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Trigger` (the schema does not describe it).
         pub trigger: Val<ScalingTrigger>,
     }
 
@@ -752,7 +858,9 @@ pub mod cluster {
     /// `EbsBlockDeviceConfig` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EbsBlockDeviceConfig {
+        /// `VolumeSpecification` (the schema does not describe it).
         pub volume_specification: Val<VolumeSpecification>,
+        /// `VolumesPerInstance` (the schema does not describe it).
         pub volumes_per_instance: Option<Val<i64>>,
     }
 
@@ -778,8 +886,11 @@ pub mod cluster {
     /// `OnDemandCapacityReservationOptions` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OnDemandCapacityReservationOptions {
+        /// `CapacityReservationPreference` (the schema does not describe it).
         pub capacity_reservation_preference: Option<Val<String>>,
+        /// `CapacityReservationResourceGroupArn` (the schema does not describe it).
         pub capacity_reservation_resource_group_arn: Option<Val<String>>,
+        /// `UsageStrategy` (the schema does not describe it).
         pub usage_strategy: Option<Val<String>>,
     }
 
@@ -796,7 +907,9 @@ pub mod cluster {
     /// `ScalingAction` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingAction {
+        /// `Market` (the schema does not describe it).
         pub market: Option<Val<String>>,
+        /// `SimpleScalingPolicyConfiguration` (the schema does not describe it).
         pub simple_scaling_policy_configuration: Val<SimpleScalingPolicyConfiguration>,
     }
 
@@ -822,6 +935,7 @@ pub mod cluster {
     /// `ScalingTrigger` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingTrigger {
+        /// `CloudWatchAlarmDefinition` (the schema does not describe it).
         pub cloud_watch_alarm_definition: Val<CloudWatchAlarmDefinition>,
     }
 
@@ -845,9 +959,13 @@ pub mod cluster {
     /// `VolumeSpecification` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VolumeSpecification {
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `SizeInGB` (the schema does not describe it).
         pub size_in_gb: Val<i64>,
+        /// `Throughput` (the schema does not describe it).
         pub throughput: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Val<String>,
     }
 
@@ -877,8 +995,11 @@ pub mod cluster {
     /// `SimpleScalingPolicyConfiguration` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SimpleScalingPolicyConfiguration {
+        /// `AdjustmentType` (the schema does not describe it).
         pub adjustment_type: Option<Val<String>>,
+        /// `CoolDown` (the schema does not describe it).
         pub cool_down: Option<Val<i64>>,
+        /// `ScalingAdjustment` (the schema does not describe it).
         pub scaling_adjustment: Val<i64>,
     }
 
@@ -906,14 +1027,23 @@ pub mod cluster {
     /// `CloudWatchAlarmDefinition` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchAlarmDefinition {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<String>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<MetricDimension>>>,
+        /// `EvaluationPeriods` (the schema does not describe it).
         pub evaluation_periods: Option<Val<i64>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Option<Val<String>>,
+        /// `Period` (the schema does not describe it).
         pub period: Val<i64>,
+        /// `Statistic` (the schema does not describe it).
         pub statistic: Option<Val<String>>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Val<f64>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
     }
 
@@ -953,7 +1083,9 @@ pub mod cluster {
     /// `MetricDimension` of `AWS::EMR::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDimension {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1399,32 +1531,59 @@ pub mod cluster {
 /// Resource Type definition for AWS::EMR::Cluster
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClusterProps {
+    /// `AdditionalInfo` (the schema does not describe it).
     pub additional_info: Option<Val<Json>>,
+    /// `Applications` (the schema does not describe it).
     pub applications: Option<Val<Vec<cluster::Application>>>,
+    /// `AutoScalingRole` (the schema does not describe it).
     pub auto_scaling_role: Option<Val<String>>,
+    /// `AutoTerminationPolicy` (the schema does not describe it).
     pub auto_termination_policy: Option<Val<cluster::AutoTerminationPolicy>>,
+    /// `BootstrapActions` (the schema does not describe it).
     pub bootstrap_actions: Option<Val<Vec<cluster::BootstrapActionConfig>>>,
+    /// `Configurations` (the schema does not describe it).
     pub configurations: Option<Val<Vec<cluster::Configuration>>>,
+    /// `CustomAmiId` (the schema does not describe it).
     pub custom_ami_id: Option<Val<String>>,
+    /// `EbsRootVolumeIops` (the schema does not describe it).
     pub ebs_root_volume_iops: Option<Val<i64>>,
+    /// `EbsRootVolumeSize` (the schema does not describe it).
     pub ebs_root_volume_size: Option<Val<i64>>,
+    /// `EbsRootVolumeThroughput` (the schema does not describe it).
     pub ebs_root_volume_throughput: Option<Val<i64>>,
+    /// `Instances` (the schema does not describe it).
     pub instances: Val<cluster::JobFlowInstancesConfig>,
+    /// `JobFlowRole` (the schema does not describe it).
     pub job_flow_role: Val<String>,
+    /// `KerberosAttributes` (the schema does not describe it).
     pub kerberos_attributes: Option<Val<cluster::KerberosAttributes>>,
+    /// `LogEncryptionKmsKeyId` (the schema does not describe it).
     pub log_encryption_kms_key_id: Option<Val<String>>,
+    /// `LogUri` (the schema does not describe it).
     pub log_uri: Option<Val<String>>,
+    /// `ManagedScalingPolicy` (the schema does not describe it).
     pub managed_scaling_policy: Option<Val<cluster::ManagedScalingPolicy>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `OSReleaseLabel` (the schema does not describe it).
     pub os_release_label: Option<Val<String>>,
+    /// `PlacementGroupConfigs` (the schema does not describe it).
     pub placement_group_configs: Option<Val<Vec<cluster::PlacementGroupConfig>>>,
+    /// `ReleaseLabel` (the schema does not describe it).
     pub release_label: Option<Val<String>>,
+    /// `ScaleDownBehavior` (the schema does not describe it).
     pub scale_down_behavior: Option<Val<String>>,
+    /// `SecurityConfiguration` (the schema does not describe it).
     pub security_configuration: Option<Val<String>>,
+    /// `ServiceRole` (the schema does not describe it).
     pub service_role: Val<String>,
+    /// `StepConcurrencyLevel` (the schema does not describe it).
     pub step_concurrency_level: Option<Val<i64>>,
+    /// `Steps` (the schema does not describe it).
     pub steps: Option<Val<Vec<cluster::StepConfig>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<cluster::Tag>>>,
+    /// `VisibleToAllUsers` (the schema does not describe it).
     pub visible_to_all_users: Option<Val<bool>>,
 }
 
@@ -1507,59 +1666,59 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::Cluster";
 
-    /// Key of `AdditionalInfo`, for [`Handle::set`].
+    /// Key of `AdditionalInfo`, for [`Self::set`].
     pub const ADDITIONAL_INFO: Prop<CfnCluster, Json> = Prop::new("AdditionalInfo");
-    /// Key of `Applications`, for [`Handle::set`].
+    /// Key of `Applications`, for [`Self::set`].
     pub const APPLICATIONS: Prop<CfnCluster, Vec<cluster::Application>> = Prop::new("Applications");
-    /// Key of `AutoScalingRole`, for [`Handle::set`].
+    /// Key of `AutoScalingRole`, for [`Self::set`].
     pub const AUTO_SCALING_ROLE: Prop<CfnCluster, String> = Prop::new("AutoScalingRole");
-    /// Key of `AutoTerminationPolicy`, for [`Handle::set`].
+    /// Key of `AutoTerminationPolicy`, for [`Self::set`].
     pub const AUTO_TERMINATION_POLICY: Prop<CfnCluster, cluster::AutoTerminationPolicy> = Prop::new("AutoTerminationPolicy");
-    /// Key of `BootstrapActions`, for [`Handle::set`].
+    /// Key of `BootstrapActions`, for [`Self::set`].
     pub const BOOTSTRAP_ACTIONS: Prop<CfnCluster, Vec<cluster::BootstrapActionConfig>> = Prop::new("BootstrapActions");
-    /// Key of `Configurations`, for [`Handle::set`].
+    /// Key of `Configurations`, for [`Self::set`].
     pub const CONFIGURATIONS: Prop<CfnCluster, Vec<cluster::Configuration>> = Prop::new("Configurations");
-    /// Key of `CustomAmiId`, for [`Handle::set`].
+    /// Key of `CustomAmiId`, for [`Self::set`].
     pub const CUSTOM_AMI_ID: Prop<CfnCluster, String> = Prop::new("CustomAmiId");
-    /// Key of `EbsRootVolumeIops`, for [`Handle::set`].
+    /// Key of `EbsRootVolumeIops`, for [`Self::set`].
     pub const EBS_ROOT_VOLUME_IOPS: Prop<CfnCluster, i64> = Prop::new("EbsRootVolumeIops");
-    /// Key of `EbsRootVolumeSize`, for [`Handle::set`].
+    /// Key of `EbsRootVolumeSize`, for [`Self::set`].
     pub const EBS_ROOT_VOLUME_SIZE: Prop<CfnCluster, i64> = Prop::new("EbsRootVolumeSize");
-    /// Key of `EbsRootVolumeThroughput`, for [`Handle::set`].
+    /// Key of `EbsRootVolumeThroughput`, for [`Self::set`].
     pub const EBS_ROOT_VOLUME_THROUGHPUT: Prop<CfnCluster, i64> = Prop::new("EbsRootVolumeThroughput");
-    /// Key of `Instances`, for [`Handle::set`].
+    /// Key of `Instances`, for [`Self::set`].
     pub const INSTANCES: Prop<CfnCluster, cluster::JobFlowInstancesConfig> = Prop::new("Instances");
-    /// Key of `JobFlowRole`, for [`Handle::set`].
+    /// Key of `JobFlowRole`, for [`Self::set`].
     pub const JOB_FLOW_ROLE: Prop<CfnCluster, String> = Prop::new("JobFlowRole");
-    /// Key of `KerberosAttributes`, for [`Handle::set`].
+    /// Key of `KerberosAttributes`, for [`Self::set`].
     pub const KERBEROS_ATTRIBUTES: Prop<CfnCluster, cluster::KerberosAttributes> = Prop::new("KerberosAttributes");
-    /// Key of `LogEncryptionKmsKeyId`, for [`Handle::set`].
+    /// Key of `LogEncryptionKmsKeyId`, for [`Self::set`].
     pub const LOG_ENCRYPTION_KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("LogEncryptionKmsKeyId");
-    /// Key of `LogUri`, for [`Handle::set`].
+    /// Key of `LogUri`, for [`Self::set`].
     pub const LOG_URI: Prop<CfnCluster, String> = Prop::new("LogUri");
-    /// Key of `ManagedScalingPolicy`, for [`Handle::set`].
+    /// Key of `ManagedScalingPolicy`, for [`Self::set`].
     pub const MANAGED_SCALING_POLICY: Prop<CfnCluster, cluster::ManagedScalingPolicy> = Prop::new("ManagedScalingPolicy");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
-    /// Key of `OSReleaseLabel`, for [`Handle::set`].
+    /// Key of `OSReleaseLabel`, for [`Self::set`].
     pub const OS_RELEASE_LABEL: Prop<CfnCluster, String> = Prop::new("OSReleaseLabel");
-    /// Key of `PlacementGroupConfigs`, for [`Handle::set`].
+    /// Key of `PlacementGroupConfigs`, for [`Self::set`].
     pub const PLACEMENT_GROUP_CONFIGS: Prop<CfnCluster, Vec<cluster::PlacementGroupConfig>> = Prop::new("PlacementGroupConfigs");
-    /// Key of `ReleaseLabel`, for [`Handle::set`].
+    /// Key of `ReleaseLabel`, for [`Self::set`].
     pub const RELEASE_LABEL: Prop<CfnCluster, String> = Prop::new("ReleaseLabel");
-    /// Key of `ScaleDownBehavior`, for [`Handle::set`].
+    /// Key of `ScaleDownBehavior`, for [`Self::set`].
     pub const SCALE_DOWN_BEHAVIOR: Prop<CfnCluster, String> = Prop::new("ScaleDownBehavior");
-    /// Key of `SecurityConfiguration`, for [`Handle::set`].
+    /// Key of `SecurityConfiguration`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION: Prop<CfnCluster, String> = Prop::new("SecurityConfiguration");
-    /// Key of `ServiceRole`, for [`Handle::set`].
+    /// Key of `ServiceRole`, for [`Self::set`].
     pub const SERVICE_ROLE: Prop<CfnCluster, String> = Prop::new("ServiceRole");
-    /// Key of `StepConcurrencyLevel`, for [`Handle::set`].
+    /// Key of `StepConcurrencyLevel`, for [`Self::set`].
     pub const STEP_CONCURRENCY_LEVEL: Prop<CfnCluster, i64> = Prop::new("StepConcurrencyLevel");
-    /// Key of `Steps`, for [`Handle::set`].
+    /// Key of `Steps`, for [`Self::set`].
     pub const STEPS: Prop<CfnCluster, Vec<cluster::StepConfig>> = Prop::new("Steps");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
-    /// Key of `VisibleToAllUsers`, for [`Handle::set`].
+    /// Key of `VisibleToAllUsers`, for [`Self::set`].
     pub const VISIBLE_TO_ALL_USERS: Prop<CfnCluster, bool> = Prop::new("VisibleToAllUsers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1738,6 +1897,7 @@ pub mod instance_fleet_config {
     pub struct OnDemandProvisioningSpecification {
         /// Specifies the strategy to use in launching On-Demand instance fleets. Currently, the only option is lowest-price (the default), which launches the lowest price first.
         pub allocation_strategy: Val<String>,
+        /// `CapacityReservationOptions` (the schema does not describe it).
         pub capacity_reservation_options: Option<Val<OnDemandCapacityReservationOptions>>,
     }
 
@@ -2120,21 +2280,21 @@ impl CfnInstanceFleetConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::InstanceFleetConfig";
 
-    /// Key of `ClusterId`, for [`Handle::set`].
+    /// Key of `ClusterId`, for [`Self::set`].
     pub const CLUSTER_ID: Prop<CfnInstanceFleetConfig, String> = Prop::new("ClusterId");
-    /// Key of `InstanceFleetType`, for [`Handle::set`].
+    /// Key of `InstanceFleetType`, for [`Self::set`].
     pub const INSTANCE_FLEET_TYPE: Prop<CfnInstanceFleetConfig, String> = Prop::new("InstanceFleetType");
-    /// Key of `InstanceTypeConfigs`, for [`Handle::set`].
+    /// Key of `InstanceTypeConfigs`, for [`Self::set`].
     pub const INSTANCE_TYPE_CONFIGS: Prop<CfnInstanceFleetConfig, Vec<instance_fleet_config::InstanceTypeConfig>> = Prop::new("InstanceTypeConfigs");
-    /// Key of `LaunchSpecifications`, for [`Handle::set`].
+    /// Key of `LaunchSpecifications`, for [`Self::set`].
     pub const LAUNCH_SPECIFICATIONS: Prop<CfnInstanceFleetConfig, instance_fleet_config::InstanceFleetProvisioningSpecifications> = Prop::new("LaunchSpecifications");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInstanceFleetConfig, String> = Prop::new("Name");
-    /// Key of `ResizeSpecifications`, for [`Handle::set`].
+    /// Key of `ResizeSpecifications`, for [`Self::set`].
     pub const RESIZE_SPECIFICATIONS: Prop<CfnInstanceFleetConfig, instance_fleet_config::InstanceFleetResizingSpecifications> = Prop::new("ResizeSpecifications");
-    /// Key of `TargetOnDemandCapacity`, for [`Handle::set`].
+    /// Key of `TargetOnDemandCapacity`, for [`Self::set`].
     pub const TARGET_ON_DEMAND_CAPACITY: Prop<CfnInstanceFleetConfig, i64> = Prop::new("TargetOnDemandCapacity");
-    /// Key of `TargetSpotCapacity`, for [`Handle::set`].
+    /// Key of `TargetSpotCapacity`, for [`Self::set`].
     pub const TARGET_SPOT_CAPACITY: Prop<CfnInstanceFleetConfig, i64> = Prop::new("TargetSpotCapacity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2180,7 +2340,9 @@ pub mod instance_group_config {
     /// `AutoScalingPolicy` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoScalingPolicy {
+        /// `Constraints` (the schema does not describe it).
         pub constraints: Val<ScalingConstraints>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Val<Vec<ScalingRule>>,
     }
 
@@ -2206,8 +2368,11 @@ pub mod instance_group_config {
     /// `AppConfiguration` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AppConfiguration {
+        /// `Classification` (the schema does not describe it).
         pub classification: Option<Val<String>>,
+        /// `ConfigurationProperties` (the schema does not describe it).
         pub configuration_properties: Option<Val<Map<String>>>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<AppConfiguration>>>,
     }
 
@@ -2224,7 +2389,9 @@ pub mod instance_group_config {
     /// `EbsConfiguration` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EbsConfiguration {
+        /// `EbsBlockDeviceConfigs` (the schema does not describe it).
         pub ebs_block_device_configs: Option<Val<Vec<EbsBlockDeviceConfig>>>,
+        /// `EbsOptimized` (the schema does not describe it).
         pub ebs_optimized: Option<Val<bool>>,
     }
 
@@ -2240,7 +2407,9 @@ pub mod instance_group_config {
     /// `ScalingConstraints` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingConstraints {
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Val<i64>,
+        /// `MinCapacity` (the schema does not describe it).
         pub min_capacity: Val<i64>,
     }
 
@@ -2266,9 +2435,13 @@ pub mod instance_group_config {
     /// `ScalingRule` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingRule {
+        /// `Action` (the schema does not describe it).
         pub action: Val<ScalingAction>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Trigger` (the schema does not describe it).
         pub trigger: Val<ScalingTrigger>,
     }
 
@@ -2298,6 +2471,7 @@ pub mod instance_group_config {
     /// `EbsBlockDeviceConfig` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EbsBlockDeviceConfig {
+        /// `VolumeSpecification` (the schema does not describe it).
         pub volume_specification: Val<VolumeSpecification>,
         /// Use of this property can confuse CloudFormation drift detection. The EbsBlockDeviceConfigs read from the system may return a list with one entry per volume, replacing any entry specified in the template with a VolumesPerInstance greater than one by that many entries containing only the VolumeSpecification. Thus to avoid false drift detection, it is recommended to supply repeated entries in EbsBlockDeviceConfigs for any VolumeSpecification which is intended to be repeated and not to use this property.
         pub volumes_per_instance: Option<Val<i64>>,
@@ -2325,7 +2499,9 @@ pub mod instance_group_config {
     /// `ScalingAction` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingAction {
+        /// `Market` (the schema does not describe it).
         pub market: Option<Val<String>>,
+        /// `SimpleScalingPolicyConfiguration` (the schema does not describe it).
         pub simple_scaling_policy_configuration: Val<SimpleScalingPolicyConfiguration>,
     }
 
@@ -2351,6 +2527,7 @@ pub mod instance_group_config {
     /// `ScalingTrigger` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScalingTrigger {
+        /// `CloudWatchAlarmDefinition` (the schema does not describe it).
         pub cloud_watch_alarm_definition: Val<CloudWatchAlarmDefinition>,
     }
 
@@ -2374,9 +2551,13 @@ pub mod instance_group_config {
     /// `VolumeSpecification` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VolumeSpecification {
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `SizeInGB` (the schema does not describe it).
         pub size_in_gb: Val<i64>,
+        /// `Throughput` (the schema does not describe it).
         pub throughput: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Val<String>,
     }
 
@@ -2406,8 +2587,11 @@ pub mod instance_group_config {
     /// `SimpleScalingPolicyConfiguration` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SimpleScalingPolicyConfiguration {
+        /// `AdjustmentType` (the schema does not describe it).
         pub adjustment_type: Option<Val<String>>,
+        /// `CoolDown` (the schema does not describe it).
         pub cool_down: Option<Val<i64>>,
+        /// `ScalingAdjustment` (the schema does not describe it).
         pub scaling_adjustment: Val<i64>,
     }
 
@@ -2435,14 +2619,23 @@ pub mod instance_group_config {
     /// `CloudWatchAlarmDefinition` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchAlarmDefinition {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<String>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<MetricDimension>>>,
+        /// `EvaluationPeriods` (the schema does not describe it).
         pub evaluation_periods: Option<Val<i64>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Option<Val<String>>,
+        /// `Period` (the schema does not describe it).
         pub period: Val<i64>,
+        /// `Statistic` (the schema does not describe it).
         pub statistic: Option<Val<String>>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Val<f64>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
     }
 
@@ -2482,7 +2675,9 @@ pub mod instance_group_config {
     /// `MetricDimension` of `AWS::EMR::InstanceGroupConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDimension {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2648,16 +2843,27 @@ pub mod instance_group_config {
 /// Resource Type definition for AWS::EMR::InstanceGroupConfig
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInstanceGroupConfigProps {
+    /// `AutoScalingPolicy` (the schema does not describe it).
     pub auto_scaling_policy: Option<Val<instance_group_config::AutoScalingPolicy>>,
+    /// `BidPrice` (the schema does not describe it).
     pub bid_price: Option<Val<String>>,
+    /// `Configurations` (the schema does not describe it).
     pub configurations: Option<Val<Vec<instance_group_config::AppConfiguration>>>,
+    /// `CustomAmiId` (the schema does not describe it).
     pub custom_ami_id: Option<Val<String>>,
+    /// `EbsConfiguration` (the schema does not describe it).
     pub ebs_configuration: Option<Val<instance_group_config::EbsConfiguration>>,
+    /// `InstanceCount` (the schema does not describe it).
     pub instance_count: Val<i64>,
+    /// `InstanceRole` (the schema does not describe it).
     pub instance_role: Val<String>,
+    /// `InstanceType` (the schema does not describe it).
     pub instance_type: Val<String>,
+    /// `JobFlowId` (the schema does not describe it).
     pub job_flow_id: Val<String>,
+    /// `Market` (the schema does not describe it).
     pub market: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
 }
 
@@ -2708,27 +2914,27 @@ impl CfnInstanceGroupConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::InstanceGroupConfig";
 
-    /// Key of `AutoScalingPolicy`, for [`Handle::set`].
+    /// Key of `AutoScalingPolicy`, for [`Self::set`].
     pub const AUTO_SCALING_POLICY: Prop<CfnInstanceGroupConfig, instance_group_config::AutoScalingPolicy> = Prop::new("AutoScalingPolicy");
-    /// Key of `BidPrice`, for [`Handle::set`].
+    /// Key of `BidPrice`, for [`Self::set`].
     pub const BID_PRICE: Prop<CfnInstanceGroupConfig, String> = Prop::new("BidPrice");
-    /// Key of `Configurations`, for [`Handle::set`].
+    /// Key of `Configurations`, for [`Self::set`].
     pub const CONFIGURATIONS: Prop<CfnInstanceGroupConfig, Vec<instance_group_config::AppConfiguration>> = Prop::new("Configurations");
-    /// Key of `CustomAmiId`, for [`Handle::set`].
+    /// Key of `CustomAmiId`, for [`Self::set`].
     pub const CUSTOM_AMI_ID: Prop<CfnInstanceGroupConfig, String> = Prop::new("CustomAmiId");
-    /// Key of `EbsConfiguration`, for [`Handle::set`].
+    /// Key of `EbsConfiguration`, for [`Self::set`].
     pub const EBS_CONFIGURATION: Prop<CfnInstanceGroupConfig, instance_group_config::EbsConfiguration> = Prop::new("EbsConfiguration");
-    /// Key of `InstanceCount`, for [`Handle::set`].
+    /// Key of `InstanceCount`, for [`Self::set`].
     pub const INSTANCE_COUNT: Prop<CfnInstanceGroupConfig, i64> = Prop::new("InstanceCount");
-    /// Key of `InstanceRole`, for [`Handle::set`].
+    /// Key of `InstanceRole`, for [`Self::set`].
     pub const INSTANCE_ROLE: Prop<CfnInstanceGroupConfig, String> = Prop::new("InstanceRole");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnInstanceGroupConfig, String> = Prop::new("InstanceType");
-    /// Key of `JobFlowId`, for [`Handle::set`].
+    /// Key of `JobFlowId`, for [`Self::set`].
     pub const JOB_FLOW_ID: Prop<CfnInstanceGroupConfig, String> = Prop::new("JobFlowId");
-    /// Key of `Market`, for [`Handle::set`].
+    /// Key of `Market`, for [`Self::set`].
     pub const MARKET: Prop<CfnInstanceGroupConfig, String> = Prop::new("Market");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInstanceGroupConfig, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2819,9 +3025,9 @@ impl CfnSecurityConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::SecurityConfiguration";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecurityConfiguration, String> = Prop::new("Name");
-    /// Key of `SecurityConfiguration`, for [`Handle::set`].
+    /// Key of `SecurityConfiguration`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION: Prop<CfnSecurityConfiguration, Json> = Prop::new("SecurityConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2861,9 +3067,13 @@ pub mod step {
     /// The HadoopJarStepConfig property type specifies a job flow step consisting of a JAR file whose main function will be executed. The main function submits a job for the cluster to execute as a step on the master node, and then waits for the job to finish or fail before executing subsequent steps.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HadoopJarStepConfig {
+        /// `Args` (the schema does not describe it).
         pub args: Option<Val<Vec<String>>>,
+        /// `Jar` (the schema does not describe it).
         pub jar: Val<String>,
+        /// `MainClass` (the schema does not describe it).
         pub main_class: Option<Val<String>>,
+        /// `StepProperties` (the schema does not describe it).
         pub step_properties: Option<Val<Vec<KeyValue>>>,
     }
 
@@ -2893,7 +3103,9 @@ pub mod step {
     /// `KeyValue` of `AWS::EMR::Step`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyValue {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2995,17 +3207,17 @@ impl CfnStep {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::Step";
 
-    /// Key of `ActionOnFailure`, for [`Handle::set`].
+    /// Key of `ActionOnFailure`, for [`Self::set`].
     pub const ACTION_ON_FAILURE: Prop<CfnStep, String> = Prop::new("ActionOnFailure");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnStep, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `HadoopJarStep`, for [`Handle::set`].
+    /// Key of `HadoopJarStep`, for [`Self::set`].
     pub const HADOOP_JAR_STEP: Prop<CfnStep, step::HadoopJarStepConfig> = Prop::new("HadoopJarStep");
-    /// Key of `JobFlowId`, for [`Handle::set`].
+    /// Key of `JobFlowId`, for [`Self::set`].
     pub const JOB_FLOW_ID: Prop<CfnStep, String> = Prop::new("JobFlowId");
-    /// Key of `LogUri`, for [`Handle::set`].
+    /// Key of `LogUri`, for [`Self::set`].
     pub const LOG_URI: Prop<CfnStep, String> = Prop::new("LogUri");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStep, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3259,39 +3471,39 @@ impl CfnStudio {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::Studio";
 
-    /// Key of `AuthMode`, for [`Handle::set`].
+    /// Key of `AuthMode`, for [`Self::set`].
     pub const AUTH_MODE: Prop<CfnStudio, studio::AuthMode> = Prop::new("AuthMode");
-    /// Key of `DefaultS3Location`, for [`Handle::set`].
+    /// Key of `DefaultS3Location`, for [`Self::set`].
     pub const DEFAULT_S3_LOCATION: Prop<CfnStudio, String> = Prop::new("DefaultS3Location");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStudio, String> = Prop::new("Description");
-    /// Key of `EncryptionKeyArn`, for [`Handle::set`].
+    /// Key of `EncryptionKeyArn`, for [`Self::set`].
     pub const ENCRYPTION_KEY_ARN: Prop<CfnStudio, String> = Prop::new("EncryptionKeyArn");
-    /// Key of `EngineSecurityGroupId`, for [`Handle::set`].
+    /// Key of `EngineSecurityGroupId`, for [`Self::set`].
     pub const ENGINE_SECURITY_GROUP_ID: Prop<CfnStudio, String> = Prop::new("EngineSecurityGroupId");
-    /// Key of `IdcInstanceArn`, for [`Handle::set`].
+    /// Key of `IdcInstanceArn`, for [`Self::set`].
     pub const IDC_INSTANCE_ARN: Prop<CfnStudio, String> = Prop::new("IdcInstanceArn");
-    /// Key of `IdcUserAssignment`, for [`Handle::set`].
+    /// Key of `IdcUserAssignment`, for [`Self::set`].
     pub const IDC_USER_ASSIGNMENT: Prop<CfnStudio, studio::IdcUserAssignment> = Prop::new("IdcUserAssignment");
-    /// Key of `IdpAuthUrl`, for [`Handle::set`].
+    /// Key of `IdpAuthUrl`, for [`Self::set`].
     pub const IDP_AUTH_URL: Prop<CfnStudio, String> = Prop::new("IdpAuthUrl");
-    /// Key of `IdpRelayStateParameterName`, for [`Handle::set`].
+    /// Key of `IdpRelayStateParameterName`, for [`Self::set`].
     pub const IDP_RELAY_STATE_PARAMETER_NAME: Prop<CfnStudio, String> = Prop::new("IdpRelayStateParameterName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStudio, String> = Prop::new("Name");
-    /// Key of `ServiceRole`, for [`Handle::set`].
+    /// Key of `ServiceRole`, for [`Self::set`].
     pub const SERVICE_ROLE: Prop<CfnStudio, String> = Prop::new("ServiceRole");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnStudio, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStudio, Vec<studio::Tag>> = Prop::new("Tags");
-    /// Key of `TrustedIdentityPropagationEnabled`, for [`Handle::set`].
+    /// Key of `TrustedIdentityPropagationEnabled`, for [`Self::set`].
     pub const TRUSTED_IDENTITY_PROPAGATION_ENABLED: Prop<CfnStudio, bool> = Prop::new("TrustedIdentityPropagationEnabled");
-    /// Key of `UserRole`, for [`Handle::set`].
+    /// Key of `UserRole`, for [`Self::set`].
     pub const USER_ROLE: Prop<CfnStudio, String> = Prop::new("UserRole");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnStudio, String> = Prop::new("VpcId");
-    /// Key of `WorkspaceSecurityGroupId`, for [`Handle::set`].
+    /// Key of `WorkspaceSecurityGroupId`, for [`Self::set`].
     pub const WORKSPACE_SECURITY_GROUP_ID: Prop<CfnStudio, String> = Prop::new("WorkspaceSecurityGroupId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3430,13 +3642,13 @@ impl CfnStudioSessionMapping {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::StudioSessionMapping";
 
-    /// Key of `IdentityName`, for [`Handle::set`].
+    /// Key of `IdentityName`, for [`Self::set`].
     pub const IDENTITY_NAME: Prop<CfnStudioSessionMapping, String> = Prop::new("IdentityName");
-    /// Key of `IdentityType`, for [`Handle::set`].
+    /// Key of `IdentityType`, for [`Self::set`].
     pub const IDENTITY_TYPE: Prop<CfnStudioSessionMapping, studio_session_mapping::IdentityType> = Prop::new("IdentityType");
-    /// Key of `SessionPolicyArn`, for [`Handle::set`].
+    /// Key of `SessionPolicyArn`, for [`Self::set`].
     pub const SESSION_POLICY_ARN: Prop<CfnStudioSessionMapping, String> = Prop::new("SessionPolicyArn");
-    /// Key of `StudioId`, for [`Handle::set`].
+    /// Key of `StudioId`, for [`Self::set`].
     pub const STUDIO_ID: Prop<CfnStudioSessionMapping, String> = Prop::new("StudioId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3549,9 +3761,9 @@ impl CfnWALWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMR::WALWorkspace";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWALWorkspace, Vec<wal_workspace::Tag>> = Prop::new("Tags");
-    /// Key of `WALWorkspaceName`, for [`Handle::set`].
+    /// Key of `WALWorkspaceName`, for [`Self::set`].
     pub const WAL_WORKSPACE_NAME: Prop<CfnWALWorkspace, String> = Prop::new("WALWorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod endpoint {
     /// The configuration overrides for the managed endpoint.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfigurationOverrides {
+        /// `ApplicationConfiguration` (the schema does not describe it).
         pub application_configuration: Option<Val<Vec<EMREKSConfiguration>>>,
+        /// `MonitoringConfiguration` (the schema does not describe it).
         pub monitoring_configuration: Option<Val<MonitoringConfiguration>>,
     }
 
@@ -63,8 +65,11 @@ pub mod endpoint {
     /// `EMREKSConfiguration` of `AWS::EMRContainers::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EMREKSConfiguration {
+        /// `Classification` (the schema does not describe it).
         pub classification: Val<String>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<EMREKSConfiguration>>>,
+        /// `Properties` (the schema does not describe it).
         pub properties: Option<Val<Map<String>>>,
     }
 
@@ -92,9 +97,13 @@ pub mod endpoint {
     /// `MonitoringConfiguration` of `AWS::EMRContainers::Endpoint`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MonitoringConfiguration {
+        /// `CloudWatchMonitoringConfiguration` (the schema does not describe it).
         pub cloud_watch_monitoring_configuration: Option<Val<CloudWatchMonitoringConfiguration>>,
+        /// `ContainerLogRotationConfiguration` (the schema does not describe it).
         pub container_log_rotation_configuration: Option<Val<ContainerLogRotationConfiguration>>,
+        /// `PersistentAppUI` (the schema does not describe it).
         pub persistent_app_ui: Option<Val<PersistentAppUI>>,
+        /// `S3MonitoringConfiguration` (the schema does not describe it).
         pub s3_monitoring_configuration: Option<Val<S3MonitoringConfiguration>>,
     }
 
@@ -112,7 +121,9 @@ pub mod endpoint {
     /// `CloudWatchMonitoringConfiguration` of `AWS::EMRContainers::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchMonitoringConfiguration {
+        /// `LogGroupName` (the schema does not describe it).
         pub log_group_name: Val<String>,
+        /// `LogStreamNamePrefix` (the schema does not describe it).
         pub log_stream_name_prefix: Option<Val<String>>,
     }
 
@@ -138,7 +149,9 @@ pub mod endpoint {
     /// `ContainerLogRotationConfiguration` of `AWS::EMRContainers::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContainerLogRotationConfiguration {
+        /// `MaxFilesToKeep` (the schema does not describe it).
         pub max_files_to_keep: Val<i64>,
+        /// `RotationSize` (the schema does not describe it).
         pub rotation_size: Val<String>,
     }
 
@@ -164,6 +177,7 @@ pub mod endpoint {
     /// `S3MonitoringConfiguration` of `AWS::EMRContainers::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3MonitoringConfiguration {
+        /// `LogUri` (the schema does not describe it).
         pub log_uri: Val<String>,
     }
 
@@ -353,21 +367,21 @@ impl CfnEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::Endpoint";
 
-    /// Key of `ConfigurationOverrides`, for [`Handle::set`].
+    /// Key of `ConfigurationOverrides`, for [`Self::set`].
     pub const CONFIGURATION_OVERRIDES: Prop<CfnEndpoint, endpoint::ConfigurationOverrides> = Prop::new("ConfigurationOverrides");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnEndpoint, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEndpoint, String> = Prop::new("Name");
-    /// Key of `ReleaseLabel`, for [`Handle::set`].
+    /// Key of `ReleaseLabel`, for [`Self::set`].
     pub const RELEASE_LABEL: Prop<CfnEndpoint, String> = Prop::new("ReleaseLabel");
-    /// Key of `SessionIdleTimeoutInMinutes`, for [`Handle::set`].
+    /// Key of `SessionIdleTimeoutInMinutes`, for [`Self::set`].
     pub const SESSION_IDLE_TIMEOUT_IN_MINUTES: Prop<CfnEndpoint, i64> = Prop::new("SessionIdleTimeoutInMinutes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEndpoint, Vec<endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnEndpoint, String> = Prop::new("Type");
-    /// Key of `VirtualClusterId`, for [`Handle::set`].
+    /// Key of `VirtualClusterId`, for [`Self::set`].
     pub const VIRTUAL_CLUSTER_ID: Prop<CfnEndpoint, String> = Prop::new("VirtualClusterId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -511,7 +525,9 @@ pub mod job_template {
     /// A key-value pair to associate with the job template.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -537,6 +553,7 @@ pub mod job_template {
     /// A configuration specification to be used to override existing configurations. This data type allows job template parameters to be specified within.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParametricConfigurationOverrides {
+        /// `ApplicationConfiguration` (the schema does not describe it).
         pub application_configuration: Option<Val<Vec<Configuration>>>,
         /// Configuration setting for monitoring. This data type allows job template parameters to be specified within.
         pub monitoring_configuration: Option<Val<ParametricMonitoringConfiguration>>,
@@ -592,6 +609,7 @@ pub mod job_template {
     pub struct Configuration {
         /// The classification within a configuration.
         pub classification: Val<String>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<Configuration>>>,
         /// A set of properties specified within a configuration classification.
         pub properties: Option<Val<Map<String>>>,
@@ -642,7 +660,9 @@ pub mod job_template {
     /// The job driver for job type.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SparkSqlJobDriver {
+        /// `EntryPoint` (the schema does not describe it).
         pub entry_point: Option<Val<String>>,
+        /// `SparkSqlParameters` (the schema does not describe it).
         pub spark_sql_parameters: Option<Val<String>>,
     }
 
@@ -658,8 +678,11 @@ pub mod job_template {
     /// The information about job driver for Spark submit.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SparkSubmitJobDriver {
+        /// `EntryPoint` (the schema does not describe it).
         pub entry_point: Val<String>,
+        /// `EntryPointArguments` (the schema does not describe it).
         pub entry_point_arguments: Option<Val<Vec<String>>>,
+        /// `SparkSubmitParameters` (the schema does not describe it).
         pub spark_submit_parameters: Option<Val<String>>,
     }
 
@@ -901,11 +924,11 @@ impl CfnJobTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::JobTemplate";
 
-    /// Key of `JobTemplateData`, for [`Handle::set`].
+    /// Key of `JobTemplateData`, for [`Self::set`].
     pub const JOB_TEMPLATE_DATA: Prop<CfnJobTemplate, job_template::JobTemplateData> = Prop::new("JobTemplateData");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnJobTemplate, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJobTemplate, Vec<job_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1603,13 +1626,13 @@ impl CfnSecurityConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::SecurityConfiguration";
 
-    /// Key of `ContainerProvider`, for [`Handle::set`].
+    /// Key of `ContainerProvider`, for [`Self::set`].
     pub const CONTAINER_PROVIDER: Prop<CfnSecurityConfiguration, security_configuration::ContainerProvider> = Prop::new("ContainerProvider");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecurityConfiguration, String> = Prop::new("Name");
-    /// Key of `SecurityConfigurationData`, for [`Handle::set`].
+    /// Key of `SecurityConfigurationData`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION_DATA: Prop<CfnSecurityConfiguration, security_configuration::SecurityConfigurationData> = Prop::new("SecurityConfigurationData");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecurityConfiguration, Vec<security_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1663,6 +1686,7 @@ pub mod virtual_cluster {
     pub struct ContainerProvider {
         /// The ID of the container cluster
         pub id: Val<String>,
+        /// `Info` (the schema does not describe it).
         pub info: Val<ContainerInfo>,
         /// The type of the container provider
         pub r#type: Val<Type>,
@@ -1720,6 +1744,7 @@ pub mod virtual_cluster {
     /// `ContainerInfo` of `AWS::EMRContainers::VirtualCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContainerInfo {
+        /// `EksInfo` (the schema does not describe it).
         pub eks_info: Val<EksInfo>,
     }
 
@@ -1743,6 +1768,7 @@ pub mod virtual_cluster {
     /// `EksInfo` of `AWS::EMRContainers::VirtualCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EksInfo {
+        /// `Namespace` (the schema does not describe it).
         pub namespace: Val<String>,
     }
 
@@ -1884,15 +1910,15 @@ impl CfnVirtualCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMRContainers::VirtualCluster";
 
-    /// Key of `ContainerProvider`, for [`Handle::set`].
+    /// Key of `ContainerProvider`, for [`Self::set`].
     pub const CONTAINER_PROVIDER: Prop<CfnVirtualCluster, virtual_cluster::ContainerProvider> = Prop::new("ContainerProvider");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVirtualCluster, String> = Prop::new("Name");
-    /// Key of `SecurityConfigurationId`, for [`Handle::set`].
+    /// Key of `SecurityConfigurationId`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION_ID: Prop<CfnVirtualCluster, String> = Prop::new("SecurityConfigurationId");
-    /// Key of `SessionEnabled`, for [`Handle::set`].
+    /// Key of `SessionEnabled`, for [`Self::set`].
     pub const SESSION_ENABLED: Prop<CfnVirtualCluster, bool> = Prop::new("SessionEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVirtualCluster, Vec<virtual_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

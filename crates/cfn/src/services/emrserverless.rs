@@ -84,6 +84,7 @@ pub mod application {
     pub struct InitialCapacityConfigKeyValuePair {
         /// Worker type for an analytics framework.
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<InitialCapacityConfig>,
     }
 
@@ -206,7 +207,9 @@ pub mod application {
     pub struct ConfigurationObject {
         /// String with a maximum length of 1024.
         pub classification: Val<String>,
+        /// `Configurations` (the schema does not describe it).
         pub configurations: Option<Val<Vec<ConfigurationObject>>>,
+        /// `Properties` (the schema does not describe it).
         pub properties: Option<Val<Map<String>>>,
     }
 
@@ -295,6 +298,7 @@ pub mod application {
     /// `InitialCapacityConfig` of `AWS::EMRServerless::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InitialCapacityConfig {
+        /// `WorkerConfiguration` (the schema does not describe it).
         pub worker_configuration: Val<WorkerConfiguration>,
         /// Initial count of workers to be initialized when an Application is started. This count will be continued to be maintained until the Application is stopped
         pub worker_count: Val<i64>,
@@ -384,6 +388,7 @@ pub mod application {
     pub struct S3MonitoringConfiguration {
         /// KMS key ARN to encrypt the logs stored in given s3
         pub encryption_key_arn: Option<Val<String>>,
+        /// `LogUri` (the schema does not describe it).
         pub log_uri: Option<Val<String>>,
     }
 
@@ -435,6 +440,7 @@ pub mod application {
     /// `LogTypeMapKeyValuePair` of `AWS::EMRServerless::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogTypeMapKeyValuePair {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
         /// List of Applicable values: \[STDOUT, STDERR, HIVE_LOG, TEZ_AM, SYSTEM_LOGS\]
         pub value: Val<Vec<String>>,
@@ -710,6 +716,7 @@ pub struct CfnApplicationProps {
     pub image_configuration: Option<Val<application::ImageConfigurationInput>>,
     /// Initial capacity initialized when an Application is started.
     pub initial_capacity: Option<Val<Vec<application::InitialCapacityConfigKeyValuePair>>>,
+    /// `InteractiveConfiguration` (the schema does not describe it).
     pub interactive_configuration: Option<Val<application::InteractiveConfiguration>>,
     /// Maximum allowed cumulative resources for an Application. No new resources will be created once the limit is hit.
     pub maximum_capacity: Option<Val<application::MaximumAllowedResources>>,
@@ -792,39 +799,39 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EMRServerless::Application";
 
-    /// Key of `Architecture`, for [`Handle::set`].
+    /// Key of `Architecture`, for [`Self::set`].
     pub const ARCHITECTURE: Prop<CfnApplication, application::Architecture> = Prop::new("Architecture");
-    /// Key of `AutoStartConfiguration`, for [`Handle::set`].
+    /// Key of `AutoStartConfiguration`, for [`Self::set`].
     pub const AUTO_START_CONFIGURATION: Prop<CfnApplication, application::AutoStartConfiguration> = Prop::new("AutoStartConfiguration");
-    /// Key of `AutoStopConfiguration`, for [`Handle::set`].
+    /// Key of `AutoStopConfiguration`, for [`Self::set`].
     pub const AUTO_STOP_CONFIGURATION: Prop<CfnApplication, application::AutoStopConfiguration> = Prop::new("AutoStopConfiguration");
-    /// Key of `IdentityCenterConfiguration`, for [`Handle::set`].
+    /// Key of `IdentityCenterConfiguration`, for [`Self::set`].
     pub const IDENTITY_CENTER_CONFIGURATION: Prop<CfnApplication, application::IdentityCenterConfiguration> = Prop::new("IdentityCenterConfiguration");
-    /// Key of `ImageConfiguration`, for [`Handle::set`].
+    /// Key of `ImageConfiguration`, for [`Self::set`].
     pub const IMAGE_CONFIGURATION: Prop<CfnApplication, application::ImageConfigurationInput> = Prop::new("ImageConfiguration");
-    /// Key of `InitialCapacity`, for [`Handle::set`].
+    /// Key of `InitialCapacity`, for [`Self::set`].
     pub const INITIAL_CAPACITY: Prop<CfnApplication, Vec<application::InitialCapacityConfigKeyValuePair>> = Prop::new("InitialCapacity");
-    /// Key of `InteractiveConfiguration`, for [`Handle::set`].
+    /// Key of `InteractiveConfiguration`, for [`Self::set`].
     pub const INTERACTIVE_CONFIGURATION: Prop<CfnApplication, application::InteractiveConfiguration> = Prop::new("InteractiveConfiguration");
-    /// Key of `MaximumCapacity`, for [`Handle::set`].
+    /// Key of `MaximumCapacity`, for [`Self::set`].
     pub const MAXIMUM_CAPACITY: Prop<CfnApplication, application::MaximumAllowedResources> = Prop::new("MaximumCapacity");
-    /// Key of `MonitoringConfiguration`, for [`Handle::set`].
+    /// Key of `MonitoringConfiguration`, for [`Self::set`].
     pub const MONITORING_CONFIGURATION: Prop<CfnApplication, application::MonitoringConfiguration> = Prop::new("MonitoringConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnApplication, application::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `ReleaseLabel`, for [`Handle::set`].
+    /// Key of `ReleaseLabel`, for [`Self::set`].
     pub const RELEASE_LABEL: Prop<CfnApplication, String> = Prop::new("ReleaseLabel");
-    /// Key of `RuntimeConfiguration`, for [`Handle::set`].
+    /// Key of `RuntimeConfiguration`, for [`Self::set`].
     pub const RUNTIME_CONFIGURATION: Prop<CfnApplication, Vec<application::ConfigurationObject>> = Prop::new("RuntimeConfiguration");
-    /// Key of `SchedulerConfiguration`, for [`Handle::set`].
+    /// Key of `SchedulerConfiguration`, for [`Self::set`].
     pub const SCHEDULER_CONFIGURATION: Prop<CfnApplication, application::SchedulerConfiguration> = Prop::new("SchedulerConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnApplication, String> = Prop::new("Type");
-    /// Key of `WorkerTypeSpecifications`, for [`Handle::set`].
+    /// Key of `WorkerTypeSpecifications`, for [`Self::set`].
     pub const WORKER_TYPE_SPECIFICATIONS: Prop<CfnApplication, Map<application::WorkerTypeSpecificationInput>> = Prop::new("WorkerTypeSpecifications");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

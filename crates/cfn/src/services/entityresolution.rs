@@ -19,6 +19,7 @@ pub mod id_mapping_workflow {
     /// `IdMappingIncrementalRunConfig` of `AWS::EntityResolution::IdMappingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdMappingIncrementalRunConfig {
+        /// `IncrementalRunType` (the schema does not describe it).
         pub incremental_run_type: Val<IncrementalRunType>,
     }
 
@@ -42,9 +43,13 @@ pub mod id_mapping_workflow {
     /// `IdMappingTechniques` of `AWS::EntityResolution::IdMappingWorkflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IdMappingTechniques {
+        /// `IdMappingType` (the schema does not describe it).
         pub id_mapping_type: Option<Val<IdMappingType>>,
+        /// `NormalizationVersion` (the schema does not describe it).
         pub normalization_version: Option<Val<String>>,
+        /// `ProviderProperties` (the schema does not describe it).
         pub provider_properties: Option<Val<ProviderProperties>>,
+        /// `RuleBasedProperties` (the schema does not describe it).
         pub rule_based_properties: Option<Val<IdMappingRuleBasedProperties>>,
     }
 
@@ -66,6 +71,7 @@ pub mod id_mapping_workflow {
         pub input_source_arn: Val<String>,
         /// The SchemaMapping arn associated with the Schema
         pub schema_arn: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -93,6 +99,7 @@ pub mod id_mapping_workflow {
     /// `IdMappingWorkflowOutputSource` of `AWS::EntityResolution::IdMappingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdMappingWorkflowOutputSource {
+        /// `KMSArn` (the schema does not describe it).
         pub kms_arn: Option<Val<String>>,
         /// The S3 path to which Entity Resolution will write the output table
         pub output_s3_path: Val<String>,
@@ -148,6 +155,7 @@ pub mod id_mapping_workflow {
     /// `ProviderProperties` of `AWS::EntityResolution::IdMappingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProviderProperties {
+        /// `IntermediateSourceConfiguration` (the schema does not describe it).
         pub intermediate_source_configuration: Option<Val<IntermediateSourceConfiguration>>,
         /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
         pub provider_configuration: Option<Val<Map<String>>>,
@@ -179,9 +187,13 @@ pub mod id_mapping_workflow {
     /// `IdMappingRuleBasedProperties` of `AWS::EntityResolution::IdMappingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdMappingRuleBasedProperties {
+        /// `AttributeMatchingModel` (the schema does not describe it).
         pub attribute_matching_model: Val<AttributeMatchingModel>,
+        /// `RecordMatchingModel` (the schema does not describe it).
         pub record_matching_model: Val<RecordMatchingModel>,
+        /// `RuleDefinitionType` (the schema does not describe it).
         pub rule_definition_type: Option<Val<RuleDefinitionType>>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Option<Val<Vec<Rule>>>,
     }
 
@@ -235,7 +247,9 @@ pub mod id_mapping_workflow {
     /// `Rule` of `AWS::EntityResolution::IdMappingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rule {
+        /// `MatchingKeys` (the schema does not describe it).
         pub matching_keys: Val<Vec<String>>,
+        /// `RuleName` (the schema does not describe it).
         pub rule_name: Val<String>,
     }
 
@@ -512,11 +526,17 @@ pub mod id_mapping_workflow {
 pub struct CfnIdMappingWorkflowProps {
     /// The description of the IdMappingWorkflow
     pub description: Option<Val<String>>,
+    /// `IdMappingIncrementalRunConfig` (the schema does not describe it).
     pub id_mapping_incremental_run_config: Option<Val<id_mapping_workflow::IdMappingIncrementalRunConfig>>,
+    /// `IdMappingTechniques` (the schema does not describe it).
     pub id_mapping_techniques: Val<id_mapping_workflow::IdMappingTechniques>,
+    /// `InputSourceConfig` (the schema does not describe it).
     pub input_source_config: Val<Vec<id_mapping_workflow::IdMappingWorkflowInputSource>>,
+    /// `OutputSourceConfig` (the schema does not describe it).
     pub output_source_config: Option<Val<Vec<id_mapping_workflow::IdMappingWorkflowOutputSource>>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<id_mapping_workflow::Tag>>>,
     /// The name of the IdMappingWorkflow
     pub workflow_name: Val<String>,
@@ -563,21 +583,21 @@ impl CfnIdMappingWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::IdMappingWorkflow";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIdMappingWorkflow, String> = Prop::new("Description");
-    /// Key of `IdMappingIncrementalRunConfig`, for [`Handle::set`].
+    /// Key of `IdMappingIncrementalRunConfig`, for [`Self::set`].
     pub const ID_MAPPING_INCREMENTAL_RUN_CONFIG: Prop<CfnIdMappingWorkflow, id_mapping_workflow::IdMappingIncrementalRunConfig> = Prop::new("IdMappingIncrementalRunConfig");
-    /// Key of `IdMappingTechniques`, for [`Handle::set`].
+    /// Key of `IdMappingTechniques`, for [`Self::set`].
     pub const ID_MAPPING_TECHNIQUES: Prop<CfnIdMappingWorkflow, id_mapping_workflow::IdMappingTechniques> = Prop::new("IdMappingTechniques");
-    /// Key of `InputSourceConfig`, for [`Handle::set`].
+    /// Key of `InputSourceConfig`, for [`Self::set`].
     pub const INPUT_SOURCE_CONFIG: Prop<CfnIdMappingWorkflow, Vec<id_mapping_workflow::IdMappingWorkflowInputSource>> = Prop::new("InputSourceConfig");
-    /// Key of `OutputSourceConfig`, for [`Handle::set`].
+    /// Key of `OutputSourceConfig`, for [`Self::set`].
     pub const OUTPUT_SOURCE_CONFIG: Prop<CfnIdMappingWorkflow, Vec<id_mapping_workflow::IdMappingWorkflowOutputSource>> = Prop::new("OutputSourceConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnIdMappingWorkflow, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdMappingWorkflow, Vec<id_mapping_workflow::Tag>> = Prop::new("Tags");
-    /// Key of `WorkflowName`, for [`Handle::set`].
+    /// Key of `WorkflowName`, for [`Self::set`].
     pub const WORKFLOW_NAME: Prop<CfnIdMappingWorkflow, String> = Prop::new("WorkflowName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -632,8 +652,11 @@ pub mod id_namespace {
     /// `IdNamespaceIdMappingWorkflowProperties` of `AWS::EntityResolution::IdNamespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdNamespaceIdMappingWorkflowProperties {
+        /// `IdMappingType` (the schema does not describe it).
         pub id_mapping_type: Val<IdMappingType>,
+        /// `ProviderProperties` (the schema does not describe it).
         pub provider_properties: Option<Val<NamespaceProviderProperties>>,
+        /// `RuleBasedProperties` (the schema does not describe it).
         pub rule_based_properties: Option<Val<NamespaceRuleBasedProperties>>,
     }
 
@@ -661,7 +684,9 @@ pub mod id_namespace {
     /// `IdNamespaceInputSource` of `AWS::EntityResolution::IdNamespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdNamespaceInputSource {
+        /// `InputSourceARN` (the schema does not describe it).
         pub input_source_arn: Val<String>,
+        /// `SchemaName` (the schema does not describe it).
         pub schema_name: Option<Val<String>>,
     }
 
@@ -717,6 +742,7 @@ pub mod id_namespace {
     pub struct NamespaceProviderProperties {
         /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format.
         pub provider_configuration: Option<Val<Map<String>>>,
+        /// `ProviderServiceArn` (the schema does not describe it).
         pub provider_service_arn: Val<String>,
     }
 
@@ -742,9 +768,13 @@ pub mod id_namespace {
     /// `NamespaceRuleBasedProperties` of `AWS::EntityResolution::IdNamespace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NamespaceRuleBasedProperties {
+        /// `AttributeMatchingModel` (the schema does not describe it).
         pub attribute_matching_model: Option<Val<AttributeMatchingModel>>,
+        /// `RecordMatchingModels` (the schema does not describe it).
         pub record_matching_models: Option<Val<Vec<RecordMatchingModel>>>,
+        /// `RuleDefinitionTypes` (the schema does not describe it).
         pub rule_definition_types: Option<Val<Vec<RuleDefinitionType>>>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Option<Val<Vec<Rule>>>,
     }
 
@@ -762,7 +792,9 @@ pub mod id_namespace {
     /// `Rule` of `AWS::EntityResolution::IdNamespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rule {
+        /// `MatchingKeys` (the schema does not describe it).
         pub matching_keys: Val<Vec<String>>,
+        /// `RuleName` (the schema does not describe it).
         pub rule_name: Val<String>,
     }
 
@@ -986,12 +1018,19 @@ pub mod id_namespace {
 /// IdNamespace defined in AWS Entity Resolution service
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdNamespaceProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `IdMappingWorkflowProperties` (the schema does not describe it).
     pub id_mapping_workflow_properties: Option<Val<Vec<id_namespace::IdNamespaceIdMappingWorkflowProperties>>>,
+    /// `IdNamespaceName` (the schema does not describe it).
     pub id_namespace_name: Val<String>,
+    /// `InputSourceConfig` (the schema does not describe it).
     pub input_source_config: Option<Val<Vec<id_namespace::IdNamespaceInputSource>>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<id_namespace::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<id_namespace::Type>,
 }
 
@@ -1034,19 +1073,19 @@ impl CfnIdNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::IdNamespace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIdNamespace, String> = Prop::new("Description");
-    /// Key of `IdMappingWorkflowProperties`, for [`Handle::set`].
+    /// Key of `IdMappingWorkflowProperties`, for [`Self::set`].
     pub const ID_MAPPING_WORKFLOW_PROPERTIES: Prop<CfnIdNamespace, Vec<id_namespace::IdNamespaceIdMappingWorkflowProperties>> = Prop::new("IdMappingWorkflowProperties");
-    /// Key of `IdNamespaceName`, for [`Handle::set`].
+    /// Key of `IdNamespaceName`, for [`Self::set`].
     pub const ID_NAMESPACE_NAME: Prop<CfnIdNamespace, String> = Prop::new("IdNamespaceName");
-    /// Key of `InputSourceConfig`, for [`Handle::set`].
+    /// Key of `InputSourceConfig`, for [`Self::set`].
     pub const INPUT_SOURCE_CONFIG: Prop<CfnIdNamespace, Vec<id_namespace::IdNamespaceInputSource>> = Prop::new("InputSourceConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnIdNamespace, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdNamespace, Vec<id_namespace::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnIdNamespace, id_namespace::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1104,6 +1143,7 @@ pub mod matching_workflow {
     /// `IncrementalRunConfig` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IncrementalRunConfig {
+        /// `IncrementalRunType` (the schema does not describe it).
         pub incremental_run_type: Val<IncrementalRunType>,
     }
 
@@ -1127,6 +1167,7 @@ pub mod matching_workflow {
     /// `InputSource` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InputSource {
+        /// `ApplyNormalization` (the schema does not describe it).
         pub apply_normalization: Option<Val<bool>>,
         /// An Glue table ARN for the input source table
         pub input_source_arn: Val<String>,
@@ -1158,10 +1199,13 @@ pub mod matching_workflow {
     /// `OutputSource` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputSource {
+        /// `ApplyNormalization` (the schema does not describe it).
         pub apply_normalization: Option<Val<bool>>,
         /// The Customer Profiles integration configuration for the output source
         pub customer_profiles_integration_config: Option<Val<CustomerProfilesIntegrationConfig>>,
+        /// `KMSArn` (the schema does not describe it).
         pub kms_arn: Option<Val<String>>,
+        /// `Output` (the schema does not describe it).
         pub output: Val<Vec<OutputAttribute>>,
         /// The S3 path to which Entity Resolution will write the output table
         pub output_s3_path: Option<Val<String>>,
@@ -1197,9 +1241,13 @@ pub mod matching_workflow {
     pub struct ResolutionTechniques {
         /// Enables the workflow to use real-time matching. Can only be set on creation for RULE_MATCHING workflows that define RuleConditionProperties.
         pub enable_real_time_matching: Option<Val<bool>>,
+        /// `ProviderProperties` (the schema does not describe it).
         pub provider_properties: Option<Val<ProviderProperties>>,
+        /// `ResolutionType` (the schema does not describe it).
         pub resolution_type: Option<Val<ResolutionType>>,
+        /// `RuleBasedProperties` (the schema does not describe it).
         pub rule_based_properties: Option<Val<RuleBasedProperties>>,
+        /// `RuleConditionProperties` (the schema does not describe it).
         pub rule_condition_properties: Option<Val<RuleConditionProperties>>,
     }
 
@@ -1274,7 +1322,9 @@ pub mod matching_workflow {
     /// `OutputAttribute` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputAttribute {
+        /// `Hashed` (the schema does not describe it).
         pub hashed: Option<Val<bool>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1300,6 +1350,7 @@ pub mod matching_workflow {
     /// `ProviderProperties` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProviderProperties {
+        /// `IntermediateSourceConfiguration` (the schema does not describe it).
         pub intermediate_source_configuration: Option<Val<IntermediateSourceConfiguration>>,
         /// Additional Provider configuration that would be required for the provider service. The Configuration must be in JSON string format
         pub provider_configuration: Option<Val<Map<String>>>,
@@ -1331,8 +1382,11 @@ pub mod matching_workflow {
     /// `RuleBasedProperties` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RuleBasedProperties {
+        /// `AttributeMatchingModel` (the schema does not describe it).
         pub attribute_matching_model: Val<AttributeMatchingModel>,
+        /// `MatchPurpose` (the schema does not describe it).
         pub match_purpose: Option<Val<MatchPurpose>>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Val<Vec<Rule>>,
     }
 
@@ -1362,6 +1416,7 @@ pub mod matching_workflow {
     pub struct RuleConditionProperties {
         /// Configuration for matching behavior within rule condition properties
         pub matching_config: Option<Val<MatchingConfig>>,
+        /// `Rules` (the schema does not describe it).
         pub rules: Val<Vec<RuleCondition>>,
     }
 
@@ -1411,7 +1466,9 @@ pub mod matching_workflow {
     /// `Rule` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rule {
+        /// `MatchingKeys` (the schema does not describe it).
         pub matching_keys: Val<Vec<String>>,
+        /// `RuleName` (the schema does not describe it).
         pub rule_name: Val<String>,
     }
 
@@ -1452,7 +1509,9 @@ pub mod matching_workflow {
     /// `RuleCondition` of `AWS::EntityResolution::MatchingWorkflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RuleCondition {
+        /// `Condition` (the schema does not describe it).
         pub condition: Option<Val<String>>,
+        /// `RuleName` (the schema does not describe it).
         pub rule_name: Option<Val<String>>,
     }
 
@@ -1719,11 +1778,17 @@ pub mod matching_workflow {
 pub struct CfnMatchingWorkflowProps {
     /// The description of the MatchingWorkflow
     pub description: Option<Val<String>>,
+    /// `IncrementalRunConfig` (the schema does not describe it).
     pub incremental_run_config: Option<Val<matching_workflow::IncrementalRunConfig>>,
+    /// `InputSourceConfig` (the schema does not describe it).
     pub input_source_config: Val<Vec<matching_workflow::InputSource>>,
+    /// `OutputSourceConfig` (the schema does not describe it).
     pub output_source_config: Val<Vec<matching_workflow::OutputSource>>,
+    /// `ResolutionTechniques` (the schema does not describe it).
     pub resolution_techniques: Val<matching_workflow::ResolutionTechniques>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<matching_workflow::Tag>>>,
     /// The name of the MatchingWorkflow
     pub workflow_name: Val<String>,
@@ -1770,21 +1835,21 @@ impl CfnMatchingWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::MatchingWorkflow";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMatchingWorkflow, String> = Prop::new("Description");
-    /// Key of `IncrementalRunConfig`, for [`Handle::set`].
+    /// Key of `IncrementalRunConfig`, for [`Self::set`].
     pub const INCREMENTAL_RUN_CONFIG: Prop<CfnMatchingWorkflow, matching_workflow::IncrementalRunConfig> = Prop::new("IncrementalRunConfig");
-    /// Key of `InputSourceConfig`, for [`Handle::set`].
+    /// Key of `InputSourceConfig`, for [`Self::set`].
     pub const INPUT_SOURCE_CONFIG: Prop<CfnMatchingWorkflow, Vec<matching_workflow::InputSource>> = Prop::new("InputSourceConfig");
-    /// Key of `OutputSourceConfig`, for [`Handle::set`].
+    /// Key of `OutputSourceConfig`, for [`Self::set`].
     pub const OUTPUT_SOURCE_CONFIG: Prop<CfnMatchingWorkflow, Vec<matching_workflow::OutputSource>> = Prop::new("OutputSourceConfig");
-    /// Key of `ResolutionTechniques`, for [`Handle::set`].
+    /// Key of `ResolutionTechniques`, for [`Self::set`].
     pub const RESOLUTION_TECHNIQUES: Prop<CfnMatchingWorkflow, matching_workflow::ResolutionTechniques> = Prop::new("ResolutionTechniques");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnMatchingWorkflow, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMatchingWorkflow, Vec<matching_workflow::Tag>> = Prop::new("Tags");
-    /// Key of `WorkflowName`, for [`Handle::set`].
+    /// Key of `WorkflowName`, for [`Self::set`].
     pub const WORKFLOW_NAME: Prop<CfnMatchingWorkflow, String> = Prop::new("WorkflowName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1879,11 +1944,15 @@ pub mod policy_statement {
 /// Policy Statement defined in AWS Entity Resolution Service
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyStatementProps {
+    /// `Action` (the schema does not describe it).
     pub action: Option<Val<Vec<String>>>,
     /// Arn of the resource to which the policy statement is being attached.
     pub arn: Val<String>,
+    /// `Condition` (the schema does not describe it).
     pub condition: Option<Val<String>>,
+    /// `Effect` (the schema does not describe it).
     pub effect: Option<Val<policy_statement::StatementEffect>>,
+    /// `Principal` (the schema does not describe it).
     pub principal: Option<Val<Vec<String>>>,
     /// The Statement Id of the policy statement that is being attached.
     pub statement_id: Val<String>,
@@ -1926,17 +1995,17 @@ impl CfnPolicyStatement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::PolicyStatement";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnPolicyStatement, Vec<String>> = Prop::new("Action");
-    /// Key of `Arn`, for [`Handle::set`].
+    /// Key of `Arn`, for [`Self::set`].
     pub const ARN: Prop<CfnPolicyStatement, String> = Prop::new("Arn");
-    /// Key of `Condition`, for [`Handle::set`].
+    /// Key of `Condition`, for [`Self::set`].
     pub const CONDITION: Prop<CfnPolicyStatement, String> = Prop::new("Condition");
-    /// Key of `Effect`, for [`Handle::set`].
+    /// Key of `Effect`, for [`Self::set`].
     pub const EFFECT: Prop<CfnPolicyStatement, policy_statement::StatementEffect> = Prop::new("Effect");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPolicyStatement, Vec<String>> = Prop::new("Principal");
-    /// Key of `StatementId`, for [`Handle::set`].
+    /// Key of `StatementId`, for [`Self::set`].
     pub const STATEMENT_ID: Prop<CfnPolicyStatement, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1976,12 +2045,17 @@ pub mod schema_mapping {
     /// `SchemaInputAttribute` of `AWS::EntityResolution::SchemaMapping`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SchemaInputAttribute {
+        /// `FieldName` (the schema does not describe it).
         pub field_name: Val<String>,
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Option<Val<String>>,
+        /// `Hashed` (the schema does not describe it).
         pub hashed: Option<Val<bool>>,
+        /// `MatchKey` (the schema does not describe it).
         pub match_key: Option<Val<String>>,
         /// The subtype of the Attribute. Would be required only when type is PROVIDER_ID
         pub sub_type: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<SchemaAttributeType>,
     }
 
@@ -2163,6 +2237,7 @@ pub struct CfnSchemaMappingProps {
     pub mapped_input_fields: Val<Vec<schema_mapping::SchemaInputAttribute>>,
     /// The name of the SchemaMapping
     pub schema_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<schema_mapping::Tag>>>,
 }
 
@@ -2199,13 +2274,13 @@ impl CfnSchemaMapping {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EntityResolution::SchemaMapping";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSchemaMapping, String> = Prop::new("Description");
-    /// Key of `MappedInputFields`, for [`Handle::set`].
+    /// Key of `MappedInputFields`, for [`Self::set`].
     pub const MAPPED_INPUT_FIELDS: Prop<CfnSchemaMapping, Vec<schema_mapping::SchemaInputAttribute>> = Prop::new("MappedInputFields");
-    /// Key of `SchemaName`, for [`Handle::set`].
+    /// Key of `SchemaName`, for [`Self::set`].
     pub const SCHEMA_NAME: Prop<CfnSchemaMapping, String> = Prop::new("SchemaName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSchemaMapping, Vec<schema_mapping::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

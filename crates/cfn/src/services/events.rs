@@ -76,10 +76,13 @@ pub mod api_destination {
 pub struct CfnApiDestinationProps {
     /// The arn of the connection.
     pub connection_arn: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `HttpMethod` (the schema does not describe it).
     pub http_method: Val<api_destination::HttpMethod>,
     /// Url endpoint to invoke.
     pub invocation_endpoint: Val<String>,
+    /// `InvocationRateLimitPerSecond` (the schema does not describe it).
     pub invocation_rate_limit_per_second: Option<Val<i64>>,
     /// Name of the apiDestination.
     pub name: Option<Val<String>>,
@@ -122,17 +125,17 @@ impl CfnApiDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::ApiDestination";
 
-    /// Key of `ConnectionArn`, for [`Handle::set`].
+    /// Key of `ConnectionArn`, for [`Self::set`].
     pub const CONNECTION_ARN: Prop<CfnApiDestination, String> = Prop::new("ConnectionArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApiDestination, String> = Prop::new("Description");
-    /// Key of `HttpMethod`, for [`Handle::set`].
+    /// Key of `HttpMethod`, for [`Self::set`].
     pub const HTTP_METHOD: Prop<CfnApiDestination, api_destination::HttpMethod> = Prop::new("HttpMethod");
-    /// Key of `InvocationEndpoint`, for [`Handle::set`].
+    /// Key of `InvocationEndpoint`, for [`Self::set`].
     pub const INVOCATION_ENDPOINT: Prop<CfnApiDestination, String> = Prop::new("InvocationEndpoint");
-    /// Key of `InvocationRateLimitPerSecond`, for [`Handle::set`].
+    /// Key of `InvocationRateLimitPerSecond`, for [`Self::set`].
     pub const INVOCATION_RATE_LIMIT_PER_SECOND: Prop<CfnApiDestination, i64> = Prop::new("InvocationRateLimitPerSecond");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApiDestination, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -199,11 +202,17 @@ pub mod archive {
 /// Resource Type definition for AWS::Events::Archive
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnArchiveProps {
+    /// `ArchiveName` (the schema does not describe it).
     pub archive_name: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EventPattern` (the schema does not describe it).
     pub event_pattern: Option<Val<Json>>,
+    /// `KmsKeyIdentifier` (the schema does not describe it).
     pub kms_key_identifier: Option<Val<String>>,
+    /// `RetentionDays` (the schema does not describe it).
     pub retention_days: Option<Val<i64>>,
+    /// `SourceArn` (the schema does not describe it).
     pub source_arn: Val<String>,
 }
 
@@ -244,17 +253,17 @@ impl CfnArchive {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::Archive";
 
-    /// Key of `ArchiveName`, for [`Handle::set`].
+    /// Key of `ArchiveName`, for [`Self::set`].
     pub const ARCHIVE_NAME: Prop<CfnArchive, String> = Prop::new("ArchiveName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnArchive, String> = Prop::new("Description");
-    /// Key of `EventPattern`, for [`Handle::set`].
+    /// Key of `EventPattern`, for [`Self::set`].
     pub const EVENT_PATTERN: Prop<CfnArchive, Json> = Prop::new("EventPattern");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnArchive, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `RetentionDays`, for [`Handle::set`].
+    /// Key of `RetentionDays`, for [`Self::set`].
     pub const RETENTION_DAYS: Prop<CfnArchive, i64> = Prop::new("RetentionDays");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnArchive, String> = Prop::new("SourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -299,10 +308,15 @@ pub mod connection {
     /// `AuthParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AuthParameters {
+        /// `ApiKeyAuthParameters` (the schema does not describe it).
         pub api_key_auth_parameters: Option<Val<ApiKeyAuthParameters>>,
+        /// `BasicAuthParameters` (the schema does not describe it).
         pub basic_auth_parameters: Option<Val<BasicAuthParameters>>,
+        /// `ConnectivityParameters` (the schema does not describe it).
         pub connectivity_parameters: Option<Val<ConnectivityParameters>>,
+        /// `InvocationHttpParameters` (the schema does not describe it).
         pub invocation_http_parameters: Option<Val<ConnectionHttpParameters>>,
+        /// `OAuthParameters` (the schema does not describe it).
         pub o_auth_parameters: Option<Val<OAuthParameters>>,
     }
 
@@ -321,6 +335,7 @@ pub mod connection {
     /// The private resource the HTTP request will be sent to.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InvocationConnectivityParameters {
+        /// `ResourceParameters` (the schema does not describe it).
         pub resource_parameters: Val<ResourceParameters>,
     }
 
@@ -344,7 +359,9 @@ pub mod connection {
     /// `ApiKeyAuthParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApiKeyAuthParameters {
+        /// `ApiKeyName` (the schema does not describe it).
         pub api_key_name: Val<String>,
+        /// `ApiKeyValue` (the schema does not describe it).
         pub api_key_value: Val<String>,
     }
 
@@ -370,7 +387,9 @@ pub mod connection {
     /// `BasicAuthParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BasicAuthParameters {
+        /// `Password` (the schema does not describe it).
         pub password: Val<String>,
+        /// `Username` (the schema does not describe it).
         pub username: Val<String>,
     }
 
@@ -396,6 +415,7 @@ pub mod connection {
     /// `ConnectivityParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectivityParameters {
+        /// `ResourceParameters` (the schema does not describe it).
         pub resource_parameters: Val<ResourceParameters>,
     }
 
@@ -419,8 +439,11 @@ pub mod connection {
     /// `ConnectionHttpParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectionHttpParameters {
+        /// `BodyParameters` (the schema does not describe it).
         pub body_parameters: Option<Val<Vec<Parameter>>>,
+        /// `HeaderParameters` (the schema does not describe it).
         pub header_parameters: Option<Val<Vec<Parameter>>>,
+        /// `QueryStringParameters` (the schema does not describe it).
         pub query_string_parameters: Option<Val<Vec<Parameter>>>,
     }
 
@@ -437,9 +460,13 @@ pub mod connection {
     /// `OAuthParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OAuthParameters {
+        /// `AuthorizationEndpoint` (the schema does not describe it).
         pub authorization_endpoint: Val<String>,
+        /// `ClientParameters` (the schema does not describe it).
         pub client_parameters: Val<ClientParameters>,
+        /// `HttpMethod` (the schema does not describe it).
         pub http_method: Val<HttpMethod>,
+        /// `OAuthHttpParameters` (the schema does not describe it).
         pub o_auth_http_parameters: Option<Val<ConnectionHttpParameters>>,
     }
 
@@ -469,7 +496,9 @@ pub mod connection {
     /// `ResourceParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceParameters {
+        /// `ResourceAssociationArn` (the schema does not describe it).
         pub resource_association_arn: Option<Val<String>>,
+        /// `ResourceConfigurationArn` (the schema does not describe it).
         pub resource_configuration_arn: Val<String>,
     }
 
@@ -495,8 +524,11 @@ pub mod connection {
     /// `Parameter` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Parameter {
+        /// `IsValueSecret` (the schema does not describe it).
         pub is_value_secret: Option<Val<bool>>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -524,7 +556,9 @@ pub mod connection {
     /// `ClientParameters` of `AWS::Events::Connection`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientParameters {
+        /// `ClientID` (the schema does not describe it).
         pub client_id: Val<String>,
+        /// `ClientSecret` (the schema does not describe it).
         pub client_secret: Val<String>,
     }
 
@@ -716,12 +750,15 @@ pub mod connection {
 /// Resource Type definition for AWS::Events::Connection.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnConnectionProps {
+    /// `AuthParameters` (the schema does not describe it).
     pub auth_parameters: Option<Val<connection::AuthParameters>>,
+    /// `AuthorizationType` (the schema does not describe it).
     pub authorization_type: Option<Val<connection::AuthorizationType>>,
     /// Description of the connection.
     pub description: Option<Val<String>>,
     /// The private resource the HTTP request will be sent to.
     pub invocation_connectivity_parameters: Option<Val<connection::InvocationConnectivityParameters>>,
+    /// `KmsKeyIdentifier` (the schema does not describe it).
     pub kms_key_identifier: Option<Val<String>>,
     /// Name of the connection.
     pub name: Option<Val<String>>,
@@ -750,17 +787,17 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::Connection";
 
-    /// Key of `AuthParameters`, for [`Handle::set`].
+    /// Key of `AuthParameters`, for [`Self::set`].
     pub const AUTH_PARAMETERS: Prop<CfnConnection, connection::AuthParameters> = Prop::new("AuthParameters");
-    /// Key of `AuthorizationType`, for [`Handle::set`].
+    /// Key of `AuthorizationType`, for [`Self::set`].
     pub const AUTHORIZATION_TYPE: Prop<CfnConnection, connection::AuthorizationType> = Prop::new("AuthorizationType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnection, String> = Prop::new("Description");
-    /// Key of `InvocationConnectivityParameters`, for [`Handle::set`].
+    /// Key of `InvocationConnectivityParameters`, for [`Self::set`].
     pub const INVOCATION_CONNECTIVITY_PARAMETERS: Prop<CfnConnection, connection::InvocationConnectivityParameters> = Prop::new("InvocationConnectivityParameters");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnConnection, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnection, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -828,6 +865,7 @@ pub mod endpoint {
     /// `EndpointEventBus` of `AWS::Events::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EndpointEventBus {
+        /// `EventBusArn` (the schema does not describe it).
         pub event_bus_arn: Val<String>,
     }
 
@@ -851,6 +889,7 @@ pub mod endpoint {
     /// `ReplicationConfig` of `AWS::Events::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReplicationConfig {
+        /// `State` (the schema does not describe it).
         pub state: Val<ReplicationState>,
     }
 
@@ -874,6 +913,7 @@ pub mod endpoint {
     /// `RoutingConfig` of `AWS::Events::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RoutingConfig {
+        /// `FailoverConfig` (the schema does not describe it).
         pub failover_config: Val<FailoverConfig>,
     }
 
@@ -897,7 +937,9 @@ pub mod endpoint {
     /// `FailoverConfig` of `AWS::Events::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FailoverConfig {
+        /// `Primary` (the schema does not describe it).
         pub primary: Val<Primary>,
+        /// `Secondary` (the schema does not describe it).
         pub secondary: Val<Secondary>,
     }
 
@@ -923,6 +965,7 @@ pub mod endpoint {
     /// `Primary` of `AWS::Events::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Primary {
+        /// `HealthCheck` (the schema does not describe it).
         pub health_check: Val<String>,
     }
 
@@ -946,6 +989,7 @@ pub mod endpoint {
     /// `Secondary` of `AWS::Events::Endpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Secondary {
+        /// `Route` (the schema does not describe it).
         pub route: Val<String>,
     }
 
@@ -1058,11 +1102,17 @@ pub mod endpoint {
 /// Resource Type definition for AWS::Events::Endpoint.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEndpointProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EventBuses` (the schema does not describe it).
     pub event_buses: Val<Vec<endpoint::EndpointEventBus>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `ReplicationConfig` (the schema does not describe it).
     pub replication_config: Option<Val<endpoint::ReplicationConfig>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `RoutingConfig` (the schema does not describe it).
     pub routing_config: Val<endpoint::RoutingConfig>,
 }
 
@@ -1103,17 +1153,17 @@ impl CfnEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::Endpoint";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEndpoint, String> = Prop::new("Description");
-    /// Key of `EventBuses`, for [`Handle::set`].
+    /// Key of `EventBuses`, for [`Self::set`].
     pub const EVENT_BUSES: Prop<CfnEndpoint, Vec<endpoint::EndpointEventBus>> = Prop::new("EventBuses");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEndpoint, String> = Prop::new("Name");
-    /// Key of `ReplicationConfig`, for [`Handle::set`].
+    /// Key of `ReplicationConfig`, for [`Self::set`].
     pub const REPLICATION_CONFIG: Prop<CfnEndpoint, endpoint::ReplicationConfig> = Prop::new("ReplicationConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnEndpoint, String> = Prop::new("RoleArn");
-    /// Key of `RoutingConfig`, for [`Handle::set`].
+    /// Key of `RoutingConfig`, for [`Self::set`].
     pub const ROUTING_CONFIG: Prop<CfnEndpoint, endpoint::RoutingConfig> = Prop::new("RoutingConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1178,6 +1228,7 @@ pub mod event_bus {
     /// Dead Letter Queue for the event bus.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeadLetterConfig {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
     }
 
@@ -1210,7 +1261,9 @@ pub mod event_bus {
     /// `Tag` of `AWS::Events::EventBus`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1394,21 +1447,21 @@ impl CfnEventBus {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::EventBus";
 
-    /// Key of `DeadLetterConfig`, for [`Handle::set`].
+    /// Key of `DeadLetterConfig`, for [`Self::set`].
     pub const DEAD_LETTER_CONFIG: Prop<CfnEventBus, event_bus::DeadLetterConfig> = Prop::new("DeadLetterConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventBus, String> = Prop::new("Description");
-    /// Key of `EventSourceName`, for [`Handle::set`].
+    /// Key of `EventSourceName`, for [`Self::set`].
     pub const EVENT_SOURCE_NAME: Prop<CfnEventBus, String> = Prop::new("EventSourceName");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnEventBus, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `LogConfig`, for [`Handle::set`].
+    /// Key of `LogConfig`, for [`Self::set`].
     pub const LOG_CONFIG: Prop<CfnEventBus, event_bus::LogConfig> = Prop::new("LogConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventBus, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnEventBus, Json> = Prop::new("Policy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventBus, Vec<event_bus::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1599,6 +1652,7 @@ pub struct CfnEventBusPolicyProps {
     pub event_bus_name: Option<Val<String>>,
     /// The 12-digit AWS account ID that you are permitting to put events to your default event bus. Specify "*" to permit any account to put events to your default event bus.
     pub principal: Option<Val<String>>,
+    /// `Statement` (the schema does not describe it).
     pub statement: Option<Val<Json>>,
     /// An identifier string for the external account that you are granting permissions to
     pub statement_id: Val<String>,
@@ -1641,17 +1695,17 @@ impl CfnEventBusPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::EventBusPolicy";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnEventBusPolicy, event_bus_policy::Action> = Prop::new("Action");
-    /// Key of `Condition`, for [`Handle::set`].
+    /// Key of `Condition`, for [`Self::set`].
     pub const CONDITION: Prop<CfnEventBusPolicy, event_bus_policy::Condition> = Prop::new("Condition");
-    /// Key of `EventBusName`, for [`Handle::set`].
+    /// Key of `EventBusName`, for [`Self::set`].
     pub const EVENT_BUS_NAME: Prop<CfnEventBusPolicy, String> = Prop::new("EventBusName");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnEventBusPolicy, String> = Prop::new("Principal");
-    /// Key of `Statement`, for [`Handle::set`].
+    /// Key of `Statement`, for [`Self::set`].
     pub const STATEMENT: Prop<CfnEventBusPolicy, Json> = Prop::new("Statement");
-    /// Key of `StatementId`, for [`Handle::set`].
+    /// Key of `StatementId`, for [`Self::set`].
     pub const STATEMENT_ID: Prop<CfnEventBusPolicy, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1691,7 +1745,9 @@ pub mod rule {
     /// `Tag` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1707,22 +1763,39 @@ pub mod rule {
     /// `Target` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Target {
+        /// `AppSyncParameters` (the schema does not describe it).
         pub app_sync_parameters: Option<Val<AppSyncParameters>>,
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
+        /// `BatchParameters` (the schema does not describe it).
         pub batch_parameters: Option<Val<BatchParameters>>,
+        /// `DeadLetterConfig` (the schema does not describe it).
         pub dead_letter_config: Option<Val<DeadLetterConfig>>,
+        /// `EcsParameters` (the schema does not describe it).
         pub ecs_parameters: Option<Val<EcsParameters>>,
+        /// `HttpParameters` (the schema does not describe it).
         pub http_parameters: Option<Val<HttpParameters>>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Input` (the schema does not describe it).
         pub input: Option<Val<String>>,
+        /// `InputPath` (the schema does not describe it).
         pub input_path: Option<Val<String>>,
+        /// `InputTransformer` (the schema does not describe it).
         pub input_transformer: Option<Val<InputTransformer>>,
+        /// `KinesisParameters` (the schema does not describe it).
         pub kinesis_parameters: Option<Val<KinesisParameters>>,
+        /// `RedshiftDataParameters` (the schema does not describe it).
         pub redshift_data_parameters: Option<Val<RedshiftDataParameters>>,
+        /// `RetryPolicy` (the schema does not describe it).
         pub retry_policy: Option<Val<RetryPolicy>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `RunCommandParameters` (the schema does not describe it).
         pub run_command_parameters: Option<Val<RunCommandParameters>>,
+        /// `SageMakerPipelineParameters` (the schema does not describe it).
         pub sage_maker_pipeline_parameters: Option<Val<SageMakerPipelineParameters>>,
+        /// `SqsParameters` (the schema does not describe it).
         pub sqs_parameters: Option<Val<SqsParameters>>,
     }
 
@@ -1778,6 +1851,7 @@ pub mod rule {
     /// `AppSyncParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AppSyncParameters {
+        /// `GraphQLOperation` (the schema does not describe it).
         pub graph_ql_operation: Val<String>,
     }
 
@@ -1801,9 +1875,13 @@ pub mod rule {
     /// `BatchParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BatchParameters {
+        /// `ArrayProperties` (the schema does not describe it).
         pub array_properties: Option<Val<BatchArrayProperties>>,
+        /// `JobDefinition` (the schema does not describe it).
         pub job_definition: Val<String>,
+        /// `JobName` (the schema does not describe it).
         pub job_name: Val<String>,
+        /// `RetryStrategy` (the schema does not describe it).
         pub retry_strategy: Option<Val<BatchRetryStrategy>>,
     }
 
@@ -1833,6 +1911,7 @@ pub mod rule {
     /// `DeadLetterConfig` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeadLetterConfig {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
     }
 
@@ -1847,19 +1926,33 @@ pub mod rule {
     /// `EcsParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EcsParameters {
+        /// `CapacityProviderStrategy` (the schema does not describe it).
         pub capacity_provider_strategy: Option<Val<Vec<CapacityProviderStrategyItem>>>,
+        /// `EnableECSManagedTags` (the schema does not describe it).
         pub enable_ecs_managed_tags: Option<Val<bool>>,
+        /// `EnableExecuteCommand` (the schema does not describe it).
         pub enable_execute_command: Option<Val<bool>>,
+        /// `Group` (the schema does not describe it).
         pub group: Option<Val<String>>,
+        /// `LaunchType` (the schema does not describe it).
         pub launch_type: Option<Val<LaunchType>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Option<Val<NetworkConfiguration>>,
+        /// `PlacementConstraints` (the schema does not describe it).
         pub placement_constraints: Option<Val<Vec<PlacementConstraint>>>,
+        /// `PlacementStrategies` (the schema does not describe it).
         pub placement_strategies: Option<Val<Vec<PlacementStrategy>>>,
+        /// `PlatformVersion` (the schema does not describe it).
         pub platform_version: Option<Val<String>>,
+        /// `PropagateTags` (the schema does not describe it).
         pub propagate_tags: Option<Val<PropagateTags>>,
+        /// `ReferenceId` (the schema does not describe it).
         pub reference_id: Option<Val<String>>,
+        /// `TagList` (the schema does not describe it).
         pub tag_list: Option<Val<Vec<Tag>>>,
+        /// `TaskCount` (the schema does not describe it).
         pub task_count: Option<Val<i64>>,
+        /// `TaskDefinitionArn` (the schema does not describe it).
         pub task_definition_arn: Val<String>,
     }
 
@@ -1909,8 +2002,11 @@ pub mod rule {
     /// `HttpParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpParameters {
+        /// `HeaderParameters` (the schema does not describe it).
         pub header_parameters: Option<Val<Map<String>>>,
+        /// `PathParameterValues` (the schema does not describe it).
         pub path_parameter_values: Option<Val<Vec<String>>>,
+        /// `QueryStringParameters` (the schema does not describe it).
         pub query_string_parameters: Option<Val<Map<String>>>,
     }
 
@@ -1927,7 +2023,9 @@ pub mod rule {
     /// `InputTransformer` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InputTransformer {
+        /// `InputPathsMap` (the schema does not describe it).
         pub input_paths_map: Option<Val<Map<String>>>,
+        /// `InputTemplate` (the schema does not describe it).
         pub input_template: Val<String>,
     }
 
@@ -1953,6 +2051,7 @@ pub mod rule {
     /// `KinesisParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisParameters {
+        /// `PartitionKeyPath` (the schema does not describe it).
         pub partition_key_path: Val<String>,
     }
 
@@ -1976,12 +2075,19 @@ pub mod rule {
     /// `RedshiftDataParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RedshiftDataParameters {
+        /// `Database` (the schema does not describe it).
         pub database: Val<String>,
+        /// `DbUser` (the schema does not describe it).
         pub db_user: Option<Val<String>>,
+        /// `SecretManagerArn` (the schema does not describe it).
         pub secret_manager_arn: Option<Val<String>>,
+        /// `Sql` (the schema does not describe it).
         pub sql: Option<Val<String>>,
+        /// `Sqls` (the schema does not describe it).
         pub sqls: Option<Val<Vec<String>>>,
+        /// `StatementName` (the schema does not describe it).
         pub statement_name: Option<Val<String>>,
+        /// `WithEvent` (the schema does not describe it).
         pub with_event: Option<Val<bool>>,
     }
 
@@ -2017,7 +2123,9 @@ pub mod rule {
     /// `RetryPolicy` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetryPolicy {
+        /// `MaximumEventAgeInSeconds` (the schema does not describe it).
         pub maximum_event_age_in_seconds: Option<Val<i64>>,
+        /// `MaximumRetryAttempts` (the schema does not describe it).
         pub maximum_retry_attempts: Option<Val<i64>>,
     }
 
@@ -2033,6 +2141,7 @@ pub mod rule {
     /// `RunCommandParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RunCommandParameters {
+        /// `RunCommandTargets` (the schema does not describe it).
         pub run_command_targets: Val<Vec<RunCommandTarget>>,
     }
 
@@ -2056,6 +2165,7 @@ pub mod rule {
     /// `SageMakerPipelineParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SageMakerPipelineParameters {
+        /// `PipelineParameterList` (the schema does not describe it).
         pub pipeline_parameter_list: Option<Val<Vec<SageMakerPipelineParameter>>>,
     }
 
@@ -2070,6 +2180,7 @@ pub mod rule {
     /// `SqsParameters` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SqsParameters {
+        /// `MessageGroupId` (the schema does not describe it).
         pub message_group_id: Val<String>,
     }
 
@@ -2093,6 +2204,7 @@ pub mod rule {
     /// `BatchArrayProperties` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchArrayProperties {
+        /// `Size` (the schema does not describe it).
         pub size: Option<Val<i64>>,
     }
 
@@ -2107,6 +2219,7 @@ pub mod rule {
     /// `BatchRetryStrategy` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchRetryStrategy {
+        /// `Attempts` (the schema does not describe it).
         pub attempts: Option<Val<i64>>,
     }
 
@@ -2121,8 +2234,11 @@ pub mod rule {
     /// `CapacityProviderStrategyItem` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityProviderStrategyItem {
+        /// `Base` (the schema does not describe it).
         pub base: Option<Val<i64>>,
+        /// `CapacityProvider` (the schema does not describe it).
         pub capacity_provider: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -2150,6 +2266,7 @@ pub mod rule {
     /// `NetworkConfiguration` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkConfiguration {
+        /// `AwsVpcConfiguration` (the schema does not describe it).
         pub aws_vpc_configuration: Option<Val<AwsVpcConfiguration>>,
     }
 
@@ -2164,7 +2281,9 @@ pub mod rule {
     /// `PlacementConstraint` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PlacementConstraint {
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -2180,7 +2299,9 @@ pub mod rule {
     /// `PlacementStrategy` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PlacementStrategy {
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -2196,7 +2317,9 @@ pub mod rule {
     /// `RunCommandTarget` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RunCommandTarget {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -2222,7 +2345,9 @@ pub mod rule {
     /// `SageMakerPipelineParameter` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SageMakerPipelineParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2248,8 +2373,11 @@ pub mod rule {
     /// `AwsVpcConfiguration` of `AWS::Events::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsVpcConfiguration {
+        /// `AssignPublicIp` (the schema does not describe it).
         pub assign_public_ip: Option<Val<AssignPublicIp>>,
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -2704,23 +2832,23 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Events::Rule";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRule, String> = Prop::new("Description");
-    /// Key of `EventBusName`, for [`Handle::set`].
+    /// Key of `EventBusName`, for [`Self::set`].
     pub const EVENT_BUS_NAME: Prop<CfnRule, String> = Prop::new("EventBusName");
-    /// Key of `EventPattern`, for [`Handle::set`].
+    /// Key of `EventPattern`, for [`Self::set`].
     pub const EVENT_PATTERN: Prop<CfnRule, Json> = Prop::new("EventPattern");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnRule, String> = Prop::new("RoleArn");
-    /// Key of `ScheduleExpression`, for [`Handle::set`].
+    /// Key of `ScheduleExpression`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION: Prop<CfnRule, String> = Prop::new("ScheduleExpression");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnRule, rule::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnRule, Vec<rule::Target>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

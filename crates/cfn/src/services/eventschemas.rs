@@ -19,7 +19,9 @@ pub mod discoverer {
     /// `TagsEntry` of `AWS::EventSchemas::Discoverer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -110,13 +112,13 @@ impl CfnDiscoverer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::Discoverer";
 
-    /// Key of `CrossAccount`, for [`Handle::set`].
+    /// Key of `CrossAccount`, for [`Self::set`].
     pub const CROSS_ACCOUNT: Prop<CfnDiscoverer, bool> = Prop::new("CrossAccount");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDiscoverer, String> = Prop::new("Description");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnDiscoverer, String> = Prop::new("SourceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDiscoverer, Vec<discoverer::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -198,7 +200,9 @@ pub mod registry {
     /// `TagsEntry` of `AWS::EventSchemas::Registry`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -273,11 +277,11 @@ impl CfnRegistry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::Registry";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRegistry, String> = Prop::new("Description");
-    /// Key of `RegistryName`, for [`Handle::set`].
+    /// Key of `RegistryName`, for [`Self::set`].
     pub const REGISTRY_NAME: Prop<CfnRegistry, String> = Prop::new("RegistryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegistry, Vec<registry::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -353,8 +357,11 @@ pub mod registry_policy {
 /// Resource Type definition for AWS::EventSchemas::RegistryPolicy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRegistryPolicyProps {
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
+    /// `RegistryName` (the schema does not describe it).
     pub registry_name: Val<String>,
+    /// `RevisionId` (the schema does not describe it).
     pub revision_id: Option<Val<String>>,
 }
 
@@ -389,11 +396,11 @@ impl CfnRegistryPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::RegistryPolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnRegistryPolicy, Json> = Prop::new("Policy");
-    /// Key of `RegistryName`, for [`Handle::set`].
+    /// Key of `RegistryName`, for [`Self::set`].
     pub const REGISTRY_NAME: Prop<CfnRegistryPolicy, String> = Prop::new("RegistryName");
-    /// Key of `RevisionId`, for [`Handle::set`].
+    /// Key of `RevisionId`, for [`Self::set`].
     pub const REVISION_ID: Prop<CfnRegistryPolicy, String> = Prop::new("RevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -438,7 +445,9 @@ pub mod schema {
     /// `TagsEntry` of `AWS::EventSchemas::Schema`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -539,17 +548,17 @@ impl CfnSchema {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventSchemas::Schema";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnSchema, String> = Prop::new("Content");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSchema, String> = Prop::new("Description");
-    /// Key of `RegistryName`, for [`Handle::set`].
+    /// Key of `RegistryName`, for [`Self::set`].
     pub const REGISTRY_NAME: Prop<CfnSchema, String> = Prop::new("RegistryName");
-    /// Key of `SchemaName`, for [`Handle::set`].
+    /// Key of `SchemaName`, for [`Self::set`].
     pub const SCHEMA_NAME: Prop<CfnSchema, String> = Prop::new("SchemaName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSchema, Vec<schema::TagsEntry>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSchema, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

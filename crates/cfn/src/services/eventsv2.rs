@@ -163,15 +163,15 @@ impl CfnEventBus {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::EventBus";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventBus, String> = Prop::new("Description");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnEventBus, event_bus::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventBus, String> = Prop::new("Name");
-    /// Key of `StorageConfiguration`, for [`Handle::set`].
+    /// Key of `StorageConfiguration`, for [`Self::set`].
     pub const STORAGE_CONFIGURATION: Prop<CfnEventBus, event_bus::StorageConfiguration> = Prop::new("StorageConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventBus, Vec<event_bus::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -472,15 +472,15 @@ impl CfnEventSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::EventSource";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnEventSource, event_source::EventSourceConfiguration> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventSource, String> = Prop::new("Description");
-    /// Key of `EventBusArn`, for [`Handle::set`].
+    /// Key of `EventBusArn`, for [`Self::set`].
     pub const EVENT_BUS_ARN: Prop<CfnEventSource, String> = Prop::new("EventBusArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventSource, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventSource, Vec<event_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -596,9 +596,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::ResourcePolicy";
 
-    /// Key of `EventBusArn`, for [`Handle::set`].
+    /// Key of `EventBusArn`, for [`Self::set`].
     pub const EVENT_BUS_ARN: Prop<CfnResourcePolicy, String> = Prop::new("EventBusArn");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1840,37 +1840,37 @@ impl CfnSubscriber {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EventsV2::Subscriber";
 
-    /// Key of `BatchConfiguration`, for [`Handle::set`].
+    /// Key of `BatchConfiguration`, for [`Self::set`].
     pub const BATCH_CONFIGURATION: Prop<CfnSubscriber, subscriber::BatchConfiguration> = Prop::new("BatchConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSubscriber, String> = Prop::new("Description");
-    /// Key of `EventBusArn`, for [`Handle::set`].
+    /// Key of `EventBusArn`, for [`Self::set`].
     pub const EVENT_BUS_ARN: Prop<CfnSubscriber, String> = Prop::new("EventBusArn");
-    /// Key of `FilterConfiguration`, for [`Handle::set`].
+    /// Key of `FilterConfiguration`, for [`Self::set`].
     pub const FILTER_CONFIGURATION: Prop<CfnSubscriber, subscriber::FilterConfiguration> = Prop::new("FilterConfiguration");
-    /// Key of `InvokeConfiguration`, for [`Handle::set`].
+    /// Key of `InvokeConfiguration`, for [`Self::set`].
     pub const INVOKE_CONFIGURATION: Prop<CfnSubscriber, subscriber::InvokeConfiguration> = Prop::new("InvokeConfiguration");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnSubscriber, subscriber::LogConfiguration> = Prop::new("LogConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSubscriber, String> = Prop::new("Name");
-    /// Key of `OnFailureConfiguration`, for [`Handle::set`].
+    /// Key of `OnFailureConfiguration`, for [`Self::set`].
     pub const ON_FAILURE_CONFIGURATION: Prop<CfnSubscriber, subscriber::OnFailureConfiguration> = Prop::new("OnFailureConfiguration");
-    /// Key of `PointInTimeConfiguration`, for [`Handle::set`].
+    /// Key of `PointInTimeConfiguration`, for [`Self::set`].
     pub const POINT_IN_TIME_CONFIGURATION: Prop<CfnSubscriber, subscriber::PointInTimeConfiguration> = Prop::new("PointInTimeConfiguration");
-    /// Key of `ResumePosition`, for [`Handle::set`].
+    /// Key of `ResumePosition`, for [`Self::set`].
     pub const RESUME_POSITION: Prop<CfnSubscriber, subscriber::ResumePosition> = Prop::new("ResumePosition");
-    /// Key of `RetryPolicy`, for [`Handle::set`].
+    /// Key of `RetryPolicy`, for [`Self::set`].
     pub const RETRY_POLICY: Prop<CfnSubscriber, subscriber::RetryPolicy> = Prop::new("RetryPolicy");
-    /// Key of `StartingPosition`, for [`Handle::set`].
+    /// Key of `StartingPosition`, for [`Self::set`].
     pub const STARTING_POSITION: Prop<CfnSubscriber, subscriber::StartingPosition> = Prop::new("StartingPosition");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnSubscriber, subscriber::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubscriber, Vec<subscriber::Tag>> = Prop::new("Tags");
-    /// Key of `Transformer`, for [`Handle::set`].
+    /// Key of `Transformer`, for [`Self::set`].
     pub const TRANSFORMER: Prop<CfnSubscriber, subscriber::Transformer> = Prop::new("Transformer");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSubscriber, subscriber::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

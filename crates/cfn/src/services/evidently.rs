@@ -19,12 +19,15 @@ pub mod experiment {
     /// `MetricGoalObject` of `AWS::Evidently::Experiment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricGoalObject {
+        /// `DesiredChange` (the schema does not describe it).
         pub desired_change: Val<DesiredChange>,
         /// The JSON path to reference the entity id in the event.
         pub entity_id_key: Val<String>,
         /// Event patterns have the same structure as the events they match. Rules use event patterns to select events. An event pattern either matches an event or it doesn't.
         pub event_pattern: Option<Val<String>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `UnitLabel` (the schema does not describe it).
         pub unit_label: Option<Val<String>>,
         /// The JSON path to reference the numerical metric value in the event.
         pub value_key: Val<String>,
@@ -60,7 +63,9 @@ pub mod experiment {
     /// `OnlineAbConfigObject` of `AWS::Evidently::Experiment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OnlineAbConfigObject {
+        /// `ControlTreatmentName` (the schema does not describe it).
         pub control_treatment_name: Option<Val<String>>,
+        /// `TreatmentWeights` (the schema does not describe it).
         pub treatment_weights: Option<Val<Vec<TreatmentToWeight>>>,
     }
 
@@ -128,9 +133,13 @@ pub mod experiment {
     /// `TreatmentObject` of `AWS::Evidently::Experiment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TreatmentObject {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Feature` (the schema does not describe it).
         pub feature: Val<String>,
+        /// `TreatmentName` (the schema does not describe it).
         pub treatment_name: Val<String>,
+        /// `Variation` (the schema does not describe it).
         pub variation: Val<String>,
     }
 
@@ -160,7 +169,9 @@ pub mod experiment {
     /// `TreatmentToWeight` of `AWS::Evidently::Experiment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TreatmentToWeight {
+        /// `SplitWeight` (the schema does not describe it).
         pub split_weight: Val<i64>,
+        /// `Treatment` (the schema does not describe it).
         pub treatment: Val<String>,
     }
 
@@ -294,19 +305,29 @@ pub mod experiment {
 /// Resource Type definition for AWS::Evidently::Experiment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnExperimentProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `MetricGoals` (the schema does not describe it).
     pub metric_goals: Val<Vec<experiment::MetricGoalObject>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `OnlineAbConfig` (the schema does not describe it).
     pub online_ab_config: Val<experiment::OnlineAbConfigObject>,
+    /// `Project` (the schema does not describe it).
     pub project: Val<String>,
+    /// `RandomizationSalt` (the schema does not describe it).
     pub randomization_salt: Option<Val<String>>,
+    /// `RemoveSegment` (the schema does not describe it).
     pub remove_segment: Option<Val<bool>>,
     /// Start Experiment. Default is False
     pub running_status: Option<Val<experiment::RunningStatusObject>>,
+    /// `SamplingRate` (the schema does not describe it).
     pub sampling_rate: Option<Val<i64>>,
+    /// `Segment` (the schema does not describe it).
     pub segment: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<experiment::Tag>>>,
+    /// `Treatments` (the schema does not describe it).
     pub treatments: Val<Vec<experiment::TreatmentObject>>,
 }
 
@@ -359,29 +380,29 @@ impl CfnExperiment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Experiment";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnExperiment, String> = Prop::new("Description");
-    /// Key of `MetricGoals`, for [`Handle::set`].
+    /// Key of `MetricGoals`, for [`Self::set`].
     pub const METRIC_GOALS: Prop<CfnExperiment, Vec<experiment::MetricGoalObject>> = Prop::new("MetricGoals");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnExperiment, String> = Prop::new("Name");
-    /// Key of `OnlineAbConfig`, for [`Handle::set`].
+    /// Key of `OnlineAbConfig`, for [`Self::set`].
     pub const ONLINE_AB_CONFIG: Prop<CfnExperiment, experiment::OnlineAbConfigObject> = Prop::new("OnlineAbConfig");
-    /// Key of `Project`, for [`Handle::set`].
+    /// Key of `Project`, for [`Self::set`].
     pub const PROJECT: Prop<CfnExperiment, String> = Prop::new("Project");
-    /// Key of `RandomizationSalt`, for [`Handle::set`].
+    /// Key of `RandomizationSalt`, for [`Self::set`].
     pub const RANDOMIZATION_SALT: Prop<CfnExperiment, String> = Prop::new("RandomizationSalt");
-    /// Key of `RemoveSegment`, for [`Handle::set`].
+    /// Key of `RemoveSegment`, for [`Self::set`].
     pub const REMOVE_SEGMENT: Prop<CfnExperiment, bool> = Prop::new("RemoveSegment");
-    /// Key of `RunningStatus`, for [`Handle::set`].
+    /// Key of `RunningStatus`, for [`Self::set`].
     pub const RUNNING_STATUS: Prop<CfnExperiment, experiment::RunningStatusObject> = Prop::new("RunningStatus");
-    /// Key of `SamplingRate`, for [`Handle::set`].
+    /// Key of `SamplingRate`, for [`Self::set`].
     pub const SAMPLING_RATE: Prop<CfnExperiment, i64> = Prop::new("SamplingRate");
-    /// Key of `Segment`, for [`Handle::set`].
+    /// Key of `Segment`, for [`Self::set`].
     pub const SEGMENT: Prop<CfnExperiment, String> = Prop::new("Segment");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExperiment, Vec<experiment::Tag>> = Prop::new("Tags");
-    /// Key of `Treatments`, for [`Handle::set`].
+    /// Key of `Treatments`, for [`Self::set`].
     pub const TREATMENTS: Prop<CfnExperiment, Vec<experiment::TreatmentObject>> = Prop::new("Treatments");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -426,7 +447,9 @@ pub mod feature {
     /// `EntityOverride` of `AWS::Evidently::Feature`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EntityOverride {
+        /// `EntityId` (the schema does not describe it).
         pub entity_id: Option<Val<String>>,
+        /// `Variation` (the schema does not describe it).
         pub variation: Option<Val<String>>,
     }
 
@@ -470,10 +493,15 @@ pub mod feature {
     /// `VariationObject` of `AWS::Evidently::Feature`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VariationObject {
+        /// `BooleanValue` (the schema does not describe it).
         pub boolean_value: Option<Val<bool>>,
+        /// `DoubleValue` (the schema does not describe it).
         pub double_value: Option<Val<f64>>,
+        /// `LongValue` (the schema does not describe it).
         pub long_value: Option<Val<f64>>,
+        /// `StringValue` (the schema does not describe it).
         pub string_value: Option<Val<String>>,
+        /// `VariationName` (the schema does not describe it).
         pub variation_name: Option<Val<String>>,
     }
 
@@ -564,14 +592,21 @@ pub mod feature {
 /// Resource Type definition for AWS::Evidently::Feature.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFeatureProps {
+    /// `DefaultVariation` (the schema does not describe it).
     pub default_variation: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EntityOverrides` (the schema does not describe it).
     pub entity_overrides: Option<Val<Vec<feature::EntityOverride>>>,
+    /// `EvaluationStrategy` (the schema does not describe it).
     pub evaluation_strategy: Option<Val<feature::EvaluationStrategy>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Project` (the schema does not describe it).
     pub project: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<feature::Tag>>>,
+    /// `Variations` (the schema does not describe it).
     pub variations: Val<Vec<feature::VariationObject>>,
 }
 
@@ -616,21 +651,21 @@ impl CfnFeature {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Feature";
 
-    /// Key of `DefaultVariation`, for [`Handle::set`].
+    /// Key of `DefaultVariation`, for [`Self::set`].
     pub const DEFAULT_VARIATION: Prop<CfnFeature, String> = Prop::new("DefaultVariation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFeature, String> = Prop::new("Description");
-    /// Key of `EntityOverrides`, for [`Handle::set`].
+    /// Key of `EntityOverrides`, for [`Self::set`].
     pub const ENTITY_OVERRIDES: Prop<CfnFeature, Vec<feature::EntityOverride>> = Prop::new("EntityOverrides");
-    /// Key of `EvaluationStrategy`, for [`Handle::set`].
+    /// Key of `EvaluationStrategy`, for [`Self::set`].
     pub const EVALUATION_STRATEGY: Prop<CfnFeature, feature::EvaluationStrategy> = Prop::new("EvaluationStrategy");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFeature, String> = Prop::new("Name");
-    /// Key of `Project`, for [`Handle::set`].
+    /// Key of `Project`, for [`Self::set`].
     pub const PROJECT: Prop<CfnFeature, String> = Prop::new("Project");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFeature, Vec<feature::Tag>> = Prop::new("Tags");
-    /// Key of `Variations`, for [`Handle::set`].
+    /// Key of `Variations`, for [`Self::set`].
     pub const VARIATIONS: Prop<CfnFeature, Vec<feature::VariationObject>> = Prop::new("Variations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -707,9 +742,13 @@ pub mod launch {
     /// `LaunchGroupObject` of `AWS::Evidently::Launch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LaunchGroupObject {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Feature` (the schema does not describe it).
         pub feature: Val<String>,
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Val<String>,
+        /// `Variation` (the schema does not describe it).
         pub variation: Val<String>,
     }
 
@@ -743,7 +782,9 @@ pub mod launch {
         pub entity_id_key: Val<String>,
         /// Event patterns have the same structure as the events they match. Rules use event patterns to select events. An event pattern either matches an event or it doesn't.
         pub event_pattern: Option<Val<String>>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `UnitLabel` (the schema does not describe it).
         pub unit_label: Option<Val<String>>,
         /// The JSON path to reference the numerical metric value in the event.
         pub value_key: Val<String>,
@@ -777,8 +818,11 @@ pub mod launch {
     /// `StepConfig` of `AWS::Evidently::Launch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StepConfig {
+        /// `GroupWeights` (the schema does not describe it).
         pub group_weights: Val<Vec<GroupToWeight>>,
+        /// `SegmentOverrides` (the schema does not describe it).
         pub segment_overrides: Option<Val<Vec<SegmentOverride>>>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Val<String>,
     }
 
@@ -834,7 +878,9 @@ pub mod launch {
     /// `GroupToWeight` of `AWS::Evidently::Launch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GroupToWeight {
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Val<String>,
+        /// `SplitWeight` (the schema does not describe it).
         pub split_weight: Val<i64>,
     }
 
@@ -860,8 +906,11 @@ pub mod launch {
     /// `SegmentOverride` of `AWS::Evidently::Launch`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SegmentOverride {
+        /// `EvaluationOrder` (the schema does not describe it).
         pub evaluation_order: Val<i64>,
+        /// `Segment` (the schema does not describe it).
         pub segment: Val<String>,
+        /// `Weights` (the schema does not describe it).
         pub weights: Val<Vec<GroupToWeight>>,
     }
 
@@ -978,14 +1027,21 @@ pub mod launch {
 /// Resource Type definition for AWS::Evidently::Launch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLaunchProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// Start or Stop Launch Launch. Default is not started.
     pub execution_status: Option<Val<launch::ExecutionStatusObject>>,
+    /// `Groups` (the schema does not describe it).
     pub groups: Val<Vec<launch::LaunchGroupObject>>,
+    /// `MetricMonitors` (the schema does not describe it).
     pub metric_monitors: Option<Val<Vec<launch::MetricDefinitionObject>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Project` (the schema does not describe it).
     pub project: Val<String>,
+    /// `RandomizationSalt` (the schema does not describe it).
     pub randomization_salt: Option<Val<String>>,
+    /// `ScheduledSplitsConfig` (the schema does not describe it).
     pub scheduled_splits_config: Val<Vec<launch::StepConfig>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<launch::Tag>>>,
@@ -1034,23 +1090,23 @@ impl CfnLaunch {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Launch";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLaunch, String> = Prop::new("Description");
-    /// Key of `ExecutionStatus`, for [`Handle::set`].
+    /// Key of `ExecutionStatus`, for [`Self::set`].
     pub const EXECUTION_STATUS: Prop<CfnLaunch, launch::ExecutionStatusObject> = Prop::new("ExecutionStatus");
-    /// Key of `Groups`, for [`Handle::set`].
+    /// Key of `Groups`, for [`Self::set`].
     pub const GROUPS: Prop<CfnLaunch, Vec<launch::LaunchGroupObject>> = Prop::new("Groups");
-    /// Key of `MetricMonitors`, for [`Handle::set`].
+    /// Key of `MetricMonitors`, for [`Self::set`].
     pub const METRIC_MONITORS: Prop<CfnLaunch, Vec<launch::MetricDefinitionObject>> = Prop::new("MetricMonitors");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLaunch, String> = Prop::new("Name");
-    /// Key of `Project`, for [`Handle::set`].
+    /// Key of `Project`, for [`Self::set`].
     pub const PROJECT: Prop<CfnLaunch, String> = Prop::new("Project");
-    /// Key of `RandomizationSalt`, for [`Handle::set`].
+    /// Key of `RandomizationSalt`, for [`Self::set`].
     pub const RANDOMIZATION_SALT: Prop<CfnLaunch, String> = Prop::new("RandomizationSalt");
-    /// Key of `ScheduledSplitsConfig`, for [`Handle::set`].
+    /// Key of `ScheduledSplitsConfig`, for [`Self::set`].
     pub const SCHEDULED_SPLITS_CONFIG: Prop<CfnLaunch, Vec<launch::StepConfig>> = Prop::new("ScheduledSplitsConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLaunch, Vec<launch::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1095,7 +1151,9 @@ pub mod project {
     /// `AppConfigResourceObject` of `AWS::Evidently::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AppConfigResourceObject {
+        /// `ApplicationId` (the schema does not describe it).
         pub application_id: Val<String>,
+        /// `EnvironmentId` (the schema does not describe it).
         pub environment_id: Val<String>,
     }
 
@@ -1121,7 +1179,9 @@ pub mod project {
     /// Destinations for data.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataDeliveryObject {
+        /// `LogGroup` (the schema does not describe it).
         pub log_group: Option<Val<String>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3Destination>>,
     }
 
@@ -1165,7 +1225,9 @@ pub mod project {
     /// `S3Destination` of `AWS::Evidently::Project`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Destination {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -1241,10 +1303,13 @@ pub mod project {
 /// Resource Type definition for AWS::Evidently::Project
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProjectProps {
+    /// `AppConfigResource` (the schema does not describe it).
     pub app_config_resource: Option<Val<project::AppConfigResourceObject>>,
     /// Destinations for data.
     pub data_delivery: Option<Val<project::DataDeliveryObject>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<project::Tag>>>,
@@ -1285,15 +1350,15 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Project";
 
-    /// Key of `AppConfigResource`, for [`Handle::set`].
+    /// Key of `AppConfigResource`, for [`Self::set`].
     pub const APP_CONFIG_RESOURCE: Prop<CfnProject, project::AppConfigResourceObject> = Prop::new("AppConfigResource");
-    /// Key of `DataDelivery`, for [`Handle::set`].
+    /// Key of `DataDelivery`, for [`Self::set`].
     pub const DATA_DELIVERY: Prop<CfnProject, project::DataDeliveryObject> = Prop::new("DataDelivery");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnProject, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProject, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1388,8 +1453,11 @@ pub mod segment {
 /// Resource Type definition for AWS::Evidently::Segment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSegmentProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Pattern` (the schema does not describe it).
     pub pattern: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<segment::Tag>>>,
@@ -1428,13 +1496,13 @@ impl CfnSegment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Evidently::Segment";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSegment, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSegment, String> = Prop::new("Name");
-    /// Key of `Pattern`, for [`Handle::set`].
+    /// Key of `Pattern`, for [`Self::set`].
     pub const PATTERN: Prop<CfnSegment, String> = Prop::new("Pattern");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSegment, Vec<segment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod environment {
     /// `ConnectivityInfo` of `AWS::EVS::Environment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectivityInfo {
+        /// `PrivateRouteServerPeerings` (the schema does not describe it).
         pub private_route_server_peerings: Val<Vec<String>>,
     }
 
@@ -42,10 +43,15 @@ pub mod environment {
     /// `HostInfoForCreate` of `AWS::EVS::Environment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HostInfoForCreate {
+        /// `DedicatedHostId` (the schema does not describe it).
         pub dedicated_host_id: Option<Val<String>>,
+        /// `HostName` (the schema does not describe it).
         pub host_name: Val<String>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Val<InstanceType>,
+        /// `KeyName` (the schema does not describe it).
         pub key_name: Val<String>,
+        /// `PlacementGroupId` (the schema does not describe it).
         pub placement_group_id: Option<Val<String>>,
     }
 
@@ -77,17 +83,29 @@ pub mod environment {
     /// The initial Vlan configuration only required upon creation. Modification after creation will have no effect
     #[derive(Debug, Clone, PartialEq)]
     pub struct InitialVlans {
+        /// `EdgeVTep` (the schema does not describe it).
         pub edge_v_tep: Val<InitialVlanInfo>,
+        /// `ExpansionVlan1` (the schema does not describe it).
         pub expansion_vlan1: Val<InitialVlanInfo>,
+        /// `ExpansionVlan2` (the schema does not describe it).
         pub expansion_vlan2: Val<InitialVlanInfo>,
+        /// `Hcx` (the schema does not describe it).
         pub hcx: Val<InitialVlanInfo>,
+        /// `HcxNetworkAclId` (the schema does not describe it).
         pub hcx_network_acl_id: Option<Val<String>>,
+        /// `IsHcxPublic` (the schema does not describe it).
         pub is_hcx_public: Option<Val<bool>>,
+        /// `NsxUpLink` (the schema does not describe it).
         pub nsx_up_link: Val<InitialVlanInfo>,
+        /// `VMotion` (the schema does not describe it).
         pub v_motion: Val<InitialVlanInfo>,
+        /// `VSan` (the schema does not describe it).
         pub v_san: Val<InitialVlanInfo>,
+        /// `VTep` (the schema does not describe it).
         pub v_tep: Val<InitialVlanInfo>,
+        /// `VmManagement` (the schema does not describe it).
         pub vm_management: Val<InitialVlanInfo>,
+        /// `VmkManagement` (the schema does not describe it).
         pub vmk_management: Val<InitialVlanInfo>,
     }
 
@@ -133,7 +151,9 @@ pub mod environment {
     /// The license information for an EVS environment
     #[derive(Debug, Clone, PartialEq)]
     pub struct LicenseInfo {
+        /// `SolutionKey` (the schema does not describe it).
         pub solution_key: Val<String>,
+        /// `VsanKey` (the schema does not describe it).
         pub vsan_key: Val<String>,
     }
 
@@ -159,6 +179,7 @@ pub mod environment {
     /// `ServiceAccessSecurityGroups` of `AWS::EVS::Environment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServiceAccessSecurityGroups {
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
     }
 
@@ -201,14 +222,23 @@ pub mod environment {
     /// `VcfHostnames` of `AWS::EVS::Environment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VcfHostnames {
+        /// `CloudBuilder` (the schema does not describe it).
         pub cloud_builder: Val<String>,
+        /// `Nsx` (the schema does not describe it).
         pub nsx: Val<String>,
+        /// `NsxEdge1` (the schema does not describe it).
         pub nsx_edge1: Val<String>,
+        /// `NsxEdge2` (the schema does not describe it).
         pub nsx_edge2: Val<String>,
+        /// `NsxManager1` (the schema does not describe it).
         pub nsx_manager1: Val<String>,
+        /// `NsxManager2` (the schema does not describe it).
         pub nsx_manager2: Val<String>,
+        /// `NsxManager3` (the schema does not describe it).
         pub nsx_manager3: Val<String>,
+        /// `SddcManager` (the schema does not describe it).
         pub sddc_manager: Val<String>,
+        /// `VCenter` (the schema does not describe it).
         pub v_center: Val<String>,
     }
 
@@ -248,6 +278,7 @@ pub mod environment {
     /// `InitialVlanInfo` of `AWS::EVS::Environment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InitialVlanInfo {
+        /// `Cidr` (the schema does not describe it).
         pub cidr: Val<String>,
     }
 
@@ -439,6 +470,7 @@ pub mod environment {
 /// An environment created within the EVS service
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEnvironmentProps {
+    /// `ConnectivityInfo` (the schema does not describe it).
     pub connectivity_info: Option<Val<environment::ConnectivityInfo>>,
     /// The name of an EVS environment
     pub environment_name: Option<Val<String>>,
@@ -446,17 +478,25 @@ pub struct CfnEnvironmentProps {
     pub hosts: Option<Val<Vec<environment::HostInfoForCreate>>>,
     /// The initial Vlan configuration only required upon creation. Modification after creation will have no effect
     pub initial_vlans: Option<Val<environment::InitialVlans>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
     /// The license information for an EVS environment
     pub license_info: Option<Val<environment::LicenseInfo>>,
+    /// `ServiceAccessSecurityGroups` (the schema does not describe it).
     pub service_access_security_groups: Option<Val<environment::ServiceAccessSecurityGroups>>,
+    /// `ServiceAccessSubnetId` (the schema does not describe it).
     pub service_access_subnet_id: Val<String>,
+    /// `SiteId` (the schema does not describe it).
     pub site_id: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<environment::Tag>>>,
+    /// `TermsAccepted` (the schema does not describe it).
     pub terms_accepted: Val<bool>,
+    /// `VcfHostnames` (the schema does not describe it).
     pub vcf_hostnames: Option<Val<environment::VcfHostnames>>,
+    /// `VcfVersion` (the schema does not describe it).
     pub vcf_version: Val<environment::VcfVersion>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -513,33 +553,33 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::EVS::Environment";
 
-    /// Key of `ConnectivityInfo`, for [`Handle::set`].
+    /// Key of `ConnectivityInfo`, for [`Self::set`].
     pub const CONNECTIVITY_INFO: Prop<CfnEnvironment, environment::ConnectivityInfo> = Prop::new("ConnectivityInfo");
-    /// Key of `EnvironmentName`, for [`Handle::set`].
+    /// Key of `EnvironmentName`, for [`Self::set`].
     pub const ENVIRONMENT_NAME: Prop<CfnEnvironment, String> = Prop::new("EnvironmentName");
-    /// Key of `Hosts`, for [`Handle::set`].
+    /// Key of `Hosts`, for [`Self::set`].
     pub const HOSTS: Prop<CfnEnvironment, Vec<environment::HostInfoForCreate>> = Prop::new("Hosts");
-    /// Key of `InitialVlans`, for [`Handle::set`].
+    /// Key of `InitialVlans`, for [`Self::set`].
     pub const INITIAL_VLANS: Prop<CfnEnvironment, environment::InitialVlans> = Prop::new("InitialVlans");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnEnvironment, String> = Prop::new("KmsKeyId");
-    /// Key of `LicenseInfo`, for [`Handle::set`].
+    /// Key of `LicenseInfo`, for [`Self::set`].
     pub const LICENSE_INFO: Prop<CfnEnvironment, environment::LicenseInfo> = Prop::new("LicenseInfo");
-    /// Key of `ServiceAccessSecurityGroups`, for [`Handle::set`].
+    /// Key of `ServiceAccessSecurityGroups`, for [`Self::set`].
     pub const SERVICE_ACCESS_SECURITY_GROUPS: Prop<CfnEnvironment, environment::ServiceAccessSecurityGroups> = Prop::new("ServiceAccessSecurityGroups");
-    /// Key of `ServiceAccessSubnetId`, for [`Handle::set`].
+    /// Key of `ServiceAccessSubnetId`, for [`Self::set`].
     pub const SERVICE_ACCESS_SUBNET_ID: Prop<CfnEnvironment, String> = Prop::new("ServiceAccessSubnetId");
-    /// Key of `SiteId`, for [`Handle::set`].
+    /// Key of `SiteId`, for [`Self::set`].
     pub const SITE_ID: Prop<CfnEnvironment, String> = Prop::new("SiteId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
-    /// Key of `TermsAccepted`, for [`Handle::set`].
+    /// Key of `TermsAccepted`, for [`Self::set`].
     pub const TERMS_ACCEPTED: Prop<CfnEnvironment, bool> = Prop::new("TermsAccepted");
-    /// Key of `VcfHostnames`, for [`Handle::set`].
+    /// Key of `VcfHostnames`, for [`Self::set`].
     pub const VCF_HOSTNAMES: Prop<CfnEnvironment, environment::VcfHostnames> = Prop::new("VcfHostnames");
-    /// Key of `VcfVersion`, for [`Handle::set`].
+    /// Key of `VcfVersion`, for [`Self::set`].
     pub const VCF_VERSION: Prop<CfnEnvironment, environment::VcfVersion> = Prop::new("VcfVersion");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnEnvironment, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -258,21 +258,21 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FinSpace::Environment";
 
-    /// Key of `DataBundles`, for [`Handle::set`].
+    /// Key of `DataBundles`, for [`Self::set`].
     pub const DATA_BUNDLES: Prop<CfnEnvironment, Vec<String>> = Prop::new("DataBundles");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
-    /// Key of `FederationMode`, for [`Handle::set`].
+    /// Key of `FederationMode`, for [`Self::set`].
     pub const FEDERATION_MODE: Prop<CfnEnvironment, environment::FederationMode> = Prop::new("FederationMode");
-    /// Key of `FederationParameters`, for [`Handle::set`].
+    /// Key of `FederationParameters`, for [`Self::set`].
     pub const FEDERATION_PARAMETERS: Prop<CfnEnvironment, environment::FederationParameters> = Prop::new("FederationParameters");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnEnvironment, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `SuperuserParameters`, for [`Handle::set`].
+    /// Key of `SuperuserParameters`, for [`Self::set`].
     pub const SUPERUSER_PARAMETERS: Prop<CfnEnvironment, environment::SuperuserParameters> = Prop::new("SuperuserParameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -77,9 +77,13 @@ pub mod experiment_template {
     /// `ExperimentTemplateExperimentReportConfiguration` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExperimentTemplateExperimentReportConfiguration {
+        /// `DataSources` (the schema does not describe it).
         pub data_sources: Option<Val<DataSources>>,
+        /// `Outputs` (the schema does not describe it).
         pub outputs: Val<Outputs>,
+        /// `PostExperimentDuration` (the schema does not describe it).
         pub post_experiment_duration: Option<Val<String>>,
+        /// `PreExperimentDuration` (the schema does not describe it).
         pub pre_experiment_duration: Option<Val<String>>,
     }
 
@@ -109,8 +113,11 @@ pub mod experiment_template {
     /// `ExperimentTemplateLogConfiguration` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExperimentTemplateLogConfiguration {
+        /// `CloudWatchLogsConfiguration` (the schema does not describe it).
         pub cloud_watch_logs_configuration: Option<Val<CloudWatchLogsConfiguration>>,
+        /// `LogSchemaVersion` (the schema does not describe it).
         pub log_schema_version: Val<i64>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Option<Val<S3Configuration>>,
     }
 
@@ -138,7 +145,9 @@ pub mod experiment_template {
     /// `ExperimentTemplateStopCondition` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExperimentTemplateStopCondition {
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -164,10 +173,13 @@ pub mod experiment_template {
     /// Specifies a target for an experiment.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExperimentTemplateTarget {
+        /// `Filters` (the schema does not describe it).
         pub filters: Option<Val<Vec<ExperimentTemplateTargetFilter>>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Map<String>>>,
         /// The Amazon Resource Names (ARNs) of the target resources.
         pub resource_arns: Option<Val<Vec<String>>>,
+        /// `ResourceTags` (the schema does not describe it).
         pub resource_tags: Option<Val<Map<String>>>,
         /// The AWS resource type. The resource type must be supported for the specified action.
         pub resource_type: Val<String>,
@@ -205,6 +217,7 @@ pub mod experiment_template {
     /// `DataSources` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataSources {
+        /// `CloudWatchDashboards` (the schema does not describe it).
         pub cloud_watch_dashboards: Option<Val<Vec<CloudWatchDashboard>>>,
     }
 
@@ -219,6 +232,7 @@ pub mod experiment_template {
     /// `Outputs` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Outputs {
+        /// `ExperimentReportS3Configuration` (the schema does not describe it).
         pub experiment_report_s3_configuration: Val<ExperimentReportS3Configuration>,
     }
 
@@ -242,6 +256,7 @@ pub mod experiment_template {
     /// `CloudWatchLogsConfiguration` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchLogsConfiguration {
+        /// `LogGroupArn` (the schema does not describe it).
         pub log_group_arn: Val<String>,
     }
 
@@ -265,7 +280,9 @@ pub mod experiment_template {
     /// `S3Configuration` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Configuration {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -319,6 +336,7 @@ pub mod experiment_template {
     /// `CloudWatchDashboard` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchDashboard {
+        /// `DashboardIdentifier` (the schema does not describe it).
         pub dashboard_identifier: Val<String>,
     }
 
@@ -342,7 +360,9 @@ pub mod experiment_template {
     /// `ExperimentReportS3Configuration` of `AWS::FIS::ExperimentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExperimentReportS3Configuration {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -563,13 +583,17 @@ pub struct CfnExperimentTemplateProps {
     pub actions: Option<Val<Map<experiment_template::ExperimentTemplateAction>>>,
     /// A description for the experiment template.
     pub description: Val<String>,
+    /// `ExperimentOptions` (the schema does not describe it).
     pub experiment_options: Option<Val<experiment_template::ExperimentTemplateExperimentOptions>>,
+    /// `ExperimentReportConfiguration` (the schema does not describe it).
     pub experiment_report_configuration: Option<Val<experiment_template::ExperimentTemplateExperimentReportConfiguration>>,
+    /// `LogConfiguration` (the schema does not describe it).
     pub log_configuration: Option<Val<experiment_template::ExperimentTemplateLogConfiguration>>,
     /// The Amazon Resource Name (ARN) of an IAM role that grants the AWS FIS service permission to perform service actions on your behalf.
     pub role_arn: Val<String>,
     /// One or more stop conditions.
     pub stop_conditions: Val<Vec<experiment_template::ExperimentTemplateStopCondition>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
     /// The targets for the experiment.
     pub targets: Val<Map<experiment_template::ExperimentTemplateTarget>>,
@@ -618,23 +642,23 @@ impl CfnExperimentTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FIS::ExperimentTemplate";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnExperimentTemplate, Map<experiment_template::ExperimentTemplateAction>> = Prop::new("Actions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnExperimentTemplate, String> = Prop::new("Description");
-    /// Key of `ExperimentOptions`, for [`Handle::set`].
+    /// Key of `ExperimentOptions`, for [`Self::set`].
     pub const EXPERIMENT_OPTIONS: Prop<CfnExperimentTemplate, experiment_template::ExperimentTemplateExperimentOptions> = Prop::new("ExperimentOptions");
-    /// Key of `ExperimentReportConfiguration`, for [`Handle::set`].
+    /// Key of `ExperimentReportConfiguration`, for [`Self::set`].
     pub const EXPERIMENT_REPORT_CONFIGURATION: Prop<CfnExperimentTemplate, experiment_template::ExperimentTemplateExperimentReportConfiguration> = Prop::new("ExperimentReportConfiguration");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnExperimentTemplate, experiment_template::ExperimentTemplateLogConfiguration> = Prop::new("LogConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnExperimentTemplate, String> = Prop::new("RoleArn");
-    /// Key of `StopConditions`, for [`Handle::set`].
+    /// Key of `StopConditions`, for [`Self::set`].
     pub const STOP_CONDITIONS: Prop<CfnExperimentTemplate, Vec<experiment_template::ExperimentTemplateStopCondition>> = Prop::new("StopConditions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExperimentTemplate, Map<String>> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnExperimentTemplate, Map<experiment_template::ExperimentTemplateTarget>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -735,13 +759,13 @@ impl CfnTargetAccountConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FIS::TargetAccountConfiguration";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnTargetAccountConfiguration, String> = Prop::new("AccountId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTargetAccountConfiguration, String> = Prop::new("Description");
-    /// Key of `ExperimentTemplateId`, for [`Handle::set`].
+    /// Key of `ExperimentTemplateId`, for [`Self::set`].
     pub const EXPERIMENT_TEMPLATE_ID: Prop<CfnTargetAccountConfiguration, String> = Prop::new("ExperimentTemplateId");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnTargetAccountConfiguration, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

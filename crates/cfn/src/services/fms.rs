@@ -149,11 +149,11 @@ impl CfnApplicationsList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FMS::ApplicationsList";
 
-    /// Key of `AppsList`, for [`Handle::set`].
+    /// Key of `AppsList`, for [`Self::set`].
     pub const APPS_LIST: Prop<CfnApplicationsList, Vec<applications_list::App>> = Prop::new("AppsList");
-    /// Key of `ListName`, for [`Handle::set`].
+    /// Key of `ListName`, for [`Self::set`].
     pub const LIST_NAME: Prop<CfnApplicationsList, String> = Prop::new("ListName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplicationsList, Vec<applications_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -263,9 +263,9 @@ impl CfnNotificationChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FMS::NotificationChannel";
 
-    /// Key of `SnsRoleName`, for [`Handle::set`].
+    /// Key of `SnsRoleName`, for [`Self::set`].
     pub const SNS_ROLE_NAME: Prop<CfnNotificationChannel, String> = Prop::new("SnsRoleName");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnNotificationChannel, String> = Prop::new("SnsTopicArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -305,7 +305,9 @@ pub mod policy {
     /// An FMS includeMap or excludeMap.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IEMap {
+        /// `ACCOUNT` (the schema does not describe it).
         pub account: Option<Val<Vec<String>>>,
+        /// `ORGUNIT` (the schema does not describe it).
         pub orgunit: Option<Val<Vec<String>>>,
     }
 
@@ -321,7 +323,9 @@ pub mod policy {
     /// A resource tag.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -379,7 +383,9 @@ pub mod policy {
     /// A policy tag.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PolicyTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -500,7 +506,9 @@ pub mod policy {
     pub struct NetworkAclEntrySet {
         /// NetworkAcl entry list.
         pub first_entries: Option<Val<Vec<NetworkAclEntry>>>,
+        /// `ForceRemediateForFirstEntries` (the schema does not describe it).
         pub force_remediate_for_first_entries: Val<bool>,
+        /// `ForceRemediateForLastEntries` (the schema does not describe it).
         pub force_remediate_for_last_entries: Val<bool>,
         /// NetworkAcl entry list.
         pub last_entries: Option<Val<Vec<NetworkAclEntry>>>,
@@ -901,24 +909,35 @@ pub mod policy {
 /// Creates an AWS Firewall Manager policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyProps {
+    /// `DeleteAllPolicyResources` (the schema does not describe it).
     pub delete_all_policy_resources: Option<Val<bool>>,
     /// An FMS includeMap or excludeMap.
     pub exclude_map: Option<Val<policy::IEMap>>,
+    /// `ExcludeResourceTags` (the schema does not describe it).
     pub exclude_resource_tags: Val<bool>,
     /// An FMS includeMap or excludeMap.
     pub include_map: Option<Val<policy::IEMap>>,
+    /// `PolicyDescription` (the schema does not describe it).
     pub policy_description: Option<Val<String>>,
+    /// `PolicyName` (the schema does not describe it).
     pub policy_name: Val<String>,
+    /// `RemediationEnabled` (the schema does not describe it).
     pub remediation_enabled: Val<bool>,
+    /// `ResourceSetIds` (the schema does not describe it).
     pub resource_set_ids: Option<Val<Vec<String>>>,
+    /// `ResourceTagLogicalOperator` (the schema does not describe it).
     pub resource_tag_logical_operator: Option<Val<policy::ResourceTagLogicalOperator>>,
+    /// `ResourceTags` (the schema does not describe it).
     pub resource_tags: Option<Val<Vec<policy::ResourceTag>>>,
     /// An AWS resource type
     pub resource_type: Option<Val<String>>,
+    /// `ResourceTypeList` (the schema does not describe it).
     pub resource_type_list: Option<Val<Vec<String>>>,
+    /// `ResourcesCleanUp` (the schema does not describe it).
     pub resources_clean_up: Option<Val<bool>>,
     /// Firewall security service policy data.
     pub security_service_policy_data: Val<policy::SecurityServicePolicyData>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<policy::PolicyTag>>>,
 }
 
@@ -977,35 +996,35 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FMS::Policy";
 
-    /// Key of `DeleteAllPolicyResources`, for [`Handle::set`].
+    /// Key of `DeleteAllPolicyResources`, for [`Self::set`].
     pub const DELETE_ALL_POLICY_RESOURCES: Prop<CfnPolicy, bool> = Prop::new("DeleteAllPolicyResources");
-    /// Key of `ExcludeMap`, for [`Handle::set`].
+    /// Key of `ExcludeMap`, for [`Self::set`].
     pub const EXCLUDE_MAP: Prop<CfnPolicy, policy::IEMap> = Prop::new("ExcludeMap");
-    /// Key of `ExcludeResourceTags`, for [`Handle::set`].
+    /// Key of `ExcludeResourceTags`, for [`Self::set`].
     pub const EXCLUDE_RESOURCE_TAGS: Prop<CfnPolicy, bool> = Prop::new("ExcludeResourceTags");
-    /// Key of `IncludeMap`, for [`Handle::set`].
+    /// Key of `IncludeMap`, for [`Self::set`].
     pub const INCLUDE_MAP: Prop<CfnPolicy, policy::IEMap> = Prop::new("IncludeMap");
-    /// Key of `PolicyDescription`, for [`Handle::set`].
+    /// Key of `PolicyDescription`, for [`Self::set`].
     pub const POLICY_DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("PolicyDescription");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
-    /// Key of `RemediationEnabled`, for [`Handle::set`].
+    /// Key of `RemediationEnabled`, for [`Self::set`].
     pub const REMEDIATION_ENABLED: Prop<CfnPolicy, bool> = Prop::new("RemediationEnabled");
-    /// Key of `ResourceSetIds`, for [`Handle::set`].
+    /// Key of `ResourceSetIds`, for [`Self::set`].
     pub const RESOURCE_SET_IDS: Prop<CfnPolicy, Vec<String>> = Prop::new("ResourceSetIds");
-    /// Key of `ResourceTagLogicalOperator`, for [`Handle::set`].
+    /// Key of `ResourceTagLogicalOperator`, for [`Self::set`].
     pub const RESOURCE_TAG_LOGICAL_OPERATOR: Prop<CfnPolicy, policy::ResourceTagLogicalOperator> = Prop::new("ResourceTagLogicalOperator");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnPolicy, Vec<policy::ResourceTag>> = Prop::new("ResourceTags");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnPolicy, String> = Prop::new("ResourceType");
-    /// Key of `ResourceTypeList`, for [`Handle::set`].
+    /// Key of `ResourceTypeList`, for [`Self::set`].
     pub const RESOURCE_TYPE_LIST: Prop<CfnPolicy, Vec<String>> = Prop::new("ResourceTypeList");
-    /// Key of `ResourcesCleanUp`, for [`Handle::set`].
+    /// Key of `ResourcesCleanUp`, for [`Self::set`].
     pub const RESOURCES_CLEAN_UP: Prop<CfnPolicy, bool> = Prop::new("ResourcesCleanUp");
-    /// Key of `SecurityServicePolicyData`, for [`Handle::set`].
+    /// Key of `SecurityServicePolicyData`, for [`Self::set`].
     pub const SECURITY_SERVICE_POLICY_DATA: Prop<CfnPolicy, policy::SecurityServicePolicyData> = Prop::new("SecurityServicePolicyData");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicy, Vec<policy::PolicyTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1143,11 +1162,11 @@ impl CfnProtocolsList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FMS::ProtocolsList";
 
-    /// Key of `ListName`, for [`Handle::set`].
+    /// Key of `ListName`, for [`Self::set`].
     pub const LIST_NAME: Prop<CfnProtocolsList, String> = Prop::new("ListName");
-    /// Key of `ProtocolsList`, for [`Handle::set`].
+    /// Key of `ProtocolsList`, for [`Self::set`].
     pub const PROTOCOLS_LIST: Prop<CfnProtocolsList, Vec<String>> = Prop::new("ProtocolsList");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProtocolsList, Vec<protocols_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1211,7 +1230,9 @@ pub mod resource_set {
     /// A tag.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1260,10 +1281,15 @@ pub mod resource_set {
 /// Creates an AWS Firewall Manager resource set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceSetProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ResourceTypeList` (the schema does not describe it).
     pub resource_type_list: Val<Vec<String>>,
+    /// `Resources` (the schema does not describe it).
     pub resources: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<resource_set::Tag>>>,
 }
 
@@ -1302,15 +1328,15 @@ impl CfnResourceSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FMS::ResourceSet";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnResourceSet, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResourceSet, String> = Prop::new("Name");
-    /// Key of `ResourceTypeList`, for [`Handle::set`].
+    /// Key of `ResourceTypeList`, for [`Self::set`].
     pub const RESOURCE_TYPE_LIST: Prop<CfnResourceSet, Vec<String>> = Prop::new("ResourceTypeList");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnResourceSet, Vec<String>> = Prop::new("Resources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourceSet, Vec<resource_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

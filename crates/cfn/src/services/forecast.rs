@@ -37,6 +37,7 @@ pub mod dataset {
     /// `Schema` of `AWS::Forecast::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Schema {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Vec<Attribute>>>,
     }
 
@@ -258,8 +259,11 @@ pub struct CfnDatasetProps {
     pub dataset_type: Val<dataset::DatasetType>,
     /// The domain associated with the dataset
     pub domain: Val<dataset::Domain>,
+    /// `EncryptionConfig` (the schema does not describe it).
     pub encryption_config: Option<Val<dataset::EncryptionConfig>>,
+    /// `Schema` (the schema does not describe it).
     pub schema: Val<dataset::Schema>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dataset::Tag>>>,
 }
 
@@ -302,19 +306,19 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Forecast::Dataset";
 
-    /// Key of `DataFrequency`, for [`Handle::set`].
+    /// Key of `DataFrequency`, for [`Self::set`].
     pub const DATA_FREQUENCY: Prop<CfnDataset, String> = Prop::new("DataFrequency");
-    /// Key of `DatasetName`, for [`Handle::set`].
+    /// Key of `DatasetName`, for [`Self::set`].
     pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
-    /// Key of `DatasetType`, for [`Handle::set`].
+    /// Key of `DatasetType`, for [`Self::set`].
     pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnDataset, dataset::Domain> = Prop::new("Domain");
-    /// Key of `EncryptionConfig`, for [`Handle::set`].
+    /// Key of `EncryptionConfig`, for [`Self::set`].
     pub const ENCRYPTION_CONFIG: Prop<CfnDataset, dataset::EncryptionConfig> = Prop::new("EncryptionConfig");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnDataset, dataset::Schema> = Prop::new("Schema");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -492,13 +496,13 @@ impl CfnDatasetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Forecast::DatasetGroup";
 
-    /// Key of `DatasetArns`, for [`Handle::set`].
+    /// Key of `DatasetArns`, for [`Self::set`].
     pub const DATASET_ARNS: Prop<CfnDatasetGroup, Vec<String>> = Prop::new("DatasetArns");
-    /// Key of `DatasetGroupName`, for [`Handle::set`].
+    /// Key of `DatasetGroupName`, for [`Self::set`].
     pub const DATASET_GROUP_NAME: Prop<CfnDatasetGroup, String> = Prop::new("DatasetGroupName");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnDatasetGroup, dataset_group::Domain> = Prop::new("Domain");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatasetGroup, Vec<dataset_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

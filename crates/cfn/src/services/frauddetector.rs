@@ -19,6 +19,7 @@ pub mod detector {
     /// A model to associate with a detector.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Model {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
     }
 
@@ -39,9 +40,13 @@ pub mod detector {
         pub created_time: Option<Val<String>>,
         /// The description of the event type.
         pub description: Option<Val<String>>,
+        /// `EntityTypes` (the schema does not describe it).
         pub entity_types: Option<Val<Vec<EntityType>>>,
+        /// `EventVariables` (the schema does not describe it).
         pub event_variables: Option<Val<Vec<EventVariable>>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
+        /// `Labels` (the schema does not describe it).
         pub labels: Option<Val<Vec<Label>>>,
         /// The time when the event type was last updated.
         pub last_updated_time: Option<Val<String>>,
@@ -71,18 +76,25 @@ pub mod detector {
     /// `Rule` of `AWS::FraudDetector::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Rule {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the event type was created.
         pub created_time: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `DetectorId` (the schema does not describe it).
         pub detector_id: Option<Val<String>>,
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `Language` (the schema does not describe it).
         pub language: Option<Val<Language>>,
         /// The time when the event type was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Outcomes` (the schema does not describe it).
         pub outcomes: Option<Val<Vec<Outcome>>>,
+        /// `RuleId` (the schema does not describe it).
         pub rule_id: Option<Val<String>>,
+        /// `RuleVersion` (the schema does not describe it).
         pub rule_version: Option<Val<String>>,
         /// Tags associated with this event type.
         pub tags: Option<Val<Vec<Tag>>>,
@@ -109,7 +121,9 @@ pub mod detector {
     /// `Tag` of `AWS::FraudDetector::Detector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -135,14 +149,17 @@ pub mod detector {
     /// `EntityType` of `AWS::FraudDetector::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EntityType {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the entity type was created.
         pub created_time: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the entity type was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this entity type.
         pub tags: Option<Val<Vec<Tag>>>,
@@ -165,20 +182,27 @@ pub mod detector {
     /// `EventVariable` of `AWS::FraudDetector::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EventVariable {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the event variable was created.
         pub created_time: Option<Val<String>>,
+        /// `DataSource` (the schema does not describe it).
         pub data_source: Option<Val<DataSource>>,
+        /// `DataType` (the schema does not describe it).
         pub data_type: Option<Val<DataType>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the event variable was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this event variable.
         pub tags: Option<Val<Vec<Tag>>>,
+        /// `VariableType` (the schema does not describe it).
         pub variable_type: Option<Val<VariableType>>,
     }
 
@@ -203,14 +227,17 @@ pub mod detector {
     /// `Label` of `AWS::FraudDetector::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Label {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the label was created.
         pub created_time: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the label was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this label.
         pub tags: Option<Val<Vec<Tag>>>,
@@ -233,14 +260,17 @@ pub mod detector {
     /// `Outcome` of `AWS::FraudDetector::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Outcome {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the outcome was created.
         pub created_time: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the outcome was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this outcome.
         pub tags: Option<Val<Vec<Tag>>>,
@@ -645,7 +675,9 @@ pub struct CfnDetectorProps {
     pub detector_version_status: Option<Val<detector::DetectorVersionStatus>>,
     /// The event type to associate this detector with.
     pub event_type: Val<detector::EventType>,
+    /// `RuleExecutionMode` (the schema does not describe it).
     pub rule_execution_mode: Option<Val<detector::RuleExecutionMode>>,
+    /// `Rules` (the schema does not describe it).
     pub rules: Val<Vec<detector::Rule>>,
     /// Tags associated with this detector.
     pub tags: Option<Val<Vec<detector::Tag>>>,
@@ -692,21 +724,21 @@ impl CfnDetector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Detector";
 
-    /// Key of `AssociatedModels`, for [`Handle::set`].
+    /// Key of `AssociatedModels`, for [`Self::set`].
     pub const ASSOCIATED_MODELS: Prop<CfnDetector, Vec<detector::Model>> = Prop::new("AssociatedModels");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDetector, String> = Prop::new("Description");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnDetector, String> = Prop::new("DetectorId");
-    /// Key of `DetectorVersionStatus`, for [`Handle::set`].
+    /// Key of `DetectorVersionStatus`, for [`Self::set`].
     pub const DETECTOR_VERSION_STATUS: Prop<CfnDetector, detector::DetectorVersionStatus> = Prop::new("DetectorVersionStatus");
-    /// Key of `EventType`, for [`Handle::set`].
+    /// Key of `EventType`, for [`Self::set`].
     pub const EVENT_TYPE: Prop<CfnDetector, detector::EventType> = Prop::new("EventType");
-    /// Key of `RuleExecutionMode`, for [`Handle::set`].
+    /// Key of `RuleExecutionMode`, for [`Self::set`].
     pub const RULE_EXECUTION_MODE: Prop<CfnDetector, detector::RuleExecutionMode> = Prop::new("RuleExecutionMode");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnDetector, Vec<detector::Rule>> = Prop::new("Rules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDetector, Vec<detector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -788,7 +820,9 @@ pub mod entity_type {
     /// `Tag` of `AWS::FraudDetector::EntityType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -874,11 +908,11 @@ impl CfnEntityType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::EntityType";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEntityType, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEntityType, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEntityType, Vec<entity_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -936,14 +970,17 @@ pub mod event_type {
     /// `EntityType` of `AWS::FraudDetector::EventType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EntityType {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the event type was created.
         pub created_time: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the event type was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this event type.
         pub tags: Option<Val<Vec<Tag>>>,
@@ -966,20 +1003,27 @@ pub mod event_type {
     /// `EventVariable` of `AWS::FraudDetector::EventType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EventVariable {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the event type was created.
         pub created_time: Option<Val<String>>,
+        /// `DataSource` (the schema does not describe it).
         pub data_source: Option<Val<DataSource>>,
+        /// `DataType` (the schema does not describe it).
         pub data_type: Option<Val<DataType>>,
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the event type was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this event type.
         pub tags: Option<Val<Vec<Tag>>>,
+        /// `VariableType` (the schema does not describe it).
         pub variable_type: Option<Val<VariableType>>,
     }
 
@@ -1004,14 +1048,17 @@ pub mod event_type {
     /// `Label` of `AWS::FraudDetector::EventType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Label {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
         /// The time when the event type was created.
         pub created_time: Option<Val<String>>,
         /// The description.
         pub description: Option<Val<String>>,
+        /// `Inline` (the schema does not describe it).
         pub inline: Option<Val<bool>>,
         /// The time when the event type was last updated.
         pub last_updated_time: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
         /// Tags associated with this event type.
         pub tags: Option<Val<Vec<Tag>>>,
@@ -1034,7 +1081,9 @@ pub mod event_type {
     /// `Tag` of `AWS::FraudDetector::EventType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1303,8 +1352,11 @@ pub mod event_type {
 pub struct CfnEventTypeProps {
     /// The description of the event type.
     pub description: Option<Val<String>>,
+    /// `EntityTypes` (the schema does not describe it).
     pub entity_types: Val<Vec<event_type::EntityType>>,
+    /// `EventVariables` (the schema does not describe it).
     pub event_variables: Val<Vec<event_type::EventVariable>>,
+    /// `Labels` (the schema does not describe it).
     pub labels: Val<Vec<event_type::Label>>,
     /// The name for the event type
     pub name: Val<String>,
@@ -1349,17 +1401,17 @@ impl CfnEventType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::EventType";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventType, String> = Prop::new("Description");
-    /// Key of `EntityTypes`, for [`Handle::set`].
+    /// Key of `EntityTypes`, for [`Self::set`].
     pub const ENTITY_TYPES: Prop<CfnEventType, Vec<event_type::EntityType>> = Prop::new("EntityTypes");
-    /// Key of `EventVariables`, for [`Handle::set`].
+    /// Key of `EventVariables`, for [`Self::set`].
     pub const EVENT_VARIABLES: Prop<CfnEventType, Vec<event_type::EventVariable>> = Prop::new("EventVariables");
-    /// Key of `Labels`, for [`Handle::set`].
+    /// Key of `Labels`, for [`Self::set`].
     pub const LABELS: Prop<CfnEventType, Vec<event_type::Label>> = Prop::new("Labels");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventType, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventType, Vec<event_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1417,7 +1469,9 @@ pub mod label {
     /// `Tag` of `AWS::FraudDetector::Label`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1503,11 +1557,11 @@ impl CfnLabel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Label";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLabel, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLabel, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLabel, Vec<label::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1663,15 +1717,15 @@ impl CfnList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::List";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnList, String> = Prop::new("Description");
-    /// Key of `Elements`, for [`Handle::set`].
+    /// Key of `Elements`, for [`Self::set`].
     pub const ELEMENTS: Prop<CfnList, Vec<String>> = Prop::new("Elements");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnList, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnList, Vec<list::Tag>> = Prop::new("Tags");
-    /// Key of `VariableType`, for [`Handle::set`].
+    /// Key of `VariableType`, for [`Self::set`].
     pub const VARIABLE_TYPE: Prop<CfnList, String> = Prop::new("VariableType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1729,7 +1783,9 @@ pub mod outcome {
     /// `Tag` of `AWS::FraudDetector::Outcome`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1815,11 +1871,11 @@ impl CfnOutcome {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Outcome";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnOutcome, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnOutcome, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOutcome, Vec<outcome::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1877,7 +1933,9 @@ pub mod variable {
     /// `Tag` of `AWS::FraudDetector::Variable`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2157,19 +2215,19 @@ impl CfnVariable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FraudDetector::Variable";
 
-    /// Key of `DataSource`, for [`Handle::set`].
+    /// Key of `DataSource`, for [`Self::set`].
     pub const DATA_SOURCE: Prop<CfnVariable, variable::DataSource> = Prop::new("DataSource");
-    /// Key of `DataType`, for [`Handle::set`].
+    /// Key of `DataType`, for [`Self::set`].
     pub const DATA_TYPE: Prop<CfnVariable, variable::DataType> = Prop::new("DataType");
-    /// Key of `DefaultValue`, for [`Handle::set`].
+    /// Key of `DefaultValue`, for [`Self::set`].
     pub const DEFAULT_VALUE: Prop<CfnVariable, String> = Prop::new("DefaultValue");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVariable, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVariable, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVariable, Vec<variable::Tag>> = Prop::new("Tags");
-    /// Key of `VariableType`, for [`Handle::set`].
+    /// Key of `VariableType`, for [`Self::set`].
     pub const VARIABLE_TYPE: Prop<CfnVariable, variable::VariableType> = Prop::new("VariableType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -102,9 +102,9 @@ impl CfnBackup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::Backup";
 
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnBackup, String> = Prop::new("FileSystemId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBackup, Vec<backup::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -220,6 +220,7 @@ pub mod data_repository_association {
     /// Specifies the type of updated objects (new, changed, deleted) that will be automatically exported from your file system to the linked S3 bucket.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoExportPolicy {
+        /// `Events` (the schema does not describe it).
         pub events: Val<Vec<EventType>>,
     }
 
@@ -243,6 +244,7 @@ pub mod data_repository_association {
     /// Specifies the type of updated objects (new, changed, deleted) that will be automatically imported from the linked S3 bucket to your file system.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoImportPolicy {
+        /// `Events` (the schema does not describe it).
         pub events: Val<Vec<EventType>>,
     }
 
@@ -399,19 +401,19 @@ impl CfnDataRepositoryAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::DataRepositoryAssociation";
 
-    /// Key of `BatchImportMetaDataOnCreate`, for [`Handle::set`].
+    /// Key of `BatchImportMetaDataOnCreate`, for [`Self::set`].
     pub const BATCH_IMPORT_META_DATA_ON_CREATE: Prop<CfnDataRepositoryAssociation, bool> = Prop::new("BatchImportMetaDataOnCreate");
-    /// Key of `DataRepositoryPath`, for [`Handle::set`].
+    /// Key of `DataRepositoryPath`, for [`Self::set`].
     pub const DATA_REPOSITORY_PATH: Prop<CfnDataRepositoryAssociation, String> = Prop::new("DataRepositoryPath");
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnDataRepositoryAssociation, String> = Prop::new("FileSystemId");
-    /// Key of `FileSystemPath`, for [`Handle::set`].
+    /// Key of `FileSystemPath`, for [`Self::set`].
     pub const FILE_SYSTEM_PATH: Prop<CfnDataRepositoryAssociation, String> = Prop::new("FileSystemPath");
-    /// Key of `ImportedFileChunkSize`, for [`Handle::set`].
+    /// Key of `ImportedFileChunkSize`, for [`Self::set`].
     pub const IMPORTED_FILE_CHUNK_SIZE: Prop<CfnDataRepositoryAssociation, i64> = Prop::new("ImportedFileChunkSize");
-    /// Key of `S3`, for [`Handle::set`].
+    /// Key of `S3`, for [`Self::set`].
     pub const S3: Prop<CfnDataRepositoryAssociation, data_repository_association::S3> = Prop::new("S3");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataRepositoryAssociation, Vec<data_repository_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -463,7 +465,9 @@ pub mod file_cache {
     /// `DataRepositoryAssociation` of `AWS::FSx::FileCache`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataRepositoryAssociation {
+        /// `DataRepositoryPath` (the schema does not describe it).
         pub data_repository_path: Val<String>,
+        /// `FileCachePath` (the schema does not describe it).
         pub file_cache_path: Val<String>,
     }
 
@@ -489,11 +493,17 @@ pub mod file_cache {
     /// The Lustre configuration for the file cache
     #[derive(Debug, Clone, PartialEq)]
     pub struct LustreConfiguration {
+        /// `DeploymentType` (the schema does not describe it).
         pub deployment_type: Val<DeploymentType>,
+        /// `LogConfiguration` (the schema does not describe it).
         pub log_configuration: Option<Val<LogConfiguration>>,
+        /// `MetadataConfiguration` (the schema does not describe it).
         pub metadata_configuration: Val<MetadataConfiguration>,
+        /// `MountName` (the schema does not describe it).
         pub mount_name: Option<Val<String>>,
+        /// `PerUnitStorageThroughput` (the schema does not describe it).
         pub per_unit_storage_throughput: Val<i64>,
+        /// `WeeklyMaintenanceStartTime` (the schema does not describe it).
         pub weekly_maintenance_start_time: Option<Val<String>>,
     }
 
@@ -527,7 +537,9 @@ pub mod file_cache {
     /// `Tag` of `AWS::FSx::FileCache`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -553,7 +565,9 @@ pub mod file_cache {
     /// `LogConfiguration` of `AWS::FSx::FileCache`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogConfiguration {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<String>>,
+        /// `Level` (the schema does not describe it).
         pub level: Val<Level>,
     }
 
@@ -579,6 +593,7 @@ pub mod file_cache {
     /// `MetadataConfiguration` of `AWS::FSx::FileCache`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetadataConfiguration {
+        /// `StorageCapacity` (the schema does not describe it).
         pub storage_capacity: Val<i64>,
     }
 
@@ -811,25 +826,25 @@ impl CfnFileCache {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::FileCache";
 
-    /// Key of `CopyTagsToDataRepositoryAssociations`, for [`Handle::set`].
+    /// Key of `CopyTagsToDataRepositoryAssociations`, for [`Self::set`].
     pub const COPY_TAGS_TO_DATA_REPOSITORY_ASSOCIATIONS: Prop<CfnFileCache, bool> = Prop::new("CopyTagsToDataRepositoryAssociations");
-    /// Key of `DataRepositoryAssociations`, for [`Handle::set`].
+    /// Key of `DataRepositoryAssociations`, for [`Self::set`].
     pub const DATA_REPOSITORY_ASSOCIATIONS: Prop<CfnFileCache, Vec<file_cache::DataRepositoryAssociation>> = Prop::new("DataRepositoryAssociations");
-    /// Key of `FileCacheType`, for [`Handle::set`].
+    /// Key of `FileCacheType`, for [`Self::set`].
     pub const FILE_CACHE_TYPE: Prop<CfnFileCache, file_cache::FileCacheType> = Prop::new("FileCacheType");
-    /// Key of `FileCacheTypeVersion`, for [`Handle::set`].
+    /// Key of `FileCacheTypeVersion`, for [`Self::set`].
     pub const FILE_CACHE_TYPE_VERSION: Prop<CfnFileCache, String> = Prop::new("FileCacheTypeVersion");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnFileCache, String> = Prop::new("KmsKeyId");
-    /// Key of `LustreConfiguration`, for [`Handle::set`].
+    /// Key of `LustreConfiguration`, for [`Self::set`].
     pub const LUSTRE_CONFIGURATION: Prop<CfnFileCache, file_cache::LustreConfiguration> = Prop::new("LustreConfiguration");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnFileCache, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `StorageCapacity`, for [`Handle::set`].
+    /// Key of `StorageCapacity`, for [`Self::set`].
     pub const STORAGE_CAPACITY: Prop<CfnFileCache, i64> = Prop::new("StorageCapacity");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnFileCache, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFileCache, Vec<file_cache::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -933,22 +948,39 @@ pub mod file_system {
     /// `LustreConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LustreConfiguration {
+        /// `AutoImportPolicy` (the schema does not describe it).
         pub auto_import_policy: Option<Val<String>>,
+        /// `AutomaticBackupRetentionDays` (the schema does not describe it).
         pub automatic_backup_retention_days: Option<Val<i64>>,
+        /// `CopyTagsToBackups` (the schema does not describe it).
         pub copy_tags_to_backups: Option<Val<bool>>,
+        /// `DailyAutomaticBackupStartTime` (the schema does not describe it).
         pub daily_automatic_backup_start_time: Option<Val<String>>,
+        /// `DataCompressionType` (the schema does not describe it).
         pub data_compression_type: Option<Val<String>>,
+        /// `DataReadCacheConfiguration` (the schema does not describe it).
         pub data_read_cache_configuration: Option<Val<DataReadCacheConfiguration>>,
+        /// `DeploymentType` (the schema does not describe it).
         pub deployment_type: Option<Val<String>>,
+        /// `DriveCacheType` (the schema does not describe it).
         pub drive_cache_type: Option<Val<String>>,
+        /// `EfaEnabled` (the schema does not describe it).
         pub efa_enabled: Option<Val<bool>>,
+        /// `ExportPath` (the schema does not describe it).
         pub export_path: Option<Val<String>>,
+        /// `ImportPath` (the schema does not describe it).
         pub import_path: Option<Val<String>>,
+        /// `ImportedFileChunkSize` (the schema does not describe it).
         pub imported_file_chunk_size: Option<Val<i64>>,
+        /// `LogConfiguration` (the schema does not describe it).
         pub log_configuration: Option<Val<LogConfiguration>>,
+        /// `MetadataConfiguration` (the schema does not describe it).
         pub metadata_configuration: Option<Val<MetadataConfiguration>>,
+        /// `PerUnitStorageThroughput` (the schema does not describe it).
         pub per_unit_storage_throughput: Option<Val<i64>>,
+        /// `ThroughputCapacity` (the schema does not describe it).
         pub throughput_capacity: Option<Val<i64>>,
+        /// `WeeklyMaintenanceStartTime` (the schema does not describe it).
         pub weekly_maintenance_start_time: Option<Val<String>>,
     }
 
@@ -979,18 +1011,31 @@ pub mod file_system {
     /// `OntapConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OntapConfiguration {
+        /// `AutomaticBackupRetentionDays` (the schema does not describe it).
         pub automatic_backup_retention_days: Option<Val<i64>>,
+        /// `DailyAutomaticBackupStartTime` (the schema does not describe it).
         pub daily_automatic_backup_start_time: Option<Val<String>>,
+        /// `DeploymentType` (the schema does not describe it).
         pub deployment_type: Val<String>,
+        /// `DiskIopsConfiguration` (the schema does not describe it).
         pub disk_iops_configuration: Option<Val<DiskIopsConfiguration>>,
+        /// `EndpointIpAddressRange` (the schema does not describe it).
         pub endpoint_ip_address_range: Option<Val<String>>,
+        /// `EndpointIpv6AddressRange` (the schema does not describe it).
         pub endpoint_ipv6_address_range: Option<Val<String>>,
+        /// `FsxAdminPassword` (the schema does not describe it).
         pub fsx_admin_password: Option<Val<String>>,
+        /// `HAPairs` (the schema does not describe it).
         pub ha_pairs: Option<Val<i64>>,
+        /// `PreferredSubnetId` (the schema does not describe it).
         pub preferred_subnet_id: Option<Val<String>>,
+        /// `RouteTableIds` (the schema does not describe it).
         pub route_table_ids: Option<Val<Vec<String>>>,
+        /// `ThroughputCapacity` (the schema does not describe it).
         pub throughput_capacity: Option<Val<i64>>,
+        /// `ThroughputCapacityPerHAPair` (the schema does not describe it).
         pub throughput_capacity_per_ha_pair: Option<Val<i64>>,
+        /// `WeeklyMaintenanceStartTime` (the schema does not describe it).
         pub weekly_maintenance_start_time: Option<Val<String>>,
     }
 
@@ -1038,20 +1083,35 @@ pub mod file_system {
     /// `OpenZFSConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OpenZFSConfiguration {
+        /// `AutomaticBackupRetentionDays` (the schema does not describe it).
         pub automatic_backup_retention_days: Option<Val<i64>>,
+        /// `CopyTagsToBackups` (the schema does not describe it).
         pub copy_tags_to_backups: Option<Val<bool>>,
+        /// `CopyTagsToVolumes` (the schema does not describe it).
         pub copy_tags_to_volumes: Option<Val<bool>>,
+        /// `DailyAutomaticBackupStartTime` (the schema does not describe it).
         pub daily_automatic_backup_start_time: Option<Val<String>>,
+        /// `DeploymentType` (the schema does not describe it).
         pub deployment_type: Val<String>,
+        /// `DiskIopsConfiguration` (the schema does not describe it).
         pub disk_iops_configuration: Option<Val<DiskIopsConfiguration>>,
+        /// `EndpointIpAddressRange` (the schema does not describe it).
         pub endpoint_ip_address_range: Option<Val<String>>,
+        /// `EndpointIpv6AddressRange` (the schema does not describe it).
         pub endpoint_ipv6_address_range: Option<Val<String>>,
+        /// `Options` (the schema does not describe it).
         pub options: Option<Val<Vec<String>>>,
+        /// `PreferredSubnetId` (the schema does not describe it).
         pub preferred_subnet_id: Option<Val<String>>,
+        /// `ReadCacheConfiguration` (the schema does not describe it).
         pub read_cache_configuration: Option<Val<ReadCacheConfiguration>>,
+        /// `RootVolumeConfiguration` (the schema does not describe it).
         pub root_volume_configuration: Option<Val<RootVolumeConfiguration>>,
+        /// `RouteTableIds` (the schema does not describe it).
         pub route_table_ids: Option<Val<Vec<String>>>,
+        /// `ThroughputCapacity` (the schema does not describe it).
         pub throughput_capacity: Option<Val<i64>>,
+        /// `WeeklyMaintenanceStartTime` (the schema does not describe it).
         pub weekly_maintenance_start_time: Option<Val<String>>,
     }
 
@@ -1103,7 +1163,9 @@ pub mod file_system {
     /// `Tag` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1129,18 +1191,31 @@ pub mod file_system {
     /// `WindowsConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WindowsConfiguration {
+        /// `ActiveDirectoryId` (the schema does not describe it).
         pub active_directory_id: Option<Val<String>>,
+        /// `Aliases` (the schema does not describe it).
         pub aliases: Option<Val<Vec<String>>>,
+        /// `AuditLogConfiguration` (the schema does not describe it).
         pub audit_log_configuration: Option<Val<AuditLogConfiguration>>,
+        /// `AutomaticBackupRetentionDays` (the schema does not describe it).
         pub automatic_backup_retention_days: Option<Val<i64>>,
+        /// `CopyTagsToBackups` (the schema does not describe it).
         pub copy_tags_to_backups: Option<Val<bool>>,
+        /// `DailyAutomaticBackupStartTime` (the schema does not describe it).
         pub daily_automatic_backup_start_time: Option<Val<String>>,
+        /// `DeploymentType` (the schema does not describe it).
         pub deployment_type: Option<Val<String>>,
+        /// `DiskIopsConfiguration` (the schema does not describe it).
         pub disk_iops_configuration: Option<Val<DiskIopsConfiguration>>,
+        /// `FsrmConfiguration` (the schema does not describe it).
         pub fsrm_configuration: Option<Val<FsrmConfiguration>>,
+        /// `PreferredSubnetId` (the schema does not describe it).
         pub preferred_subnet_id: Option<Val<String>>,
+        /// `SelfManagedActiveDirectoryConfiguration` (the schema does not describe it).
         pub self_managed_active_directory_configuration: Option<Val<SelfManagedActiveDirectoryConfiguration>>,
+        /// `ThroughputCapacity` (the schema does not describe it).
         pub throughput_capacity: Val<i64>,
+        /// `WeeklyMaintenanceStartTime` (the schema does not describe it).
         pub weekly_maintenance_start_time: Option<Val<String>>,
     }
 
@@ -1188,7 +1263,9 @@ pub mod file_system {
     /// `DataReadCacheConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataReadCacheConfiguration {
+        /// `SizeGiB` (the schema does not describe it).
         pub size_gi_b: Option<Val<i64>>,
+        /// `SizingMode` (the schema does not describe it).
         pub sizing_mode: Option<Val<String>>,
     }
 
@@ -1204,7 +1281,9 @@ pub mod file_system {
     /// `LogConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogConfiguration {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<String>>,
+        /// `Level` (the schema does not describe it).
         pub level: Val<String>,
     }
 
@@ -1230,7 +1309,9 @@ pub mod file_system {
     /// `MetadataConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MetadataConfiguration {
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<String>>,
     }
 
@@ -1246,7 +1327,9 @@ pub mod file_system {
     /// `DiskIopsConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DiskIopsConfiguration {
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<String>>,
     }
 
@@ -1262,7 +1345,9 @@ pub mod file_system {
     /// `ReadCacheConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReadCacheConfiguration {
+        /// `SizeGiB` (the schema does not describe it).
         pub size_gi_b: Option<Val<i64>>,
+        /// `SizingMode` (the schema does not describe it).
         pub sizing_mode: Option<Val<String>>,
     }
 
@@ -1278,11 +1363,17 @@ pub mod file_system {
     /// `RootVolumeConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RootVolumeConfiguration {
+        /// `CopyTagsToSnapshots` (the schema does not describe it).
         pub copy_tags_to_snapshots: Option<Val<bool>>,
+        /// `DataCompressionType` (the schema does not describe it).
         pub data_compression_type: Option<Val<String>>,
+        /// `NfsExports` (the schema does not describe it).
         pub nfs_exports: Option<Val<Vec<NfsExports>>>,
+        /// `ReadOnly` (the schema does not describe it).
         pub read_only: Option<Val<bool>>,
+        /// `RecordSizeKiB` (the schema does not describe it).
         pub record_size_ki_b: Option<Val<i64>>,
+        /// `UserAndGroupQuotas` (the schema does not describe it).
         pub user_and_group_quotas: Option<Val<Vec<UserAndGroupQuotas>>>,
     }
 
@@ -1302,8 +1393,11 @@ pub mod file_system {
     /// `AuditLogConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuditLogConfiguration {
+        /// `AuditLogDestination` (the schema does not describe it).
         pub audit_log_destination: Option<Val<String>>,
+        /// `FileAccessAuditLogLevel` (the schema does not describe it).
         pub file_access_audit_log_level: Val<String>,
+        /// `FileShareAccessAuditLogLevel` (the schema does not describe it).
         pub file_share_access_audit_log_level: Val<String>,
     }
 
@@ -1331,7 +1425,9 @@ pub mod file_system {
     /// `FsrmConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FsrmConfiguration {
+        /// `EventLogDestination` (the schema does not describe it).
         pub event_log_destination: Option<Val<String>>,
+        /// `FsrmServiceEnabled` (the schema does not describe it).
         pub fsrm_service_enabled: Val<bool>,
     }
 
@@ -1357,12 +1453,19 @@ pub mod file_system {
     /// `SelfManagedActiveDirectoryConfiguration` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SelfManagedActiveDirectoryConfiguration {
+        /// `DnsIps` (the schema does not describe it).
         pub dns_ips: Option<Val<Vec<String>>>,
+        /// `DomainJoinServiceAccountSecret` (the schema does not describe it).
         pub domain_join_service_account_secret: Option<Val<String>>,
+        /// `DomainName` (the schema does not describe it).
         pub domain_name: Option<Val<String>>,
+        /// `FileSystemAdministratorsGroup` (the schema does not describe it).
         pub file_system_administrators_group: Option<Val<String>>,
+        /// `OrganizationalUnitDistinguishedName` (the schema does not describe it).
         pub organizational_unit_distinguished_name: Option<Val<String>>,
+        /// `Password` (the schema does not describe it).
         pub password: Option<Val<String>>,
+        /// `UserName` (the schema does not describe it).
         pub user_name: Option<Val<String>>,
     }
 
@@ -1383,6 +1486,7 @@ pub mod file_system {
     /// `NfsExports` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NfsExports {
+        /// `ClientConfigurations` (the schema does not describe it).
         pub client_configurations: Option<Val<Vec<ClientConfigurations>>>,
     }
 
@@ -1397,8 +1501,11 @@ pub mod file_system {
     /// `UserAndGroupQuotas` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UserAndGroupQuotas {
+        /// `Id` (the schema does not describe it).
         pub id: Option<Val<i64>>,
+        /// `StorageCapacityQuotaGiB` (the schema does not describe it).
         pub storage_capacity_quota_gi_b: Option<Val<i64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -1415,7 +1522,9 @@ pub mod file_system {
     /// `ClientConfigurations` of `AWS::FSx::FileSystem`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClientConfigurations {
+        /// `Clients` (the schema does not describe it).
         pub clients: Option<Val<String>>,
+        /// `Options` (the schema does not describe it).
         pub options: Option<Val<Vec<String>>>,
     }
 
@@ -1667,19 +1776,33 @@ pub mod file_system {
 /// Resource Type definition for AWS::FSx::FileSystem
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFileSystemProps {
+    /// `BackupId` (the schema does not describe it).
     pub backup_id: Option<Val<String>>,
+    /// `FileSystemType` (the schema does not describe it).
     pub file_system_type: Val<String>,
+    /// `FileSystemTypeVersion` (the schema does not describe it).
     pub file_system_type_version: Option<Val<String>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `LustreConfiguration` (the schema does not describe it).
     pub lustre_configuration: Option<Val<file_system::LustreConfiguration>>,
+    /// `NetworkType` (the schema does not describe it).
     pub network_type: Option<Val<String>>,
+    /// `OntapConfiguration` (the schema does not describe it).
     pub ontap_configuration: Option<Val<file_system::OntapConfiguration>>,
+    /// `OpenZFSConfiguration` (the schema does not describe it).
     pub open_zfs_configuration: Option<Val<file_system::OpenZFSConfiguration>>,
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Option<Val<Vec<String>>>,
+    /// `StorageCapacity` (the schema does not describe it).
     pub storage_capacity: Option<Val<i64>>,
+    /// `StorageType` (the schema does not describe it).
     pub storage_type: Option<Val<String>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<file_system::Tag>>>,
+    /// `WindowsConfiguration` (the schema does not describe it).
     pub windows_configuration: Option<Val<file_system::WindowsConfiguration>>,
 }
 
@@ -1736,33 +1859,33 @@ impl CfnFileSystem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::FileSystem";
 
-    /// Key of `BackupId`, for [`Handle::set`].
+    /// Key of `BackupId`, for [`Self::set`].
     pub const BACKUP_ID: Prop<CfnFileSystem, String> = Prop::new("BackupId");
-    /// Key of `FileSystemType`, for [`Handle::set`].
+    /// Key of `FileSystemType`, for [`Self::set`].
     pub const FILE_SYSTEM_TYPE: Prop<CfnFileSystem, String> = Prop::new("FileSystemType");
-    /// Key of `FileSystemTypeVersion`, for [`Handle::set`].
+    /// Key of `FileSystemTypeVersion`, for [`Self::set`].
     pub const FILE_SYSTEM_TYPE_VERSION: Prop<CfnFileSystem, String> = Prop::new("FileSystemTypeVersion");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnFileSystem, String> = Prop::new("KmsKeyId");
-    /// Key of `LustreConfiguration`, for [`Handle::set`].
+    /// Key of `LustreConfiguration`, for [`Self::set`].
     pub const LUSTRE_CONFIGURATION: Prop<CfnFileSystem, file_system::LustreConfiguration> = Prop::new("LustreConfiguration");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnFileSystem, String> = Prop::new("NetworkType");
-    /// Key of `OntapConfiguration`, for [`Handle::set`].
+    /// Key of `OntapConfiguration`, for [`Self::set`].
     pub const ONTAP_CONFIGURATION: Prop<CfnFileSystem, file_system::OntapConfiguration> = Prop::new("OntapConfiguration");
-    /// Key of `OpenZFSConfiguration`, for [`Handle::set`].
+    /// Key of `OpenZFSConfiguration`, for [`Self::set`].
     pub const OPEN_ZFS_CONFIGURATION: Prop<CfnFileSystem, file_system::OpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnFileSystem, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `StorageCapacity`, for [`Handle::set`].
+    /// Key of `StorageCapacity`, for [`Self::set`].
     pub const STORAGE_CAPACITY: Prop<CfnFileSystem, i64> = Prop::new("StorageCapacity");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnFileSystem, String> = Prop::new("StorageType");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnFileSystem, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFileSystem, Vec<file_system::Tag>> = Prop::new("Tags");
-    /// Key of `WindowsConfiguration`, for [`Handle::set`].
+    /// Key of `WindowsConfiguration`, for [`Self::set`].
     pub const WINDOWS_CONFIGURATION: Prop<CfnFileSystem, file_system::WindowsConfiguration> = Prop::new("WindowsConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2318,15 +2441,15 @@ impl CfnS3AccessPointAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::S3AccessPointAttachment";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnS3AccessPointAttachment, String> = Prop::new("Name");
-    /// Key of `OntapConfiguration`, for [`Handle::set`].
+    /// Key of `OntapConfiguration`, for [`Self::set`].
     pub const ONTAP_CONFIGURATION: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::S3AccessPointOntapConfiguration> = Prop::new("OntapConfiguration");
-    /// Key of `OpenZFSConfiguration`, for [`Handle::set`].
+    /// Key of `OpenZFSConfiguration`, for [`Self::set`].
     pub const OPEN_ZFS_CONFIGURATION: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::S3AccessPointOpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
-    /// Key of `S3AccessPoint`, for [`Handle::set`].
+    /// Key of `S3AccessPoint`, for [`Self::set`].
     pub const S3_ACCESS_POINT: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::S3AccessPoint> = Prop::new("S3AccessPoint");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnS3AccessPointAttachment, s3_access_point_attachment::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2472,11 +2595,11 @@ impl CfnSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::Snapshot";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSnapshot, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
-    /// Key of `VolumeId`, for [`Handle::set`].
+    /// Key of `VolumeId`, for [`Self::set`].
     pub const VOLUME_ID: Prop<CfnSnapshot, String> = Prop::new("VolumeId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2546,7 +2669,9 @@ pub mod storage_virtual_machine {
     /// `Tag` of `AWS::FSx::StorageVirtualMachine`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2731,17 +2856,17 @@ impl CfnStorageVirtualMachine {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::StorageVirtualMachine";
 
-    /// Key of `ActiveDirectoryConfiguration`, for [`Handle::set`].
+    /// Key of `ActiveDirectoryConfiguration`, for [`Self::set`].
     pub const ACTIVE_DIRECTORY_CONFIGURATION: Prop<CfnStorageVirtualMachine, storage_virtual_machine::ActiveDirectoryConfiguration> = Prop::new("ActiveDirectoryConfiguration");
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnStorageVirtualMachine, String> = Prop::new("FileSystemId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStorageVirtualMachine, String> = Prop::new("Name");
-    /// Key of `RootVolumeSecurityStyle`, for [`Handle::set`].
+    /// Key of `RootVolumeSecurityStyle`, for [`Self::set`].
     pub const ROOT_VOLUME_SECURITY_STYLE: Prop<CfnStorageVirtualMachine, storage_virtual_machine::RootVolumeSecurityStyle> = Prop::new("RootVolumeSecurityStyle");
-    /// Key of `SvmAdminPassword`, for [`Handle::set`].
+    /// Key of `SvmAdminPassword`, for [`Self::set`].
     pub const SVM_ADMIN_PASSWORD: Prop<CfnStorageVirtualMachine, String> = Prop::new("SvmAdminPassword");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStorageVirtualMachine, Vec<storage_virtual_machine::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3799,17 +3924,17 @@ impl CfnVolume {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::FSx::Volume";
 
-    /// Key of `BackupId`, for [`Handle::set`].
+    /// Key of `BackupId`, for [`Self::set`].
     pub const BACKUP_ID: Prop<CfnVolume, String> = Prop::new("BackupId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVolume, String> = Prop::new("Name");
-    /// Key of `OntapConfiguration`, for [`Handle::set`].
+    /// Key of `OntapConfiguration`, for [`Self::set`].
     pub const ONTAP_CONFIGURATION: Prop<CfnVolume, volume::OntapConfiguration> = Prop::new("OntapConfiguration");
-    /// Key of `OpenZFSConfiguration`, for [`Handle::set`].
+    /// Key of `OpenZFSConfiguration`, for [`Self::set`].
     pub const OPEN_ZFS_CONFIGURATION: Prop<CfnVolume, volume::OpenZFSConfiguration> = Prop::new("OpenZFSConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVolume, Vec<volume::Tag>> = Prop::new("Tags");
-    /// Key of `VolumeType`, for [`Handle::set`].
+    /// Key of `VolumeType`, for [`Self::set`].
     pub const VOLUME_TYPE: Prop<CfnVolume, volume::VolumeType> = Prop::new("VolumeType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -179,13 +179,13 @@ impl CfnAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Alias";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAlias, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAlias, String> = Prop::new("Name");
-    /// Key of `RoutingStrategy`, for [`Handle::set`].
+    /// Key of `RoutingStrategy`, for [`Self::set`].
     pub const ROUTING_STRATEGY: Prop<CfnAlias, alias::RoutingStrategy> = Prop::new("RoutingStrategy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAlias, Vec<alias::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -410,17 +410,17 @@ impl CfnBuild {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Build";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBuild, String> = Prop::new("Name");
-    /// Key of `OperatingSystem`, for [`Handle::set`].
+    /// Key of `OperatingSystem`, for [`Self::set`].
     pub const OPERATING_SYSTEM: Prop<CfnBuild, build::OperatingSystem> = Prop::new("OperatingSystem");
-    /// Key of `ServerSdkVersion`, for [`Handle::set`].
+    /// Key of `ServerSdkVersion`, for [`Self::set`].
     pub const SERVER_SDK_VERSION: Prop<CfnBuild, String> = Prop::new("ServerSdkVersion");
-    /// Key of `StorageLocation`, for [`Handle::set`].
+    /// Key of `StorageLocation`, for [`Self::set`].
     pub const STORAGE_LOCATION: Prop<CfnBuild, build::StorageLocation> = Prop::new("StorageLocation");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBuild, Vec<build::Tag>> = Prop::new("Tags");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnBuild, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -575,6 +575,7 @@ pub mod container_fleet {
     /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocationConfiguration {
+        /// `Location` (the schema does not describe it).
         pub location: Val<String>,
         /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
         pub location_capacity: Option<Val<LocationCapacity>>,
@@ -1358,6 +1359,7 @@ pub struct CfnContainerFleetProps {
     pub instance_inbound_permissions: Option<Val<Vec<container_fleet::IpPermission>>>,
     /// The name of an EC2 instance type that is supported in Amazon GameLift. A fleet instance type determines the computing resources of each instance in the fleet, including CPU, memory, storage, and networking capacity. Amazon GameLift supports the following EC2 instance types. See Amazon EC2 Instance Types for detailed descriptions.
     pub instance_type: Option<Val<String>>,
+    /// `Locations` (the schema does not describe it).
     pub locations: Option<Val<Vec<container_fleet::LocationConfiguration>>>,
     /// A policy the location and provider of logs from the fleet.
     pub log_configuration: Option<Val<container_fleet::LogConfiguration>>,
@@ -1436,41 +1438,41 @@ impl CfnContainerFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::ContainerFleet";
 
-    /// Key of `BillingType`, for [`Handle::set`].
+    /// Key of `BillingType`, for [`Self::set`].
     pub const BILLING_TYPE: Prop<CfnContainerFleet, container_fleet::BillingType> = Prop::new("BillingType");
-    /// Key of `DeploymentConfiguration`, for [`Handle::set`].
+    /// Key of `DeploymentConfiguration`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIGURATION: Prop<CfnContainerFleet, container_fleet::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContainerFleet, String> = Prop::new("Description");
-    /// Key of `FleetRoleArn`, for [`Handle::set`].
+    /// Key of `FleetRoleArn`, for [`Self::set`].
     pub const FLEET_ROLE_ARN: Prop<CfnContainerFleet, String> = Prop::new("FleetRoleArn");
-    /// Key of `GameServerContainerGroupDefinitionName`, for [`Handle::set`].
+    /// Key of `GameServerContainerGroupDefinitionName`, for [`Self::set`].
     pub const GAME_SERVER_CONTAINER_GROUP_DEFINITION_NAME: Prop<CfnContainerFleet, String> = Prop::new("GameServerContainerGroupDefinitionName");
-    /// Key of `GameServerContainerGroupsPerInstance`, for [`Handle::set`].
+    /// Key of `GameServerContainerGroupsPerInstance`, for [`Self::set`].
     pub const GAME_SERVER_CONTAINER_GROUPS_PER_INSTANCE: Prop<CfnContainerFleet, i64> = Prop::new("GameServerContainerGroupsPerInstance");
-    /// Key of `GameSessionCreationLimitPolicy`, for [`Handle::set`].
+    /// Key of `GameSessionCreationLimitPolicy`, for [`Self::set`].
     pub const GAME_SESSION_CREATION_LIMIT_POLICY: Prop<CfnContainerFleet, container_fleet::GameSessionCreationLimitPolicy> = Prop::new("GameSessionCreationLimitPolicy");
-    /// Key of `InstanceConnectionPortRange`, for [`Handle::set`].
+    /// Key of `InstanceConnectionPortRange`, for [`Self::set`].
     pub const INSTANCE_CONNECTION_PORT_RANGE: Prop<CfnContainerFleet, container_fleet::ConnectionPortRange> = Prop::new("InstanceConnectionPortRange");
-    /// Key of `InstanceInboundPermissions`, for [`Handle::set`].
+    /// Key of `InstanceInboundPermissions`, for [`Self::set`].
     pub const INSTANCE_INBOUND_PERMISSIONS: Prop<CfnContainerFleet, Vec<container_fleet::IpPermission>> = Prop::new("InstanceInboundPermissions");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnContainerFleet, String> = Prop::new("InstanceType");
-    /// Key of `Locations`, for [`Handle::set`].
+    /// Key of `Locations`, for [`Self::set`].
     pub const LOCATIONS: Prop<CfnContainerFleet, Vec<container_fleet::LocationConfiguration>> = Prop::new("Locations");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnContainerFleet, container_fleet::LogConfiguration> = Prop::new("LogConfiguration");
-    /// Key of `MetricGroups`, for [`Handle::set`].
+    /// Key of `MetricGroups`, for [`Self::set`].
     pub const METRIC_GROUPS: Prop<CfnContainerFleet, Vec<String>> = Prop::new("MetricGroups");
-    /// Key of `NewGameSessionProtectionPolicy`, for [`Handle::set`].
+    /// Key of `NewGameSessionProtectionPolicy`, for [`Self::set`].
     pub const NEW_GAME_SESSION_PROTECTION_POLICY: Prop<CfnContainerFleet, container_fleet::NewGameSessionProtectionPolicy> = Prop::new("NewGameSessionProtectionPolicy");
-    /// Key of `PerInstanceContainerGroupDefinitionName`, for [`Handle::set`].
+    /// Key of `PerInstanceContainerGroupDefinitionName`, for [`Self::set`].
     pub const PER_INSTANCE_CONTAINER_GROUP_DEFINITION_NAME: Prop<CfnContainerFleet, String> = Prop::new("PerInstanceContainerGroupDefinitionName");
-    /// Key of `PlayerGatewayMode`, for [`Handle::set`].
+    /// Key of `PlayerGatewayMode`, for [`Self::set`].
     pub const PLAYER_GATEWAY_MODE: Prop<CfnContainerFleet, container_fleet::PlayerGatewayMode> = Prop::new("PlayerGatewayMode");
-    /// Key of `ScalingPolicies`, for [`Handle::set`].
+    /// Key of `ScalingPolicies`, for [`Self::set`].
     pub const SCALING_POLICIES: Prop<CfnContainerFleet, Vec<container_fleet::ScalingPolicy>> = Prop::new("ScalingPolicies");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContainerFleet, Vec<container_fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2367,25 +2369,25 @@ impl CfnContainerGroupDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::ContainerGroupDefinition";
 
-    /// Key of `ContainerGroupType`, for [`Handle::set`].
+    /// Key of `ContainerGroupType`, for [`Self::set`].
     pub const CONTAINER_GROUP_TYPE: Prop<CfnContainerGroupDefinition, container_group_definition::ContainerGroupType> = Prop::new("ContainerGroupType");
-    /// Key of `GameServerContainerDefinition`, for [`Handle::set`].
+    /// Key of `GameServerContainerDefinition`, for [`Self::set`].
     pub const GAME_SERVER_CONTAINER_DEFINITION: Prop<CfnContainerGroupDefinition, container_group_definition::GameServerContainerDefinition> = Prop::new("GameServerContainerDefinition");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnContainerGroupDefinition, String> = Prop::new("Name");
-    /// Key of `OperatingSystem`, for [`Handle::set`].
+    /// Key of `OperatingSystem`, for [`Self::set`].
     pub const OPERATING_SYSTEM: Prop<CfnContainerGroupDefinition, container_group_definition::OperatingSystem> = Prop::new("OperatingSystem");
-    /// Key of `SourceVersionNumber`, for [`Handle::set`].
+    /// Key of `SourceVersionNumber`, for [`Self::set`].
     pub const SOURCE_VERSION_NUMBER: Prop<CfnContainerGroupDefinition, i64> = Prop::new("SourceVersionNumber");
-    /// Key of `SupportContainerDefinitions`, for [`Handle::set`].
+    /// Key of `SupportContainerDefinitions`, for [`Self::set`].
     pub const SUPPORT_CONTAINER_DEFINITIONS: Prop<CfnContainerGroupDefinition, Vec<container_group_definition::SupportContainerDefinition>> = Prop::new("SupportContainerDefinitions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContainerGroupDefinition, Vec<container_group_definition::Tag>> = Prop::new("Tags");
-    /// Key of `TotalMemoryLimitMebibytes`, for [`Handle::set`].
+    /// Key of `TotalMemoryLimitMebibytes`, for [`Self::set`].
     pub const TOTAL_MEMORY_LIMIT_MEBIBYTES: Prop<CfnContainerGroupDefinition, i64> = Prop::new("TotalMemoryLimitMebibytes");
-    /// Key of `TotalVcpuLimit`, for [`Handle::set`].
+    /// Key of `TotalVcpuLimit`, for [`Self::set`].
     pub const TOTAL_VCPU_LIMIT: Prop<CfnContainerGroupDefinition, f64> = Prop::new("TotalVcpuLimit");
-    /// Key of `VersionDescription`, for [`Handle::set`].
+    /// Key of `VersionDescription`, for [`Self::set`].
     pub const VERSION_DESCRIPTION: Prop<CfnContainerGroupDefinition, String> = Prop::new("VersionDescription");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2479,6 +2481,7 @@ pub mod fleet {
     /// Information about the use of a TLS/SSL certificate for a fleet. TLS certificate generation is enabled at the fleet level, with one certificate generated for the fleet. When this feature is enabled, the certificate can be retrieved using the GameLift Server SDK call GetInstanceCertificate. All instances in a fleet share the same certificate.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CertificateConfiguration {
+        /// `CertificateType` (the schema does not describe it).
         pub certificate_type: Val<CertificateType>,
     }
 
@@ -2538,6 +2541,7 @@ pub mod fleet {
     /// A remote location where a multi-location fleet can deploy EC2 instances for game hosting.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocationConfiguration {
+        /// `Location` (the schema does not describe it).
         pub location: Val<String>,
         /// Current resource capacity settings in a specified fleet or location. The location value might refer to a fleet's remote location or its home Region.
         pub location_capacity: Option<Val<LocationCapacity>>,
@@ -2627,6 +2631,7 @@ pub mod fleet {
         pub comparison_operator: Option<Val<ComparisonOperator>>,
         /// Length of time (in minutes) the metric must be at or beyond the threshold before a scaling event is triggered.
         pub evaluation_periods: Option<Val<i64>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<String>>,
         /// Name of the Amazon GameLift-defined metric that is used to trigger a scaling adjustment. This is required for RuleBased and TargetBased policies.
         pub metric_name: Option<Val<MetricName>>,
@@ -3517,6 +3522,7 @@ pub struct CfnFleetProps {
     pub instance_role_arn: Option<Val<String>>,
     /// Credentials provider implementation that loads credentials from the Amazon EC2 Instance Metadata Service.
     pub instance_role_credentials_provider: Option<Val<fleet::InstanceRoleCredentialsProvider>>,
+    /// `Locations` (the schema does not describe it).
     pub locations: Option<Val<Vec<fleet::LocationConfiguration>>>,
     /// This parameter is no longer used. When hosting a custom game build, specify where Amazon GameLift should store log files using the Amazon GameLift server API call ProcessReady()
     pub log_paths: Option<Val<Vec<String>>>,
@@ -3641,65 +3647,65 @@ impl CfnFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Fleet";
 
-    /// Key of `AnywhereConfiguration`, for [`Handle::set`].
+    /// Key of `AnywhereConfiguration`, for [`Self::set`].
     pub const ANYWHERE_CONFIGURATION: Prop<CfnFleet, fleet::AnywhereConfiguration> = Prop::new("AnywhereConfiguration");
-    /// Key of `ApplyCapacity`, for [`Handle::set`].
+    /// Key of `ApplyCapacity`, for [`Self::set`].
     pub const APPLY_CAPACITY: Prop<CfnFleet, fleet::ApplyCapacity> = Prop::new("ApplyCapacity");
-    /// Key of `BuildId`, for [`Handle::set`].
+    /// Key of `BuildId`, for [`Self::set`].
     pub const BUILD_ID: Prop<CfnFleet, String> = Prop::new("BuildId");
-    /// Key of `CertificateConfiguration`, for [`Handle::set`].
+    /// Key of `CertificateConfiguration`, for [`Self::set`].
     pub const CERTIFICATE_CONFIGURATION: Prop<CfnFleet, fleet::CertificateConfiguration> = Prop::new("CertificateConfiguration");
-    /// Key of `ComputeType`, for [`Handle::set`].
+    /// Key of `ComputeType`, for [`Self::set`].
     pub const COMPUTE_TYPE: Prop<CfnFleet, fleet::ComputeType> = Prop::new("ComputeType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
-    /// Key of `DesiredEC2Instances`, for [`Handle::set`].
+    /// Key of `DesiredEC2Instances`, for [`Self::set`].
     pub const DESIRED_EC2_INSTANCES: Prop<CfnFleet, i64> = Prop::new("DesiredEC2Instances");
-    /// Key of `EC2InboundPermissions`, for [`Handle::set`].
+    /// Key of `EC2InboundPermissions`, for [`Self::set`].
     pub const EC2_INBOUND_PERMISSIONS: Prop<CfnFleet, Vec<fleet::IpPermission>> = Prop::new("EC2InboundPermissions");
-    /// Key of `EC2InstanceType`, for [`Handle::set`].
+    /// Key of `EC2InstanceType`, for [`Self::set`].
     pub const EC2_INSTANCE_TYPE: Prop<CfnFleet, String> = Prop::new("EC2InstanceType");
-    /// Key of `FleetType`, for [`Handle::set`].
+    /// Key of `FleetType`, for [`Self::set`].
     pub const FLEET_TYPE: Prop<CfnFleet, fleet::FleetType> = Prop::new("FleetType");
-    /// Key of `InstanceRoleARN`, for [`Handle::set`].
+    /// Key of `InstanceRoleARN`, for [`Self::set`].
     pub const INSTANCE_ROLE_ARN: Prop<CfnFleet, String> = Prop::new("InstanceRoleARN");
-    /// Key of `InstanceRoleCredentialsProvider`, for [`Handle::set`].
+    /// Key of `InstanceRoleCredentialsProvider`, for [`Self::set`].
     pub const INSTANCE_ROLE_CREDENTIALS_PROVIDER: Prop<CfnFleet, fleet::InstanceRoleCredentialsProvider> = Prop::new("InstanceRoleCredentialsProvider");
-    /// Key of `Locations`, for [`Handle::set`].
+    /// Key of `Locations`, for [`Self::set`].
     pub const LOCATIONS: Prop<CfnFleet, Vec<fleet::LocationConfiguration>> = Prop::new("Locations");
-    /// Key of `LogPaths`, for [`Handle::set`].
+    /// Key of `LogPaths`, for [`Self::set`].
     pub const LOG_PATHS: Prop<CfnFleet, Vec<String>> = Prop::new("LogPaths");
-    /// Key of `MaxSize`, for [`Handle::set`].
+    /// Key of `MaxSize`, for [`Self::set`].
     pub const MAX_SIZE: Prop<CfnFleet, i64> = Prop::new("MaxSize");
-    /// Key of `MetricGroups`, for [`Handle::set`].
+    /// Key of `MetricGroups`, for [`Self::set`].
     pub const METRIC_GROUPS: Prop<CfnFleet, Vec<String>> = Prop::new("MetricGroups");
-    /// Key of `MinSize`, for [`Handle::set`].
+    /// Key of `MinSize`, for [`Self::set`].
     pub const MIN_SIZE: Prop<CfnFleet, i64> = Prop::new("MinSize");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
-    /// Key of `NewGameSessionProtectionPolicy`, for [`Handle::set`].
+    /// Key of `NewGameSessionProtectionPolicy`, for [`Self::set`].
     pub const NEW_GAME_SESSION_PROTECTION_POLICY: Prop<CfnFleet, fleet::NewGameSessionProtectionPolicy> = Prop::new("NewGameSessionProtectionPolicy");
-    /// Key of `PeerVpcAwsAccountId`, for [`Handle::set`].
+    /// Key of `PeerVpcAwsAccountId`, for [`Self::set`].
     pub const PEER_VPC_AWS_ACCOUNT_ID: Prop<CfnFleet, String> = Prop::new("PeerVpcAwsAccountId");
-    /// Key of `PeerVpcId`, for [`Handle::set`].
+    /// Key of `PeerVpcId`, for [`Self::set`].
     pub const PEER_VPC_ID: Prop<CfnFleet, String> = Prop::new("PeerVpcId");
-    /// Key of `PlayerGatewayConfiguration`, for [`Handle::set`].
+    /// Key of `PlayerGatewayConfiguration`, for [`Self::set`].
     pub const PLAYER_GATEWAY_CONFIGURATION: Prop<CfnFleet, fleet::PlayerGatewayConfiguration> = Prop::new("PlayerGatewayConfiguration");
-    /// Key of `PlayerGatewayMode`, for [`Handle::set`].
+    /// Key of `PlayerGatewayMode`, for [`Self::set`].
     pub const PLAYER_GATEWAY_MODE: Prop<CfnFleet, fleet::PlayerGatewayMode> = Prop::new("PlayerGatewayMode");
-    /// Key of `ResourceCreationLimitPolicy`, for [`Handle::set`].
+    /// Key of `ResourceCreationLimitPolicy`, for [`Self::set`].
     pub const RESOURCE_CREATION_LIMIT_POLICY: Prop<CfnFleet, fleet::ResourceCreationLimitPolicy> = Prop::new("ResourceCreationLimitPolicy");
-    /// Key of `RuntimeConfiguration`, for [`Handle::set`].
+    /// Key of `RuntimeConfiguration`, for [`Self::set`].
     pub const RUNTIME_CONFIGURATION: Prop<CfnFleet, fleet::RuntimeConfiguration> = Prop::new("RuntimeConfiguration");
-    /// Key of `ScalingPolicies`, for [`Handle::set`].
+    /// Key of `ScalingPolicies`, for [`Self::set`].
     pub const SCALING_POLICIES: Prop<CfnFleet, Vec<fleet::ScalingPolicy>> = Prop::new("ScalingPolicies");
-    /// Key of `ScriptId`, for [`Handle::set`].
+    /// Key of `ScriptId`, for [`Self::set`].
     pub const SCRIPT_ID: Prop<CfnFleet, String> = Prop::new("ScriptId");
-    /// Key of `ServerLaunchParameters`, for [`Handle::set`].
+    /// Key of `ServerLaunchParameters`, for [`Self::set`].
     pub const SERVER_LAUNCH_PARAMETERS: Prop<CfnFleet, String> = Prop::new("ServerLaunchParameters");
-    /// Key of `ServerLaunchPath`, for [`Handle::set`].
+    /// Key of `ServerLaunchPath`, for [`Self::set`].
     pub const SERVER_LAUNCH_PATH: Prop<CfnFleet, String> = Prop::new("ServerLaunchPath");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4092,29 +4098,29 @@ impl CfnGameServerGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::GameServerGroup";
 
-    /// Key of `AutoScalingPolicy`, for [`Handle::set`].
+    /// Key of `AutoScalingPolicy`, for [`Self::set`].
     pub const AUTO_SCALING_POLICY: Prop<CfnGameServerGroup, game_server_group::AutoScalingPolicy> = Prop::new("AutoScalingPolicy");
-    /// Key of `BalancingStrategy`, for [`Handle::set`].
+    /// Key of `BalancingStrategy`, for [`Self::set`].
     pub const BALANCING_STRATEGY: Prop<CfnGameServerGroup, game_server_group::BalancingStrategy> = Prop::new("BalancingStrategy");
-    /// Key of `DeleteOption`, for [`Handle::set`].
+    /// Key of `DeleteOption`, for [`Self::set`].
     pub const DELETE_OPTION: Prop<CfnGameServerGroup, game_server_group::DeleteOption> = Prop::new("DeleteOption");
-    /// Key of `GameServerGroupName`, for [`Handle::set`].
+    /// Key of `GameServerGroupName`, for [`Self::set`].
     pub const GAME_SERVER_GROUP_NAME: Prop<CfnGameServerGroup, String> = Prop::new("GameServerGroupName");
-    /// Key of `GameServerProtectionPolicy`, for [`Handle::set`].
+    /// Key of `GameServerProtectionPolicy`, for [`Self::set`].
     pub const GAME_SERVER_PROTECTION_POLICY: Prop<CfnGameServerGroup, game_server_group::GameServerProtectionPolicy> = Prop::new("GameServerProtectionPolicy");
-    /// Key of `InstanceDefinitions`, for [`Handle::set`].
+    /// Key of `InstanceDefinitions`, for [`Self::set`].
     pub const INSTANCE_DEFINITIONS: Prop<CfnGameServerGroup, Vec<game_server_group::InstanceDefinition>> = Prop::new("InstanceDefinitions");
-    /// Key of `LaunchTemplate`, for [`Handle::set`].
+    /// Key of `LaunchTemplate`, for [`Self::set`].
     pub const LAUNCH_TEMPLATE: Prop<CfnGameServerGroup, game_server_group::LaunchTemplate> = Prop::new("LaunchTemplate");
-    /// Key of `MaxSize`, for [`Handle::set`].
+    /// Key of `MaxSize`, for [`Self::set`].
     pub const MAX_SIZE: Prop<CfnGameServerGroup, f64> = Prop::new("MaxSize");
-    /// Key of `MinSize`, for [`Handle::set`].
+    /// Key of `MinSize`, for [`Self::set`].
     pub const MIN_SIZE: Prop<CfnGameServerGroup, f64> = Prop::new("MinSize");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnGameServerGroup, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGameServerGroup, Vec<game_server_group::Tag>> = Prop::new("Tags");
-    /// Key of `VpcSubnets`, for [`Handle::set`].
+    /// Key of `VpcSubnets`, for [`Self::set`].
     pub const VPC_SUBNETS: Prop<CfnGameServerGroup, Vec<String>> = Prop::new("VpcSubnets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4166,6 +4172,7 @@ pub mod game_session_queue {
     /// A fleet or alias designated in a game session queue.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GameSessionQueueDestination {
+        /// `DestinationArn` (the schema does not describe it).
         pub destination_arn: Option<Val<String>>,
     }
 
@@ -4414,23 +4421,23 @@ impl CfnGameSessionQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::GameSessionQueue";
 
-    /// Key of `CustomEventData`, for [`Handle::set`].
+    /// Key of `CustomEventData`, for [`Self::set`].
     pub const CUSTOM_EVENT_DATA: Prop<CfnGameSessionQueue, String> = Prop::new("CustomEventData");
-    /// Key of `Destinations`, for [`Handle::set`].
+    /// Key of `Destinations`, for [`Self::set`].
     pub const DESTINATIONS: Prop<CfnGameSessionQueue, Vec<game_session_queue::GameSessionQueueDestination>> = Prop::new("Destinations");
-    /// Key of `FilterConfiguration`, for [`Handle::set`].
+    /// Key of `FilterConfiguration`, for [`Self::set`].
     pub const FILTER_CONFIGURATION: Prop<CfnGameSessionQueue, game_session_queue::FilterConfiguration> = Prop::new("FilterConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGameSessionQueue, String> = Prop::new("Name");
-    /// Key of `NotificationTarget`, for [`Handle::set`].
+    /// Key of `NotificationTarget`, for [`Self::set`].
     pub const NOTIFICATION_TARGET: Prop<CfnGameSessionQueue, String> = Prop::new("NotificationTarget");
-    /// Key of `PlayerLatencyPolicies`, for [`Handle::set`].
+    /// Key of `PlayerLatencyPolicies`, for [`Self::set`].
     pub const PLAYER_LATENCY_POLICIES: Prop<CfnGameSessionQueue, Vec<game_session_queue::PlayerLatencyPolicy>> = Prop::new("PlayerLatencyPolicies");
-    /// Key of `PriorityConfiguration`, for [`Handle::set`].
+    /// Key of `PriorityConfiguration`, for [`Self::set`].
     pub const PRIORITY_CONFIGURATION: Prop<CfnGameSessionQueue, game_session_queue::PriorityConfiguration> = Prop::new("PriorityConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGameSessionQueue, Vec<game_session_queue::Tag>> = Prop::new("Tags");
-    /// Key of `TimeoutInSeconds`, for [`Handle::set`].
+    /// Key of `TimeoutInSeconds`, for [`Self::set`].
     pub const TIMEOUT_IN_SECONDS: Prop<CfnGameSessionQueue, i64> = Prop::new("TimeoutInSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4566,6 +4573,7 @@ pub mod location {
 /// The AWS::GameLift::Location resource creates an Amazon GameLift (GameLift) custom location.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLocationProps {
+    /// `LocationName` (the schema does not describe it).
     pub location_name: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<location::Tag>>>,
@@ -4600,9 +4608,9 @@ impl CfnLocation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Location";
 
-    /// Key of `LocationName`, for [`Handle::set`].
+    /// Key of `LocationName`, for [`Self::set`].
     pub const LOCATION_NAME: Prop<CfnLocation, String> = Prop::new("LocationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLocation, Vec<location::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4892,39 +4900,39 @@ impl CfnMatchmakingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::MatchmakingConfiguration";
 
-    /// Key of `AcceptanceRequired`, for [`Handle::set`].
+    /// Key of `AcceptanceRequired`, for [`Self::set`].
     pub const ACCEPTANCE_REQUIRED: Prop<CfnMatchmakingConfiguration, bool> = Prop::new("AcceptanceRequired");
-    /// Key of `AcceptanceTimeoutSeconds`, for [`Handle::set`].
+    /// Key of `AcceptanceTimeoutSeconds`, for [`Self::set`].
     pub const ACCEPTANCE_TIMEOUT_SECONDS: Prop<CfnMatchmakingConfiguration, i64> = Prop::new("AcceptanceTimeoutSeconds");
-    /// Key of `AdditionalPlayerCount`, for [`Handle::set`].
+    /// Key of `AdditionalPlayerCount`, for [`Self::set`].
     pub const ADDITIONAL_PLAYER_COUNT: Prop<CfnMatchmakingConfiguration, i64> = Prop::new("AdditionalPlayerCount");
-    /// Key of `BackfillMode`, for [`Handle::set`].
+    /// Key of `BackfillMode`, for [`Self::set`].
     pub const BACKFILL_MODE: Prop<CfnMatchmakingConfiguration, matchmaking_configuration::BackfillMode> = Prop::new("BackfillMode");
-    /// Key of `CreationTime`, for [`Handle::set`].
+    /// Key of `CreationTime`, for [`Self::set`].
     pub const CREATION_TIME: Prop<CfnMatchmakingConfiguration, String> = Prop::new("CreationTime");
-    /// Key of `CustomEventData`, for [`Handle::set`].
+    /// Key of `CustomEventData`, for [`Self::set`].
     pub const CUSTOM_EVENT_DATA: Prop<CfnMatchmakingConfiguration, String> = Prop::new("CustomEventData");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMatchmakingConfiguration, String> = Prop::new("Description");
-    /// Key of `FlexMatchMode`, for [`Handle::set`].
+    /// Key of `FlexMatchMode`, for [`Self::set`].
     pub const FLEX_MATCH_MODE: Prop<CfnMatchmakingConfiguration, matchmaking_configuration::FlexMatchMode> = Prop::new("FlexMatchMode");
-    /// Key of `GameProperties`, for [`Handle::set`].
+    /// Key of `GameProperties`, for [`Self::set`].
     pub const GAME_PROPERTIES: Prop<CfnMatchmakingConfiguration, Vec<matchmaking_configuration::GameProperty>> = Prop::new("GameProperties");
-    /// Key of `GameSessionData`, for [`Handle::set`].
+    /// Key of `GameSessionData`, for [`Self::set`].
     pub const GAME_SESSION_DATA: Prop<CfnMatchmakingConfiguration, String> = Prop::new("GameSessionData");
-    /// Key of `GameSessionQueueArns`, for [`Handle::set`].
+    /// Key of `GameSessionQueueArns`, for [`Self::set`].
     pub const GAME_SESSION_QUEUE_ARNS: Prop<CfnMatchmakingConfiguration, Vec<String>> = Prop::new("GameSessionQueueArns");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMatchmakingConfiguration, String> = Prop::new("Name");
-    /// Key of `NotificationTarget`, for [`Handle::set`].
+    /// Key of `NotificationTarget`, for [`Self::set`].
     pub const NOTIFICATION_TARGET: Prop<CfnMatchmakingConfiguration, String> = Prop::new("NotificationTarget");
-    /// Key of `RequestTimeoutSeconds`, for [`Handle::set`].
+    /// Key of `RequestTimeoutSeconds`, for [`Self::set`].
     pub const REQUEST_TIMEOUT_SECONDS: Prop<CfnMatchmakingConfiguration, i64> = Prop::new("RequestTimeoutSeconds");
-    /// Key of `RuleSetArn`, for [`Handle::set`].
+    /// Key of `RuleSetArn`, for [`Self::set`].
     pub const RULE_SET_ARN: Prop<CfnMatchmakingConfiguration, String> = Prop::new("RuleSetArn");
-    /// Key of `RuleSetName`, for [`Handle::set`].
+    /// Key of `RuleSetName`, for [`Self::set`].
     pub const RULE_SET_NAME: Prop<CfnMatchmakingConfiguration, String> = Prop::new("RuleSetName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMatchmakingConfiguration, Vec<matchmaking_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5160,11 +5168,11 @@ impl CfnMatchmakingRuleSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::MatchmakingRuleSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMatchmakingRuleSet, String> = Prop::new("Name");
-    /// Key of `RuleSetBody`, for [`Handle::set`].
+    /// Key of `RuleSetBody`, for [`Self::set`].
     pub const RULE_SET_BODY: Prop<CfnMatchmakingRuleSet, String> = Prop::new("RuleSetBody");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMatchmakingRuleSet, Vec<matchmaking_rule_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5379,15 +5387,15 @@ impl CfnScript {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GameLift::Script";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnScript, String> = Prop::new("Name");
-    /// Key of `NodeJsVersion`, for [`Handle::set`].
+    /// Key of `NodeJsVersion`, for [`Self::set`].
     pub const NODE_JS_VERSION: Prop<CfnScript, String> = Prop::new("NodeJsVersion");
-    /// Key of `StorageLocation`, for [`Handle::set`].
+    /// Key of `StorageLocation`, for [`Self::set`].
     pub const STORAGE_LOCATION: Prop<CfnScript, script::S3Location> = Prop::new("StorageLocation");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScript, Vec<script::Tag>> = Prop::new("Tags");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnScript, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

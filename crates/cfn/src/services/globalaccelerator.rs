@@ -112,6 +112,7 @@ pub struct CfnAcceleratorProps {
     pub ip_addresses: Option<Val<Vec<String>>>,
     /// Name of accelerator.
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<accelerator::Tag>>>,
 }
 
@@ -156,21 +157,21 @@ impl CfnAccelerator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::Accelerator";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnAccelerator, bool> = Prop::new("Enabled");
-    /// Key of `FlowLogsEnabled`, for [`Handle::set`].
+    /// Key of `FlowLogsEnabled`, for [`Self::set`].
     pub const FLOW_LOGS_ENABLED: Prop<CfnAccelerator, bool> = Prop::new("FlowLogsEnabled");
-    /// Key of `FlowLogsS3Bucket`, for [`Handle::set`].
+    /// Key of `FlowLogsS3Bucket`, for [`Self::set`].
     pub const FLOW_LOGS_S3_BUCKET: Prop<CfnAccelerator, String> = Prop::new("FlowLogsS3Bucket");
-    /// Key of `FlowLogsS3Prefix`, for [`Handle::set`].
+    /// Key of `FlowLogsS3Prefix`, for [`Self::set`].
     pub const FLOW_LOGS_S3_PREFIX: Prop<CfnAccelerator, String> = Prop::new("FlowLogsS3Prefix");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnAccelerator, accelerator::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `IpAddresses`, for [`Handle::set`].
+    /// Key of `IpAddresses`, for [`Self::set`].
     pub const IP_ADDRESSES: Prop<CfnAccelerator, Vec<String>> = Prop::new("IpAddresses");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccelerator, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccelerator, Vec<accelerator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -240,8 +241,11 @@ pub mod cross_account_attachment {
     /// ARN of resource to share.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Resource {
+        /// `Cidr` (the schema does not describe it).
         pub cidr: Option<Val<String>>,
+        /// `EndpointId` (the schema does not describe it).
         pub endpoint_id: Option<Val<String>>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
     }
 
@@ -324,6 +328,7 @@ pub struct CfnCrossAccountAttachmentProps {
     pub principals: Option<Val<Vec<String>>>,
     /// Resources shared using the attachment.
     pub resources: Option<Val<Vec<cross_account_attachment::Resource>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<cross_account_attachment::Tag>>>,
 }
 
@@ -360,13 +365,13 @@ impl CfnCrossAccountAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::CrossAccountAttachment";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCrossAccountAttachment, String> = Prop::new("Name");
-    /// Key of `Principals`, for [`Handle::set`].
+    /// Key of `Principals`, for [`Self::set`].
     pub const PRINCIPALS: Prop<CfnCrossAccountAttachment, Vec<String>> = Prop::new("Principals");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnCrossAccountAttachment, Vec<cross_account_attachment::Resource>> = Prop::new("Resources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCrossAccountAttachment, Vec<cross_account_attachment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -549,6 +554,7 @@ pub struct CfnEndpointGroupProps {
     pub endpoint_group_region: Val<String>,
     /// The time in seconds between each health check for an endpoint. Must be a value of 10 or 30
     pub health_check_interval_seconds: Option<Val<i64>>,
+    /// `HealthCheckPath` (the schema does not describe it).
     pub health_check_path: Option<Val<String>>,
     /// The port that AWS Global Accelerator uses to check the health of endpoints in this endpoint group.
     pub health_check_port: Option<Val<i64>>,
@@ -556,6 +562,7 @@ pub struct CfnEndpointGroupProps {
     pub health_check_protocol: Option<Val<endpoint_group::HealthCheckProtocol>>,
     /// The Amazon Resource Name (ARN) of the listener
     pub listener_arn: Val<String>,
+    /// `PortOverrides` (the schema does not describe it).
     pub port_overrides: Option<Val<Vec<endpoint_group::PortOverride>>>,
     /// The number of consecutive health checks required to set the state of the endpoint to unhealthy.
     pub threshold_count: Option<Val<i64>>,
@@ -608,25 +615,25 @@ impl CfnEndpointGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::EndpointGroup";
 
-    /// Key of `EndpointConfigurations`, for [`Handle::set`].
+    /// Key of `EndpointConfigurations`, for [`Self::set`].
     pub const ENDPOINT_CONFIGURATIONS: Prop<CfnEndpointGroup, Vec<endpoint_group::EndpointConfiguration>> = Prop::new("EndpointConfigurations");
-    /// Key of `EndpointGroupRegion`, for [`Handle::set`].
+    /// Key of `EndpointGroupRegion`, for [`Self::set`].
     pub const ENDPOINT_GROUP_REGION: Prop<CfnEndpointGroup, String> = Prop::new("EndpointGroupRegion");
-    /// Key of `HealthCheckIntervalSeconds`, for [`Handle::set`].
+    /// Key of `HealthCheckIntervalSeconds`, for [`Self::set`].
     pub const HEALTH_CHECK_INTERVAL_SECONDS: Prop<CfnEndpointGroup, i64> = Prop::new("HealthCheckIntervalSeconds");
-    /// Key of `HealthCheckPath`, for [`Handle::set`].
+    /// Key of `HealthCheckPath`, for [`Self::set`].
     pub const HEALTH_CHECK_PATH: Prop<CfnEndpointGroup, String> = Prop::new("HealthCheckPath");
-    /// Key of `HealthCheckPort`, for [`Handle::set`].
+    /// Key of `HealthCheckPort`, for [`Self::set`].
     pub const HEALTH_CHECK_PORT: Prop<CfnEndpointGroup, i64> = Prop::new("HealthCheckPort");
-    /// Key of `HealthCheckProtocol`, for [`Handle::set`].
+    /// Key of `HealthCheckProtocol`, for [`Self::set`].
     pub const HEALTH_CHECK_PROTOCOL: Prop<CfnEndpointGroup, endpoint_group::HealthCheckProtocol> = Prop::new("HealthCheckProtocol");
-    /// Key of `ListenerArn`, for [`Handle::set`].
+    /// Key of `ListenerArn`, for [`Self::set`].
     pub const LISTENER_ARN: Prop<CfnEndpointGroup, String> = Prop::new("ListenerArn");
-    /// Key of `PortOverrides`, for [`Handle::set`].
+    /// Key of `PortOverrides`, for [`Self::set`].
     pub const PORT_OVERRIDES: Prop<CfnEndpointGroup, Vec<endpoint_group::PortOverride>> = Prop::new("PortOverrides");
-    /// Key of `ThresholdCount`, for [`Handle::set`].
+    /// Key of `ThresholdCount`, for [`Self::set`].
     pub const THRESHOLD_COUNT: Prop<CfnEndpointGroup, i64> = Prop::new("ThresholdCount");
-    /// Key of `TrafficDialPercentage`, for [`Handle::set`].
+    /// Key of `TrafficDialPercentage`, for [`Self::set`].
     pub const TRAFFIC_DIAL_PERCENTAGE: Prop<CfnEndpointGroup, f64> = Prop::new("TrafficDialPercentage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -776,6 +783,7 @@ pub struct CfnListenerProps {
     pub accelerator_arn: Val<String>,
     /// Client affinity lets you direct all requests from a user to the same endpoint.
     pub client_affinity: Option<Val<listener::ClientAffinity>>,
+    /// `PortRanges` (the schema does not describe it).
     pub port_ranges: Val<Vec<listener::PortRange>>,
     /// The protocol for the listener.
     pub protocol: Val<listener::Protocol>,
@@ -814,13 +822,13 @@ impl CfnListener {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GlobalAccelerator::Listener";
 
-    /// Key of `AcceleratorArn`, for [`Handle::set`].
+    /// Key of `AcceleratorArn`, for [`Self::set`].
     pub const ACCELERATOR_ARN: Prop<CfnListener, String> = Prop::new("AcceleratorArn");
-    /// Key of `ClientAffinity`, for [`Handle::set`].
+    /// Key of `ClientAffinity`, for [`Self::set`].
     pub const CLIENT_AFFINITY: Prop<CfnListener, listener::ClientAffinity> = Prop::new("ClientAffinity");
-    /// Key of `PortRanges`, for [`Handle::set`].
+    /// Key of `PortRanges`, for [`Self::set`].
     pub const PORT_RANGES: Prop<CfnListener, Vec<listener::PortRange>> = Prop::new("PortRanges");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnListener, listener::Protocol> = Prop::new("Protocol");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -112,13 +112,13 @@ impl CfnBlueprint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Blueprint";
 
-    /// Key of `BlueprintLocation`, for [`Handle::set`].
+    /// Key of `BlueprintLocation`, for [`Self::set`].
     pub const BLUEPRINT_LOCATION: Prop<CfnBlueprint, String> = Prop::new("BlueprintLocation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBlueprint, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBlueprint, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBlueprint, Vec<blueprint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -599,27 +599,27 @@ impl CfnCatalog {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Catalog";
 
-    /// Key of `AllowFullTableExternalDataAccess`, for [`Handle::set`].
+    /// Key of `AllowFullTableExternalDataAccess`, for [`Self::set`].
     pub const ALLOW_FULL_TABLE_EXTERNAL_DATA_ACCESS: Prop<CfnCatalog, catalog::AllowFullTableExternalDataAccess> = Prop::new("AllowFullTableExternalDataAccess");
-    /// Key of `CatalogProperties`, for [`Handle::set`].
+    /// Key of `CatalogProperties`, for [`Self::set`].
     pub const CATALOG_PROPERTIES: Prop<CfnCatalog, catalog::CatalogProperties> = Prop::new("CatalogProperties");
-    /// Key of `CreateDatabaseDefaultPermissions`, for [`Handle::set`].
+    /// Key of `CreateDatabaseDefaultPermissions`, for [`Self::set`].
     pub const CREATE_DATABASE_DEFAULT_PERMISSIONS: Prop<CfnCatalog, Vec<catalog::PrincipalPermissions>> = Prop::new("CreateDatabaseDefaultPermissions");
-    /// Key of `CreateTableDefaultPermissions`, for [`Handle::set`].
+    /// Key of `CreateTableDefaultPermissions`, for [`Self::set`].
     pub const CREATE_TABLE_DEFAULT_PERMISSIONS: Prop<CfnCatalog, Vec<catalog::PrincipalPermissions>> = Prop::new("CreateTableDefaultPermissions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCatalog, String> = Prop::new("Description");
-    /// Key of `FederatedCatalog`, for [`Handle::set`].
+    /// Key of `FederatedCatalog`, for [`Self::set`].
     pub const FEDERATED_CATALOG: Prop<CfnCatalog, catalog::FederatedCatalog> = Prop::new("FederatedCatalog");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCatalog, String> = Prop::new("Name");
-    /// Key of `OverwriteChildResourcePermissionsWithDefault`, for [`Handle::set`].
+    /// Key of `OverwriteChildResourcePermissionsWithDefault`, for [`Self::set`].
     pub const OVERWRITE_CHILD_RESOURCE_PERMISSIONS_WITH_DEFAULT: Prop<CfnCatalog, catalog::OverwriteChildResourcePermissionsWithDefault> = Prop::new("OverwriteChildResourcePermissionsWithDefault");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnCatalog, Map<String>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCatalog, Vec<catalog::Tag>> = Prop::new("Tags");
-    /// Key of `TargetRedshiftCatalog`, for [`Handle::set`].
+    /// Key of `TargetRedshiftCatalog`, for [`Self::set`].
     pub const TARGET_REDSHIFT_CATALOG: Prop<CfnCatalog, catalog::TargetRedshiftCatalog> = Prop::new("TargetRedshiftCatalog");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -960,13 +960,13 @@ impl CfnClassifier {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Classifier";
 
-    /// Key of `CsvClassifier`, for [`Handle::set`].
+    /// Key of `CsvClassifier`, for [`Self::set`].
     pub const CSV_CLASSIFIER: Prop<CfnClassifier, classifier::CsvClassifier> = Prop::new("CsvClassifier");
-    /// Key of `GrokClassifier`, for [`Handle::set`].
+    /// Key of `GrokClassifier`, for [`Self::set`].
     pub const GROK_CLASSIFIER: Prop<CfnClassifier, classifier::GrokClassifier> = Prop::new("GrokClassifier");
-    /// Key of `JsonClassifier`, for [`Handle::set`].
+    /// Key of `JsonClassifier`, for [`Self::set`].
     pub const JSON_CLASSIFIER: Prop<CfnClassifier, classifier::JsonClassifier> = Prop::new("JsonClassifier");
-    /// Key of `XMLClassifier`, for [`Handle::set`].
+    /// Key of `XMLClassifier`, for [`Self::set`].
     pub const XML_CLASSIFIER: Prop<CfnClassifier, classifier::XMLClassifier> = Prop::new("XMLClassifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1016,6 +1016,7 @@ pub mod connection {
         pub athena_properties: Option<Val<Json>>,
         /// The authentication configuration used to connect to the connection.
         pub authentication_configuration: Option<Val<AuthenticationConfiguration>>,
+        /// `ConnectionProperties` (the schema does not describe it).
         pub connection_properties: Option<Val<Json>>,
         /// The type of the connection that needs to be created.
         pub connection_type: Val<ConnectionType>,
@@ -1033,6 +1034,7 @@ pub mod connection {
         pub spark_properties: Option<Val<Json>>,
         /// A flag to validate the credentials during create connection. Default is true.
         pub validate_credentials: Option<Val<bool>>,
+        /// `ValidateForComputeEnvironments` (the schema does not describe it).
         pub validate_for_compute_environments: Option<Val<Vec<ValidateForComputeEnvironment>>>,
     }
 
@@ -1780,11 +1782,11 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Connection";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnConnection, String> = Prop::new("CatalogId");
-    /// Key of `ConnectionInput`, for [`Handle::set`].
+    /// Key of `ConnectionInput`, for [`Self::set`].
     pub const CONNECTION_INPUT: Prop<CfnConnection, connection::ConnectionInput> = Prop::new("ConnectionInput");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnection, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1905,7 +1907,9 @@ pub mod connection_type {
     /// `Tag` of `AWS::Glue::ConnectionType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1997,6 +2001,7 @@ pub mod connection_type {
     /// Custom authentication configuration.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomAuthenticationProperties {
+        /// `AuthenticationParameters` (the schema does not describe it).
         pub authentication_parameters: Val<Vec<SecretConnectorProperty>>,
     }
 
@@ -2170,16 +2175,19 @@ pub mod connection_type {
         pub client_id: Option<Val<SecretConnectorProperty>>,
         /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
         pub client_secret: Option<Val<SecretConnectorProperty>>,
+        /// `ContentType` (the schema does not describe it).
         pub content_type: Option<Val<ContentType>>,
         /// Defines a property configuration for connection types.
         pub prompt: Option<Val<ConnectorProperty>>,
         /// Defines a property configuration for connection types.
         pub redirect_uri: Option<Val<ConnectorProperty>>,
+        /// `RequestMethod` (the schema does not describe it).
         pub request_method: Option<Val<RequestMethod>>,
         /// Defines a property configuration for connection types.
         pub scope: Option<Val<ConnectorProperty>>,
         /// Defines a property configuration for connection types.
         pub token_url: Option<Val<ConnectorProperty>>,
+        /// `TokenUrlParameters` (the schema does not describe it).
         pub token_url_parameters: Option<Val<Vec<ConnectorProperty>>>,
     }
 
@@ -2208,12 +2216,15 @@ pub mod connection_type {
         pub client_id: Option<Val<SecretConnectorProperty>>,
         /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
         pub client_secret: Option<Val<SecretConnectorProperty>>,
+        /// `ContentType` (the schema does not describe it).
         pub content_type: Option<Val<ContentType>>,
+        /// `RequestMethod` (the schema does not describe it).
         pub request_method: Option<Val<RequestMethod>>,
         /// Defines a property configuration for connection types.
         pub scope: Option<Val<ConnectorProperty>>,
         /// Defines a property configuration for connection types.
         pub token_url: Option<Val<ConnectorProperty>>,
+        /// `TokenUrlParameters` (the schema does not describe it).
         pub token_url_parameters: Option<Val<Vec<ConnectorProperty>>>,
     }
 
@@ -2234,12 +2245,15 @@ pub mod connection_type {
     /// JWT bearer token configuration.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JWTBearerProperties {
+        /// `ContentType` (the schema does not describe it).
         pub content_type: Option<Val<ContentType>>,
         /// Defines a secret property configuration. SECRET-type properties cannot have DefaultValue or AllowedValues.
         pub jwt_token: Option<Val<SecretConnectorProperty>>,
+        /// `RequestMethod` (the schema does not describe it).
         pub request_method: Option<Val<RequestMethod>>,
         /// Defines a property configuration for connection types.
         pub token_url: Option<Val<ConnectorProperty>>,
+        /// `TokenUrlParameters` (the schema does not describe it).
         pub token_url_parameters: Option<Val<Vec<ConnectorProperty>>>,
     }
 
@@ -3245,19 +3259,19 @@ impl CfnConnectionType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::ConnectionType";
 
-    /// Key of `ConnectionProperties`, for [`Handle::set`].
+    /// Key of `ConnectionProperties`, for [`Self::set`].
     pub const CONNECTION_PROPERTIES: Prop<CfnConnectionType, connection_type::ConnectionPropertiesConfiguration> = Prop::new("ConnectionProperties");
-    /// Key of `ConnectionType`, for [`Handle::set`].
+    /// Key of `ConnectionType`, for [`Self::set`].
     pub const CONNECTION_TYPE: Prop<CfnConnectionType, String> = Prop::new("ConnectionType");
-    /// Key of `ConnectorAuthenticationConfiguration`, for [`Handle::set`].
+    /// Key of `ConnectorAuthenticationConfiguration`, for [`Self::set`].
     pub const CONNECTOR_AUTHENTICATION_CONFIGURATION: Prop<CfnConnectionType, connection_type::ConnectorAuthenticationConfiguration> = Prop::new("ConnectorAuthenticationConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnectionType, String> = Prop::new("Description");
-    /// Key of `IntegrationType`, for [`Handle::set`].
+    /// Key of `IntegrationType`, for [`Self::set`].
     pub const INTEGRATION_TYPE: Prop<CfnConnectionType, connection_type::IntegrationType> = Prop::new("IntegrationType");
-    /// Key of `RestConfiguration`, for [`Handle::set`].
+    /// Key of `RestConfiguration`, for [`Self::set`].
     pub const REST_CONFIGURATION: Prop<CfnConnectionType, connection_type::RestConfiguration> = Prop::new("RestConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectionType, Vec<connection_type::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3436,6 +3450,7 @@ pub mod crawler {
         pub connection_name: Option<Val<String>>,
         /// Specifies whether the crawler will create native tables, to allow integration with query engines that support querying of the Delta transaction log directly.
         pub create_native_delta_table: Option<Val<bool>>,
+        /// `DeltaTables` (the schema does not describe it).
         pub delta_tables: Option<Val<Vec<String>>>,
         /// Specifies whether to write the manifest files to the Delta table path.
         pub write_manifest: Option<Val<bool>>,
@@ -3890,6 +3905,7 @@ pub struct CfnCrawlerProps {
     pub schema_change_policy: Option<Val<crawler::SchemaChangePolicy>>,
     /// The prefix added to the names of tables that are created.
     pub table_prefix: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// Specifies data stores to crawl.
     pub targets: Val<crawler::Targets>,
@@ -3948,33 +3964,33 @@ impl CfnCrawler {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Crawler";
 
-    /// Key of `Classifiers`, for [`Handle::set`].
+    /// Key of `Classifiers`, for [`Self::set`].
     pub const CLASSIFIERS: Prop<CfnCrawler, Vec<String>> = Prop::new("Classifiers");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnCrawler, String> = Prop::new("Configuration");
-    /// Key of `CrawlerSecurityConfiguration`, for [`Handle::set`].
+    /// Key of `CrawlerSecurityConfiguration`, for [`Self::set`].
     pub const CRAWLER_SECURITY_CONFIGURATION: Prop<CfnCrawler, String> = Prop::new("CrawlerSecurityConfiguration");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnCrawler, String> = Prop::new("DatabaseName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCrawler, String> = Prop::new("Description");
-    /// Key of `LakeFormationConfiguration`, for [`Handle::set`].
+    /// Key of `LakeFormationConfiguration`, for [`Self::set`].
     pub const LAKE_FORMATION_CONFIGURATION: Prop<CfnCrawler, crawler::LakeFormationConfiguration> = Prop::new("LakeFormationConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCrawler, String> = Prop::new("Name");
-    /// Key of `RecrawlPolicy`, for [`Handle::set`].
+    /// Key of `RecrawlPolicy`, for [`Self::set`].
     pub const RECRAWL_POLICY: Prop<CfnCrawler, crawler::RecrawlPolicy> = Prop::new("RecrawlPolicy");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnCrawler, String> = Prop::new("Role");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnCrawler, crawler::Schedule> = Prop::new("Schedule");
-    /// Key of `SchemaChangePolicy`, for [`Handle::set`].
+    /// Key of `SchemaChangePolicy`, for [`Self::set`].
     pub const SCHEMA_CHANGE_POLICY: Prop<CfnCrawler, crawler::SchemaChangePolicy> = Prop::new("SchemaChangePolicy");
-    /// Key of `TablePrefix`, for [`Handle::set`].
+    /// Key of `TablePrefix`, for [`Self::set`].
     pub const TABLE_PREFIX: Prop<CfnCrawler, String> = Prop::new("TablePrefix");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCrawler, Json> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnCrawler, crawler::Targets> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4033,6 +4049,7 @@ pub struct CfnCustomEntityTypeProps {
     pub name: Option<Val<String>>,
     /// A regular expression string that is used for detecting sensitive data in a custom pattern.
     pub regex_string: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -4057,13 +4074,13 @@ impl CfnCustomEntityType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::CustomEntityType";
 
-    /// Key of `ContextWords`, for [`Handle::set`].
+    /// Key of `ContextWords`, for [`Self::set`].
     pub const CONTEXT_WORDS: Prop<CfnCustomEntityType, Vec<String>> = Prop::new("ContextWords");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCustomEntityType, String> = Prop::new("Name");
-    /// Key of `RegexString`, for [`Handle::set`].
+    /// Key of `RegexString`, for [`Self::set`].
     pub const REGEX_STRING: Prop<CfnCustomEntityType, String> = Prop::new("RegexString");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomEntityType, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4262,9 +4279,9 @@ impl CfnDataCatalogEncryptionSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::DataCatalogEncryptionSettings";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnDataCatalogEncryptionSettings, String> = Prop::new("CatalogId");
-    /// Key of `DataCatalogEncryptionSettings`, for [`Handle::set`].
+    /// Key of `DataCatalogEncryptionSettings`, for [`Self::set`].
     pub const DATA_CATALOG_ENCRYPTION_SETTINGS: Prop<CfnDataCatalogEncryptionSettings, data_catalog_encryption_settings::DataCatalogEncryptionSettings> = Prop::new("DataCatalogEncryptionSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4364,6 +4381,7 @@ pub struct CfnDataQualityRulesetProps {
     pub name: Val<String>,
     /// A Data Quality Definition Language (DQDL) ruleset.
     pub ruleset: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// An object representing an AWS Glue table.
     pub target_table: Option<Val<data_quality_ruleset::DataQualityTargetTable>>,
@@ -4406,17 +4424,17 @@ impl CfnDataQualityRuleset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::DataQualityRuleset";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnDataQualityRuleset, String> = Prop::new("ClientToken");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataQualityRuleset, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataQualityRuleset, String> = Prop::new("Name");
-    /// Key of `Ruleset`, for [`Handle::set`].
+    /// Key of `Ruleset`, for [`Self::set`].
     pub const RULESET: Prop<CfnDataQualityRuleset, String> = Prop::new("Ruleset");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataQualityRuleset, Json> = Prop::new("Tags");
-    /// Key of `TargetTable`, for [`Handle::set`].
+    /// Key of `TargetTable`, for [`Self::set`].
     pub const TARGET_TABLE: Prop<CfnDataQualityRuleset, data_quality_ruleset::DataQualityTargetTable> = Prop::new("TargetTable");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4466,6 +4484,7 @@ pub mod database {
         pub location_uri: Option<Val<String>>,
         /// The name of the database. For hive compatibility, this is folded to lowercase when it is stored.
         pub name: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// A DatabaseIdentifier structure that describes a target database for resource linking.
         pub target_database: Option<Val<DatabaseIdentifier>>,
@@ -4707,11 +4726,11 @@ impl CfnDatabase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Database";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnDatabase, String> = Prop::new("CatalogId");
-    /// Key of `DatabaseInput`, for [`Handle::set`].
+    /// Key of `DatabaseInput`, for [`Self::set`].
     pub const DATABASE_INPUT: Prop<CfnDatabase, database::DatabaseInput> = Prop::new("DatabaseInput");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("DatabaseName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4775,20 +4794,35 @@ pub mod dev_endpoint {
 /// Resource Type definition for AWS::Glue::DevEndpoint
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDevEndpointProps {
+    /// `Arguments` (the schema does not describe it).
     pub arguments: Option<Val<Json>>,
+    /// `EndpointName` (the schema does not describe it).
     pub endpoint_name: Option<Val<String>>,
+    /// `ExtraJarsS3Path` (the schema does not describe it).
     pub extra_jars_s3_path: Option<Val<String>>,
+    /// `ExtraPythonLibsS3Path` (the schema does not describe it).
     pub extra_python_libs_s3_path: Option<Val<String>>,
+    /// `GlueVersion` (the schema does not describe it).
     pub glue_version: Option<Val<String>>,
+    /// `NumberOfNodes` (the schema does not describe it).
     pub number_of_nodes: Option<Val<i64>>,
+    /// `NumberOfWorkers` (the schema does not describe it).
     pub number_of_workers: Option<Val<i64>>,
+    /// `PublicKey` (the schema does not describe it).
     pub public_key: Option<Val<String>>,
+    /// `PublicKeys` (the schema does not describe it).
     pub public_keys: Option<Val<Vec<String>>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `SecurityConfiguration` (the schema does not describe it).
     pub security_configuration: Option<Val<String>>,
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Option<Val<Vec<String>>>,
+    /// `SubnetId` (the schema does not describe it).
     pub subnet_id: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `WorkerType` (the schema does not describe it).
     pub worker_type: Option<Val<String>>,
 }
 
@@ -4847,35 +4881,35 @@ impl CfnDevEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::DevEndpoint";
 
-    /// Key of `Arguments`, for [`Handle::set`].
+    /// Key of `Arguments`, for [`Self::set`].
     pub const ARGUMENTS: Prop<CfnDevEndpoint, Json> = Prop::new("Arguments");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnDevEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `ExtraJarsS3Path`, for [`Handle::set`].
+    /// Key of `ExtraJarsS3Path`, for [`Self::set`].
     pub const EXTRA_JARS_S3_PATH: Prop<CfnDevEndpoint, String> = Prop::new("ExtraJarsS3Path");
-    /// Key of `ExtraPythonLibsS3Path`, for [`Handle::set`].
+    /// Key of `ExtraPythonLibsS3Path`, for [`Self::set`].
     pub const EXTRA_PYTHON_LIBS_S3_PATH: Prop<CfnDevEndpoint, String> = Prop::new("ExtraPythonLibsS3Path");
-    /// Key of `GlueVersion`, for [`Handle::set`].
+    /// Key of `GlueVersion`, for [`Self::set`].
     pub const GLUE_VERSION: Prop<CfnDevEndpoint, String> = Prop::new("GlueVersion");
-    /// Key of `NumberOfNodes`, for [`Handle::set`].
+    /// Key of `NumberOfNodes`, for [`Self::set`].
     pub const NUMBER_OF_NODES: Prop<CfnDevEndpoint, i64> = Prop::new("NumberOfNodes");
-    /// Key of `NumberOfWorkers`, for [`Handle::set`].
+    /// Key of `NumberOfWorkers`, for [`Self::set`].
     pub const NUMBER_OF_WORKERS: Prop<CfnDevEndpoint, i64> = Prop::new("NumberOfWorkers");
-    /// Key of `PublicKey`, for [`Handle::set`].
+    /// Key of `PublicKey`, for [`Self::set`].
     pub const PUBLIC_KEY: Prop<CfnDevEndpoint, String> = Prop::new("PublicKey");
-    /// Key of `PublicKeys`, for [`Handle::set`].
+    /// Key of `PublicKeys`, for [`Self::set`].
     pub const PUBLIC_KEYS: Prop<CfnDevEndpoint, Vec<String>> = Prop::new("PublicKeys");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDevEndpoint, String> = Prop::new("RoleArn");
-    /// Key of `SecurityConfiguration`, for [`Handle::set`].
+    /// Key of `SecurityConfiguration`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION: Prop<CfnDevEndpoint, String> = Prop::new("SecurityConfiguration");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnDevEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnDevEndpoint, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDevEndpoint, Json> = Prop::new("Tags");
-    /// Key of `WorkerType`, for [`Handle::set`].
+    /// Key of `WorkerType`, for [`Self::set`].
     pub const WORKER_TYPE: Prop<CfnDevEndpoint, String> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4971,11 +5005,11 @@ impl CfnIdentityCenterConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::IdentityCenterConfiguration";
 
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnIdentityCenterConfiguration, String> = Prop::new("InstanceArn");
-    /// Key of `Scopes`, for [`Handle::set`].
+    /// Key of `Scopes`, for [`Self::set`].
     pub const SCOPES: Prop<CfnIdentityCenterConfiguration, Vec<String>> = Prop::new("Scopes");
-    /// Key of `UserBackgroundSessionsEnabled`, for [`Handle::set`].
+    /// Key of `UserBackgroundSessionsEnabled`, for [`Self::set`].
     pub const USER_BACKGROUND_SESSIONS_ENABLED: Prop<CfnIdentityCenterConfiguration, bool> = Prop::new("UserBackgroundSessionsEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5115,7 +5149,9 @@ pub mod integration {
 pub struct CfnIntegrationProps {
     /// An optional set of non-secret key value pairs that contains additional contextual information about the data.
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `DataFilter` (the schema does not describe it).
     pub data_filter: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The configuration settings for the integration.
     pub integration_config: Option<Val<integration::IntegrationConfig>>,
@@ -5174,23 +5210,23 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Integration";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIntegration, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `DataFilter`, for [`Handle::set`].
+    /// Key of `DataFilter`, for [`Self::set`].
     pub const DATA_FILTER: Prop<CfnIntegration, String> = Prop::new("DataFilter");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIntegration, String> = Prop::new("Description");
-    /// Key of `IntegrationConfig`, for [`Handle::set`].
+    /// Key of `IntegrationConfig`, for [`Self::set`].
     pub const INTEGRATION_CONFIG: Prop<CfnIntegration, integration::IntegrationConfig> = Prop::new("IntegrationConfig");
-    /// Key of `IntegrationName`, for [`Handle::set`].
+    /// Key of `IntegrationName`, for [`Self::set`].
     pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KmsKeyId");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnIntegration, String> = Prop::new("SourceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnIntegration, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5420,13 +5456,13 @@ impl CfnIntegrationResourceProperty {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::IntegrationResourceProperty";
 
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnIntegrationResourceProperty, String> = Prop::new("ResourceArn");
-    /// Key of `SourceProcessingProperties`, for [`Handle::set`].
+    /// Key of `SourceProcessingProperties`, for [`Self::set`].
     pub const SOURCE_PROCESSING_PROPERTIES: Prop<CfnIntegrationResourceProperty, integration_resource_property::SourceProcessingProperties> = Prop::new("SourceProcessingProperties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegrationResourceProperty, Vec<integration_resource_property::Tag>> = Prop::new("Tags");
-    /// Key of `TargetProcessingProperties`, for [`Handle::set`].
+    /// Key of `TargetProcessingProperties`, for [`Self::set`].
     pub const TARGET_PROCESSING_PROPERTIES: Prop<CfnIntegrationResourceProperty, integration_resource_property::TargetProcessingProperties> = Prop::new("TargetProcessingProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5725,6 +5761,7 @@ pub struct CfnJobProps {
     pub command: Val<job::JobCommand>,
     /// Specifies the connections used by a job
     pub connections: Option<Val<job::ConnectionsList>>,
+    /// `DefaultArguments` (the schema does not describe it).
     pub default_arguments: Option<Val<Json>>,
     /// A description of the job.
     pub description: Option<Val<String>>,
@@ -5748,6 +5785,7 @@ pub struct CfnJobProps {
     pub max_retries: Option<Val<f64>>,
     /// The name you assign to the job definition
     pub name: Option<Val<String>>,
+    /// `NonOverridableArguments` (the schema does not describe it).
     pub non_overridable_arguments: Option<Val<Json>>,
     /// Specifies configuration properties of a notification.
     pub notification_property: Option<Val<job::NotificationProperty>>,
@@ -5757,6 +5795,7 @@ pub struct CfnJobProps {
     pub role: Val<String>,
     /// The name of the SecurityConfiguration structure to be used with this job.
     pub security_configuration: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// The maximum time that a job run can consume resources before it is terminated and enters TIMEOUT status.
     pub timeout: Option<Val<i64>>,
@@ -5835,51 +5874,51 @@ impl CfnJob {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Job";
 
-    /// Key of `AllocatedCapacity`, for [`Handle::set`].
+    /// Key of `AllocatedCapacity`, for [`Self::set`].
     pub const ALLOCATED_CAPACITY: Prop<CfnJob, f64> = Prop::new("AllocatedCapacity");
-    /// Key of `Command`, for [`Handle::set`].
+    /// Key of `Command`, for [`Self::set`].
     pub const COMMAND: Prop<CfnJob, job::JobCommand> = Prop::new("Command");
-    /// Key of `Connections`, for [`Handle::set`].
+    /// Key of `Connections`, for [`Self::set`].
     pub const CONNECTIONS: Prop<CfnJob, job::ConnectionsList> = Prop::new("Connections");
-    /// Key of `DefaultArguments`, for [`Handle::set`].
+    /// Key of `DefaultArguments`, for [`Self::set`].
     pub const DEFAULT_ARGUMENTS: Prop<CfnJob, Json> = Prop::new("DefaultArguments");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnJob, String> = Prop::new("Description");
-    /// Key of `ExecutionClass`, for [`Handle::set`].
+    /// Key of `ExecutionClass`, for [`Self::set`].
     pub const EXECUTION_CLASS: Prop<CfnJob, job::ExecutionClass> = Prop::new("ExecutionClass");
-    /// Key of `ExecutionProperty`, for [`Handle::set`].
+    /// Key of `ExecutionProperty`, for [`Self::set`].
     pub const EXECUTION_PROPERTY: Prop<CfnJob, job::ExecutionProperty> = Prop::new("ExecutionProperty");
-    /// Key of `GlueVersion`, for [`Handle::set`].
+    /// Key of `GlueVersion`, for [`Self::set`].
     pub const GLUE_VERSION: Prop<CfnJob, String> = Prop::new("GlueVersion");
-    /// Key of `JobMode`, for [`Handle::set`].
+    /// Key of `JobMode`, for [`Self::set`].
     pub const JOB_MODE: Prop<CfnJob, job::JobMode> = Prop::new("JobMode");
-    /// Key of `JobRunQueuingEnabled`, for [`Handle::set`].
+    /// Key of `JobRunQueuingEnabled`, for [`Self::set`].
     pub const JOB_RUN_QUEUING_ENABLED: Prop<CfnJob, bool> = Prop::new("JobRunQueuingEnabled");
-    /// Key of `LogUri`, for [`Handle::set`].
+    /// Key of `LogUri`, for [`Self::set`].
     pub const LOG_URI: Prop<CfnJob, String> = Prop::new("LogUri");
-    /// Key of `MaintenanceWindow`, for [`Handle::set`].
+    /// Key of `MaintenanceWindow`, for [`Self::set`].
     pub const MAINTENANCE_WINDOW: Prop<CfnJob, String> = Prop::new("MaintenanceWindow");
-    /// Key of `MaxCapacity`, for [`Handle::set`].
+    /// Key of `MaxCapacity`, for [`Self::set`].
     pub const MAX_CAPACITY: Prop<CfnJob, f64> = Prop::new("MaxCapacity");
-    /// Key of `MaxRetries`, for [`Handle::set`].
+    /// Key of `MaxRetries`, for [`Self::set`].
     pub const MAX_RETRIES: Prop<CfnJob, f64> = Prop::new("MaxRetries");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnJob, String> = Prop::new("Name");
-    /// Key of `NonOverridableArguments`, for [`Handle::set`].
+    /// Key of `NonOverridableArguments`, for [`Self::set`].
     pub const NON_OVERRIDABLE_ARGUMENTS: Prop<CfnJob, Json> = Prop::new("NonOverridableArguments");
-    /// Key of `NotificationProperty`, for [`Handle::set`].
+    /// Key of `NotificationProperty`, for [`Self::set`].
     pub const NOTIFICATION_PROPERTY: Prop<CfnJob, job::NotificationProperty> = Prop::new("NotificationProperty");
-    /// Key of `NumberOfWorkers`, for [`Handle::set`].
+    /// Key of `NumberOfWorkers`, for [`Self::set`].
     pub const NUMBER_OF_WORKERS: Prop<CfnJob, i64> = Prop::new("NumberOfWorkers");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnJob, String> = Prop::new("Role");
-    /// Key of `SecurityConfiguration`, for [`Handle::set`].
+    /// Key of `SecurityConfiguration`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION: Prop<CfnJob, String> = Prop::new("SecurityConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJob, Json> = Prop::new("Tags");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnJob, i64> = Prop::new("Timeout");
-    /// Key of `WorkerType`, for [`Handle::set`].
+    /// Key of `WorkerType`, for [`Self::set`].
     pub const WORKER_TYPE: Prop<CfnJob, job::WorkerType> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6240,6 +6279,7 @@ pub struct CfnMLTransformProps {
     pub number_of_workers: Option<Val<i64>>,
     /// The name or ARN of the IAM role with the required permissions.
     pub role: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// The timeout in minutes of the machine learning transform.
     pub timeout: Option<Val<i64>>,
@@ -6302,31 +6342,31 @@ impl CfnMLTransform {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::MLTransform";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMLTransform, String> = Prop::new("Description");
-    /// Key of `GlueVersion`, for [`Handle::set`].
+    /// Key of `GlueVersion`, for [`Self::set`].
     pub const GLUE_VERSION: Prop<CfnMLTransform, String> = Prop::new("GlueVersion");
-    /// Key of `InputRecordTables`, for [`Handle::set`].
+    /// Key of `InputRecordTables`, for [`Self::set`].
     pub const INPUT_RECORD_TABLES: Prop<CfnMLTransform, ml_transform::InputRecordTables> = Prop::new("InputRecordTables");
-    /// Key of `MaxCapacity`, for [`Handle::set`].
+    /// Key of `MaxCapacity`, for [`Self::set`].
     pub const MAX_CAPACITY: Prop<CfnMLTransform, f64> = Prop::new("MaxCapacity");
-    /// Key of `MaxRetries`, for [`Handle::set`].
+    /// Key of `MaxRetries`, for [`Self::set`].
     pub const MAX_RETRIES: Prop<CfnMLTransform, i64> = Prop::new("MaxRetries");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMLTransform, String> = Prop::new("Name");
-    /// Key of `NumberOfWorkers`, for [`Handle::set`].
+    /// Key of `NumberOfWorkers`, for [`Self::set`].
     pub const NUMBER_OF_WORKERS: Prop<CfnMLTransform, i64> = Prop::new("NumberOfWorkers");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnMLTransform, String> = Prop::new("Role");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMLTransform, Json> = Prop::new("Tags");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnMLTransform, i64> = Prop::new("Timeout");
-    /// Key of `TransformEncryption`, for [`Handle::set`].
+    /// Key of `TransformEncryption`, for [`Self::set`].
     pub const TRANSFORM_ENCRYPTION: Prop<CfnMLTransform, ml_transform::TransformEncryption> = Prop::new("TransformEncryption");
-    /// Key of `TransformParameters`, for [`Handle::set`].
+    /// Key of `TransformParameters`, for [`Self::set`].
     pub const TRANSFORM_PARAMETERS: Prop<CfnMLTransform, ml_transform::TransformParameters> = Prop::new("TransformParameters");
-    /// Key of `WorkerType`, for [`Handle::set`].
+    /// Key of `WorkerType`, for [`Self::set`].
     pub const WORKER_TYPE: Prop<CfnMLTransform, ml_transform::WorkerType> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6372,6 +6412,7 @@ pub mod partition {
     /// The structure used to create and update a partition.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PartitionInput {
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// Provides information about the physical location where the partition is stored.
         pub storage_descriptor: Option<Val<StorageDescriptor>>,
@@ -6417,6 +6458,7 @@ pub mod partition {
         pub number_of_buckets: Option<Val<i64>>,
         /// The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a custom format.
         pub output_format: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// An object that references a schema stored in the AWS Glue Schema Registry.
         pub schema_reference: Option<Val<SchemaReference>>,
@@ -6508,6 +6550,7 @@ pub mod partition {
     pub struct SerdeInfo {
         /// Name of the SerDe.
         pub name: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
         pub serialization_library: Option<Val<String>>,
@@ -6528,6 +6571,7 @@ pub mod partition {
     pub struct SkewedInfo {
         /// A list of values that appear so frequently as to be considered skewed.
         pub skewed_column_names: Option<Val<Vec<String>>>,
+        /// `SkewedColumnValueLocationMaps` (the schema does not describe it).
         pub skewed_column_value_location_maps: Option<Val<Json>>,
         /// A list of names of columns that contain skewed values.
         pub skewed_column_values: Option<Val<Vec<String>>>,
@@ -6740,13 +6784,13 @@ impl CfnPartition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Partition";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnPartition, String> = Prop::new("CatalogId");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnPartition, String> = Prop::new("DatabaseName");
-    /// Key of `PartitionInput`, for [`Handle::set`].
+    /// Key of `PartitionInput`, for [`Self::set`].
     pub const PARTITION_INPUT: Prop<CfnPartition, partition::PartitionInput> = Prop::new("PartitionInput");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnPartition, String> = Prop::new("TableName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6880,11 +6924,11 @@ impl CfnRegistry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Registry";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRegistry, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRegistry, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegistry, Vec<registry::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7168,21 +7212,21 @@ impl CfnSchema {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Schema";
 
-    /// Key of `CheckpointVersion`, for [`Handle::set`].
+    /// Key of `CheckpointVersion`, for [`Self::set`].
     pub const CHECKPOINT_VERSION: Prop<CfnSchema, schema::SchemaVersion> = Prop::new("CheckpointVersion");
-    /// Key of `Compatibility`, for [`Handle::set`].
+    /// Key of `Compatibility`, for [`Self::set`].
     pub const COMPATIBILITY: Prop<CfnSchema, schema::Compatibility> = Prop::new("Compatibility");
-    /// Key of `DataFormat`, for [`Handle::set`].
+    /// Key of `DataFormat`, for [`Self::set`].
     pub const DATA_FORMAT: Prop<CfnSchema, schema::DataFormat> = Prop::new("DataFormat");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSchema, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSchema, String> = Prop::new("Name");
-    /// Key of `Registry`, for [`Handle::set`].
+    /// Key of `Registry`, for [`Self::set`].
     pub const REGISTRY: Prop<CfnSchema, schema::Registry> = Prop::new("Registry");
-    /// Key of `SchemaDefinition`, for [`Handle::set`].
+    /// Key of `SchemaDefinition`, for [`Self::set`].
     pub const SCHEMA_DEFINITION: Prop<CfnSchema, String> = Prop::new("SchemaDefinition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSchema, Vec<schema::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7311,9 +7355,9 @@ impl CfnSchemaVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::SchemaVersion";
 
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnSchemaVersion, schema_version::Schema> = Prop::new("Schema");
-    /// Key of `SchemaDefinition`, for [`Handle::set`].
+    /// Key of `SchemaDefinition`, for [`Self::set`].
     pub const SCHEMA_DEFINITION: Prop<CfnSchemaVersion, String> = Prop::new("SchemaDefinition");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7410,11 +7454,11 @@ impl CfnSchemaVersionMetadata {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::SchemaVersionMetadata";
 
-    /// Key of `Key`, for [`Handle::set`].
+    /// Key of `Key`, for [`Self::set`].
     pub const KEY: Prop<CfnSchemaVersionMetadata, String> = Prop::new("Key");
-    /// Key of `SchemaVersionId`, for [`Handle::set`].
+    /// Key of `SchemaVersionId`, for [`Self::set`].
     pub const SCHEMA_VERSION_ID: Prop<CfnSchemaVersionMetadata, String> = Prop::new("SchemaVersionId");
-    /// Key of `Value`, for [`Handle::set`].
+    /// Key of `Value`, for [`Self::set`].
     pub const VALUE: Prop<CfnSchemaVersionMetadata, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7475,7 +7519,9 @@ pub mod security_configuration {
     /// The encryption configuration for Amazon CloudWatch.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudWatchEncryption {
+        /// `CloudWatchEncryptionMode` (the schema does not describe it).
         pub cloud_watch_encryption_mode: Option<Val<CloudWatchEncryptionMode>>,
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
     }
 
@@ -7491,7 +7537,9 @@ pub mod security_configuration {
     /// The encryption configuration for job bookmarks.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JobBookmarksEncryption {
+        /// `JobBookmarksEncryptionMode` (the schema does not describe it).
         pub job_bookmarks_encryption_mode: Option<Val<JobBookmarksEncryptionMode>>,
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
     }
 
@@ -7507,7 +7555,9 @@ pub mod security_configuration {
     /// Specifies how Amazon Simple Storage Service (Amazon S3) data should be encrypted.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3Encryption {
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
+        /// `S3EncryptionMode` (the schema does not describe it).
         pub s3_encryption_mode: Option<Val<String>>,
     }
 
@@ -7656,9 +7706,9 @@ impl CfnSecurityConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::SecurityConfiguration";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnSecurityConfiguration, security_configuration::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecurityConfiguration, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7936,35 +7986,35 @@ impl CfnSession {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Session";
 
-    /// Key of `Command`, for [`Handle::set`].
+    /// Key of `Command`, for [`Self::set`].
     pub const COMMAND: Prop<CfnSession, session::SessionCommand> = Prop::new("Command");
-    /// Key of `Connections`, for [`Handle::set`].
+    /// Key of `Connections`, for [`Self::set`].
     pub const CONNECTIONS: Prop<CfnSession, session::ConnectionsList> = Prop::new("Connections");
-    /// Key of `DefaultArguments`, for [`Handle::set`].
+    /// Key of `DefaultArguments`, for [`Self::set`].
     pub const DEFAULT_ARGUMENTS: Prop<CfnSession, Map<String>> = Prop::new("DefaultArguments");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSession, String> = Prop::new("Description");
-    /// Key of `GlueVersion`, for [`Handle::set`].
+    /// Key of `GlueVersion`, for [`Self::set`].
     pub const GLUE_VERSION: Prop<CfnSession, String> = Prop::new("GlueVersion");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnSession, String> = Prop::new("Id");
-    /// Key of `IdleTimeout`, for [`Handle::set`].
+    /// Key of `IdleTimeout`, for [`Self::set`].
     pub const IDLE_TIMEOUT: Prop<CfnSession, i64> = Prop::new("IdleTimeout");
-    /// Key of `MaxCapacity`, for [`Handle::set`].
+    /// Key of `MaxCapacity`, for [`Self::set`].
     pub const MAX_CAPACITY: Prop<CfnSession, f64> = Prop::new("MaxCapacity");
-    /// Key of `NumberOfWorkers`, for [`Handle::set`].
+    /// Key of `NumberOfWorkers`, for [`Self::set`].
     pub const NUMBER_OF_WORKERS: Prop<CfnSession, i64> = Prop::new("NumberOfWorkers");
-    /// Key of `RequestOrigin`, for [`Handle::set`].
+    /// Key of `RequestOrigin`, for [`Self::set`].
     pub const REQUEST_ORIGIN: Prop<CfnSession, String> = Prop::new("RequestOrigin");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnSession, String> = Prop::new("Role");
-    /// Key of `SecurityConfiguration`, for [`Handle::set`].
+    /// Key of `SecurityConfiguration`, for [`Self::set`].
     pub const SECURITY_CONFIGURATION: Prop<CfnSession, String> = Prop::new("SecurityConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSession, Vec<session::Tag>> = Prop::new("Tags");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnSession, i64> = Prop::new("Timeout");
-    /// Key of `WorkerType`, for [`Handle::set`].
+    /// Key of `WorkerType`, for [`Self::set`].
     pub const WORKER_TYPE: Prop<CfnSession, session::WorkerType> = Prop::new("WorkerType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8049,6 +8099,7 @@ pub mod table {
         pub name: Option<Val<String>>,
         /// The table owner. Included for Apache Hive compatibility. Not used in the normal course of AWS Glue operations.
         pub owner: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// A list of columns by which the table is partitioned. Only primitive types are supported as partition keys.
         pub partition_keys: Option<Val<Vec<Column>>>,
@@ -8157,6 +8208,7 @@ pub mod table {
         pub number_of_buckets: Option<Val<i64>>,
         /// The output format: SequenceFileOutputFormat (binary), or IgnoreKeyTextOutputFormat, or a custom format.
         pub output_format: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// An object that references a schema stored in the AWS Glue Schema Registry.
         pub schema_reference: Option<Val<SchemaReference>>,
@@ -8304,6 +8356,7 @@ pub mod table {
     pub struct SerdeInfo {
         /// Name of the SerDe.
         pub name: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
         /// Usually the class that implements the SerDe. An example is org.apache.hadoop.hive.serde2.columnar.ColumnarSerDe.
         pub serialization_library: Option<Val<String>>,
@@ -8324,6 +8377,7 @@ pub mod table {
     pub struct SkewedInfo {
         /// A list of names of columns that contain skewed values.
         pub skewed_column_names: Option<Val<Vec<String>>>,
+        /// `SkewedColumnValueLocationMaps` (the schema does not describe it).
         pub skewed_column_value_location_maps: Option<Val<Json>>,
         /// A list of names of columns that contain skewed values.
         pub skewed_column_values: Option<Val<Vec<String>>>,
@@ -8983,15 +9037,15 @@ impl CfnTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Table";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnTable, String> = Prop::new("CatalogId");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnTable, String> = Prop::new("DatabaseName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTable, String> = Prop::new("Name");
-    /// Key of `OpenTableFormatInput`, for [`Handle::set`].
+    /// Key of `OpenTableFormatInput`, for [`Self::set`].
     pub const OPEN_TABLE_FORMAT_INPUT: Prop<CfnTable, table::OpenTableFormatInput> = Prop::new("OpenTableFormatInput");
-    /// Key of `TableInput`, for [`Handle::set`].
+    /// Key of `TableInput`, for [`Self::set`].
     pub const TABLE_INPUT: Prop<CfnTable, table::TableInput> = Prop::new("TableInput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9174,8 +9228,11 @@ pub mod table_optimizer {
     /// The configuration for an Iceberg snapshot retention optimizer.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IcebergRetentionConfiguration {
+        /// `CleanExpiredFiles` (the schema does not describe it).
         pub clean_expired_files: Option<Val<bool>>,
+        /// `NumberOfSnapshotsToRetain` (the schema does not describe it).
         pub number_of_snapshots_to_retain: Option<Val<i64>>,
+        /// `SnapshotRetentionPeriodInDays` (the schema does not describe it).
         pub snapshot_retention_period_in_days: Option<Val<i64>>,
     }
 
@@ -9383,15 +9440,15 @@ impl CfnTableOptimizer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::TableOptimizer";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnTableOptimizer, String> = Prop::new("CatalogId");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnTableOptimizer, String> = Prop::new("DatabaseName");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnTableOptimizer, String> = Prop::new("TableName");
-    /// Key of `TableOptimizerConfiguration`, for [`Handle::set`].
+    /// Key of `TableOptimizerConfiguration`, for [`Self::set`].
     pub const TABLE_OPTIMIZER_CONFIGURATION: Prop<CfnTableOptimizer, table_optimizer::TableOptimizerConfiguration> = Prop::new("TableOptimizerConfiguration");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnTableOptimizer, table_optimizer::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9431,6 +9488,7 @@ pub mod trigger {
     /// The actions initiated by this trigger.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Action {
+        /// `Arguments` (the schema does not describe it).
         pub arguments: Option<Val<Json>>,
         /// The name of the crawler to be used with this action.
         pub crawler_name: Option<Val<String>>,
@@ -9778,6 +9836,7 @@ pub struct CfnTriggerProps {
     pub schedule: Option<Val<String>>,
     /// Set to true to start SCHEDULED and CONDITIONAL triggers when created. True is not supported for ON_DEMAND triggers.
     pub start_on_creation: Option<Val<bool>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// The type of trigger that this is.
     pub r#type: Val<trigger::Type>,
@@ -9830,25 +9889,25 @@ impl CfnTrigger {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Trigger";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnTrigger, Vec<trigger::Action>> = Prop::new("Actions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTrigger, String> = Prop::new("Description");
-    /// Key of `EventBatchingCondition`, for [`Handle::set`].
+    /// Key of `EventBatchingCondition`, for [`Self::set`].
     pub const EVENT_BATCHING_CONDITION: Prop<CfnTrigger, trigger::EventBatchingCondition> = Prop::new("EventBatchingCondition");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrigger, String> = Prop::new("Name");
-    /// Key of `Predicate`, for [`Handle::set`].
+    /// Key of `Predicate`, for [`Self::set`].
     pub const PREDICATE: Prop<CfnTrigger, trigger::Predicate> = Prop::new("Predicate");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnTrigger, String> = Prop::new("Schedule");
-    /// Key of `StartOnCreation`, for [`Handle::set`].
+    /// Key of `StartOnCreation`, for [`Self::set`].
     pub const START_ON_CREATION: Prop<CfnTrigger, bool> = Prop::new("StartOnCreation");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrigger, Json> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnTrigger, trigger::Type> = Prop::new("Type");
-    /// Key of `WorkflowName`, for [`Handle::set`].
+    /// Key of `WorkflowName`, for [`Self::set`].
     pub const WORKFLOW_NAME: Prop<CfnTrigger, String> = Prop::new("WorkflowName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9888,7 +9947,9 @@ pub mod usage_profile {
     /// UsageProfile configuration for supported service ex: (Jobs, Sessions).
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProfileConfiguration {
+        /// `JobConfiguration` (the schema does not describe it).
         pub job_configuration: Option<Val<Json>>,
+        /// `SessionConfiguration` (the schema does not describe it).
         pub session_configuration: Option<Val<Json>>,
     }
 
@@ -10006,13 +10067,13 @@ impl CfnUsageProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::UsageProfile";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnUsageProfile, usage_profile::ProfileConfiguration> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnUsageProfile, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnUsageProfile, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUsageProfile, Vec<usage_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -10240,19 +10301,19 @@ impl CfnUserDefinedFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::UserDefinedFunction";
 
-    /// Key of `ClassName`, for [`Handle::set`].
+    /// Key of `ClassName`, for [`Self::set`].
     pub const CLASS_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("ClassName");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("DatabaseName");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("FunctionName");
-    /// Key of `FunctionType`, for [`Handle::set`].
+    /// Key of `FunctionType`, for [`Self::set`].
     pub const FUNCTION_TYPE: Prop<CfnUserDefinedFunction, user_defined_function::FunctionType> = Prop::new("FunctionType");
-    /// Key of `OwnerName`, for [`Handle::set`].
+    /// Key of `OwnerName`, for [`Self::set`].
     pub const OWNER_NAME: Prop<CfnUserDefinedFunction, String> = Prop::new("OwnerName");
-    /// Key of `OwnerType`, for [`Handle::set`].
+    /// Key of `OwnerType`, for [`Self::set`].
     pub const OWNER_TYPE: Prop<CfnUserDefinedFunction, user_defined_function::OwnerType> = Prop::new("OwnerType");
-    /// Key of `ResourceUris`, for [`Handle::set`].
+    /// Key of `ResourceUris`, for [`Self::set`].
     pub const RESOURCE_URIS: Prop<CfnUserDefinedFunction, Vec<user_defined_function::ResourceUri>> = Prop::new("ResourceUris");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -10312,6 +10373,7 @@ pub mod workflow {
 /// Resource Type definition for AWS::Glue::Workflow
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnWorkflowProps {
+    /// `DefaultRunProperties` (the schema does not describe it).
     pub default_run_properties: Option<Val<Json>>,
     /// A description of the workflow
     pub description: Option<Val<String>>,
@@ -10319,6 +10381,7 @@ pub struct CfnWorkflowProps {
     pub max_concurrent_runs: Option<Val<i64>>,
     /// The name of the workflow representing the flow
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -10344,15 +10407,15 @@ impl CfnWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Glue::Workflow";
 
-    /// Key of `DefaultRunProperties`, for [`Handle::set`].
+    /// Key of `DefaultRunProperties`, for [`Self::set`].
     pub const DEFAULT_RUN_PROPERTIES: Prop<CfnWorkflow, Json> = Prop::new("DefaultRunProperties");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
-    /// Key of `MaxConcurrentRuns`, for [`Handle::set`].
+    /// Key of `MaxConcurrentRuns`, for [`Self::set`].
     pub const MAX_CONCURRENT_RUNS: Prop<CfnWorkflow, i64> = Prop::new("MaxConcurrentRuns");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkflow, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -77,7 +77,9 @@ pub mod workspace {
     /// `Tag` of `AWS::Grafana::Workspace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -533,41 +535,41 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Grafana::Workspace";
 
-    /// Key of `AccountAccessType`, for [`Handle::set`].
+    /// Key of `AccountAccessType`, for [`Self::set`].
     pub const ACCOUNT_ACCESS_TYPE: Prop<CfnWorkspace, workspace::AccountAccessType> = Prop::new("AccountAccessType");
-    /// Key of `AuthenticationProviders`, for [`Handle::set`].
+    /// Key of `AuthenticationProviders`, for [`Self::set`].
     pub const AUTHENTICATION_PROVIDERS: Prop<CfnWorkspace, Vec<workspace::AuthenticationProviderTypes>> = Prop::new("AuthenticationProviders");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnWorkspace, String> = Prop::new("ClientToken");
-    /// Key of `DataSources`, for [`Handle::set`].
+    /// Key of `DataSources`, for [`Self::set`].
     pub const DATA_SOURCES: Prop<CfnWorkspace, Vec<workspace::DataSourceType>> = Prop::new("DataSources");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("Description");
-    /// Key of `GrafanaVersion`, for [`Handle::set`].
+    /// Key of `GrafanaVersion`, for [`Self::set`].
     pub const GRAFANA_VERSION: Prop<CfnWorkspace, String> = Prop::new("GrafanaVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkspace, String> = Prop::new("Name");
-    /// Key of `NetworkAccessControl`, for [`Handle::set`].
+    /// Key of `NetworkAccessControl`, for [`Self::set`].
     pub const NETWORK_ACCESS_CONTROL: Prop<CfnWorkspace, workspace::NetworkAccessControl> = Prop::new("NetworkAccessControl");
-    /// Key of `NotificationDestinations`, for [`Handle::set`].
+    /// Key of `NotificationDestinations`, for [`Self::set`].
     pub const NOTIFICATION_DESTINATIONS: Prop<CfnWorkspace, Vec<workspace::NotificationDestinationType>> = Prop::new("NotificationDestinations");
-    /// Key of `OrganizationRoleName`, for [`Handle::set`].
+    /// Key of `OrganizationRoleName`, for [`Self::set`].
     pub const ORGANIZATION_ROLE_NAME: Prop<CfnWorkspace, String> = Prop::new("OrganizationRoleName");
-    /// Key of `OrganizationalUnits`, for [`Handle::set`].
+    /// Key of `OrganizationalUnits`, for [`Self::set`].
     pub const ORGANIZATIONAL_UNITS: Prop<CfnWorkspace, Vec<String>> = Prop::new("OrganizationalUnits");
-    /// Key of `PermissionType`, for [`Handle::set`].
+    /// Key of `PermissionType`, for [`Self::set`].
     pub const PERMISSION_TYPE: Prop<CfnWorkspace, workspace::PermissionType> = Prop::new("PermissionType");
-    /// Key of `PluginAdminEnabled`, for [`Handle::set`].
+    /// Key of `PluginAdminEnabled`, for [`Self::set`].
     pub const PLUGIN_ADMIN_ENABLED: Prop<CfnWorkspace, bool> = Prop::new("PluginAdminEnabled");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnWorkspace, String> = Prop::new("RoleArn");
-    /// Key of `SamlConfiguration`, for [`Handle::set`].
+    /// Key of `SamlConfiguration`, for [`Self::set`].
     pub const SAML_CONFIGURATION: Prop<CfnWorkspace, workspace::SamlConfiguration> = Prop::new("SamlConfiguration");
-    /// Key of `StackSetName`, for [`Handle::set`].
+    /// Key of `StackSetName`, for [`Self::set`].
     pub const STACK_SET_NAME: Prop<CfnWorkspace, String> = Prop::new("StackSetName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfiguration`, for [`Handle::set`].
+    /// Key of `VpcConfiguration`, for [`Self::set`].
     pub const VPC_CONFIGURATION: Prop<CfnWorkspace, workspace::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

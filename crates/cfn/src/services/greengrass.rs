@@ -19,6 +19,7 @@ pub mod connector_definition {
     /// `ConnectorDefinitionVersion` of `AWS::Greengrass::ConnectorDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectorDefinitionVersion {
+        /// `Connectors` (the schema does not describe it).
         pub connectors: Val<Vec<Connector>>,
     }
 
@@ -42,8 +43,11 @@ pub mod connector_definition {
     /// `Connector` of `AWS::Greengrass::ConnectorDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Connector {
+        /// `ConnectorArn` (the schema does not describe it).
         pub connector_arn: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
     }
 
@@ -101,8 +105,11 @@ pub mod connector_definition {
 /// Resource Type definition for AWS::Greengrass::ConnectorDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConnectorDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<connector_definition::ConnectorDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -137,11 +144,11 @@ impl CfnConnectorDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ConnectorDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnConnectorDefinition, connector_definition::ConnectorDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnectorDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectorDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -206,8 +213,11 @@ pub mod connector_definition_version {
     /// `Connector` of `AWS::Greengrass::ConnectorDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Connector {
+        /// `ConnectorArn` (the schema does not describe it).
         pub connector_arn: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
     }
 
@@ -256,7 +266,9 @@ pub mod connector_definition_version {
 /// Resource Type definition for AWS::Greengrass::ConnectorDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConnectorDefinitionVersionProps {
+    /// `ConnectorDefinitionId` (the schema does not describe it).
     pub connector_definition_id: Val<String>,
+    /// `Connectors` (the schema does not describe it).
     pub connectors: Val<Vec<connector_definition_version::Connector>>,
 }
 
@@ -289,9 +301,9 @@ impl CfnConnectorDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ConnectorDefinitionVersion";
 
-    /// Key of `ConnectorDefinitionId`, for [`Handle::set`].
+    /// Key of `ConnectorDefinitionId`, for [`Self::set`].
     pub const CONNECTOR_DEFINITION_ID: Prop<CfnConnectorDefinitionVersion, String> = Prop::new("ConnectorDefinitionId");
-    /// Key of `Connectors`, for [`Handle::set`].
+    /// Key of `Connectors`, for [`Self::set`].
     pub const CONNECTORS: Prop<CfnConnectorDefinitionVersion, Vec<connector_definition_version::Connector>> = Prop::new("Connectors");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -336,6 +348,7 @@ pub mod core_definition {
     /// `CoreDefinitionVersion` of `AWS::Greengrass::CoreDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CoreDefinitionVersion {
+        /// `Cores` (the schema does not describe it).
         pub cores: Val<Vec<Core>>,
     }
 
@@ -359,9 +372,13 @@ pub mod core_definition {
     /// `Core` of `AWS::Greengrass::CoreDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Core {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `SyncShadow` (the schema does not describe it).
         pub sync_shadow: Option<Val<bool>>,
+        /// `ThingArn` (the schema does not describe it).
         pub thing_arn: Val<String>,
     }
 
@@ -422,8 +439,11 @@ pub mod core_definition {
 /// Resource Type definition for AWS::Greengrass::CoreDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCoreDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<core_definition::CoreDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -458,11 +478,11 @@ impl CfnCoreDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::CoreDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnCoreDefinition, core_definition::CoreDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCoreDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCoreDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -527,9 +547,13 @@ pub mod core_definition_version {
     /// `Core` of `AWS::Greengrass::CoreDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Core {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `SyncShadow` (the schema does not describe it).
         pub sync_shadow: Option<Val<bool>>,
+        /// `ThingArn` (the schema does not describe it).
         pub thing_arn: Val<String>,
     }
 
@@ -581,7 +605,9 @@ pub mod core_definition_version {
 /// Resource Type definition for AWS::Greengrass::CoreDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCoreDefinitionVersionProps {
+    /// `CoreDefinitionId` (the schema does not describe it).
     pub core_definition_id: Val<String>,
+    /// `Cores` (the schema does not describe it).
     pub cores: Val<Vec<core_definition_version::Core>>,
 }
 
@@ -614,9 +640,9 @@ impl CfnCoreDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::CoreDefinitionVersion";
 
-    /// Key of `CoreDefinitionId`, for [`Handle::set`].
+    /// Key of `CoreDefinitionId`, for [`Self::set`].
     pub const CORE_DEFINITION_ID: Prop<CfnCoreDefinitionVersion, String> = Prop::new("CoreDefinitionId");
-    /// Key of `Cores`, for [`Handle::set`].
+    /// Key of `Cores`, for [`Self::set`].
     pub const CORES: Prop<CfnCoreDefinitionVersion, Vec<core_definition_version::Core>> = Prop::new("Cores");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -661,6 +687,7 @@ pub mod device_definition {
     /// `DeviceDefinitionVersion` of `AWS::Greengrass::DeviceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeviceDefinitionVersion {
+        /// `Devices` (the schema does not describe it).
         pub devices: Val<Vec<Device>>,
     }
 
@@ -684,9 +711,13 @@ pub mod device_definition {
     /// `Device` of `AWS::Greengrass::DeviceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Device {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `SyncShadow` (the schema does not describe it).
         pub sync_shadow: Option<Val<bool>>,
+        /// `ThingArn` (the schema does not describe it).
         pub thing_arn: Val<String>,
     }
 
@@ -747,8 +778,11 @@ pub mod device_definition {
 /// Resource Type definition for AWS::Greengrass::DeviceDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDeviceDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<device_definition::DeviceDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -783,11 +817,11 @@ impl CfnDeviceDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::DeviceDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnDeviceDefinition, device_definition::DeviceDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeviceDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeviceDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -852,9 +886,13 @@ pub mod device_definition_version {
     /// `Device` of `AWS::Greengrass::DeviceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Device {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `SyncShadow` (the schema does not describe it).
         pub sync_shadow: Option<Val<bool>>,
+        /// `ThingArn` (the schema does not describe it).
         pub thing_arn: Val<String>,
     }
 
@@ -906,7 +944,9 @@ pub mod device_definition_version {
 /// Resource Type definition for AWS::Greengrass::DeviceDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDeviceDefinitionVersionProps {
+    /// `DeviceDefinitionId` (the schema does not describe it).
     pub device_definition_id: Val<String>,
+    /// `Devices` (the schema does not describe it).
     pub devices: Val<Vec<device_definition_version::Device>>,
 }
 
@@ -939,9 +979,9 @@ impl CfnDeviceDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::DeviceDefinitionVersion";
 
-    /// Key of `DeviceDefinitionId`, for [`Handle::set`].
+    /// Key of `DeviceDefinitionId`, for [`Self::set`].
     pub const DEVICE_DEFINITION_ID: Prop<CfnDeviceDefinitionVersion, String> = Prop::new("DeviceDefinitionId");
-    /// Key of `Devices`, for [`Handle::set`].
+    /// Key of `Devices`, for [`Self::set`].
     pub const DEVICES: Prop<CfnDeviceDefinitionVersion, Vec<device_definition_version::Device>> = Prop::new("Devices");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -986,7 +1026,9 @@ pub mod function_definition {
     /// `FunctionDefinitionVersion` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FunctionDefinitionVersion {
+        /// `DefaultConfig` (the schema does not describe it).
         pub default_config: Option<Val<DefaultConfig>>,
+        /// `Functions` (the schema does not describe it).
         pub functions: Val<Vec<Function>>,
     }
 
@@ -1012,6 +1054,7 @@ pub mod function_definition {
     /// `DefaultConfig` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DefaultConfig {
+        /// `Execution` (the schema does not describe it).
         pub execution: Val<Execution>,
     }
 
@@ -1035,8 +1078,11 @@ pub mod function_definition {
     /// `Function` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Function {
+        /// `FunctionArn` (the schema does not describe it).
         pub function_arn: Val<String>,
+        /// `FunctionConfiguration` (the schema does not describe it).
         pub function_configuration: Val<FunctionConfiguration>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
     }
 
@@ -1064,7 +1110,9 @@ pub mod function_definition {
     /// `Execution` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Execution {
+        /// `IsolationMode` (the schema does not describe it).
         pub isolation_mode: Option<Val<String>>,
+        /// `RunAs` (the schema does not describe it).
         pub run_as: Option<Val<RunAs>>,
     }
 
@@ -1080,12 +1128,19 @@ pub mod function_definition {
     /// `FunctionConfiguration` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FunctionConfiguration {
+        /// `EncodingType` (the schema does not describe it).
         pub encoding_type: Option<Val<String>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Environment>>,
+        /// `ExecArgs` (the schema does not describe it).
         pub exec_args: Option<Val<String>>,
+        /// `Executable` (the schema does not describe it).
         pub executable: Option<Val<String>>,
+        /// `MemorySize` (the schema does not describe it).
         pub memory_size: Option<Val<i64>>,
+        /// `Pinned` (the schema does not describe it).
         pub pinned: Option<Val<bool>>,
+        /// `Timeout` (the schema does not describe it).
         pub timeout: Option<Val<i64>>,
     }
 
@@ -1106,7 +1161,9 @@ pub mod function_definition {
     /// `RunAs` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RunAs {
+        /// `Gid` (the schema does not describe it).
         pub gid: Option<Val<i64>>,
+        /// `Uid` (the schema does not describe it).
         pub uid: Option<Val<i64>>,
     }
 
@@ -1122,9 +1179,13 @@ pub mod function_definition {
     /// `Environment` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Environment {
+        /// `AccessSysfs` (the schema does not describe it).
         pub access_sysfs: Option<Val<bool>>,
+        /// `Execution` (the schema does not describe it).
         pub execution: Option<Val<Execution>>,
+        /// `ResourceAccessPolicies` (the schema does not describe it).
         pub resource_access_policies: Option<Val<Vec<ResourceAccessPolicy>>>,
+        /// `Variables` (the schema does not describe it).
         pub variables: Option<Val<Json>>,
     }
 
@@ -1142,7 +1203,9 @@ pub mod function_definition {
     /// `ResourceAccessPolicy` of `AWS::Greengrass::FunctionDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceAccessPolicy {
+        /// `Permission` (the schema does not describe it).
         pub permission: Option<Val<String>>,
+        /// `ResourceId` (the schema does not describe it).
         pub resource_id: Val<String>,
     }
 
@@ -1259,8 +1322,11 @@ pub mod function_definition {
 /// Resource Type definition for AWS::Greengrass::FunctionDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFunctionDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<function_definition::FunctionDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -1295,11 +1361,11 @@ impl CfnFunctionDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::FunctionDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnFunctionDefinition, function_definition::FunctionDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFunctionDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFunctionDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1379,6 +1445,7 @@ pub mod function_definition_version {
     /// `DefaultConfig` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DefaultConfig {
+        /// `Execution` (the schema does not describe it).
         pub execution: Val<Execution>,
     }
 
@@ -1402,8 +1469,11 @@ pub mod function_definition_version {
     /// `Function` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Function {
+        /// `FunctionArn` (the schema does not describe it).
         pub function_arn: Val<String>,
+        /// `FunctionConfiguration` (the schema does not describe it).
         pub function_configuration: Val<FunctionConfiguration>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
     }
 
@@ -1431,7 +1501,9 @@ pub mod function_definition_version {
     /// `Execution` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Execution {
+        /// `IsolationMode` (the schema does not describe it).
         pub isolation_mode: Option<Val<String>>,
+        /// `RunAs` (the schema does not describe it).
         pub run_as: Option<Val<RunAs>>,
     }
 
@@ -1447,12 +1519,19 @@ pub mod function_definition_version {
     /// `FunctionConfiguration` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FunctionConfiguration {
+        /// `EncodingType` (the schema does not describe it).
         pub encoding_type: Option<Val<String>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Environment>>,
+        /// `ExecArgs` (the schema does not describe it).
         pub exec_args: Option<Val<String>>,
+        /// `Executable` (the schema does not describe it).
         pub executable: Option<Val<String>>,
+        /// `MemorySize` (the schema does not describe it).
         pub memory_size: Option<Val<i64>>,
+        /// `Pinned` (the schema does not describe it).
         pub pinned: Option<Val<bool>>,
+        /// `Timeout` (the schema does not describe it).
         pub timeout: Option<Val<i64>>,
     }
 
@@ -1473,7 +1552,9 @@ pub mod function_definition_version {
     /// `RunAs` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RunAs {
+        /// `Gid` (the schema does not describe it).
         pub gid: Option<Val<i64>>,
+        /// `Uid` (the schema does not describe it).
         pub uid: Option<Val<i64>>,
     }
 
@@ -1489,9 +1570,13 @@ pub mod function_definition_version {
     /// `Environment` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Environment {
+        /// `AccessSysfs` (the schema does not describe it).
         pub access_sysfs: Option<Val<bool>>,
+        /// `Execution` (the schema does not describe it).
         pub execution: Option<Val<Execution>>,
+        /// `ResourceAccessPolicies` (the schema does not describe it).
         pub resource_access_policies: Option<Val<Vec<ResourceAccessPolicy>>>,
+        /// `Variables` (the schema does not describe it).
         pub variables: Option<Val<Json>>,
     }
 
@@ -1509,7 +1594,9 @@ pub mod function_definition_version {
     /// `ResourceAccessPolicy` of `AWS::Greengrass::FunctionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceAccessPolicy {
+        /// `Permission` (the schema does not describe it).
         pub permission: Option<Val<String>>,
+        /// `ResourceId` (the schema does not describe it).
         pub resource_id: Val<String>,
     }
 
@@ -1617,8 +1704,11 @@ pub mod function_definition_version {
 /// Resource Type definition for AWS::Greengrass::FunctionDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFunctionDefinitionVersionProps {
+    /// `DefaultConfig` (the schema does not describe it).
     pub default_config: Option<Val<function_definition_version::DefaultConfig>>,
+    /// `FunctionDefinitionId` (the schema does not describe it).
     pub function_definition_id: Val<String>,
+    /// `Functions` (the schema does not describe it).
     pub functions: Val<Vec<function_definition_version::Function>>,
 }
 
@@ -1653,11 +1743,11 @@ impl CfnFunctionDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::FunctionDefinitionVersion";
 
-    /// Key of `DefaultConfig`, for [`Handle::set`].
+    /// Key of `DefaultConfig`, for [`Self::set`].
     pub const DEFAULT_CONFIG: Prop<CfnFunctionDefinitionVersion, function_definition_version::DefaultConfig> = Prop::new("DefaultConfig");
-    /// Key of `FunctionDefinitionId`, for [`Handle::set`].
+    /// Key of `FunctionDefinitionId`, for [`Self::set`].
     pub const FUNCTION_DEFINITION_ID: Prop<CfnFunctionDefinitionVersion, String> = Prop::new("FunctionDefinitionId");
-    /// Key of `Functions`, for [`Handle::set`].
+    /// Key of `Functions`, for [`Self::set`].
     pub const FUNCTIONS: Prop<CfnFunctionDefinitionVersion, Vec<function_definition_version::Function>> = Prop::new("Functions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1702,12 +1792,19 @@ pub mod group {
     /// `GroupVersion` of `AWS::Greengrass::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GroupVersion {
+        /// `ConnectorDefinitionVersionArn` (the schema does not describe it).
         pub connector_definition_version_arn: Option<Val<String>>,
+        /// `CoreDefinitionVersionArn` (the schema does not describe it).
         pub core_definition_version_arn: Option<Val<String>>,
+        /// `DeviceDefinitionVersionArn` (the schema does not describe it).
         pub device_definition_version_arn: Option<Val<String>>,
+        /// `FunctionDefinitionVersionArn` (the schema does not describe it).
         pub function_definition_version_arn: Option<Val<String>>,
+        /// `LoggerDefinitionVersionArn` (the schema does not describe it).
         pub logger_definition_version_arn: Option<Val<String>>,
+        /// `ResourceDefinitionVersionArn` (the schema does not describe it).
         pub resource_definition_version_arn: Option<Val<String>>,
+        /// `SubscriptionDefinitionVersionArn` (the schema does not describe it).
         pub subscription_definition_version_arn: Option<Val<String>>,
     }
 
@@ -1755,9 +1852,13 @@ pub mod group {
 /// Resource Type definition for AWS::Greengrass::Group
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGroupProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<group::GroupVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -1794,13 +1895,13 @@ impl CfnGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::Group";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnGroup, group::GroupVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGroup, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnGroup, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGroup, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1922,13 +2023,21 @@ pub mod group_version {
 /// Resource Type definition for AWS::Greengrass::GroupVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGroupVersionProps {
+    /// `ConnectorDefinitionVersionArn` (the schema does not describe it).
     pub connector_definition_version_arn: Option<Val<String>>,
+    /// `CoreDefinitionVersionArn` (the schema does not describe it).
     pub core_definition_version_arn: Option<Val<String>>,
+    /// `DeviceDefinitionVersionArn` (the schema does not describe it).
     pub device_definition_version_arn: Option<Val<String>>,
+    /// `FunctionDefinitionVersionArn` (the schema does not describe it).
     pub function_definition_version_arn: Option<Val<String>>,
+    /// `GroupId` (the schema does not describe it).
     pub group_id: Val<String>,
+    /// `LoggerDefinitionVersionArn` (the schema does not describe it).
     pub logger_definition_version_arn: Option<Val<String>>,
+    /// `ResourceDefinitionVersionArn` (the schema does not describe it).
     pub resource_definition_version_arn: Option<Val<String>>,
+    /// `SubscriptionDefinitionVersionArn` (the schema does not describe it).
     pub subscription_definition_version_arn: Option<Val<String>>,
 }
 
@@ -1973,21 +2082,21 @@ impl CfnGroupVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::GroupVersion";
 
-    /// Key of `ConnectorDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `ConnectorDefinitionVersionArn`, for [`Self::set`].
     pub const CONNECTOR_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("ConnectorDefinitionVersionArn");
-    /// Key of `CoreDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `CoreDefinitionVersionArn`, for [`Self::set`].
     pub const CORE_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("CoreDefinitionVersionArn");
-    /// Key of `DeviceDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `DeviceDefinitionVersionArn`, for [`Self::set`].
     pub const DEVICE_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("DeviceDefinitionVersionArn");
-    /// Key of `FunctionDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `FunctionDefinitionVersionArn`, for [`Self::set`].
     pub const FUNCTION_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("FunctionDefinitionVersionArn");
-    /// Key of `GroupId`, for [`Handle::set`].
+    /// Key of `GroupId`, for [`Self::set`].
     pub const GROUP_ID: Prop<CfnGroupVersion, String> = Prop::new("GroupId");
-    /// Key of `LoggerDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `LoggerDefinitionVersionArn`, for [`Self::set`].
     pub const LOGGER_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("LoggerDefinitionVersionArn");
-    /// Key of `ResourceDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `ResourceDefinitionVersionArn`, for [`Self::set`].
     pub const RESOURCE_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("ResourceDefinitionVersionArn");
-    /// Key of `SubscriptionDefinitionVersionArn`, for [`Handle::set`].
+    /// Key of `SubscriptionDefinitionVersionArn`, for [`Self::set`].
     pub const SUBSCRIPTION_DEFINITION_VERSION_ARN: Prop<CfnGroupVersion, String> = Prop::new("SubscriptionDefinitionVersionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2032,6 +2141,7 @@ pub mod logger_definition {
     /// `LoggerDefinitionVersion` of `AWS::Greengrass::LoggerDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LoggerDefinitionVersion {
+        /// `Loggers` (the schema does not describe it).
         pub loggers: Val<Vec<Logger>>,
     }
 
@@ -2055,10 +2165,15 @@ pub mod logger_definition {
     /// `Logger` of `AWS::Greengrass::LoggerDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Logger {
+        /// `Component` (the schema does not describe it).
         pub component: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Level` (the schema does not describe it).
         pub level: Val<String>,
+        /// `Space` (the schema does not describe it).
         pub space: Option<Val<i64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -2122,8 +2237,11 @@ pub mod logger_definition {
 /// Resource Type definition for AWS::Greengrass::LoggerDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLoggerDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<logger_definition::LoggerDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -2158,11 +2276,11 @@ impl CfnLoggerDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::LoggerDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnLoggerDefinition, logger_definition::LoggerDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLoggerDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLoggerDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2227,10 +2345,15 @@ pub mod logger_definition_version {
     /// `Logger` of `AWS::Greengrass::LoggerDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Logger {
+        /// `Component` (the schema does not describe it).
         pub component: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Level` (the schema does not describe it).
         pub level: Val<String>,
+        /// `Space` (the schema does not describe it).
         pub space: Option<Val<i64>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -2285,7 +2408,9 @@ pub mod logger_definition_version {
 /// Resource Type definition for AWS::Greengrass::LoggerDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLoggerDefinitionVersionProps {
+    /// `LoggerDefinitionId` (the schema does not describe it).
     pub logger_definition_id: Val<String>,
+    /// `Loggers` (the schema does not describe it).
     pub loggers: Val<Vec<logger_definition_version::Logger>>,
 }
 
@@ -2318,9 +2443,9 @@ impl CfnLoggerDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::LoggerDefinitionVersion";
 
-    /// Key of `LoggerDefinitionId`, for [`Handle::set`].
+    /// Key of `LoggerDefinitionId`, for [`Self::set`].
     pub const LOGGER_DEFINITION_ID: Prop<CfnLoggerDefinitionVersion, String> = Prop::new("LoggerDefinitionId");
-    /// Key of `Loggers`, for [`Handle::set`].
+    /// Key of `Loggers`, for [`Self::set`].
     pub const LOGGERS: Prop<CfnLoggerDefinitionVersion, Vec<logger_definition_version::Logger>> = Prop::new("Loggers");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2365,6 +2490,7 @@ pub mod resource_definition {
     /// `ResourceDefinitionVersion` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceDefinitionVersion {
+        /// `Resources` (the schema does not describe it).
         pub resources: Val<Vec<ResourceInstance>>,
     }
 
@@ -2388,8 +2514,11 @@ pub mod resource_definition {
     /// `ResourceInstance` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceInstance {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ResourceDataContainer` (the schema does not describe it).
         pub resource_data_container: Val<ResourceDataContainer>,
     }
 
@@ -2417,10 +2546,15 @@ pub mod resource_definition {
     /// `ResourceDataContainer` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceDataContainer {
+        /// `LocalDeviceResourceData` (the schema does not describe it).
         pub local_device_resource_data: Option<Val<LocalDeviceResourceData>>,
+        /// `LocalVolumeResourceData` (the schema does not describe it).
         pub local_volume_resource_data: Option<Val<LocalVolumeResourceData>>,
+        /// `S3MachineLearningModelResourceData` (the schema does not describe it).
         pub s3_machine_learning_model_resource_data: Option<Val<S3MachineLearningModelResourceData>>,
+        /// `SageMakerMachineLearningModelResourceData` (the schema does not describe it).
         pub sage_maker_machine_learning_model_resource_data: Option<Val<SageMakerMachineLearningModelResourceData>>,
+        /// `SecretsManagerSecretResourceData` (the schema does not describe it).
         pub secrets_manager_secret_resource_data: Option<Val<SecretsManagerSecretResourceData>>,
     }
 
@@ -2439,7 +2573,9 @@ pub mod resource_definition {
     /// `LocalDeviceResourceData` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocalDeviceResourceData {
+        /// `GroupOwnerSetting` (the schema does not describe it).
         pub group_owner_setting: Option<Val<GroupOwnerSetting>>,
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Val<String>,
     }
 
@@ -2465,8 +2601,11 @@ pub mod resource_definition {
     /// `LocalVolumeResourceData` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocalVolumeResourceData {
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Val<String>,
+        /// `GroupOwnerSetting` (the schema does not describe it).
         pub group_owner_setting: Option<Val<GroupOwnerSetting>>,
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Val<String>,
     }
 
@@ -2494,8 +2633,11 @@ pub mod resource_definition {
     /// `S3MachineLearningModelResourceData` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3MachineLearningModelResourceData {
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Val<String>,
+        /// `OwnerSetting` (the schema does not describe it).
         pub owner_setting: Option<Val<ResourceDownloadOwnerSetting>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Val<String>,
     }
 
@@ -2523,8 +2665,11 @@ pub mod resource_definition {
     /// `SageMakerMachineLearningModelResourceData` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SageMakerMachineLearningModelResourceData {
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Val<String>,
+        /// `OwnerSetting` (the schema does not describe it).
         pub owner_setting: Option<Val<ResourceDownloadOwnerSetting>>,
+        /// `SageMakerJobArn` (the schema does not describe it).
         pub sage_maker_job_arn: Val<String>,
     }
 
@@ -2552,7 +2697,9 @@ pub mod resource_definition {
     /// `SecretsManagerSecretResourceData` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SecretsManagerSecretResourceData {
+        /// `ARN` (the schema does not describe it).
         pub arn: Val<String>,
+        /// `AdditionalStagingLabelsToDownload` (the schema does not describe it).
         pub additional_staging_labels_to_download: Option<Val<Vec<String>>>,
     }
 
@@ -2578,7 +2725,9 @@ pub mod resource_definition {
     /// `GroupOwnerSetting` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GroupOwnerSetting {
+        /// `AutoAddGroupOwner` (the schema does not describe it).
         pub auto_add_group_owner: Val<bool>,
+        /// `GroupOwner` (the schema does not describe it).
         pub group_owner: Option<Val<String>>,
     }
 
@@ -2604,7 +2753,9 @@ pub mod resource_definition {
     /// `ResourceDownloadOwnerSetting` of `AWS::Greengrass::ResourceDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceDownloadOwnerSetting {
+        /// `GroupOwner` (the schema does not describe it).
         pub group_owner: Val<String>,
+        /// `GroupPermission` (the schema does not describe it).
         pub group_permission: Val<String>,
     }
 
@@ -2738,8 +2889,11 @@ pub mod resource_definition {
 /// Resource Type definition for AWS::Greengrass::ResourceDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<resource_definition::ResourceDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -2774,11 +2928,11 @@ impl CfnResourceDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ResourceDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnResourceDefinition, resource_definition::ResourceDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResourceDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourceDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2843,8 +2997,11 @@ pub mod resource_definition_version {
     /// `ResourceInstance` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceInstance {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ResourceDataContainer` (the schema does not describe it).
         pub resource_data_container: Val<ResourceDataContainer>,
     }
 
@@ -2872,10 +3029,15 @@ pub mod resource_definition_version {
     /// `ResourceDataContainer` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceDataContainer {
+        /// `LocalDeviceResourceData` (the schema does not describe it).
         pub local_device_resource_data: Option<Val<LocalDeviceResourceData>>,
+        /// `LocalVolumeResourceData` (the schema does not describe it).
         pub local_volume_resource_data: Option<Val<LocalVolumeResourceData>>,
+        /// `S3MachineLearningModelResourceData` (the schema does not describe it).
         pub s3_machine_learning_model_resource_data: Option<Val<S3MachineLearningModelResourceData>>,
+        /// `SageMakerMachineLearningModelResourceData` (the schema does not describe it).
         pub sage_maker_machine_learning_model_resource_data: Option<Val<SageMakerMachineLearningModelResourceData>>,
+        /// `SecretsManagerSecretResourceData` (the schema does not describe it).
         pub secrets_manager_secret_resource_data: Option<Val<SecretsManagerSecretResourceData>>,
     }
 
@@ -2894,7 +3056,9 @@ pub mod resource_definition_version {
     /// `LocalDeviceResourceData` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocalDeviceResourceData {
+        /// `GroupOwnerSetting` (the schema does not describe it).
         pub group_owner_setting: Option<Val<GroupOwnerSetting>>,
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Val<String>,
     }
 
@@ -2920,8 +3084,11 @@ pub mod resource_definition_version {
     /// `LocalVolumeResourceData` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocalVolumeResourceData {
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Val<String>,
+        /// `GroupOwnerSetting` (the schema does not describe it).
         pub group_owner_setting: Option<Val<GroupOwnerSetting>>,
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Val<String>,
     }
 
@@ -2949,8 +3116,11 @@ pub mod resource_definition_version {
     /// `S3MachineLearningModelResourceData` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3MachineLearningModelResourceData {
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Val<String>,
+        /// `OwnerSetting` (the schema does not describe it).
         pub owner_setting: Option<Val<ResourceDownloadOwnerSetting>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Val<String>,
     }
 
@@ -2978,8 +3148,11 @@ pub mod resource_definition_version {
     /// `SageMakerMachineLearningModelResourceData` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SageMakerMachineLearningModelResourceData {
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Val<String>,
+        /// `OwnerSetting` (the schema does not describe it).
         pub owner_setting: Option<Val<ResourceDownloadOwnerSetting>>,
+        /// `SageMakerJobArn` (the schema does not describe it).
         pub sage_maker_job_arn: Val<String>,
     }
 
@@ -3007,7 +3180,9 @@ pub mod resource_definition_version {
     /// `SecretsManagerSecretResourceData` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SecretsManagerSecretResourceData {
+        /// `ARN` (the schema does not describe it).
         pub arn: Val<String>,
+        /// `AdditionalStagingLabelsToDownload` (the schema does not describe it).
         pub additional_staging_labels_to_download: Option<Val<Vec<String>>>,
     }
 
@@ -3033,7 +3208,9 @@ pub mod resource_definition_version {
     /// `GroupOwnerSetting` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GroupOwnerSetting {
+        /// `AutoAddGroupOwner` (the schema does not describe it).
         pub auto_add_group_owner: Val<bool>,
+        /// `GroupOwner` (the schema does not describe it).
         pub group_owner: Option<Val<String>>,
     }
 
@@ -3059,7 +3236,9 @@ pub mod resource_definition_version {
     /// `ResourceDownloadOwnerSetting` of `AWS::Greengrass::ResourceDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceDownloadOwnerSetting {
+        /// `GroupOwner` (the schema does not describe it).
         pub group_owner: Val<String>,
+        /// `GroupPermission` (the schema does not describe it).
         pub group_permission: Val<String>,
     }
 
@@ -3184,7 +3363,9 @@ pub mod resource_definition_version {
 /// Resource Type definition for AWS::Greengrass::ResourceDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceDefinitionVersionProps {
+    /// `ResourceDefinitionId` (the schema does not describe it).
     pub resource_definition_id: Val<String>,
+    /// `Resources` (the schema does not describe it).
     pub resources: Val<Vec<resource_definition_version::ResourceInstance>>,
 }
 
@@ -3217,9 +3398,9 @@ impl CfnResourceDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::ResourceDefinitionVersion";
 
-    /// Key of `ResourceDefinitionId`, for [`Handle::set`].
+    /// Key of `ResourceDefinitionId`, for [`Self::set`].
     pub const RESOURCE_DEFINITION_ID: Prop<CfnResourceDefinitionVersion, String> = Prop::new("ResourceDefinitionId");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnResourceDefinitionVersion, Vec<resource_definition_version::ResourceInstance>> = Prop::new("Resources");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3264,6 +3445,7 @@ pub mod subscription_definition {
     /// `SubscriptionDefinitionVersion` of `AWS::Greengrass::SubscriptionDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubscriptionDefinitionVersion {
+        /// `Subscriptions` (the schema does not describe it).
         pub subscriptions: Val<Vec<Subscription>>,
     }
 
@@ -3287,9 +3469,13 @@ pub mod subscription_definition {
     /// `Subscription` of `AWS::Greengrass::SubscriptionDefinition`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Subscription {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Subject` (the schema does not describe it).
         pub subject: Val<String>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
     }
 
@@ -3350,8 +3536,11 @@ pub mod subscription_definition {
 /// Resource Type definition for AWS::Greengrass::SubscriptionDefinition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSubscriptionDefinitionProps {
+    /// `InitialVersion` (the schema does not describe it).
     pub initial_version: Option<Val<subscription_definition::SubscriptionDefinitionVersion>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -3386,11 +3575,11 @@ impl CfnSubscriptionDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinition";
 
-    /// Key of `InitialVersion`, for [`Handle::set`].
+    /// Key of `InitialVersion`, for [`Self::set`].
     pub const INITIAL_VERSION: Prop<CfnSubscriptionDefinition, subscription_definition::SubscriptionDefinitionVersion> = Prop::new("InitialVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSubscriptionDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubscriptionDefinition, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3455,9 +3644,13 @@ pub mod subscription_definition_version {
     /// `Subscription` of `AWS::Greengrass::SubscriptionDefinitionVersion`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Subscription {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Subject` (the schema does not describe it).
         pub subject: Val<String>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
     }
 
@@ -3509,7 +3702,9 @@ pub mod subscription_definition_version {
 /// Resource Type definition for AWS::Greengrass::SubscriptionDefinitionVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSubscriptionDefinitionVersionProps {
+    /// `SubscriptionDefinitionId` (the schema does not describe it).
     pub subscription_definition_id: Val<String>,
+    /// `Subscriptions` (the schema does not describe it).
     pub subscriptions: Val<Vec<subscription_definition_version::Subscription>>,
 }
 
@@ -3542,9 +3737,9 @@ impl CfnSubscriptionDefinitionVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Greengrass::SubscriptionDefinitionVersion";
 
-    /// Key of `SubscriptionDefinitionId`, for [`Handle::set`].
+    /// Key of `SubscriptionDefinitionId`, for [`Self::set`].
     pub const SUBSCRIPTION_DEFINITION_ID: Prop<CfnSubscriptionDefinitionVersion, String> = Prop::new("SubscriptionDefinitionId");
-    /// Key of `Subscriptions`, for [`Handle::set`].
+    /// Key of `Subscriptions`, for [`Self::set`].
     pub const SUBSCRIPTIONS: Prop<CfnSubscriptionDefinitionVersion, Vec<subscription_definition_version::Subscription>> = Prop::new("Subscriptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,11 +19,17 @@ pub mod component_version {
     /// `LambdaFunctionRecipeSource` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaFunctionRecipeSource {
+        /// `ComponentDependencies` (the schema does not describe it).
         pub component_dependencies: Option<Val<Map<ComponentDependencyRequirement>>>,
+        /// `ComponentLambdaParameters` (the schema does not describe it).
         pub component_lambda_parameters: Option<Val<LambdaExecutionParameters>>,
+        /// `ComponentName` (the schema does not describe it).
         pub component_name: Option<Val<String>>,
+        /// `ComponentPlatforms` (the schema does not describe it).
         pub component_platforms: Option<Val<Vec<ComponentPlatform>>>,
+        /// `ComponentVersion` (the schema does not describe it).
         pub component_version: Option<Val<String>>,
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
     }
 
@@ -43,7 +49,9 @@ pub mod component_version {
     /// `ComponentDependencyRequirement` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentDependencyRequirement {
+        /// `DependencyType` (the schema does not describe it).
         pub dependency_type: Option<Val<DependencyType>>,
+        /// `VersionRequirement` (the schema does not describe it).
         pub version_requirement: Option<Val<String>>,
     }
 
@@ -59,16 +67,27 @@ pub mod component_version {
     /// `LambdaExecutionParameters` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaExecutionParameters {
+        /// `EnvironmentVariables` (the schema does not describe it).
         pub environment_variables: Option<Val<Map<String>>>,
+        /// `EventSources` (the schema does not describe it).
         pub event_sources: Option<Val<Vec<LambdaEventSource>>>,
+        /// `ExecArgs` (the schema does not describe it).
         pub exec_args: Option<Val<Vec<String>>>,
+        /// `InputPayloadEncodingType` (the schema does not describe it).
         pub input_payload_encoding_type: Option<Val<InputPayloadEncodingType>>,
+        /// `LinuxProcessParams` (the schema does not describe it).
         pub linux_process_params: Option<Val<LambdaLinuxProcessParams>>,
+        /// `MaxIdleTimeInSeconds` (the schema does not describe it).
         pub max_idle_time_in_seconds: Option<Val<i64>>,
+        /// `MaxInstancesCount` (the schema does not describe it).
         pub max_instances_count: Option<Val<i64>>,
+        /// `MaxQueueSize` (the schema does not describe it).
         pub max_queue_size: Option<Val<i64>>,
+        /// `Pinned` (the schema does not describe it).
         pub pinned: Option<Val<bool>>,
+        /// `StatusTimeoutInSeconds` (the schema does not describe it).
         pub status_timeout_in_seconds: Option<Val<i64>>,
+        /// `TimeoutInSeconds` (the schema does not describe it).
         pub timeout_in_seconds: Option<Val<i64>>,
     }
 
@@ -93,7 +112,9 @@ pub mod component_version {
     /// `ComponentPlatform` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentPlatform {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Map<String>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -109,7 +130,9 @@ pub mod component_version {
     /// `LambdaEventSource` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaEventSource {
+        /// `Topic` (the schema does not describe it).
         pub topic: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -125,7 +148,9 @@ pub mod component_version {
     /// `LambdaLinuxProcessParams` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaLinuxProcessParams {
+        /// `ContainerParams` (the schema does not describe it).
         pub container_params: Option<Val<LambdaContainerParams>>,
+        /// `IsolationMode` (the schema does not describe it).
         pub isolation_mode: Option<Val<IsolationMode>>,
     }
 
@@ -141,9 +166,13 @@ pub mod component_version {
     /// `LambdaContainerParams` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaContainerParams {
+        /// `Devices` (the schema does not describe it).
         pub devices: Option<Val<Vec<LambdaDeviceMount>>>,
+        /// `MemorySizeInKB` (the schema does not describe it).
         pub memory_size_in_kb: Option<Val<i64>>,
+        /// `MountROSysfs` (the schema does not describe it).
         pub mount_ro_sysfs: Option<Val<bool>>,
+        /// `Volumes` (the schema does not describe it).
         pub volumes: Option<Val<Vec<LambdaVolumeMount>>>,
     }
 
@@ -161,8 +190,11 @@ pub mod component_version {
     /// `LambdaDeviceMount` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaDeviceMount {
+        /// `AddGroupOwner` (the schema does not describe it).
         pub add_group_owner: Option<Val<bool>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
+        /// `Permission` (the schema does not describe it).
         pub permission: Option<Val<LambdaFilesystemPermission>>,
     }
 
@@ -179,9 +211,13 @@ pub mod component_version {
     /// `LambdaVolumeMount` of `AWS::GreengrassV2::ComponentVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaVolumeMount {
+        /// `AddGroupOwner` (the schema does not describe it).
         pub add_group_owner: Option<Val<bool>>,
+        /// `DestinationPath` (the schema does not describe it).
         pub destination_path: Option<Val<String>>,
+        /// `Permission` (the schema does not describe it).
         pub permission: Option<Val<LambdaFilesystemPermission>>,
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Option<Val<String>>,
     }
 
@@ -435,8 +471,11 @@ pub mod component_version {
 /// Resource for Greengrass component version.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnComponentVersionProps {
+    /// `InlineRecipe` (the schema does not describe it).
     pub inline_recipe: Option<Val<String>>,
+    /// `LambdaFunction` (the schema does not describe it).
     pub lambda_function: Option<Val<component_version::LambdaFunctionRecipeSource>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -460,11 +499,11 @@ impl CfnComponentVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GreengrassV2::ComponentVersion";
 
-    /// Key of `InlineRecipe`, for [`Handle::set`].
+    /// Key of `InlineRecipe`, for [`Self::set`].
     pub const INLINE_RECIPE: Prop<CfnComponentVersion, String> = Prop::new("InlineRecipe");
-    /// Key of `LambdaFunction`, for [`Handle::set`].
+    /// Key of `LambdaFunction`, for [`Self::set`].
     pub const LAMBDA_FUNCTION: Prop<CfnComponentVersion, component_version::LambdaFunctionRecipeSource> = Prop::new("LambdaFunction");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComponentVersion, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -519,8 +558,11 @@ pub mod deployment {
     /// `ComponentDeploymentSpecification` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentDeploymentSpecification {
+        /// `ComponentVersion` (the schema does not describe it).
         pub component_version: Option<Val<String>>,
+        /// `ConfigurationUpdate` (the schema does not describe it).
         pub configuration_update: Option<Val<ComponentConfigurationUpdate>>,
+        /// `RunWith` (the schema does not describe it).
         pub run_with: Option<Val<ComponentRunWith>>,
     }
 
@@ -537,8 +579,11 @@ pub mod deployment {
     /// `DeploymentPolicies` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeploymentPolicies {
+        /// `ComponentUpdatePolicy` (the schema does not describe it).
         pub component_update_policy: Option<Val<DeploymentComponentUpdatePolicy>>,
+        /// `ConfigurationValidationPolicy` (the schema does not describe it).
         pub configuration_validation_policy: Option<Val<DeploymentConfigurationValidationPolicy>>,
+        /// `FailureHandlingPolicy` (the schema does not describe it).
         pub failure_handling_policy: Option<Val<FailureHandlingPolicy>>,
     }
 
@@ -555,8 +600,11 @@ pub mod deployment {
     /// `DeploymentIoTJobConfiguration` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeploymentIoTJobConfiguration {
+        /// `AbortConfig` (the schema does not describe it).
         pub abort_config: Option<Val<IoTJobAbortConfig>>,
+        /// `JobExecutionsRolloutConfig` (the schema does not describe it).
         pub job_executions_rollout_config: Option<Val<IoTJobExecutionsRolloutConfig>>,
+        /// `TimeoutConfig` (the schema does not describe it).
         pub timeout_config: Option<Val<IoTJobTimeoutConfig>>,
     }
 
@@ -573,7 +621,9 @@ pub mod deployment {
     /// `ComponentConfigurationUpdate` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentConfigurationUpdate {
+        /// `Merge` (the schema does not describe it).
         pub merge: Option<Val<String>>,
+        /// `Reset` (the schema does not describe it).
         pub reset: Option<Val<Vec<String>>>,
     }
 
@@ -589,8 +639,11 @@ pub mod deployment {
     /// `ComponentRunWith` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentRunWith {
+        /// `PosixUser` (the schema does not describe it).
         pub posix_user: Option<Val<String>>,
+        /// `SystemResourceLimits` (the schema does not describe it).
         pub system_resource_limits: Option<Val<SystemResourceLimits>>,
+        /// `WindowsUser` (the schema does not describe it).
         pub windows_user: Option<Val<String>>,
     }
 
@@ -607,7 +660,9 @@ pub mod deployment {
     /// `DeploymentComponentUpdatePolicy` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeploymentComponentUpdatePolicy {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<Action>>,
+        /// `TimeoutInSeconds` (the schema does not describe it).
         pub timeout_in_seconds: Option<Val<i64>>,
     }
 
@@ -623,6 +678,7 @@ pub mod deployment {
     /// `DeploymentConfigurationValidationPolicy` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeploymentConfigurationValidationPolicy {
+        /// `TimeoutInSeconds` (the schema does not describe it).
         pub timeout_in_seconds: Option<Val<i64>>,
     }
 
@@ -637,6 +693,7 @@ pub mod deployment {
     /// `IoTJobAbortConfig` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IoTJobAbortConfig {
+        /// `CriteriaList` (the schema does not describe it).
         pub criteria_list: Val<Vec<IoTJobAbortCriteria>>,
     }
 
@@ -660,7 +717,9 @@ pub mod deployment {
     /// `IoTJobExecutionsRolloutConfig` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IoTJobExecutionsRolloutConfig {
+        /// `ExponentialRate` (the schema does not describe it).
         pub exponential_rate: Option<Val<IoTJobExponentialRolloutRate>>,
+        /// `MaximumPerMinute` (the schema does not describe it).
         pub maximum_per_minute: Option<Val<i64>>,
     }
 
@@ -676,6 +735,7 @@ pub mod deployment {
     /// `IoTJobTimeoutConfig` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IoTJobTimeoutConfig {
+        /// `InProgressTimeoutInMinutes` (the schema does not describe it).
         pub in_progress_timeout_in_minutes: Option<Val<i64>>,
     }
 
@@ -690,7 +750,9 @@ pub mod deployment {
     /// `SystemResourceLimits` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SystemResourceLimits {
+        /// `Cpus` (the schema does not describe it).
         pub cpus: Option<Val<f64>>,
+        /// `Memory` (the schema does not describe it).
         pub memory: Option<Val<i64>>,
     }
 
@@ -706,9 +768,13 @@ pub mod deployment {
     /// `IoTJobAbortCriteria` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IoTJobAbortCriteria {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action2>,
+        /// `FailureType` (the schema does not describe it).
         pub failure_type: Val<FailureType>,
+        /// `MinNumberOfExecutedThings` (the schema does not describe it).
         pub min_number_of_executed_things: Val<i64>,
+        /// `ThresholdPercentage` (the schema does not describe it).
         pub threshold_percentage: Val<f64>,
     }
 
@@ -738,8 +804,11 @@ pub mod deployment {
     /// `IoTJobExponentialRolloutRate` of `AWS::GreengrassV2::Deployment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IoTJobExponentialRolloutRate {
+        /// `BaseRatePerMinute` (the schema does not describe it).
         pub base_rate_per_minute: Val<i64>,
+        /// `IncrementFactor` (the schema does not describe it).
         pub increment_factor: Val<f64>,
+        /// `RateIncreaseCriteria` (the schema does not describe it).
         pub rate_increase_criteria: Val<Json>,
     }
 
@@ -1007,12 +1076,19 @@ pub mod deployment {
 /// Resource for Greengrass V2 deployment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDeploymentProps {
+    /// `Components` (the schema does not describe it).
     pub components: Option<Val<Map<deployment::ComponentDeploymentSpecification>>>,
+    /// `DeploymentName` (the schema does not describe it).
     pub deployment_name: Option<Val<String>>,
+    /// `DeploymentPolicies` (the schema does not describe it).
     pub deployment_policies: Option<Val<deployment::DeploymentPolicies>>,
+    /// `IotJobConfiguration` (the schema does not describe it).
     pub iot_job_configuration: Option<Val<deployment::DeploymentIoTJobConfiguration>>,
+    /// `ParentTargetArn` (the schema does not describe it).
     pub parent_target_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `TargetArn` (the schema does not describe it).
     pub target_arn: Val<String>,
 }
 
@@ -1055,19 +1131,19 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GreengrassV2::Deployment";
 
-    /// Key of `Components`, for [`Handle::set`].
+    /// Key of `Components`, for [`Self::set`].
     pub const COMPONENTS: Prop<CfnDeployment, Map<deployment::ComponentDeploymentSpecification>> = Prop::new("Components");
-    /// Key of `DeploymentName`, for [`Handle::set`].
+    /// Key of `DeploymentName`, for [`Self::set`].
     pub const DEPLOYMENT_NAME: Prop<CfnDeployment, String> = Prop::new("DeploymentName");
-    /// Key of `DeploymentPolicies`, for [`Handle::set`].
+    /// Key of `DeploymentPolicies`, for [`Self::set`].
     pub const DEPLOYMENT_POLICIES: Prop<CfnDeployment, deployment::DeploymentPolicies> = Prop::new("DeploymentPolicies");
-    /// Key of `IotJobConfiguration`, for [`Handle::set`].
+    /// Key of `IotJobConfiguration`, for [`Self::set`].
     pub const IOT_JOB_CONFIGURATION: Prop<CfnDeployment, deployment::DeploymentIoTJobConfiguration> = Prop::new("IotJobConfiguration");
-    /// Key of `ParentTargetArn`, for [`Handle::set`].
+    /// Key of `ParentTargetArn`, for [`Self::set`].
     pub const PARENT_TARGET_ARN: Prop<CfnDeployment, String> = Prop::new("ParentTargetArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeployment, Map<String>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnDeployment, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

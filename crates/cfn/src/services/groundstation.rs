@@ -19,13 +19,21 @@ pub mod config {
     /// `ConfigData` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfigData {
+        /// `AntennaDownlinkConfig` (the schema does not describe it).
         pub antenna_downlink_config: Option<Val<AntennaDownlinkConfig>>,
+        /// `AntennaDownlinkDemodDecodeConfig` (the schema does not describe it).
         pub antenna_downlink_demod_decode_config: Option<Val<AntennaDownlinkDemodDecodeConfig>>,
+        /// `AntennaUplinkConfig` (the schema does not describe it).
         pub antenna_uplink_config: Option<Val<AntennaUplinkConfig>>,
+        /// `DataflowEndpointConfig` (the schema does not describe it).
         pub dataflow_endpoint_config: Option<Val<DataflowEndpointConfig>>,
+        /// `S3RecordingConfig` (the schema does not describe it).
         pub s3_recording_config: Option<Val<S3RecordingConfig>>,
+        /// `TelemetrySinkConfig` (the schema does not describe it).
         pub telemetry_sink_config: Option<Val<TelemetrySinkConfig>>,
+        /// `TrackingConfig` (the schema does not describe it).
         pub tracking_config: Option<Val<TrackingConfig>>,
+        /// `UplinkEchoConfig` (the schema does not describe it).
         pub uplink_echo_config: Option<Val<UplinkEchoConfig>>,
     }
 
@@ -47,7 +55,9 @@ pub mod config {
     /// `Tag` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -63,6 +73,7 @@ pub mod config {
     /// `AntennaDownlinkConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AntennaDownlinkConfig {
+        /// `SpectrumConfig` (the schema does not describe it).
         pub spectrum_config: Option<Val<SpectrumConfig>>,
     }
 
@@ -77,8 +88,11 @@ pub mod config {
     /// `AntennaDownlinkDemodDecodeConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AntennaDownlinkDemodDecodeConfig {
+        /// `DecodeConfig` (the schema does not describe it).
         pub decode_config: Option<Val<DecodeConfig>>,
+        /// `DemodulationConfig` (the schema does not describe it).
         pub demodulation_config: Option<Val<DemodulationConfig>>,
+        /// `SpectrumConfig` (the schema does not describe it).
         pub spectrum_config: Option<Val<SpectrumConfig>>,
     }
 
@@ -95,8 +109,11 @@ pub mod config {
     /// `AntennaUplinkConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AntennaUplinkConfig {
+        /// `SpectrumConfig` (the schema does not describe it).
         pub spectrum_config: Option<Val<UplinkSpectrumConfig>>,
+        /// `TargetEirp` (the schema does not describe it).
         pub target_eirp: Option<Val<Eirp>>,
+        /// `TransmitDisabled` (the schema does not describe it).
         pub transmit_disabled: Option<Val<bool>>,
     }
 
@@ -113,7 +130,9 @@ pub mod config {
     /// `DataflowEndpointConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataflowEndpointConfig {
+        /// `DataflowEndpointName` (the schema does not describe it).
         pub dataflow_endpoint_name: Option<Val<String>>,
+        /// `DataflowEndpointRegion` (the schema does not describe it).
         pub dataflow_endpoint_region: Option<Val<String>>,
     }
 
@@ -129,8 +148,11 @@ pub mod config {
     /// `S3RecordingConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3RecordingConfig {
+        /// `BucketArn` (the schema does not describe it).
         pub bucket_arn: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
     }
 
@@ -147,7 +169,9 @@ pub mod config {
     /// `TelemetrySinkConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TelemetrySinkConfig {
+        /// `TelemetrySinkData` (the schema does not describe it).
         pub telemetry_sink_data: Val<TelemetrySinkData>,
+        /// `TelemetrySinkType` (the schema does not describe it).
         pub telemetry_sink_type: Val<TelemetrySinkType>,
     }
 
@@ -173,6 +197,7 @@ pub mod config {
     /// `TrackingConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TrackingConfig {
+        /// `Autotrack` (the schema does not describe it).
         pub autotrack: Option<Val<Autotrack>>,
     }
 
@@ -187,7 +212,9 @@ pub mod config {
     /// `UplinkEchoConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UplinkEchoConfig {
+        /// `AntennaUplinkConfigArn` (the schema does not describe it).
         pub antenna_uplink_config_arn: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -203,8 +230,11 @@ pub mod config {
     /// `SpectrumConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpectrumConfig {
+        /// `Bandwidth` (the schema does not describe it).
         pub bandwidth: Option<Val<FrequencyBandwidth>>,
+        /// `CenterFrequency` (the schema does not describe it).
         pub center_frequency: Option<Val<Frequency>>,
+        /// `Polarization` (the schema does not describe it).
         pub polarization: Option<Val<Polarization>>,
     }
 
@@ -221,6 +251,7 @@ pub mod config {
     /// `DecodeConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DecodeConfig {
+        /// `UnvalidatedJSON` (the schema does not describe it).
         pub unvalidated_json: Option<Val<String>>,
     }
 
@@ -235,6 +266,7 @@ pub mod config {
     /// `DemodulationConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DemodulationConfig {
+        /// `UnvalidatedJSON` (the schema does not describe it).
         pub unvalidated_json: Option<Val<String>>,
     }
 
@@ -249,7 +281,9 @@ pub mod config {
     /// `UplinkSpectrumConfig` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UplinkSpectrumConfig {
+        /// `CenterFrequency` (the schema does not describe it).
         pub center_frequency: Option<Val<Frequency>>,
+        /// `Polarization` (the schema does not describe it).
         pub polarization: Option<Val<Polarization>>,
     }
 
@@ -265,7 +299,9 @@ pub mod config {
     /// `Eirp` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Eirp {
+        /// `Units` (the schema does not describe it).
         pub units: Option<Val<EirpUnits>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<f64>>,
     }
 
@@ -281,6 +317,7 @@ pub mod config {
     /// `TelemetrySinkData` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TelemetrySinkData {
+        /// `KinesisDataStreamData` (the schema does not describe it).
         pub kinesis_data_stream_data: Option<Val<KinesisDataStreamData>>,
     }
 
@@ -295,7 +332,9 @@ pub mod config {
     /// `FrequencyBandwidth` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FrequencyBandwidth {
+        /// `Units` (the schema does not describe it).
         pub units: Option<Val<BandwidthUnits>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<f64>>,
     }
 
@@ -311,7 +350,9 @@ pub mod config {
     /// `Frequency` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Frequency {
+        /// `Units` (the schema does not describe it).
         pub units: Option<Val<FrequencyUnits>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<f64>>,
     }
 
@@ -327,7 +368,9 @@ pub mod config {
     /// `KinesisDataStreamData` of `AWS::GroundStation::Config`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisDataStreamData {
+        /// `KinesisDataStreamArn` (the schema does not describe it).
         pub kinesis_data_stream_arn: Val<String>,
+        /// `KinesisRoleArn` (the schema does not describe it).
         pub kinesis_role_arn: Val<String>,
     }
 
@@ -697,8 +740,11 @@ pub mod config {
 /// AWS Ground Station config resource type for CloudFormation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfigProps {
+    /// `ConfigData` (the schema does not describe it).
     pub config_data: Val<config::ConfigData>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<config::Tag>>>,
 }
 
@@ -733,11 +779,11 @@ impl CfnConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::Config";
 
-    /// Key of `ConfigData`, for [`Handle::set`].
+    /// Key of `ConfigData`, for [`Self::set`].
     pub const CONFIG_DATA: Prop<CfnConfig, config::ConfigData> = Prop::new("ConfigData");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfig, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfig, Vec<config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -794,7 +840,9 @@ pub mod dataflow_endpoint_group {
     pub struct EndpointDetails {
         /// Information about AwsGroundStationAgentEndpoint.
         pub aws_ground_station_agent_endpoint: Option<Val<AwsGroundStationAgentEndpoint>>,
+        /// `Endpoint` (the schema does not describe it).
         pub endpoint: Option<Val<DataflowEndpoint>>,
+        /// `SecurityDetails` (the schema does not describe it).
         pub security_details: Option<Val<SecurityDetails>>,
     }
 
@@ -811,7 +859,9 @@ pub mod dataflow_endpoint_group {
     /// `Tag` of `AWS::GroundStation::DataflowEndpointGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -845,6 +895,7 @@ pub mod dataflow_endpoint_group {
         pub egress_address: Option<Val<ConnectionDetails>>,
         /// Ingress address of AgentEndpoint with a port range and an optional mtu.
         pub ingress_address: Option<Val<RangedConnectionDetails>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -863,8 +914,11 @@ pub mod dataflow_endpoint_group {
     /// `DataflowEndpoint` of `AWS::GroundStation::DataflowEndpointGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataflowEndpoint {
+        /// `Address` (the schema does not describe it).
         pub address: Option<Val<SocketAddress>>,
+        /// `Mtu` (the schema does not describe it).
         pub mtu: Option<Val<i64>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -881,8 +935,11 @@ pub mod dataflow_endpoint_group {
     /// `SecurityDetails` of `AWS::GroundStation::DataflowEndpointGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SecurityDetails {
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -901,6 +958,7 @@ pub mod dataflow_endpoint_group {
     pub struct ConnectionDetails {
         /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
         pub mtu: Option<Val<i64>>,
+        /// `SocketAddress` (the schema does not describe it).
         pub socket_address: Option<Val<SocketAddress>>,
     }
 
@@ -934,7 +992,9 @@ pub mod dataflow_endpoint_group {
     /// `SocketAddress` of `AWS::GroundStation::DataflowEndpointGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SocketAddress {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
     }
 
@@ -1155,7 +1215,9 @@ pub struct CfnDataflowEndpointGroupProps {
     pub contact_post_pass_duration_seconds: Option<Val<i64>>,
     /// Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state.
     pub contact_pre_pass_duration_seconds: Option<Val<i64>>,
+    /// `EndpointDetails` (the schema does not describe it).
     pub endpoint_details: Val<Vec<dataflow_endpoint_group::EndpointDetails>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dataflow_endpoint_group::Tag>>>,
 }
 
@@ -1192,13 +1254,13 @@ impl CfnDataflowEndpointGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroup";
 
-    /// Key of `ContactPostPassDurationSeconds`, for [`Handle::set`].
+    /// Key of `ContactPostPassDurationSeconds`, for [`Self::set`].
     pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroup, i64> = Prop::new("ContactPostPassDurationSeconds");
-    /// Key of `ContactPrePassDurationSeconds`, for [`Handle::set`].
+    /// Key of `ContactPrePassDurationSeconds`, for [`Self::set`].
     pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroup, i64> = Prop::new("ContactPrePassDurationSeconds");
-    /// Key of `EndpointDetails`, for [`Handle::set`].
+    /// Key of `EndpointDetails`, for [`Self::set`].
     pub const ENDPOINT_DETAILS: Prop<CfnDataflowEndpointGroup, Vec<dataflow_endpoint_group::EndpointDetails>> = Prop::new("EndpointDetails");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataflowEndpointGroup, Vec<dataflow_endpoint_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1266,7 +1328,9 @@ pub mod dataflow_endpoint_group_v2 {
     /// `Tag` of `AWS::GroundStation::DataflowEndpointGroupV2`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1294,6 +1358,7 @@ pub mod dataflow_endpoint_group_v2 {
     pub struct DownlinkAwsGroundStationAgentEndpoint {
         /// Dataflow details for downlink
         pub dataflow_details: Val<DownlinkDataflowDetails>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1321,6 +1386,7 @@ pub mod dataflow_endpoint_group_v2 {
     pub struct UplinkAwsGroundStationAgentEndpoint {
         /// Dataflow details for uplink
         pub dataflow_details: Val<UplinkDataflowDetails>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1462,6 +1528,7 @@ pub mod dataflow_endpoint_group_v2 {
     pub struct ConnectionDetails {
         /// Maximum transmission unit (MTU) size in bytes of a dataflow endpoint.
         pub mtu: Option<Val<i64>>,
+        /// `SocketAddress` (the schema does not describe it).
         pub socket_address: Val<SocketAddress>,
     }
 
@@ -1703,7 +1770,9 @@ pub struct CfnDataflowEndpointGroupV2Props {
     pub contact_post_pass_duration_seconds: Option<Val<i64>>,
     /// Amount of time, in seconds, before a contact starts that the Ground Station Dataflow Endpoint Group will be in a PREPASS state. A Ground Station Dataflow Endpoint Group State Change event will be emitted when the Dataflow Endpoint Group enters and exits the PREPASS state.
     pub contact_pre_pass_duration_seconds: Option<Val<i64>>,
+    /// `Endpoints` (the schema does not describe it).
     pub endpoints: Option<Val<Vec<dataflow_endpoint_group_v2::CreateEndpointDetails>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dataflow_endpoint_group_v2::Tag>>>,
 }
 
@@ -1728,13 +1797,13 @@ impl CfnDataflowEndpointGroupV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::DataflowEndpointGroupV2";
 
-    /// Key of `ContactPostPassDurationSeconds`, for [`Handle::set`].
+    /// Key of `ContactPostPassDurationSeconds`, for [`Self::set`].
     pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroupV2, i64> = Prop::new("ContactPostPassDurationSeconds");
-    /// Key of `ContactPrePassDurationSeconds`, for [`Handle::set`].
+    /// Key of `ContactPrePassDurationSeconds`, for [`Self::set`].
     pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<CfnDataflowEndpointGroupV2, i64> = Prop::new("ContactPrePassDurationSeconds");
-    /// Key of `Endpoints`, for [`Handle::set`].
+    /// Key of `Endpoints`, for [`Self::set`].
     pub const ENDPOINTS: Prop<CfnDataflowEndpointGroupV2, Vec<dataflow_endpoint_group_v2::CreateEndpointDetails>> = Prop::new("Endpoints");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataflowEndpointGroupV2, Vec<dataflow_endpoint_group_v2::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1789,7 +1858,9 @@ pub mod mission_profile {
     /// `DataflowEdge` of `AWS::GroundStation::MissionProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataflowEdge {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<String>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -1805,8 +1876,11 @@ pub mod mission_profile {
     /// The ARN of a KMS Key used for encrypting data during transmission from the source to destination locations.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StreamsKmsKey {
+        /// `KmsAliasArn` (the schema does not describe it).
         pub kms_alias_arn: Option<Val<String>>,
+        /// `KmsAliasName` (the schema does not describe it).
         pub kms_alias_name: Option<Val<String>>,
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
     }
 
@@ -1823,7 +1897,9 @@ pub mod mission_profile {
     /// `Tag` of `AWS::GroundStation::MissionProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1900,6 +1976,7 @@ pub struct CfnMissionProfileProps {
     pub contact_post_pass_duration_seconds: Option<Val<i64>>,
     /// Pre-pass time needed before the contact.
     pub contact_pre_pass_duration_seconds: Option<Val<i64>>,
+    /// `DataflowEdges` (the schema does not describe it).
     pub dataflow_edges: Val<Vec<mission_profile::DataflowEdge>>,
     /// Visibilities with shorter duration than the specified minimum viable contact duration will be ignored when searching for available contacts.
     pub minimum_viable_contact_duration_seconds: Val<i64>,
@@ -1909,9 +1986,11 @@ pub struct CfnMissionProfileProps {
     pub streams_kms_key: Option<Val<mission_profile::StreamsKmsKey>>,
     /// The ARN of the KMS Key or Alias Key role used to define permissions on KMS Key usage.
     pub streams_kms_role: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mission_profile::Tag>>>,
     /// ARN of a Config resource of type TelemetrySinkConfig used for telemetry data sink configuration.
     pub telemetry_sink_config_arn: Option<Val<String>>,
+    /// `TrackingConfigArn` (the schema does not describe it).
     pub tracking_config_arn: Val<String>,
 }
 
@@ -1960,25 +2039,25 @@ impl CfnMissionProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GroundStation::MissionProfile";
 
-    /// Key of `ContactPostPassDurationSeconds`, for [`Handle::set`].
+    /// Key of `ContactPostPassDurationSeconds`, for [`Self::set`].
     pub const CONTACT_POST_PASS_DURATION_SECONDS: Prop<CfnMissionProfile, i64> = Prop::new("ContactPostPassDurationSeconds");
-    /// Key of `ContactPrePassDurationSeconds`, for [`Handle::set`].
+    /// Key of `ContactPrePassDurationSeconds`, for [`Self::set`].
     pub const CONTACT_PRE_PASS_DURATION_SECONDS: Prop<CfnMissionProfile, i64> = Prop::new("ContactPrePassDurationSeconds");
-    /// Key of `DataflowEdges`, for [`Handle::set`].
+    /// Key of `DataflowEdges`, for [`Self::set`].
     pub const DATAFLOW_EDGES: Prop<CfnMissionProfile, Vec<mission_profile::DataflowEdge>> = Prop::new("DataflowEdges");
-    /// Key of `MinimumViableContactDurationSeconds`, for [`Handle::set`].
+    /// Key of `MinimumViableContactDurationSeconds`, for [`Self::set`].
     pub const MINIMUM_VIABLE_CONTACT_DURATION_SECONDS: Prop<CfnMissionProfile, i64> = Prop::new("MinimumViableContactDurationSeconds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMissionProfile, String> = Prop::new("Name");
-    /// Key of `StreamsKmsKey`, for [`Handle::set`].
+    /// Key of `StreamsKmsKey`, for [`Self::set`].
     pub const STREAMS_KMS_KEY: Prop<CfnMissionProfile, mission_profile::StreamsKmsKey> = Prop::new("StreamsKmsKey");
-    /// Key of `StreamsKmsRole`, for [`Handle::set`].
+    /// Key of `StreamsKmsRole`, for [`Self::set`].
     pub const STREAMS_KMS_ROLE: Prop<CfnMissionProfile, String> = Prop::new("StreamsKmsRole");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMissionProfile, Vec<mission_profile::Tag>> = Prop::new("Tags");
-    /// Key of `TelemetrySinkConfigArn`, for [`Handle::set`].
+    /// Key of `TelemetrySinkConfigArn`, for [`Self::set`].
     pub const TELEMETRY_SINK_CONFIG_ARN: Prop<CfnMissionProfile, String> = Prop::new("TelemetrySinkConfigArn");
-    /// Key of `TrackingConfigArn`, for [`Handle::set`].
+    /// Key of `TrackingConfigArn`, for [`Self::set`].
     pub const TRACKING_CONFIG_ARN: Prop<CfnMissionProfile, String> = Prop::new("TrackingConfigArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

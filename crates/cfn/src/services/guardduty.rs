@@ -19,7 +19,9 @@ pub mod custom_detection_rule_association {
     /// `TagItem` of `AWS::GuardDuty::CustomDetectionRuleAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -130,11 +132,11 @@ impl CfnCustomDetectionRuleAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::CustomDetectionRuleAssociation";
 
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnCustomDetectionRuleAssociation, custom_detection_rule_association::Mode> = Prop::new("Mode");
-    /// Key of `RuleId`, for [`Handle::set`].
+    /// Key of `RuleId`, for [`Self::set`].
     pub const RULE_ID: Prop<CfnCustomDetectionRuleAssociation, String> = Prop::new("RuleId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomDetectionRuleAssociation, Vec<custom_detection_rule_association::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -204,8 +206,11 @@ pub mod detector {
     /// `CFNDataSourceConfigurations` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CFNDataSourceConfigurations {
+        /// `Kubernetes` (the schema does not describe it).
         pub kubernetes: Option<Val<CFNKubernetesConfiguration>>,
+        /// `MalwareProtection` (the schema does not describe it).
         pub malware_protection: Option<Val<CFNMalwareProtectionConfiguration>>,
+        /// `S3Logs` (the schema does not describe it).
         pub s3_logs: Option<Val<CFNS3LogsConfiguration>>,
     }
 
@@ -222,8 +227,11 @@ pub mod detector {
     /// `CFNFeatureConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CFNFeatureConfiguration {
+        /// `AdditionalConfiguration` (the schema does not describe it).
         pub additional_configuration: Option<Val<Vec<CFNFeatureAdditionalConfiguration>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<Name>,
+        /// `Status` (the schema does not describe it).
         pub status: Val<Status>,
     }
 
@@ -251,7 +259,9 @@ pub mod detector {
     /// `TagItem` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -277,6 +287,7 @@ pub mod detector {
     /// `CFNKubernetesConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CFNKubernetesConfiguration {
+        /// `AuditLogs` (the schema does not describe it).
         pub audit_logs: Val<CFNKubernetesAuditLogsConfiguration>,
     }
 
@@ -300,6 +311,7 @@ pub mod detector {
     /// `CFNMalwareProtectionConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CFNMalwareProtectionConfiguration {
+        /// `ScanEc2InstanceWithFindings` (the schema does not describe it).
         pub scan_ec2_instance_with_findings: Option<Val<CFNScanEc2InstanceWithFindingsConfiguration>>,
     }
 
@@ -314,6 +326,7 @@ pub mod detector {
     /// `CFNS3LogsConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CFNS3LogsConfiguration {
+        /// `Enable` (the schema does not describe it).
         pub enable: Val<bool>,
     }
 
@@ -337,7 +350,9 @@ pub mod detector {
     /// `CFNFeatureAdditionalConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CFNFeatureAdditionalConfiguration {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<Name2>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status2>>,
     }
 
@@ -353,6 +368,7 @@ pub mod detector {
     /// `CFNKubernetesAuditLogsConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CFNKubernetesAuditLogsConfiguration {
+        /// `Enable` (the schema does not describe it).
         pub enable: Val<bool>,
     }
 
@@ -376,6 +392,7 @@ pub mod detector {
     /// `CFNScanEc2InstanceWithFindingsConfiguration` of `AWS::GuardDuty::Detector`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CFNScanEc2InstanceWithFindingsConfiguration {
+        /// `EbsVolumes` (the schema does not describe it).
         pub ebs_volumes: Option<Val<bool>>,
     }
 
@@ -637,10 +654,15 @@ pub mod detector {
 /// Resource Type definition for AWS::GuardDuty::Detector
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDetectorProps {
+    /// `DataSources` (the schema does not describe it).
     pub data_sources: Option<Val<detector::CFNDataSourceConfigurations>>,
+    /// `Enable` (the schema does not describe it).
     pub enable: Val<bool>,
+    /// `Features` (the schema does not describe it).
     pub features: Option<Val<Vec<detector::CFNFeatureConfiguration>>>,
+    /// `FindingPublishingFrequency` (the schema does not describe it).
     pub finding_publishing_frequency: Option<Val<detector::FindingPublishingFrequency>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<detector::TagItem>>>,
 }
 
@@ -679,15 +701,15 @@ impl CfnDetector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Detector";
 
-    /// Key of `DataSources`, for [`Handle::set`].
+    /// Key of `DataSources`, for [`Self::set`].
     pub const DATA_SOURCES: Prop<CfnDetector, detector::CFNDataSourceConfigurations> = Prop::new("DataSources");
-    /// Key of `Enable`, for [`Handle::set`].
+    /// Key of `Enable`, for [`Self::set`].
     pub const ENABLE: Prop<CfnDetector, bool> = Prop::new("Enable");
-    /// Key of `Features`, for [`Handle::set`].
+    /// Key of `Features`, for [`Self::set`].
     pub const FEATURES: Prop<CfnDetector, Vec<detector::CFNFeatureConfiguration>> = Prop::new("Features");
-    /// Key of `FindingPublishingFrequency`, for [`Handle::set`].
+    /// Key of `FindingPublishingFrequency`, for [`Self::set`].
     pub const FINDING_PUBLISHING_FREQUENCY: Prop<CfnDetector, detector::FindingPublishingFrequency> = Prop::new("FindingPublishingFrequency");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDetector, Vec<detector::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -732,6 +754,7 @@ pub mod filter {
     /// `FindingCriteria` of `AWS::GuardDuty::Filter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FindingCriteria {
+        /// `Criterion` (the schema does not describe it).
         pub criterion: Option<Val<Map<Condition>>>,
     }
 
@@ -746,7 +769,9 @@ pub mod filter {
     /// `TagItem` of `AWS::GuardDuty::Filter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -772,19 +797,33 @@ pub mod filter {
     /// `Condition` of `AWS::GuardDuty::Filter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Condition {
+        /// `Eq` (the schema does not describe it).
         pub eq: Option<Val<Vec<String>>>,
+        /// `Equals` (the schema does not describe it).
         pub equals: Option<Val<Vec<String>>>,
+        /// `GreaterThan` (the schema does not describe it).
         pub greater_than: Option<Val<i64>>,
+        /// `GreaterThanOrEqual` (the schema does not describe it).
         pub greater_than_or_equal: Option<Val<i64>>,
+        /// `Gt` (the schema does not describe it).
         pub gt: Option<Val<i64>>,
+        /// `Gte` (the schema does not describe it).
         pub gte: Option<Val<i64>>,
+        /// `LessThan` (the schema does not describe it).
         pub less_than: Option<Val<i64>>,
+        /// `LessThanOrEqual` (the schema does not describe it).
         pub less_than_or_equal: Option<Val<i64>>,
+        /// `Lt` (the schema does not describe it).
         pub lt: Option<Val<i64>>,
+        /// `Lte` (the schema does not describe it).
         pub lte: Option<Val<i64>>,
+        /// `Matches` (the schema does not describe it).
         pub matches: Option<Val<Vec<String>>>,
+        /// `Neq` (the schema does not describe it).
         pub neq: Option<Val<Vec<String>>>,
+        /// `NotEquals` (the schema does not describe it).
         pub not_equals: Option<Val<Vec<String>>>,
+        /// `NotMatches` (the schema does not describe it).
         pub not_matches: Option<Val<Vec<String>>>,
     }
 
@@ -891,12 +930,19 @@ pub mod filter {
 /// Resource Type definition for AWS::GuardDuty::Filter
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFilterProps {
+    /// `Action` (the schema does not describe it).
     pub action: Option<Val<filter::Action>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DetectorId` (the schema does not describe it).
     pub detector_id: Val<String>,
+    /// `FindingCriteria` (the schema does not describe it).
     pub finding_criteria: Val<filter::FindingCriteria>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Rank` (the schema does not describe it).
     pub rank: Option<Val<i64>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<filter::TagItem>>>,
 }
 
@@ -939,19 +985,19 @@ impl CfnFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Filter";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnFilter, filter::Action> = Prop::new("Action");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFilter, String> = Prop::new("Description");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnFilter, String> = Prop::new("DetectorId");
-    /// Key of `FindingCriteria`, for [`Handle::set`].
+    /// Key of `FindingCriteria`, for [`Self::set`].
     pub const FINDING_CRITERIA: Prop<CfnFilter, filter::FindingCriteria> = Prop::new("FindingCriteria");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFilter, String> = Prop::new("Name");
-    /// Key of `Rank`, for [`Handle::set`].
+    /// Key of `Rank`, for [`Self::set`].
     pub const RANK: Prop<CfnFilter, i64> = Prop::new("Rank");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFilter, Vec<filter::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -991,7 +1037,9 @@ pub mod ip_set {
     /// `TagItem` of `AWS::GuardDuty::IPSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1079,12 +1127,19 @@ pub mod ip_set {
 /// Resource Type definition for AWS::GuardDuty::IPSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIPSetProps {
+    /// `Activate` (the schema does not describe it).
     pub activate: Option<Val<bool>>,
+    /// `DetectorId` (the schema does not describe it).
     pub detector_id: Option<Val<String>>,
+    /// `ExpectedBucketOwner` (the schema does not describe it).
     pub expected_bucket_owner: Option<Val<String>>,
+    /// `Format` (the schema does not describe it).
     pub format: Val<ip_set::Format>,
+    /// `Location` (the schema does not describe it).
     pub location: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<ip_set::TagItem>>>,
 }
 
@@ -1127,19 +1182,19 @@ impl CfnIPSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::IPSet";
 
-    /// Key of `Activate`, for [`Handle::set`].
+    /// Key of `Activate`, for [`Self::set`].
     pub const ACTIVATE: Prop<CfnIPSet, bool> = Prop::new("Activate");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnIPSet, String> = Prop::new("DetectorId");
-    /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
+    /// Key of `ExpectedBucketOwner`, for [`Self::set`].
     pub const EXPECTED_BUCKET_OWNER: Prop<CfnIPSet, String> = Prop::new("ExpectedBucketOwner");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnIPSet, ip_set::Format> = Prop::new("Format");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnIPSet, String> = Prop::new("Location");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPSet, Vec<ip_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1223,7 +1278,9 @@ pub mod malware_protection_plan {
     /// `TagItem` of `AWS::GuardDuty::MalwareProtectionPlan`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1405,13 +1462,13 @@ impl CfnMalwareProtectionPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::MalwareProtectionPlan";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnMalwareProtectionPlan, malware_protection_plan::CFNActions> = Prop::new("Actions");
-    /// Key of `ProtectedResource`, for [`Handle::set`].
+    /// Key of `ProtectedResource`, for [`Self::set`].
     pub const PROTECTED_RESOURCE: Prop<CfnMalwareProtectionPlan, malware_protection_plan::CFNProtectedResource> = Prop::new("ProtectedResource");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnMalwareProtectionPlan, String> = Prop::new("Role");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMalwareProtectionPlan, Vec<malware_protection_plan::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1532,11 +1589,11 @@ impl CfnMaster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Master";
 
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnMaster, String> = Prop::new("DetectorId");
-    /// Key of `InvitationId`, for [`Handle::set`].
+    /// Key of `InvitationId`, for [`Self::set`].
     pub const INVITATION_ID: Prop<CfnMaster, String> = Prop::new("InvitationId");
-    /// Key of `MasterId`, for [`Handle::set`].
+    /// Key of `MasterId`, for [`Self::set`].
     pub const MASTER_ID: Prop<CfnMaster, String> = Prop::new("MasterId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1628,11 +1685,17 @@ pub mod member {
 /// Resource Type definition for AWS::GuardDuty::Member
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMemberProps {
+    /// `DetectorId` (the schema does not describe it).
     pub detector_id: Option<Val<String>>,
+    /// `DisableEmailNotification` (the schema does not describe it).
     pub disable_email_notification: Option<Val<bool>>,
+    /// `Email` (the schema does not describe it).
     pub email: Val<String>,
+    /// `MemberId` (the schema does not describe it).
     pub member_id: Option<Val<String>>,
+    /// `Message` (the schema does not describe it).
     pub message: Option<Val<String>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<member::Status>>,
 }
 
@@ -1673,17 +1736,17 @@ impl CfnMember {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::Member";
 
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnMember, String> = Prop::new("DetectorId");
-    /// Key of `DisableEmailNotification`, for [`Handle::set`].
+    /// Key of `DisableEmailNotification`, for [`Self::set`].
     pub const DISABLE_EMAIL_NOTIFICATION: Prop<CfnMember, bool> = Prop::new("DisableEmailNotification");
-    /// Key of `Email`, for [`Handle::set`].
+    /// Key of `Email`, for [`Self::set`].
     pub const EMAIL: Prop<CfnMember, String> = Prop::new("Email");
-    /// Key of `MemberId`, for [`Handle::set`].
+    /// Key of `MemberId`, for [`Self::set`].
     pub const MEMBER_ID: Prop<CfnMember, String> = Prop::new("MemberId");
-    /// Key of `Message`, for [`Handle::set`].
+    /// Key of `Message`, for [`Self::set`].
     pub const MESSAGE: Prop<CfnMember, String> = Prop::new("Message");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnMember, member::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1741,7 +1804,9 @@ pub mod publishing_destination {
     /// `TagItem` of `AWS::GuardDuty::PublishingDestination`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1820,11 +1885,13 @@ pub mod publishing_destination {
 /// Resource Type definition for AWS::GuardDuty::PublishingDestination.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPublishingDestinationProps {
+    /// `DestinationProperties` (the schema does not describe it).
     pub destination_properties: Val<publishing_destination::CFNDestinationProperties>,
     /// The type of resource for the publishing destination. Currently only Amazon S3 buckets are supported.
     pub destination_type: Val<publishing_destination::DestinationType>,
     /// The ID of the GuardDuty detector associated with the publishing destination.
     pub detector_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<publishing_destination::TagItem>>>,
 }
 
@@ -1861,13 +1928,13 @@ impl CfnPublishingDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::PublishingDestination";
 
-    /// Key of `DestinationProperties`, for [`Handle::set`].
+    /// Key of `DestinationProperties`, for [`Self::set`].
     pub const DESTINATION_PROPERTIES: Prop<CfnPublishingDestination, publishing_destination::CFNDestinationProperties> = Prop::new("DestinationProperties");
-    /// Key of `DestinationType`, for [`Handle::set`].
+    /// Key of `DestinationType`, for [`Self::set`].
     pub const DESTINATION_TYPE: Prop<CfnPublishingDestination, publishing_destination::DestinationType> = Prop::new("DestinationType");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnPublishingDestination, String> = Prop::new("DetectorId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPublishingDestination, Vec<publishing_destination::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1925,7 +1992,9 @@ pub mod threat_entity_set {
     /// `TagItem` of `AWS::GuardDuty::ThreatEntitySet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2013,12 +2082,19 @@ pub mod threat_entity_set {
 /// Resource Type definition for AWS::GuardDuty::ThreatEntitySet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnThreatEntitySetProps {
+    /// `Activate` (the schema does not describe it).
     pub activate: Option<Val<bool>>,
+    /// `DetectorId` (the schema does not describe it).
     pub detector_id: Option<Val<String>>,
+    /// `ExpectedBucketOwner` (the schema does not describe it).
     pub expected_bucket_owner: Option<Val<String>>,
+    /// `Format` (the schema does not describe it).
     pub format: Val<threat_entity_set::Format>,
+    /// `Location` (the schema does not describe it).
     pub location: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<threat_entity_set::TagItem>>>,
 }
 
@@ -2061,19 +2137,19 @@ impl CfnThreatEntitySet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::ThreatEntitySet";
 
-    /// Key of `Activate`, for [`Handle::set`].
+    /// Key of `Activate`, for [`Self::set`].
     pub const ACTIVATE: Prop<CfnThreatEntitySet, bool> = Prop::new("Activate");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnThreatEntitySet, String> = Prop::new("DetectorId");
-    /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
+    /// Key of `ExpectedBucketOwner`, for [`Self::set`].
     pub const EXPECTED_BUCKET_OWNER: Prop<CfnThreatEntitySet, String> = Prop::new("ExpectedBucketOwner");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnThreatEntitySet, threat_entity_set::Format> = Prop::new("Format");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnThreatEntitySet, String> = Prop::new("Location");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnThreatEntitySet, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnThreatEntitySet, Vec<threat_entity_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2138,7 +2214,9 @@ pub mod threat_intel_set {
     /// `TagItem` of `AWS::GuardDuty::ThreatIntelSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2226,12 +2304,19 @@ pub mod threat_intel_set {
 /// Resource Type definition for AWS::GuardDuty::ThreatIntelSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnThreatIntelSetProps {
+    /// `Activate` (the schema does not describe it).
     pub activate: Option<Val<bool>>,
+    /// `DetectorId` (the schema does not describe it).
     pub detector_id: Option<Val<String>>,
+    /// `ExpectedBucketOwner` (the schema does not describe it).
     pub expected_bucket_owner: Option<Val<String>>,
+    /// `Format` (the schema does not describe it).
     pub format: Val<threat_intel_set::Format>,
+    /// `Location` (the schema does not describe it).
     pub location: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<threat_intel_set::TagItem>>>,
 }
 
@@ -2274,19 +2359,19 @@ impl CfnThreatIntelSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::ThreatIntelSet";
 
-    /// Key of `Activate`, for [`Handle::set`].
+    /// Key of `Activate`, for [`Self::set`].
     pub const ACTIVATE: Prop<CfnThreatIntelSet, bool> = Prop::new("Activate");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnThreatIntelSet, String> = Prop::new("DetectorId");
-    /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
+    /// Key of `ExpectedBucketOwner`, for [`Self::set`].
     pub const EXPECTED_BUCKET_OWNER: Prop<CfnThreatIntelSet, String> = Prop::new("ExpectedBucketOwner");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnThreatIntelSet, threat_intel_set::Format> = Prop::new("Format");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnThreatIntelSet, String> = Prop::new("Location");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnThreatIntelSet, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnThreatIntelSet, Vec<threat_intel_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2331,7 +2416,9 @@ pub mod trusted_entity_set {
     /// `TagItem` of `AWS::GuardDuty::TrustedEntitySet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagItem {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2419,12 +2506,19 @@ pub mod trusted_entity_set {
 /// Resource Type definition for AWS::GuardDuty::TrustedEntitySet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTrustedEntitySetProps {
+    /// `Activate` (the schema does not describe it).
     pub activate: Option<Val<bool>>,
+    /// `DetectorId` (the schema does not describe it).
     pub detector_id: Option<Val<String>>,
+    /// `ExpectedBucketOwner` (the schema does not describe it).
     pub expected_bucket_owner: Option<Val<String>>,
+    /// `Format` (the schema does not describe it).
     pub format: Val<trusted_entity_set::Format>,
+    /// `Location` (the schema does not describe it).
     pub location: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<trusted_entity_set::TagItem>>>,
 }
 
@@ -2467,19 +2561,19 @@ impl CfnTrustedEntitySet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::GuardDuty::TrustedEntitySet";
 
-    /// Key of `Activate`, for [`Handle::set`].
+    /// Key of `Activate`, for [`Self::set`].
     pub const ACTIVATE: Prop<CfnTrustedEntitySet, bool> = Prop::new("Activate");
-    /// Key of `DetectorId`, for [`Handle::set`].
+    /// Key of `DetectorId`, for [`Self::set`].
     pub const DETECTOR_ID: Prop<CfnTrustedEntitySet, String> = Prop::new("DetectorId");
-    /// Key of `ExpectedBucketOwner`, for [`Handle::set`].
+    /// Key of `ExpectedBucketOwner`, for [`Self::set`].
     pub const EXPECTED_BUCKET_OWNER: Prop<CfnTrustedEntitySet, String> = Prop::new("ExpectedBucketOwner");
-    /// Key of `Format`, for [`Handle::set`].
+    /// Key of `Format`, for [`Self::set`].
     pub const FORMAT: Prop<CfnTrustedEntitySet, trusted_entity_set::Format> = Prop::new("Format");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnTrustedEntitySet, String> = Prop::new("Location");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrustedEntitySet, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrustedEntitySet, Vec<trusted_entity_set::TagItem>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

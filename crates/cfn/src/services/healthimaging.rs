@@ -59,11 +59,11 @@ impl CfnDatastore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::HealthImaging::Datastore";
 
-    /// Key of `DatastoreName`, for [`Handle::set`].
+    /// Key of `DatastoreName`, for [`Self::set`].
     pub const DATASTORE_NAME: Prop<CfnDatastore, String> = Prop::new("DatastoreName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnDatastore, String> = Prop::new("KmsKeyArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatastore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -279,17 +279,17 @@ impl CfnDataTransformationProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::HealthLake::DataTransformationProfile";
 
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDataTransformationProfile, String> = Prop::new("KmsKeyId");
-    /// Key of `ProfileDescription`, for [`Handle::set`].
+    /// Key of `ProfileDescription`, for [`Self::set`].
     pub const PROFILE_DESCRIPTION: Prop<CfnDataTransformationProfile, String> = Prop::new("ProfileDescription");
-    /// Key of `ProfileName`, for [`Handle::set`].
+    /// Key of `ProfileName`, for [`Self::set`].
     pub const PROFILE_NAME: Prop<CfnDataTransformationProfile, String> = Prop::new("ProfileName");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnDataTransformationProfile, data_transformation_profile::Source> = Prop::new("Source");
-    /// Key of `SourceFormat`, for [`Handle::set`].
+    /// Key of `SourceFormat`, for [`Self::set`].
     pub const SOURCE_FORMAT: Prop<CfnDataTransformationProfile, data_transformation_profile::SourceFormat> = Prop::new("SourceFormat");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataTransformationProfile, Vec<data_transformation_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -809,6 +809,7 @@ pub struct CfnFHIRDatastoreProps {
     pub profile_configuration: Option<Val<fhir_datastore::ProfileConfiguration>>,
     /// The server-side encryption key configuration for a customer provided encryption key.
     pub sse_configuration: Option<Val<fhir_datastore::SseConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<fhir_datastore::Tag>>>,
 }
 
@@ -855,23 +856,23 @@ impl CfnFHIRDatastore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::HealthLake::FHIRDatastore";
 
-    /// Key of `AnalyticsConfiguration`, for [`Handle::set`].
+    /// Key of `AnalyticsConfiguration`, for [`Self::set`].
     pub const ANALYTICS_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::AnalyticsConfiguration> = Prop::new("AnalyticsConfiguration");
-    /// Key of `DatastoreName`, for [`Handle::set`].
+    /// Key of `DatastoreName`, for [`Self::set`].
     pub const DATASTORE_NAME: Prop<CfnFHIRDatastore, String> = Prop::new("DatastoreName");
-    /// Key of `DatastoreTypeVersion`, for [`Handle::set`].
+    /// Key of `DatastoreTypeVersion`, for [`Self::set`].
     pub const DATASTORE_TYPE_VERSION: Prop<CfnFHIRDatastore, fhir_datastore::DatastoreTypeVersion> = Prop::new("DatastoreTypeVersion");
-    /// Key of `IdentityProviderConfiguration`, for [`Handle::set`].
+    /// Key of `IdentityProviderConfiguration`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::IdentityProviderConfiguration> = Prop::new("IdentityProviderConfiguration");
-    /// Key of `NlpConfiguration`, for [`Handle::set`].
+    /// Key of `NlpConfiguration`, for [`Self::set`].
     pub const NLP_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::NlpConfiguration> = Prop::new("NlpConfiguration");
-    /// Key of `PreloadDataConfig`, for [`Handle::set`].
+    /// Key of `PreloadDataConfig`, for [`Self::set`].
     pub const PRELOAD_DATA_CONFIG: Prop<CfnFHIRDatastore, fhir_datastore::PreloadDataConfig> = Prop::new("PreloadDataConfig");
-    /// Key of `ProfileConfiguration`, for [`Handle::set`].
+    /// Key of `ProfileConfiguration`, for [`Self::set`].
     pub const PROFILE_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::ProfileConfiguration> = Prop::new("ProfileConfiguration");
-    /// Key of `SseConfiguration`, for [`Handle::set`].
+    /// Key of `SseConfiguration`, for [`Self::set`].
     pub const SSE_CONFIGURATION: Prop<CfnFHIRDatastore, fhir_datastore::SseConfiguration> = Prop::new("SseConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFHIRDatastore, Vec<fhir_datastore::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

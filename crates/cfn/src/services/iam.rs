@@ -31,8 +31,11 @@ pub mod access_key {
 /// Resource Type definition for AWS::IAM::AccessKey
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAccessKeyProps {
+    /// `Serial` (the schema does not describe it).
     pub serial: Option<Val<i64>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<String>>,
+    /// `UserName` (the schema does not describe it).
     pub user_name: Val<String>,
 }
 
@@ -67,11 +70,11 @@ impl CfnAccessKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::AccessKey";
 
-    /// Key of `Serial`, for [`Handle::set`].
+    /// Key of `Serial`, for [`Self::set`].
     pub const SERIAL: Prop<CfnAccessKey, i64> = Prop::new("Serial");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAccessKey, String> = Prop::new("Status");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnAccessKey, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -202,13 +205,13 @@ impl CfnGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::Group";
 
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnGroup, String> = Prop::new("GroupName");
-    /// Key of `ManagedPolicyArns`, for [`Handle::set`].
+    /// Key of `ManagedPolicyArns`, for [`Self::set`].
     pub const MANAGED_POLICY_ARNS: Prop<CfnGroup, Vec<String>> = Prop::new("ManagedPolicyArns");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnGroup, String> = Prop::new("Path");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnGroup, Vec<group::Policy>> = Prop::new("Policies");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -267,6 +270,7 @@ pub mod group_policy {
 pub struct CfnGroupPolicyProps {
     /// The name of the group to associate the policy with. This parameter allows (through its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-.
     pub group_name: Val<String>,
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Option<Val<Json>>,
     /// The name of the policy document. This parameter allows (through its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     pub policy_name: Val<String>,
@@ -303,11 +307,11 @@ impl CfnGroupPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::GroupPolicy";
 
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnGroupPolicy, String> = Prop::new("GroupName");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnGroupPolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnGroupPolicy, String> = Prop::new("PolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -398,11 +402,11 @@ impl CfnInstanceProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::InstanceProfile";
 
-    /// Key of `InstanceProfileName`, for [`Handle::set`].
+    /// Key of `InstanceProfileName`, for [`Self::set`].
     pub const INSTANCE_PROFILE_NAME: Prop<CfnInstanceProfile, String> = Prop::new("InstanceProfileName");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnInstanceProfile, String> = Prop::new("Path");
-    /// Key of `Roles`, for [`Handle::set`].
+    /// Key of `Roles`, for [`Self::set`].
     pub const ROLES: Prop<CfnInstanceProfile, Vec<String>> = Prop::new("Roles");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -471,6 +475,7 @@ pub struct CfnManagedPolicyProps {
     pub managed_policy_name: Option<Val<String>>,
     /// The path for the policy. For more information about paths, see \[IAM identifiers\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html>) in the *IAM User Guide*. This parameter is optional. If it is not included, it defaults to a slash (/). This parameter allows (through its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of either a forward slash (/) by itself or a string that must begin and end with forward slashes.
     pub path: Option<Val<String>>,
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Val<Json>,
     /// The name (friendly name, not ARN) of the role to attach the policy to. This parameter allows (per its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces.
     pub roles: Option<Val<Vec<String>>>,
@@ -517,19 +522,19 @@ impl CfnManagedPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::ManagedPolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnManagedPolicy, String> = Prop::new("Description");
-    /// Key of `Groups`, for [`Handle::set`].
+    /// Key of `Groups`, for [`Self::set`].
     pub const GROUPS: Prop<CfnManagedPolicy, Vec<String>> = Prop::new("Groups");
-    /// Key of `ManagedPolicyName`, for [`Handle::set`].
+    /// Key of `ManagedPolicyName`, for [`Self::set`].
     pub const MANAGED_POLICY_NAME: Prop<CfnManagedPolicy, String> = Prop::new("ManagedPolicyName");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnManagedPolicy, String> = Prop::new("Path");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnManagedPolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `Roles`, for [`Handle::set`].
+    /// Key of `Roles`, for [`Self::set`].
     pub const ROLES: Prop<CfnManagedPolicy, Vec<String>> = Prop::new("Roles");
-    /// Key of `Users`, for [`Handle::set`].
+    /// Key of `Users`, for [`Self::set`].
     pub const USERS: Prop<CfnManagedPolicy, Vec<String>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -659,9 +664,13 @@ pub mod oidc_provider {
 /// Resource Type definition for AWS::IAM::OIDCProvider
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnOIDCProviderProps {
+    /// `ClientIdList` (the schema does not describe it).
     pub client_id_list: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<oidc_provider::Tag>>>,
+    /// `ThumbprintList` (the schema does not describe it).
     pub thumbprint_list: Option<Val<Vec<String>>>,
+    /// `Url` (the schema does not describe it).
     pub url: Option<Val<String>>,
 }
 
@@ -686,13 +695,13 @@ impl CfnOIDCProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::OIDCProvider";
 
-    /// Key of `ClientIdList`, for [`Handle::set`].
+    /// Key of `ClientIdList`, for [`Self::set`].
     pub const CLIENT_ID_LIST: Prop<CfnOIDCProvider, Vec<String>> = Prop::new("ClientIdList");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOIDCProvider, Vec<oidc_provider::Tag>> = Prop::new("Tags");
-    /// Key of `ThumbprintList`, for [`Handle::set`].
+    /// Key of `ThumbprintList`, for [`Self::set`].
     pub const THUMBPRINT_LIST: Prop<CfnOIDCProvider, Vec<String>> = Prop::new("ThumbprintList");
-    /// Key of `Url`, for [`Handle::set`].
+    /// Key of `Url`, for [`Self::set`].
     pub const URL: Prop<CfnOIDCProvider, String> = Prop::new("Url");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -799,15 +808,15 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::Policy";
 
-    /// Key of `Groups`, for [`Handle::set`].
+    /// Key of `Groups`, for [`Self::set`].
     pub const GROUPS: Prop<CfnPolicy, Vec<String>> = Prop::new("Groups");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnPolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
-    /// Key of `Roles`, for [`Handle::set`].
+    /// Key of `Roles`, for [`Self::set`].
     pub const ROLES: Prop<CfnPolicy, Vec<String>> = Prop::new("Roles");
-    /// Key of `Users`, for [`Handle::set`].
+    /// Key of `Users`, for [`Self::set`].
     pub const USERS: Prop<CfnPolicy, Vec<String>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1007,23 +1016,23 @@ impl CfnRole {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::Role";
 
-    /// Key of `AssumeRolePolicyDocument`, for [`Handle::set`].
+    /// Key of `AssumeRolePolicyDocument`, for [`Self::set`].
     pub const ASSUME_ROLE_POLICY_DOCUMENT: Prop<CfnRole, Json> = Prop::new("AssumeRolePolicyDocument");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRole, String> = Prop::new("Description");
-    /// Key of `ManagedPolicyArns`, for [`Handle::set`].
+    /// Key of `ManagedPolicyArns`, for [`Self::set`].
     pub const MANAGED_POLICY_ARNS: Prop<CfnRole, Vec<String>> = Prop::new("ManagedPolicyArns");
-    /// Key of `MaxSessionDuration`, for [`Handle::set`].
+    /// Key of `MaxSessionDuration`, for [`Self::set`].
     pub const MAX_SESSION_DURATION: Prop<CfnRole, i64> = Prop::new("MaxSessionDuration");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnRole, String> = Prop::new("Path");
-    /// Key of `PermissionsBoundary`, for [`Handle::set`].
+    /// Key of `PermissionsBoundary`, for [`Self::set`].
     pub const PERMISSIONS_BOUNDARY: Prop<CfnRole, String> = Prop::new("PermissionsBoundary");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnRole, Vec<role::Policy>> = Prop::new("Policies");
-    /// Key of `RoleName`, for [`Handle::set`].
+    /// Key of `RoleName`, for [`Self::set`].
     pub const ROLE_NAME: Prop<CfnRole, String> = Prop::new("RoleName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRole, Vec<role::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1085,6 +1094,7 @@ pub mod role_policy {
 /// Adds or updates an inline policy document that is embedded in the specified IAM role. When you embed an inline policy in a role, the inline policy is used as part of the role's access (permissions) policy. The role's trust policy is created at the same time as the role, using \[CreateRole\](<https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html>). You can update a role's trust policy using \[UpdateAssumeRolePolicy\](<https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateAssumeRolePolicy.html>).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRolePolicyProps {
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Option<Val<Json>>,
     /// The name of the policy document. This parameter allows (through its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     pub policy_name: Val<String>,
@@ -1123,11 +1133,11 @@ impl CfnRolePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::RolePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnRolePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnRolePolicy, String> = Prop::new("PolicyName");
-    /// Key of `RoleName`, for [`Handle::set`].
+    /// Key of `RoleName`, for [`Self::set`].
     pub const ROLE_NAME: Prop<CfnRolePolicy, String> = Prop::new("RoleName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1286,11 +1296,15 @@ pub struct CfnSAMLProviderProps {
     pub add_private_key: Option<Val<String>>,
     /// The encryption setting for the SAML provider
     pub assertion_encryption_mode: Option<Val<saml_provider::AssertionEncryptionMode>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `PrivateKeyList` (the schema does not describe it).
     pub private_key_list: Option<Val<Vec<saml_provider::SAMLPrivateKey>>>,
     /// The Key ID of the private key to remove
     pub remove_private_key: Option<Val<String>>,
+    /// `SamlMetadataDocument` (the schema does not describe it).
     pub saml_metadata_document: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<saml_provider::Tag>>>,
 }
 
@@ -1318,19 +1332,19 @@ impl CfnSAMLProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::SAMLProvider";
 
-    /// Key of `AddPrivateKey`, for [`Handle::set`].
+    /// Key of `AddPrivateKey`, for [`Self::set`].
     pub const ADD_PRIVATE_KEY: Prop<CfnSAMLProvider, String> = Prop::new("AddPrivateKey");
-    /// Key of `AssertionEncryptionMode`, for [`Handle::set`].
+    /// Key of `AssertionEncryptionMode`, for [`Self::set`].
     pub const ASSERTION_ENCRYPTION_MODE: Prop<CfnSAMLProvider, saml_provider::AssertionEncryptionMode> = Prop::new("AssertionEncryptionMode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSAMLProvider, String> = Prop::new("Name");
-    /// Key of `PrivateKeyList`, for [`Handle::set`].
+    /// Key of `PrivateKeyList`, for [`Self::set`].
     pub const PRIVATE_KEY_LIST: Prop<CfnSAMLProvider, Vec<saml_provider::SAMLPrivateKey>> = Prop::new("PrivateKeyList");
-    /// Key of `RemovePrivateKey`, for [`Handle::set`].
+    /// Key of `RemovePrivateKey`, for [`Self::set`].
     pub const REMOVE_PRIVATE_KEY: Prop<CfnSAMLProvider, String> = Prop::new("RemovePrivateKey");
-    /// Key of `SamlMetadataDocument`, for [`Handle::set`].
+    /// Key of `SamlMetadataDocument`, for [`Self::set`].
     pub const SAML_METADATA_DOCUMENT: Prop<CfnSAMLProvider, String> = Prop::new("SamlMetadataDocument");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSAMLProvider, Vec<saml_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1434,11 +1448,17 @@ pub mod server_certificate {
 /// Resource Type definition for AWS::IAM::ServerCertificate
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServerCertificateProps {
+    /// `CertificateBody` (the schema does not describe it).
     pub certificate_body: Option<Val<String>>,
+    /// `CertificateChain` (the schema does not describe it).
     pub certificate_chain: Option<Val<String>>,
+    /// `Path` (the schema does not describe it).
     pub path: Option<Val<String>>,
+    /// `PrivateKey` (the schema does not describe it).
     pub private_key: Option<Val<String>>,
+    /// `ServerCertificateName` (the schema does not describe it).
     pub server_certificate_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<server_certificate::Tag>>>,
 }
 
@@ -1465,17 +1485,17 @@ impl CfnServerCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::ServerCertificate";
 
-    /// Key of `CertificateBody`, for [`Handle::set`].
+    /// Key of `CertificateBody`, for [`Self::set`].
     pub const CERTIFICATE_BODY: Prop<CfnServerCertificate, String> = Prop::new("CertificateBody");
-    /// Key of `CertificateChain`, for [`Handle::set`].
+    /// Key of `CertificateChain`, for [`Self::set`].
     pub const CERTIFICATE_CHAIN: Prop<CfnServerCertificate, String> = Prop::new("CertificateChain");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnServerCertificate, String> = Prop::new("Path");
-    /// Key of `PrivateKey`, for [`Handle::set`].
+    /// Key of `PrivateKey`, for [`Self::set`].
     pub const PRIVATE_KEY: Prop<CfnServerCertificate, String> = Prop::new("PrivateKey");
-    /// Key of `ServerCertificateName`, for [`Handle::set`].
+    /// Key of `ServerCertificateName`, for [`Self::set`].
     pub const SERVER_CERTIFICATE_NAME: Prop<CfnServerCertificate, String> = Prop::new("ServerCertificateName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServerCertificate, Vec<server_certificate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1561,11 +1581,11 @@ impl CfnServiceLinkedRole {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::ServiceLinkedRole";
 
-    /// Key of `AWSServiceName`, for [`Handle::set`].
+    /// Key of `AWSServiceName`, for [`Self::set`].
     pub const AWS_SERVICE_NAME: Prop<CfnServiceLinkedRole, String> = Prop::new("AWSServiceName");
-    /// Key of `CustomSuffix`, for [`Handle::set`].
+    /// Key of `CustomSuffix`, for [`Self::set`].
     pub const CUSTOM_SUFFIX: Prop<CfnServiceLinkedRole, String> = Prop::new("CustomSuffix");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnServiceLinkedRole, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1782,21 +1802,21 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::User";
 
-    /// Key of `Groups`, for [`Handle::set`].
+    /// Key of `Groups`, for [`Self::set`].
     pub const GROUPS: Prop<CfnUser, Vec<String>> = Prop::new("Groups");
-    /// Key of `LoginProfile`, for [`Handle::set`].
+    /// Key of `LoginProfile`, for [`Self::set`].
     pub const LOGIN_PROFILE: Prop<CfnUser, user::LoginProfile> = Prop::new("LoginProfile");
-    /// Key of `ManagedPolicyArns`, for [`Handle::set`].
+    /// Key of `ManagedPolicyArns`, for [`Self::set`].
     pub const MANAGED_POLICY_ARNS: Prop<CfnUser, Vec<String>> = Prop::new("ManagedPolicyArns");
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnUser, String> = Prop::new("Path");
-    /// Key of `PermissionsBoundary`, for [`Handle::set`].
+    /// Key of `PermissionsBoundary`, for [`Self::set`].
     pub const PERMISSIONS_BOUNDARY: Prop<CfnUser, String> = Prop::new("PermissionsBoundary");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnUser, Vec<user::Policy>> = Prop::new("Policies");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1853,6 +1873,7 @@ pub mod user_policy {
 /// Adds or updates an inline policy document that is embedded in the specified IAM user. An IAM user can also have a managed policy attached to it. To attach a managed policy to a user, use \[AWS::IAM::User\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-iam-user.html>). To create a new managed policy, use \[AWS::IAM::ManagedPolicy\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-iam-managedpolicy.html>).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserPolicyProps {
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Option<Val<Json>>,
     /// The name of the policy document. This parameter allows (through its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: _+=,.@-
     pub policy_name: Val<String>,
@@ -1891,11 +1912,11 @@ impl CfnUserPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::UserPolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnUserPolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnUserPolicy, String> = Prop::new("PolicyName");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUserPolicy, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1946,7 +1967,9 @@ pub mod user_to_group_addition {
 /// Resource Type definition for AWS::IAM::UserToGroupAddition
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserToGroupAdditionProps {
+    /// `GroupName` (the schema does not describe it).
     pub group_name: Val<String>,
+    /// `Users` (the schema does not describe it).
     pub users: Val<Vec<String>>,
 }
 
@@ -1979,9 +2002,9 @@ impl CfnUserToGroupAddition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::UserToGroupAddition";
 
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnUserToGroupAddition, String> = Prop::new("GroupName");
-    /// Key of `Users`, for [`Handle::set`].
+    /// Key of `Users`, for [`Self::set`].
     pub const USERS: Prop<CfnUserToGroupAddition, Vec<String>> = Prop::new("Users");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2076,9 +2099,13 @@ pub mod virtual_mfa_device {
 /// Resource Type definition for AWS::IAM::VirtualMFADevice
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVirtualMFADeviceProps {
+    /// `Path` (the schema does not describe it).
     pub path: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<virtual_mfa_device::Tag>>>,
+    /// `Users` (the schema does not describe it).
     pub users: Val<Vec<String>>,
+    /// `VirtualMfaDeviceName` (the schema does not describe it).
     pub virtual_mfa_device_name: Option<Val<String>>,
 }
 
@@ -2115,13 +2142,13 @@ impl CfnVirtualMFADevice {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IAM::VirtualMFADevice";
 
-    /// Key of `Path`, for [`Handle::set`].
+    /// Key of `Path`, for [`Self::set`].
     pub const PATH: Prop<CfnVirtualMFADevice, String> = Prop::new("Path");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVirtualMFADevice, Vec<virtual_mfa_device::Tag>> = Prop::new("Tags");
-    /// Key of `Users`, for [`Handle::set`].
+    /// Key of `Users`, for [`Self::set`].
     pub const USERS: Prop<CfnVirtualMFADevice, Vec<String>> = Prop::new("Users");
-    /// Key of `VirtualMfaDeviceName`, for [`Handle::set`].
+    /// Key of `VirtualMfaDeviceName`, for [`Self::set`].
     pub const VIRTUAL_MFA_DEVICE_NAME: Prop<CfnVirtualMFADevice, String> = Prop::new("VirtualMfaDeviceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -70,11 +70,11 @@ impl CfnGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IdentityStore::Group";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGroup, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnGroup, String> = Prop::new("DisplayName");
-    /// Key of `IdentityStoreId`, for [`Handle::set`].
+    /// Key of `IdentityStoreId`, for [`Self::set`].
     pub const IDENTITY_STORE_ID: Prop<CfnGroup, String> = Prop::new("IdentityStoreId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -203,11 +203,11 @@ impl CfnGroupMembership {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IdentityStore::GroupMembership";
 
-    /// Key of `GroupId`, for [`Handle::set`].
+    /// Key of `GroupId`, for [`Self::set`].
     pub const GROUP_ID: Prop<CfnGroupMembership, String> = Prop::new("GroupId");
-    /// Key of `IdentityStoreId`, for [`Handle::set`].
+    /// Key of `IdentityStoreId`, for [`Self::set`].
     pub const IDENTITY_STORE_ID: Prop<CfnGroupMembership, String> = Prop::new("IdentityStoreId");
-    /// Key of `MemberId`, for [`Handle::set`].
+    /// Key of `MemberId`, for [`Self::set`].
     pub const MEMBER_ID: Prop<CfnGroupMembership, group_membership::MemberId> = Prop::new("MemberId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -613,41 +613,41 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IdentityStore::User";
 
-    /// Key of `Addresses`, for [`Handle::set`].
+    /// Key of `Addresses`, for [`Self::set`].
     pub const ADDRESSES: Prop<CfnUser, Vec<user::Address>> = Prop::new("Addresses");
-    /// Key of `Birthdate`, for [`Handle::set`].
+    /// Key of `Birthdate`, for [`Self::set`].
     pub const BIRTHDATE: Prop<CfnUser, String> = Prop::new("Birthdate");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnUser, String> = Prop::new("DisplayName");
-    /// Key of `Emails`, for [`Handle::set`].
+    /// Key of `Emails`, for [`Self::set`].
     pub const EMAILS: Prop<CfnUser, Vec<user::Email>> = Prop::new("Emails");
-    /// Key of `IdentityStoreId`, for [`Handle::set`].
+    /// Key of `IdentityStoreId`, for [`Self::set`].
     pub const IDENTITY_STORE_ID: Prop<CfnUser, String> = Prop::new("IdentityStoreId");
-    /// Key of `Locale`, for [`Handle::set`].
+    /// Key of `Locale`, for [`Self::set`].
     pub const LOCALE: Prop<CfnUser, String> = Prop::new("Locale");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnUser, user::Name> = Prop::new("Name");
-    /// Key of `NickName`, for [`Handle::set`].
+    /// Key of `NickName`, for [`Self::set`].
     pub const NICK_NAME: Prop<CfnUser, String> = Prop::new("NickName");
-    /// Key of `PhoneNumbers`, for [`Handle::set`].
+    /// Key of `PhoneNumbers`, for [`Self::set`].
     pub const PHONE_NUMBERS: Prop<CfnUser, Vec<user::PhoneNumber>> = Prop::new("PhoneNumbers");
-    /// Key of `Photos`, for [`Handle::set`].
+    /// Key of `Photos`, for [`Self::set`].
     pub const PHOTOS: Prop<CfnUser, Vec<user::Photo>> = Prop::new("Photos");
-    /// Key of `PreferredLanguage`, for [`Handle::set`].
+    /// Key of `PreferredLanguage`, for [`Self::set`].
     pub const PREFERRED_LANGUAGE: Prop<CfnUser, String> = Prop::new("PreferredLanguage");
-    /// Key of `ProfileUrl`, for [`Handle::set`].
+    /// Key of `ProfileUrl`, for [`Self::set`].
     pub const PROFILE_URL: Prop<CfnUser, String> = Prop::new("ProfileUrl");
-    /// Key of `Roles`, for [`Handle::set`].
+    /// Key of `Roles`, for [`Self::set`].
     pub const ROLES: Prop<CfnUser, Vec<user::Role>> = Prop::new("Roles");
-    /// Key of `Timezone`, for [`Handle::set`].
+    /// Key of `Timezone`, for [`Self::set`].
     pub const TIMEZONE: Prop<CfnUser, String> = Prop::new("Timezone");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnUser, String> = Prop::new("Title");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
-    /// Key of `UserType`, for [`Handle::set`].
+    /// Key of `UserType`, for [`Self::set`].
     pub const USER_TYPE: Prop<CfnUser, String> = Prop::new("UserType");
-    /// Key of `Website`, for [`Handle::set`].
+    /// Key of `Website`, for [`Self::set`].
     pub const WEBSITE: Prop<CfnUser, String> = Prop::new("Website");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -133,25 +133,25 @@ impl CfnComponent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::Component";
 
-    /// Key of `ChangeDescription`, for [`Handle::set`].
+    /// Key of `ChangeDescription`, for [`Self::set`].
     pub const CHANGE_DESCRIPTION: Prop<CfnComponent, String> = Prop::new("ChangeDescription");
-    /// Key of `Data`, for [`Handle::set`].
+    /// Key of `Data`, for [`Self::set`].
     pub const DATA: Prop<CfnComponent, String> = Prop::new("Data");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnComponent, String> = Prop::new("Description");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnComponent, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnComponent, String> = Prop::new("Name");
-    /// Key of `Platform`, for [`Handle::set`].
+    /// Key of `Platform`, for [`Self::set`].
     pub const PLATFORM: Prop<CfnComponent, component::Platform> = Prop::new("Platform");
-    /// Key of `SupportedOsVersions`, for [`Handle::set`].
+    /// Key of `SupportedOsVersions`, for [`Self::set`].
     pub const SUPPORTED_OS_VERSIONS: Prop<CfnComponent, Vec<String>> = Prop::new("SupportedOsVersions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComponent, Map<String>> = Prop::new("Tags");
-    /// Key of `Uri`, for [`Handle::set`].
+    /// Key of `Uri`, for [`Self::set`].
     pub const URI: Prop<CfnComponent, String> = Prop::new("Uri");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnComponent, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -694,35 +694,35 @@ impl CfnContainerRecipe {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::ContainerRecipe";
 
-    /// Key of `Components`, for [`Handle::set`].
+    /// Key of `Components`, for [`Self::set`].
     pub const COMPONENTS: Prop<CfnContainerRecipe, Vec<container_recipe::ComponentConfiguration>> = Prop::new("Components");
-    /// Key of `ContainerType`, for [`Handle::set`].
+    /// Key of `ContainerType`, for [`Self::set`].
     pub const CONTAINER_TYPE: Prop<CfnContainerRecipe, container_recipe::ContainerType> = Prop::new("ContainerType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContainerRecipe, String> = Prop::new("Description");
-    /// Key of `DockerfileTemplateData`, for [`Handle::set`].
+    /// Key of `DockerfileTemplateData`, for [`Self::set`].
     pub const DOCKERFILE_TEMPLATE_DATA: Prop<CfnContainerRecipe, String> = Prop::new("DockerfileTemplateData");
-    /// Key of `DockerfileTemplateUri`, for [`Handle::set`].
+    /// Key of `DockerfileTemplateUri`, for [`Self::set`].
     pub const DOCKERFILE_TEMPLATE_URI: Prop<CfnContainerRecipe, String> = Prop::new("DockerfileTemplateUri");
-    /// Key of `ImageOsVersionOverride`, for [`Handle::set`].
+    /// Key of `ImageOsVersionOverride`, for [`Self::set`].
     pub const IMAGE_OS_VERSION_OVERRIDE: Prop<CfnContainerRecipe, String> = Prop::new("ImageOsVersionOverride");
-    /// Key of `InstanceConfiguration`, for [`Handle::set`].
+    /// Key of `InstanceConfiguration`, for [`Self::set`].
     pub const INSTANCE_CONFIGURATION: Prop<CfnContainerRecipe, container_recipe::InstanceConfiguration> = Prop::new("InstanceConfiguration");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnContainerRecipe, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnContainerRecipe, String> = Prop::new("Name");
-    /// Key of `ParentImage`, for [`Handle::set`].
+    /// Key of `ParentImage`, for [`Self::set`].
     pub const PARENT_IMAGE: Prop<CfnContainerRecipe, String> = Prop::new("ParentImage");
-    /// Key of `PlatformOverride`, for [`Handle::set`].
+    /// Key of `PlatformOverride`, for [`Self::set`].
     pub const PLATFORM_OVERRIDE: Prop<CfnContainerRecipe, container_recipe::PlatformOverride> = Prop::new("PlatformOverride");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContainerRecipe, Map<String>> = Prop::new("Tags");
-    /// Key of `TargetRepository`, for [`Handle::set`].
+    /// Key of `TargetRepository`, for [`Self::set`].
     pub const TARGET_REPOSITORY: Prop<CfnContainerRecipe, container_recipe::TargetContainerRepository> = Prop::new("TargetRepository");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnContainerRecipe, String> = Prop::new("Version");
-    /// Key of `WorkingDirectory`, for [`Handle::set`].
+    /// Key of `WorkingDirectory`, for [`Self::set`].
     pub const WORKING_DIRECTORY: Prop<CfnContainerRecipe, String> = Prop::new("WorkingDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1355,13 +1355,13 @@ impl CfnDistributionConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::DistributionConfiguration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDistributionConfiguration, String> = Prop::new("Description");
-    /// Key of `Distributions`, for [`Handle::set`].
+    /// Key of `Distributions`, for [`Self::set`].
     pub const DISTRIBUTIONS: Prop<CfnDistributionConfiguration, Vec<distribution_configuration::Distribution>> = Prop::new("Distributions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDistributionConfiguration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDistributionConfiguration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1560,7 +1560,9 @@ pub mod image {
     /// A parameter associated with the workflow
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkflowParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<Vec<String>>>,
     }
 
@@ -1753,31 +1755,31 @@ impl CfnImage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::Image";
 
-    /// Key of `ContainerRecipeArn`, for [`Handle::set`].
+    /// Key of `ContainerRecipeArn`, for [`Self::set`].
     pub const CONTAINER_RECIPE_ARN: Prop<CfnImage, String> = Prop::new("ContainerRecipeArn");
-    /// Key of `DeletionSettings`, for [`Handle::set`].
+    /// Key of `DeletionSettings`, for [`Self::set`].
     pub const DELETION_SETTINGS: Prop<CfnImage, image::DeletionSettings> = Prop::new("DeletionSettings");
-    /// Key of `DistributionConfigurationArn`, for [`Handle::set`].
+    /// Key of `DistributionConfigurationArn`, for [`Self::set`].
     pub const DISTRIBUTION_CONFIGURATION_ARN: Prop<CfnImage, String> = Prop::new("DistributionConfigurationArn");
-    /// Key of `EnhancedImageMetadataEnabled`, for [`Handle::set`].
+    /// Key of `EnhancedImageMetadataEnabled`, for [`Self::set`].
     pub const ENHANCED_IMAGE_METADATA_ENABLED: Prop<CfnImage, bool> = Prop::new("EnhancedImageMetadataEnabled");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnImage, String> = Prop::new("ExecutionRole");
-    /// Key of `ImagePipelineExecutionSettings`, for [`Handle::set`].
+    /// Key of `ImagePipelineExecutionSettings`, for [`Self::set`].
     pub const IMAGE_PIPELINE_EXECUTION_SETTINGS: Prop<CfnImage, image::ImagePipelineExecutionSettings> = Prop::new("ImagePipelineExecutionSettings");
-    /// Key of `ImageRecipeArn`, for [`Handle::set`].
+    /// Key of `ImageRecipeArn`, for [`Self::set`].
     pub const IMAGE_RECIPE_ARN: Prop<CfnImage, String> = Prop::new("ImageRecipeArn");
-    /// Key of `ImageScanningConfiguration`, for [`Handle::set`].
+    /// Key of `ImageScanningConfiguration`, for [`Self::set`].
     pub const IMAGE_SCANNING_CONFIGURATION: Prop<CfnImage, image::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
-    /// Key of `ImageTestsConfiguration`, for [`Handle::set`].
+    /// Key of `ImageTestsConfiguration`, for [`Self::set`].
     pub const IMAGE_TESTS_CONFIGURATION: Prop<CfnImage, image::ImageTestsConfiguration> = Prop::new("ImageTestsConfiguration");
-    /// Key of `InfrastructureConfigurationArn`, for [`Handle::set`].
+    /// Key of `InfrastructureConfigurationArn`, for [`Self::set`].
     pub const INFRASTRUCTURE_CONFIGURATION_ARN: Prop<CfnImage, String> = Prop::new("InfrastructureConfigurationArn");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnImage, image::ImageLoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnImage, Map<String>> = Prop::new("Tags");
-    /// Key of `Workflows`, for [`Handle::set`].
+    /// Key of `Workflows`, for [`Self::set`].
     pub const WORKFLOWS: Prop<CfnImage, Vec<image::WorkflowConfiguration>> = Prop::new("Workflows");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2015,7 +2017,9 @@ pub mod image_pipeline {
     /// A parameter associated with the workflow
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkflowParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<Vec<String>>>,
     }
 
@@ -2273,37 +2277,37 @@ impl CfnImagePipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::ImagePipeline";
 
-    /// Key of `ContainerRecipeArn`, for [`Handle::set`].
+    /// Key of `ContainerRecipeArn`, for [`Self::set`].
     pub const CONTAINER_RECIPE_ARN: Prop<CfnImagePipeline, String> = Prop::new("ContainerRecipeArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnImagePipeline, String> = Prop::new("Description");
-    /// Key of `DistributionConfigurationArn`, for [`Handle::set`].
+    /// Key of `DistributionConfigurationArn`, for [`Self::set`].
     pub const DISTRIBUTION_CONFIGURATION_ARN: Prop<CfnImagePipeline, String> = Prop::new("DistributionConfigurationArn");
-    /// Key of `EnhancedImageMetadataEnabled`, for [`Handle::set`].
+    /// Key of `EnhancedImageMetadataEnabled`, for [`Self::set`].
     pub const ENHANCED_IMAGE_METADATA_ENABLED: Prop<CfnImagePipeline, bool> = Prop::new("EnhancedImageMetadataEnabled");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnImagePipeline, String> = Prop::new("ExecutionRole");
-    /// Key of `ImageRecipeArn`, for [`Handle::set`].
+    /// Key of `ImageRecipeArn`, for [`Self::set`].
     pub const IMAGE_RECIPE_ARN: Prop<CfnImagePipeline, String> = Prop::new("ImageRecipeArn");
-    /// Key of `ImageScanningConfiguration`, for [`Handle::set`].
+    /// Key of `ImageScanningConfiguration`, for [`Self::set`].
     pub const IMAGE_SCANNING_CONFIGURATION: Prop<CfnImagePipeline, image_pipeline::ImageScanningConfiguration> = Prop::new("ImageScanningConfiguration");
-    /// Key of `ImageTags`, for [`Handle::set`].
+    /// Key of `ImageTags`, for [`Self::set`].
     pub const IMAGE_TAGS: Prop<CfnImagePipeline, Map<String>> = Prop::new("ImageTags");
-    /// Key of `ImageTestsConfiguration`, for [`Handle::set`].
+    /// Key of `ImageTestsConfiguration`, for [`Self::set`].
     pub const IMAGE_TESTS_CONFIGURATION: Prop<CfnImagePipeline, image_pipeline::ImageTestsConfiguration> = Prop::new("ImageTestsConfiguration");
-    /// Key of `InfrastructureConfigurationArn`, for [`Handle::set`].
+    /// Key of `InfrastructureConfigurationArn`, for [`Self::set`].
     pub const INFRASTRUCTURE_CONFIGURATION_ARN: Prop<CfnImagePipeline, String> = Prop::new("InfrastructureConfigurationArn");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnImagePipeline, image_pipeline::PipelineLoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnImagePipeline, String> = Prop::new("Name");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnImagePipeline, image_pipeline::Schedule> = Prop::new("Schedule");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnImagePipeline, image_pipeline::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnImagePipeline, Map<String>> = Prop::new("Tags");
-    /// Key of `Workflows`, for [`Handle::set`].
+    /// Key of `Workflows`, for [`Self::set`].
     pub const WORKFLOWS: Prop<CfnImagePipeline, Vec<image_pipeline::WorkflowConfiguration>> = Prop::new("Workflows");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2818,27 +2822,27 @@ impl CfnImageRecipe {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::ImageRecipe";
 
-    /// Key of `AdditionalInstanceConfiguration`, for [`Handle::set`].
+    /// Key of `AdditionalInstanceConfiguration`, for [`Self::set`].
     pub const ADDITIONAL_INSTANCE_CONFIGURATION: Prop<CfnImageRecipe, image_recipe::AdditionalInstanceConfiguration> = Prop::new("AdditionalInstanceConfiguration");
-    /// Key of `AmiTags`, for [`Handle::set`].
+    /// Key of `AmiTags`, for [`Self::set`].
     pub const AMI_TAGS: Prop<CfnImageRecipe, Map<String>> = Prop::new("AmiTags");
-    /// Key of `AmiWatermarks`, for [`Handle::set`].
+    /// Key of `AmiWatermarks`, for [`Self::set`].
     pub const AMI_WATERMARKS: Prop<CfnImageRecipe, Vec<String>> = Prop::new("AmiWatermarks");
-    /// Key of `BlockDeviceMappings`, for [`Handle::set`].
+    /// Key of `BlockDeviceMappings`, for [`Self::set`].
     pub const BLOCK_DEVICE_MAPPINGS: Prop<CfnImageRecipe, Vec<image_recipe::InstanceBlockDeviceMapping>> = Prop::new("BlockDeviceMappings");
-    /// Key of `Components`, for [`Handle::set`].
+    /// Key of `Components`, for [`Self::set`].
     pub const COMPONENTS: Prop<CfnImageRecipe, Vec<image_recipe::ComponentConfiguration>> = Prop::new("Components");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnImageRecipe, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnImageRecipe, String> = Prop::new("Name");
-    /// Key of `ParentImage`, for [`Handle::set`].
+    /// Key of `ParentImage`, for [`Self::set`].
     pub const PARENT_IMAGE: Prop<CfnImageRecipe, String> = Prop::new("ParentImage");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnImageRecipe, Map<String>> = Prop::new("Tags");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnImageRecipe, String> = Prop::new("Version");
-    /// Key of `WorkingDirectory`, for [`Handle::set`].
+    /// Key of `WorkingDirectory`, for [`Self::set`].
     pub const WORKING_DIRECTORY: Prop<CfnImageRecipe, String> = Prop::new("WorkingDirectory");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3318,37 +3322,37 @@ impl CfnInfrastructureConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::InfrastructureConfiguration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnInfrastructureConfiguration, String> = Prop::new("Description");
-    /// Key of `InstanceMetadataOptions`, for [`Handle::set`].
+    /// Key of `InstanceMetadataOptions`, for [`Self::set`].
     pub const INSTANCE_METADATA_OPTIONS: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::InstanceMetadataOptions> = Prop::new("InstanceMetadataOptions");
-    /// Key of `InstanceProfileName`, for [`Handle::set`].
+    /// Key of `InstanceProfileName`, for [`Self::set`].
     pub const INSTANCE_PROFILE_NAME: Prop<CfnInfrastructureConfiguration, String> = Prop::new("InstanceProfileName");
-    /// Key of `InstanceTypes`, for [`Handle::set`].
+    /// Key of `InstanceTypes`, for [`Self::set`].
     pub const INSTANCE_TYPES: Prop<CfnInfrastructureConfiguration, Vec<String>> = Prop::new("InstanceTypes");
-    /// Key of `KeyPair`, for [`Handle::set`].
+    /// Key of `KeyPair`, for [`Self::set`].
     pub const KEY_PAIR: Prop<CfnInfrastructureConfiguration, String> = Prop::new("KeyPair");
-    /// Key of `Logging`, for [`Handle::set`].
+    /// Key of `Logging`, for [`Self::set`].
     pub const LOGGING: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::Logging> = Prop::new("Logging");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInfrastructureConfiguration, String> = Prop::new("Name");
-    /// Key of `ParentInstance`, for [`Handle::set`].
+    /// Key of `ParentInstance`, for [`Self::set`].
     pub const PARENT_INSTANCE: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::ParentInstance> = Prop::new("ParentInstance");
-    /// Key of `Placement`, for [`Handle::set`].
+    /// Key of `Placement`, for [`Self::set`].
     pub const PLACEMENT: Prop<CfnInfrastructureConfiguration, infrastructure_configuration::Placement> = Prop::new("Placement");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnInfrastructureConfiguration, Map<String>> = Prop::new("ResourceTags");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnInfrastructureConfiguration, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnInfrastructureConfiguration, String> = Prop::new("SnsTopicArn");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnInfrastructureConfiguration, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInfrastructureConfiguration, Map<String>> = Prop::new("Tags");
-    /// Key of `TerminateInstanceOnCompletion`, for [`Handle::set`].
+    /// Key of `TerminateInstanceOnCompletion`, for [`Self::set`].
     pub const TERMINATE_INSTANCE_ON_COMPLETION: Prop<CfnInfrastructureConfiguration, bool> = Prop::new("TerminateInstanceOnCompletion");
-    /// Key of `TerminateInstanceOnFailure`, for [`Handle::set`].
+    /// Key of `TerminateInstanceOnFailure`, for [`Self::set`].
     pub const TERMINATE_INSTANCE_ON_FAILURE: Prop<CfnInfrastructureConfiguration, bool> = Prop::new("TerminateInstanceOnFailure");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4048,21 +4052,21 @@ impl CfnLifecyclePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::LifecyclePolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLifecyclePolicy, String> = Prop::new("Description");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnLifecyclePolicy, String> = Prop::new("ExecutionRole");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLifecyclePolicy, String> = Prop::new("Name");
-    /// Key of `PolicyDetails`, for [`Handle::set`].
+    /// Key of `PolicyDetails`, for [`Self::set`].
     pub const POLICY_DETAILS: Prop<CfnLifecyclePolicy, Vec<lifecycle_policy::PolicyDetail>> = Prop::new("PolicyDetails");
-    /// Key of `ResourceSelection`, for [`Handle::set`].
+    /// Key of `ResourceSelection`, for [`Self::set`].
     pub const RESOURCE_SELECTION: Prop<CfnLifecyclePolicy, lifecycle_policy::ResourceSelection> = Prop::new("ResourceSelection");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnLifecyclePolicy, lifecycle_policy::ResourceType> = Prop::new("ResourceType");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnLifecyclePolicy, lifecycle_policy::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLifecyclePolicy, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4217,23 +4221,23 @@ impl CfnWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ImageBuilder::Workflow";
 
-    /// Key of `ChangeDescription`, for [`Handle::set`].
+    /// Key of `ChangeDescription`, for [`Self::set`].
     pub const CHANGE_DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("ChangeDescription");
-    /// Key of `Data`, for [`Handle::set`].
+    /// Key of `Data`, for [`Self::set`].
     pub const DATA: Prop<CfnWorkflow, String> = Prop::new("Data");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnWorkflow, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkflow, Map<String>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnWorkflow, workflow::Type> = Prop::new("Type");
-    /// Key of `Uri`, for [`Handle::set`].
+    /// Key of `Uri`, for [`Self::set`].
     pub const URI: Prop<CfnWorkflow, String> = Prop::new("Uri");
-    /// Key of `Version`, for [`Handle::set`].
+    /// Key of `Version`, for [`Self::set`].
     pub const VERSION: Prop<CfnWorkflow, String> = Prop::new("Version");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -30,7 +30,9 @@ pub mod assessment_target {
 /// Resource Type definition for AWS::Inspector::AssessmentTarget
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnAssessmentTargetProps {
+    /// `AssessmentTargetName` (the schema does not describe it).
     pub assessment_target_name: Option<Val<String>>,
+    /// `ResourceGroupArn` (the schema does not describe it).
     pub resource_group_arn: Option<Val<String>>,
 }
 
@@ -53,9 +55,9 @@ impl CfnAssessmentTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Inspector::AssessmentTarget";
 
-    /// Key of `AssessmentTargetName`, for [`Handle::set`].
+    /// Key of `AssessmentTargetName`, for [`Self::set`].
     pub const ASSESSMENT_TARGET_NAME: Prop<CfnAssessmentTarget, String> = Prop::new("AssessmentTargetName");
-    /// Key of `ResourceGroupArn`, for [`Handle::set`].
+    /// Key of `ResourceGroupArn`, for [`Self::set`].
     pub const RESOURCE_GROUP_ARN: Prop<CfnAssessmentTarget, String> = Prop::new("ResourceGroupArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -100,7 +102,9 @@ pub mod assessment_template {
     /// `Tag` of `AWS::Inspector::AssessmentTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -149,10 +153,15 @@ pub mod assessment_template {
 /// Resource Type definition for AWS::Inspector::AssessmentTemplate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAssessmentTemplateProps {
+    /// `AssessmentTargetArn` (the schema does not describe it).
     pub assessment_target_arn: Val<String>,
+    /// `AssessmentTemplateName` (the schema does not describe it).
     pub assessment_template_name: Option<Val<String>>,
+    /// `DurationInSeconds` (the schema does not describe it).
     pub duration_in_seconds: Val<i64>,
+    /// `RulesPackageArns` (the schema does not describe it).
     pub rules_package_arns: Val<Vec<String>>,
+    /// `UserAttributesForFindings` (the schema does not describe it).
     pub user_attributes_for_findings: Option<Val<Vec<assessment_template::Tag>>>,
 }
 
@@ -191,15 +200,15 @@ impl CfnAssessmentTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Inspector::AssessmentTemplate";
 
-    /// Key of `AssessmentTargetArn`, for [`Handle::set`].
+    /// Key of `AssessmentTargetArn`, for [`Self::set`].
     pub const ASSESSMENT_TARGET_ARN: Prop<CfnAssessmentTemplate, String> = Prop::new("AssessmentTargetArn");
-    /// Key of `AssessmentTemplateName`, for [`Handle::set`].
+    /// Key of `AssessmentTemplateName`, for [`Self::set`].
     pub const ASSESSMENT_TEMPLATE_NAME: Prop<CfnAssessmentTemplate, String> = Prop::new("AssessmentTemplateName");
-    /// Key of `DurationInSeconds`, for [`Handle::set`].
+    /// Key of `DurationInSeconds`, for [`Self::set`].
     pub const DURATION_IN_SECONDS: Prop<CfnAssessmentTemplate, i64> = Prop::new("DurationInSeconds");
-    /// Key of `RulesPackageArns`, for [`Handle::set`].
+    /// Key of `RulesPackageArns`, for [`Self::set`].
     pub const RULES_PACKAGE_ARNS: Prop<CfnAssessmentTemplate, Vec<String>> = Prop::new("RulesPackageArns");
-    /// Key of `UserAttributesForFindings`, for [`Handle::set`].
+    /// Key of `UserAttributesForFindings`, for [`Self::set`].
     pub const USER_ATTRIBUTES_FOR_FINDINGS: Prop<CfnAssessmentTemplate, Vec<assessment_template::Tag>> = Prop::new("UserAttributesForFindings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -244,7 +253,9 @@ pub mod resource_group {
     /// `Tag` of `AWS::Inspector::ResourceGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -289,6 +300,7 @@ pub mod resource_group {
 /// Resource Type definition for AWS::Inspector::ResourceGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceGroupProps {
+    /// `ResourceGroupTags` (the schema does not describe it).
     pub resource_group_tags: Val<Vec<resource_group::Tag>>,
 }
 
@@ -319,7 +331,7 @@ impl CfnResourceGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Inspector::ResourceGroup";
 
-    /// Key of `ResourceGroupTags`, for [`Handle::set`].
+    /// Key of `ResourceGroupTags`, for [`Self::set`].
     pub const RESOURCE_GROUP_TAGS: Prop<CfnResourceGroup, Vec<resource_group::Tag>> = Prop::new("ResourceGroupTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

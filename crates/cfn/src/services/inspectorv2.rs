@@ -19,9 +19,13 @@ pub mod cis_scan_configuration {
     /// Choose a Schedule cadence
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Schedule {
+        /// `Daily` (the schema does not describe it).
         pub daily: Option<Val<DailySchedule>>,
+        /// `Monthly` (the schema does not describe it).
         pub monthly: Option<Val<MonthlySchedule>>,
+        /// `OneTime` (the schema does not describe it).
         pub one_time: Option<Val<Json>>,
+        /// `Weekly` (the schema does not describe it).
         pub weekly: Option<Val<WeeklySchedule>>,
     }
 
@@ -39,7 +43,9 @@ pub mod cis_scan_configuration {
     /// `CisTargets` of `AWS::InspectorV2::CisScanConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CisTargets {
+        /// `AccountIds` (the schema does not describe it).
         pub account_ids: Val<Vec<String>>,
+        /// `TargetResourceTags` (the schema does not describe it).
         pub target_resource_tags: Val<Json>,
     }
 
@@ -65,6 +71,7 @@ pub mod cis_scan_configuration {
     /// `DailySchedule` of `AWS::InspectorV2::CisScanConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DailySchedule {
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Val<Time>,
     }
 
@@ -88,7 +95,9 @@ pub mod cis_scan_configuration {
     /// `MonthlySchedule` of `AWS::InspectorV2::CisScanConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MonthlySchedule {
+        /// `Day` (the schema does not describe it).
         pub day: Val<Day>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Val<Time>,
     }
 
@@ -114,7 +123,9 @@ pub mod cis_scan_configuration {
     /// `WeeklySchedule` of `AWS::InspectorV2::CisScanConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WeeklySchedule {
+        /// `Days` (the schema does not describe it).
         pub days: Val<Vec<Day>>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Val<Time>,
     }
 
@@ -140,7 +151,9 @@ pub mod cis_scan_configuration {
     /// `Time` of `AWS::InspectorV2::CisScanConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Time {
+        /// `TimeOfDay` (the schema does not describe it).
         pub time_of_day: Val<String>,
+        /// `TimeZone` (the schema does not describe it).
         pub time_zone: Val<String>,
     }
 
@@ -304,8 +317,11 @@ pub struct CfnCisScanConfigurationProps {
     pub scan_name: Val<String>,
     /// Choose a Schedule cadence
     pub schedule: Val<cis_scan_configuration::Schedule>,
+    /// `SecurityLevel` (the schema does not describe it).
     pub security_level: Val<cis_scan_configuration::CisSecurityLevel>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Targets` (the schema does not describe it).
     pub targets: Val<cis_scan_configuration::CisTargets>,
 }
 
@@ -344,15 +360,15 @@ impl CfnCisScanConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::CisScanConfiguration";
 
-    /// Key of `ScanName`, for [`Handle::set`].
+    /// Key of `ScanName`, for [`Self::set`].
     pub const SCAN_NAME: Prop<CfnCisScanConfiguration, String> = Prop::new("ScanName");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnCisScanConfiguration, cis_scan_configuration::Schedule> = Prop::new("Schedule");
-    /// Key of `SecurityLevel`, for [`Handle::set`].
+    /// Key of `SecurityLevel`, for [`Self::set`].
     pub const SECURITY_LEVEL: Prop<CfnCisScanConfiguration, cis_scan_configuration::CisSecurityLevel> = Prop::new("SecurityLevel");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCisScanConfiguration, Map<String>> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnCisScanConfiguration, cis_scan_configuration::CisTargets> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -398,6 +414,7 @@ pub mod code_security_integration {
     /// Create Integration Details
     #[derive(Debug, Clone, PartialEq)]
     pub struct CreateDetails {
+        /// `gitlabSelfManaged` (the schema does not describe it).
         pub gitlab_self_managed: Val<CreateGitLabSelfManagedIntegrationDetail>,
     }
 
@@ -421,7 +438,9 @@ pub mod code_security_integration {
     /// Update Integration Details
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UpdateDetails {
+        /// `github` (the schema does not describe it).
         pub github: Option<Val<UpdateGitHubIntegrationDetail>>,
+        /// `gitlabSelfManaged` (the schema does not describe it).
         pub gitlab_self_managed: Option<Val<UpdateGitLabSelfManagedIntegrationDetail>>,
     }
 
@@ -437,7 +456,9 @@ pub mod code_security_integration {
     /// `CreateGitLabSelfManagedIntegrationDetail` of `AWS::InspectorV2::CodeSecurityIntegration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CreateGitLabSelfManagedIntegrationDetail {
+        /// `accessToken` (the schema does not describe it).
         pub access_token: Val<String>,
+        /// `instanceUrl` (the schema does not describe it).
         pub instance_url: Val<String>,
     }
 
@@ -463,7 +484,9 @@ pub mod code_security_integration {
     /// `UpdateGitHubIntegrationDetail` of `AWS::InspectorV2::CodeSecurityIntegration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpdateGitHubIntegrationDetail {
+        /// `code` (the schema does not describe it).
         pub code: Val<String>,
+        /// `installationId` (the schema does not describe it).
         pub installation_id: Val<String>,
     }
 
@@ -489,6 +512,7 @@ pub mod code_security_integration {
     /// `UpdateGitLabSelfManagedIntegrationDetail` of `AWS::InspectorV2::CodeSecurityIntegration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpdateGitLabSelfManagedIntegrationDetail {
+        /// `authCode` (the schema does not describe it).
         pub auth_code: Val<String>,
     }
 
@@ -598,6 +622,7 @@ pub struct CfnCodeSecurityIntegrationProps {
     pub create_integration_details: Option<Val<code_security_integration::CreateDetails>>,
     /// Code Security Integration name
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
     /// Integration Type
     pub r#type: Option<Val<code_security_integration::IntegrationType>>,
@@ -627,15 +652,15 @@ impl CfnCodeSecurityIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::CodeSecurityIntegration";
 
-    /// Key of `CreateIntegrationDetails`, for [`Handle::set`].
+    /// Key of `CreateIntegrationDetails`, for [`Self::set`].
     pub const CREATE_INTEGRATION_DETAILS: Prop<CfnCodeSecurityIntegration, code_security_integration::CreateDetails> = Prop::new("CreateIntegrationDetails");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCodeSecurityIntegration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCodeSecurityIntegration, Map<String>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCodeSecurityIntegration, code_security_integration::IntegrationType> = Prop::new("Type");
-    /// Key of `UpdateIntegrationDetails`, for [`Handle::set`].
+    /// Key of `UpdateIntegrationDetails`, for [`Self::set`].
     pub const UPDATE_INTEGRATION_DETAILS: Prop<CfnCodeSecurityIntegration, code_security_integration::UpdateDetails> = Prop::new("UpdateIntegrationDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -711,8 +736,11 @@ pub mod code_security_scan_configuration {
     /// Code Security Scan Configuration
     #[derive(Debug, Clone, PartialEq)]
     pub struct CodeSecurityScanConfiguration {
+        /// `continuousIntegrationScanConfiguration` (the schema does not describe it).
         pub continuous_integration_scan_configuration: Option<Val<ContinuousIntegrationScanConfiguration>>,
+        /// `periodicScanConfiguration` (the schema does not describe it).
         pub periodic_scan_configuration: Option<Val<PeriodicScanConfiguration>>,
+        /// `ruleSetCategories` (the schema does not describe it).
         pub rule_set_categories: Val<Vec<RuleSetCategory>>,
     }
 
@@ -740,6 +768,7 @@ pub mod code_security_scan_configuration {
     /// Scope Settings
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScopeSettings {
+        /// `projectSelectionScope` (the schema does not describe it).
         pub project_selection_scope: Option<Val<ProjectSelectionScope>>,
     }
 
@@ -754,6 +783,7 @@ pub mod code_security_scan_configuration {
     /// `ContinuousIntegrationScanConfiguration` of `AWS::InspectorV2::CodeSecurityScanConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContinuousIntegrationScanConfiguration {
+        /// `supportedEvents` (the schema does not describe it).
         pub supported_events: Val<Vec<ContinuousIntegrationScanEvent>>,
     }
 
@@ -777,7 +807,9 @@ pub mod code_security_scan_configuration {
     /// `PeriodicScanConfiguration` of `AWS::InspectorV2::CodeSecurityScanConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PeriodicScanConfiguration {
+        /// `frequency` (the schema does not describe it).
         pub frequency: Option<Val<PeriodicScanFrequency>>,
+        /// `frequencyExpression` (the schema does not describe it).
         pub frequency_expression: Option<Val<String>>,
     }
 
@@ -978,6 +1010,7 @@ pub struct CfnCodeSecurityScanConfigurationProps {
     pub name: Option<Val<String>>,
     /// Scope Settings
     pub scope_settings: Option<Val<code_security_scan_configuration::ScopeSettings>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -1003,15 +1036,15 @@ impl CfnCodeSecurityScanConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::CodeSecurityScanConfiguration";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnCodeSecurityScanConfiguration, code_security_scan_configuration::CodeSecurityScanConfiguration> = Prop::new("Configuration");
-    /// Key of `Level`, for [`Handle::set`].
+    /// Key of `Level`, for [`Self::set`].
     pub const LEVEL: Prop<CfnCodeSecurityScanConfiguration, code_security_scan_configuration::ConfigurationLevel> = Prop::new("Level");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCodeSecurityScanConfiguration, String> = Prop::new("Name");
-    /// Key of `ScopeSettings`, for [`Handle::set`].
+    /// Key of `ScopeSettings`, for [`Self::set`].
     pub const SCOPE_SETTINGS: Prop<CfnCodeSecurityScanConfiguration, code_security_scan_configuration::ScopeSettings> = Prop::new("ScopeSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCodeSecurityScanConfiguration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1057,6 +1090,7 @@ pub mod connector {
     /// Provider-specific configuration including regions and scope.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProviderConfiguration {
+        /// `Azure` (the schema does not describe it).
         pub azure: Val<AzureProviderConfiguration>,
     }
 
@@ -1080,7 +1114,9 @@ pub mod connector {
     /// `Tag` of `AWS::InspectorV2::Connector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1163,9 +1199,11 @@ pub mod connector {
     /// Defines the scope of Azure resources to monitor for a specific resource type.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ScopeConfiguration {
+        /// `ScopeType` (the schema does not describe it).
         pub scope_type: Val<ScopeType>,
         /// List of subscription IDs. Empty for TENANT scope.
         pub scope_values: Option<Val<Vec<String>>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<ScopeState>>,
         /// Reason for the current scope state.
         pub state_reason: Option<Val<String>>,
@@ -1385,15 +1423,15 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::Connector";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnector, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnector, String> = Prop::new("Name");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnConnector, connector::CloudProvider> = Prop::new("Provider");
-    /// Key of `ProviderConfiguration`, for [`Handle::set`].
+    /// Key of `ProviderConfiguration`, for [`Self::set`].
     pub const PROVIDER_CONFIGURATION: Prop<CfnConnector, connector::ProviderConfiguration> = Prop::new("ProviderConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1502,48 +1540,91 @@ pub mod filter {
     /// Findings filter criteria.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FilterCriteria {
+        /// `AwsAccountId` (the schema does not describe it).
         pub aws_account_id: Option<Val<Vec<StringFilter>>>,
+        /// `CodeVulnerabilityDetectorName` (the schema does not describe it).
         pub code_vulnerability_detector_name: Option<Val<Vec<StringFilter>>>,
+        /// `CodeVulnerabilityDetectorTags` (the schema does not describe it).
         pub code_vulnerability_detector_tags: Option<Val<Vec<StringFilter>>>,
+        /// `CodeVulnerabilityFilePath` (the schema does not describe it).
         pub code_vulnerability_file_path: Option<Val<Vec<StringFilter>>>,
+        /// `ComponentId` (the schema does not describe it).
         pub component_id: Option<Val<Vec<StringFilter>>>,
+        /// `ComponentType` (the schema does not describe it).
         pub component_type: Option<Val<Vec<StringFilter>>>,
+        /// `Ec2InstanceImageId` (the schema does not describe it).
         pub ec2_instance_image_id: Option<Val<Vec<StringFilter>>>,
+        /// `Ec2InstanceSubnetId` (the schema does not describe it).
         pub ec2_instance_subnet_id: Option<Val<Vec<StringFilter>>>,
+        /// `Ec2InstanceVpcId` (the schema does not describe it).
         pub ec2_instance_vpc_id: Option<Val<Vec<StringFilter>>>,
+        /// `EcrImageArchitecture` (the schema does not describe it).
         pub ecr_image_architecture: Option<Val<Vec<StringFilter>>>,
+        /// `EcrImageHash` (the schema does not describe it).
         pub ecr_image_hash: Option<Val<Vec<StringFilter>>>,
+        /// `EcrImageInUseCount` (the schema does not describe it).
         pub ecr_image_in_use_count: Option<Val<Vec<NumberFilter>>>,
+        /// `EcrImagePushedAt` (the schema does not describe it).
         pub ecr_image_pushed_at: Option<Val<Vec<DateFilter>>>,
+        /// `EcrImageRegistry` (the schema does not describe it).
         pub ecr_image_registry: Option<Val<Vec<StringFilter>>>,
+        /// `EcrImageRepositoryName` (the schema does not describe it).
         pub ecr_image_repository_name: Option<Val<Vec<StringFilter>>>,
+        /// `EcrImageTags` (the schema does not describe it).
         pub ecr_image_tags: Option<Val<Vec<StringFilter>>>,
+        /// `EpssScore` (the schema does not describe it).
         pub epss_score: Option<Val<Vec<NumberFilter>>>,
+        /// `ExploitAvailable` (the schema does not describe it).
         pub exploit_available: Option<Val<Vec<StringFilter>>>,
+        /// `FindingArn` (the schema does not describe it).
         pub finding_arn: Option<Val<Vec<StringFilter>>>,
+        /// `FindingStatus` (the schema does not describe it).
         pub finding_status: Option<Val<Vec<StringFilter>>>,
+        /// `FindingType` (the schema does not describe it).
         pub finding_type: Option<Val<Vec<StringFilter>>>,
+        /// `FirstObservedAt` (the schema does not describe it).
         pub first_observed_at: Option<Val<Vec<DateFilter>>>,
+        /// `FixAvailable` (the schema does not describe it).
         pub fix_available: Option<Val<Vec<StringFilter>>>,
+        /// `InspectorScore` (the schema does not describe it).
         pub inspector_score: Option<Val<Vec<NumberFilter>>>,
+        /// `LambdaFunctionExecutionRoleArn` (the schema does not describe it).
         pub lambda_function_execution_role_arn: Option<Val<Vec<StringFilter>>>,
+        /// `LambdaFunctionLastModifiedAt` (the schema does not describe it).
         pub lambda_function_last_modified_at: Option<Val<Vec<DateFilter>>>,
+        /// `LambdaFunctionLayers` (the schema does not describe it).
         pub lambda_function_layers: Option<Val<Vec<StringFilter>>>,
+        /// `LambdaFunctionName` (the schema does not describe it).
         pub lambda_function_name: Option<Val<Vec<StringFilter>>>,
+        /// `LambdaFunctionRuntime` (the schema does not describe it).
         pub lambda_function_runtime: Option<Val<Vec<StringFilter>>>,
+        /// `LastObservedAt` (the schema does not describe it).
         pub last_observed_at: Option<Val<Vec<DateFilter>>>,
+        /// `NetworkProtocol` (the schema does not describe it).
         pub network_protocol: Option<Val<Vec<StringFilter>>>,
+        /// `PortRange` (the schema does not describe it).
         pub port_range: Option<Val<Vec<PortRangeFilter>>>,
+        /// `RelatedVulnerabilities` (the schema does not describe it).
         pub related_vulnerabilities: Option<Val<Vec<StringFilter>>>,
+        /// `ResourceId` (the schema does not describe it).
         pub resource_id: Option<Val<Vec<StringFilter>>>,
+        /// `ResourceTags` (the schema does not describe it).
         pub resource_tags: Option<Val<Vec<MapFilter>>>,
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<Vec<StringFilter>>>,
+        /// `Severity` (the schema does not describe it).
         pub severity: Option<Val<Vec<StringFilter>>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<Vec<StringFilter>>>,
+        /// `UpdatedAt` (the schema does not describe it).
         pub updated_at: Option<Val<Vec<DateFilter>>>,
+        /// `VendorSeverity` (the schema does not describe it).
         pub vendor_severity: Option<Val<Vec<StringFilter>>>,
+        /// `VulnerabilityId` (the schema does not describe it).
         pub vulnerability_id: Option<Val<Vec<StringFilter>>>,
+        /// `VulnerabilitySource` (the schema does not describe it).
         pub vulnerability_source: Option<Val<Vec<StringFilter>>>,
+        /// `VulnerablePackages` (the schema does not describe it).
         pub vulnerable_packages: Option<Val<Vec<PackageFilter>>>,
     }
 
@@ -1600,7 +1681,9 @@ pub mod filter {
     /// `StringFilter` of `AWS::InspectorV2::Filter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StringFilter {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Val<StringComparison>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1626,7 +1709,9 @@ pub mod filter {
     /// `NumberFilter` of `AWS::InspectorV2::Filter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NumberFilter {
+        /// `LowerInclusive` (the schema does not describe it).
         pub lower_inclusive: Option<Val<f64>>,
+        /// `UpperInclusive` (the schema does not describe it).
         pub upper_inclusive: Option<Val<f64>>,
     }
 
@@ -1642,7 +1727,9 @@ pub mod filter {
     /// `DateFilter` of `AWS::InspectorV2::Filter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DateFilter {
+        /// `EndInclusive` (the schema does not describe it).
         pub end_inclusive: Option<Val<i64>>,
+        /// `StartInclusive` (the schema does not describe it).
         pub start_inclusive: Option<Val<i64>>,
     }
 
@@ -1658,7 +1745,9 @@ pub mod filter {
     /// `PortRangeFilter` of `AWS::InspectorV2::Filter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PortRangeFilter {
+        /// `BeginInclusive` (the schema does not describe it).
         pub begin_inclusive: Option<Val<i64>>,
+        /// `EndInclusive` (the schema does not describe it).
         pub end_inclusive: Option<Val<i64>>,
     }
 
@@ -1674,8 +1763,11 @@ pub mod filter {
     /// `MapFilter` of `AWS::InspectorV2::Filter`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MapFilter {
+        /// `Comparison` (the schema does not describe it).
         pub comparison: Val<MapComparison>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1703,13 +1795,21 @@ pub mod filter {
     /// `PackageFilter` of `AWS::InspectorV2::Filter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PackageFilter {
+        /// `Architecture` (the schema does not describe it).
         pub architecture: Option<Val<StringFilter>>,
+        /// `Epoch` (the schema does not describe it).
         pub epoch: Option<Val<NumberFilter>>,
+        /// `FilePath` (the schema does not describe it).
         pub file_path: Option<Val<StringFilter>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<StringFilter>>,
+        /// `Release` (the schema does not describe it).
         pub release: Option<Val<StringFilter>>,
+        /// `SourceLambdaLayerArn` (the schema does not describe it).
         pub source_lambda_layer_arn: Option<Val<StringFilter>>,
+        /// `SourceLayerHash` (the schema does not describe it).
         pub source_layer_hash: Option<Val<StringFilter>>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<StringFilter>>,
     }
 
@@ -1939,6 +2039,7 @@ pub struct CfnFilterProps {
     pub filter_criteria: Val<filter::FilterCriteria>,
     /// Findings filter name.
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -1977,15 +2078,15 @@ impl CfnFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::InspectorV2::Filter";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFilter, String> = Prop::new("Description");
-    /// Key of `FilterAction`, for [`Handle::set`].
+    /// Key of `FilterAction`, for [`Self::set`].
     pub const FILTER_ACTION: Prop<CfnFilter, filter::FilterAction> = Prop::new("FilterAction");
-    /// Key of `FilterCriteria`, for [`Handle::set`].
+    /// Key of `FilterCriteria`, for [`Self::set`].
     pub const FILTER_CRITERIA: Prop<CfnFilter, filter::FilterCriteria> = Prop::new("FilterCriteria");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFilter, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFilter, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -191,21 +191,21 @@ impl CfnConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Interconnect::Connection";
 
-    /// Key of `ActivationKey`, for [`Handle::set`].
+    /// Key of `ActivationKey`, for [`Self::set`].
     pub const ACTIVATION_KEY: Prop<CfnConnection, String> = Prop::new("ActivationKey");
-    /// Key of `AttachPoint`, for [`Handle::set`].
+    /// Key of `AttachPoint`, for [`Self::set`].
     pub const ATTACH_POINT: Prop<CfnConnection, connection::AttachPoint> = Prop::new("AttachPoint");
-    /// Key of `Bandwidth`, for [`Handle::set`].
+    /// Key of `Bandwidth`, for [`Self::set`].
     pub const BANDWIDTH: Prop<CfnConnection, String> = Prop::new("Bandwidth");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnection, String> = Prop::new("Description");
-    /// Key of `EnvironmentId`, for [`Handle::set`].
+    /// Key of `EnvironmentId`, for [`Self::set`].
     pub const ENVIRONMENT_ID: Prop<CfnConnection, String> = Prop::new("EnvironmentId");
-    /// Key of `RemoteAccount`, for [`Handle::set`].
+    /// Key of `RemoteAccount`, for [`Self::set`].
     pub const REMOTE_ACCOUNT: Prop<CfnConnection, connection::RemoteAccount> = Prop::new("RemoteAccount");
-    /// Key of `RemoteOwnerAccount`, for [`Handle::set`].
+    /// Key of `RemoteOwnerAccount`, for [`Self::set`].
     pub const REMOTE_OWNER_ACCOUNT: Prop<CfnConnection, String> = Prop::new("RemoteOwnerAccount");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnection, Vec<connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod monitor {
     /// `HealthEventsConfig` of `AWS::InternetMonitor::Monitor`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HealthEventsConfig {
+        /// `AvailabilityLocalHealthEventsConfig` (the schema does not describe it).
         pub availability_local_health_events_config: Option<Val<LocalHealthEventsConfig>>,
+        /// `AvailabilityScoreThreshold` (the schema does not describe it).
         pub availability_score_threshold: Option<Val<f64>>,
+        /// `PerformanceLocalHealthEventsConfig` (the schema does not describe it).
         pub performance_local_health_events_config: Option<Val<LocalHealthEventsConfig>>,
+        /// `PerformanceScoreThreshold` (the schema does not describe it).
         pub performance_score_threshold: Option<Val<f64>>,
     }
 
@@ -39,6 +43,7 @@ pub mod monitor {
     /// `InternetMeasurementsLogDelivery` of `AWS::InternetMonitor::Monitor`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InternetMeasurementsLogDelivery {
+        /// `S3Config` (the schema does not describe it).
         pub s3_config: Option<Val<S3Config>>,
     }
 
@@ -53,7 +58,9 @@ pub mod monitor {
     /// The metadata that you apply to the cluster to help you categorize and organize them. Each tag consists of a key and an optional value, both of which you define.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -69,8 +76,11 @@ pub mod monitor {
     /// `LocalHealthEventsConfig` of `AWS::InternetMonitor::Monitor`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LocalHealthEventsConfig {
+        /// `HealthScoreThreshold` (the schema does not describe it).
         pub health_score_threshold: Option<Val<f64>>,
+        /// `MinTrafficImpact` (the schema does not describe it).
         pub min_traffic_impact: Option<Val<f64>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status>>,
     }
 
@@ -87,8 +97,11 @@ pub mod monitor {
     /// `S3Config` of `AWS::InternetMonitor::Monitor`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3Config {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Option<Val<String>>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `LogDeliveryStatus` (the schema does not describe it).
         pub log_delivery_status: Option<Val<LogDeliveryStatus>>,
     }
 
@@ -255,17 +268,29 @@ pub mod monitor {
 /// Represents a monitor, which defines the monitoring boundaries for measurements that Internet Monitor publishes information about for an application
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMonitorProps {
+    /// `HealthEventsConfig` (the schema does not describe it).
     pub health_events_config: Option<Val<monitor::HealthEventsConfig>>,
+    /// `IncludeLinkedAccounts` (the schema does not describe it).
     pub include_linked_accounts: Option<Val<bool>>,
+    /// `InternetMeasurementsLogDelivery` (the schema does not describe it).
     pub internet_measurements_log_delivery: Option<Val<monitor::InternetMeasurementsLogDelivery>>,
+    /// `LinkedAccountId` (the schema does not describe it).
     pub linked_account_id: Option<Val<String>>,
+    /// `MaxCityNetworksToMonitor` (the schema does not describe it).
     pub max_city_networks_to_monitor: Option<Val<i64>>,
+    /// `MonitorName` (the schema does not describe it).
     pub monitor_name: Val<String>,
+    /// `Resources` (the schema does not describe it).
     pub resources: Option<Val<Vec<String>>>,
+    /// `ResourcesToAdd` (the schema does not describe it).
     pub resources_to_add: Option<Val<Vec<String>>>,
+    /// `ResourcesToRemove` (the schema does not describe it).
     pub resources_to_remove: Option<Val<Vec<String>>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<monitor::MonitorConfigState>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<monitor::Tag>>>,
+    /// `TrafficPercentageToMonitor` (the schema does not describe it).
     pub traffic_percentage_to_monitor: Option<Val<i64>>,
 }
 
@@ -318,29 +343,29 @@ impl CfnMonitor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::InternetMonitor::Monitor";
 
-    /// Key of `HealthEventsConfig`, for [`Handle::set`].
+    /// Key of `HealthEventsConfig`, for [`Self::set`].
     pub const HEALTH_EVENTS_CONFIG: Prop<CfnMonitor, monitor::HealthEventsConfig> = Prop::new("HealthEventsConfig");
-    /// Key of `IncludeLinkedAccounts`, for [`Handle::set`].
+    /// Key of `IncludeLinkedAccounts`, for [`Self::set`].
     pub const INCLUDE_LINKED_ACCOUNTS: Prop<CfnMonitor, bool> = Prop::new("IncludeLinkedAccounts");
-    /// Key of `InternetMeasurementsLogDelivery`, for [`Handle::set`].
+    /// Key of `InternetMeasurementsLogDelivery`, for [`Self::set`].
     pub const INTERNET_MEASUREMENTS_LOG_DELIVERY: Prop<CfnMonitor, monitor::InternetMeasurementsLogDelivery> = Prop::new("InternetMeasurementsLogDelivery");
-    /// Key of `LinkedAccountId`, for [`Handle::set`].
+    /// Key of `LinkedAccountId`, for [`Self::set`].
     pub const LINKED_ACCOUNT_ID: Prop<CfnMonitor, String> = Prop::new("LinkedAccountId");
-    /// Key of `MaxCityNetworksToMonitor`, for [`Handle::set`].
+    /// Key of `MaxCityNetworksToMonitor`, for [`Self::set`].
     pub const MAX_CITY_NETWORKS_TO_MONITOR: Prop<CfnMonitor, i64> = Prop::new("MaxCityNetworksToMonitor");
-    /// Key of `MonitorName`, for [`Handle::set`].
+    /// Key of `MonitorName`, for [`Self::set`].
     pub const MONITOR_NAME: Prop<CfnMonitor, String> = Prop::new("MonitorName");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnMonitor, Vec<String>> = Prop::new("Resources");
-    /// Key of `ResourcesToAdd`, for [`Handle::set`].
+    /// Key of `ResourcesToAdd`, for [`Self::set`].
     pub const RESOURCES_TO_ADD: Prop<CfnMonitor, Vec<String>> = Prop::new("ResourcesToAdd");
-    /// Key of `ResourcesToRemove`, for [`Handle::set`].
+    /// Key of `ResourcesToRemove`, for [`Self::set`].
     pub const RESOURCES_TO_REMOVE: Prop<CfnMonitor, Vec<String>> = Prop::new("ResourcesToRemove");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnMonitor, monitor::MonitorConfigState> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
-    /// Key of `TrafficPercentageToMonitor`, for [`Handle::set`].
+    /// Key of `TrafficPercentageToMonitor`, for [`Self::set`].
     pub const TRAFFIC_PERCENTAGE_TO_MONITOR: Prop<CfnMonitor, i64> = Prop::new("TrafficPercentageToMonitor");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

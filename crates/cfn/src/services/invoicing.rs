@@ -19,7 +19,9 @@ pub mod invoice_unit {
     /// `ResourceTag` of `AWS::Invoicing::InvoiceUnit`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -45,6 +47,7 @@ pub mod invoice_unit {
     /// `Rule` of `AWS::Invoicing::InvoiceUnit`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rule {
+        /// `LinkedAccounts` (the schema does not describe it).
         pub linked_accounts: Val<Vec<String>>,
     }
 
@@ -100,11 +103,17 @@ pub mod invoice_unit {
 /// An invoice unit is a set of mutually exclusive accounts that correspond to your business entity. Invoice units allow you to separate AWS account costs and configures your invoice for each business entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInvoiceUnitProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `InvoiceReceiver` (the schema does not describe it).
     pub invoice_receiver: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ResourceTags` (the schema does not describe it).
     pub resource_tags: Option<Val<Vec<invoice_unit::ResourceTag>>>,
+    /// `Rule` (the schema does not describe it).
     pub rule: Val<invoice_unit::Rule>,
+    /// `TaxInheritanceDisabled` (the schema does not describe it).
     pub tax_inheritance_disabled: Option<Val<bool>>,
 }
 
@@ -145,17 +154,17 @@ impl CfnInvoiceUnit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Invoicing::InvoiceUnit";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnInvoiceUnit, String> = Prop::new("Description");
-    /// Key of `InvoiceReceiver`, for [`Handle::set`].
+    /// Key of `InvoiceReceiver`, for [`Self::set`].
     pub const INVOICE_RECEIVER: Prop<CfnInvoiceUnit, String> = Prop::new("InvoiceReceiver");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInvoiceUnit, String> = Prop::new("Name");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnInvoiceUnit, Vec<invoice_unit::ResourceTag>> = Prop::new("ResourceTags");
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnInvoiceUnit, invoice_unit::Rule> = Prop::new("Rule");
-    /// Key of `TaxInheritanceDisabled`, for [`Handle::set`].
+    /// Key of `TaxInheritanceDisabled`, for [`Self::set`].
     pub const TAX_INHERITANCE_DISABLED: Prop<CfnInvoiceUnit, bool> = Prop::new("TaxInheritanceDisabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -711,33 +720,33 @@ impl CfnProcurementPortalPreference {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Invoicing::ProcurementPortalPreference";
 
-    /// Key of `BuyerDomain`, for [`Handle::set`].
+    /// Key of `BuyerDomain`, for [`Self::set`].
     pub const BUYER_DOMAIN: Prop<CfnProcurementPortalPreference, procurement_portal_preference::BuyerDomain> = Prop::new("BuyerDomain");
-    /// Key of `BuyerIdentifier`, for [`Handle::set`].
+    /// Key of `BuyerIdentifier`, for [`Self::set`].
     pub const BUYER_IDENTIFIER: Prop<CfnProcurementPortalPreference, String> = Prop::new("BuyerIdentifier");
-    /// Key of `Contacts`, for [`Handle::set`].
+    /// Key of `Contacts`, for [`Self::set`].
     pub const CONTACTS: Prop<CfnProcurementPortalPreference, Vec<procurement_portal_preference::Contact>> = Prop::new("Contacts");
-    /// Key of `EinvoiceDeliveryEnabled`, for [`Handle::set`].
+    /// Key of `EinvoiceDeliveryEnabled`, for [`Self::set`].
     pub const EINVOICE_DELIVERY_ENABLED: Prop<CfnProcurementPortalPreference, bool> = Prop::new("EinvoiceDeliveryEnabled");
-    /// Key of `EinvoiceDeliveryPreference`, for [`Handle::set`].
+    /// Key of `EinvoiceDeliveryPreference`, for [`Self::set`].
     pub const EINVOICE_DELIVERY_PREFERENCE: Prop<CfnProcurementPortalPreference, procurement_portal_preference::EinvoiceDeliveryPreference> = Prop::new("EinvoiceDeliveryPreference");
-    /// Key of `ProcurementPortalInstanceEndpoint`, for [`Handle::set`].
+    /// Key of `ProcurementPortalInstanceEndpoint`, for [`Self::set`].
     pub const PROCUREMENT_PORTAL_INSTANCE_ENDPOINT: Prop<CfnProcurementPortalPreference, String> = Prop::new("ProcurementPortalInstanceEndpoint");
-    /// Key of `ProcurementPortalName`, for [`Handle::set`].
+    /// Key of `ProcurementPortalName`, for [`Self::set`].
     pub const PROCUREMENT_PORTAL_NAME: Prop<CfnProcurementPortalPreference, procurement_portal_preference::ProcurementPortalName> = Prop::new("ProcurementPortalName");
-    /// Key of `ProcurementPortalSharedSecret`, for [`Handle::set`].
+    /// Key of `ProcurementPortalSharedSecret`, for [`Self::set`].
     pub const PROCUREMENT_PORTAL_SHARED_SECRET: Prop<CfnProcurementPortalPreference, String> = Prop::new("ProcurementPortalSharedSecret");
-    /// Key of `PurchaseOrderRetrievalEnabled`, for [`Handle::set`].
+    /// Key of `PurchaseOrderRetrievalEnabled`, for [`Self::set`].
     pub const PURCHASE_ORDER_RETRIEVAL_ENABLED: Prop<CfnProcurementPortalPreference, bool> = Prop::new("PurchaseOrderRetrievalEnabled");
-    /// Key of `Selector`, for [`Handle::set`].
+    /// Key of `Selector`, for [`Self::set`].
     pub const SELECTOR: Prop<CfnProcurementPortalPreference, procurement_portal_preference::ProcurementPortalPreferenceSelector> = Prop::new("Selector");
-    /// Key of `SupplierDomain`, for [`Handle::set`].
+    /// Key of `SupplierDomain`, for [`Self::set`].
     pub const SUPPLIER_DOMAIN: Prop<CfnProcurementPortalPreference, procurement_portal_preference::SupplierDomain> = Prop::new("SupplierDomain");
-    /// Key of `SupplierIdentifier`, for [`Handle::set`].
+    /// Key of `SupplierIdentifier`, for [`Self::set`].
     pub const SUPPLIER_IDENTIFIER: Prop<CfnProcurementPortalPreference, String> = Prop::new("SupplierIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProcurementPortalPreference, Vec<procurement_portal_preference::Tag>> = Prop::new("Tags");
-    /// Key of `TestEnvPreference`, for [`Handle::set`].
+    /// Key of `TestEnvPreference`, for [`Self::set`].
     pub const TEST_ENV_PREFERENCE: Prop<CfnProcurementPortalPreference, procurement_portal_preference::TestEnvPreference> = Prop::new("TestEnvPreference");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -82,6 +82,7 @@ pub mod account_audit_configuration {
     /// Information about the targets to which audit notifications are sent.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AuditNotificationTargetConfigurations {
+        /// `Sns` (the schema does not describe it).
         pub sns: Option<Val<AuditNotificationTarget>>,
     }
 
@@ -338,13 +339,13 @@ impl CfnAccountAuditConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::AccountAuditConfiguration";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnAccountAuditConfiguration, String> = Prop::new("AccountId");
-    /// Key of `AuditCheckConfigurations`, for [`Handle::set`].
+    /// Key of `AuditCheckConfigurations`, for [`Self::set`].
     pub const AUDIT_CHECK_CONFIGURATIONS: Prop<CfnAccountAuditConfiguration, account_audit_configuration::AuditCheckConfigurations> = Prop::new("AuditCheckConfigurations");
-    /// Key of `AuditNotificationTargetConfigurations`, for [`Handle::set`].
+    /// Key of `AuditNotificationTargetConfigurations`, for [`Self::set`].
     pub const AUDIT_NOTIFICATION_TARGET_CONFIGURATIONS: Prop<CfnAccountAuditConfiguration, account_audit_configuration::AuditNotificationTargetConfigurations> = Prop::new("AuditNotificationTargetConfigurations");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnAccountAuditConfiguration, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -384,7 +385,9 @@ pub mod authorizer {
     /// `Tag` of `AWS::IoT::Authorizer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -461,13 +464,21 @@ pub mod authorizer {
 /// Creates an authorizer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAuthorizerProps {
+    /// `AuthorizerFunctionArn` (the schema does not describe it).
     pub authorizer_function_arn: Val<String>,
+    /// `AuthorizerName` (the schema does not describe it).
     pub authorizer_name: Option<Val<String>>,
+    /// `EnableCachingForHttp` (the schema does not describe it).
     pub enable_caching_for_http: Option<Val<bool>>,
+    /// `SigningDisabled` (the schema does not describe it).
     pub signing_disabled: Option<Val<bool>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<authorizer::Status>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<authorizer::Tag>>>,
+    /// `TokenKeyName` (the schema does not describe it).
     pub token_key_name: Option<Val<String>>,
+    /// `TokenSigningPublicKeys` (the schema does not describe it).
     pub token_signing_public_keys: Option<Val<Map<String>>>,
 }
 
@@ -512,21 +523,21 @@ impl CfnAuthorizer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Authorizer";
 
-    /// Key of `AuthorizerFunctionArn`, for [`Handle::set`].
+    /// Key of `AuthorizerFunctionArn`, for [`Self::set`].
     pub const AUTHORIZER_FUNCTION_ARN: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerFunctionArn");
-    /// Key of `AuthorizerName`, for [`Handle::set`].
+    /// Key of `AuthorizerName`, for [`Self::set`].
     pub const AUTHORIZER_NAME: Prop<CfnAuthorizer, String> = Prop::new("AuthorizerName");
-    /// Key of `EnableCachingForHttp`, for [`Handle::set`].
+    /// Key of `EnableCachingForHttp`, for [`Self::set`].
     pub const ENABLE_CACHING_FOR_HTTP: Prop<CfnAuthorizer, bool> = Prop::new("EnableCachingForHttp");
-    /// Key of `SigningDisabled`, for [`Handle::set`].
+    /// Key of `SigningDisabled`, for [`Self::set`].
     pub const SIGNING_DISABLED: Prop<CfnAuthorizer, bool> = Prop::new("SigningDisabled");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAuthorizer, authorizer::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAuthorizer, Vec<authorizer::Tag>> = Prop::new("Tags");
-    /// Key of `TokenKeyName`, for [`Handle::set`].
+    /// Key of `TokenKeyName`, for [`Self::set`].
     pub const TOKEN_KEY_NAME: Prop<CfnAuthorizer, String> = Prop::new("TokenKeyName");
-    /// Key of `TokenSigningPublicKeys`, for [`Handle::set`].
+    /// Key of `TokenSigningPublicKeys`, for [`Self::set`].
     pub const TOKEN_SIGNING_PUBLIC_KEYS: Prop<CfnAuthorizer, Map<String>> = Prop::new("TokenSigningPublicKeys");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -571,6 +582,7 @@ pub mod billing_group {
     /// `BillingGroupProperties` of `AWS::IoT::BillingGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BillingGroupProperties {
+        /// `BillingGroupDescription` (the schema does not describe it).
         pub billing_group_description: Option<Val<String>>,
     }
 
@@ -642,7 +654,9 @@ pub mod billing_group {
 /// Resource Type definition for AWS::IoT::BillingGroup
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnBillingGroupProps {
+    /// `BillingGroupName` (the schema does not describe it).
     pub billing_group_name: Option<Val<String>>,
+    /// `BillingGroupProperties` (the schema does not describe it).
     pub billing_group_properties: Option<Val<billing_group::BillingGroupProperties>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<billing_group::Tag>>>,
@@ -668,11 +682,11 @@ impl CfnBillingGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::BillingGroup";
 
-    /// Key of `BillingGroupName`, for [`Handle::set`].
+    /// Key of `BillingGroupName`, for [`Self::set`].
     pub const BILLING_GROUP_NAME: Prop<CfnBillingGroup, String> = Prop::new("BillingGroupName");
-    /// Key of `BillingGroupProperties`, for [`Handle::set`].
+    /// Key of `BillingGroupProperties`, for [`Self::set`].
     pub const BILLING_GROUP_PROPERTIES: Prop<CfnBillingGroup, billing_group::BillingGroupProperties> = Prop::new("BillingGroupProperties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBillingGroup, Vec<billing_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -722,8 +736,11 @@ pub mod ca_certificate {
     /// `RegistrationConfig` of `AWS::IoT::CACertificate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RegistrationConfig {
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `TemplateBody` (the schema does not describe it).
         pub template_body: Option<Val<String>>,
+        /// `TemplateName` (the schema does not describe it).
         pub template_name: Option<Val<String>>,
     }
 
@@ -879,11 +896,17 @@ pub mod ca_certificate {
 /// Registers a CA Certificate in IoT.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCACertificateProps {
+    /// `AutoRegistrationStatus` (the schema does not describe it).
     pub auto_registration_status: Option<Val<ca_certificate::AutoRegistrationStatus>>,
+    /// `CACertificatePem` (the schema does not describe it).
     pub ca_certificate_pem: Val<String>,
+    /// `CertificateMode` (the schema does not describe it).
     pub certificate_mode: Option<Val<ca_certificate::CertificateMode>>,
+    /// `RegistrationConfig` (the schema does not describe it).
     pub registration_config: Option<Val<ca_certificate::RegistrationConfig>>,
+    /// `RemoveAutoRegistration` (the schema does not describe it).
     pub remove_auto_registration: Option<Val<bool>>,
+    /// `Status` (the schema does not describe it).
     pub status: Val<ca_certificate::Status>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<ca_certificate::Tag>>>,
@@ -932,21 +955,21 @@ impl CfnCACertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::CACertificate";
 
-    /// Key of `AutoRegistrationStatus`, for [`Handle::set`].
+    /// Key of `AutoRegistrationStatus`, for [`Self::set`].
     pub const AUTO_REGISTRATION_STATUS: Prop<CfnCACertificate, ca_certificate::AutoRegistrationStatus> = Prop::new("AutoRegistrationStatus");
-    /// Key of `CACertificatePem`, for [`Handle::set`].
+    /// Key of `CACertificatePem`, for [`Self::set`].
     pub const CA_CERTIFICATE_PEM: Prop<CfnCACertificate, String> = Prop::new("CACertificatePem");
-    /// Key of `CertificateMode`, for [`Handle::set`].
+    /// Key of `CertificateMode`, for [`Self::set`].
     pub const CERTIFICATE_MODE: Prop<CfnCACertificate, ca_certificate::CertificateMode> = Prop::new("CertificateMode");
-    /// Key of `RegistrationConfig`, for [`Handle::set`].
+    /// Key of `RegistrationConfig`, for [`Self::set`].
     pub const REGISTRATION_CONFIG: Prop<CfnCACertificate, ca_certificate::RegistrationConfig> = Prop::new("RegistrationConfig");
-    /// Key of `RemoveAutoRegistration`, for [`Handle::set`].
+    /// Key of `RemoveAutoRegistration`, for [`Self::set`].
     pub const REMOVE_AUTO_REGISTRATION: Prop<CfnCACertificate, bool> = Prop::new("RemoveAutoRegistration");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnCACertificate, ca_certificate::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCACertificate, Vec<ca_certificate::Tag>> = Prop::new("Tags");
-    /// Key of `VerificationCertificatePem`, for [`Handle::set`].
+    /// Key of `VerificationCertificatePem`, for [`Self::set`].
     pub const VERIFICATION_CERTIFICATE_PEM: Prop<CfnCACertificate, String> = Prop::new("VerificationCertificatePem");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1069,10 +1092,15 @@ pub mod certificate {
 /// Use the AWS::IoT::Certificate resource to declare an AWS IoT X.509 certificate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCertificateProps {
+    /// `CACertificatePem` (the schema does not describe it).
     pub ca_certificate_pem: Option<Val<String>>,
+    /// `CertificateMode` (the schema does not describe it).
     pub certificate_mode: Option<Val<certificate::CertificateMode>>,
+    /// `CertificatePem` (the schema does not describe it).
     pub certificate_pem: Option<Val<String>>,
+    /// `CertificateSigningRequest` (the schema does not describe it).
     pub certificate_signing_request: Option<Val<String>>,
+    /// `Status` (the schema does not describe it).
     pub status: Val<certificate::Status>,
 }
 
@@ -1111,15 +1139,15 @@ impl CfnCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Certificate";
 
-    /// Key of `CACertificatePem`, for [`Handle::set`].
+    /// Key of `CACertificatePem`, for [`Self::set`].
     pub const CA_CERTIFICATE_PEM: Prop<CfnCertificate, String> = Prop::new("CACertificatePem");
-    /// Key of `CertificateMode`, for [`Handle::set`].
+    /// Key of `CertificateMode`, for [`Self::set`].
     pub const CERTIFICATE_MODE: Prop<CfnCertificate, certificate::CertificateMode> = Prop::new("CertificateMode");
-    /// Key of `CertificatePem`, for [`Handle::set`].
+    /// Key of `CertificatePem`, for [`Self::set`].
     pub const CERTIFICATE_PEM: Prop<CfnCertificate, String> = Prop::new("CertificatePem");
-    /// Key of `CertificateSigningRequest`, for [`Handle::set`].
+    /// Key of `CertificateSigningRequest`, for [`Self::set`].
     pub const CERTIFICATE_SIGNING_REQUEST: Prop<CfnCertificate, String> = Prop::new("CertificateSigningRequest");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnCertificate, certificate::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1241,8 +1269,11 @@ pub mod certificate_provider {
 /// Use the AWS::IoT::CertificateProvider resource to declare an AWS IoT Certificate Provider.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCertificateProviderProps {
+    /// `AccountDefaultForOperations` (the schema does not describe it).
     pub account_default_for_operations: Val<Vec<certificate_provider::CertificateProviderOperation>>,
+    /// `CertificateProviderName` (the schema does not describe it).
     pub certificate_provider_name: Option<Val<String>>,
+    /// `LambdaFunctionArn` (the schema does not describe it).
     pub lambda_function_arn: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<certificate_provider::Tag>>>,
@@ -1281,13 +1312,13 @@ impl CfnCertificateProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::CertificateProvider";
 
-    /// Key of `AccountDefaultForOperations`, for [`Handle::set`].
+    /// Key of `AccountDefaultForOperations`, for [`Self::set`].
     pub const ACCOUNT_DEFAULT_FOR_OPERATIONS: Prop<CfnCertificateProvider, Vec<certificate_provider::CertificateProviderOperation>> = Prop::new("AccountDefaultForOperations");
-    /// Key of `CertificateProviderName`, for [`Handle::set`].
+    /// Key of `CertificateProviderName`, for [`Self::set`].
     pub const CERTIFICATE_PROVIDER_NAME: Prop<CfnCertificateProvider, String> = Prop::new("CertificateProviderName");
-    /// Key of `LambdaFunctionArn`, for [`Handle::set`].
+    /// Key of `LambdaFunctionArn`, for [`Self::set`].
     pub const LAMBDA_FUNCTION_ARN: Prop<CfnCertificateProvider, String> = Prop::new("LambdaFunctionArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCertificateProvider, Vec<certificate_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1332,11 +1363,17 @@ pub mod command {
     /// `CommandParameter` of `AWS::IoT::Command`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CommandParameter {
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<CommandParameterValue>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<CommandParameterType>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<CommandParameterValue>>,
+        /// `ValueConditions` (the schema does not describe it).
         pub value_conditions: Option<Val<Vec<CommandParameterValueCondition>>>,
     }
 
@@ -1370,7 +1407,9 @@ pub mod command {
     /// The payload associated with the command.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CommandPayload {
+        /// `Content` (the schema does not describe it).
         pub content: Option<Val<String>>,
+        /// `ContentType` (the schema does not describe it).
         pub content_type: Option<Val<String>>,
     }
 
@@ -1386,6 +1425,7 @@ pub mod command {
     /// The command preprocessor configuration.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CommandPreprocessor {
+        /// `AwsJsonSubstitution` (the schema does not describe it).
         pub aws_json_substitution: Option<Val<AwsJsonSubstitutionCommandPreprocessorConfig>>,
     }
 
@@ -1428,12 +1468,19 @@ pub mod command {
     /// `CommandParameterValue` of `AWS::IoT::Command`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CommandParameterValue {
+        /// `B` (the schema does not describe it).
         pub b: Option<Val<bool>>,
+        /// `BIN` (the schema does not describe it).
         pub bin: Option<Val<String>>,
+        /// `D` (the schema does not describe it).
         pub d: Option<Val<f64>>,
+        /// `I` (the schema does not describe it).
         pub i: Option<Val<i64>>,
+        /// `L` (the schema does not describe it).
         pub l: Option<Val<String>>,
+        /// `S` (the schema does not describe it).
         pub s: Option<Val<String>>,
+        /// `UL` (the schema does not describe it).
         pub ul: Option<Val<String>>,
     }
 
@@ -1454,7 +1501,9 @@ pub mod command {
     /// `CommandParameterValueCondition` of `AWS::IoT::Command`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CommandParameterValueCondition {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<CommandParameterValueComparisonOperator>,
+        /// `Operand` (the schema does not describe it).
         pub operand: Val<CommandParameterValueComparisonOperand>,
     }
 
@@ -1480,6 +1529,7 @@ pub mod command {
     /// `AwsJsonSubstitutionCommandPreprocessorConfig` of `AWS::IoT::Command`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsJsonSubstitutionCommandPreprocessorConfig {
+        /// `OutputFormat` (the schema does not describe it).
         pub output_format: Val<OutputFormat>,
     }
 
@@ -1503,10 +1553,15 @@ pub mod command {
     /// `CommandParameterValueComparisonOperand` of `AWS::IoT::Command`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CommandParameterValueComparisonOperand {
+        /// `Number` (the schema does not describe it).
         pub number: Option<Val<String>>,
+        /// `NumberRange` (the schema does not describe it).
         pub number_range: Option<Val<CommandParameterValueNumberRange>>,
+        /// `Numbers` (the schema does not describe it).
         pub numbers: Option<Val<Vec<String>>>,
+        /// `String` (the schema does not describe it).
         pub string: Option<Val<String>>,
+        /// `Strings` (the schema does not describe it).
         pub strings: Option<Val<Vec<String>>>,
     }
 
@@ -1525,7 +1580,9 @@ pub mod command {
     /// `CommandParameterValueNumberRange` of `AWS::IoT::Command`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CommandParameterValueNumberRange {
+        /// `Max` (the schema does not describe it).
         pub max: Val<String>,
+        /// `Min` (the schema does not describe it).
         pub min: Val<String>,
     }
 
@@ -1887,33 +1944,33 @@ impl CfnCommand {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Command";
 
-    /// Key of `CommandId`, for [`Handle::set`].
+    /// Key of `CommandId`, for [`Self::set`].
     pub const COMMAND_ID: Prop<CfnCommand, String> = Prop::new("CommandId");
-    /// Key of `CreatedAt`, for [`Handle::set`].
+    /// Key of `CreatedAt`, for [`Self::set`].
     pub const CREATED_AT: Prop<CfnCommand, String> = Prop::new("CreatedAt");
-    /// Key of `Deprecated`, for [`Handle::set`].
+    /// Key of `Deprecated`, for [`Self::set`].
     pub const DEPRECATED: Prop<CfnCommand, bool> = Prop::new("Deprecated");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCommand, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCommand, String> = Prop::new("DisplayName");
-    /// Key of `LastUpdatedAt`, for [`Handle::set`].
+    /// Key of `LastUpdatedAt`, for [`Self::set`].
     pub const LAST_UPDATED_AT: Prop<CfnCommand, String> = Prop::new("LastUpdatedAt");
-    /// Key of `MandatoryParameters`, for [`Handle::set`].
+    /// Key of `MandatoryParameters`, for [`Self::set`].
     pub const MANDATORY_PARAMETERS: Prop<CfnCommand, Vec<command::CommandParameter>> = Prop::new("MandatoryParameters");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnCommand, command::Namespace> = Prop::new("Namespace");
-    /// Key of `Payload`, for [`Handle::set`].
+    /// Key of `Payload`, for [`Self::set`].
     pub const PAYLOAD: Prop<CfnCommand, command::CommandPayload> = Prop::new("Payload");
-    /// Key of `PayloadTemplate`, for [`Handle::set`].
+    /// Key of `PayloadTemplate`, for [`Self::set`].
     pub const PAYLOAD_TEMPLATE: Prop<CfnCommand, String> = Prop::new("PayloadTemplate");
-    /// Key of `PendingDeletion`, for [`Handle::set`].
+    /// Key of `PendingDeletion`, for [`Self::set`].
     pub const PENDING_DELETION: Prop<CfnCommand, bool> = Prop::new("PendingDeletion");
-    /// Key of `Preprocessor`, for [`Handle::set`].
+    /// Key of `Preprocessor`, for [`Self::set`].
     pub const PREPROCESSOR: Prop<CfnCommand, command::CommandPreprocessor> = Prop::new("Preprocessor");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnCommand, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCommand, Vec<command::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2083,13 +2140,13 @@ impl CfnCustomMetric {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::CustomMetric";
 
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCustomMetric, String> = Prop::new("DisplayName");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnCustomMetric, String> = Prop::new("MetricName");
-    /// Key of `MetricType`, for [`Handle::set`].
+    /// Key of `MetricType`, for [`Self::set`].
     pub const METRIC_TYPE: Prop<CfnCustomMetric, custom_metric::MetricType> = Prop::new("MetricType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomMetric, Vec<custom_metric::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2250,13 +2307,13 @@ impl CfnDimension {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Dimension";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDimension, String> = Prop::new("Name");
-    /// Key of `StringValues`, for [`Handle::set`].
+    /// Key of `StringValues`, for [`Self::set`].
     pub const STRING_VALUES: Prop<CfnDimension, Vec<String>> = Prop::new("StringValues");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDimension, Vec<dimension::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnDimension, dimension::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2302,7 +2359,9 @@ pub mod domain_configuration {
     /// `AuthorizerConfig` of `AWS::IoT::DomainConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AuthorizerConfig {
+        /// `AllowAuthorizerOverride` (the schema does not describe it).
         pub allow_authorizer_override: Option<Val<bool>>,
+        /// `DefaultAuthorizerName` (the schema does not describe it).
         pub default_authorizer_name: Option<Val<String>>,
     }
 
@@ -2318,6 +2377,7 @@ pub mod domain_configuration {
     /// `ClientCertificateConfig` of `AWS::IoT::DomainConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClientCertificateConfig {
+        /// `ClientCertificateCallbackArn` (the schema does not describe it).
         pub client_certificate_callback_arn: Option<Val<String>>,
     }
 
@@ -2332,8 +2392,11 @@ pub mod domain_configuration {
     /// `ServerCertificateConfig` of `AWS::IoT::DomainConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServerCertificateConfig {
+        /// `EnableOCSPCheck` (the schema does not describe it).
         pub enable_ocsp_check: Option<Val<bool>>,
+        /// `OcspAuthorizedResponderArn` (the schema does not describe it).
         pub ocsp_authorized_responder_arn: Option<Val<String>>,
+        /// `OcspLambdaArn` (the schema does not describe it).
         pub ocsp_lambda_arn: Option<Val<String>>,
     }
 
@@ -2350,7 +2413,9 @@ pub mod domain_configuration {
     /// `Tag` of `AWS::IoT::DomainConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2376,6 +2441,7 @@ pub mod domain_configuration {
     /// `TlsConfig` of `AWS::IoT::DomainConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TlsConfig {
+        /// `SecurityPolicy` (the schema does not describe it).
         pub security_policy: Option<Val<String>>,
     }
 
@@ -2574,18 +2640,31 @@ pub mod domain_configuration {
 /// Create and manage a Domain Configuration
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDomainConfigurationProps {
+    /// `ApplicationProtocol` (the schema does not describe it).
     pub application_protocol: Option<Val<domain_configuration::ApplicationProtocol>>,
+    /// `AuthenticationType` (the schema does not describe it).
     pub authentication_type: Option<Val<domain_configuration::AuthenticationType>>,
+    /// `AuthorizerConfig` (the schema does not describe it).
     pub authorizer_config: Option<Val<domain_configuration::AuthorizerConfig>>,
+    /// `ClientCertificateConfig` (the schema does not describe it).
     pub client_certificate_config: Option<Val<domain_configuration::ClientCertificateConfig>>,
+    /// `DomainConfigurationName` (the schema does not describe it).
     pub domain_configuration_name: Option<Val<String>>,
+    /// `DomainConfigurationStatus` (the schema does not describe it).
     pub domain_configuration_status: Option<Val<domain_configuration::DomainConfigurationStatus>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Option<Val<String>>,
+    /// `ServerCertificateArns` (the schema does not describe it).
     pub server_certificate_arns: Option<Val<Vec<String>>>,
+    /// `ServerCertificateConfig` (the schema does not describe it).
     pub server_certificate_config: Option<Val<domain_configuration::ServerCertificateConfig>>,
+    /// `ServiceType` (the schema does not describe it).
     pub service_type: Option<Val<domain_configuration::ServiceType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<domain_configuration::Tag>>>,
+    /// `TlsConfig` (the schema does not describe it).
     pub tls_config: Option<Val<domain_configuration::TlsConfig>>,
+    /// `ValidationCertificateArn` (the schema does not describe it).
     pub validation_certificate_arn: Option<Val<String>>,
 }
 
@@ -2619,31 +2698,31 @@ impl CfnDomainConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::DomainConfiguration";
 
-    /// Key of `ApplicationProtocol`, for [`Handle::set`].
+    /// Key of `ApplicationProtocol`, for [`Self::set`].
     pub const APPLICATION_PROTOCOL: Prop<CfnDomainConfiguration, domain_configuration::ApplicationProtocol> = Prop::new("ApplicationProtocol");
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnDomainConfiguration, domain_configuration::AuthenticationType> = Prop::new("AuthenticationType");
-    /// Key of `AuthorizerConfig`, for [`Handle::set`].
+    /// Key of `AuthorizerConfig`, for [`Self::set`].
     pub const AUTHORIZER_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::AuthorizerConfig> = Prop::new("AuthorizerConfig");
-    /// Key of `ClientCertificateConfig`, for [`Handle::set`].
+    /// Key of `ClientCertificateConfig`, for [`Self::set`].
     pub const CLIENT_CERTIFICATE_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::ClientCertificateConfig> = Prop::new("ClientCertificateConfig");
-    /// Key of `DomainConfigurationName`, for [`Handle::set`].
+    /// Key of `DomainConfigurationName`, for [`Self::set`].
     pub const DOMAIN_CONFIGURATION_NAME: Prop<CfnDomainConfiguration, String> = Prop::new("DomainConfigurationName");
-    /// Key of `DomainConfigurationStatus`, for [`Handle::set`].
+    /// Key of `DomainConfigurationStatus`, for [`Self::set`].
     pub const DOMAIN_CONFIGURATION_STATUS: Prop<CfnDomainConfiguration, domain_configuration::DomainConfigurationStatus> = Prop::new("DomainConfigurationStatus");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainConfiguration, String> = Prop::new("DomainName");
-    /// Key of `ServerCertificateArns`, for [`Handle::set`].
+    /// Key of `ServerCertificateArns`, for [`Self::set`].
     pub const SERVER_CERTIFICATE_ARNS: Prop<CfnDomainConfiguration, Vec<String>> = Prop::new("ServerCertificateArns");
-    /// Key of `ServerCertificateConfig`, for [`Handle::set`].
+    /// Key of `ServerCertificateConfig`, for [`Self::set`].
     pub const SERVER_CERTIFICATE_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::ServerCertificateConfig> = Prop::new("ServerCertificateConfig");
-    /// Key of `ServiceType`, for [`Handle::set`].
+    /// Key of `ServiceType`, for [`Self::set`].
     pub const SERVICE_TYPE: Prop<CfnDomainConfiguration, domain_configuration::ServiceType> = Prop::new("ServiceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainConfiguration, Vec<domain_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `TlsConfig`, for [`Handle::set`].
+    /// Key of `TlsConfig`, for [`Self::set`].
     pub const TLS_CONFIG: Prop<CfnDomainConfiguration, domain_configuration::TlsConfig> = Prop::new("TlsConfig");
-    /// Key of `ValidationCertificateArn`, for [`Handle::set`].
+    /// Key of `ValidationCertificateArn`, for [`Self::set`].
     pub const VALIDATION_CERTIFICATE_ARN: Prop<CfnDomainConfiguration, String> = Prop::new("ValidationCertificateArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2735,8 +2814,11 @@ pub mod encryption_configuration {
 /// Resource Type definition for AWS::IoT::EncryptionConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEncryptionConfigurationProps {
+    /// `EncryptionType` (the schema does not describe it).
     pub encryption_type: Val<encryption_configuration::EncryptionType>,
+    /// `KmsAccessRoleArn` (the schema does not describe it).
     pub kms_access_role_arn: Option<Val<String>>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
 }
 
@@ -2771,11 +2853,11 @@ impl CfnEncryptionConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::EncryptionConfiguration";
 
-    /// Key of `EncryptionType`, for [`Handle::set`].
+    /// Key of `EncryptionType`, for [`Self::set`].
     pub const ENCRYPTION_TYPE: Prop<CfnEncryptionConfiguration, encryption_configuration::EncryptionType> = Prop::new("EncryptionType");
-    /// Key of `KmsAccessRoleArn`, for [`Handle::set`].
+    /// Key of `KmsAccessRoleArn`, for [`Self::set`].
     pub const KMS_ACCESS_ROLE_ARN: Prop<CfnEncryptionConfiguration, String> = Prop::new("KmsAccessRoleArn");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnEncryptionConfiguration, String> = Prop::new("KmsKeyArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3118,25 +3200,25 @@ impl CfnFleetMetric {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::FleetMetric";
 
-    /// Key of `AggregationField`, for [`Handle::set`].
+    /// Key of `AggregationField`, for [`Self::set`].
     pub const AGGREGATION_FIELD: Prop<CfnFleetMetric, String> = Prop::new("AggregationField");
-    /// Key of `AggregationType`, for [`Handle::set`].
+    /// Key of `AggregationType`, for [`Self::set`].
     pub const AGGREGATION_TYPE: Prop<CfnFleetMetric, fleet_metric::AggregationType> = Prop::new("AggregationType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFleetMetric, String> = Prop::new("Description");
-    /// Key of `IndexName`, for [`Handle::set`].
+    /// Key of `IndexName`, for [`Self::set`].
     pub const INDEX_NAME: Prop<CfnFleetMetric, String> = Prop::new("IndexName");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnFleetMetric, String> = Prop::new("MetricName");
-    /// Key of `Period`, for [`Handle::set`].
+    /// Key of `Period`, for [`Self::set`].
     pub const PERIOD: Prop<CfnFleetMetric, i64> = Prop::new("Period");
-    /// Key of `QueryString`, for [`Handle::set`].
+    /// Key of `QueryString`, for [`Self::set`].
     pub const QUERY_STRING: Prop<CfnFleetMetric, String> = Prop::new("QueryString");
-    /// Key of `QueryVersion`, for [`Handle::set`].
+    /// Key of `QueryVersion`, for [`Self::set`].
     pub const QUERY_VERSION: Prop<CfnFleetMetric, String> = Prop::new("QueryVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleetMetric, Vec<fleet_metric::Tag>> = Prop::new("Tags");
-    /// Key of `Unit`, for [`Handle::set`].
+    /// Key of `Unit`, for [`Self::set`].
     pub const UNIT: Prop<CfnFleetMetric, fleet_metric::Unit> = Prop::new("Unit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3853,37 +3935,37 @@ impl CfnJob {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Job";
 
-    /// Key of `AbortConfig`, for [`Handle::set`].
+    /// Key of `AbortConfig`, for [`Self::set`].
     pub const ABORT_CONFIG: Prop<CfnJob, job::AbortConfig> = Prop::new("AbortConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnJob, String> = Prop::new("Description");
-    /// Key of `DestinationPackageVersions`, for [`Handle::set`].
+    /// Key of `DestinationPackageVersions`, for [`Self::set`].
     pub const DESTINATION_PACKAGE_VERSIONS: Prop<CfnJob, Vec<String>> = Prop::new("DestinationPackageVersions");
-    /// Key of `Document`, for [`Handle::set`].
+    /// Key of `Document`, for [`Self::set`].
     pub const DOCUMENT: Prop<CfnJob, String> = Prop::new("Document");
-    /// Key of `DocumentParameters`, for [`Handle::set`].
+    /// Key of `DocumentParameters`, for [`Self::set`].
     pub const DOCUMENT_PARAMETERS: Prop<CfnJob, Map<String>> = Prop::new("DocumentParameters");
-    /// Key of `DocumentSource`, for [`Handle::set`].
+    /// Key of `DocumentSource`, for [`Self::set`].
     pub const DOCUMENT_SOURCE: Prop<CfnJob, String> = Prop::new("DocumentSource");
-    /// Key of `JobExecutionsRetryConfig`, for [`Handle::set`].
+    /// Key of `JobExecutionsRetryConfig`, for [`Self::set`].
     pub const JOB_EXECUTIONS_RETRY_CONFIG: Prop<CfnJob, job::JobExecutionsRetryConfig> = Prop::new("JobExecutionsRetryConfig");
-    /// Key of `JobExecutionsRolloutConfig`, for [`Handle::set`].
+    /// Key of `JobExecutionsRolloutConfig`, for [`Self::set`].
     pub const JOB_EXECUTIONS_ROLLOUT_CONFIG: Prop<CfnJob, job::JobExecutionsRolloutConfig> = Prop::new("JobExecutionsRolloutConfig");
-    /// Key of `JobId`, for [`Handle::set`].
+    /// Key of `JobId`, for [`Self::set`].
     pub const JOB_ID: Prop<CfnJob, String> = Prop::new("JobId");
-    /// Key of `JobTemplateArn`, for [`Handle::set`].
+    /// Key of `JobTemplateArn`, for [`Self::set`].
     pub const JOB_TEMPLATE_ARN: Prop<CfnJob, String> = Prop::new("JobTemplateArn");
-    /// Key of `PresignedUrlConfig`, for [`Handle::set`].
+    /// Key of `PresignedUrlConfig`, for [`Self::set`].
     pub const PRESIGNED_URL_CONFIG: Prop<CfnJob, job::PresignedUrlConfig> = Prop::new("PresignedUrlConfig");
-    /// Key of `SchedulingConfig`, for [`Handle::set`].
+    /// Key of `SchedulingConfig`, for [`Self::set`].
     pub const SCHEDULING_CONFIG: Prop<CfnJob, job::SchedulingConfig> = Prop::new("SchedulingConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJob, Vec<job::Tag>> = Prop::new("Tags");
-    /// Key of `TargetSelection`, for [`Handle::set`].
+    /// Key of `TargetSelection`, for [`Self::set`].
     pub const TARGET_SELECTION: Prop<CfnJob, job::TargetSelection> = Prop::new("TargetSelection");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnJob, Vec<String>> = Prop::new("Targets");
-    /// Key of `TimeoutConfig`, for [`Handle::set`].
+    /// Key of `TimeoutConfig`, for [`Self::set`].
     pub const TIMEOUT_CONFIG: Prop<CfnJob, job::TimeoutConfig> = Prop::new("TimeoutConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3935,6 +4017,7 @@ pub mod job_template {
     /// The criteria that determine when and how a job abort takes place.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AbortConfig {
+        /// `CriteriaList` (the schema does not describe it).
         pub criteria_list: Val<Vec<AbortCriteria>>,
     }
 
@@ -3958,6 +4041,7 @@ pub mod job_template {
     /// `JobExecutionsRetryConfig` of `AWS::IoT::JobTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JobExecutionsRetryConfig {
+        /// `RetryCriteriaList` (the schema does not describe it).
         pub retry_criteria_list: Option<Val<Vec<RetryCriteria>>>,
     }
 
@@ -3990,7 +4074,9 @@ pub mod job_template {
     /// Specifies a start time and duration for a scheduled Job.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceWindow {
+        /// `DurationInMinutes` (the schema does not describe it).
         pub duration_in_minutes: Option<Val<i64>>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Option<Val<String>>,
     }
 
@@ -4122,7 +4208,9 @@ pub mod job_template {
     /// Specifies how many times a failure type should be retried.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetryCriteria {
+        /// `FailureType` (the schema does not describe it).
         pub failure_type: Option<Val<JobRetryFailureType>>,
+        /// `NumberOfRetries` (the schema does not describe it).
         pub number_of_retries: Option<Val<i64>>,
     }
 
@@ -4170,7 +4258,9 @@ pub mod job_template {
     /// The criteria to initiate the increase in rate of rollout for a job.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RateIncreaseCriteria {
+        /// `NumberOfNotifiedThings` (the schema does not describe it).
         pub number_of_notified_things: Option<Val<i64>>,
+        /// `NumberOfSucceededThings` (the schema does not describe it).
         pub number_of_succeeded_things: Option<Val<i64>>,
     }
 
@@ -4392,6 +4482,7 @@ pub struct CfnJobTemplateProps {
     pub abort_config: Option<Val<job_template::AbortConfig>>,
     /// A description of the Job Template.
     pub description: Val<String>,
+    /// `DestinationPackageVersions` (the schema does not describe it).
     pub destination_package_versions: Option<Val<Vec<String>>>,
     /// The job document. Required if you don't specify a value for documentSource.
     pub document: Option<Val<String>>,
@@ -4399,10 +4490,13 @@ pub struct CfnJobTemplateProps {
     pub document_source: Option<Val<String>>,
     /// Optional for copying a JobTemplate from a pre-existing Job configuration.
     pub job_arn: Option<Val<String>>,
+    /// `JobExecutionsRetryConfig` (the schema does not describe it).
     pub job_executions_retry_config: Option<Val<job_template::JobExecutionsRetryConfig>>,
     /// Allows you to create a staged rollout of a job.
     pub job_executions_rollout_config: Option<Val<job_template::JobExecutionsRolloutConfig>>,
+    /// `JobTemplateId` (the schema does not describe it).
     pub job_template_id: Val<String>,
+    /// `MaintenanceWindows` (the schema does not describe it).
     pub maintenance_windows: Option<Val<Vec<job_template::MaintenanceWindow>>>,
     /// Configuration for pre-signed S3 URLs.
     pub presigned_url_config: Option<Val<job_template::PresignedUrlConfig>>,
@@ -4463,31 +4557,31 @@ impl CfnJobTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::JobTemplate";
 
-    /// Key of `AbortConfig`, for [`Handle::set`].
+    /// Key of `AbortConfig`, for [`Self::set`].
     pub const ABORT_CONFIG: Prop<CfnJobTemplate, job_template::AbortConfig> = Prop::new("AbortConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnJobTemplate, String> = Prop::new("Description");
-    /// Key of `DestinationPackageVersions`, for [`Handle::set`].
+    /// Key of `DestinationPackageVersions`, for [`Self::set`].
     pub const DESTINATION_PACKAGE_VERSIONS: Prop<CfnJobTemplate, Vec<String>> = Prop::new("DestinationPackageVersions");
-    /// Key of `Document`, for [`Handle::set`].
+    /// Key of `Document`, for [`Self::set`].
     pub const DOCUMENT: Prop<CfnJobTemplate, String> = Prop::new("Document");
-    /// Key of `DocumentSource`, for [`Handle::set`].
+    /// Key of `DocumentSource`, for [`Self::set`].
     pub const DOCUMENT_SOURCE: Prop<CfnJobTemplate, String> = Prop::new("DocumentSource");
-    /// Key of `JobArn`, for [`Handle::set`].
+    /// Key of `JobArn`, for [`Self::set`].
     pub const JOB_ARN: Prop<CfnJobTemplate, String> = Prop::new("JobArn");
-    /// Key of `JobExecutionsRetryConfig`, for [`Handle::set`].
+    /// Key of `JobExecutionsRetryConfig`, for [`Self::set`].
     pub const JOB_EXECUTIONS_RETRY_CONFIG: Prop<CfnJobTemplate, job_template::JobExecutionsRetryConfig> = Prop::new("JobExecutionsRetryConfig");
-    /// Key of `JobExecutionsRolloutConfig`, for [`Handle::set`].
+    /// Key of `JobExecutionsRolloutConfig`, for [`Self::set`].
     pub const JOB_EXECUTIONS_ROLLOUT_CONFIG: Prop<CfnJobTemplate, job_template::JobExecutionsRolloutConfig> = Prop::new("JobExecutionsRolloutConfig");
-    /// Key of `JobTemplateId`, for [`Handle::set`].
+    /// Key of `JobTemplateId`, for [`Self::set`].
     pub const JOB_TEMPLATE_ID: Prop<CfnJobTemplate, String> = Prop::new("JobTemplateId");
-    /// Key of `MaintenanceWindows`, for [`Handle::set`].
+    /// Key of `MaintenanceWindows`, for [`Self::set`].
     pub const MAINTENANCE_WINDOWS: Prop<CfnJobTemplate, Vec<job_template::MaintenanceWindow>> = Prop::new("MaintenanceWindows");
-    /// Key of `PresignedUrlConfig`, for [`Handle::set`].
+    /// Key of `PresignedUrlConfig`, for [`Self::set`].
     pub const PRESIGNED_URL_CONFIG: Prop<CfnJobTemplate, job_template::PresignedUrlConfig> = Prop::new("PresignedUrlConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJobTemplate, Vec<job_template::Tag>> = Prop::new("Tags");
-    /// Key of `TimeoutConfig`, for [`Handle::set`].
+    /// Key of `TimeoutConfig`, for [`Self::set`].
     pub const TIMEOUT_CONFIG: Prop<CfnJobTemplate, job_template::TimeoutConfig> = Prop::new("TimeoutConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4698,13 +4792,13 @@ impl CfnLogging {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Logging";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnLogging, String> = Prop::new("AccountId");
-    /// Key of `DefaultLogLevel`, for [`Handle::set`].
+    /// Key of `DefaultLogLevel`, for [`Self::set`].
     pub const DEFAULT_LOG_LEVEL: Prop<CfnLogging, logging::DefaultLogLevel> = Prop::new("DefaultLogLevel");
-    /// Key of `EventConfigurations`, for [`Handle::set`].
+    /// Key of `EventConfigurations`, for [`Self::set`].
     pub const EVENT_CONFIGURATIONS: Prop<CfnLogging, Vec<logging::EventConfiguration>> = Prop::new("EventConfigurations");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnLogging, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4882,6 +4976,7 @@ pub mod mitigation_action {
     /// Parameters to define a mitigation action that adds a blank policy to restrict permissions.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReplaceDefaultPolicyVersionParams {
+        /// `TemplateName` (the schema does not describe it).
         pub template_name: Val<TemplateName>,
     }
 
@@ -4905,6 +5000,7 @@ pub mod mitigation_action {
     /// Parameters to define a mitigation action that changes the state of the CA certificate to inactive.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpdateCACertificateParams {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
     }
 
@@ -4928,6 +5024,7 @@ pub mod mitigation_action {
     /// Parameters to define a mitigation action that changes the state of the device certificate to inactive.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpdateDeviceCertificateParams {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
     }
 
@@ -5124,6 +5221,7 @@ pub struct CfnMitigationActionProps {
     pub action_name: Option<Val<String>>,
     /// The set of parameters for this mitigation action. You can specify only one type of parameter (in other words, you can apply only one action for each defined mitigation action).
     pub action_params: Val<mitigation_action::ActionParams>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<mitigation_action::Tag>>>,
@@ -5162,13 +5260,13 @@ impl CfnMitigationAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::MitigationAction";
 
-    /// Key of `ActionName`, for [`Handle::set`].
+    /// Key of `ActionName`, for [`Self::set`].
     pub const ACTION_NAME: Prop<CfnMitigationAction, String> = Prop::new("ActionName");
-    /// Key of `ActionParams`, for [`Handle::set`].
+    /// Key of `ActionParams`, for [`Self::set`].
     pub const ACTION_PARAMS: Prop<CfnMitigationAction, mitigation_action::ActionParams> = Prop::new("ActionParams");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnMitigationAction, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMitigationAction, Vec<mitigation_action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5218,7 +5316,9 @@ pub mod policy {
     /// `Tag` of `AWS::IoT::Policy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5265,8 +5365,11 @@ pub mod policy {
 /// Resource Type definition for AWS::IoT::Policy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyProps {
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Val<Json>,
+    /// `PolicyName` (the schema does not describe it).
     pub policy_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<policy::Tag>>>,
 }
 
@@ -5301,11 +5404,11 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Policy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnPolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5401,9 +5504,9 @@ impl CfnPolicyPrincipalAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::PolicyPrincipalAttachment";
 
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnPolicyPrincipalAttachment, String> = Prop::new("PolicyName");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPolicyPrincipalAttachment, String> = Prop::new("Principal");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5443,7 +5546,9 @@ pub mod provisioning_template {
     /// `ProvisioningHook` of `AWS::IoT::ProvisioningTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProvisioningHook {
+        /// `PayloadVersion` (the schema does not describe it).
         pub payload_version: Option<Val<String>>,
+        /// `TargetArn` (the schema does not describe it).
         pub target_arn: Option<Val<String>>,
     }
 
@@ -5459,7 +5564,9 @@ pub mod provisioning_template {
     /// `Tag` of `AWS::IoT::ProvisioningTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5545,13 +5652,21 @@ pub mod provisioning_template {
 /// Creates a fleet provisioning template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProvisioningTemplateProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `PreProvisioningHook` (the schema does not describe it).
     pub pre_provisioning_hook: Option<Val<provisioning_template::ProvisioningHook>>,
+    /// `ProvisioningRoleArn` (the schema does not describe it).
     pub provisioning_role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<provisioning_template::Tag>>>,
+    /// `TemplateBody` (the schema does not describe it).
     pub template_body: Val<String>,
+    /// `TemplateName` (the schema does not describe it).
     pub template_name: Option<Val<String>>,
+    /// `TemplateType` (the schema does not describe it).
     pub template_type: Option<Val<provisioning_template::TemplateType>>,
 }
 
@@ -5596,21 +5711,21 @@ impl CfnProvisioningTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::ProvisioningTemplate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnProvisioningTemplate, String> = Prop::new("Description");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnProvisioningTemplate, bool> = Prop::new("Enabled");
-    /// Key of `PreProvisioningHook`, for [`Handle::set`].
+    /// Key of `PreProvisioningHook`, for [`Self::set`].
     pub const PRE_PROVISIONING_HOOK: Prop<CfnProvisioningTemplate, provisioning_template::ProvisioningHook> = Prop::new("PreProvisioningHook");
-    /// Key of `ProvisioningRoleArn`, for [`Handle::set`].
+    /// Key of `ProvisioningRoleArn`, for [`Self::set`].
     pub const PROVISIONING_ROLE_ARN: Prop<CfnProvisioningTemplate, String> = Prop::new("ProvisioningRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProvisioningTemplate, Vec<provisioning_template::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateBody`, for [`Handle::set`].
+    /// Key of `TemplateBody`, for [`Self::set`].
     pub const TEMPLATE_BODY: Prop<CfnProvisioningTemplate, String> = Prop::new("TemplateBody");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnProvisioningTemplate, String> = Prop::new("TemplateName");
-    /// Key of `TemplateType`, for [`Handle::set`].
+    /// Key of `TemplateType`, for [`Self::set`].
     pub const TEMPLATE_TYPE: Prop<CfnProvisioningTemplate, provisioning_template::TemplateType> = Prop::new("TemplateType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5774,11 +5889,11 @@ impl CfnResourceSpecificLogging {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::ResourceSpecificLogging";
 
-    /// Key of `LogLevel`, for [`Handle::set`].
+    /// Key of `LogLevel`, for [`Self::set`].
     pub const LOG_LEVEL: Prop<CfnResourceSpecificLogging, resource_specific_logging::LogLevel> = Prop::new("LogLevel");
-    /// Key of `TargetName`, for [`Handle::set`].
+    /// Key of `TargetName`, for [`Self::set`].
     pub const TARGET_NAME: Prop<CfnResourceSpecificLogging, String> = Prop::new("TargetName");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnResourceSpecificLogging, resource_specific_logging::TargetType> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5874,9 +5989,13 @@ pub mod role_alias {
 /// Use the AWS::IoT::RoleAlias resource to declare an AWS IoT RoleAlias.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRoleAliasProps {
+    /// `CredentialDurationSeconds` (the schema does not describe it).
     pub credential_duration_seconds: Option<Val<i64>>,
+    /// `RoleAlias` (the schema does not describe it).
     pub role_alias: Option<Val<String>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<role_alias::Tag>>>,
 }
 
@@ -5913,13 +6032,13 @@ impl CfnRoleAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::RoleAlias";
 
-    /// Key of `CredentialDurationSeconds`, for [`Handle::set`].
+    /// Key of `CredentialDurationSeconds`, for [`Self::set`].
     pub const CREDENTIAL_DURATION_SECONDS: Prop<CfnRoleAlias, i64> = Prop::new("CredentialDurationSeconds");
-    /// Key of `RoleAlias`, for [`Handle::set`].
+    /// Key of `RoleAlias`, for [`Self::set`].
     pub const ROLE_ALIAS: Prop<CfnRoleAlias, String> = Prop::new("RoleAlias");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnRoleAlias, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRoleAlias, Vec<role_alias::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6141,17 +6260,17 @@ impl CfnScheduledAudit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::ScheduledAudit";
 
-    /// Key of `DayOfMonth`, for [`Handle::set`].
+    /// Key of `DayOfMonth`, for [`Self::set`].
     pub const DAY_OF_MONTH: Prop<CfnScheduledAudit, String> = Prop::new("DayOfMonth");
-    /// Key of `DayOfWeek`, for [`Handle::set`].
+    /// Key of `DayOfWeek`, for [`Self::set`].
     pub const DAY_OF_WEEK: Prop<CfnScheduledAudit, scheduled_audit::DayOfWeek> = Prop::new("DayOfWeek");
-    /// Key of `Frequency`, for [`Handle::set`].
+    /// Key of `Frequency`, for [`Self::set`].
     pub const FREQUENCY: Prop<CfnScheduledAudit, scheduled_audit::Frequency> = Prop::new("Frequency");
-    /// Key of `ScheduledAuditName`, for [`Handle::set`].
+    /// Key of `ScheduledAuditName`, for [`Self::set`].
     pub const SCHEDULED_AUDIT_NAME: Prop<CfnScheduledAudit, String> = Prop::new("ScheduledAuditName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScheduledAudit, Vec<scheduled_audit::Tag>> = Prop::new("Tags");
-    /// Key of `TargetCheckNames`, for [`Handle::set`].
+    /// Key of `TargetCheckNames`, for [`Self::set`].
     pub const TARGET_CHECK_NAMES: Prop<CfnScheduledAudit, Vec<String>> = Prop::new("TargetCheckNames");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6797,21 +6916,21 @@ impl CfnSecurityProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::SecurityProfile";
 
-    /// Key of `AdditionalMetricsToRetainV2`, for [`Handle::set`].
+    /// Key of `AdditionalMetricsToRetainV2`, for [`Self::set`].
     pub const ADDITIONAL_METRICS_TO_RETAIN_V2: Prop<CfnSecurityProfile, Vec<security_profile::MetricToRetain>> = Prop::new("AdditionalMetricsToRetainV2");
-    /// Key of `AlertTargets`, for [`Handle::set`].
+    /// Key of `AlertTargets`, for [`Self::set`].
     pub const ALERT_TARGETS: Prop<CfnSecurityProfile, Map<security_profile::AlertTarget>> = Prop::new("AlertTargets");
-    /// Key of `Behaviors`, for [`Handle::set`].
+    /// Key of `Behaviors`, for [`Self::set`].
     pub const BEHAVIORS: Prop<CfnSecurityProfile, Vec<security_profile::Behavior>> = Prop::new("Behaviors");
-    /// Key of `MetricsExportConfig`, for [`Handle::set`].
+    /// Key of `MetricsExportConfig`, for [`Self::set`].
     pub const METRICS_EXPORT_CONFIG: Prop<CfnSecurityProfile, security_profile::MetricsExportConfig> = Prop::new("MetricsExportConfig");
-    /// Key of `SecurityProfileDescription`, for [`Handle::set`].
+    /// Key of `SecurityProfileDescription`, for [`Self::set`].
     pub const SECURITY_PROFILE_DESCRIPTION: Prop<CfnSecurityProfile, String> = Prop::new("SecurityProfileDescription");
-    /// Key of `SecurityProfileName`, for [`Handle::set`].
+    /// Key of `SecurityProfileName`, for [`Self::set`].
     pub const SECURITY_PROFILE_NAME: Prop<CfnSecurityProfile, String> = Prop::new("SecurityProfileName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecurityProfile, Vec<security_profile::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArns`, for [`Handle::set`].
+    /// Key of `TargetArns`, for [`Self::set`].
     pub const TARGET_ARNS: Prop<CfnSecurityProfile, Vec<String>> = Prop::new("TargetArns");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6906,7 +7025,9 @@ pub mod software_package {
 /// resource definition
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnSoftwarePackageProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `PackageName` (the schema does not describe it).
     pub package_name: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<software_package::Tag>>>,
@@ -6932,11 +7053,11 @@ impl CfnSoftwarePackage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::SoftwarePackage";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSoftwarePackage, String> = Prop::new("Description");
-    /// Key of `PackageName`, for [`Handle::set`].
+    /// Key of `PackageName`, for [`Self::set`].
     pub const PACKAGE_NAME: Prop<CfnSoftwarePackage, String> = Prop::new("PackageName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSoftwarePackage, Vec<software_package::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7143,8 +7264,11 @@ pub mod software_package_version {
 pub struct CfnSoftwarePackageVersionProps {
     /// The artifact location of the package version
     pub artifact: Option<Val<software_package_version::PackageVersionArtifact>>,
+    /// `Attributes` (the schema does not describe it).
     pub attributes: Option<Val<Map<String>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `PackageName` (the schema does not describe it).
     pub package_name: Val<String>,
     /// The inline json job document associated with a software package version
     pub recipe: Option<Val<String>>,
@@ -7152,6 +7276,7 @@ pub struct CfnSoftwarePackageVersionProps {
     pub sbom: Option<Val<software_package_version::Sbom>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<software_package_version::Tag>>>,
+    /// `VersionName` (the schema does not describe it).
     pub version_name: Option<Val<String>>,
 }
 
@@ -7196,21 +7321,21 @@ impl CfnSoftwarePackageVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::SoftwarePackageVersion";
 
-    /// Key of `Artifact`, for [`Handle::set`].
+    /// Key of `Artifact`, for [`Self::set`].
     pub const ARTIFACT: Prop<CfnSoftwarePackageVersion, software_package_version::PackageVersionArtifact> = Prop::new("Artifact");
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnSoftwarePackageVersion, Map<String>> = Prop::new("Attributes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSoftwarePackageVersion, String> = Prop::new("Description");
-    /// Key of `PackageName`, for [`Handle::set`].
+    /// Key of `PackageName`, for [`Self::set`].
     pub const PACKAGE_NAME: Prop<CfnSoftwarePackageVersion, String> = Prop::new("PackageName");
-    /// Key of `Recipe`, for [`Handle::set`].
+    /// Key of `Recipe`, for [`Self::set`].
     pub const RECIPE: Prop<CfnSoftwarePackageVersion, String> = Prop::new("Recipe");
-    /// Key of `Sbom`, for [`Handle::set`].
+    /// Key of `Sbom`, for [`Self::set`].
     pub const SBOM: Prop<CfnSoftwarePackageVersion, software_package_version::Sbom> = Prop::new("Sbom");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSoftwarePackageVersion, Vec<software_package_version::Tag>> = Prop::new("Tags");
-    /// Key of `VersionName`, for [`Handle::set`].
+    /// Key of `VersionName`, for [`Self::set`].
     pub const VERSION_NAME: Prop<CfnSoftwarePackageVersion, String> = Prop::new("VersionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7426,15 +7551,15 @@ impl CfnStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Stream";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStream, String> = Prop::new("Description");
-    /// Key of `Files`, for [`Handle::set`].
+    /// Key of `Files`, for [`Self::set`].
     pub const FILES: Prop<CfnStream, Vec<stream::StreamFile>> = Prop::new("Files");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnStream, String> = Prop::new("RoleArn");
-    /// Key of `StreamId`, for [`Handle::set`].
+    /// Key of `StreamId`, for [`Self::set`].
     pub const STREAM_ID: Prop<CfnStream, String> = Prop::new("StreamId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7498,6 +7623,7 @@ pub mod thing {
     /// `AttributePayload` of `AWS::IoT::Thing`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AttributePayload {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Map<String>>>,
     }
 
@@ -7531,7 +7657,9 @@ pub mod thing {
 /// Resource Type definition for AWS::IoT::Thing
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnThingProps {
+    /// `AttributePayload` (the schema does not describe it).
     pub attribute_payload: Option<Val<thing::AttributePayload>>,
+    /// `ThingName` (the schema does not describe it).
     pub thing_name: Option<Val<String>>,
 }
 
@@ -7554,9 +7682,9 @@ impl CfnThing {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::Thing";
 
-    /// Key of `AttributePayload`, for [`Handle::set`].
+    /// Key of `AttributePayload`, for [`Self::set`].
     pub const ATTRIBUTE_PAYLOAD: Prop<CfnThing, thing::AttributePayload> = Prop::new("AttributePayload");
-    /// Key of `ThingName`, for [`Handle::set`].
+    /// Key of `ThingName`, for [`Self::set`].
     pub const THING_NAME: Prop<CfnThing, String> = Prop::new("ThingName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7634,7 +7762,9 @@ pub mod thing_group {
     /// `ThingGroupProperties` of `AWS::IoT::ThingGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThingGroupProperties {
+        /// `AttributePayload` (the schema does not describe it).
         pub attribute_payload: Option<Val<AttributePayload>>,
+        /// `ThingGroupDescription` (the schema does not describe it).
         pub thing_group_description: Option<Val<String>>,
     }
 
@@ -7650,6 +7780,7 @@ pub mod thing_group {
     /// `AttributePayload` of `AWS::IoT::ThingGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AttributePayload {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Map<String>>>,
     }
 
@@ -7704,11 +7835,15 @@ pub mod thing_group {
 /// Resource Type definition for AWS::IoT::ThingGroup
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnThingGroupProps {
+    /// `ParentGroupName` (the schema does not describe it).
     pub parent_group_name: Option<Val<String>>,
+    /// `QueryString` (the schema does not describe it).
     pub query_string: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<thing_group::Tag>>>,
+    /// `ThingGroupName` (the schema does not describe it).
     pub thing_group_name: Option<Val<String>>,
+    /// `ThingGroupProperties` (the schema does not describe it).
     pub thing_group_properties: Option<Val<thing_group::ThingGroupProperties>>,
 }
 
@@ -7734,15 +7869,15 @@ impl CfnThingGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::ThingGroup";
 
-    /// Key of `ParentGroupName`, for [`Handle::set`].
+    /// Key of `ParentGroupName`, for [`Self::set`].
     pub const PARENT_GROUP_NAME: Prop<CfnThingGroup, String> = Prop::new("ParentGroupName");
-    /// Key of `QueryString`, for [`Handle::set`].
+    /// Key of `QueryString`, for [`Self::set`].
     pub const QUERY_STRING: Prop<CfnThingGroup, String> = Prop::new("QueryString");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnThingGroup, Vec<thing_group::Tag>> = Prop::new("Tags");
-    /// Key of `ThingGroupName`, for [`Handle::set`].
+    /// Key of `ThingGroupName`, for [`Self::set`].
     pub const THING_GROUP_NAME: Prop<CfnThingGroup, String> = Prop::new("ThingGroupName");
-    /// Key of `ThingGroupProperties`, for [`Handle::set`].
+    /// Key of `ThingGroupProperties`, for [`Self::set`].
     pub const THING_GROUP_PROPERTIES: Prop<CfnThingGroup, thing_group::ThingGroupProperties> = Prop::new("ThingGroupProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7843,11 +7978,11 @@ impl CfnThingPrincipalAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::ThingPrincipalAttachment";
 
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnThingPrincipalAttachment, String> = Prop::new("Principal");
-    /// Key of `ThingName`, for [`Handle::set`].
+    /// Key of `ThingName`, for [`Self::set`].
     pub const THING_NAME: Prop<CfnThingPrincipalAttachment, String> = Prop::new("ThingName");
-    /// Key of `ThingPrincipalType`, for [`Handle::set`].
+    /// Key of `ThingPrincipalType`, for [`Self::set`].
     pub const THING_PRINCIPAL_TYPE: Prop<CfnThingPrincipalAttachment, String> = Prop::new("ThingPrincipalType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7915,8 +8050,11 @@ pub mod thing_type {
     /// `ThingTypeProperties` of `AWS::IoT::ThingType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThingTypeProperties {
+        /// `Mqtt5Configuration` (the schema does not describe it).
         pub mqtt5_configuration: Option<Val<Mqtt5Configuration>>,
+        /// `SearchableAttributes` (the schema does not describe it).
         pub searchable_attributes: Option<Val<Vec<String>>>,
+        /// `ThingTypeDescription` (the schema does not describe it).
         pub thing_type_description: Option<Val<String>>,
     }
 
@@ -7933,6 +8071,7 @@ pub mod thing_type {
     /// `Mqtt5Configuration` of `AWS::IoT::ThingType`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Mqtt5Configuration {
+        /// `PropagatingAttributes` (the schema does not describe it).
         pub propagating_attributes: Option<Val<Vec<PropagatingAttribute>>>,
     }
 
@@ -7947,8 +8086,11 @@ pub mod thing_type {
     /// `PropagatingAttribute` of `AWS::IoT::ThingType`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PropagatingAttribute {
+        /// `ConnectionAttribute` (the schema does not describe it).
         pub connection_attribute: Option<Val<ConnectionAttribute>>,
+        /// `ThingAttribute` (the schema does not describe it).
         pub thing_attribute: Option<Val<String>>,
+        /// `UserPropertyKey` (the schema does not describe it).
         pub user_property_key: Val<String>,
     }
 
@@ -8051,10 +8193,13 @@ pub mod thing_type {
 /// Resource Type definition for AWS::IoT::ThingType
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnThingTypeProps {
+    /// `DeprecateThingType` (the schema does not describe it).
     pub deprecate_thing_type: Option<Val<bool>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<thing_type::Tag>>>,
+    /// `ThingTypeName` (the schema does not describe it).
     pub thing_type_name: Option<Val<String>>,
+    /// `ThingTypeProperties` (the schema does not describe it).
     pub thing_type_properties: Option<Val<thing_type::ThingTypeProperties>>,
 }
 
@@ -8079,13 +8224,13 @@ impl CfnThingType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::ThingType";
 
-    /// Key of `DeprecateThingType`, for [`Handle::set`].
+    /// Key of `DeprecateThingType`, for [`Self::set`].
     pub const DEPRECATE_THING_TYPE: Prop<CfnThingType, bool> = Prop::new("DeprecateThingType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnThingType, Vec<thing_type::Tag>> = Prop::new("Tags");
-    /// Key of `ThingTypeName`, for [`Handle::set`].
+    /// Key of `ThingTypeName`, for [`Self::set`].
     pub const THING_TYPE_NAME: Prop<CfnThingType, String> = Prop::new("ThingTypeName");
-    /// Key of `ThingTypeProperties`, for [`Handle::set`].
+    /// Key of `ThingTypeProperties`, for [`Self::set`].
     pub const THING_TYPE_PROPERTIES: Prop<CfnThingType, thing_type::ThingTypeProperties> = Prop::new("ThingTypeProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8135,7 +8280,9 @@ pub mod topic_rule {
     /// `Tag` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -8161,11 +8308,17 @@ pub mod topic_rule {
     /// `TopicRulePayload` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TopicRulePayload {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<Vec<Action>>,
+        /// `AwsIotSqlVersion` (the schema does not describe it).
         pub aws_iot_sql_version: Option<Val<String>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `ErrorAction` (the schema does not describe it).
         pub error_action: Option<Val<Action>>,
+        /// `RuleDisabled` (the schema does not describe it).
         pub rule_disabled: Option<Val<bool>>,
+        /// `Sql` (the schema does not describe it).
         pub sql: Val<String>,
     }
 
@@ -8199,28 +8352,51 @@ pub mod topic_rule {
     /// `Action` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Action {
+        /// `CloudwatchAlarm` (the schema does not describe it).
         pub cloudwatch_alarm: Option<Val<CloudwatchAlarmAction>>,
+        /// `CloudwatchLogs` (the schema does not describe it).
         pub cloudwatch_logs: Option<Val<CloudwatchLogsAction>>,
+        /// `CloudwatchMetric` (the schema does not describe it).
         pub cloudwatch_metric: Option<Val<CloudwatchMetricAction>>,
+        /// `DynamoDB` (the schema does not describe it).
         pub dynamo_db: Option<Val<DynamoDBAction>>,
+        /// `DynamoDBv2` (the schema does not describe it).
         pub dynamo_d_bv2: Option<Val<DynamoDBv2Action>>,
+        /// `Elasticsearch` (the schema does not describe it).
         pub elasticsearch: Option<Val<ElasticsearchAction>>,
+        /// `Firehose` (the schema does not describe it).
         pub firehose: Option<Val<FirehoseAction>>,
+        /// `Http` (the schema does not describe it).
         pub http: Option<Val<HttpAction>>,
+        /// `InfluxDB` (the schema does not describe it).
         pub influx_db: Option<Val<InfluxDBAction>>,
+        /// `IotAnalytics` (the schema does not describe it).
         pub iot_analytics: Option<Val<IotAnalyticsAction>>,
+        /// `IotEvents` (the schema does not describe it).
         pub iot_events: Option<Val<IotEventsAction>>,
+        /// `IotSiteWise` (the schema does not describe it).
         pub iot_site_wise: Option<Val<IotSiteWiseAction>>,
+        /// `Kafka` (the schema does not describe it).
         pub kafka: Option<Val<KafkaAction>>,
+        /// `Kinesis` (the schema does not describe it).
         pub kinesis: Option<Val<KinesisAction>>,
+        /// `Lambda` (the schema does not describe it).
         pub lambda: Option<Val<LambdaAction>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<LocationAction>>,
+        /// `OpenSearch` (the schema does not describe it).
         pub open_search: Option<Val<OpenSearchAction>>,
+        /// `Republish` (the schema does not describe it).
         pub republish: Option<Val<RepublishAction>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3Action>>,
+        /// `Sns` (the schema does not describe it).
         pub sns: Option<Val<SnsAction>>,
+        /// `Sqs` (the schema does not describe it).
         pub sqs: Option<Val<SqsAction>>,
+        /// `StepFunctions` (the schema does not describe it).
         pub step_functions: Option<Val<StepFunctionsAction>>,
+        /// `Timestream` (the schema does not describe it).
         pub timestream: Option<Val<TimestreamAction>>,
     }
 
@@ -8257,9 +8433,13 @@ pub mod topic_rule {
     /// `CloudwatchAlarmAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudwatchAlarmAction {
+        /// `AlarmName` (the schema does not describe it).
         pub alarm_name: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `StateReason` (the schema does not describe it).
         pub state_reason: Val<String>,
+        /// `StateValue` (the schema does not describe it).
         pub state_value: Val<String>,
     }
 
@@ -8289,8 +8469,11 @@ pub mod topic_rule {
     /// `CloudwatchLogsAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudwatchLogsAction {
+        /// `BatchMode` (the schema does not describe it).
         pub batch_mode: Option<Val<bool>>,
+        /// `LogGroupName` (the schema does not describe it).
         pub log_group_name: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -8318,11 +8501,17 @@ pub mod topic_rule {
     /// `CloudwatchMetricAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudwatchMetricAction {
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `MetricNamespace` (the schema does not describe it).
         pub metric_namespace: Val<String>,
+        /// `MetricTimestamp` (the schema does not describe it).
         pub metric_timestamp: Option<Val<String>>,
+        /// `MetricUnit` (the schema does not describe it).
         pub metric_unit: Val<String>,
+        /// `MetricValue` (the schema does not describe it).
         pub metric_value: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -8356,14 +8545,23 @@ pub mod topic_rule {
     /// `DynamoDBAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DynamoDBAction {
+        /// `HashKeyField` (the schema does not describe it).
         pub hash_key_field: Val<String>,
+        /// `HashKeyType` (the schema does not describe it).
         pub hash_key_type: Option<Val<HashKeyType>>,
+        /// `HashKeyValue` (the schema does not describe it).
         pub hash_key_value: Val<String>,
+        /// `PayloadField` (the schema does not describe it).
         pub payload_field: Option<Val<String>>,
+        /// `RangeKeyField` (the schema does not describe it).
         pub range_key_field: Option<Val<String>>,
+        /// `RangeKeyType` (the schema does not describe it).
         pub range_key_type: Option<Val<RangeKeyType>>,
+        /// `RangeKeyValue` (the schema does not describe it).
         pub range_key_value: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -8403,7 +8601,9 @@ pub mod topic_rule {
     /// `DynamoDBv2Action` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DynamoDBv2Action {
+        /// `PutItem` (the schema does not describe it).
         pub put_item: Option<Val<PutItemInput>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
     }
 
@@ -8419,10 +8619,15 @@ pub mod topic_rule {
     /// `ElasticsearchAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ElasticsearchAction {
+        /// `Endpoint` (the schema does not describe it).
         pub endpoint: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Index` (the schema does not describe it).
         pub index: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -8454,9 +8659,13 @@ pub mod topic_rule {
     /// `FirehoseAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FirehoseAction {
+        /// `BatchMode` (the schema does not describe it).
         pub batch_mode: Option<Val<bool>>,
+        /// `DeliveryStreamName` (the schema does not describe it).
         pub delivery_stream_name: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `Separator` (the schema does not describe it).
         pub separator: Option<Val<String>>,
     }
 
@@ -8486,11 +8695,17 @@ pub mod topic_rule {
     /// `HttpAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpAction {
+        /// `Auth` (the schema does not describe it).
         pub auth: Option<Val<HttpAuthorization>>,
+        /// `BatchConfig` (the schema does not describe it).
         pub batch_config: Option<Val<BatchConfig>>,
+        /// `ConfirmationUrl` (the schema does not describe it).
         pub confirmation_url: Option<Val<String>>,
+        /// `EnableBatching` (the schema does not describe it).
         pub enable_batching: Option<Val<bool>>,
+        /// `Headers` (the schema does not describe it).
         pub headers: Option<Val<Vec<HttpActionHeader>>>,
+        /// `Url` (the schema does not describe it).
         pub url: Val<String>,
     }
 
@@ -8524,13 +8739,21 @@ pub mod topic_rule {
     /// `InfluxDBAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InfluxDBAction {
+        /// `BatchConfig` (the schema does not describe it).
         pub batch_config: Option<Val<InfluxDBBatchConfig>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `DestinationArn` (the schema does not describe it).
         pub destination_arn: Val<String>,
+        /// `Organization` (the schema does not describe it).
         pub organization: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Map<String>>>,
+        /// `TimestampUnit` (the schema does not describe it).
         pub timestamp_unit: Option<Val<TimestampUnit>>,
     }
 
@@ -8568,8 +8791,11 @@ pub mod topic_rule {
     /// `IotAnalyticsAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IotAnalyticsAction {
+        /// `BatchMode` (the schema does not describe it).
         pub batch_mode: Option<Val<bool>>,
+        /// `ChannelName` (the schema does not describe it).
         pub channel_name: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -8597,9 +8823,13 @@ pub mod topic_rule {
     /// `IotEventsAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IotEventsAction {
+        /// `BatchMode` (the schema does not describe it).
         pub batch_mode: Option<Val<bool>>,
+        /// `InputName` (the schema does not describe it).
         pub input_name: Val<String>,
+        /// `MessageId` (the schema does not describe it).
         pub message_id: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -8629,7 +8859,9 @@ pub mod topic_rule {
     /// `IotSiteWiseAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IotSiteWiseAction {
+        /// `PutAssetPropertyValueEntries` (the schema does not describe it).
         pub put_asset_property_value_entries: Val<Vec<PutAssetPropertyValueEntry>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -8655,11 +8887,17 @@ pub mod topic_rule {
     /// `KafkaAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KafkaAction {
+        /// `ClientProperties` (the schema does not describe it).
         pub client_properties: Val<Map<String>>,
+        /// `DestinationArn` (the schema does not describe it).
         pub destination_arn: Val<String>,
+        /// `Headers` (the schema does not describe it).
         pub headers: Option<Val<Vec<KafkaActionHeader>>>,
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Partition` (the schema does not describe it).
         pub partition: Option<Val<String>>,
+        /// `Topic` (the schema does not describe it).
         pub topic: Val<String>,
     }
 
@@ -8693,8 +8931,11 @@ pub mod topic_rule {
     /// `KinesisAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisAction {
+        /// `PartitionKey` (the schema does not describe it).
         pub partition_key: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `StreamName` (the schema does not describe it).
         pub stream_name: Val<String>,
     }
 
@@ -8722,6 +8963,7 @@ pub mod topic_rule {
     /// `LambdaAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LambdaAction {
+        /// `FunctionArn` (the schema does not describe it).
         pub function_arn: Option<Val<String>>,
     }
 
@@ -8736,11 +8978,17 @@ pub mod topic_rule {
     /// `LocationAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocationAction {
+        /// `DeviceId` (the schema does not describe it).
         pub device_id: Val<String>,
+        /// `Latitude` (the schema does not describe it).
         pub latitude: Val<String>,
+        /// `Longitude` (the schema does not describe it).
         pub longitude: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `Timestamp` (the schema does not describe it).
         pub timestamp: Option<Val<Timestamp>>,
+        /// `TrackerName` (the schema does not describe it).
         pub tracker_name: Val<String>,
     }
 
@@ -8774,10 +9022,15 @@ pub mod topic_rule {
     /// `OpenSearchAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OpenSearchAction {
+        /// `Endpoint` (the schema does not describe it).
         pub endpoint: Val<String>,
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Index` (the schema does not describe it).
         pub index: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -8809,9 +9062,13 @@ pub mod topic_rule {
     /// `RepublishAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RepublishAction {
+        /// `Headers` (the schema does not describe it).
         pub headers: Option<Val<RepublishActionHeaders>>,
+        /// `Qos` (the schema does not describe it).
         pub qos: Option<Val<i64>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `Topic` (the schema does not describe it).
         pub topic: Val<String>,
     }
 
@@ -8841,9 +9098,13 @@ pub mod topic_rule {
     /// `S3Action` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Action {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `CannedAcl` (the schema does not describe it).
         pub canned_acl: Option<Val<CannedAccessControlList>>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -8873,8 +9134,11 @@ pub mod topic_rule {
     /// `SnsAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnsAction {
+        /// `MessageFormat` (the schema does not describe it).
         pub message_format: Option<Val<MessageFormat>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `TargetArn` (the schema does not describe it).
         pub target_arn: Val<String>,
     }
 
@@ -8902,8 +9166,11 @@ pub mod topic_rule {
     /// `SqsAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SqsAction {
+        /// `QueueUrl` (the schema does not describe it).
         pub queue_url: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `UseBase64` (the schema does not describe it).
         pub use_base64: Option<Val<bool>>,
     }
 
@@ -8931,8 +9198,11 @@ pub mod topic_rule {
     /// `StepFunctionsAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StepFunctionsAction {
+        /// `ExecutionNamePrefix` (the schema does not describe it).
         pub execution_name_prefix: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `StateMachineName` (the schema does not describe it).
         pub state_machine_name: Val<String>,
     }
 
@@ -8960,10 +9230,15 @@ pub mod topic_rule {
     /// `TimestreamAction` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimestreamAction {
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Val<Vec<TimestreamDimension>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
+        /// `Timestamp` (the schema does not describe it).
         pub timestamp: Option<Val<TimestreamTimestamp>>,
     }
 
@@ -8995,6 +9270,7 @@ pub mod topic_rule {
     /// `PutItemInput` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PutItemInput {
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -9018,6 +9294,7 @@ pub mod topic_rule {
     /// `HttpAuthorization` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpAuthorization {
+        /// `Sigv4` (the schema does not describe it).
         pub sigv4: Option<Val<SigV4Authorization>>,
     }
 
@@ -9032,9 +9309,13 @@ pub mod topic_rule {
     /// `BatchConfig` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchConfig {
+        /// `BatchAcrossTopics` (the schema does not describe it).
         pub batch_across_topics: Option<Val<bool>>,
+        /// `MaxBatchOpenMs` (the schema does not describe it).
         pub max_batch_open_ms: Option<Val<i64>>,
+        /// `MaxBatchSize` (the schema does not describe it).
         pub max_batch_size: Option<Val<i64>>,
+        /// `MaxBatchSizeBytes` (the schema does not describe it).
         pub max_batch_size_bytes: Option<Val<i64>>,
     }
 
@@ -9052,7 +9333,9 @@ pub mod topic_rule {
     /// `HttpActionHeader` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpActionHeader {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9078,9 +9361,13 @@ pub mod topic_rule {
     /// `InfluxDBBatchConfig` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InfluxDBBatchConfig {
+        /// `BatchAcrossTopics` (the schema does not describe it).
         pub batch_across_topics: Option<Val<bool>>,
+        /// `MaxBatchOpenMs` (the schema does not describe it).
         pub max_batch_open_ms: Option<Val<i64>>,
+        /// `MaxBatchSize` (the schema does not describe it).
         pub max_batch_size: Option<Val<i64>>,
+        /// `MaxBatchSizeBytes` (the schema does not describe it).
         pub max_batch_size_bytes: Option<Val<i64>>,
     }
 
@@ -9098,10 +9385,15 @@ pub mod topic_rule {
     /// `PutAssetPropertyValueEntry` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PutAssetPropertyValueEntry {
+        /// `AssetId` (the schema does not describe it).
         pub asset_id: Option<Val<String>>,
+        /// `EntryId` (the schema does not describe it).
         pub entry_id: Option<Val<String>>,
+        /// `PropertyAlias` (the schema does not describe it).
         pub property_alias: Option<Val<String>>,
+        /// `PropertyId` (the schema does not describe it).
         pub property_id: Option<Val<String>>,
+        /// `PropertyValues` (the schema does not describe it).
         pub property_values: Val<Vec<AssetPropertyValue>>,
     }
 
@@ -9133,7 +9425,9 @@ pub mod topic_rule {
     /// `KafkaActionHeader` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KafkaActionHeader {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9159,7 +9453,9 @@ pub mod topic_rule {
     /// `Timestamp` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Timestamp {
+        /// `Unit` (the schema does not describe it).
         pub unit: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9185,11 +9481,17 @@ pub mod topic_rule {
     /// `RepublishActionHeaders` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RepublishActionHeaders {
+        /// `ContentType` (the schema does not describe it).
         pub content_type: Option<Val<String>>,
+        /// `CorrelationData` (the schema does not describe it).
         pub correlation_data: Option<Val<String>>,
+        /// `MessageExpiry` (the schema does not describe it).
         pub message_expiry: Option<Val<String>>,
+        /// `PayloadFormatIndicator` (the schema does not describe it).
         pub payload_format_indicator: Option<Val<String>>,
+        /// `ResponseTopic` (the schema does not describe it).
         pub response_topic: Option<Val<String>>,
+        /// `UserProperties` (the schema does not describe it).
         pub user_properties: Option<Val<Vec<UserProperty>>>,
     }
 
@@ -9209,7 +9511,9 @@ pub mod topic_rule {
     /// `TimestreamDimension` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimestreamDimension {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9235,7 +9539,9 @@ pub mod topic_rule {
     /// `TimestreamTimestamp` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimestreamTimestamp {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9261,8 +9567,11 @@ pub mod topic_rule {
     /// `SigV4Authorization` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SigV4Authorization {
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `ServiceName` (the schema does not describe it).
         pub service_name: Val<String>,
+        /// `SigningRegion` (the schema does not describe it).
         pub signing_region: Val<String>,
     }
 
@@ -9290,8 +9599,11 @@ pub mod topic_rule {
     /// `AssetPropertyValue` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AssetPropertyValue {
+        /// `Quality` (the schema does not describe it).
         pub quality: Option<Val<String>>,
+        /// `Timestamp` (the schema does not describe it).
         pub timestamp: Val<AssetPropertyTimestamp>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<AssetPropertyVariant>,
     }
 
@@ -9319,7 +9631,9 @@ pub mod topic_rule {
     /// `UserProperty` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UserProperty {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9345,7 +9659,9 @@ pub mod topic_rule {
     /// `AssetPropertyTimestamp` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AssetPropertyTimestamp {
+        /// `OffsetInNanos` (the schema does not describe it).
         pub offset_in_nanos: Option<Val<String>>,
+        /// `TimeInSeconds` (the schema does not describe it).
         pub time_in_seconds: Val<String>,
     }
 
@@ -9371,9 +9687,13 @@ pub mod topic_rule {
     /// `AssetPropertyVariant` of `AWS::IoT::TopicRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AssetPropertyVariant {
+        /// `BooleanValue` (the schema does not describe it).
         pub boolean_value: Option<Val<String>>,
+        /// `DoubleValue` (the schema does not describe it).
         pub double_value: Option<Val<String>>,
+        /// `IntegerValue` (the schema does not describe it).
         pub integer_value: Option<Val<String>>,
+        /// `StringValue` (the schema does not describe it).
         pub string_value: Option<Val<String>>,
     }
 
@@ -10021,8 +10341,11 @@ pub mod topic_rule {
 /// Resource Type definition for AWS::IoT::TopicRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTopicRuleProps {
+    /// `RuleName` (the schema does not describe it).
     pub rule_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<topic_rule::Tag>>>,
+    /// `TopicRulePayload` (the schema does not describe it).
     pub topic_rule_payload: Val<topic_rule::TopicRulePayload>,
 }
 
@@ -10057,11 +10380,11 @@ impl CfnTopicRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::TopicRule";
 
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnTopicRule, String> = Prop::new("RuleName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTopicRule, Vec<topic_rule::Tag>> = Prop::new("Tags");
-    /// Key of `TopicRulePayload`, for [`Handle::set`].
+    /// Key of `TopicRulePayload`, for [`Self::set`].
     pub const TOPIC_RULE_PAYLOAD: Prop<CfnTopicRule, topic_rule::TopicRulePayload> = Prop::new("TopicRulePayload");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -10106,6 +10429,7 @@ pub mod topic_rule_destination {
     /// HTTP URL destination properties.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpUrlDestinationSummary {
+        /// `ConfirmationUrl` (the schema does not describe it).
         pub confirmation_url: Option<Val<String>>,
     }
 
@@ -10160,9 +10484,13 @@ pub mod topic_rule_destination {
     /// VPC destination properties.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcDestinationProperties {
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -10283,13 +10611,13 @@ impl CfnTopicRuleDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoT::TopicRuleDestination";
 
-    /// Key of `HttpUrlProperties`, for [`Handle::set`].
+    /// Key of `HttpUrlProperties`, for [`Self::set`].
     pub const HTTP_URL_PROPERTIES: Prop<CfnTopicRuleDestination, topic_rule_destination::HttpUrlDestinationSummary> = Prop::new("HttpUrlProperties");
-    /// Key of `InfluxDBProperties`, for [`Handle::set`].
+    /// Key of `InfluxDBProperties`, for [`Self::set`].
     pub const INFLUX_DB_PROPERTIES: Prop<CfnTopicRuleDestination, topic_rule_destination::InfluxDBDestinationProperties> = Prop::new("InfluxDBProperties");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTopicRuleDestination, topic_rule_destination::TopicRuleDestinationStatus> = Prop::new("Status");
-    /// Key of `VpcProperties`, for [`Handle::set`].
+    /// Key of `VpcProperties`, for [`Self::set`].
     pub const VPC_PROPERTIES: Prop<CfnTopicRuleDestination, topic_rule_destination::VpcDestinationProperties> = Prop::new("VpcProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

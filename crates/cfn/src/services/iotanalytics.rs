@@ -19,7 +19,9 @@ pub mod channel {
     /// `ChannelStorage` of `AWS::IoTAnalytics::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ChannelStorage {
+        /// `CustomerManagedS3` (the schema does not describe it).
         pub customer_managed_s3: Option<Val<CustomerManagedS3>>,
+        /// `ServiceManagedS3` (the schema does not describe it).
         pub service_managed_s3: Option<Val<Json>>,
     }
 
@@ -35,7 +37,9 @@ pub mod channel {
     /// `RetentionPeriod` of `AWS::IoTAnalytics::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetentionPeriod {
+        /// `NumberOfDays` (the schema does not describe it).
         pub number_of_days: Option<Val<i64>>,
+        /// `Unlimited` (the schema does not describe it).
         pub unlimited: Option<Val<bool>>,
     }
 
@@ -51,7 +55,9 @@ pub mod channel {
     /// `Tag` of `AWS::IoTAnalytics::Channel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -77,8 +83,11 @@ pub mod channel {
     /// `CustomerManagedS3` of `AWS::IoTAnalytics::Channel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomerManagedS3 {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -156,9 +165,13 @@ pub mod channel {
 /// Resource Type definition for AWS::IoTAnalytics::Channel
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnChannelProps {
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Option<Val<String>>,
+    /// `ChannelStorage` (the schema does not describe it).
     pub channel_storage: Option<Val<channel::ChannelStorage>>,
+    /// `RetentionPeriod` (the schema does not describe it).
     pub retention_period: Option<Val<channel::RetentionPeriod>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<channel::Tag>>>,
 }
 
@@ -183,13 +196,13 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Channel";
 
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
-    /// Key of `ChannelStorage`, for [`Handle::set`].
+    /// Key of `ChannelStorage`, for [`Self::set`].
     pub const CHANNEL_STORAGE: Prop<CfnChannel, channel::ChannelStorage> = Prop::new("ChannelStorage");
-    /// Key of `RetentionPeriod`, for [`Handle::set`].
+    /// Key of `RetentionPeriod`, for [`Self::set`].
     pub const RETENTION_PERIOD: Prop<CfnChannel, channel::RetentionPeriod> = Prop::new("RetentionPeriod");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -234,8 +247,11 @@ pub mod dataset {
     /// `Action` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Action {
+        /// `ActionName` (the schema does not describe it).
         pub action_name: Val<String>,
+        /// `ContainerAction` (the schema does not describe it).
         pub container_action: Option<Val<ContainerAction>>,
+        /// `QueryAction` (the schema does not describe it).
         pub query_action: Option<Val<QueryAction>>,
     }
 
@@ -263,7 +279,9 @@ pub mod dataset {
     /// `DatasetContentDeliveryRule` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatasetContentDeliveryRule {
+        /// `Destination` (the schema does not describe it).
         pub destination: Val<DatasetContentDeliveryRuleDestination>,
+        /// `EntryName` (the schema does not describe it).
         pub entry_name: Option<Val<String>>,
     }
 
@@ -289,7 +307,9 @@ pub mod dataset {
     /// `LateDataRule` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LateDataRule {
+        /// `RuleConfiguration` (the schema does not describe it).
         pub rule_configuration: Val<LateDataRuleConfiguration>,
+        /// `RuleName` (the schema does not describe it).
         pub rule_name: Option<Val<String>>,
     }
 
@@ -315,7 +335,9 @@ pub mod dataset {
     /// `RetentionPeriod` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetentionPeriod {
+        /// `NumberOfDays` (the schema does not describe it).
         pub number_of_days: Option<Val<i64>>,
+        /// `Unlimited` (the schema does not describe it).
         pub unlimited: Option<Val<bool>>,
     }
 
@@ -331,7 +353,9 @@ pub mod dataset {
     /// `Tag` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -357,7 +381,9 @@ pub mod dataset {
     /// `Trigger` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Trigger {
+        /// `Schedule` (the schema does not describe it).
         pub schedule: Option<Val<Schedule>>,
+        /// `TriggeringDataset` (the schema does not describe it).
         pub triggering_dataset: Option<Val<TriggeringDataset>>,
     }
 
@@ -373,7 +399,9 @@ pub mod dataset {
     /// `VersioningConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VersioningConfiguration {
+        /// `MaxVersions` (the schema does not describe it).
         pub max_versions: Option<Val<i64>>,
+        /// `Unlimited` (the schema does not describe it).
         pub unlimited: Option<Val<bool>>,
     }
 
@@ -389,9 +417,13 @@ pub mod dataset {
     /// `ContainerAction` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContainerAction {
+        /// `ExecutionRoleArn` (the schema does not describe it).
         pub execution_role_arn: Val<String>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `ResourceConfiguration` (the schema does not describe it).
         pub resource_configuration: Val<ResourceConfiguration>,
+        /// `Variables` (the schema does not describe it).
         pub variables: Option<Val<Vec<Variable>>>,
     }
 
@@ -421,7 +453,9 @@ pub mod dataset {
     /// `QueryAction` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QueryAction {
+        /// `Filters` (the schema does not describe it).
         pub filters: Option<Val<Vec<Filter>>>,
+        /// `SqlQuery` (the schema does not describe it).
         pub sql_query: Val<String>,
     }
 
@@ -447,7 +481,9 @@ pub mod dataset {
     /// `DatasetContentDeliveryRuleDestination` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatasetContentDeliveryRuleDestination {
+        /// `IotEventsDestinationConfiguration` (the schema does not describe it).
         pub iot_events_destination_configuration: Option<Val<IotEventsDestinationConfiguration>>,
+        /// `S3DestinationConfiguration` (the schema does not describe it).
         pub s3_destination_configuration: Option<Val<S3DestinationConfiguration>>,
     }
 
@@ -463,6 +499,7 @@ pub mod dataset {
     /// `LateDataRuleConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LateDataRuleConfiguration {
+        /// `DeltaTimeSessionWindowConfiguration` (the schema does not describe it).
         pub delta_time_session_window_configuration: Option<Val<DeltaTimeSessionWindowConfiguration>>,
     }
 
@@ -477,6 +514,7 @@ pub mod dataset {
     /// `Schedule` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Schedule {
+        /// `ScheduleExpression` (the schema does not describe it).
         pub schedule_expression: Val<String>,
     }
 
@@ -500,6 +538,7 @@ pub mod dataset {
     /// `TriggeringDataset` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TriggeringDataset {
+        /// `DatasetName` (the schema does not describe it).
         pub dataset_name: Val<String>,
     }
 
@@ -523,7 +562,9 @@ pub mod dataset {
     /// `ResourceConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceConfiguration {
+        /// `ComputeType` (the schema does not describe it).
         pub compute_type: Val<ComputeType>,
+        /// `VolumeSizeInGB` (the schema does not describe it).
         pub volume_size_in_gb: Val<i64>,
     }
 
@@ -549,10 +590,15 @@ pub mod dataset {
     /// `Variable` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Variable {
+        /// `DatasetContentVersionValue` (the schema does not describe it).
         pub dataset_content_version_value: Option<Val<DatasetContentVersionValue>>,
+        /// `DoubleValue` (the schema does not describe it).
         pub double_value: Option<Val<f64>>,
+        /// `OutputFileUriValue` (the schema does not describe it).
         pub output_file_uri_value: Option<Val<OutputFileUriValue>>,
+        /// `StringValue` (the schema does not describe it).
         pub string_value: Option<Val<String>>,
+        /// `VariableName` (the schema does not describe it).
         pub variable_name: Val<String>,
     }
 
@@ -584,6 +630,7 @@ pub mod dataset {
     /// `Filter` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Filter {
+        /// `DeltaTime` (the schema does not describe it).
         pub delta_time: Option<Val<DeltaTime>>,
     }
 
@@ -598,7 +645,9 @@ pub mod dataset {
     /// `IotEventsDestinationConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IotEventsDestinationConfiguration {
+        /// `InputName` (the schema does not describe it).
         pub input_name: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -624,9 +673,13 @@ pub mod dataset {
     /// `S3DestinationConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3DestinationConfiguration {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `GlueConfiguration` (the schema does not describe it).
         pub glue_configuration: Option<Val<GlueConfiguration>>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -656,6 +709,7 @@ pub mod dataset {
     /// `DeltaTimeSessionWindowConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeltaTimeSessionWindowConfiguration {
+        /// `TimeoutInMinutes` (the schema does not describe it).
         pub timeout_in_minutes: Val<i64>,
     }
 
@@ -679,6 +733,7 @@ pub mod dataset {
     /// `DatasetContentVersionValue` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatasetContentVersionValue {
+        /// `DatasetName` (the schema does not describe it).
         pub dataset_name: Val<String>,
     }
 
@@ -702,6 +757,7 @@ pub mod dataset {
     /// `OutputFileUriValue` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputFileUriValue {
+        /// `FileName` (the schema does not describe it).
         pub file_name: Val<String>,
     }
 
@@ -725,7 +781,9 @@ pub mod dataset {
     /// `DeltaTime` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeltaTime {
+        /// `OffsetSeconds` (the schema does not describe it).
         pub offset_seconds: Val<i64>,
+        /// `TimeExpression` (the schema does not describe it).
         pub time_expression: Val<String>,
     }
 
@@ -751,7 +809,9 @@ pub mod dataset {
     /// `GlueConfiguration` of `AWS::IoTAnalytics::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GlueConfiguration {
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -1027,13 +1087,21 @@ pub mod dataset {
 /// Resource Type definition for AWS::IoTAnalytics::Dataset
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDatasetProps {
+    /// `Actions` (the schema does not describe it).
     pub actions: Val<Vec<dataset::Action>>,
+    /// `ContentDeliveryRules` (the schema does not describe it).
     pub content_delivery_rules: Option<Val<Vec<dataset::DatasetContentDeliveryRule>>>,
+    /// `DatasetName` (the schema does not describe it).
     pub dataset_name: Option<Val<String>>,
+    /// `LateDataRules` (the schema does not describe it).
     pub late_data_rules: Option<Val<Vec<dataset::LateDataRule>>>,
+    /// `RetentionPeriod` (the schema does not describe it).
     pub retention_period: Option<Val<dataset::RetentionPeriod>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dataset::Tag>>>,
+    /// `Triggers` (the schema does not describe it).
     pub triggers: Option<Val<Vec<dataset::Trigger>>>,
+    /// `VersioningConfiguration` (the schema does not describe it).
     pub versioning_configuration: Option<Val<dataset::VersioningConfiguration>>,
 }
 
@@ -1078,21 +1146,21 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Dataset";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnDataset, Vec<dataset::Action>> = Prop::new("Actions");
-    /// Key of `ContentDeliveryRules`, for [`Handle::set`].
+    /// Key of `ContentDeliveryRules`, for [`Self::set`].
     pub const CONTENT_DELIVERY_RULES: Prop<CfnDataset, Vec<dataset::DatasetContentDeliveryRule>> = Prop::new("ContentDeliveryRules");
-    /// Key of `DatasetName`, for [`Handle::set`].
+    /// Key of `DatasetName`, for [`Self::set`].
     pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
-    /// Key of `LateDataRules`, for [`Handle::set`].
+    /// Key of `LateDataRules`, for [`Self::set`].
     pub const LATE_DATA_RULES: Prop<CfnDataset, Vec<dataset::LateDataRule>> = Prop::new("LateDataRules");
-    /// Key of `RetentionPeriod`, for [`Handle::set`].
+    /// Key of `RetentionPeriod`, for [`Self::set`].
     pub const RETENTION_PERIOD: Prop<CfnDataset, dataset::RetentionPeriod> = Prop::new("RetentionPeriod");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
-    /// Key of `Triggers`, for [`Handle::set`].
+    /// Key of `Triggers`, for [`Self::set`].
     pub const TRIGGERS: Prop<CfnDataset, Vec<dataset::Trigger>> = Prop::new("Triggers");
-    /// Key of `VersioningConfiguration`, for [`Handle::set`].
+    /// Key of `VersioningConfiguration`, for [`Self::set`].
     pub const VERSIONING_CONFIGURATION: Prop<CfnDataset, dataset::VersioningConfiguration> = Prop::new("VersioningConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1137,6 +1205,7 @@ pub mod datastore {
     /// `DatastorePartitions` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatastorePartitions {
+        /// `Partitions` (the schema does not describe it).
         pub partitions: Option<Val<Vec<DatastorePartition>>>,
     }
 
@@ -1151,8 +1220,11 @@ pub mod datastore {
     /// `DatastoreStorage` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatastoreStorage {
+        /// `CustomerManagedS3` (the schema does not describe it).
         pub customer_managed_s3: Option<Val<CustomerManagedS3>>,
+        /// `IotSiteWiseMultiLayerStorage` (the schema does not describe it).
         pub iot_site_wise_multi_layer_storage: Option<Val<IotSiteWiseMultiLayerStorage>>,
+        /// `ServiceManagedS3` (the schema does not describe it).
         pub service_managed_s3: Option<Val<Json>>,
     }
 
@@ -1169,7 +1241,9 @@ pub mod datastore {
     /// `FileFormatConfiguration` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FileFormatConfiguration {
+        /// `JsonConfiguration` (the schema does not describe it).
         pub json_configuration: Option<Val<Json>>,
+        /// `ParquetConfiguration` (the schema does not describe it).
         pub parquet_configuration: Option<Val<ParquetConfiguration>>,
     }
 
@@ -1185,7 +1259,9 @@ pub mod datastore {
     /// `RetentionPeriod` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetentionPeriod {
+        /// `NumberOfDays` (the schema does not describe it).
         pub number_of_days: Option<Val<i64>>,
+        /// `Unlimited` (the schema does not describe it).
         pub unlimited: Option<Val<bool>>,
     }
 
@@ -1201,7 +1277,9 @@ pub mod datastore {
     /// `Tag` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1227,7 +1305,9 @@ pub mod datastore {
     /// `DatastorePartition` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatastorePartition {
+        /// `Partition` (the schema does not describe it).
         pub partition: Option<Val<Partition>>,
+        /// `TimestampPartition` (the schema does not describe it).
         pub timestamp_partition: Option<Val<TimestampPartition>>,
     }
 
@@ -1243,8 +1323,11 @@ pub mod datastore {
     /// `CustomerManagedS3` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomerManagedS3 {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -1272,6 +1355,7 @@ pub mod datastore {
     /// `IotSiteWiseMultiLayerStorage` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IotSiteWiseMultiLayerStorage {
+        /// `CustomerManagedS3Storage` (the schema does not describe it).
         pub customer_managed_s3_storage: Option<Val<CustomerManagedS3Storage>>,
     }
 
@@ -1286,6 +1370,7 @@ pub mod datastore {
     /// `ParquetConfiguration` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParquetConfiguration {
+        /// `SchemaDefinition` (the schema does not describe it).
         pub schema_definition: Option<Val<SchemaDefinition>>,
     }
 
@@ -1300,6 +1385,7 @@ pub mod datastore {
     /// `Partition` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Partition {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
     }
 
@@ -1323,7 +1409,9 @@ pub mod datastore {
     /// `TimestampPartition` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TimestampPartition {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `TimestampFormat` (the schema does not describe it).
         pub timestamp_format: Option<Val<String>>,
     }
 
@@ -1349,7 +1437,9 @@ pub mod datastore {
     /// `CustomerManagedS3Storage` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomerManagedS3Storage {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
     }
 
@@ -1375,6 +1465,7 @@ pub mod datastore {
     /// `SchemaDefinition` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SchemaDefinition {
+        /// `Columns` (the schema does not describe it).
         pub columns: Option<Val<Vec<Column>>>,
     }
 
@@ -1389,7 +1480,9 @@ pub mod datastore {
     /// `Column` of `AWS::IoTAnalytics::Datastore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Column {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1553,11 +1646,17 @@ pub mod datastore {
 /// Resource Type definition for AWS::IoTAnalytics::Datastore
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDatastoreProps {
+    /// `DatastoreName` (the schema does not describe it).
     pub datastore_name: Option<Val<String>>,
+    /// `DatastorePartitions` (the schema does not describe it).
     pub datastore_partitions: Option<Val<datastore::DatastorePartitions>>,
+    /// `DatastoreStorage` (the schema does not describe it).
     pub datastore_storage: Option<Val<datastore::DatastoreStorage>>,
+    /// `FileFormatConfiguration` (the schema does not describe it).
     pub file_format_configuration: Option<Val<datastore::FileFormatConfiguration>>,
+    /// `RetentionPeriod` (the schema does not describe it).
     pub retention_period: Option<Val<datastore::RetentionPeriod>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<datastore::Tag>>>,
 }
 
@@ -1584,17 +1683,17 @@ impl CfnDatastore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Datastore";
 
-    /// Key of `DatastoreName`, for [`Handle::set`].
+    /// Key of `DatastoreName`, for [`Self::set`].
     pub const DATASTORE_NAME: Prop<CfnDatastore, String> = Prop::new("DatastoreName");
-    /// Key of `DatastorePartitions`, for [`Handle::set`].
+    /// Key of `DatastorePartitions`, for [`Self::set`].
     pub const DATASTORE_PARTITIONS: Prop<CfnDatastore, datastore::DatastorePartitions> = Prop::new("DatastorePartitions");
-    /// Key of `DatastoreStorage`, for [`Handle::set`].
+    /// Key of `DatastoreStorage`, for [`Self::set`].
     pub const DATASTORE_STORAGE: Prop<CfnDatastore, datastore::DatastoreStorage> = Prop::new("DatastoreStorage");
-    /// Key of `FileFormatConfiguration`, for [`Handle::set`].
+    /// Key of `FileFormatConfiguration`, for [`Self::set`].
     pub const FILE_FORMAT_CONFIGURATION: Prop<CfnDatastore, datastore::FileFormatConfiguration> = Prop::new("FileFormatConfiguration");
-    /// Key of `RetentionPeriod`, for [`Handle::set`].
+    /// Key of `RetentionPeriod`, for [`Self::set`].
     pub const RETENTION_PERIOD: Prop<CfnDatastore, datastore::RetentionPeriod> = Prop::new("RetentionPeriod");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatastore, Vec<datastore::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1639,15 +1738,25 @@ pub mod pipeline {
     /// `Activity` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Activity {
+        /// `AddAttributes` (the schema does not describe it).
         pub add_attributes: Option<Val<AddAttributes>>,
+        /// `Channel` (the schema does not describe it).
         pub channel: Option<Val<Channel>>,
+        /// `Datastore` (the schema does not describe it).
         pub datastore: Option<Val<Datastore>>,
+        /// `DeviceRegistryEnrich` (the schema does not describe it).
         pub device_registry_enrich: Option<Val<DeviceRegistryEnrich>>,
+        /// `DeviceShadowEnrich` (the schema does not describe it).
         pub device_shadow_enrich: Option<Val<DeviceShadowEnrich>>,
+        /// `Filter` (the schema does not describe it).
         pub filter: Option<Val<Filter>>,
+        /// `Lambda` (the schema does not describe it).
         pub lambda: Option<Val<Lambda>>,
+        /// `Math` (the schema does not describe it).
         pub math: Option<Val<Math>>,
+        /// `RemoveAttributes` (the schema does not describe it).
         pub remove_attributes: Option<Val<RemoveAttributes>>,
+        /// `SelectAttributes` (the schema does not describe it).
         pub select_attributes: Option<Val<SelectAttributes>>,
     }
 
@@ -1671,7 +1780,9 @@ pub mod pipeline {
     /// `Tag` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1697,8 +1808,11 @@ pub mod pipeline {
     /// `AddAttributes` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AddAttributes {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Val<Map<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -1726,8 +1840,11 @@ pub mod pipeline {
     /// `Channel` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Channel {
+        /// `ChannelName` (the schema does not describe it).
         pub channel_name: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -1755,7 +1872,9 @@ pub mod pipeline {
     /// `Datastore` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Datastore {
+        /// `DatastoreName` (the schema does not describe it).
         pub datastore_name: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1781,10 +1900,15 @@ pub mod pipeline {
     /// `DeviceRegistryEnrich` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeviceRegistryEnrich {
+        /// `Attribute` (the schema does not describe it).
         pub attribute: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `ThingName` (the schema does not describe it).
         pub thing_name: Val<String>,
     }
 
@@ -1816,10 +1940,15 @@ pub mod pipeline {
     /// `DeviceShadowEnrich` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeviceShadowEnrich {
+        /// `Attribute` (the schema does not describe it).
         pub attribute: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `ThingName` (the schema does not describe it).
         pub thing_name: Val<String>,
     }
 
@@ -1851,8 +1980,11 @@ pub mod pipeline {
     /// `Filter` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Filter {
+        /// `Filter` (the schema does not describe it).
         pub filter: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -1880,9 +2012,13 @@ pub mod pipeline {
     /// `Lambda` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Lambda {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Val<i64>,
+        /// `LambdaName` (the schema does not describe it).
         pub lambda_name: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -1912,9 +2048,13 @@ pub mod pipeline {
     /// `Math` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Math {
+        /// `Attribute` (the schema does not describe it).
         pub attribute: Val<String>,
+        /// `Math` (the schema does not describe it).
         pub math: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -1944,8 +2084,11 @@ pub mod pipeline {
     /// `RemoveAttributes` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RemoveAttributes {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Val<Vec<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -1973,8 +2116,11 @@ pub mod pipeline {
     /// `SelectAttributes` of `AWS::IoTAnalytics::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SelectAttributes {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Val<Vec<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Next` (the schema does not describe it).
         pub next: Option<Val<String>>,
     }
 
@@ -2145,8 +2291,11 @@ pub mod pipeline {
 /// Resource Type definition for AWS::IoTAnalytics::Pipeline
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPipelineProps {
+    /// `PipelineActivities` (the schema does not describe it).
     pub pipeline_activities: Val<Vec<pipeline::Activity>>,
+    /// `PipelineName` (the schema does not describe it).
     pub pipeline_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<pipeline::Tag>>>,
 }
 
@@ -2181,11 +2330,11 @@ impl CfnPipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTAnalytics::Pipeline";
 
-    /// Key of `PipelineActivities`, for [`Handle::set`].
+    /// Key of `PipelineActivities`, for [`Self::set`].
     pub const PIPELINE_ACTIVITIES: Prop<CfnPipeline, Vec<pipeline::Activity>> = Prop::new("PipelineActivities");
-    /// Key of `PipelineName`, for [`Handle::set`].
+    /// Key of `PipelineName`, for [`Self::set`].
     pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

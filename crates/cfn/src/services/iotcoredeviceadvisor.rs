@@ -87,7 +87,9 @@ pub mod suite_definition {
     /// `DeviceUnderTest` of `AWS::IoTCoreDeviceAdvisor::SuiteDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeviceUnderTest {
+        /// `CertificateArn` (the schema does not describe it).
         pub certificate_arn: Option<Val<String>>,
+        /// `ThingArn` (the schema does not describe it).
         pub thing_arn: Option<Val<String>>,
     }
 
@@ -144,6 +146,7 @@ pub mod suite_definition {
 /// An example resource schema demonstrating some basic constructs and validation rules.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSuiteDefinitionProps {
+    /// `SuiteDefinitionConfiguration` (the schema does not describe it).
     pub suite_definition_configuration: Val<suite_definition::SuiteDefinitionConfiguration>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<suite_definition::Tag>>>,
@@ -178,9 +181,9 @@ impl CfnSuiteDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTCoreDeviceAdvisor::SuiteDefinition";
 
-    /// Key of `SuiteDefinitionConfiguration`, for [`Handle::set`].
+    /// Key of `SuiteDefinitionConfiguration`, for [`Self::set`].
     pub const SUITE_DEFINITION_CONFIGURATION: Prop<CfnSuiteDefinition, suite_definition::SuiteDefinitionConfiguration> = Prop::new("SuiteDefinitionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSuiteDefinition, Vec<suite_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

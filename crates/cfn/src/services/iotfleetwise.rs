@@ -19,8 +19,11 @@ pub mod campaign {
     /// `DataPartition` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataPartition {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `StorageOptions` (the schema does not describe it).
         pub storage_options: Val<DataPartitionStorageOptions>,
+        /// `UploadOptions` (the schema does not describe it).
         pub upload_options: Option<Val<DataPartitionUploadOptions>>,
     }
 
@@ -48,9 +51,13 @@ pub mod campaign {
     /// `SignalInformation` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SignalInformation {
+        /// `DataPartitionId` (the schema does not describe it).
         pub data_partition_id: Option<Val<String>>,
+        /// `MaxSampleCount` (the schema does not describe it).
         pub max_sample_count: Option<Val<f64>>,
+        /// `MinimumSamplingIntervalMs` (the schema does not describe it).
         pub minimum_sampling_interval_ms: Option<Val<f64>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -80,9 +87,13 @@ pub mod campaign {
     /// `SignalFetchInformation` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SignalFetchInformation {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<Vec<String>>,
+        /// `ConditionLanguageVersion` (the schema does not describe it).
         pub condition_language_version: Option<Val<f64>>,
+        /// `FullyQualifiedName` (the schema does not describe it).
         pub fully_qualified_name: Val<String>,
+        /// `SignalFetchConfig` (the schema does not describe it).
         pub signal_fetch_config: Val<Json>,
     }
 
@@ -112,7 +123,9 @@ pub mod campaign {
     /// `Tag` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -138,8 +151,11 @@ pub mod campaign {
     /// `DataPartitionStorageOptions` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataPartitionStorageOptions {
+        /// `MaximumSize` (the schema does not describe it).
         pub maximum_size: Val<StorageMaximumSize>,
+        /// `MinimumTimeToLive` (the schema does not describe it).
         pub minimum_time_to_live: Val<StorageMinimumTimeToLive>,
+        /// `StorageLocation` (the schema does not describe it).
         pub storage_location: Val<String>,
     }
 
@@ -167,7 +183,9 @@ pub mod campaign {
     /// `DataPartitionUploadOptions` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataPartitionUploadOptions {
+        /// `ConditionLanguageVersion` (the schema does not describe it).
         pub condition_language_version: Option<Val<i64>>,
+        /// `Expression` (the schema does not describe it).
         pub expression: Val<String>,
     }
 
@@ -193,7 +211,9 @@ pub mod campaign {
     /// `StorageMaximumSize` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StorageMaximumSize {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<StorageMaximumSizeUnit>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<i64>,
     }
 
@@ -219,7 +239,9 @@ pub mod campaign {
     /// `StorageMinimumTimeToLive` of `AWS::IoTFleetWise::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StorageMinimumTimeToLive {
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<StorageMinimumTimeToLiveUnit>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<i64>,
     }
 
@@ -513,24 +535,43 @@ pub mod campaign {
 /// Definition of AWS::IoTFleetWise::Campaign Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCampaignProps {
+    /// `Action` (the schema does not describe it).
     pub action: Option<Val<campaign::UpdateCampaignAction>>,
+    /// `CollectionScheme` (the schema does not describe it).
     pub collection_scheme: Val<Json>,
+    /// `Compression` (the schema does not describe it).
     pub compression: Option<Val<campaign::Compression>>,
+    /// `DataDestinationConfigs` (the schema does not describe it).
     pub data_destination_configs: Option<Val<Vec<Json>>>,
+    /// `DataExtraDimensions` (the schema does not describe it).
     pub data_extra_dimensions: Option<Val<Vec<String>>>,
+    /// `DataPartitions` (the schema does not describe it).
     pub data_partitions: Option<Val<Vec<campaign::DataPartition>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DiagnosticsMode` (the schema does not describe it).
     pub diagnostics_mode: Option<Val<campaign::DiagnosticsMode>>,
+    /// `ExpiryTime` (the schema does not describe it).
     pub expiry_time: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PostTriggerCollectionDuration` (the schema does not describe it).
     pub post_trigger_collection_duration: Option<Val<f64>>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Option<Val<i64>>,
+    /// `SignalCatalogArn` (the schema does not describe it).
     pub signal_catalog_arn: Val<String>,
+    /// `SignalsToCollect` (the schema does not describe it).
     pub signals_to_collect: Option<Val<Vec<campaign::SignalInformation>>>,
+    /// `SignalsToFetch` (the schema does not describe it).
     pub signals_to_fetch: Option<Val<Vec<campaign::SignalFetchInformation>>>,
+    /// `SpoolingMode` (the schema does not describe it).
     pub spooling_mode: Option<Val<campaign::SpoolingMode>>,
+    /// `StartTime` (the schema does not describe it).
     pub start_time: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<campaign::Tag>>>,
+    /// `TargetArn` (the schema does not describe it).
     pub target_arn: Val<String>,
 }
 
@@ -597,43 +638,43 @@ impl CfnCampaign {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::Campaign";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnCampaign, campaign::UpdateCampaignAction> = Prop::new("Action");
-    /// Key of `CollectionScheme`, for [`Handle::set`].
+    /// Key of `CollectionScheme`, for [`Self::set`].
     pub const COLLECTION_SCHEME: Prop<CfnCampaign, Json> = Prop::new("CollectionScheme");
-    /// Key of `Compression`, for [`Handle::set`].
+    /// Key of `Compression`, for [`Self::set`].
     pub const COMPRESSION: Prop<CfnCampaign, campaign::Compression> = Prop::new("Compression");
-    /// Key of `DataDestinationConfigs`, for [`Handle::set`].
+    /// Key of `DataDestinationConfigs`, for [`Self::set`].
     pub const DATA_DESTINATION_CONFIGS: Prop<CfnCampaign, Vec<Json>> = Prop::new("DataDestinationConfigs");
-    /// Key of `DataExtraDimensions`, for [`Handle::set`].
+    /// Key of `DataExtraDimensions`, for [`Self::set`].
     pub const DATA_EXTRA_DIMENSIONS: Prop<CfnCampaign, Vec<String>> = Prop::new("DataExtraDimensions");
-    /// Key of `DataPartitions`, for [`Handle::set`].
+    /// Key of `DataPartitions`, for [`Self::set`].
     pub const DATA_PARTITIONS: Prop<CfnCampaign, Vec<campaign::DataPartition>> = Prop::new("DataPartitions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCampaign, String> = Prop::new("Description");
-    /// Key of `DiagnosticsMode`, for [`Handle::set`].
+    /// Key of `DiagnosticsMode`, for [`Self::set`].
     pub const DIAGNOSTICS_MODE: Prop<CfnCampaign, campaign::DiagnosticsMode> = Prop::new("DiagnosticsMode");
-    /// Key of `ExpiryTime`, for [`Handle::set`].
+    /// Key of `ExpiryTime`, for [`Self::set`].
     pub const EXPIRY_TIME: Prop<CfnCampaign, String> = Prop::new("ExpiryTime");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
-    /// Key of `PostTriggerCollectionDuration`, for [`Handle::set`].
+    /// Key of `PostTriggerCollectionDuration`, for [`Self::set`].
     pub const POST_TRIGGER_COLLECTION_DURATION: Prop<CfnCampaign, f64> = Prop::new("PostTriggerCollectionDuration");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnCampaign, i64> = Prop::new("Priority");
-    /// Key of `SignalCatalogArn`, for [`Handle::set`].
+    /// Key of `SignalCatalogArn`, for [`Self::set`].
     pub const SIGNAL_CATALOG_ARN: Prop<CfnCampaign, String> = Prop::new("SignalCatalogArn");
-    /// Key of `SignalsToCollect`, for [`Handle::set`].
+    /// Key of `SignalsToCollect`, for [`Self::set`].
     pub const SIGNALS_TO_COLLECT: Prop<CfnCampaign, Vec<campaign::SignalInformation>> = Prop::new("SignalsToCollect");
-    /// Key of `SignalsToFetch`, for [`Handle::set`].
+    /// Key of `SignalsToFetch`, for [`Self::set`].
     pub const SIGNALS_TO_FETCH: Prop<CfnCampaign, Vec<campaign::SignalFetchInformation>> = Prop::new("SignalsToFetch");
-    /// Key of `SpoolingMode`, for [`Handle::set`].
+    /// Key of `SpoolingMode`, for [`Self::set`].
     pub const SPOOLING_MODE: Prop<CfnCampaign, campaign::SpoolingMode> = Prop::new("SpoolingMode");
-    /// Key of `StartTime`, for [`Handle::set`].
+    /// Key of `StartTime`, for [`Self::set`].
     pub const START_TIME: Prop<CfnCampaign, String> = Prop::new("StartTime");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnCampaign, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -693,7 +734,9 @@ pub mod decoder_manifest {
     /// `Tag` of `AWS::IoTFleetWise::DecoderManifest`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -792,13 +835,21 @@ pub mod decoder_manifest {
 /// Definition of AWS::IoTFleetWise::DecoderManifest Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDecoderManifestProps {
+    /// `DefaultForUnmappedSignals` (the schema does not describe it).
     pub default_for_unmapped_signals: Option<Val<decoder_manifest::DefaultForUnmappedSignalsType>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `ModelManifestArn` (the schema does not describe it).
     pub model_manifest_arn: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `NetworkInterfaces` (the schema does not describe it).
     pub network_interfaces: Option<Val<Vec<Json>>>,
+    /// `SignalDecoders` (the schema does not describe it).
     pub signal_decoders: Option<Val<Vec<Json>>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<decoder_manifest::ManifestStatus>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<decoder_manifest::Tag>>>,
 }
 
@@ -843,21 +894,21 @@ impl CfnDecoderManifest {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::DecoderManifest";
 
-    /// Key of `DefaultForUnmappedSignals`, for [`Handle::set`].
+    /// Key of `DefaultForUnmappedSignals`, for [`Self::set`].
     pub const DEFAULT_FOR_UNMAPPED_SIGNALS: Prop<CfnDecoderManifest, decoder_manifest::DefaultForUnmappedSignalsType> = Prop::new("DefaultForUnmappedSignals");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDecoderManifest, String> = Prop::new("Description");
-    /// Key of `ModelManifestArn`, for [`Handle::set`].
+    /// Key of `ModelManifestArn`, for [`Self::set`].
     pub const MODEL_MANIFEST_ARN: Prop<CfnDecoderManifest, String> = Prop::new("ModelManifestArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDecoderManifest, String> = Prop::new("Name");
-    /// Key of `NetworkInterfaces`, for [`Handle::set`].
+    /// Key of `NetworkInterfaces`, for [`Self::set`].
     pub const NETWORK_INTERFACES: Prop<CfnDecoderManifest, Vec<Json>> = Prop::new("NetworkInterfaces");
-    /// Key of `SignalDecoders`, for [`Handle::set`].
+    /// Key of `SignalDecoders`, for [`Self::set`].
     pub const SIGNAL_DECODERS: Prop<CfnDecoderManifest, Vec<Json>> = Prop::new("SignalDecoders");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnDecoderManifest, decoder_manifest::ManifestStatus> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDecoderManifest, Vec<decoder_manifest::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -912,7 +963,9 @@ pub mod fleet {
     /// `Tag` of `AWS::IoTFleetWise::Fleet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -960,9 +1013,13 @@ pub mod fleet {
 /// Definition of AWS::IoTFleetWise::Fleet Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFleetProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Id` (the schema does not describe it).
     pub id: Val<String>,
+    /// `SignalCatalogArn` (the schema does not describe it).
     pub signal_catalog_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<fleet::Tag>>>,
 }
 
@@ -999,13 +1056,13 @@ impl CfnFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::Fleet";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFleet, String> = Prop::new("Description");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnFleet, String> = Prop::new("Id");
-    /// Key of `SignalCatalogArn`, for [`Handle::set`].
+    /// Key of `SignalCatalogArn`, for [`Self::set`].
     pub const SIGNAL_CATALOG_ARN: Prop<CfnFleet, String> = Prop::new("SignalCatalogArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleet, Vec<fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1060,7 +1117,9 @@ pub mod model_manifest {
     /// `Tag` of `AWS::IoTFleetWise::ModelManifest`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1135,11 +1194,17 @@ pub mod model_manifest {
 /// Definition of AWS::IoTFleetWise::ModelManifest Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnModelManifestProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Nodes` (the schema does not describe it).
     pub nodes: Option<Val<Vec<String>>>,
+    /// `SignalCatalogArn` (the schema does not describe it).
     pub signal_catalog_arn: Val<String>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<model_manifest::ManifestStatus>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<model_manifest::Tag>>>,
 }
 
@@ -1180,17 +1245,17 @@ impl CfnModelManifest {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::ModelManifest";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnModelManifest, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnModelManifest, String> = Prop::new("Name");
-    /// Key of `Nodes`, for [`Handle::set`].
+    /// Key of `Nodes`, for [`Self::set`].
     pub const NODES: Prop<CfnModelManifest, Vec<String>> = Prop::new("Nodes");
-    /// Key of `SignalCatalogArn`, for [`Handle::set`].
+    /// Key of `SignalCatalogArn`, for [`Self::set`].
     pub const SIGNAL_CATALOG_ARN: Prop<CfnModelManifest, String> = Prop::new("SignalCatalogArn");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnModelManifest, model_manifest::ManifestStatus> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelManifest, Vec<model_manifest::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1245,10 +1310,15 @@ pub mod signal_catalog {
     /// `NodeCounts` of `AWS::IoTFleetWise::SignalCatalog`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NodeCounts {
+        /// `TotalActuators` (the schema does not describe it).
         pub total_actuators: Option<Val<f64>>,
+        /// `TotalAttributes` (the schema does not describe it).
         pub total_attributes: Option<Val<f64>>,
+        /// `TotalBranches` (the schema does not describe it).
         pub total_branches: Option<Val<f64>>,
+        /// `TotalNodes` (the schema does not describe it).
         pub total_nodes: Option<Val<f64>>,
+        /// `TotalSensors` (the schema does not describe it).
         pub total_sensors: Option<Val<f64>>,
     }
 
@@ -1267,7 +1337,9 @@ pub mod signal_catalog {
     /// `Tag` of `AWS::IoTFleetWise::SignalCatalog`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1328,10 +1400,15 @@ pub mod signal_catalog {
 /// Definition of AWS::IoTFleetWise::SignalCatalog Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnSignalCatalogProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `NodeCounts` (the schema does not describe it).
     pub node_counts: Option<Val<signal_catalog::NodeCounts>>,
+    /// `Nodes` (the schema does not describe it).
     pub nodes: Option<Val<Vec<Json>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<signal_catalog::Tag>>>,
 }
 
@@ -1357,15 +1434,15 @@ impl CfnSignalCatalog {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::SignalCatalog";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSignalCatalog, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSignalCatalog, String> = Prop::new("Name");
-    /// Key of `NodeCounts`, for [`Handle::set`].
+    /// Key of `NodeCounts`, for [`Self::set`].
     pub const NODE_COUNTS: Prop<CfnSignalCatalog, signal_catalog::NodeCounts> = Prop::new("NodeCounts");
-    /// Key of `Nodes`, for [`Handle::set`].
+    /// Key of `Nodes`, for [`Self::set`].
     pub const NODES: Prop<CfnSignalCatalog, Vec<Json>> = Prop::new("Nodes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSignalCatalog, Vec<signal_catalog::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1445,7 +1522,9 @@ pub mod state_template {
     /// `Tag` of `AWS::IoTFleetWise::StateTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1496,12 +1575,19 @@ pub mod state_template {
 /// Definition of AWS::IoTFleetWise::StateTemplate Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStateTemplateProps {
+    /// `DataExtraDimensions` (the schema does not describe it).
     pub data_extra_dimensions: Option<Val<Vec<String>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `MetadataExtraDimensions` (the schema does not describe it).
     pub metadata_extra_dimensions: Option<Val<Vec<String>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SignalCatalogArn` (the schema does not describe it).
     pub signal_catalog_arn: Val<String>,
+    /// `StateTemplateProperties` (the schema does not describe it).
     pub state_template_properties: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<state_template::Tag>>>,
 }
 
@@ -1544,19 +1630,19 @@ impl CfnStateTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::StateTemplate";
 
-    /// Key of `DataExtraDimensions`, for [`Handle::set`].
+    /// Key of `DataExtraDimensions`, for [`Self::set`].
     pub const DATA_EXTRA_DIMENSIONS: Prop<CfnStateTemplate, Vec<String>> = Prop::new("DataExtraDimensions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStateTemplate, String> = Prop::new("Description");
-    /// Key of `MetadataExtraDimensions`, for [`Handle::set`].
+    /// Key of `MetadataExtraDimensions`, for [`Self::set`].
     pub const METADATA_EXTRA_DIMENSIONS: Prop<CfnStateTemplate, Vec<String>> = Prop::new("MetadataExtraDimensions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStateTemplate, String> = Prop::new("Name");
-    /// Key of `SignalCatalogArn`, for [`Handle::set`].
+    /// Key of `SignalCatalogArn`, for [`Self::set`].
     pub const SIGNAL_CATALOG_ARN: Prop<CfnStateTemplate, String> = Prop::new("SignalCatalogArn");
-    /// Key of `StateTemplateProperties`, for [`Handle::set`].
+    /// Key of `StateTemplateProperties`, for [`Self::set`].
     pub const STATE_TEMPLATE_PROPERTIES: Prop<CfnStateTemplate, Vec<String>> = Prop::new("StateTemplateProperties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStateTemplate, Vec<state_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1616,7 +1702,9 @@ pub mod vehicle {
     /// `StateTemplateAssociation` of `AWS::IoTFleetWise::Vehicle`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StateTemplateAssociation {
+        /// `Identifier` (the schema does not describe it).
         pub identifier: Val<String>,
+        /// `StateTemplateUpdateStrategy` (the schema does not describe it).
         pub state_template_update_strategy: Val<Json>,
     }
 
@@ -1642,7 +1730,9 @@ pub mod vehicle {
     /// `Tag` of `AWS::IoTFleetWise::Vehicle`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1727,12 +1817,19 @@ pub mod vehicle {
 /// Definition of AWS::IoTFleetWise::Vehicle Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVehicleProps {
+    /// `AssociationBehavior` (the schema does not describe it).
     pub association_behavior: Option<Val<vehicle::VehicleAssociationBehavior>>,
+    /// `Attributes` (the schema does not describe it).
     pub attributes: Option<Val<Map<String>>>,
+    /// `DecoderManifestArn` (the schema does not describe it).
     pub decoder_manifest_arn: Val<String>,
+    /// `ModelManifestArn` (the schema does not describe it).
     pub model_manifest_arn: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `StateTemplates` (the schema does not describe it).
     pub state_templates: Option<Val<Vec<vehicle::StateTemplateAssociation>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<vehicle::Tag>>>,
 }
 
@@ -1775,19 +1872,19 @@ impl CfnVehicle {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTFleetWise::Vehicle";
 
-    /// Key of `AssociationBehavior`, for [`Handle::set`].
+    /// Key of `AssociationBehavior`, for [`Self::set`].
     pub const ASSOCIATION_BEHAVIOR: Prop<CfnVehicle, vehicle::VehicleAssociationBehavior> = Prop::new("AssociationBehavior");
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnVehicle, Map<String>> = Prop::new("Attributes");
-    /// Key of `DecoderManifestArn`, for [`Handle::set`].
+    /// Key of `DecoderManifestArn`, for [`Self::set`].
     pub const DECODER_MANIFEST_ARN: Prop<CfnVehicle, String> = Prop::new("DecoderManifestArn");
-    /// Key of `ModelManifestArn`, for [`Handle::set`].
+    /// Key of `ModelManifestArn`, for [`Self::set`].
     pub const MODEL_MANIFEST_ARN: Prop<CfnVehicle, String> = Prop::new("ModelManifestArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVehicle, String> = Prop::new("Name");
-    /// Key of `StateTemplates`, for [`Handle::set`].
+    /// Key of `StateTemplates`, for [`Self::set`].
     pub const STATE_TEMPLATES: Prop<CfnVehicle, Vec<vehicle::StateTemplateAssociation>> = Prop::new("StateTemplates");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVehicle, Vec<vehicle::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

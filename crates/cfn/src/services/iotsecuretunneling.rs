@@ -160,13 +160,13 @@ impl CfnTunnel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSecureTunneling::Tunnel";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTunnel, String> = Prop::new("Description");
-    /// Key of `DestinationConfig`, for [`Handle::set`].
+    /// Key of `DestinationConfig`, for [`Self::set`].
     pub const DESTINATION_CONFIG: Prop<CfnTunnel, tunnel::DestinationConfig> = Prop::new("DestinationConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTunnel, Vec<tunnel::Tag>> = Prop::new("Tags");
-    /// Key of `TimeoutConfig`, for [`Handle::set`].
+    /// Key of `TimeoutConfig`, for [`Self::set`].
     pub const TIMEOUT_CONFIG: Prop<CfnTunnel, tunnel::TimeoutConfig> = Prop::new("TimeoutConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

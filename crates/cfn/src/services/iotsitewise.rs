@@ -268,11 +268,11 @@ impl CfnAccessPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::AccessPolicy";
 
-    /// Key of `AccessPolicyIdentity`, for [`Handle::set`].
+    /// Key of `AccessPolicyIdentity`, for [`Self::set`].
     pub const ACCESS_POLICY_IDENTITY: Prop<CfnAccessPolicy, access_policy::AccessPolicyIdentity> = Prop::new("AccessPolicyIdentity");
-    /// Key of `AccessPolicyPermission`, for [`Handle::set`].
+    /// Key of `AccessPolicyPermission`, for [`Self::set`].
     pub const ACCESS_POLICY_PERMISSION: Prop<CfnAccessPolicy, access_policy::AccessPolicyPermission> = Prop::new("AccessPolicyPermission");
-    /// Key of `AccessPolicyResource`, for [`Handle::set`].
+    /// Key of `AccessPolicyResource`, for [`Self::set`].
     pub const ACCESS_POLICY_RESOURCE: Prop<CfnAccessPolicy, access_policy::AccessPolicyResource> = Prop::new("AccessPolicyResource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -422,15 +422,15 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Application";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `IdcInstanceArn`, for [`Handle::set`].
+    /// Key of `IdcInstanceArn`, for [`Self::set`].
     pub const IDC_INSTANCE_ARN: Prop<CfnApplication, String> = Prop::new("IdcInstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
-    /// Key of `WorkspaceName`, for [`Handle::set`].
+    /// Key of `WorkspaceName`, for [`Self::set`].
     pub const WORKSPACE_NAME: Prop<CfnApplication, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -578,7 +578,9 @@ pub mod asset {
     /// `Tag` of `AWS::IoTSiteWise::Asset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -682,11 +684,13 @@ pub struct CfnAssetProps {
     pub asset_description: Option<Val<String>>,
     /// The External ID of the asset
     pub asset_external_id: Option<Val<String>>,
+    /// `AssetHierarchies` (the schema does not describe it).
     pub asset_hierarchies: Option<Val<Vec<asset::AssetHierarchy>>>,
     /// The ID of the asset model from which to create the asset.
     pub asset_model_id: Val<String>,
     /// A unique, friendly name for the asset.
     pub asset_name: Val<String>,
+    /// `AssetProperties` (the schema does not describe it).
     pub asset_properties: Option<Val<Vec<asset::AssetProperty>>>,
     /// A list of key-value pairs that contain metadata for the asset.
     pub tags: Option<Val<Vec<asset::Tag>>>,
@@ -731,19 +735,19 @@ impl CfnAsset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Asset";
 
-    /// Key of `AssetDescription`, for [`Handle::set`].
+    /// Key of `AssetDescription`, for [`Self::set`].
     pub const ASSET_DESCRIPTION: Prop<CfnAsset, String> = Prop::new("AssetDescription");
-    /// Key of `AssetExternalId`, for [`Handle::set`].
+    /// Key of `AssetExternalId`, for [`Self::set`].
     pub const ASSET_EXTERNAL_ID: Prop<CfnAsset, String> = Prop::new("AssetExternalId");
-    /// Key of `AssetHierarchies`, for [`Handle::set`].
+    /// Key of `AssetHierarchies`, for [`Self::set`].
     pub const ASSET_HIERARCHIES: Prop<CfnAsset, Vec<asset::AssetHierarchy>> = Prop::new("AssetHierarchies");
-    /// Key of `AssetModelId`, for [`Handle::set`].
+    /// Key of `AssetModelId`, for [`Self::set`].
     pub const ASSET_MODEL_ID: Prop<CfnAsset, String> = Prop::new("AssetModelId");
-    /// Key of `AssetName`, for [`Handle::set`].
+    /// Key of `AssetName`, for [`Self::set`].
     pub const ASSET_NAME: Prop<CfnAsset, String> = Prop::new("AssetName");
-    /// Key of `AssetProperties`, for [`Handle::set`].
+    /// Key of `AssetProperties`, for [`Self::set`].
     pub const ASSET_PROPERTIES: Prop<CfnAsset, Vec<asset::AssetProperty>> = Prop::new("AssetProperties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAsset, Vec<asset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -961,7 +965,9 @@ pub mod asset_model {
     /// `Tag` of `AWS::IoTSiteWise::AssetModel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -987,9 +993,13 @@ pub mod asset_model {
     /// Contains a property type, which can be one of attribute, measurement, metric, or transform.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PropertyType {
+        /// `Attribute` (the schema does not describe it).
         pub attribute: Option<Val<Attribute>>,
+        /// `Metric` (the schema does not describe it).
         pub metric: Option<Val<Metric>>,
+        /// `Transform` (the schema does not describe it).
         pub transform: Option<Val<Transform>>,
+        /// `TypeName` (the schema does not describe it).
         pub type_name: Val<TypeName>,
     }
 
@@ -1051,6 +1061,7 @@ pub mod asset_model {
     /// `Attribute` of `AWS::IoTSiteWise::AssetModel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Attribute {
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
     }
 
@@ -1172,11 +1183,13 @@ pub mod asset_model {
         pub hierarchy_external_id: Option<Val<String>>,
         /// The ID of the hierarchy that is trying to be referenced
         pub hierarchy_id: Option<Val<String>>,
+        /// `HierarchyLogicalId` (the schema does not describe it).
         pub hierarchy_logical_id: Option<Val<String>>,
         /// The External ID of the property that is trying to be referenced
         pub property_external_id: Option<Val<String>>,
         /// The ID of the property that is trying to be referenced
         pub property_id: Option<Val<String>>,
+        /// `PropertyLogicalId` (the schema does not describe it).
         pub property_logical_id: Option<Val<String>>,
         /// The path of the property that is trying to be referenced
         pub property_path: Option<Val<Vec<PropertyPathDefinition>>>,
@@ -1604,23 +1617,23 @@ impl CfnAssetModel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::AssetModel";
 
-    /// Key of `AssetModelCompositeModels`, for [`Handle::set`].
+    /// Key of `AssetModelCompositeModels`, for [`Self::set`].
     pub const ASSET_MODEL_COMPOSITE_MODELS: Prop<CfnAssetModel, Vec<asset_model::AssetModelCompositeModel>> = Prop::new("AssetModelCompositeModels");
-    /// Key of `AssetModelDescription`, for [`Handle::set`].
+    /// Key of `AssetModelDescription`, for [`Self::set`].
     pub const ASSET_MODEL_DESCRIPTION: Prop<CfnAssetModel, String> = Prop::new("AssetModelDescription");
-    /// Key of `AssetModelExternalId`, for [`Handle::set`].
+    /// Key of `AssetModelExternalId`, for [`Self::set`].
     pub const ASSET_MODEL_EXTERNAL_ID: Prop<CfnAssetModel, String> = Prop::new("AssetModelExternalId");
-    /// Key of `AssetModelHierarchies`, for [`Handle::set`].
+    /// Key of `AssetModelHierarchies`, for [`Self::set`].
     pub const ASSET_MODEL_HIERARCHIES: Prop<CfnAssetModel, Vec<asset_model::AssetModelHierarchy>> = Prop::new("AssetModelHierarchies");
-    /// Key of `AssetModelName`, for [`Handle::set`].
+    /// Key of `AssetModelName`, for [`Self::set`].
     pub const ASSET_MODEL_NAME: Prop<CfnAssetModel, String> = Prop::new("AssetModelName");
-    /// Key of `AssetModelProperties`, for [`Handle::set`].
+    /// Key of `AssetModelProperties`, for [`Self::set`].
     pub const ASSET_MODEL_PROPERTIES: Prop<CfnAssetModel, Vec<asset_model::AssetModelProperty>> = Prop::new("AssetModelProperties");
-    /// Key of `AssetModelType`, for [`Handle::set`].
+    /// Key of `AssetModelType`, for [`Self::set`].
     pub const ASSET_MODEL_TYPE: Prop<CfnAssetModel, asset_model::AssetModelType> = Prop::new("AssetModelType");
-    /// Key of `EnforcedAssetModelInterfaceRelationships`, for [`Handle::set`].
+    /// Key of `EnforcedAssetModelInterfaceRelationships`, for [`Self::set`].
     pub const ENFORCED_ASSET_MODEL_INTERFACE_RELATIONSHIPS: Prop<CfnAssetModel, Vec<asset_model::EnforcedAssetModelInterfaceRelationship>> = Prop::new("EnforcedAssetModelInterfaceRelationships");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAssetModel, Vec<asset_model::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1708,7 +1721,9 @@ pub mod computation_model {
     /// `Tag` of `AWS::IoTSiteWise::ComputationModel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1933,15 +1948,15 @@ impl CfnComputationModel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::ComputationModel";
 
-    /// Key of `ComputationModelConfiguration`, for [`Handle::set`].
+    /// Key of `ComputationModelConfiguration`, for [`Self::set`].
     pub const COMPUTATION_MODEL_CONFIGURATION: Prop<CfnComputationModel, computation_model::ComputationModelConfiguration> = Prop::new("ComputationModelConfiguration");
-    /// Key of `ComputationModelDataBinding`, for [`Handle::set`].
+    /// Key of `ComputationModelDataBinding`, for [`Self::set`].
     pub const COMPUTATION_MODEL_DATA_BINDING: Prop<CfnComputationModel, Map<computation_model::ComputationModelDataBindingValue>> = Prop::new("ComputationModelDataBinding");
-    /// Key of `ComputationModelDescription`, for [`Handle::set`].
+    /// Key of `ComputationModelDescription`, for [`Self::set`].
     pub const COMPUTATION_MODEL_DESCRIPTION: Prop<CfnComputationModel, String> = Prop::new("ComputationModelDescription");
-    /// Key of `ComputationModelName`, for [`Handle::set`].
+    /// Key of `ComputationModelName`, for [`Self::set`].
     pub const COMPUTATION_MODEL_NAME: Prop<CfnComputationModel, String> = Prop::new("ComputationModelName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComputationModel, Vec<computation_model::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1993,7 +2008,9 @@ pub mod dashboard {
     /// To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2089,15 +2106,15 @@ impl CfnDashboard {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Dashboard";
 
-    /// Key of `DashboardDefinition`, for [`Handle::set`].
+    /// Key of `DashboardDefinition`, for [`Self::set`].
     pub const DASHBOARD_DEFINITION: Prop<CfnDashboard, String> = Prop::new("DashboardDefinition");
-    /// Key of `DashboardDescription`, for [`Handle::set`].
+    /// Key of `DashboardDescription`, for [`Self::set`].
     pub const DASHBOARD_DESCRIPTION: Prop<CfnDashboard, String> = Prop::new("DashboardDescription");
-    /// Key of `DashboardName`, for [`Handle::set`].
+    /// Key of `DashboardName`, for [`Self::set`].
     pub const DASHBOARD_NAME: Prop<CfnDashboard, String> = Prop::new("DashboardName");
-    /// Key of `ProjectId`, for [`Handle::set`].
+    /// Key of `ProjectId`, for [`Self::set`].
     pub const PROJECT_ID: Prop<CfnDashboard, String> = Prop::new("ProjectId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDashboard, Vec<dashboard::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2196,7 +2213,9 @@ pub mod dataset {
     /// `Tag` of `AWS::IoTSiteWise::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2495,19 +2514,19 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Dataset";
 
-    /// Key of `DatasetConfig`, for [`Handle::set`].
+    /// Key of `DatasetConfig`, for [`Self::set`].
     pub const DATASET_CONFIG: Prop<CfnDataset, dataset::DatasetConfig> = Prop::new("DatasetConfig");
-    /// Key of `DatasetDescription`, for [`Handle::set`].
+    /// Key of `DatasetDescription`, for [`Self::set`].
     pub const DATASET_DESCRIPTION: Prop<CfnDataset, String> = Prop::new("DatasetDescription");
-    /// Key of `DatasetName`, for [`Handle::set`].
+    /// Key of `DatasetName`, for [`Self::set`].
     pub const DATASET_NAME: Prop<CfnDataset, String> = Prop::new("DatasetName");
-    /// Key of `DatasetSource`, for [`Handle::set`].
+    /// Key of `DatasetSource`, for [`Self::set`].
     pub const DATASET_SOURCE: Prop<CfnDataset, dataset::DatasetSource> = Prop::new("DatasetSource");
-    /// Key of `DatasetType`, for [`Handle::set`].
+    /// Key of `DatasetType`, for [`Self::set`].
     pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
-    /// Key of `WorkspaceName`, for [`Handle::set`].
+    /// Key of `WorkspaceName`, for [`Self::set`].
     pub const WORKSPACE_NAME: Prop<CfnDataset, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2605,7 +2624,9 @@ pub mod gateway {
     /// To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2816,15 +2837,15 @@ impl CfnGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Gateway";
 
-    /// Key of `GatewayCapabilitySummaries`, for [`Handle::set`].
+    /// Key of `GatewayCapabilitySummaries`, for [`Self::set`].
     pub const GATEWAY_CAPABILITY_SUMMARIES: Prop<CfnGateway, Vec<gateway::GatewayCapabilitySummary>> = Prop::new("GatewayCapabilitySummaries");
-    /// Key of `GatewayName`, for [`Handle::set`].
+    /// Key of `GatewayName`, for [`Self::set`].
     pub const GATEWAY_NAME: Prop<CfnGateway, String> = Prop::new("GatewayName");
-    /// Key of `GatewayPlatform`, for [`Handle::set`].
+    /// Key of `GatewayPlatform`, for [`Self::set`].
     pub const GATEWAY_PLATFORM: Prop<CfnGateway, gateway::GatewayPlatform> = Prop::new("GatewayPlatform");
-    /// Key of `GatewayVersion`, for [`Handle::set`].
+    /// Key of `GatewayVersion`, for [`Self::set`].
     pub const GATEWAY_VERSION: Prop<CfnGateway, String> = Prop::new("GatewayVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGateway, Vec<gateway::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3020,17 +3041,17 @@ impl CfnPipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Pipeline";
 
-    /// Key of `Computations`, for [`Handle::set`].
+    /// Key of `Computations`, for [`Self::set`].
     pub const COMPUTATIONS: Prop<CfnPipeline, Vec<pipeline::ComputeNode>> = Prop::new("Computations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPipeline, String> = Prop::new("Description");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnPipeline, Map<String>> = Prop::new("EnvironmentVariables");
-    /// Key of `PipelineName`, for [`Handle::set`].
+    /// Key of `PipelineName`, for [`Self::set`].
     pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
-    /// Key of `WorkspaceName`, for [`Handle::set`].
+    /// Key of `WorkspaceName`, for [`Self::set`].
     pub const WORKSPACE_NAME: Prop<CfnPipeline, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3124,7 +3145,9 @@ pub mod portal {
     /// To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3312,25 +3335,25 @@ impl CfnPortal {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Portal";
 
-    /// Key of `Alarms`, for [`Handle::set`].
+    /// Key of `Alarms`, for [`Self::set`].
     pub const ALARMS: Prop<CfnPortal, portal::Alarms> = Prop::new("Alarms");
-    /// Key of `NotificationSenderEmail`, for [`Handle::set`].
+    /// Key of `NotificationSenderEmail`, for [`Self::set`].
     pub const NOTIFICATION_SENDER_EMAIL: Prop<CfnPortal, String> = Prop::new("NotificationSenderEmail");
-    /// Key of `PortalAuthMode`, for [`Handle::set`].
+    /// Key of `PortalAuthMode`, for [`Self::set`].
     pub const PORTAL_AUTH_MODE: Prop<CfnPortal, portal::PortalAuthMode> = Prop::new("PortalAuthMode");
-    /// Key of `PortalContactEmail`, for [`Handle::set`].
+    /// Key of `PortalContactEmail`, for [`Self::set`].
     pub const PORTAL_CONTACT_EMAIL: Prop<CfnPortal, String> = Prop::new("PortalContactEmail");
-    /// Key of `PortalDescription`, for [`Handle::set`].
+    /// Key of `PortalDescription`, for [`Self::set`].
     pub const PORTAL_DESCRIPTION: Prop<CfnPortal, String> = Prop::new("PortalDescription");
-    /// Key of `PortalName`, for [`Handle::set`].
+    /// Key of `PortalName`, for [`Self::set`].
     pub const PORTAL_NAME: Prop<CfnPortal, String> = Prop::new("PortalName");
-    /// Key of `PortalType`, for [`Handle::set`].
+    /// Key of `PortalType`, for [`Self::set`].
     pub const PORTAL_TYPE: Prop<CfnPortal, portal::PortalType> = Prop::new("PortalType");
-    /// Key of `PortalTypeConfiguration`, for [`Handle::set`].
+    /// Key of `PortalTypeConfiguration`, for [`Self::set`].
     pub const PORTAL_TYPE_CONFIGURATION: Prop<CfnPortal, Map<portal::PortalTypeEntry>> = Prop::new("PortalTypeConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnPortal, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPortal, Vec<portal::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3394,7 +3417,9 @@ pub mod project {
     /// To add or update tag, provide both key and value. To delete tag, provide only tag key to be deleted
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3490,15 +3515,15 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Project";
 
-    /// Key of `AssetIds`, for [`Handle::set`].
+    /// Key of `AssetIds`, for [`Self::set`].
     pub const ASSET_IDS: Prop<CfnProject, Vec<String>> = Prop::new("AssetIds");
-    /// Key of `PortalId`, for [`Handle::set`].
+    /// Key of `PortalId`, for [`Self::set`].
     pub const PORTAL_ID: Prop<CfnProject, String> = Prop::new("PortalId");
-    /// Key of `ProjectDescription`, for [`Handle::set`].
+    /// Key of `ProjectDescription`, for [`Self::set`].
     pub const PROJECT_DESCRIPTION: Prop<CfnProject, String> = Prop::new("ProjectDescription");
-    /// Key of `ProjectName`, for [`Handle::set`].
+    /// Key of `ProjectName`, for [`Self::set`].
     pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4044,15 +4069,15 @@ impl CfnTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Task";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTask, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTask, Vec<task::Tag>> = Prop::new("Tags");
-    /// Key of `TaskConfiguration`, for [`Handle::set`].
+    /// Key of `TaskConfiguration`, for [`Self::set`].
     pub const TASK_CONFIGURATION: Prop<CfnTask, task::TaskConfiguration> = Prop::new("TaskConfiguration");
-    /// Key of `TaskName`, for [`Handle::set`].
+    /// Key of `TaskName`, for [`Self::set`].
     pub const TASK_NAME: Prop<CfnTask, String> = Prop::new("TaskName");
-    /// Key of `WorkspaceName`, for [`Handle::set`].
+    /// Key of `WorkspaceName`, for [`Self::set`].
     pub const WORKSPACE_NAME: Prop<CfnTask, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4259,15 +4284,15 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTSiteWise::Workspace";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnWorkspace, workspace::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnWorkspace, String> = Prop::new("KmsKeyId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
-    /// Key of `WorkspaceDescription`, for [`Handle::set`].
+    /// Key of `WorkspaceDescription`, for [`Self::set`].
     pub const WORKSPACE_DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("WorkspaceDescription");
-    /// Key of `WorkspaceName`, for [`Handle::set`].
+    /// Key of `WorkspaceName`, for [`Self::set`].
     pub const WORKSPACE_NAME: Prop<CfnWorkspace, String> = Prop::new("WorkspaceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

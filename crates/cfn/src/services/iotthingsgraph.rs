@@ -19,7 +19,9 @@ pub mod flow_template {
     /// `DefinitionDocument` of `AWS::IoTThingsGraph::FlowTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DefinitionDocument {
+        /// `Language` (the schema does not describe it).
         pub language: Val<String>,
+        /// `Text` (the schema does not describe it).
         pub text: Val<String>,
     }
 
@@ -65,7 +67,9 @@ pub mod flow_template {
 /// Resource Type definition for AWS::IoTThingsGraph::FlowTemplate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFlowTemplateProps {
+    /// `CompatibleNamespaceVersion` (the schema does not describe it).
     pub compatible_namespace_version: Option<Val<f64>>,
+    /// `Definition` (the schema does not describe it).
     pub definition: Val<flow_template::DefinitionDocument>,
 }
 
@@ -98,9 +102,9 @@ impl CfnFlowTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTThingsGraph::FlowTemplate";
 
-    /// Key of `CompatibleNamespaceVersion`, for [`Handle::set`].
+    /// Key of `CompatibleNamespaceVersion`, for [`Self::set`].
     pub const COMPATIBLE_NAMESPACE_VERSION: Prop<CfnFlowTemplate, f64> = Prop::new("CompatibleNamespaceVersion");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnFlowTemplate, flow_template::DefinitionDocument> = Prop::new("Definition");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -203,6 +203,7 @@ pub mod component_type {
     /// The Lambda function associated with this data connector.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LambdaFunction {
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
     }
 
@@ -244,7 +245,9 @@ pub mod component_type {
     /// A value that relates a component to another component.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RelationshipValue {
+        /// `TargetComponentName` (the schema does not describe it).
         pub target_component_name: Option<Val<String>>,
+        /// `TargetEntityId` (the schema does not describe it).
         pub target_entity_id: Option<Val<String>>,
     }
 
@@ -540,25 +543,25 @@ impl CfnComponentType {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::ComponentType";
 
-    /// Key of `ComponentTypeId`, for [`Handle::set`].
+    /// Key of `ComponentTypeId`, for [`Self::set`].
     pub const COMPONENT_TYPE_ID: Prop<CfnComponentType, String> = Prop::new("ComponentTypeId");
-    /// Key of `CompositeComponentTypes`, for [`Handle::set`].
+    /// Key of `CompositeComponentTypes`, for [`Self::set`].
     pub const COMPOSITE_COMPONENT_TYPES: Prop<CfnComponentType, Map<component_type::CompositeComponentType>> = Prop::new("CompositeComponentTypes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnComponentType, String> = Prop::new("Description");
-    /// Key of `ExtendsFrom`, for [`Handle::set`].
+    /// Key of `ExtendsFrom`, for [`Self::set`].
     pub const EXTENDS_FROM: Prop<CfnComponentType, Vec<String>> = Prop::new("ExtendsFrom");
-    /// Key of `Functions`, for [`Handle::set`].
+    /// Key of `Functions`, for [`Self::set`].
     pub const FUNCTIONS: Prop<CfnComponentType, Map<component_type::Function>> = Prop::new("Functions");
-    /// Key of `IsSingleton`, for [`Handle::set`].
+    /// Key of `IsSingleton`, for [`Self::set`].
     pub const IS_SINGLETON: Prop<CfnComponentType, bool> = Prop::new("IsSingleton");
-    /// Key of `PropertyDefinitions`, for [`Handle::set`].
+    /// Key of `PropertyDefinitions`, for [`Self::set`].
     pub const PROPERTY_DEFINITIONS: Prop<CfnComponentType, Map<component_type::PropertyDefinition>> = Prop::new("PropertyDefinitions");
-    /// Key of `PropertyGroups`, for [`Handle::set`].
+    /// Key of `PropertyGroups`, for [`Self::set`].
     pub const PROPERTY_GROUPS: Prop<CfnComponentType, Map<component_type::PropertyGroup>> = Prop::new("PropertyGroups");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComponentType, Map<String>> = Prop::new("Tags");
-    /// Key of `WorkspaceId`, for [`Handle::set`].
+    /// Key of `WorkspaceId`, for [`Self::set`].
     pub const WORKSPACE_ID: Prop<CfnComponentType, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -736,7 +739,9 @@ pub mod entity {
     /// The current status of the entity.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Status {
+        /// `Error` (the schema does not describe it).
         pub error: Option<Val<Json>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<State>>,
     }
 
@@ -860,7 +865,9 @@ pub mod entity {
     /// A value that relates a component to another component.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RelationshipValue {
+        /// `TargetComponentName` (the schema does not describe it).
         pub target_component_name: Option<Val<String>>,
+        /// `TargetEntityId` (the schema does not describe it).
         pub target_entity_id: Option<Val<String>>,
     }
 
@@ -1187,21 +1194,21 @@ impl CfnEntity {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::Entity";
 
-    /// Key of `Components`, for [`Handle::set`].
+    /// Key of `Components`, for [`Self::set`].
     pub const COMPONENTS: Prop<CfnEntity, Map<entity::Component>> = Prop::new("Components");
-    /// Key of `CompositeComponents`, for [`Handle::set`].
+    /// Key of `CompositeComponents`, for [`Self::set`].
     pub const COMPOSITE_COMPONENTS: Prop<CfnEntity, Map<entity::CompositeComponent>> = Prop::new("CompositeComponents");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEntity, String> = Prop::new("Description");
-    /// Key of `EntityId`, for [`Handle::set`].
+    /// Key of `EntityId`, for [`Self::set`].
     pub const ENTITY_ID: Prop<CfnEntity, String> = Prop::new("EntityId");
-    /// Key of `EntityName`, for [`Handle::set`].
+    /// Key of `EntityName`, for [`Self::set`].
     pub const ENTITY_NAME: Prop<CfnEntity, String> = Prop::new("EntityName");
-    /// Key of `ParentEntityId`, for [`Handle::set`].
+    /// Key of `ParentEntityId`, for [`Self::set`].
     pub const PARENT_ENTITY_ID: Prop<CfnEntity, String> = Prop::new("ParentEntityId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEntity, Map<String>> = Prop::new("Tags");
-    /// Key of `WorkspaceId`, for [`Handle::set`].
+    /// Key of `WorkspaceId`, for [`Self::set`].
     pub const WORKSPACE_ID: Prop<CfnEntity, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1342,19 +1349,19 @@ impl CfnScene {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::Scene";
 
-    /// Key of `Capabilities`, for [`Handle::set`].
+    /// Key of `Capabilities`, for [`Self::set`].
     pub const CAPABILITIES: Prop<CfnScene, Vec<String>> = Prop::new("Capabilities");
-    /// Key of `ContentLocation`, for [`Handle::set`].
+    /// Key of `ContentLocation`, for [`Self::set`].
     pub const CONTENT_LOCATION: Prop<CfnScene, String> = Prop::new("ContentLocation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnScene, String> = Prop::new("Description");
-    /// Key of `SceneId`, for [`Handle::set`].
+    /// Key of `SceneId`, for [`Self::set`].
     pub const SCENE_ID: Prop<CfnScene, String> = Prop::new("SceneId");
-    /// Key of `SceneMetadata`, for [`Handle::set`].
+    /// Key of `SceneMetadata`, for [`Self::set`].
     pub const SCENE_METADATA: Prop<CfnScene, Map<String>> = Prop::new("SceneMetadata");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScene, Map<String>> = Prop::new("Tags");
-    /// Key of `WorkspaceId`, for [`Handle::set`].
+    /// Key of `WorkspaceId`, for [`Self::set`].
     pub const WORKSPACE_ID: Prop<CfnScene, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1474,13 +1481,13 @@ impl CfnSyncJob {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::SyncJob";
 
-    /// Key of `SyncRole`, for [`Handle::set`].
+    /// Key of `SyncRole`, for [`Self::set`].
     pub const SYNC_ROLE: Prop<CfnSyncJob, String> = Prop::new("SyncRole");
-    /// Key of `SyncSource`, for [`Handle::set`].
+    /// Key of `SyncSource`, for [`Self::set`].
     pub const SYNC_SOURCE: Prop<CfnSyncJob, String> = Prop::new("SyncSource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSyncJob, Map<String>> = Prop::new("Tags");
-    /// Key of `WorkspaceId`, for [`Handle::set`].
+    /// Key of `WorkspaceId`, for [`Self::set`].
     pub const WORKSPACE_ID: Prop<CfnSyncJob, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1605,15 +1612,15 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTTwinMaker::Workspace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkspace, String> = Prop::new("Description");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnWorkspace, String> = Prop::new("Role");
-    /// Key of `S3Location`, for [`Handle::set`].
+    /// Key of `S3Location`, for [`Self::set`].
     pub const S3_LOCATION: Prop<CfnWorkspace, String> = Prop::new("S3Location");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Map<String>> = Prop::new("Tags");
-    /// Key of `WorkspaceId`, for [`Handle::set`].
+    /// Key of `WorkspaceId`, for [`Self::set`].
     pub const WORKSPACE_ID: Prop<CfnWorkspace, String> = Prop::new("WorkspaceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

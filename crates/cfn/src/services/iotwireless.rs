@@ -19,7 +19,9 @@ pub mod destination {
     /// `Tag` of `AWS::IoTWireless::Destination`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -138,17 +140,17 @@ impl CfnDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::Destination";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDestination, String> = Prop::new("Description");
-    /// Key of `Expression`, for [`Handle::set`].
+    /// Key of `Expression`, for [`Self::set`].
     pub const EXPRESSION: Prop<CfnDestination, String> = Prop::new("Expression");
-    /// Key of `ExpressionType`, for [`Handle::set`].
+    /// Key of `ExpressionType`, for [`Self::set`].
     pub const EXPRESSION_TYPE: Prop<CfnDestination, destination::ExpressionType> = Prop::new("ExpressionType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDestination, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDestination, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDestination, Vec<destination::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -194,24 +196,43 @@ pub mod device_profile {
     /// LoRaWANDeviceProfile supports all LoRa specific attributes for service profile for CreateDeviceProfile operation
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoRaWANDeviceProfile {
+        /// `ClassBTimeout` (the schema does not describe it).
         pub class_b_timeout: Option<Val<i64>>,
+        /// `ClassCTimeout` (the schema does not describe it).
         pub class_c_timeout: Option<Val<i64>>,
+        /// `FactoryPresetFreqsList` (the schema does not describe it).
         pub factory_preset_freqs_list: Option<Val<Vec<i64>>>,
+        /// `MacVersion` (the schema does not describe it).
         pub mac_version: Option<Val<String>>,
+        /// `MaxDutyCycle` (the schema does not describe it).
         pub max_duty_cycle: Option<Val<i64>>,
+        /// `MaxEirp` (the schema does not describe it).
         pub max_eirp: Option<Val<i64>>,
+        /// `PingSlotDr` (the schema does not describe it).
         pub ping_slot_dr: Option<Val<i64>>,
+        /// `PingSlotFreq` (the schema does not describe it).
         pub ping_slot_freq: Option<Val<i64>>,
+        /// `PingSlotPeriod` (the schema does not describe it).
         pub ping_slot_period: Option<Val<i64>>,
+        /// `RegParamsRevision` (the schema does not describe it).
         pub reg_params_revision: Option<Val<String>>,
+        /// `RfRegion` (the schema does not describe it).
         pub rf_region: Option<Val<String>>,
+        /// `RxDataRate2` (the schema does not describe it).
         pub rx_data_rate2: Option<Val<i64>>,
+        /// `RxDelay1` (the schema does not describe it).
         pub rx_delay1: Option<Val<i64>>,
+        /// `RxDrOffset1` (the schema does not describe it).
         pub rx_dr_offset1: Option<Val<i64>>,
+        /// `RxFreq2` (the schema does not describe it).
         pub rx_freq2: Option<Val<i64>>,
+        /// `Supports32BitFCnt` (the schema does not describe it).
         pub supports32_bit_f_cnt: Option<Val<bool>>,
+        /// `SupportsClassB` (the schema does not describe it).
         pub supports_class_b: Option<Val<bool>>,
+        /// `SupportsClassC` (the schema does not describe it).
         pub supports_class_c: Option<Val<bool>>,
+        /// `SupportsJoin` (the schema does not describe it).
         pub supports_join: Option<Val<bool>>,
     }
 
@@ -244,7 +265,9 @@ pub mod device_profile {
     /// `Tag` of `AWS::IoTWireless::DeviceProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -335,11 +358,11 @@ impl CfnDeviceProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::DeviceProfile";
 
-    /// Key of `LoRaWAN`, for [`Handle::set`].
+    /// Key of `LoRaWAN`, for [`Self::set`].
     pub const LO_RA_WAN: Prop<CfnDeviceProfile, device_profile::LoRaWANDeviceProfile> = Prop::new("LoRaWAN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeviceProfile, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeviceProfile, Vec<device_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -419,7 +442,9 @@ pub mod fuota_task {
     /// `Tag` of `AWS::IoTWireless::FuotaTask`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -597,25 +622,25 @@ impl CfnFuotaTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::FuotaTask";
 
-    /// Key of `AssociateMulticastGroup`, for [`Handle::set`].
+    /// Key of `AssociateMulticastGroup`, for [`Self::set`].
     pub const ASSOCIATE_MULTICAST_GROUP: Prop<CfnFuotaTask, String> = Prop::new("AssociateMulticastGroup");
-    /// Key of `AssociateWirelessDevice`, for [`Handle::set`].
+    /// Key of `AssociateWirelessDevice`, for [`Self::set`].
     pub const ASSOCIATE_WIRELESS_DEVICE: Prop<CfnFuotaTask, String> = Prop::new("AssociateWirelessDevice");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFuotaTask, String> = Prop::new("Description");
-    /// Key of `DisassociateMulticastGroup`, for [`Handle::set`].
+    /// Key of `DisassociateMulticastGroup`, for [`Self::set`].
     pub const DISASSOCIATE_MULTICAST_GROUP: Prop<CfnFuotaTask, String> = Prop::new("DisassociateMulticastGroup");
-    /// Key of `DisassociateWirelessDevice`, for [`Handle::set`].
+    /// Key of `DisassociateWirelessDevice`, for [`Self::set`].
     pub const DISASSOCIATE_WIRELESS_DEVICE: Prop<CfnFuotaTask, String> = Prop::new("DisassociateWirelessDevice");
-    /// Key of `FirmwareUpdateImage`, for [`Handle::set`].
+    /// Key of `FirmwareUpdateImage`, for [`Self::set`].
     pub const FIRMWARE_UPDATE_IMAGE: Prop<CfnFuotaTask, String> = Prop::new("FirmwareUpdateImage");
-    /// Key of `FirmwareUpdateRole`, for [`Handle::set`].
+    /// Key of `FirmwareUpdateRole`, for [`Self::set`].
     pub const FIRMWARE_UPDATE_ROLE: Prop<CfnFuotaTask, String> = Prop::new("FirmwareUpdateRole");
-    /// Key of `LoRaWAN`, for [`Handle::set`].
+    /// Key of `LoRaWAN`, for [`Self::set`].
     pub const LO_RA_WAN: Prop<CfnFuotaTask, fuota_task::LoRaWAN> = Prop::new("LoRaWAN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFuotaTask, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFuotaTask, Vec<fuota_task::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -715,7 +740,9 @@ pub mod multicast_group {
     /// `Tag` of `AWS::IoTWireless::MulticastGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -900,17 +927,17 @@ impl CfnMulticastGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::MulticastGroup";
 
-    /// Key of `AssociateWirelessDevice`, for [`Handle::set`].
+    /// Key of `AssociateWirelessDevice`, for [`Self::set`].
     pub const ASSOCIATE_WIRELESS_DEVICE: Prop<CfnMulticastGroup, String> = Prop::new("AssociateWirelessDevice");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMulticastGroup, String> = Prop::new("Description");
-    /// Key of `DisassociateWirelessDevice`, for [`Handle::set`].
+    /// Key of `DisassociateWirelessDevice`, for [`Self::set`].
     pub const DISASSOCIATE_WIRELESS_DEVICE: Prop<CfnMulticastGroup, String> = Prop::new("DisassociateWirelessDevice");
-    /// Key of `LoRaWAN`, for [`Handle::set`].
+    /// Key of `LoRaWAN`, for [`Self::set`].
     pub const LO_RA_WAN: Prop<CfnMulticastGroup, multicast_group::LoRaWAN> = Prop::new("LoRaWAN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMulticastGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMulticastGroup, Vec<multicast_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1008,7 +1035,9 @@ pub mod network_analyzer_configuration {
     /// Trace content for your wireless gateway and wireless device resources
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TraceContent {
+        /// `LogLevel` (the schema does not describe it).
         pub log_level: Option<Val<LogLevel>>,
+        /// `WirelessDeviceFrameInfo` (the schema does not describe it).
         pub wireless_device_frame_info: Option<Val<WirelessDeviceFrameInfo>>,
     }
 
@@ -1161,17 +1190,17 @@ impl CfnNetworkAnalyzerConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::NetworkAnalyzerConfiguration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnNetworkAnalyzerConfiguration, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNetworkAnalyzerConfiguration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkAnalyzerConfiguration, Vec<network_analyzer_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `TraceContent`, for [`Handle::set`].
+    /// Key of `TraceContent`, for [`Self::set`].
     pub const TRACE_CONTENT: Prop<CfnNetworkAnalyzerConfiguration, network_analyzer_configuration::TraceContent> = Prop::new("TraceContent");
-    /// Key of `WirelessDevices`, for [`Handle::set`].
+    /// Key of `WirelessDevices`, for [`Self::set`].
     pub const WIRELESS_DEVICES: Prop<CfnNetworkAnalyzerConfiguration, Vec<String>> = Prop::new("WirelessDevices");
-    /// Key of `WirelessGateways`, for [`Handle::set`].
+    /// Key of `WirelessGateways`, for [`Self::set`].
     pub const WIRELESS_GATEWAYS: Prop<CfnNetworkAnalyzerConfiguration, Vec<String>> = Prop::new("WirelessGateways");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1217,6 +1246,7 @@ pub mod partner_account {
     /// The Sidewalk account credentials.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SidewalkAccountInfo {
+        /// `AppServerPrivateKey` (the schema does not describe it).
         pub app_server_private_key: Val<String>,
     }
 
@@ -1240,8 +1270,11 @@ pub mod partner_account {
     /// The Sidewalk account credentials.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SidewalkAccountInfoWithFingerprint {
+        /// `AmazonId` (the schema does not describe it).
         pub amazon_id: Option<Val<String>>,
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
+        /// `Fingerprint` (the schema does not describe it).
         pub fingerprint: Option<Val<String>>,
     }
 
@@ -1258,6 +1291,7 @@ pub mod partner_account {
     /// The Sidewalk account credentials.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SidewalkUpdateAccount {
+        /// `AppServerPrivateKey` (the schema does not describe it).
         pub app_server_private_key: Option<Val<String>>,
     }
 
@@ -1272,7 +1306,9 @@ pub mod partner_account {
     /// `Tag` of `AWS::IoTWireless::PartnerAccount`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1401,19 +1437,19 @@ impl CfnPartnerAccount {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::PartnerAccount";
 
-    /// Key of `AccountLinked`, for [`Handle::set`].
+    /// Key of `AccountLinked`, for [`Self::set`].
     pub const ACCOUNT_LINKED: Prop<CfnPartnerAccount, bool> = Prop::new("AccountLinked");
-    /// Key of `PartnerAccountId`, for [`Handle::set`].
+    /// Key of `PartnerAccountId`, for [`Self::set`].
     pub const PARTNER_ACCOUNT_ID: Prop<CfnPartnerAccount, String> = Prop::new("PartnerAccountId");
-    /// Key of `PartnerType`, for [`Handle::set`].
+    /// Key of `PartnerType`, for [`Self::set`].
     pub const PARTNER_TYPE: Prop<CfnPartnerAccount, partner_account::PartnerType> = Prop::new("PartnerType");
-    /// Key of `Sidewalk`, for [`Handle::set`].
+    /// Key of `Sidewalk`, for [`Self::set`].
     pub const SIDEWALK: Prop<CfnPartnerAccount, partner_account::SidewalkAccountInfo> = Prop::new("Sidewalk");
-    /// Key of `SidewalkResponse`, for [`Handle::set`].
+    /// Key of `SidewalkResponse`, for [`Self::set`].
     pub const SIDEWALK_RESPONSE: Prop<CfnPartnerAccount, partner_account::SidewalkAccountInfoWithFingerprint> = Prop::new("SidewalkResponse");
-    /// Key of `SidewalkUpdate`, for [`Handle::set`].
+    /// Key of `SidewalkUpdate`, for [`Self::set`].
     pub const SIDEWALK_UPDATE: Prop<CfnPartnerAccount, partner_account::SidewalkUpdateAccount> = Prop::new("SidewalkUpdate");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPartnerAccount, Vec<partner_account::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1465,24 +1501,43 @@ pub mod service_profile {
     /// LoRaWAN supports all LoRa specific attributes for service profile for CreateServiceProfile operation
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoRaWANServiceProfile {
+        /// `AddGwMetadata` (the schema does not describe it).
         pub add_gw_metadata: Option<Val<bool>>,
+        /// `ChannelMask` (the schema does not describe it).
         pub channel_mask: Option<Val<String>>,
+        /// `DevStatusReqFreq` (the schema does not describe it).
         pub dev_status_req_freq: Option<Val<i64>>,
+        /// `DlBucketSize` (the schema does not describe it).
         pub dl_bucket_size: Option<Val<i64>>,
+        /// `DlRate` (the schema does not describe it).
         pub dl_rate: Option<Val<i64>>,
+        /// `DlRatePolicy` (the schema does not describe it).
         pub dl_rate_policy: Option<Val<String>>,
+        /// `DrMax` (the schema does not describe it).
         pub dr_max: Option<Val<i64>>,
+        /// `DrMin` (the schema does not describe it).
         pub dr_min: Option<Val<i64>>,
+        /// `HrAllowed` (the schema does not describe it).
         pub hr_allowed: Option<Val<bool>>,
+        /// `MinGwDiversity` (the schema does not describe it).
         pub min_gw_diversity: Option<Val<i64>>,
+        /// `NwkGeoLoc` (the schema does not describe it).
         pub nwk_geo_loc: Option<Val<bool>>,
+        /// `PrAllowed` (the schema does not describe it).
         pub pr_allowed: Option<Val<bool>>,
+        /// `RaAllowed` (the schema does not describe it).
         pub ra_allowed: Option<Val<bool>>,
+        /// `ReportDevStatusBattery` (the schema does not describe it).
         pub report_dev_status_battery: Option<Val<bool>>,
+        /// `ReportDevStatusMargin` (the schema does not describe it).
         pub report_dev_status_margin: Option<Val<bool>>,
+        /// `TargetPer` (the schema does not describe it).
         pub target_per: Option<Val<i64>>,
+        /// `UlBucketSize` (the schema does not describe it).
         pub ul_bucket_size: Option<Val<i64>>,
+        /// `UlRate` (the schema does not describe it).
         pub ul_rate: Option<Val<i64>>,
+        /// `UlRatePolicy` (the schema does not describe it).
         pub ul_rate_policy: Option<Val<String>>,
     }
 
@@ -1515,7 +1570,9 @@ pub mod service_profile {
     /// `Tag` of `AWS::IoTWireless::ServiceProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1606,11 +1663,11 @@ impl CfnServiceProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::ServiceProfile";
 
-    /// Key of `LoRaWAN`, for [`Handle::set`].
+    /// Key of `LoRaWAN`, for [`Self::set`].
     pub const LO_RA_WAN: Prop<CfnServiceProfile, service_profile::LoRaWANServiceProfile> = Prop::new("LoRaWAN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnServiceProfile, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceProfile, Vec<service_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1742,7 +1799,9 @@ pub mod task_definition {
     /// The list of task definitions.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoRaWANUpdateGatewayTaskEntry {
+        /// `CurrentVersion` (the schema does not describe it).
         pub current_version: Option<Val<LoRaWANGatewayVersion>>,
+        /// `UpdateVersion` (the schema does not describe it).
         pub update_version: Option<Val<LoRaWANGatewayVersion>>,
     }
 
@@ -1758,7 +1817,9 @@ pub mod task_definition {
     /// `Tag` of `AWS::IoTWireless::TaskDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1774,8 +1835,11 @@ pub mod task_definition {
     /// Information about the gateways to update.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UpdateWirelessGatewayTaskCreate {
+        /// `LoRaWAN` (the schema does not describe it).
         pub lo_ra_wan: Option<Val<LoRaWANUpdateGatewayTaskCreate>>,
+        /// `UpdateDataRole` (the schema does not describe it).
         pub update_data_role: Option<Val<String>>,
+        /// `UpdateDataSource` (the schema does not describe it).
         pub update_data_source: Option<Val<String>>,
     }
 
@@ -1792,8 +1856,11 @@ pub mod task_definition {
     /// `LoRaWANGatewayVersion` of `AWS::IoTWireless::TaskDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoRaWANGatewayVersion {
+        /// `Model` (the schema does not describe it).
         pub model: Option<Val<String>>,
+        /// `PackageVersion` (the schema does not describe it).
         pub package_version: Option<Val<String>>,
+        /// `Station` (the schema does not describe it).
         pub station: Option<Val<String>>,
     }
 
@@ -1810,9 +1877,13 @@ pub mod task_definition {
     /// `LoRaWANUpdateGatewayTaskCreate` of `AWS::IoTWireless::TaskDefinition`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoRaWANUpdateGatewayTaskCreate {
+        /// `CurrentVersion` (the schema does not describe it).
         pub current_version: Option<Val<LoRaWANGatewayVersion>>,
+        /// `SigKeyCrc` (the schema does not describe it).
         pub sig_key_crc: Option<Val<i64>>,
+        /// `UpdateSignature` (the schema does not describe it).
         pub update_signature: Option<Val<String>>,
+        /// `UpdateVersion` (the schema does not describe it).
         pub update_version: Option<Val<LoRaWANGatewayVersion>>,
     }
 
@@ -1967,17 +2038,17 @@ impl CfnTaskDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::TaskDefinition";
 
-    /// Key of `AutoCreateTasks`, for [`Handle::set`].
+    /// Key of `AutoCreateTasks`, for [`Self::set`].
     pub const AUTO_CREATE_TASKS: Prop<CfnTaskDefinition, bool> = Prop::new("AutoCreateTasks");
-    /// Key of `LoRaWANUpdateGatewayTaskEntry`, for [`Handle::set`].
+    /// Key of `LoRaWANUpdateGatewayTaskEntry`, for [`Self::set`].
     pub const LO_RA_WAN_UPDATE_GATEWAY_TASK_ENTRY: Prop<CfnTaskDefinition, task_definition::LoRaWANUpdateGatewayTaskEntry> = Prop::new("LoRaWANUpdateGatewayTaskEntry");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTaskDefinition, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTaskDefinition, Vec<task_definition::Tag>> = Prop::new("Tags");
-    /// Key of `TaskDefinitionType`, for [`Handle::set`].
+    /// Key of `TaskDefinitionType`, for [`Self::set`].
     pub const TASK_DEFINITION_TYPE: Prop<CfnTaskDefinition, task_definition::TaskDefinitionType> = Prop::new("TaskDefinitionType");
-    /// Key of `Update`, for [`Handle::set`].
+    /// Key of `Update`, for [`Self::set`].
     pub const UPDATE: Prop<CfnTaskDefinition, task_definition::UpdateWirelessGatewayTaskCreate> = Prop::new("Update");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2029,13 +2100,21 @@ pub mod wireless_device {
     /// The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Device.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoRaWANDevice {
+        /// `AbpV10x` (the schema does not describe it).
         pub abp_v10_x: Option<Val<AbpV10x>>,
+        /// `AbpV11` (the schema does not describe it).
         pub abp_v11: Option<Val<AbpV11>>,
+        /// `DevEui` (the schema does not describe it).
         pub dev_eui: Option<Val<String>>,
+        /// `DeviceProfileId` (the schema does not describe it).
         pub device_profile_id: Option<Val<String>>,
+        /// `FPorts` (the schema does not describe it).
         pub f_ports: Option<Val<FPorts>>,
+        /// `OtaaV10x` (the schema does not describe it).
         pub otaa_v10_x: Option<Val<OtaaV10x>>,
+        /// `OtaaV11` (the schema does not describe it).
         pub otaa_v11: Option<Val<OtaaV11>>,
+        /// `ServiceProfileId` (the schema does not describe it).
         pub service_profile_id: Option<Val<String>>,
     }
 
@@ -2057,7 +2136,9 @@ pub mod wireless_device {
     /// `Tag` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2073,7 +2154,9 @@ pub mod wireless_device {
     /// `AbpV10x` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AbpV10x {
+        /// `DevAddr` (the schema does not describe it).
         pub dev_addr: Val<String>,
+        /// `SessionKeys` (the schema does not describe it).
         pub session_keys: Val<SessionKeysAbpV10x>,
     }
 
@@ -2099,7 +2182,9 @@ pub mod wireless_device {
     /// `AbpV11` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AbpV11 {
+        /// `DevAddr` (the schema does not describe it).
         pub dev_addr: Val<String>,
+        /// `SessionKeys` (the schema does not describe it).
         pub session_keys: Val<SessionKeysAbpV11>,
     }
 
@@ -2140,7 +2225,9 @@ pub mod wireless_device {
     /// `OtaaV10x` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OtaaV10x {
+        /// `AppEui` (the schema does not describe it).
         pub app_eui: Val<String>,
+        /// `AppKey` (the schema does not describe it).
         pub app_key: Val<String>,
     }
 
@@ -2166,8 +2253,11 @@ pub mod wireless_device {
     /// `OtaaV11` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OtaaV11 {
+        /// `AppKey` (the schema does not describe it).
         pub app_key: Val<String>,
+        /// `JoinEui` (the schema does not describe it).
         pub join_eui: Val<String>,
+        /// `NwkKey` (the schema does not describe it).
         pub nwk_key: Val<String>,
     }
 
@@ -2195,7 +2285,9 @@ pub mod wireless_device {
     /// `SessionKeysAbpV10x` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SessionKeysAbpV10x {
+        /// `AppSKey` (the schema does not describe it).
         pub app_s_key: Val<String>,
+        /// `NwkSKey` (the schema does not describe it).
         pub nwk_s_key: Val<String>,
     }
 
@@ -2221,9 +2313,13 @@ pub mod wireless_device {
     /// `SessionKeysAbpV11` of `AWS::IoTWireless::WirelessDevice`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SessionKeysAbpV11 {
+        /// `AppSKey` (the schema does not describe it).
         pub app_s_key: Val<String>,
+        /// `FNwkSIntKey` (the schema does not describe it).
         pub f_nwk_s_int_key: Val<String>,
+        /// `NwkSEncKey` (the schema does not describe it).
         pub nwk_s_enc_key: Val<String>,
+        /// `SNwkSIntKey` (the schema does not describe it).
         pub s_nwk_s_int_key: Val<String>,
     }
 
@@ -2535,23 +2631,23 @@ impl CfnWirelessDevice {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::WirelessDevice";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWirelessDevice, String> = Prop::new("Description");
-    /// Key of `DestinationName`, for [`Handle::set`].
+    /// Key of `DestinationName`, for [`Self::set`].
     pub const DESTINATION_NAME: Prop<CfnWirelessDevice, String> = Prop::new("DestinationName");
-    /// Key of `LastUplinkReceivedAt`, for [`Handle::set`].
+    /// Key of `LastUplinkReceivedAt`, for [`Self::set`].
     pub const LAST_UPLINK_RECEIVED_AT: Prop<CfnWirelessDevice, String> = Prop::new("LastUplinkReceivedAt");
-    /// Key of `LoRaWAN`, for [`Handle::set`].
+    /// Key of `LoRaWAN`, for [`Self::set`].
     pub const LO_RA_WAN: Prop<CfnWirelessDevice, wireless_device::LoRaWANDevice> = Prop::new("LoRaWAN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWirelessDevice, String> = Prop::new("Name");
-    /// Key of `Positioning`, for [`Handle::set`].
+    /// Key of `Positioning`, for [`Self::set`].
     pub const POSITIONING: Prop<CfnWirelessDevice, wireless_device::Positioning> = Prop::new("Positioning");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWirelessDevice, Vec<wireless_device::Tag>> = Prop::new("Tags");
-    /// Key of `ThingArn`, for [`Handle::set`].
+    /// Key of `ThingArn`, for [`Self::set`].
     pub const THING_ARN: Prop<CfnWirelessDevice, String> = Prop::new("ThingArn");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnWirelessDevice, wireless_device::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2609,11 +2705,13 @@ pub mod wireless_device_import_task {
     /// sidewalk contain file for created device and role
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Sidewalk {
+        /// `DeviceCreationFile` (the schema does not describe it).
         pub device_creation_file: Option<Val<String>>,
         /// sidewalk create device's file path
         pub device_creation_file_list: Option<Val<Vec<String>>>,
         /// sidewalk role
         pub role: Option<Val<String>>,
+        /// `SidewalkManufacturingSn` (the schema does not describe it).
         pub sidewalk_manufacturing_sn: Option<Val<String>>,
     }
 
@@ -2730,11 +2828,11 @@ impl CfnWirelessDeviceImportTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::WirelessDeviceImportTask";
 
-    /// Key of `DestinationName`, for [`Handle::set`].
+    /// Key of `DestinationName`, for [`Self::set`].
     pub const DESTINATION_NAME: Prop<CfnWirelessDeviceImportTask, String> = Prop::new("DestinationName");
-    /// Key of `Sidewalk`, for [`Handle::set`].
+    /// Key of `Sidewalk`, for [`Self::set`].
     pub const SIDEWALK: Prop<CfnWirelessDeviceImportTask, wireless_device_import_task::Sidewalk> = Prop::new("Sidewalk");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWirelessDeviceImportTask, Vec<wireless_device_import_task::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2833,7 +2931,9 @@ pub mod wireless_gateway {
     /// The combination of Package, Station and Model which represents the version of the LoRaWAN Wireless Gateway.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LoRaWANGateway {
+        /// `GatewayEui` (the schema does not describe it).
         pub gateway_eui: Val<String>,
+        /// `RfRegion` (the schema does not describe it).
         pub rf_region: Val<String>,
     }
 
@@ -2859,7 +2959,9 @@ pub mod wireless_gateway {
     /// `Tag` of `AWS::IoTWireless::WirelessGateway`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2964,19 +3066,19 @@ impl CfnWirelessGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IoTWireless::WirelessGateway";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWirelessGateway, String> = Prop::new("Description");
-    /// Key of `LastUplinkReceivedAt`, for [`Handle::set`].
+    /// Key of `LastUplinkReceivedAt`, for [`Self::set`].
     pub const LAST_UPLINK_RECEIVED_AT: Prop<CfnWirelessGateway, String> = Prop::new("LastUplinkReceivedAt");
-    /// Key of `LoRaWAN`, for [`Handle::set`].
+    /// Key of `LoRaWAN`, for [`Self::set`].
     pub const LO_RA_WAN: Prop<CfnWirelessGateway, wireless_gateway::LoRaWANGateway> = Prop::new("LoRaWAN");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWirelessGateway, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWirelessGateway, Vec<wireless_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `ThingArn`, for [`Handle::set`].
+    /// Key of `ThingArn`, for [`Self::set`].
     pub const THING_ARN: Prop<CfnWirelessGateway, String> = Prop::new("ThingArn");
-    /// Key of `ThingName`, for [`Handle::set`].
+    /// Key of `ThingName`, for [`Self::set`].
     pub const THING_NAME: Prop<CfnWirelessGateway, String> = Prop::new("ThingName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

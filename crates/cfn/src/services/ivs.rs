@@ -172,13 +172,13 @@ impl CfnAdConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::AdConfiguration";
 
-    /// Key of `MediaTailorPlaybackConfigurations`, for [`Handle::set`].
+    /// Key of `MediaTailorPlaybackConfigurations`, for [`Self::set`].
     pub const MEDIA_TAILOR_PLAYBACK_CONFIGURATIONS: Prop<CfnAdConfiguration, Vec<ad_configuration::MediaTailorPlaybackConfiguration>> = Prop::new("MediaTailorPlaybackConfigurations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAdConfiguration, String> = Prop::new("Name");
-    /// Key of `PostRollConfiguration`, for [`Handle::set`].
+    /// Key of `PostRollConfiguration`, for [`Self::set`].
     pub const POST_ROLL_CONFIGURATION: Prop<CfnAdConfiguration, ad_configuration::PostRollConfiguration> = Prop::new("PostRollConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAdConfiguration, Vec<ad_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -481,6 +481,7 @@ pub struct CfnChannelProps {
     pub insecure_ingest: Option<Val<bool>>,
     /// Channel latency mode.
     pub latency_mode: Option<Val<channel::LatencyMode>>,
+    /// `MultitrackInputConfiguration` (the schema does not describe it).
     pub multitrack_input_configuration: Option<Val<channel::MultitrackInputConfiguration>>,
     /// Channel
     pub name: Option<Val<String>>,
@@ -521,25 +522,25 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::Channel";
 
-    /// Key of `Authorized`, for [`Handle::set`].
+    /// Key of `Authorized`, for [`Self::set`].
     pub const AUTHORIZED: Prop<CfnChannel, bool> = Prop::new("Authorized");
-    /// Key of `ContainerFormat`, for [`Handle::set`].
+    /// Key of `ContainerFormat`, for [`Self::set`].
     pub const CONTAINER_FORMAT: Prop<CfnChannel, channel::ContainerFormat> = Prop::new("ContainerFormat");
-    /// Key of `InsecureIngest`, for [`Handle::set`].
+    /// Key of `InsecureIngest`, for [`Self::set`].
     pub const INSECURE_INGEST: Prop<CfnChannel, bool> = Prop::new("InsecureIngest");
-    /// Key of `LatencyMode`, for [`Handle::set`].
+    /// Key of `LatencyMode`, for [`Self::set`].
     pub const LATENCY_MODE: Prop<CfnChannel, channel::LatencyMode> = Prop::new("LatencyMode");
-    /// Key of `MultitrackInputConfiguration`, for [`Handle::set`].
+    /// Key of `MultitrackInputConfiguration`, for [`Self::set`].
     pub const MULTITRACK_INPUT_CONFIGURATION: Prop<CfnChannel, channel::MultitrackInputConfiguration> = Prop::new("MultitrackInputConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
-    /// Key of `Preset`, for [`Handle::set`].
+    /// Key of `Preset`, for [`Self::set`].
     pub const PRESET: Prop<CfnChannel, channel::Preset> = Prop::new("Preset");
-    /// Key of `RecordingConfigurationArn`, for [`Handle::set`].
+    /// Key of `RecordingConfigurationArn`, for [`Self::set`].
     pub const RECORDING_CONFIGURATION_ARN: Prop<CfnChannel, String> = Prop::new("RecordingConfigurationArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnChannel, channel::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -709,11 +710,11 @@ impl CfnEncoderConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::EncoderConfiguration";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEncoderConfiguration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEncoderConfiguration, Vec<encoder_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `Video`, for [`Handle::set`].
+    /// Key of `Video`, for [`Self::set`].
     pub const VIDEO: Prop<CfnEncoderConfiguration, encoder_configuration::Video> = Prop::new("Video");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -873,17 +874,17 @@ impl CfnIngestConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::IngestConfiguration";
 
-    /// Key of `IngestProtocol`, for [`Handle::set`].
+    /// Key of `IngestProtocol`, for [`Self::set`].
     pub const INGEST_PROTOCOL: Prop<CfnIngestConfiguration, ingest_configuration::IngestProtocol> = Prop::new("IngestProtocol");
-    /// Key of `InsecureIngest`, for [`Handle::set`].
+    /// Key of `InsecureIngest`, for [`Self::set`].
     pub const INSECURE_INGEST: Prop<CfnIngestConfiguration, bool> = Prop::new("InsecureIngest");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIngestConfiguration, String> = Prop::new("Name");
-    /// Key of `StageArn`, for [`Handle::set`].
+    /// Key of `StageArn`, for [`Self::set`].
     pub const STAGE_ARN: Prop<CfnIngestConfiguration, String> = Prop::new("StageArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIngestConfiguration, Vec<ingest_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `UserId`, for [`Handle::set`].
+    /// Key of `UserId`, for [`Self::set`].
     pub const USER_ID: Prop<CfnIngestConfiguration, String> = Prop::new("UserId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -947,7 +948,9 @@ pub mod playback_key_pair {
     /// `Tag` of `AWS::IVS::PlaybackKeyPair`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1022,11 +1025,11 @@ impl CfnPlaybackKeyPair {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::PlaybackKeyPair";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPlaybackKeyPair, String> = Prop::new("Name");
-    /// Key of `PublicKeyMaterial`, for [`Handle::set`].
+    /// Key of `PublicKeyMaterial`, for [`Self::set`].
     pub const PUBLIC_KEY_MATERIAL: Prop<CfnPlaybackKeyPair, String> = Prop::new("PublicKeyMaterial");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlaybackKeyPair, Vec<playback_key_pair::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1163,15 +1166,15 @@ impl CfnPlaybackRestrictionPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::PlaybackRestrictionPolicy";
 
-    /// Key of `AllowedCountries`, for [`Handle::set`].
+    /// Key of `AllowedCountries`, for [`Self::set`].
     pub const ALLOWED_COUNTRIES: Prop<CfnPlaybackRestrictionPolicy, Vec<String>> = Prop::new("AllowedCountries");
-    /// Key of `AllowedOrigins`, for [`Handle::set`].
+    /// Key of `AllowedOrigins`, for [`Self::set`].
     pub const ALLOWED_ORIGINS: Prop<CfnPlaybackRestrictionPolicy, Vec<String>> = Prop::new("AllowedOrigins");
-    /// Key of `EnableStrictOriginEnforcement`, for [`Handle::set`].
+    /// Key of `EnableStrictOriginEnforcement`, for [`Self::set`].
     pub const ENABLE_STRICT_ORIGIN_ENFORCEMENT: Prop<CfnPlaybackRestrictionPolicy, bool> = Prop::new("EnableStrictOriginEnforcement");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPlaybackRestrictionPolicy, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlaybackRestrictionPolicy, Vec<playback_restriction_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1217,7 +1220,9 @@ pub mod public_key {
     /// `Tag` of `AWS::IVS::PublicKey`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1292,11 +1297,11 @@ impl CfnPublicKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::PublicKey";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPublicKey, String> = Prop::new("Name");
-    /// Key of `PublicKeyMaterial`, for [`Handle::set`].
+    /// Key of `PublicKeyMaterial`, for [`Self::set`].
     pub const PUBLIC_KEY_MATERIAL: Prop<CfnPublicKey, String> = Prop::new("PublicKeyMaterial");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPublicKey, Vec<public_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1433,6 +1438,7 @@ pub mod recording_configuration {
     /// Recording S3 Destination Configuration.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3DestinationConfiguration {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
     }
 
@@ -1707,17 +1713,17 @@ impl CfnRecordingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::RecordingConfiguration";
 
-    /// Key of `DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `DestinationConfiguration`, for [`Self::set`].
     pub const DESTINATION_CONFIGURATION: Prop<CfnRecordingConfiguration, recording_configuration::DestinationConfiguration> = Prop::new("DestinationConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRecordingConfiguration, String> = Prop::new("Name");
-    /// Key of `RecordingReconnectWindowSeconds`, for [`Handle::set`].
+    /// Key of `RecordingReconnectWindowSeconds`, for [`Self::set`].
     pub const RECORDING_RECONNECT_WINDOW_SECONDS: Prop<CfnRecordingConfiguration, i64> = Prop::new("RecordingReconnectWindowSeconds");
-    /// Key of `RenditionConfiguration`, for [`Handle::set`].
+    /// Key of `RenditionConfiguration`, for [`Self::set`].
     pub const RENDITION_CONFIGURATION: Prop<CfnRecordingConfiguration, recording_configuration::RenditionConfiguration> = Prop::new("RenditionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecordingConfiguration, Vec<recording_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `ThumbnailConfiguration`, for [`Handle::set`].
+    /// Key of `ThumbnailConfiguration`, for [`Self::set`].
     pub const THUMBNAIL_CONFIGURATION: Prop<CfnRecordingConfiguration, recording_configuration::ThumbnailConfiguration> = Prop::new("ThumbnailConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2073,11 +2079,11 @@ impl CfnStage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::Stage";
 
-    /// Key of `AutoParticipantRecordingConfiguration`, for [`Handle::set`].
+    /// Key of `AutoParticipantRecordingConfiguration`, for [`Self::set`].
     pub const AUTO_PARTICIPANT_RECORDING_CONFIGURATION: Prop<CfnStage, stage::AutoParticipantRecordingConfiguration> = Prop::new("AutoParticipantRecordingConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStage, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStage, Vec<stage::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2249,11 +2255,11 @@ impl CfnStorageConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::StorageConfiguration";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStorageConfiguration, String> = Prop::new("Name");
-    /// Key of `S3`, for [`Handle::set`].
+    /// Key of `S3`, for [`Self::set`].
     pub const S3: Prop<CfnStorageConfiguration, storage_configuration::S3StorageConfiguration> = Prop::new("S3");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStorageConfiguration, Vec<storage_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2382,9 +2388,9 @@ impl CfnStreamKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVS::StreamKey";
 
-    /// Key of `ChannelArn`, for [`Handle::set`].
+    /// Key of `ChannelArn`, for [`Self::set`].
     pub const CHANNEL_ARN: Prop<CfnStreamKey, String> = Prop::new("ChannelArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStreamKey, Vec<stream_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

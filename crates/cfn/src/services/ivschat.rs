@@ -234,11 +234,11 @@ impl CfnLoggingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVSChat::LoggingConfiguration";
 
-    /// Key of `DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `DestinationConfiguration`, for [`Self::set`].
     pub const DESTINATION_CONFIGURATION: Prop<CfnLoggingConfiguration, logging_configuration::DestinationConfiguration> = Prop::new("DestinationConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLoggingConfiguration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLoggingConfiguration, Vec<logging_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -437,17 +437,17 @@ impl CfnRoom {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::IVSChat::Room";
 
-    /// Key of `LoggingConfigurationIdentifiers`, for [`Handle::set`].
+    /// Key of `LoggingConfigurationIdentifiers`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION_IDENTIFIERS: Prop<CfnRoom, Vec<String>> = Prop::new("LoggingConfigurationIdentifiers");
-    /// Key of `MaximumMessageLength`, for [`Handle::set`].
+    /// Key of `MaximumMessageLength`, for [`Self::set`].
     pub const MAXIMUM_MESSAGE_LENGTH: Prop<CfnRoom, i64> = Prop::new("MaximumMessageLength");
-    /// Key of `MaximumMessageRatePerSecond`, for [`Handle::set`].
+    /// Key of `MaximumMessageRatePerSecond`, for [`Self::set`].
     pub const MAXIMUM_MESSAGE_RATE_PER_SECOND: Prop<CfnRoom, i64> = Prop::new("MaximumMessageRatePerSecond");
-    /// Key of `MessageReviewHandler`, for [`Handle::set`].
+    /// Key of `MessageReviewHandler`, for [`Self::set`].
     pub const MESSAGE_REVIEW_HANDLER: Prop<CfnRoom, room::MessageReviewHandler> = Prop::new("MessageReviewHandler");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRoom, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRoom, Vec<room::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

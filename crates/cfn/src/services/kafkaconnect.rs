@@ -157,7 +157,9 @@ pub mod connector {
     /// `Tag` of `AWS::KafkaConnect::Connector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -875,33 +877,33 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KafkaConnect::Connector";
 
-    /// Key of `Capacity`, for [`Handle::set`].
+    /// Key of `Capacity`, for [`Self::set`].
     pub const CAPACITY: Prop<CfnConnector, connector::Capacity> = Prop::new("Capacity");
-    /// Key of `ConnectorConfiguration`, for [`Handle::set`].
+    /// Key of `ConnectorConfiguration`, for [`Self::set`].
     pub const CONNECTOR_CONFIGURATION: Prop<CfnConnector, Map<String>> = Prop::new("ConnectorConfiguration");
-    /// Key of `ConnectorDescription`, for [`Handle::set`].
+    /// Key of `ConnectorDescription`, for [`Self::set`].
     pub const CONNECTOR_DESCRIPTION: Prop<CfnConnector, String> = Prop::new("ConnectorDescription");
-    /// Key of `ConnectorName`, for [`Handle::set`].
+    /// Key of `ConnectorName`, for [`Self::set`].
     pub const CONNECTOR_NAME: Prop<CfnConnector, String> = Prop::new("ConnectorName");
-    /// Key of `KafkaCluster`, for [`Handle::set`].
+    /// Key of `KafkaCluster`, for [`Self::set`].
     pub const KAFKA_CLUSTER: Prop<CfnConnector, connector::KafkaCluster> = Prop::new("KafkaCluster");
-    /// Key of `KafkaClusterClientAuthentication`, for [`Handle::set`].
+    /// Key of `KafkaClusterClientAuthentication`, for [`Self::set`].
     pub const KAFKA_CLUSTER_CLIENT_AUTHENTICATION: Prop<CfnConnector, connector::KafkaClusterClientAuthentication> = Prop::new("KafkaClusterClientAuthentication");
-    /// Key of `KafkaClusterEncryptionInTransit`, for [`Handle::set`].
+    /// Key of `KafkaClusterEncryptionInTransit`, for [`Self::set`].
     pub const KAFKA_CLUSTER_ENCRYPTION_IN_TRANSIT: Prop<CfnConnector, connector::KafkaClusterEncryptionInTransit> = Prop::new("KafkaClusterEncryptionInTransit");
-    /// Key of `KafkaConnectVersion`, for [`Handle::set`].
+    /// Key of `KafkaConnectVersion`, for [`Self::set`].
     pub const KAFKA_CONNECT_VERSION: Prop<CfnConnector, String> = Prop::new("KafkaConnectVersion");
-    /// Key of `LogDelivery`, for [`Handle::set`].
+    /// Key of `LogDelivery`, for [`Self::set`].
     pub const LOG_DELIVERY: Prop<CfnConnector, connector::LogDelivery> = Prop::new("LogDelivery");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnConnector, connector::NetworkType> = Prop::new("NetworkType");
-    /// Key of `Plugins`, for [`Handle::set`].
+    /// Key of `Plugins`, for [`Self::set`].
     pub const PLUGINS: Prop<CfnConnector, Vec<connector::Plugin>> = Prop::new("Plugins");
-    /// Key of `ServiceExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceExecutionRoleArn`, for [`Self::set`].
     pub const SERVICE_EXECUTION_ROLE_ARN: Prop<CfnConnector, String> = Prop::new("ServiceExecutionRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
-    /// Key of `WorkerConfiguration`, for [`Handle::set`].
+    /// Key of `WorkerConfiguration`, for [`Self::set`].
     pub const WORKER_CONFIGURATION: Prop<CfnConnector, connector::WorkerConfiguration> = Prop::new("WorkerConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1144,15 +1146,15 @@ impl CfnCustomPlugin {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KafkaConnect::CustomPlugin";
 
-    /// Key of `ContentType`, for [`Handle::set`].
+    /// Key of `ContentType`, for [`Self::set`].
     pub const CONTENT_TYPE: Prop<CfnCustomPlugin, custom_plugin::ContentType> = Prop::new("ContentType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCustomPlugin, String> = Prop::new("Description");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnCustomPlugin, custom_plugin::CustomPluginLocation> = Prop::new("Location");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCustomPlugin, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomPlugin, Vec<custom_plugin::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1209,7 +1211,9 @@ pub mod worker_configuration {
     /// `Tag` of `AWS::KafkaConnect::WorkerConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1300,13 +1304,13 @@ impl CfnWorkerConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KafkaConnect::WorkerConfiguration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkerConfiguration, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkerConfiguration, String> = Prop::new("Name");
-    /// Key of `PropertiesFileContent`, for [`Handle::set`].
+    /// Key of `PropertiesFileContent`, for [`Self::set`].
     pub const PROPERTIES_FILE_CONTENT: Prop<CfnWorkerConfiguration, String> = Prop::new("PropertiesFileContent");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkerConfiguration, Vec<worker_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -21,7 +21,9 @@ pub mod data_source {
     pub struct CustomDocumentEnrichmentConfiguration {
         /// List of InlineCustomDocumentEnrichmentConfigurations
         pub inline_configurations: Option<Val<Vec<InlineCustomDocumentEnrichmentConfiguration>>>,
+        /// `PostExtractionHookConfiguration` (the schema does not describe it).
         pub post_extraction_hook_configuration: Option<Val<HookConfiguration>>,
+        /// `PreExtractionHookConfiguration` (the schema does not describe it).
         pub pre_extraction_hook_configuration: Option<Val<HookConfiguration>>,
         /// Role ARN
         pub role_arn: Option<Val<String>>,
@@ -41,18 +43,27 @@ pub mod data_source {
     /// `DataSourceConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataSourceConfiguration {
+        /// `ConfluenceConfiguration` (the schema does not describe it).
         pub confluence_configuration: Option<Val<ConfluenceConfiguration>>,
+        /// `DatabaseConfiguration` (the schema does not describe it).
         pub database_configuration: Option<Val<DatabaseConfiguration>>,
+        /// `GoogleDriveConfiguration` (the schema does not describe it).
         pub google_drive_configuration: Option<Val<GoogleDriveConfiguration>>,
+        /// `OneDriveConfiguration` (the schema does not describe it).
         pub one_drive_configuration: Option<Val<OneDriveConfiguration>>,
         /// S3 data source configuration
         pub s3_configuration: Option<Val<S3DataSourceConfiguration>>,
+        /// `SalesforceConfiguration` (the schema does not describe it).
         pub salesforce_configuration: Option<Val<SalesforceConfiguration>>,
+        /// `ServiceNowConfiguration` (the schema does not describe it).
         pub service_now_configuration: Option<Val<ServiceNowConfiguration>>,
         /// SharePoint configuration
         pub share_point_configuration: Option<Val<SharePointConfiguration>>,
+        /// `TemplateConfiguration` (the schema does not describe it).
         pub template_configuration: Option<Val<TemplateConfiguration>>,
+        /// `WebCrawlerConfiguration` (the schema does not describe it).
         pub web_crawler_configuration: Option<Val<WebCrawlerConfiguration>>,
+        /// `WorkDocsConfiguration` (the schema does not describe it).
         pub work_docs_configuration: Option<Val<WorkDocsConfiguration>>,
     }
 
@@ -105,8 +116,11 @@ pub mod data_source {
     /// `InlineCustomDocumentEnrichmentConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InlineCustomDocumentEnrichmentConfiguration {
+        /// `Condition` (the schema does not describe it).
         pub condition: Option<Val<DocumentAttributeCondition>>,
+        /// `DocumentContentDeletion` (the schema does not describe it).
         pub document_content_deletion: Option<Val<bool>>,
+        /// `Target` (the schema does not describe it).
         pub target: Option<Val<DocumentAttributeTarget>>,
     }
 
@@ -123,8 +137,11 @@ pub mod data_source {
     /// `HookConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HookConfiguration {
+        /// `InvocationCondition` (the schema does not describe it).
         pub invocation_condition: Option<Val<DocumentAttributeCondition>>,
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Val<String>,
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
     }
 
@@ -152,15 +169,25 @@ pub mod data_source {
     /// `ConfluenceConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfluenceConfiguration {
+        /// `AttachmentConfiguration` (the schema does not describe it).
         pub attachment_configuration: Option<Val<ConfluenceAttachmentConfiguration>>,
+        /// `BlogConfiguration` (the schema does not describe it).
         pub blog_configuration: Option<Val<ConfluenceBlogConfiguration>>,
+        /// `ExclusionPatterns` (the schema does not describe it).
         pub exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `InclusionPatterns` (the schema does not describe it).
         pub inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `PageConfiguration` (the schema does not describe it).
         pub page_configuration: Option<Val<ConfluencePageConfiguration>>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
+        /// `ServerUrl` (the schema does not describe it).
         pub server_url: Val<String>,
+        /// `SpaceConfiguration` (the schema does not describe it).
         pub space_configuration: Option<Val<ConfluenceSpaceConfiguration>>,
+        /// `Version` (the schema does not describe it).
         pub version: Val<ConfluenceVersion>,
+        /// `VpcConfiguration` (the schema does not describe it).
         pub vpc_configuration: Option<Val<DataSourceVpcConfiguration>>,
     }
 
@@ -202,11 +229,17 @@ pub mod data_source {
     /// `DatabaseConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseConfiguration {
+        /// `AclConfiguration` (the schema does not describe it).
         pub acl_configuration: Option<Val<AclConfiguration>>,
+        /// `ColumnConfiguration` (the schema does not describe it).
         pub column_configuration: Val<ColumnConfiguration>,
+        /// `ConnectionConfiguration` (the schema does not describe it).
         pub connection_configuration: Val<ConnectionConfiguration>,
+        /// `DatabaseEngineType` (the schema does not describe it).
         pub database_engine_type: Val<DatabaseEngineType>,
+        /// `SqlConfiguration` (the schema does not describe it).
         pub sql_configuration: Option<Val<SqlConfiguration>>,
+        /// `VpcConfiguration` (the schema does not describe it).
         pub vpc_configuration: Option<Val<DataSourceVpcConfiguration>>,
     }
 
@@ -240,12 +273,19 @@ pub mod data_source {
     /// `GoogleDriveConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GoogleDriveConfiguration {
+        /// `ExcludeMimeTypes` (the schema does not describe it).
         pub exclude_mime_types: Option<Val<Vec<String>>>,
+        /// `ExcludeSharedDrives` (the schema does not describe it).
         pub exclude_shared_drives: Option<Val<Vec<String>>>,
+        /// `ExcludeUserAccounts` (the schema does not describe it).
         pub exclude_user_accounts: Option<Val<Vec<String>>>,
+        /// `ExclusionPatterns` (the schema does not describe it).
         pub exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `InclusionPatterns` (the schema does not describe it).
         pub inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
     }
 
@@ -281,12 +321,19 @@ pub mod data_source {
     /// `OneDriveConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OneDriveConfiguration {
+        /// `DisableLocalGroups` (the schema does not describe it).
         pub disable_local_groups: Option<Val<bool>>,
+        /// `ExclusionPatterns` (the schema does not describe it).
         pub exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `InclusionPatterns` (the schema does not describe it).
         pub inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `OneDriveUsers` (the schema does not describe it).
         pub one_drive_users: Val<OneDriveUsers>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
+        /// `TenantDomain` (the schema does not describe it).
         pub tenant_domain: Val<String>,
     }
 
@@ -322,11 +369,17 @@ pub mod data_source {
     /// S3 data source configuration
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3DataSourceConfiguration {
+        /// `AccessControlListConfiguration` (the schema does not describe it).
         pub access_control_list_configuration: Option<Val<AccessControlListConfiguration>>,
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `DocumentsMetadataConfiguration` (the schema does not describe it).
         pub documents_metadata_configuration: Option<Val<DocumentsMetadataConfiguration>>,
+        /// `ExclusionPatterns` (the schema does not describe it).
         pub exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `InclusionPatterns` (the schema does not describe it).
         pub inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `InclusionPrefixes` (the schema does not describe it).
         pub inclusion_prefixes: Option<Val<Vec<String>>>,
     }
 
@@ -360,14 +413,23 @@ pub mod data_source {
     /// `SalesforceConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceConfiguration {
+        /// `ChatterFeedConfiguration` (the schema does not describe it).
         pub chatter_feed_configuration: Option<Val<SalesforceChatterFeedConfiguration>>,
+        /// `CrawlAttachments` (the schema does not describe it).
         pub crawl_attachments: Option<Val<bool>>,
+        /// `ExcludeAttachmentFilePatterns` (the schema does not describe it).
         pub exclude_attachment_file_patterns: Option<Val<Vec<String>>>,
+        /// `IncludeAttachmentFilePatterns` (the schema does not describe it).
         pub include_attachment_file_patterns: Option<Val<Vec<String>>>,
+        /// `KnowledgeArticleConfiguration` (the schema does not describe it).
         pub knowledge_article_configuration: Option<Val<SalesforceKnowledgeArticleConfiguration>>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
+        /// `ServerUrl` (the schema does not describe it).
         pub server_url: Val<String>,
+        /// `StandardObjectAttachmentConfiguration` (the schema does not describe it).
         pub standard_object_attachment_configuration: Option<Val<SalesforceStandardObjectAttachmentConfiguration>>,
+        /// `StandardObjectConfigurations` (the schema does not describe it).
         pub standard_object_configurations: Option<Val<Vec<SalesforceStandardObjectConfiguration>>>,
     }
 
@@ -407,11 +469,17 @@ pub mod data_source {
     /// `ServiceNowConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceNowConfiguration {
+        /// `AuthenticationType` (the schema does not describe it).
         pub authentication_type: Option<Val<ServiceNowAuthenticationType>>,
+        /// `HostUrl` (the schema does not describe it).
         pub host_url: Val<String>,
+        /// `KnowledgeArticleConfiguration` (the schema does not describe it).
         pub knowledge_article_configuration: Option<Val<ServiceNowKnowledgeArticleConfiguration>>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
+        /// `ServiceCatalogConfiguration` (the schema does not describe it).
         pub service_catalog_configuration: Option<Val<ServiceNowServiceCatalogConfiguration>>,
+        /// `ServiceNowBuildVersion` (the schema does not describe it).
         pub service_now_build_version: Val<ServiceNowBuildVersionType>,
     }
 
@@ -445,17 +513,29 @@ pub mod data_source {
     /// SharePoint configuration
     #[derive(Debug, Clone, PartialEq)]
     pub struct SharePointConfiguration {
+        /// `CrawlAttachments` (the schema does not describe it).
         pub crawl_attachments: Option<Val<bool>>,
+        /// `DisableLocalGroups` (the schema does not describe it).
         pub disable_local_groups: Option<Val<bool>>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `ExclusionPatterns` (the schema does not describe it).
         pub exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `InclusionPatterns` (the schema does not describe it).
         pub inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
+        /// `SharePointVersion` (the schema does not describe it).
         pub share_point_version: Val<SharePointVersion>,
+        /// `SslCertificateS3Path` (the schema does not describe it).
         pub ssl_certificate_s3_path: Option<Val<S3Path>>,
+        /// `Urls` (the schema does not describe it).
         pub urls: Val<Vec<String>>,
+        /// `UseChangeLog` (the schema does not describe it).
         pub use_change_log: Option<Val<bool>>,
+        /// `VpcConfiguration` (the schema does not describe it).
         pub vpc_configuration: Option<Val<DataSourceVpcConfiguration>>,
     }
 
@@ -501,6 +581,7 @@ pub mod data_source {
     /// `TemplateConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TemplateConfiguration {
+        /// `Template` (the schema does not describe it).
         pub template: Val<Json>,
     }
 
@@ -524,14 +605,23 @@ pub mod data_source {
     /// `WebCrawlerConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WebCrawlerConfiguration {
+        /// `AuthenticationConfiguration` (the schema does not describe it).
         pub authentication_configuration: Option<Val<WebCrawlerAuthenticationConfiguration>>,
+        /// `CrawlDepth` (the schema does not describe it).
         pub crawl_depth: Option<Val<i64>>,
+        /// `MaxContentSizePerPageInMegaBytes` (the schema does not describe it).
         pub max_content_size_per_page_in_mega_bytes: Option<Val<f64>>,
+        /// `MaxLinksPerPage` (the schema does not describe it).
         pub max_links_per_page: Option<Val<i64>>,
+        /// `MaxUrlsPerMinuteCrawlRate` (the schema does not describe it).
         pub max_urls_per_minute_crawl_rate: Option<Val<i64>>,
+        /// `ProxyConfiguration` (the schema does not describe it).
         pub proxy_configuration: Option<Val<ProxyConfiguration>>,
+        /// `UrlExclusionPatterns` (the schema does not describe it).
         pub url_exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `UrlInclusionPatterns` (the schema does not describe it).
         pub url_inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `Urls` (the schema does not describe it).
         pub urls: Val<WebCrawlerUrls>,
     }
 
@@ -571,11 +661,17 @@ pub mod data_source {
     /// `WorkDocsConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WorkDocsConfiguration {
+        /// `CrawlComments` (the schema does not describe it).
         pub crawl_comments: Option<Val<bool>>,
+        /// `ExclusionPatterns` (the schema does not describe it).
         pub exclusion_patterns: Option<Val<Vec<String>>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `InclusionPatterns` (the schema does not describe it).
         pub inclusion_patterns: Option<Val<Vec<String>>>,
+        /// `OrganizationId` (the schema does not describe it).
         pub organization_id: Val<String>,
+        /// `UseChangeLog` (the schema does not describe it).
         pub use_change_log: Option<Val<bool>>,
     }
 
@@ -609,8 +705,11 @@ pub mod data_source {
     /// `DocumentAttributeCondition` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentAttributeCondition {
+        /// `ConditionDocumentAttributeKey` (the schema does not describe it).
         pub condition_document_attribute_key: Val<String>,
+        /// `ConditionOnValue` (the schema does not describe it).
         pub condition_on_value: Option<Val<DocumentAttributeValue>>,
+        /// `Operator` (the schema does not describe it).
         pub operator: Val<ConditionOperator>,
     }
 
@@ -638,8 +737,11 @@ pub mod data_source {
     /// `DocumentAttributeTarget` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentAttributeTarget {
+        /// `TargetDocumentAttributeKey` (the schema does not describe it).
         pub target_document_attribute_key: Val<String>,
+        /// `TargetDocumentAttributeValue` (the schema does not describe it).
         pub target_document_attribute_value: Option<Val<DocumentAttributeValue>>,
+        /// `TargetDocumentAttributeValueDeletion` (the schema does not describe it).
         pub target_document_attribute_value_deletion: Option<Val<bool>>,
     }
 
@@ -667,7 +769,9 @@ pub mod data_source {
     /// `ConfluenceAttachmentConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfluenceAttachmentConfiguration {
+        /// `AttachmentFieldMappings` (the schema does not describe it).
         pub attachment_field_mappings: Option<Val<Vec<ConfluenceAttachmentToIndexFieldMapping>>>,
+        /// `CrawlAttachments` (the schema does not describe it).
         pub crawl_attachments: Option<Val<bool>>,
     }
 
@@ -683,6 +787,7 @@ pub mod data_source {
     /// `ConfluenceBlogConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfluenceBlogConfiguration {
+        /// `BlogFieldMappings` (the schema does not describe it).
         pub blog_field_mappings: Option<Val<Vec<ConfluenceBlogToIndexFieldMapping>>>,
     }
 
@@ -697,6 +802,7 @@ pub mod data_source {
     /// `ConfluencePageConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfluencePageConfiguration {
+        /// `PageFieldMappings` (the schema does not describe it).
         pub page_field_mappings: Option<Val<Vec<ConfluencePageToIndexFieldMapping>>>,
     }
 
@@ -711,10 +817,15 @@ pub mod data_source {
     /// `ConfluenceSpaceConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfluenceSpaceConfiguration {
+        /// `CrawlArchivedSpaces` (the schema does not describe it).
         pub crawl_archived_spaces: Option<Val<bool>>,
+        /// `CrawlPersonalSpaces` (the schema does not describe it).
         pub crawl_personal_spaces: Option<Val<bool>>,
+        /// `ExcludeSpaces` (the schema does not describe it).
         pub exclude_spaces: Option<Val<Vec<String>>>,
+        /// `IncludeSpaces` (the schema does not describe it).
         pub include_spaces: Option<Val<Vec<String>>>,
+        /// `SpaceFieldMappings` (the schema does not describe it).
         pub space_field_mappings: Option<Val<Vec<ConfluenceSpaceToIndexFieldMapping>>>,
     }
 
@@ -733,7 +844,9 @@ pub mod data_source {
     /// `DataSourceVpcConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataSourceVpcConfiguration {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Val<Vec<String>>,
     }
 
@@ -759,6 +872,7 @@ pub mod data_source {
     /// `AclConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AclConfiguration {
+        /// `AllowedGroupsColumnName` (the schema does not describe it).
         pub allowed_groups_column_name: Val<String>,
     }
 
@@ -782,10 +896,15 @@ pub mod data_source {
     /// `ColumnConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ColumnConfiguration {
+        /// `ChangeDetectingColumns` (the schema does not describe it).
         pub change_detecting_columns: Val<Vec<String>>,
+        /// `DocumentDataColumnName` (the schema does not describe it).
         pub document_data_column_name: Val<String>,
+        /// `DocumentIdColumnName` (the schema does not describe it).
         pub document_id_column_name: Val<String>,
+        /// `DocumentTitleColumnName` (the schema does not describe it).
         pub document_title_column_name: Option<Val<String>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
     }
 
@@ -817,10 +936,15 @@ pub mod data_source {
     /// `ConnectionConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectionConfiguration {
+        /// `DatabaseHost` (the schema does not describe it).
         pub database_host: Val<String>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `DatabasePort` (the schema does not describe it).
         pub database_port: Val<i64>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -852,6 +976,7 @@ pub mod data_source {
     /// `SqlConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SqlConfiguration {
+        /// `QueryIdentifiersEnclosingOption` (the schema does not describe it).
         pub query_identifiers_enclosing_option: Option<Val<QueryIdentifiersEnclosingOption>>,
     }
 
@@ -866,8 +991,11 @@ pub mod data_source {
     /// `DataSourceToIndexFieldMapping` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataSourceToIndexFieldMapping {
+        /// `DataSourceFieldName` (the schema does not describe it).
         pub data_source_field_name: Val<String>,
+        /// `DateFieldFormat` (the schema does not describe it).
         pub date_field_format: Option<Val<String>>,
+        /// `IndexFieldName` (the schema does not describe it).
         pub index_field_name: Val<String>,
     }
 
@@ -895,7 +1023,9 @@ pub mod data_source {
     /// `OneDriveUsers` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OneDriveUsers {
+        /// `OneDriveUserList` (the schema does not describe it).
         pub one_drive_user_list: Option<Val<Vec<String>>>,
+        /// `OneDriveUserS3Path` (the schema does not describe it).
         pub one_drive_user_s3_path: Option<Val<S3Path>>,
     }
 
@@ -911,6 +1041,7 @@ pub mod data_source {
     /// `AccessControlListConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessControlListConfiguration {
+        /// `KeyPath` (the schema does not describe it).
         pub key_path: Option<Val<String>>,
     }
 
@@ -925,6 +1056,7 @@ pub mod data_source {
     /// `DocumentsMetadataConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentsMetadataConfiguration {
+        /// `S3Prefix` (the schema does not describe it).
         pub s3_prefix: Option<Val<String>>,
     }
 
@@ -939,9 +1071,13 @@ pub mod data_source {
     /// `SalesforceChatterFeedConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceChatterFeedConfiguration {
+        /// `DocumentDataFieldName` (the schema does not describe it).
         pub document_data_field_name: Val<String>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `IncludeFilterTypes` (the schema does not describe it).
         pub include_filter_types: Option<Val<Vec<SalesforceChatterFeedIncludeFilterType>>>,
     }
 
@@ -971,8 +1107,11 @@ pub mod data_source {
     /// `SalesforceKnowledgeArticleConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceKnowledgeArticleConfiguration {
+        /// `CustomKnowledgeArticleTypeConfigurations` (the schema does not describe it).
         pub custom_knowledge_article_type_configurations: Option<Val<Vec<SalesforceCustomKnowledgeArticleTypeConfiguration>>>,
+        /// `IncludedStates` (the schema does not describe it).
         pub included_states: Val<Vec<SalesforceKnowledgeArticleState>>,
+        /// `StandardKnowledgeArticleTypeConfiguration` (the schema does not describe it).
         pub standard_knowledge_article_type_configuration: Option<Val<SalesforceStandardKnowledgeArticleTypeConfiguration>>,
     }
 
@@ -1000,7 +1139,9 @@ pub mod data_source {
     /// `SalesforceStandardObjectAttachmentConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SalesforceStandardObjectAttachmentConfiguration {
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
     }
 
@@ -1016,9 +1157,13 @@ pub mod data_source {
     /// `SalesforceStandardObjectConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceStandardObjectConfiguration {
+        /// `DocumentDataFieldName` (the schema does not describe it).
         pub document_data_field_name: Val<String>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<SalesforceStandardObjectName>,
     }
 
@@ -1048,12 +1193,19 @@ pub mod data_source {
     /// `ServiceNowKnowledgeArticleConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceNowKnowledgeArticleConfiguration {
+        /// `CrawlAttachments` (the schema does not describe it).
         pub crawl_attachments: Option<Val<bool>>,
+        /// `DocumentDataFieldName` (the schema does not describe it).
         pub document_data_field_name: Val<String>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `ExcludeAttachmentFilePatterns` (the schema does not describe it).
         pub exclude_attachment_file_patterns: Option<Val<Vec<String>>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `FilterQuery` (the schema does not describe it).
         pub filter_query: Option<Val<String>>,
+        /// `IncludeAttachmentFilePatterns` (the schema does not describe it).
         pub include_attachment_file_patterns: Option<Val<Vec<String>>>,
     }
 
@@ -1089,11 +1241,17 @@ pub mod data_source {
     /// `ServiceNowServiceCatalogConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServiceNowServiceCatalogConfiguration {
+        /// `CrawlAttachments` (the schema does not describe it).
         pub crawl_attachments: Option<Val<bool>>,
+        /// `DocumentDataFieldName` (the schema does not describe it).
         pub document_data_field_name: Val<String>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `ExcludeAttachmentFilePatterns` (the schema does not describe it).
         pub exclude_attachment_file_patterns: Option<Val<Vec<String>>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `IncludeAttachmentFilePatterns` (the schema does not describe it).
         pub include_attachment_file_patterns: Option<Val<Vec<String>>>,
     }
 
@@ -1127,7 +1285,9 @@ pub mod data_source {
     /// `S3Path` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Path {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
     }
 
@@ -1153,6 +1313,7 @@ pub mod data_source {
     /// `WebCrawlerAuthenticationConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WebCrawlerAuthenticationConfiguration {
+        /// `BasicAuthentication` (the schema does not describe it).
         pub basic_authentication: Option<Val<Vec<WebCrawlerBasicAuthentication>>>,
     }
 
@@ -1167,8 +1328,11 @@ pub mod data_source {
     /// `ProxyConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProxyConfiguration {
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Option<Val<String>>,
+        /// `Host` (the schema does not describe it).
         pub host: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
     }
 
@@ -1196,7 +1360,9 @@ pub mod data_source {
     /// `WebCrawlerUrls` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WebCrawlerUrls {
+        /// `SeedUrlConfiguration` (the schema does not describe it).
         pub seed_url_configuration: Option<Val<WebCrawlerSeedUrlConfiguration>>,
+        /// `SiteMapsConfiguration` (the schema does not describe it).
         pub site_maps_configuration: Option<Val<WebCrawlerSiteMapsConfiguration>>,
     }
 
@@ -1212,9 +1378,13 @@ pub mod data_source {
     /// `DocumentAttributeValue` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentAttributeValue {
+        /// `DateValue` (the schema does not describe it).
         pub date_value: Option<Val<String>>,
+        /// `LongValue` (the schema does not describe it).
         pub long_value: Option<Val<i64>>,
+        /// `StringListValue` (the schema does not describe it).
         pub string_list_value: Option<Val<Vec<String>>>,
+        /// `StringValue` (the schema does not describe it).
         pub string_value: Option<Val<String>>,
     }
 
@@ -1232,8 +1402,11 @@ pub mod data_source {
     /// `ConfluenceAttachmentToIndexFieldMapping` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfluenceAttachmentToIndexFieldMapping {
+        /// `DataSourceFieldName` (the schema does not describe it).
         pub data_source_field_name: Val<ConfluenceAttachmentFieldName>,
+        /// `DateFieldFormat` (the schema does not describe it).
         pub date_field_format: Option<Val<String>>,
+        /// `IndexFieldName` (the schema does not describe it).
         pub index_field_name: Val<String>,
     }
 
@@ -1261,8 +1434,11 @@ pub mod data_source {
     /// `ConfluenceBlogToIndexFieldMapping` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfluenceBlogToIndexFieldMapping {
+        /// `DataSourceFieldName` (the schema does not describe it).
         pub data_source_field_name: Val<ConfluenceBlogFieldName>,
+        /// `DateFieldFormat` (the schema does not describe it).
         pub date_field_format: Option<Val<String>>,
+        /// `IndexFieldName` (the schema does not describe it).
         pub index_field_name: Val<String>,
     }
 
@@ -1290,8 +1466,11 @@ pub mod data_source {
     /// `ConfluencePageToIndexFieldMapping` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfluencePageToIndexFieldMapping {
+        /// `DataSourceFieldName` (the schema does not describe it).
         pub data_source_field_name: Val<ConfluencePageFieldName>,
+        /// `DateFieldFormat` (the schema does not describe it).
         pub date_field_format: Option<Val<String>>,
+        /// `IndexFieldName` (the schema does not describe it).
         pub index_field_name: Val<String>,
     }
 
@@ -1319,8 +1498,11 @@ pub mod data_source {
     /// `ConfluenceSpaceToIndexFieldMapping` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfluenceSpaceToIndexFieldMapping {
+        /// `DataSourceFieldName` (the schema does not describe it).
         pub data_source_field_name: Val<ConfluenceSpaceFieldName>,
+        /// `DateFieldFormat` (the schema does not describe it).
         pub date_field_format: Option<Val<String>>,
+        /// `IndexFieldName` (the schema does not describe it).
         pub index_field_name: Val<String>,
     }
 
@@ -1348,9 +1530,13 @@ pub mod data_source {
     /// `SalesforceCustomKnowledgeArticleTypeConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceCustomKnowledgeArticleTypeConfiguration {
+        /// `DocumentDataFieldName` (the schema does not describe it).
         pub document_data_field_name: Val<String>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1380,8 +1566,11 @@ pub mod data_source {
     /// `SalesforceStandardKnowledgeArticleTypeConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SalesforceStandardKnowledgeArticleTypeConfiguration {
+        /// `DocumentDataFieldName` (the schema does not describe it).
         pub document_data_field_name: Val<String>,
+        /// `DocumentTitleFieldName` (the schema does not describe it).
         pub document_title_field_name: Option<Val<String>>,
+        /// `FieldMappings` (the schema does not describe it).
         pub field_mappings: Option<Val<Vec<DataSourceToIndexFieldMapping>>>,
     }
 
@@ -1409,8 +1598,11 @@ pub mod data_source {
     /// `WebCrawlerBasicAuthentication` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WebCrawlerBasicAuthentication {
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Val<String>,
+        /// `Host` (the schema does not describe it).
         pub host: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
     }
 
@@ -1438,7 +1630,9 @@ pub mod data_source {
     /// `WebCrawlerSeedUrlConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WebCrawlerSeedUrlConfiguration {
+        /// `SeedUrls` (the schema does not describe it).
         pub seed_urls: Val<Vec<String>>,
+        /// `WebCrawlerMode` (the schema does not describe it).
         pub web_crawler_mode: Option<Val<WebCrawlerMode>>,
     }
 
@@ -1464,6 +1658,7 @@ pub mod data_source {
     /// `WebCrawlerSiteMapsConfiguration` of `AWS::Kendra::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WebCrawlerSiteMapsConfiguration {
+        /// `SiteMaps` (the schema does not describe it).
         pub site_maps: Val<Vec<String>>,
     }
 
@@ -2665,7 +2860,9 @@ pub mod data_source {
 /// Kendra DataSource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDataSourceProps {
+    /// `CustomDocumentEnrichmentConfiguration` (the schema does not describe it).
     pub custom_document_enrichment_configuration: Option<Val<data_source::CustomDocumentEnrichmentConfiguration>>,
+    /// `DataSourceConfiguration` (the schema does not describe it).
     pub data_source_configuration: Option<Val<data_source::DataSourceConfiguration>>,
     /// Description of data source
     pub description: Option<Val<String>>,
@@ -2730,25 +2927,25 @@ impl CfnDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kendra::DataSource";
 
-    /// Key of `CustomDocumentEnrichmentConfiguration`, for [`Handle::set`].
+    /// Key of `CustomDocumentEnrichmentConfiguration`, for [`Self::set`].
     pub const CUSTOM_DOCUMENT_ENRICHMENT_CONFIGURATION: Prop<CfnDataSource, data_source::CustomDocumentEnrichmentConfiguration> = Prop::new("CustomDocumentEnrichmentConfiguration");
-    /// Key of `DataSourceConfiguration`, for [`Handle::set`].
+    /// Key of `DataSourceConfiguration`, for [`Self::set`].
     pub const DATA_SOURCE_CONFIGURATION: Prop<CfnDataSource, data_source::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
-    /// Key of `IndexId`, for [`Handle::set`].
+    /// Key of `IndexId`, for [`Self::set`].
     pub const INDEX_ID: Prop<CfnDataSource, String> = Prop::new("IndexId");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnDataSource, String> = Prop::new("LanguageCode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDataSource, String> = Prop::new("RoleArn");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnDataSource, String> = Prop::new("Schedule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataSource, Vec<data_source::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnDataSource, data_source::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2798,7 +2995,9 @@ pub mod faq {
     /// FAQ S3 path
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Path {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
     }
 
@@ -2974,21 +3173,21 @@ impl CfnFaq {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kendra::Faq";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFaq, String> = Prop::new("Description");
-    /// Key of `FileFormat`, for [`Handle::set`].
+    /// Key of `FileFormat`, for [`Self::set`].
     pub const FILE_FORMAT: Prop<CfnFaq, faq::FileFormat> = Prop::new("FileFormat");
-    /// Key of `IndexId`, for [`Handle::set`].
+    /// Key of `IndexId`, for [`Self::set`].
     pub const INDEX_ID: Prop<CfnFaq, String> = Prop::new("IndexId");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnFaq, String> = Prop::new("LanguageCode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFaq, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnFaq, String> = Prop::new("RoleArn");
-    /// Key of `S3Path`, for [`Handle::set`].
+    /// Key of `S3Path`, for [`Self::set`].
     pub const S3_PATH: Prop<CfnFaq, faq::S3Path> = Prop::new("S3Path");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFaq, Vec<faq::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3194,19 +3393,19 @@ impl CfnFeaturedResultsSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kendra::FeaturedResultsSet";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFeaturedResultsSet, String> = Prop::new("Description");
-    /// Key of `FeaturedDocuments`, for [`Handle::set`].
+    /// Key of `FeaturedDocuments`, for [`Self::set`].
     pub const FEATURED_DOCUMENTS: Prop<CfnFeaturedResultsSet, Vec<featured_results_set::FeaturedDocument>> = Prop::new("FeaturedDocuments");
-    /// Key of `FeaturedResultsSetName`, for [`Handle::set`].
+    /// Key of `FeaturedResultsSetName`, for [`Self::set`].
     pub const FEATURED_RESULTS_SET_NAME: Prop<CfnFeaturedResultsSet, String> = Prop::new("FeaturedResultsSetName");
-    /// Key of `IndexId`, for [`Handle::set`].
+    /// Key of `IndexId`, for [`Self::set`].
     pub const INDEX_ID: Prop<CfnFeaturedResultsSet, String> = Prop::new("IndexId");
-    /// Key of `QueryTexts`, for [`Handle::set`].
+    /// Key of `QueryTexts`, for [`Self::set`].
     pub const QUERY_TEXTS: Prop<CfnFeaturedResultsSet, Vec<String>> = Prop::new("QueryTexts");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnFeaturedResultsSet, featured_results_set::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFeaturedResultsSet, Vec<featured_results_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3258,7 +3457,9 @@ pub mod index {
     /// Capacity units
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityUnitsConfiguration {
+        /// `QueryCapacityUnits` (the schema does not describe it).
         pub query_capacity_units: Val<i64>,
+        /// `StorageCapacityUnits` (the schema does not describe it).
         pub storage_capacity_units: Val<i64>,
     }
 
@@ -3284,9 +3485,13 @@ pub mod index {
     /// `DocumentMetadataConfiguration` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentMetadataConfiguration {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Relevance` (the schema does not describe it).
         pub relevance: Option<Val<Relevance>>,
+        /// `Search` (the schema does not describe it).
         pub search: Option<Val<Search>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<DocumentAttributeValueType>,
     }
 
@@ -3316,6 +3521,7 @@ pub mod index {
     /// Server side encryption configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServerSideEncryptionConfiguration {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -3358,7 +3564,9 @@ pub mod index {
     /// `UserTokenConfiguration` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UserTokenConfiguration {
+        /// `JsonTokenTypeConfiguration` (the schema does not describe it).
         pub json_token_type_configuration: Option<Val<JsonTokenTypeConfiguration>>,
+        /// `JwtTokenTypeConfiguration` (the schema does not describe it).
         pub jwt_token_type_configuration: Option<Val<JwtTokenTypeConfiguration>>,
     }
 
@@ -3374,10 +3582,15 @@ pub mod index {
     /// `Relevance` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Relevance {
+        /// `Duration` (the schema does not describe it).
         pub duration: Option<Val<String>>,
+        /// `Freshness` (the schema does not describe it).
         pub freshness: Option<Val<bool>>,
+        /// `Importance` (the schema does not describe it).
         pub importance: Option<Val<i64>>,
+        /// `RankOrder` (the schema does not describe it).
         pub rank_order: Option<Val<Order>>,
+        /// `ValueImportanceItems` (the schema does not describe it).
         pub value_importance_items: Option<Val<Vec<ValueImportanceItem>>>,
     }
 
@@ -3396,9 +3609,13 @@ pub mod index {
     /// `Search` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Search {
+        /// `Displayable` (the schema does not describe it).
         pub displayable: Option<Val<bool>>,
+        /// `Facetable` (the schema does not describe it).
         pub facetable: Option<Val<bool>>,
+        /// `Searchable` (the schema does not describe it).
         pub searchable: Option<Val<bool>>,
+        /// `Sortable` (the schema does not describe it).
         pub sortable: Option<Val<bool>>,
     }
 
@@ -3416,7 +3633,9 @@ pub mod index {
     /// `JsonTokenTypeConfiguration` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JsonTokenTypeConfiguration {
+        /// `GroupAttributeField` (the schema does not describe it).
         pub group_attribute_field: Val<String>,
+        /// `UserNameAttributeField` (the schema does not describe it).
         pub user_name_attribute_field: Val<String>,
     }
 
@@ -3442,13 +3661,19 @@ pub mod index {
     /// `JwtTokenTypeConfiguration` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JwtTokenTypeConfiguration {
+        /// `ClaimRegex` (the schema does not describe it).
         pub claim_regex: Option<Val<String>>,
+        /// `GroupAttributeField` (the schema does not describe it).
         pub group_attribute_field: Option<Val<String>>,
+        /// `Issuer` (the schema does not describe it).
         pub issuer: Option<Val<String>>,
+        /// `KeyLocation` (the schema does not describe it).
         pub key_location: Val<KeyLocation>,
         /// Role Arn
         pub secret_manager_arn: Option<Val<String>>,
+        /// `URL` (the schema does not describe it).
         pub url: Option<Val<String>>,
+        /// `UserNameAttributeField` (the schema does not describe it).
         pub user_name_attribute_field: Option<Val<String>>,
     }
 
@@ -3484,7 +3709,9 @@ pub mod index {
     /// `ValueImportanceItem` of `AWS::Kendra::Index`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ValueImportanceItem {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<i64>>,
     }
 
@@ -3770,7 +3997,9 @@ pub struct CfnIndexProps {
     pub server_side_encryption_configuration: Option<Val<index::ServerSideEncryptionConfiguration>>,
     /// Tags for labeling the index
     pub tags: Option<Val<Vec<index::Tag>>>,
+    /// `UserContextPolicy` (the schema does not describe it).
     pub user_context_policy: Option<Val<index::UserContextPolicy>>,
+    /// `UserTokenConfigurations` (the schema does not describe it).
     pub user_token_configurations: Option<Val<Vec<index::UserTokenConfiguration>>>,
 }
 
@@ -3819,25 +4048,25 @@ impl CfnIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kendra::Index";
 
-    /// Key of `CapacityUnits`, for [`Handle::set`].
+    /// Key of `CapacityUnits`, for [`Self::set`].
     pub const CAPACITY_UNITS: Prop<CfnIndex, index::CapacityUnitsConfiguration> = Prop::new("CapacityUnits");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIndex, String> = Prop::new("Description");
-    /// Key of `DocumentMetadataConfigurations`, for [`Handle::set`].
+    /// Key of `DocumentMetadataConfigurations`, for [`Self::set`].
     pub const DOCUMENT_METADATA_CONFIGURATIONS: Prop<CfnIndex, Vec<index::DocumentMetadataConfiguration>> = Prop::new("DocumentMetadataConfigurations");
-    /// Key of `Edition`, for [`Handle::set`].
+    /// Key of `Edition`, for [`Self::set`].
     pub const EDITION: Prop<CfnIndex, index::Edition> = Prop::new("Edition");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIndex, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnIndex, String> = Prop::new("RoleArn");
-    /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `ServerSideEncryptionConfiguration`, for [`Self::set`].
     pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnIndex, index::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIndex, Vec<index::Tag>> = Prop::new("Tags");
-    /// Key of `UserContextPolicy`, for [`Handle::set`].
+    /// Key of `UserContextPolicy`, for [`Self::set`].
     pub const USER_CONTEXT_POLICY: Prop<CfnIndex, index::UserContextPolicy> = Prop::new("UserContextPolicy");
-    /// Key of `UserTokenConfigurations`, for [`Handle::set`].
+    /// Key of `UserTokenConfigurations`, for [`Self::set`].
     pub const USER_TOKEN_CONFIGURATIONS: Prop<CfnIndex, Vec<index::UserTokenConfiguration>> = Prop::new("UserTokenConfigurations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4027,17 +4256,17 @@ impl CfnQuerySuggestionsBlockList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kendra::QuerySuggestionsBlockList";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("Description");
-    /// Key of `IndexId`, for [`Handle::set`].
+    /// Key of `IndexId`, for [`Self::set`].
     pub const INDEX_ID: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("IndexId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnQuerySuggestionsBlockList, String> = Prop::new("RoleArn");
-    /// Key of `SourceS3Path`, for [`Handle::set`].
+    /// Key of `SourceS3Path`, for [`Self::set`].
     pub const SOURCE_S3_PATH: Prop<CfnQuerySuggestionsBlockList, query_suggestions_block_list::S3Path> = Prop::new("SourceS3Path");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQuerySuggestionsBlockList, Vec<query_suggestions_block_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4229,17 +4458,17 @@ impl CfnThesaurus {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kendra::Thesaurus";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnThesaurus, String> = Prop::new("Description");
-    /// Key of `IndexId`, for [`Handle::set`].
+    /// Key of `IndexId`, for [`Self::set`].
     pub const INDEX_ID: Prop<CfnThesaurus, String> = Prop::new("IndexId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnThesaurus, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnThesaurus, String> = Prop::new("RoleArn");
-    /// Key of `SourceS3Path`, for [`Handle::set`].
+    /// Key of `SourceS3Path`, for [`Self::set`].
     pub const SOURCE_S3_PATH: Prop<CfnThesaurus, thesaurus::S3Path> = Prop::new("SourceS3Path");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnThesaurus, Vec<thesaurus::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

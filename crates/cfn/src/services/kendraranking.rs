@@ -19,6 +19,7 @@ pub mod execution_plan {
     /// Capacity units
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityUnitsConfiguration {
+        /// `RescoreCapacityUnits` (the schema does not describe it).
         pub rescore_capacity_units: Val<i64>,
     }
 
@@ -143,13 +144,13 @@ impl CfnExecutionPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KendraRanking::ExecutionPlan";
 
-    /// Key of `CapacityUnits`, for [`Handle::set`].
+    /// Key of `CapacityUnits`, for [`Self::set`].
     pub const CAPACITY_UNITS: Prop<CfnExecutionPlan, execution_plan::CapacityUnitsConfiguration> = Prop::new("CapacityUnits");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnExecutionPlan, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnExecutionPlan, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExecutionPlan, Vec<execution_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

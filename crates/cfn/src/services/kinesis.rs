@@ -775,21 +775,21 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::Channel";
 
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnChannel, channel::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnChannel, channel::LoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `S3DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `S3DestinationConfiguration`, for [`Self::set`].
     pub const S3_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
-    /// Key of `S3TablesDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `S3TablesDestinationConfiguration`, for [`Self::set`].
     pub const S3_TABLES_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::S3TablesDestinationConfiguration> = Prop::new("S3TablesDestinationConfiguration");
-    /// Key of `ServiceExecutionRoleARN`, for [`Handle::set`].
+    /// Key of `ServiceExecutionRoleARN`, for [`Self::set`].
     pub const SERVICE_EXECUTION_ROLE_ARN: Prop<CfnChannel, String> = Prop::new("ServiceExecutionRoleARN");
-    /// Key of `StreamConfigurationList`, for [`Handle::set`].
+    /// Key of `StreamConfigurationList`, for [`Self::set`].
     pub const STREAM_CONFIGURATION_LIST: Prop<CfnChannel, Vec<channel::StreamConfiguration>> = Prop::new("StreamConfigurationList");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -899,9 +899,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::ResourcePolicy";
 
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("ResourcePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1230,25 +1230,25 @@ impl CfnStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::Stream";
 
-    /// Key of `DesiredShardLevelMetrics`, for [`Handle::set`].
+    /// Key of `DesiredShardLevelMetrics`, for [`Self::set`].
     pub const DESIRED_SHARD_LEVEL_METRICS: Prop<CfnStream, Vec<stream::EnhancedMetric>> = Prop::new("DesiredShardLevelMetrics");
-    /// Key of `MaxRecordSizeInKiB`, for [`Handle::set`].
+    /// Key of `MaxRecordSizeInKiB`, for [`Self::set`].
     pub const MAX_RECORD_SIZE_IN_KI_B: Prop<CfnStream, i64> = Prop::new("MaxRecordSizeInKiB");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStream, String> = Prop::new("Name");
-    /// Key of `RecordDistributionStrategy`, for [`Handle::set`].
+    /// Key of `RecordDistributionStrategy`, for [`Self::set`].
     pub const RECORD_DISTRIBUTION_STRATEGY: Prop<CfnStream, stream::RecordDistributionStrategy> = Prop::new("RecordDistributionStrategy");
-    /// Key of `RetentionPeriodHours`, for [`Handle::set`].
+    /// Key of `RetentionPeriodHours`, for [`Self::set`].
     pub const RETENTION_PERIOD_HOURS: Prop<CfnStream, i64> = Prop::new("RetentionPeriodHours");
-    /// Key of `ShardCount`, for [`Handle::set`].
+    /// Key of `ShardCount`, for [`Self::set`].
     pub const SHARD_COUNT: Prop<CfnStream, i64> = Prop::new("ShardCount");
-    /// Key of `StreamEncryption`, for [`Handle::set`].
+    /// Key of `StreamEncryption`, for [`Self::set`].
     pub const STREAM_ENCRYPTION: Prop<CfnStream, stream::StreamEncryption> = Prop::new("StreamEncryption");
-    /// Key of `StreamModeDetails`, for [`Handle::set`].
+    /// Key of `StreamModeDetails`, for [`Self::set`].
     pub const STREAM_MODE_DETAILS: Prop<CfnStream, stream::StreamModeDetails> = Prop::new("StreamModeDetails");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
-    /// Key of `WarmThroughputMiBps`, for [`Handle::set`].
+    /// Key of `WarmThroughputMiBps`, for [`Self::set`].
     pub const WARM_THROUGHPUT_MI_BPS: Prop<CfnStream, i64> = Prop::new("WarmThroughputMiBps");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1388,11 +1388,11 @@ impl CfnStreamConsumer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Kinesis::StreamConsumer";
 
-    /// Key of `ConsumerName`, for [`Handle::set`].
+    /// Key of `ConsumerName`, for [`Self::set`].
     pub const CONSUMER_NAME: Prop<CfnStreamConsumer, String> = Prop::new("ConsumerName");
-    /// Key of `StreamARN`, for [`Handle::set`].
+    /// Key of `StreamARN`, for [`Self::set`].
     pub const STREAM_ARN: Prop<CfnStreamConsumer, String> = Prop::new("StreamARN");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStreamConsumer, Vec<stream_consumer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

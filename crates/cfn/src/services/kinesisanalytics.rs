@@ -19,11 +19,17 @@ pub mod application {
     /// `Input` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Input {
+        /// `InputParallelism` (the schema does not describe it).
         pub input_parallelism: Option<Val<InputParallelism>>,
+        /// `InputProcessingConfiguration` (the schema does not describe it).
         pub input_processing_configuration: Option<Val<InputProcessingConfiguration>>,
+        /// `InputSchema` (the schema does not describe it).
         pub input_schema: Val<InputSchema>,
+        /// `KinesisFirehoseInput` (the schema does not describe it).
         pub kinesis_firehose_input: Option<Val<KinesisFirehoseInput>>,
+        /// `KinesisStreamsInput` (the schema does not describe it).
         pub kinesis_streams_input: Option<Val<KinesisStreamsInput>>,
+        /// `NamePrefix` (the schema does not describe it).
         pub name_prefix: Val<String>,
     }
 
@@ -57,6 +63,7 @@ pub mod application {
     /// `InputParallelism` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputParallelism {
+        /// `Count` (the schema does not describe it).
         pub count: Option<Val<i64>>,
     }
 
@@ -71,6 +78,7 @@ pub mod application {
     /// `InputProcessingConfiguration` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputProcessingConfiguration {
+        /// `InputLambdaProcessor` (the schema does not describe it).
         pub input_lambda_processor: Option<Val<InputLambdaProcessor>>,
     }
 
@@ -85,8 +93,11 @@ pub mod application {
     /// `InputSchema` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InputSchema {
+        /// `RecordColumns` (the schema does not describe it).
         pub record_columns: Val<Vec<RecordColumn>>,
+        /// `RecordEncoding` (the schema does not describe it).
         pub record_encoding: Option<Val<String>>,
+        /// `RecordFormat` (the schema does not describe it).
         pub record_format: Val<RecordFormat>,
     }
 
@@ -114,7 +125,9 @@ pub mod application {
     /// `KinesisFirehoseInput` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisFirehoseInput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -140,7 +153,9 @@ pub mod application {
     /// `KinesisStreamsInput` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisStreamsInput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -166,7 +181,9 @@ pub mod application {
     /// `InputLambdaProcessor` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InputLambdaProcessor {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -192,8 +209,11 @@ pub mod application {
     /// `RecordColumn` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordColumn {
+        /// `Mapping` (the schema does not describe it).
         pub mapping: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SqlType` (the schema does not describe it).
         pub sql_type: Val<String>,
     }
 
@@ -221,7 +241,9 @@ pub mod application {
     /// `RecordFormat` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordFormat {
+        /// `MappingParameters` (the schema does not describe it).
         pub mapping_parameters: Option<Val<MappingParameters>>,
+        /// `RecordFormatType` (the schema does not describe it).
         pub record_format_type: Val<String>,
     }
 
@@ -247,7 +269,9 @@ pub mod application {
     /// `MappingParameters` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MappingParameters {
+        /// `CSVMappingParameters` (the schema does not describe it).
         pub csv_mapping_parameters: Option<Val<CSVMappingParameters>>,
+        /// `JSONMappingParameters` (the schema does not describe it).
         pub json_mapping_parameters: Option<Val<JSONMappingParameters>>,
     }
 
@@ -263,7 +287,9 @@ pub mod application {
     /// `CSVMappingParameters` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CSVMappingParameters {
+        /// `RecordColumnDelimiter` (the schema does not describe it).
         pub record_column_delimiter: Val<String>,
+        /// `RecordRowDelimiter` (the schema does not describe it).
         pub record_row_delimiter: Val<String>,
     }
 
@@ -289,6 +315,7 @@ pub mod application {
     /// `JSONMappingParameters` of `AWS::KinesisAnalytics::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JSONMappingParameters {
+        /// `RecordRowPath` (the schema does not describe it).
         pub record_row_path: Val<String>,
     }
 
@@ -436,9 +463,13 @@ pub mod application {
 /// Resource Type definition for AWS::KinesisAnalytics::Application
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationProps {
+    /// `ApplicationCode` (the schema does not describe it).
     pub application_code: Option<Val<String>>,
+    /// `ApplicationDescription` (the schema does not describe it).
     pub application_description: Option<Val<String>>,
+    /// `ApplicationName` (the schema does not describe it).
     pub application_name: Option<Val<String>>,
+    /// `Inputs` (the schema does not describe it).
     pub inputs: Val<Vec<application::Input>>,
 }
 
@@ -475,13 +506,13 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalytics::Application";
 
-    /// Key of `ApplicationCode`, for [`Handle::set`].
+    /// Key of `ApplicationCode`, for [`Self::set`].
     pub const APPLICATION_CODE: Prop<CfnApplication, String> = Prop::new("ApplicationCode");
-    /// Key of `ApplicationDescription`, for [`Handle::set`].
+    /// Key of `ApplicationDescription`, for [`Self::set`].
     pub const APPLICATION_DESCRIPTION: Prop<CfnApplication, String> = Prop::new("ApplicationDescription");
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
-    /// Key of `Inputs`, for [`Handle::set`].
+    /// Key of `Inputs`, for [`Self::set`].
     pub const INPUTS: Prop<CfnApplication, Vec<application::Input>> = Prop::new("Inputs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -526,10 +557,15 @@ pub mod application_output {
     /// `Output` of `AWS::KinesisAnalytics::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Output {
+        /// `DestinationSchema` (the schema does not describe it).
         pub destination_schema: Val<DestinationSchema>,
+        /// `KinesisFirehoseOutput` (the schema does not describe it).
         pub kinesis_firehose_output: Option<Val<KinesisFirehoseOutput>>,
+        /// `KinesisStreamsOutput` (the schema does not describe it).
         pub kinesis_streams_output: Option<Val<KinesisStreamsOutput>>,
+        /// `LambdaOutput` (the schema does not describe it).
         pub lambda_output: Option<Val<LambdaOutput>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -561,6 +597,7 @@ pub mod application_output {
     /// `DestinationSchema` of `AWS::KinesisAnalytics::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DestinationSchema {
+        /// `RecordFormatType` (the schema does not describe it).
         pub record_format_type: Option<Val<String>>,
     }
 
@@ -575,7 +612,9 @@ pub mod application_output {
     /// `KinesisFirehoseOutput` of `AWS::KinesisAnalytics::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisFirehoseOutput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -601,7 +640,9 @@ pub mod application_output {
     /// `KinesisStreamsOutput` of `AWS::KinesisAnalytics::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisStreamsOutput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -627,7 +668,9 @@ pub mod application_output {
     /// `LambdaOutput` of `AWS::KinesisAnalytics::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LambdaOutput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -711,7 +754,9 @@ pub mod application_output {
 /// Resource Type definition for AWS::KinesisAnalytics::ApplicationOutput
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationOutputProps {
+    /// `ApplicationName` (the schema does not describe it).
     pub application_name: Val<String>,
+    /// `Output` (the schema does not describe it).
     pub output: Val<application_output::Output>,
 }
 
@@ -744,9 +789,9 @@ impl CfnApplicationOutput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationOutput";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplicationOutput, String> = Prop::new("ApplicationName");
-    /// Key of `Output`, for [`Handle::set`].
+    /// Key of `Output`, for [`Self::set`].
     pub const OUTPUT: Prop<CfnApplicationOutput, application_output::Output> = Prop::new("Output");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -791,8 +836,11 @@ pub mod application_reference_data_source {
     /// `ReferenceDataSource` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReferenceDataSource {
+        /// `ReferenceSchema` (the schema does not describe it).
         pub reference_schema: Val<ReferenceSchema>,
+        /// `S3ReferenceDataSource` (the schema does not describe it).
         pub s3_reference_data_source: Option<Val<S3ReferenceDataSource>>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Option<Val<String>>,
     }
 
@@ -820,8 +868,11 @@ pub mod application_reference_data_source {
     /// `ReferenceSchema` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReferenceSchema {
+        /// `RecordColumns` (the schema does not describe it).
         pub record_columns: Val<Vec<RecordColumn>>,
+        /// `RecordEncoding` (the schema does not describe it).
         pub record_encoding: Option<Val<String>>,
+        /// `RecordFormat` (the schema does not describe it).
         pub record_format: Val<RecordFormat>,
     }
 
@@ -849,8 +900,11 @@ pub mod application_reference_data_source {
     /// `S3ReferenceDataSource` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3ReferenceDataSource {
+        /// `BucketARN` (the schema does not describe it).
         pub bucket_arn: Val<String>,
+        /// `FileKey` (the schema does not describe it).
         pub file_key: Val<String>,
+        /// `ReferenceRoleARN` (the schema does not describe it).
         pub reference_role_arn: Val<String>,
     }
 
@@ -878,8 +932,11 @@ pub mod application_reference_data_source {
     /// `RecordColumn` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordColumn {
+        /// `Mapping` (the schema does not describe it).
         pub mapping: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SqlType` (the schema does not describe it).
         pub sql_type: Val<String>,
     }
 
@@ -907,7 +964,9 @@ pub mod application_reference_data_source {
     /// `RecordFormat` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordFormat {
+        /// `MappingParameters` (the schema does not describe it).
         pub mapping_parameters: Option<Val<MappingParameters>>,
+        /// `RecordFormatType` (the schema does not describe it).
         pub record_format_type: Val<String>,
     }
 
@@ -933,7 +992,9 @@ pub mod application_reference_data_source {
     /// `MappingParameters` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MappingParameters {
+        /// `CSVMappingParameters` (the schema does not describe it).
         pub csv_mapping_parameters: Option<Val<CSVMappingParameters>>,
+        /// `JSONMappingParameters` (the schema does not describe it).
         pub json_mapping_parameters: Option<Val<JSONMappingParameters>>,
     }
 
@@ -949,7 +1010,9 @@ pub mod application_reference_data_source {
     /// `CSVMappingParameters` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CSVMappingParameters {
+        /// `RecordColumnDelimiter` (the schema does not describe it).
         pub record_column_delimiter: Val<String>,
+        /// `RecordRowDelimiter` (the schema does not describe it).
         pub record_row_delimiter: Val<String>,
     }
 
@@ -975,6 +1038,7 @@ pub mod application_reference_data_source {
     /// `JSONMappingParameters` of `AWS::KinesisAnalytics::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JSONMappingParameters {
+        /// `RecordRowPath` (the schema does not describe it).
         pub record_row_path: Val<String>,
     }
 
@@ -1084,7 +1148,9 @@ pub mod application_reference_data_source {
 /// Resource Type definition for AWS::KinesisAnalytics::ApplicationReferenceDataSource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationReferenceDataSourceProps {
+    /// `ApplicationName` (the schema does not describe it).
     pub application_name: Val<String>,
+    /// `ReferenceDataSource` (the schema does not describe it).
     pub reference_data_source: Val<application_reference_data_source::ReferenceDataSource>,
 }
 
@@ -1117,9 +1183,9 @@ impl CfnApplicationReferenceDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalytics::ApplicationReferenceDataSource";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplicationReferenceDataSource, String> = Prop::new("ApplicationName");
-    /// Key of `ReferenceDataSource`, for [`Handle::set`].
+    /// Key of `ReferenceDataSource`, for [`Self::set`].
     pub const REFERENCE_DATA_SOURCE: Prop<CfnApplicationReferenceDataSource, application_reference_data_source::ReferenceDataSource> = Prop::new("ReferenceDataSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

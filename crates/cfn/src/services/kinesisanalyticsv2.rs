@@ -1820,23 +1820,23 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::Application";
 
-    /// Key of `ApplicationConfiguration`, for [`Handle::set`].
+    /// Key of `ApplicationConfiguration`, for [`Self::set`].
     pub const APPLICATION_CONFIGURATION: Prop<CfnApplication, application::ApplicationConfiguration> = Prop::new("ApplicationConfiguration");
-    /// Key of `ApplicationDescription`, for [`Handle::set`].
+    /// Key of `ApplicationDescription`, for [`Self::set`].
     pub const APPLICATION_DESCRIPTION: Prop<CfnApplication, String> = Prop::new("ApplicationDescription");
-    /// Key of `ApplicationMaintenanceConfiguration`, for [`Handle::set`].
+    /// Key of `ApplicationMaintenanceConfiguration`, for [`Self::set`].
     pub const APPLICATION_MAINTENANCE_CONFIGURATION: Prop<CfnApplication, application::ApplicationMaintenanceConfiguration> = Prop::new("ApplicationMaintenanceConfiguration");
-    /// Key of `ApplicationMode`, for [`Handle::set`].
+    /// Key of `ApplicationMode`, for [`Self::set`].
     pub const APPLICATION_MODE: Prop<CfnApplication, application::ApplicationMode> = Prop::new("ApplicationMode");
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplication, String> = Prop::new("ApplicationName");
-    /// Key of `RunConfiguration`, for [`Handle::set`].
+    /// Key of `RunConfiguration`, for [`Self::set`].
     pub const RUN_CONFIGURATION: Prop<CfnApplication, application::RunConfiguration> = Prop::new("RunConfiguration");
-    /// Key of `RuntimeEnvironment`, for [`Handle::set`].
+    /// Key of `RuntimeEnvironment`, for [`Self::set`].
     pub const RUNTIME_ENVIRONMENT: Prop<CfnApplication, application::RuntimeEnvironment> = Prop::new("RuntimeEnvironment");
-    /// Key of `ServiceExecutionRole`, for [`Handle::set`].
+    /// Key of `ServiceExecutionRole`, for [`Self::set`].
     pub const SERVICE_EXECUTION_ROLE: Prop<CfnApplication, String> = Prop::new("ServiceExecutionRole");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1876,6 +1876,7 @@ pub mod application_cloud_watch_logging_option {
     /// `CloudWatchLoggingOption` of `AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchLoggingOption {
+        /// `LogStreamARN` (the schema does not describe it).
         pub log_stream_arn: Val<String>,
     }
 
@@ -1918,7 +1919,9 @@ pub mod application_cloud_watch_logging_option {
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationCloudWatchLoggingOptionProps {
+    /// `ApplicationName` (the schema does not describe it).
     pub application_name: Val<String>,
+    /// `CloudWatchLoggingOption` (the schema does not describe it).
     pub cloud_watch_logging_option: Val<application_cloud_watch_logging_option::CloudWatchLoggingOption>,
 }
 
@@ -1951,9 +1954,9 @@ impl CfnApplicationCloudWatchLoggingOption {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationCloudWatchLoggingOption";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplicationCloudWatchLoggingOption, String> = Prop::new("ApplicationName");
-    /// Key of `CloudWatchLoggingOption`, for [`Handle::set`].
+    /// Key of `CloudWatchLoggingOption`, for [`Self::set`].
     pub const CLOUD_WATCH_LOGGING_OPTION: Prop<CfnApplicationCloudWatchLoggingOption, application_cloud_watch_logging_option::CloudWatchLoggingOption> = Prop::new("CloudWatchLoggingOption");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1998,10 +2001,15 @@ pub mod application_output {
     /// `Output` of `AWS::KinesisAnalyticsV2::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Output {
+        /// `DestinationSchema` (the schema does not describe it).
         pub destination_schema: Val<DestinationSchema>,
+        /// `KinesisFirehoseOutput` (the schema does not describe it).
         pub kinesis_firehose_output: Option<Val<KinesisFirehoseOutput>>,
+        /// `KinesisStreamsOutput` (the schema does not describe it).
         pub kinesis_streams_output: Option<Val<KinesisStreamsOutput>>,
+        /// `LambdaOutput` (the schema does not describe it).
         pub lambda_output: Option<Val<LambdaOutput>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -2033,6 +2041,7 @@ pub mod application_output {
     /// `DestinationSchema` of `AWS::KinesisAnalyticsV2::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DestinationSchema {
+        /// `RecordFormatType` (the schema does not describe it).
         pub record_format_type: Option<Val<String>>,
     }
 
@@ -2047,6 +2056,7 @@ pub mod application_output {
     /// `KinesisFirehoseOutput` of `AWS::KinesisAnalyticsV2::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisFirehoseOutput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
     }
 
@@ -2070,6 +2080,7 @@ pub mod application_output {
     /// `KinesisStreamsOutput` of `AWS::KinesisAnalyticsV2::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisStreamsOutput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
     }
 
@@ -2093,6 +2104,7 @@ pub mod application_output {
     /// `LambdaOutput` of `AWS::KinesisAnalyticsV2::ApplicationOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LambdaOutput {
+        /// `ResourceARN` (the schema does not describe it).
         pub resource_arn: Val<String>,
     }
 
@@ -2171,7 +2183,9 @@ pub mod application_output {
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationOutput
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationOutputProps {
+    /// `ApplicationName` (the schema does not describe it).
     pub application_name: Val<String>,
+    /// `Output` (the schema does not describe it).
     pub output: Val<application_output::Output>,
 }
 
@@ -2204,9 +2218,9 @@ impl CfnApplicationOutput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationOutput";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplicationOutput, String> = Prop::new("ApplicationName");
-    /// Key of `Output`, for [`Handle::set`].
+    /// Key of `Output`, for [`Self::set`].
     pub const OUTPUT: Prop<CfnApplicationOutput, application_output::Output> = Prop::new("Output");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2251,8 +2265,11 @@ pub mod application_reference_data_source {
     /// `ReferenceDataSource` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReferenceDataSource {
+        /// `ReferenceSchema` (the schema does not describe it).
         pub reference_schema: Val<ReferenceSchema>,
+        /// `S3ReferenceDataSource` (the schema does not describe it).
         pub s3_reference_data_source: Option<Val<S3ReferenceDataSource>>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Option<Val<String>>,
     }
 
@@ -2280,8 +2297,11 @@ pub mod application_reference_data_source {
     /// `ReferenceSchema` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReferenceSchema {
+        /// `RecordColumns` (the schema does not describe it).
         pub record_columns: Val<Vec<RecordColumn>>,
+        /// `RecordEncoding` (the schema does not describe it).
         pub record_encoding: Option<Val<String>>,
+        /// `RecordFormat` (the schema does not describe it).
         pub record_format: Val<RecordFormat>,
     }
 
@@ -2309,7 +2329,9 @@ pub mod application_reference_data_source {
     /// `S3ReferenceDataSource` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3ReferenceDataSource {
+        /// `BucketARN` (the schema does not describe it).
         pub bucket_arn: Val<String>,
+        /// `FileKey` (the schema does not describe it).
         pub file_key: Val<String>,
     }
 
@@ -2335,8 +2357,11 @@ pub mod application_reference_data_source {
     /// `RecordColumn` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordColumn {
+        /// `Mapping` (the schema does not describe it).
         pub mapping: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SqlType` (the schema does not describe it).
         pub sql_type: Val<String>,
     }
 
@@ -2364,7 +2389,9 @@ pub mod application_reference_data_source {
     /// `RecordFormat` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordFormat {
+        /// `MappingParameters` (the schema does not describe it).
         pub mapping_parameters: Option<Val<MappingParameters>>,
+        /// `RecordFormatType` (the schema does not describe it).
         pub record_format_type: Val<String>,
     }
 
@@ -2390,7 +2417,9 @@ pub mod application_reference_data_source {
     /// `MappingParameters` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MappingParameters {
+        /// `CSVMappingParameters` (the schema does not describe it).
         pub csv_mapping_parameters: Option<Val<CSVMappingParameters>>,
+        /// `JSONMappingParameters` (the schema does not describe it).
         pub json_mapping_parameters: Option<Val<JSONMappingParameters>>,
     }
 
@@ -2406,7 +2435,9 @@ pub mod application_reference_data_source {
     /// `CSVMappingParameters` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CSVMappingParameters {
+        /// `RecordColumnDelimiter` (the schema does not describe it).
         pub record_column_delimiter: Val<String>,
+        /// `RecordRowDelimiter` (the schema does not describe it).
         pub record_row_delimiter: Val<String>,
     }
 
@@ -2432,6 +2463,7 @@ pub mod application_reference_data_source {
     /// `JSONMappingParameters` of `AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JSONMappingParameters {
+        /// `RecordRowPath` (the schema does not describe it).
         pub record_row_path: Val<String>,
     }
 
@@ -2540,7 +2572,9 @@ pub mod application_reference_data_source {
 /// Resource Type definition for AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationReferenceDataSourceProps {
+    /// `ApplicationName` (the schema does not describe it).
     pub application_name: Val<String>,
+    /// `ReferenceDataSource` (the schema does not describe it).
     pub reference_data_source: Val<application_reference_data_source::ReferenceDataSource>,
 }
 
@@ -2573,9 +2607,9 @@ impl CfnApplicationReferenceDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisAnalyticsV2::ApplicationReferenceDataSource";
 
-    /// Key of `ApplicationName`, for [`Handle::set`].
+    /// Key of `ApplicationName`, for [`Self::set`].
     pub const APPLICATION_NAME: Prop<CfnApplicationReferenceDataSource, String> = Prop::new("ApplicationName");
-    /// Key of `ReferenceDataSource`, for [`Handle::set`].
+    /// Key of `ReferenceDataSource`, for [`Self::set`].
     pub const REFERENCE_DATA_SOURCE: Prop<CfnApplicationReferenceDataSource, application_reference_data_source::ReferenceDataSource> = Prop::new("ReferenceDataSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,15 +19,25 @@ pub mod delivery_stream {
     /// `AmazonOpenSearchServerlessDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AmazonOpenSearchServerlessDestinationConfiguration {
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<AmazonOpenSearchServerlessBufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `CollectionEndpoint` (the schema does not describe it).
         pub collection_endpoint: Option<Val<String>>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<AmazonOpenSearchServerlessRetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `VpcConfiguration` (the schema does not describe it).
         pub vpc_configuration: Option<Val<VpcConfiguration>>,
     }
 
@@ -69,19 +79,33 @@ pub mod delivery_stream {
     /// `AmazonopensearchserviceDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AmazonopensearchserviceDestinationConfiguration {
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<AmazonopensearchserviceBufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `ClusterEndpoint` (the schema does not describe it).
         pub cluster_endpoint: Option<Val<String>>,
+        /// `DocumentIdOptions` (the schema does not describe it).
         pub document_id_options: Option<Val<DocumentIdOptions>>,
+        /// `DomainARN` (the schema does not describe it).
         pub domain_arn: Option<Val<String>>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `IndexRotationPeriod` (the schema does not describe it).
         pub index_rotation_period: Option<Val<IndexRotationPeriod>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<AmazonopensearchserviceRetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `TypeName` (the schema does not describe it).
         pub type_name: Option<Val<String>>,
+        /// `VpcConfiguration` (the schema does not describe it).
         pub vpc_configuration: Option<Val<VpcConfiguration>>,
     }
 
@@ -131,18 +155,31 @@ pub mod delivery_stream {
     /// `DatabaseSourceConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseSourceConfiguration {
+        /// `Columns` (the schema does not describe it).
         pub columns: Option<Val<DatabaseColumns>>,
+        /// `DatabaseSourceAuthenticationConfiguration` (the schema does not describe it).
         pub database_source_authentication_configuration: Val<DatabaseSourceAuthenticationConfiguration>,
+        /// `DatabaseSourceVPCConfiguration` (the schema does not describe it).
         pub database_source_vpc_configuration: Val<DatabaseSourceVPCConfiguration>,
+        /// `Databases` (the schema does not describe it).
         pub databases: Val<Databases>,
+        /// `Digest` (the schema does not describe it).
         pub digest: Option<Val<String>>,
+        /// `Endpoint` (the schema does not describe it).
         pub endpoint: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Val<i64>,
+        /// `PublicCertificate` (the schema does not describe it).
         pub public_certificate: Option<Val<String>>,
+        /// `SSLMode` (the schema does not describe it).
         pub ssl_mode: Option<Val<SSLMode>>,
+        /// `SnapshotWatermarkTable` (the schema does not describe it).
         pub snapshot_watermark_table: Val<String>,
+        /// `SurrogateKeys` (the schema does not describe it).
         pub surrogate_keys: Option<Val<Vec<String>>>,
+        /// `Tables` (the schema does not describe it).
         pub tables: Val<DatabaseTables>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -190,7 +227,9 @@ pub mod delivery_stream {
     /// `DeliveryStreamEncryptionConfigurationInput` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeliveryStreamEncryptionConfigurationInput {
+        /// `KeyARN` (the schema does not describe it).
         pub key_arn: Option<Val<String>>,
+        /// `KeyType` (the schema does not describe it).
         pub key_type: Val<KeyType>,
     }
 
@@ -216,6 +255,7 @@ pub mod delivery_stream {
     /// `DirectPutSourceConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DirectPutSourceConfiguration {
+        /// `ThroughputHintInMBs` (the schema does not describe it).
         pub throughput_hint_in_m_bs: Option<Val<i64>>,
     }
 
@@ -230,19 +270,33 @@ pub mod delivery_stream {
     /// `ElasticsearchDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ElasticsearchDestinationConfiguration {
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<ElasticsearchBufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `ClusterEndpoint` (the schema does not describe it).
         pub cluster_endpoint: Option<Val<String>>,
+        /// `DocumentIdOptions` (the schema does not describe it).
         pub document_id_options: Option<Val<DocumentIdOptions>>,
+        /// `DomainARN` (the schema does not describe it).
         pub domain_arn: Option<Val<String>>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Val<String>,
+        /// `IndexRotationPeriod` (the schema does not describe it).
         pub index_rotation_period: Option<Val<IndexRotationPeriod>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<ElasticsearchRetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `TypeName` (the schema does not describe it).
         pub type_name: Option<Val<String>>,
+        /// `VpcConfiguration` (the schema does not describe it).
         pub vpc_configuration: Option<Val<VpcConfiguration>>,
     }
 
@@ -292,20 +346,35 @@ pub mod delivery_stream {
     /// `ExtendedS3DestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExtendedS3DestinationConfiguration {
+        /// `BucketARN` (the schema does not describe it).
         pub bucket_arn: Val<String>,
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<BufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `CompressionFormat` (the schema does not describe it).
         pub compression_format: Option<Val<CompressionFormat>>,
+        /// `CustomTimeZone` (the schema does not describe it).
         pub custom_time_zone: Option<Val<String>>,
+        /// `DataFormatConversionConfiguration` (the schema does not describe it).
         pub data_format_conversion_configuration: Option<Val<DataFormatConversionConfiguration>>,
+        /// `DynamicPartitioningConfiguration` (the schema does not describe it).
         pub dynamic_partitioning_configuration: Option<Val<DynamicPartitioningConfiguration>>,
+        /// `EncryptionConfiguration` (the schema does not describe it).
         pub encryption_configuration: Option<Val<EncryptionConfiguration>>,
+        /// `ErrorOutputPrefix` (the schema does not describe it).
         pub error_output_prefix: Option<Val<String>>,
+        /// `FileExtension` (the schema does not describe it).
         pub file_extension: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3BackupConfiguration` (the schema does not describe it).
         pub s3_backup_configuration: Option<Val<S3DestinationConfiguration>>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode2>>,
     }
 
@@ -357,15 +426,25 @@ pub mod delivery_stream {
     /// `HttpEndpointDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpEndpointDestinationConfiguration {
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<BufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `EndpointConfiguration` (the schema does not describe it).
         pub endpoint_configuration: Val<HttpEndpointConfiguration>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RequestConfiguration` (the schema does not describe it).
         pub request_configuration: Option<Val<HttpEndpointRequestConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<RetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode3>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `SecretsManagerConfiguration` (the schema does not describe it).
         pub secrets_manager_configuration: Option<Val<SecretsManagerConfiguration>>,
     }
 
@@ -407,17 +486,29 @@ pub mod delivery_stream {
     /// `IcebergDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IcebergDestinationConfiguration {
+        /// `AppendOnly` (the schema does not describe it).
         pub append_only: Option<Val<bool>>,
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<BufferingHints>>,
+        /// `CatalogConfiguration` (the schema does not describe it).
         pub catalog_configuration: Val<CatalogConfiguration>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `DestinationTableConfigurationList` (the schema does not describe it).
         pub destination_table_configuration_list: Option<Val<Vec<DestinationTableConfiguration>>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<RetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `SchemaEvolutionConfiguration` (the schema does not describe it).
         pub schema_evolution_configuration: Option<Val<SchemaEvolutionConfiguration>>,
+        /// `TableCreationConfiguration` (the schema does not describe it).
         pub table_creation_configuration: Option<Val<TableCreationConfiguration>>,
+        /// `s3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode4>>,
     }
 
@@ -463,7 +554,9 @@ pub mod delivery_stream {
     /// `KinesisStreamSourceConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisStreamSourceConfiguration {
+        /// `KinesisStreamARN` (the schema does not describe it).
         pub kinesis_stream_arn: Val<String>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -489,9 +582,13 @@ pub mod delivery_stream {
     /// `MSKSourceConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MSKSourceConfiguration {
+        /// `AuthenticationConfiguration` (the schema does not describe it).
         pub authentication_configuration: Val<AuthenticationConfiguration>,
+        /// `MSKClusterARN` (the schema does not describe it).
         pub msk_cluster_arn: Val<String>,
+        /// `ReadFromTimestamp` (the schema does not describe it).
         pub read_from_timestamp: Option<Val<String>>,
+        /// `TopicName` (the schema does not describe it).
         pub topic_name: Val<String>,
     }
 
@@ -521,17 +618,29 @@ pub mod delivery_stream {
     /// `RedshiftDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RedshiftDestinationConfiguration {
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `ClusterJDBCURL` (the schema does not describe it).
         pub cluster_jdbcurl: Val<String>,
+        /// `CopyCommand` (the schema does not describe it).
         pub copy_command: Val<CopyCommand>,
+        /// `Password` (the schema does not describe it).
         pub password: Option<Val<String>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<RedshiftRetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3BackupConfiguration` (the schema does not describe it).
         pub s3_backup_configuration: Option<Val<S3DestinationConfiguration>>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode2>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `SecretsManagerConfiguration` (the schema does not describe it).
         pub secrets_manager_configuration: Option<Val<SecretsManagerConfiguration>>,
+        /// `Username` (the schema does not describe it).
         pub username: Option<Val<String>>,
     }
 
@@ -577,13 +686,21 @@ pub mod delivery_stream {
     /// `S3DestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3DestinationConfiguration {
+        /// `BucketARN` (the schema does not describe it).
         pub bucket_arn: Val<String>,
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<BufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `CompressionFormat` (the schema does not describe it).
         pub compression_format: Option<Val<CompressionFormat>>,
+        /// `EncryptionConfiguration` (the schema does not describe it).
         pub encryption_configuration: Option<Val<EncryptionConfiguration>>,
+        /// `ErrorOutputPrefix` (the schema does not describe it).
         pub error_output_prefix: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -621,25 +738,45 @@ pub mod delivery_stream {
     /// `SnowflakeDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnowflakeDestinationConfiguration {
+        /// `AccountUrl` (the schema does not describe it).
         pub account_url: Val<String>,
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<SnowflakeBufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `ContentColumnName` (the schema does not describe it).
         pub content_column_name: Option<Val<String>>,
+        /// `DataLoadingOption` (the schema does not describe it).
         pub data_loading_option: Option<Val<DataLoadingOption>>,
+        /// `Database` (the schema does not describe it).
         pub database: Val<String>,
+        /// `KeyPassphrase` (the schema does not describe it).
         pub key_passphrase: Option<Val<String>>,
+        /// `MetaDataColumnName` (the schema does not describe it).
         pub meta_data_column_name: Option<Val<String>>,
+        /// `PrivateKey` (the schema does not describe it).
         pub private_key: Option<Val<String>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<SnowflakeRetryOptions>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode5>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `Schema` (the schema does not describe it).
         pub schema: Val<String>,
+        /// `SecretsManagerConfiguration` (the schema does not describe it).
         pub secrets_manager_configuration: Option<Val<SecretsManagerConfiguration>>,
+        /// `SnowflakeRoleConfiguration` (the schema does not describe it).
         pub snowflake_role_configuration: Option<Val<SnowflakeRoleConfiguration>>,
+        /// `SnowflakeVpcConfiguration` (the schema does not describe it).
         pub snowflake_vpc_configuration: Option<Val<SnowflakeVpcConfiguration>>,
+        /// `Table` (the schema does not describe it).
         pub table: Val<String>,
+        /// `User` (the schema does not describe it).
         pub user: Option<Val<String>>,
     }
 
@@ -701,16 +838,27 @@ pub mod delivery_stream {
     /// `SplunkDestinationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SplunkDestinationConfiguration {
+        /// `BufferingHints` (the schema does not describe it).
         pub buffering_hints: Option<Val<SplunkBufferingHints>>,
+        /// `CloudWatchLoggingOptions` (the schema does not describe it).
         pub cloud_watch_logging_options: Option<Val<CloudWatchLoggingOptions>>,
+        /// `HECAcknowledgmentTimeoutInSeconds` (the schema does not describe it).
         pub hec_acknowledgment_timeout_in_seconds: Option<Val<i64>>,
+        /// `HECEndpoint` (the schema does not describe it).
         pub hec_endpoint: Val<String>,
+        /// `HECEndpointType` (the schema does not describe it).
         pub hec_endpoint_type: Val<HECEndpointType>,
+        /// `HECToken` (the schema does not describe it).
         pub hec_token: Option<Val<String>>,
+        /// `ProcessingConfiguration` (the schema does not describe it).
         pub processing_configuration: Option<Val<ProcessingConfiguration>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<SplunkRetryOptions>>,
+        /// `S3BackupMode` (the schema does not describe it).
         pub s3_backup_mode: Option<Val<S3BackupMode6>>,
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Val<S3DestinationConfiguration>,
+        /// `SecretsManagerConfiguration` (the schema does not describe it).
         pub secrets_manager_configuration: Option<Val<SecretsManagerConfiguration>>,
     }
 
@@ -754,7 +902,9 @@ pub mod delivery_stream {
     /// `Tag` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -780,7 +930,9 @@ pub mod delivery_stream {
     /// `AmazonOpenSearchServerlessBufferingHints` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AmazonOpenSearchServerlessBufferingHints {
+        /// `IntervalInSeconds` (the schema does not describe it).
         pub interval_in_seconds: Option<Val<i64>>,
+        /// `SizeInMBs` (the schema does not describe it).
         pub size_in_m_bs: Option<Val<i64>>,
     }
 
@@ -796,8 +948,11 @@ pub mod delivery_stream {
     /// `CloudWatchLoggingOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudWatchLoggingOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `LogGroupName` (the schema does not describe it).
         pub log_group_name: Option<Val<String>>,
+        /// `LogStreamName` (the schema does not describe it).
         pub log_stream_name: Option<Val<String>>,
     }
 
@@ -814,7 +969,9 @@ pub mod delivery_stream {
     /// `ProcessingConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProcessingConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `Processors` (the schema does not describe it).
         pub processors: Option<Val<Vec<Processor>>>,
     }
 
@@ -830,6 +987,7 @@ pub mod delivery_stream {
     /// `AmazonOpenSearchServerlessRetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AmazonOpenSearchServerlessRetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -844,8 +1002,11 @@ pub mod delivery_stream {
     /// `VpcConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConfiguration {
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Val<Vec<String>>,
     }
 
@@ -873,7 +1034,9 @@ pub mod delivery_stream {
     /// `AmazonopensearchserviceBufferingHints` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AmazonopensearchserviceBufferingHints {
+        /// `IntervalInSeconds` (the schema does not describe it).
         pub interval_in_seconds: Option<Val<i64>>,
+        /// `SizeInMBs` (the schema does not describe it).
         pub size_in_m_bs: Option<Val<i64>>,
     }
 
@@ -889,6 +1052,7 @@ pub mod delivery_stream {
     /// `DocumentIdOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentIdOptions {
+        /// `DefaultDocumentIdFormat` (the schema does not describe it).
         pub default_document_id_format: Val<DefaultDocumentIdFormat>,
     }
 
@@ -912,6 +1076,7 @@ pub mod delivery_stream {
     /// `AmazonopensearchserviceRetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AmazonopensearchserviceRetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -926,7 +1091,9 @@ pub mod delivery_stream {
     /// `DatabaseColumns` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatabaseColumns {
+        /// `Exclude` (the schema does not describe it).
         pub exclude: Option<Val<Vec<String>>>,
+        /// `Include` (the schema does not describe it).
         pub include: Option<Val<Vec<String>>>,
     }
 
@@ -942,6 +1109,7 @@ pub mod delivery_stream {
     /// `DatabaseSourceAuthenticationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseSourceAuthenticationConfiguration {
+        /// `SecretsManagerConfiguration` (the schema does not describe it).
         pub secrets_manager_configuration: Val<SecretsManagerConfiguration>,
     }
 
@@ -965,6 +1133,7 @@ pub mod delivery_stream {
     /// `DatabaseSourceVPCConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseSourceVPCConfiguration {
+        /// `VpcEndpointServiceName` (the schema does not describe it).
         pub vpc_endpoint_service_name: Val<String>,
     }
 
@@ -988,7 +1157,9 @@ pub mod delivery_stream {
     /// `Databases` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Databases {
+        /// `Exclude` (the schema does not describe it).
         pub exclude: Option<Val<Vec<String>>>,
+        /// `Include` (the schema does not describe it).
         pub include: Option<Val<Vec<String>>>,
     }
 
@@ -1004,7 +1175,9 @@ pub mod delivery_stream {
     /// `DatabaseTables` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatabaseTables {
+        /// `Exclude` (the schema does not describe it).
         pub exclude: Option<Val<Vec<String>>>,
+        /// `Include` (the schema does not describe it).
         pub include: Option<Val<Vec<String>>>,
     }
 
@@ -1020,7 +1193,9 @@ pub mod delivery_stream {
     /// `ElasticsearchBufferingHints` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ElasticsearchBufferingHints {
+        /// `IntervalInSeconds` (the schema does not describe it).
         pub interval_in_seconds: Option<Val<i64>>,
+        /// `SizeInMBs` (the schema does not describe it).
         pub size_in_m_bs: Option<Val<i64>>,
     }
 
@@ -1036,6 +1211,7 @@ pub mod delivery_stream {
     /// `ElasticsearchRetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ElasticsearchRetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -1050,7 +1226,9 @@ pub mod delivery_stream {
     /// `BufferingHints` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BufferingHints {
+        /// `IntervalInSeconds` (the schema does not describe it).
         pub interval_in_seconds: Option<Val<i64>>,
+        /// `SizeInMBs` (the schema does not describe it).
         pub size_in_m_bs: Option<Val<i64>>,
     }
 
@@ -1066,9 +1244,13 @@ pub mod delivery_stream {
     /// `DataFormatConversionConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataFormatConversionConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `InputFormatConfiguration` (the schema does not describe it).
         pub input_format_configuration: Option<Val<InputFormatConfiguration>>,
+        /// `OutputFormatConfiguration` (the schema does not describe it).
         pub output_format_configuration: Option<Val<OutputFormatConfiguration>>,
+        /// `SchemaConfiguration` (the schema does not describe it).
         pub schema_configuration: Option<Val<SchemaConfiguration>>,
     }
 
@@ -1086,7 +1268,9 @@ pub mod delivery_stream {
     /// `DynamicPartitioningConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DynamicPartitioningConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `RetryOptions` (the schema does not describe it).
         pub retry_options: Option<Val<RetryOptions>>,
     }
 
@@ -1102,7 +1286,9 @@ pub mod delivery_stream {
     /// `EncryptionConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionConfiguration {
+        /// `KMSEncryptionConfig` (the schema does not describe it).
         pub kms_encryption_config: Option<Val<KMSEncryptionConfig>>,
+        /// `NoEncryptionConfig` (the schema does not describe it).
         pub no_encryption_config: Option<Val<NoEncryptionConfig>>,
     }
 
@@ -1118,8 +1304,11 @@ pub mod delivery_stream {
     /// `HttpEndpointConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpEndpointConfiguration {
+        /// `AccessKey` (the schema does not describe it).
         pub access_key: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Val<String>,
     }
 
@@ -1147,7 +1336,9 @@ pub mod delivery_stream {
     /// `HttpEndpointRequestConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpEndpointRequestConfiguration {
+        /// `CommonAttributes` (the schema does not describe it).
         pub common_attributes: Option<Val<Vec<HttpEndpointCommonAttribute>>>,
+        /// `ContentEncoding` (the schema does not describe it).
         pub content_encoding: Option<Val<ContentEncoding>>,
     }
 
@@ -1163,6 +1354,7 @@ pub mod delivery_stream {
     /// `RetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -1177,8 +1369,11 @@ pub mod delivery_stream {
     /// `SecretsManagerConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SecretsManagerConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `SecretARN` (the schema does not describe it).
         pub secret_arn: Option<Val<String>>,
     }
 
@@ -1206,7 +1401,9 @@ pub mod delivery_stream {
     /// `CatalogConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CatalogConfiguration {
+        /// `CatalogArn` (the schema does not describe it).
         pub catalog_arn: Option<Val<String>>,
+        /// `WarehouseLocation` (the schema does not describe it).
         pub warehouse_location: Option<Val<String>>,
     }
 
@@ -1222,10 +1419,15 @@ pub mod delivery_stream {
     /// `DestinationTableConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DestinationTableConfiguration {
+        /// `DestinationDatabaseName` (the schema does not describe it).
         pub destination_database_name: Val<String>,
+        /// `DestinationTableName` (the schema does not describe it).
         pub destination_table_name: Val<String>,
+        /// `PartitionSpec` (the schema does not describe it).
         pub partition_spec: Option<Val<PartitionSpec>>,
+        /// `S3ErrorOutputPrefix` (the schema does not describe it).
         pub s3_error_output_prefix: Option<Val<String>>,
+        /// `UniqueKeys` (the schema does not describe it).
         pub unique_keys: Option<Val<Vec<String>>>,
     }
 
@@ -1257,6 +1459,7 @@ pub mod delivery_stream {
     /// `SchemaEvolutionConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SchemaEvolutionConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -1271,6 +1474,7 @@ pub mod delivery_stream {
     /// `TableCreationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TableCreationConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -1285,7 +1489,9 @@ pub mod delivery_stream {
     /// `AuthenticationConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AuthenticationConfiguration {
+        /// `Connectivity` (the schema does not describe it).
         pub connectivity: Val<Connectivity>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -1311,8 +1517,11 @@ pub mod delivery_stream {
     /// `CopyCommand` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CopyCommand {
+        /// `CopyOptions` (the schema does not describe it).
         pub copy_options: Option<Val<String>>,
+        /// `DataTableColumns` (the schema does not describe it).
         pub data_table_columns: Option<Val<String>>,
+        /// `DataTableName` (the schema does not describe it).
         pub data_table_name: Val<String>,
     }
 
@@ -1340,6 +1549,7 @@ pub mod delivery_stream {
     /// `RedshiftRetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RedshiftRetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -1354,7 +1564,9 @@ pub mod delivery_stream {
     /// `SnowflakeBufferingHints` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SnowflakeBufferingHints {
+        /// `IntervalInSeconds` (the schema does not describe it).
         pub interval_in_seconds: Option<Val<i64>>,
+        /// `SizeInMBs` (the schema does not describe it).
         pub size_in_m_bs: Option<Val<i64>>,
     }
 
@@ -1370,6 +1582,7 @@ pub mod delivery_stream {
     /// `SnowflakeRetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SnowflakeRetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -1384,7 +1597,9 @@ pub mod delivery_stream {
     /// `SnowflakeRoleConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SnowflakeRoleConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `SnowflakeRole` (the schema does not describe it).
         pub snowflake_role: Option<Val<String>>,
     }
 
@@ -1400,6 +1615,7 @@ pub mod delivery_stream {
     /// `SnowflakeVpcConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnowflakeVpcConfiguration {
+        /// `PrivateLinkVpceId` (the schema does not describe it).
         pub private_link_vpce_id: Val<String>,
     }
 
@@ -1423,7 +1639,9 @@ pub mod delivery_stream {
     /// `SplunkBufferingHints` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SplunkBufferingHints {
+        /// `IntervalInSeconds` (the schema does not describe it).
         pub interval_in_seconds: Option<Val<i64>>,
+        /// `SizeInMBs` (the schema does not describe it).
         pub size_in_m_bs: Option<Val<i64>>,
     }
 
@@ -1439,6 +1657,7 @@ pub mod delivery_stream {
     /// `SplunkRetryOptions` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SplunkRetryOptions {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -1453,7 +1672,9 @@ pub mod delivery_stream {
     /// `Processor` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Processor {
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Vec<ProcessorParameter>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type2>,
     }
 
@@ -1479,6 +1700,7 @@ pub mod delivery_stream {
     /// `InputFormatConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputFormatConfiguration {
+        /// `Deserializer` (the schema does not describe it).
         pub deserializer: Option<Val<Deserializer>>,
     }
 
@@ -1493,6 +1715,7 @@ pub mod delivery_stream {
     /// `OutputFormatConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputFormatConfiguration {
+        /// `Serializer` (the schema does not describe it).
         pub serializer: Option<Val<Serializer>>,
     }
 
@@ -1507,11 +1730,17 @@ pub mod delivery_stream {
     /// `SchemaConfiguration` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SchemaConfiguration {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Option<Val<String>>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
+        /// `RoleARN` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Option<Val<String>>,
+        /// `VersionId` (the schema does not describe it).
         pub version_id: Option<Val<String>>,
     }
 
@@ -1531,6 +1760,7 @@ pub mod delivery_stream {
     /// `KMSEncryptionConfig` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KMSEncryptionConfig {
+        /// `AWSKMSKeyARN` (the schema does not describe it).
         pub awskms_key_arn: Val<String>,
     }
 
@@ -1554,7 +1784,9 @@ pub mod delivery_stream {
     /// `HttpEndpointCommonAttribute` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HttpEndpointCommonAttribute {
+        /// `AttributeName` (the schema does not describe it).
         pub attribute_name: Val<String>,
+        /// `AttributeValue` (the schema does not describe it).
         pub attribute_value: Val<String>,
     }
 
@@ -1580,6 +1812,7 @@ pub mod delivery_stream {
     /// `PartitionSpec` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PartitionSpec {
+        /// `Identity` (the schema does not describe it).
         pub identity: Option<Val<Vec<PartitionField>>>,
     }
 
@@ -1594,7 +1827,9 @@ pub mod delivery_stream {
     /// `ProcessorParameter` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProcessorParameter {
+        /// `ParameterName` (the schema does not describe it).
         pub parameter_name: Val<ParameterName>,
+        /// `ParameterValue` (the schema does not describe it).
         pub parameter_value: Val<String>,
     }
 
@@ -1620,7 +1855,9 @@ pub mod delivery_stream {
     /// `Deserializer` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Deserializer {
+        /// `HiveJsonSerDe` (the schema does not describe it).
         pub hive_json_ser_de: Option<Val<HiveJsonSerDe>>,
+        /// `OpenXJsonSerDe` (the schema does not describe it).
         pub open_x_json_ser_de: Option<Val<OpenXJsonSerDe>>,
     }
 
@@ -1636,7 +1873,9 @@ pub mod delivery_stream {
     /// `Serializer` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Serializer {
+        /// `OrcSerDe` (the schema does not describe it).
         pub orc_ser_de: Option<Val<OrcSerDe>>,
+        /// `ParquetSerDe` (the schema does not describe it).
         pub parquet_ser_de: Option<Val<ParquetSerDe>>,
     }
 
@@ -1652,6 +1891,7 @@ pub mod delivery_stream {
     /// `PartitionField` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PartitionField {
+        /// `SourceName` (the schema does not describe it).
         pub source_name: Val<String>,
     }
 
@@ -1675,6 +1915,7 @@ pub mod delivery_stream {
     /// `HiveJsonSerDe` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HiveJsonSerDe {
+        /// `TimestampFormats` (the schema does not describe it).
         pub timestamp_formats: Option<Val<Vec<String>>>,
     }
 
@@ -1689,8 +1930,11 @@ pub mod delivery_stream {
     /// `OpenXJsonSerDe` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OpenXJsonSerDe {
+        /// `CaseInsensitive` (the schema does not describe it).
         pub case_insensitive: Option<Val<bool>>,
+        /// `ColumnToJsonKeyMappings` (the schema does not describe it).
         pub column_to_json_key_mappings: Option<Val<Map<String>>>,
+        /// `ConvertDotsInJsonKeysToUnderscores` (the schema does not describe it).
         pub convert_dots_in_json_keys_to_underscores: Option<Val<bool>>,
     }
 
@@ -1707,15 +1951,25 @@ pub mod delivery_stream {
     /// `OrcSerDe` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OrcSerDe {
+        /// `BlockSizeBytes` (the schema does not describe it).
         pub block_size_bytes: Option<Val<i64>>,
+        /// `BloomFilterColumns` (the schema does not describe it).
         pub bloom_filter_columns: Option<Val<Vec<String>>>,
+        /// `BloomFilterFalsePositiveProbability` (the schema does not describe it).
         pub bloom_filter_false_positive_probability: Option<Val<f64>>,
+        /// `Compression` (the schema does not describe it).
         pub compression: Option<Val<Compression>>,
+        /// `DictionaryKeyThreshold` (the schema does not describe it).
         pub dictionary_key_threshold: Option<Val<f64>>,
+        /// `EnablePadding` (the schema does not describe it).
         pub enable_padding: Option<Val<bool>>,
+        /// `FormatVersion` (the schema does not describe it).
         pub format_version: Option<Val<FormatVersion>>,
+        /// `PaddingTolerance` (the schema does not describe it).
         pub padding_tolerance: Option<Val<f64>>,
+        /// `RowIndexStride` (the schema does not describe it).
         pub row_index_stride: Option<Val<i64>>,
+        /// `StripeSizeBytes` (the schema does not describe it).
         pub stripe_size_bytes: Option<Val<i64>>,
     }
 
@@ -1739,11 +1993,17 @@ pub mod delivery_stream {
     /// `ParquetSerDe` of `AWS::KinesisFirehose::DeliveryStream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParquetSerDe {
+        /// `BlockSizeBytes` (the schema does not describe it).
         pub block_size_bytes: Option<Val<i64>>,
+        /// `Compression` (the schema does not describe it).
         pub compression: Option<Val<Compression2>>,
+        /// `EnableDictionaryCompression` (the schema does not describe it).
         pub enable_dictionary_compression: Option<Val<bool>>,
+        /// `MaxPaddingBytes` (the schema does not describe it).
         pub max_padding_bytes: Option<Val<i64>>,
+        /// `PageSizeBytes` (the schema does not describe it).
         pub page_size_bytes: Option<Val<i64>>,
+        /// `WriterVersion` (the schema does not describe it).
         pub writer_version: Option<Val<WriterVersion>>,
     }
 
@@ -3188,23 +3448,41 @@ pub mod delivery_stream {
 /// Resource Type definition for AWS::KinesisFirehose::DeliveryStream
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDeliveryStreamProps {
+    /// `AmazonOpenSearchServerlessDestinationConfiguration` (the schema does not describe it).
     pub amazon_open_search_serverless_destination_configuration: Option<Val<delivery_stream::AmazonOpenSearchServerlessDestinationConfiguration>>,
+    /// `AmazonopensearchserviceDestinationConfiguration` (the schema does not describe it).
     pub amazonopensearchservice_destination_configuration: Option<Val<delivery_stream::AmazonopensearchserviceDestinationConfiguration>>,
+    /// `DatabaseSourceConfiguration` (the schema does not describe it).
     pub database_source_configuration: Option<Val<delivery_stream::DatabaseSourceConfiguration>>,
+    /// `DeliveryStreamEncryptionConfigurationInput` (the schema does not describe it).
     pub delivery_stream_encryption_configuration_input: Option<Val<delivery_stream::DeliveryStreamEncryptionConfigurationInput>>,
+    /// `DeliveryStreamName` (the schema does not describe it).
     pub delivery_stream_name: Option<Val<String>>,
+    /// `DeliveryStreamType` (the schema does not describe it).
     pub delivery_stream_type: Option<Val<delivery_stream::DeliveryStreamType>>,
+    /// `DirectPutSourceConfiguration` (the schema does not describe it).
     pub direct_put_source_configuration: Option<Val<delivery_stream::DirectPutSourceConfiguration>>,
+    /// `ElasticsearchDestinationConfiguration` (the schema does not describe it).
     pub elasticsearch_destination_configuration: Option<Val<delivery_stream::ElasticsearchDestinationConfiguration>>,
+    /// `ExtendedS3DestinationConfiguration` (the schema does not describe it).
     pub extended_s3_destination_configuration: Option<Val<delivery_stream::ExtendedS3DestinationConfiguration>>,
+    /// `HttpEndpointDestinationConfiguration` (the schema does not describe it).
     pub http_endpoint_destination_configuration: Option<Val<delivery_stream::HttpEndpointDestinationConfiguration>>,
+    /// `IcebergDestinationConfiguration` (the schema does not describe it).
     pub iceberg_destination_configuration: Option<Val<delivery_stream::IcebergDestinationConfiguration>>,
+    /// `KinesisStreamSourceConfiguration` (the schema does not describe it).
     pub kinesis_stream_source_configuration: Option<Val<delivery_stream::KinesisStreamSourceConfiguration>>,
+    /// `MSKSourceConfiguration` (the schema does not describe it).
     pub msk_source_configuration: Option<Val<delivery_stream::MSKSourceConfiguration>>,
+    /// `RedshiftDestinationConfiguration` (the schema does not describe it).
     pub redshift_destination_configuration: Option<Val<delivery_stream::RedshiftDestinationConfiguration>>,
+    /// `S3DestinationConfiguration` (the schema does not describe it).
     pub s3_destination_configuration: Option<Val<delivery_stream::S3DestinationConfiguration>>,
+    /// `SnowflakeDestinationConfiguration` (the schema does not describe it).
     pub snowflake_destination_configuration: Option<Val<delivery_stream::SnowflakeDestinationConfiguration>>,
+    /// `SplunkDestinationConfiguration` (the schema does not describe it).
     pub splunk_destination_configuration: Option<Val<delivery_stream::SplunkDestinationConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<delivery_stream::Tag>>>,
 }
 
@@ -3243,41 +3521,41 @@ impl CfnDeliveryStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisFirehose::DeliveryStream";
 
-    /// Key of `AmazonOpenSearchServerlessDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `AmazonOpenSearchServerlessDestinationConfiguration`, for [`Self::set`].
     pub const AMAZON_OPEN_SEARCH_SERVERLESS_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::AmazonOpenSearchServerlessDestinationConfiguration> = Prop::new("AmazonOpenSearchServerlessDestinationConfiguration");
-    /// Key of `AmazonopensearchserviceDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `AmazonopensearchserviceDestinationConfiguration`, for [`Self::set`].
     pub const AMAZONOPENSEARCHSERVICE_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::AmazonopensearchserviceDestinationConfiguration> = Prop::new("AmazonopensearchserviceDestinationConfiguration");
-    /// Key of `DatabaseSourceConfiguration`, for [`Handle::set`].
+    /// Key of `DatabaseSourceConfiguration`, for [`Self::set`].
     pub const DATABASE_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::DatabaseSourceConfiguration> = Prop::new("DatabaseSourceConfiguration");
-    /// Key of `DeliveryStreamEncryptionConfigurationInput`, for [`Handle::set`].
+    /// Key of `DeliveryStreamEncryptionConfigurationInput`, for [`Self::set`].
     pub const DELIVERY_STREAM_ENCRYPTION_CONFIGURATION_INPUT: Prop<CfnDeliveryStream, delivery_stream::DeliveryStreamEncryptionConfigurationInput> = Prop::new("DeliveryStreamEncryptionConfigurationInput");
-    /// Key of `DeliveryStreamName`, for [`Handle::set`].
+    /// Key of `DeliveryStreamName`, for [`Self::set`].
     pub const DELIVERY_STREAM_NAME: Prop<CfnDeliveryStream, String> = Prop::new("DeliveryStreamName");
-    /// Key of `DeliveryStreamType`, for [`Handle::set`].
+    /// Key of `DeliveryStreamType`, for [`Self::set`].
     pub const DELIVERY_STREAM_TYPE: Prop<CfnDeliveryStream, delivery_stream::DeliveryStreamType> = Prop::new("DeliveryStreamType");
-    /// Key of `DirectPutSourceConfiguration`, for [`Handle::set`].
+    /// Key of `DirectPutSourceConfiguration`, for [`Self::set`].
     pub const DIRECT_PUT_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::DirectPutSourceConfiguration> = Prop::new("DirectPutSourceConfiguration");
-    /// Key of `ElasticsearchDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `ElasticsearchDestinationConfiguration`, for [`Self::set`].
     pub const ELASTICSEARCH_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::ElasticsearchDestinationConfiguration> = Prop::new("ElasticsearchDestinationConfiguration");
-    /// Key of `ExtendedS3DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `ExtendedS3DestinationConfiguration`, for [`Self::set`].
     pub const EXTENDED_S3_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::ExtendedS3DestinationConfiguration> = Prop::new("ExtendedS3DestinationConfiguration");
-    /// Key of `HttpEndpointDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `HttpEndpointDestinationConfiguration`, for [`Self::set`].
     pub const HTTP_ENDPOINT_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::HttpEndpointDestinationConfiguration> = Prop::new("HttpEndpointDestinationConfiguration");
-    /// Key of `IcebergDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `IcebergDestinationConfiguration`, for [`Self::set`].
     pub const ICEBERG_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::IcebergDestinationConfiguration> = Prop::new("IcebergDestinationConfiguration");
-    /// Key of `KinesisStreamSourceConfiguration`, for [`Handle::set`].
+    /// Key of `KinesisStreamSourceConfiguration`, for [`Self::set`].
     pub const KINESIS_STREAM_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::KinesisStreamSourceConfiguration> = Prop::new("KinesisStreamSourceConfiguration");
-    /// Key of `MSKSourceConfiguration`, for [`Handle::set`].
+    /// Key of `MSKSourceConfiguration`, for [`Self::set`].
     pub const MSK_SOURCE_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::MSKSourceConfiguration> = Prop::new("MSKSourceConfiguration");
-    /// Key of `RedshiftDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `RedshiftDestinationConfiguration`, for [`Self::set`].
     pub const REDSHIFT_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::RedshiftDestinationConfiguration> = Prop::new("RedshiftDestinationConfiguration");
-    /// Key of `S3DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `S3DestinationConfiguration`, for [`Self::set`].
     pub const S3_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
-    /// Key of `SnowflakeDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `SnowflakeDestinationConfiguration`, for [`Self::set`].
     pub const SNOWFLAKE_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::SnowflakeDestinationConfiguration> = Prop::new("SnowflakeDestinationConfiguration");
-    /// Key of `SplunkDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `SplunkDestinationConfiguration`, for [`Self::set`].
     pub const SPLUNK_DESTINATION_CONFIGURATION: Prop<CfnDeliveryStream, delivery_stream::SplunkDestinationConfiguration> = Prop::new("SplunkDestinationConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeliveryStream, Vec<delivery_stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

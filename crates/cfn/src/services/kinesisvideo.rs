@@ -122,13 +122,13 @@ impl CfnSignalingChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisVideo::SignalingChannel";
 
-    /// Key of `MessageTtlSeconds`, for [`Handle::set`].
+    /// Key of `MessageTtlSeconds`, for [`Self::set`].
     pub const MESSAGE_TTL_SECONDS: Prop<CfnSignalingChannel, i64> = Prop::new("MessageTtlSeconds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSignalingChannel, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSignalingChannel, Vec<signaling_channel::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSignalingChannel, signaling_channel::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -315,19 +315,19 @@ impl CfnStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KinesisVideo::Stream";
 
-    /// Key of `DataRetentionInHours`, for [`Handle::set`].
+    /// Key of `DataRetentionInHours`, for [`Self::set`].
     pub const DATA_RETENTION_IN_HOURS: Prop<CfnStream, i64> = Prop::new("DataRetentionInHours");
-    /// Key of `DeviceName`, for [`Handle::set`].
+    /// Key of `DeviceName`, for [`Self::set`].
     pub const DEVICE_NAME: Prop<CfnStream, String> = Prop::new("DeviceName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnStream, String> = Prop::new("KmsKeyId");
-    /// Key of `MediaType`, for [`Handle::set`].
+    /// Key of `MediaType`, for [`Self::set`].
     pub const MEDIA_TYPE: Prop<CfnStream, String> = Prop::new("MediaType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStream, String> = Prop::new("Name");
-    /// Key of `StreamStorageConfiguration`, for [`Handle::set`].
+    /// Key of `StreamStorageConfiguration`, for [`Self::set`].
     pub const STREAM_STORAGE_CONFIGURATION: Prop<CfnStream, stream::StreamStorageConfiguration> = Prop::new("StreamStorageConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

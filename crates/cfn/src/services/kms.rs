@@ -67,9 +67,9 @@ impl CfnAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KMS::Alias";
 
-    /// Key of `AliasName`, for [`Handle::set`].
+    /// Key of `AliasName`, for [`Self::set`].
     pub const ALIAS_NAME: Prop<CfnAlias, String> = Prop::new("AliasName");
-    /// Key of `TargetKeyId`, for [`Handle::set`].
+    /// Key of `TargetKeyId`, for [`Self::set`].
     pub const TARGET_KEY_ID: Prop<CfnAlias, String> = Prop::new("TargetKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -352,29 +352,29 @@ impl CfnKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KMS::Key";
 
-    /// Key of `BypassPolicyLockoutSafetyCheck`, for [`Handle::set`].
+    /// Key of `BypassPolicyLockoutSafetyCheck`, for [`Self::set`].
     pub const BYPASS_POLICY_LOCKOUT_SAFETY_CHECK: Prop<CfnKey, bool> = Prop::new("BypassPolicyLockoutSafetyCheck");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnKey, String> = Prop::new("Description");
-    /// Key of `EnableKeyRotation`, for [`Handle::set`].
+    /// Key of `EnableKeyRotation`, for [`Self::set`].
     pub const ENABLE_KEY_ROTATION: Prop<CfnKey, bool> = Prop::new("EnableKeyRotation");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnKey, bool> = Prop::new("Enabled");
-    /// Key of `KeyPolicy`, for [`Handle::set`].
+    /// Key of `KeyPolicy`, for [`Self::set`].
     pub const KEY_POLICY: Prop<CfnKey, Json> = Prop::new("KeyPolicy");
-    /// Key of `KeySpec`, for [`Handle::set`].
+    /// Key of `KeySpec`, for [`Self::set`].
     pub const KEY_SPEC: Prop<CfnKey, key::KeySpec> = Prop::new("KeySpec");
-    /// Key of `KeyUsage`, for [`Handle::set`].
+    /// Key of `KeyUsage`, for [`Self::set`].
     pub const KEY_USAGE: Prop<CfnKey, key::KeyUsage> = Prop::new("KeyUsage");
-    /// Key of `MultiRegion`, for [`Handle::set`].
+    /// Key of `MultiRegion`, for [`Self::set`].
     pub const MULTI_REGION: Prop<CfnKey, bool> = Prop::new("MultiRegion");
-    /// Key of `Origin`, for [`Handle::set`].
+    /// Key of `Origin`, for [`Self::set`].
     pub const ORIGIN: Prop<CfnKey, key::Origin> = Prop::new("Origin");
-    /// Key of `PendingWindowInDays`, for [`Handle::set`].
+    /// Key of `PendingWindowInDays`, for [`Self::set`].
     pub const PENDING_WINDOW_IN_DAYS: Prop<CfnKey, i64> = Prop::new("PendingWindowInDays");
-    /// Key of `RotationPeriodInDays`, for [`Handle::set`].
+    /// Key of `RotationPeriodInDays`, for [`Self::set`].
     pub const ROTATION_PERIOD_IN_DAYS: Prop<CfnKey, i64> = Prop::new("RotationPeriodInDays");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKey, Vec<key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -527,17 +527,17 @@ impl CfnReplicaKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::KMS::ReplicaKey";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnReplicaKey, String> = Prop::new("Description");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnReplicaKey, bool> = Prop::new("Enabled");
-    /// Key of `KeyPolicy`, for [`Handle::set`].
+    /// Key of `KeyPolicy`, for [`Self::set`].
     pub const KEY_POLICY: Prop<CfnReplicaKey, Json> = Prop::new("KeyPolicy");
-    /// Key of `PendingWindowInDays`, for [`Handle::set`].
+    /// Key of `PendingWindowInDays`, for [`Self::set`].
     pub const PENDING_WINDOW_IN_DAYS: Prop<CfnReplicaKey, i64> = Prop::new("PendingWindowInDays");
-    /// Key of `PrimaryKeyArn`, for [`Handle::set`].
+    /// Key of `PrimaryKeyArn`, for [`Self::set`].
     pub const PRIMARY_KEY_ARN: Prop<CfnReplicaKey, String> = Prop::new("PrimaryKeyArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicaKey, Vec<replica_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -140,19 +140,19 @@ impl CfnDataCellsFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::DataCellsFilter";
 
-    /// Key of `ColumnNames`, for [`Handle::set`].
+    /// Key of `ColumnNames`, for [`Self::set`].
     pub const COLUMN_NAMES: Prop<CfnDataCellsFilter, Vec<String>> = Prop::new("ColumnNames");
-    /// Key of `ColumnWildcard`, for [`Handle::set`].
+    /// Key of `ColumnWildcard`, for [`Self::set`].
     pub const COLUMN_WILDCARD: Prop<CfnDataCellsFilter, data_cells_filter::ColumnWildcard> = Prop::new("ColumnWildcard");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnDataCellsFilter, String> = Prop::new("DatabaseName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataCellsFilter, String> = Prop::new("Name");
-    /// Key of `RowFilter`, for [`Handle::set`].
+    /// Key of `RowFilter`, for [`Self::set`].
     pub const ROW_FILTER: Prop<CfnDataCellsFilter, data_cells_filter::RowFilter> = Prop::new("RowFilter");
-    /// Key of `TableCatalogId`, for [`Handle::set`].
+    /// Key of `TableCatalogId`, for [`Self::set`].
     pub const TABLE_CATALOG_ID: Prop<CfnDataCellsFilter, String> = Prop::new("TableCatalogId");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnDataCellsFilter, String> = Prop::new("TableName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -192,6 +192,7 @@ pub mod data_lake_settings {
     /// `DataLakePrincipal` of `AWS::LakeFormation::DataLakeSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataLakePrincipal {
+        /// `DataLakePrincipalIdentifier` (the schema does not describe it).
         pub data_lake_principal_identifier: Val<String>,
     }
 
@@ -215,7 +216,9 @@ pub mod data_lake_settings {
     /// `PrincipalPermissions` of `AWS::LakeFormation::DataLakeSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PrincipalPermissions {
+        /// `Permissions` (the schema does not describe it).
         pub permissions: Val<Vec<String>>,
+        /// `Principal` (the schema does not describe it).
         pub principal: Val<DataLakePrincipal>,
     }
 
@@ -278,16 +281,27 @@ pub mod data_lake_settings {
 /// Resource Type definition for AWS::LakeFormation::DataLakeSettings
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDataLakeSettingsProps {
+    /// `Admins` (the schema does not describe it).
     pub admins: Option<Val<Vec<data_lake_settings::DataLakePrincipal>>>,
+    /// `AllowExternalDataFiltering` (the schema does not describe it).
     pub allow_external_data_filtering: Option<Val<bool>>,
+    /// `AllowFullTableExternalDataAccess` (the schema does not describe it).
     pub allow_full_table_external_data_access: Option<Val<bool>>,
+    /// `AuthorizedSessionTagValueList` (the schema does not describe it).
     pub authorized_session_tag_value_list: Option<Val<Vec<String>>>,
+    /// `CreateDatabaseDefaultPermissions` (the schema does not describe it).
     pub create_database_default_permissions: Option<Val<Vec<data_lake_settings::PrincipalPermissions>>>,
+    /// `CreateTableDefaultPermissions` (the schema does not describe it).
     pub create_table_default_permissions: Option<Val<Vec<data_lake_settings::PrincipalPermissions>>>,
+    /// `ExternalDataFilteringAllowList` (the schema does not describe it).
     pub external_data_filtering_allow_list: Option<Val<Vec<data_lake_settings::DataLakePrincipal>>>,
+    /// `MutationType` (the schema does not describe it).
     pub mutation_type: Option<Val<String>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Json>>,
+    /// `ReadOnlyAdmins` (the schema does not describe it).
     pub read_only_admins: Option<Val<Vec<data_lake_settings::DataLakePrincipal>>>,
+    /// `TrustedResourceOwners` (the schema does not describe it).
     pub trusted_resource_owners: Option<Val<Vec<String>>>,
 }
 
@@ -319,27 +333,27 @@ impl CfnDataLakeSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::DataLakeSettings";
 
-    /// Key of `Admins`, for [`Handle::set`].
+    /// Key of `Admins`, for [`Self::set`].
     pub const ADMINS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("Admins");
-    /// Key of `AllowExternalDataFiltering`, for [`Handle::set`].
+    /// Key of `AllowExternalDataFiltering`, for [`Self::set`].
     pub const ALLOW_EXTERNAL_DATA_FILTERING: Prop<CfnDataLakeSettings, bool> = Prop::new("AllowExternalDataFiltering");
-    /// Key of `AllowFullTableExternalDataAccess`, for [`Handle::set`].
+    /// Key of `AllowFullTableExternalDataAccess`, for [`Self::set`].
     pub const ALLOW_FULL_TABLE_EXTERNAL_DATA_ACCESS: Prop<CfnDataLakeSettings, bool> = Prop::new("AllowFullTableExternalDataAccess");
-    /// Key of `AuthorizedSessionTagValueList`, for [`Handle::set`].
+    /// Key of `AuthorizedSessionTagValueList`, for [`Self::set`].
     pub const AUTHORIZED_SESSION_TAG_VALUE_LIST: Prop<CfnDataLakeSettings, Vec<String>> = Prop::new("AuthorizedSessionTagValueList");
-    /// Key of `CreateDatabaseDefaultPermissions`, for [`Handle::set`].
+    /// Key of `CreateDatabaseDefaultPermissions`, for [`Self::set`].
     pub const CREATE_DATABASE_DEFAULT_PERMISSIONS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::PrincipalPermissions>> = Prop::new("CreateDatabaseDefaultPermissions");
-    /// Key of `CreateTableDefaultPermissions`, for [`Handle::set`].
+    /// Key of `CreateTableDefaultPermissions`, for [`Self::set`].
     pub const CREATE_TABLE_DEFAULT_PERMISSIONS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::PrincipalPermissions>> = Prop::new("CreateTableDefaultPermissions");
-    /// Key of `ExternalDataFilteringAllowList`, for [`Handle::set`].
+    /// Key of `ExternalDataFilteringAllowList`, for [`Self::set`].
     pub const EXTERNAL_DATA_FILTERING_ALLOW_LIST: Prop<CfnDataLakeSettings, Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("ExternalDataFilteringAllowList");
-    /// Key of `MutationType`, for [`Handle::set`].
+    /// Key of `MutationType`, for [`Self::set`].
     pub const MUTATION_TYPE: Prop<CfnDataLakeSettings, String> = Prop::new("MutationType");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDataLakeSettings, Json> = Prop::new("Parameters");
-    /// Key of `ReadOnlyAdmins`, for [`Handle::set`].
+    /// Key of `ReadOnlyAdmins`, for [`Self::set`].
     pub const READ_ONLY_ADMINS: Prop<CfnDataLakeSettings, Vec<data_lake_settings::DataLakePrincipal>> = Prop::new("ReadOnlyAdmins");
-    /// Key of `TrustedResourceOwners`, for [`Handle::set`].
+    /// Key of `TrustedResourceOwners`, for [`Self::set`].
     pub const TRUSTED_RESOURCE_OWNERS: Prop<CfnDataLakeSettings, Vec<String>> = Prop::new("TrustedResourceOwners");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -384,6 +398,7 @@ pub mod permissions {
     /// `DataLakePrincipal` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataLakePrincipal {
+        /// `DataLakePrincipalIdentifier` (the schema does not describe it).
         pub data_lake_principal_identifier: Option<Val<String>>,
     }
 
@@ -398,9 +413,13 @@ pub mod permissions {
     /// `Resource` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Resource {
+        /// `DataLocationResource` (the schema does not describe it).
         pub data_location_resource: Option<Val<DataLocationResource>>,
+        /// `DatabaseResource` (the schema does not describe it).
         pub database_resource: Option<Val<DatabaseResource>>,
+        /// `TableResource` (the schema does not describe it).
         pub table_resource: Option<Val<TableResource>>,
+        /// `TableWithColumnsResource` (the schema does not describe it).
         pub table_with_columns_resource: Option<Val<TableWithColumnsResource>>,
     }
 
@@ -418,7 +437,9 @@ pub mod permissions {
     /// `DataLocationResource` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataLocationResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `S3Resource` (the schema does not describe it).
         pub s3_resource: Option<Val<String>>,
     }
 
@@ -434,7 +455,9 @@ pub mod permissions {
     /// `DatabaseResource` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DatabaseResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -450,9 +473,13 @@ pub mod permissions {
     /// `TableResource` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TableResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `TableWildcard` (the schema does not describe it).
         pub table_wildcard: Option<Val<Json>>,
     }
 
@@ -470,10 +497,15 @@ pub mod permissions {
     /// `TableWithColumnsResource` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TableWithColumnsResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Option<Val<String>>,
+        /// `ColumnNames` (the schema does not describe it).
         pub column_names: Option<Val<Vec<String>>>,
+        /// `ColumnWildcard` (the schema does not describe it).
         pub column_wildcard: Option<Val<ColumnWildcard>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -492,6 +524,7 @@ pub mod permissions {
     /// `ColumnWildcard` of `AWS::LakeFormation::Permissions`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ColumnWildcard {
+        /// `ExcludedColumnNames` (the schema does not describe it).
         pub excluded_column_names: Option<Val<Vec<String>>>,
     }
 
@@ -587,9 +620,13 @@ pub mod permissions {
 /// Resource Type definition for AWS::LakeFormation::Permissions
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPermissionsProps {
+    /// `DataLakePrincipal` (the schema does not describe it).
     pub data_lake_principal: Val<permissions::DataLakePrincipal>,
+    /// `Permissions` (the schema does not describe it).
     pub permissions: Option<Val<Vec<String>>>,
+    /// `PermissionsWithGrantOption` (the schema does not describe it).
     pub permissions_with_grant_option: Option<Val<Vec<String>>>,
+    /// `Resource` (the schema does not describe it).
     pub resource: Val<permissions::Resource>,
 }
 
@@ -626,13 +663,13 @@ impl CfnPermissions {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::Permissions";
 
-    /// Key of `DataLakePrincipal`, for [`Handle::set`].
+    /// Key of `DataLakePrincipal`, for [`Self::set`].
     pub const DATA_LAKE_PRINCIPAL: Prop<CfnPermissions, permissions::DataLakePrincipal> = Prop::new("DataLakePrincipal");
-    /// Key of `Permissions`, for [`Handle::set`].
+    /// Key of `Permissions`, for [`Self::set`].
     pub const PERMISSIONS: Prop<CfnPermissions, Vec<String>> = Prop::new("Permissions");
-    /// Key of `PermissionsWithGrantOption`, for [`Handle::set`].
+    /// Key of `PermissionsWithGrantOption`, for [`Self::set`].
     pub const PERMISSIONS_WITH_GRANT_OPTION: Prop<CfnPermissions, Vec<String>> = Prop::new("PermissionsWithGrantOption");
-    /// Key of `Resource`, for [`Handle::set`].
+    /// Key of `Resource`, for [`Self::set`].
     pub const RESOURCE: Prop<CfnPermissions, permissions::Resource> = Prop::new("Resource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1249,15 +1286,15 @@ impl CfnPrincipalPermissions {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::PrincipalPermissions";
 
-    /// Key of `Catalog`, for [`Handle::set`].
+    /// Key of `Catalog`, for [`Self::set`].
     pub const CATALOG: Prop<CfnPrincipalPermissions, String> = Prop::new("Catalog");
-    /// Key of `Permissions`, for [`Handle::set`].
+    /// Key of `Permissions`, for [`Self::set`].
     pub const PERMISSIONS: Prop<CfnPrincipalPermissions, Vec<principal_permissions::Permission>> = Prop::new("Permissions");
-    /// Key of `PermissionsWithGrantOption`, for [`Handle::set`].
+    /// Key of `PermissionsWithGrantOption`, for [`Self::set`].
     pub const PERMISSIONS_WITH_GRANT_OPTION: Prop<CfnPrincipalPermissions, Vec<principal_permissions::Permission>> = Prop::new("PermissionsWithGrantOption");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPrincipalPermissions, principal_permissions::DataLakePrincipal> = Prop::new("Principal");
-    /// Key of `Resource`, for [`Handle::set`].
+    /// Key of `Resource`, for [`Self::set`].
     pub const RESOURCE: Prop<CfnPrincipalPermissions, principal_permissions::Resource> = Prop::new("Resource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1321,10 +1358,15 @@ pub mod resource {
 /// Resource Type definition for AWS::LakeFormation::Resource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceProps {
+    /// `HybridAccessEnabled` (the schema does not describe it).
     pub hybrid_access_enabled: Option<Val<bool>>,
+    /// `ResourceArn` (the schema does not describe it).
     pub resource_arn: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `UseServiceLinkedRole` (the schema does not describe it).
     pub use_service_linked_role: Val<bool>,
+    /// `WithFederation` (the schema does not describe it).
     pub with_federation: Option<Val<bool>>,
 }
 
@@ -1363,15 +1405,15 @@ impl CfnResource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::Resource";
 
-    /// Key of `HybridAccessEnabled`, for [`Handle::set`].
+    /// Key of `HybridAccessEnabled`, for [`Self::set`].
     pub const HYBRID_ACCESS_ENABLED: Prop<CfnResource, bool> = Prop::new("HybridAccessEnabled");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResource, String> = Prop::new("ResourceArn");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnResource, String> = Prop::new("RoleArn");
-    /// Key of `UseServiceLinkedRole`, for [`Handle::set`].
+    /// Key of `UseServiceLinkedRole`, for [`Self::set`].
     pub const USE_SERVICE_LINKED_ROLE: Prop<CfnResource, bool> = Prop::new("UseServiceLinkedRole");
-    /// Key of `WithFederation`, for [`Handle::set`].
+    /// Key of `WithFederation`, for [`Self::set`].
     pub const WITH_FEDERATION: Prop<CfnResource, bool> = Prop::new("WithFederation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1467,11 +1509,11 @@ impl CfnTag {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::Tag";
 
-    /// Key of `CatalogId`, for [`Handle::set`].
+    /// Key of `CatalogId`, for [`Self::set`].
     pub const CATALOG_ID: Prop<CfnTag, String> = Prop::new("CatalogId");
-    /// Key of `TagKey`, for [`Handle::set`].
+    /// Key of `TagKey`, for [`Self::set`].
     pub const TAG_KEY: Prop<CfnTag, String> = Prop::new("TagKey");
-    /// Key of `TagValues`, for [`Handle::set`].
+    /// Key of `TagValues`, for [`Self::set`].
     pub const TAG_VALUES: Prop<CfnTag, Vec<String>> = Prop::new("TagValues");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1511,8 +1553,11 @@ pub mod tag_association {
     /// `LFTagPair` of `AWS::LakeFormation::TagAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LFTagPair {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Val<String>,
+        /// `TagKey` (the schema does not describe it).
         pub tag_key: Val<String>,
+        /// `TagValues` (the schema does not describe it).
         pub tag_values: Val<Vec<String>>,
     }
 
@@ -1540,9 +1585,13 @@ pub mod tag_association {
     /// Resource to tag with the Lake Formation Tags
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Resource {
+        /// `Catalog` (the schema does not describe it).
         pub catalog: Option<Val<String>>,
+        /// `Database` (the schema does not describe it).
         pub database: Option<Val<DatabaseResource>>,
+        /// `Table` (the schema does not describe it).
         pub table: Option<Val<TableResource>>,
+        /// `TableWithColumns` (the schema does not describe it).
         pub table_with_columns: Option<Val<TableWithColumnsResource>>,
     }
 
@@ -1560,7 +1609,9 @@ pub mod tag_association {
     /// `DatabaseResource` of `AWS::LakeFormation::TagAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DatabaseResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1586,9 +1637,13 @@ pub mod tag_association {
     /// `TableResource` of `AWS::LakeFormation::TagAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TableResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Val<String>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `TableWildcard` (the schema does not describe it).
         pub table_wildcard: Option<Val<Json>>,
     }
 
@@ -1618,9 +1673,13 @@ pub mod tag_association {
     /// `TableWithColumnsResource` of `AWS::LakeFormation::TagAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TableWithColumnsResource {
+        /// `CatalogId` (the schema does not describe it).
         pub catalog_id: Val<String>,
+        /// `ColumnNames` (the schema does not describe it).
         pub column_names: Val<Vec<String>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1748,9 +1807,9 @@ impl CfnTagAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LakeFormation::TagAssociation";
 
-    /// Key of `LFTags`, for [`Handle::set`].
+    /// Key of `LFTags`, for [`Self::set`].
     pub const LF_TAGS: Prop<CfnTagAssociation, Vec<tag_association::LFTagPair>> = Prop::new("LFTags");
-    /// Key of `Resource`, for [`Handle::set`].
+    /// Key of `Resource`, for [`Self::set`].
     pub const RESOURCE: Prop<CfnTagAssociation, tag_association::Resource> = Prop::new("Resource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -177,17 +177,17 @@ impl CfnAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::Alias";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAlias, String> = Prop::new("Description");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnAlias, String> = Prop::new("FunctionName");
-    /// Key of `FunctionVersion`, for [`Handle::set`].
+    /// Key of `FunctionVersion`, for [`Self::set`].
     pub const FUNCTION_VERSION: Prop<CfnAlias, String> = Prop::new("FunctionVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAlias, String> = Prop::new("Name");
-    /// Key of `ProvisionedConcurrencyConfig`, for [`Handle::set`].
+    /// Key of `ProvisionedConcurrencyConfig`, for [`Self::set`].
     pub const PROVISIONED_CONCURRENCY_CONFIG: Prop<CfnAlias, alias::ProvisionedConcurrencyConfiguration> = Prop::new("ProvisionedConcurrencyConfig");
-    /// Key of `RoutingConfig`, for [`Handle::set`].
+    /// Key of `RoutingConfig`, for [`Self::set`].
     pub const ROUTING_CONFIG: Prop<CfnAlias, alias::AliasRoutingConfiguration> = Prop::new("RoutingConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -661,6 +661,7 @@ pub mod capacity_provider {
 /// Creates a capacity provider that manages compute resources for Lambda functions
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCapacityProviderProps {
+    /// `CapacityProviderName` (the schema does not describe it).
     pub capacity_provider_name: Option<Val<String>>,
     /// The scaling configuration for the capacity provider.
     pub capacity_provider_scaling_config: Option<Val<capacity_provider::CapacityProviderScalingConfig>>,
@@ -723,23 +724,23 @@ impl CfnCapacityProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::CapacityProvider";
 
-    /// Key of `CapacityProviderName`, for [`Handle::set`].
+    /// Key of `CapacityProviderName`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_NAME: Prop<CfnCapacityProvider, String> = Prop::new("CapacityProviderName");
-    /// Key of `CapacityProviderScalingConfig`, for [`Handle::set`].
+    /// Key of `CapacityProviderScalingConfig`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_SCALING_CONFIG: Prop<CfnCapacityProvider, capacity_provider::CapacityProviderScalingConfig> = Prop::new("CapacityProviderScalingConfig");
-    /// Key of `InstanceRequirements`, for [`Handle::set`].
+    /// Key of `InstanceRequirements`, for [`Self::set`].
     pub const INSTANCE_REQUIREMENTS: Prop<CfnCapacityProvider, capacity_provider::InstanceRequirements> = Prop::new("InstanceRequirements");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnCapacityProvider, String> = Prop::new("KmsKeyArn");
-    /// Key of `PermissionsConfig`, for [`Handle::set`].
+    /// Key of `PermissionsConfig`, for [`Self::set`].
     pub const PERMISSIONS_CONFIG: Prop<CfnCapacityProvider, capacity_provider::CapacityProviderPermissionsConfig> = Prop::new("PermissionsConfig");
-    /// Key of `PropagateTags`, for [`Handle::set`].
+    /// Key of `PropagateTags`, for [`Self::set`].
     pub const PROPAGATE_TAGS: Prop<CfnCapacityProvider, capacity_provider::PropagateTagsConfig> = Prop::new("PropagateTags");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCapacityProvider, Vec<capacity_provider::Tag>> = Prop::new("Tags");
-    /// Key of `TelemetryConfig`, for [`Handle::set`].
+    /// Key of `TelemetryConfig`, for [`Self::set`].
     pub const TELEMETRY_CONFIG: Prop<CfnCapacityProvider, capacity_provider::CapacityProviderTelemetryConfig> = Prop::new("TelemetryConfig");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnCapacityProvider, capacity_provider::CapacityProviderVpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -971,13 +972,13 @@ impl CfnCodeSigningConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::CodeSigningConfig";
 
-    /// Key of `AllowedPublishers`, for [`Handle::set`].
+    /// Key of `AllowedPublishers`, for [`Self::set`].
     pub const ALLOWED_PUBLISHERS: Prop<CfnCodeSigningConfig, code_signing_config::AllowedPublishers> = Prop::new("AllowedPublishers");
-    /// Key of `CodeSigningPolicies`, for [`Handle::set`].
+    /// Key of `CodeSigningPolicies`, for [`Self::set`].
     pub const CODE_SIGNING_POLICIES: Prop<CfnCodeSigningConfig, code_signing_config::CodeSigningPolicies> = Prop::new("CodeSigningPolicies");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCodeSigningConfig, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCodeSigningConfig, Vec<code_signing_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1181,15 +1182,15 @@ impl CfnEventInvokeConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::EventInvokeConfig";
 
-    /// Key of `DestinationConfig`, for [`Handle::set`].
+    /// Key of `DestinationConfig`, for [`Self::set`].
     pub const DESTINATION_CONFIG: Prop<CfnEventInvokeConfig, event_invoke_config::DestinationConfig> = Prop::new("DestinationConfig");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnEventInvokeConfig, String> = Prop::new("FunctionName");
-    /// Key of `MaximumEventAgeInSeconds`, for [`Handle::set`].
+    /// Key of `MaximumEventAgeInSeconds`, for [`Self::set`].
     pub const MAXIMUM_EVENT_AGE_IN_SECONDS: Prop<CfnEventInvokeConfig, i64> = Prop::new("MaximumEventAgeInSeconds");
-    /// Key of `MaximumRetryAttempts`, for [`Handle::set`].
+    /// Key of `MaximumRetryAttempts`, for [`Self::set`].
     pub const MAXIMUM_RETRY_ATTEMPTS: Prop<CfnEventInvokeConfig, i64> = Prop::new("MaximumRetryAttempts");
-    /// Key of `Qualifier`, for [`Handle::set`].
+    /// Key of `Qualifier`, for [`Self::set`].
     pub const QUALIFIER: Prop<CfnEventInvokeConfig, String> = Prop::new("Qualifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2156,61 +2157,61 @@ impl CfnEventSourceMapping {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::EventSourceMapping";
 
-    /// Key of `AmazonManagedKafkaEventSourceConfig`, for [`Handle::set`].
+    /// Key of `AmazonManagedKafkaEventSourceConfig`, for [`Self::set`].
     pub const AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::AmazonManagedKafkaEventSourceConfig> = Prop::new("AmazonManagedKafkaEventSourceConfig");
-    /// Key of `BatchSize`, for [`Handle::set`].
+    /// Key of `BatchSize`, for [`Self::set`].
     pub const BATCH_SIZE: Prop<CfnEventSourceMapping, i64> = Prop::new("BatchSize");
-    /// Key of `BisectBatchOnFunctionError`, for [`Handle::set`].
+    /// Key of `BisectBatchOnFunctionError`, for [`Self::set`].
     pub const BISECT_BATCH_ON_FUNCTION_ERROR: Prop<CfnEventSourceMapping, bool> = Prop::new("BisectBatchOnFunctionError");
-    /// Key of `DestinationConfig`, for [`Handle::set`].
+    /// Key of `DestinationConfig`, for [`Self::set`].
     pub const DESTINATION_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::DestinationConfig> = Prop::new("DestinationConfig");
-    /// Key of `DocumentDBEventSourceConfig`, for [`Handle::set`].
+    /// Key of `DocumentDBEventSourceConfig`, for [`Self::set`].
     pub const DOCUMENT_DB_EVENT_SOURCE_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::DocumentDBEventSourceConfig> = Prop::new("DocumentDBEventSourceConfig");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEventSourceMapping, bool> = Prop::new("Enabled");
-    /// Key of `EventSourceArn`, for [`Handle::set`].
+    /// Key of `EventSourceArn`, for [`Self::set`].
     pub const EVENT_SOURCE_ARN: Prop<CfnEventSourceMapping, String> = Prop::new("EventSourceArn");
-    /// Key of `FilterCriteria`, for [`Handle::set`].
+    /// Key of `FilterCriteria`, for [`Self::set`].
     pub const FILTER_CRITERIA: Prop<CfnEventSourceMapping, event_source_mapping::FilterCriteria> = Prop::new("FilterCriteria");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnEventSourceMapping, String> = Prop::new("FunctionName");
-    /// Key of `FunctionResponseTypes`, for [`Handle::set`].
+    /// Key of `FunctionResponseTypes`, for [`Self::set`].
     pub const FUNCTION_RESPONSE_TYPES: Prop<CfnEventSourceMapping, Vec<event_source_mapping::FunctionResponseType>> = Prop::new("FunctionResponseTypes");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnEventSourceMapping, String> = Prop::new("KmsKeyArn");
-    /// Key of `LoggingConfig`, for [`Handle::set`].
+    /// Key of `LoggingConfig`, for [`Self::set`].
     pub const LOGGING_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::LoggingConfig> = Prop::new("LoggingConfig");
-    /// Key of `MaximumBatchingWindowInSeconds`, for [`Handle::set`].
+    /// Key of `MaximumBatchingWindowInSeconds`, for [`Self::set`].
     pub const MAXIMUM_BATCHING_WINDOW_IN_SECONDS: Prop<CfnEventSourceMapping, i64> = Prop::new("MaximumBatchingWindowInSeconds");
-    /// Key of `MaximumRecordAgeInSeconds`, for [`Handle::set`].
+    /// Key of `MaximumRecordAgeInSeconds`, for [`Self::set`].
     pub const MAXIMUM_RECORD_AGE_IN_SECONDS: Prop<CfnEventSourceMapping, i64> = Prop::new("MaximumRecordAgeInSeconds");
-    /// Key of `MaximumRetryAttempts`, for [`Handle::set`].
+    /// Key of `MaximumRetryAttempts`, for [`Self::set`].
     pub const MAXIMUM_RETRY_ATTEMPTS: Prop<CfnEventSourceMapping, i64> = Prop::new("MaximumRetryAttempts");
-    /// Key of `MetricsConfig`, for [`Handle::set`].
+    /// Key of `MetricsConfig`, for [`Self::set`].
     pub const METRICS_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::MetricsConfig> = Prop::new("MetricsConfig");
-    /// Key of `ParallelizationFactor`, for [`Handle::set`].
+    /// Key of `ParallelizationFactor`, for [`Self::set`].
     pub const PARALLELIZATION_FACTOR: Prop<CfnEventSourceMapping, i64> = Prop::new("ParallelizationFactor");
-    /// Key of `ProvisionedPollerConfig`, for [`Handle::set`].
+    /// Key of `ProvisionedPollerConfig`, for [`Self::set`].
     pub const PROVISIONED_POLLER_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::ProvisionedPollerConfig> = Prop::new("ProvisionedPollerConfig");
-    /// Key of `Queues`, for [`Handle::set`].
+    /// Key of `Queues`, for [`Self::set`].
     pub const QUEUES: Prop<CfnEventSourceMapping, Vec<String>> = Prop::new("Queues");
-    /// Key of `ScalingConfig`, for [`Handle::set`].
+    /// Key of `ScalingConfig`, for [`Self::set`].
     pub const SCALING_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::ScalingConfig> = Prop::new("ScalingConfig");
-    /// Key of `SelfManagedEventSource`, for [`Handle::set`].
+    /// Key of `SelfManagedEventSource`, for [`Self::set`].
     pub const SELF_MANAGED_EVENT_SOURCE: Prop<CfnEventSourceMapping, event_source_mapping::SelfManagedEventSource> = Prop::new("SelfManagedEventSource");
-    /// Key of `SelfManagedKafkaEventSourceConfig`, for [`Handle::set`].
+    /// Key of `SelfManagedKafkaEventSourceConfig`, for [`Self::set`].
     pub const SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Prop<CfnEventSourceMapping, event_source_mapping::SelfManagedKafkaEventSourceConfig> = Prop::new("SelfManagedKafkaEventSourceConfig");
-    /// Key of `SourceAccessConfigurations`, for [`Handle::set`].
+    /// Key of `SourceAccessConfigurations`, for [`Self::set`].
     pub const SOURCE_ACCESS_CONFIGURATIONS: Prop<CfnEventSourceMapping, Vec<event_source_mapping::SourceAccessConfiguration>> = Prop::new("SourceAccessConfigurations");
-    /// Key of `StartingPosition`, for [`Handle::set`].
+    /// Key of `StartingPosition`, for [`Self::set`].
     pub const STARTING_POSITION: Prop<CfnEventSourceMapping, String> = Prop::new("StartingPosition");
-    /// Key of `StartingPositionTimestamp`, for [`Handle::set`].
+    /// Key of `StartingPositionTimestamp`, for [`Self::set`].
     pub const STARTING_POSITION_TIMESTAMP: Prop<CfnEventSourceMapping, f64> = Prop::new("StartingPositionTimestamp");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventSourceMapping, Vec<event_source_mapping::Tag>> = Prop::new("Tags");
-    /// Key of `Topics`, for [`Handle::set`].
+    /// Key of `Topics`, for [`Self::set`].
     pub const TOPICS: Prop<CfnEventSourceMapping, Vec<String>> = Prop::new("Topics");
-    /// Key of `TumblingWindowInSeconds`, for [`Handle::set`].
+    /// Key of `TumblingWindowInSeconds`, for [`Self::set`].
     pub const TUMBLING_WINDOW_IN_SECONDS: Prop<CfnEventSourceMapping, i64> = Prop::new("TumblingWindowInSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3423,6 +3424,7 @@ pub struct CfnFunctionProps {
     pub memory_size: Option<Val<i64>>,
     /// The type of deployment package. Set to ``Image`` for container image and set ``Zip`` for .zip file archive.
     pub package_type: Option<Val<function::PackageType>>,
+    /// `PublishToLatestPublished` (the schema does not describe it).
     pub publish_to_latest_published: Option<Val<bool>>,
     /// The status of your function's recursive loop detection configuration. When this value is set to ``Allow``and Lambda detects your function being invoked as part of a recursive loop, it doesn't take any action. When this value is set to ``Terminate`` and Lambda detects your function being invoked as part of a recursive loop, it stops your function being invoked and notifies you.
     pub recursive_loop: Option<Val<function::RecursiveLoop>>,
@@ -3535,67 +3537,67 @@ impl CfnFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::Function";
 
-    /// Key of `Architectures`, for [`Handle::set`].
+    /// Key of `Architectures`, for [`Self::set`].
     pub const ARCHITECTURES: Prop<CfnFunction, Vec<function::Architecture>> = Prop::new("Architectures");
-    /// Key of `CapacityProviderConfig`, for [`Handle::set`].
+    /// Key of `CapacityProviderConfig`, for [`Self::set`].
     pub const CAPACITY_PROVIDER_CONFIG: Prop<CfnFunction, function::CapacityProviderConfig> = Prop::new("CapacityProviderConfig");
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnFunction, function::Code> = Prop::new("Code");
-    /// Key of `CodeSigningConfigArn`, for [`Handle::set`].
+    /// Key of `CodeSigningConfigArn`, for [`Self::set`].
     pub const CODE_SIGNING_CONFIG_ARN: Prop<CfnFunction, String> = Prop::new("CodeSigningConfigArn");
-    /// Key of `DeadLetterConfig`, for [`Handle::set`].
+    /// Key of `DeadLetterConfig`, for [`Self::set`].
     pub const DEAD_LETTER_CONFIG: Prop<CfnFunction, function::DeadLetterConfig> = Prop::new("DeadLetterConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFunction, String> = Prop::new("Description");
-    /// Key of `DurableConfig`, for [`Handle::set`].
+    /// Key of `DurableConfig`, for [`Self::set`].
     pub const DURABLE_CONFIG: Prop<CfnFunction, function::DurableConfig> = Prop::new("DurableConfig");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnFunction, function::Environment> = Prop::new("Environment");
-    /// Key of `EphemeralStorage`, for [`Handle::set`].
+    /// Key of `EphemeralStorage`, for [`Self::set`].
     pub const EPHEMERAL_STORAGE: Prop<CfnFunction, function::EphemeralStorage> = Prop::new("EphemeralStorage");
-    /// Key of `FileSystemConfigs`, for [`Handle::set`].
+    /// Key of `FileSystemConfigs`, for [`Self::set`].
     pub const FILE_SYSTEM_CONFIGS: Prop<CfnFunction, Vec<function::FileSystemConfig>> = Prop::new("FileSystemConfigs");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnFunction, String> = Prop::new("FunctionName");
-    /// Key of `FunctionScalingConfig`, for [`Handle::set`].
+    /// Key of `FunctionScalingConfig`, for [`Self::set`].
     pub const FUNCTION_SCALING_CONFIG: Prop<CfnFunction, function::FunctionScalingConfig> = Prop::new("FunctionScalingConfig");
-    /// Key of `Handler`, for [`Handle::set`].
+    /// Key of `Handler`, for [`Self::set`].
     pub const HANDLER: Prop<CfnFunction, String> = Prop::new("Handler");
-    /// Key of `ImageConfig`, for [`Handle::set`].
+    /// Key of `ImageConfig`, for [`Self::set`].
     pub const IMAGE_CONFIG: Prop<CfnFunction, function::ImageConfig> = Prop::new("ImageConfig");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnFunction, String> = Prop::new("KmsKeyArn");
-    /// Key of `Layers`, for [`Handle::set`].
+    /// Key of `Layers`, for [`Self::set`].
     pub const LAYERS: Prop<CfnFunction, Vec<String>> = Prop::new("Layers");
-    /// Key of `LoggingConfig`, for [`Handle::set`].
+    /// Key of `LoggingConfig`, for [`Self::set`].
     pub const LOGGING_CONFIG: Prop<CfnFunction, function::LoggingConfig> = Prop::new("LoggingConfig");
-    /// Key of `MemorySize`, for [`Handle::set`].
+    /// Key of `MemorySize`, for [`Self::set`].
     pub const MEMORY_SIZE: Prop<CfnFunction, i64> = Prop::new("MemorySize");
-    /// Key of `PackageType`, for [`Handle::set`].
+    /// Key of `PackageType`, for [`Self::set`].
     pub const PACKAGE_TYPE: Prop<CfnFunction, function::PackageType> = Prop::new("PackageType");
-    /// Key of `PublishToLatestPublished`, for [`Handle::set`].
+    /// Key of `PublishToLatestPublished`, for [`Self::set`].
     pub const PUBLISH_TO_LATEST_PUBLISHED: Prop<CfnFunction, bool> = Prop::new("PublishToLatestPublished");
-    /// Key of `RecursiveLoop`, for [`Handle::set`].
+    /// Key of `RecursiveLoop`, for [`Self::set`].
     pub const RECURSIVE_LOOP: Prop<CfnFunction, function::RecursiveLoop> = Prop::new("RecursiveLoop");
-    /// Key of `ReservedConcurrentExecutions`, for [`Handle::set`].
+    /// Key of `ReservedConcurrentExecutions`, for [`Self::set`].
     pub const RESERVED_CONCURRENT_EXECUTIONS: Prop<CfnFunction, i64> = Prop::new("ReservedConcurrentExecutions");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnFunction, String> = Prop::new("Role");
-    /// Key of `Runtime`, for [`Handle::set`].
+    /// Key of `Runtime`, for [`Self::set`].
     pub const RUNTIME: Prop<CfnFunction, function::Runtime> = Prop::new("Runtime");
-    /// Key of `RuntimeManagementConfig`, for [`Handle::set`].
+    /// Key of `RuntimeManagementConfig`, for [`Self::set`].
     pub const RUNTIME_MANAGEMENT_CONFIG: Prop<CfnFunction, function::RuntimeManagementConfig> = Prop::new("RuntimeManagementConfig");
-    /// Key of `SnapStart`, for [`Handle::set`].
+    /// Key of `SnapStart`, for [`Self::set`].
     pub const SNAP_START: Prop<CfnFunction, function::SnapStart> = Prop::new("SnapStart");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFunction, Vec<function::Tag>> = Prop::new("Tags");
-    /// Key of `TenancyConfig`, for [`Handle::set`].
+    /// Key of `TenancyConfig`, for [`Self::set`].
     pub const TENANCY_CONFIG: Prop<CfnFunction, function::TenancyConfig> = Prop::new("TenancyConfig");
-    /// Key of `Timeout`, for [`Handle::set`].
+    /// Key of `Timeout`, for [`Self::set`].
     pub const TIMEOUT: Prop<CfnFunction, i64> = Prop::new("Timeout");
-    /// Key of `TracingConfig`, for [`Handle::set`].
+    /// Key of `TracingConfig`, for [`Self::set`].
     pub const TRACING_CONFIG: Prop<CfnFunction, function::TracingConfig> = Prop::new("TracingConfig");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnFunction, function::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3992,17 +3994,17 @@ impl CfnLayerVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::LayerVersion";
 
-    /// Key of `CompatibleArchitectures`, for [`Handle::set`].
+    /// Key of `CompatibleArchitectures`, for [`Self::set`].
     pub const COMPATIBLE_ARCHITECTURES: Prop<CfnLayerVersion, Vec<layer_version::CompatibleArchitecture>> = Prop::new("CompatibleArchitectures");
-    /// Key of `CompatibleRuntimes`, for [`Handle::set`].
+    /// Key of `CompatibleRuntimes`, for [`Self::set`].
     pub const COMPATIBLE_RUNTIMES: Prop<CfnLayerVersion, Vec<layer_version::CompatibleRuntime>> = Prop::new("CompatibleRuntimes");
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnLayerVersion, layer_version::Content> = Prop::new("Content");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLayerVersion, String> = Prop::new("Description");
-    /// Key of `LayerName`, for [`Handle::set`].
+    /// Key of `LayerName`, for [`Self::set`].
     pub const LAYER_NAME: Prop<CfnLayerVersion, String> = Prop::new("LayerName");
-    /// Key of `LicenseInfo`, for [`Handle::set`].
+    /// Key of `LicenseInfo`, for [`Self::set`].
     pub const LICENSE_INFO: Prop<CfnLayerVersion, String> = Prop::new("LicenseInfo");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4103,13 +4105,13 @@ impl CfnLayerVersionPermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::LayerVersionPermission";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnLayerVersionPermission, String> = Prop::new("Action");
-    /// Key of `LayerVersionArn`, for [`Handle::set`].
+    /// Key of `LayerVersionArn`, for [`Self::set`].
     pub const LAYER_VERSION_ARN: Prop<CfnLayerVersionPermission, String> = Prop::new("LayerVersionArn");
-    /// Key of `OrganizationId`, for [`Handle::set`].
+    /// Key of `OrganizationId`, for [`Self::set`].
     pub const ORGANIZATION_ID: Prop<CfnLayerVersionPermission, String> = Prop::new("OrganizationId");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnLayerVersionPermission, String> = Prop::new("Principal");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4155,6 +4157,7 @@ pub mod microvm_image {
     /// Code artifact for the active MicroVM image.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CodeArtifact {
+        /// `Uri` (the schema does not describe it).
         pub uri: Val<String>,
     }
 
@@ -4178,6 +4181,7 @@ pub mod microvm_image {
     /// `CpuConfiguration` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CpuConfiguration {
+        /// `Architecture` (the schema does not describe it).
         pub architecture: Val<Architecture>,
     }
 
@@ -4201,7 +4205,9 @@ pub mod microvm_image {
     /// `EnvironmentVariable` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EnvironmentVariable {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4227,8 +4233,11 @@ pub mod microvm_image {
     /// `Hooks` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Hooks {
+        /// `MicrovmHooks` (the schema does not describe it).
         pub microvm_hooks: Option<Val<MicrovmHooks>>,
+        /// `MicrovmImageHooks` (the schema does not describe it).
         pub microvm_image_hooks: Option<Val<MicrovmImageHooks>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
     }
 
@@ -4245,7 +4254,9 @@ pub mod microvm_image {
     /// Configuration for MicroVM image logging.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Logging {
+        /// `CloudWatch` (the schema does not describe it).
         pub cloud_watch: Option<Val<CloudWatchLogging>>,
+        /// `Disabled` (the schema does not describe it).
         pub disabled: Option<Val<bool>>,
     }
 
@@ -4261,6 +4272,7 @@ pub mod microvm_image {
     /// `Resources` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Resources {
+        /// `MinimumMemoryInMiB` (the schema does not describe it).
         pub minimum_memory_in_mi_b: Val<i64>,
     }
 
@@ -4312,13 +4324,21 @@ pub mod microvm_image {
     /// `MicrovmHooks` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MicrovmHooks {
+        /// `Resume` (the schema does not describe it).
         pub resume: Option<Val<HookState>>,
+        /// `ResumeTimeoutInSeconds` (the schema does not describe it).
         pub resume_timeout_in_seconds: Option<Val<i64>>,
+        /// `Run` (the schema does not describe it).
         pub run: Option<Val<HookState>>,
+        /// `RunTimeoutInSeconds` (the schema does not describe it).
         pub run_timeout_in_seconds: Option<Val<i64>>,
+        /// `Suspend` (the schema does not describe it).
         pub suspend: Option<Val<HookState>>,
+        /// `SuspendTimeoutInSeconds` (the schema does not describe it).
         pub suspend_timeout_in_seconds: Option<Val<i64>>,
+        /// `Terminate` (the schema does not describe it).
         pub terminate: Option<Val<HookState>>,
+        /// `TerminateTimeoutInSeconds` (the schema does not describe it).
         pub terminate_timeout_in_seconds: Option<Val<i64>>,
     }
 
@@ -4340,9 +4360,13 @@ pub mod microvm_image {
     /// `MicrovmImageHooks` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MicrovmImageHooks {
+        /// `Ready` (the schema does not describe it).
         pub ready: Option<Val<HookState>>,
+        /// `ReadyTimeoutInSeconds` (the schema does not describe it).
         pub ready_timeout_in_seconds: Option<Val<i64>>,
+        /// `Validate` (the schema does not describe it).
         pub validate: Option<Val<HookState>>,
+        /// `ValidateTimeoutInSeconds` (the schema does not describe it).
         pub validate_timeout_in_seconds: Option<Val<i64>>,
     }
 
@@ -4360,7 +4384,9 @@ pub mod microvm_image {
     /// `CloudWatchLogging` of `AWS::Lambda::MicrovmImage`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudWatchLogging {
+        /// `LogGroup` (the schema does not describe it).
         pub log_group: Option<Val<String>>,
+        /// `LogStream` (the schema does not describe it).
         pub log_stream: Option<Val<String>>,
     }
 
@@ -4564,6 +4590,7 @@ pub mod microvm_image {
 /// Resource Type definition for AWS::Lambda::MicrovmImage
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMicrovmImageProps {
+    /// `AdditionalOsCapabilities` (the schema does not describe it).
     pub additional_os_capabilities: Val<Vec<microvm_image::AdditionalOsCapability>>,
     /// ARN of the base MicroVM image.
     pub base_image_arn: Val<String>,
@@ -4573,17 +4600,21 @@ pub struct CfnMicrovmImageProps {
     pub build_role_arn: Val<String>,
     /// Code artifact for the active MicroVM image.
     pub code_artifact: Val<microvm_image::CodeArtifact>,
+    /// `CpuConfigurations` (the schema does not describe it).
     pub cpu_configurations: Val<Vec<microvm_image::CpuConfiguration>>,
     /// Human-readable description of the MicroVM image and its purpose.
     pub description: Val<String>,
+    /// `EgressNetworkConnectors` (the schema does not describe it).
     pub egress_network_connectors: Val<Vec<String>>,
     /// Environment variables to set in the container during the snapshot build.
     pub environment_variables: Val<Vec<microvm_image::EnvironmentVariable>>,
+    /// `Hooks` (the schema does not describe it).
     pub hooks: Val<microvm_image::Hooks>,
     /// Configuration for MicroVM image logging.
     pub logging: Val<microvm_image::Logging>,
     /// Unique name for the MicroVM image within the account.
     pub name: Val<String>,
+    /// `Resources` (the schema does not describe it).
     pub resources: Val<Vec<microvm_image::Resources>>,
     /// Key-value pairs to associate with the MicroVM image for organization and management.
     pub tags: Option<Val<Vec<microvm_image::Tag>>>,
@@ -4642,33 +4673,33 @@ impl CfnMicrovmImage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::MicrovmImage";
 
-    /// Key of `AdditionalOsCapabilities`, for [`Handle::set`].
+    /// Key of `AdditionalOsCapabilities`, for [`Self::set`].
     pub const ADDITIONAL_OS_CAPABILITIES: Prop<CfnMicrovmImage, Vec<microvm_image::AdditionalOsCapability>> = Prop::new("AdditionalOsCapabilities");
-    /// Key of `BaseImageArn`, for [`Handle::set`].
+    /// Key of `BaseImageArn`, for [`Self::set`].
     pub const BASE_IMAGE_ARN: Prop<CfnMicrovmImage, String> = Prop::new("BaseImageArn");
-    /// Key of `BaseImageVersion`, for [`Handle::set`].
+    /// Key of `BaseImageVersion`, for [`Self::set`].
     pub const BASE_IMAGE_VERSION: Prop<CfnMicrovmImage, String> = Prop::new("BaseImageVersion");
-    /// Key of `BuildRoleArn`, for [`Handle::set`].
+    /// Key of `BuildRoleArn`, for [`Self::set`].
     pub const BUILD_ROLE_ARN: Prop<CfnMicrovmImage, String> = Prop::new("BuildRoleArn");
-    /// Key of `CodeArtifact`, for [`Handle::set`].
+    /// Key of `CodeArtifact`, for [`Self::set`].
     pub const CODE_ARTIFACT: Prop<CfnMicrovmImage, microvm_image::CodeArtifact> = Prop::new("CodeArtifact");
-    /// Key of `CpuConfigurations`, for [`Handle::set`].
+    /// Key of `CpuConfigurations`, for [`Self::set`].
     pub const CPU_CONFIGURATIONS: Prop<CfnMicrovmImage, Vec<microvm_image::CpuConfiguration>> = Prop::new("CpuConfigurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMicrovmImage, String> = Prop::new("Description");
-    /// Key of `EgressNetworkConnectors`, for [`Handle::set`].
+    /// Key of `EgressNetworkConnectors`, for [`Self::set`].
     pub const EGRESS_NETWORK_CONNECTORS: Prop<CfnMicrovmImage, Vec<String>> = Prop::new("EgressNetworkConnectors");
-    /// Key of `EnvironmentVariables`, for [`Handle::set`].
+    /// Key of `EnvironmentVariables`, for [`Self::set`].
     pub const ENVIRONMENT_VARIABLES: Prop<CfnMicrovmImage, Vec<microvm_image::EnvironmentVariable>> = Prop::new("EnvironmentVariables");
-    /// Key of `Hooks`, for [`Handle::set`].
+    /// Key of `Hooks`, for [`Self::set`].
     pub const HOOKS: Prop<CfnMicrovmImage, microvm_image::Hooks> = Prop::new("Hooks");
-    /// Key of `Logging`, for [`Handle::set`].
+    /// Key of `Logging`, for [`Self::set`].
     pub const LOGGING: Prop<CfnMicrovmImage, microvm_image::Logging> = Prop::new("Logging");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMicrovmImage, String> = Prop::new("Name");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnMicrovmImage, Vec<microvm_image::Resources>> = Prop::new("Resources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMicrovmImage, Vec<microvm_image::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4966,13 +4997,13 @@ impl CfnNetworkConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::NetworkConnector";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnNetworkConnector, network_connector::Config> = Prop::new("Configuration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNetworkConnector, String> = Prop::new("Name");
-    /// Key of `OperatorRole`, for [`Handle::set`].
+    /// Key of `OperatorRole`, for [`Self::set`].
     pub const OPERATOR_ROLE: Prop<CfnNetworkConnector, String> = Prop::new("OperatorRole");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkConnector, Vec<network_connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5140,23 +5171,23 @@ impl CfnPermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::Permission";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnPermission, String> = Prop::new("Action");
-    /// Key of `EventSourceToken`, for [`Handle::set`].
+    /// Key of `EventSourceToken`, for [`Self::set`].
     pub const EVENT_SOURCE_TOKEN: Prop<CfnPermission, String> = Prop::new("EventSourceToken");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnPermission, String> = Prop::new("FunctionName");
-    /// Key of `FunctionUrlAuthType`, for [`Handle::set`].
+    /// Key of `FunctionUrlAuthType`, for [`Self::set`].
     pub const FUNCTION_URL_AUTH_TYPE: Prop<CfnPermission, permission::FunctionUrlAuthType> = Prop::new("FunctionUrlAuthType");
-    /// Key of `InvokedViaFunctionUrl`, for [`Handle::set`].
+    /// Key of `InvokedViaFunctionUrl`, for [`Self::set`].
     pub const INVOKED_VIA_FUNCTION_URL: Prop<CfnPermission, bool> = Prop::new("InvokedViaFunctionUrl");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPermission, String> = Prop::new("Principal");
-    /// Key of `PrincipalOrgID`, for [`Handle::set`].
+    /// Key of `PrincipalOrgID`, for [`Self::set`].
     pub const PRINCIPAL_ORG_ID: Prop<CfnPermission, String> = Prop::new("PrincipalOrgID");
-    /// Key of `SourceAccount`, for [`Handle::set`].
+    /// Key of `SourceAccount`, for [`Self::set`].
     pub const SOURCE_ACCOUNT: Prop<CfnPermission, String> = Prop::new("SourceAccount");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnPermission, String> = Prop::new("SourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5214,6 +5245,7 @@ pub mod resource_policy {
 pub struct CfnResourcePolicyProps {
     /// The policy document you want to add to your LAM resource. This is formatted as a JSON string. For more information, see \[Working with resource-based policies in\](<https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html>) in the *Developer Guide*.
     pub policy_document: Val<Json>,
+    /// `ResourceArn` (the schema does not describe it).
     pub resource_arn: Val<String>,
 }
 
@@ -5246,9 +5278,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::ResourcePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5298,6 +5330,7 @@ pub mod url {
         pub allow_origins: Option<Val<Vec<String>>>,
         /// Represents a collection of exposed headers.
         pub expose_headers: Option<Val<Vec<String>>>,
+        /// `MaxAge` (the schema does not describe it).
         pub max_age: Option<Val<i64>>,
     }
 
@@ -5436,6 +5469,7 @@ pub mod url {
 pub struct CfnUrlProps {
     /// Can be either AWS_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
     pub auth_type: Val<url::AuthType>,
+    /// `Cors` (the schema does not describe it).
     pub cors: Option<Val<url::Cors>>,
     /// The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED.
     pub invoke_mode: Option<Val<url::InvokeMode>>,
@@ -5480,15 +5514,15 @@ impl CfnUrl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::Url";
 
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnUrl, url::AuthType> = Prop::new("AuthType");
-    /// Key of `Cors`, for [`Handle::set`].
+    /// Key of `Cors`, for [`Self::set`].
     pub const CORS: Prop<CfnUrl, url::Cors> = Prop::new("Cors");
-    /// Key of `InvokeMode`, for [`Handle::set`].
+    /// Key of `InvokeMode`, for [`Self::set`].
     pub const INVOKE_MODE: Prop<CfnUrl, url::InvokeMode> = Prop::new("InvokeMode");
-    /// Key of `Qualifier`, for [`Handle::set`].
+    /// Key of `Qualifier`, for [`Self::set`].
     pub const QUALIFIER: Prop<CfnUrl, String> = Prop::new("Qualifier");
-    /// Key of `TargetFunctionArn`, for [`Handle::set`].
+    /// Key of `TargetFunctionArn`, for [`Self::set`].
     pub const TARGET_FUNCTION_ARN: Prop<CfnUrl, String> = Prop::new("TargetFunctionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5702,17 +5736,17 @@ impl CfnVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::Version";
 
-    /// Key of `CodeSha256`, for [`Handle::set`].
+    /// Key of `CodeSha256`, for [`Self::set`].
     pub const CODE_SHA256: Prop<CfnVersion, String> = Prop::new("CodeSha256");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVersion, String> = Prop::new("Description");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnVersion, String> = Prop::new("FunctionName");
-    /// Key of `FunctionScalingConfig`, for [`Handle::set`].
+    /// Key of `FunctionScalingConfig`, for [`Self::set`].
     pub const FUNCTION_SCALING_CONFIG: Prop<CfnVersion, version::FunctionScalingConfig> = Prop::new("FunctionScalingConfig");
-    /// Key of `ProvisionedConcurrencyConfig`, for [`Handle::set`].
+    /// Key of `ProvisionedConcurrencyConfig`, for [`Self::set`].
     pub const PROVISIONED_CONCURRENCY_CONFIG: Prop<CfnVersion, version::ProvisionedConcurrencyConfiguration> = Prop::new("ProvisionedConcurrencyConfig");
-    /// Key of `RuntimePolicy`, for [`Handle::set`].
+    /// Key of `RuntimePolicy`, for [`Self::set`].
     pub const RUNTIME_POLICY: Prop<CfnVersion, version::RuntimePolicy> = Prop::new("RuntimePolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5847,9 +5881,9 @@ impl CfnWebFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::WebFunction";
 
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnWebFunction, String> = Prop::new("FunctionName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWebFunction, Vec<web_function::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6136,23 +6170,23 @@ impl CfnWebFunctionEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::WebFunctionEndpoint";
 
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnWebFunctionEndpoint, web_function_endpoint::AuthType> = Prop::new("AuthType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWebFunctionEndpoint, String> = Prop::new("Description");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnWebFunctionEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `EndpointType`, for [`Handle::set`].
+    /// Key of `EndpointType`, for [`Self::set`].
     pub const ENDPOINT_TYPE: Prop<CfnWebFunctionEndpoint, web_function_endpoint::EndpointType> = Prop::new("EndpointType");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnWebFunctionEndpoint, String> = Prop::new("FunctionName");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnWebFunctionEndpoint, Vec<String>> = Prop::new("Regions");
-    /// Key of `RevisionWeights`, for [`Handle::set`].
+    /// Key of `RevisionWeights`, for [`Self::set`].
     pub const REVISION_WEIGHTS: Prop<CfnWebFunctionEndpoint, Vec<web_function_endpoint::RevisionWeight>> = Prop::new("RevisionWeights");
-    /// Key of `ScalingConfig`, for [`Handle::set`].
+    /// Key of `ScalingConfig`, for [`Self::set`].
     pub const SCALING_CONFIG: Prop<CfnWebFunctionEndpoint, web_function_endpoint::ScalingConfig> = Prop::new("ScalingConfig");
-    /// Key of `ThrottleConfig`, for [`Handle::set`].
+    /// Key of `ThrottleConfig`, for [`Self::set`].
     pub const THROTTLE_CONFIG: Prop<CfnWebFunctionEndpoint, web_function_endpoint::ThrottleConfig> = Prop::new("ThrottleConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6632,15 +6666,15 @@ impl CfnWebFunctionRevision {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lambda::WebFunctionRevision";
 
-    /// Key of `BuildConfig`, for [`Handle::set`].
+    /// Key of `BuildConfig`, for [`Self::set`].
     pub const BUILD_CONFIG: Prop<CfnWebFunctionRevision, web_function_revision::BuildConfig> = Prop::new("BuildConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWebFunctionRevision, String> = Prop::new("Description");
-    /// Key of `FunctionName`, for [`Handle::set`].
+    /// Key of `FunctionName`, for [`Self::set`].
     pub const FUNCTION_NAME: Prop<CfnWebFunctionRevision, String> = Prop::new("FunctionName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnWebFunctionRevision, String> = Prop::new("KmsKeyArn");
-    /// Key of `ServiceConfig`, for [`Handle::set`].
+    /// Key of `ServiceConfig`, for [`Self::set`].
     pub const SERVICE_CONFIG: Prop<CfnWebFunctionRevision, web_function_revision::ServiceConfig> = Prop::new("ServiceConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

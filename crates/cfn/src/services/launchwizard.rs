@@ -117,15 +117,15 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LaunchWizard::Deployment";
 
-    /// Key of `DeploymentPatternName`, for [`Handle::set`].
+    /// Key of `DeploymentPatternName`, for [`Self::set`].
     pub const DEPLOYMENT_PATTERN_NAME: Prop<CfnDeployment, String> = Prop::new("DeploymentPatternName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeployment, String> = Prop::new("Name");
-    /// Key of `Specifications`, for [`Handle::set`].
+    /// Key of `Specifications`, for [`Self::set`].
     pub const SPECIFICATIONS: Prop<CfnDeployment, Map<String>> = Prop::new("Specifications");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tags>> = Prop::new("Tags");
-    /// Key of `WorkloadName`, for [`Handle::set`].
+    /// Key of `WorkloadName`, for [`Self::set`].
     pub const WORKLOAD_NAME: Prop<CfnDeployment, String> = Prop::new("WorkloadName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod bot {
     /// `S3Location` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3ObjectKey` (the schema does not describe it).
         pub s3_object_key: Val<String>,
+        /// `S3ObjectVersion` (the schema does not describe it).
         pub s3_object_version: Option<Val<String>>,
     }
 
@@ -48,18 +51,29 @@ pub mod bot {
     /// `BotLocale` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BotLocale {
+        /// `AudioFillerSettings` (the schema does not describe it).
         pub audio_filler_settings: Option<Val<AudioFillerSettings>>,
+        /// `CustomVocabulary` (the schema does not describe it).
         pub custom_vocabulary: Option<Val<CustomVocabulary>>,
         /// A description of the resource
         pub description: Option<Val<String>>,
+        /// `GenerativeAISettings` (the schema does not describe it).
         pub generative_ai_settings: Option<Val<GenerativeAISettings>>,
+        /// `Intents` (the schema does not describe it).
         pub intents: Option<Val<Vec<Intent>>>,
+        /// `LocaleId` (the schema does not describe it).
         pub locale_id: Val<String>,
+        /// `NluConfidenceThreshold` (the schema does not describe it).
         pub nlu_confidence_threshold: Val<f64>,
+        /// `SlotTypes` (the schema does not describe it).
         pub slot_types: Option<Val<Vec<SlotType>>>,
+        /// `SpeechDetectionSensitivity` (the schema does not describe it).
         pub speech_detection_sensitivity: Option<Val<SpeechDetectionSensitivity>>,
+        /// `SpeechRecognitionSettings` (the schema does not describe it).
         pub speech_recognition_settings: Option<Val<SpeechRecognitionSettings>>,
+        /// `UnifiedSpeechSettings` (the schema does not describe it).
         pub unified_speech_settings: Option<Val<UnifiedSpeechSettings>>,
+        /// `VoiceSettings` (the schema does not describe it).
         pub voice_settings: Option<Val<VoiceSettings>>,
     }
 
@@ -145,7 +159,9 @@ pub mod bot {
     /// `Tag` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -171,6 +187,7 @@ pub mod bot {
     /// `DataPrivacy` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataPrivacy {
+        /// `ChildDirected` (the schema does not describe it).
         pub child_directed: Val<bool>,
     }
 
@@ -194,6 +211,7 @@ pub mod bot {
     /// `ErrorLogSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ErrorLogSettings {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -217,6 +235,7 @@ pub mod bot {
     /// `Replication` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Replication {
+        /// `ReplicaRegions` (the schema does not describe it).
         pub replica_regions: Val<Vec<String>>,
     }
 
@@ -240,10 +259,13 @@ pub mod bot {
     /// `TestBotAliasSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TestBotAliasSettings {
+        /// `BotAliasLocaleSettings` (the schema does not describe it).
         pub bot_alias_locale_settings: Option<Val<Vec<BotAliasLocaleSettingsItem>>>,
+        /// `ConversationLogSettings` (the schema does not describe it).
         pub conversation_log_settings: Option<Val<ConversationLogSettings>>,
         /// A description of the resource
         pub description: Option<Val<String>>,
+        /// `SentimentAnalysisSettings` (the schema does not describe it).
         pub sentiment_analysis_settings: Option<Val<SentimentAnalysisSettings>>,
     }
 
@@ -261,10 +283,15 @@ pub mod bot {
     /// `AudioFillerSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioFillerSettings {
+        /// `AudioType` (the schema does not describe it).
         pub audio_type: Option<Val<AudioType>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `MinimumPlayDurationInMilliseconds` (the schema does not describe it).
         pub minimum_play_duration_in_milliseconds: Option<Val<i64>>,
+        /// `ResponseDeliveryDelayInMilliseconds` (the schema does not describe it).
         pub response_delivery_delay_in_milliseconds: Option<Val<i64>>,
+        /// `StartDelayInMilliseconds` (the schema does not describe it).
         pub start_delay_in_milliseconds: Option<Val<i64>>,
     }
 
@@ -296,6 +323,7 @@ pub mod bot {
     /// `CustomVocabulary` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomVocabulary {
+        /// `CustomVocabularyItems` (the schema does not describe it).
         pub custom_vocabulary_items: Val<Vec<CustomVocabularyItem>>,
     }
 
@@ -319,7 +347,9 @@ pub mod bot {
     /// `GenerativeAISettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GenerativeAISettings {
+        /// `BuildtimeSettings` (the schema does not describe it).
         pub buildtime_settings: Option<Val<BuildtimeSettings>>,
+        /// `RuntimeSettings` (the schema does not describe it).
         pub runtime_settings: Option<Val<RuntimeSettings>>,
     }
 
@@ -335,24 +365,41 @@ pub mod bot {
     /// `Intent` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Intent {
+        /// `BedrockAgentIntentConfiguration` (the schema does not describe it).
         pub bedrock_agent_intent_configuration: Option<Val<BedrockAgentIntentConfiguration>>,
         /// Resource Type definition for the intent.
         pub description: Option<Val<String>>,
+        /// `DialogCodeHook` (the schema does not describe it).
         pub dialog_code_hook: Option<Val<DialogCodeHookSetting>>,
+        /// `DisplayName` (the schema does not describe it).
         pub display_name: Option<Val<String>>,
+        /// `FulfillmentCodeHook` (the schema does not describe it).
         pub fulfillment_code_hook: Option<Val<FulfillmentCodeHookSetting>>,
+        /// `InitialResponseSetting` (the schema does not describe it).
         pub initial_response_setting: Option<Val<InitialResponseSetting>>,
+        /// `InputContexts` (the schema does not describe it).
         pub input_contexts: Option<Val<Vec<InputContext>>>,
+        /// `IntentClosingSetting` (the schema does not describe it).
         pub intent_closing_setting: Option<Val<IntentClosingSetting>>,
+        /// `IntentConfirmationSetting` (the schema does not describe it).
         pub intent_confirmation_setting: Option<Val<IntentConfirmationSetting>>,
+        /// `KendraConfiguration` (the schema does not describe it).
         pub kendra_configuration: Option<Val<KendraConfiguration>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `OutputContexts` (the schema does not describe it).
         pub output_contexts: Option<Val<Vec<OutputContext>>>,
+        /// `ParentIntentSignature` (the schema does not describe it).
         pub parent_intent_signature: Option<Val<String>>,
+        /// `QInConnectIntentConfiguration` (the schema does not describe it).
         pub q_in_connect_intent_configuration: Option<Val<QInConnectIntentConfiguration>>,
+        /// `QnAIntentConfiguration` (the schema does not describe it).
         pub qn_a_intent_configuration: Option<Val<QnAIntentConfiguration>>,
+        /// `SampleUtterances` (the schema does not describe it).
         pub sample_utterances: Option<Val<Vec<SampleUtterance>>>,
+        /// `SlotPriorities` (the schema does not describe it).
         pub slot_priorities: Option<Val<Vec<SlotPriority>>>,
+        /// `Slots` (the schema does not describe it).
         pub slots: Option<Val<Vec<Slot>>>,
     }
 
@@ -410,13 +457,19 @@ pub mod bot {
     /// `SlotType` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotType {
+        /// `CompositeSlotTypeSetting` (the schema does not describe it).
         pub composite_slot_type_setting: Option<Val<CompositeSlotTypeSetting>>,
         /// A description of the resource
         pub description: Option<Val<String>>,
+        /// `ExternalSourceSetting` (the schema does not describe it).
         pub external_source_setting: Option<Val<ExternalSourceSetting>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ParentSlotTypeSignature` (the schema does not describe it).
         pub parent_slot_type_signature: Option<Val<String>>,
+        /// `SlotTypeValues` (the schema does not describe it).
         pub slot_type_values: Option<Val<Vec<SlotTypeValue>>>,
+        /// `ValueSelectionSetting` (the schema does not describe it).
         pub value_selection_setting: Option<Val<SlotValueSelectionSetting>>,
     }
 
@@ -452,7 +505,9 @@ pub mod bot {
     /// `SpeechRecognitionSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpeechRecognitionSettings {
+        /// `SpeechModelConfig` (the schema does not describe it).
         pub speech_model_config: Option<Val<SpeechModelConfig>>,
+        /// `SpeechModelPreference` (the schema does not describe it).
         pub speech_model_preference: Option<Val<SpeechModelPreference>>,
     }
 
@@ -468,6 +523,7 @@ pub mod bot {
     /// `UnifiedSpeechSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UnifiedSpeechSettings {
+        /// `SpeechFoundationModel` (the schema does not describe it).
         pub speech_foundation_model: Val<SpeechFoundationModel>,
     }
 
@@ -491,7 +547,9 @@ pub mod bot {
     /// `VoiceSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VoiceSettings {
+        /// `Engine` (the schema does not describe it).
         pub engine: Option<Val<Engine>>,
+        /// `VoiceId` (the schema does not describe it).
         pub voice_id: Val<String>,
     }
 
@@ -517,7 +575,9 @@ pub mod bot {
     /// `BotAliasLocaleSettingsItem` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BotAliasLocaleSettingsItem {
+        /// `BotAliasLocaleSetting` (the schema does not describe it).
         pub bot_alias_locale_setting: Val<BotAliasLocaleSettings>,
+        /// `LocaleId` (the schema does not describe it).
         pub locale_id: Val<String>,
     }
 
@@ -543,7 +603,9 @@ pub mod bot {
     /// `ConversationLogSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConversationLogSettings {
+        /// `AudioLogSettings` (the schema does not describe it).
         pub audio_log_settings: Option<Val<Vec<AudioLogSetting>>>,
+        /// `TextLogSettings` (the schema does not describe it).
         pub text_log_settings: Option<Val<Vec<TextLogSetting>>>,
     }
 
@@ -559,6 +621,7 @@ pub mod bot {
     /// `SentimentAnalysisSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SentimentAnalysisSettings {
+        /// `DetectSentiment` (the schema does not describe it).
         pub detect_sentiment: Val<bool>,
     }
 
@@ -582,8 +645,11 @@ pub mod bot {
     /// `CustomVocabularyItem` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomVocabularyItem {
+        /// `DisplayAs` (the schema does not describe it).
         pub display_as: Option<Val<String>>,
+        /// `Phrase` (the schema does not describe it).
         pub phrase: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -611,7 +677,9 @@ pub mod bot {
     /// `BuildtimeSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BuildtimeSettings {
+        /// `DescriptiveBotBuilderSpecification` (the schema does not describe it).
         pub descriptive_bot_builder_specification: Option<Val<DescriptiveBotBuilderSpecification>>,
+        /// `SampleUtteranceGenerationSpecification` (the schema does not describe it).
         pub sample_utterance_generation_specification: Option<Val<SampleUtteranceGenerationSpecification>>,
     }
 
@@ -627,7 +695,9 @@ pub mod bot {
     /// `RuntimeSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RuntimeSettings {
+        /// `NluImprovementSpecification` (the schema does not describe it).
         pub nlu_improvement_specification: Option<Val<NluImprovementSpecification>>,
+        /// `SlotResolutionImprovementSpecification` (the schema does not describe it).
         pub slot_resolution_improvement_specification: Option<Val<SlotResolutionImprovementSpecification>>,
     }
 
@@ -643,7 +713,9 @@ pub mod bot {
     /// `BedrockAgentIntentConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BedrockAgentIntentConfiguration {
+        /// `BedrockAgentConfiguration` (the schema does not describe it).
         pub bedrock_agent_configuration: Option<Val<BedrockAgentConfiguration>>,
+        /// `BedrockAgentIntentKnowledgeBaseConfiguration` (the schema does not describe it).
         pub bedrock_agent_intent_knowledge_base_configuration: Option<Val<BedrockAgentIntentKnowledgeBaseConfiguration>>,
     }
 
@@ -659,6 +731,7 @@ pub mod bot {
     /// `DialogCodeHookSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DialogCodeHookSetting {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -682,9 +755,13 @@ pub mod bot {
     /// `FulfillmentCodeHookSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FulfillmentCodeHookSetting {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `FulfillmentUpdatesSpecification` (the schema does not describe it).
         pub fulfillment_updates_specification: Option<Val<FulfillmentUpdatesSpecification>>,
+        /// `IsActive` (the schema does not describe it).
         pub is_active: Option<Val<bool>>,
+        /// `PostFulfillmentStatusSpecification` (the schema does not describe it).
         pub post_fulfillment_status_specification: Option<Val<PostFulfillmentStatusSpecification>>,
     }
 
@@ -714,9 +791,13 @@ pub mod bot {
     /// `InitialResponseSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InitialResponseSetting {
+        /// `CodeHook` (the schema does not describe it).
         pub code_hook: Option<Val<DialogCodeHookInvocationSetting>>,
+        /// `Conditional` (the schema does not describe it).
         pub conditional: Option<Val<ConditionalSpecification>>,
+        /// `InitialResponse` (the schema does not describe it).
         pub initial_response: Option<Val<ResponseSpecification>>,
+        /// `NextStep` (the schema does not describe it).
         pub next_step: Option<Val<DialogState>>,
     }
 
@@ -734,6 +815,7 @@ pub mod bot {
     /// `InputContext` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InputContext {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -757,9 +839,13 @@ pub mod bot {
     /// `IntentClosingSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IntentClosingSetting {
+        /// `ClosingResponse` (the schema does not describe it).
         pub closing_response: Option<Val<ResponseSpecification>>,
+        /// `Conditional` (the schema does not describe it).
         pub conditional: Option<Val<ConditionalSpecification>>,
+        /// `IsActive` (the schema does not describe it).
         pub is_active: Option<Val<bool>>,
+        /// `NextStep` (the schema does not describe it).
         pub next_step: Option<Val<DialogState>>,
     }
 
@@ -777,18 +863,31 @@ pub mod bot {
     /// `IntentConfirmationSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IntentConfirmationSetting {
+        /// `CodeHook` (the schema does not describe it).
         pub code_hook: Option<Val<DialogCodeHookInvocationSetting>>,
+        /// `ConfirmationConditional` (the schema does not describe it).
         pub confirmation_conditional: Option<Val<ConditionalSpecification>>,
+        /// `ConfirmationNextStep` (the schema does not describe it).
         pub confirmation_next_step: Option<Val<DialogState>>,
+        /// `ConfirmationResponse` (the schema does not describe it).
         pub confirmation_response: Option<Val<ResponseSpecification>>,
+        /// `DeclinationConditional` (the schema does not describe it).
         pub declination_conditional: Option<Val<ConditionalSpecification>>,
+        /// `DeclinationNextStep` (the schema does not describe it).
         pub declination_next_step: Option<Val<DialogState>>,
+        /// `DeclinationResponse` (the schema does not describe it).
         pub declination_response: Option<Val<ResponseSpecification>>,
+        /// `ElicitationCodeHook` (the schema does not describe it).
         pub elicitation_code_hook: Option<Val<ElicitationCodeHookInvocationSetting>>,
+        /// `FailureConditional` (the schema does not describe it).
         pub failure_conditional: Option<Val<ConditionalSpecification>>,
+        /// `FailureNextStep` (the schema does not describe it).
         pub failure_next_step: Option<Val<DialogState>>,
+        /// `FailureResponse` (the schema does not describe it).
         pub failure_response: Option<Val<ResponseSpecification>>,
+        /// `IsActive` (the schema does not describe it).
         pub is_active: Option<Val<bool>>,
+        /// `PromptSpecification` (the schema does not describe it).
         pub prompt_specification: Val<PromptSpecification>,
     }
 
@@ -836,8 +935,11 @@ pub mod bot {
     /// `KendraConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KendraConfiguration {
+        /// `KendraIndex` (the schema does not describe it).
         pub kendra_index: Val<String>,
+        /// `QueryFilterString` (the schema does not describe it).
         pub query_filter_string: Option<Val<String>>,
+        /// `QueryFilterStringEnabled` (the schema does not describe it).
         pub query_filter_string_enabled: Option<Val<bool>>,
     }
 
@@ -865,8 +967,11 @@ pub mod bot {
     /// `OutputContext` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OutputContext {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `TimeToLiveInSeconds` (the schema does not describe it).
         pub time_to_live_in_seconds: Val<i64>,
+        /// `TurnsToLive` (the schema does not describe it).
         pub turns_to_live: Val<i64>,
     }
 
@@ -894,6 +999,7 @@ pub mod bot {
     /// `QInConnectIntentConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct QInConnectIntentConfiguration {
+        /// `QInConnectAssistantConfiguration` (the schema does not describe it).
         pub q_in_connect_assistant_configuration: Option<Val<QInConnectAssistantConfiguration>>,
     }
 
@@ -908,7 +1014,9 @@ pub mod bot {
     /// `QnAIntentConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QnAIntentConfiguration {
+        /// `BedrockModelConfiguration` (the schema does not describe it).
         pub bedrock_model_configuration: Val<BedrockModelSpecification>,
+        /// `DataSourceConfiguration` (the schema does not describe it).
         pub data_source_configuration: Val<DataSourceConfiguration>,
     }
 
@@ -934,6 +1042,7 @@ pub mod bot {
     /// `SampleUtterance` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SampleUtterance {
+        /// `Utterance` (the schema does not describe it).
         pub utterance: Val<String>,
     }
 
@@ -957,7 +1066,9 @@ pub mod bot {
     /// `SlotPriority` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotPriority {
+        /// `Priority` (the schema does not describe it).
         pub priority: Val<i64>,
+        /// `SlotName` (the schema does not describe it).
         pub slot_name: Val<String>,
     }
 
@@ -985,11 +1096,17 @@ pub mod bot {
     pub struct Slot {
         /// A description of the resource
         pub description: Option<Val<String>>,
+        /// `MultipleValuesSetting` (the schema does not describe it).
         pub multiple_values_setting: Option<Val<MultipleValuesSetting>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `ObfuscationSetting` (the schema does not describe it).
         pub obfuscation_setting: Option<Val<ObfuscationSetting>>,
+        /// `SlotTypeName` (the schema does not describe it).
         pub slot_type_name: Val<String>,
+        /// `SubSlotSetting` (the schema does not describe it).
         pub sub_slot_setting: Option<Val<SubSlotSetting>>,
+        /// `ValueElicitationSetting` (the schema does not describe it).
         pub value_elicitation_setting: Val<SlotValueElicitationSetting>,
     }
 
@@ -1025,6 +1142,7 @@ pub mod bot {
     /// `CompositeSlotTypeSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CompositeSlotTypeSetting {
+        /// `SubSlots` (the schema does not describe it).
         pub sub_slots: Option<Val<Vec<SubSlotTypeComposition>>>,
     }
 
@@ -1039,6 +1157,7 @@ pub mod bot {
     /// `ExternalSourceSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExternalSourceSetting {
+        /// `GrammarSlotTypeSetting` (the schema does not describe it).
         pub grammar_slot_type_setting: Option<Val<GrammarSlotTypeSetting>>,
     }
 
@@ -1053,7 +1172,9 @@ pub mod bot {
     /// `SlotTypeValue` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotTypeValue {
+        /// `SampleValue` (the schema does not describe it).
         pub sample_value: Val<SampleValue>,
+        /// `Synonyms` (the schema does not describe it).
         pub synonyms: Option<Val<Vec<SampleValue>>>,
     }
 
@@ -1079,8 +1200,11 @@ pub mod bot {
     /// `SlotValueSelectionSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotValueSelectionSetting {
+        /// `AdvancedRecognitionSetting` (the schema does not describe it).
         pub advanced_recognition_setting: Option<Val<AdvancedRecognitionSetting>>,
+        /// `RegexFilter` (the schema does not describe it).
         pub regex_filter: Option<Val<SlotValueRegexFilter>>,
+        /// `ResolutionStrategy` (the schema does not describe it).
         pub resolution_strategy: Val<SlotValueResolutionStrategy>,
     }
 
@@ -1108,6 +1232,7 @@ pub mod bot {
     /// `SpeechModelConfig` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpeechModelConfig {
+        /// `DeepgramConfig` (the schema does not describe it).
         pub deepgram_config: Option<Val<DeepgramSpeechModelConfig>>,
     }
 
@@ -1122,7 +1247,9 @@ pub mod bot {
     /// `SpeechFoundationModel` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SpeechFoundationModel {
+        /// `ModelArn` (the schema does not describe it).
         pub model_arn: Val<String>,
+        /// `VoiceId` (the schema does not describe it).
         pub voice_id: Option<Val<String>>,
     }
 
@@ -1148,7 +1275,9 @@ pub mod bot {
     /// `BotAliasLocaleSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BotAliasLocaleSettings {
+        /// `CodeHookSpecification` (the schema does not describe it).
         pub code_hook_specification: Option<Val<CodeHookSpecification>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1174,7 +1303,9 @@ pub mod bot {
     /// `AudioLogSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioLogSetting {
+        /// `Destination` (the schema does not describe it).
         pub destination: Val<AudioLogDestination>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1200,7 +1331,9 @@ pub mod bot {
     /// `TextLogSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TextLogSetting {
+        /// `Destination` (the schema does not describe it).
         pub destination: Val<TextLogDestination>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1226,7 +1359,9 @@ pub mod bot {
     /// `DescriptiveBotBuilderSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DescriptiveBotBuilderSpecification {
+        /// `BedrockModelSpecification` (the schema does not describe it).
         pub bedrock_model_specification: Option<Val<BedrockModelSpecification>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1252,7 +1387,9 @@ pub mod bot {
     /// `SampleUtteranceGenerationSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SampleUtteranceGenerationSpecification {
+        /// `BedrockModelSpecification` (the schema does not describe it).
         pub bedrock_model_specification: Option<Val<BedrockModelSpecification>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1278,8 +1415,11 @@ pub mod bot {
     /// `NluImprovementSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NluImprovementSpecification {
+        /// `AssistedNluMode` (the schema does not describe it).
         pub assisted_nlu_mode: Option<Val<AssistedNluMode>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `IntentDisambiguationSettings` (the schema does not describe it).
         pub intent_disambiguation_settings: Option<Val<IntentDisambiguationSettings>>,
     }
 
@@ -1307,7 +1447,9 @@ pub mod bot {
     /// `SlotResolutionImprovementSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotResolutionImprovementSpecification {
+        /// `BedrockModelSpecification` (the schema does not describe it).
         pub bedrock_model_specification: Option<Val<BedrockModelSpecification>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1333,7 +1475,9 @@ pub mod bot {
     /// `BedrockAgentConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BedrockAgentConfiguration {
+        /// `BedrockAgentAliasId` (the schema does not describe it).
         pub bedrock_agent_alias_id: Option<Val<String>>,
+        /// `BedrockAgentId` (the schema does not describe it).
         pub bedrock_agent_id: Option<Val<String>>,
     }
 
@@ -1349,7 +1493,9 @@ pub mod bot {
     /// `BedrockAgentIntentKnowledgeBaseConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BedrockAgentIntentKnowledgeBaseConfiguration {
+        /// `BedrockKnowledgeBaseArn` (the schema does not describe it).
         pub bedrock_knowledge_base_arn: Val<String>,
+        /// `BedrockModelConfiguration` (the schema does not describe it).
         pub bedrock_model_configuration: Val<BedrockModelSpecification>,
     }
 
@@ -1375,9 +1521,13 @@ pub mod bot {
     /// `FulfillmentUpdatesSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FulfillmentUpdatesSpecification {
+        /// `Active` (the schema does not describe it).
         pub active: Val<bool>,
+        /// `StartResponse` (the schema does not describe it).
         pub start_response: Option<Val<FulfillmentStartResponseSpecification>>,
+        /// `TimeoutInSeconds` (the schema does not describe it).
         pub timeout_in_seconds: Option<Val<i64>>,
+        /// `UpdateResponse` (the schema does not describe it).
         pub update_response: Option<Val<FulfillmentUpdateResponseSpecification>>,
     }
 
@@ -1407,14 +1557,23 @@ pub mod bot {
     /// `PostFulfillmentStatusSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PostFulfillmentStatusSpecification {
+        /// `FailureConditional` (the schema does not describe it).
         pub failure_conditional: Option<Val<ConditionalSpecification>>,
+        /// `FailureNextStep` (the schema does not describe it).
         pub failure_next_step: Option<Val<DialogState>>,
+        /// `FailureResponse` (the schema does not describe it).
         pub failure_response: Option<Val<ResponseSpecification>>,
+        /// `SuccessConditional` (the schema does not describe it).
         pub success_conditional: Option<Val<ConditionalSpecification>>,
+        /// `SuccessNextStep` (the schema does not describe it).
         pub success_next_step: Option<Val<DialogState>>,
+        /// `SuccessResponse` (the schema does not describe it).
         pub success_response: Option<Val<ResponseSpecification>>,
+        /// `TimeoutConditional` (the schema does not describe it).
         pub timeout_conditional: Option<Val<ConditionalSpecification>>,
+        /// `TimeoutNextStep` (the schema does not describe it).
         pub timeout_next_step: Option<Val<DialogState>>,
+        /// `TimeoutResponse` (the schema does not describe it).
         pub timeout_response: Option<Val<ResponseSpecification>>,
     }
 
@@ -1437,9 +1596,13 @@ pub mod bot {
     /// `DialogCodeHookInvocationSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DialogCodeHookInvocationSetting {
+        /// `EnableCodeHookInvocation` (the schema does not describe it).
         pub enable_code_hook_invocation: Val<bool>,
+        /// `InvocationLabel` (the schema does not describe it).
         pub invocation_label: Option<Val<String>>,
+        /// `IsActive` (the schema does not describe it).
         pub is_active: Val<bool>,
+        /// `PostCodeHookSpecification` (the schema does not describe it).
         pub post_code_hook_specification: Val<PostDialogCodeHookInvocationSpecification>,
     }
 
@@ -1469,8 +1632,11 @@ pub mod bot {
     /// `ConditionalSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConditionalSpecification {
+        /// `ConditionalBranches` (the schema does not describe it).
         pub conditional_branches: Val<Vec<ConditionalBranch>>,
+        /// `DefaultBranch` (the schema does not describe it).
         pub default_branch: Val<DefaultConditionalBranch>,
+        /// `IsActive` (the schema does not describe it).
         pub is_active: Val<bool>,
     }
 
@@ -1498,7 +1664,9 @@ pub mod bot {
     /// `ResponseSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponseSpecification {
+        /// `AllowInterrupt` (the schema does not describe it).
         pub allow_interrupt: Option<Val<bool>>,
+        /// `MessageGroupsList` (the schema does not describe it).
         pub message_groups_list: Val<Vec<MessageGroup>>,
     }
 
@@ -1524,8 +1692,11 @@ pub mod bot {
     /// `DialogState` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DialogState {
+        /// `DialogAction` (the schema does not describe it).
         pub dialog_action: Option<Val<DialogAction>>,
+        /// `Intent` (the schema does not describe it).
         pub intent: Option<Val<IntentOverride>>,
+        /// `SessionAttributes` (the schema does not describe it).
         pub session_attributes: Option<Val<Vec<SessionAttribute>>>,
     }
 
@@ -1542,7 +1713,9 @@ pub mod bot {
     /// `ElicitationCodeHookInvocationSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ElicitationCodeHookInvocationSetting {
+        /// `EnableCodeHookInvocation` (the schema does not describe it).
         pub enable_code_hook_invocation: Val<bool>,
+        /// `InvocationLabel` (the schema does not describe it).
         pub invocation_label: Option<Val<String>>,
     }
 
@@ -1568,10 +1741,15 @@ pub mod bot {
     /// `PromptSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PromptSpecification {
+        /// `AllowInterrupt` (the schema does not describe it).
         pub allow_interrupt: Option<Val<bool>>,
+        /// `MaxRetries` (the schema does not describe it).
         pub max_retries: Val<i64>,
+        /// `MessageGroupsList` (the schema does not describe it).
         pub message_groups_list: Val<Vec<MessageGroup>>,
+        /// `MessageSelectionStrategy` (the schema does not describe it).
         pub message_selection_strategy: Option<Val<MessageSelectionStrategy>>,
+        /// `PromptAttemptsSpecification` (the schema does not describe it).
         pub prompt_attempts_specification: Option<Val<Map<PromptAttemptSpecification>>>,
     }
 
@@ -1603,6 +1781,7 @@ pub mod bot {
     /// `QInConnectAssistantConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QInConnectAssistantConfiguration {
+        /// `AssistantArn` (the schema does not describe it).
         pub assistant_arn: Val<String>,
     }
 
@@ -1626,9 +1805,13 @@ pub mod bot {
     /// `BedrockModelSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BedrockModelSpecification {
+        /// `BedrockGuardrailConfiguration` (the schema does not describe it).
         pub bedrock_guardrail_configuration: Option<Val<BedrockGuardrailConfiguration>>,
+        /// `BedrockModelCustomPrompt` (the schema does not describe it).
         pub bedrock_model_custom_prompt: Option<Val<String>>,
+        /// `BedrockTraceStatus` (the schema does not describe it).
         pub bedrock_trace_status: Option<Val<BedrockTraceStatus>>,
+        /// `ModelArn` (the schema does not describe it).
         pub model_arn: Val<String>,
     }
 
@@ -1658,8 +1841,11 @@ pub mod bot {
     /// `DataSourceConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataSourceConfiguration {
+        /// `BedrockKnowledgeStoreConfiguration` (the schema does not describe it).
         pub bedrock_knowledge_store_configuration: Option<Val<BedrockKnowledgeStoreConfiguration>>,
+        /// `KendraConfiguration` (the schema does not describe it).
         pub kendra_configuration: Option<Val<QnAKendraConfiguration>>,
+        /// `OpensearchConfiguration` (the schema does not describe it).
         pub opensearch_configuration: Option<Val<OpensearchConfiguration>>,
     }
 
@@ -1676,6 +1862,7 @@ pub mod bot {
     /// `MultipleValuesSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultipleValuesSetting {
+        /// `AllowMultipleValues` (the schema does not describe it).
         pub allow_multiple_values: Option<Val<bool>>,
     }
 
@@ -1690,6 +1877,7 @@ pub mod bot {
     /// `ObfuscationSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ObfuscationSetting {
+        /// `ObfuscationSettingType` (the schema does not describe it).
         pub obfuscation_setting_type: Val<ObfuscationSettingType>,
     }
 
@@ -1713,7 +1901,9 @@ pub mod bot {
     /// `SubSlotSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SubSlotSetting {
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `SlotSpecifications` (the schema does not describe it).
         pub slot_specifications: Option<Val<Map<Specifications>>>,
     }
 
@@ -1729,11 +1919,17 @@ pub mod bot {
     /// `SlotValueElicitationSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotValueElicitationSetting {
+        /// `DefaultValueSpecification` (the schema does not describe it).
         pub default_value_specification: Option<Val<SlotDefaultValueSpecification>>,
+        /// `PromptSpecification` (the schema does not describe it).
         pub prompt_specification: Option<Val<PromptSpecification>>,
+        /// `SampleUtterances` (the schema does not describe it).
         pub sample_utterances: Option<Val<Vec<SampleUtterance>>>,
+        /// `SlotCaptureSetting` (the schema does not describe it).
         pub slot_capture_setting: Option<Val<SlotCaptureSetting>>,
+        /// `SlotConstraint` (the schema does not describe it).
         pub slot_constraint: Val<SlotConstraint>,
+        /// `WaitAndContinueSpecification` (the schema does not describe it).
         pub wait_and_continue_specification: Option<Val<WaitAndContinueSpecification>>,
     }
 
@@ -1767,8 +1963,11 @@ pub mod bot {
     /// `SubSlotTypeComposition` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubSlotTypeComposition {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SlotTypeId` (the schema does not describe it).
         pub slot_type_id: Option<Val<String>>,
+        /// `SlotTypeName` (the schema does not describe it).
         pub slot_type_name: Option<Val<String>>,
     }
 
@@ -1796,6 +1995,7 @@ pub mod bot {
     /// `GrammarSlotTypeSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GrammarSlotTypeSetting {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<GrammarSlotTypeSource>>,
     }
 
@@ -1810,6 +2010,7 @@ pub mod bot {
     /// `SampleValue` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SampleValue {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1833,6 +2034,7 @@ pub mod bot {
     /// `AdvancedRecognitionSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdvancedRecognitionSetting {
+        /// `AudioRecognitionStrategy` (the schema does not describe it).
         pub audio_recognition_strategy: Option<Val<AudioRecognitionStrategy>>,
     }
 
@@ -1847,6 +2049,7 @@ pub mod bot {
     /// `SlotValueRegexFilter` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotValueRegexFilter {
+        /// `Pattern` (the schema does not describe it).
         pub pattern: Val<String>,
     }
 
@@ -1870,7 +2073,9 @@ pub mod bot {
     /// `DeepgramSpeechModelConfig` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeepgramSpeechModelConfig {
+        /// `ApiTokenSecretArn` (the schema does not describe it).
         pub api_token_secret_arn: Val<String>,
+        /// `ModelId` (the schema does not describe it).
         pub model_id: Option<Val<String>>,
     }
 
@@ -1896,6 +2101,7 @@ pub mod bot {
     /// `CodeHookSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CodeHookSpecification {
+        /// `LambdaCodeHook` (the schema does not describe it).
         pub lambda_code_hook: Val<LambdaCodeHook>,
     }
 
@@ -1919,6 +2125,7 @@ pub mod bot {
     /// `AudioLogDestination` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioLogDestination {
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<S3BucketLogDestination>,
     }
 
@@ -1942,6 +2149,7 @@ pub mod bot {
     /// `TextLogDestination` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TextLogDestination {
+        /// `CloudWatch` (the schema does not describe it).
         pub cloud_watch: Val<CloudWatchLogGroupLogDestination>,
     }
 
@@ -1965,8 +2173,11 @@ pub mod bot {
     /// `IntentDisambiguationSettings` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IntentDisambiguationSettings {
+        /// `CustomDisambiguationMessage` (the schema does not describe it).
         pub custom_disambiguation_message: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `MaxDisambiguationIntents` (the schema does not describe it).
         pub max_disambiguation_intents: Option<Val<i64>>,
     }
 
@@ -1994,8 +2205,11 @@ pub mod bot {
     /// `FulfillmentStartResponseSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FulfillmentStartResponseSpecification {
+        /// `AllowInterrupt` (the schema does not describe it).
         pub allow_interrupt: Option<Val<bool>>,
+        /// `DelayInSeconds` (the schema does not describe it).
         pub delay_in_seconds: Val<i64>,
+        /// `MessageGroups` (the schema does not describe it).
         pub message_groups: Val<Vec<MessageGroup>>,
     }
 
@@ -2023,8 +2237,11 @@ pub mod bot {
     /// `FulfillmentUpdateResponseSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FulfillmentUpdateResponseSpecification {
+        /// `AllowInterrupt` (the schema does not describe it).
         pub allow_interrupt: Option<Val<bool>>,
+        /// `FrequencyInSeconds` (the schema does not describe it).
         pub frequency_in_seconds: Val<i64>,
+        /// `MessageGroups` (the schema does not describe it).
         pub message_groups: Val<Vec<MessageGroup>>,
     }
 
@@ -2052,14 +2269,23 @@ pub mod bot {
     /// `PostDialogCodeHookInvocationSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PostDialogCodeHookInvocationSpecification {
+        /// `FailureConditional` (the schema does not describe it).
         pub failure_conditional: Option<Val<ConditionalSpecification>>,
+        /// `FailureNextStep` (the schema does not describe it).
         pub failure_next_step: Option<Val<DialogState>>,
+        /// `FailureResponse` (the schema does not describe it).
         pub failure_response: Option<Val<ResponseSpecification>>,
+        /// `SuccessConditional` (the schema does not describe it).
         pub success_conditional: Option<Val<ConditionalSpecification>>,
+        /// `SuccessNextStep` (the schema does not describe it).
         pub success_next_step: Option<Val<DialogState>>,
+        /// `SuccessResponse` (the schema does not describe it).
         pub success_response: Option<Val<ResponseSpecification>>,
+        /// `TimeoutConditional` (the schema does not describe it).
         pub timeout_conditional: Option<Val<ConditionalSpecification>>,
+        /// `TimeoutNextStep` (the schema does not describe it).
         pub timeout_next_step: Option<Val<DialogState>>,
+        /// `TimeoutResponse` (the schema does not describe it).
         pub timeout_response: Option<Val<ResponseSpecification>>,
     }
 
@@ -2082,9 +2308,13 @@ pub mod bot {
     /// `ConditionalBranch` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConditionalBranch {
+        /// `Condition` (the schema does not describe it).
         pub condition: Val<Condition>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `NextStep` (the schema does not describe it).
         pub next_step: Val<DialogState>,
+        /// `Response` (the schema does not describe it).
         pub response: Option<Val<ResponseSpecification>>,
     }
 
@@ -2114,7 +2344,9 @@ pub mod bot {
     /// `DefaultConditionalBranch` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefaultConditionalBranch {
+        /// `NextStep` (the schema does not describe it).
         pub next_step: Option<Val<DialogState>>,
+        /// `Response` (the schema does not describe it).
         pub response: Option<Val<ResponseSpecification>>,
     }
 
@@ -2130,7 +2362,9 @@ pub mod bot {
     /// `MessageGroup` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MessageGroup {
+        /// `Message` (the schema does not describe it).
         pub message: Val<Message>,
+        /// `Variations` (the schema does not describe it).
         pub variations: Option<Val<Vec<Message>>>,
     }
 
@@ -2156,8 +2390,11 @@ pub mod bot {
     /// `DialogAction` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DialogAction {
+        /// `SlotToElicit` (the schema does not describe it).
         pub slot_to_elicit: Option<Val<String>>,
+        /// `SuppressNextMessage` (the schema does not describe it).
         pub suppress_next_message: Option<Val<bool>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<DialogActionType>,
     }
 
@@ -2185,7 +2422,9 @@ pub mod bot {
     /// `IntentOverride` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IntentOverride {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Slots` (the schema does not describe it).
         pub slots: Option<Val<Vec<SlotValueOverrideMap>>>,
     }
 
@@ -2201,7 +2440,9 @@ pub mod bot {
     /// `SessionAttribute` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SessionAttribute {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2227,9 +2468,13 @@ pub mod bot {
     /// `PromptAttemptSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PromptAttemptSpecification {
+        /// `AllowInterrupt` (the schema does not describe it).
         pub allow_interrupt: Option<Val<bool>>,
+        /// `AllowedInputTypes` (the schema does not describe it).
         pub allowed_input_types: Val<AllowedInputTypes>,
+        /// `AudioAndDTMFInputSpecification` (the schema does not describe it).
         pub audio_and_dtmf_input_specification: Option<Val<AudioAndDTMFInputSpecification>>,
+        /// `TextInputSpecification` (the schema does not describe it).
         pub text_input_specification: Option<Val<TextInputSpecification>>,
     }
 
@@ -2259,7 +2504,9 @@ pub mod bot {
     /// `BedrockGuardrailConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BedrockGuardrailConfiguration {
+        /// `BedrockGuardrailIdentifier` (the schema does not describe it).
         pub bedrock_guardrail_identifier: Option<Val<String>>,
+        /// `BedrockGuardrailVersion` (the schema does not describe it).
         pub bedrock_guardrail_version: Option<Val<String>>,
     }
 
@@ -2275,8 +2522,11 @@ pub mod bot {
     /// `BedrockKnowledgeStoreConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BedrockKnowledgeStoreConfiguration {
+        /// `BKBExactResponseFields` (the schema does not describe it).
         pub bkb_exact_response_fields: Option<Val<BKBExactResponseFields>>,
+        /// `BedrockKnowledgeBaseArn` (the schema does not describe it).
         pub bedrock_knowledge_base_arn: Option<Val<String>>,
+        /// `ExactResponse` (the schema does not describe it).
         pub exact_response: Option<Val<bool>>,
     }
 
@@ -2293,9 +2543,13 @@ pub mod bot {
     /// `QnAKendraConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QnAKendraConfiguration {
+        /// `ExactResponse` (the schema does not describe it).
         pub exact_response: Val<bool>,
+        /// `KendraIndex` (the schema does not describe it).
         pub kendra_index: Val<String>,
+        /// `QueryFilterString` (the schema does not describe it).
         pub query_filter_string: Option<Val<String>>,
+        /// `QueryFilterStringEnabled` (the schema does not describe it).
         pub query_filter_string_enabled: Val<bool>,
     }
 
@@ -2325,10 +2579,15 @@ pub mod bot {
     /// `OpensearchConfiguration` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OpensearchConfiguration {
+        /// `DomainEndpoint` (the schema does not describe it).
         pub domain_endpoint: Option<Val<String>>,
+        /// `ExactResponse` (the schema does not describe it).
         pub exact_response: Option<Val<bool>>,
+        /// `ExactResponseFields` (the schema does not describe it).
         pub exact_response_fields: Option<Val<ExactResponseFields>>,
+        /// `IncludeFields` (the schema does not describe it).
         pub include_fields: Option<Val<Vec<String>>>,
+        /// `IndexName` (the schema does not describe it).
         pub index_name: Option<Val<String>>,
     }
 
@@ -2347,8 +2606,11 @@ pub mod bot {
     /// `Specifications` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Specifications {
+        /// `SlotTypeId` (the schema does not describe it).
         pub slot_type_id: Option<Val<String>>,
+        /// `SlotTypeName` (the schema does not describe it).
         pub slot_type_name: Option<Val<String>>,
+        /// `ValueElicitationSetting` (the schema does not describe it).
         pub value_elicitation_setting: Val<SubSlotValueElicitationSetting>,
     }
 
@@ -2376,6 +2638,7 @@ pub mod bot {
     /// `SlotDefaultValueSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotDefaultValueSpecification {
+        /// `DefaultValueList` (the schema does not describe it).
         pub default_value_list: Val<Vec<SlotDefaultValue>>,
     }
 
@@ -2399,13 +2662,21 @@ pub mod bot {
     /// `SlotCaptureSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SlotCaptureSetting {
+        /// `CaptureConditional` (the schema does not describe it).
         pub capture_conditional: Option<Val<ConditionalSpecification>>,
+        /// `CaptureNextStep` (the schema does not describe it).
         pub capture_next_step: Option<Val<DialogState>>,
+        /// `CaptureResponse` (the schema does not describe it).
         pub capture_response: Option<Val<ResponseSpecification>>,
+        /// `CodeHook` (the schema does not describe it).
         pub code_hook: Option<Val<DialogCodeHookInvocationSetting>>,
+        /// `ElicitationCodeHook` (the schema does not describe it).
         pub elicitation_code_hook: Option<Val<ElicitationCodeHookInvocationSetting>>,
+        /// `FailureConditional` (the schema does not describe it).
         pub failure_conditional: Option<Val<ConditionalSpecification>>,
+        /// `FailureNextStep` (the schema does not describe it).
         pub failure_next_step: Option<Val<DialogState>>,
+        /// `FailureResponse` (the schema does not describe it).
         pub failure_response: Option<Val<ResponseSpecification>>,
     }
 
@@ -2427,9 +2698,13 @@ pub mod bot {
     /// `WaitAndContinueSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WaitAndContinueSpecification {
+        /// `ContinueResponse` (the schema does not describe it).
         pub continue_response: Val<ResponseSpecification>,
+        /// `IsActive` (the schema does not describe it).
         pub is_active: Option<Val<bool>>,
+        /// `StillWaitingResponse` (the schema does not describe it).
         pub still_waiting_response: Option<Val<StillWaitingResponseSpecification>>,
+        /// `WaitingResponse` (the schema does not describe it).
         pub waiting_response: Val<ResponseSpecification>,
     }
 
@@ -2459,8 +2734,11 @@ pub mod bot {
     /// `GrammarSlotTypeSource` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GrammarSlotTypeSource {
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
+        /// `S3BucketName` (the schema does not describe it).
         pub s3_bucket_name: Val<String>,
+        /// `S3ObjectKey` (the schema does not describe it).
         pub s3_object_key: Val<String>,
     }
 
@@ -2488,7 +2766,9 @@ pub mod bot {
     /// `LambdaCodeHook` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LambdaCodeHook {
+        /// `CodeHookInterfaceVersion` (the schema does not describe it).
         pub code_hook_interface_version: Val<String>,
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Val<String>,
     }
 
@@ -2514,8 +2794,11 @@ pub mod bot {
     /// `S3BucketLogDestination` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3BucketLogDestination {
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
+        /// `LogPrefix` (the schema does not describe it).
         pub log_prefix: Val<String>,
+        /// `S3BucketArn` (the schema does not describe it).
         pub s3_bucket_arn: Val<String>,
     }
 
@@ -2543,7 +2826,9 @@ pub mod bot {
     /// `CloudWatchLogGroupLogDestination` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchLogGroupLogDestination {
+        /// `CloudWatchLogGroupArn` (the schema does not describe it).
         pub cloud_watch_log_group_arn: Val<String>,
+        /// `LogPrefix` (the schema does not describe it).
         pub log_prefix: Val<String>,
     }
 
@@ -2569,6 +2854,7 @@ pub mod bot {
     /// `Condition` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Condition {
+        /// `ExpressionString` (the schema does not describe it).
         pub expression_string: Val<String>,
     }
 
@@ -2592,9 +2878,13 @@ pub mod bot {
     /// `Message` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Message {
+        /// `CustomPayload` (the schema does not describe it).
         pub custom_payload: Option<Val<CustomPayload>>,
+        /// `ImageResponseCard` (the schema does not describe it).
         pub image_response_card: Option<Val<ImageResponseCard>>,
+        /// `PlainTextMessage` (the schema does not describe it).
         pub plain_text_message: Option<Val<PlainTextMessage>>,
+        /// `SSMLMessage` (the schema does not describe it).
         pub ssml_message: Option<Val<SSMLMessage>>,
     }
 
@@ -2612,7 +2902,9 @@ pub mod bot {
     /// `SlotValueOverrideMap` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SlotValueOverrideMap {
+        /// `SlotName` (the schema does not describe it).
         pub slot_name: Option<Val<String>>,
+        /// `SlotValueOverride` (the schema does not describe it).
         pub slot_value_override: Option<Val<SlotValueOverride>>,
     }
 
@@ -2628,7 +2920,9 @@ pub mod bot {
     /// `AllowedInputTypes` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AllowedInputTypes {
+        /// `AllowAudioInput` (the schema does not describe it).
         pub allow_audio_input: Val<bool>,
+        /// `AllowDTMFInput` (the schema does not describe it).
         pub allow_dtmf_input: Val<bool>,
     }
 
@@ -2654,8 +2948,11 @@ pub mod bot {
     /// `AudioAndDTMFInputSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioAndDTMFInputSpecification {
+        /// `AudioSpecification` (the schema does not describe it).
         pub audio_specification: Option<Val<AudioSpecification>>,
+        /// `DTMFSpecification` (the schema does not describe it).
         pub dtmf_specification: Option<Val<DTMFSpecification>>,
+        /// `StartTimeoutMs` (the schema does not describe it).
         pub start_timeout_ms: Val<i64>,
     }
 
@@ -2683,6 +2980,7 @@ pub mod bot {
     /// `TextInputSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TextInputSpecification {
+        /// `StartTimeoutMs` (the schema does not describe it).
         pub start_timeout_ms: Val<i64>,
     }
 
@@ -2706,6 +3004,7 @@ pub mod bot {
     /// `BKBExactResponseFields` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BKBExactResponseFields {
+        /// `AnswerField` (the schema does not describe it).
         pub answer_field: Option<Val<String>>,
     }
 
@@ -2720,7 +3019,9 @@ pub mod bot {
     /// `ExactResponseFields` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ExactResponseFields {
+        /// `AnswerField` (the schema does not describe it).
         pub answer_field: Option<Val<String>>,
+        /// `QuestionField` (the schema does not describe it).
         pub question_field: Option<Val<String>>,
     }
 
@@ -2736,9 +3037,13 @@ pub mod bot {
     /// `SubSlotValueElicitationSetting` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SubSlotValueElicitationSetting {
+        /// `DefaultValueSpecification` (the schema does not describe it).
         pub default_value_specification: Option<Val<SlotDefaultValueSpecification>>,
+        /// `PromptSpecification` (the schema does not describe it).
         pub prompt_specification: Option<Val<PromptSpecification>>,
+        /// `SampleUtterances` (the schema does not describe it).
         pub sample_utterances: Option<Val<Vec<SampleUtterance>>>,
+        /// `WaitAndContinueSpecification` (the schema does not describe it).
         pub wait_and_continue_specification: Option<Val<WaitAndContinueSpecification>>,
     }
 
@@ -2756,6 +3061,7 @@ pub mod bot {
     /// `SlotDefaultValue` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SlotDefaultValue {
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Val<String>,
     }
 
@@ -2779,9 +3085,13 @@ pub mod bot {
     /// `StillWaitingResponseSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StillWaitingResponseSpecification {
+        /// `AllowInterrupt` (the schema does not describe it).
         pub allow_interrupt: Option<Val<bool>>,
+        /// `FrequencyInSeconds` (the schema does not describe it).
         pub frequency_in_seconds: Val<i64>,
+        /// `MessageGroupsList` (the schema does not describe it).
         pub message_groups_list: Val<Vec<MessageGroup>>,
+        /// `TimeoutInSeconds` (the schema does not describe it).
         pub timeout_in_seconds: Val<i64>,
     }
 
@@ -2811,6 +3121,7 @@ pub mod bot {
     /// `CustomPayload` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomPayload {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2834,9 +3145,13 @@ pub mod bot {
     /// `ImageResponseCard` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageResponseCard {
+        /// `Buttons` (the schema does not describe it).
         pub buttons: Option<Val<Vec<Button>>>,
+        /// `ImageUrl` (the schema does not describe it).
         pub image_url: Option<Val<String>>,
+        /// `Subtitle` (the schema does not describe it).
         pub subtitle: Option<Val<String>>,
+        /// `Title` (the schema does not describe it).
         pub title: Val<String>,
     }
 
@@ -2866,6 +3181,7 @@ pub mod bot {
     /// `PlainTextMessage` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PlainTextMessage {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2889,6 +3205,7 @@ pub mod bot {
     /// `SSMLMessage` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SSMLMessage {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2912,8 +3229,11 @@ pub mod bot {
     /// `SlotValueOverride` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SlotValueOverride {
+        /// `Shape` (the schema does not describe it).
         pub shape: Option<Val<SlotShape>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<SlotValue>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<SlotValueOverride>>>,
     }
 
@@ -2930,7 +3250,9 @@ pub mod bot {
     /// `AudioSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioSpecification {
+        /// `EndTimeoutMs` (the schema does not describe it).
         pub end_timeout_ms: Val<i64>,
+        /// `MaxLengthMs` (the schema does not describe it).
         pub max_length_ms: Val<i64>,
     }
 
@@ -2956,9 +3278,13 @@ pub mod bot {
     /// `DTMFSpecification` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DTMFSpecification {
+        /// `DeletionCharacter` (the schema does not describe it).
         pub deletion_character: Val<String>,
+        /// `EndCharacter` (the schema does not describe it).
         pub end_character: Val<String>,
+        /// `EndTimeoutMs` (the schema does not describe it).
         pub end_timeout_ms: Val<i64>,
+        /// `MaxLength` (the schema does not describe it).
         pub max_length: Val<i64>,
     }
 
@@ -2988,7 +3314,9 @@ pub mod bot {
     /// `Button` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Button {
+        /// `Text` (the schema does not describe it).
         pub text: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3014,6 +3342,7 @@ pub mod bot {
     /// `SlotValue` of `AWS::Lex::Bot`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SlotValue {
+        /// `InterpretedValue` (the schema does not describe it).
         pub interpreted_value: Option<Val<String>>,
     }
 
@@ -4618,23 +4947,35 @@ pub mod bot {
 /// Resource Type definition for an Amazon Lex conversational bot performing automated tasks such as ordering a pizza, booking a hotel, and so on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBotProps {
+    /// `AutoBuildBotLocales` (the schema does not describe it).
     pub auto_build_bot_locales: Option<Val<bool>>,
+    /// `BotFileS3Location` (the schema does not describe it).
     pub bot_file_s3_location: Option<Val<bot::S3Location>>,
+    /// `BotLocales` (the schema does not describe it).
     pub bot_locales: Option<Val<Vec<bot::BotLocale>>>,
     /// The list of bot members in a network to be created.
     pub bot_members: Option<Val<Vec<bot::BotMember>>>,
+    /// `BotTags` (the schema does not describe it).
     pub bot_tags: Option<Val<Vec<bot::Tag>>>,
     /// The type of a bot to create.
     pub bot_type: Option<Val<bot::BotType>>,
+    /// `DataPrivacy` (the schema does not describe it).
     pub data_privacy: Val<bot::DataPrivacy>,
     /// A description of the resource
     pub description: Option<Val<String>>,
+    /// `ErrorLogSettings` (the schema does not describe it).
     pub error_log_settings: Option<Val<bot::ErrorLogSettings>>,
+    /// `IdleSessionTTLInSeconds` (the schema does not describe it).
     pub idle_session_ttl_in_seconds: Val<i64>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Replication` (the schema does not describe it).
     pub replication: Option<Val<bot::Replication>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `TestBotAliasSettings` (the schema does not describe it).
     pub test_bot_alias_settings: Option<Val<bot::TestBotAliasSettings>>,
+    /// `TestBotAliasTags` (the schema does not describe it).
     pub test_bot_alias_tags: Option<Val<Vec<bot::Tag>>>,
 }
 
@@ -4693,35 +5034,35 @@ impl CfnBot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lex::Bot";
 
-    /// Key of `AutoBuildBotLocales`, for [`Handle::set`].
+    /// Key of `AutoBuildBotLocales`, for [`Self::set`].
     pub const AUTO_BUILD_BOT_LOCALES: Prop<CfnBot, bool> = Prop::new("AutoBuildBotLocales");
-    /// Key of `BotFileS3Location`, for [`Handle::set`].
+    /// Key of `BotFileS3Location`, for [`Self::set`].
     pub const BOT_FILE_S3_LOCATION: Prop<CfnBot, bot::S3Location> = Prop::new("BotFileS3Location");
-    /// Key of `BotLocales`, for [`Handle::set`].
+    /// Key of `BotLocales`, for [`Self::set`].
     pub const BOT_LOCALES: Prop<CfnBot, Vec<bot::BotLocale>> = Prop::new("BotLocales");
-    /// Key of `BotMembers`, for [`Handle::set`].
+    /// Key of `BotMembers`, for [`Self::set`].
     pub const BOT_MEMBERS: Prop<CfnBot, Vec<bot::BotMember>> = Prop::new("BotMembers");
-    /// Key of `BotTags`, for [`Handle::set`].
+    /// Key of `BotTags`, for [`Self::set`].
     pub const BOT_TAGS: Prop<CfnBot, Vec<bot::Tag>> = Prop::new("BotTags");
-    /// Key of `BotType`, for [`Handle::set`].
+    /// Key of `BotType`, for [`Self::set`].
     pub const BOT_TYPE: Prop<CfnBot, bot::BotType> = Prop::new("BotType");
-    /// Key of `DataPrivacy`, for [`Handle::set`].
+    /// Key of `DataPrivacy`, for [`Self::set`].
     pub const DATA_PRIVACY: Prop<CfnBot, bot::DataPrivacy> = Prop::new("DataPrivacy");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBot, String> = Prop::new("Description");
-    /// Key of `ErrorLogSettings`, for [`Handle::set`].
+    /// Key of `ErrorLogSettings`, for [`Self::set`].
     pub const ERROR_LOG_SETTINGS: Prop<CfnBot, bot::ErrorLogSettings> = Prop::new("ErrorLogSettings");
-    /// Key of `IdleSessionTTLInSeconds`, for [`Handle::set`].
+    /// Key of `IdleSessionTTLInSeconds`, for [`Self::set`].
     pub const IDLE_SESSION_TTL_IN_SECONDS: Prop<CfnBot, i64> = Prop::new("IdleSessionTTLInSeconds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBot, String> = Prop::new("Name");
-    /// Key of `Replication`, for [`Handle::set`].
+    /// Key of `Replication`, for [`Self::set`].
     pub const REPLICATION: Prop<CfnBot, bot::Replication> = Prop::new("Replication");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnBot, String> = Prop::new("RoleArn");
-    /// Key of `TestBotAliasSettings`, for [`Handle::set`].
+    /// Key of `TestBotAliasSettings`, for [`Self::set`].
     pub const TEST_BOT_ALIAS_SETTINGS: Prop<CfnBot, bot::TestBotAliasSettings> = Prop::new("TestBotAliasSettings");
-    /// Key of `TestBotAliasTags`, for [`Handle::set`].
+    /// Key of `TestBotAliasTags`, for [`Self::set`].
     pub const TEST_BOT_ALIAS_TAGS: Prop<CfnBot, Vec<bot::Tag>> = Prop::new("TestBotAliasTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4899,6 +5240,7 @@ pub mod bot_alias {
     pub struct AudioLogSetting {
         /// The location of audio log files collected when conversation logging is enabled for a bot.
         pub destination: Val<AudioLogDestination>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -4926,6 +5268,7 @@ pub mod bot_alias {
     pub struct TextLogSetting {
         /// Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
         pub destination: Val<TextLogDestination>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -4999,6 +5342,7 @@ pub mod bot_alias {
     /// Defines the Amazon CloudWatch Logs destination log group for conversation text logs.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TextLogDestination {
+        /// `CloudWatch` (the schema does not describe it).
         pub cloud_watch: Val<CloudWatchLogGroupLogDestination>,
     }
 
@@ -5300,21 +5644,21 @@ impl CfnBotAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lex::BotAlias";
 
-    /// Key of `BotAliasLocaleSettings`, for [`Handle::set`].
+    /// Key of `BotAliasLocaleSettings`, for [`Self::set`].
     pub const BOT_ALIAS_LOCALE_SETTINGS: Prop<CfnBotAlias, Vec<bot_alias::BotAliasLocaleSettingsItem>> = Prop::new("BotAliasLocaleSettings");
-    /// Key of `BotAliasName`, for [`Handle::set`].
+    /// Key of `BotAliasName`, for [`Self::set`].
     pub const BOT_ALIAS_NAME: Prop<CfnBotAlias, String> = Prop::new("BotAliasName");
-    /// Key of `BotAliasTags`, for [`Handle::set`].
+    /// Key of `BotAliasTags`, for [`Self::set`].
     pub const BOT_ALIAS_TAGS: Prop<CfnBotAlias, Vec<bot_alias::Tag>> = Prop::new("BotAliasTags");
-    /// Key of `BotId`, for [`Handle::set`].
+    /// Key of `BotId`, for [`Self::set`].
     pub const BOT_ID: Prop<CfnBotAlias, String> = Prop::new("BotId");
-    /// Key of `BotVersion`, for [`Handle::set`].
+    /// Key of `BotVersion`, for [`Self::set`].
     pub const BOT_VERSION: Prop<CfnBotAlias, String> = Prop::new("BotVersion");
-    /// Key of `ConversationLogSettings`, for [`Handle::set`].
+    /// Key of `ConversationLogSettings`, for [`Self::set`].
     pub const CONVERSATION_LOG_SETTINGS: Prop<CfnBotAlias, bot_alias::ConversationLogSettings> = Prop::new("ConversationLogSettings");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBotAlias, String> = Prop::new("Description");
-    /// Key of `SentimentAnalysisSettings`, for [`Handle::set`].
+    /// Key of `SentimentAnalysisSettings`, for [`Self::set`].
     pub const SENTIMENT_ANALYSIS_SETTINGS: Prop<CfnBotAlias, bot_alias::SentimentAnalysisSettings> = Prop::new("SentimentAnalysisSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5489,11 +5833,11 @@ impl CfnBotVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lex::BotVersion";
 
-    /// Key of `BotId`, for [`Handle::set`].
+    /// Key of `BotId`, for [`Self::set`].
     pub const BOT_ID: Prop<CfnBotVersion, String> = Prop::new("BotId");
-    /// Key of `BotVersionLocaleSpecification`, for [`Handle::set`].
+    /// Key of `BotVersionLocaleSpecification`, for [`Self::set`].
     pub const BOT_VERSION_LOCALE_SPECIFICATION: Prop<CfnBotVersion, Vec<bot_version::BotVersionLocaleSpecification>> = Prop::new("BotVersionLocaleSpecification");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnBotVersion, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5549,6 +5893,7 @@ pub mod resource_policy {
 /// Resource Type definition for a resource policy with specified policy statements that attaches to a Lex bot or bot alias.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourcePolicyProps {
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
     /// The Amazon Resource Name (ARN) of the bot or bot alias that the resource policy is attached to.
     pub resource_arn: Val<String>,
@@ -5583,9 +5928,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lex::ResourcePolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("Policy");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -158,6 +158,7 @@ pub mod grant {
 /// An example resource schema demonstrating some basic constructs and validation rules.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnGrantProps {
+    /// `AllowedOperations` (the schema does not describe it).
     pub allowed_operations: Option<Val<Vec<grant::AllowedOperation>>>,
     /// Name for the created Grant.
     pub grant_name: Option<Val<String>>,
@@ -165,7 +166,9 @@ pub struct CfnGrantProps {
     pub home_region: Option<Val<String>>,
     /// License Arn for the grant.
     pub license_arn: Option<Val<String>>,
+    /// `Principals` (the schema does not describe it).
     pub principals: Option<Val<Vec<String>>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<grant::Status>>,
     /// A list of tags to attach.
     pub tags: Option<Val<Vec<grant::Tag>>>,
@@ -195,19 +198,19 @@ impl CfnGrant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::Grant";
 
-    /// Key of `AllowedOperations`, for [`Handle::set`].
+    /// Key of `AllowedOperations`, for [`Self::set`].
     pub const ALLOWED_OPERATIONS: Prop<CfnGrant, Vec<grant::AllowedOperation>> = Prop::new("AllowedOperations");
-    /// Key of `GrantName`, for [`Handle::set`].
+    /// Key of `GrantName`, for [`Self::set`].
     pub const GRANT_NAME: Prop<CfnGrant, String> = Prop::new("GrantName");
-    /// Key of `HomeRegion`, for [`Handle::set`].
+    /// Key of `HomeRegion`, for [`Self::set`].
     pub const HOME_REGION: Prop<CfnGrant, String> = Prop::new("HomeRegion");
-    /// Key of `LicenseArn`, for [`Handle::set`].
+    /// Key of `LicenseArn`, for [`Self::set`].
     pub const LICENSE_ARN: Prop<CfnGrant, String> = Prop::new("LicenseArn");
-    /// Key of `Principals`, for [`Handle::set`].
+    /// Key of `Principals`, for [`Self::set`].
     pub const PRINCIPALS: Prop<CfnGrant, Vec<String>> = Prop::new("Principals");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnGrant, grant::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGrant, Vec<grant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -259,8 +262,11 @@ pub mod license {
     /// `ConsumptionConfiguration` of `AWS::LicenseManager::License`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConsumptionConfiguration {
+        /// `BorrowConfiguration` (the schema does not describe it).
         pub borrow_configuration: Option<Val<BorrowConfiguration>>,
+        /// `ProvisionalConfiguration` (the schema does not describe it).
         pub provisional_configuration: Option<Val<ProvisionalConfiguration>>,
+        /// `RenewType` (the schema does not describe it).
         pub renew_type: Option<Val<RenewType>>,
     }
 
@@ -277,11 +283,17 @@ pub mod license {
     /// `Entitlement` of `AWS::LicenseManager::License`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Entitlement {
+        /// `AllowCheckIn` (the schema does not describe it).
         pub allow_check_in: Option<Val<bool>>,
+        /// `MaxCount` (the schema does not describe it).
         pub max_count: Option<Val<i64>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Overage` (the schema does not describe it).
         pub overage: Option<Val<bool>>,
+        /// `Unit` (the schema does not describe it).
         pub unit: Val<Unit>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -315,7 +327,9 @@ pub mod license {
     /// `IssuerData` of `AWS::LicenseManager::License`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IssuerData {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SignKey` (the schema does not describe it).
         pub sign_key: Option<Val<String>>,
     }
 
@@ -341,7 +355,9 @@ pub mod license {
     /// `Metadata` of `AWS::LicenseManager::License`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Metadata {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -423,7 +439,9 @@ pub mod license {
     /// `BorrowConfiguration` of `AWS::LicenseManager::License`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BorrowConfiguration {
+        /// `AllowEarlyCheckIn` (the schema does not describe it).
         pub allow_early_check_in: Val<bool>,
+        /// `MaxTimeToLiveInMinutes` (the schema does not describe it).
         pub max_time_to_live_in_minutes: Val<i64>,
     }
 
@@ -449,6 +467,7 @@ pub mod license {
     /// `ProvisionalConfiguration` of `AWS::LicenseManager::License`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProvisionalConfiguration {
+        /// `MaxTimeToLiveInMinutes` (the schema does not describe it).
         pub max_time_to_live_in_minutes: Val<i64>,
     }
 
@@ -699,11 +718,15 @@ pub mod license {
 pub struct CfnLicenseProps {
     /// Beneficiary of the license.
     pub beneficiary: Val<String>,
+    /// `ConsumptionConfiguration` (the schema does not describe it).
     pub consumption_configuration: Val<license::ConsumptionConfiguration>,
+    /// `Entitlements` (the schema does not describe it).
     pub entitlements: Val<Vec<license::Entitlement>>,
     /// Home region for the created license.
     pub home_region: Val<String>,
+    /// `Issuer` (the schema does not describe it).
     pub issuer: Val<license::IssuerData>,
+    /// `LicenseMetadata` (the schema does not describe it).
     pub license_metadata: Option<Val<Vec<license::Metadata>>>,
     /// Name for the created license.
     pub license_name: Val<String>,
@@ -711,9 +734,11 @@ pub struct CfnLicenseProps {
     pub product_name: Val<String>,
     /// ProductSKU of the license.
     pub product_sku: Val<String>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<String>>,
     /// A list of tags to attach.
     pub tags: Option<Val<Vec<license::Tag>>>,
+    /// `Validity` (the schema does not describe it).
     pub validity: Val<license::ValidityDateFormat>,
 }
 
@@ -766,29 +791,29 @@ impl CfnLicense {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::License";
 
-    /// Key of `Beneficiary`, for [`Handle::set`].
+    /// Key of `Beneficiary`, for [`Self::set`].
     pub const BENEFICIARY: Prop<CfnLicense, String> = Prop::new("Beneficiary");
-    /// Key of `ConsumptionConfiguration`, for [`Handle::set`].
+    /// Key of `ConsumptionConfiguration`, for [`Self::set`].
     pub const CONSUMPTION_CONFIGURATION: Prop<CfnLicense, license::ConsumptionConfiguration> = Prop::new("ConsumptionConfiguration");
-    /// Key of `Entitlements`, for [`Handle::set`].
+    /// Key of `Entitlements`, for [`Self::set`].
     pub const ENTITLEMENTS: Prop<CfnLicense, Vec<license::Entitlement>> = Prop::new("Entitlements");
-    /// Key of `HomeRegion`, for [`Handle::set`].
+    /// Key of `HomeRegion`, for [`Self::set`].
     pub const HOME_REGION: Prop<CfnLicense, String> = Prop::new("HomeRegion");
-    /// Key of `Issuer`, for [`Handle::set`].
+    /// Key of `Issuer`, for [`Self::set`].
     pub const ISSUER: Prop<CfnLicense, license::IssuerData> = Prop::new("Issuer");
-    /// Key of `LicenseMetadata`, for [`Handle::set`].
+    /// Key of `LicenseMetadata`, for [`Self::set`].
     pub const LICENSE_METADATA: Prop<CfnLicense, Vec<license::Metadata>> = Prop::new("LicenseMetadata");
-    /// Key of `LicenseName`, for [`Handle::set`].
+    /// Key of `LicenseName`, for [`Self::set`].
     pub const LICENSE_NAME: Prop<CfnLicense, String> = Prop::new("LicenseName");
-    /// Key of `ProductName`, for [`Handle::set`].
+    /// Key of `ProductName`, for [`Self::set`].
     pub const PRODUCT_NAME: Prop<CfnLicense, String> = Prop::new("ProductName");
-    /// Key of `ProductSKU`, for [`Handle::set`].
+    /// Key of `ProductSKU`, for [`Self::set`].
     pub const PRODUCT_SKU: Prop<CfnLicense, String> = Prop::new("ProductSKU");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnLicense, String> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLicense, Vec<license::Tag>> = Prop::new("Tags");
-    /// Key of `Validity`, for [`Handle::set`].
+    /// Key of `Validity`, for [`Self::set`].
     pub const VALIDITY: Prop<CfnLicense, license::ValidityDateFormat> = Prop::new("Validity");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -840,6 +865,7 @@ pub mod license_asset_group {
     /// `LicenseAssetGroupConfiguration` of `AWS::LicenseManager::LicenseAssetGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LicenseAssetGroupConfiguration {
+        /// `UsageDimension` (the schema does not describe it).
         pub usage_dimension: Option<Val<String>>,
     }
 
@@ -854,7 +880,9 @@ pub mod license_asset_group {
     /// `LicenseAssetGroupProperty` of `AWS::LicenseManager::LicenseAssetGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LicenseAssetGroupProperty {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -870,7 +898,9 @@ pub mod license_asset_group {
     /// `Tag` of `AWS::LicenseManager::LicenseAssetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -988,17 +1018,17 @@ impl CfnLicenseAssetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::LicenseAssetGroup";
 
-    /// Key of `AssociatedLicenseAssetRulesetARNs`, for [`Handle::set`].
+    /// Key of `AssociatedLicenseAssetRulesetARNs`, for [`Self::set`].
     pub const ASSOCIATED_LICENSE_ASSET_RULESET_AR_NS: Prop<CfnLicenseAssetGroup, Vec<String>> = Prop::new("AssociatedLicenseAssetRulesetARNs");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLicenseAssetGroup, String> = Prop::new("Description");
-    /// Key of `LicenseAssetGroupConfigurations`, for [`Handle::set`].
+    /// Key of `LicenseAssetGroupConfigurations`, for [`Self::set`].
     pub const LICENSE_ASSET_GROUP_CONFIGURATIONS: Prop<CfnLicenseAssetGroup, Vec<license_asset_group::LicenseAssetGroupConfiguration>> = Prop::new("LicenseAssetGroupConfigurations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLicenseAssetGroup, String> = Prop::new("Name");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnLicenseAssetGroup, Vec<license_asset_group::LicenseAssetGroupProperty>> = Prop::new("Properties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLicenseAssetGroup, Vec<license_asset_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1068,7 +1098,9 @@ pub mod license_asset_rule_set {
     /// `Tag` of `AWS::LicenseManager::LicenseAssetRuleSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1178,6 +1210,7 @@ pub mod license_asset_rule_set {
     /// AND rule statement.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AndRuleStatement {
+        /// `MatchingRuleStatements` (the schema does not describe it).
         pub matching_rule_statements: Option<Val<Vec<MatchingRuleStatement>>>,
     }
 
@@ -1224,6 +1257,7 @@ pub mod license_asset_rule_set {
     /// OR rule statement.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OrRuleStatement {
+        /// `MatchingRuleStatements` (the schema does not describe it).
         pub matching_rule_statements: Option<Val<Vec<MatchingRuleStatement>>>,
     }
 
@@ -1377,13 +1411,13 @@ impl CfnLicenseAssetRuleSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::LicenseAssetRuleSet";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLicenseAssetRuleSet, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLicenseAssetRuleSet, String> = Prop::new("Name");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnLicenseAssetRuleSet, Vec<license_asset_rule_set::LicenseAssetRule>> = Prop::new("Rules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLicenseAssetRuleSet, Vec<license_asset_rule_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1457,7 +1491,9 @@ pub mod license_configuration {
     /// `Tag` of `AWS::LicenseManager::LicenseConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1660,25 +1696,25 @@ impl CfnLicenseConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::LicenseConfiguration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLicenseConfiguration, String> = Prop::new("Description");
-    /// Key of `DisassociateWhenNotFound`, for [`Handle::set`].
+    /// Key of `DisassociateWhenNotFound`, for [`Self::set`].
     pub const DISASSOCIATE_WHEN_NOT_FOUND: Prop<CfnLicenseConfiguration, bool> = Prop::new("DisassociateWhenNotFound");
-    /// Key of `LicenseCount`, for [`Handle::set`].
+    /// Key of `LicenseCount`, for [`Self::set`].
     pub const LICENSE_COUNT: Prop<CfnLicenseConfiguration, i64> = Prop::new("LicenseCount");
-    /// Key of `LicenseCountHardLimit`, for [`Handle::set`].
+    /// Key of `LicenseCountHardLimit`, for [`Self::set`].
     pub const LICENSE_COUNT_HARD_LIMIT: Prop<CfnLicenseConfiguration, bool> = Prop::new("LicenseCountHardLimit");
-    /// Key of `LicenseCountingType`, for [`Handle::set`].
+    /// Key of `LicenseCountingType`, for [`Self::set`].
     pub const LICENSE_COUNTING_TYPE: Prop<CfnLicenseConfiguration, license_configuration::LicenseCountingType> = Prop::new("LicenseCountingType");
-    /// Key of `LicenseExpiry`, for [`Handle::set`].
+    /// Key of `LicenseExpiry`, for [`Self::set`].
     pub const LICENSE_EXPIRY: Prop<CfnLicenseConfiguration, i64> = Prop::new("LicenseExpiry");
-    /// Key of `LicenseRules`, for [`Handle::set`].
+    /// Key of `LicenseRules`, for [`Self::set`].
     pub const LICENSE_RULES: Prop<CfnLicenseConfiguration, Vec<String>> = Prop::new("LicenseRules");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLicenseConfiguration, String> = Prop::new("Name");
-    /// Key of `ProductInformationList`, for [`Handle::set`].
+    /// Key of `ProductInformationList`, for [`Self::set`].
     pub const PRODUCT_INFORMATION_LIST: Prop<CfnLicenseConfiguration, Vec<license_configuration::ProductInformation>> = Prop::new("ProductInformationList");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLicenseConfiguration, Vec<license_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1966,17 +2002,17 @@ impl CfnReportGenerator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManager::ReportGenerator";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnReportGenerator, String> = Prop::new("Description");
-    /// Key of `ReportContext`, for [`Handle::set`].
+    /// Key of `ReportContext`, for [`Self::set`].
     pub const REPORT_CONTEXT: Prop<CfnReportGenerator, report_generator::ReportContext> = Prop::new("ReportContext");
-    /// Key of `ReportFrequency`, for [`Handle::set`].
+    /// Key of `ReportFrequency`, for [`Self::set`].
     pub const REPORT_FREQUENCY: Prop<CfnReportGenerator, report_generator::ReportFrequency> = Prop::new("ReportFrequency");
-    /// Key of `ReportGeneratorName`, for [`Handle::set`].
+    /// Key of `ReportGeneratorName`, for [`Self::set`].
     pub const REPORT_GENERATOR_NAME: Prop<CfnReportGenerator, String> = Prop::new("ReportGeneratorName");
-    /// Key of `ReportType`, for [`Handle::set`].
+    /// Key of `ReportType`, for [`Self::set`].
     pub const REPORT_TYPE: Prop<CfnReportGenerator, Vec<report_generator::ReportTypeItem>> = Prop::new("ReportType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReportGenerator, Vec<report_generator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

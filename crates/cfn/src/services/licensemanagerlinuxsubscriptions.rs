@@ -129,11 +129,11 @@ impl CfnSubscriptionProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManagerLinuxSubscriptions::SubscriptionProvider";
 
-    /// Key of `SecretArn`, for [`Handle::set`].
+    /// Key of `SecretArn`, for [`Self::set`].
     pub const SECRET_ARN: Prop<CfnSubscriptionProvider, String> = Prop::new("SecretArn");
-    /// Key of `SubscriptionProviderSource`, for [`Handle::set`].
+    /// Key of `SubscriptionProviderSource`, for [`Self::set`].
     pub const SUBSCRIPTION_PROVIDER_SOURCE: Prop<CfnSubscriptionProvider, subscription_provider::SubscriptionProviderSource> = Prop::new("SubscriptionProviderSource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubscriptionProvider, Vec<subscription_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

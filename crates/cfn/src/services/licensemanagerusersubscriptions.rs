@@ -294,11 +294,11 @@ impl CfnLicenseServerEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LicenseManagerUserSubscriptions::LicenseServerEndpoint";
 
-    /// Key of `IdentityProviderArn`, for [`Handle::set`].
+    /// Key of `IdentityProviderArn`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_ARN: Prop<CfnLicenseServerEndpoint, String> = Prop::new("IdentityProviderArn");
-    /// Key of `LicenseServerSettings`, for [`Handle::set`].
+    /// Key of `LicenseServerSettings`, for [`Self::set`].
     pub const LICENSE_SERVER_SETTINGS: Prop<CfnLicenseServerEndpoint, license_server_endpoint::LicenseServerSettings> = Prop::new("LicenseServerSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLicenseServerEndpoint, Vec<license_server_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

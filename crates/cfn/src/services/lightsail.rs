@@ -325,27 +325,27 @@ impl CfnAlarm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Alarm";
 
-    /// Key of `AlarmName`, for [`Handle::set`].
+    /// Key of `AlarmName`, for [`Self::set`].
     pub const ALARM_NAME: Prop<CfnAlarm, String> = Prop::new("AlarmName");
-    /// Key of `ComparisonOperator`, for [`Handle::set`].
+    /// Key of `ComparisonOperator`, for [`Self::set`].
     pub const COMPARISON_OPERATOR: Prop<CfnAlarm, alarm::ComparisonOperator> = Prop::new("ComparisonOperator");
-    /// Key of `ContactProtocols`, for [`Handle::set`].
+    /// Key of `ContactProtocols`, for [`Self::set`].
     pub const CONTACT_PROTOCOLS: Prop<CfnAlarm, Vec<alarm::ContactProtocol>> = Prop::new("ContactProtocols");
-    /// Key of `DatapointsToAlarm`, for [`Handle::set`].
+    /// Key of `DatapointsToAlarm`, for [`Self::set`].
     pub const DATAPOINTS_TO_ALARM: Prop<CfnAlarm, i64> = Prop::new("DatapointsToAlarm");
-    /// Key of `EvaluationPeriods`, for [`Handle::set`].
+    /// Key of `EvaluationPeriods`, for [`Self::set`].
     pub const EVALUATION_PERIODS: Prop<CfnAlarm, i64> = Prop::new("EvaluationPeriods");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnAlarm, alarm::MetricName> = Prop::new("MetricName");
-    /// Key of `MonitoredResourceName`, for [`Handle::set`].
+    /// Key of `MonitoredResourceName`, for [`Self::set`].
     pub const MONITORED_RESOURCE_NAME: Prop<CfnAlarm, String> = Prop::new("MonitoredResourceName");
-    /// Key of `NotificationEnabled`, for [`Handle::set`].
+    /// Key of `NotificationEnabled`, for [`Self::set`].
     pub const NOTIFICATION_ENABLED: Prop<CfnAlarm, bool> = Prop::new("NotificationEnabled");
-    /// Key of `NotificationTriggers`, for [`Handle::set`].
+    /// Key of `NotificationTriggers`, for [`Self::set`].
     pub const NOTIFICATION_TRIGGERS: Prop<CfnAlarm, Vec<alarm::NotificationTrigger>> = Prop::new("NotificationTriggers");
-    /// Key of `Threshold`, for [`Handle::set`].
+    /// Key of `Threshold`, for [`Self::set`].
     pub const THRESHOLD: Prop<CfnAlarm, f64> = Prop::new("Threshold");
-    /// Key of `TreatMissingData`, for [`Handle::set`].
+    /// Key of `TreatMissingData`, for [`Self::set`].
     pub const TREAT_MISSING_DATA: Prop<CfnAlarm, alarm::TreatMissingData> = Prop::new("TreatMissingData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -531,19 +531,19 @@ impl CfnBucket {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Bucket";
 
-    /// Key of `AccessRules`, for [`Handle::set`].
+    /// Key of `AccessRules`, for [`Self::set`].
     pub const ACCESS_RULES: Prop<CfnBucket, bucket::AccessRules> = Prop::new("AccessRules");
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnBucket, String> = Prop::new("BucketName");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnBucket, String> = Prop::new("BundleId");
-    /// Key of `ObjectVersioning`, for [`Handle::set`].
+    /// Key of `ObjectVersioning`, for [`Self::set`].
     pub const OBJECT_VERSIONING: Prop<CfnBucket, bool> = Prop::new("ObjectVersioning");
-    /// Key of `ReadOnlyAccessAccounts`, for [`Handle::set`].
+    /// Key of `ReadOnlyAccessAccounts`, for [`Self::set`].
     pub const READ_ONLY_ACCESS_ACCOUNTS: Prop<CfnBucket, Vec<String>> = Prop::new("ReadOnlyAccessAccounts");
-    /// Key of `ResourcesReceivingAccess`, for [`Handle::set`].
+    /// Key of `ResourcesReceivingAccess`, for [`Self::set`].
     pub const RESOURCES_RECEIVING_ACCESS: Prop<CfnBucket, Vec<String>> = Prop::new("ResourcesReceivingAccess");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBucket, Vec<bucket::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -693,13 +693,13 @@ impl CfnCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Certificate";
 
-    /// Key of `CertificateName`, for [`Handle::set`].
+    /// Key of `CertificateName`, for [`Self::set`].
     pub const CERTIFICATE_NAME: Prop<CfnCertificate, String> = Prop::new("CertificateName");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnCertificate, String> = Prop::new("DomainName");
-    /// Key of `SubjectAlternativeNames`, for [`Handle::set`].
+    /// Key of `SubjectAlternativeNames`, for [`Self::set`].
     pub const SUBJECT_ALTERNATIVE_NAMES: Prop<CfnCertificate, Vec<String>> = Prop::new("SubjectAlternativeNames");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCertificate, Vec<certificate::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -821,9 +821,9 @@ impl CfnContactMethod {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::ContactMethod";
 
-    /// Key of `ContactEndpoint`, for [`Handle::set`].
+    /// Key of `ContactEndpoint`, for [`Self::set`].
     pub const CONTACT_ENDPOINT: Prop<CfnContactMethod, String> = Prop::new("ContactEndpoint");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnContactMethod, contact_method::Protocol> = Prop::new("Protocol");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -932,6 +932,7 @@ pub mod container {
     /// The public domain name to use with the container service, such as example.com and www.example.com.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PublicDomainName {
+        /// `CertificateName` (the schema does not describe it).
         pub certificate_name: Option<Val<String>>,
         /// An object that describes the configuration for the containers of the deployment.
         pub domain_names: Option<Val<Vec<String>>>,
@@ -1043,7 +1044,9 @@ pub mod container {
     /// `EnvironmentVariable` of `AWS::Lightsail::Container`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnvironmentVariable {
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
+        /// `Variable` (the schema does not describe it).
         pub variable: Option<Val<String>>,
     }
 
@@ -1059,7 +1062,9 @@ pub mod container {
     /// `PortInfo` of `AWS::Lightsail::Container`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PortInfo {
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<String>>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Option<Val<String>>,
     }
 
@@ -1315,21 +1320,21 @@ impl CfnContainer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Container";
 
-    /// Key of `ContainerServiceDeployment`, for [`Handle::set`].
+    /// Key of `ContainerServiceDeployment`, for [`Self::set`].
     pub const CONTAINER_SERVICE_DEPLOYMENT: Prop<CfnContainer, container::ContainerServiceDeployment> = Prop::new("ContainerServiceDeployment");
-    /// Key of `IsDisabled`, for [`Handle::set`].
+    /// Key of `IsDisabled`, for [`Self::set`].
     pub const IS_DISABLED: Prop<CfnContainer, bool> = Prop::new("IsDisabled");
-    /// Key of `Power`, for [`Handle::set`].
+    /// Key of `Power`, for [`Self::set`].
     pub const POWER: Prop<CfnContainer, container::Power> = Prop::new("Power");
-    /// Key of `PrivateRegistryAccess`, for [`Handle::set`].
+    /// Key of `PrivateRegistryAccess`, for [`Self::set`].
     pub const PRIVATE_REGISTRY_ACCESS: Prop<CfnContainer, container::PrivateRegistryAccess> = Prop::new("PrivateRegistryAccess");
-    /// Key of `PublicDomainNames`, for [`Handle::set`].
+    /// Key of `PublicDomainNames`, for [`Self::set`].
     pub const PUBLIC_DOMAIN_NAMES: Prop<CfnContainer, Vec<container::PublicDomainName>> = Prop::new("PublicDomainNames");
-    /// Key of `Scale`, for [`Handle::set`].
+    /// Key of `Scale`, for [`Self::set`].
     pub const SCALE: Prop<CfnContainer, i64> = Prop::new("Scale");
-    /// Key of `ServiceName`, for [`Handle::set`].
+    /// Key of `ServiceName`, for [`Self::set`].
     pub const SERVICE_NAME: Prop<CfnContainer, String> = Prop::new("ServiceName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContainer, Vec<container::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1591,35 +1596,35 @@ impl CfnDatabase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Database";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnDatabase, String> = Prop::new("AvailabilityZone");
-    /// Key of `BackupRetention`, for [`Handle::set`].
+    /// Key of `BackupRetention`, for [`Self::set`].
     pub const BACKUP_RETENTION: Prop<CfnDatabase, bool> = Prop::new("BackupRetention");
-    /// Key of `CaCertificateIdentifier`, for [`Handle::set`].
+    /// Key of `CaCertificateIdentifier`, for [`Self::set`].
     pub const CA_CERTIFICATE_IDENTIFIER: Prop<CfnDatabase, String> = Prop::new("CaCertificateIdentifier");
-    /// Key of `MasterDatabaseName`, for [`Handle::set`].
+    /// Key of `MasterDatabaseName`, for [`Self::set`].
     pub const MASTER_DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("MasterDatabaseName");
-    /// Key of `MasterUserPassword`, for [`Handle::set`].
+    /// Key of `MasterUserPassword`, for [`Self::set`].
     pub const MASTER_USER_PASSWORD: Prop<CfnDatabase, String> = Prop::new("MasterUserPassword");
-    /// Key of `MasterUsername`, for [`Handle::set`].
+    /// Key of `MasterUsername`, for [`Self::set`].
     pub const MASTER_USERNAME: Prop<CfnDatabase, String> = Prop::new("MasterUsername");
-    /// Key of `PreferredBackupWindow`, for [`Handle::set`].
+    /// Key of `PreferredBackupWindow`, for [`Self::set`].
     pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDatabase, String> = Prop::new("PreferredBackupWindow");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDatabase, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnDatabase, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `RelationalDatabaseBlueprintId`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseBlueprintId`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_BLUEPRINT_ID: Prop<CfnDatabase, String> = Prop::new("RelationalDatabaseBlueprintId");
-    /// Key of `RelationalDatabaseBundleId`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseBundleId`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_BUNDLE_ID: Prop<CfnDatabase, String> = Prop::new("RelationalDatabaseBundleId");
-    /// Key of `RelationalDatabaseName`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseName`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("RelationalDatabaseName");
-    /// Key of `RelationalDatabaseParameters`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseParameters`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_PARAMETERS: Prop<CfnDatabase, Vec<database::RelationalDatabaseParameter>> = Prop::new("RelationalDatabaseParameters");
-    /// Key of `RotateMasterUserPassword`, for [`Handle::set`].
+    /// Key of `RotateMasterUserPassword`, for [`Self::set`].
     pub const ROTATE_MASTER_USER_PASSWORD: Prop<CfnDatabase, bool> = Prop::new("RotateMasterUserPassword");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatabase, Vec<database::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1752,11 +1757,11 @@ impl CfnDatabaseSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::DatabaseSnapshot";
 
-    /// Key of `RelationalDatabaseName`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseName`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_NAME: Prop<CfnDatabaseSnapshot, String> = Prop::new("RelationalDatabaseName");
-    /// Key of `RelationalDatabaseSnapshotName`, for [`Handle::set`].
+    /// Key of `RelationalDatabaseSnapshotName`, for [`Self::set`].
     pub const RELATIONAL_DATABASE_SNAPSHOT_NAME: Prop<CfnDatabaseSnapshot, String> = Prop::new("RelationalDatabaseSnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatabaseSnapshot, Vec<database_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2140,17 +2145,17 @@ impl CfnDisk {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Disk";
 
-    /// Key of `AddOns`, for [`Handle::set`].
+    /// Key of `AddOns`, for [`Self::set`].
     pub const ADD_ONS: Prop<CfnDisk, Vec<disk::AddOn>> = Prop::new("AddOns");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnDisk, String> = Prop::new("AvailabilityZone");
-    /// Key of `DiskName`, for [`Handle::set`].
+    /// Key of `DiskName`, for [`Self::set`].
     pub const DISK_NAME: Prop<CfnDisk, String> = Prop::new("DiskName");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnDisk, disk::Location> = Prop::new("Location");
-    /// Key of `SizeInGb`, for [`Handle::set`].
+    /// Key of `SizeInGb`, for [`Self::set`].
     pub const SIZE_IN_GB: Prop<CfnDisk, i64> = Prop::new("SizeInGb");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDisk, Vec<disk::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2343,11 +2348,11 @@ impl CfnDiskSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::DiskSnapshot";
 
-    /// Key of `DiskName`, for [`Handle::set`].
+    /// Key of `DiskName`, for [`Self::set`].
     pub const DISK_NAME: Prop<CfnDiskSnapshot, String> = Prop::new("DiskName");
-    /// Key of `DiskSnapshotName`, for [`Handle::set`].
+    /// Key of `DiskSnapshotName`, for [`Self::set`].
     pub const DISK_SNAPSHOT_NAME: Prop<CfnDiskSnapshot, String> = Prop::new("DiskSnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDiskSnapshot, Vec<disk_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2968,25 +2973,25 @@ impl CfnDistribution {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Distribution";
 
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnDistribution, String> = Prop::new("BundleId");
-    /// Key of `CacheBehaviorSettings`, for [`Handle::set`].
+    /// Key of `CacheBehaviorSettings`, for [`Self::set`].
     pub const CACHE_BEHAVIOR_SETTINGS: Prop<CfnDistribution, distribution::CacheSettings> = Prop::new("CacheBehaviorSettings");
-    /// Key of `CacheBehaviors`, for [`Handle::set`].
+    /// Key of `CacheBehaviors`, for [`Self::set`].
     pub const CACHE_BEHAVIORS: Prop<CfnDistribution, Vec<distribution::CacheBehaviorPerPath>> = Prop::new("CacheBehaviors");
-    /// Key of `CertificateName`, for [`Handle::set`].
+    /// Key of `CertificateName`, for [`Self::set`].
     pub const CERTIFICATE_NAME: Prop<CfnDistribution, String> = Prop::new("CertificateName");
-    /// Key of `DefaultCacheBehavior`, for [`Handle::set`].
+    /// Key of `DefaultCacheBehavior`, for [`Self::set`].
     pub const DEFAULT_CACHE_BEHAVIOR: Prop<CfnDistribution, distribution::CacheBehavior> = Prop::new("DefaultCacheBehavior");
-    /// Key of `DistributionName`, for [`Handle::set`].
+    /// Key of `DistributionName`, for [`Self::set`].
     pub const DISTRIBUTION_NAME: Prop<CfnDistribution, String> = Prop::new("DistributionName");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnDistribution, distribution::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `IsEnabled`, for [`Handle::set`].
+    /// Key of `IsEnabled`, for [`Self::set`].
     pub const IS_ENABLED: Prop<CfnDistribution, bool> = Prop::new("IsEnabled");
-    /// Key of `Origin`, for [`Handle::set`].
+    /// Key of `Origin`, for [`Self::set`].
     pub const ORIGIN: Prop<CfnDistribution, distribution::InputOrigin> = Prop::new("Origin");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDistribution, Vec<distribution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3226,11 +3231,11 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Domain";
 
-    /// Key of `DomainEntries`, for [`Handle::set`].
+    /// Key of `DomainEntries`, for [`Self::set`].
     pub const DOMAIN_ENTRIES: Prop<CfnDomain, Vec<domain::DomainEntry>> = Prop::new("DomainEntries");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3829,29 +3834,29 @@ impl CfnInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::Instance";
 
-    /// Key of `AddOns`, for [`Handle::set`].
+    /// Key of `AddOns`, for [`Self::set`].
     pub const ADD_ONS: Prop<CfnInstance, Vec<instance::AddOn>> = Prop::new("AddOns");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnInstance, String> = Prop::new("AvailabilityZone");
-    /// Key of `BlueprintId`, for [`Handle::set`].
+    /// Key of `BlueprintId`, for [`Self::set`].
     pub const BLUEPRINT_ID: Prop<CfnInstance, String> = Prop::new("BlueprintId");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnInstance, String> = Prop::new("BundleId");
-    /// Key of `Hardware`, for [`Handle::set`].
+    /// Key of `Hardware`, for [`Self::set`].
     pub const HARDWARE: Prop<CfnInstance, instance::Hardware> = Prop::new("Hardware");
-    /// Key of `InstanceName`, for [`Handle::set`].
+    /// Key of `InstanceName`, for [`Self::set`].
     pub const INSTANCE_NAME: Prop<CfnInstance, String> = Prop::new("InstanceName");
-    /// Key of `KeyPairName`, for [`Handle::set`].
+    /// Key of `KeyPairName`, for [`Self::set`].
     pub const KEY_PAIR_NAME: Prop<CfnInstance, String> = Prop::new("KeyPairName");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnInstance, instance::Location> = Prop::new("Location");
-    /// Key of `Networking`, for [`Handle::set`].
+    /// Key of `Networking`, for [`Self::set`].
     pub const NETWORKING: Prop<CfnInstance, instance::Networking> = Prop::new("Networking");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnInstance, instance::State> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
-    /// Key of `UserData`, for [`Handle::set`].
+    /// Key of `UserData`, for [`Self::set`].
     pub const USER_DATA: Prop<CfnInstance, String> = Prop::new("UserData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4074,11 +4079,11 @@ impl CfnInstanceSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::InstanceSnapshot";
 
-    /// Key of `InstanceName`, for [`Handle::set`].
+    /// Key of `InstanceName`, for [`Self::set`].
     pub const INSTANCE_NAME: Prop<CfnInstanceSnapshot, String> = Prop::new("InstanceName");
-    /// Key of `InstanceSnapshotName`, for [`Handle::set`].
+    /// Key of `InstanceSnapshotName`, for [`Self::set`].
     pub const INSTANCE_SNAPSHOT_NAME: Prop<CfnInstanceSnapshot, String> = Prop::new("InstanceSnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstanceSnapshot, Vec<instance_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4254,9 +4259,9 @@ impl CfnKeyPair {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::KeyPair";
 
-    /// Key of `KeyPairName`, for [`Handle::set`].
+    /// Key of `KeyPairName`, for [`Self::set`].
     pub const KEY_PAIR_NAME: Prop<CfnKeyPair, String> = Prop::new("KeyPairName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKeyPair, Vec<key_pair::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4477,23 +4482,23 @@ impl CfnLoadBalancer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::LoadBalancer";
 
-    /// Key of `AttachedInstances`, for [`Handle::set`].
+    /// Key of `AttachedInstances`, for [`Self::set`].
     pub const ATTACHED_INSTANCES: Prop<CfnLoadBalancer, Vec<String>> = Prop::new("AttachedInstances");
-    /// Key of `HealthCheckPath`, for [`Handle::set`].
+    /// Key of `HealthCheckPath`, for [`Self::set`].
     pub const HEALTH_CHECK_PATH: Prop<CfnLoadBalancer, String> = Prop::new("HealthCheckPath");
-    /// Key of `InstancePort`, for [`Handle::set`].
+    /// Key of `InstancePort`, for [`Self::set`].
     pub const INSTANCE_PORT: Prop<CfnLoadBalancer, i64> = Prop::new("InstancePort");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnLoadBalancer, load_balancer::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `LoadBalancerName`, for [`Handle::set`].
+    /// Key of `LoadBalancerName`, for [`Self::set`].
     pub const LOAD_BALANCER_NAME: Prop<CfnLoadBalancer, String> = Prop::new("LoadBalancerName");
-    /// Key of `SessionStickinessEnabled`, for [`Handle::set`].
+    /// Key of `SessionStickinessEnabled`, for [`Self::set`].
     pub const SESSION_STICKINESS_ENABLED: Prop<CfnLoadBalancer, bool> = Prop::new("SessionStickinessEnabled");
-    /// Key of `SessionStickinessLBCookieDurationSeconds`, for [`Handle::set`].
+    /// Key of `SessionStickinessLBCookieDurationSeconds`, for [`Self::set`].
     pub const SESSION_STICKINESS_LB_COOKIE_DURATION_SECONDS: Prop<CfnLoadBalancer, String> = Prop::new("SessionStickinessLBCookieDurationSeconds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLoadBalancer, Vec<load_balancer::Tag>> = Prop::new("Tags");
-    /// Key of `TlsPolicyName`, for [`Handle::set`].
+    /// Key of `TlsPolicyName`, for [`Self::set`].
     pub const TLS_POLICY_NAME: Prop<CfnLoadBalancer, String> = Prop::new("TlsPolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4604,17 +4609,17 @@ impl CfnLoadBalancerTlsCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::LoadBalancerTlsCertificate";
 
-    /// Key of `CertificateAlternativeNames`, for [`Handle::set`].
+    /// Key of `CertificateAlternativeNames`, for [`Self::set`].
     pub const CERTIFICATE_ALTERNATIVE_NAMES: Prop<CfnLoadBalancerTlsCertificate, Vec<String>> = Prop::new("CertificateAlternativeNames");
-    /// Key of `CertificateDomainName`, for [`Handle::set`].
+    /// Key of `CertificateDomainName`, for [`Self::set`].
     pub const CERTIFICATE_DOMAIN_NAME: Prop<CfnLoadBalancerTlsCertificate, String> = Prop::new("CertificateDomainName");
-    /// Key of `CertificateName`, for [`Handle::set`].
+    /// Key of `CertificateName`, for [`Self::set`].
     pub const CERTIFICATE_NAME: Prop<CfnLoadBalancerTlsCertificate, String> = Prop::new("CertificateName");
-    /// Key of `HttpsRedirectionEnabled`, for [`Handle::set`].
+    /// Key of `HttpsRedirectionEnabled`, for [`Self::set`].
     pub const HTTPS_REDIRECTION_ENABLED: Prop<CfnLoadBalancerTlsCertificate, bool> = Prop::new("HttpsRedirectionEnabled");
-    /// Key of `IsAttached`, for [`Handle::set`].
+    /// Key of `IsAttached`, for [`Self::set`].
     pub const IS_ATTACHED: Prop<CfnLoadBalancerTlsCertificate, bool> = Prop::new("IsAttached");
-    /// Key of `LoadBalancerName`, for [`Handle::set`].
+    /// Key of `LoadBalancerName`, for [`Self::set`].
     pub const LOAD_BALANCER_NAME: Prop<CfnLoadBalancerTlsCertificate, String> = Prop::new("LoadBalancerName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4711,9 +4716,9 @@ impl CfnStaticIp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Lightsail::StaticIp";
 
-    /// Key of `AttachedTo`, for [`Handle::set`].
+    /// Key of `AttachedTo`, for [`Self::set`].
     pub const ATTACHED_TO: Prop<CfnStaticIp, String> = Prop::new("AttachedTo");
-    /// Key of `StaticIpName`, for [`Handle::set`].
+    /// Key of `StaticIpName`, for [`Self::set`].
     pub const STATIC_IP_NAME: Prop<CfnStaticIp, String> = Prop::new("StaticIpName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

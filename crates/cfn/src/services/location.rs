@@ -19,10 +19,15 @@ pub mod api_key {
     /// `ApiKeyRestrictions` of `AWS::Location::APIKey`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApiKeyRestrictions {
+        /// `AllowActions` (the schema does not describe it).
         pub allow_actions: Val<Vec<String>>,
+        /// `AllowAndroidApps` (the schema does not describe it).
         pub allow_android_apps: Option<Val<Vec<AndroidApp>>>,
+        /// `AllowAppleApps` (the schema does not describe it).
         pub allow_apple_apps: Option<Val<Vec<AppleApp>>>,
+        /// `AllowReferers` (the schema does not describe it).
         pub allow_referers: Option<Val<Vec<String>>>,
+        /// `AllowResources` (the schema does not describe it).
         pub allow_resources: Val<Vec<String>>,
     }
 
@@ -82,7 +87,9 @@ pub mod api_key {
     /// `AndroidApp` of `AWS::Location::APIKey`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AndroidApp {
+        /// `CertificateFingerprint` (the schema does not describe it).
         pub certificate_fingerprint: Val<String>,
+        /// `Package` (the schema does not describe it).
         pub package: Val<String>,
     }
 
@@ -108,6 +115,7 @@ pub mod api_key {
     /// `AppleApp` of `AWS::Location::APIKey`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AppleApp {
+        /// `BundleId` (the schema does not describe it).
         pub bundle_id: Val<String>,
     }
 
@@ -186,13 +194,19 @@ pub mod api_key {
 /// Definition of AWS::Location::APIKey Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAPIKeyProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The datetime value in ISO 8601 format. The timezone is always UTC. (YYYY-MM-DDThh:mm:ss.sssZ)
     pub expire_time: Option<Val<String>>,
+    /// `ForceDelete` (the schema does not describe it).
     pub force_delete: Option<Val<bool>>,
+    /// `ForceUpdate` (the schema does not describe it).
     pub force_update: Option<Val<bool>>,
+    /// `KeyName` (the schema does not describe it).
     pub key_name: Val<String>,
+    /// `NoExpiry` (the schema does not describe it).
     pub no_expiry: Option<Val<bool>>,
+    /// `Restrictions` (the schema does not describe it).
     pub restrictions: Val<api_key::ApiKeyRestrictions>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<api_key::Tag>>>,
@@ -239,21 +253,21 @@ impl CfnAPIKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::APIKey";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAPIKey, String> = Prop::new("Description");
-    /// Key of `ExpireTime`, for [`Handle::set`].
+    /// Key of `ExpireTime`, for [`Self::set`].
     pub const EXPIRE_TIME: Prop<CfnAPIKey, String> = Prop::new("ExpireTime");
-    /// Key of `ForceDelete`, for [`Handle::set`].
+    /// Key of `ForceDelete`, for [`Self::set`].
     pub const FORCE_DELETE: Prop<CfnAPIKey, bool> = Prop::new("ForceDelete");
-    /// Key of `ForceUpdate`, for [`Handle::set`].
+    /// Key of `ForceUpdate`, for [`Self::set`].
     pub const FORCE_UPDATE: Prop<CfnAPIKey, bool> = Prop::new("ForceUpdate");
-    /// Key of `KeyName`, for [`Handle::set`].
+    /// Key of `KeyName`, for [`Self::set`].
     pub const KEY_NAME: Prop<CfnAPIKey, String> = Prop::new("KeyName");
-    /// Key of `NoExpiry`, for [`Handle::set`].
+    /// Key of `NoExpiry`, for [`Self::set`].
     pub const NO_EXPIRY: Prop<CfnAPIKey, bool> = Prop::new("NoExpiry");
-    /// Key of `Restrictions`, for [`Handle::set`].
+    /// Key of `Restrictions`, for [`Self::set`].
     pub const RESTRICTIONS: Prop<CfnAPIKey, api_key::ApiKeyRestrictions> = Prop::new("Restrictions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAPIKey, Vec<api_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -387,9 +401,13 @@ pub mod geofence_collection {
 /// Definition of AWS::Location::GeofenceCollection Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGeofenceCollectionProps {
+    /// `CollectionName` (the schema does not describe it).
     pub collection_name: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `PricingPlan` (the schema does not describe it).
     pub pricing_plan: Option<Val<geofence_collection::PricingPlan>>,
     /// This shape is deprecated since 2022-02-01: Deprecated. No longer allowed.
     pub pricing_plan_data_source: Option<Val<String>>,
@@ -434,17 +452,17 @@ impl CfnGeofenceCollection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::GeofenceCollection";
 
-    /// Key of `CollectionName`, for [`Handle::set`].
+    /// Key of `CollectionName`, for [`Self::set`].
     pub const COLLECTION_NAME: Prop<CfnGeofenceCollection, String> = Prop::new("CollectionName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGeofenceCollection, String> = Prop::new("Description");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnGeofenceCollection, String> = Prop::new("KmsKeyId");
-    /// Key of `PricingPlan`, for [`Handle::set`].
+    /// Key of `PricingPlan`, for [`Self::set`].
     pub const PRICING_PLAN: Prop<CfnGeofenceCollection, geofence_collection::PricingPlan> = Prop::new("PricingPlan");
-    /// Key of `PricingPlanDataSource`, for [`Handle::set`].
+    /// Key of `PricingPlanDataSource`, for [`Self::set`].
     pub const PRICING_PLAN_DATA_SOURCE: Prop<CfnGeofenceCollection, String> = Prop::new("PricingPlanDataSource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGeofenceCollection, Vec<geofence_collection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -504,8 +522,11 @@ pub mod map {
     /// `MapConfiguration` of `AWS::Location::Map`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MapConfiguration {
+        /// `CustomLayers` (the schema does not describe it).
         pub custom_layers: Option<Val<Vec<String>>>,
+        /// `PoliticalView` (the schema does not describe it).
         pub political_view: Option<Val<String>>,
+        /// `Style` (the schema does not describe it).
         pub style: Val<String>,
     }
 
@@ -616,9 +637,13 @@ pub mod map {
 /// Definition of AWS::Location::Map Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMapProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<map::MapConfiguration>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `MapName` (the schema does not describe it).
     pub map_name: Val<String>,
+    /// `PricingPlan` (the schema does not describe it).
     pub pricing_plan: Option<Val<map::PricingPlan>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<map::Tag>>>,
@@ -659,15 +684,15 @@ impl CfnMap {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::Map";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnMap, map::MapConfiguration> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMap, String> = Prop::new("Description");
-    /// Key of `MapName`, for [`Handle::set`].
+    /// Key of `MapName`, for [`Self::set`].
     pub const MAP_NAME: Prop<CfnMap, String> = Prop::new("MapName");
-    /// Key of `PricingPlan`, for [`Handle::set`].
+    /// Key of `PricingPlan`, for [`Self::set`].
     pub const PRICING_PLAN: Prop<CfnMap, map::PricingPlan> = Prop::new("PricingPlan");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMap, Vec<map::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -727,6 +752,7 @@ pub mod place_index {
     /// `DataSourceConfiguration` of `AWS::Location::PlaceIndex`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DataSourceConfiguration {
+        /// `IntendedUse` (the schema does not describe it).
         pub intended_use: Option<Val<IntendedUse>>,
     }
 
@@ -848,10 +874,15 @@ pub mod place_index {
 /// Definition of AWS::Location::PlaceIndex Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPlaceIndexProps {
+    /// `DataSource` (the schema does not describe it).
     pub data_source: Val<String>,
+    /// `DataSourceConfiguration` (the schema does not describe it).
     pub data_source_configuration: Option<Val<place_index::DataSourceConfiguration>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `IndexName` (the schema does not describe it).
     pub index_name: Val<String>,
+    /// `PricingPlan` (the schema does not describe it).
     pub pricing_plan: Option<Val<place_index::PricingPlan>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<place_index::Tag>>>,
@@ -894,17 +925,17 @@ impl CfnPlaceIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::PlaceIndex";
 
-    /// Key of `DataSource`, for [`Handle::set`].
+    /// Key of `DataSource`, for [`Self::set`].
     pub const DATA_SOURCE: Prop<CfnPlaceIndex, String> = Prop::new("DataSource");
-    /// Key of `DataSourceConfiguration`, for [`Handle::set`].
+    /// Key of `DataSourceConfiguration`, for [`Self::set`].
     pub const DATA_SOURCE_CONFIGURATION: Prop<CfnPlaceIndex, place_index::DataSourceConfiguration> = Prop::new("DataSourceConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPlaceIndex, String> = Prop::new("Description");
-    /// Key of `IndexName`, for [`Handle::set`].
+    /// Key of `IndexName`, for [`Self::set`].
     pub const INDEX_NAME: Prop<CfnPlaceIndex, String> = Prop::new("IndexName");
-    /// Key of `PricingPlan`, for [`Handle::set`].
+    /// Key of `PricingPlan`, for [`Self::set`].
     pub const PRICING_PLAN: Prop<CfnPlaceIndex, place_index::PricingPlan> = Prop::new("PricingPlan");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlaceIndex, Vec<place_index::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1037,9 +1068,13 @@ pub mod route_calculator {
 /// Definition of AWS::Location::RouteCalculator Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRouteCalculatorProps {
+    /// `CalculatorName` (the schema does not describe it).
     pub calculator_name: Val<String>,
+    /// `DataSource` (the schema does not describe it).
     pub data_source: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `PricingPlan` (the schema does not describe it).
     pub pricing_plan: Option<Val<route_calculator::PricingPlan>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<route_calculator::Tag>>>,
@@ -1080,15 +1115,15 @@ impl CfnRouteCalculator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::RouteCalculator";
 
-    /// Key of `CalculatorName`, for [`Handle::set`].
+    /// Key of `CalculatorName`, for [`Self::set`].
     pub const CALCULATOR_NAME: Prop<CfnRouteCalculator, String> = Prop::new("CalculatorName");
-    /// Key of `DataSource`, for [`Handle::set`].
+    /// Key of `DataSource`, for [`Self::set`].
     pub const DATA_SOURCE: Prop<CfnRouteCalculator, String> = Prop::new("DataSource");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRouteCalculator, String> = Prop::new("Description");
-    /// Key of `PricingPlan`, for [`Handle::set`].
+    /// Key of `PricingPlan`, for [`Self::set`].
     pub const PRICING_PLAN: Prop<CfnRouteCalculator, route_calculator::PricingPlan> = Prop::new("PricingPlan");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouteCalculator, Vec<route_calculator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1253,16 +1288,23 @@ pub mod tracker {
 /// Definition of AWS::Location::Tracker Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTrackerProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EventBridgeEnabled` (the schema does not describe it).
     pub event_bridge_enabled: Option<Val<bool>>,
+    /// `KmsKeyEnableGeospatialQueries` (the schema does not describe it).
     pub kms_key_enable_geospatial_queries: Option<Val<bool>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `PositionFiltering` (the schema does not describe it).
     pub position_filtering: Option<Val<tracker::PositionFiltering>>,
+    /// `PricingPlan` (the schema does not describe it).
     pub pricing_plan: Option<Val<tracker::PricingPlan>>,
     /// This shape is deprecated since 2022-02-01: Deprecated. No longer allowed.
     pub pricing_plan_data_source: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<tracker::Tag>>>,
+    /// `TrackerName` (the schema does not describe it).
     pub tracker_name: Val<String>,
 }
 
@@ -1309,23 +1351,23 @@ impl CfnTracker {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::Tracker";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTracker, String> = Prop::new("Description");
-    /// Key of `EventBridgeEnabled`, for [`Handle::set`].
+    /// Key of `EventBridgeEnabled`, for [`Self::set`].
     pub const EVENT_BRIDGE_ENABLED: Prop<CfnTracker, bool> = Prop::new("EventBridgeEnabled");
-    /// Key of `KmsKeyEnableGeospatialQueries`, for [`Handle::set`].
+    /// Key of `KmsKeyEnableGeospatialQueries`, for [`Self::set`].
     pub const KMS_KEY_ENABLE_GEOSPATIAL_QUERIES: Prop<CfnTracker, bool> = Prop::new("KmsKeyEnableGeospatialQueries");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnTracker, String> = Prop::new("KmsKeyId");
-    /// Key of `PositionFiltering`, for [`Handle::set`].
+    /// Key of `PositionFiltering`, for [`Self::set`].
     pub const POSITION_FILTERING: Prop<CfnTracker, tracker::PositionFiltering> = Prop::new("PositionFiltering");
-    /// Key of `PricingPlan`, for [`Handle::set`].
+    /// Key of `PricingPlan`, for [`Self::set`].
     pub const PRICING_PLAN: Prop<CfnTracker, tracker::PricingPlan> = Prop::new("PricingPlan");
-    /// Key of `PricingPlanDataSource`, for [`Handle::set`].
+    /// Key of `PricingPlanDataSource`, for [`Self::set`].
     pub const PRICING_PLAN_DATA_SOURCE: Prop<CfnTracker, String> = Prop::new("PricingPlanDataSource");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTracker, Vec<tracker::Tag>> = Prop::new("Tags");
-    /// Key of `TrackerName`, for [`Handle::set`].
+    /// Key of `TrackerName`, for [`Self::set`].
     pub const TRACKER_NAME: Prop<CfnTracker, String> = Prop::new("TrackerName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1396,7 +1438,9 @@ pub mod tracker_consumer {
 /// Definition of AWS::Location::TrackerConsumer Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTrackerConsumerProps {
+    /// `ConsumerArn` (the schema does not describe it).
     pub consumer_arn: Val<String>,
+    /// `TrackerName` (the schema does not describe it).
     pub tracker_name: Val<String>,
 }
 
@@ -1429,9 +1473,9 @@ impl CfnTrackerConsumer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Location::TrackerConsumer";
 
-    /// Key of `ConsumerArn`, for [`Handle::set`].
+    /// Key of `ConsumerArn`, for [`Self::set`].
     pub const CONSUMER_ARN: Prop<CfnTrackerConsumer, String> = Prop::new("ConsumerArn");
-    /// Key of `TrackerName`, for [`Handle::set`].
+    /// Key of `TrackerName`, for [`Self::set`].
     pub const TRACKER_NAME: Prop<CfnTrackerConsumer, String> = Prop::new("TrackerName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -142,15 +142,15 @@ impl CfnAccountPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::AccountPolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnAccountPolicy, String> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnAccountPolicy, String> = Prop::new("PolicyName");
-    /// Key of `PolicyType`, for [`Handle::set`].
+    /// Key of `PolicyType`, for [`Self::set`].
     pub const POLICY_TYPE: Prop<CfnAccountPolicy, account_policy::PolicyType> = Prop::new("PolicyType");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnAccountPolicy, account_policy::ScopeType> = Prop::new("Scope");
-    /// Key of `SelectionCriteria`, for [`Handle::set`].
+    /// Key of `SelectionCriteria`, for [`Self::set`].
     pub const SELECTION_CRITERIA: Prop<CfnAccountPolicy, String> = Prop::new("SelectionCriteria");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -308,19 +308,19 @@ impl CfnDelivery {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::Delivery";
 
-    /// Key of `DeliveryDestinationArn`, for [`Handle::set`].
+    /// Key of `DeliveryDestinationArn`, for [`Self::set`].
     pub const DELIVERY_DESTINATION_ARN: Prop<CfnDelivery, String> = Prop::new("DeliveryDestinationArn");
-    /// Key of `DeliverySourceName`, for [`Handle::set`].
+    /// Key of `DeliverySourceName`, for [`Self::set`].
     pub const DELIVERY_SOURCE_NAME: Prop<CfnDelivery, String> = Prop::new("DeliverySourceName");
-    /// Key of `FieldDelimiter`, for [`Handle::set`].
+    /// Key of `FieldDelimiter`, for [`Self::set`].
     pub const FIELD_DELIMITER: Prop<CfnDelivery, String> = Prop::new("FieldDelimiter");
-    /// Key of `RecordFields`, for [`Handle::set`].
+    /// Key of `RecordFields`, for [`Self::set`].
     pub const RECORD_FIELDS: Prop<CfnDelivery, Vec<String>> = Prop::new("RecordFields");
-    /// Key of `S3EnableHiveCompatiblePath`, for [`Handle::set`].
+    /// Key of `S3EnableHiveCompatiblePath`, for [`Self::set`].
     pub const S3_ENABLE_HIVE_COMPATIBLE_PATH: Prop<CfnDelivery, bool> = Prop::new("S3EnableHiveCompatiblePath");
-    /// Key of `S3SuffixPath`, for [`Handle::set`].
+    /// Key of `S3SuffixPath`, for [`Self::set`].
     pub const S3_SUFFIX_PATH: Prop<CfnDelivery, String> = Prop::new("S3SuffixPath");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDelivery, Vec<delivery::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -518,17 +518,17 @@ impl CfnDeliveryDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::DeliveryDestination";
 
-    /// Key of `DeliveryDestinationPolicy`, for [`Handle::set`].
+    /// Key of `DeliveryDestinationPolicy`, for [`Self::set`].
     pub const DELIVERY_DESTINATION_POLICY: Prop<CfnDeliveryDestination, delivery_destination::DestinationPolicy> = Prop::new("DeliveryDestinationPolicy");
-    /// Key of `DeliveryDestinationType`, for [`Handle::set`].
+    /// Key of `DeliveryDestinationType`, for [`Self::set`].
     pub const DELIVERY_DESTINATION_TYPE: Prop<CfnDeliveryDestination, String> = Prop::new("DeliveryDestinationType");
-    /// Key of `DestinationResourceArn`, for [`Handle::set`].
+    /// Key of `DestinationResourceArn`, for [`Self::set`].
     pub const DESTINATION_RESOURCE_ARN: Prop<CfnDeliveryDestination, String> = Prop::new("DestinationResourceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeliveryDestination, String> = Prop::new("Name");
-    /// Key of `OutputFormat`, for [`Handle::set`].
+    /// Key of `OutputFormat`, for [`Self::set`].
     pub const OUTPUT_FORMAT: Prop<CfnDeliveryDestination, String> = Prop::new("OutputFormat");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeliveryDestination, Vec<delivery_destination::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -674,15 +674,15 @@ impl CfnDeliverySource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::DeliverySource";
 
-    /// Key of `DeliverySourceConfiguration`, for [`Handle::set`].
+    /// Key of `DeliverySourceConfiguration`, for [`Self::set`].
     pub const DELIVERY_SOURCE_CONFIGURATION: Prop<CfnDeliverySource, Map<String>> = Prop::new("DeliverySourceConfiguration");
-    /// Key of `LogType`, for [`Handle::set`].
+    /// Key of `LogType`, for [`Self::set`].
     pub const LOG_TYPE: Prop<CfnDeliverySource, String> = Prop::new("LogType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDeliverySource, String> = Prop::new("Name");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnDeliverySource, String> = Prop::new("ResourceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeliverySource, Vec<delivery_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -850,15 +850,15 @@ impl CfnDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::Destination";
 
-    /// Key of `DestinationName`, for [`Handle::set`].
+    /// Key of `DestinationName`, for [`Self::set`].
     pub const DESTINATION_NAME: Prop<CfnDestination, String> = Prop::new("DestinationName");
-    /// Key of `DestinationPolicy`, for [`Handle::set`].
+    /// Key of `DestinationPolicy`, for [`Self::set`].
     pub const DESTINATION_POLICY: Prop<CfnDestination, String> = Prop::new("DestinationPolicy");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDestination, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDestination, Vec<destination::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnDestination, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -903,6 +903,7 @@ pub mod integration {
     /// OpenSearchResourceConfig for the given Integration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceConfig {
+        /// `OpenSearchResourceConfig` (the schema does not describe it).
         pub open_search_resource_config: Option<Val<OpenSearchResourceConfig>>,
     }
 
@@ -917,10 +918,15 @@ pub mod integration {
     /// `OpenSearchResourceConfig` of `AWS::Logs::Integration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OpenSearchResourceConfig {
+        /// `ApplicationARN` (the schema does not describe it).
         pub application_arn: Option<Val<String>>,
+        /// `DashboardViewerPrincipals` (the schema does not describe it).
         pub dashboard_viewer_principals: Val<Vec<String>>,
+        /// `DataSourceRoleArn` (the schema does not describe it).
         pub data_source_role_arn: Val<String>,
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
+        /// `RetentionDays` (the schema does not describe it).
         pub retention_days: Option<Val<i64>>,
     }
 
@@ -1045,11 +1051,11 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::Integration";
 
-    /// Key of `IntegrationName`, for [`Handle::set`].
+    /// Key of `IntegrationName`, for [`Self::set`].
     pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
-    /// Key of `IntegrationType`, for [`Handle::set`].
+    /// Key of `IntegrationType`, for [`Self::set`].
     pub const INTEGRATION_TYPE: Prop<CfnIntegration, integration::IntegrationType> = Prop::new("IntegrationType");
-    /// Key of `ResourceConfig`, for [`Handle::set`].
+    /// Key of `ResourceConfig`, for [`Self::set`].
     pub const RESOURCE_CONFIG: Prop<CfnIntegration, integration::ResourceConfig> = Prop::new("ResourceConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1147,11 +1153,13 @@ pub mod log_anomaly_detector {
 pub struct CfnLogAnomalyDetectorProps {
     /// Account ID for owner of detector
     pub account_id: Option<Val<String>>,
+    /// `AnomalyVisibilityTime` (the schema does not describe it).
     pub anomaly_visibility_time: Option<Val<f64>>,
     /// Name of detector
     pub detector_name: Option<Val<String>>,
     /// How often log group is evaluated
     pub evaluation_frequency: Option<Val<log_anomaly_detector::EvaluationFrequency>>,
+    /// `FilterPattern` (the schema does not describe it).
     pub filter_pattern: Option<Val<String>>,
     /// The Amazon Resource Name (ARN) of the CMK to use when encrypting log data.
     pub kms_key_id: Option<Val<String>>,
@@ -1183,19 +1191,19 @@ impl CfnLogAnomalyDetector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::LogAnomalyDetector";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnLogAnomalyDetector, String> = Prop::new("AccountId");
-    /// Key of `AnomalyVisibilityTime`, for [`Handle::set`].
+    /// Key of `AnomalyVisibilityTime`, for [`Self::set`].
     pub const ANOMALY_VISIBILITY_TIME: Prop<CfnLogAnomalyDetector, f64> = Prop::new("AnomalyVisibilityTime");
-    /// Key of `DetectorName`, for [`Handle::set`].
+    /// Key of `DetectorName`, for [`Self::set`].
     pub const DETECTOR_NAME: Prop<CfnLogAnomalyDetector, String> = Prop::new("DetectorName");
-    /// Key of `EvaluationFrequency`, for [`Handle::set`].
+    /// Key of `EvaluationFrequency`, for [`Self::set`].
     pub const EVALUATION_FREQUENCY: Prop<CfnLogAnomalyDetector, log_anomaly_detector::EvaluationFrequency> = Prop::new("EvaluationFrequency");
-    /// Key of `FilterPattern`, for [`Handle::set`].
+    /// Key of `FilterPattern`, for [`Self::set`].
     pub const FILTER_PATTERN: Prop<CfnLogAnomalyDetector, String> = Prop::new("FilterPattern");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnLogAnomalyDetector, String> = Prop::new("KmsKeyId");
-    /// Key of `LogGroupArnList`, for [`Handle::set`].
+    /// Key of `LogGroupArnList`, for [`Self::set`].
     pub const LOG_GROUP_ARN_LIST: Prop<CfnLogAnomalyDetector, Vec<String>> = Prop::new("LogGroupArnList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1259,6 +1267,7 @@ pub mod log_group {
     /// The value of this key-value pair.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
         /// The value of this key-value pair.
         pub value: Val<String>,
@@ -1346,6 +1355,7 @@ pub mod log_group {
 pub struct CfnLogGroupProps {
     /// Indicates whether bearer token authentication is enabled for this log group. When enabled, bearer token authentication is allowed on operations until it is explicitly disabled.
     pub bearer_token_authentication_enabled: Option<Val<bool>>,
+    /// `DataProtectionPolicy` (the schema does not describe it).
     pub data_protection_policy: Option<Val<Json>>,
     /// Indicates whether deletion protection is enabled for this log group. When enabled, deletion protection blocks all deletion operations until it is explicitly disabled.
     pub deletion_protection_enabled: Option<Val<bool>>,
@@ -1394,25 +1404,25 @@ impl CfnLogGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::LogGroup";
 
-    /// Key of `BearerTokenAuthenticationEnabled`, for [`Handle::set`].
+    /// Key of `BearerTokenAuthenticationEnabled`, for [`Self::set`].
     pub const BEARER_TOKEN_AUTHENTICATION_ENABLED: Prop<CfnLogGroup, bool> = Prop::new("BearerTokenAuthenticationEnabled");
-    /// Key of `DataProtectionPolicy`, for [`Handle::set`].
+    /// Key of `DataProtectionPolicy`, for [`Self::set`].
     pub const DATA_PROTECTION_POLICY: Prop<CfnLogGroup, Json> = Prop::new("DataProtectionPolicy");
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnLogGroup, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `FieldIndexPolicies`, for [`Handle::set`].
+    /// Key of `FieldIndexPolicies`, for [`Self::set`].
     pub const FIELD_INDEX_POLICIES: Prop<CfnLogGroup, Vec<Json>> = Prop::new("FieldIndexPolicies");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnLogGroup, String> = Prop::new("KmsKeyId");
-    /// Key of `LogGroupClass`, for [`Handle::set`].
+    /// Key of `LogGroupClass`, for [`Self::set`].
     pub const LOG_GROUP_CLASS: Prop<CfnLogGroup, log_group::LogGroupClass> = Prop::new("LogGroupClass");
-    /// Key of `LogGroupName`, for [`Handle::set`].
+    /// Key of `LogGroupName`, for [`Self::set`].
     pub const LOG_GROUP_NAME: Prop<CfnLogGroup, String> = Prop::new("LogGroupName");
-    /// Key of `ResourcePolicyDocument`, for [`Handle::set`].
+    /// Key of `ResourcePolicyDocument`, for [`Self::set`].
     pub const RESOURCE_POLICY_DOCUMENT: Prop<CfnLogGroup, Json> = Prop::new("ResourcePolicyDocument");
-    /// Key of `RetentionInDays`, for [`Handle::set`].
+    /// Key of `RetentionInDays`, for [`Self::set`].
     pub const RETENTION_IN_DAYS: Prop<CfnLogGroup, i64> = Prop::new("RetentionInDays");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLogGroup, Vec<log_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1503,9 +1513,9 @@ impl CfnLogStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::LogStream";
 
-    /// Key of `LogGroupName`, for [`Handle::set`].
+    /// Key of `LogGroupName`, for [`Self::set`].
     pub const LOG_GROUP_NAME: Prop<CfnLogStream, String> = Prop::new("LogGroupName");
-    /// Key of `LogStreamName`, for [`Handle::set`].
+    /// Key of `LogStreamName`, for [`Self::set`].
     pub const LOG_STREAM_NAME: Prop<CfnLogStream, String> = Prop::new("LogStreamName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1810,19 +1820,19 @@ impl CfnMetricFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::MetricFilter";
 
-    /// Key of `ApplyOnTransformedLogs`, for [`Handle::set`].
+    /// Key of `ApplyOnTransformedLogs`, for [`Self::set`].
     pub const APPLY_ON_TRANSFORMED_LOGS: Prop<CfnMetricFilter, bool> = Prop::new("ApplyOnTransformedLogs");
-    /// Key of `EmitSystemFieldDimensions`, for [`Handle::set`].
+    /// Key of `EmitSystemFieldDimensions`, for [`Self::set`].
     pub const EMIT_SYSTEM_FIELD_DIMENSIONS: Prop<CfnMetricFilter, Vec<String>> = Prop::new("EmitSystemFieldDimensions");
-    /// Key of `FieldSelectionCriteria`, for [`Handle::set`].
+    /// Key of `FieldSelectionCriteria`, for [`Self::set`].
     pub const FIELD_SELECTION_CRITERIA: Prop<CfnMetricFilter, String> = Prop::new("FieldSelectionCriteria");
-    /// Key of `FilterName`, for [`Handle::set`].
+    /// Key of `FilterName`, for [`Self::set`].
     pub const FILTER_NAME: Prop<CfnMetricFilter, String> = Prop::new("FilterName");
-    /// Key of `FilterPattern`, for [`Handle::set`].
+    /// Key of `FilterPattern`, for [`Self::set`].
     pub const FILTER_PATTERN: Prop<CfnMetricFilter, String> = Prop::new("FilterPattern");
-    /// Key of `LogGroupName`, for [`Handle::set`].
+    /// Key of `LogGroupName`, for [`Self::set`].
     pub const LOG_GROUP_NAME: Prop<CfnMetricFilter, String> = Prop::new("LogGroupName");
-    /// Key of `MetricTransformations`, for [`Handle::set`].
+    /// Key of `MetricTransformations`, for [`Self::set`].
     pub const METRIC_TRANSFORMATIONS: Prop<CfnMetricFilter, Vec<metric_filter::MetricTransformation>> = Prop::new("MetricTransformations");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1993,15 +2003,15 @@ impl CfnQueryDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::QueryDefinition";
 
-    /// Key of `LogGroupNames`, for [`Handle::set`].
+    /// Key of `LogGroupNames`, for [`Self::set`].
     pub const LOG_GROUP_NAMES: Prop<CfnQueryDefinition, Vec<String>> = Prop::new("LogGroupNames");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQueryDefinition, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnQueryDefinition, Vec<query_definition::QueryParameter>> = Prop::new("Parameters");
-    /// Key of `QueryLanguage`, for [`Handle::set`].
+    /// Key of `QueryLanguage`, for [`Self::set`].
     pub const QUERY_LANGUAGE: Prop<CfnQueryDefinition, query_definition::QueryLanguage> = Prop::new("QueryLanguage");
-    /// Key of `QueryString`, for [`Handle::set`].
+    /// Key of `QueryString`, for [`Self::set`].
     pub const QUERY_STRING: Prop<CfnQueryDefinition, String> = Prop::new("QueryString");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2093,9 +2103,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::ResourcePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnResourcePolicy, String> = Prop::new("PolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2135,6 +2145,7 @@ pub mod scheduled_query {
     /// `DestinationConfiguration` of `AWS::Logs::ScheduledQuery`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DestinationConfiguration {
+        /// `S3Configuration` (the schema does not describe it).
         pub s3_configuration: Option<Val<S3Configuration>>,
     }
 
@@ -2149,7 +2160,9 @@ pub mod scheduled_query {
     /// `Tag` of `AWS::Logs::ScheduledQuery`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2175,7 +2188,9 @@ pub mod scheduled_query {
     /// `S3Configuration` of `AWS::Logs::ScheduledQuery`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Configuration {
+        /// `DestinationIdentifier` (the schema does not describe it).
         pub destination_identifier: Val<String>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Val<String>,
     }
 
@@ -2303,19 +2318,33 @@ pub mod scheduled_query {
 /// Creates a new Scheduled Query that allows you to define a Logs Insights query that will run on a schedule and configure actions to take with the query results.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnScheduledQueryProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DestinationConfiguration` (the schema does not describe it).
     pub destination_configuration: Option<Val<scheduled_query::DestinationConfiguration>>,
+    /// `ExecutionRoleArn` (the schema does not describe it).
     pub execution_role_arn: Val<String>,
+    /// `LogGroupIdentifiers` (the schema does not describe it).
     pub log_group_identifiers: Option<Val<Vec<String>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `QueryLanguage` (the schema does not describe it).
     pub query_language: Val<scheduled_query::QueryLanguage>,
+    /// `QueryString` (the schema does not describe it).
     pub query_string: Val<String>,
+    /// `ScheduleEndTime` (the schema does not describe it).
     pub schedule_end_time: Option<Val<f64>>,
+    /// `ScheduleExpression` (the schema does not describe it).
     pub schedule_expression: Val<String>,
+    /// `ScheduleStartTime` (the schema does not describe it).
     pub schedule_start_time: Option<Val<f64>>,
+    /// `StartTimeOffset` (the schema does not describe it).
     pub start_time_offset: Option<Val<i64>>,
+    /// `State` (the schema does not describe it).
     pub state: Option<Val<scheduled_query::ScheduledQueryState>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<scheduled_query::Tag>>>,
+    /// `Timezone` (the schema does not describe it).
     pub timezone: Option<Val<String>>,
 }
 
@@ -2372,33 +2401,33 @@ impl CfnScheduledQuery {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::ScheduledQuery";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnScheduledQuery, String> = Prop::new("Description");
-    /// Key of `DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `DestinationConfiguration`, for [`Self::set`].
     pub const DESTINATION_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::DestinationConfiguration> = Prop::new("DestinationConfiguration");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnScheduledQuery, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `LogGroupIdentifiers`, for [`Handle::set`].
+    /// Key of `LogGroupIdentifiers`, for [`Self::set`].
     pub const LOG_GROUP_IDENTIFIERS: Prop<CfnScheduledQuery, Vec<String>> = Prop::new("LogGroupIdentifiers");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnScheduledQuery, String> = Prop::new("Name");
-    /// Key of `QueryLanguage`, for [`Handle::set`].
+    /// Key of `QueryLanguage`, for [`Self::set`].
     pub const QUERY_LANGUAGE: Prop<CfnScheduledQuery, scheduled_query::QueryLanguage> = Prop::new("QueryLanguage");
-    /// Key of `QueryString`, for [`Handle::set`].
+    /// Key of `QueryString`, for [`Self::set`].
     pub const QUERY_STRING: Prop<CfnScheduledQuery, String> = Prop::new("QueryString");
-    /// Key of `ScheduleEndTime`, for [`Handle::set`].
+    /// Key of `ScheduleEndTime`, for [`Self::set`].
     pub const SCHEDULE_END_TIME: Prop<CfnScheduledQuery, f64> = Prop::new("ScheduleEndTime");
-    /// Key of `ScheduleExpression`, for [`Handle::set`].
+    /// Key of `ScheduleExpression`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION: Prop<CfnScheduledQuery, String> = Prop::new("ScheduleExpression");
-    /// Key of `ScheduleStartTime`, for [`Handle::set`].
+    /// Key of `ScheduleStartTime`, for [`Self::set`].
     pub const SCHEDULE_START_TIME: Prop<CfnScheduledQuery, f64> = Prop::new("ScheduleStartTime");
-    /// Key of `StartTimeOffset`, for [`Handle::set`].
+    /// Key of `StartTimeOffset`, for [`Self::set`].
     pub const START_TIME_OFFSET: Prop<CfnScheduledQuery, i64> = Prop::new("StartTimeOffset");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnScheduledQuery, scheduled_query::ScheduledQueryState> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScheduledQuery, Vec<scheduled_query::Tag>> = Prop::new("Tags");
-    /// Key of `Timezone`, for [`Handle::set`].
+    /// Key of `Timezone`, for [`Self::set`].
     pub const TIMEZONE: Prop<CfnScheduledQuery, String> = Prop::new("Timezone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2526,7 +2555,7 @@ impl CfnStorageTierPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::StorageTierPolicy";
 
-    /// Key of `StorageTier`, for [`Handle::set`].
+    /// Key of `StorageTier`, for [`Self::set`].
     pub const STORAGE_TIER: Prop<CfnStorageTierPolicy, storage_tier_policy::StorageTier> = Prop::new("StorageTier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2686,23 +2715,23 @@ impl CfnSubscriptionFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::SubscriptionFilter";
 
-    /// Key of `ApplyOnTransformedLogs`, for [`Handle::set`].
+    /// Key of `ApplyOnTransformedLogs`, for [`Self::set`].
     pub const APPLY_ON_TRANSFORMED_LOGS: Prop<CfnSubscriptionFilter, bool> = Prop::new("ApplyOnTransformedLogs");
-    /// Key of `DestinationArn`, for [`Handle::set`].
+    /// Key of `DestinationArn`, for [`Self::set`].
     pub const DESTINATION_ARN: Prop<CfnSubscriptionFilter, String> = Prop::new("DestinationArn");
-    /// Key of `Distribution`, for [`Handle::set`].
+    /// Key of `Distribution`, for [`Self::set`].
     pub const DISTRIBUTION: Prop<CfnSubscriptionFilter, subscription_filter::Distribution> = Prop::new("Distribution");
-    /// Key of `EmitSystemFields`, for [`Handle::set`].
+    /// Key of `EmitSystemFields`, for [`Self::set`].
     pub const EMIT_SYSTEM_FIELDS: Prop<CfnSubscriptionFilter, Vec<String>> = Prop::new("EmitSystemFields");
-    /// Key of `FieldSelectionCriteria`, for [`Handle::set`].
+    /// Key of `FieldSelectionCriteria`, for [`Self::set`].
     pub const FIELD_SELECTION_CRITERIA: Prop<CfnSubscriptionFilter, String> = Prop::new("FieldSelectionCriteria");
-    /// Key of `FilterName`, for [`Handle::set`].
+    /// Key of `FilterName`, for [`Self::set`].
     pub const FILTER_NAME: Prop<CfnSubscriptionFilter, String> = Prop::new("FilterName");
-    /// Key of `FilterPattern`, for [`Handle::set`].
+    /// Key of `FilterPattern`, for [`Self::set`].
     pub const FILTER_PATTERN: Prop<CfnSubscriptionFilter, String> = Prop::new("FilterPattern");
-    /// Key of `LogGroupName`, for [`Handle::set`].
+    /// Key of `LogGroupName`, for [`Self::set`].
     pub const LOG_GROUP_NAME: Prop<CfnSubscriptionFilter, String> = Prop::new("LogGroupName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnSubscriptionFilter, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2742,28 +2771,51 @@ pub mod transformer {
     /// Individual processor configuration
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Processor {
+        /// `AddKeys` (the schema does not describe it).
         pub add_keys: Option<Val<AddKeys>>,
+        /// `CopyValue` (the schema does not describe it).
         pub copy_value: Option<Val<CopyValue>>,
+        /// `Csv` (the schema does not describe it).
         pub csv: Option<Val<Csv>>,
+        /// `DateTimeConverter` (the schema does not describe it).
         pub date_time_converter: Option<Val<DateTimeConverter>>,
+        /// `DeleteKeys` (the schema does not describe it).
         pub delete_keys: Option<Val<DeleteKeys>>,
+        /// `Grok` (the schema does not describe it).
         pub grok: Option<Val<Grok>>,
+        /// `ListToMap` (the schema does not describe it).
         pub list_to_map: Option<Val<ListToMap>>,
+        /// `LowerCaseString` (the schema does not describe it).
         pub lower_case_string: Option<Val<LowerCaseString>>,
+        /// `MoveKeys` (the schema does not describe it).
         pub move_keys: Option<Val<MoveKeys>>,
+        /// `ParseCloudfront` (the schema does not describe it).
         pub parse_cloudfront: Option<Val<ParseCloudfront>>,
+        /// `ParseJSON` (the schema does not describe it).
         pub parse_json: Option<Val<ParseJSON>>,
+        /// `ParseKeyValue` (the schema does not describe it).
         pub parse_key_value: Option<Val<ParseKeyValue>>,
+        /// `ParsePostgres` (the schema does not describe it).
         pub parse_postgres: Option<Val<ParsePostgres>>,
+        /// `ParseRoute53` (the schema does not describe it).
         pub parse_route53: Option<Val<ParseRoute53>>,
+        /// `ParseToOCSF` (the schema does not describe it).
         pub parse_to_ocsf: Option<Val<ParseToOCSF>>,
+        /// `ParseVPC` (the schema does not describe it).
         pub parse_vpc: Option<Val<ParseVPC>>,
+        /// `ParseWAF` (the schema does not describe it).
         pub parse_waf: Option<Val<ParseWAF>>,
+        /// `RenameKeys` (the schema does not describe it).
         pub rename_keys: Option<Val<RenameKeys>>,
+        /// `SplitString` (the schema does not describe it).
         pub split_string: Option<Val<SplitString>>,
+        /// `SubstituteString` (the schema does not describe it).
         pub substitute_string: Option<Val<SubstituteString>>,
+        /// `TrimString` (the schema does not describe it).
         pub trim_string: Option<Val<TrimString>>,
+        /// `TypeConverter` (the schema does not describe it).
         pub type_converter: Option<Val<TypeConverter>>,
+        /// `UpperCaseString` (the schema does not describe it).
         pub upper_case_string: Option<Val<UpperCaseString>>,
     }
 
@@ -2800,6 +2852,7 @@ pub mod transformer {
     /// `AddKeys` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AddKeys {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<AddKeyEntry>>,
     }
 
@@ -2823,6 +2876,7 @@ pub mod transformer {
     /// `CopyValue` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CopyValue {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<CopyValueEntry>>,
     }
 
@@ -2846,9 +2900,13 @@ pub mod transformer {
     /// `Csv` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Csv {
+        /// `Columns` (the schema does not describe it).
         pub columns: Option<Val<Vec<String>>>,
+        /// `Delimiter` (the schema does not describe it).
         pub delimiter: Option<Val<String>>,
+        /// `QuoteCharacter` (the schema does not describe it).
         pub quote_character: Option<Val<String>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -2866,12 +2924,19 @@ pub mod transformer {
     /// `DateTimeConverter` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DateTimeConverter {
+        /// `Locale` (the schema does not describe it).
         pub locale: Option<Val<String>>,
+        /// `MatchPatterns` (the schema does not describe it).
         pub match_patterns: Val<Vec<String>>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `SourceTimezone` (the schema does not describe it).
         pub source_timezone: Option<Val<String>>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
+        /// `TargetFormat` (the schema does not describe it).
         pub target_format: Option<Val<String>>,
+        /// `TargetTimezone` (the schema does not describe it).
         pub target_timezone: Option<Val<String>>,
     }
 
@@ -2907,6 +2972,7 @@ pub mod transformer {
     /// `DeleteKeys` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeleteKeys {
+        /// `WithKeys` (the schema does not describe it).
         pub with_keys: Val<Vec<String>>,
     }
 
@@ -2930,7 +2996,9 @@ pub mod transformer {
     /// `Grok` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Grok {
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<String>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -2956,11 +3024,17 @@ pub mod transformer {
     /// `ListToMap` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListToMap {
+        /// `Flatten` (the schema does not describe it).
         pub flatten: Option<Val<bool>>,
+        /// `FlattenedElement` (the schema does not describe it).
         pub flattened_element: Option<Val<FlattenedElement>>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Target` (the schema does not describe it).
         pub target: Option<Val<String>>,
+        /// `ValueKey` (the schema does not describe it).
         pub value_key: Option<Val<String>>,
     }
 
@@ -2994,6 +3068,7 @@ pub mod transformer {
     /// `LowerCaseString` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LowerCaseString {
+        /// `WithKeys` (the schema does not describe it).
         pub with_keys: Val<Vec<String>>,
     }
 
@@ -3017,6 +3092,7 @@ pub mod transformer {
     /// `MoveKeys` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MoveKeys {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<MoveKeyEntry>>,
     }
 
@@ -3040,6 +3116,7 @@ pub mod transformer {
     /// `ParseCloudfront` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParseCloudfront {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3054,7 +3131,9 @@ pub mod transformer {
     /// `ParseJSON` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParseJSON {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<String>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3070,12 +3149,19 @@ pub mod transformer {
     /// `ParseKeyValue` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParseKeyValue {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<String>>,
+        /// `FieldDelimiter` (the schema does not describe it).
         pub field_delimiter: Option<Val<String>>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
+        /// `KeyValueDelimiter` (the schema does not describe it).
         pub key_value_delimiter: Option<Val<String>>,
+        /// `NonMatchValue` (the schema does not describe it).
         pub non_match_value: Option<Val<String>>,
+        /// `OverwriteIfExists` (the schema does not describe it).
         pub overwrite_if_exists: Option<Val<bool>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3096,6 +3182,7 @@ pub mod transformer {
     /// `ParsePostgres` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParsePostgres {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3110,6 +3197,7 @@ pub mod transformer {
     /// `ParseRoute53` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParseRoute53 {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3124,9 +3212,13 @@ pub mod transformer {
     /// `ParseToOCSF` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ParseToOCSF {
+        /// `EventSource` (the schema does not describe it).
         pub event_source: Val<EventSource>,
+        /// `MappingVersion` (the schema does not describe it).
         pub mapping_version: Option<Val<String>>,
+        /// `OcsfVersion` (the schema does not describe it).
         pub ocsf_version: Val<OcsfVersion>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3156,6 +3248,7 @@ pub mod transformer {
     /// `ParseVPC` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParseVPC {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3170,6 +3263,7 @@ pub mod transformer {
     /// `ParseWAF` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParseWAF {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
     }
 
@@ -3184,6 +3278,7 @@ pub mod transformer {
     /// `RenameKeys` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RenameKeys {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<RenameKeyEntry>>,
     }
 
@@ -3207,6 +3302,7 @@ pub mod transformer {
     /// `SplitString` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SplitString {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<SplitStringEntry>>,
     }
 
@@ -3230,6 +3326,7 @@ pub mod transformer {
     /// `SubstituteString` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubstituteString {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<SubstituteStringEntry>>,
     }
 
@@ -3253,6 +3350,7 @@ pub mod transformer {
     /// `TrimString` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrimString {
+        /// `WithKeys` (the schema does not describe it).
         pub with_keys: Val<Vec<String>>,
     }
 
@@ -3276,6 +3374,7 @@ pub mod transformer {
     /// `TypeConverter` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TypeConverter {
+        /// `Entries` (the schema does not describe it).
         pub entries: Val<Vec<TypeConverterEntry>>,
     }
 
@@ -3299,6 +3398,7 @@ pub mod transformer {
     /// `UpperCaseString` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UpperCaseString {
+        /// `WithKeys` (the schema does not describe it).
         pub with_keys: Val<Vec<String>>,
     }
 
@@ -3322,8 +3422,11 @@ pub mod transformer {
     /// `AddKeyEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AddKeyEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `OverwriteIfExists` (the schema does not describe it).
         pub overwrite_if_exists: Option<Val<bool>>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3351,8 +3454,11 @@ pub mod transformer {
     /// `CopyValueEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CopyValueEntry {
+        /// `OverwriteIfExists` (the schema does not describe it).
         pub overwrite_if_exists: Option<Val<bool>>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
     }
 
@@ -3380,8 +3486,11 @@ pub mod transformer {
     /// `MoveKeyEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MoveKeyEntry {
+        /// `OverwriteIfExists` (the schema does not describe it).
         pub overwrite_if_exists: Option<Val<bool>>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
     }
 
@@ -3409,8 +3518,11 @@ pub mod transformer {
     /// `RenameKeyEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RenameKeyEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `OverwriteIfExists` (the schema does not describe it).
         pub overwrite_if_exists: Option<Val<bool>>,
+        /// `RenameTo` (the schema does not describe it).
         pub rename_to: Val<String>,
     }
 
@@ -3438,7 +3550,9 @@ pub mod transformer {
     /// `SplitStringEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SplitStringEntry {
+        /// `Delimiter` (the schema does not describe it).
         pub delimiter: Val<String>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
     }
 
@@ -3464,8 +3578,11 @@ pub mod transformer {
     /// `SubstituteStringEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SubstituteStringEntry {
+        /// `From` (the schema does not describe it).
         pub from: Val<String>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `To` (the schema does not describe it).
         pub to: Val<String>,
     }
 
@@ -3493,7 +3610,9 @@ pub mod transformer {
     /// `TypeConverterEntry` of `AWS::Logs::Transformer`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TypeConverterEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -3987,9 +4106,9 @@ impl CfnTransformer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Logs::Transformer";
 
-    /// Key of `LogGroupIdentifier`, for [`Handle::set`].
+    /// Key of `LogGroupIdentifier`, for [`Self::set`].
     pub const LOG_GROUP_IDENTIFIER: Prop<CfnTransformer, String> = Prop::new("LogGroupIdentifier");
-    /// Key of `TransformerConfig`, for [`Handle::set`].
+    /// Key of `TransformerConfig`, for [`Self::set`].
     pub const TRANSFORMER_CONFIG: Prop<CfnTransformer, Vec<transformer::Processor>> = Prop::new("TransformerConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -125,7 +125,9 @@ pub mod inference_scheduler {
     /// Specifies configuration information for the input data for the inference, including input data S3 location.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3InputConfiguration {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -151,7 +153,9 @@ pub mod inference_scheduler {
     /// Specifies configuration information for the output results from the inference, including output S3 location.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3OutputConfiguration {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -347,23 +351,23 @@ impl CfnInferenceScheduler {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LookoutEquipment::InferenceScheduler";
 
-    /// Key of `DataDelayOffsetInMinutes`, for [`Handle::set`].
+    /// Key of `DataDelayOffsetInMinutes`, for [`Self::set`].
     pub const DATA_DELAY_OFFSET_IN_MINUTES: Prop<CfnInferenceScheduler, i64> = Prop::new("DataDelayOffsetInMinutes");
-    /// Key of `DataInputConfiguration`, for [`Handle::set`].
+    /// Key of `DataInputConfiguration`, for [`Self::set`].
     pub const DATA_INPUT_CONFIGURATION: Prop<CfnInferenceScheduler, inference_scheduler::DataInputConfiguration> = Prop::new("DataInputConfiguration");
-    /// Key of `DataOutputConfiguration`, for [`Handle::set`].
+    /// Key of `DataOutputConfiguration`, for [`Self::set`].
     pub const DATA_OUTPUT_CONFIGURATION: Prop<CfnInferenceScheduler, inference_scheduler::DataOutputConfiguration> = Prop::new("DataOutputConfiguration");
-    /// Key of `DataUploadFrequency`, for [`Handle::set`].
+    /// Key of `DataUploadFrequency`, for [`Self::set`].
     pub const DATA_UPLOAD_FREQUENCY: Prop<CfnInferenceScheduler, inference_scheduler::DataUploadFrequency> = Prop::new("DataUploadFrequency");
-    /// Key of `InferenceSchedulerName`, for [`Handle::set`].
+    /// Key of `InferenceSchedulerName`, for [`Self::set`].
     pub const INFERENCE_SCHEDULER_NAME: Prop<CfnInferenceScheduler, String> = Prop::new("InferenceSchedulerName");
-    /// Key of `ModelName`, for [`Handle::set`].
+    /// Key of `ModelName`, for [`Self::set`].
     pub const MODEL_NAME: Prop<CfnInferenceScheduler, String> = Prop::new("ModelName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnInferenceScheduler, String> = Prop::new("RoleArn");
-    /// Key of `ServerSideKmsKeyId`, for [`Handle::set`].
+    /// Key of `ServerSideKmsKeyId`, for [`Self::set`].
     pub const SERVER_SIDE_KMS_KEY_ID: Prop<CfnInferenceScheduler, String> = Prop::new("ServerSideKmsKeyId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInferenceScheduler, Vec<inference_scheduler::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -60,7 +60,7 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::LookoutVision::Project";
 
-    /// Key of `ProjectName`, for [`Handle::set`].
+    /// Key of `ProjectName`, for [`Self::set`].
     pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -60,13 +60,19 @@ pub mod application {
 /// Represents an application that runs on an AWS Mainframe Modernization Environment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationProps {
+    /// `Definition` (the schema does not describe it).
     pub definition: Option<Val<Json>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EngineType` (the schema does not describe it).
     pub engine_type: Val<application::EngineType>,
     /// The ID or the Amazon Resource Name (ARN) of the customer managed KMS Key used for encrypting application-related resources.
     pub kms_key_id: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -109,19 +115,19 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::M2::Application";
 
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnApplication, Json> = Prop::new("Definition");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `EngineType`, for [`Handle::set`].
+    /// Key of `EngineType`, for [`Self::set`].
     pub const ENGINE_TYPE: Prop<CfnApplication, application::EngineType> = Prop::new("EngineType");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnApplication, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnApplication, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -222,11 +228,11 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::M2::Deployment";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnDeployment, String> = Prop::new("ApplicationId");
-    /// Key of `ApplicationVersion`, for [`Handle::set`].
+    /// Key of `ApplicationVersion`, for [`Self::set`].
     pub const APPLICATION_VERSION: Prop<CfnDeployment, i64> = Prop::new("ApplicationVersion");
-    /// Key of `EnvironmentId`, for [`Handle::set`].
+    /// Key of `EnvironmentId`, for [`Self::set`].
     pub const ENVIRONMENT_ID: Prop<CfnDeployment, String> = Prop::new("EnvironmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -278,6 +284,7 @@ pub mod environment {
     /// Defines the details of a high availability configuration.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HighAvailabilityConfig {
+        /// `DesiredCapacity` (the schema does not describe it).
         pub desired_capacity: Val<i64>,
     }
 
@@ -396,6 +403,7 @@ pub struct CfnEnvironmentProps {
     pub kms_key_id: Option<Val<String>>,
     /// The name of the environment.
     pub name: Val<String>,
+    /// `NetworkType` (the schema does not describe it).
     pub network_type: Option<Val<environment::NetworkType>>,
     /// Configures a desired maintenance window for the environment. If you do not provide a value, a random system-generated value will be assigned.
     pub preferred_maintenance_window: Option<Val<String>>,
@@ -464,33 +472,33 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::M2::Environment";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
-    /// Key of `EngineType`, for [`Handle::set`].
+    /// Key of `EngineType`, for [`Self::set`].
     pub const ENGINE_TYPE: Prop<CfnEnvironment, environment::EngineType> = Prop::new("EngineType");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnEnvironment, String> = Prop::new("EngineVersion");
-    /// Key of `HighAvailabilityConfig`, for [`Handle::set`].
+    /// Key of `HighAvailabilityConfig`, for [`Self::set`].
     pub const HIGH_AVAILABILITY_CONFIG: Prop<CfnEnvironment, environment::HighAvailabilityConfig> = Prop::new("HighAvailabilityConfig");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnEnvironment, String> = Prop::new("InstanceType");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnEnvironment, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnEnvironment, environment::NetworkType> = Prop::new("NetworkType");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnEnvironment, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnEnvironment, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnEnvironment, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `StorageConfigurations`, for [`Handle::set`].
+    /// Key of `StorageConfigurations`, for [`Self::set`].
     pub const STORAGE_CONFIGURATIONS: Prop<CfnEnvironment, Vec<Json>> = Prop::new("StorageConfigurations");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnEnvironment, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -112,13 +112,13 @@ impl CfnAllowList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Macie::AllowList";
 
-    /// Key of `Criteria`, for [`Handle::set`].
+    /// Key of `Criteria`, for [`Self::set`].
     pub const CRITERIA: Prop<CfnAllowList, Json> = Prop::new("Criteria");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAllowList, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAllowList, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAllowList, Vec<allow_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -284,19 +284,19 @@ impl CfnCustomDataIdentifier {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Macie::CustomDataIdentifier";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCustomDataIdentifier, String> = Prop::new("Description");
-    /// Key of `IgnoreWords`, for [`Handle::set`].
+    /// Key of `IgnoreWords`, for [`Self::set`].
     pub const IGNORE_WORDS: Prop<CfnCustomDataIdentifier, Vec<String>> = Prop::new("IgnoreWords");
-    /// Key of `Keywords`, for [`Handle::set`].
+    /// Key of `Keywords`, for [`Self::set`].
     pub const KEYWORDS: Prop<CfnCustomDataIdentifier, Vec<String>> = Prop::new("Keywords");
-    /// Key of `MaximumMatchDistance`, for [`Handle::set`].
+    /// Key of `MaximumMatchDistance`, for [`Self::set`].
     pub const MAXIMUM_MATCH_DISTANCE: Prop<CfnCustomDataIdentifier, i64> = Prop::new("MaximumMatchDistance");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCustomDataIdentifier, String> = Prop::new("Name");
-    /// Key of `Regex`, for [`Handle::set`].
+    /// Key of `Regex`, for [`Self::set`].
     pub const REGEX: Prop<CfnCustomDataIdentifier, String> = Prop::new("Regex");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomDataIdentifier, Vec<custom_data_identifier::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -391,11 +391,17 @@ pub mod findings_filter {
     /// `CriterionAdditionalProperties` of `AWS::Macie::FindingsFilter`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CriterionAdditionalProperties {
+        /// `eq` (the schema does not describe it).
         pub eq: Option<Val<Vec<String>>>,
+        /// `gt` (the schema does not describe it).
         pub gt: Option<Val<i64>>,
+        /// `gte` (the schema does not describe it).
         pub gte: Option<Val<i64>>,
+        /// `lt` (the schema does not describe it).
         pub lt: Option<Val<i64>>,
+        /// `lte` (the schema does not describe it).
         pub lte: Option<Val<i64>>,
+        /// `neq` (the schema does not describe it).
         pub neq: Option<Val<Vec<String>>>,
     }
 
@@ -536,17 +542,17 @@ impl CfnFindingsFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Macie::FindingsFilter";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnFindingsFilter, findings_filter::FindingFilterAction> = Prop::new("Action");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFindingsFilter, String> = Prop::new("Description");
-    /// Key of `FindingCriteria`, for [`Handle::set`].
+    /// Key of `FindingCriteria`, for [`Self::set`].
     pub const FINDING_CRITERIA: Prop<CfnFindingsFilter, findings_filter::FindingCriteria> = Prop::new("FindingCriteria");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFindingsFilter, String> = Prop::new("Name");
-    /// Key of `Position`, for [`Handle::set`].
+    /// Key of `Position`, for [`Self::set`].
     pub const POSITION: Prop<CfnFindingsFilter, i64> = Prop::new("Position");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFindingsFilter, Vec<findings_filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -686,11 +692,11 @@ impl CfnMember {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Macie::Member";
 
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnMember, String> = Prop::new("AccountId");
-    /// Key of `Email`, for [`Handle::set`].
+    /// Key of `Email`, for [`Self::set`].
     pub const EMAIL: Prop<CfnMember, String> = Prop::new("Email");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMember, Vec<member::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -843,9 +849,9 @@ impl CfnSession {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Macie::Session";
 
-    /// Key of `FindingPublishingFrequency`, for [`Handle::set`].
+    /// Key of `FindingPublishingFrequency`, for [`Self::set`].
     pub const FINDING_PUBLISHING_FREQUENCY: Prop<CfnSession, session::FindingPublishingFrequency> = Prop::new("FindingPublishingFrequency");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnSession, session::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

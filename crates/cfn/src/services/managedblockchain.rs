@@ -124,7 +124,9 @@ pub mod accessor {
 /// Definition of AWS::ManagedBlockchain::com.amazonaws.taiga.webservice.api#Accessor Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAccessorProps {
+    /// `AccessorType` (the schema does not describe it).
     pub accessor_type: Val<accessor::AccessorType>,
+    /// `NetworkType` (the schema does not describe it).
     pub network_type: Option<Val<accessor::NetworkAccessorType>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<accessor::Tag>>>,
@@ -161,11 +163,11 @@ impl CfnAccessor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ManagedBlockchain::Accessor";
 
-    /// Key of `AccessorType`, for [`Handle::set`].
+    /// Key of `AccessorType`, for [`Self::set`].
     pub const ACCESSOR_TYPE: Prop<CfnAccessor, accessor::AccessorType> = Prop::new("AccessorType");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnAccessor, accessor::NetworkAccessorType> = Prop::new("NetworkType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessor, Vec<accessor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -230,8 +232,11 @@ pub mod member {
     /// `MemberConfiguration` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MemberConfiguration {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `MemberFrameworkConfiguration` (the schema does not describe it).
         pub member_framework_configuration: Option<Val<MemberFrameworkConfiguration>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -259,11 +264,17 @@ pub mod member {
     /// `NetworkConfiguration` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NetworkConfiguration {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Framework` (the schema does not describe it).
         pub framework: Val<String>,
+        /// `FrameworkVersion` (the schema does not describe it).
         pub framework_version: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `NetworkFrameworkConfiguration` (the schema does not describe it).
         pub network_framework_configuration: Option<Val<NetworkFrameworkConfiguration>>,
+        /// `VotingPolicy` (the schema does not describe it).
         pub voting_policy: Val<VotingPolicy>,
     }
 
@@ -297,6 +308,7 @@ pub mod member {
     /// `MemberFrameworkConfiguration` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MemberFrameworkConfiguration {
+        /// `MemberFabricConfiguration` (the schema does not describe it).
         pub member_fabric_configuration: Option<Val<MemberFabricConfiguration>>,
     }
 
@@ -311,6 +323,7 @@ pub mod member {
     /// `NetworkFrameworkConfiguration` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkFrameworkConfiguration {
+        /// `NetworkFabricConfiguration` (the schema does not describe it).
         pub network_fabric_configuration: Option<Val<NetworkFabricConfiguration>>,
     }
 
@@ -325,6 +338,7 @@ pub mod member {
     /// `VotingPolicy` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VotingPolicy {
+        /// `ApprovalThresholdPolicy` (the schema does not describe it).
         pub approval_threshold_policy: Option<Val<ApprovalThresholdPolicy>>,
     }
 
@@ -339,7 +353,9 @@ pub mod member {
     /// `MemberFabricConfiguration` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MemberFabricConfiguration {
+        /// `AdminPassword` (the schema does not describe it).
         pub admin_password: Val<String>,
+        /// `AdminUsername` (the schema does not describe it).
         pub admin_username: Val<String>,
     }
 
@@ -365,6 +381,7 @@ pub mod member {
     /// `NetworkFabricConfiguration` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NetworkFabricConfiguration {
+        /// `Edition` (the schema does not describe it).
         pub edition: Val<String>,
     }
 
@@ -388,8 +405,11 @@ pub mod member {
     /// `ApprovalThresholdPolicy` of `AWS::ManagedBlockchain::Member`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ApprovalThresholdPolicy {
+        /// `ProposalDurationInHours` (the schema does not describe it).
         pub proposal_duration_in_hours: Option<Val<i64>>,
+        /// `ThresholdComparator` (the schema does not describe it).
         pub threshold_comparator: Option<Val<String>>,
+        /// `ThresholdPercentage` (the schema does not describe it).
         pub threshold_percentage: Option<Val<i64>>,
     }
 
@@ -493,9 +513,13 @@ pub mod member {
 /// Resource Type definition for AWS::ManagedBlockchain::Member
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMemberProps {
+    /// `InvitationId` (the schema does not describe it).
     pub invitation_id: Option<Val<String>>,
+    /// `MemberConfiguration` (the schema does not describe it).
     pub member_configuration: Val<member::MemberConfiguration>,
+    /// `NetworkConfiguration` (the schema does not describe it).
     pub network_configuration: Option<Val<member::NetworkConfiguration>>,
+    /// `NetworkId` (the schema does not describe it).
     pub network_id: Option<Val<String>>,
 }
 
@@ -532,13 +556,13 @@ impl CfnMember {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ManagedBlockchain::Member";
 
-    /// Key of `InvitationId`, for [`Handle::set`].
+    /// Key of `InvitationId`, for [`Self::set`].
     pub const INVITATION_ID: Prop<CfnMember, String> = Prop::new("InvitationId");
-    /// Key of `MemberConfiguration`, for [`Handle::set`].
+    /// Key of `MemberConfiguration`, for [`Self::set`].
     pub const MEMBER_CONFIGURATION: Prop<CfnMember, member::MemberConfiguration> = Prop::new("MemberConfiguration");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnMember, member::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `NetworkId`, for [`Handle::set`].
+    /// Key of `NetworkId`, for [`Self::set`].
     pub const NETWORK_ID: Prop<CfnMember, String> = Prop::new("NetworkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -588,7 +612,9 @@ pub mod node {
     /// `NodeConfiguration` of `AWS::ManagedBlockchain::Node`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NodeConfiguration {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Val<String>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Val<String>,
     }
 
@@ -635,8 +661,11 @@ pub mod node {
 /// Resource Type definition for AWS::ManagedBlockchain::Node
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNodeProps {
+    /// `MemberId` (the schema does not describe it).
     pub member_id: Option<Val<String>>,
+    /// `NetworkId` (the schema does not describe it).
     pub network_id: Val<String>,
+    /// `NodeConfiguration` (the schema does not describe it).
     pub node_configuration: Val<node::NodeConfiguration>,
 }
 
@@ -671,11 +700,11 @@ impl CfnNode {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ManagedBlockchain::Node";
 
-    /// Key of `MemberId`, for [`Handle::set`].
+    /// Key of `MemberId`, for [`Self::set`].
     pub const MEMBER_ID: Prop<CfnNode, String> = Prop::new("MemberId");
-    /// Key of `NetworkId`, for [`Handle::set`].
+    /// Key of `NetworkId`, for [`Self::set`].
     pub const NETWORK_ID: Prop<CfnNode, String> = Prop::new("NetworkId");
-    /// Key of `NodeConfiguration`, for [`Handle::set`].
+    /// Key of `NodeConfiguration`, for [`Self::set`].
     pub const NODE_CONFIGURATION: Prop<CfnNode, node::NodeConfiguration> = Prop::new("NodeConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -90,6 +90,7 @@ pub mod bridge {
         pub failover_mode: Val<FailoverModeEnum>,
         /// The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
         pub source_priority: Option<Val<SourcePriority>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<FailoverConfigStateEnum>>,
     }
 
@@ -495,7 +496,9 @@ pub mod bridge {
 /// Resource schema for AWS::MediaConnect::Bridge
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBridgeProps {
+    /// `EgressGatewayBridge` (the schema does not describe it).
     pub egress_gateway_bridge: Option<Val<bridge::EgressGatewayBridge>>,
+    /// `IngressGatewayBridge` (the schema does not describe it).
     pub ingress_gateway_bridge: Option<Val<bridge::IngressGatewayBridge>>,
     /// The name of the bridge.
     pub name: Val<String>,
@@ -548,19 +551,19 @@ impl CfnBridge {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::Bridge";
 
-    /// Key of `EgressGatewayBridge`, for [`Handle::set`].
+    /// Key of `EgressGatewayBridge`, for [`Self::set`].
     pub const EGRESS_GATEWAY_BRIDGE: Prop<CfnBridge, bridge::EgressGatewayBridge> = Prop::new("EgressGatewayBridge");
-    /// Key of `IngressGatewayBridge`, for [`Handle::set`].
+    /// Key of `IngressGatewayBridge`, for [`Self::set`].
     pub const INGRESS_GATEWAY_BRIDGE: Prop<CfnBridge, bridge::IngressGatewayBridge> = Prop::new("IngressGatewayBridge");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBridge, String> = Prop::new("Name");
-    /// Key of `Outputs`, for [`Handle::set`].
+    /// Key of `Outputs`, for [`Self::set`].
     pub const OUTPUTS: Prop<CfnBridge, Vec<bridge::BridgeOutput>> = Prop::new("Outputs");
-    /// Key of `PlacementArn`, for [`Handle::set`].
+    /// Key of `PlacementArn`, for [`Self::set`].
     pub const PLACEMENT_ARN: Prop<CfnBridge, String> = Prop::new("PlacementArn");
-    /// Key of `SourceFailoverConfig`, for [`Handle::set`].
+    /// Key of `SourceFailoverConfig`, for [`Self::set`].
     pub const SOURCE_FAILOVER_CONFIG: Prop<CfnBridge, bridge::FailoverConfig> = Prop::new("SourceFailoverConfig");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnBridge, Vec<bridge::BridgeSource>> = Prop::new("Sources");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -742,11 +745,11 @@ impl CfnBridgeOutput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::BridgeOutput";
 
-    /// Key of `BridgeArn`, for [`Handle::set`].
+    /// Key of `BridgeArn`, for [`Self::set`].
     pub const BRIDGE_ARN: Prop<CfnBridgeOutput, String> = Prop::new("BridgeArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBridgeOutput, String> = Prop::new("Name");
-    /// Key of `NetworkOutput`, for [`Handle::set`].
+    /// Key of `NetworkOutput`, for [`Self::set`].
     pub const NETWORK_OUTPUT: Prop<CfnBridgeOutput, bridge_output::BridgeNetworkOutput> = Prop::new("NetworkOutput");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1005,13 +1008,13 @@ impl CfnBridgeSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::BridgeSource";
 
-    /// Key of `BridgeArn`, for [`Handle::set`].
+    /// Key of `BridgeArn`, for [`Self::set`].
     pub const BRIDGE_ARN: Prop<CfnBridgeSource, String> = Prop::new("BridgeArn");
-    /// Key of `FlowSource`, for [`Handle::set`].
+    /// Key of `FlowSource`, for [`Self::set`].
     pub const FLOW_SOURCE: Prop<CfnBridgeSource, bridge_source::BridgeFlowSource> = Prop::new("FlowSource");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnBridgeSource, String> = Prop::new("Name");
-    /// Key of `NetworkSource`, for [`Handle::set`].
+    /// Key of `NetworkSource`, for [`Self::set`].
     pub const NETWORK_SOURCE: Prop<CfnBridgeSource, bridge_source::BridgeNetworkSource> = Prop::new("NetworkSource");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1202,6 +1205,7 @@ pub mod flow {
         pub ndi_source_settings: Option<Val<NdiSourceSettings>>,
         /// The protocol that is used by the source.
         pub protocol: Option<Val<Protocol>>,
+        /// `RouterIntegrationState` (the schema does not describe it).
         pub router_integration_state: Option<Val<RouterIntegrationState>>,
         /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
         pub router_integration_transit_decryption: Option<Val<FlowTransitEncryption>>,
@@ -1269,6 +1273,7 @@ pub mod flow {
         pub recovery_window: Option<Val<i64>>,
         /// The priority you want to assign to a source. You can have a primary stream and a backup stream or two equally prioritized streams.
         pub source_priority: Option<Val<SourcePriority>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<State>>,
     }
 
@@ -1310,7 +1315,9 @@ pub mod flow {
     /// `Tag` of `AWS::MediaConnect::Flow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1552,6 +1559,7 @@ pub mod flow {
     pub struct NdiSourceSettings {
         /// The audio reference level of the NDI sender, in dBFS.
         pub audio_reference_level: Option<Val<i64>>,
+        /// `SourceName` (the schema does not describe it).
         pub source_name: Option<Val<String>>,
     }
 
@@ -1569,6 +1577,7 @@ pub mod flow {
     pub struct FlowTransitEncryption {
         /// Configuration settings for flow transit encryption keys.
         pub encryption_key_configuration: Val<Json>,
+        /// `EncryptionKeyType` (the schema does not describe it).
         pub encryption_key_type: Option<Val<FlowTransitEncryptionKeyType>>,
     }
 
@@ -2816,29 +2825,29 @@ impl CfnFlow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::Flow";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnFlow, String> = Prop::new("AvailabilityZone");
-    /// Key of `EncodingConfig`, for [`Handle::set`].
+    /// Key of `EncodingConfig`, for [`Self::set`].
     pub const ENCODING_CONFIG: Prop<CfnFlow, flow::EncodingConfig> = Prop::new("EncodingConfig");
-    /// Key of `FlowSize`, for [`Handle::set`].
+    /// Key of `FlowSize`, for [`Self::set`].
     pub const FLOW_SIZE: Prop<CfnFlow, flow::FlowSize> = Prop::new("FlowSize");
-    /// Key of `Maintenance`, for [`Handle::set`].
+    /// Key of `Maintenance`, for [`Self::set`].
     pub const MAINTENANCE: Prop<CfnFlow, flow::Maintenance> = Prop::new("Maintenance");
-    /// Key of `MediaStreams`, for [`Handle::set`].
+    /// Key of `MediaStreams`, for [`Self::set`].
     pub const MEDIA_STREAMS: Prop<CfnFlow, Vec<flow::MediaStream>> = Prop::new("MediaStreams");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlow, String> = Prop::new("Name");
-    /// Key of `NdiConfig`, for [`Handle::set`].
+    /// Key of `NdiConfig`, for [`Self::set`].
     pub const NDI_CONFIG: Prop<CfnFlow, flow::NdiConfig> = Prop::new("NdiConfig");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnFlow, flow::Source> = Prop::new("Source");
-    /// Key of `SourceFailoverConfig`, for [`Handle::set`].
+    /// Key of `SourceFailoverConfig`, for [`Self::set`].
     pub const SOURCE_FAILOVER_CONFIG: Prop<CfnFlow, flow::FailoverConfig> = Prop::new("SourceFailoverConfig");
-    /// Key of `SourceMonitoringConfig`, for [`Handle::set`].
+    /// Key of `SourceMonitoringConfig`, for [`Self::set`].
     pub const SOURCE_MONITORING_CONFIG: Prop<CfnFlow, flow::SourceMonitoringConfig> = Prop::new("SourceMonitoringConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlow, Vec<flow::Tag>> = Prop::new("Tags");
-    /// Key of `VpcInterfaces`, for [`Handle::set`].
+    /// Key of `VpcInterfaces`, for [`Self::set`].
     pub const VPC_INTERFACES: Prop<CfnFlow, Vec<flow::VpcInterface>> = Prop::new("VpcInterfaces");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2976,7 +2985,9 @@ pub mod flow_entitlement {
     /// `Tag` of `AWS::MediaConnect::FlowEntitlement`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3181,21 +3192,21 @@ impl CfnFlowEntitlement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowEntitlement";
 
-    /// Key of `DataTransferSubscriberFeePercent`, for [`Handle::set`].
+    /// Key of `DataTransferSubscriberFeePercent`, for [`Self::set`].
     pub const DATA_TRANSFER_SUBSCRIBER_FEE_PERCENT: Prop<CfnFlowEntitlement, i64> = Prop::new("DataTransferSubscriberFeePercent");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlowEntitlement, String> = Prop::new("Description");
-    /// Key of `Encryption`, for [`Handle::set`].
+    /// Key of `Encryption`, for [`Self::set`].
     pub const ENCRYPTION: Prop<CfnFlowEntitlement, flow_entitlement::Encryption> = Prop::new("Encryption");
-    /// Key of `EntitlementStatus`, for [`Handle::set`].
+    /// Key of `EntitlementStatus`, for [`Self::set`].
     pub const ENTITLEMENT_STATUS: Prop<CfnFlowEntitlement, flow_entitlement::EntitlementStatus> = Prop::new("EntitlementStatus");
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowEntitlement, String> = Prop::new("FlowArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlowEntitlement, String> = Prop::new("Name");
-    /// Key of `Subscribers`, for [`Handle::set`].
+    /// Key of `Subscribers`, for [`Self::set`].
     pub const SUBSCRIBERS: Prop<CfnFlowEntitlement, Vec<String>> = Prop::new("Subscribers");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowEntitlement, Vec<flow_entitlement::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3603,23 +3614,23 @@ impl CfnFlowMediaStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowMediaStream";
 
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnFlowMediaStream, flow_media_stream::MediaStreamAttributes> = Prop::new("Attributes");
-    /// Key of `ClockRate`, for [`Handle::set`].
+    /// Key of `ClockRate`, for [`Self::set`].
     pub const CLOCK_RATE: Prop<CfnFlowMediaStream, i64> = Prop::new("ClockRate");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlowMediaStream, String> = Prop::new("Description");
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowMediaStream, String> = Prop::new("FlowArn");
-    /// Key of `MediaStreamId`, for [`Handle::set`].
+    /// Key of `MediaStreamId`, for [`Self::set`].
     pub const MEDIA_STREAM_ID: Prop<CfnFlowMediaStream, i64> = Prop::new("MediaStreamId");
-    /// Key of `MediaStreamName`, for [`Handle::set`].
+    /// Key of `MediaStreamName`, for [`Self::set`].
     pub const MEDIA_STREAM_NAME: Prop<CfnFlowMediaStream, String> = Prop::new("MediaStreamName");
-    /// Key of `MediaStreamType`, for [`Handle::set`].
+    /// Key of `MediaStreamType`, for [`Self::set`].
     pub const MEDIA_STREAM_TYPE: Prop<CfnFlowMediaStream, flow_media_stream::MediaStreamType> = Prop::new("MediaStreamType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowMediaStream, Vec<flow_media_stream::Tag>> = Prop::new("Tags");
-    /// Key of `VideoFormat`, for [`Handle::set`].
+    /// Key of `VideoFormat`, for [`Self::set`].
     pub const VIDEO_FORMAT: Prop<CfnFlowMediaStream, String> = Prop::new("VideoFormat");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3745,6 +3756,7 @@ pub mod flow_output {
     pub struct FlowTransitEncryption {
         /// Configuration settings for flow transit encryption keys.
         pub encryption_key_configuration: Val<Json>,
+        /// `EncryptionKeyType` (the schema does not describe it).
         pub encryption_key_type: Option<Val<FlowTransitEncryptionKeyType>>,
     }
 
@@ -3770,7 +3782,9 @@ pub mod flow_output {
     /// `Tag` of `AWS::MediaConnect::FlowOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4294,6 +4308,7 @@ pub struct CfnFlowOutputProps {
     pub protocol: Option<Val<flow_output::Protocol>>,
     /// The remote ID for the Zixi-pull stream.
     pub remote_id: Option<Val<String>>,
+    /// `RouterIntegrationState` (the schema does not describe it).
     pub router_integration_state: Option<Val<flow_output::RouterIntegrationState>>,
     /// The configuration that defines how content is encrypted during transit between the MediaConnect router and a MediaConnect flow.
     pub router_integration_transit_encryption: Option<Val<flow_output::FlowTransitEncryption>>,
@@ -4378,51 +4393,51 @@ impl CfnFlowOutput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowOutput";
 
-    /// Key of `CidrAllowList`, for [`Handle::set`].
+    /// Key of `CidrAllowList`, for [`Self::set`].
     pub const CIDR_ALLOW_LIST: Prop<CfnFlowOutput, Vec<String>> = Prop::new("CidrAllowList");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlowOutput, String> = Prop::new("Description");
-    /// Key of `Destination`, for [`Handle::set`].
+    /// Key of `Destination`, for [`Self::set`].
     pub const DESTINATION: Prop<CfnFlowOutput, String> = Prop::new("Destination");
-    /// Key of `Encryption`, for [`Handle::set`].
+    /// Key of `Encryption`, for [`Self::set`].
     pub const ENCRYPTION: Prop<CfnFlowOutput, flow_output::Encryption> = Prop::new("Encryption");
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowOutput, String> = Prop::new("FlowArn");
-    /// Key of `MaxLatency`, for [`Handle::set`].
+    /// Key of `MaxLatency`, for [`Self::set`].
     pub const MAX_LATENCY: Prop<CfnFlowOutput, i64> = Prop::new("MaxLatency");
-    /// Key of `MediaStreamOutputConfigurations`, for [`Handle::set`].
+    /// Key of `MediaStreamOutputConfigurations`, for [`Self::set`].
     pub const MEDIA_STREAM_OUTPUT_CONFIGURATIONS: Prop<CfnFlowOutput, Vec<flow_output::MediaStreamOutputConfiguration>> = Prop::new("MediaStreamOutputConfigurations");
-    /// Key of `MinLatency`, for [`Handle::set`].
+    /// Key of `MinLatency`, for [`Self::set`].
     pub const MIN_LATENCY: Prop<CfnFlowOutput, i64> = Prop::new("MinLatency");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlowOutput, String> = Prop::new("Name");
-    /// Key of `NdiAudioReferenceLevel`, for [`Handle::set`].
+    /// Key of `NdiAudioReferenceLevel`, for [`Self::set`].
     pub const NDI_AUDIO_REFERENCE_LEVEL: Prop<CfnFlowOutput, i64> = Prop::new("NdiAudioReferenceLevel");
-    /// Key of `NdiOutputTimecodeSource`, for [`Handle::set`].
+    /// Key of `NdiOutputTimecodeSource`, for [`Self::set`].
     pub const NDI_OUTPUT_TIMECODE_SOURCE: Prop<CfnFlowOutput, flow_output::NdiOutputTimecodeSource> = Prop::new("NdiOutputTimecodeSource");
-    /// Key of `NdiProgramName`, for [`Handle::set`].
+    /// Key of `NdiProgramName`, for [`Self::set`].
     pub const NDI_PROGRAM_NAME: Prop<CfnFlowOutput, String> = Prop::new("NdiProgramName");
-    /// Key of `NdiSpeedHqQuality`, for [`Handle::set`].
+    /// Key of `NdiSpeedHqQuality`, for [`Self::set`].
     pub const NDI_SPEED_HQ_QUALITY: Prop<CfnFlowOutput, i64> = Prop::new("NdiSpeedHqQuality");
-    /// Key of `OutputStatus`, for [`Handle::set`].
+    /// Key of `OutputStatus`, for [`Self::set`].
     pub const OUTPUT_STATUS: Prop<CfnFlowOutput, flow_output::OutputStatus> = Prop::new("OutputStatus");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnFlowOutput, i64> = Prop::new("Port");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnFlowOutput, flow_output::Protocol> = Prop::new("Protocol");
-    /// Key of `RemoteId`, for [`Handle::set`].
+    /// Key of `RemoteId`, for [`Self::set`].
     pub const REMOTE_ID: Prop<CfnFlowOutput, String> = Prop::new("RemoteId");
-    /// Key of `RouterIntegrationState`, for [`Handle::set`].
+    /// Key of `RouterIntegrationState`, for [`Self::set`].
     pub const ROUTER_INTEGRATION_STATE: Prop<CfnFlowOutput, flow_output::RouterIntegrationState> = Prop::new("RouterIntegrationState");
-    /// Key of `RouterIntegrationTransitEncryption`, for [`Handle::set`].
+    /// Key of `RouterIntegrationTransitEncryption`, for [`Self::set`].
     pub const ROUTER_INTEGRATION_TRANSIT_ENCRYPTION: Prop<CfnFlowOutput, flow_output::FlowTransitEncryption> = Prop::new("RouterIntegrationTransitEncryption");
-    /// Key of `SmoothingLatency`, for [`Handle::set`].
+    /// Key of `SmoothingLatency`, for [`Self::set`].
     pub const SMOOTHING_LATENCY: Prop<CfnFlowOutput, i64> = Prop::new("SmoothingLatency");
-    /// Key of `StreamId`, for [`Handle::set`].
+    /// Key of `StreamId`, for [`Self::set`].
     pub const STREAM_ID: Prop<CfnFlowOutput, String> = Prop::new("StreamId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowOutput, Vec<flow_output::Tag>> = Prop::new("Tags");
-    /// Key of `VpcInterfaceAttachment`, for [`Handle::set`].
+    /// Key of `VpcInterfaceAttachment`, for [`Self::set`].
     pub const VPC_INTERFACE_ATTACHMENT: Prop<CfnFlowOutput, flow_output::VpcInterfaceAttachment> = Prop::new("VpcInterfaceAttachment");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4552,7 +4567,9 @@ pub mod flow_source {
     /// `Tag` of `AWS::MediaConnect::FlowSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4859,43 +4876,43 @@ impl CfnFlowSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowSource";
 
-    /// Key of `Decryption`, for [`Handle::set`].
+    /// Key of `Decryption`, for [`Self::set`].
     pub const DECRYPTION: Prop<CfnFlowSource, flow_source::Encryption> = Prop::new("Decryption");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFlowSource, String> = Prop::new("Description");
-    /// Key of `EntitlementArn`, for [`Handle::set`].
+    /// Key of `EntitlementArn`, for [`Self::set`].
     pub const ENTITLEMENT_ARN: Prop<CfnFlowSource, String> = Prop::new("EntitlementArn");
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowSource, String> = Prop::new("FlowArn");
-    /// Key of `GatewayBridgeSource`, for [`Handle::set`].
+    /// Key of `GatewayBridgeSource`, for [`Self::set`].
     pub const GATEWAY_BRIDGE_SOURCE: Prop<CfnFlowSource, flow_source::GatewayBridgeSource> = Prop::new("GatewayBridgeSource");
-    /// Key of `IngestPort`, for [`Handle::set`].
+    /// Key of `IngestPort`, for [`Self::set`].
     pub const INGEST_PORT: Prop<CfnFlowSource, i64> = Prop::new("IngestPort");
-    /// Key of `MaxBitrate`, for [`Handle::set`].
+    /// Key of `MaxBitrate`, for [`Self::set`].
     pub const MAX_BITRATE: Prop<CfnFlowSource, i64> = Prop::new("MaxBitrate");
-    /// Key of `MaxLatency`, for [`Handle::set`].
+    /// Key of `MaxLatency`, for [`Self::set`].
     pub const MAX_LATENCY: Prop<CfnFlowSource, i64> = Prop::new("MaxLatency");
-    /// Key of `MinLatency`, for [`Handle::set`].
+    /// Key of `MinLatency`, for [`Self::set`].
     pub const MIN_LATENCY: Prop<CfnFlowSource, i64> = Prop::new("MinLatency");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlowSource, String> = Prop::new("Name");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnFlowSource, flow_source::Protocol> = Prop::new("Protocol");
-    /// Key of `SenderControlPort`, for [`Handle::set`].
+    /// Key of `SenderControlPort`, for [`Self::set`].
     pub const SENDER_CONTROL_PORT: Prop<CfnFlowSource, i64> = Prop::new("SenderControlPort");
-    /// Key of `SenderIpAddress`, for [`Handle::set`].
+    /// Key of `SenderIpAddress`, for [`Self::set`].
     pub const SENDER_IP_ADDRESS: Prop<CfnFlowSource, String> = Prop::new("SenderIpAddress");
-    /// Key of `SourceListenerAddress`, for [`Handle::set`].
+    /// Key of `SourceListenerAddress`, for [`Self::set`].
     pub const SOURCE_LISTENER_ADDRESS: Prop<CfnFlowSource, String> = Prop::new("SourceListenerAddress");
-    /// Key of `SourceListenerPort`, for [`Handle::set`].
+    /// Key of `SourceListenerPort`, for [`Self::set`].
     pub const SOURCE_LISTENER_PORT: Prop<CfnFlowSource, i64> = Prop::new("SourceListenerPort");
-    /// Key of `StreamId`, for [`Handle::set`].
+    /// Key of `StreamId`, for [`Self::set`].
     pub const STREAM_ID: Prop<CfnFlowSource, String> = Prop::new("StreamId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowSource, Vec<flow_source::Tag>> = Prop::new("Tags");
-    /// Key of `VpcInterfaceName`, for [`Handle::set`].
+    /// Key of `VpcInterfaceName`, for [`Self::set`].
     pub const VPC_INTERFACE_NAME: Prop<CfnFlowSource, String> = Prop::new("VpcInterfaceName");
-    /// Key of `WhitelistCidr`, for [`Handle::set`].
+    /// Key of `WhitelistCidr`, for [`Self::set`].
     pub const WHITELIST_CIDR: Prop<CfnFlowSource, String> = Prop::new("WhitelistCidr");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4953,7 +4970,9 @@ pub mod flow_vpc_interface {
     /// `Tag` of `AWS::MediaConnect::FlowVpcInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5054,17 +5073,17 @@ impl CfnFlowVpcInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::FlowVpcInterface";
 
-    /// Key of `FlowArn`, for [`Handle::set`].
+    /// Key of `FlowArn`, for [`Self::set`].
     pub const FLOW_ARN: Prop<CfnFlowVpcInterface, String> = Prop::new("FlowArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFlowVpcInterface, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnFlowVpcInterface, String> = Prop::new("RoleArn");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnFlowVpcInterface, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnFlowVpcInterface, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFlowVpcInterface, Vec<flow_vpc_interface::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5198,11 +5217,11 @@ impl CfnGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::Gateway";
 
-    /// Key of `EgressCidrBlocks`, for [`Handle::set`].
+    /// Key of `EgressCidrBlocks`, for [`Self::set`].
     pub const EGRESS_CIDR_BLOCKS: Prop<CfnGateway, Vec<String>> = Prop::new("EgressCidrBlocks");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGateway, String> = Prop::new("Name");
-    /// Key of `Networks`, for [`Handle::set`].
+    /// Key of `Networks`, for [`Self::set`].
     pub const NETWORKS: Prop<CfnGateway, Vec<gateway::GatewayNetwork>> = Prop::new("Networks");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5254,7 +5273,9 @@ pub mod router_input {
     /// `Tag` of `AWS::MediaConnect::RouterInput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5282,6 +5303,7 @@ pub mod router_input {
     pub struct RouterInputTransitEncryption {
         /// Defines the configuration settings for transit encryption keys.
         pub encryption_key_configuration: Val<Json>,
+        /// `EncryptionKeyType` (the schema does not describe it).
         pub encryption_key_type: Option<Val<RouterInputTransitEncryptionKeyType>>,
     }
 
@@ -5437,9 +5459,11 @@ pub struct CfnRouterInputProps {
     pub name: Val<String>,
     /// The Amazon Web Services Region for the router input. Defaults to the current region if not specified.
     pub region_name: Option<Val<String>>,
+    /// `RoutingScope` (the schema does not describe it).
     pub routing_scope: Val<router_input::RoutingScope>,
     /// Key-value pairs that can be used to tag and organize this router input.
     pub tags: Option<Val<Vec<router_input::Tag>>>,
+    /// `Tier` (the schema does not describe it).
     pub tier: Val<router_input::RouterInputTier>,
     /// The transit encryption settings for a router input.
     pub transit_encryption: Option<Val<router_input::RouterInputTransitEncryption>>,
@@ -5492,27 +5516,27 @@ impl CfnRouterInput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::RouterInput";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnRouterInput, String> = Prop::new("AvailabilityZone");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnRouterInput, Json> = Prop::new("Configuration");
-    /// Key of `ContentQualityAnalysisConfiguration`, for [`Handle::set`].
+    /// Key of `ContentQualityAnalysisConfiguration`, for [`Self::set`].
     pub const CONTENT_QUALITY_ANALYSIS_CONFIGURATION: Prop<CfnRouterInput, Json> = Prop::new("ContentQualityAnalysisConfiguration");
-    /// Key of `MaintenanceConfiguration`, for [`Handle::set`].
+    /// Key of `MaintenanceConfiguration`, for [`Self::set`].
     pub const MAINTENANCE_CONFIGURATION: Prop<CfnRouterInput, Json> = Prop::new("MaintenanceConfiguration");
-    /// Key of `MaximumBitrate`, for [`Handle::set`].
+    /// Key of `MaximumBitrate`, for [`Self::set`].
     pub const MAXIMUM_BITRATE: Prop<CfnRouterInput, i64> = Prop::new("MaximumBitrate");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRouterInput, String> = Prop::new("Name");
-    /// Key of `RegionName`, for [`Handle::set`].
+    /// Key of `RegionName`, for [`Self::set`].
     pub const REGION_NAME: Prop<CfnRouterInput, String> = Prop::new("RegionName");
-    /// Key of `RoutingScope`, for [`Handle::set`].
+    /// Key of `RoutingScope`, for [`Self::set`].
     pub const ROUTING_SCOPE: Prop<CfnRouterInput, router_input::RoutingScope> = Prop::new("RoutingScope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouterInput, Vec<router_input::Tag>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnRouterInput, router_input::RouterInputTier> = Prop::new("Tier");
-    /// Key of `TransitEncryption`, for [`Handle::set`].
+    /// Key of `TransitEncryption`, for [`Self::set`].
     pub const TRANSIT_ENCRYPTION: Prop<CfnRouterInput, router_input::RouterInputTransitEncryption> = Prop::new("TransitEncryption");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5607,7 +5631,9 @@ pub mod router_network_interface {
     /// `Tag` of `AWS::MediaConnect::RouterNetworkInterface`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5698,13 +5724,13 @@ impl CfnRouterNetworkInterface {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::RouterNetworkInterface";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnRouterNetworkInterface, Json> = Prop::new("Configuration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRouterNetworkInterface, String> = Prop::new("Name");
-    /// Key of `RegionName`, for [`Handle::set`].
+    /// Key of `RegionName`, for [`Self::set`].
     pub const REGION_NAME: Prop<CfnRouterNetworkInterface, String> = Prop::new("RegionName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouterNetworkInterface, Vec<router_network_interface::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5789,6 +5815,7 @@ pub mod router_output {
     /// The fabric configuration settings for the router output.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FabricConfiguration {
+        /// `RecoveryLatencyMode` (the schema does not describe it).
         pub recovery_latency_mode: Val<FabricLatencyMode>,
     }
 
@@ -5812,7 +5839,9 @@ pub mod router_output {
     /// `Tag` of `AWS::MediaConnect::RouterOutput`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5966,9 +5995,11 @@ pub struct CfnRouterOutputProps {
     pub name: Val<String>,
     /// The Amazon Web Services Region for the router output. Defaults to the current region if not specified.
     pub region_name: Option<Val<String>>,
+    /// `RoutingScope` (the schema does not describe it).
     pub routing_scope: Val<router_output::RoutingScope>,
     /// Key-value pairs that can be used to tag this router output.
     pub tags: Option<Val<Vec<router_output::Tag>>>,
+    /// `Tier` (the schema does not describe it).
     pub tier: Val<router_output::RouterOutputTier>,
 }
 
@@ -6017,25 +6048,25 @@ impl CfnRouterOutput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConnect::RouterOutput";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnRouterOutput, String> = Prop::new("AvailabilityZone");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnRouterOutput, Json> = Prop::new("Configuration");
-    /// Key of `FabricConfiguration`, for [`Handle::set`].
+    /// Key of `FabricConfiguration`, for [`Self::set`].
     pub const FABRIC_CONFIGURATION: Prop<CfnRouterOutput, router_output::FabricConfiguration> = Prop::new("FabricConfiguration");
-    /// Key of `MaintenanceConfiguration`, for [`Handle::set`].
+    /// Key of `MaintenanceConfiguration`, for [`Self::set`].
     pub const MAINTENANCE_CONFIGURATION: Prop<CfnRouterOutput, Json> = Prop::new("MaintenanceConfiguration");
-    /// Key of `MaximumBitrate`, for [`Handle::set`].
+    /// Key of `MaximumBitrate`, for [`Self::set`].
     pub const MAXIMUM_BITRATE: Prop<CfnRouterOutput, i64> = Prop::new("MaximumBitrate");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRouterOutput, String> = Prop::new("Name");
-    /// Key of `RegionName`, for [`Handle::set`].
+    /// Key of `RegionName`, for [`Self::set`].
     pub const REGION_NAME: Prop<CfnRouterOutput, String> = Prop::new("RegionName");
-    /// Key of `RoutingScope`, for [`Handle::set`].
+    /// Key of `RoutingScope`, for [`Self::set`].
     pub const ROUTING_SCOPE: Prop<CfnRouterOutput, router_output::RoutingScope> = Prop::new("RoutingScope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRouterOutput, Vec<router_output::Tag>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnRouterOutput, router_output::RouterOutputTier> = Prop::new("Tier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -60,7 +60,7 @@ impl CfnCertificateAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::CertificateAssociation";
 
-    /// Key of `Arn`, for [`Handle::set`].
+    /// Key of `Arn`, for [`Self::set`].
     pub const ARN: Prop<CfnCertificateAssociation, String> = Prop::new("Arn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -288,9 +288,11 @@ pub struct CfnJobTemplateProps {
     pub priority: Option<Val<i64>>,
     /// Optional. The queue that jobs created from this template are assigned to. Specify the Amazon Resource Name (ARN) of the queue.
     pub queue: Option<Val<String>>,
+    /// `SettingsJson` (the schema does not describe it).
     pub settings_json: Val<Json>,
     /// Specify how often MediaConvert sends STATUS_UPDATE events to Amazon CloudWatch Events. Set the interval, in seconds, between status updates.
     pub status_update_interval: Option<Val<job_template::StatusUpdateInterval>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -339,25 +341,25 @@ impl CfnJobTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::JobTemplate";
 
-    /// Key of `AccelerationSettings`, for [`Handle::set`].
+    /// Key of `AccelerationSettings`, for [`Self::set`].
     pub const ACCELERATION_SETTINGS: Prop<CfnJobTemplate, job_template::AccelerationSettings> = Prop::new("AccelerationSettings");
-    /// Key of `Category`, for [`Handle::set`].
+    /// Key of `Category`, for [`Self::set`].
     pub const CATEGORY: Prop<CfnJobTemplate, String> = Prop::new("Category");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnJobTemplate, String> = Prop::new("Description");
-    /// Key of `HopDestinations`, for [`Handle::set`].
+    /// Key of `HopDestinations`, for [`Self::set`].
     pub const HOP_DESTINATIONS: Prop<CfnJobTemplate, Vec<job_template::HopDestination>> = Prop::new("HopDestinations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnJobTemplate, String> = Prop::new("Name");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnJobTemplate, i64> = Prop::new("Priority");
-    /// Key of `Queue`, for [`Handle::set`].
+    /// Key of `Queue`, for [`Self::set`].
     pub const QUEUE: Prop<CfnJobTemplate, String> = Prop::new("Queue");
-    /// Key of `SettingsJson`, for [`Handle::set`].
+    /// Key of `SettingsJson`, for [`Self::set`].
     pub const SETTINGS_JSON: Prop<CfnJobTemplate, Json> = Prop::new("SettingsJson");
-    /// Key of `StatusUpdateInterval`, for [`Handle::set`].
+    /// Key of `StatusUpdateInterval`, for [`Self::set`].
     pub const STATUS_UPDATE_INTERVAL: Prop<CfnJobTemplate, job_template::StatusUpdateInterval> = Prop::new("StatusUpdateInterval");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnJobTemplate, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -429,7 +431,9 @@ pub struct CfnPresetProps {
     pub description: Option<Val<String>>,
     /// The name of the preset that you are modifying.
     pub name: Option<Val<String>>,
+    /// `SettingsJson` (the schema does not describe it).
     pub settings_json: Val<Json>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -468,15 +472,15 @@ impl CfnPreset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::Preset";
 
-    /// Key of `Category`, for [`Handle::set`].
+    /// Key of `Category`, for [`Self::set`].
     pub const CATEGORY: Prop<CfnPreset, String> = Prop::new("Category");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPreset, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPreset, String> = Prop::new("Name");
-    /// Key of `SettingsJson`, for [`Handle::set`].
+    /// Key of `SettingsJson`, for [`Self::set`].
     pub const SETTINGS_JSON: Prop<CfnPreset, Json> = Prop::new("SettingsJson");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPreset, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -606,6 +610,7 @@ pub struct CfnQueueProps {
     pub pricing_plan: Option<Val<queue::PricingPlan>>,
     /// Initial state of the queue. Queues can be either ACTIVE or PAUSED. If you create a paused queue, then jobs that you send to that queue won't begin.
     pub status: Option<Val<queue::Status>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -633,19 +638,19 @@ impl CfnQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaConvert::Queue";
 
-    /// Key of `ConcurrentJobs`, for [`Handle::set`].
+    /// Key of `ConcurrentJobs`, for [`Self::set`].
     pub const CONCURRENT_JOBS: Prop<CfnQueue, i64> = Prop::new("ConcurrentJobs");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnQueue, String> = Prop::new("Description");
-    /// Key of `MaximumConcurrentFeeds`, for [`Handle::set`].
+    /// Key of `MaximumConcurrentFeeds`, for [`Self::set`].
     pub const MAXIMUM_CONCURRENT_FEEDS: Prop<CfnQueue, i64> = Prop::new("MaximumConcurrentFeeds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQueue, String> = Prop::new("Name");
-    /// Key of `PricingPlan`, for [`Handle::set`].
+    /// Key of `PricingPlan`, for [`Self::set`].
     pub const PRICING_PLAN: Prop<CfnQueue, queue::PricingPlan> = Prop::new("PricingPlan");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnQueue, queue::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQueue, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod channel {
     /// `AnywhereSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AnywhereSettings {
+        /// `ChannelPlacementGroupId` (the schema does not describe it).
         pub channel_placement_group_id: Option<Val<String>>,
+        /// `ClusterId` (the schema does not describe it).
         pub cluster_id: Option<Val<String>>,
     }
 
@@ -35,6 +37,7 @@ pub mod channel {
     /// `CdiInputSpecification` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CdiInputSpecification {
+        /// `Resolution` (the schema does not describe it).
         pub resolution: Option<Val<String>>,
     }
 
@@ -49,6 +52,7 @@ pub mod channel {
     /// `ChannelEngineVersionRequest` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ChannelEngineVersionRequest {
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -63,12 +67,19 @@ pub mod channel {
     /// `OutputDestination` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputDestination {
+        /// `Id` (the schema does not describe it).
         pub id: Option<Val<String>>,
+        /// `LogicalInterfaceNames` (the schema does not describe it).
         pub logical_interface_names: Option<Val<Vec<String>>>,
+        /// `MediaConnectRouterSettings` (the schema does not describe it).
         pub media_connect_router_settings: Option<Val<Vec<MediaConnectRouterOutputDestinationSettings>>>,
+        /// `MediaPackageSettings` (the schema does not describe it).
         pub media_package_settings: Option<Val<Vec<MediaPackageOutputDestinationSettings>>>,
+        /// `MultiplexSettings` (the schema does not describe it).
         pub multiplex_settings: Option<Val<MultiplexProgramChannelDestinationSettings>>,
+        /// `Settings` (the schema does not describe it).
         pub settings: Option<Val<Vec<OutputDestinationSettings>>>,
+        /// `SrtSettings` (the schema does not describe it).
         pub srt_settings: Option<Val<Vec<SrtOutputDestinationSettings>>>,
     }
 
@@ -89,19 +100,33 @@ pub mod channel {
     /// `EncoderSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncoderSettings {
+        /// `AudioDescriptions` (the schema does not describe it).
         pub audio_descriptions: Option<Val<Vec<AudioDescription>>>,
+        /// `AvailBlanking` (the schema does not describe it).
         pub avail_blanking: Option<Val<AvailBlanking>>,
+        /// `AvailConfiguration` (the schema does not describe it).
         pub avail_configuration: Option<Val<AvailConfiguration>>,
+        /// `BlackoutSlate` (the schema does not describe it).
         pub blackout_slate: Option<Val<BlackoutSlate>>,
+        /// `CaptionDescriptions` (the schema does not describe it).
         pub caption_descriptions: Option<Val<Vec<CaptionDescription>>>,
+        /// `ColorCorrectionSettings` (the schema does not describe it).
         pub color_correction_settings: Option<Val<ColorCorrectionSettings>>,
+        /// `FeatureActivations` (the schema does not describe it).
         pub feature_activations: Option<Val<FeatureActivations>>,
+        /// `GlobalConfiguration` (the schema does not describe it).
         pub global_configuration: Option<Val<GlobalConfiguration>>,
+        /// `MotionGraphicsConfiguration` (the schema does not describe it).
         pub motion_graphics_configuration: Option<Val<MotionGraphicsConfiguration>>,
+        /// `NielsenConfiguration` (the schema does not describe it).
         pub nielsen_configuration: Option<Val<NielsenConfiguration>>,
+        /// `OutputGroups` (the schema does not describe it).
         pub output_groups: Option<Val<Vec<OutputGroup>>>,
+        /// `ThumbnailConfiguration` (the schema does not describe it).
         pub thumbnail_configuration: Option<Val<ThumbnailConfiguration>>,
+        /// `TimecodeConfig` (the schema does not describe it).
         pub timecode_config: Option<Val<TimecodeConfig>>,
+        /// `VideoDescriptions` (the schema does not describe it).
         pub video_descriptions: Option<Val<Vec<VideoDescription>>>,
     }
 
@@ -129,8 +154,11 @@ pub mod channel {
     /// `InferenceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceSettings {
+        /// `AudioFeedInputs` (the schema does not describe it).
         pub audio_feed_inputs: Option<Val<Vec<AudioFeedInput>>>,
+        /// `EnrichmentMethods` (the schema does not describe it).
         pub enrichment_methods: Option<Val<Vec<String>>>,
+        /// `FeedArn` (the schema does not describe it).
         pub feed_arn: Option<Val<String>>,
     }
 
@@ -147,10 +175,15 @@ pub mod channel {
     /// `InputAttachment` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputAttachment {
+        /// `AutomaticInputFailoverSettings` (the schema does not describe it).
         pub automatic_input_failover_settings: Option<Val<AutomaticInputFailoverSettings>>,
+        /// `InputAttachmentName` (the schema does not describe it).
         pub input_attachment_name: Option<Val<String>>,
+        /// `InputId` (the schema does not describe it).
         pub input_id: Option<Val<String>>,
+        /// `InputSettings` (the schema does not describe it).
         pub input_settings: Option<Val<InputSettings>>,
+        /// `LogicalInterfaceNames` (the schema does not describe it).
         pub logical_interface_names: Option<Val<Vec<String>>>,
     }
 
@@ -169,8 +202,11 @@ pub mod channel {
     /// `InputSpecification` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputSpecification {
+        /// `Codec` (the schema does not describe it).
         pub codec: Option<Val<String>>,
+        /// `MaximumBitrate` (the schema does not describe it).
         pub maximum_bitrate: Option<Val<String>>,
+        /// `Resolution` (the schema does not describe it).
         pub resolution: Option<Val<String>>,
     }
 
@@ -187,7 +223,9 @@ pub mod channel {
     /// `LinkedChannelSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LinkedChannelSettings {
+        /// `FollowerChannelSettings` (the schema does not describe it).
         pub follower_channel_settings: Option<Val<FollowerChannelSettings>>,
+        /// `PrimaryChannelSettings` (the schema does not describe it).
         pub primary_channel_settings: Option<Val<PrimaryChannelSettings>>,
     }
 
@@ -203,7 +241,9 @@ pub mod channel {
     /// `MaintenanceCreateSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceCreateSettings {
+        /// `MaintenanceDay` (the schema does not describe it).
         pub maintenance_day: Option<Val<String>>,
+        /// `MaintenanceStartTime` (the schema does not describe it).
         pub maintenance_start_time: Option<Val<String>>,
     }
 
@@ -219,8 +259,11 @@ pub mod channel {
     /// `VpcOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcOutputSettings {
+        /// `PublicAddressAllocationIds` (the schema does not describe it).
         pub public_address_allocation_ids: Option<Val<Vec<String>>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -237,7 +280,9 @@ pub mod channel {
     /// `MediaConnectRouterOutputDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaConnectRouterOutputDestinationSettings {
+        /// `EncryptionType` (the schema does not describe it).
         pub encryption_type: Option<Val<String>>,
+        /// `SecretArn` (the schema does not describe it).
         pub secret_arn: Option<Val<String>>,
     }
 
@@ -253,10 +298,15 @@ pub mod channel {
     /// `MediaPackageOutputDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaPackageOutputDestinationSettings {
+        /// `ChannelEndpointId` (the schema does not describe it).
         pub channel_endpoint_id: Option<Val<String>>,
+        /// `ChannelGroup` (the schema does not describe it).
         pub channel_group: Option<Val<String>>,
+        /// `ChannelId` (the schema does not describe it).
         pub channel_id: Option<Val<String>>,
+        /// `ChannelName` (the schema does not describe it).
         pub channel_name: Option<Val<String>>,
+        /// `MediaPackageRegionName` (the schema does not describe it).
         pub media_package_region_name: Option<Val<String>>,
     }
 
@@ -275,7 +325,9 @@ pub mod channel {
     /// `MultiplexProgramChannelDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiplexProgramChannelDestinationSettings {
+        /// `MultiplexId` (the schema does not describe it).
         pub multiplex_id: Option<Val<String>>,
+        /// `ProgramName` (the schema does not describe it).
         pub program_name: Option<Val<String>>,
     }
 
@@ -291,10 +343,15 @@ pub mod channel {
     /// `OutputDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputDestinationSettings {
+        /// `PasswordParam` (the schema does not describe it).
         pub password_param: Option<Val<String>>,
+        /// `StreamName` (the schema does not describe it).
         pub stream_name: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
+        /// `Username` (the schema does not describe it).
         pub username: Option<Val<String>>,
+        /// `VirtualSourceAddress` (the schema does not describe it).
         pub virtual_source_address: Option<Val<String>>,
     }
 
@@ -313,10 +370,15 @@ pub mod channel {
     /// `SrtOutputDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SrtOutputDestinationSettings {
+        /// `ConnectionMode` (the schema does not describe it).
         pub connection_mode: Option<Val<String>>,
+        /// `EncryptionPassphraseSecretArn` (the schema does not describe it).
         pub encryption_passphrase_secret_arn: Option<Val<String>>,
+        /// `ListenerPort` (the schema does not describe it).
         pub listener_port: Option<Val<i64>>,
+        /// `StreamId` (the schema does not describe it).
         pub stream_id: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
     }
 
@@ -335,18 +397,31 @@ pub mod channel {
     /// `AudioDescription` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioDescription {
+        /// `AudioDashRoles` (the schema does not describe it).
         pub audio_dash_roles: Option<Val<Vec<String>>>,
+        /// `AudioNormalizationSettings` (the schema does not describe it).
         pub audio_normalization_settings: Option<Val<AudioNormalizationSettings>>,
+        /// `AudioSelectorName` (the schema does not describe it).
         pub audio_selector_name: Option<Val<String>>,
+        /// `AudioType` (the schema does not describe it).
         pub audio_type: Option<Val<String>>,
+        /// `AudioTypeControl` (the schema does not describe it).
         pub audio_type_control: Option<Val<String>>,
+        /// `AudioWatermarkingSettings` (the schema does not describe it).
         pub audio_watermarking_settings: Option<Val<AudioWatermarkSettings>>,
+        /// `CodecSettings` (the schema does not describe it).
         pub codec_settings: Option<Val<AudioCodecSettings>>,
+        /// `DvbDashAccessibility` (the schema does not describe it).
         pub dvb_dash_accessibility: Option<Val<String>>,
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Option<Val<String>>,
+        /// `LanguageCodeControl` (the schema does not describe it).
         pub language_code_control: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `RemixSettings` (the schema does not describe it).
         pub remix_settings: Option<Val<RemixSettings>>,
+        /// `StreamName` (the schema does not describe it).
         pub stream_name: Option<Val<String>>,
     }
 
@@ -373,7 +448,9 @@ pub mod channel {
     /// `AvailBlanking` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AvailBlanking {
+        /// `AvailBlankingImage` (the schema does not describe it).
         pub avail_blanking_image: Option<Val<InputLocation>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<String>>,
     }
 
@@ -389,7 +466,9 @@ pub mod channel {
     /// `AvailConfiguration` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AvailConfiguration {
+        /// `AvailSettings` (the schema does not describe it).
         pub avail_settings: Option<Val<AvailSettings>>,
+        /// `Scte35SegmentationScope` (the schema does not describe it).
         pub scte35_segmentation_scope: Option<Val<String>>,
     }
 
@@ -405,10 +484,15 @@ pub mod channel {
     /// `BlackoutSlate` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BlackoutSlate {
+        /// `BlackoutSlateImage` (the schema does not describe it).
         pub blackout_slate_image: Option<Val<InputLocation>>,
+        /// `NetworkEndBlackout` (the schema does not describe it).
         pub network_end_blackout: Option<Val<String>>,
+        /// `NetworkEndBlackoutImage` (the schema does not describe it).
         pub network_end_blackout_image: Option<Val<InputLocation>>,
+        /// `NetworkId` (the schema does not describe it).
         pub network_id: Option<Val<String>>,
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<String>>,
     }
 
@@ -427,13 +511,21 @@ pub mod channel {
     /// `CaptionDescription` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptionDescription {
+        /// `Accessibility` (the schema does not describe it).
         pub accessibility: Option<Val<String>>,
+        /// `CaptionDashRoles` (the schema does not describe it).
         pub caption_dash_roles: Option<Val<Vec<String>>>,
+        /// `CaptionSelectorName` (the schema does not describe it).
         pub caption_selector_name: Option<Val<String>>,
+        /// `DestinationSettings` (the schema does not describe it).
         pub destination_settings: Option<Val<CaptionDestinationSettings>>,
+        /// `DvbDashAccessibility` (the schema does not describe it).
         pub dvb_dash_accessibility: Option<Val<String>>,
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Option<Val<String>>,
+        /// `LanguageDescription` (the schema does not describe it).
         pub language_description: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -455,6 +547,7 @@ pub mod channel {
     /// `ColorCorrectionSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ColorCorrectionSettings {
+        /// `GlobalColorCorrections` (the schema does not describe it).
         pub global_color_corrections: Option<Val<Vec<ColorCorrection>>>,
     }
 
@@ -469,7 +562,9 @@ pub mod channel {
     /// `FeatureActivations` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FeatureActivations {
+        /// `InputPrepareScheduleActions` (the schema does not describe it).
         pub input_prepare_schedule_actions: Option<Val<String>>,
+        /// `OutputStaticImageOverlayScheduleActions` (the schema does not describe it).
         pub output_static_image_overlay_schedule_actions: Option<Val<String>>,
     }
 
@@ -485,12 +580,19 @@ pub mod channel {
     /// `GlobalConfiguration` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GlobalConfiguration {
+        /// `InitialAudioGain` (the schema does not describe it).
         pub initial_audio_gain: Option<Val<i64>>,
+        /// `InputEndAction` (the schema does not describe it).
         pub input_end_action: Option<Val<String>>,
+        /// `InputLossBehavior` (the schema does not describe it).
         pub input_loss_behavior: Option<Val<InputLossBehavior>>,
+        /// `OutputLockingMode` (the schema does not describe it).
         pub output_locking_mode: Option<Val<String>>,
+        /// `OutputLockingSettings` (the schema does not describe it).
         pub output_locking_settings: Option<Val<OutputLockingSettings>>,
+        /// `OutputTimingSource` (the schema does not describe it).
         pub output_timing_source: Option<Val<String>>,
+        /// `SupportLowFramerateInputs` (the schema does not describe it).
         pub support_low_framerate_inputs: Option<Val<String>>,
     }
 
@@ -511,7 +613,9 @@ pub mod channel {
     /// `MotionGraphicsConfiguration` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MotionGraphicsConfiguration {
+        /// `MotionGraphicsInsertion` (the schema does not describe it).
         pub motion_graphics_insertion: Option<Val<String>>,
+        /// `MotionGraphicsSettings` (the schema does not describe it).
         pub motion_graphics_settings: Option<Val<MotionGraphicsSettings>>,
     }
 
@@ -527,7 +631,9 @@ pub mod channel {
     /// `NielsenConfiguration` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NielsenConfiguration {
+        /// `DistributorId` (the schema does not describe it).
         pub distributor_id: Option<Val<String>>,
+        /// `NielsenPcmToId3Tagging` (the schema does not describe it).
         pub nielsen_pcm_to_id3_tagging: Option<Val<String>>,
     }
 
@@ -543,8 +649,11 @@ pub mod channel {
     /// `OutputGroup` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputGroup {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `OutputGroupSettings` (the schema does not describe it).
         pub output_group_settings: Option<Val<OutputGroupSettings>>,
+        /// `Outputs` (the schema does not describe it).
         pub outputs: Option<Val<Vec<Output>>>,
     }
 
@@ -561,6 +670,7 @@ pub mod channel {
     /// `ThumbnailConfiguration` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ThumbnailConfiguration {
+        /// `State` (the schema does not describe it).
         pub state: Option<Val<String>>,
     }
 
@@ -575,7 +685,9 @@ pub mod channel {
     /// `TimecodeConfig` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TimecodeConfig {
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
+        /// `SyncThreshold` (the schema does not describe it).
         pub sync_threshold: Option<Val<i64>>,
     }
 
@@ -591,15 +703,25 @@ pub mod channel {
     /// `VideoDescription` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoDescription {
+        /// `Border` (the schema does not describe it).
         pub border: Option<Val<i64>>,
+        /// `CodecSettings` (the schema does not describe it).
         pub codec_settings: Option<Val<VideoCodecSettings>>,
+        /// `CropRectangle` (the schema does not describe it).
         pub crop_rectangle: Option<Val<VideoPositionRectangle>>,
+        /// `Height` (the schema does not describe it).
         pub height: Option<Val<i64>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `OutputPositionRectangle` (the schema does not describe it).
         pub output_position_rectangle: Option<Val<VideoPositionRectangle>>,
+        /// `RespondToAfd` (the schema does not describe it).
         pub respond_to_afd: Option<Val<String>>,
+        /// `ScalingBehavior` (the schema does not describe it).
         pub scaling_behavior: Option<Val<String>>,
+        /// `Sharpness` (the schema does not describe it).
         pub sharpness: Option<Val<i64>>,
+        /// `Width` (the schema does not describe it).
         pub width: Option<Val<i64>>,
     }
 
@@ -623,7 +745,9 @@ pub mod channel {
     /// `AudioFeedInput` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioFeedInput {
+        /// `AudioSelectorName` (the schema does not describe it).
         pub audio_selector_name: Option<Val<String>>,
+        /// `FeedInput` (the schema does not describe it).
         pub feed_input: Option<Val<String>>,
     }
 
@@ -639,9 +763,13 @@ pub mod channel {
     /// `AutomaticInputFailoverSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AutomaticInputFailoverSettings {
+        /// `ErrorClearTimeMsec` (the schema does not describe it).
         pub error_clear_time_msec: Option<Val<i64>>,
+        /// `FailoverConditions` (the schema does not describe it).
         pub failover_conditions: Option<Val<Vec<FailoverCondition>>>,
+        /// `InputPreference` (the schema does not describe it).
         pub input_preference: Option<Val<String>>,
+        /// `SecondaryInputId` (the schema does not describe it).
         pub secondary_input_id: Option<Val<String>>,
     }
 
@@ -659,16 +787,27 @@ pub mod channel {
     /// `InputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputSettings {
+        /// `AudioSelectors` (the schema does not describe it).
         pub audio_selectors: Option<Val<Vec<AudioSelector>>>,
+        /// `CaptionSelectors` (the schema does not describe it).
         pub caption_selectors: Option<Val<Vec<CaptionSelector>>>,
+        /// `DeblockFilter` (the schema does not describe it).
         pub deblock_filter: Option<Val<String>>,
+        /// `DenoiseFilter` (the schema does not describe it).
         pub denoise_filter: Option<Val<String>>,
+        /// `FilterStrength` (the schema does not describe it).
         pub filter_strength: Option<Val<i64>>,
+        /// `InputFilter` (the schema does not describe it).
         pub input_filter: Option<Val<String>>,
+        /// `NetworkInputSettings` (the schema does not describe it).
         pub network_input_settings: Option<Val<NetworkInputSettings>>,
+        /// `Scte35Pid` (the schema does not describe it).
         pub scte35_pid: Option<Val<i64>>,
+        /// `Smpte2038DataPreference` (the schema does not describe it).
         pub smpte2038_data_preference: Option<Val<String>>,
+        /// `SourceEndBehavior` (the schema does not describe it).
         pub source_end_behavior: Option<Val<String>>,
+        /// `VideoSelector` (the schema does not describe it).
         pub video_selector: Option<Val<VideoSelector>>,
     }
 
@@ -693,7 +832,9 @@ pub mod channel {
     /// `FollowerChannelSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FollowerChannelSettings {
+        /// `LinkedChannelType` (the schema does not describe it).
         pub linked_channel_type: Option<Val<String>>,
+        /// `PrimaryChannelArn` (the schema does not describe it).
         pub primary_channel_arn: Option<Val<String>>,
     }
 
@@ -709,6 +850,7 @@ pub mod channel {
     /// `PrimaryChannelSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrimaryChannelSettings {
+        /// `LinkedChannelType` (the schema does not describe it).
         pub linked_channel_type: Option<Val<String>>,
     }
 
@@ -723,10 +865,15 @@ pub mod channel {
     /// `AudioNormalizationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioNormalizationSettings {
+        /// `Algorithm` (the schema does not describe it).
         pub algorithm: Option<Val<String>>,
+        /// `AlgorithmControl` (the schema does not describe it).
         pub algorithm_control: Option<Val<String>>,
+        /// `PeakCalculation` (the schema does not describe it).
         pub peak_calculation: Option<Val<String>>,
+        /// `PeakLimiterThreshold` (the schema does not describe it).
         pub peak_limiter_threshold: Option<Val<f64>>,
+        /// `TargetLkfs` (the schema does not describe it).
         pub target_lkfs: Option<Val<f64>>,
     }
 
@@ -745,6 +892,7 @@ pub mod channel {
     /// `AudioWatermarkSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioWatermarkSettings {
+        /// `NielsenWatermarksSettings` (the schema does not describe it).
         pub nielsen_watermarks_settings: Option<Val<NielsenWatermarksSettings>>,
     }
 
@@ -759,12 +907,19 @@ pub mod channel {
     /// `AudioCodecSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioCodecSettings {
+        /// `AacSettings` (the schema does not describe it).
         pub aac_settings: Option<Val<AacSettings>>,
+        /// `Ac3Settings` (the schema does not describe it).
         pub ac3_settings: Option<Val<Ac3Settings>>,
+        /// `Eac3AtmosSettings` (the schema does not describe it).
         pub eac3_atmos_settings: Option<Val<Eac3AtmosSettings>>,
+        /// `Eac3Settings` (the schema does not describe it).
         pub eac3_settings: Option<Val<Eac3Settings>>,
+        /// `Mp2Settings` (the schema does not describe it).
         pub mp2_settings: Option<Val<Mp2Settings>>,
+        /// `PassThroughSettings` (the schema does not describe it).
         pub pass_through_settings: Option<Val<Json>>,
+        /// `WavSettings` (the schema does not describe it).
         pub wav_settings: Option<Val<WavSettings>>,
     }
 
@@ -785,8 +940,11 @@ pub mod channel {
     /// `RemixSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RemixSettings {
+        /// `ChannelMappings` (the schema does not describe it).
         pub channel_mappings: Option<Val<Vec<AudioChannelMapping>>>,
+        /// `ChannelsIn` (the schema does not describe it).
         pub channels_in: Option<Val<i64>>,
+        /// `ChannelsOut` (the schema does not describe it).
         pub channels_out: Option<Val<i64>>,
     }
 
@@ -803,8 +961,11 @@ pub mod channel {
     /// `InputLocation` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputLocation {
+        /// `PasswordParam` (the schema does not describe it).
         pub password_param: Option<Val<String>>,
+        /// `Uri` (the schema does not describe it).
         pub uri: Option<Val<String>>,
+        /// `Username` (the schema does not describe it).
         pub username: Option<Val<String>>,
     }
 
@@ -821,8 +982,11 @@ pub mod channel {
     /// `AvailSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AvailSettings {
+        /// `Esam` (the schema does not describe it).
         pub esam: Option<Val<Esam>>,
+        /// `Scte35SpliceInsert` (the schema does not describe it).
         pub scte35_splice_insert: Option<Val<Scte35SpliceInsertTimeSignalAposSettings>>,
+        /// `Scte35TimeSignalApos` (the schema does not describe it).
         pub scte35_time_signal_apos: Option<Val<Scte35SpliceInsertTimeSignalAposSettings>>,
     }
 
@@ -839,18 +1003,31 @@ pub mod channel {
     /// `CaptionDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptionDestinationSettings {
+        /// `AribDestinationSettings` (the schema does not describe it).
         pub arib_destination_settings: Option<Val<Json>>,
+        /// `BurnInDestinationSettings` (the schema does not describe it).
         pub burn_in_destination_settings: Option<Val<BurnInDvbSubDestinationSettings>>,
+        /// `DvbSubDestinationSettings` (the schema does not describe it).
         pub dvb_sub_destination_settings: Option<Val<BurnInDvbSubDestinationSettings>>,
+        /// `EbuTtDDestinationSettings` (the schema does not describe it).
         pub ebu_tt_d_destination_settings: Option<Val<EbuTtDDestinationSettings>>,
+        /// `EmbeddedDestinationSettings` (the schema does not describe it).
         pub embedded_destination_settings: Option<Val<Json>>,
+        /// `EmbeddedPlusScte20DestinationSettings` (the schema does not describe it).
         pub embedded_plus_scte20_destination_settings: Option<Val<Json>>,
+        /// `RtmpCaptionInfoDestinationSettings` (the schema does not describe it).
         pub rtmp_caption_info_destination_settings: Option<Val<Json>>,
+        /// `Scte20PlusEmbeddedDestinationSettings` (the schema does not describe it).
         pub scte20_plus_embedded_destination_settings: Option<Val<Json>>,
+        /// `Scte27DestinationSettings` (the schema does not describe it).
         pub scte27_destination_settings: Option<Val<Json>>,
+        /// `SmpteTtDestinationSettings` (the schema does not describe it).
         pub smpte_tt_destination_settings: Option<Val<Json>>,
+        /// `TeletextDestinationSettings` (the schema does not describe it).
         pub teletext_destination_settings: Option<Val<Json>>,
+        /// `TtmlDestinationSettings` (the schema does not describe it).
         pub ttml_destination_settings: Option<Val<TtmlDestinationSettings>>,
+        /// `WebvttDestinationSettings` (the schema does not describe it).
         pub webvtt_destination_settings: Option<Val<WebvttDestinationSettings>>,
     }
 
@@ -877,8 +1054,11 @@ pub mod channel {
     /// `ColorCorrection` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ColorCorrection {
+        /// `InputColorSpace` (the schema does not describe it).
         pub input_color_space: Option<Val<String>>,
+        /// `OutputColorSpace` (the schema does not describe it).
         pub output_color_space: Option<Val<String>>,
+        /// `Uri` (the schema does not describe it).
         pub uri: Option<Val<String>>,
     }
 
@@ -895,10 +1075,15 @@ pub mod channel {
     /// `InputLossBehavior` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputLossBehavior {
+        /// `BlackFrameMsec` (the schema does not describe it).
         pub black_frame_msec: Option<Val<i64>>,
+        /// `InputLossImageColor` (the schema does not describe it).
         pub input_loss_image_color: Option<Val<String>>,
+        /// `InputLossImageSlate` (the schema does not describe it).
         pub input_loss_image_slate: Option<Val<InputLocation>>,
+        /// `InputLossImageType` (the schema does not describe it).
         pub input_loss_image_type: Option<Val<String>>,
+        /// `RepeatFrameMsec` (the schema does not describe it).
         pub repeat_frame_msec: Option<Val<i64>>,
     }
 
@@ -917,8 +1102,11 @@ pub mod channel {
     /// `OutputLockingSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputLockingSettings {
+        /// `DisabledLockingSettings` (the schema does not describe it).
         pub disabled_locking_settings: Option<Val<DisabledLockingSettings>>,
+        /// `EpochLockingSettings` (the schema does not describe it).
         pub epoch_locking_settings: Option<Val<EpochLockingSettings>>,
+        /// `PipelineLockingSettings` (the schema does not describe it).
         pub pipeline_locking_settings: Option<Val<Json>>,
     }
 
@@ -935,6 +1123,7 @@ pub mod channel {
     /// `MotionGraphicsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MotionGraphicsSettings {
+        /// `HtmlMotionGraphicsSettings` (the schema does not describe it).
         pub html_motion_graphics_settings: Option<Val<Json>>,
     }
 
@@ -949,16 +1138,27 @@ pub mod channel {
     /// `OutputGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputGroupSettings {
+        /// `ArchiveGroupSettings` (the schema does not describe it).
         pub archive_group_settings: Option<Val<ArchiveGroupSettings>>,
+        /// `CmafIngestGroupSettings` (the schema does not describe it).
         pub cmaf_ingest_group_settings: Option<Val<CmafIngestGroupSettings>>,
+        /// `FrameCaptureGroupSettings` (the schema does not describe it).
         pub frame_capture_group_settings: Option<Val<FrameCaptureGroupSettings>>,
+        /// `HlsGroupSettings` (the schema does not describe it).
         pub hls_group_settings: Option<Val<HlsGroupSettings>>,
+        /// `MediaConnectRouterGroupSettings` (the schema does not describe it).
         pub media_connect_router_group_settings: Option<Val<MediaConnectRouterGroupSettings>>,
+        /// `MediaPackageGroupSettings` (the schema does not describe it).
         pub media_package_group_settings: Option<Val<MediaPackageGroupSettings>>,
+        /// `MsSmoothGroupSettings` (the schema does not describe it).
         pub ms_smooth_group_settings: Option<Val<MsSmoothGroupSettings>>,
+        /// `MultiplexGroupSettings` (the schema does not describe it).
         pub multiplex_group_settings: Option<Val<Json>>,
+        /// `RtmpGroupSettings` (the schema does not describe it).
         pub rtmp_group_settings: Option<Val<RtmpGroupSettings>>,
+        /// `SrtGroupSettings` (the schema does not describe it).
         pub srt_group_settings: Option<Val<SrtGroupSettings>>,
+        /// `UdpGroupSettings` (the schema does not describe it).
         pub udp_group_settings: Option<Val<UdpGroupSettings>>,
     }
 
@@ -983,10 +1183,15 @@ pub mod channel {
     /// `Output` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Output {
+        /// `AudioDescriptionNames` (the schema does not describe it).
         pub audio_description_names: Option<Val<Vec<String>>>,
+        /// `CaptionDescriptionNames` (the schema does not describe it).
         pub caption_description_names: Option<Val<Vec<String>>>,
+        /// `OutputName` (the schema does not describe it).
         pub output_name: Option<Val<String>>,
+        /// `OutputSettings` (the schema does not describe it).
         pub output_settings: Option<Val<OutputSettings>>,
+        /// `VideoDescriptionName` (the schema does not describe it).
         pub video_description_name: Option<Val<String>>,
     }
 
@@ -1005,10 +1210,15 @@ pub mod channel {
     /// `VideoCodecSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoCodecSettings {
+        /// `Av1Settings` (the schema does not describe it).
         pub av1_settings: Option<Val<Av1Settings>>,
+        /// `FrameCaptureSettings` (the schema does not describe it).
         pub frame_capture_settings: Option<Val<FrameCaptureSettings>>,
+        /// `H264Settings` (the schema does not describe it).
         pub h264_settings: Option<Val<H264Settings>>,
+        /// `H265Settings` (the schema does not describe it).
         pub h265_settings: Option<Val<H265Settings>>,
+        /// `Mpeg2Settings` (the schema does not describe it).
         pub mpeg2_settings: Option<Val<Mpeg2Settings>>,
     }
 
@@ -1027,9 +1237,13 @@ pub mod channel {
     /// `VideoPositionRectangle` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoPositionRectangle {
+        /// `Height` (the schema does not describe it).
         pub height: Option<Val<i64>>,
+        /// `Width` (the schema does not describe it).
         pub width: Option<Val<i64>>,
+        /// `X` (the schema does not describe it).
         pub x: Option<Val<i64>>,
+        /// `Y` (the schema does not describe it).
         pub y: Option<Val<i64>>,
     }
 
@@ -1047,6 +1261,7 @@ pub mod channel {
     /// `FailoverCondition` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FailoverCondition {
+        /// `FailoverConditionSettings` (the schema does not describe it).
         pub failover_condition_settings: Option<Val<FailoverConditionSettings>>,
     }
 
@@ -1061,7 +1276,9 @@ pub mod channel {
     /// `AudioSelector` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioSelector {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `SelectorSettings` (the schema does not describe it).
         pub selector_settings: Option<Val<AudioSelectorSettings>>,
     }
 
@@ -1077,8 +1294,11 @@ pub mod channel {
     /// `CaptionSelector` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptionSelector {
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `SelectorSettings` (the schema does not describe it).
         pub selector_settings: Option<Val<CaptionSelectorSettings>>,
     }
 
@@ -1095,8 +1315,11 @@ pub mod channel {
     /// `NetworkInputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkInputSettings {
+        /// `HlsInputSettings` (the schema does not describe it).
         pub hls_input_settings: Option<Val<HlsInputSettings>>,
+        /// `MulticastInputSettings` (the schema does not describe it).
         pub multicast_input_settings: Option<Val<MulticastInputSettings>>,
+        /// `ServerValidation` (the schema does not describe it).
         pub server_validation: Option<Val<String>>,
     }
 
@@ -1113,9 +1336,13 @@ pub mod channel {
     /// `VideoSelector` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoSelector {
+        /// `ColorSpace` (the schema does not describe it).
         pub color_space: Option<Val<String>>,
+        /// `ColorSpaceSettings` (the schema does not describe it).
         pub color_space_settings: Option<Val<VideoSelectorColorSpaceSettings>>,
+        /// `ColorSpaceUsage` (the schema does not describe it).
         pub color_space_usage: Option<Val<String>>,
+        /// `SelectorSettings` (the schema does not describe it).
         pub selector_settings: Option<Val<VideoSelectorSettings>>,
     }
 
@@ -1133,9 +1360,13 @@ pub mod channel {
     /// `NielsenWatermarksSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NielsenWatermarksSettings {
+        /// `NielsenCbetSettings` (the schema does not describe it).
         pub nielsen_cbet_settings: Option<Val<NielsenCBET>>,
+        /// `NielsenDistributionType` (the schema does not describe it).
         pub nielsen_distribution_type: Option<Val<String>>,
+        /// `NielsenNaesIiNwSettings` (the schema does not describe it).
         pub nielsen_naes_ii_nw_settings: Option<Val<NielsenNaesIiNwOnlySettings>>,
+        /// `NielsenNwOnlySettings` (the schema does not describe it).
         pub nielsen_nw_only_settings: Option<Val<NielsenNaesIiNwOnlySettings>>,
     }
 
@@ -1153,14 +1384,23 @@ pub mod channel {
     /// `AacSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AacSettings {
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<f64>>,
+        /// `CodingMode` (the schema does not describe it).
         pub coding_mode: Option<Val<String>>,
+        /// `InputType` (the schema does not describe it).
         pub input_type: Option<Val<String>>,
+        /// `Profile` (the schema does not describe it).
         pub profile: Option<Val<String>>,
+        /// `RateControlMode` (the schema does not describe it).
         pub rate_control_mode: Option<Val<String>>,
+        /// `RawFormat` (the schema does not describe it).
         pub raw_format: Option<Val<String>>,
+        /// `SampleRate` (the schema does not describe it).
         pub sample_rate: Option<Val<f64>>,
+        /// `Spec` (the schema does not describe it).
         pub spec: Option<Val<String>>,
+        /// `VbrQuality` (the schema does not describe it).
         pub vbr_quality: Option<Val<String>>,
     }
 
@@ -1183,13 +1423,21 @@ pub mod channel {
     /// `Ac3Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Ac3Settings {
+        /// `AttenuationControl` (the schema does not describe it).
         pub attenuation_control: Option<Val<String>>,
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<f64>>,
+        /// `BitstreamMode` (the schema does not describe it).
         pub bitstream_mode: Option<Val<String>>,
+        /// `CodingMode` (the schema does not describe it).
         pub coding_mode: Option<Val<String>>,
+        /// `Dialnorm` (the schema does not describe it).
         pub dialnorm: Option<Val<i64>>,
+        /// `DrcProfile` (the schema does not describe it).
         pub drc_profile: Option<Val<String>>,
+        /// `LfeFilter` (the schema does not describe it).
         pub lfe_filter: Option<Val<String>>,
+        /// `MetadataControl` (the schema does not describe it).
         pub metadata_control: Option<Val<String>>,
     }
 
@@ -1211,12 +1459,19 @@ pub mod channel {
     /// `Eac3AtmosSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Eac3AtmosSettings {
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<f64>>,
+        /// `CodingMode` (the schema does not describe it).
         pub coding_mode: Option<Val<String>>,
+        /// `Dialnorm` (the schema does not describe it).
         pub dialnorm: Option<Val<i64>>,
+        /// `DrcLine` (the schema does not describe it).
         pub drc_line: Option<Val<String>>,
+        /// `DrcRf` (the schema does not describe it).
         pub drc_rf: Option<Val<String>>,
+        /// `HeightTrim` (the schema does not describe it).
         pub height_trim: Option<Val<f64>>,
+        /// `SurroundTrim` (the schema does not describe it).
         pub surround_trim: Option<Val<f64>>,
     }
 
@@ -1237,25 +1492,45 @@ pub mod channel {
     /// `Eac3Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Eac3Settings {
+        /// `AttenuationControl` (the schema does not describe it).
         pub attenuation_control: Option<Val<String>>,
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<f64>>,
+        /// `BitstreamMode` (the schema does not describe it).
         pub bitstream_mode: Option<Val<String>>,
+        /// `CodingMode` (the schema does not describe it).
         pub coding_mode: Option<Val<String>>,
+        /// `DcFilter` (the schema does not describe it).
         pub dc_filter: Option<Val<String>>,
+        /// `Dialnorm` (the schema does not describe it).
         pub dialnorm: Option<Val<i64>>,
+        /// `DrcLine` (the schema does not describe it).
         pub drc_line: Option<Val<String>>,
+        /// `DrcRf` (the schema does not describe it).
         pub drc_rf: Option<Val<String>>,
+        /// `LfeControl` (the schema does not describe it).
         pub lfe_control: Option<Val<String>>,
+        /// `LfeFilter` (the schema does not describe it).
         pub lfe_filter: Option<Val<String>>,
+        /// `LoRoCenterMixLevel` (the schema does not describe it).
         pub lo_ro_center_mix_level: Option<Val<f64>>,
+        /// `LoRoSurroundMixLevel` (the schema does not describe it).
         pub lo_ro_surround_mix_level: Option<Val<f64>>,
+        /// `LtRtCenterMixLevel` (the schema does not describe it).
         pub lt_rt_center_mix_level: Option<Val<f64>>,
+        /// `LtRtSurroundMixLevel` (the schema does not describe it).
         pub lt_rt_surround_mix_level: Option<Val<f64>>,
+        /// `MetadataControl` (the schema does not describe it).
         pub metadata_control: Option<Val<String>>,
+        /// `PassthroughControl` (the schema does not describe it).
         pub passthrough_control: Option<Val<String>>,
+        /// `PhaseControl` (the schema does not describe it).
         pub phase_control: Option<Val<String>>,
+        /// `StereoDownmix` (the schema does not describe it).
         pub stereo_downmix: Option<Val<String>>,
+        /// `SurroundExMode` (the schema does not describe it).
         pub surround_ex_mode: Option<Val<String>>,
+        /// `SurroundMode` (the schema does not describe it).
         pub surround_mode: Option<Val<String>>,
     }
 
@@ -1289,8 +1564,11 @@ pub mod channel {
     /// `Mp2Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Mp2Settings {
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<f64>>,
+        /// `CodingMode` (the schema does not describe it).
         pub coding_mode: Option<Val<String>>,
+        /// `SampleRate` (the schema does not describe it).
         pub sample_rate: Option<Val<f64>>,
     }
 
@@ -1307,8 +1585,11 @@ pub mod channel {
     /// `WavSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WavSettings {
+        /// `BitDepth` (the schema does not describe it).
         pub bit_depth: Option<Val<f64>>,
+        /// `CodingMode` (the schema does not describe it).
         pub coding_mode: Option<Val<String>>,
+        /// `SampleRate` (the schema does not describe it).
         pub sample_rate: Option<Val<f64>>,
     }
 
@@ -1325,7 +1606,9 @@ pub mod channel {
     /// `AudioChannelMapping` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioChannelMapping {
+        /// `InputChannelLevels` (the schema does not describe it).
         pub input_channel_levels: Option<Val<Vec<InputChannelLevel>>>,
+        /// `OutputChannel` (the schema does not describe it).
         pub output_channel: Option<Val<i64>>,
     }
 
@@ -1341,11 +1624,17 @@ pub mod channel {
     /// `Esam` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Esam {
+        /// `AcquisitionPointId` (the schema does not describe it).
         pub acquisition_point_id: Option<Val<String>>,
+        /// `AdAvailOffset` (the schema does not describe it).
         pub ad_avail_offset: Option<Val<i64>>,
+        /// `PasswordParam` (the schema does not describe it).
         pub password_param: Option<Val<String>>,
+        /// `PoisEndpoint` (the schema does not describe it).
         pub pois_endpoint: Option<Val<String>>,
+        /// `Username` (the schema does not describe it).
         pub username: Option<Val<String>>,
+        /// `ZoneIdentity` (the schema does not describe it).
         pub zone_identity: Option<Val<String>>,
     }
 
@@ -1365,8 +1654,11 @@ pub mod channel {
     /// `Scte35SpliceInsertTimeSignalAposSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Scte35SpliceInsertTimeSignalAposSettings {
+        /// `AdAvailOffset` (the schema does not describe it).
         pub ad_avail_offset: Option<Val<i64>>,
+        /// `NoRegionalBlackoutFlag` (the schema does not describe it).
         pub no_regional_blackout_flag: Option<Val<String>>,
+        /// `WebDeliveryAllowedFlag` (the schema does not describe it).
         pub web_delivery_allowed_flag: Option<Val<String>>,
     }
 
@@ -1383,23 +1675,41 @@ pub mod channel {
     /// `BurnInDvbSubDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BurnInDvbSubDestinationSettings {
+        /// `Alignment` (the schema does not describe it).
         pub alignment: Option<Val<String>>,
+        /// `BackgroundColor` (the schema does not describe it).
         pub background_color: Option<Val<String>>,
+        /// `BackgroundOpacity` (the schema does not describe it).
         pub background_opacity: Option<Val<i64>>,
+        /// `Font` (the schema does not describe it).
         pub font: Option<Val<InputLocation>>,
+        /// `FontColor` (the schema does not describe it).
         pub font_color: Option<Val<String>>,
+        /// `FontOpacity` (the schema does not describe it).
         pub font_opacity: Option<Val<i64>>,
+        /// `FontResolution` (the schema does not describe it).
         pub font_resolution: Option<Val<i64>>,
+        /// `FontSize` (the schema does not describe it).
         pub font_size: Option<Val<String>>,
+        /// `OutlineColor` (the schema does not describe it).
         pub outline_color: Option<Val<String>>,
+        /// `OutlineSize` (the schema does not describe it).
         pub outline_size: Option<Val<i64>>,
+        /// `ShadowColor` (the schema does not describe it).
         pub shadow_color: Option<Val<String>>,
+        /// `ShadowOpacity` (the schema does not describe it).
         pub shadow_opacity: Option<Val<i64>>,
+        /// `ShadowXOffset` (the schema does not describe it).
         pub shadow_x_offset: Option<Val<i64>>,
+        /// `ShadowYOffset` (the schema does not describe it).
         pub shadow_y_offset: Option<Val<i64>>,
+        /// `SubtitleRows` (the schema does not describe it).
         pub subtitle_rows: Option<Val<String>>,
+        /// `TeletextGridControl` (the schema does not describe it).
         pub teletext_grid_control: Option<Val<String>>,
+        /// `XPosition` (the schema does not describe it).
         pub x_position: Option<Val<i64>>,
+        /// `YPosition` (the schema does not describe it).
         pub y_position: Option<Val<i64>>,
     }
 
@@ -1431,11 +1741,17 @@ pub mod channel {
     /// `EbuTtDDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EbuTtDDestinationSettings {
+        /// `CopyrightHolder` (the schema does not describe it).
         pub copyright_holder: Option<Val<String>>,
+        /// `DefaultFontSize` (the schema does not describe it).
         pub default_font_size: Option<Val<i64>>,
+        /// `DefaultLineHeight` (the schema does not describe it).
         pub default_line_height: Option<Val<i64>>,
+        /// `FillLineGap` (the schema does not describe it).
         pub fill_line_gap: Option<Val<String>>,
+        /// `FontFamily` (the schema does not describe it).
         pub font_family: Option<Val<String>>,
+        /// `StyleControl` (the schema does not describe it).
         pub style_control: Option<Val<String>>,
     }
 
@@ -1455,7 +1771,9 @@ pub mod channel {
     /// `TtmlDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TtmlDestinationSettings {
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<TextCaptionPositionSettings>>,
+        /// `StyleControl` (the schema does not describe it).
         pub style_control: Option<Val<String>>,
     }
 
@@ -1471,7 +1789,9 @@ pub mod channel {
     /// `WebvttDestinationSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WebvttDestinationSettings {
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<TextCaptionPositionSettings>>,
+        /// `StyleControl` (the schema does not describe it).
         pub style_control: Option<Val<String>>,
     }
 
@@ -1487,6 +1807,7 @@ pub mod channel {
     /// `DisabledLockingSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DisabledLockingSettings {
+        /// `CustomEpoch` (the schema does not describe it).
         pub custom_epoch: Option<Val<String>>,
     }
 
@@ -1501,7 +1822,9 @@ pub mod channel {
     /// `EpochLockingSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EpochLockingSettings {
+        /// `CustomEpoch` (the schema does not describe it).
         pub custom_epoch: Option<Val<String>>,
+        /// `JamSyncTime` (the schema does not describe it).
         pub jam_sync_time: Option<Val<String>>,
     }
 
@@ -1517,8 +1840,11 @@ pub mod channel {
     /// `ArchiveGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ArchiveGroupSettings {
+        /// `ArchiveCdnSettings` (the schema does not describe it).
         pub archive_cdn_settings: Option<Val<ArchiveCdnSettings>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `RolloverInterval` (the schema does not describe it).
         pub rollover_interval: Option<Val<i64>>,
     }
 
@@ -1535,23 +1861,41 @@ pub mod channel {
     /// `CmafIngestGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CmafIngestGroupSettings {
+        /// `AdditionalDestinations` (the schema does not describe it).
         pub additional_destinations: Option<Val<Vec<AdditionalDestinations>>>,
+        /// `CaptionLanguageMappings` (the schema does not describe it).
         pub caption_language_mappings: Option<Val<Vec<CmafIngestCaptionLanguageMapping>>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `Id3Behavior` (the schema does not describe it).
         pub id3_behavior: Option<Val<String>>,
+        /// `Id3NameModifier` (the schema does not describe it).
         pub id3_name_modifier: Option<Val<String>>,
+        /// `KlvBehavior` (the schema does not describe it).
         pub klv_behavior: Option<Val<String>>,
+        /// `KlvNameModifier` (the schema does not describe it).
         pub klv_name_modifier: Option<Val<String>>,
+        /// `NielsenId3Behavior` (the schema does not describe it).
         pub nielsen_id3_behavior: Option<Val<String>>,
+        /// `NielsenId3NameModifier` (the schema does not describe it).
         pub nielsen_id3_name_modifier: Option<Val<String>>,
+        /// `Scte35NameModifier` (the schema does not describe it).
         pub scte35_name_modifier: Option<Val<String>>,
+        /// `Scte35Type` (the schema does not describe it).
         pub scte35_type: Option<Val<String>>,
+        /// `SegmentLength` (the schema does not describe it).
         pub segment_length: Option<Val<i64>>,
+        /// `SegmentLengthUnits` (the schema does not describe it).
         pub segment_length_units: Option<Val<String>>,
+        /// `SendDelayMs` (the schema does not describe it).
         pub send_delay_ms: Option<Val<i64>>,
+        /// `TimedMetadataId3Frame` (the schema does not describe it).
         pub timed_metadata_id3_frame: Option<Val<String>>,
+        /// `TimedMetadataId3Period` (the schema does not describe it).
         pub timed_metadata_id3_period: Option<Val<i64>>,
+        /// `TimedMetadataPassthrough` (the schema does not describe it).
         pub timed_metadata_passthrough: Option<Val<String>>,
+        /// `WatermarkingSettings` (the schema does not describe it).
         pub watermarking_settings: Option<Val<CmafIngestWatermarkingSettings>>,
     }
 
@@ -1583,7 +1927,9 @@ pub mod channel {
     /// `FrameCaptureGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FrameCaptureGroupSettings {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `FrameCaptureCdnSettings` (the schema does not describe it).
         pub frame_capture_cdn_settings: Option<Val<FrameCaptureCdnSettings>>,
     }
 
@@ -1599,48 +1945,91 @@ pub mod channel {
     /// `HlsGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsGroupSettings {
+        /// `AdMarkers` (the schema does not describe it).
         pub ad_markers: Option<Val<Vec<String>>>,
+        /// `BaseUrlContent` (the schema does not describe it).
         pub base_url_content: Option<Val<String>>,
+        /// `BaseUrlContent1` (the schema does not describe it).
         pub base_url_content1: Option<Val<String>>,
+        /// `BaseUrlManifest` (the schema does not describe it).
         pub base_url_manifest: Option<Val<String>>,
+        /// `BaseUrlManifest1` (the schema does not describe it).
         pub base_url_manifest1: Option<Val<String>>,
+        /// `CaptionLanguageMappings` (the schema does not describe it).
         pub caption_language_mappings: Option<Val<Vec<CaptionLanguageMapping>>>,
+        /// `CaptionLanguageSetting` (the schema does not describe it).
         pub caption_language_setting: Option<Val<String>>,
+        /// `ClientCache` (the schema does not describe it).
         pub client_cache: Option<Val<String>>,
+        /// `CodecSpecification` (the schema does not describe it).
         pub codec_specification: Option<Val<String>>,
+        /// `ConstantIv` (the schema does not describe it).
         pub constant_iv: Option<Val<String>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `DirectoryStructure` (the schema does not describe it).
         pub directory_structure: Option<Val<String>>,
+        /// `DiscontinuityTags` (the schema does not describe it).
         pub discontinuity_tags: Option<Val<String>>,
+        /// `EncryptionType` (the schema does not describe it).
         pub encryption_type: Option<Val<String>>,
+        /// `HlsCdnSettings` (the schema does not describe it).
         pub hls_cdn_settings: Option<Val<HlsCdnSettings>>,
+        /// `HlsId3SegmentTagging` (the schema does not describe it).
         pub hls_id3_segment_tagging: Option<Val<String>>,
+        /// `IFrameOnlyPlaylists` (the schema does not describe it).
         pub i_frame_only_playlists: Option<Val<String>>,
+        /// `IncompleteSegmentBehavior` (the schema does not describe it).
         pub incomplete_segment_behavior: Option<Val<String>>,
+        /// `IndexNSegments` (the schema does not describe it).
         pub index_n_segments: Option<Val<i64>>,
+        /// `InputLossAction` (the schema does not describe it).
         pub input_loss_action: Option<Val<String>>,
+        /// `IvInManifest` (the schema does not describe it).
         pub iv_in_manifest: Option<Val<String>>,
+        /// `IvSource` (the schema does not describe it).
         pub iv_source: Option<Val<String>>,
+        /// `KeepSegments` (the schema does not describe it).
         pub keep_segments: Option<Val<i64>>,
+        /// `KeyFormat` (the schema does not describe it).
         pub key_format: Option<Val<String>>,
+        /// `KeyFormatVersions` (the schema does not describe it).
         pub key_format_versions: Option<Val<String>>,
+        /// `KeyProviderSettings` (the schema does not describe it).
         pub key_provider_settings: Option<Val<KeyProviderSettings>>,
+        /// `ManifestCompression` (the schema does not describe it).
         pub manifest_compression: Option<Val<String>>,
+        /// `ManifestDurationFormat` (the schema does not describe it).
         pub manifest_duration_format: Option<Val<String>>,
+        /// `MinSegmentLength` (the schema does not describe it).
         pub min_segment_length: Option<Val<i64>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<String>>,
+        /// `OutputSelection` (the schema does not describe it).
         pub output_selection: Option<Val<String>>,
+        /// `ProgramDateTime` (the schema does not describe it).
         pub program_date_time: Option<Val<String>>,
+        /// `ProgramDateTimeClock` (the schema does not describe it).
         pub program_date_time_clock: Option<Val<String>>,
+        /// `ProgramDateTimePeriod` (the schema does not describe it).
         pub program_date_time_period: Option<Val<i64>>,
+        /// `RedundantManifest` (the schema does not describe it).
         pub redundant_manifest: Option<Val<String>>,
+        /// `SegmentLength` (the schema does not describe it).
         pub segment_length: Option<Val<i64>>,
+        /// `SegmentationMode` (the schema does not describe it).
         pub segmentation_mode: Option<Val<String>>,
+        /// `SegmentsPerSubdirectory` (the schema does not describe it).
         pub segments_per_subdirectory: Option<Val<i64>>,
+        /// `StreamInfResolution` (the schema does not describe it).
         pub stream_inf_resolution: Option<Val<String>>,
+        /// `TimedMetadataId3Frame` (the schema does not describe it).
         pub timed_metadata_id3_frame: Option<Val<String>>,
+        /// `TimedMetadataId3Period` (the schema does not describe it).
         pub timed_metadata_id3_period: Option<Val<i64>>,
+        /// `TimestampDeltaMilliseconds` (the schema does not describe it).
         pub timestamp_delta_milliseconds: Option<Val<i64>>,
+        /// `TsFileMode` (the schema does not describe it).
         pub ts_file_mode: Option<Val<String>>,
     }
 
@@ -1697,6 +2086,7 @@ pub mod channel {
     /// `MediaConnectRouterGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaConnectRouterGroupSettings {
+        /// `AvailabilityZones` (the schema does not describe it).
         pub availability_zones: Option<Val<Vec<String>>>,
     }
 
@@ -1711,7 +2101,9 @@ pub mod channel {
     /// `MediaPackageGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaPackageGroupSettings {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `MediapackageV2GroupSettings` (the schema does not describe it).
         pub mediapackage_v2_group_settings: Option<Val<MediaPackageV2GroupSettings>>,
     }
 
@@ -1727,24 +2119,43 @@ pub mod channel {
     /// `MsSmoothGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MsSmoothGroupSettings {
+        /// `AcquisitionPointId` (the schema does not describe it).
         pub acquisition_point_id: Option<Val<String>>,
+        /// `AudioOnlyTimecodeControl` (the schema does not describe it).
         pub audio_only_timecode_control: Option<Val<String>>,
+        /// `CertificateMode` (the schema does not describe it).
         pub certificate_mode: Option<Val<String>>,
+        /// `ConnectionRetryInterval` (the schema does not describe it).
         pub connection_retry_interval: Option<Val<i64>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `EventId` (the schema does not describe it).
         pub event_id: Option<Val<String>>,
+        /// `EventIdMode` (the schema does not describe it).
         pub event_id_mode: Option<Val<String>>,
+        /// `EventStopBehavior` (the schema does not describe it).
         pub event_stop_behavior: Option<Val<String>>,
+        /// `FilecacheDuration` (the schema does not describe it).
         pub filecache_duration: Option<Val<i64>>,
+        /// `FragmentLength` (the schema does not describe it).
         pub fragment_length: Option<Val<i64>>,
+        /// `InputLossAction` (the schema does not describe it).
         pub input_loss_action: Option<Val<String>>,
+        /// `NumRetries` (the schema does not describe it).
         pub num_retries: Option<Val<i64>>,
+        /// `RestartDelay` (the schema does not describe it).
         pub restart_delay: Option<Val<i64>>,
+        /// `SegmentationMode` (the schema does not describe it).
         pub segmentation_mode: Option<Val<String>>,
+        /// `SendDelayMs` (the schema does not describe it).
         pub send_delay_ms: Option<Val<i64>>,
+        /// `SparseTrackType` (the schema does not describe it).
         pub sparse_track_type: Option<Val<String>>,
+        /// `StreamManifestBehavior` (the schema does not describe it).
         pub stream_manifest_behavior: Option<Val<String>>,
+        /// `TimestampOffset` (the schema does not describe it).
         pub timestamp_offset: Option<Val<String>>,
+        /// `TimestampOffsetMode` (the schema does not describe it).
         pub timestamp_offset_mode: Option<Val<String>>,
     }
 
@@ -1777,13 +2188,21 @@ pub mod channel {
     /// `RtmpGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RtmpGroupSettings {
+        /// `AdMarkers` (the schema does not describe it).
         pub ad_markers: Option<Val<Vec<String>>>,
+        /// `AuthenticationScheme` (the schema does not describe it).
         pub authentication_scheme: Option<Val<String>>,
+        /// `CacheFullBehavior` (the schema does not describe it).
         pub cache_full_behavior: Option<Val<String>>,
+        /// `CacheLength` (the schema does not describe it).
         pub cache_length: Option<Val<i64>>,
+        /// `CaptionData` (the schema does not describe it).
         pub caption_data: Option<Val<String>>,
+        /// `IncludeFillerNalUnits` (the schema does not describe it).
         pub include_filler_nal_units: Option<Val<String>>,
+        /// `InputLossAction` (the schema does not describe it).
         pub input_loss_action: Option<Val<String>>,
+        /// `RestartDelay` (the schema does not describe it).
         pub restart_delay: Option<Val<i64>>,
     }
 
@@ -1805,6 +2224,7 @@ pub mod channel {
     /// `SrtGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SrtGroupSettings {
+        /// `InputLossAction` (the schema does not describe it).
         pub input_loss_action: Option<Val<String>>,
     }
 
@@ -1819,8 +2239,11 @@ pub mod channel {
     /// `UdpGroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UdpGroupSettings {
+        /// `InputLossAction` (the schema does not describe it).
         pub input_loss_action: Option<Val<String>>,
+        /// `TimedMetadataId3Frame` (the schema does not describe it).
         pub timed_metadata_id3_frame: Option<Val<String>>,
+        /// `TimedMetadataId3Period` (the schema does not describe it).
         pub timed_metadata_id3_period: Option<Val<i64>>,
     }
 
@@ -1837,16 +2260,27 @@ pub mod channel {
     /// `OutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputSettings {
+        /// `ArchiveOutputSettings` (the schema does not describe it).
         pub archive_output_settings: Option<Val<ArchiveOutputSettings>>,
+        /// `CmafIngestOutputSettings` (the schema does not describe it).
         pub cmaf_ingest_output_settings: Option<Val<CmafIngestFrameCaptureOutputSettings>>,
+        /// `FrameCaptureOutputSettings` (the schema does not describe it).
         pub frame_capture_output_settings: Option<Val<CmafIngestFrameCaptureOutputSettings>>,
+        /// `HlsOutputSettings` (the schema does not describe it).
         pub hls_output_settings: Option<Val<HlsOutputSettings>>,
+        /// `MediaConnectRouterOutputSettings` (the schema does not describe it).
         pub media_connect_router_output_settings: Option<Val<MediaConnectRouterOutputSettings>>,
+        /// `MediaPackageOutputSettings` (the schema does not describe it).
         pub media_package_output_settings: Option<Val<Json>>,
+        /// `MsSmoothOutputSettings` (the schema does not describe it).
         pub ms_smooth_output_settings: Option<Val<MsSmoothOutputSettings>>,
+        /// `MultiplexOutputSettings` (the schema does not describe it).
         pub multiplex_output_settings: Option<Val<MultiplexOutputSettings>>,
+        /// `RtmpOutputSettings` (the schema does not describe it).
         pub rtmp_output_settings: Option<Val<RtmpOutputSettings>>,
+        /// `SrtOutputSettings` (the schema does not describe it).
         pub srt_output_settings: Option<Val<SrtOutputSettings>>,
+        /// `UdpOutputSettings` (the schema does not describe it).
         pub udp_output_settings: Option<Val<UdpOutputSettings>>,
     }
 
@@ -1871,29 +2305,53 @@ pub mod channel {
     /// `Av1Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Av1Settings {
+        /// `AfdSignaling` (the schema does not describe it).
         pub afd_signaling: Option<Val<String>>,
+        /// `BitDepth` (the schema does not describe it).
         pub bit_depth: Option<Val<String>>,
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<i64>>,
+        /// `BufSize` (the schema does not describe it).
         pub buf_size: Option<Val<i64>>,
+        /// `ColorSpaceSettings` (the schema does not describe it).
         pub color_space_settings: Option<Val<Av1ColorSpaceSettings>>,
+        /// `FixedAfd` (the schema does not describe it).
         pub fixed_afd: Option<Val<String>>,
+        /// `FramerateDenominator` (the schema does not describe it).
         pub framerate_denominator: Option<Val<i64>>,
+        /// `FramerateNumerator` (the schema does not describe it).
         pub framerate_numerator: Option<Val<i64>>,
+        /// `GopSize` (the schema does not describe it).
         pub gop_size: Option<Val<f64>>,
+        /// `GopSizeUnits` (the schema does not describe it).
         pub gop_size_units: Option<Val<String>>,
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<String>>,
+        /// `LookAheadRateControl` (the schema does not describe it).
         pub look_ahead_rate_control: Option<Val<String>>,
+        /// `MaxBitrate` (the schema does not describe it).
         pub max_bitrate: Option<Val<i64>>,
+        /// `MinBitrate` (the schema does not describe it).
         pub min_bitrate: Option<Val<i64>>,
+        /// `MinIInterval` (the schema does not describe it).
         pub min_i_interval: Option<Val<i64>>,
+        /// `ParDenominator` (the schema does not describe it).
         pub par_denominator: Option<Val<i64>>,
+        /// `ParNumerator` (the schema does not describe it).
         pub par_numerator: Option<Val<i64>>,
+        /// `QvbrQualityLevel` (the schema does not describe it).
         pub qvbr_quality_level: Option<Val<i64>>,
+        /// `RateControlMode` (the schema does not describe it).
         pub rate_control_mode: Option<Val<String>>,
+        /// `SceneChangeDetect` (the schema does not describe it).
         pub scene_change_detect: Option<Val<String>>,
+        /// `SpatialAq` (the schema does not describe it).
         pub spatial_aq: Option<Val<String>>,
+        /// `TemporalAq` (the schema does not describe it).
         pub temporal_aq: Option<Val<String>>,
+        /// `TimecodeBurninSettings` (the schema does not describe it).
         pub timecode_burnin_settings: Option<Val<TimecodeBurninSettings>>,
+        /// `TimecodeInsertion` (the schema does not describe it).
         pub timecode_insertion: Option<Val<String>>,
     }
 
@@ -1931,8 +2389,11 @@ pub mod channel {
     /// `FrameCaptureSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FrameCaptureSettings {
+        /// `CaptureInterval` (the schema does not describe it).
         pub capture_interval: Option<Val<i64>>,
+        /// `CaptureIntervalUnits` (the schema does not describe it).
         pub capture_interval_units: Option<Val<String>>,
+        /// `TimecodeBurninSettings` (the schema does not describe it).
         pub timecode_burnin_settings: Option<Val<TimecodeBurninSettings>>,
     }
 
@@ -1949,49 +2410,93 @@ pub mod channel {
     /// `H264Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct H264Settings {
+        /// `AdaptiveQuantization` (the schema does not describe it).
         pub adaptive_quantization: Option<Val<String>>,
+        /// `AfdSignaling` (the schema does not describe it).
         pub afd_signaling: Option<Val<String>>,
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<i64>>,
+        /// `BufFillPct` (the schema does not describe it).
         pub buf_fill_pct: Option<Val<i64>>,
+        /// `BufSize` (the schema does not describe it).
         pub buf_size: Option<Val<i64>>,
+        /// `ColorMetadata` (the schema does not describe it).
         pub color_metadata: Option<Val<String>>,
+        /// `ColorSpaceSettings` (the schema does not describe it).
         pub color_space_settings: Option<Val<H264ColorSpaceSettings>>,
+        /// `EntropyEncoding` (the schema does not describe it).
         pub entropy_encoding: Option<Val<String>>,
+        /// `FilterSettings` (the schema does not describe it).
         pub filter_settings: Option<Val<H264H265FilterSettings>>,
+        /// `FixedAfd` (the schema does not describe it).
         pub fixed_afd: Option<Val<String>>,
+        /// `FlickerAq` (the schema does not describe it).
         pub flicker_aq: Option<Val<String>>,
+        /// `ForceFieldPictures` (the schema does not describe it).
         pub force_field_pictures: Option<Val<String>>,
+        /// `FramerateControl` (the schema does not describe it).
         pub framerate_control: Option<Val<String>>,
+        /// `FramerateDenominator` (the schema does not describe it).
         pub framerate_denominator: Option<Val<i64>>,
+        /// `FramerateNumerator` (the schema does not describe it).
         pub framerate_numerator: Option<Val<i64>>,
+        /// `GopBReference` (the schema does not describe it).
         pub gop_b_reference: Option<Val<String>>,
+        /// `GopClosedCadence` (the schema does not describe it).
         pub gop_closed_cadence: Option<Val<i64>>,
+        /// `GopNumBFrames` (the schema does not describe it).
         pub gop_num_b_frames: Option<Val<i64>>,
+        /// `GopSize` (the schema does not describe it).
         pub gop_size: Option<Val<f64>>,
+        /// `GopSizeUnits` (the schema does not describe it).
         pub gop_size_units: Option<Val<String>>,
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<String>>,
+        /// `LookAheadRateControl` (the schema does not describe it).
         pub look_ahead_rate_control: Option<Val<String>>,
+        /// `MaxBitrate` (the schema does not describe it).
         pub max_bitrate: Option<Val<i64>>,
+        /// `MinBitrate` (the schema does not describe it).
         pub min_bitrate: Option<Val<i64>>,
+        /// `MinIInterval` (the schema does not describe it).
         pub min_i_interval: Option<Val<i64>>,
+        /// `MinQp` (the schema does not describe it).
         pub min_qp: Option<Val<i64>>,
+        /// `NumRefFrames` (the schema does not describe it).
         pub num_ref_frames: Option<Val<i64>>,
+        /// `ParControl` (the schema does not describe it).
         pub par_control: Option<Val<String>>,
+        /// `ParDenominator` (the schema does not describe it).
         pub par_denominator: Option<Val<i64>>,
+        /// `ParNumerator` (the schema does not describe it).
         pub par_numerator: Option<Val<i64>>,
+        /// `Profile` (the schema does not describe it).
         pub profile: Option<Val<String>>,
+        /// `QualityLevel` (the schema does not describe it).
         pub quality_level: Option<Val<String>>,
+        /// `QvbrQualityLevel` (the schema does not describe it).
         pub qvbr_quality_level: Option<Val<i64>>,
+        /// `RateControlMode` (the schema does not describe it).
         pub rate_control_mode: Option<Val<String>>,
+        /// `ScanType` (the schema does not describe it).
         pub scan_type: Option<Val<String>>,
+        /// `SceneChangeDetect` (the schema does not describe it).
         pub scene_change_detect: Option<Val<String>>,
+        /// `Slices` (the schema does not describe it).
         pub slices: Option<Val<i64>>,
+        /// `Softness` (the schema does not describe it).
         pub softness: Option<Val<i64>>,
+        /// `SpatialAq` (the schema does not describe it).
         pub spatial_aq: Option<Val<String>>,
+        /// `SubgopLength` (the schema does not describe it).
         pub subgop_length: Option<Val<String>>,
+        /// `Syntax` (the schema does not describe it).
         pub syntax: Option<Val<String>>,
+        /// `TemporalAq` (the schema does not describe it).
         pub temporal_aq: Option<Val<String>>,
+        /// `TimecodeBurninSettings` (the schema does not describe it).
         pub timecode_burnin_settings: Option<Val<TimecodeBurninSettings>>,
+        /// `TimecodeInsertion` (the schema does not describe it).
         pub timecode_insertion: Option<Val<String>>,
     }
 
@@ -2049,47 +2554,89 @@ pub mod channel {
     /// `H265Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct H265Settings {
+        /// `AdaptiveQuantization` (the schema does not describe it).
         pub adaptive_quantization: Option<Val<String>>,
+        /// `AfdSignaling` (the schema does not describe it).
         pub afd_signaling: Option<Val<String>>,
+        /// `AlternativeTransferFunction` (the schema does not describe it).
         pub alternative_transfer_function: Option<Val<String>>,
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<i64>>,
+        /// `BufSize` (the schema does not describe it).
         pub buf_size: Option<Val<i64>>,
+        /// `ColorMetadata` (the schema does not describe it).
         pub color_metadata: Option<Val<String>>,
+        /// `ColorSpaceSettings` (the schema does not describe it).
         pub color_space_settings: Option<Val<H265ColorSpaceSettings>>,
+        /// `Deblocking` (the schema does not describe it).
         pub deblocking: Option<Val<String>>,
+        /// `FilterSettings` (the schema does not describe it).
         pub filter_settings: Option<Val<H264H265FilterSettings>>,
+        /// `FixedAfd` (the schema does not describe it).
         pub fixed_afd: Option<Val<String>>,
+        /// `FlickerAq` (the schema does not describe it).
         pub flicker_aq: Option<Val<String>>,
+        /// `FramerateDenominator` (the schema does not describe it).
         pub framerate_denominator: Option<Val<i64>>,
+        /// `FramerateNumerator` (the schema does not describe it).
         pub framerate_numerator: Option<Val<i64>>,
+        /// `GopBReference` (the schema does not describe it).
         pub gop_b_reference: Option<Val<String>>,
+        /// `GopClosedCadence` (the schema does not describe it).
         pub gop_closed_cadence: Option<Val<i64>>,
+        /// `GopNumBFrames` (the schema does not describe it).
         pub gop_num_b_frames: Option<Val<i64>>,
+        /// `GopSize` (the schema does not describe it).
         pub gop_size: Option<Val<f64>>,
+        /// `GopSizeUnits` (the schema does not describe it).
         pub gop_size_units: Option<Val<String>>,
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<String>>,
+        /// `LookAheadRateControl` (the schema does not describe it).
         pub look_ahead_rate_control: Option<Val<String>>,
+        /// `MaxBitrate` (the schema does not describe it).
         pub max_bitrate: Option<Val<i64>>,
+        /// `MinBitrate` (the schema does not describe it).
         pub min_bitrate: Option<Val<i64>>,
+        /// `MinIInterval` (the schema does not describe it).
         pub min_i_interval: Option<Val<i64>>,
+        /// `MinQp` (the schema does not describe it).
         pub min_qp: Option<Val<i64>>,
+        /// `MvOverPictureBoundaries` (the schema does not describe it).
         pub mv_over_picture_boundaries: Option<Val<String>>,
+        /// `MvTemporalPredictor` (the schema does not describe it).
         pub mv_temporal_predictor: Option<Val<String>>,
+        /// `ParDenominator` (the schema does not describe it).
         pub par_denominator: Option<Val<i64>>,
+        /// `ParNumerator` (the schema does not describe it).
         pub par_numerator: Option<Val<i64>>,
+        /// `Profile` (the schema does not describe it).
         pub profile: Option<Val<String>>,
+        /// `QvbrQualityLevel` (the schema does not describe it).
         pub qvbr_quality_level: Option<Val<i64>>,
+        /// `RateControlMode` (the schema does not describe it).
         pub rate_control_mode: Option<Val<String>>,
+        /// `ScanType` (the schema does not describe it).
         pub scan_type: Option<Val<String>>,
+        /// `SceneChangeDetect` (the schema does not describe it).
         pub scene_change_detect: Option<Val<String>>,
+        /// `Slices` (the schema does not describe it).
         pub slices: Option<Val<i64>>,
+        /// `SubgopLength` (the schema does not describe it).
         pub subgop_length: Option<Val<String>>,
+        /// `Tier` (the schema does not describe it).
         pub tier: Option<Val<String>>,
+        /// `TileHeight` (the schema does not describe it).
         pub tile_height: Option<Val<i64>>,
+        /// `TilePadding` (the schema does not describe it).
         pub tile_padding: Option<Val<String>>,
+        /// `TileWidth` (the schema does not describe it).
         pub tile_width: Option<Val<i64>>,
+        /// `TimecodeBurninSettings` (the schema does not describe it).
         pub timecode_burnin_settings: Option<Val<TimecodeBurninSettings>>,
+        /// `TimecodeInsertion` (the schema does not describe it).
         pub timecode_insertion: Option<Val<String>>,
+        /// `TreeblockSize` (the schema does not describe it).
         pub treeblock_size: Option<Val<String>>,
     }
 
@@ -2145,22 +2692,39 @@ pub mod channel {
     /// `Mpeg2Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Mpeg2Settings {
+        /// `AdaptiveQuantization` (the schema does not describe it).
         pub adaptive_quantization: Option<Val<String>>,
+        /// `AfdSignaling` (the schema does not describe it).
         pub afd_signaling: Option<Val<String>>,
+        /// `ColorMetadata` (the schema does not describe it).
         pub color_metadata: Option<Val<String>>,
+        /// `ColorSpace` (the schema does not describe it).
         pub color_space: Option<Val<String>>,
+        /// `DisplayAspectRatio` (the schema does not describe it).
         pub display_aspect_ratio: Option<Val<String>>,
+        /// `FilterSettings` (the schema does not describe it).
         pub filter_settings: Option<Val<Mpeg2FilterSettings>>,
+        /// `FixedAfd` (the schema does not describe it).
         pub fixed_afd: Option<Val<String>>,
+        /// `FramerateDenominator` (the schema does not describe it).
         pub framerate_denominator: Option<Val<i64>>,
+        /// `FramerateNumerator` (the schema does not describe it).
         pub framerate_numerator: Option<Val<i64>>,
+        /// `GopClosedCadence` (the schema does not describe it).
         pub gop_closed_cadence: Option<Val<i64>>,
+        /// `GopNumBFrames` (the schema does not describe it).
         pub gop_num_b_frames: Option<Val<i64>>,
+        /// `GopSize` (the schema does not describe it).
         pub gop_size: Option<Val<f64>>,
+        /// `GopSizeUnits` (the schema does not describe it).
         pub gop_size_units: Option<Val<String>>,
+        /// `ScanType` (the schema does not describe it).
         pub scan_type: Option<Val<String>>,
+        /// `SubgopLength` (the schema does not describe it).
         pub subgop_length: Option<Val<String>>,
+        /// `TimecodeBurninSettings` (the schema does not describe it).
         pub timecode_burnin_settings: Option<Val<TimecodeBurninSettings>>,
+        /// `TimecodeInsertion` (the schema does not describe it).
         pub timecode_insertion: Option<Val<String>>,
     }
 
@@ -2191,8 +2755,11 @@ pub mod channel {
     /// `FailoverConditionSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FailoverConditionSettings {
+        /// `AudioSilenceSettings` (the schema does not describe it).
         pub audio_silence_settings: Option<Val<AudioSilenceFailoverSettings>>,
+        /// `InputLossSettings` (the schema does not describe it).
         pub input_loss_settings: Option<Val<InputLossFailoverSettings>>,
+        /// `VideoBlackSettings` (the schema does not describe it).
         pub video_black_settings: Option<Val<VideoBlackFailoverSettings>>,
     }
 
@@ -2209,9 +2776,13 @@ pub mod channel {
     /// `AudioSelectorSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioSelectorSettings {
+        /// `AudioHlsRenditionSelection` (the schema does not describe it).
         pub audio_hls_rendition_selection: Option<Val<AudioHlsRenditionSelection>>,
+        /// `AudioLanguageSelection` (the schema does not describe it).
         pub audio_language_selection: Option<Val<AudioLanguageSelection>>,
+        /// `AudioPidSelection` (the schema does not describe it).
         pub audio_pid_selection: Option<Val<AudioPidSelection>>,
+        /// `AudioTrackSelection` (the schema does not describe it).
         pub audio_track_selection: Option<Val<AudioTrackSelection>>,
     }
 
@@ -2229,13 +2800,21 @@ pub mod channel {
     /// `CaptionSelectorSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptionSelectorSettings {
+        /// `AncillarySourceSettings` (the schema does not describe it).
         pub ancillary_source_settings: Option<Val<AncillarySourceSettings>>,
+        /// `AribSourceSettings` (the schema does not describe it).
         pub arib_source_settings: Option<Val<Json>>,
+        /// `DvbSubSourceSettings` (the schema does not describe it).
         pub dvb_sub_source_settings: Option<Val<Scte27DvbSubSourceSettings>>,
+        /// `EmbeddedSourceSettings` (the schema does not describe it).
         pub embedded_source_settings: Option<Val<EmbeddedSourceSettings>>,
+        /// `Scte20SourceSettings` (the schema does not describe it).
         pub scte20_source_settings: Option<Val<Scte20SourceSettings>>,
+        /// `Scte27SourceSettings` (the schema does not describe it).
         pub scte27_source_settings: Option<Val<Scte27DvbSubSourceSettings>>,
+        /// `SmartSubtitleSourceSettings` (the schema does not describe it).
         pub smart_subtitle_source_settings: Option<Val<SmartSubtitleSourceSettings>>,
+        /// `TeletextSourceSettings` (the schema does not describe it).
         pub teletext_source_settings: Option<Val<TeletextSourceSettings>>,
     }
 
@@ -2257,10 +2836,15 @@ pub mod channel {
     /// `HlsInputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsInputSettings {
+        /// `Bandwidth` (the schema does not describe it).
         pub bandwidth: Option<Val<i64>>,
+        /// `BufferSegments` (the schema does not describe it).
         pub buffer_segments: Option<Val<i64>>,
+        /// `Retries` (the schema does not describe it).
         pub retries: Option<Val<i64>>,
+        /// `RetryInterval` (the schema does not describe it).
         pub retry_interval: Option<Val<i64>>,
+        /// `Scte35Source` (the schema does not describe it).
         pub scte35_source: Option<Val<String>>,
     }
 
@@ -2279,6 +2863,7 @@ pub mod channel {
     /// `MulticastInputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MulticastInputSettings {
+        /// `SourceIpAddress` (the schema does not describe it).
         pub source_ip_address: Option<Val<String>>,
     }
 
@@ -2293,6 +2878,7 @@ pub mod channel {
     /// `VideoSelectorColorSpaceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoSelectorColorSpaceSettings {
+        /// `Hdr10Settings` (the schema does not describe it).
         pub hdr10_settings: Option<Val<Hdr10Settings>>,
     }
 
@@ -2307,7 +2893,9 @@ pub mod channel {
     /// `VideoSelectorSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoSelectorSettings {
+        /// `VideoSelectorPid` (the schema does not describe it).
         pub video_selector_pid: Option<Val<VideoSelectorPid>>,
+        /// `VideoSelectorProgramId` (the schema does not describe it).
         pub video_selector_program_id: Option<Val<VideoSelectorProgramId>>,
     }
 
@@ -2323,8 +2911,11 @@ pub mod channel {
     /// `NielsenCBET` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NielsenCBET {
+        /// `CbetCheckDigitString` (the schema does not describe it).
         pub cbet_check_digit_string: Option<Val<String>>,
+        /// `CbetStepaside` (the schema does not describe it).
         pub cbet_stepaside: Option<Val<String>>,
+        /// `Csid` (the schema does not describe it).
         pub csid: Option<Val<String>>,
     }
 
@@ -2341,8 +2932,11 @@ pub mod channel {
     /// `NielsenNaesIiNwOnlySettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NielsenNaesIiNwOnlySettings {
+        /// `CheckDigitString` (the schema does not describe it).
         pub check_digit_string: Option<Val<String>>,
+        /// `Sid` (the schema does not describe it).
         pub sid: Option<Val<f64>>,
+        /// `Timezone` (the schema does not describe it).
         pub timezone: Option<Val<String>>,
     }
 
@@ -2359,7 +2953,9 @@ pub mod channel {
     /// `InputChannelLevel` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputChannelLevel {
+        /// `Gain` (the schema does not describe it).
         pub gain: Option<Val<i64>>,
+        /// `InputChannel` (the schema does not describe it).
         pub input_channel: Option<Val<i64>>,
     }
 
@@ -2375,6 +2971,7 @@ pub mod channel {
     /// `TextCaptionPositionSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TextCaptionPositionSettings {
+        /// `YPositionPercentage` (the schema does not describe it).
         pub y_position_percentage: Option<Val<i64>>,
     }
 
@@ -2389,6 +2986,7 @@ pub mod channel {
     /// `ArchiveCdnSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ArchiveCdnSettings {
+        /// `ArchiveS3Settings` (the schema does not describe it).
         pub archive_s3_settings: Option<Val<ArchiveFrameCaptureHlsS3Settings>>,
     }
 
@@ -2403,6 +3001,7 @@ pub mod channel {
     /// `OutputLocationRef` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OutputLocationRef {
+        /// `DestinationRefId` (the schema does not describe it).
         pub destination_ref_id: Option<Val<String>>,
     }
 
@@ -2417,6 +3016,7 @@ pub mod channel {
     /// `AdditionalDestinations` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdditionalDestinations {
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
     }
 
@@ -2431,7 +3031,9 @@ pub mod channel {
     /// `CmafIngestCaptionLanguageMapping` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CmafIngestCaptionLanguageMapping {
+        /// `CaptionChannel` (the schema does not describe it).
         pub caption_channel: Option<Val<i64>>,
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Option<Val<String>>,
     }
 
@@ -2447,6 +3049,7 @@ pub mod channel {
     /// `CmafIngestWatermarkingSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CmafIngestWatermarkingSettings {
+        /// `CmafIngestAbWatermarkerIrdetoSettings` (the schema does not describe it).
         pub cmaf_ingest_ab_watermarker_irdeto_settings: Option<Val<CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>>,
     }
 
@@ -2461,6 +3064,7 @@ pub mod channel {
     /// `FrameCaptureCdnSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FrameCaptureCdnSettings {
+        /// `FrameCaptureS3Settings` (the schema does not describe it).
         pub frame_capture_s3_settings: Option<Val<ArchiveFrameCaptureHlsS3Settings>>,
     }
 
@@ -2475,8 +3079,11 @@ pub mod channel {
     /// `CaptionLanguageMapping` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptionLanguageMapping {
+        /// `CaptionChannel` (the schema does not describe it).
         pub caption_channel: Option<Val<i64>>,
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Option<Val<String>>,
+        /// `LanguageDescription` (the schema does not describe it).
         pub language_description: Option<Val<String>>,
     }
 
@@ -2493,10 +3100,15 @@ pub mod channel {
     /// `HlsCdnSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsCdnSettings {
+        /// `HlsAkamaiSettings` (the schema does not describe it).
         pub hls_akamai_settings: Option<Val<HlsAkamaiSettings>>,
+        /// `HlsBasicPutSettings` (the schema does not describe it).
         pub hls_basic_put_settings: Option<Val<HlsBasicPutSettings>>,
+        /// `HlsMediaStoreSettings` (the schema does not describe it).
         pub hls_media_store_settings: Option<Val<HlsMediaStoreSettings>>,
+        /// `HlsS3Settings` (the schema does not describe it).
         pub hls_s3_settings: Option<Val<ArchiveFrameCaptureHlsS3Settings>>,
+        /// `HlsWebdavSettings` (the schema does not describe it).
         pub hls_webdav_settings: Option<Val<HlsWebdavSettings>>,
     }
 
@@ -2515,6 +3127,7 @@ pub mod channel {
     /// `KeyProviderSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyProviderSettings {
+        /// `StaticKeySettings` (the schema does not describe it).
         pub static_key_settings: Option<Val<StaticKeySettings>>,
     }
 
@@ -2529,17 +3142,29 @@ pub mod channel {
     /// `MediaPackageV2GroupSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaPackageV2GroupSettings {
+        /// `AdditionalDestinations` (the schema does not describe it).
         pub additional_destinations: Option<Val<Vec<AdditionalDestinations>>>,
+        /// `CaptionLanguageMappings` (the schema does not describe it).
         pub caption_language_mappings: Option<Val<Vec<CaptionLanguageMapping>>>,
+        /// `Id3Behavior` (the schema does not describe it).
         pub id3_behavior: Option<Val<String>>,
+        /// `KlvBehavior` (the schema does not describe it).
         pub klv_behavior: Option<Val<String>>,
+        /// `NielsenId3Behavior` (the schema does not describe it).
         pub nielsen_id3_behavior: Option<Val<String>>,
+        /// `Scte35Type` (the schema does not describe it).
         pub scte35_type: Option<Val<String>>,
+        /// `SegmentLength` (the schema does not describe it).
         pub segment_length: Option<Val<i64>>,
+        /// `SegmentLengthUnits` (the schema does not describe it).
         pub segment_length_units: Option<Val<String>>,
+        /// `TimedMetadataId3Frame` (the schema does not describe it).
         pub timed_metadata_id3_frame: Option<Val<String>>,
+        /// `TimedMetadataId3Period` (the schema does not describe it).
         pub timed_metadata_id3_period: Option<Val<i64>>,
+        /// `TimedMetadataPassthrough` (the schema does not describe it).
         pub timed_metadata_passthrough: Option<Val<String>>,
+        /// `WatermarkingSettings` (the schema does not describe it).
         pub watermarking_settings: Option<Val<MediaPackageV2WatermarkingSettings>>,
     }
 
@@ -2565,8 +3190,11 @@ pub mod channel {
     /// `ArchiveOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ArchiveOutputSettings {
+        /// `ContainerSettings` (the schema does not describe it).
         pub container_settings: Option<Val<ArchiveContainerSettings>>,
+        /// `Extension` (the schema does not describe it).
         pub extension: Option<Val<String>>,
+        /// `NameModifier` (the schema does not describe it).
         pub name_modifier: Option<Val<String>>,
     }
 
@@ -2583,6 +3211,7 @@ pub mod channel {
     /// `CmafIngestFrameCaptureOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CmafIngestFrameCaptureOutputSettings {
+        /// `NameModifier` (the schema does not describe it).
         pub name_modifier: Option<Val<String>>,
     }
 
@@ -2597,9 +3226,13 @@ pub mod channel {
     /// `HlsOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsOutputSettings {
+        /// `H265PackagingType` (the schema does not describe it).
         pub h265_packaging_type: Option<Val<String>>,
+        /// `HlsSettings` (the schema does not describe it).
         pub hls_settings: Option<Val<HlsSettings>>,
+        /// `NameModifier` (the schema does not describe it).
         pub name_modifier: Option<Val<String>>,
+        /// `SegmentModifier` (the schema does not describe it).
         pub segment_modifier: Option<Val<String>>,
     }
 
@@ -2617,8 +3250,11 @@ pub mod channel {
     /// `MediaConnectRouterOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaConnectRouterOutputSettings {
+        /// `ConnectedRouterInputs` (the schema does not describe it).
         pub connected_router_inputs: Option<Val<MediaConnectRouterOutputConnectionMap>>,
+        /// `ContainerSettings` (the schema does not describe it).
         pub container_settings: Option<Val<UdpMediaConnectRouterContainerSettings>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
     }
 
@@ -2635,7 +3271,9 @@ pub mod channel {
     /// `MsSmoothOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MsSmoothOutputSettings {
+        /// `H265PackagingType` (the schema does not describe it).
         pub h265_packaging_type: Option<Val<String>>,
+        /// `NameModifier` (the schema does not describe it).
         pub name_modifier: Option<Val<String>>,
     }
 
@@ -2651,7 +3289,9 @@ pub mod channel {
     /// `MultiplexOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiplexOutputSettings {
+        /// `ContainerSettings` (the schema does not describe it).
         pub container_settings: Option<Val<MultiplexContainerSettings>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
     }
 
@@ -2667,9 +3307,13 @@ pub mod channel {
     /// `RtmpOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RtmpOutputSettings {
+        /// `CertificateMode` (the schema does not describe it).
         pub certificate_mode: Option<Val<String>>,
+        /// `ConnectionRetryInterval` (the schema does not describe it).
         pub connection_retry_interval: Option<Val<i64>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `NumRetries` (the schema does not describe it).
         pub num_retries: Option<Val<i64>>,
     }
 
@@ -2687,10 +3331,15 @@ pub mod channel {
     /// `SrtOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SrtOutputSettings {
+        /// `BufferMsec` (the schema does not describe it).
         pub buffer_msec: Option<Val<i64>>,
+        /// `ContainerSettings` (the schema does not describe it).
         pub container_settings: Option<Val<UdpMediaConnectRouterContainerSettings>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `EncryptionType` (the schema does not describe it).
         pub encryption_type: Option<Val<String>>,
+        /// `Latency` (the schema does not describe it).
         pub latency: Option<Val<i64>>,
     }
 
@@ -2709,9 +3358,13 @@ pub mod channel {
     /// `UdpOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UdpOutputSettings {
+        /// `BufferMsec` (the schema does not describe it).
         pub buffer_msec: Option<Val<i64>>,
+        /// `ContainerSettings` (the schema does not describe it).
         pub container_settings: Option<Val<UdpMediaConnectRouterContainerSettings>>,
+        /// `Destination` (the schema does not describe it).
         pub destination: Option<Val<OutputLocationRef>>,
+        /// `FecOutputSettings` (the schema does not describe it).
         pub fec_output_settings: Option<Val<FecOutputSettings>>,
     }
 
@@ -2729,10 +3382,15 @@ pub mod channel {
     /// `Av1ColorSpaceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Av1ColorSpaceSettings {
+        /// `ColorSpacePassthroughSettings` (the schema does not describe it).
         pub color_space_passthrough_settings: Option<Val<Json>>,
+        /// `Hdr10Settings` (the schema does not describe it).
         pub hdr10_settings: Option<Val<Hdr10Settings>>,
+        /// `Hlg2020Settings` (the schema does not describe it).
         pub hlg2020_settings: Option<Val<Json>>,
+        /// `Rec601Settings` (the schema does not describe it).
         pub rec601_settings: Option<Val<Json>>,
+        /// `Rec709Settings` (the schema does not describe it).
         pub rec709_settings: Option<Val<Json>>,
     }
 
@@ -2751,8 +3409,11 @@ pub mod channel {
     /// `TimecodeBurninSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TimecodeBurninSettings {
+        /// `FontSize` (the schema does not describe it).
         pub font_size: Option<Val<String>>,
+        /// `Position` (the schema does not describe it).
         pub position: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -2769,8 +3430,11 @@ pub mod channel {
     /// `H264ColorSpaceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct H264ColorSpaceSettings {
+        /// `ColorSpacePassthroughSettings` (the schema does not describe it).
         pub color_space_passthrough_settings: Option<Val<Json>>,
+        /// `Rec601Settings` (the schema does not describe it).
         pub rec601_settings: Option<Val<Json>>,
+        /// `Rec709Settings` (the schema does not describe it).
         pub rec709_settings: Option<Val<Json>>,
     }
 
@@ -2787,7 +3451,9 @@ pub mod channel {
     /// `H264H265FilterSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct H264H265FilterSettings {
+        /// `BandwidthReductionFilterSettings` (the schema does not describe it).
         pub bandwidth_reduction_filter_settings: Option<Val<BandwidthReductionFilterSettings>>,
+        /// `TemporalFilterSettings` (the schema does not describe it).
         pub temporal_filter_settings: Option<Val<TemporalFilterSettings>>,
     }
 
@@ -2803,11 +3469,17 @@ pub mod channel {
     /// `H265ColorSpaceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct H265ColorSpaceSettings {
+        /// `ColorSpacePassthroughSettings` (the schema does not describe it).
         pub color_space_passthrough_settings: Option<Val<Json>>,
+        /// `DolbyVision81Settings` (the schema does not describe it).
         pub dolby_vision81_settings: Option<Val<Json>>,
+        /// `Hdr10Settings` (the schema does not describe it).
         pub hdr10_settings: Option<Val<Hdr10Settings>>,
+        /// `Hlg2020Settings` (the schema does not describe it).
         pub hlg2020_settings: Option<Val<Json>>,
+        /// `Rec601Settings` (the schema does not describe it).
         pub rec601_settings: Option<Val<Json>>,
+        /// `Rec709Settings` (the schema does not describe it).
         pub rec709_settings: Option<Val<Json>>,
     }
 
@@ -2827,6 +3499,7 @@ pub mod channel {
     /// `Mpeg2FilterSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Mpeg2FilterSettings {
+        /// `TemporalFilterSettings` (the schema does not describe it).
         pub temporal_filter_settings: Option<Val<TemporalFilterSettings>>,
     }
 
@@ -2841,7 +3514,9 @@ pub mod channel {
     /// `AudioSilenceFailoverSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioSilenceFailoverSettings {
+        /// `AudioSelectorName` (the schema does not describe it).
         pub audio_selector_name: Option<Val<String>>,
+        /// `AudioSilenceThresholdMsec` (the schema does not describe it).
         pub audio_silence_threshold_msec: Option<Val<i64>>,
     }
 
@@ -2857,6 +3532,7 @@ pub mod channel {
     /// `InputLossFailoverSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InputLossFailoverSettings {
+        /// `InputLossThresholdMsec` (the schema does not describe it).
         pub input_loss_threshold_msec: Option<Val<i64>>,
     }
 
@@ -2871,7 +3547,9 @@ pub mod channel {
     /// `VideoBlackFailoverSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoBlackFailoverSettings {
+        /// `BlackDetectThreshold` (the schema does not describe it).
         pub black_detect_threshold: Option<Val<f64>>,
+        /// `VideoBlackThresholdMsec` (the schema does not describe it).
         pub video_black_threshold_msec: Option<Val<i64>>,
     }
 
@@ -2887,7 +3565,9 @@ pub mod channel {
     /// `AudioHlsRenditionSelection` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioHlsRenditionSelection {
+        /// `GroupId` (the schema does not describe it).
         pub group_id: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -2903,7 +3583,9 @@ pub mod channel {
     /// `AudioLanguageSelection` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioLanguageSelection {
+        /// `LanguageCode` (the schema does not describe it).
         pub language_code: Option<Val<String>>,
+        /// `LanguageSelectionPolicy` (the schema does not describe it).
         pub language_selection_policy: Option<Val<String>>,
     }
 
@@ -2919,7 +3601,9 @@ pub mod channel {
     /// `AudioPidSelection` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioPidSelection {
+        /// `Pid` (the schema does not describe it).
         pub pid: Option<Val<i64>>,
+        /// `Pids` (the schema does not describe it).
         pub pids: Option<Val<Vec<AudioPid>>>,
     }
 
@@ -2935,7 +3619,9 @@ pub mod channel {
     /// `AudioTrackSelection` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioTrackSelection {
+        /// `DolbyEDecode` (the schema does not describe it).
         pub dolby_e_decode: Option<Val<AudioDolbyEDecode>>,
+        /// `Tracks` (the schema does not describe it).
         pub tracks: Option<Val<Vec<AudioTrack>>>,
     }
 
@@ -2951,6 +3637,7 @@ pub mod channel {
     /// `AncillarySourceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AncillarySourceSettings {
+        /// `SourceAncillaryChannelNumber` (the schema does not describe it).
         pub source_ancillary_channel_number: Option<Val<i64>>,
     }
 
@@ -2965,7 +3652,9 @@ pub mod channel {
     /// `Scte27DvbSubSourceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Scte27DvbSubSourceSettings {
+        /// `OcrLanguage` (the schema does not describe it).
         pub ocr_language: Option<Val<String>>,
+        /// `Pid` (the schema does not describe it).
         pub pid: Option<Val<i64>>,
     }
 
@@ -2981,9 +3670,13 @@ pub mod channel {
     /// `EmbeddedSourceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EmbeddedSourceSettings {
+        /// `Convert608To708` (the schema does not describe it).
         pub convert608_to708: Option<Val<String>>,
+        /// `Scte20Detection` (the schema does not describe it).
         pub scte20_detection: Option<Val<String>>,
+        /// `Source608ChannelNumber` (the schema does not describe it).
         pub source608_channel_number: Option<Val<i64>>,
+        /// `Source608TrackNumber` (the schema does not describe it).
         pub source608_track_number: Option<Val<i64>>,
     }
 
@@ -3001,7 +3694,9 @@ pub mod channel {
     /// `Scte20SourceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Scte20SourceSettings {
+        /// `Convert608To708` (the schema does not describe it).
         pub convert608_to708: Option<Val<String>>,
+        /// `Source608ChannelNumber` (the schema does not describe it).
         pub source608_channel_number: Option<Val<i64>>,
     }
 
@@ -3017,7 +3712,9 @@ pub mod channel {
     /// `SmartSubtitleSourceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SmartSubtitleSourceSettings {
+        /// `CaptionSynchronizationMode` (the schema does not describe it).
         pub caption_synchronization_mode: Option<Val<String>>,
+        /// `InferenceFeedOutput` (the schema does not describe it).
         pub inference_feed_output: Option<Val<String>>,
     }
 
@@ -3033,7 +3730,9 @@ pub mod channel {
     /// `TeletextSourceSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TeletextSourceSettings {
+        /// `OutputRectangle` (the schema does not describe it).
         pub output_rectangle: Option<Val<CaptionRectangle>>,
+        /// `PageNumber` (the schema does not describe it).
         pub page_number: Option<Val<String>>,
     }
 
@@ -3049,7 +3748,9 @@ pub mod channel {
     /// `Hdr10Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Hdr10Settings {
+        /// `MaxCll` (the schema does not describe it).
         pub max_cll: Option<Val<i64>>,
+        /// `MaxFall` (the schema does not describe it).
         pub max_fall: Option<Val<i64>>,
     }
 
@@ -3065,6 +3766,7 @@ pub mod channel {
     /// `VideoSelectorPid` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoSelectorPid {
+        /// `Pid` (the schema does not describe it).
         pub pid: Option<Val<i64>>,
     }
 
@@ -3079,6 +3781,7 @@ pub mod channel {
     /// `VideoSelectorProgramId` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VideoSelectorProgramId {
+        /// `ProgramId` (the schema does not describe it).
         pub program_id: Option<Val<i64>>,
     }
 
@@ -3093,6 +3796,7 @@ pub mod channel {
     /// `ArchiveFrameCaptureHlsS3Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ArchiveFrameCaptureHlsS3Settings {
+        /// `CannedAcl` (the schema does not describe it).
         pub canned_acl: Option<Val<String>>,
     }
 
@@ -3107,13 +3811,21 @@ pub mod channel {
     /// `CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings {
+        /// `AdditionalDestinationsAlternateDestinations` (the schema does not describe it).
         pub additional_destinations_alternate_destinations: Option<Val<Vec<OutputLocationRef>>>,
+        /// `AlternateDestination` (the schema does not describe it).
         pub alternate_destination: Option<Val<OutputLocationRef>>,
+        /// `CustomProfile` (the schema does not describe it).
         pub custom_profile: Option<Val<AbWatermarkingCustomProfile>>,
+        /// `License` (the schema does not describe it).
         pub license: Option<Val<String>>,
+        /// `OperatorId` (the schema does not describe it).
         pub operator_id: Option<Val<i64>>,
+        /// `PolyPeriod` (the schema does not describe it).
         pub poly_period: Option<Val<i64>>,
+        /// `Profile` (the schema does not describe it).
         pub profile: Option<Val<String>>,
+        /// `WatermarkIdLength` (the schema does not describe it).
         pub watermark_id_length: Option<Val<String>>,
     }
 
@@ -3135,12 +3847,19 @@ pub mod channel {
     /// `HlsAkamaiSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsAkamaiSettings {
+        /// `ConnectionRetryInterval` (the schema does not describe it).
         pub connection_retry_interval: Option<Val<i64>>,
+        /// `FilecacheDuration` (the schema does not describe it).
         pub filecache_duration: Option<Val<i64>>,
+        /// `HttpTransferMode` (the schema does not describe it).
         pub http_transfer_mode: Option<Val<String>>,
+        /// `NumRetries` (the schema does not describe it).
         pub num_retries: Option<Val<i64>>,
+        /// `RestartDelay` (the schema does not describe it).
         pub restart_delay: Option<Val<i64>>,
+        /// `Salt` (the schema does not describe it).
         pub salt: Option<Val<String>>,
+        /// `Token` (the schema does not describe it).
         pub token: Option<Val<String>>,
     }
 
@@ -3161,9 +3880,13 @@ pub mod channel {
     /// `HlsBasicPutSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsBasicPutSettings {
+        /// `ConnectionRetryInterval` (the schema does not describe it).
         pub connection_retry_interval: Option<Val<i64>>,
+        /// `FilecacheDuration` (the schema does not describe it).
         pub filecache_duration: Option<Val<i64>>,
+        /// `NumRetries` (the schema does not describe it).
         pub num_retries: Option<Val<i64>>,
+        /// `RestartDelay` (the schema does not describe it).
         pub restart_delay: Option<Val<i64>>,
     }
 
@@ -3181,10 +3904,15 @@ pub mod channel {
     /// `HlsMediaStoreSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsMediaStoreSettings {
+        /// `ConnectionRetryInterval` (the schema does not describe it).
         pub connection_retry_interval: Option<Val<i64>>,
+        /// `FilecacheDuration` (the schema does not describe it).
         pub filecache_duration: Option<Val<i64>>,
+        /// `MediaStoreStorageClass` (the schema does not describe it).
         pub media_store_storage_class: Option<Val<String>>,
+        /// `NumRetries` (the schema does not describe it).
         pub num_retries: Option<Val<i64>>,
+        /// `RestartDelay` (the schema does not describe it).
         pub restart_delay: Option<Val<i64>>,
     }
 
@@ -3203,10 +3931,15 @@ pub mod channel {
     /// `HlsWebdavSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsWebdavSettings {
+        /// `ConnectionRetryInterval` (the schema does not describe it).
         pub connection_retry_interval: Option<Val<i64>>,
+        /// `FilecacheDuration` (the schema does not describe it).
         pub filecache_duration: Option<Val<i64>>,
+        /// `HttpTransferMode` (the schema does not describe it).
         pub http_transfer_mode: Option<Val<String>>,
+        /// `NumRetries` (the schema does not describe it).
         pub num_retries: Option<Val<i64>>,
+        /// `RestartDelay` (the schema does not describe it).
         pub restart_delay: Option<Val<i64>>,
     }
 
@@ -3225,7 +3958,9 @@ pub mod channel {
     /// `StaticKeySettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StaticKeySettings {
+        /// `KeyProviderServer` (the schema does not describe it).
         pub key_provider_server: Option<Val<InputLocation>>,
+        /// `StaticKeyValue` (the schema does not describe it).
         pub static_key_value: Option<Val<String>>,
     }
 
@@ -3241,6 +3976,7 @@ pub mod channel {
     /// `MediaPackageV2WatermarkingSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaPackageV2WatermarkingSettings {
+        /// `MediaPackageV2AbWatermarkerIrdetoSettings` (the schema does not describe it).
         pub media_package_v2_ab_watermarker_irdeto_settings: Option<Val<CmafIngestMediaPackageV2AbWatermarkerIrdetoSettings>>,
     }
 
@@ -3255,7 +3991,9 @@ pub mod channel {
     /// `ArchiveContainerSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ArchiveContainerSettings {
+        /// `M2tsSettings` (the schema does not describe it).
         pub m2_ts_settings: Option<Val<M2tsSettings>>,
+        /// `RawSettings` (the schema does not describe it).
         pub raw_settings: Option<Val<Json>>,
     }
 
@@ -3271,9 +4009,13 @@ pub mod channel {
     /// `HlsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HlsSettings {
+        /// `AudioOnlyHlsSettings` (the schema does not describe it).
         pub audio_only_hls_settings: Option<Val<AudioOnlyHlsSettings>>,
+        /// `Fmp4HlsSettings` (the schema does not describe it).
         pub fmp4_hls_settings: Option<Val<Fmp4HlsSettings>>,
+        /// `FrameCaptureHlsSettings` (the schema does not describe it).
         pub frame_capture_hls_settings: Option<Val<Json>>,
+        /// `StandardHlsSettings` (the schema does not describe it).
         pub standard_hls_settings: Option<Val<StandardHlsSettings>>,
     }
 
@@ -3291,7 +4033,9 @@ pub mod channel {
     /// `MediaConnectRouterOutputConnectionMap` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaConnectRouterOutputConnectionMap {
+        /// `Pipeline0` (the schema does not describe it).
         pub pipeline0: Option<Val<String>>,
+        /// `Pipeline1` (the schema does not describe it).
         pub pipeline1: Option<Val<String>>,
     }
 
@@ -3307,6 +4051,7 @@ pub mod channel {
     /// `UdpMediaConnectRouterContainerSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UdpMediaConnectRouterContainerSettings {
+        /// `M2tsSettings` (the schema does not describe it).
         pub m2_ts_settings: Option<Val<M2tsSettings>>,
     }
 
@@ -3321,6 +4066,7 @@ pub mod channel {
     /// `MultiplexContainerSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiplexContainerSettings {
+        /// `MultiplexM2tsSettings` (the schema does not describe it).
         pub multiplex_m2_ts_settings: Option<Val<MultiplexM2tsSettings>>,
     }
 
@@ -3335,8 +4081,11 @@ pub mod channel {
     /// `FecOutputSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FecOutputSettings {
+        /// `ColumnDepth` (the schema does not describe it).
         pub column_depth: Option<Val<i64>>,
+        /// `IncludeFec` (the schema does not describe it).
         pub include_fec: Option<Val<String>>,
+        /// `RowLength` (the schema does not describe it).
         pub row_length: Option<Val<i64>>,
     }
 
@@ -3353,7 +4102,9 @@ pub mod channel {
     /// `BandwidthReductionFilterSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BandwidthReductionFilterSettings {
+        /// `PostFilterSharpening` (the schema does not describe it).
         pub post_filter_sharpening: Option<Val<String>>,
+        /// `Strength` (the schema does not describe it).
         pub strength: Option<Val<String>>,
     }
 
@@ -3369,7 +4120,9 @@ pub mod channel {
     /// `TemporalFilterSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TemporalFilterSettings {
+        /// `PostFilterSharpening` (the schema does not describe it).
         pub post_filter_sharpening: Option<Val<String>>,
+        /// `Strength` (the schema does not describe it).
         pub strength: Option<Val<String>>,
     }
 
@@ -3385,8 +4138,11 @@ pub mod channel {
     /// `AudioPid` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioPid {
+        /// `DolbyEDecode` (the schema does not describe it).
         pub dolby_e_decode: Option<Val<AudioDolbyEDecode>>,
+        /// `Pid` (the schema does not describe it).
         pub pid: Option<Val<i64>>,
+        /// `PremixSettings` (the schema does not describe it).
         pub premix_settings: Option<Val<AudioPreMixerSettings>>,
     }
 
@@ -3403,6 +4159,7 @@ pub mod channel {
     /// `AudioDolbyEDecode` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioDolbyEDecode {
+        /// `ProgramSelection` (the schema does not describe it).
         pub program_selection: Option<Val<String>>,
     }
 
@@ -3417,7 +4174,9 @@ pub mod channel {
     /// `AudioTrack` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioTrack {
+        /// `PremixSettings` (the schema does not describe it).
         pub premix_settings: Option<Val<AudioPreMixerSettings>>,
+        /// `Track` (the schema does not describe it).
         pub track: Option<Val<i64>>,
     }
 
@@ -3433,9 +4192,13 @@ pub mod channel {
     /// `CaptionRectangle` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptionRectangle {
+        /// `Height` (the schema does not describe it).
         pub height: Option<Val<f64>>,
+        /// `LeftOffset` (the schema does not describe it).
         pub left_offset: Option<Val<f64>>,
+        /// `TopOffset` (the schema does not describe it).
         pub top_offset: Option<Val<f64>>,
+        /// `Width` (the schema does not describe it).
         pub width: Option<Val<f64>>,
     }
 
@@ -3453,8 +4216,11 @@ pub mod channel {
     /// `AbWatermarkingCustomProfile` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AbWatermarkingCustomProfile {
+        /// `EmbeddingFrequency` (the schema does not describe it).
         pub embedding_frequency: Option<Val<f64>>,
+        /// `SceneCut` (the schema does not describe it).
         pub scene_cut: Option<Val<f64>>,
+        /// `TargetPsnr` (the schema does not describe it).
         pub target_psnr: Option<Val<f64>>,
     }
 
@@ -3471,53 +4237,101 @@ pub mod channel {
     /// `M2tsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct M2tsSettings {
+        /// `AbsentInputAudioBehavior` (the schema does not describe it).
         pub absent_input_audio_behavior: Option<Val<String>>,
+        /// `Arib` (the schema does not describe it).
         pub arib: Option<Val<String>>,
+        /// `AribCaptionsPid` (the schema does not describe it).
         pub arib_captions_pid: Option<Val<String>>,
+        /// `AribCaptionsPidControl` (the schema does not describe it).
         pub arib_captions_pid_control: Option<Val<String>>,
+        /// `AudioBufferModel` (the schema does not describe it).
         pub audio_buffer_model: Option<Val<String>>,
+        /// `AudioFramesPerPes` (the schema does not describe it).
         pub audio_frames_per_pes: Option<Val<i64>>,
+        /// `AudioPids` (the schema does not describe it).
         pub audio_pids: Option<Val<String>>,
+        /// `AudioStreamType` (the schema does not describe it).
         pub audio_stream_type: Option<Val<String>>,
+        /// `Bitrate` (the schema does not describe it).
         pub bitrate: Option<Val<i64>>,
+        /// `BufferModel` (the schema does not describe it).
         pub buffer_model: Option<Val<String>>,
+        /// `CcDescriptor` (the schema does not describe it).
         pub cc_descriptor: Option<Val<String>>,
+        /// `DvbNitSettings` (the schema does not describe it).
         pub dvb_nit_settings: Option<Val<DvbNitSettings>>,
+        /// `DvbSdtSettings` (the schema does not describe it).
         pub dvb_sdt_settings: Option<Val<DvbSdtSettings>>,
+        /// `DvbSubPids` (the schema does not describe it).
         pub dvb_sub_pids: Option<Val<String>>,
+        /// `DvbTdtSettings` (the schema does not describe it).
         pub dvb_tdt_settings: Option<Val<DvbTdtSettings>>,
+        /// `DvbTeletextPid` (the schema does not describe it).
         pub dvb_teletext_pid: Option<Val<String>>,
+        /// `Ebif` (the schema does not describe it).
         pub ebif: Option<Val<String>>,
+        /// `EbpAudioInterval` (the schema does not describe it).
         pub ebp_audio_interval: Option<Val<String>>,
+        /// `EbpLookaheadMs` (the schema does not describe it).
         pub ebp_lookahead_ms: Option<Val<i64>>,
+        /// `EbpPlacement` (the schema does not describe it).
         pub ebp_placement: Option<Val<String>>,
+        /// `EcmPid` (the schema does not describe it).
         pub ecm_pid: Option<Val<String>>,
+        /// `EsRateInPes` (the schema does not describe it).
         pub es_rate_in_pes: Option<Val<String>>,
+        /// `EtvPlatformPid` (the schema does not describe it).
         pub etv_platform_pid: Option<Val<String>>,
+        /// `EtvSignalPid` (the schema does not describe it).
         pub etv_signal_pid: Option<Val<String>>,
+        /// `FragmentTime` (the schema does not describe it).
         pub fragment_time: Option<Val<f64>>,
+        /// `Klv` (the schema does not describe it).
         pub klv: Option<Val<String>>,
+        /// `KlvDataPids` (the schema does not describe it).
         pub klv_data_pids: Option<Val<String>>,
+        /// `NielsenId3Behavior` (the schema does not describe it).
         pub nielsen_id3_behavior: Option<Val<String>>,
+        /// `NullPacketBitrate` (the schema does not describe it).
         pub null_packet_bitrate: Option<Val<f64>>,
+        /// `PatInterval` (the schema does not describe it).
         pub pat_interval: Option<Val<i64>>,
+        /// `PcrControl` (the schema does not describe it).
         pub pcr_control: Option<Val<String>>,
+        /// `PcrPeriod` (the schema does not describe it).
         pub pcr_period: Option<Val<i64>>,
+        /// `PcrPid` (the schema does not describe it).
         pub pcr_pid: Option<Val<String>>,
+        /// `PmtInterval` (the schema does not describe it).
         pub pmt_interval: Option<Val<i64>>,
+        /// `PmtPid` (the schema does not describe it).
         pub pmt_pid: Option<Val<String>>,
+        /// `ProgramNum` (the schema does not describe it).
         pub program_num: Option<Val<i64>>,
+        /// `RateMode` (the schema does not describe it).
         pub rate_mode: Option<Val<String>>,
+        /// `Scte27Pids` (the schema does not describe it).
         pub scte27_pids: Option<Val<String>>,
+        /// `Scte35Control` (the schema does not describe it).
         pub scte35_control: Option<Val<String>>,
+        /// `Scte35Pid` (the schema does not describe it).
         pub scte35_pid: Option<Val<String>>,
+        /// `Scte35PrerollPullupMilliseconds` (the schema does not describe it).
         pub scte35_preroll_pullup_milliseconds: Option<Val<f64>>,
+        /// `SegmentationMarkers` (the schema does not describe it).
         pub segmentation_markers: Option<Val<String>>,
+        /// `SegmentationStyle` (the schema does not describe it).
         pub segmentation_style: Option<Val<String>>,
+        /// `SegmentationTime` (the schema does not describe it).
         pub segmentation_time: Option<Val<f64>>,
+        /// `TimedMetadataBehavior` (the schema does not describe it).
         pub timed_metadata_behavior: Option<Val<String>>,
+        /// `TimedMetadataPid` (the schema does not describe it).
         pub timed_metadata_pid: Option<Val<String>>,
+        /// `TransportStreamId` (the schema does not describe it).
         pub transport_stream_id: Option<Val<i64>>,
+        /// `VideoPid` (the schema does not describe it).
         pub video_pid: Option<Val<String>>,
     }
 
@@ -3579,9 +4393,13 @@ pub mod channel {
     /// `AudioOnlyHlsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioOnlyHlsSettings {
+        /// `AudioGroupId` (the schema does not describe it).
         pub audio_group_id: Option<Val<String>>,
+        /// `AudioOnlyImage` (the schema does not describe it).
         pub audio_only_image: Option<Val<InputLocation>>,
+        /// `AudioTrackType` (the schema does not describe it).
         pub audio_track_type: Option<Val<String>>,
+        /// `SegmentType` (the schema does not describe it).
         pub segment_type: Option<Val<String>>,
     }
 
@@ -3599,8 +4417,11 @@ pub mod channel {
     /// `Fmp4HlsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Fmp4HlsSettings {
+        /// `AudioRenditionSets` (the schema does not describe it).
         pub audio_rendition_sets: Option<Val<String>>,
+        /// `NielsenId3Behavior` (the schema does not describe it).
         pub nielsen_id3_behavior: Option<Val<String>>,
+        /// `TimedMetadataBehavior` (the schema does not describe it).
         pub timed_metadata_behavior: Option<Val<String>>,
     }
 
@@ -3617,7 +4438,9 @@ pub mod channel {
     /// `StandardHlsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StandardHlsSettings {
+        /// `AudioRenditionSets` (the schema does not describe it).
         pub audio_rendition_sets: Option<Val<String>>,
+        /// `M3u8Settings` (the schema does not describe it).
         pub m3_u8_settings: Option<Val<M3u8Settings>>,
     }
 
@@ -3633,19 +4456,33 @@ pub mod channel {
     /// `MultiplexM2tsSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiplexM2tsSettings {
+        /// `AbsentInputAudioBehavior` (the schema does not describe it).
         pub absent_input_audio_behavior: Option<Val<String>>,
+        /// `Arib` (the schema does not describe it).
         pub arib: Option<Val<String>>,
+        /// `AudioBufferModel` (the schema does not describe it).
         pub audio_buffer_model: Option<Val<String>>,
+        /// `AudioFramesPerPes` (the schema does not describe it).
         pub audio_frames_per_pes: Option<Val<i64>>,
+        /// `AudioStreamType` (the schema does not describe it).
         pub audio_stream_type: Option<Val<String>>,
+        /// `CcDescriptor` (the schema does not describe it).
         pub cc_descriptor: Option<Val<String>>,
+        /// `Ebif` (the schema does not describe it).
         pub ebif: Option<Val<String>>,
+        /// `EsRateInPes` (the schema does not describe it).
         pub es_rate_in_pes: Option<Val<String>>,
+        /// `Klv` (the schema does not describe it).
         pub klv: Option<Val<String>>,
+        /// `NielsenId3Behavior` (the schema does not describe it).
         pub nielsen_id3_behavior: Option<Val<String>>,
+        /// `PcrControl` (the schema does not describe it).
         pub pcr_control: Option<Val<String>>,
+        /// `PcrPeriod` (the schema does not describe it).
         pub pcr_period: Option<Val<i64>>,
+        /// `Scte35Control` (the schema does not describe it).
         pub scte35_control: Option<Val<String>>,
+        /// `Scte35PrerollPullupMilliseconds` (the schema does not describe it).
         pub scte35_preroll_pullup_milliseconds: Option<Val<f64>>,
     }
 
@@ -3673,9 +4510,13 @@ pub mod channel {
     /// `AudioPreMixerSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AudioPreMixerSettings {
+        /// `AudioNormalizationSettings` (the schema does not describe it).
         pub audio_normalization_settings: Option<Val<AudioNormalizationSettings>>,
+        /// `Channels` (the schema does not describe it).
         pub channels: Option<Val<i64>>,
+        /// `GainDb` (the schema does not describe it).
         pub gain_db: Option<Val<f64>>,
+        /// `RemixSettings` (the schema does not describe it).
         pub remix_settings: Option<Val<RemixSettings>>,
     }
 
@@ -3693,8 +4534,11 @@ pub mod channel {
     /// `DvbNitSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DvbNitSettings {
+        /// `NetworkId` (the schema does not describe it).
         pub network_id: Option<Val<i64>>,
+        /// `NetworkName` (the schema does not describe it).
         pub network_name: Option<Val<String>>,
+        /// `RepInterval` (the schema does not describe it).
         pub rep_interval: Option<Val<i64>>,
     }
 
@@ -3711,9 +4555,13 @@ pub mod channel {
     /// `DvbSdtSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DvbSdtSettings {
+        /// `OutputSdt` (the schema does not describe it).
         pub output_sdt: Option<Val<String>>,
+        /// `RepInterval` (the schema does not describe it).
         pub rep_interval: Option<Val<i64>>,
+        /// `ServiceName` (the schema does not describe it).
         pub service_name: Option<Val<String>>,
+        /// `ServiceProviderName` (the schema does not describe it).
         pub service_provider_name: Option<Val<String>>,
     }
 
@@ -3731,6 +4579,7 @@ pub mod channel {
     /// `DvbTdtSettings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DvbTdtSettings {
+        /// `RepInterval` (the schema does not describe it).
         pub rep_interval: Option<Val<i64>>,
     }
 
@@ -3745,24 +4594,43 @@ pub mod channel {
     /// `M3u8Settings` of `AWS::MediaLive::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct M3u8Settings {
+        /// `AudioFramesPerPes` (the schema does not describe it).
         pub audio_frames_per_pes: Option<Val<i64>>,
+        /// `AudioPids` (the schema does not describe it).
         pub audio_pids: Option<Val<String>>,
+        /// `EcmPid` (the schema does not describe it).
         pub ecm_pid: Option<Val<String>>,
+        /// `KlvBehavior` (the schema does not describe it).
         pub klv_behavior: Option<Val<String>>,
+        /// `KlvDataPids` (the schema does not describe it).
         pub klv_data_pids: Option<Val<String>>,
+        /// `NielsenId3Behavior` (the schema does not describe it).
         pub nielsen_id3_behavior: Option<Val<String>>,
+        /// `PatInterval` (the schema does not describe it).
         pub pat_interval: Option<Val<i64>>,
+        /// `PcrControl` (the schema does not describe it).
         pub pcr_control: Option<Val<String>>,
+        /// `PcrPeriod` (the schema does not describe it).
         pub pcr_period: Option<Val<i64>>,
+        /// `PcrPid` (the schema does not describe it).
         pub pcr_pid: Option<Val<String>>,
+        /// `PmtInterval` (the schema does not describe it).
         pub pmt_interval: Option<Val<i64>>,
+        /// `PmtPid` (the schema does not describe it).
         pub pmt_pid: Option<Val<String>>,
+        /// `ProgramNum` (the schema does not describe it).
         pub program_num: Option<Val<i64>>,
+        /// `Scte35Behavior` (the schema does not describe it).
         pub scte35_behavior: Option<Val<String>>,
+        /// `Scte35Pid` (the schema does not describe it).
         pub scte35_pid: Option<Val<String>>,
+        /// `TimedMetadataBehavior` (the schema does not describe it).
         pub timed_metadata_behavior: Option<Val<String>>,
+        /// `TimedMetadataPid` (the schema does not describe it).
         pub timed_metadata_pid: Option<Val<String>>,
+        /// `TransportStreamId` (the schema does not describe it).
         pub transport_stream_id: Option<Val<i64>>,
+        /// `VideoPid` (the schema does not describe it).
         pub video_pid: Option<Val<String>>,
     }
 
@@ -5880,23 +6748,41 @@ pub mod channel {
 /// Resource Type definition for AWS::MediaLive::Channel
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnChannelProps {
+    /// `AnywhereSettings` (the schema does not describe it).
     pub anywhere_settings: Option<Val<channel::AnywhereSettings>>,
+    /// `CdiInputSpecification` (the schema does not describe it).
     pub cdi_input_specification: Option<Val<channel::CdiInputSpecification>>,
+    /// `ChannelClass` (the schema does not describe it).
     pub channel_class: Option<Val<String>>,
+    /// `ChannelEngineVersion` (the schema does not describe it).
     pub channel_engine_version: Option<Val<channel::ChannelEngineVersionRequest>>,
+    /// `ChannelSecurityGroups` (the schema does not describe it).
     pub channel_security_groups: Option<Val<Vec<String>>>,
+    /// `Destinations` (the schema does not describe it).
     pub destinations: Option<Val<Vec<channel::OutputDestination>>>,
+    /// `DryRun` (the schema does not describe it).
     pub dry_run: Option<Val<bool>>,
+    /// `EncoderSettings` (the schema does not describe it).
     pub encoder_settings: Option<Val<channel::EncoderSettings>>,
+    /// `InferenceSettings` (the schema does not describe it).
     pub inference_settings: Option<Val<channel::InferenceSettings>>,
+    /// `InputAttachments` (the schema does not describe it).
     pub input_attachments: Option<Val<Vec<channel::InputAttachment>>>,
+    /// `InputSpecification` (the schema does not describe it).
     pub input_specification: Option<Val<channel::InputSpecification>>,
+    /// `LinkedChannelSettings` (the schema does not describe it).
     pub linked_channel_settings: Option<Val<channel::LinkedChannelSettings>>,
+    /// `LogLevel` (the schema does not describe it).
     pub log_level: Option<Val<String>>,
+    /// `Maintenance` (the schema does not describe it).
     pub maintenance: Option<Val<channel::MaintenanceCreateSettings>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `Vpc` (the schema does not describe it).
     pub vpc: Option<Val<channel::VpcOutputSettings>>,
 }
 
@@ -5935,41 +6821,41 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Channel";
 
-    /// Key of `AnywhereSettings`, for [`Handle::set`].
+    /// Key of `AnywhereSettings`, for [`Self::set`].
     pub const ANYWHERE_SETTINGS: Prop<CfnChannel, channel::AnywhereSettings> = Prop::new("AnywhereSettings");
-    /// Key of `CdiInputSpecification`, for [`Handle::set`].
+    /// Key of `CdiInputSpecification`, for [`Self::set`].
     pub const CDI_INPUT_SPECIFICATION: Prop<CfnChannel, channel::CdiInputSpecification> = Prop::new("CdiInputSpecification");
-    /// Key of `ChannelClass`, for [`Handle::set`].
+    /// Key of `ChannelClass`, for [`Self::set`].
     pub const CHANNEL_CLASS: Prop<CfnChannel, String> = Prop::new("ChannelClass");
-    /// Key of `ChannelEngineVersion`, for [`Handle::set`].
+    /// Key of `ChannelEngineVersion`, for [`Self::set`].
     pub const CHANNEL_ENGINE_VERSION: Prop<CfnChannel, channel::ChannelEngineVersionRequest> = Prop::new("ChannelEngineVersion");
-    /// Key of `ChannelSecurityGroups`, for [`Handle::set`].
+    /// Key of `ChannelSecurityGroups`, for [`Self::set`].
     pub const CHANNEL_SECURITY_GROUPS: Prop<CfnChannel, Vec<String>> = Prop::new("ChannelSecurityGroups");
-    /// Key of `Destinations`, for [`Handle::set`].
+    /// Key of `Destinations`, for [`Self::set`].
     pub const DESTINATIONS: Prop<CfnChannel, Vec<channel::OutputDestination>> = Prop::new("Destinations");
-    /// Key of `DryRun`, for [`Handle::set`].
+    /// Key of `DryRun`, for [`Self::set`].
     pub const DRY_RUN: Prop<CfnChannel, bool> = Prop::new("DryRun");
-    /// Key of `EncoderSettings`, for [`Handle::set`].
+    /// Key of `EncoderSettings`, for [`Self::set`].
     pub const ENCODER_SETTINGS: Prop<CfnChannel, channel::EncoderSettings> = Prop::new("EncoderSettings");
-    /// Key of `InferenceSettings`, for [`Handle::set`].
+    /// Key of `InferenceSettings`, for [`Self::set`].
     pub const INFERENCE_SETTINGS: Prop<CfnChannel, channel::InferenceSettings> = Prop::new("InferenceSettings");
-    /// Key of `InputAttachments`, for [`Handle::set`].
+    /// Key of `InputAttachments`, for [`Self::set`].
     pub const INPUT_ATTACHMENTS: Prop<CfnChannel, Vec<channel::InputAttachment>> = Prop::new("InputAttachments");
-    /// Key of `InputSpecification`, for [`Handle::set`].
+    /// Key of `InputSpecification`, for [`Self::set`].
     pub const INPUT_SPECIFICATION: Prop<CfnChannel, channel::InputSpecification> = Prop::new("InputSpecification");
-    /// Key of `LinkedChannelSettings`, for [`Handle::set`].
+    /// Key of `LinkedChannelSettings`, for [`Self::set`].
     pub const LINKED_CHANNEL_SETTINGS: Prop<CfnChannel, channel::LinkedChannelSettings> = Prop::new("LinkedChannelSettings");
-    /// Key of `LogLevel`, for [`Handle::set`].
+    /// Key of `LogLevel`, for [`Self::set`].
     pub const LOG_LEVEL: Prop<CfnChannel, String> = Prop::new("LogLevel");
-    /// Key of `Maintenance`, for [`Handle::set`].
+    /// Key of `Maintenance`, for [`Self::set`].
     pub const MAINTENANCE: Prop<CfnChannel, channel::MaintenanceCreateSettings> = Prop::new("Maintenance");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannel, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnChannel, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Json> = Prop::new("Tags");
-    /// Key of `Vpc`, for [`Handle::set`].
+    /// Key of `Vpc`, for [`Self::set`].
     pub const VPC: Prop<CfnChannel, channel::VpcOutputSettings> = Prop::new("Vpc");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6024,7 +6910,9 @@ pub mod channel_placement_group {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -6093,13 +6981,13 @@ impl CfnChannelPlacementGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::ChannelPlacementGroup";
 
-    /// Key of `ClusterId`, for [`Handle::set`].
+    /// Key of `ClusterId`, for [`Self::set`].
     pub const CLUSTER_ID: Prop<CfnChannelPlacementGroup, String> = Prop::new("ClusterId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnChannelPlacementGroup, String> = Prop::new("Name");
-    /// Key of `Nodes`, for [`Handle::set`].
+    /// Key of `Nodes`, for [`Self::set`].
     pub const NODES: Prop<CfnChannelPlacementGroup, Vec<String>> = Prop::new("Nodes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannelPlacementGroup, Vec<channel_placement_group::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6405,31 +7293,31 @@ impl CfnCloudWatchAlarmTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplate";
 
-    /// Key of `ComparisonOperator`, for [`Handle::set`].
+    /// Key of `ComparisonOperator`, for [`Self::set`].
     pub const COMPARISON_OPERATOR: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateComparisonOperator> = Prop::new("ComparisonOperator");
-    /// Key of `DatapointsToAlarm`, for [`Handle::set`].
+    /// Key of `DatapointsToAlarm`, for [`Self::set`].
     pub const DATAPOINTS_TO_ALARM: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("DatapointsToAlarm");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("Description");
-    /// Key of `EvaluationPeriods`, for [`Handle::set`].
+    /// Key of `EvaluationPeriods`, for [`Self::set`].
     pub const EVALUATION_PERIODS: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("EvaluationPeriods");
-    /// Key of `GroupIdentifier`, for [`Handle::set`].
+    /// Key of `GroupIdentifier`, for [`Self::set`].
     pub const GROUP_IDENTIFIER: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("GroupIdentifier");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("MetricName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCloudWatchAlarmTemplate, String> = Prop::new("Name");
-    /// Key of `Period`, for [`Handle::set`].
+    /// Key of `Period`, for [`Self::set`].
     pub const PERIOD: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("Period");
-    /// Key of `Statistic`, for [`Handle::set`].
+    /// Key of `Statistic`, for [`Self::set`].
     pub const STATISTIC: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateStatistic> = Prop::new("Statistic");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudWatchAlarmTemplate, Map<String>> = Prop::new("Tags");
-    /// Key of `TargetResourceType`, for [`Handle::set`].
+    /// Key of `TargetResourceType`, for [`Self::set`].
     pub const TARGET_RESOURCE_TYPE: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateTargetResourceType> = Prop::new("TargetResourceType");
-    /// Key of `Threshold`, for [`Handle::set`].
+    /// Key of `Threshold`, for [`Self::set`].
     pub const THRESHOLD: Prop<CfnCloudWatchAlarmTemplate, f64> = Prop::new("Threshold");
-    /// Key of `TreatMissingData`, for [`Handle::set`].
+    /// Key of `TreatMissingData`, for [`Self::set`].
     pub const TREAT_MISSING_DATA: Prop<CfnCloudWatchAlarmTemplate, cloud_watch_alarm_template::CloudWatchAlarmTemplateTreatMissingData> = Prop::new("TreatMissingData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6553,11 +7441,11 @@ impl CfnCloudWatchAlarmTemplateGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::CloudWatchAlarmTemplateGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCloudWatchAlarmTemplateGroup, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCloudWatchAlarmTemplateGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudWatchAlarmTemplateGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6642,7 +7530,9 @@ pub mod cluster {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -6782,15 +7672,15 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Cluster";
 
-    /// Key of `ClusterType`, for [`Handle::set`].
+    /// Key of `ClusterType`, for [`Self::set`].
     pub const CLUSTER_TYPE: Prop<CfnCluster, cluster::ClusterType> = Prop::new("ClusterType");
-    /// Key of `InstanceRoleArn`, for [`Handle::set`].
+    /// Key of `InstanceRoleArn`, for [`Self::set`].
     pub const INSTANCE_ROLE_ARN: Prop<CfnCluster, String> = Prop::new("InstanceRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
-    /// Key of `NetworkSettings`, for [`Handle::set`].
+    /// Key of `NetworkSettings`, for [`Self::set`].
     pub const NETWORK_SETTINGS: Prop<CfnCluster, cluster::ClusterNetworkSettings> = Prop::new("NetworkSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7009,17 +7899,17 @@ impl CfnEventBridgeRuleTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventBridgeRuleTemplate, String> = Prop::new("Description");
-    /// Key of `EventTargets`, for [`Handle::set`].
+    /// Key of `EventTargets`, for [`Self::set`].
     pub const EVENT_TARGETS: Prop<CfnEventBridgeRuleTemplate, Vec<event_bridge_rule_template::EventBridgeRuleTemplateTarget>> = Prop::new("EventTargets");
-    /// Key of `EventType`, for [`Handle::set`].
+    /// Key of `EventType`, for [`Self::set`].
     pub const EVENT_TYPE: Prop<CfnEventBridgeRuleTemplate, event_bridge_rule_template::EventBridgeRuleTemplateEventType> = Prop::new("EventType");
-    /// Key of `GroupIdentifier`, for [`Handle::set`].
+    /// Key of `GroupIdentifier`, for [`Self::set`].
     pub const GROUP_IDENTIFIER: Prop<CfnEventBridgeRuleTemplate, String> = Prop::new("GroupIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventBridgeRuleTemplate, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventBridgeRuleTemplate, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7146,11 +8036,11 @@ impl CfnEventBridgeRuleTemplateGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::EventBridgeRuleTemplateGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEventBridgeRuleTemplateGroup, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventBridgeRuleTemplateGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventBridgeRuleTemplateGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8005,6 +8895,7 @@ pub struct CfnInputProps {
     pub sources: Option<Val<Vec<input::InputSource>>>,
     /// The settings associated with an SRT input.
     pub srt_settings: Option<Val<input::SrtSettings>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// The different types of inputs that AWS Elemental MediaLive supports.
     pub r#type: Option<Val<input::InputType>>,
@@ -8045,37 +8936,37 @@ impl CfnInput {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Input";
 
-    /// Key of `Destinations`, for [`Handle::set`].
+    /// Key of `Destinations`, for [`Self::set`].
     pub const DESTINATIONS: Prop<CfnInput, Vec<input::InputDestination>> = Prop::new("Destinations");
-    /// Key of `InputDevices`, for [`Handle::set`].
+    /// Key of `InputDevices`, for [`Self::set`].
     pub const INPUT_DEVICES: Prop<CfnInput, Vec<input::InputDeviceSettings>> = Prop::new("InputDevices");
-    /// Key of `InputNetworkLocation`, for [`Handle::set`].
+    /// Key of `InputNetworkLocation`, for [`Self::set`].
     pub const INPUT_NETWORK_LOCATION: Prop<CfnInput, input::InputNetworkLocation> = Prop::new("InputNetworkLocation");
-    /// Key of `InputSecurityGroups`, for [`Handle::set`].
+    /// Key of `InputSecurityGroups`, for [`Self::set`].
     pub const INPUT_SECURITY_GROUPS: Prop<CfnInput, Vec<String>> = Prop::new("InputSecurityGroups");
-    /// Key of `MediaConnectFlows`, for [`Handle::set`].
+    /// Key of `MediaConnectFlows`, for [`Self::set`].
     pub const MEDIA_CONNECT_FLOWS: Prop<CfnInput, Vec<input::MediaConnectFlow>> = Prop::new("MediaConnectFlows");
-    /// Key of `MulticastSettings`, for [`Handle::set`].
+    /// Key of `MulticastSettings`, for [`Self::set`].
     pub const MULTICAST_SETTINGS: Prop<CfnInput, input::MulticastSettings> = Prop::new("MulticastSettings");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInput, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnInput, String> = Prop::new("RoleArn");
-    /// Key of `RouterSettings`, for [`Handle::set`].
+    /// Key of `RouterSettings`, for [`Self::set`].
     pub const ROUTER_SETTINGS: Prop<CfnInput, input::RouterSettings> = Prop::new("RouterSettings");
-    /// Key of `SdiSources`, for [`Handle::set`].
+    /// Key of `SdiSources`, for [`Self::set`].
     pub const SDI_SOURCES: Prop<CfnInput, Vec<String>> = Prop::new("SdiSources");
-    /// Key of `Smpte2110ReceiverGroupSettings`, for [`Handle::set`].
+    /// Key of `Smpte2110ReceiverGroupSettings`, for [`Self::set`].
     pub const SMPTE2110_RECEIVER_GROUP_SETTINGS: Prop<CfnInput, input::Smpte2110ReceiverGroupSettings> = Prop::new("Smpte2110ReceiverGroupSettings");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnInput, Vec<input::InputSource>> = Prop::new("Sources");
-    /// Key of `SrtSettings`, for [`Handle::set`].
+    /// Key of `SrtSettings`, for [`Self::set`].
     pub const SRT_SETTINGS: Prop<CfnInput, input::SrtSettings> = Prop::new("SrtSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInput, Json> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnInput, input::InputType> = Prop::new("Type");
-    /// Key of `Vpc`, for [`Handle::set`].
+    /// Key of `Vpc`, for [`Self::set`].
     pub const VPC: Prop<CfnInput, input::InputVpcRequest> = Prop::new("Vpc");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8221,6 +9112,7 @@ pub mod input_security_group {
 /// Resource Type definition for AWS::MediaLive::InputSecurityGroup
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnInputSecurityGroupProps {
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// Whitelist rules and their sync status
     pub whitelist_rules: Option<Val<Vec<input_security_group::InputWhitelistRule>>>,
@@ -8245,9 +9137,9 @@ impl CfnInputSecurityGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::InputSecurityGroup";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInputSecurityGroup, Json> = Prop::new("Tags");
-    /// Key of `WhitelistRules`, for [`Handle::set`].
+    /// Key of `WhitelistRules`, for [`Self::set`].
     pub const WHITELIST_RULES: Prop<CfnInputSecurityGroup, Vec<input_security_group::InputWhitelistRule>> = Prop::new("WhitelistRules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8356,7 +9248,9 @@ pub mod multiplex {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -8484,15 +9378,15 @@ impl CfnMultiplex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Multiplex";
 
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnMultiplex, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `Destinations`, for [`Handle::set`].
+    /// Key of `Destinations`, for [`Self::set`].
     pub const DESTINATIONS: Prop<CfnMultiplex, Vec<multiplex::MultiplexOutputDestination>> = Prop::new("Destinations");
-    /// Key of `MultiplexSettings`, for [`Handle::set`].
+    /// Key of `MultiplexSettings`, for [`Self::set`].
     pub const MULTIPLEX_SETTINGS: Prop<CfnMultiplex, multiplex::MultiplexSettings> = Prop::new("MultiplexSettings");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMultiplex, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMultiplex, Vec<multiplex::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8597,18 +9491,31 @@ pub mod multiplexprogram {
     /// Packet identifiers map for a given Multiplex program.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MultiplexProgramPacketIdentifiersMap {
+        /// `AudioPids` (the schema does not describe it).
         pub audio_pids: Option<Val<Vec<i64>>>,
+        /// `DvbSubPids` (the schema does not describe it).
         pub dvb_sub_pids: Option<Val<Vec<i64>>>,
+        /// `DvbTeletextPid` (the schema does not describe it).
         pub dvb_teletext_pid: Option<Val<i64>>,
+        /// `EtvPlatformPid` (the schema does not describe it).
         pub etv_platform_pid: Option<Val<i64>>,
+        /// `EtvSignalPid` (the schema does not describe it).
         pub etv_signal_pid: Option<Val<i64>>,
+        /// `KlvDataPids` (the schema does not describe it).
         pub klv_data_pids: Option<Val<Vec<i64>>>,
+        /// `PcrPid` (the schema does not describe it).
         pub pcr_pid: Option<Val<i64>>,
+        /// `PmtPid` (the schema does not describe it).
         pub pmt_pid: Option<Val<i64>>,
+        /// `PrivateMetadataPid` (the schema does not describe it).
         pub private_metadata_pid: Option<Val<i64>>,
+        /// `Scte27Pids` (the schema does not describe it).
         pub scte27_pids: Option<Val<Vec<i64>>>,
+        /// `Scte35Pid` (the schema does not describe it).
         pub scte35_pid: Option<Val<i64>>,
+        /// `TimedMetadataPid` (the schema does not describe it).
         pub timed_metadata_pid: Option<Val<i64>>,
+        /// `VideoPid` (the schema does not describe it).
         pub video_pid: Option<Val<i64>>,
     }
 
@@ -8810,17 +9717,17 @@ impl CfnMultiplexprogram {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Multiplexprogram";
 
-    /// Key of `MultiplexId`, for [`Handle::set`].
+    /// Key of `MultiplexId`, for [`Self::set`].
     pub const MULTIPLEX_ID: Prop<CfnMultiplexprogram, String> = Prop::new("MultiplexId");
-    /// Key of `MultiplexProgramSettings`, for [`Handle::set`].
+    /// Key of `MultiplexProgramSettings`, for [`Self::set`].
     pub const MULTIPLEX_PROGRAM_SETTINGS: Prop<CfnMultiplexprogram, multiplexprogram::MultiplexProgramSettings> = Prop::new("MultiplexProgramSettings");
-    /// Key of `PacketIdentifiersMap`, for [`Handle::set`].
+    /// Key of `PacketIdentifiersMap`, for [`Self::set`].
     pub const PACKET_IDENTIFIERS_MAP: Prop<CfnMultiplexprogram, multiplexprogram::MultiplexProgramPacketIdentifiersMap> = Prop::new("PacketIdentifiersMap");
-    /// Key of `PipelineDetails`, for [`Handle::set`].
+    /// Key of `PipelineDetails`, for [`Self::set`].
     pub const PIPELINE_DETAILS: Prop<CfnMultiplexprogram, Vec<multiplexprogram::MultiplexProgramPipelineDetail>> = Prop::new("PipelineDetails");
-    /// Key of `PreferredChannelPipeline`, for [`Handle::set`].
+    /// Key of `PreferredChannelPipeline`, for [`Self::set`].
     pub const PREFERRED_CHANNEL_PIPELINE: Prop<CfnMultiplexprogram, multiplexprogram::PreferredChannelPipeline> = Prop::new("PreferredChannelPipeline");
-    /// Key of `ProgramName`, for [`Handle::set`].
+    /// Key of `ProgramName`, for [`Self::set`].
     pub const PROGRAM_NAME: Prop<CfnMultiplexprogram, String> = Prop::new("ProgramName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8899,7 +9806,9 @@ pub mod network {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -8997,13 +9906,13 @@ impl CfnNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Network";
 
-    /// Key of `IpPools`, for [`Handle::set`].
+    /// Key of `IpPools`, for [`Self::set`].
     pub const IP_POOLS: Prop<CfnNetwork, Vec<network::IpPool>> = Prop::new("IpPools");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNetwork, String> = Prop::new("Name");
-    /// Key of `Routes`, for [`Handle::set`].
+    /// Key of `Routes`, for [`Self::set`].
     pub const ROUTES: Prop<CfnNetwork, Vec<network::Route>> = Prop::new("Routes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetwork, Vec<network::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9281,17 +10190,17 @@ impl CfnNode {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::Node";
 
-    /// Key of `ClusterId`, for [`Handle::set`].
+    /// Key of `ClusterId`, for [`Self::set`].
     pub const CLUSTER_ID: Prop<CfnNode, String> = Prop::new("ClusterId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNode, String> = Prop::new("Name");
-    /// Key of `NodeInterfaceMappings`, for [`Handle::set`].
+    /// Key of `NodeInterfaceMappings`, for [`Self::set`].
     pub const NODE_INTERFACE_MAPPINGS: Prop<CfnNode, Vec<node::NodeInterfaceMapping>> = Prop::new("NodeInterfaceMappings");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnNode, node::NodeRole> = Prop::new("Role");
-    /// Key of `SdiSourceMappings`, for [`Handle::set`].
+    /// Key of `SdiSourceMappings`, for [`Self::set`].
     pub const SDI_SOURCE_MAPPINGS: Prop<CfnNode, Vec<node::SdiSourceMapping>> = Prop::new("SdiSourceMappings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNode, Vec<node::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9365,7 +10274,9 @@ pub mod sdi_source {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -9496,13 +10407,13 @@ impl CfnSdiSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::SdiSource";
 
-    /// Key of `Mode`, for [`Handle::set`].
+    /// Key of `Mode`, for [`Self::set`].
     pub const MODE: Prop<CfnSdiSource, sdi_source::SdiSourceMode> = Prop::new("Mode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSdiSource, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSdiSource, Vec<sdi_source::Tags>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSdiSource, sdi_source::SdiSourceType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9581,11 +10492,13 @@ pub mod signal_map {
 /// Definition of AWS::MediaLive::SignalMap Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSignalMapProps {
+    /// `CloudWatchAlarmTemplateGroupIdentifiers` (the schema does not describe it).
     pub cloud_watch_alarm_template_group_identifiers: Option<Val<Vec<String>>>,
     /// A resource's optional description.
     pub description: Option<Val<String>>,
     /// A top-level supported AWS resource ARN to discovery a signal map from.
     pub discovery_entry_point_arn: Val<String>,
+    /// `EventBridgeRuleTemplateGroupIdentifiers` (the schema does not describe it).
     pub event_bridge_rule_template_group_identifiers: Option<Val<Vec<String>>>,
     /// If true, will force a rediscovery of a signal map if an unchanged discoveryEntryPointArn is provided.
     pub force_rediscovery: Option<Val<bool>>,
@@ -9634,19 +10547,19 @@ impl CfnSignalMap {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaLive::SignalMap";
 
-    /// Key of `CloudWatchAlarmTemplateGroupIdentifiers`, for [`Handle::set`].
+    /// Key of `CloudWatchAlarmTemplateGroupIdentifiers`, for [`Self::set`].
     pub const CLOUD_WATCH_ALARM_TEMPLATE_GROUP_IDENTIFIERS: Prop<CfnSignalMap, Vec<String>> = Prop::new("CloudWatchAlarmTemplateGroupIdentifiers");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSignalMap, String> = Prop::new("Description");
-    /// Key of `DiscoveryEntryPointArn`, for [`Handle::set`].
+    /// Key of `DiscoveryEntryPointArn`, for [`Self::set`].
     pub const DISCOVERY_ENTRY_POINT_ARN: Prop<CfnSignalMap, String> = Prop::new("DiscoveryEntryPointArn");
-    /// Key of `EventBridgeRuleTemplateGroupIdentifiers`, for [`Handle::set`].
+    /// Key of `EventBridgeRuleTemplateGroupIdentifiers`, for [`Self::set`].
     pub const EVENT_BRIDGE_RULE_TEMPLATE_GROUP_IDENTIFIERS: Prop<CfnSignalMap, Vec<String>> = Prop::new("EventBridgeRuleTemplateGroupIdentifiers");
-    /// Key of `ForceRediscovery`, for [`Handle::set`].
+    /// Key of `ForceRediscovery`, for [`Self::set`].
     pub const FORCE_REDISCOVERY: Prop<CfnSignalMap, bool> = Prop::new("ForceRediscovery");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSignalMap, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSignalMap, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

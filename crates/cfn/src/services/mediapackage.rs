@@ -47,7 +47,9 @@ pub mod asset {
     /// `Tag` of `AWS::MediaPackage::Asset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -162,19 +164,19 @@ impl CfnAsset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::Asset";
 
-    /// Key of `EgressEndpoints`, for [`Handle::set`].
+    /// Key of `EgressEndpoints`, for [`Self::set`].
     pub const EGRESS_ENDPOINTS: Prop<CfnAsset, Vec<asset::EgressEndpoint>> = Prop::new("EgressEndpoints");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnAsset, String> = Prop::new("Id");
-    /// Key of `PackagingGroupId`, for [`Handle::set`].
+    /// Key of `PackagingGroupId`, for [`Self::set`].
     pub const PACKAGING_GROUP_ID: Prop<CfnAsset, String> = Prop::new("PackagingGroupId");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnAsset, String> = Prop::new("ResourceId");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnAsset, String> = Prop::new("SourceArn");
-    /// Key of `SourceRoleArn`, for [`Handle::set`].
+    /// Key of `SourceRoleArn`, for [`Self::set`].
     pub const SOURCE_ROLE_ARN: Prop<CfnAsset, String> = Prop::new("SourceRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAsset, Vec<asset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -256,7 +258,9 @@ pub mod channel {
     /// `Tag` of `AWS::MediaPackage::Channel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -408,17 +412,17 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::Channel";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnChannel, String> = Prop::new("Description");
-    /// Key of `EgressAccessLogs`, for [`Handle::set`].
+    /// Key of `EgressAccessLogs`, for [`Self::set`].
     pub const EGRESS_ACCESS_LOGS: Prop<CfnChannel, channel::LogConfiguration> = Prop::new("EgressAccessLogs");
-    /// Key of `HlsIngest`, for [`Handle::set`].
+    /// Key of `HlsIngest`, for [`Self::set`].
     pub const HLS_INGEST: Prop<CfnChannel, channel::HlsIngest> = Prop::new("HlsIngest");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnChannel, String> = Prop::new("Id");
-    /// Key of `IngressAccessLogs`, for [`Handle::set`].
+    /// Key of `IngressAccessLogs`, for [`Self::set`].
     pub const INGRESS_ACCESS_LOGS: Prop<CfnChannel, channel::LogConfiguration> = Prop::new("IngressAccessLogs");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -651,7 +655,9 @@ pub mod origin_endpoint {
     /// `Tag` of `AWS::MediaPackage::OriginEndpoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1695,33 +1701,33 @@ impl CfnOriginEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::OriginEndpoint";
 
-    /// Key of `Authorization`, for [`Handle::set`].
+    /// Key of `Authorization`, for [`Self::set`].
     pub const AUTHORIZATION: Prop<CfnOriginEndpoint, origin_endpoint::Authorization> = Prop::new("Authorization");
-    /// Key of `ChannelId`, for [`Handle::set`].
+    /// Key of `ChannelId`, for [`Self::set`].
     pub const CHANNEL_ID: Prop<CfnOriginEndpoint, String> = Prop::new("ChannelId");
-    /// Key of `CmafPackage`, for [`Handle::set`].
+    /// Key of `CmafPackage`, for [`Self::set`].
     pub const CMAF_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::CmafPackage> = Prop::new("CmafPackage");
-    /// Key of `DashPackage`, for [`Handle::set`].
+    /// Key of `DashPackage`, for [`Self::set`].
     pub const DASH_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::DashPackage> = Prop::new("DashPackage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnOriginEndpoint, String> = Prop::new("Description");
-    /// Key of `HlsPackage`, for [`Handle::set`].
+    /// Key of `HlsPackage`, for [`Self::set`].
     pub const HLS_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::HlsPackage> = Prop::new("HlsPackage");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnOriginEndpoint, String> = Prop::new("Id");
-    /// Key of `ManifestName`, for [`Handle::set`].
+    /// Key of `ManifestName`, for [`Self::set`].
     pub const MANIFEST_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("ManifestName");
-    /// Key of `MssPackage`, for [`Handle::set`].
+    /// Key of `MssPackage`, for [`Self::set`].
     pub const MSS_PACKAGE: Prop<CfnOriginEndpoint, origin_endpoint::MssPackage> = Prop::new("MssPackage");
-    /// Key of `Origination`, for [`Handle::set`].
+    /// Key of `Origination`, for [`Self::set`].
     pub const ORIGINATION: Prop<CfnOriginEndpoint, origin_endpoint::Origination> = Prop::new("Origination");
-    /// Key of `StartoverWindowSeconds`, for [`Handle::set`].
+    /// Key of `StartoverWindowSeconds`, for [`Self::set`].
     pub const STARTOVER_WINDOW_SECONDS: Prop<CfnOriginEndpoint, i64> = Prop::new("StartoverWindowSeconds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `TimeDelaySeconds`, for [`Handle::set`].
+    /// Key of `TimeDelaySeconds`, for [`Self::set`].
     pub const TIME_DELAY_SECONDS: Prop<CfnOriginEndpoint, i64> = Prop::new("TimeDelaySeconds");
-    /// Key of `Whitelist`, for [`Handle::set`].
+    /// Key of `Whitelist`, for [`Self::set`].
     pub const WHITELIST: Prop<CfnOriginEndpoint, Vec<String>> = Prop::new("Whitelist");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1929,7 +1935,9 @@ pub mod packaging_configuration {
     /// `Tag` of `AWS::MediaPackage::PackagingConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2737,19 +2745,19 @@ impl CfnPackagingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::PackagingConfiguration";
 
-    /// Key of `CmafPackage`, for [`Handle::set`].
+    /// Key of `CmafPackage`, for [`Self::set`].
     pub const CMAF_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::CmafPackage> = Prop::new("CmafPackage");
-    /// Key of `DashPackage`, for [`Handle::set`].
+    /// Key of `DashPackage`, for [`Self::set`].
     pub const DASH_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::DashPackage> = Prop::new("DashPackage");
-    /// Key of `HlsPackage`, for [`Handle::set`].
+    /// Key of `HlsPackage`, for [`Self::set`].
     pub const HLS_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::HlsPackage> = Prop::new("HlsPackage");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnPackagingConfiguration, String> = Prop::new("Id");
-    /// Key of `MssPackage`, for [`Handle::set`].
+    /// Key of `MssPackage`, for [`Self::set`].
     pub const MSS_PACKAGE: Prop<CfnPackagingConfiguration, packaging_configuration::MssPackage> = Prop::new("MssPackage");
-    /// Key of `PackagingGroupId`, for [`Handle::set`].
+    /// Key of `PackagingGroupId`, for [`Self::set`].
     pub const PACKAGING_GROUP_ID: Prop<CfnPackagingConfiguration, String> = Prop::new("PackagingGroupId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPackagingConfiguration, Vec<packaging_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2838,7 +2846,9 @@ pub mod packaging_group {
     /// `Tag` of `AWS::MediaPackage::PackagingGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2946,13 +2956,13 @@ impl CfnPackagingGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackage::PackagingGroup";
 
-    /// Key of `Authorization`, for [`Handle::set`].
+    /// Key of `Authorization`, for [`Self::set`].
     pub const AUTHORIZATION: Prop<CfnPackagingGroup, packaging_group::Authorization> = Prop::new("Authorization");
-    /// Key of `EgressAccessLogs`, for [`Handle::set`].
+    /// Key of `EgressAccessLogs`, for [`Self::set`].
     pub const EGRESS_ACCESS_LOGS: Prop<CfnPackagingGroup, packaging_group::LogConfiguration> = Prop::new("EgressAccessLogs");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnPackagingGroup, String> = Prop::new("Id");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPackagingGroup, Vec<packaging_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -80,7 +80,9 @@ pub mod channel {
     /// `Tag` of `AWS::MediaPackageV2::Channel`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -239,18 +241,23 @@ pub mod channel {
 /// &lt;p&gt;Represents an entry point into AWS Elemental MediaPackage for an ABR video content stream sent from an upstream encoder such as AWS Elemental MediaLive. The channel continuously analyzes the content that it receives and prepares it to be distributed to consumers via one or more origin endpoints.&lt;/p&gt;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnChannelProps {
+    /// `ChannelGroupName` (the schema does not describe it).
     pub channel_group_name: Val<String>,
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Val<String>,
     /// &lt;p&gt;Enter any descriptive text that helps you to identify the channel.&lt;/p&gt;
     pub description: Option<Val<String>>,
     /// &lt;p&gt;The configuration for input switching based on the media quality confidence score (MQCS) as provided from AWS Elemental MediaLive.&lt;/p&gt;
     pub input_switch_configuration: Option<Val<channel::InputSwitchConfiguration>>,
+    /// `InputType` (the schema does not describe it).
     pub input_type: Option<Val<channel::InputType>>,
     /// &lt;p&gt;The multiview configuration for a channel. A multiview channel composites video from several source channels into a single tiled output stream. Players receive one standard HLS or DASH stream instead of several separate streams. This setting is required when &lt;code&gt;InputType&lt;/code&gt; is &lt;code&gt;MULTIVIEW&lt;/code&gt;, and can't be set for any other input type.&lt;/p&gt;
     pub multiview_configuration: Option<Val<channel::MultiviewConfiguration>>,
     /// &lt;p&gt;The settings for what common media server data (CMSD) headers AWS Elemental MediaPackage includes in responses to the CDN.&lt;/p&gt;
     pub output_header_configuration: Option<Val<channel::OutputHeaderConfiguration>>,
+    /// `OutputLockingMode` (the schema does not describe it).
     pub output_locking_mode: Option<Val<channel::OutputLockingMode>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<channel::Tag>>>,
 }
 
@@ -297,23 +304,23 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::Channel";
 
-    /// Key of `ChannelGroupName`, for [`Handle::set`].
+    /// Key of `ChannelGroupName`, for [`Self::set`].
     pub const CHANNEL_GROUP_NAME: Prop<CfnChannel, String> = Prop::new("ChannelGroupName");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnChannel, String> = Prop::new("Description");
-    /// Key of `InputSwitchConfiguration`, for [`Handle::set`].
+    /// Key of `InputSwitchConfiguration`, for [`Self::set`].
     pub const INPUT_SWITCH_CONFIGURATION: Prop<CfnChannel, channel::InputSwitchConfiguration> = Prop::new("InputSwitchConfiguration");
-    /// Key of `InputType`, for [`Handle::set`].
+    /// Key of `InputType`, for [`Self::set`].
     pub const INPUT_TYPE: Prop<CfnChannel, channel::InputType> = Prop::new("InputType");
-    /// Key of `MultiviewConfiguration`, for [`Handle::set`].
+    /// Key of `MultiviewConfiguration`, for [`Self::set`].
     pub const MULTIVIEW_CONFIGURATION: Prop<CfnChannel, channel::MultiviewConfiguration> = Prop::new("MultiviewConfiguration");
-    /// Key of `OutputHeaderConfiguration`, for [`Handle::set`].
+    /// Key of `OutputHeaderConfiguration`, for [`Self::set`].
     pub const OUTPUT_HEADER_CONFIGURATION: Prop<CfnChannel, channel::OutputHeaderConfiguration> = Prop::new("OutputHeaderConfiguration");
-    /// Key of `OutputLockingMode`, for [`Handle::set`].
+    /// Key of `OutputLockingMode`, for [`Self::set`].
     pub const OUTPUT_LOCKING_MODE: Prop<CfnChannel, channel::OutputLockingMode> = Prop::new("OutputLockingMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -388,7 +395,9 @@ pub mod channel_group {
     /// `Tag` of `AWS::MediaPackageV2::ChannelGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -425,9 +434,11 @@ pub mod channel_group {
 /// &lt;p&gt;Represents a channel group that facilitates the grouping of multiple channels.&lt;/p&gt;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnChannelGroupProps {
+    /// `ChannelGroupName` (the schema does not describe it).
     pub channel_group_name: Val<String>,
     /// &lt;p&gt;Enter any descriptive text that helps you to identify the channel group.&lt;/p&gt;
     pub description: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<channel_group::Tag>>>,
 }
 
@@ -462,11 +473,11 @@ impl CfnChannelGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::ChannelGroup";
 
-    /// Key of `ChannelGroupName`, for [`Handle::set`].
+    /// Key of `ChannelGroupName`, for [`Self::set`].
     pub const CHANNEL_GROUP_NAME: Prop<CfnChannelGroup, String> = Prop::new("ChannelGroupName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnChannelGroup, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannelGroup, Vec<channel_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -542,8 +553,11 @@ pub mod channel_policy {
 /// &lt;p&gt;Represents a resource-based policy that allows or denies access to a channel.&lt;/p&gt;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnChannelPolicyProps {
+    /// `ChannelGroupName` (the schema does not describe it).
     pub channel_group_name: Val<String>,
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
 }
 
@@ -578,11 +592,11 @@ impl CfnChannelPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::ChannelPolicy";
 
-    /// Key of `ChannelGroupName`, for [`Handle::set`].
+    /// Key of `ChannelGroupName`, for [`Self::set`].
     pub const CHANNEL_GROUP_NAME: Prop<CfnChannelPolicy, String> = Prop::new("ChannelGroupName");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannelPolicy, String> = Prop::new("ChannelName");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnChannelPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -622,12 +636,15 @@ pub mod origin_endpoint {
     /// &lt;p&gt;Retrieve the DASH manifest configuration.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq)]
     pub struct DashManifestConfiguration {
+        /// `AudioTimelinePattern` (the schema does not describe it).
         pub audio_timeline_pattern: Option<Val<DashAudioTimelinePattern>>,
         /// &lt;p&gt;The configuration for the DASH &lt;code&gt;availabilityStartTime&lt;/code&gt; attribute of the Media Presentation Description (MPD). Use this configuration to set a custom availability start time for your DASH manifest.&lt;/p&gt;
         pub availability_start_time_configuration: Option<Val<Json>>,
         /// &lt;p&gt;The base URL to use for retrieving segments.&lt;/p&gt;
         pub base_urls: Option<Val<Vec<DashBaseUrl>>>,
+        /// `Compactness` (the schema does not describe it).
         pub compactness: Option<Val<DashCompactness>>,
+        /// `DrmSignaling` (the schema does not describe it).
         pub drm_signaling: Option<Val<DashDrmSignaling>>,
         /// &lt;p&gt;For endpoints that use the DVB-DASH profile only. The font download and error reporting information that you want MediaPackage to pass through to the manifest.&lt;/p&gt;
         pub dvb_settings: Option<Val<DashDvbSettings>>,
@@ -649,11 +666,13 @@ pub mod origin_endpoint {
         pub program_information: Option<Val<DashProgramInformation>>,
         /// &lt;p&gt;The SCTE configuration.&lt;/p&gt;
         pub scte_dash: Option<Val<ScteDash>>,
+        /// `SegmentTemplateFormat` (the schema does not describe it).
         pub segment_template_format: Option<Val<DashSegmentTemplateFormat>>,
         /// &lt;p&gt;The configuration for DASH subtitles.&lt;/p&gt;
         pub subtitle_configuration: Option<Val<DashSubtitleConfiguration>>,
         /// &lt;p&gt;The amount of time (in seconds) that the player should be from the end of the manifest.&lt;/p&gt;
         pub suggested_presentation_delay_seconds: Option<Val<i64>>,
+        /// `UriPathType` (the schema does not describe it).
         pub uri_path_type: Option<Val<UriPathType>>,
         /// &lt;p&gt;Determines the type of UTC timing included in the DASH Media Presentation Description (MPD).&lt;/p&gt;
         pub utc_timing: Option<Val<DashUtcTiming>>,
@@ -746,6 +765,7 @@ pub mod origin_endpoint {
         pub scte_hls: Option<Val<ScteHls>>,
         /// &lt;p&gt;To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.&lt;/p&gt;
         pub start_tag: Option<Val<StartTag>>,
+        /// `UriPathType` (the schema does not describe it).
         pub uri_path_type: Option<Val<UriPathType>>,
         /// &lt;p&gt;The egress domain URL for stream delivery from MediaPackage.&lt;/p&gt;
         pub url: Option<Val<String>>,
@@ -805,6 +825,7 @@ pub mod origin_endpoint {
         pub scte_hls: Option<Val<ScteHls>>,
         /// &lt;p&gt;To insert an EXT-X-START tag in your HLS playlist, specify a StartTag configuration object with a valid TimeOffset. When you do, you can also optionally specify whether to include a PRECISE value in the EXT-X-START tag.&lt;/p&gt;
         pub start_tag: Option<Val<StartTag>>,
+        /// `UriPathType` (the schema does not describe it).
         pub uri_path_type: Option<Val<UriPathType>>,
         /// &lt;p&gt;The egress domain URL for stream delivery from MediaPackage.&lt;/p&gt;
         pub url: Option<Val<String>>,
@@ -852,6 +873,7 @@ pub mod origin_endpoint {
     pub struct MssManifestConfiguration {
         /// &lt;p&gt;Filter configuration includes settings for manifest filtering, start and end times, and time delay that apply to all of your egress requests for this manifest. &lt;/p&gt;
         pub filter_configuration: Option<Val<MssFilterConfiguration>>,
+        /// `ManifestLayout` (the schema does not describe it).
         pub manifest_layout: Option<Val<MssManifestLayout>>,
         /// &lt;p&gt;The name of the MSS manifest. This name is appended to the origin endpoint URL to create the unique path for accessing this specific MSS manifest.&lt;/p&gt;
         pub manifest_name: Val<String>,
@@ -889,6 +911,7 @@ pub mod origin_endpoint {
         pub encryption: Option<Val<Encryption>>,
         /// &lt;p&gt;When selected, the stream set includes an additional I-frame only stream, along with the other tracks. If false, this extra stream is not included. MediaPackage generates an I-frame only stream from the first rendition in the manifest. The service inserts EXT-I-FRAMES-ONLY tags in the output manifest, and then generates and includes an I-frames only playlist in the stream. This playlist permits player functionality like fast forward and rewind.&lt;/p&gt;
         pub include_iframe_only_streams: Option<Val<bool>>,
+        /// `OutputTimestampMode` (the schema does not describe it).
         pub output_timestamp_mode: Option<Val<OutputTimestampMode>>,
         /// &lt;p&gt;The SCTE configuration.&lt;/p&gt;
         pub scte: Option<Val<Scte>>,
@@ -920,7 +943,9 @@ pub mod origin_endpoint {
     /// `Tag` of `AWS::MediaPackageV2::OriginEndpoint`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1050,7 +1075,9 @@ pub mod origin_endpoint {
     /// &lt;p&gt;The SCTE configuration.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScteDash {
+        /// `AdMarkerDash` (the schema does not describe it).
         pub ad_marker_dash: Option<Val<AdMarkerDash>>,
+        /// `ScteInManifests` (the schema does not describe it).
         pub scte_in_manifests: Option<Val<ScteInManifests>>,
     }
 
@@ -1081,6 +1108,7 @@ pub mod origin_endpoint {
     /// &lt;p&gt;Determines the type of UTC timing included in the DASH Media Presentation Description (MPD).&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DashUtcTiming {
+        /// `TimingMode` (the schema does not describe it).
         pub timing_mode: Option<Val<DashUtcTimingMode>>,
         /// &lt;p&gt;The the method that the player uses to synchronize to coordinated universal time (UTC) wall clock time.&lt;/p&gt;
         pub timing_source: Option<Val<String>>,
@@ -1098,7 +1126,9 @@ pub mod origin_endpoint {
     /// &lt;p&gt;The SCTE configuration.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ScteHls {
+        /// `AdMarkerHls` (the schema does not describe it).
         pub ad_marker_hls: Option<Val<AdMarkerHls>>,
+        /// `ScteInManifests` (the schema does not describe it).
         pub scte_in_manifests: Option<Val<ScteInManifests>>,
     }
 
@@ -1246,6 +1276,7 @@ pub mod origin_endpoint {
         pub custom_ad_types: Option<Val<Vec<CustomAdType>>>,
         /// &lt;p&gt;The SCTE-35 message types that you want to be treated as ad markers in the output.&lt;/p&gt;
         pub scte_filter: Option<Val<Vec<ScteFilter>>>,
+        /// `ScteInSegments` (the schema does not describe it).
         pub scte_in_segments: Option<Val<ScteInSegments>>,
     }
 
@@ -1339,6 +1370,7 @@ pub mod origin_endpoint {
     /// &lt;p&gt;The settings for TTML subtitles.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq)]
     pub struct DashTtmlConfiguration {
+        /// `TtmlProfile` (the schema does not describe it).
         pub ttml_profile: Val<DashTtmlProfile>,
     }
 
@@ -1362,8 +1394,11 @@ pub mod origin_endpoint {
     /// &lt;p&gt;The encryption type.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionMethod {
+        /// `CmafEncryptionMethod` (the schema does not describe it).
         pub cmaf_encryption_method: Option<Val<CmafEncryptionMethod>>,
+        /// `IsmEncryptionMethod` (the schema does not describe it).
         pub ism_encryption_method: Option<Val<IsmEncryptionMethod>>,
+        /// `TsEncryptionMethod` (the schema does not describe it).
         pub ts_encryption_method: Option<Val<TsEncryptionMethod>>,
     }
 
@@ -1392,6 +1427,7 @@ pub mod origin_endpoint {
         pub resource_id: Val<String>,
         /// &lt;p&gt;The ARN for the IAM role granted by the key provider that provides access to the key provider API. This role must have a trust policy that allows MediaPackage to assume the role, and it must have a sufficient permissions policy to allow access to the specific key retrieval URL. Get this from your DRM solution provider.&lt;/p&gt; &lt;p&gt;Valid format: &lt;code&gt;arn:aws:iam::{accountID}:role/{name}&lt;/code&gt;. The following example shows a role ARN: &lt;code&gt;arn:aws:iam::444455556666:role/SpekeAccess&lt;/code&gt; &lt;/p&gt;
         pub role_arn: Val<String>,
+        /// `SpekeVersion` (the schema does not describe it).
         pub speke_version: Option<Val<SpekeVersion>>,
         /// &lt;p&gt;The URL of the API Gateway proxy that you set up to talk to your key server. The API Gateway proxy must reside in the same AWS Region as MediaPackage and must start with <https://.&lt;/p&gt;> &lt;p&gt;The following example shows a URL: &lt;code&gt;<https://1wm2dx1f33.execute-api.us-west-2.amazonaws.com/SpekeSample/copyProtection&lt;/code&gt;> &lt;/p&gt;
         pub url: Val<String>,
@@ -1431,6 +1467,7 @@ pub mod origin_endpoint {
     /// &lt;p&gt;The configuration that controls the content key period timing information that MediaPackage signals to your DRM key provider.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ContentKeyPeriodConfiguration {
+        /// `ContentKeyPeriodTiming` (the schema does not describe it).
         pub content_key_period_timing: Option<Val<ContentKeyPeriodTiming>>,
     }
 
@@ -1445,7 +1482,9 @@ pub mod origin_endpoint {
     /// &lt;p&gt;Configure one or more content encryption keys for your endpoints that use SPEKE Version 2.0. The encryption contract defines which content keys are used to encrypt the audio and video tracks in your stream. To configure the encryption contract, specify which audio and video encryption presets to use.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq)]
     pub struct EncryptionContractConfiguration {
+        /// `PresetSpeke20Audio` (the schema does not describe it).
         pub preset_speke20_audio: Val<PresetSpeke20Audio>,
+        /// `PresetSpeke20Video` (the schema does not describe it).
         pub preset_speke20_video: Val<PresetSpeke20Video>,
     }
 
@@ -2700,8 +2739,11 @@ pub mod origin_endpoint {
 /// &lt;p&gt;Represents an origin endpoint that is associated with a channel, offering a dynamically repackaged version of its content through various streaming media protocols. The content can be efficiently disseminated to end-users via a Content Delivery Network (CDN), like Amazon CloudFront.&lt;/p&gt;
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnOriginEndpointProps {
+    /// `ChannelGroupName` (the schema does not describe it).
     pub channel_group_name: Val<String>,
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Val<String>,
+    /// `ContainerType` (the schema does not describe it).
     pub container_type: Val<origin_endpoint::ContainerType>,
     /// &lt;p&gt;A DASH manifest configuration.&lt;/p&gt;
     pub dash_manifests: Option<Val<Vec<origin_endpoint::DashManifestConfiguration>>>,
@@ -2715,13 +2757,17 @@ pub struct CfnOriginEndpointProps {
     pub low_latency_hls_manifests: Option<Val<Vec<origin_endpoint::LowLatencyHlsManifestConfiguration>>>,
     /// &lt;p&gt;The Microsoft Smooth Streaming (MSS) manifest configurations associated with this origin endpoint.&lt;/p&gt;
     pub mss_manifests: Option<Val<Vec<origin_endpoint::MssManifestConfiguration>>>,
+    /// `OriginEndpointName` (the schema does not describe it).
     pub origin_endpoint_name: Val<String>,
     /// &lt;p&gt;The segment configuration, including the segment name, duration, and other configuration values.&lt;/p&gt;
     pub segment: Option<Val<origin_endpoint::Segment>>,
     /// &lt;p&gt;The size of the window (in seconds) to create a window of the live stream that's available for on-demand viewing. Viewers can start-over or catch-up on content that falls within the window. The maximum startover window is 1,209,600 seconds (14 days).&lt;/p&gt;
     pub startover_window_seconds: Option<Val<i64>>,
+    /// `StreamNameOutputMode` (the schema does not describe it).
     pub stream_name_output_mode: Option<Val<origin_endpoint::StreamNameOutputMode>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<origin_endpoint::Tag>>>,
+    /// `UriSeparator` (the schema does not describe it).
     pub uri_separator: Option<Val<origin_endpoint::UriSeparator>>,
 }
 
@@ -2780,35 +2826,35 @@ impl CfnOriginEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpoint";
 
-    /// Key of `ChannelGroupName`, for [`Handle::set`].
+    /// Key of `ChannelGroupName`, for [`Self::set`].
     pub const CHANNEL_GROUP_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("ChannelGroupName");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("ChannelName");
-    /// Key of `ContainerType`, for [`Handle::set`].
+    /// Key of `ContainerType`, for [`Self::set`].
     pub const CONTAINER_TYPE: Prop<CfnOriginEndpoint, origin_endpoint::ContainerType> = Prop::new("ContainerType");
-    /// Key of `DashManifests`, for [`Handle::set`].
+    /// Key of `DashManifests`, for [`Self::set`].
     pub const DASH_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::DashManifestConfiguration>> = Prop::new("DashManifests");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnOriginEndpoint, String> = Prop::new("Description");
-    /// Key of `ForceEndpointErrorConfiguration`, for [`Handle::set`].
+    /// Key of `ForceEndpointErrorConfiguration`, for [`Self::set`].
     pub const FORCE_ENDPOINT_ERROR_CONFIGURATION: Prop<CfnOriginEndpoint, origin_endpoint::ForceEndpointErrorConfiguration> = Prop::new("ForceEndpointErrorConfiguration");
-    /// Key of `HlsManifests`, for [`Handle::set`].
+    /// Key of `HlsManifests`, for [`Self::set`].
     pub const HLS_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::HlsManifestConfiguration>> = Prop::new("HlsManifests");
-    /// Key of `LowLatencyHlsManifests`, for [`Handle::set`].
+    /// Key of `LowLatencyHlsManifests`, for [`Self::set`].
     pub const LOW_LATENCY_HLS_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::LowLatencyHlsManifestConfiguration>> = Prop::new("LowLatencyHlsManifests");
-    /// Key of `MssManifests`, for [`Handle::set`].
+    /// Key of `MssManifests`, for [`Self::set`].
     pub const MSS_MANIFESTS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::MssManifestConfiguration>> = Prop::new("MssManifests");
-    /// Key of `OriginEndpointName`, for [`Handle::set`].
+    /// Key of `OriginEndpointName`, for [`Self::set`].
     pub const ORIGIN_ENDPOINT_NAME: Prop<CfnOriginEndpoint, String> = Prop::new("OriginEndpointName");
-    /// Key of `Segment`, for [`Handle::set`].
+    /// Key of `Segment`, for [`Self::set`].
     pub const SEGMENT: Prop<CfnOriginEndpoint, origin_endpoint::Segment> = Prop::new("Segment");
-    /// Key of `StartoverWindowSeconds`, for [`Handle::set`].
+    /// Key of `StartoverWindowSeconds`, for [`Self::set`].
     pub const STARTOVER_WINDOW_SECONDS: Prop<CfnOriginEndpoint, i64> = Prop::new("StartoverWindowSeconds");
-    /// Key of `StreamNameOutputMode`, for [`Handle::set`].
+    /// Key of `StreamNameOutputMode`, for [`Self::set`].
     pub const STREAM_NAME_OUTPUT_MODE: Prop<CfnOriginEndpoint, origin_endpoint::StreamNameOutputMode> = Prop::new("StreamNameOutputMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOriginEndpoint, Vec<origin_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `UriSeparator`, for [`Handle::set`].
+    /// Key of `UriSeparator`, for [`Self::set`].
     pub const URI_SEPARATOR: Prop<CfnOriginEndpoint, origin_endpoint::UriSeparator> = Prop::new("UriSeparator");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2939,9 +2985,13 @@ pub mod origin_endpoint_policy {
 pub struct CfnOriginEndpointPolicyProps {
     /// &lt;p&gt;The settings to enable CDN authorization headers in MediaPackage.&lt;/p&gt;
     pub cdn_auth_configuration: Option<Val<origin_endpoint_policy::CdnAuthConfiguration>>,
+    /// `ChannelGroupName` (the schema does not describe it).
     pub channel_group_name: Val<String>,
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Val<String>,
+    /// `OriginEndpointName` (the schema does not describe it).
     pub origin_endpoint_name: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
 }
 
@@ -2980,15 +3030,15 @@ impl CfnOriginEndpointPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaPackageV2::OriginEndpointPolicy";
 
-    /// Key of `CdnAuthConfiguration`, for [`Handle::set`].
+    /// Key of `CdnAuthConfiguration`, for [`Self::set`].
     pub const CDN_AUTH_CONFIGURATION: Prop<CfnOriginEndpointPolicy, origin_endpoint_policy::CdnAuthConfiguration> = Prop::new("CdnAuthConfiguration");
-    /// Key of `ChannelGroupName`, for [`Handle::set`].
+    /// Key of `ChannelGroupName`, for [`Self::set`].
     pub const CHANNEL_GROUP_NAME: Prop<CfnOriginEndpointPolicy, String> = Prop::new("ChannelGroupName");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnOriginEndpointPolicy, String> = Prop::new("ChannelName");
-    /// Key of `OriginEndpointName`, for [`Handle::set`].
+    /// Key of `OriginEndpointName`, for [`Self::set`].
     pub const ORIGIN_ENDPOINT_NAME: Prop<CfnOriginEndpointPolicy, String> = Prop::new("OriginEndpointName");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnOriginEndpointPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,10 +19,15 @@ pub mod container {
     /// `CorsRule` of `AWS::MediaStore::Container`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CorsRule {
+        /// `AllowedHeaders` (the schema does not describe it).
         pub allowed_headers: Option<Val<Vec<String>>>,
+        /// `AllowedMethods` (the schema does not describe it).
         pub allowed_methods: Option<Val<Vec<String>>>,
+        /// `AllowedOrigins` (the schema does not describe it).
         pub allowed_origins: Option<Val<Vec<String>>>,
+        /// `ExposeHeaders` (the schema does not describe it).
         pub expose_headers: Option<Val<Vec<String>>>,
+        /// `MaxAgeSeconds` (the schema does not describe it).
         pub max_age_seconds: Option<Val<i64>>,
     }
 
@@ -41,7 +46,9 @@ pub mod container {
     /// `MetricPolicy` of `AWS::MediaStore::Container`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricPolicy {
+        /// `ContainerLevelMetrics` (the schema does not describe it).
         pub container_level_metrics: Val<String>,
+        /// `MetricPolicyRules` (the schema does not describe it).
         pub metric_policy_rules: Option<Val<Vec<MetricPolicyRule>>>,
     }
 
@@ -67,7 +74,9 @@ pub mod container {
     /// `Tag` of `AWS::MediaStore::Container`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -93,7 +102,9 @@ pub mod container {
     /// `MetricPolicyRule` of `AWS::MediaStore::Container`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricPolicyRule {
+        /// `ObjectGroup` (the schema does not describe it).
         pub object_group: Val<String>,
+        /// `ObjectGroupName` (the schema does not describe it).
         pub object_group_name: Val<String>,
     }
 
@@ -174,12 +185,19 @@ pub mod container {
 /// Resource Type definition for AWS::MediaStore::Container
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnContainerProps {
+    /// `AccessLoggingEnabled` (the schema does not describe it).
     pub access_logging_enabled: Option<Val<bool>>,
+    /// `ContainerName` (the schema does not describe it).
     pub container_name: Val<String>,
+    /// `CorsPolicy` (the schema does not describe it).
     pub cors_policy: Option<Val<Vec<container::CorsRule>>>,
+    /// `LifecyclePolicy` (the schema does not describe it).
     pub lifecycle_policy: Option<Val<String>>,
+    /// `MetricPolicy` (the schema does not describe it).
     pub metric_policy: Option<Val<container::MetricPolicy>>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<container::Tag>>>,
 }
 
@@ -222,19 +240,19 @@ impl CfnContainer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaStore::Container";
 
-    /// Key of `AccessLoggingEnabled`, for [`Handle::set`].
+    /// Key of `AccessLoggingEnabled`, for [`Self::set`].
     pub const ACCESS_LOGGING_ENABLED: Prop<CfnContainer, bool> = Prop::new("AccessLoggingEnabled");
-    /// Key of `ContainerName`, for [`Handle::set`].
+    /// Key of `ContainerName`, for [`Self::set`].
     pub const CONTAINER_NAME: Prop<CfnContainer, String> = Prop::new("ContainerName");
-    /// Key of `CorsPolicy`, for [`Handle::set`].
+    /// Key of `CorsPolicy`, for [`Self::set`].
     pub const CORS_POLICY: Prop<CfnContainer, Vec<container::CorsRule>> = Prop::new("CorsPolicy");
-    /// Key of `LifecyclePolicy`, for [`Handle::set`].
+    /// Key of `LifecyclePolicy`, for [`Self::set`].
     pub const LIFECYCLE_POLICY: Prop<CfnContainer, String> = Prop::new("LifecyclePolicy");
-    /// Key of `MetricPolicy`, for [`Handle::set`].
+    /// Key of `MetricPolicy`, for [`Self::set`].
     pub const METRIC_POLICY: Prop<CfnContainer, container::MetricPolicy> = Prop::new("MetricPolicy");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnContainer, String> = Prop::new("Policy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContainer, Vec<container::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

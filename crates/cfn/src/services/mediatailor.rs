@@ -88,7 +88,9 @@ pub mod channel {
     /// `Tag` of `AWS::MediaTailor::Channel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -362,6 +364,7 @@ pub mod channel {
 pub struct CfnChannelProps {
     /// &lt;p&gt;The list of audiences defined in channel.&lt;/p&gt;
     pub audiences: Option<Val<Vec<String>>>,
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Val<String>,
     /// &lt;p&gt;Slate VOD source configuration.&lt;/p&gt;
     pub filler_slate: Option<Val<channel::SlateSource>>,
@@ -369,9 +372,11 @@ pub struct CfnChannelProps {
     pub log_configuration: Option<Val<channel::LogConfigurationForChannel>>,
     /// &lt;p&gt;The channel's output properties.&lt;/p&gt;
     pub outputs: Val<Vec<channel::RequestOutputItem>>,
+    /// `PlaybackMode` (the schema does not describe it).
     pub playback_mode: Val<channel::PlaybackMode>,
     /// The tags to assign to the channel.
     pub tags: Option<Val<Vec<channel::Tag>>>,
+    /// `Tier` (the schema does not describe it).
     pub tier: Option<Val<channel::Tier>>,
     /// &lt;p&gt;The configuration for time-shifted viewing.&lt;/p&gt;
     pub time_shift_configuration: Option<Val<channel::TimeShiftConfiguration>>,
@@ -420,23 +425,23 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::Channel";
 
-    /// Key of `Audiences`, for [`Handle::set`].
+    /// Key of `Audiences`, for [`Self::set`].
     pub const AUDIENCES: Prop<CfnChannel, Vec<String>> = Prop::new("Audiences");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
-    /// Key of `FillerSlate`, for [`Handle::set`].
+    /// Key of `FillerSlate`, for [`Self::set`].
     pub const FILLER_SLATE: Prop<CfnChannel, channel::SlateSource> = Prop::new("FillerSlate");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnChannel, channel::LogConfigurationForChannel> = Prop::new("LogConfiguration");
-    /// Key of `Outputs`, for [`Handle::set`].
+    /// Key of `Outputs`, for [`Self::set`].
     pub const OUTPUTS: Prop<CfnChannel, Vec<channel::RequestOutputItem>> = Prop::new("Outputs");
-    /// Key of `PlaybackMode`, for [`Handle::set`].
+    /// Key of `PlaybackMode`, for [`Self::set`].
     pub const PLAYBACK_MODE: Prop<CfnChannel, channel::PlaybackMode> = Prop::new("PlaybackMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Vec<channel::Tag>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnChannel, channel::Tier> = Prop::new("Tier");
-    /// Key of `TimeShiftConfiguration`, for [`Handle::set`].
+    /// Key of `TimeShiftConfiguration`, for [`Self::set`].
     pub const TIME_SHIFT_CONFIGURATION: Prop<CfnChannel, channel::TimeShiftConfiguration> = Prop::new("TimeShiftConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -493,6 +498,7 @@ pub mod channel_policy {
 /// Definition of AWS::MediaTailor::ChannelPolicy Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnChannelPolicyProps {
+    /// `ChannelName` (the schema does not describe it).
     pub channel_name: Val<String>,
     /// &lt;p&gt;The IAM policy for the channel. IAM policies are used to control access to your channel.&lt;/p&gt;
     pub policy: Val<Json>,
@@ -527,9 +533,9 @@ impl CfnChannelPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::ChannelPolicy";
 
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannelPolicy, String> = Prop::new("ChannelName");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnChannelPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -573,6 +579,7 @@ pub mod function {
         pub body: Option<Val<String>>,
         /// A map of HTTP header names to expression values. MediaTailor evaluates each header value expression at runtime and includes the result in the outbound request to the AWS service. Use this to pass any headers required by the target service operation. You can include a maximum of 50 headers.
         pub headers: Option<Val<Map<String>>>,
+        /// `MethodType` (the schema does not describe it).
         pub method_type: Val<MethodType>,
         /// A map of output bindings. Each key is a namespaced output path, such as player_params.device_type. Each value is an expression that MediaTailor evaluates at runtime and can reference the response object from the target service. For more information, see JSONata expression reference (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html>) in the MediaTailor User Guide.
         pub output: Option<Val<Map<String>>>,
@@ -776,7 +783,9 @@ pub mod function {
     /// `Tag` of `AWS::MediaTailor::Function`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -806,6 +815,7 @@ pub mod function {
         pub body: Option<Val<String>>,
         /// A map of HTTP header names to expression values. MediaTailor evaluates each header value expression at runtime and includes the result in the outbound request. Headers beginning with X-Amz- are reserved by the service, and method override headers are not allowed.
         pub headers: Option<Val<Map<String>>>,
+        /// `MethodType` (the schema does not describe it).
         pub method_type: Val<MethodType>,
         /// A map of output bindings. Each key is a namespaced output path (such as temp.wrappedAds), and each value is an expression that MediaTailor evaluates at runtime. Output expressions in a VAST_REQUEST function can reference the response object, which exposes response.parsedAds, the ads parsed from the VAST response after schema validation and wrapper resolution, and response.statusCode. For more information about expression syntax, see JSONata expression reference (<https://docs.aws.amazon.com/mediatailor/latest/ug/monetization-functions-jsonata.html>) in the MediaTailor User Guide.
         pub output: Option<Val<Map<String>>>,
@@ -1135,25 +1145,25 @@ impl CfnFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::Function";
 
-    /// Key of `AwsServiceRequestConfiguration`, for [`Handle::set`].
+    /// Key of `AwsServiceRequestConfiguration`, for [`Self::set`].
     pub const AWS_SERVICE_REQUEST_CONFIGURATION: Prop<CfnFunction, function::AwsServiceRequestConfiguration> = Prop::new("AwsServiceRequestConfiguration");
-    /// Key of `ConcurrentExecutorConfiguration`, for [`Handle::set`].
+    /// Key of `ConcurrentExecutorConfiguration`, for [`Self::set`].
     pub const CONCURRENT_EXECUTOR_CONFIGURATION: Prop<CfnFunction, function::ConcurrentExecutorConfiguration> = Prop::new("ConcurrentExecutorConfiguration");
-    /// Key of `CustomOutputConfiguration`, for [`Handle::set`].
+    /// Key of `CustomOutputConfiguration`, for [`Self::set`].
     pub const CUSTOM_OUTPUT_CONFIGURATION: Prop<CfnFunction, function::CustomOutputConfiguration> = Prop::new("CustomOutputConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFunction, String> = Prop::new("Description");
-    /// Key of `FunctionId`, for [`Handle::set`].
+    /// Key of `FunctionId`, for [`Self::set`].
     pub const FUNCTION_ID: Prop<CfnFunction, String> = Prop::new("FunctionId");
-    /// Key of `FunctionType`, for [`Handle::set`].
+    /// Key of `FunctionType`, for [`Self::set`].
     pub const FUNCTION_TYPE: Prop<CfnFunction, function::FunctionType> = Prop::new("FunctionType");
-    /// Key of `HttpRequestConfiguration`, for [`Handle::set`].
+    /// Key of `HttpRequestConfiguration`, for [`Self::set`].
     pub const HTTP_REQUEST_CONFIGURATION: Prop<CfnFunction, function::HttpRequestConfiguration> = Prop::new("HttpRequestConfiguration");
-    /// Key of `SequentialExecutorConfiguration`, for [`Handle::set`].
+    /// Key of `SequentialExecutorConfiguration`, for [`Self::set`].
     pub const SEQUENTIAL_EXECUTOR_CONFIGURATION: Prop<CfnFunction, function::SequentialExecutorConfiguration> = Prop::new("SequentialExecutorConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFunction, Vec<function::Tag>> = Prop::new("Tags");
-    /// Key of `VastRequestConfiguration`, for [`Handle::set`].
+    /// Key of `VastRequestConfiguration`, for [`Self::set`].
     pub const VAST_REQUEST_CONFIGURATION: Prop<CfnFunction, function::VastRequestConfiguration> = Prop::new("VastRequestConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1203,6 +1213,7 @@ pub mod live_source {
         pub path: Val<String>,
         /// &lt;p&gt;The name of the source group. This has to match one of the &lt;code&gt;Channel::Outputs::SourceGroup&lt;/code&gt;.&lt;/p&gt;
         pub source_group: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -1230,7 +1241,9 @@ pub mod live_source {
     /// `Tag` of `AWS::MediaTailor::LiveSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1315,7 +1328,9 @@ pub mod live_source {
 pub struct CfnLiveSourceProps {
     /// &lt;p&gt;A list of HTTP package configuration parameters for this live source.&lt;/p&gt;
     pub http_package_configurations: Val<Vec<live_source::HttpPackageConfiguration>>,
+    /// `LiveSourceName` (the schema does not describe it).
     pub live_source_name: Val<String>,
+    /// `SourceLocationName` (the schema does not describe it).
     pub source_location_name: Val<String>,
     /// The tags to assign to the live source.
     pub tags: Option<Val<Vec<live_source::Tag>>>,
@@ -1354,13 +1369,13 @@ impl CfnLiveSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::LiveSource";
 
-    /// Key of `HttpPackageConfigurations`, for [`Handle::set`].
+    /// Key of `HttpPackageConfigurations`, for [`Self::set`].
     pub const HTTP_PACKAGE_CONFIGURATIONS: Prop<CfnLiveSource, Vec<live_source::HttpPackageConfiguration>> = Prop::new("HttpPackageConfigurations");
-    /// Key of `LiveSourceName`, for [`Handle::set`].
+    /// Key of `LiveSourceName`, for [`Self::set`].
     pub const LIVE_SOURCE_NAME: Prop<CfnLiveSource, String> = Prop::new("LiveSourceName");
-    /// Key of `SourceLocationName`, for [`Handle::set`].
+    /// Key of `SourceLocationName`, for [`Self::set`].
     pub const SOURCE_LOCATION_NAME: Prop<CfnLiveSource, String> = Prop::new("SourceLocationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLiveSource, Vec<live_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1406,6 +1421,7 @@ pub mod playback_configuration {
     /// &lt;p&gt;The setting that indicates what conditioning MediaTailor will perform on ads that the ad decision server (ADS) returns.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq)]
     pub struct AdConditioningConfiguration {
+        /// `StreamingMediaFileConditioning` (the schema does not describe it).
         pub streaming_media_file_conditioning: Val<StreamingMediaFileConditioning>,
     }
 
@@ -1672,7 +1688,9 @@ pub mod playback_configuration {
     /// `Tag` of `AWS::MediaTailor::PlaybackConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2483,51 +2501,51 @@ impl CfnPlaybackConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::PlaybackConfiguration";
 
-    /// Key of `AdConditioningConfiguration`, for [`Handle::set`].
+    /// Key of `AdConditioningConfiguration`, for [`Self::set`].
     pub const AD_CONDITIONING_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::AdConditioningConfiguration> = Prop::new("AdConditioningConfiguration");
-    /// Key of `AdDecisionServerConfiguration`, for [`Handle::set`].
+    /// Key of `AdDecisionServerConfiguration`, for [`Self::set`].
     pub const AD_DECISION_SERVER_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::AdDecisionServerConfiguration> = Prop::new("AdDecisionServerConfiguration");
-    /// Key of `AdDecisionServerUrl`, for [`Handle::set`].
+    /// Key of `AdDecisionServerUrl`, for [`Self::set`].
     pub const AD_DECISION_SERVER_URL: Prop<CfnPlaybackConfiguration, String> = Prop::new("AdDecisionServerUrl");
-    /// Key of `AdsPersonalizationConcurrency`, for [`Handle::set`].
+    /// Key of `AdsPersonalizationConcurrency`, for [`Self::set`].
     pub const ADS_PERSONALIZATION_CONCURRENCY: Prop<CfnPlaybackConfiguration, playback_configuration::AdsPersonalizationConcurrency> = Prop::new("AdsPersonalizationConcurrency");
-    /// Key of `AdsPersonalizationTimeouts`, for [`Handle::set`].
+    /// Key of `AdsPersonalizationTimeouts`, for [`Self::set`].
     pub const ADS_PERSONALIZATION_TIMEOUTS: Prop<CfnPlaybackConfiguration, playback_configuration::AdsPersonalizationTimeouts> = Prop::new("AdsPersonalizationTimeouts");
-    /// Key of `AvailSuppression`, for [`Handle::set`].
+    /// Key of `AvailSuppression`, for [`Self::set`].
     pub const AVAIL_SUPPRESSION: Prop<CfnPlaybackConfiguration, playback_configuration::AvailSuppression> = Prop::new("AvailSuppression");
-    /// Key of `BeaconingConfiguration`, for [`Handle::set`].
+    /// Key of `BeaconingConfiguration`, for [`Self::set`].
     pub const BEACONING_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::BeaconingConfiguration> = Prop::new("BeaconingConfiguration");
-    /// Key of `Bumper`, for [`Handle::set`].
+    /// Key of `Bumper`, for [`Self::set`].
     pub const BUMPER: Prop<CfnPlaybackConfiguration, playback_configuration::Bumper> = Prop::new("Bumper");
-    /// Key of `CdnConfiguration`, for [`Handle::set`].
+    /// Key of `CdnConfiguration`, for [`Self::set`].
     pub const CDN_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::CdnConfiguration> = Prop::new("CdnConfiguration");
-    /// Key of `ConfigurationAliases`, for [`Handle::set`].
+    /// Key of `ConfigurationAliases`, for [`Self::set`].
     pub const CONFIGURATION_ALIASES: Prop<CfnPlaybackConfiguration, Json> = Prop::new("ConfigurationAliases");
-    /// Key of `DashConfiguration`, for [`Handle::set`].
+    /// Key of `DashConfiguration`, for [`Self::set`].
     pub const DASH_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::DashConfiguration> = Prop::new("DashConfiguration");
-    /// Key of `FunctionMapping`, for [`Handle::set`].
+    /// Key of `FunctionMapping`, for [`Self::set`].
     pub const FUNCTION_MAPPING: Prop<CfnPlaybackConfiguration, Map<String>> = Prop::new("FunctionMapping");
-    /// Key of `HlsConfiguration`, for [`Handle::set`].
+    /// Key of `HlsConfiguration`, for [`Self::set`].
     pub const HLS_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::HlsConfiguration> = Prop::new("HlsConfiguration");
-    /// Key of `InsertionMode`, for [`Handle::set`].
+    /// Key of `InsertionMode`, for [`Self::set`].
     pub const INSERTION_MODE: Prop<CfnPlaybackConfiguration, playback_configuration::InsertionMode> = Prop::new("InsertionMode");
-    /// Key of `LivePreRollConfiguration`, for [`Handle::set`].
+    /// Key of `LivePreRollConfiguration`, for [`Self::set`].
     pub const LIVE_PRE_ROLL_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::LivePreRollConfiguration> = Prop::new("LivePreRollConfiguration");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnPlaybackConfiguration, playback_configuration::LogConfiguration> = Prop::new("LogConfiguration");
-    /// Key of `ManifestProcessingRules`, for [`Handle::set`].
+    /// Key of `ManifestProcessingRules`, for [`Self::set`].
     pub const MANIFEST_PROCESSING_RULES: Prop<CfnPlaybackConfiguration, playback_configuration::ManifestProcessingRules> = Prop::new("ManifestProcessingRules");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPlaybackConfiguration, String> = Prop::new("Name");
-    /// Key of `PersonalizationThresholdSeconds`, for [`Handle::set`].
+    /// Key of `PersonalizationThresholdSeconds`, for [`Self::set`].
     pub const PERSONALIZATION_THRESHOLD_SECONDS: Prop<CfnPlaybackConfiguration, i64> = Prop::new("PersonalizationThresholdSeconds");
-    /// Key of `SlateAdUrl`, for [`Handle::set`].
+    /// Key of `SlateAdUrl`, for [`Self::set`].
     pub const SLATE_AD_URL: Prop<CfnPlaybackConfiguration, String> = Prop::new("SlateAdUrl");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlaybackConfiguration, Vec<playback_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `TranscodeProfileName`, for [`Handle::set`].
+    /// Key of `TranscodeProfileName`, for [`Self::set`].
     pub const TRANSCODE_PROFILE_NAME: Prop<CfnPlaybackConfiguration, String> = Prop::new("TranscodeProfileName");
-    /// Key of `VideoContentSourceUrl`, for [`Handle::set`].
+    /// Key of `VideoContentSourceUrl`, for [`Self::set`].
     pub const VIDEO_CONTENT_SOURCE_URL: Prop<CfnPlaybackConfiguration, String> = Prop::new("VideoContentSourceUrl");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2631,7 +2649,9 @@ pub mod prefetch_schedule {
     pub struct RecurringPrefetchConfiguration {
         /// The end time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time.
         pub end_time: Val<String>,
+        /// `RecurringConsumption` (the schema does not describe it).
         pub recurring_consumption: Val<RecurringConsumption>,
+        /// `RecurringRetrieval` (the schema does not describe it).
         pub recurring_retrieval: Val<RecurringRetrieval>,
         /// The start time for the window that MediaTailor prefetches and inserts ads in a live event, as an ISO 8601 date-time.
         pub start_time: Option<Val<String>>,
@@ -2669,7 +2689,9 @@ pub mod prefetch_schedule {
         pub end_time: Val<String>,
         /// The time when prefetch retrievals can start for this break, as an ISO 8601 date-time.
         pub start_time: Option<Val<String>>,
+        /// `TrafficShapingRetrievalWindow` (the schema does not describe it).
         pub traffic_shaping_retrieval_window: Option<Val<TrafficShapingRetrievalWindow>>,
+        /// `TrafficShapingTpsConfiguration` (the schema does not describe it).
         pub traffic_shaping_tps_configuration: Option<Val<TrafficShapingTpsConfiguration>>,
         /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
         pub traffic_shaping_type: Option<Val<TrafficShapingType>>,
@@ -2705,7 +2727,9 @@ pub mod prefetch_schedule {
     /// `Tag` of `AWS::MediaTailor::PrefetchSchedule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2781,7 +2805,9 @@ pub mod prefetch_schedule {
         pub delay_after_avail_end_seconds: Option<Val<i64>>,
         /// The dynamic variables to use for substitution during prefetch requests to the ADS.
         pub dynamic_variables: Option<Val<Map<String>>>,
+        /// `TrafficShapingRetrievalWindow` (the schema does not describe it).
         pub traffic_shaping_retrieval_window: Option<Val<TrafficShapingRetrievalWindow>>,
+        /// `TrafficShapingTpsConfiguration` (the schema does not describe it).
         pub traffic_shaping_tps_configuration: Option<Val<TrafficShapingTpsConfiguration>>,
         /// Indicates the type of traffic shaping used to limit the number of requests to the ADS at one time.
         pub traffic_shaping_type: Option<Val<TrafficShapingType>>,
@@ -3014,12 +3040,15 @@ pub mod prefetch_schedule {
 /// Definition of AWS::MediaTailor::PrefetchSchedule Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPrefetchScheduleProps {
+    /// `Consumption` (the schema does not describe it).
     pub consumption: Option<Val<prefetch_schedule::PrefetchConsumption>>,
     /// The name to assign to the prefetch schedule.
     pub name: Val<String>,
     /// The name of the playback configuration.
     pub playback_configuration_name: Val<String>,
+    /// `RecurringPrefetchConfiguration` (the schema does not describe it).
     pub recurring_prefetch_configuration: Option<Val<prefetch_schedule::RecurringPrefetchConfiguration>>,
+    /// `Retrieval` (the schema does not describe it).
     pub retrieval: Option<Val<prefetch_schedule::PrefetchRetrieval>>,
     /// The frequency that MediaTailor creates prefetch schedules.
     pub schedule_type: Option<Val<prefetch_schedule::ScheduleType>>,
@@ -3070,21 +3099,21 @@ impl CfnPrefetchSchedule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::PrefetchSchedule";
 
-    /// Key of `Consumption`, for [`Handle::set`].
+    /// Key of `Consumption`, for [`Self::set`].
     pub const CONSUMPTION: Prop<CfnPrefetchSchedule, prefetch_schedule::PrefetchConsumption> = Prop::new("Consumption");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPrefetchSchedule, String> = Prop::new("Name");
-    /// Key of `PlaybackConfigurationName`, for [`Handle::set`].
+    /// Key of `PlaybackConfigurationName`, for [`Self::set`].
     pub const PLAYBACK_CONFIGURATION_NAME: Prop<CfnPrefetchSchedule, String> = Prop::new("PlaybackConfigurationName");
-    /// Key of `RecurringPrefetchConfiguration`, for [`Handle::set`].
+    /// Key of `RecurringPrefetchConfiguration`, for [`Self::set`].
     pub const RECURRING_PREFETCH_CONFIGURATION: Prop<CfnPrefetchSchedule, prefetch_schedule::RecurringPrefetchConfiguration> = Prop::new("RecurringPrefetchConfiguration");
-    /// Key of `Retrieval`, for [`Handle::set`].
+    /// Key of `Retrieval`, for [`Self::set`].
     pub const RETRIEVAL: Prop<CfnPrefetchSchedule, prefetch_schedule::PrefetchRetrieval> = Prop::new("Retrieval");
-    /// Key of `ScheduleType`, for [`Handle::set`].
+    /// Key of `ScheduleType`, for [`Self::set`].
     pub const SCHEDULE_TYPE: Prop<CfnPrefetchSchedule, prefetch_schedule::ScheduleType> = Prop::new("ScheduleType");
-    /// Key of `StreamId`, for [`Handle::set`].
+    /// Key of `StreamId`, for [`Self::set`].
     pub const STREAM_ID: Prop<CfnPrefetchSchedule, String> = Prop::new("StreamId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrefetchSchedule, Vec<prefetch_schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3676,21 +3705,21 @@ impl CfnProgram {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::Program";
 
-    /// Key of `AdBreaks`, for [`Handle::set`].
+    /// Key of `AdBreaks`, for [`Self::set`].
     pub const AD_BREAKS: Prop<CfnProgram, Vec<program::AdBreak>> = Prop::new("AdBreaks");
-    /// Key of `AudienceMedia`, for [`Handle::set`].
+    /// Key of `AudienceMedia`, for [`Self::set`].
     pub const AUDIENCE_MEDIA: Prop<CfnProgram, Vec<program::AudienceMedia>> = Prop::new("AudienceMedia");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnProgram, String> = Prop::new("ChannelName");
-    /// Key of `LiveSourceName`, for [`Handle::set`].
+    /// Key of `LiveSourceName`, for [`Self::set`].
     pub const LIVE_SOURCE_NAME: Prop<CfnProgram, String> = Prop::new("LiveSourceName");
-    /// Key of `ProgramName`, for [`Handle::set`].
+    /// Key of `ProgramName`, for [`Self::set`].
     pub const PROGRAM_NAME: Prop<CfnProgram, String> = Prop::new("ProgramName");
-    /// Key of `ScheduleConfiguration`, for [`Handle::set`].
+    /// Key of `ScheduleConfiguration`, for [`Self::set`].
     pub const SCHEDULE_CONFIGURATION: Prop<CfnProgram, program::ScheduleConfiguration> = Prop::new("ScheduleConfiguration");
-    /// Key of `SourceLocationName`, for [`Handle::set`].
+    /// Key of `SourceLocationName`, for [`Self::set`].
     pub const SOURCE_LOCATION_NAME: Prop<CfnProgram, String> = Prop::new("SourceLocationName");
-    /// Key of `VodSourceName`, for [`Handle::set`].
+    /// Key of `VodSourceName`, for [`Self::set`].
     pub const VOD_SOURCE_NAME: Prop<CfnProgram, String> = Prop::new("VodSourceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3760,6 +3789,7 @@ pub mod source_location {
     /// &lt;p&gt;Access configuration parameters.&lt;/p&gt;
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessConfiguration {
+        /// `AccessType` (the schema does not describe it).
         pub access_type: Option<Val<AccessType>>,
         /// &lt;p&gt;AWS Secrets Manager access token configuration parameters. For information about Secrets Manager access token authentication, see &lt;a href="<https://docs.aws.amazon.com/mediatailor/latest/ug/channel-assembly-access-configuration-access-token.html"&gt;Working> with AWS Secrets Manager access token authentication&lt;/a&gt;.&lt;/p&gt;
         pub secrets_manager_access_token_configuration: Option<Val<SecretsManagerAccessTokenConfiguration>>,
@@ -3834,7 +3864,9 @@ pub mod source_location {
     /// `Tag` of `AWS::MediaTailor::SourceLocation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3985,6 +4017,7 @@ pub struct CfnSourceLocationProps {
     pub http_configuration: Val<source_location::HttpConfiguration>,
     /// &lt;p&gt;A list of the segment delivery configurations associated with this resource.&lt;/p&gt;
     pub segment_delivery_configurations: Option<Val<Vec<source_location::SegmentDeliveryConfiguration>>>,
+    /// `SourceLocationName` (the schema does not describe it).
     pub source_location_name: Val<String>,
     /// The tags to assign to the source location.
     pub tags: Option<Val<Vec<source_location::Tag>>>,
@@ -4027,17 +4060,17 @@ impl CfnSourceLocation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::SourceLocation";
 
-    /// Key of `AccessConfiguration`, for [`Handle::set`].
+    /// Key of `AccessConfiguration`, for [`Self::set`].
     pub const ACCESS_CONFIGURATION: Prop<CfnSourceLocation, source_location::AccessConfiguration> = Prop::new("AccessConfiguration");
-    /// Key of `DefaultSegmentDeliveryConfiguration`, for [`Handle::set`].
+    /// Key of `DefaultSegmentDeliveryConfiguration`, for [`Self::set`].
     pub const DEFAULT_SEGMENT_DELIVERY_CONFIGURATION: Prop<CfnSourceLocation, source_location::DefaultSegmentDeliveryConfiguration> = Prop::new("DefaultSegmentDeliveryConfiguration");
-    /// Key of `HttpConfiguration`, for [`Handle::set`].
+    /// Key of `HttpConfiguration`, for [`Self::set`].
     pub const HTTP_CONFIGURATION: Prop<CfnSourceLocation, source_location::HttpConfiguration> = Prop::new("HttpConfiguration");
-    /// Key of `SegmentDeliveryConfigurations`, for [`Handle::set`].
+    /// Key of `SegmentDeliveryConfigurations`, for [`Self::set`].
     pub const SEGMENT_DELIVERY_CONFIGURATIONS: Prop<CfnSourceLocation, Vec<source_location::SegmentDeliveryConfiguration>> = Prop::new("SegmentDeliveryConfigurations");
-    /// Key of `SourceLocationName`, for [`Handle::set`].
+    /// Key of `SourceLocationName`, for [`Self::set`].
     pub const SOURCE_LOCATION_NAME: Prop<CfnSourceLocation, String> = Prop::new("SourceLocationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSourceLocation, Vec<source_location::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4087,6 +4120,7 @@ pub mod vod_source {
         pub path: Val<String>,
         /// &lt;p&gt;The name of the source group. This has to match one of the &lt;code&gt;Channel::Outputs::SourceGroup&lt;/code&gt;.&lt;/p&gt;
         pub source_group: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -4114,7 +4148,9 @@ pub mod vod_source {
     /// `Tag` of `AWS::MediaTailor::VodSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4199,9 +4235,11 @@ pub mod vod_source {
 pub struct CfnVodSourceProps {
     /// &lt;p&gt;A list of HTTP package configuration parameters for this VOD source.&lt;/p&gt;
     pub http_package_configurations: Val<Vec<vod_source::HttpPackageConfiguration>>,
+    /// `SourceLocationName` (the schema does not describe it).
     pub source_location_name: Val<String>,
     /// The tags to assign to the VOD source.
     pub tags: Option<Val<Vec<vod_source::Tag>>>,
+    /// `VodSourceName` (the schema does not describe it).
     pub vod_source_name: Val<String>,
 }
 
@@ -4238,13 +4276,13 @@ impl CfnVodSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MediaTailor::VodSource";
 
-    /// Key of `HttpPackageConfigurations`, for [`Handle::set`].
+    /// Key of `HttpPackageConfigurations`, for [`Self::set`].
     pub const HTTP_PACKAGE_CONFIGURATIONS: Prop<CfnVodSource, Vec<vod_source::HttpPackageConfiguration>> = Prop::new("HttpPackageConfigurations");
-    /// Key of `SourceLocationName`, for [`Handle::set`].
+    /// Key of `SourceLocationName`, for [`Self::set`].
     pub const SOURCE_LOCATION_NAME: Prop<CfnVodSource, String> = Prop::new("SourceLocationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVodSource, Vec<vod_source::Tag>> = Prop::new("Tags");
-    /// Key of `VodSourceName`, for [`Handle::set`].
+    /// Key of `VodSourceName`, for [`Self::set`].
     pub const VOD_SOURCE_NAME: Prop<CfnVodSource, String> = Prop::new("VodSourceName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -107,11 +107,11 @@ impl CfnACL {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::ACL";
 
-    /// Key of `ACLName`, for [`Handle::set`].
+    /// Key of `ACLName`, for [`Self::set`].
     pub const ACL_NAME: Prop<CfnACL, String> = Prop::new("ACLName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnACL, Vec<acl::Tag>> = Prop::new("Tags");
-    /// Key of `UserNames`, for [`Handle::set`].
+    /// Key of `UserNames`, for [`Self::set`].
     pub const USER_NAMES: Prop<CfnACL, Vec<String>> = Prop::new("UserNames");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -490,63 +490,63 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::Cluster";
 
-    /// Key of `ACLName`, for [`Handle::set`].
+    /// Key of `ACLName`, for [`Self::set`].
     pub const ACL_NAME: Prop<CfnCluster, String> = Prop::new("ACLName");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnCluster, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `ClusterEndpoint`, for [`Handle::set`].
+    /// Key of `ClusterEndpoint`, for [`Self::set`].
     pub const CLUSTER_ENDPOINT: Prop<CfnCluster, cluster::Endpoint> = Prop::new("ClusterEndpoint");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
-    /// Key of `DataTiering`, for [`Handle::set`].
+    /// Key of `DataTiering`, for [`Self::set`].
     pub const DATA_TIERING: Prop<CfnCluster, cluster::DataTieringStatus> = Prop::new("DataTiering");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCluster, String> = Prop::new("Description");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnCluster, String> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnCluster, String> = Prop::new("EngineVersion");
-    /// Key of `FinalSnapshotName`, for [`Handle::set`].
+    /// Key of `FinalSnapshotName`, for [`Self::set`].
     pub const FINAL_SNAPSHOT_NAME: Prop<CfnCluster, String> = Prop::new("FinalSnapshotName");
-    /// Key of `IpDiscovery`, for [`Handle::set`].
+    /// Key of `IpDiscovery`, for [`Self::set`].
     pub const IP_DISCOVERY: Prop<CfnCluster, cluster::SupportedIpDiscoveryTypes> = Prop::new("IpDiscovery");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("KmsKeyId");
-    /// Key of `MaintenanceWindow`, for [`Handle::set`].
+    /// Key of `MaintenanceWindow`, for [`Self::set`].
     pub const MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("MaintenanceWindow");
-    /// Key of `MultiRegionClusterName`, for [`Handle::set`].
+    /// Key of `MultiRegionClusterName`, for [`Self::set`].
     pub const MULTI_REGION_CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("MultiRegionClusterName");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnCluster, cluster::SupportedNetworkTypes> = Prop::new("NetworkType");
-    /// Key of `NodeType`, for [`Handle::set`].
+    /// Key of `NodeType`, for [`Self::set`].
     pub const NODE_TYPE: Prop<CfnCluster, String> = Prop::new("NodeType");
-    /// Key of `NumReplicasPerShard`, for [`Handle::set`].
+    /// Key of `NumReplicasPerShard`, for [`Self::set`].
     pub const NUM_REPLICAS_PER_SHARD: Prop<CfnCluster, i64> = Prop::new("NumReplicasPerShard");
-    /// Key of `NumShards`, for [`Handle::set`].
+    /// Key of `NumShards`, for [`Self::set`].
     pub const NUM_SHARDS: Prop<CfnCluster, i64> = Prop::new("NumShards");
-    /// Key of `ParameterGroupName`, for [`Handle::set`].
+    /// Key of `ParameterGroupName`, for [`Self::set`].
     pub const PARAMETER_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ParameterGroupName");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnCluster, i64> = Prop::new("Port");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SnapshotArns`, for [`Handle::set`].
+    /// Key of `SnapshotArns`, for [`Self::set`].
     pub const SNAPSHOT_ARNS: Prop<CfnCluster, Vec<String>> = Prop::new("SnapshotArns");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnCluster, String> = Prop::new("SnapshotName");
-    /// Key of `SnapshotRetentionLimit`, for [`Handle::set`].
+    /// Key of `SnapshotRetentionLimit`, for [`Self::set`].
     pub const SNAPSHOT_RETENTION_LIMIT: Prop<CfnCluster, i64> = Prop::new("SnapshotRetentionLimit");
-    /// Key of `SnapshotWindow`, for [`Handle::set`].
+    /// Key of `SnapshotWindow`, for [`Self::set`].
     pub const SNAPSHOT_WINDOW: Prop<CfnCluster, String> = Prop::new("SnapshotWindow");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnCluster, String> = Prop::new("SnsTopicArn");
-    /// Key of `SnsTopicStatus`, for [`Handle::set`].
+    /// Key of `SnsTopicStatus`, for [`Self::set`].
     pub const SNS_TOPIC_STATUS: Prop<CfnCluster, String> = Prop::new("SnsTopicStatus");
-    /// Key of `SubnetGroupName`, for [`Handle::set`].
+    /// Key of `SubnetGroupName`, for [`Self::set`].
     pub const SUBNET_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("SubnetGroupName");
-    /// Key of `TLSEnabled`, for [`Handle::set`].
+    /// Key of `TLSEnabled`, for [`Self::set`].
     pub const TLS_ENABLED: Prop<CfnCluster, bool> = Prop::new("TLSEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -766,25 +766,25 @@ impl CfnMultiRegionCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::MultiRegionCluster";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMultiRegionCluster, String> = Prop::new("Description");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnMultiRegionCluster, String> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnMultiRegionCluster, String> = Prop::new("EngineVersion");
-    /// Key of `MultiRegionClusterNameSuffix`, for [`Handle::set`].
+    /// Key of `MultiRegionClusterNameSuffix`, for [`Self::set`].
     pub const MULTI_REGION_CLUSTER_NAME_SUFFIX: Prop<CfnMultiRegionCluster, String> = Prop::new("MultiRegionClusterNameSuffix");
-    /// Key of `MultiRegionParameterGroupName`, for [`Handle::set`].
+    /// Key of `MultiRegionParameterGroupName`, for [`Self::set`].
     pub const MULTI_REGION_PARAMETER_GROUP_NAME: Prop<CfnMultiRegionCluster, String> = Prop::new("MultiRegionParameterGroupName");
-    /// Key of `NodeType`, for [`Handle::set`].
+    /// Key of `NodeType`, for [`Self::set`].
     pub const NODE_TYPE: Prop<CfnMultiRegionCluster, String> = Prop::new("NodeType");
-    /// Key of `NumShards`, for [`Handle::set`].
+    /// Key of `NumShards`, for [`Self::set`].
     pub const NUM_SHARDS: Prop<CfnMultiRegionCluster, i64> = Prop::new("NumShards");
-    /// Key of `TLSEnabled`, for [`Handle::set`].
+    /// Key of `TLSEnabled`, for [`Self::set`].
     pub const TLS_ENABLED: Prop<CfnMultiRegionCluster, bool> = Prop::new("TLSEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMultiRegionCluster, Vec<multi_region_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `UpdateStrategy`, for [`Handle::set`].
+    /// Key of `UpdateStrategy`, for [`Self::set`].
     pub const UPDATE_STRATEGY: Prop<CfnMultiRegionCluster, multi_region_cluster::UpdateStrategy> = Prop::new("UpdateStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -899,6 +899,7 @@ pub struct CfnParameterGroupProps {
     pub family: Val<String>,
     /// The name of the parameter group.
     pub parameter_group_name: Val<String>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Json>>,
     /// An array of key-value pairs to apply to this parameter group.
     pub tags: Option<Val<Vec<parameter_group::Tag>>>,
@@ -939,15 +940,15 @@ impl CfnParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::ParameterGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnParameterGroup, String> = Prop::new("Description");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnParameterGroup, String> = Prop::new("Family");
-    /// Key of `ParameterGroupName`, for [`Handle::set`].
+    /// Key of `ParameterGroupName`, for [`Self::set`].
     pub const PARAMETER_GROUP_NAME: Prop<CfnParameterGroup, String> = Prop::new("ParameterGroupName");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnParameterGroup, Json> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnParameterGroup, Vec<parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1086,13 +1087,13 @@ impl CfnSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::Snapshot";
 
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnSnapshot, String> = Prop::new("ClusterName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnSnapshot, String> = Prop::new("KmsKeyId");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnSnapshot, String> = Prop::new("SnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1255,13 +1256,13 @@ impl CfnSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::SubnetGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSubnetGroup, String> = Prop::new("Description");
-    /// Key of `SubnetGroupName`, for [`Handle::set`].
+    /// Key of `SubnetGroupName`, for [`Self::set`].
     pub const SUBNET_GROUP_NAME: Prop<CfnSubnetGroup, String> = Prop::new("SubnetGroupName");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubnetGroup, Vec<subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1417,6 +1418,7 @@ pub mod user {
 pub struct CfnUserProps {
     /// Access permissions string used for this user account.
     pub access_string: Option<Val<String>>,
+    /// `AuthenticationMode` (the schema does not describe it).
     pub authentication_mode: Option<Val<user::AuthenticationMode>>,
     /// An array of key-value pairs to apply to this user.
     pub tags: Option<Val<Vec<user::Tag>>>,
@@ -1457,13 +1459,13 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MemoryDB::User";
 
-    /// Key of `AccessString`, for [`Handle::set`].
+    /// Key of `AccessString`, for [`Self::set`].
     pub const ACCESS_STRING: Prop<CfnUser, String> = Prop::new("AccessString");
-    /// Key of `AuthenticationMode`, for [`Handle::set`].
+    /// Key of `AuthenticationMode`, for [`Self::set`].
     pub const AUTHENTICATION_MODE: Prop<CfnUser, user::AuthenticationMode> = Prop::new("AuthenticationMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -159,13 +159,13 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MGN::Connector";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnector, String> = Prop::new("Name");
-    /// Key of `SsmCommandConfig`, for [`Handle::set`].
+    /// Key of `SsmCommandConfig`, for [`Self::set`].
     pub const SSM_COMMAND_CONFIG: Prop<CfnConnector, connector::ConnectorSsmCommandConfig> = Prop::new("SsmCommandConfig");
-    /// Key of `SsmInstanceID`, for [`Handle::set`].
+    /// Key of `SsmInstanceID`, for [`Self::set`].
     pub const SSM_INSTANCE_ID: Prop<CfnConnector, String> = Prop::new("SsmInstanceID");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -736,37 +736,37 @@ impl CfnLaunchConfigurationTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MGN::LaunchConfigurationTemplate";
 
-    /// Key of `AssociatePublicIpAddress`, for [`Handle::set`].
+    /// Key of `AssociatePublicIpAddress`, for [`Self::set`].
     pub const ASSOCIATE_PUBLIC_IP_ADDRESS: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("AssociatePublicIpAddress");
-    /// Key of `BootMode`, for [`Handle::set`].
+    /// Key of `BootMode`, for [`Self::set`].
     pub const BOOT_MODE: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::BootMode> = Prop::new("BootMode");
-    /// Key of `CopyPrivateIp`, for [`Handle::set`].
+    /// Key of `CopyPrivateIp`, for [`Self::set`].
     pub const COPY_PRIVATE_IP: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyPrivateIp");
-    /// Key of `CopyTags`, for [`Handle::set`].
+    /// Key of `CopyTags`, for [`Self::set`].
     pub const COPY_TAGS: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("CopyTags");
-    /// Key of `EnableMapAutoTagging`, for [`Handle::set`].
+    /// Key of `EnableMapAutoTagging`, for [`Self::set`].
     pub const ENABLE_MAP_AUTO_TAGGING: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("EnableMapAutoTagging");
-    /// Key of `EnableParametersEncryption`, for [`Handle::set`].
+    /// Key of `EnableParametersEncryption`, for [`Self::set`].
     pub const ENABLE_PARAMETERS_ENCRYPTION: Prop<CfnLaunchConfigurationTemplate, bool> = Prop::new("EnableParametersEncryption");
-    /// Key of `LargeVolumeConf`, for [`Handle::set`].
+    /// Key of `LargeVolumeConf`, for [`Self::set`].
     pub const LARGE_VOLUME_CONF: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchTemplateDiskConf> = Prop::new("LargeVolumeConf");
-    /// Key of `LaunchDisposition`, for [`Handle::set`].
+    /// Key of `LaunchDisposition`, for [`Self::set`].
     pub const LAUNCH_DISPOSITION: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchDisposition> = Prop::new("LaunchDisposition");
-    /// Key of `Licensing`, for [`Handle::set`].
+    /// Key of `Licensing`, for [`Self::set`].
     pub const LICENSING: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::Licensing> = Prop::new("Licensing");
-    /// Key of `MapAutoTaggingMpeID`, for [`Handle::set`].
+    /// Key of `MapAutoTaggingMpeID`, for [`Self::set`].
     pub const MAP_AUTO_TAGGING_MPE_ID: Prop<CfnLaunchConfigurationTemplate, String> = Prop::new("MapAutoTaggingMpeID");
-    /// Key of `ParametersEncryptionKey`, for [`Handle::set`].
+    /// Key of `ParametersEncryptionKey`, for [`Self::set`].
     pub const PARAMETERS_ENCRYPTION_KEY: Prop<CfnLaunchConfigurationTemplate, String> = Prop::new("ParametersEncryptionKey");
-    /// Key of `PostLaunchActions`, for [`Handle::set`].
+    /// Key of `PostLaunchActions`, for [`Self::set`].
     pub const POST_LAUNCH_ACTIONS: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::PostLaunchActions> = Prop::new("PostLaunchActions");
-    /// Key of `SmallVolumeConf`, for [`Handle::set`].
+    /// Key of `SmallVolumeConf`, for [`Self::set`].
     pub const SMALL_VOLUME_CONF: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::LaunchTemplateDiskConf> = Prop::new("SmallVolumeConf");
-    /// Key of `SmallVolumeMaxSize`, for [`Handle::set`].
+    /// Key of `SmallVolumeMaxSize`, for [`Self::set`].
     pub const SMALL_VOLUME_MAX_SIZE: Prop<CfnLaunchConfigurationTemplate, i64> = Prop::new("SmallVolumeMaxSize");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLaunchConfigurationTemplate, Vec<launch_configuration_template::Tag>> = Prop::new("Tags");
-    /// Key of `TargetInstanceTypeRightSizingMethod`, for [`Handle::set`].
+    /// Key of `TargetInstanceTypeRightSizingMethod`, for [`Self::set`].
     pub const TARGET_INSTANCE_TYPE_RIGHT_SIZING_METHOD: Prop<CfnLaunchConfigurationTemplate, launch_configuration_template::TargetInstanceTypeRightSizingMethod> = Prop::new("TargetInstanceTypeRightSizingMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1190,21 +1190,21 @@ impl CfnNetworkMigrationDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MGN::NetworkMigrationDefinition";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnNetworkMigrationDefinition, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNetworkMigrationDefinition, String> = Prop::new("Name");
-    /// Key of `ScopeTags`, for [`Handle::set`].
+    /// Key of `ScopeTags`, for [`Self::set`].
     pub const SCOPE_TAGS: Prop<CfnNetworkMigrationDefinition, Map<String>> = Prop::new("ScopeTags");
-    /// Key of `SourceConfigurations`, for [`Handle::set`].
+    /// Key of `SourceConfigurations`, for [`Self::set`].
     pub const SOURCE_CONFIGURATIONS: Prop<CfnNetworkMigrationDefinition, Vec<network_migration_definition::SourceConfiguration>> = Prop::new("SourceConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkMigrationDefinition, Vec<network_migration_definition::Tag>> = Prop::new("Tags");
-    /// Key of `TargetDeployment`, for [`Handle::set`].
+    /// Key of `TargetDeployment`, for [`Self::set`].
     pub const TARGET_DEPLOYMENT: Prop<CfnNetworkMigrationDefinition, network_migration_definition::TargetDeployment> = Prop::new("TargetDeployment");
-    /// Key of `TargetNetwork`, for [`Handle::set`].
+    /// Key of `TargetNetwork`, for [`Self::set`].
     pub const TARGET_NETWORK: Prop<CfnNetworkMigrationDefinition, network_migration_definition::TargetNetwork> = Prop::new("TargetNetwork");
-    /// Key of `TargetS3Configuration`, for [`Handle::set`].
+    /// Key of `TargetS3Configuration`, for [`Self::set`].
     pub const TARGET_S3_CONFIGURATION: Prop<CfnNetworkMigrationDefinition, network_migration_definition::TargetS3Configuration> = Prop::new("TargetS3Configuration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod approval_team {
     /// `ApprovalStrategy` of `AWS::MPA::ApprovalTeam`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApprovalStrategy {
+        /// `MofN` (the schema does not describe it).
         pub mof_n: Val<MofNApprovalStrategy>,
     }
 
@@ -42,10 +43,15 @@ pub mod approval_team {
     /// `Approver` of `AWS::MPA::ApprovalTeam`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Approver {
+        /// `ApproverId` (the schema does not describe it).
         pub approver_id: Option<Val<String>>,
+        /// `PrimaryIdentityId` (the schema does not describe it).
         pub primary_identity_id: Val<String>,
+        /// `PrimaryIdentitySourceArn` (the schema does not describe it).
         pub primary_identity_source_arn: Val<String>,
+        /// `PrimaryIdentityStatus` (the schema does not describe it).
         pub primary_identity_status: Option<Val<String>>,
+        /// `ResponseTime` (the schema does not describe it).
         pub response_time: Option<Val<String>>,
     }
 
@@ -77,6 +83,7 @@ pub mod approval_team {
     /// `Policy` of `AWS::MPA::ApprovalTeam`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Policy {
+        /// `PolicyArn` (the schema does not describe it).
         pub policy_arn: Val<String>,
     }
 
@@ -128,6 +135,7 @@ pub mod approval_team {
     /// `MofNApprovalStrategy` of `AWS::MPA::ApprovalTeam`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MofNApprovalStrategy {
+        /// `MinApprovalsRequired` (the schema does not describe it).
         pub min_approvals_required: Val<i64>,
     }
 
@@ -211,11 +219,17 @@ pub mod approval_team {
 /// Resource Type definition for AWS::MPA::ApprovalTeam.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApprovalTeamProps {
+    /// `ApprovalStrategy` (the schema does not describe it).
     pub approval_strategy: Val<approval_team::ApprovalStrategy>,
+    /// `Approvers` (the schema does not describe it).
     pub approvers: Val<Vec<approval_team::Approver>>,
+    /// `Description` (the schema does not describe it).
     pub description: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Policies` (the schema does not describe it).
     pub policies: Val<Vec<approval_team::Policy>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<approval_team::Tag>>>,
 }
 
@@ -256,17 +270,17 @@ impl CfnApprovalTeam {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MPA::ApprovalTeam";
 
-    /// Key of `ApprovalStrategy`, for [`Handle::set`].
+    /// Key of `ApprovalStrategy`, for [`Self::set`].
     pub const APPROVAL_STRATEGY: Prop<CfnApprovalTeam, approval_team::ApprovalStrategy> = Prop::new("ApprovalStrategy");
-    /// Key of `Approvers`, for [`Handle::set`].
+    /// Key of `Approvers`, for [`Self::set`].
     pub const APPROVERS: Prop<CfnApprovalTeam, Vec<approval_team::Approver>> = Prop::new("Approvers");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApprovalTeam, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApprovalTeam, String> = Prop::new("Name");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnApprovalTeam, Vec<approval_team::Policy>> = Prop::new("Policies");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApprovalTeam, Vec<approval_team::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -351,6 +365,7 @@ pub mod identity_source {
     /// `IdentitySourceParameters` of `AWS::MPA::IdentitySource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IdentitySourceParameters {
+        /// `IamIdentityCenter` (the schema does not describe it).
         pub iam_identity_center: Val<IamIdentityCenter>,
     }
 
@@ -402,8 +417,11 @@ pub mod identity_source {
     /// `IamIdentityCenter` of `AWS::MPA::IdentitySource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IamIdentityCenter {
+        /// `ApprovalPortalUrl` (the schema does not describe it).
         pub approval_portal_url: Option<Val<String>>,
+        /// `InstanceArn` (the schema does not describe it).
         pub instance_arn: Val<String>,
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
     }
 
@@ -469,7 +487,9 @@ pub mod identity_source {
 /// Resource Type definition for AWS::MPA::IdentitySource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentitySourceProps {
+    /// `IdentitySourceParameters` (the schema does not describe it).
     pub identity_source_parameters: Val<identity_source::IdentitySourceParameters>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<identity_source::Tag>>>,
 }
 
@@ -502,9 +522,9 @@ impl CfnIdentitySource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MPA::IdentitySource";
 
-    /// Key of `IdentitySourceParameters`, for [`Handle::set`].
+    /// Key of `IdentitySourceParameters`, for [`Self::set`].
     pub const IDENTITY_SOURCE_PARAMETERS: Prop<CfnIdentitySource, identity_source::IdentitySourceParameters> = Prop::new("IdentitySourceParameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdentitySource, Vec<identity_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

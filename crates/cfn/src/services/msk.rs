@@ -30,7 +30,9 @@ pub mod batch_scram_secret {
 /// Resource Type definition for AWS::MSK::BatchScramSecret
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBatchScramSecretProps {
+    /// `ClusterArn` (the schema does not describe it).
     pub cluster_arn: Val<String>,
+    /// `SecretArnList` (the schema does not describe it).
     pub secret_arn_list: Option<Val<Vec<String>>>,
 }
 
@@ -63,9 +65,9 @@ impl CfnBatchScramSecret {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::BatchScramSecret";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnBatchScramSecret, String> = Prop::new("ClusterArn");
-    /// Key of `SecretArnList`, for [`Handle::set`].
+    /// Key of `SecretArnList`, for [`Self::set`].
     pub const SECRET_ARN_LIST: Prop<CfnBatchScramSecret, Vec<String>> = Prop::new("SecretArnList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1011,21 +1013,21 @@ impl CfnChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::Channel";
 
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnChannel, String> = Prop::new("ChannelName");
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnChannel, String> = Prop::new("ClusterArn");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnChannel, channel::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `IcebergDestinationConfiguration`, for [`Handle::set`].
+    /// Key of `IcebergDestinationConfiguration`, for [`Self::set`].
     pub const ICEBERG_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::IcebergDestinationConfiguration> = Prop::new("IcebergDestinationConfiguration");
-    /// Key of `LoggingInfo`, for [`Handle::set`].
+    /// Key of `LoggingInfo`, for [`Self::set`].
     pub const LOGGING_INFO: Prop<CfnChannel, channel::ChannelLoggingInfo> = Prop::new("LoggingInfo");
-    /// Key of `S3DestinationConfiguration`, for [`Handle::set`].
+    /// Key of `S3DestinationConfiguration`, for [`Self::set`].
     pub const S3_DESTINATION_CONFIGURATION: Prop<CfnChannel, channel::S3DestinationConfiguration> = Prop::new("S3DestinationConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChannel, Map<String>> = Prop::new("Tags");
-    /// Key of `TopicConfigurationList`, for [`Handle::set`].
+    /// Key of `TopicConfigurationList`, for [`Self::set`].
     pub const TOPIC_CONFIGURATION_LIST: Prop<CfnChannel, Vec<channel::TopicConfiguration>> = Prop::new("TopicConfigurationList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1081,11 +1083,17 @@ pub mod cluster {
     /// `BrokerNodeGroupInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BrokerNodeGroupInfo {
+        /// `BrokerAZDistribution` (the schema does not describe it).
         pub broker_az_distribution: Option<Val<BrokerAZDistribution>>,
+        /// `ClientSubnets` (the schema does not describe it).
         pub client_subnets: Val<Vec<String>>,
+        /// `ConnectivityInfo` (the schema does not describe it).
         pub connectivity_info: Option<Val<ConnectivityInfo>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Val<String>,
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
+        /// `StorageInfo` (the schema does not describe it).
         pub storage_info: Option<Val<StorageInfo>>,
     }
 
@@ -1119,8 +1127,11 @@ pub mod cluster {
     /// `ClientAuthentication` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClientAuthentication {
+        /// `Sasl` (the schema does not describe it).
         pub sasl: Option<Val<Sasl>>,
+        /// `Tls` (the schema does not describe it).
         pub tls: Option<Val<Tls>>,
+        /// `Unauthenticated` (the schema does not describe it).
         pub unauthenticated: Option<Val<Unauthenticated>>,
     }
 
@@ -1137,7 +1148,9 @@ pub mod cluster {
     /// `ConfigurationInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfigurationInfo {
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
+        /// `Revision` (the schema does not describe it).
         pub revision: Val<i64>,
     }
 
@@ -1163,7 +1176,9 @@ pub mod cluster {
     /// `EncryptionInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionInfo {
+        /// `EncryptionAtRest` (the schema does not describe it).
         pub encryption_at_rest: Option<Val<EncryptionAtRest>>,
+        /// `EncryptionInTransit` (the schema does not describe it).
         pub encryption_in_transit: Option<Val<EncryptionInTransit>>,
     }
 
@@ -1179,7 +1194,9 @@ pub mod cluster {
     /// `LoggingInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoggingInfo {
+        /// `AuthorizerLogs` (the schema does not describe it).
         pub authorizer_logs: Option<Val<AuthorizerLogs>>,
+        /// `BrokerLogs` (the schema does not describe it).
         pub broker_logs: Option<Val<BrokerLogs>>,
     }
 
@@ -1195,6 +1212,7 @@ pub mod cluster {
     /// `OpenMonitoring` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OpenMonitoring {
+        /// `Prometheus` (the schema does not describe it).
         pub prometheus: Val<Prometheus>,
     }
 
@@ -1218,6 +1236,7 @@ pub mod cluster {
     /// `Rebalancing` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rebalancing {
+        /// `Status` (the schema does not describe it).
         pub status: Val<Status>,
     }
 
@@ -1241,6 +1260,7 @@ pub mod cluster {
     /// `ZookeeperAccess` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ZookeeperAccess {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -1255,8 +1275,11 @@ pub mod cluster {
     /// `ConnectivityInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectivityInfo {
+        /// `NetworkType` (the schema does not describe it).
         pub network_type: Option<Val<NetworkType>>,
+        /// `PublicAccess` (the schema does not describe it).
         pub public_access: Option<Val<PublicAccess>>,
+        /// `VpcConnectivity` (the schema does not describe it).
         pub vpc_connectivity: Option<Val<VpcConnectivity>>,
     }
 
@@ -1273,6 +1296,7 @@ pub mod cluster {
     /// `StorageInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StorageInfo {
+        /// `EBSStorageInfo` (the schema does not describe it).
         pub ebs_storage_info: Option<Val<EBSStorageInfo>>,
     }
 
@@ -1287,7 +1311,9 @@ pub mod cluster {
     /// `Sasl` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Sasl {
+        /// `Iam` (the schema does not describe it).
         pub iam: Option<Val<Iam>>,
+        /// `Scram` (the schema does not describe it).
         pub scram: Option<Val<Scram>>,
     }
 
@@ -1303,7 +1329,9 @@ pub mod cluster {
     /// `Tls` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tls {
+        /// `CertificateAuthorityArnList` (the schema does not describe it).
         pub certificate_authority_arn_list: Option<Val<Vec<String>>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -1319,6 +1347,7 @@ pub mod cluster {
     /// `Unauthenticated` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Unauthenticated {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1342,6 +1371,7 @@ pub mod cluster {
     /// `EncryptionAtRest` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EncryptionAtRest {
+        /// `DataVolumeKMSKeyId` (the schema does not describe it).
         pub data_volume_kms_key_id: Val<String>,
     }
 
@@ -1365,7 +1395,9 @@ pub mod cluster {
     /// `EncryptionInTransit` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionInTransit {
+        /// `ClientBroker` (the schema does not describe it).
         pub client_broker: Option<Val<ClientBroker>>,
+        /// `InCluster` (the schema does not describe it).
         pub in_cluster: Option<Val<bool>>,
     }
 
@@ -1381,8 +1413,11 @@ pub mod cluster {
     /// `AuthorizerLogs` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AuthorizerLogs {
+        /// `CloudWatchLogs` (the schema does not describe it).
         pub cloud_watch_logs: Option<Val<CloudWatchLogs>>,
+        /// `Firehose` (the schema does not describe it).
         pub firehose: Option<Val<Firehose>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3>>,
     }
 
@@ -1399,8 +1434,11 @@ pub mod cluster {
     /// `BrokerLogs` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BrokerLogs {
+        /// `CloudWatchLogs` (the schema does not describe it).
         pub cloud_watch_logs: Option<Val<CloudWatchLogs>>,
+        /// `Firehose` (the schema does not describe it).
         pub firehose: Option<Val<Firehose>>,
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3>>,
     }
 
@@ -1417,7 +1455,9 @@ pub mod cluster {
     /// `Prometheus` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Prometheus {
+        /// `JmxExporter` (the schema does not describe it).
         pub jmx_exporter: Option<Val<JmxExporter>>,
+        /// `NodeExporter` (the schema does not describe it).
         pub node_exporter: Option<Val<NodeExporter>>,
     }
 
@@ -1433,6 +1473,7 @@ pub mod cluster {
     /// `PublicAccess` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PublicAccess {
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -1447,6 +1488,7 @@ pub mod cluster {
     /// `VpcConnectivity` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConnectivity {
+        /// `ClientAuthentication` (the schema does not describe it).
         pub client_authentication: Option<Val<VpcConnectivityClientAuthentication>>,
     }
 
@@ -1461,7 +1503,9 @@ pub mod cluster {
     /// `EBSStorageInfo` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EBSStorageInfo {
+        /// `ProvisionedThroughput` (the schema does not describe it).
         pub provisioned_throughput: Option<Val<ProvisionedThroughput>>,
+        /// `VolumeSize` (the schema does not describe it).
         pub volume_size: Option<Val<i64>>,
     }
 
@@ -1477,6 +1521,7 @@ pub mod cluster {
     /// `Iam` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Iam {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1500,6 +1545,7 @@ pub mod cluster {
     /// `Scram` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Scram {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1523,7 +1569,9 @@ pub mod cluster {
     /// `CloudWatchLogs` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchLogs {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `LogGroup` (the schema does not describe it).
         pub log_group: Option<Val<String>>,
     }
 
@@ -1549,7 +1597,9 @@ pub mod cluster {
     /// `Firehose` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Firehose {
+        /// `DeliveryStream` (the schema does not describe it).
         pub delivery_stream: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1575,8 +1625,11 @@ pub mod cluster {
     /// `S3` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3 {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -1604,6 +1657,7 @@ pub mod cluster {
     /// `JmxExporter` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JmxExporter {
+        /// `EnabledInBroker` (the schema does not describe it).
         pub enabled_in_broker: Val<bool>,
     }
 
@@ -1627,6 +1681,7 @@ pub mod cluster {
     /// `NodeExporter` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NodeExporter {
+        /// `EnabledInBroker` (the schema does not describe it).
         pub enabled_in_broker: Val<bool>,
     }
 
@@ -1650,7 +1705,9 @@ pub mod cluster {
     /// `VpcConnectivityClientAuthentication` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConnectivityClientAuthentication {
+        /// `Sasl` (the schema does not describe it).
         pub sasl: Option<Val<VpcConnectivitySasl>>,
+        /// `Tls` (the schema does not describe it).
         pub tls: Option<Val<VpcConnectivityTls>>,
     }
 
@@ -1666,7 +1723,9 @@ pub mod cluster {
     /// `ProvisionedThroughput` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProvisionedThroughput {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `VolumeThroughput` (the schema does not describe it).
         pub volume_throughput: Option<Val<i64>>,
     }
 
@@ -1682,7 +1741,9 @@ pub mod cluster {
     /// `VpcConnectivitySasl` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConnectivitySasl {
+        /// `Iam` (the schema does not describe it).
         pub iam: Option<Val<VpcConnectivityIam>>,
+        /// `Scram` (the schema does not describe it).
         pub scram: Option<Val<VpcConnectivityScram>>,
     }
 
@@ -1698,6 +1759,7 @@ pub mod cluster {
     /// `VpcConnectivityTls` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConnectivityTls {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1721,6 +1783,7 @@ pub mod cluster {
     /// `VpcConnectivityIam` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConnectivityIam {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -1744,6 +1807,7 @@ pub mod cluster {
     /// `VpcConnectivityScram` of `AWS::MSK::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConnectivityScram {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -2246,20 +2310,33 @@ pub mod cluster {
 /// Resource Type definition for AWS::MSK::Cluster
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClusterProps {
+    /// `BrokerNodeGroupInfo` (the schema does not describe it).
     pub broker_node_group_info: Val<cluster::BrokerNodeGroupInfo>,
+    /// `ClientAuthentication` (the schema does not describe it).
     pub client_authentication: Option<Val<cluster::ClientAuthentication>>,
+    /// `ClusterName` (the schema does not describe it).
     pub cluster_name: Val<String>,
+    /// `ConfigurationInfo` (the schema does not describe it).
     pub configuration_info: Option<Val<cluster::ConfigurationInfo>>,
+    /// `EncryptionInfo` (the schema does not describe it).
     pub encryption_info: Option<Val<cluster::EncryptionInfo>>,
+    /// `EnhancedMonitoring` (the schema does not describe it).
     pub enhanced_monitoring: Option<Val<cluster::EnhancedMonitoring>>,
+    /// `KafkaVersion` (the schema does not describe it).
     pub kafka_version: Val<String>,
+    /// `LoggingInfo` (the schema does not describe it).
     pub logging_info: Option<Val<cluster::LoggingInfo>>,
+    /// `NumberOfBrokerNodes` (the schema does not describe it).
     pub number_of_broker_nodes: Val<i64>,
+    /// `OpenMonitoring` (the schema does not describe it).
     pub open_monitoring: Option<Val<cluster::OpenMonitoring>>,
+    /// `Rebalancing` (the schema does not describe it).
     pub rebalancing: Option<Val<cluster::Rebalancing>>,
+    /// `StorageMode` (the schema does not describe it).
     pub storage_mode: Option<Val<cluster::StorageMode>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
+    /// `ZookeeperAccess` (the schema does not describe it).
     pub zookeeper_access: Option<Val<cluster::ZookeeperAccess>>,
 }
 
@@ -2316,33 +2393,33 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::Cluster";
 
-    /// Key of `BrokerNodeGroupInfo`, for [`Handle::set`].
+    /// Key of `BrokerNodeGroupInfo`, for [`Self::set`].
     pub const BROKER_NODE_GROUP_INFO: Prop<CfnCluster, cluster::BrokerNodeGroupInfo> = Prop::new("BrokerNodeGroupInfo");
-    /// Key of `ClientAuthentication`, for [`Handle::set`].
+    /// Key of `ClientAuthentication`, for [`Self::set`].
     pub const CLIENT_AUTHENTICATION: Prop<CfnCluster, cluster::ClientAuthentication> = Prop::new("ClientAuthentication");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
-    /// Key of `ConfigurationInfo`, for [`Handle::set`].
+    /// Key of `ConfigurationInfo`, for [`Self::set`].
     pub const CONFIGURATION_INFO: Prop<CfnCluster, cluster::ConfigurationInfo> = Prop::new("ConfigurationInfo");
-    /// Key of `EncryptionInfo`, for [`Handle::set`].
+    /// Key of `EncryptionInfo`, for [`Self::set`].
     pub const ENCRYPTION_INFO: Prop<CfnCluster, cluster::EncryptionInfo> = Prop::new("EncryptionInfo");
-    /// Key of `EnhancedMonitoring`, for [`Handle::set`].
+    /// Key of `EnhancedMonitoring`, for [`Self::set`].
     pub const ENHANCED_MONITORING: Prop<CfnCluster, cluster::EnhancedMonitoring> = Prop::new("EnhancedMonitoring");
-    /// Key of `KafkaVersion`, for [`Handle::set`].
+    /// Key of `KafkaVersion`, for [`Self::set`].
     pub const KAFKA_VERSION: Prop<CfnCluster, String> = Prop::new("KafkaVersion");
-    /// Key of `LoggingInfo`, for [`Handle::set`].
+    /// Key of `LoggingInfo`, for [`Self::set`].
     pub const LOGGING_INFO: Prop<CfnCluster, cluster::LoggingInfo> = Prop::new("LoggingInfo");
-    /// Key of `NumberOfBrokerNodes`, for [`Handle::set`].
+    /// Key of `NumberOfBrokerNodes`, for [`Self::set`].
     pub const NUMBER_OF_BROKER_NODES: Prop<CfnCluster, i64> = Prop::new("NumberOfBrokerNodes");
-    /// Key of `OpenMonitoring`, for [`Handle::set`].
+    /// Key of `OpenMonitoring`, for [`Self::set`].
     pub const OPEN_MONITORING: Prop<CfnCluster, cluster::OpenMonitoring> = Prop::new("OpenMonitoring");
-    /// Key of `Rebalancing`, for [`Handle::set`].
+    /// Key of `Rebalancing`, for [`Self::set`].
     pub const REBALANCING: Prop<CfnCluster, cluster::Rebalancing> = Prop::new("Rebalancing");
-    /// Key of `StorageMode`, for [`Handle::set`].
+    /// Key of `StorageMode`, for [`Self::set`].
     pub const STORAGE_MODE: Prop<CfnCluster, cluster::StorageMode> = Prop::new("StorageMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Map<String>> = Prop::new("Tags");
-    /// Key of `ZookeeperAccess`, for [`Handle::set`].
+    /// Key of `ZookeeperAccess`, for [`Self::set`].
     pub const ZOOKEEPER_ACCESS: Prop<CfnCluster, cluster::ZookeeperAccess> = Prop::new("ZookeeperAccess");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2406,6 +2483,7 @@ pub mod cluster_policy {
 pub struct CfnClusterPolicyProps {
     /// The arn of the cluster for the resource policy.
     pub cluster_arn: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
 }
 
@@ -2438,9 +2516,9 @@ impl CfnClusterPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::ClusterPolicy";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnClusterPolicy, String> = Prop::new("ClusterArn");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnClusterPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2486,8 +2564,11 @@ pub mod configuration {
     /// `LatestRevision` of `AWS::MSK::Configuration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LatestRevision {
+        /// `CreationTime` (the schema does not describe it).
         pub creation_time: Option<Val<String>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Revision` (the schema does not describe it).
         pub revision: Option<Val<i64>>,
     }
 
@@ -2528,10 +2609,15 @@ pub mod configuration {
 /// Resource Type definition for AWS::MSK::Configuration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfigurationProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `KafkaVersionsList` (the schema does not describe it).
     pub kafka_versions_list: Option<Val<Vec<String>>>,
+    /// `LatestRevision` (the schema does not describe it).
     pub latest_revision: Option<Val<configuration::LatestRevision>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ServerProperties` (the schema does not describe it).
     pub server_properties: Val<String>,
 }
 
@@ -2570,15 +2656,15 @@ impl CfnConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::Configuration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguration, String> = Prop::new("Description");
-    /// Key of `KafkaVersionsList`, for [`Handle::set`].
+    /// Key of `KafkaVersionsList`, for [`Self::set`].
     pub const KAFKA_VERSIONS_LIST: Prop<CfnConfiguration, Vec<String>> = Prop::new("KafkaVersionsList");
-    /// Key of `LatestRevision`, for [`Handle::set`].
+    /// Key of `LatestRevision`, for [`Self::set`].
     pub const LATEST_REVISION: Prop<CfnConfiguration, configuration::LatestRevision> = Prop::new("LatestRevision");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguration, String> = Prop::new("Name");
-    /// Key of `ServerProperties`, for [`Handle::set`].
+    /// Key of `ServerProperties`, for [`Self::set`].
     pub const SERVER_PROPERTIES: Prop<CfnConfiguration, String> = Prop::new("ServerProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2728,7 +2814,9 @@ pub mod replicator {
     /// `Tag` of `AWS::MSK::Replicator`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3805,19 +3893,19 @@ impl CfnReplicator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::Replicator";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnReplicator, String> = Prop::new("Description");
-    /// Key of `KafkaClusters`, for [`Handle::set`].
+    /// Key of `KafkaClusters`, for [`Self::set`].
     pub const KAFKA_CLUSTERS: Prop<CfnReplicator, Vec<replicator::KafkaCluster>> = Prop::new("KafkaClusters");
-    /// Key of `LogDelivery`, for [`Handle::set`].
+    /// Key of `LogDelivery`, for [`Self::set`].
     pub const LOG_DELIVERY: Prop<CfnReplicator, replicator::LogDelivery> = Prop::new("LogDelivery");
-    /// Key of `ReplicationInfoList`, for [`Handle::set`].
+    /// Key of `ReplicationInfoList`, for [`Self::set`].
     pub const REPLICATION_INFO_LIST: Prop<CfnReplicator, Vec<replicator::ReplicationInfo>> = Prop::new("ReplicationInfoList");
-    /// Key of `ReplicatorName`, for [`Handle::set`].
+    /// Key of `ReplicatorName`, for [`Self::set`].
     pub const REPLICATOR_NAME: Prop<CfnReplicator, String> = Prop::new("ReplicatorName");
-    /// Key of `ServiceExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceExecutionRoleArn`, for [`Self::set`].
     pub const SERVICE_EXECUTION_ROLE_ARN: Prop<CfnReplicator, String> = Prop::new("ServiceExecutionRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicator, Vec<replicator::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3869,6 +3957,7 @@ pub mod serverless_cluster {
     /// `ClientAuthentication` of `AWS::MSK::ServerlessCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientAuthentication {
+        /// `Sasl` (the schema does not describe it).
         pub sasl: Val<Sasl>,
     }
 
@@ -3892,7 +3981,9 @@ pub mod serverless_cluster {
     /// `VpcConfig` of `AWS::MSK::ServerlessCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcConfig {
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Val<Vec<String>>,
     }
 
@@ -3918,6 +4009,7 @@ pub mod serverless_cluster {
     /// `Sasl` of `AWS::MSK::ServerlessCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Sasl {
+        /// `Iam` (the schema does not describe it).
         pub iam: Val<Iam>,
     }
 
@@ -3941,6 +4033,7 @@ pub mod serverless_cluster {
     /// `Iam` of `AWS::MSK::ServerlessCluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Iam {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -4010,10 +4103,13 @@ pub mod serverless_cluster {
 /// Resource Type definition for AWS::MSK::ServerlessCluster
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnServerlessClusterProps {
+    /// `ClientAuthentication` (the schema does not describe it).
     pub client_authentication: Val<serverless_cluster::ClientAuthentication>,
+    /// `ClusterName` (the schema does not describe it).
     pub cluster_name: Val<String>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
+    /// `VpcConfigs` (the schema does not describe it).
     pub vpc_configs: Val<Vec<serverless_cluster::VpcConfig>>,
 }
 
@@ -4050,13 +4146,13 @@ impl CfnServerlessCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::ServerlessCluster";
 
-    /// Key of `ClientAuthentication`, for [`Handle::set`].
+    /// Key of `ClientAuthentication`, for [`Self::set`].
     pub const CLIENT_AUTHENTICATION: Prop<CfnServerlessCluster, serverless_cluster::ClientAuthentication> = Prop::new("ClientAuthentication");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnServerlessCluster, String> = Prop::new("ClusterName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServerlessCluster, Map<String>> = Prop::new("Tags");
-    /// Key of `VpcConfigs`, for [`Handle::set`].
+    /// Key of `VpcConfigs`, for [`Self::set`].
     pub const VPC_CONFIGS: Prop<CfnServerlessCluster, Vec<serverless_cluster::VpcConfig>> = Prop::new("VpcConfigs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4162,15 +4258,15 @@ impl CfnTopic {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::Topic";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnTopic, String> = Prop::new("ClusterArn");
-    /// Key of `Configs`, for [`Handle::set`].
+    /// Key of `Configs`, for [`Self::set`].
     pub const CONFIGS: Prop<CfnTopic, String> = Prop::new("Configs");
-    /// Key of `PartitionCount`, for [`Handle::set`].
+    /// Key of `PartitionCount`, for [`Self::set`].
     pub const PARTITION_COUNT: Prop<CfnTopic, i64> = Prop::new("PartitionCount");
-    /// Key of `ReplicationFactor`, for [`Handle::set`].
+    /// Key of `ReplicationFactor`, for [`Self::set`].
     pub const REPLICATION_FACTOR: Prop<CfnTopic, i64> = Prop::new("ReplicationFactor");
-    /// Key of `TopicName`, for [`Handle::set`].
+    /// Key of `TopicName`, for [`Self::set`].
     pub const TOPIC_NAME: Prop<CfnTopic, String> = Prop::new("TopicName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4261,12 +4357,15 @@ pub mod vpc_connection {
 pub struct CfnVpcConnectionProps {
     /// The type of private link authentication
     pub authentication: Val<vpc_connection::Authentication>,
+    /// `ClientSubnets` (the schema does not describe it).
     pub client_subnets: Val<Vec<String>>,
+    /// `SecurityGroups` (the schema does not describe it).
     pub security_groups: Val<Vec<String>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
     /// The Amazon Resource Name (ARN) of the target cluster
     pub target_cluster_arn: Val<String>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -4307,17 +4406,17 @@ impl CfnVpcConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MSK::VpcConnection";
 
-    /// Key of `Authentication`, for [`Handle::set`].
+    /// Key of `Authentication`, for [`Self::set`].
     pub const AUTHENTICATION: Prop<CfnVpcConnection, vpc_connection::Authentication> = Prop::new("Authentication");
-    /// Key of `ClientSubnets`, for [`Handle::set`].
+    /// Key of `ClientSubnets`, for [`Self::set`].
     pub const CLIENT_SUBNETS: Prop<CfnVpcConnection, Vec<String>> = Prop::new("ClientSubnets");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnVpcConnection, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcConnection, Map<String>> = Prop::new("Tags");
-    /// Key of `TargetClusterArn`, for [`Handle::set`].
+    /// Key of `TargetClusterArn`, for [`Self::set`].
     pub const TARGET_CLUSTER_ARN: Prop<CfnVpcConnection, String> = Prop::new("TargetClusterArn");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVpcConnection, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -64,8 +64,11 @@ pub mod environment {
     /// Logging configuration for a specific airflow component.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ModuleLoggingConfiguration {
+        /// `CloudWatchLogGroupArn` (the schema does not describe it).
         pub cloud_watch_log_group_arn: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `LogLevel` (the schema does not describe it).
         pub log_level: Option<Val<LoggingLevel>>,
     }
 
@@ -260,6 +263,7 @@ pub mod environment {
 /// Resource schema for AWS::MWAA::Environment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEnvironmentProps {
+    /// `AirflowConfigurationOptions` (the schema does not describe it).
     pub airflow_configuration_options: Option<Val<Json>>,
     /// Version of airflow to deploy to the environment.
     pub airflow_version: Option<Val<String>>,
@@ -313,6 +317,7 @@ pub struct CfnEnvironmentProps {
     pub startup_script_s3_object_version: Option<Val<String>>,
     /// Represents an S3 prefix relative to the root of an S3 bucket.
     pub startup_script_s3_path: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
     /// Choice for mode of webserver access including over public internet or via private VPC endpoint.
     pub webserver_access_mode: Option<Val<environment::WebserverAccessMode>>,
@@ -399,57 +404,57 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MWAA::Environment";
 
-    /// Key of `AirflowConfigurationOptions`, for [`Handle::set`].
+    /// Key of `AirflowConfigurationOptions`, for [`Self::set`].
     pub const AIRFLOW_CONFIGURATION_OPTIONS: Prop<CfnEnvironment, Json> = Prop::new("AirflowConfigurationOptions");
-    /// Key of `AirflowVersion`, for [`Handle::set`].
+    /// Key of `AirflowVersion`, for [`Self::set`].
     pub const AIRFLOW_VERSION: Prop<CfnEnvironment, String> = Prop::new("AirflowVersion");
-    /// Key of `DagS3Path`, for [`Handle::set`].
+    /// Key of `DagS3Path`, for [`Self::set`].
     pub const DAG_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("DagS3Path");
-    /// Key of `EndpointManagement`, for [`Handle::set`].
+    /// Key of `EndpointManagement`, for [`Self::set`].
     pub const ENDPOINT_MANAGEMENT: Prop<CfnEnvironment, environment::EndpointManagement> = Prop::new("EndpointManagement");
-    /// Key of `EnvironmentClass`, for [`Handle::set`].
+    /// Key of `EnvironmentClass`, for [`Self::set`].
     pub const ENVIRONMENT_CLASS: Prop<CfnEnvironment, String> = Prop::new("EnvironmentClass");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnEnvironment, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `KmsKey`, for [`Handle::set`].
+    /// Key of `KmsKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnEnvironment, String> = Prop::new("KmsKey");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnEnvironment, environment::LoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `MaxWebservers`, for [`Handle::set`].
+    /// Key of `MaxWebservers`, for [`Self::set`].
     pub const MAX_WEBSERVERS: Prop<CfnEnvironment, i64> = Prop::new("MaxWebservers");
-    /// Key of `MaxWorkers`, for [`Handle::set`].
+    /// Key of `MaxWorkers`, for [`Self::set`].
     pub const MAX_WORKERS: Prop<CfnEnvironment, i64> = Prop::new("MaxWorkers");
-    /// Key of `MinWebservers`, for [`Handle::set`].
+    /// Key of `MinWebservers`, for [`Self::set`].
     pub const MIN_WEBSERVERS: Prop<CfnEnvironment, i64> = Prop::new("MinWebservers");
-    /// Key of `MinWorkers`, for [`Handle::set`].
+    /// Key of `MinWorkers`, for [`Self::set`].
     pub const MIN_WORKERS: Prop<CfnEnvironment, i64> = Prop::new("MinWorkers");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnEnvironment, environment::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `PluginsS3ObjectVersion`, for [`Handle::set`].
+    /// Key of `PluginsS3ObjectVersion`, for [`Self::set`].
     pub const PLUGINS_S3_OBJECT_VERSION: Prop<CfnEnvironment, String> = Prop::new("PluginsS3ObjectVersion");
-    /// Key of `PluginsS3Path`, for [`Handle::set`].
+    /// Key of `PluginsS3Path`, for [`Self::set`].
     pub const PLUGINS_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("PluginsS3Path");
-    /// Key of `RequirementsS3ObjectVersion`, for [`Handle::set`].
+    /// Key of `RequirementsS3ObjectVersion`, for [`Self::set`].
     pub const REQUIREMENTS_S3_OBJECT_VERSION: Prop<CfnEnvironment, String> = Prop::new("RequirementsS3ObjectVersion");
-    /// Key of `RequirementsS3Path`, for [`Handle::set`].
+    /// Key of `RequirementsS3Path`, for [`Self::set`].
     pub const REQUIREMENTS_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("RequirementsS3Path");
-    /// Key of `Schedulers`, for [`Handle::set`].
+    /// Key of `Schedulers`, for [`Self::set`].
     pub const SCHEDULERS: Prop<CfnEnvironment, i64> = Prop::new("Schedulers");
-    /// Key of `SourceBucketArn`, for [`Handle::set`].
+    /// Key of `SourceBucketArn`, for [`Self::set`].
     pub const SOURCE_BUCKET_ARN: Prop<CfnEnvironment, String> = Prop::new("SourceBucketArn");
-    /// Key of `StartupScriptS3ObjectVersion`, for [`Handle::set`].
+    /// Key of `StartupScriptS3ObjectVersion`, for [`Self::set`].
     pub const STARTUP_SCRIPT_S3_OBJECT_VERSION: Prop<CfnEnvironment, String> = Prop::new("StartupScriptS3ObjectVersion");
-    /// Key of `StartupScriptS3Path`, for [`Handle::set`].
+    /// Key of `StartupScriptS3Path`, for [`Self::set`].
     pub const STARTUP_SCRIPT_S3_PATH: Prop<CfnEnvironment, String> = Prop::new("StartupScriptS3Path");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Json> = Prop::new("Tags");
-    /// Key of `WebserverAccessMode`, for [`Handle::set`].
+    /// Key of `WebserverAccessMode`, for [`Self::set`].
     pub const WEBSERVER_ACCESS_MODE: Prop<CfnEnvironment, environment::WebserverAccessMode> = Prop::new("WebserverAccessMode");
-    /// Key of `WeeklyMaintenanceWindowStart`, for [`Handle::set`].
+    /// Key of `WeeklyMaintenanceWindowStart`, for [`Self::set`].
     pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<CfnEnvironment, String> = Prop::new("WeeklyMaintenanceWindowStart");
-    /// Key of `WorkerReplacementStrategy`, for [`Handle::set`].
+    /// Key of `WorkerReplacementStrategy`, for [`Self::set`].
     pub const WORKER_REPLACEMENT_STRATEGY: Prop<CfnEnvironment, environment::WorkerReplacementStrategy> = Prop::new("WorkerReplacementStrategy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

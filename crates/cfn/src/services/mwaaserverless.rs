@@ -19,6 +19,7 @@ pub mod workflow {
     /// The location of code artifacts in Amazon S3 for the workflow. Modeled as a single-member container so it stays extensible to future artifact types (e.g. OCI images).
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Code {
+        /// `S3Location` (the schema does not describe it).
         pub s3_location: Option<Val<CodeS3Location>>,
     }
 
@@ -33,8 +34,11 @@ pub mod workflow {
     /// `S3Location` of `AWS::MWAAServerless::Workflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `ObjectKey` (the schema does not describe it).
         pub object_key: Val<String>,
+        /// `VersionId` (the schema does not describe it).
         pub version_id: Option<Val<String>>,
     }
 
@@ -62,7 +66,9 @@ pub mod workflow {
     /// `EncryptionConfiguration` of `AWS::MWAAServerless::Workflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EncryptionConfiguration {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -88,6 +94,7 @@ pub mod workflow {
     /// `LoggingConfiguration` of `AWS::MWAAServerless::Workflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LoggingConfiguration {
+        /// `LogGroupName` (the schema does not describe it).
         pub log_group_name: Val<String>,
     }
 
@@ -111,7 +118,9 @@ pub mod workflow {
     /// `NetworkConfiguration` of `AWS::MWAAServerless::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkConfiguration {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -127,8 +136,11 @@ pub mod workflow {
     /// `CodeS3Location` of `AWS::MWAAServerless::Workflow`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CodeS3Location {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `ObjectKey` (the schema does not describe it).
         pub object_key: Val<String>,
+        /// `VersionId` (the schema does not describe it).
         pub version_id: Option<Val<String>>,
     }
 
@@ -256,15 +268,23 @@ pub mod workflow {
 pub struct CfnWorkflowProps {
     /// The location of code artifacts in Amazon S3 for the workflow. Modeled as a single-member container so it stays extensible to future artifact types (e.g. OCI images).
     pub code: Option<Val<workflow::Code>>,
+    /// `DefinitionS3Location` (the schema does not describe it).
     pub definition_s3_location: Val<workflow::S3Location>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EncryptionConfiguration` (the schema does not describe it).
     pub encryption_configuration: Option<Val<workflow::EncryptionConfiguration>>,
+    /// `LoggingConfiguration` (the schema does not describe it).
     pub logging_configuration: Option<Val<workflow::LoggingConfiguration>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `NetworkConfiguration` (the schema does not describe it).
     pub network_configuration: Option<Val<workflow::NetworkConfiguration>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
     /// A map of key-value pairs to be applied as tags
     pub tags: Option<Val<Map<String>>>,
+    /// `TriggerMode` (the schema does not describe it).
     pub trigger_mode: Option<Val<String>>,
 }
 
@@ -313,25 +333,25 @@ impl CfnWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::MWAAServerless::Workflow";
 
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnWorkflow, workflow::Code> = Prop::new("Code");
-    /// Key of `DefinitionS3Location`, for [`Handle::set`].
+    /// Key of `DefinitionS3Location`, for [`Self::set`].
     pub const DEFINITION_S3_LOCATION: Prop<CfnWorkflow, workflow::S3Location> = Prop::new("DefinitionS3Location");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnWorkflow, workflow::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnWorkflow, workflow::LoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnWorkflow, workflow::NetworkConfiguration> = Prop::new("NetworkConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnWorkflow, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkflow, Map<String>> = Prop::new("Tags");
-    /// Key of `TriggerMode`, for [`Handle::set`].
+    /// Key of `TriggerMode`, for [`Self::set`].
     pub const TRIGGER_MODE: Prop<CfnWorkflow, String> = Prop::new("TriggerMode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

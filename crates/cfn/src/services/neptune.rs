@@ -317,59 +317,59 @@ impl CfnDBCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBCluster";
 
-    /// Key of `AssociatedRoles`, for [`Handle::set`].
+    /// Key of `AssociatedRoles`, for [`Self::set`].
     pub const ASSOCIATED_ROLES: Prop<CfnDBCluster, Vec<db_cluster::DBClusterRole>> = Prop::new("AssociatedRoles");
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnDBCluster, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
+    /// Key of `BackupRetentionPeriod`, for [`Self::set`].
     pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("BackupRetentionPeriod");
-    /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
+    /// Key of `CopyTagsToSnapshot`, for [`Self::set`].
     pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBCluster, bool> = Prop::new("CopyTagsToSnapshot");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBClusterParameterGroupName`, for [`Self::set`].
     pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBClusterParameterGroupName");
-    /// Key of `DBInstanceParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBInstanceParameterGroupName`, for [`Self::set`].
     pub const DB_INSTANCE_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBInstanceParameterGroupName");
-    /// Key of `DBPort`, for [`Handle::set`].
+    /// Key of `DBPort`, for [`Self::set`].
     pub const DB_PORT: Prop<CfnDBCluster, i64> = Prop::new("DBPort");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnDBCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
+    /// Key of `EnableCloudwatchLogsExports`, for [`Self::set`].
     pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBCluster, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnDBCluster, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
+    /// Key of `GlobalClusterIdentifier`, for [`Self::set`].
     pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("GlobalClusterIdentifier");
-    /// Key of `IamAuthEnabled`, for [`Handle::set`].
+    /// Key of `IamAuthEnabled`, for [`Self::set`].
     pub const IAM_AUTH_ENABLED: Prop<CfnDBCluster, bool> = Prop::new("IamAuthEnabled");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("KmsKeyId");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnDBCluster, db_cluster::NetworkType> = Prop::new("NetworkType");
-    /// Key of `PreferredBackupWindow`, for [`Handle::set`].
+    /// Key of `PreferredBackupWindow`, for [`Self::set`].
     pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredBackupWindow");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `RestoreToTime`, for [`Handle::set`].
+    /// Key of `RestoreToTime`, for [`Self::set`].
     pub const RESTORE_TO_TIME: Prop<CfnDBCluster, String> = Prop::new("RestoreToTime");
-    /// Key of `RestoreType`, for [`Handle::set`].
+    /// Key of `RestoreType`, for [`Self::set`].
     pub const RESTORE_TYPE: Prop<CfnDBCluster, String> = Prop::new("RestoreType");
-    /// Key of `ServerlessScalingConfiguration`, for [`Handle::set`].
+    /// Key of `ServerlessScalingConfiguration`, for [`Self::set`].
     pub const SERVERLESS_SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ServerlessScalingConfiguration> = Prop::new("ServerlessScalingConfiguration");
-    /// Key of `SnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `SnapshotIdentifier`, for [`Self::set`].
     pub const SNAPSHOT_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SnapshotIdentifier");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnDBCluster, bool> = Prop::new("StorageEncrypted");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBCluster, Vec<db_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
+    /// Key of `UseLatestRestorableTime`, for [`Self::set`].
     pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBCluster, bool> = Prop::new("UseLatestRestorableTime");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -684,6 +684,7 @@ pub struct CfnDBClusterParameterGroupProps {
     pub family: Val<String>,
     /// Provides the name of the DB cluster parameter group.
     pub name: Option<Val<String>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Val<Json>,
     /// The list of tags for the cluster parameter group.
     pub tags: Option<Val<Vec<db_cluster_parameter_group::Tag>>>,
@@ -724,15 +725,15 @@ impl CfnDBClusterParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBClusterParameterGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Description");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Family");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDBClusterParameterGroup, Json> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBClusterParameterGroup, Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -913,29 +914,29 @@ impl CfnDBInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBInstance";
 
-    /// Key of `AllowMajorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AllowMajorVersionUpgrade`, for [`Self::set`].
     pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AllowMajorVersionUpgrade");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnDBInstance, String> = Prop::new("AvailabilityZone");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBInstanceClass`, for [`Handle::set`].
+    /// Key of `DBInstanceClass`, for [`Self::set`].
     pub const DB_INSTANCE_CLASS: Prop<CfnDBInstance, String> = Prop::new("DBInstanceClass");
-    /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
+    /// Key of `DBInstanceIdentifier`, for [`Self::set`].
     pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBInstanceIdentifier");
-    /// Key of `DBParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBParameterGroupName`, for [`Self::set`].
     pub const DB_PARAMETER_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBParameterGroupName");
-    /// Key of `DBSnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `DBSnapshotIdentifier`, for [`Self::set`].
     pub const DB_SNAPSHOT_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBSnapshotIdentifier");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBInstance, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBInstance, Vec<db_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1044,6 +1045,7 @@ pub struct CfnDBParameterGroupProps {
     pub family: Val<String>,
     /// Provides the name of the DB parameter group.
     pub name: Option<Val<String>>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Val<Json>,
     /// An optional array of key-value pairs to apply to this DB parameter group.
     pub tags: Option<Val<Vec<db_parameter_group::Tag>>>,
@@ -1084,15 +1086,15 @@ impl CfnDBParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBParameterGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDBParameterGroup, String> = Prop::new("Description");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnDBParameterGroup, String> = Prop::new("Family");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDBParameterGroup, String> = Prop::new("Name");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDBParameterGroup, Json> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBParameterGroup, Vec<db_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1229,13 +1231,13 @@ impl CfnDBSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::DBSubnetGroup";
 
-    /// Key of `DBSubnetGroupDescription`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupDescription`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupDescription");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnDBSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBSubnetGroup, Vec<db_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1275,7 +1277,9 @@ pub mod event_subscription {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1381,19 +1385,19 @@ impl CfnEventSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::EventSubscription";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
-    /// Key of `EventCategories`, for [`Handle::set`].
+    /// Key of `EventCategories`, for [`Self::set`].
     pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
-    /// Key of `SourceIds`, for [`Handle::set`].
+    /// Key of `SourceIds`, for [`Self::set`].
     pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
-    /// Key of `SourceType`, for [`Handle::set`].
+    /// Key of `SourceType`, for [`Self::set`].
     pub const SOURCE_TYPE: Prop<CfnEventSubscription, String> = Prop::new("SourceType");
-    /// Key of `SubscriptionName`, for [`Handle::set`].
+    /// Key of `SubscriptionName`, for [`Self::set`].
     pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1548,19 +1552,19 @@ impl CfnGlobalCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Neptune::GlobalCluster";
 
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnGlobalCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnGlobalCluster, global_cluster::Engine> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnGlobalCluster, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
+    /// Key of `GlobalClusterIdentifier`, for [`Self::set`].
     pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("GlobalClusterIdentifier");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnGlobalCluster, bool> = Prop::new("StorageEncrypted");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGlobalCluster, Vec<global_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -402,23 +402,23 @@ impl CfnGraph {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NeptuneGraph::Graph";
 
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnGraph, bool> = Prop::new("DeletionProtection");
-    /// Key of `GraphName`, for [`Handle::set`].
+    /// Key of `GraphName`, for [`Self::set`].
     pub const GRAPH_NAME: Prop<CfnGraph, String> = Prop::new("GraphName");
-    /// Key of `ImportTask`, for [`Handle::set`].
+    /// Key of `ImportTask`, for [`Self::set`].
     pub const IMPORT_TASK: Prop<CfnGraph, graph::ImportTask> = Prop::new("ImportTask");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnGraph, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `ProvisionedMemory`, for [`Handle::set`].
+    /// Key of `ProvisionedMemory`, for [`Self::set`].
     pub const PROVISIONED_MEMORY: Prop<CfnGraph, i64> = Prop::new("ProvisionedMemory");
-    /// Key of `PublicConnectivity`, for [`Handle::set`].
+    /// Key of `PublicConnectivity`, for [`Self::set`].
     pub const PUBLIC_CONNECTIVITY: Prop<CfnGraph, bool> = Prop::new("PublicConnectivity");
-    /// Key of `ReplicaCount`, for [`Handle::set`].
+    /// Key of `ReplicaCount`, for [`Self::set`].
     pub const REPLICA_COUNT: Prop<CfnGraph, i64> = Prop::new("ReplicaCount");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGraph, Vec<graph::Tag>> = Prop::new("Tags");
-    /// Key of `VectorSearchConfiguration`, for [`Handle::set`].
+    /// Key of `VectorSearchConfiguration`, for [`Self::set`].
     pub const VECTOR_SEARCH_CONFIGURATION: Prop<CfnGraph, graph::VectorSearchConfiguration> = Prop::new("VectorSearchConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -564,11 +564,11 @@ impl CfnGraphSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NeptuneGraph::GraphSnapshot";
 
-    /// Key of `GraphIdentifier`, for [`Handle::set`].
+    /// Key of `GraphIdentifier`, for [`Self::set`].
     pub const GRAPH_IDENTIFIER: Prop<CfnGraphSnapshot, String> = Prop::new("GraphIdentifier");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnGraphSnapshot, String> = Prop::new("SnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGraphSnapshot, Vec<graph_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -694,13 +694,13 @@ impl CfnPrivateGraphEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NeptuneGraph::PrivateGraphEndpoint";
 
-    /// Key of `GraphIdentifier`, for [`Handle::set`].
+    /// Key of `GraphIdentifier`, for [`Self::set`].
     pub const GRAPH_IDENTIFIER: Prop<CfnPrivateGraphEndpoint, String> = Prop::new("GraphIdentifier");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnPrivateGraphEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnPrivateGraphEndpoint, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnPrivateGraphEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

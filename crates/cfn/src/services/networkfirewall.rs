@@ -216,15 +216,15 @@ impl CfnContainerAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::ContainerAssociation";
 
-    /// Key of `ContainerAssociationName`, for [`Handle::set`].
+    /// Key of `ContainerAssociationName`, for [`Self::set`].
     pub const CONTAINER_ASSOCIATION_NAME: Prop<CfnContainerAssociation, String> = Prop::new("ContainerAssociationName");
-    /// Key of `ContainerMonitoringConfigurations`, for [`Handle::set`].
+    /// Key of `ContainerMonitoringConfigurations`, for [`Self::set`].
     pub const CONTAINER_MONITORING_CONFIGURATIONS: Prop<CfnContainerAssociation, Vec<container_association::ContainerMonitoringConfiguration>> = Prop::new("ContainerMonitoringConfigurations");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContainerAssociation, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContainerAssociation, Vec<container_association::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnContainerAssociation, container_association::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -330,6 +330,7 @@ pub mod firewall {
     /// The proxy listener configuration for a proxy-mode (no source preservation) firewall.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProxySettings {
+        /// `ListenerProperties` (the schema does not describe it).
         pub listener_properties: Option<Val<Vec<ListenerProperty>>>,
     }
 
@@ -372,7 +373,9 @@ pub mod firewall {
     /// `Tag` of `AWS::NetworkFirewall::Firewall`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -398,6 +401,7 @@ pub mod firewall {
     /// The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcEndpoint {
+        /// `SubnetMappings` (the schema does not describe it).
         pub subnet_mappings: Option<Val<Vec<SubnetMapping>>>,
         /// The unique identifier of the VPC for the firewall endpoint.
         pub vpc_id: Option<Val<String>>,
@@ -597,15 +601,21 @@ pub mod firewall {
 /// Resource type definition for AWS::NetworkFirewall::Firewall
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFirewallProps {
+    /// `AvailabilityZoneChangeProtection` (the schema does not describe it).
     pub availability_zone_change_protection: Option<Val<bool>>,
+    /// `AvailabilityZoneMappings` (the schema does not describe it).
     pub availability_zone_mappings: Option<Val<Vec<firewall::AvailabilityZoneMapping>>>,
+    /// `DeleteProtection` (the schema does not describe it).
     pub delete_protection: Option<Val<bool>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The types of analysis to enable for the firewall. Can be TLS_SNI, HTTP_HOST, or both.
     pub enabled_analysis_types: Option<Val<Vec<firewall::EnabledAnalysisType>>>,
+    /// `FirewallName` (the schema does not describe it).
     pub firewall_name: Val<String>,
     /// A resource ARN.
     pub firewall_policy_arn: Val<String>,
+    /// `FirewallPolicyChangeProtection` (the schema does not describe it).
     pub firewall_policy_change_protection: Option<Val<bool>>,
     /// The NAT gateways that the firewall proxies egress traffic through when NoSourcePreservation is true.
     pub nat_gateway_mappings: Option<Val<Vec<firewall::NatGatewayMapping>>>,
@@ -613,12 +623,17 @@ pub struct CfnFirewallProps {
     pub no_source_preservation: Option<Val<bool>>,
     /// The proxy listener configuration for a proxy-mode (no source preservation) firewall.
     pub proxy_settings: Option<Val<firewall::ProxySettings>>,
+    /// `SubnetChangeProtection` (the schema does not describe it).
     pub subnet_change_protection: Option<Val<bool>>,
+    /// `SubnetMappings` (the schema does not describe it).
     pub subnet_mappings: Option<Val<Vec<firewall::SubnetMapping>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<firewall::Tag>>>,
+    /// `TransitGatewayId` (the schema does not describe it).
     pub transit_gateway_id: Option<Val<String>>,
     /// The VPC and subnets for a proxy-mode firewall's endpoint. Provide this instead of the top-level VpcId and SubnetMappings when NoSourcePreservation is true.
     pub vpc_endpoint: Option<Val<firewall::VpcEndpoint>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Option<Val<String>>,
 }
 
@@ -681,39 +696,39 @@ impl CfnFirewall {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::Firewall";
 
-    /// Key of `AvailabilityZoneChangeProtection`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneChangeProtection`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_CHANGE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("AvailabilityZoneChangeProtection");
-    /// Key of `AvailabilityZoneMappings`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneMappings`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_MAPPINGS: Prop<CfnFirewall, Vec<firewall::AvailabilityZoneMapping>> = Prop::new("AvailabilityZoneMappings");
-    /// Key of `DeleteProtection`, for [`Handle::set`].
+    /// Key of `DeleteProtection`, for [`Self::set`].
     pub const DELETE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("DeleteProtection");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFirewall, String> = Prop::new("Description");
-    /// Key of `EnabledAnalysisTypes`, for [`Handle::set`].
+    /// Key of `EnabledAnalysisTypes`, for [`Self::set`].
     pub const ENABLED_ANALYSIS_TYPES: Prop<CfnFirewall, Vec<firewall::EnabledAnalysisType>> = Prop::new("EnabledAnalysisTypes");
-    /// Key of `FirewallName`, for [`Handle::set`].
+    /// Key of `FirewallName`, for [`Self::set`].
     pub const FIREWALL_NAME: Prop<CfnFirewall, String> = Prop::new("FirewallName");
-    /// Key of `FirewallPolicyArn`, for [`Handle::set`].
+    /// Key of `FirewallPolicyArn`, for [`Self::set`].
     pub const FIREWALL_POLICY_ARN: Prop<CfnFirewall, String> = Prop::new("FirewallPolicyArn");
-    /// Key of `FirewallPolicyChangeProtection`, for [`Handle::set`].
+    /// Key of `FirewallPolicyChangeProtection`, for [`Self::set`].
     pub const FIREWALL_POLICY_CHANGE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("FirewallPolicyChangeProtection");
-    /// Key of `NatGatewayMappings`, for [`Handle::set`].
+    /// Key of `NatGatewayMappings`, for [`Self::set`].
     pub const NAT_GATEWAY_MAPPINGS: Prop<CfnFirewall, Vec<firewall::NatGatewayMapping>> = Prop::new("NatGatewayMappings");
-    /// Key of `NoSourcePreservation`, for [`Handle::set`].
+    /// Key of `NoSourcePreservation`, for [`Self::set`].
     pub const NO_SOURCE_PRESERVATION: Prop<CfnFirewall, bool> = Prop::new("NoSourcePreservation");
-    /// Key of `ProxySettings`, for [`Handle::set`].
+    /// Key of `ProxySettings`, for [`Self::set`].
     pub const PROXY_SETTINGS: Prop<CfnFirewall, firewall::ProxySettings> = Prop::new("ProxySettings");
-    /// Key of `SubnetChangeProtection`, for [`Handle::set`].
+    /// Key of `SubnetChangeProtection`, for [`Self::set`].
     pub const SUBNET_CHANGE_PROTECTION: Prop<CfnFirewall, bool> = Prop::new("SubnetChangeProtection");
-    /// Key of `SubnetMappings`, for [`Handle::set`].
+    /// Key of `SubnetMappings`, for [`Self::set`].
     pub const SUBNET_MAPPINGS: Prop<CfnFirewall, Vec<firewall::SubnetMapping>> = Prop::new("SubnetMappings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFirewall, Vec<firewall::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayId`, for [`Handle::set`].
+    /// Key of `TransitGatewayId`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ID: Prop<CfnFirewall, String> = Prop::new("TransitGatewayId");
-    /// Key of `VpcEndpoint`, for [`Handle::set`].
+    /// Key of `VpcEndpoint`, for [`Self::set`].
     pub const VPC_ENDPOINT: Prop<CfnFirewall, firewall::VpcEndpoint> = Prop::new("VpcEndpoint");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnFirewall, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -779,14 +794,23 @@ pub mod firewall_policy {
     /// `FirewallPolicy` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FirewallPolicy {
+        /// `EnableTLSSessionHolding` (the schema does not describe it).
         pub enable_tls_session_holding: Option<Val<bool>>,
+        /// `PolicyVariables` (the schema does not describe it).
         pub policy_variables: Option<Val<PolicyVariables>>,
+        /// `StatefulDefaultActions` (the schema does not describe it).
         pub stateful_default_actions: Option<Val<Vec<String>>>,
+        /// `StatefulEngineOptions` (the schema does not describe it).
         pub stateful_engine_options: Option<Val<StatefulEngineOptions>>,
+        /// `StatefulRuleGroupReferences` (the schema does not describe it).
         pub stateful_rule_group_references: Option<Val<Vec<StatefulRuleGroupReference>>>,
+        /// `StatelessCustomActions` (the schema does not describe it).
         pub stateless_custom_actions: Option<Val<Vec<CustomAction>>>,
+        /// `StatelessDefaultActions` (the schema does not describe it).
         pub stateless_default_actions: Val<Vec<String>>,
+        /// `StatelessFragmentDefaultActions` (the schema does not describe it).
         pub stateless_fragment_default_actions: Val<Vec<String>>,
+        /// `StatelessRuleGroupReferences` (the schema does not describe it).
         pub stateless_rule_group_references: Option<Val<Vec<StatelessRuleGroupReference>>>,
         /// A resource ARN.
         pub tls_inspection_configuration_arn: Option<Val<String>>,
@@ -830,7 +854,9 @@ pub mod firewall_policy {
     /// `Tag` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -856,6 +882,7 @@ pub mod firewall_policy {
     /// `PolicyVariables` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PolicyVariables {
+        /// `RuleVariables` (the schema does not describe it).
         pub rule_variables: Option<Val<Map<IPSet>>>,
     }
 
@@ -870,8 +897,11 @@ pub mod firewall_policy {
     /// `StatefulEngineOptions` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StatefulEngineOptions {
+        /// `FlowTimeouts` (the schema does not describe it).
         pub flow_timeouts: Option<Val<FlowTimeouts>>,
+        /// `RuleOrder` (the schema does not describe it).
         pub rule_order: Option<Val<RuleOrder>>,
+        /// `StreamExceptionPolicy` (the schema does not describe it).
         pub stream_exception_policy: Option<Val<StreamExceptionPolicy>>,
     }
 
@@ -888,8 +918,11 @@ pub mod firewall_policy {
     /// `StatefulRuleGroupReference` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StatefulRuleGroupReference {
+        /// `DeepThreatInspection` (the schema does not describe it).
         pub deep_threat_inspection: Option<Val<bool>>,
+        /// `Override` (the schema does not describe it).
         pub r#override: Option<Val<StatefulRuleGroupOverride>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Option<Val<i64>>,
         /// A resource ARN.
         pub resource_arn: Val<String>,
@@ -921,7 +954,9 @@ pub mod firewall_policy {
     /// `CustomAction` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomAction {
+        /// `ActionDefinition` (the schema does not describe it).
         pub action_definition: Val<ActionDefinition>,
+        /// `ActionName` (the schema does not describe it).
         pub action_name: Val<String>,
     }
 
@@ -947,6 +982,7 @@ pub mod firewall_policy {
     /// `StatelessRuleGroupReference` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StatelessRuleGroupReference {
+        /// `Priority` (the schema does not describe it).
         pub priority: Val<i64>,
         /// A resource ARN.
         pub resource_arn: Val<String>,
@@ -974,6 +1010,7 @@ pub mod firewall_policy {
     /// `IPSet` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IPSet {
+        /// `Definition` (the schema does not describe it).
         pub definition: Option<Val<Vec<String>>>,
     }
 
@@ -988,6 +1025,7 @@ pub mod firewall_policy {
     /// `FlowTimeouts` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FlowTimeouts {
+        /// `TcpIdleTimeoutSeconds` (the schema does not describe it).
         pub tcp_idle_timeout_seconds: Option<Val<i64>>,
     }
 
@@ -1002,6 +1040,7 @@ pub mod firewall_policy {
     /// `StatefulRuleGroupOverride` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StatefulRuleGroupOverride {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<OverrideAction>>,
     }
 
@@ -1016,6 +1055,7 @@ pub mod firewall_policy {
     /// `ActionDefinition` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ActionDefinition {
+        /// `PublishMetricAction` (the schema does not describe it).
         pub publish_metric_action: Option<Val<PublishMetricAction>>,
     }
 
@@ -1030,6 +1070,7 @@ pub mod firewall_policy {
     /// `PublishMetricAction` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PublishMetricAction {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Val<Vec<Dimension>>,
     }
 
@@ -1053,6 +1094,7 @@ pub mod firewall_policy {
     /// `Dimension` of `AWS::NetworkFirewall::FirewallPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Dimension {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1285,9 +1327,13 @@ pub mod firewall_policy {
 /// Resource type definition for AWS::NetworkFirewall::FirewallPolicy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFirewallPolicyProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `FirewallPolicy` (the schema does not describe it).
     pub firewall_policy: Val<firewall_policy::FirewallPolicy>,
+    /// `FirewallPolicyName` (the schema does not describe it).
     pub firewall_policy_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<firewall_policy::Tag>>>,
 }
 
@@ -1324,13 +1370,13 @@ impl CfnFirewallPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::FirewallPolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFirewallPolicy, String> = Prop::new("Description");
-    /// Key of `FirewallPolicy`, for [`Handle::set`].
+    /// Key of `FirewallPolicy`, for [`Self::set`].
     pub const FIREWALL_POLICY: Prop<CfnFirewallPolicy, firewall_policy::FirewallPolicy> = Prop::new("FirewallPolicy");
-    /// Key of `FirewallPolicyName`, for [`Handle::set`].
+    /// Key of `FirewallPolicyName`, for [`Self::set`].
     pub const FIREWALL_POLICY_NAME: Prop<CfnFirewallPolicy, String> = Prop::new("FirewallPolicyName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFirewallPolicy, Vec<firewall_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1380,6 +1426,7 @@ pub mod logging_configuration {
     /// `LoggingConfiguration` of `AWS::NetworkFirewall::LoggingConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LoggingConfiguration {
+        /// `LogDestinationConfigs` (the schema does not describe it).
         pub log_destination_configs: Val<Vec<LogDestinationConfig>>,
     }
 
@@ -1405,7 +1452,9 @@ pub mod logging_configuration {
     pub struct LogDestinationConfig {
         /// A key-value pair to configure the logDestinations.
         pub log_destination: Val<Map<String>>,
+        /// `LogDestinationType` (the schema does not describe it).
         pub log_destination_type: Val<LogDestinationType>,
+        /// `LogType` (the schema does not describe it).
         pub log_type: Val<LogType>,
     }
 
@@ -1520,10 +1569,13 @@ pub mod logging_configuration {
 /// Resource type definition for AWS::NetworkFirewall::LoggingConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLoggingConfigurationProps {
+    /// `EnableMonitoringDashboard` (the schema does not describe it).
     pub enable_monitoring_dashboard: Option<Val<bool>>,
     /// A resource ARN.
     pub firewall_arn: Val<String>,
+    /// `FirewallName` (the schema does not describe it).
     pub firewall_name: Option<Val<String>>,
+    /// `LoggingConfiguration` (the schema does not describe it).
     pub logging_configuration: Val<logging_configuration::LoggingConfiguration>,
 }
 
@@ -1560,13 +1612,13 @@ impl CfnLoggingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::LoggingConfiguration";
 
-    /// Key of `EnableMonitoringDashboard`, for [`Handle::set`].
+    /// Key of `EnableMonitoringDashboard`, for [`Self::set`].
     pub const ENABLE_MONITORING_DASHBOARD: Prop<CfnLoggingConfiguration, bool> = Prop::new("EnableMonitoringDashboard");
-    /// Key of `FirewallArn`, for [`Handle::set`].
+    /// Key of `FirewallArn`, for [`Self::set`].
     pub const FIREWALL_ARN: Prop<CfnLoggingConfiguration, String> = Prop::new("FirewallArn");
-    /// Key of `FirewallName`, for [`Handle::set`].
+    /// Key of `FirewallName`, for [`Self::set`].
     pub const FIREWALL_NAME: Prop<CfnLoggingConfiguration, String> = Prop::new("FirewallName");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnLoggingConfiguration, logging_configuration::LoggingConfiguration> = Prop::new("LoggingConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1606,9 +1658,13 @@ pub mod rule_group {
     /// `RuleGroup` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RuleGroup {
+        /// `ReferenceSets` (the schema does not describe it).
         pub reference_sets: Option<Val<ReferenceSets>>,
+        /// `RuleVariables` (the schema does not describe it).
         pub rule_variables: Option<Val<RuleVariables>>,
+        /// `RulesSource` (the schema does not describe it).
         pub rules_source: Val<RulesSource>,
+        /// `StatefulRuleOptions` (the schema does not describe it).
         pub stateful_rule_options: Option<Val<StatefulRuleOptions>>,
     }
 
@@ -1638,6 +1694,7 @@ pub mod rule_group {
     /// `SummaryConfiguration` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SummaryConfiguration {
+        /// `RuleOptions` (the schema does not describe it).
         pub rule_options: Option<Val<Vec<SummaryRuleOption>>>,
     }
 
@@ -1652,7 +1709,9 @@ pub mod rule_group {
     /// `Tag` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1678,6 +1737,7 @@ pub mod rule_group {
     /// `ReferenceSets` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReferenceSets {
+        /// `IPSetReferences` (the schema does not describe it).
         pub ip_set_references: Option<Val<Map<IPSetReference>>>,
     }
 
@@ -1692,7 +1752,9 @@ pub mod rule_group {
     /// `RuleVariables` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RuleVariables {
+        /// `IPSets` (the schema does not describe it).
         pub ip_sets: Option<Val<Map<IPSet>>>,
+        /// `PortSets` (the schema does not describe it).
         pub port_sets: Option<Val<Map<PortSet>>>,
     }
 
@@ -1708,9 +1770,13 @@ pub mod rule_group {
     /// `RulesSource` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RulesSource {
+        /// `RulesSourceList` (the schema does not describe it).
         pub rules_source_list: Option<Val<RulesSourceList>>,
+        /// `RulesString` (the schema does not describe it).
         pub rules_string: Option<Val<String>>,
+        /// `StatefulRules` (the schema does not describe it).
         pub stateful_rules: Option<Val<Vec<StatefulRule>>>,
+        /// `StatelessRulesAndCustomActions` (the schema does not describe it).
         pub stateless_rules_and_custom_actions: Option<Val<StatelessRulesAndCustomActions>>,
     }
 
@@ -1728,6 +1794,7 @@ pub mod rule_group {
     /// `StatefulRuleOptions` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StatefulRuleOptions {
+        /// `RuleOrder` (the schema does not describe it).
         pub rule_order: Option<Val<RuleOrder>>,
     }
 
@@ -1757,6 +1824,7 @@ pub mod rule_group {
     /// `IPSet` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IPSet {
+        /// `Definition` (the schema does not describe it).
         pub definition: Option<Val<Vec<String>>>,
     }
 
@@ -1771,6 +1839,7 @@ pub mod rule_group {
     /// `PortSet` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PortSet {
+        /// `Definition` (the schema does not describe it).
         pub definition: Option<Val<Vec<String>>>,
     }
 
@@ -1785,8 +1854,11 @@ pub mod rule_group {
     /// `RulesSourceList` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RulesSourceList {
+        /// `GeneratedRulesType` (the schema does not describe it).
         pub generated_rules_type: Val<GeneratedRulesType>,
+        /// `TargetTypes` (the schema does not describe it).
         pub target_types: Val<Vec<TargetType>>,
+        /// `Targets` (the schema does not describe it).
         pub targets: Val<Vec<String>>,
     }
 
@@ -1814,8 +1886,11 @@ pub mod rule_group {
     /// `StatefulRule` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StatefulRule {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `Header` (the schema does not describe it).
         pub header: Val<Header>,
+        /// `RuleOptions` (the schema does not describe it).
         pub rule_options: Val<Vec<RuleOption>>,
     }
 
@@ -1843,7 +1918,9 @@ pub mod rule_group {
     /// `StatelessRulesAndCustomActions` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StatelessRulesAndCustomActions {
+        /// `CustomActions` (the schema does not describe it).
         pub custom_actions: Option<Val<Vec<CustomAction>>>,
+        /// `StatelessRules` (the schema does not describe it).
         pub stateless_rules: Val<Vec<StatelessRule>>,
     }
 
@@ -1869,11 +1946,17 @@ pub mod rule_group {
     /// `Header` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Header {
+        /// `Destination` (the schema does not describe it).
         pub destination: Val<String>,
+        /// `DestinationPort` (the schema does not describe it).
         pub destination_port: Val<String>,
+        /// `Direction` (the schema does not describe it).
         pub direction: Val<Direction>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Val<Protocol>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<String>,
+        /// `SourcePort` (the schema does not describe it).
         pub source_port: Val<String>,
     }
 
@@ -1907,7 +1990,9 @@ pub mod rule_group {
     /// `RuleOption` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RuleOption {
+        /// `Keyword` (the schema does not describe it).
         pub keyword: Val<String>,
+        /// `Settings` (the schema does not describe it).
         pub settings: Option<Val<Vec<String>>>,
     }
 
@@ -1933,7 +2018,9 @@ pub mod rule_group {
     /// `CustomAction` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomAction {
+        /// `ActionDefinition` (the schema does not describe it).
         pub action_definition: Val<ActionDefinition>,
+        /// `ActionName` (the schema does not describe it).
         pub action_name: Val<String>,
     }
 
@@ -1959,7 +2046,9 @@ pub mod rule_group {
     /// `StatelessRule` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct StatelessRule {
+        /// `Priority` (the schema does not describe it).
         pub priority: Val<i64>,
+        /// `RuleDefinition` (the schema does not describe it).
         pub rule_definition: Val<RuleDefinition>,
     }
 
@@ -1985,6 +2074,7 @@ pub mod rule_group {
     /// `ActionDefinition` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ActionDefinition {
+        /// `PublishMetricAction` (the schema does not describe it).
         pub publish_metric_action: Option<Val<PublishMetricAction>>,
     }
 
@@ -1999,7 +2089,9 @@ pub mod rule_group {
     /// `RuleDefinition` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RuleDefinition {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<Vec<String>>,
+        /// `MatchAttributes` (the schema does not describe it).
         pub match_attributes: Val<MatchAttributes>,
     }
 
@@ -2025,6 +2117,7 @@ pub mod rule_group {
     /// `PublishMetricAction` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PublishMetricAction {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Val<Vec<Dimension>>,
     }
 
@@ -2048,11 +2141,17 @@ pub mod rule_group {
     /// `MatchAttributes` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MatchAttributes {
+        /// `DestinationPorts` (the schema does not describe it).
         pub destination_ports: Option<Val<Vec<PortRange>>>,
+        /// `Destinations` (the schema does not describe it).
         pub destinations: Option<Val<Vec<Address>>>,
+        /// `Protocols` (the schema does not describe it).
         pub protocols: Option<Val<Vec<i64>>>,
+        /// `SourcePorts` (the schema does not describe it).
         pub source_ports: Option<Val<Vec<PortRange>>>,
+        /// `Sources` (the schema does not describe it).
         pub sources: Option<Val<Vec<Address>>>,
+        /// `TCPFlags` (the schema does not describe it).
         pub tcp_flags: Option<Val<Vec<TCPFlagField>>>,
     }
 
@@ -2072,6 +2171,7 @@ pub mod rule_group {
     /// `Dimension` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Dimension {
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2095,7 +2195,9 @@ pub mod rule_group {
     /// `PortRange` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PortRange {
+        /// `FromPort` (the schema does not describe it).
         pub from_port: Val<i64>,
+        /// `ToPort` (the schema does not describe it).
         pub to_port: Val<i64>,
     }
 
@@ -2121,6 +2223,7 @@ pub mod rule_group {
     /// `Address` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Address {
+        /// `AddressDefinition` (the schema does not describe it).
         pub address_definition: Val<String>,
     }
 
@@ -2144,7 +2247,9 @@ pub mod rule_group {
     /// `TCPFlagField` of `AWS::NetworkFirewall::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TCPFlagField {
+        /// `Flags` (the schema does not describe it).
         pub flags: Val<Vec<TCPFlag>>,
+        /// `Masks` (the schema does not describe it).
         pub masks: Option<Val<Vec<TCPFlag>>>,
     }
 
@@ -2724,12 +2829,19 @@ pub mod rule_group {
 /// Resource type definition for AWS::NetworkFirewall::RuleGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRuleGroupProps {
+    /// `Capacity` (the schema does not describe it).
     pub capacity: Val<i64>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `RuleGroup` (the schema does not describe it).
     pub rule_group: Option<Val<rule_group::RuleGroup>>,
+    /// `RuleGroupName` (the schema does not describe it).
     pub rule_group_name: Val<String>,
+    /// `SummaryConfiguration` (the schema does not describe it).
     pub summary_configuration: Option<Val<rule_group::SummaryConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<rule_group::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<rule_group::Type>,
 }
 
@@ -2772,19 +2884,19 @@ impl CfnRuleGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::RuleGroup";
 
-    /// Key of `Capacity`, for [`Handle::set`].
+    /// Key of `Capacity`, for [`Self::set`].
     pub const CAPACITY: Prop<CfnRuleGroup, i64> = Prop::new("Capacity");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRuleGroup, String> = Prop::new("Description");
-    /// Key of `RuleGroup`, for [`Handle::set`].
+    /// Key of `RuleGroup`, for [`Self::set`].
     pub const RULE_GROUP: Prop<CfnRuleGroup, rule_group::RuleGroup> = Prop::new("RuleGroup");
-    /// Key of `RuleGroupName`, for [`Handle::set`].
+    /// Key of `RuleGroupName`, for [`Self::set`].
     pub const RULE_GROUP_NAME: Prop<CfnRuleGroup, String> = Prop::new("RuleGroupName");
-    /// Key of `SummaryConfiguration`, for [`Handle::set`].
+    /// Key of `SummaryConfiguration`, for [`Self::set`].
     pub const SUMMARY_CONFIGURATION: Prop<CfnRuleGroup, rule_group::SummaryConfiguration> = Prop::new("SummaryConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRuleGroup, Vec<rule_group::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnRuleGroup, rule_group::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2834,6 +2946,7 @@ pub mod tls_inspection_configuration {
     /// `TLSInspectionConfiguration` of `AWS::NetworkFirewall::TLSInspectionConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TLSInspectionConfiguration {
+        /// `ServerCertificateConfigurations` (the schema does not describe it).
         pub server_certificate_configurations: Option<Val<Vec<ServerCertificateConfiguration>>>,
     }
 
@@ -2848,7 +2961,9 @@ pub mod tls_inspection_configuration {
     /// `Tag` of `AWS::NetworkFirewall::TLSInspectionConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2876,8 +2991,11 @@ pub mod tls_inspection_configuration {
     pub struct ServerCertificateConfiguration {
         /// A resource ARN.
         pub certificate_authority_arn: Option<Val<String>>,
+        /// `CheckCertificateRevocationStatus` (the schema does not describe it).
         pub check_certificate_revocation_status: Option<Val<CheckCertificateRevocationStatus>>,
+        /// `Scopes` (the schema does not describe it).
         pub scopes: Option<Val<Vec<ServerCertificateScope>>>,
+        /// `ServerCertificates` (the schema does not describe it).
         pub server_certificates: Option<Val<Vec<ServerCertificate>>>,
     }
 
@@ -2895,7 +3013,9 @@ pub mod tls_inspection_configuration {
     /// `CheckCertificateRevocationStatus` of `AWS::NetworkFirewall::TLSInspectionConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CheckCertificateRevocationStatus {
+        /// `RevokedStatusAction` (the schema does not describe it).
         pub revoked_status_action: Option<Val<RevokedStatusAction>>,
+        /// `UnknownStatusAction` (the schema does not describe it).
         pub unknown_status_action: Option<Val<UnknownStatusAction>>,
     }
 
@@ -2911,10 +3031,15 @@ pub mod tls_inspection_configuration {
     /// `ServerCertificateScope` of `AWS::NetworkFirewall::TLSInspectionConfiguration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServerCertificateScope {
+        /// `DestinationPorts` (the schema does not describe it).
         pub destination_ports: Option<Val<Vec<PortRange>>>,
+        /// `Destinations` (the schema does not describe it).
         pub destinations: Option<Val<Vec<Address>>>,
+        /// `Protocols` (the schema does not describe it).
         pub protocols: Option<Val<Vec<i64>>>,
+        /// `SourcePorts` (the schema does not describe it).
         pub source_ports: Option<Val<Vec<PortRange>>>,
+        /// `Sources` (the schema does not describe it).
         pub sources: Option<Val<Vec<Address>>>,
     }
 
@@ -2948,7 +3073,9 @@ pub mod tls_inspection_configuration {
     /// `PortRange` of `AWS::NetworkFirewall::TLSInspectionConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PortRange {
+        /// `FromPort` (the schema does not describe it).
         pub from_port: Val<i64>,
+        /// `ToPort` (the schema does not describe it).
         pub to_port: Val<i64>,
     }
 
@@ -2974,6 +3101,7 @@ pub mod tls_inspection_configuration {
     /// `Address` of `AWS::NetworkFirewall::TLSInspectionConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Address {
+        /// `AddressDefinition` (the schema does not describe it).
         pub address_definition: Val<String>,
     }
 
@@ -3140,9 +3268,13 @@ pub mod tls_inspection_configuration {
 /// Resource type definition for AWS::NetworkFirewall::TLSInspectionConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTLSInspectionConfigurationProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `TLSInspectionConfiguration` (the schema does not describe it).
     pub tls_inspection_configuration: Val<tls_inspection_configuration::TLSInspectionConfiguration>,
+    /// `TLSInspectionConfigurationName` (the schema does not describe it).
     pub tls_inspection_configuration_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<tls_inspection_configuration::Tag>>>,
 }
 
@@ -3179,13 +3311,13 @@ impl CfnTLSInspectionConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::TLSInspectionConfiguration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTLSInspectionConfiguration, String> = Prop::new("Description");
-    /// Key of `TLSInspectionConfiguration`, for [`Handle::set`].
+    /// Key of `TLSInspectionConfiguration`, for [`Self::set`].
     pub const TLS_INSPECTION_CONFIGURATION: Prop<CfnTLSInspectionConfiguration, tls_inspection_configuration::TLSInspectionConfiguration> = Prop::new("TLSInspectionConfiguration");
-    /// Key of `TLSInspectionConfigurationName`, for [`Handle::set`].
+    /// Key of `TLSInspectionConfigurationName`, for [`Self::set`].
     pub const TLS_INSPECTION_CONFIGURATION_NAME: Prop<CfnTLSInspectionConfiguration, String> = Prop::new("TLSInspectionConfigurationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTLSInspectionConfiguration, Vec<tls_inspection_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3263,7 +3395,9 @@ pub mod vpc_endpoint_association {
     /// `Tag` of `AWS::NetworkFirewall::VpcEndpointAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -3349,11 +3483,15 @@ pub mod vpc_endpoint_association {
 /// Resource type definition for AWS::NetworkFirewall::VpcEndpointAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVpcEndpointAssociationProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// A resource ARN.
     pub firewall_arn: Val<String>,
+    /// `SubnetMapping` (the schema does not describe it).
     pub subnet_mapping: Val<vpc_endpoint_association::SubnetMapping>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<vpc_endpoint_association::Tag>>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -3392,15 +3530,15 @@ impl CfnVpcEndpointAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFirewall::VpcEndpointAssociation";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVpcEndpointAssociation, String> = Prop::new("Description");
-    /// Key of `FirewallArn`, for [`Handle::set`].
+    /// Key of `FirewallArn`, for [`Self::set`].
     pub const FIREWALL_ARN: Prop<CfnVpcEndpointAssociation, String> = Prop::new("FirewallArn");
-    /// Key of `SubnetMapping`, for [`Handle::set`].
+    /// Key of `SubnetMapping`, for [`Self::set`].
     pub const SUBNET_MAPPING: Prop<CfnVpcEndpointAssociation, vpc_endpoint_association::SubnetMapping> = Prop::new("SubnetMapping");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcEndpointAssociation, Vec<vpc_endpoint_association::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVpcEndpointAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

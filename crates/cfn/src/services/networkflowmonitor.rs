@@ -75,7 +75,9 @@ pub mod monitor {
     /// `Tag` of `AWS::NetworkFlowMonitor::Monitor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -257,15 +259,15 @@ impl CfnMonitor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFlowMonitor::Monitor";
 
-    /// Key of `LocalResources`, for [`Handle::set`].
+    /// Key of `LocalResources`, for [`Self::set`].
     pub const LOCAL_RESOURCES: Prop<CfnMonitor, Vec<monitor::MonitorLocalResource>> = Prop::new("LocalResources");
-    /// Key of `MonitorName`, for [`Handle::set`].
+    /// Key of `MonitorName`, for [`Self::set`].
     pub const MONITOR_NAME: Prop<CfnMonitor, String> = Prop::new("MonitorName");
-    /// Key of `RemoteResources`, for [`Handle::set`].
+    /// Key of `RemoteResources`, for [`Self::set`].
     pub const REMOTE_RESOURCES: Prop<CfnMonitor, Vec<monitor::MonitorRemoteResource>> = Prop::new("RemoteResources");
-    /// Key of `ScopeArn`, for [`Handle::set`].
+    /// Key of `ScopeArn`, for [`Self::set`].
     pub const SCOPE_ARN: Prop<CfnMonitor, String> = Prop::new("ScopeArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -329,7 +331,9 @@ pub mod scope {
     /// `Tag` of `AWS::NetworkFlowMonitor::Scope`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -538,9 +542,9 @@ impl CfnScope {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkFlowMonitor::Scope";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScope, Vec<scope::Tag>> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnScope, Vec<scope::TargetResource>> = Prop::new("Targets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -175,19 +175,19 @@ impl CfnConnectAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::ConnectAttachment";
 
-    /// Key of `CoreNetworkId`, for [`Handle::set`].
+    /// Key of `CoreNetworkId`, for [`Self::set`].
     pub const CORE_NETWORK_ID: Prop<CfnConnectAttachment, String> = Prop::new("CoreNetworkId");
-    /// Key of `EdgeLocation`, for [`Handle::set`].
+    /// Key of `EdgeLocation`, for [`Self::set`].
     pub const EDGE_LOCATION: Prop<CfnConnectAttachment, String> = Prop::new("EdgeLocation");
-    /// Key of `NetworkFunctionGroupName`, for [`Handle::set`].
+    /// Key of `NetworkFunctionGroupName`, for [`Self::set`].
     pub const NETWORK_FUNCTION_GROUP_NAME: Prop<CfnConnectAttachment, String> = Prop::new("NetworkFunctionGroupName");
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnConnectAttachment, connect_attachment::ConnectAttachmentOptions> = Prop::new("Options");
-    /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
+    /// Key of `RoutingPolicyLabel`, for [`Self::set`].
     pub const ROUTING_POLICY_LABEL: Prop<CfnConnectAttachment, String> = Prop::new("RoutingPolicyLabel");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectAttachment, Vec<connect_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `TransportAttachmentId`, for [`Handle::set`].
+    /// Key of `TransportAttachmentId`, for [`Self::set`].
     pub const TRANSPORT_ATTACHMENT_ID: Prop<CfnConnectAttachment, String> = Prop::new("TransportAttachmentId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -305,6 +305,7 @@ pub mod connect_peer {
     /// Bgp options
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BgpOptions {
+        /// `PeerAsn` (the schema does not describe it).
         pub peer_asn: Option<Val<f64>>,
     }
 
@@ -435,19 +436,19 @@ impl CfnConnectPeer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::ConnectPeer";
 
-    /// Key of `BgpOptions`, for [`Handle::set`].
+    /// Key of `BgpOptions`, for [`Self::set`].
     pub const BGP_OPTIONS: Prop<CfnConnectPeer, connect_peer::BgpOptions> = Prop::new("BgpOptions");
-    /// Key of `ConnectAttachmentId`, for [`Handle::set`].
+    /// Key of `ConnectAttachmentId`, for [`Self::set`].
     pub const CONNECT_ATTACHMENT_ID: Prop<CfnConnectPeer, String> = Prop::new("ConnectAttachmentId");
-    /// Key of `CoreNetworkAddress`, for [`Handle::set`].
+    /// Key of `CoreNetworkAddress`, for [`Self::set`].
     pub const CORE_NETWORK_ADDRESS: Prop<CfnConnectPeer, String> = Prop::new("CoreNetworkAddress");
-    /// Key of `InsideCidrBlocks`, for [`Handle::set`].
+    /// Key of `InsideCidrBlocks`, for [`Self::set`].
     pub const INSIDE_CIDR_BLOCKS: Prop<CfnConnectPeer, Vec<String>> = Prop::new("InsideCidrBlocks");
-    /// Key of `PeerAddress`, for [`Handle::set`].
+    /// Key of `PeerAddress`, for [`Self::set`].
     pub const PEER_ADDRESS: Prop<CfnConnectPeer, String> = Prop::new("PeerAddress");
-    /// Key of `SubnetArn`, for [`Handle::set`].
+    /// Key of `SubnetArn`, for [`Self::set`].
     pub const SUBNET_ARN: Prop<CfnConnectPeer, String> = Prop::new("SubnetArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectPeer, Vec<connect_peer::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -583,6 +584,7 @@ pub struct CfnCoreNetworkProps {
     pub description: Option<Val<String>>,
     /// The ID of the global network that your core network is a part of.
     pub global_network_id: Val<String>,
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Option<Val<Json>>,
     /// The tags for the global network.
     pub tags: Option<Val<Vec<core_network::Tag>>>,
@@ -621,13 +623,13 @@ impl CfnCoreNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::CoreNetwork";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCoreNetwork, String> = Prop::new("Description");
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnCoreNetwork, String> = Prop::new("GlobalNetworkId");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnCoreNetwork, Json> = Prop::new("PolicyDocument");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCoreNetwork, Vec<core_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -766,11 +768,11 @@ impl CfnCoreNetworkPrefixListAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::CoreNetworkPrefixListAssociation";
 
-    /// Key of `CoreNetworkId`, for [`Handle::set`].
+    /// Key of `CoreNetworkId`, for [`Self::set`].
     pub const CORE_NETWORK_ID: Prop<CfnCoreNetworkPrefixListAssociation, String> = Prop::new("CoreNetworkId");
-    /// Key of `PrefixListAlias`, for [`Handle::set`].
+    /// Key of `PrefixListAlias`, for [`Self::set`].
     pub const PREFIX_LIST_ALIAS: Prop<CfnCoreNetworkPrefixListAssociation, String> = Prop::new("PrefixListAlias");
-    /// Key of `PrefixListArn`, for [`Handle::set`].
+    /// Key of `PrefixListArn`, for [`Self::set`].
     pub const PREFIX_LIST_ARN: Prop<CfnCoreNetworkPrefixListAssociation, String> = Prop::new("PrefixListArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -866,13 +868,13 @@ impl CfnCustomerGatewayAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::CustomerGatewayAssociation";
 
-    /// Key of `CustomerGatewayArn`, for [`Handle::set`].
+    /// Key of `CustomerGatewayArn`, for [`Self::set`].
     pub const CUSTOMER_GATEWAY_ARN: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("CustomerGatewayArn");
-    /// Key of `DeviceId`, for [`Handle::set`].
+    /// Key of `DeviceId`, for [`Self::set`].
     pub const DEVICE_ID: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("DeviceId");
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("GlobalNetworkId");
-    /// Key of `LinkId`, for [`Handle::set`].
+    /// Key of `LinkId`, for [`Self::set`].
     pub const LINK_ID: Prop<CfnCustomerGatewayAssociation, String> = Prop::new("LinkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1093,25 +1095,25 @@ impl CfnDevice {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::Device";
 
-    /// Key of `AWSLocation`, for [`Handle::set`].
+    /// Key of `AWSLocation`, for [`Self::set`].
     pub const AWS_LOCATION: Prop<CfnDevice, device::AWSLocation> = Prop::new("AWSLocation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDevice, String> = Prop::new("Description");
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnDevice, String> = Prop::new("GlobalNetworkId");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnDevice, device::Location> = Prop::new("Location");
-    /// Key of `Model`, for [`Handle::set`].
+    /// Key of `Model`, for [`Self::set`].
     pub const MODEL: Prop<CfnDevice, String> = Prop::new("Model");
-    /// Key of `SerialNumber`, for [`Handle::set`].
+    /// Key of `SerialNumber`, for [`Self::set`].
     pub const SERIAL_NUMBER: Prop<CfnDevice, String> = Prop::new("SerialNumber");
-    /// Key of `SiteId`, for [`Handle::set`].
+    /// Key of `SiteId`, for [`Self::set`].
     pub const SITE_ID: Prop<CfnDevice, String> = Prop::new("SiteId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDevice, Vec<device::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnDevice, String> = Prop::new("Type");
-    /// Key of `Vendor`, for [`Handle::set`].
+    /// Key of `Vendor`, for [`Self::set`].
     pub const VENDOR: Prop<CfnDevice, String> = Prop::new("Vendor");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1273,15 +1275,15 @@ impl CfnDirectConnectGatewayAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::DirectConnectGatewayAttachment";
 
-    /// Key of `CoreNetworkId`, for [`Handle::set`].
+    /// Key of `CoreNetworkId`, for [`Self::set`].
     pub const CORE_NETWORK_ID: Prop<CfnDirectConnectGatewayAttachment, String> = Prop::new("CoreNetworkId");
-    /// Key of `DirectConnectGatewayArn`, for [`Handle::set`].
+    /// Key of `DirectConnectGatewayArn`, for [`Self::set`].
     pub const DIRECT_CONNECT_GATEWAY_ARN: Prop<CfnDirectConnectGatewayAttachment, String> = Prop::new("DirectConnectGatewayArn");
-    /// Key of `EdgeLocations`, for [`Handle::set`].
+    /// Key of `EdgeLocations`, for [`Self::set`].
     pub const EDGE_LOCATIONS: Prop<CfnDirectConnectGatewayAttachment, Vec<String>> = Prop::new("EdgeLocations");
-    /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
+    /// Key of `RoutingPolicyLabel`, for [`Self::set`].
     pub const ROUTING_POLICY_LABEL: Prop<CfnDirectConnectGatewayAttachment, String> = Prop::new("RoutingPolicyLabel");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDirectConnectGatewayAttachment, Vec<direct_connect_gateway_attachment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1486,13 +1488,13 @@ impl CfnGlobalNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::GlobalNetwork";
 
-    /// Key of `CreatedAt`, for [`Handle::set`].
+    /// Key of `CreatedAt`, for [`Self::set`].
     pub const CREATED_AT: Prop<CfnGlobalNetwork, String> = Prop::new("CreatedAt");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGlobalNetwork, String> = Prop::new("Description");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnGlobalNetwork, String> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGlobalNetwork, Vec<global_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1679,19 +1681,19 @@ impl CfnLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::Link";
 
-    /// Key of `Bandwidth`, for [`Handle::set`].
+    /// Key of `Bandwidth`, for [`Self::set`].
     pub const BANDWIDTH: Prop<CfnLink, link::Bandwidth> = Prop::new("Bandwidth");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLink, String> = Prop::new("Description");
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnLink, String> = Prop::new("GlobalNetworkId");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnLink, String> = Prop::new("Provider");
-    /// Key of `SiteId`, for [`Handle::set`].
+    /// Key of `SiteId`, for [`Self::set`].
     pub const SITE_ID: Prop<CfnLink, String> = Prop::new("SiteId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLink, Vec<link::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnLink, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1806,11 +1808,11 @@ impl CfnLinkAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::LinkAssociation";
 
-    /// Key of `DeviceId`, for [`Handle::set`].
+    /// Key of `DeviceId`, for [`Self::set`].
     pub const DEVICE_ID: Prop<CfnLinkAssociation, String> = Prop::new("DeviceId");
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnLinkAssociation, String> = Prop::new("GlobalNetworkId");
-    /// Key of `LinkId`, for [`Handle::set`].
+    /// Key of `LinkId`, for [`Self::set`].
     pub const LINK_ID: Prop<CfnLinkAssociation, String> = Prop::new("LinkId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1974,13 +1976,13 @@ impl CfnSite {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::Site";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSite, String> = Prop::new("Description");
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnSite, String> = Prop::new("GlobalNetworkId");
-    /// Key of `Location`, for [`Handle::set`].
+    /// Key of `Location`, for [`Self::set`].
     pub const LOCATION: Prop<CfnSite, site::Location> = Prop::new("Location");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSite, Vec<site::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2142,15 +2144,15 @@ impl CfnSiteToSiteVpnAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::SiteToSiteVpnAttachment";
 
-    /// Key of `CoreNetworkId`, for [`Handle::set`].
+    /// Key of `CoreNetworkId`, for [`Self::set`].
     pub const CORE_NETWORK_ID: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("CoreNetworkId");
-    /// Key of `NetworkFunctionGroupName`, for [`Handle::set`].
+    /// Key of `NetworkFunctionGroupName`, for [`Self::set`].
     pub const NETWORK_FUNCTION_GROUP_NAME: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("NetworkFunctionGroupName");
-    /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
+    /// Key of `RoutingPolicyLabel`, for [`Self::set`].
     pub const ROUTING_POLICY_LABEL: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("RoutingPolicyLabel");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSiteToSiteVpnAttachment, Vec<site_to_site_vpn_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `VpnConnectionArn`, for [`Handle::set`].
+    /// Key of `VpnConnectionArn`, for [`Self::set`].
     pub const VPN_CONNECTION_ARN: Prop<CfnSiteToSiteVpnAttachment, String> = Prop::new("VpnConnectionArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2362,11 +2364,11 @@ impl CfnTransitGatewayPeering {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::TransitGatewayPeering";
 
-    /// Key of `CoreNetworkId`, for [`Handle::set`].
+    /// Key of `CoreNetworkId`, for [`Self::set`].
     pub const CORE_NETWORK_ID: Prop<CfnTransitGatewayPeering, String> = Prop::new("CoreNetworkId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayPeering, Vec<transit_gateway_peering::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayArn`, for [`Handle::set`].
+    /// Key of `TransitGatewayArn`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ARN: Prop<CfnTransitGatewayPeering, String> = Prop::new("TransitGatewayArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2512,9 +2514,9 @@ impl CfnTransitGatewayRegistration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRegistration";
 
-    /// Key of `GlobalNetworkId`, for [`Handle::set`].
+    /// Key of `GlobalNetworkId`, for [`Self::set`].
     pub const GLOBAL_NETWORK_ID: Prop<CfnTransitGatewayRegistration, String> = Prop::new("GlobalNetworkId");
-    /// Key of `TransitGatewayArn`, for [`Handle::set`].
+    /// Key of `TransitGatewayArn`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ARN: Prop<CfnTransitGatewayRegistration, String> = Prop::new("TransitGatewayArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2652,15 +2654,15 @@ impl CfnTransitGatewayRouteTableAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::TransitGatewayRouteTableAttachment";
 
-    /// Key of `NetworkFunctionGroupName`, for [`Handle::set`].
+    /// Key of `NetworkFunctionGroupName`, for [`Self::set`].
     pub const NETWORK_FUNCTION_GROUP_NAME: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("NetworkFunctionGroupName");
-    /// Key of `PeeringId`, for [`Handle::set`].
+    /// Key of `PeeringId`, for [`Self::set`].
     pub const PEERING_ID: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("PeeringId");
-    /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
+    /// Key of `RoutingPolicyLabel`, for [`Self::set`].
     pub const ROUTING_POLICY_LABEL: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("RoutingPolicyLabel");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTransitGatewayRouteTableAttachment, Vec<transit_gateway_route_table_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `TransitGatewayRouteTableArn`, for [`Handle::set`].
+    /// Key of `TransitGatewayRouteTableArn`, for [`Self::set`].
     pub const TRANSIT_GATEWAY_ROUTE_TABLE_ARN: Prop<CfnTransitGatewayRouteTableAttachment, String> = Prop::new("TransitGatewayRouteTableArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2928,17 +2930,17 @@ impl CfnVpcAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkManager::VpcAttachment";
 
-    /// Key of `CoreNetworkId`, for [`Handle::set`].
+    /// Key of `CoreNetworkId`, for [`Self::set`].
     pub const CORE_NETWORK_ID: Prop<CfnVpcAttachment, String> = Prop::new("CoreNetworkId");
-    /// Key of `Options`, for [`Handle::set`].
+    /// Key of `Options`, for [`Self::set`].
     pub const OPTIONS: Prop<CfnVpcAttachment, vpc_attachment::VpcOptions> = Prop::new("Options");
-    /// Key of `RoutingPolicyLabel`, for [`Handle::set`].
+    /// Key of `RoutingPolicyLabel`, for [`Self::set`].
     pub const ROUTING_POLICY_LABEL: Prop<CfnVpcAttachment, String> = Prop::new("RoutingPolicyLabel");
-    /// Key of `SubnetArns`, for [`Handle::set`].
+    /// Key of `SubnetArns`, for [`Self::set`].
     pub const SUBNET_ARNS: Prop<CfnVpcAttachment, Vec<String>> = Prop::new("SubnetArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVpcAttachment, Vec<vpc_attachment::Tag>> = Prop::new("Tags");
-    /// Key of `VpcArn`, for [`Handle::set`].
+    /// Key of `VpcArn`, for [`Self::set`].
     pub const VPC_ARN: Prop<CfnVpcAttachment, String> = Prop::new("VpcArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod monitor {
     /// `Tag` of `AWS::NetworkMonitor::Monitor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -105,11 +107,11 @@ impl CfnMonitor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkMonitor::Monitor";
 
-    /// Key of `AggregationPeriod`, for [`Handle::set`].
+    /// Key of `AggregationPeriod`, for [`Self::set`].
     pub const AGGREGATION_PERIOD: Prop<CfnMonitor, i64> = Prop::new("AggregationPeriod");
-    /// Key of `MonitorName`, for [`Handle::set`].
+    /// Key of `MonitorName`, for [`Self::set`].
     pub const MONITOR_NAME: Prop<CfnMonitor, String> = Prop::new("MonitorName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMonitor, Vec<monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

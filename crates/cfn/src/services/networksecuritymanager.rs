@@ -91,7 +91,9 @@ pub mod deployment {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -216,17 +218,17 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Deployment";
 
-    /// Key of `AssociatedPolicyList`, for [`Handle::set`].
+    /// Key of `AssociatedPolicyList`, for [`Self::set`].
     pub const ASSOCIATED_POLICY_LIST: Prop<CfnDeployment, Vec<deployment::AssociatedPolicy>> = Prop::new("AssociatedPolicyList");
-    /// Key of `AssociatedScopeList`, for [`Handle::set`].
+    /// Key of `AssociatedScopeList`, for [`Self::set`].
     pub const ASSOCIATED_SCOPE_LIST: Prop<CfnDeployment, Vec<deployment::AssociatedScope>> = Prop::new("AssociatedScopeList");
-    /// Key of `DeploymentConfiguration`, for [`Handle::set`].
+    /// Key of `DeploymentConfiguration`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIGURATION: Prop<CfnDeployment, deployment::DeploymentConfiguration> = Prop::new("DeploymentConfiguration");
-    /// Key of `DeploymentDescription`, for [`Handle::set`].
+    /// Key of `DeploymentDescription`, for [`Self::set`].
     pub const DEPLOYMENT_DESCRIPTION: Prop<CfnDeployment, String> = Prop::new("DeploymentDescription");
-    /// Key of `DeploymentName`, for [`Handle::set`].
+    /// Key of `DeploymentName`, for [`Self::set`].
     pub const DEPLOYMENT_NAME: Prop<CfnDeployment, String> = Prop::new("DeploymentName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -335,7 +337,9 @@ pub mod policy {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -572,19 +576,19 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Policy";
 
-    /// Key of `AssociatedTemplateAndRuleList`, for [`Handle::set`].
+    /// Key of `AssociatedTemplateAndRuleList`, for [`Self::set`].
     pub const ASSOCIATED_TEMPLATE_AND_RULE_LIST: Prop<CfnPolicy, Vec<policy::AssociatedTemplateAndRule>> = Prop::new("AssociatedTemplateAndRuleList");
-    /// Key of `FirewallType`, for [`Handle::set`].
+    /// Key of `FirewallType`, for [`Self::set`].
     pub const FIREWALL_TYPE: Prop<CfnPolicy, policy::FirewallType> = Prop::new("FirewallType");
-    /// Key of `PolicyConfiguration`, for [`Handle::set`].
+    /// Key of `PolicyConfiguration`, for [`Self::set`].
     pub const POLICY_CONFIGURATION: Prop<CfnPolicy, policy::PolicyConfiguration> = Prop::new("PolicyConfiguration");
-    /// Key of `PolicyDescription`, for [`Handle::set`].
+    /// Key of `PolicyDescription`, for [`Self::set`].
     pub const POLICY_DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("PolicyDescription");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnPolicy, String> = Prop::new("PolicyName");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnPolicy, i64> = Prop::new("Priority");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -654,7 +658,9 @@ pub mod rule {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -802,17 +808,17 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Rule";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnRule, String> = Prop::new("Configuration");
-    /// Key of `FirewallType`, for [`Handle::set`].
+    /// Key of `FirewallType`, for [`Self::set`].
     pub const FIREWALL_TYPE: Prop<CfnRule, rule::FirewallType> = Prop::new("FirewallType");
-    /// Key of `RuleDescription`, for [`Handle::set`].
+    /// Key of `RuleDescription`, for [`Self::set`].
     pub const RULE_DESCRIPTION: Prop<CfnRule, String> = Prop::new("RuleDescription");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnRule, String> = Prop::new("RuleName");
-    /// Key of `RuleType`, for [`Handle::set`].
+    /// Key of `RuleType`, for [`Self::set`].
     pub const RULE_TYPE: Prop<CfnRule, rule::RuleType> = Prop::new("RuleType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -882,7 +888,9 @@ pub mod scope {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -973,13 +981,13 @@ impl CfnScope {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Scope";
 
-    /// Key of `ScopeConfiguration`, for [`Handle::set`].
+    /// Key of `ScopeConfiguration`, for [`Self::set`].
     pub const SCOPE_CONFIGURATION: Prop<CfnScope, String> = Prop::new("ScopeConfiguration");
-    /// Key of `ScopeDescription`, for [`Handle::set`].
+    /// Key of `ScopeDescription`, for [`Self::set`].
     pub const SCOPE_DESCRIPTION: Prop<CfnScope, String> = Prop::new("ScopeDescription");
-    /// Key of `ScopeName`, for [`Handle::set`].
+    /// Key of `ScopeName`, for [`Self::set`].
     pub const SCOPE_NAME: Prop<CfnScope, String> = Prop::new("ScopeName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScope, Vec<scope::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1073,7 +1081,9 @@ pub mod template {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1208,15 +1218,15 @@ impl CfnTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NetworkSecurityManager::Template";
 
-    /// Key of `AssociatedRuleList`, for [`Handle::set`].
+    /// Key of `AssociatedRuleList`, for [`Self::set`].
     pub const ASSOCIATED_RULE_LIST: Prop<CfnTemplate, Vec<template::AssociatedRule>> = Prop::new("AssociatedRuleList");
-    /// Key of `FirewallType`, for [`Handle::set`].
+    /// Key of `FirewallType`, for [`Self::set`].
     pub const FIREWALL_TYPE: Prop<CfnTemplate, template::FirewallType> = Prop::new("FirewallType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateDescription`, for [`Handle::set`].
+    /// Key of `TemplateDescription`, for [`Self::set`].
     pub const TEMPLATE_DESCRIPTION: Prop<CfnTemplate, String> = Prop::new("TemplateDescription");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -65,9 +65,9 @@ impl CfnChannelAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::ChannelAssociation";
 
-    /// Key of `Arn`, for [`Handle::set`].
+    /// Key of `Arn`, for [`Self::set`].
     pub const ARN: Prop<CfnChannelAssociation, String> = Prop::new("Arn");
-    /// Key of `NotificationConfigurationArn`, for [`Handle::set`].
+    /// Key of `NotificationConfigurationArn`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION_ARN: Prop<CfnChannelAssociation, String> = Prop::new("NotificationConfigurationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -121,10 +121,15 @@ pub mod event_rule {
 /// Resource Type definition for AWS::Notifications::EventRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEventRuleProps {
+    /// `EventPattern` (the schema does not describe it).
     pub event_pattern: Option<Val<String>>,
+    /// `EventType` (the schema does not describe it).
     pub event_type: Val<String>,
+    /// `NotificationConfigurationArn` (the schema does not describe it).
     pub notification_configuration_arn: Val<String>,
+    /// `Regions` (the schema does not describe it).
     pub regions: Val<Vec<String>>,
+    /// `Source` (the schema does not describe it).
     pub source: Val<String>,
 }
 
@@ -163,15 +168,15 @@ impl CfnEventRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::EventRule";
 
-    /// Key of `EventPattern`, for [`Handle::set`].
+    /// Key of `EventPattern`, for [`Self::set`].
     pub const EVENT_PATTERN: Prop<CfnEventRule, String> = Prop::new("EventPattern");
-    /// Key of `EventType`, for [`Handle::set`].
+    /// Key of `EventType`, for [`Self::set`].
     pub const EVENT_TYPE: Prop<CfnEventRule, String> = Prop::new("EventType");
-    /// Key of `NotificationConfigurationArn`, for [`Handle::set`].
+    /// Key of `NotificationConfigurationArn`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION_ARN: Prop<CfnEventRule, String> = Prop::new("NotificationConfigurationArn");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnEventRule, Vec<String>> = Prop::new("Regions");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnEventRule, String> = Prop::new("Source");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -313,11 +318,11 @@ impl CfnManagedNotificationAccountContactAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::ManagedNotificationAccountContactAssociation";
 
-    /// Key of `ContactIdentifier`, for [`Handle::set`].
+    /// Key of `ContactIdentifier`, for [`Self::set`].
     pub const CONTACT_IDENTIFIER: Prop<CfnManagedNotificationAccountContactAssociation, managed_notification_account_contact_association::ContactIdentifier> = Prop::new("ContactIdentifier");
-    /// Key of `IsSensitiveEventsSubscribed`, for [`Handle::set`].
+    /// Key of `IsSensitiveEventsSubscribed`, for [`Self::set`].
     pub const IS_SENSITIVE_EVENTS_SUBSCRIBED: Prop<CfnManagedNotificationAccountContactAssociation, bool> = Prop::new("IsSensitiveEventsSubscribed");
-    /// Key of `ManagedNotificationConfigurationArn`, for [`Handle::set`].
+    /// Key of `ManagedNotificationConfigurationArn`, for [`Self::set`].
     pub const MANAGED_NOTIFICATION_CONFIGURATION_ARN: Prop<CfnManagedNotificationAccountContactAssociation, String> = Prop::new("ManagedNotificationConfigurationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -408,11 +413,11 @@ impl CfnManagedNotificationAdditionalChannelAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::ManagedNotificationAdditionalChannelAssociation";
 
-    /// Key of `ChannelArn`, for [`Handle::set`].
+    /// Key of `ChannelArn`, for [`Self::set`].
     pub const CHANNEL_ARN: Prop<CfnManagedNotificationAdditionalChannelAssociation, String> = Prop::new("ChannelArn");
-    /// Key of `IsSensitiveEventsSubscribed`, for [`Handle::set`].
+    /// Key of `IsSensitiveEventsSubscribed`, for [`Self::set`].
     pub const IS_SENSITIVE_EVENTS_SUBSCRIBED: Prop<CfnManagedNotificationAdditionalChannelAssociation, bool> = Prop::new("IsSensitiveEventsSubscribed");
-    /// Key of `ManagedNotificationConfigurationArn`, for [`Handle::set`].
+    /// Key of `ManagedNotificationConfigurationArn`, for [`Self::set`].
     pub const MANAGED_NOTIFICATION_CONFIGURATION_ARN: Prop<CfnManagedNotificationAdditionalChannelAssociation, String> = Prop::new("ManagedNotificationConfigurationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -452,7 +457,9 @@ pub mod notification_configuration {
     /// `Tag` of `AWS::Notifications::NotificationConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -528,8 +535,11 @@ pub mod notification_configuration {
 /// Resource Type definition for AWS::Notifications::NotificationConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNotificationConfigurationProps {
+    /// `AggregationDuration` (the schema does not describe it).
     pub aggregation_duration: Option<Val<notification_configuration::AggregationDuration>>,
+    /// `Description` (the schema does not describe it).
     pub description: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// A list of tags that are attached to the role.
     pub tags: Option<Val<Vec<notification_configuration::Tag>>>,
@@ -568,13 +578,13 @@ impl CfnNotificationConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::NotificationConfiguration";
 
-    /// Key of `AggregationDuration`, for [`Handle::set`].
+    /// Key of `AggregationDuration`, for [`Self::set`].
     pub const AGGREGATION_DURATION: Prop<CfnNotificationConfiguration, notification_configuration::AggregationDuration> = Prop::new("AggregationDuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnNotificationConfiguration, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNotificationConfiguration, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNotificationConfiguration, Vec<notification_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -670,7 +680,7 @@ impl CfnNotificationHub {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::NotificationHub";
 
-    /// Key of `Region`, for [`Handle::set`].
+    /// Key of `Region`, for [`Self::set`].
     pub const REGION: Prop<CfnNotificationHub, String> = Prop::new("Region");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -766,9 +776,9 @@ impl CfnOrganizationalUnitAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Notifications::OrganizationalUnitAssociation";
 
-    /// Key of `NotificationConfigurationArn`, for [`Handle::set`].
+    /// Key of `NotificationConfigurationArn`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION_ARN: Prop<CfnOrganizationalUnitAssociation, String> = Prop::new("NotificationConfigurationArn");
-    /// Key of `OrganizationalUnitId`, for [`Handle::set`].
+    /// Key of `OrganizationalUnitId`, for [`Self::set`].
     pub const ORGANIZATIONAL_UNIT_ID: Prop<CfnOrganizationalUnitAssociation, String> = Prop::new("OrganizationalUnitId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

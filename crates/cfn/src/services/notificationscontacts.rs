@@ -19,7 +19,9 @@ pub mod email_contact {
     /// `Tag` of `AWS::NotificationsContacts::EmailContact`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -66,7 +68,9 @@ pub mod email_contact {
 /// Definition of AWS::NotificationsContacts::EmailContact Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEmailContactProps {
+    /// `EmailAddress` (the schema does not describe it).
     pub email_address: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// A list of tags that are attached to the role.
     pub tags: Option<Val<Vec<email_contact::Tag>>>,
@@ -103,11 +107,11 @@ impl CfnEmailContact {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NotificationsContacts::EmailContact";
 
-    /// Key of `EmailAddress`, for [`Handle::set`].
+    /// Key of `EmailAddress`, for [`Self::set`].
     pub const EMAIL_ADDRESS: Prop<CfnEmailContact, String> = Prop::new("EmailAddress");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEmailContact, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEmailContact, Vec<email_contact::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -107,11 +107,11 @@ impl CfnWorkflowDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::NovaAct::WorkflowDefinition";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflowDefinition, String> = Prop::new("Description");
-    /// Key of `ExportConfig`, for [`Handle::set`].
+    /// Key of `ExportConfig`, for [`Self::set`].
     pub const EXPORT_CONFIG: Prop<CfnWorkflowDefinition, workflow_definition::WorkflowExportConfig> = Prop::new("ExportConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkflowDefinition, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod link {
     /// `LinkConfiguration` of `AWS::Oam::Link`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LinkConfiguration {
+        /// `LogGroupConfiguration` (the schema does not describe it).
         pub log_group_configuration: Option<Val<LinkFilter>>,
+        /// `MetricConfiguration` (the schema does not describe it).
         pub metric_configuration: Option<Val<LinkFilter>>,
     }
 
@@ -35,6 +37,7 @@ pub mod link {
     /// `LinkFilter` of `AWS::Oam::Link`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkFilter {
+        /// `Filter` (the schema does not describe it).
         pub filter: Val<String>,
     }
 
@@ -129,9 +132,13 @@ pub mod link {
 /// Definition of AWS::Oam::Link Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLinkProps {
+    /// `LabelTemplate` (the schema does not describe it).
     pub label_template: Option<Val<String>>,
+    /// `LinkConfiguration` (the schema does not describe it).
     pub link_configuration: Option<Val<link::LinkConfiguration>>,
+    /// `ResourceTypes` (the schema does not describe it).
     pub resource_types: Val<Vec<link::ResourceType>>,
+    /// `SinkIdentifier` (the schema does not describe it).
     pub sink_identifier: Val<String>,
     /// Tags to apply to the link
     pub tags: Option<Val<Map<String>>>,
@@ -172,15 +179,15 @@ impl CfnLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Oam::Link";
 
-    /// Key of `LabelTemplate`, for [`Handle::set`].
+    /// Key of `LabelTemplate`, for [`Self::set`].
     pub const LABEL_TEMPLATE: Prop<CfnLink, String> = Prop::new("LabelTemplate");
-    /// Key of `LinkConfiguration`, for [`Handle::set`].
+    /// Key of `LinkConfiguration`, for [`Self::set`].
     pub const LINK_CONFIGURATION: Prop<CfnLink, link::LinkConfiguration> = Prop::new("LinkConfiguration");
-    /// Key of `ResourceTypes`, for [`Handle::set`].
+    /// Key of `ResourceTypes`, for [`Self::set`].
     pub const RESOURCE_TYPES: Prop<CfnLink, Vec<link::ResourceType>> = Prop::new("ResourceTypes");
-    /// Key of `SinkIdentifier`, for [`Handle::set`].
+    /// Key of `SinkIdentifier`, for [`Self::set`].
     pub const SINK_IDENTIFIER: Prop<CfnLink, String> = Prop::new("SinkIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLink, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -244,6 +251,7 @@ pub mod sink {
 pub struct CfnSinkProps {
     /// The name of the ObservabilityAccessManager Sink.
     pub name: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Option<Val<Json>>,
     /// Tags to apply to the sink
     pub tags: Option<Val<Map<String>>>,
@@ -280,11 +288,11 @@ impl CfnSink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Oam::Sink";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSink, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnSink, Json> = Prop::new("Policy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSink, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

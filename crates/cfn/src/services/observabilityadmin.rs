@@ -102,9 +102,9 @@ impl CfnDatasetIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::DatasetIntegration";
 
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDatasetIntegration, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatasetIntegration, Vec<dataset_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -162,7 +162,9 @@ pub mod organization_centralization_rule {
     /// `CentralizationRule` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CentralizationRule {
+        /// `Destination` (the schema does not describe it).
         pub destination: Val<CentralizationRuleDestination>,
+        /// `Source` (the schema does not describe it).
         pub source: Val<CentralizationRuleSource>,
     }
 
@@ -216,9 +218,13 @@ pub mod organization_centralization_rule {
     /// `CentralizationRuleDestination` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CentralizationRuleDestination {
+        /// `Account` (the schema does not describe it).
         pub account: Option<Val<String>>,
+        /// `DestinationLogsConfiguration` (the schema does not describe it).
         pub destination_logs_configuration: Option<Val<DestinationLogsConfiguration>>,
+        /// `DestinationMetricsConfiguration` (the schema does not describe it).
         pub destination_metrics_configuration: Option<Val<DestinationMetricsConfiguration>>,
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
     }
 
@@ -248,9 +254,13 @@ pub mod organization_centralization_rule {
     /// `CentralizationRuleSource` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CentralizationRuleSource {
+        /// `Regions` (the schema does not describe it).
         pub regions: Val<Vec<String>>,
+        /// `Scope` (the schema does not describe it).
         pub scope: Option<Val<String>>,
+        /// `SourceLogsConfiguration` (the schema does not describe it).
         pub source_logs_configuration: Option<Val<SourceLogsConfiguration>>,
+        /// `SourceMetricsConfiguration` (the schema does not describe it).
         pub source_metrics_configuration: Option<Val<SourceMetricsConfiguration>>,
     }
 
@@ -280,9 +290,13 @@ pub mod organization_centralization_rule {
     /// `DestinationLogsConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DestinationLogsConfiguration {
+        /// `BackupConfiguration` (the schema does not describe it).
         pub backup_configuration: Option<Val<LogsBackupConfiguration>>,
+        /// `LogGroupNameConfiguration` (the schema does not describe it).
         pub log_group_name_configuration: Option<Val<LogGroupNameConfiguration>>,
+        /// `LogsEncryptionConfiguration` (the schema does not describe it).
         pub logs_encryption_configuration: Option<Val<LogsEncryptionConfiguration>>,
+        /// `TagPropagationConfiguration` (the schema does not describe it).
         pub tag_propagation_configuration: Option<Val<TagPropagationConfiguration>>,
     }
 
@@ -300,6 +314,7 @@ pub mod organization_centralization_rule {
     /// `DestinationMetricsConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DestinationMetricsConfiguration {
+        /// `BackupConfiguration` (the schema does not describe it).
         pub backup_configuration: Option<Val<MetricsBackupConfiguration>>,
     }
 
@@ -314,8 +329,11 @@ pub mod organization_centralization_rule {
     /// `SourceLogsConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SourceLogsConfiguration {
+        /// `DataSourceSelectionCriteria` (the schema does not describe it).
         pub data_source_selection_criteria: Option<Val<String>>,
+        /// `EncryptedLogGroupStrategy` (the schema does not describe it).
         pub encrypted_log_group_strategy: Val<EncryptedLogGroupStrategy>,
+        /// `LogGroupSelectionCriteria` (the schema does not describe it).
         pub log_group_selection_criteria: Option<Val<String>>,
     }
 
@@ -343,6 +361,7 @@ pub mod organization_centralization_rule {
     /// `SourceMetricsConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceMetricsConfiguration {
+        /// `MetricsSelectionCriteria` (the schema does not describe it).
         pub metrics_selection_criteria: Option<Val<String>>,
     }
 
@@ -357,7 +376,9 @@ pub mod organization_centralization_rule {
     /// `LogsBackupConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogsBackupConfiguration {
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
     }
 
@@ -383,6 +404,7 @@ pub mod organization_centralization_rule {
     /// `LogGroupNameConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogGroupNameConfiguration {
+        /// `LogGroupNamePattern` (the schema does not describe it).
         pub log_group_name_pattern: Val<String>,
     }
 
@@ -406,9 +428,13 @@ pub mod organization_centralization_rule {
     /// `LogsEncryptionConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogsEncryptionConfiguration {
+        /// `EncryptionConflictResolutionStrategy` (the schema does not describe it).
         pub encryption_conflict_resolution_strategy: Option<Val<EncryptionConflictResolutionStrategy>>,
+        /// `EncryptionScope` (the schema does not describe it).
         pub encryption_scope: Option<Val<EncryptionScope>>,
+        /// `EncryptionStrategy` (the schema does not describe it).
         pub encryption_strategy: Val<EncryptionStrategy>,
+        /// `KmsKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
     }
 
@@ -466,6 +492,7 @@ pub mod organization_centralization_rule {
     /// `MetricsBackupConfiguration` of `AWS::ObservabilityAdmin::OrganizationCentralizationRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricsBackupConfiguration {
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
     }
 
@@ -751,7 +778,9 @@ pub mod organization_centralization_rule {
 /// Resource schema for AWS:ObservabilityAdmin:OrganizationCentralizationRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnOrganizationCentralizationRuleProps {
+    /// `Rule` (the schema does not describe it).
     pub rule: Val<organization_centralization_rule::CentralizationRule>,
+    /// `RuleName` (the schema does not describe it).
     pub rule_name: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<organization_centralization_rule::Tag>>>,
@@ -788,11 +817,11 @@ impl CfnOrganizationCentralizationRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationCentralizationRule";
 
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnOrganizationCentralizationRule, organization_centralization_rule::CentralizationRule> = Prop::new("Rule");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnOrganizationCentralizationRule, String> = Prop::new("RuleName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOrganizationCentralizationRule, Vec<organization_centralization_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -989,6 +1018,7 @@ pub mod organization_telemetry_rule {
     pub struct ELBLoadBalancerLoggingParameters {
         /// A delimiter to delineate log fields
         pub field_delimiter: Option<Val<String>>,
+        /// `OutputFormat` (the schema does not describe it).
         pub output_format: Option<Val<OutputFormat>>,
     }
 
@@ -1851,11 +1881,11 @@ impl CfnOrganizationTelemetryRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::OrganizationTelemetryRule";
 
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnOrganizationTelemetryRule, organization_telemetry_rule::TelemetryRule> = Prop::new("Rule");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnOrganizationTelemetryRule, String> = Prop::new("RuleName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOrganizationTelemetryRule, Vec<organization_telemetry_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2104,13 +2134,13 @@ impl CfnS3TableIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::S3TableIntegration";
 
-    /// Key of `Encryption`, for [`Handle::set`].
+    /// Key of `Encryption`, for [`Self::set`].
     pub const ENCRYPTION: Prop<CfnS3TableIntegration, s3_table_integration::EncryptionConfig> = Prop::new("Encryption");
-    /// Key of `LogSources`, for [`Handle::set`].
+    /// Key of `LogSources`, for [`Self::set`].
     pub const LOG_SOURCES: Prop<CfnS3TableIntegration, Vec<s3_table_integration::LogSource>> = Prop::new("LogSources");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnS3TableIntegration, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnS3TableIntegration, Vec<s3_table_integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2219,7 +2249,7 @@ impl CfnTelemetryEnrichment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryEnrichment";
 
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnTelemetryEnrichment, telemetry_enrichment::ScopeType> = Prop::new("Scope");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2264,6 +2294,7 @@ pub mod telemetry_pipelines {
     /// `TelemetryPipelineConfiguration` of `AWS::ObservabilityAdmin::TelemetryPipelines`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TelemetryPipelineConfiguration {
+        /// `Body` (the schema does not describe it).
         pub body: Val<String>,
     }
 
@@ -2344,7 +2375,9 @@ pub mod telemetry_pipelines {
 /// Resource Type definition for AWS::ObservabilityAdmin::TelemetryPipelines
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTelemetryPipelinesProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<telemetry_pipelines::TelemetryPipelineConfiguration>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
     /// An array of key-value pairs to apply to this resource
     pub tags: Option<Val<Vec<telemetry_pipelines::Tag>>>,
@@ -2381,11 +2414,11 @@ impl CfnTelemetryPipelines {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryPipelines";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnTelemetryPipelines, telemetry_pipelines::TelemetryPipelineConfiguration> = Prop::new("Configuration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTelemetryPipelines, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTelemetryPipelines, Vec<telemetry_pipelines::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2598,6 +2631,7 @@ pub mod telemetry_rule {
     pub struct ELBLoadBalancerLoggingParameters {
         /// A delimiter to delineate log fields
         pub field_delimiter: Option<Val<String>>,
+        /// `OutputFormat` (the schema does not describe it).
         pub output_format: Option<Val<OutputFormat>>,
     }
 
@@ -3489,11 +3523,11 @@ impl CfnTelemetryRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ObservabilityAdmin::TelemetryRule";
 
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnTelemetryRule, telemetry_rule::TelemetryRule> = Prop::new("Rule");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnTelemetryRule, String> = Prop::new("RuleName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTelemetryRule, Vec<telemetry_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -371,39 +371,39 @@ impl CfnCloudAutonomousVmCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ODB::CloudAutonomousVmCluster";
 
-    /// Key of `AutonomousDataStorageSizeInTBs`, for [`Handle::set`].
+    /// Key of `AutonomousDataStorageSizeInTBs`, for [`Self::set`].
     pub const AUTONOMOUS_DATA_STORAGE_SIZE_IN_T_BS: Prop<CfnCloudAutonomousVmCluster, f64> = Prop::new("AutonomousDataStorageSizeInTBs");
-    /// Key of `CloudExadataInfrastructureId`, for [`Handle::set`].
+    /// Key of `CloudExadataInfrastructureId`, for [`Self::set`].
     pub const CLOUD_EXADATA_INFRASTRUCTURE_ID: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("CloudExadataInfrastructureId");
-    /// Key of `CpuCoreCountPerNode`, for [`Handle::set`].
+    /// Key of `CpuCoreCountPerNode`, for [`Self::set`].
     pub const CPU_CORE_COUNT_PER_NODE: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("CpuCoreCountPerNode");
-    /// Key of `DbServers`, for [`Handle::set`].
+    /// Key of `DbServers`, for [`Self::set`].
     pub const DB_SERVERS: Prop<CfnCloudAutonomousVmCluster, Vec<String>> = Prop::new("DbServers");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("DisplayName");
-    /// Key of `IamRoles`, for [`Handle::set`].
+    /// Key of `IamRoles`, for [`Self::set`].
     pub const IAM_ROLES: Prop<CfnCloudAutonomousVmCluster, Vec<cloud_autonomous_vm_cluster::IamRole>> = Prop::new("IamRoles");
-    /// Key of `IsMtlsEnabledVmCluster`, for [`Handle::set`].
+    /// Key of `IsMtlsEnabledVmCluster`, for [`Self::set`].
     pub const IS_MTLS_ENABLED_VM_CLUSTER: Prop<CfnCloudAutonomousVmCluster, bool> = Prop::new("IsMtlsEnabledVmCluster");
-    /// Key of `LicenseModel`, for [`Handle::set`].
+    /// Key of `LicenseModel`, for [`Self::set`].
     pub const LICENSE_MODEL: Prop<CfnCloudAutonomousVmCluster, cloud_autonomous_vm_cluster::LicenseModel> = Prop::new("LicenseModel");
-    /// Key of `MaintenanceWindow`, for [`Handle::set`].
+    /// Key of `MaintenanceWindow`, for [`Self::set`].
     pub const MAINTENANCE_WINDOW: Prop<CfnCloudAutonomousVmCluster, cloud_autonomous_vm_cluster::MaintenanceWindow> = Prop::new("MaintenanceWindow");
-    /// Key of `MemoryPerOracleComputeUnitInGBs`, for [`Handle::set`].
+    /// Key of `MemoryPerOracleComputeUnitInGBs`, for [`Self::set`].
     pub const MEMORY_PER_ORACLE_COMPUTE_UNIT_IN_G_BS: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("MemoryPerOracleComputeUnitInGBs");
-    /// Key of `OdbNetworkId`, for [`Handle::set`].
+    /// Key of `OdbNetworkId`, for [`Self::set`].
     pub const ODB_NETWORK_ID: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("OdbNetworkId");
-    /// Key of `ScanListenerPortNonTls`, for [`Handle::set`].
+    /// Key of `ScanListenerPortNonTls`, for [`Self::set`].
     pub const SCAN_LISTENER_PORT_NON_TLS: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("ScanListenerPortNonTls");
-    /// Key of `ScanListenerPortTls`, for [`Handle::set`].
+    /// Key of `ScanListenerPortTls`, for [`Self::set`].
     pub const SCAN_LISTENER_PORT_TLS: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("ScanListenerPortTls");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudAutonomousVmCluster, Vec<cloud_autonomous_vm_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `TimeZone`, for [`Handle::set`].
+    /// Key of `TimeZone`, for [`Self::set`].
     pub const TIME_ZONE: Prop<CfnCloudAutonomousVmCluster, String> = Prop::new("TimeZone");
-    /// Key of `TotalContainerDatabases`, for [`Handle::set`].
+    /// Key of `TotalContainerDatabases`, for [`Self::set`].
     pub const TOTAL_CONTAINER_DATABASES: Prop<CfnCloudAutonomousVmCluster, i64> = Prop::new("TotalContainerDatabases");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -943,27 +943,27 @@ impl CfnCloudExadataInfrastructure {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ODB::CloudExadataInfrastructure";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `ComputeCount`, for [`Handle::set`].
+    /// Key of `ComputeCount`, for [`Self::set`].
     pub const COMPUTE_COUNT: Prop<CfnCloudExadataInfrastructure, i64> = Prop::new("ComputeCount");
-    /// Key of `CustomerContactsToSendToOCI`, for [`Handle::set`].
+    /// Key of `CustomerContactsToSendToOCI`, for [`Self::set`].
     pub const CUSTOMER_CONTACTS_TO_SEND_TO_OCI: Prop<CfnCloudExadataInfrastructure, Vec<cloud_exadata_infrastructure::CustomerContact>> = Prop::new("CustomerContactsToSendToOCI");
-    /// Key of `DatabaseServerType`, for [`Handle::set`].
+    /// Key of `DatabaseServerType`, for [`Self::set`].
     pub const DATABASE_SERVER_TYPE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("DatabaseServerType");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("DisplayName");
-    /// Key of `MaintenanceWindow`, for [`Handle::set`].
+    /// Key of `MaintenanceWindow`, for [`Self::set`].
     pub const MAINTENANCE_WINDOW: Prop<CfnCloudExadataInfrastructure, cloud_exadata_infrastructure::MaintenanceWindow> = Prop::new("MaintenanceWindow");
-    /// Key of `Shape`, for [`Handle::set`].
+    /// Key of `Shape`, for [`Self::set`].
     pub const SHAPE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("Shape");
-    /// Key of `StorageCount`, for [`Handle::set`].
+    /// Key of `StorageCount`, for [`Self::set`].
     pub const STORAGE_COUNT: Prop<CfnCloudExadataInfrastructure, i64> = Prop::new("StorageCount");
-    /// Key of `StorageServerType`, for [`Handle::set`].
+    /// Key of `StorageServerType`, for [`Self::set`].
     pub const STORAGE_SERVER_TYPE: Prop<CfnCloudExadataInfrastructure, String> = Prop::new("StorageServerType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudExadataInfrastructure, Vec<cloud_exadata_infrastructure::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1176,6 +1176,7 @@ pub mod cloud_vm_cluster {
         pub ocid: Option<Val<String>>,
         /// The current status of the DB node.
         pub status: Option<Val<String>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
         /// The OCID of the second VNIC.
         pub vnic2_id: Option<Val<String>>,
@@ -1475,49 +1476,49 @@ impl CfnCloudVmCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ODB::CloudVmCluster";
 
-    /// Key of `CloudExadataInfrastructureId`, for [`Handle::set`].
+    /// Key of `CloudExadataInfrastructureId`, for [`Self::set`].
     pub const CLOUD_EXADATA_INFRASTRUCTURE_ID: Prop<CfnCloudVmCluster, String> = Prop::new("CloudExadataInfrastructureId");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCloudVmCluster, String> = Prop::new("ClusterName");
-    /// Key of `CpuCoreCount`, for [`Handle::set`].
+    /// Key of `CpuCoreCount`, for [`Self::set`].
     pub const CPU_CORE_COUNT: Prop<CfnCloudVmCluster, i64> = Prop::new("CpuCoreCount");
-    /// Key of `DataCollectionOptions`, for [`Handle::set`].
+    /// Key of `DataCollectionOptions`, for [`Self::set`].
     pub const DATA_COLLECTION_OPTIONS: Prop<CfnCloudVmCluster, cloud_vm_cluster::DataCollectionOptions> = Prop::new("DataCollectionOptions");
-    /// Key of `DataStorageSizeInTBs`, for [`Handle::set`].
+    /// Key of `DataStorageSizeInTBs`, for [`Self::set`].
     pub const DATA_STORAGE_SIZE_IN_T_BS: Prop<CfnCloudVmCluster, f64> = Prop::new("DataStorageSizeInTBs");
-    /// Key of `DbNodeStorageSizeInGBs`, for [`Handle::set`].
+    /// Key of `DbNodeStorageSizeInGBs`, for [`Self::set`].
     pub const DB_NODE_STORAGE_SIZE_IN_G_BS: Prop<CfnCloudVmCluster, i64> = Prop::new("DbNodeStorageSizeInGBs");
-    /// Key of `DbNodes`, for [`Handle::set`].
+    /// Key of `DbNodes`, for [`Self::set`].
     pub const DB_NODES: Prop<CfnCloudVmCluster, Vec<cloud_vm_cluster::DbNode>> = Prop::new("DbNodes");
-    /// Key of `DbServers`, for [`Handle::set`].
+    /// Key of `DbServers`, for [`Self::set`].
     pub const DB_SERVERS: Prop<CfnCloudVmCluster, Vec<String>> = Prop::new("DbServers");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCloudVmCluster, String> = Prop::new("DisplayName");
-    /// Key of `GiVersion`, for [`Handle::set`].
+    /// Key of `GiVersion`, for [`Self::set`].
     pub const GI_VERSION: Prop<CfnCloudVmCluster, String> = Prop::new("GiVersion");
-    /// Key of `Hostname`, for [`Handle::set`].
+    /// Key of `Hostname`, for [`Self::set`].
     pub const HOSTNAME: Prop<CfnCloudVmCluster, String> = Prop::new("Hostname");
-    /// Key of `IamRoles`, for [`Handle::set`].
+    /// Key of `IamRoles`, for [`Self::set`].
     pub const IAM_ROLES: Prop<CfnCloudVmCluster, Vec<cloud_vm_cluster::IamRole>> = Prop::new("IamRoles");
-    /// Key of `IsLocalBackupEnabled`, for [`Handle::set`].
+    /// Key of `IsLocalBackupEnabled`, for [`Self::set`].
     pub const IS_LOCAL_BACKUP_ENABLED: Prop<CfnCloudVmCluster, bool> = Prop::new("IsLocalBackupEnabled");
-    /// Key of `IsSparseDiskgroupEnabled`, for [`Handle::set`].
+    /// Key of `IsSparseDiskgroupEnabled`, for [`Self::set`].
     pub const IS_SPARSE_DISKGROUP_ENABLED: Prop<CfnCloudVmCluster, bool> = Prop::new("IsSparseDiskgroupEnabled");
-    /// Key of `LicenseModel`, for [`Handle::set`].
+    /// Key of `LicenseModel`, for [`Self::set`].
     pub const LICENSE_MODEL: Prop<CfnCloudVmCluster, cloud_vm_cluster::LicenseModel> = Prop::new("LicenseModel");
-    /// Key of `MemorySizeInGBs`, for [`Handle::set`].
+    /// Key of `MemorySizeInGBs`, for [`Self::set`].
     pub const MEMORY_SIZE_IN_G_BS: Prop<CfnCloudVmCluster, i64> = Prop::new("MemorySizeInGBs");
-    /// Key of `OdbNetworkId`, for [`Handle::set`].
+    /// Key of `OdbNetworkId`, for [`Self::set`].
     pub const ODB_NETWORK_ID: Prop<CfnCloudVmCluster, String> = Prop::new("OdbNetworkId");
-    /// Key of `ScanListenerPortTcp`, for [`Handle::set`].
+    /// Key of `ScanListenerPortTcp`, for [`Self::set`].
     pub const SCAN_LISTENER_PORT_TCP: Prop<CfnCloudVmCluster, i64> = Prop::new("ScanListenerPortTcp");
-    /// Key of `SshPublicKeys`, for [`Handle::set`].
+    /// Key of `SshPublicKeys`, for [`Self::set`].
     pub const SSH_PUBLIC_KEYS: Prop<CfnCloudVmCluster, Vec<String>> = Prop::new("SshPublicKeys");
-    /// Key of `SystemVersion`, for [`Handle::set`].
+    /// Key of `SystemVersion`, for [`Self::set`].
     pub const SYSTEM_VERSION: Prop<CfnCloudVmCluster, String> = Prop::new("SystemVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudVmCluster, Vec<cloud_vm_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `TimeZone`, for [`Handle::set`].
+    /// Key of `TimeZone`, for [`Self::set`].
     pub const TIME_ZONE: Prop<CfnCloudVmCluster, String> = Prop::new("TimeZone");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1880,39 +1881,39 @@ impl CfnOdbNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ODB::OdbNetwork";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnOdbNetwork, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnOdbNetwork, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `BackupSubnetCidr`, for [`Handle::set`].
+    /// Key of `BackupSubnetCidr`, for [`Self::set`].
     pub const BACKUP_SUBNET_CIDR: Prop<CfnOdbNetwork, String> = Prop::new("BackupSubnetCidr");
-    /// Key of `ClientSubnetCidr`, for [`Handle::set`].
+    /// Key of `ClientSubnetCidr`, for [`Self::set`].
     pub const CLIENT_SUBNET_CIDR: Prop<CfnOdbNetwork, String> = Prop::new("ClientSubnetCidr");
-    /// Key of `CrossRegionS3RestoreSources`, for [`Handle::set`].
+    /// Key of `CrossRegionS3RestoreSources`, for [`Self::set`].
     pub const CROSS_REGION_S3_RESTORE_SOURCES: Prop<CfnOdbNetwork, Vec<String>> = Prop::new("CrossRegionS3RestoreSources");
-    /// Key of `CustomDomainName`, for [`Handle::set`].
+    /// Key of `CustomDomainName`, for [`Self::set`].
     pub const CUSTOM_DOMAIN_NAME: Prop<CfnOdbNetwork, String> = Prop::new("CustomDomainName");
-    /// Key of `DefaultDnsPrefix`, for [`Handle::set`].
+    /// Key of `DefaultDnsPrefix`, for [`Self::set`].
     pub const DEFAULT_DNS_PREFIX: Prop<CfnOdbNetwork, String> = Prop::new("DefaultDnsPrefix");
-    /// Key of `DeleteAssociatedResources`, for [`Handle::set`].
+    /// Key of `DeleteAssociatedResources`, for [`Self::set`].
     pub const DELETE_ASSOCIATED_RESOURCES: Prop<CfnOdbNetwork, bool> = Prop::new("DeleteAssociatedResources");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnOdbNetwork, String> = Prop::new("DisplayName");
-    /// Key of `KmsAccess`, for [`Handle::set`].
+    /// Key of `KmsAccess`, for [`Self::set`].
     pub const KMS_ACCESS: Prop<CfnOdbNetwork, odb_network::KmsAccess> = Prop::new("KmsAccess");
-    /// Key of `KmsPolicyDocument`, for [`Handle::set`].
+    /// Key of `KmsPolicyDocument`, for [`Self::set`].
     pub const KMS_POLICY_DOCUMENT: Prop<CfnOdbNetwork, String> = Prop::new("KmsPolicyDocument");
-    /// Key of `S3Access`, for [`Handle::set`].
+    /// Key of `S3Access`, for [`Self::set`].
     pub const S3_ACCESS: Prop<CfnOdbNetwork, odb_network::S3Access> = Prop::new("S3Access");
-    /// Key of `S3PolicyDocument`, for [`Handle::set`].
+    /// Key of `S3PolicyDocument`, for [`Self::set`].
     pub const S3_POLICY_DOCUMENT: Prop<CfnOdbNetwork, String> = Prop::new("S3PolicyDocument");
-    /// Key of `StsAccess`, for [`Handle::set`].
+    /// Key of `StsAccess`, for [`Self::set`].
     pub const STS_ACCESS: Prop<CfnOdbNetwork, odb_network::StsAccess> = Prop::new("StsAccess");
-    /// Key of `StsPolicyDocument`, for [`Handle::set`].
+    /// Key of `StsPolicyDocument`, for [`Self::set`].
     pub const STS_POLICY_DOCUMENT: Prop<CfnOdbNetwork, String> = Prop::new("StsPolicyDocument");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOdbNetwork, Vec<odb_network::Tag>> = Prop::new("Tags");
-    /// Key of `ZeroEtlAccess`, for [`Handle::set`].
+    /// Key of `ZeroEtlAccess`, for [`Self::set`].
     pub const ZERO_ETL_ACCESS: Prop<CfnOdbNetwork, odb_network::ZeroEtlAccess> = Prop::new("ZeroEtlAccess");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2082,17 +2083,17 @@ impl CfnOdbPeeringConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ODB::OdbPeeringConnection";
 
-    /// Key of `AdditionalPeerNetworkCidrs`, for [`Handle::set`].
+    /// Key of `AdditionalPeerNetworkCidrs`, for [`Self::set`].
     pub const ADDITIONAL_PEER_NETWORK_CIDRS: Prop<CfnOdbPeeringConnection, Vec<String>> = Prop::new("AdditionalPeerNetworkCidrs");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnOdbPeeringConnection, String> = Prop::new("DisplayName");
-    /// Key of `OdbNetworkId`, for [`Handle::set`].
+    /// Key of `OdbNetworkId`, for [`Self::set`].
     pub const ODB_NETWORK_ID: Prop<CfnOdbPeeringConnection, String> = Prop::new("OdbNetworkId");
-    /// Key of `PeerNetworkId`, for [`Handle::set`].
+    /// Key of `PeerNetworkId`, for [`Self::set`].
     pub const PEER_NETWORK_ID: Prop<CfnOdbPeeringConnection, String> = Prop::new("PeerNetworkId");
-    /// Key of `PeerNetworkRouteTableIds`, for [`Handle::set`].
+    /// Key of `PeerNetworkRouteTableIds`, for [`Self::set`].
     pub const PEER_NETWORK_ROUTE_TABLE_IDS: Prop<CfnOdbPeeringConnection, Vec<String>> = Prop::new("PeerNetworkRouteTableIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOdbPeeringConnection, Vec<odb_peering_connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

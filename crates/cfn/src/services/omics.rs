@@ -19,6 +19,7 @@ pub mod annotation_store {
     /// `ReferenceItem` of `AWS::Omics::AnnotationStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReferenceItem {
+        /// `ReferenceArn` (the schema does not describe it).
         pub reference_arn: Val<String>,
     }
 
@@ -42,7 +43,9 @@ pub mod annotation_store {
     /// `SseConfig` of `AWS::Omics::AnnotationStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SseConfig {
+        /// `KeyArn` (the schema does not describe it).
         pub key_arn: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<EncryptionType>,
     }
 
@@ -151,12 +154,19 @@ pub mod annotation_store {
 /// Definition of AWS::Omics::AnnotationStore Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAnnotationStoreProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Reference` (the schema does not describe it).
     pub reference: Option<Val<annotation_store::ReferenceItem>>,
+    /// `SseConfig` (the schema does not describe it).
     pub sse_config: Option<Val<annotation_store::SseConfig>>,
+    /// `StoreFormat` (the schema does not describe it).
     pub store_format: Val<annotation_store::StoreFormat>,
+    /// `StoreOptions` (the schema does not describe it).
     pub store_options: Option<Val<Json>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -199,19 +209,19 @@ impl CfnAnnotationStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::AnnotationStore";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAnnotationStore, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAnnotationStore, String> = Prop::new("Name");
-    /// Key of `Reference`, for [`Handle::set`].
+    /// Key of `Reference`, for [`Self::set`].
     pub const REFERENCE: Prop<CfnAnnotationStore, annotation_store::ReferenceItem> = Prop::new("Reference");
-    /// Key of `SseConfig`, for [`Handle::set`].
+    /// Key of `SseConfig`, for [`Self::set`].
     pub const SSE_CONFIG: Prop<CfnAnnotationStore, annotation_store::SseConfig> = Prop::new("SseConfig");
-    /// Key of `StoreFormat`, for [`Handle::set`].
+    /// Key of `StoreFormat`, for [`Self::set`].
     pub const STORE_FORMAT: Prop<CfnAnnotationStore, annotation_store::StoreFormat> = Prop::new("StoreFormat");
-    /// Key of `StoreOptions`, for [`Handle::set`].
+    /// Key of `StoreOptions`, for [`Self::set`].
     pub const STORE_OPTIONS: Prop<CfnAnnotationStore, Json> = Prop::new("StoreOptions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAnnotationStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -286,6 +296,7 @@ pub mod configuration {
     /// Required run-specific configurations.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RunConfigurations {
+        /// `VpcConfig` (the schema does not describe it).
         pub vpc_config: Option<Val<VpcConfig>>,
     }
 
@@ -300,7 +311,9 @@ pub mod configuration {
     /// `VpcConfig` of `AWS::Omics::Configuration`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcConfig {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -389,13 +402,13 @@ impl CfnConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::Configuration";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfiguration, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfiguration, String> = Prop::new("Name");
-    /// Key of `RunConfigurations`, for [`Handle::set`].
+    /// Key of `RunConfigurations`, for [`Self::set`].
     pub const RUN_CONFIGURATIONS: Prop<CfnConfiguration, configuration::RunConfigurations> = Prop::new("RunConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfiguration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -461,6 +474,7 @@ pub mod reference_store {
     pub struct SseConfig {
         /// An encryption key ARN.
         pub key_arn: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<EncryptionType>,
     }
 
@@ -536,6 +550,7 @@ pub struct CfnReferenceStoreProps {
     pub name: Val<String>,
     /// Server-side encryption (SSE) settings for a store.
     pub sse_config: Option<Val<reference_store::SseConfig>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -572,13 +587,13 @@ impl CfnReferenceStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::ReferenceStore";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnReferenceStore, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnReferenceStore, String> = Prop::new("Name");
-    /// Key of `SseConfig`, for [`Handle::set`].
+    /// Key of `SseConfig`, for [`Self::set`].
     pub const SSE_CONFIG: Prop<CfnReferenceStore, reference_store::SseConfig> = Prop::new("SseConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReferenceStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -749,17 +764,17 @@ impl CfnRunCache {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::RunCache";
 
-    /// Key of `CacheBehavior`, for [`Handle::set`].
+    /// Key of `CacheBehavior`, for [`Self::set`].
     pub const CACHE_BEHAVIOR: Prop<CfnRunCache, run_cache::CacheBehavior> = Prop::new("CacheBehavior");
-    /// Key of `CacheBucketOwnerId`, for [`Handle::set`].
+    /// Key of `CacheBucketOwnerId`, for [`Self::set`].
     pub const CACHE_BUCKET_OWNER_ID: Prop<CfnRunCache, String> = Prop::new("CacheBucketOwnerId");
-    /// Key of `CacheS3Location`, for [`Handle::set`].
+    /// Key of `CacheS3Location`, for [`Self::set`].
     pub const CACHE_S3_LOCATION: Prop<CfnRunCache, String> = Prop::new("CacheS3Location");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRunCache, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRunCache, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRunCache, Vec<run_cache::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -838,10 +853,15 @@ pub mod run_group {
 /// Definition of AWS::Omics::RunGroup Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnRunGroupProps {
+    /// `MaxCpus` (the schema does not describe it).
     pub max_cpus: Option<Val<f64>>,
+    /// `MaxDuration` (the schema does not describe it).
     pub max_duration: Option<Val<f64>>,
+    /// `MaxGpus` (the schema does not describe it).
     pub max_gpus: Option<Val<f64>>,
+    /// `MaxRuns` (the schema does not describe it).
     pub max_runs: Option<Val<f64>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
     /// A map of resource tags
     pub tags: Option<Val<Map<String>>>,
@@ -870,17 +890,17 @@ impl CfnRunGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::RunGroup";
 
-    /// Key of `MaxCpus`, for [`Handle::set`].
+    /// Key of `MaxCpus`, for [`Self::set`].
     pub const MAX_CPUS: Prop<CfnRunGroup, f64> = Prop::new("MaxCpus");
-    /// Key of `MaxDuration`, for [`Handle::set`].
+    /// Key of `MaxDuration`, for [`Self::set`].
     pub const MAX_DURATION: Prop<CfnRunGroup, f64> = Prop::new("MaxDuration");
-    /// Key of `MaxGpus`, for [`Handle::set`].
+    /// Key of `MaxGpus`, for [`Self::set`].
     pub const MAX_GPUS: Prop<CfnRunGroup, f64> = Prop::new("MaxGpus");
-    /// Key of `MaxRuns`, for [`Handle::set`].
+    /// Key of `MaxRuns`, for [`Self::set`].
     pub const MAX_RUNS: Prop<CfnRunGroup, f64> = Prop::new("MaxRuns");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRunGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRunGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -937,6 +957,7 @@ pub mod sequence_store {
     pub struct SseConfig {
         /// An encryption key ARN.
         pub key_arn: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<EncryptionType>,
     }
 
@@ -1043,6 +1064,7 @@ pub struct CfnSequenceStoreProps {
     pub access_log_location: Option<Val<String>>,
     /// A description for the store.
     pub description: Option<Val<String>>,
+    /// `ETagAlgorithmFamily` (the schema does not describe it).
     pub e_tag_algorithm_family: Option<Val<sequence_store::ETagAlgorithmFamily>>,
     /// An S3 location that is used to store files that have failed a direct upload.
     pub fallback_location: Option<Val<String>>,
@@ -1054,6 +1076,7 @@ pub struct CfnSequenceStoreProps {
     pub s3_access_policy: Option<Val<Json>>,
     /// Server-side encryption (SSE) settings for a store.
     pub sse_config: Option<Val<sequence_store::SseConfig>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -1100,23 +1123,23 @@ impl CfnSequenceStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::SequenceStore";
 
-    /// Key of `AccessLogLocation`, for [`Handle::set`].
+    /// Key of `AccessLogLocation`, for [`Self::set`].
     pub const ACCESS_LOG_LOCATION: Prop<CfnSequenceStore, String> = Prop::new("AccessLogLocation");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSequenceStore, String> = Prop::new("Description");
-    /// Key of `ETagAlgorithmFamily`, for [`Handle::set`].
+    /// Key of `ETagAlgorithmFamily`, for [`Self::set`].
     pub const E_TAG_ALGORITHM_FAMILY: Prop<CfnSequenceStore, sequence_store::ETagAlgorithmFamily> = Prop::new("ETagAlgorithmFamily");
-    /// Key of `FallbackLocation`, for [`Handle::set`].
+    /// Key of `FallbackLocation`, for [`Self::set`].
     pub const FALLBACK_LOCATION: Prop<CfnSequenceStore, String> = Prop::new("FallbackLocation");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSequenceStore, String> = Prop::new("Name");
-    /// Key of `PropagatedSetLevelTags`, for [`Handle::set`].
+    /// Key of `PropagatedSetLevelTags`, for [`Self::set`].
     pub const PROPAGATED_SET_LEVEL_TAGS: Prop<CfnSequenceStore, Vec<String>> = Prop::new("PropagatedSetLevelTags");
-    /// Key of `S3AccessPolicy`, for [`Handle::set`].
+    /// Key of `S3AccessPolicy`, for [`Self::set`].
     pub const S3_ACCESS_POLICY: Prop<CfnSequenceStore, Json> = Prop::new("S3AccessPolicy");
-    /// Key of `SseConfig`, for [`Handle::set`].
+    /// Key of `SseConfig`, for [`Self::set`].
     pub const SSE_CONFIG: Prop<CfnSequenceStore, sequence_store::SseConfig> = Prop::new("SseConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSequenceStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1202,6 +1225,7 @@ pub mod variant_store {
     /// `ReferenceItem` of `AWS::Omics::VariantStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ReferenceItem {
+        /// `ReferenceArn` (the schema does not describe it).
         pub reference_arn: Val<String>,
     }
 
@@ -1225,7 +1249,9 @@ pub mod variant_store {
     /// `SseConfig` of `AWS::Omics::VariantStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SseConfig {
+        /// `KeyArn` (the schema does not describe it).
         pub key_arn: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<EncryptionType>,
     }
 
@@ -1304,10 +1330,15 @@ pub mod variant_store {
 /// Definition of AWS::Omics::VariantStore Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVariantStoreProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Reference` (the schema does not describe it).
     pub reference: Val<variant_store::ReferenceItem>,
+    /// `SseConfig` (the schema does not describe it).
     pub sse_config: Option<Val<variant_store::SseConfig>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -1346,15 +1377,15 @@ impl CfnVariantStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::VariantStore";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnVariantStore, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVariantStore, String> = Prop::new("Name");
-    /// Key of `Reference`, for [`Handle::set`].
+    /// Key of `Reference`, for [`Self::set`].
     pub const REFERENCE: Prop<CfnVariantStore, variant_store::ReferenceItem> = Prop::new("Reference");
-    /// Key of `SseConfig`, for [`Handle::set`].
+    /// Key of `SseConfig`, for [`Self::set`].
     pub const SSE_CONFIG: Prop<CfnVariantStore, variant_store::SseConfig> = Prop::new("SseConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVariantStore, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1429,7 +1460,9 @@ pub mod workflow {
     /// `ContainerRegistryMap` of `AWS::Omics::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ContainerRegistryMap {
+        /// `ImageMappings` (the schema does not describe it).
         pub image_mappings: Option<Val<Vec<ImageMapping>>>,
+        /// `RegistryMappings` (the schema does not describe it).
         pub registry_mappings: Option<Val<Vec<RegistryMapping>>>,
     }
 
@@ -1445,9 +1478,13 @@ pub mod workflow {
     /// `DefinitionRepository` of `AWS::Omics::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefinitionRepository {
+        /// `connectionArn` (the schema does not describe it).
         pub connection_arn: Option<Val<String>>,
+        /// `excludeFilePatterns` (the schema does not describe it).
         pub exclude_file_patterns: Option<Val<Vec<String>>>,
+        /// `fullRepositoryId` (the schema does not describe it).
         pub full_repository_id: Option<Val<String>>,
+        /// `sourceReference` (the schema does not describe it).
         pub source_reference: Option<Val<SourceReference>>,
     }
 
@@ -1465,7 +1502,9 @@ pub mod workflow {
     /// `WorkflowParameter` of `AWS::Omics::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkflowParameter {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Optional` (the schema does not describe it).
         pub optional: Option<Val<bool>>,
     }
 
@@ -1481,7 +1520,9 @@ pub mod workflow {
     /// `ImageMapping` of `AWS::Omics::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ImageMapping {
+        /// `DestinationImage` (the schema does not describe it).
         pub destination_image: Option<Val<String>>,
+        /// `SourceImage` (the schema does not describe it).
         pub source_image: Option<Val<String>>,
     }
 
@@ -1497,9 +1538,13 @@ pub mod workflow {
     /// `RegistryMapping` of `AWS::Omics::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RegistryMapping {
+        /// `EcrAccountId` (the schema does not describe it).
         pub ecr_account_id: Option<Val<String>>,
+        /// `EcrRepositoryPrefix` (the schema does not describe it).
         pub ecr_repository_prefix: Option<Val<String>>,
+        /// `UpstreamRegistryUrl` (the schema does not describe it).
         pub upstream_registry_url: Option<Val<String>>,
+        /// `UpstreamRepositoryPrefix` (the schema does not describe it).
         pub upstream_repository_prefix: Option<Val<String>>,
     }
 
@@ -1517,7 +1562,9 @@ pub mod workflow {
     /// `SourceReference` of `AWS::Omics::Workflow`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceReference {
+        /// `type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
+        /// `value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1721,19 +1768,31 @@ pub mod workflow {
 /// Definition of AWS::Omics::Workflow Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnWorkflowProps {
+    /// `Accelerators` (the schema does not describe it).
     pub accelerators: Option<Val<workflow::Accelerators>>,
+    /// `ContainerRegistryMap` (the schema does not describe it).
     pub container_registry_map: Option<Val<workflow::ContainerRegistryMap>>,
+    /// `ContainerRegistryMapUri` (the schema does not describe it).
     pub container_registry_map_uri: Option<Val<String>>,
+    /// `DefinitionRepository` (the schema does not describe it).
     pub definition_repository: Option<Val<workflow::DefinitionRepository>>,
+    /// `DefinitionUri` (the schema does not describe it).
     pub definition_uri: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Engine` (the schema does not describe it).
     pub engine: Option<Val<workflow::WorkflowEngine>>,
+    /// `Main` (the schema does not describe it).
     pub main: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `ParameterTemplate` (the schema does not describe it).
     pub parameter_template: Option<Val<Map<workflow::WorkflowParameter>>>,
     /// Path to the primary workflow parameter template JSON file inside the repository
     pub parameter_template_path: Option<Val<String>>,
+    /// `StorageCapacity` (the schema does not describe it).
     pub storage_capacity: Option<Val<f64>>,
+    /// `StorageType` (the schema does not describe it).
     pub storage_type: Option<Val<workflow::StorageType>>,
     /// A map of resource tags
     pub tags: Option<Val<Map<String>>>,
@@ -1782,41 +1841,41 @@ impl CfnWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::Workflow";
 
-    /// Key of `Accelerators`, for [`Handle::set`].
+    /// Key of `Accelerators`, for [`Self::set`].
     pub const ACCELERATORS: Prop<CfnWorkflow, workflow::Accelerators> = Prop::new("Accelerators");
-    /// Key of `ContainerRegistryMap`, for [`Handle::set`].
+    /// Key of `ContainerRegistryMap`, for [`Self::set`].
     pub const CONTAINER_REGISTRY_MAP: Prop<CfnWorkflow, workflow::ContainerRegistryMap> = Prop::new("ContainerRegistryMap");
-    /// Key of `ContainerRegistryMapUri`, for [`Handle::set`].
+    /// Key of `ContainerRegistryMapUri`, for [`Self::set`].
     pub const CONTAINER_REGISTRY_MAP_URI: Prop<CfnWorkflow, String> = Prop::new("ContainerRegistryMapUri");
-    /// Key of `DefinitionRepository`, for [`Handle::set`].
+    /// Key of `DefinitionRepository`, for [`Self::set`].
     pub const DEFINITION_REPOSITORY: Prop<CfnWorkflow, workflow::DefinitionRepository> = Prop::new("DefinitionRepository");
-    /// Key of `DefinitionUri`, for [`Handle::set`].
+    /// Key of `DefinitionUri`, for [`Self::set`].
     pub const DEFINITION_URI: Prop<CfnWorkflow, String> = Prop::new("DefinitionUri");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnWorkflow, workflow::WorkflowEngine> = Prop::new("Engine");
-    /// Key of `Main`, for [`Handle::set`].
+    /// Key of `Main`, for [`Self::set`].
     pub const MAIN: Prop<CfnWorkflow, String> = Prop::new("Main");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWorkflow, String> = Prop::new("Name");
-    /// Key of `ParameterTemplate`, for [`Handle::set`].
+    /// Key of `ParameterTemplate`, for [`Self::set`].
     pub const PARAMETER_TEMPLATE: Prop<CfnWorkflow, Map<workflow::WorkflowParameter>> = Prop::new("ParameterTemplate");
-    /// Key of `ParameterTemplatePath`, for [`Handle::set`].
+    /// Key of `ParameterTemplatePath`, for [`Self::set`].
     pub const PARAMETER_TEMPLATE_PATH: Prop<CfnWorkflow, String> = Prop::new("ParameterTemplatePath");
-    /// Key of `StorageCapacity`, for [`Handle::set`].
+    /// Key of `StorageCapacity`, for [`Self::set`].
     pub const STORAGE_CAPACITY: Prop<CfnWorkflow, f64> = Prop::new("StorageCapacity");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnWorkflow, workflow::StorageType> = Prop::new("StorageType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkflow, Map<String>> = Prop::new("Tags");
-    /// Key of `WorkflowBucketOwnerId`, for [`Handle::set`].
+    /// Key of `WorkflowBucketOwnerId`, for [`Self::set`].
     pub const WORKFLOW_BUCKET_OWNER_ID: Prop<CfnWorkflow, String> = Prop::new("WorkflowBucketOwnerId");
-    /// Key of `readmeMarkdown`, for [`Handle::set`].
+    /// Key of `readmeMarkdown`, for [`Self::set`].
     pub const README_MARKDOWN: Prop<CfnWorkflow, String> = Prop::new("readmeMarkdown");
-    /// Key of `readmePath`, for [`Handle::set`].
+    /// Key of `readmePath`, for [`Self::set`].
     pub const README_PATH: Prop<CfnWorkflow, String> = Prop::new("readmePath");
-    /// Key of `readmeUri`, for [`Handle::set`].
+    /// Key of `readmeUri`, for [`Self::set`].
     pub const README_URI: Prop<CfnWorkflow, String> = Prop::new("readmeUri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1886,7 +1945,9 @@ pub mod workflow_version {
     /// `ContainerRegistryMap` of `AWS::Omics::WorkflowVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ContainerRegistryMap {
+        /// `ImageMappings` (the schema does not describe it).
         pub image_mappings: Option<Val<Vec<ImageMapping>>>,
+        /// `RegistryMappings` (the schema does not describe it).
         pub registry_mappings: Option<Val<Vec<RegistryMapping>>>,
     }
 
@@ -1902,9 +1963,13 @@ pub mod workflow_version {
     /// `DefinitionRepository` of `AWS::Omics::WorkflowVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefinitionRepository {
+        /// `connectionArn` (the schema does not describe it).
         pub connection_arn: Option<Val<String>>,
+        /// `excludeFilePatterns` (the schema does not describe it).
         pub exclude_file_patterns: Option<Val<Vec<String>>>,
+        /// `fullRepositoryId` (the schema does not describe it).
         pub full_repository_id: Option<Val<String>>,
+        /// `sourceReference` (the schema does not describe it).
         pub source_reference: Option<Val<SourceReference>>,
     }
 
@@ -1922,7 +1987,9 @@ pub mod workflow_version {
     /// `WorkflowParameter` of `AWS::Omics::WorkflowVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkflowParameter {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `Optional` (the schema does not describe it).
         pub optional: Option<Val<bool>>,
     }
 
@@ -1938,7 +2005,9 @@ pub mod workflow_version {
     /// `ImageMapping` of `AWS::Omics::WorkflowVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ImageMapping {
+        /// `DestinationImage` (the schema does not describe it).
         pub destination_image: Option<Val<String>>,
+        /// `SourceImage` (the schema does not describe it).
         pub source_image: Option<Val<String>>,
     }
 
@@ -1954,9 +2023,13 @@ pub mod workflow_version {
     /// `RegistryMapping` of `AWS::Omics::WorkflowVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RegistryMapping {
+        /// `EcrAccountId` (the schema does not describe it).
         pub ecr_account_id: Option<Val<String>>,
+        /// `EcrRepositoryPrefix` (the schema does not describe it).
         pub ecr_repository_prefix: Option<Val<String>>,
+        /// `UpstreamRegistryUrl` (the schema does not describe it).
         pub upstream_registry_url: Option<Val<String>>,
+        /// `UpstreamRepositoryPrefix` (the schema does not describe it).
         pub upstream_repository_prefix: Option<Val<String>>,
     }
 
@@ -1974,7 +2047,9 @@ pub mod workflow_version {
     /// `SourceReference` of `AWS::Omics::WorkflowVersion`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SourceReference {
+        /// `type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
+        /// `value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2179,23 +2254,37 @@ pub mod workflow_version {
 /// Definition of AWS::Omics::WorkflowVersion Resource Type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWorkflowVersionProps {
+    /// `Accelerators` (the schema does not describe it).
     pub accelerators: Option<Val<workflow_version::Accelerators>>,
+    /// `ContainerRegistryMap` (the schema does not describe it).
     pub container_registry_map: Option<Val<workflow_version::ContainerRegistryMap>>,
+    /// `ContainerRegistryMapUri` (the schema does not describe it).
     pub container_registry_map_uri: Option<Val<String>>,
+    /// `DefinitionRepository` (the schema does not describe it).
     pub definition_repository: Option<Val<workflow_version::DefinitionRepository>>,
+    /// `DefinitionUri` (the schema does not describe it).
     pub definition_uri: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Engine` (the schema does not describe it).
     pub engine: Option<Val<workflow_version::WorkflowEngine>>,
+    /// `Main` (the schema does not describe it).
     pub main: Option<Val<String>>,
+    /// `ParameterTemplate` (the schema does not describe it).
     pub parameter_template: Option<Val<Map<workflow_version::WorkflowParameter>>>,
     /// Path to the primary workflow parameter template JSON file inside the repository
     pub parameter_template_path: Option<Val<String>>,
+    /// `StorageCapacity` (the schema does not describe it).
     pub storage_capacity: Option<Val<f64>>,
+    /// `StorageType` (the schema does not describe it).
     pub storage_type: Option<Val<workflow_version::StorageType>>,
     /// A map of resource tags
     pub tags: Option<Val<Map<String>>>,
+    /// `VersionName` (the schema does not describe it).
     pub version_name: Val<String>,
+    /// `WorkflowBucketOwnerId` (the schema does not describe it).
     pub workflow_bucket_owner_id: Option<Val<String>>,
+    /// `WorkflowId` (the schema does not describe it).
     pub workflow_id: Val<String>,
     /// The markdown content for the workflow's README file. This provides documentation and usage information for users of the workflow.
     pub readme_markdown: Option<Val<String>>,
@@ -2268,43 +2357,43 @@ impl CfnWorkflowVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Omics::WorkflowVersion";
 
-    /// Key of `Accelerators`, for [`Handle::set`].
+    /// Key of `Accelerators`, for [`Self::set`].
     pub const ACCELERATORS: Prop<CfnWorkflowVersion, workflow_version::Accelerators> = Prop::new("Accelerators");
-    /// Key of `ContainerRegistryMap`, for [`Handle::set`].
+    /// Key of `ContainerRegistryMap`, for [`Self::set`].
     pub const CONTAINER_REGISTRY_MAP: Prop<CfnWorkflowVersion, workflow_version::ContainerRegistryMap> = Prop::new("ContainerRegistryMap");
-    /// Key of `ContainerRegistryMapUri`, for [`Handle::set`].
+    /// Key of `ContainerRegistryMapUri`, for [`Self::set`].
     pub const CONTAINER_REGISTRY_MAP_URI: Prop<CfnWorkflowVersion, String> = Prop::new("ContainerRegistryMapUri");
-    /// Key of `DefinitionRepository`, for [`Handle::set`].
+    /// Key of `DefinitionRepository`, for [`Self::set`].
     pub const DEFINITION_REPOSITORY: Prop<CfnWorkflowVersion, workflow_version::DefinitionRepository> = Prop::new("DefinitionRepository");
-    /// Key of `DefinitionUri`, for [`Handle::set`].
+    /// Key of `DefinitionUri`, for [`Self::set`].
     pub const DEFINITION_URI: Prop<CfnWorkflowVersion, String> = Prop::new("DefinitionUri");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflowVersion, String> = Prop::new("Description");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnWorkflowVersion, workflow_version::WorkflowEngine> = Prop::new("Engine");
-    /// Key of `Main`, for [`Handle::set`].
+    /// Key of `Main`, for [`Self::set`].
     pub const MAIN: Prop<CfnWorkflowVersion, String> = Prop::new("Main");
-    /// Key of `ParameterTemplate`, for [`Handle::set`].
+    /// Key of `ParameterTemplate`, for [`Self::set`].
     pub const PARAMETER_TEMPLATE: Prop<CfnWorkflowVersion, Map<workflow_version::WorkflowParameter>> = Prop::new("ParameterTemplate");
-    /// Key of `ParameterTemplatePath`, for [`Handle::set`].
+    /// Key of `ParameterTemplatePath`, for [`Self::set`].
     pub const PARAMETER_TEMPLATE_PATH: Prop<CfnWorkflowVersion, String> = Prop::new("ParameterTemplatePath");
-    /// Key of `StorageCapacity`, for [`Handle::set`].
+    /// Key of `StorageCapacity`, for [`Self::set`].
     pub const STORAGE_CAPACITY: Prop<CfnWorkflowVersion, f64> = Prop::new("StorageCapacity");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnWorkflowVersion, workflow_version::StorageType> = Prop::new("StorageType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkflowVersion, Map<String>> = Prop::new("Tags");
-    /// Key of `VersionName`, for [`Handle::set`].
+    /// Key of `VersionName`, for [`Self::set`].
     pub const VERSION_NAME: Prop<CfnWorkflowVersion, String> = Prop::new("VersionName");
-    /// Key of `WorkflowBucketOwnerId`, for [`Handle::set`].
+    /// Key of `WorkflowBucketOwnerId`, for [`Self::set`].
     pub const WORKFLOW_BUCKET_OWNER_ID: Prop<CfnWorkflowVersion, String> = Prop::new("WorkflowBucketOwnerId");
-    /// Key of `WorkflowId`, for [`Handle::set`].
+    /// Key of `WorkflowId`, for [`Self::set`].
     pub const WORKFLOW_ID: Prop<CfnWorkflowVersion, String> = Prop::new("WorkflowId");
-    /// Key of `readmeMarkdown`, for [`Handle::set`].
+    /// Key of `readmeMarkdown`, for [`Self::set`].
     pub const README_MARKDOWN: Prop<CfnWorkflowVersion, String> = Prop::new("readmeMarkdown");
-    /// Key of `readmePath`, for [`Handle::set`].
+    /// Key of `readmePath`, for [`Self::set`].
     pub const README_PATH: Prop<CfnWorkflowVersion, String> = Prop::new("readmePath");
-    /// Key of `readmeUri`, for [`Handle::set`].
+    /// Key of `readmeUri`, for [`Self::set`].
     pub const README_URI: Prop<CfnWorkflowVersion, String> = Prop::new("readmeUri");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

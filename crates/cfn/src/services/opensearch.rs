@@ -130,13 +130,13 @@ impl CfnDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearch::DataSource";
 
-    /// Key of `DataSourceType`, for [`Handle::set`].
+    /// Key of `DataSourceType`, for [`Self::set`].
     pub const DATA_SOURCE_TYPE: Prop<CfnDataSource, data_source::DataSourceType> = Prop::new("DataSourceType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDataSource, String> = Prop::new("DomainName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataSource, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

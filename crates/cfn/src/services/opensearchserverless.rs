@@ -97,13 +97,13 @@ impl CfnAccessPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::AccessPolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAccessPolicy, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessPolicy, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnAccessPolicy, String> = Prop::new("Policy");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAccessPolicy, access_policy::AccessPolicyType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -419,23 +419,23 @@ impl CfnCollection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::Collection";
 
-    /// Key of `CollectionGroupName`, for [`Handle::set`].
+    /// Key of `CollectionGroupName`, for [`Self::set`].
     pub const COLLECTION_GROUP_NAME: Prop<CfnCollection, String> = Prop::new("CollectionGroupName");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnCollection, collection::DeletionProtection> = Prop::new("DeletionProtection");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCollection, String> = Prop::new("Description");
-    /// Key of `EncryptionConfig`, for [`Handle::set`].
+    /// Key of `EncryptionConfig`, for [`Self::set`].
     pub const ENCRYPTION_CONFIG: Prop<CfnCollection, collection::EncryptionConfig> = Prop::new("EncryptionConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCollection, String> = Prop::new("Name");
-    /// Key of `StandbyReplicas`, for [`Handle::set`].
+    /// Key of `StandbyReplicas`, for [`Self::set`].
     pub const STANDBY_REPLICAS: Prop<CfnCollection, collection::StandbyReplicas> = Prop::new("StandbyReplicas");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCollection, Vec<collection::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnCollection, collection::CollectionType> = Prop::new("Type");
-    /// Key of `VectorOptions`, for [`Handle::set`].
+    /// Key of `VectorOptions`, for [`Self::set`].
     pub const VECTOR_OPTIONS: Prop<CfnCollection, collection::VectorOptions> = Prop::new("VectorOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -647,6 +647,7 @@ pub mod collection_group {
 /// Resource Type definition for AWS::OpenSearchServerless::CollectionGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCollectionGroupProps {
+    /// `CapacityLimits` (the schema does not describe it).
     pub capacity_limits: Option<Val<collection_group::CapacityLimits>>,
     /// The description of the collection group.
     pub description: Option<Val<String>>,
@@ -697,17 +698,17 @@ impl CfnCollectionGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::CollectionGroup";
 
-    /// Key of `CapacityLimits`, for [`Handle::set`].
+    /// Key of `CapacityLimits`, for [`Self::set`].
     pub const CAPACITY_LIMITS: Prop<CfnCollectionGroup, collection_group::CapacityLimits> = Prop::new("CapacityLimits");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCollectionGroup, String> = Prop::new("Description");
-    /// Key of `Generation`, for [`Handle::set`].
+    /// Key of `Generation`, for [`Self::set`].
     pub const GENERATION: Prop<CfnCollectionGroup, collection_group::Generation> = Prop::new("Generation");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCollectionGroup, String> = Prop::new("Name");
-    /// Key of `StandbyReplicas`, for [`Handle::set`].
+    /// Key of `StandbyReplicas`, for [`Self::set`].
     pub const STANDBY_REPLICAS: Prop<CfnCollectionGroup, collection_group::StandbyReplicas> = Prop::new("StandbyReplicas");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCollectionGroup, Vec<collection_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -810,11 +811,11 @@ impl CfnCollectionIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::CollectionIndex";
 
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnCollectionIndex, String> = Prop::new("Id");
-    /// Key of `IndexName`, for [`Handle::set`].
+    /// Key of `IndexName`, for [`Self::set`].
     pub const INDEX_NAME: Prop<CfnCollectionIndex, String> = Prop::new("IndexName");
-    /// Key of `IndexSchema`, for [`Handle::set`].
+    /// Key of `IndexSchema`, for [`Self::set`].
     pub const INDEX_SCHEMA: Prop<CfnCollectionIndex, String> = Prop::new("IndexSchema");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -871,6 +872,7 @@ pub mod index {
     pub struct IndexSettings {
         /// Custom analysis configuration including analyzers, tokenizers, and filters
         pub analysis: Option<Val<Analysis>>,
+        /// `Index` (the schema does not describe it).
         pub index: Option<Val<Index>>,
     }
 
@@ -1382,13 +1384,13 @@ impl CfnIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::Index";
 
-    /// Key of `CollectionEndpoint`, for [`Handle::set`].
+    /// Key of `CollectionEndpoint`, for [`Self::set`].
     pub const COLLECTION_ENDPOINT: Prop<CfnIndex, String> = Prop::new("CollectionEndpoint");
-    /// Key of `IndexName`, for [`Handle::set`].
+    /// Key of `IndexName`, for [`Self::set`].
     pub const INDEX_NAME: Prop<CfnIndex, String> = Prop::new("IndexName");
-    /// Key of `Mappings`, for [`Handle::set`].
+    /// Key of `Mappings`, for [`Self::set`].
     pub const MAPPINGS: Prop<CfnIndex, index::Mappings> = Prop::new("Mappings");
-    /// Key of `Settings`, for [`Handle::set`].
+    /// Key of `Settings`, for [`Self::set`].
     pub const SETTINGS: Prop<CfnIndex, index::IndexSettings> = Prop::new("Settings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1512,13 +1514,13 @@ impl CfnLifecyclePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::LifecyclePolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLifecyclePolicy, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLifecyclePolicy, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnLifecyclePolicy, String> = Prop::new("Policy");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnLifecyclePolicy, lifecycle_policy::LifecyclePolicyType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1774,17 +1776,17 @@ impl CfnSecurityConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::SecurityConfig";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityConfig, String> = Prop::new("Description");
-    /// Key of `IamFederationOptions`, for [`Handle::set`].
+    /// Key of `IamFederationOptions`, for [`Self::set`].
     pub const IAM_FEDERATION_OPTIONS: Prop<CfnSecurityConfig, security_config::IamFederationConfigOptions> = Prop::new("IamFederationOptions");
-    /// Key of `IamIdentityCenterOptions`, for [`Handle::set`].
+    /// Key of `IamIdentityCenterOptions`, for [`Self::set`].
     pub const IAM_IDENTITY_CENTER_OPTIONS: Prop<CfnSecurityConfig, security_config::IamIdentityCenterConfigOptions> = Prop::new("IamIdentityCenterOptions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecurityConfig, String> = Prop::new("Name");
-    /// Key of `SamlOptions`, for [`Handle::set`].
+    /// Key of `SamlOptions`, for [`Self::set`].
     pub const SAML_OPTIONS: Prop<CfnSecurityConfig, security_config::SamlConfigOptions> = Prop::new("SamlOptions");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSecurityConfig, security_config::SecurityConfigType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1928,13 +1930,13 @@ impl CfnSecurityPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::SecurityPolicy";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityPolicy, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecurityPolicy, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnSecurityPolicy, String> = Prop::new("Policy");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSecurityPolicy, security_policy::SecurityPolicyType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2030,13 +2032,13 @@ impl CfnVpcEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchServerless::VpcEndpoint";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnVpcEndpoint, String> = Prop::new("Name");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnVpcEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnVpcEndpoint, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnVpcEndpoint, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -257,19 +257,19 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchService::Application";
 
-    /// Key of `AppConfigs`, for [`Handle::set`].
+    /// Key of `AppConfigs`, for [`Self::set`].
     pub const APP_CONFIGS: Prop<CfnApplication, Vec<application::AppConfig>> = Prop::new("AppConfigs");
-    /// Key of `DataSources`, for [`Handle::set`].
+    /// Key of `DataSources`, for [`Self::set`].
     pub const DATA_SOURCES: Prop<CfnApplication, Vec<application::DataSource>> = Prop::new("DataSources");
-    /// Key of `Endpoint`, for [`Handle::set`].
+    /// Key of `Endpoint`, for [`Self::set`].
     pub const ENDPOINT: Prop<CfnApplication, String> = Prop::new("Endpoint");
-    /// Key of `IamIdentityCenterOptions`, for [`Handle::set`].
+    /// Key of `IamIdentityCenterOptions`, for [`Self::set`].
     pub const IAM_IDENTITY_CENTER_OPTIONS: Prop<CfnApplication, application::IamIdentityCenterOptions> = Prop::new("IamIdentityCenterOptions");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnApplication, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -321,7 +321,9 @@ pub mod domain {
     /// `AIMLOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AIMLOptions {
+        /// `S3VectorsEngine` (the schema does not describe it).
         pub s3_vectors_engine: Option<Val<S3VectorsEngine>>,
+        /// `ServerlessVectorAcceleration` (the schema does not describe it).
         pub serverless_vector_acceleration: Option<Val<ServerlessVectorAcceleration>>,
     }
 
@@ -337,13 +339,21 @@ pub mod domain {
     /// `AdvancedSecurityOptionsInput` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AdvancedSecurityOptionsInput {
+        /// `AnonymousAuthDisableDate` (the schema does not describe it).
         pub anonymous_auth_disable_date: Option<Val<String>>,
+        /// `AnonymousAuthEnabled` (the schema does not describe it).
         pub anonymous_auth_enabled: Option<Val<bool>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `IAMFederationOptions` (the schema does not describe it).
         pub iam_federation_options: Option<Val<IAMFederationOptions>>,
+        /// `InternalUserDatabaseEnabled` (the schema does not describe it).
         pub internal_user_database_enabled: Option<Val<bool>>,
+        /// `JWTOptions` (the schema does not describe it).
         pub jwt_options: Option<Val<JWTOptions>>,
+        /// `MasterUserOptions` (the schema does not describe it).
         pub master_user_options: Option<Val<MasterUserOptions>>,
+        /// `SAMLOptions` (the schema does not describe it).
         pub saml_options: Option<Val<SAMLOptions>>,
     }
 
@@ -365,8 +375,11 @@ pub mod domain {
     /// `AutomatedSnapshotPauseOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutomatedSnapshotPauseOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `EndTime` (the schema does not describe it).
         pub end_time: Option<Val<String>>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Option<Val<String>>,
     }
 
@@ -394,18 +407,31 @@ pub mod domain {
     /// `ClusterConfig` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ClusterConfig {
+        /// `ColdStorageOptions` (the schema does not describe it).
         pub cold_storage_options: Option<Val<ColdStorageOptions>>,
+        /// `DedicatedMasterCount` (the schema does not describe it).
         pub dedicated_master_count: Option<Val<i64>>,
+        /// `DedicatedMasterEnabled` (the schema does not describe it).
         pub dedicated_master_enabled: Option<Val<bool>>,
+        /// `DedicatedMasterType` (the schema does not describe it).
         pub dedicated_master_type: Option<Val<String>>,
+        /// `InstanceCount` (the schema does not describe it).
         pub instance_count: Option<Val<i64>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `MultiAZWithStandbyEnabled` (the schema does not describe it).
         pub multi_az_with_standby_enabled: Option<Val<bool>>,
+        /// `NodeOptions` (the schema does not describe it).
         pub node_options: Option<Val<Vec<NodeOption>>>,
+        /// `WarmCount` (the schema does not describe it).
         pub warm_count: Option<Val<i64>>,
+        /// `WarmEnabled` (the schema does not describe it).
         pub warm_enabled: Option<Val<bool>>,
+        /// `WarmType` (the schema does not describe it).
         pub warm_type: Option<Val<String>>,
+        /// `ZoneAwarenessConfig` (the schema does not describe it).
         pub zone_awareness_config: Option<Val<ZoneAwarenessConfig>>,
+        /// `ZoneAwarenessEnabled` (the schema does not describe it).
         pub zone_awareness_enabled: Option<Val<bool>>,
     }
 
@@ -432,9 +458,13 @@ pub mod domain {
     /// `CognitoOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CognitoOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `IdentityPoolId` (the schema does not describe it).
         pub identity_pool_id: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `UserPoolId` (the schema does not describe it).
         pub user_pool_id: Option<Val<String>>,
     }
 
@@ -452,6 +482,7 @@ pub mod domain {
     /// `DeploymentStrategyOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeploymentStrategyOptions {
+        /// `DeploymentStrategy` (the schema does not describe it).
         pub deployment_strategy: Option<Val<DeploymentStrategy>>,
     }
 
@@ -466,10 +497,15 @@ pub mod domain {
     /// `DomainEndpointOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DomainEndpointOptions {
+        /// `CustomEndpoint` (the schema does not describe it).
         pub custom_endpoint: Option<Val<String>>,
+        /// `CustomEndpointCertificateArn` (the schema does not describe it).
         pub custom_endpoint_certificate_arn: Option<Val<String>>,
+        /// `CustomEndpointEnabled` (the schema does not describe it).
         pub custom_endpoint_enabled: Option<Val<bool>>,
+        /// `EnforceHTTPS` (the schema does not describe it).
         pub enforce_https: Option<Val<bool>>,
+        /// `TLSSecurityPolicy` (the schema does not describe it).
         pub tls_security_policy: Option<Val<String>>,
     }
 
@@ -488,10 +524,15 @@ pub mod domain {
     /// `EBSOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EBSOptions {
+        /// `EBSEnabled` (the schema does not describe it).
         pub ebs_enabled: Option<Val<bool>>,
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `Throughput` (the schema does not describe it).
         pub throughput: Option<Val<i64>>,
+        /// `VolumeSize` (the schema does not describe it).
         pub volume_size: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Option<Val<String>>,
     }
 
@@ -510,7 +551,9 @@ pub mod domain {
     /// `EncryptionAtRestOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionAtRestOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -556,7 +599,9 @@ pub mod domain {
     /// `LogPublishingOption` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogPublishingOption {
+        /// `CloudWatchLogsLogGroupArn` (the schema does not describe it).
         pub cloud_watch_logs_log_group_arn: Option<Val<String>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -572,6 +617,7 @@ pub mod domain {
     /// `NodeToNodeEncryptionOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NodeToNodeEncryptionOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -586,7 +632,9 @@ pub mod domain {
     /// `OffPeakWindowOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OffPeakWindowOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `OffPeakWindow` (the schema does not describe it).
         pub off_peak_window: Option<Val<OffPeakWindow>>,
     }
 
@@ -602,6 +650,7 @@ pub mod domain {
     /// `SnapshotOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SnapshotOptions {
+        /// `AutomatedSnapshotStartHour` (the schema does not describe it).
         pub automated_snapshot_start_hour: Option<Val<i64>>,
     }
 
@@ -616,7 +665,9 @@ pub mod domain {
     /// `SoftwareUpdateOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SoftwareUpdateOptions {
+        /// `AutoSoftwareUpdateEnabled` (the schema does not describe it).
         pub auto_software_update_enabled: Option<Val<bool>>,
+        /// `UseLatestServiceSoftwareForBlueGreen` (the schema does not describe it).
         pub use_latest_service_software_for_blue_green: Option<Val<bool>>,
     }
 
@@ -662,7 +713,9 @@ pub mod domain {
     pub struct VPCOptions {
         /// Controls whether egress traffic from the domain is routed through the customer VPC.
         pub egress_enabled: Option<Val<bool>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
     }
 
@@ -718,8 +771,11 @@ pub mod domain {
     /// `IAMFederationOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IAMFederationOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `RolesKey` (the schema does not describe it).
         pub roles_key: Option<Val<String>>,
+        /// `SubjectKey` (the schema does not describe it).
         pub subject_key: Option<Val<String>>,
     }
 
@@ -736,9 +792,13 @@ pub mod domain {
     /// `JWTOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JWTOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `PublicKey` (the schema does not describe it).
         pub public_key: Option<Val<String>>,
+        /// `RolesKey` (the schema does not describe it).
         pub roles_key: Option<Val<String>>,
+        /// `SubjectKey` (the schema does not describe it).
         pub subject_key: Option<Val<String>>,
     }
 
@@ -756,8 +816,11 @@ pub mod domain {
     /// `MasterUserOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MasterUserOptions {
+        /// `MasterUserARN` (the schema does not describe it).
         pub master_user_arn: Option<Val<String>>,
+        /// `MasterUserName` (the schema does not describe it).
         pub master_user_name: Option<Val<String>>,
+        /// `MasterUserPassword` (the schema does not describe it).
         pub master_user_password: Option<Val<String>>,
     }
 
@@ -774,12 +837,19 @@ pub mod domain {
     /// `SAMLOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SAMLOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `Idp` (the schema does not describe it).
         pub idp: Option<Val<Idp>>,
+        /// `MasterBackendRole` (the schema does not describe it).
         pub master_backend_role: Option<Val<String>>,
+        /// `MasterUserName` (the schema does not describe it).
         pub master_user_name: Option<Val<String>>,
+        /// `RolesKey` (the schema does not describe it).
         pub roles_key: Option<Val<String>>,
+        /// `SessionTimeoutMinutes` (the schema does not describe it).
         pub session_timeout_minutes: Option<Val<i64>>,
+        /// `SubjectKey` (the schema does not describe it).
         pub subject_key: Option<Val<String>>,
     }
 
@@ -800,6 +870,7 @@ pub mod domain {
     /// `ColdStorageOptions` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ColdStorageOptions {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -814,7 +885,9 @@ pub mod domain {
     /// `NodeOption` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NodeOption {
+        /// `NodeConfig` (the schema does not describe it).
         pub node_config: Option<Val<NodeConfig>>,
+        /// `NodeType` (the schema does not describe it).
         pub node_type: Option<Val<NodeType>>,
     }
 
@@ -830,6 +903,7 @@ pub mod domain {
     /// `ZoneAwarenessConfig` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ZoneAwarenessConfig {
+        /// `AvailabilityZoneCount` (the schema does not describe it).
         pub availability_zone_count: Option<Val<i64>>,
     }
 
@@ -844,6 +918,7 @@ pub mod domain {
     /// `OffPeakWindow` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OffPeakWindow {
+        /// `WindowStartTime` (the schema does not describe it).
         pub window_start_time: Option<Val<WindowStartTime>>,
     }
 
@@ -858,7 +933,9 @@ pub mod domain {
     /// `Idp` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Idp {
+        /// `EntityId` (the schema does not describe it).
         pub entity_id: Val<String>,
+        /// `MetadataContent` (the schema does not describe it).
         pub metadata_content: Val<String>,
     }
 
@@ -884,8 +961,11 @@ pub mod domain {
     /// `NodeConfig` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NodeConfig {
+        /// `Count` (the schema does not describe it).
         pub count: Option<Val<i64>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -902,7 +982,9 @@ pub mod domain {
     /// `WindowStartTime` of `AWS::OpenSearchService::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WindowStartTime {
+        /// `Hours` (the schema does not describe it).
         pub hours: Val<i64>,
+        /// `Minutes` (the schema does not describe it).
         pub minutes: Val<i64>,
     }
 
@@ -1421,34 +1503,55 @@ pub mod domain {
 /// An example resource schema demonstrating some basic constructs and validation rules.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDomainProps {
+    /// `AIMLOptions` (the schema does not describe it).
     pub aiml_options: Option<Val<domain::AIMLOptions>>,
+    /// `AccessPolicies` (the schema does not describe it).
     pub access_policies: Option<Val<Json>>,
+    /// `AdvancedOptions` (the schema does not describe it).
     pub advanced_options: Option<Val<Map<String>>>,
+    /// `AdvancedSecurityOptions` (the schema does not describe it).
     pub advanced_security_options: Option<Val<domain::AdvancedSecurityOptionsInput>>,
+    /// `AutomatedSnapshotPauseOptions` (the schema does not describe it).
     pub automated_snapshot_pause_options: Option<Val<domain::AutomatedSnapshotPauseOptions>>,
+    /// `ClusterConfig` (the schema does not describe it).
     pub cluster_config: Option<Val<domain::ClusterConfig>>,
+    /// `CognitoOptions` (the schema does not describe it).
     pub cognito_options: Option<Val<domain::CognitoOptions>>,
+    /// `DeploymentStrategyOptions` (the schema does not describe it).
     pub deployment_strategy_options: Option<Val<domain::DeploymentStrategyOptions>>,
+    /// `DomainEndpointOptions` (the schema does not describe it).
     pub domain_endpoint_options: Option<Val<domain::DomainEndpointOptions>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Option<Val<String>>,
+    /// `EBSOptions` (the schema does not describe it).
     pub ebs_options: Option<Val<domain::EBSOptions>>,
+    /// `EncryptionAtRestOptions` (the schema does not describe it).
     pub encryption_at_rest_options: Option<Val<domain::EncryptionAtRestOptions>>,
     /// The engine mode of the domain. Determines whether the domain runs the standard (GENERAL) engine or the optimized multi-engine (OPTIMIZED) engine. This value cannot be changed after the domain is created.
     pub engine_mode: Option<Val<domain::EngineMode>>,
+    /// `EngineVersion` (the schema does not describe it).
     pub engine_version: Option<Val<String>>,
+    /// `IPAddressType` (the schema does not describe it).
     pub ip_address_type: Option<Val<String>>,
     /// Options for configuring Identity Center
     pub identity_center_options: Option<Val<domain::IdentityCenterOptions>>,
+    /// `LogPublishingOptions` (the schema does not describe it).
     pub log_publishing_options: Option<Val<Map<domain::LogPublishingOption>>>,
+    /// `NodeToNodeEncryptionOptions` (the schema does not describe it).
     pub node_to_node_encryption_options: Option<Val<domain::NodeToNodeEncryptionOptions>>,
+    /// `OffPeakWindowOptions` (the schema does not describe it).
     pub off_peak_window_options: Option<Val<domain::OffPeakWindowOptions>>,
+    /// `SkipShardMigrationWait` (the schema does not describe it).
     pub skip_shard_migration_wait: Option<Val<bool>>,
+    /// `SnapshotOptions` (the schema does not describe it).
     pub snapshot_options: Option<Val<domain::SnapshotOptions>>,
+    /// `SoftwareUpdateOptions` (the schema does not describe it).
     pub software_update_options: Option<Val<domain::SoftwareUpdateOptions>>,
     /// An arbitrary set of tags (key-value pairs) for this Domain.
     pub tags: Option<Val<Vec<domain::Tag>>>,
     /// The primary use case of the domain. Determines the default configuration tuned for the workload. For GENERAL engine-mode domains, this value can be changed after creation. For OPTIMIZED engine-mode domains, this value cannot be changed after creation.
     pub use_case: Option<Val<domain::UseCase>>,
+    /// `VPCOptions` (the schema does not describe it).
     pub vpc_options: Option<Val<domain::VPCOptions>>,
 }
 
@@ -1494,55 +1597,55 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OpenSearchService::Domain";
 
-    /// Key of `AIMLOptions`, for [`Handle::set`].
+    /// Key of `AIMLOptions`, for [`Self::set`].
     pub const AIML_OPTIONS: Prop<CfnDomain, domain::AIMLOptions> = Prop::new("AIMLOptions");
-    /// Key of `AccessPolicies`, for [`Handle::set`].
+    /// Key of `AccessPolicies`, for [`Self::set`].
     pub const ACCESS_POLICIES: Prop<CfnDomain, Json> = Prop::new("AccessPolicies");
-    /// Key of `AdvancedOptions`, for [`Handle::set`].
+    /// Key of `AdvancedOptions`, for [`Self::set`].
     pub const ADVANCED_OPTIONS: Prop<CfnDomain, Map<String>> = Prop::new("AdvancedOptions");
-    /// Key of `AdvancedSecurityOptions`, for [`Handle::set`].
+    /// Key of `AdvancedSecurityOptions`, for [`Self::set`].
     pub const ADVANCED_SECURITY_OPTIONS: Prop<CfnDomain, domain::AdvancedSecurityOptionsInput> = Prop::new("AdvancedSecurityOptions");
-    /// Key of `AutomatedSnapshotPauseOptions`, for [`Handle::set`].
+    /// Key of `AutomatedSnapshotPauseOptions`, for [`Self::set`].
     pub const AUTOMATED_SNAPSHOT_PAUSE_OPTIONS: Prop<CfnDomain, domain::AutomatedSnapshotPauseOptions> = Prop::new("AutomatedSnapshotPauseOptions");
-    /// Key of `ClusterConfig`, for [`Handle::set`].
+    /// Key of `ClusterConfig`, for [`Self::set`].
     pub const CLUSTER_CONFIG: Prop<CfnDomain, domain::ClusterConfig> = Prop::new("ClusterConfig");
-    /// Key of `CognitoOptions`, for [`Handle::set`].
+    /// Key of `CognitoOptions`, for [`Self::set`].
     pub const COGNITO_OPTIONS: Prop<CfnDomain, domain::CognitoOptions> = Prop::new("CognitoOptions");
-    /// Key of `DeploymentStrategyOptions`, for [`Handle::set`].
+    /// Key of `DeploymentStrategyOptions`, for [`Self::set`].
     pub const DEPLOYMENT_STRATEGY_OPTIONS: Prop<CfnDomain, domain::DeploymentStrategyOptions> = Prop::new("DeploymentStrategyOptions");
-    /// Key of `DomainEndpointOptions`, for [`Handle::set`].
+    /// Key of `DomainEndpointOptions`, for [`Self::set`].
     pub const DOMAIN_ENDPOINT_OPTIONS: Prop<CfnDomain, domain::DomainEndpointOptions> = Prop::new("DomainEndpointOptions");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `EBSOptions`, for [`Handle::set`].
+    /// Key of `EBSOptions`, for [`Self::set`].
     pub const EBS_OPTIONS: Prop<CfnDomain, domain::EBSOptions> = Prop::new("EBSOptions");
-    /// Key of `EncryptionAtRestOptions`, for [`Handle::set`].
+    /// Key of `EncryptionAtRestOptions`, for [`Self::set`].
     pub const ENCRYPTION_AT_REST_OPTIONS: Prop<CfnDomain, domain::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
-    /// Key of `EngineMode`, for [`Handle::set`].
+    /// Key of `EngineMode`, for [`Self::set`].
     pub const ENGINE_MODE: Prop<CfnDomain, domain::EngineMode> = Prop::new("EngineMode");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnDomain, String> = Prop::new("EngineVersion");
-    /// Key of `IPAddressType`, for [`Handle::set`].
+    /// Key of `IPAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnDomain, String> = Prop::new("IPAddressType");
-    /// Key of `IdentityCenterOptions`, for [`Handle::set`].
+    /// Key of `IdentityCenterOptions`, for [`Self::set`].
     pub const IDENTITY_CENTER_OPTIONS: Prop<CfnDomain, domain::IdentityCenterOptions> = Prop::new("IdentityCenterOptions");
-    /// Key of `LogPublishingOptions`, for [`Handle::set`].
+    /// Key of `LogPublishingOptions`, for [`Self::set`].
     pub const LOG_PUBLISHING_OPTIONS: Prop<CfnDomain, Map<domain::LogPublishingOption>> = Prop::new("LogPublishingOptions");
-    /// Key of `NodeToNodeEncryptionOptions`, for [`Handle::set`].
+    /// Key of `NodeToNodeEncryptionOptions`, for [`Self::set`].
     pub const NODE_TO_NODE_ENCRYPTION_OPTIONS: Prop<CfnDomain, domain::NodeToNodeEncryptionOptions> = Prop::new("NodeToNodeEncryptionOptions");
-    /// Key of `OffPeakWindowOptions`, for [`Handle::set`].
+    /// Key of `OffPeakWindowOptions`, for [`Self::set`].
     pub const OFF_PEAK_WINDOW_OPTIONS: Prop<CfnDomain, domain::OffPeakWindowOptions> = Prop::new("OffPeakWindowOptions");
-    /// Key of `SkipShardMigrationWait`, for [`Handle::set`].
+    /// Key of `SkipShardMigrationWait`, for [`Self::set`].
     pub const SKIP_SHARD_MIGRATION_WAIT: Prop<CfnDomain, bool> = Prop::new("SkipShardMigrationWait");
-    /// Key of `SnapshotOptions`, for [`Handle::set`].
+    /// Key of `SnapshotOptions`, for [`Self::set`].
     pub const SNAPSHOT_OPTIONS: Prop<CfnDomain, domain::SnapshotOptions> = Prop::new("SnapshotOptions");
-    /// Key of `SoftwareUpdateOptions`, for [`Handle::set`].
+    /// Key of `SoftwareUpdateOptions`, for [`Self::set`].
     pub const SOFTWARE_UPDATE_OPTIONS: Prop<CfnDomain, domain::SoftwareUpdateOptions> = Prop::new("SoftwareUpdateOptions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
-    /// Key of `UseCase`, for [`Handle::set`].
+    /// Key of `UseCase`, for [`Self::set`].
     pub const USE_CASE: Prop<CfnDomain, domain::UseCase> = Prop::new("UseCase");
-    /// Key of `VPCOptions`, for [`Handle::set`].
+    /// Key of `VPCOptions`, for [`Self::set`].
     pub const VPC_OPTIONS: Prop<CfnDomain, domain::VPCOptions> = Prop::new("VPCOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -117,15 +117,15 @@ impl CfnAccount {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Organizations::Account";
 
-    /// Key of `AccountName`, for [`Handle::set`].
+    /// Key of `AccountName`, for [`Self::set`].
     pub const ACCOUNT_NAME: Prop<CfnAccount, String> = Prop::new("AccountName");
-    /// Key of `Email`, for [`Handle::set`].
+    /// Key of `Email`, for [`Self::set`].
     pub const EMAIL: Prop<CfnAccount, String> = Prop::new("Email");
-    /// Key of `ParentIds`, for [`Handle::set`].
+    /// Key of `ParentIds`, for [`Self::set`].
     pub const PARENT_IDS: Prop<CfnAccount, Vec<String>> = Prop::new("ParentIds");
-    /// Key of `RoleName`, for [`Handle::set`].
+    /// Key of `RoleName`, for [`Self::set`].
     pub const ROLE_NAME: Prop<CfnAccount, String> = Prop::new("RoleName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccount, Vec<account::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -264,7 +264,7 @@ impl CfnOrganization {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Organizations::Organization";
 
-    /// Key of `FeatureSet`, for [`Handle::set`].
+    /// Key of `FeatureSet`, for [`Self::set`].
     pub const FEATURE_SET: Prop<CfnOrganization, organization::FeatureSet> = Prop::new("FeatureSet");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -428,11 +428,11 @@ impl CfnOrganizationalUnit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Organizations::OrganizationalUnit";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnOrganizationalUnit, String> = Prop::new("Name");
-    /// Key of `ParentId`, for [`Handle::set`].
+    /// Key of `ParentId`, for [`Self::set`].
     pub const PARENT_ID: Prop<CfnOrganizationalUnit, String> = Prop::new("ParentId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOrganizationalUnit, Vec<organizational_unit::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -654,17 +654,17 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Organizations::Policy";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnPolicy, Json> = Prop::new("Content");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
-    /// Key of `TargetIds`, for [`Handle::set`].
+    /// Key of `TargetIds`, for [`Self::set`].
     pub const TARGET_IDS: Prop<CfnPolicy, Vec<String>> = Prop::new("TargetIds");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnPolicy, policy::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -805,9 +805,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Organizations::ResourcePolicy";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnResourcePolicy, Json> = Prop::new("Content");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourcePolicy, Vec<resource_policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -85,6 +85,7 @@ pub mod pipeline {
     /// `ResourcePolicy` of `AWS::OSIS::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourcePolicy {
+        /// `Policy` (the schema does not describe it).
         pub policy: Val<Json>,
     }
 
@@ -172,6 +173,7 @@ pub mod pipeline {
     /// The destination for OpenSearch Ingestion Service logs sent to Amazon CloudWatch.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CloudWatchLogDestination {
+        /// `LogGroup` (the schema does not describe it).
         pub log_group: Val<String>,
     }
 
@@ -354,6 +356,7 @@ pub struct CfnPipelineProps {
     pub pipeline_name: Val<String>,
     /// The Pipeline Role (ARN) for the pipeline.
     pub pipeline_role_arn: Option<Val<String>>,
+    /// `ResourcePolicy` (the schema does not describe it).
     pub resource_policy: Option<Val<pipeline::ResourcePolicy>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<pipeline::Tag>>>,
@@ -408,27 +411,27 @@ impl CfnPipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::OSIS::Pipeline";
 
-    /// Key of `BufferOptions`, for [`Handle::set`].
+    /// Key of `BufferOptions`, for [`Self::set`].
     pub const BUFFER_OPTIONS: Prop<CfnPipeline, pipeline::BufferOptions> = Prop::new("BufferOptions");
-    /// Key of `EncryptionAtRestOptions`, for [`Handle::set`].
+    /// Key of `EncryptionAtRestOptions`, for [`Self::set`].
     pub const ENCRYPTION_AT_REST_OPTIONS: Prop<CfnPipeline, pipeline::EncryptionAtRestOptions> = Prop::new("EncryptionAtRestOptions");
-    /// Key of `LogPublishingOptions`, for [`Handle::set`].
+    /// Key of `LogPublishingOptions`, for [`Self::set`].
     pub const LOG_PUBLISHING_OPTIONS: Prop<CfnPipeline, pipeline::LogPublishingOptions> = Prop::new("LogPublishingOptions");
-    /// Key of `MaxUnits`, for [`Handle::set`].
+    /// Key of `MaxUnits`, for [`Self::set`].
     pub const MAX_UNITS: Prop<CfnPipeline, i64> = Prop::new("MaxUnits");
-    /// Key of `MinUnits`, for [`Handle::set`].
+    /// Key of `MinUnits`, for [`Self::set`].
     pub const MIN_UNITS: Prop<CfnPipeline, i64> = Prop::new("MinUnits");
-    /// Key of `PipelineConfigurationBody`, for [`Handle::set`].
+    /// Key of `PipelineConfigurationBody`, for [`Self::set`].
     pub const PIPELINE_CONFIGURATION_BODY: Prop<CfnPipeline, String> = Prop::new("PipelineConfigurationBody");
-    /// Key of `PipelineName`, for [`Handle::set`].
+    /// Key of `PipelineName`, for [`Self::set`].
     pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
-    /// Key of `PipelineRoleArn`, for [`Handle::set`].
+    /// Key of `PipelineRoleArn`, for [`Self::set`].
     pub const PIPELINE_ROLE_ARN: Prop<CfnPipeline, String> = Prop::new("PipelineRoleArn");
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnPipeline, pipeline::ResourcePolicy> = Prop::new("ResourcePolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
-    /// Key of `VpcOptions`, for [`Handle::set`].
+    /// Key of `VpcOptions`, for [`Self::set`].
     pub const VPC_OPTIONS: Prop<CfnPipeline, pipeline::VpcOptions> = Prop::new("VpcOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

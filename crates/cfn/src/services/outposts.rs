@@ -19,7 +19,9 @@ pub mod outpost {
     /// `Tag` of `AWS::Outposts::Outpost`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -95,12 +97,19 @@ pub mod outpost {
 /// Definition of AWS::Outposts::Outpost Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnOutpostProps {
+    /// `AvailabilityZone` (the schema does not describe it).
     pub availability_zone: Option<Val<String>>,
+    /// `AvailabilityZoneId` (the schema does not describe it).
     pub availability_zone_id: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SiteId` (the schema does not describe it).
     pub site_id: Val<String>,
+    /// `SupportedHardwareType` (the schema does not describe it).
     pub supported_hardware_type: Option<Val<outpost::SupportedHardwareType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<outpost::Tag>>>,
 }
 
@@ -143,19 +152,19 @@ impl CfnOutpost {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Outposts::Outpost";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnOutpost, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneId`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneId`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_ID: Prop<CfnOutpost, String> = Prop::new("AvailabilityZoneId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnOutpost, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnOutpost, String> = Prop::new("Name");
-    /// Key of `SiteId`, for [`Handle::set`].
+    /// Key of `SiteId`, for [`Self::set`].
     pub const SITE_ID: Prop<CfnOutpost, String> = Prop::new("SiteId");
-    /// Key of `SupportedHardwareType`, for [`Handle::set`].
+    /// Key of `SupportedHardwareType`, for [`Self::set`].
     pub const SUPPORTED_HARDWARE_TYPE: Prop<CfnOutpost, outpost::SupportedHardwareType> = Prop::new("SupportedHardwareType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOutpost, Vec<outpost::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -220,16 +229,27 @@ pub mod site {
     /// `Address` of `AWS::Outposts::Site`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Address {
+        /// `AddressLine1` (the schema does not describe it).
         pub address_line1: Val<String>,
+        /// `AddressLine2` (the schema does not describe it).
         pub address_line2: Option<Val<String>>,
+        /// `AddressLine3` (the schema does not describe it).
         pub address_line3: Option<Val<String>>,
+        /// `City` (the schema does not describe it).
         pub city: Val<String>,
+        /// `ContactName` (the schema does not describe it).
         pub contact_name: Val<String>,
+        /// `ContactPhoneNumber` (the schema does not describe it).
         pub contact_phone_number: Val<String>,
+        /// `CountryCode` (the schema does not describe it).
         pub country_code: Val<String>,
+        /// `DistrictOrCounty` (the schema does not describe it).
         pub district_or_county: Option<Val<String>>,
+        /// `Municipality` (the schema does not describe it).
         pub municipality: Option<Val<String>>,
+        /// `PostalCode` (the schema does not describe it).
         pub postal_code: Val<String>,
+        /// `StateOrRegion` (the schema does not describe it).
         pub state_or_region: Val<String>,
     }
 
@@ -273,14 +293,23 @@ pub mod site {
     /// `RackPhysicalProperties` of `AWS::Outposts::Site`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RackPhysicalProperties {
+        /// `FiberOpticCableType` (the schema does not describe it).
         pub fiber_optic_cable_type: Option<Val<FiberOpticCableType>>,
+        /// `MaximumSupportedWeightLbs` (the schema does not describe it).
         pub maximum_supported_weight_lbs: Option<Val<MaximumSupportedWeightLbs>>,
+        /// `OpticalStandard` (the schema does not describe it).
         pub optical_standard: Option<Val<OpticalStandard>>,
+        /// `PowerConnector` (the schema does not describe it).
         pub power_connector: Option<Val<PowerConnector>>,
+        /// `PowerDrawKva` (the schema does not describe it).
         pub power_draw_kva: Option<Val<PowerDrawKva>>,
+        /// `PowerFeedDrop` (the schema does not describe it).
         pub power_feed_drop: Option<Val<PowerFeedDrop>>,
+        /// `PowerPhase` (the schema does not describe it).
         pub power_phase: Option<Val<PowerPhase>>,
+        /// `UplinkCount` (the schema does not describe it).
         pub uplink_count: Option<Val<UplinkCount>>,
+        /// `UplinkGbps` (the schema does not describe it).
         pub uplink_gbps: Option<Val<UplinkGbps>>,
     }
 
@@ -303,7 +332,9 @@ pub mod site {
     /// `Tag` of `AWS::Outposts::Site`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -700,12 +731,19 @@ pub mod site {
 /// Definition of AWS::Outposts::Site Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSiteProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Notes` (the schema does not describe it).
     pub notes: Option<Val<String>>,
+    /// `OperatingAddress` (the schema does not describe it).
     pub operating_address: Option<Val<site::Address>>,
+    /// `RackPhysicalProperties` (the schema does not describe it).
     pub rack_physical_properties: Option<Val<site::RackPhysicalProperties>>,
+    /// `ShippingAddress` (the schema does not describe it).
     pub shipping_address: Option<Val<site::Address>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<site::Tag>>>,
 }
 
@@ -748,19 +786,19 @@ impl CfnSite {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Outposts::Site";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSite, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSite, String> = Prop::new("Name");
-    /// Key of `Notes`, for [`Handle::set`].
+    /// Key of `Notes`, for [`Self::set`].
     pub const NOTES: Prop<CfnSite, String> = Prop::new("Notes");
-    /// Key of `OperatingAddress`, for [`Handle::set`].
+    /// Key of `OperatingAddress`, for [`Self::set`].
     pub const OPERATING_ADDRESS: Prop<CfnSite, site::Address> = Prop::new("OperatingAddress");
-    /// Key of `RackPhysicalProperties`, for [`Handle::set`].
+    /// Key of `RackPhysicalProperties`, for [`Self::set`].
     pub const RACK_PHYSICAL_PROPERTIES: Prop<CfnSite, site::RackPhysicalProperties> = Prop::new("RackPhysicalProperties");
-    /// Key of `ShippingAddress`, for [`Handle::set`].
+    /// Key of `ShippingAddress`, for [`Self::set`].
     pub const SHIPPING_ADDRESS: Prop<CfnSite, site::Address> = Prop::new("ShippingAddress");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSite, Vec<site::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

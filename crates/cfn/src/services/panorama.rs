@@ -49,7 +49,9 @@ pub mod application_instance {
     /// `Tag` of `AWS::Panorama::ApplicationInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -176,21 +178,21 @@ impl CfnApplicationInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Panorama::ApplicationInstance";
 
-    /// Key of `ApplicationInstanceIdToReplace`, for [`Handle::set`].
+    /// Key of `ApplicationInstanceIdToReplace`, for [`Self::set`].
     pub const APPLICATION_INSTANCE_ID_TO_REPLACE: Prop<CfnApplicationInstance, String> = Prop::new("ApplicationInstanceIdToReplace");
-    /// Key of `DefaultRuntimeContextDevice`, for [`Handle::set`].
+    /// Key of `DefaultRuntimeContextDevice`, for [`Self::set`].
     pub const DEFAULT_RUNTIME_CONTEXT_DEVICE: Prop<CfnApplicationInstance, String> = Prop::new("DefaultRuntimeContextDevice");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplicationInstance, String> = Prop::new("Description");
-    /// Key of `ManifestOverridesPayload`, for [`Handle::set`].
+    /// Key of `ManifestOverridesPayload`, for [`Self::set`].
     pub const MANIFEST_OVERRIDES_PAYLOAD: Prop<CfnApplicationInstance, application_instance::ManifestOverridesPayload> = Prop::new("ManifestOverridesPayload");
-    /// Key of `ManifestPayload`, for [`Handle::set`].
+    /// Key of `ManifestPayload`, for [`Self::set`].
     pub const MANIFEST_PAYLOAD: Prop<CfnApplicationInstance, application_instance::ManifestPayload> = Prop::new("ManifestPayload");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplicationInstance, String> = Prop::new("Name");
-    /// Key of `RuntimeRoleArn`, for [`Handle::set`].
+    /// Key of `RuntimeRoleArn`, for [`Self::set`].
     pub const RUNTIME_ROLE_ARN: Prop<CfnApplicationInstance, String> = Prop::new("RuntimeRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplicationInstance, Vec<application_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -297,7 +299,9 @@ pub mod package {
     /// `Tag` of `AWS::Panorama::Package`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -395,11 +399,11 @@ impl CfnPackage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Panorama::Package";
 
-    /// Key of `PackageName`, for [`Handle::set`].
+    /// Key of `PackageName`, for [`Self::set`].
     pub const PACKAGE_NAME: Prop<CfnPackage, String> = Prop::new("PackageName");
-    /// Key of `StorageLocation`, for [`Handle::set`].
+    /// Key of `StorageLocation`, for [`Self::set`].
     pub const STORAGE_LOCATION: Prop<CfnPackage, package::StorageLocation> = Prop::new("StorageLocation");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPackage, Vec<package::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -550,17 +554,17 @@ impl CfnPackageVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Panorama::PackageVersion";
 
-    /// Key of `MarkLatest`, for [`Handle::set`].
+    /// Key of `MarkLatest`, for [`Self::set`].
     pub const MARK_LATEST: Prop<CfnPackageVersion, bool> = Prop::new("MarkLatest");
-    /// Key of `OwnerAccount`, for [`Handle::set`].
+    /// Key of `OwnerAccount`, for [`Self::set`].
     pub const OWNER_ACCOUNT: Prop<CfnPackageVersion, String> = Prop::new("OwnerAccount");
-    /// Key of `PackageId`, for [`Handle::set`].
+    /// Key of `PackageId`, for [`Self::set`].
     pub const PACKAGE_ID: Prop<CfnPackageVersion, String> = Prop::new("PackageId");
-    /// Key of `PackageVersion`, for [`Handle::set`].
+    /// Key of `PackageVersion`, for [`Self::set`].
     pub const PACKAGE_VERSION: Prop<CfnPackageVersion, String> = Prop::new("PackageVersion");
-    /// Key of `PatchVersion`, for [`Handle::set`].
+    /// Key of `PatchVersion`, for [`Self::set`].
     pub const PATCH_VERSION: Prop<CfnPackageVersion, String> = Prop::new("PatchVersion");
-    /// Key of `UpdatedLatestPatchVersion`, for [`Handle::set`].
+    /// Key of `UpdatedLatestPatchVersion`, for [`Self::set`].
     pub const UPDATED_LATEST_PATCH_VERSION: Prop<CfnPackageVersion, String> = Prop::new("UpdatedLatestPatchVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

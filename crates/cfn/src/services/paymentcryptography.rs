@@ -30,7 +30,9 @@ pub mod alias {
 /// Definition of AWS::PaymentCryptography::Alias Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAliasProps {
+    /// `AliasName` (the schema does not describe it).
     pub alias_name: Val<String>,
+    /// `KeyArn` (the schema does not describe it).
     pub key_arn: Option<Val<String>>,
 }
 
@@ -63,9 +65,9 @@ impl CfnAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PaymentCryptography::Alias";
 
-    /// Key of `AliasName`, for [`Handle::set`].
+    /// Key of `AliasName`, for [`Self::set`].
     pub const ALIAS_NAME: Prop<CfnAlias, String> = Prop::new("AliasName");
-    /// Key of `KeyArn`, for [`Handle::set`].
+    /// Key of `KeyArn`, for [`Self::set`].
     pub const KEY_ARN: Prop<CfnAlias, String> = Prop::new("KeyArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -105,9 +107,13 @@ pub mod key {
     /// `KeyAttributes` of `AWS::PaymentCryptography::Key`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KeyAttributes {
+        /// `KeyAlgorithm` (the schema does not describe it).
         pub key_algorithm: Val<KeyAlgorithm>,
+        /// `KeyClass` (the schema does not describe it).
         pub key_class: Val<KeyClass>,
+        /// `KeyModesOfUse` (the schema does not describe it).
         pub key_modes_of_use: Val<KeyModesOfUse>,
+        /// `KeyUsage` (the schema does not describe it).
         pub key_usage: Val<KeyUsage>,
     }
 
@@ -137,7 +143,9 @@ pub mod key {
     /// `Tag` of `AWS::PaymentCryptography::Key`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -163,14 +171,23 @@ pub mod key {
     /// `KeyModesOfUse` of `AWS::PaymentCryptography::Key`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KeyModesOfUse {
+        /// `Decrypt` (the schema does not describe it).
         pub decrypt: Option<Val<bool>>,
+        /// `DeriveKey` (the schema does not describe it).
         pub derive_key: Option<Val<bool>>,
+        /// `Encrypt` (the schema does not describe it).
         pub encrypt: Option<Val<bool>>,
+        /// `Generate` (the schema does not describe it).
         pub generate: Option<Val<bool>>,
+        /// `NoRestrictions` (the schema does not describe it).
         pub no_restrictions: Option<Val<bool>>,
+        /// `Sign` (the schema does not describe it).
         pub sign: Option<Val<bool>>,
+        /// `Unwrap` (the schema does not describe it).
         pub unwrap: Option<Val<bool>>,
+        /// `Verify` (the schema does not describe it).
         pub verify: Option<Val<bool>>,
+        /// `Wrap` (the schema does not describe it).
         pub wrap: Option<Val<bool>>,
     }
 
@@ -539,14 +556,21 @@ pub mod key {
 /// Definition of AWS::PaymentCryptography::Key Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnKeyProps {
+    /// `DeriveKeyUsage` (the schema does not describe it).
     pub derive_key_usage: Option<Val<key::DeriveKeyUsage>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `Exportable` (the schema does not describe it).
     pub exportable: Val<bool>,
+    /// `KeyAttributes` (the schema does not describe it).
     pub key_attributes: Val<key::KeyAttributes>,
+    /// `KeyCheckValueAlgorithm` (the schema does not describe it).
     pub key_check_value_algorithm: Option<Val<key::KeyCheckValueAlgorithm>>,
     /// The resource-based policy attached to the key, in JSON format.
     pub policy: Option<Val<String>>,
+    /// `ReplicationRegions` (the schema does not describe it).
     pub replication_regions: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<key::Tag>>>,
 }
 
@@ -591,21 +615,21 @@ impl CfnKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PaymentCryptography::Key";
 
-    /// Key of `DeriveKeyUsage`, for [`Handle::set`].
+    /// Key of `DeriveKeyUsage`, for [`Self::set`].
     pub const DERIVE_KEY_USAGE: Prop<CfnKey, key::DeriveKeyUsage> = Prop::new("DeriveKeyUsage");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnKey, bool> = Prop::new("Enabled");
-    /// Key of `Exportable`, for [`Handle::set`].
+    /// Key of `Exportable`, for [`Self::set`].
     pub const EXPORTABLE: Prop<CfnKey, bool> = Prop::new("Exportable");
-    /// Key of `KeyAttributes`, for [`Handle::set`].
+    /// Key of `KeyAttributes`, for [`Self::set`].
     pub const KEY_ATTRIBUTES: Prop<CfnKey, key::KeyAttributes> = Prop::new("KeyAttributes");
-    /// Key of `KeyCheckValueAlgorithm`, for [`Handle::set`].
+    /// Key of `KeyCheckValueAlgorithm`, for [`Self::set`].
     pub const KEY_CHECK_VALUE_ALGORITHM: Prop<CfnKey, key::KeyCheckValueAlgorithm> = Prop::new("KeyCheckValueAlgorithm");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnKey, String> = Prop::new("Policy");
-    /// Key of `ReplicationRegions`, for [`Handle::set`].
+    /// Key of `ReplicationRegions`, for [`Self::set`].
     pub const REPLICATION_REGIONS: Prop<CfnKey, Vec<String>> = Prop::new("ReplicationRegions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKey, Vec<key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

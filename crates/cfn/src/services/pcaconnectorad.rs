@@ -19,7 +19,9 @@ pub mod connector {
     /// `VpcInformation` of `AWS::PCAConnectorAD::Connector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VpcInformation {
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<IpAddressType>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
     }
 
@@ -92,9 +94,13 @@ pub mod connector {
 /// Represents a Connector that connects AWS PrivateCA and your directory
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConnectorProps {
+    /// `CertificateAuthorityArn` (the schema does not describe it).
     pub certificate_authority_arn: Val<String>,
+    /// `DirectoryId` (the schema does not describe it).
     pub directory_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `VpcInformation` (the schema does not describe it).
     pub vpc_information: Val<connector::VpcInformation>,
 }
 
@@ -131,13 +137,13 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::Connector";
 
-    /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
+    /// Key of `CertificateAuthorityArn`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnConnector, String> = Prop::new("CertificateAuthorityArn");
-    /// Key of `DirectoryId`, for [`Handle::set`].
+    /// Key of `DirectoryId`, for [`Self::set`].
     pub const DIRECTORY_ID: Prop<CfnConnector, String> = Prop::new("DirectoryId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Map<String>> = Prop::new("Tags");
-    /// Key of `VpcInformation`, for [`Handle::set`].
+    /// Key of `VpcInformation`, for [`Self::set`].
     pub const VPC_INFORMATION: Prop<CfnConnector, connector::VpcInformation> = Prop::new("VpcInformation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -193,7 +199,9 @@ pub mod directory_registration {
 /// Definition of AWS::PCAConnectorAD::DirectoryRegistration Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDirectoryRegistrationProps {
+    /// `DirectoryId` (the schema does not describe it).
     pub directory_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -226,9 +234,9 @@ impl CfnDirectoryRegistration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::DirectoryRegistration";
 
-    /// Key of `DirectoryId`, for [`Handle::set`].
+    /// Key of `DirectoryId`, for [`Self::set`].
     pub const DIRECTORY_ID: Prop<CfnDirectoryRegistration, String> = Prop::new("DirectoryId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDirectoryRegistration, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -284,7 +292,9 @@ pub mod service_principal_name {
 /// Definition of AWS::PCAConnectorAD::ServicePrincipalName Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnServicePrincipalNameProps {
+    /// `ConnectorArn` (the schema does not describe it).
     pub connector_arn: Val<String>,
+    /// `DirectoryRegistrationArn` (the schema does not describe it).
     pub directory_registration_arn: Val<String>,
 }
 
@@ -317,9 +327,9 @@ impl CfnServicePrincipalName {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::ServicePrincipalName";
 
-    /// Key of `ConnectorArn`, for [`Handle::set`].
+    /// Key of `ConnectorArn`, for [`Self::set`].
     pub const CONNECTOR_ARN: Prop<CfnServicePrincipalName, String> = Prop::new("ConnectorArn");
-    /// Key of `DirectoryRegistrationArn`, for [`Handle::set`].
+    /// Key of `DirectoryRegistrationArn`, for [`Self::set`].
     pub const DIRECTORY_REGISTRATION_ARN: Prop<CfnServicePrincipalName, String> = Prop::new("DirectoryRegistrationArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -373,10 +383,15 @@ pub mod template {
 /// Represents a template that defines certificate configurations, both for issuance and client handling
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTemplateProps {
+    /// `ConnectorArn` (the schema does not describe it).
     pub connector_arn: Val<String>,
+    /// `Definition` (the schema does not describe it).
     pub definition: Val<Json>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ReenrollAllCertificateHolders` (the schema does not describe it).
     pub reenroll_all_certificate_holders: Option<Val<bool>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -415,15 +430,15 @@ impl CfnTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::Template";
 
-    /// Key of `ConnectorArn`, for [`Handle::set`].
+    /// Key of `ConnectorArn`, for [`Self::set`].
     pub const CONNECTOR_ARN: Prop<CfnTemplate, String> = Prop::new("ConnectorArn");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnTemplate, Json> = Prop::new("Definition");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTemplate, String> = Prop::new("Name");
-    /// Key of `ReenrollAllCertificateHolders`, for [`Handle::set`].
+    /// Key of `ReenrollAllCertificateHolders`, for [`Self::set`].
     pub const REENROLL_ALL_CERTIFICATE_HOLDERS: Prop<CfnTemplate, bool> = Prop::new("ReenrollAllCertificateHolders");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTemplate, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -468,7 +483,9 @@ pub mod template_group_access_control_entry {
     /// `AccessRights` of `AWS::PCAConnectorAD::TemplateGroupAccessControlEntry`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessRights {
+        /// `AutoEnroll` (the schema does not describe it).
         pub auto_enroll: Option<Val<AccessRight>>,
+        /// `Enroll` (the schema does not describe it).
         pub enroll: Option<Val<AccessRight>>,
     }
 
@@ -531,9 +548,13 @@ pub mod template_group_access_control_entry {
 /// Definition of AWS::PCAConnectorAD::TemplateGroupAccessControlEntry Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTemplateGroupAccessControlEntryProps {
+    /// `AccessRights` (the schema does not describe it).
     pub access_rights: Val<template_group_access_control_entry::AccessRights>,
+    /// `GroupDisplayName` (the schema does not describe it).
     pub group_display_name: Val<String>,
+    /// `GroupSecurityIdentifier` (the schema does not describe it).
     pub group_security_identifier: Val<String>,
+    /// `TemplateArn` (the schema does not describe it).
     pub template_arn: Val<String>,
 }
 
@@ -570,13 +591,13 @@ impl CfnTemplateGroupAccessControlEntry {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorAD::TemplateGroupAccessControlEntry";
 
-    /// Key of `AccessRights`, for [`Handle::set`].
+    /// Key of `AccessRights`, for [`Self::set`].
     pub const ACCESS_RIGHTS: Prop<CfnTemplateGroupAccessControlEntry, template_group_access_control_entry::AccessRights> = Prop::new("AccessRights");
-    /// Key of `GroupDisplayName`, for [`Handle::set`].
+    /// Key of `GroupDisplayName`, for [`Self::set`].
     pub const GROUP_DISPLAY_NAME: Prop<CfnTemplateGroupAccessControlEntry, String> = Prop::new("GroupDisplayName");
-    /// Key of `GroupSecurityIdentifier`, for [`Handle::set`].
+    /// Key of `GroupSecurityIdentifier`, for [`Self::set`].
     pub const GROUP_SECURITY_IDENTIFIER: Prop<CfnTemplateGroupAccessControlEntry, String> = Prop::new("GroupSecurityIdentifier");
-    /// Key of `TemplateArn`, for [`Handle::set`].
+    /// Key of `TemplateArn`, for [`Self::set`].
     pub const TEMPLATE_ARN: Prop<CfnTemplateGroupAccessControlEntry, String> = Prop::new("TemplateArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -30,7 +30,9 @@ pub mod challenge {
 /// Represents a SCEP Challenge that is used for certificate enrollment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnChallengeProps {
+    /// `ConnectorArn` (the schema does not describe it).
     pub connector_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -63,9 +65,9 @@ impl CfnChallenge {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorSCEP::Challenge";
 
-    /// Key of `ConnectorArn`, for [`Handle::set`].
+    /// Key of `ConnectorArn`, for [`Self::set`].
     pub const CONNECTOR_ARN: Prop<CfnChallenge, String> = Prop::new("ConnectorArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnChallenge, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -123,9 +125,13 @@ pub mod connector {
 /// Represents a Connector that allows certificate issuance through Simple Certificate Enrollment Protocol (SCEP)
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConnectorProps {
+    /// `CertificateAuthorityArn` (the schema does not describe it).
     pub certificate_authority_arn: Val<String>,
+    /// `MobileDeviceManagement` (the schema does not describe it).
     pub mobile_device_management: Option<Val<Json>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `VpcEndpointId` (the schema does not describe it).
     pub vpc_endpoint_id: Option<Val<String>>,
 }
 
@@ -162,13 +168,13 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCAConnectorSCEP::Connector";
 
-    /// Key of `CertificateAuthorityArn`, for [`Handle::set`].
+    /// Key of `CertificateAuthorityArn`, for [`Self::set`].
     pub const CERTIFICATE_AUTHORITY_ARN: Prop<CfnConnector, String> = Prop::new("CertificateAuthorityArn");
-    /// Key of `MobileDeviceManagement`, for [`Handle::set`].
+    /// Key of `MobileDeviceManagement`, for [`Self::set`].
     pub const MOBILE_DEVICE_MANAGEMENT: Prop<CfnConnector, Json> = Prop::new("MobileDeviceManagement");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Map<String>> = Prop::new("Tags");
-    /// Key of `VpcEndpointId`, for [`Handle::set`].
+    /// Key of `VpcEndpointId`, for [`Self::set`].
     pub const VPC_ENDPOINT_ID: Prop<CfnConnector, String> = Prop::new("VpcEndpointId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -581,17 +581,17 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCS::Cluster";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
-    /// Key of `Networking`, for [`Handle::set`].
+    /// Key of `Networking`, for [`Self::set`].
     pub const NETWORKING: Prop<CfnCluster, cluster::Networking> = Prop::new("Networking");
-    /// Key of `Scheduler`, for [`Handle::set`].
+    /// Key of `Scheduler`, for [`Self::set`].
     pub const SCHEDULER: Prop<CfnCluster, cluster::Scheduler> = Prop::new("Scheduler");
-    /// Key of `Size`, for [`Handle::set`].
+    /// Key of `Size`, for [`Self::set`].
     pub const SIZE: Prop<CfnCluster, cluster::Size> = Prop::new("Size");
-    /// Key of `SlurmConfiguration`, for [`Handle::set`].
+    /// Key of `SlurmConfiguration`, for [`Self::set`].
     pub const SLURM_CONFIGURATION: Prop<CfnCluster, cluster::SlurmConfiguration> = Prop::new("SlurmConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1235,31 +1235,31 @@ impl CfnComputeNodeGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCS::ComputeNodeGroup";
 
-    /// Key of `AmiId`, for [`Handle::set`].
+    /// Key of `AmiId`, for [`Self::set`].
     pub const AMI_ID: Prop<CfnComputeNodeGroup, String> = Prop::new("AmiId");
-    /// Key of `ClusterId`, for [`Handle::set`].
+    /// Key of `ClusterId`, for [`Self::set`].
     pub const CLUSTER_ID: Prop<CfnComputeNodeGroup, String> = Prop::new("ClusterId");
-    /// Key of `CustomLaunchTemplate`, for [`Handle::set`].
+    /// Key of `CustomLaunchTemplate`, for [`Self::set`].
     pub const CUSTOM_LAUNCH_TEMPLATE: Prop<CfnComputeNodeGroup, compute_node_group::CustomLaunchTemplate> = Prop::new("CustomLaunchTemplate");
-    /// Key of `IamInstanceProfileArn`, for [`Handle::set`].
+    /// Key of `IamInstanceProfileArn`, for [`Self::set`].
     pub const IAM_INSTANCE_PROFILE_ARN: Prop<CfnComputeNodeGroup, String> = Prop::new("IamInstanceProfileArn");
-    /// Key of `InstanceConfigs`, for [`Handle::set`].
+    /// Key of `InstanceConfigs`, for [`Self::set`].
     pub const INSTANCE_CONFIGS: Prop<CfnComputeNodeGroup, Vec<compute_node_group::InstanceConfig>> = Prop::new("InstanceConfigs");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnComputeNodeGroup, String> = Prop::new("Name");
-    /// Key of `NodeLifecycleActions`, for [`Handle::set`].
+    /// Key of `NodeLifecycleActions`, for [`Self::set`].
     pub const NODE_LIFECYCLE_ACTIONS: Prop<CfnComputeNodeGroup, compute_node_group::NodeLifecycleActions> = Prop::new("NodeLifecycleActions");
-    /// Key of `PurchaseOption`, for [`Handle::set`].
+    /// Key of `PurchaseOption`, for [`Self::set`].
     pub const PURCHASE_OPTION: Prop<CfnComputeNodeGroup, compute_node_group::PurchaseOption> = Prop::new("PurchaseOption");
-    /// Key of `ScalingConfiguration`, for [`Handle::set`].
+    /// Key of `ScalingConfiguration`, for [`Self::set`].
     pub const SCALING_CONFIGURATION: Prop<CfnComputeNodeGroup, compute_node_group::ScalingConfiguration> = Prop::new("ScalingConfiguration");
-    /// Key of `SlurmConfiguration`, for [`Handle::set`].
+    /// Key of `SlurmConfiguration`, for [`Self::set`].
     pub const SLURM_CONFIGURATION: Prop<CfnComputeNodeGroup, compute_node_group::SlurmConfiguration> = Prop::new("SlurmConfiguration");
-    /// Key of `SpotOptions`, for [`Handle::set`].
+    /// Key of `SpotOptions`, for [`Self::set`].
     pub const SPOT_OPTIONS: Prop<CfnComputeNodeGroup, compute_node_group::SpotOptions> = Prop::new("SpotOptions");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnComputeNodeGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComputeNodeGroup, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1467,15 +1467,15 @@ impl CfnQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PCS::Queue";
 
-    /// Key of `ClusterId`, for [`Handle::set`].
+    /// Key of `ClusterId`, for [`Self::set`].
     pub const CLUSTER_ID: Prop<CfnQueue, String> = Prop::new("ClusterId");
-    /// Key of `ComputeNodeGroupConfigurations`, for [`Handle::set`].
+    /// Key of `ComputeNodeGroupConfigurations`, for [`Self::set`].
     pub const COMPUTE_NODE_GROUP_CONFIGURATIONS: Prop<CfnQueue, Vec<queue::ComputeNodeGroupConfiguration>> = Prop::new("ComputeNodeGroupConfigurations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQueue, String> = Prop::new("Name");
-    /// Key of `SlurmConfiguration`, for [`Handle::set`].
+    /// Key of `SlurmConfiguration`, for [`Self::set`].
     pub const SLURM_CONFIGURATION: Prop<CfnQueue, queue::SlurmConfiguration> = Prop::new("SlurmConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQueue, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

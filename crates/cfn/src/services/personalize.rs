@@ -152,15 +152,15 @@ impl CfnCampaign {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Campaign";
 
-    /// Key of `CampaignConfig`, for [`Handle::set`].
+    /// Key of `CampaignConfig`, for [`Self::set`].
     pub const CAMPAIGN_CONFIG: Prop<CfnCampaign, campaign::CampaignConfig> = Prop::new("CampaignConfig");
-    /// Key of `MinProvisionedTPS`, for [`Handle::set`].
+    /// Key of `MinProvisionedTPS`, for [`Self::set`].
     pub const MIN_PROVISIONED_TPS: Prop<CfnCampaign, i64> = Prop::new("MinProvisionedTPS");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
-    /// Key of `SolutionVersionArn`, for [`Handle::set`].
+    /// Key of `SolutionVersionArn`, for [`Self::set`].
     pub const SOLUTION_VERSION_ARN: Prop<CfnCampaign, String> = Prop::new("SolutionVersionArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCampaign, Vec<campaign::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -251,7 +251,9 @@ pub mod dataset {
     /// `Tag` of `AWS::Personalize::Dataset`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -415,17 +417,17 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Dataset";
 
-    /// Key of `DatasetGroupArn`, for [`Handle::set`].
+    /// Key of `DatasetGroupArn`, for [`Self::set`].
     pub const DATASET_GROUP_ARN: Prop<CfnDataset, String> = Prop::new("DatasetGroupArn");
-    /// Key of `DatasetImportJob`, for [`Handle::set`].
+    /// Key of `DatasetImportJob`, for [`Self::set`].
     pub const DATASET_IMPORT_JOB: Prop<CfnDataset, dataset::DatasetImportJob> = Prop::new("DatasetImportJob");
-    /// Key of `DatasetType`, for [`Handle::set`].
+    /// Key of `DatasetType`, for [`Self::set`].
     pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataset, String> = Prop::new("Name");
-    /// Key of `SchemaArn`, for [`Handle::set`].
+    /// Key of `SchemaArn`, for [`Self::set`].
     pub const SCHEMA_ARN: Prop<CfnDataset, String> = Prop::new("SchemaArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -471,7 +473,9 @@ pub mod dataset_group {
     /// `Tag` of `AWS::Personalize::DatasetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -592,15 +596,15 @@ impl CfnDatasetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::DatasetGroup";
 
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnDatasetGroup, dataset_group::Domain> = Prop::new("Domain");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnDatasetGroup, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDatasetGroup, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDatasetGroup, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatasetGroup, Vec<dataset_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -734,11 +738,11 @@ impl CfnEventTracker {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::EventTracker";
 
-    /// Key of `DatasetGroupArn`, for [`Handle::set`].
+    /// Key of `DatasetGroupArn`, for [`Self::set`].
     pub const DATASET_GROUP_ARN: Prop<CfnEventTracker, String> = Prop::new("DatasetGroupArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEventTracker, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventTracker, Vec<event_tracker::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -883,13 +887,13 @@ impl CfnFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Filter";
 
-    /// Key of `DatasetGroupArn`, for [`Handle::set`].
+    /// Key of `DatasetGroupArn`, for [`Self::set`].
     pub const DATASET_GROUP_ARN: Prop<CfnFilter, String> = Prop::new("DatasetGroupArn");
-    /// Key of `FilterExpression`, for [`Handle::set`].
+    /// Key of `FilterExpression`, for [`Self::set`].
     pub const FILTER_EXPRESSION: Prop<CfnFilter, String> = Prop::new("FilterExpression");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFilter, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFilter, Vec<filter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1125,13 +1129,13 @@ impl CfnMetricAttribution {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::MetricAttribution";
 
-    /// Key of `DatasetGroupArn`, for [`Handle::set`].
+    /// Key of `DatasetGroupArn`, for [`Self::set`].
     pub const DATASET_GROUP_ARN: Prop<CfnMetricAttribution, String> = Prop::new("DatasetGroupArn");
-    /// Key of `Metrics`, for [`Handle::set`].
+    /// Key of `Metrics`, for [`Self::set`].
     pub const METRICS: Prop<CfnMetricAttribution, Vec<metric_attribution::MetricAttribute>> = Prop::new("Metrics");
-    /// Key of `MetricsOutputConfig`, for [`Handle::set`].
+    /// Key of `MetricsOutputConfig`, for [`Self::set`].
     pub const METRICS_OUTPUT_CONFIG: Prop<CfnMetricAttribution, metric_attribution::MetricsOutputConfig> = Prop::new("MetricsOutputConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMetricAttribution, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1183,7 +1187,9 @@ pub mod schema {
     /// `Tag` of `AWS::Personalize::Schema`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1299,13 +1305,13 @@ impl CfnSchema {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Schema";
 
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnSchema, schema::Domain> = Prop::new("Domain");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSchema, String> = Prop::new("Name");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnSchema, String> = Prop::new("Schema");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSchema, Vec<schema::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1378,7 +1384,9 @@ pub mod solution {
     /// `Tag` of `AWS::Personalize::Solution`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1762,21 +1770,21 @@ impl CfnSolution {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Personalize::Solution";
 
-    /// Key of `DatasetGroupArn`, for [`Handle::set`].
+    /// Key of `DatasetGroupArn`, for [`Self::set`].
     pub const DATASET_GROUP_ARN: Prop<CfnSolution, String> = Prop::new("DatasetGroupArn");
-    /// Key of `EventType`, for [`Handle::set`].
+    /// Key of `EventType`, for [`Self::set`].
     pub const EVENT_TYPE: Prop<CfnSolution, String> = Prop::new("EventType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSolution, String> = Prop::new("Name");
-    /// Key of `PerformAutoML`, for [`Handle::set`].
+    /// Key of `PerformAutoML`, for [`Self::set`].
     pub const PERFORM_AUTO_ML: Prop<CfnSolution, bool> = Prop::new("PerformAutoML");
-    /// Key of `PerformHPO`, for [`Handle::set`].
+    /// Key of `PerformHPO`, for [`Self::set`].
     pub const PERFORM_HPO: Prop<CfnSolution, bool> = Prop::new("PerformHPO");
-    /// Key of `RecipeArn`, for [`Handle::set`].
+    /// Key of `RecipeArn`, for [`Self::set`].
     pub const RECIPE_ARN: Prop<CfnSolution, String> = Prop::new("RecipeArn");
-    /// Key of `SolutionConfig`, for [`Handle::set`].
+    /// Key of `SolutionConfig`, for [`Self::set`].
     pub const SOLUTION_CONFIG: Prop<CfnSolution, solution::SolutionConfig> = Prop::new("SolutionConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSolution, Vec<solution::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

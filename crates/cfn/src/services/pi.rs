@@ -142,15 +142,15 @@ impl CfnPerfReports {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PI::PerfReports";
 
-    /// Key of `EndTime`, for [`Handle::set`].
+    /// Key of `EndTime`, for [`Self::set`].
     pub const END_TIME: Prop<CfnPerfReports, String> = Prop::new("EndTime");
-    /// Key of `Identifier`, for [`Handle::set`].
+    /// Key of `Identifier`, for [`Self::set`].
     pub const IDENTIFIER: Prop<CfnPerfReports, String> = Prop::new("Identifier");
-    /// Key of `ServiceType`, for [`Handle::set`].
+    /// Key of `ServiceType`, for [`Self::set`].
     pub const SERVICE_TYPE: Prop<CfnPerfReports, perf_reports::ServiceType> = Prop::new("ServiceType");
-    /// Key of `StartTime`, for [`Handle::set`].
+    /// Key of `StartTime`, for [`Self::set`].
     pub const START_TIME: Prop<CfnPerfReports, String> = Prop::new("StartTime");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPerfReports, Vec<perf_reports::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

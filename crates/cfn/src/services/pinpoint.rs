@@ -32,9 +32,13 @@ pub mod adm_channel {
 /// Resource Type definition for AWS::Pinpoint::ADMChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnADMChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `ClientId` (the schema does not describe it).
     pub client_id: Val<String>,
+    /// `ClientSecret` (the schema does not describe it).
     pub client_secret: Val<String>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
 }
 
@@ -71,13 +75,13 @@ impl CfnADMChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::ADMChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnADMChannel, String> = Prop::new("ApplicationId");
-    /// Key of `ClientId`, for [`Handle::set`].
+    /// Key of `ClientId`, for [`Self::set`].
     pub const CLIENT_ID: Prop<CfnADMChannel, String> = Prop::new("ClientId");
-    /// Key of `ClientSecret`, for [`Handle::set`].
+    /// Key of `ClientSecret`, for [`Self::set`].
     pub const CLIENT_SECRET: Prop<CfnADMChannel, String> = Prop::new("ClientSecret");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnADMChannel, bool> = Prop::new("Enabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -140,14 +144,23 @@ pub mod apns_channel {
 /// Resource Type definition for AWS::Pinpoint::APNSChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAPNSChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `BundleId` (the schema does not describe it).
     pub bundle_id: Option<Val<String>>,
+    /// `Certificate` (the schema does not describe it).
     pub certificate: Option<Val<String>>,
+    /// `DefaultAuthenticationMethod` (the schema does not describe it).
     pub default_authentication_method: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `PrivateKey` (the schema does not describe it).
     pub private_key: Option<Val<String>>,
+    /// `TeamId` (the schema does not describe it).
     pub team_id: Option<Val<String>>,
+    /// `TokenKey` (the schema does not describe it).
     pub token_key: Option<Val<String>>,
+    /// `TokenKeyId` (the schema does not describe it).
     pub token_key_id: Option<Val<String>>,
 }
 
@@ -194,23 +207,23 @@ impl CfnAPNSChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnAPNSChannel, String> = Prop::new("ApplicationId");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnAPNSChannel, String> = Prop::new("BundleId");
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnAPNSChannel, String> = Prop::new("Certificate");
-    /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
+    /// Key of `DefaultAuthenticationMethod`, for [`Self::set`].
     pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSChannel, String> = Prop::new("DefaultAuthenticationMethod");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnAPNSChannel, bool> = Prop::new("Enabled");
-    /// Key of `PrivateKey`, for [`Handle::set`].
+    /// Key of `PrivateKey`, for [`Self::set`].
     pub const PRIVATE_KEY: Prop<CfnAPNSChannel, String> = Prop::new("PrivateKey");
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnAPNSChannel, String> = Prop::new("TeamId");
-    /// Key of `TokenKey`, for [`Handle::set`].
+    /// Key of `TokenKey`, for [`Self::set`].
     pub const TOKEN_KEY: Prop<CfnAPNSChannel, String> = Prop::new("TokenKey");
-    /// Key of `TokenKeyId`, for [`Handle::set`].
+    /// Key of `TokenKeyId`, for [`Self::set`].
     pub const TOKEN_KEY_ID: Prop<CfnAPNSChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -273,14 +286,23 @@ pub mod apns_sandbox_channel {
 /// Resource Type definition for AWS::Pinpoint::APNSSandboxChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAPNSSandboxChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `BundleId` (the schema does not describe it).
     pub bundle_id: Option<Val<String>>,
+    /// `Certificate` (the schema does not describe it).
     pub certificate: Option<Val<String>>,
+    /// `DefaultAuthenticationMethod` (the schema does not describe it).
     pub default_authentication_method: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `PrivateKey` (the schema does not describe it).
     pub private_key: Option<Val<String>>,
+    /// `TeamId` (the schema does not describe it).
     pub team_id: Option<Val<String>>,
+    /// `TokenKey` (the schema does not describe it).
     pub token_key: Option<Val<String>>,
+    /// `TokenKeyId` (the schema does not describe it).
     pub token_key_id: Option<Val<String>>,
 }
 
@@ -327,23 +349,23 @@ impl CfnAPNSSandboxChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSSandboxChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("ApplicationId");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("BundleId");
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnAPNSSandboxChannel, String> = Prop::new("Certificate");
-    /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
+    /// Key of `DefaultAuthenticationMethod`, for [`Self::set`].
     pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSSandboxChannel, String> = Prop::new("DefaultAuthenticationMethod");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnAPNSSandboxChannel, bool> = Prop::new("Enabled");
-    /// Key of `PrivateKey`, for [`Handle::set`].
+    /// Key of `PrivateKey`, for [`Self::set`].
     pub const PRIVATE_KEY: Prop<CfnAPNSSandboxChannel, String> = Prop::new("PrivateKey");
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("TeamId");
-    /// Key of `TokenKey`, for [`Handle::set`].
+    /// Key of `TokenKey`, for [`Self::set`].
     pub const TOKEN_KEY: Prop<CfnAPNSSandboxChannel, String> = Prop::new("TokenKey");
-    /// Key of `TokenKeyId`, for [`Handle::set`].
+    /// Key of `TokenKeyId`, for [`Self::set`].
     pub const TOKEN_KEY_ID: Prop<CfnAPNSSandboxChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -406,14 +428,23 @@ pub mod apns_voip_channel {
 /// Resource Type definition for AWS::Pinpoint::APNSVoipChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAPNSVoipChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `BundleId` (the schema does not describe it).
     pub bundle_id: Option<Val<String>>,
+    /// `Certificate` (the schema does not describe it).
     pub certificate: Option<Val<String>>,
+    /// `DefaultAuthenticationMethod` (the schema does not describe it).
     pub default_authentication_method: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `PrivateKey` (the schema does not describe it).
     pub private_key: Option<Val<String>>,
+    /// `TeamId` (the schema does not describe it).
     pub team_id: Option<Val<String>>,
+    /// `TokenKey` (the schema does not describe it).
     pub token_key: Option<Val<String>>,
+    /// `TokenKeyId` (the schema does not describe it).
     pub token_key_id: Option<Val<String>>,
 }
 
@@ -460,23 +491,23 @@ impl CfnAPNSVoipChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSVoipChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("ApplicationId");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("BundleId");
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnAPNSVoipChannel, String> = Prop::new("Certificate");
-    /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
+    /// Key of `DefaultAuthenticationMethod`, for [`Self::set`].
     pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSVoipChannel, String> = Prop::new("DefaultAuthenticationMethod");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnAPNSVoipChannel, bool> = Prop::new("Enabled");
-    /// Key of `PrivateKey`, for [`Handle::set`].
+    /// Key of `PrivateKey`, for [`Self::set`].
     pub const PRIVATE_KEY: Prop<CfnAPNSVoipChannel, String> = Prop::new("PrivateKey");
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("TeamId");
-    /// Key of `TokenKey`, for [`Handle::set`].
+    /// Key of `TokenKey`, for [`Self::set`].
     pub const TOKEN_KEY: Prop<CfnAPNSVoipChannel, String> = Prop::new("TokenKey");
-    /// Key of `TokenKeyId`, for [`Handle::set`].
+    /// Key of `TokenKeyId`, for [`Self::set`].
     pub const TOKEN_KEY_ID: Prop<CfnAPNSVoipChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -539,14 +570,23 @@ pub mod apns_voip_sandbox_channel {
 /// Resource Type definition for AWS::Pinpoint::APNSVoipSandboxChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAPNSVoipSandboxChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `BundleId` (the schema does not describe it).
     pub bundle_id: Option<Val<String>>,
+    /// `Certificate` (the schema does not describe it).
     pub certificate: Option<Val<String>>,
+    /// `DefaultAuthenticationMethod` (the schema does not describe it).
     pub default_authentication_method: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `PrivateKey` (the schema does not describe it).
     pub private_key: Option<Val<String>>,
+    /// `TeamId` (the schema does not describe it).
     pub team_id: Option<Val<String>>,
+    /// `TokenKey` (the schema does not describe it).
     pub token_key: Option<Val<String>>,
+    /// `TokenKeyId` (the schema does not describe it).
     pub token_key_id: Option<Val<String>>,
 }
 
@@ -593,23 +633,23 @@ impl CfnAPNSVoipSandboxChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::APNSVoipSandboxChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("ApplicationId");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("BundleId");
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("Certificate");
-    /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
+    /// Key of `DefaultAuthenticationMethod`, for [`Self::set`].
     pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("DefaultAuthenticationMethod");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnAPNSVoipSandboxChannel, bool> = Prop::new("Enabled");
-    /// Key of `PrivateKey`, for [`Handle::set`].
+    /// Key of `PrivateKey`, for [`Self::set`].
     pub const PRIVATE_KEY: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("PrivateKey");
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("TeamId");
-    /// Key of `TokenKey`, for [`Handle::set`].
+    /// Key of `TokenKey`, for [`Self::set`].
     pub const TOKEN_KEY: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("TokenKey");
-    /// Key of `TokenKeyId`, for [`Handle::set`].
+    /// Key of `TokenKeyId`, for [`Self::set`].
     pub const TOKEN_KEY_ID: Prop<CfnAPNSVoipSandboxChannel, String> = Prop::new("TokenKeyId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -665,7 +705,9 @@ pub mod app {
 /// Resource Type definition for AWS::Pinpoint::App
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAppProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -698,9 +740,9 @@ impl CfnApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::App";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApp, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApp, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -750,8 +792,11 @@ pub mod application_settings {
     /// `CampaignHook` of `AWS::Pinpoint::ApplicationSettings`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignHook {
+        /// `LambdaFunctionName` (the schema does not describe it).
         pub lambda_function_name: Option<Val<String>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<String>>,
+        /// `WebUrl` (the schema does not describe it).
         pub web_url: Option<Val<String>>,
     }
 
@@ -768,9 +813,13 @@ pub mod application_settings {
     /// `Limits` of `AWS::Pinpoint::ApplicationSettings`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Limits {
+        /// `Daily` (the schema does not describe it).
         pub daily: Option<Val<i64>>,
+        /// `MaximumDuration` (the schema does not describe it).
         pub maximum_duration: Option<Val<i64>>,
+        /// `MessagesPerSecond` (the schema does not describe it).
         pub messages_per_second: Option<Val<i64>>,
+        /// `Total` (the schema does not describe it).
         pub total: Option<Val<i64>>,
     }
 
@@ -788,7 +837,9 @@ pub mod application_settings {
     /// `QuietTime` of `AWS::Pinpoint::ApplicationSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QuietTime {
+        /// `End` (the schema does not describe it).
         pub end: Val<String>,
+        /// `Start` (the schema does not describe it).
         pub start: Val<String>,
     }
 
@@ -858,10 +909,15 @@ pub mod application_settings {
 /// Resource Type definition for AWS::Pinpoint::ApplicationSettings
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationSettingsProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `CampaignHook` (the schema does not describe it).
     pub campaign_hook: Option<Val<application_settings::CampaignHook>>,
+    /// `CloudWatchMetricsEnabled` (the schema does not describe it).
     pub cloud_watch_metrics_enabled: Option<Val<bool>>,
+    /// `Limits` (the schema does not describe it).
     pub limits: Option<Val<application_settings::Limits>>,
+    /// `QuietTime` (the schema does not describe it).
     pub quiet_time: Option<Val<application_settings::QuietTime>>,
 }
 
@@ -900,15 +956,15 @@ impl CfnApplicationSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::ApplicationSettings";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnApplicationSettings, String> = Prop::new("ApplicationId");
-    /// Key of `CampaignHook`, for [`Handle::set`].
+    /// Key of `CampaignHook`, for [`Self::set`].
     pub const CAMPAIGN_HOOK: Prop<CfnApplicationSettings, application_settings::CampaignHook> = Prop::new("CampaignHook");
-    /// Key of `CloudWatchMetricsEnabled`, for [`Handle::set`].
+    /// Key of `CloudWatchMetricsEnabled`, for [`Self::set`].
     pub const CLOUD_WATCH_METRICS_ENABLED: Prop<CfnApplicationSettings, bool> = Prop::new("CloudWatchMetricsEnabled");
-    /// Key of `Limits`, for [`Handle::set`].
+    /// Key of `Limits`, for [`Self::set`].
     pub const LIMITS: Prop<CfnApplicationSettings, application_settings::Limits> = Prop::new("Limits");
-    /// Key of `QuietTime`, for [`Handle::set`].
+    /// Key of `QuietTime`, for [`Self::set`].
     pub const QUIET_TIME: Prop<CfnApplicationSettings, application_settings::QuietTime> = Prop::new("QuietTime");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -966,9 +1022,13 @@ pub mod baidu_channel {
 /// Resource Type definition for AWS::Pinpoint::BaiduChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnBaiduChannelProps {
+    /// `ApiKey` (the schema does not describe it).
     pub api_key: Val<String>,
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `SecretKey` (the schema does not describe it).
     pub secret_key: Val<String>,
 }
 
@@ -1005,13 +1065,13 @@ impl CfnBaiduChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::BaiduChannel";
 
-    /// Key of `ApiKey`, for [`Handle::set`].
+    /// Key of `ApiKey`, for [`Self::set`].
     pub const API_KEY: Prop<CfnBaiduChannel, String> = Prop::new("ApiKey");
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnBaiduChannel, String> = Prop::new("ApplicationId");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnBaiduChannel, bool> = Prop::new("Enabled");
-    /// Key of `SecretKey`, for [`Handle::set`].
+    /// Key of `SecretKey`, for [`Self::set`].
     pub const SECRET_KEY: Prop<CfnBaiduChannel, String> = Prop::new("SecretKey");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1056,12 +1116,19 @@ pub mod campaign {
     /// `WriteTreatmentResource` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WriteTreatmentResource {
+        /// `CustomDeliveryConfiguration` (the schema does not describe it).
         pub custom_delivery_configuration: Option<Val<CustomDeliveryConfiguration>>,
+        /// `MessageConfiguration` (the schema does not describe it).
         pub message_configuration: Option<Val<MessageConfiguration>>,
+        /// `Schedule` (the schema does not describe it).
         pub schedule: Option<Val<Schedule>>,
+        /// `SizePercent` (the schema does not describe it).
         pub size_percent: Option<Val<i64>>,
+        /// `TemplateConfiguration` (the schema does not describe it).
         pub template_configuration: Option<Val<TemplateConfiguration>>,
+        /// `TreatmentDescription` (the schema does not describe it).
         pub treatment_description: Option<Val<String>>,
+        /// `TreatmentName` (the schema does not describe it).
         pub treatment_name: Option<Val<String>>,
     }
 
@@ -1082,8 +1149,11 @@ pub mod campaign {
     /// `CampaignHook` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignHook {
+        /// `LambdaFunctionName` (the schema does not describe it).
         pub lambda_function_name: Option<Val<String>>,
+        /// `Mode` (the schema does not describe it).
         pub mode: Option<Val<String>>,
+        /// `WebUrl` (the schema does not describe it).
         pub web_url: Option<Val<String>>,
     }
 
@@ -1100,7 +1170,9 @@ pub mod campaign {
     /// `CustomDeliveryConfiguration` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomDeliveryConfiguration {
+        /// `DeliveryUri` (the schema does not describe it).
         pub delivery_uri: Option<Val<String>>,
+        /// `EndpointTypes` (the schema does not describe it).
         pub endpoint_types: Option<Val<Vec<String>>>,
     }
 
@@ -1116,10 +1188,15 @@ pub mod campaign {
     /// `Limits` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Limits {
+        /// `Daily` (the schema does not describe it).
         pub daily: Option<Val<i64>>,
+        /// `MaximumDuration` (the schema does not describe it).
         pub maximum_duration: Option<Val<i64>>,
+        /// `MessagesPerSecond` (the schema does not describe it).
         pub messages_per_second: Option<Val<i64>>,
+        /// `Session` (the schema does not describe it).
         pub session: Option<Val<i64>>,
+        /// `Total` (the schema does not describe it).
         pub total: Option<Val<i64>>,
     }
 
@@ -1138,14 +1215,23 @@ pub mod campaign {
     /// `MessageConfiguration` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MessageConfiguration {
+        /// `ADMMessage` (the schema does not describe it).
         pub adm_message: Option<Val<Message>>,
+        /// `APNSMessage` (the schema does not describe it).
         pub apns_message: Option<Val<Message>>,
+        /// `BaiduMessage` (the schema does not describe it).
         pub baidu_message: Option<Val<Message>>,
+        /// `CustomMessage` (the schema does not describe it).
         pub custom_message: Option<Val<CampaignCustomMessage>>,
+        /// `DefaultMessage` (the schema does not describe it).
         pub default_message: Option<Val<Message>>,
+        /// `EmailMessage` (the schema does not describe it).
         pub email_message: Option<Val<CampaignEmailMessage>>,
+        /// `GCMMessage` (the schema does not describe it).
         pub gcm_message: Option<Val<Message>>,
+        /// `InAppMessage` (the schema does not describe it).
         pub in_app_message: Option<Val<CampaignInAppMessage>>,
+        /// `SMSMessage` (the schema does not describe it).
         pub sms_message: Option<Val<CampaignSmsMessage>>,
     }
 
@@ -1168,12 +1254,19 @@ pub mod campaign {
     /// `Schedule` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Schedule {
+        /// `EndTime` (the schema does not describe it).
         pub end_time: Option<Val<String>>,
+        /// `EventFilter` (the schema does not describe it).
         pub event_filter: Option<Val<CampaignEventFilter>>,
+        /// `Frequency` (the schema does not describe it).
         pub frequency: Option<Val<String>>,
+        /// `IsLocalTime` (the schema does not describe it).
         pub is_local_time: Option<Val<bool>>,
+        /// `QuietTime` (the schema does not describe it).
         pub quiet_time: Option<Val<QuietTime>>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Option<Val<String>>,
+        /// `TimeZone` (the schema does not describe it).
         pub time_zone: Option<Val<String>>,
     }
 
@@ -1194,9 +1287,13 @@ pub mod campaign {
     /// `TemplateConfiguration` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TemplateConfiguration {
+        /// `EmailTemplate` (the schema does not describe it).
         pub email_template: Option<Val<Template>>,
+        /// `PushTemplate` (the schema does not describe it).
         pub push_template: Option<Val<Template>>,
+        /// `SMSTemplate` (the schema does not describe it).
         pub sms_template: Option<Val<Template>>,
+        /// `VoiceTemplate` (the schema does not describe it).
         pub voice_template: Option<Val<Template>>,
     }
 
@@ -1214,17 +1311,29 @@ pub mod campaign {
     /// `Message` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Message {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<String>>,
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `ImageIconUrl` (the schema does not describe it).
         pub image_icon_url: Option<Val<String>>,
+        /// `ImageSmallIconUrl` (the schema does not describe it).
         pub image_small_icon_url: Option<Val<String>>,
+        /// `ImageUrl` (the schema does not describe it).
         pub image_url: Option<Val<String>>,
+        /// `JsonBody` (the schema does not describe it).
         pub json_body: Option<Val<String>>,
+        /// `MediaUrl` (the schema does not describe it).
         pub media_url: Option<Val<String>>,
+        /// `RawContent` (the schema does not describe it).
         pub raw_content: Option<Val<String>>,
+        /// `SilentPush` (the schema does not describe it).
         pub silent_push: Option<Val<bool>>,
+        /// `TimeToLive` (the schema does not describe it).
         pub time_to_live: Option<Val<i64>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
     }
 
@@ -1250,6 +1359,7 @@ pub mod campaign {
     /// `CampaignCustomMessage` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignCustomMessage {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
     }
 
@@ -1264,9 +1374,13 @@ pub mod campaign {
     /// `CampaignEmailMessage` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignEmailMessage {
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `FromAddress` (the schema does not describe it).
         pub from_address: Option<Val<String>>,
+        /// `HtmlBody` (the schema does not describe it).
         pub html_body: Option<Val<String>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<String>>,
     }
 
@@ -1284,8 +1398,11 @@ pub mod campaign {
     /// `CampaignInAppMessage` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignInAppMessage {
+        /// `Content` (the schema does not describe it).
         pub content: Option<Val<Vec<InAppMessageContent>>>,
+        /// `CustomConfig` (the schema does not describe it).
         pub custom_config: Option<Val<Json>>,
+        /// `Layout` (the schema does not describe it).
         pub layout: Option<Val<String>>,
     }
 
@@ -1302,11 +1419,17 @@ pub mod campaign {
     /// `CampaignSmsMessage` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignSmsMessage {
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `EntityId` (the schema does not describe it).
         pub entity_id: Option<Val<String>>,
+        /// `MessageType` (the schema does not describe it).
         pub message_type: Option<Val<String>>,
+        /// `OriginationNumber` (the schema does not describe it).
         pub origination_number: Option<Val<String>>,
+        /// `SenderId` (the schema does not describe it).
         pub sender_id: Option<Val<String>>,
+        /// `TemplateId` (the schema does not describe it).
         pub template_id: Option<Val<String>>,
     }
 
@@ -1326,7 +1449,9 @@ pub mod campaign {
     /// `CampaignEventFilter` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CampaignEventFilter {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<EventDimensions>>,
+        /// `FilterType` (the schema does not describe it).
         pub filter_type: Option<Val<String>>,
     }
 
@@ -1342,7 +1467,9 @@ pub mod campaign {
     /// `QuietTime` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QuietTime {
+        /// `End` (the schema does not describe it).
         pub end: Val<String>,
+        /// `Start` (the schema does not describe it).
         pub start: Val<String>,
     }
 
@@ -1368,7 +1495,9 @@ pub mod campaign {
     /// `Template` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Template {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -1384,11 +1513,17 @@ pub mod campaign {
     /// `InAppMessageContent` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InAppMessageContent {
+        /// `BackgroundColor` (the schema does not describe it).
         pub background_color: Option<Val<String>>,
+        /// `BodyConfig` (the schema does not describe it).
         pub body_config: Option<Val<InAppMessageBodyConfig>>,
+        /// `HeaderConfig` (the schema does not describe it).
         pub header_config: Option<Val<InAppMessageHeaderConfig>>,
+        /// `ImageUrl` (the schema does not describe it).
         pub image_url: Option<Val<String>>,
+        /// `PrimaryBtn` (the schema does not describe it).
         pub primary_btn: Option<Val<InAppMessageButton>>,
+        /// `SecondaryBtn` (the schema does not describe it).
         pub secondary_btn: Option<Val<InAppMessageButton>>,
     }
 
@@ -1408,8 +1543,11 @@ pub mod campaign {
     /// `EventDimensions` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EventDimensions {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Json>>,
+        /// `EventType` (the schema does not describe it).
         pub event_type: Option<Val<SetDimension>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Option<Val<Json>>,
     }
 
@@ -1426,8 +1564,11 @@ pub mod campaign {
     /// `InAppMessageBodyConfig` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InAppMessageBodyConfig {
+        /// `Alignment` (the schema does not describe it).
         pub alignment: Option<Val<String>>,
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `TextColor` (the schema does not describe it).
         pub text_color: Option<Val<String>>,
     }
 
@@ -1444,8 +1585,11 @@ pub mod campaign {
     /// `InAppMessageHeaderConfig` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InAppMessageHeaderConfig {
+        /// `Alignment` (the schema does not describe it).
         pub alignment: Option<Val<String>>,
+        /// `Header` (the schema does not describe it).
         pub header: Option<Val<String>>,
+        /// `TextColor` (the schema does not describe it).
         pub text_color: Option<Val<String>>,
     }
 
@@ -1462,9 +1606,13 @@ pub mod campaign {
     /// `InAppMessageButton` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InAppMessageButton {
+        /// `Android` (the schema does not describe it).
         pub android: Option<Val<OverrideButtonConfiguration>>,
+        /// `DefaultConfig` (the schema does not describe it).
         pub default_config: Option<Val<DefaultButtonConfiguration>>,
+        /// `IOS` (the schema does not describe it).
         pub ios: Option<Val<OverrideButtonConfiguration>>,
+        /// `Web` (the schema does not describe it).
         pub web: Option<Val<OverrideButtonConfiguration>>,
     }
 
@@ -1482,7 +1630,9 @@ pub mod campaign {
     /// `SetDimension` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SetDimension {
+        /// `DimensionType` (the schema does not describe it).
         pub dimension_type: Option<Val<String>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -1498,7 +1648,9 @@ pub mod campaign {
     /// `OverrideButtonConfiguration` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OverrideButtonConfiguration {
+        /// `ButtonAction` (the schema does not describe it).
         pub button_action: Option<Val<String>>,
+        /// `Link` (the schema does not describe it).
         pub link: Option<Val<String>>,
     }
 
@@ -1514,11 +1666,17 @@ pub mod campaign {
     /// `DefaultButtonConfiguration` of `AWS::Pinpoint::Campaign`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefaultButtonConfiguration {
+        /// `BackgroundColor` (the schema does not describe it).
         pub background_color: Option<Val<String>>,
+        /// `BorderRadius` (the schema does not describe it).
         pub border_radius: Option<Val<i64>>,
+        /// `ButtonAction` (the schema does not describe it).
         pub button_action: Option<Val<String>>,
+        /// `Link` (the schema does not describe it).
         pub link: Option<Val<String>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
+        /// `TextColor` (the schema does not describe it).
         pub text_color: Option<Val<String>>,
     }
 
@@ -1824,23 +1982,41 @@ pub mod campaign {
 /// Resource Type definition for AWS::Pinpoint::Campaign
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCampaignProps {
+    /// `AdditionalTreatments` (the schema does not describe it).
     pub additional_treatments: Option<Val<Vec<campaign::WriteTreatmentResource>>>,
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `CampaignHook` (the schema does not describe it).
     pub campaign_hook: Option<Val<campaign::CampaignHook>>,
+    /// `CustomDeliveryConfiguration` (the schema does not describe it).
     pub custom_delivery_configuration: Option<Val<campaign::CustomDeliveryConfiguration>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `HoldoutPercent` (the schema does not describe it).
     pub holdout_percent: Option<Val<i64>>,
+    /// `IsPaused` (the schema does not describe it).
     pub is_paused: Option<Val<bool>>,
+    /// `Limits` (the schema does not describe it).
     pub limits: Option<Val<campaign::Limits>>,
+    /// `MessageConfiguration` (the schema does not describe it).
     pub message_configuration: Option<Val<campaign::MessageConfiguration>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Option<Val<i64>>,
+    /// `Schedule` (the schema does not describe it).
     pub schedule: Val<campaign::Schedule>,
+    /// `SegmentId` (the schema does not describe it).
     pub segment_id: Val<String>,
+    /// `SegmentVersion` (the schema does not describe it).
     pub segment_version: Option<Val<i64>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `TemplateConfiguration` (the schema does not describe it).
     pub template_configuration: Option<Val<campaign::TemplateConfiguration>>,
+    /// `TreatmentDescription` (the schema does not describe it).
     pub treatment_description: Option<Val<String>>,
+    /// `TreatmentName` (the schema does not describe it).
     pub treatment_name: Option<Val<String>>,
 }
 
@@ -1905,41 +2081,41 @@ impl CfnCampaign {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::Campaign";
 
-    /// Key of `AdditionalTreatments`, for [`Handle::set`].
+    /// Key of `AdditionalTreatments`, for [`Self::set`].
     pub const ADDITIONAL_TREATMENTS: Prop<CfnCampaign, Vec<campaign::WriteTreatmentResource>> = Prop::new("AdditionalTreatments");
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnCampaign, String> = Prop::new("ApplicationId");
-    /// Key of `CampaignHook`, for [`Handle::set`].
+    /// Key of `CampaignHook`, for [`Self::set`].
     pub const CAMPAIGN_HOOK: Prop<CfnCampaign, campaign::CampaignHook> = Prop::new("CampaignHook");
-    /// Key of `CustomDeliveryConfiguration`, for [`Handle::set`].
+    /// Key of `CustomDeliveryConfiguration`, for [`Self::set`].
     pub const CUSTOM_DELIVERY_CONFIGURATION: Prop<CfnCampaign, campaign::CustomDeliveryConfiguration> = Prop::new("CustomDeliveryConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCampaign, String> = Prop::new("Description");
-    /// Key of `HoldoutPercent`, for [`Handle::set`].
+    /// Key of `HoldoutPercent`, for [`Self::set`].
     pub const HOLDOUT_PERCENT: Prop<CfnCampaign, i64> = Prop::new("HoldoutPercent");
-    /// Key of `IsPaused`, for [`Handle::set`].
+    /// Key of `IsPaused`, for [`Self::set`].
     pub const IS_PAUSED: Prop<CfnCampaign, bool> = Prop::new("IsPaused");
-    /// Key of `Limits`, for [`Handle::set`].
+    /// Key of `Limits`, for [`Self::set`].
     pub const LIMITS: Prop<CfnCampaign, campaign::Limits> = Prop::new("Limits");
-    /// Key of `MessageConfiguration`, for [`Handle::set`].
+    /// Key of `MessageConfiguration`, for [`Self::set`].
     pub const MESSAGE_CONFIGURATION: Prop<CfnCampaign, campaign::MessageConfiguration> = Prop::new("MessageConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCampaign, String> = Prop::new("Name");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnCampaign, i64> = Prop::new("Priority");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnCampaign, campaign::Schedule> = Prop::new("Schedule");
-    /// Key of `SegmentId`, for [`Handle::set`].
+    /// Key of `SegmentId`, for [`Self::set`].
     pub const SEGMENT_ID: Prop<CfnCampaign, String> = Prop::new("SegmentId");
-    /// Key of `SegmentVersion`, for [`Handle::set`].
+    /// Key of `SegmentVersion`, for [`Self::set`].
     pub const SEGMENT_VERSION: Prop<CfnCampaign, i64> = Prop::new("SegmentVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCampaign, Json> = Prop::new("Tags");
-    /// Key of `TemplateConfiguration`, for [`Handle::set`].
+    /// Key of `TemplateConfiguration`, for [`Self::set`].
     pub const TEMPLATE_CONFIGURATION: Prop<CfnCampaign, campaign::TemplateConfiguration> = Prop::new("TemplateConfiguration");
-    /// Key of `TreatmentDescription`, for [`Handle::set`].
+    /// Key of `TreatmentDescription`, for [`Self::set`].
     pub const TREATMENT_DESCRIPTION: Prop<CfnCampaign, String> = Prop::new("TreatmentDescription");
-    /// Key of `TreatmentName`, for [`Handle::set`].
+    /// Key of `TreatmentName`, for [`Self::set`].
     pub const TREATMENT_NAME: Prop<CfnCampaign, String> = Prop::new("TreatmentName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2005,12 +2181,19 @@ pub mod email_channel {
 /// Resource Type definition for AWS::Pinpoint::EmailChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEmailChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `ConfigurationSet` (the schema does not describe it).
     pub configuration_set: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `FromAddress` (the schema does not describe it).
     pub from_address: Val<String>,
+    /// `Identity` (the schema does not describe it).
     pub identity: Val<String>,
+    /// `OrchestrationSendingRoleArn` (the schema does not describe it).
     pub orchestration_sending_role_arn: Option<Val<String>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
 }
 
@@ -2053,19 +2236,19 @@ impl CfnEmailChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::EmailChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnEmailChannel, String> = Prop::new("ApplicationId");
-    /// Key of `ConfigurationSet`, for [`Handle::set`].
+    /// Key of `ConfigurationSet`, for [`Self::set`].
     pub const CONFIGURATION_SET: Prop<CfnEmailChannel, String> = Prop::new("ConfigurationSet");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEmailChannel, bool> = Prop::new("Enabled");
-    /// Key of `FromAddress`, for [`Handle::set`].
+    /// Key of `FromAddress`, for [`Self::set`].
     pub const FROM_ADDRESS: Prop<CfnEmailChannel, String> = Prop::new("FromAddress");
-    /// Key of `Identity`, for [`Handle::set`].
+    /// Key of `Identity`, for [`Self::set`].
     pub const IDENTITY: Prop<CfnEmailChannel, String> = Prop::new("Identity");
-    /// Key of `OrchestrationSendingRoleArn`, for [`Handle::set`].
+    /// Key of `OrchestrationSendingRoleArn`, for [`Self::set`].
     pub const ORCHESTRATION_SENDING_ROLE_ARN: Prop<CfnEmailChannel, String> = Prop::new("OrchestrationSendingRoleArn");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnEmailChannel, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2126,12 +2309,19 @@ pub mod email_template {
 /// Resource Type definition for AWS::Pinpoint::EmailTemplate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEmailTemplateProps {
+    /// `DefaultSubstitutions` (the schema does not describe it).
     pub default_substitutions: Option<Val<String>>,
+    /// `HtmlPart` (the schema does not describe it).
     pub html_part: Option<Val<String>>,
+    /// `Subject` (the schema does not describe it).
     pub subject: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `TemplateDescription` (the schema does not describe it).
     pub template_description: Option<Val<String>>,
+    /// `TemplateName` (the schema does not describe it).
     pub template_name: Val<String>,
+    /// `TextPart` (the schema does not describe it).
     pub text_part: Option<Val<String>>,
 }
 
@@ -2174,19 +2364,19 @@ impl CfnEmailTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::EmailTemplate";
 
-    /// Key of `DefaultSubstitutions`, for [`Handle::set`].
+    /// Key of `DefaultSubstitutions`, for [`Self::set`].
     pub const DEFAULT_SUBSTITUTIONS: Prop<CfnEmailTemplate, String> = Prop::new("DefaultSubstitutions");
-    /// Key of `HtmlPart`, for [`Handle::set`].
+    /// Key of `HtmlPart`, for [`Self::set`].
     pub const HTML_PART: Prop<CfnEmailTemplate, String> = Prop::new("HtmlPart");
-    /// Key of `Subject`, for [`Handle::set`].
+    /// Key of `Subject`, for [`Self::set`].
     pub const SUBJECT: Prop<CfnEmailTemplate, String> = Prop::new("Subject");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEmailTemplate, Json> = Prop::new("Tags");
-    /// Key of `TemplateDescription`, for [`Handle::set`].
+    /// Key of `TemplateDescription`, for [`Self::set`].
     pub const TEMPLATE_DESCRIPTION: Prop<CfnEmailTemplate, String> = Prop::new("TemplateDescription");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnEmailTemplate, String> = Prop::new("TemplateName");
-    /// Key of `TextPart`, for [`Handle::set`].
+    /// Key of `TextPart`, for [`Self::set`].
     pub const TEXT_PART: Prop<CfnEmailTemplate, String> = Prop::new("TextPart");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2248,8 +2438,11 @@ pub mod event_stream {
 /// Resource Type definition for AWS::Pinpoint::EventStream
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnEventStreamProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `DestinationStreamArn` (the schema does not describe it).
     pub destination_stream_arn: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
 }
 
@@ -2284,11 +2477,11 @@ impl CfnEventStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::EventStream";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnEventStream, String> = Prop::new("ApplicationId");
-    /// Key of `DestinationStreamArn`, for [`Handle::set`].
+    /// Key of `DestinationStreamArn`, for [`Self::set`].
     pub const DESTINATION_STREAM_ARN: Prop<CfnEventStream, String> = Prop::new("DestinationStreamArn");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnEventStream, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2347,10 +2540,15 @@ pub mod gcm_channel {
 /// Resource Type definition for AWS::Pinpoint::GCMChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGCMChannelProps {
+    /// `ApiKey` (the schema does not describe it).
     pub api_key: Option<Val<String>>,
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `DefaultAuthenticationMethod` (the schema does not describe it).
     pub default_authentication_method: Option<Val<String>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `ServiceJson` (the schema does not describe it).
     pub service_json: Option<Val<String>>,
 }
 
@@ -2389,15 +2587,15 @@ impl CfnGCMChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::GCMChannel";
 
-    /// Key of `ApiKey`, for [`Handle::set`].
+    /// Key of `ApiKey`, for [`Self::set`].
     pub const API_KEY: Prop<CfnGCMChannel, String> = Prop::new("ApiKey");
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnGCMChannel, String> = Prop::new("ApplicationId");
-    /// Key of `DefaultAuthenticationMethod`, for [`Handle::set`].
+    /// Key of `DefaultAuthenticationMethod`, for [`Self::set`].
     pub const DEFAULT_AUTHENTICATION_METHOD: Prop<CfnGCMChannel, String> = Prop::new("DefaultAuthenticationMethod");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnGCMChannel, bool> = Prop::new("Enabled");
-    /// Key of `ServiceJson`, for [`Handle::set`].
+    /// Key of `ServiceJson`, for [`Self::set`].
     pub const SERVICE_JSON: Prop<CfnGCMChannel, String> = Prop::new("ServiceJson");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2442,11 +2640,17 @@ pub mod in_app_template {
     /// `InAppMessageContent` of `AWS::Pinpoint::InAppTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InAppMessageContent {
+        /// `BackgroundColor` (the schema does not describe it).
         pub background_color: Option<Val<String>>,
+        /// `BodyConfig` (the schema does not describe it).
         pub body_config: Option<Val<BodyConfig>>,
+        /// `HeaderConfig` (the schema does not describe it).
         pub header_config: Option<Val<HeaderConfig>>,
+        /// `ImageUrl` (the schema does not describe it).
         pub image_url: Option<Val<String>>,
+        /// `PrimaryBtn` (the schema does not describe it).
         pub primary_btn: Option<Val<ButtonConfig>>,
+        /// `SecondaryBtn` (the schema does not describe it).
         pub secondary_btn: Option<Val<ButtonConfig>>,
     }
 
@@ -2466,8 +2670,11 @@ pub mod in_app_template {
     /// `BodyConfig` of `AWS::Pinpoint::InAppTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BodyConfig {
+        /// `Alignment` (the schema does not describe it).
         pub alignment: Option<Val<Alignment>>,
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `TextColor` (the schema does not describe it).
         pub text_color: Option<Val<String>>,
     }
 
@@ -2484,8 +2691,11 @@ pub mod in_app_template {
     /// `HeaderConfig` of `AWS::Pinpoint::InAppTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HeaderConfig {
+        /// `Alignment` (the schema does not describe it).
         pub alignment: Option<Val<Alignment>>,
+        /// `Header` (the schema does not describe it).
         pub header: Option<Val<String>>,
+        /// `TextColor` (the schema does not describe it).
         pub text_color: Option<Val<String>>,
     }
 
@@ -2502,9 +2712,13 @@ pub mod in_app_template {
     /// `ButtonConfig` of `AWS::Pinpoint::InAppTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ButtonConfig {
+        /// `Android` (the schema does not describe it).
         pub android: Option<Val<OverrideButtonConfiguration>>,
+        /// `DefaultConfig` (the schema does not describe it).
         pub default_config: Option<Val<DefaultButtonConfiguration>>,
+        /// `IOS` (the schema does not describe it).
         pub ios: Option<Val<OverrideButtonConfiguration>>,
+        /// `Web` (the schema does not describe it).
         pub web: Option<Val<OverrideButtonConfiguration>>,
     }
 
@@ -2522,7 +2736,9 @@ pub mod in_app_template {
     /// `OverrideButtonConfiguration` of `AWS::Pinpoint::InAppTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OverrideButtonConfiguration {
+        /// `ButtonAction` (the schema does not describe it).
         pub button_action: Option<Val<ButtonAction>>,
+        /// `Link` (the schema does not describe it).
         pub link: Option<Val<String>>,
     }
 
@@ -2538,11 +2754,17 @@ pub mod in_app_template {
     /// `DefaultButtonConfiguration` of `AWS::Pinpoint::InAppTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefaultButtonConfiguration {
+        /// `BackgroundColor` (the schema does not describe it).
         pub background_color: Option<Val<String>>,
+        /// `BorderRadius` (the schema does not describe it).
         pub border_radius: Option<Val<i64>>,
+        /// `ButtonAction` (the schema does not describe it).
         pub button_action: Option<Val<ButtonAction>>,
+        /// `Link` (the schema does not describe it).
         pub link: Option<Val<String>>,
+        /// `Text` (the schema does not describe it).
         pub text: Option<Val<String>>,
+        /// `TextColor` (the schema does not describe it).
         pub text_color: Option<Val<String>>,
     }
 
@@ -2736,11 +2958,17 @@ pub mod in_app_template {
 /// Resource Type definition for AWS::Pinpoint::InAppTemplate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInAppTemplateProps {
+    /// `Content` (the schema does not describe it).
     pub content: Option<Val<Vec<in_app_template::InAppMessageContent>>>,
+    /// `CustomConfig` (the schema does not describe it).
     pub custom_config: Option<Val<Json>>,
+    /// `Layout` (the schema does not describe it).
     pub layout: Option<Val<in_app_template::Layout>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `TemplateDescription` (the schema does not describe it).
     pub template_description: Option<Val<String>>,
+    /// `TemplateName` (the schema does not describe it).
     pub template_name: Val<String>,
 }
 
@@ -2781,17 +3009,17 @@ impl CfnInAppTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::InAppTemplate";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnInAppTemplate, Vec<in_app_template::InAppMessageContent>> = Prop::new("Content");
-    /// Key of `CustomConfig`, for [`Handle::set`].
+    /// Key of `CustomConfig`, for [`Self::set`].
     pub const CUSTOM_CONFIG: Prop<CfnInAppTemplate, Json> = Prop::new("CustomConfig");
-    /// Key of `Layout`, for [`Handle::set`].
+    /// Key of `Layout`, for [`Self::set`].
     pub const LAYOUT: Prop<CfnInAppTemplate, in_app_template::Layout> = Prop::new("Layout");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInAppTemplate, Json> = Prop::new("Tags");
-    /// Key of `TemplateDescription`, for [`Handle::set`].
+    /// Key of `TemplateDescription`, for [`Self::set`].
     pub const TEMPLATE_DESCRIPTION: Prop<CfnInAppTemplate, String> = Prop::new("TemplateDescription");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnInAppTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2836,13 +3064,21 @@ pub mod push_template {
     /// `AndroidPushNotificationTemplate` of `AWS::Pinpoint::PushTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AndroidPushNotificationTemplate {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<String>>,
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `ImageIconUrl` (the schema does not describe it).
         pub image_icon_url: Option<Val<String>>,
+        /// `ImageUrl` (the schema does not describe it).
         pub image_url: Option<Val<String>>,
+        /// `SmallImageIconUrl` (the schema does not describe it).
         pub small_image_icon_url: Option<Val<String>>,
+        /// `Sound` (the schema does not describe it).
         pub sound: Option<Val<String>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
     }
 
@@ -2864,11 +3100,17 @@ pub mod push_template {
     /// `APNSPushNotificationTemplate` of `AWS::Pinpoint::PushTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct APNSPushNotificationTemplate {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<String>>,
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `MediaUrl` (the schema does not describe it).
         pub media_url: Option<Val<String>>,
+        /// `Sound` (the schema does not describe it).
         pub sound: Option<Val<String>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
     }
 
@@ -2888,10 +3130,15 @@ pub mod push_template {
     /// `DefaultPushNotificationTemplate` of `AWS::Pinpoint::PushTemplate`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefaultPushNotificationTemplate {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<String>>,
+        /// `Body` (the schema does not describe it).
         pub body: Option<Val<String>>,
+        /// `Sound` (the schema does not describe it).
         pub sound: Option<Val<String>>,
+        /// `Title` (the schema does not describe it).
         pub title: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
     }
 
@@ -2968,14 +3215,23 @@ pub mod push_template {
 /// Resource Type definition for AWS::Pinpoint::PushTemplate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPushTemplateProps {
+    /// `ADM` (the schema does not describe it).
     pub adm: Option<Val<push_template::AndroidPushNotificationTemplate>>,
+    /// `APNS` (the schema does not describe it).
     pub apns: Option<Val<push_template::APNSPushNotificationTemplate>>,
+    /// `Baidu` (the schema does not describe it).
     pub baidu: Option<Val<push_template::AndroidPushNotificationTemplate>>,
+    /// `Default` (the schema does not describe it).
     pub default: Option<Val<push_template::DefaultPushNotificationTemplate>>,
+    /// `DefaultSubstitutions` (the schema does not describe it).
     pub default_substitutions: Option<Val<String>>,
+    /// `GCM` (the schema does not describe it).
     pub gcm: Option<Val<push_template::AndroidPushNotificationTemplate>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `TemplateDescription` (the schema does not describe it).
     pub template_description: Option<Val<String>>,
+    /// `TemplateName` (the schema does not describe it).
     pub template_name: Val<String>,
 }
 
@@ -3022,23 +3278,23 @@ impl CfnPushTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::PushTemplate";
 
-    /// Key of `ADM`, for [`Handle::set`].
+    /// Key of `ADM`, for [`Self::set`].
     pub const ADM: Prop<CfnPushTemplate, push_template::AndroidPushNotificationTemplate> = Prop::new("ADM");
-    /// Key of `APNS`, for [`Handle::set`].
+    /// Key of `APNS`, for [`Self::set`].
     pub const APNS: Prop<CfnPushTemplate, push_template::APNSPushNotificationTemplate> = Prop::new("APNS");
-    /// Key of `Baidu`, for [`Handle::set`].
+    /// Key of `Baidu`, for [`Self::set`].
     pub const BAIDU: Prop<CfnPushTemplate, push_template::AndroidPushNotificationTemplate> = Prop::new("Baidu");
-    /// Key of `Default`, for [`Handle::set`].
+    /// Key of `Default`, for [`Self::set`].
     pub const DEFAULT: Prop<CfnPushTemplate, push_template::DefaultPushNotificationTemplate> = Prop::new("Default");
-    /// Key of `DefaultSubstitutions`, for [`Handle::set`].
+    /// Key of `DefaultSubstitutions`, for [`Self::set`].
     pub const DEFAULT_SUBSTITUTIONS: Prop<CfnPushTemplate, String> = Prop::new("DefaultSubstitutions");
-    /// Key of `GCM`, for [`Handle::set`].
+    /// Key of `GCM`, for [`Self::set`].
     pub const GCM: Prop<CfnPushTemplate, push_template::AndroidPushNotificationTemplate> = Prop::new("GCM");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPushTemplate, Json> = Prop::new("Tags");
-    /// Key of `TemplateDescription`, for [`Handle::set`].
+    /// Key of `TemplateDescription`, for [`Self::set`].
     pub const TEMPLATE_DESCRIPTION: Prop<CfnPushTemplate, String> = Prop::new("TemplateDescription");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnPushTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3101,9 +3357,13 @@ pub mod sms_channel {
 /// Resource Type definition for AWS::Pinpoint::SMSChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSMSChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `SenderId` (the schema does not describe it).
     pub sender_id: Option<Val<String>>,
+    /// `ShortCode` (the schema does not describe it).
     pub short_code: Option<Val<String>>,
 }
 
@@ -3140,13 +3400,13 @@ impl CfnSMSChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::SMSChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnSMSChannel, String> = Prop::new("ApplicationId");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnSMSChannel, bool> = Prop::new("Enabled");
-    /// Key of `SenderId`, for [`Handle::set`].
+    /// Key of `SenderId`, for [`Self::set`].
     pub const SENDER_ID: Prop<CfnSMSChannel, String> = Prop::new("SenderId");
-    /// Key of `ShortCode`, for [`Handle::set`].
+    /// Key of `ShortCode`, for [`Self::set`].
     pub const SHORT_CODE: Prop<CfnSMSChannel, String> = Prop::new("ShortCode");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3191,11 +3451,17 @@ pub mod segment {
     /// `SegmentDimensions` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SegmentDimensions {
+        /// `Attributes` (the schema does not describe it).
         pub attributes: Option<Val<Json>>,
+        /// `Behavior` (the schema does not describe it).
         pub behavior: Option<Val<Behavior>>,
+        /// `Demographic` (the schema does not describe it).
         pub demographic: Option<Val<Demographic>>,
+        /// `Location` (the schema does not describe it).
         pub location: Option<Val<Location>>,
+        /// `Metrics` (the schema does not describe it).
         pub metrics: Option<Val<Json>>,
+        /// `UserAttributes` (the schema does not describe it).
         pub user_attributes: Option<Val<Json>>,
     }
 
@@ -3215,7 +3481,9 @@ pub mod segment {
     /// `SegmentGroups` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SegmentGroups {
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<Groups>>>,
+        /// `Include` (the schema does not describe it).
         pub include: Option<Val<String>>,
     }
 
@@ -3231,6 +3499,7 @@ pub mod segment {
     /// `Behavior` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Behavior {
+        /// `Recency` (the schema does not describe it).
         pub recency: Option<Val<Recency>>,
     }
 
@@ -3245,11 +3514,17 @@ pub mod segment {
     /// `Demographic` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Demographic {
+        /// `AppVersion` (the schema does not describe it).
         pub app_version: Option<Val<SetDimension>>,
+        /// `Channel` (the schema does not describe it).
         pub channel: Option<Val<SetDimension>>,
+        /// `DeviceType` (the schema does not describe it).
         pub device_type: Option<Val<SetDimension>>,
+        /// `Make` (the schema does not describe it).
         pub make: Option<Val<SetDimension>>,
+        /// `Model` (the schema does not describe it).
         pub model: Option<Val<SetDimension>>,
+        /// `Platform` (the schema does not describe it).
         pub platform: Option<Val<SetDimension>>,
     }
 
@@ -3269,7 +3544,9 @@ pub mod segment {
     /// `Location` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Location {
+        /// `Country` (the schema does not describe it).
         pub country: Option<Val<SetDimension>>,
+        /// `GPSPoint` (the schema does not describe it).
         pub gps_point: Option<Val<GPSPoint>>,
     }
 
@@ -3285,9 +3562,13 @@ pub mod segment {
     /// `Groups` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Groups {
+        /// `Dimensions` (the schema does not describe it).
         pub dimensions: Option<Val<Vec<SegmentDimensions>>>,
+        /// `SourceSegments` (the schema does not describe it).
         pub source_segments: Option<Val<Vec<SourceSegments>>>,
+        /// `SourceType` (the schema does not describe it).
         pub source_type: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -3305,7 +3586,9 @@ pub mod segment {
     /// `Recency` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Recency {
+        /// `Duration` (the schema does not describe it).
         pub duration: Val<String>,
+        /// `RecencyType` (the schema does not describe it).
         pub recency_type: Val<String>,
     }
 
@@ -3331,7 +3614,9 @@ pub mod segment {
     /// `SetDimension` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SetDimension {
+        /// `DimensionType` (the schema does not describe it).
         pub dimension_type: Option<Val<String>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -3347,7 +3632,9 @@ pub mod segment {
     /// `GPSPoint` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GPSPoint {
+        /// `Coordinates` (the schema does not describe it).
         pub coordinates: Val<Coordinates>,
+        /// `RangeInKilometers` (the schema does not describe it).
         pub range_in_kilometers: Val<f64>,
     }
 
@@ -3373,7 +3660,9 @@ pub mod segment {
     /// `SourceSegments` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SourceSegments {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<i64>>,
     }
 
@@ -3399,7 +3688,9 @@ pub mod segment {
     /// `Coordinates` of `AWS::Pinpoint::Segment`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Coordinates {
+        /// `Latitude` (the schema does not describe it).
         pub latitude: Val<f64>,
+        /// `Longitude` (the schema does not describe it).
         pub longitude: Val<f64>,
     }
 
@@ -3547,10 +3838,15 @@ pub mod segment {
 /// Resource Type definition for AWS::Pinpoint::Segment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSegmentProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Dimensions` (the schema does not describe it).
     pub dimensions: Option<Val<segment::SegmentDimensions>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SegmentGroups` (the schema does not describe it).
     pub segment_groups: Option<Val<segment::SegmentGroups>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
 }
 
@@ -3589,15 +3885,15 @@ impl CfnSegment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::Segment";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnSegment, String> = Prop::new("ApplicationId");
-    /// Key of `Dimensions`, for [`Handle::set`].
+    /// Key of `Dimensions`, for [`Self::set`].
     pub const DIMENSIONS: Prop<CfnSegment, segment::SegmentDimensions> = Prop::new("Dimensions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSegment, String> = Prop::new("Name");
-    /// Key of `SegmentGroups`, for [`Handle::set`].
+    /// Key of `SegmentGroups`, for [`Self::set`].
     pub const SEGMENT_GROUPS: Prop<CfnSegment, segment::SegmentGroups> = Prop::new("SegmentGroups");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSegment, Json> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3661,10 +3957,15 @@ pub mod sms_template {
 /// Resource Type definition for AWS::Pinpoint::SmsTemplate
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSmsTemplateProps {
+    /// `Body` (the schema does not describe it).
     pub body: Val<String>,
+    /// `DefaultSubstitutions` (the schema does not describe it).
     pub default_substitutions: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Json>>,
+    /// `TemplateDescription` (the schema does not describe it).
     pub template_description: Option<Val<String>>,
+    /// `TemplateName` (the schema does not describe it).
     pub template_name: Val<String>,
 }
 
@@ -3703,15 +4004,15 @@ impl CfnSmsTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::SmsTemplate";
 
-    /// Key of `Body`, for [`Handle::set`].
+    /// Key of `Body`, for [`Self::set`].
     pub const BODY: Prop<CfnSmsTemplate, String> = Prop::new("Body");
-    /// Key of `DefaultSubstitutions`, for [`Handle::set`].
+    /// Key of `DefaultSubstitutions`, for [`Self::set`].
     pub const DEFAULT_SUBSTITUTIONS: Prop<CfnSmsTemplate, String> = Prop::new("DefaultSubstitutions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSmsTemplate, Json> = Prop::new("Tags");
-    /// Key of `TemplateDescription`, for [`Handle::set`].
+    /// Key of `TemplateDescription`, for [`Self::set`].
     pub const TEMPLATE_DESCRIPTION: Prop<CfnSmsTemplate, String> = Prop::new("TemplateDescription");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnSmsTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3772,7 +4073,9 @@ pub mod voice_channel {
 /// Resource Type definition for AWS::Pinpoint::VoiceChannel
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnVoiceChannelProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
 }
 
@@ -3805,9 +4108,9 @@ impl CfnVoiceChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pinpoint::VoiceChannel";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnVoiceChannel, String> = Prop::new("ApplicationId");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnVoiceChannel, bool> = Prop::new("Enabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod configuration_set {
     /// `DeliveryOptions` of `AWS::PinpointEmail::ConfigurationSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeliveryOptions {
+        /// `SendingPoolName` (the schema does not describe it).
         pub sending_pool_name: Option<Val<String>>,
     }
 
@@ -33,6 +34,7 @@ pub mod configuration_set {
     /// `ReputationOptions` of `AWS::PinpointEmail::ConfigurationSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ReputationOptions {
+        /// `ReputationMetricsEnabled` (the schema does not describe it).
         pub reputation_metrics_enabled: Option<Val<bool>>,
     }
 
@@ -47,6 +49,7 @@ pub mod configuration_set {
     /// `SendingOptions` of `AWS::PinpointEmail::ConfigurationSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SendingOptions {
+        /// `SendingEnabled` (the schema does not describe it).
         pub sending_enabled: Option<Val<bool>>,
     }
 
@@ -61,7 +64,9 @@ pub mod configuration_set {
     /// `Tags` of `AWS::PinpointEmail::ConfigurationSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -77,6 +82,7 @@ pub mod configuration_set {
     /// `TrackingOptions` of `AWS::PinpointEmail::ConfigurationSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TrackingOptions {
+        /// `CustomRedirectDomain` (the schema does not describe it).
         pub custom_redirect_domain: Option<Val<String>>,
     }
 
@@ -147,11 +153,17 @@ pub mod configuration_set {
 /// Resource Type definition for AWS::PinpointEmail::ConfigurationSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfigurationSetProps {
+    /// `DeliveryOptions` (the schema does not describe it).
     pub delivery_options: Option<Val<configuration_set::DeliveryOptions>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ReputationOptions` (the schema does not describe it).
     pub reputation_options: Option<Val<configuration_set::ReputationOptions>>,
+    /// `SendingOptions` (the schema does not describe it).
     pub sending_options: Option<Val<configuration_set::SendingOptions>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<configuration_set::Tags>>>,
+    /// `TrackingOptions` (the schema does not describe it).
     pub tracking_options: Option<Val<configuration_set::TrackingOptions>>,
 }
 
@@ -192,17 +204,17 @@ impl CfnConfigurationSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSet";
 
-    /// Key of `DeliveryOptions`, for [`Handle::set`].
+    /// Key of `DeliveryOptions`, for [`Self::set`].
     pub const DELIVERY_OPTIONS: Prop<CfnConfigurationSet, configuration_set::DeliveryOptions> = Prop::new("DeliveryOptions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfigurationSet, String> = Prop::new("Name");
-    /// Key of `ReputationOptions`, for [`Handle::set`].
+    /// Key of `ReputationOptions`, for [`Self::set`].
     pub const REPUTATION_OPTIONS: Prop<CfnConfigurationSet, configuration_set::ReputationOptions> = Prop::new("ReputationOptions");
-    /// Key of `SendingOptions`, for [`Handle::set`].
+    /// Key of `SendingOptions`, for [`Self::set`].
     pub const SENDING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::SendingOptions> = Prop::new("SendingOptions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationSet, Vec<configuration_set::Tags>> = Prop::new("Tags");
-    /// Key of `TrackingOptions`, for [`Handle::set`].
+    /// Key of `TrackingOptions`, for [`Self::set`].
     pub const TRACKING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::TrackingOptions> = Prop::new("TrackingOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -247,11 +259,17 @@ pub mod configuration_set_event_destination {
     /// `EventDestination` of `AWS::PinpointEmail::ConfigurationSetEventDestination`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EventDestination {
+        /// `CloudWatchDestination` (the schema does not describe it).
         pub cloud_watch_destination: Option<Val<CloudWatchDestination>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `KinesisFirehoseDestination` (the schema does not describe it).
         pub kinesis_firehose_destination: Option<Val<KinesisFirehoseDestination>>,
+        /// `MatchingEventTypes` (the schema does not describe it).
         pub matching_event_types: Val<Vec<String>>,
+        /// `PinpointDestination` (the schema does not describe it).
         pub pinpoint_destination: Option<Val<PinpointDestination>>,
+        /// `SnsDestination` (the schema does not describe it).
         pub sns_destination: Option<Val<SnsDestination>>,
     }
 
@@ -285,6 +303,7 @@ pub mod configuration_set_event_destination {
     /// `CloudWatchDestination` of `AWS::PinpointEmail::ConfigurationSetEventDestination`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudWatchDestination {
+        /// `DimensionConfigurations` (the schema does not describe it).
         pub dimension_configurations: Option<Val<Vec<DimensionConfiguration>>>,
     }
 
@@ -299,7 +318,9 @@ pub mod configuration_set_event_destination {
     /// `KinesisFirehoseDestination` of `AWS::PinpointEmail::ConfigurationSetEventDestination`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct KinesisFirehoseDestination {
+        /// `DeliveryStreamArn` (the schema does not describe it).
         pub delivery_stream_arn: Val<String>,
+        /// `IamRoleArn` (the schema does not describe it).
         pub iam_role_arn: Val<String>,
     }
 
@@ -325,6 +346,7 @@ pub mod configuration_set_event_destination {
     /// `PinpointDestination` of `AWS::PinpointEmail::ConfigurationSetEventDestination`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PinpointDestination {
+        /// `ApplicationArn` (the schema does not describe it).
         pub application_arn: Option<Val<String>>,
     }
 
@@ -339,6 +361,7 @@ pub mod configuration_set_event_destination {
     /// `SnsDestination` of `AWS::PinpointEmail::ConfigurationSetEventDestination`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnsDestination {
+        /// `TopicArn` (the schema does not describe it).
         pub topic_arn: Val<String>,
     }
 
@@ -362,8 +385,11 @@ pub mod configuration_set_event_destination {
     /// `DimensionConfiguration` of `AWS::PinpointEmail::ConfigurationSetEventDestination`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DimensionConfiguration {
+        /// `DefaultDimensionValue` (the schema does not describe it).
         pub default_dimension_value: Val<String>,
+        /// `DimensionName` (the schema does not describe it).
         pub dimension_name: Val<String>,
+        /// `DimensionValueSource` (the schema does not describe it).
         pub dimension_value_source: Val<String>,
     }
 
@@ -459,8 +485,11 @@ pub mod configuration_set_event_destination {
 /// Resource Type definition for AWS::PinpointEmail::ConfigurationSetEventDestination
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfigurationSetEventDestinationProps {
+    /// `ConfigurationSetName` (the schema does not describe it).
     pub configuration_set_name: Val<String>,
+    /// `EventDestination` (the schema does not describe it).
     pub event_destination: Option<Val<configuration_set_event_destination::EventDestination>>,
+    /// `EventDestinationName` (the schema does not describe it).
     pub event_destination_name: Val<String>,
 }
 
@@ -495,11 +524,11 @@ impl CfnConfigurationSetEventDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::ConfigurationSetEventDestination";
 
-    /// Key of `ConfigurationSetName`, for [`Handle::set`].
+    /// Key of `ConfigurationSetName`, for [`Self::set`].
     pub const CONFIGURATION_SET_NAME: Prop<CfnConfigurationSetEventDestination, String> = Prop::new("ConfigurationSetName");
-    /// Key of `EventDestination`, for [`Handle::set`].
+    /// Key of `EventDestination`, for [`Self::set`].
     pub const EVENT_DESTINATION: Prop<CfnConfigurationSetEventDestination, configuration_set_event_destination::EventDestination> = Prop::new("EventDestination");
-    /// Key of `EventDestinationName`, for [`Handle::set`].
+    /// Key of `EventDestinationName`, for [`Self::set`].
     pub const EVENT_DESTINATION_NAME: Prop<CfnConfigurationSetEventDestination, String> = Prop::new("EventDestinationName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -544,7 +573,9 @@ pub mod dedicated_ip_pool {
     /// `Tags` of `AWS::PinpointEmail::DedicatedIpPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -580,7 +611,9 @@ pub mod dedicated_ip_pool {
 /// Resource Type definition for AWS::PinpointEmail::DedicatedIpPool
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDedicatedIpPoolProps {
+    /// `PoolName` (the schema does not describe it).
     pub pool_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dedicated_ip_pool::Tags>>>,
 }
 
@@ -603,9 +636,9 @@ impl CfnDedicatedIpPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::DedicatedIpPool";
 
-    /// Key of `PoolName`, for [`Handle::set`].
+    /// Key of `PoolName`, for [`Self::set`].
     pub const POOL_NAME: Prop<CfnDedicatedIpPool, String> = Prop::new("PoolName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDedicatedIpPool, Vec<dedicated_ip_pool::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -650,7 +683,9 @@ pub mod identity {
     /// `MailFromAttributes` of `AWS::PinpointEmail::Identity`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MailFromAttributes {
+        /// `BehaviorOnMxFailure` (the schema does not describe it).
         pub behavior_on_mx_failure: Option<Val<String>>,
+        /// `MailFromDomain` (the schema does not describe it).
         pub mail_from_domain: Option<Val<String>>,
     }
 
@@ -666,7 +701,9 @@ pub mod identity {
     /// `Tags` of `AWS::PinpointEmail::Identity`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tags {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -714,10 +751,15 @@ pub mod identity {
 /// Resource Type definition for AWS::PinpointEmail::Identity
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentityProps {
+    /// `DkimSigningEnabled` (the schema does not describe it).
     pub dkim_signing_enabled: Option<Val<bool>>,
+    /// `FeedbackForwardingEnabled` (the schema does not describe it).
     pub feedback_forwarding_enabled: Option<Val<bool>>,
+    /// `MailFromAttributes` (the schema does not describe it).
     pub mail_from_attributes: Option<Val<identity::MailFromAttributes>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<identity::Tags>>>,
 }
 
@@ -756,15 +798,15 @@ impl CfnIdentity {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PinpointEmail::Identity";
 
-    /// Key of `DkimSigningEnabled`, for [`Handle::set`].
+    /// Key of `DkimSigningEnabled`, for [`Self::set`].
     pub const DKIM_SIGNING_ENABLED: Prop<CfnIdentity, bool> = Prop::new("DkimSigningEnabled");
-    /// Key of `FeedbackForwardingEnabled`, for [`Handle::set`].
+    /// Key of `FeedbackForwardingEnabled`, for [`Self::set`].
     pub const FEEDBACK_FORWARDING_ENABLED: Prop<CfnIdentity, bool> = Prop::new("FeedbackForwardingEnabled");
-    /// Key of `MailFromAttributes`, for [`Handle::set`].
+    /// Key of `MailFromAttributes`, for [`Self::set`].
     pub const MAIL_FROM_ATTRIBUTES: Prop<CfnIdentity, identity::MailFromAttributes> = Prop::new("MailFromAttributes");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIdentity, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdentity, Vec<identity::Tags>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod pipe {
     /// `PipeEnrichmentParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeEnrichmentParameters {
+        /// `HttpParameters` (the schema does not describe it).
         pub http_parameters: Option<Val<PipeEnrichmentHttpParameters>>,
+        /// `InputTemplate` (the schema does not describe it).
         pub input_template: Option<Val<String>>,
     }
 
@@ -35,10 +37,15 @@ pub mod pipe {
     /// `PipeLogConfiguration` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeLogConfiguration {
+        /// `CloudwatchLogsLogDestination` (the schema does not describe it).
         pub cloudwatch_logs_log_destination: Option<Val<CloudwatchLogsLogDestination>>,
+        /// `FirehoseLogDestination` (the schema does not describe it).
         pub firehose_log_destination: Option<Val<FirehoseLogDestination>>,
+        /// `IncludeExecutionData` (the schema does not describe it).
         pub include_execution_data: Option<Val<Vec<IncludeExecutionDataOption>>>,
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<LogLevel>>,
+        /// `S3LogDestination` (the schema does not describe it).
         pub s3_log_destination: Option<Val<S3LogDestination>>,
     }
 
@@ -57,13 +64,21 @@ pub mod pipe {
     /// `PipeSourceParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeSourceParameters {
+        /// `ActiveMQBrokerParameters` (the schema does not describe it).
         pub active_mq_broker_parameters: Option<Val<PipeSourceActiveMQBrokerParameters>>,
+        /// `DynamoDBStreamParameters` (the schema does not describe it).
         pub dynamo_db_stream_parameters: Option<Val<PipeSourceDynamoDBStreamParameters>>,
+        /// `FilterCriteria` (the schema does not describe it).
         pub filter_criteria: Option<Val<FilterCriteria>>,
+        /// `KinesisStreamParameters` (the schema does not describe it).
         pub kinesis_stream_parameters: Option<Val<PipeSourceKinesisStreamParameters>>,
+        /// `ManagedStreamingKafkaParameters` (the schema does not describe it).
         pub managed_streaming_kafka_parameters: Option<Val<PipeSourceManagedStreamingKafkaParameters>>,
+        /// `RabbitMQBrokerParameters` (the schema does not describe it).
         pub rabbit_mq_broker_parameters: Option<Val<PipeSourceRabbitMQBrokerParameters>>,
+        /// `SelfManagedKafkaParameters` (the schema does not describe it).
         pub self_managed_kafka_parameters: Option<Val<PipeSourceSelfManagedKafkaParameters>>,
+        /// `SqsQueueParameters` (the schema does not describe it).
         pub sqs_queue_parameters: Option<Val<PipeSourceSqsQueueParameters>>,
     }
 
@@ -85,18 +100,31 @@ pub mod pipe {
     /// `PipeTargetParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetParameters {
+        /// `BatchJobParameters` (the schema does not describe it).
         pub batch_job_parameters: Option<Val<PipeTargetBatchJobParameters>>,
+        /// `CloudWatchLogsParameters` (the schema does not describe it).
         pub cloud_watch_logs_parameters: Option<Val<PipeTargetCloudWatchLogsParameters>>,
+        /// `EcsTaskParameters` (the schema does not describe it).
         pub ecs_task_parameters: Option<Val<PipeTargetEcsTaskParameters>>,
+        /// `EventBridgeEventBusParameters` (the schema does not describe it).
         pub event_bridge_event_bus_parameters: Option<Val<PipeTargetEventBridgeEventBusParameters>>,
+        /// `HttpParameters` (the schema does not describe it).
         pub http_parameters: Option<Val<PipeTargetHttpParameters>>,
+        /// `InputTemplate` (the schema does not describe it).
         pub input_template: Option<Val<String>>,
+        /// `KinesisStreamParameters` (the schema does not describe it).
         pub kinesis_stream_parameters: Option<Val<PipeTargetKinesisStreamParameters>>,
+        /// `LambdaFunctionParameters` (the schema does not describe it).
         pub lambda_function_parameters: Option<Val<PipeTargetLambdaFunctionParameters>>,
+        /// `RedshiftDataParameters` (the schema does not describe it).
         pub redshift_data_parameters: Option<Val<PipeTargetRedshiftDataParameters>>,
+        /// `SageMakerPipelineParameters` (the schema does not describe it).
         pub sage_maker_pipeline_parameters: Option<Val<PipeTargetSageMakerPipelineParameters>>,
+        /// `SqsQueueParameters` (the schema does not describe it).
         pub sqs_queue_parameters: Option<Val<PipeTargetSqsQueueParameters>>,
+        /// `StepFunctionStateMachineParameters` (the schema does not describe it).
         pub step_function_state_machine_parameters: Option<Val<PipeTargetStateMachineParameters>>,
+        /// `TimestreamParameters` (the schema does not describe it).
         pub timestream_parameters: Option<Val<PipeTargetTimestreamParameters>>,
     }
 
@@ -123,8 +151,11 @@ pub mod pipe {
     /// `PipeEnrichmentHttpParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeEnrichmentHttpParameters {
+        /// `HeaderParameters` (the schema does not describe it).
         pub header_parameters: Option<Val<Map<String>>>,
+        /// `PathParameterValues` (the schema does not describe it).
         pub path_parameter_values: Option<Val<Vec<String>>>,
+        /// `QueryStringParameters` (the schema does not describe it).
         pub query_string_parameters: Option<Val<Map<String>>>,
     }
 
@@ -141,6 +172,7 @@ pub mod pipe {
     /// `CloudwatchLogsLogDestination` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudwatchLogsLogDestination {
+        /// `LogGroupArn` (the schema does not describe it).
         pub log_group_arn: Option<Val<String>>,
     }
 
@@ -155,6 +187,7 @@ pub mod pipe {
     /// `FirehoseLogDestination` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FirehoseLogDestination {
+        /// `DeliveryStreamArn` (the schema does not describe it).
         pub delivery_stream_arn: Option<Val<String>>,
     }
 
@@ -169,9 +202,13 @@ pub mod pipe {
     /// `S3LogDestination` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3LogDestination {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Option<Val<String>>,
+        /// `BucketOwner` (the schema does not describe it).
         pub bucket_owner: Option<Val<String>>,
+        /// `OutputFormat` (the schema does not describe it).
         pub output_format: Option<Val<S3OutputFormat>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -189,9 +226,13 @@ pub mod pipe {
     /// `PipeSourceActiveMQBrokerParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeSourceActiveMQBrokerParameters {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Val<Json>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
+        /// `QueueName` (the schema does not describe it).
         pub queue_name: Val<String>,
     }
 
@@ -221,13 +262,21 @@ pub mod pipe {
     /// `PipeSourceDynamoDBStreamParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeSourceDynamoDBStreamParameters {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `DeadLetterConfig` (the schema does not describe it).
         pub dead_letter_config: Option<Val<DeadLetterConfig>>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
+        /// `MaximumRecordAgeInSeconds` (the schema does not describe it).
         pub maximum_record_age_in_seconds: Option<Val<i64>>,
+        /// `MaximumRetryAttempts` (the schema does not describe it).
         pub maximum_retry_attempts: Option<Val<i64>>,
+        /// `OnPartialBatchItemFailure` (the schema does not describe it).
         pub on_partial_batch_item_failure: Option<Val<OnPartialBatchItemFailureStreams>>,
+        /// `ParallelizationFactor` (the schema does not describe it).
         pub parallelization_factor: Option<Val<i64>>,
+        /// `StartingPosition` (the schema does not describe it).
         pub starting_position: Val<DynamoDBStreamStartPosition>,
     }
 
@@ -265,6 +314,7 @@ pub mod pipe {
     /// `FilterCriteria` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FilterCriteria {
+        /// `Filters` (the schema does not describe it).
         pub filters: Option<Val<Vec<Filter>>>,
     }
 
@@ -279,14 +329,23 @@ pub mod pipe {
     /// `PipeSourceKinesisStreamParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeSourceKinesisStreamParameters {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `DeadLetterConfig` (the schema does not describe it).
         pub dead_letter_config: Option<Val<DeadLetterConfig>>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
+        /// `MaximumRecordAgeInSeconds` (the schema does not describe it).
         pub maximum_record_age_in_seconds: Option<Val<i64>>,
+        /// `MaximumRetryAttempts` (the schema does not describe it).
         pub maximum_retry_attempts: Option<Val<i64>>,
+        /// `OnPartialBatchItemFailure` (the schema does not describe it).
         pub on_partial_batch_item_failure: Option<Val<OnPartialBatchItemFailureStreams>>,
+        /// `ParallelizationFactor` (the schema does not describe it).
         pub parallelization_factor: Option<Val<i64>>,
+        /// `StartingPosition` (the schema does not describe it).
         pub starting_position: Val<KinesisStreamStartPosition>,
+        /// `StartingPositionTimestamp` (the schema does not describe it).
         pub starting_position_timestamp: Option<Val<String>>,
     }
 
@@ -326,11 +385,17 @@ pub mod pipe {
     /// `PipeSourceManagedStreamingKafkaParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeSourceManagedStreamingKafkaParameters {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `ConsumerGroupID` (the schema does not describe it).
         pub consumer_group_id: Option<Val<String>>,
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Option<Val<Json>>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
+        /// `StartingPosition` (the schema does not describe it).
         pub starting_position: Option<Val<MSKStartPosition>>,
+        /// `TopicName` (the schema does not describe it).
         pub topic_name: Val<String>,
     }
 
@@ -364,10 +429,15 @@ pub mod pipe {
     /// `PipeSourceRabbitMQBrokerParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeSourceRabbitMQBrokerParameters {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Val<Json>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
+        /// `QueueName` (the schema does not describe it).
         pub queue_name: Val<String>,
+        /// `VirtualHost` (the schema does not describe it).
         pub virtual_host: Option<Val<String>>,
     }
 
@@ -399,15 +469,23 @@ pub mod pipe {
     /// `PipeSourceSelfManagedKafkaParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeSourceSelfManagedKafkaParameters {
+        /// `AdditionalBootstrapServers` (the schema does not describe it).
         pub additional_bootstrap_servers: Option<Val<Vec<String>>>,
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `ConsumerGroupID` (the schema does not describe it).
         pub consumer_group_id: Option<Val<String>>,
+        /// `Credentials` (the schema does not describe it).
         pub credentials: Option<Val<Json>>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
         /// Optional SecretManager ARN which stores the database credentials
         pub server_root_ca_certificate: Option<Val<String>>,
+        /// `StartingPosition` (the schema does not describe it).
         pub starting_position: Option<Val<SelfManagedKafkaStartPosition>>,
+        /// `TopicName` (the schema does not describe it).
         pub topic_name: Val<String>,
+        /// `Vpc` (the schema does not describe it).
         pub vpc: Option<Val<SelfManagedKafkaAccessConfigurationVpc>>,
     }
 
@@ -447,7 +525,9 @@ pub mod pipe {
     /// `PipeSourceSqsQueueParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeSourceSqsQueueParameters {
+        /// `BatchSize` (the schema does not describe it).
         pub batch_size: Option<Val<i64>>,
+        /// `MaximumBatchingWindowInSeconds` (the schema does not describe it).
         pub maximum_batching_window_in_seconds: Option<Val<i64>>,
     }
 
@@ -463,12 +543,19 @@ pub mod pipe {
     /// `PipeTargetBatchJobParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeTargetBatchJobParameters {
+        /// `ArrayProperties` (the schema does not describe it).
         pub array_properties: Option<Val<BatchArrayProperties>>,
+        /// `ContainerOverrides` (the schema does not describe it).
         pub container_overrides: Option<Val<BatchContainerOverrides>>,
+        /// `DependsOn` (the schema does not describe it).
         pub depends_on: Option<Val<Vec<BatchJobDependency>>>,
+        /// `JobDefinition` (the schema does not describe it).
         pub job_definition: Val<String>,
+        /// `JobName` (the schema does not describe it).
         pub job_name: Val<String>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Map<String>>>,
+        /// `RetryStrategy` (the schema does not describe it).
         pub retry_strategy: Option<Val<BatchRetryStrategy>>,
     }
 
@@ -504,7 +591,9 @@ pub mod pipe {
     /// `PipeTargetCloudWatchLogsParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetCloudWatchLogsParameters {
+        /// `LogStreamName` (the schema does not describe it).
         pub log_stream_name: Option<Val<String>>,
+        /// `Timestamp` (the schema does not describe it).
         pub timestamp: Option<Val<String>>,
     }
 
@@ -520,20 +609,35 @@ pub mod pipe {
     /// `PipeTargetEcsTaskParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeTargetEcsTaskParameters {
+        /// `CapacityProviderStrategy` (the schema does not describe it).
         pub capacity_provider_strategy: Option<Val<Vec<CapacityProviderStrategyItem>>>,
+        /// `EnableECSManagedTags` (the schema does not describe it).
         pub enable_ecs_managed_tags: Option<Val<bool>>,
+        /// `EnableExecuteCommand` (the schema does not describe it).
         pub enable_execute_command: Option<Val<bool>>,
+        /// `Group` (the schema does not describe it).
         pub group: Option<Val<String>>,
+        /// `LaunchType` (the schema does not describe it).
         pub launch_type: Option<Val<LaunchType>>,
+        /// `NetworkConfiguration` (the schema does not describe it).
         pub network_configuration: Option<Val<NetworkConfiguration>>,
+        /// `Overrides` (the schema does not describe it).
         pub overrides: Option<Val<EcsTaskOverride>>,
+        /// `PlacementConstraints` (the schema does not describe it).
         pub placement_constraints: Option<Val<Vec<PlacementConstraint>>>,
+        /// `PlacementStrategy` (the schema does not describe it).
         pub placement_strategy: Option<Val<Vec<PlacementStrategy>>>,
+        /// `PlatformVersion` (the schema does not describe it).
         pub platform_version: Option<Val<String>>,
+        /// `PropagateTags` (the schema does not describe it).
         pub propagate_tags: Option<Val<PropagateTags>>,
+        /// `ReferenceId` (the schema does not describe it).
         pub reference_id: Option<Val<String>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
+        /// `TaskCount` (the schema does not describe it).
         pub task_count: Option<Val<i64>>,
+        /// `TaskDefinitionArn` (the schema does not describe it).
         pub task_definition_arn: Val<String>,
     }
 
@@ -585,10 +689,15 @@ pub mod pipe {
     /// `PipeTargetEventBridgeEventBusParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetEventBridgeEventBusParameters {
+        /// `DetailType` (the schema does not describe it).
         pub detail_type: Option<Val<String>>,
+        /// `EndpointId` (the schema does not describe it).
         pub endpoint_id: Option<Val<String>>,
+        /// `Resources` (the schema does not describe it).
         pub resources: Option<Val<Vec<String>>>,
+        /// `Source` (the schema does not describe it).
         pub source: Option<Val<String>>,
+        /// `Time` (the schema does not describe it).
         pub time: Option<Val<String>>,
     }
 
@@ -607,8 +716,11 @@ pub mod pipe {
     /// `PipeTargetHttpParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetHttpParameters {
+        /// `HeaderParameters` (the schema does not describe it).
         pub header_parameters: Option<Val<Map<String>>>,
+        /// `PathParameterValues` (the schema does not describe it).
         pub path_parameter_values: Option<Val<Vec<String>>>,
+        /// `QueryStringParameters` (the schema does not describe it).
         pub query_string_parameters: Option<Val<Map<String>>>,
     }
 
@@ -625,6 +737,7 @@ pub mod pipe {
     /// `PipeTargetKinesisStreamParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeTargetKinesisStreamParameters {
+        /// `PartitionKey` (the schema does not describe it).
         pub partition_key: Val<String>,
     }
 
@@ -648,6 +761,7 @@ pub mod pipe {
     /// `PipeTargetLambdaFunctionParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetLambdaFunctionParameters {
+        /// `InvocationType` (the schema does not describe it).
         pub invocation_type: Option<Val<PipeTargetInvocationType>>,
     }
 
@@ -672,6 +786,7 @@ pub mod pipe {
         pub sqls: Val<Vec<String>>,
         /// A name for Redshift DataAPI statement which can be used as filter of ListStatement.
         pub statement_name: Option<Val<String>>,
+        /// `WithEvent` (the schema does not describe it).
         pub with_event: Option<Val<bool>>,
     }
 
@@ -705,6 +820,7 @@ pub mod pipe {
     /// `PipeTargetSageMakerPipelineParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetSageMakerPipelineParameters {
+        /// `PipelineParameterList` (the schema does not describe it).
         pub pipeline_parameter_list: Option<Val<Vec<SageMakerPipelineParameter>>>,
     }
 
@@ -719,7 +835,9 @@ pub mod pipe {
     /// `PipeTargetSqsQueueParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetSqsQueueParameters {
+        /// `MessageDeduplicationId` (the schema does not describe it).
         pub message_deduplication_id: Option<Val<String>>,
+        /// `MessageGroupId` (the schema does not describe it).
         pub message_group_id: Option<Val<String>>,
     }
 
@@ -735,6 +853,7 @@ pub mod pipe {
     /// `PipeTargetStateMachineParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PipeTargetStateMachineParameters {
+        /// `InvocationType` (the schema does not describe it).
         pub invocation_type: Option<Val<PipeTargetInvocationType>>,
     }
 
@@ -749,13 +868,21 @@ pub mod pipe {
     /// `PipeTargetTimestreamParameters` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PipeTargetTimestreamParameters {
+        /// `DimensionMappings` (the schema does not describe it).
         pub dimension_mappings: Val<Vec<DimensionMapping>>,
+        /// `EpochTimeUnit` (the schema does not describe it).
         pub epoch_time_unit: Option<Val<EpochTimeUnit>>,
+        /// `MultiMeasureMappings` (the schema does not describe it).
         pub multi_measure_mappings: Option<Val<Vec<MultiMeasureMapping>>>,
+        /// `SingleMeasureMappings` (the schema does not describe it).
         pub single_measure_mappings: Option<Val<Vec<SingleMeasureMapping>>>,
+        /// `TimeFieldType` (the schema does not describe it).
         pub time_field_type: Option<Val<TimeFieldType>>,
+        /// `TimeValue` (the schema does not describe it).
         pub time_value: Val<String>,
+        /// `TimestampFormat` (the schema does not describe it).
         pub timestamp_format: Option<Val<String>>,
+        /// `VersionValue` (the schema does not describe it).
         pub version_value: Val<String>,
     }
 
@@ -793,6 +920,7 @@ pub mod pipe {
     /// `DeadLetterConfig` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeadLetterConfig {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
     }
 
@@ -807,6 +935,7 @@ pub mod pipe {
     /// `Filter` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Filter {
+        /// `Pattern` (the schema does not describe it).
         pub pattern: Option<Val<String>>,
     }
 
@@ -839,6 +968,7 @@ pub mod pipe {
     /// `BatchArrayProperties` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchArrayProperties {
+        /// `Size` (the schema does not describe it).
         pub size: Option<Val<i64>>,
     }
 
@@ -853,9 +983,13 @@ pub mod pipe {
     /// `BatchContainerOverrides` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchContainerOverrides {
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Vec<BatchEnvironmentVariable>>>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Option<Val<String>>,
+        /// `ResourceRequirements` (the schema does not describe it).
         pub resource_requirements: Option<Val<Vec<BatchResourceRequirement>>>,
     }
 
@@ -873,7 +1007,9 @@ pub mod pipe {
     /// `BatchJobDependency` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchJobDependency {
+        /// `JobId` (the schema does not describe it).
         pub job_id: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<BatchJobDependencyType>>,
     }
 
@@ -889,6 +1025,7 @@ pub mod pipe {
     /// `BatchRetryStrategy` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchRetryStrategy {
+        /// `Attempts` (the schema does not describe it).
         pub attempts: Option<Val<i64>>,
     }
 
@@ -903,8 +1040,11 @@ pub mod pipe {
     /// `CapacityProviderStrategyItem` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CapacityProviderStrategyItem {
+        /// `Base` (the schema does not describe it).
         pub base: Option<Val<i64>>,
+        /// `CapacityProvider` (the schema does not describe it).
         pub capacity_provider: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -932,6 +1072,7 @@ pub mod pipe {
     /// `NetworkConfiguration` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkConfiguration {
+        /// `AwsvpcConfiguration` (the schema does not describe it).
         pub awsvpc_configuration: Option<Val<AwsVpcConfiguration>>,
     }
 
@@ -946,12 +1087,19 @@ pub mod pipe {
     /// `EcsTaskOverride` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EcsTaskOverride {
+        /// `ContainerOverrides` (the schema does not describe it).
         pub container_overrides: Option<Val<Vec<EcsContainerOverride>>>,
+        /// `Cpu` (the schema does not describe it).
         pub cpu: Option<Val<String>>,
+        /// `EphemeralStorage` (the schema does not describe it).
         pub ephemeral_storage: Option<Val<EcsEphemeralStorage>>,
+        /// `ExecutionRoleArn` (the schema does not describe it).
         pub execution_role_arn: Option<Val<String>>,
+        /// `InferenceAcceleratorOverrides` (the schema does not describe it).
         pub inference_accelerator_overrides: Option<Val<Vec<EcsInferenceAcceleratorOverride>>>,
+        /// `Memory` (the schema does not describe it).
         pub memory: Option<Val<String>>,
+        /// `TaskRoleArn` (the schema does not describe it).
         pub task_role_arn: Option<Val<String>>,
     }
 
@@ -972,7 +1120,9 @@ pub mod pipe {
     /// `PlacementConstraint` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PlacementConstraint {
+        /// `Expression` (the schema does not describe it).
         pub expression: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<PlacementConstraintType>>,
     }
 
@@ -988,7 +1138,9 @@ pub mod pipe {
     /// `PlacementStrategy` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PlacementStrategy {
+        /// `Field` (the schema does not describe it).
         pub field: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<PlacementStrategyType>>,
     }
 
@@ -1004,7 +1156,9 @@ pub mod pipe {
     /// `Tag` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1030,7 +1184,9 @@ pub mod pipe {
     /// `SageMakerPipelineParameter` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SageMakerPipelineParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1056,8 +1212,11 @@ pub mod pipe {
     /// `DimensionMapping` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DimensionMapping {
+        /// `DimensionName` (the schema does not describe it).
         pub dimension_name: Val<String>,
+        /// `DimensionValue` (the schema does not describe it).
         pub dimension_value: Val<String>,
+        /// `DimensionValueType` (the schema does not describe it).
         pub dimension_value_type: Val<DimensionValueType>,
     }
 
@@ -1085,7 +1244,9 @@ pub mod pipe {
     /// `MultiMeasureMapping` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MultiMeasureMapping {
+        /// `MultiMeasureAttributeMappings` (the schema does not describe it).
         pub multi_measure_attribute_mappings: Val<Vec<MultiMeasureAttributeMapping>>,
+        /// `MultiMeasureName` (the schema does not describe it).
         pub multi_measure_name: Val<String>,
     }
 
@@ -1111,8 +1272,11 @@ pub mod pipe {
     /// `SingleMeasureMapping` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingleMeasureMapping {
+        /// `MeasureName` (the schema does not describe it).
         pub measure_name: Val<String>,
+        /// `MeasureValue` (the schema does not describe it).
         pub measure_value: Val<String>,
+        /// `MeasureValueType` (the schema does not describe it).
         pub measure_value_type: Val<MeasureValueType>,
     }
 
@@ -1140,7 +1304,9 @@ pub mod pipe {
     /// `BatchEnvironmentVariable` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BatchEnvironmentVariable {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1156,7 +1322,9 @@ pub mod pipe {
     /// `BatchResourceRequirement` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BatchResourceRequirement {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<BatchResourceRequirementType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1182,8 +1350,11 @@ pub mod pipe {
     /// `AwsVpcConfiguration` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsVpcConfiguration {
+        /// `AssignPublicIp` (the schema does not describe it).
         pub assign_public_ip: Option<Val<AssignPublicIp>>,
+        /// `SecurityGroups` (the schema does not describe it).
         pub security_groups: Option<Val<Vec<String>>>,
+        /// `Subnets` (the schema does not describe it).
         pub subnets: Val<Vec<String>>,
     }
 
@@ -1211,13 +1382,21 @@ pub mod pipe {
     /// `EcsContainerOverride` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EcsContainerOverride {
+        /// `Command` (the schema does not describe it).
         pub command: Option<Val<Vec<String>>>,
+        /// `Cpu` (the schema does not describe it).
         pub cpu: Option<Val<i64>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Vec<EcsEnvironmentVariable>>>,
+        /// `EnvironmentFiles` (the schema does not describe it).
         pub environment_files: Option<Val<Vec<EcsEnvironmentFile>>>,
+        /// `Memory` (the schema does not describe it).
         pub memory: Option<Val<i64>>,
+        /// `MemoryReservation` (the schema does not describe it).
         pub memory_reservation: Option<Val<i64>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `ResourceRequirements` (the schema does not describe it).
         pub resource_requirements: Option<Val<Vec<EcsResourceRequirement>>>,
     }
 
@@ -1239,6 +1418,7 @@ pub mod pipe {
     /// `EcsEphemeralStorage` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EcsEphemeralStorage {
+        /// `SizeInGiB` (the schema does not describe it).
         pub size_in_gi_b: Val<i64>,
     }
 
@@ -1262,7 +1442,9 @@ pub mod pipe {
     /// `EcsInferenceAcceleratorOverride` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EcsInferenceAcceleratorOverride {
+        /// `DeviceName` (the schema does not describe it).
         pub device_name: Option<Val<String>>,
+        /// `DeviceType` (the schema does not describe it).
         pub device_type: Option<Val<String>>,
     }
 
@@ -1278,8 +1460,11 @@ pub mod pipe {
     /// `MultiMeasureAttributeMapping` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MultiMeasureAttributeMapping {
+        /// `MeasureValue` (the schema does not describe it).
         pub measure_value: Val<String>,
+        /// `MeasureValueType` (the schema does not describe it).
         pub measure_value_type: Val<MeasureValueType>,
+        /// `MultiMeasureAttributeName` (the schema does not describe it).
         pub multi_measure_attribute_name: Val<String>,
     }
 
@@ -1307,7 +1492,9 @@ pub mod pipe {
     /// `EcsEnvironmentVariable` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EcsEnvironmentVariable {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1323,7 +1510,9 @@ pub mod pipe {
     /// `EcsEnvironmentFile` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EcsEnvironmentFile {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<EcsEnvironmentFileType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1349,7 +1538,9 @@ pub mod pipe {
     /// `EcsResourceRequirement` of `AWS::Pipes::Pipe`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EcsResourceRequirement {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<EcsResourceRequirementType>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2577,18 +2768,31 @@ pub mod pipe {
 /// Definition of AWS::Pipes::Pipe Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPipeProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DesiredState` (the schema does not describe it).
     pub desired_state: Option<Val<pipe::RequestedPipeState>>,
+    /// `Enrichment` (the schema does not describe it).
     pub enrichment: Option<Val<String>>,
+    /// `EnrichmentParameters` (the schema does not describe it).
     pub enrichment_parameters: Option<Val<pipe::PipeEnrichmentParameters>>,
+    /// `KmsKeyIdentifier` (the schema does not describe it).
     pub kms_key_identifier: Option<Val<String>>,
+    /// `LogConfiguration` (the schema does not describe it).
     pub log_configuration: Option<Val<pipe::PipeLogConfiguration>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `Source` (the schema does not describe it).
     pub source: Val<String>,
+    /// `SourceParameters` (the schema does not describe it).
     pub source_parameters: Option<Val<pipe::PipeSourceParameters>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Target` (the schema does not describe it).
     pub target: Val<String>,
+    /// `TargetParameters` (the schema does not describe it).
     pub target_parameters: Option<Val<pipe::PipeTargetParameters>>,
 }
 
@@ -2643,31 +2847,31 @@ impl CfnPipe {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Pipes::Pipe";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPipe, String> = Prop::new("Description");
-    /// Key of `DesiredState`, for [`Handle::set`].
+    /// Key of `DesiredState`, for [`Self::set`].
     pub const DESIRED_STATE: Prop<CfnPipe, pipe::RequestedPipeState> = Prop::new("DesiredState");
-    /// Key of `Enrichment`, for [`Handle::set`].
+    /// Key of `Enrichment`, for [`Self::set`].
     pub const ENRICHMENT: Prop<CfnPipe, String> = Prop::new("Enrichment");
-    /// Key of `EnrichmentParameters`, for [`Handle::set`].
+    /// Key of `EnrichmentParameters`, for [`Self::set`].
     pub const ENRICHMENT_PARAMETERS: Prop<CfnPipe, pipe::PipeEnrichmentParameters> = Prop::new("EnrichmentParameters");
-    /// Key of `KmsKeyIdentifier`, for [`Handle::set`].
+    /// Key of `KmsKeyIdentifier`, for [`Self::set`].
     pub const KMS_KEY_IDENTIFIER: Prop<CfnPipe, String> = Prop::new("KmsKeyIdentifier");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnPipe, pipe::PipeLogConfiguration> = Prop::new("LogConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPipe, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnPipe, String> = Prop::new("RoleArn");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnPipe, String> = Prop::new("Source");
-    /// Key of `SourceParameters`, for [`Handle::set`].
+    /// Key of `SourceParameters`, for [`Self::set`].
     pub const SOURCE_PARAMETERS: Prop<CfnPipe, pipe::PipeSourceParameters> = Prop::new("SourceParameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPipe, Map<String>> = Prop::new("Tags");
-    /// Key of `Target`, for [`Handle::set`].
+    /// Key of `Target`, for [`Self::set`].
     pub const TARGET: Prop<CfnPipe, String> = Prop::new("Target");
-    /// Key of `TargetParameters`, for [`Handle::set`].
+    /// Key of `TargetParameters`, for [`Self::set`].
     pub const TARGET_PARAMETERS: Prop<CfnPipe, pipe::PipeTargetParameters> = Prop::new("TargetParameters");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

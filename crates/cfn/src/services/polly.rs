@@ -65,9 +65,9 @@ impl CfnLexicon {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Polly::Lexicon";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnLexicon, String> = Prop::new("Content");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLexicon, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

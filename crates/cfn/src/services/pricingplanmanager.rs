@@ -100,6 +100,7 @@ pub struct CfnSubscriptionProps {
     pub plan_tier: Val<String>,
     /// The ARNs of resources associated with the subscription.
     pub resource_arns: Val<Vec<String>>,
+    /// `UsageLevel` (the schema does not describe it).
     pub usage_level: Option<Val<subscription::UsageLevel>>,
 }
 
@@ -136,13 +137,13 @@ impl CfnSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::PricingPlanManager::Subscription";
 
-    /// Key of `PlanFamily`, for [`Handle::set`].
+    /// Key of `PlanFamily`, for [`Self::set`].
     pub const PLAN_FAMILY: Prop<CfnSubscription, subscription::PlanFamily> = Prop::new("PlanFamily");
-    /// Key of `PlanTier`, for [`Handle::set`].
+    /// Key of `PlanTier`, for [`Self::set`].
     pub const PLAN_TIER: Prop<CfnSubscription, String> = Prop::new("PlanTier");
-    /// Key of `ResourceArns`, for [`Handle::set`].
+    /// Key of `ResourceArns`, for [`Self::set`].
     pub const RESOURCE_ARNS: Prop<CfnSubscription, Vec<String>> = Prop::new("ResourceArns");
-    /// Key of `UsageLevel`, for [`Handle::set`].
+    /// Key of `UsageLevel`, for [`Self::set`].
     pub const USAGE_LEVEL: Prop<CfnSubscription, subscription::UsageLevel> = Prop::new("UsageLevel");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -112,19 +112,19 @@ impl CfnEnvironmentAccountConnection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Proton::EnvironmentAccountConnection";
 
-    /// Key of `CodebuildRoleArn`, for [`Handle::set`].
+    /// Key of `CodebuildRoleArn`, for [`Self::set`].
     pub const CODEBUILD_ROLE_ARN: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("CodebuildRoleArn");
-    /// Key of `ComponentRoleArn`, for [`Handle::set`].
+    /// Key of `ComponentRoleArn`, for [`Self::set`].
     pub const COMPONENT_ROLE_ARN: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("ComponentRoleArn");
-    /// Key of `EnvironmentAccountId`, for [`Handle::set`].
+    /// Key of `EnvironmentAccountId`, for [`Self::set`].
     pub const ENVIRONMENT_ACCOUNT_ID: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("EnvironmentAccountId");
-    /// Key of `EnvironmentName`, for [`Handle::set`].
+    /// Key of `EnvironmentName`, for [`Self::set`].
     pub const ENVIRONMENT_NAME: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("EnvironmentName");
-    /// Key of `ManagementAccountId`, for [`Handle::set`].
+    /// Key of `ManagementAccountId`, for [`Self::set`].
     pub const MANAGEMENT_ACCOUNT_ID: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("ManagementAccountId");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnEnvironmentAccountConnection, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironmentAccountConnection, Vec<environment_account_connection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -262,7 +262,9 @@ pub struct CfnEnvironmentTemplateProps {
     pub display_name: Option<Val<String>>,
     /// &lt;p&gt;A customer provided encryption key that Proton uses to encrypt data.&lt;/p&gt;
     pub encryption_key: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Provisioning` (the schema does not describe it).
     pub provisioning: Option<Val<environment_template::Provisioning>>,
     /// &lt;p&gt;An optional list of metadata items that you can associate with the Proton environment template. A tag is a key-value pair.&lt;/p&gt; &lt;p&gt;For more information, see &lt;a href="<https://docs.aws.amazon.com/proton/latest/userguide/resources.html"&gt;Proton> resources and tagging&lt;/a&gt; in the &lt;i&gt;Proton User Guide&lt;/i&gt;.&lt;/p&gt;
     pub tags: Option<Val<Vec<environment_template::Tag>>>,
@@ -291,17 +293,17 @@ impl CfnEnvironmentTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Proton::EnvironmentTemplate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironmentTemplate, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnEnvironmentTemplate, String> = Prop::new("DisplayName");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnEnvironmentTemplate, String> = Prop::new("EncryptionKey");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironmentTemplate, String> = Prop::new("Name");
-    /// Key of `Provisioning`, for [`Handle::set`].
+    /// Key of `Provisioning`, for [`Self::set`].
     pub const PROVISIONING: Prop<CfnEnvironmentTemplate, environment_template::Provisioning> = Prop::new("Provisioning");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironmentTemplate, Vec<environment_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -427,7 +429,9 @@ pub struct CfnServiceTemplateProps {
     pub display_name: Option<Val<String>>,
     /// &lt;p&gt;A customer provided encryption key that's used to encrypt data.&lt;/p&gt;
     pub encryption_key: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `PipelineProvisioning` (the schema does not describe it).
     pub pipeline_provisioning: Option<Val<service_template::Provisioning>>,
     /// &lt;p&gt;An optional list of metadata items that you can associate with the Proton service template. A tag is a key-value pair.&lt;/p&gt; &lt;p&gt;For more information, see &lt;a href="<https://docs.aws.amazon.com/proton/latest/userguide/resources.html"&gt;Proton> resources and tagging&lt;/a&gt; in the &lt;i&gt;Proton User Guide&lt;/i&gt;.&lt;/p&gt;
     pub tags: Option<Val<Vec<service_template::Tag>>>,
@@ -456,17 +460,17 @@ impl CfnServiceTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Proton::ServiceTemplate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnServiceTemplate, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnServiceTemplate, String> = Prop::new("DisplayName");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnServiceTemplate, String> = Prop::new("EncryptionKey");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnServiceTemplate, String> = Prop::new("Name");
-    /// Key of `PipelineProvisioning`, for [`Handle::set`].
+    /// Key of `PipelineProvisioning`, for [`Self::set`].
     pub const PIPELINE_PROVISIONING: Prop<CfnServiceTemplate, service_template::Provisioning> = Prop::new("PipelineProvisioning");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceTemplate, Vec<service_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

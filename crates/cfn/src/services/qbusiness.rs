@@ -19,6 +19,7 @@ pub mod application {
     /// `AttachmentsConfiguration` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AttachmentsConfiguration {
+        /// `AttachmentsControlMode` (the schema does not describe it).
         pub attachments_control_mode: Val<AttachmentsControlMode>,
     }
 
@@ -42,7 +43,9 @@ pub mod application {
     /// `AutoSubscriptionConfiguration` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoSubscriptionConfiguration {
+        /// `AutoSubscribe` (the schema does not describe it).
         pub auto_subscribe: Val<AutoSubscriptionStatus>,
+        /// `DefaultSubscriptionType` (the schema does not describe it).
         pub default_subscription_type: Option<Val<SubscriptionType>>,
     }
 
@@ -68,6 +71,7 @@ pub mod application {
     /// `EncryptionConfiguration` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EncryptionConfiguration {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -82,6 +86,7 @@ pub mod application {
     /// `PersonalizationConfiguration` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PersonalizationConfiguration {
+        /// `PersonalizationControlMode` (the schema does not describe it).
         pub personalization_control_mode: Val<PersonalizationControlMode>,
     }
 
@@ -105,6 +110,7 @@ pub mod application {
     /// `QAppsConfiguration` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QAppsConfiguration {
+        /// `QAppsControlMode` (the schema does not describe it).
         pub q_apps_control_mode: Val<QAppsControlMode>,
     }
 
@@ -128,6 +134,7 @@ pub mod application {
     /// `QuickSightConfiguration` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct QuickSightConfiguration {
+        /// `ClientNamespace` (the schema does not describe it).
         pub client_namespace: Val<String>,
     }
 
@@ -151,7 +158,9 @@ pub mod application {
     /// `Tag` of `AWS::QBusiness::Application`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -417,19 +426,33 @@ pub mod application {
 /// Definition of AWS::QBusiness::Application Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationProps {
+    /// `AttachmentsConfiguration` (the schema does not describe it).
     pub attachments_configuration: Option<Val<application::AttachmentsConfiguration>>,
+    /// `AutoSubscriptionConfiguration` (the schema does not describe it).
     pub auto_subscription_configuration: Option<Val<application::AutoSubscriptionConfiguration>>,
+    /// `ClientIdsForOIDC` (the schema does not describe it).
     pub client_ids_for_oidc: Option<Val<Vec<String>>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `EncryptionConfiguration` (the schema does not describe it).
     pub encryption_configuration: Option<Val<application::EncryptionConfiguration>>,
+    /// `IamIdentityProviderArn` (the schema does not describe it).
     pub iam_identity_provider_arn: Option<Val<String>>,
+    /// `IdentityCenterInstanceArn` (the schema does not describe it).
     pub identity_center_instance_arn: Option<Val<String>>,
+    /// `IdentityType` (the schema does not describe it).
     pub identity_type: Option<Val<application::IdentityType>>,
+    /// `PersonalizationConfiguration` (the schema does not describe it).
     pub personalization_configuration: Option<Val<application::PersonalizationConfiguration>>,
+    /// `QAppsConfiguration` (the schema does not describe it).
     pub q_apps_configuration: Option<Val<application::QAppsConfiguration>>,
+    /// `QuickSightConfiguration` (the schema does not describe it).
     pub quick_sight_configuration: Option<Val<application::QuickSightConfiguration>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<application::Tag>>>,
 }
 
@@ -486,33 +509,33 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Application";
 
-    /// Key of `AttachmentsConfiguration`, for [`Handle::set`].
+    /// Key of `AttachmentsConfiguration`, for [`Self::set`].
     pub const ATTACHMENTS_CONFIGURATION: Prop<CfnApplication, application::AttachmentsConfiguration> = Prop::new("AttachmentsConfiguration");
-    /// Key of `AutoSubscriptionConfiguration`, for [`Handle::set`].
+    /// Key of `AutoSubscriptionConfiguration`, for [`Self::set`].
     pub const AUTO_SUBSCRIPTION_CONFIGURATION: Prop<CfnApplication, application::AutoSubscriptionConfiguration> = Prop::new("AutoSubscriptionConfiguration");
-    /// Key of `ClientIdsForOIDC`, for [`Handle::set`].
+    /// Key of `ClientIdsForOIDC`, for [`Self::set`].
     pub const CLIENT_IDS_FOR_OIDC: Prop<CfnApplication, Vec<String>> = Prop::new("ClientIdsForOIDC");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnApplication, String> = Prop::new("DisplayName");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnApplication, application::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `IamIdentityProviderArn`, for [`Handle::set`].
+    /// Key of `IamIdentityProviderArn`, for [`Self::set`].
     pub const IAM_IDENTITY_PROVIDER_ARN: Prop<CfnApplication, String> = Prop::new("IamIdentityProviderArn");
-    /// Key of `IdentityCenterInstanceArn`, for [`Handle::set`].
+    /// Key of `IdentityCenterInstanceArn`, for [`Self::set`].
     pub const IDENTITY_CENTER_INSTANCE_ARN: Prop<CfnApplication, String> = Prop::new("IdentityCenterInstanceArn");
-    /// Key of `IdentityType`, for [`Handle::set`].
+    /// Key of `IdentityType`, for [`Self::set`].
     pub const IDENTITY_TYPE: Prop<CfnApplication, application::IdentityType> = Prop::new("IdentityType");
-    /// Key of `PersonalizationConfiguration`, for [`Handle::set`].
+    /// Key of `PersonalizationConfiguration`, for [`Self::set`].
     pub const PERSONALIZATION_CONFIGURATION: Prop<CfnApplication, application::PersonalizationConfiguration> = Prop::new("PersonalizationConfiguration");
-    /// Key of `QAppsConfiguration`, for [`Handle::set`].
+    /// Key of `QAppsConfiguration`, for [`Self::set`].
     pub const Q_APPS_CONFIGURATION: Prop<CfnApplication, application::QAppsConfiguration> = Prop::new("QAppsConfiguration");
-    /// Key of `QuickSightConfiguration`, for [`Handle::set`].
+    /// Key of `QuickSightConfiguration`, for [`Self::set`].
     pub const QUICK_SIGHT_CONFIGURATION: Prop<CfnApplication, application::QuickSightConfiguration> = Prop::new("QuickSightConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnApplication, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -582,7 +605,9 @@ pub mod data_accessor {
     /// `ActionConfiguration` of `AWS::QBusiness::DataAccessor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ActionConfiguration {
+        /// `Action` (the schema does not describe it).
         pub action: Val<String>,
+        /// `FilterConfiguration` (the schema does not describe it).
         pub filter_configuration: Option<Val<ActionFilterConfiguration>>,
     }
 
@@ -608,8 +633,11 @@ pub mod data_accessor {
     /// `DataAccessorAuthenticationDetail` of `AWS::QBusiness::DataAccessor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataAccessorAuthenticationDetail {
+        /// `AuthenticationConfiguration` (the schema does not describe it).
         pub authentication_configuration: Option<Val<Json>>,
+        /// `AuthenticationType` (the schema does not describe it).
         pub authentication_type: Val<DataAccessorAuthenticationType>,
+        /// `ExternalIds` (the schema does not describe it).
         pub external_ids: Option<Val<Vec<String>>>,
     }
 
@@ -637,7 +665,9 @@ pub mod data_accessor {
     /// `Tag` of `AWS::QBusiness::DataAccessor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -663,6 +693,7 @@ pub mod data_accessor {
     /// `ActionFilterConfiguration` of `AWS::QBusiness::DataAccessor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ActionFilterConfiguration {
+        /// `DocumentAttributeFilter` (the schema does not describe it).
         pub document_attribute_filter: Val<AttributeFilter>,
     }
 
@@ -686,15 +717,25 @@ pub mod data_accessor {
     /// `AttributeFilter` of `AWS::QBusiness::DataAccessor`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AttributeFilter {
+        /// `AndAllFilters` (the schema does not describe it).
         pub and_all_filters: Option<Val<Vec<AttributeFilter>>>,
+        /// `ContainsAll` (the schema does not describe it).
         pub contains_all: Option<Val<DocumentAttribute>>,
+        /// `ContainsAny` (the schema does not describe it).
         pub contains_any: Option<Val<DocumentAttribute>>,
+        /// `EqualsTo` (the schema does not describe it).
         pub equals_to: Option<Val<DocumentAttribute>>,
+        /// `GreaterThan` (the schema does not describe it).
         pub greater_than: Option<Val<DocumentAttribute>>,
+        /// `GreaterThanOrEquals` (the schema does not describe it).
         pub greater_than_or_equals: Option<Val<DocumentAttribute>>,
+        /// `LessThan` (the schema does not describe it).
         pub less_than: Option<Val<DocumentAttribute>>,
+        /// `LessThanOrEquals` (the schema does not describe it).
         pub less_than_or_equals: Option<Val<DocumentAttribute>>,
+        /// `NotFilter` (the schema does not describe it).
         pub not_filter: Option<Val<AttributeFilter>>,
+        /// `OrAllFilters` (the schema does not describe it).
         pub or_all_filters: Option<Val<Vec<AttributeFilter>>>,
     }
 
@@ -718,7 +759,9 @@ pub mod data_accessor {
     /// `DocumentAttribute` of `AWS::QBusiness::DataAccessor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentAttribute {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<Json>,
     }
 
@@ -846,11 +889,17 @@ pub mod data_accessor {
 /// Definition of AWS::QBusiness::DataAccessor Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDataAccessorProps {
+    /// `ActionConfigurations` (the schema does not describe it).
     pub action_configurations: Val<Vec<data_accessor::ActionConfiguration>>,
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `AuthenticationDetail` (the schema does not describe it).
     pub authentication_detail: Option<Val<data_accessor::DataAccessorAuthenticationDetail>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `Principal` (the schema does not describe it).
     pub principal: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<data_accessor::Tag>>>,
 }
 
@@ -891,17 +940,17 @@ impl CfnDataAccessor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::DataAccessor";
 
-    /// Key of `ActionConfigurations`, for [`Handle::set`].
+    /// Key of `ActionConfigurations`, for [`Self::set`].
     pub const ACTION_CONFIGURATIONS: Prop<CfnDataAccessor, Vec<data_accessor::ActionConfiguration>> = Prop::new("ActionConfigurations");
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnDataAccessor, String> = Prop::new("ApplicationId");
-    /// Key of `AuthenticationDetail`, for [`Handle::set`].
+    /// Key of `AuthenticationDetail`, for [`Self::set`].
     pub const AUTHENTICATION_DETAIL: Prop<CfnDataAccessor, data_accessor::DataAccessorAuthenticationDetail> = Prop::new("AuthenticationDetail");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnDataAccessor, String> = Prop::new("DisplayName");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnDataAccessor, String> = Prop::new("Principal");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataAccessor, Vec<data_accessor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -966,8 +1015,11 @@ pub mod data_source {
     /// `DocumentEnrichmentConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentEnrichmentConfiguration {
+        /// `InlineConfigurations` (the schema does not describe it).
         pub inline_configurations: Option<Val<Vec<InlineDocumentEnrichmentConfiguration>>>,
+        /// `PostExtractionHookConfiguration` (the schema does not describe it).
         pub post_extraction_hook_configuration: Option<Val<HookConfiguration>>,
+        /// `PreExtractionHookConfiguration` (the schema does not describe it).
         pub pre_extraction_hook_configuration: Option<Val<HookConfiguration>>,
     }
 
@@ -984,8 +1036,11 @@ pub mod data_source {
     /// `MediaExtractionConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MediaExtractionConfiguration {
+        /// `AudioExtractionConfiguration` (the schema does not describe it).
         pub audio_extraction_configuration: Option<Val<AudioExtractionConfiguration>>,
+        /// `ImageExtractionConfiguration` (the schema does not describe it).
         pub image_extraction_configuration: Option<Val<ImageExtractionConfiguration>>,
+        /// `VideoExtractionConfiguration` (the schema does not describe it).
         pub video_extraction_configuration: Option<Val<VideoExtractionConfiguration>>,
     }
 
@@ -1002,7 +1057,9 @@ pub mod data_source {
     /// `Tag` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1028,7 +1085,9 @@ pub mod data_source {
     /// `DataSourceVpcConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataSourceVpcConfiguration {
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Val<Vec<String>>,
     }
 
@@ -1054,8 +1113,11 @@ pub mod data_source {
     /// `InlineDocumentEnrichmentConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InlineDocumentEnrichmentConfiguration {
+        /// `Condition` (the schema does not describe it).
         pub condition: Option<Val<DocumentAttributeCondition>>,
+        /// `DocumentContentOperator` (the schema does not describe it).
         pub document_content_operator: Option<Val<DocumentContentOperator>>,
+        /// `Target` (the schema does not describe it).
         pub target: Option<Val<DocumentAttributeTarget>>,
     }
 
@@ -1072,9 +1134,13 @@ pub mod data_source {
     /// `HookConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HookConfiguration {
+        /// `InvocationCondition` (the schema does not describe it).
         pub invocation_condition: Option<Val<DocumentAttributeCondition>>,
+        /// `LambdaArn` (the schema does not describe it).
         pub lambda_arn: Option<Val<String>>,
+        /// `RoleArn` (the schema does not describe it).
         pub role_arn: Option<Val<String>>,
+        /// `S3BucketName` (the schema does not describe it).
         pub s3_bucket_name: Option<Val<String>>,
     }
 
@@ -1092,6 +1158,7 @@ pub mod data_source {
     /// `AudioExtractionConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AudioExtractionConfiguration {
+        /// `AudioExtractionStatus` (the schema does not describe it).
         pub audio_extraction_status: Val<AudioExtractionStatus>,
     }
 
@@ -1115,6 +1182,7 @@ pub mod data_source {
     /// `ImageExtractionConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageExtractionConfiguration {
+        /// `ImageExtractionStatus` (the schema does not describe it).
         pub image_extraction_status: Val<ImageExtractionStatus>,
     }
 
@@ -1138,6 +1206,7 @@ pub mod data_source {
     /// `VideoExtractionConfiguration` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VideoExtractionConfiguration {
+        /// `VideoExtractionStatus` (the schema does not describe it).
         pub video_extraction_status: Val<VideoExtractionStatus>,
     }
 
@@ -1161,8 +1230,11 @@ pub mod data_source {
     /// `DocumentAttributeCondition` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentAttributeCondition {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Operator` (the schema does not describe it).
         pub operator: Val<DocumentEnrichmentConditionOperator>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<Json>>,
     }
 
@@ -1190,8 +1262,11 @@ pub mod data_source {
     /// `DocumentAttributeTarget` of `AWS::QBusiness::DataSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DocumentAttributeTarget {
+        /// `AttributeValueOperator` (the schema does not describe it).
         pub attribute_value_operator: Option<Val<AttributeValueOperator>>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<Json>>,
     }
 
@@ -1513,16 +1588,27 @@ pub mod data_source {
 /// Definition of AWS::QBusiness::DataSource Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDataSourceProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<Json>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `DocumentEnrichmentConfiguration` (the schema does not describe it).
     pub document_enrichment_configuration: Option<Val<data_source::DocumentEnrichmentConfiguration>>,
+    /// `IndexId` (the schema does not describe it).
     pub index_id: Val<String>,
+    /// `MediaExtractionConfiguration` (the schema does not describe it).
     pub media_extraction_configuration: Option<Val<data_source::MediaExtractionConfiguration>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `SyncSchedule` (the schema does not describe it).
     pub sync_schedule: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<data_source::Tag>>>,
+    /// `VpcConfiguration` (the schema does not describe it).
     pub vpc_configuration: Option<Val<data_source::DataSourceVpcConfiguration>>,
 }
 
@@ -1573,27 +1659,27 @@ impl CfnDataSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::DataSource";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnDataSource, String> = Prop::new("ApplicationId");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnDataSource, Json> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataSource, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnDataSource, String> = Prop::new("DisplayName");
-    /// Key of `DocumentEnrichmentConfiguration`, for [`Handle::set`].
+    /// Key of `DocumentEnrichmentConfiguration`, for [`Self::set`].
     pub const DOCUMENT_ENRICHMENT_CONFIGURATION: Prop<CfnDataSource, data_source::DocumentEnrichmentConfiguration> = Prop::new("DocumentEnrichmentConfiguration");
-    /// Key of `IndexId`, for [`Handle::set`].
+    /// Key of `IndexId`, for [`Self::set`].
     pub const INDEX_ID: Prop<CfnDataSource, String> = Prop::new("IndexId");
-    /// Key of `MediaExtractionConfiguration`, for [`Handle::set`].
+    /// Key of `MediaExtractionConfiguration`, for [`Self::set`].
     pub const MEDIA_EXTRACTION_CONFIGURATION: Prop<CfnDataSource, data_source::MediaExtractionConfiguration> = Prop::new("MediaExtractionConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDataSource, String> = Prop::new("RoleArn");
-    /// Key of `SyncSchedule`, for [`Handle::set`].
+    /// Key of `SyncSchedule`, for [`Self::set`].
     pub const SYNC_SCHEDULE: Prop<CfnDataSource, String> = Prop::new("SyncSchedule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataSource, Vec<data_source::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfiguration`, for [`Handle::set`].
+    /// Key of `VpcConfiguration`, for [`Self::set`].
     pub const VPC_CONFIGURATION: Prop<CfnDataSource, data_source::DataSourceVpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1663,6 +1749,7 @@ pub mod index {
     /// `IndexCapacityConfiguration` of `AWS::QBusiness::Index`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IndexCapacityConfiguration {
+        /// `Units` (the schema does not describe it).
         pub units: Option<Val<f64>>,
     }
 
@@ -1677,8 +1764,11 @@ pub mod index {
     /// `DocumentAttributeConfiguration` of `AWS::QBusiness::Index`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DocumentAttributeConfiguration {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Search` (the schema does not describe it).
         pub search: Option<Val<Status>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<AttributeType>>,
     }
 
@@ -1695,7 +1785,9 @@ pub mod index {
     /// `Tag` of `AWS::QBusiness::Index`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1845,12 +1937,19 @@ pub mod index {
 /// Definition of AWS::QBusiness::Index Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIndexProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `CapacityConfiguration` (the schema does not describe it).
     pub capacity_configuration: Option<Val<index::IndexCapacityConfiguration>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `DocumentAttributeConfigurations` (the schema does not describe it).
     pub document_attribute_configurations: Option<Val<Vec<index::DocumentAttributeConfiguration>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<index::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Option<Val<index::IndexType>>,
 }
 
@@ -1893,19 +1992,19 @@ impl CfnIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Index";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnIndex, String> = Prop::new("ApplicationId");
-    /// Key of `CapacityConfiguration`, for [`Handle::set`].
+    /// Key of `CapacityConfiguration`, for [`Self::set`].
     pub const CAPACITY_CONFIGURATION: Prop<CfnIndex, index::IndexCapacityConfiguration> = Prop::new("CapacityConfiguration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIndex, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnIndex, String> = Prop::new("DisplayName");
-    /// Key of `DocumentAttributeConfigurations`, for [`Handle::set`].
+    /// Key of `DocumentAttributeConfigurations`, for [`Self::set`].
     pub const DOCUMENT_ATTRIBUTE_CONFIGURATIONS: Prop<CfnIndex, Vec<index::DocumentAttributeConfiguration>> = Prop::new("DocumentAttributeConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIndex, Vec<index::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnIndex, index::IndexType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1975,8 +2074,11 @@ pub mod permission {
     /// `Condition` of `AWS::QBusiness::Permission`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Condition {
+        /// `ConditionKey` (the schema does not describe it).
         pub condition_key: Val<String>,
+        /// `ConditionOperator` (the schema does not describe it).
         pub condition_operator: Val<ConditionOperator>,
+        /// `ConditionValues` (the schema does not describe it).
         pub condition_values: Val<Vec<String>>,
     }
 
@@ -2050,10 +2152,15 @@ pub mod permission {
 /// Definition of AWS::QBusiness::Permission Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPermissionProps {
+    /// `Actions` (the schema does not describe it).
     pub actions: Val<Vec<String>>,
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Conditions` (the schema does not describe it).
     pub conditions: Option<Val<Vec<permission::Condition>>>,
+    /// `Principal` (the schema does not describe it).
     pub principal: Val<String>,
+    /// `StatementId` (the schema does not describe it).
     pub statement_id: Val<String>,
 }
 
@@ -2092,15 +2199,15 @@ impl CfnPermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Permission";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnPermission, Vec<String>> = Prop::new("Actions");
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnPermission, String> = Prop::new("ApplicationId");
-    /// Key of `Conditions`, for [`Handle::set`].
+    /// Key of `Conditions`, for [`Self::set`].
     pub const CONDITIONS: Prop<CfnPermission, Vec<permission::Condition>> = Prop::new("Conditions");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPermission, String> = Prop::new("Principal");
-    /// Key of `StatementId`, for [`Handle::set`].
+    /// Key of `StatementId`, for [`Self::set`].
     pub const STATEMENT_ID: Prop<CfnPermission, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2140,8 +2247,11 @@ pub mod plugin {
     /// `CustomPluginConfiguration` of `AWS::QBusiness::Plugin`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomPluginConfiguration {
+        /// `ApiSchema` (the schema does not describe it).
         pub api_schema: Val<Json>,
+        /// `ApiSchemaType` (the schema does not describe it).
         pub api_schema_type: Val<APISchemaType>,
+        /// `Description` (the schema does not describe it).
         pub description: Val<String>,
     }
 
@@ -2169,7 +2279,9 @@ pub mod plugin {
     /// `Tag` of `AWS::QBusiness::Plugin`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2348,13 +2460,21 @@ pub mod plugin {
 /// Definition of AWS::QBusiness::Plugin Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPluginProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Option<Val<String>>,
+    /// `AuthConfiguration` (the schema does not describe it).
     pub auth_configuration: Val<Json>,
+    /// `CustomPluginConfiguration` (the schema does not describe it).
     pub custom_plugin_configuration: Option<Val<plugin::CustomPluginConfiguration>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `ServerUrl` (the schema does not describe it).
     pub server_url: Option<Val<String>>,
+    /// `State` (the schema does not describe it).
     pub state: Option<Val<plugin::PluginState>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<plugin::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<plugin::PluginType>,
 }
 
@@ -2399,21 +2519,21 @@ impl CfnPlugin {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Plugin";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnPlugin, String> = Prop::new("ApplicationId");
-    /// Key of `AuthConfiguration`, for [`Handle::set`].
+    /// Key of `AuthConfiguration`, for [`Self::set`].
     pub const AUTH_CONFIGURATION: Prop<CfnPlugin, Json> = Prop::new("AuthConfiguration");
-    /// Key of `CustomPluginConfiguration`, for [`Handle::set`].
+    /// Key of `CustomPluginConfiguration`, for [`Self::set`].
     pub const CUSTOM_PLUGIN_CONFIGURATION: Prop<CfnPlugin, plugin::CustomPluginConfiguration> = Prop::new("CustomPluginConfiguration");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnPlugin, String> = Prop::new("DisplayName");
-    /// Key of `ServerUrl`, for [`Handle::set`].
+    /// Key of `ServerUrl`, for [`Self::set`].
     pub const SERVER_URL: Prop<CfnPlugin, String> = Prop::new("ServerUrl");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnPlugin, plugin::PluginState> = Prop::new("State");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPlugin, Vec<plugin::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnPlugin, plugin::PluginType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2478,7 +2598,9 @@ pub mod retriever {
     /// `Tag` of `AWS::QBusiness::Retriever`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2553,11 +2675,17 @@ pub mod retriever {
 /// Definition of AWS::QBusiness::Retriever Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRetrieverProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<Json>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<retriever::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<retriever::RetrieverType>,
 }
 
@@ -2598,17 +2726,17 @@ impl CfnRetriever {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::Retriever";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnRetriever, String> = Prop::new("ApplicationId");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnRetriever, Json> = Prop::new("Configuration");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnRetriever, String> = Prop::new("DisplayName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnRetriever, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRetriever, Vec<retriever::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnRetriever, retriever::RetrieverType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2673,6 +2801,7 @@ pub mod web_experience {
     /// `BrowserExtensionConfiguration` of `AWS::QBusiness::WebExperience`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BrowserExtensionConfiguration {
+        /// `EnabledBrowserExtensions` (the schema does not describe it).
         pub enabled_browser_extensions: Val<Vec<BrowserExtension>>,
     }
 
@@ -2696,9 +2825,13 @@ pub mod web_experience {
     /// `CustomizationConfiguration` of `AWS::QBusiness::WebExperience`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomizationConfiguration {
+        /// `CustomCSSUrl` (the schema does not describe it).
         pub custom_css_url: Option<Val<String>>,
+        /// `FaviconUrl` (the schema does not describe it).
         pub favicon_url: Option<Val<String>>,
+        /// `FontUrl` (the schema does not describe it).
         pub font_url: Option<Val<String>>,
+        /// `LogoUrl` (the schema does not describe it).
         pub logo_url: Option<Val<String>>,
     }
 
@@ -2716,7 +2849,9 @@ pub mod web_experience {
     /// `Tag` of `AWS::QBusiness::WebExperience`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2840,16 +2975,27 @@ pub mod web_experience {
 /// Definition of AWS::QBusiness::WebExperience Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWebExperienceProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `BrowserExtensionConfiguration` (the schema does not describe it).
     pub browser_extension_configuration: Option<Val<web_experience::BrowserExtensionConfiguration>>,
+    /// `CustomizationConfiguration` (the schema does not describe it).
     pub customization_configuration: Option<Val<web_experience::CustomizationConfiguration>>,
+    /// `IdentityProviderConfiguration` (the schema does not describe it).
     pub identity_provider_configuration: Option<Val<Json>>,
+    /// `Origins` (the schema does not describe it).
     pub origins: Option<Val<Vec<String>>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
+    /// `SamplePromptsControlMode` (the schema does not describe it).
     pub sample_prompts_control_mode: Option<Val<web_experience::WebExperienceSamplePromptsControlMode>>,
+    /// `Subtitle` (the schema does not describe it).
     pub subtitle: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<web_experience::Tag>>>,
+    /// `Title` (the schema does not describe it).
     pub title: Option<Val<String>>,
+    /// `WelcomeMessage` (the schema does not describe it).
     pub welcome_message: Option<Val<String>>,
 }
 
@@ -2900,27 +3046,27 @@ impl CfnWebExperience {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QBusiness::WebExperience";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnWebExperience, String> = Prop::new("ApplicationId");
-    /// Key of `BrowserExtensionConfiguration`, for [`Handle::set`].
+    /// Key of `BrowserExtensionConfiguration`, for [`Self::set`].
     pub const BROWSER_EXTENSION_CONFIGURATION: Prop<CfnWebExperience, web_experience::BrowserExtensionConfiguration> = Prop::new("BrowserExtensionConfiguration");
-    /// Key of `CustomizationConfiguration`, for [`Handle::set`].
+    /// Key of `CustomizationConfiguration`, for [`Self::set`].
     pub const CUSTOMIZATION_CONFIGURATION: Prop<CfnWebExperience, web_experience::CustomizationConfiguration> = Prop::new("CustomizationConfiguration");
-    /// Key of `IdentityProviderConfiguration`, for [`Handle::set`].
+    /// Key of `IdentityProviderConfiguration`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_CONFIGURATION: Prop<CfnWebExperience, Json> = Prop::new("IdentityProviderConfiguration");
-    /// Key of `Origins`, for [`Handle::set`].
+    /// Key of `Origins`, for [`Self::set`].
     pub const ORIGINS: Prop<CfnWebExperience, Vec<String>> = Prop::new("Origins");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnWebExperience, String> = Prop::new("RoleArn");
-    /// Key of `SamplePromptsControlMode`, for [`Handle::set`].
+    /// Key of `SamplePromptsControlMode`, for [`Self::set`].
     pub const SAMPLE_PROMPTS_CONTROL_MODE: Prop<CfnWebExperience, web_experience::WebExperienceSamplePromptsControlMode> = Prop::new("SamplePromptsControlMode");
-    /// Key of `Subtitle`, for [`Handle::set`].
+    /// Key of `Subtitle`, for [`Self::set`].
     pub const SUBTITLE: Prop<CfnWebExperience, String> = Prop::new("Subtitle");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWebExperience, Vec<web_experience::Tag>> = Prop::new("Tags");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnWebExperience, String> = Prop::new("Title");
-    /// Key of `WelcomeMessage`, for [`Handle::set`].
+    /// Key of `WelcomeMessage`, for [`Self::set`].
     pub const WELCOME_MESSAGE: Prop<CfnWebExperience, String> = Prop::new("WelcomeMessage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod ledger {
     /// `Tag` of `AWS::QLDB::Ledger`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -68,10 +70,15 @@ pub mod ledger {
 /// Resource Type definition for AWS::QLDB::Ledger
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLedgerProps {
+    /// `DeletionProtection` (the schema does not describe it).
     pub deletion_protection: Option<Val<bool>>,
+    /// `KmsKey` (the schema does not describe it).
     pub kms_key: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `PermissionsMode` (the schema does not describe it).
     pub permissions_mode: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<ledger::Tag>>>,
 }
 
@@ -110,15 +117,15 @@ impl CfnLedger {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QLDB::Ledger";
 
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnLedger, bool> = Prop::new("DeletionProtection");
-    /// Key of `KmsKey`, for [`Handle::set`].
+    /// Key of `KmsKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnLedger, String> = Prop::new("KmsKey");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnLedger, String> = Prop::new("Name");
-    /// Key of `PermissionsMode`, for [`Handle::set`].
+    /// Key of `PermissionsMode`, for [`Self::set`].
     pub const PERMISSIONS_MODE: Prop<CfnLedger, String> = Prop::new("PermissionsMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLedger, Vec<ledger::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -163,7 +170,9 @@ pub mod stream {
     /// `KinesisConfiguration` of `AWS::QLDB::Stream`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct KinesisConfiguration {
+        /// `AggregationEnabled` (the schema does not describe it).
         pub aggregation_enabled: Option<Val<bool>>,
+        /// `StreamArn` (the schema does not describe it).
         pub stream_arn: Option<Val<String>>,
     }
 
@@ -241,11 +250,17 @@ pub mod stream {
 /// Resource schema for AWS::QLDB::Stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStreamProps {
+    /// `ExclusiveEndTime` (the schema does not describe it).
     pub exclusive_end_time: Option<Val<String>>,
+    /// `InclusiveStartTime` (the schema does not describe it).
     pub inclusive_start_time: Val<String>,
+    /// `KinesisConfiguration` (the schema does not describe it).
     pub kinesis_configuration: Val<stream::KinesisConfiguration>,
+    /// `LedgerName` (the schema does not describe it).
     pub ledger_name: Val<String>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `StreamName` (the schema does not describe it).
     pub stream_name: Val<String>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<stream::Tag>>>,
@@ -290,19 +305,19 @@ impl CfnStream {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::QLDB::Stream";
 
-    /// Key of `ExclusiveEndTime`, for [`Handle::set`].
+    /// Key of `ExclusiveEndTime`, for [`Self::set`].
     pub const EXCLUSIVE_END_TIME: Prop<CfnStream, String> = Prop::new("ExclusiveEndTime");
-    /// Key of `InclusiveStartTime`, for [`Handle::set`].
+    /// Key of `InclusiveStartTime`, for [`Self::set`].
     pub const INCLUSIVE_START_TIME: Prop<CfnStream, String> = Prop::new("InclusiveStartTime");
-    /// Key of `KinesisConfiguration`, for [`Handle::set`].
+    /// Key of `KinesisConfiguration`, for [`Self::set`].
     pub const KINESIS_CONFIGURATION: Prop<CfnStream, stream::KinesisConfiguration> = Prop::new("KinesisConfiguration");
-    /// Key of `LedgerName`, for [`Handle::set`].
+    /// Key of `LedgerName`, for [`Self::set`].
     pub const LEDGER_NAME: Prop<CfnStream, String> = Prop::new("LedgerName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnStream, String> = Prop::new("RoleArn");
-    /// Key of `StreamName`, for [`Handle::set`].
+    /// Key of `StreamName`, for [`Self::set`].
     pub const STREAM_NAME: Prop<CfnStream, String> = Prop::new("StreamName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStream, Vec<stream::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

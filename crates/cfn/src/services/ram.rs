@@ -71,9 +71,11 @@ pub mod permission {
 pub struct CfnPermissionProps {
     /// The name of the permission.
     pub name: Val<String>,
+    /// `PolicyTemplate` (the schema does not describe it).
     pub policy_template: Val<Json>,
     /// The resource type this permission can be used with.
     pub resource_type: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<permission::Tag>>>,
 }
 
@@ -110,13 +112,13 @@ impl CfnPermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RAM::Permission";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPermission, String> = Prop::new("Name");
-    /// Key of `PolicyTemplate`, for [`Handle::set`].
+    /// Key of `PolicyTemplate`, for [`Self::set`].
     pub const POLICY_TEMPLATE: Prop<CfnPermission, Json> = Prop::new("PolicyTemplate");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnPermission, String> = Prop::new("ResourceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPermission, Vec<permission::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -229,11 +231,11 @@ impl CfnPermissionAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RAM::PermissionAssociation";
 
-    /// Key of `PermissionArn`, for [`Handle::set`].
+    /// Key of `PermissionArn`, for [`Self::set`].
     pub const PERMISSION_ARN: Prop<CfnPermissionAssociation, String> = Prop::new("PermissionArn");
-    /// Key of `Replace`, for [`Handle::set`].
+    /// Key of `Replace`, for [`Self::set`].
     pub const REPLACE: Prop<CfnPermissionAssociation, bool> = Prop::new("Replace");
-    /// Key of `ResourceShareArn`, for [`Handle::set`].
+    /// Key of `ResourceShareArn`, for [`Self::set`].
     pub const RESOURCE_SHARE_ARN: Prop<CfnPermissionAssociation, String> = Prop::new("ResourceShareArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -365,9 +367,9 @@ impl CfnPrincipalAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RAM::PrincipalAssociation";
 
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnPrincipalAssociation, String> = Prop::new("Principal");
-    /// Key of `ResourceShareArn`, for [`Handle::set`].
+    /// Key of `ResourceShareArn`, for [`Self::set`].
     pub const RESOURCE_SHARE_ARN: Prop<CfnPrincipalAssociation, String> = Prop::new("ResourceShareArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -483,9 +485,9 @@ impl CfnResourceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RAM::ResourceAssociation";
 
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourceAssociation, String> = Prop::new("ResourceArn");
-    /// Key of `ResourceShareArn`, for [`Handle::set`].
+    /// Key of `ResourceShareArn`, for [`Self::set`].
     pub const RESOURCE_SHARE_ARN: Prop<CfnResourceAssociation, String> = Prop::new("ResourceShareArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -705,21 +707,21 @@ impl CfnResourceShare {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RAM::ResourceShare";
 
-    /// Key of `AllowExternalPrincipals`, for [`Handle::set`].
+    /// Key of `AllowExternalPrincipals`, for [`Self::set`].
     pub const ALLOW_EXTERNAL_PRINCIPALS: Prop<CfnResourceShare, bool> = Prop::new("AllowExternalPrincipals");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResourceShare, String> = Prop::new("Name");
-    /// Key of `PermissionArns`, for [`Handle::set`].
+    /// Key of `PermissionArns`, for [`Self::set`].
     pub const PERMISSION_ARNS: Prop<CfnResourceShare, Vec<String>> = Prop::new("PermissionArns");
-    /// Key of `Principals`, for [`Handle::set`].
+    /// Key of `Principals`, for [`Self::set`].
     pub const PRINCIPALS: Prop<CfnResourceShare, Vec<String>> = Prop::new("Principals");
-    /// Key of `ResourceArns`, for [`Handle::set`].
+    /// Key of `ResourceArns`, for [`Self::set`].
     pub const RESOURCE_ARNS: Prop<CfnResourceShare, Vec<String>> = Prop::new("ResourceArns");
-    /// Key of `ResourceShareConfiguration`, for [`Handle::set`].
+    /// Key of `ResourceShareConfiguration`, for [`Self::set`].
     pub const RESOURCE_SHARE_CONFIGURATION: Prop<CfnResourceShare, resource_share::ResourceShareConfiguration> = Prop::new("ResourceShareConfiguration");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnResourceShare, Vec<String>> = Prop::new("Sources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourceShare, Vec<resource_share::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -840,9 +842,9 @@ impl CfnSourceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RAM::SourceAssociation";
 
-    /// Key of `ResourceShareArn`, for [`Handle::set`].
+    /// Key of `ResourceShareArn`, for [`Self::set`].
     pub const RESOURCE_SHARE_ARN: Prop<CfnSourceAssociation, String> = Prop::new("ResourceShareArn");
-    /// Key of `SourceId`, for [`Handle::set`].
+    /// Key of `SourceId`, for [`Self::set`].
     pub const SOURCE_ID: Prop<CfnSourceAssociation, String> = Prop::new("SourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

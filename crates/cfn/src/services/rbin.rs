@@ -305,21 +305,21 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Rbin::Rule";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRule, String> = Prop::new("Description");
-    /// Key of `ExcludeResourceTags`, for [`Handle::set`].
+    /// Key of `ExcludeResourceTags`, for [`Self::set`].
     pub const EXCLUDE_RESOURCE_TAGS: Prop<CfnRule, Vec<rule::ResourceTag>> = Prop::new("ExcludeResourceTags");
-    /// Key of `LockConfiguration`, for [`Handle::set`].
+    /// Key of `LockConfiguration`, for [`Self::set`].
     pub const LOCK_CONFIGURATION: Prop<CfnRule, rule::UnlockDelay> = Prop::new("LockConfiguration");
-    /// Key of `ResourceTags`, for [`Handle::set`].
+    /// Key of `ResourceTags`, for [`Self::set`].
     pub const RESOURCE_TAGS: Prop<CfnRule, Vec<rule::ResourceTag>> = Prop::new("ResourceTags");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnRule, rule::ResourceType> = Prop::new("ResourceType");
-    /// Key of `RetentionPeriod`, for [`Handle::set`].
+    /// Key of `RetentionPeriod`, for [`Self::set`].
     pub const RETENTION_PERIOD: Prop<CfnRule, rule::RetentionPeriod> = Prop::new("RetentionPeriod");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnRule, String> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -107,11 +107,11 @@ impl CfnClusterSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::ClusterSnapshot";
 
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnClusterSnapshot, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBClusterSnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterSnapshotIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_SNAPSHOT_IDENTIFIER: Prop<CfnClusterSnapshot, String> = Prop::new("DBClusterSnapshotIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClusterSnapshot, Vec<cluster_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -349,6 +349,7 @@ pub mod custom_db_engine_version {
 /// Creates a custom DB engine version (CEV).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCustomDBEngineVersionProps {
+    /// `DatabaseInstallationFiles` (the schema does not describe it).
     pub database_installation_files: Option<Val<Vec<String>>>,
     /// The name of an Amazon S3 bucket that contains database installation files for your CEV. For example, a valid bucket name is ``my-custom-installation-files``.
     pub database_installation_files_s3_bucket_name: Option<Val<String>>,
@@ -427,31 +428,31 @@ impl CfnCustomDBEngineVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::CustomDBEngineVersion";
 
-    /// Key of `DatabaseInstallationFiles`, for [`Handle::set`].
+    /// Key of `DatabaseInstallationFiles`, for [`Self::set`].
     pub const DATABASE_INSTALLATION_FILES: Prop<CfnCustomDBEngineVersion, Vec<String>> = Prop::new("DatabaseInstallationFiles");
-    /// Key of `DatabaseInstallationFilesS3BucketName`, for [`Handle::set`].
+    /// Key of `DatabaseInstallationFilesS3BucketName`, for [`Self::set`].
     pub const DATABASE_INSTALLATION_FILES_S3_BUCKET_NAME: Prop<CfnCustomDBEngineVersion, String> = Prop::new("DatabaseInstallationFilesS3BucketName");
-    /// Key of `DatabaseInstallationFilesS3Prefix`, for [`Handle::set`].
+    /// Key of `DatabaseInstallationFilesS3Prefix`, for [`Self::set`].
     pub const DATABASE_INSTALLATION_FILES_S3_PREFIX: Prop<CfnCustomDBEngineVersion, String> = Prop::new("DatabaseInstallationFilesS3Prefix");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCustomDBEngineVersion, String> = Prop::new("Description");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnCustomDBEngineVersion, String> = Prop::new("Engine");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnCustomDBEngineVersion, String> = Prop::new("EngineVersion");
-    /// Key of `ImageId`, for [`Handle::set`].
+    /// Key of `ImageId`, for [`Self::set`].
     pub const IMAGE_ID: Prop<CfnCustomDBEngineVersion, String> = Prop::new("ImageId");
-    /// Key of `KMSKeyId`, for [`Handle::set`].
+    /// Key of `KMSKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnCustomDBEngineVersion, String> = Prop::new("KMSKeyId");
-    /// Key of `Manifest`, for [`Handle::set`].
+    /// Key of `Manifest`, for [`Self::set`].
     pub const MANIFEST: Prop<CfnCustomDBEngineVersion, String> = Prop::new("Manifest");
-    /// Key of `SourceCustomDbEngineVersionIdentifier`, for [`Handle::set`].
+    /// Key of `SourceCustomDbEngineVersionIdentifier`, for [`Self::set`].
     pub const SOURCE_CUSTOM_DB_ENGINE_VERSION_IDENTIFIER: Prop<CfnCustomDBEngineVersion, String> = Prop::new("SourceCustomDbEngineVersionIdentifier");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnCustomDBEngineVersion, custom_db_engine_version::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomDBEngineVersion, Vec<custom_db_engine_version::Tag>> = Prop::new("Tags");
-    /// Key of `UseAwsProvidedLatestImage`, for [`Handle::set`].
+    /// Key of `UseAwsProvidedLatestImage`, for [`Self::set`].
     pub const USE_AWS_PROVIDED_LATEST_IMAGE: Prop<CfnCustomDBEngineVersion, bool> = Prop::new("UseAwsProvidedLatestImage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1042,127 +1043,127 @@ impl CfnDBCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBCluster";
 
-    /// Key of `AllocatedStorage`, for [`Handle::set`].
+    /// Key of `AllocatedStorage`, for [`Self::set`].
     pub const ALLOCATED_STORAGE: Prop<CfnDBCluster, i64> = Prop::new("AllocatedStorage");
-    /// Key of `AssociatedRoles`, for [`Handle::set`].
+    /// Key of `AssociatedRoles`, for [`Self::set`].
     pub const ASSOCIATED_ROLES: Prop<CfnDBCluster, Vec<db_cluster::DBClusterRole>> = Prop::new("AssociatedRoles");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBCluster, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `AvailabilityZones`, for [`Handle::set`].
+    /// Key of `AvailabilityZones`, for [`Self::set`].
     pub const AVAILABILITY_ZONES: Prop<CfnDBCluster, Vec<String>> = Prop::new("AvailabilityZones");
-    /// Key of `BacktrackWindow`, for [`Handle::set`].
+    /// Key of `BacktrackWindow`, for [`Self::set`].
     pub const BACKTRACK_WINDOW: Prop<CfnDBCluster, i64> = Prop::new("BacktrackWindow");
-    /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
+    /// Key of `BackupRetentionPeriod`, for [`Self::set`].
     pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("BackupRetentionPeriod");
-    /// Key of `ClusterScalabilityType`, for [`Handle::set`].
+    /// Key of `ClusterScalabilityType`, for [`Self::set`].
     pub const CLUSTER_SCALABILITY_TYPE: Prop<CfnDBCluster, db_cluster::ClusterScalabilityType> = Prop::new("ClusterScalabilityType");
-    /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
+    /// Key of `CopyTagsToSnapshot`, for [`Self::set`].
     pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBCluster, bool> = Prop::new("CopyTagsToSnapshot");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBClusterInstanceClass`, for [`Handle::set`].
+    /// Key of `DBClusterInstanceClass`, for [`Self::set`].
     pub const DB_CLUSTER_INSTANCE_CLASS: Prop<CfnDBCluster, String> = Prop::new("DBClusterInstanceClass");
-    /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBClusterParameterGroupName`, for [`Self::set`].
     pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBClusterParameterGroupName");
-    /// Key of `DBInstanceParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBInstanceParameterGroupName`, for [`Self::set`].
     pub const DB_INSTANCE_PARAMETER_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBInstanceParameterGroupName");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBCluster, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `DBSystemId`, for [`Handle::set`].
+    /// Key of `DBSystemId`, for [`Self::set`].
     pub const DB_SYSTEM_ID: Prop<CfnDBCluster, String> = Prop::new("DBSystemId");
-    /// Key of `DatabaseInsightsMode`, for [`Handle::set`].
+    /// Key of `DatabaseInsightsMode`, for [`Self::set`].
     pub const DATABASE_INSIGHTS_MODE: Prop<CfnDBCluster, db_cluster::DatabaseInsightsMode> = Prop::new("DatabaseInsightsMode");
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnDBCluster, String> = Prop::new("DatabaseName");
-    /// Key of `DeleteAutomatedBackups`, for [`Handle::set`].
+    /// Key of `DeleteAutomatedBackups`, for [`Self::set`].
     pub const DELETE_AUTOMATED_BACKUPS: Prop<CfnDBCluster, bool> = Prop::new("DeleteAutomatedBackups");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnDBCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnDBCluster, String> = Prop::new("Domain");
-    /// Key of `DomainIAMRoleName`, for [`Handle::set`].
+    /// Key of `DomainIAMRoleName`, for [`Self::set`].
     pub const DOMAIN_IAM_ROLE_NAME: Prop<CfnDBCluster, String> = Prop::new("DomainIAMRoleName");
-    /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
+    /// Key of `EnableCloudwatchLogsExports`, for [`Self::set`].
     pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBCluster, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
-    /// Key of `EnableGlobalWriteForwarding`, for [`Handle::set`].
+    /// Key of `EnableGlobalWriteForwarding`, for [`Self::set`].
     pub const ENABLE_GLOBAL_WRITE_FORWARDING: Prop<CfnDBCluster, bool> = Prop::new("EnableGlobalWriteForwarding");
-    /// Key of `EnableHttpEndpoint`, for [`Handle::set`].
+    /// Key of `EnableHttpEndpoint`, for [`Self::set`].
     pub const ENABLE_HTTP_ENDPOINT: Prop<CfnDBCluster, bool> = Prop::new("EnableHttpEndpoint");
-    /// Key of `EnableIAMDatabaseAuthentication`, for [`Handle::set`].
+    /// Key of `EnableIAMDatabaseAuthentication`, for [`Self::set`].
     pub const ENABLE_IAM_DATABASE_AUTHENTICATION: Prop<CfnDBCluster, bool> = Prop::new("EnableIAMDatabaseAuthentication");
-    /// Key of `EnableLocalWriteForwarding`, for [`Handle::set`].
+    /// Key of `EnableLocalWriteForwarding`, for [`Self::set`].
     pub const ENABLE_LOCAL_WRITE_FORWARDING: Prop<CfnDBCluster, bool> = Prop::new("EnableLocalWriteForwarding");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnDBCluster, String> = Prop::new("Engine");
-    /// Key of `EngineLifecycleSupport`, for [`Handle::set`].
+    /// Key of `EngineLifecycleSupport`, for [`Self::set`].
     pub const ENGINE_LIFECYCLE_SUPPORT: Prop<CfnDBCluster, String> = Prop::new("EngineLifecycleSupport");
-    /// Key of `EngineMode`, for [`Handle::set`].
+    /// Key of `EngineMode`, for [`Self::set`].
     pub const ENGINE_MODE: Prop<CfnDBCluster, String> = Prop::new("EngineMode");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnDBCluster, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
+    /// Key of `GlobalClusterIdentifier`, for [`Self::set`].
     pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("GlobalClusterIdentifier");
-    /// Key of `Iops`, for [`Handle::set`].
+    /// Key of `Iops`, for [`Self::set`].
     pub const IOPS: Prop<CfnDBCluster, i64> = Prop::new("Iops");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("KmsKeyId");
-    /// Key of `ManageMasterUserPassword`, for [`Handle::set`].
+    /// Key of `ManageMasterUserPassword`, for [`Self::set`].
     pub const MANAGE_MASTER_USER_PASSWORD: Prop<CfnDBCluster, bool> = Prop::new("ManageMasterUserPassword");
-    /// Key of `MasterUserAuthenticationType`, for [`Handle::set`].
+    /// Key of `MasterUserAuthenticationType`, for [`Self::set`].
     pub const MASTER_USER_AUTHENTICATION_TYPE: Prop<CfnDBCluster, db_cluster::MasterUserAuthenticationType> = Prop::new("MasterUserAuthenticationType");
-    /// Key of `MasterUserPassword`, for [`Handle::set`].
+    /// Key of `MasterUserPassword`, for [`Self::set`].
     pub const MASTER_USER_PASSWORD: Prop<CfnDBCluster, String> = Prop::new("MasterUserPassword");
-    /// Key of `MasterUserSecret`, for [`Handle::set`].
+    /// Key of `MasterUserSecret`, for [`Self::set`].
     pub const MASTER_USER_SECRET: Prop<CfnDBCluster, db_cluster::MasterUserSecret> = Prop::new("MasterUserSecret");
-    /// Key of `MasterUsername`, for [`Handle::set`].
+    /// Key of `MasterUsername`, for [`Self::set`].
     pub const MASTER_USERNAME: Prop<CfnDBCluster, String> = Prop::new("MasterUsername");
-    /// Key of `MonitoringInterval`, for [`Handle::set`].
+    /// Key of `MonitoringInterval`, for [`Self::set`].
     pub const MONITORING_INTERVAL: Prop<CfnDBCluster, i64> = Prop::new("MonitoringInterval");
-    /// Key of `MonitoringRoleArn`, for [`Handle::set`].
+    /// Key of `MonitoringRoleArn`, for [`Self::set`].
     pub const MONITORING_ROLE_ARN: Prop<CfnDBCluster, String> = Prop::new("MonitoringRoleArn");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnDBCluster, String> = Prop::new("NetworkType");
-    /// Key of `PerformanceInsightsEnabled`, for [`Handle::set`].
+    /// Key of `PerformanceInsightsEnabled`, for [`Self::set`].
     pub const PERFORMANCE_INSIGHTS_ENABLED: Prop<CfnDBCluster, bool> = Prop::new("PerformanceInsightsEnabled");
-    /// Key of `PerformanceInsightsKmsKeyId`, for [`Handle::set`].
+    /// Key of `PerformanceInsightsKmsKeyId`, for [`Self::set`].
     pub const PERFORMANCE_INSIGHTS_KMS_KEY_ID: Prop<CfnDBCluster, String> = Prop::new("PerformanceInsightsKmsKeyId");
-    /// Key of `PerformanceInsightsRetentionPeriod`, for [`Handle::set`].
+    /// Key of `PerformanceInsightsRetentionPeriod`, for [`Self::set`].
     pub const PERFORMANCE_INSIGHTS_RETENTION_PERIOD: Prop<CfnDBCluster, i64> = Prop::new("PerformanceInsightsRetentionPeriod");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnDBCluster, i64> = Prop::new("Port");
-    /// Key of `PreferredBackupWindow`, for [`Handle::set`].
+    /// Key of `PreferredBackupWindow`, for [`Self::set`].
     pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredBackupWindow");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBCluster, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `ReplicationSourceIdentifier`, for [`Handle::set`].
+    /// Key of `ReplicationSourceIdentifier`, for [`Self::set`].
     pub const REPLICATION_SOURCE_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("ReplicationSourceIdentifier");
-    /// Key of `RestoreToTime`, for [`Handle::set`].
+    /// Key of `RestoreToTime`, for [`Self::set`].
     pub const RESTORE_TO_TIME: Prop<CfnDBCluster, String> = Prop::new("RestoreToTime");
-    /// Key of `RestoreType`, for [`Handle::set`].
+    /// Key of `RestoreType`, for [`Self::set`].
     pub const RESTORE_TYPE: Prop<CfnDBCluster, String> = Prop::new("RestoreType");
-    /// Key of `ScalingConfiguration`, for [`Handle::set`].
+    /// Key of `ScalingConfiguration`, for [`Self::set`].
     pub const SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ScalingConfiguration> = Prop::new("ScalingConfiguration");
-    /// Key of `ServerlessV2ScalingConfiguration`, for [`Handle::set`].
+    /// Key of `ServerlessV2ScalingConfiguration`, for [`Self::set`].
     pub const SERVERLESS_V2_SCALING_CONFIGURATION: Prop<CfnDBCluster, db_cluster::ServerlessV2ScalingConfiguration> = Prop::new("ServerlessV2ScalingConfiguration");
-    /// Key of `SnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `SnapshotIdentifier`, for [`Self::set`].
     pub const SNAPSHOT_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SnapshotIdentifier");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBCluster, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `SourceDbClusterResourceId`, for [`Handle::set`].
+    /// Key of `SourceDbClusterResourceId`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_RESOURCE_ID: Prop<CfnDBCluster, String> = Prop::new("SourceDbClusterResourceId");
-    /// Key of `SourceRegion`, for [`Handle::set`].
+    /// Key of `SourceRegion`, for [`Self::set`].
     pub const SOURCE_REGION: Prop<CfnDBCluster, String> = Prop::new("SourceRegion");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnDBCluster, bool> = Prop::new("StorageEncrypted");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnDBCluster, String> = Prop::new("StorageType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBCluster, Vec<db_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
+    /// Key of `UseLatestRestorableTime`, for [`Self::set`].
     pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBCluster, bool> = Prop::new("UseLatestRestorableTime");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1387,17 +1388,17 @@ impl CfnDBClusterEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBClusterEndpoint";
 
-    /// Key of `CustomEndpointType`, for [`Handle::set`].
+    /// Key of `CustomEndpointType`, for [`Self::set`].
     pub const CUSTOM_ENDPOINT_TYPE: Prop<CfnDBClusterEndpoint, db_cluster_endpoint::CustomEndpointType> = Prop::new("CustomEndpointType");
-    /// Key of `DBClusterEndpointIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterEndpointIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_ENDPOINT_IDENTIFIER: Prop<CfnDBClusterEndpoint, String> = Prop::new("DBClusterEndpointIdentifier");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBClusterEndpoint, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `ExcludedMembers`, for [`Handle::set`].
+    /// Key of `ExcludedMembers`, for [`Self::set`].
     pub const EXCLUDED_MEMBERS: Prop<CfnDBClusterEndpoint, Vec<String>> = Prop::new("ExcludedMembers");
-    /// Key of `StaticMembers`, for [`Handle::set`].
+    /// Key of `StaticMembers`, for [`Self::set`].
     pub const STATIC_MEMBERS: Prop<CfnDBClusterEndpoint, Vec<String>> = Prop::new("StaticMembers");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBClusterEndpoint, Vec<db_cluster_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1526,6 +1527,7 @@ pub struct CfnDBClusterParameterGroupProps {
     pub description: Val<String>,
     /// The DB cluster parameter group family name. A DB cluster parameter group can be associated with one and only one DB cluster parameter group family, and can be applied only to a DB cluster running a database engine and engine version compatible with that DB cluster parameter group family.
     pub family: Val<String>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Val<Json>,
     /// Tags to assign to the DB cluster parameter group.
     pub tags: Option<Val<Vec<db_cluster_parameter_group::Tag>>>,
@@ -1566,15 +1568,15 @@ impl CfnDBClusterParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBClusterParameterGroup";
 
-    /// Key of `DBClusterParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBClusterParameterGroupName`, for [`Self::set`].
     pub const DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDBClusterParameterGroup, String> = Prop::new("DBClusterParameterGroupName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Description");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnDBClusterParameterGroup, String> = Prop::new("Family");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDBClusterParameterGroup, Json> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBClusterParameterGroup, Vec<db_cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1620,7 +1622,9 @@ pub mod db_instance {
         pub iops: Option<Val<i64>>,
         /// The upper limit in gibibytes (GiB) to which RDS can automatically scale the storage of the additional storage volume.
         pub max_allocated_storage: Option<Val<i64>>,
+        /// `StorageOperationPercentProgress` (the schema does not describe it).
         pub storage_operation_percent_progress: Option<Val<i64>>,
+        /// `StorageOperationStatus` (the schema does not describe it).
         pub storage_operation_status: Option<Val<String>>,
         /// The storage throughput value for the additional storage volume, in mebibytes per second (MiBps). This setting applies only to the General Purpose SSD (``gp3``) storage type.
         pub storage_throughput: Option<Val<i64>>,
@@ -2140,7 +2144,9 @@ pub struct CfnDBInstanceProps {
     pub storage_type: Option<Val<String>>,
     /// Tags to assign to the DB instance.
     pub tags: Option<Val<Vec<db_instance::Tag>>>,
+    /// `TdeCredentialArn` (the schema does not describe it).
     pub tde_credential_arn: Option<Val<String>>,
+    /// `TdeCredentialPassword` (the schema does not describe it).
     pub tde_credential_password: Option<Val<String>>,
     /// The time zone of the DB instance. The time zone parameter is currently supported only by \[RDS for Db2\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/db2-time-zone>) and \[RDS for SQL Server\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_SQLServer.html#SQLServer.Concepts.General.TimeZone>).
     pub timezone: Option<Val<String>>,
@@ -2252,171 +2258,171 @@ impl CfnDBInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBInstance";
 
-    /// Key of `AdditionalStorageVolumes`, for [`Handle::set`].
+    /// Key of `AdditionalStorageVolumes`, for [`Self::set`].
     pub const ADDITIONAL_STORAGE_VOLUMES: Prop<CfnDBInstance, Vec<db_instance::AdditionalStorageVolume>> = Prop::new("AdditionalStorageVolumes");
-    /// Key of `AllocatedStorage`, for [`Handle::set`].
+    /// Key of `AllocatedStorage`, for [`Self::set`].
     pub const ALLOCATED_STORAGE: Prop<CfnDBInstance, String> = Prop::new("AllocatedStorage");
-    /// Key of `AllowMajorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AllowMajorVersionUpgrade`, for [`Self::set`].
     pub const ALLOW_MAJOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AllowMajorVersionUpgrade");
-    /// Key of `ApplyImmediately`, for [`Handle::set`].
+    /// Key of `ApplyImmediately`, for [`Self::set`].
     pub const APPLY_IMMEDIATELY: Prop<CfnDBInstance, bool> = Prop::new("ApplyImmediately");
-    /// Key of `AssociatedRoles`, for [`Handle::set`].
+    /// Key of `AssociatedRoles`, for [`Self::set`].
     pub const ASSOCIATED_ROLES: Prop<CfnDBInstance, Vec<db_instance::DBInstanceRole>> = Prop::new("AssociatedRoles");
-    /// Key of `AutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AutoMinorVersionUpgrade`, for [`Self::set`].
     pub const AUTO_MINOR_VERSION_UPGRADE: Prop<CfnDBInstance, bool> = Prop::new("AutoMinorVersionUpgrade");
-    /// Key of `AutomaticBackupReplicationKmsKeyId`, for [`Handle::set`].
+    /// Key of `AutomaticBackupReplicationKmsKeyId`, for [`Self::set`].
     pub const AUTOMATIC_BACKUP_REPLICATION_KMS_KEY_ID: Prop<CfnDBInstance, String> = Prop::new("AutomaticBackupReplicationKmsKeyId");
-    /// Key of `AutomaticBackupReplicationRegion`, for [`Handle::set`].
+    /// Key of `AutomaticBackupReplicationRegion`, for [`Self::set`].
     pub const AUTOMATIC_BACKUP_REPLICATION_REGION: Prop<CfnDBInstance, String> = Prop::new("AutomaticBackupReplicationRegion");
-    /// Key of `AutomaticBackupReplicationRetentionPeriod`, for [`Handle::set`].
+    /// Key of `AutomaticBackupReplicationRetentionPeriod`, for [`Self::set`].
     pub const AUTOMATIC_BACKUP_REPLICATION_RETENTION_PERIOD: Prop<CfnDBInstance, i64> = Prop::new("AutomaticBackupReplicationRetentionPeriod");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnDBInstance, String> = Prop::new("AvailabilityZone");
-    /// Key of `BackupRetentionPeriod`, for [`Handle::set`].
+    /// Key of `BackupRetentionPeriod`, for [`Self::set`].
     pub const BACKUP_RETENTION_PERIOD: Prop<CfnDBInstance, i64> = Prop::new("BackupRetentionPeriod");
-    /// Key of `BackupTarget`, for [`Handle::set`].
+    /// Key of `BackupTarget`, for [`Self::set`].
     pub const BACKUP_TARGET: Prop<CfnDBInstance, String> = Prop::new("BackupTarget");
-    /// Key of `CACertificateIdentifier`, for [`Handle::set`].
+    /// Key of `CACertificateIdentifier`, for [`Self::set`].
     pub const CA_CERTIFICATE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("CACertificateIdentifier");
-    /// Key of `CertificateRotationRestart`, for [`Handle::set`].
+    /// Key of `CertificateRotationRestart`, for [`Self::set`].
     pub const CERTIFICATE_ROTATION_RESTART: Prop<CfnDBInstance, bool> = Prop::new("CertificateRotationRestart");
-    /// Key of `CharacterSetName`, for [`Handle::set`].
+    /// Key of `CharacterSetName`, for [`Self::set`].
     pub const CHARACTER_SET_NAME: Prop<CfnDBInstance, String> = Prop::new("CharacterSetName");
-    /// Key of `CopyTagsToSnapshot`, for [`Handle::set`].
+    /// Key of `CopyTagsToSnapshot`, for [`Self::set`].
     pub const COPY_TAGS_TO_SNAPSHOT: Prop<CfnDBInstance, bool> = Prop::new("CopyTagsToSnapshot");
-    /// Key of `CustomIAMInstanceProfile`, for [`Handle::set`].
+    /// Key of `CustomIAMInstanceProfile`, for [`Self::set`].
     pub const CUSTOM_IAM_INSTANCE_PROFILE: Prop<CfnDBInstance, String> = Prop::new("CustomIAMInstanceProfile");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBClusterSnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterSnapshotIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_SNAPSHOT_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBClusterSnapshotIdentifier");
-    /// Key of `DBInstanceClass`, for [`Handle::set`].
+    /// Key of `DBInstanceClass`, for [`Self::set`].
     pub const DB_INSTANCE_CLASS: Prop<CfnDBInstance, String> = Prop::new("DBInstanceClass");
-    /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
+    /// Key of `DBInstanceIdentifier`, for [`Self::set`].
     pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBInstanceIdentifier");
-    /// Key of `DBName`, for [`Handle::set`].
+    /// Key of `DBName`, for [`Self::set`].
     pub const DB_NAME: Prop<CfnDBInstance, String> = Prop::new("DBName");
-    /// Key of `DBParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBParameterGroupName`, for [`Self::set`].
     pub const DB_PARAMETER_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBParameterGroupName");
-    /// Key of `DBSecurityGroups`, for [`Handle::set`].
+    /// Key of `DBSecurityGroups`, for [`Self::set`].
     pub const DB_SECURITY_GROUPS: Prop<CfnDBInstance, Vec<String>> = Prop::new("DBSecurityGroups");
-    /// Key of `DBSnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `DBSnapshotIdentifier`, for [`Self::set`].
     pub const DB_SNAPSHOT_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("DBSnapshotIdentifier");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `DBSystemId`, for [`Handle::set`].
+    /// Key of `DBSystemId`, for [`Self::set`].
     pub const DB_SYSTEM_ID: Prop<CfnDBInstance, String> = Prop::new("DBSystemId");
-    /// Key of `DatabaseInsightsMode`, for [`Handle::set`].
+    /// Key of `DatabaseInsightsMode`, for [`Self::set`].
     pub const DATABASE_INSIGHTS_MODE: Prop<CfnDBInstance, db_instance::DatabaseInsightsMode> = Prop::new("DatabaseInsightsMode");
-    /// Key of `DedicatedLogVolume`, for [`Handle::set`].
+    /// Key of `DedicatedLogVolume`, for [`Self::set`].
     pub const DEDICATED_LOG_VOLUME: Prop<CfnDBInstance, bool> = Prop::new("DedicatedLogVolume");
-    /// Key of `DeleteAutomatedBackups`, for [`Handle::set`].
+    /// Key of `DeleteAutomatedBackups`, for [`Self::set`].
     pub const DELETE_AUTOMATED_BACKUPS: Prop<CfnDBInstance, bool> = Prop::new("DeleteAutomatedBackups");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnDBInstance, bool> = Prop::new("DeletionProtection");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnDBInstance, String> = Prop::new("Domain");
-    /// Key of `DomainAuthSecretArn`, for [`Handle::set`].
+    /// Key of `DomainAuthSecretArn`, for [`Self::set`].
     pub const DOMAIN_AUTH_SECRET_ARN: Prop<CfnDBInstance, String> = Prop::new("DomainAuthSecretArn");
-    /// Key of `DomainDnsIps`, for [`Handle::set`].
+    /// Key of `DomainDnsIps`, for [`Self::set`].
     pub const DOMAIN_DNS_IPS: Prop<CfnDBInstance, Vec<String>> = Prop::new("DomainDnsIps");
-    /// Key of `DomainFqdn`, for [`Handle::set`].
+    /// Key of `DomainFqdn`, for [`Self::set`].
     pub const DOMAIN_FQDN: Prop<CfnDBInstance, String> = Prop::new("DomainFqdn");
-    /// Key of `DomainIAMRoleName`, for [`Handle::set`].
+    /// Key of `DomainIAMRoleName`, for [`Self::set`].
     pub const DOMAIN_IAM_ROLE_NAME: Prop<CfnDBInstance, String> = Prop::new("DomainIAMRoleName");
-    /// Key of `DomainOu`, for [`Handle::set`].
+    /// Key of `DomainOu`, for [`Self::set`].
     pub const DOMAIN_OU: Prop<CfnDBInstance, String> = Prop::new("DomainOu");
-    /// Key of `EnableCloudwatchLogsExports`, for [`Handle::set`].
+    /// Key of `EnableCloudwatchLogsExports`, for [`Self::set`].
     pub const ENABLE_CLOUDWATCH_LOGS_EXPORTS: Prop<CfnDBInstance, Vec<String>> = Prop::new("EnableCloudwatchLogsExports");
-    /// Key of `EnableIAMDatabaseAuthentication`, for [`Handle::set`].
+    /// Key of `EnableIAMDatabaseAuthentication`, for [`Self::set`].
     pub const ENABLE_IAM_DATABASE_AUTHENTICATION: Prop<CfnDBInstance, bool> = Prop::new("EnableIAMDatabaseAuthentication");
-    /// Key of `EnablePerformanceInsights`, for [`Handle::set`].
+    /// Key of `EnablePerformanceInsights`, for [`Self::set`].
     pub const ENABLE_PERFORMANCE_INSIGHTS: Prop<CfnDBInstance, bool> = Prop::new("EnablePerformanceInsights");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnDBInstance, String> = Prop::new("Engine");
-    /// Key of `EngineLifecycleSupport`, for [`Handle::set`].
+    /// Key of `EngineLifecycleSupport`, for [`Self::set`].
     pub const ENGINE_LIFECYCLE_SUPPORT: Prop<CfnDBInstance, String> = Prop::new("EngineLifecycleSupport");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnDBInstance, String> = Prop::new("EngineVersion");
-    /// Key of `Iops`, for [`Handle::set`].
+    /// Key of `Iops`, for [`Self::set`].
     pub const IOPS: Prop<CfnDBInstance, i64> = Prop::new("Iops");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDBInstance, String> = Prop::new("KmsKeyId");
-    /// Key of `LicenseModel`, for [`Handle::set`].
+    /// Key of `LicenseModel`, for [`Self::set`].
     pub const LICENSE_MODEL: Prop<CfnDBInstance, String> = Prop::new("LicenseModel");
-    /// Key of `ManageMasterUserPassword`, for [`Handle::set`].
+    /// Key of `ManageMasterUserPassword`, for [`Self::set`].
     pub const MANAGE_MASTER_USER_PASSWORD: Prop<CfnDBInstance, bool> = Prop::new("ManageMasterUserPassword");
-    /// Key of `MasterUserAuthenticationType`, for [`Handle::set`].
+    /// Key of `MasterUserAuthenticationType`, for [`Self::set`].
     pub const MASTER_USER_AUTHENTICATION_TYPE: Prop<CfnDBInstance, db_instance::MasterUserAuthenticationType> = Prop::new("MasterUserAuthenticationType");
-    /// Key of `MasterUserPassword`, for [`Handle::set`].
+    /// Key of `MasterUserPassword`, for [`Self::set`].
     pub const MASTER_USER_PASSWORD: Prop<CfnDBInstance, String> = Prop::new("MasterUserPassword");
-    /// Key of `MasterUserSecret`, for [`Handle::set`].
+    /// Key of `MasterUserSecret`, for [`Self::set`].
     pub const MASTER_USER_SECRET: Prop<CfnDBInstance, db_instance::MasterUserSecret> = Prop::new("MasterUserSecret");
-    /// Key of `MasterUsername`, for [`Handle::set`].
+    /// Key of `MasterUsername`, for [`Self::set`].
     pub const MASTER_USERNAME: Prop<CfnDBInstance, String> = Prop::new("MasterUsername");
-    /// Key of `MaxAllocatedStorage`, for [`Handle::set`].
+    /// Key of `MaxAllocatedStorage`, for [`Self::set`].
     pub const MAX_ALLOCATED_STORAGE: Prop<CfnDBInstance, i64> = Prop::new("MaxAllocatedStorage");
-    /// Key of `MonitoringInterval`, for [`Handle::set`].
+    /// Key of `MonitoringInterval`, for [`Self::set`].
     pub const MONITORING_INTERVAL: Prop<CfnDBInstance, i64> = Prop::new("MonitoringInterval");
-    /// Key of `MonitoringRoleArn`, for [`Handle::set`].
+    /// Key of `MonitoringRoleArn`, for [`Self::set`].
     pub const MONITORING_ROLE_ARN: Prop<CfnDBInstance, String> = Prop::new("MonitoringRoleArn");
-    /// Key of `MultiAZ`, for [`Handle::set`].
+    /// Key of `MultiAZ`, for [`Self::set`].
     pub const MULTI_AZ: Prop<CfnDBInstance, bool> = Prop::new("MultiAZ");
-    /// Key of `NcharCharacterSetName`, for [`Handle::set`].
+    /// Key of `NcharCharacterSetName`, for [`Self::set`].
     pub const NCHAR_CHARACTER_SET_NAME: Prop<CfnDBInstance, String> = Prop::new("NcharCharacterSetName");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnDBInstance, String> = Prop::new("NetworkType");
-    /// Key of `OptionGroupName`, for [`Handle::set`].
+    /// Key of `OptionGroupName`, for [`Self::set`].
     pub const OPTION_GROUP_NAME: Prop<CfnDBInstance, String> = Prop::new("OptionGroupName");
-    /// Key of `PerformanceInsightsKMSKeyId`, for [`Handle::set`].
+    /// Key of `PerformanceInsightsKMSKeyId`, for [`Self::set`].
     pub const PERFORMANCE_INSIGHTS_KMS_KEY_ID: Prop<CfnDBInstance, String> = Prop::new("PerformanceInsightsKMSKeyId");
-    /// Key of `PerformanceInsightsRetentionPeriod`, for [`Handle::set`].
+    /// Key of `PerformanceInsightsRetentionPeriod`, for [`Self::set`].
     pub const PERFORMANCE_INSIGHTS_RETENTION_PERIOD: Prop<CfnDBInstance, i64> = Prop::new("PerformanceInsightsRetentionPeriod");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnDBInstance, String> = Prop::new("Port");
-    /// Key of `PreferredBackupWindow`, for [`Handle::set`].
+    /// Key of `PreferredBackupWindow`, for [`Self::set`].
     pub const PREFERRED_BACKUP_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredBackupWindow");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnDBInstance, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `ProcessorFeatures`, for [`Handle::set`].
+    /// Key of `ProcessorFeatures`, for [`Self::set`].
     pub const PROCESSOR_FEATURES: Prop<CfnDBInstance, Vec<db_instance::ProcessorFeature>> = Prop::new("ProcessorFeatures");
-    /// Key of `PromotionTier`, for [`Handle::set`].
+    /// Key of `PromotionTier`, for [`Self::set`].
     pub const PROMOTION_TIER: Prop<CfnDBInstance, i64> = Prop::new("PromotionTier");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBInstance, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `ReplicaMode`, for [`Handle::set`].
+    /// Key of `ReplicaMode`, for [`Self::set`].
     pub const REPLICA_MODE: Prop<CfnDBInstance, String> = Prop::new("ReplicaMode");
-    /// Key of `RestoreTime`, for [`Handle::set`].
+    /// Key of `RestoreTime`, for [`Self::set`].
     pub const RESTORE_TIME: Prop<CfnDBInstance, String> = Prop::new("RestoreTime");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `SourceDBInstanceAutomatedBackupsArn`, for [`Handle::set`].
+    /// Key of `SourceDBInstanceAutomatedBackupsArn`, for [`Self::set`].
     pub const SOURCE_DB_INSTANCE_AUTOMATED_BACKUPS_ARN: Prop<CfnDBInstance, String> = Prop::new("SourceDBInstanceAutomatedBackupsArn");
-    /// Key of `SourceDBInstanceIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBInstanceIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_INSTANCE_IDENTIFIER: Prop<CfnDBInstance, String> = Prop::new("SourceDBInstanceIdentifier");
-    /// Key of `SourceDbiResourceId`, for [`Handle::set`].
+    /// Key of `SourceDbiResourceId`, for [`Self::set`].
     pub const SOURCE_DBI_RESOURCE_ID: Prop<CfnDBInstance, String> = Prop::new("SourceDbiResourceId");
-    /// Key of `SourceRegion`, for [`Handle::set`].
+    /// Key of `SourceRegion`, for [`Self::set`].
     pub const SOURCE_REGION: Prop<CfnDBInstance, String> = Prop::new("SourceRegion");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnDBInstance, bool> = Prop::new("StorageEncrypted");
-    /// Key of `StorageThroughput`, for [`Handle::set`].
+    /// Key of `StorageThroughput`, for [`Self::set`].
     pub const STORAGE_THROUGHPUT: Prop<CfnDBInstance, i64> = Prop::new("StorageThroughput");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnDBInstance, String> = Prop::new("StorageType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBInstance, Vec<db_instance::Tag>> = Prop::new("Tags");
-    /// Key of `TdeCredentialArn`, for [`Handle::set`].
+    /// Key of `TdeCredentialArn`, for [`Self::set`].
     pub const TDE_CREDENTIAL_ARN: Prop<CfnDBInstance, String> = Prop::new("TdeCredentialArn");
-    /// Key of `TdeCredentialPassword`, for [`Handle::set`].
+    /// Key of `TdeCredentialPassword`, for [`Self::set`].
     pub const TDE_CREDENTIAL_PASSWORD: Prop<CfnDBInstance, String> = Prop::new("TdeCredentialPassword");
-    /// Key of `Timezone`, for [`Handle::set`].
+    /// Key of `Timezone`, for [`Self::set`].
     pub const TIMEZONE: Prop<CfnDBInstance, String> = Prop::new("Timezone");
-    /// Key of `UseDefaultProcessorFeatures`, for [`Handle::set`].
+    /// Key of `UseDefaultProcessorFeatures`, for [`Self::set`].
     pub const USE_DEFAULT_PROCESSOR_FEATURES: Prop<CfnDBInstance, bool> = Prop::new("UseDefaultProcessorFeatures");
-    /// Key of `UseLatestRestorableTime`, for [`Handle::set`].
+    /// Key of `UseLatestRestorableTime`, for [`Self::set`].
     pub const USE_LATEST_RESTORABLE_TIME: Prop<CfnDBInstance, bool> = Prop::new("UseLatestRestorableTime");
-    /// Key of `VPCSecurityGroups`, for [`Handle::set`].
+    /// Key of `VPCSecurityGroups`, for [`Self::set`].
     pub const VPC_SECURITY_GROUPS: Prop<CfnDBInstance, Vec<String>> = Prop::new("VPCSecurityGroups");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3166,6 +3172,7 @@ pub struct CfnDBParameterGroupProps {
     pub description: Val<String>,
     /// The DB parameter group family name. A DB parameter group can be associated with one and only one DB parameter group family, and can be applied only to a DB instance running a database engine and engine version compatible with that DB parameter group family.
     pub family: Val<String>,
+    /// `Parameters` (the schema does not describe it).
     pub parameters: Option<Val<Json>>,
     /// Tags to assign to the DB parameter group.
     pub tags: Option<Val<Vec<db_parameter_group::Tag>>>,
@@ -3206,15 +3213,15 @@ impl CfnDBParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBParameterGroup";
 
-    /// Key of `DBParameterGroupName`, for [`Handle::set`].
+    /// Key of `DBParameterGroupName`, for [`Self::set`].
     pub const DB_PARAMETER_GROUP_NAME: Prop<CfnDBParameterGroup, String> = Prop::new("DBParameterGroupName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDBParameterGroup, String> = Prop::new("Description");
-    /// Key of `Family`, for [`Handle::set`].
+    /// Key of `Family`, for [`Self::set`].
     pub const FAMILY: Prop<CfnDBParameterGroup, String> = Prop::new("Family");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnDBParameterGroup, Json> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBParameterGroup, Vec<db_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3312,7 +3319,9 @@ pub mod db_proxy {
     /// `TagFormat` of `AWS::RDS::DBProxy`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagFormat {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -3640,31 +3649,31 @@ impl CfnDBProxy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBProxy";
 
-    /// Key of `Auth`, for [`Handle::set`].
+    /// Key of `Auth`, for [`Self::set`].
     pub const AUTH: Prop<CfnDBProxy, Vec<db_proxy::AuthFormat>> = Prop::new("Auth");
-    /// Key of `DBProxyName`, for [`Handle::set`].
+    /// Key of `DBProxyName`, for [`Self::set`].
     pub const DB_PROXY_NAME: Prop<CfnDBProxy, String> = Prop::new("DBProxyName");
-    /// Key of `DebugLogging`, for [`Handle::set`].
+    /// Key of `DebugLogging`, for [`Self::set`].
     pub const DEBUG_LOGGING: Prop<CfnDBProxy, bool> = Prop::new("DebugLogging");
-    /// Key of `DefaultAuthScheme`, for [`Handle::set`].
+    /// Key of `DefaultAuthScheme`, for [`Self::set`].
     pub const DEFAULT_AUTH_SCHEME: Prop<CfnDBProxy, db_proxy::DefaultAuthScheme> = Prop::new("DefaultAuthScheme");
-    /// Key of `EndpointNetworkType`, for [`Handle::set`].
+    /// Key of `EndpointNetworkType`, for [`Self::set`].
     pub const ENDPOINT_NETWORK_TYPE: Prop<CfnDBProxy, db_proxy::EndpointNetworkType> = Prop::new("EndpointNetworkType");
-    /// Key of `EngineFamily`, for [`Handle::set`].
+    /// Key of `EngineFamily`, for [`Self::set`].
     pub const ENGINE_FAMILY: Prop<CfnDBProxy, db_proxy::EngineFamily> = Prop::new("EngineFamily");
-    /// Key of `IdleClientTimeout`, for [`Handle::set`].
+    /// Key of `IdleClientTimeout`, for [`Self::set`].
     pub const IDLE_CLIENT_TIMEOUT: Prop<CfnDBProxy, i64> = Prop::new("IdleClientTimeout");
-    /// Key of `RequireTLS`, for [`Handle::set`].
+    /// Key of `RequireTLS`, for [`Self::set`].
     pub const REQUIRE_TLS: Prop<CfnDBProxy, bool> = Prop::new("RequireTLS");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDBProxy, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBProxy, Vec<db_proxy::TagFormat>> = Prop::new("Tags");
-    /// Key of `TargetConnectionNetworkType`, for [`Handle::set`].
+    /// Key of `TargetConnectionNetworkType`, for [`Self::set`].
     pub const TARGET_CONNECTION_NETWORK_TYPE: Prop<CfnDBProxy, db_proxy::TargetConnectionNetworkType> = Prop::new("TargetConnectionNetworkType");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBProxy, Vec<String>> = Prop::new("VpcSecurityGroupIds");
-    /// Key of `VpcSubnetIds`, for [`Handle::set`].
+    /// Key of `VpcSubnetIds`, for [`Self::set`].
     pub const VPC_SUBNET_IDS: Prop<CfnDBProxy, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3722,7 +3731,9 @@ pub mod db_proxy_endpoint {
     /// `TagFormat` of `AWS::RDS::DBProxyEndpoint`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagFormat {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -3871,19 +3882,19 @@ impl CfnDBProxyEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBProxyEndpoint";
 
-    /// Key of `DBProxyEndpointName`, for [`Handle::set`].
+    /// Key of `DBProxyEndpointName`, for [`Self::set`].
     pub const DB_PROXY_ENDPOINT_NAME: Prop<CfnDBProxyEndpoint, String> = Prop::new("DBProxyEndpointName");
-    /// Key of `DBProxyName`, for [`Handle::set`].
+    /// Key of `DBProxyName`, for [`Self::set`].
     pub const DB_PROXY_NAME: Prop<CfnDBProxyEndpoint, String> = Prop::new("DBProxyName");
-    /// Key of `EndpointNetworkType`, for [`Handle::set`].
+    /// Key of `EndpointNetworkType`, for [`Self::set`].
     pub const ENDPOINT_NETWORK_TYPE: Prop<CfnDBProxyEndpoint, db_proxy_endpoint::EndpointNetworkType> = Prop::new("EndpointNetworkType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBProxyEndpoint, Vec<db_proxy_endpoint::TagFormat>> = Prop::new("Tags");
-    /// Key of `TargetRole`, for [`Handle::set`].
+    /// Key of `TargetRole`, for [`Self::set`].
     pub const TARGET_ROLE: Prop<CfnDBProxyEndpoint, db_proxy_endpoint::TargetRole> = Prop::new("TargetRole");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnDBProxyEndpoint, Vec<String>> = Prop::new("VpcSecurityGroupIds");
-    /// Key of `VpcSubnetIds`, for [`Handle::set`].
+    /// Key of `VpcSubnetIds`, for [`Self::set`].
     pub const VPC_SUBNET_IDS: Prop<CfnDBProxyEndpoint, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4060,8 +4071,11 @@ pub mod db_proxy_target_group {
 /// Resource schema for AWS::RDS::DBProxyTargetGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDBProxyTargetGroupProps {
+    /// `ConnectionPoolConfigurationInfo` (the schema does not describe it).
     pub connection_pool_configuration_info: Option<Val<db_proxy_target_group::ConnectionPoolConfigurationInfoFormat>>,
+    /// `DBClusterIdentifiers` (the schema does not describe it).
     pub db_cluster_identifiers: Option<Val<Vec<String>>>,
+    /// `DBInstanceIdentifiers` (the schema does not describe it).
     pub db_instance_identifiers: Option<Val<Vec<String>>>,
     /// The identifier for the proxy.
     pub db_proxy_name: Val<String>,
@@ -4108,17 +4122,17 @@ impl CfnDBProxyTargetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBProxyTargetGroup";
 
-    /// Key of `ConnectionPoolConfigurationInfo`, for [`Handle::set`].
+    /// Key of `ConnectionPoolConfigurationInfo`, for [`Self::set`].
     pub const CONNECTION_POOL_CONFIGURATION_INFO: Prop<CfnDBProxyTargetGroup, db_proxy_target_group::ConnectionPoolConfigurationInfoFormat> = Prop::new("ConnectionPoolConfigurationInfo");
-    /// Key of `DBClusterIdentifiers`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifiers`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIERS: Prop<CfnDBProxyTargetGroup, Vec<String>> = Prop::new("DBClusterIdentifiers");
-    /// Key of `DBInstanceIdentifiers`, for [`Handle::set`].
+    /// Key of `DBInstanceIdentifiers`, for [`Self::set`].
     pub const DB_INSTANCE_IDENTIFIERS: Prop<CfnDBProxyTargetGroup, Vec<String>> = Prop::new("DBInstanceIdentifiers");
-    /// Key of `DBProxyName`, for [`Handle::set`].
+    /// Key of `DBProxyName`, for [`Self::set`].
     pub const DB_PROXY_NAME: Prop<CfnDBProxyTargetGroup, String> = Prop::new("DBProxyName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBProxyTargetGroup, Vec<db_proxy_target_group::Tag>> = Prop::new("Tags");
-    /// Key of `TargetGroupName`, for [`Handle::set`].
+    /// Key of `TargetGroupName`, for [`Self::set`].
     pub const TARGET_GROUP_NAME: Prop<CfnDBProxyTargetGroup, db_proxy_target_group::TargetGroupName> = Prop::new("TargetGroupName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4164,9 +4178,13 @@ pub mod db_security_group {
     /// `Ingress` of `AWS::RDS::DBSecurityGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Ingress {
+        /// `CIDRIP` (the schema does not describe it).
         pub cidrip: Option<Val<String>>,
+        /// `EC2SecurityGroupId` (the schema does not describe it).
         pub ec2_security_group_id: Option<Val<String>>,
+        /// `EC2SecurityGroupName` (the schema does not describe it).
         pub ec2_security_group_name: Option<Val<String>>,
+        /// `EC2SecurityGroupOwnerId` (the schema does not describe it).
         pub ec2_security_group_owner_id: Option<Val<String>>,
     }
 
@@ -4184,7 +4202,9 @@ pub mod db_security_group {
     /// `Tag` of `AWS::RDS::DBSecurityGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4243,9 +4263,13 @@ pub mod db_security_group {
 /// Resource Type definition for AWS::RDS::DBSecurityGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDBSecurityGroupProps {
+    /// `DBSecurityGroupIngress` (the schema does not describe it).
     pub db_security_group_ingress: Val<Vec<db_security_group::Ingress>>,
+    /// `EC2VpcId` (the schema does not describe it).
     pub ec2_vpc_id: Option<Val<String>>,
+    /// `GroupDescription` (the schema does not describe it).
     pub group_description: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<db_security_group::Tag>>>,
 }
 
@@ -4282,13 +4306,13 @@ impl CfnDBSecurityGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSecurityGroup";
 
-    /// Key of `DBSecurityGroupIngress`, for [`Handle::set`].
+    /// Key of `DBSecurityGroupIngress`, for [`Self::set`].
     pub const DB_SECURITY_GROUP_INGRESS: Prop<CfnDBSecurityGroup, Vec<db_security_group::Ingress>> = Prop::new("DBSecurityGroupIngress");
-    /// Key of `EC2VpcId`, for [`Handle::set`].
+    /// Key of `EC2VpcId`, for [`Self::set`].
     pub const EC2_VPC_ID: Prop<CfnDBSecurityGroup, String> = Prop::new("EC2VpcId");
-    /// Key of `GroupDescription`, for [`Handle::set`].
+    /// Key of `GroupDescription`, for [`Self::set`].
     pub const GROUP_DESCRIPTION: Prop<CfnDBSecurityGroup, String> = Prop::new("GroupDescription");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBSecurityGroup, Vec<db_security_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4347,10 +4371,15 @@ pub mod db_security_group_ingress {
 /// Resource Type definition for AWS::RDS::DBSecurityGroupIngress
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDBSecurityGroupIngressProps {
+    /// `CIDRIP` (the schema does not describe it).
     pub cidrip: Option<Val<String>>,
+    /// `DBSecurityGroupName` (the schema does not describe it).
     pub db_security_group_name: Val<String>,
+    /// `EC2SecurityGroupId` (the schema does not describe it).
     pub ec2_security_group_id: Option<Val<String>>,
+    /// `EC2SecurityGroupName` (the schema does not describe it).
     pub ec2_security_group_name: Option<Val<String>>,
+    /// `EC2SecurityGroupOwnerId` (the schema does not describe it).
     pub ec2_security_group_owner_id: Option<Val<String>>,
 }
 
@@ -4389,15 +4418,15 @@ impl CfnDBSecurityGroupIngress {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSecurityGroupIngress";
 
-    /// Key of `CIDRIP`, for [`Handle::set`].
+    /// Key of `CIDRIP`, for [`Self::set`].
     pub const CIDRIP: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("CIDRIP");
-    /// Key of `DBSecurityGroupName`, for [`Handle::set`].
+    /// Key of `DBSecurityGroupName`, for [`Self::set`].
     pub const DB_SECURITY_GROUP_NAME: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("DBSecurityGroupName");
-    /// Key of `EC2SecurityGroupId`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupId`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_ID: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupId");
-    /// Key of `EC2SecurityGroupName`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupName`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_NAME: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupName");
-    /// Key of `EC2SecurityGroupOwnerId`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupOwnerId`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<CfnDBSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4550,19 +4579,19 @@ impl CfnDBShardGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBShardGroup";
 
-    /// Key of `ComputeRedundancy`, for [`Handle::set`].
+    /// Key of `ComputeRedundancy`, for [`Self::set`].
     pub const COMPUTE_REDUNDANCY: Prop<CfnDBShardGroup, i64> = Prop::new("ComputeRedundancy");
-    /// Key of `DBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `DBClusterIdentifier`, for [`Self::set`].
     pub const DB_CLUSTER_IDENTIFIER: Prop<CfnDBShardGroup, String> = Prop::new("DBClusterIdentifier");
-    /// Key of `DBShardGroupIdentifier`, for [`Handle::set`].
+    /// Key of `DBShardGroupIdentifier`, for [`Self::set`].
     pub const DB_SHARD_GROUP_IDENTIFIER: Prop<CfnDBShardGroup, String> = Prop::new("DBShardGroupIdentifier");
-    /// Key of `MaxACU`, for [`Handle::set`].
+    /// Key of `MaxACU`, for [`Self::set`].
     pub const MAX_ACU: Prop<CfnDBShardGroup, f64> = Prop::new("MaxACU");
-    /// Key of `MinACU`, for [`Handle::set`].
+    /// Key of `MinACU`, for [`Self::set`].
     pub const MIN_ACU: Prop<CfnDBShardGroup, f64> = Prop::new("MinACU");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnDBShardGroup, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBShardGroup, Vec<db_shard_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4700,11 +4729,11 @@ impl CfnDBSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSnapshot";
 
-    /// Key of `DBInstanceIdentifier`, for [`Handle::set`].
+    /// Key of `DBInstanceIdentifier`, for [`Self::set`].
     pub const DB_INSTANCE_IDENTIFIER: Prop<CfnDBSnapshot, String> = Prop::new("DBInstanceIdentifier");
-    /// Key of `DBSnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `DBSnapshotIdentifier`, for [`Self::set`].
     pub const DB_SNAPSHOT_IDENTIFIER: Prop<CfnDBSnapshot, String> = Prop::new("DBSnapshotIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBSnapshot, Vec<db_snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4971,13 +5000,13 @@ impl CfnDBSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::DBSubnetGroup";
 
-    /// Key of `DBSubnetGroupDescription`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupDescription`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_DESCRIPTION: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupDescription");
-    /// Key of `DBSubnetGroupName`, for [`Handle::set`].
+    /// Key of `DBSubnetGroupName`, for [`Self::set`].
     pub const DB_SUBNET_GROUP_NAME: Prop<CfnDBSubnetGroup, String> = Prop::new("DBSubnetGroupName");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnDBSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDBSubnetGroup, Vec<db_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5155,29 +5184,29 @@ impl CfnDeployment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::Deployment";
 
-    /// Key of `BlueGreenDeploymentName`, for [`Handle::set`].
+    /// Key of `BlueGreenDeploymentName`, for [`Self::set`].
     pub const BLUE_GREEN_DEPLOYMENT_NAME: Prop<CfnDeployment, String> = Prop::new("BlueGreenDeploymentName");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnDeployment, String> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeployment, Vec<deployment::Tag>> = Prop::new("Tags");
-    /// Key of `TargetAllocatedStorage`, for [`Handle::set`].
+    /// Key of `TargetAllocatedStorage`, for [`Self::set`].
     pub const TARGET_ALLOCATED_STORAGE: Prop<CfnDeployment, i64> = Prop::new("TargetAllocatedStorage");
-    /// Key of `TargetDBClusterParameterGroupName`, for [`Handle::set`].
+    /// Key of `TargetDBClusterParameterGroupName`, for [`Self::set`].
     pub const TARGET_DB_CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnDeployment, String> = Prop::new("TargetDBClusterParameterGroupName");
-    /// Key of `TargetDBInstanceClass`, for [`Handle::set`].
+    /// Key of `TargetDBInstanceClass`, for [`Self::set`].
     pub const TARGET_DB_INSTANCE_CLASS: Prop<CfnDeployment, String> = Prop::new("TargetDBInstanceClass");
-    /// Key of `TargetDBParameterGroupName`, for [`Handle::set`].
+    /// Key of `TargetDBParameterGroupName`, for [`Self::set`].
     pub const TARGET_DB_PARAMETER_GROUP_NAME: Prop<CfnDeployment, String> = Prop::new("TargetDBParameterGroupName");
-    /// Key of `TargetEngineVersion`, for [`Handle::set`].
+    /// Key of `TargetEngineVersion`, for [`Self::set`].
     pub const TARGET_ENGINE_VERSION: Prop<CfnDeployment, String> = Prop::new("TargetEngineVersion");
-    /// Key of `TargetIops`, for [`Handle::set`].
+    /// Key of `TargetIops`, for [`Self::set`].
     pub const TARGET_IOPS: Prop<CfnDeployment, i64> = Prop::new("TargetIops");
-    /// Key of `TargetStorageThroughput`, for [`Handle::set`].
+    /// Key of `TargetStorageThroughput`, for [`Self::set`].
     pub const TARGET_STORAGE_THROUGHPUT: Prop<CfnDeployment, i64> = Prop::new("TargetStorageThroughput");
-    /// Key of `TargetStorageType`, for [`Handle::set`].
+    /// Key of `TargetStorageType`, for [`Self::set`].
     pub const TARGET_STORAGE_TYPE: Prop<CfnDeployment, String> = Prop::new("TargetStorageType");
-    /// Key of `UpgradeTargetStorageConfig`, for [`Handle::set`].
+    /// Key of `UpgradeTargetStorageConfig`, for [`Self::set`].
     pub const UPGRADE_TARGET_STORAGE_CONFIG: Prop<CfnDeployment, bool> = Prop::new("UpgradeTargetStorageConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5367,19 +5396,19 @@ impl CfnEventSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::EventSubscription";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
-    /// Key of `EventCategories`, for [`Handle::set`].
+    /// Key of `EventCategories`, for [`Self::set`].
     pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<String>> = Prop::new("EventCategories");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
-    /// Key of `SourceIds`, for [`Handle::set`].
+    /// Key of `SourceIds`, for [`Self::set`].
     pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
-    /// Key of `SourceType`, for [`Handle::set`].
+    /// Key of `SourceType`, for [`Self::set`].
     pub const SOURCE_TYPE: Prop<CfnEventSubscription, String> = Prop::new("SourceType");
-    /// Key of `SubscriptionName`, for [`Handle::set`].
+    /// Key of `SubscriptionName`, for [`Self::set`].
     pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5544,21 +5573,21 @@ impl CfnGlobalCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::GlobalCluster";
 
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnGlobalCluster, bool> = Prop::new("DeletionProtection");
-    /// Key of `Engine`, for [`Handle::set`].
+    /// Key of `Engine`, for [`Self::set`].
     pub const ENGINE: Prop<CfnGlobalCluster, global_cluster::Engine> = Prop::new("Engine");
-    /// Key of `EngineLifecycleSupport`, for [`Handle::set`].
+    /// Key of `EngineLifecycleSupport`, for [`Self::set`].
     pub const ENGINE_LIFECYCLE_SUPPORT: Prop<CfnGlobalCluster, String> = Prop::new("EngineLifecycleSupport");
-    /// Key of `EngineVersion`, for [`Handle::set`].
+    /// Key of `EngineVersion`, for [`Self::set`].
     pub const ENGINE_VERSION: Prop<CfnGlobalCluster, String> = Prop::new("EngineVersion");
-    /// Key of `GlobalClusterIdentifier`, for [`Handle::set`].
+    /// Key of `GlobalClusterIdentifier`, for [`Self::set`].
     pub const GLOBAL_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("GlobalClusterIdentifier");
-    /// Key of `SourceDBClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SourceDBClusterIdentifier`, for [`Self::set`].
     pub const SOURCE_DB_CLUSTER_IDENTIFIER: Prop<CfnGlobalCluster, String> = Prop::new("SourceDBClusterIdentifier");
-    /// Key of `StorageEncrypted`, for [`Handle::set`].
+    /// Key of `StorageEncrypted`, for [`Self::set`].
     pub const STORAGE_ENCRYPTED: Prop<CfnGlobalCluster, bool> = Prop::new("StorageEncrypted");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGlobalCluster, Vec<global_cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5716,21 +5745,21 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::Integration";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIntegration, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `DataFilter`, for [`Handle::set`].
+    /// Key of `DataFilter`, for [`Self::set`].
     pub const DATA_FILTER: Prop<CfnIntegration, String> = Prop::new("DataFilter");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIntegration, String> = Prop::new("Description");
-    /// Key of `IntegrationName`, for [`Handle::set`].
+    /// Key of `IntegrationName`, for [`Self::set`].
     pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
-    /// Key of `KMSKeyId`, for [`Handle::set`].
+    /// Key of `KMSKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KMSKeyId");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnIntegration, String> = Prop::new("SourceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnIntegration, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5969,17 +5998,17 @@ impl CfnOptionGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RDS::OptionGroup";
 
-    /// Key of `EngineName`, for [`Handle::set`].
+    /// Key of `EngineName`, for [`Self::set`].
     pub const ENGINE_NAME: Prop<CfnOptionGroup, String> = Prop::new("EngineName");
-    /// Key of `MajorEngineVersion`, for [`Handle::set`].
+    /// Key of `MajorEngineVersion`, for [`Self::set`].
     pub const MAJOR_ENGINE_VERSION: Prop<CfnOptionGroup, String> = Prop::new("MajorEngineVersion");
-    /// Key of `OptionConfigurations`, for [`Handle::set`].
+    /// Key of `OptionConfigurations`, for [`Self::set`].
     pub const OPTION_CONFIGURATIONS: Prop<CfnOptionGroup, Vec<option_group::OptionConfiguration>> = Prop::new("OptionConfigurations");
-    /// Key of `OptionGroupDescription`, for [`Handle::set`].
+    /// Key of `OptionGroupDescription`, for [`Self::set`].
     pub const OPTION_GROUP_DESCRIPTION: Prop<CfnOptionGroup, String> = Prop::new("OptionGroupDescription");
-    /// Key of `OptionGroupName`, for [`Handle::set`].
+    /// Key of `OptionGroupName`, for [`Self::set`].
     pub const OPTION_GROUP_NAME: Prop<CfnOptionGroup, String> = Prop::new("OptionGroupName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOptionGroup, Vec<option_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

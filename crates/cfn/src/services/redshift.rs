@@ -19,7 +19,9 @@ pub mod cluster {
     /// `Endpoint` of `AWS::Redshift::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Endpoint {
+        /// `Address` (the schema does not describe it).
         pub address: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<String>>,
     }
 
@@ -35,9 +37,13 @@ pub mod cluster {
     /// `LoggingProperties` of `AWS::Redshift::Cluster`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoggingProperties {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Option<Val<String>>,
+        /// `LogDestinationType` (the schema does not describe it).
         pub log_destination_type: Option<Val<String>>,
+        /// `LogExports` (the schema does not describe it).
         pub log_exports: Option<Val<Vec<String>>>,
+        /// `S3KeyPrefix` (the schema does not describe it).
         pub s3_key_prefix: Option<Val<String>>,
     }
 
@@ -247,6 +253,7 @@ pub struct CfnClusterProps {
     pub elastic_ip: Option<Val<String>>,
     /// If true, the data in the cluster is encrypted at rest.
     pub encrypted: Option<Val<bool>>,
+    /// `Endpoint` (the schema does not describe it).
     pub endpoint: Option<Val<cluster::Endpoint>>,
     /// An option that specifies whether to create the cluster with enhanced VPC routing enabled. To create a cluster that uses enhanced VPC routing, the cluster must be in a VPC. For more information, see Enhanced VPC Routing in the Amazon Redshift Cluster Management Guide.
     ///
@@ -262,6 +269,7 @@ pub struct CfnClusterProps {
     pub iam_roles: Option<Val<Vec<String>>>,
     /// The AWS Key Management Service (KMS) key ID of the encryption key that you want to use to encrypt data in the cluster.
     pub kms_key_id: Option<Val<String>>,
+    /// `LoggingProperties` (the schema does not describe it).
     pub logging_properties: Option<Val<cluster::LoggingProperties>>,
     /// The name for the maintenance track that you want to assign for the cluster. This name change is asynchronous. The new track name stays in the PendingModifiedValues for the cluster until the next maintenance window. When the maintenance track changes, the cluster is switched to the latest cluster release available for the maintenance track. At this point, the maintenance track name is applied.
     pub maintenance_track_name: Option<Val<String>>,
@@ -279,11 +287,13 @@ pub struct CfnClusterProps {
     pub master_username: Val<String>,
     /// A boolean indicating if the redshift cluster is multi-az or not. If you don't provide this parameter or set the value to false, the redshift cluster will be single-az.
     pub multi_az: Option<Val<bool>>,
+    /// `NamespaceResourcePolicy` (the schema does not describe it).
     pub namespace_resource_policy: Option<Val<Json>>,
     /// The node type to be provisioned for the cluster.Valid Values: ds2.xlarge | ds2.8xlarge | dc1.large | dc1.8xlarge | dc2.large | dc2.8xlarge | ra3.large | ra3.4xlarge | ra3.16xlarge | rg.large | rg.xlarge | rg.4xlarge | rg.12xlarge
     pub node_type: Val<String>,
     /// The number of compute nodes in the cluster. This parameter is required when the ClusterType parameter is specified as multi-node.
     pub number_of_nodes: Option<Val<i64>>,
+    /// `OwnerAccount` (the schema does not describe it).
     pub owner_account: Option<Val<String>>,
     /// The port number on which the cluster accepts incoming connections. The cluster is accessible only via the JDBC and ODBC connection strings
     pub port: Option<Val<i64>>,
@@ -446,109 +456,109 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::Cluster";
 
-    /// Key of `AllowVersionUpgrade`, for [`Handle::set`].
+    /// Key of `AllowVersionUpgrade`, for [`Self::set`].
     pub const ALLOW_VERSION_UPGRADE: Prop<CfnCluster, bool> = Prop::new("AllowVersionUpgrade");
-    /// Key of `AquaConfigurationStatus`, for [`Handle::set`].
+    /// Key of `AquaConfigurationStatus`, for [`Self::set`].
     pub const AQUA_CONFIGURATION_STATUS: Prop<CfnCluster, cluster::AquaConfigurationStatus> = Prop::new("AquaConfigurationStatus");
-    /// Key of `AutomatedSnapshotRetentionPeriod`, for [`Handle::set`].
+    /// Key of `AutomatedSnapshotRetentionPeriod`, for [`Self::set`].
     pub const AUTOMATED_SNAPSHOT_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("AutomatedSnapshotRetentionPeriod");
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnCluster, String> = Prop::new("AvailabilityZone");
-    /// Key of `AvailabilityZoneRelocation`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneRelocation`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_RELOCATION: Prop<CfnCluster, bool> = Prop::new("AvailabilityZoneRelocation");
-    /// Key of `AvailabilityZoneRelocationStatus`, for [`Handle::set`].
+    /// Key of `AvailabilityZoneRelocationStatus`, for [`Self::set`].
     pub const AVAILABILITY_ZONE_RELOCATION_STATUS: Prop<CfnCluster, String> = Prop::new("AvailabilityZoneRelocationStatus");
-    /// Key of `Classic`, for [`Handle::set`].
+    /// Key of `Classic`, for [`Self::set`].
     pub const CLASSIC: Prop<CfnCluster, bool> = Prop::new("Classic");
-    /// Key of `ClusterIdentifier`, for [`Handle::set`].
+    /// Key of `ClusterIdentifier`, for [`Self::set`].
     pub const CLUSTER_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("ClusterIdentifier");
-    /// Key of `ClusterParameterGroupName`, for [`Handle::set`].
+    /// Key of `ClusterParameterGroupName`, for [`Self::set`].
     pub const CLUSTER_PARAMETER_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ClusterParameterGroupName");
-    /// Key of `ClusterSecurityGroups`, for [`Handle::set`].
+    /// Key of `ClusterSecurityGroups`, for [`Self::set`].
     pub const CLUSTER_SECURITY_GROUPS: Prop<CfnCluster, Vec<String>> = Prop::new("ClusterSecurityGroups");
-    /// Key of `ClusterSubnetGroupName`, for [`Handle::set`].
+    /// Key of `ClusterSubnetGroupName`, for [`Self::set`].
     pub const CLUSTER_SUBNET_GROUP_NAME: Prop<CfnCluster, String> = Prop::new("ClusterSubnetGroupName");
-    /// Key of `ClusterType`, for [`Handle::set`].
+    /// Key of `ClusterType`, for [`Self::set`].
     pub const CLUSTER_TYPE: Prop<CfnCluster, String> = Prop::new("ClusterType");
-    /// Key of `ClusterVersion`, for [`Handle::set`].
+    /// Key of `ClusterVersion`, for [`Self::set`].
     pub const CLUSTER_VERSION: Prop<CfnCluster, String> = Prop::new("ClusterVersion");
-    /// Key of `DBName`, for [`Handle::set`].
+    /// Key of `DBName`, for [`Self::set`].
     pub const DB_NAME: Prop<CfnCluster, String> = Prop::new("DBName");
-    /// Key of `DeferMaintenance`, for [`Handle::set`].
+    /// Key of `DeferMaintenance`, for [`Self::set`].
     pub const DEFER_MAINTENANCE: Prop<CfnCluster, bool> = Prop::new("DeferMaintenance");
-    /// Key of `DeferMaintenanceDuration`, for [`Handle::set`].
+    /// Key of `DeferMaintenanceDuration`, for [`Self::set`].
     pub const DEFER_MAINTENANCE_DURATION: Prop<CfnCluster, i64> = Prop::new("DeferMaintenanceDuration");
-    /// Key of `DeferMaintenanceEndTime`, for [`Handle::set`].
+    /// Key of `DeferMaintenanceEndTime`, for [`Self::set`].
     pub const DEFER_MAINTENANCE_END_TIME: Prop<CfnCluster, String> = Prop::new("DeferMaintenanceEndTime");
-    /// Key of `DeferMaintenanceStartTime`, for [`Handle::set`].
+    /// Key of `DeferMaintenanceStartTime`, for [`Self::set`].
     pub const DEFER_MAINTENANCE_START_TIME: Prop<CfnCluster, String> = Prop::new("DeferMaintenanceStartTime");
-    /// Key of `DestinationRegion`, for [`Handle::set`].
+    /// Key of `DestinationRegion`, for [`Self::set`].
     pub const DESTINATION_REGION: Prop<CfnCluster, String> = Prop::new("DestinationRegion");
-    /// Key of `ElasticIp`, for [`Handle::set`].
+    /// Key of `ElasticIp`, for [`Self::set`].
     pub const ELASTIC_IP: Prop<CfnCluster, String> = Prop::new("ElasticIp");
-    /// Key of `Encrypted`, for [`Handle::set`].
+    /// Key of `Encrypted`, for [`Self::set`].
     pub const ENCRYPTED: Prop<CfnCluster, bool> = Prop::new("Encrypted");
-    /// Key of `Endpoint`, for [`Handle::set`].
+    /// Key of `Endpoint`, for [`Self::set`].
     pub const ENDPOINT: Prop<CfnCluster, cluster::Endpoint> = Prop::new("Endpoint");
-    /// Key of `EnhancedVpcRouting`, for [`Handle::set`].
+    /// Key of `EnhancedVpcRouting`, for [`Self::set`].
     pub const ENHANCED_VPC_ROUTING: Prop<CfnCluster, bool> = Prop::new("EnhancedVpcRouting");
-    /// Key of `HsmClientCertificateIdentifier`, for [`Handle::set`].
+    /// Key of `HsmClientCertificateIdentifier`, for [`Self::set`].
     pub const HSM_CLIENT_CERTIFICATE_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("HsmClientCertificateIdentifier");
-    /// Key of `HsmConfigurationIdentifier`, for [`Handle::set`].
+    /// Key of `HsmConfigurationIdentifier`, for [`Self::set`].
     pub const HSM_CONFIGURATION_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("HsmConfigurationIdentifier");
-    /// Key of `IamRoles`, for [`Handle::set`].
+    /// Key of `IamRoles`, for [`Self::set`].
     pub const IAM_ROLES: Prop<CfnCluster, Vec<String>> = Prop::new("IamRoles");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("KmsKeyId");
-    /// Key of `LoggingProperties`, for [`Handle::set`].
+    /// Key of `LoggingProperties`, for [`Self::set`].
     pub const LOGGING_PROPERTIES: Prop<CfnCluster, cluster::LoggingProperties> = Prop::new("LoggingProperties");
-    /// Key of `MaintenanceTrackName`, for [`Handle::set`].
+    /// Key of `MaintenanceTrackName`, for [`Self::set`].
     pub const MAINTENANCE_TRACK_NAME: Prop<CfnCluster, String> = Prop::new("MaintenanceTrackName");
-    /// Key of `ManageMasterPassword`, for [`Handle::set`].
+    /// Key of `ManageMasterPassword`, for [`Self::set`].
     pub const MANAGE_MASTER_PASSWORD: Prop<CfnCluster, bool> = Prop::new("ManageMasterPassword");
-    /// Key of `ManualSnapshotRetentionPeriod`, for [`Handle::set`].
+    /// Key of `ManualSnapshotRetentionPeriod`, for [`Self::set`].
     pub const MANUAL_SNAPSHOT_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("ManualSnapshotRetentionPeriod");
-    /// Key of `MasterPasswordSecretKmsKeyId`, for [`Handle::set`].
+    /// Key of `MasterPasswordSecretKmsKeyId`, for [`Self::set`].
     pub const MASTER_PASSWORD_SECRET_KMS_KEY_ID: Prop<CfnCluster, String> = Prop::new("MasterPasswordSecretKmsKeyId");
-    /// Key of `MasterUserPassword`, for [`Handle::set`].
+    /// Key of `MasterUserPassword`, for [`Self::set`].
     pub const MASTER_USER_PASSWORD: Prop<CfnCluster, String> = Prop::new("MasterUserPassword");
-    /// Key of `MasterUsername`, for [`Handle::set`].
+    /// Key of `MasterUsername`, for [`Self::set`].
     pub const MASTER_USERNAME: Prop<CfnCluster, String> = Prop::new("MasterUsername");
-    /// Key of `MultiAZ`, for [`Handle::set`].
+    /// Key of `MultiAZ`, for [`Self::set`].
     pub const MULTI_AZ: Prop<CfnCluster, bool> = Prop::new("MultiAZ");
-    /// Key of `NamespaceResourcePolicy`, for [`Handle::set`].
+    /// Key of `NamespaceResourcePolicy`, for [`Self::set`].
     pub const NAMESPACE_RESOURCE_POLICY: Prop<CfnCluster, Json> = Prop::new("NamespaceResourcePolicy");
-    /// Key of `NodeType`, for [`Handle::set`].
+    /// Key of `NodeType`, for [`Self::set`].
     pub const NODE_TYPE: Prop<CfnCluster, String> = Prop::new("NodeType");
-    /// Key of `NumberOfNodes`, for [`Handle::set`].
+    /// Key of `NumberOfNodes`, for [`Self::set`].
     pub const NUMBER_OF_NODES: Prop<CfnCluster, i64> = Prop::new("NumberOfNodes");
-    /// Key of `OwnerAccount`, for [`Handle::set`].
+    /// Key of `OwnerAccount`, for [`Self::set`].
     pub const OWNER_ACCOUNT: Prop<CfnCluster, String> = Prop::new("OwnerAccount");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnCluster, i64> = Prop::new("Port");
-    /// Key of `PreferredMaintenanceWindow`, for [`Handle::set`].
+    /// Key of `PreferredMaintenanceWindow`, for [`Self::set`].
     pub const PREFERRED_MAINTENANCE_WINDOW: Prop<CfnCluster, String> = Prop::new("PreferredMaintenanceWindow");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnCluster, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `ResourceAction`, for [`Handle::set`].
+    /// Key of `ResourceAction`, for [`Self::set`].
     pub const RESOURCE_ACTION: Prop<CfnCluster, String> = Prop::new("ResourceAction");
-    /// Key of `RevisionTarget`, for [`Handle::set`].
+    /// Key of `RevisionTarget`, for [`Self::set`].
     pub const REVISION_TARGET: Prop<CfnCluster, String> = Prop::new("RevisionTarget");
-    /// Key of `RotateEncryptionKey`, for [`Handle::set`].
+    /// Key of `RotateEncryptionKey`, for [`Self::set`].
     pub const ROTATE_ENCRYPTION_KEY: Prop<CfnCluster, bool> = Prop::new("RotateEncryptionKey");
-    /// Key of `SnapshotClusterIdentifier`, for [`Handle::set`].
+    /// Key of `SnapshotClusterIdentifier`, for [`Self::set`].
     pub const SNAPSHOT_CLUSTER_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("SnapshotClusterIdentifier");
-    /// Key of `SnapshotCopyGrantName`, for [`Handle::set`].
+    /// Key of `SnapshotCopyGrantName`, for [`Self::set`].
     pub const SNAPSHOT_COPY_GRANT_NAME: Prop<CfnCluster, String> = Prop::new("SnapshotCopyGrantName");
-    /// Key of `SnapshotCopyManual`, for [`Handle::set`].
+    /// Key of `SnapshotCopyManual`, for [`Self::set`].
     pub const SNAPSHOT_COPY_MANUAL: Prop<CfnCluster, bool> = Prop::new("SnapshotCopyManual");
-    /// Key of `SnapshotCopyRetentionPeriod`, for [`Handle::set`].
+    /// Key of `SnapshotCopyRetentionPeriod`, for [`Self::set`].
     pub const SNAPSHOT_COPY_RETENTION_PERIOD: Prop<CfnCluster, i64> = Prop::new("SnapshotCopyRetentionPeriod");
-    /// Key of `SnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `SnapshotIdentifier`, for [`Self::set`].
     pub const SNAPSHOT_IDENTIFIER: Prop<CfnCluster, String> = Prop::new("SnapshotIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -751,15 +761,15 @@ impl CfnClusterParameterGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterParameterGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClusterParameterGroup, String> = Prop::new("Description");
-    /// Key of `ParameterGroupFamily`, for [`Handle::set`].
+    /// Key of `ParameterGroupFamily`, for [`Self::set`].
     pub const PARAMETER_GROUP_FAMILY: Prop<CfnClusterParameterGroup, String> = Prop::new("ParameterGroupFamily");
-    /// Key of `ParameterGroupName`, for [`Handle::set`].
+    /// Key of `ParameterGroupName`, for [`Self::set`].
     pub const PARAMETER_GROUP_NAME: Prop<CfnClusterParameterGroup, String> = Prop::new("ParameterGroupName");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnClusterParameterGroup, Vec<cluster_parameter_group::Parameter>> = Prop::new("Parameters");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClusterParameterGroup, Vec<cluster_parameter_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -799,7 +809,9 @@ pub mod cluster_security_group {
     /// `Tag` of `AWS::Redshift::ClusterSecurityGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -845,7 +857,9 @@ pub mod cluster_security_group {
 /// Resource Type definition for AWS::Redshift::ClusterSecurityGroup
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClusterSecurityGroupProps {
+    /// `Description` (the schema does not describe it).
     pub description: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<cluster_security_group::Tag>>>,
 }
 
@@ -878,9 +892,9 @@ impl CfnClusterSecurityGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClusterSecurityGroup, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClusterSecurityGroup, Vec<cluster_security_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -938,9 +952,13 @@ pub mod cluster_security_group_ingress {
 /// Resource Type definition for AWS::Redshift::ClusterSecurityGroupIngress
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnClusterSecurityGroupIngressProps {
+    /// `CIDRIP` (the schema does not describe it).
     pub cidrip: Option<Val<String>>,
+    /// `ClusterSecurityGroupName` (the schema does not describe it).
     pub cluster_security_group_name: Val<String>,
+    /// `EC2SecurityGroupName` (the schema does not describe it).
     pub ec2_security_group_name: Option<Val<String>>,
+    /// `EC2SecurityGroupOwnerId` (the schema does not describe it).
     pub ec2_security_group_owner_id: Option<Val<String>>,
 }
 
@@ -977,13 +995,13 @@ impl CfnClusterSecurityGroupIngress {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterSecurityGroupIngress";
 
-    /// Key of `CIDRIP`, for [`Handle::set`].
+    /// Key of `CIDRIP`, for [`Self::set`].
     pub const CIDRIP: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("CIDRIP");
-    /// Key of `ClusterSecurityGroupName`, for [`Handle::set`].
+    /// Key of `ClusterSecurityGroupName`, for [`Self::set`].
     pub const CLUSTER_SECURITY_GROUP_NAME: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("ClusterSecurityGroupName");
-    /// Key of `EC2SecurityGroupName`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupName`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_NAME: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupName");
-    /// Key of `EC2SecurityGroupOwnerId`, for [`Handle::set`].
+    /// Key of `EC2SecurityGroupOwnerId`, for [`Self::set`].
     pub const EC2_SECURITY_GROUP_OWNER_ID: Prop<CfnClusterSecurityGroupIngress, String> = Prop::new("EC2SecurityGroupOwnerId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1116,11 +1134,11 @@ impl CfnClusterSubnetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ClusterSubnetGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClusterSubnetGroup, String> = Prop::new("Description");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnClusterSubnetGroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClusterSubnetGroup, Vec<cluster_subnet_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1227,15 +1245,15 @@ impl CfnEndpointAccess {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::EndpointAccess";
 
-    /// Key of `ClusterIdentifier`, for [`Handle::set`].
+    /// Key of `ClusterIdentifier`, for [`Self::set`].
     pub const CLUSTER_IDENTIFIER: Prop<CfnEndpointAccess, String> = Prop::new("ClusterIdentifier");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnEndpointAccess, String> = Prop::new("EndpointName");
-    /// Key of `ResourceOwner`, for [`Handle::set`].
+    /// Key of `ResourceOwner`, for [`Self::set`].
     pub const RESOURCE_OWNER: Prop<CfnEndpointAccess, String> = Prop::new("ResourceOwner");
-    /// Key of `SubnetGroupName`, for [`Handle::set`].
+    /// Key of `SubnetGroupName`, for [`Self::set`].
     pub const SUBNET_GROUP_NAME: Prop<CfnEndpointAccess, String> = Prop::new("SubnetGroupName");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnEndpointAccess, Vec<String>> = Prop::new("VpcSecurityGroupIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1379,13 +1397,13 @@ impl CfnEndpointAuthorization {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::EndpointAuthorization";
 
-    /// Key of `Account`, for [`Handle::set`].
+    /// Key of `Account`, for [`Self::set`].
     pub const ACCOUNT: Prop<CfnEndpointAuthorization, String> = Prop::new("Account");
-    /// Key of `ClusterIdentifier`, for [`Handle::set`].
+    /// Key of `ClusterIdentifier`, for [`Self::set`].
     pub const CLUSTER_IDENTIFIER: Prop<CfnEndpointAuthorization, String> = Prop::new("ClusterIdentifier");
-    /// Key of `Force`, for [`Handle::set`].
+    /// Key of `Force`, for [`Self::set`].
     pub const FORCE: Prop<CfnEndpointAuthorization, bool> = Prop::new("Force");
-    /// Key of `VpcIds`, for [`Handle::set`].
+    /// Key of `VpcIds`, for [`Self::set`].
     pub const VPC_IDS: Prop<CfnEndpointAuthorization, Vec<String>> = Prop::new("VpcIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1679,21 +1697,21 @@ impl CfnEventSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::EventSubscription";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnEventSubscription, bool> = Prop::new("Enabled");
-    /// Key of `EventCategories`, for [`Handle::set`].
+    /// Key of `EventCategories`, for [`Self::set`].
     pub const EVENT_CATEGORIES: Prop<CfnEventSubscription, Vec<event_subscription::EventCategory>> = Prop::new("EventCategories");
-    /// Key of `Severity`, for [`Handle::set`].
+    /// Key of `Severity`, for [`Self::set`].
     pub const SEVERITY: Prop<CfnEventSubscription, event_subscription::Severity> = Prop::new("Severity");
-    /// Key of `SnsTopicArn`, for [`Handle::set`].
+    /// Key of `SnsTopicArn`, for [`Self::set`].
     pub const SNS_TOPIC_ARN: Prop<CfnEventSubscription, String> = Prop::new("SnsTopicArn");
-    /// Key of `SourceIds`, for [`Handle::set`].
+    /// Key of `SourceIds`, for [`Self::set`].
     pub const SOURCE_IDS: Prop<CfnEventSubscription, Vec<String>> = Prop::new("SourceIds");
-    /// Key of `SourceType`, for [`Handle::set`].
+    /// Key of `SourceType`, for [`Self::set`].
     pub const SOURCE_TYPE: Prop<CfnEventSubscription, event_subscription::SourceType> = Prop::new("SourceType");
-    /// Key of `SubscriptionName`, for [`Handle::set`].
+    /// Key of `SubscriptionName`, for [`Self::set`].
     pub const SUBSCRIPTION_NAME: Prop<CfnEventSubscription, String> = Prop::new("SubscriptionName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEventSubscription, Vec<event_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1872,17 +1890,17 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::Integration";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIntegration, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `IntegrationName`, for [`Handle::set`].
+    /// Key of `IntegrationName`, for [`Self::set`].
     pub const INTEGRATION_NAME: Prop<CfnIntegration, String> = Prop::new("IntegrationName");
-    /// Key of `KMSKeyId`, for [`Handle::set`].
+    /// Key of `KMSKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KMSKeyId");
-    /// Key of `SourceArn`, for [`Handle::set`].
+    /// Key of `SourceArn`, for [`Self::set`].
     pub const SOURCE_ARN: Prop<CfnIntegration, String> = Prop::new("SourceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
-    /// Key of `TargetArn`, for [`Handle::set`].
+    /// Key of `TargetArn`, for [`Self::set`].
     pub const TARGET_ARN: Prop<CfnIntegration, String> = Prop::new("TargetArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2027,13 +2045,13 @@ impl CfnQEV2IdcApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::QEV2IdcApplication";
 
-    /// Key of `IdcDisplayName`, for [`Handle::set`].
+    /// Key of `IdcDisplayName`, for [`Self::set`].
     pub const IDC_DISPLAY_NAME: Prop<CfnQEV2IdcApplication, String> = Prop::new("IdcDisplayName");
-    /// Key of `IdcInstanceArn`, for [`Handle::set`].
+    /// Key of `IdcInstanceArn`, for [`Self::set`].
     pub const IDC_INSTANCE_ARN: Prop<CfnQEV2IdcApplication, String> = Prop::new("IdcInstanceArn");
-    /// Key of `Qev2IdcApplicationName`, for [`Handle::set`].
+    /// Key of `Qev2IdcApplicationName`, for [`Self::set`].
     pub const QEV2_IDC_APPLICATION_NAME: Prop<CfnQEV2IdcApplication, String> = Prop::new("Qev2IdcApplicationName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQEV2IdcApplication, Vec<qev2_idc_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2487,25 +2505,25 @@ impl CfnRedshiftIdcApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::RedshiftIdcApplication";
 
-    /// Key of `ApplicationType`, for [`Handle::set`].
+    /// Key of `ApplicationType`, for [`Self::set`].
     pub const APPLICATION_TYPE: Prop<CfnRedshiftIdcApplication, redshift_idc_application::ApplicationType> = Prop::new("ApplicationType");
-    /// Key of `AuthorizedTokenIssuerList`, for [`Handle::set`].
+    /// Key of `AuthorizedTokenIssuerList`, for [`Self::set`].
     pub const AUTHORIZED_TOKEN_ISSUER_LIST: Prop<CfnRedshiftIdcApplication, Vec<redshift_idc_application::AuthorizedTokenIssuer>> = Prop::new("AuthorizedTokenIssuerList");
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IamRoleArn");
-    /// Key of `IdcDisplayName`, for [`Handle::set`].
+    /// Key of `IdcDisplayName`, for [`Self::set`].
     pub const IDC_DISPLAY_NAME: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IdcDisplayName");
-    /// Key of `IdcInstanceArn`, for [`Handle::set`].
+    /// Key of `IdcInstanceArn`, for [`Self::set`].
     pub const IDC_INSTANCE_ARN: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IdcInstanceArn");
-    /// Key of `IdentityNamespace`, for [`Handle::set`].
+    /// Key of `IdentityNamespace`, for [`Self::set`].
     pub const IDENTITY_NAMESPACE: Prop<CfnRedshiftIdcApplication, String> = Prop::new("IdentityNamespace");
-    /// Key of `RedshiftIdcApplicationName`, for [`Handle::set`].
+    /// Key of `RedshiftIdcApplicationName`, for [`Self::set`].
     pub const REDSHIFT_IDC_APPLICATION_NAME: Prop<CfnRedshiftIdcApplication, String> = Prop::new("RedshiftIdcApplicationName");
-    /// Key of `ServiceIntegrations`, for [`Handle::set`].
+    /// Key of `ServiceIntegrations`, for [`Self::set`].
     pub const SERVICE_INTEGRATIONS: Prop<CfnRedshiftIdcApplication, Vec<redshift_idc_application::ServiceIntegrationsUnion>> = Prop::new("ServiceIntegrations");
-    /// Key of `SsoTagKeys`, for [`Handle::set`].
+    /// Key of `SsoTagKeys`, for [`Self::set`].
     pub const SSO_TAG_KEYS: Prop<CfnRedshiftIdcApplication, Vec<String>> = Prop::new("SsoTagKeys");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRedshiftIdcApplication, Vec<redshift_idc_application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2639,21 +2657,21 @@ impl CfnScheduledAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::ScheduledAction";
 
-    /// Key of `Enable`, for [`Handle::set`].
+    /// Key of `Enable`, for [`Self::set`].
     pub const ENABLE: Prop<CfnScheduledAction, bool> = Prop::new("Enable");
-    /// Key of `EndTime`, for [`Handle::set`].
+    /// Key of `EndTime`, for [`Self::set`].
     pub const END_TIME: Prop<CfnScheduledAction, String> = Prop::new("EndTime");
-    /// Key of `IamRole`, for [`Handle::set`].
+    /// Key of `IamRole`, for [`Self::set`].
     pub const IAM_ROLE: Prop<CfnScheduledAction, String> = Prop::new("IamRole");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnScheduledAction, String> = Prop::new("Schedule");
-    /// Key of `ScheduledActionDescription`, for [`Handle::set`].
+    /// Key of `ScheduledActionDescription`, for [`Self::set`].
     pub const SCHEDULED_ACTION_DESCRIPTION: Prop<CfnScheduledAction, String> = Prop::new("ScheduledActionDescription");
-    /// Key of `ScheduledActionName`, for [`Handle::set`].
+    /// Key of `ScheduledActionName`, for [`Self::set`].
     pub const SCHEDULED_ACTION_NAME: Prop<CfnScheduledAction, String> = Prop::new("ScheduledActionName");
-    /// Key of `StartTime`, for [`Handle::set`].
+    /// Key of `StartTime`, for [`Self::set`].
     pub const START_TIME: Prop<CfnScheduledAction, String> = Prop::new("StartTime");
-    /// Key of `TargetAction`, for [`Handle::set`].
+    /// Key of `TargetAction`, for [`Self::set`].
     pub const TARGET_ACTION: Prop<CfnScheduledAction, Json> = Prop::new("TargetAction");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2798,13 +2816,13 @@ impl CfnSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::Snapshot";
 
-    /// Key of `ClusterIdentifier`, for [`Handle::set`].
+    /// Key of `ClusterIdentifier`, for [`Self::set`].
     pub const CLUSTER_IDENTIFIER: Prop<CfnSnapshot, String> = Prop::new("ClusterIdentifier");
-    /// Key of `ManualSnapshotRetentionPeriod`, for [`Handle::set`].
+    /// Key of `ManualSnapshotRetentionPeriod`, for [`Self::set`].
     pub const MANUAL_SNAPSHOT_RETENTION_PERIOD: Prop<CfnSnapshot, i64> = Prop::new("ManualSnapshotRetentionPeriod");
-    /// Key of `SnapshotIdentifier`, for [`Handle::set`].
+    /// Key of `SnapshotIdentifier`, for [`Self::set`].
     pub const SNAPSHOT_IDENTIFIER: Prop<CfnSnapshot, String> = Prop::new("SnapshotIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3052,11 +3070,11 @@ impl CfnSnapshotCopyGrant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::SnapshotCopyGrant";
 
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnSnapshotCopyGrant, String> = Prop::new("KmsKeyId");
-    /// Key of `SnapshotCopyGrantName`, for [`Handle::set`].
+    /// Key of `SnapshotCopyGrantName`, for [`Self::set`].
     pub const SNAPSHOT_COPY_GRANT_NAME: Prop<CfnSnapshotCopyGrant, String> = Prop::new("SnapshotCopyGrantName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshotCopyGrant, Vec<snapshot_copy_grant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3195,13 +3213,13 @@ impl CfnSnapshotSchedule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::SnapshotSchedule";
 
-    /// Key of `ScheduleDefinitions`, for [`Handle::set`].
+    /// Key of `ScheduleDefinitions`, for [`Self::set`].
     pub const SCHEDULE_DEFINITIONS: Prop<CfnSnapshotSchedule, Vec<String>> = Prop::new("ScheduleDefinitions");
-    /// Key of `ScheduleDescription`, for [`Handle::set`].
+    /// Key of `ScheduleDescription`, for [`Self::set`].
     pub const SCHEDULE_DESCRIPTION: Prop<CfnSnapshotSchedule, String> = Prop::new("ScheduleDescription");
-    /// Key of `ScheduleIdentifier`, for [`Handle::set`].
+    /// Key of `ScheduleIdentifier`, for [`Self::set`].
     pub const SCHEDULE_IDENTIFIER: Prop<CfnSnapshotSchedule, String> = Prop::new("ScheduleIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshotSchedule, Vec<snapshot_schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3473,19 +3491,19 @@ impl CfnUsageLimit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Redshift::UsageLimit";
 
-    /// Key of `Amount`, for [`Handle::set`].
+    /// Key of `Amount`, for [`Self::set`].
     pub const AMOUNT: Prop<CfnUsageLimit, f64> = Prop::new("Amount");
-    /// Key of `BreachAction`, for [`Handle::set`].
+    /// Key of `BreachAction`, for [`Self::set`].
     pub const BREACH_ACTION: Prop<CfnUsageLimit, usage_limit::BreachAction> = Prop::new("BreachAction");
-    /// Key of `ClusterIdentifier`, for [`Handle::set`].
+    /// Key of `ClusterIdentifier`, for [`Self::set`].
     pub const CLUSTER_IDENTIFIER: Prop<CfnUsageLimit, String> = Prop::new("ClusterIdentifier");
-    /// Key of `FeatureType`, for [`Handle::set`].
+    /// Key of `FeatureType`, for [`Self::set`].
     pub const FEATURE_TYPE: Prop<CfnUsageLimit, usage_limit::FeatureType> = Prop::new("FeatureType");
-    /// Key of `LimitType`, for [`Handle::set`].
+    /// Key of `LimitType`, for [`Self::set`].
     pub const LIMIT_TYPE: Prop<CfnUsageLimit, usage_limit::LimitType> = Prop::new("LimitType");
-    /// Key of `Period`, for [`Handle::set`].
+    /// Key of `Period`, for [`Self::set`].
     pub const PERIOD: Prop<CfnUsageLimit, usage_limit::Period> = Prop::new("Period");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUsageLimit, Vec<usage_limit::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod namespace {
     /// `SnapshotCopyConfiguration` of `AWS::RedshiftServerless::Namespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnapshotCopyConfiguration {
+        /// `DestinationKmsKeyId` (the schema does not describe it).
         pub destination_kms_key_id: Option<Val<String>>,
+        /// `DestinationRegion` (the schema does not describe it).
         pub destination_region: Val<String>,
+        /// `SnapshotRetentionPeriod` (the schema does not describe it).
         pub snapshot_retention_period: Option<Val<i64>>,
     }
 
@@ -48,7 +51,9 @@ pub mod namespace {
     /// `Tag` of `AWS::RedshiftServerless::Namespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -170,6 +175,7 @@ pub struct CfnNamespaceProps {
     pub manage_admin_password: Option<Val<bool>>,
     /// A unique identifier for the namespace. You use this identifier to refer to the namespace for any subsequent namespace operations such as deleting or modifying. All alphabetical characters must be lower case. Namespace name should be unique for all namespaces within an AWS account.
     pub namespace_name: Val<String>,
+    /// `NamespaceResourcePolicy` (the schema does not describe it).
     pub namespace_resource_policy: Option<Val<Json>>,
     /// The ARN for the Redshift application that integrates with IAM Identity Center.
     pub redshift_idc_application_arn: Option<Val<String>>,
@@ -236,37 +242,37 @@ impl CfnNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RedshiftServerless::Namespace";
 
-    /// Key of `AdminPasswordSecretKmsKeyId`, for [`Handle::set`].
+    /// Key of `AdminPasswordSecretKmsKeyId`, for [`Self::set`].
     pub const ADMIN_PASSWORD_SECRET_KMS_KEY_ID: Prop<CfnNamespace, String> = Prop::new("AdminPasswordSecretKmsKeyId");
-    /// Key of `AdminUserPassword`, for [`Handle::set`].
+    /// Key of `AdminUserPassword`, for [`Self::set`].
     pub const ADMIN_USER_PASSWORD: Prop<CfnNamespace, String> = Prop::new("AdminUserPassword");
-    /// Key of `AdminUsername`, for [`Handle::set`].
+    /// Key of `AdminUsername`, for [`Self::set`].
     pub const ADMIN_USERNAME: Prop<CfnNamespace, String> = Prop::new("AdminUsername");
-    /// Key of `DbName`, for [`Handle::set`].
+    /// Key of `DbName`, for [`Self::set`].
     pub const DB_NAME: Prop<CfnNamespace, String> = Prop::new("DbName");
-    /// Key of `DefaultIamRoleArn`, for [`Handle::set`].
+    /// Key of `DefaultIamRoleArn`, for [`Self::set`].
     pub const DEFAULT_IAM_ROLE_ARN: Prop<CfnNamespace, String> = Prop::new("DefaultIamRoleArn");
-    /// Key of `FinalSnapshotName`, for [`Handle::set`].
+    /// Key of `FinalSnapshotName`, for [`Self::set`].
     pub const FINAL_SNAPSHOT_NAME: Prop<CfnNamespace, String> = Prop::new("FinalSnapshotName");
-    /// Key of `FinalSnapshotRetentionPeriod`, for [`Handle::set`].
+    /// Key of `FinalSnapshotRetentionPeriod`, for [`Self::set`].
     pub const FINAL_SNAPSHOT_RETENTION_PERIOD: Prop<CfnNamespace, i64> = Prop::new("FinalSnapshotRetentionPeriod");
-    /// Key of `IamRoles`, for [`Handle::set`].
+    /// Key of `IamRoles`, for [`Self::set`].
     pub const IAM_ROLES: Prop<CfnNamespace, Vec<String>> = Prop::new("IamRoles");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnNamespace, String> = Prop::new("KmsKeyId");
-    /// Key of `LogExports`, for [`Handle::set`].
+    /// Key of `LogExports`, for [`Self::set`].
     pub const LOG_EXPORTS: Prop<CfnNamespace, Vec<namespace::LogExport>> = Prop::new("LogExports");
-    /// Key of `ManageAdminPassword`, for [`Handle::set`].
+    /// Key of `ManageAdminPassword`, for [`Self::set`].
     pub const MANAGE_ADMIN_PASSWORD: Prop<CfnNamespace, bool> = Prop::new("ManageAdminPassword");
-    /// Key of `NamespaceName`, for [`Handle::set`].
+    /// Key of `NamespaceName`, for [`Self::set`].
     pub const NAMESPACE_NAME: Prop<CfnNamespace, String> = Prop::new("NamespaceName");
-    /// Key of `NamespaceResourcePolicy`, for [`Handle::set`].
+    /// Key of `NamespaceResourcePolicy`, for [`Self::set`].
     pub const NAMESPACE_RESOURCE_POLICY: Prop<CfnNamespace, Json> = Prop::new("NamespaceResourcePolicy");
-    /// Key of `RedshiftIdcApplicationArn`, for [`Handle::set`].
+    /// Key of `RedshiftIdcApplicationArn`, for [`Self::set`].
     pub const REDSHIFT_IDC_APPLICATION_ARN: Prop<CfnNamespace, String> = Prop::new("RedshiftIdcApplicationArn");
-    /// Key of `SnapshotCopyConfigurations`, for [`Handle::set`].
+    /// Key of `SnapshotCopyConfigurations`, for [`Self::set`].
     pub const SNAPSHOT_COPY_CONFIGURATIONS: Prop<CfnNamespace, Vec<namespace::SnapshotCopyConfiguration>> = Prop::new("SnapshotCopyConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNamespace, Vec<namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -367,7 +373,9 @@ pub mod snapshot {
     /// `Tag` of `AWS::RedshiftServerless::Snapshot`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -458,13 +466,13 @@ impl CfnSnapshot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RedshiftServerless::Snapshot";
 
-    /// Key of `NamespaceName`, for [`Handle::set`].
+    /// Key of `NamespaceName`, for [`Self::set`].
     pub const NAMESPACE_NAME: Prop<CfnSnapshot, String> = Prop::new("NamespaceName");
-    /// Key of `RetentionPeriod`, for [`Handle::set`].
+    /// Key of `RetentionPeriod`, for [`Self::set`].
     pub const RETENTION_PERIOD: Prop<CfnSnapshot, i64> = Prop::new("RetentionPeriod");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnSnapshot, String> = Prop::new("SnapshotName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSnapshot, Vec<snapshot::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -566,7 +574,9 @@ pub mod workgroup {
     /// `ConfigParameter` of `AWS::RedshiftServerless::Workgroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfigParameter {
+        /// `ParameterKey` (the schema does not describe it).
         pub parameter_key: Option<Val<String>>,
+        /// `ParameterValue` (the schema does not describe it).
         pub parameter_value: Option<Val<String>>,
     }
 
@@ -582,7 +592,9 @@ pub mod workgroup {
     /// A property that represents the price performance target settings for the workgroup.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PerformanceTarget {
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<i64>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<PerformanceTargetStatus>>,
     }
 
@@ -598,7 +610,9 @@ pub mod workgroup {
     /// `Tag` of `AWS::RedshiftServerless::Workgroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -624,21 +638,37 @@ pub mod workgroup {
     /// Definition for workgroup resource
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Workgroup {
+        /// `BaseCapacity` (the schema does not describe it).
         pub base_capacity: Option<Val<i64>>,
+        /// `ConfigParameters` (the schema does not describe it).
         pub config_parameters: Option<Val<Vec<ConfigParameter>>>,
+        /// `CreationDate` (the schema does not describe it).
         pub creation_date: Option<Val<String>>,
+        /// `Endpoint` (the schema does not describe it).
         pub endpoint: Option<Val<Endpoint>>,
+        /// `EnhancedVpcRouting` (the schema does not describe it).
         pub enhanced_vpc_routing: Option<Val<bool>>,
+        /// `MaxCapacity` (the schema does not describe it).
         pub max_capacity: Option<Val<i64>>,
+        /// `NamespaceName` (the schema does not describe it).
         pub namespace_name: Option<Val<String>>,
+        /// `PricePerformanceTarget` (the schema does not describe it).
         pub price_performance_target: Option<Val<PerformanceTarget>>,
+        /// `PubliclyAccessible` (the schema does not describe it).
         pub publicly_accessible: Option<Val<bool>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<WorkgroupStatus>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
+        /// `TrackName` (the schema does not describe it).
         pub track_name: Option<Val<String>>,
+        /// `WorkgroupArn` (the schema does not describe it).
         pub workgroup_arn: Option<Val<String>>,
+        /// `WorkgroupId` (the schema does not describe it).
         pub workgroup_id: Option<Val<String>>,
+        /// `WorkgroupName` (the schema does not describe it).
         pub workgroup_name: Option<Val<String>>,
     }
 
@@ -668,8 +698,11 @@ pub mod workgroup {
     /// `Endpoint` of `AWS::RedshiftServerless::Workgroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Endpoint {
+        /// `Address` (the schema does not describe it).
         pub address: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `VpcEndpoints` (the schema does not describe it).
         pub vpc_endpoints: Option<Val<Vec<VpcEndpoint>>>,
     }
 
@@ -686,8 +719,11 @@ pub mod workgroup {
     /// `VpcEndpoint` of `AWS::RedshiftServerless::Workgroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VpcEndpoint {
+        /// `NetworkInterfaces` (the schema does not describe it).
         pub network_interfaces: Option<Val<Vec<NetworkInterface>>>,
+        /// `VpcEndpointId` (the schema does not describe it).
         pub vpc_endpoint_id: Option<Val<String>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -704,9 +740,13 @@ pub mod workgroup {
     /// `NetworkInterface` of `AWS::RedshiftServerless::Workgroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NetworkInterface {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `NetworkInterfaceId` (the schema does not describe it).
         pub network_interface_id: Option<Val<String>>,
+        /// `PrivateIpAddress` (the schema does not describe it).
         pub private_ip_address: Option<Val<String>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
     }
 
@@ -918,6 +958,7 @@ pub struct CfnWorkgroupProps {
     pub subnet_ids: Option<Val<Vec<String>>>,
     /// The map of the key-value pairs used to tag the workgroup.
     pub tags: Option<Val<Vec<workgroup::Tag>>>,
+    /// `TrackName` (the schema does not describe it).
     pub track_name: Option<Val<String>>,
     /// Definition for workgroup resource
     pub workgroup: Option<Val<workgroup::Workgroup>>,
@@ -986,41 +1027,41 @@ impl CfnWorkgroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RedshiftServerless::Workgroup";
 
-    /// Key of `BaseCapacity`, for [`Handle::set`].
+    /// Key of `BaseCapacity`, for [`Self::set`].
     pub const BASE_CAPACITY: Prop<CfnWorkgroup, i64> = Prop::new("BaseCapacity");
-    /// Key of `ConfigParameters`, for [`Handle::set`].
+    /// Key of `ConfigParameters`, for [`Self::set`].
     pub const CONFIG_PARAMETERS: Prop<CfnWorkgroup, Vec<workgroup::ConfigParameter>> = Prop::new("ConfigParameters");
-    /// Key of `EnhancedVpcRouting`, for [`Handle::set`].
+    /// Key of `EnhancedVpcRouting`, for [`Self::set`].
     pub const ENHANCED_VPC_ROUTING: Prop<CfnWorkgroup, bool> = Prop::new("EnhancedVpcRouting");
-    /// Key of `MaxCapacity`, for [`Handle::set`].
+    /// Key of `MaxCapacity`, for [`Self::set`].
     pub const MAX_CAPACITY: Prop<CfnWorkgroup, i64> = Prop::new("MaxCapacity");
-    /// Key of `NamespaceName`, for [`Handle::set`].
+    /// Key of `NamespaceName`, for [`Self::set`].
     pub const NAMESPACE_NAME: Prop<CfnWorkgroup, String> = Prop::new("NamespaceName");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnWorkgroup, i64> = Prop::new("Port");
-    /// Key of `PricePerformanceTarget`, for [`Handle::set`].
+    /// Key of `PricePerformanceTarget`, for [`Self::set`].
     pub const PRICE_PERFORMANCE_TARGET: Prop<CfnWorkgroup, workgroup::PerformanceTarget> = Prop::new("PricePerformanceTarget");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnWorkgroup, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `RecoveryPointId`, for [`Handle::set`].
+    /// Key of `RecoveryPointId`, for [`Self::set`].
     pub const RECOVERY_POINT_ID: Prop<CfnWorkgroup, String> = Prop::new("RecoveryPointId");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnWorkgroup, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SnapshotArn`, for [`Handle::set`].
+    /// Key of `SnapshotArn`, for [`Self::set`].
     pub const SNAPSHOT_ARN: Prop<CfnWorkgroup, String> = Prop::new("SnapshotArn");
-    /// Key of `SnapshotName`, for [`Handle::set`].
+    /// Key of `SnapshotName`, for [`Self::set`].
     pub const SNAPSHOT_NAME: Prop<CfnWorkgroup, String> = Prop::new("SnapshotName");
-    /// Key of `SnapshotOwnerAccount`, for [`Handle::set`].
+    /// Key of `SnapshotOwnerAccount`, for [`Self::set`].
     pub const SNAPSHOT_OWNER_ACCOUNT: Prop<CfnWorkgroup, String> = Prop::new("SnapshotOwnerAccount");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnWorkgroup, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkgroup, Vec<workgroup::Tag>> = Prop::new("Tags");
-    /// Key of `TrackName`, for [`Handle::set`].
+    /// Key of `TrackName`, for [`Self::set`].
     pub const TRACK_NAME: Prop<CfnWorkgroup, String> = Prop::new("TrackName");
-    /// Key of `Workgroup`, for [`Handle::set`].
+    /// Key of `Workgroup`, for [`Self::set`].
     pub const WORKGROUP: Prop<CfnWorkgroup, workgroup::Workgroup> = Prop::new("Workgroup");
-    /// Key of `WorkgroupName`, for [`Handle::set`].
+    /// Key of `WorkgroupName`, for [`Self::set`].
     pub const WORKGROUP_NAME: Prop<CfnWorkgroup, String> = Prop::new("WorkgroupName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

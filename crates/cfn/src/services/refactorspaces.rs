@@ -19,7 +19,9 @@ pub mod application {
     /// `ApiGatewayProxyInput` of `AWS::RefactorSpaces::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ApiGatewayProxyInput {
+        /// `EndpointType` (the schema does not describe it).
         pub endpoint_type: Option<Val<ApiGatewayEndpointType>>,
+        /// `StageName` (the schema does not describe it).
         pub stage_name: Option<Val<String>>,
     }
 
@@ -143,12 +145,17 @@ pub mod application {
 /// Definition of AWS::RefactorSpaces::Application Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationProps {
+    /// `ApiGatewayProxy` (the schema does not describe it).
     pub api_gateway_proxy: Option<Val<application::ApiGatewayProxyInput>>,
+    /// `EnvironmentIdentifier` (the schema does not describe it).
     pub environment_identifier: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ProxyType` (the schema does not describe it).
     pub proxy_type: Val<application::ProxyType>,
     /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
     pub tags: Option<Val<Vec<application::Tag>>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -189,17 +196,17 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Application";
 
-    /// Key of `ApiGatewayProxy`, for [`Handle::set`].
+    /// Key of `ApiGatewayProxy`, for [`Self::set`].
     pub const API_GATEWAY_PROXY: Prop<CfnApplication, application::ApiGatewayProxyInput> = Prop::new("ApiGatewayProxy");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnApplication, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `ProxyType`, for [`Handle::set`].
+    /// Key of `ProxyType`, for [`Self::set`].
     pub const PROXY_TYPE: Prop<CfnApplication, application::ProxyType> = Prop::new("ProxyType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnApplication, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -354,8 +361,11 @@ pub mod environment {
 /// Definition of AWS::RefactorSpaces::Environment Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnEnvironmentProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `NetworkFabricType` (the schema does not describe it).
     pub network_fabric_type: Option<Val<environment::NetworkFabricType>>,
     /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
     pub tags: Option<Val<Vec<environment::Tag>>>,
@@ -382,13 +392,13 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Environment";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnEnvironment, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `NetworkFabricType`, for [`Handle::set`].
+    /// Key of `NetworkFabricType`, for [`Self::set`].
     pub const NETWORK_FABRIC_TYPE: Prop<CfnEnvironment, environment::NetworkFabricType> = Prop::new("NetworkFabricType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -443,6 +453,7 @@ pub mod route {
     /// `DefaultRouteInput` of `AWS::RefactorSpaces::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DefaultRouteInput {
+        /// `ActivationState` (the schema does not describe it).
         pub activation_state: Val<RouteActivationState>,
     }
 
@@ -494,10 +505,15 @@ pub mod route {
     /// `UriPathRouteInput` of `AWS::RefactorSpaces::Route`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UriPathRouteInput {
+        /// `ActivationState` (the schema does not describe it).
         pub activation_state: Val<RouteActivationState>,
+        /// `AppendSourcePath` (the schema does not describe it).
         pub append_source_path: Option<Val<bool>>,
+        /// `IncludeChildPaths` (the schema does not describe it).
         pub include_child_paths: Option<Val<bool>>,
+        /// `Methods` (the schema does not describe it).
         pub methods: Option<Val<Vec<Method>>>,
+        /// `SourcePath` (the schema does not describe it).
         pub source_path: Option<Val<String>>,
     }
 
@@ -664,13 +680,19 @@ pub mod route {
 /// Definition of AWS::RefactorSpaces::Route Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRouteProps {
+    /// `ApplicationIdentifier` (the schema does not describe it).
     pub application_identifier: Val<String>,
+    /// `DefaultRoute` (the schema does not describe it).
     pub default_route: Option<Val<route::DefaultRouteInput>>,
+    /// `EnvironmentIdentifier` (the schema does not describe it).
     pub environment_identifier: Val<String>,
+    /// `RouteType` (the schema does not describe it).
     pub route_type: Val<route::RouteType>,
+    /// `ServiceIdentifier` (the schema does not describe it).
     pub service_identifier: Val<String>,
     /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
     pub tags: Option<Val<Vec<route::Tag>>>,
+    /// `UriPathRoute` (the schema does not describe it).
     pub uri_path_route: Option<Val<route::UriPathRouteInput>>,
 }
 
@@ -713,19 +735,19 @@ impl CfnRoute {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Route";
 
-    /// Key of `ApplicationIdentifier`, for [`Handle::set`].
+    /// Key of `ApplicationIdentifier`, for [`Self::set`].
     pub const APPLICATION_IDENTIFIER: Prop<CfnRoute, String> = Prop::new("ApplicationIdentifier");
-    /// Key of `DefaultRoute`, for [`Handle::set`].
+    /// Key of `DefaultRoute`, for [`Self::set`].
     pub const DEFAULT_ROUTE: Prop<CfnRoute, route::DefaultRouteInput> = Prop::new("DefaultRoute");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnRoute, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `RouteType`, for [`Handle::set`].
+    /// Key of `RouteType`, for [`Self::set`].
     pub const ROUTE_TYPE: Prop<CfnRoute, route::RouteType> = Prop::new("RouteType");
-    /// Key of `ServiceIdentifier`, for [`Handle::set`].
+    /// Key of `ServiceIdentifier`, for [`Self::set`].
     pub const SERVICE_IDENTIFIER: Prop<CfnRoute, String> = Prop::new("ServiceIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRoute, Vec<route::Tag>> = Prop::new("Tags");
-    /// Key of `UriPathRoute`, for [`Handle::set`].
+    /// Key of `UriPathRoute`, for [`Self::set`].
     pub const URI_PATH_ROUTE: Prop<CfnRoute, route::UriPathRouteInput> = Prop::new("UriPathRoute");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -780,6 +802,7 @@ pub mod service {
     /// `LambdaEndpointInput` of `AWS::RefactorSpaces::Service`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LambdaEndpointInput {
+        /// `Arn` (the schema does not describe it).
         pub arn: Val<String>,
     }
 
@@ -831,7 +854,9 @@ pub mod service {
     /// `UrlEndpointInput` of `AWS::RefactorSpaces::Service`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct UrlEndpointInput {
+        /// `HealthUrl` (the schema does not describe it).
         pub health_url: Option<Val<String>>,
+        /// `Url` (the schema does not describe it).
         pub url: Val<String>,
     }
 
@@ -926,15 +951,23 @@ pub mod service {
 /// Definition of AWS::RefactorSpaces::Service Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnServiceProps {
+    /// `ApplicationIdentifier` (the schema does not describe it).
     pub application_identifier: Val<String>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EndpointType` (the schema does not describe it).
     pub endpoint_type: Val<service::ServiceEndpointType>,
+    /// `EnvironmentIdentifier` (the schema does not describe it).
     pub environment_identifier: Val<String>,
+    /// `LambdaEndpoint` (the schema does not describe it).
     pub lambda_endpoint: Option<Val<service::LambdaEndpointInput>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
     /// Metadata that you can assign to help organize the frameworks that you create. Each tag is a key-value pair.
     pub tags: Option<Val<Vec<service::Tag>>>,
+    /// `UrlEndpoint` (the schema does not describe it).
     pub url_endpoint: Option<Val<service::UrlEndpointInput>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Option<Val<String>>,
 }
 
@@ -981,23 +1014,23 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RefactorSpaces::Service";
 
-    /// Key of `ApplicationIdentifier`, for [`Handle::set`].
+    /// Key of `ApplicationIdentifier`, for [`Self::set`].
     pub const APPLICATION_IDENTIFIER: Prop<CfnService, String> = Prop::new("ApplicationIdentifier");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnService, String> = Prop::new("Description");
-    /// Key of `EndpointType`, for [`Handle::set`].
+    /// Key of `EndpointType`, for [`Self::set`].
     pub const ENDPOINT_TYPE: Prop<CfnService, service::ServiceEndpointType> = Prop::new("EndpointType");
-    /// Key of `EnvironmentIdentifier`, for [`Handle::set`].
+    /// Key of `EnvironmentIdentifier`, for [`Self::set`].
     pub const ENVIRONMENT_IDENTIFIER: Prop<CfnService, String> = Prop::new("EnvironmentIdentifier");
-    /// Key of `LambdaEndpoint`, for [`Handle::set`].
+    /// Key of `LambdaEndpoint`, for [`Self::set`].
     pub const LAMBDA_ENDPOINT: Prop<CfnService, service::LambdaEndpointInput> = Prop::new("LambdaEndpoint");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnService, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
-    /// Key of `UrlEndpoint`, for [`Handle::set`].
+    /// Key of `UrlEndpoint`, for [`Self::set`].
     pub const URL_ENDPOINT: Prop<CfnService, service::UrlEndpointInput> = Prop::new("UrlEndpoint");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnService, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

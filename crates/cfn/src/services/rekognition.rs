@@ -102,9 +102,9 @@ impl CfnCollection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::Collection";
 
-    /// Key of `CollectionId`, for [`Handle::set`].
+    /// Key of `CollectionId`, for [`Self::set`].
     pub const COLLECTION_ID: Prop<CfnCollection, String> = Prop::new("CollectionId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCollection, Vec<collection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -262,11 +262,11 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::Dataset";
 
-    /// Key of `DatasetType`, for [`Handle::set`].
+    /// Key of `DatasetType`, for [`Self::set`].
     pub const DATASET_TYPE: Prop<CfnDataset, dataset::DatasetType> = Prop::new("DatasetType");
-    /// Key of `ProjectArn`, for [`Handle::set`].
+    /// Key of `ProjectArn`, for [`Self::set`].
     pub const PROJECT_ARN: Prop<CfnDataset, String> = Prop::new("ProjectArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -395,9 +395,9 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::Project";
 
-    /// Key of `ProjectName`, for [`Handle::set`].
+    /// Key of `ProjectName`, for [`Self::set`].
     pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -442,9 +442,13 @@ pub mod stream_processor {
     /// A bounding box denoting a region of interest in the frame to be analyzed.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BoundingBox {
+        /// `Height` (the schema does not describe it).
         pub height: Val<f64>,
+        /// `Left` (the schema does not describe it).
         pub left: Val<f64>,
+        /// `Top` (the schema does not describe it).
         pub top: Val<f64>,
+        /// `Width` (the schema does not describe it).
         pub width: Val<f64>,
     }
 
@@ -899,31 +903,31 @@ impl CfnStreamProcessor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Rekognition::StreamProcessor";
 
-    /// Key of `BoundingBoxRegionsOfInterest`, for [`Handle::set`].
+    /// Key of `BoundingBoxRegionsOfInterest`, for [`Self::set`].
     pub const BOUNDING_BOX_REGIONS_OF_INTEREST: Prop<CfnStreamProcessor, Vec<stream_processor::BoundingBox>> = Prop::new("BoundingBoxRegionsOfInterest");
-    /// Key of `ConnectedHomeSettings`, for [`Handle::set`].
+    /// Key of `ConnectedHomeSettings`, for [`Self::set`].
     pub const CONNECTED_HOME_SETTINGS: Prop<CfnStreamProcessor, stream_processor::ConnectedHomeSettings> = Prop::new("ConnectedHomeSettings");
-    /// Key of `DataSharingPreference`, for [`Handle::set`].
+    /// Key of `DataSharingPreference`, for [`Self::set`].
     pub const DATA_SHARING_PREFERENCE: Prop<CfnStreamProcessor, stream_processor::DataSharingPreference> = Prop::new("DataSharingPreference");
-    /// Key of `FaceSearchSettings`, for [`Handle::set`].
+    /// Key of `FaceSearchSettings`, for [`Self::set`].
     pub const FACE_SEARCH_SETTINGS: Prop<CfnStreamProcessor, stream_processor::FaceSearchSettings> = Prop::new("FaceSearchSettings");
-    /// Key of `KinesisDataStream`, for [`Handle::set`].
+    /// Key of `KinesisDataStream`, for [`Self::set`].
     pub const KINESIS_DATA_STREAM: Prop<CfnStreamProcessor, stream_processor::KinesisDataStream> = Prop::new("KinesisDataStream");
-    /// Key of `KinesisVideoStream`, for [`Handle::set`].
+    /// Key of `KinesisVideoStream`, for [`Self::set`].
     pub const KINESIS_VIDEO_STREAM: Prop<CfnStreamProcessor, stream_processor::KinesisVideoStream> = Prop::new("KinesisVideoStream");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnStreamProcessor, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStreamProcessor, String> = Prop::new("Name");
-    /// Key of `NotificationChannel`, for [`Handle::set`].
+    /// Key of `NotificationChannel`, for [`Self::set`].
     pub const NOTIFICATION_CHANNEL: Prop<CfnStreamProcessor, stream_processor::NotificationChannel> = Prop::new("NotificationChannel");
-    /// Key of `PolygonRegionsOfInterest`, for [`Handle::set`].
+    /// Key of `PolygonRegionsOfInterest`, for [`Self::set`].
     pub const POLYGON_REGIONS_OF_INTEREST: Prop<CfnStreamProcessor, Vec<Vec<stream_processor::Point>>> = Prop::new("PolygonRegionsOfInterest");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnStreamProcessor, String> = Prop::new("RoleArn");
-    /// Key of `S3Destination`, for [`Handle::set`].
+    /// Key of `S3Destination`, for [`Self::set`].
     pub const S3_DESTINATION: Prop<CfnStreamProcessor, stream_processor::S3Destination> = Prop::new("S3Destination");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStreamProcessor, Vec<stream_processor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -83,11 +83,17 @@ pub mod app {
     /// Resource mapping is used to map logical resources from template to physical resource
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResourceMapping {
+        /// `EksSourceName` (the schema does not describe it).
         pub eks_source_name: Option<Val<String>>,
+        /// `LogicalStackName` (the schema does not describe it).
         pub logical_stack_name: Option<Val<String>>,
+        /// `MappingType` (the schema does not describe it).
         pub mapping_type: Val<String>,
+        /// `PhysicalResourceId` (the schema does not describe it).
         pub physical_resource_id: Val<PhysicalResourceId>,
+        /// `ResourceName` (the schema does not describe it).
         pub resource_name: Option<Val<String>>,
+        /// `TerraformSourceName` (the schema does not describe it).
         pub terraform_source_name: Option<Val<String>>,
     }
 
@@ -121,9 +127,13 @@ pub mod app {
     /// `PhysicalResourceId` of `AWS::ResilienceHub::App`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PhysicalResourceId {
+        /// `AwsAccountId` (the schema does not describe it).
         pub aws_account_id: Option<Val<String>>,
+        /// `AwsRegion` (the schema does not describe it).
         pub aws_region: Option<Val<String>>,
+        /// `Identifier` (the schema does not describe it).
         pub identifier: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -306,6 +316,7 @@ pub struct CfnAppProps {
     pub resiliency_policy_arn: Option<Val<String>>,
     /// An array of ResourceMapping objects.
     pub resource_mappings: Val<Vec<app::ResourceMapping>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -352,23 +363,23 @@ impl CfnApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHub::App";
 
-    /// Key of `AppAssessmentSchedule`, for [`Handle::set`].
+    /// Key of `AppAssessmentSchedule`, for [`Self::set`].
     pub const APP_ASSESSMENT_SCHEDULE: Prop<CfnApp, app::AppAssessmentSchedule> = Prop::new("AppAssessmentSchedule");
-    /// Key of `AppTemplateBody`, for [`Handle::set`].
+    /// Key of `AppTemplateBody`, for [`Self::set`].
     pub const APP_TEMPLATE_BODY: Prop<CfnApp, String> = Prop::new("AppTemplateBody");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApp, String> = Prop::new("Description");
-    /// Key of `EventSubscriptions`, for [`Handle::set`].
+    /// Key of `EventSubscriptions`, for [`Self::set`].
     pub const EVENT_SUBSCRIPTIONS: Prop<CfnApp, Vec<app::EventSubscription>> = Prop::new("EventSubscriptions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApp, String> = Prop::new("Name");
-    /// Key of `PermissionModel`, for [`Handle::set`].
+    /// Key of `PermissionModel`, for [`Self::set`].
     pub const PERMISSION_MODEL: Prop<CfnApp, app::PermissionModel> = Prop::new("PermissionModel");
-    /// Key of `ResiliencyPolicyArn`, for [`Handle::set`].
+    /// Key of `ResiliencyPolicyArn`, for [`Self::set`].
     pub const RESILIENCY_POLICY_ARN: Prop<CfnApp, String> = Prop::new("ResiliencyPolicyArn");
-    /// Key of `ResourceMappings`, for [`Handle::set`].
+    /// Key of `ResourceMappings`, for [`Self::set`].
     pub const RESOURCE_MAPPINGS: Prop<CfnApp, Vec<app::ResourceMapping>> = Prop::new("ResourceMappings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApp, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -583,11 +594,13 @@ pub mod resiliency_policy {
 pub struct CfnResiliencyPolicyProps {
     /// Data Location Constraint of the Policy.
     pub data_location_constraint: Option<Val<resiliency_policy::DataLocationConstraint>>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<resiliency_policy::PolicyMap>,
     /// Description of Resiliency Policy.
     pub policy_description: Option<Val<String>>,
     /// Name of Resiliency Policy.
     pub policy_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
     /// Resiliency Policy Tier.
     pub tier: Val<resiliency_policy::Tier>,
@@ -630,17 +643,17 @@ impl CfnResiliencyPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHub::ResiliencyPolicy";
 
-    /// Key of `DataLocationConstraint`, for [`Handle::set`].
+    /// Key of `DataLocationConstraint`, for [`Self::set`].
     pub const DATA_LOCATION_CONSTRAINT: Prop<CfnResiliencyPolicy, resiliency_policy::DataLocationConstraint> = Prop::new("DataLocationConstraint");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnResiliencyPolicy, resiliency_policy::PolicyMap> = Prop::new("Policy");
-    /// Key of `PolicyDescription`, for [`Handle::set`].
+    /// Key of `PolicyDescription`, for [`Self::set`].
     pub const POLICY_DESCRIPTION: Prop<CfnResiliencyPolicy, String> = Prop::new("PolicyDescription");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnResiliencyPolicy, String> = Prop::new("PolicyName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResiliencyPolicy, Map<String>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnResiliencyPolicy, resiliency_policy::Tier> = Prop::new("Tier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -216,13 +216,17 @@ pub mod policy {
 /// Creates a resilience policy that defines availability and disaster recovery requirements.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyProps {
+    /// `AvailabilitySlo` (the schema does not describe it).
     pub availability_slo: Option<Val<policy::AvailabilitySlo>>,
+    /// `DataRecovery` (the schema does not describe it).
     pub data_recovery: Option<Val<policy::DataRecoveryTargets>>,
     /// The description of the policy.
     pub description: Option<Val<String>>,
     /// The KMS key ID for encrypting policy data.
     pub kms_key_id: Option<Val<String>>,
+    /// `MultiAz` (the schema does not describe it).
     pub multi_az: Option<Val<policy::MultiAzTargets>>,
+    /// `MultiRegion` (the schema does not describe it).
     pub multi_region: Option<Val<policy::MultiRegionTargets>>,
     /// The name of the policy.
     pub name: Val<String>,
@@ -275,23 +279,23 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::Policy";
 
-    /// Key of `AvailabilitySlo`, for [`Handle::set`].
+    /// Key of `AvailabilitySlo`, for [`Self::set`].
     pub const AVAILABILITY_SLO: Prop<CfnPolicy, policy::AvailabilitySlo> = Prop::new("AvailabilitySlo");
-    /// Key of `DataRecovery`, for [`Handle::set`].
+    /// Key of `DataRecovery`, for [`Self::set`].
     pub const DATA_RECOVERY: Prop<CfnPolicy, policy::DataRecoveryTargets> = Prop::new("DataRecovery");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPolicy, String> = Prop::new("Description");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnPolicy, String> = Prop::new("KmsKeyId");
-    /// Key of `MultiAz`, for [`Handle::set`].
+    /// Key of `MultiAz`, for [`Self::set`].
     pub const MULTI_AZ: Prop<CfnPolicy, policy::MultiAzTargets> = Prop::new("MultiAz");
-    /// Key of `MultiRegion`, for [`Handle::set`].
+    /// Key of `MultiRegion`, for [`Self::set`].
     pub const MULTI_REGION: Prop<CfnPolicy, policy::MultiRegionTargets> = Prop::new("MultiRegion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
-    /// Key of `SharingEnabled`, for [`Handle::set`].
+    /// Key of `SharingEnabled`, for [`Self::set`].
     pub const SHARING_ENABLED: Prop<CfnPolicy, bool> = Prop::new("SharingEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicy, Vec<policy::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -539,6 +543,7 @@ pub mod service {
         pub cfn_stack_arn: Option<Val<String>>,
         /// S3 URL of a design file.
         pub design_file_s3_url: Option<Val<String>>,
+        /// `Eks` (the schema does not describe it).
         pub eks: Option<Val<EksSource>>,
         /// Resource tags to discover resources.
         pub resource_tags: Option<Val<Vec<ResourceTag>>>,
@@ -974,6 +979,7 @@ pub struct CfnServiceProps {
     pub kms_key_id: Option<Val<String>>,
     /// The name of the service.
     pub name: Val<String>,
+    /// `PermissionModel` (the schema does not describe it).
     pub permission_model: Option<Val<service::PermissionModel>>,
     /// The ARN of the resilience policy to associate.
     pub policy_arn: Option<Val<String>>,
@@ -1036,31 +1042,31 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::Service";
 
-    /// Key of `Assertions`, for [`Handle::set`].
+    /// Key of `Assertions`, for [`Self::set`].
     pub const ASSERTIONS: Prop<CfnService, Vec<service::AssertionDefinition>> = Prop::new("Assertions");
-    /// Key of `AssociatedSystems`, for [`Handle::set`].
+    /// Key of `AssociatedSystems`, for [`Self::set`].
     pub const ASSOCIATED_SYSTEMS: Prop<CfnService, Vec<service::AssociatedSystem>> = Prop::new("AssociatedSystems");
-    /// Key of `DependencyDiscovery`, for [`Handle::set`].
+    /// Key of `DependencyDiscovery`, for [`Self::set`].
     pub const DEPENDENCY_DISCOVERY: Prop<CfnService, service::DependencyDiscovery> = Prop::new("DependencyDiscovery");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnService, String> = Prop::new("Description");
-    /// Key of `DevOpsAgentConfiguration`, for [`Handle::set`].
+    /// Key of `DevOpsAgentConfiguration`, for [`Self::set`].
     pub const DEV_OPS_AGENT_CONFIGURATION: Prop<CfnService, service::DevOpsAgentConfiguration> = Prop::new("DevOpsAgentConfiguration");
-    /// Key of `InputSources`, for [`Handle::set`].
+    /// Key of `InputSources`, for [`Self::set`].
     pub const INPUT_SOURCES: Prop<CfnService, Vec<service::InputSourceDefinition>> = Prop::new("InputSources");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnService, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnService, String> = Prop::new("Name");
-    /// Key of `PermissionModel`, for [`Handle::set`].
+    /// Key of `PermissionModel`, for [`Self::set`].
     pub const PERMISSION_MODEL: Prop<CfnService, service::PermissionModel> = Prop::new("PermissionModel");
-    /// Key of `PolicyArn`, for [`Handle::set`].
+    /// Key of `PolicyArn`, for [`Self::set`].
     pub const POLICY_ARN: Prop<CfnService, String> = Prop::new("PolicyArn");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnService, Vec<String>> = Prop::new("Regions");
-    /// Key of `ReportConfiguration`, for [`Handle::set`].
+    /// Key of `ReportConfiguration`, for [`Self::set`].
     pub const REPORT_CONFIGURATION: Prop<CfnService, service::ServiceReportConfiguration> = Prop::new("ReportConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1204,13 +1210,13 @@ impl CfnServiceFunction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::ServiceFunction";
 
-    /// Key of `Criticality`, for [`Handle::set`].
+    /// Key of `Criticality`, for [`Self::set`].
     pub const CRITICALITY: Prop<CfnServiceFunction, service_function::Criticality> = Prop::new("Criticality");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnServiceFunction, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnServiceFunction, String> = Prop::new("Name");
-    /// Key of `ServiceArn`, for [`Handle::set`].
+    /// Key of `ServiceArn`, for [`Self::set`].
     pub const SERVICE_ARN: Prop<CfnServiceFunction, String> = Prop::new("ServiceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1378,15 +1384,15 @@ impl CfnSystem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::System";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSystem, String> = Prop::new("Description");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnSystem, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSystem, String> = Prop::new("Name");
-    /// Key of `SharingEnabled`, for [`Handle::set`].
+    /// Key of `SharingEnabled`, for [`Self::set`].
     pub const SHARING_ENABLED: Prop<CfnSystem, bool> = Prop::new("SharingEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSystem, Vec<system::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1506,13 +1512,13 @@ impl CfnUserJourney {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResilienceHubV2::UserJourney";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnUserJourney, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnUserJourney, String> = Prop::new("Name");
-    /// Key of `PolicyArn`, for [`Handle::set`].
+    /// Key of `PolicyArn`, for [`Self::set`].
     pub const POLICY_ARN: Prop<CfnUserJourney, String> = Prop::new("PolicyArn");
-    /// Key of `SystemIdentifier`, for [`Handle::set`].
+    /// Key of `SystemIdentifier`, for [`Self::set`].
     pub const SYSTEM_IDENTIFIER: Prop<CfnUserJourney, String> = Prop::new("SystemIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -29,6 +29,7 @@ pub mod default_view_association {
 /// Definition of AWS::ResourceExplorer2::DefaultViewAssociation Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDefaultViewAssociationProps {
+    /// `ViewArn` (the schema does not describe it).
     pub view_arn: Val<String>,
 }
 
@@ -59,7 +60,7 @@ impl CfnDefaultViewAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResourceExplorer2::DefaultViewAssociation";
 
-    /// Key of `ViewArn`, for [`Handle::set`].
+    /// Key of `ViewArn`, for [`Self::set`].
     pub const VIEW_ARN: Prop<CfnDefaultViewAssociation, String> = Prop::new("ViewArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -141,7 +142,9 @@ pub mod index {
 /// Definition of AWS::ResourceExplorer2::Index Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIndexProps {
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<index::IndexType>,
 }
 
@@ -174,9 +177,9 @@ impl CfnIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResourceExplorer2::Index";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIndex, Map<String>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnIndex, index::IndexType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -226,6 +229,7 @@ pub mod view {
     /// `SearchFilter` of `AWS::ResourceExplorer2::View`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SearchFilter {
+        /// `FilterString` (the schema does not describe it).
         pub filter_string: Val<String>,
     }
 
@@ -249,6 +253,7 @@ pub mod view {
     /// `IncludedProperty` of `AWS::ResourceExplorer2::View`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IncludedProperty {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -302,10 +307,15 @@ pub mod view {
 /// Definition of AWS::ResourceExplorer2::View Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnViewProps {
+    /// `Filters` (the schema does not describe it).
     pub filters: Option<Val<view::SearchFilter>>,
+    /// `IncludedProperties` (the schema does not describe it).
     pub included_properties: Option<Val<Vec<view::IncludedProperty>>>,
+    /// `Scope` (the schema does not describe it).
     pub scope: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `ViewName` (the schema does not describe it).
     pub view_name: Val<String>,
 }
 
@@ -344,15 +354,15 @@ impl CfnView {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResourceExplorer2::View";
 
-    /// Key of `Filters`, for [`Handle::set`].
+    /// Key of `Filters`, for [`Self::set`].
     pub const FILTERS: Prop<CfnView, view::SearchFilter> = Prop::new("Filters");
-    /// Key of `IncludedProperties`, for [`Handle::set`].
+    /// Key of `IncludedProperties`, for [`Self::set`].
     pub const INCLUDED_PROPERTIES: Prop<CfnView, Vec<view::IncludedProperty>> = Prop::new("IncludedProperties");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnView, String> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnView, Map<String>> = Prop::new("Tags");
-    /// Key of `ViewName`, for [`Handle::set`].
+    /// Key of `ViewName`, for [`Self::set`].
     pub const VIEW_NAME: Prop<CfnView, String> = Prop::new("ViewName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

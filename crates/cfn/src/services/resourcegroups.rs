@@ -19,7 +19,9 @@ pub mod group {
     /// `ConfigurationItem` of `AWS::ResourceGroups::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfigurationItem {
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Vec<ConfigurationParameter>>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<String>>,
     }
 
@@ -35,7 +37,9 @@ pub mod group {
     /// `ResourceQuery` of `AWS::ResourceGroups::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ResourceQuery {
+        /// `Query` (the schema does not describe it).
         pub query: Option<Val<Query>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -51,7 +55,9 @@ pub mod group {
     /// `Tag` of `AWS::ResourceGroups::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -67,7 +73,9 @@ pub mod group {
     /// `ConfigurationParameter` of `AWS::ResourceGroups::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConfigurationParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -83,8 +91,11 @@ pub mod group {
     /// `Query` of `AWS::ResourceGroups::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Query {
+        /// `ResourceTypeFilters` (the schema does not describe it).
         pub resource_type_filters: Option<Val<Vec<String>>>,
+        /// `StackIdentifier` (the schema does not describe it).
         pub stack_identifier: Option<Val<String>>,
+        /// `TagFilters` (the schema does not describe it).
         pub tag_filters: Option<Val<Vec<TagFilter>>>,
     }
 
@@ -101,7 +112,9 @@ pub mod group {
     /// `TagFilter` of `AWS::ResourceGroups::Group`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagFilter {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -212,13 +225,17 @@ pub mod group {
 /// Schema for ResourceGroups::Group
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGroupProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Option<Val<Vec<group::ConfigurationItem>>>,
     /// The description of the resource group
     pub description: Option<Val<String>>,
     /// The name of the resource group
     pub name: Val<String>,
+    /// `ResourceQuery` (the schema does not describe it).
     pub resource_query: Option<Val<group::ResourceQuery>>,
+    /// `Resources` (the schema does not describe it).
     pub resources: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<group::Tag>>>,
 }
 
@@ -259,17 +276,17 @@ impl CfnGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResourceGroups::Group";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnGroup, Vec<group::ConfigurationItem>> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGroup, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGroup, String> = Prop::new("Name");
-    /// Key of `ResourceQuery`, for [`Handle::set`].
+    /// Key of `ResourceQuery`, for [`Self::set`].
     pub const RESOURCE_QUERY: Prop<CfnGroup, group::ResourceQuery> = Prop::new("ResourceQuery");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnGroup, Vec<String>> = Prop::new("Resources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGroup, Vec<group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -371,13 +388,13 @@ impl CfnTagSyncTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ResourceGroups::TagSyncTask";
 
-    /// Key of `Group`, for [`Handle::set`].
+    /// Key of `Group`, for [`Self::set`].
     pub const GROUP: Prop<CfnTagSyncTask, String> = Prop::new("Group");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnTagSyncTask, String> = Prop::new("RoleArn");
-    /// Key of `TagKey`, for [`Handle::set`].
+    /// Key of `TagKey`, for [`Self::set`].
     pub const TAG_KEY: Prop<CfnTagSyncTask, String> = Prop::new("TagKey");
-    /// Key of `TagValue`, for [`Handle::set`].
+    /// Key of `TagValue`, for [`Self::set`].
     pub const TAG_VALUE: Prop<CfnTagSyncTask, String> = Prop::new("TagValue");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -55,9 +55,9 @@ impl CfnFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::Fleet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFleet, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFleet, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -191,15 +191,15 @@ impl CfnRobot {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::Robot";
 
-    /// Key of `Architecture`, for [`Handle::set`].
+    /// Key of `Architecture`, for [`Self::set`].
     pub const ARCHITECTURE: Prop<CfnRobot, robot::Architecture> = Prop::new("Architecture");
-    /// Key of `Fleet`, for [`Handle::set`].
+    /// Key of `Fleet`, for [`Self::set`].
     pub const FLEET: Prop<CfnRobot, String> = Prop::new("Fleet");
-    /// Key of `GreengrassGroupId`, for [`Handle::set`].
+    /// Key of `GreengrassGroupId`, for [`Self::set`].
     pub const GREENGRASS_GROUP_ID: Prop<CfnRobot, String> = Prop::new("GreengrassGroupId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRobot, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRobot, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -473,17 +473,17 @@ impl CfnRobotApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::RobotApplication";
 
-    /// Key of `CurrentRevisionId`, for [`Handle::set`].
+    /// Key of `CurrentRevisionId`, for [`Self::set`].
     pub const CURRENT_REVISION_ID: Prop<CfnRobotApplication, String> = Prop::new("CurrentRevisionId");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnRobotApplication, String> = Prop::new("Environment");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRobotApplication, String> = Prop::new("Name");
-    /// Key of `RobotSoftwareSuite`, for [`Handle::set`].
+    /// Key of `RobotSoftwareSuite`, for [`Self::set`].
     pub const ROBOT_SOFTWARE_SUITE: Prop<CfnRobotApplication, robot_application::RobotSoftwareSuite> = Prop::new("RobotSoftwareSuite");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnRobotApplication, Vec<robot_application::SourceConfig>> = Prop::new("Sources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRobotApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -575,6 +575,7 @@ pub mod robot_application_version {
 /// AWS::RoboMaker::RobotApplicationVersion resource creates an AWS RoboMaker RobotApplicationVersion. This helps you control which code your robot uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRobotApplicationVersionProps {
+    /// `Application` (the schema does not describe it).
     pub application: Val<String>,
     /// The revision ID of robot application.
     pub current_revision_id: Option<Val<String>>,
@@ -609,9 +610,9 @@ impl CfnRobotApplicationVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::RobotApplicationVersion";
 
-    /// Key of `Application`, for [`Handle::set`].
+    /// Key of `Application`, for [`Self::set`].
     pub const APPLICATION: Prop<CfnRobotApplicationVersion, String> = Prop::new("Application");
-    /// Key of `CurrentRevisionId`, for [`Handle::set`].
+    /// Key of `CurrentRevisionId`, for [`Self::set`].
     pub const CURRENT_REVISION_ID: Prop<CfnRobotApplicationVersion, String> = Prop::new("CurrentRevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1067,21 +1068,21 @@ impl CfnSimulationApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::SimulationApplication";
 
-    /// Key of `CurrentRevisionId`, for [`Handle::set`].
+    /// Key of `CurrentRevisionId`, for [`Self::set`].
     pub const CURRENT_REVISION_ID: Prop<CfnSimulationApplication, String> = Prop::new("CurrentRevisionId");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnSimulationApplication, String> = Prop::new("Environment");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSimulationApplication, String> = Prop::new("Name");
-    /// Key of `RenderingEngine`, for [`Handle::set`].
+    /// Key of `RenderingEngine`, for [`Self::set`].
     pub const RENDERING_ENGINE: Prop<CfnSimulationApplication, simulation_application::RenderingEngine> = Prop::new("RenderingEngine");
-    /// Key of `RobotSoftwareSuite`, for [`Handle::set`].
+    /// Key of `RobotSoftwareSuite`, for [`Self::set`].
     pub const ROBOT_SOFTWARE_SUITE: Prop<CfnSimulationApplication, simulation_application::RobotSoftwareSuite> = Prop::new("RobotSoftwareSuite");
-    /// Key of `SimulationSoftwareSuite`, for [`Handle::set`].
+    /// Key of `SimulationSoftwareSuite`, for [`Self::set`].
     pub const SIMULATION_SOFTWARE_SUITE: Prop<CfnSimulationApplication, simulation_application::SimulationSoftwareSuite> = Prop::new("SimulationSoftwareSuite");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnSimulationApplication, Vec<simulation_application::SourceConfig>> = Prop::new("Sources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSimulationApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1197,6 +1198,7 @@ pub mod simulation_application_version {
 /// AWS::RoboMaker::SimulationApplicationVersion resource creates an AWS RoboMaker SimulationApplicationVersion. This helps you control which code your simulation uses.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSimulationApplicationVersionProps {
+    /// `Application` (the schema does not describe it).
     pub application: Val<String>,
     /// The revision ID of robot application.
     pub current_revision_id: Option<Val<String>>,
@@ -1231,9 +1233,9 @@ impl CfnSimulationApplicationVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RoboMaker::SimulationApplicationVersion";
 
-    /// Key of `Application`, for [`Handle::set`].
+    /// Key of `Application`, for [`Self::set`].
     pub const APPLICATION: Prop<CfnSimulationApplicationVersion, String> = Prop::new("Application");
-    /// Key of `CurrentRevisionId`, for [`Handle::set`].
+    /// Key of `CurrentRevisionId`, for [`Self::set`].
     pub const CURRENT_REVISION_ID: Prop<CfnSimulationApplicationVersion, String> = Prop::new("CurrentRevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

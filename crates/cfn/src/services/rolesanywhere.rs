@@ -19,7 +19,9 @@ pub mod crl {
     /// `Tag` of `AWS::RolesAnywhere::CRL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -68,10 +70,15 @@ pub mod crl {
 /// Definition of AWS::RolesAnywhere::CRL Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnCRLProps {
+    /// `CrlData` (the schema does not describe it).
     pub crl_data: Val<String>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<crl::Tag>>>,
+    /// `TrustAnchorArn` (the schema does not describe it).
     pub trust_anchor_arn: Option<Val<String>>,
 }
 
@@ -110,15 +117,15 @@ impl CfnCRL {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RolesAnywhere::CRL";
 
-    /// Key of `CrlData`, for [`Handle::set`].
+    /// Key of `CrlData`, for [`Self::set`].
     pub const CRL_DATA: Prop<CfnCRL, String> = Prop::new("CrlData");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnCRL, bool> = Prop::new("Enabled");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCRL, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCRL, Vec<crl::Tag>> = Prop::new("Tags");
-    /// Key of `TrustAnchorArn`, for [`Handle::set`].
+    /// Key of `TrustAnchorArn`, for [`Self::set`].
     pub const TRUST_ANCHOR_ARN: Prop<CfnCRL, String> = Prop::new("TrustAnchorArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -163,7 +170,9 @@ pub mod profile {
     /// `AttributeMapping` of `AWS::RolesAnywhere::Profile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AttributeMapping {
+        /// `CertificateField` (the schema does not describe it).
         pub certificate_field: Val<CertificateField>,
+        /// `MappingRules` (the schema does not describe it).
         pub mapping_rules: Val<Vec<MappingRule>>,
     }
 
@@ -189,7 +198,9 @@ pub mod profile {
     /// `Tag` of `AWS::RolesAnywhere::Profile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -215,6 +226,7 @@ pub mod profile {
     /// `MappingRule` of `AWS::RolesAnywhere::Profile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MappingRule {
+        /// `Specifier` (the schema does not describe it).
         pub specifier: Val<String>,
     }
 
@@ -311,15 +323,25 @@ pub mod profile {
 /// Definition of AWS::RolesAnywhere::Profile Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProfileProps {
+    /// `AcceptRoleSessionName` (the schema does not describe it).
     pub accept_role_session_name: Option<Val<bool>>,
+    /// `AttributeMappings` (the schema does not describe it).
     pub attribute_mappings: Option<Val<Vec<profile::AttributeMapping>>>,
+    /// `DurationSeconds` (the schema does not describe it).
     pub duration_seconds: Option<Val<f64>>,
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `ManagedPolicyArns` (the schema does not describe it).
     pub managed_policy_arns: Option<Val<Vec<String>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RequireInstanceProperties` (the schema does not describe it).
     pub require_instance_properties: Option<Val<bool>>,
+    /// `RoleArns` (the schema does not describe it).
     pub role_arns: Val<Vec<String>>,
+    /// `SessionPolicy` (the schema does not describe it).
     pub session_policy: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<profile::Tag>>>,
 }
 
@@ -368,25 +390,25 @@ impl CfnProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RolesAnywhere::Profile";
 
-    /// Key of `AcceptRoleSessionName`, for [`Handle::set`].
+    /// Key of `AcceptRoleSessionName`, for [`Self::set`].
     pub const ACCEPT_ROLE_SESSION_NAME: Prop<CfnProfile, bool> = Prop::new("AcceptRoleSessionName");
-    /// Key of `AttributeMappings`, for [`Handle::set`].
+    /// Key of `AttributeMappings`, for [`Self::set`].
     pub const ATTRIBUTE_MAPPINGS: Prop<CfnProfile, Vec<profile::AttributeMapping>> = Prop::new("AttributeMappings");
-    /// Key of `DurationSeconds`, for [`Handle::set`].
+    /// Key of `DurationSeconds`, for [`Self::set`].
     pub const DURATION_SECONDS: Prop<CfnProfile, f64> = Prop::new("DurationSeconds");
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnProfile, bool> = Prop::new("Enabled");
-    /// Key of `ManagedPolicyArns`, for [`Handle::set`].
+    /// Key of `ManagedPolicyArns`, for [`Self::set`].
     pub const MANAGED_POLICY_ARNS: Prop<CfnProfile, Vec<String>> = Prop::new("ManagedPolicyArns");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProfile, String> = Prop::new("Name");
-    /// Key of `RequireInstanceProperties`, for [`Handle::set`].
+    /// Key of `RequireInstanceProperties`, for [`Self::set`].
     pub const REQUIRE_INSTANCE_PROPERTIES: Prop<CfnProfile, bool> = Prop::new("RequireInstanceProperties");
-    /// Key of `RoleArns`, for [`Handle::set`].
+    /// Key of `RoleArns`, for [`Self::set`].
     pub const ROLE_ARNS: Prop<CfnProfile, Vec<String>> = Prop::new("RoleArns");
-    /// Key of `SessionPolicy`, for [`Handle::set`].
+    /// Key of `SessionPolicy`, for [`Self::set`].
     pub const SESSION_POLICY: Prop<CfnProfile, String> = Prop::new("SessionPolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -436,9 +458,13 @@ pub mod trust_anchor {
     /// `NotificationSetting` of `AWS::RolesAnywhere::TrustAnchor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotificationSetting {
+        /// `Channel` (the schema does not describe it).
         pub channel: Option<Val<NotificationChannel>>,
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
+        /// `Event` (the schema does not describe it).
         pub event: Val<NotificationEvent>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Option<Val<f64>>,
     }
 
@@ -468,7 +494,9 @@ pub mod trust_anchor {
     /// `Source` of `AWS::RolesAnywhere::TrustAnchor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Source {
+        /// `SourceData` (the schema does not describe it).
         pub source_data: Val<Json>,
+        /// `SourceType` (the schema does not describe it).
         pub source_type: Val<TrustAnchorType>,
     }
 
@@ -494,7 +522,9 @@ pub mod trust_anchor {
     /// `Tag` of `AWS::RolesAnywhere::TrustAnchor`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -635,10 +665,15 @@ pub mod trust_anchor {
 /// Definition of AWS::RolesAnywhere::TrustAnchor Resource Type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTrustAnchorProps {
+    /// `Enabled` (the schema does not describe it).
     pub enabled: Option<Val<bool>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `NotificationSettings` (the schema does not describe it).
     pub notification_settings: Option<Val<Vec<trust_anchor::NotificationSetting>>>,
+    /// `Source` (the schema does not describe it).
     pub source: Val<trust_anchor::Source>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<trust_anchor::Tag>>>,
 }
 
@@ -677,15 +712,15 @@ impl CfnTrustAnchor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RolesAnywhere::TrustAnchor";
 
-    /// Key of `Enabled`, for [`Handle::set`].
+    /// Key of `Enabled`, for [`Self::set`].
     pub const ENABLED: Prop<CfnTrustAnchor, bool> = Prop::new("Enabled");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrustAnchor, String> = Prop::new("Name");
-    /// Key of `NotificationSettings`, for [`Handle::set`].
+    /// Key of `NotificationSettings`, for [`Self::set`].
     pub const NOTIFICATION_SETTINGS: Prop<CfnTrustAnchor, Vec<trust_anchor::NotificationSetting>> = Prop::new("NotificationSettings");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnTrustAnchor, trust_anchor::Source> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrustAnchor, Vec<trust_anchor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -102,9 +102,9 @@ impl CfnCidrCollection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::CidrCollection";
 
-    /// Key of `Locations`, for [`Handle::set`].
+    /// Key of `Locations`, for [`Self::set`].
     pub const LOCATIONS: Prop<CfnCidrCollection, Vec<cidr_collection::Location>> = Prop::new("Locations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCidrCollection, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -197,7 +197,7 @@ impl CfnDNSSEC {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::DNSSEC";
 
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnDNSSEC, String> = Prop::new("HostedZoneId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -329,21 +329,37 @@ pub mod health_check {
     pub struct HealthCheckConfig {
         /// A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy.
         pub alarm_identifier: Option<Val<AlarmIdentifier>>,
+        /// `ChildHealthChecks` (the schema does not describe it).
         pub child_health_checks: Option<Val<Vec<String>>>,
+        /// `EnableSNI` (the schema does not describe it).
         pub enable_sni: Option<Val<bool>>,
+        /// `FailureThreshold` (the schema does not describe it).
         pub failure_threshold: Option<Val<i64>>,
+        /// `FullyQualifiedDomainName` (the schema does not describe it).
         pub fully_qualified_domain_name: Option<Val<String>>,
+        /// `HealthThreshold` (the schema does not describe it).
         pub health_threshold: Option<Val<i64>>,
+        /// `IPAddress` (the schema does not describe it).
         pub ip_address: Option<Val<String>>,
+        /// `InsufficientDataHealthStatus` (the schema does not describe it).
         pub insufficient_data_health_status: Option<Val<InsufficientDataHealthStatus>>,
+        /// `Inverted` (the schema does not describe it).
         pub inverted: Option<Val<bool>>,
+        /// `MeasureLatency` (the schema does not describe it).
         pub measure_latency: Option<Val<bool>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Regions` (the schema does not describe it).
         pub regions: Option<Val<Vec<Region>>>,
+        /// `RequestInterval` (the schema does not describe it).
         pub request_interval: Option<Val<i64>>,
+        /// `ResourcePath` (the schema does not describe it).
         pub resource_path: Option<Val<String>>,
+        /// `RoutingControlArn` (the schema does not describe it).
         pub routing_control_arn: Option<Val<String>>,
+        /// `SearchString` (the schema does not describe it).
         pub search_string: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -814,9 +830,9 @@ impl CfnHealthCheck {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::HealthCheck";
 
-    /// Key of `HealthCheckConfig`, for [`Handle::set`].
+    /// Key of `HealthCheckConfig`, for [`Self::set`].
     pub const HEALTH_CHECK_CONFIG: Prop<CfnHealthCheck, health_check::HealthCheckConfig> = Prop::new("HealthCheckConfig");
-    /// Key of `HealthCheckTags`, for [`Handle::set`].
+    /// Key of `HealthCheckTags`, for [`Self::set`].
     pub const HEALTH_CHECK_TAGS: Prop<CfnHealthCheck, Vec<health_check::HealthCheckTag>> = Prop::new("HealthCheckTags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -876,6 +892,7 @@ pub mod hosted_zone {
     /// Represents the features configuration for a hosted zone, including the status of various features and any associated failure reasons.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HostedZoneFeatures {
+        /// `EnableAcceleratedRecovery` (the schema does not describe it).
         pub enable_accelerated_recovery: Option<Val<bool>>,
     }
 
@@ -1028,6 +1045,7 @@ pub mod hosted_zone {
 /// Creates a new public or private hosted zone. You create records in a public hosted zone to define how you want to route traffic on the internet for a domain, such as example.com, and its subdomains (apex.example.com, acme.example.com). You create records in a private hosted zone to define how you want to route traffic for a domain and its subdomains within one or more Amazon Virtual Private Clouds (Amazon VPCs). You can't convert a public hosted zone to a private hosted zone or vice versa. Instead, you must create a new hosted zone with the same name and create new resource record sets.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnHostedZoneProps {
+    /// `DelegationSetId` (the schema does not describe it).
     pub delegation_set_id: Option<Val<String>>,
     /// A complex type that contains an optional comment. If you don't want to specify a comment, omit the ``HostedZoneConfig`` and ``Comment`` elements.
     pub hosted_zone_config: Option<Val<hosted_zone::HostedZoneConfig>>,
@@ -1067,19 +1085,19 @@ impl CfnHostedZone {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::HostedZone";
 
-    /// Key of `DelegationSetId`, for [`Handle::set`].
+    /// Key of `DelegationSetId`, for [`Self::set`].
     pub const DELEGATION_SET_ID: Prop<CfnHostedZone, String> = Prop::new("DelegationSetId");
-    /// Key of `HostedZoneConfig`, for [`Handle::set`].
+    /// Key of `HostedZoneConfig`, for [`Self::set`].
     pub const HOSTED_ZONE_CONFIG: Prop<CfnHostedZone, hosted_zone::HostedZoneConfig> = Prop::new("HostedZoneConfig");
-    /// Key of `HostedZoneFeatures`, for [`Handle::set`].
+    /// Key of `HostedZoneFeatures`, for [`Self::set`].
     pub const HOSTED_ZONE_FEATURES: Prop<CfnHostedZone, hosted_zone::HostedZoneFeatures> = Prop::new("HostedZoneFeatures");
-    /// Key of `HostedZoneTags`, for [`Handle::set`].
+    /// Key of `HostedZoneTags`, for [`Self::set`].
     pub const HOSTED_ZONE_TAGS: Prop<CfnHostedZone, Vec<hosted_zone::HostedZoneTag>> = Prop::new("HostedZoneTags");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnHostedZone, String> = Prop::new("Name");
-    /// Key of `QueryLoggingConfig`, for [`Handle::set`].
+    /// Key of `QueryLoggingConfig`, for [`Self::set`].
     pub const QUERY_LOGGING_CONFIG: Prop<CfnHostedZone, hosted_zone::QueryLoggingConfig> = Prop::new("QueryLoggingConfig");
-    /// Key of `VPCs`, for [`Handle::set`].
+    /// Key of `VPCs`, for [`Self::set`].
     pub const VP_CS: Prop<CfnHostedZone, Vec<hosted_zone::VPC>> = Prop::new("VPCs");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1210,13 +1228,13 @@ impl CfnKeySigningKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::KeySigningKey";
 
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnKeySigningKey, String> = Prop::new("HostedZoneId");
-    /// Key of `KeyManagementServiceArn`, for [`Handle::set`].
+    /// Key of `KeyManagementServiceArn`, for [`Self::set`].
     pub const KEY_MANAGEMENT_SERVICE_ARN: Prop<CfnKeySigningKey, String> = Prop::new("KeyManagementServiceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnKeySigningKey, String> = Prop::new("Name");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnKeySigningKey, key_signing_key::Status> = Prop::new("Status");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1302,9 +1320,9 @@ impl CfnQueryLoggingConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::QueryLoggingConfig";
 
-    /// Key of `CloudWatchLogsLogGroupArn`, for [`Handle::set`].
+    /// Key of `CloudWatchLogsLogGroupArn`, for [`Self::set`].
     pub const CLOUD_WATCH_LOGS_LOG_GROUP_ARN: Prop<CfnQueryLoggingConfig, String> = Prop::new("CloudWatchLogsLogGroupArn");
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnQueryLoggingConfig, String> = Prop::new("HostedZoneId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1684,39 +1702,39 @@ impl CfnRecordSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::RecordSet";
 
-    /// Key of `AliasTarget`, for [`Handle::set`].
+    /// Key of `AliasTarget`, for [`Self::set`].
     pub const ALIAS_TARGET: Prop<CfnRecordSet, record_set::AliasTarget> = Prop::new("AliasTarget");
-    /// Key of `CidrRoutingConfig`, for [`Handle::set`].
+    /// Key of `CidrRoutingConfig`, for [`Self::set`].
     pub const CIDR_ROUTING_CONFIG: Prop<CfnRecordSet, record_set::CidrRoutingConfig> = Prop::new("CidrRoutingConfig");
-    /// Key of `Comment`, for [`Handle::set`].
+    /// Key of `Comment`, for [`Self::set`].
     pub const COMMENT: Prop<CfnRecordSet, String> = Prop::new("Comment");
-    /// Key of `Failover`, for [`Handle::set`].
+    /// Key of `Failover`, for [`Self::set`].
     pub const FAILOVER: Prop<CfnRecordSet, record_set::Failover> = Prop::new("Failover");
-    /// Key of `GeoLocation`, for [`Handle::set`].
+    /// Key of `GeoLocation`, for [`Self::set`].
     pub const GEO_LOCATION: Prop<CfnRecordSet, record_set::GeoLocation> = Prop::new("GeoLocation");
-    /// Key of `GeoProximityLocation`, for [`Handle::set`].
+    /// Key of `GeoProximityLocation`, for [`Self::set`].
     pub const GEO_PROXIMITY_LOCATION: Prop<CfnRecordSet, record_set::GeoProximityLocation> = Prop::new("GeoProximityLocation");
-    /// Key of `HealthCheckId`, for [`Handle::set`].
+    /// Key of `HealthCheckId`, for [`Self::set`].
     pub const HEALTH_CHECK_ID: Prop<CfnRecordSet, String> = Prop::new("HealthCheckId");
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnRecordSet, String> = Prop::new("HostedZoneId");
-    /// Key of `HostedZoneName`, for [`Handle::set`].
+    /// Key of `HostedZoneName`, for [`Self::set`].
     pub const HOSTED_ZONE_NAME: Prop<CfnRecordSet, String> = Prop::new("HostedZoneName");
-    /// Key of `MultiValueAnswer`, for [`Handle::set`].
+    /// Key of `MultiValueAnswer`, for [`Self::set`].
     pub const MULTI_VALUE_ANSWER: Prop<CfnRecordSet, bool> = Prop::new("MultiValueAnswer");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRecordSet, String> = Prop::new("Name");
-    /// Key of `Region`, for [`Handle::set`].
+    /// Key of `Region`, for [`Self::set`].
     pub const REGION: Prop<CfnRecordSet, String> = Prop::new("Region");
-    /// Key of `ResourceRecords`, for [`Handle::set`].
+    /// Key of `ResourceRecords`, for [`Self::set`].
     pub const RESOURCE_RECORDS: Prop<CfnRecordSet, Vec<String>> = Prop::new("ResourceRecords");
-    /// Key of `SetIdentifier`, for [`Handle::set`].
+    /// Key of `SetIdentifier`, for [`Self::set`].
     pub const SET_IDENTIFIER: Prop<CfnRecordSet, String> = Prop::new("SetIdentifier");
-    /// Key of `TTL`, for [`Handle::set`].
+    /// Key of `TTL`, for [`Self::set`].
     pub const TTL: Prop<CfnRecordSet, String> = Prop::new("TTL");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnRecordSet, String> = Prop::new("Type");
-    /// Key of `Weight`, for [`Handle::set`].
+    /// Key of `Weight`, for [`Self::set`].
     pub const WEIGHT: Prop<CfnRecordSet, i64> = Prop::new("Weight");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1756,21 +1774,37 @@ pub mod record_set_group {
     /// `RecordSet` of `AWS::Route53::RecordSetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RecordSet {
+        /// `AliasTarget` (the schema does not describe it).
         pub alias_target: Option<Val<AliasTarget>>,
+        /// `CidrRoutingConfig` (the schema does not describe it).
         pub cidr_routing_config: Option<Val<CidrRoutingConfig>>,
+        /// `Failover` (the schema does not describe it).
         pub failover: Option<Val<String>>,
+        /// `GeoLocation` (the schema does not describe it).
         pub geo_location: Option<Val<GeoLocation>>,
+        /// `GeoProximityLocation` (the schema does not describe it).
         pub geo_proximity_location: Option<Val<GeoProximityLocation>>,
+        /// `HealthCheckId` (the schema does not describe it).
         pub health_check_id: Option<Val<String>>,
+        /// `HostedZoneId` (the schema does not describe it).
         pub hosted_zone_id: Option<Val<String>>,
+        /// `HostedZoneName` (the schema does not describe it).
         pub hosted_zone_name: Option<Val<String>>,
+        /// `MultiValueAnswer` (the schema does not describe it).
         pub multi_value_answer: Option<Val<bool>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Region` (the schema does not describe it).
         pub region: Option<Val<String>>,
+        /// `ResourceRecords` (the schema does not describe it).
         pub resource_records: Option<Val<Vec<String>>>,
+        /// `SetIdentifier` (the schema does not describe it).
         pub set_identifier: Option<Val<String>>,
+        /// `TTL` (the schema does not describe it).
         pub ttl: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -1824,8 +1858,11 @@ pub mod record_set_group {
     /// `AliasTarget` of `AWS::Route53::RecordSetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AliasTarget {
+        /// `DNSName` (the schema does not describe it).
         pub dns_name: Val<String>,
+        /// `EvaluateTargetHealth` (the schema does not describe it).
         pub evaluate_target_health: Option<Val<bool>>,
+        /// `HostedZoneId` (the schema does not describe it).
         pub hosted_zone_id: Val<String>,
     }
 
@@ -1853,7 +1890,9 @@ pub mod record_set_group {
     /// `CidrRoutingConfig` of `AWS::Route53::RecordSetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CidrRoutingConfig {
+        /// `CollectionId` (the schema does not describe it).
         pub collection_id: Val<String>,
+        /// `LocationName` (the schema does not describe it).
         pub location_name: Val<String>,
     }
 
@@ -1879,8 +1918,11 @@ pub mod record_set_group {
     /// `GeoLocation` of `AWS::Route53::RecordSetGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GeoLocation {
+        /// `ContinentCode` (the schema does not describe it).
         pub continent_code: Option<Val<String>>,
+        /// `CountryCode` (the schema does not describe it).
         pub country_code: Option<Val<String>>,
+        /// `SubdivisionCode` (the schema does not describe it).
         pub subdivision_code: Option<Val<String>>,
     }
 
@@ -1897,9 +1939,13 @@ pub mod record_set_group {
     /// `GeoProximityLocation` of `AWS::Route53::RecordSetGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GeoProximityLocation {
+        /// `AWSRegion` (the schema does not describe it).
         pub aws_region: Option<Val<String>>,
+        /// `Bias` (the schema does not describe it).
         pub bias: Option<Val<i64>>,
+        /// `Coordinates` (the schema does not describe it).
         pub coordinates: Option<Val<Coordinates>>,
+        /// `LocalZoneGroup` (the schema does not describe it).
         pub local_zone_group: Option<Val<String>>,
     }
 
@@ -1917,7 +1963,9 @@ pub mod record_set_group {
     /// `Coordinates` of `AWS::Route53::RecordSetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Coordinates {
+        /// `Latitude` (the schema does not describe it).
         pub latitude: Val<String>,
+        /// `Longitude` (the schema does not describe it).
         pub longitude: Val<String>,
     }
 
@@ -2028,9 +2076,13 @@ pub mod record_set_group {
 /// Resource Type definition for AWS::Route53::RecordSetGroup
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnRecordSetGroupProps {
+    /// `Comment` (the schema does not describe it).
     pub comment: Option<Val<String>>,
+    /// `HostedZoneId` (the schema does not describe it).
     pub hosted_zone_id: Option<Val<String>>,
+    /// `HostedZoneName` (the schema does not describe it).
     pub hosted_zone_name: Option<Val<String>>,
+    /// `RecordSets` (the schema does not describe it).
     pub record_sets: Option<Val<Vec<record_set_group::RecordSet>>>,
 }
 
@@ -2055,13 +2107,13 @@ impl CfnRecordSetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::RecordSetGroup";
 
-    /// Key of `Comment`, for [`Handle::set`].
+    /// Key of `Comment`, for [`Self::set`].
     pub const COMMENT: Prop<CfnRecordSetGroup, String> = Prop::new("Comment");
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnRecordSetGroup, String> = Prop::new("HostedZoneId");
-    /// Key of `HostedZoneName`, for [`Handle::set`].
+    /// Key of `HostedZoneName`, for [`Self::set`].
     pub const HOSTED_ZONE_NAME: Prop<CfnRecordSetGroup, String> = Prop::new("HostedZoneName");
-    /// Key of `RecordSets`, for [`Handle::set`].
+    /// Key of `RecordSets`, for [`Self::set`].
     pub const RECORD_SETS: Prop<CfnRecordSetGroup, Vec<record_set_group::RecordSet>> = Prop::new("RecordSets");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2157,11 +2209,11 @@ impl CfnTrafficPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::TrafficPolicy";
 
-    /// Key of `Comment`, for [`Handle::set`].
+    /// Key of `Comment`, for [`Self::set`].
     pub const COMMENT: Prop<CfnTrafficPolicy, String> = Prop::new("Comment");
-    /// Key of `Document`, for [`Handle::set`].
+    /// Key of `Document`, for [`Self::set`].
     pub const DOCUMENT: Prop<CfnTrafficPolicy, String> = Prop::new("Document");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrafficPolicy, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2286,15 +2338,15 @@ impl CfnTrafficPolicyInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53::TrafficPolicyInstance";
 
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnTrafficPolicyInstance, String> = Prop::new("HostedZoneId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTrafficPolicyInstance, String> = Prop::new("Name");
-    /// Key of `TTL`, for [`Handle::set`].
+    /// Key of `TTL`, for [`Self::set`].
     pub const TTL: Prop<CfnTrafficPolicyInstance, i64> = Prop::new("TTL");
-    /// Key of `TrafficPolicyId`, for [`Handle::set`].
+    /// Key of `TrafficPolicyId`, for [`Self::set`].
     pub const TRAFFIC_POLICY_ID: Prop<CfnTrafficPolicyInstance, String> = Prop::new("TrafficPolicyId");
-    /// Key of `TrafficPolicyVersion`, for [`Handle::set`].
+    /// Key of `TrafficPolicyVersion`, for [`Self::set`].
     pub const TRAFFIC_POLICY_VERSION: Prop<CfnTrafficPolicyInstance, i64> = Prop::new("TrafficPolicyVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

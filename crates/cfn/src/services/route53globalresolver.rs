@@ -19,7 +19,9 @@ pub mod access_source {
     /// `Tag` of `AWS::Route53GlobalResolver::AccessSource`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -123,12 +125,19 @@ pub mod access_source {
 /// Resource schema for AWS::Route53GlobalResolver::AccessSource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAccessSourceProps {
+    /// `Cidr` (the schema does not describe it).
     pub cidr: Val<String>,
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `DnsViewId` (the schema does not describe it).
     pub dns_view_id: Val<String>,
+    /// `IpAddressType` (the schema does not describe it).
     pub ip_address_type: Option<Val<access_source::IpAddressType>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Protocol` (the schema does not describe it).
     pub protocol: Val<access_source::DnsProtocol>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_source::Tag>>>,
 }
 
@@ -171,19 +180,19 @@ impl CfnAccessSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::AccessSource";
 
-    /// Key of `Cidr`, for [`Handle::set`].
+    /// Key of `Cidr`, for [`Self::set`].
     pub const CIDR: Prop<CfnAccessSource, String> = Prop::new("Cidr");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnAccessSource, String> = Prop::new("ClientToken");
-    /// Key of `DnsViewId`, for [`Handle::set`].
+    /// Key of `DnsViewId`, for [`Self::set`].
     pub const DNS_VIEW_ID: Prop<CfnAccessSource, String> = Prop::new("DnsViewId");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnAccessSource, access_source::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessSource, String> = Prop::new("Name");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnAccessSource, access_source::DnsProtocol> = Prop::new("Protocol");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessSource, Vec<access_source::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -248,7 +257,9 @@ pub mod access_token {
     /// `Tag` of `AWS::Route53GlobalResolver::AccessToken`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -297,10 +308,15 @@ pub mod access_token {
 /// Resource schema for AWS::Route53GlobalResolver::AccessToken
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAccessTokenProps {
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `DnsViewId` (the schema does not describe it).
     pub dns_view_id: Val<String>,
+    /// `ExpiresAt` (the schema does not describe it).
     pub expires_at: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_token::Tag>>>,
 }
 
@@ -339,15 +355,15 @@ impl CfnAccessToken {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::AccessToken";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnAccessToken, String> = Prop::new("ClientToken");
-    /// Key of `DnsViewId`, for [`Handle::set`].
+    /// Key of `DnsViewId`, for [`Self::set`].
     pub const DNS_VIEW_ID: Prop<CfnAccessToken, String> = Prop::new("DnsViewId");
-    /// Key of `ExpiresAt`, for [`Handle::set`].
+    /// Key of `ExpiresAt`, for [`Self::set`].
     pub const EXPIRES_AT: Prop<CfnAccessToken, String> = Prop::new("ExpiresAt");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessToken, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessToken, Vec<access_token::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -422,7 +438,9 @@ pub mod dns_view {
     /// `Tag` of `AWS::Route53GlobalResolver::DnsView`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -549,13 +567,21 @@ pub mod dns_view {
 /// Resource schema for AWS::Route53GlobalResolver::DnsView
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDnsViewProps {
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DnssecValidation` (the schema does not describe it).
     pub dnssec_validation: Option<Val<dns_view::DnsSecValidationType>>,
+    /// `EdnsClientSubnet` (the schema does not describe it).
     pub edns_client_subnet: Option<Val<dns_view::EdnsClientSubnetType>>,
+    /// `FirewallRulesFailOpen` (the schema does not describe it).
     pub firewall_rules_fail_open: Option<Val<dns_view::FirewallRulesFailOpenType>>,
+    /// `GlobalResolverId` (the schema does not describe it).
     pub global_resolver_id: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<dns_view::Tag>>>,
 }
 
@@ -600,21 +626,21 @@ impl CfnDnsView {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::DnsView";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnDnsView, String> = Prop::new("ClientToken");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDnsView, String> = Prop::new("Description");
-    /// Key of `DnssecValidation`, for [`Handle::set`].
+    /// Key of `DnssecValidation`, for [`Self::set`].
     pub const DNSSEC_VALIDATION: Prop<CfnDnsView, dns_view::DnsSecValidationType> = Prop::new("DnssecValidation");
-    /// Key of `EdnsClientSubnet`, for [`Handle::set`].
+    /// Key of `EdnsClientSubnet`, for [`Self::set`].
     pub const EDNS_CLIENT_SUBNET: Prop<CfnDnsView, dns_view::EdnsClientSubnetType> = Prop::new("EdnsClientSubnet");
-    /// Key of `FirewallRulesFailOpen`, for [`Handle::set`].
+    /// Key of `FirewallRulesFailOpen`, for [`Self::set`].
     pub const FIREWALL_RULES_FAIL_OPEN: Prop<CfnDnsView, dns_view::FirewallRulesFailOpenType> = Prop::new("FirewallRulesFailOpen");
-    /// Key of `GlobalResolverId`, for [`Handle::set`].
+    /// Key of `GlobalResolverId`, for [`Self::set`].
     pub const GLOBAL_RESOLVER_ID: Prop<CfnDnsView, String> = Prop::new("GlobalResolverId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDnsView, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDnsView, Vec<dns_view::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -679,7 +705,9 @@ pub mod firewall_domain_list {
     /// `Tag` of `AWS::Route53GlobalResolver::FirewallDomainList`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -730,14 +758,19 @@ pub mod firewall_domain_list {
 /// Resource schema for AWS::Route53GlobalResolver::FirewallDomainList
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFirewallDomainListProps {
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// S3 URL to import domains from.
     pub domain_file_url: Option<Val<String>>,
     /// An inline list of domains to use for this domain list.
     pub domains: Option<Val<Vec<String>>>,
+    /// `GlobalResolverId` (the schema does not describe it).
     pub global_resolver_id: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<firewall_domain_list::Tag>>>,
 }
 
@@ -780,19 +813,19 @@ impl CfnFirewallDomainList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallDomainList";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnFirewallDomainList, String> = Prop::new("ClientToken");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFirewallDomainList, String> = Prop::new("Description");
-    /// Key of `DomainFileUrl`, for [`Handle::set`].
+    /// Key of `DomainFileUrl`, for [`Self::set`].
     pub const DOMAIN_FILE_URL: Prop<CfnFirewallDomainList, String> = Prop::new("DomainFileUrl");
-    /// Key of `Domains`, for [`Handle::set`].
+    /// Key of `Domains`, for [`Self::set`].
     pub const DOMAINS: Prop<CfnFirewallDomainList, Vec<String>> = Prop::new("Domains");
-    /// Key of `GlobalResolverId`, for [`Handle::set`].
+    /// Key of `GlobalResolverId`, for [`Self::set`].
     pub const GLOBAL_RESOLVER_ID: Prop<CfnFirewallDomainList, String> = Prop::new("GlobalResolverId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFirewallDomainList, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFirewallDomainList, Vec<firewall_domain_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1024,19 +1057,33 @@ pub mod firewall_rule {
 /// Resource schema for AWS::Route53GlobalResolver::FirewallRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFirewallRuleProps {
+    /// `Action` (the schema does not describe it).
     pub action: Val<firewall_rule::FirewallRuleAction>,
+    /// `BlockOverrideDnsType` (the schema does not describe it).
     pub block_override_dns_type: Option<Val<firewall_rule::BlockOverrideDnsQueryType>>,
+    /// `BlockOverrideDomain` (the schema does not describe it).
     pub block_override_domain: Option<Val<String>>,
+    /// `BlockOverrideTtl` (the schema does not describe it).
     pub block_override_ttl: Option<Val<i64>>,
+    /// `BlockResponse` (the schema does not describe it).
     pub block_response: Option<Val<firewall_rule::FirewallBlockResponse>>,
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `ConfidenceThreshold` (the schema does not describe it).
     pub confidence_threshold: Option<Val<firewall_rule::ConfidenceThreshold>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DnsAdvancedProtection` (the schema does not describe it).
     pub dns_advanced_protection: Option<Val<firewall_rule::DnsAdvancedProtection>>,
+    /// `DnsViewId` (the schema does not describe it).
     pub dns_view_id: Val<String>,
+    /// `FirewallDomainListId` (the schema does not describe it).
     pub firewall_domain_list_id: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Option<Val<i64>>,
+    /// `QType` (the schema does not describe it).
     pub q_type: Option<Val<String>>,
 }
 
@@ -1093,33 +1140,33 @@ impl CfnFirewallRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::FirewallRule";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnFirewallRule, firewall_rule::FirewallRuleAction> = Prop::new("Action");
-    /// Key of `BlockOverrideDnsType`, for [`Handle::set`].
+    /// Key of `BlockOverrideDnsType`, for [`Self::set`].
     pub const BLOCK_OVERRIDE_DNS_TYPE: Prop<CfnFirewallRule, firewall_rule::BlockOverrideDnsQueryType> = Prop::new("BlockOverrideDnsType");
-    /// Key of `BlockOverrideDomain`, for [`Handle::set`].
+    /// Key of `BlockOverrideDomain`, for [`Self::set`].
     pub const BLOCK_OVERRIDE_DOMAIN: Prop<CfnFirewallRule, String> = Prop::new("BlockOverrideDomain");
-    /// Key of `BlockOverrideTtl`, for [`Handle::set`].
+    /// Key of `BlockOverrideTtl`, for [`Self::set`].
     pub const BLOCK_OVERRIDE_TTL: Prop<CfnFirewallRule, i64> = Prop::new("BlockOverrideTtl");
-    /// Key of `BlockResponse`, for [`Handle::set`].
+    /// Key of `BlockResponse`, for [`Self::set`].
     pub const BLOCK_RESPONSE: Prop<CfnFirewallRule, firewall_rule::FirewallBlockResponse> = Prop::new("BlockResponse");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnFirewallRule, String> = Prop::new("ClientToken");
-    /// Key of `ConfidenceThreshold`, for [`Handle::set`].
+    /// Key of `ConfidenceThreshold`, for [`Self::set`].
     pub const CONFIDENCE_THRESHOLD: Prop<CfnFirewallRule, firewall_rule::ConfidenceThreshold> = Prop::new("ConfidenceThreshold");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFirewallRule, String> = Prop::new("Description");
-    /// Key of `DnsAdvancedProtection`, for [`Handle::set`].
+    /// Key of `DnsAdvancedProtection`, for [`Self::set`].
     pub const DNS_ADVANCED_PROTECTION: Prop<CfnFirewallRule, firewall_rule::DnsAdvancedProtection> = Prop::new("DnsAdvancedProtection");
-    /// Key of `DnsViewId`, for [`Handle::set`].
+    /// Key of `DnsViewId`, for [`Self::set`].
     pub const DNS_VIEW_ID: Prop<CfnFirewallRule, String> = Prop::new("DnsViewId");
-    /// Key of `FirewallDomainListId`, for [`Handle::set`].
+    /// Key of `FirewallDomainListId`, for [`Self::set`].
     pub const FIREWALL_DOMAIN_LIST_ID: Prop<CfnFirewallRule, String> = Prop::new("FirewallDomainListId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFirewallRule, String> = Prop::new("Name");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnFirewallRule, i64> = Prop::new("Priority");
-    /// Key of `QType`, for [`Handle::set`].
+    /// Key of `QType`, for [`Self::set`].
     pub const Q_TYPE: Prop<CfnFirewallRule, String> = Prop::new("QType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1184,7 +1231,9 @@ pub mod global_resolver {
     /// `Tag` of `AWS::Route53GlobalResolver::GlobalResolver`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1260,13 +1309,19 @@ pub mod global_resolver {
 /// Resource schema for AWS::Route53GlobalResolver::GlobalResolver
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGlobalResolverProps {
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `IpAddressType` (the schema does not describe it).
     pub ip_address_type: Option<Val<global_resolver::GlobalResolverIpAddressType>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ObservabilityRegion` (the schema does not describe it).
     pub observability_region: Option<Val<String>>,
     /// The list of regions the Global Resolver exists in. Regions can be added or removed on update; the order of this list is not significant.
     pub regions: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<global_resolver::Tag>>>,
 }
 
@@ -1309,19 +1364,19 @@ impl CfnGlobalResolver {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::GlobalResolver";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnGlobalResolver, String> = Prop::new("ClientToken");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnGlobalResolver, String> = Prop::new("Description");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnGlobalResolver, global_resolver::GlobalResolverIpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGlobalResolver, String> = Prop::new("Name");
-    /// Key of `ObservabilityRegion`, for [`Handle::set`].
+    /// Key of `ObservabilityRegion`, for [`Self::set`].
     pub const OBSERVABILITY_REGION: Prop<CfnGlobalResolver, String> = Prop::new("ObservabilityRegion");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnGlobalResolver, Vec<String>> = Prop::new("Regions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGlobalResolver, Vec<global_resolver::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1413,8 +1468,11 @@ pub mod hosted_zone_association {
 /// Resource schema for AWS::Route53GlobalResolver::HostedZoneAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnHostedZoneAssociationProps {
+    /// `HostedZoneId` (the schema does not describe it).
     pub hosted_zone_id: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ResourceArn` (the schema does not describe it).
     pub resource_arn: Val<String>,
 }
 
@@ -1449,11 +1507,11 @@ impl CfnHostedZoneAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53GlobalResolver::HostedZoneAssociation";
 
-    /// Key of `HostedZoneId`, for [`Handle::set`].
+    /// Key of `HostedZoneId`, for [`Self::set`].
     pub const HOSTED_ZONE_ID: Prop<CfnHostedZoneAssociation, String> = Prop::new("HostedZoneId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnHostedZoneAssociation, String> = Prop::new("Name");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnHostedZoneAssociation, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -102,9 +102,9 @@ impl CfnProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Profiles::Profile";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProfile, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -266,15 +266,15 @@ impl CfnProfileAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Profiles::ProfileAssociation";
 
-    /// Key of `Arn`, for [`Handle::set`].
+    /// Key of `Arn`, for [`Self::set`].
     pub const ARN: Prop<CfnProfileAssociation, String> = Prop::new("Arn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProfileAssociation, String> = Prop::new("Name");
-    /// Key of `ProfileId`, for [`Handle::set`].
+    /// Key of `ProfileId`, for [`Self::set`].
     pub const PROFILE_ID: Prop<CfnProfileAssociation, String> = Prop::new("ProfileId");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnProfileAssociation, String> = Prop::new("ResourceId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfileAssociation, Vec<profile_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -376,13 +376,13 @@ impl CfnProfileResourceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Profiles::ProfileResourceAssociation";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProfileResourceAssociation, String> = Prop::new("Name");
-    /// Key of `ProfileId`, for [`Handle::set`].
+    /// Key of `ProfileId`, for [`Self::set`].
     pub const PROFILE_ID: Prop<CfnProfileResourceAssociation, String> = Prop::new("ProfileId");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnProfileResourceAssociation, String> = Prop::new("ResourceArn");
-    /// Key of `ResourceProperties`, for [`Handle::set`].
+    /// Key of `ResourceProperties`, for [`Self::set`].
     pub const RESOURCE_PROPERTIES: Prop<CfnProfileResourceAssociation, String> = Prop::new("ResourceProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod cluster {
     /// `Tag` of `AWS::Route53RecoveryControl::Cluster`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -130,11 +132,11 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::Cluster";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCluster, String> = Prop::new("Name");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnCluster, cluster::NetworkType> = Prop::new("NetworkType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -192,7 +194,9 @@ pub mod control_panel {
     /// `Tag` of `AWS::Route53RecoveryControl::ControlPanel`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -278,11 +282,11 @@ impl CfnControlPanel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::ControlPanel";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnControlPanel, String> = Prop::new("ClusterArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnControlPanel, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnControlPanel, Vec<control_panel::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -397,11 +401,11 @@ impl CfnRoutingControl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::RoutingControl";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnRoutingControl, String> = Prop::new("ClusterArn");
-    /// Key of `ControlPanelArn`, for [`Handle::set`].
+    /// Key of `ControlPanelArn`, for [`Self::set`].
     pub const CONTROL_PANEL_ARN: Prop<CfnRoutingControl, String> = Prop::new("ControlPanelArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRoutingControl, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -545,7 +549,9 @@ pub mod safety_rule {
     /// `Tag` of `AWS::Route53RecoveryControl::SafetyRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -689,17 +695,17 @@ impl CfnSafetyRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryControl::SafetyRule";
 
-    /// Key of `AssertionRule`, for [`Handle::set`].
+    /// Key of `AssertionRule`, for [`Self::set`].
     pub const ASSERTION_RULE: Prop<CfnSafetyRule, safety_rule::AssertionRule> = Prop::new("AssertionRule");
-    /// Key of `ControlPanelArn`, for [`Handle::set`].
+    /// Key of `ControlPanelArn`, for [`Self::set`].
     pub const CONTROL_PANEL_ARN: Prop<CfnSafetyRule, String> = Prop::new("ControlPanelArn");
-    /// Key of `GatingRule`, for [`Handle::set`].
+    /// Key of `GatingRule`, for [`Self::set`].
     pub const GATING_RULE: Prop<CfnSafetyRule, safety_rule::GatingRule> = Prop::new("GatingRule");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSafetyRule, String> = Prop::new("Name");
-    /// Key of `RuleConfig`, for [`Handle::set`].
+    /// Key of `RuleConfig`, for [`Self::set`].
     pub const RULE_CONFIG: Prop<CfnSafetyRule, safety_rule::RuleConfig> = Prop::new("RuleConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSafetyRule, Vec<safety_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

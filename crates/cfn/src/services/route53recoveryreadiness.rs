@@ -19,7 +19,9 @@ pub mod cell {
     /// `Tag` of `AWS::Route53RecoveryReadiness::Cell`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -94,11 +96,11 @@ impl CfnCell {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::Cell";
 
-    /// Key of `CellName`, for [`Handle::set`].
+    /// Key of `CellName`, for [`Self::set`].
     pub const CELL_NAME: Prop<CfnCell, String> = Prop::new("CellName");
-    /// Key of `Cells`, for [`Handle::set`].
+    /// Key of `Cells`, for [`Self::set`].
     pub const CELLS: Prop<CfnCell, Vec<String>> = Prop::new("Cells");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCell, Vec<cell::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -150,7 +152,9 @@ pub mod readiness_check {
     /// `Tag` of `AWS::Route53RecoveryReadiness::ReadinessCheck`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -225,11 +229,11 @@ impl CfnReadinessCheck {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::ReadinessCheck";
 
-    /// Key of `ReadinessCheckName`, for [`Handle::set`].
+    /// Key of `ReadinessCheckName`, for [`Self::set`].
     pub const READINESS_CHECK_NAME: Prop<CfnReadinessCheck, String> = Prop::new("ReadinessCheckName");
-    /// Key of `ResourceSetName`, for [`Handle::set`].
+    /// Key of `ResourceSetName`, for [`Self::set`].
     pub const RESOURCE_SET_NAME: Prop<CfnReadinessCheck, String> = Prop::new("ResourceSetName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReadinessCheck, Vec<readiness_check::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -275,7 +279,9 @@ pub mod recovery_group {
     /// `Tag` of `AWS::Route53RecoveryReadiness::RecoveryGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -350,11 +356,11 @@ impl CfnRecoveryGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::RecoveryGroup";
 
-    /// Key of `Cells`, for [`Handle::set`].
+    /// Key of `Cells`, for [`Self::set`].
     pub const CELLS: Prop<CfnRecoveryGroup, Vec<String>> = Prop::new("Cells");
-    /// Key of `RecoveryGroupName`, for [`Handle::set`].
+    /// Key of `RecoveryGroupName`, for [`Self::set`].
     pub const RECOVERY_GROUP_NAME: Prop<CfnRecoveryGroup, String> = Prop::new("RecoveryGroupName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRecoveryGroup, Vec<recovery_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -424,7 +430,9 @@ pub mod resource_set {
     /// `Tag` of `AWS::Route53RecoveryReadiness::ResourceSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -644,13 +652,13 @@ impl CfnResourceSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53RecoveryReadiness::ResourceSet";
 
-    /// Key of `ResourceSetName`, for [`Handle::set`].
+    /// Key of `ResourceSetName`, for [`Self::set`].
     pub const RESOURCE_SET_NAME: Prop<CfnResourceSet, String> = Prop::new("ResourceSetName");
-    /// Key of `ResourceSetType`, for [`Handle::set`].
+    /// Key of `ResourceSetType`, for [`Self::set`].
     pub const RESOURCE_SET_TYPE: Prop<CfnResourceSet, String> = Prop::new("ResourceSetType");
-    /// Key of `Resources`, for [`Handle::set`].
+    /// Key of `Resources`, for [`Self::set`].
     pub const RESOURCES: Prop<CfnResourceSet, Vec<resource_set::Resource>> = Prop::new("Resources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourceSet, Vec<resource_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

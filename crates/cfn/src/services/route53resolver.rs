@@ -100,13 +100,13 @@ impl CfnFirewallDomainList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::FirewallDomainList";
 
-    /// Key of `DomainFileUrl`, for [`Handle::set`].
+    /// Key of `DomainFileUrl`, for [`Self::set`].
     pub const DOMAIN_FILE_URL: Prop<CfnFirewallDomainList, String> = Prop::new("DomainFileUrl");
-    /// Key of `Domains`, for [`Handle::set`].
+    /// Key of `Domains`, for [`Self::set`].
     pub const DOMAINS: Prop<CfnFirewallDomainList, Vec<String>> = Prop::new("Domains");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFirewallDomainList, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFirewallDomainList, Vec<firewall_domain_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -688,11 +688,11 @@ impl CfnFirewallRuleGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroup";
 
-    /// Key of `FirewallRules`, for [`Handle::set`].
+    /// Key of `FirewallRules`, for [`Self::set`].
     pub const FIREWALL_RULES: Prop<CfnFirewallRuleGroup, Vec<firewall_rule_group::FirewallRule>> = Prop::new("FirewallRules");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFirewallRuleGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFirewallRuleGroup, Vec<firewall_rule_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -920,17 +920,17 @@ impl CfnFirewallRuleGroupAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::FirewallRuleGroupAssociation";
 
-    /// Key of `FirewallRuleGroupId`, for [`Handle::set`].
+    /// Key of `FirewallRuleGroupId`, for [`Self::set`].
     pub const FIREWALL_RULE_GROUP_ID: Prop<CfnFirewallRuleGroupAssociation, String> = Prop::new("FirewallRuleGroupId");
-    /// Key of `MutationProtection`, for [`Handle::set`].
+    /// Key of `MutationProtection`, for [`Self::set`].
     pub const MUTATION_PROTECTION: Prop<CfnFirewallRuleGroupAssociation, firewall_rule_group_association::MutationProtection> = Prop::new("MutationProtection");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnFirewallRuleGroupAssociation, String> = Prop::new("Name");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnFirewallRuleGroupAssociation, i64> = Prop::new("Priority");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFirewallRuleGroupAssociation, Vec<firewall_rule_group_association::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnFirewallRuleGroupAssociation, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1116,15 +1116,15 @@ impl CfnOutpostResolver {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::OutpostResolver";
 
-    /// Key of `InstanceCount`, for [`Handle::set`].
+    /// Key of `InstanceCount`, for [`Self::set`].
     pub const INSTANCE_COUNT: Prop<CfnOutpostResolver, i64> = Prop::new("InstanceCount");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnOutpostResolver, String> = Prop::new("Name");
-    /// Key of `OutpostArn`, for [`Handle::set`].
+    /// Key of `OutpostArn`, for [`Self::set`].
     pub const OUTPOST_ARN: Prop<CfnOutpostResolver, String> = Prop::new("OutpostArn");
-    /// Key of `PreferredInstanceType`, for [`Handle::set`].
+    /// Key of `PreferredInstanceType`, for [`Self::set`].
     pub const PREFERRED_INSTANCE_TYPE: Prop<CfnOutpostResolver, String> = Prop::new("PreferredInstanceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOutpostResolver, Vec<outpost_resolver::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1274,9 +1274,9 @@ impl CfnResolverConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverConfig";
 
-    /// Key of `AutodefinedReverseFlag`, for [`Handle::set`].
+    /// Key of `AutodefinedReverseFlag`, for [`Self::set`].
     pub const AUTODEFINED_REVERSE_FLAG: Prop<CfnResolverConfig, resolver_config::AutodefinedReverseFlag> = Prop::new("AutodefinedReverseFlag");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnResolverConfig, String> = Prop::new("ResourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1366,7 +1366,7 @@ impl CfnResolverDNSSECConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverDNSSECConfig";
 
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnResolverDNSSECConfig, String> = Prop::new("ResourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1604,31 +1604,31 @@ impl CfnResolverEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverEndpoint";
 
-    /// Key of `Direction`, for [`Handle::set`].
+    /// Key of `Direction`, for [`Self::set`].
     pub const DIRECTION: Prop<CfnResolverEndpoint, String> = Prop::new("Direction");
-    /// Key of `Dns64Enabled`, for [`Handle::set`].
+    /// Key of `Dns64Enabled`, for [`Self::set`].
     pub const DNS64_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("Dns64Enabled");
-    /// Key of `IpAddresses`, for [`Handle::set`].
+    /// Key of `IpAddresses`, for [`Self::set`].
     pub const IP_ADDRESSES: Prop<CfnResolverEndpoint, Vec<resolver_endpoint::IpAddressRequest>> = Prop::new("IpAddresses");
-    /// Key of `Ipv6InternetAccessEnabled`, for [`Handle::set`].
+    /// Key of `Ipv6InternetAccessEnabled`, for [`Self::set`].
     pub const IPV6_INTERNET_ACCESS_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("Ipv6InternetAccessEnabled");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResolverEndpoint, String> = Prop::new("Name");
-    /// Key of `OutpostArn`, for [`Handle::set`].
+    /// Key of `OutpostArn`, for [`Self::set`].
     pub const OUTPOST_ARN: Prop<CfnResolverEndpoint, String> = Prop::new("OutpostArn");
-    /// Key of `PreferredInstanceType`, for [`Handle::set`].
+    /// Key of `PreferredInstanceType`, for [`Self::set`].
     pub const PREFERRED_INSTANCE_TYPE: Prop<CfnResolverEndpoint, String> = Prop::new("PreferredInstanceType");
-    /// Key of `Protocols`, for [`Handle::set`].
+    /// Key of `Protocols`, for [`Self::set`].
     pub const PROTOCOLS: Prop<CfnResolverEndpoint, Vec<String>> = Prop::new("Protocols");
-    /// Key of `ResolverEndpointType`, for [`Handle::set`].
+    /// Key of `ResolverEndpointType`, for [`Self::set`].
     pub const RESOLVER_ENDPOINT_TYPE: Prop<CfnResolverEndpoint, String> = Prop::new("ResolverEndpointType");
-    /// Key of `RniEnhancedMetricsEnabled`, for [`Handle::set`].
+    /// Key of `RniEnhancedMetricsEnabled`, for [`Self::set`].
     pub const RNI_ENHANCED_METRICS_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("RniEnhancedMetricsEnabled");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnResolverEndpoint, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResolverEndpoint, Vec<resolver_endpoint::Tag>> = Prop::new("Tags");
-    /// Key of `TargetNameServerMetricsEnabled`, for [`Handle::set`].
+    /// Key of `TargetNameServerMetricsEnabled`, for [`Self::set`].
     pub const TARGET_NAME_SERVER_METRICS_ENABLED: Prop<CfnResolverEndpoint, bool> = Prop::new("TargetNameServerMetricsEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1781,11 +1781,11 @@ impl CfnResolverQueryLoggingConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfig";
 
-    /// Key of `DestinationArn`, for [`Handle::set`].
+    /// Key of `DestinationArn`, for [`Self::set`].
     pub const DESTINATION_ARN: Prop<CfnResolverQueryLoggingConfig, String> = Prop::new("DestinationArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResolverQueryLoggingConfig, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResolverQueryLoggingConfig, Vec<resolver_query_logging_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1909,9 +1909,9 @@ impl CfnResolverQueryLoggingConfigAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation";
 
-    /// Key of `ResolverQueryLogConfigId`, for [`Handle::set`].
+    /// Key of `ResolverQueryLogConfigId`, for [`Self::set`].
     pub const RESOLVER_QUERY_LOG_CONFIG_ID: Prop<CfnResolverQueryLoggingConfigAssociation, String> = Prop::new("ResolverQueryLogConfigId");
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnResolverQueryLoggingConfigAssociation, String> = Prop::new("ResourceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2128,19 +2128,19 @@ impl CfnResolverRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverRule";
 
-    /// Key of `DelegationRecord`, for [`Handle::set`].
+    /// Key of `DelegationRecord`, for [`Self::set`].
     pub const DELEGATION_RECORD: Prop<CfnResolverRule, String> = Prop::new("DelegationRecord");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnResolverRule, String> = Prop::new("DomainName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResolverRule, String> = Prop::new("Name");
-    /// Key of `ResolverEndpointId`, for [`Handle::set`].
+    /// Key of `ResolverEndpointId`, for [`Self::set`].
     pub const RESOLVER_ENDPOINT_ID: Prop<CfnResolverRule, String> = Prop::new("ResolverEndpointId");
-    /// Key of `RuleType`, for [`Handle::set`].
+    /// Key of `RuleType`, for [`Self::set`].
     pub const RULE_TYPE: Prop<CfnResolverRule, String> = Prop::new("RuleType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResolverRule, Vec<resolver_rule::Tag>> = Prop::new("Tags");
-    /// Key of `TargetIps`, for [`Handle::set`].
+    /// Key of `TargetIps`, for [`Self::set`].
     pub const TARGET_IPS: Prop<CfnResolverRule, Vec<resolver_rule::TargetAddress>> = Prop::new("TargetIps");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2285,11 +2285,11 @@ impl CfnResolverRuleAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Route53Resolver::ResolverRuleAssociation";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResolverRuleAssociation, String> = Prop::new("Name");
-    /// Key of `ResolverRuleId`, for [`Handle::set`].
+    /// Key of `ResolverRuleId`, for [`Self::set`].
     pub const RESOLVER_RULE_ID: Prop<CfnResolverRuleAssociation, String> = Prop::new("ResolverRuleId");
-    /// Key of `VPCId`, for [`Handle::set`].
+    /// Key of `VPCId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnResolverRuleAssociation, String> = Prop::new("VPCId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod inbound_external_link {
     /// `LinkAttributes` of `AWS::RTBFabric::InboundExternalLink`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LinkAttributes {
+        /// `CustomerProvidedId` (the schema does not describe it).
         pub customer_provided_id: Option<Val<String>>,
+        /// `ResponderErrorMasking` (the schema does not describe it).
         pub responder_error_masking: Option<Val<Vec<ResponderErrorMaskingForHttpCode>>>,
     }
 
@@ -35,6 +37,7 @@ pub mod inbound_external_link {
     /// `LinkLogSettings` of `AWS::RTBFabric::InboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkLogSettings {
+        /// `ApplicationLogs` (the schema does not describe it).
         pub application_logs: Val<ApplicationLogs>,
     }
 
@@ -86,9 +89,13 @@ pub mod inbound_external_link {
     /// `ResponderErrorMaskingForHttpCode` of `AWS::RTBFabric::InboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponderErrorMaskingForHttpCode {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `HttpCode` (the schema does not describe it).
         pub http_code: Val<String>,
+        /// `LoggingTypes` (the schema does not describe it).
         pub logging_types: Val<Vec<ResponderErrorMaskingLoggingType>>,
+        /// `ResponseLoggingPercentage` (the schema does not describe it).
         pub response_logging_percentage: Option<Val<f64>>,
     }
 
@@ -118,6 +125,7 @@ pub mod inbound_external_link {
     /// `ApplicationLogs` of `AWS::RTBFabric::InboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApplicationLogs {
+        /// `LinkApplicationLogSampling` (the schema does not describe it).
         pub link_application_log_sampling: Val<LinkApplicationLogSampling>,
     }
 
@@ -141,7 +149,9 @@ pub mod inbound_external_link {
     /// `LinkApplicationLogSampling` of `AWS::RTBFabric::InboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkApplicationLogSampling {
+        /// `ErrorLog` (the schema does not describe it).
         pub error_log: Val<f64>,
+        /// `FilterLog` (the schema does not describe it).
         pub filter_log: Val<f64>,
     }
 
@@ -287,8 +297,11 @@ pub mod inbound_external_link {
 /// Resource Type definition for AWS::RTBFabric::InboundExternalLink Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInboundExternalLinkProps {
+    /// `GatewayId` (the schema does not describe it).
     pub gateway_id: Val<String>,
+    /// `LinkAttributes` (the schema does not describe it).
     pub link_attributes: Option<Val<inbound_external_link::LinkAttributes>>,
+    /// `LinkLogSettings` (the schema does not describe it).
     pub link_log_settings: Val<inbound_external_link::LinkLogSettings>,
     /// Tags to assign to the Link.
     pub tags: Option<Val<Vec<inbound_external_link::Tag>>>,
@@ -327,13 +340,13 @@ impl CfnInboundExternalLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::InboundExternalLink";
 
-    /// Key of `GatewayId`, for [`Handle::set`].
+    /// Key of `GatewayId`, for [`Self::set`].
     pub const GATEWAY_ID: Prop<CfnInboundExternalLink, String> = Prop::new("GatewayId");
-    /// Key of `LinkAttributes`, for [`Handle::set`].
+    /// Key of `LinkAttributes`, for [`Self::set`].
     pub const LINK_ATTRIBUTES: Prop<CfnInboundExternalLink, inbound_external_link::LinkAttributes> = Prop::new("LinkAttributes");
-    /// Key of `LinkLogSettings`, for [`Handle::set`].
+    /// Key of `LinkLogSettings`, for [`Self::set`].
     pub const LINK_LOG_SETTINGS: Prop<CfnInboundExternalLink, inbound_external_link::LinkLogSettings> = Prop::new("LinkLogSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInboundExternalLink, Vec<inbound_external_link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -403,7 +416,9 @@ pub mod link {
     /// `LinkAttributes` of `AWS::RTBFabric::Link`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LinkAttributes {
+        /// `CustomerProvidedId` (the schema does not describe it).
         pub customer_provided_id: Option<Val<String>>,
+        /// `ResponderErrorMasking` (the schema does not describe it).
         pub responder_error_masking: Option<Val<Vec<ResponderErrorMaskingForHttpCode>>>,
     }
 
@@ -419,6 +434,7 @@ pub mod link {
     /// `LinkLogSettings` of `AWS::RTBFabric::Link`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkLogSettings {
+        /// `ApplicationLogs` (the schema does not describe it).
         pub application_logs: Val<ApplicationLogs>,
     }
 
@@ -442,9 +458,13 @@ pub mod link {
     /// `ModuleConfiguration` of `AWS::RTBFabric::Link`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ModuleConfiguration {
+        /// `DependsOn` (the schema does not describe it).
         pub depends_on: Option<Val<Vec<String>>>,
+        /// `ModuleParameters` (the schema does not describe it).
         pub module_parameters: Option<Val<Json>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -502,9 +522,13 @@ pub mod link {
     /// `ResponderErrorMaskingForHttpCode` of `AWS::RTBFabric::Link`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponderErrorMaskingForHttpCode {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `HttpCode` (the schema does not describe it).
         pub http_code: Val<String>,
+        /// `LoggingTypes` (the schema does not describe it).
         pub logging_types: Val<Vec<ResponderErrorMaskingLoggingType>>,
+        /// `ResponseLoggingPercentage` (the schema does not describe it).
         pub response_logging_percentage: Option<Val<f64>>,
     }
 
@@ -534,6 +558,7 @@ pub mod link {
     /// `ApplicationLogs` of `AWS::RTBFabric::Link`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApplicationLogs {
+        /// `LinkApplicationLogSampling` (the schema does not describe it).
         pub link_application_log_sampling: Val<LinkApplicationLogSampling>,
     }
 
@@ -557,7 +582,9 @@ pub mod link {
     /// `LinkApplicationLogSampling` of `AWS::RTBFabric::Link`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkApplicationLogSampling {
+        /// `ErrorLog` (the schema does not describe it).
         pub error_log: Val<f64>,
+        /// `FilterLog` (the schema does not describe it).
         pub filter_log: Val<f64>,
     }
 
@@ -717,11 +744,17 @@ pub mod link {
 /// Resource Type definition for AWS::RTBFabric::Link Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLinkProps {
+    /// `GatewayId` (the schema does not describe it).
     pub gateway_id: Val<String>,
+    /// `HttpResponderAllowed` (the schema does not describe it).
     pub http_responder_allowed: Option<Val<bool>>,
+    /// `LinkAttributes` (the schema does not describe it).
     pub link_attributes: Option<Val<link::LinkAttributes>>,
+    /// `LinkLogSettings` (the schema does not describe it).
     pub link_log_settings: Val<link::LinkLogSettings>,
+    /// `ModuleConfigurationList` (the schema does not describe it).
     pub module_configuration_list: Option<Val<Vec<link::ModuleConfiguration>>>,
+    /// `PeerGatewayId` (the schema does not describe it).
     pub peer_gateway_id: Val<String>,
     /// Tags to assign to the Link.
     pub tags: Option<Val<Vec<link::Tag>>>,
@@ -766,19 +799,19 @@ impl CfnLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::Link";
 
-    /// Key of `GatewayId`, for [`Handle::set`].
+    /// Key of `GatewayId`, for [`Self::set`].
     pub const GATEWAY_ID: Prop<CfnLink, String> = Prop::new("GatewayId");
-    /// Key of `HttpResponderAllowed`, for [`Handle::set`].
+    /// Key of `HttpResponderAllowed`, for [`Self::set`].
     pub const HTTP_RESPONDER_ALLOWED: Prop<CfnLink, bool> = Prop::new("HttpResponderAllowed");
-    /// Key of `LinkAttributes`, for [`Handle::set`].
+    /// Key of `LinkAttributes`, for [`Self::set`].
     pub const LINK_ATTRIBUTES: Prop<CfnLink, link::LinkAttributes> = Prop::new("LinkAttributes");
-    /// Key of `LinkLogSettings`, for [`Handle::set`].
+    /// Key of `LinkLogSettings`, for [`Self::set`].
     pub const LINK_LOG_SETTINGS: Prop<CfnLink, link::LinkLogSettings> = Prop::new("LinkLogSettings");
-    /// Key of `ModuleConfigurationList`, for [`Handle::set`].
+    /// Key of `ModuleConfigurationList`, for [`Self::set`].
     pub const MODULE_CONFIGURATION_LIST: Prop<CfnLink, Vec<link::ModuleConfiguration>> = Prop::new("ModuleConfigurationList");
-    /// Key of `PeerGatewayId`, for [`Handle::set`].
+    /// Key of `PeerGatewayId`, for [`Self::set`].
     pub const PEER_GATEWAY_ID: Prop<CfnLink, String> = Prop::new("PeerGatewayId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLink, Vec<link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -981,8 +1014,11 @@ pub mod link_routing_rule {
 pub struct CfnLinkRoutingRuleProps {
     /// Conditions for a routing rule. All non-null fields must match (AND logic). At least one field must be set. HostHeader and HostHeaderWildcard are mutually exclusive. PathPrefix and PathExact are mutually exclusive.
     pub conditions: Val<link_routing_rule::RuleCondition>,
+    /// `GatewayId` (the schema does not describe it).
     pub gateway_id: Val<String>,
+    /// `LinkId` (the schema does not describe it).
     pub link_id: Val<String>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Val<i64>,
     /// Tags to assign to the LinkRoutingRule.
     pub tags: Option<Val<Vec<link_routing_rule::Tag>>>,
@@ -1023,15 +1059,15 @@ impl CfnLinkRoutingRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::LinkRoutingRule";
 
-    /// Key of `Conditions`, for [`Handle::set`].
+    /// Key of `Conditions`, for [`Self::set`].
     pub const CONDITIONS: Prop<CfnLinkRoutingRule, link_routing_rule::RuleCondition> = Prop::new("Conditions");
-    /// Key of `GatewayId`, for [`Handle::set`].
+    /// Key of `GatewayId`, for [`Self::set`].
     pub const GATEWAY_ID: Prop<CfnLinkRoutingRule, String> = Prop::new("GatewayId");
-    /// Key of `LinkId`, for [`Handle::set`].
+    /// Key of `LinkId`, for [`Self::set`].
     pub const LINK_ID: Prop<CfnLinkRoutingRule, String> = Prop::new("LinkId");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnLinkRoutingRule, i64> = Prop::new("Priority");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLinkRoutingRule, Vec<link_routing_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1096,7 +1132,9 @@ pub mod outbound_external_link {
     /// `LinkAttributes` of `AWS::RTBFabric::OutboundExternalLink`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LinkAttributes {
+        /// `CustomerProvidedId` (the schema does not describe it).
         pub customer_provided_id: Option<Val<String>>,
+        /// `ResponderErrorMasking` (the schema does not describe it).
         pub responder_error_masking: Option<Val<Vec<ResponderErrorMaskingForHttpCode>>>,
     }
 
@@ -1112,6 +1150,7 @@ pub mod outbound_external_link {
     /// `LinkLogSettings` of `AWS::RTBFabric::OutboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkLogSettings {
+        /// `ApplicationLogs` (the schema does not describe it).
         pub application_logs: Val<ApplicationLogs>,
     }
 
@@ -1163,9 +1202,13 @@ pub mod outbound_external_link {
     /// `ResponderErrorMaskingForHttpCode` of `AWS::RTBFabric::OutboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponderErrorMaskingForHttpCode {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `HttpCode` (the schema does not describe it).
         pub http_code: Val<String>,
+        /// `LoggingTypes` (the schema does not describe it).
         pub logging_types: Val<Vec<ResponderErrorMaskingLoggingType>>,
+        /// `ResponseLoggingPercentage` (the schema does not describe it).
         pub response_logging_percentage: Option<Val<f64>>,
     }
 
@@ -1195,6 +1238,7 @@ pub mod outbound_external_link {
     /// `ApplicationLogs` of `AWS::RTBFabric::OutboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApplicationLogs {
+        /// `LinkApplicationLogSampling` (the schema does not describe it).
         pub link_application_log_sampling: Val<LinkApplicationLogSampling>,
     }
 
@@ -1218,7 +1262,9 @@ pub mod outbound_external_link {
     /// `LinkApplicationLogSampling` of `AWS::RTBFabric::OutboundExternalLink`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LinkApplicationLogSampling {
+        /// `ErrorLog` (the schema does not describe it).
         pub error_log: Val<f64>,
+        /// `FilterLog` (the schema does not describe it).
         pub filter_log: Val<f64>,
     }
 
@@ -1365,9 +1411,13 @@ pub mod outbound_external_link {
 /// Resource Type definition for AWS::RTBFabric::OutboundExternalLink Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnOutboundExternalLinkProps {
+    /// `GatewayId` (the schema does not describe it).
     pub gateway_id: Val<String>,
+    /// `LinkAttributes` (the schema does not describe it).
     pub link_attributes: Option<Val<outbound_external_link::LinkAttributes>>,
+    /// `LinkLogSettings` (the schema does not describe it).
     pub link_log_settings: Val<outbound_external_link::LinkLogSettings>,
+    /// `PublicEndpoint` (the schema does not describe it).
     pub public_endpoint: Val<String>,
     /// Tags to assign to the Link.
     pub tags: Option<Val<Vec<outbound_external_link::Tag>>>,
@@ -1408,15 +1458,15 @@ impl CfnOutboundExternalLink {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::OutboundExternalLink";
 
-    /// Key of `GatewayId`, for [`Handle::set`].
+    /// Key of `GatewayId`, for [`Self::set`].
     pub const GATEWAY_ID: Prop<CfnOutboundExternalLink, String> = Prop::new("GatewayId");
-    /// Key of `LinkAttributes`, for [`Handle::set`].
+    /// Key of `LinkAttributes`, for [`Self::set`].
     pub const LINK_ATTRIBUTES: Prop<CfnOutboundExternalLink, outbound_external_link::LinkAttributes> = Prop::new("LinkAttributes");
-    /// Key of `LinkLogSettings`, for [`Handle::set`].
+    /// Key of `LinkLogSettings`, for [`Self::set`].
     pub const LINK_LOG_SETTINGS: Prop<CfnOutboundExternalLink, outbound_external_link::LinkLogSettings> = Prop::new("LinkLogSettings");
-    /// Key of `PublicEndpoint`, for [`Handle::set`].
+    /// Key of `PublicEndpoint`, for [`Self::set`].
     pub const PUBLIC_ENDPOINT: Prop<CfnOutboundExternalLink, String> = Prop::new("PublicEndpoint");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOutboundExternalLink, Vec<outbound_external_link::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1532,6 +1582,7 @@ pub mod requester_gateway {
 /// Resource Type definition for AWS::RTBFabric::RequesterGateway Resource Type.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRequesterGatewayProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
     /// The ID of one or more security groups in order to create a requester gateway.
     pub security_group_ids: Val<Vec<String>>,
@@ -1539,6 +1590,7 @@ pub struct CfnRequesterGatewayProps {
     pub subnet_ids: Val<Vec<String>>,
     /// Tags to assign to the Requester Gateway.
     pub tags: Option<Val<Vec<requester_gateway::Tag>>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -1577,15 +1629,15 @@ impl CfnRequesterGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::RequesterGateway";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRequesterGateway, String> = Prop::new("Description");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnRequesterGateway, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnRequesterGateway, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRequesterGateway, Vec<requester_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnRequesterGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1665,6 +1717,7 @@ pub mod responder_gateway {
     /// `ListenerConfig` of `AWS::RTBFabric::ResponderGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ListenerConfig {
+        /// `Protocols` (the schema does not describe it).
         pub protocols: Val<Vec<Protocol>>,
     }
 
@@ -1716,6 +1769,7 @@ pub mod responder_gateway {
     /// `TrustStoreConfiguration` of `AWS::RTBFabric::ResponderGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrustStoreConfiguration {
+        /// `CertificateAuthorityCertificates` (the schema does not describe it).
         pub certificate_authority_certificates: Val<Vec<String>>,
     }
 
@@ -1836,13 +1890,21 @@ pub mod responder_gateway {
 /// Resource Type definition for AWS::RTBFabric::ResponderGateway Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResponderGatewayProps {
+    /// `AcmCertificateArn` (the schema does not describe it).
     pub acm_certificate_arn: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Option<Val<String>>,
+    /// `GatewayType` (the schema does not describe it).
     pub gateway_type: Option<Val<responder_gateway::GatewayType>>,
+    /// `ListenerConfig` (the schema does not describe it).
     pub listener_config: Option<Val<responder_gateway::ListenerConfig>>,
+    /// `ManagedEndpointConfiguration` (the schema does not describe it).
     pub managed_endpoint_configuration: Option<Val<Json>>,
+    /// `Port` (the schema does not describe it).
     pub port: Val<i64>,
+    /// `Protocol` (the schema does not describe it).
     pub protocol: Val<responder_gateway::Protocol>,
     /// The ID of one or more security groups in order to create a gateway.
     pub security_group_ids: Val<Vec<String>>,
@@ -1850,7 +1912,9 @@ pub struct CfnResponderGatewayProps {
     pub subnet_ids: Val<Vec<String>>,
     /// Tags to assign to the Responder Gateway.
     pub tags: Option<Val<Vec<responder_gateway::Tag>>>,
+    /// `TrustStoreConfiguration` (the schema does not describe it).
     pub trust_store_configuration: Option<Val<responder_gateway::TrustStoreConfiguration>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -1905,31 +1969,31 @@ impl CfnResponderGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RTBFabric::ResponderGateway";
 
-    /// Key of `AcmCertificateArn`, for [`Handle::set`].
+    /// Key of `AcmCertificateArn`, for [`Self::set`].
     pub const ACM_CERTIFICATE_ARN: Prop<CfnResponderGateway, String> = Prop::new("AcmCertificateArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnResponderGateway, String> = Prop::new("Description");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnResponderGateway, String> = Prop::new("DomainName");
-    /// Key of `GatewayType`, for [`Handle::set`].
+    /// Key of `GatewayType`, for [`Self::set`].
     pub const GATEWAY_TYPE: Prop<CfnResponderGateway, responder_gateway::GatewayType> = Prop::new("GatewayType");
-    /// Key of `ListenerConfig`, for [`Handle::set`].
+    /// Key of `ListenerConfig`, for [`Self::set`].
     pub const LISTENER_CONFIG: Prop<CfnResponderGateway, responder_gateway::ListenerConfig> = Prop::new("ListenerConfig");
-    /// Key of `ManagedEndpointConfiguration`, for [`Handle::set`].
+    /// Key of `ManagedEndpointConfiguration`, for [`Self::set`].
     pub const MANAGED_ENDPOINT_CONFIGURATION: Prop<CfnResponderGateway, Json> = Prop::new("ManagedEndpointConfiguration");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnResponderGateway, i64> = Prop::new("Port");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnResponderGateway, responder_gateway::Protocol> = Prop::new("Protocol");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnResponderGateway, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnResponderGateway, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResponderGateway, Vec<responder_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `TrustStoreConfiguration`, for [`Handle::set`].
+    /// Key of `TrustStoreConfiguration`, for [`Self::set`].
     pub const TRUST_STORE_CONFIGURATION: Prop<CfnResponderGateway, responder_gateway::TrustStoreConfiguration> = Prop::new("TrustStoreConfiguration");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnResponderGateway, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -579,6 +579,7 @@ pub struct CfnAppMonitorProps {
     pub domain_list: Option<Val<Vec<String>>>,
     /// A name for the app monitor
     pub name: Val<String>,
+    /// `Platform` (the schema does not describe it).
     pub platform: Option<Val<app_monitor::Platform>>,
     /// A structure that defines resource policy attached to your app monitor.
     pub resource_policy: Option<Val<app_monitor::ResourcePolicy>>,
@@ -631,25 +632,25 @@ impl CfnAppMonitor {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::RUM::AppMonitor";
 
-    /// Key of `AppMonitorConfiguration`, for [`Handle::set`].
+    /// Key of `AppMonitorConfiguration`, for [`Self::set`].
     pub const APP_MONITOR_CONFIGURATION: Prop<CfnAppMonitor, app_monitor::AppMonitorConfiguration> = Prop::new("AppMonitorConfiguration");
-    /// Key of `CustomEvents`, for [`Handle::set`].
+    /// Key of `CustomEvents`, for [`Self::set`].
     pub const CUSTOM_EVENTS: Prop<CfnAppMonitor, app_monitor::CustomEvents> = Prop::new("CustomEvents");
-    /// Key of `CwLogEnabled`, for [`Handle::set`].
+    /// Key of `CwLogEnabled`, for [`Self::set`].
     pub const CW_LOG_ENABLED: Prop<CfnAppMonitor, bool> = Prop::new("CwLogEnabled");
-    /// Key of `DeobfuscationConfiguration`, for [`Handle::set`].
+    /// Key of `DeobfuscationConfiguration`, for [`Self::set`].
     pub const DEOBFUSCATION_CONFIGURATION: Prop<CfnAppMonitor, app_monitor::DeobfuscationConfiguration> = Prop::new("DeobfuscationConfiguration");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnAppMonitor, String> = Prop::new("Domain");
-    /// Key of `DomainList`, for [`Handle::set`].
+    /// Key of `DomainList`, for [`Self::set`].
     pub const DOMAIN_LIST: Prop<CfnAppMonitor, Vec<String>> = Prop::new("DomainList");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAppMonitor, String> = Prop::new("Name");
-    /// Key of `Platform`, for [`Handle::set`].
+    /// Key of `Platform`, for [`Self::set`].
     pub const PLATFORM: Prop<CfnAppMonitor, app_monitor::Platform> = Prop::new("Platform");
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnAppMonitor, app_monitor::ResourcePolicy> = Prop::new("ResourcePolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppMonitor, Vec<app_monitor::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

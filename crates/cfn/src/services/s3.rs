@@ -71,7 +71,9 @@ pub mod access_grant {
     /// `Tag` of `AWS::S3::AccessGrant`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -229,6 +231,7 @@ pub struct CfnAccessGrantProps {
     pub permission: Val<access_grant::Permission>,
     /// The type of S3SubPrefix.
     pub s3_prefix_type: Option<Val<access_grant::S3PrefixType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_grant::Tag>>>,
 }
 
@@ -271,19 +274,19 @@ impl CfnAccessGrant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessGrant";
 
-    /// Key of `AccessGrantsLocationConfiguration`, for [`Handle::set`].
+    /// Key of `AccessGrantsLocationConfiguration`, for [`Self::set`].
     pub const ACCESS_GRANTS_LOCATION_CONFIGURATION: Prop<CfnAccessGrant, access_grant::AccessGrantsLocationConfiguration> = Prop::new("AccessGrantsLocationConfiguration");
-    /// Key of `AccessGrantsLocationId`, for [`Handle::set`].
+    /// Key of `AccessGrantsLocationId`, for [`Self::set`].
     pub const ACCESS_GRANTS_LOCATION_ID: Prop<CfnAccessGrant, String> = Prop::new("AccessGrantsLocationId");
-    /// Key of `ApplicationArn`, for [`Handle::set`].
+    /// Key of `ApplicationArn`, for [`Self::set`].
     pub const APPLICATION_ARN: Prop<CfnAccessGrant, String> = Prop::new("ApplicationArn");
-    /// Key of `Grantee`, for [`Handle::set`].
+    /// Key of `Grantee`, for [`Self::set`].
     pub const GRANTEE: Prop<CfnAccessGrant, access_grant::Grantee> = Prop::new("Grantee");
-    /// Key of `Permission`, for [`Handle::set`].
+    /// Key of `Permission`, for [`Self::set`].
     pub const PERMISSION: Prop<CfnAccessGrant, access_grant::Permission> = Prop::new("Permission");
-    /// Key of `S3PrefixType`, for [`Handle::set`].
+    /// Key of `S3PrefixType`, for [`Self::set`].
     pub const S3_PREFIX_TYPE: Prop<CfnAccessGrant, access_grant::S3PrefixType> = Prop::new("S3PrefixType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessGrant, Vec<access_grant::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -341,7 +344,9 @@ pub mod access_grants_instance {
     /// `Tag` of `AWS::S3::AccessGrantsInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -389,6 +394,7 @@ pub mod access_grants_instance {
 pub struct CfnAccessGrantsInstanceProps {
     /// The Amazon Resource Name (ARN) of the specified AWS Identity Center.
     pub identity_center_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_grants_instance::Tag>>>,
 }
 
@@ -411,9 +417,9 @@ impl CfnAccessGrantsInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessGrantsInstance";
 
-    /// Key of `IdentityCenterArn`, for [`Handle::set`].
+    /// Key of `IdentityCenterArn`, for [`Self::set`].
     pub const IDENTITY_CENTER_ARN: Prop<CfnAccessGrantsInstance, String> = Prop::new("IdentityCenterArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessGrantsInstance, Vec<access_grants_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -465,7 +471,9 @@ pub mod access_grants_location {
     /// `Tag` of `AWS::S3::AccessGrantsLocation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -516,6 +524,7 @@ pub struct CfnAccessGrantsLocationProps {
     pub iam_role_arn: Val<String>,
     /// Descriptor for where the location actually points
     pub location_scope: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_grants_location::Tag>>>,
 }
 
@@ -550,11 +559,11 @@ impl CfnAccessGrantsLocation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessGrantsLocation";
 
-    /// Key of `IamRoleArn`, for [`Handle::set`].
+    /// Key of `IamRoleArn`, for [`Self::set`].
     pub const IAM_ROLE_ARN: Prop<CfnAccessGrantsLocation, String> = Prop::new("IamRoleArn");
-    /// Key of `LocationScope`, for [`Handle::set`].
+    /// Key of `LocationScope`, for [`Self::set`].
     pub const LOCATION_SCOPE: Prop<CfnAccessGrantsLocation, String> = Prop::new("LocationScope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessGrantsLocation, Vec<access_grants_location::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -630,7 +639,9 @@ pub mod access_point {
     /// `Tag` of `AWS::S3::AccessPoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -721,6 +732,7 @@ pub struct CfnAccessPointProps {
     pub bucket_account_id: Option<Val<String>>,
     /// The name you want to assign to this Access Point. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the access point name.
     pub name: Option<Val<String>>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Option<Val<Json>>,
     /// The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see <https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status> 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
     pub public_access_block_configuration: Option<Val<access_point::PublicAccessBlockConfiguration>>,
@@ -769,19 +781,19 @@ impl CfnAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::AccessPoint";
 
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnAccessPoint, String> = Prop::new("Bucket");
-    /// Key of `BucketAccountId`, for [`Handle::set`].
+    /// Key of `BucketAccountId`, for [`Self::set`].
     pub const BUCKET_ACCOUNT_ID: Prop<CfnAccessPoint, String> = Prop::new("BucketAccountId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnAccessPoint, Json> = Prop::new("Policy");
-    /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
+    /// Key of `PublicAccessBlockConfiguration`, for [`Self::set`].
     pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnAccessPoint, access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessPoint, Vec<access_point::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfiguration`, for [`Handle::set`].
+    /// Key of `VpcConfiguration`, for [`Self::set`].
     pub const VPC_CONFIGURATION: Prop<CfnAccessPoint, access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4329,7 +4341,9 @@ pub struct CfnBucketProps {
     pub bucket_encryption: Option<Val<bucket::BucketEncryption>>,
     /// A name for the bucket. If you don't specify a name, AWS CloudFormation generates a unique ID and uses that ID for the bucket name. The bucket name must contain only lowercase letters, numbers, periods (.), and dashes (-) and must follow \[Amazon S3 bucket restrictions and limitations\](<https://docs.aws.amazon.com/AmazonS3/latest/dev/BucketRestrictions.html>). For more information, see \[Rules for naming Amazon S3 buckets\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html>) in the *Amazon S3 User Guide*.
     pub bucket_name: Option<Val<String>>,
+    /// `BucketNamePrefix` (the schema does not describe it).
     pub bucket_name_prefix: Option<Val<String>>,
+    /// `BucketNamespace` (the schema does not describe it).
     pub bucket_namespace: Option<Val<bucket::BucketNamespace>>,
     /// Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see \[Enabling Cross-Origin Resource Sharing\](<https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html>) in the *Amazon S3 User Guide*.
     pub cors_configuration: Option<Val<bucket::CorsConfiguration>>,
@@ -4409,55 +4423,55 @@ impl CfnBucket {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::Bucket";
 
-    /// Key of `AbacStatus`, for [`Handle::set`].
+    /// Key of `AbacStatus`, for [`Self::set`].
     pub const ABAC_STATUS: Prop<CfnBucket, bucket::AbacStatus> = Prop::new("AbacStatus");
-    /// Key of `AccelerateConfiguration`, for [`Handle::set`].
+    /// Key of `AccelerateConfiguration`, for [`Self::set`].
     pub const ACCELERATE_CONFIGURATION: Prop<CfnBucket, bucket::AccelerateConfiguration> = Prop::new("AccelerateConfiguration");
-    /// Key of `AccessControl`, for [`Handle::set`].
+    /// Key of `AccessControl`, for [`Self::set`].
     pub const ACCESS_CONTROL: Prop<CfnBucket, bucket::AccessControl> = Prop::new("AccessControl");
-    /// Key of `AnalyticsConfigurations`, for [`Handle::set`].
+    /// Key of `AnalyticsConfigurations`, for [`Self::set`].
     pub const ANALYTICS_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::AnalyticsConfiguration>> = Prop::new("AnalyticsConfigurations");
-    /// Key of `BucketEncryption`, for [`Handle::set`].
+    /// Key of `BucketEncryption`, for [`Self::set`].
     pub const BUCKET_ENCRYPTION: Prop<CfnBucket, bucket::BucketEncryption> = Prop::new("BucketEncryption");
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnBucket, String> = Prop::new("BucketName");
-    /// Key of `BucketNamePrefix`, for [`Handle::set`].
+    /// Key of `BucketNamePrefix`, for [`Self::set`].
     pub const BUCKET_NAME_PREFIX: Prop<CfnBucket, String> = Prop::new("BucketNamePrefix");
-    /// Key of `BucketNamespace`, for [`Handle::set`].
+    /// Key of `BucketNamespace`, for [`Self::set`].
     pub const BUCKET_NAMESPACE: Prop<CfnBucket, bucket::BucketNamespace> = Prop::new("BucketNamespace");
-    /// Key of `CorsConfiguration`, for [`Handle::set`].
+    /// Key of `CorsConfiguration`, for [`Self::set`].
     pub const CORS_CONFIGURATION: Prop<CfnBucket, bucket::CorsConfiguration> = Prop::new("CorsConfiguration");
-    /// Key of `IntelligentTieringConfigurations`, for [`Handle::set`].
+    /// Key of `IntelligentTieringConfigurations`, for [`Self::set`].
     pub const INTELLIGENT_TIERING_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::IntelligentTieringConfiguration>> = Prop::new("IntelligentTieringConfigurations");
-    /// Key of `InventoryConfigurations`, for [`Handle::set`].
+    /// Key of `InventoryConfigurations`, for [`Self::set`].
     pub const INVENTORY_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::InventoryConfiguration>> = Prop::new("InventoryConfigurations");
-    /// Key of `LifecycleConfiguration`, for [`Handle::set`].
+    /// Key of `LifecycleConfiguration`, for [`Self::set`].
     pub const LIFECYCLE_CONFIGURATION: Prop<CfnBucket, bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnBucket, bucket::LoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `MetadataConfiguration`, for [`Handle::set`].
+    /// Key of `MetadataConfiguration`, for [`Self::set`].
     pub const METADATA_CONFIGURATION: Prop<CfnBucket, bucket::MetadataConfiguration> = Prop::new("MetadataConfiguration");
-    /// Key of `MetadataTableConfiguration`, for [`Handle::set`].
+    /// Key of `MetadataTableConfiguration`, for [`Self::set`].
     pub const METADATA_TABLE_CONFIGURATION: Prop<CfnBucket, bucket::MetadataTableConfiguration> = Prop::new("MetadataTableConfiguration");
-    /// Key of `MetricsConfigurations`, for [`Handle::set`].
+    /// Key of `MetricsConfigurations`, for [`Self::set`].
     pub const METRICS_CONFIGURATIONS: Prop<CfnBucket, Vec<bucket::MetricsConfiguration>> = Prop::new("MetricsConfigurations");
-    /// Key of `NotificationConfiguration`, for [`Handle::set`].
+    /// Key of `NotificationConfiguration`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION: Prop<CfnBucket, bucket::NotificationConfiguration> = Prop::new("NotificationConfiguration");
-    /// Key of `ObjectLockConfiguration`, for [`Handle::set`].
+    /// Key of `ObjectLockConfiguration`, for [`Self::set`].
     pub const OBJECT_LOCK_CONFIGURATION: Prop<CfnBucket, bucket::ObjectLockConfiguration> = Prop::new("ObjectLockConfiguration");
-    /// Key of `ObjectLockEnabled`, for [`Handle::set`].
+    /// Key of `ObjectLockEnabled`, for [`Self::set`].
     pub const OBJECT_LOCK_ENABLED: Prop<CfnBucket, bool> = Prop::new("ObjectLockEnabled");
-    /// Key of `OwnershipControls`, for [`Handle::set`].
+    /// Key of `OwnershipControls`, for [`Self::set`].
     pub const OWNERSHIP_CONTROLS: Prop<CfnBucket, bucket::OwnershipControls> = Prop::new("OwnershipControls");
-    /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
+    /// Key of `PublicAccessBlockConfiguration`, for [`Self::set`].
     pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnBucket, bucket::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
-    /// Key of `ReplicationConfiguration`, for [`Handle::set`].
+    /// Key of `ReplicationConfiguration`, for [`Self::set`].
     pub const REPLICATION_CONFIGURATION: Prop<CfnBucket, bucket::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBucket, Vec<bucket::Tag>> = Prop::new("Tags");
-    /// Key of `VersioningConfiguration`, for [`Handle::set`].
+    /// Key of `VersioningConfiguration`, for [`Self::set`].
     pub const VERSIONING_CONFIGURATION: Prop<CfnBucket, bucket::VersioningConfiguration> = Prop::new("VersioningConfiguration");
-    /// Key of `WebsiteConfiguration`, for [`Handle::set`].
+    /// Key of `WebsiteConfiguration`, for [`Self::set`].
     pub const WEBSITE_CONFIGURATION: Prop<CfnBucket, bucket::WebsiteConfiguration> = Prop::new("WebsiteConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4622,9 +4636,9 @@ impl CfnBucketPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::BucketPolicy";
 
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnBucketPolicy, String> = Prop::new("Bucket");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnBucketPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4688,7 +4702,9 @@ pub mod multi_region_access_point {
     /// The name of the bucket that represents of the region belonging to this Multi Region Access Point.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Region {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `BucketAccountId` (the schema does not describe it).
         pub bucket_account_id: Option<Val<String>>,
     }
 
@@ -4785,11 +4801,11 @@ impl CfnMultiRegionAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::MultiRegionAccessPoint";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMultiRegionAccessPoint, String> = Prop::new("Name");
-    /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
+    /// Key of `PublicAccessBlockConfiguration`, for [`Self::set`].
     pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnMultiRegionAccessPoint, multi_region_access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnMultiRegionAccessPoint, Vec<multi_region_access_point::Region>> = Prop::new("Regions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4854,6 +4870,7 @@ pub mod multi_region_access_point_policy {
 pub struct CfnMultiRegionAccessPointPolicyProps {
     /// The name of the Multi Region Access Point to apply policy
     pub mrap_name: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
 }
 
@@ -4886,9 +4903,9 @@ impl CfnMultiRegionAccessPointPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::MultiRegionAccessPointPolicy";
 
-    /// Key of `MrapName`, for [`Handle::set`].
+    /// Key of `MrapName`, for [`Self::set`].
     pub const MRAP_NAME: Prop<CfnMultiRegionAccessPointPolicy, String> = Prop::new("MrapName");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnMultiRegionAccessPointPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5000,7 +5017,9 @@ pub mod storage_lens {
     /// `Tag` of `AWS::S3::StorageLens`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -5119,7 +5138,9 @@ pub mod storage_lens {
     /// S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BucketsAndRegions {
+        /// `Buckets` (the schema does not describe it).
         pub buckets: Option<Val<Vec<String>>>,
+        /// `Regions` (the schema does not describe it).
         pub regions: Option<Val<Vec<String>>>,
     }
 
@@ -5369,6 +5390,7 @@ pub mod storage_lens {
     /// Prefix-level metrics configurations.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PrefixLevel {
+        /// `StorageMetrics` (the schema does not describe it).
         pub storage_metrics: Val<PrefixLevelStorageMetrics>,
     }
 
@@ -5392,7 +5414,9 @@ pub mod storage_lens {
     /// Selection criteria for Storage Lens Group level metrics
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct StorageLensGroupSelectionCriteria {
+        /// `Exclude` (the schema does not describe it).
         pub exclude: Option<Val<Vec<String>>>,
+        /// `Include` (the schema does not describe it).
         pub include: Option<Val<Vec<String>>>,
     }
 
@@ -5743,9 +5767,9 @@ impl CfnStorageLens {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::StorageLens";
 
-    /// Key of `StorageLensConfiguration`, for [`Handle::set`].
+    /// Key of `StorageLensConfiguration`, for [`Self::set`].
     pub const STORAGE_LENS_CONFIGURATION: Prop<CfnStorageLens, storage_lens::StorageLensConfiguration> = Prop::new("StorageLensConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStorageLens, Vec<storage_lens::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5824,7 +5848,9 @@ pub mod storage_lens_group {
     /// `Tag` of `AWS::S3::StorageLensGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -6056,11 +6082,11 @@ impl CfnStorageLensGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3::StorageLensGroup";
 
-    /// Key of `Filter`, for [`Handle::set`].
+    /// Key of `Filter`, for [`Self::set`].
     pub const FILTER: Prop<CfnStorageLensGroup, storage_lens_group::Filter> = Prop::new("Filter");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStorageLensGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStorageLensGroup, Vec<storage_lens_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

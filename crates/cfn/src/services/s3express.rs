@@ -61,7 +61,9 @@ pub mod access_point {
     /// `Tag` of `AWS::S3Express::AccessPoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -211,6 +213,7 @@ pub struct CfnAccessPointProps {
     pub public_access_block_configuration: Option<Val<access_point::PublicAccessBlockConfiguration>>,
     /// For directory buckets, you can ﬁlter access control to speciﬁc preﬁxes, API operations, or a combination of both.
     pub scope: Option<Val<access_point::ScopeType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_point::Tag>>>,
     /// If you include this field, Amazon S3 restricts access to this Access Point to requests from the specified Virtual Private Cloud (VPC).
     pub vpc_configuration: Option<Val<access_point::VpcConfiguration>>,
@@ -257,21 +260,21 @@ impl CfnAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Express::AccessPoint";
 
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnAccessPoint, String> = Prop::new("Bucket");
-    /// Key of `BucketAccountId`, for [`Handle::set`].
+    /// Key of `BucketAccountId`, for [`Self::set`].
     pub const BUCKET_ACCOUNT_ID: Prop<CfnAccessPoint, String> = Prop::new("BucketAccountId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnAccessPoint, Json> = Prop::new("Policy");
-    /// Key of `PublicAccessBlockConfiguration`, for [`Handle::set`].
+    /// Key of `PublicAccessBlockConfiguration`, for [`Self::set`].
     pub const PUBLIC_ACCESS_BLOCK_CONFIGURATION: Prop<CfnAccessPoint, access_point::PublicAccessBlockConfiguration> = Prop::new("PublicAccessBlockConfiguration");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnAccessPoint, access_point::ScopeType> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessPoint, Vec<access_point::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfiguration`, for [`Handle::set`].
+    /// Key of `VpcConfiguration`, for [`Self::set`].
     pub const VPC_CONFIGURATION: Prop<CfnAccessPoint, access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -369,9 +372,9 @@ impl CfnBucketPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Express::BucketPolicy";
 
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnBucketPolicy, String> = Prop::new("Bucket");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnBucketPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -539,7 +542,9 @@ pub mod directory_bucket {
     /// `Tag` of `AWS::S3Express::DirectoryBucket`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -621,11 +626,17 @@ pub mod directory_bucket {
     pub struct Rule {
         /// Specifies the days since the initiation of an incomplete multipart upload that Amazon S3 will wait before permanently removing all parts of the upload.
         pub abort_incomplete_multipart_upload: Option<Val<AbortIncompleteMultipartUpload>>,
+        /// `ExpirationInDays` (the schema does not describe it).
         pub expiration_in_days: Option<Val<i64>>,
+        /// `Id` (the schema does not describe it).
         pub id: Option<Val<String>>,
+        /// `ObjectSizeGreaterThan` (the schema does not describe it).
         pub object_size_greater_than: Option<Val<String>>,
+        /// `ObjectSizeLessThan` (the schema does not describe it).
         pub object_size_less_than: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
+        /// `Status` (the schema does not describe it).
         pub status: Val<Status>,
     }
 
@@ -663,6 +674,7 @@ pub mod directory_bucket {
     pub struct ServerSideEncryptionByDefault {
         /// AWS Key Management Service (KMS) customer managed key ID to use for the default encryption. This parameter is allowed only if SSEAlgorithm is set to aws:kms. You can specify this parameter with the key ID or the Amazon Resource Name (ARN) of the KMS key
         pub kms_master_key_id: Option<Val<String>>,
+        /// `SSEAlgorithm` (the schema does not describe it).
         pub sse_algorithm: Val<SSEAlgorithm>,
     }
 
@@ -1042,6 +1054,7 @@ pub struct CfnDirectoryBucketProps {
     pub location_name: Val<String>,
     /// Specifies the metrics configurations for the Amazon S3 Express bucket.
     pub metrics_configurations: Option<Val<Vec<directory_bucket::MetricsConfiguration>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<directory_bucket::Tag>>>,
 }
 
@@ -1086,21 +1099,21 @@ impl CfnDirectoryBucket {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Express::DirectoryBucket";
 
-    /// Key of `BucketEncryption`, for [`Handle::set`].
+    /// Key of `BucketEncryption`, for [`Self::set`].
     pub const BUCKET_ENCRYPTION: Prop<CfnDirectoryBucket, directory_bucket::BucketEncryption> = Prop::new("BucketEncryption");
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnDirectoryBucket, String> = Prop::new("BucketName");
-    /// Key of `DataRedundancy`, for [`Handle::set`].
+    /// Key of `DataRedundancy`, for [`Self::set`].
     pub const DATA_REDUNDANCY: Prop<CfnDirectoryBucket, directory_bucket::DataRedundancy> = Prop::new("DataRedundancy");
-    /// Key of `InventoryConfigurations`, for [`Handle::set`].
+    /// Key of `InventoryConfigurations`, for [`Self::set`].
     pub const INVENTORY_CONFIGURATIONS: Prop<CfnDirectoryBucket, Vec<directory_bucket::InventoryConfiguration>> = Prop::new("InventoryConfigurations");
-    /// Key of `LifecycleConfiguration`, for [`Handle::set`].
+    /// Key of `LifecycleConfiguration`, for [`Self::set`].
     pub const LIFECYCLE_CONFIGURATION: Prop<CfnDirectoryBucket, directory_bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
-    /// Key of `LocationName`, for [`Handle::set`].
+    /// Key of `LocationName`, for [`Self::set`].
     pub const LOCATION_NAME: Prop<CfnDirectoryBucket, String> = Prop::new("LocationName");
-    /// Key of `MetricsConfigurations`, for [`Handle::set`].
+    /// Key of `MetricsConfigurations`, for [`Self::set`].
     pub const METRICS_CONFIGURATIONS: Prop<CfnDirectoryBucket, Vec<directory_bucket::MetricsConfiguration>> = Prop::new("MetricsConfigurations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDirectoryBucket, Vec<directory_bucket::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -69,7 +69,9 @@ pub mod access_point {
     /// `AccessPointTag` of `AWS::S3Files::AccessPoint`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AccessPointTag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -177,6 +179,7 @@ pub struct CfnAccessPointProps {
     pub posix_user: Option<Val<access_point::PosixUser>>,
     /// Specifies the directory on the Amazon EFS file system that the access point exposes as the root directory of your file system to NFS clients using the access point. The clients using the access point can only access the root directory and below. If the RootDirectory&gt;Path specified does not exist, EFS creates it and applies the CreationPermissions settings when a client connects to an access point. When specifying a RootDirectory, you need to provide the Path, and the CreationPermissions is optional.
     pub root_directory: Option<Val<access_point::RootDirectory>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_point::AccessPointTag>>>,
 }
 
@@ -215,15 +218,15 @@ impl CfnAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Files::AccessPoint";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnAccessPoint, String> = Prop::new("ClientToken");
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnAccessPoint, String> = Prop::new("FileSystemId");
-    /// Key of `PosixUser`, for [`Handle::set`].
+    /// Key of `PosixUser`, for [`Self::set`].
     pub const POSIX_USER: Prop<CfnAccessPoint, access_point::PosixUser> = Prop::new("PosixUser");
-    /// Key of `RootDirectory`, for [`Handle::set`].
+    /// Key of `RootDirectory`, for [`Self::set`].
     pub const ROOT_DIRECTORY: Prop<CfnAccessPoint, access_point::RootDirectory> = Prop::new("RootDirectory");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessPoint, Vec<access_point::AccessPointTag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -283,8 +286,11 @@ pub mod file_system {
     /// `SynchronizationConfiguration` of `AWS::S3Files::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SynchronizationConfiguration {
+        /// `ExpirationDataRules` (the schema does not describe it).
         pub expiration_data_rules: Val<Vec<ExpirationDataRule>>,
+        /// `ImportDataRules` (the schema does not describe it).
         pub import_data_rules: Val<Vec<ImportDataRule>>,
+        /// `LatestVersionNumber` (the schema does not describe it).
         pub latest_version_number: Option<Val<i64>>,
     }
 
@@ -312,7 +318,9 @@ pub mod file_system {
     /// `Tag` of `AWS::S3Files::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -338,6 +346,7 @@ pub mod file_system {
     /// `ExpirationDataRule` of `AWS::S3Files::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ExpirationDataRule {
+        /// `DaysAfterLastAccess` (the schema does not describe it).
         pub days_after_last_access: Val<i64>,
     }
 
@@ -361,8 +370,11 @@ pub mod file_system {
     /// `ImportDataRule` of `AWS::S3Files::FileSystem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImportDataRule {
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Val<String>,
+        /// `SizeLessThan` (the schema does not describe it).
         pub size_less_than: Val<i64>,
+        /// `Trigger` (the schema does not describe it).
         pub trigger: Val<Trigger>,
     }
 
@@ -469,13 +481,21 @@ pub mod file_system {
 /// Resource Type definition for AWS::S3Files::FileSystem
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFileSystemProps {
+    /// `AcceptBucketWarning` (the schema does not describe it).
     pub accept_bucket_warning: Option<Val<bool>>,
+    /// `Bucket` (the schema does not describe it).
     pub bucket: Val<String>,
+    /// `ClientToken` (the schema does not describe it).
     pub client_token: Option<Val<String>>,
+    /// `KmsKeyId` (the schema does not describe it).
     pub kms_key_id: Option<Val<String>>,
+    /// `Prefix` (the schema does not describe it).
     pub prefix: Option<Val<String>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `SynchronizationConfiguration` (the schema does not describe it).
     pub synchronization_configuration: Option<Val<file_system::SynchronizationConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<file_system::Tag>>>,
 }
 
@@ -520,21 +540,21 @@ impl CfnFileSystem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Files::FileSystem";
 
-    /// Key of `AcceptBucketWarning`, for [`Handle::set`].
+    /// Key of `AcceptBucketWarning`, for [`Self::set`].
     pub const ACCEPT_BUCKET_WARNING: Prop<CfnFileSystem, bool> = Prop::new("AcceptBucketWarning");
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnFileSystem, String> = Prop::new("Bucket");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnFileSystem, String> = Prop::new("ClientToken");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnFileSystem, String> = Prop::new("KmsKeyId");
-    /// Key of `Prefix`, for [`Handle::set`].
+    /// Key of `Prefix`, for [`Self::set`].
     pub const PREFIX: Prop<CfnFileSystem, String> = Prop::new("Prefix");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnFileSystem, String> = Prop::new("RoleArn");
-    /// Key of `SynchronizationConfiguration`, for [`Handle::set`].
+    /// Key of `SynchronizationConfiguration`, for [`Self::set`].
     pub const SYNCHRONIZATION_CONFIGURATION: Prop<CfnFileSystem, file_system::SynchronizationConfiguration> = Prop::new("SynchronizationConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFileSystem, Vec<file_system::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -620,7 +640,9 @@ pub mod file_system_policy {
 /// Resource Type definition for AWS::S3Files::FileSystemPolicy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnFileSystemPolicyProps {
+    /// `FileSystemId` (the schema does not describe it).
     pub file_system_id: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
 }
 
@@ -653,9 +675,9 @@ impl CfnFileSystemPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Files::FileSystemPolicy";
 
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnFileSystemPolicy, String> = Prop::new("FileSystemId");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnFileSystemPolicy, Json> = Prop::new("Policy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -738,11 +760,17 @@ pub mod mount_target {
 /// Resource Type definition for AWS::S3Files::MountTarget
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMountTargetProps {
+    /// `FileSystemId` (the schema does not describe it).
     pub file_system_id: Val<String>,
+    /// `IpAddressType` (the schema does not describe it).
     pub ip_address_type: Option<Val<mount_target::IpAddressType>>,
+    /// `Ipv4Address` (the schema does not describe it).
     pub ipv4_address: Option<Val<String>>,
+    /// `Ipv6Address` (the schema does not describe it).
     pub ipv6_address: Option<Val<String>>,
+    /// `SecurityGroups` (the schema does not describe it).
     pub security_groups: Option<Val<Vec<String>>>,
+    /// `SubnetId` (the schema does not describe it).
     pub subnet_id: Val<String>,
 }
 
@@ -783,17 +811,17 @@ impl CfnMountTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Files::MountTarget";
 
-    /// Key of `FileSystemId`, for [`Handle::set`].
+    /// Key of `FileSystemId`, for [`Self::set`].
     pub const FILE_SYSTEM_ID: Prop<CfnMountTarget, String> = Prop::new("FileSystemId");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnMountTarget, mount_target::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Ipv4Address`, for [`Handle::set`].
+    /// Key of `Ipv4Address`, for [`Self::set`].
     pub const IPV4_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("Ipv4Address");
-    /// Key of `Ipv6Address`, for [`Handle::set`].
+    /// Key of `Ipv6Address`, for [`Self::set`].
     pub const IPV6_ADDRESS: Prop<CfnMountTarget, String> = Prop::new("Ipv6Address");
-    /// Key of `SecurityGroups`, for [`Handle::set`].
+    /// Key of `SecurityGroups`, for [`Self::set`].
     pub const SECURITY_GROUPS: Prop<CfnMountTarget, Vec<String>> = Prop::new("SecurityGroups");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnMountTarget, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

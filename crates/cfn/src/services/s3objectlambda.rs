@@ -19,9 +19,13 @@ pub mod access_point {
     /// Configuration to be applied to this Object lambda Access Point. It specifies Supporting Access Point, Transformation Configurations. Customers can also set if they like to enable Cloudwatch metrics for accesses to this Object lambda Access Point. Default setting for Cloudwatch metrics is disable.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ObjectLambdaConfiguration {
+        /// `AllowedFeatures` (the schema does not describe it).
         pub allowed_features: Option<Val<Vec<String>>>,
+        /// `CloudWatchMetricsEnabled` (the schema does not describe it).
         pub cloud_watch_metrics_enabled: Option<Val<bool>>,
+        /// `SupportingAccessPoint` (the schema does not describe it).
         pub supporting_access_point: Val<String>,
+        /// `TransformationConfigurations` (the schema does not describe it).
         pub transformation_configurations: Val<Vec<TransformationConfiguration>>,
     }
 
@@ -51,7 +55,9 @@ pub mod access_point {
     /// Configuration to define what content transformation will be applied on which S3 Action.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TransformationConfiguration {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<Vec<String>>,
+        /// `ContentTransformation` (the schema does not describe it).
         pub content_transformation: Val<Json>,
     }
 
@@ -143,9 +149,9 @@ impl CfnAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3ObjectLambda::AccessPoint";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
-    /// Key of `ObjectLambdaConfiguration`, for [`Handle::set`].
+    /// Key of `ObjectLambdaConfiguration`, for [`Self::set`].
     pub const OBJECT_LAMBDA_CONFIGURATION: Prop<CfnAccessPoint, access_point::ObjectLambdaConfiguration> = Prop::new("ObjectLambdaConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -243,6 +249,7 @@ pub mod access_point_policy {
 pub struct CfnAccessPointPolicyProps {
     /// The name of the Amazon S3 ObjectLambdaAccessPoint to which the policy applies.
     pub object_lambda_access_point: Val<String>,
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Val<Json>,
 }
 
@@ -275,9 +282,9 @@ impl CfnAccessPointPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3ObjectLambda::AccessPointPolicy";
 
-    /// Key of `ObjectLambdaAccessPoint`, for [`Handle::set`].
+    /// Key of `ObjectLambdaAccessPoint`, for [`Self::set`].
     pub const OBJECT_LAMBDA_ACCESS_POINT: Prop<CfnAccessPointPolicy, String> = Prop::new("ObjectLambdaAccessPoint");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnAccessPointPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -59,6 +59,7 @@ pub struct CfnAccessPointProps {
     pub bucket: Val<String>,
     /// A name for the AccessPoint.
     pub name: Val<String>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Option<Val<Json>>,
     /// Virtual Private Cloud (VPC) from which requests can be made to the AccessPoint.
     pub vpc_configuration: Val<access_point::VpcConfiguration>,
@@ -97,13 +98,13 @@ impl CfnAccessPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::AccessPoint";
 
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnAccessPoint, String> = Prop::new("Bucket");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAccessPoint, String> = Prop::new("Name");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnAccessPoint, Json> = Prop::new("Policy");
-    /// Key of `VpcConfiguration`, for [`Handle::set`].
+    /// Key of `VpcConfiguration`, for [`Self::set`].
     pub const VPC_CONFIGURATION: Prop<CfnAccessPoint, access_point::VpcConfiguration> = Prop::new("VpcConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -173,7 +174,9 @@ pub mod bucket {
     /// `Tag` of `AWS::S3Outposts::Bucket`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -209,6 +212,7 @@ pub mod bucket {
         pub filter: Option<Val<Filter>>,
         /// Unique identifier for the lifecycle rule. The value can't be longer than 255 characters.
         pub id: Option<Val<String>>,
+        /// `Status` (the schema does not describe it).
         pub status: Option<Val<Status>>,
     }
 
@@ -273,7 +277,9 @@ pub mod bucket {
     /// Tag used to identify a subset of objects for an Amazon S3Outposts bucket.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FilterTag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -437,13 +443,13 @@ impl CfnBucket {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::Bucket";
 
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnBucket, String> = Prop::new("BucketName");
-    /// Key of `LifecycleConfiguration`, for [`Handle::set`].
+    /// Key of `LifecycleConfiguration`, for [`Self::set`].
     pub const LIFECYCLE_CONFIGURATION: Prop<CfnBucket, bucket::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
-    /// Key of `OutpostId`, for [`Handle::set`].
+    /// Key of `OutpostId`, for [`Self::set`].
     pub const OUTPOST_ID: Prop<CfnBucket, String> = Prop::new("OutpostId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBucket, Vec<bucket::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -502,6 +508,7 @@ pub mod bucket_policy {
 pub struct CfnBucketPolicyProps {
     /// The Amazon Resource Name (ARN) of the specified bucket.
     pub bucket: Val<String>,
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Val<Json>,
 }
 
@@ -534,9 +541,9 @@ impl CfnBucketPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::BucketPolicy";
 
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnBucketPolicy, String> = Prop::new("Bucket");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnBucketPolicy, Json> = Prop::new("PolicyDocument");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -694,17 +701,17 @@ impl CfnEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Outposts::Endpoint";
 
-    /// Key of `AccessType`, for [`Handle::set`].
+    /// Key of `AccessType`, for [`Self::set`].
     pub const ACCESS_TYPE: Prop<CfnEndpoint, endpoint::AccessType> = Prop::new("AccessType");
-    /// Key of `CustomerOwnedIpv4Pool`, for [`Handle::set`].
+    /// Key of `CustomerOwnedIpv4Pool`, for [`Self::set`].
     pub const CUSTOMER_OWNED_IPV4_POOL: Prop<CfnEndpoint, String> = Prop::new("CustomerOwnedIpv4Pool");
-    /// Key of `FailedReason`, for [`Handle::set`].
+    /// Key of `FailedReason`, for [`Self::set`].
     pub const FAILED_REASON: Prop<CfnEndpoint, endpoint::FailedReason> = Prop::new("FailedReason");
-    /// Key of `OutpostId`, for [`Handle::set`].
+    /// Key of `OutpostId`, for [`Self::set`].
     pub const OUTPOST_ID: Prop<CfnEndpoint, String> = Prop::new("OutpostId");
-    /// Key of `SecurityGroupId`, for [`Handle::set`].
+    /// Key of `SecurityGroupId`, for [`Self::set`].
     pub const SECURITY_GROUP_ID: Prop<CfnEndpoint, String> = Prop::new("SecurityGroupId");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnEndpoint, String> = Prop::new("SubnetId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

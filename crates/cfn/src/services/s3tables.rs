@@ -65,9 +65,9 @@ impl CfnNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::Namespace";
 
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnNamespace, String> = Prop::new("Namespace");
-    /// Key of `TableBucketARN`, for [`Handle::set`].
+    /// Key of `TableBucketARN`, for [`Self::set`].
     pub const TABLE_BUCKET_ARN: Prop<CfnNamespace, String> = Prop::new("TableBucketARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -862,25 +862,25 @@ impl CfnTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::Table";
 
-    /// Key of `Compaction`, for [`Handle::set`].
+    /// Key of `Compaction`, for [`Self::set`].
     pub const COMPACTION: Prop<CfnTable, table::Compaction> = Prop::new("Compaction");
-    /// Key of `IcebergMetadata`, for [`Handle::set`].
+    /// Key of `IcebergMetadata`, for [`Self::set`].
     pub const ICEBERG_METADATA: Prop<CfnTable, table::IcebergMetadata> = Prop::new("IcebergMetadata");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnTable, String> = Prop::new("Namespace");
-    /// Key of `OpenTableFormat`, for [`Handle::set`].
+    /// Key of `OpenTableFormat`, for [`Self::set`].
     pub const OPEN_TABLE_FORMAT: Prop<CfnTable, table::OpenTableFormat> = Prop::new("OpenTableFormat");
-    /// Key of `SnapshotManagement`, for [`Handle::set`].
+    /// Key of `SnapshotManagement`, for [`Self::set`].
     pub const SNAPSHOT_MANAGEMENT: Prop<CfnTable, table::SnapshotManagement> = Prop::new("SnapshotManagement");
-    /// Key of `StorageClassConfiguration`, for [`Handle::set`].
+    /// Key of `StorageClassConfiguration`, for [`Self::set`].
     pub const STORAGE_CLASS_CONFIGURATION: Prop<CfnTable, table::StorageClassConfiguration> = Prop::new("StorageClassConfiguration");
-    /// Key of `TableBucketARN`, for [`Handle::set`].
+    /// Key of `TableBucketARN`, for [`Self::set`].
     pub const TABLE_BUCKET_ARN: Prop<CfnTable, String> = Prop::new("TableBucketARN");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
-    /// Key of `WithoutMetadata`, for [`Handle::set`].
+    /// Key of `WithoutMetadata`, for [`Self::set`].
     pub const WITHOUT_METADATA: Prop<CfnTable, table::WithoutMetadata> = Prop::new("WithoutMetadata");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1323,19 +1323,19 @@ impl CfnTableBucket {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::TableBucket";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnTableBucket, table_bucket::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `MetricsConfiguration`, for [`Handle::set`].
+    /// Key of `MetricsConfiguration`, for [`Self::set`].
     pub const METRICS_CONFIGURATION: Prop<CfnTableBucket, table_bucket::MetricsConfiguration> = Prop::new("MetricsConfiguration");
-    /// Key of `ReplicationConfiguration`, for [`Handle::set`].
+    /// Key of `ReplicationConfiguration`, for [`Self::set`].
     pub const REPLICATION_CONFIGURATION: Prop<CfnTableBucket, table_bucket::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
-    /// Key of `StorageClassConfiguration`, for [`Handle::set`].
+    /// Key of `StorageClassConfiguration`, for [`Self::set`].
     pub const STORAGE_CLASS_CONFIGURATION: Prop<CfnTableBucket, table_bucket::StorageClassConfiguration> = Prop::new("StorageClassConfiguration");
-    /// Key of `TableBucketName`, for [`Handle::set`].
+    /// Key of `TableBucketName`, for [`Self::set`].
     pub const TABLE_BUCKET_NAME: Prop<CfnTableBucket, String> = Prop::new("TableBucketName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTableBucket, Vec<table_bucket::Tag>> = Prop::new("Tags");
-    /// Key of `UnreferencedFileRemoval`, for [`Handle::set`].
+    /// Key of `UnreferencedFileRemoval`, for [`Self::set`].
     pub const UNREFERENCED_FILE_REMOVAL: Prop<CfnTableBucket, table_bucket::UnreferencedFileRemoval> = Prop::new("UnreferencedFileRemoval");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1426,9 +1426,9 @@ impl CfnTableBucketPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::TableBucketPolicy";
 
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnTableBucketPolicy, Json> = Prop::new("ResourcePolicy");
-    /// Key of `TableBucketARN`, for [`Handle::set`].
+    /// Key of `TableBucketARN`, for [`Self::set`].
     pub const TABLE_BUCKET_ARN: Prop<CfnTableBucketPolicy, String> = Prop::new("TableBucketARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1514,9 +1514,9 @@ impl CfnTablePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Tables::TablePolicy";
 
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnTablePolicy, Json> = Prop::new("ResourcePolicy");
-    /// Key of `TableARN`, for [`Handle::set`].
+    /// Key of `TableARN`, for [`Self::set`].
     pub const TABLE_ARN: Prop<CfnTablePolicy, String> = Prop::new("TableARN");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -259,23 +259,23 @@ impl CfnIndex {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Vectors::Index";
 
-    /// Key of `DataType`, for [`Handle::set`].
+    /// Key of `DataType`, for [`Self::set`].
     pub const DATA_TYPE: Prop<CfnIndex, index::DataType> = Prop::new("DataType");
-    /// Key of `Dimension`, for [`Handle::set`].
+    /// Key of `Dimension`, for [`Self::set`].
     pub const DIMENSION: Prop<CfnIndex, i64> = Prop::new("Dimension");
-    /// Key of `DistanceMetric`, for [`Handle::set`].
+    /// Key of `DistanceMetric`, for [`Self::set`].
     pub const DISTANCE_METRIC: Prop<CfnIndex, index::DistanceMetric> = Prop::new("DistanceMetric");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnIndex, index::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `IndexName`, for [`Handle::set`].
+    /// Key of `IndexName`, for [`Self::set`].
     pub const INDEX_NAME: Prop<CfnIndex, String> = Prop::new("IndexName");
-    /// Key of `MetadataConfiguration`, for [`Handle::set`].
+    /// Key of `MetadataConfiguration`, for [`Self::set`].
     pub const METADATA_CONFIGURATION: Prop<CfnIndex, index::MetadataConfiguration> = Prop::new("MetadataConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIndex, Vec<index::Tag>> = Prop::new("Tags");
-    /// Key of `VectorBucketArn`, for [`Handle::set`].
+    /// Key of `VectorBucketArn`, for [`Self::set`].
     pub const VECTOR_BUCKET_ARN: Prop<CfnIndex, String> = Prop::new("VectorBucketArn");
-    /// Key of `VectorBucketName`, for [`Handle::set`].
+    /// Key of `VectorBucketName`, for [`Self::set`].
     pub const VECTOR_BUCKET_NAME: Prop<CfnIndex, String> = Prop::new("VectorBucketName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -454,11 +454,11 @@ impl CfnVectorBucket {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Vectors::VectorBucket";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnVectorBucket, vector_bucket::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVectorBucket, Vec<vector_bucket::Tag>> = Prop::new("Tags");
-    /// Key of `VectorBucketName`, for [`Handle::set`].
+    /// Key of `VectorBucketName`, for [`Self::set`].
     pub const VECTOR_BUCKET_NAME: Prop<CfnVectorBucket, String> = Prop::new("VectorBucketName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -559,11 +559,11 @@ impl CfnVectorBucketPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::S3Vectors::VectorBucketPolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnVectorBucketPolicy, Json> = Prop::new("Policy");
-    /// Key of `VectorBucketArn`, for [`Handle::set`].
+    /// Key of `VectorBucketArn`, for [`Self::set`].
     pub const VECTOR_BUCKET_ARN: Prop<CfnVectorBucketPolicy, String> = Prop::new("VectorBucketArn");
-    /// Key of `VectorBucketName`, for [`Handle::set`].
+    /// Key of `VectorBucketName`, for [`Self::set`].
     pub const VECTOR_BUCKET_NAME: Prop<CfnVectorBucketPolicy, String> = Prop::new("VectorBucketName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

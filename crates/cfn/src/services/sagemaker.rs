@@ -300,13 +300,13 @@ impl CfnAIWorkloadConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::AIWorkloadConfig";
 
-    /// Key of `AIWorkloadConfigName`, for [`Handle::set`].
+    /// Key of `AIWorkloadConfigName`, for [`Self::set`].
     pub const AI_WORKLOAD_CONFIG_NAME: Prop<CfnAIWorkloadConfig, String> = Prop::new("AIWorkloadConfigName");
-    /// Key of `AIWorkloadConfigs`, for [`Handle::set`].
+    /// Key of `AIWorkloadConfigs`, for [`Self::set`].
     pub const AI_WORKLOAD_CONFIGS: Prop<CfnAIWorkloadConfig, ai_workload_config::AIWorkloadConfigs> = Prop::new("AIWorkloadConfigs");
-    /// Key of `DatasetConfig`, for [`Handle::set`].
+    /// Key of `DatasetConfig`, for [`Self::set`].
     pub const DATASET_CONFIG: Prop<CfnAIWorkloadConfig, ai_workload_config::AIDatasetConfig> = Prop::new("DatasetConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAIWorkloadConfig, Vec<ai_workload_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -585,21 +585,21 @@ impl CfnAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Action";
 
-    /// Key of `ActionName`, for [`Handle::set`].
+    /// Key of `ActionName`, for [`Self::set`].
     pub const ACTION_NAME: Prop<CfnAction, String> = Prop::new("ActionName");
-    /// Key of `ActionType`, for [`Handle::set`].
+    /// Key of `ActionType`, for [`Self::set`].
     pub const ACTION_TYPE: Prop<CfnAction, String> = Prop::new("ActionType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAction, String> = Prop::new("Description");
-    /// Key of `MetadataProperties`, for [`Handle::set`].
+    /// Key of `MetadataProperties`, for [`Self::set`].
     pub const METADATA_PROPERTIES: Prop<CfnAction, action::MetadataProperties> = Prop::new("MetadataProperties");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnAction, Map<String>> = Prop::new("Properties");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnAction, action::ActionSource> = Prop::new("Source");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAction, action::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAction, Vec<action::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -657,10 +657,15 @@ pub mod algorithm {
     /// `InferenceSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InferenceSpecification {
+        /// `Containers` (the schema does not describe it).
         pub containers: Val<Vec<ModelPackageContainerDefinition>>,
+        /// `SupportedContentTypes` (the schema does not describe it).
         pub supported_content_types: Option<Val<Vec<String>>>,
+        /// `SupportedRealtimeInferenceInstanceTypes` (the schema does not describe it).
         pub supported_realtime_inference_instance_types: Option<Val<Vec<SupportedRealtimeInferenceInstanceType>>>,
+        /// `SupportedResponseMIMETypes` (the schema does not describe it).
         pub supported_response_mime_types: Option<Val<Vec<String>>>,
+        /// `SupportedTransformInstanceTypes` (the schema does not describe it).
         pub supported_transform_instance_types: Option<Val<Vec<SupportedTransformInstanceType>>>,
     }
 
@@ -692,7 +697,9 @@ pub mod algorithm {
     /// `Tag` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -718,13 +725,21 @@ pub mod algorithm {
     /// `TrainingSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainingSpecification {
+        /// `MetricDefinitions` (the schema does not describe it).
         pub metric_definitions: Option<Val<Vec<MetricDefinition>>>,
+        /// `SupportedHyperParameters` (the schema does not describe it).
         pub supported_hyper_parameters: Option<Val<Vec<HyperParameterSpecification>>>,
+        /// `SupportedTrainingInstanceTypes` (the schema does not describe it).
         pub supported_training_instance_types: Val<Vec<SupportedTrainingInstanceType>>,
+        /// `SupportedTuningJobObjectiveMetrics` (the schema does not describe it).
         pub supported_tuning_job_objective_metrics: Option<Val<Vec<HyperParameterTuningJobObjective>>>,
+        /// `SupportsDistributedTraining` (the schema does not describe it).
         pub supports_distributed_training: Option<Val<bool>>,
+        /// `TrainingChannels` (the schema does not describe it).
         pub training_channels: Val<Vec<ChannelSpecification>>,
+        /// `TrainingImage` (the schema does not describe it).
         pub training_image: Val<String>,
+        /// `TrainingImageDigest` (the schema does not describe it).
         pub training_image_digest: Option<Val<String>>,
     }
 
@@ -762,14 +777,23 @@ pub mod algorithm {
     /// `ModelPackageContainerDefinition` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ModelPackageContainerDefinition {
+        /// `ContainerHostname` (the schema does not describe it).
         pub container_hostname: Option<Val<String>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Map<String>>>,
+        /// `Framework` (the schema does not describe it).
         pub framework: Option<Val<String>>,
+        /// `FrameworkVersion` (the schema does not describe it).
         pub framework_version: Option<Val<String>>,
+        /// `Image` (the schema does not describe it).
         pub image: Val<String>,
+        /// `ImageDigest` (the schema does not describe it).
         pub image_digest: Option<Val<String>>,
+        /// `IsCheckpoint` (the schema does not describe it).
         pub is_checkpoint: Option<Val<bool>>,
+        /// `ModelInput` (the schema does not describe it).
         pub model_input: Option<Val<ModelInput>>,
+        /// `NearestModelName` (the schema does not describe it).
         pub nearest_model_name: Option<Val<String>>,
     }
 
@@ -809,7 +833,9 @@ pub mod algorithm {
     /// `MetricDefinition` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricDefinition {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Regex` (the schema does not describe it).
         pub regex: Val<String>,
     }
 
@@ -835,12 +861,19 @@ pub mod algorithm {
     /// `HyperParameterSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HyperParameterSpecification {
+        /// `DefaultValue` (the schema does not describe it).
         pub default_value: Option<Val<String>>,
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `IsRequired` (the schema does not describe it).
         pub is_required: Option<Val<bool>>,
+        /// `IsTunable` (the schema does not describe it).
         pub is_tunable: Option<Val<bool>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Range` (the schema does not describe it).
         pub range: Option<Val<ParameterRange>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -876,7 +909,9 @@ pub mod algorithm {
     /// `HyperParameterTuningJobObjective` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HyperParameterTuningJobObjective {
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type2>,
     }
 
@@ -902,11 +937,17 @@ pub mod algorithm {
     /// `ChannelSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ChannelSpecification {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `IsRequired` (the schema does not describe it).
         pub is_required: Option<Val<bool>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SupportedCompressionTypes` (the schema does not describe it).
         pub supported_compression_types: Option<Val<Vec<SupportedCompressionType>>>,
+        /// `SupportedContentTypes` (the schema does not describe it).
         pub supported_content_types: Val<Vec<String>>,
+        /// `SupportedInputModes` (the schema does not describe it).
         pub supported_input_modes: Val<Vec<SupportedInputMode>>,
     }
 
@@ -940,6 +981,7 @@ pub mod algorithm {
     /// `ModelInput` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ModelInput {
+        /// `DataInputConfig` (the schema does not describe it).
         pub data_input_config: Val<String>,
     }
 
@@ -963,8 +1005,11 @@ pub mod algorithm {
     /// `ParameterRange` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ParameterRange {
+        /// `CategoricalParameterRangeSpecification` (the schema does not describe it).
         pub categorical_parameter_range_specification: Option<Val<CategoricalParameterRangeSpecification>>,
+        /// `ContinuousParameterRangeSpecification` (the schema does not describe it).
         pub continuous_parameter_range_specification: Option<Val<ContinuousParameterRangeSpecification>>,
+        /// `IntegerParameterRangeSpecification` (the schema does not describe it).
         pub integer_parameter_range_specification: Option<Val<IntegerParameterRangeSpecification>>,
     }
 
@@ -981,6 +1026,7 @@ pub mod algorithm {
     /// `CategoricalParameterRangeSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CategoricalParameterRangeSpecification {
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -1004,7 +1050,9 @@ pub mod algorithm {
     /// `ContinuousParameterRangeSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContinuousParameterRangeSpecification {
+        /// `MaxValue` (the schema does not describe it).
         pub max_value: Val<String>,
+        /// `MinValue` (the schema does not describe it).
         pub min_value: Val<String>,
     }
 
@@ -1030,7 +1078,9 @@ pub mod algorithm {
     /// `IntegerParameterRangeSpecification` of `AWS::SageMaker::Algorithm`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IntegerParameterRangeSpecification {
+        /// `MaxValue` (the schema does not describe it).
         pub max_value: Val<String>,
+        /// `MinValue` (the schema does not describe it).
         pub min_value: Val<String>,
     }
 
@@ -3238,9 +3288,11 @@ pub struct CfnAlgorithmProps {
     pub algorithm_name: Val<String>,
     /// Whether to certify the algorithm so that it can be listed in AWS Marketplace.
     pub certify_for_marketplace: Option<Val<bool>>,
+    /// `InferenceSpecification` (the schema does not describe it).
     pub inference_specification: Option<Val<algorithm::InferenceSpecification>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<algorithm::Tag>>>,
+    /// `TrainingSpecification` (the schema does not describe it).
     pub training_specification: Val<algorithm::TrainingSpecification>,
 }
 
@@ -3281,17 +3333,17 @@ impl CfnAlgorithm {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Algorithm";
 
-    /// Key of `AlgorithmDescription`, for [`Handle::set`].
+    /// Key of `AlgorithmDescription`, for [`Self::set`].
     pub const ALGORITHM_DESCRIPTION: Prop<CfnAlgorithm, String> = Prop::new("AlgorithmDescription");
-    /// Key of `AlgorithmName`, for [`Handle::set`].
+    /// Key of `AlgorithmName`, for [`Self::set`].
     pub const ALGORITHM_NAME: Prop<CfnAlgorithm, String> = Prop::new("AlgorithmName");
-    /// Key of `CertifyForMarketplace`, for [`Handle::set`].
+    /// Key of `CertifyForMarketplace`, for [`Self::set`].
     pub const CERTIFY_FOR_MARKETPLACE: Prop<CfnAlgorithm, bool> = Prop::new("CertifyForMarketplace");
-    /// Key of `InferenceSpecification`, for [`Handle::set`].
+    /// Key of `InferenceSpecification`, for [`Self::set`].
     pub const INFERENCE_SPECIFICATION: Prop<CfnAlgorithm, algorithm::InferenceSpecification> = Prop::new("InferenceSpecification");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAlgorithm, Vec<algorithm::Tag>> = Prop::new("Tags");
-    /// Key of `TrainingSpecification`, for [`Handle::set`].
+    /// Key of `TrainingSpecification`, for [`Self::set`].
     pub const TRAINING_SPECIFICATION: Prop<CfnAlgorithm, algorithm::TrainingSpecification> = Prop::new("TrainingSpecification");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3367,7 +3419,9 @@ pub mod app {
     /// `Tag` of `AWS::SageMaker::App`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4026,19 +4080,19 @@ impl CfnApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::App";
 
-    /// Key of `AppName`, for [`Handle::set`].
+    /// Key of `AppName`, for [`Self::set`].
     pub const APP_NAME: Prop<CfnApp, String> = Prop::new("AppName");
-    /// Key of `AppType`, for [`Handle::set`].
+    /// Key of `AppType`, for [`Self::set`].
     pub const APP_TYPE: Prop<CfnApp, app::AppType> = Prop::new("AppType");
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnApp, String> = Prop::new("DomainId");
-    /// Key of `RecoveryMode`, for [`Handle::set`].
+    /// Key of `RecoveryMode`, for [`Self::set`].
     pub const RECOVERY_MODE: Prop<CfnApp, bool> = Prop::new("RecoveryMode");
-    /// Key of `ResourceSpec`, for [`Handle::set`].
+    /// Key of `ResourceSpec`, for [`Self::set`].
     pub const RESOURCE_SPEC: Prop<CfnApp, app::ResourceSpec> = Prop::new("ResourceSpec");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApp, Vec<app::Tag>> = Prop::new("Tags");
-    /// Key of `UserProfileName`, for [`Handle::set`].
+    /// Key of `UserProfileName`, for [`Self::set`].
     pub const USER_PROFILE_NAME: Prop<CfnApp, String> = Prop::new("UserProfileName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4148,7 +4202,9 @@ pub mod app_image_config {
     /// `Tag` of `AWS::SageMaker::AppImageConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4244,7 +4300,9 @@ pub mod app_image_config {
     /// `CustomImageContainerEnvironmentVariable` of `AWS::SageMaker::AppImageConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomImageContainerEnvironmentVariable {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4403,15 +4461,15 @@ impl CfnAppImageConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::AppImageConfig";
 
-    /// Key of `AppImageConfigName`, for [`Handle::set`].
+    /// Key of `AppImageConfigName`, for [`Self::set`].
     pub const APP_IMAGE_CONFIG_NAME: Prop<CfnAppImageConfig, String> = Prop::new("AppImageConfigName");
-    /// Key of `CodeEditorAppImageConfig`, for [`Handle::set`].
+    /// Key of `CodeEditorAppImageConfig`, for [`Self::set`].
     pub const CODE_EDITOR_APP_IMAGE_CONFIG: Prop<CfnAppImageConfig, app_image_config::CodeEditorAppImageConfig> = Prop::new("CodeEditorAppImageConfig");
-    /// Key of `JupyterLabAppImageConfig`, for [`Handle::set`].
+    /// Key of `JupyterLabAppImageConfig`, for [`Self::set`].
     pub const JUPYTER_LAB_APP_IMAGE_CONFIG: Prop<CfnAppImageConfig, app_image_config::JupyterLabAppImageConfig> = Prop::new("JupyterLabAppImageConfig");
-    /// Key of `KernelGatewayImageConfig`, for [`Handle::set`].
+    /// Key of `KernelGatewayImageConfig`, for [`Self::set`].
     pub const KERNEL_GATEWAY_IMAGE_CONFIG: Prop<CfnAppImageConfig, app_image_config::KernelGatewayImageConfig> = Prop::new("KernelGatewayImageConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAppImageConfig, Vec<app_image_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4700,17 +4758,17 @@ impl CfnArtifact {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Artifact";
 
-    /// Key of `ArtifactName`, for [`Handle::set`].
+    /// Key of `ArtifactName`, for [`Self::set`].
     pub const ARTIFACT_NAME: Prop<CfnArtifact, String> = Prop::new("ArtifactName");
-    /// Key of `ArtifactType`, for [`Handle::set`].
+    /// Key of `ArtifactType`, for [`Self::set`].
     pub const ARTIFACT_TYPE: Prop<CfnArtifact, String> = Prop::new("ArtifactType");
-    /// Key of `MetadataProperties`, for [`Handle::set`].
+    /// Key of `MetadataProperties`, for [`Self::set`].
     pub const METADATA_PROPERTIES: Prop<CfnArtifact, artifact::MetadataProperties> = Prop::new("MetadataProperties");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnArtifact, Map<String>> = Prop::new("Properties");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnArtifact, artifact::ArtifactSource> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnArtifact, Vec<artifact::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6052,29 +6110,29 @@ impl CfnCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Cluster";
 
-    /// Key of `AutoScaling`, for [`Handle::set`].
+    /// Key of `AutoScaling`, for [`Self::set`].
     pub const AUTO_SCALING: Prop<CfnCluster, cluster::ClusterAutoScalingConfig> = Prop::new("AutoScaling");
-    /// Key of `ClusterName`, for [`Handle::set`].
+    /// Key of `ClusterName`, for [`Self::set`].
     pub const CLUSTER_NAME: Prop<CfnCluster, String> = Prop::new("ClusterName");
-    /// Key of `ClusterRole`, for [`Handle::set`].
+    /// Key of `ClusterRole`, for [`Self::set`].
     pub const CLUSTER_ROLE: Prop<CfnCluster, String> = Prop::new("ClusterRole");
-    /// Key of `InstanceGroups`, for [`Handle::set`].
+    /// Key of `InstanceGroups`, for [`Self::set`].
     pub const INSTANCE_GROUPS: Prop<CfnCluster, Vec<cluster::ClusterInstanceGroup>> = Prop::new("InstanceGroups");
-    /// Key of `NodeProvisioningMode`, for [`Handle::set`].
+    /// Key of `NodeProvisioningMode`, for [`Self::set`].
     pub const NODE_PROVISIONING_MODE: Prop<CfnCluster, cluster::NodeProvisioningMode> = Prop::new("NodeProvisioningMode");
-    /// Key of `NodeRecovery`, for [`Handle::set`].
+    /// Key of `NodeRecovery`, for [`Self::set`].
     pub const NODE_RECOVERY: Prop<CfnCluster, cluster::NodeRecovery> = Prop::new("NodeRecovery");
-    /// Key of `Orchestrator`, for [`Handle::set`].
+    /// Key of `Orchestrator`, for [`Self::set`].
     pub const ORCHESTRATOR: Prop<CfnCluster, Json> = Prop::new("Orchestrator");
-    /// Key of `RestrictedInstanceGroups`, for [`Handle::set`].
+    /// Key of `RestrictedInstanceGroups`, for [`Self::set`].
     pub const RESTRICTED_INSTANCE_GROUPS: Prop<CfnCluster, Vec<cluster::ClusterRestrictedInstanceGroup>> = Prop::new("RestrictedInstanceGroups");
-    /// Key of `RestrictedInstanceGroupsConfig`, for [`Handle::set`].
+    /// Key of `RestrictedInstanceGroupsConfig`, for [`Self::set`].
     pub const RESTRICTED_INSTANCE_GROUPS_CONFIG: Prop<CfnCluster, cluster::RestrictedInstanceGroupsConfig> = Prop::new("RestrictedInstanceGroupsConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCluster, Vec<cluster::Tag>> = Prop::new("Tags");
-    /// Key of `TieredStorageConfig`, for [`Handle::set`].
+    /// Key of `TieredStorageConfig`, for [`Self::set`].
     pub const TIERED_STORAGE_CONFIG: Prop<CfnCluster, cluster::TieredStorageConfig> = Prop::new("TieredStorageConfig");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnCluster, cluster::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6159,7 +6217,9 @@ pub mod cluster_scheduler_config {
     /// `Tag` of `AWS::SageMaker::ClusterSchedulerConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -6352,15 +6412,15 @@ impl CfnClusterSchedulerConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ClusterSchedulerConfig";
 
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnClusterSchedulerConfig, String> = Prop::new("ClusterArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnClusterSchedulerConfig, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnClusterSchedulerConfig, String> = Prop::new("Name");
-    /// Key of `SchedulerConfig`, for [`Handle::set`].
+    /// Key of `SchedulerConfig`, for [`Self::set`].
     pub const SCHEDULER_CONFIG: Prop<CfnClusterSchedulerConfig, cluster_scheduler_config::SchedulerConfig> = Prop::new("SchedulerConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnClusterSchedulerConfig, Vec<cluster_scheduler_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6560,11 +6620,11 @@ impl CfnCodeRepository {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::CodeRepository";
 
-    /// Key of `CodeRepositoryName`, for [`Handle::set`].
+    /// Key of `CodeRepositoryName`, for [`Self::set`].
     pub const CODE_REPOSITORY_NAME: Prop<CfnCodeRepository, String> = Prop::new("CodeRepositoryName");
-    /// Key of `GitConfig`, for [`Handle::set`].
+    /// Key of `GitConfig`, for [`Self::set`].
     pub const GIT_CONFIG: Prop<CfnCodeRepository, code_repository::GitConfig> = Prop::new("GitConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCodeRepository, Vec<code_repository::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -6665,7 +6725,9 @@ pub mod compute_quota {
     /// `Tag` of `AWS::SageMaker::ComputeQuota`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -7753,19 +7815,19 @@ impl CfnComputeQuota {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ComputeQuota";
 
-    /// Key of `ActivationState`, for [`Handle::set`].
+    /// Key of `ActivationState`, for [`Self::set`].
     pub const ACTIVATION_STATE: Prop<CfnComputeQuota, compute_quota::ActivationState> = Prop::new("ActivationState");
-    /// Key of `ClusterArn`, for [`Handle::set`].
+    /// Key of `ClusterArn`, for [`Self::set`].
     pub const CLUSTER_ARN: Prop<CfnComputeQuota, String> = Prop::new("ClusterArn");
-    /// Key of `ComputeQuotaConfig`, for [`Handle::set`].
+    /// Key of `ComputeQuotaConfig`, for [`Self::set`].
     pub const COMPUTE_QUOTA_CONFIG: Prop<CfnComputeQuota, compute_quota::ComputeQuotaConfig> = Prop::new("ComputeQuotaConfig");
-    /// Key of `ComputeQuotaTarget`, for [`Handle::set`].
+    /// Key of `ComputeQuotaTarget`, for [`Self::set`].
     pub const COMPUTE_QUOTA_TARGET: Prop<CfnComputeQuota, compute_quota::ComputeQuotaTarget> = Prop::new("ComputeQuotaTarget");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnComputeQuota, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnComputeQuota, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnComputeQuota, Vec<compute_quota::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -7986,17 +8048,17 @@ impl CfnContext {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Context";
 
-    /// Key of `ContextName`, for [`Handle::set`].
+    /// Key of `ContextName`, for [`Self::set`].
     pub const CONTEXT_NAME: Prop<CfnContext, String> = Prop::new("ContextName");
-    /// Key of `ContextType`, for [`Handle::set`].
+    /// Key of `ContextType`, for [`Self::set`].
     pub const CONTEXT_TYPE: Prop<CfnContext, String> = Prop::new("ContextType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContext, String> = Prop::new("Description");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnContext, Map<String>> = Prop::new("Properties");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnContext, context::Source> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContext, Vec<context::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -8894,27 +8956,27 @@ impl CfnDataQualityJobDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::DataQualityJobDefinition";
 
-    /// Key of `DataQualityAppSpecification`, for [`Handle::set`].
+    /// Key of `DataQualityAppSpecification`, for [`Self::set`].
     pub const DATA_QUALITY_APP_SPECIFICATION: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::DataQualityAppSpecification> = Prop::new("DataQualityAppSpecification");
-    /// Key of `DataQualityBaselineConfig`, for [`Handle::set`].
+    /// Key of `DataQualityBaselineConfig`, for [`Self::set`].
     pub const DATA_QUALITY_BASELINE_CONFIG: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::DataQualityBaselineConfig> = Prop::new("DataQualityBaselineConfig");
-    /// Key of `DataQualityJobInput`, for [`Handle::set`].
+    /// Key of `DataQualityJobInput`, for [`Self::set`].
     pub const DATA_QUALITY_JOB_INPUT: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::DataQualityJobInput> = Prop::new("DataQualityJobInput");
-    /// Key of `DataQualityJobOutputConfig`, for [`Handle::set`].
+    /// Key of `DataQualityJobOutputConfig`, for [`Self::set`].
     pub const DATA_QUALITY_JOB_OUTPUT_CONFIG: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::MonitoringOutputConfig> = Prop::new("DataQualityJobOutputConfig");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnDataQualityJobDefinition, String> = Prop::new("EndpointName");
-    /// Key of `JobDefinitionName`, for [`Handle::set`].
+    /// Key of `JobDefinitionName`, for [`Self::set`].
     pub const JOB_DEFINITION_NAME: Prop<CfnDataQualityJobDefinition, String> = Prop::new("JobDefinitionName");
-    /// Key of `JobResources`, for [`Handle::set`].
+    /// Key of `JobResources`, for [`Self::set`].
     pub const JOB_RESOURCES: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::MonitoringResources> = Prop::new("JobResources");
-    /// Key of `NetworkConfig`, for [`Handle::set`].
+    /// Key of `NetworkConfig`, for [`Self::set`].
     pub const NETWORK_CONFIG: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDataQualityJobDefinition, String> = Prop::new("RoleArn");
-    /// Key of `StoppingCondition`, for [`Handle::set`].
+    /// Key of `StoppingCondition`, for [`Self::set`].
     pub const STOPPING_CONDITION: Prop<CfnDataQualityJobDefinition, data_quality_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataQualityJobDefinition, Vec<data_quality_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9307,11 +9369,11 @@ impl CfnDevice {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Device";
 
-    /// Key of `Device`, for [`Handle::set`].
+    /// Key of `Device`, for [`Self::set`].
     pub const DEVICE: Prop<CfnDevice, device::Device> = Prop::new("Device");
-    /// Key of `DeviceFleetName`, for [`Handle::set`].
+    /// Key of `DeviceFleetName`, for [`Self::set`].
     pub const DEVICE_FLEET_NAME: Prop<CfnDevice, String> = Prop::new("DeviceFleetName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDevice, Vec<device::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9486,15 +9548,15 @@ impl CfnDeviceFleet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::DeviceFleet";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDeviceFleet, String> = Prop::new("Description");
-    /// Key of `DeviceFleetName`, for [`Handle::set`].
+    /// Key of `DeviceFleetName`, for [`Self::set`].
     pub const DEVICE_FLEET_NAME: Prop<CfnDeviceFleet, String> = Prop::new("DeviceFleetName");
-    /// Key of `OutputConfig`, for [`Handle::set`].
+    /// Key of `OutputConfig`, for [`Self::set`].
     pub const OUTPUT_CONFIG: Prop<CfnDeviceFleet, device_fleet::EdgeOutputConfig> = Prop::new("OutputConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDeviceFleet, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDeviceFleet, Vec<device_fleet::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9534,6 +9596,7 @@ pub mod domain {
     /// A collection of settings that apply to spaces of Amazon SageMaker Studio. These settings are specified when the Create/Update Domain API is called.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DefaultSpaceSettings {
+        /// `CustomFileSystemConfigs` (the schema does not describe it).
         pub custom_file_system_configs: Option<Val<Vec<CustomFileSystemConfig>>>,
         /// The Jupyter lab's custom posix user configurations.
         pub custom_posix_user_config: Option<Val<CustomPosixUserConfig>>,
@@ -9589,7 +9652,9 @@ pub mod domain {
         pub auto_mount_home_efs: Option<Val<AutoMountHomeEFS>>,
         /// The CodeEditor app settings.
         pub code_editor_app_settings: Option<Val<CodeEditorAppSettings>>,
+        /// `CustomFileSystemConfigs` (the schema does not describe it).
         pub custom_file_system_configs: Option<Val<Vec<CustomFileSystemConfig>>>,
+        /// `CustomPosixUserConfig` (the schema does not describe it).
         pub custom_posix_user_config: Option<Val<CustomPosixUserConfig>>,
         /// Defines which Amazon SageMaker application users are directed to by default.
         pub default_landing_uri: Option<Val<String>>,
@@ -9697,7 +9762,9 @@ pub mod domain {
     /// `Tag` of `AWS::SageMaker::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -9723,8 +9790,11 @@ pub mod domain {
     /// `CustomFileSystemConfig` of `AWS::SageMaker::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomFileSystemConfig {
+        /// `EFSFileSystemConfig` (the schema does not describe it).
         pub efs_file_system_config: Option<Val<EFSFileSystemConfig>>,
+        /// `FSxLustreFileSystemConfig` (the schema does not describe it).
         pub f_sx_lustre_file_system_config: Option<Val<FSxLustreFileSystemConfig>>,
+        /// `S3FileSystemConfig` (the schema does not describe it).
         pub s3_file_system_config: Option<Val<S3FileSystemConfig>>,
     }
 
@@ -9741,7 +9811,9 @@ pub mod domain {
     /// The Jupyter lab's custom posix user configurations.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomPosixUserConfig {
+        /// `Gid` (the schema does not describe it).
         pub gid: Val<i64>,
+        /// `Uid` (the schema does not describe it).
         pub uid: Val<i64>,
     }
 
@@ -9767,6 +9839,7 @@ pub mod domain {
     /// The JupyterLab app settings.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JupyterLabAppSettings {
+        /// `AppLifecycleManagement` (the schema does not describe it).
         pub app_lifecycle_management: Option<Val<AppLifecycleManagement>>,
         /// The lifecycle configuration that runs before the default lifecycle configuration.
         pub built_in_lifecycle_config_arn: Option<Val<String>>,
@@ -9796,6 +9869,7 @@ pub mod domain {
     /// The JupyterServer app settings.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JupyterServerAppSettings {
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
         /// A list of LifecycleConfigArns available for use with JupyterServer apps.
         pub lifecycle_config_arns: Option<Val<Vec<String>>>,
@@ -9849,6 +9923,7 @@ pub mod domain {
     /// The CodeEditor app settings.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CodeEditorAppSettings {
+        /// `AppLifecycleManagement` (the schema does not describe it).
         pub app_lifecycle_management: Option<Val<AppLifecycleManagement>>,
         /// The lifecycle configuration that runs before the default lifecycle configuration.
         pub built_in_lifecycle_config_arn: Option<Val<String>>,
@@ -9877,6 +9952,7 @@ pub mod domain {
     pub struct RSessionAppSettings {
         /// A list of custom SageMaker images that are configured to run as a KernelGateway app.
         pub custom_images: Option<Val<Vec<CustomImage>>>,
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
     }
 
@@ -9973,6 +10049,7 @@ pub mod domain {
     /// A collection of settings that update the current configuration for the RStudioServerPro Domain-level app.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RStudioServerProDomainSettings {
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
         /// The ARN of the execution role for the RStudioServerPro Domain-level app.
         pub domain_execution_role_arn: Val<String>,
@@ -10043,7 +10120,9 @@ pub mod domain {
     /// `EFSFileSystemConfig` of `AWS::SageMaker::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EFSFileSystemConfig {
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
+        /// `FileSystemPath` (the schema does not describe it).
         pub file_system_path: Option<Val<String>>,
     }
 
@@ -10069,7 +10148,9 @@ pub mod domain {
     /// `FSxLustreFileSystemConfig` of `AWS::SageMaker::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FSxLustreFileSystemConfig {
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
+        /// `FileSystemPath` (the schema does not describe it).
         pub file_system_path: Option<Val<String>>,
     }
 
@@ -10095,7 +10176,9 @@ pub mod domain {
     /// `S3FileSystemConfig` of `AWS::SageMaker::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3FileSystemConfig {
+        /// `MountPath` (the schema does not describe it).
         pub mount_path: Option<Val<String>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Option<Val<String>>,
     }
 
@@ -10111,6 +10194,7 @@ pub mod domain {
     /// `AppLifecycleManagement` of `AWS::SageMaker::Domain`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AppLifecycleManagement {
+        /// `IdleSettings` (the schema does not describe it).
         pub idle_settings: Option<Val<IdleSettings>>,
     }
 
@@ -10238,6 +10322,7 @@ pub mod domain {
     pub struct HiddenSageMakerImage {
         /// The SageMaker image name that you are hiding from the Studio user interface.
         pub sage_maker_image_name: Option<Val<SageMakerImageName>>,
+        /// `VersionAliases` (the schema does not describe it).
         pub version_aliases: Option<Val<Vec<String>>>,
     }
 
@@ -11729,31 +11814,31 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Domain";
 
-    /// Key of `AppNetworkAccessType`, for [`Handle::set`].
+    /// Key of `AppNetworkAccessType`, for [`Self::set`].
     pub const APP_NETWORK_ACCESS_TYPE: Prop<CfnDomain, domain::AppNetworkAccessType> = Prop::new("AppNetworkAccessType");
-    /// Key of `AppSecurityGroupManagement`, for [`Handle::set`].
+    /// Key of `AppSecurityGroupManagement`, for [`Self::set`].
     pub const APP_SECURITY_GROUP_MANAGEMENT: Prop<CfnDomain, domain::AppSecurityGroupManagement> = Prop::new("AppSecurityGroupManagement");
-    /// Key of `AuthMode`, for [`Handle::set`].
+    /// Key of `AuthMode`, for [`Self::set`].
     pub const AUTH_MODE: Prop<CfnDomain, domain::AuthMode> = Prop::new("AuthMode");
-    /// Key of `DefaultSpaceSettings`, for [`Handle::set`].
+    /// Key of `DefaultSpaceSettings`, for [`Self::set`].
     pub const DEFAULT_SPACE_SETTINGS: Prop<CfnDomain, domain::DefaultSpaceSettings> = Prop::new("DefaultSpaceSettings");
-    /// Key of `DefaultUserSettings`, for [`Handle::set`].
+    /// Key of `DefaultUserSettings`, for [`Self::set`].
     pub const DEFAULT_USER_SETTINGS: Prop<CfnDomain, domain::UserSettings> = Prop::new("DefaultUserSettings");
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomain, String> = Prop::new("DomainName");
-    /// Key of `DomainSettings`, for [`Handle::set`].
+    /// Key of `DomainSettings`, for [`Self::set`].
     pub const DOMAIN_SETTINGS: Prop<CfnDomain, domain::DomainSettings> = Prop::new("DomainSettings");
-    /// Key of `HomeEfsFileSystemCreation`, for [`Handle::set`].
+    /// Key of `HomeEfsFileSystemCreation`, for [`Self::set`].
     pub const HOME_EFS_FILE_SYSTEM_CREATION: Prop<CfnDomain, domain::HomeEfsFileSystemCreation> = Prop::new("HomeEfsFileSystemCreation");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDomain, String> = Prop::new("KmsKeyId");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnDomain, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `TagPropagation`, for [`Handle::set`].
+    /// Key of `TagPropagation`, for [`Self::set`].
     pub const TAG_PROPAGATION: Prop<CfnDomain, domain::TagPropagation> = Prop::new("TagPropagation");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnDomain, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -12287,19 +12372,19 @@ impl CfnEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Endpoint";
 
-    /// Key of `DeploymentConfig`, for [`Handle::set`].
+    /// Key of `DeploymentConfig`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIG: Prop<CfnEndpoint, endpoint::DeploymentConfig> = Prop::new("DeploymentConfig");
-    /// Key of `EndpointConfigName`, for [`Handle::set`].
+    /// Key of `EndpointConfigName`, for [`Self::set`].
     pub const ENDPOINT_CONFIG_NAME: Prop<CfnEndpoint, String> = Prop::new("EndpointConfigName");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `ExcludeRetainedVariantProperties`, for [`Handle::set`].
+    /// Key of `ExcludeRetainedVariantProperties`, for [`Self::set`].
     pub const EXCLUDE_RETAINED_VARIANT_PROPERTIES: Prop<CfnEndpoint, Vec<endpoint::VariantProperty>> = Prop::new("ExcludeRetainedVariantProperties");
-    /// Key of `RetainAllVariantProperties`, for [`Handle::set`].
+    /// Key of `RetainAllVariantProperties`, for [`Self::set`].
     pub const RETAIN_ALL_VARIANT_PROPERTIES: Prop<CfnEndpoint, bool> = Prop::new("RetainAllVariantProperties");
-    /// Key of `RetainDeploymentConfig`, for [`Handle::set`].
+    /// Key of `RetainDeploymentConfig`, for [`Self::set`].
     pub const RETAIN_DEPLOYMENT_CONFIG: Prop<CfnEndpoint, bool> = Prop::new("RetainDeploymentConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEndpoint, Vec<endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -14448,29 +14533,29 @@ impl CfnEndpointConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::EndpointConfig";
 
-    /// Key of `AsyncInferenceConfig`, for [`Handle::set`].
+    /// Key of `AsyncInferenceConfig`, for [`Self::set`].
     pub const ASYNC_INFERENCE_CONFIG: Prop<CfnEndpointConfig, endpoint_config::AsyncInferenceConfig> = Prop::new("AsyncInferenceConfig");
-    /// Key of `DataCaptureConfig`, for [`Handle::set`].
+    /// Key of `DataCaptureConfig`, for [`Self::set`].
     pub const DATA_CAPTURE_CONFIG: Prop<CfnEndpointConfig, endpoint_config::DataCaptureConfig> = Prop::new("DataCaptureConfig");
-    /// Key of `EnableNetworkIsolation`, for [`Handle::set`].
+    /// Key of `EnableNetworkIsolation`, for [`Self::set`].
     pub const ENABLE_NETWORK_ISOLATION: Prop<CfnEndpointConfig, bool> = Prop::new("EnableNetworkIsolation");
-    /// Key of `EndpointConfigName`, for [`Handle::set`].
+    /// Key of `EndpointConfigName`, for [`Self::set`].
     pub const ENDPOINT_CONFIG_NAME: Prop<CfnEndpointConfig, String> = Prop::new("EndpointConfigName");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnEndpointConfig, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `ExplainerConfig`, for [`Handle::set`].
+    /// Key of `ExplainerConfig`, for [`Self::set`].
     pub const EXPLAINER_CONFIG: Prop<CfnEndpointConfig, endpoint_config::ExplainerConfig> = Prop::new("ExplainerConfig");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnEndpointConfig, String> = Prop::new("KmsKeyId");
-    /// Key of `MetricsConfig`, for [`Handle::set`].
+    /// Key of `MetricsConfig`, for [`Self::set`].
     pub const METRICS_CONFIG: Prop<CfnEndpointConfig, endpoint_config::MetricsConfig> = Prop::new("MetricsConfig");
-    /// Key of `ProductionVariants`, for [`Handle::set`].
+    /// Key of `ProductionVariants`, for [`Self::set`].
     pub const PRODUCTION_VARIANTS: Prop<CfnEndpointConfig, Vec<endpoint_config::ProductionVariant>> = Prop::new("ProductionVariants");
-    /// Key of `ShadowProductionVariants`, for [`Handle::set`].
+    /// Key of `ShadowProductionVariants`, for [`Self::set`].
     pub const SHADOW_PRODUCTION_VARIANTS: Prop<CfnEndpointConfig, Vec<endpoint_config::ProductionVariant>> = Prop::new("ShadowProductionVariants");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEndpointConfig, Vec<endpoint_config::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnEndpointConfig, endpoint_config::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -14615,13 +14700,13 @@ impl CfnExperiment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Experiment";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnExperiment, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnExperiment, String> = Prop::new("DisplayName");
-    /// Key of `ExperimentName`, for [`Handle::set`].
+    /// Key of `ExperimentName`, for [`Self::set`].
     pub const EXPERIMENT_NAME: Prop<CfnExperiment, String> = Prop::new("ExperimentName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExperiment, Vec<experiment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -14679,9 +14764,13 @@ pub mod experiment_trial_component {
     /// `MetadataProperties` of `AWS::SageMaker::ExperimentTrialComponent`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MetadataProperties {
+        /// `CommitId` (the schema does not describe it).
         pub commit_id: Option<Val<String>>,
+        /// `GeneratedBy` (the schema does not describe it).
         pub generated_by: Option<Val<String>>,
+        /// `ProjectId` (the schema does not describe it).
         pub project_id: Option<Val<String>>,
+        /// `Repository` (the schema does not describe it).
         pub repository: Option<Val<String>>,
     }
 
@@ -14699,7 +14788,9 @@ pub mod experiment_trial_component {
     /// `Status` of `AWS::SageMaker::ExperimentTrialComponent`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Status {
+        /// `Message` (the schema does not describe it).
         pub message: Option<Val<String>>,
+        /// `PrimaryStatus` (the schema does not describe it).
         pub primary_status: Option<Val<String>>,
     }
 
@@ -14715,7 +14806,9 @@ pub mod experiment_trial_component {
     /// `TagsItems` of `AWS::SageMaker::ExperimentTrialComponent`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsItems {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -14786,12 +14879,19 @@ pub mod experiment_trial_component {
 /// Resource Type definition for AWS::SageMaker::ExperimentTrialComponent
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnExperimentTrialComponentProps {
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `EndTime` (the schema does not describe it).
     pub end_time: Option<Val<String>>,
+    /// `MetadataProperties` (the schema does not describe it).
     pub metadata_properties: Option<Val<experiment_trial_component::MetadataProperties>>,
+    /// `StartTime` (the schema does not describe it).
     pub start_time: Option<Val<String>>,
+    /// `Status` (the schema does not describe it).
     pub status: Option<Val<experiment_trial_component::Status>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<experiment_trial_component::TagsItems>>>,
+    /// `TrialComponentName` (the schema does not describe it).
     pub trial_component_name: Val<String>,
 }
 
@@ -14834,19 +14934,19 @@ impl CfnExperimentTrialComponent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ExperimentTrialComponent";
 
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnExperimentTrialComponent, String> = Prop::new("DisplayName");
-    /// Key of `EndTime`, for [`Handle::set`].
+    /// Key of `EndTime`, for [`Self::set`].
     pub const END_TIME: Prop<CfnExperimentTrialComponent, String> = Prop::new("EndTime");
-    /// Key of `MetadataProperties`, for [`Handle::set`].
+    /// Key of `MetadataProperties`, for [`Self::set`].
     pub const METADATA_PROPERTIES: Prop<CfnExperimentTrialComponent, experiment_trial_component::MetadataProperties> = Prop::new("MetadataProperties");
-    /// Key of `StartTime`, for [`Handle::set`].
+    /// Key of `StartTime`, for [`Self::set`].
     pub const START_TIME: Prop<CfnExperimentTrialComponent, String> = Prop::new("StartTime");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnExperimentTrialComponent, experiment_trial_component::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnExperimentTrialComponent, Vec<experiment_trial_component::TagsItems>> = Prop::new("Tags");
-    /// Key of `TrialComponentName`, for [`Handle::set`].
+    /// Key of `TrialComponentName`, for [`Self::set`].
     pub const TRIAL_COMPONENT_NAME: Prop<CfnExperimentTrialComponent, String> = Prop::new("TrialComponentName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -14911,7 +15011,9 @@ pub mod feature_group {
     /// `FeatureDefinition` of `AWS::SageMaker::FeatureGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FeatureDefinition {
+        /// `FeatureName` (the schema does not describe it).
         pub feature_name: Val<String>,
+        /// `FeatureType` (the schema does not describe it).
         pub feature_type: Val<FeatureType>,
     }
 
@@ -14937,8 +15039,11 @@ pub mod feature_group {
     /// `OfflineStoreConfig` of `AWS::SageMaker::FeatureGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OfflineStoreConfig {
+        /// `DataCatalogConfig` (the schema does not describe it).
         pub data_catalog_config: Option<Val<DataCatalogConfig>>,
+        /// `DisableGlueTableCreation` (the schema does not describe it).
         pub disable_glue_table_creation: Option<Val<bool>>,
+        /// `S3StorageConfig` (the schema does not describe it).
         pub s3_storage_config: Val<S3StorageConfig>,
         /// Format for the offline store feature group. Iceberg is the optimal format for feature groups shared between offline and online stores.
         pub table_format: Option<Val<TableFormat>>,
@@ -14970,8 +15075,11 @@ pub mod feature_group {
     /// `OnlineStoreConfig` of `AWS::SageMaker::FeatureGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OnlineStoreConfig {
+        /// `EnableOnlineStore` (the schema does not describe it).
         pub enable_online_store: Option<Val<bool>>,
+        /// `SecurityConfig` (the schema does not describe it).
         pub security_config: Option<Val<OnlineStoreSecurityConfig>>,
+        /// `StorageType` (the schema does not describe it).
         pub storage_type: Option<Val<StorageType>>,
         /// TTL configuration of the feature group
         pub ttl_duration: Option<Val<TtlDuration>>,
@@ -14991,7 +15099,9 @@ pub mod feature_group {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -15049,8 +15159,11 @@ pub mod feature_group {
     /// `DataCatalogConfig` of `AWS::SageMaker::FeatureGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataCatalogConfig {
+        /// `Catalog` (the schema does not describe it).
         pub catalog: Val<String>,
+        /// `Database` (the schema does not describe it).
         pub database: Val<String>,
+        /// `TableName` (the schema does not describe it).
         pub table_name: Val<String>,
     }
 
@@ -15078,7 +15191,9 @@ pub mod feature_group {
     /// `S3StorageConfig` of `AWS::SageMaker::FeatureGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3StorageConfig {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Val<String>,
     }
 
@@ -15104,6 +15219,7 @@ pub mod feature_group {
     /// `OnlineStoreSecurityConfig` of `AWS::SageMaker::FeatureGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OnlineStoreSecurityConfig {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -15386,7 +15502,9 @@ pub struct CfnFeatureGroupProps {
     pub feature_definitions: Val<Vec<feature_group::FeatureDefinition>>,
     /// The Name of the FeatureGroup.
     pub feature_group_name: Val<String>,
+    /// `OfflineStoreConfig` (the schema does not describe it).
     pub offline_store_config: Option<Val<feature_group::OfflineStoreConfig>>,
+    /// `OnlineStoreConfig` (the schema does not describe it).
     pub online_store_config: Option<Val<feature_group::OnlineStoreConfig>>,
     /// The Record Identifier Feature Name.
     pub record_identifier_feature_name: Val<String>,
@@ -15394,6 +15512,7 @@ pub struct CfnFeatureGroupProps {
     pub role_arn: Option<Val<String>>,
     /// An array of key-value pair to apply to this resource.
     pub tags: Option<Val<Vec<feature_group::Tag>>>,
+    /// `ThroughputConfig` (the schema does not describe it).
     pub throughput_config: Option<Val<feature_group::ThroughputConfig>>,
 }
 
@@ -15442,25 +15561,25 @@ impl CfnFeatureGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::FeatureGroup";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnFeatureGroup, String> = Prop::new("Description");
-    /// Key of `EventTimeFeatureName`, for [`Handle::set`].
+    /// Key of `EventTimeFeatureName`, for [`Self::set`].
     pub const EVENT_TIME_FEATURE_NAME: Prop<CfnFeatureGroup, String> = Prop::new("EventTimeFeatureName");
-    /// Key of `FeatureDefinitions`, for [`Handle::set`].
+    /// Key of `FeatureDefinitions`, for [`Self::set`].
     pub const FEATURE_DEFINITIONS: Prop<CfnFeatureGroup, Vec<feature_group::FeatureDefinition>> = Prop::new("FeatureDefinitions");
-    /// Key of `FeatureGroupName`, for [`Handle::set`].
+    /// Key of `FeatureGroupName`, for [`Self::set`].
     pub const FEATURE_GROUP_NAME: Prop<CfnFeatureGroup, String> = Prop::new("FeatureGroupName");
-    /// Key of `OfflineStoreConfig`, for [`Handle::set`].
+    /// Key of `OfflineStoreConfig`, for [`Self::set`].
     pub const OFFLINE_STORE_CONFIG: Prop<CfnFeatureGroup, feature_group::OfflineStoreConfig> = Prop::new("OfflineStoreConfig");
-    /// Key of `OnlineStoreConfig`, for [`Handle::set`].
+    /// Key of `OnlineStoreConfig`, for [`Self::set`].
     pub const ONLINE_STORE_CONFIG: Prop<CfnFeatureGroup, feature_group::OnlineStoreConfig> = Prop::new("OnlineStoreConfig");
-    /// Key of `RecordIdentifierFeatureName`, for [`Handle::set`].
+    /// Key of `RecordIdentifierFeatureName`, for [`Self::set`].
     pub const RECORD_IDENTIFIER_FEATURE_NAME: Prop<CfnFeatureGroup, String> = Prop::new("RecordIdentifierFeatureName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnFeatureGroup, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnFeatureGroup, Vec<feature_group::Tag>> = Prop::new("Tags");
-    /// Key of `ThroughputConfig`, for [`Handle::set`].
+    /// Key of `ThroughputConfig`, for [`Self::set`].
     pub const THROUGHPUT_CONFIG: Prop<CfnFeatureGroup, feature_group::ThroughputConfig> = Prop::new("ThroughputConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15527,7 +15646,9 @@ pub mod hub {
     /// `Tag` of `AWS::SageMaker::Hub`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -15636,17 +15757,17 @@ impl CfnHub {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Hub";
 
-    /// Key of `HubDescription`, for [`Handle::set`].
+    /// Key of `HubDescription`, for [`Self::set`].
     pub const HUB_DESCRIPTION: Prop<CfnHub, String> = Prop::new("HubDescription");
-    /// Key of `HubDisplayName`, for [`Handle::set`].
+    /// Key of `HubDisplayName`, for [`Self::set`].
     pub const HUB_DISPLAY_NAME: Prop<CfnHub, String> = Prop::new("HubDisplayName");
-    /// Key of `HubName`, for [`Handle::set`].
+    /// Key of `HubName`, for [`Self::set`].
     pub const HUB_NAME: Prop<CfnHub, String> = Prop::new("HubName");
-    /// Key of `HubSearchKeywords`, for [`Handle::set`].
+    /// Key of `HubSearchKeywords`, for [`Self::set`].
     pub const HUB_SEARCH_KEYWORDS: Prop<CfnHub, Vec<String>> = Prop::new("HubSearchKeywords");
-    /// Key of `S3StorageConfig`, for [`Handle::set`].
+    /// Key of `S3StorageConfig`, for [`Self::set`].
     pub const S3_STORAGE_CONFIG: Prop<CfnHub, hub::S3StorageConfig> = Prop::new("S3StorageConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHub, Vec<hub::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15830,11 +15951,11 @@ impl CfnHumanTaskUi {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::HumanTaskUi";
 
-    /// Key of `HumanTaskUiName`, for [`Handle::set`].
+    /// Key of `HumanTaskUiName`, for [`Self::set`].
     pub const HUMAN_TASK_UI_NAME: Prop<CfnHumanTaskUi, String> = Prop::new("HumanTaskUiName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHumanTaskUi, Vec<human_task_ui::Tag>> = Prop::new("Tags");
-    /// Key of `UiTemplate`, for [`Handle::set`].
+    /// Key of `UiTemplate`, for [`Self::set`].
     pub const UI_TEMPLATE: Prop<CfnHumanTaskUi, human_task_ui::UiTemplate> = Prop::new("UiTemplate");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -15984,15 +16105,15 @@ impl CfnImage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Image";
 
-    /// Key of `ImageDescription`, for [`Handle::set`].
+    /// Key of `ImageDescription`, for [`Self::set`].
     pub const IMAGE_DESCRIPTION: Prop<CfnImage, String> = Prop::new("ImageDescription");
-    /// Key of `ImageDisplayName`, for [`Handle::set`].
+    /// Key of `ImageDisplayName`, for [`Self::set`].
     pub const IMAGE_DISPLAY_NAME: Prop<CfnImage, String> = Prop::new("ImageDisplayName");
-    /// Key of `ImageName`, for [`Handle::set`].
+    /// Key of `ImageName`, for [`Self::set`].
     pub const IMAGE_NAME: Prop<CfnImage, String> = Prop::new("ImageName");
-    /// Key of `ImageRoleArn`, for [`Handle::set`].
+    /// Key of `ImageRoleArn`, for [`Self::set`].
     pub const IMAGE_ROLE_ARN: Prop<CfnImage, String> = Prop::new("ImageRoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnImage, Vec<image::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16212,27 +16333,27 @@ impl CfnImageVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ImageVersion";
 
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnImageVersion, String> = Prop::new("Alias");
-    /// Key of `Aliases`, for [`Handle::set`].
+    /// Key of `Aliases`, for [`Self::set`].
     pub const ALIASES: Prop<CfnImageVersion, Vec<String>> = Prop::new("Aliases");
-    /// Key of `BaseImage`, for [`Handle::set`].
+    /// Key of `BaseImage`, for [`Self::set`].
     pub const BASE_IMAGE: Prop<CfnImageVersion, String> = Prop::new("BaseImage");
-    /// Key of `Horovod`, for [`Handle::set`].
+    /// Key of `Horovod`, for [`Self::set`].
     pub const HOROVOD: Prop<CfnImageVersion, bool> = Prop::new("Horovod");
-    /// Key of `ImageName`, for [`Handle::set`].
+    /// Key of `ImageName`, for [`Self::set`].
     pub const IMAGE_NAME: Prop<CfnImageVersion, String> = Prop::new("ImageName");
-    /// Key of `JobType`, for [`Handle::set`].
+    /// Key of `JobType`, for [`Self::set`].
     pub const JOB_TYPE: Prop<CfnImageVersion, image_version::JobType> = Prop::new("JobType");
-    /// Key of `MLFramework`, for [`Handle::set`].
+    /// Key of `MLFramework`, for [`Self::set`].
     pub const ML_FRAMEWORK: Prop<CfnImageVersion, String> = Prop::new("MLFramework");
-    /// Key of `Processor`, for [`Handle::set`].
+    /// Key of `Processor`, for [`Self::set`].
     pub const PROCESSOR: Prop<CfnImageVersion, image_version::Processor> = Prop::new("Processor");
-    /// Key of `ProgrammingLang`, for [`Handle::set`].
+    /// Key of `ProgrammingLang`, for [`Self::set`].
     pub const PROGRAMMING_LANG: Prop<CfnImageVersion, String> = Prop::new("ProgrammingLang");
-    /// Key of `ReleaseNotes`, for [`Handle::set`].
+    /// Key of `ReleaseNotes`, for [`Self::set`].
     pub const RELEASE_NOTES: Prop<CfnImageVersion, String> = Prop::new("ReleaseNotes");
-    /// Key of `VendorGuidance`, for [`Handle::set`].
+    /// Key of `VendorGuidance`, for [`Self::set`].
     pub const VENDOR_GUIDANCE: Prop<CfnImageVersion, image_version::VendorGuidance> = Prop::new("VendorGuidance");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -16292,6 +16413,7 @@ pub mod inference_component {
     /// The deployment config for the inference component
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceComponentDeploymentConfig {
+        /// `AutoRollbackConfiguration` (the schema does not describe it).
         pub auto_rollback_configuration: Option<Val<AutoRollbackConfiguration>>,
         /// The rolling update policy for the inference component
         pub rolling_update_policy: Option<Val<InferenceComponentRollingUpdatePolicy>>,
@@ -16335,7 +16457,9 @@ pub mod inference_component {
     pub struct InferenceComponentSpecification {
         /// The name of the base inference component
         pub base_inference_component_name: Option<Val<String>>,
+        /// `ComputeResourceRequirements` (the schema does not describe it).
         pub compute_resource_requirements: Option<Val<InferenceComponentComputeResourceRequirements>>,
+        /// `Container` (the schema does not describe it).
         pub container: Option<Val<InferenceComponentContainerSpecification>>,
         /// The data caching configuration actually in effect, including a value the service chose rather than the template: SageMaker enables caching automatically on instance types with more than 232 GiB of local NVMe storage, whether or not DataCacheConfig was set. Returned by Describe and not settable; set DataCacheConfig instead.
         pub current_data_cache_config: Option<Val<InferenceComponentDataCacheConfig>>,
@@ -16345,6 +16469,7 @@ pub mod inference_component {
         pub model_name: Option<Val<String>>,
         /// The scheduling configuration that determines how inference component copies are placed across available instances
         pub scheduling_config: Option<Val<InferenceComponentSchedulingConfig>>,
+        /// `StartupParameters` (the schema does not describe it).
         pub startup_parameters: Option<Val<InferenceComponentStartupParameters>>,
     }
 
@@ -16366,6 +16491,7 @@ pub mod inference_component {
     /// A specification for one instance type, for use in Specifications. InstanceType is required here, and is not accepted on the singular Specification. BaseInferenceComponentName is not accepted here either: adapter inference components are supported only on the singular Specification.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InferenceComponentSpecificationForInstanceType {
+        /// `ComputeResourceRequirements` (the schema does not describe it).
         pub compute_resource_requirements: Option<Val<InferenceComponentComputeResourceRequirements>>,
         /// Container specification for one Specifications entry. Distinct from InferenceComponentContainerSpecification: DescribeInferenceComponent returns no per-entry DeployedImage (VERIFIED in us-west-2), so DeployedImage is intentionally omitted here and this definition can never be aggregated into a plural READ response. The singular InferenceComponentContainerSpecification keeps DeployedImage - the service DOES return it there.
         pub container: Option<Val<InferenceComponentContainerSpecificationForInstanceType>>,
@@ -16379,6 +16505,7 @@ pub mod inference_component {
         pub model_name: Option<Val<String>>,
         /// The scheduling configuration that determines how inference component copies are placed across available instances
         pub scheduling_config: Option<Val<InferenceComponentSchedulingConfig>>,
+        /// `StartupParameters` (the schema does not describe it).
         pub startup_parameters: Option<Val<InferenceComponentStartupParameters>>,
     }
 
@@ -16444,6 +16571,7 @@ pub mod inference_component {
     /// `AutoRollbackConfiguration` of `AWS::SageMaker::InferenceComponent`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AutoRollbackConfiguration {
+        /// `Alarms` (the schema does not describe it).
         pub alarms: Val<Vec<Alarm>>,
     }
 
@@ -16469,9 +16597,11 @@ pub mod inference_component {
     pub struct InferenceComponentRollingUpdatePolicy {
         /// Capacity size configuration for the inference component
         pub maximum_batch_size: Option<Val<InferenceComponentCapacitySize>>,
+        /// `MaximumExecutionTimeoutInSeconds` (the schema does not describe it).
         pub maximum_execution_timeout_in_seconds: Option<Val<i64>>,
         /// Capacity size configuration for the inference component
         pub rollback_maximum_batch_size: Option<Val<InferenceComponentCapacitySize>>,
+        /// `WaitIntervalInSeconds` (the schema does not describe it).
         pub wait_interval_in_seconds: Option<Val<i64>>,
     }
 
@@ -16517,9 +16647,13 @@ pub mod inference_component {
     /// `InferenceComponentComputeResourceRequirements` of `AWS::SageMaker::InferenceComponent`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceComponentComputeResourceRequirements {
+        /// `MaxMemoryRequiredInMb` (the schema does not describe it).
         pub max_memory_required_in_mb: Option<Val<i64>>,
+        /// `MinMemoryRequiredInMb` (the schema does not describe it).
         pub min_memory_required_in_mb: Option<Val<i64>>,
+        /// `NumberOfAcceleratorDevicesRequired` (the schema does not describe it).
         pub number_of_accelerator_devices_required: Option<Val<f64>>,
+        /// `NumberOfCpuCoresRequired` (the schema does not describe it).
         pub number_of_cpu_cores_required: Option<Val<f64>>,
     }
 
@@ -16537,9 +16671,11 @@ pub mod inference_component {
     /// `InferenceComponentContainerSpecification` of `AWS::SageMaker::InferenceComponent`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceComponentContainerSpecification {
+        /// `ArtifactUrl` (the schema does not describe it).
         pub artifact_url: Option<Val<String>>,
         /// The configuration for container metrics scraping
         pub container_metrics_config: Option<Val<ContainerMetricsConfig>>,
+        /// `DeployedImage` (the schema does not describe it).
         pub deployed_image: Option<Val<DeployedImage>>,
         /// Environment variables to specify on the container
         pub environment: Option<Val<Map<String>>>,
@@ -16588,6 +16724,7 @@ pub mod inference_component {
     pub struct InferenceComponentSchedulingConfig {
         /// Configuration for balancing inference component copies across Availability Zones
         pub availability_zone_balance: Val<InferenceComponentAvailabilityZoneBalance>,
+        /// `PlacementStrategy` (the schema does not describe it).
         pub placement_strategy: Val<InferenceComponentPlacementStrategy>,
     }
 
@@ -16613,7 +16750,9 @@ pub mod inference_component {
     /// `InferenceComponentStartupParameters` of `AWS::SageMaker::InferenceComponent`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceComponentStartupParameters {
+        /// `ContainerStartupHealthCheckTimeoutInSeconds` (the schema does not describe it).
         pub container_startup_health_check_timeout_in_seconds: Option<Val<i64>>,
+        /// `ModelDataDownloadTimeoutInSeconds` (the schema does not describe it).
         pub model_data_download_timeout_in_seconds: Option<Val<i64>>,
     }
 
@@ -16629,6 +16768,7 @@ pub mod inference_component {
     /// Container specification for one Specifications entry. Distinct from InferenceComponentContainerSpecification: DescribeInferenceComponent returns no per-entry DeployedImage (VERIFIED in us-west-2), so DeployedImage is intentionally omitted here and this definition can never be aggregated into a plural READ response. The singular InferenceComponentContainerSpecification keeps DeployedImage - the service DOES return it there.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InferenceComponentContainerSpecificationForInstanceType {
+        /// `ArtifactUrl` (the schema does not describe it).
         pub artifact_url: Option<Val<String>>,
         /// The configuration for container metrics scraping
         pub container_metrics_config: Option<Val<ContainerMetricsConfig>>,
@@ -16652,6 +16792,7 @@ pub mod inference_component {
     /// `Alarm` of `AWS::SageMaker::InferenceComponent`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Alarm {
+        /// `AlarmName` (the schema does not describe it).
         pub alarm_name: Val<String>,
     }
 
@@ -16675,6 +16816,7 @@ pub mod inference_component {
     /// Capacity size configuration for the inference component
     #[derive(Debug, Clone, PartialEq)]
     pub struct InferenceComponentCapacitySize {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<InferenceComponentCapacitySizeType>,
         /// The number of copies for the inference component
         pub value: Val<i64>,
@@ -16702,6 +16844,7 @@ pub mod inference_component {
     /// The configuration for container metrics scraping
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContainerMetricsConfig {
+        /// `MetricsEndpoints` (the schema does not describe it).
         pub metrics_endpoints: Val<Vec<MetricsEndpoint>>,
     }
 
@@ -16725,6 +16868,7 @@ pub mod inference_component {
     /// `DeployedImage` of `AWS::SageMaker::InferenceComponent`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DeployedImage {
+        /// `ResolutionTime` (the schema does not describe it).
         pub resolution_time: Option<Val<String>>,
         /// The image to use for the container that will be materialized for the inference component
         pub resolved_image: Option<Val<String>>,
@@ -16745,6 +16889,7 @@ pub mod inference_component {
     /// Configuration for balancing inference component copies across Availability Zones
     #[derive(Debug, Clone, PartialEq)]
     pub struct InferenceComponentAvailabilityZoneBalance {
+        /// `EnforcementMode` (the schema does not describe it).
         pub enforcement_mode: Val<AvailabilityZoneBalanceEnforcementMode>,
         /// The maximum allowed difference in the number of inference component copies between any two Availability Zones
         pub max_imbalance: Option<Val<i64>>,
@@ -17153,23 +17298,23 @@ impl CfnInferenceComponent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::InferenceComponent";
 
-    /// Key of `DeploymentConfig`, for [`Handle::set`].
+    /// Key of `DeploymentConfig`, for [`Self::set`].
     pub const DEPLOYMENT_CONFIG: Prop<CfnInferenceComponent, inference_component::InferenceComponentDeploymentConfig> = Prop::new("DeploymentConfig");
-    /// Key of `EndpointArn`, for [`Handle::set`].
+    /// Key of `EndpointArn`, for [`Self::set`].
     pub const ENDPOINT_ARN: Prop<CfnInferenceComponent, String> = Prop::new("EndpointArn");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnInferenceComponent, String> = Prop::new("EndpointName");
-    /// Key of `InferenceComponentName`, for [`Handle::set`].
+    /// Key of `InferenceComponentName`, for [`Self::set`].
     pub const INFERENCE_COMPONENT_NAME: Prop<CfnInferenceComponent, String> = Prop::new("InferenceComponentName");
-    /// Key of `RuntimeConfig`, for [`Handle::set`].
+    /// Key of `RuntimeConfig`, for [`Self::set`].
     pub const RUNTIME_CONFIG: Prop<CfnInferenceComponent, inference_component::InferenceComponentRuntimeConfig> = Prop::new("RuntimeConfig");
-    /// Key of `Specification`, for [`Handle::set`].
+    /// Key of `Specification`, for [`Self::set`].
     pub const SPECIFICATION: Prop<CfnInferenceComponent, inference_component::InferenceComponentSpecification> = Prop::new("Specification");
-    /// Key of `Specifications`, for [`Handle::set`].
+    /// Key of `Specifications`, for [`Self::set`].
     pub const SPECIFICATIONS: Prop<CfnInferenceComponent, Vec<inference_component::InferenceComponentSpecificationForInstanceType>> = Prop::new("Specifications");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInferenceComponent, Vec<inference_component::Tag>> = Prop::new("Tags");
-    /// Key of `VariantName`, for [`Handle::set`].
+    /// Key of `VariantName`, for [`Self::set`].
     pub const VARIANT_NAME: Prop<CfnInferenceComponent, String> = Prop::new("VariantName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -17757,31 +17902,31 @@ impl CfnInferenceExperiment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::InferenceExperiment";
 
-    /// Key of `DataStorageConfig`, for [`Handle::set`].
+    /// Key of `DataStorageConfig`, for [`Self::set`].
     pub const DATA_STORAGE_CONFIG: Prop<CfnInferenceExperiment, inference_experiment::DataStorageConfig> = Prop::new("DataStorageConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnInferenceExperiment, String> = Prop::new("Description");
-    /// Key of `DesiredState`, for [`Handle::set`].
+    /// Key of `DesiredState`, for [`Self::set`].
     pub const DESIRED_STATE: Prop<CfnInferenceExperiment, inference_experiment::DesiredState> = Prop::new("DesiredState");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnInferenceExperiment, String> = Prop::new("EndpointName");
-    /// Key of `KmsKey`, for [`Handle::set`].
+    /// Key of `KmsKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnInferenceExperiment, String> = Prop::new("KmsKey");
-    /// Key of `ModelVariants`, for [`Handle::set`].
+    /// Key of `ModelVariants`, for [`Self::set`].
     pub const MODEL_VARIANTS: Prop<CfnInferenceExperiment, Vec<inference_experiment::ModelVariantConfig>> = Prop::new("ModelVariants");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInferenceExperiment, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnInferenceExperiment, String> = Prop::new("RoleArn");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnInferenceExperiment, inference_experiment::InferenceExperimentSchedule> = Prop::new("Schedule");
-    /// Key of `ShadowModeConfig`, for [`Handle::set`].
+    /// Key of `ShadowModeConfig`, for [`Self::set`].
     pub const SHADOW_MODE_CONFIG: Prop<CfnInferenceExperiment, inference_experiment::ShadowModeConfig> = Prop::new("ShadowModeConfig");
-    /// Key of `StatusReason`, for [`Handle::set`].
+    /// Key of `StatusReason`, for [`Self::set`].
     pub const STATUS_REASON: Prop<CfnInferenceExperiment, String> = Prop::new("StatusReason");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInferenceExperiment, Vec<inference_experiment::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnInferenceExperiment, inference_experiment::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -17850,7 +17995,9 @@ pub mod mlflow_app {
     /// `Tag` of `AWS::SageMaker::MlflowApp`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -17976,17 +18123,17 @@ impl CfnMlflowApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::MlflowApp";
 
-    /// Key of `ArtifactStoreUri`, for [`Handle::set`].
+    /// Key of `ArtifactStoreUri`, for [`Self::set`].
     pub const ARTIFACT_STORE_URI: Prop<CfnMlflowApp, String> = Prop::new("ArtifactStoreUri");
-    /// Key of `ModelRegistrationMode`, for [`Handle::set`].
+    /// Key of `ModelRegistrationMode`, for [`Self::set`].
     pub const MODEL_REGISTRATION_MODE: Prop<CfnMlflowApp, mlflow_app::ModelRegistrationMode> = Prop::new("ModelRegistrationMode");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMlflowApp, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnMlflowApp, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMlflowApp, Vec<mlflow_app::Tag>> = Prop::new("Tags");
-    /// Key of `WeeklyMaintenanceWindowStart`, for [`Handle::set`].
+    /// Key of `WeeklyMaintenanceWindowStart`, for [`Self::set`].
     pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<CfnMlflowApp, String> = Prop::new("WeeklyMaintenanceWindowStart");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18203,21 +18350,21 @@ impl CfnMlflowTrackingServer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::MlflowTrackingServer";
 
-    /// Key of `ArtifactStoreUri`, for [`Handle::set`].
+    /// Key of `ArtifactStoreUri`, for [`Self::set`].
     pub const ARTIFACT_STORE_URI: Prop<CfnMlflowTrackingServer, String> = Prop::new("ArtifactStoreUri");
-    /// Key of `AutomaticModelRegistration`, for [`Handle::set`].
+    /// Key of `AutomaticModelRegistration`, for [`Self::set`].
     pub const AUTOMATIC_MODEL_REGISTRATION: Prop<CfnMlflowTrackingServer, bool> = Prop::new("AutomaticModelRegistration");
-    /// Key of `MlflowVersion`, for [`Handle::set`].
+    /// Key of `MlflowVersion`, for [`Self::set`].
     pub const MLFLOW_VERSION: Prop<CfnMlflowTrackingServer, String> = Prop::new("MlflowVersion");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnMlflowTrackingServer, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMlflowTrackingServer, Vec<mlflow_tracking_server::Tag>> = Prop::new("Tags");
-    /// Key of `TrackingServerName`, for [`Handle::set`].
+    /// Key of `TrackingServerName`, for [`Self::set`].
     pub const TRACKING_SERVER_NAME: Prop<CfnMlflowTrackingServer, String> = Prop::new("TrackingServerName");
-    /// Key of `TrackingServerSize`, for [`Handle::set`].
+    /// Key of `TrackingServerSize`, for [`Self::set`].
     pub const TRACKING_SERVER_SIZE: Prop<CfnMlflowTrackingServer, mlflow_tracking_server::TrackingServerSize> = Prop::new("TrackingServerSize");
-    /// Key of `WeeklyMaintenanceWindowStart`, for [`Handle::set`].
+    /// Key of `WeeklyMaintenanceWindowStart`, for [`Self::set`].
     pub const WEEKLY_MAINTENANCE_WINDOW_START: Prop<CfnMlflowTrackingServer, String> = Prop::new("WeeklyMaintenanceWindowStart");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -18265,6 +18412,7 @@ pub mod model {
     pub struct ContainerDefinition {
         /// This parameter is ignored for models that contain only a PrimaryContainer.
         pub container_hostname: Option<Val<String>>,
+        /// `Environment` (the schema does not describe it).
         pub environment: Option<Val<Json>>,
         /// The path where inference code is stored. This can be either in Amazon EC2 Container Registry or in a Docker registry that is accessible from the same VPC that you configure for your endpoint. If you are using your own custom algorithm instead of an algorithm provided by SageMaker, the inference code must meet SageMaker requirements. SageMaker supports both registry/repository\[:tag\] and registry/repository\[@digest\] image path formats. For more information, see \[Using Your Own Algorithms with Amazon SageMaker\](<https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms.html>).
         pub image: Option<Val<String>>,
@@ -18877,21 +19025,21 @@ impl CfnModel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Model";
 
-    /// Key of `Containers`, for [`Handle::set`].
+    /// Key of `Containers`, for [`Self::set`].
     pub const CONTAINERS: Prop<CfnModel, Vec<model::ContainerDefinition>> = Prop::new("Containers");
-    /// Key of `EnableNetworkIsolation`, for [`Handle::set`].
+    /// Key of `EnableNetworkIsolation`, for [`Self::set`].
     pub const ENABLE_NETWORK_ISOLATION: Prop<CfnModel, bool> = Prop::new("EnableNetworkIsolation");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnModel, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `InferenceExecutionConfig`, for [`Handle::set`].
+    /// Key of `InferenceExecutionConfig`, for [`Self::set`].
     pub const INFERENCE_EXECUTION_CONFIG: Prop<CfnModel, model::InferenceExecutionConfig> = Prop::new("InferenceExecutionConfig");
-    /// Key of `ModelName`, for [`Handle::set`].
+    /// Key of `ModelName`, for [`Self::set`].
     pub const MODEL_NAME: Prop<CfnModel, String> = Prop::new("ModelName");
-    /// Key of `PrimaryContainer`, for [`Handle::set`].
+    /// Key of `PrimaryContainer`, for [`Self::set`].
     pub const PRIMARY_CONTAINER: Prop<CfnModel, model::ContainerDefinition> = Prop::new("PrimaryContainer");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModel, Vec<model::Tag>> = Prop::new("Tags");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnModel, model::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -19215,6 +19363,7 @@ pub mod model_bias_job_definition {
         pub local_path: Val<String>,
         /// Index or JSONpath to locate probabilities
         pub probability_attribute: Option<Val<String>>,
+        /// `ProbabilityThresholdAttribute` (the schema does not describe it).
         pub probability_threshold_attribute: Option<Val<f64>>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         pub s3_data_distribution_type: Option<Val<S3DataDistributionType>>,
@@ -19276,6 +19425,7 @@ pub mod model_bias_job_definition {
         pub local_path: Val<String>,
         /// Index or JSONpath to locate probabilities
         pub probability_attribute: Option<Val<String>>,
+        /// `ProbabilityThresholdAttribute` (the schema does not describe it).
         pub probability_threshold_attribute: Option<Val<f64>>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         pub s3_data_distribution_type: Option<Val<S3DataDistributionType>>,
@@ -19836,27 +19986,27 @@ impl CfnModelBiasJobDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelBiasJobDefinition";
 
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnModelBiasJobDefinition, String> = Prop::new("EndpointName");
-    /// Key of `JobDefinitionName`, for [`Handle::set`].
+    /// Key of `JobDefinitionName`, for [`Self::set`].
     pub const JOB_DEFINITION_NAME: Prop<CfnModelBiasJobDefinition, String> = Prop::new("JobDefinitionName");
-    /// Key of `JobResources`, for [`Handle::set`].
+    /// Key of `JobResources`, for [`Self::set`].
     pub const JOB_RESOURCES: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::MonitoringResources> = Prop::new("JobResources");
-    /// Key of `ModelBiasAppSpecification`, for [`Handle::set`].
+    /// Key of `ModelBiasAppSpecification`, for [`Self::set`].
     pub const MODEL_BIAS_APP_SPECIFICATION: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::ModelBiasAppSpecification> = Prop::new("ModelBiasAppSpecification");
-    /// Key of `ModelBiasBaselineConfig`, for [`Handle::set`].
+    /// Key of `ModelBiasBaselineConfig`, for [`Self::set`].
     pub const MODEL_BIAS_BASELINE_CONFIG: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::ModelBiasBaselineConfig> = Prop::new("ModelBiasBaselineConfig");
-    /// Key of `ModelBiasJobInput`, for [`Handle::set`].
+    /// Key of `ModelBiasJobInput`, for [`Self::set`].
     pub const MODEL_BIAS_JOB_INPUT: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::ModelBiasJobInput> = Prop::new("ModelBiasJobInput");
-    /// Key of `ModelBiasJobOutputConfig`, for [`Handle::set`].
+    /// Key of `ModelBiasJobOutputConfig`, for [`Self::set`].
     pub const MODEL_BIAS_JOB_OUTPUT_CONFIG: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::MonitoringOutputConfig> = Prop::new("ModelBiasJobOutputConfig");
-    /// Key of `NetworkConfig`, for [`Handle::set`].
+    /// Key of `NetworkConfig`, for [`Self::set`].
     pub const NETWORK_CONFIG: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnModelBiasJobDefinition, String> = Prop::new("RoleArn");
-    /// Key of `StoppingCondition`, for [`Handle::set`].
+    /// Key of `StoppingCondition`, for [`Self::set`].
     pub const STOPPING_CONDITION: Prop<CfnModelBiasJobDefinition, model_bias_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelBiasJobDefinition, Vec<model_bias_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -20159,9 +20309,11 @@ pub mod model_card {
     /// The content of the model card.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Content {
+        /// `AdditionalInformation` (the schema does not describe it).
         pub additional_information: Option<Val<AdditionalInformation>>,
         /// Business details.
         pub business_details: Option<Val<BusinessDetails>>,
+        /// `EvaluationDetails` (the schema does not describe it).
         pub evaluation_details: Option<Val<Vec<EvaluationDetail>>>,
         /// Intended usage of model.
         pub intended_uses: Option<Val<IntendedUses>>,
@@ -20296,12 +20448,17 @@ pub mod model_card {
     /// item of evaluation details
     #[derive(Debug, Clone, PartialEq)]
     pub struct EvaluationDetail {
+        /// `Datasets` (the schema does not describe it).
         pub datasets: Option<Val<Vec<String>>>,
+        /// `EvaluationJobArn` (the schema does not describe it).
         pub evaluation_job_arn: Option<Val<String>>,
+        /// `EvaluationObservation` (the schema does not describe it).
         pub evaluation_observation: Option<Val<String>>,
         /// additional attributes associated with the evaluation results.
         pub metadata: Option<Val<Map<String>>>,
+        /// `MetricGroups` (the schema does not describe it).
         pub metric_groups: Option<Val<Vec<MetricGroup>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -20335,7 +20492,9 @@ pub mod model_card {
     /// Intended usage of model.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IntendedUses {
+        /// `ExplanationsForRiskRating` (the schema does not describe it).
         pub explanations_for_risk_rating: Option<Val<String>>,
+        /// `FactorsAffectingModelEfficiency` (the schema does not describe it).
         pub factors_affecting_model_efficiency: Option<Val<String>>,
         /// intended use cases.
         pub intended_uses: Option<Val<String>>,
@@ -20455,7 +20614,9 @@ pub mod model_card {
     pub struct TrainingDetails {
         /// the objective function the model will optimize for.
         pub objective_function: Option<Val<ObjectiveFunction>>,
+        /// `TrainingJobDetails` (the schema does not describe it).
         pub training_job_details: Option<Val<TrainingJobDetails>>,
+        /// `TrainingObservations` (the schema does not describe it).
         pub training_observations: Option<Val<String>>,
     }
 
@@ -20472,7 +20633,9 @@ pub mod model_card {
     /// item in metric groups
     #[derive(Debug, Clone, PartialEq)]
     pub struct MetricGroup {
+        /// `MetricData` (the schema does not describe it).
         pub metric_data: Val<Vec<Json>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -20582,6 +20745,7 @@ pub mod model_card {
     pub struct ObjectiveFunction {
         /// objective function that training job is optimized for.
         pub function: Option<Val<Function>>,
+        /// `Notes` (the schema does not describe it).
         pub notes: Option<Val<String>>,
     }
 
@@ -20597,14 +20761,19 @@ pub mod model_card {
     /// `TrainingJobDetails` of `AWS::SageMaker::ModelCard`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TrainingJobDetails {
+        /// `HyperParameters` (the schema does not describe it).
         pub hyper_parameters: Option<Val<Vec<TrainingHyperParameter>>>,
         /// SageMaker Training job arn.
         pub training_arn: Option<Val<String>>,
         /// Location of the model datasets.
         pub training_datasets: Option<Val<Vec<String>>>,
+        /// `TrainingEnvironment` (the schema does not describe it).
         pub training_environment: Option<Val<TrainingEnvironment>>,
+        /// `TrainingMetrics` (the schema does not describe it).
         pub training_metrics: Option<Val<Vec<TrainingMetric>>>,
+        /// `UserProvidedHyperParameters` (the schema does not describe it).
         pub user_provided_hyper_parameters: Option<Val<Vec<TrainingHyperParameter>>>,
+        /// `UserProvidedTrainingMetrics` (the schema does not describe it).
         pub user_provided_training_metrics: Option<Val<Vec<TrainingMetric>>>,
     }
 
@@ -20657,8 +20826,11 @@ pub mod model_card {
     /// objective function that training job is optimized for.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Function {
+        /// `Condition` (the schema does not describe it).
         pub condition: Option<Val<String>>,
+        /// `Facet` (the schema does not describe it).
         pub facet: Option<Val<String>>,
+        /// `Function` (the schema does not describe it).
         pub function: Option<Val<Function2>>,
     }
 
@@ -20675,7 +20847,9 @@ pub mod model_card {
     /// training hyper parameter
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainingHyperParameter {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -20716,8 +20890,11 @@ pub mod model_card {
     /// training metric data.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TrainingMetric {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Notes` (the schema does not describe it).
         pub notes: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<f64>,
     }
 
@@ -21210,19 +21387,19 @@ impl CfnModelCard {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelCard";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnModelCard, model_card::Content> = Prop::new("Content");
-    /// Key of `CreatedBy`, for [`Handle::set`].
+    /// Key of `CreatedBy`, for [`Self::set`].
     pub const CREATED_BY: Prop<CfnModelCard, model_card::UserContext> = Prop::new("CreatedBy");
-    /// Key of `LastModifiedBy`, for [`Handle::set`].
+    /// Key of `LastModifiedBy`, for [`Self::set`].
     pub const LAST_MODIFIED_BY: Prop<CfnModelCard, model_card::UserContext> = Prop::new("LastModifiedBy");
-    /// Key of `ModelCardName`, for [`Handle::set`].
+    /// Key of `ModelCardName`, for [`Self::set`].
     pub const MODEL_CARD_NAME: Prop<CfnModelCard, String> = Prop::new("ModelCardName");
-    /// Key of `ModelCardStatus`, for [`Handle::set`].
+    /// Key of `ModelCardStatus`, for [`Self::set`].
     pub const MODEL_CARD_STATUS: Prop<CfnModelCard, model_card::ModelCardStatus> = Prop::new("ModelCardStatus");
-    /// Key of `SecurityConfig`, for [`Handle::set`].
+    /// Key of `SecurityConfig`, for [`Self::set`].
     pub const SECURITY_CONFIG: Prop<CfnModelCard, model_card::SecurityConfig> = Prop::new("SecurityConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelCard, Vec<model_card::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -22146,27 +22323,27 @@ impl CfnModelExplainabilityJobDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelExplainabilityJobDefinition";
 
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnModelExplainabilityJobDefinition, String> = Prop::new("EndpointName");
-    /// Key of `JobDefinitionName`, for [`Handle::set`].
+    /// Key of `JobDefinitionName`, for [`Self::set`].
     pub const JOB_DEFINITION_NAME: Prop<CfnModelExplainabilityJobDefinition, String> = Prop::new("JobDefinitionName");
-    /// Key of `JobResources`, for [`Handle::set`].
+    /// Key of `JobResources`, for [`Self::set`].
     pub const JOB_RESOURCES: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::MonitoringResources> = Prop::new("JobResources");
-    /// Key of `ModelExplainabilityAppSpecification`, for [`Handle::set`].
+    /// Key of `ModelExplainabilityAppSpecification`, for [`Self::set`].
     pub const MODEL_EXPLAINABILITY_APP_SPECIFICATION: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::ModelExplainabilityAppSpecification> = Prop::new("ModelExplainabilityAppSpecification");
-    /// Key of `ModelExplainabilityBaselineConfig`, for [`Handle::set`].
+    /// Key of `ModelExplainabilityBaselineConfig`, for [`Self::set`].
     pub const MODEL_EXPLAINABILITY_BASELINE_CONFIG: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::ModelExplainabilityBaselineConfig> = Prop::new("ModelExplainabilityBaselineConfig");
-    /// Key of `ModelExplainabilityJobInput`, for [`Handle::set`].
+    /// Key of `ModelExplainabilityJobInput`, for [`Self::set`].
     pub const MODEL_EXPLAINABILITY_JOB_INPUT: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::ModelExplainabilityJobInput> = Prop::new("ModelExplainabilityJobInput");
-    /// Key of `ModelExplainabilityJobOutputConfig`, for [`Handle::set`].
+    /// Key of `ModelExplainabilityJobOutputConfig`, for [`Self::set`].
     pub const MODEL_EXPLAINABILITY_JOB_OUTPUT_CONFIG: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::MonitoringOutputConfig> = Prop::new("ModelExplainabilityJobOutputConfig");
-    /// Key of `NetworkConfig`, for [`Handle::set`].
+    /// Key of `NetworkConfig`, for [`Self::set`].
     pub const NETWORK_CONFIG: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnModelExplainabilityJobDefinition, String> = Prop::new("RoleArn");
-    /// Key of `StoppingCondition`, for [`Handle::set`].
+    /// Key of `StoppingCondition`, for [`Self::set`].
     pub const STOPPING_CONDITION: Prop<CfnModelExplainabilityJobDefinition, model_explainability_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelExplainabilityJobDefinition, Vec<model_explainability_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -22617,6 +22794,7 @@ pub mod model_package {
     /// Details about the current status of the model package.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ModelPackageStatusDetails {
+        /// `ValidationStatuses` (the schema does not describe it).
         pub validation_statuses: Option<Val<Vec<ModelPackageStatusItem>>>,
     }
 
@@ -22707,6 +22885,7 @@ pub mod model_package {
     /// Specifies configurations for one or more transform jobs that Amazon SageMaker runs to test the model package.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ValidationSpecification {
+        /// `ValidationProfiles` (the schema does not describe it).
         pub validation_profiles: Val<Vec<ValidationProfile>>,
         /// The IAM roles to be used for the validation of the model package.
         pub validation_role: Val<String>,
@@ -22750,6 +22929,7 @@ pub mod model_package {
         pub model_data_source: Option<Val<ModelDataSource>>,
         /// A structure with Model Input details.
         pub model_data_url: Option<Val<String>>,
+        /// `ModelInput` (the schema does not describe it).
         pub model_input: Option<Val<ModelInput>>,
         /// The name of a pre-trained machine learning benchmarked by Amazon SageMaker Inference Recommender model that matches your model.
         pub nearest_model_name: Option<Val<String>>,
@@ -24147,57 +24327,57 @@ impl CfnModelPackage {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelPackage";
 
-    /// Key of `AdditionalInferenceSpecifications`, for [`Handle::set`].
+    /// Key of `AdditionalInferenceSpecifications`, for [`Self::set`].
     pub const ADDITIONAL_INFERENCE_SPECIFICATIONS: Prop<CfnModelPackage, Vec<model_package::AdditionalInferenceSpecificationDefinition>> = Prop::new("AdditionalInferenceSpecifications");
-    /// Key of `AdditionalInferenceSpecificationsToAdd`, for [`Handle::set`].
+    /// Key of `AdditionalInferenceSpecificationsToAdd`, for [`Self::set`].
     pub const ADDITIONAL_INFERENCE_SPECIFICATIONS_TO_ADD: Prop<CfnModelPackage, Vec<model_package::AdditionalInferenceSpecificationDefinition>> = Prop::new("AdditionalInferenceSpecificationsToAdd");
-    /// Key of `ApprovalDescription`, for [`Handle::set`].
+    /// Key of `ApprovalDescription`, for [`Self::set`].
     pub const APPROVAL_DESCRIPTION: Prop<CfnModelPackage, String> = Prop::new("ApprovalDescription");
-    /// Key of `CertifyForMarketplace`, for [`Handle::set`].
+    /// Key of `CertifyForMarketplace`, for [`Self::set`].
     pub const CERTIFY_FOR_MARKETPLACE: Prop<CfnModelPackage, bool> = Prop::new("CertifyForMarketplace");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnModelPackage, String> = Prop::new("ClientToken");
-    /// Key of `CustomerMetadataProperties`, for [`Handle::set`].
+    /// Key of `CustomerMetadataProperties`, for [`Self::set`].
     pub const CUSTOMER_METADATA_PROPERTIES: Prop<CfnModelPackage, Json> = Prop::new("CustomerMetadataProperties");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnModelPackage, String> = Prop::new("Domain");
-    /// Key of `DriftCheckBaselines`, for [`Handle::set`].
+    /// Key of `DriftCheckBaselines`, for [`Self::set`].
     pub const DRIFT_CHECK_BASELINES: Prop<CfnModelPackage, model_package::DriftCheckBaselines> = Prop::new("DriftCheckBaselines");
-    /// Key of `InferenceSpecification`, for [`Handle::set`].
+    /// Key of `InferenceSpecification`, for [`Self::set`].
     pub const INFERENCE_SPECIFICATION: Prop<CfnModelPackage, model_package::InferenceSpecification> = Prop::new("InferenceSpecification");
-    /// Key of `MetadataProperties`, for [`Handle::set`].
+    /// Key of `MetadataProperties`, for [`Self::set`].
     pub const METADATA_PROPERTIES: Prop<CfnModelPackage, model_package::MetadataProperties> = Prop::new("MetadataProperties");
-    /// Key of `ModelApprovalStatus`, for [`Handle::set`].
+    /// Key of `ModelApprovalStatus`, for [`Self::set`].
     pub const MODEL_APPROVAL_STATUS: Prop<CfnModelPackage, model_package::ModelApprovalStatus> = Prop::new("ModelApprovalStatus");
-    /// Key of `ModelCard`, for [`Handle::set`].
+    /// Key of `ModelCard`, for [`Self::set`].
     pub const MODEL_CARD: Prop<CfnModelPackage, model_package::ModelCard> = Prop::new("ModelCard");
-    /// Key of `ModelMetrics`, for [`Handle::set`].
+    /// Key of `ModelMetrics`, for [`Self::set`].
     pub const MODEL_METRICS: Prop<CfnModelPackage, model_package::ModelMetrics> = Prop::new("ModelMetrics");
-    /// Key of `ModelPackageDescription`, for [`Handle::set`].
+    /// Key of `ModelPackageDescription`, for [`Self::set`].
     pub const MODEL_PACKAGE_DESCRIPTION: Prop<CfnModelPackage, String> = Prop::new("ModelPackageDescription");
-    /// Key of `ModelPackageGroupName`, for [`Handle::set`].
+    /// Key of `ModelPackageGroupName`, for [`Self::set`].
     pub const MODEL_PACKAGE_GROUP_NAME: Prop<CfnModelPackage, String> = Prop::new("ModelPackageGroupName");
-    /// Key of `ModelPackageName`, for [`Handle::set`].
+    /// Key of `ModelPackageName`, for [`Self::set`].
     pub const MODEL_PACKAGE_NAME: Prop<CfnModelPackage, String> = Prop::new("ModelPackageName");
-    /// Key of `ModelPackageStatusDetails`, for [`Handle::set`].
+    /// Key of `ModelPackageStatusDetails`, for [`Self::set`].
     pub const MODEL_PACKAGE_STATUS_DETAILS: Prop<CfnModelPackage, model_package::ModelPackageStatusDetails> = Prop::new("ModelPackageStatusDetails");
-    /// Key of `ModelPackageVersion`, for [`Handle::set`].
+    /// Key of `ModelPackageVersion`, for [`Self::set`].
     pub const MODEL_PACKAGE_VERSION: Prop<CfnModelPackage, i64> = Prop::new("ModelPackageVersion");
-    /// Key of `SamplePayloadUrl`, for [`Handle::set`].
+    /// Key of `SamplePayloadUrl`, for [`Self::set`].
     pub const SAMPLE_PAYLOAD_URL: Prop<CfnModelPackage, String> = Prop::new("SamplePayloadUrl");
-    /// Key of `SecurityConfig`, for [`Handle::set`].
+    /// Key of `SecurityConfig`, for [`Self::set`].
     pub const SECURITY_CONFIG: Prop<CfnModelPackage, model_package::SecurityConfig> = Prop::new("SecurityConfig");
-    /// Key of `SkipModelValidation`, for [`Handle::set`].
+    /// Key of `SkipModelValidation`, for [`Self::set`].
     pub const SKIP_MODEL_VALIDATION: Prop<CfnModelPackage, model_package::SkipModelValidation> = Prop::new("SkipModelValidation");
-    /// Key of `SourceAlgorithmSpecification`, for [`Handle::set`].
+    /// Key of `SourceAlgorithmSpecification`, for [`Self::set`].
     pub const SOURCE_ALGORITHM_SPECIFICATION: Prop<CfnModelPackage, model_package::SourceAlgorithmSpecification> = Prop::new("SourceAlgorithmSpecification");
-    /// Key of `SourceUri`, for [`Handle::set`].
+    /// Key of `SourceUri`, for [`Self::set`].
     pub const SOURCE_URI: Prop<CfnModelPackage, String> = Prop::new("SourceUri");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelPackage, Vec<model_package::Tag>> = Prop::new("Tags");
-    /// Key of `Task`, for [`Handle::set`].
+    /// Key of `Task`, for [`Self::set`].
     pub const TASK: Prop<CfnModelPackage, String> = Prop::new("Task");
-    /// Key of `ValidationSpecification`, for [`Handle::set`].
+    /// Key of `ValidationSpecification`, for [`Self::set`].
     pub const VALIDATION_SPECIFICATION: Prop<CfnModelPackage, model_package::ValidationSpecification> = Prop::new("ValidationSpecification");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24311,6 +24491,7 @@ pub struct CfnModelPackageGroupProps {
     pub model_package_group_description: Option<Val<String>>,
     /// The name of the model package group.
     pub model_package_group_name: Val<String>,
+    /// `ModelPackageGroupPolicy` (the schema does not describe it).
     pub model_package_group_policy: Option<Val<Json>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<model_package_group::Tag>>>,
@@ -24349,13 +24530,13 @@ impl CfnModelPackageGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelPackageGroup";
 
-    /// Key of `ModelPackageGroupDescription`, for [`Handle::set`].
+    /// Key of `ModelPackageGroupDescription`, for [`Self::set`].
     pub const MODEL_PACKAGE_GROUP_DESCRIPTION: Prop<CfnModelPackageGroup, String> = Prop::new("ModelPackageGroupDescription");
-    /// Key of `ModelPackageGroupName`, for [`Handle::set`].
+    /// Key of `ModelPackageGroupName`, for [`Self::set`].
     pub const MODEL_PACKAGE_GROUP_NAME: Prop<CfnModelPackageGroup, String> = Prop::new("ModelPackageGroupName");
-    /// Key of `ModelPackageGroupPolicy`, for [`Handle::set`].
+    /// Key of `ModelPackageGroupPolicy`, for [`Self::set`].
     pub const MODEL_PACKAGE_GROUP_POLICY: Prop<CfnModelPackageGroup, Json> = Prop::new("ModelPackageGroupPolicy");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelPackageGroup, Vec<model_package_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -24698,6 +24879,7 @@ pub mod model_quality_job_definition {
         pub local_path: Val<String>,
         /// Index or JSONpath to locate probabilities
         pub probability_attribute: Option<Val<String>>,
+        /// `ProbabilityThresholdAttribute` (the schema does not describe it).
         pub probability_threshold_attribute: Option<Val<f64>>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         pub s3_data_distribution_type: Option<Val<S3DataDistributionType>>,
@@ -24755,6 +24937,7 @@ pub mod model_quality_job_definition {
         pub local_path: Val<String>,
         /// Index or JSONpath to locate probabilities
         pub probability_attribute: Option<Val<String>>,
+        /// `ProbabilityThresholdAttribute` (the schema does not describe it).
         pub probability_threshold_attribute: Option<Val<f64>>,
         /// Whether input data distributed in Amazon S3 is fully replicated or sharded by an S3 key. Defauts to FullyReplicated
         pub s3_data_distribution_type: Option<Val<S3DataDistributionType>>,
@@ -25343,27 +25526,27 @@ impl CfnModelQualityJobDefinition {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ModelQualityJobDefinition";
 
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnModelQualityJobDefinition, String> = Prop::new("EndpointName");
-    /// Key of `JobDefinitionName`, for [`Handle::set`].
+    /// Key of `JobDefinitionName`, for [`Self::set`].
     pub const JOB_DEFINITION_NAME: Prop<CfnModelQualityJobDefinition, String> = Prop::new("JobDefinitionName");
-    /// Key of `JobResources`, for [`Handle::set`].
+    /// Key of `JobResources`, for [`Self::set`].
     pub const JOB_RESOURCES: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::MonitoringResources> = Prop::new("JobResources");
-    /// Key of `ModelQualityAppSpecification`, for [`Handle::set`].
+    /// Key of `ModelQualityAppSpecification`, for [`Self::set`].
     pub const MODEL_QUALITY_APP_SPECIFICATION: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::ModelQualityAppSpecification> = Prop::new("ModelQualityAppSpecification");
-    /// Key of `ModelQualityBaselineConfig`, for [`Handle::set`].
+    /// Key of `ModelQualityBaselineConfig`, for [`Self::set`].
     pub const MODEL_QUALITY_BASELINE_CONFIG: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::ModelQualityBaselineConfig> = Prop::new("ModelQualityBaselineConfig");
-    /// Key of `ModelQualityJobInput`, for [`Handle::set`].
+    /// Key of `ModelQualityJobInput`, for [`Self::set`].
     pub const MODEL_QUALITY_JOB_INPUT: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::ModelQualityJobInput> = Prop::new("ModelQualityJobInput");
-    /// Key of `ModelQualityJobOutputConfig`, for [`Handle::set`].
+    /// Key of `ModelQualityJobOutputConfig`, for [`Self::set`].
     pub const MODEL_QUALITY_JOB_OUTPUT_CONFIG: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::MonitoringOutputConfig> = Prop::new("ModelQualityJobOutputConfig");
-    /// Key of `NetworkConfig`, for [`Handle::set`].
+    /// Key of `NetworkConfig`, for [`Self::set`].
     pub const NETWORK_CONFIG: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::NetworkConfig> = Prop::new("NetworkConfig");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnModelQualityJobDefinition, String> = Prop::new("RoleArn");
-    /// Key of `StoppingCondition`, for [`Handle::set`].
+    /// Key of `StoppingCondition`, for [`Self::set`].
     pub const STOPPING_CONDITION: Prop<CfnModelQualityJobDefinition, model_quality_job_definition::StoppingCondition> = Prop::new("StoppingCondition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnModelQualityJobDefinition, Vec<model_quality_job_definition::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -26806,19 +26989,19 @@ impl CfnMonitoringSchedule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::MonitoringSchedule";
 
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnMonitoringSchedule, String> = Prop::new("EndpointName");
-    /// Key of `FailureReason`, for [`Handle::set`].
+    /// Key of `FailureReason`, for [`Self::set`].
     pub const FAILURE_REASON: Prop<CfnMonitoringSchedule, String> = Prop::new("FailureReason");
-    /// Key of `LastMonitoringExecutionSummary`, for [`Handle::set`].
+    /// Key of `LastMonitoringExecutionSummary`, for [`Self::set`].
     pub const LAST_MONITORING_EXECUTION_SUMMARY: Prop<CfnMonitoringSchedule, monitoring_schedule::MonitoringExecutionSummary> = Prop::new("LastMonitoringExecutionSummary");
-    /// Key of `MonitoringScheduleConfig`, for [`Handle::set`].
+    /// Key of `MonitoringScheduleConfig`, for [`Self::set`].
     pub const MONITORING_SCHEDULE_CONFIG: Prop<CfnMonitoringSchedule, monitoring_schedule::MonitoringScheduleConfig> = Prop::new("MonitoringScheduleConfig");
-    /// Key of `MonitoringScheduleName`, for [`Handle::set`].
+    /// Key of `MonitoringScheduleName`, for [`Self::set`].
     pub const MONITORING_SCHEDULE_NAME: Prop<CfnMonitoringSchedule, String> = Prop::new("MonitoringScheduleName");
-    /// Key of `MonitoringScheduleStatus`, for [`Handle::set`].
+    /// Key of `MonitoringScheduleStatus`, for [`Self::set`].
     pub const MONITORING_SCHEDULE_STATUS: Prop<CfnMonitoringSchedule, monitoring_schedule::MonitoringScheduleStatus> = Prop::new("MonitoringScheduleStatus");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMonitoringSchedule, Vec<monitoring_schedule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -27956,37 +28139,37 @@ impl CfnNotebookInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::NotebookInstance";
 
-    /// Key of `AcceleratorTypes`, for [`Handle::set`].
+    /// Key of `AcceleratorTypes`, for [`Self::set`].
     pub const ACCELERATOR_TYPES: Prop<CfnNotebookInstance, Vec<notebook_instance::AcceleratorType>> = Prop::new("AcceleratorTypes");
-    /// Key of `AdditionalCodeRepositories`, for [`Handle::set`].
+    /// Key of `AdditionalCodeRepositories`, for [`Self::set`].
     pub const ADDITIONAL_CODE_REPOSITORIES: Prop<CfnNotebookInstance, Vec<String>> = Prop::new("AdditionalCodeRepositories");
-    /// Key of `DefaultCodeRepository`, for [`Handle::set`].
+    /// Key of `DefaultCodeRepository`, for [`Self::set`].
     pub const DEFAULT_CODE_REPOSITORY: Prop<CfnNotebookInstance, String> = Prop::new("DefaultCodeRepository");
-    /// Key of `DirectInternetAccess`, for [`Handle::set`].
+    /// Key of `DirectInternetAccess`, for [`Self::set`].
     pub const DIRECT_INTERNET_ACCESS: Prop<CfnNotebookInstance, notebook_instance::DirectInternetAccess> = Prop::new("DirectInternetAccess");
-    /// Key of `InstanceMetadataServiceConfiguration`, for [`Handle::set`].
+    /// Key of `InstanceMetadataServiceConfiguration`, for [`Self::set`].
     pub const INSTANCE_METADATA_SERVICE_CONFIGURATION: Prop<CfnNotebookInstance, notebook_instance::InstanceMetadataServiceConfiguration> = Prop::new("InstanceMetadataServiceConfiguration");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnNotebookInstance, notebook_instance::InstanceType> = Prop::new("InstanceType");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnNotebookInstance, String> = Prop::new("KmsKeyId");
-    /// Key of `LifecycleConfigName`, for [`Handle::set`].
+    /// Key of `LifecycleConfigName`, for [`Self::set`].
     pub const LIFECYCLE_CONFIG_NAME: Prop<CfnNotebookInstance, String> = Prop::new("LifecycleConfigName");
-    /// Key of `NotebookInstanceName`, for [`Handle::set`].
+    /// Key of `NotebookInstanceName`, for [`Self::set`].
     pub const NOTEBOOK_INSTANCE_NAME: Prop<CfnNotebookInstance, String> = Prop::new("NotebookInstanceName");
-    /// Key of `PlatformIdentifier`, for [`Handle::set`].
+    /// Key of `PlatformIdentifier`, for [`Self::set`].
     pub const PLATFORM_IDENTIFIER: Prop<CfnNotebookInstance, String> = Prop::new("PlatformIdentifier");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnNotebookInstance, String> = Prop::new("RoleArn");
-    /// Key of `RootAccess`, for [`Handle::set`].
+    /// Key of `RootAccess`, for [`Self::set`].
     pub const ROOT_ACCESS: Prop<CfnNotebookInstance, notebook_instance::RootAccess> = Prop::new("RootAccess");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnNotebookInstance, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetId`, for [`Handle::set`].
+    /// Key of `SubnetId`, for [`Self::set`].
     pub const SUBNET_ID: Prop<CfnNotebookInstance, String> = Prop::new("SubnetId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNotebookInstance, Vec<notebook_instance::Tag>> = Prop::new("Tags");
-    /// Key of `VolumeSizeInGB`, for [`Handle::set`].
+    /// Key of `VolumeSizeInGB`, for [`Self::set`].
     pub const VOLUME_SIZE_IN_GB: Prop<CfnNotebookInstance, i64> = Prop::new("VolumeSizeInGB");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -28038,6 +28221,7 @@ pub mod notebook_instance_lifecycle_config {
     /// Specifies the notebook instance lifecycle configuration script. Each lifecycle configuration script has a limit of 16384 characters.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NotebookInstanceLifecycleHook {
+        /// `Content` (the schema does not describe it).
         pub content: Option<Val<String>>,
     }
 
@@ -28141,13 +28325,13 @@ impl CfnNotebookInstanceLifecycleConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::NotebookInstanceLifecycleConfig";
 
-    /// Key of `NotebookInstanceLifecycleConfigName`, for [`Handle::set`].
+    /// Key of `NotebookInstanceLifecycleConfigName`, for [`Self::set`].
     pub const NOTEBOOK_INSTANCE_LIFECYCLE_CONFIG_NAME: Prop<CfnNotebookInstanceLifecycleConfig, String> = Prop::new("NotebookInstanceLifecycleConfigName");
-    /// Key of `OnCreate`, for [`Handle::set`].
+    /// Key of `OnCreate`, for [`Self::set`].
     pub const ON_CREATE: Prop<CfnNotebookInstanceLifecycleConfig, Vec<notebook_instance_lifecycle_config::NotebookInstanceLifecycleHook>> = Prop::new("OnCreate");
-    /// Key of `OnStart`, for [`Handle::set`].
+    /// Key of `OnStart`, for [`Self::set`].
     pub const ON_START: Prop<CfnNotebookInstanceLifecycleConfig, Vec<notebook_instance_lifecycle_config::NotebookInstanceLifecycleHook>> = Prop::new("OnStart");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNotebookInstanceLifecycleConfig, Vec<notebook_instance_lifecycle_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -28241,7 +28425,9 @@ pub mod partner_app {
     /// `Tag` of `AWS::SageMaker::PartnerApp`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -28447,31 +28633,31 @@ impl CfnPartnerApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::PartnerApp";
 
-    /// Key of `AppVersion`, for [`Handle::set`].
+    /// Key of `AppVersion`, for [`Self::set`].
     pub const APP_VERSION: Prop<CfnPartnerApp, String> = Prop::new("AppVersion");
-    /// Key of `ApplicationConfig`, for [`Handle::set`].
+    /// Key of `ApplicationConfig`, for [`Self::set`].
     pub const APPLICATION_CONFIG: Prop<CfnPartnerApp, partner_app::PartnerAppConfig> = Prop::new("ApplicationConfig");
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnPartnerApp, partner_app::AuthType> = Prop::new("AuthType");
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnPartnerApp, String> = Prop::new("ClientToken");
-    /// Key of `EnableAutoMinorVersionUpgrade`, for [`Handle::set`].
+    /// Key of `EnableAutoMinorVersionUpgrade`, for [`Self::set`].
     pub const ENABLE_AUTO_MINOR_VERSION_UPGRADE: Prop<CfnPartnerApp, bool> = Prop::new("EnableAutoMinorVersionUpgrade");
-    /// Key of `EnableIamSessionBasedIdentity`, for [`Handle::set`].
+    /// Key of `EnableIamSessionBasedIdentity`, for [`Self::set`].
     pub const ENABLE_IAM_SESSION_BASED_IDENTITY: Prop<CfnPartnerApp, bool> = Prop::new("EnableIamSessionBasedIdentity");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnPartnerApp, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnPartnerApp, String> = Prop::new("KmsKeyId");
-    /// Key of `MaintenanceConfig`, for [`Handle::set`].
+    /// Key of `MaintenanceConfig`, for [`Self::set`].
     pub const MAINTENANCE_CONFIG: Prop<CfnPartnerApp, partner_app::PartnerAppMaintenanceConfig> = Prop::new("MaintenanceConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPartnerApp, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPartnerApp, Vec<partner_app::Tag>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnPartnerApp, String> = Prop::new("Tier");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnPartnerApp, partner_app::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -28553,7 +28739,9 @@ pub mod pipeline {
     /// `Tag` of `AWS::SageMaker::Pipeline`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -28612,7 +28800,9 @@ pub mod pipeline {
 /// Resource Type definition for AWS::SageMaker::Pipeline
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPipelineProps {
+    /// `ParallelismConfiguration` (the schema does not describe it).
     pub parallelism_configuration: Option<Val<pipeline::ParallelismConfiguration>>,
+    /// `PipelineDefinition` (the schema does not describe it).
     pub pipeline_definition: Val<Json>,
     /// The description of the Pipeline.
     pub pipeline_description: Option<Val<String>>,
@@ -28622,6 +28812,7 @@ pub struct CfnPipelineProps {
     pub pipeline_name: Val<String>,
     /// Role Arn
     pub role_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<pipeline::Tag>>>,
 }
 
@@ -28664,19 +28855,19 @@ impl CfnPipeline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Pipeline";
 
-    /// Key of `ParallelismConfiguration`, for [`Handle::set`].
+    /// Key of `ParallelismConfiguration`, for [`Self::set`].
     pub const PARALLELISM_CONFIGURATION: Prop<CfnPipeline, pipeline::ParallelismConfiguration> = Prop::new("ParallelismConfiguration");
-    /// Key of `PipelineDefinition`, for [`Handle::set`].
+    /// Key of `PipelineDefinition`, for [`Self::set`].
     pub const PIPELINE_DEFINITION: Prop<CfnPipeline, Json> = Prop::new("PipelineDefinition");
-    /// Key of `PipelineDescription`, for [`Handle::set`].
+    /// Key of `PipelineDescription`, for [`Self::set`].
     pub const PIPELINE_DESCRIPTION: Prop<CfnPipeline, String> = Prop::new("PipelineDescription");
-    /// Key of `PipelineDisplayName`, for [`Handle::set`].
+    /// Key of `PipelineDisplayName`, for [`Self::set`].
     pub const PIPELINE_DISPLAY_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineDisplayName");
-    /// Key of `PipelineName`, for [`Handle::set`].
+    /// Key of `PipelineName`, for [`Self::set`].
     pub const PIPELINE_NAME: Prop<CfnPipeline, String> = Prop::new("PipelineName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnPipeline, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPipeline, Vec<pipeline::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30197,27 +30388,27 @@ impl CfnProcessingJob {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::ProcessingJob";
 
-    /// Key of `AppSpecification`, for [`Handle::set`].
+    /// Key of `AppSpecification`, for [`Self::set`].
     pub const APP_SPECIFICATION: Prop<CfnProcessingJob, processing_job::AppSpecification> = Prop::new("AppSpecification");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnProcessingJob, Map<String>> = Prop::new("Environment");
-    /// Key of `ExperimentConfig`, for [`Handle::set`].
+    /// Key of `ExperimentConfig`, for [`Self::set`].
     pub const EXPERIMENT_CONFIG: Prop<CfnProcessingJob, processing_job::ExperimentConfig> = Prop::new("ExperimentConfig");
-    /// Key of `NetworkConfig`, for [`Handle::set`].
+    /// Key of `NetworkConfig`, for [`Self::set`].
     pub const NETWORK_CONFIG: Prop<CfnProcessingJob, processing_job::NetworkConfig> = Prop::new("NetworkConfig");
-    /// Key of `ProcessingInputs`, for [`Handle::set`].
+    /// Key of `ProcessingInputs`, for [`Self::set`].
     pub const PROCESSING_INPUTS: Prop<CfnProcessingJob, Vec<processing_job::ProcessingInputsObject>> = Prop::new("ProcessingInputs");
-    /// Key of `ProcessingJobName`, for [`Handle::set`].
+    /// Key of `ProcessingJobName`, for [`Self::set`].
     pub const PROCESSING_JOB_NAME: Prop<CfnProcessingJob, String> = Prop::new("ProcessingJobName");
-    /// Key of `ProcessingOutputConfig`, for [`Handle::set`].
+    /// Key of `ProcessingOutputConfig`, for [`Self::set`].
     pub const PROCESSING_OUTPUT_CONFIG: Prop<CfnProcessingJob, processing_job::ProcessingOutputConfig> = Prop::new("ProcessingOutputConfig");
-    /// Key of `ProcessingResources`, for [`Handle::set`].
+    /// Key of `ProcessingResources`, for [`Self::set`].
     pub const PROCESSING_RESOURCES: Prop<CfnProcessingJob, processing_job::ProcessingResources> = Prop::new("ProcessingResources");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnProcessingJob, String> = Prop::new("RoleArn");
-    /// Key of `StoppingCondition`, for [`Handle::set`].
+    /// Key of `StoppingCondition`, for [`Self::set`].
     pub const STOPPING_CONDITION: Prop<CfnProcessingJob, processing_job::StoppingCondition> = Prop::new("StoppingCondition");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProcessingJob, Vec<processing_job::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30644,17 +30835,17 @@ impl CfnProject {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Project";
 
-    /// Key of `ProjectDescription`, for [`Handle::set`].
+    /// Key of `ProjectDescription`, for [`Self::set`].
     pub const PROJECT_DESCRIPTION: Prop<CfnProject, String> = Prop::new("ProjectDescription");
-    /// Key of `ProjectName`, for [`Handle::set`].
+    /// Key of `ProjectName`, for [`Self::set`].
     pub const PROJECT_NAME: Prop<CfnProject, String> = Prop::new("ProjectName");
-    /// Key of `ServiceCatalogProvisionedProductDetails`, for [`Handle::set`].
+    /// Key of `ServiceCatalogProvisionedProductDetails`, for [`Self::set`].
     pub const SERVICE_CATALOG_PROVISIONED_PRODUCT_DETAILS: Prop<CfnProject, project::ServiceCatalogProvisionedProductDetails> = Prop::new("ServiceCatalogProvisionedProductDetails");
-    /// Key of `ServiceCatalogProvisioningDetails`, for [`Handle::set`].
+    /// Key of `ServiceCatalogProvisioningDetails`, for [`Self::set`].
     pub const SERVICE_CATALOG_PROVISIONING_DETAILS: Prop<CfnProject, project::ServiceCatalogProvisioningDetails> = Prop::new("ServiceCatalogProvisioningDetails");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProject, Vec<project::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateProviderDetails`, for [`Handle::set`].
+    /// Key of `TemplateProviderDetails`, for [`Self::set`].
     pub const TEMPLATE_PROVIDER_DETAILS: Prop<CfnProject, Vec<project::TemplateProviderDetail>> = Prop::new("TemplateProviderDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -30716,6 +30907,7 @@ pub mod space {
     /// `OwnershipSettings` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OwnershipSettings {
+        /// `OwnerUserProfileName` (the schema does not describe it).
         pub owner_user_profile_name: Val<String>,
     }
 
@@ -30739,9 +30931,11 @@ pub mod space {
     /// A collection of settings that apply to spaces of Amazon SageMaker Studio. These settings are specified when the CreateSpace API is called.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpaceSettings {
+        /// `AppType` (the schema does not describe it).
         pub app_type: Option<Val<AppType>>,
         /// The CodeEditor app settings.
         pub code_editor_app_settings: Option<Val<SpaceCodeEditorAppSettings>>,
+        /// `CustomFileSystems` (the schema does not describe it).
         pub custom_file_systems: Option<Val<Vec<CustomFileSystem>>>,
         /// The JupyterLab app settings.
         pub jupyter_lab_app_settings: Option<Val<SpaceJupyterLabAppSettings>>,
@@ -30776,6 +30970,7 @@ pub mod space {
     /// `SpaceSharingSettings` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SpaceSharingSettings {
+        /// `SharingType` (the schema does not describe it).
         pub sharing_type: Val<SharingType>,
     }
 
@@ -30799,7 +30994,9 @@ pub mod space {
     /// `Tag` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -30825,6 +31022,7 @@ pub mod space {
     /// The CodeEditor app settings.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SpaceCodeEditorAppSettings {
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
     }
 
@@ -30839,8 +31037,11 @@ pub mod space {
     /// `CustomFileSystem` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomFileSystem {
+        /// `EFSFileSystem` (the schema does not describe it).
         pub efs_file_system: Option<Val<EFSFileSystem>>,
+        /// `FSxLustreFileSystem` (the schema does not describe it).
         pub f_sx_lustre_file_system: Option<Val<FSxLustreFileSystem>>,
+        /// `S3FileSystem` (the schema does not describe it).
         pub s3_file_system: Option<Val<S3FileSystem>>,
     }
 
@@ -30859,6 +31060,7 @@ pub mod space {
     pub struct SpaceJupyterLabAppSettings {
         /// A list of CodeRepositories available for use with JupyterLab apps.
         pub code_repositories: Option<Val<Vec<CodeRepository>>>,
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
     }
 
@@ -30874,6 +31076,7 @@ pub mod space {
     /// The JupyterServer app settings.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JupyterServerAppSettings {
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
         /// A list of LifecycleConfigArns available for use with JupyterServer apps.
         pub lifecycle_config_arns: Option<Val<Vec<String>>>,
@@ -30951,6 +31154,7 @@ pub mod space {
     /// `EFSFileSystem` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EFSFileSystem {
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
     }
 
@@ -30974,6 +31178,7 @@ pub mod space {
     /// `FSxLustreFileSystem` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FSxLustreFileSystem {
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
     }
 
@@ -30997,6 +31202,7 @@ pub mod space {
     /// `S3FileSystem` of `AWS::SageMaker::Space`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3FileSystem {
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Option<Val<String>>,
     }
 
@@ -31588,12 +31794,15 @@ pub mod space {
 pub struct CfnSpaceProps {
     /// The ID of the associated Domain.
     pub domain_id: Val<String>,
+    /// `OwnershipSettings` (the schema does not describe it).
     pub ownership_settings: Option<Val<space::OwnershipSettings>>,
+    /// `SpaceDisplayName` (the schema does not describe it).
     pub space_display_name: Option<Val<String>>,
     /// A name for the Space.
     pub space_name: Val<String>,
     /// A collection of settings.
     pub space_settings: Option<Val<space::SpaceSettings>>,
+    /// `SpaceSharingSettings` (the schema does not describe it).
     pub space_sharing_settings: Option<Val<space::SpaceSharingSettings>>,
     /// A list of tags to apply to the space.
     pub tags: Option<Val<Vec<space::Tag>>>,
@@ -31638,19 +31847,19 @@ impl CfnSpace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Space";
 
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnSpace, String> = Prop::new("DomainId");
-    /// Key of `OwnershipSettings`, for [`Handle::set`].
+    /// Key of `OwnershipSettings`, for [`Self::set`].
     pub const OWNERSHIP_SETTINGS: Prop<CfnSpace, space::OwnershipSettings> = Prop::new("OwnershipSettings");
-    /// Key of `SpaceDisplayName`, for [`Handle::set`].
+    /// Key of `SpaceDisplayName`, for [`Self::set`].
     pub const SPACE_DISPLAY_NAME: Prop<CfnSpace, String> = Prop::new("SpaceDisplayName");
-    /// Key of `SpaceName`, for [`Handle::set`].
+    /// Key of `SpaceName`, for [`Self::set`].
     pub const SPACE_NAME: Prop<CfnSpace, String> = Prop::new("SpaceName");
-    /// Key of `SpaceSettings`, for [`Handle::set`].
+    /// Key of `SpaceSettings`, for [`Self::set`].
     pub const SPACE_SETTINGS: Prop<CfnSpace, space::SpaceSettings> = Prop::new("SpaceSettings");
-    /// Key of `SpaceSharingSettings`, for [`Handle::set`].
+    /// Key of `SpaceSharingSettings`, for [`Self::set`].
     pub const SPACE_SHARING_SETTINGS: Prop<CfnSpace, space::SpaceSharingSettings> = Prop::new("SpaceSharingSettings");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSpace, Vec<space::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -31701,7 +31910,9 @@ pub mod studio_lifecycle_config {
     /// `Tag` of `AWS::SageMaker::StudioLifecycleConfig`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -31823,13 +32034,13 @@ impl CfnStudioLifecycleConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::StudioLifecycleConfig";
 
-    /// Key of `StudioLifecycleConfigAppType`, for [`Handle::set`].
+    /// Key of `StudioLifecycleConfigAppType`, for [`Self::set`].
     pub const STUDIO_LIFECYCLE_CONFIG_APP_TYPE: Prop<CfnStudioLifecycleConfig, studio_lifecycle_config::StudioLifecycleConfigAppType> = Prop::new("StudioLifecycleConfigAppType");
-    /// Key of `StudioLifecycleConfigContent`, for [`Handle::set`].
+    /// Key of `StudioLifecycleConfigContent`, for [`Self::set`].
     pub const STUDIO_LIFECYCLE_CONFIG_CONTENT: Prop<CfnStudioLifecycleConfig, String> = Prop::new("StudioLifecycleConfigContent");
-    /// Key of `StudioLifecycleConfigName`, for [`Handle::set`].
+    /// Key of `StudioLifecycleConfigName`, for [`Self::set`].
     pub const STUDIO_LIFECYCLE_CONFIG_NAME: Prop<CfnStudioLifecycleConfig, String> = Prop::new("StudioLifecycleConfigName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStudioLifecycleConfig, Vec<studio_lifecycle_config::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -32148,21 +32359,21 @@ impl CfnTrialComponent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::TrialComponent";
 
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnTrialComponent, String> = Prop::new("DisplayName");
-    /// Key of `InputArtifacts`, for [`Handle::set`].
+    /// Key of `InputArtifacts`, for [`Self::set`].
     pub const INPUT_ARTIFACTS: Prop<CfnTrialComponent, Map<trial_component::TrialComponentArtifact>> = Prop::new("InputArtifacts");
-    /// Key of `MetadataProperties`, for [`Handle::set`].
+    /// Key of `MetadataProperties`, for [`Self::set`].
     pub const METADATA_PROPERTIES: Prop<CfnTrialComponent, trial_component::MetadataProperties> = Prop::new("MetadataProperties");
-    /// Key of `OutputArtifacts`, for [`Handle::set`].
+    /// Key of `OutputArtifacts`, for [`Self::set`].
     pub const OUTPUT_ARTIFACTS: Prop<CfnTrialComponent, Map<trial_component::TrialComponentArtifact>> = Prop::new("OutputArtifacts");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnTrialComponent, Map<trial_component::TrialComponentParameterValue>> = Prop::new("Parameters");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnTrialComponent, trial_component::TrialComponentStatus> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrialComponent, Vec<trial_component::Tag>> = Prop::new("Tags");
-    /// Key of `TrialComponentName`, for [`Handle::set`].
+    /// Key of `TrialComponentName`, for [`Self::set`].
     pub const TRIAL_COMPONENT_NAME: Prop<CfnTrialComponent, String> = Prop::new("TrialComponentName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -32226,7 +32437,9 @@ pub mod user_profile {
     /// `Tag` of `AWS::SageMaker::UserProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -32256,7 +32469,9 @@ pub mod user_profile {
         pub auto_mount_home_efs: Option<Val<AutoMountHomeEFS>>,
         /// The CodeEditor app settings.
         pub code_editor_app_settings: Option<Val<CodeEditorAppSettings>>,
+        /// `CustomFileSystemConfigs` (the schema does not describe it).
         pub custom_file_system_configs: Option<Val<Vec<CustomFileSystemConfig>>>,
+        /// `CustomPosixUserConfig` (the schema does not describe it).
         pub custom_posix_user_config: Option<Val<CustomPosixUserConfig>>,
         /// Defines which Amazon SageMaker application users are directed to by default.
         pub default_landing_uri: Option<Val<String>>,
@@ -32331,8 +32546,11 @@ pub mod user_profile {
     /// `CustomFileSystemConfig` of `AWS::SageMaker::UserProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CustomFileSystemConfig {
+        /// `EFSFileSystemConfig` (the schema does not describe it).
         pub efs_file_system_config: Option<Val<EFSFileSystemConfig>>,
+        /// `FSxLustreFileSystemConfig` (the schema does not describe it).
         pub f_sx_lustre_file_system_config: Option<Val<FSxLustreFileSystemConfig>>,
+        /// `S3FileSystemConfig` (the schema does not describe it).
         pub s3_file_system_config: Option<Val<S3FileSystemConfig>>,
     }
 
@@ -32349,7 +32567,9 @@ pub mod user_profile {
     /// `CustomPosixUserConfig` of `AWS::SageMaker::UserProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomPosixUserConfig {
+        /// `Gid` (the schema does not describe it).
         pub gid: Val<i64>,
+        /// `Uid` (the schema does not describe it).
         pub uid: Val<i64>,
     }
 
@@ -32405,6 +32625,7 @@ pub mod user_profile {
     /// The JupyterServer app settings.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JupyterServerAppSettings {
+        /// `DefaultResourceSpec` (the schema does not describe it).
         pub default_resource_spec: Option<Val<ResourceSpec>>,
         /// A list of LifecycleConfigArns available for use with JupyterServer apps.
         pub lifecycle_config_arns: Option<Val<Vec<String>>>,
@@ -32580,7 +32801,9 @@ pub mod user_profile {
     /// `EFSFileSystemConfig` of `AWS::SageMaker::UserProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EFSFileSystemConfig {
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
+        /// `FileSystemPath` (the schema does not describe it).
         pub file_system_path: Option<Val<String>>,
     }
 
@@ -32606,7 +32829,9 @@ pub mod user_profile {
     /// `FSxLustreFileSystemConfig` of `AWS::SageMaker::UserProfile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FSxLustreFileSystemConfig {
+        /// `FileSystemId` (the schema does not describe it).
         pub file_system_id: Val<String>,
+        /// `FileSystemPath` (the schema does not describe it).
         pub file_system_path: Option<Val<String>>,
     }
 
@@ -32632,7 +32857,9 @@ pub mod user_profile {
     /// `S3FileSystemConfig` of `AWS::SageMaker::UserProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3FileSystemConfig {
+        /// `MountPath` (the schema does not describe it).
         pub mount_path: Option<Val<String>>,
+        /// `S3Uri` (the schema does not describe it).
         pub s3_uri: Option<Val<String>>,
     }
 
@@ -32720,6 +32947,7 @@ pub mod user_profile {
     pub struct HiddenSageMakerImage {
         /// The SageMaker image name that you are hiding from the Studio user interface.
         pub sage_maker_image_name: Option<Val<SageMakerImageName>>,
+        /// `VersionAliases` (the schema does not describe it).
         pub version_aliases: Option<Val<Vec<String>>>,
     }
 
@@ -33835,17 +34063,17 @@ impl CfnUserProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::UserProfile";
 
-    /// Key of `DomainId`, for [`Handle::set`].
+    /// Key of `DomainId`, for [`Self::set`].
     pub const DOMAIN_ID: Prop<CfnUserProfile, String> = Prop::new("DomainId");
-    /// Key of `SingleSignOnUserIdentifier`, for [`Handle::set`].
+    /// Key of `SingleSignOnUserIdentifier`, for [`Self::set`].
     pub const SINGLE_SIGN_ON_USER_IDENTIFIER: Prop<CfnUserProfile, String> = Prop::new("SingleSignOnUserIdentifier");
-    /// Key of `SingleSignOnUserValue`, for [`Handle::set`].
+    /// Key of `SingleSignOnUserValue`, for [`Self::set`].
     pub const SINGLE_SIGN_ON_USER_VALUE: Prop<CfnUserProfile, String> = Prop::new("SingleSignOnUserValue");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUserProfile, Vec<user_profile::Tag>> = Prop::new("Tags");
-    /// Key of `UserProfileName`, for [`Handle::set`].
+    /// Key of `UserProfileName`, for [`Self::set`].
     pub const USER_PROFILE_NAME: Prop<CfnUserProfile, String> = Prop::new("UserProfileName");
-    /// Key of `UserSettings`, for [`Handle::set`].
+    /// Key of `UserSettings`, for [`Self::set`].
     pub const USER_SETTINGS: Prop<CfnUserProfile, user_profile::UserSettings> = Prop::new("UserSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -34201,19 +34429,19 @@ impl CfnWorkforce {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Workforce";
 
-    /// Key of `CognitoConfig`, for [`Handle::set`].
+    /// Key of `CognitoConfig`, for [`Self::set`].
     pub const COGNITO_CONFIG: Prop<CfnWorkforce, workforce::CognitoConfig> = Prop::new("CognitoConfig");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnWorkforce, workforce::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `OidcConfig`, for [`Handle::set`].
+    /// Key of `OidcConfig`, for [`Self::set`].
     pub const OIDC_CONFIG: Prop<CfnWorkforce, workforce::OidcConfig> = Prop::new("OidcConfig");
-    /// Key of `SourceIpConfig`, for [`Handle::set`].
+    /// Key of `SourceIpConfig`, for [`Self::set`].
     pub const SOURCE_IP_CONFIG: Prop<CfnWorkforce, workforce::SourceIpConfig> = Prop::new("SourceIpConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkforce, Vec<workforce::Tag>> = Prop::new("Tags");
-    /// Key of `WorkforceName`, for [`Handle::set`].
+    /// Key of `WorkforceName`, for [`Self::set`].
     pub const WORKFORCE_NAME: Prop<CfnWorkforce, String> = Prop::new("WorkforceName");
-    /// Key of `WorkforceVpcConfig`, for [`Handle::set`].
+    /// Key of `WorkforceVpcConfig`, for [`Self::set`].
     pub const WORKFORCE_VPC_CONFIG: Prop<CfnWorkforce, workforce::WorkforceVpcConfigRequest> = Prop::new("WorkforceVpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -34501,17 +34729,17 @@ impl CfnWorkteam {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SageMaker::Workteam";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkteam, String> = Prop::new("Description");
-    /// Key of `MemberDefinitions`, for [`Handle::set`].
+    /// Key of `MemberDefinitions`, for [`Self::set`].
     pub const MEMBER_DEFINITIONS: Prop<CfnWorkteam, Vec<workteam::MemberDefinition>> = Prop::new("MemberDefinitions");
-    /// Key of `NotificationConfiguration`, for [`Handle::set`].
+    /// Key of `NotificationConfiguration`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION: Prop<CfnWorkteam, workteam::NotificationConfiguration> = Prop::new("NotificationConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkteam, Vec<workteam::Tag>> = Prop::new("Tags");
-    /// Key of `WorkforceName`, for [`Handle::set`].
+    /// Key of `WorkforceName`, for [`Self::set`].
     pub const WORKFORCE_NAME: Prop<CfnWorkteam, String> = Prop::new("WorkforceName");
-    /// Key of `WorkteamName`, for [`Handle::set`].
+    /// Key of `WorkteamName`, for [`Self::set`].
     pub const WORKTEAM_NAME: Prop<CfnWorkteam, String> = Prop::new("WorkteamName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -801,6 +801,7 @@ pub struct CfnScheduleProps {
     pub group_name: Option<Val<String>>,
     /// The ARN for a KMS Key that will be used to encrypt customer data.
     pub kms_key_arn: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
     /// The scheduling expression.
     pub schedule_expression: Val<String>,
@@ -861,27 +862,27 @@ impl CfnSchedule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Scheduler::Schedule";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSchedule, String> = Prop::new("Description");
-    /// Key of `EndDate`, for [`Handle::set`].
+    /// Key of `EndDate`, for [`Self::set`].
     pub const END_DATE: Prop<CfnSchedule, String> = Prop::new("EndDate");
-    /// Key of `FlexibleTimeWindow`, for [`Handle::set`].
+    /// Key of `FlexibleTimeWindow`, for [`Self::set`].
     pub const FLEXIBLE_TIME_WINDOW: Prop<CfnSchedule, schedule::FlexibleTimeWindow> = Prop::new("FlexibleTimeWindow");
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnSchedule, String> = Prop::new("GroupName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnSchedule, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSchedule, String> = Prop::new("Name");
-    /// Key of `ScheduleExpression`, for [`Handle::set`].
+    /// Key of `ScheduleExpression`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION: Prop<CfnSchedule, String> = Prop::new("ScheduleExpression");
-    /// Key of `ScheduleExpressionTimezone`, for [`Handle::set`].
+    /// Key of `ScheduleExpressionTimezone`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION_TIMEZONE: Prop<CfnSchedule, String> = Prop::new("ScheduleExpressionTimezone");
-    /// Key of `StartDate`, for [`Handle::set`].
+    /// Key of `StartDate`, for [`Self::set`].
     pub const START_DATE: Prop<CfnSchedule, String> = Prop::new("StartDate");
-    /// Key of `State`, for [`Handle::set`].
+    /// Key of `State`, for [`Self::set`].
     pub const STATE: Prop<CfnSchedule, schedule::ScheduleState> = Prop::new("State");
-    /// Key of `Target`, for [`Handle::set`].
+    /// Key of `Target`, for [`Self::set`].
     pub const TARGET: Prop<CfnSchedule, schedule::Target> = Prop::new("Target");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -975,6 +976,7 @@ pub mod schedule_group {
 /// Definition of AWS::Scheduler::ScheduleGroup Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnScheduleGroupProps {
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
     /// The list of tags to associate with the schedule group.
     pub tags: Option<Val<Vec<schedule_group::Tag>>>,
@@ -999,9 +1001,9 @@ impl CfnScheduleGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Scheduler::ScheduleGroup";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnScheduleGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScheduleGroup, Vec<schedule_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

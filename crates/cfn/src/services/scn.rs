@@ -723,17 +723,17 @@ impl CfnDataIntegrationFlow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SCN::DataIntegrationFlow";
 
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnDataIntegrationFlow, String> = Prop::new("InstanceId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataIntegrationFlow, String> = Prop::new("Name");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnDataIntegrationFlow, Vec<data_integration_flow::DataIntegrationFlowSource>> = Prop::new("Sources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataIntegrationFlow, Vec<data_integration_flow::Tag>> = Prop::new("Tags");
-    /// Key of `Target`, for [`Handle::set`].
+    /// Key of `Target`, for [`Self::set`].
     pub const TARGET: Prop<CfnDataIntegrationFlow, data_integration_flow::DataIntegrationFlowTarget> = Prop::new("Target");
-    /// Key of `Transformation`, for [`Handle::set`].
+    /// Key of `Transformation`, for [`Self::set`].
     pub const TRANSFORMATION: Prop<CfnDataIntegrationFlow, data_integration_flow::DataIntegrationFlowTransformation> = Prop::new("Transformation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1184,19 +1184,19 @@ impl CfnDataset {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SCN::Dataset";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataset, String> = Prop::new("Description");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnDataset, String> = Prop::new("InstanceId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDataset, String> = Prop::new("Name");
-    /// Key of `Namespace`, for [`Handle::set`].
+    /// Key of `Namespace`, for [`Self::set`].
     pub const NAMESPACE: Prop<CfnDataset, String> = Prop::new("Namespace");
-    /// Key of `PartitionSpec`, for [`Handle::set`].
+    /// Key of `PartitionSpec`, for [`Self::set`].
     pub const PARTITION_SPEC: Prop<CfnDataset, dataset::PartitionSpec> = Prop::new("PartitionSpec");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnDataset, dataset::Schema> = Prop::new("Schema");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataset, Vec<dataset::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1335,13 +1335,13 @@ impl CfnInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SCN::Instance";
 
-    /// Key of `InstanceDescription`, for [`Handle::set`].
+    /// Key of `InstanceDescription`, for [`Self::set`].
     pub const INSTANCE_DESCRIPTION: Prop<CfnInstance, String> = Prop::new("InstanceDescription");
-    /// Key of `InstanceName`, for [`Handle::set`].
+    /// Key of `InstanceName`, for [`Self::set`].
     pub const INSTANCE_NAME: Prop<CfnInstance, String> = Prop::new("InstanceName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
-    /// Key of `WebAppDnsDomain`, for [`Handle::set`].
+    /// Key of `WebAppDnsDomain`, for [`Self::set`].
     pub const WEB_APP_DNS_DOMAIN: Prop<CfnInstance, String> = Prop::new("WebAppDnsDomain");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1423,7 +1423,9 @@ pub mod namespace {
     /// `Tag` of `AWS::SCN::Namespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1514,13 +1516,13 @@ impl CfnNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SCN::Namespace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnNamespace, String> = Prop::new("Description");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnNamespace, String> = Prop::new("InstanceId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnNamespace, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNamespace, Vec<namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

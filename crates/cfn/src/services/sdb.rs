@@ -51,7 +51,7 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SDB::Domain";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDomain, String> = Prop::new("Description");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -33,6 +33,7 @@ pub mod resource_policy {
 pub struct CfnResourcePolicyProps {
     /// Specifies whether to block resource-based policies that allow broad access to the secret.
     pub block_public_policy: Option<Val<bool>>,
+    /// `ResourcePolicy` (the schema does not describe it).
     pub resource_policy: Val<Json>,
     /// The ARN or name of the secret to attach the resource-based policy.
     pub secret_id: Val<String>,
@@ -69,11 +70,11 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::ResourcePolicy";
 
-    /// Key of `BlockPublicPolicy`, for [`Handle::set`].
+    /// Key of `BlockPublicPolicy`, for [`Self::set`].
     pub const BLOCK_PUBLIC_POLICY: Prop<CfnResourcePolicy, bool> = Prop::new("BlockPublicPolicy");
-    /// Key of `ResourcePolicy`, for [`Handle::set`].
+    /// Key of `ResourcePolicy`, for [`Self::set`].
     pub const RESOURCE_POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("ResourcePolicy");
-    /// Key of `SecretId`, for [`Handle::set`].
+    /// Key of `SecretId`, for [`Self::set`].
     pub const SECRET_ID: Prop<CfnResourcePolicy, String> = Prop::new("SecretId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -340,19 +341,19 @@ impl CfnRotationSchedule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::RotationSchedule";
 
-    /// Key of `ExternalSecretRotationMetadata`, for [`Handle::set`].
+    /// Key of `ExternalSecretRotationMetadata`, for [`Self::set`].
     pub const EXTERNAL_SECRET_ROTATION_METADATA: Prop<CfnRotationSchedule, Vec<rotation_schedule::ExternalSecretRotationMetadataItem>> = Prop::new("ExternalSecretRotationMetadata");
-    /// Key of `ExternalSecretRotationRoleArn`, for [`Handle::set`].
+    /// Key of `ExternalSecretRotationRoleArn`, for [`Self::set`].
     pub const EXTERNAL_SECRET_ROTATION_ROLE_ARN: Prop<CfnRotationSchedule, String> = Prop::new("ExternalSecretRotationRoleArn");
-    /// Key of `HostedRotationLambda`, for [`Handle::set`].
+    /// Key of `HostedRotationLambda`, for [`Self::set`].
     pub const HOSTED_ROTATION_LAMBDA: Prop<CfnRotationSchedule, rotation_schedule::HostedRotationLambda> = Prop::new("HostedRotationLambda");
-    /// Key of `RotateImmediatelyOnUpdate`, for [`Handle::set`].
+    /// Key of `RotateImmediatelyOnUpdate`, for [`Self::set`].
     pub const ROTATE_IMMEDIATELY_ON_UPDATE: Prop<CfnRotationSchedule, bool> = Prop::new("RotateImmediatelyOnUpdate");
-    /// Key of `RotationLambdaARN`, for [`Handle::set`].
+    /// Key of `RotationLambdaARN`, for [`Self::set`].
     pub const ROTATION_LAMBDA_ARN: Prop<CfnRotationSchedule, String> = Prop::new("RotationLambdaARN");
-    /// Key of `RotationRules`, for [`Handle::set`].
+    /// Key of `RotationRules`, for [`Self::set`].
     pub const ROTATION_RULES: Prop<CfnRotationSchedule, rotation_schedule::RotationRules> = Prop::new("RotationRules");
-    /// Key of `SecretId`, for [`Handle::set`].
+    /// Key of `SecretId`, for [`Self::set`].
     pub const SECRET_ID: Prop<CfnRotationSchedule, String> = Prop::new("SecretId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -591,21 +592,21 @@ impl CfnSecret {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::Secret";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecret, String> = Prop::new("Description");
-    /// Key of `GenerateSecretString`, for [`Handle::set`].
+    /// Key of `GenerateSecretString`, for [`Self::set`].
     pub const GENERATE_SECRET_STRING: Prop<CfnSecret, secret::GenerateSecretString> = Prop::new("GenerateSecretString");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnSecret, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecret, String> = Prop::new("Name");
-    /// Key of `ReplicaRegions`, for [`Handle::set`].
+    /// Key of `ReplicaRegions`, for [`Self::set`].
     pub const REPLICA_REGIONS: Prop<CfnSecret, Vec<secret::ReplicaRegion>> = Prop::new("ReplicaRegions");
-    /// Key of `SecretString`, for [`Handle::set`].
+    /// Key of `SecretString`, for [`Self::set`].
     pub const SECRET_STRING: Prop<CfnSecret, String> = Prop::new("SecretString");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecret, Vec<secret::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnSecret, String> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -662,8 +663,11 @@ pub mod secret_target_attachment {
 /// Resource Type definition for AWS::SecretsManager::SecretTargetAttachment
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSecretTargetAttachmentProps {
+    /// `SecretId` (the schema does not describe it).
     pub secret_id: Val<String>,
+    /// `TargetId` (the schema does not describe it).
     pub target_id: Val<String>,
+    /// `TargetType` (the schema does not describe it).
     pub target_type: Val<String>,
 }
 
@@ -698,11 +702,11 @@ impl CfnSecretTargetAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecretsManager::SecretTargetAttachment";
 
-    /// Key of `SecretId`, for [`Handle::set`].
+    /// Key of `SecretId`, for [`Self::set`].
     pub const SECRET_ID: Prop<CfnSecretTargetAttachment, String> = Prop::new("SecretId");
-    /// Key of `TargetId`, for [`Handle::set`].
+    /// Key of `TargetId`, for [`Self::set`].
     pub const TARGET_ID: Prop<CfnSecretTargetAttachment, String> = Prop::new("TargetId");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnSecretTargetAttachment, String> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -616,21 +616,21 @@ impl CfnAgentSpace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::AgentSpace";
 
-    /// Key of `AwsResources`, for [`Handle::set`].
+    /// Key of `AwsResources`, for [`Self::set`].
     pub const AWS_RESOURCES: Prop<CfnAgentSpace, agent_space::AWSResources> = Prop::new("AwsResources");
-    /// Key of `CodeReviewSettings`, for [`Handle::set`].
+    /// Key of `CodeReviewSettings`, for [`Self::set`].
     pub const CODE_REVIEW_SETTINGS: Prop<CfnAgentSpace, agent_space::CodeReviewSettings> = Prop::new("CodeReviewSettings");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgentSpace, String> = Prop::new("Description");
-    /// Key of `IntegratedResources`, for [`Handle::set`].
+    /// Key of `IntegratedResources`, for [`Self::set`].
     pub const INTEGRATED_RESOURCES: Prop<CfnAgentSpace, Vec<agent_space::IntegratedResource>> = Prop::new("IntegratedResources");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnAgentSpace, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAgentSpace, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgentSpace, Vec<agent_space::Tag>> = Prop::new("Tags");
-    /// Key of `TargetDomainIds`, for [`Handle::set`].
+    /// Key of `TargetDomainIds`, for [`Self::set`].
     pub const TARGET_DOMAIN_IDS: Prop<CfnAgentSpace, Vec<String>> = Prop::new("TargetDomainIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -688,7 +688,9 @@ pub mod application {
     /// `IdCConfiguration` of `AWS::SecurityAgent::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IdCConfiguration {
+        /// `IdCApplicationArn` (the schema does not describe it).
         pub id_c_application_arn: Option<Val<String>>,
+        /// `IdCInstanceArn` (the schema does not describe it).
         pub id_c_instance_arn: Option<Val<String>>,
     }
 
@@ -765,7 +767,9 @@ pub mod application {
 pub struct CfnApplicationProps {
     /// Identifier of a KMS key. Can be a key ID, key ARN, alias name, or alias ARN.
     pub default_kms_key_id: Option<Val<String>>,
+    /// `IdCConfiguration` (the schema does not describe it).
     pub id_c_configuration: Option<Val<application::IdCConfiguration>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Option<Val<String>>,
     /// Tags for the application
     pub tags: Option<Val<Vec<application::Tag>>>,
@@ -792,13 +796,13 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Application";
 
-    /// Key of `DefaultKmsKeyId`, for [`Handle::set`].
+    /// Key of `DefaultKmsKeyId`, for [`Self::set`].
     pub const DEFAULT_KMS_KEY_ID: Prop<CfnApplication, String> = Prop::new("DefaultKmsKeyId");
-    /// Key of `IdCConfiguration`, for [`Handle::set`].
+    /// Key of `IdCConfiguration`, for [`Self::set`].
     pub const ID_C_CONFIGURATION: Prop<CfnApplication, application::IdCConfiguration> = Prop::new("IdCConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnApplication, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -960,13 +964,13 @@ impl CfnArtifact {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Artifact";
 
-    /// Key of `AgentSpaceId`, for [`Handle::set`].
+    /// Key of `AgentSpaceId`, for [`Self::set`].
     pub const AGENT_SPACE_ID: Prop<CfnArtifact, String> = Prop::new("AgentSpaceId");
-    /// Key of `ArtifactContent`, for [`Handle::set`].
+    /// Key of `ArtifactContent`, for [`Self::set`].
     pub const ARTIFACT_CONTENT: Prop<CfnArtifact, String> = Prop::new("ArtifactContent");
-    /// Key of `ArtifactType`, for [`Handle::set`].
+    /// Key of `ArtifactType`, for [`Self::set`].
     pub const ARTIFACT_TYPE: Prop<CfnArtifact, artifact::ArtifactType> = Prop::new("ArtifactType");
-    /// Key of `FileName`, for [`Handle::set`].
+    /// Key of `FileName`, for [`Self::set`].
     pub const FILE_NAME: Prop<CfnArtifact, String> = Prop::new("FileName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1411,17 +1415,17 @@ impl CfnIntegration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Integration";
 
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnIntegration, String> = Prop::new("DisplayName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnIntegration, String> = Prop::new("KmsKeyId");
-    /// Key of `PrivateConnectionName`, for [`Handle::set`].
+    /// Key of `PrivateConnectionName`, for [`Self::set`].
     pub const PRIVATE_CONNECTION_NAME: Prop<CfnIntegration, String> = Prop::new("PrivateConnectionName");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnIntegration, integration::Provider> = Prop::new("Provider");
-    /// Key of `ProviderInput`, for [`Handle::set`].
+    /// Key of `ProviderInput`, for [`Self::set`].
     pub const PROVIDER_INPUT: Prop<CfnIntegration, integration::ProviderInput> = Prop::new("ProviderInput");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIntegration, Vec<integration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1561,6 +1565,7 @@ pub mod pentest {
         pub security_group_arns: Option<Val<Vec<String>>>,
         /// List of subnets in the VPC
         pub subnet_arns: Option<Val<Vec<String>>>,
+        /// `VpcArn` (the schema does not describe it).
         pub vpc_arn: Option<Val<String>>,
     }
 
@@ -2271,27 +2276,27 @@ impl CfnPentest {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::Pentest";
 
-    /// Key of `AgentSpaceId`, for [`Handle::set`].
+    /// Key of `AgentSpaceId`, for [`Self::set`].
     pub const AGENT_SPACE_ID: Prop<CfnPentest, String> = Prop::new("AgentSpaceId");
-    /// Key of `Assets`, for [`Handle::set`].
+    /// Key of `Assets`, for [`Self::set`].
     pub const ASSETS: Prop<CfnPentest, pentest::Assets> = Prop::new("Assets");
-    /// Key of `CleanUpStrategy`, for [`Handle::set`].
+    /// Key of `CleanUpStrategy`, for [`Self::set`].
     pub const CLEAN_UP_STRATEGY: Prop<CfnPentest, pentest::CleanUpStrategy> = Prop::new("CleanUpStrategy");
-    /// Key of `CodeRemediationStrategy`, for [`Handle::set`].
+    /// Key of `CodeRemediationStrategy`, for [`Self::set`].
     pub const CODE_REMEDIATION_STRATEGY: Prop<CfnPentest, pentest::CodeRemediationStrategy> = Prop::new("CodeRemediationStrategy");
-    /// Key of `DisableManagedSkills`, for [`Handle::set`].
+    /// Key of `DisableManagedSkills`, for [`Self::set`].
     pub const DISABLE_MANAGED_SKILLS: Prop<CfnPentest, Vec<pentest::SkillType>> = Prop::new("DisableManagedSkills");
-    /// Key of `ExcludeRiskTypes`, for [`Handle::set`].
+    /// Key of `ExcludeRiskTypes`, for [`Self::set`].
     pub const EXCLUDE_RISK_TYPES: Prop<CfnPentest, Vec<pentest::RiskType>> = Prop::new("ExcludeRiskTypes");
-    /// Key of `LogConfig`, for [`Handle::set`].
+    /// Key of `LogConfig`, for [`Self::set`].
     pub const LOG_CONFIG: Prop<CfnPentest, pentest::CloudWatchLog> = Prop::new("LogConfig");
-    /// Key of `NetworkTrafficConfig`, for [`Handle::set`].
+    /// Key of `NetworkTrafficConfig`, for [`Self::set`].
     pub const NETWORK_TRAFFIC_CONFIG: Prop<CfnPentest, pentest::NetworkTrafficConfig> = Prop::new("NetworkTrafficConfig");
-    /// Key of `ServiceRole`, for [`Handle::set`].
+    /// Key of `ServiceRole`, for [`Self::set`].
     pub const SERVICE_ROLE: Prop<CfnPentest, String> = Prop::new("ServiceRole");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnPentest, String> = Prop::new("Title");
-    /// Key of `VpcConfig`, for [`Handle::set`].
+    /// Key of `VpcConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnPentest, pentest::VpcConfig> = Prop::new("VpcConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2529,17 +2534,17 @@ impl CfnSecurityRequirementPack {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::SecurityRequirementPack";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSecurityRequirementPack, String> = Prop::new("Description");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnSecurityRequirementPack, String> = Prop::new("KmsKeyId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSecurityRequirementPack, String> = Prop::new("Name");
-    /// Key of `SecurityRequirements`, for [`Handle::set`].
+    /// Key of `SecurityRequirements`, for [`Self::set`].
     pub const SECURITY_REQUIREMENTS: Prop<CfnSecurityRequirementPack, Vec<security_requirement_pack::SecurityRequirement>> = Prop::new("SecurityRequirements");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnSecurityRequirementPack, security_requirement_pack::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSecurityRequirementPack, Vec<security_requirement_pack::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2701,11 +2706,11 @@ impl CfnTargetDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityAgent::TargetDomain";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTargetDomain, Vec<target_domain::Tag>> = Prop::new("Tags");
-    /// Key of `TargetDomainName`, for [`Handle::set`].
+    /// Key of `TargetDomainName`, for [`Self::set`].
     pub const TARGET_DOMAIN_NAME: Prop<CfnTargetDomain, String> = Prop::new("TargetDomainName");
-    /// Key of `VerificationMethod`, for [`Handle::set`].
+    /// Key of `VerificationMethod`, for [`Self::set`].
     pub const VERIFICATION_METHOD: Prop<CfnTargetDomain, target_domain::VerificationMethod> = Prop::new("VerificationMethod");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

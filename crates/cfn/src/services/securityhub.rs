@@ -70,11 +70,11 @@ impl CfnActionTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ActionTarget";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnActionTarget, String> = Prop::new("Description");
-    /// Key of `Id`, for [`Handle::set`].
+    /// Key of `Id`, for [`Self::set`].
     pub const ID: Prop<CfnActionTarget, String> = Prop::new("Id");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnActionTarget, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -193,11 +193,11 @@ impl CfnAggregatorV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::AggregatorV2";
 
-    /// Key of `LinkedRegions`, for [`Handle::set`].
+    /// Key of `LinkedRegions`, for [`Self::set`].
     pub const LINKED_REGIONS: Prop<CfnAggregatorV2, Vec<String>> = Prop::new("LinkedRegions");
-    /// Key of `RegionLinkingMode`, for [`Handle::set`].
+    /// Key of `RegionLinkingMode`, for [`Self::set`].
     pub const REGION_LINKING_MODE: Prop<CfnAggregatorV2, aggregator_v2::RegionLinkingMode> = Prop::new("RegionLinkingMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAggregatorV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1124,21 +1124,21 @@ impl CfnAutomationRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::AutomationRule";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnAutomationRule, Vec<automation_rule::AutomationRulesAction>> = Prop::new("Actions");
-    /// Key of `Criteria`, for [`Handle::set`].
+    /// Key of `Criteria`, for [`Self::set`].
     pub const CRITERIA: Prop<CfnAutomationRule, automation_rule::AutomationRulesFindingFilters> = Prop::new("Criteria");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAutomationRule, String> = Prop::new("Description");
-    /// Key of `IsTerminal`, for [`Handle::set`].
+    /// Key of `IsTerminal`, for [`Self::set`].
     pub const IS_TERMINAL: Prop<CfnAutomationRule, bool> = Prop::new("IsTerminal");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnAutomationRule, String> = Prop::new("RuleName");
-    /// Key of `RuleOrder`, for [`Handle::set`].
+    /// Key of `RuleOrder`, for [`Self::set`].
     pub const RULE_ORDER: Prop<CfnAutomationRule, i64> = Prop::new("RuleOrder");
-    /// Key of `RuleStatus`, for [`Handle::set`].
+    /// Key of `RuleStatus`, for [`Self::set`].
     pub const RULE_STATUS: Prop<CfnAutomationRule, automation_rule::RuleStatus> = Prop::new("RuleStatus");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutomationRule, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2239,19 +2239,19 @@ impl CfnAutomationRuleV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::AutomationRuleV2";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnAutomationRuleV2, Vec<automation_rule_v2::AutomationRulesActionV2>> = Prop::new("Actions");
-    /// Key of `Criteria`, for [`Handle::set`].
+    /// Key of `Criteria`, for [`Self::set`].
     pub const CRITERIA: Prop<CfnAutomationRuleV2, automation_rule_v2::Criteria> = Prop::new("Criteria");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAutomationRuleV2, String> = Prop::new("Description");
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnAutomationRuleV2, String> = Prop::new("RuleName");
-    /// Key of `RuleOrder`, for [`Handle::set`].
+    /// Key of `RuleOrder`, for [`Self::set`].
     pub const RULE_ORDER: Prop<CfnAutomationRuleV2, f64> = Prop::new("RuleOrder");
-    /// Key of `RuleStatus`, for [`Handle::set`].
+    /// Key of `RuleStatus`, for [`Self::set`].
     pub const RULE_STATUS: Prop<CfnAutomationRuleV2, automation_rule_v2::RuleStatus> = Prop::new("RuleStatus");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAutomationRuleV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2594,13 +2594,13 @@ impl CfnConfigurationPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ConfigurationPolicy";
 
-    /// Key of `ConfigurationPolicy`, for [`Handle::set`].
+    /// Key of `ConfigurationPolicy`, for [`Self::set`].
     pub const CONFIGURATION_POLICY: Prop<CfnConfigurationPolicy, configuration_policy::Policy> = Prop::new("ConfigurationPolicy");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfigurationPolicy, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfigurationPolicy, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationPolicy, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2823,6 +2823,7 @@ pub struct CfnConnectorProps {
     pub description: Option<Val<String>>,
     /// The name of the connector.
     pub name: Val<String>,
+    /// `Provider` (the schema does not describe it).
     pub provider: Val<connector::Provider>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Map<String>>>,
@@ -2861,13 +2862,13 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Connector";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnector, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnector, String> = Prop::new("Name");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnConnector, connector::Provider> = Prop::new("Provider");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3018,15 +3019,15 @@ impl CfnConnectorV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ConnectorV2";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConnectorV2, String> = Prop::new("Description");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnConnectorV2, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConnectorV2, String> = Prop::new("Name");
-    /// Key of `Provider`, for [`Handle::set`].
+    /// Key of `Provider`, for [`Self::set`].
     pub const PROVIDER: Prop<CfnConnectorV2, Json> = Prop::new("Provider");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectorV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3164,7 +3165,7 @@ impl CfnDelegatedAdmin {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::DelegatedAdmin";
 
-    /// Key of `AdminAccountId`, for [`Handle::set`].
+    /// Key of `AdminAccountId`, for [`Self::set`].
     pub const ADMIN_ACCOUNT_ID: Prop<CfnDelegatedAdmin, String> = Prop::new("AdminAccountId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3288,9 +3289,9 @@ impl CfnFindingAggregator {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::FindingAggregator";
 
-    /// Key of `RegionLinkingMode`, for [`Handle::set`].
+    /// Key of `RegionLinkingMode`, for [`Self::set`].
     pub const REGION_LINKING_MODE: Prop<CfnFindingAggregator, finding_aggregator::RegionLinkingMode> = Prop::new("RegionLinkingMode");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnFindingAggregator, Vec<String>> = Prop::new("Regions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3384,13 +3385,13 @@ impl CfnHub {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Hub";
 
-    /// Key of `AutoEnableControls`, for [`Handle::set`].
+    /// Key of `AutoEnableControls`, for [`Self::set`].
     pub const AUTO_ENABLE_CONTROLS: Prop<CfnHub, bool> = Prop::new("AutoEnableControls");
-    /// Key of `ControlFindingGenerator`, for [`Handle::set`].
+    /// Key of `ControlFindingGenerator`, for [`Self::set`].
     pub const CONTROL_FINDING_GENERATOR: Prop<CfnHub, String> = Prop::new("ControlFindingGenerator");
-    /// Key of `EnableDefaultStandards`, for [`Handle::set`].
+    /// Key of `EnableDefaultStandards`, for [`Self::set`].
     pub const ENABLE_DEFAULT_STANDARDS: Prop<CfnHub, bool> = Prop::new("EnableDefaultStandards");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHub, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3535,9 +3536,9 @@ impl CfnHubV2 {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::HubV2";
 
-    /// Key of `NetworkScanning`, for [`Handle::set`].
+    /// Key of `NetworkScanning`, for [`Self::set`].
     pub const NETWORK_SCANNING: Prop<CfnHubV2, hub_v2::NetworkScanning> = Prop::new("NetworkScanning");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHubV2, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4426,11 +4427,11 @@ impl CfnInsight {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Insight";
 
-    /// Key of `Filters`, for [`Handle::set`].
+    /// Key of `Filters`, for [`Self::set`].
     pub const FILTERS: Prop<CfnInsight, insight::AwsSecurityFindingFilters> = Prop::new("Filters");
-    /// Key of `GroupByAttribute`, for [`Handle::set`].
+    /// Key of `GroupByAttribute`, for [`Self::set`].
     pub const GROUP_BY_ATTRIBUTE: Prop<CfnInsight, String> = Prop::new("GroupByAttribute");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInsight, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4577,11 +4578,11 @@ impl CfnOrganizationConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::OrganizationConfiguration";
 
-    /// Key of `AutoEnable`, for [`Handle::set`].
+    /// Key of `AutoEnable`, for [`Self::set`].
     pub const AUTO_ENABLE: Prop<CfnOrganizationConfiguration, bool> = Prop::new("AutoEnable");
-    /// Key of `AutoEnableStandards`, for [`Handle::set`].
+    /// Key of `AutoEnableStandards`, for [`Self::set`].
     pub const AUTO_ENABLE_STANDARDS: Prop<CfnOrganizationConfiguration, organization_configuration::AutoEnableStandards> = Prop::new("AutoEnableStandards");
-    /// Key of `ConfigurationType`, for [`Handle::set`].
+    /// Key of `ConfigurationType`, for [`Self::set`].
     pub const CONFIGURATION_TYPE: Prop<CfnOrganizationConfiguration, organization_configuration::ConfigurationType> = Prop::new("ConfigurationType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4724,11 +4725,11 @@ impl CfnPolicyAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::PolicyAssociation";
 
-    /// Key of `ConfigurationPolicyId`, for [`Handle::set`].
+    /// Key of `ConfigurationPolicyId`, for [`Self::set`].
     pub const CONFIGURATION_POLICY_ID: Prop<CfnPolicyAssociation, String> = Prop::new("ConfigurationPolicyId");
-    /// Key of `TargetId`, for [`Handle::set`].
+    /// Key of `TargetId`, for [`Self::set`].
     pub const TARGET_ID: Prop<CfnPolicyAssociation, String> = Prop::new("TargetId");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnPolicyAssociation, policy_association::TargetType> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4839,7 +4840,7 @@ impl CfnProductSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::ProductSubscription";
 
-    /// Key of `ProductArn`, for [`Handle::set`].
+    /// Key of `ProductArn`, for [`Self::set`].
     pub const PRODUCT_ARN: Prop<CfnProductSubscription, String> = Prop::new("ProductArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4885,7 +4886,9 @@ pub mod security_control {
     /// `ParameterConfiguration` of `AWS::SecurityHub::SecurityControl`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ParameterConfiguration {
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<ParameterValue>>,
+        /// `ValueType` (the schema does not describe it).
         pub value_type: Val<ValueType>,
     }
 
@@ -5052,13 +5055,13 @@ impl CfnSecurityControl {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::SecurityControl";
 
-    /// Key of `LastUpdateReason`, for [`Handle::set`].
+    /// Key of `LastUpdateReason`, for [`Self::set`].
     pub const LAST_UPDATE_REASON: Prop<CfnSecurityControl, String> = Prop::new("LastUpdateReason");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnSecurityControl, Map<security_control::ParameterConfiguration>> = Prop::new("Parameters");
-    /// Key of `SecurityControlArn`, for [`Handle::set`].
+    /// Key of `SecurityControlArn`, for [`Self::set`].
     pub const SECURITY_CONTROL_ARN: Prop<CfnSecurityControl, String> = Prop::new("SecurityControlArn");
-    /// Key of `SecurityControlId`, for [`Handle::set`].
+    /// Key of `SecurityControlId`, for [`Self::set`].
     pub const SECURITY_CONTROL_ID: Prop<CfnSecurityControl, String> = Prop::new("SecurityControlId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -5181,9 +5184,9 @@ impl CfnStandard {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityHub::Standard";
 
-    /// Key of `DisabledStandardsControls`, for [`Handle::set`].
+    /// Key of `DisabledStandardsControls`, for [`Self::set`].
     pub const DISABLED_STANDARDS_CONTROLS: Prop<CfnStandard, Vec<standard::StandardsControl>> = Prop::new("DisabledStandardsControls");
-    /// Key of `StandardsArn`, for [`Handle::set`].
+    /// Key of `StandardsArn`, for [`Self::set`].
     pub const STANDARDS_ARN: Prop<CfnStandard, String> = Prop::new("StandardsArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

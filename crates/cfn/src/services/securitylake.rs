@@ -75,13 +75,13 @@ impl CfnAwsLogSource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::AwsLogSource";
 
-    /// Key of `Accounts`, for [`Handle::set`].
+    /// Key of `Accounts`, for [`Self::set`].
     pub const ACCOUNTS: Prop<CfnAwsLogSource, Vec<String>> = Prop::new("Accounts");
-    /// Key of `DataLakeArn`, for [`Handle::set`].
+    /// Key of `DataLakeArn`, for [`Self::set`].
     pub const DATA_LAKE_ARN: Prop<CfnAwsLogSource, String> = Prop::new("DataLakeArn");
-    /// Key of `SourceName`, for [`Handle::set`].
+    /// Key of `SourceName`, for [`Self::set`].
     pub const SOURCE_NAME: Prop<CfnAwsLogSource, String> = Prop::new("SourceName");
-    /// Key of `SourceVersion`, for [`Handle::set`].
+    /// Key of `SourceVersion`, for [`Self::set`].
     pub const SOURCE_VERSION: Prop<CfnAwsLogSource, String> = Prop::new("SourceVersion");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -307,6 +307,7 @@ pub struct CfnDataLakeProps {
     pub meta_store_manager_role_arn: Option<Val<String>>,
     /// Provides replication details of Amazon Security Lake object.
     pub replication_configuration: Option<Val<data_lake::ReplicationConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<data_lake::Tag>>>,
 }
 
@@ -332,15 +333,15 @@ impl CfnDataLake {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::DataLake";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnDataLake, data_lake::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `LifecycleConfiguration`, for [`Handle::set`].
+    /// Key of `LifecycleConfiguration`, for [`Self::set`].
     pub const LIFECYCLE_CONFIGURATION: Prop<CfnDataLake, data_lake::LifecycleConfiguration> = Prop::new("LifecycleConfiguration");
-    /// Key of `MetaStoreManagerRoleArn`, for [`Handle::set`].
+    /// Key of `MetaStoreManagerRoleArn`, for [`Self::set`].
     pub const META_STORE_MANAGER_ROLE_ARN: Prop<CfnDataLake, String> = Prop::new("MetaStoreManagerRoleArn");
-    /// Key of `ReplicationConfiguration`, for [`Handle::set`].
+    /// Key of `ReplicationConfiguration`, for [`Self::set`].
     pub const REPLICATION_CONFIGURATION: Prop<CfnDataLake, data_lake::ReplicationConfiguration> = Prop::new("ReplicationConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataLake, Vec<data_lake::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -394,6 +395,7 @@ pub mod subscriber {
     pub struct Source {
         /// Amazon Security Lake supports log and event collection for natively supported AWS services.
         pub aws_log_source: Option<Val<AwsLogSource>>,
+        /// `CustomLogSource` (the schema does not describe it).
         pub custom_log_source: Option<Val<CustomLogSource>>,
     }
 
@@ -642,19 +644,19 @@ impl CfnSubscriber {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::Subscriber";
 
-    /// Key of `AccessTypes`, for [`Handle::set`].
+    /// Key of `AccessTypes`, for [`Self::set`].
     pub const ACCESS_TYPES: Prop<CfnSubscriber, Vec<subscriber::AccessType>> = Prop::new("AccessTypes");
-    /// Key of `DataLakeArn`, for [`Handle::set`].
+    /// Key of `DataLakeArn`, for [`Self::set`].
     pub const DATA_LAKE_ARN: Prop<CfnSubscriber, String> = Prop::new("DataLakeArn");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnSubscriber, Vec<subscriber::Source>> = Prop::new("Sources");
-    /// Key of `SubscriberDescription`, for [`Handle::set`].
+    /// Key of `SubscriberDescription`, for [`Self::set`].
     pub const SUBSCRIBER_DESCRIPTION: Prop<CfnSubscriber, String> = Prop::new("SubscriberDescription");
-    /// Key of `SubscriberIdentity`, for [`Handle::set`].
+    /// Key of `SubscriberIdentity`, for [`Self::set`].
     pub const SUBSCRIBER_IDENTITY: Prop<CfnSubscriber, subscriber::SubscriberIdentity> = Prop::new("SubscriberIdentity");
-    /// Key of `SubscriberName`, for [`Handle::set`].
+    /// Key of `SubscriberName`, for [`Self::set`].
     pub const SUBSCRIBER_NAME: Prop<CfnSubscriber, String> = Prop::new("SubscriberName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSubscriber, Vec<subscriber::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -721,6 +723,7 @@ pub mod subscriber_notification {
     pub struct NotificationConfiguration {
         /// The configuration for HTTPS subscriber notification.
         pub https_notification_configuration: Option<Val<HttpsNotificationConfiguration>>,
+        /// `SqsNotificationConfiguration` (the schema does not describe it).
         pub sqs_notification_configuration: Option<Val<Json>>,
     }
 
@@ -833,6 +836,7 @@ pub mod subscriber_notification {
 /// Resource Type definition for AWS::SecurityLake::SubscriberNotification
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSubscriberNotificationProps {
+    /// `NotificationConfiguration` (the schema does not describe it).
     pub notification_configuration: Val<subscriber_notification::NotificationConfiguration>,
     /// The ARN for the subscriber
     pub subscriber_arn: Val<String>,
@@ -867,9 +871,9 @@ impl CfnSubscriberNotification {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SecurityLake::SubscriberNotification";
 
-    /// Key of `NotificationConfiguration`, for [`Handle::set`].
+    /// Key of `NotificationConfiguration`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION: Prop<CfnSubscriberNotification, subscriber_notification::NotificationConfiguration> = Prop::new("NotificationConfiguration");
-    /// Key of `SubscriberArn`, for [`Handle::set`].
+    /// Key of `SubscriberArn`, for [`Self::set`].
     pub const SUBSCRIBER_ARN: Prop<CfnSubscriberNotification, String> = Prop::new("SubscriberArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

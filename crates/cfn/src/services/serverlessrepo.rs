@@ -110,27 +110,27 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServerlessRepo::Application";
 
-    /// Key of `Author`, for [`Handle::set`].
+    /// Key of `Author`, for [`Self::set`].
     pub const AUTHOR: Prop<CfnApplication, String> = Prop::new("Author");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `HomePageUrl`, for [`Handle::set`].
+    /// Key of `HomePageUrl`, for [`Self::set`].
     pub const HOME_PAGE_URL: Prop<CfnApplication, String> = Prop::new("HomePageUrl");
-    /// Key of `Labels`, for [`Handle::set`].
+    /// Key of `Labels`, for [`Self::set`].
     pub const LABELS: Prop<CfnApplication, Vec<String>> = Prop::new("Labels");
-    /// Key of `LicenseBody`, for [`Handle::set`].
+    /// Key of `LicenseBody`, for [`Self::set`].
     pub const LICENSE_BODY: Prop<CfnApplication, String> = Prop::new("LicenseBody");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `ReadmeBody`, for [`Handle::set`].
+    /// Key of `ReadmeBody`, for [`Self::set`].
     pub const README_BODY: Prop<CfnApplication, String> = Prop::new("ReadmeBody");
-    /// Key of `SemanticVersion`, for [`Handle::set`].
+    /// Key of `SemanticVersion`, for [`Self::set`].
     pub const SEMANTIC_VERSION: Prop<CfnApplication, String> = Prop::new("SemanticVersion");
-    /// Key of `SourceCodeUrl`, for [`Handle::set`].
+    /// Key of `SourceCodeUrl`, for [`Self::set`].
     pub const SOURCE_CODE_URL: Prop<CfnApplication, String> = Prop::new("SourceCodeUrl");
-    /// Key of `SpdxLicenseId`, for [`Handle::set`].
+    /// Key of `SpdxLicenseId`, for [`Self::set`].
     pub const SPDX_LICENSE_ID: Prop<CfnApplication, String> = Prop::new("SpdxLicenseId");
-    /// Key of `TemplateBody`, for [`Handle::set`].
+    /// Key of `TemplateBody`, for [`Self::set`].
     pub const TEMPLATE_BODY: Prop<CfnApplication, String> = Prop::new("TemplateBody");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

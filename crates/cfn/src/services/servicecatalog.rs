@@ -65,9 +65,9 @@ impl CfnAcceptedPortfolioShare {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::AcceptedPortfolioShare";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnAcceptedPortfolioShare, String> = Prop::new("AcceptLanguage");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnAcceptedPortfolioShare, String> = Prop::new("PortfolioId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -111,6 +111,7 @@ pub mod cloud_formation_product {
         pub description: Option<Val<String>>,
         /// If set to true, AWS Service Catalog stops validating the specified provisioning artifact even if it is invalid.
         pub disable_template_validation: Option<Val<bool>>,
+        /// `Info` (the schema does not describe it).
         pub info: Val<Json>,
         /// The name of the provisioning artifact (for example, v1 v2beta). No spaces are allowed.
         pub name: Option<Val<String>>,
@@ -202,6 +203,7 @@ pub mod cloud_formation_product {
     /// The connection details based on the connection Type.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ConnectionParameters {
+        /// `CodeStar` (the schema does not describe it).
         pub code_star: Option<Val<CodeStarParameters>>,
     }
 
@@ -498,31 +500,31 @@ impl CfnCloudFormationProduct {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProduct";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnCloudFormationProduct, String> = Prop::new("AcceptLanguage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCloudFormationProduct, String> = Prop::new("Description");
-    /// Key of `Distributor`, for [`Handle::set`].
+    /// Key of `Distributor`, for [`Self::set`].
     pub const DISTRIBUTOR: Prop<CfnCloudFormationProduct, String> = Prop::new("Distributor");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCloudFormationProduct, String> = Prop::new("Name");
-    /// Key of `Owner`, for [`Handle::set`].
+    /// Key of `Owner`, for [`Self::set`].
     pub const OWNER: Prop<CfnCloudFormationProduct, String> = Prop::new("Owner");
-    /// Key of `ProductType`, for [`Handle::set`].
+    /// Key of `ProductType`, for [`Self::set`].
     pub const PRODUCT_TYPE: Prop<CfnCloudFormationProduct, cloud_formation_product::ProductType> = Prop::new("ProductType");
-    /// Key of `ProvisioningArtifactParameters`, for [`Handle::set`].
+    /// Key of `ProvisioningArtifactParameters`, for [`Self::set`].
     pub const PROVISIONING_ARTIFACT_PARAMETERS: Prop<CfnCloudFormationProduct, Vec<cloud_formation_product::ProvisioningArtifactProperties>> = Prop::new("ProvisioningArtifactParameters");
-    /// Key of `ReplaceProvisioningArtifacts`, for [`Handle::set`].
+    /// Key of `ReplaceProvisioningArtifacts`, for [`Self::set`].
     pub const REPLACE_PROVISIONING_ARTIFACTS: Prop<CfnCloudFormationProduct, bool> = Prop::new("ReplaceProvisioningArtifacts");
-    /// Key of `SourceConnection`, for [`Handle::set`].
+    /// Key of `SourceConnection`, for [`Self::set`].
     pub const SOURCE_CONNECTION: Prop<CfnCloudFormationProduct, cloud_formation_product::SourceConnection> = Prop::new("SourceConnection");
-    /// Key of `SupportDescription`, for [`Handle::set`].
+    /// Key of `SupportDescription`, for [`Self::set`].
     pub const SUPPORT_DESCRIPTION: Prop<CfnCloudFormationProduct, String> = Prop::new("SupportDescription");
-    /// Key of `SupportEmail`, for [`Handle::set`].
+    /// Key of `SupportEmail`, for [`Self::set`].
     pub const SUPPORT_EMAIL: Prop<CfnCloudFormationProduct, String> = Prop::new("SupportEmail");
-    /// Key of `SupportUrl`, for [`Handle::set`].
+    /// Key of `SupportUrl`, for [`Self::set`].
     pub const SUPPORT_URL: Prop<CfnCloudFormationProduct, String> = Prop::new("SupportUrl");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudFormationProduct, Vec<cloud_formation_product::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -586,7 +588,9 @@ pub mod cloud_formation_provisioned_product {
     /// `ProvisioningParameter` of `AWS::ServiceCatalog::CloudFormationProvisionedProduct`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ProvisioningParameter {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -612,12 +616,19 @@ pub mod cloud_formation_provisioned_product {
     /// `ProvisioningPreferences` of `AWS::ServiceCatalog::CloudFormationProvisionedProduct`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProvisioningPreferences {
+        /// `StackSetAccounts` (the schema does not describe it).
         pub stack_set_accounts: Option<Val<Vec<String>>>,
+        /// `StackSetFailureToleranceCount` (the schema does not describe it).
         pub stack_set_failure_tolerance_count: Option<Val<i64>>,
+        /// `StackSetFailureTolerancePercentage` (the schema does not describe it).
         pub stack_set_failure_tolerance_percentage: Option<Val<i64>>,
+        /// `StackSetMaxConcurrencyCount` (the schema does not describe it).
         pub stack_set_max_concurrency_count: Option<Val<i64>>,
+        /// `StackSetMaxConcurrencyPercentage` (the schema does not describe it).
         pub stack_set_max_concurrency_percentage: Option<Val<i64>>,
+        /// `StackSetOperationType` (the schema does not describe it).
         pub stack_set_operation_type: Option<Val<StackSetOperationType>>,
+        /// `StackSetRegions` (the schema does not describe it).
         pub stack_set_regions: Option<Val<Vec<String>>>,
     }
 
@@ -638,7 +649,9 @@ pub mod cloud_formation_provisioned_product {
     /// `Tag` of `AWS::ServiceCatalog::CloudFormationProvisionedProduct`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -773,17 +786,29 @@ pub mod cloud_formation_provisioned_product {
 /// Resource Type definition for AWS::ServiceCatalog::CloudFormationProvisionedProduct
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnCloudFormationProvisionedProductProps {
+    /// `AcceptLanguage` (the schema does not describe it).
     pub accept_language: Option<Val<cloud_formation_provisioned_product::AcceptLanguage>>,
+    /// `NotificationArns` (the schema does not describe it).
     pub notification_arns: Option<Val<Vec<String>>>,
+    /// `PathId` (the schema does not describe it).
     pub path_id: Option<Val<String>>,
+    /// `PathName` (the schema does not describe it).
     pub path_name: Option<Val<String>>,
+    /// `ProductId` (the schema does not describe it).
     pub product_id: Option<Val<String>>,
+    /// `ProductName` (the schema does not describe it).
     pub product_name: Option<Val<String>>,
+    /// `ProvisionedProductName` (the schema does not describe it).
     pub provisioned_product_name: Option<Val<String>>,
+    /// `ProvisioningArtifactId` (the schema does not describe it).
     pub provisioning_artifact_id: Option<Val<String>>,
+    /// `ProvisioningArtifactName` (the schema does not describe it).
     pub provisioning_artifact_name: Option<Val<String>>,
+    /// `ProvisioningParameters` (the schema does not describe it).
     pub provisioning_parameters: Option<Val<Vec<cloud_formation_provisioned_product::ProvisioningParameter>>>,
+    /// `ProvisioningPreferences` (the schema does not describe it).
     pub provisioning_preferences: Option<Val<cloud_formation_provisioned_product::ProvisioningPreferences>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<cloud_formation_provisioned_product::Tag>>>,
 }
 
@@ -816,29 +841,29 @@ impl CfnCloudFormationProvisionedProduct {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::CloudFormationProvisionedProduct";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnCloudFormationProvisionedProduct, cloud_formation_provisioned_product::AcceptLanguage> = Prop::new("AcceptLanguage");
-    /// Key of `NotificationArns`, for [`Handle::set`].
+    /// Key of `NotificationArns`, for [`Self::set`].
     pub const NOTIFICATION_ARNS: Prop<CfnCloudFormationProvisionedProduct, Vec<String>> = Prop::new("NotificationArns");
-    /// Key of `PathId`, for [`Handle::set`].
+    /// Key of `PathId`, for [`Self::set`].
     pub const PATH_ID: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("PathId");
-    /// Key of `PathName`, for [`Handle::set`].
+    /// Key of `PathName`, for [`Self::set`].
     pub const PATH_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("PathName");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProductId");
-    /// Key of `ProductName`, for [`Handle::set`].
+    /// Key of `ProductName`, for [`Self::set`].
     pub const PRODUCT_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProductName");
-    /// Key of `ProvisionedProductName`, for [`Handle::set`].
+    /// Key of `ProvisionedProductName`, for [`Self::set`].
     pub const PROVISIONED_PRODUCT_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProvisionedProductName");
-    /// Key of `ProvisioningArtifactId`, for [`Handle::set`].
+    /// Key of `ProvisioningArtifactId`, for [`Self::set`].
     pub const PROVISIONING_ARTIFACT_ID: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProvisioningArtifactId");
-    /// Key of `ProvisioningArtifactName`, for [`Handle::set`].
+    /// Key of `ProvisioningArtifactName`, for [`Self::set`].
     pub const PROVISIONING_ARTIFACT_NAME: Prop<CfnCloudFormationProvisionedProduct, String> = Prop::new("ProvisioningArtifactName");
-    /// Key of `ProvisioningParameters`, for [`Handle::set`].
+    /// Key of `ProvisioningParameters`, for [`Self::set`].
     pub const PROVISIONING_PARAMETERS: Prop<CfnCloudFormationProvisionedProduct, Vec<cloud_formation_provisioned_product::ProvisioningParameter>> = Prop::new("ProvisioningParameters");
-    /// Key of `ProvisioningPreferences`, for [`Handle::set`].
+    /// Key of `ProvisioningPreferences`, for [`Self::set`].
     pub const PROVISIONING_PREFERENCES: Prop<CfnCloudFormationProvisionedProduct, cloud_formation_provisioned_product::ProvisioningPreferences> = Prop::new("ProvisioningPreferences");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudFormationProvisionedProduct, Vec<cloud_formation_provisioned_product::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -907,10 +932,15 @@ pub mod launch_notification_constraint {
 /// Resource Type definition for AWS::ServiceCatalog::LaunchNotificationConstraint
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnLaunchNotificationConstraintProps {
+    /// `AcceptLanguage` (the schema does not describe it).
     pub accept_language: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `NotificationArns` (the schema does not describe it).
     pub notification_arns: Val<Vec<String>>,
+    /// `PortfolioId` (the schema does not describe it).
     pub portfolio_id: Val<String>,
+    /// `ProductId` (the schema does not describe it).
     pub product_id: Val<String>,
 }
 
@@ -949,15 +979,15 @@ impl CfnLaunchNotificationConstraint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::LaunchNotificationConstraint";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("AcceptLanguage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("Description");
-    /// Key of `NotificationArns`, for [`Handle::set`].
+    /// Key of `NotificationArns`, for [`Self::set`].
     pub const NOTIFICATION_ARNS: Prop<CfnLaunchNotificationConstraint, Vec<String>> = Prop::new("NotificationArns");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("PortfolioId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnLaunchNotificationConstraint, String> = Prop::new("ProductId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1069,17 +1099,17 @@ impl CfnLaunchRoleConstraint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::LaunchRoleConstraint";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnLaunchRoleConstraint, String> = Prop::new("AcceptLanguage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLaunchRoleConstraint, String> = Prop::new("Description");
-    /// Key of `LocalRoleName`, for [`Handle::set`].
+    /// Key of `LocalRoleName`, for [`Self::set`].
     pub const LOCAL_ROLE_NAME: Prop<CfnLaunchRoleConstraint, String> = Prop::new("LocalRoleName");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnLaunchRoleConstraint, String> = Prop::new("PortfolioId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnLaunchRoleConstraint, String> = Prop::new("ProductId");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnLaunchRoleConstraint, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1186,15 +1216,15 @@ impl CfnLaunchTemplateConstraint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::LaunchTemplateConstraint";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("AcceptLanguage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("Description");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("PortfolioId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("ProductId");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnLaunchTemplateConstraint, String> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1240,7 +1270,9 @@ pub mod portfolio {
     /// `Tag` of `AWS::ServiceCatalog::Portfolio`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1289,10 +1321,15 @@ pub mod portfolio {
 /// Resource type definition for AWS::ServiceCatalog::Portfolio
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPortfolioProps {
+    /// `AcceptLanguage` (the schema does not describe it).
     pub accept_language: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Val<String>,
+    /// `ProviderName` (the schema does not describe it).
     pub provider_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<portfolio::Tag>>>,
 }
 
@@ -1331,15 +1368,15 @@ impl CfnPortfolio {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::Portfolio";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnPortfolio, String> = Prop::new("AcceptLanguage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPortfolio, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnPortfolio, String> = Prop::new("DisplayName");
-    /// Key of `ProviderName`, for [`Handle::set`].
+    /// Key of `ProviderName`, for [`Self::set`].
     pub const PROVIDER_NAME: Prop<CfnPortfolio, String> = Prop::new("ProviderName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPortfolio, Vec<portfolio::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1445,13 +1482,13 @@ impl CfnPortfolioPrincipalAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::PortfolioPrincipalAssociation";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("AcceptLanguage");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("PortfolioId");
-    /// Key of `PrincipalARN`, for [`Handle::set`].
+    /// Key of `PrincipalARN`, for [`Self::set`].
     pub const PRINCIPAL_ARN: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("PrincipalARN");
-    /// Key of `PrincipalType`, for [`Handle::set`].
+    /// Key of `PrincipalType`, for [`Self::set`].
     pub const PRINCIPAL_TYPE: Prop<CfnPortfolioPrincipalAssociation, String> = Prop::new("PrincipalType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1535,13 +1572,13 @@ impl CfnPortfolioProductAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::PortfolioProductAssociation";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnPortfolioProductAssociation, String> = Prop::new("AcceptLanguage");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnPortfolioProductAssociation, String> = Prop::new("PortfolioId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnPortfolioProductAssociation, String> = Prop::new("ProductId");
-    /// Key of `SourcePortfolioId`, for [`Handle::set`].
+    /// Key of `SourcePortfolioId`, for [`Self::set`].
     pub const SOURCE_PORTFOLIO_ID: Prop<CfnPortfolioProductAssociation, String> = Prop::new("SourcePortfolioId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1637,13 +1674,13 @@ impl CfnPortfolioShare {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::PortfolioShare";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnPortfolioShare, String> = Prop::new("AcceptLanguage");
-    /// Key of `AccountId`, for [`Handle::set`].
+    /// Key of `AccountId`, for [`Self::set`].
     pub const ACCOUNT_ID: Prop<CfnPortfolioShare, String> = Prop::new("AccountId");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnPortfolioShare, String> = Prop::new("PortfolioId");
-    /// Key of `ShareTagOptions`, for [`Handle::set`].
+    /// Key of `ShareTagOptions`, for [`Self::set`].
     pub const SHARE_TAG_OPTIONS: Prop<CfnPortfolioShare, bool> = Prop::new("ShareTagOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1744,15 +1781,15 @@ impl CfnResourceUpdateConstraint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::ResourceUpdateConstraint";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnResourceUpdateConstraint, String> = Prop::new("AcceptLanguage");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnResourceUpdateConstraint, String> = Prop::new("Description");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnResourceUpdateConstraint, String> = Prop::new("PortfolioId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnResourceUpdateConstraint, String> = Prop::new("ProductId");
-    /// Key of `TagUpdateOnProvisionedProduct`, for [`Handle::set`].
+    /// Key of `TagUpdateOnProvisionedProduct`, for [`Self::set`].
     pub const TAG_UPDATE_ON_PROVISIONED_PRODUCT: Prop<CfnResourceUpdateConstraint, String> = Prop::new("TagUpdateOnProvisionedProduct");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1798,7 +1835,9 @@ pub mod service_action {
     /// `DefinitionParameter` of `AWS::ServiceCatalog::ServiceAction`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DefinitionParameter {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1897,10 +1936,15 @@ pub mod service_action {
 /// Resource Schema for AWS::ServiceCatalog::ServiceAction
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnServiceActionProps {
+    /// `AcceptLanguage` (the schema does not describe it).
     pub accept_language: Option<Val<service_action::AcceptLanguage>>,
+    /// `Definition` (the schema does not describe it).
     pub definition: Val<Vec<service_action::DefinitionParameter>>,
+    /// `DefinitionType` (the schema does not describe it).
     pub definition_type: Val<service_action::DefinitionType>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -1939,15 +1983,15 @@ impl CfnServiceAction {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::ServiceAction";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnServiceAction, service_action::AcceptLanguage> = Prop::new("AcceptLanguage");
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnServiceAction, Vec<service_action::DefinitionParameter>> = Prop::new("Definition");
-    /// Key of `DefinitionType`, for [`Handle::set`].
+    /// Key of `DefinitionType`, for [`Self::set`].
     pub const DEFINITION_TYPE: Prop<CfnServiceAction, service_action::DefinitionType> = Prop::new("DefinitionType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnServiceAction, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnServiceAction, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2004,8 +2048,11 @@ pub mod service_action_association {
 /// Resource Schema for AWS::ServiceCatalog::ServiceActionAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnServiceActionAssociationProps {
+    /// `ProductId` (the schema does not describe it).
     pub product_id: Val<String>,
+    /// `ProvisioningArtifactId` (the schema does not describe it).
     pub provisioning_artifact_id: Val<String>,
+    /// `ServiceActionId` (the schema does not describe it).
     pub service_action_id: Val<String>,
 }
 
@@ -2040,11 +2087,11 @@ impl CfnServiceActionAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::ServiceActionAssociation";
 
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnServiceActionAssociation, String> = Prop::new("ProductId");
-    /// Key of `ProvisioningArtifactId`, for [`Handle::set`].
+    /// Key of `ProvisioningArtifactId`, for [`Self::set`].
     pub const PROVISIONING_ARTIFACT_ID: Prop<CfnServiceActionAssociation, String> = Prop::new("ProvisioningArtifactId");
-    /// Key of `ServiceActionId`, for [`Handle::set`].
+    /// Key of `ServiceActionId`, for [`Self::set`].
     pub const SERVICE_ACTION_ID: Prop<CfnServiceActionAssociation, String> = Prop::new("ServiceActionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2165,23 +2212,23 @@ impl CfnStackSetConstraint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::StackSetConstraint";
 
-    /// Key of `AcceptLanguage`, for [`Handle::set`].
+    /// Key of `AcceptLanguage`, for [`Self::set`].
     pub const ACCEPT_LANGUAGE: Prop<CfnStackSetConstraint, String> = Prop::new("AcceptLanguage");
-    /// Key of `AccountList`, for [`Handle::set`].
+    /// Key of `AccountList`, for [`Self::set`].
     pub const ACCOUNT_LIST: Prop<CfnStackSetConstraint, Vec<String>> = Prop::new("AccountList");
-    /// Key of `AdminRole`, for [`Handle::set`].
+    /// Key of `AdminRole`, for [`Self::set`].
     pub const ADMIN_ROLE: Prop<CfnStackSetConstraint, String> = Prop::new("AdminRole");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStackSetConstraint, String> = Prop::new("Description");
-    /// Key of `ExecutionRole`, for [`Handle::set`].
+    /// Key of `ExecutionRole`, for [`Self::set`].
     pub const EXECUTION_ROLE: Prop<CfnStackSetConstraint, String> = Prop::new("ExecutionRole");
-    /// Key of `PortfolioId`, for [`Handle::set`].
+    /// Key of `PortfolioId`, for [`Self::set`].
     pub const PORTFOLIO_ID: Prop<CfnStackSetConstraint, String> = Prop::new("PortfolioId");
-    /// Key of `ProductId`, for [`Handle::set`].
+    /// Key of `ProductId`, for [`Self::set`].
     pub const PRODUCT_ID: Prop<CfnStackSetConstraint, String> = Prop::new("ProductId");
-    /// Key of `RegionList`, for [`Handle::set`].
+    /// Key of `RegionList`, for [`Self::set`].
     pub const REGION_LIST: Prop<CfnStackSetConstraint, Vec<String>> = Prop::new("RegionList");
-    /// Key of `StackInstanceControl`, for [`Handle::set`].
+    /// Key of `StackInstanceControl`, for [`Self::set`].
     pub const STACK_INSTANCE_CONTROL: Prop<CfnStackSetConstraint, String> = Prop::new("StackInstanceControl");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2278,11 +2325,11 @@ impl CfnTagOption {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::TagOption";
 
-    /// Key of `Active`, for [`Handle::set`].
+    /// Key of `Active`, for [`Self::set`].
     pub const ACTIVE: Prop<CfnTagOption, bool> = Prop::new("Active");
-    /// Key of `Key`, for [`Handle::set`].
+    /// Key of `Key`, for [`Self::set`].
     pub const KEY: Prop<CfnTagOption, String> = Prop::new("Key");
-    /// Key of `Value`, for [`Handle::set`].
+    /// Key of `Value`, for [`Self::set`].
     pub const VALUE: Prop<CfnTagOption, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2364,9 +2411,9 @@ impl CfnTagOptionAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalog::TagOptionAssociation";
 
-    /// Key of `ResourceId`, for [`Handle::set`].
+    /// Key of `ResourceId`, for [`Self::set`].
     pub const RESOURCE_ID: Prop<CfnTagOptionAssociation, String> = Prop::new("ResourceId");
-    /// Key of `TagOptionId`, for [`Handle::set`].
+    /// Key of `TagOptionId`, for [`Self::set`].
     pub const TAG_OPTION_ID: Prop<CfnTagOptionAssociation, String> = Prop::new("TagOptionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -35,6 +35,7 @@ pub struct CfnApplicationProps {
     pub description: Option<Val<String>>,
     /// The name of the application.
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -69,11 +70,11 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::Application";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -154,11 +155,13 @@ pub mod attribute_group {
 /// Resource Schema for AWS::ServiceCatalogAppRegistry::AttributeGroup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAttributeGroupProps {
+    /// `Attributes` (the schema does not describe it).
     pub attributes: Val<Json>,
     /// The description of the attribute group.
     pub description: Option<Val<String>>,
     /// The name of the attribute group.
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -195,13 +198,13 @@ impl CfnAttributeGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroup";
 
-    /// Key of `Attributes`, for [`Handle::set`].
+    /// Key of `Attributes`, for [`Self::set`].
     pub const ATTRIBUTES: Prop<CfnAttributeGroup, Json> = Prop::new("Attributes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAttributeGroup, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAttributeGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAttributeGroup, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -297,9 +300,9 @@ impl CfnAttributeGroupAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::AttributeGroupAssociation";
 
-    /// Key of `Application`, for [`Handle::set`].
+    /// Key of `Application`, for [`Self::set`].
     pub const APPLICATION: Prop<CfnAttributeGroupAssociation, String> = Prop::new("Application");
-    /// Key of `AttributeGroup`, for [`Handle::set`].
+    /// Key of `AttributeGroup`, for [`Self::set`].
     pub const ATTRIBUTE_GROUP: Prop<CfnAttributeGroupAssociation, String> = Prop::new("AttributeGroup");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -422,11 +425,11 @@ impl CfnResourceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceCatalogAppRegistry::ResourceAssociation";
 
-    /// Key of `Application`, for [`Handle::set`].
+    /// Key of `Application`, for [`Self::set`].
     pub const APPLICATION: Prop<CfnResourceAssociation, String> = Prop::new("Application");
-    /// Key of `Resource`, for [`Handle::set`].
+    /// Key of `Resource`, for [`Self::set`].
     pub const RESOURCE: Prop<CfnResourceAssociation, String> = Prop::new("Resource");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnResourceAssociation, resource_association::ResourceType> = Prop::new("ResourceType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod http_namespace {
     /// `Tag` of `AWS::ServiceDiscovery::HttpNamespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -105,11 +107,11 @@ impl CfnHttpNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::HttpNamespace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnHttpNamespace, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnHttpNamespace, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHttpNamespace, Vec<http_namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -173,6 +175,7 @@ pub mod instance {
 /// Resource Type definition for AWS::ServiceDiscovery::Instance
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInstanceProps {
+    /// `InstanceAttributes` (the schema does not describe it).
     pub instance_attributes: Val<Json>,
     /// An identifier that you want to associate with the instance.
     pub instance_id: Option<Val<String>>,
@@ -211,11 +214,11 @@ impl CfnInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::Instance";
 
-    /// Key of `InstanceAttributes`, for [`Handle::set`].
+    /// Key of `InstanceAttributes`, for [`Self::set`].
     pub const INSTANCE_ATTRIBUTES: Prop<CfnInstance, Json> = Prop::new("InstanceAttributes");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnInstance, String> = Prop::new("InstanceId");
-    /// Key of `ServiceId`, for [`Handle::set`].
+    /// Key of `ServiceId`, for [`Self::set`].
     pub const SERVICE_ID: Prop<CfnInstance, String> = Prop::new("ServiceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -255,6 +258,7 @@ pub mod private_dns_namespace {
     /// Properties of the private DNS namespace.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Properties {
+        /// `DnsProperties` (the schema does not describe it).
         pub dns_properties: Option<Val<PrivateDnsPropertiesMutable>>,
     }
 
@@ -269,7 +273,9 @@ pub mod private_dns_namespace {
     /// `Tag` of `AWS::ServiceDiscovery::PrivateDnsNamespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -295,6 +301,7 @@ pub mod private_dns_namespace {
     /// `PrivateDnsPropertiesMutable` of `AWS::ServiceDiscovery::PrivateDnsNamespace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrivateDnsPropertiesMutable {
+        /// `SOA` (the schema does not describe it).
         pub soa: Option<Val<SOA>>,
     }
 
@@ -309,6 +316,7 @@ pub mod private_dns_namespace {
     /// `SOA` of `AWS::ServiceDiscovery::PrivateDnsNamespace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SOA {
+        /// `TTL` (the schema does not describe it).
         pub ttl: Option<Val<f64>>,
     }
 
@@ -417,15 +425,15 @@ impl CfnPrivateDnsNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::PrivateDnsNamespace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPrivateDnsNamespace, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPrivateDnsNamespace, String> = Prop::new("Name");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnPrivateDnsNamespace, private_dns_namespace::Properties> = Prop::new("Properties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPrivateDnsNamespace, Vec<private_dns_namespace::Tag>> = Prop::new("Tags");
-    /// Key of `Vpc`, for [`Handle::set`].
+    /// Key of `Vpc`, for [`Self::set`].
     pub const VPC: Prop<CfnPrivateDnsNamespace, String> = Prop::new("Vpc");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -483,6 +491,7 @@ pub mod public_dns_namespace {
     /// Properties for the public DNS namespace.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Properties {
+        /// `DnsProperties` (the schema does not describe it).
         pub dns_properties: Option<Val<PublicDnsPropertiesMutable>>,
     }
 
@@ -497,7 +506,9 @@ pub mod public_dns_namespace {
     /// `Tag` of `AWS::ServiceDiscovery::PublicDnsNamespace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -523,6 +534,7 @@ pub mod public_dns_namespace {
     /// `PublicDnsPropertiesMutable` of `AWS::ServiceDiscovery::PublicDnsNamespace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PublicDnsPropertiesMutable {
+        /// `SOA` (the schema does not describe it).
         pub soa: Option<Val<SOA>>,
     }
 
@@ -537,6 +549,7 @@ pub mod public_dns_namespace {
     /// `SOA` of `AWS::ServiceDiscovery::PublicDnsNamespace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SOA {
+        /// `TTL` (the schema does not describe it).
         pub ttl: Option<Val<f64>>,
     }
 
@@ -640,13 +653,13 @@ impl CfnPublicDnsNamespace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::PublicDnsNamespace";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPublicDnsNamespace, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPublicDnsNamespace, String> = Prop::new("Name");
-    /// Key of `Properties`, for [`Handle::set`].
+    /// Key of `Properties`, for [`Self::set`].
     pub const PROPERTIES: Prop<CfnPublicDnsNamespace, public_dns_namespace::Properties> = Prop::new("Properties");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPublicDnsNamespace, Vec<public_dns_namespace::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1055,23 +1068,23 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::ServiceDiscovery::Service";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnService, String> = Prop::new("Description");
-    /// Key of `DnsConfig`, for [`Handle::set`].
+    /// Key of `DnsConfig`, for [`Self::set`].
     pub const DNS_CONFIG: Prop<CfnService, service::DnsConfig> = Prop::new("DnsConfig");
-    /// Key of `HealthCheckConfig`, for [`Handle::set`].
+    /// Key of `HealthCheckConfig`, for [`Self::set`].
     pub const HEALTH_CHECK_CONFIG: Prop<CfnService, service::HealthCheckConfig> = Prop::new("HealthCheckConfig");
-    /// Key of `HealthCheckCustomConfig`, for [`Handle::set`].
+    /// Key of `HealthCheckCustomConfig`, for [`Self::set`].
     pub const HEALTH_CHECK_CUSTOM_CONFIG: Prop<CfnService, service::HealthCheckCustomConfig> = Prop::new("HealthCheckCustomConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnService, String> = Prop::new("Name");
-    /// Key of `NamespaceId`, for [`Handle::set`].
+    /// Key of `NamespaceId`, for [`Self::set`].
     pub const NAMESPACE_ID: Prop<CfnService, String> = Prop::new("NamespaceId");
-    /// Key of `ServiceAttributes`, for [`Handle::set`].
+    /// Key of `ServiceAttributes`, for [`Self::set`].
     pub const SERVICE_ATTRIBUTES: Prop<CfnService, Map<String>> = Prop::new("ServiceAttributes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnService, service::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

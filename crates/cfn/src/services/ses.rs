@@ -70,6 +70,7 @@ pub mod configuration_set {
     /// An object that defines whether or not Amazon SES can send email that you send using the configuration set.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SendingOptions {
+        /// `SendingEnabled` (the schema does not describe it).
         pub sending_enabled: Option<Val<bool>>,
     }
 
@@ -102,7 +103,9 @@ pub mod configuration_set {
     /// `Tag` of `AWS::SES::ConfigurationSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -463,23 +466,23 @@ impl CfnConfigurationSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::ConfigurationSet";
 
-    /// Key of `ArchivingOptions`, for [`Handle::set`].
+    /// Key of `ArchivingOptions`, for [`Self::set`].
     pub const ARCHIVING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::ArchivingOptions> = Prop::new("ArchivingOptions");
-    /// Key of `DeliveryOptions`, for [`Handle::set`].
+    /// Key of `DeliveryOptions`, for [`Self::set`].
     pub const DELIVERY_OPTIONS: Prop<CfnConfigurationSet, configuration_set::DeliveryOptions> = Prop::new("DeliveryOptions");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfigurationSet, String> = Prop::new("Name");
-    /// Key of `ReputationOptions`, for [`Handle::set`].
+    /// Key of `ReputationOptions`, for [`Self::set`].
     pub const REPUTATION_OPTIONS: Prop<CfnConfigurationSet, configuration_set::ReputationOptions> = Prop::new("ReputationOptions");
-    /// Key of `SendingOptions`, for [`Handle::set`].
+    /// Key of `SendingOptions`, for [`Self::set`].
     pub const SENDING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::SendingOptions> = Prop::new("SendingOptions");
-    /// Key of `SuppressionOptions`, for [`Handle::set`].
+    /// Key of `SuppressionOptions`, for [`Self::set`].
     pub const SUPPRESSION_OPTIONS: Prop<CfnConfigurationSet, configuration_set::SuppressionOptions> = Prop::new("SuppressionOptions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationSet, Vec<configuration_set::Tag>> = Prop::new("Tags");
-    /// Key of `TrackingOptions`, for [`Handle::set`].
+    /// Key of `TrackingOptions`, for [`Self::set`].
     pub const TRACKING_OPTIONS: Prop<CfnConfigurationSet, configuration_set::TrackingOptions> = Prop::new("TrackingOptions");
-    /// Key of `VdmOptions`, for [`Handle::set`].
+    /// Key of `VdmOptions`, for [`Self::set`].
     pub const VDM_OPTIONS: Prop<CfnConfigurationSet, configuration_set::VdmOptions> = Prop::new("VdmOptions");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -582,6 +585,7 @@ pub mod configuration_set_event_destination {
     /// An object that contains Event bus ARN associated with the event bridge destination.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EventBridgeDestination {
+        /// `EventBusArn` (the schema does not describe it).
         pub event_bus_arn: Val<String>,
     }
 
@@ -633,6 +637,7 @@ pub mod configuration_set_event_destination {
     /// An object that contains SNS topic ARN associated event destination.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SnsDestination {
+        /// `TopicARN` (the schema does not describe it).
         pub topic_arn: Val<String>,
     }
 
@@ -828,9 +833,9 @@ impl CfnConfigurationSetEventDestination {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::ConfigurationSetEventDestination";
 
-    /// Key of `ConfigurationSetName`, for [`Handle::set`].
+    /// Key of `ConfigurationSetName`, for [`Self::set`].
     pub const CONFIGURATION_SET_NAME: Prop<CfnConfigurationSetEventDestination, String> = Prop::new("ConfigurationSetName");
-    /// Key of `EventDestination`, for [`Handle::set`].
+    /// Key of `EventDestination`, for [`Self::set`].
     pub const EVENT_DESTINATION: Prop<CfnConfigurationSetEventDestination, configuration_set_event_destination::EventDestination> = Prop::new("EventDestination");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -875,7 +880,9 @@ pub mod contact_list {
     /// `Tag` of `AWS::SES::ContactList`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -901,6 +908,7 @@ pub mod contact_list {
     /// `Topic` of `AWS::SES::ContactList`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Topic {
+        /// `DefaultSubscriptionStatus` (the schema does not describe it).
         pub default_subscription_status: Val<String>,
         /// The description of the topic.
         pub description: Option<Val<String>>,
@@ -1000,13 +1008,13 @@ impl CfnContactList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::ContactList";
 
-    /// Key of `ContactListName`, for [`Handle::set`].
+    /// Key of `ContactListName`, for [`Self::set`].
     pub const CONTACT_LIST_NAME: Prop<CfnContactList, String> = Prop::new("ContactListName");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnContactList, String> = Prop::new("Description");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContactList, Vec<contact_list::Tag>> = Prop::new("Tags");
-    /// Key of `Topics`, for [`Handle::set`].
+    /// Key of `Topics`, for [`Self::set`].
     pub const TOPICS: Prop<CfnContactList, Vec<contact_list::Topic>> = Prop::new("Topics");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1154,19 +1162,19 @@ impl CfnCustomVerificationEmailTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::CustomVerificationEmailTemplate";
 
-    /// Key of `FailureRedirectionURL`, for [`Handle::set`].
+    /// Key of `FailureRedirectionURL`, for [`Self::set`].
     pub const FAILURE_REDIRECTION_URL: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("FailureRedirectionURL");
-    /// Key of `FromEmailAddress`, for [`Handle::set`].
+    /// Key of `FromEmailAddress`, for [`Self::set`].
     pub const FROM_EMAIL_ADDRESS: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("FromEmailAddress");
-    /// Key of `SuccessRedirectionURL`, for [`Handle::set`].
+    /// Key of `SuccessRedirectionURL`, for [`Self::set`].
     pub const SUCCESS_REDIRECTION_URL: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("SuccessRedirectionURL");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCustomVerificationEmailTemplate, Vec<custom_verification_email_template::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateContent`, for [`Handle::set`].
+    /// Key of `TemplateContent`, for [`Self::set`].
     pub const TEMPLATE_CONTENT: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("TemplateContent");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("TemplateName");
-    /// Key of `TemplateSubject`, for [`Handle::set`].
+    /// Key of `TemplateSubject`, for [`Self::set`].
     pub const TEMPLATE_SUBJECT: Prop<CfnCustomVerificationEmailTemplate, String> = Prop::new("TemplateSubject");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1206,7 +1214,9 @@ pub mod dedicated_ip_pool {
     /// `Tag` of `AWS::SES::DedicatedIpPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1281,11 +1291,11 @@ impl CfnDedicatedIpPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::DedicatedIpPool";
 
-    /// Key of `PoolName`, for [`Handle::set`].
+    /// Key of `PoolName`, for [`Self::set`].
     pub const POOL_NAME: Prop<CfnDedicatedIpPool, String> = Prop::new("PoolName");
-    /// Key of `ScalingMode`, for [`Handle::set`].
+    /// Key of `ScalingMode`, for [`Self::set`].
     pub const SCALING_MODE: Prop<CfnDedicatedIpPool, String> = Prop::new("ScalingMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDedicatedIpPool, Vec<dedicated_ip_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1409,7 +1419,9 @@ pub mod email_identity {
     /// `Tag` of `AWS::SES::EmailIdentity`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1558,19 +1570,19 @@ impl CfnEmailIdentity {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::EmailIdentity";
 
-    /// Key of `ConfigurationSetAttributes`, for [`Handle::set`].
+    /// Key of `ConfigurationSetAttributes`, for [`Self::set`].
     pub const CONFIGURATION_SET_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::ConfigurationSetAttributes> = Prop::new("ConfigurationSetAttributes");
-    /// Key of `DkimAttributes`, for [`Handle::set`].
+    /// Key of `DkimAttributes`, for [`Self::set`].
     pub const DKIM_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::DkimAttributes> = Prop::new("DkimAttributes");
-    /// Key of `DkimSigningAttributes`, for [`Handle::set`].
+    /// Key of `DkimSigningAttributes`, for [`Self::set`].
     pub const DKIM_SIGNING_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::DkimSigningAttributes> = Prop::new("DkimSigningAttributes");
-    /// Key of `EmailIdentity`, for [`Handle::set`].
+    /// Key of `EmailIdentity`, for [`Self::set`].
     pub const EMAIL_IDENTITY: Prop<CfnEmailIdentity, String> = Prop::new("EmailIdentity");
-    /// Key of `FeedbackAttributes`, for [`Handle::set`].
+    /// Key of `FeedbackAttributes`, for [`Self::set`].
     pub const FEEDBACK_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::FeedbackAttributes> = Prop::new("FeedbackAttributes");
-    /// Key of `MailFromAttributes`, for [`Handle::set`].
+    /// Key of `MailFromAttributes`, for [`Self::set`].
     pub const MAIL_FROM_ATTRIBUTES: Prop<CfnEmailIdentity, email_identity::MailFromAttributes> = Prop::new("MailFromAttributes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEmailIdentity, Vec<email_identity::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1691,11 +1703,11 @@ impl CfnEmailIdentityCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::EmailIdentityCertificate";
 
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnEmailIdentityCertificate, String> = Prop::new("CertificateArn");
-    /// Key of `EmailIdentity`, for [`Handle::set`].
+    /// Key of `EmailIdentity`, for [`Self::set`].
     pub const EMAIL_IDENTITY: Prop<CfnEmailIdentityCertificate, String> = Prop::new("EmailIdentity");
-    /// Key of `FromAddress`, for [`Handle::set`].
+    /// Key of `FromAddress`, for [`Self::set`].
     pub const FROM_ADDRESS: Prop<CfnEmailIdentityCertificate, String> = Prop::new("FromAddress");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1735,7 +1747,9 @@ pub mod mail_manager_addon_instance {
     /// `Tag` of `AWS::SES::MailManagerAddonInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1781,7 +1795,9 @@ pub mod mail_manager_addon_instance {
 /// Definition of AWS::SES::MailManagerAddonInstance Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMailManagerAddonInstanceProps {
+    /// `AddonSubscriptionId` (the schema does not describe it).
     pub addon_subscription_id: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_addon_instance::Tag>>>,
 }
 
@@ -1814,9 +1830,9 @@ impl CfnMailManagerAddonInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerAddonInstance";
 
-    /// Key of `AddonSubscriptionId`, for [`Handle::set`].
+    /// Key of `AddonSubscriptionId`, for [`Self::set`].
     pub const ADDON_SUBSCRIPTION_ID: Prop<CfnMailManagerAddonInstance, String> = Prop::new("AddonSubscriptionId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerAddonInstance, Vec<mail_manager_addon_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1871,7 +1887,9 @@ pub mod mail_manager_addon_subscription {
     /// `Tag` of `AWS::SES::MailManagerAddonSubscription`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1917,7 +1935,9 @@ pub mod mail_manager_addon_subscription {
 /// Definition of AWS::SES::MailManagerAddonSubscription Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMailManagerAddonSubscriptionProps {
+    /// `AddonName` (the schema does not describe it).
     pub addon_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_addon_subscription::Tag>>>,
 }
 
@@ -1950,9 +1970,9 @@ impl CfnMailManagerAddonSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerAddonSubscription";
 
-    /// Key of `AddonName`, for [`Handle::set`].
+    /// Key of `AddonName`, for [`Self::set`].
     pub const ADDON_NAME: Prop<CfnMailManagerAddonSubscription, String> = Prop::new("AddonName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerAddonSubscription, Vec<mail_manager_addon_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2002,7 +2022,9 @@ pub mod mail_manager_address_list {
     /// `Tag` of `AWS::SES::MailManagerAddressList`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2048,7 +2070,9 @@ pub mod mail_manager_address_list {
 /// Definition of AWS::SES::MailManagerAddressList Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnMailManagerAddressListProps {
+    /// `AddressListName` (the schema does not describe it).
     pub address_list_name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_address_list::Tag>>>,
 }
 
@@ -2071,9 +2095,9 @@ impl CfnMailManagerAddressList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerAddressList";
 
-    /// Key of `AddressListName`, for [`Handle::set`].
+    /// Key of `AddressListName`, for [`Self::set`].
     pub const ADDRESS_LIST_NAME: Prop<CfnMailManagerAddressList, String> = Prop::new("AddressListName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerAddressList, Vec<mail_manager_address_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2123,7 +2147,9 @@ pub mod mail_manager_archive {
     /// `Tag` of `AWS::SES::MailManagerArchive`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2171,9 +2197,13 @@ pub mod mail_manager_archive {
 /// Definition of AWS::SES::MailManagerArchive Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnMailManagerArchiveProps {
+    /// `ArchiveName` (the schema does not describe it).
     pub archive_name: Option<Val<String>>,
+    /// `KmsKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `Retention` (the schema does not describe it).
     pub retention: Option<Val<Json>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_archive::Tag>>>,
 }
 
@@ -2198,13 +2228,13 @@ impl CfnMailManagerArchive {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerArchive";
 
-    /// Key of `ArchiveName`, for [`Handle::set`].
+    /// Key of `ArchiveName`, for [`Self::set`].
     pub const ARCHIVE_NAME: Prop<CfnMailManagerArchive, String> = Prop::new("ArchiveName");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnMailManagerArchive, String> = Prop::new("KmsKeyArn");
-    /// Key of `Retention`, for [`Handle::set`].
+    /// Key of `Retention`, for [`Self::set`].
     pub const RETENTION: Prop<CfnMailManagerArchive, Json> = Prop::new("Retention");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerArchive, Vec<mail_manager_archive::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2259,7 +2289,9 @@ pub mod mail_manager_ingress_point {
     /// `Tag` of `AWS::SES::MailManagerIngressPoint`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2393,14 +2425,23 @@ pub mod mail_manager_ingress_point {
 /// Definition of AWS::SES::MailManagerIngressPoint Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMailManagerIngressPointProps {
+    /// `IngressPointConfiguration` (the schema does not describe it).
     pub ingress_point_configuration: Option<Val<Json>>,
+    /// `IngressPointName` (the schema does not describe it).
     pub ingress_point_name: Option<Val<String>>,
+    /// `NetworkConfiguration` (the schema does not describe it).
     pub network_configuration: Option<Val<Json>>,
+    /// `RuleSetId` (the schema does not describe it).
     pub rule_set_id: Val<String>,
+    /// `StatusToUpdate` (the schema does not describe it).
     pub status_to_update: Option<Val<mail_manager_ingress_point::IngressPointStatusToUpdate>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_ingress_point::Tag>>>,
+    /// `TlsPolicy` (the schema does not describe it).
     pub tls_policy: Option<Val<mail_manager_ingress_point::TlsPolicy>>,
+    /// `TrafficPolicyId` (the schema does not describe it).
     pub traffic_policy_id: Val<String>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<mail_manager_ingress_point::IngressPointType>,
 }
 
@@ -2447,23 +2488,23 @@ impl CfnMailManagerIngressPoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerIngressPoint";
 
-    /// Key of `IngressPointConfiguration`, for [`Handle::set`].
+    /// Key of `IngressPointConfiguration`, for [`Self::set`].
     pub const INGRESS_POINT_CONFIGURATION: Prop<CfnMailManagerIngressPoint, Json> = Prop::new("IngressPointConfiguration");
-    /// Key of `IngressPointName`, for [`Handle::set`].
+    /// Key of `IngressPointName`, for [`Self::set`].
     pub const INGRESS_POINT_NAME: Prop<CfnMailManagerIngressPoint, String> = Prop::new("IngressPointName");
-    /// Key of `NetworkConfiguration`, for [`Handle::set`].
+    /// Key of `NetworkConfiguration`, for [`Self::set`].
     pub const NETWORK_CONFIGURATION: Prop<CfnMailManagerIngressPoint, Json> = Prop::new("NetworkConfiguration");
-    /// Key of `RuleSetId`, for [`Handle::set`].
+    /// Key of `RuleSetId`, for [`Self::set`].
     pub const RULE_SET_ID: Prop<CfnMailManagerIngressPoint, String> = Prop::new("RuleSetId");
-    /// Key of `StatusToUpdate`, for [`Handle::set`].
+    /// Key of `StatusToUpdate`, for [`Self::set`].
     pub const STATUS_TO_UPDATE: Prop<CfnMailManagerIngressPoint, mail_manager_ingress_point::IngressPointStatusToUpdate> = Prop::new("StatusToUpdate");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerIngressPoint, Vec<mail_manager_ingress_point::Tag>> = Prop::new("Tags");
-    /// Key of `TlsPolicy`, for [`Handle::set`].
+    /// Key of `TlsPolicy`, for [`Self::set`].
     pub const TLS_POLICY: Prop<CfnMailManagerIngressPoint, mail_manager_ingress_point::TlsPolicy> = Prop::new("TlsPolicy");
-    /// Key of `TrafficPolicyId`, for [`Handle::set`].
+    /// Key of `TrafficPolicyId`, for [`Self::set`].
     pub const TRAFFIC_POLICY_ID: Prop<CfnMailManagerIngressPoint, String> = Prop::new("TrafficPolicyId");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnMailManagerIngressPoint, mail_manager_ingress_point::IngressPointType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2523,7 +2564,9 @@ pub mod mail_manager_relay {
     /// `Tag` of `AWS::SES::MailManagerRelay`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2572,10 +2615,15 @@ pub mod mail_manager_relay {
 /// Definition of AWS::SES::MailManagerRelay Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMailManagerRelayProps {
+    /// `Authentication` (the schema does not describe it).
     pub authentication: Val<Json>,
+    /// `RelayName` (the schema does not describe it).
     pub relay_name: Option<Val<String>>,
+    /// `ServerName` (the schema does not describe it).
     pub server_name: Val<String>,
+    /// `ServerPort` (the schema does not describe it).
     pub server_port: Val<f64>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_relay::Tag>>>,
 }
 
@@ -2614,15 +2662,15 @@ impl CfnMailManagerRelay {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerRelay";
 
-    /// Key of `Authentication`, for [`Handle::set`].
+    /// Key of `Authentication`, for [`Self::set`].
     pub const AUTHENTICATION: Prop<CfnMailManagerRelay, Json> = Prop::new("Authentication");
-    /// Key of `RelayName`, for [`Handle::set`].
+    /// Key of `RelayName`, for [`Self::set`].
     pub const RELAY_NAME: Prop<CfnMailManagerRelay, String> = Prop::new("RelayName");
-    /// Key of `ServerName`, for [`Handle::set`].
+    /// Key of `ServerName`, for [`Self::set`].
     pub const SERVER_NAME: Prop<CfnMailManagerRelay, String> = Prop::new("ServerName");
-    /// Key of `ServerPort`, for [`Handle::set`].
+    /// Key of `ServerPort`, for [`Self::set`].
     pub const SERVER_PORT: Prop<CfnMailManagerRelay, f64> = Prop::new("ServerPort");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerRelay, Vec<mail_manager_relay::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2672,9 +2720,13 @@ pub mod mail_manager_rule_set {
     /// `Rule` of `AWS::SES::MailManagerRuleSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rule {
+        /// `Actions` (the schema does not describe it).
         pub actions: Val<Vec<Json>>,
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Option<Val<Vec<Json>>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Unless` (the schema does not describe it).
         pub unless: Option<Val<Vec<Json>>>,
     }
 
@@ -2704,7 +2756,9 @@ pub mod mail_manager_rule_set {
     /// `Tag` of `AWS::SES::MailManagerRuleSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2762,8 +2816,11 @@ pub mod mail_manager_rule_set {
 /// Definition of AWS::SES::MailManagerRuleSet Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMailManagerRuleSetProps {
+    /// `RuleSetName` (the schema does not describe it).
     pub rule_set_name: Option<Val<String>>,
+    /// `Rules` (the schema does not describe it).
     pub rules: Val<Vec<mail_manager_rule_set::Rule>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_rule_set::Tag>>>,
 }
 
@@ -2798,11 +2855,11 @@ impl CfnMailManagerRuleSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerRuleSet";
 
-    /// Key of `RuleSetName`, for [`Handle::set`].
+    /// Key of `RuleSetName`, for [`Self::set`].
     pub const RULE_SET_NAME: Prop<CfnMailManagerRuleSet, String> = Prop::new("RuleSetName");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnMailManagerRuleSet, Vec<mail_manager_rule_set::Rule>> = Prop::new("Rules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerRuleSet, Vec<mail_manager_rule_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2852,7 +2909,9 @@ pub mod mail_manager_traffic_policy {
     /// `PolicyStatement` of `AWS::SES::MailManagerTrafficPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PolicyStatement {
+        /// `Action` (the schema does not describe it).
         pub action: Val<AcceptAction>,
+        /// `Conditions` (the schema does not describe it).
         pub conditions: Val<Vec<Json>>,
     }
 
@@ -2878,7 +2937,9 @@ pub mod mail_manager_traffic_policy {
     /// `Tag` of `AWS::SES::MailManagerTrafficPolicy`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2961,10 +3022,15 @@ pub mod mail_manager_traffic_policy {
 /// Definition of AWS::SES::MailManagerTrafficPolicy Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnMailManagerTrafficPolicyProps {
+    /// `DefaultAction` (the schema does not describe it).
     pub default_action: Val<mail_manager_traffic_policy::AcceptAction>,
+    /// `MaxMessageSizeBytes` (the schema does not describe it).
     pub max_message_size_bytes: Option<Val<f64>>,
+    /// `PolicyStatements` (the schema does not describe it).
     pub policy_statements: Val<Vec<mail_manager_traffic_policy::PolicyStatement>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<mail_manager_traffic_policy::Tag>>>,
+    /// `TrafficPolicyName` (the schema does not describe it).
     pub traffic_policy_name: Option<Val<String>>,
 }
 
@@ -3003,15 +3069,15 @@ impl CfnMailManagerTrafficPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MailManagerTrafficPolicy";
 
-    /// Key of `DefaultAction`, for [`Handle::set`].
+    /// Key of `DefaultAction`, for [`Self::set`].
     pub const DEFAULT_ACTION: Prop<CfnMailManagerTrafficPolicy, mail_manager_traffic_policy::AcceptAction> = Prop::new("DefaultAction");
-    /// Key of `MaxMessageSizeBytes`, for [`Handle::set`].
+    /// Key of `MaxMessageSizeBytes`, for [`Self::set`].
     pub const MAX_MESSAGE_SIZE_BYTES: Prop<CfnMailManagerTrafficPolicy, f64> = Prop::new("MaxMessageSizeBytes");
-    /// Key of `PolicyStatements`, for [`Handle::set`].
+    /// Key of `PolicyStatements`, for [`Self::set`].
     pub const POLICY_STATEMENTS: Prop<CfnMailManagerTrafficPolicy, Vec<mail_manager_traffic_policy::PolicyStatement>> = Prop::new("PolicyStatements");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMailManagerTrafficPolicy, Vec<mail_manager_traffic_policy::Tag>> = Prop::new("Tags");
-    /// Key of `TrafficPolicyName`, for [`Handle::set`].
+    /// Key of `TrafficPolicyName`, for [`Self::set`].
     pub const TRAFFIC_POLICY_NAME: Prop<CfnMailManagerTrafficPolicy, String> = Prop::new("TrafficPolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3213,11 +3279,11 @@ impl CfnMultiRegionEndpoint {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::MultiRegionEndpoint";
 
-    /// Key of `Details`, for [`Handle::set`].
+    /// Key of `Details`, for [`Self::set`].
     pub const DETAILS: Prop<CfnMultiRegionEndpoint, multi_region_endpoint::Details> = Prop::new("Details");
-    /// Key of `EndpointName`, for [`Handle::set`].
+    /// Key of `EndpointName`, for [`Self::set`].
     pub const ENDPOINT_NAME: Prop<CfnMultiRegionEndpoint, String> = Prop::new("EndpointName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMultiRegionEndpoint, Vec<multi_region_endpoint::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3397,7 +3463,7 @@ impl CfnReceiptFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::ReceiptFilter";
 
-    /// Key of `Filter`, for [`Handle::set`].
+    /// Key of `Filter`, for [`Self::set`].
     pub const FILTER: Prop<CfnReceiptFilter, receipt_filter::Filter> = Prop::new("Filter");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4005,11 +4071,11 @@ impl CfnReceiptRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::ReceiptRule";
 
-    /// Key of `After`, for [`Handle::set`].
+    /// Key of `After`, for [`Self::set`].
     pub const AFTER: Prop<CfnReceiptRule, String> = Prop::new("After");
-    /// Key of `Rule`, for [`Handle::set`].
+    /// Key of `Rule`, for [`Self::set`].
     pub const RULE: Prop<CfnReceiptRule, receipt_rule::Rule> = Prop::new("Rule");
-    /// Key of `RuleSetName`, for [`Handle::set`].
+    /// Key of `RuleSetName`, for [`Self::set`].
     pub const RULE_SET_NAME: Prop<CfnReceiptRule, String> = Prop::new("RuleSetName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4087,7 +4153,7 @@ impl CfnReceiptRuleSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::ReceiptRuleSet";
 
-    /// Key of `RuleSetName`, for [`Handle::set`].
+    /// Key of `RuleSetName`, for [`Self::set`].
     pub const RULE_SET_NAME: Prop<CfnReceiptRuleSet, String> = Prop::new("RuleSetName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4127,7 +4193,9 @@ pub mod template {
     /// `Tag` of `AWS::SES::Template`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -4245,9 +4313,9 @@ impl CfnTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::Template";
 
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTemplate, Vec<template::Tag>> = Prop::new("Tags");
-    /// Key of `Template`, for [`Handle::set`].
+    /// Key of `Template`, for [`Self::set`].
     pub const TEMPLATE: Prop<CfnTemplate, template::Template> = Prop::new("Template");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4573,15 +4641,15 @@ impl CfnTenant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::Tenant";
 
-    /// Key of `ReputationEntity`, for [`Handle::set`].
+    /// Key of `ReputationEntity`, for [`Self::set`].
     pub const REPUTATION_ENTITY: Prop<CfnTenant, tenant::ReputationEntity> = Prop::new("ReputationEntity");
-    /// Key of `ResourceAssociations`, for [`Handle::set`].
+    /// Key of `ResourceAssociations`, for [`Self::set`].
     pub const RESOURCE_ASSOCIATIONS: Prop<CfnTenant, Vec<tenant::ResourceAssociation>> = Prop::new("ResourceAssociations");
-    /// Key of `SuppressionAttributes`, for [`Handle::set`].
+    /// Key of `SuppressionAttributes`, for [`Self::set`].
     pub const SUPPRESSION_ATTRIBUTES: Prop<CfnTenant, tenant::TenantSuppressionAttributes> = Prop::new("SuppressionAttributes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTenant, Vec<tenant::Tag>> = Prop::new("Tags");
-    /// Key of `TenantName`, for [`Handle::set`].
+    /// Key of `TenantName`, for [`Self::set`].
     pub const TENANT_NAME: Prop<CfnTenant, String> = Prop::new("TenantName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4709,9 +4777,9 @@ impl CfnVdmAttributes {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SES::VdmAttributes";
 
-    /// Key of `DashboardAttributes`, for [`Handle::set`].
+    /// Key of `DashboardAttributes`, for [`Self::set`].
     pub const DASHBOARD_ATTRIBUTES: Prop<CfnVdmAttributes, vdm_attributes::DashboardAttributes> = Prop::new("DashboardAttributes");
-    /// Key of `GuardianAttributes`, for [`Handle::set`].
+    /// Key of `GuardianAttributes`, for [`Self::set`].
     pub const GUARDIAN_ATTRIBUTES: Prop<CfnVdmAttributes, vdm_attributes::GuardianAttributes> = Prop::new("GuardianAttributes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -65,9 +65,9 @@ impl CfnDRTAccess {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Shield::DRTAccess";
 
-    /// Key of `LogBucketList`, for [`Handle::set`].
+    /// Key of `LogBucketList`, for [`Self::set`].
     pub const LOG_BUCKET_LIST: Prop<CfnDRTAccess, Vec<String>> = Prop::new("LogBucketList");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnDRTAccess, String> = Prop::new("RoleArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -225,9 +225,9 @@ impl CfnProactiveEngagement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Shield::ProactiveEngagement";
 
-    /// Key of `EmergencyContactList`, for [`Handle::set`].
+    /// Key of `EmergencyContactList`, for [`Self::set`].
     pub const EMERGENCY_CONTACT_LIST: Prop<CfnProactiveEngagement, Vec<proactive_engagement::EmergencyContact>> = Prop::new("EmergencyContactList");
-    /// Key of `ProactiveEngagementStatus`, for [`Handle::set`].
+    /// Key of `ProactiveEngagementStatus`, for [`Self::set`].
     pub const PROACTIVE_ENGAGEMENT_STATUS: Prop<CfnProactiveEngagement, proactive_engagement::ProactiveEngagementStatus> = Prop::new("ProactiveEngagementStatus");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -432,15 +432,15 @@ impl CfnProtection {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Shield::Protection";
 
-    /// Key of `ApplicationLayerAutomaticResponseConfiguration`, for [`Handle::set`].
+    /// Key of `ApplicationLayerAutomaticResponseConfiguration`, for [`Self::set`].
     pub const APPLICATION_LAYER_AUTOMATIC_RESPONSE_CONFIGURATION: Prop<CfnProtection, protection::ApplicationLayerAutomaticResponseConfiguration> = Prop::new("ApplicationLayerAutomaticResponseConfiguration");
-    /// Key of `HealthCheckArns`, for [`Handle::set`].
+    /// Key of `HealthCheckArns`, for [`Self::set`].
     pub const HEALTH_CHECK_ARNS: Prop<CfnProtection, Vec<String>> = Prop::new("HealthCheckArns");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnProtection, String> = Prop::new("Name");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnProtection, String> = Prop::new("ResourceArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProtection, Vec<protection::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -688,17 +688,17 @@ impl CfnProtectionGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Shield::ProtectionGroup";
 
-    /// Key of `Aggregation`, for [`Handle::set`].
+    /// Key of `Aggregation`, for [`Self::set`].
     pub const AGGREGATION: Prop<CfnProtectionGroup, protection_group::Aggregation> = Prop::new("Aggregation");
-    /// Key of `Members`, for [`Handle::set`].
+    /// Key of `Members`, for [`Self::set`].
     pub const MEMBERS: Prop<CfnProtectionGroup, Vec<String>> = Prop::new("Members");
-    /// Key of `Pattern`, for [`Handle::set`].
+    /// Key of `Pattern`, for [`Self::set`].
     pub const PATTERN: Prop<CfnProtectionGroup, protection_group::Pattern> = Prop::new("Pattern");
-    /// Key of `ProtectionGroupId`, for [`Handle::set`].
+    /// Key of `ProtectionGroupId`, for [`Self::set`].
     pub const PROTECTION_GROUP_ID: Prop<CfnProtectionGroup, String> = Prop::new("ProtectionGroupId");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnProtectionGroup, protection_group::ResourceType> = Prop::new("ResourceType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProtectionGroup, Vec<protection_group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

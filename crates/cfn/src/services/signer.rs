@@ -33,10 +33,15 @@ pub mod profile_permission {
 /// Resource Type definition for AWS::Signer::ProfilePermission
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnProfilePermissionProps {
+    /// `Action` (the schema does not describe it).
     pub action: Val<String>,
+    /// `Principal` (the schema does not describe it).
     pub principal: Val<String>,
+    /// `ProfileName` (the schema does not describe it).
     pub profile_name: Val<String>,
+    /// `ProfileVersion` (the schema does not describe it).
     pub profile_version: Option<Val<String>>,
+    /// `StatementId` (the schema does not describe it).
     pub statement_id: Val<String>,
 }
 
@@ -75,15 +80,15 @@ impl CfnProfilePermission {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Signer::ProfilePermission";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnProfilePermission, String> = Prop::new("Action");
-    /// Key of `Principal`, for [`Handle::set`].
+    /// Key of `Principal`, for [`Self::set`].
     pub const PRINCIPAL: Prop<CfnProfilePermission, String> = Prop::new("Principal");
-    /// Key of `ProfileName`, for [`Handle::set`].
+    /// Key of `ProfileName`, for [`Self::set`].
     pub const PROFILE_NAME: Prop<CfnProfilePermission, String> = Prop::new("ProfileName");
-    /// Key of `ProfileVersion`, for [`Handle::set`].
+    /// Key of `ProfileVersion`, for [`Self::set`].
     pub const PROFILE_VERSION: Prop<CfnProfilePermission, String> = Prop::new("ProfileVersion");
-    /// Key of `StatementId`, for [`Handle::set`].
+    /// Key of `StatementId`, for [`Self::set`].
     pub const STATEMENT_ID: Prop<CfnProfilePermission, String> = Prop::new("StatementId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -123,7 +128,9 @@ pub mod signing_profile {
     /// Signature validity period of the profile.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SignatureValidityPeriod {
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<i64>>,
     }
 
@@ -139,7 +146,9 @@ pub mod signing_profile {
     /// `Tag` of `AWS::Signer::SigningProfile`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -277,11 +286,11 @@ impl CfnSigningProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Signer::SigningProfile";
 
-    /// Key of `PlatformId`, for [`Handle::set`].
+    /// Key of `PlatformId`, for [`Self::set`].
     pub const PLATFORM_ID: Prop<CfnSigningProfile, signing_profile::PlatformId> = Prop::new("PlatformId");
-    /// Key of `SignatureValidityPeriod`, for [`Handle::set`].
+    /// Key of `SignatureValidityPeriod`, for [`Self::set`].
     pub const SIGNATURE_VALIDITY_PERIOD: Prop<CfnSigningProfile, signing_profile::SignatureValidityPeriod> = Prop::new("SignatureValidityPeriod");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSigningProfile, Vec<signing_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

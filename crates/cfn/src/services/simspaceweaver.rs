@@ -76,7 +76,9 @@ pub struct CfnSimulationProps {
     pub name: Val<String>,
     /// Role ARN.
     pub role_arn: Val<String>,
+    /// `SchemaS3Location` (the schema does not describe it).
     pub schema_s3_location: Option<Val<simulation::S3Location>>,
+    /// `SnapshotS3Location` (the schema does not describe it).
     pub snapshot_s3_location: Option<Val<simulation::S3Location>>,
 }
 
@@ -115,15 +117,15 @@ impl CfnSimulation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SimSpaceWeaver::Simulation";
 
-    /// Key of `MaximumDuration`, for [`Handle::set`].
+    /// Key of `MaximumDuration`, for [`Self::set`].
     pub const MAXIMUM_DURATION: Prop<CfnSimulation, String> = Prop::new("MaximumDuration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSimulation, String> = Prop::new("Name");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnSimulation, String> = Prop::new("RoleArn");
-    /// Key of `SchemaS3Location`, for [`Handle::set`].
+    /// Key of `SchemaS3Location`, for [`Self::set`].
     pub const SCHEMA_S3_LOCATION: Prop<CfnSimulation, simulation::S3Location> = Prop::new("SchemaS3Location");
-    /// Key of `SnapshotS3Location`, for [`Handle::set`].
+    /// Key of `SnapshotS3Location`, for [`Self::set`].
     pub const SNAPSHOT_S3_LOCATION: Prop<CfnSimulation, simulation::S3Location> = Prop::new("SnapshotS3Location");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -271,17 +271,17 @@ impl CfnConfigurationSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::ConfigurationSet";
 
-    /// Key of `ConfigurationSetName`, for [`Handle::set`].
+    /// Key of `ConfigurationSetName`, for [`Self::set`].
     pub const CONFIGURATION_SET_NAME: Prop<CfnConfigurationSet, String> = Prop::new("ConfigurationSetName");
-    /// Key of `DefaultSenderId`, for [`Handle::set`].
+    /// Key of `DefaultSenderId`, for [`Self::set`].
     pub const DEFAULT_SENDER_ID: Prop<CfnConfigurationSet, String> = Prop::new("DefaultSenderId");
-    /// Key of `EventDestinations`, for [`Handle::set`].
+    /// Key of `EventDestinations`, for [`Self::set`].
     pub const EVENT_DESTINATIONS: Prop<CfnConfigurationSet, Vec<configuration_set::EventDestination>> = Prop::new("EventDestinations");
-    /// Key of `MessageFeedbackEnabled`, for [`Handle::set`].
+    /// Key of `MessageFeedbackEnabled`, for [`Self::set`].
     pub const MESSAGE_FEEDBACK_ENABLED: Prop<CfnConfigurationSet, bool> = Prop::new("MessageFeedbackEnabled");
-    /// Key of `ProtectConfigurationId`, for [`Handle::set`].
+    /// Key of `ProtectConfigurationId`, for [`Self::set`].
     pub const PROTECT_CONFIGURATION_ID: Prop<CfnConfigurationSet, String> = Prop::new("ProtectConfigurationId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationSet, Vec<configuration_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -492,21 +492,21 @@ impl CfnNotifyConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::NotifyConfiguration";
 
-    /// Key of `DefaultTemplateId`, for [`Handle::set`].
+    /// Key of `DefaultTemplateId`, for [`Self::set`].
     pub const DEFAULT_TEMPLATE_ID: Prop<CfnNotifyConfiguration, String> = Prop::new("DefaultTemplateId");
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnNotifyConfiguration, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnNotifyConfiguration, String> = Prop::new("DisplayName");
-    /// Key of `EnabledChannels`, for [`Handle::set`].
+    /// Key of `EnabledChannels`, for [`Self::set`].
     pub const ENABLED_CHANNELS: Prop<CfnNotifyConfiguration, Vec<notify_configuration::EnabledChannel>> = Prop::new("EnabledChannels");
-    /// Key of `EnabledCountries`, for [`Handle::set`].
+    /// Key of `EnabledCountries`, for [`Self::set`].
     pub const ENABLED_COUNTRIES: Prop<CfnNotifyConfiguration, Vec<String>> = Prop::new("EnabledCountries");
-    /// Key of `PoolId`, for [`Handle::set`].
+    /// Key of `PoolId`, for [`Self::set`].
     pub const POOL_ID: Prop<CfnNotifyConfiguration, String> = Prop::new("PoolId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNotifyConfiguration, Vec<notify_configuration::Tag>> = Prop::new("Tags");
-    /// Key of `UseCase`, for [`Handle::set`].
+    /// Key of `UseCase`, for [`Self::set`].
     pub const USE_CASE: Prop<CfnNotifyConfiguration, notify_configuration::UseCase> = Prop::new("UseCase");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -655,9 +655,9 @@ impl CfnOptOutList {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::OptOutList";
 
-    /// Key of `OptOutListName`, for [`Handle::set`].
+    /// Key of `OptOutListName`, for [`Self::set`].
     pub const OPT_OUT_LIST_NAME: Prop<CfnOptOutList, String> = Prop::new("OptOutListName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOptOutList, Vec<opt_out_list::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -731,8 +731,11 @@ pub mod phone_number {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OptionalKeyword {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `Keyword` (the schema does not describe it).
         pub keyword: Val<String>,
+        /// `Message` (the schema does not describe it).
         pub message: Val<String>,
     }
 
@@ -820,6 +823,7 @@ pub mod phone_number {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
     #[derive(Debug, Clone, PartialEq)]
     pub struct MandatoryKeyword {
+        /// `Message` (the schema does not describe it).
         pub message: Val<String>,
     }
 
@@ -1062,25 +1066,25 @@ impl CfnPhoneNumber {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::PhoneNumber";
 
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnPhoneNumber, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `IsoCountryCode`, for [`Handle::set`].
+    /// Key of `IsoCountryCode`, for [`Self::set`].
     pub const ISO_COUNTRY_CODE: Prop<CfnPhoneNumber, String> = Prop::new("IsoCountryCode");
-    /// Key of `MandatoryKeywords`, for [`Handle::set`].
+    /// Key of `MandatoryKeywords`, for [`Self::set`].
     pub const MANDATORY_KEYWORDS: Prop<CfnPhoneNumber, phone_number::MandatoryKeywords> = Prop::new("MandatoryKeywords");
-    /// Key of `NumberCapabilities`, for [`Handle::set`].
+    /// Key of `NumberCapabilities`, for [`Self::set`].
     pub const NUMBER_CAPABILITIES: Prop<CfnPhoneNumber, Vec<phone_number::NumberCapability>> = Prop::new("NumberCapabilities");
-    /// Key of `NumberType`, for [`Handle::set`].
+    /// Key of `NumberType`, for [`Self::set`].
     pub const NUMBER_TYPE: Prop<CfnPhoneNumber, phone_number::NumberType> = Prop::new("NumberType");
-    /// Key of `OptOutListName`, for [`Handle::set`].
+    /// Key of `OptOutListName`, for [`Self::set`].
     pub const OPT_OUT_LIST_NAME: Prop<CfnPhoneNumber, String> = Prop::new("OptOutListName");
-    /// Key of `OptionalKeywords`, for [`Handle::set`].
+    /// Key of `OptionalKeywords`, for [`Self::set`].
     pub const OPTIONAL_KEYWORDS: Prop<CfnPhoneNumber, Vec<phone_number::OptionalKeyword>> = Prop::new("OptionalKeywords");
-    /// Key of `SelfManagedOptOutsEnabled`, for [`Handle::set`].
+    /// Key of `SelfManagedOptOutsEnabled`, for [`Self::set`].
     pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<CfnPhoneNumber, bool> = Prop::new("SelfManagedOptOutsEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPhoneNumber, Vec<phone_number::Tag>> = Prop::new("Tags");
-    /// Key of `TwoWay`, for [`Handle::set`].
+    /// Key of `TwoWay`, for [`Self::set`].
     pub const TWO_WAY: Prop<CfnPhoneNumber, phone_number::TwoWay> = Prop::new("TwoWay");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1163,8 +1167,11 @@ pub mod pool {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OptionalKeyword {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `Keyword` (the schema does not describe it).
         pub keyword: Val<String>,
+        /// `Message` (the schema does not describe it).
         pub message: Val<String>,
     }
 
@@ -1252,6 +1259,7 @@ pub mod pool {
     /// A keyword is a word that you can search for on a particular phone number or pool. It is also a specific word or phrase that an end user can send to your number to elicit a response, such as an informational message or a special offer. When your number receives a message that begins with a keyword, AWS End User Messaging SMS and Voice responds with a customizable message. Keywords "HELP" and "STOP" are mandatory keywords
     #[derive(Debug, Clone, PartialEq)]
     pub struct MandatoryKeyword {
+        /// `Message` (the schema does not describe it).
         pub message: Val<String>,
     }
 
@@ -1430,23 +1438,23 @@ impl CfnPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::Pool";
 
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnPool, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `MandatoryKeywords`, for [`Handle::set`].
+    /// Key of `MandatoryKeywords`, for [`Self::set`].
     pub const MANDATORY_KEYWORDS: Prop<CfnPool, pool::MandatoryKeywords> = Prop::new("MandatoryKeywords");
-    /// Key of `OptOutListName`, for [`Handle::set`].
+    /// Key of `OptOutListName`, for [`Self::set`].
     pub const OPT_OUT_LIST_NAME: Prop<CfnPool, String> = Prop::new("OptOutListName");
-    /// Key of `OptionalKeywords`, for [`Handle::set`].
+    /// Key of `OptionalKeywords`, for [`Self::set`].
     pub const OPTIONAL_KEYWORDS: Prop<CfnPool, Vec<pool::OptionalKeyword>> = Prop::new("OptionalKeywords");
-    /// Key of `OriginationIdentities`, for [`Handle::set`].
+    /// Key of `OriginationIdentities`, for [`Self::set`].
     pub const ORIGINATION_IDENTITIES: Prop<CfnPool, Vec<String>> = Prop::new("OriginationIdentities");
-    /// Key of `SelfManagedOptOutsEnabled`, for [`Handle::set`].
+    /// Key of `SelfManagedOptOutsEnabled`, for [`Self::set`].
     pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<CfnPool, bool> = Prop::new("SelfManagedOptOutsEnabled");
-    /// Key of `SharedRoutesEnabled`, for [`Handle::set`].
+    /// Key of `SharedRoutesEnabled`, for [`Self::set`].
     pub const SHARED_ROUTES_ENABLED: Prop<CfnPool, bool> = Prop::new("SharedRoutesEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPool, Vec<pool::Tag>> = Prop::new("Tags");
-    /// Key of `TwoWay`, for [`Handle::set`].
+    /// Key of `TwoWay`, for [`Self::set`].
     pub const TWO_WAY: Prop<CfnPool, pool::TwoWay> = Prop::new("TwoWay");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1496,8 +1504,11 @@ pub mod protect_configuration {
     /// An array of CountryRule containing the rules for the NumberCapability.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CountryRuleSet {
+        /// `MMS` (the schema does not describe it).
         pub mms: Option<Val<Vec<CountryRule>>>,
+        /// `SMS` (the schema does not describe it).
         pub sms: Option<Val<Vec<CountryRule>>>,
+        /// `VOICE` (the schema does not describe it).
         pub voice: Option<Val<Vec<CountryRule>>>,
     }
 
@@ -1669,11 +1680,11 @@ impl CfnProtectConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::ProtectConfiguration";
 
-    /// Key of `CountryRuleSet`, for [`Handle::set`].
+    /// Key of `CountryRuleSet`, for [`Self::set`].
     pub const COUNTRY_RULE_SET: Prop<CfnProtectConfiguration, protect_configuration::CountryRuleSet> = Prop::new("CountryRuleSet");
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnProtectConfiguration, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProtectConfiguration, Vec<protect_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1834,27 +1845,27 @@ impl CfnRcsAgent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::RcsAgent";
 
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnRcsAgent, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `OptOutListName`, for [`Handle::set`].
+    /// Key of `OptOutListName`, for [`Self::set`].
     pub const OPT_OUT_LIST_NAME: Prop<CfnRcsAgent, String> = Prop::new("OptOutListName");
-    /// Key of `SelfManagedOptOutsEnabled`, for [`Handle::set`].
+    /// Key of `SelfManagedOptOutsEnabled`, for [`Self::set`].
     pub const SELF_MANAGED_OPT_OUTS_ENABLED: Prop<CfnRcsAgent, bool> = Prop::new("SelfManagedOptOutsEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRcsAgent, Vec<rcs_agent::Tag>> = Prop::new("Tags");
-    /// Key of `TwoWayChannelArn`, for [`Handle::set`].
+    /// Key of `TwoWayChannelArn`, for [`Self::set`].
     pub const TWO_WAY_CHANNEL_ARN: Prop<CfnRcsAgent, String> = Prop::new("TwoWayChannelArn");
-    /// Key of `TwoWayChannelRole`, for [`Handle::set`].
+    /// Key of `TwoWayChannelRole`, for [`Self::set`].
     pub const TWO_WAY_CHANNEL_ROLE: Prop<CfnRcsAgent, String> = Prop::new("TwoWayChannelRole");
-    /// Key of `TwoWayEnabled`, for [`Handle::set`].
+    /// Key of `TwoWayEnabled`, for [`Self::set`].
     pub const TWO_WAY_ENABLED: Prop<CfnRcsAgent, bool> = Prop::new("TwoWayEnabled");
-    /// Key of `TwoWayMediaS3BucketName`, for [`Handle::set`].
+    /// Key of `TwoWayMediaS3BucketName`, for [`Self::set`].
     pub const TWO_WAY_MEDIA_S3_BUCKET_NAME: Prop<CfnRcsAgent, String> = Prop::new("TwoWayMediaS3BucketName");
-    /// Key of `TwoWayMediaS3KeyPrefix`, for [`Handle::set`].
+    /// Key of `TwoWayMediaS3KeyPrefix`, for [`Self::set`].
     pub const TWO_WAY_MEDIA_S3_KEY_PREFIX: Prop<CfnRcsAgent, String> = Prop::new("TwoWayMediaS3KeyPrefix");
-    /// Key of `TwoWayMediaS3Role`, for [`Handle::set`].
+    /// Key of `TwoWayMediaS3Role`, for [`Self::set`].
     pub const TWO_WAY_MEDIA_S3_ROLE: Prop<CfnRcsAgent, String> = Prop::new("TwoWayMediaS3Role");
-    /// Key of `TwoWayRcsEventsEnabled`, for [`Handle::set`].
+    /// Key of `TwoWayRcsEventsEnabled`, for [`Self::set`].
     pub const TWO_WAY_RCS_EVENTS_ENABLED: Prop<CfnRcsAgent, Vec<String>> = Prop::new("TwoWayRcsEventsEnabled");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2012,9 +2023,9 @@ impl CfnRegistration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::Registration";
 
-    /// Key of `RegistrationType`, for [`Handle::set`].
+    /// Key of `RegistrationType`, for [`Self::set`].
     pub const REGISTRATION_TYPE: Prop<CfnRegistration, String> = Prop::new("RegistrationType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegistration, Vec<registration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2161,11 +2172,11 @@ impl CfnRegistrationAttachment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::RegistrationAttachment";
 
-    /// Key of `AttachmentBody`, for [`Handle::set`].
+    /// Key of `AttachmentBody`, for [`Self::set`].
     pub const ATTACHMENT_BODY: Prop<CfnRegistrationAttachment, String> = Prop::new("AttachmentBody");
-    /// Key of `AttachmentUrl`, for [`Handle::set`].
+    /// Key of `AttachmentUrl`, for [`Self::set`].
     pub const ATTACHMENT_URL: Prop<CfnRegistrationAttachment, String> = Prop::new("AttachmentUrl");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegistrationAttachment, Vec<registration_attachment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2281,9 +2292,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::ResourcePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2416,13 +2427,13 @@ impl CfnSenderId {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::SenderId";
 
-    /// Key of `DeletionProtectionEnabled`, for [`Handle::set`].
+    /// Key of `DeletionProtectionEnabled`, for [`Self::set`].
     pub const DELETION_PROTECTION_ENABLED: Prop<CfnSenderId, bool> = Prop::new("DeletionProtectionEnabled");
-    /// Key of `IsoCountryCode`, for [`Handle::set`].
+    /// Key of `IsoCountryCode`, for [`Self::set`].
     pub const ISO_COUNTRY_CODE: Prop<CfnSenderId, String> = Prop::new("IsoCountryCode");
-    /// Key of `SenderId`, for [`Handle::set`].
+    /// Key of `SenderId`, for [`Self::set`].
     pub const SENDER_ID: Prop<CfnSenderId, String> = Prop::new("SenderId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSenderId, Vec<sender_id::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2551,9 +2562,9 @@ impl CfnVerifiedDestinationNumber {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SMSVOICE::VerifiedDestinationNumber";
 
-    /// Key of `DestinationPhoneNumber`, for [`Handle::set`].
+    /// Key of `DestinationPhoneNumber`, for [`Self::set`].
     pub const DESTINATION_PHONE_NUMBER: Prop<CfnVerifiedDestinationNumber, String> = Prop::new("DestinationPhoneNumber");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVerifiedDestinationNumber, Vec<verified_destination_number::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -110,27 +110,27 @@ impl CfnSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SNS::Subscription";
 
-    /// Key of `DeliveryPolicy`, for [`Handle::set`].
+    /// Key of `DeliveryPolicy`, for [`Self::set`].
     pub const DELIVERY_POLICY: Prop<CfnSubscription, Json> = Prop::new("DeliveryPolicy");
-    /// Key of `Endpoint`, for [`Handle::set`].
+    /// Key of `Endpoint`, for [`Self::set`].
     pub const ENDPOINT: Prop<CfnSubscription, String> = Prop::new("Endpoint");
-    /// Key of `FilterPolicy`, for [`Handle::set`].
+    /// Key of `FilterPolicy`, for [`Self::set`].
     pub const FILTER_POLICY: Prop<CfnSubscription, Json> = Prop::new("FilterPolicy");
-    /// Key of `FilterPolicyScope`, for [`Handle::set`].
+    /// Key of `FilterPolicyScope`, for [`Self::set`].
     pub const FILTER_POLICY_SCOPE: Prop<CfnSubscription, String> = Prop::new("FilterPolicyScope");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnSubscription, String> = Prop::new("Protocol");
-    /// Key of `RawMessageDelivery`, for [`Handle::set`].
+    /// Key of `RawMessageDelivery`, for [`Self::set`].
     pub const RAW_MESSAGE_DELIVERY: Prop<CfnSubscription, bool> = Prop::new("RawMessageDelivery");
-    /// Key of `RedrivePolicy`, for [`Handle::set`].
+    /// Key of `RedrivePolicy`, for [`Self::set`].
     pub const REDRIVE_POLICY: Prop<CfnSubscription, Json> = Prop::new("RedrivePolicy");
-    /// Key of `Region`, for [`Handle::set`].
+    /// Key of `Region`, for [`Self::set`].
     pub const REGION: Prop<CfnSubscription, String> = Prop::new("Region");
-    /// Key of `ReplayPolicy`, for [`Handle::set`].
+    /// Key of `ReplayPolicy`, for [`Self::set`].
     pub const REPLAY_POLICY: Prop<CfnSubscription, Json> = Prop::new("ReplayPolicy");
-    /// Key of `SubscriptionRoleArn`, for [`Handle::set`].
+    /// Key of `SubscriptionRoleArn`, for [`Self::set`].
     pub const SUBSCRIPTION_ROLE_ARN: Prop<CfnSubscription, String> = Prop::new("SubscriptionRoleArn");
-    /// Key of `TopicArn`, for [`Handle::set`].
+    /// Key of `TopicArn`, for [`Self::set`].
     pub const TOPIC_ARN: Prop<CfnSubscription, String> = Prop::new("TopicArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -354,9 +354,11 @@ pub mod topic {
 /// The ``AWS::SNS::Topic`` resource creates a topic to which notifications can be published. One account can create a maximum of 100,000 standard topics and 1,000 FIFO topics. For more information, see \[endpoints and quotas\](<https://docs.aws.amazon.com/general/latest/gr/sns.html>) in the *General Reference*. The structure of ``AUTHPARAMS`` depends on the .signature of the API request. For more information, see \[Examples of the complete Signature Version 4 signing process\](<https://docs.aws.amazon.com/general/latest/gr/sigv4-signed-request-examples.html>) in the *General Reference*.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnTopicProps {
+    /// `ArchivePolicy` (the schema does not describe it).
     pub archive_policy: Option<Val<Json>>,
     /// ``ContentBasedDeduplication`` enables deduplication of messages based on their content for FIFO topics. By default, this property is set to false. If you create a FIFO topic with ``ContentBasedDeduplication`` set to false, you must provide a ``MessageDeduplicationId`` for each ``Publish`` action. When set to true, SNS automatically generates a ``MessageDeduplicationId`` using a SHA-256 hash of the message body (excluding message attributes). You can optionally override this generated value by specifying a ``MessageDeduplicationId`` in the ``Publish`` action.
     pub content_based_deduplication: Option<Val<bool>>,
+    /// `DataProtectionPolicy` (the schema does not describe it).
     pub data_protection_policy: Option<Val<Json>>,
     /// The ``DeliveryStatusLogging`` configuration enables you to log the delivery status of messages sent from your Amazon SNS topic to subscribed endpoints with the following supported delivery protocols: +  HTTP +  Amazon Kinesis Data Firehose +  AWS Lambda +  Platform application endpoint +  Amazon Simple Queue Service
     ///
@@ -370,6 +372,7 @@ pub struct CfnTopicProps {
     pub fifo_topic: Option<Val<bool>>,
     /// The ID of an AWS managed customer master key (CMK) for SNS or a custom CMK. For more information, see \[Key terms\](<https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html#sse-key-terms>). For more examples, see ``KeyId`` in the *API Reference*. This property applies only to \[server-side-encryption\](<https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html>).
     pub kms_master_key_id: Option<Val<String>>,
+    /// `MaximumMessageSize` (the schema does not describe it).
     pub maximum_message_size: Option<Val<i64>>,
     /// The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS. By default, ``SignatureVersion`` is set to ``1``.
     pub signature_version: Option<Val<String>>,
@@ -414,33 +417,33 @@ impl CfnTopic {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SNS::Topic";
 
-    /// Key of `ArchivePolicy`, for [`Handle::set`].
+    /// Key of `ArchivePolicy`, for [`Self::set`].
     pub const ARCHIVE_POLICY: Prop<CfnTopic, Json> = Prop::new("ArchivePolicy");
-    /// Key of `ContentBasedDeduplication`, for [`Handle::set`].
+    /// Key of `ContentBasedDeduplication`, for [`Self::set`].
     pub const CONTENT_BASED_DEDUPLICATION: Prop<CfnTopic, bool> = Prop::new("ContentBasedDeduplication");
-    /// Key of `DataProtectionPolicy`, for [`Handle::set`].
+    /// Key of `DataProtectionPolicy`, for [`Self::set`].
     pub const DATA_PROTECTION_POLICY: Prop<CfnTopic, Json> = Prop::new("DataProtectionPolicy");
-    /// Key of `DeliveryStatusLogging`, for [`Handle::set`].
+    /// Key of `DeliveryStatusLogging`, for [`Self::set`].
     pub const DELIVERY_STATUS_LOGGING: Prop<CfnTopic, Vec<topic::LoggingConfig>> = Prop::new("DeliveryStatusLogging");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnTopic, String> = Prop::new("DisplayName");
-    /// Key of `FifoThroughputScope`, for [`Handle::set`].
+    /// Key of `FifoThroughputScope`, for [`Self::set`].
     pub const FIFO_THROUGHPUT_SCOPE: Prop<CfnTopic, String> = Prop::new("FifoThroughputScope");
-    /// Key of `FifoTopic`, for [`Handle::set`].
+    /// Key of `FifoTopic`, for [`Self::set`].
     pub const FIFO_TOPIC: Prop<CfnTopic, bool> = Prop::new("FifoTopic");
-    /// Key of `KmsMasterKeyId`, for [`Handle::set`].
+    /// Key of `KmsMasterKeyId`, for [`Self::set`].
     pub const KMS_MASTER_KEY_ID: Prop<CfnTopic, String> = Prop::new("KmsMasterKeyId");
-    /// Key of `MaximumMessageSize`, for [`Handle::set`].
+    /// Key of `MaximumMessageSize`, for [`Self::set`].
     pub const MAXIMUM_MESSAGE_SIZE: Prop<CfnTopic, i64> = Prop::new("MaximumMessageSize");
-    /// Key of `SignatureVersion`, for [`Handle::set`].
+    /// Key of `SignatureVersion`, for [`Self::set`].
     pub const SIGNATURE_VERSION: Prop<CfnTopic, String> = Prop::new("SignatureVersion");
-    /// Key of `Subscription`, for [`Handle::set`].
+    /// Key of `Subscription`, for [`Self::set`].
     pub const SUBSCRIPTION: Prop<CfnTopic, Vec<topic::Subscription>> = Prop::new("Subscription");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTopic, Vec<topic::Tag>> = Prop::new("Tags");
-    /// Key of `TopicName`, for [`Handle::set`].
+    /// Key of `TopicName`, for [`Self::set`].
     pub const TOPIC_NAME: Prop<CfnTopic, String> = Prop::new("TopicName");
-    /// Key of `TracingConfig`, for [`Handle::set`].
+    /// Key of `TracingConfig`, for [`Self::set`].
     pub const TRACING_CONFIG: Prop<CfnTopic, String> = Prop::new("TracingConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -569,6 +572,7 @@ pub mod topic_inline_policy {
 /// Schema for AWS::SNS::TopicInlinePolicy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTopicInlinePolicyProps {
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Val<Json>,
     /// The Amazon Resource Name (ARN) of the topic to which you want to add the policy.
     pub topic_arn: Val<String>,
@@ -603,9 +607,9 @@ impl CfnTopicInlinePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SNS::TopicInlinePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnTopicInlinePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `TopicArn`, for [`Handle::set`].
+    /// Key of `TopicArn`, for [`Self::set`].
     pub const TOPIC_ARN: Prop<CfnTopicInlinePolicy, String> = Prop::new("TopicArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -691,9 +695,9 @@ impl CfnTopicPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SNS::TopicPolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnTopicPolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `Topics`, for [`Handle::set`].
+    /// Key of `Topics`, for [`Self::set`].
     pub const TOPICS: Prop<CfnTopicPolicy, Vec<String>> = Prop::new("Topics");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

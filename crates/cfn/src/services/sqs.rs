@@ -19,7 +19,9 @@ pub mod queue {
     /// `Tag` of `AWS::SQS::Queue`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -146,37 +148,37 @@ impl CfnQueue {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SQS::Queue";
 
-    /// Key of `ContentBasedDeduplication`, for [`Handle::set`].
+    /// Key of `ContentBasedDeduplication`, for [`Self::set`].
     pub const CONTENT_BASED_DEDUPLICATION: Prop<CfnQueue, bool> = Prop::new("ContentBasedDeduplication");
-    /// Key of `DeduplicationScope`, for [`Handle::set`].
+    /// Key of `DeduplicationScope`, for [`Self::set`].
     pub const DEDUPLICATION_SCOPE: Prop<CfnQueue, String> = Prop::new("DeduplicationScope");
-    /// Key of `DelaySeconds`, for [`Handle::set`].
+    /// Key of `DelaySeconds`, for [`Self::set`].
     pub const DELAY_SECONDS: Prop<CfnQueue, i64> = Prop::new("DelaySeconds");
-    /// Key of `FifoQueue`, for [`Handle::set`].
+    /// Key of `FifoQueue`, for [`Self::set`].
     pub const FIFO_QUEUE: Prop<CfnQueue, bool> = Prop::new("FifoQueue");
-    /// Key of `FifoThroughputLimit`, for [`Handle::set`].
+    /// Key of `FifoThroughputLimit`, for [`Self::set`].
     pub const FIFO_THROUGHPUT_LIMIT: Prop<CfnQueue, String> = Prop::new("FifoThroughputLimit");
-    /// Key of `KmsDataKeyReusePeriodSeconds`, for [`Handle::set`].
+    /// Key of `KmsDataKeyReusePeriodSeconds`, for [`Self::set`].
     pub const KMS_DATA_KEY_REUSE_PERIOD_SECONDS: Prop<CfnQueue, i64> = Prop::new("KmsDataKeyReusePeriodSeconds");
-    /// Key of `KmsMasterKeyId`, for [`Handle::set`].
+    /// Key of `KmsMasterKeyId`, for [`Self::set`].
     pub const KMS_MASTER_KEY_ID: Prop<CfnQueue, String> = Prop::new("KmsMasterKeyId");
-    /// Key of `MaximumMessageSize`, for [`Handle::set`].
+    /// Key of `MaximumMessageSize`, for [`Self::set`].
     pub const MAXIMUM_MESSAGE_SIZE: Prop<CfnQueue, i64> = Prop::new("MaximumMessageSize");
-    /// Key of `MessageRetentionPeriod`, for [`Handle::set`].
+    /// Key of `MessageRetentionPeriod`, for [`Self::set`].
     pub const MESSAGE_RETENTION_PERIOD: Prop<CfnQueue, i64> = Prop::new("MessageRetentionPeriod");
-    /// Key of `QueueName`, for [`Handle::set`].
+    /// Key of `QueueName`, for [`Self::set`].
     pub const QUEUE_NAME: Prop<CfnQueue, String> = Prop::new("QueueName");
-    /// Key of `ReceiveMessageWaitTimeSeconds`, for [`Handle::set`].
+    /// Key of `ReceiveMessageWaitTimeSeconds`, for [`Self::set`].
     pub const RECEIVE_MESSAGE_WAIT_TIME_SECONDS: Prop<CfnQueue, i64> = Prop::new("ReceiveMessageWaitTimeSeconds");
-    /// Key of `RedriveAllowPolicy`, for [`Handle::set`].
+    /// Key of `RedriveAllowPolicy`, for [`Self::set`].
     pub const REDRIVE_ALLOW_POLICY: Prop<CfnQueue, Json> = Prop::new("RedriveAllowPolicy");
-    /// Key of `RedrivePolicy`, for [`Handle::set`].
+    /// Key of `RedrivePolicy`, for [`Self::set`].
     pub const REDRIVE_POLICY: Prop<CfnQueue, Json> = Prop::new("RedrivePolicy");
-    /// Key of `SqsManagedSseEnabled`, for [`Handle::set`].
+    /// Key of `SqsManagedSseEnabled`, for [`Self::set`].
     pub const SQS_MANAGED_SSE_ENABLED: Prop<CfnQueue, bool> = Prop::new("SqsManagedSseEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQueue, Vec<queue::Tag>> = Prop::new("Tags");
-    /// Key of `VisibilityTimeout`, for [`Handle::set`].
+    /// Key of `VisibilityTimeout`, for [`Self::set`].
     pub const VISIBILITY_TIMEOUT: Prop<CfnQueue, i64> = Prop::new("VisibilityTimeout");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -331,6 +333,7 @@ pub mod queue_inline_policy {
 /// Schema for SQS QueueInlinePolicy
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnQueueInlinePolicyProps {
+    /// `PolicyDocument` (the schema does not describe it).
     pub policy_document: Val<Json>,
     /// The URL of the SQS queue.
     pub queue: Val<String>,
@@ -365,9 +368,9 @@ impl CfnQueueInlinePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SQS::QueueInlinePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnQueueInlinePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `Queue`, for [`Handle::set`].
+    /// Key of `Queue`, for [`Self::set`].
     pub const QUEUE: Prop<CfnQueueInlinePolicy, String> = Prop::new("Queue");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -453,9 +456,9 @@ impl CfnQueuePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SQS::QueuePolicy";
 
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnQueuePolicy, Json> = Prop::new("PolicyDocument");
-    /// Key of `Queues`, for [`Handle::set`].
+    /// Key of `Queues`, for [`Self::set`].
     pub const QUEUES: Prop<CfnQueuePolicy, Vec<String>> = Prop::new("Queues");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod association {
     /// `InstanceAssociationOutputLocation` of `AWS::SSM::Association`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceAssociationOutputLocation {
+        /// `S3Location` (the schema does not describe it).
         pub s3_location: Option<Val<S3OutputLocation>>,
     }
 
@@ -61,7 +62,9 @@ pub mod association {
     /// `Target` of `AWS::SSM::Association`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Target {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -87,8 +90,11 @@ pub mod association {
     /// `S3OutputLocation` of `AWS::SSM::Association`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct S3OutputLocation {
+        /// `OutputS3BucketName` (the schema does not describe it).
         pub output_s3_bucket_name: Option<Val<String>>,
+        /// `OutputS3KeyPrefix` (the schema does not describe it).
         pub output_s3_key_prefix: Option<Val<String>>,
+        /// `OutputS3Region` (the schema does not describe it).
         pub output_s3_region: Option<Val<String>>,
     }
 
@@ -228,33 +234,43 @@ pub mod association {
 /// The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with EC2 instances that contain a configuration agent to process the document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAssociationProps {
+    /// `ApplyOnlyAtCronInterval` (the schema does not describe it).
     pub apply_only_at_cron_interval: Option<Val<bool>>,
     /// A role used by association to take actions on your behalf.
     pub association_dispatch_assume_role: Option<Val<String>>,
     /// The name of the association.
     pub association_name: Option<Val<String>>,
+    /// `AutomationTargetParameterName` (the schema does not describe it).
     pub automation_target_parameter_name: Option<Val<String>>,
+    /// `CalendarNames` (the schema does not describe it).
     pub calendar_names: Option<Val<Vec<String>>>,
+    /// `ComplianceSeverity` (the schema does not describe it).
     pub compliance_severity: Option<Val<association::ComplianceSeverity>>,
     /// The version of the SSM document to associate with the target.
     pub document_version: Option<Val<String>>,
     /// The ID of the instance that the SSM document is associated with.
     pub instance_id: Option<Val<String>>,
+    /// `MaxConcurrency` (the schema does not describe it).
     pub max_concurrency: Option<Val<String>>,
+    /// `MaxErrors` (the schema does not describe it).
     pub max_errors: Option<Val<String>>,
     /// The name of the SSM document.
     pub name: Val<String>,
+    /// `OutputLocation` (the schema does not describe it).
     pub output_location: Option<Val<association::InstanceAssociationOutputLocation>>,
     /// Parameter values that the SSM document uses at runtime.
     pub parameters: Option<Val<Map<Vec<String>>>>,
     /// A Cron or Rate expression that specifies when the association is applied to the target.
     pub schedule_expression: Option<Val<String>>,
+    /// `ScheduleOffset` (the schema does not describe it).
     pub schedule_offset: Option<Val<i64>>,
+    /// `SyncCompliance` (the schema does not describe it).
     pub sync_compliance: Option<Val<association::SyncCompliance>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<Val<Vec<association::Tag>>>,
     /// The targets that the SSM document sends commands to.
     pub targets: Option<Val<Vec<association::Target>>>,
+    /// `WaitForSuccessTimeoutSeconds` (the schema does not describe it).
     pub wait_for_success_timeout_seconds: Option<Val<i64>>,
 }
 
@@ -321,43 +337,43 @@ impl CfnAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::Association";
 
-    /// Key of `ApplyOnlyAtCronInterval`, for [`Handle::set`].
+    /// Key of `ApplyOnlyAtCronInterval`, for [`Self::set`].
     pub const APPLY_ONLY_AT_CRON_INTERVAL: Prop<CfnAssociation, bool> = Prop::new("ApplyOnlyAtCronInterval");
-    /// Key of `AssociationDispatchAssumeRole`, for [`Handle::set`].
+    /// Key of `AssociationDispatchAssumeRole`, for [`Self::set`].
     pub const ASSOCIATION_DISPATCH_ASSUME_ROLE: Prop<CfnAssociation, String> = Prop::new("AssociationDispatchAssumeRole");
-    /// Key of `AssociationName`, for [`Handle::set`].
+    /// Key of `AssociationName`, for [`Self::set`].
     pub const ASSOCIATION_NAME: Prop<CfnAssociation, String> = Prop::new("AssociationName");
-    /// Key of `AutomationTargetParameterName`, for [`Handle::set`].
+    /// Key of `AutomationTargetParameterName`, for [`Self::set`].
     pub const AUTOMATION_TARGET_PARAMETER_NAME: Prop<CfnAssociation, String> = Prop::new("AutomationTargetParameterName");
-    /// Key of `CalendarNames`, for [`Handle::set`].
+    /// Key of `CalendarNames`, for [`Self::set`].
     pub const CALENDAR_NAMES: Prop<CfnAssociation, Vec<String>> = Prop::new("CalendarNames");
-    /// Key of `ComplianceSeverity`, for [`Handle::set`].
+    /// Key of `ComplianceSeverity`, for [`Self::set`].
     pub const COMPLIANCE_SEVERITY: Prop<CfnAssociation, association::ComplianceSeverity> = Prop::new("ComplianceSeverity");
-    /// Key of `DocumentVersion`, for [`Handle::set`].
+    /// Key of `DocumentVersion`, for [`Self::set`].
     pub const DOCUMENT_VERSION: Prop<CfnAssociation, String> = Prop::new("DocumentVersion");
-    /// Key of `InstanceId`, for [`Handle::set`].
+    /// Key of `InstanceId`, for [`Self::set`].
     pub const INSTANCE_ID: Prop<CfnAssociation, String> = Prop::new("InstanceId");
-    /// Key of `MaxConcurrency`, for [`Handle::set`].
+    /// Key of `MaxConcurrency`, for [`Self::set`].
     pub const MAX_CONCURRENCY: Prop<CfnAssociation, String> = Prop::new("MaxConcurrency");
-    /// Key of `MaxErrors`, for [`Handle::set`].
+    /// Key of `MaxErrors`, for [`Self::set`].
     pub const MAX_ERRORS: Prop<CfnAssociation, String> = Prop::new("MaxErrors");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAssociation, String> = Prop::new("Name");
-    /// Key of `OutputLocation`, for [`Handle::set`].
+    /// Key of `OutputLocation`, for [`Self::set`].
     pub const OUTPUT_LOCATION: Prop<CfnAssociation, association::InstanceAssociationOutputLocation> = Prop::new("OutputLocation");
-    /// Key of `Parameters`, for [`Handle::set`].
+    /// Key of `Parameters`, for [`Self::set`].
     pub const PARAMETERS: Prop<CfnAssociation, Map<Vec<String>>> = Prop::new("Parameters");
-    /// Key of `ScheduleExpression`, for [`Handle::set`].
+    /// Key of `ScheduleExpression`, for [`Self::set`].
     pub const SCHEDULE_EXPRESSION: Prop<CfnAssociation, String> = Prop::new("ScheduleExpression");
-    /// Key of `ScheduleOffset`, for [`Handle::set`].
+    /// Key of `ScheduleOffset`, for [`Self::set`].
     pub const SCHEDULE_OFFSET: Prop<CfnAssociation, i64> = Prop::new("ScheduleOffset");
-    /// Key of `SyncCompliance`, for [`Handle::set`].
+    /// Key of `SyncCompliance`, for [`Self::set`].
     pub const SYNC_COMPLIANCE: Prop<CfnAssociation, association::SyncCompliance> = Prop::new("SyncCompliance");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAssociation, Vec<association::Tag>> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnAssociation, Vec<association::Target>> = Prop::new("Targets");
-    /// Key of `WaitForSuccessTimeoutSeconds`, for [`Handle::set`].
+    /// Key of `WaitForSuccessTimeoutSeconds`, for [`Self::set`].
     pub const WAIT_FOR_SUCCESS_TIMEOUT_SECONDS: Prop<CfnAssociation, i64> = Prop::new("WaitForSuccessTimeoutSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -427,7 +443,9 @@ pub mod cloud_connector {
     /// `Tag` of `AWS::SSM::CloudConnector`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -657,17 +675,17 @@ impl CfnCloudConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::CloudConnector";
 
-    /// Key of `ConfigConnectorArn`, for [`Handle::set`].
+    /// Key of `ConfigConnectorArn`, for [`Self::set`].
     pub const CONFIG_CONNECTOR_ARN: Prop<CfnCloudConnector, String> = Prop::new("ConfigConnectorArn");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnCloudConnector, cloud_connector::CloudConnectorConfiguration> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCloudConnector, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnCloudConnector, String> = Prop::new("DisplayName");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnCloudConnector, String> = Prop::new("RoleArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCloudConnector, Vec<cloud_connector::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1047,25 +1065,25 @@ impl CfnDocument {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::Document";
 
-    /// Key of `Attachments`, for [`Handle::set`].
+    /// Key of `Attachments`, for [`Self::set`].
     pub const ATTACHMENTS: Prop<CfnDocument, Vec<document::AttachmentsSource>> = Prop::new("Attachments");
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnDocument, Json> = Prop::new("Content");
-    /// Key of `DocumentFormat`, for [`Handle::set`].
+    /// Key of `DocumentFormat`, for [`Self::set`].
     pub const DOCUMENT_FORMAT: Prop<CfnDocument, document::DocumentFormat> = Prop::new("DocumentFormat");
-    /// Key of `DocumentType`, for [`Handle::set`].
+    /// Key of `DocumentType`, for [`Self::set`].
     pub const DOCUMENT_TYPE: Prop<CfnDocument, document::DocumentType> = Prop::new("DocumentType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDocument, String> = Prop::new("Name");
-    /// Key of `Requires`, for [`Handle::set`].
+    /// Key of `Requires`, for [`Self::set`].
     pub const REQUIRES: Prop<CfnDocument, Vec<document::DocumentRequires>> = Prop::new("Requires");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDocument, Vec<document::Tag>> = Prop::new("Tags");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnDocument, String> = Prop::new("TargetType");
-    /// Key of `UpdateMethod`, for [`Handle::set`].
+    /// Key of `UpdateMethod`, for [`Self::set`].
     pub const UPDATE_METHOD: Prop<CfnDocument, document::UpdateMethod> = Prop::new("UpdateMethod");
-    /// Key of `VersionName`, for [`Handle::set`].
+    /// Key of `VersionName`, for [`Self::set`].
     pub const VERSION_NAME: Prop<CfnDocument, String> = Prop::new("VersionName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1233,27 +1251,27 @@ impl CfnMaintenanceWindow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::MaintenanceWindow";
 
-    /// Key of `AllowUnassociatedTargets`, for [`Handle::set`].
+    /// Key of `AllowUnassociatedTargets`, for [`Self::set`].
     pub const ALLOW_UNASSOCIATED_TARGETS: Prop<CfnMaintenanceWindow, bool> = Prop::new("AllowUnassociatedTargets");
-    /// Key of `Cutoff`, for [`Handle::set`].
+    /// Key of `Cutoff`, for [`Self::set`].
     pub const CUTOFF: Prop<CfnMaintenanceWindow, i64> = Prop::new("Cutoff");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMaintenanceWindow, String> = Prop::new("Description");
-    /// Key of `Duration`, for [`Handle::set`].
+    /// Key of `Duration`, for [`Self::set`].
     pub const DURATION: Prop<CfnMaintenanceWindow, i64> = Prop::new("Duration");
-    /// Key of `EndDate`, for [`Handle::set`].
+    /// Key of `EndDate`, for [`Self::set`].
     pub const END_DATE: Prop<CfnMaintenanceWindow, String> = Prop::new("EndDate");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMaintenanceWindow, String> = Prop::new("Name");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnMaintenanceWindow, String> = Prop::new("Schedule");
-    /// Key of `ScheduleOffset`, for [`Handle::set`].
+    /// Key of `ScheduleOffset`, for [`Self::set`].
     pub const SCHEDULE_OFFSET: Prop<CfnMaintenanceWindow, i64> = Prop::new("ScheduleOffset");
-    /// Key of `ScheduleTimezone`, for [`Handle::set`].
+    /// Key of `ScheduleTimezone`, for [`Self::set`].
     pub const SCHEDULE_TIMEZONE: Prop<CfnMaintenanceWindow, String> = Prop::new("ScheduleTimezone");
-    /// Key of `StartDate`, for [`Handle::set`].
+    /// Key of `StartDate`, for [`Self::set`].
     pub const START_DATE: Prop<CfnMaintenanceWindow, String> = Prop::new("StartDate");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMaintenanceWindow, Vec<maintenance_window::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1427,17 +1445,17 @@ impl CfnMaintenanceWindowTarget {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::MaintenanceWindowTarget";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("Name");
-    /// Key of `OwnerInformation`, for [`Handle::set`].
+    /// Key of `OwnerInformation`, for [`Self::set`].
     pub const OWNER_INFORMATION: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("OwnerInformation");
-    /// Key of `ResourceType`, for [`Handle::set`].
+    /// Key of `ResourceType`, for [`Self::set`].
     pub const RESOURCE_TYPE: Prop<CfnMaintenanceWindowTarget, maintenance_window_target::ResourceType> = Prop::new("ResourceType");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnMaintenanceWindowTarget, Vec<maintenance_window_target::Targets>> = Prop::new("Targets");
-    /// Key of `WindowId`, for [`Handle::set`].
+    /// Key of `WindowId`, for [`Self::set`].
     pub const WINDOW_ID: Prop<CfnMaintenanceWindowTarget, String> = Prop::new("WindowId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1483,8 +1501,11 @@ pub mod maintenance_window_task {
     /// Information about an Amazon S3 bucket to write Run Command task-level logs to.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LoggingInfo {
+        /// `Region` (the schema does not describe it).
         pub region: Val<String>,
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Val<String>,
+        /// `S3Prefix` (the schema does not describe it).
         pub s3_prefix: Option<Val<String>>,
     }
 
@@ -1512,7 +1533,9 @@ pub mod maintenance_window_task {
     /// `Target` of `AWS::SSM::MaintenanceWindowTask`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Target {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -1538,9 +1561,13 @@ pub mod maintenance_window_task {
     /// The parameters to pass to the task when it runs. Populate only the fields that match the task type. All other fields should be empty.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TaskInvocationParameters {
+        /// `MaintenanceWindowAutomationParameters` (the schema does not describe it).
         pub maintenance_window_automation_parameters: Option<Val<MaintenanceWindowAutomationParameters>>,
+        /// `MaintenanceWindowLambdaParameters` (the schema does not describe it).
         pub maintenance_window_lambda_parameters: Option<Val<MaintenanceWindowLambdaParameters>>,
+        /// `MaintenanceWindowRunCommandParameters` (the schema does not describe it).
         pub maintenance_window_run_command_parameters: Option<Val<MaintenanceWindowRunCommandParameters>>,
+        /// `MaintenanceWindowStepFunctionsParameters` (the schema does not describe it).
         pub maintenance_window_step_functions_parameters: Option<Val<MaintenanceWindowStepFunctionsParameters>>,
     }
 
@@ -1558,7 +1585,9 @@ pub mod maintenance_window_task {
     /// `MaintenanceWindowAutomationParameters` of `AWS::SSM::MaintenanceWindowTask`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceWindowAutomationParameters {
+        /// `DocumentVersion` (the schema does not describe it).
         pub document_version: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
     }
 
@@ -1574,8 +1603,11 @@ pub mod maintenance_window_task {
     /// `MaintenanceWindowLambdaParameters` of `AWS::SSM::MaintenanceWindowTask`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceWindowLambdaParameters {
+        /// `ClientContext` (the schema does not describe it).
         pub client_context: Option<Val<String>>,
+        /// `Payload` (the schema does not describe it).
         pub payload: Option<Val<String>>,
+        /// `Qualifier` (the schema does not describe it).
         pub qualifier: Option<Val<String>>,
     }
 
@@ -1592,16 +1624,27 @@ pub mod maintenance_window_task {
     /// `MaintenanceWindowRunCommandParameters` of `AWS::SSM::MaintenanceWindowTask`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceWindowRunCommandParameters {
+        /// `CloudWatchOutputConfig` (the schema does not describe it).
         pub cloud_watch_output_config: Option<Val<CloudWatchOutputConfig>>,
+        /// `Comment` (the schema does not describe it).
         pub comment: Option<Val<String>>,
+        /// `DocumentHash` (the schema does not describe it).
         pub document_hash: Option<Val<String>>,
+        /// `DocumentHashType` (the schema does not describe it).
         pub document_hash_type: Option<Val<String>>,
+        /// `DocumentVersion` (the schema does not describe it).
         pub document_version: Option<Val<String>>,
+        /// `NotificationConfig` (the schema does not describe it).
         pub notification_config: Option<Val<NotificationConfig>>,
+        /// `OutputS3BucketName` (the schema does not describe it).
         pub output_s3_bucket_name: Option<Val<String>>,
+        /// `OutputS3KeyPrefix` (the schema does not describe it).
         pub output_s3_key_prefix: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Option<Val<Json>>,
+        /// `ServiceRoleArn` (the schema does not describe it).
         pub service_role_arn: Option<Val<String>>,
+        /// `TimeoutSeconds` (the schema does not describe it).
         pub timeout_seconds: Option<Val<i64>>,
     }
 
@@ -1626,7 +1669,9 @@ pub mod maintenance_window_task {
     /// `MaintenanceWindowStepFunctionsParameters` of `AWS::SSM::MaintenanceWindowTask`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MaintenanceWindowStepFunctionsParameters {
+        /// `Input` (the schema does not describe it).
         pub input: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -1660,8 +1705,11 @@ pub mod maintenance_window_task {
     /// `NotificationConfig` of `AWS::SSM::MaintenanceWindowTask`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct NotificationConfig {
+        /// `NotificationArn` (the schema does not describe it).
         pub notification_arn: Val<String>,
+        /// `NotificationEvents` (the schema does not describe it).
         pub notification_events: Option<Val<Vec<String>>>,
+        /// `NotificationType` (the schema does not describe it).
         pub notification_type: Option<Val<String>>,
     }
 
@@ -1885,6 +1933,7 @@ pub struct CfnMaintenanceWindowTaskProps {
     pub task_arn: Val<String>,
     /// The parameters to pass to the task when it runs. Populate only the fields that match the task type. All other fields should be empty.
     pub task_invocation_parameters: Option<Val<maintenance_window_task::TaskInvocationParameters>>,
+    /// `TaskParameters` (the schema does not describe it).
     pub task_parameters: Option<Val<Json>>,
     /// The type of task.
     pub task_type: Val<maintenance_window_task::TaskType>,
@@ -1945,33 +1994,33 @@ impl CfnMaintenanceWindowTask {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::MaintenanceWindowTask";
 
-    /// Key of `CutoffBehavior`, for [`Handle::set`].
+    /// Key of `CutoffBehavior`, for [`Self::set`].
     pub const CUTOFF_BEHAVIOR: Prop<CfnMaintenanceWindowTask, maintenance_window_task::CutoffBehavior> = Prop::new("CutoffBehavior");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMaintenanceWindowTask, String> = Prop::new("Description");
-    /// Key of `LoggingInfo`, for [`Handle::set`].
+    /// Key of `LoggingInfo`, for [`Self::set`].
     pub const LOGGING_INFO: Prop<CfnMaintenanceWindowTask, maintenance_window_task::LoggingInfo> = Prop::new("LoggingInfo");
-    /// Key of `MaxConcurrency`, for [`Handle::set`].
+    /// Key of `MaxConcurrency`, for [`Self::set`].
     pub const MAX_CONCURRENCY: Prop<CfnMaintenanceWindowTask, String> = Prop::new("MaxConcurrency");
-    /// Key of `MaxErrors`, for [`Handle::set`].
+    /// Key of `MaxErrors`, for [`Self::set`].
     pub const MAX_ERRORS: Prop<CfnMaintenanceWindowTask, String> = Prop::new("MaxErrors");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMaintenanceWindowTask, String> = Prop::new("Name");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnMaintenanceWindowTask, i64> = Prop::new("Priority");
-    /// Key of `ServiceRoleArn`, for [`Handle::set`].
+    /// Key of `ServiceRoleArn`, for [`Self::set`].
     pub const SERVICE_ROLE_ARN: Prop<CfnMaintenanceWindowTask, String> = Prop::new("ServiceRoleArn");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnMaintenanceWindowTask, Vec<maintenance_window_task::Target>> = Prop::new("Targets");
-    /// Key of `TaskArn`, for [`Handle::set`].
+    /// Key of `TaskArn`, for [`Self::set`].
     pub const TASK_ARN: Prop<CfnMaintenanceWindowTask, String> = Prop::new("TaskArn");
-    /// Key of `TaskInvocationParameters`, for [`Handle::set`].
+    /// Key of `TaskInvocationParameters`, for [`Self::set`].
     pub const TASK_INVOCATION_PARAMETERS: Prop<CfnMaintenanceWindowTask, maintenance_window_task::TaskInvocationParameters> = Prop::new("TaskInvocationParameters");
-    /// Key of `TaskParameters`, for [`Handle::set`].
+    /// Key of `TaskParameters`, for [`Self::set`].
     pub const TASK_PARAMETERS: Prop<CfnMaintenanceWindowTask, Json> = Prop::new("TaskParameters");
-    /// Key of `TaskType`, for [`Handle::set`].
+    /// Key of `TaskType`, for [`Self::set`].
     pub const TASK_TYPE: Prop<CfnMaintenanceWindowTask, maintenance_window_task::TaskType> = Prop::new("TaskType");
-    /// Key of `WindowId`, for [`Handle::set`].
+    /// Key of `WindowId`, for [`Self::set`].
     pub const WINDOW_ID: Prop<CfnMaintenanceWindowTask, String> = Prop::new("WindowId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2017,7 +2066,9 @@ pub mod ops_item {
     /// `Tag` of `AWS::SSM::OpsItem`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2123,19 +2174,19 @@ impl CfnOpsItem {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::OpsItem";
 
-    /// Key of `Category`, for [`Handle::set`].
+    /// Key of `Category`, for [`Self::set`].
     pub const CATEGORY: Prop<CfnOpsItem, String> = Prop::new("Category");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnOpsItem, String> = Prop::new("Description");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnOpsItem, i64> = Prop::new("Priority");
-    /// Key of `Severity`, for [`Handle::set`].
+    /// Key of `Severity`, for [`Self::set`].
     pub const SEVERITY: Prop<CfnOpsItem, String> = Prop::new("Severity");
-    /// Key of `Source`, for [`Handle::set`].
+    /// Key of `Source`, for [`Self::set`].
     pub const SOURCE: Prop<CfnOpsItem, String> = Prop::new("Source");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnOpsItem, Vec<ops_item::Tag>> = Prop::new("Tags");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnOpsItem, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2388,23 +2439,23 @@ impl CfnParameter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::Parameter";
 
-    /// Key of `AllowedPattern`, for [`Handle::set`].
+    /// Key of `AllowedPattern`, for [`Self::set`].
     pub const ALLOWED_PATTERN: Prop<CfnParameter, String> = Prop::new("AllowedPattern");
-    /// Key of `DataType`, for [`Handle::set`].
+    /// Key of `DataType`, for [`Self::set`].
     pub const DATA_TYPE: Prop<CfnParameter, parameter::DataType> = Prop::new("DataType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnParameter, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnParameter, String> = Prop::new("Name");
-    /// Key of `Policies`, for [`Handle::set`].
+    /// Key of `Policies`, for [`Self::set`].
     pub const POLICIES: Prop<CfnParameter, String> = Prop::new("Policies");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnParameter, Map<String>> = Prop::new("Tags");
-    /// Key of `Tier`, for [`Handle::set`].
+    /// Key of `Tier`, for [`Self::set`].
     pub const TIER: Prop<CfnParameter, parameter::Tier> = Prop::new("Tier");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnParameter, parameter::Type> = Prop::new("Type");
-    /// Key of `Value`, for [`Handle::set`].
+    /// Key of `Value`, for [`Self::set`].
     pub const VALUE: Prop<CfnParameter, String> = Prop::new("Value");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2497,6 +2548,7 @@ pub mod patch_baseline {
     /// A set of rules defining the approval rules for a patch baseline.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RuleGroup {
+        /// `PatchRules` (the schema does not describe it).
         pub patch_rules: Option<Val<Vec<Rule>>>,
     }
 
@@ -2511,6 +2563,7 @@ pub mod patch_baseline {
     /// The patch filter group that defines the criteria for the rule.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PatchFilterGroup {
+        /// `PatchFilters` (the schema does not describe it).
         pub patch_filters: Option<Val<Vec<PatchFilter>>>,
     }
 
@@ -2525,8 +2578,11 @@ pub mod patch_baseline {
     /// Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PatchSource {
+        /// `Configuration` (the schema does not describe it).
         pub configuration: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Products` (the schema does not describe it).
         pub products: Option<Val<Vec<String>>>,
     }
 
@@ -2543,7 +2599,9 @@ pub mod patch_baseline {
     /// Metadata that you assign to your AWS resources.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2569,9 +2627,13 @@ pub mod patch_baseline {
     /// Defines an approval rule for a patch baseline.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Rule {
+        /// `ApproveAfterDays` (the schema does not describe it).
         pub approve_after_days: Option<Val<i64>>,
+        /// `ApproveUntilDate` (the schema does not describe it).
         pub approve_until_date: Option<Val<String>>,
+        /// `ComplianceLevel` (the schema does not describe it).
         pub compliance_level: Option<Val<ComplianceLevel>>,
+        /// `EnableNonSecurity` (the schema does not describe it).
         pub enable_non_security: Option<Val<bool>>,
         /// The patch filter group that defines the criteria for the rule.
         pub patch_filter_group: Option<Val<PatchFilterGroup>>,
@@ -2592,7 +2654,9 @@ pub mod patch_baseline {
     /// Defines which patches should be included in a patch baseline.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PatchFilter {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<Key>>,
+        /// `Values` (the schema does not describe it).
         pub values: Option<Val<Vec<String>>>,
     }
 
@@ -3039,35 +3103,35 @@ impl CfnPatchBaseline {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::PatchBaseline";
 
-    /// Key of `ApprovalRules`, for [`Handle::set`].
+    /// Key of `ApprovalRules`, for [`Self::set`].
     pub const APPROVAL_RULES: Prop<CfnPatchBaseline, patch_baseline::RuleGroup> = Prop::new("ApprovalRules");
-    /// Key of `ApprovedPatches`, for [`Handle::set`].
+    /// Key of `ApprovedPatches`, for [`Self::set`].
     pub const APPROVED_PATCHES: Prop<CfnPatchBaseline, Vec<String>> = Prop::new("ApprovedPatches");
-    /// Key of `ApprovedPatchesComplianceLevel`, for [`Handle::set`].
+    /// Key of `ApprovedPatchesComplianceLevel`, for [`Self::set`].
     pub const APPROVED_PATCHES_COMPLIANCE_LEVEL: Prop<CfnPatchBaseline, patch_baseline::ApprovedPatchesComplianceLevel> = Prop::new("ApprovedPatchesComplianceLevel");
-    /// Key of `ApprovedPatchesEnableNonSecurity`, for [`Handle::set`].
+    /// Key of `ApprovedPatchesEnableNonSecurity`, for [`Self::set`].
     pub const APPROVED_PATCHES_ENABLE_NON_SECURITY: Prop<CfnPatchBaseline, bool> = Prop::new("ApprovedPatchesEnableNonSecurity");
-    /// Key of `AvailableSecurityUpdatesComplianceStatus`, for [`Handle::set`].
+    /// Key of `AvailableSecurityUpdatesComplianceStatus`, for [`Self::set`].
     pub const AVAILABLE_SECURITY_UPDATES_COMPLIANCE_STATUS: Prop<CfnPatchBaseline, patch_baseline::AvailableSecurityUpdatesComplianceStatus> = Prop::new("AvailableSecurityUpdatesComplianceStatus");
-    /// Key of `DefaultBaseline`, for [`Handle::set`].
+    /// Key of `DefaultBaseline`, for [`Self::set`].
     pub const DEFAULT_BASELINE: Prop<CfnPatchBaseline, bool> = Prop::new("DefaultBaseline");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPatchBaseline, String> = Prop::new("Description");
-    /// Key of `GlobalFilters`, for [`Handle::set`].
+    /// Key of `GlobalFilters`, for [`Self::set`].
     pub const GLOBAL_FILTERS: Prop<CfnPatchBaseline, patch_baseline::PatchFilterGroup> = Prop::new("GlobalFilters");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPatchBaseline, String> = Prop::new("Name");
-    /// Key of `OperatingSystem`, for [`Handle::set`].
+    /// Key of `OperatingSystem`, for [`Self::set`].
     pub const OPERATING_SYSTEM: Prop<CfnPatchBaseline, patch_baseline::OperatingSystem> = Prop::new("OperatingSystem");
-    /// Key of `PatchGroups`, for [`Handle::set`].
+    /// Key of `PatchGroups`, for [`Self::set`].
     pub const PATCH_GROUPS: Prop<CfnPatchBaseline, Vec<String>> = Prop::new("PatchGroups");
-    /// Key of `RejectedPatches`, for [`Handle::set`].
+    /// Key of `RejectedPatches`, for [`Self::set`].
     pub const REJECTED_PATCHES: Prop<CfnPatchBaseline, Vec<String>> = Prop::new("RejectedPatches");
-    /// Key of `RejectedPatchesAction`, for [`Handle::set`].
+    /// Key of `RejectedPatchesAction`, for [`Self::set`].
     pub const REJECTED_PATCHES_ACTION: Prop<CfnPatchBaseline, patch_baseline::RejectedPatchesAction> = Prop::new("RejectedPatchesAction");
-    /// Key of `Sources`, for [`Handle::set`].
+    /// Key of `Sources`, for [`Self::set`].
     pub const SOURCES: Prop<CfnPatchBaseline, Vec<patch_baseline::PatchSource>> = Prop::new("Sources");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPatchBaseline, Vec<patch_baseline::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3113,10 +3177,15 @@ pub mod resource_data_sync {
     /// `S3Destination` of `AWS::SSM::ResourceDataSync`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Destination {
+        /// `BucketName` (the schema does not describe it).
         pub bucket_name: Val<String>,
+        /// `BucketPrefix` (the schema does not describe it).
         pub bucket_prefix: Option<Val<String>>,
+        /// `BucketRegion` (the schema does not describe it).
         pub bucket_region: Val<String>,
+        /// `KMSKeyArn` (the schema does not describe it).
         pub kms_key_arn: Option<Val<String>>,
+        /// `SyncFormat` (the schema does not describe it).
         pub sync_format: Val<SyncFormat>,
     }
 
@@ -3148,9 +3217,13 @@ pub mod resource_data_sync {
     /// `SyncSource` of `AWS::SSM::ResourceDataSync`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SyncSource {
+        /// `AwsOrganizationsSource` (the schema does not describe it).
         pub aws_organizations_source: Option<Val<AwsOrganizationsSource>>,
+        /// `IncludeFutureRegions` (the schema does not describe it).
         pub include_future_regions: Option<Val<bool>>,
+        /// `SourceRegions` (the schema does not describe it).
         pub source_regions: Val<Vec<String>>,
+        /// `SourceType` (the schema does not describe it).
         pub source_type: Val<String>,
     }
 
@@ -3180,7 +3253,9 @@ pub mod resource_data_sync {
     /// `AwsOrganizationsSource` of `AWS::SSM::ResourceDataSync`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AwsOrganizationsSource {
+        /// `OrganizationSourceType` (the schema does not describe it).
         pub organization_source_type: Val<String>,
+        /// `OrganizationalUnits` (the schema does not describe it).
         pub organizational_units: Option<Val<Vec<String>>>,
     }
 
@@ -3278,14 +3353,23 @@ pub mod resource_data_sync {
 /// Resource Type definition for AWS::SSM::ResourceDataSync
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceDataSyncProps {
+    /// `BucketName` (the schema does not describe it).
     pub bucket_name: Option<Val<String>>,
+    /// `BucketPrefix` (the schema does not describe it).
     pub bucket_prefix: Option<Val<String>>,
+    /// `BucketRegion` (the schema does not describe it).
     pub bucket_region: Option<Val<String>>,
+    /// `KMSKeyArn` (the schema does not describe it).
     pub kms_key_arn: Option<Val<String>>,
+    /// `S3Destination` (the schema does not describe it).
     pub s3_destination: Option<Val<resource_data_sync::S3Destination>>,
+    /// `SyncFormat` (the schema does not describe it).
     pub sync_format: Option<Val<String>>,
+    /// `SyncName` (the schema does not describe it).
     pub sync_name: Val<String>,
+    /// `SyncSource` (the schema does not describe it).
     pub sync_source: Option<Val<resource_data_sync::SyncSource>>,
+    /// `SyncType` (the schema does not describe it).
     pub sync_type: Option<Val<String>>,
 }
 
@@ -3332,23 +3416,23 @@ impl CfnResourceDataSync {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::ResourceDataSync";
 
-    /// Key of `BucketName`, for [`Handle::set`].
+    /// Key of `BucketName`, for [`Self::set`].
     pub const BUCKET_NAME: Prop<CfnResourceDataSync, String> = Prop::new("BucketName");
-    /// Key of `BucketPrefix`, for [`Handle::set`].
+    /// Key of `BucketPrefix`, for [`Self::set`].
     pub const BUCKET_PREFIX: Prop<CfnResourceDataSync, String> = Prop::new("BucketPrefix");
-    /// Key of `BucketRegion`, for [`Handle::set`].
+    /// Key of `BucketRegion`, for [`Self::set`].
     pub const BUCKET_REGION: Prop<CfnResourceDataSync, String> = Prop::new("BucketRegion");
-    /// Key of `KMSKeyArn`, for [`Handle::set`].
+    /// Key of `KMSKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnResourceDataSync, String> = Prop::new("KMSKeyArn");
-    /// Key of `S3Destination`, for [`Handle::set`].
+    /// Key of `S3Destination`, for [`Self::set`].
     pub const S3_DESTINATION: Prop<CfnResourceDataSync, resource_data_sync::S3Destination> = Prop::new("S3Destination");
-    /// Key of `SyncFormat`, for [`Handle::set`].
+    /// Key of `SyncFormat`, for [`Self::set`].
     pub const SYNC_FORMAT: Prop<CfnResourceDataSync, String> = Prop::new("SyncFormat");
-    /// Key of `SyncName`, for [`Handle::set`].
+    /// Key of `SyncName`, for [`Self::set`].
     pub const SYNC_NAME: Prop<CfnResourceDataSync, String> = Prop::new("SyncName");
-    /// Key of `SyncSource`, for [`Handle::set`].
+    /// Key of `SyncSource`, for [`Self::set`].
     pub const SYNC_SOURCE: Prop<CfnResourceDataSync, resource_data_sync::SyncSource> = Prop::new("SyncSource");
-    /// Key of `SyncType`, for [`Handle::set`].
+    /// Key of `SyncType`, for [`Self::set`].
     pub const SYNC_TYPE: Prop<CfnResourceDataSync, String> = Prop::new("SyncType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3434,9 +3518,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::ResourcePolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("Policy");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3534,9 +3618,9 @@ impl CfnServiceSetting {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSM::ServiceSetting";
 
-    /// Key of `SettingId`, for [`Handle::set`].
+    /// Key of `SettingId`, for [`Self::set`].
     pub const SETTING_ID: Prop<CfnServiceSetting, String> = Prop::new("SettingId");
-    /// Key of `SettingValue`, for [`Handle::set`].
+    /// Key of `SettingValue`, for [`Self::set`].
     pub const SETTING_VALUE: Prop<CfnServiceSetting, String> = Prop::new("SettingValue");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

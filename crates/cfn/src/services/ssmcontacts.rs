@@ -236,6 +236,7 @@ pub struct CfnContactProps {
     pub display_name: Val<String>,
     /// The stages that an escalation plan or engagement plan engages contacts and contact methods in.
     pub plan: Option<Val<Vec<contact::Stage>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<contact::Tag>>>,
     /// Contact type, which specify type of contact. Currently supported values: “PERSONAL”, “SHARED”, “OTHER“.
     pub r#type: Val<contact::Type>,
@@ -276,15 +277,15 @@ impl CfnContact {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::Contact";
 
-    /// Key of `Alias`, for [`Handle::set`].
+    /// Key of `Alias`, for [`Self::set`].
     pub const ALIAS: Prop<CfnContact, String> = Prop::new("Alias");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnContact, String> = Prop::new("DisplayName");
-    /// Key of `Plan`, for [`Handle::set`].
+    /// Key of `Plan`, for [`Self::set`].
     pub const PLAN: Prop<CfnContact, Vec<contact::Stage>> = Prop::new("Plan");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContact, Vec<contact::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnContact, contact::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -406,15 +407,15 @@ impl CfnContactChannel {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::ContactChannel";
 
-    /// Key of `ChannelAddress`, for [`Handle::set`].
+    /// Key of `ChannelAddress`, for [`Self::set`].
     pub const CHANNEL_ADDRESS: Prop<CfnContactChannel, String> = Prop::new("ChannelAddress");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnContactChannel, String> = Prop::new("ChannelName");
-    /// Key of `ChannelType`, for [`Handle::set`].
+    /// Key of `ChannelType`, for [`Self::set`].
     pub const CHANNEL_TYPE: Prop<CfnContactChannel, contact_channel::ChannelType> = Prop::new("ChannelType");
-    /// Key of `ContactId`, for [`Handle::set`].
+    /// Key of `ContactId`, for [`Self::set`].
     pub const CONTACT_ID: Prop<CfnContactChannel, String> = Prop::new("ContactId");
-    /// Key of `DeferActivation`, for [`Handle::set`].
+    /// Key of `DeferActivation`, for [`Self::set`].
     pub const DEFER_ACTIVATION: Prop<CfnContactChannel, bool> = Prop::new("DeferActivation");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -638,11 +639,11 @@ impl CfnPlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::Plan";
 
-    /// Key of `ContactId`, for [`Handle::set`].
+    /// Key of `ContactId`, for [`Self::set`].
     pub const CONTACT_ID: Prop<CfnPlan, String> = Prop::new("ContactId");
-    /// Key of `RotationIds`, for [`Handle::set`].
+    /// Key of `RotationIds`, for [`Self::set`].
     pub const ROTATION_IDS: Prop<CfnPlan, Vec<String>> = Prop::new("RotationIds");
-    /// Key of `Stages`, for [`Handle::set`].
+    /// Key of `Stages`, for [`Self::set`].
     pub const STAGES: Prop<CfnPlan, Vec<plan::Stage>> = Prop::new("Stages");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -979,6 +980,7 @@ pub struct CfnRotationProps {
     pub recurrence: Val<rotation::RecurrenceSettings>,
     /// Start time of the first shift of Oncall Schedule
     pub start_time: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<rotation::Tag>>>,
     /// TimeZone Identifier for the Oncall Schedule
     pub time_zone_id: Val<String>,
@@ -1021,17 +1023,17 @@ impl CfnRotation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMContacts::Rotation";
 
-    /// Key of `ContactIds`, for [`Handle::set`].
+    /// Key of `ContactIds`, for [`Self::set`].
     pub const CONTACT_IDS: Prop<CfnRotation, Vec<String>> = Prop::new("ContactIds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRotation, String> = Prop::new("Name");
-    /// Key of `Recurrence`, for [`Handle::set`].
+    /// Key of `Recurrence`, for [`Self::set`].
     pub const RECURRENCE: Prop<CfnRotation, rotation::RecurrenceSettings> = Prop::new("Recurrence");
-    /// Key of `StartTime`, for [`Handle::set`].
+    /// Key of `StartTime`, for [`Self::set`].
     pub const START_TIME: Prop<CfnRotation, String> = Prop::new("StartTime");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRotation, Vec<rotation::Tag>> = Prop::new("Tags");
-    /// Key of `TimeZoneId`, for [`Handle::set`].
+    /// Key of `TimeZoneId`, for [`Self::set`].
     pub const TIME_ZONE_ID: Prop<CfnRotation, String> = Prop::new("TimeZoneId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -157,7 +157,7 @@ impl CfnPreferences {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMGuiConnect::Preferences";
 
-    /// Key of `ConnectionRecordingPreferences`, for [`Handle::set`].
+    /// Key of `ConnectionRecordingPreferences`, for [`Self::set`].
     pub const CONNECTION_RECORDING_PREFERENCES: Prop<CfnPreferences, preferences::ConnectionRecordingPreferences> = Prop::new("ConnectionRecordingPreferences");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -37,7 +37,9 @@ pub mod replication_set {
     /// A key-value pair to tag a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -164,11 +166,11 @@ impl CfnReplicationSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMIncidents::ReplicationSet";
 
-    /// Key of `DeletionProtected`, for [`Handle::set`].
+    /// Key of `DeletionProtected`, for [`Self::set`].
     pub const DELETION_PROTECTED: Prop<CfnReplicationSet, bool> = Prop::new("DeletionProtected");
-    /// Key of `Regions`, for [`Handle::set`].
+    /// Key of `Regions`, for [`Self::set`].
     pub const REGIONS: Prop<CfnReplicationSet, Vec<replication_set::ReplicationRegion>> = Prop::new("Regions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReplicationSet, Vec<replication_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -229,6 +231,7 @@ pub mod response_plan {
     /// The chat channel configuration.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ChatChannel {
+        /// `ChatbotSns` (the schema does not describe it).
         pub chatbot_sns: Option<Val<Vec<String>>>,
     }
 
@@ -302,7 +305,9 @@ pub mod response_plan {
     /// A key-value pair to tag a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -419,6 +424,7 @@ pub mod response_plan {
     /// A parameter with a dynamic value to set when starting the SSM automation document.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DynamicSsmParameter {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
         /// Value of the dynamic parameter to set when starting the SSM automation document.
         pub value: Val<DynamicSsmParameterValue>,
@@ -446,7 +452,9 @@ pub mod response_plan {
     /// A parameter to set when starting the SSM automation document.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SsmParameter {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Values` (the schema does not describe it).
         pub values: Val<Vec<String>>,
     }
 
@@ -748,21 +756,21 @@ impl CfnResponsePlan {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMIncidents::ResponsePlan";
 
-    /// Key of `Actions`, for [`Handle::set`].
+    /// Key of `Actions`, for [`Self::set`].
     pub const ACTIONS: Prop<CfnResponsePlan, Vec<response_plan::Action>> = Prop::new("Actions");
-    /// Key of `ChatChannel`, for [`Handle::set`].
+    /// Key of `ChatChannel`, for [`Self::set`].
     pub const CHAT_CHANNEL: Prop<CfnResponsePlan, response_plan::ChatChannel> = Prop::new("ChatChannel");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnResponsePlan, String> = Prop::new("DisplayName");
-    /// Key of `Engagements`, for [`Handle::set`].
+    /// Key of `Engagements`, for [`Self::set`].
     pub const ENGAGEMENTS: Prop<CfnResponsePlan, Vec<String>> = Prop::new("Engagements");
-    /// Key of `IncidentTemplate`, for [`Handle::set`].
+    /// Key of `IncidentTemplate`, for [`Self::set`].
     pub const INCIDENT_TEMPLATE: Prop<CfnResponsePlan, response_plan::IncidentTemplate> = Prop::new("IncidentTemplate");
-    /// Key of `Integrations`, for [`Handle::set`].
+    /// Key of `Integrations`, for [`Self::set`].
     pub const INTEGRATIONS: Prop<CfnResponsePlan, Vec<response_plan::Integration>> = Prop::new("Integrations");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResponsePlan, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResponsePlan, Vec<response_plan::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

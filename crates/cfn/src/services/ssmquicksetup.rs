@@ -19,11 +19,17 @@ pub mod configuration_manager {
     /// `ConfigurationDefinition` of `AWS::SSMQuickSetup::ConfigurationManager`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConfigurationDefinition {
+        /// `LocalDeploymentAdministrationRoleArn` (the schema does not describe it).
         pub local_deployment_administration_role_arn: Option<Val<String>>,
+        /// `LocalDeploymentExecutionRoleName` (the schema does not describe it).
         pub local_deployment_execution_role_name: Option<Val<String>>,
+        /// `Parameters` (the schema does not describe it).
         pub parameters: Val<Map<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `TypeVersion` (the schema does not describe it).
         pub type_version: Option<Val<String>>,
+        /// `id` (the schema does not describe it).
         pub id: Option<Val<String>>,
     }
 
@@ -83,9 +89,13 @@ pub mod configuration_manager {
 /// Definition of AWS::SSMQuickSetup::ConfigurationManager Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConfigurationManagerProps {
+    /// `ConfigurationDefinitions` (the schema does not describe it).
     pub configuration_definitions: Val<Vec<configuration_manager::ConfigurationDefinition>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -122,13 +132,13 @@ impl CfnConfigurationManager {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMQuickSetup::ConfigurationManager";
 
-    /// Key of `ConfigurationDefinitions`, for [`Handle::set`].
+    /// Key of `ConfigurationDefinitions`, for [`Self::set`].
     pub const CONFIGURATION_DEFINITIONS: Prop<CfnConfigurationManager, Vec<configuration_manager::ConfigurationDefinition>> = Prop::new("ConfigurationDefinitions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnConfigurationManager, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnConfigurationManager, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConfigurationManager, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -207,6 +217,7 @@ pub struct CfnLifecycleAutomationProps {
     pub automation_parameters: Val<Map<Vec<String>>>,
     /// A unique identifier used for generating a unique logical ID for the custom resource
     pub resource_key: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
 }
 
@@ -243,13 +254,13 @@ impl CfnLifecycleAutomation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSMQuickSetup::LifecycleAutomation";
 
-    /// Key of `AutomationDocument`, for [`Handle::set`].
+    /// Key of `AutomationDocument`, for [`Self::set`].
     pub const AUTOMATION_DOCUMENT: Prop<CfnLifecycleAutomation, String> = Prop::new("AutomationDocument");
-    /// Key of `AutomationParameters`, for [`Handle::set`].
+    /// Key of `AutomationParameters`, for [`Self::set`].
     pub const AUTOMATION_PARAMETERS: Prop<CfnLifecycleAutomation, Map<Vec<String>>> = Prop::new("AutomationParameters");
-    /// Key of `ResourceKey`, for [`Handle::set`].
+    /// Key of `ResourceKey`, for [`Self::set`].
     pub const RESOURCE_KEY: Prop<CfnLifecycleAutomation, String> = Prop::new("ResourceKey");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLifecycleAutomation, Map<String>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

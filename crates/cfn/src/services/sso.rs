@@ -37,7 +37,9 @@ pub mod application {
     /// The metadata that you apply to the Identity Center (SSO) Application to help you categorize and organize them.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -221,6 +223,7 @@ pub struct CfnApplicationProps {
     pub portal_options: Option<Val<application::PortalOptionsConfiguration>>,
     /// Specifies whether the application is enabled or disabled
     pub status: Option<Val<application::Status>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<application::Tag>>>,
 }
 
@@ -263,19 +266,19 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSO::Application";
 
-    /// Key of `ApplicationProviderArn`, for [`Handle::set`].
+    /// Key of `ApplicationProviderArn`, for [`Self::set`].
     pub const APPLICATION_PROVIDER_ARN: Prop<CfnApplication, String> = Prop::new("ApplicationProviderArn");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnApplication, String> = Prop::new("Description");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnApplication, String> = Prop::new("InstanceArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnApplication, String> = Prop::new("Name");
-    /// Key of `PortalOptions`, for [`Handle::set`].
+    /// Key of `PortalOptions`, for [`Self::set`].
     pub const PORTAL_OPTIONS: Prop<CfnApplication, application::PortalOptionsConfiguration> = Prop::new("PortalOptions");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnApplication, application::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -403,11 +406,11 @@ impl CfnApplicationAssignment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSO::ApplicationAssignment";
 
-    /// Key of `ApplicationArn`, for [`Handle::set`].
+    /// Key of `ApplicationArn`, for [`Self::set`].
     pub const APPLICATION_ARN: Prop<CfnApplicationAssignment, String> = Prop::new("ApplicationArn");
-    /// Key of `PrincipalId`, for [`Handle::set`].
+    /// Key of `PrincipalId`, for [`Self::set`].
     pub const PRINCIPAL_ID: Prop<CfnApplicationAssignment, String> = Prop::new("PrincipalId");
-    /// Key of `PrincipalType`, for [`Handle::set`].
+    /// Key of `PrincipalType`, for [`Self::set`].
     pub const PRINCIPAL_TYPE: Prop<CfnApplicationAssignment, application_assignment::PrincipalType> = Prop::new("PrincipalType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -560,17 +563,17 @@ impl CfnAssignment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSO::Assignment";
 
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnAssignment, String> = Prop::new("InstanceArn");
-    /// Key of `PermissionSetArn`, for [`Handle::set`].
+    /// Key of `PermissionSetArn`, for [`Self::set`].
     pub const PERMISSION_SET_ARN: Prop<CfnAssignment, String> = Prop::new("PermissionSetArn");
-    /// Key of `PrincipalId`, for [`Handle::set`].
+    /// Key of `PrincipalId`, for [`Self::set`].
     pub const PRINCIPAL_ID: Prop<CfnAssignment, String> = Prop::new("PrincipalId");
-    /// Key of `PrincipalType`, for [`Handle::set`].
+    /// Key of `PrincipalType`, for [`Self::set`].
     pub const PRINCIPAL_TYPE: Prop<CfnAssignment, assignment::PrincipalType> = Prop::new("PrincipalType");
-    /// Key of `TargetId`, for [`Handle::set`].
+    /// Key of `TargetId`, for [`Self::set`].
     pub const TARGET_ID: Prop<CfnAssignment, String> = Prop::new("TargetId");
-    /// Key of `TargetType`, for [`Handle::set`].
+    /// Key of `TargetType`, for [`Self::set`].
     pub const TARGET_TYPE: Prop<CfnAssignment, assignment::TargetType> = Prop::new("TargetType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -610,7 +613,9 @@ pub mod instance {
     /// The metadata that you apply to the Identity Center (SSO) Instance to help you categorize and organize them.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -658,6 +663,7 @@ pub mod instance {
 pub struct CfnInstanceProps {
     /// The name you want to assign to this Identity Center (SSO) Instance
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<instance::Tag>>>,
 }
 
@@ -680,9 +686,9 @@ impl CfnInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSO::Instance";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInstance, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInstance, Vec<instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -746,7 +752,9 @@ pub mod instance_access_control_attribute_configuration {
     /// `AccessControlAttribute` of `AWS::SSO::InstanceAccessControlAttributeConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccessControlAttribute {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<AccessControlAttributeValue>,
     }
 
@@ -772,6 +780,7 @@ pub mod instance_access_control_attribute_configuration {
     /// The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use  AccessControlAttributes property instead.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InstanceAccessControlAttributeConfiguration {
+        /// `AccessControlAttributes` (the schema does not describe it).
         pub access_control_attributes: Val<Vec<AccessControlAttribute>>,
     }
 
@@ -795,6 +804,7 @@ pub mod instance_access_control_attribute_configuration {
     /// `AccessControlAttributeValue` of `AWS::SSO::InstanceAccessControlAttributeConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AccessControlAttributeValue {
+        /// `Source` (the schema does not describe it).
         pub source: Val<Vec<String>>,
     }
 
@@ -855,6 +865,7 @@ pub mod instance_access_control_attribute_configuration {
 /// Resource Type definition for SSO InstanceAccessControlAttributeConfiguration
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnInstanceAccessControlAttributeConfigurationProps {
+    /// `AccessControlAttributes` (the schema does not describe it).
     pub access_control_attributes: Option<Val<Vec<instance_access_control_attribute_configuration::AccessControlAttribute>>>,
     /// The InstanceAccessControlAttributeConfiguration property has been deprecated but is still supported for backwards compatibility purposes. We recomend that you use  AccessControlAttributes property instead.
     pub instance_access_control_attribute_configuration: Option<Val<instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration>>,
@@ -893,11 +904,11 @@ impl CfnInstanceAccessControlAttributeConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSO::InstanceAccessControlAttributeConfiguration";
 
-    /// Key of `AccessControlAttributes`, for [`Handle::set`].
+    /// Key of `AccessControlAttributes`, for [`Self::set`].
     pub const ACCESS_CONTROL_ATTRIBUTES: Prop<CfnInstanceAccessControlAttributeConfiguration, Vec<instance_access_control_attribute_configuration::AccessControlAttribute>> = Prop::new("AccessControlAttributes");
-    /// Key of `InstanceAccessControlAttributeConfiguration`, for [`Handle::set`].
+    /// Key of `InstanceAccessControlAttributeConfiguration`, for [`Self::set`].
     pub const INSTANCE_ACCESS_CONTROL_ATTRIBUTE_CONFIGURATION: Prop<CfnInstanceAccessControlAttributeConfiguration, instance_access_control_attribute_configuration::InstanceAccessControlAttributeConfiguration> = Prop::new("InstanceAccessControlAttributeConfiguration");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnInstanceAccessControlAttributeConfiguration, String> = Prop::new("InstanceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -937,7 +948,9 @@ pub mod permission_set {
     /// `CustomerManagedPolicyReference` of `AWS::SSO::PermissionSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomerManagedPolicyReference {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
     }
 
@@ -963,6 +976,7 @@ pub mod permission_set {
     /// `PermissionsBoundary` of `AWS::SSO::PermissionSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PermissionsBoundary {
+        /// `CustomerManagedPolicyReference` (the schema does not describe it).
         pub customer_managed_policy_reference: Option<Val<CustomerManagedPolicyReference>>,
         /// The managed policy to attach.
         pub managed_policy_arn: Option<Val<String>>,
@@ -980,7 +994,9 @@ pub mod permission_set {
     /// The metadata that you apply to the permission set to help you categorize and organize them.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1052,6 +1068,7 @@ pub mod permission_set {
 /// Resource Type definition for SSO PermissionSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPermissionSetProps {
+    /// `CustomerManagedPolicyReferences` (the schema does not describe it).
     pub customer_managed_policy_references: Option<Val<Vec<permission_set::CustomerManagedPolicyReference>>>,
     /// The permission set description.
     pub description: Option<Val<String>>,
@@ -1059,14 +1076,17 @@ pub struct CfnPermissionSetProps {
     pub inline_policy: Option<Val<Json>>,
     /// The sso instance arn that the permission set is owned.
     pub instance_arn: Val<String>,
+    /// `ManagedPolicies` (the schema does not describe it).
     pub managed_policies: Option<Val<Vec<String>>>,
     /// The name you want to assign to this permission set.
     pub name: Val<String>,
+    /// `PermissionsBoundary` (the schema does not describe it).
     pub permissions_boundary: Option<Val<permission_set::PermissionsBoundary>>,
     /// The relay state URL that redirect links to any service in the AWS Management Console.
     pub relay_state_type: Option<Val<String>>,
     /// The length of time that a user can be signed in to an AWS account.
     pub session_duration: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<permission_set::Tag>>>,
 }
 
@@ -1115,25 +1135,25 @@ impl CfnPermissionSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SSO::PermissionSet";
 
-    /// Key of `CustomerManagedPolicyReferences`, for [`Handle::set`].
+    /// Key of `CustomerManagedPolicyReferences`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_POLICY_REFERENCES: Prop<CfnPermissionSet, Vec<permission_set::CustomerManagedPolicyReference>> = Prop::new("CustomerManagedPolicyReferences");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPermissionSet, String> = Prop::new("Description");
-    /// Key of `InlinePolicy`, for [`Handle::set`].
+    /// Key of `InlinePolicy`, for [`Self::set`].
     pub const INLINE_POLICY: Prop<CfnPermissionSet, Json> = Prop::new("InlinePolicy");
-    /// Key of `InstanceArn`, for [`Handle::set`].
+    /// Key of `InstanceArn`, for [`Self::set`].
     pub const INSTANCE_ARN: Prop<CfnPermissionSet, String> = Prop::new("InstanceArn");
-    /// Key of `ManagedPolicies`, for [`Handle::set`].
+    /// Key of `ManagedPolicies`, for [`Self::set`].
     pub const MANAGED_POLICIES: Prop<CfnPermissionSet, Vec<String>> = Prop::new("ManagedPolicies");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPermissionSet, String> = Prop::new("Name");
-    /// Key of `PermissionsBoundary`, for [`Handle::set`].
+    /// Key of `PermissionsBoundary`, for [`Self::set`].
     pub const PERMISSIONS_BOUNDARY: Prop<CfnPermissionSet, permission_set::PermissionsBoundary> = Prop::new("PermissionsBoundary");
-    /// Key of `RelayStateType`, for [`Handle::set`].
+    /// Key of `RelayStateType`, for [`Self::set`].
     pub const RELAY_STATE_TYPE: Prop<CfnPermissionSet, String> = Prop::new("RelayStateType");
-    /// Key of `SessionDuration`, for [`Handle::set`].
+    /// Key of `SessionDuration`, for [`Self::set`].
     pub const SESSION_DURATION: Prop<CfnPermissionSet, String> = Prop::new("SessionDuration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPermissionSet, Vec<permission_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,8 +19,11 @@ pub mod activity {
     /// `EncryptionConfiguration` of `AWS::StepFunctions::Activity`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EncryptionConfiguration {
+        /// `KmsDataKeyReusePeriodSeconds` (the schema does not describe it).
         pub kms_data_key_reuse_period_seconds: Option<Val<i64>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -48,7 +51,9 @@ pub mod activity {
     /// `TagsEntry` of `AWS::StepFunctions::Activity`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -130,8 +135,11 @@ pub mod activity {
 /// Resource schema for Activity
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnActivityProps {
+    /// `EncryptionConfiguration` (the schema does not describe it).
     pub encryption_configuration: Option<Val<activity::EncryptionConfiguration>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<activity::TagsEntry>>>,
 }
 
@@ -166,11 +174,11 @@ impl CfnActivity {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::Activity";
 
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnActivity, activity::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnActivity, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnActivity, Vec<activity::TagsEntry>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -240,8 +248,11 @@ pub mod state_machine {
     /// `S3Location` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3Location {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -269,8 +280,11 @@ pub mod state_machine {
     /// `EncryptionConfiguration` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct EncryptionConfiguration {
+        /// `KmsDataKeyReusePeriodSeconds` (the schema does not describe it).
         pub kms_data_key_reuse_period_seconds: Option<Val<i64>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<Type>,
     }
 
@@ -298,8 +312,11 @@ pub mod state_machine {
     /// `LoggingConfiguration` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LoggingConfiguration {
+        /// `Destinations` (the schema does not describe it).
         pub destinations: Option<Val<Vec<LogDestination>>>,
+        /// `IncludeExecutionData` (the schema does not describe it).
         pub include_execution_data: Option<Val<bool>>,
+        /// `Level` (the schema does not describe it).
         pub level: Option<Val<Level>>,
     }
 
@@ -316,7 +333,9 @@ pub mod state_machine {
     /// `TagsEntry` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TagsEntry {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -342,6 +361,7 @@ pub mod state_machine {
     /// `TracingConfiguration` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TracingConfiguration {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -356,6 +376,7 @@ pub mod state_machine {
     /// `LogDestination` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogDestination {
+        /// `CloudWatchLogsLogGroup` (the schema does not describe it).
         pub cloud_watch_logs_log_group: Option<Val<CloudWatchLogsLogGroup>>,
     }
 
@@ -370,6 +391,7 @@ pub mod state_machine {
     /// `CloudWatchLogsLogGroup` of `AWS::StepFunctions::StateMachine`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CloudWatchLogsLogGroup {
+        /// `LogGroupArn` (the schema does not describe it).
         pub log_group_arn: Option<Val<String>>,
     }
 
@@ -548,16 +570,27 @@ pub mod state_machine {
 /// Resource schema for StateMachine
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStateMachineProps {
+    /// `Definition` (the schema does not describe it).
     pub definition: Option<Val<Json>>,
+    /// `DefinitionS3Location` (the schema does not describe it).
     pub definition_s3_location: Option<Val<state_machine::S3Location>>,
+    /// `DefinitionString` (the schema does not describe it).
     pub definition_string: Option<Val<String>>,
+    /// `DefinitionSubstitutions` (the schema does not describe it).
     pub definition_substitutions: Option<Val<Map<Json>>>,
+    /// `EncryptionConfiguration` (the schema does not describe it).
     pub encryption_configuration: Option<Val<state_machine::EncryptionConfiguration>>,
+    /// `LoggingConfiguration` (the schema does not describe it).
     pub logging_configuration: Option<Val<state_machine::LoggingConfiguration>>,
+    /// `RoleArn` (the schema does not describe it).
     pub role_arn: Val<String>,
+    /// `StateMachineName` (the schema does not describe it).
     pub state_machine_name: Option<Val<String>>,
+    /// `StateMachineType` (the schema does not describe it).
     pub state_machine_type: Option<Val<state_machine::StateMachineType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<state_machine::TagsEntry>>>,
+    /// `TracingConfiguration` (the schema does not describe it).
     pub tracing_configuration: Option<Val<state_machine::TracingConfiguration>>,
 }
 
@@ -608,27 +641,27 @@ impl CfnStateMachine {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::StateMachine";
 
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnStateMachine, Json> = Prop::new("Definition");
-    /// Key of `DefinitionS3Location`, for [`Handle::set`].
+    /// Key of `DefinitionS3Location`, for [`Self::set`].
     pub const DEFINITION_S3_LOCATION: Prop<CfnStateMachine, state_machine::S3Location> = Prop::new("DefinitionS3Location");
-    /// Key of `DefinitionString`, for [`Handle::set`].
+    /// Key of `DefinitionString`, for [`Self::set`].
     pub const DEFINITION_STRING: Prop<CfnStateMachine, String> = Prop::new("DefinitionString");
-    /// Key of `DefinitionSubstitutions`, for [`Handle::set`].
+    /// Key of `DefinitionSubstitutions`, for [`Self::set`].
     pub const DEFINITION_SUBSTITUTIONS: Prop<CfnStateMachine, Map<Json>> = Prop::new("DefinitionSubstitutions");
-    /// Key of `EncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `EncryptionConfiguration`, for [`Self::set`].
     pub const ENCRYPTION_CONFIGURATION: Prop<CfnStateMachine, state_machine::EncryptionConfiguration> = Prop::new("EncryptionConfiguration");
-    /// Key of `LoggingConfiguration`, for [`Handle::set`].
+    /// Key of `LoggingConfiguration`, for [`Self::set`].
     pub const LOGGING_CONFIGURATION: Prop<CfnStateMachine, state_machine::LoggingConfiguration> = Prop::new("LoggingConfiguration");
-    /// Key of `RoleArn`, for [`Handle::set`].
+    /// Key of `RoleArn`, for [`Self::set`].
     pub const ROLE_ARN: Prop<CfnStateMachine, String> = Prop::new("RoleArn");
-    /// Key of `StateMachineName`, for [`Handle::set`].
+    /// Key of `StateMachineName`, for [`Self::set`].
     pub const STATE_MACHINE_NAME: Prop<CfnStateMachine, String> = Prop::new("StateMachineName");
-    /// Key of `StateMachineType`, for [`Handle::set`].
+    /// Key of `StateMachineType`, for [`Self::set`].
     pub const STATE_MACHINE_TYPE: Prop<CfnStateMachine, state_machine::StateMachineType> = Prop::new("StateMachineType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnStateMachine, Vec<state_machine::TagsEntry>> = Prop::new("Tags");
-    /// Key of `TracingConfiguration`, for [`Handle::set`].
+    /// Key of `TracingConfiguration`, for [`Self::set`].
     pub const TRACING_CONFIGURATION: Prop<CfnStateMachine, state_machine::TracingConfiguration> = Prop::new("TracingConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -689,6 +722,7 @@ pub mod state_machine_alias {
         pub interval: Option<Val<i64>>,
         /// The percentage of traffic to shift to the new version in each increment.
         pub percentage: Option<Val<i64>>,
+        /// `StateMachineVersionArn` (the schema does not describe it).
         pub state_machine_version_arn: Val<String>,
         /// The type of deployment to perform.
         pub r#type: Val<Type>,
@@ -821,6 +855,7 @@ pub struct CfnStateMachineAliasProps {
     pub name: Option<Val<String>>,
     /// The routing configuration of the alias. One or two versions can be mapped to an alias to split StartExecution requests of the same state machine.
     pub routing_configuration: Option<Val<Vec<state_machine_alias::RoutingConfigurationVersion>>>,
+    /// `StateMachineArn` (the schema does not describe it).
     pub state_machine_arn: Option<Val<String>>,
 }
 
@@ -846,15 +881,15 @@ impl CfnStateMachineAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::StateMachineAlias";
 
-    /// Key of `DeploymentPreference`, for [`Handle::set`].
+    /// Key of `DeploymentPreference`, for [`Self::set`].
     pub const DEPLOYMENT_PREFERENCE: Prop<CfnStateMachineAlias, state_machine_alias::DeploymentPreference> = Prop::new("DeploymentPreference");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStateMachineAlias, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnStateMachineAlias, String> = Prop::new("Name");
-    /// Key of `RoutingConfiguration`, for [`Handle::set`].
+    /// Key of `RoutingConfiguration`, for [`Self::set`].
     pub const ROUTING_CONFIGURATION: Prop<CfnStateMachineAlias, Vec<state_machine_alias::RoutingConfigurationVersion>> = Prop::new("RoutingConfiguration");
-    /// Key of `StateMachineArn`, for [`Handle::set`].
+    /// Key of `StateMachineArn`, for [`Self::set`].
     pub const STATE_MACHINE_ARN: Prop<CfnStateMachineAlias, String> = Prop::new("StateMachineArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -912,8 +947,11 @@ pub mod state_machine_version {
 /// Resource schema for StateMachineVersion
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnStateMachineVersionProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `StateMachineArn` (the schema does not describe it).
     pub state_machine_arn: Val<String>,
+    /// `StateMachineRevisionId` (the schema does not describe it).
     pub state_machine_revision_id: Option<Val<String>>,
 }
 
@@ -948,11 +986,11 @@ impl CfnStateMachineVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StepFunctions::StateMachineVersion";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnStateMachineVersion, String> = Prop::new("Description");
-    /// Key of `StateMachineArn`, for [`Handle::set`].
+    /// Key of `StateMachineArn`, for [`Self::set`].
     pub const STATE_MACHINE_ARN: Prop<CfnStateMachineVersion, String> = Prop::new("StateMachineArn");
-    /// Key of `StateMachineRevisionId`, for [`Handle::set`].
+    /// Key of `StateMachineRevisionId`, for [`Self::set`].
     pub const STATE_MACHINE_REVISION_ID: Prop<CfnStateMachineVersion, String> = Prop::new("StateMachineRevisionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -58,7 +58,9 @@ pub mod nfs_file_share {
     /// A key-value pair assigned to the file share.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -321,47 +323,47 @@ impl CfnNFSFileShare {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::NFSFileShare";
 
-    /// Key of `AuditDestinationARN`, for [`Handle::set`].
+    /// Key of `AuditDestinationARN`, for [`Self::set`].
     pub const AUDIT_DESTINATION_ARN: Prop<CfnNFSFileShare, String> = Prop::new("AuditDestinationARN");
-    /// Key of `BucketRegion`, for [`Handle::set`].
+    /// Key of `BucketRegion`, for [`Self::set`].
     pub const BUCKET_REGION: Prop<CfnNFSFileShare, String> = Prop::new("BucketRegion");
-    /// Key of `CacheAttributes`, for [`Handle::set`].
+    /// Key of `CacheAttributes`, for [`Self::set`].
     pub const CACHE_ATTRIBUTES: Prop<CfnNFSFileShare, nfs_file_share::CacheAttributes> = Prop::new("CacheAttributes");
-    /// Key of `ClientList`, for [`Handle::set`].
+    /// Key of `ClientList`, for [`Self::set`].
     pub const CLIENT_LIST: Prop<CfnNFSFileShare, Vec<String>> = Prop::new("ClientList");
-    /// Key of `DefaultStorageClass`, for [`Handle::set`].
+    /// Key of `DefaultStorageClass`, for [`Self::set`].
     pub const DEFAULT_STORAGE_CLASS: Prop<CfnNFSFileShare, String> = Prop::new("DefaultStorageClass");
-    /// Key of `EncryptionType`, for [`Handle::set`].
+    /// Key of `EncryptionType`, for [`Self::set`].
     pub const ENCRYPTION_TYPE: Prop<CfnNFSFileShare, nfs_file_share::EncryptionType> = Prop::new("EncryptionType");
-    /// Key of `FileShareName`, for [`Handle::set`].
+    /// Key of `FileShareName`, for [`Self::set`].
     pub const FILE_SHARE_NAME: Prop<CfnNFSFileShare, String> = Prop::new("FileShareName");
-    /// Key of `GatewayARN`, for [`Handle::set`].
+    /// Key of `GatewayARN`, for [`Self::set`].
     pub const GATEWAY_ARN: Prop<CfnNFSFileShare, String> = Prop::new("GatewayARN");
-    /// Key of `GuessMIMETypeEnabled`, for [`Handle::set`].
+    /// Key of `GuessMIMETypeEnabled`, for [`Self::set`].
     pub const GUESS_MIME_TYPE_ENABLED: Prop<CfnNFSFileShare, bool> = Prop::new("GuessMIMETypeEnabled");
-    /// Key of `KMSEncrypted`, for [`Handle::set`].
+    /// Key of `KMSEncrypted`, for [`Self::set`].
     pub const KMS_ENCRYPTED: Prop<CfnNFSFileShare, bool> = Prop::new("KMSEncrypted");
-    /// Key of `KMSKey`, for [`Handle::set`].
+    /// Key of `KMSKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnNFSFileShare, String> = Prop::new("KMSKey");
-    /// Key of `LocationARN`, for [`Handle::set`].
+    /// Key of `LocationARN`, for [`Self::set`].
     pub const LOCATION_ARN: Prop<CfnNFSFileShare, String> = Prop::new("LocationARN");
-    /// Key of `NFSFileShareDefaults`, for [`Handle::set`].
+    /// Key of `NFSFileShareDefaults`, for [`Self::set`].
     pub const NFS_FILE_SHARE_DEFAULTS: Prop<CfnNFSFileShare, nfs_file_share::NFSFileShareDefaults> = Prop::new("NFSFileShareDefaults");
-    /// Key of `NotificationPolicy`, for [`Handle::set`].
+    /// Key of `NotificationPolicy`, for [`Self::set`].
     pub const NOTIFICATION_POLICY: Prop<CfnNFSFileShare, String> = Prop::new("NotificationPolicy");
-    /// Key of `ObjectACL`, for [`Handle::set`].
+    /// Key of `ObjectACL`, for [`Self::set`].
     pub const OBJECT_ACL: Prop<CfnNFSFileShare, nfs_file_share::ObjectACL> = Prop::new("ObjectACL");
-    /// Key of `ReadOnly`, for [`Handle::set`].
+    /// Key of `ReadOnly`, for [`Self::set`].
     pub const READ_ONLY: Prop<CfnNFSFileShare, bool> = Prop::new("ReadOnly");
-    /// Key of `RequesterPays`, for [`Handle::set`].
+    /// Key of `RequesterPays`, for [`Self::set`].
     pub const REQUESTER_PAYS: Prop<CfnNFSFileShare, bool> = Prop::new("RequesterPays");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnNFSFileShare, String> = Prop::new("Role");
-    /// Key of `Squash`, for [`Handle::set`].
+    /// Key of `Squash`, for [`Self::set`].
     pub const SQUASH: Prop<CfnNFSFileShare, String> = Prop::new("Squash");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNFSFileShare, Vec<nfs_file_share::Tag>> = Prop::new("Tags");
-    /// Key of `VPCEndpointDNSName`, for [`Handle::set`].
+    /// Key of `VPCEndpointDNSName`, for [`Self::set`].
     pub const VPC_ENDPOINT_DNS_NAME: Prop<CfnNFSFileShare, String> = Prop::new("VPCEndpointDNSName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -440,7 +442,9 @@ pub mod smb_file_share {
     /// A key-value pair assigned to the file share.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -742,57 +746,57 @@ impl CfnSMBFileShare {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::SMBFileShare";
 
-    /// Key of `AccessBasedEnumeration`, for [`Handle::set`].
+    /// Key of `AccessBasedEnumeration`, for [`Self::set`].
     pub const ACCESS_BASED_ENUMERATION: Prop<CfnSMBFileShare, bool> = Prop::new("AccessBasedEnumeration");
-    /// Key of `AdminUserList`, for [`Handle::set`].
+    /// Key of `AdminUserList`, for [`Self::set`].
     pub const ADMIN_USER_LIST: Prop<CfnSMBFileShare, Vec<String>> = Prop::new("AdminUserList");
-    /// Key of `AuditDestinationARN`, for [`Handle::set`].
+    /// Key of `AuditDestinationARN`, for [`Self::set`].
     pub const AUDIT_DESTINATION_ARN: Prop<CfnSMBFileShare, String> = Prop::new("AuditDestinationARN");
-    /// Key of `Authentication`, for [`Handle::set`].
+    /// Key of `Authentication`, for [`Self::set`].
     pub const AUTHENTICATION: Prop<CfnSMBFileShare, String> = Prop::new("Authentication");
-    /// Key of `BucketRegion`, for [`Handle::set`].
+    /// Key of `BucketRegion`, for [`Self::set`].
     pub const BUCKET_REGION: Prop<CfnSMBFileShare, String> = Prop::new("BucketRegion");
-    /// Key of `CacheAttributes`, for [`Handle::set`].
+    /// Key of `CacheAttributes`, for [`Self::set`].
     pub const CACHE_ATTRIBUTES: Prop<CfnSMBFileShare, smb_file_share::CacheAttributes> = Prop::new("CacheAttributes");
-    /// Key of `CaseSensitivity`, for [`Handle::set`].
+    /// Key of `CaseSensitivity`, for [`Self::set`].
     pub const CASE_SENSITIVITY: Prop<CfnSMBFileShare, smb_file_share::CaseSensitivity> = Prop::new("CaseSensitivity");
-    /// Key of `DefaultStorageClass`, for [`Handle::set`].
+    /// Key of `DefaultStorageClass`, for [`Self::set`].
     pub const DEFAULT_STORAGE_CLASS: Prop<CfnSMBFileShare, String> = Prop::new("DefaultStorageClass");
-    /// Key of `EncryptionType`, for [`Handle::set`].
+    /// Key of `EncryptionType`, for [`Self::set`].
     pub const ENCRYPTION_TYPE: Prop<CfnSMBFileShare, smb_file_share::EncryptionType> = Prop::new("EncryptionType");
-    /// Key of `FileShareName`, for [`Handle::set`].
+    /// Key of `FileShareName`, for [`Self::set`].
     pub const FILE_SHARE_NAME: Prop<CfnSMBFileShare, String> = Prop::new("FileShareName");
-    /// Key of `GatewayARN`, for [`Handle::set`].
+    /// Key of `GatewayARN`, for [`Self::set`].
     pub const GATEWAY_ARN: Prop<CfnSMBFileShare, String> = Prop::new("GatewayARN");
-    /// Key of `GuessMIMETypeEnabled`, for [`Handle::set`].
+    /// Key of `GuessMIMETypeEnabled`, for [`Self::set`].
     pub const GUESS_MIME_TYPE_ENABLED: Prop<CfnSMBFileShare, bool> = Prop::new("GuessMIMETypeEnabled");
-    /// Key of `InvalidUserList`, for [`Handle::set`].
+    /// Key of `InvalidUserList`, for [`Self::set`].
     pub const INVALID_USER_LIST: Prop<CfnSMBFileShare, Vec<String>> = Prop::new("InvalidUserList");
-    /// Key of `KMSEncrypted`, for [`Handle::set`].
+    /// Key of `KMSEncrypted`, for [`Self::set`].
     pub const KMS_ENCRYPTED: Prop<CfnSMBFileShare, bool> = Prop::new("KMSEncrypted");
-    /// Key of `KMSKey`, for [`Handle::set`].
+    /// Key of `KMSKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnSMBFileShare, String> = Prop::new("KMSKey");
-    /// Key of `LocationARN`, for [`Handle::set`].
+    /// Key of `LocationARN`, for [`Self::set`].
     pub const LOCATION_ARN: Prop<CfnSMBFileShare, String> = Prop::new("LocationARN");
-    /// Key of `NotificationPolicy`, for [`Handle::set`].
+    /// Key of `NotificationPolicy`, for [`Self::set`].
     pub const NOTIFICATION_POLICY: Prop<CfnSMBFileShare, String> = Prop::new("NotificationPolicy");
-    /// Key of `ObjectACL`, for [`Handle::set`].
+    /// Key of `ObjectACL`, for [`Self::set`].
     pub const OBJECT_ACL: Prop<CfnSMBFileShare, smb_file_share::ObjectACL> = Prop::new("ObjectACL");
-    /// Key of `OplocksEnabled`, for [`Handle::set`].
+    /// Key of `OplocksEnabled`, for [`Self::set`].
     pub const OPLOCKS_ENABLED: Prop<CfnSMBFileShare, bool> = Prop::new("OplocksEnabled");
-    /// Key of `ReadOnly`, for [`Handle::set`].
+    /// Key of `ReadOnly`, for [`Self::set`].
     pub const READ_ONLY: Prop<CfnSMBFileShare, bool> = Prop::new("ReadOnly");
-    /// Key of `RequesterPays`, for [`Handle::set`].
+    /// Key of `RequesterPays`, for [`Self::set`].
     pub const REQUESTER_PAYS: Prop<CfnSMBFileShare, bool> = Prop::new("RequesterPays");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnSMBFileShare, String> = Prop::new("Role");
-    /// Key of `SMBACLEnabled`, for [`Handle::set`].
+    /// Key of `SMBACLEnabled`, for [`Self::set`].
     pub const SMBACL_ENABLED: Prop<CfnSMBFileShare, bool> = Prop::new("SMBACLEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSMBFileShare, Vec<smb_file_share::Tag>> = Prop::new("Tags");
-    /// Key of `VPCEndpointDNSName`, for [`Handle::set`].
+    /// Key of `VPCEndpointDNSName`, for [`Self::set`].
     pub const VPC_ENDPOINT_DNS_NAME: Prop<CfnSMBFileShare, String> = Prop::new("VPCEndpointDNSName");
-    /// Key of `ValidUserList`, for [`Handle::set`].
+    /// Key of `ValidUserList`, for [`Self::set`].
     pub const VALID_USER_LIST: Prop<CfnSMBFileShare, Vec<String>> = Prop::new("ValidUserList");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -969,21 +973,21 @@ impl CfnTape {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::Tape";
 
-    /// Key of `GatewayARN`, for [`Handle::set`].
+    /// Key of `GatewayARN`, for [`Self::set`].
     pub const GATEWAY_ARN: Prop<CfnTape, String> = Prop::new("GatewayARN");
-    /// Key of `KMSEncrypted`, for [`Handle::set`].
+    /// Key of `KMSEncrypted`, for [`Self::set`].
     pub const KMS_ENCRYPTED: Prop<CfnTape, bool> = Prop::new("KMSEncrypted");
-    /// Key of `KMSKey`, for [`Handle::set`].
+    /// Key of `KMSKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnTape, String> = Prop::new("KMSKey");
-    /// Key of `PoolId`, for [`Handle::set`].
+    /// Key of `PoolId`, for [`Self::set`].
     pub const POOL_ID: Prop<CfnTape, String> = Prop::new("PoolId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTape, Vec<tape::Tag>> = Prop::new("Tags");
-    /// Key of `TapeBarcode`, for [`Handle::set`].
+    /// Key of `TapeBarcode`, for [`Self::set`].
     pub const TAPE_BARCODE: Prop<CfnTape, String> = Prop::new("TapeBarcode");
-    /// Key of `TapeSizeInBytes`, for [`Handle::set`].
+    /// Key of `TapeSizeInBytes`, for [`Self::set`].
     pub const TAPE_SIZE_IN_BYTES: Prop<CfnTape, f64> = Prop::new("TapeSizeInBytes");
-    /// Key of `Worm`, for [`Handle::set`].
+    /// Key of `Worm`, for [`Self::set`].
     pub const WORM: Prop<CfnTape, bool> = Prop::new("Worm");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1198,15 +1202,15 @@ impl CfnTapePool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::TapePool";
 
-    /// Key of `PoolName`, for [`Handle::set`].
+    /// Key of `PoolName`, for [`Self::set`].
     pub const POOL_NAME: Prop<CfnTapePool, String> = Prop::new("PoolName");
-    /// Key of `RetentionLockTimeInDays`, for [`Handle::set`].
+    /// Key of `RetentionLockTimeInDays`, for [`Self::set`].
     pub const RETENTION_LOCK_TIME_IN_DAYS: Prop<CfnTapePool, i64> = Prop::new("RetentionLockTimeInDays");
-    /// Key of `RetentionLockType`, for [`Handle::set`].
+    /// Key of `RetentionLockType`, for [`Self::set`].
     pub const RETENTION_LOCK_TYPE: Prop<CfnTapePool, tape_pool::RetentionLockType> = Prop::new("RetentionLockType");
-    /// Key of `StorageClass`, for [`Handle::set`].
+    /// Key of `StorageClass`, for [`Self::set`].
     pub const STORAGE_CLASS: Prop<CfnTapePool, tape_pool::StorageClass> = Prop::new("StorageClass");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTapePool, Vec<tape_pool::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1376,23 +1380,23 @@ impl CfnVolume {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::StorageGateway::Volume";
 
-    /// Key of `GatewayARN`, for [`Handle::set`].
+    /// Key of `GatewayARN`, for [`Self::set`].
     pub const GATEWAY_ARN: Prop<CfnVolume, String> = Prop::new("GatewayARN");
-    /// Key of `KMSEncrypted`, for [`Handle::set`].
+    /// Key of `KMSEncrypted`, for [`Self::set`].
     pub const KMS_ENCRYPTED: Prop<CfnVolume, bool> = Prop::new("KMSEncrypted");
-    /// Key of `KMSKey`, for [`Handle::set`].
+    /// Key of `KMSKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnVolume, String> = Prop::new("KMSKey");
-    /// Key of `NetworkInterfaceId`, for [`Handle::set`].
+    /// Key of `NetworkInterfaceId`, for [`Self::set`].
     pub const NETWORK_INTERFACE_ID: Prop<CfnVolume, String> = Prop::new("NetworkInterfaceId");
-    /// Key of `SnapshotId`, for [`Handle::set`].
+    /// Key of `SnapshotId`, for [`Self::set`].
     pub const SNAPSHOT_ID: Prop<CfnVolume, String> = Prop::new("SnapshotId");
-    /// Key of `SourceVolumeARN`, for [`Handle::set`].
+    /// Key of `SourceVolumeARN`, for [`Self::set`].
     pub const SOURCE_VOLUME_ARN: Prop<CfnVolume, String> = Prop::new("SourceVolumeARN");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVolume, Vec<volume::Tag>> = Prop::new("Tags");
-    /// Key of `TargetName`, for [`Handle::set`].
+    /// Key of `TargetName`, for [`Self::set`].
     pub const TARGET_NAME: Prop<CfnVolume, String> = Prop::new("TargetName");
-    /// Key of `VolumeSizeInBytes`, for [`Handle::set`].
+    /// Key of `VolumeSizeInBytes`, for [`Self::set`].
     pub const VOLUME_SIZE_IN_BYTES: Prop<CfnVolume, f64> = Prop::new("VolumeSizeInBytes");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -60,7 +60,7 @@ impl CfnAccountAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SupportApp::AccountAlias";
 
-    /// Key of `AccountAlias`, for [`Handle::set`].
+    /// Key of `AccountAlias`, for [`Self::set`].
     pub const ACCOUNT_ALIAS: Prop<CfnAccountAlias, String> = Prop::new("AccountAlias");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -210,21 +210,21 @@ impl CfnSlackChannelConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SupportApp::SlackChannelConfiguration";
 
-    /// Key of `ChannelId`, for [`Handle::set`].
+    /// Key of `ChannelId`, for [`Self::set`].
     pub const CHANNEL_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ChannelId");
-    /// Key of `ChannelName`, for [`Handle::set`].
+    /// Key of `ChannelName`, for [`Self::set`].
     pub const CHANNEL_NAME: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ChannelName");
-    /// Key of `ChannelRoleArn`, for [`Handle::set`].
+    /// Key of `ChannelRoleArn`, for [`Self::set`].
     pub const CHANNEL_ROLE_ARN: Prop<CfnSlackChannelConfiguration, String> = Prop::new("ChannelRoleArn");
-    /// Key of `NotifyOnAddCorrespondenceToCase`, for [`Handle::set`].
+    /// Key of `NotifyOnAddCorrespondenceToCase`, for [`Self::set`].
     pub const NOTIFY_ON_ADD_CORRESPONDENCE_TO_CASE: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("NotifyOnAddCorrespondenceToCase");
-    /// Key of `NotifyOnCaseSeverity`, for [`Handle::set`].
+    /// Key of `NotifyOnCaseSeverity`, for [`Self::set`].
     pub const NOTIFY_ON_CASE_SEVERITY: Prop<CfnSlackChannelConfiguration, slack_channel_configuration::NotifyOnCaseSeverity> = Prop::new("NotifyOnCaseSeverity");
-    /// Key of `NotifyOnCreateOrReopenCase`, for [`Handle::set`].
+    /// Key of `NotifyOnCreateOrReopenCase`, for [`Self::set`].
     pub const NOTIFY_ON_CREATE_OR_REOPEN_CASE: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("NotifyOnCreateOrReopenCase");
-    /// Key of `NotifyOnResolveCase`, for [`Handle::set`].
+    /// Key of `NotifyOnResolveCase`, for [`Self::set`].
     pub const NOTIFY_ON_RESOLVE_CASE: Prop<CfnSlackChannelConfiguration, bool> = Prop::new("NotifyOnResolveCase");
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnSlackChannelConfiguration, String> = Prop::new("TeamId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -310,9 +310,9 @@ impl CfnSlackWorkspaceConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SupportApp::SlackWorkspaceConfiguration";
 
-    /// Key of `TeamId`, for [`Handle::set`].
+    /// Key of `TeamId`, for [`Self::set`].
     pub const TEAM_ID: Prop<CfnSlackWorkspaceConfiguration, String> = Prop::new("TeamId");
-    /// Key of `VersionId`, for [`Handle::set`].
+    /// Key of `VersionId`, for [`Self::set`].
     pub const VERSION_ID: Prop<CfnSlackWorkspaceConfiguration, String> = Prop::new("VersionId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -277,17 +277,17 @@ impl CfnSupportPermit {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SupportAuthZ::SupportPermit";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnSupportPermit, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSupportPermit, String> = Prop::new("Name");
-    /// Key of `Permit`, for [`Handle::set`].
+    /// Key of `Permit`, for [`Self::set`].
     pub const PERMIT: Prop<CfnSupportPermit, support_permit::Permit> = Prop::new("Permit");
-    /// Key of `SigningKeyInfo`, for [`Handle::set`].
+    /// Key of `SigningKeyInfo`, for [`Self::set`].
     pub const SIGNING_KEY_INFO: Prop<CfnSupportPermit, support_permit::SigningKeyInfo> = Prop::new("SigningKeyInfo");
-    /// Key of `SupportCaseDisplayId`, for [`Handle::set`].
+    /// Key of `SupportCaseDisplayId`, for [`Self::set`].
     pub const SUPPORT_CASE_DISPLAY_ID: Prop<CfnSupportPermit, String> = Prop::new("SupportCaseDisplayId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSupportPermit, Vec<support_permit::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

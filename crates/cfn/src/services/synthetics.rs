@@ -34,6 +34,7 @@ pub mod canary {
     /// `BrowserConfig` of `AWS::Synthetics::Canary`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BrowserConfig {
+        /// `BrowserType` (the schema does not describe it).
         pub browser_type: Val<BrowserType>,
     }
 
@@ -57,14 +58,21 @@ pub mod canary {
     /// Provide the canary script source
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Code {
+        /// `BlueprintTypes` (the schema does not describe it).
         pub blueprint_types: Option<Val<Vec<String>>>,
         /// List of Lambda layers to attach to the canary
         pub dependencies: Option<Val<Vec<Dependency>>>,
+        /// `Handler` (the schema does not describe it).
         pub handler: Option<Val<String>>,
+        /// `S3Bucket` (the schema does not describe it).
         pub s3_bucket: Option<Val<String>>,
+        /// `S3Key` (the schema does not describe it).
         pub s3_key: Option<Val<String>>,
+        /// `S3ObjectVersion` (the schema does not describe it).
         pub s3_object_version: Option<Val<String>>,
+        /// `Script` (the schema does not describe it).
         pub script: Option<Val<String>>,
+        /// `SourceLocationArn` (the schema does not describe it).
         pub source_location_arn: Option<Val<String>>,
     }
 
@@ -165,7 +173,9 @@ pub mod canary {
     /// Frequency to run your canaries
     #[derive(Debug, Clone, PartialEq)]
     pub struct Schedule {
+        /// `DurationInSeconds` (the schema does not describe it).
         pub duration_in_seconds: Option<Val<String>>,
+        /// `Expression` (the schema does not describe it).
         pub expression: Val<String>,
         /// Provide canary auto retry configuration
         pub retry_config: Option<Val<RetryConfig>>,
@@ -225,8 +235,11 @@ pub mod canary {
     pub struct VPCConfig {
         /// Allow outbound IPv6 traffic on VPC canaries that are connected to dual-stack subnets if set to true
         pub ipv6_allowed_for_dual_stack: Option<Val<bool>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Val<Vec<String>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Val<Vec<String>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -260,6 +273,7 @@ pub mod canary {
         pub base_canary_run_id: Val<String>,
         /// List of screenshots used as base reference for visual testing
         pub base_screenshots: Option<Val<Vec<BaseScreenshot>>>,
+        /// `BrowserType` (the schema does not describe it).
         pub browser_type: Option<Val<BrowserType>>,
     }
 
@@ -727,6 +741,7 @@ pub struct CfnCanaryProps {
     pub start_canary_after_creation: Option<Val<bool>>,
     /// Retention period of successful canary runs represented in number of days
     pub success_retention_period: Option<Val<i64>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<canary::Tag>>>,
     /// Provide VPC Configuration if enabled.
     pub vpc_config: Option<Val<canary::VPCConfig>>,
@@ -805,49 +820,49 @@ impl CfnCanary {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Synthetics::Canary";
 
-    /// Key of `ArtifactConfig`, for [`Handle::set`].
+    /// Key of `ArtifactConfig`, for [`Self::set`].
     pub const ARTIFACT_CONFIG: Prop<CfnCanary, canary::ArtifactConfig> = Prop::new("ArtifactConfig");
-    /// Key of `ArtifactS3Location`, for [`Handle::set`].
+    /// Key of `ArtifactS3Location`, for [`Self::set`].
     pub const ARTIFACT_S3_LOCATION: Prop<CfnCanary, String> = Prop::new("ArtifactS3Location");
-    /// Key of `BrowserConfigs`, for [`Handle::set`].
+    /// Key of `BrowserConfigs`, for [`Self::set`].
     pub const BROWSER_CONFIGS: Prop<CfnCanary, Vec<canary::BrowserConfig>> = Prop::new("BrowserConfigs");
-    /// Key of `Code`, for [`Handle::set`].
+    /// Key of `Code`, for [`Self::set`].
     pub const CODE: Prop<CfnCanary, canary::Code> = Prop::new("Code");
-    /// Key of `DeleteLambdaResourcesOnCanaryDeletion`, for [`Handle::set`].
+    /// Key of `DeleteLambdaResourcesOnCanaryDeletion`, for [`Self::set`].
     pub const DELETE_LAMBDA_RESOURCES_ON_CANARY_DELETION: Prop<CfnCanary, bool> = Prop::new("DeleteLambdaResourcesOnCanaryDeletion");
-    /// Key of `DryRunAndUpdate`, for [`Handle::set`].
+    /// Key of `DryRunAndUpdate`, for [`Self::set`].
     pub const DRY_RUN_AND_UPDATE: Prop<CfnCanary, bool> = Prop::new("DryRunAndUpdate");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnCanary, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `FailureRetentionPeriod`, for [`Handle::set`].
+    /// Key of `FailureRetentionPeriod`, for [`Self::set`].
     pub const FAILURE_RETENTION_PERIOD: Prop<CfnCanary, i64> = Prop::new("FailureRetentionPeriod");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnCanary, String> = Prop::new("KmsKeyArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnCanary, String> = Prop::new("Name");
-    /// Key of `ProvisionedResourceCleanup`, for [`Handle::set`].
+    /// Key of `ProvisionedResourceCleanup`, for [`Self::set`].
     pub const PROVISIONED_RESOURCE_CLEANUP: Prop<CfnCanary, canary::ProvisionedResourceCleanup> = Prop::new("ProvisionedResourceCleanup");
-    /// Key of `Replicas`, for [`Handle::set`].
+    /// Key of `Replicas`, for [`Self::set`].
     pub const REPLICAS: Prop<CfnCanary, Vec<canary::Replica>> = Prop::new("Replicas");
-    /// Key of `ResourcesToReplicateTags`, for [`Handle::set`].
+    /// Key of `ResourcesToReplicateTags`, for [`Self::set`].
     pub const RESOURCES_TO_REPLICATE_TAGS: Prop<CfnCanary, Vec<canary::ResourceToTag>> = Prop::new("ResourcesToReplicateTags");
-    /// Key of `RunConfig`, for [`Handle::set`].
+    /// Key of `RunConfig`, for [`Self::set`].
     pub const RUN_CONFIG: Prop<CfnCanary, canary::RunConfig> = Prop::new("RunConfig");
-    /// Key of `RuntimeVersion`, for [`Handle::set`].
+    /// Key of `RuntimeVersion`, for [`Self::set`].
     pub const RUNTIME_VERSION: Prop<CfnCanary, String> = Prop::new("RuntimeVersion");
-    /// Key of `Schedule`, for [`Handle::set`].
+    /// Key of `Schedule`, for [`Self::set`].
     pub const SCHEDULE: Prop<CfnCanary, canary::Schedule> = Prop::new("Schedule");
-    /// Key of `StartCanaryAfterCreation`, for [`Handle::set`].
+    /// Key of `StartCanaryAfterCreation`, for [`Self::set`].
     pub const START_CANARY_AFTER_CREATION: Prop<CfnCanary, bool> = Prop::new("StartCanaryAfterCreation");
-    /// Key of `SuccessRetentionPeriod`, for [`Handle::set`].
+    /// Key of `SuccessRetentionPeriod`, for [`Self::set`].
     pub const SUCCESS_RETENTION_PERIOD: Prop<CfnCanary, i64> = Prop::new("SuccessRetentionPeriod");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCanary, Vec<canary::Tag>> = Prop::new("Tags");
-    /// Key of `VPCConfig`, for [`Handle::set`].
+    /// Key of `VPCConfig`, for [`Self::set`].
     pub const VPC_CONFIG: Prop<CfnCanary, canary::VPCConfig> = Prop::new("VPCConfig");
-    /// Key of `VisualReference`, for [`Handle::set`].
+    /// Key of `VisualReference`, for [`Self::set`].
     pub const VISUAL_REFERENCE: Prop<CfnCanary, canary::VisualReference> = Prop::new("VisualReference");
-    /// Key of `VisualReferences`, for [`Handle::set`].
+    /// Key of `VisualReferences`, for [`Self::set`].
     pub const VISUAL_REFERENCES: Prop<CfnCanary, Vec<canary::VisualReference>> = Prop::new("VisualReferences");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -955,7 +970,9 @@ pub mod group {
 pub struct CfnGroupProps {
     /// Name of the group.
     pub name: Val<String>,
+    /// `ResourceArns` (the schema does not describe it).
     pub resource_arns: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<group::Tag>>>,
 }
 
@@ -990,11 +1007,11 @@ impl CfnGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Synthetics::Group";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGroup, String> = Prop::new("Name");
-    /// Key of `ResourceArns`, for [`Handle::set`].
+    /// Key of `ResourceArns`, for [`Self::set`].
     pub const RESOURCE_ARNS: Prop<CfnGroup, Vec<String>> = Prop::new("ResourceArns");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGroup, Vec<group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

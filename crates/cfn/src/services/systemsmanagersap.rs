@@ -19,8 +19,11 @@ pub mod application {
     /// `ComponentInfo` of `AWS::SystemsManagerSAP::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ComponentInfo {
+        /// `ComponentType` (the schema does not describe it).
         pub component_type: Option<Val<ComponentType>>,
+        /// `Ec2InstanceId` (the schema does not describe it).
         pub ec2_instance_id: Option<Val<String>>,
+        /// `Sid` (the schema does not describe it).
         pub sid: Option<Val<String>>,
     }
 
@@ -37,8 +40,11 @@ pub mod application {
     /// `Credential` of `AWS::SystemsManagerSAP::Application`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Credential {
+        /// `CredentialType` (the schema does not describe it).
         pub credential_type: Option<Val<CredentialType>>,
+        /// `DatabaseName` (the schema does not describe it).
         pub database_name: Option<Val<String>>,
+        /// `SecretId` (the schema does not describe it).
         pub secret_id: Option<Val<String>>,
     }
 
@@ -220,15 +226,21 @@ pub mod application {
 /// Resource schema for AWS::SystemsManagerSAP::Application
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnApplicationProps {
+    /// `ApplicationId` (the schema does not describe it).
     pub application_id: Val<String>,
+    /// `ApplicationType` (the schema does not describe it).
     pub application_type: Val<application::ApplicationType>,
     /// This is an optional parameter for component details to which the SAP ABAP application is attached, such as Web Dispatcher.
     pub components_info: Option<Val<Vec<application::ComponentInfo>>>,
+    /// `Credentials` (the schema does not describe it).
     pub credentials: Option<Val<Vec<application::Credential>>>,
     /// The ARN of the SAP HANA database
     pub database_arn: Option<Val<String>>,
+    /// `Instances` (the schema does not describe it).
     pub instances: Option<Val<Vec<String>>>,
+    /// `SapInstanceNumber` (the schema does not describe it).
     pub sap_instance_number: Option<Val<String>>,
+    /// `Sid` (the schema does not describe it).
     pub sid: Option<Val<String>>,
     /// The tags of a SystemsManagerSAP application.
     pub tags: Option<Val<Vec<application::Tag>>>,
@@ -277,23 +289,23 @@ impl CfnApplication {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::SystemsManagerSAP::Application";
 
-    /// Key of `ApplicationId`, for [`Handle::set`].
+    /// Key of `ApplicationId`, for [`Self::set`].
     pub const APPLICATION_ID: Prop<CfnApplication, String> = Prop::new("ApplicationId");
-    /// Key of `ApplicationType`, for [`Handle::set`].
+    /// Key of `ApplicationType`, for [`Self::set`].
     pub const APPLICATION_TYPE: Prop<CfnApplication, application::ApplicationType> = Prop::new("ApplicationType");
-    /// Key of `ComponentsInfo`, for [`Handle::set`].
+    /// Key of `ComponentsInfo`, for [`Self::set`].
     pub const COMPONENTS_INFO: Prop<CfnApplication, Vec<application::ComponentInfo>> = Prop::new("ComponentsInfo");
-    /// Key of `Credentials`, for [`Handle::set`].
+    /// Key of `Credentials`, for [`Self::set`].
     pub const CREDENTIALS: Prop<CfnApplication, Vec<application::Credential>> = Prop::new("Credentials");
-    /// Key of `DatabaseArn`, for [`Handle::set`].
+    /// Key of `DatabaseArn`, for [`Self::set`].
     pub const DATABASE_ARN: Prop<CfnApplication, String> = Prop::new("DatabaseArn");
-    /// Key of `Instances`, for [`Handle::set`].
+    /// Key of `Instances`, for [`Self::set`].
     pub const INSTANCES: Prop<CfnApplication, Vec<String>> = Prop::new("Instances");
-    /// Key of `SapInstanceNumber`, for [`Handle::set`].
+    /// Key of `SapInstanceNumber`, for [`Self::set`].
     pub const SAP_INSTANCE_NUMBER: Prop<CfnApplication, String> = Prop::new("SapInstanceNumber");
-    /// Key of `Sid`, for [`Handle::set`].
+    /// Key of `Sid`, for [`Self::set`].
     pub const SID: Prop<CfnApplication, String> = Prop::new("Sid");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnApplication, Vec<application::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -164,15 +164,15 @@ impl CfnAdapter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Textract::Adapter";
 
-    /// Key of `AdapterName`, for [`Handle::set`].
+    /// Key of `AdapterName`, for [`Self::set`].
     pub const ADAPTER_NAME: Prop<CfnAdapter, String> = Prop::new("AdapterName");
-    /// Key of `AutoUpdate`, for [`Handle::set`].
+    /// Key of `AutoUpdate`, for [`Self::set`].
     pub const AUTO_UPDATE: Prop<CfnAdapter, adapter::AutoUpdate> = Prop::new("AutoUpdate");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAdapter, String> = Prop::new("Description");
-    /// Key of `FeatureTypes`, for [`Handle::set`].
+    /// Key of `FeatureTypes`, for [`Self::set`].
     pub const FEATURE_TYPES: Prop<CfnAdapter, Vec<adapter::FeatureType>> = Prop::new("FeatureTypes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAdapter, Vec<adapter::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod database {
     /// You can use the Resource Tags property to apply tags to resources, which can help you identify and categorize those resources.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -84,11 +86,11 @@ impl CfnDatabase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Timestream::Database";
 
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnDatabase, String> = Prop::new("DatabaseName");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnDatabase, String> = Prop::new("KmsKeyId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDatabase, Vec<database::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -226,13 +228,13 @@ impl CfnInfluxDBBackup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Timestream::InfluxDBBackup";
 
-    /// Key of `DbResourceId`, for [`Handle::set`].
+    /// Key of `DbResourceId`, for [`Self::set`].
     pub const DB_RESOURCE_ID: Prop<CfnInfluxDBBackup, String> = Prop::new("DbResourceId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInfluxDBBackup, String> = Prop::new("Name");
-    /// Key of `RetentionDays`, for [`Handle::set`].
+    /// Key of `RetentionDays`, for [`Self::set`].
     pub const RETENTION_DAYS: Prop<CfnInfluxDBBackup, i64> = Prop::new("RetentionDays");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInfluxDBBackup, Vec<influx_db_backup::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -800,43 +802,43 @@ impl CfnInfluxDBCluster {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Timestream::InfluxDBCluster";
 
-    /// Key of `AllocatedStorage`, for [`Handle::set`].
+    /// Key of `AllocatedStorage`, for [`Self::set`].
     pub const ALLOCATED_STORAGE: Prop<CfnInfluxDBCluster, i64> = Prop::new("AllocatedStorage");
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnInfluxDBCluster, String> = Prop::new("Bucket");
-    /// Key of `DbInstanceType`, for [`Handle::set`].
+    /// Key of `DbInstanceType`, for [`Self::set`].
     pub const DB_INSTANCE_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::DbInstanceType> = Prop::new("DbInstanceType");
-    /// Key of `DbParameterGroupIdentifier`, for [`Handle::set`].
+    /// Key of `DbParameterGroupIdentifier`, for [`Self::set`].
     pub const DB_PARAMETER_GROUP_IDENTIFIER: Prop<CfnInfluxDBCluster, String> = Prop::new("DbParameterGroupIdentifier");
-    /// Key of `DbStorageType`, for [`Handle::set`].
+    /// Key of `DbStorageType`, for [`Self::set`].
     pub const DB_STORAGE_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::DbStorageType> = Prop::new("DbStorageType");
-    /// Key of `DeploymentType`, for [`Handle::set`].
+    /// Key of `DeploymentType`, for [`Self::set`].
     pub const DEPLOYMENT_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::DeploymentType> = Prop::new("DeploymentType");
-    /// Key of `FailoverMode`, for [`Handle::set`].
+    /// Key of `FailoverMode`, for [`Self::set`].
     pub const FAILOVER_MODE: Prop<CfnInfluxDBCluster, influx_db_cluster::FailoverMode> = Prop::new("FailoverMode");
-    /// Key of `LogDeliveryConfiguration`, for [`Handle::set`].
+    /// Key of `LogDeliveryConfiguration`, for [`Self::set`].
     pub const LOG_DELIVERY_CONFIGURATION: Prop<CfnInfluxDBCluster, influx_db_cluster::LogDeliveryConfiguration> = Prop::new("LogDeliveryConfiguration");
-    /// Key of `MaintenanceSchedule`, for [`Handle::set`].
+    /// Key of `MaintenanceSchedule`, for [`Self::set`].
     pub const MAINTENANCE_SCHEDULE: Prop<CfnInfluxDBCluster, influx_db_cluster::MaintenanceSchedule> = Prop::new("MaintenanceSchedule");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInfluxDBCluster, String> = Prop::new("Name");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnInfluxDBCluster, influx_db_cluster::NetworkType> = Prop::new("NetworkType");
-    /// Key of `Organization`, for [`Handle::set`].
+    /// Key of `Organization`, for [`Self::set`].
     pub const ORGANIZATION: Prop<CfnInfluxDBCluster, String> = Prop::new("Organization");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnInfluxDBCluster, String> = Prop::new("Password");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnInfluxDBCluster, i64> = Prop::new("Port");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnInfluxDBCluster, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInfluxDBCluster, Vec<influx_db_cluster::Tag>> = Prop::new("Tags");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnInfluxDBCluster, String> = Prop::new("Username");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnInfluxDBCluster, Vec<String>> = Prop::new("VpcSecurityGroupIds");
-    /// Key of `VpcSubnetIds`, for [`Handle::set`].
+    /// Key of `VpcSubnetIds`, for [`Self::set`].
     pub const VPC_SUBNET_IDS: Prop<CfnInfluxDBCluster, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1291,41 +1293,41 @@ impl CfnInfluxDBInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Timestream::InfluxDBInstance";
 
-    /// Key of `AllocatedStorage`, for [`Handle::set`].
+    /// Key of `AllocatedStorage`, for [`Self::set`].
     pub const ALLOCATED_STORAGE: Prop<CfnInfluxDBInstance, i64> = Prop::new("AllocatedStorage");
-    /// Key of `Bucket`, for [`Handle::set`].
+    /// Key of `Bucket`, for [`Self::set`].
     pub const BUCKET: Prop<CfnInfluxDBInstance, String> = Prop::new("Bucket");
-    /// Key of `DbInstanceType`, for [`Handle::set`].
+    /// Key of `DbInstanceType`, for [`Self::set`].
     pub const DB_INSTANCE_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::DbInstanceType> = Prop::new("DbInstanceType");
-    /// Key of `DbParameterGroupIdentifier`, for [`Handle::set`].
+    /// Key of `DbParameterGroupIdentifier`, for [`Self::set`].
     pub const DB_PARAMETER_GROUP_IDENTIFIER: Prop<CfnInfluxDBInstance, String> = Prop::new("DbParameterGroupIdentifier");
-    /// Key of `DbStorageType`, for [`Handle::set`].
+    /// Key of `DbStorageType`, for [`Self::set`].
     pub const DB_STORAGE_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::DbStorageType> = Prop::new("DbStorageType");
-    /// Key of `DeploymentType`, for [`Handle::set`].
+    /// Key of `DeploymentType`, for [`Self::set`].
     pub const DEPLOYMENT_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::DeploymentType> = Prop::new("DeploymentType");
-    /// Key of `LogDeliveryConfiguration`, for [`Handle::set`].
+    /// Key of `LogDeliveryConfiguration`, for [`Self::set`].
     pub const LOG_DELIVERY_CONFIGURATION: Prop<CfnInfluxDBInstance, influx_db_instance::LogDeliveryConfiguration> = Prop::new("LogDeliveryConfiguration");
-    /// Key of `MaintenanceSchedule`, for [`Handle::set`].
+    /// Key of `MaintenanceSchedule`, for [`Self::set`].
     pub const MAINTENANCE_SCHEDULE: Prop<CfnInfluxDBInstance, influx_db_instance::MaintenanceSchedule> = Prop::new("MaintenanceSchedule");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnInfluxDBInstance, String> = Prop::new("Name");
-    /// Key of `NetworkType`, for [`Handle::set`].
+    /// Key of `NetworkType`, for [`Self::set`].
     pub const NETWORK_TYPE: Prop<CfnInfluxDBInstance, influx_db_instance::NetworkType> = Prop::new("NetworkType");
-    /// Key of `Organization`, for [`Handle::set`].
+    /// Key of `Organization`, for [`Self::set`].
     pub const ORGANIZATION: Prop<CfnInfluxDBInstance, String> = Prop::new("Organization");
-    /// Key of `Password`, for [`Handle::set`].
+    /// Key of `Password`, for [`Self::set`].
     pub const PASSWORD: Prop<CfnInfluxDBInstance, String> = Prop::new("Password");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnInfluxDBInstance, i64> = Prop::new("Port");
-    /// Key of `PubliclyAccessible`, for [`Handle::set`].
+    /// Key of `PubliclyAccessible`, for [`Self::set`].
     pub const PUBLICLY_ACCESSIBLE: Prop<CfnInfluxDBInstance, bool> = Prop::new("PubliclyAccessible");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnInfluxDBInstance, Vec<influx_db_instance::Tag>> = Prop::new("Tags");
-    /// Key of `Username`, for [`Handle::set`].
+    /// Key of `Username`, for [`Self::set`].
     pub const USERNAME: Prop<CfnInfluxDBInstance, String> = Prop::new("Username");
-    /// Key of `VpcSecurityGroupIds`, for [`Handle::set`].
+    /// Key of `VpcSecurityGroupIds`, for [`Self::set`].
     pub const VPC_SECURITY_GROUP_IDS: Prop<CfnInfluxDBInstance, Vec<String>> = Prop::new("VpcSecurityGroupIds");
-    /// Key of `VpcSubnetIds`, for [`Handle::set`].
+    /// Key of `VpcSubnetIds`, for [`Self::set`].
     pub const VPC_SUBNET_IDS: Prop<CfnInfluxDBInstance, Vec<String>> = Prop::new("VpcSubnetIds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2083,25 +2085,25 @@ impl CfnScheduledQuery {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Timestream::ScheduledQuery";
 
-    /// Key of `ClientToken`, for [`Handle::set`].
+    /// Key of `ClientToken`, for [`Self::set`].
     pub const CLIENT_TOKEN: Prop<CfnScheduledQuery, String> = Prop::new("ClientToken");
-    /// Key of `ErrorReportConfiguration`, for [`Handle::set`].
+    /// Key of `ErrorReportConfiguration`, for [`Self::set`].
     pub const ERROR_REPORT_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::ErrorReportConfiguration> = Prop::new("ErrorReportConfiguration");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnScheduledQuery, String> = Prop::new("KmsKeyId");
-    /// Key of `NotificationConfiguration`, for [`Handle::set`].
+    /// Key of `NotificationConfiguration`, for [`Self::set`].
     pub const NOTIFICATION_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::NotificationConfiguration> = Prop::new("NotificationConfiguration");
-    /// Key of `QueryString`, for [`Handle::set`].
+    /// Key of `QueryString`, for [`Self::set`].
     pub const QUERY_STRING: Prop<CfnScheduledQuery, String> = Prop::new("QueryString");
-    /// Key of `ScheduleConfiguration`, for [`Handle::set`].
+    /// Key of `ScheduleConfiguration`, for [`Self::set`].
     pub const SCHEDULE_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::ScheduleConfiguration> = Prop::new("ScheduleConfiguration");
-    /// Key of `ScheduledQueryExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ScheduledQueryExecutionRoleArn`, for [`Self::set`].
     pub const SCHEDULED_QUERY_EXECUTION_ROLE_ARN: Prop<CfnScheduledQuery, String> = Prop::new("ScheduledQueryExecutionRoleArn");
-    /// Key of `ScheduledQueryName`, for [`Handle::set`].
+    /// Key of `ScheduledQueryName`, for [`Self::set`].
     pub const SCHEDULED_QUERY_NAME: Prop<CfnScheduledQuery, String> = Prop::new("ScheduledQueryName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnScheduledQuery, Vec<scheduled_query::Tag>> = Prop::new("Tags");
-    /// Key of `TargetConfiguration`, for [`Handle::set`].
+    /// Key of `TargetConfiguration`, for [`Self::set`].
     pub const TARGET_CONFIGURATION: Prop<CfnScheduledQuery, scheduled_query::TargetConfiguration> = Prop::new("TargetConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2255,7 +2257,9 @@ pub mod table {
     /// You can use the Resource Tags property to apply tags to resources, which can help you identify and categorize those resources.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -2534,17 +2538,17 @@ impl CfnTable {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Timestream::Table";
 
-    /// Key of `DatabaseName`, for [`Handle::set`].
+    /// Key of `DatabaseName`, for [`Self::set`].
     pub const DATABASE_NAME: Prop<CfnTable, String> = Prop::new("DatabaseName");
-    /// Key of `MagneticStoreWriteProperties`, for [`Handle::set`].
+    /// Key of `MagneticStoreWriteProperties`, for [`Self::set`].
     pub const MAGNETIC_STORE_WRITE_PROPERTIES: Prop<CfnTable, table::MagneticStoreWriteProperties> = Prop::new("MagneticStoreWriteProperties");
-    /// Key of `RetentionProperties`, for [`Handle::set`].
+    /// Key of `RetentionProperties`, for [`Self::set`].
     pub const RETENTION_PROPERTIES: Prop<CfnTable, table::RetentionProperties> = Prop::new("RetentionProperties");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnTable, table::Schema> = Prop::new("Schema");
-    /// Key of `TableName`, for [`Handle::set`].
+    /// Key of `TableName`, for [`Self::set`].
     pub const TABLE_NAME: Prop<CfnTable, String> = Prop::new("TableName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTable, Vec<table::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,9 +19,13 @@ pub mod call_analytics_category {
     /// `Rule` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Rule {
+        /// `InterruptionFilter` (the schema does not describe it).
         pub interruption_filter: Option<Val<InterruptionFilter>>,
+        /// `NonTalkTimeFilter` (the schema does not describe it).
         pub non_talk_time_filter: Option<Val<NonTalkTimeFilter>>,
+        /// `SentimentFilter` (the schema does not describe it).
         pub sentiment_filter: Option<Val<SentimentFilter>>,
+        /// `TranscriptFilter` (the schema does not describe it).
         pub transcript_filter: Option<Val<TranscriptFilter>>,
     }
 
@@ -39,7 +43,9 @@ pub mod call_analytics_category {
     /// `Tag` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -65,10 +71,15 @@ pub mod call_analytics_category {
     /// `InterruptionFilter` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InterruptionFilter {
+        /// `AbsoluteTimeRange` (the schema does not describe it).
         pub absolute_time_range: Option<Val<AbsoluteTimeRange>>,
+        /// `Negate` (the schema does not describe it).
         pub negate: Option<Val<bool>>,
+        /// `ParticipantRole` (the schema does not describe it).
         pub participant_role: Option<Val<ParticipantRole>>,
+        /// `RelativeTimeRange` (the schema does not describe it).
         pub relative_time_range: Option<Val<RelativeTimeRange>>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Option<Val<i64>>,
     }
 
@@ -87,9 +98,13 @@ pub mod call_analytics_category {
     /// `NonTalkTimeFilter` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct NonTalkTimeFilter {
+        /// `AbsoluteTimeRange` (the schema does not describe it).
         pub absolute_time_range: Option<Val<AbsoluteTimeRange>>,
+        /// `Negate` (the schema does not describe it).
         pub negate: Option<Val<bool>>,
+        /// `RelativeTimeRange` (the schema does not describe it).
         pub relative_time_range: Option<Val<RelativeTimeRange>>,
+        /// `Threshold` (the schema does not describe it).
         pub threshold: Option<Val<i64>>,
     }
 
@@ -107,10 +122,15 @@ pub mod call_analytics_category {
     /// `SentimentFilter` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SentimentFilter {
+        /// `AbsoluteTimeRange` (the schema does not describe it).
         pub absolute_time_range: Option<Val<AbsoluteTimeRange>>,
+        /// `Negate` (the schema does not describe it).
         pub negate: Option<Val<bool>>,
+        /// `ParticipantRole` (the schema does not describe it).
         pub participant_role: Option<Val<ParticipantRole>>,
+        /// `RelativeTimeRange` (the schema does not describe it).
         pub relative_time_range: Option<Val<RelativeTimeRange>>,
+        /// `Sentiments` (the schema does not describe it).
         pub sentiments: Val<Vec<Sentiment>>,
     }
 
@@ -142,11 +162,17 @@ pub mod call_analytics_category {
     /// `TranscriptFilter` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct TranscriptFilter {
+        /// `AbsoluteTimeRange` (the schema does not describe it).
         pub absolute_time_range: Option<Val<AbsoluteTimeRange>>,
+        /// `Negate` (the schema does not describe it).
         pub negate: Option<Val<bool>>,
+        /// `ParticipantRole` (the schema does not describe it).
         pub participant_role: Option<Val<ParticipantRole>>,
+        /// `RelativeTimeRange` (the schema does not describe it).
         pub relative_time_range: Option<Val<RelativeTimeRange>>,
+        /// `Targets` (the schema does not describe it).
         pub targets: Val<Vec<String>>,
+        /// `TranscriptFilterType` (the schema does not describe it).
         pub transcript_filter_type: Val<TranscriptFilterType>,
     }
 
@@ -180,9 +206,13 @@ pub mod call_analytics_category {
     /// `AbsoluteTimeRange` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AbsoluteTimeRange {
+        /// `EndTime` (the schema does not describe it).
         pub end_time: Option<Val<i64>>,
+        /// `First` (the schema does not describe it).
         pub first: Option<Val<i64>>,
+        /// `Last` (the schema does not describe it).
         pub last: Option<Val<i64>>,
+        /// `StartTime` (the schema does not describe it).
         pub start_time: Option<Val<i64>>,
     }
 
@@ -200,9 +230,13 @@ pub mod call_analytics_category {
     /// `RelativeTimeRange` of `AWS::Transcribe::CallAnalyticsCategory`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RelativeTimeRange {
+        /// `EndPercentage` (the schema does not describe it).
         pub end_percentage: Option<Val<i64>>,
+        /// `First` (the schema does not describe it).
         pub first: Option<Val<i64>>,
+        /// `Last` (the schema does not describe it).
         pub last: Option<Val<i64>>,
+        /// `StartPercentage` (the schema does not describe it).
         pub start_percentage: Option<Val<i64>>,
     }
 
@@ -469,13 +503,13 @@ impl CfnCallAnalyticsCategory {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::CallAnalyticsCategory";
 
-    /// Key of `CategoryName`, for [`Handle::set`].
+    /// Key of `CategoryName`, for [`Self::set`].
     pub const CATEGORY_NAME: Prop<CfnCallAnalyticsCategory, String> = Prop::new("CategoryName");
-    /// Key of `InputType`, for [`Handle::set`].
+    /// Key of `InputType`, for [`Self::set`].
     pub const INPUT_TYPE: Prop<CfnCallAnalyticsCategory, call_analytics_category::InputType> = Prop::new("InputType");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnCallAnalyticsCategory, Vec<call_analytics_category::Rule>> = Prop::new("Rules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCallAnalyticsCategory, Vec<call_analytics_category::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -762,13 +796,13 @@ impl CfnMedicalVocabulary {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::MedicalVocabulary";
 
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnMedicalVocabulary, medical_vocabulary::LanguageCode> = Prop::new("LanguageCode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMedicalVocabulary, Vec<medical_vocabulary::Tag>> = Prop::new("Tags");
-    /// Key of `VocabularyFileUri`, for [`Handle::set`].
+    /// Key of `VocabularyFileUri`, for [`Self::set`].
     pub const VOCABULARY_FILE_URI: Prop<CfnMedicalVocabulary, String> = Prop::new("VocabularyFileUri");
-    /// Key of `VocabularyName`, for [`Handle::set`].
+    /// Key of `VocabularyName`, for [`Self::set`].
     pub const VOCABULARY_NAME: Prop<CfnMedicalVocabulary, String> = Prop::new("VocabularyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1287,17 +1321,17 @@ impl CfnVocabulary {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::Vocabulary";
 
-    /// Key of `DataAccessRoleArn`, for [`Handle::set`].
+    /// Key of `DataAccessRoleArn`, for [`Self::set`].
     pub const DATA_ACCESS_ROLE_ARN: Prop<CfnVocabulary, String> = Prop::new("DataAccessRoleArn");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnVocabulary, vocabulary::LanguageCode> = Prop::new("LanguageCode");
-    /// Key of `Phrases`, for [`Handle::set`].
+    /// Key of `Phrases`, for [`Self::set`].
     pub const PHRASES: Prop<CfnVocabulary, Vec<String>> = Prop::new("Phrases");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVocabulary, Vec<vocabulary::Tag>> = Prop::new("Tags");
-    /// Key of `VocabularyFileUri`, for [`Handle::set`].
+    /// Key of `VocabularyFileUri`, for [`Self::set`].
     pub const VOCABULARY_FILE_URI: Prop<CfnVocabulary, String> = Prop::new("VocabularyFileUri");
-    /// Key of `VocabularyName`, for [`Handle::set`].
+    /// Key of `VocabularyName`, for [`Self::set`].
     pub const VOCABULARY_NAME: Prop<CfnVocabulary, String> = Prop::new("VocabularyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1828,17 +1862,17 @@ impl CfnVocabularyFilter {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transcribe::VocabularyFilter";
 
-    /// Key of `DataAccessRoleArn`, for [`Handle::set`].
+    /// Key of `DataAccessRoleArn`, for [`Self::set`].
     pub const DATA_ACCESS_ROLE_ARN: Prop<CfnVocabularyFilter, String> = Prop::new("DataAccessRoleArn");
-    /// Key of `LanguageCode`, for [`Handle::set`].
+    /// Key of `LanguageCode`, for [`Self::set`].
     pub const LANGUAGE_CODE: Prop<CfnVocabularyFilter, vocabulary_filter::LanguageCode> = Prop::new("LanguageCode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnVocabularyFilter, Vec<vocabulary_filter::Tag>> = Prop::new("Tags");
-    /// Key of `VocabularyFilterFileUri`, for [`Handle::set`].
+    /// Key of `VocabularyFilterFileUri`, for [`Self::set`].
     pub const VOCABULARY_FILTER_FILE_URI: Prop<CfnVocabularyFilter, String> = Prop::new("VocabularyFilterFileUri");
-    /// Key of `VocabularyFilterName`, for [`Handle::set`].
+    /// Key of `VocabularyFilterName`, for [`Self::set`].
     pub const VOCABULARY_FILTER_NAME: Prop<CfnVocabularyFilter, String> = Prop::new("VocabularyFilterName");
-    /// Key of `Words`, for [`Handle::set`].
+    /// Key of `Words`, for [`Self::set`].
     pub const WORDS: Prop<CfnVocabularyFilter, Vec<String>> = Prop::new("Words");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -274,27 +274,27 @@ impl CfnAgreement {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Agreement";
 
-    /// Key of `AccessRole`, for [`Handle::set`].
+    /// Key of `AccessRole`, for [`Self::set`].
     pub const ACCESS_ROLE: Prop<CfnAgreement, String> = Prop::new("AccessRole");
-    /// Key of `BaseDirectory`, for [`Handle::set`].
+    /// Key of `BaseDirectory`, for [`Self::set`].
     pub const BASE_DIRECTORY: Prop<CfnAgreement, String> = Prop::new("BaseDirectory");
-    /// Key of `CustomDirectories`, for [`Handle::set`].
+    /// Key of `CustomDirectories`, for [`Self::set`].
     pub const CUSTOM_DIRECTORIES: Prop<CfnAgreement, agreement::CustomDirectories> = Prop::new("CustomDirectories");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgreement, String> = Prop::new("Description");
-    /// Key of `EnforceMessageSigning`, for [`Handle::set`].
+    /// Key of `EnforceMessageSigning`, for [`Self::set`].
     pub const ENFORCE_MESSAGE_SIGNING: Prop<CfnAgreement, agreement::EnforceMessageSigning> = Prop::new("EnforceMessageSigning");
-    /// Key of `LocalProfileId`, for [`Handle::set`].
+    /// Key of `LocalProfileId`, for [`Self::set`].
     pub const LOCAL_PROFILE_ID: Prop<CfnAgreement, String> = Prop::new("LocalProfileId");
-    /// Key of `PartnerProfileId`, for [`Handle::set`].
+    /// Key of `PartnerProfileId`, for [`Self::set`].
     pub const PARTNER_PROFILE_ID: Prop<CfnAgreement, String> = Prop::new("PartnerProfileId");
-    /// Key of `PreserveFilename`, for [`Handle::set`].
+    /// Key of `PreserveFilename`, for [`Self::set`].
     pub const PRESERVE_FILENAME: Prop<CfnAgreement, agreement::PreserveFilename> = Prop::new("PreserveFilename");
-    /// Key of `ServerId`, for [`Handle::set`].
+    /// Key of `ServerId`, for [`Self::set`].
     pub const SERVER_ID: Prop<CfnAgreement, String> = Prop::new("ServerId");
-    /// Key of `Status`, for [`Handle::set`].
+    /// Key of `Status`, for [`Self::set`].
     pub const STATUS: Prop<CfnAgreement, agreement::Status> = Prop::new("Status");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgreement, Vec<agreement::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -487,21 +487,21 @@ impl CfnCertificate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Certificate";
 
-    /// Key of `ActiveDate`, for [`Handle::set`].
+    /// Key of `ActiveDate`, for [`Self::set`].
     pub const ACTIVE_DATE: Prop<CfnCertificate, String> = Prop::new("ActiveDate");
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnCertificate, String> = Prop::new("Certificate");
-    /// Key of `CertificateChain`, for [`Handle::set`].
+    /// Key of `CertificateChain`, for [`Self::set`].
     pub const CERTIFICATE_CHAIN: Prop<CfnCertificate, String> = Prop::new("CertificateChain");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnCertificate, String> = Prop::new("Description");
-    /// Key of `InactiveDate`, for [`Handle::set`].
+    /// Key of `InactiveDate`, for [`Self::set`].
     pub const INACTIVE_DATE: Prop<CfnCertificate, String> = Prop::new("InactiveDate");
-    /// Key of `PrivateKey`, for [`Handle::set`].
+    /// Key of `PrivateKey`, for [`Self::set`].
     pub const PRIVATE_KEY: Prop<CfnCertificate, String> = Prop::new("PrivateKey");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnCertificate, Vec<certificate::Tag>> = Prop::new("Tags");
-    /// Key of `Usage`, for [`Handle::set`].
+    /// Key of `Usage`, for [`Self::set`].
     pub const USAGE: Prop<CfnCertificate, certificate::Usage> = Prop::new("Usage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -628,6 +628,7 @@ pub mod connector {
     /// Egress configuration for the connector.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectorEgressConfig {
+        /// `VpcLattice` (the schema does not describe it).
         pub vpc_lattice: Val<ConnectorVpcLatticeEgressConfig>,
     }
 
@@ -703,6 +704,7 @@ pub mod connector {
     /// Configuration for an AS2 connector with ASYNC MDN Response
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConnectorAsyncMdnConfig {
+        /// `ServerIds` (the schema does not describe it).
         pub server_ids: Val<Vec<String>>,
         /// URL of the server to receive the MDN response on
         pub url: Val<String>,
@@ -1141,25 +1143,25 @@ impl CfnConnector {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Connector";
 
-    /// Key of `AccessRole`, for [`Handle::set`].
+    /// Key of `AccessRole`, for [`Self::set`].
     pub const ACCESS_ROLE: Prop<CfnConnector, String> = Prop::new("AccessRole");
-    /// Key of `As2Config`, for [`Handle::set`].
+    /// Key of `As2Config`, for [`Self::set`].
     pub const AS2_CONFIG: Prop<CfnConnector, connector::As2Config> = Prop::new("As2Config");
-    /// Key of `EgressConfig`, for [`Handle::set`].
+    /// Key of `EgressConfig`, for [`Self::set`].
     pub const EGRESS_CONFIG: Prop<CfnConnector, connector::ConnectorEgressConfig> = Prop::new("EgressConfig");
-    /// Key of `EgressType`, for [`Handle::set`].
+    /// Key of `EgressType`, for [`Self::set`].
     pub const EGRESS_TYPE: Prop<CfnConnector, connector::ConnectorEgressType> = Prop::new("EgressType");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnConnector, connector::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `LoggingRole`, for [`Handle::set`].
+    /// Key of `LoggingRole`, for [`Self::set`].
     pub const LOGGING_ROLE: Prop<CfnConnector, String> = Prop::new("LoggingRole");
-    /// Key of `SecurityPolicyName`, for [`Handle::set`].
+    /// Key of `SecurityPolicyName`, for [`Self::set`].
     pub const SECURITY_POLICY_NAME: Prop<CfnConnector, String> = Prop::new("SecurityPolicyName");
-    /// Key of `SftpConfig`, for [`Handle::set`].
+    /// Key of `SftpConfig`, for [`Self::set`].
     pub const SFTP_CONFIG: Prop<CfnConnector, connector::SftpConfig> = Prop::new("SftpConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnector, Vec<connector::Tag>> = Prop::new("Tags");
-    /// Key of `Url`, for [`Handle::set`].
+    /// Key of `Url`, for [`Self::set`].
     pub const URL: Prop<CfnConnector, String> = Prop::new("Url");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1356,17 +1358,17 @@ impl CfnHostKey {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::HostKey";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnHostKey, String> = Prop::new("Description");
-    /// Key of `HostKeyBody`, for [`Handle::set`].
+    /// Key of `HostKeyBody`, for [`Self::set`].
     pub const HOST_KEY_BODY: Prop<CfnHostKey, String> = Prop::new("HostKeyBody");
-    /// Key of `KmsKey`, for [`Handle::set`].
+    /// Key of `KmsKey`, for [`Self::set`].
     pub const KMS_KEY: Prop<CfnHostKey, String> = Prop::new("KmsKey");
-    /// Key of `ServerId`, for [`Handle::set`].
+    /// Key of `ServerId`, for [`Self::set`].
     pub const SERVER_ID: Prop<CfnHostKey, String> = Prop::new("ServerId");
-    /// Key of `StorageType`, for [`Handle::set`].
+    /// Key of `StorageType`, for [`Self::set`].
     pub const STORAGE_TYPE: Prop<CfnHostKey, host_key::StorageType> = Prop::new("StorageType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnHostKey, Vec<host_key::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1560,13 +1562,13 @@ impl CfnProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Profile";
 
-    /// Key of `As2Id`, for [`Handle::set`].
+    /// Key of `As2Id`, for [`Self::set`].
     pub const AS2_ID: Prop<CfnProfile, String> = Prop::new("As2Id");
-    /// Key of `CertificateIds`, for [`Handle::set`].
+    /// Key of `CertificateIds`, for [`Self::set`].
     pub const CERTIFICATE_IDS: Prop<CfnProfile, Vec<String>> = Prop::new("CertificateIds");
-    /// Key of `ProfileType`, for [`Handle::set`].
+    /// Key of `ProfileType`, for [`Self::set`].
     pub const PROFILE_TYPE: Prop<CfnProfile, profile::ProfileType> = Prop::new("ProfileType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1618,10 +1620,15 @@ pub mod server {
     /// `EndpointDetails` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EndpointDetails {
+        /// `AddressAllocationIds` (the schema does not describe it).
         pub address_allocation_ids: Option<Val<Vec<String>>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
+        /// `VpcEndpointId` (the schema does not describe it).
         pub vpc_endpoint_id: Option<Val<String>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -1640,10 +1647,15 @@ pub mod server {
     /// `IdentityProviderDetails` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IdentityProviderDetails {
+        /// `DirectoryId` (the schema does not describe it).
         pub directory_id: Option<Val<String>>,
+        /// `Function` (the schema does not describe it).
         pub function: Option<Val<String>>,
+        /// `InvocationRole` (the schema does not describe it).
         pub invocation_role: Option<Val<String>>,
+        /// `SftpAuthenticationMethods` (the schema does not describe it).
         pub sftp_authentication_methods: Option<Val<SftpAuthenticationMethods>>,
+        /// `Url` (the schema does not describe it).
         pub url: Option<Val<String>>,
     }
 
@@ -1662,10 +1674,15 @@ pub mod server {
     /// `ProtocolDetails` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProtocolDetails {
+        /// `As2Transports` (the schema does not describe it).
         pub as2_transports: Option<Val<Vec<As2Transport>>>,
+        /// `PassiveIp` (the schema does not describe it).
         pub passive_ip: Option<Val<String>>,
+        /// `ProxyConfig` (the schema does not describe it).
         pub proxy_config: Option<Val<ProxyConfig>>,
+        /// `SetStatOption` (the schema does not describe it).
         pub set_stat_option: Option<Val<SetStatOption>>,
+        /// `TlsSessionResumptionMode` (the schema does not describe it).
         pub tls_session_resumption_mode: Option<Val<TlsSessionResumptionMode>>,
     }
 
@@ -1699,7 +1716,9 @@ pub mod server {
     /// `Tag` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1725,7 +1744,9 @@ pub mod server {
     /// `WorkflowDetails` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkflowDetails {
+        /// `OnPartialUpload` (the schema does not describe it).
         pub on_partial_upload: Option<Val<Vec<WorkflowDetail>>>,
+        /// `OnUpload` (the schema does not describe it).
         pub on_upload: Option<Val<Vec<WorkflowDetail>>>,
     }
 
@@ -1741,6 +1762,7 @@ pub mod server {
     /// `ProxyConfig` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ProxyConfig {
+        /// `SftpMode` (the schema does not describe it).
         pub sftp_mode: Option<Val<ProxyMode>>,
     }
 
@@ -1755,7 +1777,9 @@ pub mod server {
     /// `WorkflowDetail` of `AWS::Transfer::Server`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WorkflowDetail {
+        /// `ExecutionRole` (the schema does not describe it).
         pub execution_role: Val<String>,
+        /// `WorkflowId` (the schema does not describe it).
         pub workflow_id: Val<String>,
     }
 
@@ -2183,24 +2207,41 @@ pub mod server {
 /// Definition of AWS::Transfer::Server Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServerProps {
+    /// `Certificate` (the schema does not describe it).
     pub certificate: Option<Val<String>>,
     /// When this property is `true`, AWS Transfer Family will generate an initial host key for your server, making it immediately available to SFTP clients. When set to `false`, clients will not be able to establish an SFTP session until you import one or more host keys (see AWS::Transfer::HostKey). This property cannot be changed after resource creation. Default: `true`.
     pub create_with_host_key: Option<Val<bool>>,
+    /// `Domain` (the schema does not describe it).
     pub domain: Option<Val<server::Domain>>,
+    /// `EndpointDetails` (the schema does not describe it).
     pub endpoint_details: Option<Val<server::EndpointDetails>>,
+    /// `EndpointType` (the schema does not describe it).
     pub endpoint_type: Option<Val<server::EndpointType>>,
+    /// `IdentityProviderDetails` (the schema does not describe it).
     pub identity_provider_details: Option<Val<server::IdentityProviderDetails>>,
+    /// `IdentityProviderType` (the schema does not describe it).
     pub identity_provider_type: Option<Val<server::IdentityProviderType>>,
+    /// `IpAddressType` (the schema does not describe it).
     pub ip_address_type: Option<Val<server::IpAddressType>>,
+    /// `LoggingRole` (the schema does not describe it).
     pub logging_role: Option<Val<String>>,
+    /// `PostAuthenticationLoginBanner` (the schema does not describe it).
     pub post_authentication_login_banner: Option<Val<String>>,
+    /// `PreAuthenticationLoginBanner` (the schema does not describe it).
     pub pre_authentication_login_banner: Option<Val<String>>,
+    /// `ProtocolDetails` (the schema does not describe it).
     pub protocol_details: Option<Val<server::ProtocolDetails>>,
+    /// `Protocols` (the schema does not describe it).
     pub protocols: Option<Val<Vec<server::Protocol>>>,
+    /// `S3StorageOptions` (the schema does not describe it).
     pub s3_storage_options: Option<Val<server::S3StorageOptions>>,
+    /// `SecurityPolicyName` (the schema does not describe it).
     pub security_policy_name: Option<Val<String>>,
+    /// `StructuredLogDestinations` (the schema does not describe it).
     pub structured_log_destinations: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<server::Tag>>>,
+    /// `WorkflowDetails` (the schema does not describe it).
     pub workflow_details: Option<Val<server::WorkflowDetails>>,
 }
 
@@ -2239,41 +2280,41 @@ impl CfnServer {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Server";
 
-    /// Key of `Certificate`, for [`Handle::set`].
+    /// Key of `Certificate`, for [`Self::set`].
     pub const CERTIFICATE: Prop<CfnServer, String> = Prop::new("Certificate");
-    /// Key of `CreateWithHostKey`, for [`Handle::set`].
+    /// Key of `CreateWithHostKey`, for [`Self::set`].
     pub const CREATE_WITH_HOST_KEY: Prop<CfnServer, bool> = Prop::new("CreateWithHostKey");
-    /// Key of `Domain`, for [`Handle::set`].
+    /// Key of `Domain`, for [`Self::set`].
     pub const DOMAIN: Prop<CfnServer, server::Domain> = Prop::new("Domain");
-    /// Key of `EndpointDetails`, for [`Handle::set`].
+    /// Key of `EndpointDetails`, for [`Self::set`].
     pub const ENDPOINT_DETAILS: Prop<CfnServer, server::EndpointDetails> = Prop::new("EndpointDetails");
-    /// Key of `EndpointType`, for [`Handle::set`].
+    /// Key of `EndpointType`, for [`Self::set`].
     pub const ENDPOINT_TYPE: Prop<CfnServer, server::EndpointType> = Prop::new("EndpointType");
-    /// Key of `IdentityProviderDetails`, for [`Handle::set`].
+    /// Key of `IdentityProviderDetails`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_DETAILS: Prop<CfnServer, server::IdentityProviderDetails> = Prop::new("IdentityProviderDetails");
-    /// Key of `IdentityProviderType`, for [`Handle::set`].
+    /// Key of `IdentityProviderType`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_TYPE: Prop<CfnServer, server::IdentityProviderType> = Prop::new("IdentityProviderType");
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnServer, server::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `LoggingRole`, for [`Handle::set`].
+    /// Key of `LoggingRole`, for [`Self::set`].
     pub const LOGGING_ROLE: Prop<CfnServer, String> = Prop::new("LoggingRole");
-    /// Key of `PostAuthenticationLoginBanner`, for [`Handle::set`].
+    /// Key of `PostAuthenticationLoginBanner`, for [`Self::set`].
     pub const POST_AUTHENTICATION_LOGIN_BANNER: Prop<CfnServer, String> = Prop::new("PostAuthenticationLoginBanner");
-    /// Key of `PreAuthenticationLoginBanner`, for [`Handle::set`].
+    /// Key of `PreAuthenticationLoginBanner`, for [`Self::set`].
     pub const PRE_AUTHENTICATION_LOGIN_BANNER: Prop<CfnServer, String> = Prop::new("PreAuthenticationLoginBanner");
-    /// Key of `ProtocolDetails`, for [`Handle::set`].
+    /// Key of `ProtocolDetails`, for [`Self::set`].
     pub const PROTOCOL_DETAILS: Prop<CfnServer, server::ProtocolDetails> = Prop::new("ProtocolDetails");
-    /// Key of `Protocols`, for [`Handle::set`].
+    /// Key of `Protocols`, for [`Self::set`].
     pub const PROTOCOLS: Prop<CfnServer, Vec<server::Protocol>> = Prop::new("Protocols");
-    /// Key of `S3StorageOptions`, for [`Handle::set`].
+    /// Key of `S3StorageOptions`, for [`Self::set`].
     pub const S3_STORAGE_OPTIONS: Prop<CfnServer, server::S3StorageOptions> = Prop::new("S3StorageOptions");
-    /// Key of `SecurityPolicyName`, for [`Handle::set`].
+    /// Key of `SecurityPolicyName`, for [`Self::set`].
     pub const SECURITY_POLICY_NAME: Prop<CfnServer, String> = Prop::new("SecurityPolicyName");
-    /// Key of `StructuredLogDestinations`, for [`Handle::set`].
+    /// Key of `StructuredLogDestinations`, for [`Self::set`].
     pub const STRUCTURED_LOG_DESTINATIONS: Prop<CfnServer, Vec<String>> = Prop::new("StructuredLogDestinations");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServer, Vec<server::Tag>> = Prop::new("Tags");
-    /// Key of `WorkflowDetails`, for [`Handle::set`].
+    /// Key of `WorkflowDetails`, for [`Self::set`].
     pub const WORKFLOW_DETAILS: Prop<CfnServer, server::WorkflowDetails> = Prop::new("WorkflowDetails");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2334,8 +2375,11 @@ pub mod user {
     /// `HomeDirectoryMapEntry` of `AWS::Transfer::User`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HomeDirectoryMapEntry {
+        /// `Entry` (the schema does not describe it).
         pub entry: Val<String>,
+        /// `Target` (the schema does not describe it).
         pub target: Val<String>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<MapType>>,
     }
 
@@ -2363,8 +2407,11 @@ pub mod user {
     /// `PosixProfile` of `AWS::Transfer::User`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PosixProfile {
+        /// `Gid` (the schema does not describe it).
         pub gid: Val<f64>,
+        /// `SecondaryGids` (the schema does not describe it).
         pub secondary_gids: Option<Val<Vec<f64>>>,
+        /// `Uid` (the schema does not describe it).
         pub uid: Val<f64>,
     }
 
@@ -2392,7 +2439,9 @@ pub mod user {
     /// `Tag` of `AWS::Transfer::User`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2516,16 +2565,25 @@ pub mod user {
 /// Definition of AWS::Transfer::User Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserProps {
+    /// `HomeDirectory` (the schema does not describe it).
     pub home_directory: Option<Val<String>>,
+    /// `HomeDirectoryMappings` (the schema does not describe it).
     pub home_directory_mappings: Option<Val<Vec<user::HomeDirectoryMapEntry>>>,
+    /// `HomeDirectoryType` (the schema does not describe it).
     pub home_directory_type: Option<Val<user::HomeDirectoryType>>,
+    /// `Policy` (the schema does not describe it).
     pub policy: Option<Val<String>>,
+    /// `PosixProfile` (the schema does not describe it).
     pub posix_profile: Option<Val<user::PosixProfile>>,
+    /// `Role` (the schema does not describe it).
     pub role: Val<String>,
+    /// `ServerId` (the schema does not describe it).
     pub server_id: Val<String>,
     /// This represents the SSH User Public Keys for CloudFormation resource
     pub ssh_public_keys: Option<Val<Vec<String>>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<user::Tag>>>,
+    /// `UserName` (the schema does not describe it).
     pub user_name: Val<String>,
 }
 
@@ -2574,25 +2632,25 @@ impl CfnUser {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::User";
 
-    /// Key of `HomeDirectory`, for [`Handle::set`].
+    /// Key of `HomeDirectory`, for [`Self::set`].
     pub const HOME_DIRECTORY: Prop<CfnUser, String> = Prop::new("HomeDirectory");
-    /// Key of `HomeDirectoryMappings`, for [`Handle::set`].
+    /// Key of `HomeDirectoryMappings`, for [`Self::set`].
     pub const HOME_DIRECTORY_MAPPINGS: Prop<CfnUser, Vec<user::HomeDirectoryMapEntry>> = Prop::new("HomeDirectoryMappings");
-    /// Key of `HomeDirectoryType`, for [`Handle::set`].
+    /// Key of `HomeDirectoryType`, for [`Self::set`].
     pub const HOME_DIRECTORY_TYPE: Prop<CfnUser, user::HomeDirectoryType> = Prop::new("HomeDirectoryType");
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnUser, String> = Prop::new("Policy");
-    /// Key of `PosixProfile`, for [`Handle::set`].
+    /// Key of `PosixProfile`, for [`Self::set`].
     pub const POSIX_PROFILE: Prop<CfnUser, user::PosixProfile> = Prop::new("PosixProfile");
-    /// Key of `Role`, for [`Handle::set`].
+    /// Key of `Role`, for [`Self::set`].
     pub const ROLE: Prop<CfnUser, String> = Prop::new("Role");
-    /// Key of `ServerId`, for [`Handle::set`].
+    /// Key of `ServerId`, for [`Self::set`].
     pub const SERVER_ID: Prop<CfnUser, String> = Prop::new("ServerId");
-    /// Key of `SshPublicKeys`, for [`Handle::set`].
+    /// Key of `SshPublicKeys`, for [`Self::set`].
     pub const SSH_PUBLIC_KEYS: Prop<CfnUser, Vec<String>> = Prop::new("SshPublicKeys");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUser, Vec<user::Tag>> = Prop::new("Tags");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnUser, String> = Prop::new("UserName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2662,6 +2720,7 @@ pub mod web_app {
     /// You can provide a structure that contains the details for the identity provider to use with your web app.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IdentityProviderDetails {
+        /// `ApplicationArn` (the schema does not describe it).
         pub application_arn: Option<Val<String>>,
         /// The Amazon Resource Name (ARN) for the IAM Identity Center used for the web app.
         pub instance_arn: Option<Val<String>>,
@@ -2682,7 +2741,9 @@ pub mod web_app {
     /// Key-value pair that can be used to group and search for web apps.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2731,8 +2792,11 @@ pub mod web_app {
     pub struct Vpc {
         /// The IP address type for the VPC endpoint used by the web app.
         pub ip_address_type: Option<Val<IpAddressType>>,
+        /// `SecurityGroupIds` (the schema does not describe it).
         pub security_group_ids: Option<Val<Vec<String>>>,
+        /// `SubnetIds` (the schema does not describe it).
         pub subnet_ids: Option<Val<Vec<String>>>,
+        /// `VpcId` (the schema does not describe it).
         pub vpc_id: Option<Val<String>>,
     }
 
@@ -2866,13 +2930,17 @@ pub mod web_app {
 pub struct CfnWebAppProps {
     /// The AccessEndpoint is the URL that you provide to your users for them to interact with the Transfer Family web app. You can specify a custom URL or use the default value.
     pub access_endpoint: Option<Val<String>>,
+    /// `EndpointDetails` (the schema does not describe it).
     pub endpoint_details: Option<Val<web_app::EndpointDetails>>,
     /// You can provide a structure that contains the details for the identity provider to use with your web app.
     pub identity_provider_details: Val<web_app::IdentityProviderDetails>,
     /// Key-value pairs that can be used to group and search for web apps.
     pub tags: Option<Val<Vec<web_app::Tag>>>,
+    /// `WebAppCustomization` (the schema does not describe it).
     pub web_app_customization: Option<Val<web_app::WebAppCustomization>>,
+    /// `WebAppEndpointPolicy` (the schema does not describe it).
     pub web_app_endpoint_policy: Option<Val<web_app::WebAppEndpointPolicy>>,
+    /// `WebAppUnits` (the schema does not describe it).
     pub web_app_units: Option<Val<Json>>,
 }
 
@@ -2915,19 +2983,19 @@ impl CfnWebApp {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::WebApp";
 
-    /// Key of `AccessEndpoint`, for [`Handle::set`].
+    /// Key of `AccessEndpoint`, for [`Self::set`].
     pub const ACCESS_ENDPOINT: Prop<CfnWebApp, String> = Prop::new("AccessEndpoint");
-    /// Key of `EndpointDetails`, for [`Handle::set`].
+    /// Key of `EndpointDetails`, for [`Self::set`].
     pub const ENDPOINT_DETAILS: Prop<CfnWebApp, web_app::EndpointDetails> = Prop::new("EndpointDetails");
-    /// Key of `IdentityProviderDetails`, for [`Handle::set`].
+    /// Key of `IdentityProviderDetails`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_DETAILS: Prop<CfnWebApp, web_app::IdentityProviderDetails> = Prop::new("IdentityProviderDetails");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWebApp, Vec<web_app::Tag>> = Prop::new("Tags");
-    /// Key of `WebAppCustomization`, for [`Handle::set`].
+    /// Key of `WebAppCustomization`, for [`Self::set`].
     pub const WEB_APP_CUSTOMIZATION: Prop<CfnWebApp, web_app::WebAppCustomization> = Prop::new("WebAppCustomization");
-    /// Key of `WebAppEndpointPolicy`, for [`Handle::set`].
+    /// Key of `WebAppEndpointPolicy`, for [`Self::set`].
     pub const WEB_APP_ENDPOINT_POLICY: Prop<CfnWebApp, web_app::WebAppEndpointPolicy> = Prop::new("WebAppEndpointPolicy");
-    /// Key of `WebAppUnits`, for [`Handle::set`].
+    /// Key of `WebAppUnits`, for [`Self::set`].
     pub const WEB_APP_UNITS: Prop<CfnWebApp, Json> = Prop::new("WebAppUnits");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2999,6 +3067,7 @@ pub mod workflow {
         pub delete_step_details: Option<Val<DeleteStepDetails>>,
         /// Details for a step that creates one or more tags.
         pub tag_step_details: Option<Val<TagStepDetails>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Option<Val<Type>>,
     }
 
@@ -3526,13 +3595,13 @@ impl CfnWorkflow {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Transfer::Workflow";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkflow, String> = Prop::new("Description");
-    /// Key of `OnExceptionSteps`, for [`Handle::set`].
+    /// Key of `OnExceptionSteps`, for [`Self::set`].
     pub const ON_EXCEPTION_STEPS: Prop<CfnWorkflow, Vec<workflow::WorkflowStep>> = Prop::new("OnExceptionSteps");
-    /// Key of `Steps`, for [`Handle::set`].
+    /// Key of `Steps`, for [`Self::set`].
     pub const STEPS: Prop<CfnWorkflow, Vec<workflow::WorkflowStep>> = Prop::new("Steps");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkflow, Vec<workflow::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -75,7 +75,9 @@ pub mod parallel_data {
     /// `Tag` of `AWS::Translate::ParallelData`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -239,15 +241,15 @@ impl CfnParallelData {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Translate::ParallelData";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnParallelData, String> = Prop::new("Description");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnParallelData, parallel_data::EncryptionKey> = Prop::new("EncryptionKey");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnParallelData, String> = Prop::new("Name");
-    /// Key of `ParallelDataConfig`, for [`Handle::set`].
+    /// Key of `ParallelDataConfig`, for [`Self::set`].
     pub const PARALLEL_DATA_CONFIG: Prop<CfnParallelData, parallel_data::ParallelDataConfig> = Prop::new("ParallelDataConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnParallelData, Vec<parallel_data::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -626,17 +628,17 @@ impl CfnTerminology {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Translate::Terminology";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnTerminology, String> = Prop::new("Description");
-    /// Key of `EncryptionKey`, for [`Handle::set`].
+    /// Key of `EncryptionKey`, for [`Self::set`].
     pub const ENCRYPTION_KEY: Prop<CfnTerminology, terminology::EncryptionKey> = Prop::new("EncryptionKey");
-    /// Key of `MergeStrategy`, for [`Handle::set`].
+    /// Key of `MergeStrategy`, for [`Self::set`].
     pub const MERGE_STRATEGY: Prop<CfnTerminology, terminology::MergeStrategy> = Prop::new("MergeStrategy");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTerminology, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTerminology, Vec<terminology::Tag>> = Prop::new("Tags");
-    /// Key of `TerminologyData`, for [`Handle::set`].
+    /// Key of `TerminologyData`, for [`Self::set`].
     pub const TERMINOLOGY_DATA: Prop<CfnTerminology, terminology::TerminologyData> = Prop::new("TerminologyData");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -108,11 +108,11 @@ impl CfnAccountCustomization {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::UXC::AccountCustomization";
 
-    /// Key of `AccountColor`, for [`Handle::set`].
+    /// Key of `AccountColor`, for [`Self::set`].
     pub const ACCOUNT_COLOR: Prop<CfnAccountCustomization, account_customization::AccountColor> = Prop::new("AccountColor");
-    /// Key of `VisibleRegions`, for [`Handle::set`].
+    /// Key of `VisibleRegions`, for [`Self::set`].
     pub const VISIBLE_REGIONS: Prop<CfnAccountCustomization, Vec<String>> = Prop::new("VisibleRegions");
-    /// Key of `VisibleServices`, for [`Handle::set`].
+    /// Key of `VisibleServices`, for [`Self::set`].
     pub const VISIBLE_SERVICES: Prop<CfnAccountCustomization, Vec<String>> = Prop::new("VisibleServices");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -31,8 +31,11 @@ pub mod identity_source {
 /// Definition of AWS::VerifiedPermissions::IdentitySource Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentitySourceProps {
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<Json>,
+    /// `PolicyStoreId` (the schema does not describe it).
     pub policy_store_id: Val<String>,
+    /// `PrincipalEntityType` (the schema does not describe it).
     pub principal_entity_type: Option<Val<String>>,
 }
 
@@ -67,11 +70,11 @@ impl CfnIdentitySource {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::IdentitySource";
 
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnIdentitySource, Json> = Prop::new("Configuration");
-    /// Key of `PolicyStoreId`, for [`Handle::set`].
+    /// Key of `PolicyStoreId`, for [`Self::set`].
     pub const POLICY_STORE_ID: Prop<CfnIdentitySource, String> = Prop::new("PolicyStoreId");
-    /// Key of `PrincipalEntityType`, for [`Handle::set`].
+    /// Key of `PrincipalEntityType`, for [`Self::set`].
     pub const PRINCIPAL_ENTITY_TYPE: Prop<CfnIdentitySource, String> = Prop::new("PrincipalEntityType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -133,8 +136,11 @@ pub mod policy {
 /// Definition of AWS::VerifiedPermissions::Policy Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyProps {
+    /// `Definition` (the schema does not describe it).
     pub definition: Val<Json>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `PolicyStoreId` (the schema does not describe it).
     pub policy_store_id: Val<String>,
 }
 
@@ -169,11 +175,11 @@ impl CfnPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::Policy";
 
-    /// Key of `Definition`, for [`Handle::set`].
+    /// Key of `Definition`, for [`Self::set`].
     pub const DEFINITION: Prop<CfnPolicy, Json> = Prop::new("Definition");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPolicy, String> = Prop::new("Name");
-    /// Key of `PolicyStoreId`, for [`Handle::set`].
+    /// Key of `PolicyStoreId`, for [`Self::set`].
     pub const POLICY_STORE_ID: Prop<CfnPolicy, String> = Prop::new("PolicyStoreId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -223,6 +229,7 @@ pub mod policy_store {
     /// `DeletionProtection` of `AWS::VerifiedPermissions::PolicyStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DeletionProtection {
+        /// `Mode` (the schema does not describe it).
         pub mode: Val<DeletionMode>,
     }
 
@@ -246,6 +253,7 @@ pub mod policy_store {
     /// `SchemaDefinition` of `AWS::VerifiedPermissions::PolicyStore`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct SchemaDefinition {
+        /// `CedarJson` (the schema does not describe it).
         pub cedar_json: Option<Val<String>>,
     }
 
@@ -260,7 +268,9 @@ pub mod policy_store {
     /// `Tag` of `AWS::VerifiedPermissions::PolicyStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -286,6 +296,7 @@ pub mod policy_store {
     /// `ValidationSettings` of `AWS::VerifiedPermissions::PolicyStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ValidationSettings {
+        /// `Mode` (the schema does not describe it).
         pub mode: Val<ValidationMode>,
     }
 
@@ -407,12 +418,17 @@ pub mod policy_store {
 /// Represents a policy store that you can place schema, policies, and policy templates in to validate authorization requests
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyStoreProps {
+    /// `DeletionProtection` (the schema does not describe it).
     pub deletion_protection: Option<Val<policy_store::DeletionProtection>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `EncryptionSettings` (the schema does not describe it).
     pub encryption_settings: Option<Val<Json>>,
+    /// `Schema` (the schema does not describe it).
     pub schema: Option<Val<policy_store::SchemaDefinition>>,
     /// The tags to add to the policy store
     pub tags: Option<Val<Vec<policy_store::Tag>>>,
+    /// `ValidationSettings` (the schema does not describe it).
     pub validation_settings: Val<policy_store::ValidationSettings>,
 }
 
@@ -453,17 +469,17 @@ impl CfnPolicyStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStore";
 
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnPolicyStore, policy_store::DeletionProtection> = Prop::new("DeletionProtection");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPolicyStore, String> = Prop::new("Description");
-    /// Key of `EncryptionSettings`, for [`Handle::set`].
+    /// Key of `EncryptionSettings`, for [`Self::set`].
     pub const ENCRYPTION_SETTINGS: Prop<CfnPolicyStore, Json> = Prop::new("EncryptionSettings");
-    /// Key of `Schema`, for [`Handle::set`].
+    /// Key of `Schema`, for [`Self::set`].
     pub const SCHEMA: Prop<CfnPolicyStore, policy_store::SchemaDefinition> = Prop::new("Schema");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPolicyStore, Vec<policy_store::Tag>> = Prop::new("Tags");
-    /// Key of `ValidationSettings`, for [`Handle::set`].
+    /// Key of `ValidationSettings`, for [`Self::set`].
     pub const VALIDATION_SETTINGS: Prop<CfnPolicyStore, policy_store::ValidationSettings> = Prop::new("ValidationSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -529,7 +545,9 @@ pub mod policy_store_alias {
 /// Definition of AWS::VerifiedPermissions::PolicyStoreAlias Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyStoreAliasProps {
+    /// `AliasName` (the schema does not describe it).
     pub alias_name: Val<String>,
+    /// `PolicyStoreId` (the schema does not describe it).
     pub policy_store_id: Val<String>,
 }
 
@@ -562,9 +580,9 @@ impl CfnPolicyStoreAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::PolicyStoreAlias";
 
-    /// Key of `AliasName`, for [`Handle::set`].
+    /// Key of `AliasName`, for [`Self::set`].
     pub const ALIAS_NAME: Prop<CfnPolicyStoreAlias, String> = Prop::new("AliasName");
-    /// Key of `PolicyStoreId`, for [`Handle::set`].
+    /// Key of `PolicyStoreId`, for [`Self::set`].
     pub const POLICY_STORE_ID: Prop<CfnPolicyStoreAlias, String> = Prop::new("PolicyStoreId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -617,9 +635,13 @@ pub mod policy_template {
 /// Definition of AWS::VerifiedPermissions::PolicyTemplate Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnPolicyTemplateProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `PolicyStoreId` (the schema does not describe it).
     pub policy_store_id: Val<String>,
+    /// `Statement` (the schema does not describe it).
     pub statement: Val<String>,
 }
 
@@ -656,13 +678,13 @@ impl CfnPolicyTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VerifiedPermissions::PolicyTemplate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnPolicyTemplate, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnPolicyTemplate, String> = Prop::new("Name");
-    /// Key of `PolicyStoreId`, for [`Handle::set`].
+    /// Key of `PolicyStoreId`, for [`Self::set`].
     pub const POLICY_STORE_ID: Prop<CfnPolicyTemplate, String> = Prop::new("PolicyStoreId");
-    /// Key of `Statement`, for [`Handle::set`].
+    /// Key of `Statement`, for [`Self::set`].
     pub const STATEMENT: Prop<CfnPolicyTemplate, String> = Prop::new("Statement");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,6 +19,7 @@ pub mod domain {
     /// `ServerSideEncryptionConfiguration` of `AWS::VoiceID::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ServerSideEncryptionConfiguration {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Val<String>,
     }
 
@@ -42,7 +43,9 @@ pub mod domain {
     /// `Tag` of `AWS::VoiceID::Domain`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -98,9 +101,13 @@ pub mod domain {
 /// The AWS::VoiceID::Domain resource specifies an Amazon VoiceID Domain.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDomainProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ServerSideEncryptionConfiguration` (the schema does not describe it).
     pub server_side_encryption_configuration: Val<domain::ServerSideEncryptionConfiguration>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<domain::Tag>>>,
 }
 
@@ -137,13 +144,13 @@ impl CfnDomain {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VoiceID::Domain";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDomain, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnDomain, String> = Prop::new("Name");
-    /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `ServerSideEncryptionConfiguration`, for [`Self::set`].
     pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnDomain, domain::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomain, Vec<domain::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

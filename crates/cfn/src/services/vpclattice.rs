@@ -19,7 +19,9 @@ pub mod access_log_subscription {
     /// `Tag` of `AWS::VpcLattice::AccessLogSubscription`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -92,9 +94,13 @@ pub mod access_log_subscription {
 /// Enables access logs to be sent to Amazon CloudWatch, Amazon S3, and Amazon Kinesis Data Firehose. The service network owner can use the access logs to audit the services in the network. The service network owner will only see access logs from clients and services that are associated with their service network. Access log entries represent traffic originated from VPCs associated with that network.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAccessLogSubscriptionProps {
+    /// `DestinationArn` (the schema does not describe it).
     pub destination_arn: Val<String>,
+    /// `ResourceIdentifier` (the schema does not describe it).
     pub resource_identifier: Option<Val<String>>,
+    /// `ServiceNetworkLogType` (the schema does not describe it).
     pub service_network_log_type: Option<Val<access_log_subscription::ServiceNetworkLogType>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<access_log_subscription::Tag>>>,
 }
 
@@ -131,13 +137,13 @@ impl CfnAccessLogSubscription {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::AccessLogSubscription";
 
-    /// Key of `DestinationArn`, for [`Handle::set`].
+    /// Key of `DestinationArn`, for [`Self::set`].
     pub const DESTINATION_ARN: Prop<CfnAccessLogSubscription, String> = Prop::new("DestinationArn");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnAccessLogSubscription, String> = Prop::new("ResourceIdentifier");
-    /// Key of `ServiceNetworkLogType`, for [`Handle::set`].
+    /// Key of `ServiceNetworkLogType`, for [`Self::set`].
     pub const SERVICE_NETWORK_LOG_TYPE: Prop<CfnAccessLogSubscription, access_log_subscription::ServiceNetworkLogType> = Prop::new("ServiceNetworkLogType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAccessLogSubscription, Vec<access_log_subscription::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -208,7 +214,9 @@ pub mod auth_policy {
 /// Creates or updates the auth policy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAuthPolicyProps {
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
+    /// `ResourceIdentifier` (the schema does not describe it).
     pub resource_identifier: Val<String>,
 }
 
@@ -241,9 +249,9 @@ impl CfnAuthPolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::AuthPolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnAuthPolicy, Json> = Prop::new("Policy");
-    /// Key of `ResourceIdentifier`, for [`Handle::set`].
+    /// Key of `ResourceIdentifier`, for [`Self::set`].
     pub const RESOURCE_IDENTIFIER: Prop<CfnAuthPolicy, String> = Prop::new("ResourceIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -288,7 +296,9 @@ pub mod domain_verification {
     /// `Tag` of `AWS::VpcLattice::DomainVerification`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -334,7 +344,9 @@ pub mod domain_verification {
 /// Creates a Lattice Domain Verification
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnDomainVerificationProps {
+    /// `DomainName` (the schema does not describe it).
     pub domain_name: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<domain_verification::Tag>>>,
 }
 
@@ -367,9 +379,9 @@ impl CfnDomainVerification {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::DomainVerification";
 
-    /// Key of `DomainName`, for [`Handle::set`].
+    /// Key of `DomainName`, for [`Self::set`].
     pub const DOMAIN_NAME: Prop<CfnDomainVerification, String> = Prop::new("DomainName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDomainVerification, Vec<domain_verification::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -429,7 +441,9 @@ pub mod listener {
     /// `DefaultAction` of `AWS::VpcLattice::Listener`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DefaultAction {
+        /// `FixedResponse` (the schema does not describe it).
         pub fixed_response: Option<Val<FixedResponse>>,
+        /// `Forward` (the schema does not describe it).
         pub forward: Option<Val<Forward>>,
     }
 
@@ -445,7 +459,9 @@ pub mod listener {
     /// `Tag` of `AWS::VpcLattice::Listener`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -471,6 +487,7 @@ pub mod listener {
     /// `FixedResponse` of `AWS::VpcLattice::Listener`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FixedResponse {
+        /// `StatusCode` (the schema does not describe it).
         pub status_code: Val<i64>,
     }
 
@@ -494,6 +511,7 @@ pub mod listener {
     /// `Forward` of `AWS::VpcLattice::Listener`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Forward {
+        /// `TargetGroups` (the schema does not describe it).
         pub target_groups: Val<Vec<WeightedTargetGroup>>,
     }
 
@@ -517,7 +535,9 @@ pub mod listener {
     /// `WeightedTargetGroup` of `AWS::VpcLattice::Listener`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WeightedTargetGroup {
+        /// `TargetGroupIdentifier` (the schema does not describe it).
         pub target_group_identifier: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -629,11 +649,17 @@ pub mod listener {
 /// Creates a listener for a service. Before you start using your Amazon VPC Lattice service, you must add one or more listeners. A listener is a process that checks for connection requests to your services.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnListenerProps {
+    /// `DefaultAction` (the schema does not describe it).
     pub default_action: Val<listener::DefaultAction>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Port` (the schema does not describe it).
     pub port: Option<Val<i64>>,
+    /// `Protocol` (the schema does not describe it).
     pub protocol: Val<listener::Protocol>,
+    /// `ServiceIdentifier` (the schema does not describe it).
     pub service_identifier: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<listener::Tag>>>,
 }
 
@@ -674,17 +700,17 @@ impl CfnListener {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::Listener";
 
-    /// Key of `DefaultAction`, for [`Handle::set`].
+    /// Key of `DefaultAction`, for [`Self::set`].
     pub const DEFAULT_ACTION: Prop<CfnListener, listener::DefaultAction> = Prop::new("DefaultAction");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnListener, String> = Prop::new("Name");
-    /// Key of `Port`, for [`Handle::set`].
+    /// Key of `Port`, for [`Self::set`].
     pub const PORT: Prop<CfnListener, i64> = Prop::new("Port");
-    /// Key of `Protocol`, for [`Handle::set`].
+    /// Key of `Protocol`, for [`Self::set`].
     pub const PROTOCOL: Prop<CfnListener, listener::Protocol> = Prop::new("Protocol");
-    /// Key of `ServiceIdentifier`, for [`Handle::set`].
+    /// Key of `ServiceIdentifier`, for [`Self::set`].
     pub const SERVICE_IDENTIFIER: Prop<CfnListener, String> = Prop::new("ServiceIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnListener, Vec<listener::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -744,7 +770,9 @@ pub mod resource_configuration {
     /// `Tag` of `AWS::VpcLattice::ResourceConfiguration`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -882,18 +910,31 @@ pub mod resource_configuration {
 /// VpcLattice ResourceConfiguration CFN resource
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceConfigurationProps {
+    /// `AllowAssociationToSharableServiceNetwork` (the schema does not describe it).
     pub allow_association_to_sharable_service_network: Option<Val<bool>>,
+    /// `CustomDomainName` (the schema does not describe it).
     pub custom_domain_name: Option<Val<String>>,
+    /// `DomainVerificationId` (the schema does not describe it).
     pub domain_verification_id: Option<Val<String>>,
+    /// `GroupDomain` (the schema does not describe it).
     pub group_domain: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `PortRanges` (the schema does not describe it).
     pub port_ranges: Option<Val<Vec<String>>>,
+    /// `ProtocolType` (the schema does not describe it).
     pub protocol_type: Option<Val<resource_configuration::ProtocolType>>,
+    /// `ResourceConfigurationAuthType` (the schema does not describe it).
     pub resource_configuration_auth_type: Option<Val<resource_configuration::ResourceConfigurationAuthType>>,
+    /// `ResourceConfigurationDefinition` (the schema does not describe it).
     pub resource_configuration_definition: Option<Val<Json>>,
+    /// `ResourceConfigurationGroupId` (the schema does not describe it).
     pub resource_configuration_group_id: Option<Val<String>>,
+    /// `ResourceConfigurationType` (the schema does not describe it).
     pub resource_configuration_type: Val<resource_configuration::ResourceConfigurationType>,
+    /// `ResourceGatewayId` (the schema does not describe it).
     pub resource_gateway_id: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<resource_configuration::Tag>>>,
 }
 
@@ -948,31 +989,31 @@ impl CfnResourceConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ResourceConfiguration";
 
-    /// Key of `AllowAssociationToSharableServiceNetwork`, for [`Handle::set`].
+    /// Key of `AllowAssociationToSharableServiceNetwork`, for [`Self::set`].
     pub const ALLOW_ASSOCIATION_TO_SHARABLE_SERVICE_NETWORK: Prop<CfnResourceConfiguration, bool> = Prop::new("AllowAssociationToSharableServiceNetwork");
-    /// Key of `CustomDomainName`, for [`Handle::set`].
+    /// Key of `CustomDomainName`, for [`Self::set`].
     pub const CUSTOM_DOMAIN_NAME: Prop<CfnResourceConfiguration, String> = Prop::new("CustomDomainName");
-    /// Key of `DomainVerificationId`, for [`Handle::set`].
+    /// Key of `DomainVerificationId`, for [`Self::set`].
     pub const DOMAIN_VERIFICATION_ID: Prop<CfnResourceConfiguration, String> = Prop::new("DomainVerificationId");
-    /// Key of `GroupDomain`, for [`Handle::set`].
+    /// Key of `GroupDomain`, for [`Self::set`].
     pub const GROUP_DOMAIN: Prop<CfnResourceConfiguration, String> = Prop::new("GroupDomain");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResourceConfiguration, String> = Prop::new("Name");
-    /// Key of `PortRanges`, for [`Handle::set`].
+    /// Key of `PortRanges`, for [`Self::set`].
     pub const PORT_RANGES: Prop<CfnResourceConfiguration, Vec<String>> = Prop::new("PortRanges");
-    /// Key of `ProtocolType`, for [`Handle::set`].
+    /// Key of `ProtocolType`, for [`Self::set`].
     pub const PROTOCOL_TYPE: Prop<CfnResourceConfiguration, resource_configuration::ProtocolType> = Prop::new("ProtocolType");
-    /// Key of `ResourceConfigurationAuthType`, for [`Handle::set`].
+    /// Key of `ResourceConfigurationAuthType`, for [`Self::set`].
     pub const RESOURCE_CONFIGURATION_AUTH_TYPE: Prop<CfnResourceConfiguration, resource_configuration::ResourceConfigurationAuthType> = Prop::new("ResourceConfigurationAuthType");
-    /// Key of `ResourceConfigurationDefinition`, for [`Handle::set`].
+    /// Key of `ResourceConfigurationDefinition`, for [`Self::set`].
     pub const RESOURCE_CONFIGURATION_DEFINITION: Prop<CfnResourceConfiguration, Json> = Prop::new("ResourceConfigurationDefinition");
-    /// Key of `ResourceConfigurationGroupId`, for [`Handle::set`].
+    /// Key of `ResourceConfigurationGroupId`, for [`Self::set`].
     pub const RESOURCE_CONFIGURATION_GROUP_ID: Prop<CfnResourceConfiguration, String> = Prop::new("ResourceConfigurationGroupId");
-    /// Key of `ResourceConfigurationType`, for [`Handle::set`].
+    /// Key of `ResourceConfigurationType`, for [`Self::set`].
     pub const RESOURCE_CONFIGURATION_TYPE: Prop<CfnResourceConfiguration, resource_configuration::ResourceConfigurationType> = Prop::new("ResourceConfigurationType");
-    /// Key of `ResourceGatewayId`, for [`Handle::set`].
+    /// Key of `ResourceGatewayId`, for [`Self::set`].
     pub const RESOURCE_GATEWAY_ID: Prop<CfnResourceConfiguration, String> = Prop::new("ResourceGatewayId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourceConfiguration, Vec<resource_configuration::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1022,7 +1063,9 @@ pub mod resource_gateway {
     /// `Tag` of `AWS::VpcLattice::ResourceGateway`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -1127,16 +1170,21 @@ pub mod resource_gateway {
 /// Creates a resource gateway for a service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourceGatewayProps {
+    /// `IpAddressType` (the schema does not describe it).
     pub ip_address_type: Option<Val<resource_gateway::IpAddressType>>,
     /// The number of IPv4 addresses to allocate per ENI for the resource gateway
     pub ipv4_addresses_per_eni: Option<Val<i64>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ResourceConfigDnsResolution` (the schema does not describe it).
     pub resource_config_dns_resolution: Option<Val<resource_gateway::ResourceConfigDnsResolution>>,
     /// The ID of one or more security groups to associate with the endpoint network interface.
     pub security_group_ids: Option<Val<Vec<String>>>,
     /// The ID of one or more subnets in which to create an endpoint network interface.
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<resource_gateway::Tag>>>,
+    /// `VpcIdentifier` (the schema does not describe it).
     pub vpc_identifier: Val<String>,
 }
 
@@ -1181,21 +1229,21 @@ impl CfnResourceGateway {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ResourceGateway";
 
-    /// Key of `IpAddressType`, for [`Handle::set`].
+    /// Key of `IpAddressType`, for [`Self::set`].
     pub const IP_ADDRESS_TYPE: Prop<CfnResourceGateway, resource_gateway::IpAddressType> = Prop::new("IpAddressType");
-    /// Key of `Ipv4AddressesPerEni`, for [`Handle::set`].
+    /// Key of `Ipv4AddressesPerEni`, for [`Self::set`].
     pub const IPV4_ADDRESSES_PER_ENI: Prop<CfnResourceGateway, i64> = Prop::new("Ipv4AddressesPerEni");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnResourceGateway, String> = Prop::new("Name");
-    /// Key of `ResourceConfigDnsResolution`, for [`Handle::set`].
+    /// Key of `ResourceConfigDnsResolution`, for [`Self::set`].
     pub const RESOURCE_CONFIG_DNS_RESOLUTION: Prop<CfnResourceGateway, resource_gateway::ResourceConfigDnsResolution> = Prop::new("ResourceConfigDnsResolution");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnResourceGateway, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnResourceGateway, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnResourceGateway, Vec<resource_gateway::Tag>> = Prop::new("Tags");
-    /// Key of `VpcIdentifier`, for [`Handle::set`].
+    /// Key of `VpcIdentifier`, for [`Self::set`].
     pub const VPC_IDENTIFIER: Prop<CfnResourceGateway, String> = Prop::new("VpcIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1256,7 +1304,9 @@ pub mod resource_policy {
 /// Retrieves information about the resource policy. The resource policy is an IAM policy created by AWS RAM on behalf of the resource owner when they share a resource.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnResourcePolicyProps {
+    /// `Policy` (the schema does not describe it).
     pub policy: Val<Json>,
+    /// `ResourceArn` (the schema does not describe it).
     pub resource_arn: Val<String>,
 }
 
@@ -1289,9 +1339,9 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ResourcePolicy";
 
-    /// Key of `Policy`, for [`Handle::set`].
+    /// Key of `Policy`, for [`Self::set`].
     pub const POLICY: Prop<CfnResourcePolicy, Json> = Prop::new("Policy");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnResourcePolicy, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1331,7 +1381,9 @@ pub mod rule {
     /// `Action` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Action {
+        /// `FixedResponse` (the schema does not describe it).
         pub fixed_response: Option<Val<FixedResponse>>,
+        /// `Forward` (the schema does not describe it).
         pub forward: Option<Val<Forward>>,
     }
 
@@ -1347,6 +1399,7 @@ pub mod rule {
     /// `Match` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Match {
+        /// `HttpMatch` (the schema does not describe it).
         pub http_match: Val<HttpMatch>,
     }
 
@@ -1370,7 +1423,9 @@ pub mod rule {
     /// `Tag` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1396,6 +1451,7 @@ pub mod rule {
     /// `FixedResponse` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FixedResponse {
+        /// `StatusCode` (the schema does not describe it).
         pub status_code: Val<i64>,
     }
 
@@ -1419,6 +1475,7 @@ pub mod rule {
     /// `Forward` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Forward {
+        /// `TargetGroups` (the schema does not describe it).
         pub target_groups: Val<Vec<WeightedTargetGroup>>,
     }
 
@@ -1442,8 +1499,11 @@ pub mod rule {
     /// `HttpMatch` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HttpMatch {
+        /// `HeaderMatches` (the schema does not describe it).
         pub header_matches: Option<Val<Vec<HeaderMatch>>>,
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<Method>>,
+        /// `PathMatch` (the schema does not describe it).
         pub path_match: Option<Val<PathMatch>>,
     }
 
@@ -1460,7 +1520,9 @@ pub mod rule {
     /// `WeightedTargetGroup` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WeightedTargetGroup {
+        /// `TargetGroupIdentifier` (the schema does not describe it).
         pub target_group_identifier: Val<String>,
+        /// `Weight` (the schema does not describe it).
         pub weight: Option<Val<i64>>,
     }
 
@@ -1486,8 +1548,11 @@ pub mod rule {
     /// `HeaderMatch` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HeaderMatch {
+        /// `CaseSensitive` (the schema does not describe it).
         pub case_sensitive: Option<Val<bool>>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<HeaderMatchType>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -1515,7 +1580,9 @@ pub mod rule {
     /// `PathMatch` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct PathMatch {
+        /// `CaseSensitive` (the schema does not describe it).
         pub case_sensitive: Option<Val<bool>>,
+        /// `Match` (the schema does not describe it).
         pub r#match: Val<PathMatchType>,
     }
 
@@ -1541,8 +1608,11 @@ pub mod rule {
     /// `HeaderMatchType` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HeaderMatchType {
+        /// `Contains` (the schema does not describe it).
         pub contains: Option<Val<String>>,
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -1559,7 +1629,9 @@ pub mod rule {
     /// `PathMatchType` of `AWS::VpcLattice::Rule`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PathMatchType {
+        /// `Exact` (the schema does not describe it).
         pub exact: Option<Val<String>>,
+        /// `Prefix` (the schema does not describe it).
         pub prefix: Option<Val<String>>,
     }
 
@@ -1733,12 +1805,19 @@ pub mod rule {
 /// Creates a listener rule. Each listener has a default rule for checking connection requests, but you can define additional rules. Each rule consists of a priority, one or more actions, and one or more conditions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRuleProps {
+    /// `Action` (the schema does not describe it).
     pub action: Val<rule::Action>,
+    /// `ListenerIdentifier` (the schema does not describe it).
     pub listener_identifier: Option<Val<String>>,
+    /// `Match` (the schema does not describe it).
     pub r#match: Val<rule::Match>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Priority` (the schema does not describe it).
     pub priority: Val<i64>,
+    /// `ServiceIdentifier` (the schema does not describe it).
     pub service_identifier: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<rule::Tag>>>,
 }
 
@@ -1781,19 +1860,19 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::Rule";
 
-    /// Key of `Action`, for [`Handle::set`].
+    /// Key of `Action`, for [`Self::set`].
     pub const ACTION: Prop<CfnRule, rule::Action> = Prop::new("Action");
-    /// Key of `ListenerIdentifier`, for [`Handle::set`].
+    /// Key of `ListenerIdentifier`, for [`Self::set`].
     pub const LISTENER_IDENTIFIER: Prop<CfnRule, String> = Prop::new("ListenerIdentifier");
-    /// Key of `Match`, for [`Handle::set`].
+    /// Key of `Match`, for [`Self::set`].
     pub const MATCH: Prop<CfnRule, rule::Match> = Prop::new("Match");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
-    /// Key of `Priority`, for [`Handle::set`].
+    /// Key of `Priority`, for [`Self::set`].
     pub const PRIORITY: Prop<CfnRule, i64> = Prop::new("Priority");
-    /// Key of `ServiceIdentifier`, for [`Handle::set`].
+    /// Key of `ServiceIdentifier`, for [`Self::set`].
     pub const SERVICE_IDENTIFIER: Prop<CfnRule, String> = Prop::new("ServiceIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRule, Vec<rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1843,7 +1922,9 @@ pub mod service {
     /// `DnsEntry` of `AWS::VpcLattice::Service`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DnsEntry {
+        /// `DomainName` (the schema does not describe it).
         pub domain_name: Option<Val<String>>,
+        /// `HostedZoneId` (the schema does not describe it).
         pub hosted_zone_id: Option<Val<String>>,
     }
 
@@ -1859,7 +1940,9 @@ pub mod service {
     /// `Tag` of `AWS::VpcLattice::Service`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1944,12 +2027,19 @@ pub mod service {
 /// A service is any software application that can run on instances containers, or serverless functions within an account or virtual private cloud (VPC).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServiceProps {
+    /// `AuthType` (the schema does not describe it).
     pub auth_type: Option<Val<service::AuthType>>,
+    /// `CertificateArn` (the schema does not describe it).
     pub certificate_arn: Option<Val<String>>,
+    /// `CustomDomainName` (the schema does not describe it).
     pub custom_domain_name: Option<Val<String>>,
+    /// `DnsEntry` (the schema does not describe it).
     pub dns_entry: Option<Val<service::DnsEntry>>,
+    /// `IdleTimeoutSeconds` (the schema does not describe it).
     pub idle_timeout_seconds: Option<Val<i64>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<service::Tag>>>,
 }
 
@@ -1977,19 +2067,19 @@ impl CfnService {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::Service";
 
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnService, service::AuthType> = Prop::new("AuthType");
-    /// Key of `CertificateArn`, for [`Handle::set`].
+    /// Key of `CertificateArn`, for [`Self::set`].
     pub const CERTIFICATE_ARN: Prop<CfnService, String> = Prop::new("CertificateArn");
-    /// Key of `CustomDomainName`, for [`Handle::set`].
+    /// Key of `CustomDomainName`, for [`Self::set`].
     pub const CUSTOM_DOMAIN_NAME: Prop<CfnService, String> = Prop::new("CustomDomainName");
-    /// Key of `DnsEntry`, for [`Handle::set`].
+    /// Key of `DnsEntry`, for [`Self::set`].
     pub const DNS_ENTRY: Prop<CfnService, service::DnsEntry> = Prop::new("DnsEntry");
-    /// Key of `IdleTimeoutSeconds`, for [`Handle::set`].
+    /// Key of `IdleTimeoutSeconds`, for [`Self::set`].
     pub const IDLE_TIMEOUT_SECONDS: Prop<CfnService, i64> = Prop::new("IdleTimeoutSeconds");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnService, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnService, Vec<service::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2064,6 +2154,7 @@ pub mod service_network {
     /// `SharingConfig` of `AWS::VpcLattice::ServiceNetwork`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SharingConfig {
+        /// `enabled` (the schema does not describe it).
         pub enabled: Val<bool>,
     }
 
@@ -2087,7 +2178,9 @@ pub mod service_network {
     /// `Tag` of `AWS::VpcLattice::ServiceNetwork`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2168,9 +2261,13 @@ pub mod service_network {
 /// A service network is a logical boundary for a collection of services. You can associate services and VPCs with a service network.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServiceNetworkProps {
+    /// `AuthType` (the schema does not describe it).
     pub auth_type: Option<Val<service_network::AuthType>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `SharingConfig` (the schema does not describe it).
     pub sharing_config: Option<Val<service_network::SharingConfig>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<service_network::Tag>>>,
 }
 
@@ -2195,13 +2292,13 @@ impl CfnServiceNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetwork";
 
-    /// Key of `AuthType`, for [`Handle::set`].
+    /// Key of `AuthType`, for [`Self::set`].
     pub const AUTH_TYPE: Prop<CfnServiceNetwork, service_network::AuthType> = Prop::new("AuthType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnServiceNetwork, String> = Prop::new("Name");
-    /// Key of `SharingConfig`, for [`Handle::set`].
+    /// Key of `SharingConfig`, for [`Self::set`].
     pub const SHARING_CONFIG: Prop<CfnServiceNetwork, service_network::SharingConfig> = Prop::new("SharingConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceNetwork, Vec<service_network::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2261,7 +2358,9 @@ pub mod service_network_resource_association {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2309,9 +2408,13 @@ pub mod service_network_resource_association {
 /// VpcLattice ServiceNetworkResourceAssociation CFN resource
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServiceNetworkResourceAssociationProps {
+    /// `PrivateDnsEnabled` (the schema does not describe it).
     pub private_dns_enabled: Option<Val<bool>>,
+    /// `ResourceConfigurationId` (the schema does not describe it).
     pub resource_configuration_id: Option<Val<String>>,
+    /// `ServiceNetworkId` (the schema does not describe it).
     pub service_network_id: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<service_network_resource_association::Tag>>>,
 }
 
@@ -2336,13 +2439,13 @@ impl CfnServiceNetworkResourceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkResourceAssociation";
 
-    /// Key of `PrivateDnsEnabled`, for [`Handle::set`].
+    /// Key of `PrivateDnsEnabled`, for [`Self::set`].
     pub const PRIVATE_DNS_ENABLED: Prop<CfnServiceNetworkResourceAssociation, bool> = Prop::new("PrivateDnsEnabled");
-    /// Key of `ResourceConfigurationId`, for [`Handle::set`].
+    /// Key of `ResourceConfigurationId`, for [`Self::set`].
     pub const RESOURCE_CONFIGURATION_ID: Prop<CfnServiceNetworkResourceAssociation, String> = Prop::new("ResourceConfigurationId");
-    /// Key of `ServiceNetworkId`, for [`Handle::set`].
+    /// Key of `ServiceNetworkId`, for [`Self::set`].
     pub const SERVICE_NETWORK_ID: Prop<CfnServiceNetworkResourceAssociation, String> = Prop::new("ServiceNetworkId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceNetworkResourceAssociation, Vec<service_network_resource_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2392,7 +2495,9 @@ pub mod service_network_service_association {
     /// `DnsEntry` of `AWS::VpcLattice::ServiceNetworkServiceAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DnsEntry {
+        /// `DomainName` (the schema does not describe it).
         pub domain_name: Option<Val<String>>,
+        /// `HostedZoneId` (the schema does not describe it).
         pub hosted_zone_id: Option<Val<String>>,
     }
 
@@ -2408,7 +2513,9 @@ pub mod service_network_service_association {
     /// `Tag` of `AWS::VpcLattice::ServiceNetworkServiceAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2465,9 +2572,13 @@ pub mod service_network_service_association {
 /// Associates a service with a service network.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServiceNetworkServiceAssociationProps {
+    /// `DnsEntry` (the schema does not describe it).
     pub dns_entry: Option<Val<service_network_service_association::DnsEntry>>,
+    /// `ServiceIdentifier` (the schema does not describe it).
     pub service_identifier: Option<Val<String>>,
+    /// `ServiceNetworkIdentifier` (the schema does not describe it).
     pub service_network_identifier: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<service_network_service_association::Tag>>>,
 }
 
@@ -2492,13 +2603,13 @@ impl CfnServiceNetworkServiceAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkServiceAssociation";
 
-    /// Key of `DnsEntry`, for [`Handle::set`].
+    /// Key of `DnsEntry`, for [`Self::set`].
     pub const DNS_ENTRY: Prop<CfnServiceNetworkServiceAssociation, service_network_service_association::DnsEntry> = Prop::new("DnsEntry");
-    /// Key of `ServiceIdentifier`, for [`Handle::set`].
+    /// Key of `ServiceIdentifier`, for [`Self::set`].
     pub const SERVICE_IDENTIFIER: Prop<CfnServiceNetworkServiceAssociation, String> = Prop::new("ServiceIdentifier");
-    /// Key of `ServiceNetworkIdentifier`, for [`Handle::set`].
+    /// Key of `ServiceNetworkIdentifier`, for [`Self::set`].
     pub const SERVICE_NETWORK_IDENTIFIER: Prop<CfnServiceNetworkServiceAssociation, String> = Prop::new("ServiceNetworkIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceNetworkServiceAssociation, Vec<service_network_service_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2598,7 +2709,9 @@ pub mod service_network_vpc_association {
     /// `DnsOptions` of `AWS::VpcLattice::ServiceNetworkVpcAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct DnsOptions {
+        /// `PrivateDnsPreference` (the schema does not describe it).
         pub private_dns_preference: Option<Val<PrivateDnsPreference>>,
+        /// `PrivateDnsSpecifiedDomains` (the schema does not describe it).
         pub private_dns_specified_domains: Option<Val<Vec<String>>>,
     }
 
@@ -2614,7 +2727,9 @@ pub mod service_network_vpc_association {
     /// `Tag` of `AWS::VpcLattice::ServiceNetworkVpcAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2704,11 +2819,17 @@ pub mod service_network_vpc_association {
 /// Associates a VPC with a service network.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnServiceNetworkVpcAssociationProps {
+    /// `DnsOptions` (the schema does not describe it).
     pub dns_options: Option<Val<service_network_vpc_association::DnsOptions>>,
+    /// `PrivateDnsEnabled` (the schema does not describe it).
     pub private_dns_enabled: Option<Val<bool>>,
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Option<Val<Vec<String>>>,
+    /// `ServiceNetworkIdentifier` (the schema does not describe it).
     pub service_network_identifier: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<service_network_vpc_association::Tag>>>,
+    /// `VpcIdentifier` (the schema does not describe it).
     pub vpc_identifier: Option<Val<String>>,
 }
 
@@ -2735,17 +2856,17 @@ impl CfnServiceNetworkVpcAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::ServiceNetworkVpcAssociation";
 
-    /// Key of `DnsOptions`, for [`Handle::set`].
+    /// Key of `DnsOptions`, for [`Self::set`].
     pub const DNS_OPTIONS: Prop<CfnServiceNetworkVpcAssociation, service_network_vpc_association::DnsOptions> = Prop::new("DnsOptions");
-    /// Key of `PrivateDnsEnabled`, for [`Handle::set`].
+    /// Key of `PrivateDnsEnabled`, for [`Self::set`].
     pub const PRIVATE_DNS_ENABLED: Prop<CfnServiceNetworkVpcAssociation, bool> = Prop::new("PrivateDnsEnabled");
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnServiceNetworkVpcAssociation, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `ServiceNetworkIdentifier`, for [`Handle::set`].
+    /// Key of `ServiceNetworkIdentifier`, for [`Self::set`].
     pub const SERVICE_NETWORK_IDENTIFIER: Prop<CfnServiceNetworkVpcAssociation, String> = Prop::new("ServiceNetworkIdentifier");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnServiceNetworkVpcAssociation, Vec<service_network_vpc_association::Tag>> = Prop::new("Tags");
-    /// Key of `VpcIdentifier`, for [`Handle::set`].
+    /// Key of `VpcIdentifier`, for [`Self::set`].
     pub const VPC_IDENTIFIER: Prop<CfnServiceNetworkVpcAssociation, String> = Prop::new("VpcIdentifier");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2825,12 +2946,19 @@ pub mod target_group {
     /// `TargetGroupConfig` of `AWS::VpcLattice::TargetGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TargetGroupConfig {
+        /// `HealthCheck` (the schema does not describe it).
         pub health_check: Option<Val<HealthCheckConfig>>,
+        /// `IpAddressType` (the schema does not describe it).
         pub ip_address_type: Option<Val<IpAddressType>>,
+        /// `LambdaEventStructureVersion` (the schema does not describe it).
         pub lambda_event_structure_version: Option<Val<LambdaEventStructureVersion>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Option<Val<Protocol>>,
+        /// `ProtocolVersion` (the schema does not describe it).
         pub protocol_version: Option<Val<ProtocolVersion>>,
+        /// `VpcIdentifier` (the schema does not describe it).
         pub vpc_identifier: Option<Val<String>>,
     }
 
@@ -2851,7 +2979,9 @@ pub mod target_group {
     /// `Tag` of `AWS::VpcLattice::TargetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2877,7 +3007,9 @@ pub mod target_group {
     /// `Target` of `AWS::VpcLattice::TargetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Target {
+        /// `Id` (the schema does not describe it).
         pub id: Val<String>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
     }
 
@@ -2903,15 +3035,25 @@ pub mod target_group {
     /// `HealthCheckConfig` of `AWS::VpcLattice::TargetGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HealthCheckConfig {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
+        /// `HealthCheckIntervalSeconds` (the schema does not describe it).
         pub health_check_interval_seconds: Option<Val<i64>>,
+        /// `HealthCheckTimeoutSeconds` (the schema does not describe it).
         pub health_check_timeout_seconds: Option<Val<i64>>,
+        /// `HealthyThresholdCount` (the schema does not describe it).
         pub healthy_threshold_count: Option<Val<i64>>,
+        /// `Matcher` (the schema does not describe it).
         pub matcher: Option<Val<Matcher>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
+        /// `Port` (the schema does not describe it).
         pub port: Option<Val<i64>>,
+        /// `Protocol` (the schema does not describe it).
         pub protocol: Option<Val<Protocol2>>,
+        /// `ProtocolVersion` (the schema does not describe it).
         pub protocol_version: Option<Val<ProtocolVersion2>>,
+        /// `UnhealthyThresholdCount` (the schema does not describe it).
         pub unhealthy_threshold_count: Option<Val<i64>>,
     }
 
@@ -2935,6 +3077,7 @@ pub mod target_group {
     /// `Matcher` of `AWS::VpcLattice::TargetGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Matcher {
+        /// `HttpCode` (the schema does not describe it).
         pub http_code: Val<String>,
     }
 
@@ -3216,10 +3359,15 @@ pub mod target_group {
 /// A target group is a collection of targets, or compute resources, that run your application or service. A target group can only be used by a single service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTargetGroupProps {
+    /// `Config` (the schema does not describe it).
     pub config: Option<Val<target_group::TargetGroupConfig>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<target_group::Tag>>>,
+    /// `Targets` (the schema does not describe it).
     pub targets: Option<Val<Vec<target_group::Target>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<target_group::Type>,
 }
 
@@ -3258,15 +3406,15 @@ impl CfnTargetGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::VpcLattice::TargetGroup";
 
-    /// Key of `Config`, for [`Handle::set`].
+    /// Key of `Config`, for [`Self::set`].
     pub const CONFIG: Prop<CfnTargetGroup, target_group::TargetGroupConfig> = Prop::new("Config");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnTargetGroup, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTargetGroup, Vec<target_group::Tag>> = Prop::new("Tags");
-    /// Key of `Targets`, for [`Handle::set`].
+    /// Key of `Targets`, for [`Self::set`].
     pub const TARGETS: Prop<CfnTargetGroup, Vec<target_group::Target>> = Prop::new("Targets");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnTargetGroup, target_group::Type> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,10 +19,15 @@ pub mod byte_match_set {
     /// `ByteMatchTuple` of `AWS::WAF::ByteMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ByteMatchTuple {
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `PositionalConstraint` (the schema does not describe it).
         pub positional_constraint: Val<String>,
+        /// `TargetString` (the schema does not describe it).
         pub target_string: Option<Val<String>>,
+        /// `TargetStringBase64` (the schema does not describe it).
         pub target_string_base64: Option<Val<String>>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -54,7 +59,9 @@ pub mod byte_match_set {
     /// `FieldToMatch` of `AWS::WAF::ByteMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -112,7 +119,9 @@ pub mod byte_match_set {
 /// Resource Type definition for AWS::WAF::ByteMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnByteMatchSetProps {
+    /// `ByteMatchTuples` (the schema does not describe it).
     pub byte_match_tuples: Option<Val<Vec<byte_match_set::ByteMatchTuple>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -145,9 +154,9 @@ impl CfnByteMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::ByteMatchSet";
 
-    /// Key of `ByteMatchTuples`, for [`Handle::set`].
+    /// Key of `ByteMatchTuples`, for [`Self::set`].
     pub const BYTE_MATCH_TUPLES: Prop<CfnByteMatchSet, Vec<byte_match_set::ByteMatchTuple>> = Prop::new("ByteMatchTuples");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnByteMatchSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -192,7 +201,9 @@ pub mod ip_set {
     /// `IPSetDescriptor` of `AWS::WAF::IPSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IPSetDescriptor {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -238,7 +249,9 @@ pub mod ip_set {
 /// Resource Type definition for AWS::WAF::IPSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIPSetProps {
+    /// `IPSetDescriptors` (the schema does not describe it).
     pub ip_set_descriptors: Option<Val<Vec<ip_set::IPSetDescriptor>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -271,9 +284,9 @@ impl CfnIPSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::IPSet";
 
-    /// Key of `IPSetDescriptors`, for [`Handle::set`].
+    /// Key of `IPSetDescriptors`, for [`Self::set`].
     pub const IP_SET_DESCRIPTORS: Prop<CfnIPSet, Vec<ip_set::IPSetDescriptor>> = Prop::new("IPSetDescriptors");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -318,8 +331,11 @@ pub mod rule {
     /// `Predicate` of `AWS::WAF::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Predicate {
+        /// `DataId` (the schema does not describe it).
         pub data_id: Val<String>,
+        /// `Negated` (the schema does not describe it).
         pub negated: Val<bool>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -369,8 +385,11 @@ pub mod rule {
 /// Resource Type definition for AWS::WAF::Rule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRuleProps {
+    /// `MetricName` (the schema does not describe it).
     pub metric_name: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Predicates` (the schema does not describe it).
     pub predicates: Option<Val<Vec<rule::Predicate>>>,
 }
 
@@ -405,11 +424,11 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::Rule";
 
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnRule, String> = Prop::new("MetricName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
-    /// Key of `Predicates`, for [`Handle::set`].
+    /// Key of `Predicates`, for [`Self::set`].
     pub const PREDICATES: Prop<CfnRule, Vec<rule::Predicate>> = Prop::new("Predicates");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -454,9 +473,13 @@ pub mod size_constraint_set {
     /// `SizeConstraint` of `AWS::WAF::SizeConstraintSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SizeConstraint {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<String>,
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `Size` (the schema does not describe it).
         pub size: Val<i64>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -486,7 +509,9 @@ pub mod size_constraint_set {
     /// `FieldToMatch` of `AWS::WAF::SizeConstraintSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -543,7 +568,9 @@ pub mod size_constraint_set {
 /// Resource Type definition for AWS::WAF::SizeConstraintSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSizeConstraintSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SizeConstraints` (the schema does not describe it).
     pub size_constraints: Val<Vec<size_constraint_set::SizeConstraint>>,
 }
 
@@ -576,9 +603,9 @@ impl CfnSizeConstraintSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::SizeConstraintSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSizeConstraintSet, String> = Prop::new("Name");
-    /// Key of `SizeConstraints`, for [`Handle::set`].
+    /// Key of `SizeConstraints`, for [`Self::set`].
     pub const SIZE_CONSTRAINTS: Prop<CfnSizeConstraintSet, Vec<size_constraint_set::SizeConstraint>> = Prop::new("SizeConstraints");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -623,7 +650,9 @@ pub mod sql_injection_match_set {
     /// `SqlInjectionMatchTuple` of `AWS::WAF::SqlInjectionMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SqlInjectionMatchTuple {
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -649,7 +678,9 @@ pub mod sql_injection_match_set {
     /// `FieldToMatch` of `AWS::WAF::SqlInjectionMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -704,7 +735,9 @@ pub mod sql_injection_match_set {
 /// Resource Type definition for AWS::WAF::SqlInjectionMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSqlInjectionMatchSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SqlInjectionMatchTuples` (the schema does not describe it).
     pub sql_injection_match_tuples: Option<Val<Vec<sql_injection_match_set::SqlInjectionMatchTuple>>>,
 }
 
@@ -737,9 +770,9 @@ impl CfnSqlInjectionMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::SqlInjectionMatchSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSqlInjectionMatchSet, String> = Prop::new("Name");
-    /// Key of `SqlInjectionMatchTuples`, for [`Handle::set`].
+    /// Key of `SqlInjectionMatchTuples`, for [`Self::set`].
     pub const SQL_INJECTION_MATCH_TUPLES: Prop<CfnSqlInjectionMatchSet, Vec<sql_injection_match_set::SqlInjectionMatchTuple>> = Prop::new("SqlInjectionMatchTuples");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -784,6 +817,7 @@ pub mod web_acl {
     /// `WafAction` of `AWS::WAF::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct WafAction {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -807,8 +841,11 @@ pub mod web_acl {
     /// `ActivatedRule` of `AWS::WAF::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ActivatedRule {
+        /// `Action` (the schema does not describe it).
         pub action: Option<Val<WafAction>>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Val<i64>,
+        /// `RuleId` (the schema does not describe it).
         pub rule_id: Val<String>,
     }
 
@@ -867,9 +904,13 @@ pub mod web_acl {
 /// Resource Type definition for AWS::WAF::WebACL
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWebACLProps {
+    /// `DefaultAction` (the schema does not describe it).
     pub default_action: Val<web_acl::WafAction>,
+    /// `MetricName` (the schema does not describe it).
     pub metric_name: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Rules` (the schema does not describe it).
     pub rules: Option<Val<Vec<web_acl::ActivatedRule>>>,
 }
 
@@ -906,13 +947,13 @@ impl CfnWebACL {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::WebACL";
 
-    /// Key of `DefaultAction`, for [`Handle::set`].
+    /// Key of `DefaultAction`, for [`Self::set`].
     pub const DEFAULT_ACTION: Prop<CfnWebACL, web_acl::WafAction> = Prop::new("DefaultAction");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnWebACL, String> = Prop::new("MetricName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWebACL, String> = Prop::new("Name");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnWebACL, Vec<web_acl::ActivatedRule>> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -957,7 +998,9 @@ pub mod xss_match_set {
     /// `XssMatchTuple` of `AWS::WAF::XssMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct XssMatchTuple {
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -983,7 +1026,9 @@ pub mod xss_match_set {
     /// `FieldToMatch` of `AWS::WAF::XssMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1038,7 +1083,9 @@ pub mod xss_match_set {
 /// Resource Type definition for AWS::WAF::XssMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnXssMatchSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `XssMatchTuples` (the schema does not describe it).
     pub xss_match_tuples: Val<Vec<xss_match_set::XssMatchTuple>>,
 }
 
@@ -1071,9 +1118,9 @@ impl CfnXssMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAF::XssMatchSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnXssMatchSet, String> = Prop::new("Name");
-    /// Key of `XssMatchTuples`, for [`Handle::set`].
+    /// Key of `XssMatchTuples`, for [`Self::set`].
     pub const XSS_MATCH_TUPLES: Prop<CfnXssMatchSet, Vec<xss_match_set::XssMatchTuple>> = Prop::new("XssMatchTuples");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,10 +19,15 @@ pub mod byte_match_set {
     /// `ByteMatchTuple` of `AWS::WAFRegional::ByteMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ByteMatchTuple {
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `PositionalConstraint` (the schema does not describe it).
         pub positional_constraint: Val<String>,
+        /// `TargetString` (the schema does not describe it).
         pub target_string: Option<Val<String>>,
+        /// `TargetStringBase64` (the schema does not describe it).
         pub target_string_base64: Option<Val<String>>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -54,7 +59,9 @@ pub mod byte_match_set {
     /// `FieldToMatch` of `AWS::WAFRegional::ByteMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -112,7 +119,9 @@ pub mod byte_match_set {
 /// Resource Type definition for AWS::WAFRegional::ByteMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnByteMatchSetProps {
+    /// `ByteMatchTuples` (the schema does not describe it).
     pub byte_match_tuples: Option<Val<Vec<byte_match_set::ByteMatchTuple>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -145,9 +154,9 @@ impl CfnByteMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::ByteMatchSet";
 
-    /// Key of `ByteMatchTuples`, for [`Handle::set`].
+    /// Key of `ByteMatchTuples`, for [`Self::set`].
     pub const BYTE_MATCH_TUPLES: Prop<CfnByteMatchSet, Vec<byte_match_set::ByteMatchTuple>> = Prop::new("ByteMatchTuples");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnByteMatchSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -192,7 +201,9 @@ pub mod geo_match_set {
     /// `GeoMatchConstraint` of `AWS::WAFRegional::GeoMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct GeoMatchConstraint {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -238,7 +249,9 @@ pub mod geo_match_set {
 /// Resource Type definition for AWS::WAFRegional::GeoMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnGeoMatchSetProps {
+    /// `GeoMatchConstraints` (the schema does not describe it).
     pub geo_match_constraints: Option<Val<Vec<geo_match_set::GeoMatchConstraint>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -271,9 +284,9 @@ impl CfnGeoMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::GeoMatchSet";
 
-    /// Key of `GeoMatchConstraints`, for [`Handle::set`].
+    /// Key of `GeoMatchConstraints`, for [`Self::set`].
     pub const GEO_MATCH_CONSTRAINTS: Prop<CfnGeoMatchSet, Vec<geo_match_set::GeoMatchConstraint>> = Prop::new("GeoMatchConstraints");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnGeoMatchSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -318,7 +331,9 @@ pub mod ip_set {
     /// `IPSetDescriptor` of `AWS::WAFRegional::IPSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IPSetDescriptor {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -364,7 +379,9 @@ pub mod ip_set {
 /// Resource Type definition for AWS::WAFRegional::IPSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIPSetProps {
+    /// `IPSetDescriptors` (the schema does not describe it).
     pub ip_set_descriptors: Option<Val<Vec<ip_set::IPSetDescriptor>>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
 }
 
@@ -397,9 +414,9 @@ impl CfnIPSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::IPSet";
 
-    /// Key of `IPSetDescriptors`, for [`Handle::set`].
+    /// Key of `IPSetDescriptors`, for [`Self::set`].
     pub const IP_SET_DESCRIPTORS: Prop<CfnIPSet, Vec<ip_set::IPSetDescriptor>> = Prop::new("IPSetDescriptors");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -444,8 +461,11 @@ pub mod rate_based_rule {
     /// `Predicate` of `AWS::WAFRegional::RateBasedRule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Predicate {
+        /// `DataId` (the schema does not describe it).
         pub data_id: Val<String>,
+        /// `Negated` (the schema does not describe it).
         pub negated: Val<bool>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -497,10 +517,15 @@ pub mod rate_based_rule {
 /// Resource Type definition for AWS::WAFRegional::RateBasedRule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRateBasedRuleProps {
+    /// `MatchPredicates` (the schema does not describe it).
     pub match_predicates: Option<Val<Vec<rate_based_rule::Predicate>>>,
+    /// `MetricName` (the schema does not describe it).
     pub metric_name: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RateKey` (the schema does not describe it).
     pub rate_key: Val<String>,
+    /// `RateLimit` (the schema does not describe it).
     pub rate_limit: Val<i64>,
 }
 
@@ -539,15 +564,15 @@ impl CfnRateBasedRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::RateBasedRule";
 
-    /// Key of `MatchPredicates`, for [`Handle::set`].
+    /// Key of `MatchPredicates`, for [`Self::set`].
     pub const MATCH_PREDICATES: Prop<CfnRateBasedRule, Vec<rate_based_rule::Predicate>> = Prop::new("MatchPredicates");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnRateBasedRule, String> = Prop::new("MetricName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRateBasedRule, String> = Prop::new("Name");
-    /// Key of `RateKey`, for [`Handle::set`].
+    /// Key of `RateKey`, for [`Self::set`].
     pub const RATE_KEY: Prop<CfnRateBasedRule, String> = Prop::new("RateKey");
-    /// Key of `RateLimit`, for [`Handle::set`].
+    /// Key of `RateLimit`, for [`Self::set`].
     pub const RATE_LIMIT: Prop<CfnRateBasedRule, i64> = Prop::new("RateLimit");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -603,7 +628,9 @@ pub mod regex_pattern_set {
 /// Resource Type definition for AWS::WAFRegional::RegexPatternSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRegexPatternSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RegexPatternStrings` (the schema does not describe it).
     pub regex_pattern_strings: Val<Vec<String>>,
 }
 
@@ -636,9 +663,9 @@ impl CfnRegexPatternSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::RegexPatternSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRegexPatternSet, String> = Prop::new("Name");
-    /// Key of `RegexPatternStrings`, for [`Handle::set`].
+    /// Key of `RegexPatternStrings`, for [`Self::set`].
     pub const REGEX_PATTERN_STRINGS: Prop<CfnRegexPatternSet, Vec<String>> = Prop::new("RegexPatternStrings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -683,8 +710,11 @@ pub mod rule {
     /// `Predicate` of `AWS::WAFRegional::Rule`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Predicate {
+        /// `DataId` (the schema does not describe it).
         pub data_id: Val<String>,
+        /// `Negated` (the schema does not describe it).
         pub negated: Val<bool>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -734,8 +764,11 @@ pub mod rule {
 /// Resource Type definition for AWS::WAFRegional::Rule
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnRuleProps {
+    /// `MetricName` (the schema does not describe it).
     pub metric_name: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Predicates` (the schema does not describe it).
     pub predicates: Option<Val<Vec<rule::Predicate>>>,
 }
 
@@ -770,11 +803,11 @@ impl CfnRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::Rule";
 
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnRule, String> = Prop::new("MetricName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRule, String> = Prop::new("Name");
-    /// Key of `Predicates`, for [`Handle::set`].
+    /// Key of `Predicates`, for [`Self::set`].
     pub const PREDICATES: Prop<CfnRule, Vec<rule::Predicate>> = Prop::new("Predicates");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -819,9 +852,13 @@ pub mod size_constraint_set {
     /// `SizeConstraint` of `AWS::WAFRegional::SizeConstraintSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SizeConstraint {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<String>,
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `Size` (the schema does not describe it).
         pub size: Val<i64>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -851,7 +888,9 @@ pub mod size_constraint_set {
     /// `FieldToMatch` of `AWS::WAFRegional::SizeConstraintSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -908,7 +947,9 @@ pub mod size_constraint_set {
 /// Resource Type definition for AWS::WAFRegional::SizeConstraintSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSizeConstraintSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SizeConstraints` (the schema does not describe it).
     pub size_constraints: Option<Val<Vec<size_constraint_set::SizeConstraint>>>,
 }
 
@@ -941,9 +982,9 @@ impl CfnSizeConstraintSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::SizeConstraintSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSizeConstraintSet, String> = Prop::new("Name");
-    /// Key of `SizeConstraints`, for [`Handle::set`].
+    /// Key of `SizeConstraints`, for [`Self::set`].
     pub const SIZE_CONSTRAINTS: Prop<CfnSizeConstraintSet, Vec<size_constraint_set::SizeConstraint>> = Prop::new("SizeConstraints");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -988,7 +1029,9 @@ pub mod sql_injection_match_set {
     /// `SqlInjectionMatchTuple` of `AWS::WAFRegional::SqlInjectionMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SqlInjectionMatchTuple {
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -1014,7 +1057,9 @@ pub mod sql_injection_match_set {
     /// `FieldToMatch` of `AWS::WAFRegional::SqlInjectionMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1069,7 +1114,9 @@ pub mod sql_injection_match_set {
 /// Resource Type definition for AWS::WAFRegional::SqlInjectionMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSqlInjectionMatchSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `SqlInjectionMatchTuples` (the schema does not describe it).
     pub sql_injection_match_tuples: Option<Val<Vec<sql_injection_match_set::SqlInjectionMatchTuple>>>,
 }
 
@@ -1102,9 +1149,9 @@ impl CfnSqlInjectionMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::SqlInjectionMatchSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnSqlInjectionMatchSet, String> = Prop::new("Name");
-    /// Key of `SqlInjectionMatchTuples`, for [`Handle::set`].
+    /// Key of `SqlInjectionMatchTuples`, for [`Self::set`].
     pub const SQL_INJECTION_MATCH_TUPLES: Prop<CfnSqlInjectionMatchSet, Vec<sql_injection_match_set::SqlInjectionMatchTuple>> = Prop::new("SqlInjectionMatchTuples");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1149,6 +1196,7 @@ pub mod web_acl {
     /// `Action` of `AWS::WAFRegional::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Action {
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1172,8 +1220,11 @@ pub mod web_acl {
     /// `Rule` of `AWS::WAFRegional::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Rule {
+        /// `Action` (the schema does not describe it).
         pub action: Val<Action>,
+        /// `Priority` (the schema does not describe it).
         pub priority: Val<i64>,
+        /// `RuleId` (the schema does not describe it).
         pub rule_id: Val<String>,
     }
 
@@ -1232,9 +1283,13 @@ pub mod web_acl {
 /// Resource Type definition for AWS::WAFRegional::WebACL
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWebACLProps {
+    /// `DefaultAction` (the schema does not describe it).
     pub default_action: Val<web_acl::Action>,
+    /// `MetricName` (the schema does not describe it).
     pub metric_name: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `Rules` (the schema does not describe it).
     pub rules: Option<Val<Vec<web_acl::Rule>>>,
 }
 
@@ -1271,13 +1326,13 @@ impl CfnWebACL {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::WebACL";
 
-    /// Key of `DefaultAction`, for [`Handle::set`].
+    /// Key of `DefaultAction`, for [`Self::set`].
     pub const DEFAULT_ACTION: Prop<CfnWebACL, web_acl::Action> = Prop::new("DefaultAction");
-    /// Key of `MetricName`, for [`Handle::set`].
+    /// Key of `MetricName`, for [`Self::set`].
     pub const METRIC_NAME: Prop<CfnWebACL, String> = Prop::new("MetricName");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWebACL, String> = Prop::new("Name");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnWebACL, Vec<web_acl::Rule>> = Prop::new("Rules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1333,7 +1388,9 @@ pub mod web_acl_association {
 /// Resource Type definition for AWS::WAFRegional::WebACLAssociation
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWebACLAssociationProps {
+    /// `ResourceArn` (the schema does not describe it).
     pub resource_arn: Val<String>,
+    /// `WebACLId` (the schema does not describe it).
     pub web_acl_id: Val<String>,
 }
 
@@ -1366,9 +1423,9 @@ impl CfnWebACLAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::WebACLAssociation";
 
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnWebACLAssociation, String> = Prop::new("ResourceArn");
-    /// Key of `WebACLId`, for [`Handle::set`].
+    /// Key of `WebACLId`, for [`Self::set`].
     pub const WEB_ACL_ID: Prop<CfnWebACLAssociation, String> = Prop::new("WebACLId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1413,7 +1470,9 @@ pub mod xss_match_set {
     /// `XssMatchTuple` of `AWS::WAFRegional::XssMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct XssMatchTuple {
+        /// `FieldToMatch` (the schema does not describe it).
         pub field_to_match: Val<FieldToMatch>,
+        /// `TextTransformation` (the schema does not describe it).
         pub text_transformation: Val<String>,
     }
 
@@ -1439,7 +1498,9 @@ pub mod xss_match_set {
     /// `FieldToMatch` of `AWS::WAFRegional::XssMatchSet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldToMatch {
+        /// `Data` (the schema does not describe it).
         pub data: Option<Val<String>>,
+        /// `Type` (the schema does not describe it).
         pub r#type: Val<String>,
     }
 
@@ -1494,7 +1555,9 @@ pub mod xss_match_set {
 /// Resource Type definition for AWS::WAFRegional::XssMatchSet
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnXssMatchSetProps {
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `XssMatchTuples` (the schema does not describe it).
     pub xss_match_tuples: Option<Val<Vec<xss_match_set::XssMatchTuple>>>,
 }
 
@@ -1527,9 +1590,9 @@ impl CfnXssMatchSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFRegional::XssMatchSet";
 
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnXssMatchSet, String> = Prop::new("Name");
-    /// Key of `XssMatchTuples`, for [`Handle::set`].
+    /// Key of `XssMatchTuples`, for [`Self::set`].
     pub const XSS_MATCH_TUPLES: Prop<CfnXssMatchSet, Vec<xss_match_set::XssMatchTuple>> = Prop::new("XssMatchTuples");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

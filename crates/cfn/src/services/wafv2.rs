@@ -19,7 +19,9 @@ pub mod ip_set {
     /// `Tag` of `AWS::WAFv2::IPSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -119,6 +121,7 @@ pub struct CfnIPSetProps {
     pub name: Option<Val<String>>,
     /// Use CLOUDFRONT for CloudFront IPSet, use REGIONAL for Application Load Balancer and API Gateway.
     pub scope: Val<ip_set::ScopeType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<ip_set::Tag>>>,
 }
 
@@ -159,17 +162,17 @@ impl CfnIPSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::IPSet";
 
-    /// Key of `Addresses`, for [`Handle::set`].
+    /// Key of `Addresses`, for [`Self::set`].
     pub const ADDRESSES: Prop<CfnIPSet, Vec<String>> = Prop::new("Addresses");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIPSet, String> = Prop::new("Description");
-    /// Key of `IPAddressVersion`, for [`Handle::set`].
+    /// Key of `IPAddressVersion`, for [`Self::set`].
     pub const IP_ADDRESS_VERSION: Prop<CfnIPSet, ip_set::IPAddressVersion> = Prop::new("IPAddressVersion");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnIPSet, String> = Prop::new("Name");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnIPSet, ip_set::ScopeType> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIPSet, Vec<ip_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -247,10 +250,13 @@ pub mod logging_configuration {
     /// A key-value pair to associate with a resource.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FieldToMatch {
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<Json>>,
+        /// `QueryString` (the schema does not describe it).
         pub query_string: Option<Val<Json>>,
         /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
         pub single_header: Option<Val<SingleHeader>>,
+        /// `UriPath` (the schema does not describe it).
         pub uri_path: Option<Val<Json>>,
     }
 
@@ -624,13 +630,13 @@ impl CfnLoggingConfiguration {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::LoggingConfiguration";
 
-    /// Key of `LogDestinationConfigs`, for [`Handle::set`].
+    /// Key of `LogDestinationConfigs`, for [`Self::set`].
     pub const LOG_DESTINATION_CONFIGS: Prop<CfnLoggingConfiguration, Vec<String>> = Prop::new("LogDestinationConfigs");
-    /// Key of `LoggingFilter`, for [`Handle::set`].
+    /// Key of `LoggingFilter`, for [`Self::set`].
     pub const LOGGING_FILTER: Prop<CfnLoggingConfiguration, logging_configuration::LoggingFilter> = Prop::new("LoggingFilter");
-    /// Key of `RedactedFields`, for [`Handle::set`].
+    /// Key of `RedactedFields`, for [`Self::set`].
     pub const REDACTED_FIELDS: Prop<CfnLoggingConfiguration, Vec<logging_configuration::FieldToMatch>> = Prop::new("RedactedFields");
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnLoggingConfiguration, String> = Prop::new("ResourceArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -676,7 +682,9 @@ pub mod regex_pattern_set {
     /// `Tag` of `AWS::WAFv2::RegexPatternSet`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -744,9 +752,11 @@ pub struct CfnRegexPatternSetProps {
     pub description: Option<Val<String>>,
     /// Name of the RegexPatternSet.
     pub name: Option<Val<String>>,
+    /// `RegularExpressionList` (the schema does not describe it).
     pub regular_expression_list: Val<Vec<String>>,
     /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
     pub scope: Val<regex_pattern_set::ScopeType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<regex_pattern_set::Tag>>>,
 }
 
@@ -785,15 +795,15 @@ impl CfnRegexPatternSet {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::RegexPatternSet";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRegexPatternSet, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRegexPatternSet, String> = Prop::new("Name");
-    /// Key of `RegularExpressionList`, for [`Handle::set`].
+    /// Key of `RegularExpressionList`, for [`Self::set`].
     pub const REGULAR_EXPRESSION_LIST: Prop<CfnRegexPatternSet, Vec<String>> = Prop::new("RegularExpressionList");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnRegexPatternSet, regex_pattern_set::ScopeType> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRegexPatternSet, Vec<regex_pattern_set::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -908,7 +918,9 @@ pub mod rule_group {
     pub struct Rule {
         /// Action taken when Rule matches its condition.
         pub action: Option<Val<RuleAction>>,
+        /// `CaptchaConfig` (the schema does not describe it).
         pub captcha_config: Option<Val<CaptchaConfig>>,
+        /// `ChallengeConfig` (the schema does not describe it).
         pub challenge_config: Option<Val<ChallengeConfig>>,
         /// Name of the RuleGroup.
         pub name: Val<String>,
@@ -956,7 +968,9 @@ pub mod rule_group {
     /// `Tag` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -972,8 +986,11 @@ pub mod rule_group {
     /// Visibility Metric of the RuleGroup.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VisibilityConfig {
+        /// `CloudWatchMetricsEnabled` (the schema does not describe it).
         pub cloud_watch_metrics_enabled: Val<bool>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `SampledRequestsEnabled` (the schema does not describe it).
         pub sampled_requests_enabled: Val<bool>,
     }
 
@@ -1055,6 +1072,7 @@ pub mod rule_group {
     /// `CaptchaConfig` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptchaConfig {
+        /// `ImmunityTimeProperty` (the schema does not describe it).
         pub immunity_time_property: Option<Val<ImmunityTimeProperty>>,
     }
 
@@ -1069,6 +1087,7 @@ pub mod rule_group {
     /// `ChallengeConfig` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ChallengeConfig {
+        /// `ImmunityTimeProperty` (the schema does not describe it).
         pub immunity_time_property: Option<Val<ImmunityTimeProperty>>,
     }
 
@@ -1107,17 +1126,27 @@ pub mod rule_group {
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Statement {
+        /// `AndStatement` (the schema does not describe it).
         pub and_statement: Option<Val<AndStatement>>,
+        /// `AsnMatchStatement` (the schema does not describe it).
         pub asn_match_statement: Option<Val<AsnMatchStatement>>,
         /// Byte Match statement.
         pub byte_match_statement: Option<Val<ByteMatchStatement>>,
+        /// `GeoMatchStatement` (the schema does not describe it).
         pub geo_match_statement: Option<Val<GeoMatchStatement>>,
+        /// `IPSetReferenceStatement` (the schema does not describe it).
         pub ip_set_reference_statement: Option<Val<IPSetReferenceStatement>>,
+        /// `LabelMatchStatement` (the schema does not describe it).
         pub label_match_statement: Option<Val<LabelMatchStatement>>,
+        /// `NotStatement` (the schema does not describe it).
         pub not_statement: Option<Val<NotStatement>>,
+        /// `OrStatement` (the schema does not describe it).
         pub or_statement: Option<Val<OrStatement>>,
+        /// `RateBasedStatement` (the schema does not describe it).
         pub rate_based_statement: Option<Val<RateBasedStatement>>,
+        /// `RegexMatchStatement` (the schema does not describe it).
         pub regex_match_statement: Option<Val<RegexMatchStatement>>,
+        /// `RegexPatternSetReferenceStatement` (the schema does not describe it).
         pub regex_pattern_set_reference_statement: Option<Val<RegexPatternSetReferenceStatement>>,
         /// Size Constraint statement.
         pub size_constraint_statement: Option<Val<SizeConstraintStatement>>,
@@ -1273,6 +1302,7 @@ pub mod rule_group {
     /// `ImmunityTimeProperty` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImmunityTimeProperty {
+        /// `ImmunityTime` (the schema does not describe it).
         pub immunity_time: Val<i64>,
     }
 
@@ -1296,6 +1326,7 @@ pub mod rule_group {
     /// `AndStatement` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AndStatement {
+        /// `Statements` (the schema does not describe it).
         pub statements: Val<Vec<Statement>>,
     }
 
@@ -1319,7 +1350,9 @@ pub mod rule_group {
     /// `AsnMatchStatement` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AsnMatchStatement {
+        /// `AsnList` (the schema does not describe it).
         pub asn_list: Option<Val<Vec<i64>>>,
+        /// `ForwardedIPConfig` (the schema does not describe it).
         pub forwarded_ip_config: Option<Val<ForwardedIPConfiguration>>,
     }
 
@@ -1339,11 +1372,13 @@ pub mod rule_group {
         pub field_to_match: Val<FieldToMatch>,
         /// Position of the evaluation in the FieldToMatch of request.
         pub positional_constraint: Val<PositionalConstraint>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
         /// String that is searched to find a match.
         pub search_string: Option<Val<String>>,
         /// Base64 encoded string that is searched to find a match.
         pub search_string_base64: Option<Val<String>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -1377,7 +1412,9 @@ pub mod rule_group {
     /// `GeoMatchStatement` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GeoMatchStatement {
+        /// `CountryCodes` (the schema does not describe it).
         pub country_codes: Option<Val<Vec<CountryCode>>>,
+        /// `ForwardedIPConfig` (the schema does not describe it).
         pub forwarded_ip_config: Option<Val<ForwardedIPConfiguration>>,
     }
 
@@ -1395,6 +1432,7 @@ pub mod rule_group {
     pub struct IPSetReferenceStatement {
         /// ARN of the WAF entity.
         pub arn: Val<String>,
+        /// `IPSetForwardedIPConfig` (the schema does not describe it).
         pub ip_set_forwarded_ip_config: Option<Val<IPSetForwardedIPConfiguration>>,
     }
 
@@ -1420,7 +1458,9 @@ pub mod rule_group {
     /// `LabelMatchStatement` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LabelMatchStatement {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Scope` (the schema does not describe it).
         pub scope: Val<LabelMatchScope>,
     }
 
@@ -1470,6 +1510,7 @@ pub mod rule_group {
     /// `OrStatement` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OrStatement {
+        /// `Statements` (the schema does not describe it).
         pub statements: Val<Vec<Statement>>,
     }
 
@@ -1493,11 +1534,15 @@ pub mod rule_group {
     /// `RateBasedStatement` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateBasedStatement {
+        /// `AggregateKeyType` (the schema does not describe it).
         pub aggregate_key_type: Val<AggregateKeyType>,
         /// Specifies the aggregate keys to use in a rate-base rule.
         pub custom_keys: Option<Val<Vec<RateBasedStatementCustomKey>>>,
+        /// `EvaluationWindowSec` (the schema does not describe it).
         pub evaluation_window_sec: Option<Val<i64>>,
+        /// `ForwardedIPConfig` (the schema does not describe it).
         pub forwarded_ip_config: Option<Val<ForwardedIPConfiguration>>,
+        /// `Limit` (the schema does not describe it).
         pub limit: Val<i64>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
         pub scope_down_statement: Option<Val<Statement>>,
@@ -1535,8 +1580,11 @@ pub mod rule_group {
     pub struct RegexMatchStatement {
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `RegexString` (the schema does not describe it).
         pub regex_string: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -1570,7 +1618,9 @@ pub mod rule_group {
         pub arn: Val<String>,
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -1600,11 +1650,15 @@ pub mod rule_group {
     /// Size Constraint statement.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SizeConstraintStatement {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<ComparisonOperator>,
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `Size` (the schema does not describe it).
         pub size: Val<f64>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -1638,9 +1692,11 @@ pub mod rule_group {
     pub struct SqliMatchStatement {
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
         /// Sensitivity Level current only used for sqli match statements.
         pub sensitivity_level: Option<Val<SensitivityLevel>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -1672,7 +1728,9 @@ pub mod rule_group {
     pub struct XssMatchStatement {
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -1784,7 +1842,9 @@ pub mod rule_group {
     /// `ForwardedIPConfiguration` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ForwardedIPConfiguration {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
+        /// `HeaderName` (the schema does not describe it).
         pub header_name: Val<String>,
     }
 
@@ -1810,6 +1870,7 @@ pub mod rule_group {
     /// Field of the request to match.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FieldToMatch {
+        /// `AllQueryArguments` (the schema does not describe it).
         pub all_query_arguments: Option<Val<Json>>,
         /// The body of a web request. This immediately follows the request headers.
         pub body: Option<Val<Body>>,
@@ -1825,13 +1886,17 @@ pub mod rule_group {
         pub ja4_fingerprint: Option<Val<JA4Fingerprint>>,
         /// Inspect the request body as JSON. The request body immediately follows the request headers.
         pub json_body: Option<Val<JsonBody>>,
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<Json>>,
+        /// `QueryString` (the schema does not describe it).
         pub query_string: Option<Val<Json>>,
+        /// `SingleHeader` (the schema does not describe it).
         pub single_header: Option<Val<SingleHeader>>,
         /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
         pub single_query_argument: Option<Val<SingleQueryArgument>>,
         /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
         pub uri_fragment: Option<Val<UriFragment>>,
+        /// `UriPath` (the schema does not describe it).
         pub uri_path: Option<Val<Json>>,
     }
 
@@ -1915,8 +1980,11 @@ pub mod rule_group {
     /// `IPSetForwardedIPConfiguration` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IPSetForwardedIPConfiguration {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
+        /// `HeaderName` (the schema does not describe it).
         pub header_name: Val<String>,
+        /// `Position` (the schema does not describe it).
         pub position: Val<Position>,
     }
 
@@ -1948,10 +2016,13 @@ pub mod rule_group {
         pub asn: Option<Val<Json>>,
         /// Specifies a cookie as an aggregate key for a rate-based rule.
         pub cookie: Option<Val<RateLimitCookie>>,
+        /// `ForwardedIP` (the schema does not describe it).
         pub forwarded_ip: Option<Val<Json>>,
+        /// `HTTPMethod` (the schema does not describe it).
         pub http_method: Option<Val<Json>>,
         /// Specifies a header as an aggregate key for a rate-based rule.
         pub header: Option<Val<RateLimitHeader>>,
+        /// `IP` (the schema does not describe it).
         pub ip: Option<Val<Json>>,
         /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
         pub ja3_fingerprint: Option<Val<RateLimitJA3Fingerprint>>,
@@ -2120,6 +2191,7 @@ pub mod rule_group {
     /// Includes the JA3 fingerprint of a web request.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JA3Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -2143,6 +2215,7 @@ pub mod rule_group {
     /// Includes the JA4 fingerprint of a web request.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JA4Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -2202,6 +2275,7 @@ pub mod rule_group {
     /// `SingleHeader` of `AWS::WAFv2::RuleGroup`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingleHeader {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -2225,6 +2299,7 @@ pub mod rule_group {
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingleQueryArgument {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -2248,6 +2323,7 @@ pub mod rule_group {
     /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UriFragment {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Option<Val<FallbackBehavior>>,
     }
 
@@ -2264,6 +2340,7 @@ pub mod rule_group {
     pub struct RateLimitCookie {
         /// The name of the cookie to use.
         pub name: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -2291,6 +2368,7 @@ pub mod rule_group {
     pub struct RateLimitHeader {
         /// The name of the header to use.
         pub name: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -2316,6 +2394,7 @@ pub mod rule_group {
     /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitJA3Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -2339,6 +2418,7 @@ pub mod rule_group {
     /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitJA4Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -2388,6 +2468,7 @@ pub mod rule_group {
     pub struct RateLimitQueryArgument {
         /// The name of the query argument to use.
         pub name: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -2413,6 +2494,7 @@ pub mod rule_group {
     /// Specifies the request's query string as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitQueryString {
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -2436,6 +2518,7 @@ pub mod rule_group {
     /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitUriPath {
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -2459,8 +2542,11 @@ pub mod rule_group {
     /// The pattern to look for in the request cookies.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CookieMatchPattern {
+        /// `All` (the schema does not describe it).
         pub all: Option<Val<Json>>,
+        /// `ExcludedCookies` (the schema does not describe it).
         pub excluded_cookies: Option<Val<Vec<String>>>,
+        /// `IncludedCookies` (the schema does not describe it).
         pub included_cookies: Option<Val<Vec<String>>>,
     }
 
@@ -2477,8 +2563,11 @@ pub mod rule_group {
     /// The pattern to look for in the request headers.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HeaderMatchPattern {
+        /// `All` (the schema does not describe it).
         pub all: Option<Val<Json>>,
+        /// `ExcludedHeaders` (the schema does not describe it).
         pub excluded_headers: Option<Val<Vec<String>>>,
+        /// `IncludedHeaders` (the schema does not describe it).
         pub included_headers: Option<Val<Vec<String>>>,
     }
 
@@ -2495,7 +2584,9 @@ pub mod rule_group {
     /// The pattern to look for in the JSON body.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JsonMatchPattern {
+        /// `All` (the schema does not describe it).
         pub all: Option<Val<Json>>,
+        /// `IncludedPaths` (the schema does not describe it).
         pub included_paths: Option<Val<Vec<String>>>,
     }
 
@@ -4525,6 +4616,7 @@ pub mod rule_group {
 pub struct CfnRuleGroupProps {
     /// Collection of Available Labels.
     pub available_labels: Option<Val<Vec<rule_group::LabelSummary>>>,
+    /// `Capacity` (the schema does not describe it).
     pub capacity: Val<i64>,
     /// Collection of Consumed Labels.
     pub consumed_labels: Option<Val<Vec<rule_group::LabelSummary>>>,
@@ -4540,6 +4632,7 @@ pub struct CfnRuleGroupProps {
     pub rules: Option<Val<Vec<rule_group::Rule>>>,
     /// Use CLOUDFRONT for CloudFront RuleGroup, use REGIONAL for Application Load Balancer and API Gateway.
     pub scope: Val<rule_group::ScopeType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<rule_group::Tag>>>,
     /// Visibility Metric of the RuleGroup.
     pub visibility_config: Val<rule_group::VisibilityConfig>,
@@ -4592,27 +4685,27 @@ impl CfnRuleGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::RuleGroup";
 
-    /// Key of `AvailableLabels`, for [`Handle::set`].
+    /// Key of `AvailableLabels`, for [`Self::set`].
     pub const AVAILABLE_LABELS: Prop<CfnRuleGroup, Vec<rule_group::LabelSummary>> = Prop::new("AvailableLabels");
-    /// Key of `Capacity`, for [`Handle::set`].
+    /// Key of `Capacity`, for [`Self::set`].
     pub const CAPACITY: Prop<CfnRuleGroup, i64> = Prop::new("Capacity");
-    /// Key of `ConsumedLabels`, for [`Handle::set`].
+    /// Key of `ConsumedLabels`, for [`Self::set`].
     pub const CONSUMED_LABELS: Prop<CfnRuleGroup, Vec<rule_group::LabelSummary>> = Prop::new("ConsumedLabels");
-    /// Key of `CustomResponseBodies`, for [`Handle::set`].
+    /// Key of `CustomResponseBodies`, for [`Self::set`].
     pub const CUSTOM_RESPONSE_BODIES: Prop<CfnRuleGroup, Map<rule_group::CustomResponseBody>> = Prop::new("CustomResponseBodies");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnRuleGroup, String> = Prop::new("Description");
-    /// Key of `MonetizationConfig`, for [`Handle::set`].
+    /// Key of `MonetizationConfig`, for [`Self::set`].
     pub const MONETIZATION_CONFIG: Prop<CfnRuleGroup, rule_group::MonetizationConfig> = Prop::new("MonetizationConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnRuleGroup, String> = Prop::new("Name");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnRuleGroup, Vec<rule_group::Rule>> = Prop::new("Rules");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnRuleGroup, rule_group::ScopeType> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnRuleGroup, Vec<rule_group::Tag>> = Prop::new("Tags");
-    /// Key of `VisibilityConfig`, for [`Handle::set`].
+    /// Key of `VisibilityConfig`, for [`Self::set`].
     pub const VISIBILITY_CONFIG: Prop<CfnRuleGroup, rule_group::VisibilityConfig> = Prop::new("VisibilityConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4706,6 +4799,7 @@ pub mod web_acl {
     /// `CaptchaConfig` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CaptchaConfig {
+        /// `ImmunityTimeProperty` (the schema does not describe it).
         pub immunity_time_property: Option<Val<ImmunityTimeProperty>>,
     }
 
@@ -4720,6 +4814,7 @@ pub mod web_acl {
     /// `ChallengeConfig` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ChallengeConfig {
+        /// `ImmunityTimeProperty` (the schema does not describe it).
         pub immunity_time_property: Option<Val<ImmunityTimeProperty>>,
     }
 
@@ -4762,6 +4857,7 @@ pub mod web_acl {
     /// Collection of dataProtects.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataProtectionConfig {
+        /// `DataProtections` (the schema does not describe it).
         pub data_protections: Val<Vec<DataProtect>>,
     }
 
@@ -4821,6 +4917,7 @@ pub mod web_acl {
     /// Configures the options for on-source DDoS protection provided by supported resource type.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OnSourceDDoSProtectionConfig {
+        /// `ALBLowReputationMode` (the schema does not describe it).
         pub alb_low_reputation_mode: Val<ALBLowReputationMode>,
     }
 
@@ -4846,7 +4943,9 @@ pub mod web_acl {
     pub struct Rule {
         /// Action taken when Rule matches its condition.
         pub action: Option<Val<RuleAction>>,
+        /// `CaptchaConfig` (the schema does not describe it).
         pub captcha_config: Option<Val<CaptchaConfig>>,
+        /// `ChallengeConfig` (the schema does not describe it).
         pub challenge_config: Option<Val<ChallengeConfig>>,
         /// Name of the WebACL.
         pub name: Val<String>,
@@ -4898,7 +4997,9 @@ pub mod web_acl {
     /// `Tag` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Option<Val<String>>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -4914,8 +5015,11 @@ pub mod web_acl {
     /// Visibility Metric of the WebACL.
     #[derive(Debug, Clone, PartialEq)]
     pub struct VisibilityConfig {
+        /// `CloudWatchMetricsEnabled` (the schema does not describe it).
         pub cloud_watch_metrics_enabled: Val<bool>,
+        /// `MetricName` (the schema does not describe it).
         pub metric_name: Val<String>,
+        /// `SampledRequestsEnabled` (the schema does not describe it).
         pub sampled_requests_enabled: Val<bool>,
     }
 
@@ -4971,6 +5075,7 @@ pub mod web_acl {
     /// Configures the inspection size in the request body.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RequestBodyAssociatedResourceTypeConfig {
+        /// `DefaultSizeInspectionLimit` (the schema does not describe it).
         pub default_size_inspection_limit: Val<SizeInspectionLimit>,
     }
 
@@ -4994,6 +5099,7 @@ pub mod web_acl {
     /// `ImmunityTimeProperty` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImmunityTimeProperty {
+        /// `ImmunityTime` (the schema does not describe it).
         pub immunity_time: Val<i64>,
     }
 
@@ -5017,8 +5123,11 @@ pub mod web_acl {
     /// `DataProtect` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct DataProtect {
+        /// `Action` (the schema does not describe it).
         pub action: Val<DataProtectionAction>,
+        /// `ExcludeRateBasedDetails` (the schema does not describe it).
         pub exclude_rate_based_details: Option<Val<bool>>,
+        /// `ExcludeRuleMatchDetails` (the schema does not describe it).
         pub exclude_rule_match_details: Option<Val<bool>>,
         /// Field in log to protect.
         pub field: Val<FieldToProtect>,
@@ -5134,7 +5243,9 @@ pub mod web_acl {
     /// Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct OverrideAction {
+        /// `Count` (the schema does not describe it).
         pub count: Option<Val<Json>>,
+        /// `None` (the schema does not describe it).
         pub none: Option<Val<Json>>,
     }
 
@@ -5174,19 +5285,31 @@ pub mod web_acl {
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Statement {
+        /// `AndStatement` (the schema does not describe it).
         pub and_statement: Option<Val<AndStatement>>,
+        /// `AsnMatchStatement` (the schema does not describe it).
         pub asn_match_statement: Option<Val<AsnMatchStatement>>,
         /// Byte Match statement.
         pub byte_match_statement: Option<Val<ByteMatchStatement>>,
+        /// `GeoMatchStatement` (the schema does not describe it).
         pub geo_match_statement: Option<Val<GeoMatchStatement>>,
+        /// `IPSetReferenceStatement` (the schema does not describe it).
         pub ip_set_reference_statement: Option<Val<IPSetReferenceStatement>>,
+        /// `LabelMatchStatement` (the schema does not describe it).
         pub label_match_statement: Option<Val<LabelMatchStatement>>,
+        /// `ManagedRuleGroupStatement` (the schema does not describe it).
         pub managed_rule_group_statement: Option<Val<ManagedRuleGroupStatement>>,
+        /// `NotStatement` (the schema does not describe it).
         pub not_statement: Option<Val<NotStatement>>,
+        /// `OrStatement` (the schema does not describe it).
         pub or_statement: Option<Val<OrStatement>>,
+        /// `RateBasedStatement` (the schema does not describe it).
         pub rate_based_statement: Option<Val<RateBasedStatement>>,
+        /// `RegexMatchStatement` (the schema does not describe it).
         pub regex_match_statement: Option<Val<RegexMatchStatement>>,
+        /// `RegexPatternSetReferenceStatement` (the schema does not describe it).
         pub regex_pattern_set_reference_statement: Option<Val<RegexPatternSetReferenceStatement>>,
+        /// `RuleGroupReferenceStatement` (the schema does not describe it).
         pub rule_group_reference_statement: Option<Val<RuleGroupReferenceStatement>>,
         /// Size Constraint statement.
         pub size_constraint_statement: Option<Val<SizeConstraintStatement>>,
@@ -5398,6 +5521,7 @@ pub mod web_acl {
     /// `AndStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct AndStatement {
+        /// `Statements` (the schema does not describe it).
         pub statements: Val<Vec<Statement>>,
     }
 
@@ -5421,7 +5545,9 @@ pub mod web_acl {
     /// `AsnMatchStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AsnMatchStatement {
+        /// `AsnList` (the schema does not describe it).
         pub asn_list: Option<Val<Vec<i64>>>,
+        /// `ForwardedIPConfig` (the schema does not describe it).
         pub forwarded_ip_config: Option<Val<ForwardedIPConfiguration>>,
     }
 
@@ -5441,11 +5567,13 @@ pub mod web_acl {
         pub field_to_match: Val<FieldToMatch>,
         /// Position of the evaluation in the FieldToMatch of request.
         pub positional_constraint: Val<PositionalConstraint>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
         /// String that is searched to find a match.
         pub search_string: Option<Val<String>>,
         /// Base64 encoded string that is searched to find a match.
         pub search_string_base64: Option<Val<String>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -5479,7 +5607,9 @@ pub mod web_acl {
     /// `GeoMatchStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct GeoMatchStatement {
+        /// `CountryCodes` (the schema does not describe it).
         pub country_codes: Option<Val<Vec<CountryCode>>>,
+        /// `ForwardedIPConfig` (the schema does not describe it).
         pub forwarded_ip_config: Option<Val<ForwardedIPConfiguration>>,
     }
 
@@ -5497,6 +5627,7 @@ pub mod web_acl {
     pub struct IPSetReferenceStatement {
         /// ARN of the WAF entity.
         pub arn: Val<String>,
+        /// `IPSetForwardedIPConfig` (the schema does not describe it).
         pub ip_set_forwarded_ip_config: Option<Val<IPSetForwardedIPConfiguration>>,
     }
 
@@ -5522,7 +5653,9 @@ pub mod web_acl {
     /// `LabelMatchStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LabelMatchStatement {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Scope` (the schema does not describe it).
         pub scope: Val<LabelMatchScope>,
     }
 
@@ -5548,6 +5681,7 @@ pub mod web_acl {
     /// `ManagedRuleGroupStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedRuleGroupStatement {
+        /// `ExcludedRules` (the schema does not describe it).
         pub excluded_rules: Option<Val<Vec<ExcludedRule>>>,
         /// Collection of ManagedRuleGroupConfig.
         pub managed_rule_group_configs: Option<Val<Vec<ManagedRuleGroupConfig>>>,
@@ -5557,7 +5691,9 @@ pub mod web_acl {
         pub rule_action_overrides: Option<Val<Vec<RuleActionOverride>>>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
         pub scope_down_statement: Option<Val<Statement>>,
+        /// `VendorName` (the schema does not describe it).
         pub vendor_name: Val<String>,
+        /// `Version` (the schema does not describe it).
         pub version: Option<Val<String>>,
     }
 
@@ -5617,6 +5753,7 @@ pub mod web_acl {
     /// `OrStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct OrStatement {
+        /// `Statements` (the schema does not describe it).
         pub statements: Val<Vec<Statement>>,
     }
 
@@ -5640,11 +5777,15 @@ pub mod web_acl {
     /// `RateBasedStatement` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateBasedStatement {
+        /// `AggregateKeyType` (the schema does not describe it).
         pub aggregate_key_type: Val<AggregateKeyType>,
         /// Specifies the aggregate keys to use in a rate-base rule.
         pub custom_keys: Option<Val<Vec<RateBasedStatementCustomKey>>>,
+        /// `EvaluationWindowSec` (the schema does not describe it).
         pub evaluation_window_sec: Option<Val<i64>>,
+        /// `ForwardedIPConfig` (the schema does not describe it).
         pub forwarded_ip_config: Option<Val<ForwardedIPConfiguration>>,
+        /// `Limit` (the schema does not describe it).
         pub limit: Val<i64>,
         /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
         pub scope_down_statement: Option<Val<Statement>>,
@@ -5682,8 +5823,11 @@ pub mod web_acl {
     pub struct RegexMatchStatement {
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `RegexString` (the schema does not describe it).
         pub regex_string: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -5717,7 +5861,9 @@ pub mod web_acl {
         pub arn: Val<String>,
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -5749,6 +5895,7 @@ pub mod web_acl {
     pub struct RuleGroupReferenceStatement {
         /// ARN of the WAF entity.
         pub arn: Val<String>,
+        /// `ExcludedRules` (the schema does not describe it).
         pub excluded_rules: Option<Val<Vec<ExcludedRule>>>,
         /// Action overrides for rules in the rule group.
         pub rule_action_overrides: Option<Val<Vec<RuleActionOverride>>>,
@@ -5778,11 +5925,15 @@ pub mod web_acl {
     /// Size Constraint statement.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SizeConstraintStatement {
+        /// `ComparisonOperator` (the schema does not describe it).
         pub comparison_operator: Val<ComparisonOperator>,
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `Size` (the schema does not describe it).
         pub size: Val<f64>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -5816,9 +5967,11 @@ pub mod web_acl {
     pub struct SqliMatchStatement {
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
         /// Sensitivity Level current only used for sqli match statements.
         pub sensitivity_level: Option<Val<SensitivityLevel>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -5850,7 +6003,9 @@ pub mod web_acl {
     pub struct XssMatchStatement {
         /// Field of the request to match.
         pub field_to_match: Val<FieldToMatch>,
+        /// `PreParseTextTransformations` (the schema does not describe it).
         pub pre_parse_text_transformations: Option<Val<Vec<PreParseTextTransformation>>>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -5934,7 +6089,9 @@ pub mod web_acl {
     /// `ForwardedIPConfiguration` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ForwardedIPConfiguration {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
+        /// `HeaderName` (the schema does not describe it).
         pub header_name: Val<String>,
     }
 
@@ -5960,6 +6117,7 @@ pub mod web_acl {
     /// Field of the request to match.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct FieldToMatch {
+        /// `AllQueryArguments` (the schema does not describe it).
         pub all_query_arguments: Option<Val<Json>>,
         /// The body of a web request. This immediately follows the request headers.
         pub body: Option<Val<Body>>,
@@ -5975,13 +6133,17 @@ pub mod web_acl {
         pub ja4_fingerprint: Option<Val<JA4Fingerprint>>,
         /// Inspect the request body as JSON. The request body immediately follows the request headers.
         pub json_body: Option<Val<JsonBody>>,
+        /// `Method` (the schema does not describe it).
         pub method: Option<Val<Json>>,
+        /// `QueryString` (the schema does not describe it).
         pub query_string: Option<Val<Json>>,
+        /// `SingleHeader` (the schema does not describe it).
         pub single_header: Option<Val<SingleHeader>>,
         /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
         pub single_query_argument: Option<Val<SingleQueryArgument>>,
         /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
         pub uri_fragment: Option<Val<UriFragment>>,
+        /// `UriPath` (the schema does not describe it).
         pub uri_path: Option<Val<Json>>,
     }
 
@@ -6065,8 +6227,11 @@ pub mod web_acl {
     /// `IPSetForwardedIPConfiguration` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IPSetForwardedIPConfiguration {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
+        /// `HeaderName` (the schema does not describe it).
         pub header_name: Val<String>,
+        /// `Position` (the schema does not describe it).
         pub position: Val<Position>,
     }
 
@@ -6126,9 +6291,13 @@ pub mod web_acl {
         pub aws_managed_rules_anti_d_do_s_rule_set: Option<Val<AWSManagedRulesAntiDDoSRuleSet>>,
         /// Configures how to use the Bot Control managed rule group in the web ACL
         pub aws_managed_rules_bot_control_rule_set: Option<Val<AWSManagedRulesBotControlRuleSet>>,
+        /// `LoginPath` (the schema does not describe it).
         pub login_path: Option<Val<String>>,
+        /// `PasswordField` (the schema does not describe it).
         pub password_field: Option<Val<FieldIdentifier>>,
+        /// `PayloadType` (the schema does not describe it).
         pub payload_type: Option<Val<PayloadType>>,
+        /// `UsernameField` (the schema does not describe it).
         pub username_field: Option<Val<FieldIdentifier>>,
     }
 
@@ -6182,10 +6351,13 @@ pub mod web_acl {
         pub asn: Option<Val<Json>>,
         /// Specifies a cookie as an aggregate key for a rate-based rule.
         pub cookie: Option<Val<RateLimitCookie>>,
+        /// `ForwardedIP` (the schema does not describe it).
         pub forwarded_ip: Option<Val<Json>>,
+        /// `HTTPMethod` (the schema does not describe it).
         pub http_method: Option<Val<Json>>,
         /// Specifies a header as an aggregate key for a rate-based rule.
         pub header: Option<Val<RateLimitHeader>>,
+        /// `IP` (the schema does not describe it).
         pub ip: Option<Val<Json>>,
         /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
         pub ja3_fingerprint: Option<Val<RateLimitJA3Fingerprint>>,
@@ -6326,6 +6498,7 @@ pub mod web_acl {
     /// Includes the JA3 fingerprint of a web request.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JA3Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -6349,6 +6522,7 @@ pub mod web_acl {
     /// Includes the JA4 fingerprint of a web request.
     #[derive(Debug, Clone, PartialEq)]
     pub struct JA4Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -6408,6 +6582,7 @@ pub mod web_acl {
     /// `SingleHeader` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingleHeader {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -6431,6 +6606,7 @@ pub mod web_acl {
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SingleQueryArgument {
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
     }
 
@@ -6454,6 +6630,7 @@ pub mod web_acl {
     /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd#introduction
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct UriFragment {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Option<Val<FallbackBehavior>>,
     }
 
@@ -6468,8 +6645,11 @@ pub mod web_acl {
     /// Configures how to use the Account creation fraud prevention managed rule group in the web ACL
     #[derive(Debug, Clone, PartialEq)]
     pub struct AWSManagedRulesACFPRuleSet {
+        /// `CreationPath` (the schema does not describe it).
         pub creation_path: Val<String>,
+        /// `EnableRegexInPath` (the schema does not describe it).
         pub enable_regex_in_path: Option<Val<bool>>,
+        /// `RegistrationPagePath` (the schema does not describe it).
         pub registration_page_path: Val<String>,
         /// Configures the inspection of sign-up requests
         pub request_inspection: Val<RequestInspectionACFP>,
@@ -6505,7 +6685,9 @@ pub mod web_acl {
     /// Configures how to use the Account Takeover Prevention managed rule group in the web ACL
     #[derive(Debug, Clone, PartialEq)]
     pub struct AWSManagedRulesATPRuleSet {
+        /// `EnableRegexInPath` (the schema does not describe it).
         pub enable_regex_in_path: Option<Val<bool>>,
+        /// `LoginPath` (the schema does not describe it).
         pub login_path: Val<String>,
         /// Configures the inspection of login requests
         pub request_inspection: Option<Val<RequestInspection>>,
@@ -6541,6 +6723,7 @@ pub mod web_acl {
     pub struct AWSManagedRulesAntiDDoSRuleSet {
         /// Client side action config for AntiDDOS AMR.
         pub client_side_action_config: Val<ClientSideActionConfig>,
+        /// `SensitivityToBlock` (the schema does not describe it).
         pub sensitivity_to_block: Option<Val<SensitivityToAct>>,
     }
 
@@ -6566,7 +6749,9 @@ pub mod web_acl {
     /// Configures how to use the Bot Control managed rule group in the web ACL
     #[derive(Debug, Clone, PartialEq)]
     pub struct AWSManagedRulesBotControlRuleSet {
+        /// `EnableMachineLearning` (the schema does not describe it).
         pub enable_machine_learning: Option<Val<bool>>,
+        /// `InspectionLevel` (the schema does not describe it).
         pub inspection_level: Val<InspectionLevel>,
     }
 
@@ -6592,6 +6777,7 @@ pub mod web_acl {
     /// `FieldIdentifier` of `AWS::WAFv2::WebACL`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FieldIdentifier {
+        /// `Identifier` (the schema does not describe it).
         pub identifier: Val<String>,
     }
 
@@ -6617,6 +6803,7 @@ pub mod web_acl {
     pub struct RateLimitCookie {
         /// The name of the cookie to use.
         pub name: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -6644,6 +6831,7 @@ pub mod web_acl {
     pub struct RateLimitHeader {
         /// The name of the header to use.
         pub name: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -6669,6 +6857,7 @@ pub mod web_acl {
     /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitJA3Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -6692,6 +6881,7 @@ pub mod web_acl {
     /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitJA4Fingerprint {
+        /// `FallbackBehavior` (the schema does not describe it).
         pub fallback_behavior: Val<FallbackBehavior>,
     }
 
@@ -6741,6 +6931,7 @@ pub mod web_acl {
     pub struct RateLimitQueryArgument {
         /// The name of the query argument to use.
         pub name: Val<String>,
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -6766,6 +6957,7 @@ pub mod web_acl {
     /// Specifies the request's query string as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitQueryString {
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -6789,6 +6981,7 @@ pub mod web_acl {
     /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RateLimitUriPath {
+        /// `TextTransformations` (the schema does not describe it).
         pub text_transformations: Val<Vec<TextTransformation>>,
     }
 
@@ -6812,8 +7005,11 @@ pub mod web_acl {
     /// The pattern to look for in the request cookies.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CookieMatchPattern {
+        /// `All` (the schema does not describe it).
         pub all: Option<Val<Json>>,
+        /// `ExcludedCookies` (the schema does not describe it).
         pub excluded_cookies: Option<Val<Vec<String>>>,
+        /// `IncludedCookies` (the schema does not describe it).
         pub included_cookies: Option<Val<Vec<String>>>,
     }
 
@@ -6830,8 +7026,11 @@ pub mod web_acl {
     /// The pattern to look for in the request headers.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HeaderMatchPattern {
+        /// `All` (the schema does not describe it).
         pub all: Option<Val<Json>>,
+        /// `ExcludedHeaders` (the schema does not describe it).
         pub excluded_headers: Option<Val<Vec<String>>>,
+        /// `IncludedHeaders` (the schema does not describe it).
         pub included_headers: Option<Val<Vec<String>>>,
     }
 
@@ -6848,7 +7047,9 @@ pub mod web_acl {
     /// The pattern to look for in the JSON body.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct JsonMatchPattern {
+        /// `All` (the schema does not describe it).
         pub all: Option<Val<Json>>,
+        /// `IncludedPaths` (the schema does not describe it).
         pub included_paths: Option<Val<Vec<String>>>,
     }
 
@@ -6864,11 +7065,17 @@ pub mod web_acl {
     /// Configures the inspection of sign-up requests
     #[derive(Debug, Clone, PartialEq)]
     pub struct RequestInspectionACFP {
+        /// `AddressFields` (the schema does not describe it).
         pub address_fields: Option<Val<Vec<FieldIdentifier>>>,
+        /// `EmailField` (the schema does not describe it).
         pub email_field: Option<Val<FieldIdentifier>>,
+        /// `PasswordField` (the schema does not describe it).
         pub password_field: Option<Val<FieldIdentifier>>,
+        /// `PayloadType` (the schema does not describe it).
         pub payload_type: Val<PayloadType>,
+        /// `PhoneNumberFields` (the schema does not describe it).
         pub phone_number_fields: Option<Val<Vec<FieldIdentifier>>>,
+        /// `UsernameField` (the schema does not describe it).
         pub username_field: Option<Val<FieldIdentifier>>,
     }
 
@@ -6926,8 +7133,11 @@ pub mod web_acl {
     /// Configures the inspection of login requests
     #[derive(Debug, Clone, PartialEq)]
     pub struct RequestInspection {
+        /// `PasswordField` (the schema does not describe it).
         pub password_field: Val<FieldIdentifier>,
+        /// `PayloadType` (the schema does not describe it).
         pub payload_type: Val<PayloadType>,
+        /// `UsernameField` (the schema does not describe it).
         pub username_field: Val<FieldIdentifier>,
     }
 
@@ -6979,7 +7189,9 @@ pub mod web_acl {
     /// Response body contents that indicate success or failure of a login request
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponseInspectionBodyContains {
+        /// `FailureStrings` (the schema does not describe it).
         pub failure_strings: Val<Vec<String>>,
+        /// `SuccessStrings` (the schema does not describe it).
         pub success_strings: Val<Vec<String>>,
     }
 
@@ -7005,8 +7217,11 @@ pub mod web_acl {
     /// Response headers that indicate success or failure of a login request
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponseInspectionHeader {
+        /// `FailureValues` (the schema does not describe it).
         pub failure_values: Val<Vec<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Val<String>,
+        /// `SuccessValues` (the schema does not describe it).
         pub success_values: Val<Vec<String>>,
     }
 
@@ -7034,8 +7249,11 @@ pub mod web_acl {
     /// Response JSON that indicate success or failure of a login request
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponseInspectionJson {
+        /// `FailureValues` (the schema does not describe it).
         pub failure_values: Val<Vec<String>>,
+        /// `Identifier` (the schema does not describe it).
         pub identifier: Val<String>,
+        /// `SuccessValues` (the schema does not describe it).
         pub success_values: Val<Vec<String>>,
     }
 
@@ -7063,7 +7281,9 @@ pub mod web_acl {
     /// Response status codes that indicate success or failure of a login request
     #[derive(Debug, Clone, PartialEq)]
     pub struct ResponseInspectionStatusCode {
+        /// `FailureCodes` (the schema does not describe it).
         pub failure_codes: Val<Vec<i64>>,
+        /// `SuccessCodes` (the schema does not describe it).
         pub success_codes: Val<Vec<i64>>,
     }
 
@@ -7089,8 +7309,11 @@ pub mod web_acl {
     /// Client side action config for AntiDDOS AMR.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ClientSideAction {
+        /// `ExemptUriRegularExpressions` (the schema does not describe it).
         pub exempt_uri_regular_expressions: Option<Val<Vec<Regex>>>,
+        /// `Sensitivity` (the schema does not describe it).
         pub sensitivity: Option<Val<SensitivityToAct>>,
+        /// `UsageOfAction` (the schema does not describe it).
         pub usage_of_action: Val<UsageOfAction>,
     }
 
@@ -7118,6 +7341,7 @@ pub mod web_acl {
     /// Regex
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Regex {
+        /// `RegexString` (the schema does not describe it).
         pub regex_string: Option<Val<String>>,
     }
 
@@ -9656,7 +9880,9 @@ pub struct CfnWebACLProps {
     pub application_config: Option<Val<web_acl::ApplicationConfig>>,
     /// AssociationConfig for body inspection
     pub association_config: Option<Val<web_acl::AssociationConfig>>,
+    /// `CaptchaConfig` (the schema does not describe it).
     pub captcha_config: Option<Val<web_acl::CaptchaConfig>>,
+    /// `ChallengeConfig` (the schema does not describe it).
     pub challenge_config: Option<Val<web_acl::ChallengeConfig>>,
     /// Custom response key and body map.
     pub custom_response_bodies: Option<Val<Map<web_acl::CustomResponseBody>>>,
@@ -9676,6 +9902,7 @@ pub struct CfnWebACLProps {
     pub rules: Option<Val<Vec<web_acl::Rule>>>,
     /// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
     pub scope: Val<web_acl::ScopeType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<web_acl::Tag>>>,
     /// List of domains to accept in web request tokens, in addition to the domain of the protected resource.
     pub token_domains: Option<Val<Vec<String>>>,
@@ -9740,37 +9967,37 @@ impl CfnWebACL {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::WebACL";
 
-    /// Key of `ApplicationConfig`, for [`Handle::set`].
+    /// Key of `ApplicationConfig`, for [`Self::set`].
     pub const APPLICATION_CONFIG: Prop<CfnWebACL, web_acl::ApplicationConfig> = Prop::new("ApplicationConfig");
-    /// Key of `AssociationConfig`, for [`Handle::set`].
+    /// Key of `AssociationConfig`, for [`Self::set`].
     pub const ASSOCIATION_CONFIG: Prop<CfnWebACL, web_acl::AssociationConfig> = Prop::new("AssociationConfig");
-    /// Key of `CaptchaConfig`, for [`Handle::set`].
+    /// Key of `CaptchaConfig`, for [`Self::set`].
     pub const CAPTCHA_CONFIG: Prop<CfnWebACL, web_acl::CaptchaConfig> = Prop::new("CaptchaConfig");
-    /// Key of `ChallengeConfig`, for [`Handle::set`].
+    /// Key of `ChallengeConfig`, for [`Self::set`].
     pub const CHALLENGE_CONFIG: Prop<CfnWebACL, web_acl::ChallengeConfig> = Prop::new("ChallengeConfig");
-    /// Key of `CustomResponseBodies`, for [`Handle::set`].
+    /// Key of `CustomResponseBodies`, for [`Self::set`].
     pub const CUSTOM_RESPONSE_BODIES: Prop<CfnWebACL, Map<web_acl::CustomResponseBody>> = Prop::new("CustomResponseBodies");
-    /// Key of `DataProtectionConfig`, for [`Handle::set`].
+    /// Key of `DataProtectionConfig`, for [`Self::set`].
     pub const DATA_PROTECTION_CONFIG: Prop<CfnWebACL, web_acl::DataProtectionConfig> = Prop::new("DataProtectionConfig");
-    /// Key of `DefaultAction`, for [`Handle::set`].
+    /// Key of `DefaultAction`, for [`Self::set`].
     pub const DEFAULT_ACTION: Prop<CfnWebACL, web_acl::DefaultAction> = Prop::new("DefaultAction");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWebACL, String> = Prop::new("Description");
-    /// Key of `MonetizationConfig`, for [`Handle::set`].
+    /// Key of `MonetizationConfig`, for [`Self::set`].
     pub const MONETIZATION_CONFIG: Prop<CfnWebACL, web_acl::MonetizationConfig> = Prop::new("MonetizationConfig");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnWebACL, String> = Prop::new("Name");
-    /// Key of `OnSourceDDoSProtectionConfig`, for [`Handle::set`].
+    /// Key of `OnSourceDDoSProtectionConfig`, for [`Self::set`].
     pub const ON_SOURCE_D_DO_S_PROTECTION_CONFIG: Prop<CfnWebACL, web_acl::OnSourceDDoSProtectionConfig> = Prop::new("OnSourceDDoSProtectionConfig");
-    /// Key of `Rules`, for [`Handle::set`].
+    /// Key of `Rules`, for [`Self::set`].
     pub const RULES: Prop<CfnWebACL, Vec<web_acl::Rule>> = Prop::new("Rules");
-    /// Key of `Scope`, for [`Handle::set`].
+    /// Key of `Scope`, for [`Self::set`].
     pub const SCOPE: Prop<CfnWebACL, web_acl::ScopeType> = Prop::new("Scope");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWebACL, Vec<web_acl::Tag>> = Prop::new("Tags");
-    /// Key of `TokenDomains`, for [`Handle::set`].
+    /// Key of `TokenDomains`, for [`Self::set`].
     pub const TOKEN_DOMAINS: Prop<CfnWebACL, Vec<String>> = Prop::new("TokenDomains");
-    /// Key of `VisibilityConfig`, for [`Handle::set`].
+    /// Key of `VisibilityConfig`, for [`Self::set`].
     pub const VISIBILITY_CONFIG: Prop<CfnWebACL, web_acl::VisibilityConfig> = Prop::new("VisibilityConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -9841,7 +10068,9 @@ pub mod web_acl_association {
 /// Associates WebACL to Application Load Balancer, CloudFront or API Gateway.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWebACLAssociationProps {
+    /// `ResourceArn` (the schema does not describe it).
     pub resource_arn: Val<String>,
+    /// `WebACLArn` (the schema does not describe it).
     pub web_acl_arn: Val<String>,
 }
 
@@ -9874,9 +10103,9 @@ impl CfnWebACLAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WAFv2::WebACLAssociation";
 
-    /// Key of `ResourceArn`, for [`Handle::set`].
+    /// Key of `ResourceArn`, for [`Self::set`].
     pub const RESOURCE_ARN: Prop<CfnWebACLAssociation, String> = Prop::new("ResourceArn");
-    /// Key of `WebACLArn`, for [`Handle::set`].
+    /// Key of `WebACLArn`, for [`Self::set`].
     pub const WEB_ACL_ARN: Prop<CfnWebACLAssociation, String> = Prop::new("WebACLArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -97,13 +97,13 @@ impl CfnAgentContext {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::AgentContext";
 
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnAgentContext, Json> = Prop::new("Content");
-    /// Key of `ContextType`, for [`Handle::set`].
+    /// Key of `ContextType`, for [`Self::set`].
     pub const CONTEXT_TYPE: Prop<CfnAgentContext, agent_context::ContextType> = Prop::new("ContextType");
-    /// Key of `ProfileArn`, for [`Handle::set`].
+    /// Key of `ProfileArn`, for [`Self::set`].
     pub const PROFILE_ARN: Prop<CfnAgentContext, String> = Prop::new("ProfileArn");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnAgentContext, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -279,13 +279,13 @@ impl CfnAgentGoal {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::AgentGoal";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgentGoal, String> = Prop::new("Description");
-    /// Key of `Pillars`, for [`Handle::set`].
+    /// Key of `Pillars`, for [`Self::set`].
     pub const PILLARS: Prop<CfnAgentGoal, Vec<agent_goal::Pillar>> = Prop::new("Pillars");
-    /// Key of `ProfileArn`, for [`Handle::set`].
+    /// Key of `ProfileArn`, for [`Self::set`].
     pub const PROFILE_ARN: Prop<CfnAgentGoal, String> = Prop::new("ProfileArn");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnAgentGoal, String> = Prop::new("Title");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -552,23 +552,23 @@ impl CfnAgentProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::AgentProfile";
 
-    /// Key of `AggregationConfiguration`, for [`Handle::set`].
+    /// Key of `AggregationConfiguration`, for [`Self::set`].
     pub const AGGREGATION_CONFIGURATION: Prop<CfnAgentProfile, Vec<agent_profile::AggregationConfiguration>> = Prop::new("AggregationConfiguration");
-    /// Key of `BusinessOverview`, for [`Handle::set`].
+    /// Key of `BusinessOverview`, for [`Self::set`].
     pub const BUSINESS_OVERVIEW: Prop<CfnAgentProfile, String> = Prop::new("BusinessOverview");
-    /// Key of `DeletionProtection`, for [`Handle::set`].
+    /// Key of `DeletionProtection`, for [`Self::set`].
     pub const DELETION_PROTECTION: Prop<CfnAgentProfile, bool> = Prop::new("DeletionProtection");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAgentProfile, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnAgentProfile, String> = Prop::new("DisplayName");
-    /// Key of `ExecutionRoleArn`, for [`Handle::set`].
+    /// Key of `ExecutionRoleArn`, for [`Self::set`].
     pub const EXECUTION_ROLE_ARN: Prop<CfnAgentProfile, String> = Prop::new("ExecutionRoleArn");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAgentProfile, String> = Prop::new("Name");
-    /// Key of `Pillars`, for [`Handle::set`].
+    /// Key of `Pillars`, for [`Self::set`].
     pub const PILLARS: Prop<CfnAgentProfile, Vec<agent_profile::Pillar>> = Prop::new("Pillars");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAgentProfile, Vec<agent_profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -638,7 +638,9 @@ pub mod lens {
     /// `Tag` of `AWS::WellArchitected::Lens`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -713,11 +715,11 @@ impl CfnLens {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::Lens";
 
-    /// Key of `JSONString`, for [`Handle::set`].
+    /// Key of `JSONString`, for [`Self::set`].
     pub const JSON_STRING: Prop<CfnLens, String> = Prop::new("JSONString");
-    /// Key of `LensVersion`, for [`Handle::set`].
+    /// Key of `LensVersion`, for [`Self::set`].
     pub const LENS_VERSION: Prop<CfnLens, String> = Prop::new("LensVersion");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnLens, Vec<lens::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -907,13 +909,13 @@ impl CfnProfile {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::Profile";
 
-    /// Key of `ProfileDescription`, for [`Handle::set`].
+    /// Key of `ProfileDescription`, for [`Self::set`].
     pub const PROFILE_DESCRIPTION: Prop<CfnProfile, String> = Prop::new("ProfileDescription");
-    /// Key of `ProfileName`, for [`Handle::set`].
+    /// Key of `ProfileName`, for [`Self::set`].
     pub const PROFILE_NAME: Prop<CfnProfile, String> = Prop::new("ProfileName");
-    /// Key of `ProfileQuestions`, for [`Handle::set`].
+    /// Key of `ProfileQuestions`, for [`Self::set`].
     pub const PROFILE_QUESTIONS: Prop<CfnProfile, Vec<profile::ProfileQuestionUpdate>> = Prop::new("ProfileQuestions");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnProfile, Vec<profile::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -983,7 +985,9 @@ pub mod review_template {
     /// `Tag` of `AWS::WellArchitected::ReviewTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1079,15 +1083,15 @@ impl CfnReviewTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::ReviewTemplate";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnReviewTemplate, String> = Prop::new("Description");
-    /// Key of `Lenses`, for [`Handle::set`].
+    /// Key of `Lenses`, for [`Self::set`].
     pub const LENSES: Prop<CfnReviewTemplate, Vec<String>> = Prop::new("Lenses");
-    /// Key of `Notes`, for [`Handle::set`].
+    /// Key of `Notes`, for [`Self::set`].
     pub const NOTES: Prop<CfnReviewTemplate, String> = Prop::new("Notes");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnReviewTemplate, Vec<review_template::Tag>> = Prop::new("Tags");
-    /// Key of `TemplateName`, for [`Handle::set`].
+    /// Key of `TemplateName`, for [`Self::set`].
     pub const TEMPLATE_NAME: Prop<CfnReviewTemplate, String> = Prop::new("TemplateName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1169,7 +1173,9 @@ pub mod workload {
     /// `Tag` of `AWS::WellArchitected::Workload`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1394,33 +1400,33 @@ impl CfnWorkload {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WellArchitected::Workload";
 
-    /// Key of `AccountIds`, for [`Handle::set`].
+    /// Key of `AccountIds`, for [`Self::set`].
     pub const ACCOUNT_IDS: Prop<CfnWorkload, Vec<String>> = Prop::new("AccountIds");
-    /// Key of `ArchitecturalDesign`, for [`Handle::set`].
+    /// Key of `ArchitecturalDesign`, for [`Self::set`].
     pub const ARCHITECTURAL_DESIGN: Prop<CfnWorkload, String> = Prop::new("ArchitecturalDesign");
-    /// Key of `AwsRegions`, for [`Handle::set`].
+    /// Key of `AwsRegions`, for [`Self::set`].
     pub const AWS_REGIONS: Prop<CfnWorkload, Vec<String>> = Prop::new("AwsRegions");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkload, String> = Prop::new("Description");
-    /// Key of `DiscoveryConfig`, for [`Handle::set`].
+    /// Key of `DiscoveryConfig`, for [`Self::set`].
     pub const DISCOVERY_CONFIG: Prop<CfnWorkload, workload::DiscoveryConfig> = Prop::new("DiscoveryConfig");
-    /// Key of `Environment`, for [`Handle::set`].
+    /// Key of `Environment`, for [`Self::set`].
     pub const ENVIRONMENT: Prop<CfnWorkload, workload::Environment> = Prop::new("Environment");
-    /// Key of `Industry`, for [`Handle::set`].
+    /// Key of `Industry`, for [`Self::set`].
     pub const INDUSTRY: Prop<CfnWorkload, String> = Prop::new("Industry");
-    /// Key of `IndustryType`, for [`Handle::set`].
+    /// Key of `IndustryType`, for [`Self::set`].
     pub const INDUSTRY_TYPE: Prop<CfnWorkload, String> = Prop::new("IndustryType");
-    /// Key of `Lenses`, for [`Handle::set`].
+    /// Key of `Lenses`, for [`Self::set`].
     pub const LENSES: Prop<CfnWorkload, Vec<String>> = Prop::new("Lenses");
-    /// Key of `NonAwsRegions`, for [`Handle::set`].
+    /// Key of `NonAwsRegions`, for [`Self::set`].
     pub const NON_AWS_REGIONS: Prop<CfnWorkload, Vec<String>> = Prop::new("NonAwsRegions");
-    /// Key of `Notes`, for [`Handle::set`].
+    /// Key of `Notes`, for [`Self::set`].
     pub const NOTES: Prop<CfnWorkload, String> = Prop::new("Notes");
-    /// Key of `ReviewOwner`, for [`Handle::set`].
+    /// Key of `ReviewOwner`, for [`Self::set`].
     pub const REVIEW_OWNER: Prop<CfnWorkload, String> = Prop::new("ReviewOwner");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkload, Vec<workload::Tag>> = Prop::new("Tags");
-    /// Key of `WorkloadName`, for [`Handle::set`].
+    /// Key of `WorkloadName`, for [`Self::set`].
     pub const WORKLOAD_NAME: Prop<CfnWorkload, String> = Prop::new("WorkloadName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

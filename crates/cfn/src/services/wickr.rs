@@ -90,9 +90,9 @@ impl CfnNetwork {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wickr::Network";
 
-    /// Key of `AccessLevel`, for [`Handle::set`].
+    /// Key of `AccessLevel`, for [`Self::set`].
     pub const ACCESS_LEVEL: Prop<CfnNetwork, network::AccessLevel> = Prop::new("AccessLevel");
-    /// Key of `NetworkName`, for [`Handle::set`].
+    /// Key of `NetworkName`, for [`Self::set`].
     pub const NETWORK_NAME: Prop<CfnNetwork, String> = Prop::new("NetworkName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -80,11 +80,17 @@ pub mod ai_agent {
 /// Definition of AWS::Wisdom::AIAgent Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAIAgentProps {
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Val<String>,
+    /// `Configuration` (the schema does not describe it).
     pub configuration: Val<Json>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<ai_agent::AIAgentType>,
 }
 
@@ -125,17 +131,17 @@ impl CfnAIAgent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIAgent";
 
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAIAgent, String> = Prop::new("AssistantId");
-    /// Key of `Configuration`, for [`Handle::set`].
+    /// Key of `Configuration`, for [`Self::set`].
     pub const CONFIGURATION: Prop<CfnAIAgent, Json> = Prop::new("Configuration");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAIAgent, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAIAgent, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAIAgent, Map<String>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAIAgent, ai_agent::AIAgentType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -207,8 +213,11 @@ pub mod ai_agent_version {
 /// Definition of AWS::Wisdom::AIAgentVersion Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAIAgentVersionProps {
+    /// `AIAgentId` (the schema does not describe it).
     pub ai_agent_id: Val<String>,
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Val<String>,
+    /// `ModifiedTimeSeconds` (the schema does not describe it).
     pub modified_time_seconds: Option<Val<f64>>,
 }
 
@@ -243,11 +252,11 @@ impl CfnAIAgentVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIAgentVersion";
 
-    /// Key of `AIAgentId`, for [`Handle::set`].
+    /// Key of `AIAgentId`, for [`Self::set`].
     pub const AI_AGENT_ID: Prop<CfnAIAgentVersion, String> = Prop::new("AIAgentId");
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAIAgentVersion, String> = Prop::new("AssistantId");
-    /// Key of `ModifiedTimeSeconds`, for [`Handle::set`].
+    /// Key of `ModifiedTimeSeconds`, for [`Self::set`].
     pub const MODIFIED_TIME_SECONDS: Prop<CfnAIAgentVersion, f64> = Prop::new("ModifiedTimeSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1025,6 +1034,7 @@ pub mod ai_guardrail {
 /// Definition of AWS::Wisdom::AIGuardrail Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAIGuardrailProps {
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Val<String>,
     /// Messaging for when violations are detected in text
     pub blocked_input_messaging: Val<String>,
@@ -1036,9 +1046,11 @@ pub struct CfnAIGuardrailProps {
     pub contextual_grounding_policy_config: Option<Val<ai_guardrail::AIGuardrailContextualGroundingPolicyConfig>>,
     /// Description of the guardrail or its version
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
     /// Sensitive information policy config for a guardrail.
     pub sensitive_information_policy_config: Option<Val<ai_guardrail::AIGuardrailSensitiveInformationPolicyConfig>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
     /// Topic policy config for a guardrail.
     pub topic_policy_config: Option<Val<ai_guardrail::AIGuardrailTopicPolicyConfig>>,
@@ -1093,27 +1105,27 @@ impl CfnAIGuardrail {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIGuardrail";
 
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAIGuardrail, String> = Prop::new("AssistantId");
-    /// Key of `BlockedInputMessaging`, for [`Handle::set`].
+    /// Key of `BlockedInputMessaging`, for [`Self::set`].
     pub const BLOCKED_INPUT_MESSAGING: Prop<CfnAIGuardrail, String> = Prop::new("BlockedInputMessaging");
-    /// Key of `BlockedOutputsMessaging`, for [`Handle::set`].
+    /// Key of `BlockedOutputsMessaging`, for [`Self::set`].
     pub const BLOCKED_OUTPUTS_MESSAGING: Prop<CfnAIGuardrail, String> = Prop::new("BlockedOutputsMessaging");
-    /// Key of `ContentPolicyConfig`, for [`Handle::set`].
+    /// Key of `ContentPolicyConfig`, for [`Self::set`].
     pub const CONTENT_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailContentPolicyConfig> = Prop::new("ContentPolicyConfig");
-    /// Key of `ContextualGroundingPolicyConfig`, for [`Handle::set`].
+    /// Key of `ContextualGroundingPolicyConfig`, for [`Self::set`].
     pub const CONTEXTUAL_GROUNDING_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailContextualGroundingPolicyConfig> = Prop::new("ContextualGroundingPolicyConfig");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAIGuardrail, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAIGuardrail, String> = Prop::new("Name");
-    /// Key of `SensitiveInformationPolicyConfig`, for [`Handle::set`].
+    /// Key of `SensitiveInformationPolicyConfig`, for [`Self::set`].
     pub const SENSITIVE_INFORMATION_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailSensitiveInformationPolicyConfig> = Prop::new("SensitiveInformationPolicyConfig");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAIGuardrail, Map<String>> = Prop::new("Tags");
-    /// Key of `TopicPolicyConfig`, for [`Handle::set`].
+    /// Key of `TopicPolicyConfig`, for [`Self::set`].
     pub const TOPIC_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailTopicPolicyConfig> = Prop::new("TopicPolicyConfig");
-    /// Key of `WordPolicyConfig`, for [`Handle::set`].
+    /// Key of `WordPolicyConfig`, for [`Self::set`].
     pub const WORD_POLICY_CONFIG: Prop<CfnAIGuardrail, ai_guardrail::AIGuardrailWordPolicyConfig> = Prop::new("WordPolicyConfig");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1185,8 +1197,11 @@ pub mod ai_guardrail_version {
 /// Definition of AWS::Wisdom::AIGuardrailVersion Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAIGuardrailVersionProps {
+    /// `AIGuardrailId` (the schema does not describe it).
     pub ai_guardrail_id: Val<String>,
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Val<String>,
+    /// `ModifiedTimeSeconds` (the schema does not describe it).
     pub modified_time_seconds: Option<Val<f64>>,
 }
 
@@ -1221,11 +1236,11 @@ impl CfnAIGuardrailVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIGuardrailVersion";
 
-    /// Key of `AIGuardrailId`, for [`Handle::set`].
+    /// Key of `AIGuardrailId`, for [`Self::set`].
     pub const AI_GUARDRAIL_ID: Prop<CfnAIGuardrailVersion, String> = Prop::new("AIGuardrailId");
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAIGuardrailVersion, String> = Prop::new("AssistantId");
-    /// Key of `ModifiedTimeSeconds`, for [`Handle::set`].
+    /// Key of `ModifiedTimeSeconds`, for [`Self::set`].
     pub const MODIFIED_TIME_SECONDS: Prop<CfnAIGuardrailVersion, f64> = Prop::new("ModifiedTimeSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1411,14 +1426,23 @@ pub mod ai_prompt {
 /// Definition of AWS::Wisdom::AIPrompt Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAIPromptProps {
+    /// `ApiFormat` (the schema does not describe it).
     pub api_format: Val<ai_prompt::AIPromptAPIFormat>,
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `ModelId` (the schema does not describe it).
     pub model_id: Val<String>,
+    /// `Name` (the schema does not describe it).
     pub name: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Map<String>>>,
+    /// `TemplateConfiguration` (the schema does not describe it).
     pub template_configuration: Val<Json>,
+    /// `TemplateType` (the schema does not describe it).
     pub template_type: Val<ai_prompt::AIPromptTemplateType>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<ai_prompt::AIPromptType>,
 }
 
@@ -1465,23 +1489,23 @@ impl CfnAIPrompt {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIPrompt";
 
-    /// Key of `ApiFormat`, for [`Handle::set`].
+    /// Key of `ApiFormat`, for [`Self::set`].
     pub const API_FORMAT: Prop<CfnAIPrompt, ai_prompt::AIPromptAPIFormat> = Prop::new("ApiFormat");
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAIPrompt, String> = Prop::new("AssistantId");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAIPrompt, String> = Prop::new("Description");
-    /// Key of `ModelId`, for [`Handle::set`].
+    /// Key of `ModelId`, for [`Self::set`].
     pub const MODEL_ID: Prop<CfnAIPrompt, String> = Prop::new("ModelId");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAIPrompt, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAIPrompt, Map<String>> = Prop::new("Tags");
-    /// Key of `TemplateConfiguration`, for [`Handle::set`].
+    /// Key of `TemplateConfiguration`, for [`Self::set`].
     pub const TEMPLATE_CONFIGURATION: Prop<CfnAIPrompt, Json> = Prop::new("TemplateConfiguration");
-    /// Key of `TemplateType`, for [`Handle::set`].
+    /// Key of `TemplateType`, for [`Self::set`].
     pub const TEMPLATE_TYPE: Prop<CfnAIPrompt, ai_prompt::AIPromptTemplateType> = Prop::new("TemplateType");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAIPrompt, ai_prompt::AIPromptType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1553,8 +1577,11 @@ pub mod ai_prompt_version {
 /// Definition of AWS::Wisdom::AIPromptVersion Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAIPromptVersionProps {
+    /// `AIPromptId` (the schema does not describe it).
     pub ai_prompt_id: Val<String>,
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Val<String>,
+    /// `ModifiedTimeSeconds` (the schema does not describe it).
     pub modified_time_seconds: Option<Val<f64>>,
 }
 
@@ -1589,11 +1616,11 @@ impl CfnAIPromptVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AIPromptVersion";
 
-    /// Key of `AIPromptId`, for [`Handle::set`].
+    /// Key of `AIPromptId`, for [`Self::set`].
     pub const AI_PROMPT_ID: Prop<CfnAIPromptVersion, String> = Prop::new("AIPromptId");
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAIPromptVersion, String> = Prop::new("AssistantId");
-    /// Key of `ModifiedTimeSeconds`, for [`Handle::set`].
+    /// Key of `ModifiedTimeSeconds`, for [`Self::set`].
     pub const MODIFIED_TIME_SECONDS: Prop<CfnAIPromptVersion, f64> = Prop::new("ModifiedTimeSeconds");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1653,6 +1680,7 @@ pub mod assistant {
     /// `ServerSideEncryptionConfiguration` of `AWS::Wisdom::Assistant`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServerSideEncryptionConfiguration {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -1667,7 +1695,9 @@ pub mod assistant {
     /// `Tag` of `AWS::Wisdom::Assistant`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1746,10 +1776,15 @@ pub mod assistant {
 /// Definition of AWS::Wisdom::Assistant Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAssistantProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `ServerSideEncryptionConfiguration` (the schema does not describe it).
     pub server_side_encryption_configuration: Option<Val<assistant::ServerSideEncryptionConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<assistant::Tag>>>,
+    /// `Type` (the schema does not describe it).
     pub r#type: Val<assistant::AssistantType>,
 }
 
@@ -1788,15 +1823,15 @@ impl CfnAssistant {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::Assistant";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnAssistant, String> = Prop::new("Description");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnAssistant, String> = Prop::new("Name");
-    /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `ServerSideEncryptionConfiguration`, for [`Self::set`].
     pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnAssistant, assistant::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAssistant, Vec<assistant::Tag>> = Prop::new("Tags");
-    /// Key of `Type`, for [`Handle::set`].
+    /// Key of `Type`, for [`Self::set`].
     pub const TYPE: Prop<CfnAssistant, assistant::AssistantType> = Prop::new("Type");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1846,7 +1881,9 @@ pub mod assistant_association {
     /// `Tag` of `AWS::Wisdom::AssistantAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1919,9 +1956,13 @@ pub mod assistant_association {
 /// Definition of AWS::Wisdom::AssistantAssociation Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnAssistantAssociationProps {
+    /// `AssistantId` (the schema does not describe it).
     pub assistant_id: Val<String>,
+    /// `Association` (the schema does not describe it).
     pub association: Val<Json>,
+    /// `AssociationType` (the schema does not describe it).
     pub association_type: Val<assistant_association::AssociationType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<assistant_association::Tag>>>,
 }
 
@@ -1958,13 +1999,13 @@ impl CfnAssistantAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::AssistantAssociation";
 
-    /// Key of `AssistantId`, for [`Handle::set`].
+    /// Key of `AssistantId`, for [`Self::set`].
     pub const ASSISTANT_ID: Prop<CfnAssistantAssociation, String> = Prop::new("AssistantId");
-    /// Key of `Association`, for [`Handle::set`].
+    /// Key of `Association`, for [`Self::set`].
     pub const ASSOCIATION: Prop<CfnAssistantAssociation, Json> = Prop::new("Association");
-    /// Key of `AssociationType`, for [`Handle::set`].
+    /// Key of `AssociationType`, for [`Self::set`].
     pub const ASSOCIATION_TYPE: Prop<CfnAssistantAssociation, assistant_association::AssociationType> = Prop::new("AssociationType");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnAssistantAssociation, Vec<assistant_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2019,7 +2060,9 @@ pub mod content {
     /// `Tag` of `AWS::Wisdom::Content`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2125,19 +2168,19 @@ impl CfnContent {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::Content";
 
-    /// Key of `KnowledgeBaseId`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseId`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_ID: Prop<CfnContent, String> = Prop::new("KnowledgeBaseId");
-    /// Key of `Metadata`, for [`Handle::set`].
+    /// Key of `Metadata`, for [`Self::set`].
     pub const METADATA: Prop<CfnContent, Map<String>> = Prop::new("Metadata");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnContent, String> = Prop::new("Name");
-    /// Key of `OverrideLinkOutUri`, for [`Handle::set`].
+    /// Key of `OverrideLinkOutUri`, for [`Self::set`].
     pub const OVERRIDE_LINK_OUT_URI: Prop<CfnContent, String> = Prop::new("OverrideLinkOutUri");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContent, Vec<content::Tag>> = Prop::new("Tags");
-    /// Key of `Title`, for [`Handle::set`].
+    /// Key of `Title`, for [`Self::set`].
     pub const TITLE: Prop<CfnContent, String> = Prop::new("Title");
-    /// Key of `UploadId`, for [`Handle::set`].
+    /// Key of `UploadId`, for [`Self::set`].
     pub const UPLOAD_ID: Prop<CfnContent, String> = Prop::new("UploadId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2219,6 +2262,7 @@ pub mod content_association {
     /// The identifier of the associated resource.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ContentAssociationContents {
+        /// `AmazonConnectGuideAssociation` (the schema does not describe it).
         pub amazon_connect_guide_association: Val<AmazonConnectGuideAssociationData>,
     }
 
@@ -2242,7 +2286,9 @@ pub mod content_association {
     /// `Tag` of `AWS::Wisdom::ContentAssociation`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2268,6 +2314,7 @@ pub mod content_association {
     /// `AmazonConnectGuideAssociationData` of `AWS::Wisdom::ContentAssociation`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct AmazonConnectGuideAssociationData {
+        /// `FlowId` (the schema does not describe it).
         pub flow_id: Option<Val<String>>,
     }
 
@@ -2390,15 +2437,15 @@ impl CfnContentAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::ContentAssociation";
 
-    /// Key of `Association`, for [`Handle::set`].
+    /// Key of `Association`, for [`Self::set`].
     pub const ASSOCIATION: Prop<CfnContentAssociation, content_association::ContentAssociationContents> = Prop::new("Association");
-    /// Key of `AssociationType`, for [`Handle::set`].
+    /// Key of `AssociationType`, for [`Self::set`].
     pub const ASSOCIATION_TYPE: Prop<CfnContentAssociation, content_association::AssociationType> = Prop::new("AssociationType");
-    /// Key of `ContentId`, for [`Handle::set`].
+    /// Key of `ContentId`, for [`Self::set`].
     pub const CONTENT_ID: Prop<CfnContentAssociation, String> = Prop::new("ContentId");
-    /// Key of `KnowledgeBaseId`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseId`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_ID: Prop<CfnContentAssociation, String> = Prop::new("KnowledgeBaseId");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnContentAssociation, Vec<content_association::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2462,6 +2509,7 @@ pub mod knowledge_base {
     /// `RenderingConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RenderingConfiguration {
+        /// `TemplateUri` (the schema does not describe it).
         pub template_uri: Option<Val<String>>,
     }
 
@@ -2476,6 +2524,7 @@ pub mod knowledge_base {
     /// `ServerSideEncryptionConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ServerSideEncryptionConfiguration {
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
     }
 
@@ -2490,7 +2539,9 @@ pub mod knowledge_base {
     /// `Tag` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2516,7 +2567,9 @@ pub mod knowledge_base {
     /// `VectorIngestionConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct VectorIngestionConfiguration {
+        /// `ChunkingConfiguration` (the schema does not describe it).
         pub chunking_configuration: Option<Val<ChunkingConfiguration>>,
+        /// `ParsingConfiguration` (the schema does not describe it).
         pub parsing_configuration: Option<Val<ParsingConfiguration>>,
     }
 
@@ -2532,9 +2585,13 @@ pub mod knowledge_base {
     /// `ChunkingConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ChunkingConfiguration {
+        /// `ChunkingStrategy` (the schema does not describe it).
         pub chunking_strategy: Val<ChunkingStrategy>,
+        /// `FixedSizeChunkingConfiguration` (the schema does not describe it).
         pub fixed_size_chunking_configuration: Option<Val<FixedSizeChunkingConfiguration>>,
+        /// `HierarchicalChunkingConfiguration` (the schema does not describe it).
         pub hierarchical_chunking_configuration: Option<Val<HierarchicalChunkingConfiguration>>,
+        /// `SemanticChunkingConfiguration` (the schema does not describe it).
         pub semantic_chunking_configuration: Option<Val<SemanticChunkingConfiguration>>,
     }
 
@@ -2564,7 +2621,9 @@ pub mod knowledge_base {
     /// `ParsingConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ParsingConfiguration {
+        /// `BedrockFoundationModelConfiguration` (the schema does not describe it).
         pub bedrock_foundation_model_configuration: Option<Val<BedrockFoundationModelConfiguration>>,
+        /// `ParsingStrategy` (the schema does not describe it).
         pub parsing_strategy: Val<ParsingStrategy>,
     }
 
@@ -2590,7 +2649,9 @@ pub mod knowledge_base {
     /// `FixedSizeChunkingConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct FixedSizeChunkingConfiguration {
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Val<f64>,
+        /// `OverlapPercentage` (the schema does not describe it).
         pub overlap_percentage: Val<f64>,
     }
 
@@ -2616,7 +2677,9 @@ pub mod knowledge_base {
     /// `HierarchicalChunkingConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HierarchicalChunkingConfiguration {
+        /// `LevelConfigurations` (the schema does not describe it).
         pub level_configurations: Val<Vec<HierarchicalChunkingLevelConfiguration>>,
+        /// `OverlapTokens` (the schema does not describe it).
         pub overlap_tokens: Val<f64>,
     }
 
@@ -2642,8 +2705,11 @@ pub mod knowledge_base {
     /// `SemanticChunkingConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct SemanticChunkingConfiguration {
+        /// `BreakpointPercentileThreshold` (the schema does not describe it).
         pub breakpoint_percentile_threshold: Val<f64>,
+        /// `BufferSize` (the schema does not describe it).
         pub buffer_size: Val<f64>,
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Val<f64>,
     }
 
@@ -2671,7 +2737,9 @@ pub mod knowledge_base {
     /// `BedrockFoundationModelConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct BedrockFoundationModelConfiguration {
+        /// `ModelArn` (the schema does not describe it).
         pub model_arn: Val<String>,
+        /// `ParsingPrompt` (the schema does not describe it).
         pub parsing_prompt: Option<Val<ParsingPrompt>>,
     }
 
@@ -2697,6 +2765,7 @@ pub mod knowledge_base {
     /// `HierarchicalChunkingLevelConfiguration` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct HierarchicalChunkingLevelConfiguration {
+        /// `MaxTokens` (the schema does not describe it).
         pub max_tokens: Val<f64>,
     }
 
@@ -2720,6 +2789,7 @@ pub mod knowledge_base {
     /// `ParsingPrompt` of `AWS::Wisdom::KnowledgeBase`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ParsingPrompt {
+        /// `ParsingPromptText` (the schema does not describe it).
         pub parsing_prompt_text: Val<String>,
     }
 
@@ -2954,13 +3024,21 @@ pub mod knowledge_base {
 /// Definition of AWS::Wisdom::KnowledgeBase Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnKnowledgeBaseProps {
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `KnowledgeBaseType` (the schema does not describe it).
     pub knowledge_base_type: Val<knowledge_base::KnowledgeBaseType>,
+    /// `Name` (the schema does not describe it).
     pub name: Val<String>,
+    /// `RenderingConfiguration` (the schema does not describe it).
     pub rendering_configuration: Option<Val<knowledge_base::RenderingConfiguration>>,
+    /// `ServerSideEncryptionConfiguration` (the schema does not describe it).
     pub server_side_encryption_configuration: Option<Val<knowledge_base::ServerSideEncryptionConfiguration>>,
+    /// `SourceConfiguration` (the schema does not describe it).
     pub source_configuration: Option<Val<Json>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<knowledge_base::Tag>>>,
+    /// `VectorIngestionConfiguration` (the schema does not describe it).
     pub vector_ingestion_configuration: Option<Val<knowledge_base::VectorIngestionConfiguration>>,
 }
 
@@ -3005,21 +3083,21 @@ impl CfnKnowledgeBase {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::KnowledgeBase";
 
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnKnowledgeBase, String> = Prop::new("Description");
-    /// Key of `KnowledgeBaseType`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseType`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_TYPE: Prop<CfnKnowledgeBase, knowledge_base::KnowledgeBaseType> = Prop::new("KnowledgeBaseType");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnKnowledgeBase, String> = Prop::new("Name");
-    /// Key of `RenderingConfiguration`, for [`Handle::set`].
+    /// Key of `RenderingConfiguration`, for [`Self::set`].
     pub const RENDERING_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::RenderingConfiguration> = Prop::new("RenderingConfiguration");
-    /// Key of `ServerSideEncryptionConfiguration`, for [`Handle::set`].
+    /// Key of `ServerSideEncryptionConfiguration`, for [`Self::set`].
     pub const SERVER_SIDE_ENCRYPTION_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::ServerSideEncryptionConfiguration> = Prop::new("ServerSideEncryptionConfiguration");
-    /// Key of `SourceConfiguration`, for [`Handle::set`].
+    /// Key of `SourceConfiguration`, for [`Self::set`].
     pub const SOURCE_CONFIGURATION: Prop<CfnKnowledgeBase, Json> = Prop::new("SourceConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnKnowledgeBase, Vec<knowledge_base::Tag>> = Prop::new("Tags");
-    /// Key of `VectorIngestionConfiguration`, for [`Handle::set`].
+    /// Key of `VectorIngestionConfiguration`, for [`Self::set`].
     pub const VECTOR_INGESTION_CONFIGURATION: Prop<CfnKnowledgeBase, knowledge_base::VectorIngestionConfiguration> = Prop::new("VectorIngestionConfiguration");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3139,6 +3217,7 @@ pub mod message_template {
     /// `MessageTemplateAttachment` of `AWS::Wisdom::MessageTemplate`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct MessageTemplateAttachment {
+        /// `AttachmentId` (the schema does not describe it).
         pub attachment_id: Option<Val<String>>,
         /// The name of the attachment file being uploaded. The name should include the file extension.
         pub attachment_name: Val<String>,
@@ -3545,6 +3624,7 @@ pub mod message_template {
     /// The container of message template body.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct MessageTemplateBodyContentProvider {
+        /// `Content` (the schema does not describe it).
         pub content: Option<Val<String>>,
     }
 
@@ -3862,25 +3942,25 @@ impl CfnMessageTemplate {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::MessageTemplate";
 
-    /// Key of `ChannelSubtype`, for [`Handle::set`].
+    /// Key of `ChannelSubtype`, for [`Self::set`].
     pub const CHANNEL_SUBTYPE: Prop<CfnMessageTemplate, message_template::ChannelSubtype> = Prop::new("ChannelSubtype");
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnMessageTemplate, message_template::Content> = Prop::new("Content");
-    /// Key of `DefaultAttributes`, for [`Handle::set`].
+    /// Key of `DefaultAttributes`, for [`Self::set`].
     pub const DEFAULT_ATTRIBUTES: Prop<CfnMessageTemplate, message_template::MessageTemplateAttributes> = Prop::new("DefaultAttributes");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnMessageTemplate, String> = Prop::new("Description");
-    /// Key of `GroupingConfiguration`, for [`Handle::set`].
+    /// Key of `GroupingConfiguration`, for [`Self::set`].
     pub const GROUPING_CONFIGURATION: Prop<CfnMessageTemplate, message_template::GroupingConfiguration> = Prop::new("GroupingConfiguration");
-    /// Key of `KnowledgeBaseArn`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseArn`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_ARN: Prop<CfnMessageTemplate, String> = Prop::new("KnowledgeBaseArn");
-    /// Key of `Language`, for [`Handle::set`].
+    /// Key of `Language`, for [`Self::set`].
     pub const LANGUAGE: Prop<CfnMessageTemplate, String> = Prop::new("Language");
-    /// Key of `MessageTemplateAttachments`, for [`Handle::set`].
+    /// Key of `MessageTemplateAttachments`, for [`Self::set`].
     pub const MESSAGE_TEMPLATE_ATTACHMENTS: Prop<CfnMessageTemplate, Vec<message_template::MessageTemplateAttachment>> = Prop::new("MessageTemplateAttachments");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnMessageTemplate, String> = Prop::new("Name");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnMessageTemplate, Vec<message_template::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -3984,9 +4064,9 @@ impl CfnMessageTemplateVersion {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::MessageTemplateVersion";
 
-    /// Key of `MessageTemplateArn`, for [`Handle::set`].
+    /// Key of `MessageTemplateArn`, for [`Self::set`].
     pub const MESSAGE_TEMPLATE_ARN: Prop<CfnMessageTemplateVersion, String> = Prop::new("MessageTemplateArn");
-    /// Key of `MessageTemplateContentSha256`, for [`Handle::set`].
+    /// Key of `MessageTemplateContentSha256`, for [`Self::set`].
     pub const MESSAGE_TEMPLATE_CONTENT_SHA256: Prop<CfnMessageTemplateVersion, String> = Prop::new("MessageTemplateContentSha256");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -4251,27 +4331,27 @@ impl CfnQuickResponse {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::Wisdom::QuickResponse";
 
-    /// Key of `Channels`, for [`Handle::set`].
+    /// Key of `Channels`, for [`Self::set`].
     pub const CHANNELS: Prop<CfnQuickResponse, Vec<quick_response::ChannelType>> = Prop::new("Channels");
-    /// Key of `Content`, for [`Handle::set`].
+    /// Key of `Content`, for [`Self::set`].
     pub const CONTENT: Prop<CfnQuickResponse, quick_response::QuickResponseContentProvider> = Prop::new("Content");
-    /// Key of `ContentType`, for [`Handle::set`].
+    /// Key of `ContentType`, for [`Self::set`].
     pub const CONTENT_TYPE: Prop<CfnQuickResponse, String> = Prop::new("ContentType");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnQuickResponse, String> = Prop::new("Description");
-    /// Key of `GroupingConfiguration`, for [`Handle::set`].
+    /// Key of `GroupingConfiguration`, for [`Self::set`].
     pub const GROUPING_CONFIGURATION: Prop<CfnQuickResponse, quick_response::GroupingConfiguration> = Prop::new("GroupingConfiguration");
-    /// Key of `IsActive`, for [`Handle::set`].
+    /// Key of `IsActive`, for [`Self::set`].
     pub const IS_ACTIVE: Prop<CfnQuickResponse, bool> = Prop::new("IsActive");
-    /// Key of `KnowledgeBaseArn`, for [`Handle::set`].
+    /// Key of `KnowledgeBaseArn`, for [`Self::set`].
     pub const KNOWLEDGE_BASE_ARN: Prop<CfnQuickResponse, String> = Prop::new("KnowledgeBaseArn");
-    /// Key of `Language`, for [`Handle::set`].
+    /// Key of `Language`, for [`Self::set`].
     pub const LANGUAGE: Prop<CfnQuickResponse, String> = Prop::new("Language");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnQuickResponse, String> = Prop::new("Name");
-    /// Key of `ShortcutKey`, for [`Handle::set`].
+    /// Key of `ShortcutKey`, for [`Self::set`].
     pub const SHORTCUT_KEY: Prop<CfnQuickResponse, String> = Prop::new("ShortcutKey");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnQuickResponse, Vec<quick_response::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -19,7 +19,9 @@ pub mod connection_alias {
     /// `Tag` of `AWS::WorkSpaces::ConnectionAlias`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -65,7 +67,9 @@ pub mod connection_alias {
 /// Resource Type definition for AWS::WorkSpaces::ConnectionAlias
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnConnectionAliasProps {
+    /// `ConnectionString` (the schema does not describe it).
     pub connection_string: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<connection_alias::Tag>>>,
 }
 
@@ -98,9 +102,9 @@ impl CfnConnectionAlias {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::ConnectionAlias";
 
-    /// Key of `ConnectionString`, for [`Handle::set`].
+    /// Key of `ConnectionString`, for [`Self::set`].
     pub const CONNECTION_STRING: Prop<CfnConnectionAlias, String> = Prop::new("ConnectionString");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnConnectionAlias, Vec<connection_alias::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1502,43 +1506,43 @@ impl CfnDirectory {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::Directory";
 
-    /// Key of `ActiveDirectoryConfig`, for [`Handle::set`].
+    /// Key of `ActiveDirectoryConfig`, for [`Self::set`].
     pub const ACTIVE_DIRECTORY_CONFIG: Prop<CfnDirectory, directory::ActiveDirectoryConfig> = Prop::new("ActiveDirectoryConfig");
-    /// Key of `CertificateBasedAuthProperties`, for [`Handle::set`].
+    /// Key of `CertificateBasedAuthProperties`, for [`Self::set`].
     pub const CERTIFICATE_BASED_AUTH_PROPERTIES: Prop<CfnDirectory, directory::CertificateBasedAuthProperties> = Prop::new("CertificateBasedAuthProperties");
-    /// Key of `EnableSelfService`, for [`Handle::set`].
+    /// Key of `EnableSelfService`, for [`Self::set`].
     pub const ENABLE_SELF_SERVICE: Prop<CfnDirectory, bool> = Prop::new("EnableSelfService");
-    /// Key of `EndpointEncryptionMode`, for [`Handle::set`].
+    /// Key of `EndpointEncryptionMode`, for [`Self::set`].
     pub const ENDPOINT_ENCRYPTION_MODE: Prop<CfnDirectory, directory::EndpointEncryptionMode> = Prop::new("EndpointEncryptionMode");
-    /// Key of `IdcInstanceArn`, for [`Handle::set`].
+    /// Key of `IdcInstanceArn`, for [`Self::set`].
     pub const IDC_INSTANCE_ARN: Prop<CfnDirectory, String> = Prop::new("IdcInstanceArn");
-    /// Key of `IpGroupIds`, for [`Handle::set`].
+    /// Key of `IpGroupIds`, for [`Self::set`].
     pub const IP_GROUP_IDS: Prop<CfnDirectory, Vec<String>> = Prop::new("IpGroupIds");
-    /// Key of `MicrosoftEntraConfig`, for [`Handle::set`].
+    /// Key of `MicrosoftEntraConfig`, for [`Self::set`].
     pub const MICROSOFT_ENTRA_CONFIG: Prop<CfnDirectory, directory::MicrosoftEntraConfig> = Prop::new("MicrosoftEntraConfig");
-    /// Key of `SamlProperties`, for [`Handle::set`].
+    /// Key of `SamlProperties`, for [`Self::set`].
     pub const SAML_PROPERTIES: Prop<CfnDirectory, directory::SamlProperties> = Prop::new("SamlProperties");
-    /// Key of `SelfservicePermissions`, for [`Handle::set`].
+    /// Key of `SelfservicePermissions`, for [`Self::set`].
     pub const SELFSERVICE_PERMISSIONS: Prop<CfnDirectory, directory::SelfservicePermissions> = Prop::new("SelfservicePermissions");
-    /// Key of `StreamingProperties`, for [`Handle::set`].
+    /// Key of `StreamingProperties`, for [`Self::set`].
     pub const STREAMING_PROPERTIES: Prop<CfnDirectory, directory::StreamingProperties> = Prop::new("StreamingProperties");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnDirectory, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDirectory, Vec<directory::Tag>> = Prop::new("Tags");
-    /// Key of `Tenancy`, for [`Handle::set`].
+    /// Key of `Tenancy`, for [`Self::set`].
     pub const TENANCY: Prop<CfnDirectory, directory::Tenancy> = Prop::new("Tenancy");
-    /// Key of `UserIdentityType`, for [`Handle::set`].
+    /// Key of `UserIdentityType`, for [`Self::set`].
     pub const USER_IDENTITY_TYPE: Prop<CfnDirectory, directory::UserIdentityType> = Prop::new("UserIdentityType");
-    /// Key of `WorkspaceAccessProperties`, for [`Handle::set`].
+    /// Key of `WorkspaceAccessProperties`, for [`Self::set`].
     pub const WORKSPACE_ACCESS_PROPERTIES: Prop<CfnDirectory, directory::WorkspaceAccessProperties> = Prop::new("WorkspaceAccessProperties");
-    /// Key of `WorkspaceCreationProperties`, for [`Handle::set`].
+    /// Key of `WorkspaceCreationProperties`, for [`Self::set`].
     pub const WORKSPACE_CREATION_PROPERTIES: Prop<CfnDirectory, directory::DefaultWorkspaceCreationProperties> = Prop::new("WorkspaceCreationProperties");
-    /// Key of `WorkspaceDirectoryDescription`, for [`Handle::set`].
+    /// Key of `WorkspaceDirectoryDescription`, for [`Self::set`].
     pub const WORKSPACE_DIRECTORY_DESCRIPTION: Prop<CfnDirectory, String> = Prop::new("WorkspaceDirectoryDescription");
-    /// Key of `WorkspaceDirectoryName`, for [`Handle::set`].
+    /// Key of `WorkspaceDirectoryName`, for [`Self::set`].
     pub const WORKSPACE_DIRECTORY_NAME: Prop<CfnDirectory, String> = Prop::new("WorkspaceDirectoryName");
-    /// Key of `WorkspaceType`, for [`Handle::set`].
+    /// Key of `WorkspaceType`, for [`Self::set`].
     pub const WORKSPACE_TYPE: Prop<CfnDirectory, directory::WorkspaceType> = Prop::new("WorkspaceType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1655,7 +1659,9 @@ pub mod workspace {
     /// `Tag` of `AWS::WorkSpaces::Workspace`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1681,10 +1687,15 @@ pub mod workspace {
     /// `WorkspaceProperties` of `AWS::WorkSpaces::Workspace`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WorkspaceProperties {
+        /// `ComputeTypeName` (the schema does not describe it).
         pub compute_type_name: Option<Val<String>>,
+        /// `RootVolumeSizeGib` (the schema does not describe it).
         pub root_volume_size_gib: Option<Val<i64>>,
+        /// `RunningMode` (the schema does not describe it).
         pub running_mode: Option<Val<String>>,
+        /// `RunningModeAutoStopTimeoutInMinutes` (the schema does not describe it).
         pub running_mode_auto_stop_timeout_in_minutes: Option<Val<i64>>,
+        /// `UserVolumeSizeGib` (the schema does not describe it).
         pub user_volume_size_gib: Option<Val<i64>>,
     }
 
@@ -1741,13 +1752,21 @@ pub mod workspace {
 /// Resource Type definition for AWS::WorkSpaces::Workspace
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWorkspaceProps {
+    /// `BundleId` (the schema does not describe it).
     pub bundle_id: Val<String>,
+    /// `DirectoryId` (the schema does not describe it).
     pub directory_id: Val<String>,
+    /// `RootVolumeEncryptionEnabled` (the schema does not describe it).
     pub root_volume_encryption_enabled: Option<Val<bool>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<workspace::Tag>>>,
+    /// `UserName` (the schema does not describe it).
     pub user_name: Val<String>,
+    /// `UserVolumeEncryptionEnabled` (the schema does not describe it).
     pub user_volume_encryption_enabled: Option<Val<bool>>,
+    /// `VolumeEncryptionKey` (the schema does not describe it).
     pub volume_encryption_key: Option<Val<String>>,
+    /// `WorkspaceProperties` (the schema does not describe it).
     pub workspace_properties: Option<Val<workspace::WorkspaceProperties>>,
 }
 
@@ -1792,21 +1811,21 @@ impl CfnWorkspace {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::Workspace";
 
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnWorkspace, String> = Prop::new("BundleId");
-    /// Key of `DirectoryId`, for [`Handle::set`].
+    /// Key of `DirectoryId`, for [`Self::set`].
     pub const DIRECTORY_ID: Prop<CfnWorkspace, String> = Prop::new("DirectoryId");
-    /// Key of `RootVolumeEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `RootVolumeEncryptionEnabled`, for [`Self::set`].
     pub const ROOT_VOLUME_ENCRYPTION_ENABLED: Prop<CfnWorkspace, bool> = Prop::new("RootVolumeEncryptionEnabled");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspace, Vec<workspace::Tag>> = Prop::new("Tags");
-    /// Key of `UserName`, for [`Handle::set`].
+    /// Key of `UserName`, for [`Self::set`].
     pub const USER_NAME: Prop<CfnWorkspace, String> = Prop::new("UserName");
-    /// Key of `UserVolumeEncryptionEnabled`, for [`Handle::set`].
+    /// Key of `UserVolumeEncryptionEnabled`, for [`Self::set`].
     pub const USER_VOLUME_ENCRYPTION_ENABLED: Prop<CfnWorkspace, bool> = Prop::new("UserVolumeEncryptionEnabled");
-    /// Key of `VolumeEncryptionKey`, for [`Handle::set`].
+    /// Key of `VolumeEncryptionKey`, for [`Self::set`].
     pub const VOLUME_ENCRYPTION_KEY: Prop<CfnWorkspace, String> = Prop::new("VolumeEncryptionKey");
-    /// Key of `WorkspaceProperties`, for [`Handle::set`].
+    /// Key of `WorkspaceProperties`, for [`Self::set`].
     pub const WORKSPACE_PROPERTIES: Prop<CfnWorkspace, workspace::WorkspaceProperties> = Prop::new("WorkspaceProperties");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1986,13 +2005,13 @@ impl CfnWorkspaceIpGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::WorkspaceIpGroup";
 
-    /// Key of `GroupDesc`, for [`Handle::set`].
+    /// Key of `GroupDesc`, for [`Self::set`].
     pub const GROUP_DESC: Prop<CfnWorkspaceIpGroup, String> = Prop::new("GroupDesc");
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnWorkspaceIpGroup, String> = Prop::new("GroupName");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspaceIpGroup, Vec<workspace_ip_group::Tag>> = Prop::new("Tags");
-    /// Key of `UserRules`, for [`Handle::set`].
+    /// Key of `UserRules`, for [`Self::set`].
     pub const USER_RULES: Prop<CfnWorkspaceIpGroup, Vec<workspace_ip_group::IpRuleItem>> = Prop::new("UserRules");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -2044,7 +2063,9 @@ pub mod workspaces_pool {
     /// `ApplicationSettings` of `AWS::WorkSpaces::WorkspacesPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ApplicationSettings {
+        /// `SettingsGroup` (the schema does not describe it).
         pub settings_group: Option<Val<String>>,
+        /// `Status` (the schema does not describe it).
         pub status: Val<ApplicationSettingsStatus>,
     }
 
@@ -2070,6 +2091,7 @@ pub mod workspaces_pool {
     /// `Capacity` of `AWS::WorkSpaces::WorkspacesPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Capacity {
+        /// `DesiredUserSessions` (the schema does not describe it).
         pub desired_user_sessions: Val<i64>,
     }
 
@@ -2093,7 +2115,9 @@ pub mod workspaces_pool {
     /// `Tag` of `AWS::WorkSpaces::WorkspacesPool`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2119,8 +2143,11 @@ pub mod workspaces_pool {
     /// `TimeoutSettings` of `AWS::WorkSpaces::WorkspacesPool`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TimeoutSettings {
+        /// `DisconnectTimeoutInSeconds` (the schema does not describe it).
         pub disconnect_timeout_in_seconds: Option<Val<i64>>,
+        /// `IdleDisconnectTimeoutInSeconds` (the schema does not describe it).
         pub idle_disconnect_timeout_in_seconds: Option<Val<i64>>,
+        /// `MaxUserDurationInSeconds` (the schema does not describe it).
         pub max_user_duration_in_seconds: Option<Val<i64>>,
     }
 
@@ -2241,14 +2268,23 @@ pub mod workspaces_pool {
 /// Resource Type definition for AWS::WorkSpaces::WorkspacesPool
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnWorkspacesPoolProps {
+    /// `ApplicationSettings` (the schema does not describe it).
     pub application_settings: Option<Val<workspaces_pool::ApplicationSettings>>,
+    /// `BundleId` (the schema does not describe it).
     pub bundle_id: Val<String>,
+    /// `Capacity` (the schema does not describe it).
     pub capacity: Val<workspaces_pool::Capacity>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DirectoryId` (the schema does not describe it).
     pub directory_id: Val<String>,
+    /// `PoolName` (the schema does not describe it).
     pub pool_name: Val<String>,
+    /// `RunningMode` (the schema does not describe it).
     pub running_mode: Option<Val<workspaces_pool::RunningMode>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<workspaces_pool::Tag>>>,
+    /// `TimeoutSettings` (the schema does not describe it).
     pub timeout_settings: Option<Val<workspaces_pool::TimeoutSettings>>,
 }
 
@@ -2295,23 +2331,23 @@ impl CfnWorkspacesPool {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpaces::WorkspacesPool";
 
-    /// Key of `ApplicationSettings`, for [`Handle::set`].
+    /// Key of `ApplicationSettings`, for [`Self::set`].
     pub const APPLICATION_SETTINGS: Prop<CfnWorkspacesPool, workspaces_pool::ApplicationSettings> = Prop::new("ApplicationSettings");
-    /// Key of `BundleId`, for [`Handle::set`].
+    /// Key of `BundleId`, for [`Self::set`].
     pub const BUNDLE_ID: Prop<CfnWorkspacesPool, String> = Prop::new("BundleId");
-    /// Key of `Capacity`, for [`Handle::set`].
+    /// Key of `Capacity`, for [`Self::set`].
     pub const CAPACITY: Prop<CfnWorkspacesPool, workspaces_pool::Capacity> = Prop::new("Capacity");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnWorkspacesPool, String> = Prop::new("Description");
-    /// Key of `DirectoryId`, for [`Handle::set`].
+    /// Key of `DirectoryId`, for [`Self::set`].
     pub const DIRECTORY_ID: Prop<CfnWorkspacesPool, String> = Prop::new("DirectoryId");
-    /// Key of `PoolName`, for [`Handle::set`].
+    /// Key of `PoolName`, for [`Self::set`].
     pub const POOL_NAME: Prop<CfnWorkspacesPool, String> = Prop::new("PoolName");
-    /// Key of `RunningMode`, for [`Handle::set`].
+    /// Key of `RunningMode`, for [`Self::set`].
     pub const RUNNING_MODE: Prop<CfnWorkspacesPool, workspaces_pool::RunningMode> = Prop::new("RunningMode");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspacesPool, Vec<workspaces_pool::Tag>> = Prop::new("Tags");
-    /// Key of `TimeoutSettings`, for [`Handle::set`].
+    /// Key of `TimeoutSettings`, for [`Self::set`].
     pub const TIMEOUT_SETTINGS: Prop<CfnWorkspacesPool, workspaces_pool::TimeoutSettings> = Prop::new("TimeoutSettings");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

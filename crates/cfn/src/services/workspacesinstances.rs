@@ -19,6 +19,7 @@ pub mod volume {
     /// `TagSpecification` of `AWS::WorkspacesInstances::Volume`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<ResourceType>>,
         /// The tags to apply to the resource
         pub tags: Option<Val<Vec<Tag>>>,
@@ -234,23 +235,23 @@ impl CfnVolume {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkspacesInstances::Volume";
 
-    /// Key of `AvailabilityZone`, for [`Handle::set`].
+    /// Key of `AvailabilityZone`, for [`Self::set`].
     pub const AVAILABILITY_ZONE: Prop<CfnVolume, String> = Prop::new("AvailabilityZone");
-    /// Key of `Encrypted`, for [`Handle::set`].
+    /// Key of `Encrypted`, for [`Self::set`].
     pub const ENCRYPTED: Prop<CfnVolume, bool> = Prop::new("Encrypted");
-    /// Key of `Iops`, for [`Handle::set`].
+    /// Key of `Iops`, for [`Self::set`].
     pub const IOPS: Prop<CfnVolume, i64> = Prop::new("Iops");
-    /// Key of `KmsKeyId`, for [`Handle::set`].
+    /// Key of `KmsKeyId`, for [`Self::set`].
     pub const KMS_KEY_ID: Prop<CfnVolume, String> = Prop::new("KmsKeyId");
-    /// Key of `SizeInGB`, for [`Handle::set`].
+    /// Key of `SizeInGB`, for [`Self::set`].
     pub const SIZE_IN_GB: Prop<CfnVolume, i64> = Prop::new("SizeInGB");
-    /// Key of `SnapshotId`, for [`Handle::set`].
+    /// Key of `SnapshotId`, for [`Self::set`].
     pub const SNAPSHOT_ID: Prop<CfnVolume, String> = Prop::new("SnapshotId");
-    /// Key of `TagSpecifications`, for [`Handle::set`].
+    /// Key of `TagSpecifications`, for [`Self::set`].
     pub const TAG_SPECIFICATIONS: Prop<CfnVolume, Vec<volume::TagSpecification>> = Prop::new("TagSpecifications");
-    /// Key of `Throughput`, for [`Handle::set`].
+    /// Key of `Throughput`, for [`Self::set`].
     pub const THROUGHPUT: Prop<CfnVolume, i64> = Prop::new("Throughput");
-    /// Key of `VolumeType`, for [`Handle::set`].
+    /// Key of `VolumeType`, for [`Self::set`].
     pub const VOLUME_TYPE: Prop<CfnVolume, volume::VolumeType> = Prop::new("VolumeType");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -377,13 +378,13 @@ impl CfnVolumeAssociation {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkspacesInstances::VolumeAssociation";
 
-    /// Key of `Device`, for [`Handle::set`].
+    /// Key of `Device`, for [`Self::set`].
     pub const DEVICE: Prop<CfnVolumeAssociation, String> = Prop::new("Device");
-    /// Key of `DisassociateMode`, for [`Handle::set`].
+    /// Key of `DisassociateMode`, for [`Self::set`].
     pub const DISASSOCIATE_MODE: Prop<CfnVolumeAssociation, volume_association::DisassociateMode> = Prop::new("DisassociateMode");
-    /// Key of `VolumeId`, for [`Handle::set`].
+    /// Key of `VolumeId`, for [`Self::set`].
     pub const VOLUME_ID: Prop<CfnVolumeAssociation, String> = Prop::new("VolumeId");
-    /// Key of `WorkspaceInstanceId`, for [`Handle::set`].
+    /// Key of `WorkspaceInstanceId`, for [`Self::set`].
     pub const WORKSPACE_INSTANCE_ID: Prop<CfnVolumeAssociation, String> = Prop::new("WorkspaceInstanceId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -423,30 +424,55 @@ pub mod workspace_instance {
     /// `ManagedInstance` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ManagedInstance {
+        /// `BlockDeviceMappings` (the schema does not describe it).
         pub block_device_mappings: Option<Val<Vec<BlockDeviceMapping>>>,
+        /// `CapacityReservationSpecification` (the schema does not describe it).
         pub capacity_reservation_specification: Option<Val<CapacityReservationSpecification>>,
+        /// `CpuOptions` (the schema does not describe it).
         pub cpu_options: Option<Val<CpuOptionsRequest>>,
+        /// `CreditSpecification` (the schema does not describe it).
         pub credit_specification: Option<Val<CreditSpecificationRequest>>,
+        /// `DisableApiStop` (the schema does not describe it).
         pub disable_api_stop: Option<Val<bool>>,
+        /// `EbsOptimized` (the schema does not describe it).
         pub ebs_optimized: Option<Val<bool>>,
+        /// `EnablePrimaryIpv6` (the schema does not describe it).
         pub enable_primary_ipv6: Option<Val<bool>>,
+        /// `EnclaveOptions` (the schema does not describe it).
         pub enclave_options: Option<Val<EnclaveOptionsRequest>>,
+        /// `HibernationOptions` (the schema does not describe it).
         pub hibernation_options: Option<Val<HibernationOptionsRequest>>,
+        /// `IamInstanceProfile` (the schema does not describe it).
         pub iam_instance_profile: Option<Val<IamInstanceProfileSpecification>>,
+        /// `ImageId` (the schema does not describe it).
         pub image_id: Val<String>,
+        /// `InstanceType` (the schema does not describe it).
         pub instance_type: Val<String>,
+        /// `Ipv6AddressCount` (the schema does not describe it).
         pub ipv6_address_count: Option<Val<i64>>,
+        /// `KeyName` (the schema does not describe it).
         pub key_name: Option<Val<String>>,
+        /// `LicenseSpecifications` (the schema does not describe it).
         pub license_specifications: Option<Val<Vec<LicenseConfigurationRequest>>>,
+        /// `MaintenanceOptions` (the schema does not describe it).
         pub maintenance_options: Option<Val<InstanceMaintenanceOptionsRequest>>,
+        /// `MetadataOptions` (the schema does not describe it).
         pub metadata_options: Option<Val<InstanceMetadataOptionsRequest>>,
+        /// `Monitoring` (the schema does not describe it).
         pub monitoring: Option<Val<RunInstancesMonitoringEnabled>>,
+        /// `NetworkInterfaces` (the schema does not describe it).
         pub network_interfaces: Option<Val<Vec<InstanceNetworkInterfaceSpecification>>>,
+        /// `NetworkPerformanceOptions` (the schema does not describe it).
         pub network_performance_options: Option<Val<InstanceNetworkPerformanceOptionsRequest>>,
+        /// `Placement` (the schema does not describe it).
         pub placement: Option<Val<Placement>>,
+        /// `PrivateDnsNameOptions` (the schema does not describe it).
         pub private_dns_name_options: Option<Val<PrivateDnsNameOptionsRequest>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
+        /// `TagSpecifications` (the schema does not describe it).
         pub tag_specifications: Option<Val<Vec<TagSpecification>>>,
+        /// `UserData` (the schema does not describe it).
         pub user_data: Option<Val<String>>,
     }
 
@@ -518,7 +544,9 @@ pub mod workspace_instance {
     /// `Tag` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Option<Val<String>>,
     }
 
@@ -544,9 +572,13 @@ pub mod workspace_instance {
     /// `BlockDeviceMapping` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BlockDeviceMapping {
+        /// `DeviceName` (the schema does not describe it).
         pub device_name: Option<Val<String>>,
+        /// `Ebs` (the schema does not describe it).
         pub ebs: Option<Val<EbsBlockDevice>>,
+        /// `NoDevice` (the schema does not describe it).
         pub no_device: Option<Val<String>>,
+        /// `VirtualName` (the schema does not describe it).
         pub virtual_name: Option<Val<String>>,
     }
 
@@ -564,7 +596,9 @@ pub mod workspace_instance {
     /// `CapacityReservationSpecification` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityReservationSpecification {
+        /// `CapacityReservationPreference` (the schema does not describe it).
         pub capacity_reservation_preference: Option<Val<CapacityReservationPreference>>,
+        /// `CapacityReservationTarget` (the schema does not describe it).
         pub capacity_reservation_target: Option<Val<CapacityReservationTarget>>,
     }
 
@@ -580,7 +614,9 @@ pub mod workspace_instance {
     /// `CpuOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CpuOptionsRequest {
+        /// `CoreCount` (the schema does not describe it).
         pub core_count: Option<Val<i64>>,
+        /// `ThreadsPerCore` (the schema does not describe it).
         pub threads_per_core: Option<Val<i64>>,
     }
 
@@ -596,6 +632,7 @@ pub mod workspace_instance {
     /// `CreditSpecificationRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CreditSpecificationRequest {
+        /// `CpuCredits` (the schema does not describe it).
         pub cpu_credits: Option<Val<CpuCredits>>,
     }
 
@@ -610,6 +647,7 @@ pub mod workspace_instance {
     /// `EnclaveOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EnclaveOptionsRequest {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -624,6 +662,7 @@ pub mod workspace_instance {
     /// `HibernationOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct HibernationOptionsRequest {
+        /// `Configured` (the schema does not describe it).
         pub configured: Option<Val<bool>>,
     }
 
@@ -638,7 +677,9 @@ pub mod workspace_instance {
     /// `IamInstanceProfileSpecification` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct IamInstanceProfileSpecification {
+        /// `Arn` (the schema does not describe it).
         pub arn: Option<Val<String>>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
     }
 
@@ -654,6 +695,7 @@ pub mod workspace_instance {
     /// `LicenseConfigurationRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LicenseConfigurationRequest {
+        /// `LicenseConfigurationArn` (the schema does not describe it).
         pub license_configuration_arn: Option<Val<String>>,
     }
 
@@ -668,6 +710,7 @@ pub mod workspace_instance {
     /// `InstanceMaintenanceOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceMaintenanceOptionsRequest {
+        /// `AutoRecovery` (the schema does not describe it).
         pub auto_recovery: Option<Val<AutoRecovery>>,
     }
 
@@ -682,10 +725,15 @@ pub mod workspace_instance {
     /// `InstanceMetadataOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceMetadataOptionsRequest {
+        /// `HttpEndpoint` (the schema does not describe it).
         pub http_endpoint: Option<Val<HttpEndpoint>>,
+        /// `HttpProtocolIpv6` (the schema does not describe it).
         pub http_protocol_ipv6: Option<Val<HttpProtocolIpv6>>,
+        /// `HttpPutResponseHopLimit` (the schema does not describe it).
         pub http_put_response_hop_limit: Option<Val<i64>>,
+        /// `HttpTokens` (the schema does not describe it).
         pub http_tokens: Option<Val<HttpTokens>>,
+        /// `InstanceMetadataTags` (the schema does not describe it).
         pub instance_metadata_tags: Option<Val<InstanceMetadataTags>>,
     }
 
@@ -704,6 +752,7 @@ pub mod workspace_instance {
     /// `RunInstancesMonitoringEnabled` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct RunInstancesMonitoringEnabled {
+        /// `Enabled` (the schema does not describe it).
         pub enabled: Option<Val<bool>>,
     }
 
@@ -718,9 +767,13 @@ pub mod workspace_instance {
     /// `InstanceNetworkInterfaceSpecification` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceNetworkInterfaceSpecification {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
+        /// `DeviceIndex` (the schema does not describe it).
         pub device_index: Option<Val<i64>>,
+        /// `Groups` (the schema does not describe it).
         pub groups: Option<Val<Vec<String>>>,
+        /// `SubnetId` (the schema does not describe it).
         pub subnet_id: Option<Val<String>>,
     }
 
@@ -738,6 +791,7 @@ pub mod workspace_instance {
     /// `InstanceNetworkPerformanceOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct InstanceNetworkPerformanceOptionsRequest {
+        /// `BandwidthWeighting` (the schema does not describe it).
         pub bandwidth_weighting: Option<Val<BandwidthWeighting>>,
     }
 
@@ -752,10 +806,15 @@ pub mod workspace_instance {
     /// `Placement` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct Placement {
+        /// `AvailabilityZone` (the schema does not describe it).
         pub availability_zone: Option<Val<String>>,
+        /// `GroupId` (the schema does not describe it).
         pub group_id: Option<Val<String>>,
+        /// `GroupName` (the schema does not describe it).
         pub group_name: Option<Val<String>>,
+        /// `PartitionNumber` (the schema does not describe it).
         pub partition_number: Option<Val<i64>>,
+        /// `Tenancy` (the schema does not describe it).
         pub tenancy: Option<Val<Tenancy>>,
     }
 
@@ -774,8 +833,11 @@ pub mod workspace_instance {
     /// `PrivateDnsNameOptionsRequest` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct PrivateDnsNameOptionsRequest {
+        /// `EnableResourceNameDnsAAAARecord` (the schema does not describe it).
         pub enable_resource_name_dns_aaaa_record: Option<Val<bool>>,
+        /// `EnableResourceNameDnsARecord` (the schema does not describe it).
         pub enable_resource_name_dns_a_record: Option<Val<bool>>,
+        /// `HostnameType` (the schema does not describe it).
         pub hostname_type: Option<Val<HostnameType>>,
     }
 
@@ -792,7 +854,9 @@ pub mod workspace_instance {
     /// `TagSpecification` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct TagSpecification {
+        /// `ResourceType` (the schema does not describe it).
         pub resource_type: Option<Val<ResourceType>>,
+        /// `Tags` (the schema does not describe it).
         pub tags: Option<Val<Vec<Tag>>>,
     }
 
@@ -808,11 +872,17 @@ pub mod workspace_instance {
     /// `EbsBlockDevice` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct EbsBlockDevice {
+        /// `Encrypted` (the schema does not describe it).
         pub encrypted: Option<Val<bool>>,
+        /// `Iops` (the schema does not describe it).
         pub iops: Option<Val<i64>>,
+        /// `KmsKeyId` (the schema does not describe it).
         pub kms_key_id: Option<Val<String>>,
+        /// `Throughput` (the schema does not describe it).
         pub throughput: Option<Val<i64>>,
+        /// `VolumeSize` (the schema does not describe it).
         pub volume_size: Option<Val<i64>>,
+        /// `VolumeType` (the schema does not describe it).
         pub volume_type: Option<Val<VolumeType>>,
     }
 
@@ -832,7 +902,9 @@ pub mod workspace_instance {
     /// `CapacityReservationTarget` of `AWS::WorkspacesInstances::WorkspaceInstance`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct CapacityReservationTarget {
+        /// `CapacityReservationId` (the schema does not describe it).
         pub capacity_reservation_id: Option<Val<String>>,
+        /// `CapacityReservationResourceGroupArn` (the schema does not describe it).
         pub capacity_reservation_resource_group_arn: Option<Val<String>>,
     }
 
@@ -1400,7 +1472,9 @@ pub mod workspace_instance {
 /// Resource Type definition for AWS::WorkspacesInstances::WorkspaceInstance
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnWorkspaceInstanceProps {
+    /// `ManagedInstance` (the schema does not describe it).
     pub managed_instance: Option<Val<workspace_instance::ManagedInstance>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<workspace_instance::Tag>>>,
 }
 
@@ -1423,9 +1497,9 @@ impl CfnWorkspaceInstance {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkspacesInstances::WorkspaceInstance";
 
-    /// Key of `ManagedInstance`, for [`Handle::set`].
+    /// Key of `ManagedInstance`, for [`Self::set`].
     pub const MANAGED_INSTANCE: Prop<CfnWorkspaceInstance, workspace_instance::ManagedInstance> = Prop::new("ManagedInstance");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnWorkspaceInstance, Vec<workspace_instance::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

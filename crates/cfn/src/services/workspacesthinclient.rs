@@ -344,25 +344,25 @@ impl CfnEnvironment {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesThinClient::Environment";
 
-    /// Key of `DesiredSoftwareSetId`, for [`Handle::set`].
+    /// Key of `DesiredSoftwareSetId`, for [`Self::set`].
     pub const DESIRED_SOFTWARE_SET_ID: Prop<CfnEnvironment, String> = Prop::new("DesiredSoftwareSetId");
-    /// Key of `DesktopArn`, for [`Handle::set`].
+    /// Key of `DesktopArn`, for [`Self::set`].
     pub const DESKTOP_ARN: Prop<CfnEnvironment, String> = Prop::new("DesktopArn");
-    /// Key of `DesktopEndpoint`, for [`Handle::set`].
+    /// Key of `DesktopEndpoint`, for [`Self::set`].
     pub const DESKTOP_ENDPOINT: Prop<CfnEnvironment, String> = Prop::new("DesktopEndpoint");
-    /// Key of `DeviceCreationTags`, for [`Handle::set`].
+    /// Key of `DeviceCreationTags`, for [`Self::set`].
     pub const DEVICE_CREATION_TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("DeviceCreationTags");
-    /// Key of `KmsKeyArn`, for [`Handle::set`].
+    /// Key of `KmsKeyArn`, for [`Self::set`].
     pub const KMS_KEY_ARN: Prop<CfnEnvironment, String> = Prop::new("KmsKeyArn");
-    /// Key of `MaintenanceWindow`, for [`Handle::set`].
+    /// Key of `MaintenanceWindow`, for [`Self::set`].
     pub const MAINTENANCE_WINDOW: Prop<CfnEnvironment, environment::MaintenanceWindow> = Prop::new("MaintenanceWindow");
-    /// Key of `Name`, for [`Handle::set`].
+    /// Key of `Name`, for [`Self::set`].
     pub const NAME: Prop<CfnEnvironment, String> = Prop::new("Name");
-    /// Key of `SoftwareSetUpdateMode`, for [`Handle::set`].
+    /// Key of `SoftwareSetUpdateMode`, for [`Self::set`].
     pub const SOFTWARE_SET_UPDATE_MODE: Prop<CfnEnvironment, environment::SoftwareSetUpdateMode> = Prop::new("SoftwareSetUpdateMode");
-    /// Key of `SoftwareSetUpdateSchedule`, for [`Handle::set`].
+    /// Key of `SoftwareSetUpdateSchedule`, for [`Self::set`].
     pub const SOFTWARE_SET_UPDATE_SCHEDULE: Prop<CfnEnvironment, environment::SoftwareSetUpdateSchedule> = Prop::new("SoftwareSetUpdateSchedule");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnEnvironment, Vec<environment::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

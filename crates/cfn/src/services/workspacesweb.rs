@@ -19,7 +19,9 @@ pub mod browser_settings {
     /// `Tag` of `AWS::WorkSpacesWeb::BrowserSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -45,8 +47,11 @@ pub mod browser_settings {
     /// `WebContentFilteringPolicy` of `AWS::WorkSpacesWeb::BrowserSettings`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct WebContentFilteringPolicy {
+        /// `AllowedUrls` (the schema does not describe it).
         pub allowed_urls: Option<Val<Vec<String>>>,
+        /// `BlockedCategories` (the schema does not describe it).
         pub blocked_categories: Option<Val<Vec<Category>>>,
+        /// `BlockedUrls` (the schema does not describe it).
         pub blocked_urls: Option<Val<Vec<String>>>,
     }
 
@@ -196,10 +201,15 @@ pub mod browser_settings {
 /// Definition of AWS::WorkSpacesWeb::BrowserSettings Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnBrowserSettingsProps {
+    /// `AdditionalEncryptionContext` (the schema does not describe it).
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `BrowserPolicy` (the schema does not describe it).
     pub browser_policy: Option<Val<String>>,
+    /// `CustomerManagedKey` (the schema does not describe it).
     pub customer_managed_key: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<browser_settings::Tag>>>,
+    /// `WebContentFilteringPolicy` (the schema does not describe it).
     pub web_content_filtering_policy: Option<Val<browser_settings::WebContentFilteringPolicy>>,
 }
 
@@ -225,15 +235,15 @@ impl CfnBrowserSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::BrowserSettings";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnBrowserSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `BrowserPolicy`, for [`Handle::set`].
+    /// Key of `BrowserPolicy`, for [`Self::set`].
     pub const BROWSER_POLICY: Prop<CfnBrowserSettings, String> = Prop::new("BrowserPolicy");
-    /// Key of `CustomerManagedKey`, for [`Handle::set`].
+    /// Key of `CustomerManagedKey`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_KEY: Prop<CfnBrowserSettings, String> = Prop::new("CustomerManagedKey");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnBrowserSettings, Vec<browser_settings::Tag>> = Prop::new("Tags");
-    /// Key of `WebContentFilteringPolicy`, for [`Handle::set`].
+    /// Key of `WebContentFilteringPolicy`, for [`Self::set`].
     pub const WEB_CONTENT_FILTERING_POLICY: Prop<CfnBrowserSettings, browser_settings::WebContentFilteringPolicy> = Prop::new("WebContentFilteringPolicy");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -283,9 +293,13 @@ pub mod data_protection_settings {
     /// `InlineRedactionConfiguration` of `AWS::WorkSpacesWeb::DataProtectionSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InlineRedactionConfiguration {
+        /// `GlobalConfidenceLevel` (the schema does not describe it).
         pub global_confidence_level: Option<Val<f64>>,
+        /// `GlobalEnforcedUrls` (the schema does not describe it).
         pub global_enforced_urls: Option<Val<Vec<String>>>,
+        /// `GlobalExemptUrls` (the schema does not describe it).
         pub global_exempt_urls: Option<Val<Vec<String>>>,
+        /// `InlineRedactionPatterns` (the schema does not describe it).
         pub inline_redaction_patterns: Val<Vec<InlineRedactionPattern>>,
     }
 
@@ -315,7 +329,9 @@ pub mod data_protection_settings {
     /// `Tag` of `AWS::WorkSpacesWeb::DataProtectionSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -341,11 +357,17 @@ pub mod data_protection_settings {
     /// `InlineRedactionPattern` of `AWS::WorkSpacesWeb::DataProtectionSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct InlineRedactionPattern {
+        /// `BuiltInPatternId` (the schema does not describe it).
         pub built_in_pattern_id: Option<Val<String>>,
+        /// `ConfidenceLevel` (the schema does not describe it).
         pub confidence_level: Option<Val<f64>>,
+        /// `CustomPattern` (the schema does not describe it).
         pub custom_pattern: Option<Val<CustomPattern>>,
+        /// `EnforcedUrls` (the schema does not describe it).
         pub enforced_urls: Option<Val<Vec<String>>>,
+        /// `ExemptUrls` (the schema does not describe it).
         pub exempt_urls: Option<Val<Vec<String>>>,
+        /// `RedactionPlaceHolder` (the schema does not describe it).
         pub redaction_place_holder: Val<RedactionPlaceHolder>,
     }
 
@@ -379,9 +401,13 @@ pub mod data_protection_settings {
     /// `CustomPattern` of `AWS::WorkSpacesWeb::DataProtectionSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CustomPattern {
+        /// `KeywordRegex` (the schema does not describe it).
         pub keyword_regex: Option<Val<String>>,
+        /// `PatternDescription` (the schema does not describe it).
         pub pattern_description: Option<Val<String>>,
+        /// `PatternName` (the schema does not describe it).
         pub pattern_name: Val<String>,
+        /// `PatternRegex` (the schema does not describe it).
         pub pattern_regex: Val<String>,
     }
 
@@ -411,7 +437,9 @@ pub mod data_protection_settings {
     /// `RedactionPlaceHolder` of `AWS::WorkSpacesWeb::DataProtectionSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct RedactionPlaceHolder {
+        /// `RedactionPlaceHolderText` (the schema does not describe it).
         pub redaction_place_holder_text: Option<Val<String>>,
+        /// `RedactionPlaceHolderType` (the schema does not describe it).
         pub redaction_place_holder_type: Val<RedactionPlaceHolderType>,
     }
 
@@ -527,11 +555,17 @@ pub mod data_protection_settings {
 /// Definition of AWS::WorkSpacesWeb::DataProtectionSettings Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnDataProtectionSettingsProps {
+    /// `AdditionalEncryptionContext` (the schema does not describe it).
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `CustomerManagedKey` (the schema does not describe it).
     pub customer_managed_key: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `InlineRedactionConfiguration` (the schema does not describe it).
     pub inline_redaction_configuration: Option<Val<data_protection_settings::InlineRedactionConfiguration>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<data_protection_settings::Tag>>>,
 }
 
@@ -558,17 +592,17 @@ impl CfnDataProtectionSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::DataProtectionSettings";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnDataProtectionSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `CustomerManagedKey`, for [`Handle::set`].
+    /// Key of `CustomerManagedKey`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_KEY: Prop<CfnDataProtectionSettings, String> = Prop::new("CustomerManagedKey");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnDataProtectionSettings, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnDataProtectionSettings, String> = Prop::new("DisplayName");
-    /// Key of `InlineRedactionConfiguration`, for [`Handle::set`].
+    /// Key of `InlineRedactionConfiguration`, for [`Self::set`].
     pub const INLINE_REDACTION_CONFIGURATION: Prop<CfnDataProtectionSettings, data_protection_settings::InlineRedactionConfiguration> = Prop::new("InlineRedactionConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnDataProtectionSettings, Vec<data_protection_settings::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -623,7 +657,9 @@ pub mod identity_provider {
     /// `Tag` of `AWS::WorkSpacesWeb::IdentityProvider`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -709,10 +745,15 @@ pub mod identity_provider {
 /// Definition of AWS::WorkSpacesWeb::IdentityProvider Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIdentityProviderProps {
+    /// `IdentityProviderDetails` (the schema does not describe it).
     pub identity_provider_details: Val<Map<String>>,
+    /// `IdentityProviderName` (the schema does not describe it).
     pub identity_provider_name: Val<String>,
+    /// `IdentityProviderType` (the schema does not describe it).
     pub identity_provider_type: Val<identity_provider::IdentityProviderType>,
+    /// `PortalArn` (the schema does not describe it).
     pub portal_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<identity_provider::Tag>>>,
 }
 
@@ -751,15 +792,15 @@ impl CfnIdentityProvider {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::IdentityProvider";
 
-    /// Key of `IdentityProviderDetails`, for [`Handle::set`].
+    /// Key of `IdentityProviderDetails`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_DETAILS: Prop<CfnIdentityProvider, Map<String>> = Prop::new("IdentityProviderDetails");
-    /// Key of `IdentityProviderName`, for [`Handle::set`].
+    /// Key of `IdentityProviderName`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_NAME: Prop<CfnIdentityProvider, String> = Prop::new("IdentityProviderName");
-    /// Key of `IdentityProviderType`, for [`Handle::set`].
+    /// Key of `IdentityProviderType`, for [`Self::set`].
     pub const IDENTITY_PROVIDER_TYPE: Prop<CfnIdentityProvider, identity_provider::IdentityProviderType> = Prop::new("IdentityProviderType");
-    /// Key of `PortalArn`, for [`Handle::set`].
+    /// Key of `PortalArn`, for [`Self::set`].
     pub const PORTAL_ARN: Prop<CfnIdentityProvider, String> = Prop::new("PortalArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIdentityProvider, Vec<identity_provider::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -804,6 +845,7 @@ pub mod ip_access_settings {
     /// `IpRule` of `AWS::WorkSpacesWeb::IpAccessSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct IpRule {
+        /// `Description` (the schema does not describe it).
         pub description: Option<Val<String>>,
         /// A single IP address or an IP address range in CIDR notation
         pub ip_range: Val<String>,
@@ -831,7 +873,9 @@ pub mod ip_access_settings {
     /// `Tag` of `AWS::WorkSpacesWeb::IpAccessSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -890,11 +934,17 @@ pub mod ip_access_settings {
 /// Definition of AWS::WorkSpacesWeb::IpAccessSettings Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnIpAccessSettingsProps {
+    /// `AdditionalEncryptionContext` (the schema does not describe it).
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `CustomerManagedKey` (the schema does not describe it).
     pub customer_managed_key: Option<Val<String>>,
+    /// `Description` (the schema does not describe it).
     pub description: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `IpRules` (the schema does not describe it).
     pub ip_rules: Val<Vec<ip_access_settings::IpRule>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<ip_access_settings::Tag>>>,
 }
 
@@ -935,17 +985,17 @@ impl CfnIpAccessSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::IpAccessSettings";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnIpAccessSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `CustomerManagedKey`, for [`Handle::set`].
+    /// Key of `CustomerManagedKey`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_KEY: Prop<CfnIpAccessSettings, String> = Prop::new("CustomerManagedKey");
-    /// Key of `Description`, for [`Handle::set`].
+    /// Key of `Description`, for [`Self::set`].
     pub const DESCRIPTION: Prop<CfnIpAccessSettings, String> = Prop::new("Description");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnIpAccessSettings, String> = Prop::new("DisplayName");
-    /// Key of `IpRules`, for [`Handle::set`].
+    /// Key of `IpRules`, for [`Self::set`].
     pub const IP_RULES: Prop<CfnIpAccessSettings, Vec<ip_access_settings::IpRule>> = Prop::new("IpRules");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnIpAccessSettings, Vec<ip_access_settings::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1000,7 +1050,9 @@ pub mod network_settings {
     /// `Tag` of `AWS::WorkSpacesWeb::NetworkSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1048,9 +1100,13 @@ pub mod network_settings {
 /// Definition of AWS::WorkSpacesWeb::NetworkSettings Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnNetworkSettingsProps {
+    /// `SecurityGroupIds` (the schema does not describe it).
     pub security_group_ids: Val<Vec<String>>,
+    /// `SubnetIds` (the schema does not describe it).
     pub subnet_ids: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<network_settings::Tag>>>,
+    /// `VpcId` (the schema does not describe it).
     pub vpc_id: Val<String>,
 }
 
@@ -1087,13 +1143,13 @@ impl CfnNetworkSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::NetworkSettings";
 
-    /// Key of `SecurityGroupIds`, for [`Handle::set`].
+    /// Key of `SecurityGroupIds`, for [`Self::set`].
     pub const SECURITY_GROUP_IDS: Prop<CfnNetworkSettings, Vec<String>> = Prop::new("SecurityGroupIds");
-    /// Key of `SubnetIds`, for [`Handle::set`].
+    /// Key of `SubnetIds`, for [`Self::set`].
     pub const SUBNET_IDS: Prop<CfnNetworkSettings, Vec<String>> = Prop::new("SubnetIds");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnNetworkSettings, Vec<network_settings::Tag>> = Prop::new("Tags");
-    /// Key of `VpcId`, for [`Handle::set`].
+    /// Key of `VpcId`, for [`Self::set`].
     pub const VPC_ID: Prop<CfnNetworkSettings, String> = Prop::new("VpcId");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1143,7 +1199,9 @@ pub mod portal {
     /// `Tag` of `AWS::WorkSpacesWeb::Portal`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1256,21 +1314,37 @@ pub mod portal {
 /// Definition of AWS::WorkSpacesWeb::Portal Resource Type
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct CfnPortalProps {
+    /// `AdditionalEncryptionContext` (the schema does not describe it).
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `AuthenticationType` (the schema does not describe it).
     pub authentication_type: Option<Val<portal::AuthenticationType>>,
+    /// `BrowserSettingsArn` (the schema does not describe it).
     pub browser_settings_arn: Option<Val<String>>,
+    /// `CustomerManagedKey` (the schema does not describe it).
     pub customer_managed_key: Option<Val<String>>,
+    /// `DataProtectionSettingsArn` (the schema does not describe it).
     pub data_protection_settings_arn: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `InstanceType` (the schema does not describe it).
     pub instance_type: Option<Val<portal::InstanceType>>,
+    /// `IpAccessSettingsArn` (the schema does not describe it).
     pub ip_access_settings_arn: Option<Val<String>>,
+    /// `MaxConcurrentSessions` (the schema does not describe it).
     pub max_concurrent_sessions: Option<Val<f64>>,
+    /// `NetworkSettingsArn` (the schema does not describe it).
     pub network_settings_arn: Option<Val<String>>,
+    /// `PortalCustomDomain` (the schema does not describe it).
     pub portal_custom_domain: Option<Val<String>>,
+    /// `SessionLoggerArn` (the schema does not describe it).
     pub session_logger_arn: Option<Val<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<portal::Tag>>>,
+    /// `TrustStoreArn` (the schema does not describe it).
     pub trust_store_arn: Option<Val<String>>,
+    /// `UserAccessLoggingSettingsArn` (the schema does not describe it).
     pub user_access_logging_settings_arn: Option<Val<String>>,
+    /// `UserSettingsArn` (the schema does not describe it).
     pub user_settings_arn: Option<Val<String>>,
 }
 
@@ -1307,37 +1381,37 @@ impl CfnPortal {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::Portal";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnPortal, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `AuthenticationType`, for [`Handle::set`].
+    /// Key of `AuthenticationType`, for [`Self::set`].
     pub const AUTHENTICATION_TYPE: Prop<CfnPortal, portal::AuthenticationType> = Prop::new("AuthenticationType");
-    /// Key of `BrowserSettingsArn`, for [`Handle::set`].
+    /// Key of `BrowserSettingsArn`, for [`Self::set`].
     pub const BROWSER_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("BrowserSettingsArn");
-    /// Key of `CustomerManagedKey`, for [`Handle::set`].
+    /// Key of `CustomerManagedKey`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_KEY: Prop<CfnPortal, String> = Prop::new("CustomerManagedKey");
-    /// Key of `DataProtectionSettingsArn`, for [`Handle::set`].
+    /// Key of `DataProtectionSettingsArn`, for [`Self::set`].
     pub const DATA_PROTECTION_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("DataProtectionSettingsArn");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnPortal, String> = Prop::new("DisplayName");
-    /// Key of `InstanceType`, for [`Handle::set`].
+    /// Key of `InstanceType`, for [`Self::set`].
     pub const INSTANCE_TYPE: Prop<CfnPortal, portal::InstanceType> = Prop::new("InstanceType");
-    /// Key of `IpAccessSettingsArn`, for [`Handle::set`].
+    /// Key of `IpAccessSettingsArn`, for [`Self::set`].
     pub const IP_ACCESS_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("IpAccessSettingsArn");
-    /// Key of `MaxConcurrentSessions`, for [`Handle::set`].
+    /// Key of `MaxConcurrentSessions`, for [`Self::set`].
     pub const MAX_CONCURRENT_SESSIONS: Prop<CfnPortal, f64> = Prop::new("MaxConcurrentSessions");
-    /// Key of `NetworkSettingsArn`, for [`Handle::set`].
+    /// Key of `NetworkSettingsArn`, for [`Self::set`].
     pub const NETWORK_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("NetworkSettingsArn");
-    /// Key of `PortalCustomDomain`, for [`Handle::set`].
+    /// Key of `PortalCustomDomain`, for [`Self::set`].
     pub const PORTAL_CUSTOM_DOMAIN: Prop<CfnPortal, String> = Prop::new("PortalCustomDomain");
-    /// Key of `SessionLoggerArn`, for [`Handle::set`].
+    /// Key of `SessionLoggerArn`, for [`Self::set`].
     pub const SESSION_LOGGER_ARN: Prop<CfnPortal, String> = Prop::new("SessionLoggerArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnPortal, Vec<portal::Tag>> = Prop::new("Tags");
-    /// Key of `TrustStoreArn`, for [`Handle::set`].
+    /// Key of `TrustStoreArn`, for [`Self::set`].
     pub const TRUST_STORE_ARN: Prop<CfnPortal, String> = Prop::new("TrustStoreArn");
-    /// Key of `UserAccessLoggingSettingsArn`, for [`Handle::set`].
+    /// Key of `UserAccessLoggingSettingsArn`, for [`Self::set`].
     pub const USER_ACCESS_LOGGING_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("UserAccessLoggingSettingsArn");
-    /// Key of `UserSettingsArn`, for [`Handle::set`].
+    /// Key of `UserSettingsArn`, for [`Self::set`].
     pub const USER_SETTINGS_ARN: Prop<CfnPortal, String> = Prop::new("UserSettingsArn");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1417,6 +1491,7 @@ pub mod session_logger {
     /// `LogConfiguration` of `AWS::WorkSpacesWeb::SessionLogger`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct LogConfiguration {
+        /// `S3` (the schema does not describe it).
         pub s3: Option<Val<S3LogConfiguration>>,
     }
 
@@ -1431,7 +1506,9 @@ pub mod session_logger {
     /// `Tag` of `AWS::WorkSpacesWeb::SessionLogger`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1457,10 +1534,15 @@ pub mod session_logger {
     /// `S3LogConfiguration` of `AWS::WorkSpacesWeb::SessionLogger`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct S3LogConfiguration {
+        /// `Bucket` (the schema does not describe it).
         pub bucket: Val<String>,
+        /// `BucketOwner` (the schema does not describe it).
         pub bucket_owner: Option<Val<String>>,
+        /// `FolderStructure` (the schema does not describe it).
         pub folder_structure: Val<FolderStructure>,
+        /// `KeyPrefix` (the schema does not describe it).
         pub key_prefix: Option<Val<String>>,
+        /// `LogFileFormat` (the schema does not describe it).
         pub log_file_format: Val<LogFileFormat>,
     }
 
@@ -1586,11 +1668,17 @@ pub mod session_logger {
 /// Definition of AWS::WorkSpacesWeb::SessionLogger Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnSessionLoggerProps {
+    /// `AdditionalEncryptionContext` (the schema does not describe it).
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `CustomerManagedKey` (the schema does not describe it).
     pub customer_managed_key: Option<Val<String>>,
+    /// `DisplayName` (the schema does not describe it).
     pub display_name: Option<Val<String>>,
+    /// `EventFilter` (the schema does not describe it).
     pub event_filter: Val<Json>,
+    /// `LogConfiguration` (the schema does not describe it).
     pub log_configuration: Val<session_logger::LogConfiguration>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<session_logger::Tag>>>,
 }
 
@@ -1631,17 +1719,17 @@ impl CfnSessionLogger {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::SessionLogger";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnSessionLogger, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `CustomerManagedKey`, for [`Handle::set`].
+    /// Key of `CustomerManagedKey`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_KEY: Prop<CfnSessionLogger, String> = Prop::new("CustomerManagedKey");
-    /// Key of `DisplayName`, for [`Handle::set`].
+    /// Key of `DisplayName`, for [`Self::set`].
     pub const DISPLAY_NAME: Prop<CfnSessionLogger, String> = Prop::new("DisplayName");
-    /// Key of `EventFilter`, for [`Handle::set`].
+    /// Key of `EventFilter`, for [`Self::set`].
     pub const EVENT_FILTER: Prop<CfnSessionLogger, Json> = Prop::new("EventFilter");
-    /// Key of `LogConfiguration`, for [`Handle::set`].
+    /// Key of `LogConfiguration`, for [`Self::set`].
     pub const LOG_CONFIGURATION: Prop<CfnSessionLogger, session_logger::LogConfiguration> = Prop::new("LogConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSessionLogger, Vec<session_logger::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1696,7 +1784,9 @@ pub mod trust_store {
     /// `Tag` of `AWS::WorkSpacesWeb::TrustStore`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1742,7 +1832,9 @@ pub mod trust_store {
 /// Definition of AWS::WorkSpacesWeb::TrustStore Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnTrustStoreProps {
+    /// `CertificateList` (the schema does not describe it).
     pub certificate_list: Val<Vec<String>>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<trust_store::Tag>>>,
 }
 
@@ -1775,9 +1867,9 @@ impl CfnTrustStore {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::TrustStore";
 
-    /// Key of `CertificateList`, for [`Handle::set`].
+    /// Key of `CertificateList`, for [`Self::set`].
     pub const CERTIFICATE_LIST: Prop<CfnTrustStore, Vec<String>> = Prop::new("CertificateList");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnTrustStore, Vec<trust_store::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1827,7 +1919,9 @@ pub mod user_access_logging_settings {
     /// `Tag` of `AWS::WorkSpacesWeb::UserAccessLoggingSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -1875,6 +1969,7 @@ pub mod user_access_logging_settings {
 pub struct CfnUserAccessLoggingSettingsProps {
     /// Kinesis stream ARN to which log events are published.
     pub kinesis_stream_arn: Val<String>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<user_access_logging_settings::Tag>>>,
 }
 
@@ -1907,9 +2002,9 @@ impl CfnUserAccessLoggingSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::UserAccessLoggingSettings";
 
-    /// Key of `KinesisStreamArn`, for [`Handle::set`].
+    /// Key of `KinesisStreamArn`, for [`Self::set`].
     pub const KINESIS_STREAM_ARN: Prop<CfnUserAccessLoggingSettings, String> = Prop::new("KinesisStreamArn");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUserAccessLoggingSettings, Vec<user_access_logging_settings::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -1959,14 +2054,23 @@ pub mod user_settings {
     /// `BrandingConfiguration` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct BrandingConfiguration {
+        /// `ColorTheme` (the schema does not describe it).
         pub color_theme: Option<Val<ColorTheme>>,
+        /// `Favicon` (the schema does not describe it).
         pub favicon: Option<Val<String>>,
+        /// `FaviconMetadata` (the schema does not describe it).
         pub favicon_metadata: Option<Val<ImageMetadata>>,
+        /// `LocalizedStrings` (the schema does not describe it).
         pub localized_strings: Option<Val<Map<LocalizedBrandingStrings>>>,
+        /// `Logo` (the schema does not describe it).
         pub logo: Option<Val<String>>,
+        /// `LogoMetadata` (the schema does not describe it).
         pub logo_metadata: Option<Val<ImageMetadata>>,
+        /// `TermsOfService` (the schema does not describe it).
         pub terms_of_service: Option<Val<String>>,
+        /// `Wallpaper` (the schema does not describe it).
         pub wallpaper: Option<Val<String>>,
+        /// `WallpaperMetadata` (the schema does not describe it).
         pub wallpaper_metadata: Option<Val<ImageMetadata>>,
     }
 
@@ -1989,7 +2093,9 @@ pub mod user_settings {
     /// `CookieSynchronizationConfiguration` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CookieSynchronizationConfiguration {
+        /// `Allowlist` (the schema does not describe it).
         pub allowlist: Val<Vec<CookieSpecification>>,
+        /// `Blocklist` (the schema does not describe it).
         pub blocklist: Option<Val<Vec<CookieSpecification>>>,
     }
 
@@ -2015,7 +2121,9 @@ pub mod user_settings {
     /// `Tag` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tag {
+        /// `Key` (the schema does not describe it).
         pub key: Val<String>,
+        /// `Value` (the schema does not describe it).
         pub value: Val<String>,
     }
 
@@ -2041,9 +2149,13 @@ pub mod user_settings {
     /// `ToolbarConfiguration` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq, Default)]
     pub struct ToolbarConfiguration {
+        /// `HiddenToolbarItems` (the schema does not describe it).
         pub hidden_toolbar_items: Option<Val<Vec<ToolbarItem>>>,
+        /// `MaxDisplayResolution` (the schema does not describe it).
         pub max_display_resolution: Option<Val<MaxDisplayResolution>>,
+        /// `ToolbarType` (the schema does not describe it).
         pub toolbar_type: Option<Val<ToolbarType>>,
+        /// `VisualMode` (the schema does not describe it).
         pub visual_mode: Option<Val<VisualMode>>,
     }
 
@@ -2061,8 +2173,11 @@ pub mod user_settings {
     /// `ImageMetadata` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct ImageMetadata {
+        /// `FileExtension` (the schema does not describe it).
         pub file_extension: Val<String>,
+        /// `LastUploadTimestamp` (the schema does not describe it).
         pub last_upload_timestamp: Val<String>,
+        /// `MimeType` (the schema does not describe it).
         pub mime_type: Val<MimeType>,
     }
 
@@ -2090,13 +2205,21 @@ pub mod user_settings {
     /// `LocalizedBrandingStrings` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct LocalizedBrandingStrings {
+        /// `BrowserTabTitle` (the schema does not describe it).
         pub browser_tab_title: Val<String>,
+        /// `ContactButtonText` (the schema does not describe it).
         pub contact_button_text: Option<Val<String>>,
+        /// `ContactLink` (the schema does not describe it).
         pub contact_link: Option<Val<String>>,
+        /// `LoadingText` (the schema does not describe it).
         pub loading_text: Option<Val<String>>,
+        /// `LoginButtonText` (the schema does not describe it).
         pub login_button_text: Option<Val<String>>,
+        /// `LoginDescription` (the schema does not describe it).
         pub login_description: Option<Val<String>>,
+        /// `LoginTitle` (the schema does not describe it).
         pub login_title: Option<Val<String>>,
+        /// `WelcomeText` (the schema does not describe it).
         pub welcome_text: Val<String>,
     }
 
@@ -2134,8 +2257,11 @@ pub mod user_settings {
     /// `CookieSpecification` of `AWS::WorkSpacesWeb::UserSettings`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct CookieSpecification {
+        /// `Domain` (the schema does not describe it).
         pub domain: Val<String>,
+        /// `Name` (the schema does not describe it).
         pub name: Option<Val<String>>,
+        /// `Path` (the schema does not describe it).
         pub path: Option<Val<String>>,
     }
 
@@ -2472,20 +2598,35 @@ pub mod user_settings {
 /// Definition of AWS::WorkSpacesWeb::UserSettings Resource Type
 #[derive(Debug, Clone, PartialEq)]
 pub struct CfnUserSettingsProps {
+    /// `AdditionalEncryptionContext` (the schema does not describe it).
     pub additional_encryption_context: Option<Val<Map<String>>>,
+    /// `BrandingConfiguration` (the schema does not describe it).
     pub branding_configuration: Option<Val<user_settings::BrandingConfiguration>>,
+    /// `CookieSynchronizationConfiguration` (the schema does not describe it).
     pub cookie_synchronization_configuration: Option<Val<user_settings::CookieSynchronizationConfiguration>>,
+    /// `CopyAllowed` (the schema does not describe it).
     pub copy_allowed: Val<user_settings::EnabledType>,
+    /// `CustomerManagedKey` (the schema does not describe it).
     pub customer_managed_key: Option<Val<String>>,
+    /// `DeepLinkAllowed` (the schema does not describe it).
     pub deep_link_allowed: Option<Val<user_settings::EnabledType>>,
+    /// `DisconnectTimeoutInMinutes` (the schema does not describe it).
     pub disconnect_timeout_in_minutes: Option<Val<f64>>,
+    /// `DownloadAllowed` (the schema does not describe it).
     pub download_allowed: Val<user_settings::EnabledType>,
+    /// `IdleDisconnectTimeoutInMinutes` (the schema does not describe it).
     pub idle_disconnect_timeout_in_minutes: Option<Val<f64>>,
+    /// `PasteAllowed` (the schema does not describe it).
     pub paste_allowed: Val<user_settings::EnabledType>,
+    /// `PrintAllowed` (the schema does not describe it).
     pub print_allowed: Val<user_settings::EnabledType>,
+    /// `Tags` (the schema does not describe it).
     pub tags: Option<Val<Vec<user_settings::Tag>>>,
+    /// `ToolbarConfiguration` (the schema does not describe it).
     pub toolbar_configuration: Option<Val<user_settings::ToolbarConfiguration>>,
+    /// `UploadAllowed` (the schema does not describe it).
     pub upload_allowed: Val<user_settings::EnabledType>,
+    /// `WebAuthnAllowed` (the schema does not describe it).
     pub web_authn_allowed: Option<Val<user_settings::EnabledType>>,
 }
 
@@ -2544,35 +2685,35 @@ impl CfnUserSettings {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::WorkSpacesWeb::UserSettings";
 
-    /// Key of `AdditionalEncryptionContext`, for [`Handle::set`].
+    /// Key of `AdditionalEncryptionContext`, for [`Self::set`].
     pub const ADDITIONAL_ENCRYPTION_CONTEXT: Prop<CfnUserSettings, Map<String>> = Prop::new("AdditionalEncryptionContext");
-    /// Key of `BrandingConfiguration`, for [`Handle::set`].
+    /// Key of `BrandingConfiguration`, for [`Self::set`].
     pub const BRANDING_CONFIGURATION: Prop<CfnUserSettings, user_settings::BrandingConfiguration> = Prop::new("BrandingConfiguration");
-    /// Key of `CookieSynchronizationConfiguration`, for [`Handle::set`].
+    /// Key of `CookieSynchronizationConfiguration`, for [`Self::set`].
     pub const COOKIE_SYNCHRONIZATION_CONFIGURATION: Prop<CfnUserSettings, user_settings::CookieSynchronizationConfiguration> = Prop::new("CookieSynchronizationConfiguration");
-    /// Key of `CopyAllowed`, for [`Handle::set`].
+    /// Key of `CopyAllowed`, for [`Self::set`].
     pub const COPY_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("CopyAllowed");
-    /// Key of `CustomerManagedKey`, for [`Handle::set`].
+    /// Key of `CustomerManagedKey`, for [`Self::set`].
     pub const CUSTOMER_MANAGED_KEY: Prop<CfnUserSettings, String> = Prop::new("CustomerManagedKey");
-    /// Key of `DeepLinkAllowed`, for [`Handle::set`].
+    /// Key of `DeepLinkAllowed`, for [`Self::set`].
     pub const DEEP_LINK_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("DeepLinkAllowed");
-    /// Key of `DisconnectTimeoutInMinutes`, for [`Handle::set`].
+    /// Key of `DisconnectTimeoutInMinutes`, for [`Self::set`].
     pub const DISCONNECT_TIMEOUT_IN_MINUTES: Prop<CfnUserSettings, f64> = Prop::new("DisconnectTimeoutInMinutes");
-    /// Key of `DownloadAllowed`, for [`Handle::set`].
+    /// Key of `DownloadAllowed`, for [`Self::set`].
     pub const DOWNLOAD_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("DownloadAllowed");
-    /// Key of `IdleDisconnectTimeoutInMinutes`, for [`Handle::set`].
+    /// Key of `IdleDisconnectTimeoutInMinutes`, for [`Self::set`].
     pub const IDLE_DISCONNECT_TIMEOUT_IN_MINUTES: Prop<CfnUserSettings, f64> = Prop::new("IdleDisconnectTimeoutInMinutes");
-    /// Key of `PasteAllowed`, for [`Handle::set`].
+    /// Key of `PasteAllowed`, for [`Self::set`].
     pub const PASTE_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("PasteAllowed");
-    /// Key of `PrintAllowed`, for [`Handle::set`].
+    /// Key of `PrintAllowed`, for [`Self::set`].
     pub const PRINT_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("PrintAllowed");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnUserSettings, Vec<user_settings::Tag>> = Prop::new("Tags");
-    /// Key of `ToolbarConfiguration`, for [`Handle::set`].
+    /// Key of `ToolbarConfiguration`, for [`Self::set`].
     pub const TOOLBAR_CONFIGURATION: Prop<CfnUserSettings, user_settings::ToolbarConfiguration> = Prop::new("ToolbarConfiguration");
-    /// Key of `UploadAllowed`, for [`Handle::set`].
+    /// Key of `UploadAllowed`, for [`Self::set`].
     pub const UPLOAD_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("UploadAllowed");
-    /// Key of `WebAuthnAllowed`, for [`Handle::set`].
+    /// Key of `WebAuthnAllowed`, for [`Self::set`].
     pub const WEB_AUTHN_ALLOWED: Prop<CfnUserSettings, user_settings::EnabledType> = Prop::new("WebAuthnAllowed");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.

@@ -100,6 +100,7 @@ pub struct CfnGroupProps {
     pub filter_expression: Option<Val<String>>,
     /// The case-sensitive name of the new group. Names must be unique.
     pub group_name: Val<String>,
+    /// `InsightsConfiguration` (the schema does not describe it).
     pub insights_configuration: Option<Val<group::InsightsConfiguration>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<group::Tag>>>,
@@ -138,13 +139,13 @@ impl CfnGroup {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::XRay::Group";
 
-    /// Key of `FilterExpression`, for [`Handle::set`].
+    /// Key of `FilterExpression`, for [`Self::set`].
     pub const FILTER_EXPRESSION: Prop<CfnGroup, String> = Prop::new("FilterExpression");
-    /// Key of `GroupName`, for [`Handle::set`].
+    /// Key of `GroupName`, for [`Self::set`].
     pub const GROUP_NAME: Prop<CfnGroup, String> = Prop::new("GroupName");
-    /// Key of `InsightsConfiguration`, for [`Handle::set`].
+    /// Key of `InsightsConfiguration`, for [`Self::set`].
     pub const INSIGHTS_CONFIGURATION: Prop<CfnGroup, group::InsightsConfiguration> = Prop::new("InsightsConfiguration");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnGroup, Vec<group::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -241,11 +242,11 @@ impl CfnResourcePolicy {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::XRay::ResourcePolicy";
 
-    /// Key of `BypassPolicyLockoutCheck`, for [`Handle::set`].
+    /// Key of `BypassPolicyLockoutCheck`, for [`Self::set`].
     pub const BYPASS_POLICY_LOCKOUT_CHECK: Prop<CfnResourcePolicy, bool> = Prop::new("BypassPolicyLockoutCheck");
-    /// Key of `PolicyDocument`, for [`Handle::set`].
+    /// Key of `PolicyDocument`, for [`Self::set`].
     pub const POLICY_DOCUMENT: Prop<CfnResourcePolicy, String> = Prop::new("PolicyDocument");
-    /// Key of `PolicyName`, for [`Handle::set`].
+    /// Key of `PolicyName`, for [`Self::set`].
     pub const POLICY_NAME: Prop<CfnResourcePolicy, String> = Prop::new("PolicyName");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -303,6 +304,7 @@ pub mod sampling_rule {
         pub rule_arn: Option<Val<String>>,
         /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
         pub rule_name: Option<Val<String>>,
+        /// `SamplingRateBoost` (the schema does not describe it).
         pub sampling_rate_boost: Option<Val<SamplingRateBoost>>,
         /// Matches the name that the service uses to identify itself in segments.
         pub service_name: Val<String>,
@@ -364,6 +366,7 @@ pub mod sampling_rule {
         pub created_at: Option<Val<String>>,
         /// When the rule was modified, in Unix time seconds.
         pub modified_at: Option<Val<String>>,
+        /// `SamplingRule` (the schema does not describe it).
         pub sampling_rule: Option<Val<SamplingRule>>,
     }
 
@@ -398,6 +401,7 @@ pub mod sampling_rule {
         pub rule_arn: Option<Val<String>>,
         /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
         pub rule_name: Option<Val<String>>,
+        /// `SamplingRateBoost` (the schema does not describe it).
         pub sampling_rate_boost: Option<Val<SamplingRateBoost>>,
         /// Matches the name that the service uses to identify itself in segments.
         pub service_name: Option<Val<String>>,
@@ -571,8 +575,11 @@ pub mod sampling_rule {
 pub struct CfnSamplingRuleProps {
     /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
     pub rule_name: Option<Val<String>>,
+    /// `SamplingRule` (the schema does not describe it).
     pub sampling_rule: Option<Val<sampling_rule::SamplingRule>>,
+    /// `SamplingRuleRecord` (the schema does not describe it).
     pub sampling_rule_record: Option<Val<sampling_rule::SamplingRuleRecord>>,
+    /// `SamplingRuleUpdate` (the schema does not describe it).
     pub sampling_rule_update: Option<Val<sampling_rule::SamplingRuleUpdate>>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<Val<Vec<sampling_rule::Tag>>>,
@@ -600,15 +607,15 @@ impl CfnSamplingRule {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::XRay::SamplingRule";
 
-    /// Key of `RuleName`, for [`Handle::set`].
+    /// Key of `RuleName`, for [`Self::set`].
     pub const RULE_NAME: Prop<CfnSamplingRule, String> = Prop::new("RuleName");
-    /// Key of `SamplingRule`, for [`Handle::set`].
+    /// Key of `SamplingRule`, for [`Self::set`].
     pub const SAMPLING_RULE: Prop<CfnSamplingRule, sampling_rule::SamplingRule> = Prop::new("SamplingRule");
-    /// Key of `SamplingRuleRecord`, for [`Handle::set`].
+    /// Key of `SamplingRuleRecord`, for [`Self::set`].
     pub const SAMPLING_RULE_RECORD: Prop<CfnSamplingRule, sampling_rule::SamplingRuleRecord> = Prop::new("SamplingRuleRecord");
-    /// Key of `SamplingRuleUpdate`, for [`Handle::set`].
+    /// Key of `SamplingRuleUpdate`, for [`Self::set`].
     pub const SAMPLING_RULE_UPDATE: Prop<CfnSamplingRule, sampling_rule::SamplingRuleUpdate> = Prop::new("SamplingRuleUpdate");
-    /// Key of `Tags`, for [`Handle::set`].
+    /// Key of `Tags`, for [`Self::set`].
     pub const TAGS: Prop<CfnSamplingRule, Vec<sampling_rule::Tag>> = Prop::new("Tags");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
@@ -685,7 +692,7 @@ impl CfnTransactionSearchConfig {
     /// The CloudFormation resource type.
     pub const CFN_TYPE: &'static str = "AWS::XRay::TransactionSearchConfig";
 
-    /// Key of `IndexingPercentage`, for [`Handle::set`].
+    /// Key of `IndexingPercentage`, for [`Self::set`].
     pub const INDEXING_PERCENTAGE: Prop<CfnTransactionSearchConfig, f64> = Prop::new("IndexingPercentage");
 
     /// Adds the resource `id` under `scope`; literal values are checked against the schema.
