@@ -11,8 +11,8 @@
 
 use std::path::Path;
 
-use cairn_core::alarms::CriticalAlarm;
-use cairn_core::synth::EnvArtifact;
+use cairn_core::CriticalAlarm;
+use cairn_core::EnvArtifact;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;

@@ -6,7 +6,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use cairn_core::synth::EnvArtifact;
+use cairn_core::EnvArtifact;
 
 use crate::manifest::{Manifest, MANIFEST_FILE};
 

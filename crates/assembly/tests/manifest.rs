@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use cairn_assembly::{write_environments, ChecksSection, Manifest, ParityRecord, MANIFEST_FILE};
-use cairn_core::tree::Suppression;
+use cairn_core::Suppression;
 use cairn_core::{EnvArtifact, EnvSettings, StackArtifact};
 use serde_json::{json, Value as Json};
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value as Json;
 
 use cairn_core::metadata;
-use cairn_core::synth::{EnvArtifact, StackArtifact};
+use cairn_core::{EnvArtifact, StackArtifact};
 
 static NULL: Json = Json::Null;
 

@@ -1,8 +1,8 @@
 //! Running the rule pack on one environment: suppressions validated, findings
 //! collected, suppressions applied, and each rule's outcome.
 
-use cairn_core::error::{Error, Errors};
-use cairn_core::synth::EnvArtifact;
+use cairn_core::EnvArtifact;
+use cairn_core::{Error, Errors};
 
 use crate::model::Cx;
 use crate::pack::{self, rules};
@@ -119,7 +119,7 @@ mod tests {
     use crate::testing::{env_of, hits, r, stack, suppression};
     use crate::{render, sqs};
 
-    fn unencrypted_queue_env(suppressions: Vec<cairn_core::tree::Suppression>) -> EnvArtifact {
+    fn unencrypted_queue_env(suppressions: Vec<cairn_core::Suppression>) -> EnvArtifact {
         let mut s = stack(
             "data",
             vec![

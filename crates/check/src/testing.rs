@@ -3,8 +3,8 @@
 use indexmap::IndexMap;
 use serde_json::{json, Map, Value as Json};
 
-use cairn_core::synth::{EnvArtifact, StackArtifact};
-use cairn_core::tree::{EnvSettings, Suppression};
+use cairn_core::{EnvArtifact, StackArtifact};
+use cairn_core::{EnvSettings, Suppression};
 
 use crate::report::Report;
 use crate::run::check_env;

@@ -5,6 +5,8 @@
 //! (`arn()`, `name()`, `url()`) usable as references from any stack of the same
 //! environment, and `grant_*` methods that add least-privilege statements.
 
+#![warn(missing_docs)]
+
 pub mod cloudwatch;
 pub mod dynamodb;
 pub mod ec2;

@@ -9,8 +9,11 @@ use crate::synth::EnvArtifact;
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CriticalAlarm {
+    /// Id of the stack holding the alarm (`service`).
     pub stack: String,
+    /// The alarm's logical ID.
     pub logical_id: String,
+    /// The alarm's construct path.
     pub path: String,
     /// The alarm's name once deployed (`AlarmName` with the stack name filled in).
     pub alarm_name: String,

@@ -31,6 +31,7 @@ pub struct Knob {
 }
 
 impl Knob {
+    /// A knob that may differ freely between environments.
     pub fn new(key: &str) -> Self {
         Knob {
             key: key.to_string(),
@@ -49,6 +50,7 @@ impl Knob {
 
 /// An application described with cairn.
 pub trait Application {
+    /// The typed contents of an environment file.
     type Config: DeserializeOwned + Validate + EnvironmentConfig;
 
     /// Application name: the first part of every stack name.
@@ -75,10 +77,13 @@ pub trait Application {
 /// One environment file, read and validated.
 #[derive(Debug, Clone)]
 pub struct LoadedEnv<C> {
+    /// The environment's name (the file's stem).
     pub name: String,
+    /// The environment file.
     pub file: PathBuf,
     /// The file as parsed, before typing (parity substitutes keys in it).
     pub table: toml::Table,
+    /// The file, typed and validated.
     pub config: C,
 }
 

@@ -9,12 +9,14 @@ pub struct Error {
     pub path: Option<String>,
     /// The property (or prop/field) at fault, when one applies.
     pub property: Option<String>,
+    /// What is wrong.
     pub message: String,
     /// How to fix it.
     pub fix: Option<String>,
 }
 
 impl Error {
+    /// An error with this message; add where and how to fix it with the builders below.
     pub fn new(message: impl Into<String>) -> Self {
         Error {
             path: None,
@@ -24,16 +26,19 @@ impl Error {
         }
     }
 
+    /// The construct path at fault.
     pub fn at(mut self, path: impl Into<String>) -> Self {
         self.path = Some(path.into());
         self
     }
 
+    /// The property at fault.
     pub fn property(mut self, property: impl Into<String>) -> Self {
         self.property = Some(property.into());
         self
     }
 
+    /// How to fix it.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
@@ -81,4 +86,5 @@ impl From<Error> for Errors {
     }
 }
 
+/// cairn's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -10,13 +10,18 @@ use crate::value::{ResourceRef, Value};
 /// `DeletionPolicy` / `UpdateReplacePolicy` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemovalPolicy {
+    /// `Delete`: the resource and its data are deleted.
     Delete,
+    /// `Retain`: the resource is kept, outside the stack.
     Retain,
+    /// `Snapshot`: a final snapshot is taken, then the resource is deleted.
     Snapshot,
+    /// `RetainExceptOnCreate`: kept, unless the stack's creation failed.
     RetainExceptOnCreate,
 }
 
 impl RemovalPolicy {
+    /// The policy's name as in a template.
     pub fn as_str(self) -> &'static str {
         match self {
             RemovalPolicy::Delete => "Delete",
@@ -32,23 +37,33 @@ impl RemovalPolicy {
 /// dependency (CloudFormation cannot express it inside one template).
 #[derive(Debug, Clone, PartialEq)]
 pub enum DependsOn {
+    /// A resource of the tree (in another stack: a stack dependency).
     Resource(ResourceRef),
+    /// A logical ID written as is.
     LogicalId(String),
 }
 
 /// One resource of a template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resource {
+    /// `AWS::S3::Bucket`.
     pub resource_type: String,
+    /// `Properties`, in the order written.
     pub properties: OrderedMap<String, Value>,
+    /// `DependsOn`.
     pub depends_on: Vec<DependsOn>,
+    /// `DeletionPolicy`.
     pub deletion_policy: Option<RemovalPolicy>,
+    /// `UpdateReplacePolicy`.
     pub update_replace_policy: Option<RemovalPolicy>,
+    /// `Condition`: the name of a condition of the template.
     pub condition: Option<String>,
+    /// `Metadata`.
     pub metadata: OrderedMap<String, Value>,
 }
 
 impl Resource {
+    /// A resource of this type without properties.
     pub fn new(resource_type: impl Into<String>) -> Self {
         Resource {
             resource_type: resource_type.into(),
@@ -75,6 +90,7 @@ impl Resource {
         self
     }
 
+    /// Adds an explicit dependency on another resource of the same stack.
     pub fn depends_on(mut self, dep: &ResourceRef) -> Self {
         self.depends_on.push(DependsOn::Resource(dep.clone()));
         self
@@ -87,6 +103,7 @@ impl Resource {
         self
     }
 
+    /// Creates the resource only when the named condition holds.
     pub fn condition(mut self, name: impl Into<String>) -> Self {
         self.condition = Some(name.into());
         self
@@ -96,14 +113,20 @@ impl Resource {
 /// A template parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parameter {
+    /// `Type` (`String`, `Number`, `AWS::EC2::VPC::Id`...).
     pub param_type: String,
+    /// `Description`.
     pub description: Option<String>,
+    /// `Default`.
     pub default: Option<Value>,
+    /// `AllowedValues`.
     pub allowed_values: Vec<Value>,
+    /// `NoEcho`: the value is masked in the console and API.
     pub no_echo: bool,
 }
 
 impl Parameter {
+    /// A parameter of this type.
     pub fn new(param_type: impl Into<String>) -> Self {
         Parameter {
             param_type: param_type.into(),
@@ -118,13 +141,18 @@ impl Parameter {
 /// A stack output, optionally exported for `Fn::ImportValue`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Output {
+    /// `Value`.
     pub value: Value,
+    /// `Description`.
     pub description: Option<String>,
+    /// `Export.Name`, when exported.
     pub export_name: Option<Value>,
+    /// `Condition`.
     pub condition: Option<String>,
 }
 
 impl Output {
+    /// An output with this value.
     pub fn new(value: impl Into<Value>) -> Self {
         Output {
             value: value.into(),
@@ -134,11 +162,13 @@ impl Output {
         }
     }
 
+    /// Sets the description.
     pub fn description(mut self, d: impl Into<String>) -> Self {
         self.description = Some(d.into());
         self
     }
 
+    /// Exports the output under `name`.
     pub fn export(mut self, name: impl Into<Value>) -> Self {
         self.export_name = Some(name.into());
         self
@@ -147,8 +177,11 @@ impl Output {
 
 /// CloudFormation's quotas, enforced at synthesis.
 pub mod limits {
+    /// Resources per template.
     pub const MAX_RESOURCES: usize = 500;
+    /// Outputs per template.
     pub const MAX_OUTPUTS: usize = 200;
+    /// Parameters per template.
     pub const MAX_PARAMETERS: usize = 200;
     /// Above this a template must be uploaded to S3 and passed by URL.
     pub const MAX_INLINE_BODY_BYTES: usize = 51_200;

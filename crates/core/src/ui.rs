@@ -7,10 +7,12 @@
 /// ANSI styling that is a no-op when `enabled` is false.
 #[derive(Debug, Clone, Copy)]
 pub struct Style {
+    /// Whether styles are applied (the caller decides: a terminal, no `NO_COLOR`).
     pub enabled: bool,
 }
 
 impl Style {
+    /// Styles that apply only when `enabled`.
     pub fn new(enabled: bool) -> Self {
         Style { enabled }
     }
@@ -23,21 +25,27 @@ impl Style {
         }
     }
 
+    /// Red (errors).
     pub fn red(&self, s: &str) -> String {
         self.wrap("31", s)
     }
+    /// Bold red (blocking problems).
     pub fn bold_red(&self, s: &str) -> String {
         self.wrap("1;31", s)
     }
+    /// Green (success, additions).
     pub fn green(&self, s: &str) -> String {
         self.wrap("32", s)
     }
+    /// Yellow (warnings).
     pub fn yellow(&self, s: &str) -> String {
         self.wrap("33", s)
     }
+    /// Bold.
     pub fn bold(&self, s: &str) -> String {
         self.wrap("1", s)
     }
+    /// Dim (details).
     pub fn dim(&self, s: &str) -> String {
         self.wrap("2", s)
     }

@@ -54,16 +54,24 @@ pub enum RefTarget {
 /// The pseudo parameters of CloudFormation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pseudo {
+    /// `AWS::Region`.
     Region,
+    /// `AWS::AccountId`.
     AccountId,
+    /// `AWS::Partition`.
     Partition,
+    /// `AWS::StackName`.
     StackName,
+    /// `AWS::StackId`.
     StackId,
+    /// `AWS::URLSuffix`.
     UrlSuffix,
+    /// `AWS::NoValue`: removes the property it is the value of.
     NoValue,
 }
 
 impl Pseudo {
+    /// `AWS::Region` and so on.
     pub fn name(self) -> &'static str {
         match self {
             Pseudo::Region => "AWS::Region",
@@ -89,6 +97,7 @@ impl Pseudo {
 pub struct Lazy(Rc<dyn Fn() -> Result<Value>>);
 
 impl Lazy {
+    /// A value computed by `produce` at synthesis.
     pub fn new(produce: impl Fn() -> Result<Value> + 'static) -> Lazy {
         Lazy(Rc::new(produce))
     }
@@ -121,28 +130,45 @@ impl From<Lazy> for Value {
 /// A CloudFormation value: JSON with intrinsic functions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// JSON `null`.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A number.
     Number(serde_json::Number),
+    /// A string.
     String(String),
+    /// A list.
     List(Vec<Value>),
+    /// An object, keys in the order written.
     Map(OrderedMap<String, Value>),
+    /// `Ref`.
     Ref(RefTarget),
+    /// `Fn::GetAtt` of an attribute.
     GetAtt(RefTarget, String),
+    /// `Ref` of a pseudo parameter.
     Pseudo(Pseudo),
     /// `Fn::Sub` with an explicit variable map (values may be references).
     Sub(String, OrderedMap<String, Value>),
+    /// `Fn::Join`: separator and parts.
     Join(String, Vec<Value>),
+    /// `Fn::Select`: index and list.
     Select(u32, Box<Value>),
+    /// `Fn::Split`: separator and string.
     Split(String, Box<Value>),
     /// `Fn::GetAZs`; `None` is the empty string (the stack's region).
     GetAzs(Option<Box<Value>>),
+    /// `Fn::ImportValue` of an export name.
     ImportValue(Box<Value>),
     /// `Fn::If` on a named condition.
     If(String, Box<Value>, Box<Value>),
+    /// `Fn::Equals`.
     Equals(Box<Value>, Box<Value>),
+    /// `Fn::Not`.
     Not(Box<Value>),
+    /// `Fn::And`.
     And(Vec<Value>),
+    /// `Fn::Or`.
     Or(Vec<Value>),
     /// `{"Condition": name}` inside condition expressions.
     Condition(String),
@@ -151,14 +177,17 @@ pub enum Value {
 }
 
 impl Value {
+    /// A string.
     pub fn str(s: impl Into<String>) -> Value {
         Value::String(s.into())
     }
 
+    /// An integer.
     pub fn int(n: i64) -> Value {
         Value::Number(n.into())
     }
 
+    /// A list of values.
     pub fn list<I: IntoIterator<Item = V>, V: Into<Value>>(items: I) -> Value {
         Value::List(items.into_iter().map(Into::into).collect())
     }
@@ -196,10 +225,12 @@ impl Value {
         Value::GetAtt(RefTarget::LogicalId(id.into()), attribute.into())
     }
 
+    /// `Fn::Sub` of a string with `${...}` references.
     pub fn sub(template: impl Into<String>) -> Value {
         Value::Sub(template.into(), OrderedMap::default())
     }
 
+    /// `Fn::Sub` with a variable map (values may be references).
     pub fn sub_with<I, K>(template: impl Into<String>, vars: I) -> Value
     where
         I: IntoIterator<Item = (K, Value)>,
@@ -208,14 +239,17 @@ impl Value {
         Value::Sub(template.into(), vars.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
 
+    /// `Fn::Join`.
     pub fn join<I: IntoIterator<Item = V>, V: Into<Value>>(sep: impl Into<String>, parts: I) -> Value {
         Value::Join(sep.into(), parts.into_iter().map(Into::into).collect())
     }
 
+    /// `Fn::Select`.
     pub fn select(index: u32, list: Value) -> Value {
         Value::Select(index, Box::new(list))
     }
 
+    /// `Fn::Split`.
     pub fn split(sep: impl Into<String>, source: Value) -> Value {
         Value::Split(sep.into(), Box::new(source))
     }
@@ -230,14 +264,17 @@ impl Value {
         Value::select(index, Value::azs())
     }
 
+    /// `Fn::ImportValue`.
     pub fn import_value(name: impl Into<Value>) -> Value {
         Value::ImportValue(Box::new(name.into()))
     }
 
+    /// `Fn::If` on a named condition.
     pub fn if_(condition: impl Into<String>, then: impl Into<Value>, otherwise: impl Into<Value>) -> Value {
         Value::If(condition.into(), Box::new(then.into()), Box::new(otherwise.into()))
     }
 
+    /// `Fn::Equals`.
     pub fn equals(a: impl Into<Value>, b: impl Into<Value>) -> Value {
         Value::Equals(Box::new(a.into()), Box::new(b.into()))
     }
@@ -248,21 +285,27 @@ impl Value {
         Value::Not(Box::new(v))
     }
 
+    /// `Ref: AWS::Region`.
     pub fn region() -> Value {
         Value::Pseudo(Pseudo::Region)
     }
+    /// `Ref: AWS::AccountId`.
     pub fn account_id() -> Value {
         Value::Pseudo(Pseudo::AccountId)
     }
+    /// `Ref: AWS::Partition`.
     pub fn partition() -> Value {
         Value::Pseudo(Pseudo::Partition)
     }
+    /// `Ref: AWS::StackName`.
     pub fn stack_name() -> Value {
         Value::Pseudo(Pseudo::StackName)
     }
+    /// `Ref: AWS::URLSuffix`.
     pub fn url_suffix() -> Value {
         Value::Pseudo(Pseudo::UrlSuffix)
     }
+    /// `Ref: AWS::NoValue`.
     pub fn no_value() -> Value {
         Value::Pseudo(Pseudo::NoValue)
     }
@@ -275,6 +318,7 @@ impl Value {
         }
     }
 
+    /// The value under `key` of a map value.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
             Value::Map(m) => m.get(key),

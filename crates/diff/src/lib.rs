@@ -72,6 +72,6 @@ pub use exports::{flag_exports_in_use, StackSides};
 pub use render::text::warning_lines;
 pub use render::{render, Format};
 pub use replacement::{is_stateful, is_unknown_statefulness, may_hold_data, STATEFUL_TYPES};
-pub use security::{Direction, ManagedPolicy, SgRule, Statement};
 pub use report::{DiffReport, FailOn, StackDiff, StackStatus, Summary, TemplateDiff};
+pub use security::{Direction, ManagedPolicy, SgRule, Statement};
 pub use warnings::{Warning, WarningKind};

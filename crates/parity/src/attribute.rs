@@ -13,8 +13,8 @@ use std::sync::Mutex;
 
 use cairn_core::application::{self, Application, LoadedEnv};
 use cairn_core::config;
-use cairn_core::error::Errors;
-use cairn_core::synth::{Assembly, Render};
+use cairn_core::Errors;
+use cairn_core::{Assembly, Render};
 use serde_json::Value as Json;
 
 use crate::flatten::flatten_variant;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use cairn_assembly::{AssemblyError, MANIFEST_FILE};
 use cairn_core::config::ConfigError;
-use cairn_core::error::Errors;
+use cairn_core::Errors;
 
 use crate::record::SECTION;
 

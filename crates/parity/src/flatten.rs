@@ -3,7 +3,7 @@
 //! resource and the environment's [`Normalizer`].
 
 use cairn_core::metadata;
-use cairn_core::synth::EnvArtifact;
+use cairn_core::EnvArtifact;
 use serde_json::Value as Json;
 
 use crate::{Flat, Normalizer, PathKey, Section};

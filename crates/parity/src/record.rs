@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cairn_assembly::PARITY_SECTION;
 use cairn_assembly::malformed_env_folders;
+use cairn_assembly::PARITY_SECTION;
 use cairn_assembly::{DrivenLeaf, Manifest, ParityField, ParityRecord, MANIFEST_FILE};
 use cairn_core::application::{Application, EnvironmentConfig, Knob, LoadedEnv};
-use cairn_core::synth::EnvArtifact;
+use cairn_core::EnvArtifact;
 use md5::{Digest, Md5};
 use serde_json::Value as Json;
 

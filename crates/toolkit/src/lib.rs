@@ -3,6 +3,8 @@
 //! An application's binary calls [`main`] with its [`Application`]. This is the
 //! only crate of cairn that talks to AWS.
 
+#![warn(missing_docs)]
+
 pub mod args;
 pub mod aws;
 pub mod checkout;

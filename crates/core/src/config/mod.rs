@@ -17,9 +17,11 @@ pub use values::{AccountId, Ipv4Cidr, LogRetentionDays, Region};
 /// A problem with an environment file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
+    /// The environment file.
     pub file: PathBuf,
     /// Dotted key (`database.backup_retention_days`), when the problem is one key.
     pub key: Option<String>,
+    /// What is wrong, and the fix.
     pub message: String,
 }
 
@@ -37,11 +39,14 @@ impl std::error::Error for ConfigError {}
 /// A problem with one field, found by [`Validate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
+    /// Dotted key of the field (`database.backup_retention_days`).
     pub key: String,
+    /// What is wrong, and the fix.
     pub message: String,
 }
 
 impl FieldError {
+    /// A problem with the field `key`.
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
         FieldError {
             key: key.into(),
@@ -52,6 +57,7 @@ impl FieldError {
 
 /// Checks that span several fields or need ranges; types check the rest.
 pub trait Validate {
+    /// Every problem found; empty when the file is valid.
     fn validate(&self) -> Vec<FieldError>;
 }
 

@@ -7,6 +7,7 @@ use super::*;
 pub struct AccountId(String);
 
 impl AccountId {
+    /// Parses an account id; the error says what is allowed.
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.len() == 12 && s.chars().all(|c| c.is_ascii_digit()) {
             Ok(AccountId(s.to_string()))
@@ -16,6 +17,7 @@ impl AccountId {
             ))
         }
     }
+    /// The 12 digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -33,6 +35,7 @@ impl<'de> Deserialize<'de> for AccountId {
 pub struct Region(String);
 
 impl Region {
+    /// Parses a region name; the error says what is allowed.
     pub fn parse(s: &str) -> Result<Self, String> {
         if crate::regions::AWS_REGIONS.contains(&s) {
             Ok(Region(s.to_string()))
@@ -44,6 +47,7 @@ impl Region {
             ))
         }
     }
+    /// The region name.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -64,6 +68,7 @@ pub struct Ipv4Cidr {
 }
 
 impl Ipv4Cidr {
+    /// A block from its address and prefix length; host bits must be zero.
     pub fn new(address: u32, prefix: u8) -> Result<Self, String> {
         if prefix > 32 {
             return Err(format!("prefix /{prefix} is larger than 32"));
@@ -100,6 +105,7 @@ impl Ipv4Cidr {
         }
     }
 
+    /// Parses `a.b.c.d/n`; the error says what is allowed.
     pub fn parse(s: &str) -> Result<Self, String> {
         let (address, prefix) =
             Self::split(s).ok_or_else(|| format!("`{s}` is not an IPv4 CIDR block; allowed: a.b.c.d/n, e.g. \"10.0.0.0/16\""))?;
@@ -129,10 +135,12 @@ impl Ipv4Cidr {
         }
     }
 
+    /// The prefix length (`16` in `10.0.0.0/16`).
     pub fn prefix(&self) -> u8 {
         self.prefix
     }
 
+    /// The network address as a number.
     pub fn address(&self) -> u32 {
         self.address
     }
@@ -147,10 +155,12 @@ impl Ipv4Cidr {
         self.address | !self.mask()
     }
 
+    /// Whether the two blocks share an address.
     pub fn overlaps(&self, other: &Ipv4Cidr) -> bool {
         self.address <= other.last() && other.address <= self.last()
     }
 
+    /// Whether `other` lies inside this block.
     pub fn contains(&self, other: &Ipv4Cidr) -> bool {
         self.address <= other.address && other.last() <= self.last()
     }
@@ -193,10 +203,12 @@ impl<'de> Deserialize<'de> for Ipv4Cidr {
 pub struct LogRetentionDays(u32);
 
 impl LogRetentionDays {
+    /// The retention periods CloudWatch Logs accepts, in days.
     pub const ALLOWED: [u32; 22] = [
         1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
     ];
 
+    /// A retention period; the error lists the allowed values.
     pub fn new(days: u32) -> Result<Self, String> {
         if Self::ALLOWED.contains(&days) {
             Ok(LogRetentionDays(days))
@@ -209,6 +221,7 @@ impl LogRetentionDays {
         }
     }
 
+    /// The period in days.
     pub fn days(&self) -> u32 {
         self.0
     }

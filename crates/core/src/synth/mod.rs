@@ -25,14 +25,18 @@ use env::synth_env;
 /// The synthesized application: one artifact per environment.
 #[derive(Debug, Clone)]
 pub struct Assembly {
+    /// The application's name.
     pub app: String,
+    /// One per environment synthesized, in the order they were added.
     pub environments: Vec<EnvArtifact>,
 }
 
 /// The synthesized stacks of one environment.
 #[derive(Debug, Clone)]
 pub struct EnvArtifact {
+    /// The application's name.
     pub app: String,
+    /// The environment's settings (name, account, region...).
     pub settings: EnvSettings,
     /// Stacks in deploy order (dependencies first).
     pub stacks: Vec<StackArtifact>,
@@ -53,14 +57,17 @@ pub struct StackArtifact {
     pub depends_on: Vec<String>,
     /// Logical ID → construct path (`data/Orders/Resource`).
     pub paths: IndexMap<String, String>,
+    /// Policy-check suppressions recorded by the stack's constructs.
     pub suppressions: Vec<Suppression>,
 }
 
 impl StackArtifact {
+    /// Resources in the template.
     pub fn resource_count(&self) -> usize {
         self.template.get("Resources").and_then(Json::as_object).map_or(0, Map::len)
     }
 
+    /// Outputs in the template.
     pub fn output_count(&self) -> usize {
         self.template.get("Outputs").and_then(Json::as_object).map_or(0, Map::len)
     }
@@ -76,6 +83,7 @@ impl StackArtifact {
         self.body.len() > limits::MAX_INLINE_BODY_BYTES && compact_longer_than(&self.template, limits::MAX_INLINE_BODY_BYTES)
     }
 
+    /// The template's file name (`shop-prod-data.template.json`).
     pub fn file_name(&self) -> String {
         format!("{}.template.json", self.name)
     }
@@ -144,10 +152,12 @@ impl App {
 }
 
 impl EnvArtifact {
+    /// The environment's name.
     pub fn name(&self) -> &str {
         &self.settings.name
     }
 
+    /// The stack with this CloudFormation name or short id.
     pub fn stack(&self, name_or_id: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name_or_id || s.id == name_or_id)
     }

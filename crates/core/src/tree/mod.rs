@@ -27,8 +27,11 @@ pub use crate::keys::{EnvKey, StackKey};
 /// environment file; code branches on these fields, never on the name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnvSettings {
+    /// The environment's name (`prod`).
     pub name: String,
+    /// The AWS account id it deploys to.
     pub account: String,
+    /// The AWS region it deploys to.
     pub region: String,
     /// Keep stateful resources on delete/replace (Retain/Snapshot policies,
     /// termination protection, deletion protection where the service has it).
@@ -42,7 +45,9 @@ pub struct EnvSettings {
 /// A policy-check suppression recorded on a construct (applies to its children too).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suppression {
+    /// The suppressed rule's id.
     pub rule: String,
+    /// Why the construct may break the rule.
     pub reason: String,
     /// Construct path inside the stack.
     pub path: String,
@@ -152,6 +157,7 @@ impl App {
         Ok(app)
     }
 
+    /// The application's name.
     pub fn name(&self) -> String {
         self.data.borrow().name.clone()
     }
@@ -197,14 +203,17 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// The environment's settings.
     pub fn settings(&self) -> EnvSettings {
         self.app.data.borrow().env(self.key).settings.clone()
     }
 
+    /// The environment's name.
     pub fn name(&self) -> String {
         self.app.data.borrow().env(self.key).settings.name.clone()
     }
 
+    /// The environment's key in the tree (cheap to copy and compare).
     pub fn key(&self) -> EnvKey {
         self.key
     }
@@ -253,6 +262,7 @@ impl Environment {
         })
     }
 
+    /// The environment's stacks, in the order they were added.
     pub fn stacks(&self) -> Vec<Stack> {
         let data = self.app.data.borrow();
         data.env(self.key)
@@ -279,6 +289,7 @@ impl Stack {
         self.app.clone()
     }
 
+    /// The stack's key in the tree (cheap to copy and compare).
     pub fn key(&self) -> StackKey {
         self.key
     }
@@ -293,15 +304,18 @@ impl Stack {
         self.app.data.borrow().stack(self.key).name.clone()
     }
 
+    /// The settings of the stack's environment.
     pub fn env_settings(&self) -> EnvSettings {
         let data = self.app.data.borrow();
         data.env(data.stack(self.key).env).settings.clone()
     }
 
+    /// The key of the stack's environment: equal for two stacks of one environment.
     pub fn env_key(&self) -> EnvKey {
         self.app.data.borrow().stack(self.key).env
     }
 
+    /// Sets the template's `Description`.
     pub fn set_description(&self, description: impl Into<String>) {
         self.app.data.borrow_mut().stacks[self.key.0 as usize].description = Some(description.into());
     }
@@ -409,6 +423,7 @@ impl Stack {
         Ok(())
     }
 
+    /// Adds a template parameter; returns its `Ref`.
     pub fn add_parameter(&self, id: &str, parameter: Parameter) -> Result<Value> {
         let mut data = self.app.data.borrow_mut();
         let path = data.full_path(self.key, "");
@@ -423,6 +438,7 @@ impl Stack {
         Ok(Value::ref_logical_id(id))
     }
 
+    /// Adds a named condition, for [`Resource::condition`](crate::Resource::condition) and `Fn::If`.
     pub fn add_condition(&self, id: &str, expression: Value) -> Result<()> {
         let mut data = self.app.data.borrow_mut();
         let path = data.full_path(self.key, "");

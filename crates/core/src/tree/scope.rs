@@ -23,6 +23,7 @@ impl From<&Scope> for Scope {
 }
 
 impl Scope {
+    /// The stack the scope is in.
     pub fn stack(&self) -> &Stack {
         &self.stack
     }
@@ -61,6 +62,7 @@ impl Scope {
         self.stack.app.data.borrow().full_path(self.stack.key, &self.path())
     }
 
+    /// The settings of the scope's environment.
     pub fn env_settings(&self) -> EnvSettings {
         self.stack.env_settings()
     }
