@@ -12,7 +12,7 @@ fn updates_that_add_an_export_and_its_import_deploy_on_moto_in_one_run() {
     let moto = Moto::shared();
     let aws = Aws::new(&moto.url);
     let settings = synth(&support::any_environment(), None).settings;
-    let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
+    let clients = cairn_toolkit::connect(&settings, Some(&moto.url)).unwrap();
     let quirks = clients.detect_quirks();
     assert_eq!(quirks.emulator, Some("moto"));
     let (producer, consumer) = ("cairn-tests-exports-data", "cairn-tests-exports-service");
@@ -221,7 +221,7 @@ fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_
     use cairn_toolkit::deploy::console::Console;
     use cairn_toolkit::deploy::{DeployOptions, Deployer};
     let settings = synth(&support::any_environment(), None).settings;
-    let clients = cairn_toolkit::aws::connect(&settings, Some(&moto.url)).unwrap();
+    let clients = cairn_toolkit::connect(&settings, Some(&moto.url)).unwrap();
     let key = artifact(
         "cairn-tests-crash",
         serde_json::json!({"Resources": {"Key": {"Type": "AWS::KMS::Key", "Properties": {
@@ -238,7 +238,7 @@ fn moto_says_not_supported_only_for_what_it_lacks_and_the_endpoint_failed_for_a_
     };
     let mut d = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     d.quirks = clients.detect_quirks();
-    let e = cairn_toolkit::error::CliError::from(d.deploy(&[&key]).unwrap_err());
+    let e = cairn_toolkit::CliError::from(d.deploy(&[&key]).unwrap_err());
     assert!(
         e.report().contains("CreateStack: the endpoint failed (HTTP 500)") && e.report().contains("its log has the cause"),
         "{}\n{}",

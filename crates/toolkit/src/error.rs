@@ -27,7 +27,12 @@ pub enum CliError {
     Synthesis(cairn_core::Errors),
     /// The policy checks could not look at a synthesized template: exit 1. `then` is the
     /// line that says what it means for the command.
-    ChecksBroken { errors: cairn_core::Errors, then: &'static str },
+    ChecksBroken {
+        /// Why the checks could not run.
+        errors: cairn_core::Errors,
+        /// What it means for the command.
+        then: &'static str,
+    },
     /// Policy checks found errors (their findings were printed with their severity): exit 1,
     /// the summary printed as is.
     ChecksFailed(String),
@@ -48,7 +53,12 @@ pub enum CliError {
     Json(serde_json::Error),
     /// Another error with what it means for the rest of the run appended (`note` starts
     /// with its own line break): printed and ended like `error`.
-    Noted { error: Box<CliError>, note: String },
+    Noted {
+        /// The error.
+        error: Box<CliError>,
+        /// What it means for the rest of the run.
+        note: String,
+    },
 }
 
 impl CliError {
@@ -160,6 +170,7 @@ impl From<serde_json::Error> for CliError {
     }
 }
 
+/// The toolkit's result type.
 pub type CliResult<T = ()> = Result<T, CliError>;
 
 #[cfg(test)]

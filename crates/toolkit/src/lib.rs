@@ -1,22 +1,99 @@
 //! cairn's command line: `synth`, `ls`, `diff`, `parity`, `deploy` and friends.
 //!
 //! An application's binary calls [`main`] with its [`Application`]. This is the
-//! only crate of cairn that talks to AWS.
+//! only crate of cairn that talks to AWS. Beside the command line, the deploy engine
+//! ([`deploy::Deployer`], with the clients [`connect`] makes) deploys synthesized
+//! stacks from a program of your own.
+//!
+//! ```
+//! use std::path::PathBuf;
+//! use std::process::ExitCode;
+//!
+//! use cairn_core::application::{load_env, synthesize};
+//! use cairn_core::config::{FieldError, Validate};
+//! use cairn_core::{Application, EnvSettings, Environment, EnvironmentConfig, Resource};
+//!
+//! /// The environment file (`environments/<name>.toml`).
+//! #[derive(serde::Deserialize)]
+//! struct Config {
+//!     account: String,
+//!     region: String,
+//! }
+//!
+//! impl Validate for Config {
+//!     fn validate(&self) -> Vec<FieldError> {
+//!         Vec::new()
+//!     }
+//! }
+//!
+//! impl EnvironmentConfig for Config {
+//!     fn settings(&self, name: &str) -> EnvSettings {
+//!         EnvSettings {
+//!             name: name.into(),
+//!             account: self.account.clone(),
+//!             region: self.region.clone(),
+//!             retain_data: false,
+//!             require_approval: false,
+//!             tags: Default::default(),
+//!         }
+//!     }
+//! }
+//!
+//! struct Billing {
+//!     environments: PathBuf,
+//! }
+//!
+//! impl Application for Billing {
+//!     type Config = Config;
+//!     fn name(&self) -> &str {
+//!         "billing"
+//!     }
+//!     fn environments_dir(&self) -> PathBuf {
+//!         self.environments.clone()
+//!     }
+//!     fn build(&self, env: &Environment, _config: &Config) -> cairn_core::Result<()> {
+//!         let stack = env.stack("data")?;
+//!         let queue = Resource::new("AWS::SQS::Queue").prop("SqsManagedSseEnabled", true);
+//!         stack.scope().child("Invoices")?.add_resource("Resource", queue)?;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! /// The application's binary (`src/main.rs`): `cargo run -- synth dev`, `cargo run -- deploy dev`.
+//! fn cairn(app: Billing) -> ExitCode {
+//!     cairn_toolkit::main(app)
+//! }
+//!
+//! // What `cairn synth dev` does first: read the environment file, build, synthesize.
+//! let dir = std::env::temp_dir().join(format!("cairn-toolkit-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! std::fs::write(dir.join("dev.toml"), "account = \"123456789012\"\nregion = \"eu-west-1\"\n")?;
+//! let app = Billing { environments: dir.clone() };
+//! let dev = load_env(&app, "dev")?;
+//! let assembly = synthesize(&app, &[("dev", &dev.config)])?;
+//! assert_eq!(assembly.environments[0].stacks[0].name, "billing-dev-data");
+//! # let _ = cairn;
+//! std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
-pub mod args;
-pub mod aws;
-pub mod checkout;
-pub mod cli;
-pub mod commands;
+mod args;
+mod aws;
+mod checkout;
+mod cli;
+mod commands;
 pub mod deploy;
-pub mod drift;
-pub mod error;
-pub mod guard;
-pub mod ops;
-pub mod project;
-pub mod ui;
+mod drift;
+mod error;
+mod guard;
+mod ops;
+mod project;
+mod ui;
+
+pub use aws::{connect, AwsClients};
+pub use error::{CliError, CliResult};
 
 use std::process::ExitCode;
 
@@ -24,7 +101,6 @@ use cairn_core::Application;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::error::CliResult;
 use crate::project::Project;
 use crate::ui::Style;
 

@@ -30,7 +30,7 @@ use tokio::runtime::Runtime;
 
 pub use cloudformation::{
     ChangeSetInfo, ChangeSetRequest, ChangeSetSummary, ChangeSetType, CloudFormation, CreatedChangeSet, ResourceChange,
-    RollbackConfiguration, StackEvent, StackInfo, StackOutput, StackRequest, StackResource, TemplateSource, Time,
+    RollbackConfiguration, StackEvent, StackInfo, StackRequest, StackResource, TemplateSource,
 };
 pub use emulator::Emulator;
 pub use error::{AwsError, AwsErrorKind, AwsResult, Target};
@@ -95,9 +95,13 @@ impl Quirks {
 /// The clients of one environment's account and region.
 #[derive(Clone)]
 pub struct AwsClients {
+    /// CloudFormation, for [`Deployer`](crate::deploy::Deployer).
     pub cloudformation: SdkCloudFormation,
+    /// S3, for uploading large templates.
     pub s3: aws_sdk_s3::Client,
+    /// STS, for checking the account.
     pub sts: aws_sdk_sts::Client,
+    /// The shared SDK configuration (region, credentials, endpoint).
     pub sdk_config: SdkConfig,
     /// Region and endpoint override, for messages.
     pub target: Target,

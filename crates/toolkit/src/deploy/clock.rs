@@ -62,6 +62,7 @@ pub struct SystemClock {
 }
 
 impl SystemClock {
+    /// The system clock.
     pub fn new() -> Self {
         SystemClock { start: Instant::now() }
     }

@@ -25,6 +25,7 @@ pub enum ProgressMode {
 /// Where deploy output goes.
 pub struct Console {
     out: Box<dyn Write>,
+    /// Colors, when writing to a terminal.
     pub style: Style,
     /// Draw the in-place progress line.
     bar: bool,
@@ -75,6 +76,7 @@ impl Console {
         self.bar_shown = true;
     }
 
+    /// Erases the in-place progress line, if shown.
     pub fn clear_progress(&mut self) {
         if self.bar_shown {
             let _ = write!(self.out, "\r\x1b[2K");
@@ -88,6 +90,7 @@ impl Console {
 pub struct SharedBuffer(Rc<RefCell<Vec<u8>>>);
 
 impl SharedBuffer {
+    /// Everything written so far.
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.borrow()).into_owned()
     }
@@ -112,6 +115,7 @@ pub trait Prompt {
 
 /// Reads answers from stdin; gives up on Ctrl-C even while a line is being typed.
 pub struct TerminalPrompt<'a> {
+    /// For the Ctrl-C checks while waiting.
     pub clock: &'a dyn Clock,
 }
 
@@ -150,8 +154,11 @@ impl Prompt for TerminalPrompt<'_> {
 #[cfg(test)]
 #[derive(Default)]
 pub struct ScriptedPrompt {
+    /// The answers still to give, in order.
     pub answers: std::collections::VecDeque<String>,
+    /// The questions asked so far.
     pub questions: Vec<String>,
+    /// The Ctrl-C counter [`CTRL_C`] presses.
     pub presses: Option<std::rc::Rc<std::cell::Cell<u32>>>,
 }
 

@@ -26,9 +26,15 @@ pub enum DeployError {
     Step(Box<CliError>),
     /// Another error with what it means for the rest of the run appended (`note` starts
     /// with its own line break).
-    Noted { error: Box<DeployError>, note: String },
+    Noted {
+        /// The error.
+        error: Box<DeployError>,
+        /// What it means for the rest of the run.
+        note: String,
+    },
 }
 
+/// The deploy engine's result type.
 pub type DeployResult<T = ()> = Result<T, DeployError>;
 
 impl DeployError {

@@ -10,26 +10,26 @@
 //! `stack.rs`, this run's change sets in `change_set.rs`, executing one in
 //! `execute.rs`, and what earlier attempts left unfinished in `unfinished.rs`.
 
-pub mod blocking;
+pub(crate) mod blocking;
 mod change_set;
-pub mod changes;
+pub(crate) mod changes;
 pub mod clock;
 pub mod console;
-pub mod destroy;
+pub(crate) mod destroy;
 pub mod error;
 mod execute;
-pub mod imports;
-pub mod interrupt;
-pub mod leftovers;
-pub mod plan;
-pub mod policy;
-pub mod resume;
-pub mod rollback_triggers;
-pub mod security;
+pub(crate) mod imports;
+pub(crate) mod interrupt;
+pub(crate) mod leftovers;
+pub(crate) mod plan;
+pub(crate) mod policy;
+pub(crate) mod resume;
+pub(crate) mod rollback_triggers;
+pub(crate) mod security;
 mod stack;
 mod unfinished;
-pub mod verify;
-pub mod watch;
+pub(crate) mod verify;
+pub(crate) mod watch;
 
 #[cfg(test)]
 mod tests;
@@ -56,7 +56,9 @@ pub use error::{DeployError, DeployResult};
 /// How a deploy behaves (from the command line and the environment file).
 #[derive(Debug, Clone)]
 pub struct DeployOptions {
+    /// The application's name.
     pub app: String,
+    /// The environment's name.
     pub env: String,
     /// Approve in advance (`--approve`).
     pub approve: bool,
@@ -78,6 +80,7 @@ pub struct DeployOptions {
     pub template_bucket: Option<String>,
     /// Catch Ctrl-C from the start of the deploy (off in tests).
     pub catch_ctrl_c: bool,
+    /// Commands suggested in messages, for this environment.
     pub hints: Hints,
     /// The run's command line, for the resume hint after Ctrl-C.
     pub resume: resume::ResumeCommand,
@@ -108,18 +111,27 @@ impl DeployOptions {
 /// What happened to a stack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// A change set was executed.
     Deployed,
+    /// The template and parameters are what is deployed: nothing to do.
     NoChanges,
 }
 
 /// Runs deploys of one environment.
 pub struct Deployer<'a> {
+    /// CloudFormation.
     pub cfn: &'a dyn CloudFormation,
+    /// Where templates too large to send inline are uploaded (`None`: no uploads).
     pub store: Option<&'a dyn TemplateStore>,
+    /// Where progress and the review go.
     pub console: &'a mut Console,
+    /// Time, for timeouts and change-set names.
     pub clock: &'a dyn Clock,
+    /// Asks for approval.
     pub prompt: &'a mut dyn Prompt,
+    /// What the endpoint does not support (moto), from [`AwsClients::detect_quirks`](crate::AwsClients::detect_quirks).
     pub quirks: Quirks,
+    /// How the deploy behaves.
     pub opts: DeployOptions,
     /// Set once termination protection turned out to be unsupported (moto): warn once.
     protection_unsupported: bool,
@@ -142,6 +154,7 @@ pub struct Deployer<'a> {
 }
 
 impl<'a> Deployer<'a> {
+    /// A deployer with no template store, rollback triggers or environment check; set those fields to add them.
     pub fn new(
         cfn: &'a dyn CloudFormation,
         console: &'a mut Console,

@@ -4,8 +4,8 @@
 //! grant or removed deny needs approval. Here: which of its findings count, and
 //! one readable line each.
 
-use cairn_diff::{Direction, SgRule};
 use cairn_diff::{Action, SecurityChange, SecurityDetail, TemplateDiff};
+use cairn_diff::{Direction, SgRule};
 
 /// Grants the new template adds and denies it drops, one line each.
 pub fn broadening(diff: &TemplateDiff) -> Vec<String> {

@@ -9,9 +9,6 @@ use crate::aws::{AwsError, AwsErrorKind, AwsResult};
 use crate::deploy::clock::Clock;
 use crate::error::CliError;
 
-/// Exit code when the endpoint does not implement drift detection.
-pub use crate::error::DRIFT_UNSUPPORTED_EXIT as EXIT_UNSUPPORTED;
-
 /// How often detection status is polled.
 const POLL: Duration = Duration::from_secs(2);
 

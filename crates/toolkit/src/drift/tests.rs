@@ -8,10 +8,11 @@ use cairn_core::EnvArtifact;
 use serde_json::json;
 
 use super::render::{markdown, text, to_json};
-use super::{detect, detection_error, drifted, StackDrift, EXIT_UNSUPPORTED};
+use super::{detect, detection_error, drifted, StackDrift};
 use crate::aws::drift::{DetectionStatus, DriftApi, PropertyDifference, ResourceDrift};
 use crate::aws::{AwsError, AwsErrorKind, AwsResult};
 use crate::deploy::clock::fake::FakeClock;
+use crate::error::DRIFT_UNSUPPORTED_EXIT as EXIT_UNSUPPORTED;
 use crate::ui::Style;
 
 /// DriftApi answering like CloudFormation: a detection id per DetectStackDrift,
