@@ -12,9 +12,13 @@ use serde_json::json;
 /// How data points are aggregated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Stat {
+    /// The average over the period.
     Average,
+    /// The sum over the period.
     Sum,
+    /// The maximum over the period.
     Maximum,
+    /// The minimum over the period.
     Minimum,
     /// A percentile, e.g. `Percentile(95.0)` for p95.
     Percentile(f64),
@@ -46,14 +50,20 @@ impl Stat {
 /// One CloudWatch metric with its dimensions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Metric {
+    /// The metric's namespace (`AWS/SQS`).
     pub namespace: String,
+    /// The metric's name (`ApproximateAgeOfOldestMessage`).
     pub name: String,
+    /// Dimension name and value pairs.
     pub dimensions: Vec<(String, Value)>,
+    /// The statistic.
     pub stat: Stat,
+    /// Length of one period, in seconds.
     pub period_seconds: u32,
 }
 
 impl Metric {
+    /// A metric with a 60-second period.
     pub fn new(namespace: &str, name: &str, dimensions: Vec<(&str, Value)>, stat: Stat) -> Metric {
         Metric {
             namespace: namespace.into(),
@@ -87,11 +97,15 @@ impl Metric {
 /// What an alarm watches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlarmSource {
+    /// One metric.
     Metric(Metric),
     /// A metric-math expression over named metrics (`100 * m1 / m2`).
     Math {
+        /// The expression, over the metrics' ids.
         expression: String,
+        /// The expression's label.
         label: String,
+        /// Id and metric of each metric the expression uses.
         metrics: Vec<(String, Metric)>,
     },
 }
@@ -99,9 +113,13 @@ pub enum AlarmSource {
 /// Comparison of the watched value with the threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comparison {
+    /// `>`.
     GreaterThan,
+    /// `>=`.
     GreaterThanOrEqual,
+    /// `<`.
     LessThan,
+    /// `<=`.
     LessThanOrEqual,
 }
 
@@ -122,8 +140,11 @@ pub enum MissingData {
     /// Missing data is fine (no traffic is not an error).
     #[default]
     NotBreaching,
+    /// Missing data counts as breaching.
     Breaching,
+    /// The alarm keeps its state.
     Ignore,
+    /// The alarm goes to `INSUFFICIENT_DATA`.
     Missing,
 }
 
@@ -141,11 +162,14 @@ impl MissingData {
 /// How bad it is when the alarm fires. Critical alarms guard deployments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// Worth a look; does not stop a deployment.
     Warning,
+    /// Rolls a deployment back when it fires.
     Critical,
 }
 
 impl Severity {
+    /// `warning` or `critical`.
     pub fn name(self) -> &'static str {
         match self {
             Severity::Warning => "warning",
@@ -157,15 +181,21 @@ impl Severity {
 /// Props of an [`Alarm`].
 #[derive(Debug, Clone)]
 pub struct AlarmProps {
+    /// What the alarm means, shown with every notification.
     pub description: String,
+    /// What it watches.
     pub source: AlarmSource,
+    /// How the value compares with `threshold` when breaching.
     pub comparison: Comparison,
+    /// The threshold.
     pub threshold: f64,
     /// Periods evaluated (e.g. 3 periods of 60 s).
     pub evaluation_periods: u32,
     /// Periods out of `evaluation_periods` that must breach.
     pub datapoints_to_alarm: u32,
+    /// How missing data is treated.
     pub missing_data: MissingData,
+    /// Warning or critical.
     pub severity: Severity,
     /// Where notifications go (SNS topic ARNs) on ALARM and OK.
     pub actions: Vec<Value>,
@@ -180,6 +210,7 @@ pub struct Alarm {
 }
 
 impl Alarm {
+    /// Adds the alarm `id` under `scope`; fails on props CloudWatch would refuse.
     pub fn new(scope: impl Into<Scope>, id: &str, props: AlarmProps) -> Result<Alarm> {
         let scope = scope.into().child(id)?;
         if props.evaluation_periods == 0 || props.datapoints_to_alarm == 0 || props.datapoints_to_alarm > props.evaluation_periods {
@@ -258,6 +289,7 @@ impl Alarm {
         self.alarm.r#ref()
     }
 
+    /// The alarm's ARN (`Fn::GetAtt`).
     pub fn arn(&self) -> Value {
         self.alarm.arn()
     }
@@ -277,10 +309,12 @@ impl Alarm {
         ))
     }
 
+    /// Warning or critical.
     pub fn severity(&self) -> Severity {
         self.severity
     }
 
+    /// The `AWS::CloudWatch::Alarm` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.alarm.resource_ref()
     }
@@ -291,6 +325,7 @@ impl Alarm {
         &self.alarm
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }
@@ -305,9 +340,19 @@ fn name_suffix(scope: &Scope) -> String {
 #[derive(Debug, Clone)]
 pub enum Widget {
     /// A graph of metrics.
-    Graph { title: String, metrics: Vec<Metric> },
+    Graph {
+        /// The widget's title.
+        title: String,
+        /// The metrics drawn.
+        metrics: Vec<Metric>,
+    },
     /// The state of alarms.
-    Alarms { title: String, alarms: Vec<Value> },
+    Alarms {
+        /// The widget's title.
+        title: String,
+        /// ARNs of the alarms shown.
+        alarms: Vec<Value>,
+    },
 }
 
 /// A CloudWatch dashboard whose body references the environment's resources.
@@ -317,6 +362,7 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
+    /// Adds the dashboard `id` under `scope` with these widgets.
     pub fn new(scope: impl Into<Scope>, id: &str, widgets: Vec<Widget>) -> Result<Dashboard> {
         let scope = scope.into().child(id)?;
         let body = dashboard_body(&widgets);
@@ -324,10 +370,12 @@ impl Dashboard {
         Ok(Dashboard { scope, dashboard })
     }
 
+    /// The dashboard's name (`Ref`).
     pub fn name(&self) -> Value {
         self.dashboard.r#ref()
     }
 
+    /// The `AWS::CloudWatch::Dashboard` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.dashboard.resource_ref()
     }
@@ -338,6 +386,7 @@ impl Dashboard {
         &self.dashboard
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -15,8 +15,11 @@ use crate::removal;
 /// Type of a key attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttributeType {
+    /// `S`.
     String,
+    /// `N`.
     Number,
+    /// `B`.
     Binary,
 }
 
@@ -33,17 +36,21 @@ impl AttributeType {
 /// A key attribute (partition or sort key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
+    /// The attribute's name.
     pub name: String,
+    /// Its type.
     pub attribute_type: AttributeType,
 }
 
 impl Attribute {
+    /// A string attribute.
     pub fn string(name: &str) -> Self {
         Attribute {
             name: name.to_string(),
             attribute_type: AttributeType::String,
         }
     }
+    /// A number attribute.
     pub fn number(name: &str) -> Self {
         Attribute {
             name: name.to_string(),
@@ -55,16 +62,22 @@ impl Attribute {
 /// A global secondary index (projection: all attributes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlobalSecondaryIndex {
+    /// The index's name.
     pub name: String,
+    /// The index's partition key.
     pub partition_key: Attribute,
+    /// The index's sort key, if any.
     pub sort_key: Option<Attribute>,
 }
 
 /// Props of a [`Table`].
 #[derive(Debug, Clone)]
 pub struct TableProps {
+    /// The table's partition key.
     pub partition_key: Attribute,
+    /// The table's sort key, if any.
     pub sort_key: Option<Attribute>,
+    /// Global secondary indexes.
     pub global_secondary_indexes: Vec<GlobalSecondaryIndex>,
     /// Attribute that holds each item's expiry time (epoch seconds), if any.
     pub time_to_live_attribute: Option<String>,
@@ -135,6 +148,7 @@ impl Table {
         matches!(self.origin, Origin::Imported { .. })
     }
 
+    /// Adds the table `id` under `scope`; fails on props DynamoDB would refuse.
     pub fn new(scope: impl Into<Scope>, id: &str, props: TableProps) -> Result<Table> {
         let scope = scope.into().child(id)?;
         let mut keys: Vec<&Attribute> = vec![&props.partition_key];
@@ -247,6 +261,7 @@ impl Table {
         }
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -24,9 +24,13 @@ pub struct HealthCheck {
     pub path: String,
     /// HTTP codes that count as healthy. Default `200-399`.
     pub healthy_http_codes: String,
+    /// Seconds between checks.
     pub interval_seconds: u32,
+    /// Seconds before a check fails.
     pub timeout_seconds: u32,
+    /// Consecutive successes that make a target healthy.
     pub healthy_threshold: u32,
+    /// Consecutive failures that make a target unhealthy.
     pub unhealthy_threshold: u32,
 }
 
@@ -63,6 +67,7 @@ impl Default for BlueGreen {
 pub struct LoadBalancedFargateServiceProps {
     /// The service behind the load balancer (runs in private subnets).
     pub service: FargateServiceProps,
+    /// The target group's health check.
     pub health_check: HealthCheck,
     /// ACM certificate for HTTPS. `Some`: an HTTPS listener on 443 and HTTP on 80
     /// redirecting to it; `None`: HTTP on 80 only.
@@ -118,6 +123,7 @@ pub struct LoadBalancedFargateService {
 }
 
 impl LoadBalancedFargateService {
+    /// Adds the load balancer, its listeners and the service `id` to `cluster` under `scope`.
     pub fn new(
         scope: impl Into<Scope>,
         id: &str,
@@ -285,6 +291,7 @@ impl LoadBalancedFargateService {
         Value::join("", [Value::str(scheme), self.dns_name()])
     }
 
+    /// The `AWS::ElasticLoadBalancingV2::LoadBalancer` resource.
     pub fn load_balancer(&self) -> &ResourceRef {
         self.load_balancer.resource_ref()
     }
@@ -348,6 +355,7 @@ impl LoadBalancedFargateService {
             .collect()
     }
 
+    /// The load balancer's security group.
     pub fn load_balancer_security_group(&self) -> &SecurityGroup {
         &self.lb_security_group
     }
@@ -357,6 +365,7 @@ impl LoadBalancedFargateService {
         &self.service
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -15,20 +15,26 @@ use crate::naming::LogicalIdName;
 /// `Allow` or `Deny`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
+    /// Allows the actions.
     Allow,
+    /// Denies the actions.
     Deny,
 }
 
 /// One statement of an IAM policy document.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyStatement {
+    /// Allow or deny.
     pub effect: Effect,
+    /// Actions (`sqs:SendMessage`).
     pub actions: Vec<String>,
+    /// Resources (ARNs, or references to them).
     pub resources: Vec<Value>,
     /// `Principal`, for resource policies (bucket, queue); `None` in identity policies.
     pub principal: Option<Value>,
     /// `Condition` block, e.g. `{"Bool": {"aws:SecureTransport": "false"}}`.
     pub condition: Option<Value>,
+    /// The statement's id, if any.
     pub sid: Option<String>,
 }
 
@@ -57,6 +63,7 @@ impl PolicyStatement {
         }
     }
 
+    /// The statement as policy-document JSON.
     pub fn to_value(&self) -> Value {
         let mut v = Value::object();
         if let Some(sid) = &self.sid {
@@ -94,12 +101,16 @@ pub fn policy_document(statements: &[PolicyStatement]) -> Value {
 /// Who may assume a role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ServicePrincipal {
+    /// `ecs-tasks.amazonaws.com`.
     EcsTasks,
+    /// `vpc-flow-logs.amazonaws.com`.
     VpcFlowLogs,
+    /// Any other service principal.
     Other(String),
 }
 
 impl ServicePrincipal {
+    /// The principal's name (`ecs-tasks.amazonaws.com`).
     pub fn name(&self) -> &str {
         match self {
             ServicePrincipal::EcsTasks => "ecs-tasks.amazonaws.com",
@@ -114,6 +125,7 @@ impl ServicePrincipal {
 pub struct RoleProps {
     /// The service that assumes the role.
     pub assumed_by: ServicePrincipal,
+    /// The role's description.
     pub description: Option<String>,
 }
 
@@ -127,6 +139,7 @@ pub struct Role {
 }
 
 impl Role {
+    /// Adds the role `id` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, props: RoleProps) -> Result<Role> {
         let scope = scope.into().child(id)?;
         let trust = Value::map([
@@ -156,6 +169,7 @@ impl Role {
         })
     }
 
+    /// The role's ARN (`Fn::GetAtt`).
     pub fn arn(&self) -> Value {
         self.role.arn()
     }
@@ -165,6 +179,7 @@ impl Role {
         self.role.r#ref()
     }
 
+    /// The `AWS::IAM::Role` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.role.resource_ref()
     }
@@ -175,10 +190,12 @@ impl Role {
         &self.role
     }
 
+    /// The stack the role is in.
     pub fn stack(&self) -> &Stack {
         self.scope.stack()
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }
@@ -234,6 +251,7 @@ impl Role {
 
 /// Anything that can be granted permissions: it has a role.
 pub trait Grantable {
+    /// The role grants add statements to.
     fn grant_role(&self) -> &Role;
 }
 

@@ -4,8 +4,44 @@
 //! fields and `Default`s, a constructor `new(scope, id, props)`, typed accessors
 //! (`arn()`, `name()`, `url()`) usable as references from any stack of the same
 //! environment, and `grant_*` methods that add least-privilege statements.
+//!
+//! ```
+//! use cairn_constructs::{Queue, QueueProps, Role, RoleProps, ServicePrincipal};
+//! use cairn_core::{App, EnvSettings};
+//!
+//! let app = App::new("billing")?;
+//! let env = app.environment(EnvSettings {
+//!     name: "dev".into(),
+//!     account: "123456789012".into(),
+//!     region: "eu-west-1".into(),
+//!     retain_data: false,
+//!     require_approval: false,
+//!     tags: Default::default(),
+//! })?;
+//! // A queue with the defaults: encrypted, with a dead-letter queue, TLS only.
+//! let queue = Queue::new(&env.stack("data")?.scope(), "Invoices", QueueProps::default())?;
+//! // A role in another stack may consume from it: a least-privilege grant.
+//! let worker = Role::new(
+//!     &env.stack("service")?.scope(),
+//!     "Worker",
+//!     RoleProps { assumed_by: ServicePrincipal::EcsTasks, description: None },
+//! )?;
+//! queue.grant_consume_messages(&worker)?;
+//!
+//! let assembly = app.synth()?;
+//! let dev = &assembly.environments[0];
+//! let types = |stack: &str| -> Vec<String> {
+//!     let template = &dev.stack(stack).unwrap().template;
+//!     template["Resources"].as_object().unwrap().values().map(|r| r["Type"].as_str().unwrap().to_string()).collect()
+//! };
+//! assert_eq!(types("data").iter().filter(|t| *t == "AWS::SQS::Queue").count(), 2);
+//! assert!(types("service").contains(&"AWS::IAM::Policy".to_string()));
+//! let service = serde_json::to_string(&dev.stack("service").unwrap().template)?;
+//! assert!(service.contains("sqs:ReceiveMessage") && service.contains("Fn::ImportValue"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod cloudwatch;
 pub mod dynamodb;

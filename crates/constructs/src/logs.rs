@@ -38,6 +38,7 @@ pub struct LogGroup {
 }
 
 impl LogGroup {
+    /// Adds the log group `id` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, props: LogGroupProps) -> Result<LogGroup> {
         let scope = scope.into().child(id)?;
         let retention = LogRetentionDays::new(props.retention_days).map_err(|m| {
@@ -79,6 +80,7 @@ impl LogGroup {
         self.group.r#ref()
     }
 
+    /// The `AWS::Logs::LogGroup` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.group.resource_ref()
     }
@@ -89,6 +91,7 @@ impl LogGroup {
         &self.group
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -136,6 +136,7 @@ pub struct Database {
 }
 
 impl Database {
+    /// Adds the database `id` (instance, subnet group, security group, secret) in `vpc` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, vpc: &Vpc, props: DatabaseProps) -> Result<Database> {
         let scope = scope.into().child(id)?;
         validate(&scope, &props)?;
@@ -296,14 +297,17 @@ impl Database {
         self.allocated_storage_gb
     }
 
+    /// The initial database's name.
     pub fn database_name(&self) -> &str {
         &self.database_name
     }
 
+    /// The port the database listens on.
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// The `AWS::RDS::DBInstance` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.instance.resource_ref()
     }
@@ -326,6 +330,7 @@ impl Database {
         &self.secret
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

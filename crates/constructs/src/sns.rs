@@ -22,6 +22,7 @@ pub struct Topic {
 }
 
 impl Topic {
+    /// Adds the topic `id` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, props: TopicProps) -> Result<Topic> {
         let scope = scope.into().child(id)?;
         for email in &props.email_subscriptions {
@@ -78,10 +79,12 @@ impl Topic {
         self.topic.r#ref()
     }
 
+    /// The topic's name (`Fn::GetAtt`).
     pub fn name(&self) -> Value {
         self.topic.topic_name()
     }
 
+    /// The `AWS::SNS::Topic` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.topic.resource_ref()
     }
@@ -92,6 +95,7 @@ impl Topic {
         &self.topic
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -45,6 +45,7 @@ pub struct QueueProps {
     pub retention_seconds: u32,
     /// Long-polling wait for receives, in seconds (0–20).
     pub receive_wait_seconds: u32,
+    /// Server-side encryption.
     pub encryption: QueueEncryption,
     /// A dead-letter queue for messages that keep failing. `None` only for a queue
     /// that is itself a dead-letter queue of something else.
@@ -165,6 +166,7 @@ impl Queue {
         matches!(self.origin, Origin::Imported(_))
     }
 
+    /// Adds the queue `id` (and its dead-letter queue) under `scope`; fails on props SQS would refuse.
     pub fn new(scope: impl Into<Scope>, id: &str, props: QueueProps) -> Result<Queue> {
         let scope = scope.into().child(id)?;
         let check = |prop: &str, value: u32, min: u32, max: u32| {
@@ -231,6 +233,7 @@ impl Queue {
         })
     }
 
+    /// The queue's ARN (`Fn::GetAtt`).
     pub fn arn(&self) -> Value {
         match &self.origin {
             Origin::Owned(owned) => owned.queue.arn(),
@@ -246,6 +249,7 @@ impl Queue {
         }
     }
 
+    /// The queue's name (`Fn::GetAtt`, or the name of an imported queue).
     pub fn name(&self) -> Value {
         match &self.origin {
             Origin::Owned(owned) => owned.queue.queue_name(),
@@ -297,6 +301,7 @@ impl Queue {
         self.cfn_dead_letter_queue().map(CfnQueue::queue_name)
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -65,6 +65,7 @@ impl SubnetType {
 pub struct SubnetConfiguration {
     /// Group name; subnets are named `<name>Subnet1`, `<name>Subnet2`, … (letters and digits).
     pub name: String,
+    /// Public, private with egress, or isolated.
     pub subnet_type: SubnetType,
     /// Prefix length of each subnet (16 to 28, and not larger than the VPC block).
     pub cidr_mask: u8,
@@ -74,6 +75,7 @@ pub struct SubnetConfiguration {
 }
 
 impl SubnetConfiguration {
+    /// A subnet group of this type.
     pub fn new(name: &str, subnet_type: SubnetType, cidr_mask: u8) -> Self {
         SubnetConfiguration {
             name: name.to_string(),
@@ -82,12 +84,15 @@ impl SubnetConfiguration {
             cidrs: Vec::new(),
         }
     }
+    /// Public subnets (a route to the internet gateway).
     pub fn public(name: &str, cidr_mask: u8) -> Self {
         Self::new(name, SubnetType::Public, cidr_mask)
     }
+    /// Private subnets with outbound access through NAT gateways.
     pub fn private_with_egress(name: &str, cidr_mask: u8) -> Self {
         Self::new(name, SubnetType::PrivateWithEgress, cidr_mask)
     }
+    /// Isolated subnets (no route out).
     pub fn isolated(name: &str, cidr_mask: u8) -> Self {
         Self::new(name, SubnetType::Isolated, cidr_mask)
     }
@@ -151,13 +156,17 @@ impl Default for VpcProps {
 /// One subnet of a [`Vpc`].
 #[derive(Debug, Clone)]
 pub struct Subnet {
+    /// Public, private with egress, or isolated.
     pub subnet_type: SubnetType,
     /// Group name (`Public`).
     pub group: String,
     /// Index of the availability zone (0-based, into `Fn::GetAZs ""`).
     pub az_index: u32,
+    /// The subnet's address block.
     pub cidr: Ipv4Cidr,
+    /// The `AWS::EC2::Subnet` resource.
     pub resource: ResourceRef,
+    /// Its route table.
     pub route_table: ResourceRef,
     /// The typed `AWS::EC2::Subnet` behind `resource`.
     cfn_subnet: CfnSubnet,

@@ -18,6 +18,7 @@ enum Protocol {
 }
 
 impl Port {
+    /// One TCP port.
     pub fn tcp(port: u16) -> Port {
         Port {
             protocol: Protocol::Tcp,
@@ -33,6 +34,7 @@ impl Port {
             to: from.max(to),
         }
     }
+    /// One UDP port.
     pub fn udp(port: u16) -> Port {
         Port {
             protocol: Protocol::Udp,
@@ -95,6 +97,7 @@ pub struct SecurityGroupProps {
 
 /// Something that has a security group (services, databases).
 pub trait Connectable {
+    /// The security group of the construct.
     fn security_group(&self) -> &SecurityGroup;
 }
 
@@ -146,6 +149,7 @@ enum Direction {
 }
 
 impl SecurityGroup {
+    /// Adds the group `id` in `vpc` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, vpc: &Vpc, props: SecurityGroupProps) -> Result<SecurityGroup> {
         let scope = scope.into().child(id)?;
         let description = props
@@ -196,6 +200,7 @@ impl SecurityGroup {
         self.group.group_id()
     }
 
+    /// The `AWS::EC2::SecurityGroup` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.group.resource_ref()
     }
@@ -207,6 +212,7 @@ impl SecurityGroup {
         &self.group
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -112,6 +112,7 @@ fn is_aws_id(id: &str, prefix: &str) -> bool {
 }
 
 impl Vpc {
+    /// Adds the VPC `id` and its subnets, gateways and routes under `scope`; fails on props EC2 would refuse.
     pub fn new(scope: impl Into<Scope>, id: &str, props: VpcProps) -> Result<Vpc> {
         let scope = scope.into().child(id)?;
         let plan = plan_subnets(&scope, &props)?;
@@ -375,6 +376,7 @@ impl Vpc {
         }
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

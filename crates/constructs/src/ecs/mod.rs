@@ -133,6 +133,7 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// Adds the cluster `id` for services in `vpc` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, vpc: &Vpc, props: ClusterProps) -> Result<Cluster> {
         let scope = scope.into().child(id)?;
         let insights = if props.container_insights { "enabled" } else { "disabled" };
@@ -160,14 +161,17 @@ impl Cluster {
         self.cluster.r#ref()
     }
 
+    /// The cluster's ARN (`Fn::GetAtt`).
     pub fn arn(&self) -> Value {
         self.cluster.arn()
     }
 
+    /// The VPC its services run in.
     pub fn vpc(&self) -> &Vpc {
         &self.vpc
     }
 
+    /// The `AWS::ECS::Cluster` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.cluster.resource_ref()
     }
@@ -178,6 +182,7 @@ impl Cluster {
         &self.cluster
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -15,11 +15,15 @@ use crate::naming::LogicalIdName;
 /// Target-tracking autoscaling of a service on average CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AutoScalingProps {
+    /// Fewest tasks.
     pub min_tasks: u32,
+    /// Most tasks.
     pub max_tasks: u32,
     /// Average CPU utilization to keep, in percent (10 to 90). Default 50.
     pub target_cpu_percent: u32,
+    /// Seconds after a scale-in before the next.
     pub scale_in_cooldown_seconds: u32,
+    /// Seconds after a scale-out before the next.
     pub scale_out_cooldown_seconds: u32,
 }
 

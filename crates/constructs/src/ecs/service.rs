@@ -28,6 +28,7 @@ use crate::logs::{LogGroup, LogGroupProps};
 pub struct FargateServiceProps {
     /// Task CPU and memory; only valid pairs exist. Default 0.25 vCPU / 512 MiB.
     pub size: FargateSize,
+    /// The one container of the task.
     pub container: ContainerProps,
     /// Tasks the service runs normally. Default 1.
     pub desired_count: u32,
@@ -130,6 +131,7 @@ impl Containers {
 }
 
 impl FargateService {
+    /// Adds the service `id` (task definition, roles, log group, security group) to `cluster` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, cluster: &Cluster, props: FargateServiceProps) -> Result<FargateService> {
         Self::build(scope.into(), id, cluster, props, None)
     }
@@ -444,10 +446,12 @@ impl FargateService {
         self.service.set(CfnService::DEPLOYMENT_CONFIGURATION, config)
     }
 
+    /// The `AWS::ECS::Service` resource.
     pub fn resource(&self) -> &ResourceRef {
         self.service.resource_ref()
     }
 
+    /// The `AWS::ECS::TaskDefinition` resource.
     pub fn task_definition(&self) -> &ResourceRef {
         self.task_definition.resource_ref()
     }
@@ -487,18 +491,22 @@ impl FargateService {
         &self.security_group
     }
 
+    /// The container's log group.
     pub fn log_group(&self) -> &LogGroup {
         &self.log_group
     }
 
+    /// The port the container listens on.
     pub fn container_port(&self) -> u16 {
         self.container.port
     }
 
+    /// The container's name.
     pub fn container_name(&self) -> &str {
         &self.container.name
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

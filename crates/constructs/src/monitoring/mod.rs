@@ -31,6 +31,7 @@ pub use thresholds::AlarmThresholds;
 /// Props of [`Monitoring`].
 #[derive(Debug, Clone)]
 pub struct MonitoringProps {
+    /// When the alarms fire.
     pub thresholds: AlarmThresholds,
     /// Email addresses notified of every alarm and recovery (each confirms by mail). Empty: the topic only.
     pub emails: Vec<String>,
@@ -111,6 +112,7 @@ pub struct Monitoring {
 }
 
 impl Monitoring {
+    /// Adds the monitoring `id` (alarm topic and dashboard) under `scope`; its methods add alarms.
     pub fn new(scope: impl Into<Scope>, id: &str, props: MonitoringProps) -> Result<Monitoring> {
         let scope = scope.into().child(id)?;
         props.thresholds.validate(&scope)?;
@@ -145,6 +147,7 @@ impl Monitoring {
         &self.topic
     }
 
+    /// When the alarms fire.
     pub fn thresholds(&self) -> &AlarmThresholds {
         &self.thresholds
     }
@@ -154,6 +157,7 @@ impl Monitoring {
         self.gathered.borrow().alarms.clone()
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }

@@ -39,6 +39,7 @@ pub struct BucketProps {
     /// Physical name. `None` (recommended) lets CloudFormation generate one, so the
     /// bucket can be replaced and environments never collide.
     pub bucket_name: Option<String>,
+    /// Server-side encryption.
     pub encryption: BucketEncryption,
     /// Object versioning. `None`: on where the environment keeps data.
     pub versioned: Option<bool>,
@@ -146,6 +147,7 @@ impl fmt::Debug for Bucket {
 }
 
 impl Bucket {
+    /// Adds the bucket `id` under `scope`; fails on props S3 would refuse.
     pub fn new(scope: impl Into<Scope>, id: &str, props: BucketProps) -> Result<Bucket> {
         Self::build(scope.into().child(id)?, props, None)
     }
@@ -423,6 +425,7 @@ impl Bucket {
         }
     }
 
+    /// The bucket's regional domain name (`Fn::GetAtt`).
     pub fn regional_domain_name(&self) -> Value {
         match &self.origin {
             Origin::Owned(owned) => owned.bucket.regional_domain_name(),
@@ -456,6 +459,7 @@ impl Bucket {
         }
     }
 
+    /// The construct's scope.
     pub fn scope(&self) -> &Scope {
         &self.scope
     }
