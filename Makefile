@@ -29,7 +29,7 @@ export CAIRN_VENV  := $(CURDIR)/$(VENV)
 export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
-        bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review \
+        bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
         replacement-table replacement-table-check cfn cfn-check
 
 help: ## List the targets
@@ -53,6 +53,9 @@ test: venv replacement-table-check cfn-check ## Generated code is current, cargo
 	cargo check --quiet -p cairn-cfn --features full
 	# --no-fail-fast: a failing test binary does not keep the snapshot tests from running.
 	cargo test --workspace --all-targets --no-fail-fast
+	# The crate docs' examples (--all-targets does not run doctests) and the docs themselves.
+	cargo test --workspace --doc --no-fail-fast
+	$(MAKE) --no-print-directory doc
 	rm -rf $(OUT)
 	cargo run --quiet -- synth --all --out $(OUT)
 	$(MAKE) --no-print-directory lint OUT=$(OUT)
@@ -90,6 +93,12 @@ bench-instructions: ## Instructions executed by synth/parity (valgrind callgrind
 
 pr-diff: ## Template diff of the working tree against BASE (origin/main); FORMAT=text|markdown|json, FAIL_ON=data-loss,replacement|security|any
 	FORMAT=$(FORMAT) FAIL_ON=$(FAIL_ON) scripts/pr-diff.sh $(BASE)
+
+doc: ## API docs of every crate (target/doc), warnings are errors (run by `make test`)
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
+
+api-surface: ## Public items per library crate (scripts/api-surface.sh), from the docs `make doc` builds
+	scripts/api-surface.sh
 
 fmt: ## cargo fmt --all
 	cargo fmt --all

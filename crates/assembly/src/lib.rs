@@ -4,7 +4,7 @@
 //!
 //! In: the synthesized environments ([`cairn_core::EnvArtifact`]) plus the sections
 //! other crates record (policy-check results, the parity record). Out: the typed
-//! [`Manifest`] ([`manifest`]), written atomically with the templates
+//! [`Manifest`], written atomically with the templates
 //! ([`write_environments`]: every environment or none), and read back with its
 //! templates ([`read_synthesis`], [`Manifest::read`]); every problem reading is an
 //! [`AssemblyError`] naming the file and the fix.

@@ -334,7 +334,7 @@ impl Handle {
 
     /// Sets `path` (`Properties.A.B`, `DeletionPolicy`, `Metadata.X`; `\\.` is a dot in a
     /// key, a number indexes a list) in the resource's template entry at the end of
-    /// synthesis, after every construct has rendered: unlike [`Handle::set`] and
+    /// synthesis, after every construct has rendered: unlike the typed `set` of each `Cfn*` type and
     /// [`Handle::edit`], nothing a construct renders later undoes it. Not checked
     /// against the schema (it is the escape hatch for what the schema does not know).
     pub fn add_override(&self, path: &str, value: impl Into<Value>) -> Result<()> {

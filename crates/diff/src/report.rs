@@ -14,7 +14,7 @@ pub struct TemplateDiff {
     pub security: Vec<SecurityChange>,
     /// Outputs, parameters, conditions and other items that changed.
     pub other: Vec<ItemChange>,
-    /// Changes the deploy would fail on, or that need a decision (see [`crate::warnings`]).
+    /// Changes the deploy would fail on, or that need a decision (see [`Warning`](crate::Warning)).
     pub warnings: Vec<Warning>,
 }
 

@@ -1,10 +1,10 @@
 //! Deploying an environment's stacks through change sets.
 //!
-//! Per stack: look at its state ([`plan`]) → create a change set and wait for it →
-//! print its changes ([`changes`]) → approval → execute → follow the events
-//! ([`watch`]) → report outputs or every failed resource. Everything runs
-//! against the [`CloudFormation`] trait, so the same code deploys to AWS, to a
-//! local endpoint and to the scripted fake of the tests.
+//! Per stack: look at its state (`plan.rs`) → create a change set and wait for it →
+//! print its changes (`changes.rs`) → approval → execute → follow the events
+//! (`watch.rs`) → report outputs or every failed resource. Everything runs
+//! against the toolkit's `CloudFormation` trait, so the same code deploys to AWS
+//! ([`connect`](crate::connect)), to a local endpoint and to the scripted fake of the tests.
 //!
 //! [`Deployer`] runs the stacks in order (here); one stack's way through is in
 //! `stack.rs`, this run's change sets in `change_set.rs`, executing one in
@@ -149,7 +149,7 @@ pub struct Deployer<'a> {
     /// What the emulator kept of deleted stacks: a stack deployed again drops its entry.
     pub leftovers: Option<leftovers::Ledger>,
     /// Every stack of the environment: the deploy first refuses changes the deploy
-    /// would fail on (see [`blocking`]), which needs all of them (`None`: no check).
+    /// would fail on (see `blocking.rs`), which needs all of them (`None`: no check).
     pub environment: Option<&'a [StackArtifact]>,
 }
 
