@@ -16,7 +16,7 @@ impl Report {
 }
 
 /// One finding as the manifest records it (and the JSON report shows it).
-pub fn finding_record(f: &Finding) -> CheckFinding {
+pub(crate) fn finding_record(f: &Finding) -> CheckFinding {
     CheckFinding {
         rule: f.rule.clone(),
         source: f.source.to_string(),
@@ -31,7 +31,7 @@ pub fn finding_record(f: &Finding) -> CheckFinding {
 }
 
 /// One finding as JSON.
-pub fn finding_json(f: &Finding) -> Json {
+pub(crate) fn finding_json(f: &Finding) -> Json {
     json!(finding_record(f))
 }
 

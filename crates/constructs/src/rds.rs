@@ -21,7 +21,7 @@ use crate::removal;
 /// notice of older minors. A version RDS no longer creates fails at deploy, not here.
 /// To add one, check `aws rds describe-db-engine-versions --engine postgres --query
 /// "DBEngineVersions[].EngineVersion"` and keep the list sorted.
-pub const POSTGRES_VERSIONS: &[&str] = &[
+pub(crate) const POSTGRES_VERSIONS: &[&str] = &[
     "13.15", "13.16", "13.18", "13.20", "13.21", "13.22", //
     "14.12", "14.13", "14.14", "14.15", "14.16", "14.17", "14.18", "14.19", "14.20", //
     "15.7", "15.8", "15.9", "15.10", "15.11", "15.12", "15.13", "15.14", "15.15", //

@@ -3,7 +3,7 @@
 use cairn_core::{RemovalPolicy, Scope};
 
 /// `Retain` where the environment keeps data (`retain_data = true`), `Delete` elsewhere.
-pub fn for_data(scope: &Scope) -> RemovalPolicy {
+pub(crate) fn for_data(scope: &Scope) -> RemovalPolicy {
     if scope.env_settings().retain_data {
         RemovalPolicy::Retain
     } else {

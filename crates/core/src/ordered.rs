@@ -9,4 +9,4 @@
 pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::FixedState>;
 
 /// An [`indexmap::IndexSet`] with a fast, fixed hasher.
-pub type OrderedSet<T> = indexmap::IndexSet<T, foldhash::fast::FixedState>;
+pub(crate) type OrderedSet<T> = indexmap::IndexSet<T, foldhash::fast::FixedState>;

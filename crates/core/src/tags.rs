@@ -12,12 +12,12 @@ pub const RESERVED_TAG_KEYS: [&str; 3] = ["Application", "Environment", "Managed
 pub use crate::schema::TagFormat;
 
 /// The tag shape of a resource type.
-pub fn tag_format(resource_type: &str) -> TagFormat {
+pub(crate) fn tag_format(resource_type: &str) -> TagFormat {
     crate::schema::tag_format(resource_type).unwrap_or(TagFormat::None)
 }
 
 /// The tags every taggable resource of the environment carries.
-pub fn environment_tags(app: &str, env: &EnvSettings) -> Vec<(String, String)> {
+pub(crate) fn environment_tags(app: &str, env: &EnvSettings) -> Vec<(String, String)> {
     let mut tags = vec![
         ("Application".to_string(), app.to_string()),
         ("Environment".to_string(), env.name.clone()),

@@ -182,9 +182,9 @@ pub mod limits {
     /// Outputs per template.
     pub const MAX_OUTPUTS: usize = 200;
     /// Parameters per template.
-    pub const MAX_PARAMETERS: usize = 200;
+    pub(crate) const MAX_PARAMETERS: usize = 200;
     /// Above this a template must be uploaded to S3 and passed by URL.
     pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
     /// Above this CloudFormation refuses the template even from S3.
-    pub const MAX_BODY_BYTES: usize = 1_000_000;
+    pub(crate) const MAX_BODY_BYTES: usize = 1_000_000;
 }

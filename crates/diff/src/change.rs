@@ -90,7 +90,7 @@ pub enum PathSegment {
 }
 
 /// Renders a path as `KeySchema[0].AttributeName`.
-pub fn path_string(path: &[PathSegment]) -> String {
+pub(crate) fn path_string(path: &[PathSegment]) -> String {
     let mut s = String::new();
     for seg in path {
         match seg {

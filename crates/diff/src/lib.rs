@@ -64,8 +64,8 @@ mod gate_tests;
 mod tests;
 
 pub use change::{
-    path_string, Action, DataRisk, ItemChange, PathSegment, PropertyChange, Replacement, ResourceChange, RiskCause, Section,
-    SecurityChange, SecurityDetail, SecurityImpact,
+    Action, DataRisk, ItemChange, PathSegment, PropertyChange, Replacement, ResourceChange, RiskCause, Section, SecurityChange,
+    SecurityDetail, SecurityImpact,
 };
 pub use compare::{compare, construct_path};
 pub use exports::{flag_exports_in_use, StackSides};

@@ -290,7 +290,7 @@ fn lcs(old: &[String], new: &[String]) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::path_string;
+    use crate::change::path_string;
     use serde_json::json;
 
     fn paths(old: Json, new: Json) -> Vec<(String, Action)> {

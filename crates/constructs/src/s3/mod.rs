@@ -106,10 +106,10 @@ const ELB_ACCOUNTS: &[(&str, &str)] = &[
 ];
 
 /// The principal that delivers load balancer access logs in regions launched since August 2022.
-pub const ELB_LOG_DELIVERY_SERVICE: &str = "logdelivery.elasticloadbalancing.amazonaws.com";
+pub(crate) const ELB_LOG_DELIVERY_SERVICE: &str = "logdelivery.elasticloadbalancing.amazonaws.com";
 
 /// The principal S3 server access logging writes with.
-pub const S3_LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
+pub(crate) const S3_LOGGING_SERVICE: &str = "logging.s3.amazonaws.com";
 
 /// An S3 bucket with a TLS-only bucket policy and all public access blocked, or an
 /// existing bucket another team owns ([`Bucket::from_name`]).
@@ -519,6 +519,6 @@ fn object_arns(bucket: &CfnBucket) -> Value {
 }
 
 /// The regional ELB log-delivery account, for regions launched before August 2022.
-pub fn elb_account(region: &str) -> Option<&'static str> {
+pub(crate) fn elb_account(region: &str) -> Option<&'static str> {
     ELB_ACCOUNTS.iter().find(|(r, _)| *r == region).map(|(_, a)| *a)
 }

@@ -86,7 +86,7 @@ pub fn resource_type(resource_type: &str) -> Option<ResourceTypeInfo> {
 
 /// How `resource_type` takes tags, if the schemas know it: what synthesis asks for every
 /// resource, answered without reading the rest of the type's facts.
-pub fn tag_format(resource_type: &str) -> Option<TagFormat> {
+pub(crate) fn tag_format(resource_type: &str) -> Option<TagFormat> {
     lookup(resource_type).map(|(_, tags, _)| *tags)
 }
 
@@ -96,8 +96,9 @@ fn lookup(resource_type: &str) -> Option<&'static (&'static str, TagFormat, &'st
     Some(&types[i])
 }
 
-/// Every resource type in the table, sorted.
-pub fn known_types() -> impl Iterator<Item = &'static str> {
+/// Every resource type in the table, sorted (the tests check the table with it).
+#[cfg(test)]
+fn known_types() -> impl Iterator<Item = &'static str> {
     facts::TYPES.iter().map(|(name, _, _)| *name)
 }
 

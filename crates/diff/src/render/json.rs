@@ -5,9 +5,8 @@
 
 use serde_json::{json, Map, Value as Json};
 
-use crate::{
-    path_string, DiffReport, ItemChange, PathSegment, PropertyChange, ResourceChange, SecurityChange, SecurityDetail, StackDiff, Summary,
-};
+use crate::change::path_string;
+use crate::{DiffReport, ItemChange, PathSegment, PropertyChange, ResourceChange, SecurityChange, SecurityDetail, StackDiff, Summary};
 
 /// Version of the JSON layout; bumped only for incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;

@@ -8,7 +8,8 @@ use super::{
     data_loss_summary, kept_data_heading, provenance_line, resource_label, risk_words, risks, warning_label, warnings, warnings_heading,
     Cell,
 };
-use crate::{path_string, Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
+use crate::change::path_string;
+use crate::{Action, DiffReport, ItemChange, PropertyChange, Replacement, ResourceChange, StackDiff, StackStatus};
 
 /// The warnings block of the text diff (heading, then each warning and its fix,
 /// blocking ones first); empty without warnings. `deploy` shows the same lines.
