@@ -31,7 +31,7 @@ pub(crate) const POSTGRES_VERSIONS: &[&str] = &[
 ];
 
 /// Why `version` is not an RDS for PostgreSQL version cairn accepts, with the
-/// versions allowed; `None` when it is one of [`POSTGRES_VERSIONS`] or a major version
+/// versions allowed; `None` when it is one of the versions cairn knows or a major version
 /// of them alone (`"17"`: RDS picks that major's default minor). For environment files
 /// and [`DatabaseProps`].
 pub fn postgres_version_problem(version: &str) -> Option<String> {
