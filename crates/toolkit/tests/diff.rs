@@ -1,6 +1,7 @@
 //! `cairn diff` between synthesis outputs (no AWS) with the fixture's binary, without a
 //! terminal: no differences, an edited environment file in every format and through the
-//! `--fail-on` gates, and malformed input. The diff engine's cases are unit-tested in
+//! `--fail-on` gates, a deleted retained queue tripping the data-loss gate, and malformed
+//! input. The diff engine's cases are unit-tested in
 //! `crates/diff/src/tests.rs`; diffs against deployed stacks in the root `tests/diff_deployed.rs`.
 
 mod support;
@@ -129,4 +130,83 @@ fn malformed_input_is_a_clear_error_with_exit_2() {
     assert!(err.contains("--base"), "{err}");
     let (_, err) = exits(&cairn(&["diff", "prod", "--format", "yaml"], None), 2);
     assert!(err.contains("yaml"), "{err}");
+}
+
+/// prod (which keeps its data) synthesized into `<dir>/base` and `<dir>/head`, `edit`
+/// applied to the logical ID of head's queue (`worker/Jobs/Resource`) in its worker stack.
+fn base_and_head(name: &str, edit: impl FnOnce(&mut serde_json::Map<String, Json>, &str)) -> TempDir {
+    let dir = TempDir::new(&format!("diff-gate-{name}"));
+    for side in ["base", "head"] {
+        let out = dir.join(side);
+        exits(&cairn(&["synth", "prod", "--quiet", "--out", out.to_str().unwrap()], None), 0);
+    }
+    let file = dir.join("head/prod/depot-prod-worker.template.json");
+    let mut template: Json = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let resources = template["Resources"].as_object_mut().expect("Resources");
+    let queue = resources
+        .iter()
+        .find(|(_, r)| r["Metadata"]["cairn:path"] == "worker/Jobs/Resource")
+        .map(|(id, _)| id.clone())
+        .expect("the jobs queue");
+    edit(resources, &queue);
+    std::fs::write(&file, serde_json::to_string_pretty(&template).unwrap()).unwrap();
+    dir
+}
+
+#[test]
+fn deleting_a_retained_queue_fails_the_data_loss_gate_only() {
+    let dir = base_and_head("delete-queue", |resources, queue| {
+        resources.remove(queue);
+    });
+    let (base, head) = (dir.join("base"), dir.join("head"));
+    let diff = |gates: &str| {
+        cairn(
+            &[
+                "diff",
+                "--base",
+                base.to_str().unwrap(),
+                "--head",
+                head.to_str().unwrap(),
+                "--fail-on",
+                gates,
+            ],
+            None,
+        )
+    };
+    let (_, err) = exits(&diff("data-loss"), 1);
+    assert!(
+        err.contains("diff: --fail-on data-loss: 1 stateful resource(s) removed or replaced (0 with nothing keeping their data)"),
+        "{err}"
+    );
+    // Several gates: each one that trips is named.
+    let (_, err) = exits(&diff("security,data-loss,replacement"), 1);
+    assert!(err.contains("--fail-on data-loss") && !err.contains("--fail-on security"), "{err}");
+    exits(&diff("security"), 0);
+    exits(&diff("nonsense"), 2);
+}
+
+#[test]
+fn a_resource_without_type_is_bad_input_naming_the_file_and_the_logical_id() {
+    let mut id = String::new();
+    let dir = base_and_head("no-type", |resources, queue| {
+        id = queue.to_string();
+        resources[queue].as_object_mut().unwrap().remove("Type");
+    });
+    let o = cairn(
+        &[
+            "diff",
+            "--base",
+            dir.join("base").to_str().unwrap(),
+            "--head",
+            dir.join("head").to_str().unwrap(),
+        ],
+        None,
+    );
+    let (out, err) = exits(&o, 2);
+    assert!(out.is_empty(), "no partial output: {out}");
+    assert!(
+        err.contains("depot-prod-worker.template.json") && err.contains("has no \"Type\""),
+        "{err}"
+    );
+    assert!(err.contains(&id), "names the logical ID {id}: {err}");
 }
