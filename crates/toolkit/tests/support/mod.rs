@@ -49,7 +49,9 @@ impl Drop for TempDir {
 /// `CAIRN_ENVIRONMENTS` override; stdin closed (no terminal).
 pub fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cairn-fixture"));
-    cmd.env("NO_COLOR", "1")
+    // Where a local cloud's leftovers are recorded: under target/, not in the source tree.
+    cmd.env("CAIRN_LOCAL_CLOUD_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/local-cloud"))
+        .env("NO_COLOR", "1")
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_EC2_METADATA_DISABLED", "true")
