@@ -147,3 +147,25 @@ fn top_level_help_lists_every_exit_code() {
         assert!(text.contains(code), "`{code}` not in: {text}");
     }
 }
+
+/// `ls` lists every environment in promotion order with its account, region and what
+/// it requires, and its stacks in deploy order with the stacks each waits for.
+#[test]
+fn ls_lists_environments_and_stacks_in_deploy_order() {
+    let here = TempDir::new("cli-ls-text");
+    let o = cairn(&["ls"], here.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = support::stdout(&o);
+    let expected = "\
+dev  account 123456789012 region us-east-1
+  depot-dev-storage
+  depot-dev-worker  after depot-dev-storage
+staging  account 123456789012 region us-east-1
+  depot-staging-storage
+  depot-staging-worker  after depot-staging-storage
+prod  account 123456789012 region us-east-1  (approval required, keeps data)
+  depot-prod-storage
+  depot-prod-worker  after depot-prod-storage
+";
+    assert_eq!(text, expected);
+}
