@@ -1,13 +1,14 @@
-//! Policy checks end to end: the shipped application passes every built-in rule,
-//! cairn's data constructs are compliant by default and misuse is reported with the
-//! rule ID and construct path, suppressions, `synth` failing on errors without
-//! writing, the `check` command's formats, and CloudFormation Guard rule files.
+//! Policy checks end to end: the shipped application passes every built-in rule and
+//! the repository's Guard rules, cairn's data constructs are compliant by default and
+//! misuse is reported with the rule ID and construct path, suppressions, `synth` failing
+//! on errors without writing, and Guard rules on the shop's big templates. The `check`
+//! command's formats and Guard rule files in general are tested on a fixture application
+//! in `crates/toolkit/tests/check.rs`.
 
 use std::path::PathBuf;
 
 use cairn_app::{Config, Shop};
-use cairn_assembly::{Manifest, MANIFEST_FILE};
-use cairn_check::{check_env, rules, Report, Severity};
+use cairn_check::{check_env, Report, Severity};
 use cairn_constructs::{Bucket, BucketProps, Construct, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps};
 use cairn_core::application::{load_all, synthesize};
 use cairn_core::{App, Application, EnvArtifact, EnvSettings, Environment};
@@ -273,55 +274,6 @@ fn synth_fails_on_policy_errors_and_writes_nothing() {
 }
 
 #[test]
-fn synth_records_checks_in_the_manifest() {
-    let out = temp_dir("manifest");
-    let env = support::any_environment();
-    let run = cairn(&["synth", &env, "--out", out.to_str().unwrap()], &repo());
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    let manifest = Manifest::read(&out.join(&env).join(MANIFEST_FILE)).unwrap();
-    let checks = manifest.checks.expect("a checks section");
-    assert_eq!(checks.errors, 0);
-    let listed = &checks.findings;
-    assert_eq!(
-        listed.iter().filter(|f| f.severity == "warning" && f.suppressed.is_none()).count(),
-        checks.warnings
-    );
-    // Every warning in the manifest was also printed.
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    for f in listed.iter().filter(|f| f.suppressed.is_none()) {
-        assert!(stderr.contains(&format!("warning {} {env}/{}", f.rule, f.path)), "{stderr}");
-    }
-    let _ = std::fs::remove_dir_all(&out);
-}
-
-#[test]
-fn check_command_formats_and_rule_list() {
-    let env = support::any_environment();
-    let run = cairn(&["check", &env, "--no-default-rules", "--format", "json"], &repo());
-    assert!(run.status.success(), "{}", show(&run));
-    let reports: Json = serde_json::from_slice(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", show(&run)));
-    assert_eq!(reports[0]["environment"], env.as_str());
-    assert_eq!(reports[0]["summary"]["errors"], 0);
-    assert_eq!(reports[0]["rules"].as_array().unwrap().len(), rules().len());
-
-    let run = cairn(&["check", "--no-default-rules", "--format", "markdown"], &repo());
-    assert!(run.status.success(), "{}", show(&run));
-    let md = String::from_utf8_lossy(&run.stdout);
-    for env in support::environment_files() {
-        assert!(md.contains(&format!("### Policy checks: {env}")), "{md}");
-    }
-
-    let run = cairn(&["check", "--list-rules"], &repo());
-    let list = String::from_utf8_lossy(&run.stdout);
-    for r in rules() {
-        assert!(list.contains(r.id), "{}", r.id);
-    }
-
-    let run = cairn(&["check", "nosuchenv"], &repo());
-    assert_eq!(run.status.code(), Some(2), "{}", show(&run));
-}
-
-#[test]
 fn guard_rules_pass_and_fail_on_the_shipped_application() {
     let env = support::any_environment();
     let run = cairn(
@@ -387,104 +339,18 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
     );
 }
 
+/// The repository's own rules/ folder applies by default, from any working folder, and
+/// holds only rules the shop meets.
 #[test]
-fn a_rules_folder_is_read_whole_and_the_projects_rules_apply_by_default() {
-    let dir = temp_dir("rules-folder");
-    std::fs::create_dir_all(dir.join("rules")).unwrap();
-    std::fs::write(
-        dir.join("rules/queues.guard"),
-        "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n",
-    )
-    .unwrap();
-    let rules = dir.join("rules");
-    let env = support::any_environment();
-    let run = cairn(&["check", &env, "--rules", rules.to_str().unwrap()], &dir);
-    assert_eq!(run.status.code(), Some(1), "{}", show(&run));
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(text.contains("guard:queues.guard: queues_are_fifo failed"), "{text}");
-    // The default folder is the project's rules/, not the working folder's.
-    let run = cairn(&["check", &env], &dir);
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stdout));
-    let text = String::from_utf8_lossy(&run.stdout);
-    assert!(text.contains("guard:example.guard") && !text.contains("queues.guard"), "{text}");
-    let run = cairn(&["check", &env, "--no-default-rules"], &dir);
+fn the_repositorys_rules_apply_by_default_and_the_shop_meets_them() {
+    let dir = temp_dir("rules-default");
+    let run = cairn(&["check", "--all"], &dir);
     assert!(run.status.success(), "{}", show(&run));
-    assert!(!String::from_utf8_lossy(&run.stdout).contains("example.guard"));
-    // The repository's own rules/ folder holds only rules the shop meets.
-    let run = cairn(&["check", "--all"], &repo());
-    assert!(run.status.success(), "{}", show(&run));
-}
-
-/// A rule file without rules is not silently ignored: named in --rules it is bad input
-/// (exit 2, nothing on stdout); found in a folder it is skipped with a warning.
-#[test]
-fn a_guard_file_without_rules_is_an_error_when_named_and_a_warning_in_a_folder() {
-    let env = support::any_environment();
-    let dir = temp_dir("rules-empty");
-    std::fs::create_dir_all(dir.join("rules")).unwrap();
-    let empty = dir.join("rules/empty.guard");
-    std::fs::write(&empty, "# rules to come\n\n   # nothing yet\n").unwrap();
-    std::fs::write(
-        dir.join("rules/queues.guard"),
-        "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("blank.guard"), "").unwrap();
-
-    for file in [empty.clone(), dir.join("blank.guard")] {
-        let run = cairn(&["check", &env, "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
-        assert_eq!(run.status.code(), Some(2), "{}", show(&run));
-        let stderr = String::from_utf8_lossy(&run.stderr);
-        assert!(stderr.contains(&format!("error: no rules in {}", file.display())), "{stderr}");
-        assert!(stderr.contains("fix: add Guard rules"), "{stderr}");
-        assert!(run.stdout.is_empty(), "{}", show(&run));
-    }
-
-    let rules = dir.join("rules");
-    let run = cairn(&["check", &env, "--no-default-rules", "--rules", rules.to_str().unwrap()], &dir);
-    assert_eq!(run.status.code(), Some(1), "the queue rule fails: {}", show(&run));
-    let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(
-        stderr.contains(&format!(
-            "warning: no rules in {} (empty or only comments); skipped",
-            empty.display()
-        )),
-        "{stderr}"
-    );
-    assert!(
-        String::from_utf8_lossy(&run.stdout).contains("guard:queues.guard: queues_are_fifo failed"),
+        String::from_utf8_lossy(&run.stdout).contains("guard:example.guard"),
         "{}",
         show(&run)
     );
-}
-
-/// Two rules of one file with the same name were merged into one result: refused, naming
-/// the file, the rule and both lines.
-#[test]
-fn a_rule_name_defined_twice_is_refused_with_its_lines() {
-    let env = support::any_environment();
-    let dir = temp_dir("rules-duplicate");
-    let file = dir.join("twice.guard");
-    std::fs::write(
-        &file,
-        "rule queues_are_fifo { Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.FifoQueue == true }\n\n\
-         # the same name again, for another check\n\
-         rule queues_are_fifo when Resources.*[ Type == 'AWS::SQS::Queue' ] !empty {\n\
-             Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.SqsManagedSseEnabled == true\n\
-         }\n",
-    )
-    .unwrap();
-    let run = cairn(&["check", &env, "--no-default-rules", "--rules", file.to_str().unwrap()], &dir);
-    assert_eq!(run.status.code(), Some(2), "{}", show(&run));
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert!(
-        stderr.contains(&format!(
-            "error: Guard rules {}: rule `queues_are_fifo` is defined twice, on lines 1 and 4",
-            file.display()
-        )),
-        "{stderr}"
-    );
-    assert!(run.stdout.is_empty(), "{}", show(&run));
 }
 
 /// Guard rules failing on every resource of every stack (reports of hundreds of KB, three

@@ -1,100 +1,11 @@
-//! The command line's behaviour at its edges: a reader that closes the pipe early,
-//! environments named twice or badly, `--out` naming a file, and the project's Guard
-//! rules found from any working folder.
+//! The project's own instructions for the command line: `make local-cloud` and the README
+//! agree. The command line's behaviour itself is tested on a fixture application in
+//! `crates/toolkit/tests/cli.rs`.
 
-use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-
-mod support;
-use support::cairn;
-use support::{Sandbox, TempDir};
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-#[test]
-fn a_reader_that_stops_early_ends_cairn_quietly_without_a_panic() {
-    let out = TempDir::new("cli-pipe");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
-        .args(["ls", "--format", "json"])
-        .arg("--environments")
-        .arg(repo().join("stacks/environments"))
-        .current_dir(out.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Close the read end before cairn writes (like `cairn ls | head -0`).
-    drop(child.stdout.take());
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let status = child.wait().unwrap();
-    assert!(!err.contains("panicked"), "cairn panicked on a closed pipe:\n{err}");
-    assert!(!err.contains("Broken pipe"), "{err}");
-    // Either it finished before noticing, or SIGPIPE ended it: never a failure exit code.
-    use std::os::unix::process::ExitStatusExt;
-    assert!(status.success() || status.signal() == Some(13), "unexpected end: {status:?}");
-}
-
-#[test]
-fn an_environment_named_twice_is_bad_input() {
-    let out = TempDir::new("cli-twice");
-    let o = cairn(&["synth", "dev", "dev", "--out", out.path().join("o").to_str().unwrap()], &repo());
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("environment `dev` is named twice on the command line"),
-        "{}",
-        stderr(&o)
-    );
-    assert!(!out.path().join("o").exists(), "nothing may be written");
-}
-
-#[test]
-fn an_environment_file_whose_name_cannot_be_a_stack_name_is_named_in_the_error() {
-    let sandbox = Sandbox::new("cli-badname");
-    let envs = sandbox.envs();
-    std::fs::copy(envs.join(format!("{}.toml", support::any_environment())), envs.join("my qa.toml")).unwrap();
-    let o = sandbox.cairn(&["ls"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let err = stderr(&o);
-    assert!(err.contains("my qa.toml") && err.contains("not a valid environment name"), "{err}");
-    // A name with a path in it is refused before any file is looked up.
-    let o = cairn(&["synth", "../dev"], &repo());
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("`../dev` is not a valid environment name"), "{}", stderr(&o));
-}
-
-#[test]
-fn out_naming_a_file_is_bad_input_and_leaves_the_file_alone() {
-    let dir = TempDir::new("cli-outfile");
-    let file = dir.join("afile");
-    std::fs::write(&file, "keep me").unwrap();
-    let o = cairn(&["synth", &support::any_environment(), "--out", file.to_str().unwrap()], &repo());
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("is a file, not a folder"), "{}", stderr(&o));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep me");
-}
-
-#[test]
-fn the_projects_guard_rules_apply_whatever_the_working_folder() {
-    let elsewhere = TempDir::new("cli-cwd");
-    let env = support::any_environment();
-    let o = cairn(&["check", &env], elsewhere.path());
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let report = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        report.contains("guard:example.guard"),
-        "rules/ of the project were not applied:\n{report}"
-    );
-    // And --no-default-rules leaves them out.
-    let o = cairn(&["check", &env, "--no-default-rules"], elsewhere.path());
-    assert!(!String::from_utf8_lossy(&o.stdout).contains("guard:example.guard"));
 }
 
 /// `make local-cloud` prints the same deploy command as the README, and neither asks for
@@ -123,61 +34,4 @@ fn local_cloud_instructions_agree_with_the_readme() {
         );
     }
     assert!(script.contains("needs no credentials"), "the script says so too");
-}
-
-/// `--format json` replaced `--json`; the old flag still works for now, with a warning.
-#[test]
-fn ls_prints_json_with_format_json_and_warns_on_the_old_flag() {
-    let o = cairn(&["ls", "--format", "json"], &repo());
-    assert!(o.status.success(), "{}", stderr(&o));
-    let list: serde_json::Value = serde_json::from_slice(&o.stdout).expect("ls --format json prints JSON");
-    assert!(
-        list.as_array().is_some_and(|a| a.len() == support::environment_files().len()),
-        "{list}"
-    );
-    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
-    let old = cairn(&["ls", "--json"], &repo());
-    assert!(old.status.success(), "{}", stderr(&old));
-    assert_eq!(old.stdout, o.stdout, "--json is --format json");
-    assert!(
-        stderr(&old).contains("warning: --json is deprecated; use --format json"),
-        "{}",
-        stderr(&old)
-    );
-    let both = cairn(&["ls", "--json", "--format", "text"], &repo());
-    assert_eq!(both.status.code(), Some(2), "contradicting flags are bad input: {}", stderr(&both));
-    let help = cairn(&["ls", "--help"], &repo());
-    assert!(
-        !String::from_utf8_lossy(&help.stdout).contains("--json"),
-        "the deprecated flag is hidden"
-    );
-}
-
-/// `status --format json` with `--watch` is refused before any AWS call.
-#[test]
-fn status_json_cannot_watch() {
-    let o = cairn(&["status", "dev", "--format", "json", "--watch"], &repo());
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("--format json prints one snapshot and cannot --watch"),
-        "{}",
-        stderr(&o)
-    );
-}
-
-/// The top-level help lists every exit code cairn uses, as the README does.
-#[test]
-fn top_level_help_lists_every_exit_code() {
-    let help = cairn(&["--help"], &repo());
-    assert_eq!(help.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&help.stdout);
-    for code in [
-        "0 ok",
-        "1 failure",
-        "2 bad input",
-        "3 `drift` against an endpoint without drift detection",
-        "130 stopped by Ctrl-C",
-    ] {
-        assert!(text.contains(code), "`{code}` not in: {text}");
-    }
 }

@@ -1,4 +1,5 @@
-//! Bootstrap, destroy, failed creates, credentials and endpoints.
+//! Bootstrap, destroy, failed creates, credentials and local endpoints (a malformed or
+//! unreachable endpoint: `crates/toolkit/tests/endpoints.rs`).
 
 use super::*;
 
@@ -182,27 +183,4 @@ fn a_local_endpoint_works_without_credentials() {
     let (out, err) = text(&o);
     assert_eq!(o.status.code(), Some(0), "{out}{err}");
     assert!(!err.contains("credentials"), "{err}");
-}
-
-#[test]
-fn a_malformed_endpoint_or_a_zero_timeout_is_bad_input() {
-    let env = support::any_environment();
-    let err = assert_fails(&cairn("not-a-url", &["status", &env], None), 2);
-    assert!(
-        err.starts_with("error: AWS_ENDPOINT_URL=`not-a-url` is not a usable endpoint (it must start with http:// or https://)"),
-        "{err}"
-    );
-    assert!(err.contains("http://127.0.0.1:5000") && err.lines().count() == 1, "{err}");
-    let err = assert_fails(
-        &cairn("http://127.0.0.1:1", &["status", &env, "--endpoint-url", "not-a-url"], None),
-        2,
-    );
-    assert!(
-        err.starts_with("error: --endpoint-url `not-a-url` is not a usable endpoint"),
-        "{err}"
-    );
-
-    let err = assert_fails(&cairn("http://127.0.0.1:1", &["deploy", &env, "--timeout", "0s"], None), 2);
-    assert!(err.contains("the timeout must be more than 0"), "{err}");
-    assert!(!err.contains("is not a duration"), "{err}");
 }

@@ -128,22 +128,6 @@ fn broader_access_without_approve_is_refused_and_leaves_no_stack() {
     }
 }
 
-#[test]
-fn an_unreachable_endpoint_gives_one_clear_line() {
-    let port = support::moto::free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let err = assert_fails(&cairn(&url, &["deploy", &support::any_environment(), "--approve"], None), 1);
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with(&format!("error: cannot reach {url} (connection refused) for GetCallerIdentity")),
-        "{err}"
-    );
-    assert!(err.contains("make local-cloud"), "{err}");
-    for debug in ["DispatchFailure", "ConnectorError", "{ ", "Some("] {
-        assert!(!err.contains(debug), "an SDK struct leaks into: {err}");
-    }
-}
-
 /// `outputs` of an environment that is not deployed fails with nothing on stdout: no `{}`
 /// for a script to take as "no outputs".
 #[test]

@@ -2,9 +2,9 @@
 //!
 //! The engine on a tiny application of the test's own (one that branches on an
 //! environment's name, a field that is not a knob, a must-match field), and the
-//! `cairn parity` command on the shipped application: its declared differences, an
-//! undeclared one introduced through an environment file, and a template edited by
-//! hand in `out/`.
+//! shipped application's parity. The `cairn parity` command itself (an undeclared field
+//! introduced through an environment file, a template edited by hand in `out/`, bad
+//! input) is tested on a fixture application in `crates/toolkit/tests/parity.rs`.
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -135,7 +135,7 @@ mod tests {
     }
 
     #[test]
-    fn types_beyond_the_shops_come_from_the_schemas() {
+    fn types_without_a_construct_come_from_the_schemas() {
         let function = resource_type("AWS::Lambda::Function").expect("every schema type is known");
         assert_eq!(function.name_property, Some("FunctionName"));
         assert_eq!(function.tags, TagFormat::KeyValueList);

@@ -24,7 +24,7 @@ fn settings(name: &str) -> EnvSettings {
 }
 
 fn app_with_env(name: &str) -> (App, Environment) {
-    let app = App::new("shop").unwrap();
+    let app = App::new("demo").unwrap();
     let env = app.environment(settings(name)).unwrap();
     (app, env)
 }
@@ -54,7 +54,7 @@ fn messages(e: Errors) -> String {
 }
 
 /// The data stack and its service stack, the table's construct named `table_id`.
-fn shop_with_table(table_id: &str, keep: impl Fn(&Stack)) -> (cairn_core::Assembly, cairn_core::ResourceRef) {
+fn data_and_service_with_table(table_id: &str, keep: impl Fn(&Stack)) -> (cairn_core::Assembly, cairn_core::ResourceRef) {
     let (app, env) = app_with_env("prod");
     let data = env.stack("data").unwrap();
     let service = env.stack("service").unwrap();

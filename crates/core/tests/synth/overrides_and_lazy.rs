@@ -4,11 +4,11 @@ use super::*;
 
 #[test]
 fn a_renamed_construct_keeps_its_logical_ids_and_exports_when_asked() {
-    let (before, old) = shop_with_table("Orders", |_| {});
-    let (renamed, new) = shop_with_table("OrdersTable", |_| {});
+    let (before, old) = data_and_service_with_table("Orders", |_| {});
+    let (renamed, new) = data_and_service_with_table("OrdersTable", |_| {});
     assert_ne!(old.logical_id, new.logical_id, "a rename changes the logical ID");
 
-    let (kept, table) = shop_with_table("OrdersTable", |data| data.keep_logical_ids("OrdersTable", "Orders").unwrap());
+    let (kept, table) = data_and_service_with_table("OrdersTable", |data| data.keep_logical_ids("OrdersTable", "Orders").unwrap());
     assert_eq!(table.logical_id, old.logical_id);
     assert_eq!(table.path, "OrdersTable/Resource", "the construct path is the new one");
     let exports = |a: &cairn_core::Assembly| template(a, "prod", "data")["Outputs"].clone();
@@ -19,7 +19,7 @@ fn a_renamed_construct_keeps_its_logical_ids_and_exports_when_asked() {
         json!("data/OrdersTable/Resource")
     );
 
-    let (exact, table) = shop_with_table("OrdersTable", |data| {
+    let (exact, table) = data_and_service_with_table("OrdersTable", |data| {
         data.override_logical_id("OrdersTable/Resource", &old.logical_id).unwrap()
     });
     assert_eq!(table.logical_id, old.logical_id);
@@ -115,7 +115,7 @@ fn a_reference_in_an_override_becomes_an_export_and_import() {
     service.add_property_override(&consumer, "Value", q.get_att("Arn")).unwrap();
     let assembly = app.synth().unwrap();
     let env = &assembly.environments[0];
-    let export = format!("shop-prod-data:ExportsOutputFnGetAtt{}Arn", q.logical_id);
+    let export = format!("demo-prod-data:ExportsOutputFnGetAtt{}Arn", q.logical_id);
     assert_eq!(
         env.stack("service").unwrap().template["Resources"]["Consumer"]["Properties"]["Value"],
         json!({ "Fn::ImportValue": export })
@@ -125,7 +125,7 @@ fn a_reference_in_an_override_becomes_an_export_and_import() {
         outputs[format!("ExportsOutputFnGetAtt{}Arn", q.logical_id)]["Export"]["Name"],
         json!(export)
     );
-    assert_eq!(env.stack("service").unwrap().depends_on, ["shop-prod-data"]);
+    assert_eq!(env.stack("service").unwrap().depends_on, ["demo-prod-data"]);
 }
 
 #[test]
@@ -184,12 +184,12 @@ fn a_lazy_value_renders_the_final_state_and_its_references_cross_stacks() {
     names.borrow_mut().push(q.get_att("Arn"));
     let assembly = app.synth().unwrap();
     let prod = &assembly.environments[0];
-    let arn_export = format!("shop-prod-data:ExportsOutputFnGetAtt{}Arn", q.logical_id);
+    let arn_export = format!("demo-prod-data:ExportsOutputFnGetAtt{}Arn", q.logical_id);
     assert_eq!(
         prod.stack("service").unwrap().template["Resources"]["Consumer"]["Properties"]["Value"],
         json!(["first", {"Fn::ImportValue": arn_export}])
     );
-    assert_eq!(prod.stack("service").unwrap().depends_on, ["shop-prod-data"]);
+    assert_eq!(prod.stack("service").unwrap().depends_on, ["demo-prod-data"]);
 }
 
 #[test]

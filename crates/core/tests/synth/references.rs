@@ -98,24 +98,24 @@ fn cross_stack_reference_becomes_export_and_import_with_a_dependency() {
     let env = &assembly.environments[0];
     assert_eq!(
         env.stacks.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
-        ["shop-prod-data", "shop-prod-service"]
+        ["demo-prod-data", "demo-prod-service"]
     );
-    assert_eq!(env.stack("service").unwrap().depends_on, ["shop-prod-data"]);
+    assert_eq!(env.stack("service").unwrap().depends_on, ["demo-prod-data"]);
     let outputs = &env.stack("data").unwrap().template["Outputs"];
     let arn_export = format!("ExportsOutputFnGetAtt{}Arn", q.logical_id);
     assert_eq!(outputs[&arn_export]["Value"], json!({"Fn::GetAtt": [q.logical_id, "Arn"]}));
     assert_eq!(
         outputs[&arn_export]["Export"]["Name"],
-        json!(format!("shop-prod-data:{arn_export}"))
+        json!(format!("demo-prod-data:{arn_export}"))
     );
     let consumer = &env.stack("service").unwrap().template["Resources"]["Consumer"]["Properties"];
     assert_eq!(
         consumer["Value"],
-        json!({"Fn::ImportValue": format!("shop-prod-data:{arn_export}")})
+        json!({"Fn::ImportValue": format!("demo-prod-data:{arn_export}")})
     );
     assert_eq!(
         consumer["Url"],
-        json!({"Fn::ImportValue": format!("shop-prod-data:ExportsOutputRef{}", q.logical_id)})
+        json!({"Fn::ImportValue": format!("demo-prod-data:ExportsOutputRef{}", q.logical_id)})
     );
 }
 
@@ -149,13 +149,13 @@ fn a_cycle_between_stacks_is_an_error_that_names_it() {
         .unwrap();
     let err = messages(app.synth().unwrap_err());
     assert!(err.contains("cycle"), "{err}");
-    assert!(err.contains("shop-dev-alpha → shop-dev-beta → shop-dev-alpha"), "{err}");
+    assert!(err.contains("demo-dev-alpha → demo-dev-beta → demo-dev-alpha"), "{err}");
     assert!(err.contains("dev/alpha/UsesB uses dev/beta/QB/Resource"), "{err}");
 }
 
 #[test]
 fn references_across_environments_are_errors() {
-    let app = App::new("shop").unwrap();
+    let app = App::new("demo").unwrap();
     let dev = app.environment(settings("dev")).unwrap();
     let prod = app.environment(settings("prod")).unwrap();
     let q = queue(&prod.stack("data").unwrap(), "Jobs");

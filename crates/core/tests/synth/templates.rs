@@ -45,7 +45,7 @@ fn tags_go_only_on_taggable_types_sorted_with_user_tags() {
     assert_eq!(
         t["Resources"]["Q"]["Properties"]["Tags"],
         json!([
-            {"Key": "Application", "Value": "shop"},
+            {"Key": "Application", "Value": "demo"},
             {"Key": "Environment", "Value": "staging"},
             {"Key": "ManagedBy", "Value": "cairn"},
             {"Key": "Team", "Value": "override"}
@@ -68,7 +68,7 @@ fn types_beyond_the_old_hand_kept_list_get_the_standard_tags_in_their_schemas_sh
     let assembly = app.synth().unwrap();
     let t = template(&assembly, "staging", "main");
     let list = json!([
-        {"Key": "Application", "Value": "shop"},
+        {"Key": "Application", "Value": "demo"},
         {"Key": "Environment", "Value": "staging"},
         {"Key": "ManagedBy", "Value": "cairn"},
         {"Key": "Team", "Value": "core"}
@@ -78,7 +78,7 @@ fn types_beyond_the_old_hand_kept_list_get_the_standard_tags_in_their_schemas_sh
     // SSM parameters take a map: the environment's tags merge into the resource's own.
     assert_eq!(
         t["Resources"]["Param"]["Properties"]["Tags"],
-        json!({"Application": "shop", "Environment": "staging", "ManagedBy": "cairn", "Team": "override"})
+        json!({"Application": "demo", "Environment": "staging", "ManagedBy": "cairn", "Team": "override"})
     );
     // A type outside the schemas gets none (it may not take a `Tags` property).
     assert!(t["Resources"]["Hook"].get("Properties").and_then(|p| p.get("Tags")).is_none());
