@@ -55,3 +55,42 @@ fn an_unreachable_endpoint_gives_one_clear_line() {
         assert!(!err.contains(debug), "an SDK struct leaks into: {err}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_while_the_first_calls_wait_on_a_silent_endpoint_ends_at_once_with_nothing_changed() {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    // An endpoint that accepts connections and never answers: GetCallerIdentity waits.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let url = format!("http://{}", listener.local_addr().expect("its address"));
+    let mut child = support::command()
+        .args(["deploy", "dev", "--approve"])
+        .env("AWS_ENDPOINT_URL", &url)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("cairn-fixture starts");
+    // Keep the accepted connection open, so the call is in flight when Ctrl-C comes.
+    let (_connection, _) = listener.accept().expect("cairn connects");
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let pressed = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if pressed.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            panic!("cairn still waits on the silent endpoint 30 s after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr is text");
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(err.contains("stopped (Ctrl-C) before any change: nothing was changed"), "{err}");
+}

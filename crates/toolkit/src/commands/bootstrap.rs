@@ -63,6 +63,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     let stack = bootstrap_stack(&bucket)?;
     // Ctrl-C is counted from here on, as in `deploy`.
     crate::deploy::clock::catch_ctrl_c()?;
+    // Until the first change, a press ends the process: nothing was changed yet.
+    crate::deploy::clock::exit_on_ctrl_c_until_changes();
     let clients = aws::connect(&settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(&settings)?;
     let quirks = clients.detect_quirks();

@@ -129,9 +129,11 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         )));
     }
 
-    // From here on Ctrl-C is counted, not fatal: the deploy stops after the current
-    // stack and says where it stopped (see `Deployer::deploy`).
+    // From the first change on, Ctrl-C is counted, not fatal: the deploy stops after the
+    // current stack and says where it stopped (see `Deployer::deploy`).
     crate::deploy::clock::catch_ctrl_c()?;
+    // Until the first change, a press ends the process: nothing was changed yet.
+    crate::deploy::clock::exit_on_ctrl_c_until_changes();
     let mut console = Console::stdout(style, args.progress);
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;

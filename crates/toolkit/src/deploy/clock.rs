@@ -1,7 +1,7 @@
 //! Time, sleeping and Ctrl-C for the deploy loops, behind a trait so tests run
 //! polling loops and timeouts instantly.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,30 @@ pub trait Clock {
 /// Ctrl-C presses counted by the handler, read by every loop.
 static INTERRUPTS: AtomicU32 = AtomicU32::new(0);
 
+/// Set while a command only reads (its first AWS calls, before any change): a press then
+/// ends the process at once with 130, since a call to an endpoint that never answers would
+/// otherwise hold it until the SDK's timeouts give up.
+static EXIT_BEFORE_CHANGES: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C ends the process at once (exit 130, "nothing was changed") until
+/// [`changes_begin`]: for the read-only calls a deploy makes first.
+pub fn exit_on_ctrl_c_until_changes() {
+    EXIT_BEFORE_CHANGES.store(true, Ordering::SeqCst);
+}
+
+/// From now on Ctrl-C is counted, not fatal: the deploy loop is about to change stacks.
+pub fn changes_begin() {
+    EXIT_BEFORE_CHANGES.store(false, Ordering::SeqCst);
+}
+
+fn on_ctrl_c() {
+    if EXIT_BEFORE_CHANGES.load(Ordering::SeqCst) {
+        eprintln!("\nstopped (Ctrl-C) before any change: nothing was changed");
+        std::process::exit(130);
+    }
+    INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+}
+
 /// Catches Ctrl-C from now on: instead of killing the process each press is counted,
 /// and the deploy loops decide what to do (finish the current stack, then stop; or
 /// stop waiting). The handler is registered before this returns, so a press right
@@ -42,14 +66,14 @@ pub fn catch_ctrl_c() -> DeployResult<()> {
         let mut sigint = signal(SignalKind::interrupt()).map_err(|e| DeployError::Failed(format!("cannot catch Ctrl-C: {e}")))?;
         rt.spawn(async move {
             while sigint.recv().await.is_some() {
-                INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+                on_ctrl_c();
             }
         });
     }
     #[cfg(not(unix))]
     rt.spawn(async {
         while tokio::signal::ctrl_c().await.is_ok() {
-            INTERRUPTS.fetch_add(1, Ordering::SeqCst);
+            on_ctrl_c();
         }
     });
     let _ = INSTALLED.set(());

@@ -192,6 +192,7 @@ impl<'a> Deployer<'a> {
             blocking::check(self.cfn, self.console, &self.opts.env, all, stacks)?;
         }
         self.check_template_bucket(stacks)?;
+        clock::changes_begin();
         let mut done = Vec::new();
         for (i, stack) in stacks.iter().enumerate() {
             if self.clock.interrupted() {
