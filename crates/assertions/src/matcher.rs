@@ -148,11 +148,6 @@ fn as_matcher(expected: &Json) -> Option<Kind<'_>> {
     })
 }
 
-/// Whether `expected` is [`Match::absent`].
-fn is_absent(expected: &Json) -> bool {
-    matches!(as_matcher(expected), Some(Kind::Absent))
-}
-
 fn push(out: &mut Vec<Mismatch>, path: &str, expected: impl Into<String>, found: impl Into<String>) {
     out.push(Mismatch {
         path: path.to_string(),

@@ -130,7 +130,12 @@ fn an_invalid_bucket_name_is_refused_naming_the_prop() {
     let err = Bucket::new(&stack, "Uploads", props).unwrap_err();
 
     // THEN
-    assert_refused(&err, "dev/data/Uploads", "bucket_name", "`Uploads_Bucket` is not a valid bucket name");
+    assert_refused(
+        &err,
+        "dev/data/Uploads",
+        "bucket_name",
+        "`Uploads_Bucket` is not a valid bucket name",
+    );
 }
 
 #[test]
@@ -331,7 +336,12 @@ fn an_access_log_bucket_refuses_an_expiration_out_of_range_and_a_bad_prefix() {
 
     // THEN
     assert_refused(&expiration, "dev/data/Logs", "expiration_days", "0 days is out of range");
-    assert_refused(&prefix, "dev/data/Logs2", "server_access_logs", "`/uploads` is not a valid access-log prefix");
+    assert_refused(
+        &prefix,
+        "dev/data/Logs2",
+        "server_access_logs",
+        "`/uploads` is not a valid access-log prefix",
+    );
     assert_eq!(not_a_log_bucket.path.as_deref(), Some("dev/data/Plain"));
     assert!(not_a_log_bucket.message.contains("not an access-log bucket"), "{not_a_log_bucket}");
 }
