@@ -7,7 +7,7 @@ use cairn_assertions::{Match, Template};
 use cairn_constructs::iam::{PolicyStatement, Role, RoleProps, ServicePrincipal};
 use cairn_constructs::sqs::{Queue, QueueProps};
 use cairn_core::Value;
-use common::{assert_refused, retained_stack, role, stack};
+use common::{assert_refused, retained_stack, role, stack, two_environments};
 use serde_json::json;
 
 #[test]
@@ -76,8 +76,7 @@ fn statements_go_to_one_default_policy_each_once() {
 #[test]
 fn a_grant_to_a_role_of_another_environment_is_refused_and_adds_nothing() {
     // GIVEN
-    let dev = stack("data");
-    let prod = retained_stack("service");
+    let (dev, prod) = two_environments("data", "service");
     let queue = Queue::new(&dev, "Jobs", QueueProps::default()).unwrap();
     let worker = role(&prod, "Worker");
 

@@ -6,7 +6,7 @@ mod common;
 
 use cairn_assertions::{Match, Template};
 use cairn_constructs::s3::{Bucket, BucketEncryption, BucketProps, LogBucketProps};
-use common::{assert_refused, retained_stack, role, stack};
+use common::{assert_refused, retained_stack, role, stack, two_environments};
 use serde_json::json;
 
 #[test]
@@ -250,8 +250,7 @@ fn an_existing_bucket_with_an_invalid_name_is_refused() {
 #[test]
 fn a_grant_across_environments_is_refused() {
     // GIVEN
-    let dev = stack("data");
-    let prod = retained_stack("service");
+    let (dev, prod) = two_environments("data", "service");
     let bucket = Bucket::new(&dev, "Uploads", BucketProps::default()).unwrap();
 
     // WHEN

@@ -3,7 +3,7 @@
 #![allow(dead_code)] // each test binary uses its own part
 
 use cairn_constructs::iam::{Role, RoleProps, ServicePrincipal};
-use cairn_core::{App, EnvSettings, Error, Stack};
+use cairn_core::{App, EnvSettings, Environment, Error, Stack};
 
 /// Stack `name` of environment `dev` (`retain_data = false`) of a new app `t` in eu-west-1.
 pub fn stack(name: &str) -> Stack {
@@ -15,19 +15,31 @@ pub fn retained_stack(name: &str) -> Stack {
     stack_in("prod", true, name)
 }
 
+/// Stack `dev_stack` of environment `dev` and `prod_stack` of environment `prod` (which
+/// keeps data), of one new app.
+pub fn two_environments(dev_stack: &str, prod_stack: &str) -> (Stack, Stack) {
+    let app = App::new("t").unwrap();
+    (
+        environment(&app, "dev", false).stack(dev_stack).unwrap(),
+        environment(&app, "prod", true).stack(prod_stack).unwrap(),
+    )
+}
+
 fn stack_in(env: &str, retain_data: bool, name: &str) -> Stack {
     let app = App::new("t").unwrap();
-    let env = app
-        .environment(EnvSettings {
-            name: env.into(),
-            account: "123456789012".into(),
-            region: "eu-west-1".into(),
-            retain_data,
-            require_approval: false,
-            tags: Default::default(),
-        })
-        .unwrap();
-    env.stack(name).unwrap()
+    environment(&app, env, retain_data).stack(name).unwrap()
+}
+
+fn environment(app: &App, name: &str, retain_data: bool) -> Environment {
+    app.environment(EnvSettings {
+        name: name.into(),
+        account: "123456789012".into(),
+        region: "eu-west-1".into(),
+        retain_data,
+        require_approval: false,
+        tags: Default::default(),
+    })
+    .unwrap()
 }
 
 /// A role assumed by ECS tasks, to grant to.
