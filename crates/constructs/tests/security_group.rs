@@ -106,8 +106,18 @@ fn a_description_ec2_refuses_is_refused() {
     let bad_rule = group.allow_from_any_ipv4(Port::tcp(443), "").err().expect("refused");
 
     // THEN
-    assert_refused(&bad_group, "dev/network/Bad", "description", "is not a valid security-group description");
-    assert_refused(&bad_rule, "dev/network/Group", "description", "`` is not a valid security-group description");
+    assert_refused(
+        &bad_group,
+        "dev/network/Bad",
+        "description",
+        "is not a valid security-group description",
+    );
+    assert_refused(
+        &bad_rule,
+        "dev/network/Group",
+        "description",
+        "`` is not a valid security-group description",
+    );
 }
 
 #[test]
