@@ -5,7 +5,7 @@
 mod common;
 
 use cairn_assertions::{Match, Template};
-use cairn_constructs::dynamodb::{Attribute, Table, TableProps};
+use cairn_constructs::dynamodb::{Attribute, GlobalSecondaryIndex, Table, TableProps};
 use common::{assert_refused, retained_stack, role, stack};
 use serde_json::json;
 
@@ -83,6 +83,17 @@ fn a_key_attribute_with_two_types_or_no_name_is_refused() {
     .err()
     .expect("refused");
 
+    let no_sort_name = Table::new(
+        &stack,
+        "C",
+        TableProps {
+            sort_key: Some(Attribute::number("")),
+            ..Default::default()
+        },
+    )
+    .err()
+    .expect("refused");
+
     // THEN
     assert_refused(
         &two_types,
@@ -91,6 +102,33 @@ fn a_key_attribute_with_two_types_or_no_name_is_refused() {
         "attribute `id` is used with two different types",
     );
     assert_refused(&no_name, "dev/data/B", "partition_key", "key attribute has an empty name");
+    assert_refused(&no_sort_name, "dev/data/C", "sort_key", "key attribute has an empty name");
+}
+
+#[test]
+fn two_indexes_of_one_name_are_refused() {
+    // GIVEN
+    let stack = stack("data");
+    let index = GlobalSecondaryIndex {
+        name: "byCustomer".into(),
+        partition_key: Attribute::string("customer"),
+        sort_key: None,
+    };
+
+    // WHEN
+    let props = TableProps {
+        global_secondary_indexes: vec![index.clone(), index],
+        ..Default::default()
+    };
+    let err = Table::new(&stack, "Orders", props).err().expect("refused");
+
+    // THEN
+    assert_refused(
+        &err,
+        "dev/data/Orders",
+        "global_secondary_indexes",
+        "two global secondary indexes are named `byCustomer`",
+    );
 }
 
 #[test]
