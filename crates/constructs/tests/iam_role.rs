@@ -7,7 +7,7 @@ use cairn_assertions::{Match, Template};
 use cairn_constructs::iam::{PolicyStatement, Role, RoleProps, ServicePrincipal};
 use cairn_constructs::sqs::{Queue, QueueProps};
 use cairn_core::Value;
-use common::{assert_refused, retained_stack, role, stack, two_environments};
+use common::{assert_refused, role, stack, two_environments};
 use serde_json::json;
 
 #[test]
