@@ -197,7 +197,7 @@ fn an_existing_vpc_adds_nothing_and_bad_ids_are_refused() {
     )
     .err()
     .expect("refused");
-    let no_public = vpc.subnet_ids(SubnetType::Public).err().expect("refused");
+    let no_public = vpc.subnet_ids(SubnetType::Public).expect_err("refused");
 
     // THEN
     assert_eq!(vpc.subnet_ids(SubnetType::PrivateWithEgress).unwrap().len(), 2);

@@ -278,13 +278,12 @@ fn bad_props_and_variables_are_refused_naming_the_field() {
         },
     );
     let web = FargateService::new(&stack, "Web", &cluster, props()).unwrap();
-    let bad_name = web.add_environment("1ST", "x").err().expect("refused");
+    let bad_name = web.add_environment("1ST", "x").expect_err("refused");
     web.add_environment("MODE", "x").unwrap();
     let twice = web
         .add_secret("MODE", Secret::secrets_manager_named("mode", None))
-        .err()
-        .expect("refused");
-    let no_alarms = web.set_deployment_alarms(vec![]).err().expect("refused");
+        .expect_err("refused");
+    let no_alarms = web.set_deployment_alarms(vec![]).expect_err("refused");
 
     // THEN
     assert_refused(

@@ -81,7 +81,7 @@ fn a_grant_to_a_role_of_another_environment_is_refused_and_adds_nothing() {
     let worker = role(&prod, "Worker");
 
     // WHEN
-    let err = queue.grant_send_messages(&worker).err().expect("refused");
+    let err = queue.grant_send_messages(&worker).expect_err("refused");
 
     // THEN
     assert_refused(

@@ -103,7 +103,7 @@ fn a_description_ec2_refuses_is_refused() {
         allow_all_outbound: false,
     };
     let bad_group = SecurityGroup::new(&stack, "Bad", &vpc, props).err().expect("refused");
-    let bad_rule = group.allow_from_any_ipv4(Port::tcp(443), "").err().expect("refused");
+    let bad_rule = group.allow_from_any_ipv4(Port::tcp(443), "").expect_err("refused");
 
     // THEN
     assert_refused(
@@ -128,7 +128,7 @@ fn a_connection_across_environments_is_refused() {
     let web = SecurityGroup::new(&prod, "Web", &vpc(&prod), SecurityGroupProps::default()).unwrap();
 
     // WHEN
-    let err = db.allow_from(&web, Port::tcp(5432), "web to db").err().expect("refused");
+    let err = db.allow_from(&web, Port::tcp(5432), "web to db").expect_err("refused");
 
     // THEN
     assert_refused(
