@@ -135,6 +135,40 @@ fn props_out_of_range_are_refused_naming_the_prop() {
 }
 
 #[test]
+fn a_dead_letter_queue_that_keeps_messages_less_long_than_its_queue_is_refused() {
+    // GIVEN
+    let stack = stack("data");
+    let short = DeadLetter {
+        retention_seconds: 86_400,
+        ..Default::default()
+    };
+
+    // WHEN
+    let standard = QueueProps {
+        retention_seconds: 345_600,
+        dead_letter: Some(short),
+        ..Default::default()
+    };
+    let err = Queue::new(&stack, "Jobs", standard).err().expect("refused");
+    // FIFO queues restart a moved message's age: nothing expires early there.
+    let fifo = QueueProps {
+        fifo: true,
+        retention_seconds: 345_600,
+        dead_letter: Some(short),
+        ..Default::default()
+    };
+    Queue::new(&stack, "Orders", fifo).unwrap();
+
+    // THEN
+    assert_refused(
+        &err,
+        "dev/data/Jobs",
+        "dead_letter.retention_seconds",
+        "the dead-letter queue keeps messages 86400 s, less than the queue's 345600 s",
+    );
+}
+
+#[test]
 fn an_existing_queue_with_a_bad_arn_is_refused_with_the_reason() {
     // GIVEN
     let stack = stack("service");
