@@ -7,10 +7,12 @@ mod common;
 use cairn_assertions::{Match, Template};
 use cairn_constructs::cloudwatch::{Alarm, AlarmProps, AlarmSource, Comparison, Metric, MissingData, Severity, Stat};
 use cairn_constructs::monitoring::{AlarmThresholds, Monitoring, MonitoringProps};
+use cairn_constructs::rds::{Database, DatabaseProps};
 use cairn_constructs::sqs::{Queue, QueueProps};
 use cairn_constructs::{
     Cluster, ClusterProps, ContainerProps, FargateServiceProps, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Vpc, VpcProps,
 };
+use cairn_constructs::{Table, TableProps};
 use cairn_core::Value;
 use common::{assert_refused, stack};
 use serde_json::json;
@@ -222,5 +224,71 @@ fn thresholds_out_of_order_and_rollback_monitoring_too_long_are_refused() {
         "dev/monitoring/C/AlarmTopic",
         "email_subscriptions",
         "`ops` is not an email address",
+    );
+}
+
+#[test]
+fn database_alarms_watch_connections_against_the_class_maximum_and_free_storage_against_the_allocation() {
+    // GIVEN
+    let stack = stack("data");
+    let vpc = Vpc::new(&stack, "Vpc", VpcProps::default()).unwrap();
+    let db = Database::new(&stack, "Database", &vpc, DatabaseProps::default()).unwrap();
+    let monitoring = Monitoring::new(&stack, "Monitoring", MonitoringProps::default()).unwrap();
+
+    // WHEN
+    let alarms = monitoring.watch_database(&db).unwrap();
+
+    // THEN
+    let template = Template::from_tree_stack(&stack);
+    let max = cairn_constructs::monitoring::max_connections("db.t3.micro").unwrap();
+    assert_eq!(alarms.len(), 4);
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        json!({
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 95.0,
+            "Metrics": Match::array_with(json!([
+                { "Id": "e1", "Expression": format!("100 * m1 / {max}") },
+                { "Id": "m1", "MetricStat": { "Metric": {
+                    "MetricName": "DatabaseConnections",
+                    "Dimensions": [{ "Name": "DBInstanceIdentifier", "Value": { "Ref": db.cfn_db_instance().logical_id() } }],
+                } } },
+            ])),
+        }),
+    );
+    // 20 GiB allocated by default.
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        json!({
+            "ComparisonOperator": "LessThanThreshold",
+            "Threshold": 10.0,
+            "Metrics": Match::array_with(json!([{ "Id": "e1", "Expression": "100 * m1 / 21474836480" }])),
+        }),
+    );
+}
+
+#[test]
+fn a_table_alarm_fires_on_any_throttled_read_or_write() {
+    // GIVEN
+    let stack = stack("data");
+    let table = Table::new(&stack, "Orders", TableProps::default()).unwrap();
+    let monitoring = Monitoring::new(&stack, "Monitoring", MonitoringProps::default()).unwrap();
+
+    // WHEN
+    monitoring.watch_table(&table).unwrap();
+
+    // THEN
+    let name = json!({ "Ref": table.cfn_table().unwrap().logical_id() });
+    Template::from_tree_stack(&stack).has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        json!({
+            "ComparisonOperator": "GreaterThanThreshold",
+            "Threshold": 0.0,
+            "Metrics": [
+                { "Id": "e1", "Expression": "FILL(m1, 0) + FILL(m2, 0)" },
+                { "Id": "m1", "MetricStat": { "Metric": { "MetricName": "ReadThrottleEvents", "Dimensions": [{ "Name": "TableName", "Value": name }] } } },
+                { "Id": "m2", "MetricStat": { "Metric": { "MetricName": "WriteThrottleEvents", "Dimensions": [{ "Name": "TableName", "Value": name }] } } },
+            ],
+        }),
     );
 }
