@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use cairn_app::Config;
 use serde_json::{json, Value as Json};
-use support::{absent, array_with, config, probe_config, synth_all, synth_with, Template, PROBE};
+use support::{absent, array_with, config, probe_config, synth_all, synth_with, ShopTemplate, Template, PROBE};
 
 /// Alarm logical IDs (construct paths) of one stack, without the hash suffix.
 fn alarm_paths(t: &Template) -> BTreeSet<String> {
@@ -27,7 +27,7 @@ fn alarm(t: &Template, suffix: &str) -> (String, Json) {
         .into_iter()
         .filter(|(_, r)| r["Properties"]["AlarmName"]["Fn::Sub"] == wanted.as_str())
         .collect();
-    assert_eq!(found.len(), 1, "{}: alarm {suffix}", t.name);
+    assert_eq!(found.len(), 1, "{}: alarm {suffix}", t.name());
     found.into_iter().next().unwrap()
 }
 
@@ -41,8 +41,8 @@ fn every_environment_gets_the_alarms_with_its_own_thresholds() {
     for env in support::shipped() {
         let cfg = config(env);
         let a = &cfg.alarms;
-        let service = Template::from(&assembly, env, "service");
-        let data = Template::from(&assembly, env, "data");
+        let service = Template::from_assembly(&assembly, env, "service");
+        let data = Template::from_assembly(&assembly, env, "data");
         for (t, suffix, expected) in [
             (&service, "Web-Alarms-Http5xxWarning", a.http_5xx_warning_percent),
             (&service, "Web-Alarms-Http5xxCritical", a.http_5xx_critical_percent),
@@ -63,15 +63,15 @@ fn every_environment_gets_the_alarms_with_its_own_thresholds() {
         }
         service.resource_count_is("AWS::CloudWatch::Alarm", 7);
         data.resource_count_is("AWS::CloudWatch::Alarm", 7);
-        Template::from(&assembly, env, "network").resource_count_is("AWS::CloudWatch::Alarm", 0);
+        Template::from_assembly(&assembly, env, "network").resource_count_is("AWS::CloudWatch::Alarm", 0);
     }
     // The environment files really differ: dev tolerates more than prod.
     if !support::requires(&["dev", "prod"]) {
         return;
     }
     let (dev, prod) = (
-        Template::from(&assembly, "dev", "service"),
-        Template::from(&assembly, "prod", "service"),
+        Template::from_assembly(&assembly, "dev", "service"),
+        Template::from_assembly(&assembly, "prod", "service"),
     );
     assert_eq!(threshold(&dev, "Web-Alarms-Http5xxCritical"), 10.0);
     assert_eq!(threshold(&prod, "Web-Alarms-Http5xxCritical"), 5.0);
@@ -84,7 +84,7 @@ fn alarms_watch_the_right_metrics_with_metric_math_where_a_ratio_is_needed() {
         return;
     }
     let assembly = synth_all();
-    let service = Template::from(&assembly, "staging", "service");
+    let service = Template::from_assembly(&assembly, "staging", "service");
     let lb = json!({ "Fn::GetAtt": ["WebLB720665E7", "LoadBalancerFullName"] });
     let metric = |id: &str, name: &str, stat: &str| {
         json!({
@@ -142,7 +142,7 @@ fn alarms_watch_the_right_metrics_with_metric_math_where_a_ratio_is_needed() {
 
     // Connections as a share of max_connections, derived from each instance class.
     for (env, max) in [("dev", 112), ("staging", 225), ("prod", 450)] {
-        let data = Template::from(&assembly, env, "data");
+        let data = Template::from_assembly(&assembly, env, "data");
         let (_, connections) = alarm(&data, "Database-Alarms-ConnectionsCritical");
         support::matches(
             &json!({
@@ -163,7 +163,7 @@ fn alarms_watch_the_right_metrics_with_metric_math_where_a_ratio_is_needed() {
         )
         .unwrap_or_else(|e| panic!("{env}: {e}"));
     }
-    let data = Template::from(&assembly, "prod", "data");
+    let data = Template::from_assembly(&assembly, "prod", "data");
     let (_, dlq) = alarm(&data, "Jobs-Alarms-DeadLetterMessages");
     support::matches(
         &json!({ "ComparisonOperator": "GreaterThanOrEqualToThreshold", "MetricName": "ApproximateNumberOfMessagesVisible",
@@ -191,7 +191,7 @@ fn alarm_logical_ids_and_names_are_the_same_in_every_environment() {
     let assembly = synth_all();
     for stack in ["data", "service"] {
         let ids = |env: &str| -> BTreeSet<String> {
-            Template::from(&assembly, env, stack)
+            Template::from_assembly(&assembly, env, stack)
                 .resources_of_type("AWS::CloudWatch::Alarm")
                 .into_iter()
                 .map(|(id, r)| format!("{id} {}", r["Properties"]["AlarmName"]))
@@ -201,12 +201,12 @@ fn alarm_logical_ids_and_names_are_the_same_in_every_environment() {
         assert_eq!(ids("dev"), ids("prod"), "{stack}");
     }
     // Each alarm lives next to what it watches.
-    let t = Template::from(&assembly, "dev", "data");
+    let t = Template::from_assembly(&assembly, "dev", "data");
     let paths = alarm_paths(&t);
     assert!(paths.contains("data/Database/Alarms/ConnectionsCritical/Resource"), "{paths:?}");
     assert!(paths.contains("data/Jobs/Alarms/DeadLetterMessages/Resource"), "{paths:?}");
     // Tags like every other resource.
-    t.all_resources_match(
+    t.all_resources(
         "AWS::CloudWatch::Alarm",
         json!({ "Properties": { "Tags": array_with(json!([{ "Key": "Environment", "Value": "dev" }, { "Key": "ManagedBy", "Value": "cairn" }])) } }),
     );
@@ -249,23 +249,23 @@ fn alarms_notify_an_encrypted_topic_in_the_first_stack_whose_subscriptions_come_
         return;
     }
     let assembly = synth_all();
-    let network = Template::from(&assembly, "prod", "network");
+    let network = Template::from_assembly(&assembly, "prod", "network");
     network.resource_count_is("AWS::SNS::Topic", 1);
     network.has_resource_properties("AWS::SNS::Topic", json!({ "KmsMasterKeyId": "alias/aws/sns" }));
     network.resource_count_is("AWS::SNS::Subscription", 0);
     let topic = json!({ "Fn::ImportValue": "shop-prod-network:ExportsOutputRefMonitoringAlarmTopicAF62D4F1" });
     for stack in ["data", "service"] {
-        Template::from(&assembly, "prod", stack)
-            .all_resources_match("AWS::CloudWatch::Alarm", json!({ "Properties": { "AlarmActions": [topic] } }));
+        Template::from_assembly(&assembly, "prod", stack)
+            .all_resources("AWS::CloudWatch::Alarm", json!({ "Properties": { "AlarmActions": [topic] } }));
     }
     // Criticals also announce their recovery.
-    let (_, critical) = alarm(&Template::from(&assembly, "prod", "service"), "Web-Alarms-Http5xxCritical");
+    let (_, critical) = alarm(&Template::from_assembly(&assembly, "prod", "service"), "Web-Alarms-Http5xxCritical");
     assert_eq!(critical["Properties"]["OKActions"], json!([topic]));
 
     let mut cfg: Config = config("staging");
     cfg.alarms.emails = vec!["ops@example.com".into(), "oncall@example.com".into()];
     let assembly = synth_with("staging", &cfg).unwrap();
-    let network = Template::from(&assembly, "staging", "network");
+    let network = Template::from_assembly(&assembly, "staging", "network");
     network.resource_count_is("AWS::SNS::Subscription", 2);
     network.has_resource_properties(
         "AWS::SNS::Subscription",
@@ -277,7 +277,7 @@ fn alarms_notify_an_encrypted_topic_in_the_first_stack_whose_subscriptions_come_
 fn critical_5xx_and_latency_alarms_stop_ecs_deployments_next_to_the_circuit_breaker() {
     let assembly = synth_all();
     for env in support::shipped() {
-        let service = Template::from(&assembly, env, "service");
+        let service = Template::from_assembly(&assembly, env, "service");
         let (http, _) = alarm(&service, "Web-Alarms-Http5xxCritical");
         let (latency, _) = alarm(&service, "Web-Alarms-ResponseTimeCritical");
         service.has_resource_properties(
@@ -298,7 +298,7 @@ fn prod_deploys_blue_green_and_the_others_roll() {
         return;
     }
     let assembly = synth_all();
-    let prod = Template::from(&assembly, "prod", "service");
+    let prod = Template::from_assembly(&assembly, "prod", "service");
     let bake = config("prod").deploy.bake_time_minutes;
     let tgs = prod.resources_of_type("AWS::ElasticLoadBalancingV2::TargetGroup");
     assert_eq!(tgs.len(), 2);
@@ -362,7 +362,7 @@ fn prod_deploys_blue_green_and_the_others_roll() {
     );
 
     for env in support::shipped().into_iter().filter(|e| *e != "prod") {
-        let t = Template::from(&assembly, env, "service");
+        let t = Template::from_assembly(&assembly, env, "service");
         t.has_resource_properties(
             "AWS::ECS::Service",
             json!({
@@ -378,7 +378,7 @@ fn prod_deploys_blue_green_and_the_others_roll() {
     let mut cfg = config("prod");
     cfg.service.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
     let assembly = synth_with("prod", &cfg).unwrap();
-    Template::from(&assembly, "prod", "service").has_resource_properties(
+    Template::from_assembly(&assembly, "prod", "service").has_resource_properties(
         "AWS::ElasticLoadBalancingV2::ListenerRule",
         json!({ "ListenerArn": { "Ref": "WebLBHttpsListenerD51F97A4" } }),
     );
@@ -387,7 +387,7 @@ fn prod_deploys_blue_green_and_the_others_roll() {
 #[test]
 fn the_dashboard_in_the_service_stack_shows_service_database_queue_table_and_every_alarm() {
     let assembly = synth_with(PROBE, &probe_config()).unwrap();
-    let service = Template::from(&assembly, PROBE, "service");
+    let service = Template::from_assembly(&assembly, PROBE, "service");
     service.resource_count_is("AWS::CloudWatch::Dashboard", 1);
     let (_, dashboard) = &service.resources_of_type("AWS::CloudWatch::Dashboard")[0];
     assert_eq!(dashboard["Properties"]["DashboardName"], json!({ "Fn::Sub": "${AWS::StackName}" }));
@@ -423,11 +423,14 @@ fn a_changed_threshold_changes_only_its_alarm() {
     changed.alarms.memory_critical_percent = new;
     let a = synth_with(PROBE, &base).unwrap();
     let b = synth_with(PROBE, &changed).unwrap();
-    let (ta, tb) = (Template::from(&a, PROBE, "service"), Template::from(&b, PROBE, "service"));
+    let (ta, tb) = (
+        Template::from_assembly(&a, PROBE, "service"),
+        Template::from_assembly(&b, PROBE, "service"),
+    );
     let differing: Vec<String> = ta
         .logical_ids()
         .into_iter()
-        .filter(|id| ta.json["Resources"][id] != tb.json["Resources"][id])
+        .filter(|id| ta.json()["Resources"][id] != tb.json()["Resources"][id])
         .collect();
     assert_eq!(differing.len(), 1, "{differing:?}");
     assert!(differing[0].starts_with("WebAlarmsMemoryCritical"));
@@ -456,7 +459,7 @@ fn current_instance_classes_get_a_connections_alarm() {
         let mut cfg = probe_config();
         cfg.database.instance_class = class.into();
         let assembly = synth_with(PROBE, &cfg).unwrap_or_else(|e| panic!("{class}: {e}"));
-        let data = Template::from(&assembly, PROBE, "data");
+        let data = Template::from_assembly(&assembly, PROBE, "data");
         let (_, connections) = alarm(&data, "Database-Alarms-ConnectionsCritical");
         support::matches(
             &json!({ "Metrics": [{ "Expression": format!("100 * m1 / {max}") }, { "Id": "m1" }] }),

@@ -7,8 +7,8 @@ fn access_logs_of_uploads_and_the_load_balancer_go_to_a_log_bucket() {
     let assembly = synth_all();
     for row in table() {
         let cfg = config(row.env);
-        let data = Template::from(&assembly, row.env, "data");
-        let bucket = &data.json["Resources"]["AccessLogs8B620ECA"];
+        let data = Template::from_assembly(&assembly, row.env, "data");
+        let bucket = &data.json()["Resources"]["AccessLogs8B620ECA"];
         assert_eq!(bucket["Type"], "AWS::S3::Bucket", "{}", row.env);
         let p = &bucket["Properties"];
         assert_eq!(
@@ -30,7 +30,7 @@ fn access_logs_of_uploads_and_the_load_balancer_go_to_a_log_bucket() {
 
         // The policy: TLS only, S3 server access logs under uploads/ from this account,
         // the us-east-1 ELB account under web/AWSLogs/<account>/.
-        let policy = &data.json["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"];
+        let policy = &data.json()["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"];
         assert_eq!(policy["Bucket"], json!({ "Ref": "AccessLogs8B620ECA" }));
         let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
         assert_eq!(statements.len(), 3, "{statements:#?}");
@@ -58,11 +58,11 @@ fn access_logs_of_uploads_and_the_load_balancer_go_to_a_log_bucket() {
         );
 
         assert_eq!(
-            data.json["Resources"]["Uploads4F6EB0FD"]["Properties"]["LoggingConfiguration"],
+            data.json()["Resources"]["Uploads4F6EB0FD"]["Properties"]["LoggingConfiguration"],
             json!({ "DestinationBucketName": { "Ref": "AccessLogs8B620ECA" }, "LogFilePrefix": "uploads/" })
         );
 
-        let service = Template::from(&assembly, row.env, "service");
+        let service = Template::from_assembly(&assembly, row.env, "service");
         let export = format!("shop-{}-data:ExportsOutputRefAccessLogs8B620ECA", row.env);
         service.has_resource_properties(
             "AWS::ElasticLoadBalancingV2::LoadBalancer",
@@ -84,8 +84,8 @@ fn newer_regions_deliver_load_balancer_logs_through_the_service_principal() {
     let mut cfg = probe_config();
     cfg.region = cairn_core::config::Region::parse("eu-central-2").unwrap();
     let assembly = synth_with(PROBE, &cfg).unwrap();
-    let data = Template::from(&assembly, PROBE, "data");
-    let statements = &data.json["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"]["PolicyDocument"]["Statement"];
+    let data = Template::from_assembly(&assembly, PROBE, "data");
+    let statements = &data.json()["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"]["PolicyDocument"]["Statement"];
     assert_eq!(
         statements[2]["Principal"],
         json!({ "Service": "logdelivery.elasticloadbalancing.amazonaws.com" })
@@ -96,8 +96,8 @@ fn newer_regions_deliver_load_balancer_logs_through_the_service_principal() {
     );
     cfg.region = cairn_core::config::Region::parse("eu-west-1").unwrap();
     let assembly = synth_with(PROBE, &cfg).unwrap();
-    let data = Template::from(&assembly, PROBE, "data");
-    let statements = &data.json["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"]["PolicyDocument"]["Statement"];
+    let data = Template::from_assembly(&assembly, PROBE, "data");
+    let statements = &data.json()["Resources"]["AccessLogsPolicy3C1D984A"]["Properties"]["PolicyDocument"]["Statement"];
     assert_eq!(
         statements[2]["Principal"],
         json!({ "AWS": { "Fn::Sub": "arn:${AWS::Partition}:iam::156460612806:root" } })
@@ -108,7 +108,7 @@ fn newer_regions_deliver_load_balancer_logs_through_the_service_principal() {
 fn the_container_root_is_read_only_with_volumes_where_nginx_writes() {
     let assembly = synth_all();
     for row in table() {
-        let t = Template::from(&assembly, row.env, "service");
+        let t = Template::from_assembly(&assembly, row.env, "service");
         t.has_resource_properties(
             "AWS::ECS::TaskDefinition",
             json!({

@@ -13,7 +13,9 @@ mod wrong_use;
 mod prelude {
     pub(crate) use std::collections::BTreeSet;
 
-    pub(crate) use crate::support::{absent, any_environment, array_with, config, probe_config, synth_all, synth_with, Template, PROBE};
+    pub(crate) use crate::support::{
+        absent, any_environment, array_with, config, probe_config, synth_all, synth_with, ShopTemplate, Template, PROBE,
+    };
     pub(crate) use cairn_app::Config;
     pub(crate) use cairn_constructs::{
         Attribute, Cluster, ClusterProps, ContainerProps, Database, DatabaseProps, FargateServiceProps, FargateSize,
@@ -77,7 +79,7 @@ fn environment_table_holds_in_the_templates() {
     let assembly = synth_all();
     for row in table() {
         let cfg = config(row.env);
-        let data = Template::from(&assembly, row.env, "data");
+        let data = Template::from_assembly(&assembly, row.env, "data");
         data.resource_count_is("AWS::RDS::DBInstance", 1);
         data.has_resource_properties(
             "AWS::RDS::DBInstance",
@@ -94,7 +96,7 @@ fn environment_table_holds_in_the_templates() {
             json!({ "DeletionPolicy": policy, "UpdateReplacePolicy": policy }),
         );
 
-        let service = Template::from(&assembly, row.env, "service");
+        let service = Template::from_assembly(&assembly, row.env, "service");
         service.resource_count_is("AWS::ECS::Service", 1);
         service.has_resource_properties("AWS::ECS::Service", json!({ "DesiredCount": row.desired_count }));
         service.has_resource_properties(
@@ -103,7 +105,7 @@ fn environment_table_holds_in_the_templates() {
         );
         service.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": cfg.logs.retention_days.days() }));
 
-        let network = Template::from(&assembly, row.env, "network");
+        let network = Template::from_assembly(&assembly, row.env, "network");
         network.resource_count_is("AWS::EC2::NatGateway", row.nat_gateways);
         network.resource_count_is("AWS::EC2::EIP", row.nat_gateways);
         network.has_resource_properties("AWS::EC2::VPC", json!({ "CidrBlock": cfg.network.cidr.to_string() }));
@@ -165,7 +167,8 @@ fn logical_ids_are_identical_across_environments() {
         return;
     }
     let assembly = synth_all();
-    let ids = |env: &str, stack: &str| Template::from(&assembly, env, stack).logical_ids();
+    let ids =
+        |env: &str, stack: &str| -> BTreeSet<String> { Template::from_assembly(&assembly, env, stack).logical_ids().into_iter().collect() };
     assert_eq!(ids("dev", "data"), ids("staging", "data"), "data: dev vs staging");
     assert_eq!(ids("dev", "data"), ids("prod", "data"), "data: dev vs prod");
     assert_eq!(ids("dev", "service"), ids("staging", "service"), "service: dev vs staging");
@@ -268,7 +271,7 @@ fn data_with_database(id: &str, keep: impl Fn(&cairn_core::Stack)) -> (Json, Jso
     monitoring.watch_database(&db).unwrap();
     let a = app.synth().unwrap();
     (
-        Template::from(&a, "prod", "data").json.clone(),
-        Template::from(&a, "prod", "network").json.clone(),
+        Template::from_assembly(&a, "prod", "data").json().clone(),
+        Template::from_assembly(&a, "prod", "network").json().clone(),
     )
 }

@@ -7,7 +7,7 @@ fn vpc_has_non_overlapping_subnets_in_selected_zones_with_routes_and_flow_logs()
     let assembly = synth_all();
     for row in table() {
         let cfg = config(row.env);
-        let t = Template::from(&assembly, row.env, "network");
+        let t = Template::from_assembly(&assembly, row.env, "network");
         let subnets = t.resources_of_type("AWS::EC2::Subnet");
         assert_eq!(subnets.len(), 3 * cfg.network.max_azs as usize);
         let blocks: Vec<Ipv4Cidr> = subnets
@@ -60,7 +60,7 @@ fn vpc_has_non_overlapping_subnets_in_selected_zones_with_routes_and_flow_logs()
 fn database_is_private_encrypted_and_password_free() {
     let assembly = synth_all();
     for env in &assembly.environments {
-        let data = Template::from(&assembly, &env.settings.name, "data");
+        let data = Template::from_assembly(&assembly, &env.settings.name, "data");
         data.has_resource_properties(
             "AWS::RDS::DBInstance",
             json!({
@@ -120,7 +120,7 @@ fn database_log_exports_go_to_log_groups_with_the_environments_retention() {
         if !shipped.contains(&env) {
             continue;
         }
-        let data = Template::from(&assembly, env, "data");
+        let data = Template::from_assembly(&assembly, env, "data");
         let identifier = format!("shop-{env}-data-database");
         data.has_resource_properties("AWS::RDS::DBInstance", json!({ "DBInstanceIdentifier": identifier }));
         // One group per export, named where RDS writes, created first (RDS would create
@@ -135,7 +135,7 @@ fn database_log_exports_go_to_log_groups_with_the_environments_retention() {
         for export in ["postgresql", "upgrade"] {
             let groups = data.find_resources(
                 "AWS::Logs::LogGroup",
-                &json!({ "LogGroupName": format!("/aws/rds/instance/{identifier}/{export}") }),
+                json!({ "LogGroupName": format!("/aws/rds/instance/{identifier}/{export}") }),
             );
             assert_eq!(groups.len(), 1, "{env}: no log group for the {export} export");
             let (id, group) = &groups[0];
@@ -206,7 +206,7 @@ fn a_database_identifier_engine_version_or_class_rds_does_not_accept_is_a_synthe
 #[test]
 fn service_reaches_the_database_through_a_rule_in_the_service_stack() {
     let assembly = synth_with(PROBE, &probe_config()).unwrap();
-    let service = Template::from(&assembly, PROBE, "service");
+    let service = Template::from_assembly(&assembly, PROBE, "service");
     service.has_resource_properties(
         "AWS::EC2::SecurityGroupIngress",
         json!({

@@ -44,7 +44,7 @@ fn secrets_are_injected_from_secrets_manager_and_readable_only_by_the_execution_
         return;
     }
     let assembly = synth_all();
-    let t = Template::from(&assembly, "staging", "service");
+    let t = Template::from_assembly(&assembly, "staging", "service");
     let secret_arn = "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop-staging-data/Database/credentials";
     let secret = json!({ "Fn::Sub": format!("{secret_arn}-??????") });
     t.has_resource_properties(
@@ -110,7 +110,7 @@ fn service_deploys_safely_and_scales_on_cpu() {
         return;
     }
     let assembly = synth_all();
-    let t = Template::from(&assembly, "prod", "service");
+    let t = Template::from_assembly(&assembly, "prod", "service");
     t.has_resource_properties(
         "AWS::ECS::Cluster",
         json!({ "ClusterSettings": [{ "Name": "containerInsights", "Value": "enabled" }] }),
@@ -154,7 +154,7 @@ fn a_certificate_adds_https_and_redirects_http() {
     let mut cfg: Config = probe_config();
     cfg.service.certificate_arn = Some("arn:aws:acm:us-east-1:123456789012:certificate/abc".into());
     let assembly = synth_with(PROBE, &cfg).unwrap_or_else(|e| panic!("{e}"));
-    let t = Template::from(&assembly, PROBE, "service");
+    let t = Template::from_assembly(&assembly, PROBE, "service");
     t.resource_count_is("AWS::ElasticLoadBalancingV2::Listener", 2);
     // With the HTTPS listener, 443 opens too.
     t.has_resource_properties(
@@ -189,7 +189,7 @@ fn a_certificate_adds_https_and_redirects_http() {
 fn every_environment_puts_the_common_rule_set_in_front_of_the_load_balancer() {
     let assembly = synth_all();
     for env in support::environment_files() {
-        let t = Template::from(&assembly, &env, "service");
+        let t = Template::from_assembly(&assembly, &env, "service");
         t.resource_count_is("AWS::WAFv2::WebACL", 1);
         t.resource_count_is("AWS::WAFv2::WebACLAssociation", 1);
         let (acl, _) = &t.resources_of_type("AWS::WAFv2::WebACL")[0];
@@ -240,7 +240,7 @@ fn the_readmes_web_acl_example_is_the_shops_code() {
 #[test]
 fn outputs_name_the_endpoints() {
     let assembly = synth_with(PROBE, &probe_config()).unwrap();
-    let data = Template::from(&assembly, PROBE, "data");
+    let data = Template::from_assembly(&assembly, PROBE, "data");
     data.has_output("TableName", json!({ "Value": { "Ref": "OrdersA9B65338" } }));
     data.has_output("BucketName", json!({ "Value": { "Ref": "Uploads4F6EB0FD" } }));
     data.has_output("QueueUrl", json!({ "Value": { "Ref": "JobsDF1CC2D4" } }));
@@ -248,7 +248,7 @@ fn outputs_name_the_endpoints() {
         "DatabaseEndpoint",
         json!({ "Value": { "Fn::GetAtt": ["DatabaseB269D8BB", "Endpoint.Address"] } }),
     );
-    let service = Template::from(&assembly, PROBE, "service");
+    let service = Template::from_assembly(&assembly, PROBE, "service");
     service.has_output(
         "LoadBalancerUrl",
         json!({ "Value": { "Fn::Join": ["", ["http://", { "Fn::GetAtt": ["WebLB720665E7", "DNSName"] }]] } }),

@@ -1,10 +1,6 @@
-//! Template assertions in the spirit of the AWS CDK's `Template` (`hasResourceProperties`,
-//! `resourceCountIs`), plus helpers to synthesize the shop.
-//!
-//! Matching is "object-like": every key of the expected object must be present and
-//! match (recursively); other keys are ignored. Arrays match element by element and
-//! must have the same length, unless written with [`array_with`]. [`absent`] matches a
-//! key that must not be there.
+//! Helpers of the shop's tests: synthesize the shop, run `cairn` in a sandbox, and the
+//! template assertions of `cairn-assertions` (the AWS CDK's `Template`: object-like
+//! matching, [`Match`]ers), with the few shop-specific additions of [`ShopTemplate`].
 #![allow(dead_code)]
 
 /// A moto server for tests that deploy (see `tests/deploy/`).
@@ -15,7 +11,7 @@ use std::collections::BTreeSet;
 use cairn_app::{Config, Shop};
 use cairn_core::application::{load_all, synthesize, LoadedEnv};
 use cairn_core::{Assembly, Errors, StackArtifact};
-use serde_json::{json, Map, Value as Json};
+use serde_json::{json, Value as Json};
 
 /// A fresh folder under the system's temp dir, removed when dropped (also when
 /// the test fails), so test runs leave nothing behind.
@@ -228,118 +224,32 @@ pub fn config(name: &str) -> Config {
         .config
 }
 
-/// A synthesized template under test.
-pub struct Template {
-    pub name: String,
-    pub json: Json,
+/// The template assertions are cairn's public ones (`cairn-assertions`, the AWS CDK's
+/// `Template`); what follows adds only what the shop's tests use beyond them.
+pub use cairn_assertions::{Match, Template};
+
+/// The shop tests' helpers on a [`Template`] beyond the public assertions.
+pub trait ShopTemplate {
+    /// The template of one synthesized stack (short for [`Template::from_stack`]).
+    fn of(stack: &StackArtifact) -> Template;
+    /// `(logical ID, resource)` of every resource of `resource_type`.
+    fn resources_of_type(&self, resource_type: &str) -> Vec<(String, Json)>;
+    /// Every `Fn::ImportValue` name used in the template's resources.
+    fn imports(&self) -> BTreeSet<String>;
 }
 
-impl Template {
-    pub fn of(stack: &StackArtifact) -> Template {
-        Template {
-            name: stack.name.clone(),
-            json: stack.template.clone(),
-        }
+impl ShopTemplate for Template {
+    fn of(stack: &StackArtifact) -> Template {
+        Template::from_stack(stack)
     }
 
-    /// The stack `<id>` of environment `env` in `assembly`.
-    pub fn from(assembly: &Assembly, env: &str, stack: &str) -> Template {
-        let env_artifact = assembly
-            .environments
-            .iter()
-            .find(|e| e.settings.name == env)
-            .unwrap_or_else(|| panic!("no environment `{env}` in the assembly"));
-        let artifact = env_artifact
-            .stack(stack)
-            .unwrap_or_else(|| panic!("no stack `{stack}` in environment `{env}`"));
-        Template::of(artifact)
+    fn resources_of_type(&self, resource_type: &str) -> Vec<(String, Json)> {
+        self.find_resources(resource_type, json!({}))
     }
 
-    fn resources(&self) -> &Map<String, Json> {
-        self.json["Resources"].as_object().expect("a template has Resources")
-    }
-
-    /// Logical IDs of every resource.
-    pub fn logical_ids(&self) -> BTreeSet<String> {
-        self.resources().keys().cloned().collect()
-    }
-
-    /// `(logical ID, resource)` of every resource of `resource_type`.
-    pub fn resources_of_type(&self, resource_type: &str) -> Vec<(String, Json)> {
-        self.resources()
-            .iter()
-            .filter(|(_, r)| r["Type"] == resource_type)
-            .map(|(id, r)| (id.clone(), r.clone()))
-            .collect()
-    }
-
-    /// Resources of `resource_type` whose properties match `properties`.
-    pub fn find_resources(&self, resource_type: &str, properties: &Json) -> Vec<(String, Json)> {
-        self.resources_of_type(resource_type)
-            .into_iter()
-            .filter(|(_, r)| matches(properties, r.get("Properties").unwrap_or(&Json::Null)).is_ok())
-            .collect()
-    }
-
-    /// Fails unless exactly `count` resources of `resource_type` exist.
-    pub fn resource_count_is(&self, resource_type: &str, count: usize) {
-        let found = self.resources_of_type(resource_type).len();
-        assert_eq!(
-            found, count,
-            "{}: expected {count} resource(s) of type {resource_type}, found {found}",
-            self.name
-        );
-    }
-
-    /// Fails unless some resource of `resource_type` has properties matching `expected`.
-    pub fn has_resource_properties(&self, resource_type: &str, expected: Json) {
-        self.has_resource(resource_type, json!({ "Properties": expected }));
-    }
-
-    /// Like [`Template::has_resource_properties`] on the whole resource (`DeletionPolicy`…).
-    pub fn has_resource(&self, resource_type: &str, expected: Json) {
-        let candidates = self.resources_of_type(resource_type);
-        if candidates.is_empty() {
-            panic!("{}: no resource of type {resource_type}", self.name);
-        }
-        let mut reasons = Vec::new();
-        for (id, r) in &candidates {
-            match matches(&expected, r) {
-                Ok(()) => return,
-                Err(why) => reasons.push(format!("  {id}: {why}")),
-            }
-        }
-        panic!(
-            "{}: no {resource_type} matches {}\n{}",
-            self.name,
-            serde_json::to_string_pretty(&expected).unwrap_or_default(),
-            reasons.join("\n")
-        );
-    }
-
-    /// Every resource of `resource_type` matches `expected` (e.g. every SG rule has a description).
-    pub fn all_resources_match(&self, resource_type: &str, expected: Json) {
-        for (id, r) in self.resources_of_type(resource_type) {
-            if let Err(why) = matches(&expected, &r) {
-                panic!("{}: {id} ({resource_type}): {why}", self.name);
-            }
-        }
-    }
-
-    /// Fails unless output `id` exists and matches `expected`.
-    pub fn has_output(&self, id: &str, expected: Json) {
-        let output = self.json["Outputs"]
-            .get(id)
-            .unwrap_or_else(|| panic!("{}: no output `{id}`", self.name));
-        if let Err(why) = matches(&expected, output) {
-            panic!("{}: output `{id}`: {why}", self.name);
-        }
-    }
-
-    /// Every `Fn::ImportValue` name used in the template.
-    pub fn imports(&self) -> BTreeSet<String> {
+    fn imports(&self) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        collect_imports(&self.json["Resources"], &mut out);
+        collect_imports(&self.json()["Resources"], &mut out);
         out
     }
 }
@@ -357,59 +267,17 @@ fn collect_imports(v: &Json, out: &mut BTreeSet<String>) {
     }
 }
 
-const ARRAY_WITH: &str = "$arrayWith";
-const ABSENT: &str = "$absent";
-
-/// Matches an array that contains elements matching each of `items` (in any order).
+/// [`Match::array_with`], as the shop's tests write it.
 pub fn array_with(items: Json) -> Json {
-    json!({ (ARRAY_WITH): items })
+    Match::array_with(items)
 }
 
-/// Matches a key that must not be present.
+/// [`Match::absent`], as the shop's tests write it.
 pub fn absent() -> Json {
-    json!({ (ABSENT): true })
+    Match::absent()
 }
 
-fn is_absent(v: &Json) -> bool {
-    v.get(ABSENT).is_some() && v.as_object().is_some_and(|m| m.len() == 1)
-}
-
-/// Object-like deep match of `actual` against `expected`.
+/// [`Match::check`] with the differing paths as one message, for `assert!(…is_ok())`.
 pub fn matches(expected: &Json, actual: &Json) -> Result<(), String> {
-    match expected {
-        Json::Object(e) if e.len() == 1 && e.contains_key(ARRAY_WITH) => {
-            let wanted = e[ARRAY_WITH].as_array().cloned().unwrap_or_default();
-            let items = actual.as_array().ok_or_else(|| format!("expected an array, found {actual}"))?;
-            for w in &wanted {
-                if !items.iter().any(|i| matches(w, i).is_ok()) {
-                    return Err(format!("no element matches {w}"));
-                }
-            }
-            Ok(())
-        }
-        Json::Object(e) => {
-            let a = actual.as_object().ok_or_else(|| format!("expected an object, found {actual}"))?;
-            for (k, ev) in e {
-                match a.get(k) {
-                    None if is_absent(ev) => {}
-                    None => return Err(format!("missing key `{k}`")),
-                    Some(av) if is_absent(ev) => return Err(format!("key `{k}` should be absent but is {av}")),
-                    Some(av) => matches(ev, av).map_err(|why| format!("{k}: {why}"))?,
-                }
-            }
-            Ok(())
-        }
-        Json::Array(e) => {
-            let a = actual.as_array().ok_or_else(|| format!("expected an array, found {actual}"))?;
-            if a.len() != e.len() {
-                return Err(format!("expected {} element(s), found {}: {actual}", e.len(), a.len()));
-            }
-            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
-                matches(ev, av).map_err(|why| format!("[{i}]: {why}"))?;
-            }
-            Ok(())
-        }
-        _ if expected == actual => Ok(()),
-        _ => Err(format!("expected {expected}, found {actual}")),
-    }
+    Match::check(expected, actual).map_err(|diffs| diffs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
 }

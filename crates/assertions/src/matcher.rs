@@ -148,11 +148,6 @@ fn as_matcher(expected: &Json) -> Option<Kind<'_>> {
     })
 }
 
-/// Whether `expected` is [`Match::absent`].
-fn is_absent(expected: &Json) -> bool {
-    matches!(as_matcher(expected), Some(Kind::Absent))
-}
-
 fn push(out: &mut Vec<Mismatch>, path: &str, expected: impl Into<String>, found: impl Into<String>) {
     out.push(Mismatch {
         path: path.to_string(),
@@ -214,13 +209,41 @@ fn compare(expected: &Json, actual: Option<&Json>, path: &str, objects: Objects,
                 out,
                 path,
                 format!("{} element(s): {}", e.len(), show(expected)),
-                format!("{}: {}", a.len(), show(actual)),
+                format!("{}: {}{}", a.len(), show(actual), length_hint(e, a, objects)),
             ),
             None => push(out, path, "an array", show(actual)),
         },
         _ if expected == actual => {}
         _ => push(out, path, show(expected), show(actual)),
     }
+}
+
+/// What makes two arrays of different lengths differ, as the shown arrays may be cut:
+/// the actual elements no expected one matches, and the expected ones nothing matches.
+fn length_hint(expected: &[Json], actual: &[Json], objects: Objects) -> String {
+    let matched = |e: &Json, a: &Json| {
+        let mut diffs = Vec::new();
+        compare(e, Some(a), "", objects, &mut diffs);
+        diffs.is_empty()
+    };
+    let unexpected: Vec<String> = actual
+        .iter()
+        .filter(|a| !expected.iter().any(|e| matched(e, a)))
+        .map(show)
+        .collect();
+    let missing: Vec<String> = expected
+        .iter()
+        .filter(|e| !actual.iter().any(|a| matched(e, a)))
+        .map(describe)
+        .collect();
+    let mut hint = String::new();
+    if !unexpected.is_empty() {
+        hint.push_str(&format!("; unexpected: {}", unexpected.join(", ")));
+    }
+    if !missing.is_empty() {
+        hint.push_str(&format!("; missing: {}", missing.join(", ")));
+    }
+    hint
 }
 
 fn compare_objects(e: &Map<String, Json>, a: &Map<String, Json>, path: &str, objects: Objects, out: &mut Vec<Mismatch>) {
@@ -353,7 +376,20 @@ mod tests {
 
     #[test]
     fn literal_arrays_need_the_same_length() {
-        assert_eq!(diffs(json!([1]), json!([1, 2])), ["/: expected 1 element(s): [1], found 2: [1,2]"]);
+        assert_eq!(
+            diffs(json!([1]), json!([1, 2])),
+            ["/: expected 1 element(s): [1], found 2: [1,2]; unexpected: 2"]
+        );
+        // Which elements differ is said even when the arrays are too long to show whole.
+        let long = |extra: Option<&str>| {
+            let mut actions: Vec<String> = (0..20).map(|i| format!("service:Action{i}")).collect();
+            actions.extend(extra.map(str::to_string));
+            json!(actions)
+        };
+        let found = diffs(long(None), long(Some("service:Extra")));
+        assert!(found[0].ends_with("; unexpected: \"service:Extra\""), "{found:?}");
+        let found = diffs(long(Some("service:Wanted")), long(None));
+        assert!(found[0].ends_with("; missing: \"service:Wanted\""), "{found:?}");
     }
 
     #[test]

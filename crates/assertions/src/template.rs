@@ -175,7 +175,12 @@ impl Template {
     /// Asserts that every resource of `resource_type` has `Properties` matching
     /// `properties` (e.g. every security group rule has a description); at least one must exist.
     pub fn all_resources_properties(&self, resource_type: &str, properties: Json) {
-        let expected = json!({ "Properties": properties });
+        self.all_resources(resource_type, json!({ "Properties": properties }));
+    }
+
+    /// Asserts that every resource of `resource_type` matches `expected` as a whole
+    /// (e.g. every queue has `"DeletionPolicy": "Retain"`); at least one must exist.
+    pub fn all_resources(&self, resource_type: &str, expected: Json) {
         let mut any = false;
         for (id, resource) in self.of_type(resource_type) {
             any = true;
@@ -381,5 +386,12 @@ mod tests {
         assert!(message.contains("`JobsDlq` (AWS::SQS::Queue) differs at:"), "{message}");
         let message = panic_message(|| template().all_resources_properties("AWS::S3::Bucket", json!({})));
         assert!(message.contains("no resource of type AWS::S3::Bucket"), "{message}");
+        // Whole resources: policies outside `Properties`.
+        template().all_resources("AWS::RDS::DBInstance", json!({ "DeletionPolicy": "Snapshot" }));
+        let message = panic_message(|| template().all_resources("AWS::SQS::Queue", json!({ "DeletionPolicy": "Retain" })));
+        assert!(
+            message.contains("`Jobs` (AWS::SQS::Queue) differs at:\n  /DeletionPolicy: expected \"Retain\", found nothing"),
+            "{message}"
+        );
     }
 }

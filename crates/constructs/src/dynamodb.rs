@@ -151,18 +151,26 @@ impl Table {
     /// Adds the table `id` under `scope`; fails on props DynamoDB would refuse.
     pub fn new(scope: impl Into<Scope>, id: &str, props: TableProps) -> Result<Table> {
         let scope = scope.into().child(id)?;
-        let mut keys: Vec<&Attribute> = vec![&props.partition_key];
-        keys.extend(props.sort_key.as_ref());
-        for gsi in &props.global_secondary_indexes {
-            keys.push(&gsi.partition_key);
-            keys.extend(gsi.sort_key.as_ref());
+        // Each key with the prop it comes from, for the error that names it.
+        let mut keys: Vec<(&str, &Attribute)> = vec![("partition_key", &props.partition_key)];
+        keys.extend(props.sort_key.as_ref().map(|k| ("sort_key", k)));
+        for (i, gsi) in props.global_secondary_indexes.iter().enumerate() {
+            // CloudFormation accepts two indexes of one name only to fail the deploy.
+            if props.global_secondary_indexes[..i].iter().any(|other| other.name == gsi.name) {
+                return Err(scope
+                    .error(format!("two global secondary indexes are named `{}`", gsi.name))
+                    .property("global_secondary_indexes")
+                    .fix("give each index its own name"));
+            }
+            keys.push(("global_secondary_indexes.partition_key", &gsi.partition_key));
+            keys.extend(gsi.sort_key.as_ref().map(|k| ("global_secondary_indexes.sort_key", k)));
         }
         let mut attributes: Vec<&Attribute> = Vec::new();
-        for a in keys {
+        for (field, a) in keys {
             if a.name.is_empty() {
                 return Err(scope
                     .error("key attribute has an empty name")
-                    .property("partition_key")
+                    .property(field)
                     .fix("name every key attribute"));
             }
             match attributes.iter().find(|x| x.name == a.name) {

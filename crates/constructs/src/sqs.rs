@@ -187,6 +187,17 @@ impl Queue {
             Some(dl) => {
                 check("dead_letter.max_receive_count", dl.max_receive_count, 1, 1000)?;
                 check("dead_letter.retention_seconds", dl.retention_seconds, 60, 1_209_600)?;
+                // A standard queue's message keeps its first enqueue time in the dead-letter
+                // queue, so a shorter retention there deletes failed messages early.
+                if !props.fifo && dl.retention_seconds < props.retention_seconds {
+                    return Err(scope
+                        .error(format!(
+                            "the dead-letter queue keeps messages {} s, less than the queue's {} s: a message's age counts from its first enqueue, so failed messages would expire early",
+                            dl.retention_seconds, props.retention_seconds
+                        ))
+                        .property("dead_letter.retention_seconds")
+                        .fix("keep dead-letter messages at least as long as the queue does (default 1209600 s, 14 days)"));
+                }
                 let dlq = CfnQueue::new(&scope, "DeadLetterQueue", queue_props(&props, dl.retention_seconds))?;
                 dlq.apply_removal_policy(removal_policy)?;
                 Some(dlq)
