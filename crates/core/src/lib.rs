@@ -29,5 +29,5 @@ pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 pub use error::{Error, Errors, Result};
 pub use synth::{Assembly, EnvArtifact, Render, StackArtifact};
 pub use template::{Output, Parameter, RemovalPolicy, Resource};
-pub use tree::{App, EnvSettings, Environment, Scope, Stack};
+pub use tree::{validate_name_fragment, App, EnvSettings, Environment, Scope, Stack};
 pub use value::{Lazy, Pseudo, RefTarget, ResourceRef, Value};
