@@ -7,7 +7,8 @@ use cairn_constructs::elbv2::MAX_HEALTH_CHECK_PATH;
 use cairn_constructs::instance_classes;
 use cairn_constructs::{AlarmThresholds, FargateSize};
 use cairn_core::config::{
-    check_range, check_tags, check_template_bucket, in_range, one_of, shown, shown_number, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate,
+    check_range, check_tags, check_template_bucket, in_range, one_of, shown, shown_number, AccountId, FieldError, Ipv4Cidr,
+    LogRetentionDays, Region, Validate,
 };
 use cairn_core::{EnvSettings, EnvironmentConfig};
 use indexmap::IndexMap;

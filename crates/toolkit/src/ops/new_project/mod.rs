@@ -55,8 +55,8 @@ pub fn default_name(dir: &Path) -> Option<String> {
 pub fn check_name(name: &str) -> Result<(), NewError> {
     let refuse = |why: &str| {
         Err(NewError::BadInput(format!(
-            "`{}` cannot be the project's name: {why}; it starts every stack name (`{}-prod-data`)\n  fix: pass --name with letters, digits and hyphens, starting with a letter, e.g. --name billing-infra",
-            cairn_core::config::shown(name),
+            "`{}` cannot be the project's name: {why}; it starts every stack name (`<name>-<env>-<stack>`)\n  \
+             fix: pass --name with up to {MAX_NAME_CHARS} letters, digits and hyphens, starting with a letter, e.g. --name billing-infra",
             cairn_core::config::shown(name),
         )))
     };
@@ -94,7 +94,10 @@ fn standalone_manifest(manifest: &str, source: &CairnSource) -> Result<String, N
             CairnSource::Path(root) => {
                 let path = root.join("crates").join(dir);
                 let path = path.to_str().ok_or_else(|| {
-                    NewError::BadInput(format!("the checkout's path {} is not UTF-8: Cargo.toml cannot name it\n  fix: use --git URL", root.display()))
+                    NewError::BadInput(format!(
+                        "the checkout's path {} is not UTF-8: Cargo.toml cannot name it\n  fix: use --git URL",
+                        root.display()
+                    ))
                 })?;
                 format!("path = {}", toml::Value::String(path.to_string()))
             }
@@ -120,7 +123,9 @@ pub fn write_project(dir: &Path, name: &str, source: &CairnSource) -> Result<Vec
     check_folder(dir)?;
     let files = render(name, source)?;
     let absolute = std::path::absolute(dir).map_err(|e| NewError::Write(format!("{}: {e}", dir.display())))?;
-    let parent = absolute.parent().ok_or_else(|| NewError::BadInput(format!("{} has no parent folder", dir.display())))?;
+    let parent = absolute
+        .parent()
+        .ok_or_else(|| NewError::BadInput(format!("{} has no parent folder", dir.display())))?;
     fs::create_dir_all(parent).map_err(|e| NewError::Write(format!("cannot create {}: {e}", parent.display())))?;
     let staging = parent.join(format!(
         ".{}.cairn-new-{}",
