@@ -111,7 +111,10 @@ fn the_worker_has_no_load_balancer_and_no_way_in() {
 #[test]
 fn the_task_role_may_consume_the_queue_and_write_the_table_and_nothing_more() {
     let worker = template("prod", "worker");
-    let task_role = worker.find_resources("AWS::IAM::Role", json!({ "Description": "Runtime permissions of the service's containers" }));
+    let task_role = worker.find_resources(
+        "AWS::IAM::Role",
+        json!({ "Description": "Runtime permissions of the service's containers" }),
+    );
     assert_eq!(task_role.len(), 1, "one task role: {task_role:?}");
     let role_id = &task_role[0].0;
     worker.has_resource_properties(
