@@ -9,6 +9,7 @@ use crate::error::{CliError, CliResult};
 use crate::ops::new_project::{self, CairnSource, NewError};
 use crate::ui::Style;
 
+/// `cairn new`'s arguments.
 #[derive(Debug, Args)]
 #[command(
     about = "Start a project of your own: a standalone Cargo project with a queue worker's stacks, tests, Makefile and CI",
@@ -27,6 +28,7 @@ pub struct NewArgs {
     pub git: Option<String>,
 }
 
+/// Writes the project and prints what it wrote and the next commands.
 pub fn run(args: &NewArgs, style: Style) -> CliResult {
     let name = match &args.name {
         Some(name) => name.clone(),
