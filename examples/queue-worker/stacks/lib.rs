@@ -12,10 +12,9 @@ pub mod scaling;
 
 use std::path::PathBuf;
 
-use cairn_constructs::AlarmThresholds;
 use cairn_constructs::{
-    Attribute, AutoScalingProps, Cluster, ClusterProps, ContainerProps, DeadLetter, FargateService, FargateServiceProps, FlowLogProps,
-    Monitoring, MonitoringProps, Queue, QueueProps, Table, TableProps, Vpc, VpcProps,
+    AlarmThresholds, Attribute, AutoScalingProps, Cluster, ClusterProps, ContainerProps, DeadLetter, FargateService, FargateServiceProps,
+    FlowLogProps, Monitoring, MonitoringProps, Queue, QueueProps, Table, TableProps, Vpc, VpcProps,
 };
 use cairn_core::{Application, Environment, Knob, Output, Result};
 
