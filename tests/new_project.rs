@@ -186,7 +186,8 @@ fn accepts_an_empty_folder() {
 fn refuses_a_name_that_cannot_start_a_stack_name_and_writes_nothing() {
     let tmp = TempDir::new("new-bad-name");
     let long = "a".repeat(65);
-    for name in ["1jobs", "jobs_infra", "jobs infra", "jobs.infra", "", long.as_str()] {
+    // `build`: a stack name, but not a name Cargo takes for the project's binary.
+    for name in ["1jobs", "jobs_infra", "jobs infra", "jobs.infra", "", long.as_str(), "build"] {
         let dir = tmp.join("project");
         let out = cairn(&["new", dir.to_str().expect("UTF-8"), "--name", name], &repo());
         assert_eq!(out.status.code(), Some(2), "{name:?}: {}", stderr(&out));

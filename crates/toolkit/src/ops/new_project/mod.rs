@@ -15,6 +15,9 @@ use files::{CAIRN_CRATES, CARGO_LOCK, EXAMPLE_NAME, FILES};
 /// characters for CloudFormation), leaving room for long environment and stack ids.
 pub const MAX_NAME_CHARS: usize = 64;
 
+/// Names Cargo refuses for a binary target (they are folders of its target directory).
+const CARGO_RESERVED_BIN_NAMES: [&str; 4] = ["build", "deps", "examples", "incremental"];
+
 /// Where the new project takes the cairn crates from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CairnSource {
@@ -65,6 +68,9 @@ pub fn check_name(name: &str) -> Result<(), NewError> {
     }
     if name.len() > MAX_NAME_CHARS {
         return refuse(&format!("it is longer than {MAX_NAME_CHARS} characters"));
+    }
+    if CARGO_RESERVED_BIN_NAMES.contains(&name) {
+        return refuse("Cargo refuses it as the name of the project's binary");
     }
     Ok(())
 }
