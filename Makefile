@@ -30,7 +30,7 @@ export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
         bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
-        replacement-table replacement-table-check cfn cfn-check
+        replacement-table replacement-table-check cfn cfn-check new-project-test
 
 help: ## List the targets
 	@echo "Usage: make TARGET [VAR=value]   (ENV=$(ENV) PORT=$(PORT) BASE=$(BASE) FORMAT=$(FORMAT) FAIL_ON=$(FAIL_ON) OUT=$(OUT))"
@@ -48,7 +48,7 @@ $(STAMP): $(REQS)
 	$(VENV)/bin/python -m pip install --disable-pip-version-check --quiet -r $(REQS)
 	@touch $@
 
-test: venv replacement-table-check cfn-check ## Generated code is current, cargo test, synthesize every environment, lint the templates
+test: venv replacement-table-check cfn-check ## Generated code is current, cargo test, synthesize every environment, lint the templates, examples/ and `cairn new`
 	# Every service of the generated typed layer compiles (the default build compiles only a few).
 	cargo check --quiet -p cairn-cfn --features full
 	# --no-fail-fast: a failing test binary does not keep the snapshot tests from running.
@@ -61,6 +61,13 @@ test: venv replacement-table-check cfn-check ## Generated code is current, cargo
 	$(MAKE) --no-print-directory lint OUT=$(OUT)
 	# Built-in policy rules and the Guard rules in rules/: zero errors in every environment.
 	cargo run --quiet -- check --all
+	# The second example (its tests ran above): every environment synthesized, cfn-lint, policy checks.
+	$(MAKE) --no-print-directory -C examples/queue-worker synth-all lint check VENV=$(CURDIR)/$(VENV)
+	# `cairn new` end to end: a project in a temp folder outside the repository, built and tested there.
+	VENV=$(CURDIR)/$(VENV) scripts/new-project-test.sh
+
+new-project-test: venv ## `cairn new` into a temp folder outside the repository, then synth --all, cargo test, make test there
+	VENV=$(CURDIR)/$(VENV) scripts/new-project-test.sh
 
 lint: venv ## cfn-lint every out/*/*.template.json; fails on any error or warning
 	scripts/lint-templates.sh $(OUT)

@@ -7,7 +7,8 @@ use cairn_constructs::elbv2::MAX_HEALTH_CHECK_PATH;
 use cairn_constructs::instance_classes;
 use cairn_constructs::{AlarmThresholds, FargateSize};
 use cairn_core::config::{
-    check_range, in_range, one_of, shown, shown_number, AccountId, FieldError, Ipv4Cidr, LogRetentionDays, Region, Validate,
+    check_range, check_tags, check_template_bucket, in_range, one_of, shown, shown_number, AccountId, FieldError, Ipv4Cidr,
+    LogRetentionDays, Region, Validate,
 };
 use cairn_core::{EnvSettings, EnvironmentConfig};
 use indexmap::IndexMap;
@@ -352,45 +353,9 @@ impl Default for DeployConfig {
 impl Validate for Config {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Some(bucket) = &self.template_bucket {
-            let ok = (3..=63).contains(&bucket.len())
-                && bucket
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
-                && bucket.starts_with(|c: char| c.is_ascii_alphanumeric())
-                && bucket.ends_with(|c: char| c.is_ascii_alphanumeric());
-            if !ok {
-                errors.push(FieldError::new(
-                    "template_bucket",
-                    format!(
-                        "`{}` is not an S3 bucket name; allowed: 3-63 lowercase letters, digits, dots and hyphens",
-                        shown(bucket)
-                    ),
-                ));
-            }
-        }
-        for key in self.tags.keys() {
-            if cairn_core::tags::RESERVED_TAG_KEYS.contains(&key.as_str()) {
-                errors.push(FieldError::new(
-                    format!("tags.{}", shown(key)),
-                    "is set by cairn itself; allowed: any other tag key",
-                ));
-            }
-            if key.is_empty() || key.len() > 128 || key.starts_with("aws:") {
-                errors.push(FieldError::new(
-                    format!("tags.{}", shown(key)),
-                    "is not a valid tag key; allowed: 1 to 128 characters, not starting with `aws:`",
-                ));
-            }
-        }
-        for (key, value) in &self.tags {
-            if value.len() > 256 {
-                errors.push(FieldError::new(
-                    format!("tags.{}", shown(key)),
-                    "value is longer than 256 characters",
-                ));
-            }
-        }
+        // The settings every application's file carries: checked by cairn-core.
+        check_template_bucket(&mut errors, "template_bucket", self.template_bucket.as_deref());
+        check_tags(&mut errors, "tags", &self.tags);
         let n = &self.network;
         check_range(&mut errors, "network.max_azs", n.max_azs, 2, 3);
         check_range(&mut errors, "network.nat_gateways", n.nat_gateways, 1, 3);

@@ -9,7 +9,7 @@ use crate::commands::diff::DiffArgs;
 use crate::commands::drift::DriftArgs;
 use crate::commands::parity::ParityArgs;
 use crate::commands::{bootstrap::BootstrapArgs, deploy::DeployArgs, destroy::DestroyArgs, outputs::OutputsArgs, status::StatusArgs};
-use crate::commands::{ls::LsArgs, synth::SynthArgs};
+use crate::commands::{ls::LsArgs, new::NewArgs, synth::SynthArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +42,7 @@ pub enum Command {
     Outputs(OutputsArgs),
     Destroy(DestroyArgs),
     Bootstrap(BootstrapArgs),
+    New(NewArgs),
 }
 
 #[cfg(test)]

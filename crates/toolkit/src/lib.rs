@@ -157,5 +157,7 @@ fn run<A: Application + Sync>(app: A, cli: Cli) -> CliResult {
         Command::Outputs(args) => commands::outputs::run(&project, args, style),
         Command::Destroy(args) => commands::destroy::run(&project, args, style),
         Command::Bootstrap(args) => commands::bootstrap::run(&project, args, style),
+        // Uses no application: any cairn binary starts a project.
+        Command::New(args) => commands::new::run(args, style),
     }
 }

@@ -23,6 +23,7 @@ use crate::rds::Database;
 use crate::sns::{Topic, TopicProps};
 use crate::sqs::Queue;
 
+mod ecs;
 #[cfg(test)]
 mod tests;
 mod thresholds;
@@ -175,9 +176,6 @@ impl Monitoring {
         let errors = Metric::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb(), Stat::Sum);
         let latency = Metric::new("AWS/ApplicationELB", "TargetResponseTime", lb(), Stat::Percentile(95.0));
         let service = web.service();
-        let ecs = || vec![("ClusterName", service.cluster_name()), ("ServiceName", service.service_name())];
-        let memory = Metric::new("AWS/ECS", "MemoryUtilization", ecs(), Stat::Average);
-        let cpu = Metric::new("AWS/ECS", "CPUUtilization", ecs(), Stat::Average);
 
         // No requests means no data and no error rate: not a breach.
         let error_rate = |period: u32| AlarmSource::Math {
@@ -241,39 +239,8 @@ impl Monitoring {
                 },
             )?);
         }
-        for (id, threshold, evaluation, severity) in [
-            ("MemoryWarning", t.memory_warning_percent, WARNING_1MIN, Severity::Warning),
-            ("MemoryCritical", t.memory_critical_percent, CRITICAL_1MIN, Severity::Critical),
-        ] {
-            alarms.push(self.alarm(
-                &scope,
-                id,
-                AlarmSpec {
-                    description: format!("{}: memory > {threshold} % ({})", web.scope().name_path(), severity.name()),
-                    source: AlarmSource::Metric(memory.clone().period(evaluation.period_seconds)),
-                    comparison: Comparison::GreaterThan,
-                    threshold,
-                    evaluation,
-                    severity,
-                },
-            )?);
-        }
-        alarms.push(self.alarm(
-            &scope,
-            "CpuWarning",
-            AlarmSpec {
-                description: format!(
-                    "{}: CPU > {} % for 15 min (warning)",
-                    web.scope().name_path(),
-                    t.cpu_warning_percent
-                ),
-                source: AlarmSource::Metric(cpu.clone().period(SUSTAINED_15MIN.period_seconds)),
-                comparison: Comparison::GreaterThan,
-                threshold: t.cpu_warning_percent,
-                evaluation: SUSTAINED_15MIN,
-                severity: Severity::Warning,
-            },
-        )?);
+        let (tasks, cpu, memory) = self.task_alarms(&scope, &web.scope().name_path(), service)?;
+        alarms.extend(tasks);
         // alarms: [5xx warning, 5xx critical, latency warning, latency critical, …]
         service.set_deployment_alarms(vec![alarms[1].name(), alarms[3].name()])?;
 

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
+mod common;
 mod values;
+pub use common::{check_tags, check_template_bucket};
 pub use values::{AccountId, Ipv4Cidr, LogRetentionDays, Region};
 
 /// A problem with an environment file.

@@ -577,7 +577,7 @@ fn renamed(path: &str, new: &str, old: &str) -> Option<String> {
 }
 
 /// Stack names and their parts: letters, digits and hyphens, starting with a letter.
-pub(crate) fn validate_name_fragment(s: &str) -> std::result::Result<(), String> {
+pub fn validate_name_fragment(s: &str) -> std::result::Result<(), String> {
     let ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(())

@@ -9,6 +9,7 @@ pub mod destroy;
 pub mod diff;
 pub mod drift;
 pub mod ls;
+pub mod new;
 pub mod outputs;
 pub mod parity;
 pub mod status;

@@ -16,5 +16,6 @@ pub mod checks;
 pub mod deployed;
 pub mod diff;
 pub mod environment;
+pub mod new_project;
 pub mod parity;
 pub mod template_bucket;
