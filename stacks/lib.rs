@@ -211,7 +211,7 @@ impl Application for Shop {
                     size,
                     container: ContainerProps {
                         image: s.image.clone(),
-                        port: s.container_port,
+                        port: Some(s.container_port),
                         environment: vec![
                             ("TABLE_NAME".into(), orders.name()),
                             ("BUCKET_NAME".into(), uploads.name()),

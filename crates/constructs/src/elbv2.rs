@@ -186,7 +186,7 @@ impl LoadBalancedFargateService {
             },
         )?;
 
-        let port = props.service.container.port;
+        let port = container_port(&scope, &props)?;
         let target_group = CfnTargetGroup::new(&scope, "TargetGroup", target_group_props(&props, vpc.vpc_id()))?;
 
         let forward = listener::Action {
@@ -405,7 +405,7 @@ fn target_group_props(props: &LoadBalancedFargateServiceProps, vpc_id: Value) ->
             }
             .into(),
         ),
-        port: Some(props.service.container.port.into()),
+        port: props.service.container.port.map(Into::into),
         protocol: Some(target_group::Protocol::Http.into()),
         target_group_attributes: Some(vec![deregistration_delay].into()),
         target_type: Some(TargetType::Ip.into()),
@@ -530,7 +530,18 @@ fn listener_props(load_balancer: &CfnLoadBalancer, port: u16, protocol: listener
 /// Longest health check path a target group accepts (AWS: 1-1024 characters).
 pub const MAX_HEALTH_CHECK_PATH: usize = 1024;
 
+/// The port the load balancer forwards to: a load-balanced container must serve one.
+fn container_port(scope: &Scope, props: &LoadBalancedFargateServiceProps) -> Result<u16> {
+    props.service.container.port.ok_or_else(|| {
+        scope
+            .error("a load-balanced service's container serves no port")
+            .property("service.container.port")
+            .fix("set the port the container listens on, e.g. `port: Some(8080)`, or use a FargateService without a load balancer")
+    })
+}
+
 fn validate(scope: &Scope, props: &LoadBalancedFargateServiceProps) -> Result<()> {
+    container_port(scope, props)?;
     let hc = &props.health_check;
     if !hc.path.starts_with('/') {
         return Err(scope

@@ -35,7 +35,7 @@ fn service(stack: &Stack) -> FargateService {
         FargateServiceProps {
             container: ContainerProps {
                 image: PRIVATE_IMAGE.into(),
-                port: 8080,
+                port: Some(8080),
                 writable_paths: vec!["/tmp".into()],
                 ..Default::default()
             },

@@ -27,7 +27,7 @@ fn props() -> LoadBalancedFargateServiceProps {
         service: FargateServiceProps {
             container: ContainerProps {
                 image: "public.ecr.aws/nginx/nginx:1.27".into(),
-                port: 8080,
+                port: Some(8080),
                 ..Default::default()
             },
             ..Default::default()
@@ -259,6 +259,19 @@ fn bad_props_are_refused_naming_the_field() {
             ..props()
         },
     );
+    let no_port = refused(
+        "F",
+        LoadBalancedFargateServiceProps {
+            service: FargateServiceProps {
+                container: ContainerProps {
+                    port: None,
+                    ..props().service.container
+                },
+                ..props().service
+            },
+            ..props()
+        },
+    );
     let bucket = refused(
         "E",
         LoadBalancedFargateServiceProps {
@@ -291,6 +304,12 @@ fn bad_props_are_refused_naming_the_field() {
         "dev/service/D",
         "blue_green.bake_time_minutes",
         "bake time 1441 min is out of range",
+    );
+    assert_refused(
+        &no_port,
+        "dev/service/F",
+        "service.container.port",
+        "a load-balanced service's container serves no port",
     );
     assert_refused(
         &bucket,

@@ -90,7 +90,12 @@ fn ctrl_c_while_the_first_calls_wait_on_a_silent_endpoint_ends_at_once_with_noth
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut err = String::new();
-    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr is text");
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr is text");
     assert_eq!(status.code(), Some(130), "{err}");
     assert!(err.contains("stopped (Ctrl-C) before any change: nothing was changed"), "{err}");
 }

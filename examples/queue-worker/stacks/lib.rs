@@ -163,6 +163,8 @@ impl Application for QueueWorker {
                 size,
                 container: ContainerProps {
                     image: w.image.clone(),
+                    // A worker serves nothing: no port mapping.
+                    port: None,
                     environment: vec![("QUEUE_URL".into(), jobs.url()), ("TABLE_NAME".into(), results.name())],
                     readonly_root_filesystem: true,
                     writable_paths: vec!["/tmp".into()],

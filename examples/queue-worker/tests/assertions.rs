@@ -102,6 +102,7 @@ fn the_worker_has_no_load_balancer_and_no_way_in() {
             "AWS::ECS::TaskDefinition",
             json!({ "ContainerDefinitions": [{
                 "ReadonlyRootFilesystem": true,
+                "PortMappings": Match::absent(),
                 "Environment": Match::array_with(json!([{ "Name": "QUEUE_URL" }, { "Name": "TABLE_NAME" }])),
             }] }),
         );

@@ -83,8 +83,9 @@ pub struct ContainerProps {
     /// ECR image (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`) gets pull
     /// permissions on exactly that repository.
     pub image: String,
-    /// Port the container listens on (TCP). Default 80.
-    pub port: u16,
+    /// Port the container listens on (TCP). Default `Some(80)`; `None` for a container
+    /// that serves nothing (a queue worker): no port mapping. A load-balanced service needs one.
+    pub port: Option<u16>,
     /// Plain environment variables (no secrets here: use `secrets`).
     pub environment: Vec<(String, Value)>,
     /// Environment variables read from Secrets Manager when the task starts.
@@ -102,7 +103,7 @@ impl Default for ContainerProps {
         ContainerProps {
             name: "app".into(),
             image: String::new(),
-            port: 80,
+            port: Some(80),
             environment: Vec::new(),
             secrets: Vec::new(),
             readonly_root_filesystem: false,
@@ -171,7 +172,7 @@ impl ContainerSpec {
         ContainerSpec {
             name: c.name.clone(),
             image: c.image.clone(),
-            port: Some(c.port),
+            port: c.port,
             environment: Vec::new(),
             secrets: Vec::new(),
             readonly_root_filesystem: c.readonly_root_filesystem,

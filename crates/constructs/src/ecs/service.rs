@@ -276,7 +276,7 @@ impl FargateService {
             let attachment = service::LoadBalancer {
                 advanced_configuration,
                 container_name: Some(c.name.as_str().into()),
-                container_port: Some(c.port.into()),
+                container_port: c.port.map(Into::into),
                 target_group_arn: Some((&lb.target_group).into()),
                 ..Default::default()
             };
@@ -496,8 +496,8 @@ impl FargateService {
         &self.log_group
     }
 
-    /// The port the container listens on.
-    pub fn container_port(&self) -> u16 {
+    /// The port the container listens on, if it serves one.
+    pub fn container_port(&self) -> Option<u16> {
         self.container.port
     }
 

@@ -2,8 +2,7 @@
 //! build time, so the example in the repository (built, tested and linted by cairn's
 //! `make test`) is the one source. A test compares this list with the folder.
 
-/// The example's folder, relative to the checkout; every path below is relative to it.
-pub const EXAMPLE_DIR: &str = "examples/queue-worker";
+// Every path below is relative to the example's folder, `examples/queue-worker/`.
 
 /// The example's package name: replaced by the new project's name in every file.
 pub const EXAMPLE_NAME: &str = "queue-worker";
