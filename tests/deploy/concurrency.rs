@@ -145,7 +145,12 @@ fn ctrl_c_as_a_deploy_starts_leaves_no_change_set_or_review_stack_behind() {
     let env = synth("sigearly", Some(&dir));
     let o = cairn_interrupted(&moto.url, &["deploy", "sigearly", "--approve"], &dir, "deploying sigearly:");
     let err = assert_fails(&o, 130);
-    let deployed = listed(&err, "deployed");
+    // A press before the first change ends the run at once; later, after the current stack.
+    let deployed = if err.contains("stopped (Ctrl-C) before any change: nothing was changed") {
+        Vec::new()
+    } else {
+        listed(&err, "deployed")
+    };
     for stack in &env.stacks {
         // Deployed, or not there at all (no REVIEW_IN_PROGRESS stack holding a change set).
         let status = aws.status(&stack.name);
