@@ -85,6 +85,8 @@ pub struct LoadedEnv<C> {
     pub table: toml::Table,
     /// The file, typed and validated.
     pub config: C,
+    /// The file's `[delivery]` table: how commits reach the environment.
+    pub delivery: config::Delivery,
 }
 
 /// Names of the environments in `dir` (one `<name>.toml` each), in promotion order
@@ -141,11 +143,13 @@ pub fn load_env<A: Application>(app: &A, name: &str) -> Result<LoadedEnv<A::Conf
     }
     let table = config::read_table(&file)?;
     let config = config::from_table(&file, table.clone())?;
+    let delivery = config::delivery_from_table(&file, &table)?;
     Ok(LoadedEnv {
         name: name.to_string(),
         file,
         table,
         config,
+        delivery,
     })
 }
 
@@ -268,6 +272,7 @@ mod tests {
             file: PathBuf::from(format!("envs/{name}.toml")),
             table: toml::Table::new(),
             config: Ordered(order),
+            delivery: Default::default(),
         }
     }
 

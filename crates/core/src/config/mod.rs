@@ -12,8 +12,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 
 mod common;
+mod delivery;
 mod values;
 pub use common::{check_tags, check_template_bucket};
+pub use delivery::{delivery_from_table, Delivery, Trigger, DELIVERY_TABLE};
 pub use values::{AccountId, Ipv4Cidr, LogRetentionDays, Region};
 
 /// A problem with an environment file.
@@ -284,8 +286,11 @@ fn shown_line(line: &str) -> String {
     }
 }
 
-/// Turns a TOML table into the typed, validated config.
-pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, table: toml::Table) -> Result<T, ConfigError> {
+/// Turns a TOML table into the typed, validated config (without the `[delivery]` table,
+/// which [`delivery_from_table`] reads).
+pub fn from_table<T: DeserializeOwned + Validate>(path: &Path, mut table: toml::Table) -> Result<T, ConfigError> {
+    // cairn's own table: read by `delivery_from_table`, never part of the application's type.
+    table.remove(DELIVERY_TABLE);
     let config: T = serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
         let key = e.path().to_string();
         let inner = readable(&e.into_inner().to_string());
