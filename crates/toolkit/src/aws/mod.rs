@@ -13,6 +13,7 @@ pub mod cloudformation;
 pub mod drift;
 pub mod emulator;
 pub mod error;
+pub mod oidc;
 pub mod sdk;
 pub mod templates;
 

@@ -14,6 +14,7 @@ use crate::deploy::resume::{non_default, ResumeCommand};
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
 use crate::ops::bootstrap::{bootstrap_stack, valid_bucket_name};
+use crate::ops::github_oidc::{self, GithubRepo};
 use crate::ops::template_bucket;
 use crate::project::Project;
 use crate::ui::{self, Style};
@@ -28,7 +29,7 @@ plain HTTP and expires objects after 30 days; it is kept if the stack is deleted
 `cairn deploy` uses it unless --template-bucket names another. Ctrl-C behaves as in\n\
 `cairn deploy` (an unexecuted change set is deleted; the resume command repeats this run's\n\
 options; exit code 130, also when the stack had finished: then there is nothing to resume).",
-    after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates"
+    after_help = "Examples:\n  cairn bootstrap prod\n  cairn bootstrap dev --template-bucket my-team-cfn-templates\n  cairn bootstrap prod --github-repo acme/shop-infra"
 )]
 pub struct BootstrapArgs {
     /// The environment whose account and region get the template bucket.
@@ -36,6 +37,12 @@ pub struct BootstrapArgs {
     /// Bucket name (default: the environment file's `template_bucket`, else cairn-templates-<account>-<region>).
     #[arg(long, env = "CAIRN_TEMPLATE_BUCKET", value_name = "BUCKET")]
     pub template_bucket: Option<String>,
+    /// Also deploy the GitHub OIDC roles (stack cairn-<app>-<env>-delivery): the account's
+    /// GitHub OIDC provider (reused when the account has one), a deploy role that only jobs of
+    /// this repository using the environment's GitHub environment can assume, and a read-only
+    /// diff role for its pull requests. OWNER/REPO exactly as GitHub spells it.
+    #[arg(long, value_name = "OWNER/REPO")]
+    pub github_repo: Option<GithubRepo>,
     /// Approve in advance.
     #[arg(long)]
     pub approve: bool,
@@ -61,6 +68,11 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
         )));
     }
     let stack = bootstrap_stack(&bucket)?;
+    // Synthesized before anything is changed: its resource types scope the deploy role.
+    let app_env = match &args.github_repo {
+        Some(_) => Some(crate::ops::environment::synth_env(project, &args.env)?),
+        None => None,
+    };
     // Ctrl-C is counted from here on, as in `deploy`.
     crate::deploy::clock::catch_ctrl_c()?;
     // Until the first change, a press ends the process: nothing was changed yet.
@@ -74,6 +86,22 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
         settings.region,
         clients.endpoint().map(|e| format!(" via {e}")).unwrap_or_default()
     ));
+    let delivery = match (&args.github_repo, &app_env) {
+        (Some(repo), Some(app_env)) => Some(github_oidc::bootstrap::prepare(
+            &clients,
+            quirks,
+            &mut console,
+            github_oidc::bootstrap::Request {
+                app: project.name(),
+                settings: &settings,
+                repo,
+                github_environment: env.delivery.github_environment_of(&env.name),
+                bucket: &bucket,
+                app_env,
+            },
+        )?),
+        _ => None,
+    };
     let clock = SystemClock::new();
     let mut prompt = TerminalPrompt { clock: &clock };
     let mut opts = DeployOptions::new(project.name(), &settings.name);
@@ -83,6 +111,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     opts.catch_ctrl_c = true;
     opts.resume = ResumeCommand::new("bootstrap", &args.env, project.environments_flag())
         .option("template-bucket", args.template_bucket.clone())
+        .option("github-repo", args.github_repo.as_ref().map(ToString::to_string))
         .flag("approve", args.approve)
         .option("timeout", non_default(args.timeout, Duration::from_secs(30 * 60)))
         .option("progress", (args.progress == ProgressMode::Events).then_some("events"))
@@ -93,8 +122,10 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
     };
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.quirks = quirks;
-    let outcome = deployer.deploy(&[&stack])?;
-    let verb = if outcome.first().is_some_and(|(_, o)| *o == Outcome::NoChanges) {
+    let mut stacks = vec![&stack];
+    stacks.extend(delivery.as_ref());
+    let outcome = deployer.deploy(&stacks)?;
+    let verb = if outcome.iter().all(|(_, o)| *o == Outcome::NoChanges) {
         "already bootstrapped"
     } else {
         "bootstrapped"
@@ -104,5 +135,8 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
         console.style.green("done"),
         format_duration(started.elapsed())
     ));
+    if let Some(delivery) = &delivery {
+        github_oidc::bootstrap::report(&clients, &mut console, &delivery.name, &env.file)?;
+    }
     Ok(())
 }

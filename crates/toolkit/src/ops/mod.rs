@@ -16,6 +16,7 @@ pub mod checks;
 pub mod deployed;
 pub mod diff;
 pub mod environment;
+pub mod github_oidc;
 pub mod new_project;
 pub mod parity;
 pub mod template_bucket;
