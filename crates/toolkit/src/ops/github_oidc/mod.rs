@@ -236,3 +236,6 @@ pub fn delivery_env(input: &DeliveryInput) -> CliResult<EnvArtifact> {
     let mut assembly = app.synth()?;
     Ok(assembly.environments.remove(0))
 }
+
+#[cfg(test)]
+mod tests;
