@@ -12,6 +12,7 @@ mod support;
 mod bootstrap_and_destroy;
 mod concurrency;
 mod first_deploys;
+mod github_oidc;
 mod interrupts;
 
 mod prelude {

@@ -114,7 +114,13 @@ fn an_existing_provider_is_referred_to_not_created() {
 fn the_deploy_role_acts_on_the_environment_s_stacks_and_bucket_only() {
     let t = template(Provider::Create);
     let deploy = statements(&t, DEPLOY_ROLE_ID);
-    let by_sid = |sid: &str| deploy.iter().find(|s| s["Sid"] == sid).unwrap_or_else(|| panic!("no {sid}")).clone();
+    let by_sid = |sid: &str| {
+        deploy
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no {sid}"))
+            .clone()
+    };
     let stacks = by_sid("EnvironmentStacks");
     assert_eq!(
         stacks["Resource"],
@@ -123,7 +129,10 @@ fn the_deploy_role_acts_on_the_environment_s_stacks_and_bucket_only() {
             {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:changeSet/cairn-*/*"}
         ])
     );
-    assert!(stacks["Action"].as_array().unwrap().contains(&json!("cloudformation:ExecuteChangeSet")));
+    assert!(stacks["Action"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("cloudformation:ExecuteChangeSet")));
     assert_eq!(
         by_sid("TemplateBucket")["Resource"],
         json!([{"Fn::Sub": "arn:${AWS::Partition}:s3:::cairn-templates-123456789012-eu-west-1"}])
@@ -167,9 +176,9 @@ fn the_diff_role_only_reads() {
         .map(|a| a.as_str().unwrap())
         .collect();
     assert!(
-        actions
+        actions.iter().all(|a| ["Describe", "Get", "List"]
             .iter()
-            .all(|a| ["Describe", "Get", "List"].iter().any(|p| a.starts_with(&format!("cloudformation:{p}")))),
+            .any(|p| a.starts_with(&format!("cloudformation:{p}")))),
         "{actions:?}"
     );
     assert_eq!(
