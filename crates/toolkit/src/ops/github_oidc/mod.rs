@@ -209,12 +209,6 @@ pub fn delivery_env(input: &DeliveryInput) -> CliResult<EnvArtifact> {
         },
     )
     .map_err(internal)?;
-    diff_scope
-        .suppress(
-            "IAM-NO-STAR-RESOURCES",
-            "cloudformation:ListExports (which exports other stacks import) supports no resource-level permissions",
-        )
-        .map_err(internal)?;
     stack
         .add_output(
             DEPLOY_ROLE_OUTPUT,

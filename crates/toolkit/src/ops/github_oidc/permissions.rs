@@ -38,12 +38,11 @@ const DEPLOY_STACK_ACTIONS: &[&str] = &[
     "cloudformation:UpdateTerminationProtection",
 ];
 
-/// What `cairn diff` reads of a deployed stack.
+/// What `cairn diff` reads of a deployed stack (its status and template).
 const DIFF_STACK_ACTIONS: &[&str] = &[
     "cloudformation:DescribeStackResources",
     "cloudformation:DescribeStacks",
     "cloudformation:GetTemplate",
-    "cloudformation:ListStackResources",
 ];
 
 /// CloudFormation calls without resource-level permissions (IAM accepts only `*`):
@@ -158,12 +157,10 @@ pub fn deploy_policy(scope: &Scope) -> Value {
     document(statements)
 }
 
-/// The diff role's policy: read the environment's deployed stacks, nothing else.
+/// The diff role's policy: read the environment's deployed stacks, nothing else (`diff`
+/// finds the exports in use in the templates, so it needs no ListExports).
 pub fn diff_policy(scope: &Scope) -> Value {
-    document(vec![
-        statement("ReadEnvironmentStacks", DIFF_STACK_ACTIONS, vec![scope.stacks()]),
-        statement("Exports", ACCOUNT_WIDE_ACTIONS, vec![Value::str("*")]),
-    ])
+    document(vec![statement("ReadEnvironmentStacks", DIFF_STACK_ACTIONS, vec![scope.stacks()])])
 }
 
 /// The IAM action prefixes of the services behind `types` (`AWS::EC2::VPC` → `ec2`), plus

@@ -181,6 +181,7 @@ fn the_diff_role_only_reads() {
             .any(|p| a.starts_with(&format!("cloudformation:{p}")))),
         "{actions:?}"
     );
+    assert_eq!(diff.len(), 1, "{diff:?}");
     assert_eq!(
         diff[0]["Resource"],
         json!([{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/shop-prod-*/*"}])
