@@ -262,3 +262,23 @@ fn the_provider_is_created_reused_or_kept() {
     let (p, _) = choose_provider(&cfn, &iam(Some(&["sts.amazonaws.com"])), name, None).unwrap();
     assert_eq!(p, Provider::Create);
 }
+
+#[test]
+fn the_policy_checks_run_and_every_wildcard_is_a_suppression_with_its_reason() {
+    let env = delivery_env(&input(Provider::Create)).unwrap();
+    let report = cairn_check::check_env(&env).unwrap();
+    assert_eq!(report.errors(), 0);
+    let suppressed: Vec<(&str, &str)> = report
+        .findings
+        .iter()
+        .map(|f| {
+            assert!(f.suppressed.as_deref().is_some_and(|r| r.contains("CloudFormation")), "{f:?}");
+            (f.rule.as_str(), f.logical_id.as_str())
+        })
+        .collect();
+    // The deploy role's wildcards only; the diff role has none.
+    let mut rules: Vec<&str> = suppressed.iter().map(|(r, _)| *r).collect();
+    rules.dedup();
+    assert_eq!(rules, ["IAM-NO-STAR-ACTIONS", "IAM-NO-STAR-RESOURCES"], "{suppressed:?}");
+    assert!(suppressed.iter().all(|(_, id)| *id == DEPLOY_ROLE_ID), "{suppressed:?}");
+}
