@@ -112,11 +112,12 @@ fn internal(e: impl std::fmt::Display) -> CliError {
 
 /// The delivery stack, synthesized (one environment holding one stack).
 pub fn delivery_env(input: &DeliveryInput) -> CliResult<EnvArtifact> {
-    let app = App::new("cairn").map_err(internal)?;
+    // The application's own name and environment, so the standard tags (Application,
+    // Environment) are the environment's; the stack is renamed after synthesis.
+    let app = App::new(&input.app).map_err(internal)?;
     let env_name = &input.settings.name;
     let env = app
         .environment(EnvSettings {
-            name: format!("{}-{env_name}", input.app),
             retain_data: false,
             require_approval: false,
             ..input.settings.clone()
@@ -228,7 +229,10 @@ pub fn delivery_env(input: &DeliveryInput) -> CliResult<EnvArtifact> {
         )
         .map_err(internal)?;
     let mut assembly = app.synth()?;
-    Ok(assembly.environments.remove(0))
+    let mut env = assembly.environments.remove(0);
+    // Outside `<app>-<env>-*`: the deploy role must not reach the stack of its own permissions.
+    env.stacks[0].name = delivery_stack_name(&input.app, env_name);
+    Ok(env)
 }
 
 #[cfg(test)]

@@ -94,6 +94,14 @@ fn the_roles_trust_only_the_environment_and_pull_requests_of_the_repository() {
             "ManagedPolicyArns": Match::absent(),
         }),
     );
+    // The environment's standard tags, although the stack is named outside `shop-prod-*`.
+    t.all_resources_properties(
+        "AWS::IAM::Role",
+        json!({"Tags": Match::array_with(json!([
+            {"Key": "Application", "Value": "shop"},
+            {"Key": "Environment", "Value": "prod"}
+        ]))}),
+    );
     t.has_output(DEPLOY_ROLE_OUTPUT, json!({"Value": {"Fn::GetAtt": [DEPLOY_ROLE_ID, "Arn"]}}));
     t.has_output(DIFF_ROLE_OUTPUT, json!({"Value": {"Fn::GetAtt": [DIFF_ROLE_ID, "Arn"]}}));
     t.has_output(PROVIDER_OUTPUT, json!({"Value": provider}));
