@@ -18,4 +18,5 @@ pub mod diff;
 pub mod environment;
 pub mod new_project;
 pub mod parity;
+pub mod pipeline;
 pub mod template_bucket;
