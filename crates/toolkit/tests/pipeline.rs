@@ -37,6 +37,11 @@ fn delivered(name: &str) -> Sandbox {
             role("prod")
         ),
     );
+    // The repository has the review gate's scripts, as cairn's own does.
+    std::fs::create_dir_all(s.root().join("scripts")).unwrap();
+    for script in ["review-gate.sh", "pr-diff.sh"] {
+        std::fs::write(s.root().join("scripts").join(script), "#!/bin/sh\n").unwrap();
+    }
     s
 }
 
@@ -140,6 +145,14 @@ fn automatic_environments_deploy_the_tested_synthesis_in_promotion_order_and_man
     assert!(prod.contains("ref: ${{ needs.tested-run.outputs.sha }}"), "{prod}");
     assert!(text.contains("  workflow_dispatch:\n    inputs:\n      environment:"), "{text}");
     assert!(text.contains("        options:\n          - \"prod\"\n      run_id:"), "{text}");
+    // Pull requests: the review gate, its comment and its verdict.
+    let diff = job(&text, "diff");
+    assert!(
+        diff.contains("scripts/review-gate.sh scripts/pr-diff.sh \"$BASE_REF\" > diff.md"),
+        "{diff}"
+    );
+    assert!(diff.contains("gh pr comment") && diff.contains("pull-requests: write"), "{diff}");
+    assert!(!diff.contains("id-token"), "no diff role, no token: {diff}");
     let tested = job(&text, "tested-run");
     assert!(tested.contains("--event push --status success"), "{tested}");
     assert!(tested.contains("[ \"$conclusion\" != success ]"), "{tested}");
@@ -206,6 +219,11 @@ fn an_environment_without_a_role_gets_a_job_that_fails_closed() {
     let (_, err) = exits(&pipeline(&s, &[]), 0);
     assert!(err.contains("warning: envs/dev.toml: no [delivery] role_arn"), "{err}");
     let text = workflow(&s);
+    // No review-gate scripts in this repository and no diff role: no pull-request diff job.
+    assert_eq!(
+        job_ids(&text),
+        ["test", "deploy-dev", "deploy-staging", "tested-run", "deploy-prod"]
+    );
     let dev = job(&text, "deploy-dev");
     assert!(dev.contains("::error file=envs/dev.toml::dev has no [delivery] role_arn"), "{dev}");
     assert!(dev.contains("cairn bootstrap dev --github-repo OWNER/REPO"), "{dev}");
@@ -354,12 +372,26 @@ fn generated_workflows_pass_actionlint() {
     exits(&pipeline(&s, &[]), 0);
     let text = workflow(&s);
     assert!(text.contains("qa has no [delivery] role_arn") && text.contains("Diff against what staging runs"));
-    let o = std::process::Command::new(&actionlint)
-        .arg("-shellcheck")
-        .arg(&shellcheck)
-        .arg(WORKFLOW)
-        .current_dir(s.root())
-        .output()
-        .expect("actionlint runs");
-    assert!(o.status.success(), "actionlint:\n{}{}", support::stdout(&o), support::stderr(&o));
+    let lint = || {
+        let o = std::process::Command::new(&actionlint)
+            .arg("-shellcheck")
+            .arg(&shellcheck)
+            .arg(WORKFLOW)
+            .current_dir(s.root())
+            .output()
+            .expect("actionlint runs");
+        assert!(o.status.success(), "actionlint:\n{}{}", support::stdout(&o), support::stderr(&o));
+    };
+    lint();
+    // A repository without the review gate's scripts (a `cairn new` project): the pull-request
+    // job only diffs against what staging runs, with no comment to post.
+    std::fs::remove_dir_all(s.root().join("scripts")).unwrap();
+    exits(&pipeline(&s, &[]), 0);
+    let diff = job(&workflow(&s), "diff");
+    assert!(
+        diff.contains("Template diff against the deployed stacks") && diff.contains("id-token: write"),
+        "{diff}"
+    );
+    assert!(!diff.contains("review-gate") && !diff.contains("pull-requests: write"), "{diff}");
+    lint();
 }

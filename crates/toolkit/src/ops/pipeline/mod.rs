@@ -27,6 +27,9 @@ pub fn default_workflow_path(app: &str) -> PathBuf {
 /// The artifact the test job uploads and every deploy job deploys.
 pub const ARTIFACT: &str = "cairn-synthesis";
 
+/// The scripts of the pull-request review gate, relative to the repository root.
+pub const REVIEW_GATE: [&str; 2] = ["scripts/review-gate.sh", "scripts/pr-diff.sh"];
+
 /// One environment as the pipeline deploys it.
 #[derive(Debug, Clone)]
 pub struct Stage {
@@ -71,6 +74,9 @@ pub struct Pipeline {
     pub binary: String,
     /// Every environment, in promotion order.
     pub stages: Vec<Stage>,
+    /// The repository has the review gate's scripts (`scripts/review-gate.sh` and
+    /// `scripts/pr-diff.sh`, as cairn's own does): pull requests run it.
+    pub review_gate: bool,
 }
 
 impl Pipeline {
@@ -148,6 +154,7 @@ impl Pipeline {
             environments_dir: environments,
             binary: binary.to_string(),
             stages,
+            review_gate: REVIEW_GATE.iter().all(|f| root.join(f).is_file()),
         })
     }
 

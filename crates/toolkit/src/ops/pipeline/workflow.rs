@@ -20,8 +20,10 @@ pub fn render(p: &Pipeline) -> String {
     header(&mut y, p);
     triggers(&mut y, p);
     test_job(&mut y, p);
-    y.push('\n');
-    review_job(&mut y, p);
+    if p.review_gate || p.stages.iter().any(|s| s.delivery.diff_role_arn.is_some()) {
+        y.push('\n');
+        review_job(&mut y, p);
+    }
     let mut previous: Option<String> = None;
     for stage in p.automatic() {
         y.push('\n');
@@ -58,12 +60,7 @@ fn header(y: &mut String, p: &Pipeline) {
          # Change an environment file, then run `cargo run -- pipeline` and commit both; `make test`\n\
          # runs `cargo run -- pipeline --check`, which fails while this file is stale.\n\
          #\n\
-         # - Pull request: `make test`, then the review gate (scripts/review-gate.sh around\n\
-         #   scripts/pr-diff.sh): the template diff against the base branch with\n\
-         #   `--fail-on data-loss,replacement`, in the job's summary and in one PR comment (updated by\n\
-         #   later pushes); the job fails when the gate trips. Overrides are PR labels, named in the\n\
-         #   comment: cairn:allow-replacement (resources may be replaced; stateful ones still may not),\n\
-         #   cairn:allow-data-loss (stateful ones too). Adding or removing a label runs the gate again.\n\
+         # - Pull request: {}\n\
          #   Environments with a diff_role_arn: the diff against their deployed stacks too.\n\
          # - Push to main: `make test` synthesizes every environment once (out/); that folder and the\n\
          #   binary that made it are the artifact `{ARTIFACT}`, and each deploy job runs\n\
@@ -79,6 +76,7 @@ fn header(y: &mut String, p: &Pipeline) {
          #\n\
          # The environments, in promotion order:",
         p.environments_dir,
+        if p.review_gate { GATE_TEXT } else { NO_GATE_TEXT },
         list_or_none(&automatic),
         workflow_name(p),
         if manual.is_empty() {
@@ -114,6 +112,16 @@ fn header(y: &mut String, p: &Pipeline) {
     }
     y.push('\n');
 }
+
+const GATE_TEXT: &str = "`make test`, then the review gate (scripts/review-gate.sh around\n\
+#   scripts/pr-diff.sh): the template diff against the base branch with\n\
+#   `--fail-on data-loss,replacement`, in the job's summary and in one PR comment (updated by\n\
+#   later pushes); the job fails when the gate trips. Overrides are PR labels, named in the\n\
+#   comment: cairn:allow-replacement (resources may be replaced; stateful ones still may not),\n\
+#   cairn:allow-data-loss (stateful ones too). Adding or removing a label runs the gate again.";
+
+const NO_GATE_TEXT: &str = "`make test` (no review gate: this repository has no scripts/review-gate.sh\n\
+#   and scripts/pr-diff.sh).";
 
 fn list_or_none(names: &[String]) -> String {
     if names.is_empty() {
@@ -197,43 +205,40 @@ fn test_job(y: &mut String, p: &Pipeline) {
 
 fn review_job(y: &mut String, p: &Pipeline) {
     let diffed: Vec<&Stage> = p.stages.iter().filter(|s| s.delivery.diff_role_arn.is_some()).collect();
-    y.push_str(
-        "  diff:\n    name: Template diff against the base branch\n    if: github.event_name == 'pull_request'\n    \
-         needs: test\n    runs-on: ubuntu-latest\n    timeout-minutes: 40\n    permissions:\n      contents: read\n      \
-         pull-requests: write\n",
+    let _ = writeln!(
+        y,
+        "  diff:\n    name: {}\n    if: github.event_name == 'pull_request'\n    \
+         needs: test\n    runs-on: ubuntu-latest\n    timeout-minutes: 40\n    permissions:\n      contents: read",
+        if p.review_gate {
+            "Template diff against the base branch"
+        } else {
+            "Template diff against the deployed stacks"
+        }
     );
+    if p.review_gate {
+        y.push_str("      pull-requests: write\n");
+    }
     if !diffed.is_empty() {
         y.push_str("      # The read-only diff roles (diff_role_arn) of the environments below.\n      id-token: write\n");
     }
     y.push_str("    steps:\n");
     uses(y, 6, actions::CHECKOUT);
-    y.push_str(
-        "        with:\n          # pr-diff synthesizes the base revision in a git worktree: it needs the history.\n          \
-         fetch-depth: 0\n          persist-credentials: false\n",
-    );
+    if p.review_gate {
+        y.push_str("        with:\n          # pr-diff synthesizes the base revision in a git worktree: it needs the history.\n          fetch-depth: 0\n");
+    } else {
+        y.push_str("        with:\n");
+    }
+    y.push_str("          persist-credentials: false\n");
     rust_steps(y);
-    y.push_str(concat!(
-        "      - name: Review gate (template diff against the base branch, --fail-on data-loss,replacement)\n",
-        "        id: diff\n",
-        "        env:\n",
-        "          ALLOW_REPLACEMENT: ${{ contains(github.event.pull_request.labels.*.name, 'cairn:allow-replacement') }}\n",
-        "          ALLOW_DATA_LOSS: ${{ contains(github.event.pull_request.labels.*.name, 'cairn:allow-data-loss') }}\n",
-        "          BASE_REF: origin/${{ github.base_ref }}\n",
-        "          FORMAT: markdown\n",
-        "        run: |\n",
-        "          set +e\n",
-        "          # Only the diff and the gate's verdict on stdout (progress goes to stderr).\n",
-        "          scripts/review-gate.sh scripts/pr-diff.sh \"$BASE_REF\" > diff.md\n",
-        "          status=$?\n",
-        "          set -e\n",
-        "          echo \"status=$status\" >> \"$GITHUB_OUTPUT\"\n",
-        "          cat diff.md >> \"$GITHUB_STEP_SUMMARY\"\n",
-    ));
+    if p.review_gate {
+        y.push_str(GATE_STEP);
+    }
     for s in &diffed {
         let arn = s.delivery.diff_role_arn.as_deref().unwrap_or_default();
         let _ = writeln!(
             y,
             "      - name: Read-only credentials for {name}'s deployed stacks\n        \
+             id: credentials-{name}\n        \
              # Pull requests from forks get no OIDC token.\n        \
              if: github.event.pull_request.head.repo.full_name == github.repository\n        \
              # Information, not a gate: a role not made yet (`cairn bootstrap`) must not fail the review.\n        \
@@ -243,8 +248,9 @@ fn review_job(y: &mut String, p: &Pipeline) {
              role-to-assume: {arn}\n          \
              aws-region: {region}\n      \
              - name: Diff against what {name} runs\n        \
-             if: github.event.pull_request.head.repo.full_name == github.repository\n        \
-             # Nor a stack not deployed yet.\n        \
+             # Only with {name}'s own credentials (never those of the environment before it).\n        \
+             if: steps.credentials-{name}.outcome == 'success'\n        \
+             # Nor must a stack not deployed yet fail it.\n        \
              continue-on-error: true\n        \
              run: |\n          \
              {{ echo; echo '### Against what {name} runs'; cargo run --quiet -- --environments {dir} diff {name} --format markdown; }} > deployed.md\n          \
@@ -257,7 +263,32 @@ fn review_job(y: &mut String, p: &Pipeline) {
             dir = p.environments_dir,
         );
     }
-    y.push_str(concat!(
+    if p.review_gate {
+        y.push_str(POST_STEPS);
+    }
+}
+
+/// The review gate's step (writes diff.md).
+const GATE_STEP: &str = concat!(
+    "      - name: Review gate (template diff against the base branch, --fail-on data-loss,replacement)\n",
+    "        id: diff\n",
+    "        env:\n",
+    "          ALLOW_REPLACEMENT: ${{ contains(github.event.pull_request.labels.*.name, 'cairn:allow-replacement') }}\n",
+    "          ALLOW_DATA_LOSS: ${{ contains(github.event.pull_request.labels.*.name, 'cairn:allow-data-loss') }}\n",
+    "          BASE_REF: origin/${{ github.base_ref }}\n",
+    "          FORMAT: markdown\n",
+    "        run: |\n",
+    "          set +e\n",
+    "          # Only the diff and the gate's verdict on stdout (progress goes to stderr).\n",
+    "          scripts/review-gate.sh scripts/pr-diff.sh \"$BASE_REF\" > diff.md\n",
+    "          status=$?\n",
+    "          set -e\n",
+    "          echo \"status=$status\" >> \"$GITHUB_OUTPUT\"\n",
+    "          cat diff.md >> \"$GITHUB_STEP_SUMMARY\"\n",
+);
+
+/// Posts diff.md as the PR comment; fails the job when the gate tripped.
+const POST_STEPS: &str = concat!(
         "      - name: Post or update the PR comment\n",
         "        # Also when the gate failed: the comment says why, and which label would override it.\n",
         "        if: always() && hashFiles('diff.md') != ''\n",
@@ -288,8 +319,7 @@ fn review_job(y: &mut String, p: &Pipeline) {
         "          echo \"review gate: exit code $STATUS (1: a --fail-on gate tripped, see the PR comment; 2: bad input)\" >&2\n",
         "          echo \"A reviewer who accepts the change adds the label cairn:allow-replacement or cairn:allow-data-loss.\" >&2\n",
         "          exit 1\n",
-    ));
-}
+);
 
 /// Finds the run a manual dispatch deploys and brings its artifact into this run, so
 /// that the deploy job (which holds the role) needs no permission to read other runs.
