@@ -446,6 +446,12 @@ fn deploy_job(y: &mut String, p: &Pipeline, s: &Stage, needs: &str) {
          with:\n          \
          role-to-assume: {role}\n          \
          aws-region: {region}\n      \
+         - name: What will change (on the run's page)\n        \
+         # The same binary and environment files give the same templates; information only.\n        \
+         continue-on-error: true\n        \
+         run: |\n          \
+         chmod +x {ARTIFACT}/{bin}\n          \
+         {ARTIFACT}/{bin} --environments {dir} diff {name} --format markdown >> \"$GITHUB_STEP_SUMMARY\"\n      \
          - name: cairn deploy {name} --from the tested synthesis\n        \
          run: |\n          \
          chmod +x {ARTIFACT}/{bin}\n          \
