@@ -197,7 +197,9 @@ fn test_job(y: &mut String, p: &Pipeline) {
          with:\n          \
          name: {ARTIFACT}\n          \
          path: {ARTIFACT}/\n          \
-         if-no-files-found: error\n",
+         if-no-files-found: error\n          \
+         # A re-run of every job uploads it again.\n          \
+         overwrite: true\n",
         bin = p.binary,
         upload = actions::UPLOAD_ARTIFACT.uses(),
     );
@@ -384,7 +386,8 @@ fn tested_run_job(y: &mut String, p: &Pipeline) {
          with:\n          \
          name: {ARTIFACT}\n          \
          path: {ARTIFACT}/\n          \
-         if-no-files-found: error",
+         if-no-files-found: error\n          \
+         overwrite: true",
         workflow = p.workflow_path,
         download = actions::DOWNLOAD_ARTIFACT.uses(),
         upload = actions::UPLOAD_ARTIFACT.uses(),
