@@ -30,7 +30,7 @@ export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
         bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
-        replacement-table replacement-table-check cfn cfn-check new-project-test
+        replacement-table replacement-table-check cfn cfn-check new-project-test pipeline pipeline-check actionlint
 
 help: ## List the targets
 	@echo "Usage: make TARGET [VAR=value]   (ENV=$(ENV) PORT=$(PORT) BASE=$(BASE) FORMAT=$(FORMAT) FAIL_ON=$(FAIL_ON) OUT=$(OUT))"
@@ -61,6 +61,8 @@ test: venv replacement-table-check cfn-check ## Generated code is current, cargo
 	$(MAKE) --no-print-directory lint OUT=$(OUT)
 	# Built-in policy rules and the Guard rules in rules/: zero errors in every environment.
 	cargo run --quiet -- check --all
+	# The committed workflow is what the environment files give, and every workflow passes actionlint.
+	$(MAKE) --no-print-directory pipeline-check actionlint
 	# The second example (its tests ran above): every environment synthesized, cfn-lint, policy checks.
 	$(MAKE) --no-print-directory -C examples/queue-worker synth-all lint check VENV=$(CURDIR)/$(VENV)
 	# `cairn new` end to end: a project in a temp folder outside the repository, built and tested there.
@@ -68,6 +70,15 @@ test: venv replacement-table-check cfn-check ## Generated code is current, cargo
 
 new-project-test: venv ## `cairn new` into a temp folder outside the repository, then synth --all, cargo test, make test there
 	VENV=$(CURDIR)/$(VENV) scripts/new-project-test.sh
+
+pipeline: ## Write .github/workflows/cairn-shop.yml from the environment files' [delivery] tables
+	cargo run --quiet -- pipeline
+
+pipeline-check: ## Fail if the committed workflow differs from what `cairn pipeline` writes (run by `make test`)
+	cargo run --quiet -- pipeline --check
+
+actionlint: venv ## actionlint (with shellcheck on run: scripts) on every GitHub Actions workflow, the example's too
+	$(VENV)/bin/actionlint -shellcheck $(VENV)/bin/shellcheck .github/workflows/*.yml examples/queue-worker/.github/workflows/*.yml
 
 lint: venv ## cfn-lint every out/*/*.template.json; fails on any error or warning
 	scripts/lint-templates.sh $(OUT)

@@ -196,7 +196,7 @@ fn workflow() -> Json {
             "-c",
             "import json, sys, yaml; d = yaml.safe_load(open(sys.argv[1])); d['on'] = d.pop(True, d.get('on')); print(json.dumps(d))",
         ])
-        .arg(repo().join(".github/workflows/infrastructure.yml"))
+        .arg(repo().join(".github/workflows/cairn-shop.yml"))
         .output()
         .expect("python runs");
     assert!(o.status.success(), "the workflow is not valid YAML: {}", show(&o));

@@ -8,6 +8,7 @@ use crate::commands::check::CheckArgs;
 use crate::commands::diff::DiffArgs;
 use crate::commands::drift::DriftArgs;
 use crate::commands::parity::ParityArgs;
+use crate::commands::pipeline::PipelineArgs;
 use crate::commands::{bootstrap::BootstrapArgs, deploy::DeployArgs, destroy::DestroyArgs, outputs::OutputsArgs, status::StatusArgs};
 use crate::commands::{ls::LsArgs, new::NewArgs, synth::SynthArgs};
 
@@ -43,6 +44,7 @@ pub enum Command {
     Destroy(DestroyArgs),
     Bootstrap(BootstrapArgs),
     New(NewArgs),
+    Pipeline(PipelineArgs),
 }
 
 #[cfg(test)]

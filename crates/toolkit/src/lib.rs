@@ -159,5 +159,6 @@ fn run<A: Application + Sync>(app: A, cli: Cli) -> CliResult {
         Command::Bootstrap(args) => commands::bootstrap::run(&project, args, style),
         // Uses no application: any cairn binary starts a project.
         Command::New(args) => commands::new::run(args, style),
+        Command::Pipeline(args) => commands::pipeline::run(&project, args, style),
     }
 }

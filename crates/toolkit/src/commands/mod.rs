@@ -12,5 +12,6 @@ pub mod ls;
 pub mod new;
 pub mod outputs;
 pub mod parity;
+pub mod pipeline;
 pub mod status;
 pub mod synth;

@@ -19,4 +19,5 @@ pub mod environment;
 pub mod github_oidc;
 pub mod new_project;
 pub mod parity;
+pub mod pipeline;
 pub mod template_bucket;
