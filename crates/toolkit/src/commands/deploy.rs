@@ -161,6 +161,11 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
     deployer.leftovers = crate::deploy::leftovers::for_endpoint(&clients);
     deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
     deployer.environment = Some(&artifact.stacks);
+    // `[delivery] backup_before_stateful_changes`: snapshots and backups before executing.
+    let backups = clients.backups();
+    if backs_up(project, &args.env)? {
+        deployer.backups = Some(&backups);
+    }
     let outcomes = deployer.deploy(&stacks)?;
     if let (Some(path), Some(target)) = (&args.verify, &verify_target) {
         crate::deploy::verify::run(
@@ -183,6 +188,12 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         format_duration(started.elapsed())
     ));
     Ok(())
+}
+
+/// Whether the environment file asks for backups before stateful changes.
+fn backs_up<A: Application>(project: &Project<A>, env: &str) -> CliResult<bool> {
+    let envs = project.select_envs(&[env.to_string()], false)?;
+    Ok(envs.iter().any(|e| e.delivery.backup_before_stateful_changes))
 }
 
 /// The engine's options from the command line and the environment file.
