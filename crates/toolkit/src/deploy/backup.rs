@@ -38,6 +38,9 @@ pub struct Touched {
     /// Modify, Remove or Dynamic.
     pub action: String,
     pub kind: BackupKind,
+    /// The physical ID the change set gives (AWS does for modifications and removals);
+    /// else it is looked up in the stack's resources.
+    pub physical_id: Option<String>,
 }
 
 /// How a resource type is backed up; `None` for a type cairn does not back up.
@@ -64,11 +67,13 @@ pub fn touched(changes: &[ResourceChange], deployed: Option<&Json>) -> Vec<Touch
         let Some(mut kind) = backup_kind(&c.resource_type) else { continue };
         let mut logical_id = c.logical_id.clone();
         let mut resource_type = c.resource_type.clone();
+        let mut physical_id = c.physical_id.clone().filter(|p| !p.is_empty());
         if kind == BackupKind::DbSnapshot {
             if let Some(cluster) = cluster_of(deployed, &c.logical_id) {
                 kind = BackupKind::DbClusterSnapshot;
                 logical_id = cluster;
                 resource_type = "AWS::RDS::DBCluster".into();
+                physical_id = None;
             }
         }
         if out.iter().any(|t| t.logical_id == logical_id) {
@@ -79,6 +84,7 @@ pub fn touched(changes: &[ResourceChange], deployed: Option<&Json>) -> Vec<Touch
             resource_type,
             action: c.action.clone(),
             kind,
+            physical_id,
         });
     }
     out
@@ -149,11 +155,14 @@ impl Deployer<'_> {
             touched.len(),
             if touched.len() == 1 { "" } else { "s" }
         ));
-        let result = self
-            .cfn
-            .list_stack_resources(&created.stack_id)
-            .map_err(DeployError::from)
-            .and_then(|resources| self.take_all(api, name, &touched, &resources, deadline));
+        // The stack's resources only when the change set leaves a physical ID out (moto does).
+        let needs_lookup = touched.iter().any(|t| t.physical_id.is_none() && !t.logical_id.starts_with('='));
+        let resources = if needs_lookup {
+            self.cfn.list_stack_resources(&created.stack_id).map_err(DeployError::from)
+        } else {
+            Ok(Vec::new())
+        };
+        let result = resources.and_then(|resources| self.take_all(api, name, &touched, &resources, deadline));
         match result {
             Ok(()) => Ok(()),
             Err(DeployError::Interrupted(what)) => {
@@ -189,9 +198,10 @@ impl Deployer<'_> {
                 .unwrap_or_default(),
         );
         for t in touched {
-            let physical = match t.logical_id.strip_prefix('=') {
-                Some(literal) => literal.to_string(),
-                None => resources
+            let physical = match (t.logical_id.strip_prefix('='), &t.physical_id) {
+                (Some(literal), _) => literal.to_string(),
+                (None, Some(p)) => p.clone(),
+                (None, None) => resources
                     .iter()
                     .find(|r| r.logical_id == t.logical_id)
                     .and_then(|r| r.physical_id.clone())
