@@ -106,6 +106,9 @@ impl Application for Shop {
         .map(Knob::new)
         // dev may try a newer Postgres first; staging must run exactly what prod runs.
         .chain([Knob::matching("database.engine_version", &["staging", "prod"])])
+        // The image is promoted, not configured: dev may run a newer one than prod for a
+        // while (parity reports it as promotion skew; the promotion gate compares it).
+        .chain([Knob::artifact("service.image")])
         .collect()
     }
 

@@ -196,16 +196,21 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
         }
     }
 
-    // A copy whose staging runs another image: `service.image` is not a knob.
-    let changed = envs_copy("changed", &[("staging", "nginx:1.27\"", "nginx:1.27.1\"")]);
+    // A copy whose staging checks another health path: `service.health_check_path` is not
+    // a knob. (Another image would be promotion skew, not a difference: `service.image` is
+    // an artifact version.)
+    let changed = envs_copy(
+        "changed",
+        &[("staging", "health_check_path = \"/\"", "health_check_path = \"/healthz\"")],
+    );
     let o = cairn(url, &changed, &["deploy", "staging", "--approve", "--progress", "events"]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let err = stderr(&o);
+    assert!(err.contains("UNDECLARED  service/Web/TargetGroup HealthCheckPath"), "{err}");
     assert!(
-        err.contains("UNDECLARED  service/Web/Service/TaskDefinition ContainerDefinitions[0].Image"),
+        err.contains("caused by `service.health_check_path`, which is not declared as a knob"),
         "{err}"
     );
-    assert!(err.contains("caused by `service.image`, which is not declared as a knob"), "{err}");
     assert!(err.contains("refusing to deploy") && err.contains("--allow-parity-drift"), "{err}");
     let (_, j) = deployed_json(url, &envs);
     assert_eq!(
@@ -234,13 +239,13 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
         json!("1 change behind this synthesis (shop-staging-service: 1)")
     );
     let undeclared = j["undeclared"].as_array().unwrap();
-    let image = undeclared
+    let health = undeclared
         .iter()
-        .find(|u| u["property"] == json!("Properties.ContainerDefinitions[0].Image"))
+        .find(|u| u["property"] == json!("Properties.HealthCheckPath"))
         .unwrap_or_else(|| panic!("{j}"));
-    assert_eq!(image["resource"], json!("service/Web/Service/TaskDefinition"));
-    assert_eq!(image["values"]["staging"], json!("public.ecr.aws/nginx/nginx:1.27.1"));
-    assert_eq!(image["undeclaredIn"], json!(["dev"]));
+    assert_eq!(health["resource"], json!("service/Web/TargetGroup"));
+    assert_eq!(health["values"]["staging"], json!("/healthz"));
+    assert_eq!(health["undeclaredIn"], json!(["dev"]));
     let o = cairn(url, &envs, &["parity", "--deployed"]);
     assert!(
         stdout(&o).contains("  staging      1 change behind this synthesis (shop-staging-service: 1)"),

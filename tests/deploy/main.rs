@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod backups;
 mod bootstrap_and_destroy;
 mod concurrency;
 mod first_deploys;

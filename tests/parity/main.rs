@@ -42,6 +42,13 @@ struct TinyConfig {
     visibility_timeout: u32,
     /// A knob that staging and prod must share.
     engine_version: String,
+    /// The artifact version (`Knob::artifact` when `Tiny::image_is_artifact`).
+    #[serde(default = "default_image")]
+    image: String,
+}
+
+fn default_image() -> String {
+    "app:1".into()
 }
 
 impl Validate for TinyConfig {
@@ -70,6 +77,8 @@ struct Tiny {
     dir: PathBuf,
     /// Branch on the environment's name (what parity must catch).
     prod_only_queue: bool,
+    /// `image` is declared as an artifact version (else it is no knob at all).
+    image_is_artifact: bool,
 }
 
 impl Application for Tiny {
@@ -84,12 +93,16 @@ impl Application for Tiny {
     }
 
     fn knobs(&self) -> Vec<Knob> {
-        vec![
+        let mut knobs = vec![
             Knob::new("account"),
             Knob::new("region"),
             Knob::new("retention_days"),
             Knob::matching("engine_version", &["staging", "prod"]),
-        ]
+        ];
+        if self.image_is_artifact {
+            knobs.push(Knob::artifact("image"));
+        }
+        knobs
     }
 
     fn build(&self, env: &Environment, c: &TinyConfig) -> cairn_core::Result<()> {
@@ -108,6 +121,12 @@ impl Application for Tiny {
                 .prop("Engine", "postgres")
                 .prop("EngineVersion", c.engine_version.as_str())
                 .prop("StorageEncrypted", true),
+        )?;
+        scope.add_resource(
+            "Release",
+            Resource::new("AWS::SSM::Parameter")
+                .prop("Type", "String")
+                .prop("Value", c.image.as_str()),
         )?;
         if self.prod_only_queue && env.name() == "prod" {
             scope.add_resource("Audit", Resource::new("AWS::SQS::Queue").prop("SqsManagedSseEnabled", true))?;
@@ -149,7 +168,11 @@ fn tiny(name: &str, specs: &[EnvSpec], prod_only_queue: bool) -> Tiny {
         )
         .unwrap();
     }
-    Tiny { dir, prod_only_queue }
+    Tiny {
+        dir,
+        prod_only_queue,
+        image_is_artifact: true,
+    }
 }
 
 impl Drop for Tiny {

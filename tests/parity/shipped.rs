@@ -85,6 +85,38 @@ fn the_shipped_application_has_parity() {
 }
 
 #[test]
+fn a_newer_image_in_dev_is_promotion_skew_and_parity_passes() {
+    if !support::requires(&["dev", "staging", "prod"]) {
+        return;
+    }
+    let sandbox = Sandbox::new("image-skew");
+    sandbox.edit("dev", "nginx/nginx:1.27\"", "nginx/nginx:1.28\"");
+    let o = sandbox.cairn(&["parity"]);
+    let text = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}{}", stderr(&o));
+    assert!(!text.contains("UNDECLARED"), "{text}");
+    assert!(
+        text.contains("  service.image: prod and staging run public.ecr.aws/nginx/nginx:1.27; dev runs public.ecr.aws/nginx/nginx:1.28\n"),
+        "{text}"
+    );
+    assert!(text.contains("promotion: service.image"), "the task definition's image row: {text}");
+    assert!(text.contains("promotion skew (not a difference): service.image"), "{text}");
+
+    let o = sandbox.cairn(&["parity", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j: Json = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["ok"], json!(true), "{j}");
+    let skew = &j["promotionSkew"][0];
+    assert_eq!(skew["field"], json!("service.image"), "{j}");
+    assert_eq!(skew["values"]["dev"], json!("public.ecr.aws/nginx/nginx:1.28"));
+    assert_eq!(skew["values"]["prod"], json!("public.ecr.aws/nginx/nginx:1.27"));
+    assert!(
+        j["fields"].as_array().unwrap().iter().all(|f| f["field"] != json!("service.image")),
+        "{j}"
+    );
+}
+
+#[test]
 fn parallel_and_sequential_syntheses_agree() {
     let mut specs = BASELINE;
     specs[1].3 = 60;

@@ -139,6 +139,7 @@ fn a_must_match_field_set_differently_is_undeclared() {
 #[test]
 fn the_synth_record_lets_parity_check_an_out_folder() {
     let app = tiny("record", &BASELINE, true);
+    set_image(&app, "dev", "app:2");
     let envs = application::load_all(&app).unwrap();
     let assembly = application::synthesize(&app, &envs.iter().map(|e| (e.name.as_str(), &e.config)).collect::<Vec<_>>()).unwrap();
     let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
@@ -170,7 +171,118 @@ fn the_synth_record_lets_parity_check_an_out_folder() {
     );
     assert!(row(&report, "data/Audit", "(resource)").status.is_undeclared());
     assert_eq!(report.undeclared_count(), 1);
+    // An artifact version stays one when read back from the record.
+    assert!(recorded.fields["image"].artifact);
+    assert!(!recorded.fields["retention_days"].artifact);
+    assert_eq!(
+        row(&report, "data/Release", "Value").status,
+        Status::Promotion(vec!["image".into()])
+    );
+    assert_eq!(report.promotion.len(), 1);
 }
 
-// ---------------------------------------------------------------------------
-// `cairn parity` on the shipped application.
+/// Appends `image = "<image>"` to `<env>.toml` of a tiny application.
+fn set_image(app: &Tiny, env: &str, image: &str) {
+    let file = app.dir.join(format!("{env}.toml"));
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}image = \"{image}\"\n")).unwrap();
+}
+
+#[test]
+fn an_artifact_version_being_promoted_is_promotion_skew_not_a_difference() {
+    let app = tiny("artifact", &BASELINE, false);
+    set_image(&app, "dev", "app:3");
+    set_image(&app, "staging", "app:2");
+    set_image(&app, "prod", "app:1");
+    let report = check(&app);
+    let text = render::text(&report, false);
+    assert!(report.ok(), "{text}");
+    assert_eq!(
+        row(&report, "data/Release", "Value").status,
+        Status::Promotion(vec!["image".into()])
+    );
+    // Apart from the declared fields, and not counted as a declared difference.
+    assert_eq!(report.promotion.len(), 1, "{text}");
+    assert_eq!(report.promotion[0].field, "image");
+    assert_eq!(report.promotion[0].differences, 1);
+    assert!(report.fields.iter().all(|f| f.field != "image"), "{text}");
+    assert_eq!((report.declared_count(), report.promotion_count()), (2, 1), "{text}");
+    assert!(
+        text.contains("Promotion skew (artifact versions on their way through the environments; not a difference)\n  image: prod runs app:1; staging runs app:2; dev runs app:3\n"),
+        "{text}"
+    );
+    assert!(text.contains("data/Release"), "{text}");
+    assert!(text.contains("promotion: image"), "{text}");
+    assert!(
+        text.contains("parity: OK") && text.contains("promotion skew (not a difference): image"),
+        "{text}"
+    );
+
+    let j = render::json(&report);
+    assert_eq!(j["ok"], json!(true), "{j}");
+    assert_eq!(
+        j["promotionSkew"],
+        json!([{
+            "field": "image",
+            "values": {"dev": "app:3", "staging": "app:2", "prod": "app:1"},
+            "differences": 1,
+            "summary": "prod runs app:1; staging runs app:2; dev runs app:3",
+        }])
+    );
+    let data = j["stacks"].as_array().unwrap().iter().find(|s| s["id"] == "data").unwrap();
+    let release = data["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == "Release")
+        .unwrap_or_else(|| panic!("{j}"));
+    assert_eq!((&release["status"], &release["fields"]), (&json!("promotion"), &json!(["image"])));
+    assert!(render::markdown(&report).contains("### Promotion skew"));
+
+    // Environments sharing a version are named together.
+    let app = tiny("artifact-shared", &BASELINE, false);
+    set_image(&app, "dev", "app:2");
+    set_image(&app, "staging", "app:1");
+    set_image(&app, "prod", "app:1");
+    let report = check(&app);
+    assert!(
+        render::text(&report, false).contains("  image: prod and staging run app:1; dev runs app:2\n"),
+        "{}",
+        render::text(&report, false)
+    );
+}
+
+#[test]
+fn an_image_not_declared_as_an_artifact_version_is_an_undeclared_difference() {
+    let mut app = tiny("no-artifact", &BASELINE, false);
+    app.image_is_artifact = false;
+    set_image(&app, "dev", "app:2");
+    let report = check(&app);
+    assert!(!report.ok(), "{}", render::text(&report, false));
+    assert!(report.promotion.is_empty());
+    assert!(row(&report, "data/Release", "Value").status.is_undeclared());
+}
+
+#[test]
+fn the_gate_sees_which_artifact_versions_differ_between_two_environments() {
+    let app = tiny("artifact-gate", &BASELINE, false);
+    set_image(&app, "staging", "app:2");
+    set_image(&app, "prod", "app:1");
+    let envs = application::load_all(&app).unwrap();
+    let (staging, prod) = (&envs[1], &envs[2]);
+    assert_eq!((staging.name.as_str(), prod.name.as_str()), ("staging", "prod"));
+    let skew = parity::artifact_skew(&app.knobs(), staging, prod);
+    assert_eq!(
+        skew,
+        vec![parity::ArtifactSkew {
+            field: "image".into(),
+            from: Some(json!("app:2")),
+            to: Some(json!("app:1")),
+        }]
+    );
+    // retention_days and engine_version differ too, but are no artifact versions.
+    assert!(parity::artifact_skew(&app.knobs(), &envs[0], &envs[0]).is_empty());
+    // A file that leaves the key unset differs from one that sets it (the gate decides).
+    let dev = &envs[0];
+    assert_eq!(parity::artifact_skew(&app.knobs(), dev, prod)[0].from, None);
+}

@@ -153,6 +153,9 @@ pub struct ParityField {
     /// The template leaves it drives.
     #[serde(default)]
     pub drives: Vec<DrivenLeaf>,
+    /// An artifact version (`Knob::artifact`): differences are promotion skew.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub artifact: bool,
 }
 
 /// A template leaf a knob drives.

@@ -28,6 +28,10 @@ pub struct Knob {
     pub key: String,
     /// If set, environments in this list must use the same value (e.g. staging and prod).
     pub must_match: Vec<String>,
+    /// An artifact version (the service's container image): promoted from one environment
+    /// to the next, so a differing value is promotion skew ("prod runs X, staging runs Y"),
+    /// reported apart and never failing `parity`; the promotion gate compares it.
+    pub artifact: bool,
 }
 
 impl Knob {
@@ -36,6 +40,7 @@ impl Knob {
         Knob {
             key: key.to_string(),
             must_match: Vec::new(),
+            artifact: false,
         }
     }
 
@@ -44,6 +49,18 @@ impl Knob {
         Knob {
             key: key.to_string(),
             must_match: envs.iter().map(|e| e.to_string()).collect(),
+            artifact: false,
+        }
+    }
+
+    /// An artifact version (`service.image`): its value is promoted through the
+    /// environments, so parity reports a difference as promotion skew, not as a
+    /// difference between the environments.
+    pub fn artifact(key: &str) -> Self {
+        Knob {
+            key: key.to_string(),
+            must_match: Vec::new(),
+            artifact: true,
         }
     }
 }

@@ -19,6 +19,7 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
         envs: names.clone(),
         reference: names.get(reference).cloned().unwrap_or_default(),
         fields: Vec::new(),
+        promotion: Vec::new(),
         violations: Vec::new(),
         stacks: Vec::new(),
         notes: envs.iter().flat_map(|e| e.notes.clone()).collect(),
@@ -96,13 +97,14 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
             // Declared ones grouped by field, in the order the application declares them.
             let rank = |r: &Row| match &r.status {
                 Status::Undeclared { .. } => (0, 0, String::new()),
-                Status::Declared(f) => {
+                Status::Declared(f) | Status::Promotion(f) => {
                     let first = f
                         .iter()
                         .filter_map(|k| knobs.iter().position(|x| &x.key == k))
                         .min()
                         .unwrap_or(usize::MAX);
-                    (1, first, f.join(", "))
+                    let group = if matches!(r.status, Status::Promotion(_)) { 2 } else { 1 };
+                    (group, first, f.join(", "))
                 }
             };
             rank(a).cmp(&rank(b)).then_with(|| a.key.cmp(&b.key))
@@ -124,14 +126,19 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
             .stacks
             .iter()
             .flat_map(|s| &s.rows)
-            .filter(|r| matches!(&r.status, Status::Declared(f) if f.contains(&knob.key)))
+            .filter(|r| matches!(&r.status, Status::Declared(f) | Status::Promotion(f) if f.contains(&knob.key)))
             .count();
-        report.fields.push(FieldSummary {
+        let summary = FieldSummary {
             field: knob.key.clone(),
             values,
             must_match: knob.must_match.clone(),
             differences,
-        });
+        };
+        if knob.artifact {
+            report.promotion.push(summary);
+        } else {
+            report.fields.push(summary);
+        }
     }
     report
 }
@@ -213,7 +220,10 @@ fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], referenc
             }
         }
     }
-    if undeclared.is_empty() {
+    let artifact = |f: &String| knobs.iter().any(|k| &k.key == f && k.artifact);
+    if undeclared.is_empty() && !fields.is_empty() && fields.iter().all(artifact) {
+        Status::Promotion(fields.into_iter().collect())
+    } else if undeclared.is_empty() {
         Status::Declared(fields.into_iter().collect())
     } else {
         Status::Undeclared { envs: undeclared, reasons }

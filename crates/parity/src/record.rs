@@ -95,6 +95,7 @@ pub fn records_with<A: Application, S: Synthesizer>(
                         value: knob_value(&env.table, &knob.key),
                         must_match: knob.must_match,
                         drives,
+                        artifact: knob.artifact,
                     };
                     (knob.key, field)
                 })
@@ -188,6 +189,7 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, ParityError> {
         knobs.push(Knob {
             key: key.clone(),
             must_match: field.must_match.clone(),
+            artifact: field.artifact,
         });
     }
     Ok(Recorded {

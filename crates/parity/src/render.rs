@@ -4,7 +4,7 @@
 use cairn_core::ui::{table, Style};
 use serde_json::{json, Value as Json};
 
-use crate::{Report, Row, Skew, Source, Status};
+use crate::{FieldSummary, Report, Row, Skew, Source, Status};
 
 /// Label of a difference no knob explains.
 pub(crate) const UNDECLARED: &str = "UNDECLARED";
@@ -46,8 +46,39 @@ fn field_label(status: &Status) -> String {
     match status {
         Status::Declared(fields) if fields.is_empty() => "(declared)".to_string(),
         Status::Declared(fields) => fields.join(", "),
+        Status::Promotion(fields) => format!("promotion: {}", fields.join(", ")),
         Status::Undeclared { .. } => UNDECLARED.to_string(),
     }
+}
+
+/// `prod runs A; staging and dev run B`: an artifact version per environment, the
+/// reference (furthest along the promotion order) first, environments sharing a value together.
+pub fn promotion_text(envs: &[String], f: &FieldSummary) -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for (env, value) in envs.iter().zip(&f.values).rev() {
+        let value = plain(value);
+        match groups.iter_mut().find(|(v, _)| *v == value) {
+            Some((_, names)) => names.push(env),
+            None => groups.push((value, vec![env])),
+        }
+    }
+    groups
+        .iter()
+        .map(|(value, names)| {
+            let verb = if names.len() == 1 { "runs" } else { "run" };
+            let who = match names.as_slice() {
+                [one] => one.to_string(),
+                [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+                [] => String::new(),
+            };
+            if value == "—" {
+                format!("{who} {} it unset", if names.len() == 1 { "leaves" } else { "leave" })
+            } else {
+                format!("{who} {verb} {value}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn source_text(source: &Source) -> String {
@@ -96,6 +127,15 @@ fn skew_text(s: &Skew, reference_label: &str) -> String {
 }
 
 fn summary_line(report: &Report) -> String {
+    let line = summary_differences(report);
+    if report.promotion.is_empty() {
+        return line;
+    }
+    let fields: Vec<&str> = report.promotion.iter().map(|f| f.field.as_str()).collect();
+    format!("{line}; promotion skew (not a difference): {}", fields.join(", "))
+}
+
+fn summary_differences(report: &Report) -> String {
     let undeclared = report.undeclared_count();
     let declared = report.declared_count();
     let fields = report.fields.iter().filter(|f| f.differences > 0).count();
@@ -203,6 +243,16 @@ pub fn text(report: &Report, color: bool) -> String {
         }
     }
 
+    if !report.promotion.is_empty() {
+        out.push_str(&format!(
+            "\n{}\n",
+            p.bold("Promotion skew (artifact versions on their way through the environments; not a difference)")
+        ));
+        for f in &report.promotion {
+            out.push_str(&format!("  {}: {}\n", f.field, p.yellow(&promotion_text(&report.envs, f))));
+        }
+    }
+
     if !report.fields.is_empty() {
         out.push_str(&format!("\n{}\n", p.bold("Declared fields that differ")));
         let mut header = vec!["FIELD".to_string()];
@@ -246,14 +296,14 @@ pub fn text(report: &Report, color: bool) -> String {
             })
             .collect();
         let last = header.len() - 1;
-        let undeclared: Vec<bool> = stack.rows.iter().map(|r| r.status.is_undeclared()).collect();
         out.push_str(&table(&header, &rows, "  ", &|row, col, c| {
             if col != last {
-                c.to_string()
-            } else if undeclared[row] {
-                p.bold_red(c)
-            } else {
-                p.green(c)
+                return c.to_string();
+            }
+            match stack.rows[row].status {
+                Status::Undeclared { .. } => p.bold_red(c),
+                Status::Promotion(_) => p.yellow(c),
+                Status::Declared(_) => p.green(c),
             }
         }));
     }
@@ -337,6 +387,16 @@ pub fn markdown(report: &Report) -> String {
             out.push_str(&format!("- {line}\n"));
         }
     }
+    if !report.promotion.is_empty() {
+        out.push_str("\n### Promotion skew\n\nArtifact versions on their way through the environments (not a difference):\n\n");
+        for f in &report.promotion {
+            out.push_str(&format!(
+                "- `{}`: {}\n",
+                f.field,
+                promotion_text(&report.envs, f).replace('|', "\\|")
+            ));
+        }
+    }
     let envs_header = report.envs.join(" | ");
     let envs_rule = report.envs.iter().map(|_| "---").collect::<Vec<_>>().join("|");
     if !report.fields.is_empty() {
@@ -390,6 +450,7 @@ fn values_json(envs: &[String], values: &[Option<Json>]) -> Json {
 fn row_json(envs: &[String], r: &Row) -> Json {
     let (status, fields, undeclared_in, reasons) = match &r.status {
         Status::Declared(f) => ("declared", f.clone(), Vec::new(), Vec::new()),
+        Status::Promotion(f) => ("promotion", f.clone(), Vec::new(), Vec::new()),
         Status::Undeclared { envs, reasons } => ("undeclared", Vec::new(), envs.clone(), reasons.clone()),
     };
     json!({
@@ -441,6 +502,12 @@ pub fn json(report: &Report) -> Json {
             "values": values_json(envs, &f.values),
             "mustMatch": f.must_match,
             "differences": f.differences,
+        })).collect::<Vec<_>>(),
+        "promotionSkew": report.promotion.iter().map(|f| json!({
+            "field": f.field,
+            "values": values_json(envs, &f.values),
+            "differences": f.differences,
+            "summary": promotion_text(envs, f),
         })).collect::<Vec<_>>(),
         "stacks": report.stacks.iter().map(|s| json!({
             "id": s.id,

@@ -21,6 +21,9 @@ pub struct Note {
 pub enum Status {
     /// Driven by these knobs.
     Declared(Vec<String>),
+    /// Driven only by artifact versions (`Knob::artifact`, e.g. `service.image`) being
+    /// promoted through the environments: promotion skew, not a difference.
+    Promotion(Vec<String>),
     /// Not explained by any knob, in these environments (compared with the reference).
     Undeclared {
         /// The environments that differ from the reference.
@@ -136,8 +139,11 @@ pub struct Report {
     pub envs: Vec<String>,
     /// The environment the others are compared with (the last in promotion order).
     pub reference: String,
-    /// Knobs whose values differ.
+    /// Knobs whose values differ (artifact versions left out).
     pub fields: Vec<FieldSummary>,
+    /// Artifact versions (`Knob::artifact`) whose values differ: promotion skew, which
+    /// never fails the check.
+    pub promotion: Vec<FieldSummary>,
     /// Knobs that must match and do not.
     pub violations: Vec<Violation>,
     /// Differences per stack, in deploy order.
@@ -165,12 +171,21 @@ impl Report {
         self.undeclared_rows().count() + self.violations.len() + self.notes.iter().filter(|n| n.undeclared).count()
     }
 
-    /// Differences knobs explain.
+    /// Differences knobs explain (promotion skew left out).
     pub fn declared_count(&self) -> usize {
         self.stacks
             .iter()
             .flat_map(|s| &s.rows)
-            .filter(|r| !r.status.is_undeclared())
+            .filter(|r| matches!(r.status, Status::Declared(_)))
+            .count()
+    }
+
+    /// Template differences that artifact versions being promoted explain.
+    pub fn promotion_count(&self) -> usize {
+        self.stacks
+            .iter()
+            .flat_map(|s| &s.rows)
+            .filter(|r| matches!(r.status, Status::Promotion(_)))
             .count()
     }
 
@@ -184,7 +199,7 @@ impl Report {
         let is_ref = env == self.reference;
         self.undeclared_rows().any(|(_, r)| match &r.status {
             Status::Undeclared { envs, .. } => is_ref || envs.iter().any(|e| e == env),
-            Status::Declared(_) => false,
+            Status::Declared(_) | Status::Promotion(_) => false,
         }) || self.violations.iter().any(|v| v.must_match.iter().any(|e| e == env))
             || self.notes.iter().any(|n| n.undeclared && (is_ref || n.environment == env))
     }

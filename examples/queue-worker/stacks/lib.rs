@@ -81,8 +81,9 @@ impl Application for QueueWorker {
         ]
         .into_iter()
         .map(Knob::new)
-        // What runs in staging is what runs in prod.
-        .chain([Knob::matching("worker.image", &["staging", "prod"])])
+        // The image is promoted from dev to staging to prod: a newer one in dev or staging
+        // is promotion skew, not a difference (the promotion gate compares it).
+        .chain([Knob::artifact("worker.image")])
         .collect()
     }
 

@@ -9,6 +9,7 @@
 //! - Every SDK error becomes one readable line ([`error`]).
 //! - [`runtime`] is the only place a tokio runtime is created.
 
+pub mod backups;
 pub mod cloudformation;
 pub mod drift;
 pub mod emulator;
@@ -262,6 +263,11 @@ impl AwsClients {
             Some(Emulator::Moto) => Quirks::moto(),
             None => Quirks::default(),
         }
+    }
+
+    /// RDS snapshots and DynamoDB backups, taken before a deploy changes stateful resources.
+    pub fn backups(&self) -> backups::SdkBackups {
+        backups::SdkBackups::new(&self.sdk_config, self.runtime, self.target.clone())
     }
 
     /// S3 uploads of templates into `bucket`.

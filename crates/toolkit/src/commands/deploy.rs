@@ -31,6 +31,10 @@ Approval is needed when the environment requires it (require_approval), when a c
 or removes a stateful resource (RDS, DynamoDB, S3, SQS, KMS key), or when it broadens IAM or\n\
 security-group access. On a terminal cairn asks; elsewhere --approve approves in advance, and\n\
 without it the deploy is refused and nothing is changed.\n\n\
+With `[delivery] backup_before_stateful_changes = true` in the environment file, every RDS\n\
+instance or cluster and DynamoDB table a change set modifies or removes is backed up first (RDS\n\
+snapshot, DynamoDB on-demand backup, named in the output) after approval, right before the\n\
+change set is executed; a failed backup stops the deploy with nothing executed.\n\n\
 Environments that keep data (retain_data) get termination protection and a stack policy that\n\
 denies replacing or deleting stateful resources; --allow-replace lifts it for one deploy.\n\n\
 The environment's critical alarms that are already deployed go with every change set as\n\
@@ -161,6 +165,11 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
     deployer.leftovers = crate::deploy::leftovers::for_endpoint(&clients);
     deployer.rollback = crate::deploy::rollback_triggers::RollbackPlan::for_env(artifact);
     deployer.environment = Some(&artifact.stacks);
+    // `[delivery] backup_before_stateful_changes`: snapshots and backups before executing.
+    let backups = clients.backups();
+    if backs_up(project, &args.env)? {
+        deployer.backups = Some(&backups);
+    }
     let outcomes = deployer.deploy(&stacks)?;
     if let (Some(path), Some(target)) = (&args.verify, &verify_target) {
         crate::deploy::verify::run(
@@ -183,6 +192,12 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         format_duration(started.elapsed())
     ));
     Ok(())
+}
+
+/// Whether the environment file asks for backups before stateful changes.
+fn backs_up<A: Application>(project: &Project<A>, env: &str) -> CliResult<bool> {
+    let envs = project.select_envs(&[env.to_string()], false)?;
+    Ok(envs.iter().any(|e| e.delivery.backup_before_stateful_changes))
 }
 
 /// The engine's options from the command line and the environment file.

@@ -10,6 +10,7 @@
 //! `stack.rs`, this run's change sets in `change_set.rs`, executing one in
 //! `execute.rs`, and what earlier attempts left unfinished in `unfinished.rs`.
 
+pub(crate) mod backup;
 pub(crate) mod blocking;
 mod change_set;
 pub(crate) mod changes;
@@ -151,6 +152,9 @@ pub struct Deployer<'a> {
     /// Every stack of the environment: the deploy first refuses changes the deploy
     /// would fail on (see `blocking.rs`), which needs all of them (`None`: no check).
     pub environment: Option<&'a [StackArtifact]>,
+    /// Backups before a change set touches stateful resources (`backup.rs`; `None`: the
+    /// environment file's `[delivery] backup_before_stateful_changes` is off).
+    pub backups: Option<&'a dyn crate::aws::backups::BackupApi>,
 }
 
 impl<'a> Deployer<'a> {
@@ -178,6 +182,7 @@ impl<'a> Deployer<'a> {
             left_running: None,
             leftovers: None,
             environment: None,
+            backups: None,
         }
     }
 

@@ -122,6 +122,7 @@ impl Deployer<'_> {
                 "stopped (Ctrl-C) before executing {name}'s change set{gone}; nothing was changed in {name}"
             )));
         }
+        self.back_up(name, &cs.changes, old_template.as_ref(), &created, kind, deadline)?;
         self.refuse_concurrent_change(name, &created, kind, existing.as_ref(), last_seen_event.as_deref())?;
         if let Some(info) = &existing {
             if self.opts.retain_data {

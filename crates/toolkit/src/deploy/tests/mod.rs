@@ -18,6 +18,7 @@ use crate::aws::fake::{FakeCloudFormation, FakeStore, Step};
 use crate::aws::ResourceChange;
 use crate::error::{CliError, CliResult};
 
+mod backups;
 mod blocking_changes;
 mod concurrent_runs;
 mod create_and_update;
