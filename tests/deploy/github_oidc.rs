@@ -240,7 +240,18 @@ fn bootstrap_with_a_github_repo_creates_oidc_roles_and_reuses_the_provider() {
     let dir_b = env_copy("oidcb", &[WEST]);
     let file_b = dir_b.join("oidcb.toml");
     let text = std::fs::read_to_string(&file_b).unwrap();
-    std::fs::write(&file_b, format!("{text}\n[delivery]\ngithub_environment = \"shop-b\"\n")).unwrap();
+    // The copied environment may already have a [delivery] table (and a GitHub environment).
+    let text: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("github_environment"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let text = if text.contains("\n[delivery]\n") {
+        text.replacen("\n[delivery]\n", "\n[delivery]\ngithub_environment = \"shop-b\"\n", 1)
+    } else {
+        format!("{text}\n[delivery]\ngithub_environment = \"shop-b\"\n")
+    };
+    std::fs::write(&file_b, text).unwrap();
     let out = assert_ok(&cairn(
         &moto.url,
         &[

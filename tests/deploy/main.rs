@@ -15,6 +15,7 @@ mod concurrency;
 mod first_deploys;
 mod github_oidc;
 mod interrupts;
+mod promotion;
 
 mod prelude {
     pub(crate) use std::collections::BTreeSet;

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 
 use crate::error::AssemblyError;
+use crate::synthesis::{Source, SynthesisSection};
 
 /// File name of the per-environment manifest.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -63,6 +64,9 @@ pub struct Manifest {
     /// The built-in policy checks' results (absent with `synth --no-checks`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checks: Option<ChecksSection>,
+    /// The commit synthesized and every template's SHA-256 (absent in manifests of older cairns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synthesis: Option<SynthesisSection>,
 }
 
 /// One stack of the manifest.
@@ -272,7 +276,14 @@ impl Manifest {
             critical_alarms: env.critical_alarms(),
             parity: None,
             checks: None,
+            synthesis: None,
         }
+    }
+
+    /// The manifest with the commit it was synthesized from and its templates' digests.
+    pub fn with_source(mut self, env: &EnvArtifact, source: &Source) -> Manifest {
+        self.synthesis = Some(SynthesisSection::new(env, source));
+        self
     }
 
     /// The manifest with the parity record (`cairn-parity` builds it).

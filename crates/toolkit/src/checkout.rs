@@ -14,6 +14,28 @@ pub fn synthesis_label(dir: &Path) -> &'static str {
     }
 }
 
+/// The commit of the git checkout holding `dir` and whether its work tree is dirty;
+/// no commit outside a checkout (or without git). Recorded in every manifest.
+pub fn source(dir: &Path) -> cairn_assembly::Source {
+    let commit = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["rev-parse", "--verify", "--quiet", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.len() >= 40 && s.chars().all(|c| c.is_ascii_hexdigit()));
+    match commit {
+        Some(commit) => cairn_assembly::Source {
+            dirty: dirty(dir).unwrap_or(true),
+            commit: Some(commit),
+        },
+        None => cairn_assembly::Source::default(),
+    }
+}
+
 /// Whether the git work tree holding `dir` has changes (tracked or untracked, not
 /// ignored) against HEAD; `None` outside a work tree with a commit, or when git fails.
 fn dirty(dir: &Path) -> Option<bool> {

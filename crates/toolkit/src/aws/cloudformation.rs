@@ -13,6 +13,15 @@ pub const CAPABILITIES: [&str; 3] = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "
 pub struct Time(pub i64);
 
 impl Time {
+    /// The current time.
+    pub fn now() -> Time {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        Time(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+
     /// `HH:MM:SS` in UTC.
     pub fn clock(&self) -> String {
         let secs = self.0.div_euclid(1000).rem_euclid(86_400);

@@ -9,6 +9,7 @@
 //! - Every SDK error becomes one readable line ([`error`]).
 //! - [`runtime`] is the only place a tokio runtime is created.
 
+pub mod alarms;
 pub mod backups;
 pub mod cloudformation;
 pub mod drift;
@@ -153,11 +154,15 @@ fn local_needs_test_credentials(endpoint: Option<&str>, env: impl Fn(&str) -> Op
 }
 
 /// The endpoint variables the SDK reads for the services cairn calls.
-const ENDPOINT_VARIABLES: [&str; 4] = [
+const ENDPOINT_VARIABLES: [&str; 8] = [
     "AWS_ENDPOINT_URL",
     "AWS_ENDPOINT_URL_CLOUDFORMATION",
     "AWS_ENDPOINT_URL_STS",
     "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL_IAM",
+    "AWS_ENDPOINT_URL_RDS",
+    "AWS_ENDPOINT_URL_DYNAMODB",
+    "AWS_ENDPOINT_URL_CLOUDWATCH",
 ];
 
 /// Refuses (bad input, before any call) an endpoint override that is not an
@@ -235,13 +240,20 @@ impl AwsClients {
 
     /// The account of the credentials in use (STS GetCallerIdentity).
     pub fn caller_account(&self) -> AwsResult<String> {
+        Ok(self.caller()?.0)
+    }
+
+    /// The account and ARN of the identity the credentials belong to (GetCallerIdentity).
+    pub fn caller(&self) -> AwsResult<(String, String)> {
         let out = self
             .runtime
             .block_on(self.sts.get_caller_identity().send())
             .map_err(|e| error::from_sdk("STS", "GetCallerIdentity", &self.target, &e))?;
-        out.account()
+        let account = out
+            .account()
             .map(str::to_string)
-            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "GetCallerIdentity returned no account"))
+            .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "GetCallerIdentity returned no account"))?;
+        Ok((account, out.arn().unwrap_or("unknown").to_string()))
     }
 
     /// Refuses credentials of another account than the environment's.
@@ -268,6 +280,11 @@ impl AwsClients {
     /// RDS snapshots and DynamoDB backups, taken before a deploy changes stateful resources.
     pub fn backups(&self) -> backups::SdkBackups {
         backups::SdkBackups::new(&self.sdk_config, self.runtime, self.target.clone())
+    }
+
+    /// CloudWatch alarm states, for the promotion gate.
+    pub fn alarms(&self) -> alarms::SdkAlarms {
+        alarms::SdkAlarms::new(&self.sdk_config, self.runtime, self.target.clone())
     }
 
     /// S3 uploads of templates into `bucket`.

@@ -56,6 +56,16 @@ pub struct BootstrapArgs {
     pub endpoint: EndpointArgs,
 }
 
+/// The environment before `env` in promotion order, when `env`'s promotion gate reads it.
+fn previous_env<A: Application>(project: &Project<A>, env: &cairn_core::application::LoadedEnv<A::Config>) -> CliResult<Option<String>> {
+    if !env.delivery.requires_previous {
+        return Ok(None);
+    }
+    let all = crate::ops::environment::load_envs(project, &[])?;
+    let pos = all.iter().position(|e| e.name == env.name).unwrap_or(0);
+    Ok(pos.checked_sub(1).map(|i| all[i].name.clone()))
+}
+
 pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: Style) -> CliResult {
     let started = Instant::now();
     let env = project.select_envs(std::slice::from_ref(&args.env), false)?.remove(0);
@@ -98,6 +108,7 @@ pub fn run<A: Application>(project: &Project<A>, args: &BootstrapArgs, style: St
                 github_environment: env.delivery.github_environment_of(&env.name),
                 bucket: &bucket,
                 app_env,
+                previous: previous_env(project, &env)?.as_deref(),
             },
         )?),
         _ => None,

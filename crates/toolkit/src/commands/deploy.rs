@@ -1,18 +1,23 @@
 //! `cairn deploy <env> [STACK…]`: synthesize, then deploy through change sets.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use cairn_core::{Application, Assembly, EnvArtifact, StackArtifact};
+use cairn_core::application::LoadedEnv;
+
+use cairn_core::{Application, Assembly, EnvArtifact, EnvironmentConfig, StackArtifact};
 use clap::Args;
 
 use crate::aws::{self, CloudFormation, EndpointArgs};
 use crate::deploy::clock::{format_duration, parse_duration, parse_timeout, SystemClock};
 use crate::deploy::console::{Console, ProgressMode, TerminalPrompt};
+use crate::deploy::record::SynthesisRecord;
 use crate::deploy::resume::{non_default, ResumeCommand};
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
 use crate::ops::checks::synth_checks;
-use crate::ops::environment::{select_stacks, synth_env};
+use crate::ops::environment::{load_envs, select_stacks, synth_env};
+use crate::ops::from_dir;
 use crate::ops::{parity, template_bucket};
 use crate::project::Project;
 use crate::ui::{self, Style};
@@ -92,8 +97,28 @@ pub struct DeployArgs {
     /// Deploy even if the environment has undeclared differences from the others (see `cairn parity`).
     #[arg(long)]
     pub allow_parity_drift: bool,
+    /// Deploy the synthesis in this folder (what `cairn synth --all --out DIR` wrote, e.g. the
+    /// pipeline's tested artifact) instead of synthesizing: refused if a template was edited
+    /// or the folder is of another application or environment.
+    #[arg(long, value_name = "DIR")]
+    pub from: Option<PathBuf>,
+    /// Deploy although the promotion gate is closed (an emergency): the reason is printed
+    /// and recorded on every stack deployed.
+    #[arg(long, value_name = "REASON", value_parser = parse_reason)]
+    pub skip_promotion_gate: Option<String>,
     #[command(flatten)]
     pub endpoint: EndpointArgs,
+}
+
+fn parse_reason(s: &str) -> Result<String, String> {
+    let reason = s.trim();
+    if reason.chars().count() < 3 {
+        return Err("give the reason for the emergency deploy, e.g. --skip-promotion-gate \"hotfix for INC-42\"".into());
+    }
+    if reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+        return Err("the reason is one line of at most 200 characters".into());
+    }
+    Ok(reason.to_string())
 }
 
 fn parse_url_path(s: &str) -> Result<String, String> {
@@ -106,9 +131,25 @@ fn parse_url_path(s: &str) -> Result<String, String> {
 
 pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style: Style) -> CliResult {
     let started = Instant::now();
+    let loaded = match project.select_envs(std::slice::from_ref(&args.env), false)?.into_iter().next() {
+        Some(env) => env,
+        None => return Err(CliError::BadInput(format!("unknown environment `{}`", args.env))),
+    };
     // Parity first: undeclared differences from the other environments stop the deploy.
-    parity::gate::gate(project, &args.env, args.allow_parity_drift, style)?;
-    let artifact = synth_env(project, &args.env)?;
+    let (artifact, source) = match &args.from {
+        Some(dir) => {
+            let from = from_dir::read_env(project, dir, &loaded)?;
+            parity::gate::gate_out_dir(project, dir, &args.env, args.allow_parity_drift, style)?;
+            (from.artifact, from.synthesis.source())
+        }
+        None => {
+            parity::gate::gate(project, &args.env, args.allow_parity_drift, style)?;
+            let env_dir = project.environments_dir();
+            let source = std::thread::spawn(move || crate::checkout::source(&env_dir));
+            let artifact = synth_env(project, &args.env)?;
+            (artifact, source.join().unwrap_or_default())
+        }
+    };
     // The policy checks `synth` runs: an error stops the deploy before any AWS call
     // (warnings are `synth`'s and `check`'s to show).
     let assembly = Assembly {
@@ -142,6 +183,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
     let quirks = clients.detect_quirks();
+    let emergency = promotion_gate(project, args, &loaded, quirks, style)?;
     console.line(&format!(
         "deploying {}: {} stack{} to account {account}, {}{}",
         console.style.bold(&settings.name),
@@ -158,7 +200,17 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
     let store = clients.template_store(quirks);
     let clock = SystemClock::new();
     let mut prompt = TerminalPrompt { clock: &clock };
-    let opts = deploy_options(project, args, artifact, interactive)?;
+    let mut opts = deploy_options(project, args, artifact, interactive)?;
+    let (_, identity) = clients.caller()?;
+    opts.record = Some(SynthesisRecord {
+        commit: source.commit.clone(),
+        dirty: source.dirty,
+        digest: String::new(),
+        deployed_at: crate::aws::cloudformation::Time::now().rfc3339(),
+        deployed_by: identity,
+        emergency,
+    });
+    console.line(&format!("  synthesis: {}", describe_source(&source, args.from.as_deref())));
     let mut deployer = Deployer::new(&clients.cloudformation, &mut console, &clock, &mut prompt, opts);
     deployer.store = Some(&store);
     deployer.quirks = quirks;
@@ -192,6 +244,149 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         format_duration(started.elapsed())
     ));
     Ok(())
+}
+
+/// How the output names the synthesis deployed.
+fn describe_source(source: &cairn_assembly::Source, from: Option<&std::path::Path>) -> String {
+    let what = match (&source.commit, source.dirty) {
+        (Some(_), false) => format!("commit {}", source.label()),
+        (Some(c), true) => format!(
+            "commit {} plus uncommitted changes (not a commit another environment can run)",
+            cairn_assembly::short_commit(c)
+        ),
+        (None, _) => "not from a git checkout (no commit recorded)".to_string(),
+    };
+    match from {
+        Some(dir) => format!("{what}, from {}", dir.display()),
+        None => what,
+    }
+}
+
+/// The promotion gate (`[delivery] requires_previous`): `Ok(Some(reason))` when it is
+/// skipped for an emergency, `Ok(None)` when it is open or not asked for.
+fn promotion_gate<A: Application + Sync>(
+    project: &Project<A>,
+    args: &DeployArgs,
+    loaded: &LoadedEnv<A::Config>,
+    quirks: aws::Quirks,
+    style: Style,
+) -> CliResult<Option<String>> {
+    let delivery = &loaded.delivery;
+    if !delivery.requires_previous {
+        if let Some(reason) = &args.skip_promotion_gate {
+            eprintln!(
+                "{}",
+                style.yellow(&format!(
+                    "warning: {} has no promotion gate (requires_previous is off); the reason is recorded anyway: {reason}",
+                    loaded.name
+                ))
+            );
+        }
+        return Ok(args.skip_promotion_gate.clone());
+    }
+    let all = load_envs(project, &[])?;
+    let pos = all.iter().position(|e| e.name == loaded.name).unwrap_or(0);
+    let Some(prev) = pos.checked_sub(1).map(|i| &all[i]) else {
+        return Err(CliError::BadInput(format!(
+            "{}: [delivery] requires_previous = true, but {} is first in promotion order: no environment comes before it
+               fix: remove requires_previous, or give an environment a lower promotion_order",
+            loaded.file.display(),
+            loaded.name
+        )));
+    };
+    // The previous environment as this same code synthesizes it (from DIR: as the folder holds it).
+    let (previous, skew) = match &args.from {
+        Some(dir) => {
+            let prev_dir = from_dir::read_env(project, dir, prev).map_err(|e| match e {
+                CliError::BadInput(m) => CliError::BadInput(format!(
+                    "{m}
+  (the promotion gate compares with {}, the environment before {} in promotion order)",
+                    prev.name, loaded.name
+                )),
+                other => other,
+            })?;
+            let this = from_dir::read_env(project, dir, loaded)?;
+            let skew = match (&prev_dir.manifest.parity, &this.manifest.parity) {
+                (Some(a), Some(b)) => cairn_parity::artifact_skew_in_records(a, b),
+                _ => cairn_parity::artifact_skew(&project.knobs(), prev, loaded),
+            };
+            (prev_dir.artifact, skew)
+        }
+        None => (
+            synth_env(project, &prev.name)?,
+            cairn_parity::artifact_skew(&project.knobs(), prev, loaded),
+        ),
+    };
+    let prev_settings = &previous.settings;
+    let report = if prev_settings.account != loaded.config.settings(&loaded.name).account {
+        crate::ops::promotion_gate::GateReport {
+            missing: vec![format!(
+                "{} lives in account {}, not {}: the gate cannot read it with these credentials",
+                prev.name,
+                prev_settings.account,
+                loaded.config.settings(&loaded.name).account
+            )],
+            ..Default::default()
+        }
+    } else {
+        let prev_clients = aws::connect(prev_settings, args.endpoint.endpoint_url.as_deref())?;
+        let sdk_alarms = prev_clients.alarms();
+        // moto 5 speaks only CloudWatch's query protocol, not the SDK's RPC v2 CBOR.
+        let emulator_alarms = match (quirks.emulator, prev_clients.endpoint()) {
+            (Some(_), Some(url)) => crate::aws::alarms::EmulatorAlarms::new(url, &prev_settings.region),
+            _ => None,
+        };
+        let alarm_api: &dyn crate::aws::alarms::AlarmApi = match &emulator_alarms {
+            Some(e) => e,
+            None => &sdk_alarms,
+        };
+        crate::ops::promotion_gate::evaluate(
+            &prev_clients.cloudformation,
+            alarm_api,
+            &crate::ops::promotion_gate::GateInput {
+                env: &loaded.name,
+                previous: &previous,
+                soak: Duration::from_secs(u64::from(delivery.soak_minutes) * 60),
+                skew,
+                now: crate::aws::cloudformation::Time::now(),
+                alarms_not_provisioned: quirks.emulator.is_some(),
+            },
+        )?
+    };
+    if report.missing.is_empty() {
+        let runs = report
+            .previous_record
+            .map(|r| format!(" ({})", r.source().label()))
+            .unwrap_or_default();
+        println!(
+            "promotion gate open: {} runs this synthesis{runs}, healthy{}",
+            prev.name,
+            if delivery.soak_minutes > 0 {
+                format!(", for at least {} minutes", delivery.soak_minutes)
+            } else {
+                String::new()
+            }
+        );
+        return Ok(args.skip_promotion_gate.clone());
+    }
+    let list: String = report.missing.iter().map(|m| format!("\n  - {m}")).collect();
+    if let Some(reason) = &args.skip_promotion_gate {
+        eprintln!(
+            "{}",
+            style.yellow(&format!(
+                "EMERGENCY DEPLOY of {}: promotion gate skipped (--skip-promotion-gate \"{reason}\"); it is closed because:{list}\n                   the reason is recorded on every stack deployed",
+                loaded.name
+            ))
+        );
+        return Ok(Some(reason.clone()));
+    }
+    Err(CliError::Failed(format!(
+        "promotion gate: {} may not be deployed yet; {} must run this synthesis, healthy{}:{list}\n         Nothing was changed. Deploy {} with this synthesis first (and wait), or for an emergency pass --skip-promotion-gate \"REASON\"",
+        loaded.name,
+        prev.name,
+        if delivery.soak_minutes > 0 { format!(", for {} minutes", delivery.soak_minutes) } else { String::new() },
+        prev.name
+    )))
 }
 
 /// Whether the environment file asks for backups before stateful changes.
@@ -238,6 +433,8 @@ fn resume_command<A: Application>(project: &Project<A>, args: &DeployArgs) -> Re
         .flag("recreate", args.recreate)
         .flag("allow-replace", args.allow_replace)
         .flag("allow-parity-drift", args.allow_parity_drift)
+        .option("from", args.from.as_ref().map(|d| d.display().to_string()))
+        .option("skip-promotion-gate", args.skip_promotion_gate.clone())
         .flag("upload-templates", args.upload_templates)
         .option("timeout", non_default(args.timeout, DEFAULT_TIMEOUT))
         .option("progress", (args.progress == ProgressMode::Events).then_some("events"))

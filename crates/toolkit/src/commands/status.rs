@@ -25,6 +25,7 @@ use crate::ui::Style;
 #[command(
     about = "Show the state of an environment's stacks and their latest events",
     after_help = "Examples:\n  cairn status prod\n  cairn status prod --events 20\n  cairn status prod --watch      follow a deployment in progress\n  \
+cairn status --all             the commit each environment runs, and how far behind it is\n  \
 cairn status prod --format json | jq -r '.stacks[] | \"\\(.name) \\(.status)\"'\n\n\
 --format json prints {\"environment\", \"account\", \"region\", \"endpoint\" (null for AWS itself), \"stacks\": [{\"name\",\n\
 \"id\", \"deployed\", \"status\", \"reason\", \"since\", \"terminationProtection\", \"events\": [{\"time\", \"logicalId\",\n\
@@ -33,7 +34,12 @@ and null status, and \"leftBehind\": what moto kept of it after `cairn destroy` 
 )]
 pub struct StatusArgs {
     /// The environment whose stacks to show.
-    pub env: String,
+    #[arg(required_unless_present = "all")]
+    pub env: Option<String>,
+    /// Every environment in promotion order: the commit each runs, since when, deployed
+    /// by whom, and how many commits it is behind the environment before it.
+    #[arg(long, conflicts_with_all = ["env", "stacks", "watch"])]
+    pub all: bool,
     /// Stacks to show (names or ids); default: all.
     pub stacks: Vec<String>,
     /// How many recent events to show per stack.
@@ -61,7 +67,10 @@ pub fn run<A: Application>(project: &Project<A>, args: &StatusArgs, style: Style
             "--format json prints one snapshot and cannot --watch\n  fix: drop --watch, or use text output to follow a deployment".into(),
         ));
     }
-    let artifact = synth_env(project, &args.env)?;
+    let Some(env) = args.env.as_deref().filter(|_| !args.all) else {
+        return crate::ops::running::print_all(project, args.endpoint.endpoint_url.as_deref(), as_json, style);
+    };
+    let artifact = synth_env(project, env)?;
     let stacks = select_stacks(&artifact, &args.stacks)?;
     let settings = &artifact.settings;
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;

@@ -16,7 +16,8 @@ use crate::ui::Style;
     about = "Synthesize CloudFormation templates for one or more environments",
     long_about = "Synthesize CloudFormation templates for one or more environments.\n\n\
 Writes <out>/<env>/<stack>.template.json for every stack of each environment and\n\
-<out>/<env>/manifest.json (stacks, dependencies, deploy order, sizes). Output is\n\
+<out>/<env>/manifest.json (stacks, dependencies, deploy order, sizes, the git commit\n\
+synthesized and whether the tree was dirty, every template's SHA-256). Output is\n\
 written to a temporary folder and moved into place only if synthesis succeeds.\n\
 Needs no AWS access.",
     after_help = "Examples:\n  cairn synth prod\n  cairn synth --all\n  cairn synth staging --out /tmp/cairn-out"
@@ -50,17 +51,21 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
         )));
     }
     let envs = project.select_envs(&args.envs, args.all)?;
+    // The commit recorded in the manifests: git runs while cairn synthesizes.
+    let env_dir = project.environments_dir();
+    let source = std::thread::spawn(move || crate::checkout::source(&env_dir));
     let assembly = project.synth(&envs)?;
     // Policy checks: any error stops synthesis before anything is written.
     let checks = crate::ops::checks::synth_checks(&assembly, args.no_checks, args.quiet)?;
     // Which environment-file field drives which property, for `cairn parity --out`.
     let parity = crate::ops::parity::manifest_sections(project, &envs, &assembly);
+    let source = source.join().unwrap_or_default();
     let manifests: Vec<_> = assembly
         .environments
         .iter()
         .zip(parity)
         .map(|(e, p)| {
-            let mut manifest = Manifest::from_artifact(e).with_parity(p);
+            let mut manifest = Manifest::from_artifact(e).with_parity(p).with_source(e, &source);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
                 manifest = manifest.with_checks(c.clone());
             }

@@ -9,14 +9,25 @@ use cairn_core::StackArtifact;
 
 use super::clock::format_duration;
 use super::error::{DeployError, DeployResult};
+use super::record;
 use super::Deployer;
 use crate::aws::templates::template_key;
 use crate::aws::{ChangeSetInfo, ChangeSetType, CreatedChangeSet, StackInfo, TemplateSource};
 
 impl Deployer<'_> {
     pub(super) fn template_source(&mut self, stack: &StackArtifact) -> DeployResult<TemplateSource> {
-        let body = stack.deploy_body();
-        if !self.opts.upload_all && !stack.needs_upload() {
+        let body = match &self.opts.record {
+            // The record goes with the template (see `record`): its digest is the file's.
+            Some(base) => {
+                let record = record::SynthesisRecord {
+                    digest: cairn_assembly::sha256_hex(stack.body.as_bytes()),
+                    ..base.clone()
+                };
+                serde_json::to_string(&record::with_record(&stack.template, &record)).unwrap_or_else(|_| stack.deploy_body())
+            }
+            None => stack.deploy_body(),
+        };
+        if !self.opts.upload_all && body.len() <= cairn_core::template::limits::MAX_INLINE_BODY_BYTES {
             return Ok(TemplateSource::Body(body));
         }
         let (Some(store), Some(bucket)) = (self.store, self.opts.template_bucket.clone()) else {

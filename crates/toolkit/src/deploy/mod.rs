@@ -24,6 +24,7 @@ pub(crate) mod interrupt;
 pub(crate) mod leftovers;
 pub(crate) mod plan;
 pub(crate) mod policy;
+pub mod record;
 pub(crate) mod resume;
 pub(crate) mod rollback_triggers;
 pub(crate) mod security;
@@ -85,6 +86,9 @@ pub struct DeployOptions {
     pub hints: Hints,
     /// The run's command line, for the resume hint after Ctrl-C.
     pub resume: resume::ResumeCommand,
+    /// The synthesis record each template carries into CloudFormation (its `digest`
+    /// is filled in per stack); `None` sends the templates as synthesized.
+    pub record: Option<record::SynthesisRecord>,
 }
 
 impl DeployOptions {
@@ -105,6 +109,7 @@ impl DeployOptions {
             catch_ctrl_c: false,
             hints: Hints::for_env(env),
             resume: resume::ResumeCommand::new("deploy", env, None),
+            record: None,
         }
     }
 }
@@ -255,7 +260,7 @@ impl<'a> Deployer<'a> {
     fn check_template_bucket(&mut self, stacks: &[&StackArtifact]) -> DeployResult<()> {
         let big: Vec<&str> = stacks
             .iter()
-            .filter(|s| self.opts.upload_all || s.needs_upload())
+            .filter(|s| self.opts.upload_all || s.needs_upload() || (self.opts.record.is_some() && record::may_outgrow_inline(s)))
             .map(|s| s.name.as_str())
             .collect();
         if big.is_empty() {

@@ -61,7 +61,11 @@ impl Deployer<'_> {
         let stack = served.as_ref().unwrap_or(stack);
         let template = self.template_source(stack)?;
         let old_template: Option<Json> = match &existing {
-            Some(info) => self.cfn.get_template(&info.id)?.and_then(|b| serde_json::from_str(&b).ok()),
+            Some(info) => self
+                .cfn
+                .get_template(&info.id)?
+                .and_then(|b| serde_json::from_str(&b).ok())
+                .map(|t| super::record::split(t).0),
             None => None,
         };
 

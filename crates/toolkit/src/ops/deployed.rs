@@ -3,11 +3,18 @@
 use serde_json::Value as Json;
 
 use crate::aws::CloudFormation;
+use crate::deploy::record::SynthesisRecord;
 use crate::error::{CliError, CliResult};
 
 /// The deployed template of `stack`, or `None` when nothing is deployed under that
 /// name (no stack, a stack waiting for its first change set, or a failed creation).
+/// cairn's synthesis record is taken off: it is not part of what was synthesized.
 pub fn deployed_template(cfn: &dyn CloudFormation, stack: &str) -> CliResult<Option<Json>> {
+    Ok(deployed_template_and_record(cfn, stack)?.map(|(template, _)| template))
+}
+
+/// [`deployed_template`] and the synthesis record the stack carries, if any.
+pub fn deployed_template_and_record(cfn: &dyn CloudFormation, stack: &str) -> CliResult<Option<(Json, Option<SynthesisRecord>)>> {
     let Some(info) = cfn.describe_stack(stack)? else {
         return Ok(None);
     };
@@ -23,7 +30,7 @@ pub fn deployed_template(cfn: &dyn CloudFormation, stack: &str) -> CliResult<Opt
              (YAML templates cannot be compared): deploy it with cairn once, or compare with `cairn diff --base DIR`"
         ))
     })?;
-    Ok(Some(template))
+    Ok(Some(crate::deploy::record::split(template)))
 }
 
 #[cfg(test)]

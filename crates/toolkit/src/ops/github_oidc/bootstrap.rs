@@ -26,6 +26,8 @@ pub struct Request<'a> {
     pub bucket: &'a str,
     /// The environment's synthesis (its resource types scope the deploy role).
     pub app_env: &'a EnvArtifact,
+    /// The environment before it in promotion order, whose stacks the promotion gate reads.
+    pub previous: Option<&'a str>,
 }
 
 /// Looks up the account's GitHub OIDC provider and builds the checked delivery stack.
@@ -45,6 +47,7 @@ pub fn prepare(clients: &AwsClients, quirks: Quirks, console: &mut Console, req:
         bucket: req.bucket.to_string(),
         provider,
         resource_types: resource_types(req.app_env),
+        previous: req.previous.map(str::to_string),
     })?;
     console.line(&format!(
         "GitHub OIDC roles for {} (GitHub environment `{}`, pull requests): stack {name}",

@@ -68,6 +68,9 @@ pub struct DeliveryInput {
     /// The resource types of the environment's stacks (they decide the services the
     /// deploy role may use through CloudFormation).
     pub resource_types: BTreeSet<String>,
+    /// The environment before it in promotion order when its promotion gate reads that
+    /// environment's stacks (`[delivery] requires_previous`).
+    pub previous: Option<String>,
 }
 
 /// The delivery stack's name for an environment.
@@ -152,6 +155,7 @@ pub fn delivery_env(input: &DeliveryInput) -> CliResult<EnvArtifact> {
         env: env_name.clone(),
         bucket: input.bucket.clone(),
         services,
+        previous: input.previous.clone(),
     };
     let deploy_scope = scope.child("Deploy").map_err(internal)?;
     stack.override_logical_id("Deploy/Role", DEPLOY_ROLE_ID).map_err(internal)?;

@@ -84,6 +84,8 @@ pub struct Scope {
     /// IAM action prefixes of the services behind the environment's resource types
     /// (without `iam`, which [`deploy_policy`] scopes to the environment's roles).
     pub services: BTreeSet<String>,
+    /// The environment before it in promotion order, read by the promotion gate.
+    pub previous: Option<String>,
 }
 
 impl Scope {
@@ -145,6 +147,58 @@ pub fn deploy_policy(scope: &Scope) -> Value {
             vec![Value::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/*")],
         )),
     ];
+    // The promotion gate: the previous environment's stacks (read only) and alarm states.
+    if let Some(previous) = &scope.previous {
+        let stacks = Value::sub(format!(
+            "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{}-{previous}-*/*",
+            scope.app
+        ));
+        statements.push(statement("PreviousEnvironmentStacks", DIFF_STACK_ACTIONS, vec![stacks]));
+        statements.push(statement(
+            "PreviousEnvironmentAlarms",
+            &["cloudwatch:DescribeAlarms"],
+            vec![Value::sub(
+                "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*",
+            )],
+        ));
+    }
+    // Backups before stateful changes (`backup_before_stateful_changes`), named after the
+    // environment's stacks, of the databases and tables CloudFormation named after them.
+    let prefix = format!("{}-{}-*", scope.app, scope.env);
+    if scope.services.contains("rds") {
+        statements.push(statement(
+            "BackupDatabases",
+            &[
+                "rds:CreateDBSnapshot",
+                "rds:CreateDBClusterSnapshot",
+                "rds:DescribeDBSnapshots",
+                "rds:DescribeDBClusterSnapshots",
+                "rds:AddTagsToResource",
+            ],
+            ["db", "cluster", "snapshot", "cluster-snapshot"]
+                .iter()
+                .map(|kind| {
+                    Value::sub(format!(
+                        "arn:${{AWS::Partition}}:rds:${{AWS::Region}}:${{AWS::AccountId}}:{kind}:{prefix}"
+                    ))
+                })
+                .collect(),
+        ));
+    }
+    if scope.services.contains("dynamodb") {
+        statements.push(statement(
+            "BackupTables",
+            &["dynamodb:CreateBackup", "dynamodb:DescribeBackup"],
+            vec![
+                Value::sub(format!(
+                    "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{prefix}"
+                )),
+                Value::sub(format!(
+                    "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{prefix}/backup/*"
+                )),
+            ],
+        ));
+    }
     if !scope.services.is_empty() {
         let actions: Vec<String> = scope.services.iter().map(|s| format!("{s}:*")).collect();
         let actions: Vec<&str> = actions.iter().map(String::as_str).collect();

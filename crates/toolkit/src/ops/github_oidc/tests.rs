@@ -35,6 +35,7 @@ fn input(provider: Provider) -> DeliveryInput {
             .into_iter()
             .map(String::from)
             .collect::<BTreeSet<_>>(),
+        previous: Some("staging".into()),
     }
 }
 
@@ -171,6 +172,29 @@ fn the_deploy_role_acts_on_the_environment_s_stacks_and_bucket_only() {
     assert_eq!(
         by_sid("EnvironmentRoles")["Resource"],
         json!([{"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/shop-prod-*"}])
+    );
+    // The promotion gate reads staging's stacks and the alarm states, nothing more.
+    let previous = by_sid("PreviousEnvironmentStacks");
+    assert_eq!(
+        previous["Resource"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/shop-staging-*/*"}])
+    );
+    assert!(previous["Action"].as_array().unwrap().iter().all(|a| {
+        let a = a.as_str().unwrap();
+        a.starts_with("cloudformation:Describe") || a == "cloudformation:GetTemplate"
+    }));
+    assert_eq!(by_sid("PreviousEnvironmentAlarms")["Action"], json!(["cloudwatch:DescribeAlarms"]));
+    // Backups only of the environment's own databases, named after its stacks.
+    let backups = by_sid("BackupDatabases");
+    assert!(backups["Action"].as_array().unwrap().contains(&json!("rds:CreateDBSnapshot")));
+    assert!(backups["Resource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["Fn::Sub"].as_str().unwrap().ends_with(":shop-prod-*")));
+    assert!(
+        !deploy.iter().any(|s| s["Sid"] == "BackupTables"),
+        "no DynamoDB table, no table backups"
     );
 }
 

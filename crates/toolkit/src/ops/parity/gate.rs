@@ -13,6 +13,28 @@ use crate::ui::Style;
 /// promotion order; for the reference itself, the one before it). Undeclared
 /// differences stop the deployment unless `allow` (`--allow-parity-drift`).
 pub fn gate<A: Application + Sync>(project: &Project<A>, target: &str, allow: bool, style: Style) -> CliResult {
+    gate_in(project, target, allow, style, None)
+}
+
+/// [`gate`] on the synthesis in `dir` (`deploy --from DIR`): the environments' records
+/// in its manifests, nothing synthesized. The folder must hold both environments.
+pub fn gate_out_dir<A: Application + Sync>(
+    project: &Project<A>,
+    dir: &std::path::Path,
+    target: &str,
+    allow: bool,
+    style: Style,
+) -> CliResult {
+    gate_in(project, target, allow, style, Some(dir))
+}
+
+fn gate_in<A: Application + Sync>(
+    project: &Project<A>,
+    target: &str,
+    allow: bool,
+    style: Style,
+    dir: Option<&std::path::Path>,
+) -> CliResult {
     let all = load_envs(project, &[])?;
     let Some(pos) = all.iter().position(|e| e.name == target) else {
         return Ok(());
@@ -33,9 +55,37 @@ pub fn gate<A: Application + Sync>(project: &Project<A>, target: &str, allow: bo
         .filter(|(i, _)| pair.contains(i))
         .map(|(_, e)| e)
         .collect();
-    // Declared or not is all the gate needs; naming each difference's knob is not.
-    let (_, inputs) = parity::analyze_with(project, &envs, false, &Parallel(project))?;
-    let report = parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs());
+    let report = match dir {
+        Some(dir) => {
+            let names: Vec<String> = envs.iter().map(|e| e.name.clone()).collect();
+            let absent: Vec<&String> = names
+                .iter()
+                .filter(|n| !dir.join(n.as_str()).join(cairn_assembly::MANIFEST_FILE).is_file())
+                .collect();
+            if let Some(name) = absent.first() {
+                let why = format!(
+                    "--from {}: holds no synthesis of `{name}`, so {target}'s parity with {other} cannot be checked",
+                    dir.display()
+                );
+                if allow {
+                    eprintln!(
+                        "{}",
+                        style.yellow(&format!("warning: {why}; deploying anyway (--allow-parity-drift)"))
+                    );
+                    return Ok(());
+                }
+                return Err(CliError::BadInput(format!(
+                    "{why}\n  fix: synthesize every environment into the folder (`cairn synth --all --out DIR`), or pass --allow-parity-drift"
+                )));
+            }
+            crate::ops::parity::compare_out_dir(project, dir, &names)?
+        }
+        None => {
+            // Declared or not is all the gate needs; naming each difference's knob is not.
+            let (_, inputs) = parity::analyze_with(project, &envs, false, &Parallel(project))?;
+            parity::compare(project.name(), Source::Synthesis, &inputs, &project.knobs())
+        }
+    };
     if report.ok() {
         return Ok(());
     }
