@@ -76,14 +76,7 @@ fn a_changed_environment_file_deploys_an_update_change_set() {
     )));
     // The deployed template is the new one.
     for name in &changed {
-        let body = aws
-            .rt
-            .block_on(aws.cfn.get_template().stack_name(*name).send())
-            .unwrap()
-            .template_body()
-            .map(str::to_string)
-            .unwrap();
-        assert_eq!(serde_json::from_str::<Json>(&body).unwrap(), after.stack(name).unwrap().template);
+        assert_eq!(aws.deployed_template(name), after.stack(name).unwrap().template);
     }
 }
 

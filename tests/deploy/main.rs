@@ -198,6 +198,26 @@ impl Aws {
         }
     }
 
+    /// The stack's deployed template without cairn's synthesis record (which it must have).
+    fn deployed_template(&self, stack: &str) -> Json {
+        let body = self
+            .rt
+            .block_on(self.cfn.get_template().stack_name(stack).send())
+            .unwrap()
+            .template_body()
+            .map(str::to_string)
+            .unwrap();
+        let mut template: Json = serde_json::from_str(&body).unwrap();
+        let metadata = template["Metadata"].as_object_mut().expect("cairn adds Metadata");
+        let record = metadata.shift_remove("cairn:synthesis").expect("the synthesis record");
+        assert!(record["digest"].as_str().is_some_and(|d| d.len() == 64), "{record}");
+        assert!(record["deployedBy"].as_str().is_some_and(|a| a.starts_with("arn:")), "{record}");
+        if metadata.is_empty() {
+            template.as_object_mut().unwrap().shift_remove("Metadata");
+        }
+        template
+    }
+
     /// The stack's status, `None` if it does not exist.
     fn status(&self, stack: &str) -> Option<String> {
         match self.rt.block_on(self.cfn.describe_stacks().stack_name(stack).send()) {

@@ -15,17 +15,24 @@ use crate::aws::templates::template_key;
 use crate::aws::{ChangeSetInfo, ChangeSetType, CreatedChangeSet, StackInfo, TemplateSource};
 
 impl Deployer<'_> {
-    pub(super) fn template_source(&mut self, stack: &StackArtifact) -> DeployResult<TemplateSource> {
-        let body = match &self.opts.record {
+    pub(super) fn template_source(
+        &mut self,
+        stack: &StackArtifact,
+        keep: Option<&record::SynthesisRecord>,
+    ) -> DeployResult<TemplateSource> {
+        let body = match (&self.opts.record, keep) {
+            (Some(_), Some(kept)) => {
+                serde_json::to_string(&record::with_record(&stack.template, kept)).unwrap_or_else(|_| stack.deploy_body())
+            }
             // The record goes with the template (see `record`): its digest is the file's.
-            Some(base) => {
+            (Some(base), None) => {
                 let record = record::SynthesisRecord {
                     digest: cairn_assembly::sha256_hex(stack.body.as_bytes()),
                     ..base.clone()
                 };
                 serde_json::to_string(&record::with_record(&stack.template, &record)).unwrap_or_else(|_| stack.deploy_body())
             }
-            None => stack.deploy_body(),
+            (None, _) => stack.deploy_body(),
         };
         if !self.opts.upload_all && body.len() <= cairn_core::template::limits::MAX_INLINE_BODY_BYTES {
             return Ok(TemplateSource::Body(body));

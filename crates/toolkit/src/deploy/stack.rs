@@ -6,7 +6,6 @@ use cairn_core::ui::Columns;
 use std::time::Duration;
 
 use cairn_core::StackArtifact;
-use serde_json::Value as Json;
 
 use super::change_set::change_set_name;
 use super::clock::format_duration;
@@ -59,15 +58,20 @@ impl Deployer<'_> {
         };
         let served = self.write_unserved_imports(stack)?;
         let stack = served.as_ref().unwrap_or(stack);
-        let template = self.template_source(stack)?;
-        let old_template: Option<Json> = match &existing {
-            Some(info) => self
-                .cfn
-                .get_template(&info.id)?
-                .and_then(|b| serde_json::from_str(&b).ok())
-                .map(|t| super::record::split(t).0),
-            None => None,
+        let (old_template, old_record) = match &existing {
+            Some(info) => match self.cfn.get_template(&info.id)?.and_then(|b| serde_json::from_str(&b).ok()) {
+                Some(t) => {
+                    let (t, r) = super::record::split(t);
+                    (Some(t), r)
+                }
+                None => (None, None),
+            },
+            None => (None, None),
         };
+        // Unchanged templates keep the record they have: it names the synthesis that last
+        // changed the stack, and a new one alone would be a change (see `record`).
+        let keep = old_record.filter(|_| old_template.as_ref() == Some(&stack.template));
+        let template = self.template_source(stack, keep.as_ref())?;
 
         let rollback = self.rollback_configuration(name)?;
         // Named when it is made, so that names sort by creation (see refuse_foreign_change_sets).

@@ -151,6 +151,11 @@ impl FakeCloudFormation {
         });
     }
 
+    /// The template body of the newest change set (as sent).
+    pub fn last_change_set_template(&self) -> Option<String> {
+        self.state.borrow().change_sets.last().map(|c| c.template.clone())
+    }
+
     /// Forgets the events of the live stack `name` (moto's CREATE_PENDING stacks have none).
     pub fn clear_events(&self, name: &str) {
         if let Some(s) = self.state.borrow_mut().live_mut(name) {

@@ -285,3 +285,52 @@ fn templates_over_the_inline_limit_are_uploaded_and_passed_by_url() {
     );
     assert_eq!(cfn.template_of("shop-dev-data").unwrap(), big.deploy_body());
 }
+
+#[test]
+fn every_template_carries_the_synthesis_record_and_an_unchanged_stack_keeps_its_own() {
+    let record = |at: &str| crate::deploy::record::SynthesisRecord {
+        commit: Some("c".repeat(40)),
+        dirty: false,
+        digest: String::new(),
+        deployed_at: at.into(),
+        deployed_by: "arn:aws:iam::123456789012:user/ci".into(),
+        emergency: None,
+    };
+    let cfn = FakeCloudFormation::new();
+    let data = artifact("shop-dev-data", data_template("db.t3.micro"));
+    let mut first = opts();
+    first.record = Some(record("2026-12-01T10:00:00Z"));
+    assert_eq!(deploy(&cfn, first, &[&data]).outcomes(), vec![Outcome::Deployed]);
+    let sent: Json = serde_json::from_str(&cfn.last_change_set_template().unwrap()).unwrap();
+    let (template, found) = crate::deploy::record::split(sent);
+    assert_eq!(template, data.template, "the template is sent as synthesized, plus the record");
+    let found = found.expect("the record is sent");
+    assert_eq!(
+        found.digest,
+        cairn_assembly::sha256_hex(data.body.as_bytes()),
+        "the digest is the file's"
+    );
+    assert_eq!(found.deployed_at, "2026-12-01T10:00:00Z");
+
+    // A later run with the same template sends the stack's own record back: a new one
+    // alone would be a change, and the stack still runs the synthesis that set it.
+    let mut later = opts();
+    later.record = Some(record("2026-12-01T11:00:00Z"));
+    assert_eq!(deploy(&cfn, later, &[&data]).outcomes(), vec![Outcome::NoChanges]);
+    let sent: Json = serde_json::from_str(&cfn.last_change_set_template().unwrap()).unwrap();
+    assert_eq!(
+        crate::deploy::record::split(sent).1.map(|r| r.deployed_at).as_deref(),
+        Some("2026-12-01T10:00:00Z")
+    );
+
+    // A changed template gets the new record.
+    let changed = artifact("shop-dev-data", data_template("db.t3.small"));
+    let mut next = opts();
+    next.record = Some(record("2026-12-01T12:00:00Z"));
+    assert_eq!(deploy(&cfn, next, &[&changed]).outcomes(), vec![Outcome::Deployed]);
+    let sent: Json = serde_json::from_str(&cfn.last_change_set_template().unwrap()).unwrap();
+    assert_eq!(
+        crate::deploy::record::split(sent).1.map(|r| r.deployed_at).as_deref(),
+        Some("2026-12-01T12:00:00Z")
+    );
+}
