@@ -74,6 +74,21 @@ pub(crate) const CREDENTIALS: Rule = Rule {
     fix: "set ManageMasterUserPassword: true, or MasterUserPassword to a {{resolve:secretsmanager:…}} reference",
 };
 
+pub(crate) const ENHANCED_MONITORING: Rule = Rule {
+    id: "RDS-ENHANCED-MONITORING",
+    title: "RDS instances have Enhanced Monitoring (OS metrics)",
+    severity: Severity::Warning,
+    applies_to: AppliesTo::Always,
+    fix: "set MonitoringInterval (1-60 s) and a MonitoringRoleArn (DatabaseProps::monitoring_interval_seconds, default 60)",
+};
+pub(crate) const AUTO_MINOR_UPGRADE: Rule = Rule {
+    id: "RDS-AUTO-MINOR-UPGRADE",
+    title: "RDS instances take minor engine upgrades (security fixes) automatically",
+    severity: Severity::Error,
+    applies_to: AppliesTo::Always,
+    fix: "set AutoMinorVersionUpgrade: true explicitly (cairn's Database does)",
+};
+
 pub(crate) const RULES: &[Rule] = &[
     ENCRYPTION,
     PUBLIC,
@@ -84,6 +99,8 @@ pub(crate) const RULES: &[Rule] = &[
     MULTI_AZ,
     LOG_EXPORTS,
     CREDENTIALS,
+    ENHANCED_MONITORING,
+    AUTO_MINOR_UPGRADE,
 ];
 
 pub(crate) fn check(cx: &Cx, out: &mut Out) {
@@ -97,6 +114,28 @@ pub(crate) fn check(cx: &Cx, out: &mut Out) {
                 &PUBLIC,
                 db,
                 "PubliclyAccessible is not set to false (it defaults to public with public subnets)",
+            ),
+        }
+        // Per instance, in a cluster too.
+        let interval = as_i64(db.prop("MonitoringInterval")).unwrap_or(0);
+        if interval <= 0 || db.prop("MonitoringRoleArn").is_none() {
+            out.add(
+                &ENHANCED_MONITORING,
+                db,
+                "Enhanced Monitoring is off (MonitoringInterval 0 or unset, or no MonitoringRoleArn)",
+            );
+        }
+        match db.prop("AutoMinorVersionUpgrade") {
+            Some(v) if is_true(Some(v)) => {}
+            Some(_) => out.add(
+                &AUTO_MINOR_UPGRADE,
+                db,
+                "AutoMinorVersionUpgrade is false: security fixes wait for a person",
+            ),
+            None => out.add(
+                &AUTO_MINOR_UPGRADE,
+                db,
+                "AutoMinorVersionUpgrade is not set explicitly (say true so the template shows it)",
             ),
         }
         if db.prop("DBClusterIdentifier").is_some() {
@@ -203,6 +242,9 @@ mod tests {
                 "BackupRetentionPeriod": 7,
                 "DeletionProtection": true,
                 "EnableCloudwatchLogsExports": ["postgresql", "upgrade"],
+                "AutoMinorVersionUpgrade": true,
+                "MonitoringInterval": 60,
+                "MonitoringRoleArn": {"Fn::GetAtt": ["DatabaseMonitoringRole", "Arn"]},
                 "MasterUsername": "shop",
                 "MasterUserPassword": {"Fn::Join": ["", ["{{resolve:secretsmanager:", {"Ref": "DatabaseSecret"}, ":SecretString:password}}"]]},
                 "DBSubnetGroupName": {"Ref": "DatabaseSubnets"},
@@ -303,6 +345,29 @@ mod tests {
         assert_eq!(hits(&report, "RDS-MULTI-AZ"), ["data/Database/Resource"]);
         assert_eq!((report.errors(), report.warnings()), (0, 1));
         assert!(hits(&check(false, single()), "RDS-MULTI-AZ").is_empty());
+    }
+
+    #[test]
+    fn enhanced_monitoring_off_is_a_warning_and_minor_upgrades_must_be_on() {
+        let report = check(false, database(|db, _| set(db, "MonitoringInterval", json!(0))));
+        assert_eq!(hits(&report, "RDS-ENHANCED-MONITORING"), ["data/Database/Resource"]);
+        assert_eq!(report.errors(), 0);
+        let report = check(
+            false,
+            database(|db, _| {
+                db["Properties"].as_object_mut().unwrap().remove("MonitoringRoleArn");
+            }),
+        );
+        assert_eq!(hits(&report, "RDS-ENHANCED-MONITORING"), ["data/Database/Resource"]);
+        let report = check(false, database(|db, _| set(db, "AutoMinorVersionUpgrade", json!(false))));
+        assert_eq!(hits(&report, "RDS-AUTO-MINOR-UPGRADE"), ["data/Database/Resource"]);
+        let report = check(
+            false,
+            database(|db, _| {
+                db["Properties"].as_object_mut().unwrap().remove("AutoMinorVersionUpgrade");
+            }),
+        );
+        assert_eq!(hits(&report, "RDS-AUTO-MINOR-UPGRADE"), ["data/Database/Resource"]);
     }
 
     #[test]

@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(hits(&report, "SQS-TLS-ONLY"), ["data/Jobs/Resource", "data/Other/Resource"]);
         let status = |id: &str| report.outcomes.iter().find(|o| o.rule == id).unwrap().status;
         assert_eq!(status("SQS-ENCRYPTION"), Status::Failed);
-        assert_eq!(status("S3-VERSIONING"), Status::NotApplicable);
+        assert_eq!(status("DDB-DELETION-PROTECTION"), Status::NotApplicable);
         assert_eq!(status("LOGS-RETENTION"), Status::Passed);
 
         // A prefix of a name is not a parent: `Job` does not cover `Jobs`.

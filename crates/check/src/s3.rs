@@ -29,10 +29,17 @@ pub(crate) const TLS_ONLY: Rule = Rule {
 };
 pub(crate) const VERSIONING: Rule = Rule {
     id: "S3-VERSIONING",
-    title: "S3 buckets are versioned where data is kept",
+    title: "S3 buckets are versioned",
     severity: Severity::Error,
-    applies_to: AppliesTo::RetainDataOnly,
-    fix: "enable VersioningConfiguration (BucketProps::versioned: None turns it on where retain_data is set)",
+    applies_to: AppliesTo::Always,
+    fix: "enable VersioningConfiguration (cairn's Bucket does unless BucketProps::versioned is Some(false))",
+};
+pub(crate) const NONCURRENT_EXPIRATION: Rule = Rule {
+    id: "S3-NONCURRENT-EXPIRATION",
+    title: "Versioned S3 buckets expire old versions",
+    severity: Severity::Warning,
+    applies_to: AppliesTo::Always,
+    fix: "add an enabled lifecycle rule with NoncurrentVersionExpiration (BucketProps::noncurrent_version_expiration_days; cairn's Bucket sets 30 days by default)",
 };
 pub(crate) const LOGGING: Rule = Rule {
     id: "S3-LOGGING",
@@ -42,7 +49,7 @@ pub(crate) const LOGGING: Rule = Rule {
     fix: "set BucketProps::server_access_logs to a log bucket (a bucket that receives access logs is exempt)",
 };
 
-pub(crate) const RULES: &[Rule] = &[ENCRYPTION, PUBLIC_ACCESS, TLS_ONLY, VERSIONING, LOGGING];
+pub(crate) const RULES: &[Rule] = &[ENCRYPTION, PUBLIC_ACCESS, TLS_ONLY, VERSIONING, NONCURRENT_EXPIRATION, LOGGING];
 
 const SSE_ALGORITHMS: &[&str] = &["AES256", "aws:kms", "aws:kms:dsse"];
 
@@ -90,7 +97,13 @@ pub(crate) fn check(cx: &Cx, out: &mut Out) {
             .and_then(Json::as_str)
             == Some("Enabled");
         if !versioned {
-            out.add(&VERSIONING, b, "versioning is not enabled in an environment that keeps data");
+            out.add(&VERSIONING, b, "versioning is not enabled");
+        } else if !expires_old_versions(b.prop("LifecycleConfiguration")) {
+            out.add(
+                &NONCURRENT_EXPIRATION,
+                b,
+                "versioned, but no enabled lifecycle rule expires noncurrent versions: every overwrite and delete is kept, and billed, forever",
+            );
         }
 
         let logs = b
@@ -100,6 +113,13 @@ pub(crate) fn check(cx: &Cx, out: &mut Out) {
             out.add(&LOGGING, b, "server access logging is off");
         }
     }
+}
+
+fn expires_old_versions(lifecycle: Option<&Json>) -> bool {
+    items(lifecycle.and_then(|l| l.get("Rules"))).iter().any(|rule| {
+        rule.get("Status").and_then(Json::as_str) == Some("Enabled")
+            && (rule.get("NoncurrentVersionExpiration").is_some() || rule.get("NoncurrentVersionExpirationInDays").is_some())
+    })
 }
 
 /// A bucket that other resources write logs to (S3 access logs, load balancer
@@ -140,13 +160,15 @@ mod tests {
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": false}]},
             "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true},
             "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]},
             "LoggingConfiguration": {"DestinationBucketName": {"Ref": "Logs"}, "LogFilePrefix": "uploads/"}
         });
         props(&mut p);
         let logs = json!({
             "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]},
             "PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": "true"},
-            "VersioningConfiguration": {"Status": "Enabled"}
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {"Rules": [{"Status": "Enabled", "ExpirationInDays": 90, "NoncurrentVersionExpiration": {"NoncurrentDays": 7}}]}
         });
         let tls = |b: &str| json!({"Bucket": {"Ref": b}, "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:*", "Resource": [{"Fn::GetAtt": [b, "Arn"]}], "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}});
         vec![
@@ -204,10 +226,33 @@ mod tests {
     }
 
     #[test]
-    fn unversioned_bucket_only_where_data_is_kept() {
+    fn an_unversioned_bucket_is_an_error_in_every_environment() {
         let unversioned = || bucket(|p| p.as_object_mut().unwrap().retain(|k, _| k != "VersioningConfiguration"));
         assert_eq!(hits(&check(true, unversioned()), "S3-VERSIONING"), ["data/Uploads/Resource"]);
-        assert!(hits(&check(false, unversioned()), "S3-VERSIONING").is_empty());
+        assert_eq!(hits(&check(false, unversioned()), "S3-VERSIONING"), ["data/Uploads/Resource"]);
+    }
+
+    #[test]
+    fn a_versioned_bucket_that_keeps_old_versions_forever_is_a_warning() {
+        let report = check(
+            false,
+            bucket(|p| p["LifecycleConfiguration"] = json!({"Rules": [{"Status": "Enabled", "ExpirationInDays": 30}]})),
+        );
+        assert_eq!(hits(&report, "S3-NONCURRENT-EXPIRATION"), ["data/Uploads/Resource"]);
+        let disabled = json!({"Rules": [{"Status": "Disabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]});
+        assert_eq!(
+            hits(
+                &check(false, bucket(|p| p["LifecycleConfiguration"] = disabled.clone())),
+                "S3-NONCURRENT-EXPIRATION"
+            ),
+            ["data/Uploads/Resource"]
+        );
+        let enabled = json!({"Rules": [{"Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]});
+        assert!(hits(
+            &check(false, bucket(|p| p["LifecycleConfiguration"] = enabled.clone())),
+            "S3-NONCURRENT-EXPIRATION"
+        )
+        .is_empty());
     }
 
     #[test]

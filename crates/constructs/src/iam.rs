@@ -105,6 +105,8 @@ pub enum ServicePrincipal {
     EcsTasks,
     /// `vpc-flow-logs.amazonaws.com`.
     VpcFlowLogs,
+    /// `monitoring.rds.amazonaws.com` (RDS Enhanced Monitoring).
+    RdsMonitoring,
     /// Any other service principal.
     Other(String),
 }
@@ -115,6 +117,7 @@ impl ServicePrincipal {
         match self {
             ServicePrincipal::EcsTasks => "ecs-tasks.amazonaws.com",
             ServicePrincipal::VpcFlowLogs => "vpc-flow-logs.amazonaws.com",
+            ServicePrincipal::RdsMonitoring => "monitoring.rds.amazonaws.com",
             ServicePrincipal::Other(s) => s,
         }
     }
@@ -136,9 +139,33 @@ pub struct Role {
     role: CfnRole,
     statements: Rc<RefCell<Vec<PolicyStatement>>>,
     policy: Rc<RefCell<Option<CfnPolicy>>>,
+    managed: Rc<RefCell<Vec<String>>>,
 }
 
 impl Role {
+    /// Attaches the AWS-managed policy `name` (`service-role/AmazonRDSEnhancedMonitoringRole`).
+    /// Only for AWS's service-role policies that exist for exactly one service's role: AWS
+    /// keeps them current as the service changes; everything else goes through grants.
+    pub fn add_aws_managed_policy(&self, name: &str) -> Result<()> {
+        let valid = !name.is_empty() && !name.starts_with('/') && name.chars().all(|c| c.is_ascii_alphanumeric() || "/-_+=,.@".contains(c));
+        if !valid {
+            return Err(self
+                .scope
+                .error(format!("`{name}` is not an AWS-managed policy name"))
+                .property("managed_policy")
+                .fix("give the name after arn:aws:iam::aws:policy/, e.g. service-role/AmazonRDSEnhancedMonitoringRole"));
+        }
+        let mut managed = self.managed.borrow_mut();
+        if !managed.iter().any(|m| m == name) {
+            managed.push(name.to_string());
+        }
+        let arns: Vec<Value> = managed
+            .iter()
+            .map(|m| Value::sub(format!("arn:${{AWS::Partition}}:iam::aws:policy/{m}")))
+            .collect();
+        self.role.set(CfnRole::MANAGED_POLICY_ARNS, Value::List(arns))
+    }
+
     /// Adds the role `id` under `scope`.
     pub fn new(scope: impl Into<Scope>, id: &str, props: RoleProps) -> Result<Role> {
         let scope = scope.into().child(id)?;
@@ -166,6 +193,7 @@ impl Role {
             role,
             statements: Rc::new(RefCell::new(Vec::new())),
             policy: Rc::new(RefCell::new(None)),
+            managed: Rc::new(RefCell::new(Vec::new())),
         })
     }
 

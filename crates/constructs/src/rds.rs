@@ -10,6 +10,7 @@ use heck::ToUpperCamelCase;
 
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType, Vpc};
 use crate::ecs::Secret;
+use crate::iam::{Role, RoleProps, ServicePrincipal};
 use crate::logs::{LogGroup, LogGroupProps};
 use crate::removal;
 
@@ -96,6 +97,11 @@ pub struct DatabaseProps {
     /// exist first; it also means a change that replaces the instance fails instead
     /// of silently creating a new, empty database next to the old one.
     pub instance_identifier: Option<String>,
+    /// Seconds between Enhanced Monitoring samples of the operating system (1, 5, 10, 15,
+    /// 30 or 60; 0 turns it off). Default 60. RDS publishes them with a role cairn creates
+    /// (AWS's managed `AmazonRDSEnhancedMonitoringRole` policy) to the account's
+    /// `RDSOSMetrics` log group, which RDS creates and shares between instances.
+    pub monitoring_interval_seconds: u32,
 }
 
 impl Default for DatabaseProps {
@@ -115,6 +121,7 @@ impl Default for DatabaseProps {
             cloudwatch_logs_exports: vec!["postgresql".into(), "upgrade".into()],
             logs_retention_days: 30,
             instance_identifier: None,
+            monitoring_interval_seconds: 60,
         }
     }
 }
@@ -210,6 +217,21 @@ impl Database {
             )?;
             log_groups.push(group);
         }
+        // Enhanced Monitoring: RDS assumes this role to publish OS metrics.
+        let monitoring_role = if props.monitoring_interval_seconds > 0 {
+            let role = Role::new(
+                &scope,
+                "MonitoringRole",
+                RoleProps {
+                    assumed_by: ServicePrincipal::RdsMonitoring,
+                    description: Some("RDS Enhanced Monitoring publishes OS metrics to CloudWatch Logs".into()),
+                },
+            )?;
+            role.add_aws_managed_policy("service-role/AmazonRDSEnhancedMonitoringRole")?;
+            Some(role)
+        } else {
+            None
+        };
         let instance = CfnDBInstance::new(
             &scope,
             "Resource",
@@ -233,6 +255,8 @@ impl Database {
                 engine_version: Some(props.engine_version.as_str().into()),
                 master_username: Some(props.master_username.as_str().into()),
                 master_user_password: Some(password.into()),
+                monitoring_interval: Some(props.monitoring_interval_seconds.into()),
+                monitoring_role_arn: monitoring_role.as_ref().map(|r| r.arn().into()),
                 multi_az: Some(props.multi_az.into()),
                 port: Some(props.port.to_string().into()),
                 publicly_accessible: Some(false.into()),
@@ -430,6 +454,13 @@ fn validate(scope: &Scope, p: &DatabaseProps) -> Result<()> {
             "master_username",
             format!("`{}` is not a valid or allowed master user name", p.master_username),
             "use 1-63 letters, digits and underscores, starting with a letter, not a reserved name",
+        );
+    }
+    if ![0, 1, 5, 10, 15, 30, 60].contains(&p.monitoring_interval_seconds) {
+        return err(
+            "monitoring_interval_seconds",
+            format!("{} seconds is not an Enhanced Monitoring interval", p.monitoring_interval_seconds),
+            "use 1, 5, 10, 15, 30 or 60 (0 turns Enhanced Monitoring off)",
         );
     }
     if p.port < 1150 && p.port != 5432 {

@@ -55,20 +55,48 @@ fn a_bucket_is_encrypted_private_owner_enforced_and_tls_only() {
 }
 
 #[test]
-fn a_bucket_is_unversioned_and_deleted_where_the_environment_keeps_no_data() {
+fn a_bucket_is_versioned_everywhere_and_deleted_where_the_environment_keeps_no_data() {
     // GIVEN
     let stack = stack("data");
 
     // WHEN
     Bucket::new(&stack, "Uploads", BucketProps::default()).unwrap();
 
-    // THEN
+    // THEN old versions expire after 30 days and unfinished uploads after 7, so versioning costs little.
     let template = Template::from_tree_stack(&stack);
     template.has_resource(
         "AWS::S3::Bucket",
         json!({
             "DeletionPolicy": "Delete",
-            "Properties": { "VersioningConfiguration": Match::absent() },
+            "Properties": {
+                "VersioningConfiguration": { "Status": "Enabled" },
+                "LifecycleConfiguration": { "Rules": [
+                    { "Id": "ExpireNoncurrentVersions", "Status": "Enabled", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 } },
+                    { "Id": "AbortIncompleteUploads", "Status": "Enabled", "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 } },
+                ] },
+            },
+        }),
+    );
+}
+
+#[test]
+fn versioning_can_be_turned_off_explicitly() {
+    // GIVEN
+    let stack = stack("data");
+
+    // WHEN
+    let props = BucketProps {
+        versioned: Some(false),
+        ..Default::default()
+    };
+    Bucket::new(&stack, "Scratch", props).unwrap();
+
+    // THEN
+    Template::from_tree_stack(&stack).has_resource_properties(
+        "AWS::S3::Bucket",
+        json!({
+            "VersioningConfiguration": Match::absent(),
+            "LifecycleConfiguration": { "Rules": [{ "Id": "AbortIncompleteUploads", "Status": "Enabled", "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 } }] },
         }),
     );
 }
@@ -290,7 +318,10 @@ fn an_access_log_bucket_expires_logs_and_lets_s3_logging_write_under_each_prefix
             "BucketEncryption": { "ServerSideEncryptionConfiguration": [{
                 "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" },
             }] },
-            "LifecycleConfiguration": { "Rules": [{ "Id": "ExpireLogs", "Status": "Enabled", "ExpirationInDays": 30 }] },
+            "LifecycleConfiguration": { "Rules": [
+                { "Id": "ExpireLogs", "Status": "Enabled", "ExpirationInDays": 30, "NoncurrentVersionExpiration": { "NoncurrentDays": 7 } },
+                { "Id": "AbortIncompleteUploads" },
+            ] },
             "LoggingConfiguration": Match::absent(),
         }),
     );

@@ -1,4 +1,4 @@
-//! S3 buckets: encrypted, never public, TLS-only, versioned where data is kept; and
+//! S3 buckets: encrypted, never public, TLS-only, versioned (old versions expire); and
 //! access-log buckets ([`Bucket::for_access_logs`]) that S3 server access logging and
 //! load balancers deliver to.
 
@@ -7,9 +7,9 @@ use std::fmt;
 use std::rc::Rc;
 
 use cairn_cfn::s3::bucket::{
-    self as cfn_bucket, LifecycleConfiguration, LoggingConfiguration, NoncurrentVersionExpiration, ObjectOwnership, OwnershipControls,
-    OwnershipControlsRule, PublicAccessBlockConfiguration, Rule, SSEAlgorithm, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
-    VersioningConfiguration,
+    self as cfn_bucket, AbortIncompleteMultipartUpload, LifecycleConfiguration, LoggingConfiguration, NoncurrentVersionExpiration,
+    ObjectOwnership, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration, Rule, SSEAlgorithm,
+    ServerSideEncryptionByDefault, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use cairn_cfn::s3::{CfnBucket, CfnBucketPolicy, CfnBucketPolicyProps, CfnBucketProps};
 use cairn_cfn::Val;
@@ -41,7 +41,8 @@ pub struct BucketProps {
     pub bucket_name: Option<String>,
     /// Server-side encryption.
     pub encryption: BucketEncryption,
-    /// Object versioning. `None`: on where the environment keeps data.
+    /// Object versioning. `None`: on, in every environment (a deleted or overwritten
+    /// object can be restored; old versions expire, see `noncurrent_version_expiration_days`).
     pub versioned: Option<bool>,
     /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
     pub removal_policy: Option<RemovalPolicy>,
@@ -50,7 +51,8 @@ pub struct BucketProps {
     /// lets S3 deliver there; any other target must allow `logging.s3.amazonaws.com`
     /// itself (its ACLs are disabled), or no logs arrive.
     pub server_access_logs: Option<(Bucket, String)>,
-    /// Expire noncurrent object versions after this many days (with versioning).
+    /// Expire noncurrent object versions after this many days (with versioning). `None`: 30,
+    /// so versioning costs little.
     pub noncurrent_version_expiration_days: Option<u32>,
 }
 
@@ -73,9 +75,13 @@ impl Default for LogBucketProps {
     }
 }
 
-/// Days a noncurrent log object stays after it expired (log buckets are versioned where
-/// data is kept): long enough to notice a mistaken delete, short enough not to keep logs twice.
+/// Days a noncurrent log object stays after it expired (log buckets are versioned too):
+/// long enough to notice a mistaken delete, short enough not to keep logs twice.
 const LOG_NONCURRENT_DAYS: u32 = 7;
+/// Days a data bucket keeps an overwritten or deleted object's old version by default.
+const DEFAULT_NONCURRENT_DAYS: u32 = 30;
+/// Days after which the parts of an unfinished multipart upload are removed.
+const ABORT_INCOMPLETE_UPLOAD_DAYS: u32 = 7;
 
 /// Elastic Load Balancing's log-delivery account per region, for regions launched before
 /// August 2022 (AWS docs: "Enable access logs for your Application Load Balancer").
@@ -212,7 +218,7 @@ impl Bucket {
                     .fix("use 3-63 lowercase letters, digits, dots and hyphens, or leave it unset")
             })?;
         }
-        let versioned = props.versioned.unwrap_or(scope.env_settings().retain_data);
+        let versioned = props.versioned.unwrap_or(true);
         let sse_algorithm = match props.encryption {
             BucketEncryption::S3Managed => SSEAlgorithm::Aes256,
             BucketEncryption::KmsManaged => SSEAlgorithm::AwsKms,
@@ -231,15 +237,20 @@ impl Bucket {
                 ..Rule::new(cfn_bucket::Status3::Enabled)
             });
         }
-        if versioned {
-            if let Some(days) = props.noncurrent_version_expiration_days {
-                rules.push(Rule {
-                    id: Some("ExpireNoncurrentVersions".into()),
-                    noncurrent_version_expiration: Some(NoncurrentVersionExpiration::new(days).into()),
-                    ..Rule::new(cfn_bucket::Status3::Enabled)
-                });
-            }
+        if versioned && log_expiration_days.is_none() {
+            let days = props.noncurrent_version_expiration_days.unwrap_or(DEFAULT_NONCURRENT_DAYS);
+            rules.push(Rule {
+                id: Some("ExpireNoncurrentVersions".into()),
+                noncurrent_version_expiration: Some(NoncurrentVersionExpiration::new(days).into()),
+                ..Rule::new(cfn_bucket::Status3::Enabled)
+            });
         }
+        // Parts of uploads that never completed are billed until removed.
+        rules.push(Rule {
+            id: Some("AbortIncompleteUploads".into()),
+            abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload::new(ABORT_INCOMPLETE_UPLOAD_DAYS).into()),
+            ..Rule::new(cfn_bucket::Status3::Enabled)
+        });
         let logging_configuration = match &props.server_access_logs {
             Some((target, prefix)) => {
                 if target.scope.env_settings().name != scope.env_settings().name {

@@ -23,7 +23,10 @@ fn a_kms_bucket_passes_the_schema_check_and_its_typed_bucket_takes_edits() {
     assert_eq!(p["VersioningConfiguration"], json!({ "Status": "Enabled" }));
     assert_eq!(
         p["LifecycleConfiguration"]["Rules"],
-        json!([{ "Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "Status": "Enabled" }])
+        json!([
+            { "Id": "ExpireNoncurrentVersions", "NoncurrentVersionExpiration": { "NoncurrentDays": 30 }, "Status": "Enabled" },
+            { "AbortIncompleteMultipartUpload": { "DaysAfterInitiation": 7 }, "Id": "AbortIncompleteUploads", "Status": "Enabled" }
+        ])
     );
     assert_eq!(p["ObjectLockEnabled"], json!(true));
 }
