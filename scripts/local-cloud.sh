@@ -73,7 +73,7 @@ start() {
 local-cloud: moto_server running on http://127.0.0.1:$port (pid $pid, log $logfile)
 
 Deploy against it with:
-  AWS_ENDPOINT_URL=http://127.0.0.1:$port cargo run -- deploy staging --approve
+  AWS_ENDPOINT_URL=http://127.0.0.1:$port cargo run -- deploy dev --approve
 
 A loopback endpoint needs no credentials: when neither AWS_ACCESS_KEY_ID nor AWS_PROFILE
 is set, cairn signs its requests to it with test keys.

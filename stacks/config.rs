@@ -47,6 +47,31 @@ pub struct Config {
     /// How the service is released.
     #[serde(default)]
     pub deploy: DeployConfig,
+    /// Encryption keys.
+    #[serde(default)]
+    pub encryption: EncryptionConfig,
+}
+
+/// `[encryption]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EncryptionConfig {
+    /// The environment's own customer-managed KMS key (`alias/shop-<env>`, rotated, in the
+    /// data stack) for every encrypted resource: database storage and secret, table, the
+    /// uploads bucket, queues, the alarm topic, every log group. False: AWS-managed keys.
+    pub customer_managed_key: bool,
+    /// Days KMS waits before deleting the key once it is scheduled for deletion (7 to 30).
+    #[serde(deserialize_with = "in_range::<_, _, 7, 30>")]
+    pub key_deletion_window_days: u32,
+}
+
+impl Default for EncryptionConfig {
+    fn default() -> Self {
+        EncryptionConfig {
+            customer_managed_key: false,
+            key_deletion_window_days: 30,
+        }
+    }
 }
 
 /// `[network]`

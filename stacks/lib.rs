@@ -2,8 +2,9 @@
 //! behind an Application Load Balancer, with a Postgres database, a DynamoDB table,
 //! an S3 bucket and an SQS queue, for every environment in `stacks/environments/`.
 //!
-//! Stacks per environment, in deploy order: `shop-<env>-network` (VPC, alarm topic),
-//! `shop-<env>-data` (stateful) and `shop-<env>-service` (stateless), connected by
+//! Stacks per environment, in deploy order: `shop-<env>-network` (VPC),
+//! `shop-<env>-data` (stateful: the environment's key, data, alarm topic, flow logs)
+//! and `shop-<env>-service` (stateless), connected by
 //! automatic cross-stack references. A service deploy never touches the data stack.
 //! Every construct has alarms with the environment's thresholds (next to it, in its
 //! stack); the service stack holds the dashboard and the load balancer's web ACL
@@ -21,7 +22,7 @@ const DEFAULT_RULES_DIR: &str = "rules";
 use cairn_constructs::s3::LogBucketProps;
 use cairn_constructs::{
     Attribute, AutoScalingProps, BlueGreen, Bucket, BucketProps, Cluster, ClusterProps, Construct, ContainerProps, Database, DatabaseProps,
-    FargateServiceProps, FlowLogProps, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Monitoring,
+    FargateServiceProps, FlowLogProps, HealthCheck, Key, KeyProps, LoadBalancedFargateService, LoadBalancedFargateServiceProps, Monitoring,
     MonitoringProps, Queue, QueueProps, Table, TableProps, Vpc, VpcProps,
 };
 use cairn_core::{Application, Environment, Knob, Output, Result, Value};
@@ -106,6 +107,13 @@ impl Application for Shop {
         .map(Knob::new)
         // dev may try a newer Postgres first; staging must run exactly what prod runs.
         .chain([Knob::matching("database.engine_version", &["staging", "prod"])])
+        // Staging mirrors prod's encryption; dev may use AWS-managed keys.
+        .chain([Knob::matching("encryption.customer_managed_key", &["staging", "prod"])])
+        .chain(
+            ["encryption.key_deletion_window_days", "service.certificate_arn"]
+                .into_iter()
+                .map(Knob::new),
+        )
         // The image is promoted, not configured: dev may run a newer one than prod for a
         // while (parity reports it as promotion skew; the promotion gate compares it).
         .chain([Knob::artifact("service.image")])
@@ -114,7 +122,7 @@ impl Application for Shop {
 
     fn build(&self, env: &Environment, config: &Config) -> Result<()> {
         let network = env.stack("network")?;
-        network.set_description("Network of the shop: VPC, subnets, NAT gateways, flow logs, gateway endpoints");
+        network.set_description("Network of the shop: VPC, subnets, NAT gateways, gateway endpoints");
         let vpc = Vpc::new(
             &network,
             "Vpc",
@@ -122,26 +130,50 @@ impl Application for Shop {
                 cidr: config.network.cidr,
                 max_azs: config.network.max_azs,
                 nat_gateways: config.network.nat_gateways,
-                flow_logs: Some(FlowLogProps {
-                    retention_days: config.logs.retention_days.days(),
-                }),
+                // In the data stack, with the environment's key (below).
+                flow_logs: None,
                 ..Default::default()
             },
         )?;
 
-        // The alarm topic lives in the first stack so every stack's alarms can notify it.
+        let data = env.stack("data")?;
+        data.set_description(
+            "Stateful resources of the shop: the environment's key, database, buckets (uploads, access logs), queue, table, \
+             alarm topic, VPC flow logs",
+        );
+        // The environment's customer-managed key, first in the stack that keeps data: every
+        // encrypted resource of the environment uses it (where the file turns it on).
+        let key = if config.encryption.customer_managed_key {
+            Some(Key::new(
+                &data,
+                "Key",
+                KeyProps {
+                    pending_window_days: config.encryption.key_deletion_window_days,
+                    ..Default::default()
+                },
+            )?)
+        } else {
+            None
+        };
+        vpc.add_flow_logs(
+            &data,
+            "FlowLogs",
+            FlowLogProps {
+                retention_days: config.logs.retention_days.days(),
+                encryption_key: key.clone(),
+            },
+        )?;
+        // The alarm topic, which every stack's alarms notify (the service stack comes later).
         let monitoring = Monitoring::new(
-            &network,
+            &data,
             "Monitoring",
             MonitoringProps {
                 thresholds: config.alarms.thresholds(),
                 emails: config.alarms.emails.clone(),
                 rollback_monitoring_minutes: config.alarms.rollback_monitoring_minutes,
+                encryption_key: key.clone(),
             },
         )?;
-
-        let data = env.stack("data")?;
-        data.set_description("Stateful resources of the shop: database, buckets (uploads, access logs), queue, table");
         let db = &config.database;
         let database = Database::new(
             &data,
@@ -156,6 +188,7 @@ impl Application for Shop {
                 backup_retention_days: db.backup_retention_days,
                 database_name: "shop".into(),
                 logs_retention_days: config.logs.retention_days.days(),
+                encryption_key: key.clone(),
                 ..Default::default()
             },
         )?;
@@ -181,16 +214,25 @@ impl Application for Shop {
             BucketProps {
                 noncurrent_version_expiration_days: Some(90),
                 server_access_logs: Some((access_logs.clone(), "uploads/".into())),
+                encryption_key: key.clone(),
                 ..Default::default()
             },
         )?;
-        let jobs = Queue::new(&data, "Jobs", QueueProps::default())?;
+        let jobs = Queue::new(
+            &data,
+            "Jobs",
+            QueueProps {
+                encryption_key: key.clone(),
+                ..Default::default()
+            },
+        )?;
         let orders = Table::new(
             &data,
             "Orders",
             TableProps {
                 partition_key: Attribute::string("orderId"),
                 time_to_live_attribute: Some("expiresAt".into()),
+                encryption_key: key.clone(),
                 ..Default::default()
             },
         )?;
@@ -239,6 +281,7 @@ impl Application for Shop {
                         ..Default::default()
                     }),
                     log_retention_days: config.logs.retention_days.days(),
+                    log_encryption_key: key.clone(),
                     ..Default::default()
                 },
                 health_check: HealthCheck {

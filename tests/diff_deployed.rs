@@ -32,7 +32,7 @@ fn env_copy(name: &str, from: &str) -> TempDir {
     let n = COPIES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = scratch(&format!("envs-{name}-{n}"));
     let text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).expect("shipped environment file");
-    std::fs::write(dir.join(format!("{name}.toml")), text).expect("copy");
+    std::fs::write(dir.join(format!("{name}.toml")), support::for_moto(&text)).expect("copy");
     dir
 }
 
@@ -205,15 +205,15 @@ fn a_rename_that_removes_an_export_the_service_imports_fails_the_gate_and_names_
 fn against_moto_no_changes_after_deploy_then_the_edited_property() {
     let moto = Moto::shared();
     let envs = env_copy("diffed", &support::any_environment());
-    // The network stack alone: it needs nothing moto cannot provision.
+    // The network and data stacks (the flow logs live in data, next to the key).
     let (out, _) = exits(
-        &cairn(&["deploy", "diffed", "network", "--approve"], Some(&envs), Some(&moto.url)),
+        &cairn(&["deploy", "diffed", "network", "data", "--approve"], Some(&envs), Some(&moto.url)),
         0,
     );
     assert!(out.contains("done diffed"), "{out}");
 
-    let (out, err) = exits(&cairn(&["diff", "diffed", "network"], Some(&envs), Some(&moto.url)), 0);
-    assert!(out.contains("no differences (1 stack compared)"), "{out}\n{err}");
+    let (out, err) = exits(&cairn(&["diff", "diffed", "network", "data"], Some(&envs), Some(&moto.url)), 0);
+    assert!(out.contains("no differences (2 stacks compared)"), "{out}\n{err}");
     assert!(out.contains("deployed stacks (account "), "{out}");
 
     // The whole environment: the deployed stack is unchanged, the others are new.
@@ -226,24 +226,25 @@ fn against_moto_no_changes_after_deploy_then_the_edited_property() {
             .map(|s| s["status"].clone())
     };
     assert_eq!(status("shop-diffed-network"), Some(Json::from("unchanged")), "{out}");
-    assert_eq!(status("shop-diffed-data"), Some(Json::from("added")), "{out}");
+    assert_eq!(status("shop-diffed-data"), Some(Json::from("unchanged")), "{out}");
+    assert_eq!(status("shop-diffed-service"), Some(Json::from("added")), "{out}");
 
     let old = set_key(&envs, "diffed", "retention_days", "30");
-    let (out, _) = exits(&cairn(&["diff", "diffed", "network"], Some(&envs), Some(&moto.url)), 0);
+    let (out, _) = exits(&cairn(&["diff", "diffed", "data"], Some(&envs), Some(&moto.url)), 0);
     assert!(out.contains(&format!("RetentionInDays: {old} → 30")), "{out}");
-    assert!(out.contains("AWS::Logs::LogGroup network/"), "{out}");
+    assert!(out.contains("AWS::Logs::LogGroup data/FlowLogs/LogGroup"), "{out}");
     assert!(
-        out.contains("diffed/shop-diffed-network: 0 to add, 1 to change (0 replacements), 0 to destroy"),
-        "{out}"
+        out.contains("diffed/shop-diffed-data: 0 to add, 4 to change (0 replacements), 0 to destroy"),
+        "the flow-log group, the database's two log groups and the access-log expiry: {out}"
     );
     let (_, err) = exits(
-        &cairn(&["diff", "diffed", "network", "--fail-on", "any"], Some(&envs), Some(&moto.url)),
+        &cairn(&["diff", "diffed", "data", "--fail-on", "any"], Some(&envs), Some(&moto.url)),
         1,
     );
     assert!(err.contains("--fail-on any"), "{err}");
     exits(
         &cairn(
-            &["diff", "diffed", "network", "--fail-on", "replacement"],
+            &["diff", "diffed", "data", "--fail-on", "replacement"],
             Some(&envs),
             Some(&moto.url),
         ),
@@ -251,7 +252,7 @@ fn against_moto_no_changes_after_deploy_then_the_edited_property() {
     );
 
     let (out, _) = exits(
-        &cairn(&["diff", "diffed", "network", "--format", "json"], Some(&envs), Some(&moto.url)),
+        &cairn(&["diff", "diffed", "data", "--format", "json"], Some(&envs), Some(&moto.url)),
         0,
     );
     let j: Json = serde_json::from_str(&out).expect("JSON");

@@ -244,20 +244,25 @@ fn critical_alarms_are_in_the_manifest_with_their_deployed_names_and_rollback_mo
 }
 
 #[test]
-fn alarms_notify_an_encrypted_topic_in_the_first_stack_whose_subscriptions_come_from_the_file() {
+fn alarms_notify_a_topic_encrypted_with_the_environment_key_whose_subscriptions_come_from_the_file() {
     if !support::requires(&["staging", "prod"]) {
         return;
     }
     let assembly = synth_all();
-    let network = Template::from_assembly(&assembly, "prod", "network");
-    network.resource_count_is("AWS::SNS::Topic", 1);
-    network.has_resource_properties("AWS::SNS::Topic", json!({ "KmsMasterKeyId": "alias/aws/sns" }));
-    network.resource_count_is("AWS::SNS::Subscription", 0);
-    let topic = json!({ "Fn::ImportValue": "shop-prod-network:ExportsOutputRefMonitoringAlarmTopicAF62D4F1" });
-    for stack in ["data", "service"] {
-        Template::from_assembly(&assembly, "prod", stack)
-            .all_resources("AWS::CloudWatch::Alarm", json!({ "Properties": { "AlarmActions": [topic] } }));
-    }
+    let data = Template::from_assembly(&assembly, "prod", "data");
+    data.resource_count_is("AWS::SNS::Topic", 1);
+    let key = data.find_resources("AWS::KMS::Key", json!({}));
+    let key_id = key.first().expect("prod has its key").0.clone();
+    data.has_resource_properties("AWS::SNS::Topic", json!({ "KmsMasterKeyId": { "Fn::GetAtt": [key_id, "Arn"] } }));
+    data.resource_count_is("AWS::SNS::Subscription", 0);
+    let topic_id = "MonitoringAlarmTopicAF62D4F1";
+    data.all_resources(
+        "AWS::CloudWatch::Alarm",
+        json!({ "Properties": { "AlarmActions": [{ "Ref": topic_id }] } }),
+    );
+    let topic = json!({ "Fn::ImportValue": format!("shop-prod-data:ExportsOutputRef{topic_id}") });
+    Template::from_assembly(&assembly, "prod", "service")
+        .all_resources("AWS::CloudWatch::Alarm", json!({ "Properties": { "AlarmActions": [topic] } }));
     // Criticals also announce their recovery.
     let (_, critical) = alarm(&Template::from_assembly(&assembly, "prod", "service"), "Web-Alarms-Http5xxCritical");
     assert_eq!(critical["Properties"]["OKActions"], json!([topic]));
@@ -265,7 +270,7 @@ fn alarms_notify_an_encrypted_topic_in_the_first_stack_whose_subscriptions_come_
     let mut cfg: Config = config("staging");
     cfg.alarms.emails = vec!["ops@example.com".into(), "oncall@example.com".into()];
     let assembly = synth_with("staging", &cfg).unwrap();
-    let network = Template::from_assembly(&assembly, "staging", "network");
+    let network = Template::from_assembly(&assembly, "staging", "data");
     network.resource_count_is("AWS::SNS::Subscription", 2);
     network.has_resource_properties(
         "AWS::SNS::Subscription",

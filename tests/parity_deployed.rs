@@ -23,7 +23,8 @@ fn envs_copy(name: &str, edits: &[(&str, &str, &str)]) -> TempDir {
     let dir = TempDir::new(&format!("parity-deployed-{name}"));
     for entry in std::fs::read_dir(shipped_envs()).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(dir.join(path.file_name().unwrap()), support::for_moto(&text)).unwrap();
     }
     for (env, from, to) in edits {
         let file = dir.join(format!("{env}.toml"));
@@ -265,7 +266,8 @@ fn deployed_parity_promotion_skew_and_the_deploy_gate() {
 fn renamed_envs(dir_name: &str, files: &[(&str, &str)]) -> TempDir {
     let dir = TempDir::new(&format!("parity-deployed-{dir_name}"));
     for (name, from) in files {
-        std::fs::copy(shipped_envs().join(format!("{from}.toml")), dir.join(format!("{name}.toml"))).unwrap();
+        let text = std::fs::read_to_string(shipped_envs().join(format!("{from}.toml"))).unwrap();
+        std::fs::write(dir.join(format!("{name}.toml")), support::for_moto(&text)).unwrap();
     }
     dir
 }

@@ -37,11 +37,31 @@ fn vpc_has_non_overlapping_subnets_in_selected_zones_with_routes_and_flow_logs()
             .filter_map(|(_, r)| r["Properties"]["NatGatewayId"]["Ref"].as_str().map(str::to_string))
             .collect();
         assert_eq!(nat_targets.len(), row.nat_gateways, "each NAT gateway serves a zone");
-        t.has_resource_properties(
+        // The flow logs live in the data stack, next to the environment's key, and log the
+        // network stack's VPC.
+        let data = Template::from_assembly(&assembly, row.env, "data");
+        let vpc_id = t.resources_of_type("AWS::EC2::VPC")[0].0.clone();
+        data.has_resource_properties(
             "AWS::EC2::FlowLog",
-            json!({ "ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs" }),
+            json!({
+                "ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs",
+                "ResourceId": { "Fn::ImportValue": format!("shop-{}-network:ExportsOutputRef{vpc_id}", row.env) },
+            }),
         );
-        t.has_resource_properties("AWS::Logs::LogGroup", json!({ "RetentionInDays": cfg.logs.retention_days.days() }));
+        let key = data.find_resources("AWS::KMS::Key", json!({}));
+        let group_key = match key.first() {
+            Some((id, _)) => json!({ "Fn::GetAtt": [id, "Arn"] }),
+            None => cairn_assertions::Match::absent(),
+        };
+        assert_eq!(
+            key.is_empty(),
+            !cfg.encryption.customer_managed_key,
+            "a key exactly where the file asks"
+        );
+        data.has_resource_properties(
+            "AWS::Logs::LogGroup",
+            json!({ "RetentionInDays": cfg.logs.retention_days.days(), "KmsKeyId": group_key }),
+        );
         for service in ["s3", "dynamodb"] {
             t.has_resource_properties(
                 "AWS::EC2::VPCEndpoint",

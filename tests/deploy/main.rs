@@ -87,7 +87,7 @@ fn env_copy(name: &str, edits: &[(&str, &str)]) -> TempDir {
         assert!(text.contains(a), "`{a}` is not in {from}.toml");
         text = text.replacen(a, b, 1);
     }
-    std::fs::write(dir.join(format!("{name}.toml")), text).unwrap();
+    std::fs::write(dir.join(format!("{name}.toml")), support::for_moto(&text)).unwrap();
     dir
 }
 

@@ -281,3 +281,10 @@ pub fn absent() -> Json {
 pub fn matches(expected: &Json, actual: &Json) -> Result<(), String> {
     Match::check(expected, actual).map_err(|diffs| diffs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
 }
+
+/// An environment file's text for deploying to moto: moto 5 cannot create an
+/// `AWS::KMS::Key` with tags (its CloudFormation handler fails on CloudFormation's tag
+/// shape), so environments with their own key use AWS-managed keys there.
+pub fn for_moto(text: &str) -> String {
+    text.replace("customer_managed_key = true", "customer_managed_key = false")
+}

@@ -46,6 +46,7 @@ mod ec2;
 mod ecs;
 mod elb;
 mod iam;
+mod kms;
 mod logs;
 mod model;
 mod pack;

@@ -4,7 +4,7 @@
 use crate::model::Cx;
 use crate::report::Out;
 use crate::rule::Rule;
-use crate::{dynamodb, ec2, ecs, elb, iam, logs, rds, s3, sqs};
+use crate::{dynamodb, ec2, ecs, elb, iam, kms, logs, rds, s3, sqs};
 
 /// Every built-in rule, grouped by service.
 pub fn rules() -> Vec<&'static Rule> {
@@ -18,6 +18,7 @@ pub fn rules() -> Vec<&'static Rule> {
         elb::RULES,
         iam::RULES,
         logs::RULES,
+        kms::RULES,
     ]
     .into_iter()
     .flatten()
@@ -40,6 +41,7 @@ pub(crate) fn run(cx: &Cx, out: &mut Out) {
     elb::check(cx, out);
     iam::check(cx, out);
     logs::check(cx, out);
+    kms::check(cx, out);
 }
 
 #[cfg(test)]
@@ -76,6 +78,7 @@ mod tests {
             include_str!("elb.rs"),
             include_str!("iam.rs"),
             include_str!("logs.rs"),
+            include_str!("kms.rs"),
         ]
         .concat()
         .split_whitespace()

@@ -7,6 +7,8 @@ use cairn_cfn::dynamodb::table::{
 };
 use cairn_cfn::dynamodb::{table, CfnTable, CfnTableProps};
 use cairn_cfn::Val;
+
+use crate::kms::{Key, KeyService, KeyUse};
 use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, Grantable};
@@ -87,6 +89,9 @@ pub struct TableProps {
     pub deletion_protection: Option<bool>,
     /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
     pub removal_policy: Option<RemovalPolicy>,
+    /// The environment's customer-managed key. `None`: the AWS-managed `aws/dynamodb` key.
+    /// Changing it re-encrypts the table in place.
+    pub encryption_key: Option<Key>,
 }
 
 impl Default for TableProps {
@@ -99,6 +104,7 @@ impl Default for TableProps {
             point_in_time_recovery: true,
             deletion_protection: None,
             removal_policy: None,
+            encryption_key: None,
         }
     }
 }
@@ -109,6 +115,7 @@ impl Default for TableProps {
 pub struct Table {
     scope: Scope,
     origin: Origin,
+    key: Option<Key>,
 }
 
 /// Where a [`Table`] comes from.
@@ -137,6 +144,7 @@ impl Table {
         }
         Ok(Table {
             scope,
+            key: None,
             origin: Origin::Imported {
                 name: table_name.to_string(),
             },
@@ -200,13 +208,25 @@ impl Table {
             })
             .collect();
         let retain = scope.env_settings().retain_data;
+        if let Some(key) = &props.encryption_key {
+            key.check_user(&scope)?;
+            key.allow(KeyUse::Service(KeyService::DynamoDb));
+        }
         let table = CfnTable::new(
             &scope,
             "Resource",
             CfnTableProps {
                 billing_mode: Some(table::BillingMode::PayPerRequest.into()),
                 attribute_definitions: Some(definitions.into()),
-                sse_specification: Some(SSESpecification::new(true).into()),
+                sse_specification: Some(match &props.encryption_key {
+                    None => SSESpecification::new(true).into(),
+                    // The typed layer lacks KMSMasterKeyId (its schema does not describe the property).
+                    Some(key) => Val::from_value(Value::map([
+                        ("KMSMasterKeyId", key.arn()),
+                        ("SSEEnabled", Value::from(true)),
+                        ("SSEType", Value::str("KMS")),
+                    ])),
+                }),
                 point_in_time_recovery_specification: Some(
                     PointInTimeRecoverySpecification {
                         point_in_time_recovery_enabled: Some(props.point_in_time_recovery.into()),
@@ -234,6 +254,7 @@ impl Table {
         Ok(Table {
             scope,
             origin: Origin::Owned(table),
+            key: props.encryption_key,
         })
     }
 
@@ -285,12 +306,22 @@ impl Table {
 
     /// Read items, query and scan.
     pub fn grant_read_data(&self, grantee: &dyn Grantable) -> Result<()> {
-        grant(&self.scope, grantee, READ_ACTIONS, self.arns())
+        grant(&self.scope, grantee, READ_ACTIONS, self.arns())?;
+        self.grant_key(grantee, KEY_READ)
     }
 
     /// Write and delete items.
     pub fn grant_write_data(&self, grantee: &dyn Grantable) -> Result<()> {
-        grant(&self.scope, grantee, WRITE_ACTIONS, self.arns())
+        grant(&self.scope, grantee, WRITE_ACTIONS, self.arns())?;
+        self.grant_key(grantee, KEY_READ_WRITE)
+    }
+
+    /// With a customer-managed key, what DynamoDB calls on it for the grantee.
+    fn grant_key(&self, grantee: &dyn Grantable, actions: &[&str]) -> Result<()> {
+        match &self.key {
+            Some(key) => key.grant(grantee, actions, KeyService::DynamoDb),
+            None => Ok(()),
+        }
     }
 
     /// Read and write items.
@@ -300,9 +331,15 @@ impl Table {
             .chain(WRITE_ACTIONS.iter().filter(|a| !READ_ACTIONS.contains(a)))
             .copied()
             .collect();
-        grant(&self.scope, grantee, &actions, self.arns())
+        grant(&self.scope, grantee, &actions, self.arns())?;
+        self.grant_key(grantee, KEY_READ_WRITE)
     }
 }
+
+/// Key actions DynamoDB needs for a reader of a table with a customer-managed key.
+const KEY_READ: &[&str] = &["kms:Decrypt", "kms:DescribeKey"];
+/// ... and for a writer.
+const KEY_READ_WRITE: &[&str] = &["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
 
 /// The `Fn::Sub` template of an existing table's ARN, in the using stack's account and region.
 fn imported_arn(name: &str) -> String {

@@ -51,6 +51,7 @@ pub mod elbv2;
 pub mod iam;
 mod imported;
 pub mod instance_classes;
+pub mod kms;
 pub mod logs;
 pub mod monitoring;
 mod naming;
@@ -72,6 +73,7 @@ pub use ecs::{
 };
 pub use elbv2::{BlueGreen, HealthCheck, LoadBalancedFargateService, LoadBalancedFargateServiceProps};
 pub use iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
+pub use kms::{Key, KeyProps};
 pub use logs::{LogGroup, LogGroupProps};
 pub use monitoring::{AlarmThresholds, Monitoring, MonitoringProps};
 pub use rds::{Database, DatabaseProps};
@@ -119,6 +121,7 @@ constructs!(
     LoadBalancedFargateService,
     Role,
     LogGroup,
+    Key,
     Database,
     Bucket,
     Queue,

@@ -6,6 +6,7 @@ use cairn_core::config::LogRetentionDays;
 use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, Grantable};
+use crate::kms::{log_group_pattern, Key, KeyUse};
 use crate::removal;
 
 /// Props of a [`LogGroup`].
@@ -18,6 +19,9 @@ pub struct LogGroupProps {
     pub log_group_name: Option<String>,
     /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
     pub removal_policy: Option<RemovalPolicy>,
+    /// The environment's customer-managed key to encrypt the events with (its policy
+    /// then lets CloudWatch Logs use it for this group). `None`: CloudWatch Logs' own key.
+    pub encryption_key: Option<Key>,
 }
 
 impl Default for LogGroupProps {
@@ -26,6 +30,7 @@ impl Default for LogGroupProps {
             retention_days: 30,
             log_group_name: None,
             removal_policy: None,
+            encryption_key: None,
         }
     }
 }
@@ -57,12 +62,20 @@ impl LogGroup {
             }
         }
         let policy = props.removal_policy.unwrap_or_else(|| removal::for_data(&scope));
+        if let Some(key) = &props.encryption_key {
+            key.check_user(&scope)?;
+            key.allow(KeyUse::Logs(log_group_pattern(
+                props.log_group_name.as_deref(),
+                &scope.stack().name(),
+            )));
+        }
         let group = CfnLogGroup::new(
             &scope,
             "Resource",
             CfnLogGroupProps {
                 log_group_name: props.log_group_name.clone().map(Into::into),
                 retention_in_days: Some(retention.days().into()),
+                kms_key_id: props.encryption_key.as_ref().map(|k| k.arn().into()),
                 ..Default::default()
             },
         )?;

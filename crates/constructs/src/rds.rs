@@ -11,6 +11,7 @@ use heck::ToUpperCamelCase;
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType, Vpc};
 use crate::ecs::Secret;
 use crate::iam::{Role, RoleProps, ServicePrincipal};
+use crate::kms::{Key, KeyService, KeyUse};
 use crate::logs::{LogGroup, LogGroupProps};
 use crate::removal;
 
@@ -102,6 +103,10 @@ pub struct DatabaseProps {
     /// (AWS's managed `AmazonRDSEnhancedMonitoringRole` policy) to the account's
     /// `RDSOSMetrics` log group, which RDS creates and shares between instances.
     pub monitoring_interval_seconds: u32,
+    /// The environment's customer-managed key for the storage, the credentials secret
+    /// and the exported logs. `None`: AWS-managed keys (`aws/rds`, `aws/secretsmanager`).
+    /// Changing it replaces the instance (RDS cannot re-encrypt one in place).
+    pub encryption_key: Option<Key>,
 }
 
 impl Default for DatabaseProps {
@@ -122,6 +127,7 @@ impl Default for DatabaseProps {
             logs_retention_days: 30,
             instance_identifier: None,
             monitoring_interval_seconds: 60,
+            encryption_key: None,
         }
     }
 }
@@ -140,6 +146,7 @@ pub struct Database {
     database_name: String,
     instance_class: String,
     allocated_storage_gb: u32,
+    encryption_key: Option<Key>,
 }
 
 impl Database {
@@ -193,9 +200,15 @@ impl Database {
                     }
                     .into(),
                 ),
+                kms_key_id: props.encryption_key.as_ref().map(|k| k.arn().into()),
                 ..Default::default()
             },
         )?;
+        if let Some(key) = &props.encryption_key {
+            key.check_user(&scope)?;
+            key.allow(KeyUse::Service(KeyService::Rds));
+            key.allow(KeyUse::Service(KeyService::SecretsManager));
+        }
         secret.apply_removal_policy(props.removal_policy.unwrap_or_else(|| removal::for_data(&scope)))?;
         let password = Value::str(format!("{{{{resolve:secretsmanager:{secret_name}:SecretString:password}}}}"));
         let identifier = match &props.instance_identifier {
@@ -213,6 +226,7 @@ impl Database {
                     retention_days: props.logs_retention_days,
                     log_group_name: Some(format!("/aws/rds/instance/{identifier}/{export}")),
                     removal_policy: None,
+                    encryption_key: props.encryption_key.clone(),
                 },
             )?;
             log_groups.push(group);
@@ -261,6 +275,7 @@ impl Database {
                 port: Some(props.port.to_string().into()),
                 publicly_accessible: Some(false.into()),
                 storage_encrypted: Some(true.into()),
+                kms_key_id: props.encryption_key.as_ref().map(|k| k.arn().into()),
                 storage_type: Some("gp3".into()),
                 vpc_security_groups: Some(vec![security_group.group_id()].into()),
                 ..Default::default()
@@ -282,6 +297,7 @@ impl Database {
             database_name: props.database_name,
             instance_class: props.instance_class,
             allocated_storage_gb: props.allocated_storage_gb,
+            encryption_key: props.encryption_key,
         })
     }
 
@@ -303,7 +319,11 @@ impl Database {
 
     /// One key (`username`, `password`) of the master credentials, to inject into a container.
     pub fn secret_field(&self, field: &str) -> Secret {
-        Secret::secrets_manager_named(&self.secret_name, Some(field))
+        let secret = Secret::secrets_manager_named(&self.secret_name, Some(field));
+        match &self.encryption_key {
+            Some(key) => secret.encrypted_with(key),
+            None => secret,
+        }
     }
 
     /// The instance identifier (`Ref`): the `DBInstanceIdentifier` metric dimension.

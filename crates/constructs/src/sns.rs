@@ -4,6 +4,7 @@ use cairn_cfn::sns::{CfnSubscription, CfnSubscriptionProps, CfnTopic, CfnTopicPo
 use cairn_core::{ResourceRef, Result, Scope, Value};
 
 use crate::iam::{policy_document, PolicyStatement};
+use crate::kms::{Key, KeyUse};
 
 /// Props of a [`Topic`].
 #[derive(Debug, Clone, Default)]
@@ -12,9 +13,16 @@ pub struct TopicProps {
     pub display_name: Option<String>,
     /// Email addresses subscribed to the topic (each must confirm by mail).
     pub email_subscriptions: Vec<String>,
+    /// The environment's customer-managed key; its policy then lets CloudWatch alarms
+    /// publish. `None`: the topic is not encrypted at rest, because CloudWatch alarms
+    /// cannot publish to a topic encrypted with the AWS-managed `aws/sns` key (its policy
+    /// does not admit cloudwatch.amazonaws.com and cannot be changed): notifications
+    /// would be lost silently.
+    pub encryption_key: Option<Key>,
 }
 
-/// An SNS topic encrypted with the AWS-managed `aws/sns` key.
+/// An SNS topic for alarm notifications: encrypted with the environment's key when it
+/// has one, TLS-only for everyone but CloudWatch.
 #[derive(Clone)]
 pub struct Topic {
     scope: Scope,
@@ -36,12 +44,16 @@ impl Topic {
                     .fix("use addresses like ops@example.com"));
             }
         }
+        if let Some(key) = &props.encryption_key {
+            key.check_user(&scope)?;
+            key.allow(KeyUse::AlarmsToSns);
+        }
         let topic = CfnTopic::new(
             &scope,
             "Resource",
             CfnTopicProps {
                 display_name: props.display_name.clone().map(Into::into),
-                kms_master_key_id: Some("alias/aws/sns".into()),
+                kms_master_key_id: props.encryption_key.as_ref().map(|k| k.arn().into()),
                 ..Default::default()
             },
         )?;

@@ -4,6 +4,7 @@ use cairn_cfn::sqs::{CfnQueue, CfnQueuePolicy, CfnQueuePolicyProps, CfnQueueProp
 use cairn_core::{RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, policy_document, Grantable, PolicyStatement};
+use crate::kms::{Key, KeyService, KeyUse};
 use crate::removal;
 
 /// Server-side encryption of a queue.
@@ -52,6 +53,9 @@ pub struct QueueProps {
     pub dead_letter: Option<DeadLetter>,
     /// Deletion/replacement policy. `None`: `Retain` where the environment keeps data.
     pub removal_policy: Option<RemovalPolicy>,
+    /// The environment's customer-managed key, for the queue and its dead-letter queue.
+    /// Wins over `encryption`. Changing it applies in place, to new messages.
+    pub encryption_key: Option<Key>,
 }
 
 impl Default for QueueProps {
@@ -64,6 +68,7 @@ impl Default for QueueProps {
             encryption: QueueEncryption::default(),
             dead_letter: Some(DeadLetter::default()),
             removal_policy: None,
+            encryption_key: None,
         }
     }
 }
@@ -91,6 +96,7 @@ struct OwnedQueue {
     queue: CfnQueue,
     dead_letter_queue: Option<CfnQueue>,
     policy: CfnQueuePolicy,
+    key: Option<Key>,
 }
 
 /// The parts of `arn:<partition>:sqs:<region>:<account>:<name>`.
@@ -180,6 +186,10 @@ impl Queue {
             }
         };
         check("visibility_timeout_seconds", props.visibility_timeout_seconds, 0, 43_200)?;
+        if let Some(key) = &props.encryption_key {
+            key.check_user(&scope)?;
+            key.allow(KeyUse::Service(KeyService::Sqs));
+        }
         check("retention_seconds", props.retention_seconds, 60, 1_209_600)?;
         check("receive_wait_seconds", props.receive_wait_seconds, 0, 20)?;
         let removal_policy = props.removal_policy.unwrap_or_else(|| removal::for_data(&scope));
@@ -240,6 +250,7 @@ impl Queue {
                 queue,
                 dead_letter_queue,
                 policy,
+                key: props.encryption_key.clone(),
             })),
         })
     }
@@ -324,7 +335,8 @@ impl Queue {
             grantee,
             &["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"],
             vec![self.arn()],
-        )
+        )?;
+        self.grant_key(grantee, &["kms:Decrypt", "kms:GenerateDataKey"])
     }
 
     /// Receive and delete messages.
@@ -340,7 +352,8 @@ impl Queue {
                 "sqs:GetQueueUrl",
             ],
             vec![self.arn()],
-        )
+        )?;
+        self.grant_key(grantee, &["kms:Decrypt"])
     }
 
     /// Send, receive and delete messages.
@@ -357,15 +370,28 @@ impl Queue {
                 "sqs:GetQueueUrl",
             ],
             vec![self.arn()],
-        )
+        )?;
+        self.grant_key(grantee, &["kms:Decrypt", "kms:GenerateDataKey"])
+    }
+
+    /// With a customer-managed key, what SQS calls on it for the grantee.
+    fn grant_key(&self, grantee: &dyn Grantable, actions: &[&str]) -> Result<()> {
+        match &self.origin {
+            Origin::Owned(owned) => match &owned.key {
+                Some(key) => key.grant(grantee, actions, KeyService::Sqs),
+                None => Ok(()),
+            },
+            Origin::Imported(_) => Ok(()),
+        }
     }
 }
 
 /// What a queue and its dead-letter queue share: retention, FIFO and encryption.
 fn queue_props(props: &QueueProps, retention_seconds: u32) -> CfnQueueProps {
-    let (sqs_managed_sse_enabled, kms_master_key_id) = match props.encryption {
-        QueueEncryption::SqsManaged => (Some(true.into()), None),
-        QueueEncryption::KmsManaged => (None, Some("alias/aws/sqs".into())),
+    let (sqs_managed_sse_enabled, kms_master_key_id) = match (&props.encryption_key, props.encryption) {
+        (Some(key), _) => (None, Some(key.arn().into())),
+        (None, QueueEncryption::SqsManaged) => (Some(true.into()), None),
+        (None, QueueEncryption::KmsManaged) => (None, Some("alias/aws/sqs".into())),
     };
     CfnQueueProps {
         message_retention_period: Some(retention_seconds.into()),

@@ -1,5 +1,6 @@
-//! SNS topics for alarms: encrypted with the AWS-managed key, published to by CloudWatch
-//! of this account only, TLS-only for everyone else; email subscriptions validated.
+//! SNS topics for alarms: encrypted with the environment's key when given (never the
+//! AWS-managed key, which CloudWatch alarms cannot use), published to by CloudWatch of
+//! this account only, TLS-only for everyone else; email subscriptions validated.
 
 mod common;
 
@@ -9,7 +10,7 @@ use common::{assert_refused, stack};
 use serde_json::json;
 
 #[test]
-fn a_topic_is_encrypted_and_only_cloudwatch_of_this_account_publishes_over_tls() {
+fn only_cloudwatch_of_this_account_publishes_over_tls_and_without_a_key_the_topic_is_not_encrypted_with_aws_sns() {
     // GIVEN
     let stack = stack("monitoring");
 
@@ -19,7 +20,8 @@ fn a_topic_is_encrypted_and_only_cloudwatch_of_this_account_publishes_over_tls()
     // THEN
     let template = Template::from_tree_stack(&stack);
     let arn = json!({ "Ref": topic.cfn_topic().logical_id() });
-    template.has_resource_properties("AWS::SNS::Topic", json!({ "KmsMasterKeyId": "alias/aws/sns" }));
+    // CloudWatch alarms cannot publish to a topic encrypted with aws/sns: no key at all.
+    template.has_resource_properties("AWS::SNS::Topic", json!({ "KmsMasterKeyId": Match::absent() }));
     template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         json!({
@@ -56,6 +58,7 @@ fn each_email_gets_a_subscription() {
     let props = TopicProps {
         display_name: Some("t dev alarms".into()),
         email_subscriptions: vec!["ops@example.com".into(), "dev@example.com".into()],
+        ..Default::default()
     };
     let topic = Topic::new(&stack, "Alarms", props).unwrap();
 
@@ -79,6 +82,7 @@ fn an_address_that_is_not_an_email_is_refused() {
     let props = TopicProps {
         display_name: None,
         email_subscriptions: vec!["ops at example.com".into()],
+        ..Default::default()
     };
     let err = Topic::new(&stack, "Alarms", props).err().expect("refused");
 
@@ -88,5 +92,33 @@ fn an_address_that_is_not_an_email_is_refused() {
         "dev/monitoring/Alarms",
         "email_subscriptions",
         "`ops at example.com` is not an email address",
+    );
+}
+
+#[test]
+fn with_the_environment_s_key_the_topic_is_encrypted_and_the_key_lets_cloudwatch_alarms_publish() {
+    // GIVEN
+    let stack = stack("monitoring");
+    let key = cairn_constructs::Key::new(&stack, "Key", cairn_constructs::KeyProps::default()).unwrap();
+
+    // WHEN
+    let props = TopicProps {
+        encryption_key: Some(key.clone()),
+        ..Default::default()
+    };
+    Topic::new(&stack, "Alarms", props).unwrap();
+
+    // THEN
+    let template = Template::from_tree_stack(&stack);
+    let key_id = key.cfn_key().logical_id();
+    template.has_resource_properties("AWS::SNS::Topic", json!({ "KmsMasterKeyId": { "Fn::GetAtt": [key_id, "Arn"] } }));
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        json!({ "KeyPolicy": { "Statement": Match::array_with(json!([{
+            "Sid": "CloudWatchAlarmsToSns",
+            "Principal": { "Service": "cloudwatch.amazonaws.com" },
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Condition": { "StringEquals": { "aws:SourceAccount": { "Fn::Sub": "${AWS::AccountId}" } } },
+        }])) } }),
     );
 }

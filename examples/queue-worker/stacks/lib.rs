@@ -99,6 +99,7 @@ impl Application for QueueWorker {
                 nat_gateways: config.network.nat_gateways,
                 flow_logs: Some(FlowLogProps {
                     retention_days: config.logs.retention_days.days(),
+                    ..Default::default()
                 }),
                 ..Default::default()
             },
@@ -118,6 +119,7 @@ impl Application for QueueWorker {
                 },
                 emails: a.emails.clone(),
                 rollback_monitoring_minutes: a.rollback_monitoring_minutes,
+                ..Default::default()
             },
         )?;
 

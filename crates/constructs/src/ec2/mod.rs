@@ -104,15 +104,22 @@ impl SubnetConfiguration {
 }
 
 /// VPC flow logs to a CloudWatch log group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowLogProps {
     /// Retention of the flow-log group, in days (a value CloudWatch Logs accepts).
     pub retention_days: u32,
+    /// The environment's customer-managed key for the flow-log group. A key usually lives
+    /// in a later stack than the VPC: then add the flow logs there with
+    /// [`Vpc::add_flow_logs`](crate::ec2::Vpc::add_flow_logs). `None`: CloudWatch Logs' own key.
+    pub encryption_key: Option<crate::kms::Key>,
 }
 
 impl Default for FlowLogProps {
     fn default() -> Self {
-        FlowLogProps { retention_days: 30 }
+        FlowLogProps {
+            retention_days: 30,
+            encryption_key: None,
+        }
     }
 }
 

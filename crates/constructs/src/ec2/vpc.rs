@@ -274,13 +274,39 @@ impl Vpc {
             }
         }
 
+        let vpc = Vpc {
+            scope: scope.clone(),
+            origin: Origin::Owned {
+                vpc: Box::new(cfn_vpc),
+                subnets,
+                nat_gateways,
+            },
+            max_azs: props.max_azs,
+        };
         if let Some(flow) = props.flow_logs {
-            let fl_scope = scope.child("FlowLogs")?;
+            vpc.add_flow_logs(&scope, "FlowLogs", flow)?;
+        }
+        Ok(vpc)
+    }
+
+    /// Flow logs of all the VPC's traffic to a new log group `id` under `scope` (any stack
+    /// of the VPC's environment, e.g. the one holding the environment's key), with the
+    /// role VPC Flow Logs writes through.
+    pub fn add_flow_logs(&self, scope: impl Into<Scope>, id: &str, flow: FlowLogProps) -> Result<()> {
+        let fl_scope = scope.into().child(id)?;
+        if fl_scope.stack().env_settings().name != self.scope.stack().env_settings().name {
+            return Err(fl_scope
+                .error(format!("the VPC {} is in another environment", self.scope.full_path()))
+                .property("flow_logs")
+                .fix("add flow logs in a stack of the VPC's environment"));
+        }
+        {
             let group = LogGroup::new(
                 &fl_scope,
                 "LogGroup",
                 LogGroupProps {
                     retention_days: flow.retention_days,
+                    encryption_key: flow.encryption_key.clone(),
                     ..Default::default()
                 },
             )?;
@@ -305,7 +331,7 @@ impl Vpc {
                     log_group_name: Some(group.name().into()),
                     tags: Some(vec![cfn_ec2::flow_log::Tag::new("Name", name_tag_value(&fl_scope.name_path()))].into()),
                     traffic_type: Some(cfn_ec2::flow_log::TrafficType::All.into()),
-                    ..CfnFlowLogProps::new(&vpc, cfn_ec2::flow_log::ResourceType::Vpc)
+                    ..CfnFlowLogProps::new(self.vpc_id(), cfn_ec2::flow_log::ResourceType::Vpc)
                 },
             )?;
             if let Some(policy) = role.default_policy() {
@@ -313,16 +339,7 @@ impl Vpc {
                 flow_log.add_depends_on(&policy)?;
             }
         }
-
-        Ok(Vpc {
-            scope,
-            origin: Origin::Owned {
-                vpc: Box::new(cfn_vpc),
-                subnets,
-                nat_gateways,
-            },
-            max_azs: props.max_azs,
-        })
+        Ok(())
     }
 
     /// An existing VPC another team owns, by its ids: nothing is added to the template,

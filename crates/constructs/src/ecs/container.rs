@@ -5,6 +5,7 @@
 use cairn_cfn::ecs::task_definition::{self, ContainerDefinition, KeyValuePair, LogConfiguration, MountPoint, PortMapping, Protocol};
 use cairn_core::{Result, Scope, Value};
 
+use crate::kms::Key;
 use crate::logs::LogGroup;
 
 /// A secret injected into a container from Secrets Manager (never a plain value in
@@ -16,6 +17,9 @@ pub struct Secret {
     /// What the execution role is granted `GetSecretValue` on.
     grant_resource: Value,
     field: Option<String>,
+    /// The customer-managed key the secret is encrypted with: the execution role also
+    /// gets `kms:Decrypt` on it, through Secrets Manager only.
+    key: Option<Key>,
 }
 
 impl Secret {
@@ -25,6 +29,7 @@ impl Secret {
             grant_resource: arn.clone(),
             arn,
             field: None,
+            key: None,
         }
     }
 
@@ -34,6 +39,7 @@ impl Secret {
             grant_resource: arn.clone(),
             arn,
             field: Some(field.to_string()),
+            key: None,
         }
     }
 
@@ -50,7 +56,19 @@ impl Secret {
             arn: arn(""),
             grant_resource: arn("-??????"),
             field: field.map(str::to_string),
+            key: None,
         }
+    }
+
+    /// The secret, encrypted with `key` (a customer-managed key of the environment).
+    pub fn encrypted_with(mut self, key: &Key) -> Secret {
+        self.key = Some(key.clone());
+        self
+    }
+
+    /// The customer-managed key the secret is encrypted with, if any.
+    pub fn key(&self) -> Option<&Key> {
+        self.key.as_ref()
     }
 
     /// The secret's ARN.

@@ -21,6 +21,7 @@ use super::scaling::cpu_auto_scaling;
 use super::{AutoScalingProps, Cluster, FargateSize};
 use crate::ec2::{Connectable, Port, SecurityGroup, SecurityGroupProps, SubnetType};
 use crate::iam::{Grantable, PolicyStatement, Role, RoleProps, ServicePrincipal};
+use crate::kms::KeyService;
 use crate::logs::{LogGroup, LogGroupProps};
 
 /// Props of a [`FargateService`].
@@ -41,6 +42,9 @@ pub struct FargateServiceProps {
     /// Outbound HTTPS to anywhere (AWS APIs, image registries, through the NAT
     /// gateways). Default on; all other egress is closed unless a connection opens it.
     pub allow_https_egress: bool,
+    /// The environment's customer-managed key for the container log group. `None`:
+    /// CloudWatch Logs' own key.
+    pub log_encryption_key: Option<crate::kms::Key>,
 }
 
 impl Default for FargateServiceProps {
@@ -53,6 +57,7 @@ impl Default for FargateServiceProps {
             log_retention_days: 30,
             subnet_type: SubnetType::PrivateWithEgress,
             allow_https_egress: true,
+            log_encryption_key: None,
         }
     }
 }
@@ -152,6 +157,7 @@ impl FargateService {
             "LogGroup",
             LogGroupProps {
                 retention_days: props.log_retention_days,
+                encryption_key: props.log_encryption_key.clone(),
                 ..Default::default()
             },
         )?;
@@ -410,6 +416,9 @@ impl FargateService {
                     &["secretsmanager:GetSecretValue"],
                     vec![secret.grant_resource().clone()],
                 ))?;
+                if let Some(key) = secret.key() {
+                    key.grant(&self.execution_role, &["kms:Decrypt"], KeyService::SecretsManager)?;
+                }
                 self.containers.borrow_mut().list[container]
                     .secrets
                     .push((name.to_string(), secret));

@@ -39,6 +39,9 @@ pub struct MonitoringProps {
     /// Minutes CloudFormation keeps watching the critical alarms after a deployment
     /// before it calls the deployment done (0 to 180). Default 10.
     pub rollback_monitoring_minutes: u32,
+    /// The environment's customer-managed key for the alarm topic (see
+    /// [`TopicProps::encryption_key`](crate::sns::TopicProps::encryption_key)).
+    pub encryption_key: Option<crate::kms::Key>,
 }
 
 impl Default for MonitoringProps {
@@ -47,6 +50,7 @@ impl Default for MonitoringProps {
             thresholds: AlarmThresholds::default(),
             emails: Vec::new(),
             rollback_monitoring_minutes: 10,
+            encryption_key: None,
         }
     }
 }
@@ -132,6 +136,7 @@ impl Monitoring {
             TopicProps {
                 display_name: None,
                 email_subscriptions: props.emails.clone(),
+                encryption_key: props.encryption_key.clone(),
             },
         )?;
         Ok(Monitoring {

@@ -16,6 +16,7 @@ use cairn_cfn::Val;
 use cairn_core::{Lazy, RemovalPolicy, ResourceRef, Result, Scope, Value};
 
 use crate::iam::{grant, policy_document, Grantable, PolicyStatement};
+use crate::kms::{Key, KeyService, KeyUse};
 use crate::removal;
 
 #[cfg(test)]
@@ -54,6 +55,10 @@ pub struct BucketProps {
     /// Expire noncurrent object versions after this many days (with versioning). `None`: 30,
     /// so versioning costs little.
     pub noncurrent_version_expiration_days: Option<u32>,
+    /// The environment's customer-managed key: SSE-KMS with it and an S3 Bucket Key (few
+    /// KMS requests). Wins over `encryption`. Not for a bucket that receives load balancer
+    /// access logs (those need SSE-S3). Changing it affects new objects only.
+    pub encryption_key: Option<Key>,
 }
 
 /// Props of an access-log bucket ([`Bucket::for_access_logs`]).
@@ -144,6 +149,8 @@ struct OwnedBucket {
     statements: Rc<RefCell<Vec<PolicyStatement>>>,
     /// `Some` for an access-log bucket: the log-delivery statements added so far (by Sid).
     log_delivery: Option<Rc<RefCell<Vec<String>>>>,
+    /// The customer-managed key objects are encrypted with.
+    key: Option<Key>,
 }
 
 impl fmt::Debug for Bucket {
@@ -219,13 +226,29 @@ impl Bucket {
             })?;
         }
         let versioned = props.versioned.unwrap_or(true);
-        let sse_algorithm = match props.encryption {
-            BucketEncryption::S3Managed => SSEAlgorithm::Aes256,
-            BucketEncryption::KmsManaged => SSEAlgorithm::AwsKms,
+        let sse_algorithm = match (&props.encryption_key, props.encryption) {
+            (Some(_), _) | (None, BucketEncryption::KmsManaged) => SSEAlgorithm::AwsKms,
+            (None, BucketEncryption::S3Managed) => SSEAlgorithm::Aes256,
         };
+        if let Some(key) = &props.encryption_key {
+            if log_expiration_days.is_some() {
+                return Err(scope
+                    .error("an access-log bucket cannot use a customer-managed key: load balancers deliver logs only to SSE-S3 buckets")
+                    .property("encryption_key")
+                    .fix("leave the log bucket on SSE-S3 (the default)"));
+            }
+            key.check_user(&scope)?;
+            key.allow(KeyUse::Service(KeyService::S3));
+        }
         let encryption_rule = ServerSideEncryptionRule {
-            server_side_encryption_by_default: Some(ServerSideEncryptionByDefault::new(sse_algorithm).into()),
-            bucket_key_enabled: Some((props.encryption == BucketEncryption::KmsManaged).into()),
+            server_side_encryption_by_default: Some(
+                ServerSideEncryptionByDefault {
+                    kms_master_key_id: props.encryption_key.as_ref().map(|k| k.arn().into()),
+                    ..ServerSideEncryptionByDefault::new(sse_algorithm)
+                }
+                .into(),
+            ),
+            bucket_key_enabled: Some((sse_algorithm == SSEAlgorithm::AwsKms).into()),
             ..Default::default()
         };
         let mut rules: Vec<Rule> = Vec::new();
@@ -325,6 +348,7 @@ impl Bucket {
                 policy,
                 statements,
                 log_delivery: log_expiration_days.map(|_| Rc::new(RefCell::new(Vec::new()))),
+                key: props.encryption_key.clone(),
             })),
         })
     }
@@ -483,7 +507,8 @@ impl Bucket {
             grantee,
             &["s3:GetObject", "s3:GetObjectVersion"],
             vec![self.object_arns()],
-        )
+        )?;
+        self.grant_key(grantee, &["kms:Decrypt"])
     }
 
     /// Write and delete objects.
@@ -493,7 +518,9 @@ impl Bucket {
             grantee,
             &["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
             vec![self.object_arns()],
-        )
+        )?;
+        // Multipart uploads decrypt the parts they assemble.
+        self.grant_key(grantee, &["kms:Decrypt", "kms:GenerateDataKey"])
     }
 
     /// Read, list, write and delete objects.
@@ -510,7 +537,19 @@ impl Bucket {
                 "s3:AbortMultipartUpload",
             ],
             vec![self.object_arns()],
-        )
+        )?;
+        self.grant_key(grantee, &["kms:Decrypt", "kms:GenerateDataKey"])
+    }
+
+    /// With a customer-managed key, what S3 calls on it for the grantee.
+    fn grant_key(&self, grantee: &dyn Grantable, actions: &[&str]) -> Result<()> {
+        match &self.origin {
+            Origin::Owned(owned) => match &owned.key {
+                Some(key) => key.grant(grantee, actions, KeyService::S3),
+                None => Ok(()),
+            },
+            Origin::Imported { .. } => Ok(()),
+        }
     }
 }
 

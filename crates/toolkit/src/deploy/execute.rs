@@ -57,7 +57,19 @@ impl Deployer<'_> {
                         .is_some_and(|l| matches!(l.current(self.cfn, &stack.name), Ok(Some(_))));
                     let cleanup = self.remove_stuck_create(&stack.name, emulator);
                     let why = moto_leftovers(&e.message, emulator, recorded);
-                    return Err(DeployError::Failed(format!("creating {} failed: {e}{cleanup}{why}", stack.name)));
+                    let kms = if has_tagged_kms_key(&stack.template) {
+                        format!(
+                            ". {emulator} cannot create an AWS::KMS::Key that has tags (a bug in its CloudFormation support, not in the \
+                             template): to try this environment on the local cloud, set `customer_managed_key = false` in the \
+                             [encryption] table of its file (AWS-managed keys)"
+                        )
+                    } else {
+                        String::new()
+                    };
+                    return Err(DeployError::Failed(format!(
+                        "creating {} failed: {e}{cleanup}{why}{kms}",
+                        stack.name
+                    )));
                 }
             };
             return Ok((id, None));
@@ -188,4 +200,12 @@ fn moto_leftovers(message: &str, emulator: &str, recorded: bool) -> String {
          deletion or creation it could not finish (see what the earlier `cairn destroy` or deploy reported), and only a \
          restart clears them (`make local-cloud-stop local-cloud`)"
     )
+}
+
+/// Whether `template` has a KMS key with tags (moto 5 fails to create one).
+fn has_tagged_kms_key(template: &serde_json::Value) -> bool {
+    template["Resources"].as_object().is_some_and(|r| {
+        r.values()
+            .any(|r| r["Type"] == "AWS::KMS::Key" && r["Properties"].get("Tags").is_some())
+    })
 }
