@@ -22,7 +22,7 @@ use crate::iam::{policy_document, Grantable, PolicyStatement};
 pub struct KeyProps {
     /// The alias. `None`: `alias/<app>-<env>`.
     pub alias: Option<String>,
-    /// The key's description. `None`: "<app> <env> environment key".
+    /// The key's description. `None`: `"<app> <env> environment key"`.
     pub description: Option<String>,
     /// Days KMS waits before deleting the key once it is scheduled for deletion (7 to 30).
     /// Default 30.

@@ -230,13 +230,9 @@ impl Bucket {
             (Some(_), _) | (None, BucketEncryption::KmsManaged) => SSEAlgorithm::AwsKms,
             (None, BucketEncryption::S3Managed) => SSEAlgorithm::Aes256,
         };
+        // Access-log buckets (`for_access_logs`) never get a key: load balancers deliver
+        // logs only to SSE-S3 buckets.
         if let Some(key) = &props.encryption_key {
-            if log_expiration_days.is_some() {
-                return Err(scope
-                    .error("an access-log bucket cannot use a customer-managed key: load balancers deliver logs only to SSE-S3 buckets")
-                    .property("encryption_key")
-                    .fix("leave the log bucket on SSE-S3 (the default)"));
-            }
             key.check_user(&scope)?;
             key.allow(KeyUse::Service(KeyService::S3));
         }
