@@ -9,8 +9,12 @@ use cairn_core::{Result, Scope, Value};
 
 /// AWS's managed core rule set: rules against common web exploits, OWASP Top 10 ones among them.
 const COMMON_RULE_SET: &str = "AWSManagedRulesCommonRuleSet";
+/// AWS's managed rules against request patterns known to be malicious (Log4j's JNDI
+/// lookups among them, CVE-2021-44228).
+const KNOWN_BAD_INPUTS: &str = "AWSManagedRulesKnownBadInputsRuleSet";
 
-/// A regional web ACL that blocks what AWS's common rule set blocks and allows the rest,
+/// A regional web ACL that blocks what AWS's common and known-bad-inputs rule sets block
+/// and allows the rest,
 /// associated with one resource (a load balancer, an API Gateway stage…).
 #[derive(Debug, Clone)]
 pub struct WebAcl {
@@ -26,21 +30,24 @@ impl WebAcl {
         let metric = format!("{}-{}", scope.stack().name(), scope.name_path().replace('/', "-"));
         let metrics = |name: String| VisibilityConfig::new(true, name, true);
 
-        let common_rules = Statement {
-            managed_rule_group_statement: Some(ManagedRuleGroupStatement::new(COMMON_RULE_SET, "AWS").into()),
-            ..Default::default()
+        // Each managed rule group's own actions (block) apply: override `None`; `Count` would only count.
+        let managed = |group: &str, priority: i64| {
+            let statement = Statement {
+                managed_rule_group_statement: Some(ManagedRuleGroupStatement::new(group, "AWS").into()),
+                ..Default::default()
+            };
+            Rule {
+                override_action: Some(
+                    OverrideAction {
+                        none: Some(Value::object().into()),
+                        ..Default::default()
+                    }
+                    .into(),
+                ),
+                ..Rule::new(group, priority, statement, metrics(format!("{metric}-{group}")))
+            }
         };
-        let rule = Rule {
-            // `None`: the rule group's own actions (block) apply; `Count` would only count.
-            override_action: Some(
-                OverrideAction {
-                    none: Some(Value::object().into()),
-                    ..Default::default()
-                }
-                .into(),
-            ),
-            ..Rule::new(COMMON_RULE_SET, 0, common_rules, metrics(format!("{metric}-{COMMON_RULE_SET}")))
-        };
+        let rules = vec![managed(COMMON_RULE_SET, 0), managed(KNOWN_BAD_INPUTS, 1)];
         let allow = DefaultAction {
             allow: Some(AllowAction::default().into()),
             ..Default::default()
@@ -49,7 +56,7 @@ impl WebAcl {
             &scope,
             "Resource",
             CfnWebACLProps {
-                rules: Some(vec![rule].into()),
+                rules: Some(rules.into()),
                 ..CfnWebACLProps::new(allow, ScopeType::Regional, metrics(metric))
             },
         )?;

@@ -307,35 +307,29 @@ fn guard_rules_pass_and_fail_on_the_shipped_application() {
         status("rds_encrypted_and_private"),
         Some(("guard:shop.guard".into(), "passed".into()))
     );
-    assert_eq!(
-        status("dynamodb_customer_managed_key"),
-        Some(("guard:shop.guard".into(), "failed".into()))
-    );
+    assert_eq!(status("rds_multi_az"), Some(("guard:shop.guard".into(), "failed".into())));
     let findings = reports[0]["findings"].as_array().unwrap();
     let guard: Vec<_> = findings.iter().filter(|f| f["source"] == "guard:shop.guard").collect();
     assert_eq!(guard.len(), 1, "{guard:?}");
-    assert_eq!(guard[0]["rule"], "dynamodb_customer_managed_key");
-    assert_eq!(guard[0]["path"], "data/Orders/Resource");
-    assert_eq!(
-        guard[0]["message"],
-        "tables must be encrypted with the team's customer-managed KMS key"
-    );
-    assert_eq!(guard[0]["fix"], "set SSESpecification.KMSMasterKeyId to the team key");
+    assert_eq!(guard[0]["rule"], "rds_multi_az");
+    assert_eq!(guard[0]["path"], "data/Database/Resource");
+    assert_eq!(guard[0]["message"], "databases must run in two availability zones");
+    assert_eq!(guard[0]["fix"], "set MultiAZ true (database.multi_az in the environment file)");
 
     // The text report names both outcomes.
     let run = cairn(&["check", &env, "--no-default-rules", "--rules", "tests/guard/shop.guard"], &repo());
     let text = String::from_utf8_lossy(&run.stdout);
     assert!(
-        text.contains("guard:shop.guard: rds_encrypted_and_private passed, dynamodb_customer_managed_key failed"),
+        text.contains("guard:shop.guard: rds_encrypted_and_private passed, rds_multi_az failed"),
         "{text}"
     );
     let row = text
         .lines()
-        .find(|l| l.trim_start().starts_with("dynamodb_customer_managed_key"))
+        .find(|l| l.trim_start().starts_with("rds_multi_az"))
         .expect("a row for the Guard rule");
     assert_eq!(
         row.split_whitespace().take(3).collect::<Vec<_>>(),
-        ["dynamodb_customer_managed_key", "error", "data/Orders/Resource"]
+        ["rds_multi_az", "error", "data/Database/Resource"]
     );
 }
 

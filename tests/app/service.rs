@@ -199,11 +199,20 @@ fn every_environment_puts_the_common_rule_set_in_front_of_the_load_balancer() {
             json!({
                 "Scope": "REGIONAL",
                 "DefaultAction": { "Allow": {} },
-                "Rules": [{
-                    "OverrideAction": { "None": {} },
-                    "Statement": { "ManagedRuleGroupStatement": { "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet" } },
-                    "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
-                }],
+                "Rules": [
+                    {
+                        "Priority": 0,
+                        "OverrideAction": { "None": {} },
+                        "Statement": { "ManagedRuleGroupStatement": { "VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet" } },
+                        "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
+                    },
+                    {
+                        // Log4j's JNDI lookups (CVE-2021-44228) and other known-bad request patterns.
+                        "Priority": 1,
+                        "OverrideAction": { "None": {} },
+                        "Statement": { "ManagedRuleGroupStatement": { "VendorName": "AWS", "Name": "AWSManagedRulesKnownBadInputsRuleSet" } },
+                    },
+                ],
                 "VisibilityConfig": { "CloudWatchMetricsEnabled": true, "SampledRequestsEnabled": true },
                 // A type outside the constructs gets the standard tags too.
                 "Tags": array_with(json!([{ "Key": "Environment", "Value": env }, { "Key": "ManagedBy", "Value": "cairn" }])),

@@ -76,7 +76,7 @@ fn a_changed_environment_file_deploys_an_update_change_set() {
     )));
     // The deployed template is the new one.
     for name in &changed {
-        assert_eq!(aws.deployed_template(name), after.stack(name).unwrap().template);
+        assert_eq!(aws.deployed_template(name), Aws::as_on_moto(&after.stack(name).unwrap().template));
     }
 }
 

@@ -282,9 +282,9 @@ pub fn matches(expected: &Json, actual: &Json) -> Result<(), String> {
     Match::check(expected, actual).map_err(|diffs| diffs.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
 }
 
-/// An environment file's text for deploying to moto: moto 5 cannot create an
-/// `AWS::KMS::Key` with tags (its CloudFormation handler fails on CloudFormation's tag
-/// shape), so environments with their own key use AWS-managed keys there.
+/// An environment file's text for comparing with what moto holds: moto 5 cannot create an
+/// `AWS::KMS::Key` with tags, so cairn sends keys to it without them, and `diff` would
+/// show the key's tags as a change; these tests compare environments without their key.
 pub fn for_moto(text: &str) -> String {
     text.replace("customer_managed_key = true", "customer_managed_key = false")
 }

@@ -82,6 +82,9 @@ pub struct Quirks {
     pub update_with_update_stack: bool,
     /// TemplateURL must be `https://BUCKET.s3.amazonaws.com/KEY` (moto 5).
     pub legacy_s3_urls: bool,
+    /// Creating an `AWS::KMS::Key` that has `Tags` fails (moto 5 reads them in the KMS
+    /// API's shape): keys are sent without their tags.
+    pub untagged_kms_keys: bool,
 }
 
 impl Quirks {
@@ -91,7 +94,30 @@ impl Quirks {
             create_with_create_stack: true,
             update_with_update_stack: true,
             legacy_s3_urls: true,
+            untagged_kms_keys: true,
         }
+    }
+
+    /// `template` as it is sent to this endpoint (unchanged for AWS).
+    pub fn as_sent<'a>(&self, template: &'a serde_json::Value) -> std::borrow::Cow<'a, serde_json::Value> {
+        if !self.untagged_kms_keys {
+            return std::borrow::Cow::Borrowed(template);
+        }
+        let tagged_key = |r: &serde_json::Value| r["Type"] == "AWS::KMS::Key" && r["Properties"].get("Tags").is_some();
+        if !template["Resources"].as_object().is_some_and(|r| r.values().any(tagged_key)) {
+            return std::borrow::Cow::Borrowed(template);
+        }
+        let mut sent = template.clone();
+        if let Some(resources) = sent["Resources"].as_object_mut() {
+            for r in resources.values_mut() {
+                if r["Type"] == "AWS::KMS::Key" {
+                    if let Some(props) = r["Properties"].as_object_mut() {
+                        props.shift_remove("Tags");
+                    }
+                }
+            }
+        }
+        std::borrow::Cow::Owned(sent)
     }
 }
 
@@ -296,6 +322,24 @@ impl AwsClients {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn templates_go_to_moto_without_kms_key_tags_and_to_aws_as_they_are() {
+        let template = serde_json::json!({"Resources": {
+            "Key": {"Type": "AWS::KMS::Key", "Properties": {"EnableKeyRotation": true, "Tags": [{"Key": "a", "Value": "b"}]}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"Tags": [{"Key": "a", "Value": "b"}]}}
+        }});
+        assert!(matches!(Quirks::default().as_sent(&template), std::borrow::Cow::Borrowed(_)));
+        let sent = Quirks::moto().as_sent(&template).into_owned();
+        assert_eq!(
+            sent["Resources"]["Key"]["Properties"],
+            serde_json::json!({"EnableKeyRotation": true})
+        );
+        assert_eq!(
+            sent["Resources"]["Queue"], template["Resources"]["Queue"],
+            "other resources keep their tags"
+        );
+    }
 
     #[test]
     fn a_local_endpoint_without_credentials_gets_test_keys() {

@@ -349,7 +349,7 @@ fn promotion_gate<A: Application + Sync>(
                 soak: Duration::from_secs(u64::from(delivery.soak_minutes) * 60),
                 skew,
                 now: crate::aws::cloudformation::Time::now(),
-                alarms_not_provisioned: quirks.emulator.is_some(),
+                quirks,
             },
         )?
     };

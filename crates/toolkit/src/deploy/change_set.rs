@@ -21,18 +21,21 @@ impl Deployer<'_> {
         keep: Option<&record::SynthesisRecord>,
     ) -> DeployResult<TemplateSource> {
         let body = match (&self.opts.record, keep) {
-            (Some(_), Some(kept)) => {
-                serde_json::to_string(&record::with_record(&stack.template, kept)).unwrap_or_else(|_| stack.deploy_body())
-            }
+            (Some(_), Some(kept)) => serde_json::to_string(&record::with_record(&self.quirks.as_sent(&stack.template), kept))
+                .unwrap_or_else(|_| stack.deploy_body()),
             // The record goes with the template (see `record`): its digest is the file's.
             (Some(base), None) => {
                 let record = record::SynthesisRecord {
                     digest: cairn_assembly::sha256_hex(stack.body.as_bytes()),
                     ..base.clone()
                 };
-                serde_json::to_string(&record::with_record(&stack.template, &record)).unwrap_or_else(|_| stack.deploy_body())
+                serde_json::to_string(&record::with_record(&self.quirks.as_sent(&stack.template), &record))
+                    .unwrap_or_else(|_| stack.deploy_body())
             }
-            (None, _) => stack.deploy_body(),
+            (None, _) => match self.quirks.as_sent(&stack.template) {
+                std::borrow::Cow::Borrowed(_) => stack.deploy_body(),
+                std::borrow::Cow::Owned(sent) => serde_json::to_string(&sent).unwrap_or_else(|_| stack.deploy_body()),
+            },
         };
         if !self.opts.upload_all && body.len() <= cairn_core::template::limits::MAX_INLINE_BODY_BYTES {
             return Ok(TemplateSource::Body(body));

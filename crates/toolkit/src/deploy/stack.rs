@@ -70,7 +70,7 @@ impl Deployer<'_> {
         };
         // Unchanged templates keep the record they have: it names the synthesis that last
         // changed the stack, and a new one alone would be a change (see `record`).
-        let keep = old_record.filter(|_| old_template.as_ref() == Some(&stack.template));
+        let keep = old_record.filter(|_| old_template.as_ref() == Some(&*self.quirks.as_sent(&stack.template)));
         let template = self.template_source(stack, keep.as_ref())?;
 
         let rollback = self.rollback_configuration(name)?;

@@ -35,9 +35,10 @@ pub struct GateInput<'a> {
     pub skew: Vec<ArtifactSkew>,
     /// Now.
     pub now: Time,
-    /// The endpoint does not create alarms from templates (moto): a missing alarm
-    /// is not counted against the gate there.
-    pub alarms_not_provisioned: bool,
+    /// What the endpoint does differently (moto): templates are compared as they were
+    /// sent there, and a missing alarm does not count against the gate on an emulator,
+    /// which does not create alarms from templates.
+    pub quirks: crate::aws::Quirks,
 }
 
 /// The gate's findings: what is missing (empty: the gate is open) and what was seen.
@@ -82,7 +83,7 @@ pub fn evaluate(cfn: &dyn CloudFormation, alarms: &dyn AlarmApi, input: &GateInp
                 .push(format!("{prev}'s stack {} has no readable template", stack.name));
             continue;
         };
-        if template != stack.template {
+        if template != *input.quirks.as_sent(&stack.template) {
             let runs = record
                 .as_ref()
                 .map(|r| format!(" (it runs {}, deployed {})", r.source().label(), r.deployed_at))
@@ -131,7 +132,7 @@ pub fn evaluate(cfn: &dyn CloudFormation, alarms: &dyn AlarmApi, input: &GateInp
             match states.iter().find(|(n, _)| n == name).map(|(_, s)| s.as_str()) {
                 Some("ALARM") => report.missing.push(format!("{prev}'s critical alarm {name} is in ALARM")),
                 Some(_) => {}
-                None if input.alarms_not_provisioned => {}
+                None if input.quirks.emulator.is_some() => {}
                 None => report
                     .missing
                     .push(format!("{prev}'s critical alarm {name} was not found, so its health is unknown")),
@@ -233,7 +234,7 @@ mod tests {
             soak: Duration::from_secs(soak_minutes * 60),
             skew: vec![],
             now: parse_time(now).unwrap(),
-            alarms_not_provisioned: false,
+            quirks: crate::aws::Quirks::default(),
         }
     }
 
@@ -316,7 +317,7 @@ mod tests {
             report.missing,
             vec!["staging's critical alarm shop-staging-errors was not found, so its health is unknown"]
         );
-        gate.alarms_not_provisioned = true;
+        gate.quirks = crate::aws::Quirks::moto();
         assert!(evaluate(&cfn, &Alarms(vec![]), &gate).unwrap().missing.is_empty());
     }
 }
