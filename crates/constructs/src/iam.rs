@@ -32,7 +32,7 @@ pub struct PolicyStatement {
     pub resources: Vec<Value>,
     /// `Principal`, for resource policies (bucket, queue); `None` in identity policies.
     pub principal: Option<Value>,
-    /// `Condition` block, e.g. `{"Bool": {"aws:SecureTransport": "false"}}`.
+    /// `Condition` block, e.g. `{"Bool": {"aws:SecureTransport": false}}`.
     pub condition: Option<Value>,
     /// The statement's id, if any.
     pub sid: Option<String>,
@@ -58,7 +58,7 @@ impl PolicyStatement {
             actions: actions.iter().map(|a| a.to_string()).collect(),
             resources,
             principal: Some(Value::map([("AWS", "*")])),
-            condition: Some(Value::map([("Bool", Value::map([("aws:SecureTransport", "false")]))])),
+            condition: Some(Value::map([("Bool", Value::map([("aws:SecureTransport", Value::from(false))]))])),
             sid: Some("DenyInsecureTransport".to_string()),
         }
     }

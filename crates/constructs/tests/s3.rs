@@ -48,7 +48,7 @@ fn a_bucket_is_encrypted_private_owner_enforced_and_tls_only() {
                     { "Fn::GetAtt": [id, "Arn"] },
                     { "Fn::Join": ["", [{ "Fn::GetAtt": [id, "Arn"] }, "/*"]] },
                 ],
-                "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                "Condition": { "Bool": { "aws:SecureTransport": false } },
             }])) },
         }),
     );

@@ -41,7 +41,7 @@ fn only_cloudwatch_of_this_account_publishes_over_tls_and_without_a_key_the_topi
                     "Principal": { "AWS": "*" },
                     "Action": "sns:Publish",
                     "Resource": arn,
-                    "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                    "Condition": { "Bool": { "aws:SecureTransport": false } },
                 },
             ])) },
         }),

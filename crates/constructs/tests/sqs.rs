@@ -46,7 +46,7 @@ fn a_queue_is_encrypted_has_a_dead_letter_queue_and_denies_insecure_transport() 
                 "Principal": { "AWS": "*" },
                 "Action": "sqs:*",
                 "Resource": [{ "Fn::GetAtt": [id, "Arn"] }, { "Fn::GetAtt": [dlq, "Arn"] }],
-                "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                "Condition": { "Bool": { "aws:SecureTransport": false } },
             }])) },
         }),
     );

@@ -30,7 +30,7 @@ fn the_queue_is_encrypted_tls_only_and_has_a_dead_letter_queue() {
             "AWS::SQS::QueuePolicy",
             json!({ "PolicyDocument": { "Statement": Match::array_with(json!([{
                 "Effect": "Deny",
-                "Condition": { "Bool": { "aws:SecureTransport": "false" } },
+                "Condition": { "Bool": { "aws:SecureTransport": false } },
             }])) } }),
         );
         data.has_output("QueueUrl", json!({ "Export": Match::absent() }));

@@ -62,7 +62,7 @@ fn bootstrap_template(bucket: &str) -> Json {
                             "Principal": {"AWS": "*"},
                             "Action": "s3:*",
                             "Resource": [arn, {"Fn::Join": ["", [arn, "/*"]]}],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+                            "Condition": {"Bool": {"aws:SecureTransport": false}}
                         }]
                     }
                 }
