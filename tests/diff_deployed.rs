@@ -339,3 +339,49 @@ fn a_folder_without_manifest_is_malformed_and_a_new_environment_is_said_to_be_ne
         assert!(stdout.is_empty(), "{stdout}");
     }
 }
+
+/// Turning an environment's own key on: `diff` shows the database replaced (RDS cannot
+/// re-encrypt an instance, and its fixed identifier makes the deploy fail) and the other
+/// encrypted resources changed in place.
+#[test]
+fn turning_the_environment_key_on_shows_the_database_replaced_and_the_rest_changed_in_place() {
+    let root = scratch("key-on");
+    let envs = env_copy("keyed", &support::any_environment());
+    assert!(
+        std::fs::read_to_string(envs.join("keyed.toml"))
+            .unwrap()
+            .contains("customer_managed_key = false"),
+        "the copy starts without its key"
+    );
+    let base = root.join("base");
+    synth_to(&base, Some(&envs));
+    let base_arg = base.display().to_string();
+    set_key(&envs, "keyed", "customer_managed_key", "true");
+
+    let (out, _) = exits(&cairn(&["diff", "--base", &base_arg, "--format", "json"], Some(&envs), None), 0);
+    let j: Json = serde_json::from_str(&out).expect("JSON");
+    let changes = j["changes"].as_array().expect("changes");
+    let of_type = |t: &str| -> Vec<&Json> { changes.iter().filter(|c| c["type"] == t).collect() };
+    let db = of_type("AWS::RDS::DBInstance");
+    assert!(
+        db.iter()
+            .any(|c| c["propertyPath"] == serde_json::json!(["KmsKeyId"]) && c["replacement"] == "always"),
+        "the database's new key replaces it: {db:?}"
+    );
+    for t in [
+        "AWS::SQS::Queue",
+        "AWS::Logs::LogGroup",
+        "AWS::SNS::Topic",
+        "AWS::SecretsManager::Secret",
+    ] {
+        let c = of_type(t);
+        assert!(!c.is_empty(), "{t} changes");
+        assert!(c.iter().all(|c| c["replacement"] != "always"), "{t} changes in place: {c:?}");
+    }
+    assert!(out.contains("AWS::KMS::Key"), "the key is added: {out}");
+    let (text, _) = exits(&cairn(&["diff", "--base", &base_arg], Some(&envs), None), 0);
+    assert!(
+        text.contains("DEPLOY WOULD FAIL"),
+        "the fixed-name database cannot be replaced in place: {text}"
+    );
+}

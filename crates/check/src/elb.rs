@@ -29,7 +29,32 @@ pub(crate) const HTTPS_REDIRECT: Rule = Rule {
     fix: "make the HTTP listener's default action a redirect with Protocol HTTPS (StatusCode HTTP_301)",
 };
 
-pub(crate) const RULES: &[Rule] = &[DROP_INVALID_HEADERS, ACCESS_LOGS, HTTPS_REDIRECT];
+pub(crate) const TLS_POLICY: Rule = Rule {
+    id: "ELB-TLS-POLICY",
+    title: "HTTPS and TLS listeners accept TLS 1.2 or newer only",
+    severity: Severity::Error,
+    applies_to: AppliesTo::Always,
+    fix: "set SslPolicy to a TLS 1.2+ policy, e.g. ELBSecurityPolicy-TLS13-1-2-2021-06 (cairn's load-balanced service does); without one the listener gets ELBSecurityPolicy-2016-08, which accepts TLS 1.0",
+};
+
+pub(crate) const RULES: &[Rule] = &[DROP_INVALID_HEADERS, ACCESS_LOGS, HTTPS_REDIRECT, TLS_POLICY];
+
+/// Elastic Load Balancing security policies that accept no protocol older than TLS 1.2
+/// (the TLS13 ones and the TLS-1-2 / FS-1-2 families).
+pub(crate) const TLS12_POLICIES: &[&str] = &[
+    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06",
+    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    "ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+    "ELBSecurityPolicy-TLS-1-2-2017-01",
+    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    "ELBSecurityPolicy-FS-1-2-2019-08",
+    "ELBSecurityPolicy-FS-1-2-Res-2019-08",
+    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+];
 
 pub(crate) fn check(cx: &Cx, out: &mut Out) {
     for lb in cx.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer") {
@@ -50,6 +75,17 @@ pub(crate) fn check(cx: &Cx, out: &mut Out) {
             .of_type("AWS::ElasticLoadBalancingV2::Listener")
             .filter(|l| l.prop("LoadBalancerArn").is_some_and(|v| cx.points_to(l.stack, v, lb)))
             .collect();
+        for l in listeners.iter().filter(|l| matches!(protocol(l.props), "HTTPS" | "TLS")) {
+            match l.prop("SslPolicy").and_then(Json::as_str) {
+                Some(p) if TLS12_POLICIES.contains(&p) => {}
+                Some(p) => out.add(&TLS_POLICY, l, format!("SslPolicy {p} is not a TLS 1.2+ policy cairn knows")),
+                None => out.add(
+                    &TLS_POLICY,
+                    l,
+                    "no SslPolicy: the default ELBSecurityPolicy-2016-08 accepts TLS 1.0 and 1.1",
+                ),
+            }
+        }
         let has_certificate = listeners
             .iter()
             .any(|l| protocol(l.props) == "HTTPS" || !items(l.prop("Certificates")).is_empty());
@@ -100,7 +136,7 @@ mod tests {
                 r(
                     "AWS::ElasticLoadBalancingV2::Listener",
                     "service/Lb/Https",
-                    json!({"LoadBalancerArn": {"Ref": "Lb"}, "Protocol": "HTTPS", "Port": 443, "Certificates": [{"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}], "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "Tg"}}]}),
+                    json!({"LoadBalancerArn": {"Ref": "Lb"}, "Protocol": "HTTPS", "Port": 443, "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06", "Certificates": [{"CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/x"}], "DefaultActions": [{"Type": "forward", "TargetGroupArn": {"Ref": "Tg"}}]}),
                 ),
             ),
             (
@@ -149,6 +185,22 @@ mod tests {
             alb(|_, l| l[1].1["Properties"]["DefaultActions"] = json!([{"Type": "forward", "TargetGroupArn": {"Ref": "Tg"}}])),
         );
         assert_eq!(hits(&report, "ELB-HTTPS-REDIRECT"), ["service/Lb/Http"]);
+    }
+
+    #[test]
+    fn an_https_listener_without_a_tls12_policy_is_an_error() {
+        let report = check(
+            false,
+            alb(|_, l| {
+                l[0].1["Properties"].as_object_mut().unwrap().remove("SslPolicy");
+            }),
+        );
+        assert_eq!(hits(&report, "ELB-TLS-POLICY"), ["service/Lb/Https"]);
+        let report = check(
+            false,
+            alb(|_, l| l[0].1["Properties"]["SslPolicy"] = json!("ELBSecurityPolicy-2016-08")),
+        );
+        assert_eq!(hits(&report, "ELB-TLS-POLICY"), ["service/Lb/Https"]);
     }
 
     #[test]
