@@ -29,7 +29,7 @@ export CAIRN_VENV  := $(CURDIR)/$(VENV)
 export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
-        bench bench-process bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
+        bench bench-process bench-build bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
         replacement-table replacement-table-check cfn cfn-check new-project-test pipeline pipeline-check actionlint
 
 help: ## List the targets
@@ -105,6 +105,9 @@ bench: ## Synthesis benchmarks (benches/synth.rs), whole-process timings and ins
 
 bench-process: ## Whole-process timings only: release build, each command x RUNS (20), median ms, peak RSS
 	scripts/bench-process.sh
+
+bench-build: ## Cold debug build of the cairn binary in an empty temp target folder: CPU-seconds (user+sys) and wall time
+	scripts/bench-build.sh
 
 bench-instructions: ## Instructions executed by synth/parity (valgrind callgrind): load-independent, for before/after
 	scripts/bench-instructions.sh

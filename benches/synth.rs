@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use cairn_app::Shop;
 use cairn_constructs::{
-    Attribute, Bucket, BucketProps, Cluster, ClusterProps, ContainerProps, FargateServiceProps, LoadBalancedFargateService,
+    Attribute, Bucket, BucketProps, LogGroup, LogGroupProps, Cluster, ClusterProps, ContainerProps, FargateServiceProps, LoadBalancedFargateService,
     LoadBalancedFargateServiceProps, Queue, QueueProps, Role, RoleProps, ServicePrincipal, Table, TableProps, Vpc, VpcProps,
 };
 use cairn_core::application::{load_all, synthesize};
@@ -137,6 +137,75 @@ fn generated(copies: usize) -> Assembly {
     app.synth().expect("generated app synthesizes")
 }
 
+/// The growth case: `resources` resources in stacks of at most 500 (CloudFormation's limit),
+/// 10,000 = 20 stacks x 500. Even stacks hold data (table, bucket, queue), odd stacks
+/// hold roles granted access to the previous stack's data, so policies reach across
+/// stacks (exports and imports) as in a real application. Each stack is topped up with
+/// log groups (one resource each) to its exact size.
+fn growth(resources: usize) -> Assembly {
+    const PER_STACK: usize = 500;
+    let app = App::new("gen").expect("valid name");
+    let env = bench_env(&app);
+    let stacks = resources.div_ceil(PER_STACK).max(1);
+    let mut left = resources;
+    let mut data: Vec<(Table, Bucket, Queue)> = Vec::new();
+    for s in 0..stacks {
+        let size = left.div_ceil(stacks - s);
+        left -= size;
+        let stack = env.stack(&format!("stack{s}")).expect("stack");
+        let mut i = 0;
+        if s % 2 == 0 {
+            data.clear();
+            // A group's size is learned from the first one (a guess until then).
+            let mut group = 20;
+            while stack.resource_count() + group <= size {
+                let before = stack.resource_count();
+                let table = Table::new(
+                    &stack,
+                    &format!("Orders{i}"),
+                    TableProps {
+                        partition_key: Attribute::string("id"),
+                        ..Default::default()
+                    },
+                )
+                .expect("table");
+                let bucket = Bucket::new(&stack, &format!("Uploads{i}"), BucketProps::default()).expect("bucket");
+                let queue = Queue::new(&stack, &format!("Jobs{i}"), QueueProps::default()).expect("queue");
+                data.push((table, bucket, queue));
+                group = stack.resource_count() - before;
+                i += 1;
+            }
+        } else {
+            let mut role_size = 10;
+            for (table, bucket, queue) in &data {
+                if stack.resource_count() + role_size > size {
+                    break;
+                }
+                let before = stack.resource_count();
+                let role = Role::new(
+                    &stack,
+                    &format!("TaskRole{i}"),
+                    RoleProps {
+                        assumed_by: ServicePrincipal::EcsTasks,
+                        description: None,
+                    },
+                )
+                .expect("role");
+                table.grant_read_write(&role).expect("grant");
+                bucket.grant_read_write(&role).expect("grant");
+                queue.grant_send_consume(&role).expect("grant");
+                role_size = stack.resource_count() - before;
+                i += 1;
+            }
+        }
+        while stack.resource_count() < size {
+            LogGroup::new(&stack, &format!("Fill{i}"), LogGroupProps::default()).expect("log group");
+            i += 1;
+        }
+    }
+    app.synth().expect("growth app synthesizes")
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument selects cases by substring.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
@@ -173,6 +242,20 @@ fn main() {
                 assembly
             }),
         );
+    }
+    // Growth: µs per resource should stay flat from 100 to 10,000 resources.
+    for resources in [100, 1_000, 10_000] {
+        let name = format!("growth, {resources} resources");
+        if wanted(&name) {
+            let iterations = runs(match resources {
+                10_000 => 10,
+                1_000 => 50,
+                _ => 200,
+            });
+            let (time, count) = measure(iterations, || growth(resources));
+            assert_eq!(count, resources, "the growth app has exactly {resources} resources");
+            report(&name, (time, count));
+        }
     }
     for copies in [1, 10, 100] {
         let name = format!("generated app, {copies} copies");
