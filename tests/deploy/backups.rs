@@ -54,6 +54,7 @@ fn named_after<'a>(out: &'a str, label: &str) -> Option<&'a str> {
 fn rds(endpoint: &str, aws: &Aws) -> aws_sdk_rds::Client {
     let config: SdkConfig = aws.rt.block_on(
         aws_config::defaults(BehaviorVersion::latest())
+            .http_client(cairn_toolkit::http_client())
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::from_keys("test", "test", None))
             .endpoint_url(endpoint)

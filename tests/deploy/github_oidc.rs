@@ -20,6 +20,7 @@ impl Iam {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let config: SdkConfig = rt.block_on(
             aws_config::defaults(BehaviorVersion::latest())
+                .http_client(cairn_toolkit::http_client())
                 .region(Region::new("us-east-1"))
                 .credentials_provider(Credentials::from_keys("test", "test", None))
                 .endpoint_url(endpoint)

@@ -92,7 +92,7 @@ mod ops;
 mod project;
 mod ui;
 
-pub use aws::{connect, AwsClients};
+pub use aws::{connect, http_client, AwsClients};
 pub use error::{CliError, CliResult};
 
 use std::process::ExitCode;

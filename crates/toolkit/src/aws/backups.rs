@@ -1,10 +1,9 @@
 //! The backup calls `deploy` makes before changing a stateful resource (RDS snapshots,
-//! DynamoDB on-demand backups), as a trait: the SDK clients implement it
-//! ([`SdkBackups`]) and the deploy tests script it.
+//! DynamoDB on-demand backups), as a trait: [`AwsBackups`] implements it and the
+//! deploy tests script it.
 
-use tokio::runtime::Runtime;
-
-use super::error::{from_sdk, AwsError, AwsErrorKind, AwsResult, Target};
+use super::call::{Caller, DYNAMODB, RDS};
+use super::error::{AwsError, AwsErrorKind, AwsResult};
 
 /// A DynamoDB on-demand backup as CreateBackup reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,22 +29,23 @@ pub trait BackupApi {
     fn create_table_backup(&self, table: &str, backup: &str) -> AwsResult<TableBackup>;
 }
 
-/// [`BackupApi`] on the SDK's RDS and DynamoDB clients; each call blocks on cairn's runtime.
-pub struct SdkBackups {
-    rds: aws_sdk_rds::Client,
-    dynamodb: aws_sdk_dynamodb::Client,
-    runtime: &'static Runtime,
-    target: Target,
+/// [`BackupApi`] through RDS's Query API and DynamoDB's JSON API; each call blocks on
+/// cairn's runtime.
+pub struct AwsBackups {
+    caller: Caller,
 }
 
-impl SdkBackups {
-    pub fn new(sdk_config: &aws_config::SdkConfig, runtime: &'static Runtime, target: Target) -> Self {
-        SdkBackups {
-            rds: aws_sdk_rds::Client::new(sdk_config),
-            dynamodb: aws_sdk_dynamodb::Client::new(sdk_config),
-            runtime,
-            target,
-        }
+impl AwsBackups {
+    pub fn new(caller: Caller) -> Self {
+        AwsBackups { caller }
+    }
+
+    /// The `Status` of the `what` element (`DBSnapshot`) of an RDS answer.
+    fn rds_status(&self, action: &str, params: &[(&str, &str)], what: &str, default: &str) -> AwsResult<String> {
+        let params: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let answer = self.caller.query(&RDS, action, &params)?;
+        let item = answer.find(what).ok_or_else(|| missing(action, "snapshot"))?;
+        Ok(item.child_text("Status").filter(|s| !s.is_empty()).unwrap_or(default).to_string())
     }
 }
 
@@ -53,77 +53,49 @@ fn missing(op: &str, what: &str) -> AwsError {
     AwsError::new(AwsErrorKind::Other, format!("{op} returned no {what}"))
 }
 
-impl BackupApi for SdkBackups {
+impl BackupApi for AwsBackups {
     fn create_db_snapshot(&self, instance: &str, snapshot: &str) -> AwsResult<String> {
-        let out = self
-            .runtime
-            .block_on(
-                self.rds
-                    .create_db_snapshot()
-                    .db_instance_identifier(instance)
-                    .db_snapshot_identifier(snapshot)
-                    .send(),
-            )
-            .map_err(|e| from_sdk("RDS", "CreateDBSnapshot", &self.target, &e))?;
-        let s = out.db_snapshot().ok_or_else(|| missing("CreateDBSnapshot", "snapshot"))?;
-        Ok(s.status().unwrap_or("creating").to_string())
+        self.rds_status(
+            "CreateDBSnapshot",
+            &[("DBInstanceIdentifier", instance), ("DBSnapshotIdentifier", snapshot)],
+            "DBSnapshot",
+            "creating",
+        )
     }
 
     fn db_snapshot_status(&self, snapshot: &str) -> AwsResult<String> {
-        let out = self
-            .runtime
-            .block_on(self.rds.describe_db_snapshots().db_snapshot_identifier(snapshot).send())
-            .map_err(|e| from_sdk("RDS", "DescribeDBSnapshots", &self.target, &e))?;
-        let s = out
-            .db_snapshots()
-            .first()
-            .ok_or_else(|| missing("DescribeDBSnapshots", "snapshot"))?;
-        Ok(s.status().unwrap_or_default().to_string())
+        self.rds_status("DescribeDBSnapshots", &[("DBSnapshotIdentifier", snapshot)], "DBSnapshot", "")
     }
 
     fn create_db_cluster_snapshot(&self, cluster: &str, snapshot: &str) -> AwsResult<String> {
-        let out = self
-            .runtime
-            .block_on(
-                self.rds
-                    .create_db_cluster_snapshot()
-                    .db_cluster_identifier(cluster)
-                    .db_cluster_snapshot_identifier(snapshot)
-                    .send(),
-            )
-            .map_err(|e| from_sdk("RDS", "CreateDBClusterSnapshot", &self.target, &e))?;
-        let s = out
-            .db_cluster_snapshot()
-            .ok_or_else(|| missing("CreateDBClusterSnapshot", "snapshot"))?;
-        Ok(s.status().unwrap_or("creating").to_string())
+        self.rds_status(
+            "CreateDBClusterSnapshot",
+            &[("DBClusterIdentifier", cluster), ("DBClusterSnapshotIdentifier", snapshot)],
+            "DBClusterSnapshot",
+            "creating",
+        )
     }
 
     fn db_cluster_snapshot_status(&self, snapshot: &str) -> AwsResult<String> {
-        let out = self
-            .runtime
-            .block_on(
-                self.rds
-                    .describe_db_cluster_snapshots()
-                    .db_cluster_snapshot_identifier(snapshot)
-                    .send(),
-            )
-            .map_err(|e| from_sdk("RDS", "DescribeDBClusterSnapshots", &self.target, &e))?;
-        let s = out
-            .db_cluster_snapshots()
-            .first()
-            .ok_or_else(|| missing("DescribeDBClusterSnapshots", "snapshot"))?;
-        Ok(s.status().unwrap_or_default().to_string())
+        self.rds_status(
+            "DescribeDBClusterSnapshots",
+            &[("DBClusterSnapshotIdentifier", snapshot)],
+            "DBClusterSnapshot",
+            "",
+        )
     }
 
     fn create_table_backup(&self, table: &str, backup: &str) -> AwsResult<TableBackup> {
-        let out = self
-            .runtime
-            .block_on(self.dynamodb.create_backup().table_name(table).backup_name(backup).send())
-            .map_err(|e| from_sdk("DynamoDB", "CreateBackup", &self.target, &e))?;
-        let d = out.backup_details().ok_or_else(|| missing("CreateBackup", "backup"))?;
+        let answer = self.caller.json(
+            &DYNAMODB,
+            "CreateBackup",
+            &serde_json::json!({ "TableName": table, "BackupName": backup }),
+        )?;
+        let details = answer.get("BackupDetails").ok_or_else(|| missing("CreateBackup", "backup"))?;
+        let text = |k: &str| details.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
         Ok(TableBackup {
-            arn: d.backup_arn().to_string(),
-            status: d.backup_status().as_str().to_string(),
+            arn: text("BackupArn"),
+            status: text("BackupStatus"),
         })
     }
 }

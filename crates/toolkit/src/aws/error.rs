@@ -130,24 +130,7 @@ where
             format!("{op}: the request could not be built: {}", last_cause(&chain)),
         ),
         SdkError::TimeoutError(_) => unreachable_error(service, op, target, "timed out"),
-        SdkError::DispatchFailure(d) => {
-            let reason = if d.is_timeout() {
-                "timed out".to_string()
-            } else if chain
-                .iter()
-                .any(|c| c.contains("Connection refused") || c.contains("connection refused"))
-            {
-                "connection refused".to_string()
-            } else if chain
-                .iter()
-                .any(|c| c.contains("dns error") || c.contains("failed to lookup address"))
-            {
-                "the host name does not resolve".to_string()
-            } else {
-                last_cause(&chain)
-            };
-            unreachable_error(service, op, target, &reason)
-        }
+        SdkError::DispatchFailure(d) => dispatch_reason(service, op, target, &chain, d.is_timeout()),
         SdkError::ResponseError(r) => response_error(op, target, service, r.raw().status().as_u16(), body_text(r.raw())),
         SdkError::ServiceError(s) => {
             let status = s.raw().status().as_u16();
@@ -158,6 +141,36 @@ where
         }
         _ => AwsError::new(AwsErrorKind::Other, format!("{op} failed: {}", last_cause(&chain))),
     }
+}
+
+/// A request that did not get an answer (`err` from the HTTP client), as one line.
+pub(super) fn dispatch_error(service: &str, op: &str, target: &Target, err: &(dyn StdError + 'static), timeout: bool) -> AwsError {
+    dispatch_reason(service, op, target, &source_chain(err), timeout)
+}
+
+fn dispatch_reason(service: &str, op: &str, target: &Target, chain: &[String], timeout: bool) -> AwsError {
+    let reason = if timeout {
+        "timed out".to_string()
+    } else if chain
+        .iter()
+        .any(|c| c.contains("Connection refused") || c.contains("connection refused"))
+    {
+        "connection refused".to_string()
+    } else if chain
+        .iter()
+        .any(|c| c.contains("dns error") || c.contains("failed to lookup address"))
+    {
+        "the host name does not resolve".to_string()
+    } else {
+        last_cause(chain)
+    };
+    unreachable_error(service, op, target, &reason)
+}
+
+/// Credentials that could not be loaded (`err` from the provider chain), as one line with the fix.
+pub(super) fn credentials_message(err: &(dyn StdError + 'static), target: &Target) -> String {
+    let chain = source_chain(err);
+    credentials_problem(err, &chain, target).unwrap_or_else(|| format!("AWS credentials could not be loaded: {}", last_cause(&chain)))
 }
 
 fn unreachable_error(service: &str, op: &str, target: &Target, reason: &str) -> AwsError {
@@ -177,7 +190,7 @@ fn unreachable_error(service: &str, op: &str, target: &Target, reason: &str) -> 
 /// A response the SDK could not decode: an emulator's HTML error page, a proxy's page.
 /// A bare HTTP 5xx from an endpoint override is "not supported" only for an operation
 /// the emulator is known not to implement; any other is the endpoint failing.
-fn response_error(op: &str, target: &Target, service: &str, status: u16, body: String) -> AwsError {
+pub(super) fn response_error(op: &str, target: &Target, service: &str, status: u16, body: String) -> AwsError {
     let html = body.trim_start().starts_with('<') && body.to_ascii_lowercase().contains("<html");
     if status >= 500 && (html || body.trim().is_empty()) && target.endpoint.is_some() {
         let at = target.describe(service);
@@ -219,7 +232,7 @@ fn response_error(op: &str, target: &Target, service: &str, status: u16, body: S
 }
 
 /// Known error codes get an explanation and a fix; others keep code and message.
-fn service_error(op: &str, code: &str, message: &str, target: &Target) -> AwsError {
+pub(super) fn service_error(op: &str, code: &str, message: &str, target: &Target) -> AwsError {
     let message = message.trim();
     let said = if message.is_empty() {
         String::new()
@@ -309,7 +322,7 @@ fn credentials_problem(err: &(dyn StdError + 'static), chain: &[String], target:
 }
 
 /// "No credentials found" and how to set them; a local endpoint takes any keys.
-fn no_credentials_message(target: &Target) -> String {
+pub(super) fn no_credentials_message(target: &Target) -> String {
     let profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.trim().is_empty());
     let mut m = match profile {
         Some(p) => format!(

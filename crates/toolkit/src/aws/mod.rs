@@ -11,6 +11,7 @@
 
 pub mod alarms;
 pub mod backups;
+pub mod call;
 pub mod cloudformation;
 pub mod drift;
 pub mod emulator;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod oidc;
 pub mod sdk;
 pub mod templates;
+pub mod xml;
 
 #[cfg(test)]
 pub(crate) mod fake;
@@ -126,8 +128,6 @@ impl Quirks {
 pub struct AwsClients {
     /// CloudFormation, for [`Deployer`](crate::deploy::Deployer).
     pub cloudformation: SdkCloudFormation,
-    /// S3, for uploading large templates.
-    pub s3: aws_sdk_s3::Client,
     /// STS, for checking the account.
     pub sts: aws_sdk_sts::Client,
     /// The shared SDK configuration (region, credentials, endpoint).
@@ -135,6 +135,9 @@ pub struct AwsClients {
     /// Region and endpoint override, for messages.
     pub target: Target,
     runtime: &'static Runtime,
+    /// Signed requests to the services cairn calls without an SDK crate (S3, RDS,
+    /// DynamoDB, IAM, CloudWatch).
+    caller: call::Caller,
 }
 
 /// Builds the clients for `settings`' region; `endpoint` (from `--endpoint-url`) wins over
@@ -142,7 +145,9 @@ pub struct AwsClients {
 pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsClients> {
     check_endpoints(endpoint, |name| std::env::var(name).ok())?;
     let runtime = runtime()?;
-    let mut loader = aws_config::defaults(BehaviorVersion::latest()).region(Region::new(settings.region.clone()));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .region(Region::new(settings.region.clone()));
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
     }
@@ -158,18 +163,26 @@ pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsC
         settings.region.clone(),
     );
     let cfn = aws_sdk_cloudformation::Client::new(&sdk_config);
-    // Emulators serve S3 on one host:port, so bucket names cannot go in the host name.
-    let s3_config = aws_sdk_s3::config::Builder::from(&sdk_config)
-        .force_path_style(target.endpoint.is_some())
-        .build();
+    let caller = call::Caller::new(sdk_config.clone(), runtime, target.clone(), endpoint.map(str::to_string));
     Ok(AwsClients {
         cloudformation: SdkCloudFormation::new(cfn, runtime, target.clone()),
-        s3: aws_sdk_s3::Client::from_conf(s3_config),
         sts: aws_sdk_sts::Client::new(&sdk_config),
         sdk_config,
         target,
         runtime,
+        caller,
     })
+}
+
+/// The HTTP client of every AWS call: rustls on ring, the platform's root certificates.
+/// The SDK crates are built without their default clients (which bring a second TLS
+/// stack and aws-lc's C build), so every `SdkConfig` needs this one:
+/// `aws_config::defaults(..).http_client(cairn_toolkit::http_client())`.
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(Provider::Rustls(CryptoMode::Ring))
+        .build_https()
 }
 
 /// A local emulator (a loopback endpoint) accepts any keys: when the caller set none
@@ -304,18 +317,23 @@ impl AwsClients {
     }
 
     /// RDS snapshots and DynamoDB backups, taken before a deploy changes stateful resources.
-    pub fn backups(&self) -> backups::SdkBackups {
-        backups::SdkBackups::new(&self.sdk_config, self.runtime, self.target.clone())
+    pub fn backups(&self) -> backups::AwsBackups {
+        backups::AwsBackups::new(self.caller.clone())
     }
 
     /// CloudWatch alarm states, for the promotion gate.
-    pub fn alarms(&self) -> alarms::SdkAlarms {
-        alarms::SdkAlarms::new(&self.sdk_config, self.runtime, self.target.clone())
+    pub fn alarms(&self) -> alarms::QueryAlarms {
+        alarms::QueryAlarms::new(self.caller.clone())
+    }
+
+    /// IAM's OIDC providers, for `bootstrap --github-repo`.
+    pub fn oidc_providers(&self) -> oidc::IamOidcProviders {
+        oidc::IamOidcProviders::new(self.caller.clone())
     }
 
     /// S3 uploads of templates into `bucket`.
     pub fn template_store(&self, quirks: Quirks) -> S3TemplateStore {
-        S3TemplateStore::new(self.s3.clone(), self.runtime, self.target.clone(), quirks.legacy_s3_urls)
+        S3TemplateStore::new(self.caller.clone(), quirks.legacy_s3_urls)
     }
 }
 

@@ -1,9 +1,8 @@
 //! IAM's OpenID Connect providers: the account's GitHub provider, looked up before the
 //! delivery stack is synthesized (it is account-wide, one per issuer URL).
 
-use tokio::runtime::Runtime;
-
-use super::error::{self, AwsError, AwsErrorKind, AwsResult, Target};
+use super::call::{Caller, IAM};
+use super::error::{AwsError, AwsErrorKind, AwsResult};
 
 /// One OIDC provider of the account.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,60 +22,52 @@ pub trait OidcProviders {
     fn create(&self, url: &str, client_ids: &[&str]) -> AwsResult<String>;
 }
 
-/// The SDK's IAM client.
-pub struct SdkOidcProviders {
-    client: aws_sdk_iam::Client,
-    runtime: &'static Runtime,
-    target: Target,
+/// [`OidcProviders`] through IAM's Query API.
+pub struct IamOidcProviders {
+    caller: Caller,
 }
 
-impl SdkOidcProviders {
-    /// IAM through the environment's SDK configuration (same credentials and endpoint).
-    pub fn new(sdk_config: &aws_config::SdkConfig, runtime: &'static Runtime, target: Target) -> Self {
-        SdkOidcProviders {
-            client: aws_sdk_iam::Client::new(sdk_config),
-            runtime,
-            target,
-        }
+impl IamOidcProviders {
+    /// IAM with the environment's SDK configuration (same credentials and endpoint).
+    pub fn new(caller: Caller) -> Self {
+        IamOidcProviders { caller }
     }
 }
 
-impl OidcProviders for SdkOidcProviders {
+impl OidcProviders for IamOidcProviders {
     fn find(&self, host: &str) -> AwsResult<Option<OidcProvider>> {
-        let list = self
-            .runtime
-            .block_on(self.client.list_open_id_connect_providers().send())
-            .map_err(|e| error::from_sdk("IAM", "ListOpenIDConnectProviders", &self.target, &e))?;
+        let list = self.caller.query(&IAM, "ListOpenIDConnectProviders", &[])?;
         let suffix = format!(":oidc-provider/{host}");
         let Some(arn) = list
-            .open_id_connect_provider_list()
-            .iter()
-            .filter_map(|p| p.arn())
+            .find_all("Arn")
+            .into_iter()
+            .map(|a| a.text.clone())
             .find(|arn| arn.ends_with(&suffix))
         else {
             return Ok(None);
         };
-        let got = self
-            .runtime
-            .block_on(self.client.get_open_id_connect_provider().open_id_connect_provider_arn(arn).send())
-            .map_err(|e| error::from_sdk("IAM", "GetOpenIDConnectProvider", &self.target, &e))?;
-        Ok(Some(OidcProvider {
-            arn: arn.to_string(),
-            client_ids: got.client_id_list().to_vec(),
-        }))
+        let got = self.caller.query(
+            &IAM,
+            "GetOpenIDConnectProvider",
+            &[("OpenIDConnectProviderArn".to_string(), arn.clone())],
+        )?;
+        let client_ids = got
+            .find("ClientIDList")
+            .map(|l| l.children.iter().map(|m| m.text.clone()).collect())
+            .unwrap_or_default();
+        Ok(Some(OidcProvider { arn, client_ids }))
     }
 
     fn create(&self, url: &str, client_ids: &[&str]) -> AwsResult<String> {
-        let mut call = self.client.create_open_id_connect_provider().url(url);
-        for id in client_ids {
-            call = call.client_id_list(*id);
+        let mut params = vec![("Url".to_string(), url.to_string())];
+        for (i, id) in client_ids.iter().enumerate() {
+            params.push((format!("ClientIDList.member.{}", i + 1), id.to_string()));
         }
-        let out = self
-            .runtime
-            .block_on(call.send())
-            .map_err(|e| error::from_sdk("IAM", "CreateOpenIDConnectProvider", &self.target, &e))?;
-        out.open_id_connect_provider_arn()
-            .map(str::to_string)
+        let answer = self.caller.query(&IAM, "CreateOpenIDConnectProvider", &params)?;
+        answer
+            .find("OpenIDConnectProviderArn")
+            .map(|a| a.text.clone())
+            .filter(|a| !a.is_empty())
             .ok_or_else(|| AwsError::new(AwsErrorKind::Other, "CreateOpenIDConnectProvider returned no ARN"))
     }
 }

@@ -1,10 +1,9 @@
 //! Templates over 51,200 bytes go to S3 and reach CloudFormation by URL.
 
-use aws_sdk_s3::primitives::ByteStream;
 use md5::{Digest, Md5};
-use tokio::runtime::Runtime;
 
-use super::error::{from_sdk, AwsError, AwsErrorKind, AwsResult, Target};
+use super::call::{Caller, S3};
+use super::error::{AwsError, AwsErrorKind, AwsResult};
 
 /// Where templates are uploaded.
 pub trait TemplateStore {
@@ -40,53 +39,52 @@ pub fn template_url(bucket: &str, key: &str, region: &str, legacy: bool) -> Stri
     format!("https://{bucket}.s3.{region}.{suffix}/{key}")
 }
 
-/// [`TemplateStore`] on the SDK's S3 client.
+/// [`TemplateStore`] on S3 (HeadBucket, PutObject).
 #[derive(Clone)]
 pub struct S3TemplateStore {
-    client: aws_sdk_s3::Client,
-    runtime: &'static Runtime,
-    target: Target,
+    caller: Caller,
     legacy_urls: bool,
 }
 
 impl S3TemplateStore {
-    pub fn new(client: aws_sdk_s3::Client, runtime: &'static Runtime, target: Target, legacy_urls: bool) -> Self {
-        S3TemplateStore {
-            client,
-            runtime,
-            target,
-            legacy_urls,
-        }
+    pub fn new(caller: Caller, legacy_urls: bool) -> Self {
+        S3TemplateStore { caller, legacy_urls }
     }
 }
 
 impl TemplateStore for S3TemplateStore {
     fn bucket_exists(&self, bucket: &str) -> AwsResult<bool> {
-        match self.runtime.block_on(self.client.head_bucket().bucket(bucket).send()) {
-            Ok(_) => Ok(true),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(false),
-            Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 403) => Err(AwsError::new(
+        let answer = self.caller.s3("HEAD", "HeadBucket", bucket, "", None, b"")?;
+        match answer.status {
+            200..=299 => Ok(true),
+            404 => Ok(false),
+            403 => Err(AwsError::new(
                 AwsErrorKind::AccessDenied,
                 format!("access denied to template bucket `{bucket}` (HeadBucket): it belongs to another account, or the credentials lack s3:ListBucket on it"),
             )),
-            Err(e) => Err(from_sdk("S3", "HeadBucket", &self.target, &e)),
+            // HEAD answers have no body: the status is all there is.
+            301 => Err(AwsError::new(
+                AwsErrorKind::Other,
+                format!(
+                    "template bucket `{bucket}` is in another region than {} (HeadBucket: 301); use a bucket in the environment's region",
+                    self.caller.target().region
+                ),
+            )),
+            status => Err(self.caller.failure(&S3, "HeadBucket", status, None, None, &answer.body)),
         }
     }
 
     fn upload(&self, bucket: &str, key: &str, body: &str) -> AwsResult<String> {
-        self.runtime
-            .block_on(
-                self.client
-                    .put_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .content_type("application/json")
-                    .body(ByteStream::from(body.as_bytes().to_vec()))
-                    .send(),
-            )
-            .map_err(|e| from_sdk("S3", "PutObject", &self.target, &e))?;
-        Ok(template_url(bucket, key, &self.target.region, self.legacy_urls))
+        let answer = self
+            .caller
+            .s3("PUT", "PutObject", bucket, key, Some("application/json"), body.as_bytes())?;
+        if !(200..300).contains(&answer.status) {
+            let xml = super::xml::XmlNode::parse(&answer.body).ok();
+            let code = xml.as_ref().and_then(|x| x.find("Code")).map(|n| n.text.clone());
+            let message = xml.as_ref().and_then(|x| x.find("Message")).map(|n| n.text.clone());
+            return Err(self.caller.failure(&S3, "PutObject", answer.status, code, message, &answer.body));
+        }
+        Ok(template_url(bucket, key, &self.caller.target().region, self.legacy_urls))
     }
 }
 

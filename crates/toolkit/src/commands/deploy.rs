@@ -330,19 +330,11 @@ fn promotion_gate<A: Application + Sync>(
         }
     } else {
         let prev_clients = aws::connect(prev_settings, args.endpoint.endpoint_url.as_deref())?;
-        let sdk_alarms = prev_clients.alarms();
-        // moto 5 speaks only CloudWatch's query protocol, not the SDK's RPC v2 CBOR.
-        let emulator_alarms = match (quirks.emulator, prev_clients.endpoint()) {
-            (Some(_), Some(url)) => crate::aws::alarms::EmulatorAlarms::new(url, &prev_settings.region),
-            _ => None,
-        };
-        let alarm_api: &dyn crate::aws::alarms::AlarmApi = match &emulator_alarms {
-            Some(e) => e,
-            None => &sdk_alarms,
-        };
+        // CloudWatch's Query protocol: the same requests to AWS and to moto.
+        let alarms = prev_clients.alarms();
         crate::ops::promotion_gate::evaluate(
             &prev_clients.cloudformation,
-            alarm_api,
+            &alarms,
             &crate::ops::promotion_gate::GateInput {
                 env: &loaded.name,
                 previous: &previous,

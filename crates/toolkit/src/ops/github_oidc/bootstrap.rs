@@ -7,7 +7,6 @@ use cairn_core::{EnvArtifact, EnvSettings, StackArtifact};
 
 use super::setup::{checked_delivery_stack, choose_provider, resource_types, role_arns};
 use super::{delivery_stack_name, DeliveryInput, GithubRepo};
-use crate::aws::oidc::SdkOidcProviders;
 use crate::aws::{AwsClients, Quirks};
 use crate::deploy::console::Console;
 use crate::error::CliResult;
@@ -34,7 +33,7 @@ pub struct Request<'a> {
 /// On moto, creates the provider with IAM when the account has none (noted in the output).
 pub fn prepare(clients: &AwsClients, quirks: Quirks, console: &mut Console, req: Request<'_>) -> CliResult<StackArtifact> {
     let name = delivery_stack_name(req.app, &req.settings.name);
-    let iam = SdkOidcProviders::new(&clients.sdk_config, crate::aws::runtime()?, clients.target.clone());
+    let iam = clients.oidc_providers();
     let (provider, note) = choose_provider(&clients.cloudformation, &iam, &name, quirks.emulator)?;
     if let Some(note) = note {
         console.line(&format!("note: {note}"));
