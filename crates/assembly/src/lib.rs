@@ -43,5 +43,5 @@ pub use manifest::{
     MANIFEST_FILE, MANIFEST_VERSION, PARITY_SECTION,
 };
 pub use read::{malformed_env_folders, read_synthesis, SynthesizedEnv, SynthesizedStack};
-pub use synthesis::{sha256_hex, short_commit, short_digest, Source, SynthesisSection};
+pub use synthesis::{sha256_hex, short_commit, short_digest, template_digests, Source, SynthesisSection};
 pub use write::write_environments;

@@ -286,6 +286,13 @@ impl Manifest {
         self
     }
 
+    /// [`Manifest::with_source`] with the templates' digests already computed
+    /// ([`crate::template_digests`]).
+    pub fn with_source_digests(mut self, env: &EnvArtifact, source: &Source, digests: &[String]) -> Manifest {
+        self.synthesis = Some(SynthesisSection::with_digests(env, source, digests));
+        self
+    }
+
     /// The manifest with the parity record (`cairn-parity` builds it).
     pub fn with_parity(mut self, record: ParityRecord) -> Manifest {
         self.parity = Some(record);

@@ -57,7 +57,13 @@ pub struct SynthesisSection {
 impl SynthesisSection {
     /// The section for a synthesized environment made from `source`.
     pub fn new(env: &EnvArtifact, source: &Source) -> SynthesisSection {
-        let templates: IndexMap<String, String> = env.stacks.iter().map(|s| (s.file_name(), sha256_hex(s.body.as_bytes()))).collect();
+        SynthesisSection::with_digests(env, source, &template_digests(env))
+    }
+
+    /// [`SynthesisSection::new`] with the templates' digests already computed
+    /// ([`template_digests`], same order as `env.stacks`): each is hashed once.
+    pub fn with_digests(env: &EnvArtifact, source: &Source, digests: &[String]) -> SynthesisSection {
+        let templates: IndexMap<String, String> = env.stacks.iter().map(|s| s.file_name()).zip(digests.iter().cloned()).collect();
         SynthesisSection {
             commit: source.commit.clone(),
             dirty: source.dirty,
@@ -73,6 +79,11 @@ impl SynthesisSection {
             dirty: self.dirty,
         }
     }
+}
+
+/// The hex SHA-256 of each template's file text, in `env.stacks` order.
+pub fn template_digests(env: &EnvArtifact) -> Vec<String> {
+    env.stacks.iter().map(|s| sha256_hex(s.body.as_bytes())).collect()
 }
 
 /// Hex SHA-256 of `bytes`.

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use crate::config::{self, ConfigError, Validate};
 use crate::error::{Error, Errors};
 use crate::synth::{Assembly, Render};
-use crate::tree::{App, EnvSettings, Environment};
+use crate::tree::{App, EnvSettings, Environment, RenderOnly};
 
 /// What every environment file provides, whatever else the application adds.
 pub trait EnvironmentConfig {
@@ -242,6 +242,16 @@ pub fn synthesize_as<A: Application>(app: &A, envs: &[(&str, &A::Config)], rende
         Render::Files => App::new(app.name())?,
         Render::ModelOnly => App::for_comparison(app.name())?,
     };
+    build_and_synth(app, envs, tree, render)
+}
+
+/// A comparison synthesis (model only, see [`App::for_comparison_of`]) that renders only
+/// the resources in `only`: for comparisons that look at a few items.
+pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], only: RenderOnly) -> Result<Assembly, Errors> {
+    build_and_synth(app, envs, App::for_comparison_of(app.name(), only)?, Render::ModelOnly)
+}
+
+fn build_and_synth<A: Application>(app: &A, envs: &[(&str, &A::Config)], tree: App, render: Render) -> Result<Assembly, Errors> {
     let mut errors = Vec::new();
     for (name, config) in envs {
         let environment = tree.environment(config.settings(name))?;

@@ -72,5 +72,5 @@ pub use error::{Error, Errors, Result};
 pub use keys::{EnvKey, StackKey};
 pub use synth::{Assembly, EnvArtifact, Render, StackArtifact};
 pub use template::{Output, Parameter, RemovalPolicy, Resource};
-pub use tree::{validate_name_fragment, App, EnvSettings, Environment, Scope, Stack, Suppression};
+pub use tree::{validate_name_fragment, App, EnvSettings, Environment, RenderOnly, Scope, Stack, Suppression};
 pub use value::{Lazy, Pseudo, RefTarget, ResourceRef, Value};

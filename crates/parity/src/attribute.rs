@@ -14,11 +14,11 @@ use std::sync::Mutex;
 use cairn_core::application::{self, Application, LoadedEnv};
 use cairn_core::config;
 use cairn_core::Errors;
-use cairn_core::{Assembly, Render};
+use cairn_core::{Assembly, Render, RenderOnly};
 use serde_json::Value as Json;
 
 use crate::flatten::flatten_variant;
-use crate::{flatten_env, EnvInput, Flat, ParityError, PathKey};
+use crate::{flatten_env, EnvInput, Flat, ParityError, PathKey, Section};
 
 /// A knob's value in an environment file, as JSON (None: the file lacks it).
 pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
@@ -27,9 +27,17 @@ pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
 
 /// Synthesizes one environment from a (modified) environment-file table.
 pub fn synth_table<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table) -> Result<Flat, ParityError> {
+    synth_job(app, name, file, table, None)
+}
+
+/// [`synth_table`], rendering only the resources in `only` when given.
+fn synth_job<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table, only: Option<&RenderOnly>) -> Result<Flat, ParityError> {
     let config: A::Config = config::from_table(file, table)?;
-    // Only compared, never written: skip the file text.
-    let assembly = application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?;
+    // Only compared, never written: skip the file text (and what is not compared).
+    let assembly = match only {
+        Some(only) => application::synthesize_only(app, &[(name, &config)], only.clone())?,
+        None => application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?,
+    };
     assembly
         .environments
         .into_iter()
@@ -83,6 +91,9 @@ pub struct Job {
     pub file: PathBuf,
     /// The file's table, with some knobs set to another environment's values.
     pub table: toml::Table,
+    /// The resources the comparison looks at, when it looks at resources only: the
+    /// synthesis renders just those. `None`: everything.
+    pub only: Option<RenderOnly>,
 }
 
 impl Job {
@@ -91,8 +102,36 @@ impl Job {
             name: env.name.clone(),
             file: env.file.clone(),
             table,
+            only: None,
         }
     }
+
+    /// Renders only what `items` names, when those are all resources.
+    fn comparing(mut self, items: &BTreeSet<PathKey>) -> Job {
+        self.only = render_only(items);
+        self
+    }
+
+    fn synth<A: Application>(&self, app: &A) -> Result<Flat, ParityError> {
+        synth_job(app, &self.name, &self.file, self.table.clone(), self.only.as_ref())
+    }
+}
+
+/// The resources among `items`, or `None` when `items` holds anything else (an output
+/// exists only once every resource is rendered: exports come from the references).
+fn render_only(items: &BTreeSet<PathKey>) -> Option<RenderOnly> {
+    let mut only = RenderOnly::new();
+    for item in items {
+        match item.section {
+            Section::Resources => {
+                only.entry(item.stack.clone()).or_default().insert(item.id.clone());
+            }
+            // Always rendered in full.
+            Section::Stack | Section::Template | Section::Parameters | Section::Conditions => {}
+            Section::Outputs => return None,
+        }
+    }
+    Some(only)
 }
 
 /// The outcome of one job: the leaves that differ from what it is compared with.
@@ -113,7 +152,7 @@ impl<A: Application> Synthesizer for Sequential<'_, A> {
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
         jobs.iter()
             .enumerate()
-            .map(|(i, j)| synth_table(self.0, &j.name, &j.file, j.table.clone()).map(|f| compare(i, f)))
+            .map(|(i, j)| j.synth(self.0).map(|f| compare(i, f)))
             .collect()
     }
 }
@@ -133,7 +172,7 @@ impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
         let work = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { break };
-            let keys = synth_table(app, &job.name, &job.file, job.table.clone()).map(|f| compare(i, f));
+            let keys = job.synth(app).map(|f| compare(i, f));
             if let Ok(mut slot) = slots[i].lock() {
                 *slot = Some(keys);
             }
@@ -188,7 +227,7 @@ fn drives_of<C, S: Synthesizer>(knobs: &[String], others: &[Compared<C>], r: &Lo
         for k in differing_knobs(knobs, e, r) {
             let value = config::get_value(&e.table, &k);
             index.entry(variant_key(&k, value)).or_insert_with(|| {
-                jobs.push(Job::new(r, swapped(&r.table, &k, value)));
+                jobs.push(Job::new(r, swapped(&r.table, &k, value)).comparing(&union));
                 jobs.len() - 1
             });
         }
@@ -206,7 +245,7 @@ fn drives_of<C, S: Synthesizer>(knobs: &[String], others: &[Compared<C>], r: &Lo
                     out[i].drives.insert(k, within(keys, only));
                 }
                 _ => {
-                    retry_jobs.push(Job::new(*e, swapped(&e.table, &k, config::get_value(&r.table, &k))));
+                    retry_jobs.push(Job::new(*e, swapped(&e.table, &k, config::get_value(&r.table, &k))).comparing(only));
                     retry.push((i, k));
                 }
             }
@@ -308,7 +347,7 @@ fn explain<'f, C, S: Synthesizer>(
             let table = group
                 .iter()
                 .fold(all.clone(), |t, f| swapped(&t, f, config::get_value(&r.table, f)));
-            Job::new(e, table)
+            Job::new(e, table).comparing(only)
         })
         .collect();
     let r_name = r.name.as_str();
@@ -395,7 +434,12 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
     let all: Vec<toml::Table> = others.iter().map(|e| all_swapped(e, r, &differing_knobs(&knobs, e, r))).collect();
     // Values taken from the reference may carry its name (a `shop-prod` tag).
     let r_flat_name = r.name.clone();
-    let jobs: Vec<Job> = others.iter().zip(&all).map(|(e, t)| Job::new(e, t.clone())).collect();
+    let jobs: Vec<Job> = others
+        .iter()
+        .zip(&all)
+        .zip(&differing)
+        .map(|((e, t), (_, only))| Job::new(e, t.clone()).comparing(only))
+        .collect();
     let residuals = synth.run(&jobs, &|i, mut variant| {
         let (keys, only) = &differing[i];
         variant.normalizer = variant.normalizer.with_alias(&r_flat_name);

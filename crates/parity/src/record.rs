@@ -25,7 +25,17 @@ pub(crate) const VERSION: u32 = 1;
 
 /// Hex MD5 of a template file's bytes.
 pub(crate) fn digest(bytes: &[u8]) -> String {
-    Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    cairn_assembly::sha256_hex(bytes)
+}
+
+/// Whether `bytes` have the recorded digest: SHA-256 (the synthesis section's), or MD5
+/// in records written before cairn hashed each template once.
+fn digest_matches(recorded: Option<&String>, bytes: &[u8]) -> bool {
+    match recorded {
+        Some(d) if d.len() == 32 => *d == Md5::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        Some(d) => *d == digest(bytes),
+        None => false,
+    }
 }
 
 fn leaf_record(k: &PathKey) -> DrivenLeaf {
@@ -65,6 +75,19 @@ pub fn records_with<A: Application, S: Synthesizer>(
     all: &[LoadedEnv<A::Config>],
     synth: &S,
 ) -> Vec<ParityRecord> {
+    let digests: Vec<Vec<String>> = synthesized.iter().map(|(_, a)| cairn_assembly::template_digests(a)).collect();
+    records_with_digests(app, synthesized, all, synth, &digests)
+}
+
+/// [`records_with`] with each environment's template digests already computed
+/// ([`cairn_assembly::template_digests`], same order as `synthesized`).
+pub fn records_with_digests<A: Application, S: Synthesizer>(
+    app: &A,
+    synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)],
+    all: &[LoadedEnv<A::Config>],
+    synth: &S,
+    digests: &[Vec<String>],
+) -> Vec<ParityRecord> {
     let reference = all.last().or_else(|| {
         synthesized
             .iter()
@@ -79,7 +102,8 @@ pub fn records_with<A: Application, S: Synthesizer>(
     synthesized
         .iter()
         .zip(drives)
-        .map(|((env, artifact), drives)| {
+        .zip(digests)
+        .map(|(((env, artifact), drives), digests)| {
             let fields = app
                 .knobs()
                 .into_iter()
@@ -100,7 +124,7 @@ pub fn records_with<A: Application, S: Synthesizer>(
                     (knob.key, field)
                 })
                 .collect();
-            let templates = artifact.stacks.iter().map(|s| (s.file_name(), digest(s.body.as_bytes()))).collect();
+            let templates = artifact.stacks.iter().map(|s| s.file_name()).zip(digests.iter().cloned()).collect();
             ParityRecord {
                 version: VERSION,
                 reference: reference.map(|r| r.name.clone()),
@@ -163,7 +187,7 @@ fn read_env(dir: &Path, name: &str) -> Result<Recorded, ParityError> {
     for stack in &manifest.stacks {
         let file = &stack.template;
         let (bytes, template) = read_template(&env_dir.join(file))?;
-        if section.templates.get(file) != Some(&digest(&bytes)) {
+        if !digest_matches(section.templates.get(file), &bytes) {
             notes.push(Note {
                 environment: name.to_string(),
                 message: format!(

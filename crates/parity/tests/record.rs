@@ -75,3 +75,41 @@ fn a_recorded_manifest_reads_with_its_knobs() {
     // The digests are empty: every template is said to be changed after synthesis.
     assert!(inputs[0].notes.iter().any(|n| n.message.contains("changed after synthesis")));
 }
+
+#[test]
+fn template_digests_are_sha256_and_older_md5_records_still_verify() {
+    let body = r#"{"Resources": {}}"#;
+    let sha256 = cairn_assembly::sha256_hex(body.as_bytes());
+    // MD5 of the same bytes, as records written before the digests were shared held it.
+    let md5 = "e5f7d6c0c9f9d0bd7a5a6bfcd6a4f0b5";
+    for (name, digest, changed) in [
+        ("sha", sha256.as_str(), false),
+        ("md5bad", md5, true),
+        ("other", "0".repeat(64).as_str(), true),
+    ] {
+        let out = out_with(
+            name,
+            &r#"{"version": 1, "app": "app", "environment": "ENV", "account": "1", "region": "us-east-1",
+                "stacks": [{"id": "data", "name": "app-ENV-data", "template": "app-ENV-data.template.json"}],
+                "parity": {"version": 1, "reference": "prod", "promotionOrder": 0, "fields": {},
+                    "templates": {"app-ENV-data.template.json": "DIGEST"}}}"#
+                .replace("DIGEST", digest),
+        );
+        let (_, inputs, _) = read_out_dir(&out.0, &[]).expect("reads");
+        let said = inputs[0].notes.iter().any(|n| n.message.contains("changed after synthesis"));
+        assert_eq!(said, changed, "{name}: {:?}", inputs[0].notes);
+    }
+    // The real MD5 of the bytes is accepted.
+    use md5::Digest;
+    let real: String = md5::Md5::digest(body.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+    let out = out_with(
+        "md5",
+        &r#"{"version": 1, "app": "app", "environment": "ENV", "account": "1", "region": "us-east-1",
+            "stacks": [{"id": "data", "name": "app-ENV-data", "template": "app-ENV-data.template.json"}],
+            "parity": {"version": 1, "reference": "prod", "promotionOrder": 0, "fields": {},
+                "templates": {"app-ENV-data.template.json": "DIGEST"}}}"#
+            .replace("DIGEST", &real),
+    );
+    let (_, inputs, _) = read_out_dir(&out.0, &[]).expect("reads");
+    assert!(inputs[0].notes.is_empty(), "{:?}", inputs[0].notes);
+}

@@ -116,7 +116,13 @@ fn render_stack(data: &AppData, env: EnvKey, key: StackKey, errors: &mut Vec<Err
             cx.path = format!("Conditions/{id}");
             out.conditions.insert(id.clone(), cx.render(c));
         }
+        let only = data.render_only.as_ref().map(|o| o.get(stack.id.as_str()));
         for (logical_id, entry) in &stack.resources {
+            if let Some(ids) = only {
+                if !ids.is_some_and(|ids| ids.contains(logical_id.as_str())) {
+                    continue;
+                }
+            }
             cx.path = entry.path.clone();
             let mut json = cx.render_resource(&entry.resource, &entry.path, &stack.id);
             if let Some(overrides) = stack.overrides.get(logical_id) {
@@ -125,6 +131,9 @@ fn render_stack(data: &AppData, env: EnvKey, key: StackKey, errors: &mut Vec<Err
             out.resources.insert(logical_id.clone(), json);
         }
         for (id, o) in &stack.outputs {
+            if only.is_some() {
+                break;
+            }
             cx.path = format!("Outputs/{id}");
             let mut obj = Map::new();
             if let Some(d) = &o.description {
@@ -175,7 +184,8 @@ fn stack_artifact(
             );
         }
     }
-    if r.resources.is_empty() {
+    // Counted in the tree, not in what was rendered (a comparison may render a few).
+    if stack.resources.is_empty() {
         errors.push(
             Error::new("stack has no resources")
                 .at(full.clone())
@@ -186,7 +196,7 @@ fn stack_artifact(
         errors,
         &full,
         "resources",
-        r.resources.len(),
+        stack.resources.len(),
         limits::MAX_RESOURCES,
         "split the stack into several stacks",
     );

@@ -102,7 +102,13 @@ pub(crate) struct AppData {
     /// Off only for the syntheses parity compares and drops (see [`App::for_comparison`]):
     /// each environment's own synthesis has already checked the same constructs.
     pub check_literals: bool,
+    /// Only these resources (stack id → logical IDs) are rendered, and no outputs: for
+    /// the comparison syntheses that only look at a few items. `None`: everything.
+    pub render_only: Option<RenderOnly>,
 }
+
+/// The resources a comparison synthesis renders: stack id → logical IDs.
+pub type RenderOnly = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
 
 impl AppData {
     pub(crate) fn stack(&self, key: StackKey) -> &StackData {
@@ -144,6 +150,7 @@ impl App {
                 envs: Vec::new(),
                 stacks: Vec::new(),
                 check_literals: true,
+                render_only: None,
             })),
         })
     }
@@ -154,6 +161,15 @@ impl App {
     pub fn for_comparison(name: &str) -> Result<App> {
         let app = App::new(name)?;
         app.data.borrow_mut().check_literals = false;
+        Ok(app)
+    }
+
+    /// [`App::for_comparison`] that renders only the resources in `only` and no outputs
+    /// (everything is still built: construct errors surface as they would). Its templates
+    /// hold just those resources.
+    pub fn for_comparison_of(name: &str, only: RenderOnly) -> Result<App> {
+        let app = App::for_comparison(name)?;
+        app.data.borrow_mut().render_only = Some(only);
         Ok(app)
     }
 

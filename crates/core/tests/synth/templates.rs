@@ -203,3 +203,47 @@ fn model_only_synthesis_gives_the_same_templates_without_file_text() {
         .as_object()
         .is_some_and(|o| !o.is_empty()));
 }
+
+#[test]
+fn a_comparison_synthesis_of_some_resources_renders_just_those_and_no_outputs() {
+    let build = |app: &App| {
+        let env = app.environment(settings("dev")).unwrap();
+        let data = env.stack("data").unwrap();
+        let service = env.stack("service").unwrap();
+        let q = queue(&data, "Queue");
+        queue(&data, "Other");
+        service
+            .scope()
+            .add_resource("Param", Resource::new("AWS::SSM::Parameter").prop("Value", q.get_att("Arn")))
+            .unwrap();
+    };
+    let full = App::new("demo").unwrap();
+    build(&full);
+    let full = full.synth().unwrap();
+    let data = template(&full, "dev", "demo-dev-data");
+    let queue_id = data["Resources"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|id| id.starts_with("Queue"))
+        .unwrap()
+        .clone();
+    let mut only = cairn_core::RenderOnly::new();
+    only.entry("data".to_string()).or_default().insert(queue_id.clone());
+    let some = App::for_comparison_of("demo", only).unwrap();
+    build(&some);
+    let some = some.synth_as(cairn_core::Render::ModelOnly).unwrap();
+    let data_some = template(&some, "dev", "demo-dev-data");
+    let resources = data_some["Resources"].as_object().unwrap();
+    assert_eq!(resources.keys().collect::<Vec<_>>(), vec![&queue_id], "only the named resource");
+    assert_eq!(
+        resources[&queue_id], data["Resources"][&queue_id],
+        "rendered as in the full synthesis"
+    );
+    assert!(
+        data_some.get("Outputs").is_none(),
+        "no outputs: exports need every resource rendered"
+    );
+    let service = template(&some, "dev", "demo-dev-service");
+    assert!(service["Resources"].as_object().is_none_or(|r| r.is_empty()), "{service}");
+}

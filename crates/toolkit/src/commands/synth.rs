@@ -57,15 +57,18 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
     let assembly = project.synth(&envs)?;
     // Policy checks: any error stops synthesis before anything is written.
     let checks = crate::ops::checks::synth_checks(&assembly, args.no_checks, args.quiet)?;
+    // Each template is hashed once, for the synthesis section and the parity record.
+    let digests: Vec<Vec<String>> = assembly.environments.iter().map(cairn_assembly::template_digests).collect();
     // Which environment-file field drives which property, for `cairn parity --out`.
-    let parity = crate::ops::parity::manifest_sections(project, &envs, &assembly);
+    let parity = crate::ops::parity::manifest_sections(project, &envs, &assembly, &digests);
     let source = source.join().unwrap_or_default();
     let manifests: Vec<_> = assembly
         .environments
         .iter()
         .zip(parity)
-        .map(|(e, p)| {
-            let mut manifest = Manifest::from_artifact(e).with_parity(p).with_source(e, &source);
+        .zip(&digests)
+        .map(|((e, p), d)| {
+            let mut manifest = Manifest::from_artifact(e).with_parity(p).with_source_digests(e, &source, d);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
                 manifest = manifest.with_checks(c.clone());
             }

@@ -94,14 +94,16 @@ fn read_out<A: Application>(
 
 /// The `parity` sections of the manifests of `assembly`'s environments (same order
 /// as `envs`): which environment-file field drives which property, for `parity --out`.
+/// `digests` are each environment's template digests ([`cairn_assembly::template_digests`]).
 pub fn manifest_sections<A: Application + Sync>(
     project: &Project<A>,
     envs: &[LoadedEnv<A::Config>],
     assembly: &Assembly,
+    digests: &[Vec<String>],
 ) -> Vec<ParityRecord> {
     // Every environment file gives the reference; when some other file does not load,
     // synthesizing one environment still works (the latest synthesized one is used).
     let all = project.all_envs().unwrap_or_default();
     let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
-    record::records_with(project, &synthesized, &all, &Parallel(project))
+    record::records_with_digests(project, &synthesized, &all, &Parallel(project), digests)
 }
