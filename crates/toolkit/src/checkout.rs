@@ -29,7 +29,8 @@ pub fn source(dir: &Path) -> cairn_assembly::Source {
         .filter(|s| s.len() >= 40 && s.chars().all(|c| c.is_ascii_hexdigit()));
     match commit {
         Some(commit) => cairn_assembly::Source {
-            dirty: dirty(dir).unwrap_or(true),
+            // HEAD was just read: only the status is left to ask.
+            dirty: has_changes(dir).unwrap_or(true),
             commit: Some(commit),
         },
         None => cairn_assembly::Source::default(),
@@ -49,7 +50,18 @@ fn dirty(dir: &Path) -> Option<bool> {
             .filter(|o| o.status.success())
     };
     git(&["rev-parse", "--verify", "--quiet", "HEAD"])?;
-    let status = git(&["status", "--porcelain"])?;
+    has_changes(dir)
+}
+
+/// Whether `git status` lists anything, once HEAD is known to exist.
+fn has_changes(dir: &Path) -> Option<bool> {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["status", "--porcelain"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
     Some(!status.stdout.is_empty())
 }
 

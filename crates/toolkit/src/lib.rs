@@ -106,6 +106,7 @@ use crate::ui::Style;
 
 /// Runs the `cairn` command line for `app` and returns the process exit code.
 pub fn main<A: Application + Sync>(app: A) -> ExitCode {
+    small_pages_only();
     restore_sigpipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -134,6 +135,18 @@ fn fail(e: &error::CliError) -> ExitCode {
 /// Rust ignores SIGPIPE, so `println!` panics when the reader of a pipe goes away
 /// (`cairn ls | head -1`). Like other Unix tools, end quietly instead: the default
 /// action stops the process (a deployment in progress goes on in CloudFormation).
+/// No transparent huge pages for this process: allocators that ask for them (mimalloc
+/// does) back each touched 2 MB region with a whole huge page, which for a short-lived
+/// tool of small allocations only inflates its memory (about 6 MB of `synth`'s peak).
+fn small_pages_only() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl with PR_SET_THP_DISABLE takes plain integer arguments and changes only
+    // how this process's future page faults are served.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 fn restore_sigpipe() {
     #[cfg(unix)]
     // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid action.

@@ -3,9 +3,7 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use cairn_core::application::LoadedEnv;
-
-use cairn_core::{Application, Assembly, EnvArtifact, EnvironmentConfig, StackArtifact};
+use cairn_core::{Application, Assembly, EnvArtifact, StackArtifact};
 use clap::Args;
 
 use crate::aws::{self, CloudFormation, EndpointArgs};
@@ -16,9 +14,9 @@ use crate::deploy::resume::{non_default, ResumeCommand};
 use crate::deploy::{DeployOptions, Deployer, Outcome};
 use crate::error::{CliError, CliResult};
 use crate::ops::checks::synth_checks;
-use crate::ops::environment::{load_envs, select_stacks, synth_env};
+use crate::ops::environment::{select_stacks, synth_env};
 use crate::ops::from_dir;
-use crate::ops::{parity, template_bucket};
+use crate::ops::{parity, promotion_gate, template_bucket};
 use crate::project::Project;
 use crate::ui::{self, Style};
 
@@ -136,18 +134,18 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
         None => return Err(CliError::BadInput(format!("unknown environment `{}`", args.env))),
     };
     // Parity first: undeclared differences from the other environments stop the deploy.
-    let (artifact, source) = match &args.from {
+    let (artifact, source, from_record) = match &args.from {
         Some(dir) => {
             let from = from_dir::read_env(project, dir, &loaded)?;
             parity::gate::gate_out_dir(project, dir, &args.env, args.allow_parity_drift, style)?;
-            (from.artifact, from.synthesis.source())
+            (from.artifact, from.synthesis.source(), from.manifest.parity)
         }
         None => {
             parity::gate::gate(project, &args.env, args.allow_parity_drift, style)?;
             let env_dir = project.environments_dir();
             let source = std::thread::spawn(move || crate::checkout::source(&env_dir));
             let artifact = synth_env(project, &args.env)?;
-            (artifact, source.join().unwrap_or_default())
+            (artifact, source.join().unwrap_or_default(), None)
         }
     };
     // The policy checks `synth` runs: an error stops the deploy before any AWS call
@@ -183,7 +181,12 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &DeployArgs, style
     let clients = aws::connect(settings, args.endpoint.endpoint_url.as_deref())?;
     let account = clients.check_account(settings)?;
     let quirks = clients.detect_quirks();
-    let emergency = promotion_gate(project, args, &loaded, quirks, style)?;
+    let gate = promotion_gate::GateRequest {
+        from: args.from.as_deref().map(|dir| (dir, from_record.as_ref())),
+        endpoint: args.endpoint.endpoint_url.as_deref(),
+        skip_reason: args.skip_promotion_gate.as_deref(),
+    };
+    let emergency = promotion_gate::check(project, &loaded, &gate, quirks, style)?;
     console.line(&format!(
         "deploying {}: {} stack{} to account {account}, {}{}",
         console.style.bold(&settings.name),
@@ -260,125 +263,6 @@ fn describe_source(source: &cairn_assembly::Source, from: Option<&std::path::Pat
         Some(dir) => format!("{what}, from {}", dir.display()),
         None => what,
     }
-}
-
-/// The promotion gate (`[delivery] requires_previous`): `Ok(Some(reason))` when it is
-/// skipped for an emergency, `Ok(None)` when it is open or not asked for.
-fn promotion_gate<A: Application + Sync>(
-    project: &Project<A>,
-    args: &DeployArgs,
-    loaded: &LoadedEnv<A::Config>,
-    quirks: aws::Quirks,
-    style: Style,
-) -> CliResult<Option<String>> {
-    let delivery = &loaded.delivery;
-    if !delivery.requires_previous {
-        if let Some(reason) = &args.skip_promotion_gate {
-            eprintln!(
-                "{}",
-                style.yellow(&format!(
-                    "warning: {} has no promotion gate (requires_previous is off); the reason is recorded anyway: {reason}",
-                    loaded.name
-                ))
-            );
-        }
-        return Ok(args.skip_promotion_gate.clone());
-    }
-    let all = load_envs(project, &[])?;
-    let pos = all.iter().position(|e| e.name == loaded.name).unwrap_or(0);
-    let Some(prev) = pos.checked_sub(1).map(|i| &all[i]) else {
-        return Err(CliError::BadInput(format!(
-            "{}: [delivery] requires_previous = true, but {} is first in promotion order: no environment comes before it
-               fix: remove requires_previous, or give an environment a lower promotion_order",
-            loaded.file.display(),
-            loaded.name
-        )));
-    };
-    // The previous environment as this same code synthesizes it (from DIR: as the folder holds it).
-    let (previous, skew) = match &args.from {
-        Some(dir) => {
-            let prev_dir = from_dir::read_env(project, dir, prev).map_err(|e| match e {
-                CliError::BadInput(m) => CliError::BadInput(format!(
-                    "{m}
-  (the promotion gate compares with {}, the environment before {} in promotion order)",
-                    prev.name, loaded.name
-                )),
-                other => other,
-            })?;
-            let this = from_dir::read_env(project, dir, loaded)?;
-            let skew = match (&prev_dir.manifest.parity, &this.manifest.parity) {
-                (Some(a), Some(b)) => cairn_parity::artifact_skew_in_records(a, b),
-                _ => cairn_parity::artifact_skew(&project.knobs(), prev, loaded),
-            };
-            (prev_dir.artifact, skew)
-        }
-        None => (
-            synth_env(project, &prev.name)?,
-            cairn_parity::artifact_skew(&project.knobs(), prev, loaded),
-        ),
-    };
-    let prev_settings = &previous.settings;
-    let report = if prev_settings.account != loaded.config.settings(&loaded.name).account {
-        crate::ops::promotion_gate::GateReport {
-            missing: vec![format!(
-                "{} lives in account {}, not {}: the gate cannot read it with these credentials",
-                prev.name,
-                prev_settings.account,
-                loaded.config.settings(&loaded.name).account
-            )],
-            ..Default::default()
-        }
-    } else {
-        let prev_clients = aws::connect(prev_settings, args.endpoint.endpoint_url.as_deref())?;
-        // CloudWatch's Query protocol: the same requests to AWS and to moto.
-        let alarms = prev_clients.alarms();
-        crate::ops::promotion_gate::evaluate(
-            &prev_clients.cloudformation,
-            &alarms,
-            &crate::ops::promotion_gate::GateInput {
-                env: &loaded.name,
-                previous: &previous,
-                soak: Duration::from_secs(u64::from(delivery.soak_minutes) * 60),
-                skew,
-                now: crate::aws::cloudformation::Time::now(),
-                quirks,
-            },
-        )?
-    };
-    if report.missing.is_empty() {
-        let runs = report
-            .previous_record
-            .map(|r| format!(" ({})", r.source().label()))
-            .unwrap_or_default();
-        println!(
-            "promotion gate open: {} runs this synthesis{runs}, healthy{}",
-            prev.name,
-            if delivery.soak_minutes > 0 {
-                format!(", for at least {} minutes", delivery.soak_minutes)
-            } else {
-                String::new()
-            }
-        );
-        return Ok(args.skip_promotion_gate.clone());
-    }
-    let list: String = report.missing.iter().map(|m| format!("\n  - {m}")).collect();
-    if let Some(reason) = &args.skip_promotion_gate {
-        eprintln!(
-            "{}",
-            style.yellow(&format!(
-                "EMERGENCY DEPLOY of {}: promotion gate skipped (--skip-promotion-gate \"{reason}\"); it is closed because:{list}\n                   the reason is recorded on every stack deployed",
-                loaded.name
-            ))
-        );
-        return Ok(Some(reason.clone()));
-    }
-    Err(CliError::Failed(format!(
-        "promotion gate: {} may not be deployed yet; {} must run this synthesis, healthy{}:{list}\n         Nothing was changed. Deploy {} with this synthesis first (and wait), or for an emergency pass --skip-promotion-gate \"REASON\"",
-        loaded.name,
-        prev.name,
-        if delivery.soak_minutes > 0 { format!(", for {} minutes", delivery.soak_minutes) } else { String::new() },
-        prev.name
-    )))
 }
 
 /// Whether the environment file asks for backups before stateful changes.

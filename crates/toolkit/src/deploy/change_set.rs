@@ -20,22 +20,26 @@ impl Deployer<'_> {
         stack: &StackArtifact,
         keep: Option<&record::SynthesisRecord>,
     ) -> DeployResult<TemplateSource> {
-        let body = match (&self.opts.record, keep) {
-            (Some(_), Some(kept)) => serde_json::to_string(&record::with_record(&self.quirks.as_sent(&stack.template), kept))
-                .unwrap_or_else(|_| stack.deploy_body()),
-            // The record goes with the template (see `record`): its digest is the file's.
+        // The record goes with the template (see `record`): an unchanged stack keeps its
+        // own, a new one carries this deploy's with the file's digest.
+        let fresh;
+        let record = match (&self.opts.record, keep) {
+            (Some(_), Some(kept)) => Some(kept),
             (Some(base), None) => {
-                let record = record::SynthesisRecord {
+                fresh = record::SynthesisRecord {
                     digest: cairn_assembly::sha256_hex(stack.body.as_bytes()),
                     ..base.clone()
                 };
-                serde_json::to_string(&record::with_record(&self.quirks.as_sent(&stack.template), &record))
-                    .unwrap_or_else(|_| stack.deploy_body())
+                Some(&fresh)
             }
-            (None, _) => match self.quirks.as_sent(&stack.template) {
-                std::borrow::Cow::Borrowed(_) => stack.deploy_body(),
-                std::borrow::Cow::Owned(sent) => serde_json::to_string(&sent).unwrap_or_else(|_| stack.deploy_body()),
-            },
+            (None, _) => None,
+        };
+        let sent = self.quirks.as_sent(&stack.template);
+        let body = match (record, &sent) {
+            // Sent exactly as synthesized: the compact text synthesis already made.
+            (None, std::borrow::Cow::Borrowed(_)) => stack.deploy_body(),
+            (None, std::borrow::Cow::Owned(sent)) => serde_json::to_string(sent).unwrap_or_else(|_| stack.deploy_body()),
+            (Some(record), _) => serde_json::to_string(&record::with_record(&sent, record)).unwrap_or_else(|_| stack.deploy_body()),
         };
         if !self.opts.upload_all && body.len() <= cairn_core::template::limits::MAX_INLINE_BODY_BYTES {
             return Ok(TemplateSource::Body(body));

@@ -57,7 +57,8 @@ impl Deployer<'_> {
                         .is_some_and(|l| matches!(l.current(self.cfn, &stack.name), Ok(Some(_))));
                     let cleanup = self.remove_stuck_create(&stack.name, emulator);
                     let why = moto_leftovers(&e.message, emulator, recorded);
-                    let kms = if has_tagged_kms_key(&stack.template) {
+                    // As sent: on moto the keys go without their tags, and then this is not the cause.
+                    let kms = if has_tagged_kms_key(&self.quirks.as_sent(&stack.template)) {
                         format!(
                             ". {emulator} cannot create an AWS::KMS::Key that has tags (a bug in its CloudFormation support, not in the \
                              template): to try this environment on the local cloud, set `customer_managed_key = false` in the \

@@ -16,11 +16,150 @@ use cairn_core::EnvArtifact;
 use cairn_parity::ArtifactSkew;
 use serde_json::Value as Json;
 
+use cairn_core::application::LoadedEnv;
+use cairn_core::{Application, EnvironmentConfig};
+
+use crate::aws;
 use crate::aws::alarms::AlarmApi;
 use crate::aws::cloudformation::{status, Time};
 use crate::aws::CloudFormation;
 use crate::deploy::record::{split, SynthesisRecord};
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
+use crate::ops::environment::{load_envs, synth_env};
+use crate::ops::from_dir;
+use crate::project::Project;
+use crate::ui::Style;
+
+/// How the deploy the gate guards was asked for.
+pub struct GateRequest<'a> {
+    /// `--from DIR` with the deployed environment's parity record read from it (the
+    /// folder is read once, by the deploy): the previous environment is taken from
+    /// the same folder.
+    pub from: Option<(&'a std::path::Path, Option<&'a cairn_assembly::ParityRecord>)>,
+    /// `--endpoint-url`.
+    pub endpoint: Option<&'a str>,
+    /// `--skip-promotion-gate REASON`.
+    pub skip_reason: Option<&'a str>,
+}
+
+/// The promotion gate of a deploy of `loaded` (`[delivery] requires_previous`), with
+/// its messages: `Ok(Some(reason))` when it is skipped for an emergency, `Ok(None)`
+/// when it is open or not asked for; an error listing what is missing when closed.
+pub fn check<A: Application + Sync>(
+    project: &Project<A>,
+    loaded: &LoadedEnv<A::Config>,
+    request: &GateRequest<'_>,
+    quirks: aws::Quirks,
+    style: Style,
+) -> CliResult<Option<String>> {
+    let delivery = &loaded.delivery;
+    if !delivery.requires_previous {
+        if let Some(reason) = request.skip_reason {
+            eprintln!(
+                "{}",
+                style.yellow(&format!(
+                    "warning: {} has no promotion gate (requires_previous is off); the reason is recorded anyway: {reason}",
+                    loaded.name
+                ))
+            );
+        }
+        return Ok(request.skip_reason.map(str::to_string));
+    }
+    let all = load_envs(project, &[])?;
+    let pos = all.iter().position(|e| e.name == loaded.name).unwrap_or(0);
+    let Some(prev) = pos.checked_sub(1).map(|i| &all[i]) else {
+        return Err(CliError::BadInput(format!(
+            "{}: [delivery] requires_previous = true, but {} is first in promotion order: no environment comes before it
+               fix: remove requires_previous, or give an environment a lower promotion_order",
+            loaded.file.display(),
+            loaded.name
+        )));
+    };
+    // The previous environment as this same code synthesizes it (from DIR: as the folder holds it).
+    let (previous, skew) = match request.from {
+        Some((dir, this_record)) => {
+            let prev_dir = from_dir::read_env(project, dir, prev).map_err(|e| match e {
+                CliError::BadInput(m) => CliError::BadInput(format!(
+                    "{m}
+  (the promotion gate compares with {}, the environment before {} in promotion order)",
+                    prev.name, loaded.name
+                )),
+                other => other,
+            })?;
+            let skew = match (&prev_dir.manifest.parity, this_record) {
+                (Some(a), Some(b)) => cairn_parity::artifact_skew_in_records(a, b),
+                _ => cairn_parity::artifact_skew(&project.knobs(), prev, loaded),
+            };
+            (prev_dir.artifact, skew)
+        }
+        None => (
+            synth_env(project, &prev.name)?,
+            cairn_parity::artifact_skew(&project.knobs(), prev, loaded),
+        ),
+    };
+    let prev_settings = &previous.settings;
+    let report = if prev_settings.account != loaded.config.settings(&loaded.name).account {
+        GateReport {
+            missing: vec![format!(
+                "{} lives in account {}, not {}: the gate cannot read it with these credentials",
+                prev.name,
+                prev_settings.account,
+                loaded.config.settings(&loaded.name).account
+            )],
+            ..Default::default()
+        }
+    } else {
+        let prev_clients = aws::connect(prev_settings, request.endpoint)?;
+        // CloudWatch's Query protocol: the same requests to AWS and to moto.
+        let alarms = prev_clients.alarms();
+        evaluate(
+            &prev_clients.cloudformation,
+            &alarms,
+            &GateInput {
+                env: &loaded.name,
+                previous: &previous,
+                soak: Duration::from_secs(u64::from(delivery.soak_minutes) * 60),
+                skew,
+                now: crate::aws::cloudformation::Time::now(),
+                quirks,
+            },
+        )?
+    };
+    if report.missing.is_empty() {
+        let runs = report
+            .previous_record
+            .map(|r| format!(" ({})", r.source().label()))
+            .unwrap_or_default();
+        println!(
+            "promotion gate open: {} runs this synthesis{runs}, healthy{}",
+            prev.name,
+            if delivery.soak_minutes > 0 {
+                format!(", for at least {} minutes", delivery.soak_minutes)
+            } else {
+                String::new()
+            }
+        );
+        return Ok(request.skip_reason.map(str::to_string));
+    }
+    let list: String = report.missing.iter().map(|m| format!("\n  - {m}")).collect();
+    if let Some(reason) = request.skip_reason {
+        eprintln!(
+            "{}",
+            style.yellow(&format!(
+                "EMERGENCY DEPLOY of {}: promotion gate skipped (--skip-promotion-gate \"{reason}\"); it is closed because:{list}\n                   the reason is recorded on every stack deployed",
+                loaded.name
+            ))
+        );
+        return Ok(Some(reason.to_string()));
+    }
+    Err(CliError::Failed(format!(
+        "promotion gate: {} may not be deployed yet; {} must run this synthesis, healthy{}:{list}\n         Nothing was changed. Deploy {} with this synthesis first (and wait), or for an emergency pass --skip-promotion-gate \"REASON\"",
+        loaded.name,
+        prev.name,
+        if delivery.soak_minutes > 0 { format!(", for {} minutes", delivery.soak_minutes) } else { String::new() },
+        prev.name
+    )))
+}
 
 /// What the gate looks at.
 pub struct GateInput<'a> {
