@@ -100,6 +100,22 @@ fn generated_services(services: usize) -> Assembly {
     app.synth().expect("generated services synthesize")
 }
 
+/// A task role granted read/write on `table` and `bucket` and send/consume on `queue`.
+fn task_role_using(stack: &cairn_core::Stack, id: &str, table: &Table, bucket: &Bucket, queue: &Queue) {
+    let role = Role::new(
+        stack,
+        id,
+        RoleProps {
+            assumed_by: ServicePrincipal::EcsTasks,
+            description: None,
+        },
+    )
+    .expect("role");
+    table.grant_read_write(&role).expect("grant");
+    bucket.grant_read_write(&role).expect("grant");
+    queue.grant_send_consume(&role).expect("grant");
+}
+
 /// An application with `copies` copies of the shop's data constructs and a role that
 /// uses them, 20 copies per stack pair (CloudFormation's 500-resource limit).
 fn generated(copies: usize) -> Assembly {
@@ -121,18 +137,7 @@ fn generated(copies: usize) -> Assembly {
                 },
             )
             .expect("table");
-            let role = Role::new(
-                &service,
-                &format!("TaskRole{i}"),
-                RoleProps {
-                    assumed_by: ServicePrincipal::EcsTasks,
-                    description: None,
-                },
-            )
-            .expect("role");
-            table.grant_read_write(&role).expect("grant");
-            bucket.grant_read_write(&role).expect("grant");
-            queue.grant_send_consume(&role).expect("grant");
+            task_role_using(&service, &format!("TaskRole{i}"), &table, &bucket, &queue);
         }
     }
     app.synth().expect("generated app synthesizes")
@@ -185,18 +190,7 @@ fn growth(resources: usize) -> Assembly {
                     break;
                 }
                 let before = stack.resource_count();
-                let role = Role::new(
-                    &stack,
-                    &format!("TaskRole{i}"),
-                    RoleProps {
-                        assumed_by: ServicePrincipal::EcsTasks,
-                        description: None,
-                    },
-                )
-                .expect("role");
-                table.grant_read_write(&role).expect("grant");
-                bucket.grant_read_write(&role).expect("grant");
-                queue.grant_send_consume(&role).expect("grant");
+                task_role_using(&stack, &format!("TaskRole{i}"), table, bucket, queue);
                 role_size = stack.resource_count() - before;
                 i += 1;
             }
