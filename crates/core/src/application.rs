@@ -245,6 +245,13 @@ pub fn synthesize_as<A: Application>(app: &A, envs: &[(&str, &A::Config)], rende
     build_and_synth(app, envs, tree, render)
 }
 
+/// [`synthesize`] without the file text (`body` left empty, so the template size limit
+/// is not checked): for callers that compare the templates and write nothing. Unlike a
+/// comparison synthesis, every check of the constructs runs.
+pub fn synthesize_model<A: Application>(app: &A, envs: &[(&str, &A::Config)]) -> Result<Assembly, Errors> {
+    build_and_synth(app, envs, App::new(app.name())?, Render::ModelOnly)
+}
+
 /// A comparison synthesis (model only, see [`App::for_comparison_of`]) that renders only
 /// the resources in `only`: for comparisons that look at a few items.
 pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], only: RenderOnly) -> Result<Assembly, Errors> {

@@ -382,7 +382,7 @@ fn cause(fields: &[&String]) -> String {
 
 /// Synthesizes `envs` and gathers, for each, what the comparison needs; the last
 /// environment (latest in promotion order) is the reference. Also returns the
-/// synthesis of `envs` itself.
+/// synthesis of `envs` itself, without file text (`body` is empty).
 pub fn analyze<A: Application>(app: &A, envs: &[LoadedEnv<A::Config>]) -> Result<(Assembly, Vec<EnvInput>), Errors> {
     analyze_with(app, envs, true, &Sequential(app))
 }
@@ -407,7 +407,8 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         })
         .collect();
     let pairs: Vec<(&str, &A::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
-    let assembly = application::synthesize(app, &pairs)?;
+    // Compared, not written: no file text.
+    let assembly = application::synthesize_model(app, &pairs)?;
     let mut flats: Vec<Flat> = assembly.environments.iter().map(flatten_env).collect();
     let (Some((r, others)), Some(r_flat)) = (envs.split_last(), flats.pop()) else {
         return Ok((assembly, inputs));
