@@ -241,13 +241,7 @@ impl Caller {
     pub fn s3(&self, method: &str, operation: &str, bucket: &str, key: &str, content_type: Option<&str>, body: &[u8]) -> AwsResult<Answer> {
         let (base, signing_region) = self.endpoint(&S3);
         let path = key.split('/').map(uri_encode).collect::<Vec<_>>().join("/");
-        let url = if self.endpoint_of(&S3).is_some() {
-            // Emulators serve S3 on one host:port: the bucket goes in the path.
-            format!("{}/{bucket}/{path}", base.trim_end_matches('/'))
-        } else {
-            let host = base.trim_start_matches("https://");
-            format!("https://{bucket}.{host}/{path}")
-        };
+        let url = s3_url(&base, self.endpoint_of(&S3).is_some(), bucket, &path);
         let mut headers = Vec::new();
         if let Some(ct) = content_type {
             headers.push(("content-type", ct.to_string()));
@@ -358,6 +352,20 @@ fn default_endpoint(service: &Service, region: &str) -> (String, String) {
     (format!("https://{name}.{region}.{dns}"), region.to_string())
 }
 
+/// The URL of `path` in `bucket`: in the path on an endpoint override (emulators serve S3
+/// on one host:port) and for a bucket name with dots (it would not match AWS's wildcard
+/// TLS certificate as a host name, so the SDK uses the path there too); in the host name
+/// otherwise.
+fn s3_url(base: &str, overridden: bool, bucket: &str, path: &str) -> String {
+    let base = base.trim_end_matches('/');
+    if overridden || bucket.contains('.') {
+        format!("{base}/{bucket}/{path}")
+    } else {
+        let host = base.trim_start_matches("https://");
+        format!("https://{bucket}.{host}/{path}")
+    }
+}
+
 /// The request with its SigV4 headers.
 fn signed(service: &Service, out: &Outgoing<'_>, identity: &Identity) -> Result<HttpRequest, String> {
     let mut settings = SigningSettings::default();
@@ -434,6 +442,20 @@ mod tests {
             ("https://iam.us-gov.amazonaws.com".to_string(), "us-gov-west-1".to_string())
         );
         assert_eq!(default_endpoint(&IAM, "cn-northwest-1").1, "cn-north-1");
+    }
+
+    #[test]
+    fn s3_buckets_go_in_the_host_name_except_on_emulators_and_with_dots() {
+        let aws = default_endpoint(&S3, "eu-west-1").0;
+        assert_eq!(
+            s3_url(&aws, false, "cairn-templates-1-eu-west-1", "cairn/x.json"),
+            "https://cairn-templates-1-eu-west-1.s3.eu-west-1.amazonaws.com/cairn/x.json"
+        );
+        assert_eq!(
+            s3_url(&aws, false, "my.templates", "k"),
+            "https://s3.eu-west-1.amazonaws.com/my.templates/k"
+        );
+        assert_eq!(s3_url("http://127.0.0.1:5000/", true, "b", "k"), "http://127.0.0.1:5000/b/k");
     }
 
     #[test]
