@@ -100,6 +100,19 @@ fn generated_services(services: usize) -> Assembly {
     app.synth().expect("generated services synthesize")
 }
 
+/// A DynamoDB table keyed by `id`.
+fn orders_table(stack: &cairn_core::Stack, id: &str) -> Table {
+    Table::new(
+        stack,
+        id,
+        TableProps {
+            partition_key: Attribute::string("id"),
+            ..Default::default()
+        },
+    )
+    .expect("table")
+}
+
 /// A task role granted read/write on `table` and `bucket` and send/consume on `queue`.
 fn task_role_using(stack: &cairn_core::Stack, id: &str, table: &Table, bucket: &Bucket, queue: &Queue) {
     let role = Role::new(
@@ -128,15 +141,7 @@ fn generated(copies: usize) -> Assembly {
         for i in (chunk * per_stack)..copies.min((chunk + 1) * per_stack) {
             let bucket = Bucket::new(&data, &format!("Uploads{i}"), BucketProps::default()).expect("bucket");
             let queue = Queue::new(&data, &format!("Jobs{i}"), QueueProps::default()).expect("queue");
-            let table = Table::new(
-                &data,
-                &format!("Orders{i}"),
-                TableProps {
-                    partition_key: Attribute::string("id"),
-                    ..Default::default()
-                },
-            )
-            .expect("table");
+            let table = orders_table(&data, &format!("Orders{i}"));
             task_role_using(&service, &format!("TaskRole{i}"), &table, &bucket, &queue);
         }
     }
@@ -166,15 +171,7 @@ fn growth(resources: usize) -> Assembly {
             let mut group = 20;
             while stack.resource_count() + group <= size {
                 let before = stack.resource_count();
-                let table = Table::new(
-                    &stack,
-                    &format!("Orders{i}"),
-                    TableProps {
-                        partition_key: Attribute::string("id"),
-                        ..Default::default()
-                    },
-                )
-                .expect("table");
+                let table = orders_table(&stack, &format!("Orders{i}"));
                 let bucket = Bucket::new(&stack, &format!("Uploads{i}"), BucketProps::default()).expect("bucket");
                 let queue = Queue::new(&stack, &format!("Jobs{i}"), QueueProps::default()).expect("queue");
                 data.push((table, bucket, queue));

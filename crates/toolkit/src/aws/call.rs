@@ -9,6 +9,7 @@
 //! Protocols: AWS Query (form POST, XML answer: RDS, IAM, CloudWatch), JSON 1.0
 //! (DynamoDB) and S3's REST (path-style on an endpoint override, virtual-hosted on AWS).
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
@@ -17,7 +18,6 @@ use aws_sigv4::http_request::{
     sign, PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SigningSettings, UriPathNormalizationMode,
 };
 use aws_sigv4::sign::v4;
-use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use aws_smithy_runtime_api::client::http::{HttpConnector, HttpConnectorSettings};
 use aws_smithy_runtime_api::client::identity::Identity;
 use aws_smithy_runtime_api::http::Request as HttpRequest;
@@ -123,6 +123,9 @@ pub struct Caller {
     target: Target,
     /// `--endpoint-url`: wins over every endpoint variable.
     endpoint_flag: Option<String>,
+    /// The connection pool, made on the first request (inside the runtime) and shared
+    /// by every clone of this caller.
+    connector: Arc<OnceLock<aws_smithy_http_client::Connector>>,
 }
 
 /// A request before signing.
@@ -141,6 +144,7 @@ impl Caller {
             runtime,
             target,
             endpoint_flag,
+            connector: Arc::default(),
         }
     }
 
@@ -158,12 +162,12 @@ impl Caller {
                 format!("{} is not a query service", service.label),
             ));
         };
-        let mut body = format!("Action={}&Version={}", form_encode(action), form_encode(version));
+        let mut body = format!("Action={}&Version={}", uri_encode(action), uri_encode(version));
         for (k, v) in params {
             body.push('&');
-            body.push_str(&form_encode(k));
+            body.push_str(&uri_encode(k));
             body.push('=');
-            body.push_str(&form_encode(v));
+            body.push_str(&uri_encode(v));
         }
         let (base, signing_region) = self.endpoint(service);
         let answer = self.send(
@@ -177,18 +181,15 @@ impl Caller {
                 signing_region,
             },
         )?;
-        let xml = XmlNode::parse(&answer.body);
-        if (200..300).contains(&answer.status) {
-            return xml.map_err(|e| {
-                AwsError::new(
-                    AwsErrorKind::Other,
-                    format!("{action}: {} answered with XML cairn cannot read ({e})", service.label),
-                )
-            });
+        if !(200..300).contains(&answer.status) {
+            return Err(self.xml_failure(service, action, &answer));
         }
-        let code = xml.as_ref().ok().and_then(|x| x.find("Code")).map(|n| n.text.clone());
-        let message = xml.as_ref().ok().and_then(|x| x.find("Message")).map(|n| n.text.clone());
-        Err(self.failure(service, action, answer.status, code, message, &answer.body))
+        XmlNode::parse(&answer.body).map_err(|e| {
+            AwsError::new(
+                AwsErrorKind::Other,
+                format!("{action}: {} answered with XML cairn cannot read ({e})", service.label),
+            )
+        })
     }
 
     /// A JSON 1.0 operation; the answer's JSON, or the service's error.
@@ -259,6 +260,13 @@ impl Caller {
         )
     }
 
+    /// An error answer with an XML body (AWS Query, S3) as an [`AwsError`].
+    pub fn xml_failure(&self, service: &Service, op: &str, answer: &Answer) -> AwsError {
+        let xml = XmlNode::parse(&answer.body).ok();
+        let text = |name: &str| xml.as_ref().and_then(|x| x.find(name)).map(|n| n.text.clone());
+        self.failure(service, op, answer.status, text("Code"), text("Message"), &answer.body)
+    }
+
     /// An error answer as an [`AwsError`]: the service's code and message when it gave
     /// them, otherwise the status and the start of the body.
     pub fn failure(&self, service: &Service, op: &str, status: u16, code: Option<String>, message: Option<String>, body: &str) -> AwsError {
@@ -305,15 +313,17 @@ impl Caller {
             let identity = Identity::from(credentials);
             let request = signed(service, &out, &identity)
                 .map_err(|e| AwsError::new(AwsErrorKind::Other, format!("{op}: the request could not be built: {e}")))?;
-            let connector = aws_smithy_http_client::Connector::builder()
-                .connector_settings(
-                    HttpConnectorSettings::builder()
-                        .connect_timeout(Duration::from_secs(10))
-                        .read_timeout(Duration::from_secs(60))
-                        .build(),
-                )
-                .tls_provider(Provider::Rustls(CryptoMode::Ring))
-                .build();
+            let connector = self.connector.get_or_init(|| {
+                aws_smithy_http_client::Connector::builder()
+                    .connector_settings(
+                        HttpConnectorSettings::builder()
+                            .connect_timeout(Duration::from_secs(10))
+                            .read_timeout(Duration::from_secs(60))
+                            .build(),
+                    )
+                    .tls_provider(super::tls_provider())
+                    .build()
+            });
             let response = connector
                 .call(request)
                 .await
@@ -401,12 +411,8 @@ fn signed(service: &Service, out: &Outgoing<'_>, identity: &Identity) -> Result<
     HttpRequest::try_from(request).map_err(|e| e.to_string())
 }
 
-/// `application/x-www-form-urlencoded` as AWS reads it (RFC 3986 unreserved kept).
-pub fn form_encode(s: &str) -> String {
-    uri_encode(s)
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
+/// Percent-encodes everything but RFC 3986's unreserved characters: form values as AWS
+/// Query reads them, and S3 key segments.
 fn uri_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -460,8 +466,8 @@ mod tests {
 
     #[test]
     fn forms_and_paths_are_percent_encoded() {
-        assert_eq!(form_encode("shop-prod 5xx/x"), "shop-prod%205xx%2Fx");
-        assert_eq!(form_encode("a~b_c.d"), "a~b_c.d");
+        assert_eq!(uri_encode("shop-prod 5xx/x"), "shop-prod%205xx%2Fx");
+        assert_eq!(uri_encode("a~b_c.d"), "a~b_c.d");
         assert_eq!(uri_encode("ü"), "%C3%BC");
     }
 

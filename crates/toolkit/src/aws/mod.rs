@@ -179,10 +179,13 @@ pub fn connect(settings: &EnvSettings, endpoint: Option<&str>) -> CliResult<AwsC
 /// stack and aws-lc's C build), so every `SdkConfig` needs this one:
 /// `aws_config::defaults(..).http_client(cairn_toolkit::http_client())`.
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(tls_provider()).build_https()
+}
+
+/// The one TLS stack: rustls on ring (the signed requests of [`call`] use it too).
+fn tls_provider() -> aws_smithy_http_client::tls::Provider {
     use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(Provider::Rustls(CryptoMode::Ring))
-        .build_https()
+    Provider::Rustls(CryptoMode::Ring)
 }
 
 /// A local emulator (a loopback endpoint) accepts any keys: when the caller set none

@@ -79,10 +79,7 @@ impl TemplateStore for S3TemplateStore {
             .caller
             .s3("PUT", "PutObject", bucket, key, Some("application/json"), body.as_bytes())?;
         if !(200..300).contains(&answer.status) {
-            let xml = super::xml::XmlNode::parse(&answer.body).ok();
-            let code = xml.as_ref().and_then(|x| x.find("Code")).map(|n| n.text.clone());
-            let message = xml.as_ref().and_then(|x| x.find("Message")).map(|n| n.text.clone());
-            return Err(self.caller.failure(&S3, "PutObject", answer.status, code, message, &answer.body));
+            return Err(self.caller.xml_failure(&S3, "PutObject", &answer));
         }
         Ok(template_url(bucket, key, &self.caller.target().region, self.legacy_urls))
     }
