@@ -7,7 +7,6 @@
 use cairn_cfn::cloudwatch::alarm::{self, ComparisonOperator, Dimension, MetricDataQuery, MetricStat, Statistic, TreatMissingData};
 use cairn_cfn::cloudwatch::{CfnAlarm, CfnAlarmProps, CfnDashboard, CfnDashboardProps};
 use cairn_core::{metadata, Lazy, ResourceRef, Result, Scope, Stack, Value};
-use serde_json::json;
 
 /// How data points are aggregated.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -394,74 +393,146 @@ impl Dashboard {
     }
 }
 
-const TOKEN_OPEN: &str = "@@cairn-token:";
-const TOKEN_CLOSE: &str = "@@";
-
-/// The body is a JSON string with references in it: render JSON with placeholders,
-/// then turn it into one `Fn::Sub` whose variables are the referenced values, each
-/// once (a dashboard names the same queue or table many times; one variable per
-/// value keeps the template small).
+/// The body is a JSON string with references in it: one `Fn::Sub` whose variables are
+/// the referenced values, each once (a dashboard names the same queue or table many
+/// times; one variable per value keeps the template small). The JSON text is written
+/// directly, as `serde_json` would write it compactly (keys in this order).
 fn dashboard_body(widgets: &[Widget]) -> Value {
-    let mut tokens: Vec<Value> = Vec::new();
-    let mut token = |v: &Value| -> String {
-        let index = tokens.iter().position(|t| t == v).unwrap_or_else(|| {
-            tokens.push(v.clone());
-            tokens.len() - 1
-        });
-        format!("{TOKEN_OPEN}{index}{TOKEN_CLOSE}")
-    };
-    let region = token(&Value::region());
-    let mut json_widgets = Vec::new();
-    // Widgets without x/y flow left to right, two per row (12 of 24 columns), in order.
-    for w in widgets {
-        let widget = match w {
+    let mut body = Body::default();
+    let region = Value::region();
+    body.tokens.push(region.clone());
+    body.text.push_str("{\"widgets\":[");
+    for (i, w) in widgets.iter().enumerate() {
+        if i > 0 {
+            body.text.push(',');
+        }
+        // Widgets without x/y flow left to right, two per row (12 of 24 columns), in order.
+        match w {
             Widget::Graph { title, metrics } => {
-                let lines: Vec<serde_json::Value> = metrics
-                    .iter()
-                    .map(|m| {
-                        let mut line = vec![json!(m.namespace), json!(m.name)];
-                        for (k, v) in &m.dimensions {
-                            line.push(json!(k));
-                            line.push(json!(token(v)));
-                        }
-                        line.push(json!({ "stat": m.stat.name(), "period": m.period_seconds }));
-                        json!(line)
-                    })
-                    .collect();
-                json!({"type": "metric", "width": 12, "height": 6, "properties": {"title": title, "region": region, "metrics": lines}})
+                body.text
+                    .push_str("{\"type\":\"metric\",\"width\":12,\"height\":6,\"properties\":{\"title\":");
+                body.string(title);
+                body.text.push_str(",\"region\":");
+                body.token(&region);
+                body.text.push_str(",\"metrics\":[");
+                for (j, m) in metrics.iter().enumerate() {
+                    if j > 0 {
+                        body.text.push(',');
+                    }
+                    body.text.push('[');
+                    body.string(&m.namespace);
+                    body.text.push(',');
+                    body.string(&m.name);
+                    for (k, v) in &m.dimensions {
+                        body.text.push(',');
+                        body.string(k);
+                        body.text.push(',');
+                        body.token(v);
+                    }
+                    body.text.push_str(",{\"stat\":");
+                    body.string(&m.stat.name());
+                    body.text.push_str(&format!(",\"period\":{}}}]", m.period_seconds));
+                }
+                body.text.push_str("]}}");
             }
             Widget::Alarms { title, alarms } => {
-                let arns: Vec<String> = alarms.iter().map(&mut token).collect();
-                json!({"type": "alarm", "width": 12, "height": 6, "properties": {"title": title, "alarms": arns}})
-            }
-        };
-        json_widgets.push(widget);
-    }
-    // Literal `${` (in a title) must not start a substitution.
-    let text = json!({ "widgets": json_widgets }).to_string().replace("${", "${!");
-    let mut template = String::with_capacity(text.len());
-    let mut vars: Vec<(String, Value)> = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find(TOKEN_OPEN) {
-        let after = &rest[start + TOKEN_OPEN.len()..];
-        let Some(end) = after.find(TOKEN_CLOSE) else { break };
-        template.push_str(&rest[..start]);
-        if let Some((n, v)) = after[..end].parse::<usize>().ok().and_then(|n| tokens.get(n).map(|v| (n, v))) {
-            match v {
-                // Pseudo parameters and substitutions without variables go in as they are.
-                Value::Pseudo(_) if *v == Value::region() => template.push_str("${AWS::Region}"),
-                Value::Sub(inline, inline_vars) if inline_vars.is_empty() => template.push_str(inline),
-                _ => {
-                    let name = format!("Ref{n}");
-                    template.push_str(&format!("${{{name}}}"));
-                    if !vars.iter().any(|(k, _)| *k == name) {
-                        vars.push((name, v.clone()));
+                body.text
+                    .push_str("{\"type\":\"alarm\",\"width\":12,\"height\":6,\"properties\":{\"title\":");
+                body.string(title);
+                body.text.push_str(",\"alarms\":[");
+                for (j, arn) in alarms.iter().enumerate() {
+                    if j > 0 {
+                        body.text.push(',');
                     }
+                    body.token(arn);
+                }
+                body.text.push_str("]}}");
+            }
+        }
+    }
+    body.text.push_str("]}");
+    Value::sub_with(body.text, body.vars)
+}
+
+/// A dashboard body being written: the `Fn::Sub` template and its variables.
+#[derive(Default)]
+struct Body {
+    text: String,
+    /// Every referenced value, numbered in order of first use (`Ref<n>`).
+    tokens: Vec<Value>,
+    vars: Vec<(String, Value)>,
+}
+
+impl Body {
+    /// A JSON string of literal text; a literal `${` (in a title) must not start a substitution.
+    fn string(&mut self, s: &str) {
+        let quoted = serde_json::Value::from(s).to_string();
+        if quoted.contains("${") {
+            self.text.push_str(&quoted.replace("${", "${!"));
+        } else {
+            self.text.push_str(&quoted);
+        }
+    }
+
+    /// A JSON string holding a referenced value: the region and substitutions without
+    /// variables go in as they are, anything else as a variable.
+    fn token(&mut self, v: &Value) {
+        let n = self.tokens.iter().position(|t| t == v).unwrap_or_else(|| {
+            self.tokens.push(v.clone());
+            self.tokens.len() - 1
+        });
+        self.text.push('"');
+        match v {
+            Value::Pseudo(_) if *v == self.tokens[0] => self.text.push_str("${AWS::Region}"),
+            Value::Sub(inline, inline_vars) if inline_vars.is_empty() => self.text.push_str(inline),
+            _ => {
+                let name = format!("Ref{n}");
+                self.text.push_str(&format!("${{{name}}}"));
+                if !self.vars.iter().any(|(k, _)| *k == name) {
+                    self.vars.push((name, v.clone()));
                 }
             }
         }
-        rest = &after[end + TOKEN_CLOSE.len()..];
+        self.text.push('"');
     }
-    template.push_str(rest);
-    Value::sub_with(template, vars)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dashboard_body_is_compact_json_with_each_referenced_value_once() {
+        let queue = Value::get_att_logical_id("Jobs", "QueueName");
+        let alarm = Value::get_att_logical_id("JobsAge", "Arn");
+        let widgets = vec![
+            Widget::Graph {
+                title: "Jobs \"queue\" ${not a variable}".into(),
+                metrics: vec![
+                    Metric::new("AWS/SQS", "NumberOfMessagesSent", vec![("QueueName", queue.clone())], Stat::Sum),
+                    Metric::new(
+                        "AWS/SQS",
+                        "ApproximateAgeOfOldestMessage",
+                        vec![("QueueName", queue)],
+                        Stat::Maximum,
+                    )
+                    .period(300),
+                ],
+            },
+            Widget::Alarms {
+                title: "Alarms".into(),
+                alarms: vec![alarm.clone(), Value::sub("arn:aws:cloudwatch:::alarm:x")],
+            },
+        ];
+        let Value::Sub(text, vars) = dashboard_body(&widgets) else {
+            panic!("the body is one Fn::Sub");
+        };
+        assert_eq!(
+            text,
+            r#"{"widgets":[{"type":"metric","width":12,"height":6,"properties":{"title":"Jobs \"queue\" ${!not a variable}","region":"${AWS::Region}","metrics":[["AWS/SQS","NumberOfMessagesSent","QueueName","${Ref1}",{"stat":"Sum","period":60}],["AWS/SQS","ApproximateAgeOfOldestMessage","QueueName","${Ref1}",{"stat":"Maximum","period":300}]]}},{"type":"alarm","width":12,"height":6,"properties":{"title":"Alarms","alarms":["${Ref2}","arn:aws:cloudwatch:::alarm:x"]}}]}"#
+        );
+        let names: Vec<&String> = vars.keys().collect();
+        assert_eq!(names, ["Ref1", "Ref2"]);
+        assert_eq!(vars.get("Ref2"), Some(&alarm));
+    }
 }

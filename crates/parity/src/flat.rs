@@ -148,7 +148,7 @@ impl Flat {
     pub fn same_item(&self, other: &Flat, key: &PathKey) -> bool {
         match (self.items.get(key), other.items.get(key)) {
             (None, None) => true,
-            (Some(a), Some(b)) if self.normalizer == other.normalizer => a == b,
+            (Some(a), Some(b)) if self.normalizer == other.normalizer => normalize::json_eq(a, b),
             (Some(a), Some(b)) => normalize::normalized_eq(a, &self.normalizer, b, &other.normalizer),
             _ => false,
         }

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use cairn_core::metadata;
 use serde_json::{Map, Value as Json};
 
-use crate::normalize::{normalized_eq, Normalizer};
+use crate::normalize::{json_eq, normalized_eq, Normalizer};
 use crate::{PathKey, Section};
 
 /// An intrinsic function (`Ref`, `Fn::*`, `Condition`) is compared and shown whole.
@@ -210,7 +210,7 @@ struct Pair<'a> {
 
 impl Pair<'_> {
     fn equal(&self, x: &Json, y: &Json) -> bool {
-        (self.same_norm && x == y) || normalized_eq(x, self.na, y, self.nb)
+        (self.same_norm && json_eq(x, y)) || normalized_eq(x, self.na, y, self.nb)
     }
 
     fn key(&self, property: String) -> PathKey {
@@ -247,6 +247,10 @@ impl Pair<'_> {
             }
             (Some(x), Some(y)) => (x, y),
         };
+        // An equal subtree has no differing leaf: skip it without building its paths.
+        if !is_leaf(x) && self.equal(x, y) {
+            return;
+        }
         let mark = path.len();
         match (x, y) {
             _ if is_leaf(x) && is_leaf(y) => {

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use serde_json::Value as Json;
+use serde_json::{Map, Value as Json};
 
 /// Replaces an environment's identity inside strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -75,11 +75,37 @@ pub fn normalized_eq(a: &Json, na: &Normalizer, b: &Json, nb: &Normalizer) -> bo
         // both sides are normalized alike (a variant against its own environment).
         (Json::String(x), Json::String(y)) => (x == y && na == nb) || na.cow(x) == nb.cow(y),
         (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| normalized_eq(v, na, w, nb)),
-        (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| normalized_eq(v, na, w, nb)))
-        }
+        (Json::Object(x), Json::Object(y)) => objects_eq(x, y, |v, w| normalized_eq(v, na, w, nb)),
         _ => a == b,
     }
+}
+
+/// `a == b` (object keys in any order), comparing objects key by key in their order
+/// first: two renderings of one item list their keys alike, and a positional
+/// comparison needs no hashing (`serde_json`'s maps hash every key looked up).
+pub fn json_eq(a: &Json, b: &Json) -> bool {
+    match (a, b) {
+        (Json::Array(x), Json::Array(y)) => x.len() == y.len() && x.iter().zip(y).all(|(v, w)| json_eq(v, w)),
+        (Json::Object(x), Json::Object(y)) => objects_eq(x, y, json_eq),
+        _ => a == b,
+    }
+}
+
+/// Whether two objects have the same keys with values equal by `eq`: pairwise while
+/// the keys come in the same order, by lookup otherwise.
+fn objects_eq(x: &Map<String, Json>, y: &Map<String, Json>, eq: impl Fn(&Json, &Json) -> bool) -> bool {
+    if x.len() != y.len() {
+        return false;
+    }
+    for ((kx, vx), (ky, vy)) in x.iter().zip(y) {
+        if kx != ky {
+            return x.iter().all(|(k, v)| y.get(k).is_some_and(|w| eq(v, w)));
+        }
+        if !eq(vx, vy) {
+            return false;
+        }
+    }
+    true
 }
 
 fn replace_tokens(s: &str, needle: &str, placeholder: &str) -> String {
@@ -113,6 +139,19 @@ fn replace_tokens(s: &str, needle: &str, placeholder: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn objects_are_equal_whatever_the_order_of_their_keys() {
+        let a = serde_json::json!({"a": 1, "b": {"c": [1, {"d": "x", "e": "y"}]}});
+        let b = serde_json::json!({"b": {"c": [1, {"e": "y", "d": "x"}]}, "a": 1});
+        let c = serde_json::json!({"a": 1, "b": {"c": [1, {"d": "x", "e": "z"}]}});
+        let d = serde_json::json!({"a": 1, "b": {"c": [1, {"d": "x", "f": "y"}]}});
+        assert!(json_eq(&a, &b) && json_eq(&b, &a) && json_eq(&a, &a));
+        assert!(!json_eq(&a, &c) && !json_eq(&b, &c) && !json_eq(&a, &d));
+        let n = Normalizer::new("prod", "1", "r");
+        assert!(normalized_eq(&a, &n, &b, &n));
+        assert!(!normalized_eq(&a, &n, &d, &n));
+    }
 
     #[test]
     fn normalizes_whole_tokens_only() {
