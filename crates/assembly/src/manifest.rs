@@ -11,6 +11,7 @@
 
 use std::path::Path;
 
+use cairn_core::template::limits::MAX_INLINE_BODY_BYTES;
 use cairn_core::CriticalAlarm;
 use cairn_core::EnvArtifact;
 use indexmap::IndexMap;
@@ -240,7 +241,8 @@ impl Manifest {
         let stacks = env
             .stacks
             .iter()
-            .map(|s| ManifestStack {
+            .map(|s| (s, s.deploy_len()))
+            .map(|(s, deploy_bytes)| ManifestStack {
                 id: s.id.clone(),
                 name: s.name.clone(),
                 template: s.file_name(),
@@ -248,8 +250,9 @@ impl Manifest {
                 resource_count: s.resource_count(),
                 output_count: s.output_count(),
                 template_bytes: s.body.len(),
-                deploy_bytes: s.deploy_body().len(),
-                needs_upload: s.needs_upload(),
+                deploy_bytes,
+                // Above the inline limit (as sent), CloudFormation needs the template from S3.
+                needs_upload: deploy_bytes > MAX_INLINE_BODY_BYTES,
                 termination_protection: env.settings.retain_data,
                 construct_paths: s.paths.clone(),
                 suppressions: s

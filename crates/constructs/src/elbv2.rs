@@ -155,7 +155,7 @@ impl LoadBalancedFargateService {
             attribute("routing.http.drop_invalid_header_fields.enabled", "true"),
         ];
         if let Some((bucket, prefix)) = &props.access_logs {
-            if !bucket.is_log_bucket() || bucket.scope().env_settings().name != scope.env_settings().name {
+            if !bucket.is_log_bucket() || bucket.scope().stack().env_key() != scope.stack().env_key() {
                 return Err(scope
                     .error(format!("{} is not an access-log bucket of this environment", bucket.scope().path()))
                     .property("access_logs")

@@ -292,8 +292,8 @@ impl Grantable for Role {
 /// Grants `actions` on `resources` to `grantee`, refusing grants across environments.
 pub fn grant(resource_scope: &Scope, grantee: &dyn Grantable, actions: &[&str], resources: Vec<Value>) -> Result<()> {
     let role = grantee.grant_role();
-    let (mine, theirs) = (resource_scope.stack().env_settings().name, role.stack().env_settings().name);
-    if mine != theirs {
+    if resource_scope.stack().env_key() != role.stack().env_key() {
+        let (mine, theirs) = (resource_scope.stack().env_settings().name, role.stack().env_settings().name);
         return Err(resource_scope
             .error(format!(
                 "cannot grant access to {}, which is in environment `{theirs}`, not `{mine}`",

@@ -238,8 +238,8 @@ impl Key {
 
     /// The key must be in the environment of what uses it.
     pub(crate) fn check_user(&self, user: &Scope) -> Result<()> {
-        let (mine, theirs) = (self.scope.stack().env_settings().name, user.stack().env_settings().name);
-        if mine != theirs {
+        if self.scope.stack().env_key() != user.stack().env_key() {
+            let (mine, theirs) = (self.scope.stack().env_settings().name, user.stack().env_settings().name);
             return Err(user
                 .error(format!(
                     "its key {} is in environment `{mine}`, not `{theirs}`",

@@ -294,7 +294,7 @@ impl Vpc {
     /// role VPC Flow Logs writes through.
     pub fn add_flow_logs(&self, scope: impl Into<Scope>, id: &str, flow: FlowLogProps) -> Result<()> {
         let fl_scope = scope.into().child(id)?;
-        if fl_scope.stack().env_settings().name != self.scope.stack().env_settings().name {
+        if fl_scope.stack().env_key() != self.scope.stack().env_key() {
             return Err(fl_scope
                 .error(format!("the VPC {} is in another environment", self.scope.full_path()))
                 .property("flow_logs")

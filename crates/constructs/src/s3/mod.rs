@@ -272,7 +272,7 @@ impl Bucket {
         });
         let logging_configuration = match &props.server_access_logs {
             Some((target, prefix)) => {
-                if target.scope.env_settings().name != scope.env_settings().name {
+                if target.scope.stack().env_key() != scope.stack().env_key() {
                     return Err(scope
                         .error(format!(
                             "{} is in environment `{}`",

@@ -78,9 +78,14 @@ impl StackArtifact {
         serde_json::to_string(&self.template).unwrap_or_else(|_| self.body.clone())
     }
 
+    /// The length of [`StackArtifact::deploy_body`], counted without building it.
+    pub fn deploy_len(&self) -> usize {
+        compact_len(&self.template, usize::MAX)
+    }
+
     /// Above 51,200 bytes (as sent) CloudFormation needs the template from S3.
     pub fn needs_upload(&self) -> bool {
-        self.body.len() > limits::MAX_INLINE_BODY_BYTES && compact_longer_than(&self.template, limits::MAX_INLINE_BODY_BYTES)
+        self.body.len() > limits::MAX_INLINE_BODY_BYTES && compact_len(&self.template, limits::MAX_INLINE_BODY_BYTES) > limits::MAX_INLINE_BODY_BYTES
     }
 
     /// The template's file name (`shop-prod-data.template.json`).
@@ -89,16 +94,17 @@ impl StackArtifact {
     }
 }
 
-/// Whether the compact JSON of `template` is longer than `limit` bytes: counted while
-/// writing nowhere, and stopped as soon as it is (asked for every stack at every synthesis).
-fn compact_longer_than(template: &Json, limit: usize) -> bool {
+/// The length of the compact JSON of `template`, counted while writing nowhere; once it
+/// passes `limit`, counting stops and the result is only known to be above `limit`
+/// (asked for every stack at every synthesis).
+fn compact_len(template: &Json, limit: usize) -> usize {
     struct Counter {
         written: usize,
         limit: usize,
     }
     impl std::io::Write for Counter {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.written += bytes.len();
+            self.written = self.written.saturating_add(bytes.len());
             if self.written > self.limit {
                 return Err(std::io::Error::other("over the limit"));
             }
@@ -110,7 +116,7 @@ fn compact_longer_than(template: &Json, limit: usize) -> bool {
     }
     let mut counter = Counter { written: 0, limit };
     let _stopped = serde_json::to_writer(&mut counter, template);
-    counter.written > limit
+    counter.written
 }
 
 /// What a synthesis produces besides the templates as JSON.
@@ -171,8 +177,9 @@ mod tests {
     fn the_compact_size_is_compared_exactly_at_the_limit() {
         // `"aaaa…"` in compact JSON is the string plus its two quotes.
         let template = serde_json::json!("a".repeat(98));
-        assert!(!compact_longer_than(&template, 100));
-        assert!(compact_longer_than(&template, 99));
+        assert_eq!(compact_len(&template, usize::MAX), 100);
+        assert_eq!(compact_len(&template, 100), 100);
+        assert!(compact_len(&template, 99) > 99);
         assert_eq!(serde_json::to_string(&template).unwrap().len(), 100);
     }
 }

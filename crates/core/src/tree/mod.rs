@@ -340,7 +340,7 @@ impl Stack {
     pub fn scope(&self) -> Scope {
         Scope {
             stack: self.clone(),
-            path: Vec::new(),
+            path: Rc::from([]),
         }
     }
 

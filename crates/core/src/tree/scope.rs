@@ -7,7 +7,8 @@ use crate::logical_id::make_unique_id;
 #[derive(Clone)]
 pub struct Scope {
     pub(super) stack: Stack,
-    pub(super) path: Vec<String>,
+    /// The ids from the stack down (shared: scopes are cloned far more often than made).
+    pub(super) path: Rc<[Rc<str>]>,
 }
 
 impl From<&Stack> for Scope {
@@ -74,22 +75,24 @@ impl Scope {
 
     /// Registers a child construct. A second child with the same id is an error.
     pub fn child(&self, id: &str) -> Result<Scope> {
-        let path = self.register(id)?;
+        let (path, _) = self.register(id)?;
         Ok(Scope {
             stack: self.stack.clone(),
-            path,
+            path: path.into(),
         })
     }
 
-    fn register(&self, id: &str) -> Result<Vec<String>> {
+    /// The child path of `id` (its ids and joined with `/`), registered as taken.
+    fn register(&self, id: &str) -> Result<(Vec<Rc<str>>, String)> {
         if id.is_empty() || id.contains('/') {
             return Err(self
                 .error(format!("construct id `{id}` is not allowed"))
                 .property("id")
                 .fix("use a non-empty id without `/`"));
         }
-        let mut path = self.path.clone();
-        path.push(id.to_string());
+        let mut path: Vec<Rc<str>> = Vec::with_capacity(self.path.len() + 1);
+        path.extend(self.path.iter().cloned());
+        path.push(Rc::from(id));
         let joined = path.join("/");
         let mut data = self.stack.app.data.borrow_mut();
         if data.stack(self.stack.key).nodes.contains(&joined) {
@@ -99,15 +102,14 @@ impl Scope {
                 .property("id")
                 .fix("give each construct a unique id among its siblings"));
         }
-        data.stacks[self.stack.key.0 as usize].nodes.insert(joined);
-        Ok(path)
+        data.stacks[self.stack.key.0 as usize].nodes.insert(joined.clone());
+        Ok((path, joined))
     }
 
     /// Adds a resource named `id` under this scope and returns a reference to it.
     pub fn add_resource(&self, id: &str, resource: Resource) -> Result<ResourceRef> {
-        let path = self.register(id)?;
-        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
-        let joined = path.join("/");
+        let (path, joined) = self.register(id)?;
+        let parts: Vec<&str> = path.iter().map(|s| &**s).collect();
         // Only errors need the full path; build it lazily (synthesis adds thousands of resources).
         let full = || self.stack.app.data.borrow().full_path(self.stack.key, &joined);
         let overridden = self.overridden_id(&joined);

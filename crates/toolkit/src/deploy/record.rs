@@ -50,7 +50,7 @@ impl SynthesisRecord {
 /// Whether `stack` with a record may be too large to send inline (a record is
 /// well under 1,024 bytes): the template bucket must then be at hand.
 pub fn may_outgrow_inline(stack: &cairn_core::StackArtifact) -> bool {
-    stack.deploy_body().len() + 1024 > cairn_core::template::limits::MAX_INLINE_BODY_BYTES
+    stack.deploy_len() + 1024 > cairn_core::template::limits::MAX_INLINE_BODY_BYTES
 }
 
 /// `template` with `record` in its `Metadata` (other metadata kept).
