@@ -14,6 +14,24 @@ const HASH_LEN: usize = 8;
 const MAX_HUMAN_LEN: usize = 240;
 const MAX_ID_LEN: usize = 255;
 
+/// [`make_unique_id`] of the path `joined` (its `components` joined with `/`),
+/// remembered per thread: parity's re-syntheses derive the same IDs again and again.
+pub(crate) fn unique_id_of_path(joined: &str, components: &[&str]) -> Option<String> {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static KNOWN: RefCell<HashMap<String, Option<String>, foldhash::fast::FixedState>> = RefCell::default();
+    }
+    KNOWN.with(|known| {
+        if let Some(id) = known.borrow().get(joined) {
+            return id.clone();
+        }
+        let id = make_unique_id(components);
+        known.borrow_mut().insert(joined.to_string(), id.clone());
+        id
+    })
+}
+
 /// The logical ID of the construct at `components` (the path below its stack).
 /// Returns `None` for an empty path.
 pub fn make_unique_id(components: &[&str]) -> Option<String> {

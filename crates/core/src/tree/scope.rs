@@ -1,7 +1,7 @@
 //! [`Scope`]: a position in the construct tree, where constructs add children and resources.
 
 use super::*;
-use crate::logical_id::make_unique_id;
+use crate::logical_id::{make_unique_id, unique_id_of_path};
 
 /// A position in the construct tree: a stack and a path inside it.
 #[derive(Clone)]
@@ -114,7 +114,7 @@ impl Scope {
         let full = || self.stack.app.data.borrow().full_path(self.stack.key, &joined);
         let overridden = self.overridden_id(&joined);
         let logical_id = overridden
-            .or_else(|| make_unique_id(&parts))
+            .or_else(|| unique_id_of_path(&joined, &parts))
             .filter(|id| is_valid_logical_id(id))
             .ok_or_else(|| {
                 Error::new("this path gives no valid logical ID")
