@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod baseline;
 mod shipped;
 mod tiny_app;
 

@@ -9,6 +9,8 @@ use crate::config::{self, ConfigError, Validate};
 use crate::error::{Error, Errors};
 use crate::synth::{Assembly, Render};
 use crate::tree::{App, EnvSettings, Environment, RenderOnly};
+use crate::ModelForms;
+use std::sync::Arc;
 
 /// What every environment file provides, whatever else the application adds.
 pub trait EnvironmentConfig {
@@ -256,6 +258,30 @@ pub fn synthesize_model<A: Application>(app: &A, envs: &[(&str, &A::Config)]) ->
 /// the resources in `only`: for comparisons that look at a few items.
 pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], only: RenderOnly) -> Result<Assembly, Errors> {
     build_and_synth(app, envs, App::for_comparison_of(app.name(), only)?, Render::ModelOnly)
+}
+
+/// The forms of the resources in `only` of environment `name` built from `config`,
+/// without rendering anything: the baseline of [`synthesize_changed`].
+pub fn model_forms<A: Application>(app: &A, name: &str, config: &A::Config, only: RenderOnly) -> Result<ModelForms, Errors> {
+    let tree = App::for_comparison_of(app.name(), only)?;
+    let environment = tree.environment(config.settings(name))?;
+    app.build(&environment, config).map_err(|e| Errors(vec![e]))?;
+    Ok(tree.model_forms())
+}
+
+/// [`synthesize_only`] of one environment that does not render the resources whose form
+/// is the same as in `baseline` ([`model_forms`] of another configuration): they would
+/// render the same. Returns those (stack id, logical ID) too.
+pub fn synthesize_changed<A: Application>(
+    app: &A,
+    name: &str,
+    config: &A::Config,
+    only: RenderOnly,
+    baseline: Arc<ModelForms>,
+) -> Result<(Assembly, Vec<(String, String)>), Errors> {
+    let tree = App::for_comparison_with(app.name(), only, baseline)?;
+    let assembly = build_and_synth(app, &[(name, config)], tree.clone(), Render::ModelOnly)?;
+    Ok((assembly, tree.unchanged()))
 }
 
 fn build_and_synth<A: Application>(app: &A, envs: &[(&str, &A::Config)], tree: App, render: Render) -> Result<Assembly, Errors> {

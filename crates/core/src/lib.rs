@@ -70,7 +70,7 @@ pub use alarms::CriticalAlarm;
 pub use application::{Application, EnvironmentConfig, Knob, LoadedEnv};
 pub use error::{Error, Errors, Result};
 pub use keys::{EnvKey, StackKey};
-pub use synth::{Assembly, EnvArtifact, Render, StackArtifact};
+pub use synth::{Assembly, EnvArtifact, ModelForms, Render, StackArtifact};
 pub use template::{Output, Parameter, RemovalPolicy, Resource};
 pub use tree::{validate_name_fragment, App, EnvSettings, Environment, RenderOnly, Scope, Stack, Suppression};
 pub use value::{Lazy, Pseudo, RefTarget, ResourceRef, Value};

@@ -14,8 +14,9 @@ use std::sync::Mutex;
 use cairn_core::application::{self, Application, LoadedEnv};
 use cairn_core::config;
 use cairn_core::Errors;
-use cairn_core::{Assembly, Render, RenderOnly};
+use cairn_core::{Assembly, ModelForms, Render, RenderOnly};
 use serde_json::Value as Json;
+use std::sync::Arc;
 
 use crate::flatten::flatten_variant;
 use crate::{flatten_env, EnvInput, Flat, ParityError, PathKey, Section};
@@ -27,23 +28,58 @@ pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
 
 /// Synthesizes one environment from a (modified) environment-file table.
 pub fn synth_table<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table) -> Result<Flat, ParityError> {
-    synth_job(app, name, file, table, None)
+    synth_job(app, name, file, table, None, None)
 }
 
-/// [`synth_table`], rendering only the resources in `only` when given.
-fn synth_job<A: Application>(app: &A, name: &str, file: &Path, table: toml::Table, only: Option<&RenderOnly>) -> Result<Flat, ParityError> {
+/// [`synth_table`], rendering only the resources in `only` when given, and of those
+/// only the ones whose form differs from `baseline`'s (the others would render as the
+/// baseline's: they are listed in [`Flat::same_as_baseline`]).
+fn synth_job<A: Application>(
+    app: &A,
+    name: &str,
+    file: &Path,
+    table: toml::Table,
+    only: Option<&RenderOnly>,
+    baseline: Option<&Baseline>,
+) -> Result<Flat, ParityError> {
     let config: A::Config = config::from_table(file, table)?;
     // Only compared, never written: skip the file text (and what is not compared).
-    let assembly = match only {
-        Some(only) => application::synthesize_only(app, &[(name, &config)], only.clone())?,
-        None => application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?,
+    let (assembly, unchanged) = match (only, baseline) {
+        (Some(only), Some(b)) => application::synthesize_changed(app, name, &config, only.clone(), Arc::clone(&b.forms))?,
+        (Some(only), None) => (application::synthesize_only(app, &[(name, &config)], only.clone())?, Vec::new()),
+        (None, _) => (application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?, Vec::new()),
     };
-    assembly
+    let mut flat = assembly
         .environments
         .into_iter()
         .next()
         .map(flatten_variant)
-        .ok_or_else(|| ParityError::NothingSynthesized { env: name.to_string() })
+        .ok_or_else(|| ParityError::NothingSynthesized { env: name.to_string() })?;
+    flat.same_as_baseline = unchanged
+        .into_iter()
+        .map(|(stack, id)| PathKey::new(&stack, Section::Resources, &id, ""))
+        .collect();
+    Ok(flat)
+}
+
+/// What a re-synthesis of the reference is compared against, to skip rendering what it
+/// does not change: the reference's resource forms ([`ModelForms`]). A resource built
+/// exactly as in the reference renders exactly as there: the comparison skips it
+/// ([`Flat::same_as_baseline`]).
+#[derive(Debug)]
+pub struct Baseline {
+    forms: Arc<ModelForms>,
+}
+
+impl Baseline {
+    /// The forms of the resources among `items` in `reference` (built from its own
+    /// file, not rendered); `None` when `items` are not all resources or the reference
+    /// does not build.
+    fn of<A: Application>(app: &A, reference: &LoadedEnv<A::Config>, items: &BTreeSet<PathKey>) -> Option<Arc<Baseline>> {
+        let only = render_only(items)?;
+        let forms = application::model_forms(app, &reference.name, &reference.config, only).ok()?;
+        Some(Arc::new(Baseline { forms: Arc::new(forms) }))
+    }
 }
 
 /// Sets `key` to `value`, or removes it when `value` is None.
@@ -94,6 +130,9 @@ pub struct Job {
     /// The resources the comparison looks at, when it looks at resources only: the
     /// synthesis renders just those. `None`: everything.
     pub only: Option<RenderOnly>,
+    /// The reference's forms and rendering of those resources, when this job
+    /// re-synthesizes the reference: what it leaves unchanged is not rendered again.
+    pub baseline: Option<Arc<Baseline>>,
 }
 
 impl Job {
@@ -103,6 +142,7 @@ impl Job {
             file: env.file.clone(),
             table,
             only: None,
+            baseline: None,
         }
     }
 
@@ -112,8 +152,21 @@ impl Job {
         self
     }
 
+    /// Renders what the baseline's form says changed, when given.
+    fn against(mut self, baseline: Option<&Arc<Baseline>>) -> Job {
+        self.baseline = baseline.cloned();
+        self
+    }
+
     fn synth<A: Application>(&self, app: &A) -> Result<Flat, ParityError> {
-        synth_job(app, &self.name, &self.file, self.table.clone(), self.only.as_ref())
+        synth_job(
+            app,
+            &self.name,
+            &self.file,
+            self.table.clone(),
+            self.only.as_ref(),
+            self.baseline.as_deref(),
+        )
     }
 }
 
@@ -219,15 +272,29 @@ fn variant_key(k: &str, value: Option<&toml::Value>) -> (String, Option<String>)
 /// synthesized once per (knob, value); a swap that does not validate there
 /// (desired count outside min..max) is tried the other way round: the
 /// environment with the reference's value.
-fn drives_of<C, S: Synthesizer>(knobs: &[String], others: &[Compared<C>], r: &LoadedEnv<C>, r_flat: &Flat, synth: &S) -> Vec<Drives> {
+fn drives_of<A: Application, S: Synthesizer>(
+    app: &A,
+    knobs: &[String],
+    others: &[Compared<A::Config>],
+    r: &LoadedEnv<A::Config>,
+    r_flat: &Flat,
+    synth: &S,
+) -> Vec<Drives> {
     let union: BTreeSet<PathKey> = others.iter().flat_map(|(_, _, only)| only.iter().cloned()).collect();
+    // Each job below changes one knob of the reference: most compared resources stay as
+    // they are, and are not rendered again.
+    let baseline = if others.is_empty() { None } else { Baseline::of(app, r, &union) };
     let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
     let mut jobs = Vec::new();
     for (e, _, _) in others {
         for k in differing_knobs(knobs, e, r) {
             let value = config::get_value(&e.table, &k);
             index.entry(variant_key(&k, value)).or_insert_with(|| {
-                jobs.push(Job::new(r, swapped(&r.table, &k, value)).comparing(&union));
+                jobs.push(
+                    Job::new(r, swapped(&r.table, &k, value))
+                        .comparing(&union)
+                        .against(baseline.as_ref()),
+                );
                 jobs.len() - 1
             });
         }
@@ -423,7 +490,7 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
             .zip(&differing)
             .map(|((e, f), (_, only))| (e, f, only))
             .collect();
-        for (input, d) in inputs.iter_mut().zip(drives_of(&knobs, &with, r, &r_flat, synth)) {
+        for (input, d) in inputs.iter_mut().zip(drives_of(app, &knobs, &with, r, &r_flat, synth)) {
             input.drives = d.drives;
             input.unisolated = d.unisolated;
         }
@@ -497,6 +564,6 @@ pub fn drives_for_record<A: Application, S: Synthesizer>(
         .zip(&only)
         .filter_map(|((e, f), o)| o.as_ref().map(|o| (*e, f, o)))
         .collect();
-    let mut drives = drives_of(&knobs, &with, reference, r_flat, synth).into_iter();
+    let mut drives = drives_of(app, &knobs, &with, reference, r_flat, synth).into_iter();
     only.iter().map(|o| o.as_ref().and_then(|_| drives.next())).collect()
 }

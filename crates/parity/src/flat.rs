@@ -108,6 +108,10 @@ pub struct Flat {
     pub stack_names: BTreeMap<String, String>,
     /// (stack id, logical ID) → construct path (`data/Orders/Resource`).
     pub paths: BTreeMap<(String, String), String>,
+    /// Items a re-synthesis did not render because they are built exactly as in the
+    /// synthesis it is compared with (see [`crate::Baseline`]): equal to
+    /// that synthesis's items, whatever `items` holds for them.
+    pub same_as_baseline: BTreeSet<PathKey>,
 }
 
 impl Flat {
@@ -167,6 +171,9 @@ impl Flat {
             None => self.items.keys().chain(other.items.keys()).collect(),
         };
         for key in keys {
+            if self.same_as_baseline.contains(key) || other.same_as_baseline.contains(key) {
+                continue;
+            }
             leaves::differing_leaves(
                 key,
                 self.items.get(key),

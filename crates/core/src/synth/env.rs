@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use indexmap::{IndexMap, IndexSet};
 use serde_json::{json, Map, Value as Json};
 
+use super::model_form;
 use super::order::{deploy_order, EdgeReasons};
 use super::render::{Cx, ExportRequest};
 use super::{EnvArtifact, Render, StackArtifact};
@@ -117,10 +118,33 @@ fn render_stack(data: &AppData, env: EnvKey, key: StackKey, errors: &mut Vec<Err
             out.conditions.insert(id.clone(), cx.render(c));
         }
         let only = data.render_only.as_ref().map(|o| o.get(stack.id.as_str()));
+        // The baseline's forms apply only when rendered with the same settings.
+        let baseline = data
+            .baseline
+            .as_ref()
+            .filter(|b| b.settings == model_form::settings_form(data, env));
         for (logical_id, entry) in &stack.resources {
             if let Some(ids) = only {
                 if !ids.is_some_and(|ids| ids.contains(logical_id.as_str())) {
                     continue;
+                }
+            }
+            if let Some(baseline) = baseline {
+                let id = (stack.id.clone(), logical_id.clone());
+                if let Some((form, producers)) = model_form::resource_form(data, key, logical_id, entry) {
+                    if baseline.forms.get(&id) == Some(&form) {
+                        // Rendered, it would equal the baseline's; its references still
+                        // make this stack depend on theirs.
+                        for producer in producers {
+                            cx.requests.push(ExportRequest {
+                                producer,
+                                export: None,
+                                reason: format!("{} refers to a resource of that stack", data.full_path(key, &entry.path)),
+                            });
+                        }
+                        data.unchanged.borrow_mut().push(id);
+                        continue;
+                    }
                 }
             }
             cx.path = entry.path.clone();

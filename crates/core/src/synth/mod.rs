@@ -17,10 +17,35 @@ use crate::template::limits;
 use crate::tree::{App, EnvKey, EnvSettings, Suppression};
 
 mod env;
+mod model_form;
 mod order;
 mod render;
 
 use env::synth_env;
+pub use model_form::ModelForms;
+
+/// The forms of the resources `render_only` names, in every environment of the tree
+/// (a comparison tree holds one).
+pub(crate) fn model_forms(data: &crate::tree::AppData) -> ModelForms {
+    let mut forms = ModelForms::default();
+    let Some(only) = &data.render_only else { return forms };
+    for (env_index, env) in data.envs.iter().enumerate() {
+        forms.settings = model_form::settings_form(data, EnvKey(env_index as u32));
+        for &key in &env.stacks {
+            let stack = data.stack(key);
+            let Some(ids) = only.get(stack.id.as_str()) else { continue };
+            for (logical_id, entry) in &stack.resources {
+                if !ids.contains(logical_id.as_str()) {
+                    continue;
+                }
+                if let Some((form, _)) = model_form::resource_form(data, key, logical_id, entry) {
+                    forms.forms.insert((stack.id.clone(), logical_id.clone()), form);
+                }
+            }
+        }
+    }
+    forms
+}
 
 /// The synthesized application: one artifact per environment.
 #[derive(Debug, Clone)]
@@ -85,7 +110,8 @@ impl StackArtifact {
 
     /// Above 51,200 bytes (as sent) CloudFormation needs the template from S3.
     pub fn needs_upload(&self) -> bool {
-        self.body.len() > limits::MAX_INLINE_BODY_BYTES && compact_len(&self.template, limits::MAX_INLINE_BODY_BYTES) > limits::MAX_INLINE_BODY_BYTES
+        self.body.len() > limits::MAX_INLINE_BODY_BYTES
+            && compact_len(&self.template, limits::MAX_INLINE_BODY_BYTES) > limits::MAX_INLINE_BODY_BYTES
     }
 
     /// The template's file name (`shop-prod-data.template.json`).

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::overrides::{self, ResourceOverride};
 use crate::tags::{self, TagFormat};
 use crate::template::{DependsOn, Resource};
-use crate::tree::{AppData, EnvKey, StackKey};
+use crate::tree::{AppData, EnvKey, StackData, StackKey};
 use crate::value::{Pseudo, RefTarget, ResourceRef, Value};
 
 /// A consumer stack's dependency on another stack of the same environment.
@@ -375,37 +375,49 @@ impl Cx<'_> {
     /// Every `${Name}` / `${Name.Attr}` in a `Fn::Sub` must be a variable, a pseudo
     /// parameter, or a resource/parameter of this stack.
     fn check_sub(&mut self, template: &str, vars: &crate::ordered::OrderedMap<String, Value>) {
-        let mut rest = template;
-        while let Some(start) = rest.find("${") {
-            let after = &rest[start + 2..];
-            let Some(end) = after.find('}') else { break };
-            let name = &after[..end];
-            rest = &after[end + 1..];
-            if name.starts_with('!') {
-                continue;
-            }
-            let base = name.split('.').next().unwrap_or(name);
-            let pseudo = [
-                Pseudo::Region,
-                Pseudo::AccountId,
-                Pseudo::Partition,
-                Pseudo::StackName,
-                Pseudo::StackId,
-                Pseudo::UrlSuffix,
-                Pseudo::NoValue,
-            ]
-            .iter()
-            .any(|p| p.name() == name);
-            let stack = self.data.stack(self.stack);
-            let known = pseudo || vars.contains_key(name) || stack.resources.contains_key(base) || stack.parameters.contains_key(base);
-            if !known {
-                self.fail(
-                    format!(
-                        "Fn::Sub refers to `${{{name}}}`, which is not a variable, pseudo parameter, resource or parameter of this stack"
-                    ),
-                    "pass the value as a Sub variable (Value::sub_with)",
-                );
-            }
+        for name in unknown_sub_names(self.data.stack(self.stack), template, vars) {
+            self.fail(
+                format!("Fn::Sub refers to `${{{name}}}`, which is not a variable, pseudo parameter, resource or parameter of this stack"),
+                "pass the value as a Sub variable (Value::sub_with)",
+            );
         }
     }
+}
+
+/// The `${Name}` / `${Name.Attr}` names of a `Fn::Sub` template that are neither a
+/// variable, a pseudo parameter, nor a resource or parameter of `stack` (`${!x}` is
+/// literal text).
+pub(super) fn unknown_sub_names<'t>(
+    stack: &StackData,
+    template: &'t str,
+    vars: &crate::ordered::OrderedMap<String, Value>,
+) -> Vec<&'t str> {
+    let mut unknown = Vec::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        let name = &after[..end];
+        rest = &after[end + 1..];
+        if name.starts_with('!') {
+            continue;
+        }
+        let base = name.split('.').next().unwrap_or(name);
+        let pseudo = [
+            Pseudo::Region,
+            Pseudo::AccountId,
+            Pseudo::Partition,
+            Pseudo::StackName,
+            Pseudo::StackId,
+            Pseudo::UrlSuffix,
+            Pseudo::NoValue,
+        ]
+        .iter()
+        .any(|p| p.name() == name);
+        let known = pseudo || vars.contains_key(name) || stack.resources.contains_key(base) || stack.parameters.contains_key(base);
+        if !known {
+            unknown.push(name);
+        }
+    }
+    unknown
 }

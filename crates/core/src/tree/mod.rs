@@ -105,6 +105,11 @@ pub(crate) struct AppData {
     /// Only these resources (stack id → logical IDs) are rendered, and no outputs: for
     /// the comparison syntheses that only look at a few items. `None`: everything.
     pub render_only: Option<RenderOnly>,
+    /// Another synthesis's resource forms: a resource of `render_only` whose form is the
+    /// same renders the same, so it is not rendered but listed in `unchanged`.
+    pub baseline: Option<std::sync::Arc<crate::synth::ModelForms>>,
+    /// (stack id, logical ID) of the resources found unchanged from `baseline`.
+    pub unchanged: RefCell<Vec<(String, String)>>,
 }
 
 /// The resources a comparison synthesis renders: stack id → logical IDs.
@@ -151,6 +156,8 @@ impl App {
                 stacks: Vec::new(),
                 check_literals: true,
                 render_only: None,
+                baseline: None,
+                unchanged: RefCell::default(),
             })),
         })
     }
@@ -171,6 +178,27 @@ impl App {
         let app = App::for_comparison(name)?;
         app.data.borrow_mut().render_only = Some(only);
         Ok(app)
+    }
+
+    /// [`App::for_comparison_of`] that does not render a resource whose form (its model
+    /// and what its rendering reads of the tree) is the same as in `baseline`: such a
+    /// resource renders the same, and [`App::unchanged`] lists it instead.
+    pub fn for_comparison_with(name: &str, only: RenderOnly, baseline: std::sync::Arc<crate::synth::ModelForms>) -> Result<App> {
+        let app = App::for_comparison_of(name, only)?;
+        app.data.borrow_mut().baseline = Some(baseline);
+        Ok(app)
+    }
+
+    /// The resources (stack id, logical ID) a synthesis of a tree made by
+    /// [`App::for_comparison_with`] found unchanged from its baseline, and did not render.
+    pub fn unchanged(&self) -> Vec<(String, String)> {
+        self.data.borrow().unchanged.borrow().clone()
+    }
+
+    /// The forms of the resources in `render_only` of the only environment of this tree,
+    /// built and not rendered (see [`App::for_comparison_with`]).
+    pub fn model_forms(&self) -> crate::synth::ModelForms {
+        crate::synth::model_forms(&self.data.borrow())
     }
 
     /// The application's name.

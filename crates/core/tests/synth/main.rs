@@ -1,6 +1,7 @@
 //! Synthesis of the core model: intrinsics, cross-stack references, cycles,
 //! environment boundaries, tags and CloudFormation's limits.
 
+mod baseline;
 mod overrides_and_lazy;
 mod references;
 mod templates;
