@@ -4,13 +4,28 @@
 
 use std::borrow::Cow;
 
+use memchr::memmem::Finder;
 use serde_json::{Map, Value as Json};
 
 /// Replaces an environment's identity inside strings.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Normalizer {
     /// (needle, placeholder), longest needle first.
     needles: Vec<(String, &'static str)>,
+    /// A searcher per needle, same order: built once, used on every compared string.
+    finders: Vec<Finder<'static>>,
+}
+
+impl PartialEq for Normalizer {
+    fn eq(&self, other: &Self) -> bool {
+        self.needles == other.needles
+    }
+}
+
+impl Eq for Normalizer {}
+
+fn finders(needles: &[(String, &'static str)]) -> Vec<Finder<'static>> {
+    needles.iter().map(|(n, _)| Finder::new(n.as_bytes()).into_owned()).collect()
 }
 
 impl Normalizer {
@@ -22,7 +37,8 @@ impl Normalizer {
             .map(|(n, p)| (n.to_string(), p))
             .collect();
         needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
-        Normalizer { needles }
+        let finders = finders(&needles);
+        Normalizer { needles, finders }
     }
 
     /// Also replaces `other` (another environment's name) by `{env}`: for a synthesis
@@ -31,6 +47,7 @@ impl Normalizer {
         if !other.is_empty() && !self.needles.iter().any(|(n, _)| n == other) {
             self.needles.push((other.to_string(), "{env}"));
             self.needles.sort_by_key(|(n, _)| std::cmp::Reverse(n.len()));
+            self.finders = finders(&self.needles);
         }
         self
     }
@@ -40,8 +57,8 @@ impl Normalizer {
     /// so `prod` in `shop-prod-data` is replaced and in `production` it is not.
     pub fn string(&self, s: &str) -> String {
         let mut out = s.to_string();
-        for (needle, placeholder) in &self.needles {
-            if out.contains(needle.as_str()) {
+        for ((needle, placeholder), finder) in self.needles.iter().zip(&self.finders) {
+            if finder.find(out.as_bytes()).is_some() {
                 out = replace_tokens(&out, needle, placeholder);
             }
         }
@@ -50,7 +67,7 @@ impl Normalizer {
 
     /// Like [`Normalizer::string`], without allocating when nothing is replaced.
     pub fn cow<'a>(&self, s: &'a str) -> Cow<'a, str> {
-        if self.needles.iter().any(|(n, _)| s.contains(n.as_str())) {
+        if self.finders.iter().any(|f| f.find(s.as_bytes()).is_some()) {
             Cow::Owned(self.string(s))
         } else {
             Cow::Borrowed(s)
