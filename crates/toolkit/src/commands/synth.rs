@@ -99,7 +99,7 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
                 stack.name,
                 stack.resource_count(),
                 stack.body.len(),
-                stack.deploy_body().len(),
+                stack.deploy_len(),
                 style.dim(&dir.join(stack.file_name()).display().to_string())
             );
         }
