@@ -191,8 +191,7 @@ fn bad_props_and_a_key_of_another_environment_are_refused() {
             ..Default::default()
         },
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     let alias = Key::new(
         &stack,
         "B",
@@ -201,8 +200,7 @@ fn bad_props_and_a_key_of_another_environment_are_refused() {
             ..Default::default()
         },
     )
-    .err()
-    .expect("refused");
+    .expect_err("refused");
     let (dev, prod) = two_environments("data", "data");
     let prod_key = Key::new(&prod, "Key", KeyProps::default()).unwrap();
     let foreign = Queue::new(

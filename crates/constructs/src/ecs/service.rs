@@ -334,7 +334,7 @@ impl FargateService {
     /// Adds an environment variable read from Secrets Manager to the application
     /// container, and lets the execution role read exactly that secret.
     pub fn add_secret(&self, name: &str, secret: Secret) -> Result<()> {
-        self.add_variable(0, name, Variable::Secret(secret))
+        self.add_variable(0, name, Variable::Secret(Box::new(secret)))
     }
 
     /// Adds a sidecar container to the task (a log router, a proxy, an agent), with its
@@ -375,7 +375,7 @@ impl FargateService {
             self.add_variable(index, &name, Variable::Plain(value))?;
         }
         for (name, secret) in props.secrets {
-            self.add_variable(index, &name, Variable::Secret(secret))?;
+            self.add_variable(index, &name, Variable::Secret(Box::new(secret)))?;
         }
         Ok(())
     }
@@ -421,7 +421,7 @@ impl FargateService {
                 }
                 self.containers.borrow_mut().list[container]
                     .secrets
-                    .push((name.to_string(), secret));
+                    .push((name.to_string(), *secret));
             }
         }
         Ok(())
@@ -537,7 +537,7 @@ impl Connectable for FargateService {
 /// What a variable of a container holds.
 enum Variable {
     Plain(Value),
-    Secret(Secret),
+    Secret(Box<Secret>),
 }
 
 /// Lets the execution role pull `image` when it is a private ECR image: the read actions
