@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use cairn_core::application::Knob;
 use serde_json::Value as Json;
 
+use crate::leaves;
 use crate::{EnvInput, FieldSummary, Flat, Leaf, PathKey, Report, Row, Section, Source, StackReport, Status, Violation};
 
 /// Compares `envs` (the last one is the reference).
@@ -55,9 +56,21 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
         if collapsed_stacks.contains(item.stack.as_str()) || envs.iter().all(|e| e.flat.same_item(&envs[0].flat, item)) {
             continue;
         }
-        let leaves: Vec<BTreeMap<PathKey, Leaf>> = envs.iter().map(|e| e.flat.leaves_of(item)).collect();
-        let keys: BTreeSet<&PathKey> = leaves.iter().flat_map(BTreeMap::keys).collect();
-        for key in keys {
+        // The leaves that differ somewhere are those where some environment differs from
+        // the first; only those are taken out (normalized and as written).
+        let mut differing = BTreeSet::new();
+        for e in &envs[1..] {
+            leaves::differing_leaves(
+                item,
+                envs[0].flat.items.get(item),
+                &envs[0].flat.normalizer,
+                e.flat.items.get(item),
+                &e.flat.normalizer,
+                &mut differing,
+            );
+        }
+        let leaves: Vec<BTreeMap<PathKey, Leaf>> = envs.iter().map(|e| e.flat.leaves_among(item, &differing)).collect();
+        for key in &differing {
             let norms: Vec<Option<&Json>> = leaves.iter().map(|l| l.get(key).map(|l| &l.norm)).collect();
             if norms.iter().all(|n| *n == norms[0]) {
                 continue;

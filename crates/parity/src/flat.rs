@@ -132,6 +132,23 @@ impl Flat {
         out
     }
 
+    /// The leaves of one item that are among `keys` (normalized and as written).
+    pub fn leaves_among(&self, item: &PathKey, keys: &BTreeSet<PathKey>) -> BTreeMap<PathKey, Leaf> {
+        let mut out = BTreeMap::new();
+        if let Some(value) = self.items.get(item) {
+            leaves::item_leaves(&self.normalizer, item, value, &mut |k, raw| {
+                if keys.contains(&k) {
+                    let leaf = Leaf {
+                        norm: self.normalizer.json(raw),
+                        raw: raw.clone(),
+                    };
+                    out.insert(k, leaf);
+                }
+            });
+        }
+        out
+    }
+
     /// One leaf.
     pub fn get(&self, key: &PathKey) -> Option<Leaf> {
         self.leaves_of(&key.item()).remove(key)
