@@ -164,6 +164,8 @@ impl App {
     /// Synthesizes every environment, rendering what `render` asks for.
     pub fn synth_as(&self, render: Render) -> Result<Assembly, Errors> {
         let data = self.data.borrow();
+        // What this synthesis finds unchanged from the baseline, not an earlier one's.
+        data.unchanged.borrow_mut().clear();
         let mut errors = Vec::new();
         let mut environments = Vec::new();
         for env_index in 0..data.envs.len() {

@@ -120,6 +120,9 @@ fn only_the_resources_built_differently_are_rendered() {
     // The unrendered consumer still makes the service stack depend on the data stack.
     let order: Vec<&str> = assembly.environments[0].stacks.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(order, ["data", "service"]);
+    // A second synthesis of the same tree lists what it found, not both syntheses' findings.
+    app.synth_as(Render::ModelOnly).unwrap();
+    assert_eq!(app.unchanged().len(), expected.len());
 }
 
 #[test]
