@@ -97,7 +97,10 @@ fn generated_services(services: usize) -> Assembly {
             .expect("service");
         }
     }
-    app.synth().expect("generated services synthesize")
+    let assembly = app.synth().expect("generated services synthesize");
+    // Lazy values hold constructs, whose scopes hold the tree: emptied, it is freed.
+    app.clear();
+    assembly
 }
 
 /// A DynamoDB table keyed by `id`.
@@ -145,7 +148,10 @@ fn generated(copies: usize) -> Assembly {
             task_role_using(&service, &format!("TaskRole{i}"), &table, &bucket, &queue);
         }
     }
-    app.synth().expect("generated app synthesizes")
+    let assembly = app.synth().expect("generated app synthesizes");
+    // Lazy values hold constructs, whose scopes hold the tree: emptied, it is freed.
+    app.clear();
+    assembly
 }
 
 /// The growth case: `resources` resources in stacks of at most 500 (CloudFormation's limit),
@@ -197,7 +203,10 @@ fn growth(resources: usize) -> Assembly {
             i += 1;
         }
     }
-    app.synth().expect("growth app synthesizes")
+    let assembly = app.synth().expect("growth app synthesizes");
+    // Lazy values hold constructs, whose scopes hold the tree: emptied, it is freed.
+    app.clear();
+    assembly
 }
 
 fn main() {

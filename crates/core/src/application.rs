@@ -264,9 +264,12 @@ pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], onl
 /// without rendering anything: the baseline of [`synthesize_changed`].
 pub fn model_forms<A: Application>(app: &A, name: &str, config: &A::Config, only: RenderOnly) -> Result<ModelForms, Errors> {
     let tree = App::for_comparison_of(app.name(), only)?;
-    let environment = tree.environment(config.settings(name))?;
-    app.build(&environment, config).map_err(|e| Errors(vec![e]))?;
-    Ok(tree.model_forms())
+    let built = tree
+        .environment(config.settings(name))
+        .and_then(|environment| app.build(&environment, config))
+        .map(|()| tree.model_forms());
+    tree.clear();
+    built.map_err(|e| Errors(vec![e]))
 }
 
 /// [`synthesize_only`] of one environment that does not render the resources whose form
@@ -284,7 +287,14 @@ pub fn synthesize_changed<A: Application>(
     Ok((assembly, tree.unchanged()))
 }
 
+/// Builds and synthesizes `envs` in `tree`, then empties the tree (see [`App::clear`]).
 fn build_and_synth<A: Application>(app: &A, envs: &[(&str, &A::Config)], tree: App, render: Render) -> Result<Assembly, Errors> {
+    let synthesized = build_then_synth(app, envs, &tree, render);
+    tree.clear();
+    synthesized
+}
+
+fn build_then_synth<A: Application>(app: &A, envs: &[(&str, &A::Config)], tree: &App, render: Render) -> Result<Assembly, Errors> {
     let mut errors = Vec::new();
     for (name, config) in envs {
         let environment = tree.environment(config.settings(name))?;
@@ -334,6 +344,62 @@ mod tests {
             config: Ordered(order),
             delivery: Default::default(),
         }
+    }
+
+    /// An environment file with nothing in it.
+    #[derive(serde::Deserialize)]
+    struct Empty;
+
+    impl Validate for Empty {
+        fn validate(&self) -> Vec<config::FieldError> {
+            Vec::new()
+        }
+    }
+
+    impl EnvironmentConfig for Empty {
+        fn settings(&self, name: &str) -> EnvSettings {
+            Ordered(10).settings(name)
+        }
+    }
+
+    /// One queue whose name is computed at synthesis by a closure that keeps a scope (and
+    /// so the tree) and a marker: the marker outlives the synthesis only if the tree does.
+    struct Holding(std::cell::RefCell<Option<std::rc::Weak<()>>>);
+
+    impl Application for Holding {
+        type Config = Empty;
+        fn name(&self) -> &str {
+            "holding"
+        }
+        fn environments_dir(&self) -> PathBuf {
+            PathBuf::from("envs")
+        }
+        fn build(&self, env: &Environment, _: &Empty) -> crate::Result<()> {
+            let stack = env.stack("data")?;
+            let marker = std::rc::Rc::new(());
+            *self.0.borrow_mut() = Some(std::rc::Rc::downgrade(&marker));
+            let held = stack.scope();
+            let name = crate::Lazy::new(move || {
+                let _kept = (&held, &marker);
+                Ok(crate::Value::from("jobs"))
+            });
+            let queue = crate::template::Resource::new("AWS::SQS::Queue").prop("QueueName", name);
+            stack.scope().child("Jobs")?.add_resource("Resource", queue)?;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_synthesis_frees_its_tree_though_lazy_values_hold_scopes_of_it() {
+        let app = Holding(Default::default());
+        let assembly = synthesize(&app, &[("dev", &Empty)]).unwrap();
+        let queue = &assembly.environments[0].stacks[0].template["Resources"];
+        assert!(queue.to_string().contains("\"QueueName\":\"jobs\""), "{queue}");
+        let marker = app.0.borrow().clone().expect("built");
+        assert!(marker.upgrade().is_none(), "the tree outlived its synthesis");
+        // The same for a comparison synthesis and for the resource forms parity builds.
+        model_forms(&app, "dev", &Empty, RenderOnly::new()).unwrap();
+        assert!(app.0.borrow().clone().expect("built").upgrade().is_none());
     }
 
     #[test]

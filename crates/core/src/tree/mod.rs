@@ -201,6 +201,21 @@ impl App {
         crate::synth::model_forms(&self.data.borrow())
     }
 
+    /// Empties the tree (environments, stacks, resources) once it is no longer needed.
+    /// Values computed at synthesis ([`crate::Lazy`]) often hold constructs, whose scopes
+    /// hold the tree: without this, every tree stays in memory until the process ends (a
+    /// synthesis through [`crate::application`] does it for its own tree). Handles to the
+    /// tree's stacks and scopes must not be used afterwards.
+    pub fn clear(&self) {
+        let (stacks, envs) = {
+            let mut data = self.data.borrow_mut();
+            (std::mem::take(&mut data.stacks), std::mem::take(&mut data.envs))
+        };
+        // Dropped outside the borrow: what the lazy values held is released here.
+        drop(stacks);
+        drop(envs);
+    }
+
     /// The application's name.
     pub fn name(&self) -> String {
         self.data.borrow().name.clone()
