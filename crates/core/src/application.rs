@@ -403,6 +403,26 @@ mod tests {
     }
 
     #[test]
+    fn a_cleared_tree_keeps_its_stacks_usable() {
+        let tree = App::new("cleared").unwrap();
+        let env = tree.environment(Empty.settings("dev")).unwrap();
+        let stack = env.stack("data").unwrap();
+        let queue = crate::template::Resource::new("AWS::SQS::Queue");
+        stack
+            .scope()
+            .child("Jobs")
+            .unwrap()
+            .add_resource("Resource", queue.clone())
+            .unwrap();
+        tree.clear();
+        // No panic: the stack is there, empty, and says so when synthesized.
+        let errors = tree.synth().unwrap_err().to_string();
+        assert!(errors.contains("stack has no resources"), "{errors}");
+        stack.scope().child("Again").unwrap().add_resource("Resource", queue).unwrap();
+        assert!(tree.synth().is_ok());
+    }
+
+    #[test]
     fn a_shared_promotion_order_names_every_file_in_that_place() {
         let envs = vec![env("qa", 20), env("dev", 10), env("staging", 20), env("uat", 20), env("prod", 30)];
         let err = in_promotion_order(envs).err().expect("a shared place is refused");

@@ -201,19 +201,30 @@ impl App {
         crate::synth::model_forms(&self.data.borrow())
     }
 
-    /// Empties the tree (environments, stacks, resources) once it is no longer needed.
-    /// Values computed at synthesis ([`crate::Lazy`]) often hold constructs, whose scopes
-    /// hold the tree: without this, every tree stays in memory until the process ends (a
-    /// synthesis through [`crate::application`] does it for its own tree). Handles to the
-    /// tree's stacks and scopes must not be used afterwards.
+    /// Empties the tree's stacks (resources, outputs, parameters, conditions, overrides)
+    /// once it is no longer needed. Values computed at synthesis ([`crate::Lazy`]) often
+    /// hold constructs, whose scopes hold the tree: without this, every tree stays in
+    /// memory until the process ends (a synthesis through [`crate::application`] does it
+    /// for its own tree). The environments and stacks stay, empty: handles to them still
+    /// work, and a synthesis afterwards reports the stacks as having no resources.
     pub fn clear(&self) {
-        let (stacks, envs) = {
+        let taken: Vec<_> = {
             let mut data = self.data.borrow_mut();
-            (std::mem::take(&mut data.stacks), std::mem::take(&mut data.envs))
+            data.stacks
+                .iter_mut()
+                .map(|s| {
+                    (
+                        std::mem::take(&mut s.resources),
+                        std::mem::take(&mut s.outputs),
+                        std::mem::take(&mut s.parameters),
+                        std::mem::take(&mut s.conditions),
+                        std::mem::take(&mut s.overrides),
+                    )
+                })
+                .collect()
         };
         // Dropped outside the borrow: what the lazy values held is released here.
-        drop(stacks);
-        drop(envs);
+        drop(taken);
     }
 
     /// The application's name.
