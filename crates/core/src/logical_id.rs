@@ -13,6 +13,8 @@ pub const HIDDEN_FROM_HUMAN_ID: &str = "Resource";
 const HASH_LEN: usize = 8;
 const MAX_HUMAN_LEN: usize = 240;
 const MAX_ID_LEN: usize = 255;
+/// How many paths a thread remembers the logical ID of.
+const MAX_REMEMBERED_IDS: usize = 100_000;
 
 /// [`make_unique_id`] of the path `joined` (its `components` joined with `/`),
 /// remembered per thread: parity's re-syntheses derive the same IDs again and again.
@@ -27,7 +29,12 @@ pub(crate) fn unique_id_of_path(joined: &str, components: &[&str]) -> Option<Str
             return id.clone();
         }
         let id = make_unique_id(components);
-        known.borrow_mut().insert(joined.to_string(), id.clone());
+        let mut known = known.borrow_mut();
+        // Bounded: a long-lived process synthesizing many applications starts afresh.
+        if known.len() >= MAX_REMEMBERED_IDS {
+            known.clear();
+        }
+        known.insert(joined.to_string(), id.clone());
         id
     })
 }

@@ -40,12 +40,12 @@ fn synth_job<A: Application>(
     file: &Path,
     table: toml::Table,
     only: Option<&RenderOnly>,
-    baseline: Option<&Baseline>,
+    baseline: Option<&Arc<ModelForms>>,
 ) -> Result<Flat, ParityError> {
     let config: A::Config = config::from_table(file, table)?;
     // Only compared, never written: skip the file text (and what is not compared).
     let (assembly, unchanged) = match (only, baseline) {
-        (Some(only), Some(b)) => application::synthesize_changed(app, name, &config, only.clone(), Arc::clone(&b.forms))?,
+        (Some(only), Some(b)) => application::synthesize_changed(app, name, &config, only.clone(), Arc::clone(b))?,
         (Some(only), None) => (application::synthesize_only(app, &[(name, &config)], only.clone())?, Vec::new()),
         (None, _) => (application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?, Vec::new()),
     };
@@ -62,24 +62,15 @@ fn synth_job<A: Application>(
     Ok(flat)
 }
 
-/// What a re-synthesis of the reference is compared against, to skip rendering what it
-/// does not change: the reference's resource forms ([`ModelForms`]). A resource built
-/// exactly as in the reference renders exactly as there: the comparison skips it
-/// ([`Flat::same_as_baseline`]).
-#[derive(Debug)]
-pub struct Baseline {
-    forms: Arc<ModelForms>,
-}
-
-impl Baseline {
-    /// The forms of the resources among `items` in `reference` (built from its own
-    /// file, not rendered); `None` when `items` are not all resources or the reference
-    /// does not build.
-    fn of<A: Application>(app: &A, reference: &LoadedEnv<A::Config>, items: &BTreeSet<PathKey>) -> Option<Arc<Baseline>> {
-        let only = render_only(items)?;
-        let forms = application::model_forms(app, &reference.name, &reference.config, only).ok()?;
-        Some(Arc::new(Baseline { forms: Arc::new(forms) }))
-    }
+/// The forms of the resources among `items` in `reference` (built from its own file,
+/// not rendered): what a re-synthesis of the reference is compared against, to skip
+/// rendering what it does not change ([`Flat::same_as_baseline`]). `None` when `items`
+/// are not all resources or the reference does not build.
+fn reference_forms<A: Application>(app: &A, reference: &LoadedEnv<A::Config>, items: &BTreeSet<PathKey>) -> Option<Arc<ModelForms>> {
+    let only = render_only(items)?;
+    application::model_forms(app, &reference.name, &reference.config, only)
+        .ok()
+        .map(Arc::new)
 }
 
 /// Sets `key` to `value`, or removes it when `value` is None.
@@ -132,7 +123,7 @@ pub struct Job {
     pub only: Option<RenderOnly>,
     /// The reference's forms and rendering of those resources, when this job
     /// re-synthesizes the reference: what it leaves unchanged is not rendered again.
-    pub baseline: Option<Arc<Baseline>>,
+    pub baseline: Option<Arc<ModelForms>>,
 }
 
 impl Job {
@@ -153,7 +144,7 @@ impl Job {
     }
 
     /// Renders what the baseline's form says changed, when given.
-    fn against(mut self, baseline: Option<&Arc<Baseline>>) -> Job {
+    fn against(mut self, baseline: Option<&Arc<ModelForms>>) -> Job {
         self.baseline = baseline.cloned();
         self
     }
@@ -165,7 +156,7 @@ impl Job {
             &self.file,
             self.table.clone(),
             self.only.as_ref(),
-            self.baseline.as_deref(),
+            self.baseline.as_ref(),
         )
     }
 }
@@ -283,7 +274,7 @@ fn drives_of<A: Application, S: Synthesizer>(
     let union: BTreeSet<PathKey> = others.iter().flat_map(|(_, _, only)| only.iter().cloned()).collect();
     // Each job below changes one knob of the reference: most compared resources stay as
     // they are, and are not rendered again.
-    let baseline = if others.is_empty() { None } else { Baseline::of(app, r, &union) };
+    let baseline = if others.is_empty() { None } else { reference_forms(app, r, &union) };
     let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
     let mut jobs = Vec::new();
     for (e, _, _) in others {

@@ -109,7 +109,7 @@ pub struct Flat {
     /// (stack id, logical ID) → construct path (`data/Orders/Resource`).
     pub paths: BTreeMap<(String, String), String>,
     /// Items a re-synthesis did not render because they are built exactly as in the
-    /// synthesis it is compared with (see [`crate::Baseline`]): equal to
+    /// synthesis it is compared with (see [`cairn_core::ModelForms`]): equal to
     /// that synthesis's items, whatever `items` holds for them.
     pub same_as_baseline: BTreeSet<PathKey>,
 }
@@ -117,27 +117,20 @@ pub struct Flat {
 impl Flat {
     /// The leaves of one item (normalized and as written).
     pub fn leaves_of(&self, item: &PathKey) -> BTreeMap<PathKey, Leaf> {
-        let mut out = BTreeMap::new();
-        if let Some(value) = self.items.get(item) {
-            leaves::item_leaves(&self.normalizer, item, value, &mut |k, raw| {
-                out.insert(
-                    k,
-                    Leaf {
-                        norm: self.normalizer.json(raw),
-                        raw: raw.clone(),
-                    },
-                );
-            });
-        }
-        out
+        self.leaves_where(item, |_| true)
     }
 
     /// The leaves of one item that are among `keys` (normalized and as written).
     pub fn leaves_among(&self, item: &PathKey, keys: &BTreeSet<PathKey>) -> BTreeMap<PathKey, Leaf> {
+        self.leaves_where(item, |k| keys.contains(k))
+    }
+
+    /// The leaves of one item whose key `keep` accepts: only those are normalized and copied.
+    fn leaves_where(&self, item: &PathKey, keep: impl Fn(&PathKey) -> bool) -> BTreeMap<PathKey, Leaf> {
         let mut out = BTreeMap::new();
         if let Some(value) = self.items.get(item) {
             leaves::item_leaves(&self.normalizer, item, value, &mut |k, raw| {
-                if keys.contains(&k) {
+                if keep(&k) {
                     let leaf = Leaf {
                         norm: self.normalizer.json(raw),
                         raw: raw.clone(),

@@ -50,7 +50,7 @@ pub mod record;
 pub mod render;
 mod report;
 
-pub use attribute::{analyze, analyze_with, Baseline, Job, Parallel, Sequential, Synthesizer};
+pub use attribute::{analyze, analyze_with, Job, Parallel, Sequential, Synthesizer};
 pub use compare::{changes, compare};
 pub use error::ParityError;
 pub use flat::{Flat, Leaf, PathKey, Section};

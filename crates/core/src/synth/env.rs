@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value as Json};
 use super::model_form;
 use super::order::{deploy_order, EdgeReasons};
 use super::render::{Cx, ExportRequest};
-use super::{EnvArtifact, Render, StackArtifact};
+use super::{EnvArtifact, ModelForms, Render, StackArtifact};
 use crate::error::{Error, Errors};
 use crate::template::limits;
 use crate::tree::{AppData, EnvKey, StackKey};
@@ -33,11 +33,14 @@ pub(super) fn synth_env(data: &AppData, env: EnvKey, render: Render) -> Result<E
     let mut edges: EdgeReasons = IndexMap::new();
     let mut errors = Vec::new();
 
+    // The baseline's forms apply only when rendered with the same settings.
+    let settings = data.baseline.as_ref().map(|_| model_form::settings_form(data, env));
+    let baseline = data.baseline.as_deref().filter(|b| Some(&b.settings) == settings.as_ref());
     for &key in &stack_keys {
         for dep in &data.stack(key).dependencies {
             edges.entry((key, *dep)).or_insert_with(|| "an explicit dependency".to_string());
         }
-        let (out, requests) = render_stack(data, env, key, &mut errors);
+        let (out, requests) = render_stack(data, env, key, baseline, &mut errors);
         for req in requests {
             edges.entry((key, req.producer)).or_insert(req.reason);
             if let Some(export) = req.export {
@@ -79,7 +82,15 @@ pub(super) fn synth_env(data: &AppData, env: EnvKey, render: Render) -> Result<E
 
 /// Renders one stack's parameters, conditions, resources and outputs; what it needs of
 /// other stacks comes back as export requests.
-fn render_stack(data: &AppData, env: EnvKey, key: StackKey, errors: &mut Vec<Error>) -> (Rendered, Vec<ExportRequest>) {
+/// A resource whose form is the same in `baseline` is not rendered (it would render the
+/// same) but listed in `data.unchanged`.
+fn render_stack(
+    data: &AppData,
+    env: EnvKey,
+    key: StackKey,
+    baseline: Option<&ModelForms>,
+    errors: &mut Vec<Error>,
+) -> (Rendered, Vec<ExportRequest>) {
     let stack = data.stack(key);
     let mut out = Rendered::default();
     let mut requests: Vec<ExportRequest> = Vec::new();
@@ -118,11 +129,6 @@ fn render_stack(data: &AppData, env: EnvKey, key: StackKey, errors: &mut Vec<Err
             out.conditions.insert(id.clone(), cx.render(c));
         }
         let only = data.render_only.as_ref().map(|o| o.get(stack.id.as_str()));
-        // The baseline's forms apply only when rendered with the same settings.
-        let baseline = data
-            .baseline
-            .as_ref()
-            .filter(|b| b.settings == model_form::settings_form(data, env));
         for (logical_id, entry) in &stack.resources {
             if let Some(ids) = only {
                 if !ids.is_some_and(|ids| ids.contains(logical_id.as_str())) {

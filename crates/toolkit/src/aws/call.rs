@@ -278,9 +278,11 @@ impl Caller {
     /// An S3 request on `bucket` (and `key`): the status and body, whatever the status
     /// (HeadBucket's 404 is an answer, not a failure).
     pub fn s3(&self, method: &str, operation: &str, bucket: &str, key: &str, content_type: Option<&str>, body: &[u8]) -> AwsResult<Answer> {
-        let (base, signing_region) = self.endpoint(&S3, operation)?;
+        let overridden = self.endpoint_of(&S3);
+        let in_path = overridden.is_some();
+        let (base, signing_region) = self.resolved(&S3, operation, overridden)?;
         let path = key.split('/').map(uri_encode).collect::<Vec<_>>().join("/");
-        let url = s3_url(&base, self.endpoint_of(&S3).is_some(), bucket, &path);
+        let url = s3_url(&base, in_path, bucket, &path);
         let mut headers = Vec::new();
         if let Some(ct) = content_type {
             headers.push(("content-type", ct.to_string()));
@@ -332,9 +334,13 @@ impl Caller {
     /// configuration the SDK would refuse (FIPS with an endpoint override, …) is an error
     /// of `op` rather than a call to another endpoint than the one asked for.
     fn endpoint(&self, service: &Service, op: &str) -> AwsResult<(String, String)> {
+        self.resolved(service, op, self.endpoint_of(service))
+    }
+
+    /// [`Caller::endpoint`] with the override already looked up.
+    fn resolved(&self, service: &Service, op: &str, overridden: Option<String>) -> AwsResult<(String, String)> {
         let variant = EndpointVariant::of(&self.sdk_config);
-        resolve(service, &self.target.region, variant, self.endpoint_of(service))
-            .map_err(|why| AwsError::new(AwsErrorKind::Other, format!("{op}: {why}")))
+        resolve(service, &self.target.region, variant, overridden).map_err(|why| AwsError::new(AwsErrorKind::Other, format!("{op}: {why}")))
     }
 
     fn send(&self, service: &Service, op: &str, out: Outgoing<'_>) -> AwsResult<Answer> {
