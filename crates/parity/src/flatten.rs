@@ -72,6 +72,20 @@ pub fn flatten_variant(env: EnvArtifact) -> Flat {
     flat
 }
 
+/// All stacks of a synthesized environment, taking each stack's template (left as
+/// `null`; the file text, `body`, stays): for a caller done with the templates as JSON
+/// but still writing the files, without a copy of the templates.
+pub fn flatten_taking(env: &mut EnvArtifact) -> Flat {
+    let mut flat = Flat {
+        normalizer: normalizer_of(env),
+        ..Default::default()
+    };
+    for s in &mut env.stacks {
+        add_stack(&mut flat, &s.id, &s.name, std::mem::take(&mut s.template));
+    }
+    flat
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -54,7 +54,7 @@ pub use attribute::{analyze, analyze_with, Job, Parallel, Sequential, Synthesize
 pub use compare::{changes, compare};
 pub use error::ParityError;
 pub use flat::{Flat, Leaf, PathKey, Section};
-pub use flatten::{flatten_env, flatten_stack};
+pub use flatten::{flatten_env, flatten_stack, flatten_taking};
 pub use input::EnvInput;
 pub use normalize::Normalizer;
 pub use promotion::{artifact_skew, artifact_skew_in_records, artifact_skew_in_tables, ArtifactSkew};

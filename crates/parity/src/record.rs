@@ -88,13 +88,28 @@ pub fn records_with_digests<A: Application, S: Synthesizer>(
     synth: &S,
     digests: &[Vec<String>],
 ) -> Vec<ParityRecord> {
+    let flats = synthesized.iter().map(|(_, a)| flatten_env(a)).collect();
+    records_with_flats(app, synthesized, flats, all, synth, digests)
+}
+
+/// [`records_with_digests`] with each environment's templates already flattened
+/// ([`crate::flatten_env`] or [`crate::flatten_taking`], same order as `synthesized`):
+/// the artifacts give only the template file names.
+pub fn records_with_flats<A: Application, S: Synthesizer>(
+    app: &A,
+    synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)],
+    flats: Vec<Flat>,
+    all: &[LoadedEnv<A::Config>],
+    synth: &S,
+    digests: &[Vec<String>],
+) -> Vec<ParityRecord> {
     let reference = all.last().or_else(|| {
         synthesized
             .iter()
             .map(|(e, _)| *e)
             .max_by_key(|e| (e.config.promotion_order(), e.name.clone()))
     });
-    let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, a)| (*e, flatten_env(a))).collect();
+    let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, _)| *e).zip(flats).collect();
     let drives = match reference {
         Some(r) => drives_for_record(app, &flats, r, synth),
         None => synthesized.iter().map(|_| None).collect(),

@@ -299,11 +299,16 @@ fn stack_artifact(
         template,
         body,
         depends_on,
-        paths: stack
-            .resources
-            .iter()
-            .map(|(id, e)| (id.clone(), format!("{}/{}", stack.id, e.path)))
-            .collect(),
+        // A comparison that renders a few resources reads the paths from their metadata.
+        paths: if data.render_only.is_some() {
+            IndexMap::new()
+        } else {
+            stack
+                .resources
+                .iter()
+                .map(|(id, e)| (id.clone(), format!("{}/{}", stack.id, e.path)))
+                .collect()
+        },
         suppressions: stack.suppressions.clone(),
     }
 }

@@ -29,8 +29,8 @@ pub struct ModelForms {
 }
 
 impl ModelForms {
-    /// How many resources have a form (a resource with a lazy value has none: it is
-    /// always rendered).
+    /// How many resources have a form (a resource with a lazy value that fails has
+    /// none: it is always rendered).
     pub fn len(&self) -> usize {
         self.forms.len()
     }
@@ -58,8 +58,8 @@ pub(crate) fn settings_form(data: &AppData, env: EnvKey) -> Vec<u8> {
 }
 
 /// The form of one resource of stack `key`, and the other stacks it refers to (for
-/// the stack dependencies its rendering would add). `None` when it holds a lazy value,
-/// known only once computed.
+/// the stack dependencies its rendering would add). A lazy value's form is the form of
+/// what it gives; `None` when one fails (rendering reports why).
 pub(crate) fn resource_form(data: &AppData, key: StackKey, logical_id: &str, entry: &ResourceEntry) -> Option<(Vec<u8>, Vec<StackKey>)> {
     let stack = data.stack(key);
     let mut f = Form {
@@ -285,7 +285,14 @@ impl Form<'_> {
                 self.w.tag(23);
                 self.condition(c);
             }
-            Value::Lazy(_) => return None,
+            // A lazy value gives the same value each time (its contract): the form is the
+            // value it gives now, so resources holding one are skipped when unchanged too.
+            // One that fails has no form: rendering reports the error.
+            Value::Lazy(lazy) => {
+                let resolved = lazy.resolve().ok()?;
+                self.w.tag(24);
+                self.value(&resolved)?;
+            }
         }
         Some(())
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use cairn_core::{ModelForms, Render, RenderOnly};
+use cairn_core::{Error, ModelForms, Render, RenderOnly};
 
 use super::*;
 
@@ -15,8 +15,9 @@ struct Built {
 }
 
 /// A data stack with the `Jobs` queue (its retention from `retention`), a `Dlq` queue
-/// only `with_dlq`, a policy naming both (the dead-letter queue by logical ID), a queue
-/// whose name is computed at synthesis; a service stack importing the Jobs queue's ARN.
+/// only `with_dlq`, a policy naming both (the dead-letter queue by logical ID), two queues
+/// whose names are computed at synthesis (one of them from `retention`); a service stack
+/// importing the Jobs queue's ARN.
 fn build(env: &Environment, retention: f64, with_dlq: bool) -> Built {
     let data = env.stack("data").unwrap();
     let service = env.stack("service").unwrap();
@@ -63,6 +64,17 @@ fn build(env: &Environment, retention: f64, with_dlq: bool) -> Built {
         )
         .unwrap();
     ids.insert("Named", named.logical_id);
+    // A lazy value that follows the configuration.
+    let late = data
+        .scope()
+        .child("Late")
+        .unwrap()
+        .add_resource(
+            "Resource",
+            Resource::new("AWS::SQS::Queue").prop("QueueName", Lazy::new(move || Ok(Value::from(format!("late-{retention}"))))),
+        )
+        .unwrap();
+    ids.insert("Late", late.logical_id);
     let consumer = service
         .scope()
         .child("Consumer")
@@ -98,14 +110,15 @@ fn baseline(retention: f64, with_dlq: bool) -> (Arc<ModelForms>, Built) {
 #[test]
 fn only_the_resources_built_differently_are_rendered() {
     let (forms, built) = baseline(345_600.0, true);
-    // Lazy values are known only once computed: that queue has no form.
-    assert_eq!(forms.len(), built.ids.len() - 1);
+    // A lazy value's form is the form of what it gives: every resource has one.
+    assert_eq!(forms.len(), built.ids.len());
     let app = App::for_comparison_with("demo", everything(&built), forms).unwrap();
     build(&app.environment(settings("prod")).unwrap(), 1_209_600.0, true);
     let assembly = app.synth_as(Render::ModelOnly).unwrap();
 
     let unchanged: BTreeSet<(String, String)> = app.unchanged().into_iter().collect();
-    let expected: BTreeSet<(String, String)> = ["Dlq", "Policy", "Consumer"]
+    // The lazy value that gives what it gave in the reference is not rendered again.
+    let expected: BTreeSet<(String, String)> = ["Dlq", "Policy", "Consumer", "Named"]
         .iter()
         .map(|c| {
             let stack = if *c == "Consumer" { "service" } else { "data" };
@@ -115,8 +128,9 @@ fn only_the_resources_built_differently_are_rendered() {
     assert_eq!(unchanged, expected);
     let data = template(&assembly, "prod", "data")["Resources"].as_object().unwrap().clone();
     let rendered: BTreeSet<&str> = data.keys().map(String::as_str).collect();
-    assert_eq!(rendered, BTreeSet::from([built.ids["Jobs"].as_str(), built.ids["Named"].as_str()]));
+    assert_eq!(rendered, BTreeSet::from([built.ids["Jobs"].as_str(), built.ids["Late"].as_str()]));
     assert_eq!(data[&built.ids["Jobs"]]["Properties"]["MessageRetentionPeriod"], json!(1_209_600.0));
+    assert_eq!(data[&built.ids["Late"]]["Properties"]["QueueName"], json!("late-1209600"));
     // The unrendered consumer still makes the service stack depend on the data stack.
     let order: Vec<&str> = assembly.environments[0].stacks.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(order, ["data", "service"]);
@@ -144,4 +158,31 @@ fn other_tags_render_every_resource() {
     build(&app.environment(other).unwrap(), 345_600.0, true);
     app.synth_as(Render::ModelOnly).unwrap();
     assert!(app.unchanged().is_empty(), "{:?}", app.unchanged());
+}
+
+#[test]
+fn a_lazy_value_that_fails_has_no_form_and_is_rendered_to_report_it() {
+    let build_failing = |env: &Environment| {
+        env.stack("data")
+            .unwrap()
+            .scope()
+            .child("Broken")
+            .unwrap()
+            .add_resource(
+                "Resource",
+                Resource::new("AWS::SQS::Queue").prop("QueueName", Lazy::new(|| Err(Error::new("no name yet")))),
+            )
+            .unwrap()
+    };
+    let probe = App::new("demo").unwrap();
+    let id = build_failing(&probe.environment(settings("prod")).unwrap()).logical_id;
+    let only = RenderOnly::from([("data".to_string(), BTreeSet::from([id]))]);
+    let reference = App::for_comparison_of("demo", only.clone()).unwrap();
+    build_failing(&reference.environment(settings("prod")).unwrap());
+    let forms = reference.model_forms();
+    assert!(forms.is_empty());
+    let again = App::for_comparison_with("demo", only, Arc::new(forms)).unwrap();
+    build_failing(&again.environment(settings("prod")).unwrap());
+    let errors = messages(again.synth_as(Render::ModelOnly).unwrap_err());
+    assert!(errors.contains("no name yet"), "{errors}");
 }

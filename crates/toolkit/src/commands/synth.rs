@@ -54,21 +54,25 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
     // The commit recorded in the manifests: git runs while cairn synthesizes.
     let env_dir = project.environments_dir();
     let source = std::thread::spawn(move || crate::checkout::source(&env_dir));
-    let assembly = project.synth(&envs)?;
+    let mut assembly = project.synth(&envs)?;
     // Policy checks: any error stops synthesis before anything is written.
     let checks = crate::ops::checks::synth_checks(&assembly, args.no_checks, args.quiet)?;
     // Each template is hashed once, for the synthesis section and the parity record.
     let digests: Vec<Vec<String>> = assembly.environments.iter().map(cairn_assembly::template_digests).collect();
+    // The stacks' entries read the templates (counts, size as sent) before the parity
+    // record takes them.
+    let stack_entries: Vec<Manifest> = assembly.environments.iter().map(Manifest::from_artifact).collect();
     // Which environment-file field drives which property, for `cairn parity --out`.
-    let parity = crate::ops::parity::manifest_sections(project, &envs, &assembly, &digests);
+    let parity = crate::ops::parity::manifest_sections(project, &envs, &mut assembly, &digests);
     let source = source.join().unwrap_or_default();
     let manifests: Vec<_> = assembly
         .environments
         .iter()
+        .zip(stack_entries)
         .zip(parity)
         .zip(&digests)
-        .map(|((e, p), d)| {
-            let mut manifest = Manifest::from_artifact(e).with_parity(p).with_source_digests(e, &source, d);
+        .map(|(((e, m), p), d)| {
+            let mut manifest = m.with_parity(p).with_source_digests(e, &source, d);
             if let Some((_, c)) = checks.iter().find(|(name, _)| name == e.name()) {
                 manifest = manifest.with_checks(c.clone());
             }
@@ -80,16 +84,17 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
     if args.quiet {
         return Ok(());
     }
-    for (env, dir) in assembly.environments.iter().zip(&written) {
-        let resources: usize = env.stacks.iter().map(|s| s.resource_count()).sum();
+    // From the manifests: the templates as JSON went to the parity record.
+    for ((env, manifest), dir) in manifests.iter().zip(&written) {
+        let resources: usize = manifest.stacks.iter().map(|s| s.resource_count).sum();
         println!(
             "{} {} stacks, {resources} resources → {}",
             style.bold(env.name()),
-            env.stacks.len(),
+            manifest.stacks.len(),
             dir.display()
         );
-        for stack in &env.stacks {
-            let upload = if stack.needs_upload() {
+        for stack in &manifest.stacks {
+            let upload = if stack.needs_upload {
                 style.yellow("  (over 51,200 bytes: deploy uploads it to S3)")
             } else {
                 String::new()
@@ -97,10 +102,10 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
             println!(
                 "  {:<32} {:>4} resources {:>8} bytes ({:>6} as sent)  {}{upload}",
                 stack.name,
-                stack.resource_count(),
-                stack.body.len(),
-                stack.deploy_len(),
-                style.dim(&dir.join(stack.file_name()).display().to_string())
+                stack.resource_count,
+                stack.template_bytes,
+                stack.deploy_bytes,
+                style.dim(&dir.join(&stack.template).display().to_string())
             );
         }
     }
