@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 use std::sync::Arc;
 
 use crate::flatten::flatten_variant;
-use crate::{flatten_env, EnvInput, Flat, ParityError, PathKey, Section};
+use crate::{flatten_taking, EnvInput, Flat, ParityError, PathKey, Section};
 
 /// A knob's value in an environment file, as JSON (None: the file lacks it).
 pub fn knob_value(table: &toml::Table, key: &str) -> Option<Json> {
@@ -201,12 +201,22 @@ impl<A: Application> Synthesizer for Sequential<'_, A> {
     }
 }
 
+/// The cores this process may use, asked once per process: the answer reads the
+/// scheduler's affinity and the cgroup's CPU quota from files each time it is asked.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// Syntheses spread over the machine's cores (each builds its own construct tree).
 pub struct Parallel<'a, A>(pub &'a A);
 
 impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8).min(jobs.len());
+        if jobs.is_empty() {
+            return Vec::new();
+        }
+        let threads = cores().min(8).min(jobs.len());
         if threads < 2 {
             return Sequential(self.0).run(jobs, compare);
         }
@@ -440,7 +450,8 @@ fn cause(fields: &[&String]) -> String {
 
 /// Synthesizes `envs` and gathers, for each, what the comparison needs; the last
 /// environment (latest in promotion order) is the reference. Also returns the
-/// synthesis of `envs` itself, without file text (`body` is empty).
+/// synthesis of `envs` itself, without file text (`body` is empty) and without the
+/// templates as JSON (each `template` is `null`): those moved into the inputs' flats.
 pub fn analyze<A: Application>(app: &A, envs: &[LoadedEnv<A::Config>]) -> Result<(Assembly, Vec<EnvInput>), Errors> {
     analyze_with(app, envs, true, &Sequential(app))
 }
@@ -466,8 +477,8 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         .collect();
     let pairs: Vec<(&str, &A::Config)> = envs.iter().map(|e| (e.name.as_str(), &e.config)).collect();
     // Compared, not written: no file text.
-    let assembly = application::synthesize_model(app, &pairs)?;
-    let mut flats: Vec<Flat> = assembly.environments.iter().map(flatten_env).collect();
+    let mut assembly = application::synthesize_model(app, &pairs)?;
+    let mut flats: Vec<Flat> = assembly.environments.iter_mut().map(flatten_taking).collect();
     let (Some((r, others)), Some(r_flat)) = (envs.split_last(), flats.pop()) else {
         return Ok((assembly, inputs));
     };
