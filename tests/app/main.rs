@@ -140,6 +140,16 @@ fn each_environment_has_network_data_and_service_stacks_in_deploy_order() {
 }
 
 #[test]
+fn every_templates_size_as_sent_is_the_length_of_what_deploy_sends() {
+    // The manifests' `deploy_bytes` and the choice to upload.
+    for env in &synth_all().environments {
+        for stack in &env.stacks {
+            assert_eq!(stack.deploy_len(), stack.deploy_body().len(), "{}", stack.name);
+        }
+    }
+}
+
+#[test]
 fn every_type_the_shop_synthesizes_has_schema_facts_and_a_known_statefulness() {
     use cairn_diff::is_unknown_statefulness;
     let assembly = synth_all();
