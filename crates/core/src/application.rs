@@ -255,7 +255,8 @@ pub fn synthesize_model<A: Application>(app: &A, envs: &[(&str, &A::Config)]) ->
 }
 
 /// A comparison synthesis (model only, see [`App::for_comparison_of`]) that renders only
-/// the resources in `only`: for comparisons that look at a few items.
+/// the resources in `only`: for comparisons that look at a few items. Its stacks'
+/// `paths` are empty: each rendered resource carries its construct path in its metadata.
 pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], only: RenderOnly) -> Result<Assembly, Errors> {
     build_and_synth(app, envs, App::for_comparison_of(app.name(), only)?, Render::ModelOnly)
 }
