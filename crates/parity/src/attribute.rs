@@ -213,9 +213,6 @@ pub struct Parallel<'a, A>(pub &'a A);
 
 impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
-        if jobs.is_empty() {
-            return Vec::new();
-        }
         let threads = cores().min(8).min(jobs.len());
         if threads < 2 {
             return Sequential(self.0).run(jobs, compare);

@@ -3,7 +3,7 @@
 //! resource and the environment's [`Normalizer`].
 
 use cairn_core::metadata;
-use cairn_core::EnvArtifact;
+use cairn_core::{EnvArtifact, StackArtifact};
 use serde_json::Value as Json;
 
 use crate::{Flat, Normalizer, PathKey, Section};
@@ -48,42 +48,41 @@ fn normalizer_of(env: &EnvArtifact) -> Normalizer {
     Normalizer::new(&env.settings.name, &env.settings.account, &env.settings.region)
 }
 
-/// All stacks of a synthesized environment.
-pub fn flatten_env(env: &EnvArtifact) -> Flat {
+/// The stacks `(id, name, template)` of the environment `norm` normalizes.
+fn flatten_stacks<'a>(norm: Normalizer, stacks: impl Iterator<Item = (&'a str, &'a str, Json)>) -> Flat {
     let mut flat = Flat {
-        normalizer: normalizer_of(env),
+        normalizer: norm,
         ..Default::default()
     };
-    for s in &env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, s.template.clone());
+    for (id, name, template) in stacks {
+        add_stack(&mut flat, id, name, template);
     }
     flat
 }
 
+/// All stacks of a synthesized environment.
+pub fn flatten_env(env: &EnvArtifact) -> Flat {
+    flatten_stacks(
+        normalizer_of(env),
+        env.stacks.iter().map(|s| (&*s.id, &*s.name, s.template.clone())),
+    )
+}
+
 /// All stacks of a synthesized environment, consuming it (no copy of the templates).
-pub fn flatten_variant(env: EnvArtifact) -> Flat {
-    let mut flat = Flat {
-        normalizer: normalizer_of(&env),
-        ..Default::default()
-    };
-    for s in env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, s.template);
-    }
-    flat
+pub fn flatten_variant(mut env: EnvArtifact) -> Flat {
+    flatten_taking(&mut env)
 }
 
 /// All stacks of a synthesized environment, taking each stack's template (left as
 /// `null`; the file text, `body`, stays): for a caller done with the templates as JSON
 /// but still writing the files, without a copy of the templates.
 pub fn flatten_taking(env: &mut EnvArtifact) -> Flat {
-    let mut flat = Flat {
-        normalizer: normalizer_of(env),
-        ..Default::default()
-    };
-    for s in &mut env.stacks {
-        add_stack(&mut flat, &s.id, &s.name, std::mem::take(&mut s.template));
-    }
-    flat
+    let norm = normalizer_of(env);
+    let stacks = env.stacks.iter_mut().map(|s| {
+        let StackArtifact { id, name, template, .. } = s;
+        (&**id, &**name, std::mem::take(template))
+    });
+    flatten_stacks(norm, stacks)
 }
 
 #[cfg(test)]

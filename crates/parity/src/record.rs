@@ -76,24 +76,13 @@ pub fn records_with<A: Application, S: Synthesizer>(
     synth: &S,
 ) -> Vec<ParityRecord> {
     let digests: Vec<Vec<String>> = synthesized.iter().map(|(_, a)| cairn_assembly::template_digests(a)).collect();
-    records_with_digests(app, synthesized, all, synth, &digests)
-}
-
-/// [`records_with`] with each environment's template digests already computed
-/// ([`cairn_assembly::template_digests`], same order as `synthesized`).
-pub fn records_with_digests<A: Application, S: Synthesizer>(
-    app: &A,
-    synthesized: &[(&LoadedEnv<A::Config>, &EnvArtifact)],
-    all: &[LoadedEnv<A::Config>],
-    synth: &S,
-    digests: &[Vec<String>],
-) -> Vec<ParityRecord> {
     let flats = synthesized.iter().map(|(_, a)| flatten_env(a)).collect();
-    records_with_flats(app, synthesized, flats, all, synth, digests)
+    records_with_flats(app, synthesized, flats, all, synth, &digests)
 }
 
-/// [`records_with_digests`] with each environment's templates already flattened
-/// ([`crate::flatten_env`] or [`crate::flatten_taking`], same order as `synthesized`):
+/// [`records_with`] with each environment's templates already flattened
+/// ([`crate::flatten_env`] or [`crate::flatten_taking`]) and its template digests already
+/// computed ([`cairn_assembly::template_digests`]), both in the order of `synthesized`:
 /// the artifacts give only the template file names.
 pub fn records_with_flats<A: Application, S: Synthesizer>(
     app: &A,

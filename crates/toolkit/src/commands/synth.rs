@@ -62,8 +62,16 @@ pub fn run<A: Application + Sync>(project: &Project<A>, args: &SynthArgs, style:
     // The stacks' entries read the templates (counts, size as sent) before the parity
     // record takes them.
     let stack_entries: Vec<Manifest> = assembly.environments.iter().map(Manifest::from_artifact).collect();
-    // Which environment-file field drives which property, for `cairn parity --out`.
-    let parity = crate::ops::parity::manifest_sections(project, &envs, &mut assembly, &digests);
+    // Which environment-file field drives which property, for `cairn parity --out`. Its
+    // reference is the latest of every environment file: `--all` loaded them already.
+    let loaded;
+    let all = if args.all {
+        &envs[..]
+    } else {
+        loaded = project.all_envs().unwrap_or_default();
+        &loaded[..]
+    };
+    let parity = crate::ops::parity::manifest_sections(project, &envs, all, &mut assembly, &digests);
     let source = source.join().unwrap_or_default();
     let manifests: Vec<_> = assembly
         .environments

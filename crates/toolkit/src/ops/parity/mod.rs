@@ -9,7 +9,7 @@ pub mod gate;
 use std::path::Path;
 
 use cairn_assembly::{ParityRecord, MANIFEST_FILE};
-use cairn_core::application::{self, EnvironmentConfig, LoadedEnv};
+use cairn_core::application::LoadedEnv;
 use cairn_core::{Application, Assembly};
 use cairn_parity::{self as parity, record, Parallel, Source};
 
@@ -94,37 +94,19 @@ fn read_out<A: Application>(
 
 /// The `parity` sections of the manifests of `assembly`'s environments (same order
 /// as `envs`): which environment-file field drives which property, for `parity --out`.
-/// `digests` are each environment's template digests ([`cairn_assembly::template_digests`]).
-/// The record compares the templates as JSON: they are taken from `assembly` (left as
-/// `null`; the file text stays for writing).
+/// `all` is every environment file in promotion order (`envs` itself when those are
+/// all of them; empty when some file does not load: the latest synthesized environment
+/// is then the reference). `digests` are each environment's template digests
+/// ([`cairn_assembly::template_digests`]). The record compares the templates as JSON:
+/// they are taken from `assembly` (left as `null`; the file text stays for writing).
 pub fn manifest_sections<A: Application + Sync>(
     project: &Project<A>,
     envs: &[LoadedEnv<A::Config>],
+    all: &[LoadedEnv<A::Config>],
     assembly: &mut Assembly,
     digests: &[Vec<String>],
 ) -> Vec<ParityRecord> {
-    // Every environment file gives the reference; when some other file does not load,
-    // synthesizing one environment still works (the latest synthesized one is used).
-    // `synth --all` loaded every file already, in promotion order: not again.
-    let loaded;
-    let all: &[LoadedEnv<A::Config>] = if is_every_env_in_order(project, envs) {
-        envs
-    } else {
-        loaded = project.all_envs().unwrap_or_default();
-        &loaded
-    };
     let flats = assembly.environments.iter_mut().map(parity::flatten_taking).collect();
     let synthesized: Vec<_> = envs.iter().zip(&assembly.environments).collect();
     record::records_with_flats(project, &synthesized, flats, all, &Parallel(project), digests)
-}
-
-/// Whether `envs` are all the environment files, in promotion order (as `load_all` gives them).
-fn is_every_env_in_order<A: Application>(project: &Project<A>, envs: &[LoadedEnv<A::Config>]) -> bool {
-    let Ok(names) = application::environment_names(&project.environments_dir()) else {
-        return false;
-    };
-    let mut ours: Vec<&str> = envs.iter().map(|e| e.name.as_str()).collect();
-    ours.sort_unstable();
-    let place = |e: &LoadedEnv<A::Config>| (e.config.promotion_order(), e.name.clone());
-    ours == names && envs.windows(2).all(|w| place(&w[0]) < place(&w[1]))
 }
