@@ -158,3 +158,31 @@ fn a_non_knob_field_whose_value_alone_does_not_validate_is_still_named() {
         "{text}"
     );
 }
+
+/// dev's and staging's desired counts are below prod's minimum: swapped into prod they
+/// do not validate, so each is tried the other way round (the environment with prod's
+/// count) by the thread that saw the swap fail, within the same round of syntheses. One
+/// after the other or on every core, the attribution is the same.
+#[test]
+fn a_swap_that_does_not_validate_is_tried_the_other_way_round() {
+    if !support::requires(&["dev", "staging", "prod"]) {
+        return;
+    }
+    let app = cairn_app::Shop::default();
+    let envs = application::load_all(&app).unwrap();
+    let (_, sequential) = parity::analyze(&app, &envs).unwrap();
+    let (_, parallel) = parity::analyze_with(&app, &envs, true, &parity::Parallel(&app)).unwrap();
+    for (s, p) in sequential.iter().zip(&parallel) {
+        assert_eq!(s.drives, p.drives, "{}", s.name);
+        assert_eq!(s.unisolated, p.unisolated, "{}", s.name);
+    }
+    for name in ["dev", "staging"] {
+        let env = sequential.iter().find(|e| e.name == name).unwrap();
+        let driven = &env.drives["service.desired_count"];
+        assert!(
+            driven.iter().any(|k| k.property.ends_with("DesiredCount")),
+            "{name}: the service's desired count follows service.desired_count: {driven:?}"
+        );
+        assert!(env.unisolated.is_empty(), "{name}: {:?}", env.unisolated);
+    }
+}

@@ -403,6 +403,45 @@ mod tests {
         assert!(app.0.borrow().clone().expect("built").upgrade().is_none());
     }
 
+    /// Keeps the queue of its first build and uses it in every later one: a reference
+    /// from another tree, which no synthesis may take for one of its own.
+    struct Smuggling(std::sync::Mutex<Option<crate::ResourceRef>>);
+
+    impl Application for Smuggling {
+        type Config = Empty;
+        fn name(&self) -> &str {
+            "smuggling"
+        }
+        fn environments_dir(&self) -> PathBuf {
+            PathBuf::from("envs")
+        }
+        fn build(&self, env: &Environment, _: &Empty) -> crate::Result<()> {
+            let stack = env.stack("data")?;
+            let queue = stack
+                .scope()
+                .child("Jobs")?
+                .add_resource("Resource", crate::template::Resource::new("AWS::SQS::Queue"))?;
+            let kept = self.0.lock().unwrap().get_or_insert(queue).clone();
+            let policy = crate::template::Resource::new("AWS::SQS::QueuePolicy").prop("Queues", vec![kept.as_ref()]);
+            stack.scope().child("Policy")?.add_resource("Resource", policy)?;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_reference_kept_from_another_build_is_an_error_not_another_resource() {
+        // Parity synthesizes the application again and again, each time in a new tree.
+        let app = Smuggling(Default::default());
+        synthesize(&app, &[("prod", &Empty)]).unwrap();
+        let errors = synthesize(&app, &[("prod", &Empty)]).unwrap_err().to_string();
+        assert!(errors.contains("a construct of another synthesis"), "{errors}");
+        assert!(errors.contains("Jobs/Resource"), "names what it refers to: {errors}");
+        // Within one tree it is a reference to another environment, refused as before.
+        let app = Smuggling(Default::default());
+        let errors = synthesize(&app, &[("dev", &Empty), ("prod", &Empty)]).unwrap_err().to_string();
+        assert!(errors.contains("belongs to environment `dev`"), "{errors}");
+    }
+
     #[test]
     fn a_cleared_tree_keeps_its_stacks_usable() {
         let tree = App::new("cleared").unwrap();

@@ -116,25 +116,40 @@ pub struct Job {
     pub name: String,
     /// Its environment file (for error messages).
     pub file: PathBuf,
-    /// The file's table, with some knobs set to another environment's values.
-    pub table: toml::Table,
+    /// The file's table (shared by every job of the environment)…
+    pub table: Arc<toml::Table>,
+    /// …with these dotted keys set to other values (`None`: removed) before it is read.
+    pub swaps: Vec<(String, Option<toml::Value>)>,
     /// The resources the comparison looks at, when it looks at resources only: the
     /// synthesis renders just those. `None`: everything.
     pub only: Option<RenderOnly>,
     /// The reference's forms and rendering of those resources, when this job
     /// re-synthesizes the reference: what it leaves unchanged is not rendered again.
     pub baseline: Option<Arc<ModelForms>>,
+    /// Run only when the job at this index (earlier in the list) does not synthesize,
+    /// by the same thread right after it: the swap the other way round, where one
+    /// does not validate (a desired count outside the reference's min..max). Its result
+    /// is empty when that job synthesized.
+    pub fallback_of: Option<usize>,
 }
 
 impl Job {
-    fn new<C>(env: &LoadedEnv<C>, table: toml::Table) -> Job {
+    fn new<C>(env: &LoadedEnv<C>, table: &Arc<toml::Table>) -> Job {
         Job {
             name: env.name.clone(),
             file: env.file.clone(),
-            table,
+            table: Arc::clone(table),
+            swaps: Vec::new(),
             only: None,
             baseline: None,
+            fallback_of: None,
         }
+    }
+
+    /// Sets `key` to `value` (removes it for `None`).
+    fn swapping(mut self, key: &str, value: Option<&toml::Value>) -> Job {
+        self.swaps.push((key.to_string(), value.cloned()));
+        self
     }
 
     /// Renders only what `items` names, when those are all resources.
@@ -149,15 +164,18 @@ impl Job {
         self
     }
 
+    /// Runs only when the job at `index` fails.
+    fn instead_of(mut self, index: usize) -> Job {
+        self.fallback_of = Some(index);
+        self
+    }
+
     fn synth<A: Application>(&self, app: &A) -> Result<Flat, ParityError> {
-        synth_job(
-            app,
-            &self.name,
-            &self.file,
-            self.table.clone(),
-            self.only.as_ref(),
-            self.baseline.as_ref(),
-        )
+        let mut table = (*self.table).clone();
+        for (key, value) in &self.swaps {
+            config::set_value(&mut table, key, value.as_ref());
+        }
+        synth_job(app, &self.name, &self.file, table, self.only.as_ref(), self.baseline.as_ref())
     }
 }
 
@@ -185,8 +203,27 @@ type Keys = Result<BTreeSet<PathKey>, ParityError>;
 /// ([`Parallel`], for applications that are `Sync`). Each result goes straight to
 /// `compare` and is dropped: only the differing leaves are kept.
 pub trait Synthesizer {
-    /// Synthesizes every job and passes each result, with its index, to `compare`.
+    /// Synthesizes every job and passes each result, with its index, to `compare`. A
+    /// job with [`Job::fallback_of`] runs right after that job fails, and only then.
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys>;
+}
+
+/// Runs job `i` (not a fallback) and, if it fails, its fallbacks; hands each outcome to `store`.
+fn run_with_fallbacks<A: Application>(
+    app: &A,
+    jobs: &[Job],
+    i: usize,
+    compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync),
+    store: &mut dyn FnMut(usize, Keys),
+) {
+    let keys = jobs[i].synth(app).map(|f| compare(i, f));
+    let failed = keys.is_err();
+    store(i, keys);
+    if failed {
+        for (j, fallback) in jobs.iter().enumerate().filter(|(_, j)| j.fallback_of == Some(i)) {
+            store(j, fallback.synth(app).map(|f| compare(j, f)));
+        }
+    }
 }
 
 /// Syntheses one after the other.
@@ -194,10 +231,11 @@ pub struct Sequential<'a, A>(pub &'a A);
 
 impl<A: Application> Synthesizer for Sequential<'_, A> {
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
-        jobs.iter()
-            .enumerate()
-            .map(|(i, j)| j.synth(self.0).map(|f| compare(i, f)))
-            .collect()
+        let mut results: Vec<Keys> = jobs.iter().map(|_| Ok(BTreeSet::new())).collect();
+        for i in (0..jobs.len()).filter(|i| jobs[*i].fallback_of.is_none()) {
+            run_with_fallbacks(self.0, jobs, i, compare, &mut |j, keys| results[j] = keys);
+        }
+        results
     }
 }
 
@@ -208,25 +246,69 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// `f` of every item, the items spread over the machine's cores: the comparisons of
+/// each environment with the reference, which every re-synthesis waits for.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = cores().min(8).min(items.len());
+    if threads < 2 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(item) = items.get(i) else { break };
+        let result = f(item);
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some(result);
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            scope.spawn(work);
+        }
+        work();
+    });
+    // Every slot was filled: the scope joined every thread, and a thread that panicked
+    // took the process with it (the scope re-raises its panic).
+    slots
+        .into_iter()
+        .zip(items)
+        .map(|(m, item)| match m.into_inner().ok().flatten() {
+            Some(r) => r,
+            None => f(item),
+        })
+        .collect()
+}
+
 /// Syntheses spread over the machine's cores (each builds its own construct tree).
 pub struct Parallel<'a, A>(pub &'a A);
 
 impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
-        let threads = cores().min(8).min(jobs.len());
+        let primaries = jobs.iter().filter(|j| j.fallback_of.is_none()).count();
+        let threads = cores().min(8).min(primaries);
         if threads < 2 {
             return Sequential(self.0).run(jobs, compare);
         }
         let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<Keys>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+        // A fallback that never runs (its job synthesized) finds nothing.
+        let slots: Vec<Mutex<Option<Keys>>> = jobs
+            .iter()
+            .map(|j| Mutex::new(j.fallback_of.map(|_| Ok(BTreeSet::new()))))
+            .collect();
         let app = self.0;
         let work = || loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(job) = jobs.get(i) else { break };
-            let keys = job.synth(app).map(|f| compare(i, f));
-            if let Ok(mut slot) = slots[i].lock() {
-                *slot = Some(keys);
+            if job.fallback_of.is_some() {
+                continue;
             }
+            run_with_fallbacks(app, jobs, i, compare, &mut |j, keys| {
+                if let Ok(mut slot) = slots[j].lock() {
+                    *slot = Some(keys);
+                }
+            });
         };
         std::thread::scope(|scope| {
             for _ in 1..threads {
@@ -282,6 +364,7 @@ fn drives_of<A: Application, S: Synthesizer>(
     // Each job below changes one knob of the reference: most compared resources stay as
     // they are, and are not rendered again.
     let baseline = if others.is_empty() { None } else { reference_forms(app, r, &union) };
+    let r_table = Arc::new(r.table.clone());
     let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
     let mut jobs = Vec::new();
     for (e, _, _) in others {
@@ -289,7 +372,8 @@ fn drives_of<A: Application, S: Synthesizer>(
             let value = config::get_value(&e.table, &k);
             index.entry(variant_key(&k, value)).or_insert_with(|| {
                 jobs.push(
-                    Job::new(r, swapped(&r.table, &k, value))
+                    Job::new(r, &r_table)
+                        .swapping(&k, value)
                         .comparing(&union)
                         .against(baseline.as_ref()),
                 );
@@ -297,36 +381,45 @@ fn drives_of<A: Application, S: Synthesizer>(
             });
         }
     }
-    let results = synth.run(&jobs, &|_, variant| r_flat.diff_keys_in(&variant, Some(&union)));
-    // The other way round, where the reference's variant failed.
-    let mut retry: Vec<(usize, String)> = Vec::new();
-    let mut retry_jobs = Vec::new();
-    let mut out: Vec<Drives> = others.iter().map(|_| Drives::default()).collect();
+    // The other way round where the reference's variant fails: the environment with the
+    // reference's value, compared with the environment itself. Run only when needed, by
+    // the thread that saw the variant fail, so no second round waits for the first.
+    let primaries = jobs.len();
+    let mut fallbacks: Vec<(usize, String, usize)> = Vec::new();
     for (i, (e, _, only)) in others.iter().enumerate() {
+        let e_table = Arc::new(e.table.clone());
         for k in differing_knobs(knobs, e, r) {
-            let value = config::get_value(&e.table, &k);
-            match index.get(&variant_key(&k, value)).and_then(|j| results.get(*j)) {
-                Some(Ok(keys)) => {
-                    out[i].drives.insert(k, within(keys, only));
-                }
-                _ => {
-                    retry_jobs.push(Job::new(*e, swapped(&e.table, &k, config::get_value(&r.table, &k))).comparing(only));
-                    retry.push((i, k));
-                }
-            }
+            let Some(&primary) = index.get(&variant_key(&k, config::get_value(&e.table, &k))) else {
+                continue;
+            };
+            jobs.push(
+                Job::new(*e, &e_table)
+                    .swapping(&k, config::get_value(&r.table, &k))
+                    .comparing(only)
+                    .instead_of(primary),
+            );
+            fallbacks.push((i, k, primary));
         }
     }
-    let targets: Vec<(&Flat, &BTreeSet<PathKey>)> = retry.iter().map(|(i, _)| (others[*i].1, others[*i].2)).collect();
-    let retried = synth.run(&retry_jobs, &|j, variant| {
-        let (e_flat, only) = targets[j];
-        e_flat.diff_keys_in(&variant, Some(only))
+    let targets: Vec<(&Flat, &BTreeSet<PathKey>)> = fallbacks.iter().map(|(i, _, _)| (others[*i].1, others[*i].2)).collect();
+    let results = synth.run(&jobs, &|j, variant| match j.checked_sub(primaries) {
+        None => r_flat.diff_keys_in(&variant, Some(&union)),
+        Some(f) => {
+            let (e_flat, only) = targets[f];
+            e_flat.diff_keys_in(&variant, Some(only))
+        }
     });
-    for ((i, k), result) in retry.into_iter().zip(retried) {
-        match result {
-            Ok(keys) => {
-                out[i].drives.insert(k, keys);
+    let mut out: Vec<Drives> = others.iter().map(|_| Drives::default()).collect();
+    for (f, (i, k, primary)) in fallbacks.into_iter().enumerate() {
+        let (_, _, only) = others[i];
+        match (&results[primary], &results[primaries + f]) {
+            (Ok(keys), _) => {
+                out[i].drives.insert(k, within(keys, only));
             }
-            Err(_) => {
+            (Err(_), Ok(keys)) => {
+                out[i].drives.insert(k, keys.clone());
+            }
+            (Err(_), Err(_)) => {
                 out[i].drives.insert(k.clone(), BTreeSet::new());
                 out[i].unisolated.push(k);
             }
@@ -412,7 +505,7 @@ fn explain<'f, C, S: Synthesizer>(
             let table = group
                 .iter()
                 .fold(all.clone(), |t, f| swapped(&t, f, config::get_value(&r.table, f)));
-            Job::new(e, table).comparing(only)
+            Job::new(e, &Arc::new(table)).comparing(only)
         })
         .collect();
     let r_name = r.name.as_str();
@@ -480,7 +573,7 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         return Ok((assembly, inputs));
     };
     // Only the leaves (and items) where an environment differs from the reference matter.
-    let differing: Vec<(BTreeSet<PathKey>, BTreeSet<PathKey>)> = flats.iter().map(|f| differing_keys_and_items(f, &r_flat)).collect();
+    let differing: Vec<(BTreeSet<PathKey>, BTreeSet<PathKey>)> = par_map(&flats, |f| differing_keys_and_items(f, &r_flat));
 
     if labels {
         let with: Vec<Compared<A::Config>> = others
@@ -505,7 +598,7 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         .iter()
         .zip(&all)
         .zip(&differing)
-        .map(|((e, t), (_, only))| Job::new(e, t.clone()).comparing(only))
+        .map(|((e, t), (_, only))| Job::new(e, &Arc::new(t.clone())).comparing(only))
         .collect();
     let residuals = synth.run(&jobs, &|i, mut variant| {
         let (keys, only) = &differing[i];
@@ -554,10 +647,8 @@ pub fn drives_for_record<A: Application, S: Synthesizer>(
             Err(_) => return synthesized.iter().map(|_| None).collect(),
         },
     };
-    let only: Vec<Option<BTreeSet<PathKey>>> = synthesized
-        .iter()
-        .map(|(e, f)| (e.name != reference.name).then(|| differing_keys_and_items(f, r_flat).1))
-        .collect();
+    let compared: Vec<Option<&Flat>> = synthesized.iter().map(|(e, f)| (e.name != reference.name).then_some(f)).collect();
+    let only: Vec<Option<BTreeSet<PathKey>>> = par_map(&compared, |f| f.map(|f| differing_keys_and_items(f, r_flat).1));
     let with: Vec<Compared<A::Config>> = synthesized
         .iter()
         .zip(&only)

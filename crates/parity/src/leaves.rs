@@ -154,32 +154,43 @@ pub fn differing_leaves(item: &PathKey, a: Option<&Json>, na: &Normalizer, b: Op
             if !normalized_eq(ox.get("Type").unwrap_or(&Json::Null), na, oy.get("Type").unwrap_or(&Json::Null), nb) {
                 out.insert(pair.key(String::new()));
             }
-            for attr in union_keys(ox, oy) {
-                match attr {
-                    "Type" => {}
-                    "Metadata" if item.section == Section::Resources => {
-                        let mx = ox.get(attr).and_then(Json::as_object).unwrap_or(empty);
-                        let my = oy.get(attr).and_then(Json::as_object).unwrap_or(empty);
-                        for mk in union_keys(mx, my) {
-                            if mk != metadata::PATH {
-                                pair.walk_from(&format!("Metadata.{mk}"), mx.get(mk), my.get(mk), out);
-                            }
+            each_key(ox, oy, |attr, vx, vy| match attr {
+                "Type" => {}
+                "Metadata" if item.section == Section::Resources => {
+                    let mx = vx.and_then(Json::as_object).unwrap_or(empty);
+                    let my = vy.and_then(Json::as_object).unwrap_or(empty);
+                    each_key(mx, my, |mk, mvx, mvy| {
+                        if mk != metadata::PATH {
+                            pair.walk_from(&format!("Metadata.{mk}"), mvx, mvy, out);
                         }
-                    }
-                    _ => pair.walk_from(attr, ox.get(attr), oy.get(attr), out),
+                    });
                 }
-            }
+                _ => pair.walk_from(attr, vx, vy, out),
+            });
         }
         Section::Outputs => {
             let (ox, oy) = (x.as_object().unwrap_or(empty), y.as_object().unwrap_or(empty));
-            for attr in union_keys(ox, oy) {
-                pair.walk_from(attr, ox.get(attr), oy.get(attr), out);
-            }
+            each_key(ox, oy, |attr, vx, vy| pair.walk_from(attr, vx, vy, out));
         }
     }
 }
 
 static EMPTY: LazyLock<Map<String, Json>> = LazyLock::new(Map::new);
+
+/// Calls `f` with each key of either object (once) and its values: pairwise while both
+/// list the same keys in the same order (two renderings of one item do), by lookup
+/// otherwise (`serde_json`'s maps hash every key looked up).
+fn each_key<'m>(x: &'m Map<String, Json>, y: &'m Map<String, Json>, mut f: impl FnMut(&'m str, Option<&'m Json>, Option<&'m Json>)) {
+    if x.len() == y.len() && x.keys().zip(y.keys()).all(|(a, b)| a == b) {
+        for ((k, vx), vy) in x.iter().zip(y.values()) {
+            f(k, Some(vx), Some(vy));
+        }
+    } else {
+        for k in union_keys(x, y) {
+            f(k, x.get(k), y.get(k));
+        }
+    }
+}
 
 /// Keys of either object (each once).
 fn union_keys<'m>(x: &'m Map<String, Json>, y: &'m Map<String, Json>) -> impl Iterator<Item = &'m str> {
@@ -211,6 +222,11 @@ struct Pair<'a> {
 impl Pair<'_> {
     fn equal(&self, x: &Json, y: &Json) -> bool {
         (self.same_norm && json_eq(x, y)) || normalized_eq(x, self.na, y, self.nb)
+    }
+
+    /// [`Pair::equal`] for two leaves.
+    fn leaf_equal(&self, x: &Json, y: &Json) -> bool {
+        (self.same_norm && x == y) || normalized_eq(x, self.na, y, self.nb)
     }
 
     fn key(&self, property: String) -> PathKey {
@@ -247,26 +263,25 @@ impl Pair<'_> {
             }
             (Some(x), Some(y)) => (x, y),
         };
-        // An equal subtree has no differing leaf: skip it without building its paths.
-        if !is_leaf(x) && self.equal(x, y) {
-            return;
-        }
+        // Every node is visited once: no comparison of whole subtrees on the way down
+        // (the item as a whole was compared before the walk), which would compare a
+        // deep difference once per level above it.
         let mark = path.len();
         match (x, y) {
             _ if is_leaf(x) && is_leaf(y) => {
-                if !normalized_eq(x, self.na, y, self.nb) {
+                if !self.leaf_equal(x, y) {
                     out.insert(self.key(path.clone()));
                 }
             }
             (Json::Object(mx), Json::Object(my)) if !is_leaf(x) && !is_leaf(y) => {
-                for k in union_keys(mx, my) {
+                each_key(mx, my, |k, vx, vy| {
                     if !path.is_empty() {
                         path.push('.');
                     }
                     path.push_str(k);
-                    self.walk(path, mx.get(k), my.get(k), out);
+                    self.walk(path, vx, vy, out);
                     path.truncate(mark);
-                }
+                });
             }
             (Json::Array(ax), Json::Array(ay)) if !is_leaf(x) && !is_leaf(y) => match (tag_list(path, ax), tag_list(path, ay)) {
                 (true, true) => match (tags_by_key(ax), tags_by_key(ay)) {

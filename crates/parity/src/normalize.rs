@@ -59,7 +59,7 @@ impl Normalizer {
         let mut out = s.to_string();
         for ((needle, placeholder), finder) in self.needles.iter().zip(&self.finders) {
             if finder.find(out.as_bytes()).is_some() {
-                out = replace_tokens(&out, needle, placeholder);
+                out = replace_tokens(&out, needle, finder, placeholder);
             }
         }
         out
@@ -125,13 +125,14 @@ fn objects_eq(x: &Map<String, Json>, y: &Map<String, Json>, eq: impl Fn(&Json, &
     true
 }
 
-fn replace_tokens(s: &str, needle: &str, placeholder: &str) -> String {
+/// `s` with each whole-token `needle` (found by `finder`, built for it) replaced.
+fn replace_tokens(s: &str, needle: &str, finder: &Finder<'_>, placeholder: &str) -> String {
     let bytes = s.as_bytes();
     let boundary = |i: Option<usize>| i.is_none_or(|i| !bytes[i].is_ascii_alphanumeric());
     let mut out = String::with_capacity(s.len());
     let mut last = 0;
     let mut from = 0;
-    while let Some(pos) = s[from..].find(needle) {
+    while let Some(pos) = finder.find(&bytes[from..]) {
         let start = from + pos;
         let end = start + needle.len();
         let before = start.checked_sub(1);

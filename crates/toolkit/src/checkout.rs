@@ -18,7 +18,10 @@ pub fn synthesis_label(dir: &Path) -> &'static str {
 /// no commit outside a checkout (or without git). Recorded in every manifest.
 pub fn source(dir: &Path) -> cairn_assembly::Source {
     match status(dir) {
-        Some(Status { commit: Some(commit), dirty }) => cairn_assembly::Source {
+        Some(Status {
+            commit: Some(commit),
+            dirty,
+        }) => cairn_assembly::Source {
             dirty,
             commit: Some(commit),
         },
@@ -106,7 +109,12 @@ mod tests {
         git(&dir, &["add", "."]);
         git(&dir, &["commit", "--quiet", "-m", "envs"]);
         assert_eq!(synthesis_label(&envs), "this commit");
-        let head = Command::new("git").arg("-C").arg(&dir).args(["rev-parse", "HEAD"]).output().unwrap();
+        let head = Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap();
         let head = String::from_utf8(head.stdout).unwrap().trim().to_string();
         let clean = source(&envs);
         assert_eq!((clean.commit.as_deref(), clean.dirty), (Some(head.as_str()), false));
@@ -126,7 +134,10 @@ mod tests {
         let clean = format!("# branch.oid {oid}\n# branch.head main\n");
         assert_eq!(
             parse_status(&clean),
-            Some(Status { commit: Some(oid.to_string()), dirty: false })
+            Some(Status {
+                commit: Some(oid.to_string()),
+                dirty: false
+            })
         );
         let staged = format!("{clean}1 M. N... 100644 100644 100644 a b stacks/lib.rs\n");
         assert_eq!(parse_status(&staged).map(|s| s.dirty), Some(true));
@@ -134,7 +145,10 @@ mod tests {
         assert_eq!(parse_status(&untracked).map(|s| s.dirty), Some(true));
         assert_eq!(
             parse_status("# branch.oid (initial)\n# branch.head master\n"),
-            Some(Status { commit: None, dirty: false }),
+            Some(Status {
+                commit: None,
+                dirty: false
+            }),
             "no commit yet"
         );
         assert_eq!(parse_status("M stacks/lib.rs\n"), None, "not porcelain v2 with --branch");

@@ -357,15 +357,21 @@ pub fn get_value<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Valu
 /// Sets (or, with `None`, removes) a dotted key in a table.
 pub fn with_value(table: &toml::Table, key: &str, value: Option<&toml::Value>) -> toml::Table {
     let mut out = table.clone();
+    set_value(&mut out, key, value);
+    out
+}
+
+/// [`with_value`] in place. A key below a value that is not a table is left alone.
+pub fn set_value(table: &mut toml::Table, key: &str, value: Option<&toml::Value>) {
     let parts: Vec<&str> = key.split('.').collect();
-    let mut current = &mut out;
+    let mut current = table;
     for part in &parts[..parts.len() - 1] {
         let entry = current
             .entry(part.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
         match entry.as_table_mut() {
             Some(t) => current = t,
-            None => return out,
+            None => return,
         }
     }
     let last = parts[parts.len() - 1];
@@ -377,7 +383,6 @@ pub fn with_value(table: &toml::Table, key: &str, value: Option<&toml::Value>) -
             current.remove(last);
         }
     }
-    out
 }
 
 #[cfg(test)]

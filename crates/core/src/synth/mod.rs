@@ -263,7 +263,11 @@ mod tests {
         let written = serde_json::to_string(&template).unwrap();
         assert_eq!(compact_len(&template, usize::MAX), written.len(), "{written}");
         for value in template["Resources"]["Numbers"].as_array().unwrap() {
-            assert_eq!(compact_len(value, usize::MAX), serde_json::to_string(value).unwrap().len(), "{value}");
+            assert_eq!(
+                compact_len(value, usize::MAX),
+                serde_json::to_string(value).unwrap().len(),
+                "{value}"
+            );
         }
     }
 

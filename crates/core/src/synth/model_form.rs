@@ -157,6 +157,13 @@ impl Form<'_> {
     /// What `Cx::render_resource_ref` reads: the environments, whether the target
     /// exists, its stack (an import names the producer stack), its logical ID.
     fn target(&mut self, r: &ResourceRef) {
+        // A reference kept from another synthesis renders as an error, whatever it names.
+        self.w.flag(self.data.owns(r.stack));
+        if !self.data.owns(r.stack) {
+            self.w.str(&r.path);
+            self.w.str(&r.logical_id);
+            return;
+        }
         let producer = self.data.stack(r.stack);
         let same_env = producer.env == self.data.stack(self.key).env;
         self.w.flag(same_env);

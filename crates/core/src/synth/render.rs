@@ -229,6 +229,16 @@ impl Cx<'_> {
     }
 
     fn same_env(&mut self, target: &ResourceRef) -> bool {
+        if !self.data.owns(target.stack) {
+            self.fail(
+                format!(
+                    "refers to `{}` (logical ID `{}`), a construct of another synthesis: a reference kept from an earlier build of the application",
+                    target.path, target.logical_id
+                ),
+                "build the referenced construct in this environment, each time the application is built; keep no references between builds",
+            );
+            return false;
+        }
         let producer_env = self.data.stack(target.stack).env;
         if producer_env == self.env {
             return true;

@@ -96,6 +96,8 @@ pub(crate) enum IdOverride {
 
 pub(crate) struct AppData {
     pub name: String,
+    /// This tree's number, in each of its [`StackKey`]s.
+    pub tree: u32,
     pub envs: Vec<EnvData>,
     pub stacks: Vec<StackData>,
     /// Whether typed resources check their literals against the schema when created.
@@ -117,7 +119,11 @@ pub type RenderOnly = std::collections::BTreeMap<String, std::collections::BTree
 
 impl AppData {
     pub(crate) fn stack(&self, key: StackKey) -> &StackData {
-        &self.stacks[key.0 as usize]
+        &self.stacks[key.index as usize]
+    }
+    /// Whether `key` is a stack of this tree (not one kept from another synthesis).
+    pub(crate) fn owns(&self, key: StackKey) -> bool {
+        key.tree == self.tree && (key.index as usize) < self.stacks.len()
     }
     pub(crate) fn env(&self, key: EnvKey) -> &EnvData {
         &self.envs[key.0 as usize]
@@ -152,6 +158,7 @@ impl App {
         Ok(App {
             data: Rc::new(RefCell::new(AppData {
                 name: name.to_string(),
+                tree: crate::keys::next_tree(),
                 envs: Vec::new(),
                 stacks: Vec::new(),
                 check_literals: true,
@@ -309,7 +316,10 @@ impl Environment {
                 Error::new(format!("stack name `{name}` is longer than CloudFormation's 128 characters")).at(format!("{env_name}/{id}")),
             );
         }
-        let key = StackKey(data.stacks.len() as u32);
+        let key = StackKey {
+            tree: data.tree,
+            index: data.stacks.len() as u32,
+        };
         data.stacks.push(StackData {
             env: self.key,
             id: id.to_string(),
@@ -387,7 +397,7 @@ impl Stack {
 
     /// Sets the template's `Description`.
     pub fn set_description(&self, description: impl Into<String>) {
-        self.app.data.borrow_mut().stacks[self.key.0 as usize].description = Some(description.into());
+        self.app.data.borrow_mut().stacks[self.key.index as usize].description = Some(description.into());
     }
 
     /// The stack's root scope, for constructs created directly in it.
@@ -434,7 +444,7 @@ impl Stack {
     fn add_id_override(&self, path: &str, how: IdOverride) -> Result<()> {
         let mut data = self.app.data.borrow_mut();
         let full = data.full_path(self.key, path);
-        let stack = &mut data.stacks[self.key.0 as usize];
+        let stack = &mut data.stacks[self.key.index as usize];
         if path.split('/').any(str::is_empty) {
             return Err(Error::new(format!("`{path}` is not a construct path"))
                 .at(full)
@@ -468,7 +478,7 @@ impl Stack {
                     .fix("keep dependencies inside one environment"),
             );
         }
-        data.stacks[self.key.0 as usize].dependencies.insert(other.key);
+        data.stacks[self.key.index as usize].dependencies.insert(other.key);
         Ok(())
     }
 
@@ -482,7 +492,7 @@ impl Stack {
                 .property("output")
                 .fix("use 1 to 255 letters and digits"));
         }
-        let stack = &mut data.stacks[self.key.0 as usize];
+        let stack = &mut data.stacks[self.key.index as usize];
         if stack.outputs.contains_key(id) {
             return Err(Error::new(format!("output `{id}` is defined twice"))
                 .at(path)
@@ -497,7 +507,7 @@ impl Stack {
     pub fn add_parameter(&self, id: &str, parameter: Parameter) -> Result<Value> {
         let mut data = self.app.data.borrow_mut();
         let path = data.full_path(self.key, "");
-        let stack = &mut data.stacks[self.key.0 as usize];
+        let stack = &mut data.stacks[self.key.index as usize];
         if !is_valid_logical_id(id) || stack.parameters.contains_key(id) || stack.resources.contains_key(id) {
             return Err(Error::new(format!("parameter id `{id}` is invalid or already used"))
                 .at(path)
@@ -512,7 +522,7 @@ impl Stack {
     pub fn add_condition(&self, id: &str, expression: Value) -> Result<()> {
         let mut data = self.app.data.borrow_mut();
         let path = data.full_path(self.key, "");
-        let stack = &mut data.stacks[self.key.0 as usize];
+        let stack = &mut data.stacks[self.key.index as usize];
         if !is_valid_logical_id(id) || stack.conditions.contains_key(id) {
             return Err(Error::new(format!("condition id `{id}` is invalid or already used"))
                 .at(path)
@@ -563,7 +573,8 @@ impl Stack {
         let mut data = self.app.data.borrow_mut();
         let exists = data
             .stacks
-            .get(target.stack.0 as usize)
+            .get(target.stack.index as usize)
+            .filter(|_| target.stack.tree == data.tree)
             .and_then(|s| s.resources.get(&target.logical_id))
             .is_some_and(|e| e.path == target.path);
         if !exists {
@@ -582,7 +593,7 @@ impl Stack {
                  Condition, CreationPolicy or UpdatePolicy, e.g. `Properties.VersioningConfiguration.Status` (`\\.` for a dot in a key)",
             )
         })?;
-        let stack = &mut data.stacks[target.stack.0 as usize];
+        let stack = &mut data.stacks[target.stack.index as usize];
         stack
             .overrides
             .entry(target.logical_id.clone())
@@ -604,7 +615,7 @@ impl Stack {
             return Err(Error::new("resource belongs to another stack").at(target.path.clone()));
         }
         let mut data = self.app.data.borrow_mut();
-        let stack = &mut data.stacks[self.key.0 as usize];
+        let stack = &mut data.stacks[self.key.index as usize];
         match stack.resources.get_mut(&target.logical_id) {
             Some(entry) => Ok(f(&mut entry.resource)),
             None => Err(Error::new(format!("resource `{}` does not exist", target.logical_id)).at(target.path.clone())),

@@ -102,7 +102,7 @@ impl Scope {
                 .property("id")
                 .fix("give each construct a unique id among its siblings"));
         }
-        data.stacks[self.stack.key.0 as usize].nodes.insert(joined.clone());
+        data.stacks[self.stack.key.index as usize].nodes.insert(joined.clone());
         Ok((path, joined))
     }
 
@@ -151,7 +151,7 @@ impl Scope {
             None => {}
         }
         let mut data = self.stack.app.data.borrow_mut();
-        let stack = &mut data.stacks[self.stack.key.0 as usize];
+        let stack = &mut data.stacks[self.stack.key.index as usize];
         let resource_type = resource.resource_type.clone();
         stack.resources.insert(
             logical_id.clone(),
@@ -231,7 +231,7 @@ impl Scope {
                 .fix("say in a sentence why the rule does not apply here"));
         }
         let mut data = self.stack.app.data.borrow_mut();
-        data.stacks[self.stack.key.0 as usize].suppressions.push(Suppression {
+        data.stacks[self.stack.key.index as usize].suppressions.push(Suppression {
             rule: rule.to_string(),
             reason: reason.to_string(),
             path: self.path(),
