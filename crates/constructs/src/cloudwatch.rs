@@ -464,14 +464,31 @@ struct Body {
 }
 
 impl Body {
-    /// A JSON string of literal text; a literal `${` (in a title) must not start a substitution.
+    /// A JSON string of literal text, escaped as serde_json escapes it; a literal `${`
+    /// (in a title) must not start a substitution, so it is written `${!`. Written
+    /// character by character: the body is computed at every synthesis and parity's
+    /// re-syntheses compare it.
     fn string(&mut self, s: &str) {
-        let quoted = serde_json::Value::from(s).to_string();
-        if quoted.contains("${") {
-            self.text.push_str(&quoted.replace("${", "${!"));
-        } else {
-            self.text.push_str(&quoted);
+        self.text.push('"');
+        let mut chars = s.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '"' => self.text.push_str("\\\""),
+                '\\' => self.text.push_str("\\\\"),
+                '\n' => self.text.push_str("\\n"),
+                '\r' => self.text.push_str("\\r"),
+                '\t' => self.text.push_str("\\t"),
+                '\u{8}' => self.text.push_str("\\b"),
+                '\u{c}' => self.text.push_str("\\f"),
+                c if u32::from(c) < 0x20 => self.text.push_str(&format!("\\u{:04x}", u32::from(c))),
+                '$' if chars.peek() == Some(&'{') => {
+                    chars.next();
+                    self.text.push_str("${!");
+                }
+                c => self.text.push(c),
+            }
         }
+        self.text.push('"');
     }
 
     /// A JSON string holding a referenced value: the region and substitutions without
@@ -500,6 +517,21 @@ impl Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_text_is_escaped_as_serde_json_escapes_it_and_never_substituted() {
+        for text in [
+            "Orders (p95)",
+            "say \"hi\" \\ \u{0}\u{1f}\u{8}\t\n\u{c}\r/\u{7f} é ✓",
+            "${AWS::Region} $ {x} $${y} ${${z}",
+            "",
+        ] {
+            let mut body = Body::default();
+            body.string(text);
+            let expected = serde_json::Value::from(text).to_string().replace("${", "${!");
+            assert_eq!(body.text, expected, "{text:?}");
+        }
+    }
 
     #[test]
     fn a_dashboard_body_is_compact_json_with_each_referenced_value_once() {

@@ -198,7 +198,26 @@ impl Form<'_> {
             }
             Value::Number(n) => {
                 self.w.tag(2);
-                self.w.str(&n.to_string());
+                // How the number is held (integer or float) and its bits: the same pair
+                // renders the same, without formatting it.
+                match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                    (Some(u), _, _) => {
+                        self.w.tag(0);
+                        self.w.out.extend_from_slice(&u.to_le_bytes());
+                    }
+                    (None, Some(i), _) => {
+                        self.w.tag(1);
+                        self.w.out.extend_from_slice(&i.to_le_bytes());
+                    }
+                    (None, None, Some(f)) => {
+                        self.w.tag(2);
+                        self.w.out.extend_from_slice(&f.to_bits().to_le_bytes());
+                    }
+                    _ => {
+                        self.w.tag(3);
+                        self.w.str(&n.to_string());
+                    }
+                }
             }
             Value::String(s) => {
                 self.w.tag(3);
