@@ -464,31 +464,15 @@ struct Body {
 }
 
 impl Body {
-    /// A JSON string of literal text, escaped as serde_json escapes it; a literal `${`
-    /// (in a title) must not start a substitution, so it is written `${!`. Written
-    /// character by character: the body is computed at every synthesis and parity's
-    /// re-syntheses compare it.
+    /// A JSON string of literal text; a literal `${` (in a title) must not start a
+    /// substitution, so it is written `${!` (escaping adds no `$` or `{`, so marking
+    /// it before escaping is the same as after).
     fn string(&mut self, s: &str) {
-        self.text.push('"');
-        let mut chars = s.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '"' => self.text.push_str("\\\""),
-                '\\' => self.text.push_str("\\\\"),
-                '\n' => self.text.push_str("\\n"),
-                '\r' => self.text.push_str("\\r"),
-                '\t' => self.text.push_str("\\t"),
-                '\u{8}' => self.text.push_str("\\b"),
-                '\u{c}' => self.text.push_str("\\f"),
-                c if u32::from(c) < 0x20 => self.text.push_str(&format!("\\u{:04x}", u32::from(c))),
-                '$' if chars.peek() == Some(&'{') => {
-                    chars.next();
-                    self.text.push_str("${!");
-                }
-                c => self.text.push(c),
-            }
+        if s.contains("${") {
+            cairn_core::push_json_string(&mut self.text, &s.replace("${", "${!"));
+        } else {
+            cairn_core::push_json_string(&mut self.text, s);
         }
-        self.text.push('"');
     }
 
     /// A JSON string holding a referenced value: the region and substitutions without

@@ -266,13 +266,7 @@ fn stack_artifact(
     let template = Json::Object(template);
     let body = match render {
         Render::ModelOnly => String::new(),
-        Render::Files => match serde_json::to_string_pretty(&template) {
-            Ok(s) => s + "\n",
-            Err(e) => {
-                errors.push(Error::new(format!("cannot serialize the template: {e}")).at(full.clone()));
-                String::new()
-            }
-        },
+        Render::Files => crate::json_text::pretty_file(&template),
     };
     if body.len() > limits::MAX_BODY_BYTES {
         errors.push(

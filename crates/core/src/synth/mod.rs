@@ -13,6 +13,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value as Json};
 
 use crate::error::Errors;
+use crate::json_text::compact_len;
 use crate::template::limits;
 use crate::tree::{App, EnvKey, EnvSettings, Suppression};
 
@@ -120,80 +121,6 @@ impl StackArtifact {
     }
 }
 
-/// The length of the compact JSON of `template` (what `serde_json::to_string` writes),
-/// counted from the values without writing anything: asked for every stack at every
-/// synthesis, and serializing a template only to count it took as long as writing its
-/// file. Stops adding once past `limit`: the result is then only known to be above it.
-fn compact_len(template: &Json, limit: usize) -> usize {
-    let mut len = 0usize;
-    let mut pending = vec![template];
-    while let Some(value) = pending.pop() {
-        len = len.saturating_add(match value {
-            Json::Null => 4,
-            Json::Bool(true) => 4,
-            Json::Bool(false) => 5,
-            Json::Number(n) => number_len(n),
-            Json::String(s) => string_len(s),
-            Json::Array(items) => {
-                pending.extend(items);
-                // The brackets and the commas between items.
-                2 + items.len().saturating_sub(1)
-            }
-            Json::Object(map) => {
-                pending.extend(map.values());
-                // Braces, commas, and each key with its colon.
-                2 + map.len().saturating_sub(1) + map.keys().map(|k| string_len(k) + 1).sum::<usize>()
-            }
-        });
-        if len > limit {
-            break;
-        }
-    }
-    len
-}
-
-/// A number as serde_json writes it (integers in decimal, floats the shortest way that
-/// reads back the same, which `Display` does not always choose): rare in templates, so
-/// written to a counter rather than re-implemented.
-fn number_len(n: &serde_json::Number) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    // Writing to a counter cannot fail.
-    let _ = serde_json::to_writer(&mut counter, n);
-    counter.0
-}
-
-/// A string in quotes with serde_json's escapes: `\"`, `\\` and the short forms of
-/// backspace, tab, newline, form feed and carriage return take two bytes; the other
-/// control characters `\u00XX`, six. Nothing else is escaped.
-fn string_len(s: &str) -> usize {
-    let bytes = s.as_bytes();
-    // Almost no string needs an escape: one pass without branches, which the compiler
-    // vectorizes (a third of the instructions of counting them), says so.
-    let special = bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-    if !special {
-        return bytes.len() + 2;
-    }
-    let extra: usize = bytes
-        .iter()
-        .map(|&b| match b {
-            b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => 1,
-            0x00..=0x1F => 5,
-            _ => 0,
-        })
-        .sum();
-    bytes.len() + 2 + extra
-}
-
 /// What a synthesis produces besides the templates as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Render {
@@ -243,41 +170,5 @@ impl EnvArtifact {
     /// The stack with this CloudFormation name or short id.
     pub fn stack(&self, name_or_id: &str) -> Option<&StackArtifact> {
         self.stacks.iter().find(|s| s.name == name_or_id || s.id == name_or_id)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_counted_size_is_the_size_serde_json_writes() {
-        let template = serde_json::json!({
-            "Resources": {
-                "Quoted": {"Type": "AWS::SSM::Parameter", "Properties": {"Value": "say \"hi\"\\ \u{0}\u{1f}\u{8}\t\n\u{c}\r/\u{7f} é ✓"}},
-                "Numbers": [0, -1, 18446744073709551615u64, -9223372036854775808i64, 0.1, 1e20, 1.5e-7, -0.0, 3.0],
-                "Empty": [{}, [], "", null, true, false, [[]], {"": {}}],
-            },
-            "Description": "",
-        });
-        let written = serde_json::to_string(&template).unwrap();
-        assert_eq!(compact_len(&template, usize::MAX), written.len(), "{written}");
-        for value in template["Resources"]["Numbers"].as_array().unwrap() {
-            assert_eq!(
-                compact_len(value, usize::MAX),
-                serde_json::to_string(value).unwrap().len(),
-                "{value}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_compact_size_is_compared_exactly_at_the_limit() {
-        // `"aaaa…"` in compact JSON is the string plus its two quotes.
-        let template = serde_json::json!("a".repeat(98));
-        assert_eq!(compact_len(&template, usize::MAX), 100);
-        assert_eq!(compact_len(&template, 100), 100);
-        assert!(compact_len(&template, 99) > 99);
-        assert_eq!(serde_json::to_string(&template).unwrap().len(), 100);
     }
 }
