@@ -9,7 +9,9 @@ use serde_json::Value as Json;
 /// `template` as `serde_json::to_string_pretty` writes it, plus a final newline: the
 /// text of a template file.
 pub(crate) fn pretty_file(template: &Json) -> String {
-    let mut out = String::with_capacity(compact_len(template, usize::MAX).saturating_mul(2));
+    // Most templates' text is a few dozen kilobytes; a bigger one grows the string a
+    // few times, which costs less than measuring it first.
+    let mut out = String::with_capacity(64 * 1024);
     write_pretty(&mut out, template, 0);
     out.push('\n');
     out
