@@ -184,16 +184,21 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn the_counted_size_is_the_size_serde_json_writes() {
-        let template = json!({
+    /// Every kind of value, the escapes serde_json writes, numbers it writes its own way.
+    fn awkward_template() -> Json {
+        json!({
             "Resources": {
                 "Quoted": {"Type": "AWS::SSM::Parameter", "Properties": {"Value": "say \"hi\"\\ \u{0}\u{1f}\u{8}\t\n\u{c}\r/\u{7f} é ✓"}},
                 "Numbers": [0, -1, 18446744073709551615u64, -9223372036854775808i64, 0.1, 1e20, 1.5e-7, -0.0, 3.0],
                 "Empty": [{}, [], "", null, true, false, [[]], {"": {}}],
             },
             "Description": "",
-        });
+        })
+    }
+
+    #[test]
+    fn the_counted_size_is_the_size_serde_json_writes() {
+        let template = awkward_template();
         let written = serde_json::to_string(&template).unwrap();
         assert_eq!(compact_len(&template, usize::MAX), written.len(), "{written}");
         for value in template["Resources"]["Numbers"].as_array().unwrap() {
@@ -217,14 +222,7 @@ mod tests {
 
     #[test]
     fn files_and_strings_are_written_as_serde_json_writes_them() {
-        let template = json!({
-            "Resources": {
-                "Quoted": {"Type": "AWS::SSM::Parameter", "Properties": {"Value": "say \"hi\"\\ \u{0}\u{1f}\u{8}\t\n\u{c}\r/\u{7f} é ✓"}},
-                "Numbers": [0, -1, 18446744073709551615u64, -9223372036854775808i64, 0.1, 1e20, 1.5e-7, -0.0, 3.0],
-                "Empty": [{}, [], "", null, true, false, [[]], {"": {}}],
-            },
-            "Description": "",
-        });
+        let template = awkward_template();
         // Deeper than the indentation buffer is long.
         let mut deep = json!([1]);
         for level in 0..40 {

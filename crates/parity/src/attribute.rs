@@ -246,22 +246,16 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// `f` of every item, the items spread over the machine's cores: the comparisons of
-/// each environment with the reference, which every re-synthesis waits for.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(8).min(items.len());
-    if threads < 2 {
-        return items.iter().map(f).collect();
-    }
+/// Calls `each(i)` for every `i` below `count`, the calls spread over `threads`
+/// threads (this one among them), each taking the next index when it is done.
+fn spread(count: usize, threads: usize, each: &(dyn Fn(usize) + Sync)) {
     let next = AtomicUsize::new(0);
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     let work = || loop {
         let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(item) = items.get(i) else { break };
-        let result = f(item);
-        if let Ok(mut slot) = slots[i].lock() {
-            *slot = Some(result);
+        if i >= count {
+            break;
         }
+        each(i);
     };
     std::thread::scope(|scope| {
         for _ in 1..threads {
@@ -269,8 +263,24 @@ fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> 
         }
         work();
     });
-    // Every slot was filled: the scope joined every thread, and a thread that panicked
-    // took the process with it (the scope re-raises its panic).
+}
+
+/// `f` of every item, the items spread over the machine's cores: the comparisons of
+/// each environment with the reference, which every re-synthesis waits for.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = cores().min(8).min(items.len());
+    if threads < 2 {
+        return items.iter().map(f).collect();
+    }
+    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    spread(items.len(), threads, &|i| {
+        let result = f(&items[i]);
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some(result);
+        }
+    });
+    // Every slot was filled: the scope joined every thread, and a thread that panics
+    // ends the process. Computing it here again is only the answer to a poisoned lock.
     slots
         .into_iter()
         .zip(items)
@@ -291,30 +301,21 @@ impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
         if threads < 2 {
             return Sequential(self.0).run(jobs, compare);
         }
-        let next = AtomicUsize::new(0);
         // A fallback that never runs (its job synthesized) finds nothing.
         let slots: Vec<Mutex<Option<Keys>>> = jobs
             .iter()
             .map(|j| Mutex::new(j.fallback_of.map(|_| Ok(BTreeSet::new()))))
             .collect();
         let app = self.0;
-        let work = || loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(job) = jobs.get(i) else { break };
-            if job.fallback_of.is_some() {
-                continue;
+        spread(jobs.len(), threads, &|i| {
+            if jobs[i].fallback_of.is_some() {
+                return;
             }
             run_with_fallbacks(app, jobs, i, compare, &mut |j, keys| {
                 if let Ok(mut slot) = slots[j].lock() {
                     *slot = Some(keys);
                 }
             });
-        };
-        std::thread::scope(|scope| {
-            for _ in 1..threads {
-                scope.spawn(work);
-            }
-            work();
         });
         slots
             .into_iter()
