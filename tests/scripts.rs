@@ -133,6 +133,34 @@ fn bench_process_says_release_only_for_a_release_build() {
 }
 
 #[test]
+fn bench_compare_times_both_binaries_and_refuses_a_missing_one() {
+    let bin = env!("CARGO_BIN_EXE_cairn");
+    let run = Command::new(repo().join("scripts/bench-compare.sh"))
+        .current_dir(repo())
+        .args([bin, bin])
+        .env("RUNS", "1")
+        .output()
+        .expect("scripts/bench-compare.sh runs");
+    assert!(run.status.success(), "{}", show(&run));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    for case in ["synth --all", "parity"] {
+        let rows = stdout.lines().filter(|l| l.contains(case) && l.contains("median")).count();
+        assert_eq!(rows, 2, "one `{case}` row per binary:\n{stdout}");
+    }
+    let missing = Command::new(repo().join("scripts/bench-compare.sh"))
+        .current_dir(repo())
+        .args(["/nonexistent/cairn", bin])
+        .output()
+        .expect("scripts/bench-compare.sh runs");
+    assert_eq!(missing.status.code(), Some(2), "{}", show(&missing));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/cairn"),
+        "{}",
+        show(&missing)
+    );
+}
+
+#[test]
 fn the_schema_facts_generator_picks_one_name_property_by_a_fixed_rule() {
     let venv = std::env::var_os("CAIRN_VENV")
         .map(PathBuf::from)
