@@ -404,8 +404,13 @@ pub(super) fn unknown_sub_names<'t>(
 ) -> Vec<&'t str> {
     let mut unknown = Vec::new();
     let mut rest = template;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
+    // `find('$')` is a memchr; `find("${")` would set up a substring searcher per
+    // call, and this runs for every `Fn::Sub` at every synthesis and form.
+    while let Some(dollar) = rest.find('$') {
+        let Some(after) = rest[dollar + 1..].strip_prefix('{') else {
+            rest = &rest[dollar + 1..];
+            continue;
+        };
         let Some(end) = after.find('}') else { break };
         let name = &after[..end];
         rest = &after[end + 1..];

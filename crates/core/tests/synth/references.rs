@@ -80,6 +80,37 @@ fn references_to_missing_things_are_errors_not_broken_templates() {
 }
 
 #[test]
+fn only_the_unknown_names_of_a_sub_template_are_errors() {
+    let (app, env) = app_with_env("dev");
+    let stack = env.stack("main").unwrap();
+    let q = queue(&stack, "Jobs");
+    let known = format!(
+        "$ $x $${{AWS::Region}} ${{!Literal}} ${{AWS::AccountId}} ${{{id}}} ${{{id}.Arn}} ${{Var}}$",
+        id = q.logical_id
+    );
+    stack
+        .scope()
+        .add_resource(
+            "Known",
+            Resource::new("AWS::SSM::Parameter").prop("Value", Value::sub_with(known, [("Var", Value::from("v"))])),
+        )
+        .unwrap();
+    assert!(app.synth().is_ok(), "every name is known, `$` alone and `${{!…}}` are text");
+    stack
+        .scope()
+        .add_resource(
+            "Unknown",
+            Resource::new("AWS::SSM::Parameter").prop("Value", Value::sub("$${First} $${{Second}} ${Third.Arn} ${unterminated")),
+        )
+        .unwrap();
+    let err = messages(app.synth().unwrap_err());
+    for name in ["${First}", "${{Second}", "${Third.Arn}"] {
+        assert!(err.contains(&format!("`{name}`")), "{name} is reported: {err}");
+    }
+    assert!(!err.contains("unterminated"), "an unterminated `${{` is text: {err}");
+}
+
+#[test]
 fn cross_stack_reference_becomes_export_and_import_with_a_dependency() {
     let (app, env) = app_with_env("prod");
     let data = env.stack("data").unwrap();
