@@ -25,8 +25,25 @@ fn tag_list(property: &str, items: &[Json]) -> bool {
     (property == "Tags" || property.ends_with(".Tags"))
         && items.iter().all(|i| {
             i.as_object()
-                .is_some_and(|o| o.get("Key").is_some_and(Json::is_string) && o.contains_key("Value"))
+                .is_some_and(|o| field(o, "Key").is_some_and(Json::is_string) && field(o, "Value").is_some())
         })
+}
+
+/// `o[name]`: by looking at each key of a small object (a tag has two), by lookup
+/// otherwise (`serde_json`'s maps hash the name with SipHash for every lookup).
+fn field<'o>(o: &'o Map<String, Json>, name: &str) -> Option<&'o Json> {
+    if o.len() <= 4 {
+        o.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    } else {
+        o.get(name)
+    }
+}
+
+/// A tag's key and value (`None` for an item that is not an object).
+fn tag(item: &Json) -> Option<(&str, &Json)> {
+    let o = item.as_object()?;
+    let key = field(o, "Key").and_then(Json::as_str).unwrap_or_default();
+    Some((key, field(o, "Value").unwrap_or(&Json::Null)))
 }
 
 struct Walker<'a, 'v, 'e> {
@@ -53,8 +70,8 @@ impl<'v> Walker<'_, 'v, '_> {
         match v {
             Json::Array(items) if tag_list(&property, items) => {
                 for item in items {
-                    let k = item.get("Key").and_then(Json::as_str).unwrap_or_default();
-                    self.walk(format!("{property}[{k}]"), item.get("Value").unwrap_or(&Json::Null));
+                    let (k, v) = tag(item).unwrap_or(("", &Json::Null));
+                    self.walk(format!("{property}[{k}]"), v);
                 }
             }
             Json::Array(items) => {
@@ -202,8 +219,8 @@ fn union_keys<'m>(x: &'m Map<String, Json>, y: &'m Map<String, Json>) -> impl It
 fn tags_by_key(items: &[Json]) -> Option<BTreeMap<&str, &Json>> {
     let mut map = BTreeMap::new();
     for i in items {
-        let k = i.get("Key").and_then(Json::as_str).unwrap_or_default();
-        if map.insert(k, i.get("Value").unwrap_or(&Json::Null)).is_some() {
+        let (k, v) = tag(i).unwrap_or(("", &Json::Null));
+        if map.insert(k, v).is_some() {
             return None;
         }
     }
