@@ -257,13 +257,18 @@ pub fn synthesize_model<A: Application>(app: &A, envs: &[(&str, &A::Config)]) ->
 /// A comparison synthesis (model only, see [`App::for_comparison_of`]) that renders only
 /// the resources in `only`: for comparisons that look at a few items. Its stacks'
 /// `paths` are empty: each rendered resource carries its construct path in its metadata.
-pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], only: RenderOnly) -> Result<Assembly, Errors> {
+pub fn synthesize_only<A: Application>(app: &A, envs: &[(&str, &A::Config)], only: impl Into<Arc<RenderOnly>>) -> Result<Assembly, Errors> {
     build_and_synth(app, envs, App::for_comparison_of(app.name(), only)?, Render::ModelOnly)
 }
 
 /// The forms of the resources in `only` of environment `name` built from `config`,
 /// without rendering anything: the baseline of [`synthesize_changed`].
-pub fn model_forms<A: Application>(app: &A, name: &str, config: &A::Config, only: RenderOnly) -> Result<ModelForms, Errors> {
+pub fn model_forms<A: Application>(
+    app: &A,
+    name: &str,
+    config: &A::Config,
+    only: impl Into<Arc<RenderOnly>>,
+) -> Result<ModelForms, Errors> {
     let tree = App::for_comparison_of(app.name(), only)?;
     let built = tree
         .environment(config.settings(name))
@@ -280,7 +285,7 @@ pub fn synthesize_changed<A: Application>(
     app: &A,
     name: &str,
     config: &A::Config,
-    only: RenderOnly,
+    only: impl Into<Arc<RenderOnly>>,
     baseline: Arc<ModelForms>,
 ) -> Result<(Assembly, Vec<(String, String)>), Errors> {
     let tree = App::for_comparison_with(app.name(), only, baseline)?;

@@ -39,14 +39,14 @@ fn synth_job<A: Application>(
     name: &str,
     file: &Path,
     table: toml::Table,
-    only: Option<&RenderOnly>,
+    only: Option<&Arc<RenderOnly>>,
     baseline: Option<&Arc<ModelForms>>,
 ) -> Result<Flat, ParityError> {
     let config: A::Config = config::from_table(file, table)?;
     // Only compared, never written: skip the file text (and what is not compared).
     let (assembly, unchanged) = match (only, baseline) {
-        (Some(only), Some(b)) => application::synthesize_changed(app, name, &config, only.clone(), Arc::clone(b))?,
-        (Some(only), None) => (application::synthesize_only(app, &[(name, &config)], only.clone())?, Vec::new()),
+        (Some(only), Some(b)) => application::synthesize_changed(app, name, &config, Arc::clone(only), Arc::clone(b))?,
+        (Some(only), None) => (application::synthesize_only(app, &[(name, &config)], Arc::clone(only))?, Vec::new()),
         (None, _) => (application::synthesize_as(app, &[(name, &config)], Render::ModelOnly)?, Vec::new()),
     };
     let mut flat = assembly
@@ -121,8 +121,9 @@ pub struct Job {
     /// …with these dotted keys set to other values (`None`: removed) before it is read.
     pub swaps: Vec<(String, Option<toml::Value>)>,
     /// The resources the comparison looks at, when it looks at resources only: the
-    /// synthesis renders just those. `None`: everything.
-    pub only: Option<RenderOnly>,
+    /// synthesis renders just those (shared by the jobs that compare the same items).
+    /// `None`: everything.
+    pub only: Option<Arc<RenderOnly>>,
     /// The reference's forms and rendering of those resources, when this job
     /// re-synthesizes the reference: what it leaves unchanged is not rendered again.
     pub baseline: Option<Arc<ModelForms>>,
@@ -152,9 +153,9 @@ impl Job {
         self
     }
 
-    /// Renders only what `items` names, when those are all resources.
-    fn comparing(mut self, items: &BTreeSet<PathKey>) -> Job {
-        self.only = render_only(items);
+    /// Renders only `only` ([`render_only`] of the compared items).
+    fn comparing(mut self, only: Option<&Arc<RenderOnly>>) -> Job {
+        self.only = only.cloned();
         self
     }
 
@@ -181,7 +182,7 @@ impl Job {
 
 /// The resources among `items`, or `None` when `items` holds anything else (an output
 /// exists only once every resource is rendered: exports come from the references).
-fn render_only(items: &BTreeSet<PathKey>) -> Option<RenderOnly> {
+fn render_only(items: &BTreeSet<PathKey>) -> Option<Arc<RenderOnly>> {
     let mut only = RenderOnly::new();
     for item in items {
         match item.section {
@@ -193,7 +194,7 @@ fn render_only(items: &BTreeSet<PathKey>) -> Option<RenderOnly> {
             Section::Outputs => return None,
         }
     }
-    Some(only)
+    Some(Arc::new(only))
 }
 
 /// The outcome of one job: the leaves that differ from what it is compared with.
@@ -366,6 +367,7 @@ fn drives_of<A: Application, S: Synthesizer>(
     // they are, and are not rendered again.
     let baseline = if others.is_empty() { None } else { reference_forms(app, r, &union) };
     let r_table = Arc::new(r.table.clone());
+    let union_only = render_only(&union);
     let mut index: BTreeMap<(String, Option<String>), usize> = BTreeMap::new();
     let mut jobs = Vec::new();
     for (e, _, _) in others {
@@ -375,7 +377,7 @@ fn drives_of<A: Application, S: Synthesizer>(
                 jobs.push(
                     Job::new(r, &r_table)
                         .swapping(&k, value)
-                        .comparing(&union)
+                        .comparing(union_only.as_ref())
                         .against(baseline.as_ref()),
                 );
                 jobs.len() - 1
@@ -389,6 +391,7 @@ fn drives_of<A: Application, S: Synthesizer>(
     let mut fallbacks: Vec<(usize, String, usize)> = Vec::new();
     for (i, (e, _, only)) in others.iter().enumerate() {
         let e_table = Arc::new(e.table.clone());
+        let e_only = render_only(only);
         for k in differing_knobs(knobs, e, r) {
             let Some(&primary) = index.get(&variant_key(&k, config::get_value(&e.table, &k))) else {
                 continue;
@@ -396,7 +399,7 @@ fn drives_of<A: Application, S: Synthesizer>(
             jobs.push(
                 Job::new(*e, &e_table)
                     .swapping(&k, config::get_value(&r.table, &k))
-                    .comparing(only)
+                    .comparing(e_only.as_ref())
                     .instead_of(primary),
             );
             fallbacks.push((i, k, primary));
@@ -500,13 +503,14 @@ fn explain<'f, C, S: Synthesizer>(
     synth: &S,
     out: &mut BTreeMap<PathKey, String>,
 ) -> Vec<&'f String> {
+    let compared = render_only(only);
     let jobs: Vec<Job> = groups
         .iter()
         .map(|group| {
             let table = group
                 .iter()
                 .fold(all.clone(), |t, f| swapped(&t, f, config::get_value(&r.table, f)));
-            Job::new(e, &Arc::new(table)).comparing(only)
+            Job::new(e, &Arc::new(table)).comparing(compared.as_ref())
         })
         .collect();
     let r_name = r.name.as_str();
@@ -599,7 +603,7 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         .iter()
         .zip(&all)
         .zip(&differing)
-        .map(|((e, t), (_, only))| Job::new(e, &Arc::new(t.clone())).comparing(only))
+        .map(|((e, t), (_, only))| Job::new(e, &Arc::new(t.clone())).comparing(render_only(only).as_ref()))
         .collect();
     let residuals = synth.run(&jobs, &|i, mut variant| {
         let (keys, only) = &differing[i];

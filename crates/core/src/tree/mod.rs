@@ -106,7 +106,7 @@ pub(crate) struct AppData {
     pub check_literals: bool,
     /// Only these resources (stack id → logical IDs) are rendered, and no outputs: for
     /// the comparison syntheses that only look at a few items. `None`: everything.
-    pub render_only: Option<RenderOnly>,
+    pub render_only: Option<std::sync::Arc<RenderOnly>>,
     /// Another synthesis's resource forms: a resource of `render_only` whose form is the
     /// same renders the same, so it is not rendered but listed in `unchanged`.
     pub baseline: Option<std::sync::Arc<crate::synth::ModelForms>>,
@@ -181,16 +181,20 @@ impl App {
     /// [`App::for_comparison`] that renders only the resources in `only` and no outputs
     /// (everything is still built: construct errors surface as they would). Its templates
     /// hold just those resources.
-    pub fn for_comparison_of(name: &str, only: RenderOnly) -> Result<App> {
+    pub fn for_comparison_of(name: &str, only: impl Into<std::sync::Arc<RenderOnly>>) -> Result<App> {
         let app = App::for_comparison(name)?;
-        app.data.borrow_mut().render_only = Some(only);
+        app.data.borrow_mut().render_only = Some(only.into());
         Ok(app)
     }
 
     /// [`App::for_comparison_of`] that does not render a resource whose form (its model
     /// and what its rendering reads of the tree) is the same as in `baseline`: such a
     /// resource renders the same, and [`App::unchanged`] lists it instead.
-    pub fn for_comparison_with(name: &str, only: RenderOnly, baseline: std::sync::Arc<crate::synth::ModelForms>) -> Result<App> {
+    pub fn for_comparison_with(
+        name: &str,
+        only: impl Into<std::sync::Arc<RenderOnly>>,
+        baseline: std::sync::Arc<crate::synth::ModelForms>,
+    ) -> Result<App> {
         let app = App::for_comparison_of(name, only)?;
         app.data.borrow_mut().baseline = Some(baseline);
         Ok(app)
