@@ -140,43 +140,22 @@ pub(crate) fn compact_len(template: &Json, limit: usize) -> usize {
     len
 }
 
-/// A number as serde_json writes it (integers in decimal, floats the shortest way that
-/// reads back the same, which `Display` does not always choose): rare in templates, so
-/// written to a counter rather than re-implemented.
+/// The length of a number as [`push_number`] writes it: rare in templates.
 fn number_len(n: &serde_json::Number) -> usize {
-    struct Counter(usize);
-    impl std::io::Write for Counter {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0 += bytes.len();
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut counter = Counter(0);
-    // Writing to a counter cannot fail.
-    let _ = serde_json::to_writer(&mut counter, n);
-    counter.0
+    let mut text = String::new();
+    push_number(&mut text, n);
+    text.len()
 }
 
-/// A string in quotes with serde_json's escapes: `\"`, `\\` and the short forms of
-/// backspace, tab, newline, form feed and carriage return take two bytes; the other
-/// control characters `\u00XX`, six. Nothing else is escaped.
+/// The length of a string as [`push_json_string`] writes it; written out only when it
+/// needs an escape (almost never), so the escape rules live in one place.
 fn string_len(s: &str) -> usize {
-    let bytes = s.as_bytes();
-    if !needs_escape(bytes) {
-        return bytes.len() + 2;
+    if !needs_escape(s.as_bytes()) {
+        return s.len() + 2;
     }
-    let extra: usize = bytes
-        .iter()
-        .map(|&b| match b {
-            b'"' | b'\\' | 0x08 | 0x09 | 0x0A | 0x0C | 0x0D => 1,
-            0x00..=0x1F => 5,
-            _ => 0,
-        })
-        .sum();
-    bytes.len() + 2 + extra
+    let mut text = String::with_capacity(s.len() + 8);
+    push_json_string(&mut text, s);
+    text.len()
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
-//! Handles of the stacks and environments of an application tree: plain indexes, so that
-//! values (which reference resources by stack) need nothing else from the tree.
+//! Handles of the stacks and environments of an application tree: indexes (a stack's with
+//! its tree's number), so that values (which reference resources by stack) need nothing
+//! else from the tree.
 
 /// Identifies a stack inside one [`App`](crate::App): the tree it belongs to (every tree
 /// gets its own number) and its place there. A value kept from another tree (another

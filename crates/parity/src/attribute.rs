@@ -73,11 +73,6 @@ fn reference_forms<A: Application>(app: &A, reference: &LoadedEnv<A::Config>, it
         .map(Arc::new)
 }
 
-/// Sets `key` to `value`, or removes it when `value` is None.
-fn swapped(table: &toml::Table, key: &str, value: Option<&toml::Value>) -> toml::Table {
-    config::with_value(table, key, value)
-}
-
 /// Dotted keys of every leaf (non-table value) of a table.
 fn leaf_keys(table: &toml::Table, prefix: &str, out: &mut BTreeSet<String>) {
     for (k, v) in table {
@@ -247,6 +242,11 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+/// How many threads share `count` pieces of work: one per core, at most 8.
+fn threads_for(count: usize) -> usize {
+    cores().min(8).min(count)
+}
+
 /// Calls `each(i)` for every `i` below `count`, the calls spread over `threads`
 /// threads (this one among them), each taking the next index when it is done.
 fn spread(count: usize, threads: usize, each: &(dyn Fn(usize) + Sync)) {
@@ -269,7 +269,7 @@ fn spread(count: usize, threads: usize, each: &(dyn Fn(usize) + Sync)) {
 /// `f` of every item, the items spread over the machine's cores: the comparisons of
 /// each environment with the reference, which every re-synthesis waits for.
 fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = cores().min(8).min(items.len());
+    let threads = threads_for(items.len());
     if threads < 2 {
         return items.iter().map(f).collect();
     }
@@ -298,7 +298,7 @@ pub struct Parallel<'a, A>(pub &'a A);
 impl<A: Application + Sync> Synthesizer for Parallel<'_, A> {
     fn run(&self, jobs: &[Job], compare: &(dyn Fn(usize, Flat) -> BTreeSet<PathKey> + Sync)) -> Vec<Keys> {
         let primaries = jobs.iter().filter(|j| j.fallback_of.is_none()).count();
-        let threads = cores().min(8).min(primaries);
+        let threads = threads_for(primaries);
         if threads < 2 {
             return Sequential(self.0).run(jobs, compare);
         }
@@ -433,12 +433,12 @@ fn drives_of<A: Application, S: Synthesizer>(
 }
 
 /// `e`'s table with every differing knob at the reference's value.
-fn all_swapped<C>(e: &LoadedEnv<C>, r: &LoadedEnv<C>, differing: &[String]) -> toml::Table {
+fn all_swapped<C>(e: &LoadedEnv<C>, r: &LoadedEnv<C>, differing: &[String]) -> Arc<toml::Table> {
     let mut all = e.table.clone();
     for k in differing {
-        all = swapped(&all, k, config::get_value(&r.table, k));
+        config::set_value(&mut all, k, config::get_value(&r.table, k));
     }
-    all
+    Arc::new(all)
 }
 
 /// For residual leaves: the field (not a knob) whose value, taken from the
@@ -451,7 +451,7 @@ fn hints<C, S: Synthesizer>(
     knobs: &[String],
     e: &LoadedEnv<C>,
     r: &LoadedEnv<C>,
-    all: &toml::Table,
+    all: &Arc<toml::Table>,
     residual: &BTreeSet<PathKey>,
     r_flat: &Flat,
     only: &BTreeSet<PathKey>,
@@ -496,7 +496,7 @@ fn explain<'f, C, S: Synthesizer>(
     groups: &[Vec<&'f String>],
     e: &LoadedEnv<C>,
     r: &LoadedEnv<C>,
-    all: &toml::Table,
+    all: &Arc<toml::Table>,
     residual: &BTreeSet<PathKey>,
     r_flat: &Flat,
     only: &BTreeSet<PathKey>,
@@ -507,10 +507,10 @@ fn explain<'f, C, S: Synthesizer>(
     let jobs: Vec<Job> = groups
         .iter()
         .map(|group| {
-            let table = group
+            group
                 .iter()
-                .fold(all.clone(), |t, f| swapped(&t, f, config::get_value(&r.table, f)));
-            Job::new(e, &Arc::new(table)).comparing(compared.as_ref())
+                .fold(Job::new(e, all), |job, f| job.swapping(f, config::get_value(&r.table, f)))
+                .comparing(compared.as_ref())
         })
         .collect();
     let r_name = r.name.as_str();
@@ -596,14 +596,14 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
     // Every knob at the reference's value: what still differs is undeclared. A leaf
     // equal in both environments is no difference, even if the swapped values
     // normalize differently (a tag `shop-prod` under dev's name).
-    let all: Vec<toml::Table> = others.iter().map(|e| all_swapped(e, r, &differing_knobs(&knobs, e, r))).collect();
+    let all: Vec<Arc<toml::Table>> = others.iter().map(|e| all_swapped(e, r, &differing_knobs(&knobs, e, r))).collect();
     // Values taken from the reference may carry its name (a `shop-prod` tag).
     let r_flat_name = r.name.clone();
     let jobs: Vec<Job> = others
         .iter()
         .zip(&all)
         .zip(&differing)
-        .map(|((e, t), (_, only))| Job::new(e, &Arc::new(t.clone())).comparing(render_only(only).as_ref()))
+        .map(|((e, t), (_, only))| Job::new(e, t).comparing(render_only(only).as_ref()))
         .collect();
     let residuals = synth.run(&jobs, &|i, mut variant| {
         let (keys, only) = &differing[i];

@@ -241,11 +241,6 @@ impl Pair<'_> {
         (self.same_norm && json_eq(x, y)) || normalized_eq(x, self.na, y, self.nb)
     }
 
-    /// [`Pair::equal`] for two leaves.
-    fn leaf_equal(&self, x: &Json, y: &Json) -> bool {
-        (self.same_norm && x == y) || normalized_eq(x, self.na, y, self.nb)
-    }
-
     fn key(&self, property: String) -> PathKey {
         PathKey {
             stack: self.item.stack.clone(),
@@ -286,7 +281,7 @@ impl Pair<'_> {
         let mark = path.len();
         match (x, y) {
             _ if is_leaf(x) && is_leaf(y) => {
-                if !self.leaf_equal(x, y) {
+                if !self.equal(x, y) {
                     out.insert(self.key(path.clone()));
                 }
             }

@@ -23,7 +23,7 @@ pub(crate) const SECTION: &str = PARITY_SECTION;
 /// Version of the record's layout.
 pub(crate) const VERSION: u32 = 1;
 
-/// Hex MD5 of a template file's bytes.
+/// Hex SHA-256 of a template file's bytes (the synthesis section's digest).
 pub(crate) fn digest(bytes: &[u8]) -> String {
     cairn_assembly::sha256_hex(bytes)
 }

@@ -158,8 +158,9 @@ impl Form<'_> {
     /// exists, its stack (an import names the producer stack), its logical ID.
     fn target(&mut self, r: &ResourceRef) {
         // A reference kept from another synthesis renders as an error, whatever it names.
-        self.w.flag(self.data.owns(r.stack));
-        if !self.data.owns(r.stack) {
+        let owned = self.data.owns(r.stack);
+        self.w.flag(owned);
+        if !owned {
             self.w.str(&r.path);
             self.w.str(&r.logical_id);
             return;

@@ -575,12 +575,12 @@ impl Stack {
 
     fn store_override(&self, target: &ResourceRef, path: &str, value: Option<Value>) -> Result<()> {
         let mut data = self.app.data.borrow_mut();
-        let exists = data
-            .stacks
-            .get(target.stack.index as usize)
-            .filter(|_| target.stack.tree == data.tree)
-            .and_then(|s| s.resources.get(&target.logical_id))
-            .is_some_and(|e| e.path == target.path);
+        let exists = data.owns(target.stack)
+            && data
+                .stack(target.stack)
+                .resources
+                .get(&target.logical_id)
+                .is_some_and(|e| e.path == target.path);
         if !exists {
             return Err(Error::new(format!(
                 "there is no resource `{}` (logical ID `{}`) in this app to override",
