@@ -29,7 +29,7 @@ export CAIRN_VENV  := $(CURDIR)/$(VENV)
 export MOTO_SERVER := $(CURDIR)/$(VENV)/bin/moto_server
 
 .PHONY: help venv test lint synth synth-all local-cloud local-cloud-stop local-cloud-status \
-        bench bench-process bench-build bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
+        bench hot-functions bench-process bench-build bench-instructions pr-diff fmt fmt-check clippy clean snapshots-review doc api-surface \
         replacement-table replacement-table-check cfn cfn-check new-project-test pipeline pipeline-check actionlint
 
 help: ## List the targets
@@ -102,6 +102,10 @@ bench: ## Synthesis benchmarks (benches/synth.rs), whole-process timings and ins
 	cargo bench --bench synth
 	scripts/bench-process.sh
 	@if command -v valgrind >/dev/null; then scripts/bench-instructions.sh; else echo "bench: valgrind not installed, instruction counts skipped"; fi
+	scripts/hot-functions.sh --check
+
+hot-functions: ## Rewrite stacks/hot-functions.txt (the functions the offline commands run, linked side by side; valgrind)
+	scripts/hot-functions.sh
 
 bench-process: ## Whole-process timings only: release build, each command x RUNS (20), median ms, peak RSS
 	scripts/bench-process.sh

@@ -632,28 +632,38 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
 }
 
 /// For `synth`'s record: per synthesized environment, the leaves each knob drives
-/// compared with `reference` (None for the reference itself).
+/// compared with `reference` (None for the reference itself). The flats are taken:
+/// once the differing items are known, the items no comparison looks at are dropped,
+/// so the re-syntheses reuse their memory instead of adding to the peak.
 pub fn drives_for_record<A: Application, S: Synthesizer>(
     app: &A,
-    synthesized: &[(&LoadedEnv<A::Config>, Flat)],
+    mut synthesized: Vec<(&LoadedEnv<A::Config>, Flat)>,
     reference: &LoadedEnv<A::Config>,
     synth: &S,
 ) -> Vec<Option<Drives>> {
     let knobs: Vec<String> = app.knobs().into_iter().map(|k| k.key).collect();
-    let own = synthesized.iter().find(|(e, _)| e.name == reference.name).map(|(_, f)| f);
-    let fresh;
-    let r_flat = match own {
-        Some(f) => f,
+    let own = synthesized.iter().position(|(e, _)| e.name == reference.name);
+    let mut fresh = match own {
+        Some(_) => None,
         None => match synth_table(app, &reference.name, &reference.file, reference.table.clone()) {
-            Ok(f) => {
-                fresh = f;
-                &fresh
-            }
+            Ok(f) => Some(f),
             Err(_) => return synthesized.iter().map(|_| None).collect(),
         },
     };
-    let compared: Vec<Option<&Flat>> = synthesized.iter().map(|(e, f)| (e.name != reference.name).then_some(f)).collect();
-    let only: Vec<Option<BTreeSet<PathKey>>> = par_map(&compared, |f| f.map(|f| differing_keys_and_items(f, r_flat).1));
+    let only: Vec<Option<BTreeSet<PathKey>>> = {
+        let Some(r_flat) = reference_flat(&synthesized, own, &fresh) else {
+            return synthesized.iter().map(|_| None).collect();
+        };
+        let compared: Vec<Option<&Flat>> = synthesized.iter().map(|(e, f)| (e.name != reference.name).then_some(f)).collect();
+        par_map(&compared, |f| f.map(|f| differing_keys_and_items(f, r_flat).1))
+    };
+    let compared_items: BTreeSet<&PathKey> = only.iter().flatten().flatten().collect();
+    for flat in synthesized.iter_mut().map(|(_, f)| f).chain(fresh.as_mut()) {
+        flat.items.retain(|k, _| compared_items.contains(k));
+    }
+    let Some(r_flat) = reference_flat(&synthesized, own, &fresh) else {
+        return synthesized.iter().map(|_| None).collect();
+    };
     let with: Vec<Compared<A::Config>> = synthesized
         .iter()
         .zip(&only)
@@ -661,4 +671,13 @@ pub fn drives_for_record<A: Application, S: Synthesizer>(
         .collect();
     let mut drives = drives_of(app, &knobs, &with, reference, r_flat, synth).into_iter();
     only.iter().map(|o| o.as_ref().and_then(|_| drives.next())).collect()
+}
+
+/// The reference's flat: its own synthesis among `synthesized` (at `own`), or the one
+/// synthesized for the record.
+fn reference_flat<'a, C>(synthesized: &'a [(&LoadedEnv<C>, Flat)], own: Option<usize>, fresh: &'a Option<Flat>) -> Option<&'a Flat> {
+    match own {
+        Some(i) => synthesized.get(i).map(|(_, f)| f),
+        None => fresh.as_ref(),
+    }
 }

@@ -100,7 +100,7 @@ pub fn records_with_flats<A: Application, S: Synthesizer>(
     });
     let flats: Vec<(&LoadedEnv<A::Config>, Flat)> = synthesized.iter().map(|(e, _)| *e).zip(flats).collect();
     let drives = match reference {
-        Some(r) => drives_for_record(app, &flats, r, synth),
+        Some(r) => drives_for_record(app, flats, r, synth),
         None => synthesized.iter().map(|_| None).collect(),
     };
     synthesized
