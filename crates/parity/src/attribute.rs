@@ -625,8 +625,10 @@ pub fn analyze_with<A: Application, S: Synthesizer>(
         });
     }
     flats.push(r_flat);
-    for (input, flat) in inputs.iter_mut().zip(flats) {
+    let items = differing.into_iter().map(|(_, items)| items).chain([BTreeSet::new()]);
+    for ((input, flat), items) in inputs.iter_mut().zip(flats).zip(items) {
         input.flat = flat;
+        input.differing_items = Some(items);
     }
     Ok((assembly, inputs))
 }

@@ -49,7 +49,15 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
 
     // Every item that is not equal everywhere, in key order (a stack's own key comes
     // first), then its differing leaves (the item's own key first).
-    let items: BTreeSet<&PathKey> = envs.iter().flat_map(|e| e.flat.items.keys()).collect();
+    // Where every input knows the items it differs from the reference in, only those
+    // can differ anywhere (normalized equality is an equivalence: equal to the reference
+    // in every environment is equal in all of them).
+    let known: Option<Vec<&BTreeSet<PathKey>>> = envs.iter().map(|e| e.differing_items.as_ref()).collect();
+    let items: BTreeSet<&PathKey> = match known {
+        Some(sets) => sets.into_iter().flatten().collect(),
+        None => envs.iter().flat_map(|e| e.flat.items.keys()).collect(),
+    };
+    let why = Attribution::new(envs, reference, knobs);
     let mut rows: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     let mut collapsed_stacks: BTreeSet<&str> = BTreeSet::new();
     for item in items {
@@ -80,7 +88,7 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
             if whole && key.section == Section::Stack {
                 collapsed_stacks.insert(&item.stack);
             }
-            let status = attribute(key, envs, &norms, reference, knobs);
+            let status = attribute(key, envs, &norms, reference, knobs, &why);
             rows.entry(key.stack.clone()).or_default().push(Row {
                 key: key.clone(),
                 resource: display_resource(key, envs),
@@ -157,11 +165,56 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
 }
 
 fn knob_value(e: &EnvInput, key: &str) -> Option<Json> {
-    e.knob_values.get(key).cloned().flatten()
+    knob_value_ref(e, key).cloned()
+}
+
+/// [`knob_value`] without copying it: compared for every knob at every differing leaf.
+fn knob_value_ref<'e>(e: &'e EnvInput, key: &str) -> Option<&'e Json> {
+    e.knob_values.get(key).and_then(Option::as_ref)
+}
+
+/// What [`attribute`] asks of every environment at every differing leaf, gathered once.
+struct Attribution<'e> {
+    /// Per environment: leaf → the knobs whose swap changes it.
+    drivers: Vec<BTreeMap<&'e PathKey, BTreeSet<&'e str>>>,
+    /// Per environment: the knobs whose value differs from the reference's.
+    differing: Vec<Vec<&'e Knob>>,
+}
+
+impl<'e> Attribution<'e> {
+    fn new(envs: &'e [EnvInput], reference: usize, knobs: &'e [Knob]) -> Self {
+        let drivers = envs
+            .iter()
+            .map(|e| {
+                let mut by_leaf: BTreeMap<&PathKey, BTreeSet<&str>> = BTreeMap::new();
+                for (knob, leaves) in &e.drives {
+                    for leaf in leaves {
+                        by_leaf.entry(leaf).or_default().insert(knob.as_str());
+                    }
+                }
+                by_leaf
+            })
+            .collect();
+        let differing = envs
+            .iter()
+            .map(|e| {
+                knobs
+                    .iter()
+                    .filter(|k| knob_value_ref(e, &k.key) != knob_value_ref(&envs[reference], &k.key))
+                    .collect()
+            })
+            .collect();
+        Attribution { drivers, differing }
+    }
+
+    /// Whether `knob` drives `leaf` in environment `env`.
+    fn drives(&self, env: usize, knob: &Knob, leaf: &PathKey) -> bool {
+        self.drivers[env].get(leaf).is_some_and(|k| k.contains(knob.key.as_str()))
+    }
 }
 
 /// Why `key` differs between each environment and the reference.
-fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], reference: usize, knobs: &[Knob]) -> Status {
+fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], reference: usize, knobs: &[Knob], why: &Attribution) -> Status {
     let r = &envs[reference];
     let mut fields: BTreeSet<String> = BTreeSet::new();
     let mut undeclared: Vec<String> = Vec::new();
@@ -195,11 +248,11 @@ fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], referenc
             }
             _ => {}
         }
-        let differing: Vec<&Knob> = knobs.iter().filter(|k| knob_value(e, &k.key) != knob_value(r, &k.key)).collect();
+        let differing = &why.differing[i];
         let driving: Vec<&Knob> = differing
             .iter()
             .copied()
-            .filter(|k| e.drives.get(&k.key).is_some_and(|d| d.contains(key)) || r.drives.get(&k.key).is_some_and(|d| d.contains(key)))
+            .filter(|k| why.drives(i, k, key) || why.drives(reference, k, key))
             .collect();
         let driving: Vec<&Knob> = if !driving.is_empty() {
             driving
@@ -208,7 +261,7 @@ fn attribute(key: &PathKey, envs: &[EnvInput], norms: &[Option<&Json>], referenc
             // knobs together (or ones whose effect could not be isolated).
             let unisolated: Vec<&Knob> = differing.iter().copied().filter(|k| e.unisolated.contains(&k.key)).collect();
             if unisolated.is_empty() {
-                differing
+                differing.clone()
             } else {
                 unisolated
             }

@@ -28,4 +28,9 @@ pub struct EnvInput {
     pub hints: BTreeMap<PathKey, String>,
     /// Problems found while gathering the input (an edited template…).
     pub notes: Vec<Note>,
+    /// The items (keys with an empty property) where this environment differs from the
+    /// reference, when whoever gathered the input compared them already (the reference
+    /// itself: none); `None` when unknown. [`crate::compare`] then looks only at these:
+    /// an item equal to the reference in every environment is equal everywhere.
+    pub differing_items: Option<BTreeSet<PathKey>>,
 }
