@@ -61,7 +61,7 @@ pub fn compare(app: &str, source: Source, envs: &[EnvInput], knobs: &[Knob]) -> 
     let mut rows: BTreeMap<String, Vec<Row>> = BTreeMap::new();
     let mut collapsed_stacks: BTreeSet<&str> = BTreeSet::new();
     for item in items {
-        if collapsed_stacks.contains(item.stack.as_str()) || envs.iter().all(|e| e.flat.same_item(&envs[0].flat, item)) {
+        if collapsed_stacks.contains(item.stack.as_str()) || envs[1..].iter().all(|e| e.flat.same_item(&envs[0].flat, item)) {
             continue;
         }
         // The leaves that differ somewhere are those where some environment differs from

@@ -31,6 +31,7 @@ pub struct EnvInput {
     /// The items (keys with an empty property) where this environment differs from the
     /// reference, when whoever gathered the input compared them already (the reference
     /// itself: none); `None` when unknown. [`crate::compare`] then looks only at these:
-    /// an item equal to the reference in every environment is equal everywhere.
+    /// an item equal to the reference in every environment is equal everywhere. Whoever
+    /// replaces `flat` (deployed templates instead of synthesized ones) resets it.
     pub differing_items: Option<BTreeSet<PathKey>>,
 }

@@ -45,10 +45,12 @@ pub fn compare_deployed<A: Application + Sync>(project: &Project<A>, names: &[St
                 continue;
             };
             // What the deployed templates show is judged by what the knobs drive; the
-            // all-knobs synthesis says nothing about them.
+            // all-knobs synthesis says nothing about them, nor does the comparison of the
+            // synthesized templates (which items differ).
             input.flat = flat;
             input.residual = None;
             input.hints.clear();
+            input.differing_items = None;
             inputs.push(input);
         }
     }
